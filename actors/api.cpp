@@ -1,0 +1,325 @@
+#include "actors/api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include <boost/json.hpp>
+
+namespace json = boost::json;
+
+namespace tether::api {
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 128)
+    return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_'
+           || c == ':' || c == '-';
+  });
+}
+
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    if (path[pos] == '/') {
+      ++pos;
+      continue;
+    }
+    auto next = path.find('/', pos);
+    if (next == std::string_view::npos)
+      next = path.size();
+    out.push_back(path.substr(pos, next - pos));
+    pos = next;
+  }
+  return out;
+}
+
+route make(route::kind_t kind, std::string_view method,
+           std::string_view wanted, std::string_view id = {}) {
+  if (method != wanted)
+    return {route::method_not_allowed, {}};
+  if (!id.empty() && !valid_id(id))
+    return {route::bad_id, std::string{id.substr(0, 140)}};
+  return {kind, std::string{id}};
+}
+
+json::value parse(std::string_view body, std::string& problem) {
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  auto v = json::parse(body, ec, {}, opts);
+  if (ec)
+    problem = "body is not valid JSON (" + ec.message() + ")";
+  else if (!v.is_object())
+    problem = "body must be a JSON object";
+  return v;
+}
+
+/// Reads an optional string field; reports a wrong type.
+bool opt_string(const json::object& o, const char* key, std::string& out,
+                std::string& problem) {
+  auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null())
+    return true;
+  if (!v->is_string()) {
+    problem = std::string{"field \""} + key + "\" must be a string";
+    return false;
+  }
+  out = std::string{v->get_string()};
+  if (out.size() > 256) {
+    problem = std::string{"field \""} + key
+              + "\" must be at most 256 characters";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+route match(std::string_view method, std::string_view target) {
+  auto q = target.find('?');
+  auto path = target.substr(0, q);
+  auto parts = split_path(path);
+  auto n = parts.size();
+  if (n == 1 && parts[0] == "healthz")
+    return make(route::healthz, method, "GET");
+  if (n == 1 && parts[0] == "metrics")
+    return make(route::metrics, method, "GET");
+  if (n < 2 || parts[0] != "v1")
+    return {route::not_found, {}};
+  if (parts[1] == "terminals") {
+    if (n == 3 && parts[2] == "register")
+      return make(route::register_terminal, method, "POST");
+    if (n == 3)
+      return make(route::terminal, method, "GET", parts[2]);
+    if (n == 4 && parts[3] == "destination")
+      return make(route::destination, method, "GET", parts[2]);
+    if (n == 4 && parts[3] == "jobs")
+      return make(route::push_job, method, "POST", parts[2]);
+  } else if (parts[1] == "jobs" && n == 3) {
+    return make(route::job, method, "GET", parts[2]);
+  } else if (parts[1] == "admin" && n == 3 && parts[2] == "clusters") {
+    return make(route::admin_clusters, method, "GET");
+  }
+  return {route::not_found, {}};
+}
+
+std::string decode_register(std::string_view body, terminal_record& out) {
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  auto* id = o.if_contains("terminal_id");
+  if (id == nullptr)
+    return "field \"terminal_id\" is required";
+  if (!id->is_string() || !valid_id(id->get_string()))
+    return "field \"terminal_id\" must be a string of 1-128 characters "
+           "from [A-Za-z0-9._:-]";
+  out.terminal_id = std::string{id->get_string()};
+  if (!opt_string(o, "model", out.model, problem)
+      || !opt_string(o, "firmware", out.firmware, problem)
+      || !opt_string(o, "region", out.region, problem))
+    return problem;
+  if (auto* attrs = o.if_contains("attributes");
+      attrs != nullptr && !attrs->is_null()) {
+    if (!attrs->is_object())
+      return "field \"attributes\" must be an object of strings";
+    if (attrs->get_object().size() > 64)
+      return "field \"attributes\" must have at most 64 entries";
+    for (auto& [k, val] : attrs->get_object()) {
+      if (!val.is_string() || val.get_string().size() > 256 || k.size() > 64)
+        return "field \"attributes." + std::string{k.substr(0, 64)}
+               + "\" must be a string of at most 256 characters";
+      out.attributes[std::string{k}] = std::string{val.get_string()};
+    }
+  }
+  return {};
+}
+
+std::string decode_job(std::string_view body, size_t max_payload,
+                       job_record& out, errc& code) {
+  code = errc::bad_request;
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  auto* service = o.if_contains("service");
+  if (service == nullptr)
+    return "field \"service\" is required";
+  if (!service->is_string() || !valid_id(service->get_string()))
+    return "field \"service\" must be a string of 1-128 characters from "
+           "[A-Za-z0-9._:-]";
+  out.service = std::string{service->get_string()};
+  auto* payload = o.if_contains("payload");
+  if (payload == nullptr || payload->is_null()) {
+    out.payload_json = "{}";
+  } else if (!payload->is_object()) {
+    return "field \"payload\" must be an object";
+  } else {
+    out.payload_json = json::serialize(*payload);
+    if (out.payload_json.size() > max_payload) {
+      code = errc::payload_too_large;
+      return "field \"payload\" is larger than "
+             + std::to_string(max_payload) + " bytes";
+    }
+  }
+  if (auto* ttl = o.if_contains("ttl_s"); ttl != nullptr && !ttl->is_null()) {
+    if (!ttl->is_int64() && !ttl->is_uint64())
+      return "field \"ttl_s\" must be an integer";
+    auto t = ttl->is_int64() ? ttl->get_int64()
+                             : static_cast<int64_t>(ttl->get_uint64());
+    if (t <= 0 || t > 30LL * 24 * 3600)
+      return "field \"ttl_s\" must be between 1 and 2592000";
+    out.ttl_s = t;
+  }
+  if (auto* cb = o.if_contains("callback_url"); cb != nullptr && !cb->is_null()) {
+    if (!cb->is_string())
+      return "field \"callback_url\" must be a string";
+    std::string url{cb->get_string()};
+    if ((url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+        || url.size() > 2048)
+      return "field \"callback_url\" must be an http:// or https:// URL";
+    out.callback_url = std::move(url);
+  }
+  return {};
+}
+
+std::string rfc3339(int64_t unix_ms) {
+  if (unix_ms <= 0)
+    return {};
+  std::time_t secs = unix_ms / 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
+  return buf;
+}
+
+namespace {
+
+json::value time_or_null(int64_t ms) {
+  if (ms <= 0)
+    return nullptr;
+  return json::value(rfc3339(ms));
+}
+
+json::object destination_object(const destination& d) {
+  json::array urls;
+  for (const auto& u : d.cluster_urls)
+    urls.emplace_back(u);
+  return {{"terminal_id", d.terminal_id}, {"cluster_id", d.cluster_id},
+          {"cluster_urls", std::move(urls)}, {"token", d.token},
+          {"keepalive_s", d.keepalive_s}};
+}
+
+} // namespace
+
+std::string encode(const destination& d) {
+  return json::serialize(destination_object(d));
+}
+
+std::string encode(const job_record& j) {
+  boost::system::error_code ec;
+  auto payload = json::parse(j.payload_json, ec);
+  if (ec)
+    payload = json::object{};
+  json::object o{{"job_id", j.job_id},
+                 {"terminal_id", j.terminal_id},
+                 {"service", j.service},
+                 {"status", j.status},
+                 {"detail", j.detail},
+                 {"payload", std::move(payload)},
+                 {"created_at", time_or_null(j.created_at_ms)},
+                 {"updated_at", time_or_null(j.updated_at_ms)}};
+  if (j.ttl_s > 0)
+    o["ttl_s"] = j.ttl_s;
+  if (!j.callback_url.empty())
+    o["callback_url"] = j.callback_url;
+  return json::serialize(o);
+}
+
+std::string encode_job_accepted(const job_record& j) {
+  return json::serialize(
+    json::object{{"job_id", j.job_id}, {"status", j.status}});
+}
+
+std::string encode(const terminal_status& t) {
+  json::object attrs;
+  for (const auto& [k, v] : t.record.attributes)
+    attrs[k] = v;
+  json::object o{{"terminal_id", t.record.terminal_id},
+                 {"cluster_id", t.record.cluster_id},
+                 {"connected", t.connected},
+                 {"node_id", t.connected ? json::value(t.node_id) : nullptr},
+                 {"last_seen", time_or_null(t.last_seen_ms)},
+                 {"model", t.record.model},
+                 {"firmware", t.record.firmware},
+                 {"region", t.record.region},
+                 {"attributes", std::move(attrs)},
+                 {"registered_at", time_or_null(t.record.registered_at_ms)},
+                 {"connects", t.connects},
+                 {"disconnects", t.disconnects},
+                 {"keepalive_failures", t.keepalive_failures}};
+  return json::serialize(o);
+}
+
+std::string encode(const std::vector<cluster_status>& cs) {
+  json::array clusters;
+  for (const auto& c : cs) {
+    json::object labels;
+    for (const auto& [item, values] : c.labels) {
+      json::array vs;
+      for (const auto& v : values)
+        vs.emplace_back(v);
+      labels[item] = std::move(vs);
+    }
+    json::array balancers;
+    for (const auto& b : c.balancers)
+      balancers.emplace_back(b);
+    json::array nodes;
+    for (const auto& n : c.nodes)
+      nodes.push_back(json::object{{"node_id", n.node_id},
+                                   {"state", n.state},
+                                   {"sessions", n.sessions},
+                                   {"cpu", n.cpu},
+                                   {"memory", n.memory}});
+    clusters.push_back(json::object{{"cluster_id", c.cluster_id},
+                                    {"labels", std::move(labels)},
+                                    {"state", c.state},
+                                    {"weight", c.weight},
+                                    {"balancers", std::move(balancers)},
+                                    {"connections", c.connections},
+                                    {"assigned_terminals", c.assigned},
+                                    {"nodes", std::move(nodes)}});
+  }
+  return json::serialize(json::object{{"clusters", std::move(clusters)}});
+}
+
+http_response json_response(uint16_t status, std::string body) {
+  http_response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+http_response error_response(errc code, std::string_view message,
+                             uint32_t retry_after_s) {
+  auto r = json_response(
+    http_status(code),
+    json::serialize(json::object{
+      {"error", json::object{{"code", code_name(code)},
+                             {"message", message}}}}));
+  if (code == errc::unavailable || code == errc::too_many_requests)
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  return r;
+}
+
+} // namespace tether::api

@@ -1,0 +1,62 @@
+// The HTTP API of PROTOCOL.md as plain C++: routing, request-body decoding
+// (every error names the field) and response encoding. The http_gateway actor
+// uses it; tests/actors/api_test.cpp tests it without sockets.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/errors.hpp"
+#include "actors/messages.hpp"
+
+namespace tether::api {
+
+/// Ids: 1–128 characters of [A-Za-z0-9._:-].
+bool valid_id(std::string_view id);
+
+struct route {
+  enum kind_t {
+    register_terminal,  // POST /v1/terminals/register
+    destination,        // GET  /v1/terminals/{id}/destination
+    terminal,           // GET  /v1/terminals/{id}
+    push_job,           // POST /v1/terminals/{id}/jobs
+    job,                // GET  /v1/jobs/{id}
+    admin_clusters,     // GET  /v1/admin/clusters
+    healthz,            // GET  /healthz
+    metrics,            // GET  /metrics
+    not_found,
+    method_not_allowed,
+    bad_id,             // a path id that is not a valid id
+  } kind = not_found;
+  std::string id;
+};
+
+route match(std::string_view method, std::string_view target);
+
+/// Decodes a registration body. Returns an empty string or the problem,
+/// naming the field.
+std::string decode_register(std::string_view body, terminal_record& out);
+
+/// Decodes a job push body into `out` (service, payload, ttl, callback).
+/// On failure returns the problem and sets `code` (bad_request or
+/// payload_too_large).
+std::string decode_job(std::string_view body, size_t max_payload,
+                       job_record& out, errc& code);
+
+std::string encode(const destination& d);
+std::string encode(const job_record& j);
+std::string encode(const terminal_status& t);
+std::string encode(const std::vector<cluster_status>& cs);
+std::string encode_job_accepted(const job_record& j);
+
+/// {"error":{"code":..,"message":..}} with the code's status; 503 and 429
+/// carry Retry-After.
+http_response error_response(errc code, std::string_view message,
+                             uint32_t retry_after_s = 2);
+http_response json_response(uint16_t status, std::string body);
+
+/// RFC 3339 UTC time ("2026-11-23T11:23:28.123Z") of a Unix time in ms.
+std::string rfc3339(int64_t unix_ms);
+
+} // namespace tether::api

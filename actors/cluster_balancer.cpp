@@ -1,0 +1,281 @@
+#include "actors/cluster_balancer.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/api.hpp"
+#include "actors/fan_out.hpp"
+#include "actors/log.hpp"
+
+namespace tether {
+
+std::optional<size_t> cluster_balancer_state::pick_node() const {
+  std::optional<size_t> best;
+  uint32_t best_load = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const auto& n = nodes[i];
+    if (n.failed || n.last.state != "active")
+      continue;
+    auto load = n.last.sessions + n.placed;
+    if (!best || load < best_load) {
+      best = i;
+      best_load = load;
+    }
+  }
+  return best;
+}
+
+uint32_t cluster_balancer_state::live_connections() const {
+  uint32_t n = 0;
+  for (const auto& [id, c] : conns)
+    if (c.at == phase::live || c.at == phase::spawning)
+      ++n;
+  return n;
+}
+
+balancer_status cluster_balancer_state::status() const {
+  balancer_status st{cfg.balancer_id, cfg.cluster_id, cfg.url,
+                     live_connections(), {}};
+  for (const auto& n : nodes) {
+    auto ns = n.last;
+    ns.sessions += n.placed;
+    if (n.failed)
+      ns.state = "failed";
+    st.nodes.push_back(std::move(ns));
+  }
+  return st;
+}
+
+std::optional<cluster_balancer_state::connection>
+cluster_balancer_state::erase(uint64_t conn) {
+  auto i = conns.find(conn);
+  if (i == conns.end())
+    return std::nullopt;
+  auto c = std::move(i->second);
+  conns.erase(i);
+  if (auto t = by_terminal.find(c.terminal_id);
+      t != by_terminal.end() && t->second == conn)
+    by_terminal.erase(t);
+  return c;
+}
+
+namespace {
+
+using self_ptr
+  = cluster_balancer_actor::stateful_pointer<cluster_balancer_state>;
+
+void refuse(const ws_link_ptr& link, errc code, const std::string& why) {
+  auto resp = api::error_response(code, why);
+  link->admitted(resp.status, std::move(resp.body));
+}
+
+/// Starts (or restarts) the session of a connection on the best node.
+void spawn_session(self_ptr self, uint64_t conn) {
+  auto& st = self->state;
+  auto i = st.conns.find(conn);
+  if (i == st.conns.end())
+    return;
+  auto& c = i->second;
+  auto node = st.pick_node();
+  if (!node) {
+    logger("balancer")->warn("{}: no live node for {}", st.cfg.balancer_id,
+                             c.terminal_id);
+    c.link->close(1013, "no node available, try again later");
+    st.erase(conn);
+    return;
+  }
+  c.at = cluster_balancer_state::phase::spawning;
+  c.node = node;
+  ++st.nodes[*node].placed;
+  session_spec spec{c.terminal_id,
+                    st.cfg.cluster_id,
+                    conn,
+                    caf::actor_cast<cluster_balancer_actor>(self),
+                    st.cfg.keepalive_ms,
+                    st.cfg.keepalive_misses};
+  self->request(st.nodes[*node].handle, st.cfg.request_timeout,
+                spawn_atom::value, std::move(spec))
+    .then(
+      [self, conn](terminal_session_actor& session) {
+        auto& st = self->state;
+        auto i = st.conns.find(conn);
+        if (i == st.conns.end()) {
+          // The socket closed while the session was starting.
+          self->send(session, closed_atom::value,
+                     std::string{"connection closed"});
+          return;
+        }
+        auto& c = i->second;
+        c.session = session;
+        c.at = cluster_balancer_state::phase::live;
+        self->monitor(session);
+        for (auto& text : c.early)
+          self->send(session, frame_atom::value, std::move(text));
+        c.early.clear();
+        c.early.shrink_to_fit();
+      },
+      [self, conn](caf::error& err) {
+        auto& st = self->state;
+        logger("balancer")->warn("{}: node did not start a session: {}",
+                                 st.cfg.balancer_id, caf::to_string(err));
+        if (auto c = st.erase(conn))
+          c->link->close(1011, "could not start a session");
+      });
+}
+
+} // namespace
+
+cluster_balancer_actor::behavior_type cluster_balancer(
+  self_ptr self, balancer_settings cfg, cluster_manager_actor manager,
+  std::vector<std::pair<std::string, node_actor>> nodes) {
+  auto log = logger("balancer");
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.manager = std::move(manager);
+  for (auto& [id, handle] : nodes) {
+    self->monitor(handle);
+    st.nodes.push_back({id, handle, node_status{id, "active", 0, 0, 0}, 0,
+                        false});
+  }
+  self->set_down_handler([self, log](const caf::down_msg& dm) {
+    auto& st = self->state;
+    for (auto& n : st.nodes)
+      if (n.handle.address() == dm.source && !n.failed) {
+        n.failed = true;
+        log->warn("{}: node {} is down: {}", st.cfg.balancer_id, n.node_id,
+                  caf::to_string(dm.reason));
+      }
+    if (dm.reason == caf::exit_reason::normal)
+      return;
+    // A session died abnormally (its node went away): start it again on
+    // another node, keeping the device's socket open.
+    for (auto& [conn, c] : st.conns)
+      if (c.at == cluster_balancer_state::phase::live
+          && c.session.address() == dm.source) {
+        c.session = nullptr;
+        spawn_session(self, conn);
+        break;
+      }
+  });
+  self->send(st.manager, join_atom::value,
+             balancer_info{st.cfg.balancer_id, st.cfg.cluster_id, st.cfg.url,
+                           caf::actor_cast<cluster_balancer_actor>(self)});
+  self->send(self, tick_atom::value);
+  return {
+    [self](admit_atom, uint64_t conn, const std::string& terminal,
+           ws_link_ptr& link) {
+      auto& st = self->state;
+      st.conns[conn] = {terminal, link, cluster_balancer_state::phase::admitting,
+                        {}, std::nullopt, {}};
+      self->request(st.manager, st.cfg.request_timeout, lookup_atom::value,
+                    terminal)
+        .then(
+          [self, conn, terminal](const std::string& cluster) {
+            auto& st = self->state;
+            auto i = st.conns.find(conn);
+            if (i == st.conns.end())
+              return;
+            if (cluster != st.cfg.cluster_id) {
+              refuse(i->second.link, errc::conflict,
+                     "terminal " + terminal + " is assigned to cluster "
+                       + cluster + ", not " + st.cfg.cluster_id
+                       + "; fetch its destination again");
+              st.erase(conn);
+              return;
+            }
+            i->second.at = cluster_balancer_state::phase::upgrading;
+            i->second.link->admitted(0, {});
+          },
+          [self, conn](caf::error& err) {
+            auto& st = self->state;
+            auto i = st.conns.find(conn);
+            if (i == st.conns.end())
+              return;
+            auto v = view(err);
+            refuse(i->second.link, v.code, v.message);
+            st.erase(conn);
+          });
+    },
+    [self](open_atom, uint64_t conn) {
+      auto& st = self->state;
+      auto i = st.conns.find(conn);
+      if (i == st.conns.end())
+        return;
+      auto& terminal = i->second.terminal_id;
+      if (auto old = st.by_terminal.find(terminal);
+          old != st.by_terminal.end() && old->second != conn) {
+        if (auto prev = st.erase(old->second)) {
+          prev->link->close(close_replaced, "replaced by a newer connection");
+          if (prev->session)
+            self->send(prev->session, closed_atom::value,
+                       std::string{"replaced by a newer connection"});
+        }
+      }
+      st.by_terminal[terminal] = conn;
+      spawn_session(self, conn);
+    },
+    [self](frame_atom, uint64_t conn, std::string& text) {
+      auto& st = self->state;
+      auto i = st.conns.find(conn);
+      if (i == st.conns.end())
+        return;
+      auto& c = i->second;
+      if (c.at == cluster_balancer_state::phase::live && c.session) {
+        self->send(c.session, frame_atom::value, std::move(text));
+      } else if (c.early.size() < st.cfg.max_early_frames) {
+        c.early.push_back(std::move(text));
+      } else {
+        c.link->close(1008, "too many frames before the session started");
+      }
+    },
+    [self](closed_atom, uint64_t conn) {
+      if (auto c = self->state.erase(conn); c && c->session)
+        self->send(c->session, closed_atom::value,
+                   std::string{"connection closed"});
+    },
+    [self](to_dev_atom, uint64_t conn, std::string& text) {
+      auto& st = self->state;
+      if (auto i = st.conns.find(conn); i != st.conns.end())
+        i->second.link->send_text(std::move(text));
+    },
+    [self](close_atom, uint64_t conn, uint16_t code, std::string& reason) {
+      auto& st = self->state;
+      if (auto i = st.conns.find(conn); i != st.conns.end()) {
+        i->second.session = nullptr;  // it has ended itself
+        i->second.link->close(code, std::move(reason));
+      }
+    },
+    [self](deliver_atom, const job_record& job) {
+      auto& st = self->state;
+      auto t = st.by_terminal.find(job.terminal_id);
+      if (t == st.by_terminal.end())
+        return false;
+      auto& c = st.conns[t->second];
+      if (c.at != cluster_balancer_state::phase::live || !c.session)
+        return false;
+      self->send(c.session, deliver_atom::value, job);
+      return true;
+    },
+    [self](status_atom) { return self->state.status(); },
+    [self](tick_atom) {
+      auto& st = self->state;
+      std::vector<node_actor> handles;
+      for (auto& n : st.nodes)
+        handles.push_back(n.handle);
+      fan_out<node_status>(
+        self, handles, st.cfg.request_timeout,
+        [self](std::vector<std::optional<node_status>> results) {
+          auto& st = self->state;
+          for (size_t i = 0; i < results.size() && i < st.nodes.size(); ++i)
+            if (results[i]) {
+              st.nodes[i].last = std::move(*results[i]);
+              st.nodes[i].placed = 0;
+            }
+          self->delayed_send(self, st.cfg.status_period, tick_atom::value);
+        },
+        status_atom::value);
+    },
+  };
+}
+
+} // namespace tether

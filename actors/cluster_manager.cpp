@@ -1,0 +1,291 @@
+#include "actors/cluster_manager.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/fan_out.hpp"
+#include "actors/log.hpp"
+
+namespace tether {
+
+cluster_manager_state::cluster_entry*
+cluster_manager_state::find(const std::string& id) {
+  for (auto& c : clusters)
+    if (c.cfg.id == id)
+      return &c;
+  return nullptr;
+}
+
+std::optional<size_t>
+cluster_manager_state::choose(const assigned_label& label,
+                              const std::string& current, std::string& why) {
+  std::vector<cluster_candidate> candidates;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const auto& c = clusters[i];
+    if (!label_matches(c.cfg.labels, label))
+      continue;
+    bool usable = c.state == "active" && c.cfg.weight > 0;
+    if (c.cfg.id == current && usable && !c.balancers.empty())
+      return i; // stay where it is: no needless moves
+    candidates.push_back(
+      {c.cfg.id, usable, !c.balancers.empty(), c.connections});
+    index.push_back(i);
+  }
+  auto pick = choose_cluster(candidates, strategy, rr_cursor);
+  if (!pick) {
+    std::string text;
+    for (const auto& [item, value] : label.items)
+      text += (text.empty() ? "" : ", ") + item + "=" + value;
+    why = candidates.empty()
+            ? "no cluster matches the terminal's label {" + text + "}"
+            : "no cluster matching the terminal's label {" + text
+                + "} is active and reachable";
+    return std::nullopt;
+  }
+  return index[*pick];
+}
+
+destination
+cluster_manager_state::destination_for(const std::string& terminal_id,
+                                       const cluster_entry& c) const {
+  destination d;
+  d.terminal_id = terminal_id;
+  d.cluster_id = c.cfg.id;
+  for (const auto& b : c.balancers)
+    d.cluster_urls.push_back(b.url);
+  d.keepalive_s = keepalive_s;
+  return d;
+}
+
+void cluster_manager_state::assign(const std::string& terminal_id,
+                                   const std::string& cluster_id) {
+  auto& slot = terminal_cluster[terminal_id];
+  if (slot == cluster_id)
+    return;
+  if (auto* old = find(slot); old != nullptr && old->assigned > 0)
+    --old->assigned;
+  slot = cluster_id;
+  if (auto* c = find(cluster_id)) {
+    ++c->assigned;
+    ++c->connections; // expected soon; the next refresh corrects it
+  }
+}
+
+std::vector<cluster_status> cluster_manager_state::status() const {
+  std::vector<cluster_status> out;
+  for (const auto& c : clusters) {
+    cluster_status s;
+    s.cluster_id = c.cfg.id;
+    s.labels = c.cfg.labels;
+    s.state = c.state;
+    s.weight = c.cfg.weight;
+    for (const auto& b : c.balancers)
+      s.balancers.push_back(b.url);
+    s.assigned = c.assigned;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+namespace {
+
+using self_ptr = cluster_manager_actor::stateful_pointer<cluster_manager_state>;
+
+std::vector<cluster_balancer_actor> balancer_handles(
+  const cluster_manager_state::cluster_entry& c) {
+  std::vector<cluster_balancer_actor> out;
+  for (const auto& b : c.balancers)
+    out.push_back(b.handle);
+  return out;
+}
+
+/// Asks every balancer of every cluster for its status.
+template <class Done>
+void collect_status(self_ptr self, Done done) {
+  std::vector<cluster_balancer_actor> all;
+  for (const auto& c : self->state.clusters)
+    for (const auto& b : c.balancers)
+      all.push_back(b.handle);
+  fan_out<balancer_status>(self, all, self->state.request_timeout,
+                           std::move(done), status_atom::value);
+}
+
+} // namespace
+
+cluster_manager_actor::behavior_type
+cluster_manager(self_ptr self, config::topology topo,
+                std::vector<terminal_record> terminals, store_actor store) {
+  auto log = logger("cluster_manager");
+  auto& st = self->state;
+  for (auto& c : topo.clusters)
+    st.clusters.push_back({std::move(c), "active", {}, 0, 0});
+  st.strategy = parse_cluster_strategy(topo.cluster_strategy)
+                  .value_or(cluster_strategy::fewest_connections);
+  st.keepalive_s = static_cast<uint32_t>(topo.timers.keepalive.count() / 1000);
+  if (st.keepalive_s == 0)
+    st.keepalive_s = 1;
+  st.request_timeout = topo.timers.request_timeout;
+  for (auto& t : terminals) {
+    if (st.find(t.cluster_id) == nullptr) {
+      log->warn("terminal {} is mapped to unknown cluster {}; it will be "
+                "placed again when it registers",
+                t.terminal_id, t.cluster_id);
+      continue;
+    }
+    st.assign(t.terminal_id, t.cluster_id);
+  }
+  for (auto& c : st.clusters)
+    c.connections = 0;
+  log->info("cluster manager: {} clusters, {} terminals mapped",
+            st.clusters.size(), st.terminal_cluster.size());
+  self->set_down_handler([self, log](const caf::down_msg& dm) {
+    for (auto& c : self->state.clusters) {
+      auto& bs = c.balancers;
+      for (auto i = bs.begin(); i != bs.end();) {
+        if (i->handle.address() == dm.source) {
+          log->warn("balancer {} of {} is gone", i->balancer_id, c.cfg.id);
+          i = bs.erase(i);
+        } else {
+          ++i;
+        }
+      }
+    }
+  });
+  self->send(self, tick_atom::value);
+  return {
+    [self, store](assign_atom, terminal_record& rec,
+                  const assigned_label& label)
+      -> caf::result<destination> {
+      auto& st = self->state;
+      std::string current;
+      if (auto i = st.terminal_cluster.find(rec.terminal_id);
+          i != st.terminal_cluster.end())
+        current = i->second;
+      std::string why;
+      auto pick = st.choose(label, current, why);
+      if (!pick)
+        return make_error(errc::unavailable, why);
+      rec.cluster_id = st.clusters[*pick].cfg.id;
+      auto rp = self->make_response_promise<destination>();
+      self->request(store, st.request_timeout, put_atom::value, rec)
+        .then(
+          [self, rp, rec](ok_atom) mutable {
+            auto& st = self->state;
+            st.assign(rec.terminal_id, rec.cluster_id);
+            auto* c = st.find(rec.cluster_id);
+            rp.deliver(st.destination_for(rec.terminal_id, *c));
+          },
+          [rp](caf::error& err) mutable {
+            rp.deliver(make_error(errc::unavailable,
+                                  "the assignment could not be stored: "
+                                    + caf::to_string(err)));
+          });
+      return rp;
+    },
+    [self](dest_atom, const std::string& terminal) -> caf::result<destination> {
+      auto& st = self->state;
+      auto i = st.terminal_cluster.find(terminal);
+      if (i == st.terminal_cluster.end())
+        return make_error(errc::not_found,
+                          "terminal " + terminal + " is not registered");
+      auto* c = st.find(i->second);
+      if (c->balancers.empty())
+        return make_error(errc::unavailable,
+                          "cluster " + c->cfg.id + " has no reachable balancer");
+      return st.destination_for(terminal, *c);
+    },
+    [self](lookup_atom, const std::string& terminal) -> caf::result<std::string> {
+      auto& st = self->state;
+      auto i = st.terminal_cluster.find(terminal);
+      if (i == st.terminal_cluster.end())
+        return make_error(errc::not_found,
+                          "terminal " + terminal + " is not registered");
+      return i->second;
+    },
+    [self](deliver_atom, const job_record& job) -> caf::result<bool> {
+      auto& st = self->state;
+      auto i = st.terminal_cluster.find(job.terminal_id);
+      if (i == st.terminal_cluster.end())
+        return false;
+      auto handles = balancer_handles(*st.find(i->second));
+      if (handles.empty())
+        return false;
+      auto rp = self->make_response_promise<bool>();
+      fan_out<bool>(
+        self, handles, st.request_timeout,
+        [rp](std::vector<std::optional<bool>> results) mutable {
+          bool any = false;
+          for (auto& r : results)
+            any = any || (r && *r);
+          rp.deliver(any);
+        },
+        deliver_atom::value, job);
+      return rp;
+    },
+    [self](status_atom) -> caf::result<std::vector<cluster_status>> {
+      auto rp = self->make_response_promise<std::vector<cluster_status>>();
+      collect_status(self, [self, rp](std::vector<std::optional<balancer_status>>
+                                        results) mutable {
+        auto out = self->state.status();
+        for (auto& r : results) {
+          if (!r)
+            continue;
+          for (auto& c : out)
+            if (c.cluster_id == r->cluster_id) {
+              c.connections += r->connections;
+              // Nodes are shared by the balancers of a cluster: report each
+              // node once, with the largest session count seen.
+              for (auto& n : r->nodes) {
+                auto same = std::find_if(c.nodes.begin(), c.nodes.end(),
+                                         [&](const node_status& x) {
+                                           return x.node_id == n.node_id;
+                                         });
+                if (same == c.nodes.end())
+                  c.nodes.push_back(n);
+                else if (n.sessions > same->sessions)
+                  *same = n;
+              }
+            }
+        }
+        rp.deliver(std::move(out));
+      });
+      return rp;
+    },
+    [self, log](join_atom, balancer_info& info) {
+      auto& st = self->state;
+      auto* c = st.find(info.cluster_id);
+      if (c == nullptr) {
+        log->error("balancer {} joined for unknown cluster {}",
+                   info.balancer_id, info.cluster_id);
+        return;
+      }
+      auto& bs = c->balancers;
+      bs.erase(std::remove_if(bs.begin(), bs.end(),
+                              [&](const balancer_info& b) {
+                                return b.balancer_id == info.balancer_id;
+                              }),
+               bs.end());
+      self->monitor(info.handle);
+      log->info("balancer {} of {} joined at {}", info.balancer_id,
+                info.cluster_id, info.url);
+      bs.push_back(std::move(info));
+    },
+    [self](tick_atom) {
+      collect_status(self, [self](std::vector<std::optional<balancer_status>>
+                                    results) {
+        auto& st = self->state;
+        std::unordered_map<std::string, uint32_t> counts;
+        for (auto& r : results)
+          if (r)
+            counts[r->cluster_id] += r->connections;
+        for (auto& c : st.clusters)
+          c.connections = counts[c.cfg.id];
+        self->delayed_send(self, st.status_period, tick_atom::value);
+      });
+    },
+  };
+}
+
+} // namespace tether

@@ -1,0 +1,72 @@
+// control: the front of the control plane. Registers terminals (selector for
+// the label, cluster manager for the cluster), accepts jobs (stored before
+// the answer, then routed control → cluster manager → balancer → session),
+// tracks job status and each terminal's connection state and counters, and
+// sends a terminal's open jobs to its session when it connects.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "config/topology.hpp"
+
+namespace tether {
+
+struct control_state {
+  static inline const char* name = "control";
+
+  struct terminal_entry {
+    terminal_record record;
+    bool connected = false;
+    std::string node_id;
+    terminal_session_actor session;
+    int64_t last_seen_ms = 0;
+    uint64_t connects = 0;
+    uint64_t disconnects = 0;
+    uint64_t keepalive_failures = 0;
+  };
+
+  std::unordered_map<std::string, terminal_entry> terminals;
+  std::unordered_map<std::string, job_record> jobs;
+  /// Open (not final) jobs of each terminal, oldest first.
+  std::unordered_map<std::string, std::vector<std::string>> open_jobs;
+  /// Final jobs kept in memory, oldest first; older ones are read back
+  /// from the store on demand.
+  std::deque<std::string> final_jobs;
+  size_t max_final_in_memory = 100'000;
+  uint64_t next_job_seq = 1;
+  std::chrono::milliseconds request_timeout{5'000};
+
+  /// Creates a queued job from a push request; assigns its id.
+  job_record new_job(job_record request, int64_t now);
+
+  /// Applies a session's report. Returns the job when it changed (statuses
+  /// only move forward; a final status never changes).
+  const job_record* apply(const job_update& update, int64_t now);
+
+  /// Open jobs of a terminal that were never acknowledged, oldest first.
+  std::vector<job_record> undelivered(const std::string& terminal_id) const;
+
+  terminal_status status_of(const terminal_entry& t, int64_t now) const;
+
+  void on_open(const std::string& terminal_id, const std::string& node_id,
+               const terminal_session_actor& session, int64_t now);
+  void on_closed(const std::string& terminal_id, const std::string& reason,
+                 const terminal_session_actor& session, int64_t now);
+};
+
+/// Orders job statuses: queued < delivered < acked < final.
+int status_rank(const std::string& status);
+
+control_actor::behavior_type
+control(control_actor::stateful_pointer<control_state> self,
+        config::topology topo, std::vector<terminal_record> terminals,
+        std::vector<job_record> jobs, uint64_t next_job_seq,
+        selector_actor selector, cluster_manager_actor manager,
+        store_actor store);
+
+} // namespace tether

@@ -1,0 +1,191 @@
+#include "actors/http_gateway.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/api.hpp"
+#include "actors/log.hpp"
+
+namespace tether {
+
+namespace {
+
+using self_ptr = http_gateway_actor::stateful_pointer<http_gateway_state>;
+
+void answer(self_ptr self, const http_responder_ptr& out, http_response r) {
+  ++self->state.responses[r.status];
+  out->respond(std::move(r));
+}
+
+void fail(self_ptr self, const http_responder_ptr& out, errc code,
+          std::string_view message) {
+  answer(self, out,
+         api::error_response(code, message, self->state.cfg.retry_after_s));
+}
+
+/// The error branch shared by every request to the control plane.
+auto on_error(self_ptr self, http_responder_ptr out) {
+  return [self, out](caf::error& err) {
+    auto v = view(err);
+    if (v.code == errc::internal || v.code == errc::unavailable)
+      logger("gateway")->warn("request failed: {}", caf::to_string(err));
+    fail(self, out, v.code, v.message);
+  };
+}
+
+std::string metrics_text(const http_gateway_state& st,
+                         const std::vector<cluster_status>& clusters) {
+  std::string out;
+  out += "# HELP tether_http_responses_total HTTP responses by status.\n";
+  out += "# TYPE tether_http_responses_total counter\n";
+  for (const auto& [status, n] : st.responses)
+    out += "tether_http_responses_total{status=\"" + std::to_string(status)
+           + "\"} " + std::to_string(n) + "\n";
+  out += "# TYPE tether_registrations_total counter\n";
+  out += "tether_registrations_total " + std::to_string(st.registrations)
+         + "\n";
+  out += "# TYPE tether_jobs_accepted_total counter\n";
+  out += "tether_jobs_accepted_total " + std::to_string(st.jobs_accepted)
+         + "\n";
+  out += "# TYPE tether_cluster_connections gauge\n";
+  for (const auto& c : clusters)
+    out += "tether_cluster_connections{cluster=\"" + c.cluster_id + "\"} "
+           + std::to_string(c.connections) + "\n";
+  out += "# TYPE tether_node_sessions gauge\n";
+  for (const auto& c : clusters)
+    for (const auto& n : c.nodes)
+      out += "tether_node_sessions{cluster=\"" + c.cluster_id + "\",node=\""
+             + n.node_id + "\"} " + std::to_string(n.sessions) + "\n";
+  return out;
+}
+
+} // namespace
+
+http_gateway_actor::behavior_type
+http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control) {
+  self->state.cfg = std::move(cfg);
+  self->state.started_at_ms = now_ms();
+  return {
+    [self, control](http_request& req, http_responder_ptr& out) {
+      auto& st = self->state;
+      auto timeout = st.cfg.request_timeout;
+      auto r = api::match(req.method, req.target);
+      switch (r.kind) {
+        case api::route::register_terminal: {
+          terminal_record facts;
+          if (auto problem = api::decode_register(req.body, facts);
+              !problem.empty())
+            return fail(self, out, errc::bad_request, problem);
+          self->request(control, timeout, register_atom::value, facts)
+            .then(
+              [self, out](destination& d) {
+                ++self->state.registrations;
+                answer(self, out, api::json_response(200, api::encode(d)));
+              },
+              on_error(self, out));
+          return;
+        }
+        case api::route::destination:
+          self->request(control, timeout, dest_atom::value, r.id)
+            .then(
+              [self, out](destination& d) {
+                answer(self, out, api::json_response(200, api::encode(d)));
+              },
+              on_error(self, out));
+          return;
+        case api::route::terminal:
+          self->request(control, timeout, get_atom::value,
+                        terminal_atom::value, r.id)
+            .then(
+              [self, out](terminal_status& t) {
+                answer(self, out, api::json_response(200, api::encode(t)));
+              },
+              on_error(self, out));
+          return;
+        case api::route::push_job: {
+          job_record job;
+          errc code;
+          if (auto problem = api::decode_job(req.body, st.cfg.max_payload,
+                                             job, code);
+              !problem.empty())
+            return fail(self, out, code, problem);
+          job.terminal_id = r.id;
+          self->request(control, timeout, push_atom::value, job)
+            .then(
+              [self, out](job_record& j) {
+                ++self->state.jobs_accepted;
+                answer(self, out,
+                       api::json_response(202, api::encode_job_accepted(j)));
+              },
+              on_error(self, out));
+          return;
+        }
+        case api::route::job:
+          self->request(control, timeout, get_atom::value, job_atom::value,
+                        r.id)
+            .then(
+              [self, out](job_record& j) {
+                answer(self, out, api::json_response(200, api::encode(j)));
+              },
+              on_error(self, out));
+          return;
+        case api::route::admin_clusters:
+          self->request(control, timeout, status_atom::value)
+            .then(
+              [self, out](std::vector<cluster_status>& cs) {
+                answer(self, out, api::json_response(200, api::encode(cs)));
+              },
+              on_error(self, out));
+          return;
+        case api::route::healthz: {
+          // Serving this answer proves the gateway is up; the control plane
+          // is asked too, so a dead control shows here.
+          self->request(control, timeout, status_atom::value)
+            .then(
+              [self, out](std::vector<cluster_status>& cs) {
+                auto& st = self->state;
+                std::string body = "{\"status\":\"ok\",\"process\":\""
+                                   + st.cfg.process_name
+                                   + "\",\"uptime_s\":"
+                                   + std::to_string((now_ms() - st.started_at_ms)
+                                                    / 1000)
+                                   + ",\"clusters\":"
+                                   + std::to_string(cs.size()) + "}";
+                answer(self, out, api::json_response(200, std::move(body)));
+              },
+              on_error(self, out));
+          return;
+        }
+        case api::route::metrics:
+          self->request(control, timeout, status_atom::value)
+            .then(
+              [self, out](std::vector<cluster_status>& cs) {
+                auto resp = api::json_response(
+                  200, metrics_text(self->state, cs));
+                resp.content_type = "text/plain; version=0.0.4";
+                answer(self, out, std::move(resp));
+              },
+              on_error(self, out));
+          return;
+        case api::route::method_not_allowed: {
+          auto resp = api::error_response(
+            errc::bad_request, "method " + req.method + " is not allowed on "
+                                 + req.target.substr(0, 200));
+          resp.status = 405;
+          return answer(self, out, std::move(resp));
+        }
+        case api::route::bad_id:
+          return fail(self, out, errc::bad_request,
+                      "path id \"" + r.id
+                        + "\" must be 1-128 characters from [A-Za-z0-9._:-]");
+        case api::route::not_found:
+          break;
+      }
+      fail(self, out, errc::not_found,
+           "no such endpoint: " + req.method + " "
+             + req.target.substr(0, 200));
+    },
+  };
+}
+
+} // namespace tether

@@ -1,0 +1,239 @@
+// Every message that flows between Tether's actors, declared once.
+//
+// All atoms and message structs are registered in one type-ID block
+// (`caf::id_block::tether`) and every process registers that block under the
+// same names, so any of them may cross a process boundary. Each struct has an
+// `inspect()` in CAF 0.17's form.
+//
+// The typed interfaces of the roles (handle types) live in interfaces.hpp.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "storage/records.hpp"
+
+// -- plain data reused from storage -------------------------------------------
+
+namespace tether::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, terminal_record& x) {
+  return f(caf::meta::type_name("terminal_record"), x.terminal_id,
+           x.cluster_id, x.model, x.firmware, x.region, x.attributes,
+           x.registered_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_record& x) {
+  return f(caf::meta::type_name("job_record"), x.job_id, x.terminal_id,
+           x.service, x.payload_json, x.status, x.detail, x.callback_url,
+           x.ttl_s, x.created_at_ms, x.updated_at_ms);
+}
+
+} // namespace tether::storage
+
+namespace tether {
+
+using storage::job_record;
+using storage::terminal_record;
+
+// -- atoms (at most 10 characters in CAF 0.17) --------------------------------
+
+using admit_atom = caf::atom_constant<caf::atom("admit")>;
+using assign_atom = caf::atom_constant<caf::atom("assign")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using dest_atom = caf::atom_constant<caf::atom("dest")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using get_atom = caf::atom_constant<caf::atom("get")>;
+using job_atom = caf::atom_constant<caf::atom("job")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using label_atom = caf::atom_constant<caf::atom("label")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using push_atom = caf::atom_constant<caf::atom("push")>;
+using put_atom = caf::atom_constant<caf::atom("put")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using select_atom = caf::atom_constant<caf::atom("select")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using terminal_atom = caf::atom_constant<caf::atom("terminal")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using to_dev_atom = caf::atom_constant<caf::atom("to_dev")>;
+
+// -- message structs -----------------------------------------------------------
+
+/// A device's assigned label: label item -> value (DESIGN.md §4). Items the
+/// device has no value for are absent.
+struct assigned_label {
+  std::map<std::string, std::string> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, assigned_label& x) {
+  return f(caf::meta::type_name("assigned_label"), x.items);
+}
+
+/// The answer to registration and to the destination request.
+struct destination {
+  std::string terminal_id;
+  std::string cluster_id;
+  std::vector<std::string> cluster_urls;
+  std::string token;
+  uint32_t keepalive_s = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, destination& x) {
+  return f(caf::meta::type_name("destination"), x.terminal_id, x.cluster_id,
+           x.cluster_urls, x.token, x.keepalive_s);
+}
+
+/// A session's report that a job moved (acked, done, failed, delivered).
+struct job_update {
+  std::string job_id;
+  std::string terminal_id;
+  std::string status;
+  std::string detail;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_update& x) {
+  return f(caf::meta::type_name("job_update"), x.job_id, x.terminal_id,
+           x.status, x.detail);
+}
+
+/// A node's state as the balancer and the operator see it.
+struct node_status {
+  std::string node_id;
+  std::string state;  // "active", "draining", "failed"
+  uint32_t sessions = 0;
+  double cpu = 0;       // share of one core used by the node's process
+  uint64_t memory = 0;  // resident bytes of the node's process
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("node_status"), x.node_id, x.state,
+           x.sessions, x.cpu, x.memory);
+}
+
+/// One balancer's view of its cluster.
+struct balancer_status {
+  std::string balancer_id;
+  std::string cluster_id;
+  std::string url;
+  uint32_t connections = 0;
+  std::vector<node_status> nodes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, balancer_status& x) {
+  return f(caf::meta::type_name("balancer_status"), x.balancer_id,
+           x.cluster_id, x.url, x.connections, x.nodes);
+}
+
+/// A cluster as `GET /v1/admin/clusters` reports it.
+struct cluster_status {
+  std::string cluster_id;
+  std::map<std::string, std::vector<std::string>> labels;
+  std::string state;  // "active", "draining"
+  uint32_t weight = 1;
+  std::vector<std::string> balancers;  // URLs
+  uint32_t connections = 0;
+  uint64_t assigned = 0;  // terminals mapped to this cluster
+  std::vector<node_status> nodes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
+  return f(caf::meta::type_name("cluster_status"), x.cluster_id, x.labels,
+           x.state, x.weight, x.balancers, x.connections, x.assigned,
+           x.nodes);
+}
+
+/// A terminal as `GET /v1/terminals/{id}` reports it.
+struct terminal_status {
+  terminal_record record;
+  bool connected = false;
+  std::string node_id;
+  int64_t last_seen_ms = 0;
+  uint64_t connects = 0;
+  uint64_t disconnects = 0;
+  uint64_t keepalive_failures = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, terminal_status& x) {
+  return f(caf::meta::type_name("terminal_status"), x.record, x.connected,
+           x.node_id, x.last_seen_ms, x.connects, x.disconnects,
+           x.keepalive_failures);
+}
+
+/// HTTP request handed from the gateway's socket code to its actor.
+struct http_request {
+  std::string method;
+  std::string target;  // path and query
+  std::string body;
+  std::string peer;    // remote address, for logs
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_request& x) {
+  return f(caf::meta::type_name("http_request"), x.method, x.target, x.body,
+           x.peer);
+}
+
+struct http_response {
+  uint16_t status = 200;
+  std::string body;  // JSON
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type = "application/json";
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_response& x) {
+  return f(caf::meta::type_name("http_response"), x.status, x.body,
+           x.headers, x.content_type);
+}
+
+// -- bridges to the socket layer (never leave their process) ------------------
+
+/// The gateway actor answers an HTTP request through this. Implemented by
+/// net/; `respond` may be called from any thread, exactly once.
+class http_responder {
+public:
+  virtual ~http_responder() = default;
+  virtual void respond(http_response resp) = 0;
+};
+using http_responder_ptr = std::shared_ptr<http_responder>;
+
+/// A device's WebSocket, as the balancer sees it. Implemented by net/; every
+/// call may come from any thread and is posted to the connection's strand.
+class ws_link {
+public:
+  virtual ~ws_link() = default;
+  /// Answer to admission: 0 accepts the upgrade, otherwise the HTTP status
+  /// to refuse it with (404, 409, 503) and a JSON error body.
+  virtual void admitted(uint16_t http_status, std::string body) = 0;
+  virtual void send_text(std::string text) = 0;
+  virtual void close(uint16_t code, std::string reason) = 0;
+};
+using ws_link_ptr = std::shared_ptr<ws_link>;
+
+} // namespace tether
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::http_responder_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tether::ws_link_ptr)

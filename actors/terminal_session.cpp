@@ -1,0 +1,139 @@
+#include "actors/terminal_session.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/frames.hpp"
+#include "actors/log.hpp"
+
+namespace tether {
+
+terminal_session_state::tick_action terminal_session_state::on_tick() {
+  tick_action act;
+  if (awaiting_pong && ++misses >= spec.keepalive_misses) {
+    act.lost = true;
+    return act;
+  }
+  ++ping_seq;
+  awaiting_pong = true;
+  act.ping = frames::ping(ping_seq);
+  return act;
+}
+
+terminal_session_state::frame_action
+terminal_session_state::on_frame(const std::string& text) {
+  frame_action act;
+  frames::device_frame f;
+  bool fatal = false;
+  auto problem = frames::decode(text, f, fatal);
+  if (fatal) {
+    act.close_reason = problem;
+    return act;
+  }
+  if (!problem.empty()) {
+    act.reply = frames::error(f.kind == frames::device_frame::unknown
+                                ? "unknown_type"
+                                : "bad_frame",
+                              problem);
+    return act;
+  }
+  switch (f.kind) {
+    case frames::device_frame::pong:
+      if (f.seq == ping_seq) {
+        awaiting_pong = false;
+        misses = 0;
+      }
+      break;
+    case frames::device_frame::ack:
+      unacked.erase(f.job_id);
+      act.update = job_update{f.job_id, spec.terminal_id, "acked", {}};
+      break;
+    case frames::device_frame::result:
+      unacked.erase(f.job_id);
+      act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail};
+      break;
+    case frames::device_frame::unknown:
+      break;
+  }
+  return act;
+}
+
+std::optional<std::string>
+terminal_session_state::on_deliver(const job_record& job, int64_t now) {
+  if (job.ttl_s > 0 && now > job.created_at_ms + job.ttl_s * 1000)
+    return std::nullopt;
+  unacked[job.job_id] = job;
+  return frames::job(job);
+}
+
+terminal_session_actor::behavior_type
+terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state> self,
+                 session_spec spec, std::string node_id, control_actor control) {
+  auto log = logger("session");
+  self->state.spec = std::move(spec);
+  self->state.node_id = std::move(node_id);
+  auto& st = self->state;
+  auto keepalive = std::chrono::milliseconds{st.spec.keepalive_ms};
+  auto me = caf::actor_cast<terminal_session_actor>(self);
+  auto to_device = [self](std::string text) {
+    auto& s = self->state;
+    self->send(s.spec.balancer, to_dev_atom::value, s.spec.conn_id,
+               std::move(text));
+  };
+  // Ends the session: tells the balancer to close the socket (unless it is
+  // gone already) and the control that the terminal left.
+  auto finish = [self, control, me, log](uint16_t code, std::string reason,
+                                         bool close_socket) {
+    auto& s = self->state;
+    if (s.closed)
+      return;
+    s.closed = true;
+    if (close_socket)
+      self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
+                 reason);
+    self->send(control, closed_atom::value, s.spec.terminal_id, reason, me);
+    log->debug("{}: session on {} ends: {}", s.spec.terminal_id, s.node_id,
+               reason);
+    self->quit();
+  };
+  to_device(frames::hello(st.spec.terminal_id, st.spec.cluster_id,
+                          st.node_id,
+                          static_cast<uint32_t>(keepalive.count() / 1000)));
+  self->send(control, open_atom::value, st.spec.terminal_id, st.node_id, me);
+  self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
+  return {
+    [self, to_device, finish, control](frame_atom, const std::string& text) {
+      auto act = self->state.on_frame(text);
+      if (act.close_reason) {
+        finish(1008, *act.close_reason, true);
+        return;
+      }
+      if (act.reply)
+        to_device(std::move(*act.reply));
+      if (act.update)
+        self->send(control, std::move(*act.update));
+    },
+    [self, to_device, control](deliver_atom, const job_record& job) {
+      if (auto frame = self->state.on_deliver(job, now_ms())) {
+        to_device(std::move(*frame));
+        self->send(control, job_update{job.job_id, job.terminal_id,
+                                       "delivered", {}});
+      }
+    },
+    [finish](closed_atom, const std::string& reason) {
+      finish(1000, reason, false);
+    },
+    [self, to_device, finish, me, keepalive](tick_atom, uint64_t) {
+      auto act = self->state.on_tick();
+      if (act.lost) {
+        finish(close_keepalive_lost, "keepalive lost", true);
+        return;
+      }
+      to_device(std::move(*act.ping));
+      self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
+    },
+  };
+}
+
+} // namespace tether

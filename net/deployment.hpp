@@ -1,0 +1,51 @@
+// deployment: wires one tetherd process from a topology — opens the store,
+// spawns every role's actor, binds the HTTP and WebSocket listeners and runs
+// the I/O threads. `main` only parses the command line and calls this.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/topology.hpp"
+
+namespace caf {
+class actor_system;
+class actor_system_config;
+} // namespace caf
+
+namespace tether::net {
+
+struct deployment_options {
+  config::topology topo;
+  std::string data_dir = "tether-data";
+};
+
+/// What a started deployment listens on (the real ports).
+struct deployment_endpoints {
+  std::string http;  // host:port
+  std::vector<std::pair<std::string, std::string>> balancers;  // id, URL
+};
+
+class deployment {
+public:
+  virtual ~deployment() = default;
+
+  /// Starts everything. On failure returns nullptr with the reason.
+  static std::unique_ptr<deployment> start(caf::actor_system& sys,
+                                           deployment_options opts,
+                                           std::string& error);
+
+  virtual const deployment_endpoints& endpoints() const = 0;
+
+  /// Stops the listeners, the I/O threads and the actors.
+  virtual void stop() = 0;
+};
+
+/// Applies the topology's CAF settings (scheduler) and registers Tether's
+/// message types.
+void configure_actor_system(caf::actor_system_config& cfg,
+                            const config::topology& topo);
+
+} // namespace tether::net

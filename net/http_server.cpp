@@ -1,0 +1,226 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <caf/send.hpp>
+
+#include "actors/api.hpp"
+#include "actors/log.hpp"
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace tether::net {
+
+namespace {
+
+/// One HTTP connection: read a request, hand it to the gateway actor, write
+/// its answer, repeat while the client keeps the connection alive.
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, http_gateway_actor gateway,
+               const http_settings& settings)
+    : stream_(std::move(socket)),
+      gateway_(std::move(gateway)),
+      settings_(settings) {
+  }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this()] { self->do_read(); });
+  }
+
+  /// Called by the responder from any thread.
+  void deliver(http_response resp) {
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), resp = std::move(resp)]() mutable {
+                 self->do_write(std::move(resp));
+               });
+  }
+
+private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(settings_.body_limit);
+    parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
+    stream_.expires_after(settings_.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec,
+                                                 size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout
+        || ec == asio::error::connection_reset
+        || ec == asio::error::operation_aborted) {
+      return do_close();
+    }
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      return do_write(api::error_response(
+        errc::payload_too_large,
+        "request body is larger than " + std::to_string(settings_.body_limit)
+          + " bytes"));
+    }
+    if (ec) {
+      keep_alive_ = false;
+      return do_write(api::error_response(
+        errc::bad_request, "malformed HTTP request: " + ec.message()));
+    }
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    http_request out;
+    out.method = std::string{req.method_string()};
+    out.target = std::string{req.target()};
+    out.body = std::move(req.body());
+    beast::error_code ignored;
+    auto peer = stream_.socket().remote_endpoint(ignored);
+    out.peer = peer.address().to_string();
+    parser_.reset();
+    // The responder holds this session until the gateway answers.
+    caf::anon_send(gateway_, std::move(out),
+                   http_responder_ptr{std::make_shared<responder>(
+                     shared_from_this())});
+  }
+
+  void do_write(http_response resp) {
+    auto msg = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(resp.status), 11);
+    msg->set(http::field::server, "tetherd");
+    msg->set(http::field::content_type, resp.content_type);
+    for (auto& [name, value] : resp.headers)
+      msg->set(name, value);
+    msg->keep_alive(keep_alive_);
+    msg->body() = std::move(resp.body);
+    msg->prepare_payload();
+    stream_.expires_after(settings_.idle_timeout);
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg](beast::error_code ec,
+                                                       size_t) {
+                        if (ec || !self->keep_alive_)
+                          return self->do_close();
+                        self->do_read();
+                      });
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  struct responder : http_responder {
+    explicit responder(std::shared_ptr<http_session> s)
+      : session(std::move(s)) {
+    }
+    void respond(http_response resp) override {
+      session->deliver(std::move(resp));
+    }
+    std::shared_ptr<http_session> session;
+  };
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http_gateway_actor gateway_;
+  http_settings settings_;
+  bool keep_alive_ = true;
+};
+
+class http_listener : public http_server,
+                      public std::enable_shared_from_this<http_listener> {
+public:
+  http_listener(asio::io_context& io, http_gateway_actor gateway,
+                http_settings settings)
+    : io_(io),
+      acceptor_(asio::make_strand(io)),
+      gateway_(std::move(gateway)),
+      settings_(std::move(settings)) {
+  }
+
+  bool open(const config::endpoint& at, std::string& error) {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(at.host, ec);
+    if (ec) {
+      error = "invalid HTTP listen address " + at.host;
+      return false;
+    }
+    tcp::endpoint ep{address, at.port};
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec)
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "cannot listen for HTTP on " + at.to_string() + ": "
+              + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return true;
+  }
+
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](beast::error_code ec,
+                                                       tcp::socket socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
+  }
+
+  uint16_t port() const override {
+    return port_;
+  }
+
+  void stop() override {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+private:
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+      return;
+    if (ec) {
+      // Typically EMFILE: keep serving the connections we have.
+      logger("http")->warn("accept failed: {}", ec.message());
+    } else {
+      std::make_shared<http_session>(std::move(socket), gateway_, settings_)
+        ->run();
+    }
+    accept();
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  http_gateway_actor gateway_;
+  http_settings settings_;
+  uint16_t port_ = 0;
+};
+
+} // namespace
+
+std::shared_ptr<http_server>
+http_server::start(asio::io_context& io, const config::endpoint& at,
+                   http_gateway_actor gateway, http_settings settings,
+                   std::string& error) {
+  auto listener = std::make_shared<http_listener>(io, std::move(gateway),
+                                                  std::move(settings));
+  if (!listener->open(at, error))
+    return nullptr;
+  listener->accept();
+  return listener;
+}
+
+} // namespace tether::net

@@ -1,0 +1,130 @@
+// tetherd: runs a Tether deployment. Without arguments it starts the
+// all-in-one deployment of the embedded default topology.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/topology.hpp"
+#include "net/deployment.hpp"
+
+namespace {
+
+tether::config::parse_result load(const std::string& path) {
+  if (path.empty())
+    return tether::config::parse_topology(
+      tether::config::default_topology_toml(), "<embedded default>");
+  return tether::config::load_topology_file(path);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tetherd — keeps device fleets permanently connected.\n"
+               "Without options it runs the all-in-one deployment of the "
+               "embedded default topology."};
+  std::string config_file, http, data_dir = "tether-data", check_file;
+  std::string ready_file, log_level = "info";
+  int ws_base_port = -1;
+  app.add_option("--config", config_file, "topology file (TOML)");
+  app.add_option("--http", http,
+                 "HTTP gateway listen address HOST:PORT (port 0: any free "
+                 "port); overrides the topology");
+  app.add_option("--data", data_dir, "data directory")
+    ->capture_default_str();
+  app.add_option("--ws-base-port", ws_base_port,
+                 "balancers listen on consecutive ports from this one "
+                 "(0: any free ports); overrides the topology")
+    ->check(CLI::Range(0, 65535));
+  app.add_option("--check-config", check_file,
+                 "validate a topology file, list every problem, and exit");
+  app.add_option("--ready-file", ready_file,
+                 "write the real listen addresses as JSON here once serving");
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (!check_file.empty()) {
+    auto parsed = tether::config::load_topology_file(check_file);
+    if (!parsed.value) {
+      std::cerr << parsed.errors.to_string();
+      return 2;
+    }
+    std::cout << check_file << ": ok\n";
+    return 0;
+  }
+
+  auto parsed = load(config_file);
+  if (!parsed.value) {
+    std::cerr << "tetherd: invalid topology:\n" << parsed.errors.to_string();
+    return 2;
+  }
+  auto topo = std::move(*parsed.value);
+  if (!http.empty()) {
+    auto ep = tether::config::parse_endpoint(http);
+    if (!ep) {
+      std::cerr << "tetherd: --http must be HOST:PORT, got \"" << http
+                << "\"\n";
+      return 2;
+    }
+    topo.http = *ep;
+  }
+  if (ws_base_port >= 0) {
+    int next = ws_base_port;
+    for (auto& c : topo.clusters)
+      for (auto& b : c.balancers) {
+        b.listen.port = static_cast<uint16_t>(next);
+        if (next != 0)
+          ++next;
+      }
+  }
+
+  // Signals are taken synchronously below; block them before any thread
+  // starts so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  caf::actor_system_config cfg;
+  tether::net::configure_actor_system(cfg, topo);
+  caf::actor_system sys{cfg};
+  std::string error;
+  tether::net::deployment_options opts{std::move(topo), data_dir};
+  auto d = tether::net::deployment::start(sys, std::move(opts), error);
+  if (!d) {
+    std::cerr << "tetherd: " << error << "\n";
+    return 1;
+  }
+  const auto& ep = d->endpoints();
+  std::string json = "{\"http\":\"" + ep.http + "\",\"balancers\":{";
+  std::cout << "tetherd serving: http://" << ep.http;
+  for (size_t i = 0; i < ep.balancers.size(); ++i) {
+    json += (i ? "," : "") + std::string{"\""} + ep.balancers[i].first
+            + "\":\"" + ep.balancers[i].second + "\"";
+    std::cout << " " << ep.balancers[i].first << "=" << ep.balancers[i].second;
+  }
+  json += "}}";
+  std::cout << std::endl;
+  if (!ready_file.empty()) {
+    // Write then rename, so a reader never sees a partial file.
+    std::ofstream out{ready_file + ".tmp"};
+    out << json << "\n";
+    out.close();
+    std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("tetherd: signal {}, shutting down", sig);
+  d->stop();
+  return 0;
+}

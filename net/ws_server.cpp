@@ -1,0 +1,409 @@
+#include "net/ws_server.hpp"
+
+#include <atomic>
+#include <deque>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <caf/send.hpp>
+
+#include "actors/api.hpp"
+#include "actors/log.hpp"
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace tether::net {
+
+namespace {
+
+std::atomic<uint64_t> next_conn_id{1};
+
+/// Value of `key` in the query of `target`, or empty.
+std::string query_param(std::string_view target, std::string_view key) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos)
+    return {};
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == key)
+      return std::string{pair.substr(eq + 1)};
+    if (amp == std::string_view::npos)
+      break;
+    query = query.substr(amp + 1);
+  }
+  return {};
+}
+
+/// One device connection. Also the balancer's ws_link to it.
+class ws_session : public ws_link,
+                   public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(tcp::socket&& socket, cluster_balancer_actor balancer,
+             std::shared_ptr<const ws_settings> settings)
+    : ws_(std::move(socket)),
+      balancer_(std::move(balancer)),
+      settings_holder_(std::move(settings)),
+      settings_(*settings_holder_),
+      conn_(next_conn_id++) {
+  }
+
+  void run() {
+    asio::dispatch(ws_.get_executor(),
+                   [self = shared_from_this()] { self->do_read_upgrade(); });
+  }
+
+  // -- ws_link (any thread) ---------------------------------------------------
+
+  void admitted(uint16_t status, std::string body) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), status,
+                                    body = std::move(body)]() mutable {
+      if (status == 0)
+        self->do_accept();
+      else
+        self->do_refuse(static_cast<http::status>(status), std::move(body));
+    });
+  }
+
+  void send_text(std::string text) override {
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this(), text = std::move(text)]() mutable {
+                 self->do_send(std::move(text));
+               });
+  }
+
+  void close(uint16_t code, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), code,
+                                    reason = std::move(reason)]() mutable {
+      self->do_close(code, std::move(reason));
+    });
+  }
+
+private:
+  // -- upgrade ----------------------------------------------------------------
+
+  void do_read_upgrade() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
+    parser_->body_limit(0);
+    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
+    http::async_read(beast::get_lowest_layer(ws_), buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec,
+                                                 size_t) {
+                       self->on_read_upgrade(ec);
+                     });
+  }
+
+  void on_read_upgrade(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout
+        || ec == asio::error::connection_reset)
+      return;
+    if (ec)
+      return do_refuse_error(errc::bad_request,
+                             "malformed HTTP request: " + ec.message());
+    auto& req = parser_->get();
+    auto target = std::string_view{req.target()};
+    auto path = target.substr(0, target.find('?'));
+    if (path != settings_.path)
+      return do_refuse_error(errc::not_found,
+                             "no such endpoint; devices connect to "
+                               + settings_.path);
+    if (!websocket::is_upgrade(req)) {
+      auto body = api::error_response(errc::bad_request,
+                                      "this endpoint only accepts WebSocket "
+                                      "upgrades")
+                    .body;
+      return do_refuse(http::status::upgrade_required, std::move(body));
+    }
+    terminal_id_ = query_param(target, "terminal_id");
+    if (!api::valid_id(terminal_id_))
+      return do_refuse_error(errc::bad_request,
+                             "query parameter \"terminal_id\" is missing or "
+                             "not 1-128 characters from [A-Za-z0-9._:-]");
+    beast::get_lowest_layer(ws_).expires_never();
+    caf::anon_send(balancer_, admit_atom::value, conn_, terminal_id_,
+                   ws_link_ptr{shared_from_this()});
+  }
+
+  void do_refuse_error(errc code, std::string message) {
+    do_refuse(static_cast<http::status>(http_status(code)),
+              api::error_response(code, message).body);
+  }
+
+  void do_refuse(http::status status, std::string body) {
+    auto msg = std::make_shared<http::response<http::string_body>>(status, 11);
+    msg->set(http::field::server, "tetherd");
+    msg->set(http::field::content_type, "application/json");
+    if (status == http::status::service_unavailable)
+      msg->set(http::field::retry_after, "2");
+    msg->keep_alive(false);
+    msg->body() = std::move(body);
+    msg->prepare_payload();
+    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
+    http::async_write(beast::get_lowest_layer(ws_), *msg,
+                      [self = shared_from_this(), msg](beast::error_code,
+                                                       size_t) {
+                        beast::error_code ignored;
+                        beast::get_lowest_layer(self->ws_).socket().shutdown(
+                          tcp::socket::shutdown_send, ignored);
+                      });
+  }
+
+  void do_accept() {
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = settings_.handshake_timeout;
+    t.idle_timeout = websocket::stream_base::none(); // app keepalive decides
+    t.keep_alive_pings = false;
+    ws_.set_option(t);
+    ws_.read_message_max(settings_.max_frame);
+    ws_.auto_fragment(false);
+    ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) {
+        res.set(http::field::server, "tetherd");
+      }));
+    ws_.async_accept(parser_->get(),
+                     [self = shared_from_this()](beast::error_code ec) {
+                       self->on_accept(ec);
+                     });
+  }
+
+  void on_accept(beast::error_code ec) {
+    parser_.reset();
+    if (ec) {
+      caf::anon_send(balancer_, closed_atom::value, conn_);
+      return;
+    }
+    open_ = true;
+    caf::anon_send(balancer_, open_atom::value, conn_);
+    do_read();
+  }
+
+  // -- frames -----------------------------------------------------------------
+
+  void do_read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
+                                                        size_t) {
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      if (ec == websocket::error::message_too_big)
+        do_close(1009, "frame larger than "
+                         + std::to_string(settings_.max_frame) + " bytes");
+      return notify_closed();
+    }
+    if (!ws_.got_text()) {
+      buffer_.consume(buffer_.size());
+      do_close(1003, "binary frames are not supported");
+      return notify_closed();
+    }
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > 4096)
+      buffer_.shrink_to_fit(); // idle connections keep small buffers
+    caf::anon_send(balancer_, frame_atom::value, conn_, std::move(text));
+    do_read();
+  }
+
+  void notify_closed() {
+    if (notified_)
+      return;
+    notified_ = true;
+    caf::anon_send(balancer_, closed_atom::value, conn_);
+  }
+
+  void do_send(std::string text) {
+    if (!open_ || closing_)
+      return;
+    if (queue_.size() >= settings_.max_queue) {
+      // The device does not read: drop it rather than buffer forever.
+      queue_.clear();
+      return do_close(1008, "too many unsent frames: the device is not reading");
+    }
+    queue_.push_back(std::move(text));
+    if (!writing_)
+      do_write();
+  }
+
+  void do_write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    [self = shared_from_this()](beast::error_code ec,
+                                                size_t) {
+                      self->on_write(ec);
+                    });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) {
+      queue_.clear();
+      return;
+    }
+    queue_.pop_front();
+    if (closing_ && pending_close_) {
+      auto [code, reason] = std::move(*pending_close_);
+      pending_close_.reset();
+      closing_ = false;
+      return do_close(code, std::move(reason));
+    }
+    if (!queue_.empty())
+      do_write();
+  }
+
+  void do_close(uint16_t code, std::string reason) {
+    if (!open_ || close_sent_)
+      return;
+    if (writing_) {
+      // Let the frame in flight finish, then close.
+      closing_ = true;
+      pending_close_.emplace(code, std::move(reason));
+      return;
+    }
+    closing_ = true;
+    close_sent_ = true;
+    queue_.clear();
+    if (reason.size() > 120)
+      reason.resize(120); // a close reason must fit in a control frame
+    websocket::close_reason cr{static_cast<websocket::close_code>(code),
+                               reason};
+    ws_.async_close(cr, [self = shared_from_this()](beast::error_code) {
+      // The read loop sees the close and reports it.
+    });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  cluster_balancer_actor balancer_;
+  std::shared_ptr<const ws_settings> settings_holder_;
+  const ws_settings& settings_;
+  uint64_t conn_;
+  std::string terminal_id_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> parser_;
+  std::deque<std::string> queue_;
+  std::optional<std::pair<uint16_t, std::string>> pending_close_;
+  bool open_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_sent_ = false;
+  bool notified_ = false;
+};
+
+class ws_listener : public ws_server,
+                    public std::enable_shared_from_this<ws_listener> {
+public:
+  ws_listener(asio::io_context& io, ws_settings settings)
+    : io_(io),
+      acceptor_(asio::make_strand(io)),
+      retry_(acceptor_.get_executor()),
+      settings_(std::make_shared<ws_settings>(std::move(settings))) {
+  }
+
+  bool open(const config::endpoint& at, std::string& error) {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(at.host, ec);
+    if (ec) {
+      error = "invalid WebSocket listen address " + at.host;
+      return false;
+    }
+    tcp::endpoint ep{address, at.port};
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec)
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "cannot listen for WebSocket on " + at.to_string() + ": "
+              + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return true;
+  }
+
+  uint16_t port() const override {
+    return port_;
+  }
+
+  void start(cluster_balancer_actor balancer) override {
+    balancer_ = std::move(balancer);
+    asio::dispatch(acceptor_.get_executor(),
+                   [self = shared_from_this()] { self->accept(); });
+  }
+
+  void stop() override {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+      self->retry_.cancel();
+    });
+  }
+
+private:
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](beast::error_code ec,
+                                                       tcp::socket socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+      return;
+    if (ec) {
+      // Typically EMFILE (out of file descriptors): keep the connections we
+      // have and try again shortly instead of spinning.
+      logger("balancer")->warn("accept failed: {}", ec.message());
+      retry_.expires_after(std::chrono::milliseconds{100});
+      retry_.async_wait([self = shared_from_this()](beast::error_code e) {
+        if (!e)
+          self->accept();
+      });
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<ws_session>(std::move(socket), balancer_, settings_)
+      ->run();
+    accept();
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  std::shared_ptr<const ws_settings> settings_;  // shared with the sessions
+  cluster_balancer_actor balancer_;
+  uint16_t port_ = 0;
+};
+
+} // namespace
+
+std::shared_ptr<ws_server> ws_server::bind(asio::io_context& io,
+                                           const config::endpoint& at,
+                                           ws_settings settings,
+                                           std::string& error) {
+  auto listener = std::make_shared<ws_listener>(io, std::move(settings));
+  if (!listener->open(at, error))
+    return nullptr;
+  return listener;
+}
+
+} // namespace tether::net

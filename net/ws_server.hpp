@@ -1,0 +1,50 @@
+// ws_server: the socket side of a cluster balancer (Boost.Beast WebSocket).
+//
+// Each connection: read the upgrade request (path /v1/connect, query
+// terminal_id), ask the balancer actor to admit it, then either refuse it
+// with the balancer's HTTP status (404, 409, 503) before the upgrade, or
+// accept the upgrade and relay text frames to the balancer. The connection
+// is the balancer's ws_link: its frames to the device are queued (bounded,
+// one write in flight) on the connection's strand. Binary frames close with
+// 1003, oversized frames with 1009, a peer that does not read is closed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "actors/interfaces.hpp"
+#include "config/topology.hpp"
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
+namespace tether::net {
+
+struct ws_settings {
+  size_t max_frame = 64 * 1024;
+  size_t max_queue = 256;
+  size_t header_limit = 8 * 1024;
+  std::chrono::seconds handshake_timeout{10};
+  std::string path = "/v1/connect";
+};
+
+class ws_server {
+public:
+  virtual ~ws_server() = default;
+
+  /// Binds `at` (not yet accepting: the balancer needs the URL first).
+  static std::shared_ptr<ws_server> bind(boost::asio::io_context& io,
+                                         const config::endpoint& at,
+                                         ws_settings settings,
+                                         std::string& error);
+
+  virtual uint16_t port() const = 0;
+  /// Starts accepting; connections are handed to `balancer`.
+  virtual void start(cluster_balancer_actor balancer) = 0;
+  virtual void stop() = 0;
+};
+
+} // namespace tether::net

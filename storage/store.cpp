@@ -1,0 +1,265 @@
+#include "storage/store.hpp"
+
+#include <cstdio>
+
+#include <boost/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+namespace json = boost::json;
+
+namespace tether::storage {
+
+namespace {
+
+const char* family_names[] = {"default", "terminals", "jobs"};
+
+std::string be64(uint64_t x) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(x & 0xff);
+    x >>= 8;
+  }
+  return out;
+}
+
+uint64_t from_be64(const std::string& s) {
+  uint64_t x = 0;
+  for (unsigned char c : s)
+    x = (x << 8) | c;
+  return x;
+}
+
+std::string str(const json::object& o, const char* key) {
+  if (auto* v = o.if_contains(key); v && v->is_string())
+    return std::string{v->get_string()};
+  return {};
+}
+
+int64_t num(const json::object& o, const char* key) {
+  if (auto* v = o.if_contains(key); v && v->is_int64())
+    return v->get_int64();
+  return 0;
+}
+
+} // namespace
+
+store::~store() {
+  // Debian's RocksDB keeps assert(): handles must go before the DB.
+  for (auto* h : handles_)
+    if (db_ != nullptr)
+      db_->DestroyColumnFamilyHandle(h);
+  delete db_;
+}
+
+std::unique_ptr<store> store::open(const std::string& dir, status& st) {
+  rocksdb::DBOptions opts;
+  opts.create_if_missing = true;
+  opts.create_missing_column_families = true;
+  opts.max_open_files = 256; // stay far below the 20,000 fd limit
+  opts.keep_log_file_num = 4;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (auto* name : family_names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  std::unique_ptr<store> self{new store};
+  auto s = rocksdb::DB::Open(opts, dir, families, &self->handles_, &self->db_);
+  if (!s.ok()) {
+    st.message = "cannot open database in " + dir + ": " + s.ToString();
+    self->handles_.clear();
+    return nullptr;
+  }
+  std::string version;
+  s = self->db_->Get(rocksdb::ReadOptions{}, self->cf(family::meta),
+                     "schema_version", &version);
+  if (s.IsNotFound()) {
+    s = self->db_->Put(rocksdb::WriteOptions{}, self->cf(family::meta),
+                       "schema_version", std::to_string(schema_version));
+    if (!s.ok()) {
+      st.message = "cannot write schema version: " + s.ToString();
+      return nullptr;
+    }
+  } else if (!s.ok()) {
+    st.message = "cannot read schema version: " + s.ToString();
+    return nullptr;
+  } else if (version != std::to_string(schema_version)) {
+    st.message = "database in " + dir + " has schema version " + version
+                 + ", this build reads version "
+                 + std::to_string(schema_version);
+    return nullptr;
+  }
+  return self;
+}
+
+status store::put_terminal(const terminal_record& rec) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  auto s = db_->Put(wo, cf(family::terminals), rec.terminal_id, encode(rec));
+  if (!s.ok())
+    return {"cannot write terminal " + rec.terminal_id + ": " + s.ToString()};
+  return {};
+}
+
+std::optional<terminal_record> store::get_terminal(const std::string& id,
+                                                   status& st) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(family::terminals), id, &value);
+  if (s.IsNotFound())
+    return std::nullopt;
+  terminal_record rec;
+  if (!s.ok() || !decode(value, rec)) {
+    st.message = "cannot read terminal " + id + ": "
+                 + (s.ok() ? std::string{"corrupt record"} : s.ToString());
+    return std::nullopt;
+  }
+  return rec;
+}
+
+std::vector<terminal_record> store::load_terminals(status& st) {
+  std::vector<terminal_record> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::terminals))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    terminal_record rec;
+    if (decode(it->value().ToString(), rec))
+      out.push_back(std::move(rec));
+    else
+      st.message = "corrupt terminal record " + it->key().ToString();
+  }
+  if (!it->status().ok())
+    st.message = "cannot scan terminals: " + it->status().ToString();
+  return out;
+}
+
+status store::put_jobs(const std::vector<job_record>& jobs,
+                       uint64_t next_seq) {
+  rocksdb::WriteBatch batch;
+  for (const auto& j : jobs)
+    batch.Put(cf(family::jobs), j.job_id, encode(j));
+  if (next_seq != 0)
+    batch.Put(cf(family::meta), "job_seq", be64(next_seq));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok())
+    return {"cannot write jobs: " + s.ToString()};
+  return {};
+}
+
+std::optional<job_record> store::get_job(const std::string& id, status& st) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(family::jobs), id, &value);
+  if (s.IsNotFound())
+    return std::nullopt;
+  job_record rec;
+  if (!s.ok() || !decode(value, rec)) {
+    st.message = "cannot read job " + id;
+    return std::nullopt;
+  }
+  return rec;
+}
+
+std::vector<job_record> store::load_jobs(status& st) {
+  std::vector<job_record> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::jobs))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    job_record rec;
+    if (decode(it->value().ToString(), rec))
+      out.push_back(std::move(rec));
+    else
+      st.message = "corrupt job record " + it->key().ToString();
+  }
+  if (!it->status().ok())
+    st.message = "cannot scan jobs: " + it->status().ToString();
+  return out;
+}
+
+uint64_t store::next_job_seq(status& st) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(family::meta), "job_seq",
+                    &value);
+  if (s.IsNotFound())
+    return 1;
+  if (!s.ok() || value.size() != 8) {
+    st.message = "cannot read job sequence";
+    return 0;
+  }
+  return from_be64(value);
+}
+
+std::string store::job_id_for(uint64_t seq) {
+  char buf[20];
+  std::snprintf(buf, sizeof(buf), "J%016llx",
+                static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+std::string encode(const terminal_record& rec) {
+  json::object attrs;
+  for (const auto& [k, v] : rec.attributes)
+    attrs[k] = v;
+  json::object o{{"terminal_id", rec.terminal_id},
+                 {"cluster_id", rec.cluster_id},
+                 {"model", rec.model},
+                 {"firmware", rec.firmware},
+                 {"region", rec.region},
+                 {"attributes", std::move(attrs)},
+                 {"registered_at_ms", rec.registered_at_ms}};
+  return json::serialize(o);
+}
+
+std::string encode(const job_record& rec) {
+  json::object o{{"job_id", rec.job_id},
+                 {"terminal_id", rec.terminal_id},
+                 {"service", rec.service},
+                 {"payload", rec.payload_json},
+                 {"status", rec.status},
+                 {"detail", rec.detail},
+                 {"callback_url", rec.callback_url},
+                 {"ttl_s", rec.ttl_s},
+                 {"created_at_ms", rec.created_at_ms},
+                 {"updated_at_ms", rec.updated_at_ms}};
+  return json::serialize(o);
+}
+
+bool decode(const std::string& text, terminal_record& out) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return false;
+  auto& o = v.get_object();
+  out.terminal_id = str(o, "terminal_id");
+  out.cluster_id = str(o, "cluster_id");
+  out.model = str(o, "model");
+  out.firmware = str(o, "firmware");
+  out.region = str(o, "region");
+  out.registered_at_ms = num(o, "registered_at_ms");
+  out.attributes.clear();
+  if (auto* a = o.if_contains("attributes"); a && a->is_object())
+    for (auto& [k, val] : a->get_object())
+      if (val.is_string())
+        out.attributes[std::string{k}] = std::string{val.get_string()};
+  return !out.terminal_id.empty();
+}
+
+bool decode(const std::string& text, job_record& out) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return false;
+  auto& o = v.get_object();
+  out.job_id = str(o, "job_id");
+  out.terminal_id = str(o, "terminal_id");
+  out.service = str(o, "service");
+  out.payload_json = str(o, "payload");
+  out.status = str(o, "status");
+  out.detail = str(o, "detail");
+  out.callback_url = str(o, "callback_url");
+  out.ttl_s = num(o, "ttl_s");
+  out.created_at_ms = num(o, "created_at_ms");
+  out.updated_at_ms = num(o, "updated_at_ms");
+  return !out.job_id.empty();
+}
+
+} // namespace tether::storage

@@ -1,0 +1,96 @@
+// store: Tether's embedded RocksDB database.
+//
+// Key schema (schema version 1, stored under meta/"schema_version"):
+//
+//   column family   key                      value
+//   -------------   ----------------------   -------------------------------
+//   meta            "schema_version"         decimal text, "1"
+//   meta            "job_seq"                8-byte big-endian next job seq
+//   terminals       terminal_id (UTF-8)      JSON object of terminal_record
+//   jobs            job_id (UTF-8)           JSON object of job_record
+//
+// Job ids are "J" + 16 lowercase hex digits of a 64-bit sequence, so byte
+// order of keys is creation order. The order of column families below never
+// changes; new ones are appended. Every logical change is one WriteBatch.
+//
+// The store is not thread-safe by contract: exactly one owner (a detached
+// actor, or start-up code before actors exist) calls it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+} // namespace rocksdb
+
+namespace tether::storage {
+
+/// Outcome of a storage call: empty message means success.
+struct status {
+  std::string message;
+  bool ok() const {
+    return message.empty();
+  }
+};
+
+class store {
+public:
+  enum class family : uint8_t { meta = 0, terminals = 1, jobs = 2 };
+  static constexpr int schema_version = 1;
+
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  /// Opens (or creates) the database in `dir`. Fails on a schema version it
+  /// does not know, naming it.
+  static std::unique_ptr<store> open(const std::string& dir, status& st);
+
+  /// When true, every write waits for the WAL to reach the disk (fsync).
+  /// Without it a write survives a crash of the process (the WAL is in the
+  /// OS), but not a crash of the machine.
+  void set_sync(bool sync) {
+    sync_ = sync;
+  }
+
+  status put_terminal(const terminal_record& rec);
+  std::optional<terminal_record> get_terminal(const std::string& id,
+                                              status& st);
+  std::vector<terminal_record> load_terminals(status& st);
+
+  /// Writes jobs (new or updated) in one batch, together with the next job
+  /// sequence number when `next_seq` is non-zero.
+  status put_jobs(const std::vector<job_record>& jobs, uint64_t next_seq);
+  std::optional<job_record> get_job(const std::string& id, status& st);
+  std::vector<job_record> load_jobs(status& st);
+
+  /// The next free job sequence number (1 on a new database).
+  uint64_t next_job_seq(status& st);
+
+  static std::string job_id_for(uint64_t seq);
+
+private:
+  store() = default;
+  rocksdb::ColumnFamilyHandle* cf(family f) const {
+    return handles_[static_cast<size_t>(f)];
+  }
+
+  bool sync_ = false;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+/// JSON encoding of records (also used by tests and tools).
+std::string encode(const terminal_record& rec);
+std::string encode(const job_record& rec);
+bool decode(const std::string& text, terminal_record& out);
+bool decode(const std::string& text, job_record& out);
+
+} // namespace tether::storage
