@@ -16,7 +16,7 @@ std::optional<size_t> cluster_balancer_state::pick_node() const {
     const auto& n = nodes[i];
     if (n.failed || n.last.state != "active")
       continue;
-    auto load = n.last.sessions + n.placed;
+    auto load = std::max(n.last.sessions, n.own);
     if (!best || load < best_load) {
       best = i;
       best_load = load;
@@ -38,7 +38,7 @@ balancer_status cluster_balancer_state::status() const {
                      live_connections(), {}};
   for (const auto& n : nodes) {
     auto ns = n.last;
-    ns.sessions += n.placed;
+    ns.sessions = std::max(ns.sessions, n.own);
     if (n.failed)
       ns.state = "failed";
     st.nodes.push_back(std::move(ns));
@@ -46,11 +46,20 @@ balancer_status cluster_balancer_state::status() const {
   return st;
 }
 
+void cluster_balancer_state::place(connection& c, std::optional<size_t> n) {
+  if (c.node && nodes[*c.node].own > 0)
+    --nodes[*c.node].own;
+  c.node = n;
+  if (n)
+    ++nodes[*n].own;
+}
+
 std::optional<cluster_balancer_state::connection>
 cluster_balancer_state::erase(uint64_t conn) {
   auto i = conns.find(conn);
   if (i == conns.end())
     return std::nullopt;
+  place(i->second, std::nullopt);
   auto c = std::move(i->second);
   conns.erase(i);
   if (auto t = by_terminal.find(c.terminal_id);
@@ -76,6 +85,7 @@ void spawn_session(self_ptr self, uint64_t conn) {
   if (i == st.conns.end())
     return;
   auto& c = i->second;
+  st.place(c, std::nullopt);
   auto node = st.pick_node();
   if (!node) {
     logger("balancer")->warn("{}: no live node for {}", st.cfg.balancer_id,
@@ -85,8 +95,7 @@ void spawn_session(self_ptr self, uint64_t conn) {
     return;
   }
   c.at = cluster_balancer_state::phase::spawning;
-  c.node = node;
-  ++st.nodes[*node].placed;
+  st.place(c, node);
   session_spec spec{c.terminal_id,
                     st.cfg.cluster_id,
                     conn,
@@ -267,10 +276,8 @@ cluster_balancer_actor::behavior_type cluster_balancer(
         [self](std::vector<std::optional<node_status>> results) {
           auto& st = self->state;
           for (size_t i = 0; i < results.size() && i < st.nodes.size(); ++i)
-            if (results[i]) {
+            if (results[i])
               st.nodes[i].last = std::move(*results[i]);
-              st.nodes[i].placed = 0;
-            }
           self->delayed_send(self, st.cfg.status_period, tick_atom::value);
         },
         status_atom::value);

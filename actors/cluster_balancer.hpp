@@ -55,8 +55,8 @@ struct cluster_balancer_state {
   struct node_entry {
     std::string node_id;
     node_actor handle;
-    node_status last;       // as last reported
-    uint32_t placed = 0;    // sessions placed here since that report
+    node_status last;       // as last reported (all balancers' sessions)
+    uint32_t own = 0;       // this balancer's sessions there, exact
     bool failed = false;
   };
 
@@ -66,10 +66,14 @@ struct cluster_balancer_state {
   std::unordered_map<uint64_t, connection> conns;
   std::unordered_map<std::string, uint64_t> by_terminal;
 
-  /// Fewest sessions (reported plus placed since) among live nodes.
+  /// Fewest sessions among live nodes. A node's load is the larger of its
+  /// last report (which includes other balancers' sessions but may be a
+  /// second old) and this balancer's own exact count there.
   std::optional<size_t> pick_node() const;
   balancer_status status() const;
   uint32_t live_connections() const;
+  /// Records a session of `conn` on node `n` (or none), keeping counts.
+  void place(connection& c, std::optional<size_t> n);
   /// Forgets a connection; returns it.
   std::optional<connection> erase(uint64_t conn);
 };

@@ -1,0 +1,82 @@
+// Shared helpers of the end-to-end tests.
+#pragma once
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "tests/support/clients.hpp"
+#include "tests/support/tetherd.hpp"
+
+namespace tether::test {
+
+inline boost::json::value json_of(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec)
+    return nullptr;
+  return v;
+}
+
+inline std::string str_at(const boost::json::value& v, const char* key) {
+  if (!v.is_object())
+    return {};
+  auto* f = v.as_object().if_contains(key);
+  if (f == nullptr || !f->is_string())
+    return {};
+  return std::string{f->as_string()};
+}
+
+inline std::string error_code_of(const http_result& r) {
+  auto v = json_of(r.body);
+  if (!v.is_object() || !v.as_object().contains("error"))
+    return {};
+  return str_at(v.as_object().at("error"), "code");
+}
+
+inline std::string error_message_of(const http_result& r) {
+  auto v = json_of(r.body);
+  if (!v.is_object() || !v.as_object().contains("error"))
+    return {};
+  return str_at(v.as_object().at("error"), "message");
+}
+
+/// Registers a terminal and returns the answer.
+inline http_result register_terminal(const tetherd_process& d,
+                                     const std::string& body) {
+  return http_call(d.http(), "POST", "/v1/terminals/register", body);
+}
+
+/// The first cluster URL of a registration answer, with the terminal id.
+inline std::string connect_url(const http_result& registration) {
+  auto v = json_of(registration.body);
+  auto id = str_at(v, "terminal_id");
+  auto& urls = v.as_object().at("cluster_urls").as_array();
+  return std::string{urls.at(0).as_string()} + "?terminal_id=" + id;
+}
+
+/// Reads frames until one of type `type` arrives (answering pings).
+inline boost::json::value next_of_type(ws_client& ws, const std::string& type,
+                                       std::chrono::milliseconds timeout
+                                       = std::chrono::seconds{5}) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    auto f = ws.next(left);
+    if (!f)
+      break;
+    auto v = json_of(*f);
+    auto t = str_at(v, "type");
+    if (t == type)
+      return v;
+    if (t == "ping")
+      ws.send_text(R"({"type":"pong","seq":)"
+                   + std::to_string(v.as_object().at("seq").to_number<uint64_t>())
+                   + "}");
+  }
+  return nullptr;
+}
+
+} // namespace tether::test

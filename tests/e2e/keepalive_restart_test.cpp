@@ -1,0 +1,116 @@
+// Keepalive (a device that stops answering pings is disconnected and
+// counted) and restart (every terminal's cluster assignment, and every job
+// the API accepted, survive kill -9 of the process).
+#include <csignal>
+
+#include "tests/e2e/e2e.hpp"
+
+using namespace tether::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+TEST(keepalive, silent_device_is_disconnected_and_counted) {
+  tetherd_process server{
+    test_topology("keepalive = \"200ms\"\nkeepalive_misses = 2")};
+  server.start();
+  ASSERT_EQ(register_terminal(server, R"({"terminal_id":"K1","region":"GG1"})")
+              .status,
+            200);
+  ASSERT_EQ(register_terminal(server, R"({"terminal_id":"K2","region":"GG1"})")
+              .status,
+            200);
+  int status = 0;
+  std::string error;
+  auto url = server.balancers().at("C1-b1");
+  auto silent = ws_client::connect(url + "?terminal_id=K1", status, error);
+  auto polite = ws_client::connect(url + "?terminal_id=K2", status, error);
+  ASSERT_TRUE(silent && polite);
+  auto hello = json_of(*silent->next());
+  EXPECT_EQ(str_at(hello, "type"), "hello");
+  // The silent device receives pings and never answers.
+  int pings = 0;
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!silent->closed() && std::chrono::steady_clock::now() < deadline) {
+    if (auto f = silent->next(100ms); f && str_at(json_of(*f), "type") == "ping")
+      ++pings;
+    next_of_type(*polite, "never", 10ms); // answers the polite one's pings
+  }
+  ASSERT_TRUE(silent->closed());
+  EXPECT_EQ(silent->close_code(), 4000) << silent->close_reason();
+  EXPECT_EQ(pings, 2);
+  // The polite device keeps its session.
+  next_of_type(*polite, "never", 800ms);
+  EXPECT_FALSE(polite->closed());
+  ASSERT_TRUE(eventually(
+    [&] {
+      auto v = json_of(http_call(server.http(), "GET", "/v1/terminals/K1").body);
+      return !v.at("connected").as_bool()
+             && v.at("keepalive_failures").to_number<int>() == 1;
+    },
+    5s));
+  auto k2 = json_of(http_call(server.http(), "GET", "/v1/terminals/K2").body);
+  EXPECT_TRUE(k2.at("connected").as_bool());
+  EXPECT_EQ(k2.at("keepalive_failures").to_number<int>(), 0);
+}
+
+TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
+  tetherd_process server;
+  server.start();
+  std::map<std::string, std::string> assigned;
+  const char* regions[] = {"GG1", "GG2", ""};
+  for (int i = 0; i < 30; ++i) {
+    auto id = "R" + std::to_string(i);
+    std::string region = regions[i % 3];
+    auto body = R"({"terminal_id":")" + id + R"(")"
+                + (region.empty() ? "" : R"(,"region":")" + region + "\"")
+                + "}";
+    auto r = register_terminal(server, body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    assigned[id] = str_at(json_of(r.body), "cluster_id");
+  }
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 10; ++i) {
+    auto r = http_call(server.http(), "POST",
+                       "/v1/terminals/R" + std::to_string(i) + "/jobs",
+                       R"({"service":"print","payload":{"n":)"
+                         + std::to_string(i) + "}}");
+    ASSERT_EQ(r.status, 202);
+    jobs.push_back(str_at(json_of(r.body), "job_id"));
+  }
+  server.kill9();
+  server.start();
+  for (auto& [id, cluster] : assigned) {
+    auto r = http_call(server.http(), "GET",
+                       "/v1/terminals/" + id + "/destination");
+    ASSERT_EQ(r.status, 200) << id << " " << r.body;
+    EXPECT_EQ(str_at(json_of(r.body), "cluster_id"), cluster) << id;
+    // The URLs are the restarted balancers' (ports changed).
+    auto url = std::string{json_of(r.body).at("cluster_urls").at(0).as_string()};
+    EXPECT_EQ(url, server.balancers().at(cluster + "-b1"));
+  }
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    auto r = http_call(server.http(), "GET", "/v1/jobs/" + jobs[i]);
+    ASSERT_EQ(r.status, 200) << jobs[i];
+    EXPECT_EQ(str_at(json_of(r.body), "status"), "queued");
+    EXPECT_EQ(json_of(r.body).at("payload").at("n").to_number<size_t>(), i);
+  }
+  // New jobs continue the id sequence instead of reusing ids.
+  auto r = http_call(server.http(), "POST", "/v1/terminals/R0/jobs",
+                     R"({"service":"print"})");
+  ASSERT_EQ(r.status, 202);
+  EXPECT_GT(str_at(json_of(r.body), "job_id"), jobs.back());
+  // A queued job reaches its device after the restart.
+  int status = 0;
+  std::string error;
+  auto dest = json_of(http_call(server.http(), "GET",
+                                "/v1/terminals/R0/destination").body);
+  auto ws = ws_client::connect(
+    std::string{dest.at("cluster_urls").at(0).as_string()} + "?terminal_id=R0",
+    status, error);
+  ASSERT_TRUE(ws) << error;
+  auto job = next_of_type(*ws, "job");
+  EXPECT_EQ(str_at(job, "job_id"), jobs[0]);
+}
+
+} // namespace

@@ -1,0 +1,69 @@
+// child_process: a real OS process for integration tests (posix_spawn),
+// with its output in a log file; killed (SIGKILL) when destroyed.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace tether::test {
+
+class child_process {
+public:
+  ~child_process();
+
+  /// Starts argv[0] with the arguments; stdout and stderr go to `log_path`.
+  static std::unique_ptr<child_process> spawn(
+    const std::vector<std::string>& argv, const std::string& log_path);
+
+  pid_t pid() const {
+    return pid_;
+  }
+  void signal(int sig);
+  /// Waits for the exit; returns the exit status (or 128 + signal), or
+  /// nothing on timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  bool running();
+
+private:
+  child_process() = default;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+/// A fresh temporary directory, removed with everything in it on destruction.
+class temp_dir {
+public:
+  temp_dir();
+  ~temp_dir();
+  const std::string& path() const {
+    return path_;
+  }
+
+private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+
+/// Polls `pred` every 20 ms until it holds or `timeout` passes.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred())
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    struct timespec ts{0, 20'000'000};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+} // namespace tether::test

@@ -1,0 +1,53 @@
+// tetherd_process: a real tetherd under test, on ports chosen by the OS,
+// with its data directory and log in a temp dir.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace tether::test {
+
+class tetherd_process {
+public:
+  /// `config_toml` empty: the embedded default topology (all ports 0).
+  explicit tetherd_process(std::string config_toml = {},
+                           std::vector<std::string> extra_args = {});
+  ~tetherd_process();
+
+  /// Starts it and waits until it serves (throws after 20 s).
+  void start();
+  /// kill -9, or SIGTERM and wait.
+  void kill9();
+  void terminate();
+
+  const std::string& http() const {  // "127.0.0.1:port"
+    return http_;
+  }
+  const std::map<std::string, std::string>& balancers() const {
+    return balancers_;
+  }
+  const std::string& dir() const {
+    return dir_.path();
+  }
+  std::string log() const;
+  child_process& process() {
+    return *proc_;
+  }
+
+private:
+  temp_dir dir_;
+  std::string config_path_;
+  std::vector<std::string> extra_;
+  std::unique_ptr<child_process> proc_;
+  std::string http_;
+  std::map<std::string, std::string> balancers_;
+};
+
+/// A complete topology with every port 0 and the given timers table body.
+std::string test_topology(const std::string& timers = "keepalive = \"30s\"");
+
+} // namespace tether::test
