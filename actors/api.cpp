@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 
 #include <boost/json.hpp>
@@ -289,7 +290,8 @@ std::string encode(const std::vector<cluster_status>& cs) {
       nodes.push_back(json::object{{"node_id", n.node_id},
                                    {"state", n.state},
                                    {"sessions", n.sessions},
-                                   {"cpu", n.cpu},
+                                   // percent of one core, as an integer
+                                   {"cpu", std::lround(n.cpu * 100)},
                                    {"memory", n.memory}});
     clusters.push_back(json::object{{"cluster_id", c.cluster_id},
                                     {"labels", std::move(labels)},

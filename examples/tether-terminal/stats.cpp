@@ -1,0 +1,72 @@
+#include "tether-terminal/stats.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <utility>
+
+namespace tether::terminal {
+
+namespace {
+
+// The one list of (name, value) pairs both renderings use, so they never drift apart.
+template <class F>
+void for_each_field(const stats_snapshot& s, F&& f) {
+  f("devices", s.devices);
+  f("registered", s.registered);
+  f("registrations", s.registrations);
+  f("register_failures", s.register_failures);
+  f("connected", s.connected);
+  f("connect_failures", s.connect_failures);
+  f("reconnects", s.reconnects);
+  f("disconnects", s.disconnects);
+  f("pings", s.pings);
+  f("jobs", s.jobs);
+  f("duplicates", s.duplicates);
+  f("done", s.done);
+  f("failed", s.failed);
+  f("reassigns", s.reassigns);
+  f("bad_frames", s.bad_frames);
+}
+
+}  // namespace
+
+stats_snapshot fleet_stats::snapshot() const {
+  constexpr auto r = std::memory_order_relaxed;
+  stats_snapshot s;
+  s.devices = devices.load(r);
+  s.registered = registered.load(r);
+  s.registrations = registrations.load(r);
+  s.register_failures = register_failures.load(r);
+  s.connected = connected.load(r);
+  s.connect_failures = connect_failures.load(r);
+  s.reconnects = reconnects.load(r);
+  s.disconnects = disconnects.load(r);
+  s.pings = pings.load(r);
+  s.jobs = jobs.load(r);
+  s.duplicates = duplicates.load(r);
+  s.done = done.load(r);
+  s.failed = failed.load(r);
+  s.reassigns = reassigns.load(r);
+  s.bad_frames = bad_frames.load(r);
+  return s;
+}
+
+std::string to_line(const stats_snapshot& s) {
+  std::string line;
+  for_each_field(s, [&](const char* name, auto value) {
+    if (!line.empty()) line += ' ';
+    line += name;
+    line += '=';
+    line += std::to_string(value);
+  });
+  return line;
+}
+
+std::string to_json(const stats_snapshot& s) {
+  boost::json::object o;
+  for_each_field(s, [&](const char* name, auto value) { o[name] = value; });
+  return boost::json::serialize(o);
+}
+
+}  // namespace tether::terminal
