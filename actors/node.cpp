@@ -65,7 +65,11 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     [self](spawn_atom, session_spec& spec) -> terminal_session_actor {
       auto session = self->spawn(terminal_session, std::move(spec),
                                  self->state.node_id, self->state.control);
+      // Monitored to count it; linked so that it ends with its node (a
+      // node that goes away takes its sessions along, and the balancer
+      // starts them again elsewhere).
       self->monitor(session);
+      self->link_to(session);
       ++self->state.sessions;
       return session;
     },

@@ -139,6 +139,10 @@ public:
     return endpoints_;
   }
 
+  /// Order matters: the balancers hold the connections (ws_link), whose
+  /// sockets belong to the io_context. So first stop accepting, then end
+  /// every actor and wait until they are gone (which drops their links), and
+  /// only then stop the I/O threads; the io_context is destroyed last.
   void stop() override {
     if (stopped_)
       return;
@@ -147,14 +151,15 @@ public:
       http_->stop();
     for (auto& s : ws_servers_)
       s->stop();
+    for (auto& a : actors_)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    actors_.clear();
+    sys_.await_all_actors_done();
     work_.reset();
     io_.stop();
     for (auto& t : threads_)
       t.join();
     threads_.clear();
-    for (auto& a : actors_)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    actors_.clear();
   }
 
 private:

@@ -114,3 +114,32 @@ TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(shutdown, sigterm_with_connected_devices_exits_cleanly_and_restarts) {
+  tetherd_process server;
+  server.start();
+  std::vector<std::unique_ptr<ws_client>> devices;
+  for (int i = 0; i < 50; ++i) {
+    auto reg = register_terminal(
+      server, R"({"terminal_id":"S)" + std::to_string(i) + R"(","region":"GG1"})");
+    ASSERT_EQ(reg.status, 200);
+    int status = 0;
+    std::string error;
+    auto ws = ws_client::connect(connect_url(reg), status, error);
+    ASSERT_TRUE(ws) << error;
+    devices.push_back(std::move(ws));
+  }
+  ASSERT_TRUE(next_of_type(*devices.back(), "hello").is_object());
+  server.process().signal(SIGTERM);
+  auto code = server.process().wait(10s);
+  ASSERT_TRUE(code.has_value()) << "tetherd did not stop:\n" << server.log();
+  EXPECT_EQ(*code, 0) << server.log();
+  // The store was closed properly: the same data directory opens again.
+  server.start();
+  auto r = http_call(server.http(), "GET", "/v1/terminals/S49");
+  EXPECT_EQ(r.status, 200);
+}
+
+} // namespace
