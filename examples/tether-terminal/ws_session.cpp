@@ -133,17 +133,15 @@ class ws_session final : public ws_connection,
     response_.reset();
     target_.clear();
     target_.shrink_to_fit();
-    if (state_ != state::connecting) {  // close() came while upgrading
-      state_ = state::open;
-      open_gauge_.fetch_add(1, std::memory_order_relaxed);
-      state_ = state::closing;
+    // Open from here: counted, and ended only by end() (which uncounts it).
+    open_gauge_.fetch_add(1, std::memory_order_relaxed);
+    ws_.text(true);
+    if (state_ != state::connecting) {  // close() came while upgrading: close politely
       do_read();
       do_close();
       return;
     }
     state_ = state::open;
-    open_gauge_.fetch_add(1, std::memory_order_relaxed);
-    ws_.text(true);
     if (auto owner = owner_) owner->on_ws_open(*this);
     do_read();
   }
