@@ -101,6 +101,14 @@ route match(std::string_view method, std::string_view target) {
       return make(route::destination, method, "GET", parts[2]);
     if (n == 4 && parts[3] == "jobs")
       return make(route::push_job, method, "POST", parts[2]);
+    if (n == 4 && parts[3] == "attributes")
+      return make(route::attributes, method, "PUT", parts[2]);
+  } else if (parts[1] == "users" && n == 5 && parts[3] == "terminals") {
+    auto r = make(route::user_link, method, "PUT", parts[4]);
+    if (r.kind == route::user_link && !valid_id(parts[2]))
+      return {route::bad_id, std::string{parts[2].substr(0, 140)}};
+    r.user = std::string{parts[2]};
+    return r;
   } else if (parts[1] == "jobs" && n == 3) {
     return make(route::job, method, "GET", parts[2]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "clusters") {
@@ -138,6 +146,26 @@ std::string decode_register(std::string_view body, terminal_record& out) {
                + "\" must be a string of at most 256 characters";
       out.attributes[std::string{k}] = std::string{val.get_string()};
     }
+  }
+  return {};
+}
+
+std::string decode_attributes(std::string_view body,
+                              std::map<std::string, std::string>& out) {
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  if (o.size() > 64)
+    return "at most 64 attributes may be set at once";
+  for (auto& [k, val] : o) {
+    if (k.empty() || k.size() > 64)
+      return "attribute names must be 1-64 characters";
+    if (!val.is_string() || val.get_string().size() > 256)
+      return "field \"" + std::string{k} + "\" must be a string of at most "
+             "256 characters";
+    out[std::string{k}] = std::string{val.get_string()};
   }
   return {};
 }
@@ -239,7 +267,11 @@ std::string encode(const job_record& j) {
                  {"detail", j.detail},
                  {"payload", std::move(payload)},
                  {"created_at", time_or_null(j.created_at_ms)},
-                 {"updated_at", time_or_null(j.updated_at_ms)}};
+                 {"updated_at", time_or_null(j.updated_at_ms)},
+                 {"delivered_at", time_or_null(j.delivered_at_ms)},
+                 {"acked_at", time_or_null(j.acked_at_ms)},
+                 {"finished_at", time_or_null(j.finished_at_ms)},
+                 {"deliveries", j.deliveries}};
   if (j.ttl_s > 0)
     o["ttl_s"] = j.ttl_s;
   if (!j.callback_url.empty())
@@ -256,6 +288,16 @@ std::string encode(const terminal_status& t) {
   json::object attrs;
   for (const auto& [k, v] : t.record.attributes)
     attrs[k] = v;
+  json::array users;
+  for (const auto& u : t.record.users)
+    users.emplace_back(u);
+  json::object api{{"calls", t.api.calls},
+                   {"errors", t.api.errors},
+                   {"window_start", time_or_null(t.api.window_start_ms)},
+                   {"window_calls", t.api.window_calls},
+                   {"window_errors", t.api.window_errors},
+                   {"previous_window_calls", t.api.previous_calls},
+                   {"previous_window_errors", t.api.previous_errors}};
   json::object o{{"terminal_id", t.record.terminal_id},
                  {"cluster_id", t.record.cluster_id},
                  {"connected", t.connected},
@@ -265,6 +307,9 @@ std::string encode(const terminal_status& t) {
                  {"firmware", t.record.firmware},
                  {"region", t.record.region},
                  {"attributes", std::move(attrs)},
+                 {"users", std::move(users)},
+                 {"open_jobs", t.open_jobs},
+                 {"api", std::move(api)},
                  {"registered_at", time_or_null(t.record.registered_at_ms)},
                  {"connects", t.connects},
                  {"disconnects", t.disconnects},

@@ -21,6 +21,8 @@ struct route {
     destination,        // GET  /v1/terminals/{id}/destination
     terminal,           // GET  /v1/terminals/{id}
     push_job,           // POST /v1/terminals/{id}/jobs
+    attributes,         // PUT  /v1/terminals/{id}/attributes
+    user_link,          // PUT  /v1/users/{user}/terminals/{id}
     job,                // GET  /v1/jobs/{id}
     admin_clusters,     // GET  /v1/admin/clusters
     healthz,            // GET  /healthz
@@ -29,7 +31,14 @@ struct route {
     method_not_allowed,
     bad_id,             // a path id that is not a valid id
   } kind = not_found;
-  std::string id;
+  std::string id;    // terminal or job id
+  std::string user;  // user_link
+
+  /// True for calls about one terminal (counted in its API history).
+  bool on_terminal() const {
+    return kind == destination || kind == terminal || kind == push_job
+           || kind == attributes || kind == user_link;
+  }
 };
 
 route match(std::string_view method, std::string_view target);
@@ -43,6 +52,10 @@ std::string decode_register(std::string_view body, terminal_record& out);
 /// payload_too_large).
 std::string decode_job(std::string_view body, size_t max_payload,
                        job_record& out, errc& code);
+
+/// Decodes a PUT attributes body: an object of string values.
+std::string decode_attributes(std::string_view body,
+                              std::map<std::string, std::string>& out);
 
 std::string encode(const destination& d);
 std::string encode(const job_record& j);

@@ -101,7 +101,8 @@ void spawn_session(self_ptr self, uint64_t conn) {
                     conn,
                     caf::actor_cast<cluster_balancer_actor>(self),
                     st.cfg.keepalive_ms,
-                    st.cfg.keepalive_misses};
+                    st.cfg.keepalive_misses,
+                    st.cfg.redelivery_ms};
   self->request(st.nodes[*node].handle, st.cfg.request_timeout,
                 spawn_atom::value, std::move(spec))
     .then(

@@ -33,6 +33,7 @@ struct balancer_settings {
   std::string url;
   uint32_t keepalive_ms = 30'000;
   uint32_t keepalive_misses = 2;
+  uint32_t redelivery_ms = 30'000;
   std::chrono::milliseconds request_timeout{5'000};
   std::chrono::milliseconds status_period{1'000};
   size_t max_early_frames = 16;

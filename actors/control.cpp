@@ -7,6 +7,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/log.hpp"
+#include "actors/notifier.hpp"
 #include "storage/store.hpp"
 
 namespace tether {
@@ -29,32 +30,113 @@ job_record control_state::new_job(job_record request, int64_t now) {
   request.updated_at_ms = now;
   jobs[request.job_id] = request;
   open_jobs[request.terminal_id].push_back(request.job_id);
+  if (auto at = request.expires_at_ms())
+    expiries.emplace(at, request.job_id);
   return request;
 }
 
-const job_record* control_state::apply(const job_update& u, int64_t now) {
+void control_state::drop_job(const job_record& job) {
+  jobs.erase(job.job_id);
+  auto& open = open_jobs[job.terminal_id];
+  open.erase(std::remove(open.begin(), open.end(), job.job_id), open.end());
+  if (open.empty())
+    open_jobs.erase(job.terminal_id);
+}
+
+namespace {
+
+/// Moves a job to a final status and out of the open set.
+void finish(control_state& st, job_record& job, const std::string& status,
+            const std::string& detail, int64_t now) {
+  job.status = status;
+  job.detail = detail;
+  job.updated_at_ms = now;
+  job.finished_at_ms = now;
+  job.callback_pending = !job.callback_url.empty();
+  auto& open = st.open_jobs[job.terminal_id];
+  open.erase(std::remove(open.begin(), open.end(), job.job_id), open.end());
+  if (open.empty())
+    st.open_jobs.erase(job.terminal_id);
+  st.final_jobs.push_back(job.job_id);
+}
+
+/// Evicts the oldest final jobs beyond the in-memory bound (they stay in
+/// the store). Jobs whose callback is still pending are kept.
+void evict(control_state& st) {
+  while (st.final_jobs.size() > st.max_final_in_memory) {
+    auto id = std::move(st.final_jobs.front());
+    st.final_jobs.pop_front();
+    auto i = st.jobs.find(id);
+    if (i != st.jobs.end() && i->second.callback_pending) {
+      st.final_jobs.push_back(std::move(id));
+      break;
+    }
+    st.jobs.erase(id);
+  }
+}
+
+} // namespace
+
+job_record* control_state::apply(const job_update& u, int64_t now) {
   auto i = jobs.find(u.job_id);
   if (i == jobs.end() || i->second.terminal_id != u.terminal_id)
     return nullptr;
   auto& job = i->second;
-  if (storage::is_final_status(job.status)
-      || status_rank(u.status) <= status_rank(job.status))
+  if (storage::is_final_status(job.status))
     return nullptr;
+  if (u.status == "delivered") {
+    ++job.deliveries;
+    if (job.delivered_at_ms == 0)
+      job.delivered_at_ms = now;
+  }
+  if (status_rank(u.status) <= status_rank(job.status))
+    return u.status == "delivered" ? &job : nullptr;
+  if (storage::is_final_status(u.status)) {
+    finish(*this, job, u.status, u.detail, now);
+    auto* result = &job;
+    evict(*this);
+    return jobs.count(u.job_id) ? result : nullptr;
+  }
   job.status = u.status;
   job.detail = u.detail;
   job.updated_at_ms = now;
-  if (storage::is_final_status(job.status)) {
-    auto& open = open_jobs[job.terminal_id];
-    open.erase(std::remove(open.begin(), open.end(), job.job_id), open.end());
-    if (open.empty())
-      open_jobs.erase(job.terminal_id);
-    final_jobs.push_back(job.job_id);
-    while (final_jobs.size() > max_final_in_memory) {
-      jobs.erase(final_jobs.front());
-      final_jobs.pop_front();
-    }
-  }
+  if (u.status == "acked")
+    job.acked_at_ms = now;
   return &job;
+}
+
+std::vector<job_record*> control_state::expire(int64_t now) {
+  std::vector<job_record*> out;
+  while (!expiries.empty() && expiries.begin()->first <= now) {
+    auto id = std::move(expiries.begin()->second);
+    expiries.erase(expiries.begin());
+    auto i = jobs.find(id);
+    if (i == jobs.end() || storage::is_final_status(i->second.status))
+      continue;
+    finish(*this, i->second, "expired",
+           "not done within its ttl of " + std::to_string(i->second.ttl_s)
+             + " s",
+           now);
+    out.push_back(&i->second);
+  }
+  return out;
+}
+
+void control_state::count_api_call(const std::string& terminal_id,
+                                   bool failed, int64_t now) {
+  auto& h = history[terminal_id];
+  h.terminal_id = terminal_id;
+  h.count(failed, now, history_window_ms);
+  dirty_history.insert(terminal_id);
+}
+
+std::vector<api_history> control_state::take_dirty_history() {
+  std::vector<api_history> out;
+  out.reserve(dirty_history.size());
+  for (const auto& id : dirty_history)
+    out.push_back(history[id]);
+  dirty_history.clear();
+  return out;
 }
 
 std::vector<job_record>
@@ -82,6 +164,10 @@ terminal_status control_state::status_of(const terminal_entry& t,
   out.connects = t.connects;
   out.disconnects = t.disconnects;
   out.keepalive_failures = t.keepalive_failures;
+  if (auto h = history.find(t.record.terminal_id); h != history.end())
+    out.api = h->second;
+  if (auto o = open_jobs.find(t.record.terminal_id); o != open_jobs.end())
+    out.open_jobs = static_cast<uint32_t>(o->second.size());
   return out;
 }
 
@@ -113,36 +199,85 @@ void control_state::on_closed(const std::string& terminal_id,
     ++t.keepalive_failures;
 }
 
+namespace {
+
+using self_ptr = control_actor::stateful_pointer<control_state>;
+
+/// Stores a terminal record and answers with the terminal's status.
+caf::result<terminal_status> store_terminal(self_ptr self, store_actor store,
+                                            const std::string& id) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<terminal_status>();
+  self->request(store, st.request_timeout, put_atom::value,
+                st.terminals[id].record)
+    .then(
+      [self, rp, id](ok_atom) mutable {
+        auto& st = self->state;
+        rp.deliver(st.status_of(st.terminals[id], now_ms()));
+      },
+      [rp](caf::error& err) mutable {
+        rp.deliver(make_error(errc::unavailable,
+                              "the change could not be stored: "
+                                + caf::to_string(err)));
+      });
+  return rp;
+}
+
+} // namespace
+
 control_actor::behavior_type
-control(control_actor::stateful_pointer<control_state> self,
-        config::topology topo, std::vector<terminal_record> terminals,
-        std::vector<job_record> jobs, uint64_t next_job_seq,
+control(self_ptr self, control_settings cfg, control_snapshot snapshot,
         selector_actor selector, cluster_manager_actor manager,
-        store_actor store) {
+        store_actor store, http_poster_ptr poster) {
   auto log = logger("control");
   auto& st = self->state;
-  st.request_timeout = topo.timers.request_timeout;
-  st.next_job_seq = next_job_seq;
-  for (auto& t : terminals)
+  st.request_timeout = cfg.request_timeout;
+  st.max_queue = cfg.max_queue_per_terminal;
+  st.history_window_ms = cfg.history_window.count();
+  st.next_job_seq = snapshot.next_job_seq;
+  for (auto& t : snapshot.terminals)
     st.terminals[t.terminal_id].record = std::move(t);
-  for (auto& j : jobs) {
-    if (storage::is_final_status(j.status))
+  for (auto& h : snapshot.histories)
+    st.history[h.terminal_id] = std::move(h);
+  std::vector<job_record> callbacks;
+  for (auto& j : snapshot.jobs) {
+    if (storage::is_final_status(j.status)) {
       st.final_jobs.push_back(j.job_id);
-    else
+      if (j.callback_pending)
+        callbacks.push_back(j);
+    } else {
       st.open_jobs[j.terminal_id].push_back(j.job_id);
+      if (auto at = j.expires_at_ms())
+        st.expiries.emplace(at, j.job_id);
+    }
     st.jobs[j.job_id] = std::move(j);
   }
-  log->info("control: {} terminals, {} jobs ({} terminals with open jobs)",
-            st.terminals.size(), st.jobs.size(), st.open_jobs.size());
-  auto persist = [self, store, log](const job_record& job) {
+  evict(st);
+  log->info("control: {} terminals, {} jobs ({} terminals with open jobs, "
+            "{} callbacks to resume)",
+            st.terminals.size(), st.jobs.size(), st.open_jobs.size(),
+            callbacks.size());
+  auto notify = self->spawn<caf::linked>(
+    notifier, cfg.callbacks, std::move(poster),
+    caf::actor_cast<control_actor>(self));
+  for (auto& j : callbacks)
+    self->send(notify, callback_atom::value, std::move(j));
+  // Stores a job's new state; on success, notifies its callback if it has
+  // become final.
+  auto persist = [self, store, notify, log](const job_record& job) {
     self->request(store, self->state.request_timeout, put_atom::value,
                   std::vector<job_record>{job}, uint64_t{0})
-      .then([](ok_atom) {},
-            [log, id = job.job_id](caf::error& err) {
-              log->error("job {}: status not stored: {}", id,
-                         caf::to_string(err));
-            });
+      .then(
+        [self, notify, job](ok_atom) {
+          if (job.callback_pending)
+            self->send(notify, callback_atom::value, job);
+        },
+        [log, id = job.job_id](caf::error& err) {
+          log->error("job {}: status not stored: {}", id,
+                     caf::to_string(err));
+        });
   };
+  self->send(self, tick_atom::value);
   return {
     [self, selector, manager](register_atom, terminal_record& facts)
       -> caf::result<destination> {
@@ -150,9 +285,16 @@ control(control_actor::stateful_pointer<control_state> self,
       auto timeout = self->state.request_timeout;
       facts.registered_at_ms = now_ms();
       if (auto i = self->state.terminals.find(facts.terminal_id);
-          i != self->state.terminals.end()
-          && i->second.record.registered_at_ms != 0)
-        facts.registered_at_ms = i->second.record.registered_at_ms;
+          i != self->state.terminals.end()) {
+        // Registration refreshes the device's facts; what services set
+        // (attributes not sent by the device, user links) stays.
+        const auto& old = i->second.record;
+        if (old.registered_at_ms != 0)
+          facts.registered_at_ms = old.registered_at_ms;
+        for (const auto& [k, v] : old.attributes)
+          facts.attributes.emplace(k, v);
+        facts.users = old.users;
+      }
       self->request(selector, timeout, select_atom::value, facts)
         .then(
           [self, rp, manager, facts, timeout](assigned_label& label) mutable {
@@ -188,6 +330,13 @@ control(control_actor::stateful_pointer<control_state> self,
       if (st.terminals.find(request.terminal_id) == st.terminals.end())
         return make_error(errc::not_found, "terminal " + request.terminal_id
                                              + " is not registered");
+      if (auto o = st.open_jobs.find(request.terminal_id);
+          o != st.open_jobs.end() && o->second.size() >= st.max_queue)
+        return make_error(errc::too_many_requests,
+                          "terminal " + request.terminal_id + " has "
+                            + std::to_string(o->second.size())
+                            + " open jobs (the limit is "
+                            + std::to_string(st.max_queue) + ")");
       auto job = st.new_job(std::move(request), now_ms());
       auto rp = self->make_response_promise<job_record>();
       self->request(store, st.request_timeout, put_atom::value,
@@ -210,11 +359,7 @@ control(control_actor::stateful_pointer<control_state> self,
                 });
           },
           [self, rp, job](caf::error& err) mutable {
-            auto& st = self->state;
-            st.jobs.erase(job.job_id);
-            auto& open = st.open_jobs[job.terminal_id];
-            open.erase(std::remove(open.begin(), open.end(), job.job_id),
-                       open.end());
+            self->state.drop_job(job);
             rp.deliver(make_error(errc::unavailable,
                                   "the job could not be stored: "
                                     + caf::to_string(err)));
@@ -245,6 +390,69 @@ control(control_actor::stateful_pointer<control_state> self,
     [self](closed_atom, const std::string& terminal, const std::string& reason,
            const terminal_session_actor& session) {
       self->state.on_closed(terminal, reason, session, now_ms());
+    },
+    [self, store](put_atom, attrs_atom, const std::string& terminal,
+                  std::map<std::string, std::string>& attrs)
+      -> caf::result<terminal_status> {
+      auto& st = self->state;
+      auto i = st.terminals.find(terminal);
+      if (i == st.terminals.end())
+        return make_error(errc::not_found,
+                          "terminal " + terminal + " is not registered");
+      auto& rec = i->second.record;
+      for (auto& [k, v] : attrs)
+        rec.attributes[k] = std::move(v);
+      if (rec.attributes.size() > 64)
+        return make_error(errc::bad_request,
+                          "a terminal may have at most 64 attributes");
+      return store_terminal(self, store, terminal);
+    },
+    [self, store](put_atom, user_atom, const std::string& user,
+                  const std::string& terminal) -> caf::result<terminal_status> {
+      auto& st = self->state;
+      auto i = st.terminals.find(terminal);
+      if (i == st.terminals.end())
+        return make_error(errc::not_found,
+                          "terminal " + terminal + " is not registered");
+      auto& users = i->second.record.users;
+      if (std::find(users.begin(), users.end(), user) == users.end()) {
+        if (users.size() >= 64)
+          return make_error(errc::bad_request,
+                            "a terminal may have at most 64 users");
+        users.push_back(user);
+      }
+      return store_terminal(self, store, terminal);
+    },
+    [self](api_atom, const std::string& terminal, bool failed) {
+      auto& st = self->state;
+      if (st.terminals.count(terminal) > 0)
+        st.count_api_call(terminal, failed, now_ms());
+    },
+    [self, persist, log](callback_atom, const std::string& id,
+                         bool accepted) {
+      auto i = self->state.jobs.find(id);
+      if (i == self->state.jobs.end() || !i->second.callback_pending)
+        return;
+      if (!accepted)
+        log->warn("job {}: its callback was never accepted", id);
+      // Stored, so that a restart does not notify again.
+      i->second.callback_pending = false;
+      persist(i->second);
+    },
+    [self, store, persist, log](tick_atom) {
+      auto& st = self->state;
+      for (auto* job : st.expire(now_ms()))
+        persist(*job);
+      auto dirty = st.take_dirty_history();
+      if (!dirty.empty())
+        self->request(store, st.request_timeout, put_atom::value,
+                      std::move(dirty))
+          .then([](ok_atom) {},
+                [log](caf::error& err) {
+                  log->warn("API history not stored: {}",
+                            caf::to_string(err));
+                });
+      self->delayed_send(self, st.tick_period, tick_atom::value);
     },
   };
 }

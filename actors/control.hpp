@@ -7,12 +7,14 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/interfaces.hpp"
-#include "config/topology.hpp"
+#include "actors/notifier.hpp"
 
 namespace tether {
 
@@ -38,15 +40,38 @@ struct control_state {
   /// from the store on demand.
   std::deque<std::string> final_jobs;
   size_t max_final_in_memory = 100'000;
+  /// Open jobs with a TTL, by expiry time.
+  std::multimap<int64_t, std::string> expiries;
   uint64_t next_job_seq = 1;
+  size_t max_queue = 1000;  // open jobs per terminal before 429
   std::chrono::milliseconds request_timeout{5'000};
+  std::chrono::milliseconds tick_period{1'000};
+
+  /// Per-terminal API history and the terminals whose history changed since
+  /// the last flush to the store.
+  std::unordered_map<std::string, api_history> history;
+  std::unordered_set<std::string> dirty_history;
+  int64_t history_window_ms = 3'600'000;
 
   /// Creates a queued job from a push request; assigns its id.
   job_record new_job(job_record request, int64_t now);
 
+  /// Forgets a job whose storing failed.
+  void drop_job(const job_record& job);
+
   /// Applies a session's report. Returns the job when it changed (statuses
-  /// only move forward; a final status never changes).
-  const job_record* apply(const job_update& update, int64_t now);
+  /// only move forward; a final status never changes). A job that becomes
+  /// final with a callback URL is marked callback_pending.
+  job_record* apply(const job_update& update, int64_t now);
+
+  /// Marks open jobs whose TTL has passed as expired; returns them.
+  std::vector<job_record*> expire(int64_t now);
+
+  /// Counts an API call on a terminal.
+  void count_api_call(const std::string& terminal_id, bool failed,
+                      int64_t now);
+  /// Histories changed since the last call, and forgets that they changed.
+  std::vector<api_history> take_dirty_history();
 
   /// Open jobs of a terminal that were never acknowledged, oldest first.
   std::vector<job_record> undelivered(const std::string& terminal_id) const;
@@ -62,11 +87,26 @@ struct control_state {
 /// Orders job statuses: queued < delivered < acked < final.
 int status_rank(const std::string& status);
 
+struct control_settings {
+  std::chrono::milliseconds request_timeout{5'000};
+  size_t max_queue_per_terminal = 1000;
+  std::chrono::milliseconds history_window{3'600'000};
+  notifier_settings callbacks;
+};
+
+/// What the control starts from: the stored state of the control plane.
+struct control_snapshot {
+  std::vector<terminal_record> terminals;
+  std::vector<job_record> jobs;
+  std::vector<api_history> histories;
+  uint64_t next_job_seq = 1;
+};
+
+/// The control spawns its own notifier (job callbacks) with `poster`.
 control_actor::behavior_type
 control(control_actor::stateful_pointer<control_state> self,
-        config::topology topo, std::vector<terminal_record> terminals,
-        std::vector<job_record> jobs, uint64_t next_job_seq,
+        control_settings cfg, control_snapshot snapshot,
         selector_actor selector, cluster_manager_actor manager,
-        store_actor store);
+        store_actor store, http_poster_ptr poster);
 
 } // namespace tether

@@ -1,5 +1,6 @@
 #include "actors/http_gateway.hpp"
 
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -32,6 +33,27 @@ auto on_error(self_ptr self, http_responder_ptr out) {
     fail(self, out, v.code, v.message);
   };
 }
+
+/// Counts each answer about a terminal in its API history (GC/GD) before
+/// passing it on.
+class counting_responder : public http_responder {
+public:
+  counting_responder(http_responder_ptr inner, control_actor control,
+                     std::string terminal)
+    : inner_(std::move(inner)),
+      control_(std::move(control)),
+      terminal_(std::move(terminal)) {
+  }
+  void respond(http_response r) override {
+    caf::anon_send(control_, api_atom::value, terminal_, r.status >= 400);
+    inner_->respond(std::move(r));
+  }
+
+private:
+  http_responder_ptr inner_;
+  control_actor control_;
+  std::string terminal_;
+};
 
 std::string metrics_text(const http_gateway_state& st,
                          const std::vector<cluster_status>& clusters) {
@@ -70,7 +92,28 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control) {
       auto& st = self->state;
       auto timeout = st.cfg.request_timeout;
       auto r = api::match(req.method, req.target);
+      if (r.on_terminal())
+        out = std::make_shared<counting_responder>(std::move(out), control,
+                                                   r.id);
+      auto ok_terminal = [self, out](terminal_status& t) {
+        answer(self, out, api::json_response(200, api::encode(t)));
+      };
       switch (r.kind) {
+        case api::route::attributes: {
+          std::map<std::string, std::string> attrs;
+          if (auto problem = api::decode_attributes(req.body, attrs);
+              !problem.empty())
+            return fail(self, out, errc::bad_request, problem);
+          self->request(control, timeout, put_atom::value, attrs_atom::value,
+                        r.id, std::move(attrs))
+            .then(ok_terminal, on_error(self, out));
+          return;
+        }
+        case api::route::user_link:
+          self->request(control, timeout, put_atom::value, user_atom::value,
+                        r.user, r.id)
+            .then(ok_terminal, on_error(self, out));
+          return;
         case api::route::register_terminal: {
           terminal_record facts;
           if (auto problem = api::decode_register(req.body, facts);

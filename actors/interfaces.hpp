@@ -79,7 +79,18 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<job_update>,
   caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor>,
   caf::reacts_to<closed_atom, std::string, std::string,
-                 terminal_session_actor>>;
+                 terminal_session_actor>,
+  // service facts
+  caf::replies_to<put_atom, attrs_atom, std::string,
+                  std::map<std::string, std::string>>::with<terminal_status>,
+  caf::replies_to<put_atom, user_atom, std::string, std::string>::with<
+    terminal_status>,
+  // one API call on a terminal and whether it failed (GC/GD history)
+  caf::reacts_to<api_atom, std::string, bool>,
+  // a job callback was accepted (true) or given up (false)
+  caf::reacts_to<callback_atom, std::string, bool>,
+  // TTL sweep and history flush
+  caf::reacts_to<tick_atom>>;
 
 /// The HTTP API: decodes requests, asks the control plane, encodes answers.
 using http_gateway_actor
@@ -90,7 +101,18 @@ using http_gateway_actor
 using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, terminal_record>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<job_record>, uint64_t>::with<ok_atom>,
-  caf::replies_to<get_atom, job_atom, std::string>::with<job_record>>;
+  caf::replies_to<put_atom, std::vector<api_history>>::with<ok_atom>,
+  caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
+  caf::reacts_to<flush_atom>>;
+
+/// Delivers job callbacks (POST of the job body to its callback_url) with
+/// retries and backoff; reports each outcome to the control.
+using notifier_actor = caf::typed_actor<
+  caf::reacts_to<callback_atom, job_record>,
+  // outcome of one attempt (job id, attempt, ok, detail)
+  caf::reacts_to<callback_atom, std::string, uint32_t, bool, std::string>,
+  // retry timer (job id)
+  caf::reacts_to<tick_atom, std::string>>;
 
 // -- messages with handles -----------------------------------------------------
 
@@ -102,12 +124,14 @@ struct session_spec {
   cluster_balancer_actor balancer;
   uint32_t keepalive_ms = 30'000;
   uint32_t keepalive_misses = 2;
+  uint32_t redelivery_ms = 30'000;  // resend a job not acked by then
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
-           x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses);
+           x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
+           x.redelivery_ms);
 }
 
 /// A balancer announcing itself to the cluster manager.
@@ -131,6 +155,7 @@ typename Inspector::result_type inspect(Inspector& f, balancer_info& x) {
 CAF_BEGIN_TYPE_ID_BLOCK(tether, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tether, (tether::storage::terminal_record))
   CAF_ADD_TYPE_ID(tether, (tether::storage::job_record))
+  CAF_ADD_TYPE_ID(tether, (tether::storage::api_history))
   CAF_ADD_TYPE_ID(tether, (tether::assigned_label))
   CAF_ADD_TYPE_ID(tether, (tether::destination))
   CAF_ADD_TYPE_ID(tether, (tether::job_update))
@@ -149,6 +174,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tether, (tether::selector_actor))
   CAF_ADD_TYPE_ID(tether, (tether::control_actor))
   CAF_ADD_TYPE_ID(tether, (tether::store_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::notifier_actor))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::job_record>))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::cluster_status>))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_history>))
+  CAF_ADD_TYPE_ID(tether, (std::map<std::string, std::string>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

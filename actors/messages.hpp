@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,26 +32,41 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, terminal_record& x) {
   return f(caf::meta::type_name("terminal_record"), x.terminal_id,
            x.cluster_id, x.model, x.firmware, x.region, x.attributes,
-           x.registered_at_ms);
+           x.users, x.registered_at_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("job_record"), x.job_id, x.terminal_id,
            x.service, x.payload_json, x.status, x.detail, x.callback_url,
-           x.ttl_s, x.created_at_ms, x.updated_at_ms);
+           x.ttl_s, x.created_at_ms, x.updated_at_ms, x.delivered_at_ms,
+           x.acked_at_ms, x.finished_at_ms, x.deliveries,
+           x.callback_pending);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, api_history& x) {
+  return f(caf::meta::type_name("api_history"), x.terminal_id, x.calls,
+           x.errors, x.window_start_ms, x.window_calls, x.window_errors,
+           x.previous_calls, x.previous_errors);
 }
 
 } // namespace tether::storage
 
 namespace tether {
 
+using storage::api_history;
 using storage::job_record;
 using storage::terminal_record;
 
 // -- atoms (at most 10 characters in CAF 0.17) --------------------------------
 
 using admit_atom = caf::atom_constant<caf::atom("admit")>;
+using api_atom = caf::atom_constant<caf::atom("api")>;
+using attrs_atom = caf::atom_constant<caf::atom("attrs")>;
+using callback_atom = caf::atom_constant<caf::atom("callback")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using user_atom = caf::atom_constant<caf::atom("user")>;
 using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
@@ -173,13 +189,15 @@ struct terminal_status {
   uint64_t connects = 0;
   uint64_t disconnects = 0;
   uint64_t keepalive_failures = 0;
+  api_history api;
+  uint32_t open_jobs = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, terminal_status& x) {
   return f(caf::meta::type_name("terminal_status"), x.record, x.connected,
            x.node_id, x.last_seen_ms, x.connects, x.disconnects,
-           x.keepalive_failures);
+           x.keepalive_failures, x.api, x.open_jobs);
 }
 
 /// HTTP request handed from the gateway's socket code to its actor.
@@ -219,6 +237,17 @@ public:
   virtual void respond(http_response resp) = 0;
 };
 using http_responder_ptr = std::shared_ptr<http_responder>;
+
+/// Posts a JSON body to a URL (job callbacks). Implemented by net/; `done`
+/// is called exactly once, from an I/O thread, with the outcome.
+class http_poster {
+public:
+  virtual ~http_poster() = default;
+  virtual void post(std::string url, std::string body,
+                    std::function<void(bool ok, std::string detail)> done)
+    = 0;
+};
+using http_poster_ptr = std::shared_ptr<http_poster>;
 
 /// A device's WebSocket, as the balancer sees it. Implemented by net/; every
 /// call may come from any thread and is posted to the connection's strand.

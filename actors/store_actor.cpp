@@ -8,27 +8,70 @@
 
 namespace tether {
 
+storage::status store_actor_state::flush() {
+  auto st = db->put_batch(terminals, jobs, histories, next_seq);
+  ++batches;
+  records += terminals.size() + jobs.size() + histories.size();
+  terminals.clear();
+  jobs.clear();
+  histories.clear();
+  next_seq = 0;
+  return st;
+}
+
+namespace {
+
+using self_ptr = store_actor::stateful_pointer<store_actor_state>;
+
+/// Joins the pending batch: returns the promise answered after the flush.
+caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
+  auto& st = self->state;
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(caf::actor_cast<store_actor>(self), flush_atom::value);
+  }
+  auto rp = self->make_response_promise<ok_atom>();
+  st.waiting.push_back(rp);
+  return rp;
+}
+
+} // namespace
+
 store_actor::behavior_type
-store_service(store_actor::stateful_pointer<store_actor_state> self,
-              std::shared_ptr<storage::store> db) {
+store_service(self_ptr self, std::shared_ptr<storage::store> db) {
   self->state.db = std::move(db);
   return {
-    [self](put_atom, const terminal_record& rec) -> caf::result<ok_atom> {
-      auto st = self->state.db->put_terminal(rec);
-      if (!st.ok()) {
-        logger("store")->error("{}", st.message);
-        return make_error(errc::unavailable, st.message);
-      }
-      return ok_atom::value;
+    [self](put_atom, terminal_record& rec) -> caf::result<ok_atom> {
+      self->state.terminals.push_back(std::move(rec));
+      return enqueue(self);
     },
-    [self](put_atom, const std::vector<job_record>& jobs,
+    [self](put_atom, std::vector<job_record>& jobs,
            uint64_t next_seq) -> caf::result<ok_atom> {
-      auto st = self->state.db->put_jobs(jobs, next_seq);
-      if (!st.ok()) {
-        logger("store")->error("{}", st.message);
-        return make_error(errc::unavailable, st.message);
+      auto& st = self->state;
+      for (auto& j : jobs)
+        st.jobs.push_back(std::move(j));
+      st.next_seq = std::max(st.next_seq, next_seq);
+      return enqueue(self);
+    },
+    [self](put_atom, std::vector<api_history>& hs) -> caf::result<ok_atom> {
+      for (auto& h : hs)
+        self->state.histories.push_back(std::move(h));
+      return enqueue(self);
+    },
+    [self](flush_atom) {
+      auto& st = self->state;
+      st.flush_scheduled = false;
+      auto waiting = std::move(st.waiting);
+      st.waiting.clear();
+      auto result = st.flush();
+      if (!result.ok())
+        logger("store")->error("{}", result.message);
+      for (auto& rp : waiting) {
+        if (result.ok())
+          rp.deliver(ok_atom::value);
+        else
+          rp.deliver(make_error(errc::unavailable, result.message));
       }
-      return ok_atom::value;
     },
     [self](get_atom, job_atom, const std::string& id)
       -> caf::result<job_record> {

@@ -1,9 +1,16 @@
 // store_actor: the only user of the RocksDB store at run time. Spawned
 // detached (its own thread), so disk writes never stall the cooperative
-// scheduler; requests are answered in arrival order.
+// scheduler.
+//
+// Group commit: writes are not done one by one. Each put joins the pending
+// batch and, if none is scheduled, a `flush` is sent to self; it queues
+// behind every request already in the mailbox, so all of them go into one
+// WriteBatch and one (synced) WAL write, after which each request is
+// answered. An answer therefore always means "on disk".
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "actors/interfaces.hpp"
 #include "storage/store.hpp"
@@ -13,6 +20,20 @@ namespace tether {
 struct store_actor_state {
   static inline const char* name = "store";
   std::shared_ptr<storage::store> db;
+
+  std::vector<terminal_record> terminals;
+  std::vector<job_record> jobs;
+  std::vector<api_history> histories;
+  uint64_t next_seq = 0;
+  std::vector<caf::typed_response_promise<ok_atom>> waiting;
+  bool flush_scheduled = false;
+
+  // Counters for /metrics and benchmarks.
+  uint64_t batches = 0;
+  uint64_t records = 0;
+
+  /// Writes the pending batch; returns its outcome.
+  storage::status flush();
 };
 
 store_actor::behavior_type

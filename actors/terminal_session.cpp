@@ -47,10 +47,12 @@ terminal_session_state::on_frame(const std::string& text) {
       break;
     case frames::device_frame::ack:
       unacked.erase(f.job_id);
+      sent_at_ms.erase(f.job_id);
       act.update = job_update{f.job_id, spec.terminal_id, "acked", {}};
       break;
     case frames::device_frame::result:
       unacked.erase(f.job_id);
+      sent_at_ms.erase(f.job_id);
       act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail};
       break;
     case frames::device_frame::unknown:
@@ -61,10 +63,31 @@ terminal_session_state::on_frame(const std::string& text) {
 
 std::optional<std::string>
 terminal_session_state::on_deliver(const job_record& job, int64_t now) {
-  if (job.ttl_s > 0 && now > job.created_at_ms + job.ttl_s * 1000)
+  if (job.expires_at_ms() != 0 && now > job.expires_at_ms())
     return std::nullopt;
   unacked[job.job_id] = job;
+  sent_at_ms[job.job_id] = now;
   return frames::job(job);
+}
+
+std::vector<job_record>
+terminal_session_state::due_for_redelivery(int64_t now) {
+  std::vector<job_record> out;
+  for (auto i = unacked.begin(); i != unacked.end();) {
+    const auto& job = i->second;
+    if (job.expires_at_ms() != 0 && now > job.expires_at_ms()) {
+      sent_at_ms.erase(i->first);
+      i = unacked.erase(i);
+      continue;
+    }
+    auto& sent = sent_at_ms[i->first];
+    if (now - sent >= static_cast<int64_t>(spec.redelivery_ms)) {
+      sent = now;
+      out.push_back(job);
+    }
+    ++i;
+  }
+  return out;
 }
 
 terminal_session_actor::behavior_type
@@ -124,13 +147,18 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
     [finish](closed_atom, const std::string& reason) {
       finish(1000, reason, false);
     },
-    [self, to_device, finish, me, keepalive](tick_atom, uint64_t) {
+    [self, to_device, finish, me, keepalive, control](tick_atom, uint64_t) {
       auto act = self->state.on_tick();
       if (act.lost) {
         finish(close_keepalive_lost, "keepalive lost", true);
         return;
       }
       to_device(std::move(*act.ping));
+      for (auto& job : self->state.due_for_redelivery(now_ms())) {
+        to_device(frames::job(job));
+        self->send(control, job_update{job.job_id, job.terminal_id,
+                                       "delivered", {}});
+      }
       self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
     },
   };

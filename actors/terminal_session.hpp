@@ -30,6 +30,7 @@ struct terminal_session_state {
   bool awaiting_pong = false;  // the last ping is unanswered
   uint32_t misses = 0;         // consecutive unanswered pings
   std::map<std::string, job_record> unacked;  // sent, not yet acknowledged
+  std::map<std::string, int64_t> sent_at_ms;  // of the unacked, last send
   bool closed = false;
 
   /// What to do when the keepalive timer fires.
@@ -50,6 +51,10 @@ struct terminal_session_state {
   /// The frame for a job, remembering it until acknowledged. Nothing when
   /// the job has expired.
   std::optional<std::string> on_deliver(const job_record& job, int64_t now);
+
+  /// Jobs sent at least `redelivery_ms` ago and still not acknowledged (and
+  /// not expired): they are sent again. Returns them, marking the send.
+  std::vector<job_record> due_for_redelivery(int64_t now);
 };
 
 terminal_session_actor::behavior_type

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
-#include <set>
+#include <limits>
+#include <map>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "config/toml_reader.hpp"
 
 namespace tether::config {
+
+using namespace detail;
 
 std::string endpoint::to_string() const {
   return host + ":" + std::to_string(port);
@@ -56,15 +59,23 @@ std::optional<millis> parse_duration(std::string_view text) {
   if (ec != std::errc{} || ptr == first)
     return std::nullopt;
   std::string_view unit{ptr, static_cast<size_t>(last - ptr)};
+  uint64_t factor = 0;
   if (unit == "ms")
-    return millis{value};
-  if (unit == "s")
-    return millis{value * 1000};
-  if (unit == "m")
-    return millis{value * 60'000};
-  if (unit == "h")
-    return millis{value * 3'600'000};
-  return std::nullopt;
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else
+    return std::nullopt;
+  // Refuse what millis cannot hold rather than wrap around.
+  constexpr auto max = static_cast<uint64_t>(
+    std::numeric_limits<millis::rep>::max());
+  if (value > max / factor)
+    return std::nullopt;
+  return millis{static_cast<millis::rep>(value * factor)};
 }
 
 std::optional<endpoint> parse_endpoint(std::string_view text) {
@@ -84,144 +95,15 @@ std::optional<endpoint> parse_endpoint(std::string_view text) {
 
 namespace {
 
-/// Collects problems with their place ("file:line: path: message").
-class reader {
-public:
-  explicit reader(std::string_view source) : source_(source) {
-  }
-
-  void problem(const toml::node* at, std::string_view path,
-               std::string_view msg) {
-    std::ostringstream out;
-    out << source_;
-    if (at != nullptr && at->source().begin.line > 0)
-      out << ':' << at->source().begin.line;
-    out << ": " << path << ": " << msg;
-    errors.list.push_back(out.str());
-  }
-
-  /// Reports keys of `table` that are not in `known`.
-  void only_keys(const toml::table& table, std::string_view path,
-                 std::initializer_list<std::string_view> known) {
-    for (auto&& [key, node] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end())
-        problem(&node, join(path, key.str()), "unknown key");
-    }
-  }
-
-  static std::string join(std::string_view path, std::string_view key) {
-    if (path.empty())
-      return std::string{key};
-    return std::string{path} + "." + std::string{key};
-  }
-
-  void string(const toml::table& t, std::string_view path,
-              std::string_view key, std::string& out, bool required = false) {
-    auto* node = t.get(key);
-    if (node == nullptr) {
-      if (required)
-        problem(&t, join(path, key), "missing");
-      return;
-    }
-    if (auto v = node->value<std::string>())
-      out = *v;
-    else
-      problem(node, join(path, key), "must be a string");
-  }
-
-  template <class Int>
-  void integer(const toml::table& t, std::string_view path,
-               std::string_view key, Int& out, int64_t min, int64_t max) {
-    auto* node = t.get(key);
-    if (node == nullptr)
-      return;
-    auto v = node->value<int64_t>();
-    if (!v) {
-      problem(node, join(path, key), "must be an integer");
-      return;
-    }
-    if (*v < min || *v > max) {
-      problem(node, join(path, key),
-              "must be between " + std::to_string(min) + " and "
-                + std::to_string(max));
-      return;
-    }
-    out = static_cast<Int>(*v);
-  }
-
-  void duration(const toml::table& t, std::string_view path,
-                std::string_view key, millis& out, millis min) {
-    auto* node = t.get(key);
-    if (node == nullptr)
-      return;
-    auto text = node->value<std::string>();
-    std::optional<millis> d;
-    if (text)
-      d = parse_duration(*text);
-    if (!d) {
-      problem(node, join(path, key),
-              "must be a duration such as \"500ms\", \"30s\", \"2m\"");
-      return;
-    }
-    if (*d < min) {
-      problem(node, join(path, key),
-              "must be at least " + std::to_string(min.count()) + "ms");
-      return;
-    }
-    out = *d;
-  }
-
-  void address(const toml::table& t, std::string_view path,
-               std::string_view key, endpoint& out, bool required) {
-    std::string text;
-    string(t, path, key, text, required);
-    if (text.empty())
-      return;
-    if (auto ep = parse_endpoint(text))
-      out = *ep;
-    else
-      problem(t.get(key), join(path, key),
-              "must be \"host:port\" (port 0..65535), got \"" + text + "\"");
-  }
-
-  void string_list(const toml::node* node, std::string_view path,
-                   std::vector<std::string>& out) {
-    auto* arr = node ? node->as_array() : nullptr;
-    if (arr == nullptr) {
-      problem(node, path, "must be an array of strings");
-      return;
-    }
-    out.clear();
-    for (size_t i = 0; i < arr->size(); ++i) {
-      if (auto v = arr->get(i)->value<std::string>())
-        out.push_back(*v);
-      else
-        problem(arr->get(i), std::string{path} + "[" + std::to_string(i) + "]",
-                "must be a string");
-    }
-  }
-
-  problems errors;
-
-private:
-  std::string source_;
-};
-
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 128)
-    return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_'
-           || c == ':' || c == '-';
-  });
-}
-
 bool known_item(std::string_view item) {
   const auto& items = known_label_items();
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
-void read_clusters(reader& r, const toml::table& root, topology& topo) {
+/// Reads [[clusters]] into topo.clusters and, in `places`, where each part
+/// was written.
+void read_clusters(reader& r, const toml::table& root, topology& topo,
+                   std::vector<cluster_places>& places) {
   auto* node = root.get("clusters");
   if (node == nullptr) {
     r.problem(&root, "clusters", "at least one cluster is required");
@@ -234,13 +116,16 @@ void read_clusters(reader& r, const toml::table& root, topology& topo) {
   }
   for (size_t i = 0; i < arr->size(); ++i) {
     auto& t = *arr->get(i)->as_table();
-    auto path = "clusters[" + std::to_string(i) + "]";
+    auto path = reader::index("clusters", i);
     r.only_keys(t, path, {"id", "labels", "weight", "balancers", "nodes"});
     cluster_config c;
+    cluster_places at;
+    at.table = &t;
+    at.id = t.get("id") ? t.get("id") : &t;
+    at.nodes_key = t.get("nodes") ? t.get("nodes") : &t;
     r.string(t, path, "id", c.id, true);
     if (!c.id.empty() && !valid_id(c.id))
-      r.problem(t.get("id"), path + ".id",
-                "must be 1-128 characters of [A-Za-z0-9._:-]");
+      r.problem(t.get("id"), path + ".id", id_rule);
     r.integer(t, path, "weight", c.weight, 0, 1'000'000);
     if (auto* labels = t.get("labels")) {
       if (auto* lt = labels->as_table()) {
@@ -262,13 +147,12 @@ void read_clusters(reader& r, const toml::table& root, topology& topo) {
       }
     }
     if (auto* nodes = t.get("nodes"))
-      r.string_list(nodes, path + ".nodes", c.nodes);
+      r.string_list(nodes, path + ".nodes", c.nodes, &at.nodes);
     if (c.nodes.empty())
       r.problem(&t, path + ".nodes", "must not be empty");
     for (size_t n = 0; n < c.nodes.size(); ++n)
       if (!valid_id(c.nodes[n]))
-        r.problem(&t, path + ".nodes[" + std::to_string(n) + "]",
-                  "must be 1-128 characters of [A-Za-z0-9._:-]");
+        r.problem(at.nodes[n], reader::index(path + ".nodes", n), id_rule);
     auto* balancers = t.get("balancers");
     auto* barr = balancers ? balancers->as_array() : nullptr;
     if (barr == nullptr || !barr->is_array_of_tables() || barr->empty()) {
@@ -277,7 +161,7 @@ void read_clusters(reader& r, const toml::table& root, topology& topo) {
     } else {
       for (size_t b = 0; b < barr->size(); ++b) {
         auto& bt = *barr->get(b)->as_table();
-        auto bpath = path + ".balancers[" + std::to_string(b) + "]";
+        auto bpath = reader::index(path + ".balancers", b);
         r.only_keys(bt, bpath, {"id", "listen", "url"});
         balancer_config bc;
         r.string(bt, bpath, "id", bc.id, true);
@@ -288,40 +172,100 @@ void read_clusters(reader& r, const toml::table& root, topology& topo) {
           r.problem(bt.get("url"), bpath + ".url",
                     "must start with ws:// or wss://");
         c.balancers.push_back(std::move(bc));
+        at.balancers.push_back(&bt);
+        at.balancer_ids.push_back(bt.get("id") ? bt.get("id") : &bt);
+        at.listens.push_back(bt.get("listen") ? bt.get("listen") : &bt);
       }
     }
     topo.clusters.push_back(std::move(c));
+    places.push_back(std::move(at));
   }
 }
 
-void check_unique(reader& r, const topology& topo) {
-  std::set<std::string> clusters, nodes, balancers;
-  std::set<std::pair<std::string, uint16_t>> ports;
-  if (topo.http.port != 0)
-    ports.emplace(topo.http.host, topo.http.port);
+/// Cluster, node and balancer ids are unique across the file. (Addresses are
+/// checked with the processes, which also claim ports.)
+void check_unique_ids(reader& r, const topology& topo,
+                      const std::vector<cluster_places>& places) {
+  std::map<std::string, size_t> clusters, nodes, balancers;  // id -> cluster
   for (size_t i = 0; i < topo.clusters.size(); ++i) {
     const auto& c = topo.clusters[i];
-    auto path = "clusters[" + std::to_string(i) + "]";
-    if (!c.id.empty() && !clusters.insert(c.id).second)
-      r.problem(nullptr, path + ".id", "duplicate cluster id \"" + c.id + "\"");
-    for (const auto& n : c.nodes)
-      if (!nodes.insert(n).second)
-        r.problem(nullptr, path + ".nodes",
-                  "node \"" + n + "\" appears in more than one place");
-    for (const auto& b : c.balancers) {
-      if (!b.id.empty() && !balancers.insert(b.id).second)
-        r.problem(nullptr, path + ".balancers",
-                  "duplicate balancer id \"" + b.id + "\"");
-      if (b.listen.port != 0
-          && !ports.emplace(b.listen.host, b.listen.port).second)
-        r.problem(nullptr, path + ".balancers",
-                  "listen address " + b.listen.to_string()
-                    + " is used twice");
+    const auto& at = places[i];
+    auto path = reader::index("clusters", i);
+    if (!c.id.empty() && !clusters.emplace(c.id, i).second)
+      r.problem(at.id, path + ".id", "duplicate cluster id \"" + c.id + "\"");
+    for (size_t n = 0; n < c.nodes.size(); ++n)
+      if (!nodes.emplace(c.nodes[n], i).second)
+        r.problem(at.nodes[n], path + ".nodes",
+                  "node \"" + c.nodes[n] + "\" appears in more than one place");
+    for (size_t b = 0; b < c.balancers.size(); ++b) {
+      const auto& id = c.balancers[b].id;
+      if (!id.empty() && !balancers.emplace(id, i).second)
+        r.problem(at.balancer_ids[b], path + ".balancers",
+                  "duplicate balancer id \"" + id + "\"");
     }
+  }
+}
+
+void read_timers(reader& r, const toml::table& t, timers_config& timers) {
+  r.only_keys(t, "timers", {"keepalive", "keepalive_misses", "request_timeout",
+                            "job_redelivery", "retry_after", "heartbeat",
+                            "failure_timeout", "reconnect_min",
+                            "reconnect_max"});
+  r.duration(t, "timers", "keepalive", timers.keepalive, millis{100});
+  r.integer(t, "timers", "keepalive_misses", timers.keepalive_misses, 1, 100);
+  r.duration(t, "timers", "request_timeout", timers.request_timeout,
+             millis{10});
+  r.duration(t, "timers", "job_redelivery", timers.job_redelivery,
+             millis{100});
+  r.duration(t, "timers", "retry_after", timers.retry_after, millis{1000});
+  // Each pair is compared only when neither value was refused, so one
+  // mistake is reported once.
+  auto usable = [&t](std::string_view key, bool read) {
+    return read || t.get(key) == nullptr;
+  };
+  bool hb = r.duration(t, "timers", "heartbeat", timers.heartbeat,
+                       millis{10});
+  bool ft = r.duration(t, "timers", "failure_timeout", timers.failure_timeout,
+                       millis{10});
+  if (usable("heartbeat", hb) && usable("failure_timeout", ft)
+      && timers.heartbeat >= timers.failure_timeout) {
+    auto* at = t.get("failure_timeout") ? t.get("failure_timeout")
+                                        : t.get("heartbeat");
+    r.problem(at, "timers.failure_timeout",
+              "must be longer than timers.heartbeat ("
+                + std::to_string(timers.failure_timeout.count()) + "ms <= "
+                + std::to_string(timers.heartbeat.count()) + "ms)");
+  }
+  bool rmin = r.duration(t, "timers", "reconnect_min", timers.reconnect_min,
+                         millis{10});
+  bool rmax = r.duration(t, "timers", "reconnect_max", timers.reconnect_max,
+                         millis{10});
+  if (usable("reconnect_min", rmin) && usable("reconnect_max", rmax)
+      && timers.reconnect_min > timers.reconnect_max) {
+    auto* at = t.get("reconnect_max") ? t.get("reconnect_max")
+                                      : t.get("reconnect_min");
+    r.problem(at, "timers.reconnect_max",
+              "must not be shorter than timers.reconnect_min ("
+                + std::to_string(timers.reconnect_max.count()) + "ms < "
+                + std::to_string(timers.reconnect_min.count()) + "ms)");
   }
 }
 
 } // namespace
+
+namespace detail {
+
+void read_scheduler(reader& r, const toml::table& t, std::string_view path,
+                    scheduler_config& out) {
+  r.only_keys(t, path, {"policy", "max_threads"});
+  r.string(t, path, "policy", out.policy);
+  if (out.policy != "sharing" && out.policy != "stealing")
+    r.problem(t.get("policy"), reader::join(path, "policy"),
+              "must be \"sharing\" or \"stealing\"");
+  r.integer(t, path, "max_threads", out.max_threads, 1, 256);
+}
+
+} // namespace detail
 
 parse_result parse_topology(std::string_view text,
                             std::string_view source_name) {
@@ -339,20 +283,21 @@ parse_result parse_topology(std::string_view text,
   }
   topology topo;
   r.only_keys(root, "", {"gateway", "labels", "timers", "limits",
-                         "scheduler", "clusters"});
-  if (auto* gw = root["gateway"].as_table()) {
+                         "scheduler", "clusters", "processes"});
+  if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
     r.integer(*gw, "gateway", "io_threads", topo.io_threads, 1, 64);
   }
-  if (auto* labels = root["labels"].as_table()) {
+  if (auto* labels = r.section(root, "labels")) {
     r.only_keys(*labels, "labels",
                 {"items", "cluster_strategy", "node_strategy"});
     if (auto* items = labels->get("items")) {
-      r.string_list(items, "labels.items", topo.label_items);
+      std::vector<const toml::node*> at;
+      r.string_list(items, "labels.items", topo.label_items, &at);
       for (size_t i = 0; i < topo.label_items.size(); ++i)
         if (!known_item(topo.label_items[i]))
-          r.problem(items, "labels.items[" + std::to_string(i) + "]",
+          r.problem(at[i], reader::index("labels.items", i),
                     "unknown label item \"" + topo.label_items[i] + "\"");
     }
     r.string(*labels, "labels", "cluster_strategy", topo.cluster_strategy);
@@ -365,23 +310,12 @@ parse_result parse_topology(std::string_view text,
       r.problem(labels->get("node_strategy"), "labels.node_strategy",
                 "must be \"fewest_sessions\"");
   }
-  if (auto* t = root["timers"].as_table()) {
-    r.only_keys(*t, "timers", {"keepalive", "keepalive_misses",
-                               "request_timeout", "job_redelivery",
-                               "retry_after"});
-    r.duration(*t, "timers", "keepalive", topo.timers.keepalive, millis{100});
-    r.integer(*t, "timers", "keepalive_misses", topo.timers.keepalive_misses,
-              1, 100);
-    r.duration(*t, "timers", "request_timeout", topo.timers.request_timeout,
-               millis{10});
-    r.duration(*t, "timers", "job_redelivery", topo.timers.job_redelivery,
-               millis{100});
-    r.duration(*t, "timers", "retry_after", topo.timers.retry_after,
-               millis{1000});
-  }
-  if (auto* t = root["limits"].as_table()) {
+  if (auto* t = r.section(root, "timers"))
+    read_timers(r, *t, topo.timers);
+  if (auto* t = r.section(root, "limits")) {
     r.only_keys(*t, "limits", {"max_http_body", "max_ws_frame",
-                               "max_ws_queue", "max_payload"});
+                               "max_ws_queue", "max_payload",
+                               "max_queue"});
     r.integer(*t, "limits", "max_http_body", topo.limits.max_http_body, 1024,
               64 << 20);
     r.integer(*t, "limits", "max_ws_frame", topo.limits.max_ws_frame, 256,
@@ -390,20 +324,16 @@ parse_result parse_topology(std::string_view text,
               1 << 20);
     r.integer(*t, "limits", "max_payload", topo.limits.max_payload, 16,
               16 << 20);
+    r.integer(*t, "limits", "max_queue", topo.limits.max_queue, 1, 1'000'000);
   }
-  if (auto* t = root["scheduler"].as_table()) {
-    r.only_keys(*t, "scheduler", {"policy", "max_threads"});
-    r.string(*t, "scheduler", "policy", topo.scheduler.policy);
-    if (topo.scheduler.policy != "sharing"
-        && topo.scheduler.policy != "stealing")
-      r.problem(t->get("policy"), "scheduler.policy",
-                "must be \"sharing\" or \"stealing\"");
-    r.integer(*t, "scheduler", "max_threads", topo.scheduler.max_threads, 1,
-              256);
-  }
-  read_clusters(r, root, topo);
-  check_unique(r, topo);
+  if (auto* t = r.section(root, "scheduler"))
+    read_scheduler(r, *t, "scheduler", topo.scheduler);
+  std::vector<cluster_places> places;
+  read_clusters(r, root, topo, places);
+  check_unique_ids(r, topo, places);
+  read_processes(r, root, topo, places);
   result.errors = std::move(r.errors);
+  result.warnings = std::move(r.warnings);
   if (result.errors.list.empty())
     result.value = std::move(topo);
   return result;

@@ -1,5 +1,5 @@
 // Topology: the one description of a Tether deployment (processes, clusters,
-// label configuration, strategies, timers). It is parsed from TOML, validated
+// label configuration, strategies, timers), DESIGN §7. It is parsed from TOML, validated
 // as a whole (every problem reported with its place), and then frozen: the
 // rest of the system only reads it.
 #pragma once
@@ -48,6 +48,12 @@ struct timers_config {
   millis request_timeout{5'000}; // any request between actors
   millis job_redelivery{30'000}; // resend a job not acknowledged by then
   millis retry_after{2'000};     // Retry-After advertised with 503/429
+  // Between processes (CAF middleman). heartbeat < failure_timeout and
+  // reconnect_min <= reconnect_max are enforced by the parser.
+  millis heartbeat{500};         // middleman heartbeat interval
+  millis failure_timeout{3'000}; // a peer silent this long is taken as dead
+  millis reconnect_min{200};     // first delay before reconnecting to a peer
+  millis reconnect_max{5'000};   // the backoff never waits longer than this
 };
 
 struct limits_config {
@@ -55,6 +61,7 @@ struct limits_config {
   std::size_t max_ws_frame = 64 * 1024;    // bytes
   std::size_t max_ws_queue = 256;          // frames waiting to be written
   std::size_t max_payload = 256 * 1024;    // job payload bytes
+  std::size_t max_queue = 1000;            // open jobs per terminal (429)
 };
 
 /// CAF scheduler settings, applied per process.
@@ -63,19 +70,83 @@ struct scheduler_config {
   uint32_t max_threads = 2;
 };
 
+/// What a process runs (DESIGN §2). Written in the file as the snake_case
+/// names below; the order is the order of all_process_roles().
+enum class process_role : uint8_t {
+  gateway,          // "gateway": the HTTP gateway
+  control,          // "control"
+  selector,         // "selector"
+  cluster_manager,  // "cluster_manager"
+  balancer,         // "balancer": the cluster balancers listed in `balancers`
+  node,             // "node": the nodes listed in `nodes`
+};
+
+/// The name of a role as written in the file ("cluster_manager").
+std::string_view to_string(process_role role);
+
+/// The role named `name`, or nothing if there is no such role.
+std::optional<process_role> parse_process_role(std::string_view name);
+
+/// Every role, in declaration order.
+const std::vector<process_role>& all_process_roles();
+
+/// One OS process of the deployment (`[[processes]]`). Every process is
+/// started with the same topology file and its own name.
+struct process_config {
+  std::string name;                 // unique, e.g. "C1-b1"; `tetherd --name`
+  std::string host = "127.0.0.1";   // where the other processes reach it
+  uint16_t caf_port = 0;            // CAF middleman port; 0: not published
+                                    // (only possible for a single process)
+  std::vector<process_role> roles;  // non-empty, no repeats, file order
+  std::optional<endpoint> http;     // set iff roles has gateway
+  std::string data;                 // data directory (RocksDB); used by
+                                    // control and cluster_manager
+  std::vector<std::string> balancers;  // balancer ids it runs
+  std::vector<std::string> nodes;      // node ids it runs (= node_id)
+  scheduler_config scheduler;       // the global one, overridden by
+                                    // [processes.scheduler]
+
+  bool has(process_role role) const;
+  endpoint caf_endpoint() const { return {host, caf_port}; }
+};
+
 struct topology {
+  // The HTTP gateway's address: [gateway] http for an all-in-one file; with
+  // [[processes]], the http of the first gateway process (prefer
+  // processes[].http there, as there may be several gateways).
   endpoint http{"127.0.0.1", 8080};
-  uint32_t io_threads = 1;
+  uint32_t io_threads = 1;  // per gateway process
   std::vector<std::string> label_items{"region", "model"};
   std::string cluster_strategy = "fewest_connections";
   std::string node_strategy = "fewest_sessions";
   std::vector<cluster_config> clusters;
   timers_config timers;
   limits_config limits;
-  scheduler_config scheduler;
+  scheduler_config scheduler;  // global; each process has its resolved copy
+  // Never empty once parsed. A file without [[processes]] describes an
+  // all-in-one deployment: one process named all_in_one_process_name, with
+  // every role, every balancer and every node, http from [gateway], host
+  // 127.0.0.1, caf_port 0, data "tether-data"; then all_in_one is true.
+  std::vector<process_config> processes;
+  bool all_in_one = false;
 
   const cluster_config* find_cluster(std::string_view id) const;
+
+  const process_config* find_process(std::string_view name) const;
+  /// The processes that have `role`, in file order.
+  std::vector<const process_config*> processes_with_role(
+    process_role role) const;
+  /// The process that runs balancer / node `id` (nullptr if none does,
+  /// which validation rules out for every id of a cluster).
+  const process_config* process_of_balancer(std::string_view id) const;
+  const process_config* process_of_node(std::string_view id) const;
+  /// The cluster a balancer / node belongs to.
+  const cluster_config* cluster_of_balancer(std::string_view id) const;
+  const cluster_config* cluster_of_node(std::string_view id) const;
 };
+
+/// The name of the process synthesized for a file without [[processes]].
+inline constexpr std::string_view all_in_one_process_name = "all-in-one";
 
 /// Every problem found in a topology, each with its place.
 struct problems {
@@ -84,9 +155,13 @@ struct problems {
 };
 
 /// Parses and validates. On failure, returns every problem at once.
+/// Warnings (same form) point at a valid but doubtful choice, such as the
+/// control-plane roles split over several processes; they never prevent a
+/// value.
 struct parse_result {
   std::optional<topology> value;
   problems errors;
+  problems warnings;
 };
 
 parse_result parse_topology(std::string_view toml_text,
@@ -100,7 +175,8 @@ std::string_view default_topology_toml();
 /// Known label item names (PROTOCOL/DESIGN §4).
 const std::vector<std::string>& known_label_items();
 
-/// Parses "1500ms", "3s", "2m", "1h" into milliseconds.
+/// Parses "1500ms", "3s", "2m", "1h" into milliseconds; nothing for a value
+/// that does not fit.
 std::optional<millis> parse_duration(std::string_view text);
 
 /// Parses "host:port".

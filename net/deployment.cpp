@@ -19,6 +19,7 @@
 #include "actors/node.hpp"
 #include "actors/selector.hpp"
 #include "actors/store_actor.hpp"
+#include "net/http_poster.hpp"
 #include "net/http_server.hpp"
 #include "net/ws_server.hpp"
 
@@ -63,21 +64,28 @@ public:
       error = st.message;
       return false;
     }
-    auto terminals = db->load_terminals(st);
-    auto jobs = db->load_jobs(st);
-    auto next_seq = db->next_job_seq(st);
+    db->set_sync(opts.sync_writes);
+    control_snapshot snapshot;
+    snapshot.terminals = db->load_terminals(st);
+    snapshot.jobs = db->load_jobs(st);
+    snapshot.histories = db->load_histories(st);
+    snapshot.next_job_seq = db->next_job_seq(st);
     if (!st.ok()) {
       error = st.message;
       return false;
     }
     log->info("data directory {}: {} terminals, {} jobs", opts.data_dir,
-              terminals.size(), jobs.size());
+              snapshot.terminals.size(), snapshot.jobs.size());
     // -- control plane ---------------------------------------------------------
     auto store = sys_.spawn<caf::detached>(store_service, db);
     auto sel = sys_.spawn(selector, topo.label_items);
-    auto manager = sys_.spawn(cluster_manager, topo, terminals, store);
-    auto ctrl = sys_.spawn(control, topo, std::move(terminals),
-                           std::move(jobs), next_seq, sel, manager, store);
+    auto manager = sys_.spawn(cluster_manager, topo, snapshot.terminals,
+                              store);
+    control_settings ccfg;
+    ccfg.request_timeout = topo.timers.request_timeout;
+    ccfg.max_queue_per_terminal = topo.limits.max_queue;
+    auto ctrl = sys_.spawn(control, ccfg, std::move(snapshot), sel, manager,
+                           store, make_http_poster(io_));
     http_gateway_settings gw_cfg;
     gw_cfg.request_timeout = topo.timers.request_timeout;
     gw_cfg.retry_after_s = static_cast<uint32_t>(
@@ -114,6 +122,8 @@ public:
         bcfg.url = url;
         bcfg.keepalive_ms = static_cast<uint32_t>(topo.timers.keepalive.count());
         bcfg.keepalive_misses = topo.timers.keepalive_misses;
+        bcfg.redelivery_ms
+          = static_cast<uint32_t>(topo.timers.job_redelivery.count());
         bcfg.request_timeout = topo.timers.request_timeout;
         auto balancer = sys_.spawn(cluster_balancer, bcfg, manager, nodes);
         actors_.push_back(caf::actor_cast<caf::actor>(balancer));

@@ -20,6 +20,9 @@ namespace tether::net {
 struct deployment_options {
   config::topology topo;
   std::string data_dir = "tether-data";
+  /// Sync the RocksDB WAL on every (group-committed) write: what the API
+  /// acknowledged survives a machine crash, not only a process crash.
+  bool sync_writes = true;
 };
 
 /// What a started deployment listens on (the real ports).

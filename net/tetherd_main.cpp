@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
       std::cerr << parsed.errors.to_string();
       return 2;
     }
+    for (const auto& w : parsed.warnings.list)
+      std::cerr << "warning: " << w << "\n";
     std::cout << check_file << ": ok\n";
     return 0;
   }

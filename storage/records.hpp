@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace tether::storage {
 
@@ -17,6 +18,7 @@ struct terminal_record {
   std::string firmware;
   std::string region;
   std::map<std::string, std::string> attributes;
+  std::vector<std::string> users;  // linked by PUT /v1/users/{u}/terminals/{t}
   int64_t registered_at_ms = 0;  // Unix time
 };
 
@@ -32,6 +34,49 @@ struct job_record {
   int64_t ttl_s = 0;         // 0 = no expiry
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
+  int64_t delivered_at_ms = 0;  // first sent to the device
+  int64_t acked_at_ms = 0;
+  int64_t finished_at_ms = 0;   // done, failed or expired
+  uint32_t deliveries = 0;      // times sent to the device
+  bool callback_pending = false;  // final, callback not yet accepted
+
+  /// Unix ms at which the job expires, 0 for never.
+  int64_t expires_at_ms() const {
+    return ttl_s > 0 ? created_at_ms + ttl_s * 1000 : 0;
+  }
+};
+
+/// Per-terminal API history (calls on the terminal and their failures) in
+/// fixed windows: the totals, and the counts of the current and previous
+/// window. Compact by design: counters, not a row per call.
+struct api_history {
+  std::string terminal_id;
+  uint64_t calls = 0;
+  uint64_t errors = 0;
+  int64_t window_start_ms = 0;
+  uint64_t window_calls = 0;
+  uint64_t window_errors = 0;
+  uint64_t previous_calls = 0;
+  uint64_t previous_errors = 0;
+
+  /// Counts one call at `now`, rolling the window when it has passed.
+  void count(bool failed, int64_t now, int64_t window_ms) {
+    if (window_start_ms == 0) {
+      window_start_ms = now;
+    } else if (now - window_start_ms >= window_ms) {
+      bool adjacent = now - window_start_ms < 2 * window_ms;
+      previous_calls = adjacent ? window_calls : 0;
+      previous_errors = adjacent ? window_errors : 0;
+      window_calls = window_errors = 0;
+      window_start_ms = now - (now - window_start_ms) % window_ms;
+    }
+    ++calls;
+    ++window_calls;
+    if (failed) {
+      ++errors;
+      ++window_errors;
+    }
+  }
 };
 
 inline bool is_final_status(const std::string& s) {

@@ -13,7 +13,7 @@ namespace tether::storage {
 
 namespace {
 
-const char* family_names[] = {"default", "terminals", "jobs"};
+const char* family_names[] = {"default", "terminals", "jobs", "history"};
 
 std::string be64(uint64_t x) {
   std::string out(8, '\0');
@@ -133,17 +133,44 @@ std::vector<terminal_record> store::load_terminals(status& st) {
 
 status store::put_jobs(const std::vector<job_record>& jobs,
                        uint64_t next_seq) {
+  return put_batch({}, jobs, {}, next_seq);
+}
+
+status store::put_batch(const std::vector<terminal_record>& terminals,
+                        const std::vector<job_record>& jobs,
+                        const std::vector<api_history>& histories,
+                        uint64_t next_seq) {
   rocksdb::WriteBatch batch;
+  for (const auto& t : terminals)
+    batch.Put(cf(family::terminals), t.terminal_id, encode(t));
   for (const auto& j : jobs)
     batch.Put(cf(family::jobs), j.job_id, encode(j));
+  for (const auto& h : histories)
+    batch.Put(cf(family::history), h.terminal_id, encode(h));
   if (next_seq != 0)
     batch.Put(cf(family::meta), "job_seq", be64(next_seq));
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   auto s = db_->Write(wo, &batch);
   if (!s.ok())
-    return {"cannot write jobs: " + s.ToString()};
+    return {"cannot write: " + s.ToString()};
   return {};
+}
+
+std::vector<api_history> store::load_histories(status& st) {
+  std::vector<api_history> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::history))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    api_history rec;
+    if (decode(it->value().ToString(), rec))
+      out.push_back(std::move(rec));
+    else
+      st.message = "corrupt history record " + it->key().ToString();
+  }
+  if (!it->status().ok())
+    st.message = "cannot scan history: " + it->status().ToString();
+  return out;
 }
 
 std::optional<job_record> store::get_job(const std::string& id, status& st) {
@@ -199,12 +226,16 @@ std::string encode(const terminal_record& rec) {
   json::object attrs;
   for (const auto& [k, v] : rec.attributes)
     attrs[k] = v;
+  json::array users;
+  for (const auto& u : rec.users)
+    users.emplace_back(u);
   json::object o{{"terminal_id", rec.terminal_id},
                  {"cluster_id", rec.cluster_id},
                  {"model", rec.model},
                  {"firmware", rec.firmware},
                  {"region", rec.region},
                  {"attributes", std::move(attrs)},
+                 {"users", std::move(users)},
                  {"registered_at_ms", rec.registered_at_ms}};
   return json::serialize(o);
 }
@@ -219,7 +250,12 @@ std::string encode(const job_record& rec) {
                  {"callback_url", rec.callback_url},
                  {"ttl_s", rec.ttl_s},
                  {"created_at_ms", rec.created_at_ms},
-                 {"updated_at_ms", rec.updated_at_ms}};
+                 {"updated_at_ms", rec.updated_at_ms},
+                 {"delivered_at_ms", rec.delivered_at_ms},
+                 {"acked_at_ms", rec.acked_at_ms},
+                 {"finished_at_ms", rec.finished_at_ms},
+                 {"deliveries", rec.deliveries},
+                 {"callback_pending", rec.callback_pending}};
   return json::serialize(o);
 }
 
@@ -240,6 +276,11 @@ bool decode(const std::string& text, terminal_record& out) {
     for (auto& [k, val] : a->get_object())
       if (val.is_string())
         out.attributes[std::string{k}] = std::string{val.get_string()};
+  out.users.clear();
+  if (auto* u = o.if_contains("users"); u && u->is_array())
+    for (auto& val : u->get_array())
+      if (val.is_string())
+        out.users.emplace_back(val.get_string());
   return !out.terminal_id.empty();
 }
 
@@ -259,7 +300,43 @@ bool decode(const std::string& text, job_record& out) {
   out.ttl_s = num(o, "ttl_s");
   out.created_at_ms = num(o, "created_at_ms");
   out.updated_at_ms = num(o, "updated_at_ms");
+  out.delivered_at_ms = num(o, "delivered_at_ms");
+  out.acked_at_ms = num(o, "acked_at_ms");
+  out.finished_at_ms = num(o, "finished_at_ms");
+  out.deliveries = static_cast<uint32_t>(num(o, "deliveries"));
+  if (auto* v = o.if_contains("callback_pending"); v && v->is_bool())
+    out.callback_pending = v->get_bool();
   return !out.job_id.empty();
+}
+
+std::string encode(const api_history& h) {
+  json::object o{{"terminal_id", h.terminal_id},
+                 {"calls", h.calls},
+                 {"errors", h.errors},
+                 {"window_start_ms", h.window_start_ms},
+                 {"window_calls", h.window_calls},
+                 {"window_errors", h.window_errors},
+                 {"previous_calls", h.previous_calls},
+                 {"previous_errors", h.previous_errors}};
+  return json::serialize(o);
+}
+
+bool decode(const std::string& text, api_history& out) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return false;
+  auto& o = v.get_object();
+  auto u = [&](const char* key) { return static_cast<uint64_t>(num(o, key)); };
+  out.terminal_id = str(o, "terminal_id");
+  out.calls = u("calls");
+  out.errors = u("errors");
+  out.window_start_ms = num(o, "window_start_ms");
+  out.window_calls = u("window_calls");
+  out.window_errors = u("window_errors");
+  out.previous_calls = u("previous_calls");
+  out.previous_errors = u("previous_errors");
+  return !out.terminal_id.empty();
 }
 
 } // namespace tether::storage

@@ -8,6 +8,7 @@
 //   meta            "job_seq"                8-byte big-endian next job seq
 //   terminals       terminal_id (UTF-8)      JSON object of terminal_record
 //   jobs            job_id (UTF-8)           JSON object of job_record
+//   history         terminal_id (UTF-8)      JSON object of api_history
 //
 // Job ids are "J" + 16 lowercase hex digits of a 64-bit sequence, so byte
 // order of keys is creation order. The order of column families below never
@@ -42,7 +43,8 @@ struct status {
 
 class store {
 public:
-  enum class family : uint8_t { meta = 0, terminals = 1, jobs = 2 };
+  enum class family : uint8_t { meta = 0, terminals = 1, jobs = 2,
+                                history = 3 };
   static constexpr int schema_version = 1;
 
   ~store();
@@ -71,6 +73,13 @@ public:
   std::optional<job_record> get_job(const std::string& id, status& st);
   std::vector<job_record> load_jobs(status& st);
 
+  /// Writes everything in one batch (one WAL write, synced when sync is on).
+  status put_batch(const std::vector<terminal_record>& terminals,
+                   const std::vector<job_record>& jobs,
+                   const std::vector<api_history>& histories,
+                   uint64_t next_seq);
+  std::vector<api_history> load_histories(status& st);
+
   /// The next free job sequence number (1 on a new database).
   uint64_t next_job_seq(status& st);
 
@@ -92,5 +101,7 @@ std::string encode(const terminal_record& rec);
 std::string encode(const job_record& rec);
 bool decode(const std::string& text, terminal_record& out);
 bool decode(const std::string& text, job_record& out);
+std::string encode(const api_history& rec);
+bool decode(const std::string& text, api_history& out);
 
 } // namespace tether::storage

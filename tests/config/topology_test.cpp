@@ -1,0 +1,669 @@
+// Topology parsing and validation (config/topology.hpp): the built-in
+// topology, the duration and endpoint syntax, one accepted and one rejected
+// value per validation rule, and the "report every problem with its place"
+// contract.
+#include "config/topology.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <regex>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tether::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* source = "t.toml";
+
+parse_result parse(const std::string& text) {
+  return parse_topology(text, source);
+}
+
+/// The problems as one string, for failure messages.
+std::string dump(const parse_result& r) {
+  return "problems:\n" + r.errors.to_string();
+}
+
+/// True if some problem is "t.toml:<line>: <path>: <...message...>".
+/// `line` 0 accepts any line number (but still requires one).
+bool has_problem(const parse_result& r, const std::string& path,
+                 const std::string& message, int line = 0) {
+  for (const auto& p : r.errors.list) {
+    auto head = std::string{source} + ":";
+    if (p.rfind(head, 0) != 0)
+      continue;
+    auto rest = p.substr(head.size());
+    size_t digits = 0;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits])))
+      ++digits;
+    if (digits == 0)
+      continue;
+    if (line != 0 && std::stoi(rest.substr(0, digits)) != line)
+      continue;
+    auto tail = rest.substr(digits);
+    if (tail.rfind(": " + path + ": ", 0) != 0)
+      continue;
+    if (tail.find(message) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+// -- a small document builder: one cluster, one balancer, optional sections --
+
+using fields = std::map<std::string, std::string>;  // key -> raw TOML value
+
+struct doc {
+  std::map<std::string, fields> sections;  // "timers" -> {...}
+  fields cluster{{"id", "\"C1\""}, {"nodes", "[\"C1-n1\"]"}};
+  fields balancer{{"id", "\"C1-b1\""}, {"listen", "\"127.0.0.1:9101\""}};
+  bool with_balancer = true;
+
+  /// Sets `key` in `where` ("gateway", ..., "cluster", "balancer"); an empty
+  /// value removes the key.
+  doc& set(const std::string& where, const std::string& key,
+           const std::string& value) {
+    auto& f = where == "cluster"    ? cluster
+              : where == "balancer" ? balancer
+                                    : sections[where];
+    if (value.empty())
+      f.erase(key);
+    else
+      f[key] = value;
+    return *this;
+  }
+
+  std::string str() const {
+    std::string out;
+    for (const auto& [name, kv] : sections) {
+      out += "[" + name + "]\n";
+      for (const auto& [k, v] : kv)
+        out += k + " = " + v + "\n";
+    }
+    out += "[[clusters]]\n";
+    for (const auto& [k, v] : cluster)
+      out += k + " = " + v + "\n";
+    if (with_balancer) {
+      out += "[[clusters.balancers]]\n";
+      for (const auto& [k, v] : balancer)
+        out += k + " = " + v + "\n";
+    }
+    return out;
+  }
+};
+
+// -- the built-in topology -----------------------------------------------------
+
+TEST(DefaultTopology, Parses) {
+  auto r = parse_topology(default_topology_toml(), "default");
+  ASSERT_TRUE(r.value) << r.errors.to_string();
+  EXPECT_TRUE(r.errors.list.empty());
+  const auto& t = *r.value;
+  EXPECT_EQ(t.http.host, "127.0.0.1");
+  EXPECT_EQ(t.http.port, 8080);
+  EXPECT_EQ(t.http.to_string(), "127.0.0.1:8080");
+  ASSERT_EQ(t.clusters.size(), 2u);
+  EXPECT_EQ(t.clusters[0].id, "C1");
+  EXPECT_EQ(t.clusters[1].id, "C2");
+  for (const auto& c : t.clusters) {
+    EXPECT_EQ(c.balancers.size(), 1u) << c.id;
+    EXPECT_EQ(c.nodes.size(), 2u) << c.id;
+    EXPECT_FALSE(c.labels.empty()) << c.id;
+  }
+  EXPECT_EQ(t.clusters[0].nodes, (std::vector<std::string>{"C1-n1", "C1-n2"}));
+  EXPECT_EQ(t.clusters[0].balancers[0].id, "C1-b1");
+  EXPECT_EQ(t.clusters[0].balancers[0].listen.port, 9101);
+  EXPECT_EQ(t.clusters[1].balancers[0].listen.port, 9201);
+  // The two clusters have different labels.
+  EXPECT_NE(t.clusters[0].labels, t.clusters[1].labels);
+  EXPECT_EQ(t.clusters[0].labels.at("model"),
+            (std::vector<std::string>{"GJ1", "GJ2"}));
+  EXPECT_EQ(t.label_items, (std::vector<std::string>{"region", "model"}));
+  EXPECT_EQ(t.timers.keepalive, 30s);
+  EXPECT_EQ(t.timers.keepalive_misses, 2u);
+  EXPECT_EQ(t.find_cluster("C2"), &t.clusters[1]);
+  EXPECT_EQ(t.find_cluster("C3"), nullptr);
+}
+
+TEST(DefaultTopology, MinimalFileGetsDefaults) {
+  auto r = parse(doc{}.str());
+  ASSERT_TRUE(r.value) << dump(r);
+  const auto& t = *r.value;
+  topology defaults;
+  EXPECT_EQ(t.http.to_string(), defaults.http.to_string());
+  EXPECT_EQ(t.io_threads, 1u);
+  EXPECT_EQ(t.cluster_strategy, "fewest_connections");
+  EXPECT_EQ(t.node_strategy, "fewest_sessions");
+  EXPECT_EQ(t.timers.request_timeout, defaults.timers.request_timeout);
+  EXPECT_EQ(t.limits.max_payload, defaults.limits.max_payload);
+  EXPECT_EQ(t.scheduler.policy, "sharing");
+  ASSERT_EQ(t.clusters.size(), 1u);
+  EXPECT_EQ(t.clusters[0].weight, 1u);
+  EXPECT_TRUE(t.clusters[0].labels.empty());
+  EXPECT_TRUE(t.clusters[0].balancers[0].public_url.empty());
+}
+
+TEST(DefaultTopology, KnownLabelItems) {
+  const auto& items = known_label_items();
+  EXPECT_EQ(items.size(), 11u);
+  for (const char* item : {"service", "region", "model", "firmware", "user"})
+    EXPECT_NE(std::find(items.begin(), items.end(), item), items.end()) << item;
+}
+
+// -- durations and endpoints ---------------------------------------------------
+
+TEST(ParseDuration, Accepts) {
+  EXPECT_EQ(parse_duration("1500ms"), millis{1500});
+  EXPECT_EQ(parse_duration("0ms"), millis{0});
+  EXPECT_EQ(parse_duration("3s"), millis{3000});
+  EXPECT_EQ(parse_duration("2m"), millis{120'000});
+  EXPECT_EQ(parse_duration("1h"), millis{3'600'000});
+}
+
+TEST(ParseDuration, Rejects) {
+  for (const char* bad : {"", "ms", "10", "10x", "10 s", " 10s", "-5s", "1.5s",
+                          "10S", "10sec", "s10", "99999999999999999999999ms"})
+    EXPECT_FALSE(parse_duration(bad)) << '"' << bad << '"';
+}
+
+TEST(ParseEndpoint, Accepts) {
+  auto ep = parse_endpoint("127.0.0.1:8080");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->host, "127.0.0.1");
+  EXPECT_EQ(ep->port, 8080);
+  ep = parse_endpoint("localhost:0");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->host, "localhost");
+  EXPECT_EQ(ep->port, 0);
+  ep = parse_endpoint("example.org:65535");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->port, 65535);
+  // The last colon separates the port.
+  ep = parse_endpoint("[::1]:9101");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->host, "[::1]");
+  EXPECT_EQ(ep->port, 9101);
+}
+
+TEST(ParseEndpoint, Rejects) {
+  for (const char* bad : {"", "localhost", ":8080", "host:", "host:65536",
+                          "host:80x", "host:-1", "host: 80", "host:99999999999"})
+    EXPECT_FALSE(parse_endpoint(bad)) << '"' << bad << '"';
+}
+
+// -- one accepted and one rejected value per rule -------------------------------
+
+struct rule_case {
+  std::string where;   // section, "cluster" or "balancer"
+  std::string key;
+  std::string value;   // raw TOML; empty = key absent
+  bool accepted;
+  std::string path;    // where the problem is reported
+  std::string message; // part of the problem's text
+  std::function<bool(const topology&)> applied = nullptr;  // accepted only
+  size_t problems = 1;  // rejected: how many problems the mistake yields
+};
+
+std::string describe(const rule_case& c) {
+  return c.where + "." + c.key + " = " + (c.value.empty() ? "<absent>" : c.value);
+}
+
+const std::vector<rule_case>& rule_cases() {
+  static const std::vector<rule_case> cases{
+    // gateway
+    {"gateway", "http", "\"0.0.0.0:0\"", true, "", "",
+     [](const topology& t) { return t.http.host == "0.0.0.0" && t.http.port == 0; }},
+    {"gateway", "http", "\"localhost\"", false, "gateway.http", "must be \"host:port\""},
+    {"gateway", "http", "8080", false, "gateway.http", "must be a string"},
+    {"gateway", "io_threads", "64", true, "", "",
+     [](const topology& t) { return t.io_threads == 64; }},
+    {"gateway", "io_threads", "0", false, "gateway.io_threads", "must be between 1 and 64"},
+    {"gateway", "io_threads", "65", false, "gateway.io_threads", "must be between 1 and 64"},
+    {"gateway", "io_threads", "\"4\"", false, "gateway.io_threads", "must be an integer"},
+    // labels
+    {"labels", "items", "[\"service\", \"firmware\"]", true, "", "",
+     [](const topology& t) {
+       return t.label_items == std::vector<std::string>{"service", "firmware"};
+     }},
+    {"labels", "items", "[\"region\", \"colour\"]", false, "labels.items[1]",
+     "unknown label item \"colour\""},
+    {"labels", "items", "[\"region\", 7]", false, "labels.items[1]", "must be a string"},
+    {"labels", "items", "\"region\"", false, "labels.items", "must be an array of strings"},
+    {"labels", "cluster_strategy", "\"round_robin\"", true, "", "",
+     [](const topology& t) { return t.cluster_strategy == "round_robin"; }},
+    {"labels", "cluster_strategy", "\"random\"", false, "labels.cluster_strategy",
+     "must be \"fewest_connections\" or \"round_robin\""},
+    {"labels", "node_strategy", "\"fewest_sessions\"", true, "", "",
+     [](const topology& t) { return t.node_strategy == "fewest_sessions"; }},
+    {"labels", "node_strategy", "\"least_cpu\"", false, "labels.node_strategy",
+     "must be \"fewest_sessions\""},
+    // timers
+    {"timers", "keepalive", "\"100ms\"", true, "", "",
+     [](const topology& t) { return t.timers.keepalive == millis{100}; }},
+    {"timers", "keepalive", "\"99ms\"", false, "timers.keepalive", "must be at least 100ms"},
+    {"timers", "keepalive", "\"30\"", false, "timers.keepalive", "must be a duration"},
+    {"timers", "keepalive", "30", false, "timers.keepalive", "must be a duration"},
+    {"timers", "keepalive_misses", "100", true, "", "",
+     [](const topology& t) { return t.timers.keepalive_misses == 100; }},
+    {"timers", "keepalive_misses", "0", false, "timers.keepalive_misses",
+     "must be between 1 and 100"},
+    {"timers", "request_timeout", "\"10ms\"", true, "", "",
+     [](const topology& t) { return t.timers.request_timeout == millis{10}; }},
+    {"timers", "request_timeout", "\"9ms\"", false, "timers.request_timeout",
+     "must be at least 10ms"},
+    {"timers", "job_redelivery", "\"2m\"", true, "", "",
+     [](const topology& t) { return t.timers.job_redelivery == millis{120'000}; }},
+    {"timers", "job_redelivery", "\"99ms\"", false, "timers.job_redelivery",
+     "must be at least 100ms"},
+    {"timers", "retry_after", "\"1s\"", true, "", "",
+     [](const topology& t) { return t.timers.retry_after == millis{1000}; }},
+    {"timers", "retry_after", "\"999ms\"", false, "timers.retry_after",
+     "must be at least 1000ms"},
+    // limits
+    {"limits", "max_http_body", "1024", true, "", "",
+     [](const topology& t) { return t.limits.max_http_body == 1024; }},
+    {"limits", "max_http_body", "1023", false, "limits.max_http_body",
+     "must be between 1024 and 67108864"},
+    {"limits", "max_http_body", "67108865", false, "limits.max_http_body", "must be between"},
+    {"limits", "max_ws_frame", "16777216", true, "", "",
+     [](const topology& t) { return t.limits.max_ws_frame == 16u << 20; }},
+    {"limits", "max_ws_frame", "255", false, "limits.max_ws_frame",
+     "must be between 256 and 16777216"},
+    {"limits", "max_ws_queue", "1", true, "", "",
+     [](const topology& t) { return t.limits.max_ws_queue == 1; }},
+    {"limits", "max_ws_queue", "0", false, "limits.max_ws_queue", "must be between 1 and"},
+    {"limits", "max_payload", "16", true, "", "",
+     [](const topology& t) { return t.limits.max_payload == 16; }},
+    {"limits", "max_payload", "15", false, "limits.max_payload", "must be between 16 and"},
+    // scheduler
+    {"scheduler", "policy", "\"stealing\"", true, "", "",
+     [](const topology& t) { return t.scheduler.policy == "stealing"; }},
+    {"scheduler", "policy", "\"testing\"", false, "scheduler.policy",
+     "must be \"sharing\" or \"stealing\""},
+    {"scheduler", "max_threads", "256", true, "", "",
+     [](const topology& t) { return t.scheduler.max_threads == 256; }},
+    {"scheduler", "max_threads", "257", false, "scheduler.max_threads",
+     "must be between 1 and 256"},
+    // clusters
+    {"cluster", "id", "\"a.b_c:d-1\"", true, "", "",
+     [](const topology& t) { return t.clusters[0].id == "a.b_c:d-1"; }},
+    {"cluster", "id", "\"C 1\"", false, "clusters[0].id", "must be 1-128 characters"},
+    {"cluster", "id", "\"" + std::string(128, 'x') + "\"", true, "", ""},
+    {"cluster", "id", "\"" + std::string(129, 'x') + "\"", false, "clusters[0].id",
+     "must be 1-128 characters"},
+    {"cluster", "id", "", false, "clusters[0].id", "missing"},
+    {"cluster", "id", "1", false, "clusters[0].id", "must be a string"},
+    {"cluster", "weight", "0", true, "", "",
+     [](const topology& t) { return t.clusters[0].weight == 0; }},
+    {"cluster", "weight", "1000000", true, "", ""},
+    {"cluster", "weight", "-1", false, "clusters[0].weight", "must be between 0 and 1000000"},
+    {"cluster", "weight", "1000001", false, "clusters[0].weight", "must be between"},
+    {"cluster", "labels", "{ region = [\"GG1\", \"GG2\"], model = \"GJ1\" }", true, "", "",
+     [](const topology& t) {
+       return t.clusters[0].labels.at("region") == std::vector<std::string>{"GG1", "GG2"}
+              && t.clusters[0].labels.at("model") == std::vector<std::string>{"GJ1"};
+     }},
+    {"cluster", "labels", "{ region = [] }", false, "clusters[0].labels.region",
+     "must name at least one value"},
+    {"cluster", "labels", "{ colour = [\"red\"] }", false, "clusters[0].labels.colour",
+     "unknown label item"},
+    {"cluster", "labels", "\"region\"", false, "clusters[0].labels", "must be a table"},
+    {"cluster", "nodes", "[\"n.1\", \"n-2\"]", true, "", "",
+     [](const topology& t) {
+       return t.clusters[0].nodes == std::vector<std::string>{"n.1", "n-2"};
+     }},
+    {"cluster", "nodes", "[]", false, "clusters[0].nodes", "must not be empty"},
+    {"cluster", "nodes", "", false, "clusters[0].nodes", "must not be empty"},
+    {"cluster", "nodes", "[\"ok\", \"not ok\"]", false, "clusters[0].nodes[1]",
+     "must be 1-128 characters"},
+    // A string instead of a list also reads as "no nodes": two problems.
+    {"cluster", "nodes", "\"C1-n1\"", false, "clusters[0].nodes", "must be an array of strings",
+     nullptr, 2},
+    // balancers
+    {"balancer", "id", "", false, "clusters[0].balancers[0].id", "missing"},
+    {"balancer", "listen", "\"127.0.0.1:0\"", true, "", "",
+     [](const topology& t) { return t.clusters[0].balancers[0].listen.port == 0; }},
+    {"balancer", "listen", "", false, "clusters[0].balancers[0].listen", "missing"},
+    {"balancer", "listen", "\"127.0.0.1:70000\"", false, "clusters[0].balancers[0].listen",
+     "must be \"host:port\" (port 0..65535), got \"127.0.0.1:70000\""},
+    {"balancer", "url", "\"wss://c1.example/v1/connect\"", true, "", "",
+     [](const topology& t) {
+       return t.clusters[0].balancers[0].public_url == "wss://c1.example/v1/connect";
+     }},
+    {"balancer", "url", "\"ws://127.0.0.1:9101/v1/connect\"", true, "", ""},
+    {"balancer", "url", "\"http://c1.example\"", false, "clusters[0].balancers[0].url",
+     "must start with ws:// or wss://"},
+  };
+  return cases;
+}
+
+TEST(Validation, OneAcceptedAndOneRejectedValuePerRule) {
+  for (const auto& c : rule_cases()) {
+    SCOPED_TRACE(describe(c));
+    auto r = parse(doc{}.set(c.where, c.key, c.value).str());
+    if (c.accepted) {
+      ASSERT_TRUE(r.value) << dump(r);
+      EXPECT_TRUE(r.errors.list.empty()) << dump(r);
+      if (c.applied) {
+        EXPECT_TRUE(c.applied(*r.value));
+      }
+    } else {
+      EXPECT_FALSE(r.value);
+      EXPECT_TRUE(has_problem(r, c.path, c.message)) << dump(r);
+      EXPECT_EQ(r.errors.list.size(), c.problems) << dump(r);
+    }
+  }
+}
+
+TEST(Validation, EveryRuleHasBothOutcomes) {
+  // Guards the table above: each (where, key) is tried accepted and rejected.
+  std::map<std::string, std::pair<bool, bool>> seen;
+  for (const auto& c : rule_cases()) {
+    auto& s = seen[c.where + "." + c.key];
+    (c.accepted ? s.first : s.second) = true;
+  }
+  for (const auto& [rule, s] : seen) {
+    if (rule == "balancer.id")
+      continue;  // any string is accepted; the default document covers it
+    EXPECT_TRUE(s.first && s.second) << rule;
+  }
+}
+
+TEST(Validation, ClustersAreRequired) {
+  auto r = parse("[gateway]\nhttp = \"127.0.0.1:8080\"\n");
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "clusters", "at least one cluster is required"))
+    << dump(r);
+  r = parse("clusters = 5\n");
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "clusters", "must be an array of tables", 1))
+    << dump(r);
+}
+
+TEST(Validation, ClusterWithoutBalancers) {
+  doc d;
+  d.with_balancer = false;
+  auto r = parse(d.str());
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "clusters[0].balancers",
+                          "must be a non-empty array of tables"))
+    << dump(r);
+  d.set("cluster", "balancers", "[]");
+  r = parse(d.str());
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "clusters[0].balancers",
+                          "must be a non-empty array of tables"))
+    << dump(r);
+}
+
+// -- every problem at once, with its place ----------------------------------------
+
+TEST(Validation, ReportsEveryProblemWithFileLineAndPath) {
+  const std::string text =                     // line
+    "[gateway]\n"                              // 1
+    "http = \"nohost\"\n"                      // 2
+    "io_threads = 0\n"                         // 3
+    "\n"                                       // 4
+    "[timers]\n"                               // 5
+    "keepalive = \"1ms\"\n"                    // 6
+    "\n"                                       // 7
+    "[[clusters]]\n"                           // 8
+    "id = \"C1\"\n"                            // 9
+    "nodes = [\"C1-n1\"]\n"                    // 10
+    "  [[clusters.balancers]]\n"               // 11
+    "  id = \"C1-b1\"\n"                       // 12
+    "  listen = \"127.0.0.1:9101\"\n"          // 13
+    "\n"                                       // 14
+    "[[clusters]]\n"                           // 15
+    "id = \"C2\"\n"                            // 16
+    "labels = { colour = [\"red\"] }\n"        // 17
+    "  [[clusters.balancers]]\n"               // 18
+    "  id = \"C2-b1\"\n"                       // 19
+    "  listen = \"127.0.0.1:9201\"\n"          // 20
+    "  url = \"http://wrong\"\n";              // 21
+  auto r = parse(text);
+  EXPECT_FALSE(r.value);
+  EXPECT_EQ(r.errors.list.size(), 6u) << dump(r);
+  EXPECT_TRUE(has_problem(r, "gateway.http", "must be \"host:port\"", 2)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "gateway.io_threads", "must be between 1 and 64", 3))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "timers.keepalive", "must be at least 100ms", 6))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].labels.colour", "unknown label item", 17))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].nodes", "must not be empty", 15)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].balancers[0].url",
+                          "must start with ws:// or wss://", 21))
+    << dump(r);
+  // Every problem has the form "file:line: path: message".
+  std::regex shape{R"(^t\.toml:[0-9]+: [a-z_\[\]0-9.]+: .+$)"};
+  for (const auto& p : r.errors.list)
+    EXPECT_TRUE(std::regex_match(p, shape)) << p;
+  // to_string lists them one a line.
+  auto all = r.errors.to_string();
+  EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 6);
+}
+
+TEST(Validation, FileNameIsThePlace) {
+  char dir[] = "/tmp/tether-topology-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string{dir} + "/bad.toml";
+  {
+    std::ofstream out{path};
+    out << "[timers]\nkeepalive_misses = 0\n" << doc{}.str();
+  }
+  auto r = load_topology_file(path);
+  std::remove(path.c_str());
+  rmdir(dir);
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << r.errors.to_string();
+  EXPECT_EQ(r.errors.list[0].rfind(path + ":2: timers.keepalive_misses: ", 0), 0u)
+    << r.errors.list[0];
+}
+
+TEST(Validation, MissingFile) {
+  auto r = load_topology_file("/nonexistent/tether.toml");
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u);
+  EXPECT_EQ(r.errors.list[0], "/nonexistent/tether.toml: cannot open file");
+}
+
+// -- unknown keys and label items --------------------------------------------------
+
+TEST(Validation, UnknownKeysEverywhere) {
+  const std::string text =            // line
+    "colour = \"red\"\n"              // 1
+    "[gateway]\n"                     // 2
+    "port = 8080\n"                   // 3
+    "[timers]\n"                      // 4
+    "keepalive_s = 30\n"              // 5
+    "[limits]\n"                      // 6
+    "max_jobs = 1\n"                  // 7
+    "[scheduler]\n"                   // 8
+    "threads = 2\n"                   // 9
+    "[labels]\n"                      // 10
+    "item = [\"region\"]\n"           // 11
+    "[[clusters]]\n"                  // 12
+    "id = \"C1\"\n"                   // 13
+    "nodes = [\"C1-n1\"]\n"           // 14
+    "node = \"C1-n2\"\n"              // 15
+    "  [[clusters.balancers]]\n"      // 16
+    "  id = \"C1-b1\"\n"              // 17
+    "  listen = \"127.0.0.1:9101\"\n" // 18
+    "  public_url = \"ws://x\"\n";    // 19
+  auto r = parse(text);
+  EXPECT_FALSE(r.value);
+  EXPECT_EQ(r.errors.list.size(), 8u) << dump(r);
+  EXPECT_TRUE(has_problem(r, "colour", "unknown key", 1)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "gateway.port", "unknown key", 3)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "timers.keepalive_s", "unknown key", 5)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "limits.max_jobs", "unknown key", 7)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "scheduler.threads", "unknown key", 9)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.item", "unknown key", 11)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[0].node", "unknown key", 15)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[0].balancers[0].public_url", "unknown key", 19))
+    << dump(r);
+}
+
+TEST(Validation, UnknownLabelItems) {
+  // In the items in use...
+  auto r = parse(doc{}.set("labels", "items", "[\"region\", \"shoe_size\", \"model\", \"x\"]").str());
+  EXPECT_FALSE(r.value);
+  EXPECT_EQ(r.errors.list.size(), 2u) << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.items[1]", "unknown label item \"shoe_size\"", 2))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.items[3]", "unknown label item \"x\"", 2)) << dump(r);
+  // ...and in a cluster's labels; every known item is accepted.
+  std::string labels = "{ ";
+  for (const auto& item : known_label_items())
+    labels += item + " = \"v\", ";
+  labels += "size = \"XL\" }";
+  r = parse(doc{}.set("cluster", "labels", labels).str());
+  EXPECT_FALSE(r.value);
+  EXPECT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[0].labels.size", "unknown label item")) << dump(r);
+}
+
+// -- uniqueness -----------------------------------------------------------------
+
+std::string two_clusters(const std::string& id2, const std::string& node2,
+                         const std::string& bal2, const std::string& listen2,
+                         const std::string& gateway = "127.0.0.1:8080") {
+  return "[gateway]\nhttp = \"" + gateway + "\"\n"
+         "[[clusters]]\nid = \"C1\"\nnodes = [\"C1-n1\"]\n"
+         "[[clusters.balancers]]\nid = \"C1-b1\"\nlisten = \"127.0.0.1:9101\"\n"
+         "[[clusters]]\nid = \"" + id2 + "\"\nnodes = [\"" + node2 + "\"]\n"
+         "[[clusters.balancers]]\nid = \"" + bal2 + "\"\nlisten = \"" + listen2 + "\"\n";
+}
+
+TEST(Uniqueness, DistinctIdsAndPortsAreAccepted) {
+  auto r = parse(two_clusters("C2", "C2-n1", "C2-b1", "127.0.0.1:9201"));
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_EQ(r.value->clusters.size(), 2u);
+  // The same port on another host, and port 0 twice, are fine.
+  r = parse(two_clusters("C2", "C2-n1", "C2-b1", "127.0.0.2:9101"));
+  EXPECT_TRUE(r.value) << dump(r);
+  r = parse(two_clusters("C2", "C2-n1", "C2-b1", "127.0.0.1:0", "127.0.0.1:0"));
+  EXPECT_TRUE(r.value) << dump(r);
+}
+
+TEST(Uniqueness, DuplicateClusterId) {
+  auto r = parse(two_clusters("C1", "C2-n1", "C2-b1", "127.0.0.1:9201"));
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_NE(r.errors.list[0].find("clusters[1].id: duplicate cluster id \"C1\""),
+            std::string::npos)
+    << dump(r);
+}
+
+TEST(Uniqueness, DuplicateNodeId) {
+  auto r = parse(two_clusters("C2", "C1-n1", "C2-b1", "127.0.0.1:9201"));
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_NE(r.errors.list[0].find("clusters[1].nodes: node \"C1-n1\" appears in more "
+                                  "than one place"),
+            std::string::npos)
+    << dump(r);
+  // Twice within one cluster is also a duplicate.
+  r = parse(doc{}.set("cluster", "nodes", "[\"n1\", \"n1\"]").str());
+  EXPECT_FALSE(r.value);
+  EXPECT_EQ(r.errors.list.size(), 1u) << dump(r);
+}
+
+TEST(Uniqueness, DuplicateBalancerId) {
+  auto r = parse(two_clusters("C2", "C2-n1", "C1-b1", "127.0.0.1:9201"));
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_NE(r.errors.list[0].find("clusters[1].balancers: duplicate balancer id \"C1-b1\""),
+            std::string::npos)
+    << dump(r);
+}
+
+TEST(Uniqueness, DuplicatePorts) {
+  auto r = parse(two_clusters("C2", "C2-n1", "C2-b1", "127.0.0.1:9101"));
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_NE(r.errors.list[0].find("clusters[1].balancers: listen address "
+                                  "127.0.0.1:9101 is used twice"),
+            std::string::npos)
+    << dump(r);
+  // A balancer on the gateway's port.
+  r = parse(two_clusters("C2", "C2-n1", "C2-b1", "127.0.0.1:8080"));
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_NE(r.errors.list[0].find("127.0.0.1:8080 is used twice"), std::string::npos)
+    << dump(r);
+}
+
+TEST(Uniqueness, AllDuplicatesAtOnce) {
+  auto r = parse(two_clusters("C1", "C1-n1", "C1-b1", "127.0.0.1:9101"));
+  EXPECT_FALSE(r.value);
+  EXPECT_EQ(r.errors.list.size(), 4u) << dump(r);
+}
+
+// -- known gaps (see the report; enable when fixed) --------------------------------
+
+// A section written as a value instead of a table is silently ignored today
+// (topology.cpp reads root["gateway"].as_table() and skips a non-table).
+TEST(KnownGaps, DISABLED_SectionThatIsNotATableIsReported) {
+  for (const char* section : {"gateway", "labels", "timers", "limits", "scheduler"}) {
+    SCOPED_TRACE(section);
+    auto r = parse(std::string{section} + " = 5\n" + doc{}.str());
+    EXPECT_FALSE(r.value);
+    EXPECT_TRUE(has_problem(r, section, "must be a table", 1)) << dump(r);
+  }
+}
+
+// Duplicates are reported as "t.toml: path: ..." without a line today
+// (check_unique passes no node to problem()).
+TEST(KnownGaps, DISABLED_DuplicatesHaveALine) {
+  auto r = parse(two_clusters("C1", "C1-n1", "C1-b1", "127.0.0.1:9101"));
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "clusters[1].id", "duplicate cluster id")) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].nodes", "appears in more than one place"))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].balancers", "duplicate balancer id")) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].balancers", "is used twice")) << dump(r);
+}
+
+// A duration too large for 64 bits wraps around today instead of being
+// refused (parse_duration multiplies without an overflow check).
+TEST(KnownGaps, DISABLED_HugeDurationIsRefused) {
+  EXPECT_FALSE(parse_duration("5124095576030432h"));
+  EXPECT_FALSE(parse_duration("18446744073709551615s"));
+}
+
+// -- TOML syntax -------------------------------------------------------------------
+
+TEST(Syntax, ErrorHasFileAndLine) {
+  auto r = parse("[gateway]\nhttp = \"127.0.0.1:8080\"\n[[clusters]\nid = \"C1\"\n");
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_EQ(r.errors.list[0].rfind("t.toml:3: ", 0), 0u) << r.errors.list[0];
+  EXPECT_GT(r.errors.list[0].size(), std::string{"t.toml:3: "}.size());
+}
+
+TEST(Syntax, DuplicateKeyIsASyntaxError) {
+  auto r = parse("[timers]\nkeepalive = \"1s\"\nkeepalive = \"2s\"\n" + doc{}.str());
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_EQ(r.errors.list[0].rfind("t.toml:3: ", 0), 0u) << r.errors.list[0];
+}
+
+TEST(Syntax, UnterminatedString) {
+  auto r = parse("[gateway]\nhttp = \"127.0.0.1:8080\n");
+  EXPECT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  EXPECT_EQ(r.errors.list[0].rfind("t.toml:2: ", 0), 0u) << r.errors.list[0];
+}
+
+} // namespace
+} // namespace tether::config

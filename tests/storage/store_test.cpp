@@ -1,0 +1,383 @@
+// The RocksDB store (storage/store.hpp): records survive close and reopen,
+// job ids sort in creation order, the JSON encoding round-trips, and a
+// database of another schema version is refused.
+#include "storage/store.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+namespace tether::storage {
+namespace {
+
+/// A fresh directory under /tmp, removed with everything in it afterwards.
+class temp_dir {
+public:
+  temp_dir() {
+    std::string tmpl = "/tmp/tether-store-test-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const {
+    return path_;
+  }
+
+private:
+  std::string path_;
+};
+
+/// Reads or writes meta/<key> with RocksDB directly, behind the store's back
+/// (the store must be closed). Returns the RocksDB status text, "" on success.
+std::string raw_meta(const std::string& path, const std::string& key,
+                     std::string* read, const std::string* write) {
+  rocksdb::DBOptions opts;
+  // Every family the database has must be opened; "default" (meta) is first.
+  std::vector<std::string> names;
+  auto s = rocksdb::DB::ListColumnFamilies(opts, path, &names);
+  if (!s.ok())
+    return s.ToString();
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::Open(opts, path, families, &handles, &raw);
+  if (!s.ok())
+    return s.ToString();
+  if (names.empty() || names[0] != rocksdb::kDefaultColumnFamilyName) {
+    for (auto* h : handles)
+      raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+    return "unexpected column family order";
+  }
+  if (read != nullptr)
+    s = raw->Get(rocksdb::ReadOptions{}, handles[0], key, read);
+  else
+    s = raw->Put(rocksdb::WriteOptions{}, handles[0], key, *write);
+  // Debian's RocksDB asserts: handles go before the DB.
+  for (auto* h : handles)
+    raw->DestroyColumnFamilyHandle(h);
+  delete raw;
+  return s.ok() ? std::string{} : s.ToString();
+}
+
+class StoreTest : public ::testing::Test {
+protected:
+  std::unique_ptr<store> open() {
+    status st;
+    auto db = store::open(dir.path() + "/db", st);
+    EXPECT_TRUE(st.ok()) << st.message;
+    EXPECT_NE(db, nullptr);
+    return db;
+  }
+
+  temp_dir dir;
+};
+
+terminal_record make_terminal(const std::string& id, const std::string& cluster) {
+  terminal_record t;
+  t.terminal_id = id;
+  t.cluster_id = cluster;
+  t.model = "GJ1";
+  t.firmware = "1.4.2";
+  t.region = "GG1";
+  t.attributes = {{"service", "print"}, {"plan", "paid"}};
+  t.registered_at_ms = 1'763'900'000'123;
+  return t;
+}
+
+job_record make_job(uint64_t seq, const std::string& terminal,
+                    const std::string& status = "queued") {
+  job_record j;
+  j.job_id = store::job_id_for(seq);
+  j.terminal_id = terminal;
+  j.service = "print";
+  j.payload_json = R"({"doc":"a \"quoted\" text","copies":2})";
+  j.status = status;
+  j.detail = status == "failed" ? "paper jam" : "";
+  j.callback_url = "http://127.0.0.1:9/cb";
+  j.ttl_s = 3600;
+  j.created_at_ms = 1'763'900'000'000 + static_cast<int64_t>(seq);
+  j.updated_at_ms = j.created_at_ms + 5;
+  return j;
+}
+
+void expect_same(const terminal_record& a, const terminal_record& b) {
+  EXPECT_EQ(a.terminal_id, b.terminal_id);
+  EXPECT_EQ(a.cluster_id, b.cluster_id);
+  EXPECT_EQ(a.model, b.model);
+  EXPECT_EQ(a.firmware, b.firmware);
+  EXPECT_EQ(a.region, b.region);
+  EXPECT_EQ(a.attributes, b.attributes);
+  EXPECT_EQ(a.registered_at_ms, b.registered_at_ms);
+}
+
+void expect_same(const job_record& a, const job_record& b) {
+  EXPECT_EQ(a.job_id, b.job_id);
+  EXPECT_EQ(a.terminal_id, b.terminal_id);
+  EXPECT_EQ(a.service, b.service);
+  EXPECT_EQ(a.payload_json, b.payload_json);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.detail, b.detail);
+  EXPECT_EQ(a.callback_url, b.callback_url);
+  EXPECT_EQ(a.ttl_s, b.ttl_s);
+  EXPECT_EQ(a.created_at_ms, b.created_at_ms);
+  EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
+}
+
+// -- open -----------------------------------------------------------------------
+
+TEST_F(StoreTest, FreshDatabase) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  EXPECT_EQ(db->next_job_seq(st), 1u);
+  EXPECT_TRUE(db->load_terminals(st).empty());
+  EXPECT_TRUE(db->load_jobs(st).empty());
+  EXPECT_FALSE(db->get_terminal("T1", st));
+  EXPECT_FALSE(db->get_job(store::job_id_for(1), st));
+  EXPECT_TRUE(st.ok()) << st.message;
+}
+
+TEST_F(StoreTest, OpenFailsWhereNoDatabaseCanBe) {
+  // A regular file where the directory should be.
+  auto file = dir.path() + "/file";
+  { std::ofstream{file} << "x"; }
+  status st;
+  auto db = store::open(file + "/db", st);
+  EXPECT_EQ(db, nullptr);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("cannot open database in " + file + "/db"), std::string::npos)
+    << st.message;
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDirectoryFails) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto again = store::open(dir.path() + "/db", st);
+  EXPECT_EQ(again, nullptr);
+  EXPECT_FALSE(st.ok());
+}
+
+// -- terminals ----------------------------------------------------------------
+
+TEST_F(StoreTest, PutGetLoadTerminals) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  auto t1 = make_terminal("T1", "C1");
+  auto t2 = make_terminal("T2", "C2");
+  t2.attributes.clear();
+  EXPECT_TRUE(db->put_terminal(t1).ok());
+  EXPECT_TRUE(db->put_terminal(t2).ok());
+  status st;
+  auto got = db->get_terminal("T1", st);
+  ASSERT_TRUE(got);
+  expect_same(*got, t1);
+  // A put replaces the record (reassignment).
+  t1.cluster_id = "C2";
+  EXPECT_TRUE(db->put_terminal(t1).ok());
+  got = db->get_terminal("T1", st);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->cluster_id, "C2");
+  auto all = db->load_terminals(st);
+  EXPECT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(all.size(), 2u);
+  expect_same(all[0], t1);
+  expect_same(all[1], t2);
+  EXPECT_FALSE(db->get_terminal("T3", st));
+  EXPECT_TRUE(st.ok()) << st.message;
+}
+
+TEST_F(StoreTest, TerminalsSurviveReopen) {
+  auto t1 = make_terminal("T1", "C1");
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    db->set_sync(true);
+    ASSERT_TRUE(db->put_terminal(t1).ok());
+  }
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto all = db->load_terminals(st);
+  ASSERT_EQ(all.size(), 1u);
+  expect_same(all[0], t1);
+}
+
+// -- jobs -------------------------------------------------------------------------
+
+TEST_F(StoreTest, JobsAndSequenceSurviveReopen) {
+  std::vector<job_record> jobs{make_job(1, "T1"), make_job(2, "T1", "done"),
+                               make_job(3, "T2", "failed")};
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->put_jobs(jobs, 4).ok());
+    status st;
+    EXPECT_EQ(db->next_job_seq(st), 4u);
+  }
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    status st;
+    EXPECT_EQ(db->next_job_seq(st), 4u);
+    auto loaded = db->load_jobs(st);
+    EXPECT_TRUE(st.ok()) << st.message;
+    ASSERT_EQ(loaded.size(), 3u);
+    for (size_t i = 0; i < jobs.size(); ++i)
+      expect_same(loaded[i], jobs[i]);
+    // An update without a sequence leaves the sequence alone.
+    jobs[0].status = "acked";
+    ASSERT_TRUE(db->put_jobs({jobs[0]}, 0).ok());
+    EXPECT_EQ(db->next_job_seq(st), 4u);
+  }
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto one = db->get_job(jobs[0].job_id, st);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, "acked");
+  EXPECT_EQ(db->load_jobs(st).size(), 3u);
+  EXPECT_EQ(db->next_job_seq(st), 4u);
+}
+
+TEST_F(StoreTest, LoadJobsInCreationOrder) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  // Written out of order, across a hex digit boundary (0xf -> 0x10) and
+  // beyond 32 bits.
+  std::vector<uint64_t> seqs{0x100000000ULL, 16, 2, 15, 255, 256, 1};
+  std::vector<job_record> jobs;
+  for (auto s : seqs)
+    jobs.push_back(make_job(s, "T1"));
+  ASSERT_TRUE(db->put_jobs(jobs, 0x100000001ULL).ok());
+  status st;
+  auto loaded = db->load_jobs(st);
+  ASSERT_EQ(loaded.size(), seqs.size());
+  std::sort(seqs.begin(), seqs.end());
+  for (size_t i = 0; i < seqs.size(); ++i)
+    EXPECT_EQ(loaded[i].job_id, store::job_id_for(seqs[i]));
+  EXPECT_EQ(db->next_job_seq(st), 0x100000001ULL);
+}
+
+TEST(JobId, Format) {
+  EXPECT_EQ(store::job_id_for(0), "J0000000000000000");
+  EXPECT_EQ(store::job_id_for(1), "J0000000000000001");
+  EXPECT_EQ(store::job_id_for(0xabcdef), "J0000000000abcdef");
+  EXPECT_EQ(store::job_id_for(UINT64_MAX), "Jffffffffffffffff");
+  EXPECT_EQ(store::job_id_for(42).size(), 17u);
+}
+
+TEST(JobId, ByteOrderIsNumericOrder) {
+  std::vector<uint64_t> seqs{0,     1,          9,          10,         15,
+                             16,    255,        256,        4095,       4096,
+                             65535, 1ULL << 32, 1ULL << 40, 1ULL << 63, UINT64_MAX};
+  for (size_t i = 0; i < seqs.size(); ++i)
+    for (size_t j = 0; j < seqs.size(); ++j)
+      EXPECT_EQ(seqs[i] < seqs[j],
+                store::job_id_for(seqs[i]) < store::job_id_for(seqs[j]))
+        << seqs[i] << " vs " << seqs[j];
+}
+
+// -- encoding -----------------------------------------------------------------------
+
+TEST(Encoding, TerminalRoundTrip) {
+  auto t = make_terminal("T:1.a_b-c", "C1");
+  t.attributes["unicode"] = "caf\xc3\xa9";
+  t.attributes["empty"] = "";
+  terminal_record back;
+  ASSERT_TRUE(decode(encode(t), back));
+  expect_same(back, t);
+  // A minimal record.
+  terminal_record min;
+  min.terminal_id = "T2";
+  ASSERT_TRUE(decode(encode(min), back));
+  expect_same(back, min);  // also clears the earlier attributes
+}
+
+TEST(Encoding, JobRoundTrip) {
+  auto j = make_job(7, "T1", "failed");
+  j.detail = "line1\nline2 \"quoted\"";
+  job_record back;
+  ASSERT_TRUE(decode(encode(j), back));
+  expect_same(back, j);
+  job_record min;
+  min.job_id = "J1";
+  ASSERT_TRUE(decode(encode(min), back));
+  expect_same(back, min);
+}
+
+TEST(Encoding, DecodeRejects) {
+  terminal_record t;
+  job_record j;
+  for (const char* bad : {"", "not json", "[1,2]", "\"text\"", "{", "{}",
+                          R"({"terminal_id":""})", R"({"job_id":""})",
+                          R"({"terminal_id":5,"job_id":5})"}) {
+    EXPECT_FALSE(decode(bad, t)) << bad;
+    EXPECT_FALSE(decode(bad, j)) << bad;
+  }
+  // Each kind needs its own id field.
+  EXPECT_FALSE(decode(R"({"job_id":"J1"})", t));
+  EXPECT_FALSE(decode(R"({"terminal_id":"T1"})", j));
+}
+
+TEST(Encoding, DecodeToleratesMissingAndMistypedFields) {
+  terminal_record t;
+  ASSERT_TRUE(decode(R"({"terminal_id":"T1","model":5,"attributes":{"a":"x","b":1}})", t));
+  EXPECT_EQ(t.terminal_id, "T1");
+  EXPECT_EQ(t.model, "");
+  EXPECT_EQ(t.attributes, (std::map<std::string, std::string>{{"a", "x"}}));
+  EXPECT_EQ(t.registered_at_ms, 0);
+}
+
+// -- schema version -------------------------------------------------------------------
+
+TEST_F(StoreTest, SchemaVersionIsWritten) {
+  { auto db = open(); }
+  std::string version;
+  ASSERT_EQ(raw_meta(dir.path() + "/db", "schema_version", &version, nullptr), "");
+  EXPECT_EQ(version, std::to_string(store::schema_version));
+}
+
+TEST_F(StoreTest, OtherSchemaVersionIsRefusedNamingIt) {
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->put_terminal(make_terminal("T1", "C1")).ok());
+  }
+  const std::string seven = "7";
+  ASSERT_EQ(raw_meta(dir.path() + "/db", "schema_version", nullptr, &seven), "");
+  status st;
+  auto db = store::open(dir.path() + "/db", st);
+  EXPECT_EQ(db, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("schema version 7"), std::string::npos) << st.message;
+  EXPECT_NE(st.message.find("reads version 1"), std::string::npos) << st.message;
+  EXPECT_NE(st.message.find(dir.path() + "/db"), std::string::npos) << st.message;
+  // The refused open released the database: with the right version back, the
+  // data is still there.
+  const std::string one = "1";
+  ASSERT_EQ(raw_meta(dir.path() + "/db", "schema_version", nullptr, &one), "");
+  auto again = open();
+  ASSERT_NE(again, nullptr);
+  status st2;
+  EXPECT_TRUE(again->get_terminal("T1", st2));
+}
+
+} // namespace
+} // namespace tether::storage
