@@ -140,14 +140,13 @@ std::vector<api_history> control_state::take_dirty_history() {
 }
 
 std::vector<job_record>
-control_state::undelivered(const std::string& terminal_id) const {
+control_state::unfinished(const std::string& terminal_id) const {
   std::vector<job_record> out;
   auto i = open_jobs.find(terminal_id);
   if (i == open_jobs.end())
     return out;
   for (const auto& id : i->second)
-    if (auto j = jobs.find(id);
-        j != jobs.end() && status_rank(j->second.status) < 2)
+    if (auto j = jobs.find(id); j != jobs.end())
       out.push_back(j->second);
   return out;
 }
@@ -384,7 +383,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
            terminal_session_actor& session) {
       auto& st = self->state;
       st.on_open(terminal, node, session, now_ms());
-      for (auto& job : st.undelivered(terminal))
+      for (auto& job : st.unfinished(terminal))
         self->send(session, deliver_atom::value, std::move(job));
     },
     [self](closed_atom, const std::string& terminal, const std::string& reason,

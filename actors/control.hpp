@@ -73,8 +73,11 @@ struct control_state {
   /// Histories changed since the last call, and forgets that they changed.
   std::vector<api_history> take_dirty_history();
 
-  /// Open jobs of a terminal that were never acknowledged, oldest first.
-  std::vector<job_record> undelivered(const std::string& terminal_id) const;
+  /// Open (not final) jobs of a terminal, oldest first: what a new session
+  /// of the terminal is sent. Acknowledged ones too: their result may have
+  /// been lost with the old session, and the device answers a duplicate of
+  /// a job it finished with the result again.
+  std::vector<job_record> unfinished(const std::string& terminal_id) const;
 
   terminal_status status_of(const terminal_entry& t, int64_t now) const;
 

@@ -4,6 +4,11 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 #ifndef TETHERD_PATH
@@ -13,8 +18,9 @@
 namespace tether::test {
 
 tetherd_process::tetherd_process(std::string config_toml,
-                                 std::vector<std::string> extra_args)
-  : extra_(std::move(extra_args)) {
+                                 std::vector<std::string> extra_args,
+                                 bool fixed_ports)
+  : extra_(std::move(extra_args)), fixed_ports_(fixed_ports) {
   if (!config_toml.empty()) {
     config_path_ = dir_.path() + "/topology.toml";
     write_file(config_path_, config_toml);
@@ -26,12 +32,13 @@ tetherd_process::~tetherd_process() = default;
 void tetherd_process::start() {
   auto ready = dir_.path() + "/ready.json";
   std::filesystem::remove(ready);
-  std::vector<std::string> argv{TETHERD_PATH,      "--http",
-                                "127.0.0.1:0",     "--ws-base-port",
-                                "0",               "--data",
-                                dir_.path() + "/data", "--ready-file",
-                                ready,             "--log-level",
+  std::vector<std::string> argv{TETHERD_PATH, "--data", dir_.path() + "/data",
+                                "--ready-file", ready, "--log-level",
                                 "debug"};
+  if (!fixed_ports_) {
+    for (const char* arg : {"--http", "127.0.0.1:0", "--ws-base-port", "0"})
+      argv.emplace_back(arg);
+  }
   if (!config_path_.empty()) {
     argv.push_back("--config");
     argv.push_back(config_path_);
@@ -62,6 +69,31 @@ void tetherd_process::terminate() {
 
 std::string tetherd_process::log() const {
   return read_file(dir_.path() + "/tetherd.log");
+}
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string test_topology_on(uint16_t http, uint16_t c1, uint16_t c2,
+                             const std::string& timers) {
+  auto text = test_topology(timers);
+  auto replace = [&](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
+  replace("http = \"127.0.0.1:0\"", "http = \"127.0.0.1:" + std::to_string(http) + "\"");
+  replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:" + std::to_string(c1) + "\"");
+  replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:" + std::to_string(c2) + "\"");
+  return text;
 }
 
 std::string test_topology(const std::string& timers) {

@@ -14,8 +14,11 @@ namespace tether::test {
 class tetherd_process {
 public:
   /// `config_toml` empty: the embedded default topology (all ports 0).
+  /// `fixed_ports`: the ports come from the topology (and stay the same
+  /// across restarts) instead of being chosen by the OS.
   explicit tetherd_process(std::string config_toml = {},
-                           std::vector<std::string> extra_args = {});
+                           std::vector<std::string> extra_args = {},
+                           bool fixed_ports = false);
   ~tetherd_process();
 
   /// Starts it and waits until it serves (throws after 20 s).
@@ -42,6 +45,7 @@ private:
   temp_dir dir_;
   std::string config_path_;
   std::vector<std::string> extra_;
+  bool fixed_ports_ = false;
   std::unique_ptr<child_process> proc_;
   std::string http_;
   std::map<std::string, std::string> balancers_;
@@ -49,5 +53,13 @@ private:
 
 /// A complete topology with every port 0 and the given timers table body.
 std::string test_topology(const std::string& timers = "keepalive = \"30s\"");
+
+/// The same with fixed ports: HTTP and the balancers of C1 and C2.
+std::string test_topology_on(uint16_t http, uint16_t c1, uint16_t c2,
+                             const std::string& timers
+                             = "keepalive = \"30s\"");
+
+/// A port that was free a moment ago on 127.0.0.1.
+uint16_t free_port();
 
 } // namespace tether::test
