@@ -15,6 +15,8 @@ assigned_label select_label(const terminal_record& facts,
       value = &facts.model;
     else if (item == "firmware")
       value = &facts.firmware;
+    else if (item == "user" && !facts.users.empty())
+      value = &facts.users.front(); // the first linked user (GH)
     else if (auto i = facts.attributes.find(item); i != facts.attributes.end())
       value = &i->second;
     if (value != nullptr && !value->empty())

@@ -16,7 +16,8 @@ namespace tether {
 /// Computes the assigned label of a terminal from its facts, for the label
 /// items in use. An item with no value in the facts is left out (it does not
 /// restrict the choice). Items come from the record's fields (region, model,
-/// firmware) or, for any other item, from its attributes of the same name.
+/// firmware, the first linked user for "user") or, for any other item, from
+/// its attributes of the same name (e.g. "service").
 assigned_label select_label(const terminal_record& facts,
                             const std::vector<std::string>& items);
 
