@@ -121,8 +121,12 @@ void spawn_session(self_ptr self, uint64_t conn) {
         self->monitor(session);
         for (auto& text : c.early)
           self->send(session, frame_atom::value, std::move(text));
+        for (auto& job : c.early_jobs)
+          self->send(session, deliver_atom::value, std::move(job));
         c.early.clear();
         c.early.shrink_to_fit();
+        c.early_jobs.clear();
+        c.early_jobs.shrink_to_fit();
       },
       [self, conn](caf::error& err) {
         auto& st = self->state;
@@ -261,6 +265,12 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       if (t == st.by_terminal.end())
         return false;
       auto& c = st.conns[t->second];
+      if (c.at == cluster_balancer_state::phase::spawning
+          && c.early_jobs.size() < st.cfg.max_early_frames) {
+        // The session is starting: hand the job over once it exists.
+        c.early_jobs.push_back(job);
+        return true;
+      }
       if (c.at != cluster_balancer_state::phase::live || !c.session)
         return false;
       self->send(c.session, deliver_atom::value, job);

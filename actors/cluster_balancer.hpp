@@ -51,6 +51,7 @@ struct cluster_balancer_state {
     terminal_session_actor session;
     std::optional<size_t> node;
     std::vector<std::string> early;  // frames before the session exists
+    std::vector<job_record> early_jobs;  // jobs before the session exists
   };
 
   struct node_entry {

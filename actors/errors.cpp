@@ -39,6 +39,8 @@ const char* code_name(errc code) {
       return "bad_request";
     case errc::not_found:
       return "not_found";
+    case errc::method_not_allowed:
+      return "method_not_allowed";
     case errc::conflict:
       return "conflict";
     case errc::payload_too_large:
@@ -59,6 +61,8 @@ uint16_t http_status(errc code) {
       return 400;
     case errc::not_found:
       return 404;
+    case errc::method_not_allowed:
+      return 405;
     case errc::conflict:
       return 409;
     case errc::payload_too_large:

@@ -13,6 +13,7 @@ namespace tether {
 enum class errc : uint8_t {
   bad_request = 1,    // 400
   not_found,          // 404
+  method_not_allowed, // 405
   conflict,           // 409
   payload_too_large,  // 413
   too_many_requests,  // 429

@@ -57,9 +57,14 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                std::string node_id, control_actor control) {
   self->state.node_id = std::move(node_id);
   self->state.control = std::move(control);
-  self->set_down_handler([self](const caf::down_msg&) {
-    if (self->state.sessions > 0)
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    if (self->state.live.erase(dm.source) > 0 && self->state.sessions > 0)
       --self->state.sessions;
+  });
+  self->set_exit_handler([self](const caf::exit_msg& em) {
+    if (self->state.live.count(em.source) > 0)
+      return; // a session ended; the down handler counts it
+    self->quit(em.reason);
   });
   return {
     [self](spawn_atom, session_spec& spec) -> terminal_session_actor {
@@ -67,9 +72,10 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                  self->state.node_id, self->state.control);
       // Monitored to count it; linked so that it ends with its node (a
       // node that goes away takes its sessions along, and the balancer
-      // starts them again elsewhere).
+      // starts them again elsewhere); see node_state::live.
       self->monitor(session);
       self->link_to(session);
+      self->state.live.insert(session.address());
       ++self->state.sessions;
       return session;
     },

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
+
+#include <caf/actor_addr.hpp>
 
 #include "actors/interfaces.hpp"
 
@@ -15,6 +18,10 @@ struct node_state {
   std::string node_id;
   control_actor control;
   uint32_t sessions = 0;
+  /// Live sessions. They are linked to the node so that they end with it;
+  /// the node traps their exits so that one failing session does not take
+  /// its siblings along.
+  std::unordered_set<caf::actor_addr> live;
   // CPU accounting between two status requests.
   uint64_t last_cpu_ticks = 0;
   int64_t last_cpu_at_ms = 0;

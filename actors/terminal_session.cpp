@@ -1,5 +1,7 @@
 #include "actors/terminal_session.hpp"
 
+#include <algorithm>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -65,9 +67,31 @@ std::optional<std::string>
 terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (job.expires_at_ms() != 0 && now > job.expires_at_ms())
     return std::nullopt;
+  if (unacked.count(job.job_id) > 0)
+    return std::nullopt; // already sent; redelivery resends it if needed
+  if (unacked.size() >= window) {
+    auto held = std::find_if(backlog.begin(), backlog.end(),
+                             [&](const job_record& j) {
+                               return j.job_id == job.job_id;
+                             });
+    if (held == backlog.end())
+      backlog.push_back(job);
+    return std::nullopt;
+  }
   unacked[job.job_id] = job;
   sent_at_ms[job.job_id] = now;
   return frames::job(job);
+}
+
+std::vector<job_record> terminal_session_state::refill(int64_t now) {
+  std::vector<job_record> out;
+  while (!backlog.empty() && unacked.size() < window) {
+    auto job = std::move(backlog.front());
+    backlog.pop_front();
+    if (on_deliver(job, now))
+      out.push_back(std::move(job));
+  }
+  return out;
 }
 
 std::vector<job_record>
@@ -134,8 +158,14 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
       }
       if (act.reply)
         to_device(std::move(*act.reply));
-      if (act.update)
+      if (act.update) {
         self->send(control, std::move(*act.update));
+        for (auto& job : self->state.refill(now_ms())) {
+          to_device(frames::job(job));
+          self->send(control, job_update{job.job_id, job.terminal_id,
+                                         "delivered", {}});
+        }
+      }
     },
     [self, to_device, control](deliver_atom, const job_record& job) {
       if (auto frame = self->state.on_deliver(job, now_ms())) {

@@ -10,7 +10,9 @@
 //   running ──(closed | keepalive lost | protocol violation)──► quit
 #pragma once
 
+#include <deque>
 #include <map>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -31,6 +33,11 @@ struct terminal_session_state {
   uint32_t misses = 0;         // consecutive unanswered pings
   std::map<std::string, job_record> unacked;  // sent, not yet acknowledged
   std::map<std::string, int64_t> sent_at_ms;  // of the unacked, last send
+  /// Jobs waiting for room: at most `window` jobs are unacknowledged at a
+  /// time, so a device with a long queue is not flooded (and its socket's
+  /// bounded send queue never overflows).
+  std::deque<job_record> backlog;
+  size_t window = 32;
   bool closed = false;
 
   /// What to do when the keepalive timer fires.
@@ -49,8 +56,11 @@ struct terminal_session_state {
   frame_action on_frame(const std::string& text);
 
   /// The frame for a job, remembering it until acknowledged. Nothing when
-  /// the job has expired.
+  /// the job has expired, is already held, or waits in the backlog for room.
   std::optional<std::string> on_deliver(const job_record& job, int64_t now);
+
+  /// Frames of backlog jobs that now fit into the window.
+  std::vector<job_record> refill(int64_t now);
 
   /// Jobs sent at least `redelivery_ms` ago and still not acknowledged (and
   /// not expired): they are sent again. Returns them, marking the send.

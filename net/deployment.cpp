@@ -87,7 +87,10 @@ public:
     auto ctrl = sys_.spawn(control, ccfg, std::move(snapshot), sel, manager,
                            store, make_http_poster(io_));
     http_gateway_settings gw_cfg;
-    gw_cfg.request_timeout = topo.timers.request_timeout;
+    // The gateway waits longer than the chains it starts (control →
+    // selector → cluster manager → store), so that a slow store yields the
+    // inner error rather than a 503 for a request that then succeeds.
+    gw_cfg.request_timeout = 3 * topo.timers.request_timeout;
     gw_cfg.retry_after_s = static_cast<uint32_t>(
       topo.timers.retry_after.count() / 1000);
     gw_cfg.max_payload = topo.limits.max_payload;

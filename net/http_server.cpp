@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -141,6 +142,7 @@ public:
                 http_settings settings)
     : io_(io),
       acceptor_(asio::make_strand(io)),
+      retry_(acceptor_.get_executor()),
       gateway_(std::move(gateway)),
       settings_(std::move(settings)) {
   }
@@ -185,6 +187,7 @@ public:
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
+      self->retry_.cancel();
     });
   }
 
@@ -193,17 +196,24 @@ private:
     if (ec == asio::error::operation_aborted || !acceptor_.is_open())
       return;
     if (ec) {
-      // Typically EMFILE: keep serving the connections we have.
+      // Typically EMFILE (out of file descriptors): keep serving the
+      // connections we have and try again shortly instead of spinning.
       logger("http")->warn("accept failed: {}", ec.message());
-    } else {
-      std::make_shared<http_session>(std::move(socket), gateway_, settings_)
-        ->run();
+      retry_.expires_after(std::chrono::milliseconds{100});
+      retry_.async_wait([self = shared_from_this()](beast::error_code e) {
+        if (!e)
+          self->accept();
+      });
+      return;
     }
+    std::make_shared<http_session>(std::move(socket), gateway_, settings_)
+      ->run();
     accept();
   }
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
   http_gateway_actor gateway_;
   http_settings settings_;
   uint16_t port_ = 0;

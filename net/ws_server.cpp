@@ -219,7 +219,26 @@ private:
     do_read();
   }
 
+  /// A close must finish within the handshake timeout even when the peer
+  /// neither reads (a write stuck on a zero TCP window) nor answers: then
+  /// the socket is shut, which ends every pending operation.
+  void arm_close_deadline() {
+    if (close_timer_)
+      return;
+    close_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
+    close_timer_->expires_after(settings_.handshake_timeout);
+    close_timer_->async_wait(
+      [self = shared_from_this()](beast::error_code ec) {
+        if (ec)
+          return;
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().close(ignored);
+      });
+  }
+
   void notify_closed() {
+    if (close_timer_)
+      close_timer_->cancel();
     if (notified_)
       return;
     notified_ = true;
@@ -230,8 +249,10 @@ private:
     if (!open_ || closing_)
       return;
     if (queue_.size() >= settings_.max_queue) {
-      // The device does not read: drop it rather than buffer forever.
-      queue_.clear();
+      // The device does not read: drop it rather than buffer forever. The
+      // front frame may be in flight (Beast writes from our buffer), so it
+      // stays until its write completes.
+      queue_.resize(writing_ ? 1 : 0);
       return do_close(1008, "too many unsent frames: the device is not reading");
     }
     queue_.push_back(std::move(text));
@@ -269,6 +290,7 @@ private:
   void do_close(uint16_t code, std::string reason) {
     if (!open_ || close_sent_)
       return;
+    arm_close_deadline();
     if (writing_) {
       // Let the frame in flight finish, then close.
       closing_ = true;
@@ -277,7 +299,7 @@ private:
     }
     closing_ = true;
     close_sent_ = true;
-    queue_.clear();
+    queue_.clear(); // nothing is in flight here
     if (reason.size() > 120)
       reason.resize(120); // a close reason must fit in a control frame
     websocket::close_reason cr{static_cast<websocket::close_code>(code),
@@ -297,6 +319,7 @@ private:
   std::optional<http::request_parser<http::empty_body>> parser_;
   std::deque<std::string> queue_;
   std::optional<std::pair<uint16_t, std::string>> pending_close_;
+  std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing
   bool open_ = false;
   bool writing_ = false;
   bool closing_ = false;

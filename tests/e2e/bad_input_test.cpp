@@ -113,7 +113,7 @@ TEST_F(bad_input, http_requests_get_the_contract_error) {
     {"unknown endpoint", "GET", "/v2/anything", "", 404, "not_found",
      "/v2/anything"},
     {"wrong method", "DELETE", "/v1/terminals/register", "", 405,
-     "bad_request", "DELETE"},
+     "method_not_allowed", "DELETE"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

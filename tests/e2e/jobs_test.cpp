@@ -230,3 +230,61 @@ TEST(jobs_limits, queue_limit_answers_429_with_retry_after) {
 }
 
 } // namespace
+
+namespace {
+
+int c1_connections(const tetherd_process& server) {
+  auto v = json_of(http_call(server.http(), "GET", "/v1/admin/clusters").body);
+  for (auto& c : v.at("clusters").as_array())
+    if (str_at(c, "cluster_id") == "C1")
+      return c.at("connections").to_number<int>();
+  return -1;
+}
+
+TEST_F(jobs, long_backlog_reaches_a_device_that_acks) {
+  // More queued jobs than the socket's send queue holds (256): the session
+  // sends a window at a time, so the device gets them all, in order.
+  ASSERT_EQ(register_terminal(*server,
+                              R"({"terminal_id":"J-many","region":"GG1"})")
+              .status,
+            200);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i)
+    ids.push_back(push("J-many", R"({"service":"print"})"));
+  int status = 0;
+  std::string error;
+  auto ws = ws_client::connect(server->balancers().at("C1-b1")
+                                 + "?terminal_id=J-many",
+                               status, error);
+  ASSERT_TRUE(ws) << error;
+  std::vector<std::string> got;
+  while (got.size() < ids.size()) {
+    auto frame = next_of_type(*ws, "job", 5s);
+    if (!frame.is_object())
+      break;
+    auto id = str_at(frame, "job_id");
+    if (got.empty() || got.back() < id)
+      got.push_back(id);
+    ws->send_text(R"({"type":"result","job_id":")" + id
+                  + R"(","status":"done"})");
+  }
+  EXPECT_EQ(got, ids);
+  EXPECT_FALSE(ws->closed()) << ws->close_code() << " " << ws->close_reason();
+  EXPECT_TRUE(server->process().running());
+}
+
+TEST_F(jobs, a_peer_that_stops_reading_is_released) {
+  auto before = c1_connections(*server);
+  auto ws = device("J-deaf");
+  ASSERT_TRUE(eventually([&] { return c1_connections(*server) == before + 1; },
+                         5s));
+  // From now on the client reads nothing: no pongs, no close handshake.
+  // The session ends after the missed pongs; the socket is shut when the
+  // close handshake does not finish in time (10 s).
+  ASSERT_TRUE(eventually([&] { return c1_connections(*server) == before; },
+                         30s));
+  auto t = json_of(http_call(server->http(), "GET", "/v1/terminals/J-deaf").body);
+  EXPECT_FALSE(t.at("connected").as_bool());
+}
+
+} // namespace
