@@ -6,23 +6,12 @@
 #include "actors/api.hpp"
 #include "actors/fan_out.hpp"
 #include "actors/log.hpp"
+#include "actors/placement.hpp"
 
 namespace tether {
 
 std::optional<size_t> cluster_balancer_state::pick_node() const {
-  std::optional<size_t> best;
-  uint32_t best_load = 0;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const auto& n = nodes[i];
-    if (n.failed || n.last.state != "active")
-      continue;
-    auto load = std::max(n.last.sessions, n.own);
-    if (!best || load < best_load) {
-      best = i;
-      best_load = load;
-    }
-  }
-  return best;
+  return choose_node(status().nodes);
 }
 
 uint32_t cluster_balancer_state::live_connections() const {

@@ -1,6 +1,7 @@
 #include "actors/control.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -63,7 +64,8 @@ void finish(control_state& st, job_record& job, const std::string& status,
 /// Evicts the oldest final jobs beyond the in-memory bound (they stay in
 /// the store). Jobs whose callback is still pending are kept.
 void evict(control_state& st) {
-  while (st.final_jobs.size() > st.max_final_in_memory) {
+  // The newest final job always stays: apply() returns it to be stored.
+  while (st.final_jobs.size() > std::max<size_t>(st.max_final_in_memory, 1)) {
     auto id = std::move(st.final_jobs.front());
     st.final_jobs.pop_front();
     auto i = st.jobs.find(id);
@@ -93,9 +95,8 @@ job_record* control_state::apply(const job_update& u, int64_t now) {
     return u.status == "delivered" ? &job : nullptr;
   if (storage::is_final_status(u.status)) {
     finish(*this, job, u.status, u.detail, now);
-    auto* result = &job;
     evict(*this);
-    return jobs.count(u.job_id) ? result : nullptr;
+    return &job;
   }
   job.status = u.status;
   job.detail = u.detail;
@@ -202,17 +203,23 @@ namespace {
 
 using self_ptr = control_actor::stateful_pointer<control_state>;
 
-/// Stores a terminal record and answers with the terminal's status.
+/// Stores a changed copy of a terminal's record; only once it is stored
+/// does it replace the record in memory. Answers with the terminal's status.
 caf::result<terminal_status> store_terminal(self_ptr self, store_actor store,
-                                            const std::string& id) {
+                                            terminal_record changed) {
   auto& st = self->state;
   auto rp = self->make_response_promise<terminal_status>();
-  self->request(store, st.request_timeout, put_atom::value,
-                st.terminals[id].record)
+  self->request(store, st.request_timeout, put_atom::value, changed)
     .then(
-      [self, rp, id](ok_atom) mutable {
+      [self, rp, changed](ok_atom) mutable {
         auto& st = self->state;
-        rp.deliver(st.status_of(st.terminals[id], now_ms()));
+        auto& t = st.terminals[changed.terminal_id];
+        // Keep the cluster a registration may have set meanwhile.
+        auto cluster = t.record.cluster_id;
+        t.record = std::move(changed);
+        if (!cluster.empty())
+          t.record.cluster_id = cluster;
+        rp.deliver(st.status_of(t, now_ms()));
       },
       [rp](caf::error& err) mutable {
         rp.deliver(make_error(errc::unavailable,
@@ -278,10 +285,15 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
   };
   self->send(self, tick_atom::value);
   return {
-    [self, selector, manager](register_atom, terminal_record& facts)
+    [self, selector, manager, store](register_atom, terminal_record& facts)
       -> caf::result<destination> {
       auto rp = self->make_response_promise<destination>();
       auto timeout = self->state.request_timeout;
+      // What the device itself says wins over older values; what services
+      // set while this registration runs wins over both (see below).
+      std::set<std::string> device_keys;
+      for (const auto& kv : facts.attributes)
+        device_keys.insert(kv.first);
       facts.registered_at_ms = now_ms();
       if (auto i = self->state.terminals.find(facts.terminal_id);
           i != self->state.terminals.end()) {
@@ -296,13 +308,34 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       }
       self->request(selector, timeout, select_atom::value, facts)
         .then(
-          [self, rp, manager, facts, timeout](assigned_label& label) mutable {
+          [self, rp, manager, facts, timeout,
+           device_keys, store](assigned_label& label) mutable {
             self->request(manager, timeout, assign_atom::value, facts, label)
               .then(
-                [self, rp, facts](destination& d) mutable {
+                [self, rp, facts, device_keys,
+                 store](destination& d) mutable {
                   auto& rec = self->state.terminals[facts.terminal_id].record;
-                  rec = facts;
-                  rec.cluster_id = d.cluster_id;
+                  auto merged = facts;
+                  merged.cluster_id = d.cluster_id;
+                  // Attributes and user links that services stored while
+                  // this registration ran are kept, in memory and on disk.
+                  for (const auto& [k, v] : rec.attributes)
+                    if (device_keys.count(k) == 0)
+                      merged.attributes[k] = v;
+                  if (!rec.terminal_id.empty())
+                    merged.users = rec.users;
+                  bool changed = merged.attributes != facts.attributes
+                                 || merged.users != facts.users;
+                  rec = std::move(merged);
+                  if (changed)
+                    self->request(store, self->state.request_timeout,
+                                  put_atom::value, rec)
+                      .then([](ok_atom) {},
+                            [](caf::error& err) {
+                              logger("control")->warn(
+                                "merged terminal record not stored: {}",
+                                caf::to_string(err));
+                            });
                   rp.deliver(std::move(d));
                 },
                 [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -398,13 +431,13 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       if (i == st.terminals.end())
         return make_error(errc::not_found,
                           "terminal " + terminal + " is not registered");
-      auto& rec = i->second.record;
+      auto changed = i->second.record;
       for (auto& [k, v] : attrs)
-        rec.attributes[k] = std::move(v);
-      if (rec.attributes.size() > 64)
+        changed.attributes[k] = std::move(v);
+      if (changed.attributes.size() > 64)
         return make_error(errc::bad_request,
                           "a terminal may have at most 64 attributes");
-      return store_terminal(self, store, terminal);
+      return store_terminal(self, store, std::move(changed));
     },
     [self, store](put_atom, user_atom, const std::string& user,
                   const std::string& terminal) -> caf::result<terminal_status> {
@@ -413,14 +446,15 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       if (i == st.terminals.end())
         return make_error(errc::not_found,
                           "terminal " + terminal + " is not registered");
-      auto& users = i->second.record.users;
+      auto changed = i->second.record;
+      auto& users = changed.users;
       if (std::find(users.begin(), users.end(), user) == users.end()) {
         if (users.size() >= 64)
           return make_error(errc::bad_request,
                             "a terminal may have at most 64 users");
         users.push_back(user);
       }
-      return store_terminal(self, store, terminal);
+      return store_terminal(self, store, std::move(changed));
     },
     [self](api_atom, const std::string& terminal, bool failed) {
       auto& st = self->state;

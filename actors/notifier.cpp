@@ -47,13 +47,14 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
   self->state.cfg = cfg;
   auto log = logger("notifier");
   return {
-    [self, poster, log](callback_atom, job_record& job) {
+    [self, poster, control, log](callback_atom, job_record& job) {
       auto& st = self->state;
       if (st.jobs.count(job.job_id) > 0)
         return;
       if (st.jobs.size() >= st.cfg.max_queued) {
         log->warn("callback queue full ({}): job {} not notified",
                   st.cfg.max_queued, job.job_id);
+        self->send(control, callback_atom::value, job.job_id, false);
         return;
       }
       auto id = job.job_id;

@@ -259,6 +259,8 @@ void device::on_ws_closed(ws_connection& c, const ws_ended& e) {
 
 void device::on_ws_message(ws_connection& c, std::string_view text) {
   if (&c != session_.get() || stopped_) return;
+  // Taken before parsing: the push latency ends when the frame is here, not when it is read.
+  const auto received = std::chrono::system_clock::now();
   // Everything below works on error codes and if_* accessors; the catch is the last line
   // of defence (allocation failure) so that nothing escapes into Asio.
   try {
@@ -274,7 +276,7 @@ void device::on_ws_message(ws_connection& c, std::string_view text) {
     if (*type == "ping")
       on_ping(*frame);
     else if (*type == "job")
-      on_job(*frame);
+      on_job(*frame, received);
     else if (*type == "hello")
       on_hello(*frame);
     else if (*type == "reassign")
@@ -336,7 +338,7 @@ void device::on_ping(const json::object& frame) {
   if (send_frame(pong)) bump(ctx_.stats.pings);
 }
 
-void device::on_job(const json::object& frame) {
+void device::on_job(const json::object& frame, std::chrono::system_clock::time_point received) {
   auto* id = string_field(frame, "job_id");
   if (!id || id->empty()) {
     bump(ctx_.stats.bad_frames);
@@ -358,6 +360,7 @@ void device::on_job(const json::object& frame) {
   }
   jobs_.insert(job_id);
   bump(ctx_.stats.jobs);
+  record_push_latency(frame, received);
   send_frame(ack);
 
   const json::string* print_url = nullptr;
@@ -377,6 +380,28 @@ void device::on_job(const json::object& frame) {
              [self = shared_from_this(), job_id](http_response res) {
                self->on_print_fetched(job_id, res);
              });
+}
+
+// payload.sent_at_ms (Unix ms, set by the pusher just before its POST; fractions allowed)
+// -> fleet push-latency histogram. Jobs without it are not sampled. Same machine, same
+// system_clock: a negative difference (clock stepped) is counted and recorded as 0.
+void device::record_push_latency(const json::object& frame,
+                                 std::chrono::system_clock::time_point received) {
+  auto* payload = frame.if_contains("payload");
+  auto* p = payload ? payload->if_object() : nullptr;
+  auto* sent = p ? p->if_contains("sent_at_ms") : nullptr;
+  if (!sent || !sent->is_number()) return;
+  json::error_code ec;
+  double sent_ms = sent->to_number<double>(ec);
+  if (ec) return;
+  double now_ms = std::chrono::duration<double, std::milli>(received.time_since_epoch()).count();
+  double diff_us = (now_ms - sent_ms) * 1000.0;
+  if (diff_us < 0) {
+    bump(ctx_.stats.latency_negative);
+    diff_us = 0;
+  }
+  ctx_.stats.push_latency.record_us(
+      static_cast<std::uint64_t>(std::min(diff_us, 1e15) + 0.5));
 }
 
 void device::on_print_fetched(const std::string& job_id, const http_response& res) {

@@ -104,7 +104,11 @@ class device final : public ws_events, public std::enable_shared_from_this<devic
   // --- server frames
   void on_hello(const boost::json::object& frame);
   void on_ping(const boost::json::object& frame);
-  void on_job(const boost::json::object& frame);
+  // `received`: when the frame came off the socket (system_clock, for push latency).
+  void on_job(const boost::json::object& frame,
+              std::chrono::system_clock::time_point received);
+  void record_push_latency(const boost::json::object& frame,
+                           std::chrono::system_clock::time_point received);
   void on_reassign(const boost::json::object& frame);
   void on_print_fetched(const std::string& job_id, const http_response& res);
   void complete_job(const std::string& job_id, job_status status, std::string detail);

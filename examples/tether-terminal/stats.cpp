@@ -1,8 +1,6 @@
 #include "tether-terminal/stats.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
+#include <cstdio>
 #include <utility>
 
 namespace tether::terminal {
@@ -27,6 +25,22 @@ void for_each_field(const stats_snapshot& s, F&& f) {
   f("failed", s.failed);
   f("reassigns", s.reassigns);
   f("bad_frames", s.bad_frames);
+  f("latency_count", s.latency.count);
+  f("latency_p50_ms", s.latency.p50_ms);
+  f("latency_p90_ms", s.latency.p90_ms);
+  f("latency_p99_ms", s.latency.p99_ms);
+  f("latency_max_ms", s.latency.max_ms);
+  f("latency_negative", s.latency_negative);
+}
+
+std::string format_value(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+template <class T>
+std::string format_value(T v) {
+  return std::to_string(v);
 }
 
 }  // namespace
@@ -49,6 +63,8 @@ stats_snapshot fleet_stats::snapshot() const {
   s.failed = failed.load(r);
   s.reassigns = reassigns.load(r);
   s.bad_frames = bad_frames.load(r);
+  s.latency = push_latency.summary();
+  s.latency_negative = latency_negative.load(r);
   return s;
 }
 
@@ -58,15 +74,24 @@ std::string to_line(const stats_snapshot& s) {
     if (!line.empty()) line += ' ';
     line += name;
     line += '=';
-    line += std::to_string(value);
+    line += format_value(value);
   });
   return line;
 }
 
 std::string to_json(const stats_snapshot& s) {
-  boost::json::object o;
-  for_each_field(s, [&](const char* name, auto value) { o[name] = value; });
-  return boost::json::serialize(o);
+  // Written by hand: the object is flat, the names are plain identifiers, and Boost.JSON
+  // would print the millisecond values as "1.151E0".
+  std::string out = "{";
+  for_each_field(s, [&](const char* name, auto value) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+    out += format_value(value);
+  });
+  out += '}';
+  return out;
 }
 
 }  // namespace tether::terminal

@@ -5,6 +5,8 @@
 // snapshot across counters is not a consistent cut (good enough for a progress line).
 #pragma once
 
+#include "tether-terminal/latency_histogram.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -27,6 +29,11 @@ struct stats_snapshot {
   std::uint64_t failed = 0;            // jobs reported failed
   std::uint64_t reassigns = 0;         // reassign frames acted upon
   std::uint64_t bad_frames = 0;        // server frames that were not valid JSON objects
+  // Push latency: for distinct jobs whose payload has a numeric sent_at_ms (Unix ms, may be
+  // fractional), the system_clock time of the frame's arrival minus sent_at_ms. Only
+  // meaningful when the pusher runs on the same machine (same clock).
+  latency_summary latency;             // count, p50/p90/p99/max in ms
+  std::uint64_t latency_negative = 0;  // samples with arrival before sent_at_ms (recorded as 0)
 };
 
 class fleet_stats {
@@ -37,6 +44,8 @@ class fleet_stats {
   std::atomic<std::uint64_t> connect_failures{0}, reconnects{0}, disconnects{0};
   std::atomic<std::uint64_t> pings{0}, jobs{0}, duplicates{0}, done{0}, failed{0};
   std::atomic<std::uint64_t> reassigns{0}, bad_frames{0};
+  latency_histogram push_latency;  // microseconds, see stats_snapshot::latency
+  std::atomic<std::uint64_t> latency_negative{0};
 
   stats_snapshot snapshot() const;
 };
@@ -45,7 +54,8 @@ inline void bump(std::atomic<std::uint64_t>& counter) {
   counter.fetch_add(1, std::memory_order_relaxed);
 }
 
-// "registered=.. connected=.. ..." on one line, stable field order (scripts parse it).
+// "registered=.. connected=.. ..." on one line, stable field order (scripts parse it);
+// latency_* fields are milliseconds with three decimals.
 std::string to_line(const stats_snapshot& s);
 // {"registered":..,...}: the same fields as a JSON object.
 std::string to_json(const stats_snapshot& s);

@@ -283,6 +283,10 @@ const std::vector<rule_case>& rule_cases() {
     {"limits", "max_payload", "16", true, "", "",
      [](const topology& t) { return t.limits.max_payload == 16; }},
     {"limits", "max_payload", "15", false, "limits.max_payload", "must be between 16 and"},
+    {"limits", "max_queue", "1", true, "", "",
+     [](const topology& t) { return t.limits.max_queue == 1; }},
+    {"limits", "max_queue", "0", false, "limits.max_queue", "must be between 1 and 1000000"},
+    {"limits", "max_queue", "1000001", false, "limits.max_queue", "must be between"},
     // scheduler
     {"scheduler", "policy", "\"stealing\"", true, "", "",
      [](const topology& t) { return t.scheduler.policy == "stealing"; }},
@@ -609,11 +613,9 @@ TEST(Uniqueness, AllDuplicatesAtOnce) {
   EXPECT_EQ(r.errors.list.size(), 4u) << dump(r);
 }
 
-// -- known gaps (see the report; enable when fixed) --------------------------------
+// -- sections, duplicate places, huge durations ----------------------------------
 
-// A section written as a value instead of a table is silently ignored today
-// (topology.cpp reads root["gateway"].as_table() and skips a non-table).
-TEST(KnownGaps, DISABLED_SectionThatIsNotATableIsReported) {
+TEST(Validation, SectionThatIsNotATableIsReported) {
   for (const char* section : {"gateway", "labels", "timers", "limits", "scheduler"}) {
     SCOPED_TRACE(section);
     auto r = parse(std::string{section} + " = 5\n" + doc{}.str());
@@ -622,9 +624,7 @@ TEST(KnownGaps, DISABLED_SectionThatIsNotATableIsReported) {
   }
 }
 
-// Duplicates are reported as "t.toml: path: ..." without a line today
-// (check_unique passes no node to problem()).
-TEST(KnownGaps, DISABLED_DuplicatesHaveALine) {
+TEST(Uniqueness, DuplicatesHaveALine) {
   auto r = parse(two_clusters("C1", "C1-n1", "C1-b1", "127.0.0.1:9101"));
   EXPECT_FALSE(r.value);
   EXPECT_TRUE(has_problem(r, "clusters[1].id", "duplicate cluster id")) << dump(r);
@@ -634,11 +634,12 @@ TEST(KnownGaps, DISABLED_DuplicatesHaveALine) {
   EXPECT_TRUE(has_problem(r, "clusters[1].balancers", "is used twice")) << dump(r);
 }
 
-// A duration too large for 64 bits wraps around today instead of being
-// refused (parse_duration multiplies without an overflow check).
-TEST(KnownGaps, DISABLED_HugeDurationIsRefused) {
+TEST(ParseDuration, HugeDurationIsRefused) {
+  // Values that do not fit in 64 bits of milliseconds must not wrap around.
   EXPECT_FALSE(parse_duration("5124095576030432h"));
   EXPECT_FALSE(parse_duration("18446744073709551615s"));
+  EXPECT_FALSE(parse_duration("18446744073709551615ms"));
+  EXPECT_TRUE(parse_duration("2562047h"));  // fits
 }
 
 // -- TOML syntax -------------------------------------------------------------------

@@ -96,6 +96,7 @@ terminal_record make_terminal(const std::string& id, const std::string& cluster)
   t.firmware = "1.4.2";
   t.region = "GG1";
   t.attributes = {{"service", "print"}, {"plan", "paid"}};
+  t.users = {"u1", "u2"};
   t.registered_at_ms = 1'763'900'000'123;
   return t;
 }
@@ -113,6 +114,15 @@ job_record make_job(uint64_t seq, const std::string& terminal,
   j.ttl_s = 3600;
   j.created_at_ms = 1'763'900'000'000 + static_cast<int64_t>(seq);
   j.updated_at_ms = j.created_at_ms + 5;
+  if (status != "queued") {
+    j.delivered_at_ms = j.created_at_ms + 1;
+    j.deliveries = 2;
+  }
+  if (is_final_status(status)) {
+    j.acked_at_ms = j.created_at_ms + 2;
+    j.finished_at_ms = j.created_at_ms + 3;
+    j.callback_pending = true;
+  }
   return j;
 }
 
@@ -123,6 +133,7 @@ void expect_same(const terminal_record& a, const terminal_record& b) {
   EXPECT_EQ(a.firmware, b.firmware);
   EXPECT_EQ(a.region, b.region);
   EXPECT_EQ(a.attributes, b.attributes);
+  EXPECT_EQ(a.users, b.users);
   EXPECT_EQ(a.registered_at_ms, b.registered_at_ms);
 }
 
@@ -137,6 +148,35 @@ void expect_same(const job_record& a, const job_record& b) {
   EXPECT_EQ(a.ttl_s, b.ttl_s);
   EXPECT_EQ(a.created_at_ms, b.created_at_ms);
   EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
+  EXPECT_EQ(a.delivered_at_ms, b.delivered_at_ms);
+  EXPECT_EQ(a.acked_at_ms, b.acked_at_ms);
+  EXPECT_EQ(a.finished_at_ms, b.finished_at_ms);
+  EXPECT_EQ(a.deliveries, b.deliveries);
+  EXPECT_EQ(a.callback_pending, b.callback_pending);
+}
+
+api_history make_history(const std::string& terminal, uint64_t calls) {
+  api_history h;
+  h.terminal_id = terminal;
+  h.calls = calls;
+  h.errors = calls / 2;
+  h.window_start_ms = 1'763'900'000'000;
+  h.window_calls = 3;
+  h.window_errors = 1;
+  h.previous_calls = 7;
+  h.previous_errors = 2;
+  return h;
+}
+
+void expect_same(const api_history& a, const api_history& b) {
+  EXPECT_EQ(a.terminal_id, b.terminal_id);
+  EXPECT_EQ(a.calls, b.calls);
+  EXPECT_EQ(a.errors, b.errors);
+  EXPECT_EQ(a.window_start_ms, b.window_start_ms);
+  EXPECT_EQ(a.window_calls, b.window_calls);
+  EXPECT_EQ(a.window_errors, b.window_errors);
+  EXPECT_EQ(a.previous_calls, b.previous_calls);
+  EXPECT_EQ(a.previous_errors, b.previous_errors);
 }
 
 // -- open -----------------------------------------------------------------------
@@ -148,6 +188,7 @@ TEST_F(StoreTest, FreshDatabase) {
   EXPECT_EQ(db->next_job_seq(st), 1u);
   EXPECT_TRUE(db->load_terminals(st).empty());
   EXPECT_TRUE(db->load_jobs(st).empty());
+  EXPECT_TRUE(db->load_histories(st).empty());
   EXPECT_FALSE(db->get_terminal("T1", st));
   EXPECT_FALSE(db->get_job(store::job_id_for(1), st));
   EXPECT_TRUE(st.ok()) << st.message;
@@ -275,6 +316,83 @@ TEST_F(StoreTest, LoadJobsInCreationOrder) {
   EXPECT_EQ(db->next_job_seq(st), 0x100000001ULL);
 }
 
+TEST_F(StoreTest, PutBatchWritesEveryKindTogether) {
+  std::vector<terminal_record> terminals{make_terminal("T1", "C1"), make_terminal("T2", "C2")};
+  std::vector<job_record> jobs{make_job(1, "T1"), make_job(2, "T2", "done")};
+  std::vector<api_history> histories{make_history("T2", 9), make_history("T1", 4)};
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->put_batch(terminals, jobs, histories, 3).ok());
+    // Nothing but a sequence: only the sequence moves.
+    ASSERT_TRUE(db->put_batch({}, {}, {}, 5).ok());
+    // Updates replace; a zero sequence leaves it alone.
+    histories[1].calls = 40;
+    jobs[0].status = "acked";
+    ASSERT_TRUE(db->put_batch({}, {jobs[0]}, {histories[1]}, 0).ok());
+  }
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  EXPECT_EQ(db->next_job_seq(st), 5u);
+  auto t = db->load_terminals(st);
+  ASSERT_EQ(t.size(), 2u);
+  expect_same(t[0], terminals[0]);
+  expect_same(t[1], terminals[1]);
+  auto j = db->load_jobs(st);
+  ASSERT_EQ(j.size(), 2u);
+  expect_same(j[0], jobs[0]);
+  expect_same(j[1], jobs[1]);
+  auto h = db->load_histories(st);
+  EXPECT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(h.size(), 2u);  // in key (terminal id) order
+  expect_same(h[0], histories[1]);
+  EXPECT_EQ(h[0].calls, 40u);
+  expect_same(h[1], histories[0]);
+}
+
+TEST_F(StoreTest, PutJobsIsABatchOfJobs) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->put_jobs({make_job(1, "T1")}, 2).ok());
+  status st;
+  EXPECT_EQ(db->load_jobs(st).size(), 1u);
+  EXPECT_TRUE(db->load_terminals(st).empty());
+  EXPECT_TRUE(db->load_histories(st).empty());
+  EXPECT_EQ(db->next_job_seq(st), 2u);
+}
+
+TEST(ApiHistory, CountsInWindows) {
+  const int64_t window = 1000;
+  api_history h;
+  h.count(false, 5000, window);
+  EXPECT_EQ(h.window_start_ms, 5000);
+  h.count(true, 5999, window);
+  EXPECT_EQ(h.calls, 2u);
+  EXPECT_EQ(h.errors, 1u);
+  EXPECT_EQ(h.window_calls, 2u);
+  EXPECT_EQ(h.window_errors, 1u);
+  EXPECT_EQ(h.previous_calls, 0u);
+  // The next window: the last one becomes the previous one.
+  h.count(false, 6000, window);
+  EXPECT_EQ(h.window_start_ms, 6000);
+  EXPECT_EQ(h.previous_calls, 2u);
+  EXPECT_EQ(h.previous_errors, 1u);
+  EXPECT_EQ(h.window_calls, 1u);
+  EXPECT_EQ(h.window_errors, 0u);
+  // A silent window in between: the previous window had no calls. The
+  // window start stays on the grid.
+  h.count(true, 8500, window);
+  EXPECT_EQ(h.window_start_ms, 8000);
+  EXPECT_EQ(h.previous_calls, 0u);
+  EXPECT_EQ(h.previous_errors, 0u);
+  EXPECT_EQ(h.window_calls, 1u);
+  EXPECT_EQ(h.window_errors, 1u);
+  // Totals never reset.
+  EXPECT_EQ(h.calls, 4u);
+  EXPECT_EQ(h.errors, 2u);
+}
+
 TEST(JobId, Format) {
   EXPECT_EQ(store::job_id_for(0), "J0000000000000000");
   EXPECT_EQ(store::job_id_for(1), "J0000000000000001");
@@ -320,6 +438,16 @@ TEST(Encoding, JobRoundTrip) {
   min.job_id = "J1";
   ASSERT_TRUE(decode(encode(min), back));
   expect_same(back, min);
+}
+
+TEST(Encoding, HistoryRoundTrip) {
+  auto h = make_history("T1", 12345678901234ULL);
+  api_history back;
+  ASSERT_TRUE(decode(encode(h), back));
+  expect_same(back, h);
+  EXPECT_FALSE(decode("{}", back));
+  EXPECT_FALSE(decode("[]", back));
+  EXPECT_FALSE(decode(R"({"calls":1})", back));
 }
 
 TEST(Encoding, DecodeRejects) {

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Benchmark: the job path on the all-in-one server. N simulated devices stay connected
+# while tether-push-bench pushes jobs to them over the service API:
+#   (a) flat out (--rate 0): jobs accepted per second (202 = stored durably) and API latency;
+#   (b) at a fixed moderate rate: push latency, API accepted -> device received.
+#
+#   bash examples/bench/push-latency.sh [N] [RATE] [CONCURRENCY] [FLAT_S] [RATE_S]
+#
+# N devices (default 1000, region GG1: cluster C1), RATE jobs/s in phase (b) (default 500),
+# CONCURRENCY requests in flight (default 32), FLAT_S / RATE_S seconds of phase (a) / (b)
+# (defaults 20 / 30). Jobs go round-robin to the devices with payload
+# {"sent_at_ms": <Unix ms just before the POST>, "seq": k}; each device records
+# receive time - sent_at_ms (same machine, same system_clock). Every phase gets a fresh
+# simulator process, started only once the previous phase's jobs have all been received,
+# so its latency histogram holds that phase's jobs only. Needs a build in ./build
+# (tetherd, tether-terminal, tether-push-bench).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-1000}
+rate=${2:-500}
+conc=${3:-32}
+flat_s=${4:-20}
+rate_s=${5:-30}
+work=$(mktemp -d /tmp/tether-push-bench-XXXXXX)
+sim_pid=""
+server_pid=""
+trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+for b in build/net/tetherd build/examples/tether-terminal build/examples/tether-push-bench; do
+  [ -x "$b" ] || { echo "missing $b: build first" >&2; exit 1; }
+done
+
+./build/net/tetherd --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
+  --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
+[ -f "$work/ready.json" ] || { echo "tetherd did not start:" >&2; cat "$work/tetherd.log" >&2; exit 1; }
+http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
+connections() {
+  curl -s "http://$http/v1/admin/clusters" |
+    python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
+}
+# CPU seconds (user + system) the server has used so far.
+server_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' /proc/$server_pid/stat; }
+# The simulator's latest counter; its stats line is "stats t=.. name=value ...".
+sim_counter() {
+  tail -n 1 "$work/sim-$1.out" 2>/dev/null | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'
+}
+
+start_sim() {  # phase name
+  ./build/examples/tether-terminal --server "http://$http" --count "$n" \
+    --id-prefix push- --region GG1 --model GJ1 --ramp-per-s 0 \
+    --source-addrs 127.0.0.2-127.0.0.11 --stats-interval-s 1 --log-level warn \
+    --stats-json "$work/sim-$1.json" >"$work/sim-$1.out" 2>"$work/sim-$1.log" &
+  sim_pid=$!
+  local deadline=$(( $(date +%s) + 120 ))
+  while [ "$(connections)" -lt "$n" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "timeout: $(connections) of $n connected" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+
+# Waits until the simulator has received every accepted job (or 60 s), then stops it
+# (SIGTERM: it writes its --stats-json on the way out).
+stop_sim() {  # phase name, accepted jobs
+  local deadline=$(( $(date +%s) + 60 ))
+  while [ "$(sim_counter "$1" jobs)" != "$2" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
+  sleep 1  # acks and results reach the server, so nothing is redelivered to the next phase
+  kill -TERM "$sim_pid"
+  wait "$sim_pid" || true
+  sim_pid=""
+  # The next phase counts connections again: wait until the server has seen these go.
+  deadline=$(( $(date +%s) + 30 ))
+  while [ "$(connections)" -gt 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+}
+
+run_phase() {  # name, rate, seconds, jobs limit
+  start_sim "$1"
+  local cpu0 t0 cpu1 t1
+  cpu0=$(server_cpu_s); t0=$(date +%s.%N)
+  ./build/examples/tether-push-bench --server "http://$http" --id-prefix push- --count "$n" \
+    --concurrency "$conc" --rate "$2" --duration-s "$3" --jobs "$4" \
+    --json "$work/push-$1.json" >"$work/push-$1.out" 2>&1 || true
+  cpu1=$(server_cpu_s); t1=$(date +%s.%N)
+  python3 -c "import sys;print((float(sys.argv[2])-float(sys.argv[1]))/(float(sys.argv[4])-float(sys.argv[3]))*100)" \
+    "$cpu0" "$cpu1" "$t0" "$t1" >"$work/cpu-$1.txt"
+  stop_sim "$1" "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['accepted'])" "$work/push-$1.json")"
+}
+
+run_phase flat 0 "$flat_s" 1000000
+run_phase rate "$rate" "$rate_s" $(( rate * rate_s ))
+
+python3 - "$work" "$n" "$conc" "$rate" <<'PY'
+import json, sys
+work, n, conc, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def load(p):
+    with open(f"{work}/{p}") as f: return json.load(f)
+print(f"devices connected: {n} (region GG1, cluster C1); push-bench concurrency {conc}")
+for phase, title in (("flat", "(a) flat out"), ("rate", f"(b) at {rate} jobs/s")):
+    p, s = load(f"push-{phase}.json"), load(f"sim-{phase}.json")
+    cpu = float(open(f"{work}/cpu-{phase}.txt").read())
+    a = p["api_latency_ms"]
+    others = sum(p["other_statuses"].values())
+    print(f"{title}: {p['accepted']} of {p['issued']} jobs accepted in {p['elapsed_s']:.2f} s "
+          f"= {p['accepted_per_s']:.0f} accepted/s (other statuses {others} {p['other_statuses']}, "
+          f"transport errors {p['transport_errors']}); tetherd CPU {cpu:.0f}% of one core")
+    print(f"    API latency ms (POST sent -> 202): p50 {a['p50']:.3f}  p90 {a['p90']:.3f}  "
+          f"p99 {a['p99']:.3f}  max {a['max']:.3f}")
+    if "schedule_lag_ms" in p:
+        l = p["schedule_lag_ms"]
+        print(f"    pusher schedule lag ms (sent - due): p99 {l['p99']:.3f}  max {l['max']:.3f}")
+    print(f"    push latency ms (POST sent -> device received), {s['latency_count']} jobs: "
+          f"p50 {s['latency_p50_ms']:.3f}  p90 {s['latency_p90_ms']:.3f}  "
+          f"p99 {s['latency_p99_ms']:.3f}  max {s['latency_max_ms']:.3f}")
+    print(f"    devices: jobs received {s['jobs']}, duplicates {s['duplicates']}, "
+          f"done {s['done']}, reconnects {s['reconnects']}")
+    if s["jobs"] != p["accepted"] or s["latency_count"] != p["accepted"]:
+        print(f"    WARNING: the devices received {s['jobs']} jobs for {p['accepted']} accepted")
+PY

@@ -1,0 +1,666 @@
+// The HTTP API codec (actors/api.hpp) and the error mapping (errors.hpp):
+// routing, request decoding (every error names the field), response shapes
+// of PROTOCOL.md, error bodies with Retry-After, and RFC 3339 times.
+#include "actors/api.hpp"
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <caf/sec.hpp>
+#include <gtest/gtest.h>
+
+namespace tether::api {
+namespace {
+
+namespace json = boost::json;
+
+json::object parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+  EXPECT_TRUE(v.is_object()) << text;
+  return v.is_object() ? v.as_object() : json::object{};
+}
+
+bool has_keys(const json::object& o, std::initializer_list<const char*> keys) {
+  for (auto* k : keys)
+    if (!o.contains(k)) {
+      ADD_FAILURE() << "missing key " << k << " in " << json::serialize(o);
+      return false;
+    }
+  return true;
+}
+
+// -- valid_id -----------------------------------------------------------------
+
+TEST(ValidId, AcceptsAndRejects) {
+  for (const char* ok : {"T1", "a", "A.b_c:d-e", "0123456789"})
+    EXPECT_TRUE(valid_id(ok)) << ok;
+  EXPECT_TRUE(valid_id(std::string(128, 'x')));
+  for (const char* bad : {"", "a b", "a/b", "a%20b", "a?b", "caf\xc3\xa9", "a\nb", "{}"})
+    EXPECT_FALSE(valid_id(bad)) << bad;
+  EXPECT_FALSE(valid_id(std::string(129, 'x')));
+}
+
+// -- match ------------------------------------------------------------------------
+
+struct route_case {
+  const char* method;
+  std::string target;
+  route::kind_t kind;
+  std::string id;
+};
+
+TEST(Match, EveryRoute) {
+  const std::vector<route_case> cases{
+    {"POST", "/v1/terminals/register", route::register_terminal, ""},
+    {"GET", "/v1/terminals/T1/destination", route::destination, "T1"},
+    {"GET", "/v1/terminals/T1", route::terminal, "T1"},
+    {"POST", "/v1/terminals/T1/jobs", route::push_job, "T1"},
+    {"PUT", "/v1/terminals/T1/attributes", route::attributes, "T1"},
+    {"PUT", "/v1/users/U1/terminals/T1", route::user_link, "T1"},
+    {"GET", "/v1/jobs/J0000000000000001", route::job, "J0000000000000001"},
+    {"GET", "/v1/admin/clusters", route::admin_clusters, ""},
+    {"GET", "/healthz", route::healthz, ""},
+    {"GET", "/metrics", route::metrics, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string{c.method} + " " + c.target);
+    auto r = match(c.method, c.target);
+    EXPECT_EQ(r.kind, c.kind);
+    EXPECT_EQ(r.id, c.id);
+  }
+}
+
+TEST(Match, WrongMethod) {
+  const std::vector<route_case> cases{
+    {"GET", "/v1/terminals/register", route::method_not_allowed, ""},
+    {"PUT", "/v1/terminals/T1/destination", route::method_not_allowed, ""},
+    {"DELETE", "/v1/terminals/T1", route::method_not_allowed, ""},
+    {"GET", "/v1/terminals/T1/jobs", route::method_not_allowed, ""},
+    {"POST", "/v1/terminals/T1/attributes", route::method_not_allowed, ""},
+    {"GET", "/v1/users/U1/terminals/T1", route::method_not_allowed, ""},
+    {"POST", "/v1/jobs/J1", route::method_not_allowed, ""},
+    {"POST", "/v1/admin/clusters", route::method_not_allowed, ""},
+    {"POST", "/healthz", route::method_not_allowed, ""},
+    {"HEAD", "/metrics", route::method_not_allowed, ""},
+    {"get", "/healthz", route::method_not_allowed, ""},  // methods are case-sensitive
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string{c.method} + " " + c.target);
+    auto r = match(c.method, c.target);
+    EXPECT_EQ(r.kind, c.kind);
+    EXPECT_EQ(r.id, c.id);
+  }
+}
+
+TEST(Match, BadIds) {
+  const std::string long_id(129, 'x');
+  const std::vector<route_case> cases{
+    {"GET", "/v1/terminals/T%201", route::bad_id, "T%201"},
+    {"GET", "/v1/terminals/" + long_id, route::bad_id, long_id},
+    {"GET", "/v1/terminals/T!/destination", route::bad_id, "T!"},
+    {"POST", "/v1/terminals/%2e%2e/jobs", route::bad_id, "%2e%2e"},
+    {"GET", "/v1/jobs/J*", route::bad_id, "J*"},
+    {"PUT", "/v1/terminals/T%/attributes", route::bad_id, "T%"},
+    {"PUT", "/v1/users/U1/terminals/T%", route::bad_id, "T%"},
+    {"PUT", "/v1/users/U%201/terminals/T1", route::bad_id, "U%201"},  // the user id
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string{c.method} + " " + c.target);
+    auto r = match(c.method, c.target);
+    EXPECT_EQ(r.kind, c.kind);
+    EXPECT_EQ(r.id, c.id);
+  }
+  // The id echoed back is cut.
+  auto r = match("GET", "/v1/jobs/" + std::string(1000, '!'));
+  EXPECT_EQ(r.kind, route::bad_id);
+  EXPECT_EQ(r.id.size(), 140u);
+}
+
+TEST(Match, UnknownPaths) {
+  for (const char* target :
+       {"/", "", "/v1", "/v2/terminals/T1", "/v1/terminals", "/v1/terminals/T1/jobs/J1",
+        "/v1/terminals/T1/labels", "/v1/jobs", "/v1/jobs/J1/cancel", "/v1/admin",
+        "/v1/users/U1", "/v1/users/U1/terminals", "/v1/users/U1/devices/T1",
+        "/v1/users/U1/terminals/T1/x",
+        "/v1/admin/nodes", "/v1/admin/clusters/C1", "/healthz/x", "/metricsz",
+        "/V1/terminals/T1", "v1"}) {
+    SCOPED_TRACE(target);
+    auto r = match("GET", target);
+    EXPECT_EQ(r.kind, route::not_found);
+    EXPECT_EQ(r.id, "");
+    EXPECT_EQ(match("POST", target).kind, route::not_found);
+  }
+}
+
+TEST(Match, UserLinkCarriesBothIds) {
+  auto r = match("PUT", "/v1/users/alice.b/terminals/T1?x=1");
+  EXPECT_EQ(r.kind, route::user_link);
+  EXPECT_EQ(r.id, "T1");
+  EXPECT_EQ(r.user, "alice.b");
+}
+
+TEST(Match, CallsOnATerminal) {
+  // Counted in the terminal's API history.
+  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
+         {"GET", "/v1/terminals/T1"},
+         {"GET", "/v1/terminals/T1/destination"},
+         {"POST", "/v1/terminals/T1/jobs"},
+         {"PUT", "/v1/terminals/T1/attributes"},
+         {"PUT", "/v1/users/U1/terminals/T1"}})
+    EXPECT_TRUE(match(method, target).on_terminal()) << method << " " << target;
+  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
+         {"POST", "/v1/terminals/register"},
+         {"GET", "/v1/jobs/J1"},
+         {"GET", "/v1/admin/clusters"},
+         {"GET", "/healthz"},
+         {"DELETE", "/v1/terminals/T1"},
+         {"GET", "/v1/terminals/T%"},
+         {"GET", "/nope"}})
+    EXPECT_FALSE(match(method, target).on_terminal()) << method << " " << target;
+}
+
+TEST(Match, QueryStringsAreIgnored) {
+  auto r = match("GET", "/v1/terminals/T1?verbose=1");
+  EXPECT_EQ(r.kind, route::terminal);
+  EXPECT_EQ(r.id, "T1");
+  r = match("GET", "/v1/terminals/T1/destination?x=/y/z");
+  EXPECT_EQ(r.kind, route::destination);
+  EXPECT_EQ(r.id, "T1");
+  EXPECT_EQ(match("GET", "/healthz?").kind, route::healthz);
+  EXPECT_EQ(match("POST", "/v1/terminals/register?token=abc").kind,
+            route::register_terminal);
+  // A query does not turn an unknown path into a known one.
+  EXPECT_EQ(match("GET", "/v1?/terminals/T1").kind, route::not_found);
+}
+
+// -- decode_register ------------------------------------------------------------------
+
+TEST(DecodeRegister, FullBody) {
+  terminal_record t;
+  auto problem = decode_register(
+    R"({"terminal_id":"T1","model":"GJ1","firmware":"1.4.2","region":"GG1",
+        "attributes":{"service":"print","plan":"paid"},"unknown":"ignored"})",
+    t);
+  EXPECT_EQ(problem, "");
+  EXPECT_EQ(t.terminal_id, "T1");
+  EXPECT_EQ(t.model, "GJ1");
+  EXPECT_EQ(t.firmware, "1.4.2");
+  EXPECT_EQ(t.region, "GG1");
+  EXPECT_EQ(t.attributes,
+            (std::map<std::string, std::string>{{"service", "print"}, {"plan", "paid"}}));
+}
+
+TEST(DecodeRegister, OnlyTerminalIdIsRequired) {
+  terminal_record t;
+  EXPECT_EQ(decode_register(R"({"terminal_id":"T9"})", t), "");
+  EXPECT_EQ(t.terminal_id, "T9");
+  EXPECT_EQ(t.model, "");
+  EXPECT_TRUE(t.attributes.empty());
+  // Nulls count as absent.
+  EXPECT_EQ(decode_register(R"({"terminal_id":"T9","model":null,"attributes":null})", t),
+            "");
+}
+
+struct bad_body {
+  std::string body;
+  std::string problem;  // part of the expected message
+};
+
+TEST(DecodeRegister, Rejects) {
+  std::string many = "{";
+  for (int i = 0; i < 65; ++i)
+    many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":\"v\"";
+  many += "}";
+  const std::vector<bad_body> cases{
+    {"", "body is not valid JSON"},
+    {"{\"terminal_id\":", "body is not valid JSON"},
+    {"[]", "body must be a JSON object"},
+    {"\"T1\"", "body must be a JSON object"},
+    {"{}", "field \"terminal_id\" is required"},
+    {R"({"model":"GJ1"})", "field \"terminal_id\" is required"},
+    {R"({"terminal_id":""})", "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":"T 1"})", "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":7})", "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":null})", "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":")" + std::string(129, 'x') + "\"}",
+     "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":"T1","model":5})", "field \"model\" must be a string"},
+    {R"({"terminal_id":"T1","firmware":[]})", "field \"firmware\" must be a string"},
+    {R"({"terminal_id":"T1","region":{}})", "field \"region\" must be a string"},
+    {R"({"terminal_id":"T1","region":")" + std::string(257, 'r') + "\"}",
+     "field \"region\" must be at most 256 characters"},
+    {R"({"terminal_id":"T1","attributes":"x"})",
+     "field \"attributes\" must be an object of strings"},
+    {R"({"terminal_id":"T1","attributes":["a"]})",
+     "field \"attributes\" must be an object of strings"},
+    {R"({"terminal_id":"T1","attributes":)" + many + "}",
+     "field \"attributes\" must have at most 64 entries"},
+    {R"({"terminal_id":"T1","attributes":{"plan":1}})",
+     "field \"attributes.plan\" must be a string of at most 256 characters"},
+    {R"({"terminal_id":"T1","attributes":{"plan":")" + std::string(257, 'p') + "\"}}",
+     "field \"attributes.plan\" must be a string"},
+    {R"({"terminal_id":"T1","attributes":{")" + std::string(65, 'k') + "\":\"v\"}}",
+     "field \"attributes." + std::string(64, 'k') + "\""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body.substr(0, 80));
+    terminal_record t;
+    auto problem = decode_register(c.body, t);
+    EXPECT_NE(problem.find(c.problem), std::string::npos) << problem;
+  }
+}
+
+TEST(DecodeRegister, AttributeLimitsAccepted) {
+  std::string many = "{";
+  for (int i = 0; i < 64; ++i)
+    many += (i ? ",\"" : "\"") + std::string(64 - 2, 'k') + std::to_string(10 + i)
+            + "\":\"" + std::string(256, 'v') + "\"";
+  many += "}";
+  terminal_record t;
+  EXPECT_EQ(decode_register(R"({"terminal_id":"T1","attributes":)" + many + "}", t), "");
+  EXPECT_EQ(t.attributes.size(), 64u);
+  EXPECT_EQ(decode_register(R"({"terminal_id":"T1","model":")" + std::string(256, 'm')
+                              + "\"}",
+                            t),
+            "");
+}
+
+// -- decode_attributes --------------------------------------------------------------
+
+TEST(DecodeAttributes, Accepts) {
+  std::map<std::string, std::string> out;
+  EXPECT_EQ(decode_attributes(R"({"service":"print","plan":"paid"})", out), "");
+  EXPECT_EQ(out, (std::map<std::string, std::string>{{"service", "print"}, {"plan", "paid"}}));
+  out.clear();
+  EXPECT_EQ(decode_attributes("{}", out), "");
+  EXPECT_TRUE(out.empty());
+  std::string many = "{";
+  for (int i = 0; i < 64; ++i)
+    many += (i ? ",\"" : "\"") + std::string(62, 'k') + std::to_string(10 + i) + "\":\""
+            + std::string(256, 'v') + "\"";
+  many += "}";
+  EXPECT_EQ(decode_attributes(many, out), "");
+  EXPECT_EQ(out.size(), 64u);
+}
+
+TEST(DecodeAttributes, Rejects) {
+  std::string too_many = "{";
+  for (int i = 0; i < 65; ++i)
+    too_many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":\"v\"";
+  too_many += "}";
+  const std::vector<bad_body> cases{
+    {"", "body is not valid JSON"},
+    {"[]", "body must be a JSON object"},
+    {too_many, "at most 64 attributes"},
+    {R"({"":"x"})", "attribute names must be 1-64 characters"},
+    {R"({")" + std::string(65, 'k') + R"(":"x"})", "attribute names must be 1-64 characters"},
+    {R"({"plan":1})", "field \"plan\" must be a string of at most 256 characters"},
+    {R"({"plan":null})", "field \"plan\" must be a string"},
+    {R"({"plan":")" + std::string(257, 'p') + "\"}", "field \"plan\" must be a string"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body.substr(0, 80));
+    std::map<std::string, std::string> out;
+    auto problem = decode_attributes(c.body, out);
+    EXPECT_NE(problem.find(c.problem), std::string::npos) << problem;
+  }
+}
+
+// -- decode_job -----------------------------------------------------------------------
+
+TEST(DecodeJob, FullBody) {
+  job_record j;
+  errc code = errc::internal;
+  auto problem = decode_job(
+    R"({"service":"print","payload":{"doc":"hello","copies":2},"ttl_s":3600,
+        "callback_url":"http://127.0.0.1:9000/cb"})",
+    1024, j, code);
+  EXPECT_EQ(problem, "");
+  EXPECT_EQ(j.service, "print");
+  EXPECT_EQ(json::parse(j.payload_json), json::parse(R"({"doc":"hello","copies":2})"));
+  EXPECT_EQ(j.ttl_s, 3600);
+  EXPECT_EQ(j.callback_url, "http://127.0.0.1:9000/cb");
+}
+
+TEST(DecodeJob, Defaults) {
+  job_record j;
+  errc code;
+  EXPECT_EQ(decode_job(R"({"service":"print"})", 1024, j, code), "");
+  EXPECT_EQ(j.payload_json, "{}");
+  EXPECT_EQ(j.ttl_s, 0);
+  EXPECT_EQ(j.callback_url, "");
+  EXPECT_EQ(decode_job(R"({"service":"print","payload":null,"ttl_s":null,
+                           "callback_url":null})",
+                       1024, j, code),
+            "");
+  EXPECT_EQ(j.payload_json, "{}");
+}
+
+TEST(DecodeJob, Rejects) {
+  const std::vector<bad_body> cases{
+    {"nope", "body is not valid JSON"},
+    {"[1]", "body must be a JSON object"},
+    {"{}", "field \"service\" is required"},
+    {R"({"payload":{}})", "field \"service\" is required"},
+    {R"({"service":7})", "field \"service\" must be a string of 1-128"},
+    {R"({"service":""})", "field \"service\" must be a string of 1-128"},
+    {R"({"service":"pr int"})", "field \"service\" must be a string of 1-128"},
+    {R"({"service":"print","payload":[1,2]})", "field \"payload\" must be an object"},
+    {R"({"service":"print","payload":"{}"})", "field \"payload\" must be an object"},
+    {R"({"service":"print","payload":5})", "field \"payload\" must be an object"},
+    {R"({"service":"print","ttl_s":0})", "field \"ttl_s\" must be between 1 and 2592000"},
+    {R"({"service":"print","ttl_s":-5})", "field \"ttl_s\" must be between 1 and 2592000"},
+    {R"({"service":"print","ttl_s":2592001})", "field \"ttl_s\" must be between"},
+    {R"({"service":"print","ttl_s":18446744073709551615})", "field \"ttl_s\" must be between"},
+    {R"({"service":"print","ttl_s":1.5})", "field \"ttl_s\" must be an integer"},
+    {R"({"service":"print","ttl_s":"60"})", "field \"ttl_s\" must be an integer"},
+    {R"({"service":"print","callback_url":5})", "field \"callback_url\" must be a string"},
+    {R"({"service":"print","callback_url":"ftp://x"})",
+     "field \"callback_url\" must be an http:// URL (https callbacks are not supported yet)"},
+    {R"({"service":"print","callback_url":"127.0.0.1/cb"})",
+     "field \"callback_url\" must be an http:// URL (https callbacks are not supported yet)"},
+    {R"({"service":"print","callback_url":"http://x/)" + std::string(2048, 'p') + "\"}",
+     "field \"callback_url\" must be an http:// URL (https callbacks are not supported yet)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body.substr(0, 80));
+    job_record j;
+    errc code = errc::internal;
+    auto problem = decode_job(c.body, 1024, j, code);
+    EXPECT_NE(problem.find(c.problem), std::string::npos) << problem;
+    EXPECT_EQ(code, errc::bad_request);
+  }
+}
+
+TEST(DecodeJob, TtlBoundsAccepted) {
+  job_record j;
+  errc code;
+  EXPECT_EQ(decode_job(R"({"service":"print","ttl_s":1})", 1024, j, code), "");
+  EXPECT_EQ(j.ttl_s, 1);
+  EXPECT_EQ(decode_job(R"({"service":"print","ttl_s":2592000})", 1024, j, code), "");
+  EXPECT_EQ(j.ttl_s, 2592000);
+  EXPECT_EQ(decode_job(R"({"service":"print","callback_url":"http://x/cb"})", 1024, j, code),
+            "");
+  EXPECT_EQ(j.callback_url, "http://x/cb");
+  // https callbacks are refused until they are supported.
+  job_record k;
+  EXPECT_NE(decode_job(R"({"service":"print","callback_url":"https://x/cb"})", 1024, k, code),
+            "");
+  EXPECT_EQ(k.callback_url, "");
+  EXPECT_NE(decode_job(R"({"service":"print","callback_url":"http://"})", 1024, k, code), "");
+}
+
+TEST(DecodeJob, PayloadTooLarge) {
+  // {"a":"xxxx"} serialises to 8 + n bytes.
+  auto body = [](size_t n) {
+    return R"({"service":"print","payload":{"a":")" + std::string(n, 'x') + "\"}}";
+  };
+  job_record j;
+  errc code = errc::internal;
+  EXPECT_EQ(decode_job(body(92), 100, j, code), "");  // exactly the limit
+  EXPECT_EQ(j.payload_json.size(), 100u);
+  auto problem = decode_job(body(93), 100, j, code);
+  EXPECT_EQ(code, errc::payload_too_large);
+  EXPECT_EQ(problem, "field \"payload\" is larger than 100 bytes");
+  // The code is reset by the next call.
+  decode_job("{}", 100, j, code);
+  EXPECT_EQ(code, errc::bad_request);
+}
+
+// -- responses --------------------------------------------------------------------------
+
+TEST(Responses, ErrorShapeAndStatus) {
+  struct expect_t {
+    errc code;
+    uint16_t status;
+    const char* name;
+    bool retry_after;
+  };
+  const std::vector<expect_t> cases{
+    {errc::bad_request, 400, "bad_request", false},
+    {errc::not_found, 404, "not_found", false},
+    {errc::conflict, 409, "conflict", false},
+    {errc::payload_too_large, 413, "payload_too_large", false},
+    {errc::too_many_requests, 429, "too_many_requests", true},
+    {errc::unavailable, 503, "unavailable", true},
+    {errc::internal, 500, "internal", false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(http_status(c.code), c.status);
+    EXPECT_STREQ(code_name(c.code), c.name);
+    auto r = error_response(c.code, "field \"x\" is \"bad\"", 7);
+    EXPECT_EQ(r.status, c.status);
+    EXPECT_EQ(r.content_type, "application/json");
+    auto o = parse_object(r.body);
+    ASSERT_EQ(o.size(), 1u);
+    ASSERT_TRUE(o.at("error").is_object());
+    auto& e = o.at("error").as_object();
+    EXPECT_EQ(e.size(), 2u);
+    EXPECT_EQ(e.at("code"), c.name);
+    EXPECT_EQ(e.at("message"), "field \"x\" is \"bad\"");
+    if (c.retry_after) {
+      ASSERT_EQ(r.headers.size(), 1u);
+      EXPECT_EQ(r.headers[0].first, "Retry-After");
+      EXPECT_EQ(r.headers[0].second, "7");
+    } else {
+      EXPECT_TRUE(r.headers.empty());
+    }
+  }
+  // The default Retry-After.
+  auto r = error_response(errc::unavailable, "later");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].second, "2");
+}
+
+TEST(Responses, JsonResponse) {
+  auto r = json_response(202, R"({"a":1})");
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, R"({"a":1})");
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_TRUE(r.headers.empty());
+}
+
+TEST(Responses, Destination) {
+  destination d{"T1", "C1", {"ws://127.0.0.1:9101/v1/connect", "ws://127.0.0.1:9111/v1/connect"},
+                "tok", 30};
+  auto o = parse_object(encode(d));
+  EXPECT_TRUE(has_keys(o, {"terminal_id", "cluster_id", "cluster_urls", "token", "keepalive_s"}));
+  EXPECT_EQ(o.at("terminal_id"), "T1");
+  EXPECT_EQ(o.at("cluster_id"), "C1");
+  ASSERT_TRUE(o.at("cluster_urls").is_array());
+  auto& urls = o.at("cluster_urls").as_array();
+  ASSERT_EQ(urls.size(), 2u);
+  EXPECT_EQ(urls[0], "ws://127.0.0.1:9101/v1/connect");  // preferred first
+  EXPECT_EQ(o.at("token"), "tok");
+  EXPECT_EQ(o.at("keepalive_s").to_number<int64_t>(), 30);
+}
+
+TEST(Responses, Job) {
+  job_record j;
+  j.job_id = "J0000000000000001";
+  j.terminal_id = "T1";
+  j.service = "print";
+  j.payload_json = R"({"doc":"x"})";
+  j.status = "done";
+  j.detail = "printed";
+  j.created_at_ms = 1'763'897'008'123;
+  j.updated_at_ms = 1'763'897'009'000;
+  auto o = parse_object(encode(j));
+  EXPECT_TRUE(has_keys(o, {"job_id", "terminal_id", "service", "status", "detail",
+                           "created_at", "updated_at"}));
+  EXPECT_EQ(o.at("job_id"), "J0000000000000001");
+  EXPECT_EQ(o.at("terminal_id"), "T1");
+  EXPECT_EQ(o.at("status"), "done");
+  EXPECT_EQ(o.at("detail"), "printed");
+  EXPECT_EQ(o.at("created_at"), "2025-11-23T11:23:28.123Z");
+  EXPECT_EQ(o.at("updated_at"), "2025-11-23T11:23:29.000Z");
+  EXPECT_EQ(o.at("payload"), json::parse(j.payload_json));
+  EXPECT_FALSE(o.contains("ttl_s"));
+  EXPECT_FALSE(o.contains("callback_url"));
+  // Not delivered yet: the progress times are null, the count 0.
+  EXPECT_TRUE(o.at("delivered_at").is_null());
+  EXPECT_TRUE(o.at("acked_at").is_null());
+  EXPECT_TRUE(o.at("finished_at").is_null());
+  EXPECT_EQ(o.at("deliveries").to_number<int64_t>(), 0);
+  j.delivered_at_ms = 1'763'897'008'200;
+  j.acked_at_ms = 1'763'897'008'300;
+  j.finished_at_ms = 1'763'897'009'000;
+  j.deliveries = 2;
+  o = parse_object(encode(j));
+  EXPECT_EQ(o.at("delivered_at"), "2025-11-23T11:23:28.200Z");
+  EXPECT_EQ(o.at("acked_at"), "2025-11-23T11:23:28.300Z");
+  EXPECT_EQ(o.at("finished_at"), "2025-11-23T11:23:29.000Z");
+  EXPECT_EQ(o.at("deliveries").to_number<int64_t>(), 2);
+  j.ttl_s = 60;
+  j.callback_url = "http://x/cb";
+  o = parse_object(encode(j));
+  EXPECT_EQ(o.at("ttl_s").to_number<int64_t>(), 60);
+  EXPECT_EQ(o.at("callback_url"), "http://x/cb");
+  // Unknown times are null.
+  j.updated_at_ms = 0;
+  o = parse_object(encode(j));
+  EXPECT_TRUE(o.at("updated_at").is_null());
+}
+
+TEST(Responses, JobAccepted) {
+  job_record j;
+  j.job_id = "J2";
+  j.status = "queued";
+  auto o = parse_object(encode_job_accepted(j));
+  EXPECT_EQ(o.size(), 2u);
+  EXPECT_EQ(o.at("job_id"), "J2");
+  EXPECT_EQ(o.at("status"), "queued");
+}
+
+TEST(Responses, Terminal) {
+  terminal_status t;
+  t.record.terminal_id = "T1";
+  t.record.cluster_id = "C1";
+  t.record.model = "GJ1";
+  t.record.attributes = {{"plan", "paid"}};
+  t.connected = true;
+  t.node_id = "C1-n2";
+  t.last_seen_ms = 1'763'897'008'123;
+  t.connects = 3;
+  t.disconnects = 2;
+  t.keepalive_failures = 1;
+  t.record.users = {"u1", "u2"};
+  t.open_jobs = 4;
+  t.api.calls = 10;
+  t.api.errors = 3;
+  t.api.window_start_ms = 1'763'897'008'123;
+  t.api.window_calls = 5;
+  t.api.window_errors = 2;
+  t.api.previous_calls = 4;
+  t.api.previous_errors = 1;
+  auto o = parse_object(encode(t));
+  EXPECT_TRUE(has_keys(o, {"terminal_id", "cluster_id", "connected", "node_id", "last_seen"}));
+  EXPECT_EQ(o.at("terminal_id"), "T1");
+  EXPECT_EQ(o.at("cluster_id"), "C1");
+  EXPECT_EQ(o.at("connected"), true);
+  EXPECT_EQ(o.at("node_id"), "C1-n2");
+  EXPECT_EQ(o.at("last_seen"), "2025-11-23T11:23:28.123Z");
+  EXPECT_EQ(o.at("attributes").at("plan"), "paid");
+  EXPECT_EQ(o.at("connects").to_number<int64_t>(), 3);
+  EXPECT_EQ(o.at("disconnects").to_number<int64_t>(), 2);
+  EXPECT_EQ(o.at("keepalive_failures").to_number<int64_t>(), 1);
+  EXPECT_EQ(o.at("users"), json::parse(R"(["u1","u2"])"));
+  EXPECT_EQ(o.at("open_jobs").to_number<int64_t>(), 4);
+  ASSERT_TRUE(o.at("api").is_object());
+  auto& api = o.at("api").as_object();
+  EXPECT_EQ(api.at("calls").to_number<int64_t>(), 10);
+  EXPECT_EQ(api.at("errors").to_number<int64_t>(), 3);
+  EXPECT_EQ(api.at("window_start"), "2025-11-23T11:23:28.123Z");
+  EXPECT_EQ(api.at("window_calls").to_number<int64_t>(), 5);
+  EXPECT_EQ(api.at("window_errors").to_number<int64_t>(), 2);
+  EXPECT_EQ(api.at("previous_window_calls").to_number<int64_t>(), 4);
+  EXPECT_EQ(api.at("previous_window_errors").to_number<int64_t>(), 1);
+  // Not connected: no node.
+  t.connected = false;
+  o = parse_object(encode(t));
+  EXPECT_EQ(o.at("connected"), false);
+  EXPECT_TRUE(o.at("node_id").is_null());
+}
+
+TEST(Responses, Clusters) {
+  cluster_status c;
+  c.cluster_id = "C1";
+  c.labels = {{"region", {"GG1"}}, {"model", {"GJ1", "GJ2"}}};
+  c.state = "active";
+  c.weight = 2;
+  c.balancers = {"ws://127.0.0.1:9101/v1/connect"};
+  c.connections = 5;
+  c.assigned = 9;
+  c.nodes = {node_status{"C1-n1", "active", 3, 0.25, 1 << 20},
+             node_status{"C1-n2", "failed", 2, 1.996, 0}};
+  auto o = parse_object(encode(std::vector<cluster_status>{c}));
+  ASSERT_TRUE(o.at("clusters").is_array());
+  auto& cs = o.at("clusters").as_array();
+  ASSERT_EQ(cs.size(), 1u);
+  auto& x = cs[0].as_object();
+  EXPECT_TRUE(has_keys(x, {"cluster_id", "labels", "state", "weight", "balancers",
+                           "connections", "nodes"}));
+  EXPECT_EQ(x.at("cluster_id"), "C1");
+  EXPECT_EQ(x.at("labels"), json::parse(R"({"region":["GG1"],"model":["GJ1","GJ2"]})"));
+  EXPECT_EQ(x.at("state"), "active");
+  EXPECT_EQ(x.at("weight").to_number<int64_t>(), 2);
+  EXPECT_EQ(x.at("balancers"), json::parse(R"(["ws://127.0.0.1:9101/v1/connect"])"));
+  EXPECT_EQ(x.at("connections").to_number<int64_t>(), 5);
+  auto& nodes = x.at("nodes").as_array();
+  ASSERT_EQ(nodes.size(), 2u);
+  auto& n = nodes[0].as_object();
+  EXPECT_TRUE(has_keys(n, {"node_id", "state", "sessions", "cpu", "memory"}));
+  EXPECT_EQ(n.at("node_id"), "C1-n1");
+  EXPECT_EQ(n.at("sessions").to_number<int64_t>(), 3);
+  // cpu: percent of one core, as an integer (0.25 of a core -> 25).
+  ASSERT_TRUE(n.at("cpu").is_int64()) << json::serialize(n);
+  EXPECT_EQ(n.at("cpu").as_int64(), 25);
+  EXPECT_EQ(n.at("memory").to_number<int64_t>(), 1 << 20);
+  EXPECT_EQ(nodes[1].at("state"), "failed");
+  EXPECT_EQ(nodes[1].at("cpu").as_int64(), 200);  // rounded; may exceed one core
+  // No clusters: an empty list.
+  o = parse_object(encode(std::vector<cluster_status>{}));
+  EXPECT_TRUE(o.at("clusters").as_array().empty());
+}
+
+// -- rfc3339 -----------------------------------------------------------------------------
+
+TEST(Rfc3339, Formats) {
+  EXPECT_EQ(rfc3339(1), "1970-01-01T00:00:00.001Z");
+  EXPECT_EQ(rfc3339(1'763'897'008'123), "2025-11-23T11:23:28.123Z");
+  EXPECT_EQ(rfc3339(951'782'400'999), "2000-02-29T00:00:00.999Z");
+  EXPECT_EQ(rfc3339(4'102'444'799'999), "2099-12-31T23:59:59.999Z");
+  EXPECT_EQ(rfc3339(1'763'897'008'000), "2025-11-23T11:23:28.000Z");
+  // Unknown (0 or before the epoch): empty.
+  EXPECT_EQ(rfc3339(0), "");
+  EXPECT_EQ(rfc3339(-1), "");
+}
+
+// -- errors as values ------------------------------------------------------------------------
+
+TEST(Errors, ViewOfOwnErrors) {
+  auto v = view(make_error(errc::not_found, "terminal T1 is not registered"));
+  EXPECT_EQ(v.code, errc::not_found);
+  EXPECT_EQ(v.message, "terminal T1 is not registered");
+  v = view(make_error(errc::payload_too_large, ""));
+  EXPECT_EQ(v.code, errc::payload_too_large);
+}
+
+TEST(Errors, CafErrorsAreUnavailable) {
+  auto v = view(caf::make_error(caf::sec::request_timeout));
+  EXPECT_EQ(v.code, errc::unavailable);
+  EXPECT_EQ(v.message, "the control plane did not answer in time");
+  v = view(caf::make_error(caf::sec::request_receiver_down));
+  EXPECT_EQ(v.code, errc::unavailable);
+  EXPECT_NE(v.message.find("not reachable"), std::string::npos) << v.message;
+  // Another category: internal.
+  v = view(caf::error{1, caf::atom("other")});
+  EXPECT_EQ(v.code, errc::internal);
+}
+
+} // namespace
+} // namespace tether::api

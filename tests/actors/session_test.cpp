@@ -1,0 +1,335 @@
+// terminal_session_state without an actor system: the keepalive (on_tick),
+// what each device frame leads to (on_frame) and job delivery (on_deliver).
+#include "actors/terminal_session.hpp"
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "actors/frames.hpp"
+
+namespace tether {
+namespace {
+
+namespace json = boost::json;
+
+terminal_session_state make_state(uint32_t misses = 2) {
+  terminal_session_state st;
+  st.spec.terminal_id = "T1";
+  st.spec.cluster_id = "C1";
+  st.spec.conn_id = 7;
+  st.spec.keepalive_ms = 1000;
+  st.spec.keepalive_misses = misses;
+  st.spec.redelivery_ms = 30'000;
+  st.node_id = "C1-n1";
+  return st;
+}
+
+std::string pong(uint64_t seq) {
+  return R"({"type":"pong","seq":)" + std::to_string(seq) + "}";
+}
+
+job_record make_job(const std::string& id, int64_t created_at_ms, int64_t ttl_s = 0) {
+  job_record j;
+  j.job_id = id;
+  j.terminal_id = "T1";
+  j.service = "print";
+  j.payload_json = R"({"doc":"x"})";
+  j.status = "queued";
+  j.ttl_s = ttl_s;
+  j.created_at_ms = created_at_ms;
+  j.updated_at_ms = created_at_ms;
+  return j;
+}
+
+// -- on_tick ------------------------------------------------------------------
+
+TEST(SessionTick, PingSequence) {
+  auto st = make_state();
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    auto act = st.on_tick();
+    ASSERT_FALSE(act.lost) << seq;
+    ASSERT_TRUE(act.ping) << seq;
+    EXPECT_EQ(*act.ping, frames::ping(seq));
+    EXPECT_EQ(st.ping_seq, seq);
+    EXPECT_TRUE(st.awaiting_pong);
+    // The device answers in time.
+    auto f = st.on_frame(pong(seq));
+    EXPECT_FALSE(f.reply);
+    EXPECT_FALSE(f.close_reason);
+    EXPECT_FALSE(st.awaiting_pong);
+    EXPECT_EQ(st.misses, 0u);
+  }
+}
+
+TEST(SessionTick, LostAfterKeepaliveMissesUnansweredPings) {
+  for (uint32_t misses : {1u, 2u, 5u}) {
+    SCOPED_TRACE(misses);
+    auto st = make_state(misses);
+    // `misses` unanswered pings are sent; the tick after the last one finds
+    // the keepalive lost.
+    for (uint32_t i = 1; i <= misses; ++i) {
+      auto act = st.on_tick();
+      ASSERT_FALSE(act.lost) << i;
+      ASSERT_TRUE(act.ping);
+      EXPECT_EQ(*act.ping, frames::ping(i));
+    }
+    auto act = st.on_tick();
+    EXPECT_TRUE(act.lost);
+    EXPECT_FALSE(act.ping);
+  }
+}
+
+TEST(SessionTick, AnswerResetsMisses) {
+  auto st = make_state(2);
+  st.on_tick();         // ping 1
+  st.on_tick();         // ping 2, one miss
+  EXPECT_EQ(st.misses, 1u);
+  st.on_frame(pong(2));  // answers the current ping
+  EXPECT_EQ(st.misses, 0u);
+  EXPECT_FALSE(st.awaiting_pong);
+  // Two more ticks are fine again.
+  EXPECT_FALSE(st.on_tick().lost);  // ping 3
+  EXPECT_FALSE(st.on_tick().lost);  // ping 4, one miss
+  EXPECT_TRUE(st.on_tick().lost);
+}
+
+TEST(SessionTick, PongForAnOldOrFutureSeqDoesNotCount) {
+  auto st = make_state(2);
+  st.on_tick();  // ping 1
+  st.on_tick();  // ping 2, one miss
+  auto f = st.on_frame(pong(1));  // late answer to ping 1
+  EXPECT_FALSE(f.reply);
+  EXPECT_FALSE(f.close_reason);
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_TRUE(st.awaiting_pong);
+  st.on_frame(pong(3));  // answer to a ping never sent
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_TRUE(st.awaiting_pong);
+  EXPECT_TRUE(st.on_tick().lost);
+}
+
+TEST(SessionTick, PongBeforeAnyPingIsHarmless) {
+  auto st = make_state(1);
+  st.on_frame(pong(0));
+  auto act = st.on_tick();
+  EXPECT_FALSE(act.lost);
+  EXPECT_EQ(*act.ping, frames::ping(1));
+  // The pong for seq 0 did not pre-answer ping 1.
+  EXPECT_TRUE(st.on_tick().lost);
+}
+
+// -- on_frame ----------------------------------------------------------------------
+
+TEST(SessionFrame, AckProducesUpdate) {
+  auto st = make_state();
+  ASSERT_TRUE(st.on_deliver(make_job("J1", 1000), 1000));
+  EXPECT_EQ(st.unacked.count("J1"), 1u);
+  auto act = st.on_frame(R"({"type":"ack","job_id":"J1"})");
+  EXPECT_FALSE(act.reply);
+  EXPECT_FALSE(act.close_reason);
+  ASSERT_TRUE(act.update);
+  EXPECT_EQ(act.update->job_id, "J1");
+  EXPECT_EQ(act.update->terminal_id, "T1");
+  EXPECT_EQ(act.update->status, "acked");
+  EXPECT_EQ(act.update->detail, "");
+  EXPECT_EQ(st.unacked.count("J1"), 0u);
+}
+
+TEST(SessionFrame, ResultProducesUpdate) {
+  auto st = make_state();
+  st.on_deliver(make_job("J1", 1000), 1000);
+  st.on_deliver(make_job("J2", 1000), 1000);
+  auto act = st.on_frame(R"({"type":"result","job_id":"J2","status":"failed","detail":"jam"})");
+  ASSERT_TRUE(act.update);
+  EXPECT_EQ(act.update->job_id, "J2");
+  EXPECT_EQ(act.update->terminal_id, "T1");
+  EXPECT_EQ(act.update->status, "failed");
+  EXPECT_EQ(act.update->detail, "jam");
+  EXPECT_EQ(st.unacked.count("J2"), 0u);
+  EXPECT_EQ(st.unacked.count("J1"), 1u);
+  act = st.on_frame(R"({"type":"result","job_id":"J1","status":"done"})");
+  ASSERT_TRUE(act.update);
+  EXPECT_EQ(act.update->status, "done");
+  EXPECT_TRUE(st.unacked.empty());
+}
+
+TEST(SessionFrame, UpdateNamesTheSessionsTerminal) {
+  // The terminal id comes from the session, never from the frame.
+  auto st = make_state();
+  auto act = st.on_frame(R"({"type":"ack","job_id":"J9","terminal_id":"T2"})");
+  ASSERT_TRUE(act.update);
+  EXPECT_EQ(act.update->terminal_id, "T1");
+}
+
+TEST(SessionFrame, FatalFrameCloses) {
+  for (const char* text : {"not json", "[]", "{}", R"({"type":1})"}) {
+    SCOPED_TRACE(text);
+    auto st = make_state();
+    auto act = st.on_frame(text);
+    ASSERT_TRUE(act.close_reason);
+    EXPECT_FALSE(act.close_reason->empty());
+    EXPECT_FALSE(act.reply);
+    EXPECT_FALSE(act.update);
+  }
+  auto st = make_state();
+  EXPECT_EQ(*st.on_frame("{").close_reason, "malformed JSON frame");
+}
+
+TEST(SessionFrame, UnknownTypeGetsAnErrorReply) {
+  auto st = make_state();
+  auto act = st.on_frame(R"({"type":"subscribe"})");
+  EXPECT_FALSE(act.close_reason);
+  EXPECT_FALSE(act.update);
+  ASSERT_TRUE(act.reply);
+  auto v = json::parse(*act.reply);
+  EXPECT_EQ(v.at("type"), "error");
+  EXPECT_EQ(v.at("code"), "unknown_type");
+  EXPECT_EQ(v.at("message"), "unknown frame type \"subscribe\"");
+}
+
+TEST(SessionFrame, BadFrameGetsAnErrorReply) {
+  auto st = make_state();
+  st.on_tick();
+  for (const char* text : {R"({"type":"pong","seq":"1"})", R"({"type":"ack"})",
+                           R"({"type":"result","job_id":"J1","status":"maybe"})"}) {
+    SCOPED_TRACE(text);
+    auto act = st.on_frame(text);
+    EXPECT_FALSE(act.close_reason);
+    EXPECT_FALSE(act.update);
+    ASSERT_TRUE(act.reply);
+    auto v = json::parse(*act.reply);
+    EXPECT_EQ(v.at("type"), "error");
+    EXPECT_EQ(v.at("code"), "bad_frame");
+  }
+  // A bad pong does not answer the ping.
+  EXPECT_TRUE(st.awaiting_pong);
+}
+
+// -- on_deliver ----------------------------------------------------------------------
+
+TEST(SessionDeliver, SendsTheJobFrame) {
+  auto st = make_state();
+  auto job = make_job("J1", 5000);
+  auto frame = st.on_deliver(job, 6000);
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(*frame, frames::job(job));
+  EXPECT_EQ(st.unacked.at("J1").job_id, "J1");
+}
+
+TEST(SessionDeliver, ExpiredJobIsNotSent) {
+  auto st = make_state();
+  // ttl 10 s, created at 5 s: alive up to and including 15 s.
+  EXPECT_TRUE(st.on_deliver(make_job("J1", 5000, 10), 15'000));
+  EXPECT_FALSE(st.on_deliver(make_job("J2", 5000, 10), 15'001));
+  EXPECT_EQ(st.unacked.count("J1"), 1u);
+  EXPECT_EQ(st.unacked.count("J2"), 0u);
+  // No ttl: never expires.
+  EXPECT_TRUE(st.on_deliver(make_job("J3", 0, 0), 1'000'000'000'000));
+}
+
+TEST(SessionDeliver, AJobAlreadyHeldIsNotSentAgain) {
+  // The control may hand the same job over twice (push and open); resending
+  // an unacknowledged job is the redelivery timer's business.
+  auto st = make_state();
+  EXPECT_TRUE(st.on_deliver(make_job("J1", 0), 1));
+  EXPECT_FALSE(st.on_deliver(make_job("J1", 0), 2));
+  EXPECT_EQ(st.unacked.size(), 1u);
+  EXPECT_EQ(st.sent_at_ms.at("J1"), 1);
+}
+
+TEST(SessionDeliver, AtMostAWindowOfJobsIsUnacknowledged) {
+  auto st = make_state();
+  st.window = 2;
+  EXPECT_TRUE(st.on_deliver(make_job("J1", 0), 1));
+  EXPECT_TRUE(st.on_deliver(make_job("J2", 0), 1));
+  EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 1));  // waits
+  EXPECT_FALSE(st.on_deliver(make_job("J4", 0), 1));
+  EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 2));  // held once only
+  EXPECT_EQ(st.unacked.size(), 2u);
+  ASSERT_EQ(st.backlog.size(), 2u);
+  EXPECT_TRUE(st.refill(3).empty()) << "no room yet";
+  // An ack makes room for the oldest waiting job.
+  st.on_frame(R"({"type":"ack","job_id":"J1"})");
+  auto more = st.refill(4);
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].job_id, "J3");
+  EXPECT_EQ(st.unacked.count("J3"), 1u);
+  EXPECT_EQ(st.sent_at_ms.at("J3"), 4);
+  st.on_frame(R"({"type":"result","job_id":"J2","status":"done"})");
+  st.on_frame(R"({"type":"result","job_id":"J3","status":"done"})");
+  more = st.refill(5);
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].job_id, "J4");
+  EXPECT_TRUE(st.backlog.empty());
+}
+
+TEST(SessionDeliver, ExpiredBacklogJobIsDropped) {
+  auto st = make_state();
+  st.window = 1;
+  st.on_deliver(make_job("J1", 0), 1000);
+  st.on_deliver(make_job("J2", 0, 5), 1000);  // expires at 5 s, waits
+  st.on_frame(R"({"type":"ack","job_id":"J1"})");
+  EXPECT_TRUE(st.refill(6000).empty());
+  EXPECT_TRUE(st.backlog.empty());
+  EXPECT_TRUE(st.unacked.empty());
+}
+
+// -- due_for_redelivery ------------------------------------------------------------
+
+std::vector<std::string> ids(const std::vector<job_record>& jobs) {
+  std::vector<std::string> out;
+  for (const auto& j : jobs)
+    out.push_back(j.job_id);
+  return out;
+}
+
+TEST(SessionRedelivery, UnackedJobIsSentAgainAfterThePeriod) {
+  auto st = make_state();
+  ASSERT_TRUE(st.on_deliver(make_job("J1", 0), 1000));
+  EXPECT_TRUE(st.due_for_redelivery(1000).empty());
+  EXPECT_TRUE(st.due_for_redelivery(30'999).empty());
+  EXPECT_EQ(ids(st.due_for_redelivery(31'000)), std::vector<std::string>{"J1"});
+  // The period counts from the last send.
+  EXPECT_TRUE(st.due_for_redelivery(31'001).empty());
+  EXPECT_TRUE(st.due_for_redelivery(60'999).empty());
+  EXPECT_EQ(ids(st.due_for_redelivery(61'000)), std::vector<std::string>{"J1"});
+}
+
+TEST(SessionRedelivery, AckedOrFinishedJobsAreNotResent) {
+  auto st = make_state();
+  st.on_deliver(make_job("J1", 0), 1000);
+  st.on_deliver(make_job("J2", 0), 1000);
+  st.on_deliver(make_job("J3", 0), 1000);
+  st.on_frame(R"({"type":"ack","job_id":"J1"})");
+  st.on_frame(R"({"type":"result","job_id":"J2","status":"done"})");
+  EXPECT_EQ(ids(st.due_for_redelivery(100'000)), std::vector<std::string>{"J3"});
+  EXPECT_EQ(st.unacked.size(), 1u);
+  EXPECT_EQ(st.sent_at_ms.size(), 1u);
+}
+
+TEST(SessionRedelivery, EachJobHasItsOwnClock) {
+  auto st = make_state();
+  st.on_deliver(make_job("J1", 0), 1000);
+  st.on_deliver(make_job("J2", 0), 20'000);
+  EXPECT_EQ(ids(st.due_for_redelivery(31'000)), std::vector<std::string>{"J1"});
+  EXPECT_EQ(ids(st.due_for_redelivery(50'000)), std::vector<std::string>{"J2"});
+  EXPECT_TRUE(st.due_for_redelivery(60'999).empty());
+  EXPECT_EQ(ids(st.due_for_redelivery(61'000)), std::vector<std::string>{"J1"});
+  EXPECT_TRUE(st.due_for_redelivery(79'999).empty());
+  EXPECT_EQ(ids(st.due_for_redelivery(80'000)), std::vector<std::string>{"J2"});
+}
+
+TEST(SessionRedelivery, ExpiredJobIsDroppedNotResent) {
+  auto st = make_state();
+  st.on_deliver(make_job("J1", 0, 40), 1000);  // expires at 40 s
+  EXPECT_EQ(ids(st.due_for_redelivery(31'000)), std::vector<std::string>{"J1"});
+  EXPECT_TRUE(st.due_for_redelivery(61'001).empty());
+  EXPECT_TRUE(st.unacked.empty());
+  EXPECT_TRUE(st.sent_at_ms.empty());
+}
+
+} // namespace
+} // namespace tether
