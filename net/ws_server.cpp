@@ -15,6 +15,7 @@
 
 #include "actors/api.hpp"
 #include "actors/log.hpp"
+#include "net/acceptor.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -338,25 +339,8 @@ public:
   }
 
   bool open(const config::endpoint& at, std::string& error) {
-    beast::error_code ec;
-    auto address = asio::ip::make_address(at.host, ec);
-    if (ec) {
-      error = "invalid WebSocket listen address " + at.host;
+    if (!open_acceptor(acceptor_, at, "WebSocket", error))
       return false;
-    }
-    tcp::endpoint ep{address, at.port};
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec)
-      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec)
-      acceptor_.bind(ep, ec);
-    if (!ec)
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "cannot listen for WebSocket on " + at.to_string() + ": "
-              + ec.message();
-      return false;
-    }
     port_ = acceptor_.local_endpoint().port();
     return true;
   }
@@ -392,14 +376,8 @@ private:
     if (ec == asio::error::operation_aborted || !acceptor_.is_open())
       return;
     if (ec) {
-      // Typically EMFILE (out of file descriptors): keep the connections we
-      // have and try again shortly instead of spinning.
       logger("balancer")->warn("accept failed: {}", ec.message());
-      retry_.expires_after(std::chrono::milliseconds{100});
-      retry_.async_wait([self = shared_from_this()](beast::error_code e) {
-        if (!e)
-          self->accept();
-      });
+      accept_later(retry_, [self = shared_from_this()] { self->accept(); });
       return;
     }
     beast::error_code ignored;
