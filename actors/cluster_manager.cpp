@@ -123,9 +123,9 @@ cluster_manager(self_ptr self, config::topology topo,
     st.clusters.push_back({std::move(c), "active", {}, 0, 0});
   st.strategy = parse_cluster_strategy(topo.cluster_strategy)
                   .value_or(cluster_strategy::fewest_connections);
-  st.keepalive_s = static_cast<uint32_t>(topo.timers.keepalive.count() / 1000);
-  if (st.keepalive_s == 0)
-    st.keepalive_s = 1;
+  // Whole seconds, rounded up (as the session's hello says it).
+  st.keepalive_s = std::max<uint32_t>(
+    1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));
   st.request_timeout = topo.timers.request_timeout;
   for (auto& t : terminals) {
     if (st.find(t.cluster_id) == nullptr) {

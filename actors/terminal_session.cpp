@@ -146,7 +146,8 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
   };
   to_device(frames::hello(st.spec.terminal_id, st.spec.cluster_id,
                           st.node_id,
-                          static_cast<uint32_t>(keepalive.count() / 1000)));
+                          std::max<uint32_t>(1, static_cast<uint32_t>(
+                            (keepalive.count() + 999) / 1000))));
   self->send(control, open_atom::value, st.spec.terminal_id, st.node_id, me);
   self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
   return {
