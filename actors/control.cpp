@@ -30,13 +30,19 @@ job_record control_state::new_job(job_record request, int64_t now) {
   request.created_at_ms = now;
   request.updated_at_ms = now;
   jobs[request.job_id] = request;
+  unstored.insert(request.job_id);
   open_jobs[request.terminal_id].push_back(request.job_id);
   if (auto at = request.expires_at_ms())
     expiries.emplace(at, request.job_id);
   return request;
 }
 
+void control_state::stored(const job_record& job) {
+  unstored.erase(job.job_id);
+}
+
 void control_state::drop_job(const job_record& job) {
+  unstored.erase(job.job_id);
   jobs.erase(job.job_id);
   auto& open = open_jobs[job.terminal_id];
   open.erase(std::remove(open.begin(), open.end(), job.job_id), open.end());
@@ -147,7 +153,7 @@ control_state::unfinished(const std::string& terminal_id) const {
   if (i == open_jobs.end())
     return out;
   for (const auto& id : i->second)
-    if (auto j = jobs.find(id); j != jobs.end())
+    if (auto j = jobs.find(id); j != jobs.end() && unstored.count(id) == 0)
       out.push_back(j->second);
   return out;
 }
@@ -375,6 +381,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
                     std::vector<job_record>{job}, st.next_job_seq)
         .then(
           [self, rp, job, manager, log](ok_atom) mutable {
+            self->state.stored(job);
             rp.deliver(job);
             // Route it now; a terminal that is not connected gets it when it
             // connects (see open_atom).

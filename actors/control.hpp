@@ -40,6 +40,9 @@ struct control_state {
   /// from the store on demand.
   std::deque<std::string> final_jobs;
   size_t max_final_in_memory = 100'000;
+  /// Jobs whose store write has not completed yet: they are not sent to a
+  /// session (a store failure answers 503, so the job must not run).
+  std::unordered_set<std::string> unstored;
   /// Open jobs with a TTL, by expiry time.
   std::multimap<int64_t, std::string> expiries;
   uint64_t next_job_seq = 1;
@@ -56,6 +59,8 @@ struct control_state {
   /// Creates a queued job from a push request; assigns its id.
   job_record new_job(job_record request, int64_t now);
 
+  /// The job's store write completed.
+  void stored(const job_record& job);
   /// Forgets a job whose storing failed.
   void drop_job(const job_record& job);
 

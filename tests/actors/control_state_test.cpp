@@ -19,6 +19,14 @@
 namespace tether {
 namespace {
 
+/// A job as the control has it once its store write completed.
+job_record add(control_state& st, job_record request, int64_t now) {
+  auto job = st.new_job(std::move(request), now);
+  st.stored(job);
+  return job;
+}
+
+
 job_record push_request(const std::string& terminal, const std::string& service = "print") {
   job_record r;
   r.terminal_id = terminal;
@@ -43,7 +51,7 @@ std::vector<std::string> ids(const std::vector<job_record>& jobs) {
 TEST(ControlState, NewJobAssignsIdAndQueues) {
   control_state st;
   st.next_job_seq = 41;
-  auto j = st.new_job(push_request("T1"), 1000);
+  auto j = add(st, push_request("T1"), 1000);
   EXPECT_EQ(j.job_id, storage::store::job_id_for(41));
   EXPECT_EQ(j.status, "queued");
   EXPECT_EQ(j.detail, "");
@@ -55,7 +63,7 @@ TEST(ControlState, NewJobAssignsIdAndQueues) {
   ASSERT_EQ(st.jobs.count(j.job_id), 1u);
   EXPECT_EQ(st.jobs.at(j.job_id).status, "queued");
   EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{j.job_id});
-  auto k = st.new_job(push_request("T1"), 2000);
+  auto k = add(st, push_request("T1"), 2000);
   EXPECT_EQ(k.job_id, storage::store::job_id_for(42));
   EXPECT_LT(j.job_id, k.job_id);
   EXPECT_EQ(st.open_jobs.at("T1"), (std::vector<std::string>{j.job_id, k.job_id}));
@@ -65,7 +73,7 @@ TEST(ControlState, NewJobAssignsIdAndQueues) {
 
 TEST(ControlState, StatusOnlyMovesForward) {
   control_state st;
-  auto id = st.new_job(push_request("T1"), 1000).job_id;
+  auto id = add(st, push_request("T1"), 1000).job_id;
   struct step {
     const char* status;
     bool forward;
@@ -103,8 +111,8 @@ TEST(ControlState, StatusOnlyMovesForward) {
 
 TEST(ControlState, StepsMayBeSkipped) {
   control_state st;
-  auto a = st.new_job(push_request("T1"), 0).job_id;
-  auto b = st.new_job(push_request("T1"), 0).job_id;
+  auto a = add(st, push_request("T1"), 0).job_id;
+  auto b = add(st, push_request("T1"), 0).job_id;
   ASSERT_TRUE(st.apply(job_update{a, "T1", "failed", "jam"}, 5));
   EXPECT_EQ(st.jobs.at(a).detail, "jam");
   ASSERT_TRUE(st.apply(job_update{b, "T1", "acked", ""}, 5));
@@ -114,7 +122,7 @@ TEST(ControlState, FinalNeverChanges) {
   for (const char* final_status : {"done", "failed", "expired"}) {
     SCOPED_TRACE(final_status);
     control_state st;
-    auto id = st.new_job(push_request("T1"), 0).job_id;
+    auto id = add(st, push_request("T1"), 0).job_id;
     ASSERT_TRUE(st.apply(job_update{id, "T1", final_status, "first"}, 1));
     for (const char* later : {"queued", "delivered", "acked", "done", "failed", "expired"})
       EXPECT_EQ(st.apply(job_update{id, "T1", later, "second"}, 2), nullptr) << later;
@@ -126,7 +134,7 @@ TEST(ControlState, FinalNeverChanges) {
 
 TEST(ControlState, UpdateForUnknownJobOrOtherTerminalIsIgnored) {
   control_state st;
-  auto id = st.new_job(push_request("T1"), 0).job_id;
+  auto id = add(st, push_request("T1"), 0).job_id;
   EXPECT_EQ(st.apply(job_update{"J-nope", "T1", "acked", ""}, 1), nullptr);
   // A session of another terminal cannot move this terminal's job.
   EXPECT_EQ(st.apply(job_update{id, "T2", "done", ""}, 1), nullptr);
@@ -135,8 +143,8 @@ TEST(ControlState, UpdateForUnknownJobOrOtherTerminalIsIgnored) {
 
 TEST(ControlState, FinalJobsLeaveTheOpenList) {
   control_state st;
-  auto a = st.new_job(push_request("T1"), 0).job_id;
-  auto b = st.new_job(push_request("T1"), 0).job_id;
+  auto a = add(st, push_request("T1"), 0).job_id;
+  auto b = add(st, push_request("T1"), 0).job_id;
   st.apply(job_update{a, "T1", "done", ""}, 1);
   EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{b});
   EXPECT_EQ(st.final_jobs, std::deque<std::string>{a});
@@ -150,7 +158,7 @@ TEST(ControlState, FinalJobsEvictedBeyondTheLimit) {
   st.max_final_in_memory = 2;
   std::vector<std::string> idv;
   for (int i = 0; i < 4; ++i)
-    idv.push_back(st.new_job(push_request("T1"), 0).job_id);
+    idv.push_back(add(st, push_request("T1"), 0).job_id);
   st.apply(job_update{idv[0], "T1", "done", ""}, 1);
   st.apply(job_update{idv[1], "T1", "done", ""}, 1);
   EXPECT_EQ(st.jobs.size(), 4u);
@@ -170,7 +178,7 @@ TEST(ControlState, FinalJobsEvictedBeyondTheLimit) {
 
 TEST(ControlState, ProgressTimesAndDeliveries) {
   control_state st;
-  auto id = st.new_job(push_request("T1"), 1000).job_id;
+  auto id = add(st, push_request("T1"), 1000).job_id;
   ASSERT_TRUE(st.apply(job_update{id, "T1", "delivered", ""}, 1100));
   // A redelivery counts, but moves nothing else.
   st.apply(job_update{id, "T1", "delivered", ""}, 1200);
@@ -193,7 +201,7 @@ TEST(ControlState, FinalJobWithCallbackIsMarkedPending) {
   control_state st;
   auto req = push_request("T1");
   req.callback_url = "http://127.0.0.1:9/cb";
-  auto id = st.new_job(req, 0).job_id;
+  auto id = add(st, req, 0).job_id;
   auto* j = st.apply(job_update{id, "T1", "failed", "jam"}, 5);
   ASSERT_NE(j, nullptr);
   EXPECT_TRUE(j->callback_pending);
@@ -204,8 +212,8 @@ TEST(ControlState, EvictionKeepsJobsWhoseCallbackIsPending) {
   st.max_final_in_memory = 1;
   auto with_cb = push_request("T1");
   with_cb.callback_url = "http://127.0.0.1:9/cb";
-  auto a = st.new_job(with_cb, 0).job_id;
-  auto b = st.new_job(push_request("T1"), 0).job_id;
+  auto a = add(st, with_cb, 0).job_id;
+  auto b = add(st, push_request("T1"), 0).job_id;
   st.apply(job_update{a, "T1", "done", ""}, 1);
   st.apply(job_update{b, "T1", "done", ""}, 2);
   // a is the oldest, but its callback has not been accepted yet.
@@ -217,12 +225,12 @@ TEST(ControlState, EvictionKeepsJobsWhoseCallbackIsPending) {
 
 TEST(ControlState, UnfinishedAreTheOpenJobsOldestFirst) {
   control_state st;
-  auto a = st.new_job(push_request("T1"), 0).job_id;  // stays queued
-  auto b = st.new_job(push_request("T1"), 0).job_id;  // delivered, not acked
-  auto c = st.new_job(push_request("T1"), 0).job_id;  // acked: its result may be lost
-  auto d = st.new_job(push_request("T1"), 0).job_id;  // done
-  auto e = st.new_job(push_request("T2"), 0).job_id;  // another terminal
-  auto f = st.new_job(push_request("T1"), 0).job_id;  // queued, newest
+  auto a = add(st, push_request("T1"), 0).job_id;  // stays queued
+  auto b = add(st, push_request("T1"), 0).job_id;  // delivered, not acked
+  auto c = add(st, push_request("T1"), 0).job_id;  // acked: its result may be lost
+  auto d = add(st, push_request("T1"), 0).job_id;  // done
+  auto e = add(st, push_request("T2"), 0).job_id;  // another terminal
+  auto f = add(st, push_request("T1"), 0).job_id;  // queued, newest
   st.apply(job_update{b, "T1", "delivered", ""}, 1);
   st.apply(job_update{c, "T1", "acked", ""}, 1);
   st.apply(job_update{d, "T1", "done", ""}, 1);
@@ -233,8 +241,8 @@ TEST(ControlState, UnfinishedAreTheOpenJobsOldestFirst) {
 
 TEST(ControlState, DropJobForgetsIt) {
   control_state st;
-  auto a = st.new_job(push_request("T1"), 0);
-  auto b = st.new_job(push_request("T1"), 0);
+  auto a = add(st, push_request("T1"), 0);
+  auto b = add(st, push_request("T1"), 0);
   st.drop_job(a);
   EXPECT_EQ(st.jobs.count(a.job_id), 0u);
   EXPECT_EQ(ids(st.unfinished("T1")), std::vector<std::string>{b.job_id});
@@ -250,10 +258,10 @@ TEST(ControlState, ExpireByTtl) {
   r10.ttl_s = 10;
   auto r20 = push_request("T1");
   r20.ttl_s = 20;
-  auto a = st.new_job(r10, 1000).job_id;  // expires at 11 s
-  auto b = st.new_job(r20, 1000).job_id;  // expires at 21 s
-  auto c = st.new_job(push_request("T1"), 1000).job_id;  // never
-  auto d = st.new_job(r10, 1000).job_id;  // done before it expires
+  auto a = add(st, r10, 1000).job_id;  // expires at 11 s
+  auto b = add(st, r20, 1000).job_id;  // expires at 21 s
+  auto c = add(st, push_request("T1"), 1000).job_id;  // never
+  auto d = add(st, r10, 1000).job_id;  // done before it expires
   st.apply(job_update{d, "T1", "done", ""}, 2000);
   EXPECT_TRUE(st.expire(10'999).empty());
   auto expired = st.expire(11'000);
@@ -279,7 +287,7 @@ TEST(ControlState, ExpiredJobWithCallbackIsPending) {
   auto r = push_request("T1");
   r.ttl_s = 1;
   r.callback_url = "https://x/cb";
-  st.new_job(r, 0);
+  add(st, r, 0);
   auto expired = st.expire(1000);
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_TRUE(expired[0]->callback_pending);
@@ -317,8 +325,8 @@ TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
   control_state st;
   auto& t = st.terminals["T1"];
   t.record.terminal_id = "T1";
-  st.new_job(push_request("T1"), 0);
-  st.new_job(push_request("T1"), 0);
+  add(st, push_request("T1"), 0);
+  add(st, push_request("T1"), 0);
   st.count_api_call("T1", true, 10);
   auto s = st.status_of(t, 100);
   EXPECT_EQ(s.open_jobs, 2u);
@@ -420,3 +428,15 @@ TEST_F(ControlSessions, CloseOfUnknownTerminalCreatesNothing) {
 
 } // namespace
 } // namespace tether
+
+namespace {
+
+TEST(ControlState, JobIsNotSentBeforeItIsStored) {
+  control_state st;
+  auto job = st.new_job(push_request("T1"), 0);
+  EXPECT_TRUE(st.unfinished("T1").empty());
+  st.stored(job);
+  EXPECT_EQ(ids(st.unfinished("T1")), std::vector<std::string>{job.job_id});
+}
+
+} // namespace
