@@ -429,6 +429,7 @@ TEST_F(ControlSessions, CloseOfUnknownTerminalCreatesNothing) {
 } // namespace
 } // namespace tether
 
+namespace tether {
 namespace {
 
 TEST(ControlState, JobIsNotSentBeforeItIsStored) {
@@ -440,3 +441,4 @@ TEST(ControlState, JobIsNotSentBeforeItIsStored) {
 }
 
 } // namespace
+} // namespace tether
