@@ -317,6 +317,29 @@ std::string encode(const terminal_status& t) {
   return json::serialize(o);
 }
 
+std::string encode(const health& h) {
+  json::object out{{"status", h.status},
+                   {"process", h.process},
+                   {"uptime_s", h.uptime_s}};
+  if (h.clusters)
+    out["clusters"] = *h.clusters;
+  if (!h.problem.empty())
+    out["problem"] = h.problem;
+  json::array peers;
+  for (const auto& p : h.peers) {
+    json::object o{{"process", p.process},
+                   {"address", p.address},
+                   {"reachable", p.reachable},
+                   {"since_ms", p.since_ms},
+                   {"connects", p.connects}};
+    if (!p.reachable && !p.last_error.empty())
+      o["last_error"] = p.last_error;
+    peers.push_back(std::move(o));
+  }
+  out["peers"] = std::move(peers);
+  return json::serialize(out);
+}
+
 std::string encode(const std::vector<cluster_status>& cs) {
   json::array clusters;
   for (const auto& c : cs) {

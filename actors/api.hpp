@@ -3,6 +3,7 @@
 // uses it; tests/actors/api_test.cpp tests it without sockets.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,18 @@ std::string encode(const job_record& j);
 std::string encode(const terminal_status& t);
 std::string encode(const std::vector<cluster_status>& cs);
 std::string encode_job_accepted(const job_record& j);
+/// GET /healthz: `status` "ok" or "unavailable" (the control plane does not
+/// answer), this process, its uptime, the clusters (when known), why it is
+/// unavailable (if so), and how the peer processes are.
+struct health {
+  std::string status = "ok";
+  std::string process;
+  int64_t uptime_s = 0;
+  std::optional<size_t> clusters;
+  std::string problem;
+  std::vector<peer_status> peers;
+};
+std::string encode(const health& h);
 
 /// {"error":{"code":..,"message":..}} with the code's status; 503 and 429
 /// carry Retry-After.

@@ -28,8 +28,10 @@ balancer_status cluster_balancer_state::status() const {
   for (const auto& n : nodes) {
     auto ns = n.last;
     ns.sessions = std::max(ns.sessions, n.own);
-    if (n.failed)
+    if (n.failed) {
       ns.state = "failed";
+      ns.sessions = 0;  // they have been moved (or are being moved) away
+    }
     st.nodes.push_back(std::move(ns));
   }
   return st;
@@ -126,6 +128,15 @@ void spawn_session(self_ptr self, uint64_t conn) {
       });
 }
 
+/// Announces this balancer to the cluster manager (again after the
+/// control process restarted); no-op while the manager is unknown.
+void join(self_ptr self) {
+  auto& st = self->state;
+  self->send(st.manager, join_atom::value,
+             balancer_info{st.cfg.balancer_id, st.cfg.cluster_id, st.cfg.url,
+                           caf::actor_cast<cluster_balancer_actor>(self)});
+}
+
 } // namespace
 
 cluster_balancer_actor::behavior_type cluster_balancer(
@@ -135,13 +146,24 @@ cluster_balancer_actor::behavior_type cluster_balancer(
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.manager = std::move(manager);
+  // A node of another process may not be reachable yet (null handle): it
+  // counts as failed until the peers actor hands over its handle.
   for (auto& [id, handle] : nodes) {
-    self->monitor(handle);
+    if (handle)
+      self->monitor(handle);
     st.nodes.push_back({id, handle, node_status{id, "active", 0, 0, 0}, 0,
-                        false});
+                        !handle});
   }
   self->set_down_handler([self, log](const caf::down_msg& dm) {
     auto& st = self->state;
+    if (st.manager && st.manager.address() == dm.source) {
+      // The control process is gone: admissions answer 503 at once until
+      // the peers actor hands over the new manager.
+      log->warn("{}: cluster manager is gone: {}", st.cfg.balancer_id,
+                caf::to_string(dm.reason));
+      st.manager = nullptr;
+      return;
+    }
     for (auto& n : st.nodes)
       if (n.handle.address() == dm.source && !n.failed) {
         n.failed = true;
@@ -160,9 +182,7 @@ cluster_balancer_actor::behavior_type cluster_balancer(
         break;
       }
   });
-  self->send(st.manager, join_atom::value,
-             balancer_info{st.cfg.balancer_id, st.cfg.cluster_id, st.cfg.url,
-                           caf::actor_cast<cluster_balancer_actor>(self)});
+  join(self);
   self->send(self, tick_atom::value);
   return {
     [self](admit_atom, uint64_t conn, const std::string& terminal,
@@ -266,18 +286,47 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       return true;
     },
     [self](status_atom) { return self->state.status(); },
+    [self](peer_atom, peer_directory& dir) {
+      auto& st = self->state;
+      auto log = logger("balancer");
+      // Every directory comes from a new connection: take its handles even
+      // when they equal the old ones (a process that was frozen and is back
+      // has the same actor ids, but the old proxies are dead).
+      if (dir.manager) {
+        st.manager = dir.manager;
+        self->monitor(st.manager);
+        log->info("{}: cluster manager reachable (process {})",
+                  st.cfg.balancer_id, dir.process);
+        join(self);
+      }
+      for (auto& n : st.nodes) {
+        auto i = dir.nodes.find(n.node_id);
+        if (i == dir.nodes.end() || !i->second)
+          continue;
+        n.handle = i->second;
+        n.failed = false;
+        n.last = node_status{n.node_id, "active", 0, 0, 0};
+        self->monitor(n.handle);
+        log->info("{}: node {} reachable (process {})", st.cfg.balancer_id,
+                  n.node_id, dir.process);
+      }
+    },
     [self](tick_atom) {
       auto& st = self->state;
       std::vector<node_actor> handles;
-      for (auto& n : st.nodes)
-        handles.push_back(n.handle);
+      std::vector<size_t> asked;  // index into st.nodes of each handle
+      for (size_t i = 0; i < st.nodes.size(); ++i)
+        if (st.nodes[i].handle && !st.nodes[i].failed) {
+          handles.push_back(st.nodes[i].handle);
+          asked.push_back(i);
+        }
       fan_out<node_status>(
         self, handles, st.cfg.request_timeout,
-        [self](std::vector<std::optional<node_status>> results) {
+        [self, asked](std::vector<std::optional<node_status>> results) {
           auto& st = self->state;
-          for (size_t i = 0; i < results.size() && i < st.nodes.size(); ++i)
-            if (results[i])
-              st.nodes[i].last = std::move(*results[i]);
+          for (size_t i = 0; i < results.size(); ++i)
+            if (results[i] && asked[i] < st.nodes.size())
+              st.nodes[asked[i]].last = std::move(*results[i]);
           self->delayed_send(self, st.cfg.status_period, tick_atom::value);
         },
         status_atom::value);

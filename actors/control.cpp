@@ -189,6 +189,20 @@ void control_state::on_open(const std::string& terminal_id,
   ++t.connects;
 }
 
+bool control_state::on_reannounce(const std::string& terminal_id,
+                                  const std::string& node_id,
+                                  const terminal_session_actor& session,
+                                  int64_t now) {
+  auto& t = terminals[terminal_id];
+  if (t.session && t.session != session)
+    return false;
+  t.connected = true;
+  t.node_id = node_id;
+  t.session = session;
+  t.last_seen_ms = now;
+  return true;
+}
+
 void control_state::on_closed(const std::string& terminal_id,
                               const std::string& reason,
                               const terminal_session_actor& session,
@@ -423,6 +437,14 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
            terminal_session_actor& session) {
       auto& st = self->state;
       st.on_open(terminal, node, session, now_ms());
+      for (auto& job : st.unfinished(terminal))
+        self->send(session, deliver_atom::value, std::move(job));
+    },
+    [self](peer_atom, const std::string& terminal, const std::string& node,
+           terminal_session_actor& session) {
+      auto& st = self->state;
+      if (!st.on_reannounce(terminal, node, session, now_ms()))
+        return;
       for (auto& job : st.unfinished(terminal))
         self->send(session, deliver_atom::value, std::move(job));
     },

@@ -90,6 +90,13 @@ struct control_state {
                const terminal_session_actor& session, int64_t now);
   void on_closed(const std::string& terminal_id, const std::string& reason,
                  const terminal_session_actor& session, int64_t now);
+  /// A session that ran before this control was reachable announces itself
+  /// again. Taken (true) only when no other session is known for the
+  /// terminal: a stale session on a node that was frozen and is back must
+  /// not displace the one the device uses now. Not counted as a connect.
+  bool on_reannounce(const std::string& terminal_id,
+                     const std::string& node_id,
+                     const terminal_session_actor& session, int64_t now);
 };
 
 /// Orders job statuses: queued < delivered < acked < final.

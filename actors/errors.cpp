@@ -26,6 +26,10 @@ error_view view(const caf::error& err) {
     auto code = static_cast<caf::sec>(err.code());
     if (code == caf::sec::request_timeout)
       return {errc::unavailable, "the control plane did not answer in time"};
+    if (code == caf::sec::invalid_argument)  // a request to a null handle
+      return {errc::unavailable,
+              "the control plane is not reachable (its process is down or "
+              "not connected yet)"};
     return {errc::unavailable,
             "the control plane is not reachable (" + caf::to_string(code)
               + ")"};

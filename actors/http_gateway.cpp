@@ -81,15 +81,74 @@ std::string metrics_text(const http_gateway_state& st,
   return out;
 }
 
+/// GET /healthz: 200 when the control plane answers, else 503; both list
+/// how the peer processes are (when this process has peers).
+void healthz(self_ptr self, http_responder_ptr out) {
+  auto& st = self->state;
+  auto h = std::make_shared<api::health>();
+  h->process = st.cfg.process_name;
+  h->uptime_s = (now_ms() - st.started_at_ms) / 1000;
+  auto ask_control = [self, out, h] {
+    self->request(self->state.control, self->state.cfg.request_timeout,
+                  status_atom::value)
+      .then(
+        [self, out, h](std::vector<cluster_status>& cs) {
+          h->clusters = cs.size();
+          answer(self, out, api::json_response(200, api::encode(*h)));
+        },
+        [self, out, h](caf::error& err) {
+          h->status = "unavailable";
+          h->problem = view(err).message;
+          auto resp = api::json_response(503, api::encode(*h));
+          resp.headers.emplace_back(
+            "Retry-After", std::to_string(self->state.cfg.retry_after_s));
+          answer(self, out, std::move(resp));
+        });
+  };
+  if (!st.peers) {
+    ask_control();
+    return;
+  }
+  self->request(st.peers, st.cfg.request_timeout, get_atom::value,
+                peer_atom::value)
+    .then(
+      [h, ask_control](std::vector<peer_status>& ps) {
+        h->peers = std::move(ps);
+        ask_control();
+      },
+      [ask_control](caf::error&) { ask_control(); });
+}
+
 } // namespace
 
 http_gateway_actor::behavior_type
-http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control) {
+http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
+             peers_actor peers) {
   self->state.cfg = std::move(cfg);
   self->state.started_at_ms = now_ms();
+  self->state.control = std::move(control);
+  self->state.peers = std::move(peers);
+  // A control in another process that goes away: forget it, so requests
+  // answer 503 at once instead of waiting for a dead proxy to time out.
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    if (self->state.control && self->state.control.address() == dm.source) {
+      logger("gateway")->warn("control is gone: {}",
+                              caf::to_string(dm.reason));
+      self->state.control = nullptr;
+    }
+  });
   return {
-    [self, control](http_request& req, http_responder_ptr& out) {
+    [self](peer_atom, const peer_directory& dir) {
+      if (dir.control) {
+        logger("gateway")->info("control reachable (process {})",
+                                dir.process);
+        self->state.control = dir.control;
+        self->monitor(dir.control);
+      }
+    },
+    [self](http_request& req, http_responder_ptr& out) {
       auto& st = self->state;
+      auto control = st.control;
       auto timeout = st.cfg.request_timeout;
       auto r = api::match(req.method, req.target);
       if (r.on_terminal())
@@ -180,25 +239,8 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control) {
               },
               on_error(self, out));
           return;
-        case api::route::healthz: {
-          // Serving this answer proves the gateway is up; the control plane
-          // is asked too, so a dead control shows here.
-          self->request(control, timeout, status_atom::value)
-            .then(
-              [self, out](std::vector<cluster_status>& cs) {
-                auto& st = self->state;
-                std::string body = "{\"status\":\"ok\",\"process\":\""
-                                   + st.cfg.process_name
-                                   + "\",\"uptime_s\":"
-                                   + std::to_string((now_ms() - st.started_at_ms)
-                                                    / 1000)
-                                   + ",\"clusters\":"
-                                   + std::to_string(cs.size()) + "}";
-                answer(self, out, api::json_response(200, std::move(body)));
-              },
-              on_error(self, out));
-          return;
-        }
+        case api::route::healthz:
+          return healthz(self, out);
         case api::route::metrics:
           self->request(control, timeout, status_atom::value)
             .then(

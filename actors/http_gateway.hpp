@@ -26,10 +26,13 @@ struct http_gateway_state {
   std::map<uint16_t, uint64_t> responses;  // by status, for /metrics
   uint64_t jobs_accepted = 0;
   uint64_t registrations = 0;
+  control_actor control;  // null while the control process is unreachable
+  peers_actor peers;      // null in a single-process deployment
 };
 
 http_gateway_actor::behavior_type
 http_gateway(http_gateway_actor::stateful_pointer<http_gateway_state> self,
-             http_gateway_settings cfg, control_actor control);
+             http_gateway_settings cfg, control_actor control,
+             peers_actor peers);
 
 } // namespace tether

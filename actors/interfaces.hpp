@@ -16,6 +16,7 @@ namespace tether {
 
 struct session_spec;
 struct balancer_info;
+struct peer_directory;
 
 /// One connected device, hosted on a node. Receives the device's frames
 /// (relayed by the balancer) and jobs; keeps the keepalive.
@@ -23,13 +24,15 @@ using terminal_session_actor = caf::typed_actor<
   caf::reacts_to<frame_atom, std::string>,   // text frame from the device
   caf::reacts_to<deliver_atom, job_record>,  // job to send to the device
   caf::reacts_to<closed_atom, std::string>,  // socket gone (reason)
-  caf::reacts_to<tick_atom, uint64_t>>;      // keepalive timer
+  caf::reacts_to<tick_atom, uint64_t>,       // keepalive timer
+  caf::reacts_to<peer_atom, peer_directory>>;  // the control moved
 
 /// Hosts terminal sessions and reports its load.
 using node_actor = caf::typed_actor<
   caf::replies_to<caf::atom_constant<caf::atom("spawn")>,
                   session_spec>::with<terminal_session_actor>,
-  caf::replies_to<status_atom>::with<node_status>>;
+  caf::replies_to<status_atom>::with<node_status>,
+  caf::reacts_to<peer_atom, peer_directory>>;  // a peer process (re)joined
 
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 
@@ -48,7 +51,9 @@ using cluster_balancer_actor = caf::typed_actor<
   caf::replies_to<deliver_atom, job_record>::with<bool>,
   caf::replies_to<status_atom>::with<balancer_status>,
   // periodic refresh of node status
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // a peer process (control, nodes) was reached (again)
+  caf::reacts_to<peer_atom, peer_directory>>;
 
 /// Owns cluster labels and the cluster–terminal map; picks clusters and
 /// routes pushes to the right cluster.
@@ -78,6 +83,8 @@ using control_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<job_update>,
   caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor>,
+  // a running session re-announces itself to a control that restarted
+  caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor>,
   caf::reacts_to<closed_atom, std::string, std::string,
                  terminal_session_actor>,
   // service facts
@@ -94,7 +101,8 @@ using control_actor = caf::typed_actor<
 
 /// The HTTP API: decodes requests, asks the control plane, encodes answers.
 using http_gateway_actor
-  = caf::typed_actor<caf::reacts_to<http_request, http_responder_ptr>>;
+  = caf::typed_actor<caf::reacts_to<http_request, http_responder_ptr>,
+                     caf::reacts_to<peer_atom, peer_directory>>;
 
 /// Owner of the RocksDB store; runs detached so writes never block the
 /// cooperative scheduler.
@@ -113,6 +121,19 @@ using notifier_actor = caf::typed_actor<
   caf::reacts_to<callback_atom, std::string, uint32_t, bool, std::string>,
   // retry timer (job id)
   caf::reacts_to<tick_atom, std::string>>;
+
+/// Published on a process's CAF port: tells a connecting peer which role
+/// actors this process hosts.
+using process_actor = caf::typed_actor<
+  caf::replies_to<get_atom, peer_atom>::with<peer_directory>>;
+
+/// Keeps this process connected to the peer processes it needs (see
+/// peers.hpp) and says how they are.
+using peers_actor = caf::typed_actor<
+  caf::replies_to<get_atom, peer_atom>::with<std::vector<peer_status>>,
+  // a local actor that wants every peer directory (also those seen before)
+  caf::reacts_to<join_atom, caf::actor>,
+  caf::reacts_to<tick_atom, std::string>>;  // (re)connect to one peer
 
 // -- messages with handles -----------------------------------------------------
 
@@ -148,6 +169,21 @@ typename Inspector::result_type inspect(Inspector& f, balancer_info& x) {
            x.cluster_id, x.url, x.handle);
 }
 
+/// The role actors one process hosts (null handles for roles it lacks).
+struct peer_directory {
+  std::string process;
+  control_actor control;
+  cluster_manager_actor manager;
+  std::map<std::string, node_actor> nodes;
+  std::map<std::string, cluster_balancer_actor> balancers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_directory& x) {
+  return f(caf::meta::type_name("peer_directory"), x.process, x.control,
+           x.manager, x.nodes, x.balancers);
+}
+
 } // namespace tether
 
 // -- type IDs ------------------------------------------------------------------
@@ -179,6 +215,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tether, (std::vector<tether::cluster_status>))
   CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_history>))
   CAF_ADD_TYPE_ID(tether, (std::map<std::string, std::string>))
+  CAF_ADD_TYPE_ID(tether, (tether::peer_status))
+  CAF_ADD_TYPE_ID(tether, (tether::peer_directory))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::peer_status>))
+  CAF_ADD_TYPE_ID(tether, (tether::process_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::peers_actor))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -80,6 +80,7 @@ using label_atom = caf::atom_constant<caf::atom("label")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using open_atom = caf::atom_constant<caf::atom("open")>;
+using peer_atom = caf::atom_constant<caf::atom("peer")>;
 using push_atom = caf::atom_constant<caf::atom("push")>;
 using put_atom = caf::atom_constant<caf::atom("put")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
@@ -225,6 +226,22 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_response& x) {
   return f(caf::meta::type_name("http_response"), x.status, x.body,
            x.headers, x.content_type);
+}
+
+/// How one process sees another of the deployment (GET /healthz "peers").
+struct peer_status {
+  std::string process;
+  std::string address;     // host:caf_port
+  bool reachable = false;
+  int64_t since_ms = 0;    // when it became reachable / unreachable
+  uint32_t connects = 0;   // successful connections so far
+  std::string last_error;  // why the last attempt failed, if it did
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_status& x) {
+  return f(caf::meta::type_name("peer_status"), x.process, x.address,
+           x.reachable, x.since_ms, x.connects, x.last_error);
 }
 
 // -- bridges to the socket layer (never leave their process) ------------------

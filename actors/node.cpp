@@ -75,11 +75,24 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       // starts them again elsewhere); see node_state::live.
       self->monitor(session);
       self->link_to(session);
-      self->state.live.insert(session.address());
+      self->state.live.emplace(session.address(), session);
       ++self->state.sessions;
       return session;
     },
     [self](status_atom) { return self->state.status(); },
+    [self](peer_atom, const peer_directory& dir) {
+      // The control process was reached (again, after a restart): new
+      // sessions report to it, and the running ones re-announce themselves.
+      auto& st = self->state;
+      if (!dir.control)
+        return;
+      st.control = dir.control;
+      logger("node")->info("{}: control reachable (process {}); {} sessions "
+                           "re-announce themselves",
+                           st.node_id, dir.process, st.live.size());
+      for (auto& [addr, session] : st.live)
+        self->send(session, peer_atom::value, dir);
+    },
   };
 }
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 
 #include <caf/actor_addr.hpp>
 
@@ -21,7 +21,7 @@ struct node_state {
   /// Live sessions. They are linked to the node so that they end with it;
   /// the node traps their exits so that one failing session does not take
   /// its siblings along.
-  std::unordered_set<caf::actor_addr> live;
+  std::unordered_map<caf::actor_addr, terminal_session_actor> live;
   // CPU accounting between two status requests.
   uint64_t last_cpu_ticks = 0;
   int64_t last_cpu_at_ms = 0;

@@ -120,6 +120,7 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
   auto log = logger("session");
   self->state.spec = std::move(spec);
   self->state.node_id = std::move(node_id);
+  self->state.control = std::move(control);
   auto& st = self->state;
   auto keepalive = std::chrono::milliseconds{st.spec.keepalive_ms};
   auto me = caf::actor_cast<terminal_session_actor>(self);
@@ -130,7 +131,7 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
   };
   // Ends the session: tells the balancer to close the socket (unless it is
   // gone already) and the control that the terminal left.
-  auto finish = [self, control, me, log](uint16_t code, std::string reason,
+  auto finish = [self, me, log](uint16_t code, std::string reason,
                                          bool close_socket) {
     auto& s = self->state;
     if (s.closed)
@@ -139,7 +140,7 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
     if (close_socket)
       self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
                  reason);
-    self->send(control, closed_atom::value, s.spec.terminal_id, reason, me);
+    self->send(self->state.control, closed_atom::value, s.spec.terminal_id, reason, me);
     log->debug("{}: session on {} ends: {}", s.spec.terminal_id, s.node_id,
                reason);
     self->quit();
@@ -148,10 +149,17 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
                           st.node_id,
                           std::max<uint32_t>(1, static_cast<uint32_t>(
                             (keepalive.count() + 999) / 1000))));
-  self->send(control, open_atom::value, st.spec.terminal_id, st.node_id, me);
+  self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
+             me);
+  // A session without its balancer has no socket any more (the balancer's
+  // process died): it ends, and the device reconnects elsewhere.
+  self->monitor(st.spec.balancer);
+  self->set_down_handler([finish](const caf::down_msg&) {
+    finish(1001, "balancer gone", false);
+  });
   self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
   return {
-    [self, to_device, finish, control](frame_atom, const std::string& text) {
+    [self, to_device, finish](frame_atom, const std::string& text) {
       auto act = self->state.on_frame(text);
       if (act.close_reason) {
         finish(1008, *act.close_reason, true);
@@ -160,25 +168,36 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
       if (act.reply)
         to_device(std::move(*act.reply));
       if (act.update) {
-        self->send(control, std::move(*act.update));
+        self->send(self->state.control, std::move(*act.update));
         for (auto& job : self->state.refill(now_ms())) {
           to_device(frames::job(job));
-          self->send(control, job_update{job.job_id, job.terminal_id,
+          self->send(self->state.control, job_update{job.job_id, job.terminal_id,
                                          "delivered", {}});
         }
       }
     },
-    [self, to_device, control](deliver_atom, const job_record& job) {
+    [self, to_device](deliver_atom, const job_record& job) {
       if (auto frame = self->state.on_deliver(job, now_ms())) {
         to_device(std::move(*frame));
-        self->send(control, job_update{job.job_id, job.terminal_id,
+        self->send(self->state.control, job_update{job.job_id, job.terminal_id,
                                        "delivered", {}});
       }
     },
     [finish](closed_atom, const std::string& reason) {
       finish(1000, reason, false);
     },
-    [self, to_device, finish, me, keepalive, control](tick_atom, uint64_t) {
+    [self, me](peer_atom, const peer_directory& dir) {
+      // The control process restarted: tell the new one that this terminal
+      // is connected here; it answers with the terminal's unfinished jobs
+      // (those already sent and unacknowledged are not sent twice).
+      auto& s = self->state;
+      if (!dir.control)
+        return;
+      s.control = dir.control;
+      self->send(s.control, peer_atom::value, s.spec.terminal_id, s.node_id,
+                 me);
+    },
+    [self, to_device, finish, me, keepalive](tick_atom, uint64_t) {
       auto act = self->state.on_tick();
       if (act.lost) {
         finish(close_keepalive_lost, "keepalive lost", true);
@@ -187,7 +206,7 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
       to_device(std::move(*act.ping));
       for (auto& job : self->state.due_for_redelivery(now_ms())) {
         to_device(frames::job(job));
-        self->send(control, job_update{job.job_id, job.terminal_id,
+        self->send(self->state.control, job_update{job.job_id, job.terminal_id,
                                        "delivered", {}});
       }
       self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});

@@ -28,6 +28,7 @@ struct terminal_session_state {
 
   session_spec spec;
   std::string node_id;
+  control_actor control;  // replaced when the control process restarts
   uint64_t ping_seq = 0;       // last ping sent
   bool awaiting_pong = false;  // the last ping is unanswered
   uint32_t misses = 0;         // consecutive unanswered pings

@@ -456,7 +456,7 @@ void check_role_lists(reader& r, const std::vector<process_config>& procs,
 }
 
 /// Exactly one control and one cluster_manager, at least one gateway and one
-/// selector; a warning when the control plane is split.
+/// selector; the selector and the cluster manager in the control's process.
 void check_control_plane(reader& r, const toml::node* processes_at,
                          const std::vector<process_config>& procs,
                          const std::vector<process_places>& at) {
@@ -504,34 +504,19 @@ void check_control_plane(reader& r, const toml::node* processes_at,
   size_t c = 0;
   while (!procs[c].has(process_role::control))
     ++c;
-  for (auto role : {process_role::gateway, process_role::selector,
-                    process_role::cluster_manager})
-    if (!procs[c].has(role))
-      r.warning(at[c].roles, reader::index("processes", c) + ".roles",
+  // The selector and the cluster manager share the control's store and
+  // answer it on every registration: they run in the control's process.
+  // Gateways may run anywhere (they reach the control through CAF).
+  for (auto role : {process_role::selector, process_role::cluster_manager})
+    if (!procs[c].has(role)
+        && std::any_of(procs.begin(), procs.end(),
+                       [role](auto& p) { return p.has(role); }))
+      r.problem(at[c].roles, reader::index("processes", c) + ".roles",
                 "the " + std::string{to_string(role)}
-                  + " role runs apart from control; keeping gateway, "
-                    "control, selector and cluster_manager in one process "
-                    "saves a hop between processes per request");
+                  + " role must run in the control process ("
+                  + name_of(c, procs[c]) + "); add it to these roles");
 }
 
-/// No two processes on one host share a data directory they open (RocksDB
-/// locks it).
-void check_data(reader& r, const std::vector<process_config>& procs,
-                const std::vector<process_places>& at) {
-  std::map<std::pair<std::string, std::string>, size_t> seen;
-  for (size_t i = 0; i < procs.size(); ++i) {
-    const auto& p = procs[i];
-    if (!p.has(process_role::control)
-        && !p.has(process_role::cluster_manager))
-      continue;
-    auto [it, fresh] = seen.emplace(std::pair{p.host, p.data}, i);
-    if (!fresh)
-      r.problem(at[i].data, reader::index("processes", i) + ".data",
-                "data directory " + quoted(p.data) + " on " + p.host
-                  + " is also used by "
-                  + name_of(it->second, procs[it->second]));
-  }
-}
 
 /// No address (host, port) is claimed twice by HTTP, balancer or CAF
 /// listeners; a listener of a process is on that process's host.
@@ -663,7 +648,6 @@ void read_processes(reader& r, const toml::table& root, topology& topo,
   check_hosting(r, topo, clusters, procs, at);
   check_role_lists(r, procs, at);
   check_control_plane(r, arr->get(0), procs, at);
-  check_data(r, procs, at);
   check_addresses(r, topo, gateway_http, clusters, procs, &at);
   check_reachable(r, procs, at);
   for (const auto& p : procs)

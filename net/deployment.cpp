@@ -1,12 +1,15 @@
 #include "net/deployment.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -17,6 +20,7 @@
 #include "actors/http_gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "actors/peers.hpp"
 #include "actors/selector.hpp"
 #include "actors/store_actor.hpp"
 #include "net/http_poster.hpp"
@@ -28,11 +32,21 @@ namespace asio = boost::asio;
 namespace tether::net {
 
 void configure_actor_system(caf::actor_system_config& cfg,
-                            const config::topology& topo) {
+                            const config::topology& topo,
+                            const std::string& process) {
   register_types(cfg);
-  cfg.set("scheduler.policy", caf::atom_from_string(topo.scheduler.policy));
-  cfg.set("scheduler.max-threads",
-          static_cast<size_t>(topo.scheduler.max_threads));
+  cfg.load<caf::io::middleman>();
+  auto sched = topo.scheduler;
+  if (const auto* p = topo.find_process(process))
+    sched = p->scheduler;
+  cfg.set("scheduler.policy", caf::atom_from_string(sched.policy));
+  cfg.set("scheduler.max-threads", static_cast<size_t>(sched.max_threads));
+  // Failure detection between processes (PLATFORM-NOTES: without these a
+  // frozen peer is never detected).
+  cfg.set("middleman.heartbeat-interval",
+          caf::timespan{topo.timers.heartbeat});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{topo.timers.failure_timeout});
 }
 
 namespace {
@@ -47,9 +61,121 @@ public:
   }
 
   bool start(deployment_options opts, std::string& error) {
+    const auto& topo = opts.topo;
+    const config::process_config* me = nullptr;
+    if (!opts.process.empty()) {
+      me = topo.find_process(opts.process);
+      if (me == nullptr) {
+        error = "no process named \"" + opts.process + "\" in the topology";
+        return false;
+      }
+    }
+    // Without --process every role of the file runs here.
+    auto has = [me](config::process_role r) { return !me || me->has(r); };
+    auto runs = [me](const std::vector<std::string>& ids,
+                     const std::string& id) {
+      return !me || std::find(ids.begin(), ids.end(), id) != ids.end();
+    };
+    dir_.process = me ? me->name : std::string{config::all_in_one_process_name};
+    if (has(config::process_role::control)
+        && !start_control_plane(opts, error))
+      return false;
+    // -- nodes -----------------------------------------------------------------
+    for (const auto& c : topo.clusters)
+      for (const auto& n : c.nodes)
+        if (runs(me ? me->nodes : c.nodes, n)) {
+          auto handle = sys_.spawn(node, n, dir_.control);
+          keep(handle);
+          subscribers_.push_back(caf::actor_cast<caf::actor>(handle));
+          dir_.nodes[n] = handle;
+        }
+    // -- balancers -------------------------------------------------------------
+    ws_settings ws_cfg;
+    ws_cfg.max_frame = topo.limits.max_ws_frame;
+    ws_cfg.max_queue = topo.limits.max_ws_queue;
+    for (const auto& c : topo.clusters) {
+      for (const auto& b : c.balancers) {
+        if (me && !runs(me->balancers, b.id))
+          continue;
+        auto server = ws_server::bind(io_, b.listen, ws_cfg, error);
+        if (!server)
+          return false;
+        auto url = b.public_url;
+        if (url.empty())
+          url = "ws://" + b.listen.host + ":" + std::to_string(server->port())
+                + ws_cfg.path;
+        balancer_settings bcfg;
+        bcfg.balancer_id = b.id;
+        bcfg.cluster_id = c.id;
+        bcfg.url = url;
+        bcfg.keepalive_ms = static_cast<uint32_t>(topo.timers.keepalive.count());
+        bcfg.keepalive_misses = topo.timers.keepalive_misses;
+        bcfg.redelivery_ms
+          = static_cast<uint32_t>(topo.timers.job_redelivery.count());
+        bcfg.request_timeout = topo.timers.request_timeout;
+        // Nodes of other processes start unknown (null): the peers actor
+        // hands them over once their processes are reached.
+        std::vector<std::pair<std::string, node_actor>> nodes;
+        for (const auto& n : c.nodes) {
+          auto i = dir_.nodes.find(n);
+          nodes.emplace_back(n, i != dir_.nodes.end() ? i->second
+                                                      : node_actor{});
+        }
+        auto balancer = sys_.spawn(cluster_balancer, bcfg, dir_.manager,
+                                   std::move(nodes));
+        keep(balancer);
+        subscribers_.push_back(caf::actor_cast<caf::actor>(balancer));
+        dir_.balancers[b.id] = balancer;
+        server->start(balancer);
+        ws_servers_.push_back(server);
+        endpoints_.balancers.emplace_back(b.id, url);
+      }
+    }
+    // -- peers -----------------------------------------------------------------
+    if (me && !start_peers(topo, *me, error))
+      return false;
+    // -- HTTP gateway ----------------------------------------------------------
+    if (has(config::process_role::gateway)) {
+      http_gateway_settings gw_cfg;
+      // The gateway waits longer than the chains it starts (control →
+      // selector → cluster manager → store), so that a slow store yields
+      // the inner error rather than a 503 for a request that then succeeds.
+      gw_cfg.request_timeout = 3 * topo.timers.request_timeout;
+      gw_cfg.retry_after_s = static_cast<uint32_t>(
+        topo.timers.retry_after.count() / 1000);
+      gw_cfg.max_payload = topo.limits.max_payload;
+      gw_cfg.process_name = dir_.process;
+      auto gateway = sys_.spawn(http_gateway, gw_cfg, dir_.control, peers_);
+      keep(gateway);
+      if (peers_)
+        subscribers_.push_back(caf::actor_cast<caf::actor>(gateway));
+      http_settings http_cfg;
+      http_cfg.body_limit = topo.limits.max_http_body;
+      auto listen = me && me->http ? *me->http : topo.http;
+      http_ = http_server::start(io_, listen, gateway, http_cfg, error);
+      if (!http_)
+        return false;
+      endpoints_.http = listen.host + ":" + std::to_string(http_->port());
+    }
+    if (peers_)
+      for (auto& s : subscribers_)
+        caf::anon_send(peers_, join_atom::value, s);
+    // -- I/O threads -----------------------------------------------------------
+    for (uint32_t i = 0; i < topo.io_threads; ++i)
+      threads_.emplace_back([this] { io_.run(); });
+    return true;
+  }
+
+  template <class Handle>
+  void keep(const Handle& h) {
+    actors_.push_back(caf::actor_cast<caf::actor>(h));
+  }
+
+  /// Store, selector, cluster manager and control (always one process).
+  bool start_control_plane(const deployment_options& opts,
+                           std::string& error) {
     auto log = logger("tetherd");
     const auto& topo = opts.topo;
-    // -- storage ---------------------------------------------------------------
     std::error_code fs_ec;
     std::filesystem::create_directories(opts.data_dir, fs_ec);
     if (fs_ec) {
@@ -76,7 +202,6 @@ public:
     }
     log->info("data directory {}: {} terminals, {} jobs", opts.data_dir,
               snapshot.terminals.size(), snapshot.jobs.size());
-    // -- control plane ---------------------------------------------------------
     auto store = sys_.spawn<caf::detached>(store_service, db);
     auto sel = sys_.spawn(selector, topo.label_items);
     auto manager = sys_.spawn(cluster_manager, topo, snapshot.terminals,
@@ -86,65 +211,54 @@ public:
     ccfg.max_queue_per_terminal = topo.limits.max_queue;
     auto ctrl = sys_.spawn(control, ccfg, std::move(snapshot), sel, manager,
                            store, make_http_poster(io_));
-    http_gateway_settings gw_cfg;
-    // The gateway waits longer than the chains it starts (control →
-    // selector → cluster manager → store), so that a slow store yields the
-    // inner error rather than a 503 for a request that then succeeds.
-    gw_cfg.request_timeout = 3 * topo.timers.request_timeout;
-    gw_cfg.retry_after_s = static_cast<uint32_t>(
-      topo.timers.retry_after.count() / 1000);
-    gw_cfg.max_payload = topo.limits.max_payload;
-    auto gateway = sys_.spawn(http_gateway, gw_cfg, ctrl);
-    actors_ = {caf::actor_cast<caf::actor>(store),
-               caf::actor_cast<caf::actor>(sel),
-               caf::actor_cast<caf::actor>(manager),
-               caf::actor_cast<caf::actor>(ctrl),
-               caf::actor_cast<caf::actor>(gateway)};
-    // -- clusters --------------------------------------------------------------
-    ws_settings ws_cfg;
-    ws_cfg.max_frame = topo.limits.max_ws_frame;
-    ws_cfg.max_queue = topo.limits.max_ws_queue;
-    for (const auto& c : topo.clusters) {
-      std::vector<std::pair<std::string, node_actor>> nodes;
-      for (const auto& n : c.nodes) {
-        auto handle = sys_.spawn(node, n, ctrl);
-        actors_.push_back(caf::actor_cast<caf::actor>(handle));
-        nodes.emplace_back(n, handle);
-      }
-      for (const auto& b : c.balancers) {
-        auto server = ws_server::bind(io_, b.listen, ws_cfg, error);
-        if (!server)
-          return false;
-        auto url = b.public_url;
-        if (url.empty())
-          url = "ws://" + b.listen.host + ":" + std::to_string(server->port())
-                + ws_cfg.path;
-        balancer_settings bcfg;
-        bcfg.balancer_id = b.id;
-        bcfg.cluster_id = c.id;
-        bcfg.url = url;
-        bcfg.keepalive_ms = static_cast<uint32_t>(topo.timers.keepalive.count());
-        bcfg.keepalive_misses = topo.timers.keepalive_misses;
-        bcfg.redelivery_ms
-          = static_cast<uint32_t>(topo.timers.job_redelivery.count());
-        bcfg.request_timeout = topo.timers.request_timeout;
-        auto balancer = sys_.spawn(cluster_balancer, bcfg, manager, nodes);
-        actors_.push_back(caf::actor_cast<caf::actor>(balancer));
-        server->start(balancer);
-        ws_servers_.push_back(server);
-        endpoints_.balancers.emplace_back(b.id, url);
-      }
-    }
-    // -- HTTP gateway ----------------------------------------------------------
-    http_settings http_cfg;
-    http_cfg.body_limit = topo.limits.max_http_body;
-    http_ = http_server::start(io_, topo.http, gateway, http_cfg, error);
-    if (!http_)
+    keep(store);
+    keep(sel);
+    keep(manager);
+    keep(ctrl);
+    dir_.control = ctrl;
+    dir_.manager = manager;
+    return true;
+  }
+
+  /// Publishes this process's directory on its CAF port and starts
+  /// connecting to the peers it needs: the control process (for the
+  /// manager and the control), the processes of the nodes its balancers
+  /// use, and — for a gateway, whose /healthz reports them — every process.
+  bool start_peers(const config::topology& topo,
+                   const config::process_config& me, std::string& error) {
+    auto proc = sys_.spawn(process_directory, dir_);
+    keep(proc);
+    auto port = sys_.middleman().publish(proc, me.caf_port, me.host.c_str(),
+                                         true);
+    if (!port) {
+      error = "cannot listen for peer processes on " + me.host + ":"
+              + std::to_string(me.caf_port) + " (caf_port of process "
+              + me.name + "): " + sys_.render(port.error());
       return false;
-    endpoints_.http = topo.http.host + ":" + std::to_string(http_->port());
-    // -- I/O threads -----------------------------------------------------------
-    for (uint32_t i = 0; i < topo.io_threads; ++i)
-      threads_.emplace_back([this] { io_.run(); });
+    }
+    std::set<std::string> wanted;
+    for (const auto& p : topo.processes) {
+      if (p.name == me.name)
+        continue;
+      if (me.has(config::process_role::gateway)
+          || p.has(config::process_role::control))
+        wanted.insert(p.name);
+    }
+    for (const auto& b : me.balancers)
+      if (const auto* c = topo.cluster_of_balancer(b))
+        for (const auto& n : c->nodes)
+          if (const auto* p = topo.process_of_node(n); p && p->name != me.name)
+            wanted.insert(p->name);
+    peers_settings pcfg;
+    pcfg.self_name = me.name;
+    pcfg.reconnect_min = topo.timers.reconnect_min;
+    pcfg.reconnect_max = topo.timers.reconnect_max;
+    pcfg.request_timeout = topo.timers.request_timeout;
+    for (const auto& p : topo.processes)  // file order
+      if (wanted.count(p.name) > 0)
+        pcfg.targets.push_back({p.name, p.host, p.caf_port});
+    peers_ = sys_.spawn(peers, std::move(pcfg));
+    keep(peers_);
     return true;
   }
 
@@ -184,6 +298,9 @@ private:
   std::shared_ptr<http_server> http_;
   std::vector<std::shared_ptr<ws_server>> ws_servers_;
   std::vector<caf::actor> actors_;
+  peer_directory dir_;                   // the roles this process hosts
+  peers_actor peers_;                    // only with --process
+  std::vector<caf::actor> subscribers_;  // of peer directories
   deployment_endpoints endpoints_;
   bool stopped_ = false;
 };

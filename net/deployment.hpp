@@ -20,6 +20,10 @@ namespace tether::net {
 struct deployment_options {
   config::topology topo;
   std::string data_dir = "tether-data";
+  /// The process of the topology to run (`tetherd --process NAME`): only
+  /// its roles, published on its CAF port, connected to its peers. Empty:
+  /// every role of the file in this one OS process, wired directly.
+  std::string process;
   /// Sync the RocksDB WAL on every (group-committed) write: what the API
   /// acknowledged survives a machine crash, not only a process crash.
   bool sync_writes = true;
@@ -46,9 +50,11 @@ public:
   virtual void stop() = 0;
 };
 
-/// Applies the topology's CAF settings (scheduler) and registers Tether's
-/// message types.
+/// Applies the CAF settings of the topology (for `process`: that process's
+/// scheduler; the middleman's heartbeat and connection timeout from the
+/// timers), loads the middleman and registers Tether's message types.
 void configure_actor_system(caf::actor_system_config& cfg,
-                            const config::topology& topo);
+                            const config::topology& topo,
+                            const std::string& process = {});
 
 } // namespace tether::net

@@ -28,15 +28,20 @@ int main(int argc, char** argv) {
   CLI::App app{"tetherd — keeps device fleets permanently connected.\n"
                "Without options it runs the all-in-one deployment of the "
                "embedded default topology."};
-  std::string config_file, http, data_dir = "tether-data", check_file;
-  std::string ready_file, log_level = "info";
+  std::string config_file, http, data_dir, check_file;
+  std::string ready_file, log_level = "info", process;
   int ws_base_port = -1;
   app.add_option("--config", config_file, "topology file (TOML)");
   app.add_option("--http", http,
                  "HTTP gateway listen address HOST:PORT (port 0: any free "
                  "port); overrides the topology");
-  app.add_option("--data", data_dir, "data directory")
-    ->capture_default_str();
+  app.add_option("--process", process,
+                 "run only this process of the topology (the name of one of "
+                 "its [[processes]]); without it every process of the file "
+                 "runs inside this one");
+  app.add_option("--data", data_dir,
+                 "data directory (default: the process's `data` in the "
+                 "topology, else tether-data)");
   app.add_option("--ws-base-port", ws_base_port,
                  "balancers listen on consecutive ports from this one "
                  "(0: any free ports); overrides the topology")
@@ -70,6 +75,26 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto topo = std::move(*parsed.value);
+  tether::config::process_config* me = nullptr;
+  if (!process.empty()) {
+    for (auto& p : topo.processes)
+      if (p.name == process)
+        me = &p;
+    if (me == nullptr || topo.all_in_one) {
+      std::cerr << "tetherd: --process " << process << ": "
+                << (topo.all_in_one
+                      ? "the topology has no [[processes]]; run it without "
+                        "--process"
+                      : "no such process in the topology; it has:");
+      if (!topo.all_in_one)
+        for (const auto& p : topo.processes)
+          std::cerr << " " << p.name;
+      std::cerr << "\n";
+      return 2;
+    }
+  }
+  if (data_dir.empty())
+    data_dir = me && !me->data.empty() ? me->data : "tether-data";
   if (!http.empty()) {
     auto ep = tether::config::parse_endpoint(http);
     if (!ep) {
@@ -77,7 +102,14 @@ int main(int argc, char** argv) {
                 << "\"\n";
       return 2;
     }
+    if (me && !me->http) {
+      std::cerr << "tetherd: --http: process " << process
+                << " has no gateway role\n";
+      return 2;
+    }
     topo.http = *ep;
+    if (me)
+      me->http = *ep;
   }
   if (ws_base_port >= 0) {
     int next = ws_base_port;
@@ -98,10 +130,11 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   caf::actor_system_config cfg;
-  tether::net::configure_actor_system(cfg, topo);
+  tether::net::configure_actor_system(cfg, topo, process);
   caf::actor_system sys{cfg};
   std::string error;
   tether::net::deployment_options opts{std::move(topo), data_dir};
+  opts.process = process;
   auto d = tether::net::deployment::start(sys, std::move(opts), error);
   if (!d) {
     std::cerr << "tetherd: " << error << "\n";
@@ -109,7 +142,10 @@ int main(int argc, char** argv) {
   }
   const auto& ep = d->endpoints();
   std::string json = "{\"http\":\"" + ep.http + "\",\"balancers\":{";
-  std::cout << "tetherd serving: http://" << ep.http;
+  std::cout << "tetherd" << (process.empty() ? "" : " " + process)
+            << " serving:";
+  if (!ep.http.empty())
+    std::cout << " http://" << ep.http;
   for (size_t i = 0; i < ep.balancers.size(); ++i) {
     json += (i ? "," : "") + std::string{"\""} + ep.balancers[i].first
             + "\":\"" + ep.balancers[i].second + "\"";

@@ -273,7 +273,7 @@ TEST(BalancerStatus, CountsAndNodeStates) {
   EXPECT_EQ(st.live_connections(), 3u);
   ASSERT_EQ(s.nodes.size(), 3u);
   EXPECT_EQ(s.nodes[0].state, "failed");
-  EXPECT_EQ(s.nodes[0].sessions, 3u);
+  EXPECT_EQ(s.nodes[0].sessions, 0u);  // a failed node's sessions moved away
   EXPECT_EQ(s.nodes[1].state, "active");
   EXPECT_EQ(s.nodes[1].sessions, 2u);  // own count exceeds the report
   EXPECT_EQ(s.nodes[2].state, "draining");

@@ -162,6 +162,23 @@ void expect_same(const balancer_info& a, const balancer_info& b) {
   EXPECT_EQ(a.handle, b.handle);
 }
 
+void expect_same(const peer_status& a, const peer_status& b) {
+  EXPECT_EQ(a.process, b.process);
+  EXPECT_EQ(a.address, b.address);
+  EXPECT_EQ(a.reachable, b.reachable);
+  EXPECT_EQ(a.since_ms, b.since_ms);
+  EXPECT_EQ(a.connects, b.connects);
+  EXPECT_EQ(a.last_error, b.last_error);
+}
+
+void expect_same(const peer_directory& a, const peer_directory& b) {
+  EXPECT_EQ(a.process, b.process);
+  EXPECT_EQ(a.control, b.control);
+  EXPECT_EQ(a.manager, b.manager);
+  EXPECT_EQ(a.nodes, b.nodes);
+  EXPECT_EQ(a.balancers, b.balancers);
+}
+
 template <class T>
 void expect_same(const std::vector<T>& a, const std::vector<T>& b) {
   ASSERT_EQ(a.size(), b.size());
@@ -273,6 +290,8 @@ struct handles {
   control_actor control;
   store_actor store;
   notifier_actor notifier;
+  process_actor process;
+  peers_actor peers;
 };
 
 caf::behavior idle() {
@@ -298,6 +317,8 @@ protected:
     live.control = caf::actor_cast<control_actor>(a);
     live.store = caf::actor_cast<store_actor>(a);
     live.notifier = caf::actor_cast<notifier_actor>(a);
+    live.process = caf::actor_cast<process_actor>(a);
+    live.peers = caf::actor_cast<peers_actor>(a);
     actor = a;
   }
 
@@ -362,7 +383,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 26)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 31)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -497,6 +518,10 @@ TEST_F(MessagesTest, Handles) {
   check(control_actor{});
   check(store_actor{});
   check(notifier_actor{});
+  check(process_actor{});
+  check(peers_actor{});
+  check(live.process);
+  check(live.peers);
   check(live.session);
   check(live.node);
   check(live.balancer);
@@ -505,6 +530,21 @@ TEST_F(MessagesTest, Handles) {
   check(live.control);
   check(live.store);
   check(live.notifier);
+}
+
+TEST_F(MessagesTest, PeerStatusAndDirectory) {
+  peer_status ps{.process = "C1-n1", .address = "10.0.0.2:17013",
+                 .reachable = true, .since_ms = 1795449038321, .connects = 3,
+                 .last_error = "connection lost"};
+  check(ps);
+  check(peer_status{});
+  check(std::vector<peer_status>{ps, peer_status{}});
+  check(peer_directory{});
+  check(peer_directory{.process = "C1-n1",
+                       .control = live.control,
+                       .manager = live.manager,
+                       .nodes = {{"C1-n1", live.node}, {"C1-n2", node_actor{}}},
+                       .balancers = {{"C1-b1", live.balancer}}});
 }
 
 TEST_F(MessagesTest, VectorsOfRecordsAndStatuses) {
@@ -603,6 +643,14 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(callback_atom::value, std::string{"J1"}, uint32_t{2}, true,
                       std::string{"HTTP 200"}),
     caf::make_message(tick_atom::value, std::string{"J1"}),
+    // peers: directories, peer status, joins, retries
+    caf::make_message(get_atom::value, peer_atom::value),
+    caf::make_message(peer_directory{.process = "p", .control = live.control,
+                                     .nodes = {{"n", live.node}}}),
+    caf::make_message(peer_atom::value, peer_directory{.process = "p"}),
+    caf::make_message(std::vector<peer_status>{peer_status{.process = "p"}}),
+    caf::make_message(join_atom::value, caf::actor{actor}),
+    caf::make_message(tick_atom::value, std::string{"C1-n1"}),
     // http_gateway (the request without its responder)
     caf::make_message(http_request{.method = "GET", .target = "/healthz", .peer = "peer"}),
     caf::make_message(http_response{.status = 200, .body = "{}"}),

@@ -720,7 +720,7 @@ TEST(ControlPlane, SomeGatewayAndSomeSelector) {
     << dump(r);
 }
 
-TEST(ControlPlane, SplitControlPlaneIsAWarning) {
+TEST(ControlPlane, SelectorAndManagerRunWithControl) {
   auto d = doc{}.set("p0", "roles", "[\"control\", \"cluster_manager\"]")
              .set("p0", "http", "");
   d.add_process({{"name", "\"front\""},
@@ -729,46 +729,27 @@ TEST(ControlPlane, SplitControlPlaneIsAWarning) {
                  {"http", "\"127.0.0.1:8080\""}});
   auto text = d.str();
   auto r = parse(text);
-  ASSERT_TRUE(r.value) << dump(r);
-  ASSERT_EQ(r.warnings.list.size(), 2u) << dump(r);
-  int line = line_of(text, "roles = [\"control\", \"cluster_manager\"]");
-  EXPECT_TRUE(has(r.warnings, "processes[0].roles",
-                  "the gateway role runs apart from control", line))
-    << dump(r);
-  EXPECT_TRUE(has(r.warnings, "processes[0].roles",
-                  "the selector role runs apart from control", line))
-    << dump(r);
-  EXPECT_EQ(r.value->http.to_string(), "127.0.0.1:8080");
-}
-
-TEST(ControlPlane, DataDirectoryIsNotShared) {
-  // control and cluster_manager apart, with one data directory on one host.
-  auto d = doc{}.set("p0", "roles", "[\"gateway\", \"control\", \"selector\"]")
-             .set("p0", "data", "\"store\"");
-  d.add_process({{"name", "\"cm\""},
-                 {"caf_port", "17003"},
-                 {"roles", "[\"cluster_manager\"]"},
-                 {"data", "\"store\""}});
-  auto text = d.str();
-  auto r = parse(text);
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "processes[3].data",
-                          "data directory \"store\" on 127.0.0.1 is also used "
-                          "by processes[0] (\"control\")",
-                          line_of(text, "data = \"store\"", 1)))
+  int line = line_of(text, "roles = [\"control\", \"cluster_manager\"]");
+  EXPECT_TRUE(has_problem(r, "processes[0].roles",
+                          "the selector role must run in the control process "
+                          "(processes[0] (\"control\"))",
+                          line))
     << dump(r);
-  // Another directory, or another host, is fine.
-  r = parse(d.set("p3", "data", "\"store2\"").str());
-  EXPECT_TRUE(r.value) << dump(r);
-  r = parse(d.set("p3", "data", "\"store\"")
-              .hosts({"10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2"})
-              .str());
-  EXPECT_TRUE(r.value) << dump(r);
-  // The defaults (tether-data/<name>) never collide.
-  r = parse(d.set("p0", "data", "").set("p3", "data", "").str());
+  // A gateway apart from the control is fine (it reaches it through CAF).
+  auto ok = doc{}
+              .set("p0", "roles",
+                   "[\"control\", \"selector\", \"cluster_manager\"]")
+              .set("p0", "http", "");
+  ok.add_process({{"name", "\"front\""},
+                  {"caf_port", "17003"},
+                  {"roles", "[\"gateway\"]"},
+                  {"http", "\"127.0.0.1:8080\""}});
+  r = parse(ok.str());
   ASSERT_TRUE(r.value) << dump(r);
-  EXPECT_EQ(r.value->processes[3].data, "tether-data/cm");
+  EXPECT_TRUE(r.warnings.list.empty()) << dump(r);
+  EXPECT_EQ(r.value->http.to_string(), "127.0.0.1:8080");
 }
 
 TEST(ControlPlane, GatewayHttpMovesToTheProcess) {

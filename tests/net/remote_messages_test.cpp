@@ -163,6 +163,10 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   round_trip(std::vector<job_record>{sample_job(), sample_job()});
   round_trip(std::vector<api_history>{h});
   round_trip(std::map<std::string, std::string>{{"a", "b"}});
+  peer_status ps{"C1-n1", "127.0.0.1:17013", true, 17, 2, "lost"};
+  round_trip(ps);
+  round_trip(std::vector<peer_status>{ps, ps});
+  round_trip(peer_directory{"C1-n1", {}, {}, {}, {}});
 }
 
 TEST_F(remote, messages_with_handles_round_trip) {

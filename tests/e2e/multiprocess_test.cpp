@@ -1,0 +1,402 @@
+// The shipped multiprocess.toml, each process its own OS process (control,
+// and per cluster two balancer and two node processes), plus a second
+// gateway process. 200 simulated devices (100 per cluster) stay connected
+// while processes are killed (-9) and frozen (SIGSTOP); every job pushed is
+// done. Recovery times are printed as "[measure] ..." lines
+// (examples/bench/recovery.sh collects them over several runs).
+#include <csignal>
+#include <map>
+#include <cstdio>
+#include <regex>
+#include <thread>
+#include <tuple>
+
+#include "tests/e2e/e2e.hpp"
+#include "tests/support/multiprocess.hpp"
+
+#ifndef TETHER_TERMINAL_PATH
+#  error "TETHER_TERMINAL_PATH must name the simulator binary"
+#endif
+
+using namespace tether::test;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int fleet_size = 100;  // per cluster
+
+/// The shipped file with a short keepalive (so keepalives run through every
+/// failure) and a second gateway process, which answers 503 while the
+/// control process is down.
+std::string test_file() {
+  auto text = shipped_multiprocess_topology();
+  text = std::regex_replace(text, std::regex{R"(keepalive = "30s")"},
+                            "keepalive = \"2s\"");
+  text += R"(
+[[processes]]
+name = "gateway-2"
+caf_port = 17030
+roles = ["gateway"]
+http = "127.0.0.1:8081"
+)";
+  return text;
+}
+
+long ms_since(steady::time_point t0) {
+  return static_cast<long>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0)
+      .count());
+}
+
+void measure(const std::string& what, long ms) {
+  std::printf("[measure] %s: %ld ms\n", what.c_str(), ms);
+  std::fflush(stdout);
+  ::testing::Test::RecordProperty(what, std::to_string(ms));
+}
+
+/// One simulator process with `fleet_size` devices of one region.
+class fleet {
+public:
+  fleet(multiprocess_deployment& d, const std::string& prefix,
+        const std::string& region, int count = fleet_size)
+    : stats_(d.dir() + "/" + prefix + ".json"),
+      log_(d.dir() + "/" + prefix + ".log") {
+    proc_ = child_process::spawn(
+      {TETHER_TERMINAL_PATH, "--server", "http://" + d.http(), "--count",
+       std::to_string(count), "--id-prefix", prefix, "--region", region,
+       "--backoff-min-ms", "100", "--backoff-max-ms", "1000",
+       "--duration-s", "170", "--stats-json", stats_, "--stats-interval-s",
+       "1"},
+      log_);
+  }
+  /// The counters of its latest stats line (one a second), read after the
+  /// next line is due, so they include everything up to now. (The final
+  /// counters at exit would count the devices' own shutdown as
+  /// disconnects.)
+  std::map<std::string, int64_t> counters() {
+    std::this_thread::sleep_for(1500ms);
+    auto text = log();
+    auto at = text.rfind("stats t=");
+    std::map<std::string, int64_t> out;
+    if (at == std::string::npos)
+      return out;
+    auto line = text.substr(at, text.find('\n', at) - at);
+    std::regex kv{R"((\w+)=(-?\d+))"};
+    for (auto i = std::sregex_iterator(line.begin(), line.end(), kv);
+         i != std::sregex_iterator(); ++i)
+      out[(*i)[1].str()] = std::stoll((*i)[2].str());
+    return out;
+  }
+  std::string log() const {
+    return read_file(log_);
+  }
+
+private:
+  std::string stats_, log_;
+  std::unique_ptr<child_process> proc_;
+};
+
+int64_t counter(const std::map<std::string, int64_t>& stats,
+                const char* name) {
+  auto i = stats.find(name);
+  return i == stats.end() ? -1 : i->second;
+}
+
+std::string dump(const std::map<std::string, int64_t>& stats) {
+  std::string out;
+  for (const auto& [k, v] : stats)
+    out += k + "=" + std::to_string(v) + " ";
+  return out;
+}
+
+/// GET /v1/admin/clusters, or null.
+boost::json::value clusters(const std::string& http) {
+  return json_of(
+    http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
+}
+
+const boost::json::value* cluster(const boost::json::value& cs,
+                                  const std::string& id) {
+  if (!cs.is_object())
+    return nullptr;
+  for (auto& c : cs.at("clusters").as_array())
+    if (str_at(c, "cluster_id") == id)
+      return &c;
+  return nullptr;
+}
+
+int connections(const std::string& http, const std::string& id) {
+  auto cs = clusters(http);
+  auto* c = cluster(cs, id);
+  return c ? c->at("connections").to_number<int>() : -1;
+}
+
+/// A node's state and sessions as the cluster reports them.
+std::pair<std::string, int> node(const std::string& http,
+                                 const std::string& cluster_id,
+                                 const std::string& node_id) {
+  auto cs = clusters(http);
+  if (auto* c = cluster(cs, cluster_id))
+    for (auto& n : c->at("nodes").as_array())
+      if (str_at(n, "node_id") == node_id)
+        return {str_at(n, "state"), n.at("sessions").to_number<int>()};
+  return {"", -1};
+}
+
+bool all_connected(const std::string& http) {
+  return connections(http, "C1") == fleet_size
+         && connections(http, "C2") == fleet_size;
+}
+
+/// Pushes one job to each device `prefix`0..count-1; returns the job ids.
+std::vector<std::string> push_all(const std::string& http,
+                                  const std::string& prefix, int count = fleet_size) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < count; ++i) {
+    auto r = http_call(http, "POST",
+                       "/v1/terminals/" + prefix + std::to_string(i) + "/jobs",
+                       R"({"service":"print","payload":{"n":)"
+                         + std::to_string(i) + "}}");
+    EXPECT_EQ(r.status, 202) << r.body;
+    auto id = str_at(json_of(r.body), "job_id");
+    if (!id.empty())
+      ids.push_back(id);
+  }
+  return ids;
+}
+
+/// Waits until every job is done; returns the ones that are not.
+std::vector<std::string> not_done(const std::string& http,
+                                  std::vector<std::string> ids,
+                                  std::chrono::milliseconds timeout) {
+  eventually(
+    [&] {
+      std::vector<std::string> left;
+      for (auto& id : ids) {
+        auto v = json_of(http_call(http, "GET", "/v1/jobs/" + id, {}, 2s).body);
+        if (str_at(v, "status") != "done")
+          left.push_back(id);
+      }
+      ids = std::move(left);
+      return ids.empty();
+    },
+    timeout);
+  return ids;
+}
+
+/// The process of the balancer a device of `terminal` tries first.
+std::string first_balancer(const multiprocess_deployment& d,
+                           const std::string& terminal) {
+  auto v = json_of(http_call(d.http(), "GET",
+                             "/v1/terminals/" + terminal + "/destination")
+                     .body);
+  auto url = std::string{v.at("cluster_urls").as_array().at(0).as_string()};
+  std::smatch m;
+  std::regex_search(url, m, std::regex{R"(:(\d+)/)"});
+  const auto& text = d.topology_text();
+  std::smatch b;
+  std::regex re{"id = \"([^\"]+)\"\\s+listen = \"127\\.0\\.0\\.1:" + m[1].str()
+                + "\""};
+  std::regex_search(text, b, re);
+  return b[1].str();  // balancer id = its process's name in the file
+}
+
+class multiprocess : public ::testing::Test {
+protected:
+  void SetUp() override {
+    d = std::make_unique<multiprocess_deployment>(test_file());
+  }
+  /// Starts the deployment (in `order`) and both fleets; waits until all
+  /// 200 devices are connected.
+  void start(std::vector<std::string> order = {}) {
+    d->start(std::move(order));
+    a = std::make_unique<fleet>(*d, "A", "GG1");
+    b = std::make_unique<fleet>(*d, "B", "GG2");
+    ASSERT_TRUE(eventually([&] { return all_connected(d->http()); }, 30s))
+      << a->log() << d->logs();
+  }
+  std::unique_ptr<multiprocess_deployment> d;
+  std::unique_ptr<fleet> a, b;
+};
+
+TEST_F(multiprocess, any_start_order_connects_every_peer) {
+  // Nodes and balancers first, the control process last: they retry.
+  auto order = d->names();
+  std::reverse(order.begin(), order.end());
+  start(order);
+  auto h = json_of(http_call(d->http(), "GET", "/healthz").body);
+  ASSERT_TRUE(h.is_object()) << d->logs();
+  EXPECT_EQ(str_at(h, "process"), "control");
+  EXPECT_EQ(h.at("peers").as_array().size(), 9u);  // every other process
+  for (auto& p : h.at("peers").as_array())
+    EXPECT_TRUE(p.at("reachable").as_bool()) << str_at(p, "process");
+  // Both nodes of each cluster host sessions (fewest-sessions choice).
+  for (auto n : {"C1-n1", "C1-n2", "C2-n1", "C2-n2"}) {
+    auto [state, sessions] = node(d->http(), n[1] == '1' ? "C1" : "C2", n);
+    EXPECT_EQ(state, "active") << n;
+    EXPECT_GT(sessions, 0) << n;
+  }
+  auto ids = push_all(d->http(), "A");
+  auto more = push_all(d->http("gateway-2"), "B");  // the other gateway
+  ids.insert(ids.end(), more.begin(), more.end());
+  EXPECT_TRUE(not_done(d->http(), ids, 30s).empty());
+}
+
+TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
+  start();
+  // Jobs in flight while the node dies: half of them are on its sessions.
+  auto ids = push_all(d->http(), "A");
+  auto t0 = steady::now();
+  d->kill9("C1-n1");
+  ASSERT_TRUE(eventually(
+    [&] {
+      return node(d->http(), "C1", "C1-n2").second == fleet_size
+             && node(d->http(), "C1", "C1-n1").first == "failed";
+    },
+    20s))
+    << d->logs();
+  measure("node kill -9: all sessions re-homed", ms_since(t0));
+  auto after = push_all(d->http(), "A");
+  ids.insert(ids.end(), after.begin(), after.end());
+  auto left = not_done(d->http(), ids, 30s);
+  EXPECT_TRUE(left.empty()) << left.size() << " jobs not done, e.g. "
+                            << (left.empty() ? "" : left[0]) << d->logs();
+  measure("node kill -9: every job done", ms_since(t0));
+  // The node process restarts and rejoins without restarting the others.
+  auto t1 = steady::now();
+  d->start_process("C1-n1");
+  ASSERT_TRUE(eventually(
+    [&] { return node(d->http(), "C1", "C1-n1").first == "active"; }, 20s))
+    << d->logs();
+  measure("node restart: rejoined", ms_since(t1));
+  // New devices land on it (it has the fewest sessions).
+  fleet extra{*d, "X", "GG1", 10};
+  ASSERT_TRUE(eventually(
+    [&] { return node(d->http(), "C1", "C1-n1").second == 10; }, 20s))
+    << extra.log() << d->logs();
+  // No device of either cluster lost its WebSocket.
+  auto sa = a->counters(), sb = b->counters();
+  EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa);
+  EXPECT_EQ(counter(sa, "reconnects"), 0) << dump(sa);
+  EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);
+  EXPECT_EQ(counter(sa, "done"), 2 * fleet_size) << dump(sa);
+}
+
+TEST_F(multiprocess, node_frozen_is_detected_and_its_sessions_move) {
+  start();
+  auto t0 = steady::now();
+  d->freeze("C1-n2");
+  ASSERT_TRUE(eventually(
+    [&] {
+      return node(d->http(), "C1", "C1-n1").second == fleet_size
+             && node(d->http(), "C1", "C1-n2").first == "failed";
+    },
+    20s))
+    << d->logs();
+  auto moved = ms_since(t0);
+  measure("node SIGSTOP: detected and sessions re-homed", moved);
+  // failure_timeout is 3 s: detection takes about that long, never forever.
+  EXPECT_GE(moved, 1000);
+  auto ids = push_all(d->http(), "A");
+  EXPECT_TRUE(not_done(d->http(), ids, 30s).empty()) << d->logs();
+  // Thawed, the same process is taken back (its handles are new proxies).
+  auto t1 = steady::now();
+  d->thaw("C1-n2");
+  ASSERT_TRUE(eventually(
+    [&] { return node(d->http(), "C1", "C1-n2").first == "active"; }, 20s))
+    << d->logs();
+  measure("node SIGCONT: rejoined", ms_since(t1));
+  // The thawed node's stale sessions ended; the devices never noticed.
+  auto sa = a->counters();
+  EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa);
+  EXPECT_EQ(counter(sa, "done"), fleet_size) << dump(sa);
+  auto t = json_of(http_call(d->http(), "GET", "/v1/terminals/A0").body);
+  EXPECT_EQ(str_at(t, "node_id"), "C1-n1") << t;
+}
+
+TEST_F(multiprocess, balancer_killed_devices_reconnect_to_the_other_one) {
+  start();
+  auto victim = first_balancer(*d, "A0");
+  ASSERT_FALSE(victim.empty());
+  auto t0 = steady::now();
+  d->kill9(victim);
+  // Jobs pushed while the devices reconnect reach them afterwards.
+  auto ids = push_all(d->http(), "A");
+  ASSERT_TRUE(eventually(
+    [&] { return connections(d->http(), "C1") == fleet_size; }, 30s))
+    << a->log() << d->logs();
+  measure("balancer kill -9: all devices reconnected", ms_since(t0));
+  auto left = not_done(d->http(), ids, 30s);
+  EXPECT_TRUE(left.empty()) << left.size() << " jobs not done" << d->logs();
+  measure("balancer kill -9: every job done", ms_since(t0));
+  // Restarted, it joins the cluster manager again.
+  d->start_process(victim);
+  EXPECT_TRUE(d->wait_complete(20s)) << d->logs();
+  auto sa = a->counters(), sb = b->counters();
+  EXPECT_GE(counter(sa, "reconnects"), 1) << dump(sa);
+  EXPECT_EQ(counter(sa, "done"), fleet_size) << dump(sa);
+  EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);  // C2 never noticed
+}
+
+TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
+  start();
+  auto before = push_all(d->http(), "A", 10);
+  ASSERT_TRUE(not_done(d->http(), before, 30s).empty()) << d->logs();
+  d->kill9("control");
+  // Meanwhile the other gateway answers 503 with Retry-After.
+  for (auto [method, target, body] :
+       {std::tuple{"POST", "/v1/terminals/register",
+                   R"({"terminal_id":"N1","region":"GG1"})"},
+        std::tuple{"POST", "/v1/terminals/A1/jobs",
+                   R"({"service":"print","payload":{}})"}}) {
+    auto r = http_call(d->http("gateway-2"), method, target, body);
+    EXPECT_EQ(r.status, 503) << target << " " << r.body;
+    EXPECT_EQ(error_code_of(r), "unavailable") << r.body;
+    EXPECT_FALSE(r.headers["Retry-After"].empty()) << target;
+  }
+  auto h = http_call(d->http("gateway-2"), "GET", "/healthz");
+  EXPECT_EQ(h.status, 503) << h.body;
+  // Devices keep their connections and keepalives (2 s) for a while.
+  auto pings_before = counter(a->counters(), "pings");
+  std::this_thread::sleep_for(4s);
+  auto during = a->counters();
+  EXPECT_GE(counter(during, "pings"), pings_before + fleet_size)
+    << "keepalives stopped while the control was down: " << dump(during);
+  EXPECT_EQ(counter(during, "disconnects"), 0) << dump(during);
+  auto t0 = steady::now();
+  d->start_process("control");
+  ASSERT_TRUE(d->wait_complete(30s)) << d->logs();
+  // The state is back: the terminals are known and connected again (their
+  // sessions re-announced themselves), jobs flow.
+  ASSERT_TRUE(eventually(
+    [&] {
+      auto t = json_of(http_call(d->http(), "GET", "/v1/terminals/A7").body);
+      return t.is_object() && t.at("connected").as_bool();
+    },
+    20s))
+    << d->logs();
+  measure("control restart: terminals connected again", ms_since(t0));
+  // The other gateway reconnects on its own (backoff up to reconnect_max).
+  ASSERT_TRUE(eventually(
+    [&] {
+      return http_call(d->http("gateway-2"), "GET", "/healthz").status == 200;
+    },
+    20s))
+    << d->log("gateway-2");
+  measure("control restart: second gateway serving again", ms_since(t0));
+  auto ids = push_all(d->http(), "A");
+  auto more = push_all(d->http("gateway-2"), "B");
+  ids.insert(ids.end(), more.begin(), more.end());
+  EXPECT_TRUE(not_done(d->http(), ids, 30s).empty()) << d->logs();
+  measure("control restart: 200 jobs pushed and done", ms_since(t0));
+  auto done_before = json_of(
+    http_call(d->http(), "GET", "/v1/jobs/" + before[0]).body);
+  EXPECT_EQ(str_at(done_before, "status"), "done");
+  auto sa = a->counters(), sb = b->counters();
+  EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa);
+  EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);
+  EXPECT_GE(counter(sa, "done"), fleet_size + 10) << dump(sa);
+}
+
+} // namespace

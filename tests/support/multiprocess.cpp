@@ -1,0 +1,177 @@
+#include "tests/support/multiprocess.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <regex>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+
+#include "tests/support/clients.hpp"
+#include "tests/support/tetherd.hpp"
+
+#ifndef TETHERD_PATH
+#  error "TETHERD_PATH must name the tetherd binary"
+#endif
+#ifndef TETHER_SOURCE_DIR
+#  error "TETHER_SOURCE_DIR must name the source tree"
+#endif
+
+namespace tether::test {
+
+namespace {
+
+/// Replaces every port after "127.0.0.1:" and every `caf_port = N` with a
+/// free port, the same original port always with the same new one.
+std::string remap_ports(const std::string& text) {
+  std::map<std::string, std::string> fresh;
+  auto port_for = [&](const std::string& old) {
+    auto [i, inserted] = fresh.emplace(old, "");
+    if (inserted)
+      i->second = std::to_string(free_port());
+    return i->second;
+  };
+  std::regex re{R"((127\.0\.0\.1:|caf_port = )(\d+))"};
+  std::string out;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), re);
+  size_t last = 0;
+  for (auto i = begin; i != std::sregex_iterator(); ++i) {
+    const auto& m = *i;
+    out += text.substr(last, m.position() - last);
+    out += m[1].str() + (m[2].str() == "0" ? "0" : port_for(m[2].str()));
+    last = m.position() + m.length();
+  }
+  out += text.substr(last);
+  return out;
+}
+
+} // namespace
+
+std::string shipped_multiprocess_topology() {
+  return read_file(std::string{TETHER_SOURCE_DIR}
+                   + "/examples/topologies/multiprocess.toml");
+}
+
+multiprocess_deployment::multiprocess_deployment(std::string topology_toml)
+  : text_(remap_ports(topology_toml)) {
+  path_ = dir_.path() + "/topology.toml";
+  write_file(path_, text_);
+  // Process names and gateways, from the file itself.
+  std::regex name_re{R"re(\nname = "([^"]+)")re"};
+  for (auto i = std::sregex_iterator(text_.begin(), text_.end(), name_re);
+       i != std::sregex_iterator(); ++i)
+    names_.push_back((*i)[1].str());
+}
+
+multiprocess_deployment::~multiprocess_deployment() = default;
+
+void multiprocess_deployment::start(std::vector<std::string> order) {
+  if (order.empty())
+    order = names_;
+  for (const auto& n : order)
+    start_process(n);
+  if (!wait_complete(std::chrono::seconds{30}))
+    throw std::runtime_error("the deployment did not connect up:\n" + logs());
+}
+
+void multiprocess_deployment::start_process(const std::string& name) {
+  auto ready = dir_.path() + "/" + name + ".ready";
+  std::filesystem::remove(ready);
+  std::vector<std::string> argv{TETHERD_PATH,   "--config",     path_,
+                                "--process",    name,           "--data",
+                                dir_.path() + "/data-" + name,
+                                "--ready-file", ready,          "--log-level",
+                                "debug"};
+  auto& proc = procs_[name];
+  // Append to the log across restarts: a failure shows the whole story.
+  proc = child_process::spawn(argv, dir_.path() + "/" + name + ".log");
+  bool up = eventually(
+    [&] { return std::filesystem::exists(ready) || !proc->running(); },
+    std::chrono::seconds{20});
+  if (!up || !std::filesystem::exists(ready))
+    throw std::runtime_error("process " + name + " did not start:\n"
+                             + log(name));
+  auto v = boost::json::parse(read_file(ready));
+  if (auto* h = v.as_object().if_contains("http");
+      h && !h->as_string().empty())
+    http_[name] = std::string{h->as_string()};
+}
+
+void multiprocess_deployment::kill9(const std::string& name) {
+  auto& p = procs_.at(name);
+  p->signal(SIGKILL);
+  p->wait(std::chrono::seconds{10});
+}
+
+void multiprocess_deployment::freeze(const std::string& name) {
+  procs_.at(name)->signal(SIGSTOP);
+}
+
+void multiprocess_deployment::thaw(const std::string& name) {
+  procs_.at(name)->signal(SIGCONT);
+}
+
+bool multiprocess_deployment::running(const std::string& name) {
+  auto i = procs_.find(name);
+  return i != procs_.end() && i->second->running();
+}
+
+bool multiprocess_deployment::wait_complete(std::chrono::milliseconds timeout) {
+  auto gateway = http();
+  return eventually(
+    [&] {
+      auto h = http_call(gateway, "GET", "/healthz", {},
+                         std::chrono::seconds{2});
+      if (h.status != 200)
+        return false;
+      auto v = boost::json::parse(h.body);
+      for (auto& p : v.at("peers").as_array())
+        if (!p.at("reachable").as_bool())
+          return false;
+      // Every balancer has joined and every node is active.
+      auto c = http_call(gateway, "GET", "/v1/admin/clusters", {},
+                         std::chrono::seconds{2});
+      if (c.status != 200)
+        return false;
+      auto cs = boost::json::parse(c.body);
+      size_t balancers = 0, wanted = 0;
+      for (auto& cl : cs.at("clusters").as_array()) {
+        balancers += cl.at("balancers").as_array().size();
+        for (auto& n : cl.at("nodes").as_array())
+          if (n.at("state").as_string() != "active")
+            return false;
+      }
+      std::regex b_re{R"(\[\[clusters\.balancers\]\])"};
+      wanted = static_cast<size_t>(std::distance(
+        std::sregex_iterator(text_.begin(), text_.end(), b_re),
+        std::sregex_iterator()));
+      return balancers == wanted;
+    },
+    timeout);
+}
+
+std::string multiprocess_deployment::http(const std::string& name) const {
+  if (!name.empty())
+    return http_.at(name);
+  for (const auto& n : names_)  // file order
+    if (auto i = http_.find(n); i != http_.end())
+      return i->second;
+  throw std::runtime_error("no gateway process has started");
+}
+
+std::string multiprocess_deployment::log(const std::string& name) const {
+  return read_file(dir_.path() + "/" + name + ".log");
+}
+
+std::string multiprocess_deployment::logs() const {
+  std::string out;
+  for (const auto& n : names_) {
+    auto text = log(n);
+    if (text.size() > 6000)
+      text = "...\n" + text.substr(text.size() - 6000);
+    out += "---- " + n + " ----\n" + text + "\n";
+  }
+  return out;
+}
+
+} // namespace tether::test

@@ -1,0 +1,65 @@
+// multiprocess_deployment: every process of a multi-process topology as its
+// own OS process (`tetherd --config F --process NAME`), on ports chosen for
+// the test: each distinct port the topology names is replaced by a free one.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace tether::test {
+
+class multiprocess_deployment {
+public:
+  /// `topology_toml`: a file with [[processes]]; its ports are remapped.
+  explicit multiprocess_deployment(std::string topology_toml);
+  ~multiprocess_deployment();
+
+  /// Starts every process (in the file's order, or `order`), waits until
+  /// each serves, then until every peer of the gateway is reachable and
+  /// every balancer has joined (throws after 30 s).
+  void start(std::vector<std::string> order = {});
+  /// Starts one process (again) and waits until it serves.
+  void start_process(const std::string& name);
+  void kill9(const std::string& name);
+  void freeze(const std::string& name);  // SIGSTOP
+  void thaw(const std::string& name);    // SIGCONT
+  bool running(const std::string& name);
+
+  /// Waits until the gateway sees every peer reachable and every
+  /// balancer joined.
+  bool wait_complete(std::chrono::milliseconds timeout);
+
+  /// "127.0.0.1:port" of the gateway of process `name` (the first gateway
+  /// process by default).
+  std::string http(const std::string& name = {}) const;
+  const std::vector<std::string>& names() const {
+    return names_;
+  }
+  const std::string& topology_text() const {
+    return text_;
+  }
+  const std::string& dir() const {
+    return dir_.path();
+  }
+  std::string log(const std::string& name) const;
+  /// The logs of every process, for a failure message.
+  std::string logs() const;
+
+private:
+  temp_dir dir_;
+  std::string text_;
+  std::string path_;
+  std::vector<std::string> names_;
+  std::map<std::string, std::string> http_;  // gateway processes
+  std::map<std::string, std::unique_ptr<child_process>> procs_;
+};
+
+/// The shipped examples/topologies/multiprocess.toml.
+std::string shipped_multiprocess_topology();
+
+} // namespace tether::test
