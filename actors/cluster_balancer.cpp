@@ -5,6 +5,7 @@
 
 #include "actors/api.hpp"
 #include "actors/fan_out.hpp"
+#include "actors/frames.hpp"
 #include "actors/log.hpp"
 #include "actors/placement.hpp"
 
@@ -30,6 +31,8 @@ balancer_status cluster_balancer_state::status() const {
     ns.sessions = std::max(ns.sessions, n.own);
     if (n.failed)
       ns.state = "failed";
+    else if (n.draining)
+      ns.state = "draining";
     st.nodes.push_back(std::move(ns));
   }
   return st;
@@ -266,6 +269,20 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       return true;
     },
     [self](status_atom) { return self->state.status(); },
+    [self](put_atom, node_atom, const std::string& node,
+           const std::string& state) {
+      for (auto& n : self->state.nodes)
+        if (n.node_id == node)
+          n.draining = state == "draining";
+    },
+    [self](reassign_atom, const std::string& terminal, uint32_t after_ms) {
+      auto& st = self->state;
+      auto t = st.by_terminal.find(terminal);
+      if (t == st.by_terminal.end())
+        return;
+      if (auto c = st.conns.find(t->second); c != st.conns.end())
+        c->second.link->send_text(frames::reassign(after_ms));
+    },
     [self](tick_atom) {
       auto& st = self->state;
       std::vector<node_actor> handles;
