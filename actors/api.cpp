@@ -7,6 +7,8 @@
 
 #include <boost/json.hpp>
 
+#include "config/topology.hpp"
+
 namespace json = boost::json;
 
 namespace tether::api {
@@ -113,6 +115,16 @@ route match(std::string_view method, std::string_view target) {
     return make(route::job, method, "GET", parts[2]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "clusters") {
     return make(route::admin_clusters, method, "GET");
+  } else if (parts[1] == "admin" && n == 4 && parts[2] == "clusters") {
+    return make(route::admin_cluster, method, "PUT", parts[3]);
+  } else if (parts[1] == "admin" && n == 3 && parts[2] == "label-config") {
+    if (method == "PUT")
+      return {route::label_config_put, {}};
+    return make(route::label_config_get, method, "GET");
+  } else if (parts[1] == "admin" && n == 4 && parts[2] == "nodes") {
+    return make(route::admin_node, method, "PUT", parts[3]);
+  } else if (parts[1] == "admin" && n == 3 && parts[2] == "reallocate") {
+    return make(route::reallocate, method, "POST");
   }
   return {route::not_found, {}};
 }
@@ -215,6 +227,180 @@ std::string decode_job(std::string_view body, size_t max_payload,
       return "field \"callback_url\" must be an http:// URL (https "
              "callbacks are not supported yet)";
     out.callback_url = std::move(url);
+  }
+  return {};
+}
+
+namespace {
+
+bool known_item(std::string_view item) {
+  const auto& items = config::known_label_items();
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+/// Refuses fields other than `known` (naming the first one).
+std::string only_fields(const json::object& o,
+                        std::initializer_list<std::string_view> known) {
+  for (const auto& [k, v] : o)
+    if (std::find(known.begin(), known.end(), std::string_view{k})
+        == known.end())
+      return "field \"" + std::string{k.substr(0, 64)}
+             + "\" is not known here (known: "
+             + [&] {
+                 std::string list;
+                 for (auto name : known)
+                   list += (list.empty() ? "" : ", ") + std::string{name};
+                 return list;
+               }()
+             + ")";
+  return {};
+}
+
+std::string decode_state(const json::value* v, std::string& out) {
+  if (v == nullptr || !v->is_string()
+      || (v->get_string() != "active" && v->get_string() != "draining"))
+    return "field \"state\" must be \"active\" or \"draining\"";
+  out = std::string{v->get_string()};
+  return {};
+}
+
+} // namespace
+
+std::string decode_cluster_change(std::string_view body, cluster_change& out) {
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  if (auto p = only_fields(o, {"labels", "state", "weight"}); !p.empty())
+    return p;
+  if (auto* labels = o.if_contains("labels")) {
+    if (!labels->is_object())
+      return "field \"labels\" must be an object of label item -> value or "
+             "list of values";
+    if (labels->get_object().size() > 32)
+      return "field \"labels\" must have at most 32 items";
+    out.has_labels = true;
+    for (auto& [item, value] : labels->get_object()) {
+      auto field = "field \"labels." + std::string{item.substr(0, 64)} + "\"";
+      if (!known_item(item))
+        return field + " is not a known label item";
+      std::vector<std::string> values;
+      if (value.is_string()) {
+        values.emplace_back(value.get_string());
+      } else if (value.is_array()) {
+        for (auto& x : value.get_array()) {
+          if (!x.is_string())
+            return field + " must be a string or a list of strings";
+          values.emplace_back(x.get_string());
+        }
+      } else {
+        return field + " must be a string or a list of strings";
+      }
+      if (values.empty() || values.size() > 1000)
+        return field + " must name 1-1000 values";
+      for (const auto& x : values)
+        if (x.empty() || x.size() > 256)
+          return field + " values must be 1-256 characters";
+      out.labels[std::string{item}] = std::move(values);
+    }
+  }
+  if (auto* state = o.if_contains("state"))
+    if (auto p = decode_state(state, out.state); !p.empty())
+      return p;
+  if (auto* weight = o.if_contains("weight")) {
+    if (!weight->is_int64() && !weight->is_uint64())
+      return "field \"weight\" must be an integer between 0 and 1000000";
+    auto w = weight->is_int64() ? weight->get_int64()
+                                : (weight->get_uint64() > 1'000'000
+                                     ? int64_t{-1}
+                                     : static_cast<int64_t>(
+                                       weight->get_uint64()));
+    if (w < 0 || w > 1'000'000)
+      return "field \"weight\" must be an integer between 0 and 1000000";
+    out.weight = w;
+  }
+  return {};
+}
+
+std::string decode_label_config(std::string_view body,
+                                std::vector<std::string>& items) {
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  if (auto p = only_fields(o, {"items"}); !p.empty())
+    return p;
+  auto* list = o.if_contains("items");
+  if (list == nullptr)
+    return "field \"items\" is required";
+  if (!list->is_array())
+    return "field \"items\" must be a list of label items";
+  auto& a = list->get_array();
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto field = "field \"items[" + std::to_string(i) + "]\"";
+    if (!a[i].is_string())
+      return field + " must be a string";
+    std::string item{a[i].get_string()};
+    if (!known_item(item))
+      return field + ": unknown label item \"" + item.substr(0, 64) + "\"";
+    if (std::find(items.begin(), items.end(), item) != items.end())
+      return field + ": \"" + item + "\" appears twice";
+    items.push_back(std::move(item));
+  }
+  return {};
+}
+
+std::string decode_node_state(std::string_view body, std::string& state) {
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  if (auto p = only_fields(o, {"state"}); !p.empty())
+    return p;
+  return decode_state(o.if_contains("state"), state);
+}
+
+std::string decode_reallocate(std::string_view body, std::string& cluster_id,
+                              std::vector<std::string>& terminal_ids) {
+  auto blank = std::all_of(body.begin(), body.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c));
+  });
+  if (blank)
+    return {};
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  if (auto p = only_fields(o, {"cluster_id", "terminal_ids"}); !p.empty())
+    return p;
+  auto* cluster = o.if_contains("cluster_id");
+  auto* ids = o.if_contains("terminal_ids");
+  if (cluster != nullptr && ids != nullptr)
+    return "fields \"cluster_id\" and \"terminal_ids\" exclude each other";
+  if (cluster != nullptr) {
+    if (!cluster->is_string() || !valid_id(cluster->get_string()))
+      return "field \"cluster_id\" must be a string of 1-128 characters "
+             "from [A-Za-z0-9._:-]";
+    cluster_id = std::string{cluster->get_string()};
+  }
+  if (ids != nullptr) {
+    if (!ids->is_array() || ids->get_array().empty())
+      return "field \"terminal_ids\" must be a non-empty list of terminal "
+             "ids";
+    auto& a = ids->get_array();
+    if (a.size() > 100'000)
+      return "field \"terminal_ids\" must list at most 100000 ids";
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!a[i].is_string() || !valid_id(a[i].get_string()))
+        return "field \"terminal_ids[" + std::to_string(i)
+               + "]\" must be a string of 1-128 characters from "
+                 "[A-Za-z0-9._:-]";
+      terminal_ids.emplace_back(a[i].get_string());
+    }
   }
   return {};
 }
@@ -340,37 +526,68 @@ std::string encode(const health& h) {
   return json::serialize(out);
 }
 
+namespace {
+
+json::object cluster_object(const cluster_status& c) {
+  json::object labels;
+  for (const auto& [item, values] : c.labels) {
+    json::array vs;
+    for (const auto& v : values)
+      vs.emplace_back(v);
+    labels[item] = std::move(vs);
+  }
+  json::array balancers;
+  for (const auto& b : c.balancers)
+    balancers.emplace_back(b);
+  json::array nodes;
+  for (const auto& n : c.nodes)
+    nodes.push_back(json::object{{"node_id", n.node_id},
+                                 {"state", n.state},
+                                 {"sessions", n.sessions},
+                                 // percent of one core, as an integer
+                                 {"cpu", std::lround(n.cpu * 100)},
+                                 {"memory", n.memory}});
+  return json::object{{"cluster_id", c.cluster_id},
+                      {"labels", std::move(labels)},
+                      {"state", c.state},
+                      {"weight", c.weight},
+                      {"balancers", std::move(balancers)},
+                      {"connections", c.connections},
+                      {"assigned_terminals", c.assigned},
+                      {"nodes", std::move(nodes)}};
+}
+
+} // namespace
+
 std::string encode(const std::vector<cluster_status>& cs) {
   json::array clusters;
-  for (const auto& c : cs) {
-    json::object labels;
-    for (const auto& [item, values] : c.labels) {
-      json::array vs;
-      for (const auto& v : values)
-        vs.emplace_back(v);
-      labels[item] = std::move(vs);
-    }
-    json::array balancers;
-    for (const auto& b : c.balancers)
-      balancers.emplace_back(b);
-    json::array nodes;
-    for (const auto& n : c.nodes)
-      nodes.push_back(json::object{{"node_id", n.node_id},
-                                   {"state", n.state},
-                                   {"sessions", n.sessions},
-                                   // percent of one core, as an integer
-                                   {"cpu", std::lround(n.cpu * 100)},
-                                   {"memory", n.memory}});
-    clusters.push_back(json::object{{"cluster_id", c.cluster_id},
-                                    {"labels", std::move(labels)},
-                                    {"state", c.state},
-                                    {"weight", c.weight},
-                                    {"balancers", std::move(balancers)},
-                                    {"connections", c.connections},
-                                    {"assigned_terminals", c.assigned},
-                                    {"nodes", std::move(nodes)}});
-  }
+  for (const auto& c : cs)
+    clusters.push_back(cluster_object(c));
   return json::serialize(json::object{{"clusters", std::move(clusters)}});
+}
+
+std::string encode(const cluster_status& c) {
+  return json::serialize(cluster_object(c));
+}
+
+std::string encode(const node_status& n) {
+  return json::serialize(
+    json::object{{"node_id", n.node_id}, {"state", n.state}});
+}
+
+std::string encode(const realloc_summary& r) {
+  return json::serialize(json::object{{"status", "accepted"},
+                                      {"candidates", r.candidates},
+                                      {"moving", r.moving},
+                                      {"connected", r.connected},
+                                      {"pending", r.pending}});
+}
+
+std::string encode_label_config(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& i : items)
+    a.emplace_back(i);
+  return json::serialize(json::object{{"items", std::move(a)}});
 }
 
 http_response json_response(uint16_t status, std::string body) {

@@ -26,6 +26,11 @@ struct route {
     user_link,          // PUT  /v1/users/{user}/terminals/{id}
     job,                // GET  /v1/jobs/{id}
     admin_clusters,     // GET  /v1/admin/clusters
+    admin_cluster,      // PUT  /v1/admin/clusters/{id}
+    label_config_get,   // GET  /v1/admin/label-config
+    label_config_put,   // PUT  /v1/admin/label-config
+    admin_node,         // PUT  /v1/admin/nodes/{id}
+    reallocate,         // POST /v1/admin/reallocate
     healthz,            // GET  /healthz
     metrics,            // GET  /metrics
     not_found,
@@ -58,7 +63,29 @@ std::string decode_job(std::string_view body, size_t max_payload,
 std::string decode_attributes(std::string_view body,
                               std::map<std::string, std::string>& out);
 
+/// Decodes PUT /v1/admin/clusters/{id}: "labels" (object of label item ->
+/// value or list of values), "state" ("active" or "draining"), "weight"
+/// (0..1000000); what is left out is unchanged. Unknown fields are refused.
+std::string decode_cluster_change(std::string_view body, cluster_change& out);
+
+/// Decodes PUT /v1/admin/label-config: {"items":[known label items]}.
+std::string decode_label_config(std::string_view body,
+                                std::vector<std::string>& items);
+
+/// Decodes PUT /v1/admin/nodes/{id}: {"state":"active" or "draining"}.
+std::string decode_node_state(std::string_view body, std::string& state);
+
+/// Decodes POST /v1/admin/reallocate: {} (every terminal), or
+/// {"cluster_id":".."}, or {"terminal_ids":[..]} (not both). An empty
+/// body is {}.
+std::string decode_reallocate(std::string_view body, std::string& cluster_id,
+                              std::vector<std::string>& terminal_ids);
+
 std::string encode(const destination& d);
+std::string encode(const cluster_status& c);
+std::string encode(const node_status& n);
+std::string encode(const realloc_summary& r);
+std::string encode_label_config(const std::vector<std::string>& items);
 std::string encode(const job_record& j);
 std::string encode(const terminal_status& t);
 std::string encode(const std::vector<cluster_status>& cs);

@@ -5,6 +5,7 @@
 
 #include "actors/api.hpp"
 #include "actors/fan_out.hpp"
+#include "actors/frames.hpp"
 #include "actors/log.hpp"
 #include "actors/placement.hpp"
 
@@ -31,6 +32,8 @@ balancer_status cluster_balancer_state::status() const {
     if (n.failed) {
       ns.state = "failed";
       ns.sessions = 0;  // they have been moved (or are being moved) away
+    } else if (n.draining) {
+      ns.state = "draining";
     }
     st.nodes.push_back(std::move(ns));
   }
@@ -310,6 +313,20 @@ cluster_balancer_actor::behavior_type cluster_balancer(
         log->info("{}: node {} reachable (process {})", st.cfg.balancer_id,
                   n.node_id, dir.process);
       }
+    },
+    [self](put_atom, node_atom, const std::string& node,
+           const std::string& state) {
+      for (auto& n : self->state.nodes)
+        if (n.node_id == node)
+          n.draining = state == "draining";
+    },
+    [self](reassign_atom, const std::string& terminal, uint32_t after_ms) {
+      auto& st = self->state;
+      auto t = st.by_terminal.find(terminal);
+      if (t == st.by_terminal.end())
+        return;
+      if (auto c = st.conns.find(t->second); c != st.conns.end())
+        c->second.link->send_text(frames::reassign(after_ms));
     },
     [self](tick_atom) {
       auto& st = self->state;

@@ -9,7 +9,9 @@
 //   3. relays frames both ways until either side closes.
 // A terminal that connects again replaces its older connection (closed with
 // 4001). If a session dies abnormally (its node is gone) the connection is
-// kept and the session is started again on another node.
+// kept and the session is started again on another node. A node an operator
+// drains (from the cluster manager) takes no new sessions; the cluster
+// manager's re-allocation has the balancer send a device `reassign`.
 //
 //   connection: admitting ─► upgrading ─► spawning ─► live ─► (erased)
 #pragma once
@@ -60,6 +62,7 @@ struct cluster_balancer_state {
     node_status last;       // as last reported (all balancers' sessions)
     uint32_t own = 0;       // this balancer's sessions there, exact
     bool failed = false;
+    bool draining = false;  // set by an operator: no new sessions
   };
 
   balancer_settings cfg;

@@ -6,6 +6,7 @@
 #include "actors/errors.hpp"
 #include "actors/fan_out.hpp"
 #include "actors/log.hpp"
+#include "config/topology.hpp"
 
 namespace tether {
 
@@ -24,7 +25,7 @@ cluster_manager_state::choose(const assigned_label& label,
   std::vector<size_t> index;
   for (size_t i = 0; i < clusters.size(); ++i) {
     const auto& c = clusters[i];
-    if (!label_matches(c.cfg.labels, label))
+    if (!c.enabled || !label_matches(c.cfg.labels, label))
       continue;
     bool usable = c.state == "active" && c.cfg.weight > 0;
     if (c.cfg.id == current && usable && !c.balancers.empty())
@@ -73,19 +74,147 @@ void cluster_manager_state::assign(const std::string& terminal_id,
   }
 }
 
+cluster_status
+cluster_manager_state::status_of(const cluster_entry& c) const {
+  cluster_status s;
+  s.cluster_id = c.cfg.id;
+  s.labels = c.cfg.labels;
+  s.state = c.state;
+  s.weight = c.cfg.weight;
+  for (const auto& b : c.balancers)
+    s.balancers.push_back(b.url);
+  s.assigned = c.assigned;
+  return s;
+}
+
 std::vector<cluster_status> cluster_manager_state::status() const {
   std::vector<cluster_status> out;
-  for (const auto& c : clusters) {
-    cluster_status s;
-    s.cluster_id = c.cfg.id;
-    s.labels = c.cfg.labels;
-    s.state = c.state;
-    s.weight = c.cfg.weight;
-    for (const auto& b : c.balancers)
-      s.balancers.push_back(b.url);
-    s.assigned = c.assigned;
-    out.push_back(std::move(s));
+  for (const auto& c : clusters)
+    if (c.enabled)
+      out.push_back(status_of(c));
+  return out;
+}
+
+void cluster_manager_state::apply_admin(const storage::admin_settings& admin) {
+  auto log = logger("cluster_manager");
+  for (const auto& s : admin.clusters) {
+    if (find(s.cluster_id) == nullptr) {
+      log->warn("stored settings of cluster {} ignored: it is no longer in "
+                "the topology",
+                s.cluster_id);
+      continue;
+    }
+    apply(s);
   }
+  for (const auto& [node, state] : admin.node_states) {
+    if (cluster_of_node(node) == nullptr) {
+      log->warn("stored state of node {} ignored: it is no longer in the "
+                "topology",
+                node);
+      continue;
+    }
+    if (state == "active")
+      node_states.erase(node);
+    else
+      node_states[node] = state;
+  }
+}
+
+caf::expected<cluster_settings>
+cluster_manager_state::settings_for(const cluster_change& ch) {
+  auto* c = find(ch.cluster_id);
+  if (c == nullptr)
+    return make_error(errc::not_found,
+                      "cluster " + ch.cluster_id
+                        + " is not in the topology: declare it there with "
+                          "its balancers and nodes first");
+  cluster_settings out{c->cfg.id, c->cfg.labels, c->state, c->cfg.weight};
+  if (ch.has_labels) {
+    for (const auto& [item, values] : ch.labels) {
+      const auto& known = config::known_label_items();
+      if (std::find(known.begin(), known.end(), item) == known.end())
+        return make_error(errc::bad_request,
+                          "field \"labels." + item
+                            + "\" is not a known label item");
+      if (values.empty())
+        return make_error(errc::bad_request,
+                          "field \"labels." + item
+                            + "\" must name at least one value");
+    }
+    out.labels = ch.labels;
+  }
+  if (!ch.state.empty()) {
+    if (ch.state != "active" && ch.state != "draining")
+      return make_error(errc::bad_request,
+                        "field \"state\" must be \"active\" or \"draining\"");
+    out.state = ch.state;
+  }
+  if (ch.weight >= 0) {
+    if (ch.weight > 1'000'000)
+      return make_error(errc::bad_request,
+                        "field \"weight\" must be between 0 and 1000000");
+    out.weight = static_cast<uint32_t>(ch.weight);
+  }
+  return out;
+}
+
+void cluster_manager_state::apply(const cluster_settings& s) {
+  auto* c = find(s.cluster_id);
+  if (c == nullptr)
+    return;
+  c->cfg.labels = s.labels;
+  c->state = s.state;
+  c->cfg.weight = s.weight;
+  c->enabled = true;
+}
+
+cluster_manager_state::cluster_entry*
+cluster_manager_state::cluster_of_node(const std::string& node_id) {
+  for (auto& c : clusters)
+    if (std::find(c.cfg.nodes.begin(), c.cfg.nodes.end(), node_id)
+        != c.cfg.nodes.end())
+      return &c;
+  return nullptr;
+}
+
+std::string
+cluster_manager_state::node_state(const std::string& node_id) const {
+  auto i = node_states.find(node_id);
+  return i == node_states.end() ? "active" : i->second;
+}
+
+bool cluster_manager_state::stays(const assigned_label& label,
+                                  const std::string& current) {
+  auto* c = find(current);
+  return c != nullptr && c->enabled && c->state == "active"
+         && c->cfg.weight > 0 && label_matches(c->cfg.labels, label);
+}
+
+caf::expected<std::vector<std::string>>
+cluster_manager_state::must_move(const realloc_plan& plan) {
+  if (!plan.cluster_id.empty()) {
+    auto* c = find(plan.cluster_id);
+    if (c == nullptr || !c->enabled)
+      return make_error(errc::not_found,
+                        "cluster " + plan.cluster_id + " does not exist");
+  }
+  std::vector<std::string> out;
+  // Planning must not advance the round-robin position.
+  auto cursor = rr_cursor;
+  for (size_t i = 0; i < plan.terminal_ids.size() && i < plan.labels.size();
+       ++i) {
+    const auto& id = plan.terminal_ids[i];
+    auto t = terminal_cluster.find(id);
+    if (t == terminal_cluster.end())
+      continue;  // not registered: nothing to move
+    if (stays(plan.labels[i], t->second))
+      continue;
+    std::string why;
+    auto pick = choose(plan.labels[i], t->second, why);
+    if (pick && clusters[*pick].cfg.id != t->second)
+      out.push_back(id);
+  }
+  rr_cursor = cursor;
   return out;
 }
 
@@ -116,11 +245,15 @@ void collect_status(self_ptr self, Done done) {
 
 cluster_manager_actor::behavior_type
 cluster_manager(self_ptr self, config::topology topo,
-                std::vector<terminal_record> terminals, store_actor store) {
+                std::vector<terminal_record> terminals, store_actor store,
+                storage::admin_settings admin) {
   auto log = logger("cluster_manager");
   auto& st = self->state;
-  for (auto& c : topo.clusters)
-    st.clusters.push_back({std::move(c), "active", {}, 0, 0});
+  for (auto& c : topo.clusters) {
+    bool enabled = c.enabled;
+    st.clusters.push_back({std::move(c), "active", {}, 0, 0, enabled});
+  }
+  st.apply_admin(admin);
   st.strategy = parse_cluster_strategy(topo.cluster_strategy)
                   .value_or(cluster_strategy::fewest_connections);
   // Whole seconds, rounded up (as the session's hello says it).
@@ -249,6 +382,11 @@ cluster_manager(self_ptr self, config::topology topo,
               }
             }
         }
+        // The operator's state of a node shows unless the node has failed.
+        for (auto& c : out)
+          for (auto& n : c.nodes)
+            if (n.state != "failed")
+              n.state = self->state.node_state(n.node_id);
         rp.deliver(std::move(out));
       });
       return rp;
@@ -270,7 +408,115 @@ cluster_manager(self_ptr self, config::topology topo,
       self->monitor(info.handle);
       log->info("balancer {} of {} joined at {}", info.balancer_id,
                 info.cluster_id, info.url);
+      // A balancer that (re)joins learns the operator's node states.
+      for (const auto& n : c->cfg.nodes)
+        if (auto state = st.node_state(n); state != "active")
+          self->send(info.handle, put_atom::value, node_atom::value, n,
+                     state);
       bs.push_back(std::move(info));
+    },
+    [self, store, log](put_atom, const cluster_change& ch)
+      -> caf::result<cluster_status> {
+      auto settings = self->state.settings_for(ch);
+      if (!settings)
+        return std::move(settings.error());
+      auto rp = self->make_response_promise<cluster_status>();
+      self->request(store, self->state.request_timeout, put_atom::value,
+                    *settings)
+        .then(
+          [self, rp, s = *settings, log](ok_atom) mutable {
+            auto& st = self->state;
+            st.apply(s);
+            log->info("cluster {}: state {}, weight {}, {} label items "
+                      "(admin)",
+                      s.cluster_id, s.state, s.weight, s.labels.size());
+            rp.deliver(st.status_of(*st.find(s.cluster_id)));
+          },
+          [rp](caf::error& err) mutable {
+            rp.deliver(make_error(errc::unavailable,
+                                  "the change could not be stored: "
+                                    + caf::to_string(err)));
+          });
+      return rp;
+    },
+    [self, store, log](put_atom, node_atom, const std::string& node,
+                       const std::string& state) -> caf::result<node_status> {
+      auto& st = self->state;
+      if (st.cluster_of_node(node) == nullptr)
+        return make_error(errc::not_found,
+                          "node " + node + " is not in the topology");
+      if (state != "active" && state != "draining")
+        return make_error(errc::bad_request,
+                          "field \"state\" must be \"active\" or \"draining\"");
+      auto rp = self->make_response_promise<node_status>();
+      self->request(store, st.request_timeout, put_atom::value,
+                    node_atom::value, node, state)
+        .then(
+          [self, rp, node, state, log](ok_atom) mutable {
+            auto& st = self->state;
+            if (state == "active")
+              st.node_states.erase(node);
+            else
+              st.node_states[node] = state;
+            auto* c = st.cluster_of_node(node);
+            for (const auto& b : c->balancers)
+              self->send(b.handle, put_atom::value, node_atom::value, node,
+                         state);
+            log->info("node {} of {} is {} (admin)", node, c->cfg.id, state);
+            node_status out;
+            out.node_id = node;
+            out.state = state;
+            rp.deliver(std::move(out));
+          },
+          [rp](caf::error& err) mutable {
+            rp.deliver(make_error(errc::unavailable,
+                                  "the change could not be stored: "
+                                    + caf::to_string(err)));
+          });
+      return rp;
+    },
+    [self](realloc_atom, const realloc_plan& plan)
+      -> caf::result<std::vector<std::string>> {
+      auto moving = self->state.must_move(plan);
+      if (!moving)
+        return std::move(moving.error());
+      return std::move(*moving);
+    },
+    [self, store](move_atom, terminal_record& rec, const assigned_label& label,
+                  uint32_t after_ms) -> caf::result<destination> {
+      auto& st = self->state;
+      auto t = st.terminal_cluster.find(rec.terminal_id);
+      if (t == st.terminal_cluster.end())
+        return make_error(errc::not_found,
+                          "terminal " + rec.terminal_id + " is not registered");
+      auto old = t->second;
+      std::string why;
+      auto pick = st.choose(label, old, why);
+      if (!pick)
+        return make_error(errc::unavailable, why);
+      if (st.clusters[*pick].cfg.id == old)  // stays: nothing stored
+        return st.destination_for(rec.terminal_id, st.clusters[*pick]);
+      rec.cluster_id = st.clusters[*pick].cfg.id;
+      auto rp = self->make_response_promise<destination>();
+      self->request(store, st.request_timeout, put_atom::value, rec)
+        .then(
+          [self, rp, rec, old, after_ms](ok_atom) mutable {
+            auto& st = self->state;
+            st.assign(rec.terminal_id, rec.cluster_id);
+            // The device is connected (if at all) to its old cluster.
+            if (auto* from = st.find(old))
+              for (const auto& b : from->balancers)
+                self->send(b.handle, reassign_atom::value, rec.terminal_id,
+                           after_ms);
+            rp.deliver(st.destination_for(rec.terminal_id,
+                                          *st.find(rec.cluster_id)));
+          },
+          [rp](caf::error& err) mutable {
+            rp.deliver(make_error(errc::unavailable,
+                                  "the move could not be stored: "
+                                    + caf::to_string(err)));
+          });
+      return rp;
     },
     [self](tick_atom) {
       collect_status(self, [self](std::vector<std::optional<balancer_status>>

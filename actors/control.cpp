@@ -1,6 +1,7 @@
 #include "actors/control.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include <caf/stateful_actor.hpp>
@@ -9,6 +10,8 @@
 #include "actors/errors.hpp"
 #include "actors/log.hpp"
 #include "actors/notifier.hpp"
+#include "actors/placement.hpp"
+#include "config/topology.hpp"
 #include "storage/store.hpp"
 
 namespace tether {
@@ -219,9 +222,142 @@ void control_state::on_closed(const std::string& terminal_id,
     ++t.keepalive_failures;
 }
 
+std::vector<std::string> control_state::realloc_candidates(
+  const std::string& cluster_id, const std::vector<std::string>& terminal_ids,
+  std::string& unknown) const {
+  std::vector<std::string> out;
+  if (!terminal_ids.empty()) {
+    for (const auto& id : terminal_ids) {
+      if (terminals.count(id) == 0) {
+        unknown = id;
+        return {};
+      }
+      out.push_back(id);
+    }
+  } else {
+    for (const auto& [id, t] : terminals)
+      if (cluster_id.empty() || t.record.cluster_id == cluster_id)
+        out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 namespace {
 
 using self_ptr = control_actor::stateful_pointer<control_state>;
+
+/// Moves the terminals whose pacing slot has come (the `realloc, tick`
+/// timer); keeps ticking while moves wait.
+void move_due(self_ptr self, cluster_manager_actor manager) {
+  auto& st = self->state;
+  for (auto& m : st.pacer.take_due(now_ms())) {
+    auto i = st.terminals.find(m.terminal_id);
+    if (i == st.terminals.end())
+      continue;
+    self->request(manager, st.request_timeout, move_atom::value,
+                  i->second.record, m.label, m.after_ms)
+      .then(
+        [self, id = m.terminal_id](destination& d) {
+          auto& rec = self->state.terminals[id].record;
+          if (rec.cluster_id != d.cluster_id) {
+            rec.cluster_id = d.cluster_id;
+            ++self->state.moved;
+          }
+        },
+        [id = m.terminal_id](caf::error& err) {
+          logger("control")->warn("re-allocation of {}: {}", id,
+                                  caf::to_string(err));
+        });
+  }
+  if (st.pacer.pending() > 0)
+    self->delayed_send(self, std::chrono::milliseconds{st.pacer.step_ms()},
+                       realloc_atom::value, tick_atom::value);
+  else
+    st.pacer_ticking = false;
+}
+
+/// One re-allocation run: labels under the current label configuration,
+/// the cluster manager's verdict, then connected terminals paced and the
+/// others moved at once. `done` gets the summary or the error.
+void reallocate(self_ptr self, selector_actor selector,
+                cluster_manager_actor manager, std::string cluster_id,
+                std::vector<std::string> terminal_ids,
+                std::function<void(caf::expected<realloc_summary>)> done) {
+  auto& st = self->state;
+  std::string unknown;
+  auto ids = st.realloc_candidates(cluster_id, terminal_ids, unknown);
+  if (!unknown.empty())
+    return done(make_error(errc::not_found,
+                           "terminal " + unknown + " is not registered"));
+  auto timeout = st.request_timeout;
+  self->request(selector, timeout, get_atom::value, label_atom::value)
+    .then(
+      [self, manager, cluster_id, ids, done,
+       timeout](std::vector<std::string>& items) {
+        auto& st = self->state;
+        realloc_plan plan;
+        plan.cluster_id = cluster_id;
+        for (const auto& id : ids)
+          if (auto i = st.terminals.find(id); i != st.terminals.end()) {
+            plan.terminal_ids.push_back(id);
+            plan.labels.push_back(select_label(i->second.record, items));
+          }
+        std::map<std::string, assigned_label> labels;
+        for (size_t i = 0; i < plan.terminal_ids.size(); ++i)
+          labels[plan.terminal_ids[i]] = plan.labels[i];
+        auto candidates = plan.terminal_ids.size();
+        self->request(manager, timeout, realloc_atom::value, std::move(plan))
+          .then(
+            [self, manager, labels, candidates,
+             done](std::vector<std::string>& moving) {
+              auto& st = self->state;
+              realloc_summary out;
+              out.candidates = candidates;
+              out.moving = moving.size();
+              std::vector<std::pair<std::string, assigned_label>> paced;
+              for (auto& id : moving) {
+                auto t = st.terminals.find(id);
+                if (t == st.terminals.end())
+                  continue;
+                if (t->second.connected) {
+                  paced.emplace_back(id, labels.at(id));
+                  continue;
+                }
+                // Not connected: nobody reconnects, so no pacing.
+                self->request(manager, st.request_timeout, move_atom::value,
+                              t->second.record, labels.at(id), uint32_t{0})
+                  .then(
+                    [self, id](destination& d) {
+                      auto& rec = self->state.terminals[id].record;
+                      if (rec.cluster_id != d.cluster_id) {
+                        rec.cluster_id = d.cluster_id;
+                        ++self->state.moved;
+                      }
+                    },
+                    [id](caf::error& err) {
+                      logger("control")->warn("re-allocation of {}: {}", id,
+                                              caf::to_string(err));
+                    });
+              }
+              out.connected = paced.size();
+              st.pacer.add(std::move(paced), now_ms());
+              out.pending = st.pacer.pending();
+              if (!st.pacer_ticking && st.pacer.pending() > 0) {
+                st.pacer_ticking = true;
+                move_due(self, manager);
+              }
+              logger("control")->info(
+                "re-allocation: {} terminals looked at, {} move ({} "
+                "connected, paced); {} reassigns pending",
+                out.candidates, out.moving, out.connected, out.pending);
+              done(out);
+            },
+            [done](caf::error& err) { done(std::move(err)); });
+      },
+      [done](caf::error& err) { done(std::move(err)); });
+}
 
 /// Stores a changed copy of a terminal's record; only once it is stored
 /// does it replace the record in memory. Answers with the terminal's status.
@@ -261,6 +397,9 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
   st.max_queue = cfg.max_queue_per_terminal;
   st.history_window_ms = cfg.history_window.count();
   st.next_job_seq = snapshot.next_job_seq;
+  st.pacer = reallocation_pacer{cfg.reallocation};
+  if (cfg.reallocation.period.count() > 0)
+    st.next_periodic_ms = now_ms() + cfg.reallocation.period.count();
   for (auto& t : snapshot.terminals)
     st.terminals[t.terminal_id].record = std::move(t);
   for (auto& h : snapshot.histories)
@@ -485,6 +624,71 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       }
       return store_terminal(self, store, std::move(changed));
     },
+    // -- admin API ------------------------------------------------------------
+    [self, manager](put_atom, const cluster_change& ch)
+      -> caf::delegated<cluster_status> {
+      return self->delegate(manager, put_atom::value, ch);
+    },
+    [self, selector](get_atom, label_atom)
+      -> caf::delegated<std::vector<std::string>> {
+      return self->delegate(selector, get_atom::value, label_atom::value);
+    },
+    [self, selector, store, log](put_atom, label_atom,
+                                 std::vector<std::string>& items)
+      -> caf::result<std::vector<std::string>> {
+      const auto& known = config::known_label_items();
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (std::find(known.begin(), known.end(), items[i]) == known.end())
+          return make_error(errc::bad_request,
+                            "field \"items[" + std::to_string(i)
+                              + "]\": unknown label item \"" + items[i]
+                              + "\"");
+        if (std::find(items.begin(), items.begin() + i, items[i])
+            != items.begin() + i)
+          return make_error(errc::bad_request,
+                            "field \"items[" + std::to_string(i)
+                              + "]\": \"" + items[i] + "\" appears twice");
+      }
+      auto rp = self->make_response_promise<std::vector<std::string>>();
+      auto timeout = self->state.request_timeout;
+      self->request(store, timeout, put_atom::value, label_atom::value, items)
+        .then(
+          [self, rp, selector, items, timeout, log](ok_atom) mutable {
+            log->info("label configuration: {} items (admin)", items.size());
+            self->request(selector, timeout, put_atom::value,
+                          label_atom::value, items)
+              .then(
+                [rp](std::vector<std::string>& now) mutable {
+                  rp.deliver(std::move(now));
+                },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          },
+          [rp](caf::error& err) mutable {
+            rp.deliver(make_error(errc::unavailable,
+                                  "the change could not be stored: "
+                                    + caf::to_string(err)));
+          });
+      return rp;
+    },
+    [self, manager](put_atom, node_atom, const std::string& node,
+                    const std::string& state) -> caf::delegated<node_status> {
+      return self->delegate(manager, put_atom::value, node_atom::value, node,
+                            state);
+    },
+    [self, selector, manager](realloc_atom, std::string& cluster,
+                              std::vector<std::string>& ids)
+      -> caf::result<realloc_summary> {
+      auto rp = self->make_response_promise<realloc_summary>();
+      reallocate(self, selector, manager, std::move(cluster), std::move(ids),
+                 [rp](caf::expected<realloc_summary> r) mutable {
+                   if (r)
+                     rp.deliver(std::move(*r));
+                   else
+                     rp.deliver(std::move(r.error()));
+                 });
+      return rp;
+    },
+    [self, manager](realloc_atom, tick_atom) { move_due(self, manager); },
     [self](api_atom, const std::string& terminal, bool failed) {
       auto& st = self->state;
       if (st.terminals.count(terminal) > 0)
@@ -501,8 +705,18 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       i->second.callback_pending = false;
       persist(i->second);
     },
-    [self, store, persist, log](tick_atom) {
+    [self, store, persist, log, selector, manager](tick_atom) {
       auto& st = self->state;
+      if (st.next_periodic_ms != 0 && now_ms() >= st.next_periodic_ms) {
+        st.next_periodic_ms
+          = now_ms() + st.pacer.settings().period.count();
+        reallocate(self, selector, manager, {}, {},
+                   [log](caf::expected<realloc_summary> r) {
+                     if (!r)
+                       log->warn("periodic re-allocation: {}",
+                                 caf::to_string(r.error()));
+                   });
+      }
       for (auto* job : st.expire(now_ms()))
         persist(*job);
       auto dirty = st.take_dirty_history();

@@ -3,6 +3,14 @@
 // the answer, then routed control → cluster manager → balancer → session),
 // tracks job status and each terminal's connection state and counters, and
 // sends a terminal's open jobs to its session when it connects.
+//
+// It also fronts the admin API (label configuration here, stored before it
+// applies; cluster and node changes go to the cluster manager) and runs
+// re-allocation: it picks the terminals of a run, computes their labels
+// under the current label configuration, asks the cluster manager which
+// must move, and moves the connected ones paced by reallocation_pacer (the
+// cluster manager's balancers send each device its `reassign`); terminals
+// that are not connected are moved at once.
 #pragma once
 
 #include <chrono>
@@ -15,6 +23,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/notifier.hpp"
+#include "actors/reallocation.hpp"
 
 namespace tether {
 
@@ -55,6 +64,20 @@ struct control_state {
   std::unordered_map<std::string, api_history> history;
   std::unordered_set<std::string> dirty_history;
   int64_t history_window_ms = 3'600'000;
+
+  /// Re-allocation: paced moves, the periodic run, and counters.
+  reallocation_pacer pacer;
+  bool pacer_ticking = false;
+  int64_t next_periodic_ms = 0;  // 0: no periodic run
+  uint64_t moved = 0;            // terminals moved by re-allocation
+
+  /// The terminals a re-allocation run looks at, sorted: those of
+  /// `terminal_ids` when given, else those assigned to `cluster_id` when
+  /// given, else every terminal. Sets `unknown` to the first id given that
+  /// is not registered (and returns nothing).
+  std::vector<std::string> realloc_candidates(
+    const std::string& cluster_id, const std::vector<std::string>& terminal_ids,
+    std::string& unknown) const;
 
   /// Creates a queued job from a push request; assigns its id.
   job_record new_job(job_record request, int64_t now);
@@ -107,6 +130,7 @@ struct control_settings {
   size_t max_queue_per_terminal = 1000;
   std::chrono::milliseconds history_window{3'600'000};
   notifier_settings callbacks;
+  config::reallocation_config reallocation;
 };
 
 /// What the control starts from: the stored state of the control plane.

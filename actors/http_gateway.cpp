@@ -5,6 +5,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/api.hpp"
+#include "actors/http_admin.hpp"
 #include "actors/log.hpp"
 
 namespace tether {
@@ -239,6 +240,12 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
               },
               on_error(self, out));
           return;
+        case api::route::admin_cluster:
+        case api::route::label_config_get:
+        case api::route::label_config_put:
+        case api::route::admin_node:
+        case api::route::reallocate:
+          return serve_admin(self, control, r, req, out);
         case api::route::healthz:
           return healthz(self, out);
         case api::route::metrics:

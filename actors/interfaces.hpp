@@ -50,6 +50,9 @@ using cluster_balancer_actor = caf::typed_actor<
   // from the cluster manager
   caf::replies_to<deliver_atom, job_record>::with<bool>,
   caf::replies_to<status_atom>::with<balancer_status>,
+  // admin: a node's state ("active", "draining"); reassign a terminal
+  caf::reacts_to<put_atom, node_atom, std::string, std::string>,
+  caf::reacts_to<reassign_atom, std::string, uint32_t>,
   // periodic refresh of node status
   caf::reacts_to<tick_atom>,
   // a peer process (control, nodes) was reached (again)
@@ -65,12 +68,21 @@ using cluster_manager_actor = caf::typed_actor<
   caf::replies_to<deliver_atom, job_record>::with<bool>,
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<join_atom, balancer_info>,
+  // admin API and re-allocation (actors/cluster_admin.hpp)
+  caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
+  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
+    node_status>,
+  caf::replies_to<realloc_atom, realloc_plan>::with<std::vector<std::string>>,
+  caf::replies_to<move_atom, terminal_record, assigned_label,
+                  uint32_t>::with<destination>,
   caf::reacts_to<tick_atom>>;
 
 /// Turns a device's facts into its assigned label.
 using selector_actor = caf::typed_actor<
   caf::replies_to<select_atom, terminal_record>::with<assigned_label>,
-  caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>>;
+  caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
+  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
+    std::vector<std::string>>>;
 
 /// Front of the control plane: registration, jobs, terminal state.
 using control_actor = caf::typed_actor<
@@ -96,6 +108,16 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<api_atom, std::string, bool>,
   // a job callback was accepted (true) or given up (false)
   caf::reacts_to<callback_atom, std::string, bool>,
+  // admin API and re-allocation (actors/reallocation.hpp)
+  caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
+  caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
+  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
+    std::vector<std::string>>,
+  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
+    node_status>,
+  caf::replies_to<realloc_atom, std::string,
+                  std::vector<std::string>>::with<realloc_summary>,
+  caf::reacts_to<realloc_atom, tick_atom>,
   // TTL sweep and history flush
   caf::reacts_to<tick_atom>>;
 
@@ -111,6 +133,12 @@ using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, std::vector<job_record>, uint64_t>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<api_history>>::with<ok_atom>,
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
+  // admin changes (one synced write each)
+  caf::replies_to<put_atom, cluster_settings>::with<ok_atom>,
+  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
+    ok_atom>,
+  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
+    ok_atom>,
   caf::reacts_to<flush_atom>>;
 
 /// Delivers job callbacks (POST of the job body to its callback_url) with
@@ -220,6 +248,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tether, (std::vector<tether::peer_status>))
   CAF_ADD_TYPE_ID(tether, (tether::process_actor))
   CAF_ADD_TYPE_ID(tether, (tether::peers_actor))
+  // admin API and re-allocation
+  CAF_ADD_TYPE_ID(tether, (tether::storage::cluster_settings))
+  CAF_ADD_TYPE_ID(tether, (tether::cluster_change))
+  CAF_ADD_TYPE_ID(tether, (tether::realloc_plan))
+  CAF_ADD_TYPE_ID(tether, (tether::realloc_summary))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

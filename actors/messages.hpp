@@ -45,6 +45,12 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_settings& x) {
+  return f(caf::meta::type_name("cluster_settings"), x.cluster_id, x.labels,
+           x.state, x.weight);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_history& x) {
   return f(caf::meta::type_name("api_history"), x.terminal_id, x.calls,
            x.errors, x.window_start_ms, x.window_calls, x.window_errors,
@@ -56,6 +62,7 @@ typename Inspector::result_type inspect(Inspector& f, api_history& x) {
 namespace tether {
 
 using storage::api_history;
+using storage::cluster_settings;
 using storage::job_record;
 using storage::terminal_record;
 
@@ -70,6 +77,10 @@ using user_atom = caf::atom_constant<caf::atom("user")>;
 using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
+using move_atom = caf::atom_constant<caf::atom("move")>;
+using node_atom = caf::atom_constant<caf::atom("node")>;
+using realloc_atom = caf::atom_constant<caf::atom("realloc")>;
+using reassign_atom = caf::atom_constant<caf::atom("reassign")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using dest_atom = caf::atom_constant<caf::atom("dest")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
@@ -199,6 +210,51 @@ typename Inspector::result_type inspect(Inspector& f, terminal_status& x) {
   return f(caf::meta::type_name("terminal_status"), x.record, x.connected,
            x.node_id, x.last_seen_ms, x.connects, x.disconnects,
            x.keepalive_failures, x.api, x.open_jobs);
+}
+
+/// An operator's change to one cluster (PUT /v1/admin/clusters/{id}). What
+/// the request leaves out stays as it is.
+struct cluster_change {
+  std::string cluster_id;
+  bool has_labels = false;
+  std::map<std::string, std::vector<std::string>> labels;
+  std::string state;    // "active", "draining"; empty: unchanged
+  int64_t weight = -1;  // negative: unchanged
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_change& x) {
+  return f(caf::meta::type_name("cluster_change"), x.cluster_id, x.has_labels,
+           x.labels, x.state, x.weight);
+}
+
+/// The control's question to the cluster manager in a re-allocation: which
+/// of these terminals (with their labels now) must change cluster. A
+/// non-empty `cluster_id` names the cluster the run is about (it must exist).
+struct realloc_plan {
+  std::string cluster_id;
+  std::vector<std::string> terminal_ids;
+  std::vector<assigned_label> labels;  // one per terminal id
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, realloc_plan& x) {
+  return f(caf::meta::type_name("realloc_plan"), x.cluster_id,
+           x.terminal_ids, x.labels);
+}
+
+/// The answer to POST /v1/admin/reallocate.
+struct realloc_summary {
+  uint64_t candidates = 0;  // terminals looked at
+  uint64_t moving = 0;      // whose cluster changes
+  uint64_t connected = 0;   // of those, sent `reassign` over time
+  uint64_t pending = 0;     // reassigns waiting in the control (all runs)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, realloc_summary& x) {
+  return f(caf::meta::type_name("realloc_summary"), x.candidates, x.moving,
+           x.connected, x.pending);
 }
 
 /// HTTP request handed from the gateway's socket code to its actor.

@@ -16,6 +16,11 @@ selector(selector_actor::stateful_pointer<selector_state> self,
       return select_label(facts, self->state.items);
     },
     [self](get_atom, label_atom) { return self->state.items; },
+    // The control has validated and stored the new label configuration.
+    [self](put_atom, label_atom, std::vector<std::string>& items) {
+      self->state.items = std::move(items);
+      return self->state.items;
+    },
   };
 }
 

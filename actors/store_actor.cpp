@@ -73,6 +73,27 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db) {
           rp.deliver(make_error(errc::unavailable, result.message));
       }
     },
+    // Admin changes are rare: each is written (and synced) on its own.
+    [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {
+      auto st = self->state.db->put_cluster_settings(c);
+      if (!st.ok())
+        return make_error(errc::unavailable, st.message);
+      return ok_atom::value;
+    },
+    [self](put_atom, label_atom, const std::vector<std::string>& items)
+      -> caf::result<ok_atom> {
+      auto st = self->state.db->put_label_items(items);
+      if (!st.ok())
+        return make_error(errc::unavailable, st.message);
+      return ok_atom::value;
+    },
+    [self](put_atom, node_atom, const std::string& node,
+           const std::string& state) -> caf::result<ok_atom> {
+      auto st = self->state.db->put_node_state(node, state);
+      if (!st.ok())
+        return make_error(errc::unavailable, st.message);
+      return ok_atom::value;
+    },
     [self](get_atom, job_atom, const std::string& id)
       -> caf::result<job_record> {
       storage::status st;

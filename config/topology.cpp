@@ -117,7 +117,8 @@ void read_clusters(reader& r, const toml::table& root, topology& topo,
   for (size_t i = 0; i < arr->size(); ++i) {
     auto& t = *arr->get(i)->as_table();
     auto path = reader::index("clusters", i);
-    r.only_keys(t, path, {"id", "labels", "weight", "balancers", "nodes"});
+    r.only_keys(t, path,
+                {"id", "labels", "weight", "enabled", "balancers", "nodes"});
     cluster_config c;
     cluster_places at;
     at.table = &t;
@@ -127,6 +128,12 @@ void read_clusters(reader& r, const toml::table& root, topology& topo,
     if (!c.id.empty() && !valid_id(c.id))
       r.problem(t.get("id"), path + ".id", id_rule);
     r.integer(t, path, "weight", c.weight, 0, 1'000'000);
+    if (auto* enabled = t.get("enabled")) {
+      if (auto b = enabled->value<bool>())
+        c.enabled = *b;
+      else
+        r.problem(enabled, path + ".enabled", "must be true or false");
+    }
     if (auto* labels = t.get("labels")) {
       if (auto* lt = labels->as_table()) {
         for (auto&& [key, value] : *lt) {
@@ -251,6 +258,17 @@ void read_timers(reader& r, const toml::table& t, timers_config& timers) {
   }
 }
 
+void read_reallocation(reader& r, const toml::table& t,
+                       reallocation_config& out) {
+  r.only_keys(t, "reallocation", {"window", "max_rate", "period"});
+  r.duration(t, "reallocation", "window", out.window, millis{0});
+  r.integer(t, "reallocation", "max_rate", out.max_rate, 1, 100'000);
+  if (r.duration(t, "reallocation", "period", out.period, millis{0})
+      && out.period.count() != 0 && out.period < millis{1000})
+    r.problem(t.get("period"), "reallocation.period",
+              "must be 0 (off) or at least 1000ms");
+}
+
 } // namespace
 
 namespace detail {
@@ -283,7 +301,8 @@ parse_result parse_topology(std::string_view text,
   }
   topology topo;
   r.only_keys(root, "", {"gateway", "labels", "timers", "limits",
-                         "scheduler", "clusters", "processes"});
+                         "reallocation", "scheduler", "clusters",
+                         "processes"});
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -326,6 +345,8 @@ parse_result parse_topology(std::string_view text,
               16 << 20);
     r.integer(*t, "limits", "max_queue", topo.limits.max_queue, 1, 1'000'000);
   }
+  if (auto* t = r.section(root, "reallocation"))
+    read_reallocation(r, *t, topo.reallocation);
   if (auto* t = r.section(root, "scheduler"))
     read_scheduler(r, *t, "scheduler", topo.scheduler);
   std::vector<cluster_places> places;

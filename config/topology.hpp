@@ -38,6 +38,9 @@ struct cluster_config {
   std::string id;            // e.g. "C1"
   cluster_labels labels;
   uint32_t weight = 1;
+  // false: declared (its balancers and nodes run) but not in service until
+  // an operator adds it with PUT /v1/admin/clusters/{id}.
+  bool enabled = true;
   std::vector<balancer_config> balancers;
   std::vector<std::string> nodes;  // node ids, e.g. "C1-n1"
 };
@@ -62,6 +65,14 @@ struct limits_config {
   std::size_t max_ws_queue = 256;          // frames waiting to be written
   std::size_t max_payload = 256 * 1024;    // job payload bytes
   std::size_t max_queue = 1000;            // open jobs per terminal (429)
+};
+
+/// Re-allocation (DESIGN §3): terminals whose cluster changes are sent
+/// `reassign`, spread over `window` and never faster than `max_rate`.
+struct reallocation_config {
+  millis window{60'000};     // the reassigns of one run spread over this
+  uint32_t max_rate = 50;    // reassign frames per second, at most
+  millis period{0};          // re-allocate every terminal this often; 0: off
 };
 
 /// CAF scheduler settings, applied per process.
@@ -122,6 +133,7 @@ struct topology {
   std::vector<cluster_config> clusters;
   timers_config timers;
   limits_config limits;
+  reallocation_config reallocation;
   scheduler_config scheduler;  // global; each process has its resolved copy
   // Never empty once parsed. A file without [[processes]] describes an
   // all-in-one deployment: one process named all_in_one_process_name, with

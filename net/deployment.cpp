@@ -196,6 +196,7 @@ public:
     snapshot.jobs = db->load_jobs(st);
     snapshot.histories = db->load_histories(st);
     snapshot.next_job_seq = db->next_job_seq(st);
+    auto admin = db->load_admin(st);  // admin API changes, over the topology
     if (!st.ok()) {
       error = st.message;
       return false;
@@ -203,12 +204,14 @@ public:
     log->info("data directory {}: {} terminals, {} jobs", opts.data_dir,
               snapshot.terminals.size(), snapshot.jobs.size());
     auto store = sys_.spawn<caf::detached>(store_service, db);
-    auto sel = sys_.spawn(selector, topo.label_items);
+    auto sel = sys_.spawn(selector, admin.has_label_items ? admin.label_items
+                                                          : topo.label_items);
     auto manager = sys_.spawn(cluster_manager, topo, snapshot.terminals,
-                              store);
+                              store, admin);
     control_settings ccfg;
     ccfg.request_timeout = topo.timers.request_timeout;
     ccfg.max_queue_per_terminal = topo.limits.max_queue;
+    ccfg.reallocation = topo.reallocation;
     auto ctrl = sys_.spawn(control, ccfg, std::move(snapshot), sel, manager,
                            store, make_http_poster(io_));
     keep(store);

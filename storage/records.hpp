@@ -83,4 +83,22 @@ inline bool is_final_status(const std::string& s) {
   return s == "done" || s == "failed" || s == "expired";
 }
 
+/// A cluster as an operator set it through the admin API
+/// (PUT /v1/admin/clusters/{id}); stored, and applied at start over the
+/// topology's values.
+struct cluster_settings {
+  std::string cluster_id;
+  std::map<std::string, std::vector<std::string>> labels;
+  std::string state = "active";  // "active" or "draining"
+  uint32_t weight = 1;
+};
+
+/// Everything the admin API has changed, as read at start.
+struct admin_settings {
+  bool has_label_items = false;  // false: the topology's items apply
+  std::vector<std::string> label_items;
+  std::vector<cluster_settings> clusters;
+  std::map<std::string, std::string> node_states;  // node id -> state
+};
+
 } // namespace tether::storage

@@ -202,6 +202,82 @@ std::vector<job_record> store::load_jobs(status& st) {
   return out;
 }
 
+namespace {
+
+constexpr std::string_view label_items_key = "admin/label_items";
+constexpr std::string_view cluster_prefix = "admin/cluster/";
+constexpr std::string_view node_prefix = "admin/node/";
+
+} // namespace
+
+status store::put_label_items(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& i : items)
+    a.emplace_back(i);
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  auto s = db_->Put(wo, cf(family::meta), std::string{label_items_key},
+                    json::serialize(a));
+  if (!s.ok())
+    return {"cannot write the label configuration: " + s.ToString()};
+  return {};
+}
+
+status store::put_cluster_settings(const cluster_settings& c) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  auto s = db_->Put(wo, cf(family::meta),
+                    std::string{cluster_prefix} + c.cluster_id, encode(c));
+  if (!s.ok())
+    return {"cannot write cluster " + c.cluster_id + ": " + s.ToString()};
+  return {};
+}
+
+status store::put_node_state(const std::string& node_id,
+                             const std::string& state) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  auto s = db_->Put(wo, cf(family::meta), std::string{node_prefix} + node_id,
+                    state);
+  if (!s.ok())
+    return {"cannot write node " + node_id + ": " + s.ToString()};
+  return {};
+}
+
+admin_settings store::load_admin(status& st) {
+  admin_settings out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::meta))};
+  for (it->Seek("admin/"); it->Valid() && it->key().starts_with("admin/");
+       it->Next()) {
+    auto key = it->key().ToString();
+    auto value = it->value().ToString();
+    if (key == label_items_key) {
+      boost::system::error_code ec;
+      auto v = json::parse(value, ec);
+      if (ec || !v.is_array()) {
+        st.message = "corrupt admin record " + key;
+        continue;
+      }
+      out.has_label_items = true;
+      for (auto& i : v.get_array())
+        if (i.is_string())
+          out.label_items.emplace_back(i.get_string());
+    } else if (key.rfind(cluster_prefix, 0) == 0) {
+      cluster_settings c;
+      if (decode(value, c) && c.cluster_id == key.substr(cluster_prefix.size()))
+        out.clusters.push_back(std::move(c));
+      else
+        st.message = "corrupt admin record " + key;
+    } else if (key.rfind(node_prefix, 0) == 0) {
+      out.node_states[key.substr(node_prefix.size())] = value;
+    }
+  }
+  if (!it->status().ok())
+    st.message = "cannot scan admin records: " + it->status().ToString();
+  return out;
+}
+
 uint64_t store::next_job_seq(status& st) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(family::meta), "job_seq",
@@ -307,6 +383,44 @@ bool decode(const std::string& text, job_record& out) {
   if (auto* v = o.if_contains("callback_pending"); v && v->is_bool())
     out.callback_pending = v->get_bool();
   return !out.job_id.empty();
+}
+
+std::string encode(const cluster_settings& c) {
+  json::object labels;
+  for (const auto& [item, values] : c.labels) {
+    json::array vs;
+    for (const auto& v : values)
+      vs.emplace_back(v);
+    labels[item] = std::move(vs);
+  }
+  return json::serialize(json::object{{"cluster_id", c.cluster_id},
+                                      {"labels", std::move(labels)},
+                                      {"state", c.state},
+                                      {"weight", c.weight}});
+}
+
+bool decode(const std::string& text, cluster_settings& out) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return false;
+  auto& o = v.get_object();
+  out.cluster_id = str(o, "cluster_id");
+  out.state = str(o, "state");
+  out.weight = 0;
+  if (auto* w = o.if_contains("weight"); w && (w->is_int64() || w->is_uint64()))
+    out.weight = static_cast<uint32_t>(w->to_number<uint64_t>());
+  out.labels.clear();
+  if (auto* l = o.if_contains("labels"); l && l->is_object())
+    for (auto& [item, values] : l->get_object()) {
+      auto& vs = out.labels[std::string{item}];
+      if (values.is_array())
+        for (auto& x : values.get_array())
+          if (x.is_string())
+            vs.emplace_back(x.get_string());
+    }
+  return !out.cluster_id.empty()
+         && (out.state == "active" || out.state == "draining");
 }
 
 std::string encode(const api_history& h) {

@@ -6,6 +6,10 @@
 //   -------------   ----------------------   -------------------------------
 //   meta            "schema_version"         decimal text, "1"
 //   meta            "job_seq"                8-byte big-endian next job seq
+//   meta            "admin/label_items"      JSON array of label item names
+//   meta            "admin/cluster/" + id    JSON {"labels":{item:[values]},
+//                                            "state":..,"weight":n}
+//   meta            "admin/node/" + id       "active" or "draining"
 //   terminals       terminal_id (UTF-8)      JSON object of terminal_record
 //   jobs            job_id (UTF-8)           JSON object of job_record
 //   history         terminal_id (UTF-8)      JSON object of api_history
@@ -80,6 +84,13 @@ public:
                    uint64_t next_seq);
   std::vector<api_history> load_histories(status& st);
 
+  /// Admin API changes (meta keys "admin/..."): each is one synced write.
+  status put_label_items(const std::vector<std::string>& items);
+  status put_cluster_settings(const cluster_settings& c);
+  status put_node_state(const std::string& node_id, const std::string& state);
+  /// Every stored admin change; a corrupt entry is reported in `st`.
+  admin_settings load_admin(status& st);
+
   /// The next free job sequence number (1 on a new database).
   uint64_t next_job_seq(status& st);
 
@@ -102,6 +113,8 @@ std::string encode(const job_record& rec);
 bool decode(const std::string& text, terminal_record& out);
 bool decode(const std::string& text, job_record& out);
 std::string encode(const api_history& rec);
+std::string encode(const cluster_settings& rec);
+bool decode(const std::string& text, cluster_settings& out);
 bool decode(const std::string& text, api_history& out);
 
 } // namespace tether::storage

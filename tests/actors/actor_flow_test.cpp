@@ -532,7 +532,8 @@ protected:
     topo = *parsed.value;
     store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
     selector_h = own(sys.spawn(selector, topo.label_items));
-    manager = own(sys.spawn(cluster_manager, topo, std::vector<terminal_record>{}, store_h));
+    manager = own(sys.spawn(cluster_manager, topo, std::vector<terminal_record>{}, store_h,
+                             storage::admin_settings{}));
     for (auto [cluster, url] : {std::pair{"C1", "ws://127.0.0.1:9101/v1/connect"},
                                 std::pair{"C2", "ws://127.0.0.1:9201/v1/connect"}}) {
       auto b = own(spawn_fake<cluster_balancer_actor>(sys, fake_balancer,

@@ -62,6 +62,11 @@ TEST(Match, EveryRoute) {
     {"PUT", "/v1/users/U1/terminals/T1", route::user_link, "T1"},
     {"GET", "/v1/jobs/J0000000000000001", route::job, "J0000000000000001"},
     {"GET", "/v1/admin/clusters", route::admin_clusters, ""},
+    {"PUT", "/v1/admin/clusters/C3", route::admin_cluster, "C3"},
+    {"GET", "/v1/admin/label-config", route::label_config_get, ""},
+    {"PUT", "/v1/admin/label-config", route::label_config_put, ""},
+    {"PUT", "/v1/admin/nodes/C1-n2", route::admin_node, "C1-n2"},
+    {"POST", "/v1/admin/reallocate", route::reallocate, ""},
     {"GET", "/healthz", route::healthz, ""},
     {"GET", "/metrics", route::metrics, ""},
   };
@@ -83,6 +88,10 @@ TEST(Match, WrongMethod) {
     {"GET", "/v1/users/U1/terminals/T1", route::method_not_allowed, ""},
     {"POST", "/v1/jobs/J1", route::method_not_allowed, ""},
     {"POST", "/v1/admin/clusters", route::method_not_allowed, ""},
+    {"GET", "/v1/admin/clusters/C1", route::method_not_allowed, ""},
+    {"POST", "/v1/admin/label-config", route::method_not_allowed, ""},
+    {"GET", "/v1/admin/nodes/C1-n1", route::method_not_allowed, ""},
+    {"GET", "/v1/admin/reallocate", route::method_not_allowed, ""},
     {"POST", "/healthz", route::method_not_allowed, ""},
     {"HEAD", "/metrics", route::method_not_allowed, ""},
     {"get", "/healthz", route::method_not_allowed, ""},  // methods are case-sensitive
@@ -125,7 +134,8 @@ TEST(Match, UnknownPaths) {
         "/v1/terminals/T1/labels", "/v1/jobs", "/v1/jobs/J1/cancel", "/v1/admin",
         "/v1/users/U1", "/v1/users/U1/terminals", "/v1/users/U1/devices/T1",
         "/v1/users/U1/terminals/T1/x",
-        "/v1/admin/nodes", "/v1/admin/clusters/C1", "/healthz/x", "/metricsz",
+        "/v1/admin/nodes", "/v1/admin/clusters/C1/x", "/v1/admin/nodes/n/x",
+        "/v1/admin/label-config/x", "/v1/admin/reallocate/C1", "/healthz/x", "/metricsz",
         "/V1/terminals/T1", "v1"}) {
     SCOPED_TRACE(target);
     auto r = match("GET", target);
@@ -628,6 +638,157 @@ TEST(Responses, Clusters) {
 }
 
 // -- rfc3339 -----------------------------------------------------------------------------
+
+// -- admin bodies ------------------------------------------------------------------
+
+TEST(DecodeClusterChange, FullAndPartial) {
+  cluster_change ch;
+  ASSERT_EQ(decode_cluster_change(
+              R"({"labels":{"region":["GG1","GG2"],"model":"GJ1"},)"
+              R"("state":"draining","weight":0})",
+              ch),
+            "");
+  EXPECT_TRUE(ch.has_labels);
+  EXPECT_EQ(ch.labels.at("region"), (std::vector<std::string>{"GG1", "GG2"}));
+  EXPECT_EQ(ch.labels.at("model"), std::vector<std::string>{"GJ1"});
+  EXPECT_EQ(ch.state, "draining");
+  EXPECT_EQ(ch.weight, 0);
+  cluster_change partial;
+  ASSERT_EQ(decode_cluster_change(R"({"weight":7})", partial), "");
+  EXPECT_FALSE(partial.has_labels);
+  EXPECT_EQ(partial.state, "");
+  EXPECT_EQ(partial.weight, 7);
+  cluster_change none;
+  ASSERT_EQ(decode_cluster_change("{}", none), "");
+  EXPECT_EQ(none.weight, -1);
+  // An empty labels object makes a cluster take every label.
+  cluster_change open;
+  ASSERT_EQ(decode_cluster_change(R"({"labels":{}})", open), "");
+  EXPECT_TRUE(open.has_labels);
+  EXPECT_TRUE(open.labels.empty());
+}
+
+TEST(DecodeClusterChange, RejectsNamingTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"{", "not valid JSON"},
+    {"[]", "must be a JSON object"},
+    {R"({"labels":{"colour":["red"]}})", "\"labels.colour\" is not a known"},
+    {R"({"labels":{"region":[]}})", "\"labels.region\" must name 1-1000"},
+    {R"({"labels":{"region":[1]}})", "\"labels.region\" must be a string"},
+    {R"({"labels":{"region":[""]}})", "\"labels.region\" values must be"},
+    {R"({"labels":["region"]})", "\"labels\" must be an object"},
+    {R"({"state":"sleeping"})", "\"state\" must be \"active\" or"},
+    {R"({"state":1})", "\"state\" must be"},
+    {R"({"weight":-1})", "\"weight\" must be an integer between 0"},
+    {R"({"weight":1000001})", "\"weight\""},
+    {R"({"weight":18446744073709551615})", "\"weight\""},
+    {R"({"weight":1.5})", "\"weight\""},
+    {R"({"weight":"1"})", "\"weight\""},
+    {R"({"wieght":1})", "\"wieght\" is not known"},
+  };
+  for (const auto& [body, message] : cases) {
+    SCOPED_TRACE(body);
+    cluster_change ch;
+    auto problem = decode_cluster_change(body, ch);
+    EXPECT_NE(problem.find(message), std::string::npos) << problem;
+  }
+}
+
+TEST(DecodeLabelConfig, AcceptsAndRejects) {
+  std::vector<std::string> items;
+  ASSERT_EQ(decode_label_config(R"({"items":["region","firmware"]})", items),
+            "");
+  EXPECT_EQ(items, (std::vector<std::string>{"region", "firmware"}));
+  items.clear();
+  ASSERT_EQ(decode_label_config(R"({"items":[]})", items), "");
+  EXPECT_TRUE(items.empty());
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"nope", "not valid JSON"},
+    {"{}", "\"items\" is required"},
+    {R"({"items":"region"})", "\"items\" must be a list"},
+    {R"({"items":["region","colour"]})",
+     "\"items[1]\": unknown label item \"colour\""},
+    {R"({"items":["region",3]})", "\"items[1]\" must be a string"},
+    {R"({"items":["model","model"]})", "\"items[1]\": \"model\" appears twice"},
+    {R"({"items":[],"extra":1})", "\"extra\" is not known"},
+  };
+  for (const auto& [body, message] : cases) {
+    SCOPED_TRACE(body);
+    std::vector<std::string> out;
+    auto problem = decode_label_config(body, out);
+    EXPECT_NE(problem.find(message), std::string::npos) << problem;
+  }
+}
+
+TEST(DecodeNodeState, AcceptsAndRejects) {
+  std::string state;
+  ASSERT_EQ(decode_node_state(R"({"state":"draining"})", state), "");
+  EXPECT_EQ(state, "draining");
+  ASSERT_EQ(decode_node_state(R"({"state":"active"})", state), "");
+  EXPECT_EQ(state, "active");
+  for (const char* bad : {"{}", R"({"state":"failed"})", R"({"state":null})"})
+    EXPECT_NE(decode_node_state(bad, state).find("\"state\""),
+              std::string::npos)
+      << bad;
+  EXPECT_NE(decode_node_state(R"({"state":"active","x":1})", state)
+              .find("\"x\""),
+            std::string::npos);
+}
+
+TEST(DecodeReallocate, Scopes) {
+  std::string cluster;
+  std::vector<std::string> ids;
+  ASSERT_EQ(decode_reallocate("", cluster, ids), "");
+  ASSERT_EQ(decode_reallocate(" {} ", cluster, ids), "");
+  EXPECT_TRUE(cluster.empty());
+  EXPECT_TRUE(ids.empty());
+  ASSERT_EQ(decode_reallocate(R"({"cluster_id":"C1"})", cluster, ids), "");
+  EXPECT_EQ(cluster, "C1");
+  cluster.clear();
+  ASSERT_EQ(decode_reallocate(R"({"terminal_ids":["T1","T2"]})", cluster, ids),
+            "");
+  EXPECT_EQ(ids, (std::vector<std::string>{"T1", "T2"}));
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"{", "not valid JSON"},
+    {R"({"cluster_id":"C1","terminal_ids":["T1"]})", "exclude each other"},
+    {R"({"cluster_id":"C 1"})", "\"cluster_id\" must be"},
+    {R"({"cluster_id":7})", "\"cluster_id\" must be"},
+    {R"({"terminal_ids":[]})", "\"terminal_ids\" must be a non-empty"},
+    {R"({"terminal_ids":"T1"})", "\"terminal_ids\" must be a non-empty"},
+    {R"({"terminal_ids":["T1","a b"]})", "\"terminal_ids[1]\" must be"},
+    {R"({"everything":true})", "\"everything\" is not known"},
+  };
+  for (const auto& [body, message] : cases) {
+    SCOPED_TRACE(body);
+    std::string c;
+    std::vector<std::string> t;
+    auto problem = decode_reallocate(body, c, t);
+    EXPECT_NE(problem.find(message), std::string::npos) << problem;
+  }
+}
+
+TEST(Responses, AdminBodies) {
+  cluster_status c;
+  c.cluster_id = "C3";
+  c.labels = {{"region", {"GG1"}}};
+  c.state = "draining";
+  c.weight = 2;
+  auto o = parse_object(encode(c));
+  ASSERT_TRUE(has_keys(o, {"cluster_id", "labels", "state", "weight",
+                           "balancers", "connections", "nodes"}));
+  EXPECT_EQ(o.at("state"), "draining");
+  EXPECT_EQ(o.at("weight").to_number<int>(), 2);
+  auto n = parse_object(encode(node_status{"C1-n1", "draining", 0, 0, 0}));
+  EXPECT_EQ(n.at("node_id"), "C1-n1");
+  EXPECT_EQ(n.at("state"), "draining");
+  auto l = parse_object(encode_label_config({"model"}));
+  EXPECT_EQ(json::serialize(l.at("items")), R"(["model"])");
+  auto r = parse_object(encode(realloc_summary{10, 4, 3, 3}));
+  EXPECT_EQ(r.at("status"), "accepted");
+  EXPECT_EQ(r.at("candidates").to_number<int>(), 10);
+  EXPECT_EQ(r.at("moving").to_number<int>(), 4);
+  EXPECT_EQ(r.at("connected").to_number<int>(), 3);
+}
 
 TEST(Rfc3339, Formats) {
   EXPECT_EQ(rfc3339(1), "1970-01-01T00:00:00.001Z");

@@ -131,6 +131,36 @@ void expect_same(const terminal_status& a, const terminal_status& b) {
   EXPECT_EQ(a.open_jobs, b.open_jobs);
 }
 
+void expect_same(const cluster_settings& a, const cluster_settings& b) {
+  EXPECT_EQ(a.cluster_id, b.cluster_id);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.weight, b.weight);
+}
+
+void expect_same(const cluster_change& a, const cluster_change& b) {
+  EXPECT_EQ(a.cluster_id, b.cluster_id);
+  EXPECT_EQ(a.has_labels, b.has_labels);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.weight, b.weight);
+}
+
+void expect_same(const realloc_plan& a, const realloc_plan& b) {
+  EXPECT_EQ(a.cluster_id, b.cluster_id);
+  EXPECT_EQ(a.terminal_ids, b.terminal_ids);
+  ASSERT_EQ(a.labels.size(), b.labels.size());
+  for (size_t i = 0; i < a.labels.size(); ++i)
+    EXPECT_EQ(a.labels[i].items, b.labels[i].items);
+}
+
+void expect_same(const realloc_summary& a, const realloc_summary& b) {
+  EXPECT_EQ(a.candidates, b.candidates);
+  EXPECT_EQ(a.moving, b.moving);
+  EXPECT_EQ(a.connected, b.connected);
+  EXPECT_EQ(a.pending, b.pending);
+}
+
 void expect_same(const http_request& a, const http_request& b) {
   EXPECT_EQ(a.method, b.method);
   EXPECT_EQ(a.target, b.target);
@@ -383,7 +413,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 31)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 35)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -475,6 +505,17 @@ TEST_F(MessagesTest, ClusterStatus) {
   ASSERT_EQ(back.size(), 2u);
   expect_same(back[0], v[0]);
   expect_same(back[1], v[1]);
+}
+
+TEST_F(MessagesTest, AdminMessages) {
+  check(cluster_settings{"C2", {{"region", {"GG2", "GG3"}}}, "draining", 0});
+  check(cluster_settings{});
+  check(cluster_change{"C3", true, {{"model", {"GJ1"}}}, "active", 5});
+  check(cluster_change{});
+  check(realloc_plan{"C1", {"T1", "T2"},
+                     {assigned_label{{{"region", "GG1"}}}, assigned_label{}}});
+  check(realloc_plan{});
+  check(realloc_summary{100, 7, 5, 12});
 }
 
 TEST_F(MessagesTest, TerminalStatus) {
@@ -611,6 +652,22 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(std::string{"C1"}),
     caf::make_message(clusters),
     caf::make_message(join_atom::value, sample_info(live.balancer)),
+    caf::make_message(put_atom::value, cluster_change{"C3", true, {{"region", {"GG1"}}},
+                                                      "draining", 2}),
+    caf::make_message(put_atom::value, node_atom::value, std::string{"C1-n1"},
+                      std::string{"draining"}),
+    caf::make_message(realloc_atom::value, realloc_plan{"C1", {"T1"}, {label}}),
+    caf::make_message(std::vector<std::string>{"T1"}),
+    caf::make_message(move_atom::value, rec, label, uint32_t{250}),
+    caf::make_message(reassign_atom::value, std::string{"T1"}, uint32_t{250}),
+    // selector / control / store: admin
+    caf::make_message(put_atom::value, label_atom::value,
+                      std::vector<std::string>{"region"}),
+    caf::make_message(realloc_atom::value, std::string{"C1"},
+                      std::vector<std::string>{"T1"}),
+    caf::make_message(realloc_summary{3, 2, 1, 1}),
+    caf::make_message(realloc_atom::value, tick_atom::value),
+    caf::make_message(put_atom::value, cluster_settings{"C1", {}, "active", 1}),
     // selector_actor
     caf::make_message(select_atom::value, rec),
     caf::make_message(label),

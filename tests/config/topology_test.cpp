@@ -151,6 +151,21 @@ TEST(DefaultTopology, MinimalFileGetsDefaults) {
   EXPECT_TRUE(t.clusters[0].balancers[0].public_url.empty());
 }
 
+TEST(DefaultTopology, ReallocationDefaults) {
+  auto r = parse(doc{}.str());
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_EQ(r.value->reallocation.window, millis{60'000});
+  EXPECT_EQ(r.value->reallocation.max_rate, 50u);
+  EXPECT_EQ(r.value->reallocation.period, millis{0});  // off
+  EXPECT_TRUE(r.value->clusters[0].enabled);
+}
+
+TEST(Validation, ReallocationUnknownKeyHasItsLine) {
+  auto r = parse(doc{}.set("reallocation", "speed", "1").str());
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "reallocation.speed", "unknown key", 2)) << dump(r);
+}
+
 TEST(DefaultTopology, KnownLabelItems) {
   const auto& items = known_label_items();
   EXPECT_EQ(items.size(), 11u);
@@ -287,6 +302,23 @@ const std::vector<rule_case>& rule_cases() {
      [](const topology& t) { return t.limits.max_queue == 1; }},
     {"limits", "max_queue", "0", false, "limits.max_queue", "must be between 1 and 1000000"},
     {"limits", "max_queue", "1000001", false, "limits.max_queue", "must be between"},
+    // reallocation
+    {"reallocation", "window", "\"0s\"", true, "", "",
+     [](const topology& t) { return t.reallocation.window == millis{0}; }},
+    {"reallocation", "window", "\"10 s\"", false, "reallocation.window",
+     "must be a duration"},
+    {"reallocation", "max_rate", "100000", true, "", "",
+     [](const topology& t) { return t.reallocation.max_rate == 100'000; }},
+    {"reallocation", "max_rate", "0", false, "reallocation.max_rate",
+     "must be between 1 and 100000"},
+    {"reallocation", "max_rate", "\"5\"", false, "reallocation.max_rate",
+     "must be an integer"},
+    {"reallocation", "period", "\"1s\"", true, "", "",
+     [](const topology& t) { return t.reallocation.period == millis{1000}; }},
+    {"reallocation", "period", "\"0ms\"", true, "", "",
+     [](const topology& t) { return t.reallocation.period == millis{0}; }},
+    {"reallocation", "period", "\"999ms\"", false, "reallocation.period",
+     "must be 0 (off) or at least 1000ms"},
     // scheduler
     {"scheduler", "policy", "\"stealing\"", true, "", "",
      [](const topology& t) { return t.scheduler.policy == "stealing"; }},
@@ -310,6 +342,10 @@ const std::vector<rule_case>& rule_cases() {
     {"cluster", "weight", "1000000", true, "", ""},
     {"cluster", "weight", "-1", false, "clusters[0].weight", "must be between 0 and 1000000"},
     {"cluster", "weight", "1000001", false, "clusters[0].weight", "must be between"},
+    {"cluster", "enabled", "false", true, "", "",
+     [](const topology& t) { return !t.clusters[0].enabled; }},
+    {"cluster", "enabled", "\"no\"", false, "clusters[0].enabled",
+     "must be true or false"},
     {"cluster", "labels", "{ region = [\"GG1\", \"GG2\"], model = \"GJ1\" }", true, "", "",
      [](const topology& t) {
        return t.clusters[0].labels.at("region") == std::vector<std::string>{"GG1", "GG2"}

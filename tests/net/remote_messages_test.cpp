@@ -167,6 +167,12 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   round_trip(ps);
   round_trip(std::vector<peer_status>{ps, ps});
   round_trip(peer_directory{"C1-n1", {}, {}, {}, {}});
+  // admin API and re-allocation
+  round_trip(cluster_settings{"C2", {{"region", {"GG2"}}}, "draining", 0});
+  round_trip(cluster_change{"C3", true, {{"model", {"GJ1", "GJ2"}}}, "active", 4});
+  round_trip(realloc_plan{"C1", {"T1", "T2"},
+                          {assigned_label{{{"region", "GG1"}}}, assigned_label{}}});
+  round_trip(realloc_summary{10, 3, 2, 2});
 }
 
 TEST_F(remote, messages_with_handles_round_trip) {

@@ -260,6 +260,58 @@ TEST_F(StoreTest, TerminalsSurviveReopen) {
   expect_same(all[0], t1);
 }
 
+// -- admin changes ---------------------------------------------------------------
+
+TEST_F(StoreTest, AdminChangesSurviveReopen) {
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    status st;
+    auto fresh = db->load_admin(st);
+    EXPECT_TRUE(st.ok()) << st.message;
+    EXPECT_FALSE(fresh.has_label_items);
+    EXPECT_TRUE(fresh.clusters.empty());
+    EXPECT_TRUE(fresh.node_states.empty());
+    ASSERT_TRUE(db->put_label_items({"model", "firmware"}).ok());
+    cluster_settings c{"C2", {{"region", {"GG2", "GG3"}}}, "draining", 0};
+    ASSERT_TRUE(db->put_cluster_settings(c).ok());
+    c.weight = 7;  // a later change replaces the earlier one
+    ASSERT_TRUE(db->put_cluster_settings(c).ok());
+    ASSERT_TRUE(db->put_node_state("C1-n2", "draining").ok());
+    // Admin keys live beside the job sequence without disturbing it.
+    ASSERT_TRUE(db->put_jobs({}, 42).ok());
+  }
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto a = db->load_admin(st);
+  EXPECT_TRUE(st.ok()) << st.message;
+  EXPECT_TRUE(a.has_label_items);
+  EXPECT_EQ(a.label_items, (std::vector<std::string>{"model", "firmware"}));
+  ASSERT_EQ(a.clusters.size(), 1u);
+  EXPECT_EQ(a.clusters[0].cluster_id, "C2");
+  EXPECT_EQ(a.clusters[0].state, "draining");
+  EXPECT_EQ(a.clusters[0].weight, 7u);
+  EXPECT_EQ(a.clusters[0].labels.at("region"),
+            (std::vector<std::string>{"GG2", "GG3"}));
+  EXPECT_EQ(a.node_states, (std::map<std::string, std::string>{
+                             {"C1-n2", "draining"}}));
+  EXPECT_EQ(db->next_job_seq(st), 42u);
+}
+
+TEST(Encoding, ClusterSettingsRoundTripAndRejects) {
+  cluster_settings c{"C1", {{"model", {"GJ1"}}}, "active", 1'000'000};
+  cluster_settings back;
+  ASSERT_TRUE(decode(encode(c), back));
+  EXPECT_EQ(back.cluster_id, "C1");
+  EXPECT_EQ(back.labels, c.labels);
+  EXPECT_EQ(back.state, "active");
+  EXPECT_EQ(back.weight, 1'000'000u);
+  EXPECT_FALSE(decode("[]", back));
+  EXPECT_FALSE(decode(R"({"cluster_id":"C1","state":"sleeping"})", back));
+  EXPECT_FALSE(decode(R"({"state":"active"})", back));
+}
+
 // -- jobs -------------------------------------------------------------------------
 
 TEST_F(StoreTest, JobsAndSequenceSurviveReopen) {
