@@ -199,13 +199,20 @@ healthz() {  # healthz HOST:PORT -> prints the body, status as exit code (0 = 20
 
 fail_up() {
   echo "three-hosts: $*" >&2
-  echo "three-hosts: logs: $STATE/log/" >&2
-  if [[ ${TTH_KEEP:-0} == 1 ]]; then
-    echo "three-hosts: TTH_KEEP=1: left running; '$0 down' removes it" >&2
-  else
-    do_down >/dev/null
-  fi
   exit 1
+}
+
+# While `up` runs, any exit (a failed command under set -e, fail_up, Ctrl-C)
+# other than success removes what it created, unless TTH_KEEP=1.
+on_up_exit() {
+  local rc=$?
+  (( rc == 0 )) && return
+  echo "three-hosts: up failed; logs: $STATE/log/" >&2
+  if [[ ${TTH_KEEP:-0} == 1 ]]; then
+    echo "three-hosts: TTH_KEEP=1: left as it is; '$0 down' removes it" >&2
+  else
+    do_down >/dev/null || true
+  fi
 }
 
 do_up() {
@@ -220,9 +227,11 @@ do_up() {
   [[ -z $(existing_namespaces) ]] \
     || die 1 "namespaces with prefix '$P' exist already ($(existing_namespaces | tr '\n' ' ')); run '$0 down' first, or set TTH_PREFIX"
 
+  trap on_up_exit EXIT
+  trap 'exit 130' INT TERM
   mkdir -p "$STATE/run" "$STATE/log" "$STATE/data"
   rm -f "$STATE"/run/*.ready "$STATE"/run/*.pid
-  create_network || fail_up "creating the namespaces failed"
+  create_network
   local i
   for i in "${!names[@]}"; do
     start_process "${names[i]}" "$(ns_of_host "${proc_host[i]}")"
@@ -253,13 +262,14 @@ do_up() {
   done
   say "up: gateway http://$gw (namespace $(ns_of_host "${gw%:*}")), devices and services in namespace $CLIENT ($CLIENT_ADDR)"
   say "try: $0 exec client curl -s http://$gw/v1/admin/clusters"
+  trap - EXIT INT TERM
 }
 
 # --- down ---------------------------------------------------------------------------
 
 do_down() {
   command -v ip >/dev/null || die 4 "needs the 'ip' command (iproute2)"
-  local namespaces ns pids all=() deadline
+  local namespaces ns pids p all=() deadline
   namespaces=$(existing_namespaces)
   # Every process inside our namespaces, whether started by `up` or by `exec`,
   # and whatever became of the pid files.
