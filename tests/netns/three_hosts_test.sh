@@ -23,6 +23,7 @@ started=$SECONDS
 
 log() { echo "[$((SECONDS - started))s] $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 
 out=$(bash "$script" check 2>&1) && rc=0 || rc=$?
 if (( rc != 0 )); then
@@ -76,15 +77,20 @@ gw=$(field http <"$TTH_STATE_DIR/run/control.ready")
 log "gateway http://$gw"
 
 # --- one device registers from the client namespace ---------------------------
-reply=$(api POST /v1/terminals/register '{"terminal_id":"probe-1","region":"GG1"}')
-[[ $(field cluster_id <<<"$reply") == C1 ]] || fail "register: expected cluster C1, got: $reply"
-url=$(grep -o '"cluster_urls":\["[^"]*"' <<<"$reply" | cut -d'"' -f4)
+# Ready processes may still be connecting to each other: until then the
+# gateway may answer 503.
+register_probe() {
+  reply=$(api POST /v1/terminals/register '{"terminal_id":"probe-1","region":"GG1"}') \
+    && [[ $(field cluster_id <<<"$reply") == C1 ]]
+}
+eventually 30 register_probe || fail "register: expected cluster C1 within 30 s, last answer: $reply"
+url=$(grep -o '"cluster_urls":\["[^"]*"' <<<"$reply" | cut -d'"' -f4 || true)
 [[ $url =~ ^ws://([0-9.]+):([0-9]+)/ ]] || fail "register: no ws cluster URL in: $reply"
 host=${BASH_REMATCH[1]} hostport=${BASH_REMATCH[1]}:${BASH_REMATCH[2]}
 # The URL's address is eth0 of the balancers' namespace (not the client's or
 # the control's), and a C1 balancer process says it listens there.
 ns=$(ip netns list | awk '{print $1}' | grep -E "^$P-h[0-9]+$" | while read -r n; do
-       ip -n "$n" -4 -o addr show dev eth0 | grep -q " $host/" && echo "$n"; done)
+       if ip -n "$n" -4 -o addr show dev eth0 | grep -q " $host/"; then echo "$n"; fi; done)
 [[ -n $ns ]] || fail "cluster URL $url: $host is no host namespace's address"
 grep -qs "$hostport" "$TTH_STATE_DIR"/run/C1-b1.ready "$TTH_STATE_DIR"/run/C1-b2.ready \
   || fail "cluster URL $url is not in the ready file of C1-b1 or C1-b2"
@@ -100,7 +106,9 @@ log "probe-1 registered: $url (namespace $ns)"
 count=4
 for fleet in a:GG1 b:GG2; do
   id=${fleet%%:*} region=${fleet#*:}
-  in_ns client "$TETHER_TERMINAL" --server "http://$gw" --count $count --id-prefix "ns$id-" \
+  # Not through a function: `exec` execs ip, which execs the simulator, so $!
+  # is the simulator's pid.
+  bash "$script" exec client "$TETHER_TERMINAL" --server "http://$gw" --count $count --id-prefix "ns$id-" \
     --region "$region" --duration-s 150 --stats-interval-s 0 \
     --stats-json "$TTH_STATE_DIR/sim-$id.json" --backoff-min-ms 200 --backoff-max-ms 2000 \
     </dev/null >"$TTH_STATE_DIR/sim-$id.out" 2>&1 &
@@ -157,7 +165,7 @@ for p in $pids; do
   ! kill -0 "$p" 2>/dev/null || fail "process $p still runs after down"
 done
 ! ip -o link show | grep -q "$P" || fail "interfaces named $P* left in the root namespace"
-set +e; bash "$script" status >/dev/null; rc=$?; set -e
+rc=0; bash "$script" status >/dev/null || rc=$?
 [[ $rc == 3 ]] || fail "status after down: exit $rc, expected 3 (down)"
 bash "$script" down >/dev/null || fail "a second down failed"
 log "down: nothing left. PASS"
