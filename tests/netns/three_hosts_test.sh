@@ -118,7 +118,9 @@ done
 # all_connected PREFIX CLUSTER: every device of the fleet has a session on a
 # node of CLUSTER.
 all_connected() {
-  local i t
+  local i t id=${1:2:1}
+  kill -0 "$(cat "$TTH_STATE_DIR/sim-$id.pid")" 2>/dev/null \
+    || fail "simulator $id exited early (its output is below)"
   for ((i = 0; i < count; i++)); do
     t=$(api GET "/v1/terminals/$1$i") || return 1
     grep -q '"connected":true' <<<"$t" || return 1
