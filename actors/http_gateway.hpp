@@ -4,7 +4,6 @@
 // contract's JSON body or error. It also serves /healthz and /metrics.
 #pragma once
 
-
 #include <chrono>
 #include <functional>
 #include <map>
