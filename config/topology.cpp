@@ -386,6 +386,7 @@ cluster_strategy = "fewest_connections"
 [timers]
 keepalive = "30s"
 keepalive_misses = 2
+job_retention = "168h"     # finished jobs are deleted this long after they finished ("0s": kept)
 
 [[clusters]]
 id = "C1"
