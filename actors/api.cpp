@@ -6,6 +6,8 @@
 #include <ctime>
 
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include "config/topology.hpp"
 
@@ -223,9 +225,12 @@ std::string decode_job(std::string_view body, size_t max_payload,
     if (!cb->is_string())
       return "field \"callback_url\" must be a string";
     std::string url{cb->get_string()};
-    if (url.rfind("http://", 0) != 0 || url.size() <= 7 || url.size() > 2048)
-      return "field \"callback_url\" must be an http:// URL (https "
-             "callbacks are not supported yet)";
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed || parsed->scheme_id() != boost::urls::scheme::http
+        || parsed->host_address().empty() || url.size() > 2048)
+      return "field \"callback_url\" must be an http:// URL with a host, "
+             "at most 2048 characters (https callbacks are not supported "
+             "yet)";
     out.callback_url = std::move(url);
   }
   return {};

@@ -397,16 +397,23 @@ cluster_manager(self_ptr self, config::topology topo,
             if (c.cluster_id == r->cluster_id) {
               c.connections += r->connections;
               // Nodes are shared by the balancers of a cluster: report each
-              // node once, with the largest session count seen.
+              // node once, with the largest session count seen, and failed
+              // if any balancer has lost it (so "active" means every
+              // balancer can use it).
               for (auto& n : r->nodes) {
                 auto same = std::find_if(c.nodes.begin(), c.nodes.end(),
                                          [&](const node_status& x) {
                                            return x.node_id == n.node_id;
                                          });
-                if (same == c.nodes.end())
+                if (same == c.nodes.end()) {
                   c.nodes.push_back(n);
-                else if (n.sessions > same->sessions)
+                  continue;
+                }
+                bool failed = same->state == "failed" || n.state == "failed";
+                if (n.sessions > same->sessions)
                   *same = n;
+                if (failed)
+                  same->state = "failed";
               }
             }
         }

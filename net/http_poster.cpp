@@ -4,6 +4,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -98,23 +100,20 @@ public:
   }
 
   void post(std::string url, std::string body, done_fn done) override {
-    // http://host[:port][/path]
-    constexpr std::string_view scheme = "http://";
-    if (url.rfind(scheme, 0) != 0)
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed)
+      return done(false, "not a URL: " + parsed.error().message());
+    const auto& u = *parsed;
+    if (u.scheme_id() != boost::urls::scheme::http)
       return done(false, "only http:// callback URLs are supported");
-    auto rest = std::string_view{url}.substr(scheme.size());
-    auto slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    std::string target = slash == std::string_view::npos
-                           ? "/"
-                           : std::string{rest.substr(slash)};
-    std::string host{authority}, port = "80";
-    if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-      host = std::string{authority.substr(0, colon)};
-      port = std::string{authority.substr(colon + 1)};
-    }
+    std::string host = u.host_address();  // decoded, IPv6 without brackets
     if (host.empty())
       return done(false, "callback URL has no host");
+    std::string port = u.has_port() ? std::string{u.port()} : "80";
+    std::string target = u.encoded_path().empty() ? "/"
+                                                  : std::string{u.encoded_path()};
+    if (u.has_query())
+      target += "?" + std::string{u.encoded_query()};
     std::make_shared<post_op>(io_, timeout_, std::move(done))
       ->run(std::move(host), std::move(port), std::move(target),
             std::move(body));

@@ -369,11 +369,14 @@ TEST(DecodeJob, Rejects) {
     {R"({"service":"print","ttl_s":"60"})", "field \"ttl_s\" must be an integer"},
     {R"({"service":"print","callback_url":5})", "field \"callback_url\" must be a string"},
     {R"({"service":"print","callback_url":"ftp://x"})",
-     "field \"callback_url\" must be an http:// URL (https callbacks are not supported yet)"},
+     "field \"callback_url\" must be an http:// URL with a host"},
     {R"({"service":"print","callback_url":"127.0.0.1/cb"})",
-     "field \"callback_url\" must be an http:// URL (https callbacks are not supported yet)"},
+     "field \"callback_url\" must be an http:// URL with a host"},
     {R"({"service":"print","callback_url":"http://x/)" + std::string(2048, 'p') + "\"}",
-     "field \"callback_url\" must be an http:// URL (https callbacks are not supported yet)"},
+     "field \"callback_url\" must be an http:// URL with a host"},
+    {R"({"service":"print","callback_url":"https://x/cb"})", "field \"callback_url\" must be an http:// URL with a host"},
+    {R"({"service":"print","callback_url":"http:///cb"})", "field \"callback_url\" must be an http:// URL with a host"},
+    {R"({"service":"print","callback_url":"http://a b/"})", "field \"callback_url\" must be an http:// URL with a host"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 80));

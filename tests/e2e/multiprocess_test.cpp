@@ -210,7 +210,21 @@ protected:
   /// Starts the deployment (in `order`) and both fleets; waits until all
   /// 200 devices are connected.
   void start(std::vector<std::string> order = {}) {
-    d->start(std::move(order));
+    // The test's ports were free when chosen; another test running at the
+    // same time may take one before a process binds it. Then start again
+    // on new ports (at most three times).
+    for (int attempt = 1;; ++attempt) {
+      try {
+        d->start(order);
+        break;
+      } catch (const std::exception& e) {
+        if (attempt == 3)
+          throw;  // gtest reports it with its message
+        std::printf("start failed (attempt %d), again on new ports:\n%s\n",
+                    attempt, e.what());
+        d = std::make_unique<multiprocess_deployment>(test_file());
+      }
+    }
     a = std::make_unique<fleet>(*d, "A", "GG1");
     b = std::make_unique<fleet>(*d, "B", "GG2");
     ASSERT_TRUE(eventually([&] { return all_connected(d->http()); }, 30s))
@@ -274,6 +288,8 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
   fleet extra{*d, "X", "GG1", 10};
   ASSERT_TRUE(eventually(
     [&] { return node(d->http(), "C1", "C1-n1").second == 10; }, 20s))
+    << "C1-n1 has " << node(d->http(), "C1", "C1-n1").second
+    << " sessions, C1-n2 " << node(d->http(), "C1", "C1-n2").second << "\n"
     << extra.log() << d->logs();
   // No device of either cluster lost its WebSocket.
   auto sa = a->counters(), sb = b->counters();

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <stdexcept>
 
 #include <boost/json.hpp>
@@ -25,10 +26,17 @@ namespace {
 /// free port, the same original port always with the same new one.
 std::string remap_ports(const std::string& text) {
   std::map<std::string, std::string> fresh;
+  std::set<uint16_t> taken;
   auto port_for = [&](const std::string& old) {
     auto [i, inserted] = fresh.emplace(old, "");
-    if (inserted)
-      i->second = std::to_string(free_port());
+    if (inserted) {
+      // The OS may hand out the same free port twice in a row.
+      uint16_t p = free_port();
+      for (int tries = 0; taken.count(p) > 0 && tries < 100; ++tries)
+        p = free_port();
+      taken.insert(p);
+      i->second = std::to_string(p);
+    }
     return i->second;
   };
   std::regex re{R"((127\.0\.0\.1:|caf_port = )(\d+))"};
