@@ -106,7 +106,11 @@ std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
                            const cluster_candidate& b) {
     switch (strategy) {
       case cluster_strategy::least_load:
-        return lighter(a.cpu, a.memory, b.cpu, b.memory);
+        // Loads are reported once a second; equal loads (at start, say)
+        // go by connections, which count each assignment at once.
+        if (a.memory != b.memory || a.cpu != b.cpu)
+          return lighter(a.cpu, a.memory, b.cpu, b.memory);
+        return a.connections < b.connections;
       case cluster_strategy::weighted:
         return less_per_weight(a.connections, a.weight, b.connections,
                                b.weight);

@@ -44,7 +44,8 @@ struct cluster_candidate {
 
 enum class cluster_strategy {
   fewest_connections,   // fewest live connections
-  least_load,           // smallest (memory, cpu) of the nodes
+  least_load,           // smallest (memory, cpu) of the nodes, then
+                        // fewest connections
   weighted,             // fewest connections per unit of weight
   round_robin,          // in turn, one cursor
   round_robin_per_user, // in turn, one cursor per user
