@@ -207,4 +207,44 @@ keepalive = "30s"
   EXPECT_EQ(cluster_on_register("b-1"), "CALM");
 }
 
+TEST(labels, terminals_with_many_failed_api_calls_move_to_their_cluster) {
+  // API-error frequency (GD) from the control's per-terminal API history:
+  // 3 failed calls within the window make a terminal "high".
+  const std::string topo = R"([gateway]
+http = "127.0.0.1:0"
+
+[labels]
+items = ["api_error_frequency"]
+
+[labels.thresholds]
+window = "1h"
+api_error_frequency = { high = 3 }
+
+[timers]
+keepalive = "30s"
+
+)" + cluster("QUIET", R"({ api_error_frequency = ["low"] })")
+                           + cluster("NOISY", R"({ api_error_frequency = ["high"] })");
+  tetherd_process server{topo};
+  server.start();
+  auto cluster_on_register = [&](const std::string& id) {
+    return str_at(json_of(register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
+                  "cluster_id");
+  };
+  ASSERT_EQ(cluster_on_register("T1"), "QUIET");
+  ASSERT_EQ(cluster_on_register("T2"), "QUIET");
+  // T1: three pushes with a malformed body (400); T2: two failures and
+  // successful calls, which are not errors.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/T1/jobs", "{").status, 400);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/T2/jobs", "{").status, 400);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(http_call(server.http(), "GET", "/v1/terminals/T2").status, 200);
+  ASSERT_TRUE(eventually([&] { return cluster_on_register("T1") == "NOISY"; }, 10s));
+  EXPECT_EQ(cluster_on_register("T2"), "QUIET");
+  auto t1 = json_of(http_call(server.http(), "GET", "/v1/terminals/T1").body);
+  EXPECT_EQ(str_at(t1, "cluster_id"), "NOISY");
+}
+
 } // namespace
