@@ -247,30 +247,33 @@ terminal_record control_state::label_facts(const terminal_record& rec,
 
 int64_t control_state::refresh_groups(int64_t now) {
   auto drop_before = disconnects.prune(now);
-  const auto& by = disconnects.rules().failure_group.group_by;
-  std::unordered_map<std::string, size_t> sizes;
-  for (const auto& [id, t] : terminals)
-    if (auto g = fact_of(t.record, by); !g.empty())
-      ++sizes[g];
-  disconnects.refresh(
-    now,
-    [this, &by](const std::string& id) {
-      auto t = terminals.find(id);
-      return t == terminals.end() ? std::string{} : fact_of(t->second.record,
-                                                            by);
-    },
-    sizes);
-  // GI: jobs done in the window by all terminals of each user (its first).
+  // GE/GF: only while there are events (or groups to dissolve); the group
+  // sizes take one pass over the terminals.
+  if (!disconnects.events().empty() || disconnects.any_group()) {
+    const auto& by = disconnects.rules().failure_group.group_by;
+    std::unordered_map<std::string, size_t> sizes;
+    for (const auto& [id, t] : terminals)
+      if (auto g = fact_of(t.record, by); !g.empty())
+        ++sizes[g];
+    disconnects.refresh(
+      now,
+      [this, &by](const std::string& id) {
+        auto t = terminals.find(id);
+        return t == terminals.end() ? std::string{}
+                                    : fact_of(t->second.record, by);
+      },
+      sizes);
+  }
+  // GI: jobs done in the window by all terminals of each user (its first);
+  // only terminals with a history can have done any.
   user_jobs.clear();
-  for (const auto& [id, t] : terminals) {
-    if (t.record.users.empty())
+  for (const auto& [id, h] : history) {
+    auto t = terminals.find(id);
+    if (t == terminals.end() || t->second.record.users.empty())
       continue;
-    auto h = history.find(id);
-    if (h == history.end())
-      continue;
-    user_jobs[t.record.users.front()]
-      += sliding_count(h->second.window_jobs, h->second.previous_jobs,
-                       h->second.window_start_ms, now, history_window_ms);
+    if (auto n = sliding_count(h.window_jobs, h.previous_jobs,
+                               h.window_start_ms, now, history_window_ms))
+      user_jobs[t->second.record.users.front()] += n;
   }
   return drop_before;
 }

@@ -146,6 +146,10 @@ public:
   bool failing_group(const std::string& value) const {
     return failing_.count(value) > 0;
   }
+  /// True if some GE or GF group exists (refresh() may dissolve it).
+  bool any_group() const {
+    return !burst_.empty() || !failing_.empty();
+  }
   const std::deque<disconnect_event>& events() const {
     return events_;
   }
