@@ -1,5 +1,7 @@
 #include "actors/cluster_manager.hpp"
 
+#include <algorithm>
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -57,10 +59,36 @@ cluster_manager_state::destination_for(const std::string& terminal_id,
   destination d;
   d.terminal_id = terminal_id;
   d.cluster_id = c.cfg.id;
-  for (const auto& b : c.balancers)
-    d.cluster_urls.push_back(b.url);
+  d.cluster_urls = balancer_urls_for(terminal_id, c.balancers);
   d.keepalive_s = keepalive_s;
   return d;
+}
+
+std::vector<std::string>
+balancer_urls_for(const std::string& terminal_id,
+                  const std::vector<balancer_info>& balancers) {
+  // Ordered by balancer id (not by join order, which changes with every
+  // restart), then rotated by a stable hash of the terminal id (FNV-1a):
+  // devices spread evenly over the cluster's balancers, each device always
+  // tries the same one first, and the others follow for failover.
+  std::vector<const balancer_info*> sorted;
+  for (const auto& b : balancers)
+    sorted.push_back(&b);
+  std::sort(sorted.begin(), sorted.end(), [](auto* x, auto* y) {
+    return x->balancer_id < y->balancer_id;
+  });
+  std::vector<std::string> urls;
+  if (sorted.empty())
+    return urls;
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : terminal_id) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  auto first = static_cast<size_t>(h % sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    urls.push_back(sorted[(first + i) % sorted.size()]->url);
+  return urls;
 }
 
 void cluster_manager_state::assign(const std::string& terminal_id,

@@ -111,6 +111,13 @@ struct cluster_manager_state {
   caf::expected<std::vector<std::string>> must_move(const realloc_plan& plan);
 };
 
+/// The URLs of a cluster's balancers in the order a terminal should try
+/// them: the same first choice for a terminal every time, spread evenly
+/// over the balancers across terminals.
+std::vector<std::string>
+balancer_urls_for(const std::string& terminal_id,
+                  const std::vector<balancer_info>& balancers);
+
 cluster_manager_actor::behavior_type cluster_manager(
   cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
   config::topology topo, std::vector<terminal_record> terminals,

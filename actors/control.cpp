@@ -212,6 +212,24 @@ bool control_state::on_reannounce(const std::string& terminal_id,
   return true;
 }
 
+size_t control_state::forget_old_final(int64_t now) {
+  if (job_retention_ms <= 0)
+    return 0;
+  size_t n = 0;
+  while (!final_jobs.empty()) {
+    auto i = jobs.find(final_jobs.front());
+    if (i != jobs.end()
+        && (i->second.callback_pending
+            || i->second.finished_at_ms >= now - job_retention_ms))
+      break;
+    if (i != jobs.end())
+      jobs.erase(i);
+    final_jobs.pop_front();
+    ++n;
+  }
+  return n;
+}
+
 void control_state::on_closed(const std::string& terminal_id,
                               const std::string& reason,
                               const terminal_session_actor& session,
@@ -454,6 +472,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
   st.max_queue = cfg.max_queue_per_terminal;
   st.history_window_ms = cfg.label_rules.window.count();
   st.disconnects = disconnect_tracker{cfg.label_rules};
+  st.job_retention_ms = cfg.job_retention.count();
   st.next_job_seq = snapshot.next_job_seq;
   st.pacer = reallocation_pacer{cfg.reallocation};
   if (cfg.reallocation.period.count() > 0)
@@ -784,6 +803,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
     },
     [self, store, persist, log, selector, manager](tick_atom) {
       auto& st = self->state;
+      st.forget_old_final(now_ms());
       if (st.next_periodic_ms != 0 && now_ms() >= st.next_periodic_ms) {
         st.next_periodic_ms
           = now_ms() + st.pacer.settings().period.count();

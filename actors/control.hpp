@@ -51,6 +51,9 @@ struct control_state {
   /// from the store on demand.
   std::deque<std::string> final_jobs;
   size_t max_final_in_memory = 100'000;
+  /// Final jobs are forgotten this long after they finished (the store
+  /// deletes them too, timers.job_retention); 0 keeps them.
+  int64_t job_retention_ms = 0;
   /// Jobs whose store write has not completed yet: they are not sent to a
   /// session (a store failure answers 503, so the job must not run).
   std::unordered_set<std::string> unstored;
@@ -140,6 +143,10 @@ struct control_state {
   bool on_reannounce(const std::string& terminal_id,
                      const std::string& node_id,
                      const terminal_session_actor& session, int64_t now);
+  /// Retention: forgets the oldest final jobs that finished more than
+  /// job_retention_ms before `now` (those with a pending callback stay).
+  /// Returns how many.
+  size_t forget_old_final(int64_t now);
 };
 
 /// Orders job statuses: queued < delivered < acked < final.
@@ -152,6 +159,7 @@ struct control_settings {
   config::label_rules label_rules;  // history_window follows its window
   notifier_settings callbacks;
   config::reallocation_config reallocation;
+  std::chrono::milliseconds job_retention{0};  // 0: keep finished jobs
 };
 
 /// What the control starts from: the stored state of the control plane.

@@ -7,32 +7,7 @@
 
 namespace tether {
 
-namespace {
-
-using self_ptr = http_gateway_actor::stateful_pointer<http_gateway_state>;
-
-void answer(self_ptr self, const http_responder_ptr& out, http_response r) {
-  ++self->state.responses[r.status];
-  out->respond(std::move(r));
-}
-
-void fail(self_ptr self, const http_responder_ptr& out, errc code,
-          std::string_view message) {
-  answer(self, out,
-         api::error_response(code, message, self->state.cfg.retry_after_s));
-}
-
-auto on_error(self_ptr self, http_responder_ptr out) {
-  return [self, out](caf::error& err) {
-    auto v = view(err);
-    if (v.code == errc::internal || v.code == errc::unavailable)
-      logger("gateway")->warn("admin request failed: {}",
-                              caf::to_string(err));
-    fail(self, out, v.code, v.message);
-  };
-}
-
-} // namespace
+using namespace gateway_reply;
 
 void serve_admin(self_ptr self, const control_actor& control,
                  const api::route& r, const http_request& req,

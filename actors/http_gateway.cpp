@@ -10,9 +10,7 @@
 
 namespace tether {
 
-namespace {
-
-using self_ptr = http_gateway_actor::stateful_pointer<http_gateway_state>;
+namespace gateway_reply {
 
 void answer(self_ptr self, const http_responder_ptr& out, http_response r) {
   ++self->state.responses[r.status];
@@ -25,8 +23,8 @@ void fail(self_ptr self, const http_responder_ptr& out, errc code,
          api::error_response(code, message, self->state.cfg.retry_after_s));
 }
 
-/// The error branch shared by every request to the control plane.
-auto on_error(self_ptr self, http_responder_ptr out) {
+std::function<void(caf::error&)> on_error(self_ptr self,
+                                          http_responder_ptr out) {
   return [self, out](caf::error& err) {
     auto v = view(err);
     if (v.code == errc::internal || v.code == errc::unavailable)
@@ -34,6 +32,12 @@ auto on_error(self_ptr self, http_responder_ptr out) {
     fail(self, out, v.code, v.message);
   };
 }
+
+} // namespace gateway_reply
+
+namespace {
+
+using namespace gateway_reply;
 
 /// Counts each answer about a terminal in its API history (GC/GD) before
 /// passing it on.

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
+#include "actors/errors.hpp"
 #include "actors/interfaces.hpp"
 
 namespace tether {
@@ -29,6 +32,19 @@ struct http_gateway_state {
   control_actor control;  // null while the control process is unreachable
   peers_actor peers;      // null in a single-process deployment
 };
+
+/// How the gateway (and its admin routes, http_admin.cpp) answers: every
+/// answer is counted by status for /metrics.
+namespace gateway_reply {
+using self_ptr = http_gateway_actor::stateful_pointer<http_gateway_state>;
+void answer(self_ptr self, const http_responder_ptr& out, http_response r);
+/// The contract's error body (and Retry-After for 503/429).
+void fail(self_ptr self, const http_responder_ptr& out, errc code,
+          std::string_view message);
+/// The error branch of a request to the control plane.
+std::function<void(caf::error&)> on_error(self_ptr self,
+                                          http_responder_ptr out);
+} // namespace gateway_reply
 
 http_gateway_actor::behavior_type
 http_gateway(http_gateway_actor::stateful_pointer<http_gateway_state> self,

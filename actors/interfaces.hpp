@@ -144,6 +144,7 @@ using store_actor = caf::typed_actor<
     ok_atom>,
   caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
     ok_atom>,
+  caf::reacts_to<tick_atom>,  // retention: delete old finished jobs
   caf::reacts_to<flush_atom>>;
 
 /// Delivers job callbacks (POST of the job body to its callback_url) with

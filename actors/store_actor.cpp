@@ -44,9 +44,26 @@ caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
 } // namespace
 
 store_actor::behavior_type
-store_service(self_ptr self, std::shared_ptr<storage::store> db) {
+store_service(self_ptr self, std::shared_ptr<storage::store> db,
+              std::chrono::milliseconds job_retention) {
   self->state.db = std::move(db);
+  self->state.job_retention = job_retention;
+  if (job_retention.count() > 0)
+    self->delayed_send(self, purge_period(job_retention), tick_atom::value);
   return {
+    [self](tick_atom) {
+      auto& st = self->state;
+      storage::status result;
+      auto n = st.db->purge_jobs(now_ms() - st.job_retention.count(), result);
+      if (!result.ok())
+        logger("store")->error("retention: {}", result.message);
+      else if (n > 0)
+        logger("store")->info("retention: deleted {} finished jobs older "
+                              "than {} s",
+                              n, st.job_retention.count() / 1000);
+      self->delayed_send(self, purge_period(st.job_retention),
+                         tick_atom::value);
+    },
     [self](put_atom, terminal_record& rec) -> caf::result<ok_atom> {
       self->state.terminals.push_back(std::move(rec));
       return enqueue(self);
@@ -122,6 +139,11 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db) {
       return std::move(*job);
     },
   };
+}
+
+std::chrono::milliseconds purge_period(std::chrono::milliseconds retention) {
+  using namespace std::chrono;
+  return std::clamp<milliseconds>(retention / 4, seconds{1}, hours{1});
 }
 
 } // namespace tether

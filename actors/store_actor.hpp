@@ -9,6 +9,7 @@
 // answered. An answer therefore always means "on disk".
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct store_actor_state {
   // Counters for /metrics and benchmarks.
   uint64_t batches = 0;
   uint64_t records = 0;
+  std::chrono::milliseconds job_retention{0};  // 0: keep finished jobs
 
   /// Writes the pending batch; returns its outcome.
   storage::status flush();
@@ -40,6 +42,11 @@ struct store_actor_state {
 
 store_actor::behavior_type
 store_service(store_actor::stateful_pointer<store_actor_state> self,
-              std::shared_ptr<storage::store> db);
+              std::shared_ptr<storage::store> db,
+              std::chrono::milliseconds job_retention);
+
+/// How often the store looks for finished jobs past their retention: a
+/// quarter of it, between 1 s and 1 h.
+std::chrono::milliseconds purge_period(std::chrono::milliseconds retention);
 
 } // namespace tether

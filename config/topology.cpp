@@ -324,7 +324,7 @@ void read_timers(reader& r, const toml::table& t, timers_config& timers) {
   r.only_keys(t, "timers", {"keepalive", "keepalive_misses", "request_timeout",
                             "job_redelivery", "retry_after", "heartbeat",
                             "failure_timeout", "reconnect_min",
-                            "reconnect_max"});
+                            "reconnect_max", "job_retention"});
   r.duration(t, "timers", "keepalive", timers.keepalive, millis{100});
   r.integer(t, "timers", "keepalive_misses", timers.keepalive_misses, 1, 100);
   r.duration(t, "timers", "request_timeout", timers.request_timeout,
@@ -332,6 +332,7 @@ void read_timers(reader& r, const toml::table& t, timers_config& timers) {
   r.duration(t, "timers", "job_redelivery", timers.job_redelivery,
              millis{100});
   r.duration(t, "timers", "retry_after", timers.retry_after, millis{1000});
+  r.duration(t, "timers", "job_retention", timers.job_retention, millis{0});
   // Each pair is compared only when neither value was refused, so one
   // mistake is reported once.
   auto usable = [&t](std::string_view key, bool read) {
@@ -510,6 +511,7 @@ cluster_strategy = "fewest_connections"
 [timers]
 keepalive = "30s"
 keepalive_misses = 2
+job_retention = "168h"     # finished jobs are deleted this long after they finished ("0s": kept)
 
 [[clusters]]
 id = "C1"

@@ -60,6 +60,9 @@ struct timers_config {
   millis failure_timeout{3'000}; // a peer silent this long is taken as dead
   millis reconnect_min{200};     // first delay before reconnecting to a peer
   millis reconnect_max{5'000};   // the backoff never waits longer than this
+  // Finished jobs (done/failed/expired, callback delivered or given up) are
+  // deleted from the store this long after they finished; 0 keeps them.
+  millis job_retention{7 * 24 * 3'600'000LL};
 };
 
 struct limits_config {

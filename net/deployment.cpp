@@ -193,6 +193,16 @@ public:
       return false;
     }
     db->set_sync(opts.sync_writes);
+    if (auto keep = topo.timers.job_retention.count(); keep > 0) {
+      auto purged = db->purge_jobs(now_ms() - keep, st);
+      if (!st.ok()) {
+        error = st.message;
+        return false;
+      }
+      if (purged > 0)
+        log->info("retention: deleted {} finished jobs older than {} s",
+                  purged, keep / 1000);
+    }
     control_snapshot snapshot;
     snapshot.terminals = db->load_terminals(st);
     snapshot.jobs = db->load_jobs(st);
@@ -206,7 +216,8 @@ public:
     }
     log->info("data directory {}: {} terminals, {} jobs", opts.data_dir,
               snapshot.terminals.size(), snapshot.jobs.size());
-    auto store = sys_.spawn<caf::detached>(store_service, db);
+    auto store = sys_.spawn<caf::detached>(store_service, db,
+                                           topo.timers.job_retention);
     auto sel = sys_.spawn(selector, admin.has_label_items ? admin.label_items
                                                           : topo.label_items);
     auto manager = sys_.spawn(cluster_manager, topo, snapshot.terminals,
@@ -214,6 +225,7 @@ public:
     control_settings ccfg;
     ccfg.request_timeout = topo.timers.request_timeout;
     ccfg.max_queue_per_terminal = topo.limits.max_queue;
+    ccfg.job_retention = topo.timers.job_retention;
     ccfg.reallocation = topo.reallocation;
     ccfg.label_rules = topo.label_thresholds;
     ccfg.history_window = topo.label_thresholds.window;

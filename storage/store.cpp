@@ -234,6 +234,37 @@ std::vector<job_record> store::load_jobs(status& st) {
   return out;
 }
 
+size_t store::purge_jobs(int64_t finished_before_ms, status& st) {
+  rocksdb::WriteBatch batch;
+  size_t n = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it{
+      db_->NewIterator(rocksdb::ReadOptions{}, cf(family::jobs))};
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      job_record rec;
+      if (!decode(it->value().ToString(), rec))
+        continue;  // never delete what cannot be read
+      if (is_final_status(rec.status) && !rec.callback_pending
+          && rec.finished_at_ms != 0 && rec.finished_at_ms < finished_before_ms) {
+        batch.Delete(cf(family::jobs), it->key());
+        ++n;
+      }
+    }
+    if (!it->status().ok()) {
+      st.message = "cannot scan jobs: " + it->status().ToString();
+      return 0;
+    }
+  }
+  if (n == 0)
+    return 0;
+  auto s = db_->Write(rocksdb::WriteOptions{}, &batch);
+  if (!s.ok()) {
+    st.message = "cannot delete old jobs: " + s.ToString();
+    return 0;
+  }
+  return n;
+}
+
 namespace {
 
 constexpr std::string_view label_items_key = "admin/label_items";

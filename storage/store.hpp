@@ -84,6 +84,11 @@ public:
   status put_jobs(const std::vector<job_record>& jobs, uint64_t next_seq);
   std::optional<job_record> get_job(const std::string& id, status& st);
   std::vector<job_record> load_jobs(status& st);
+  /// Retention: deletes the jobs that reached a final status before
+  /// `finished_before_ms` and whose callback is not pending. Returns how
+  /// many were deleted (one batch; a crash midway deletes fewer, never a
+  /// job that is still needed).
+  size_t purge_jobs(int64_t finished_before_ms, status& st);
 
   /// Writes everything in one batch (one WAL write, synced when sync is on).
   status put_batch(const std::vector<terminal_record>& terminals,

@@ -14,6 +14,11 @@
 # simulator process, started only once the previous phase's jobs have all been received,
 # so its latency histogram holds that phase's jobs only. Needs a build in ./build
 # (tetherd, tether-terminal, tether-push-bench).
+#
+# TETHER_BENCH_MODE=multiprocess runs examples/topologies/multiprocess.toml instead, each
+# process its own OS process (ports 8080, 91xx, 170xx must be free): every job then
+# crosses processes gateway+control -> balancer -> node -> balancer, and the device's
+# ack and result node -> control. CPU is summed over all processes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-1000}
@@ -22,25 +27,48 @@ conc=${3:-32}
 flat_s=${4:-20}
 rate_s=${5:-30}
 work=$(mktemp -d /tmp/tether-push-bench-XXXXXX)
+mode=${TETHER_BENCH_MODE:-all-in-one}
 sim_pid=""
-server_pid=""
-trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+server_pids=""
+trap 'kill $sim_pid $server_pids 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for b in build/net/tetherd build/examples/tether-terminal build/examples/tether-push-bench; do
   [ -x "$b" ] || { echo "missing $b: build first" >&2; exit 1; }
 done
 
-./build/net/tetherd --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
-  --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
-[ -f "$work/ready.json" ] || { echo "tetherd did not start:" >&2; cat "$work/tetherd.log" >&2; exit 1; }
+wait_ready() {  # ready file, log
+  for _ in $(seq 100); do [ -f "$1" ] && return 0; sleep 0.1; done
+  echo "tetherd did not start:" >&2; cat "$2" >&2; exit 1
+}
+if [ "$mode" = multiprocess ]; then
+  topo=examples/topologies/multiprocess.toml
+  for p in $(sed -nE 's/^name = "(.*)"/\1/p' "$topo"); do
+    ./build/net/tetherd --config "$topo" --process "$p" --data "$work/data-$p" \
+      --ready-file "$work/ready-$p.json" --log-level warn >"$work/tetherd-$p.log" 2>&1 &
+    server_pids="$server_pids $!"
+    wait_ready "$work/ready-$p.json" "$work/tetherd-$p.log"
+  done
+  cp "$work/ready-control.json" "$work/ready.json"
+else
+  ./build/net/tetherd --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
+    --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
+  server_pids=$!
+  wait_ready "$work/ready.json" "$work/tetherd.log"
+fi
 http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
+# Every peer reachable and every balancer joined before devices come.
+for _ in $(seq 150); do
+  curl -sf "http://$http/healthz" | python3 -c "import json,sys;h=json.load(sys.stdin);sys.exit(0 if all(p['reachable'] for p in h['peers']) else 1)" 2>/dev/null && break
+  sleep 0.2
+done
 connections() {
   curl -s "http://$http/v1/admin/clusters" |
     python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
 }
 # CPU seconds (user + system) the server has used so far.
-server_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' /proc/$server_pid/stat; }
+server_cpu_s() {
+  local p; for p in $server_pids; do cat "/proc/$p/stat"; done |
+    awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {print s / hz}'
+}
 # The simulator's latest counter; its stats line is "stats t=.. name=value ...".
 sim_counter() {
   tail -n 1 "$work/sim-$1.out" 2>/dev/null | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'
@@ -94,7 +122,7 @@ import json, sys
 work, n, conc, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 def load(p):
     with open(f"{work}/{p}") as f: return json.load(f)
-print(f"devices connected: {n} (region GG1, cluster C1); push-bench concurrency {conc}")
+print(f"mode: {__import__('os').environ.get('TETHER_BENCH_MODE', 'all-in-one')}; devices connected: {n} (region GG1, cluster C1); push-bench concurrency {conc}")
 for phase, title in (("flat", "(a) flat out"), ("rate", f"(b) at {rate} jobs/s")):
     p, s = load(f"push-{phase}.json"), load(f"sim-{phase}.json")
     cpu = float(open(f"{work}/cpu-{phase}.txt").read())

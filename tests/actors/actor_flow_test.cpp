@@ -1378,7 +1378,7 @@ protected:
     storage::status st;
     db = std::shared_ptr<storage::store>(storage::store::open(dir + "/db", st));
     EXPECT_TRUE(st.ok()) << st.message;
-    store_h = own(sys.spawn(store_service, db));
+    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}));
     sched.run();
   }
 

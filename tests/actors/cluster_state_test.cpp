@@ -330,3 +330,33 @@ TEST(BalancerStatus, CountsAndNodeStates) {
 
 } // namespace
 } // namespace tether
+
+namespace tether {
+namespace {
+
+TEST(BalancerUrls, StableFirstChoiceSpreadEvenlyAllForFailover) {
+  std::vector<balancer_info> joined{{"C1-b3", "C1", "ws://c", {}},
+                                    {"C1-b1", "C1", "ws://a", {}},
+                                    {"C1-b2", "C1", "ws://b", {}}};
+  std::map<std::string, int> first;
+  for (int i = 0; i < 3000; ++i) {
+    auto id = "T" + std::to_string(i);
+    auto urls = balancer_urls_for(id, joined);
+    ASSERT_EQ(urls.size(), 3u);
+    // Every balancer, once, in the order of their ids rotated.
+    auto pos = std::find(urls.begin(), urls.end(), "ws://a") - urls.begin();
+    EXPECT_EQ(urls[(pos + 1) % 3], "ws://b");
+    EXPECT_EQ(urls[(pos + 2) % 3], "ws://c");
+    ++first[urls[0]];
+    // The join order does not matter; the same terminal gets the same order.
+    auto reordered = joined;
+    std::reverse(reordered.begin(), reordered.end());
+    EXPECT_EQ(balancer_urls_for(id, reordered), urls);
+  }
+  for (auto url : {"ws://a", "ws://b", "ws://c"})
+    EXPECT_NEAR(first[url], 1000, 150) << url;
+  EXPECT_TRUE(balancer_urls_for("T1", {}).empty());
+}
+
+} // namespace
+} // namespace tether

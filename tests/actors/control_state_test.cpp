@@ -221,6 +221,36 @@ TEST(ControlState, EvictionKeepsJobsWhoseCallbackIsPending) {
   EXPECT_TRUE(st.jobs.at(a).callback_pending);
 }
 
+TEST(ControlState, RetentionForgetsOldFinalJobs) {
+  control_state st;
+  st.job_retention_ms = 1000;
+  auto with_cb = push_request("T1");
+  with_cb.callback_url = "http://127.0.0.1:9/cb";
+  auto a = add(st, push_request("T1"), 0).job_id;
+  auto b = add(st, with_cb, 0).job_id;
+  auto c = add(st, push_request("T1"), 0).job_id;
+  auto open = add(st, push_request("T1"), 0).job_id;
+  st.apply(job_update{a, "T1", "done", ""}, 100);
+  st.apply(job_update{b, "T1", "failed", ""}, 200);
+  st.apply(job_update{c, "T1", "expired", ""}, 5000);
+  EXPECT_EQ(st.forget_old_final(1100), 0u);  // a finished exactly 1000 ago
+  EXPECT_EQ(st.forget_old_final(1101), 1u);  // a goes
+  EXPECT_EQ(st.jobs.count(a), 0u);
+  // b is past retention but its callback is pending: it stays, and so does
+  // everything behind it (oldest first).
+  EXPECT_EQ(st.forget_old_final(10'000), 0u);
+  EXPECT_EQ(st.jobs.count(b), 1u);
+  st.jobs.at(b).callback_pending = false;  // the callback was accepted
+  EXPECT_EQ(st.forget_old_final(10'000), 2u);
+  EXPECT_EQ(st.jobs.count(c), 0u);
+  EXPECT_TRUE(st.final_jobs.empty());
+  EXPECT_EQ(st.jobs.count(open), 1u);  // open jobs never go
+  st.job_retention_ms = 0;                // 0 keeps everything
+  st.apply(job_update{open, "T1", "done", ""}, 10'000);
+  EXPECT_EQ(st.forget_old_final(1'000'000), 0u);
+  EXPECT_EQ(st.jobs.count(open), 1u);
+}
+
 // -- unfinished ------------------------------------------------------------------
 
 TEST(ControlState, UnfinishedAreTheOpenJobsOldestFirst) {

@@ -335,6 +335,12 @@ const std::vector<rule_case>& rule_cases() {
      [](const topology& t) { return t.timers.retry_after == millis{1000}; }},
     {"timers", "retry_after", "\"999ms\"", false, "timers.retry_after",
      "must be at least 1000ms"},
+    {"timers", "job_retention", "\"168h\"", true, "", "",
+     [](const topology& t) { return t.timers.job_retention == millis{604'800'000}; }},
+    {"timers", "job_retention", "\"0s\"", true, "", "",
+     [](const topology& t) { return t.timers.job_retention == millis{0}; }},
+    {"timers", "job_retention", "\"a week\"", false, "timers.job_retention",
+     "duration"},
     // limits
     {"limits", "max_http_body", "1024", true, "", "",
      [](const topology& t) { return t.limits.max_http_body == 1024; }},

@@ -288,3 +288,41 @@ TEST_F(jobs, a_peer_that_stops_reading_is_released) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(job_retention, finished_jobs_are_deleted_after_the_retention) {
+  tetherd_process server{test_topology("job_retention = \"1s\"")};
+  server.start();
+  ASSERT_EQ(register_terminal(server,
+                              R"({"terminal_id":"R-1","region":"GG1"})")
+              .status,
+            200);
+  auto push = [&](const std::string& body) {
+    auto r = http_call(server.http(), "POST", "/v1/terminals/R-1/jobs", body);
+    EXPECT_EQ(r.status, 202) << r.body;
+    return str_at(json_of(r.body), "job_id");
+  };
+  auto get = [&](const std::string& id) {
+    return http_call(server.http(), "GET", "/v1/jobs/" + id);
+  };
+  auto gone = push(R"({"service":"print","ttl_s":1})");  // expires, offline
+  auto open = push(R"({"service":"print","ttl_s":3600})");
+  ASSERT_TRUE(eventually(
+    [&] { return str_at(json_of(get(gone).body), "status") == "expired"; },
+    5s));
+  // Finished more than 1 s ago: forgotten by the control and deleted from
+  // the store (the store looks every second with this retention).
+  ASSERT_TRUE(eventually([&] { return get(gone).status == 404; }, 10s))
+    << get(gone).body;
+  EXPECT_EQ(error_code_of(get(gone)), "not_found");
+  EXPECT_EQ(get(open).status, 200);  // open jobs are never deleted
+  // After a restart the deleted job stays deleted; the open one is there.
+  server.terminate();
+  server.start();
+  EXPECT_EQ(get(gone).status, 404);
+  auto j = json_of(get(open).body);
+  EXPECT_EQ(str_at(j, "status"), "queued") << j;
+}
+
+} // namespace

@@ -319,10 +319,13 @@ TEST_F(multiprocess, balancer_killed_devices_reconnect_to_the_other_one) {
   start();
   auto victim = first_balancer(*d, "A0");
   ASSERT_FALSE(victim.empty());
+  // Jobs pushed right up to the kill (the last ones still in flight), and
+  // jobs pushed while the devices reconnect: all reach them.
+  auto ids = push_all(d->http(), "A");
   auto t0 = steady::now();
   d->kill9(victim);
-  // Jobs pushed while the devices reconnect reach them afterwards.
-  auto ids = push_all(d->http(), "A");
+  auto after = push_all(d->http(), "A");
+  ids.insert(ids.end(), after.begin(), after.end());
   ASSERT_TRUE(eventually(
     [&] { return connections(d->http(), "C1") == fleet_size; }, 30s))
     << a->log() << d->logs();
@@ -330,12 +333,13 @@ TEST_F(multiprocess, balancer_killed_devices_reconnect_to_the_other_one) {
   auto left = not_done(d->http(), ids, 30s);
   EXPECT_TRUE(left.empty()) << left.size() << " jobs not done" << d->logs();
   measure("balancer kill -9: every job done", ms_since(t0));
+  EXPECT_EQ(ids.size(), 2u * fleet_size);
   // Restarted, it joins the cluster manager again.
   d->start_process(victim);
   EXPECT_TRUE(d->wait_complete(20s)) << d->logs();
   auto sa = a->counters(), sb = b->counters();
   EXPECT_GE(counter(sa, "reconnects"), 1) << dump(sa);
-  EXPECT_EQ(counter(sa, "done"), fleet_size) << dump(sa);
+  EXPECT_EQ(counter(sa, "done"), 2 * fleet_size) << dump(sa);
   EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);  // C2 never noticed
 }
 

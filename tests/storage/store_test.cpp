@@ -368,6 +368,43 @@ TEST_F(StoreTest, LoadJobsInCreationOrder) {
   EXPECT_EQ(db->next_job_seq(st), 0x100000001ULL);
 }
 
+TEST_F(StoreTest, PurgeDeletesOnlyOldFinishedJobsWithoutPendingCallback) {
+  auto old_done = make_job(1, "T1", "done");
+  old_done.callback_pending = false;
+  auto old_pending = make_job(2, "T1", "failed");  // callback still pending
+  auto open_job = make_job(3, "T1");               // queued, never final
+  auto recent = make_job(4, "T2", "expired");
+  recent.callback_pending = false;
+  recent.finished_at_ms = old_done.finished_at_ms + 10'000;
+  auto unfinished = make_job(5, "T2", "acked");
+  auto cutoff = old_done.finished_at_ms + 1;
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(
+      db->put_jobs({old_done, old_pending, open_job, recent, unfinished}, 6)
+        .ok());
+    status st;
+    EXPECT_EQ(db->purge_jobs(cutoff, st), 1u);
+    EXPECT_TRUE(st.ok()) << st.message;
+    EXPECT_FALSE(db->get_job(old_done.job_id, st));
+    for (const auto& j : {old_pending, open_job, recent, unfinished})
+      EXPECT_TRUE(db->get_job(j.job_id, st)) << j.job_id;
+    EXPECT_EQ(db->purge_jobs(cutoff, st), 0u);  // nothing more to delete
+    // Later, the recent one goes too.
+    EXPECT_EQ(db->purge_jobs(recent.finished_at_ms + 1, st), 1u);
+  }
+  // The deletions survive a reopen; the rest is intact.
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto left = db->load_jobs(st);
+  ASSERT_EQ(left.size(), 3u);
+  expect_same(left[0], old_pending);
+  expect_same(left[1], open_job);
+  expect_same(left[2], unfinished);
+}
+
 TEST_F(StoreTest, PutBatchWritesEveryKindTogether) {
   std::vector<terminal_record> terminals{make_terminal("T1", "C1"), make_terminal("T2", "C2")};
   std::vector<job_record> jobs{make_job(1, "T1"), make_job(2, "T2", "done")};
