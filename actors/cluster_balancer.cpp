@@ -12,7 +12,15 @@
 namespace tether {
 
 std::optional<size_t> cluster_balancer_state::pick_node() const {
-  return choose_node(status().nodes);
+  std::vector<uint32_t> weights;
+  for (const auto& n : nodes) {
+    auto w = cfg.node_weights.find(n.node_id);
+    weights.push_back(w == cfg.node_weights.end() ? 1 : w->second);
+  }
+  return choose_node(status().nodes,
+                     parse_node_strategy(cfg.node_strategy)
+                       .value_or(node_strategy::fewest_sessions),
+                     weights);
 }
 
 uint32_t cluster_balancer_state::live_connections() const {
@@ -96,7 +104,8 @@ void spawn_session(self_ptr self, uint64_t conn) {
                     caf::actor_cast<cluster_balancer_actor>(self),
                     st.cfg.keepalive_ms,
                     st.cfg.keepalive_misses,
-                    st.cfg.redelivery_ms};
+                    st.cfg.redelivery_ms,
+                    c.link ? c.link->remote_address() : std::string{}};
   self->request(st.nodes[*node].handle, st.cfg.request_timeout,
                 spawn_atom::value, std::move(spec))
     .then(

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -39,6 +40,8 @@ struct balancer_settings {
   std::chrono::milliseconds request_timeout{5'000};
   std::chrono::milliseconds status_period{1'000};
   size_t max_early_frames = 16;
+  std::string node_strategy = "fewest_sessions";
+  std::map<std::string, uint32_t> node_weights;  // missing: 1
 };
 
 struct cluster_balancer_state {
@@ -71,7 +74,8 @@ struct cluster_balancer_state {
   std::unordered_map<uint64_t, connection> conns;
   std::unordered_map<std::string, uint64_t> by_terminal;
 
-  /// Fewest sessions among live nodes. A node's load is the larger of its
+  /// The configured node strategy (fewest sessions by default) among live
+  /// nodes, never a draining or failed one. A node's load is the larger of its
   /// last report (which includes other balancers' sessions but may be a
   /// second old) and this balancer's own exact count there.
   std::optional<size_t> pick_node() const;

@@ -22,7 +22,8 @@ cluster_manager_state::find(const std::string& id) {
 
 std::optional<size_t>
 cluster_manager_state::choose(const assigned_label& label,
-                              const std::string& current, std::string& why) {
+                              const std::string& current, std::string& why,
+                              const std::string& user) {
   std::vector<cluster_candidate> candidates;
   std::vector<size_t> index;
   for (size_t i = 0; i < clusters.size(); ++i) {
@@ -32,11 +33,13 @@ cluster_manager_state::choose(const assigned_label& label,
     bool usable = c.state == "active" && c.cfg.weight > 0;
     if (c.cfg.id == current && usable && !c.balancers.empty())
       return i; // stay where it is: no needless moves
-    candidates.push_back(
-      {c.cfg.id, usable, !c.balancers.empty(), c.connections});
+    candidates.push_back({c.cfg.id, usable, !c.balancers.empty(),
+                          c.connections, c.cpu, c.memory, c.cfg.weight});
     index.push_back(i);
   }
-  auto pick = choose_cluster(candidates, strategy, rr_cursor);
+  auto how = strategy_for(label, config::known_label_items(), item_strategies,
+                          strategy);
+  auto pick = choose_cluster(candidates, how, rr, user);
   if (!pick) {
     std::string text;
     for (const auto& [item, value] : label.items)
@@ -227,8 +230,8 @@ cluster_manager_state::must_move(const realloc_plan& plan) {
                         "cluster " + plan.cluster_id + " does not exist");
   }
   std::vector<std::string> out;
-  // Planning must not advance the round-robin position.
-  auto cursor = rr_cursor;
+  // Planning must not advance the round-robin positions.
+  auto cursors = rr;
   for (size_t i = 0; i < plan.terminal_ids.size() && i < plan.labels.size();
        ++i) {
     const auto& id = plan.terminal_ids[i];
@@ -242,8 +245,39 @@ cluster_manager_state::must_move(const realloc_plan& plan) {
     if (pick && clusters[*pick].cfg.id != t->second)
       out.push_back(id);
   }
-  rr_cursor = cursor;
+  rr = std::move(cursors);
   return out;
+}
+
+void cluster_manager_state::take_reports(
+  const std::vector<std::optional<balancer_status>>& rs) {
+  struct load {
+    uint32_t connections = 0;
+    std::map<std::string, node_status> nodes;  // each node once
+  };
+  std::unordered_map<std::string, load> by_cluster;
+  for (const auto& r : rs) {
+    if (!r)
+      continue;
+    auto& l = by_cluster[r->cluster_id];
+    l.connections += r->connections;
+    for (const auto& n : r->nodes)
+      if (n.state != "failed")
+        l.nodes.emplace(n.node_id, n);
+  }
+  for (auto& c : clusters) {
+    auto& l = by_cluster[c.cfg.id];
+    c.connections = l.connections;
+    double cpu = 0;
+    long double memory = 0;
+    for (const auto& [id, n] : l.nodes) {
+      cpu += n.cpu;
+      memory += n.memory;
+    }
+    auto k = l.nodes.size();
+    c.cpu = k > 0 ? cpu / k : 0;
+    c.memory = k > 0 ? static_cast<uint64_t>(memory / k) : 0;
+  }
 }
 
 namespace {
@@ -284,6 +318,9 @@ cluster_manager(self_ptr self, config::topology topo,
   st.apply_admin(admin);
   st.strategy = parse_cluster_strategy(topo.cluster_strategy)
                   .value_or(cluster_strategy::fewest_connections);
+  for (const auto& [item, name] : topo.item_strategies)
+    if (auto how = parse_cluster_strategy(name))
+      st.item_strategies[item] = *how;
   // Whole seconds, rounded up (as the session's hello says it).
   st.keepalive_s = std::max<uint32_t>(
     1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));
@@ -325,7 +362,9 @@ cluster_manager(self_ptr self, config::topology topo,
           i != st.terminal_cluster.end())
         current = i->second;
       std::string why;
-      auto pick = st.choose(label, current, why);
+      auto pick = st.choose(label, current, why,
+                            rec.users.empty() ? std::string{}
+                                              : rec.users.front());
       if (!pick)
         return make_error(errc::unavailable, why);
       rec.cluster_id = st.clusters[*pick].cfg.id;
@@ -526,7 +565,9 @@ cluster_manager(self_ptr self, config::topology topo,
                           "terminal " + rec.terminal_id + " is not registered");
       auto old = t->second;
       std::string why;
-      auto pick = st.choose(label, old, why);
+      auto pick = st.choose(label, old, why,
+                            rec.users.empty() ? std::string{}
+                                              : rec.users.front());
       if (!pick)
         return make_error(errc::unavailable, why);
       if (st.clusters[*pick].cfg.id == old)  // stays: nothing stored
@@ -557,12 +598,7 @@ cluster_manager(self_ptr self, config::topology topo,
       collect_status(self, [self](std::vector<std::optional<balancer_status>>
                                     results) {
         auto& st = self->state;
-        std::unordered_map<std::string, uint32_t> counts;
-        for (auto& r : results)
-          if (r)
-            counts[r->cluster_id] += r->connections;
-        for (auto& c : st.clusters)
-          c.connections = counts[c.cfg.id];
+        st.take_reports(results);
         self->delayed_send(self, st.status_period, tick_atom::value);
       });
     },

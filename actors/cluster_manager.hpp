@@ -18,6 +18,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -41,12 +42,16 @@ struct cluster_manager_state {
     uint32_t connections = 0;  // last reported plus assigned since
     uint64_t assigned = 0;     // terminals mapped here
     bool enabled = true;       // false: declared, not yet added
+    double cpu = 0;            // mean over its live nodes (last report)
+    uint64_t memory = 0;       // mean resident bytes of its live nodes
   };
 
   std::vector<cluster_entry> clusters;
   std::unordered_map<std::string, std::string> terminal_cluster;
   cluster_strategy strategy = cluster_strategy::fewest_connections;
-  uint64_t rr_cursor = 0;
+  /// [labels.strategies]: per label item rules (see strategy_for).
+  std::map<std::string, cluster_strategy> item_strategies;
+  rr_cursors rr;
   uint32_t keepalive_s = 30;
   std::chrono::milliseconds request_timeout{5'000};
   std::chrono::milliseconds status_period{1'000};
@@ -58,8 +63,15 @@ struct cluster_manager_state {
   /// The cluster for a terminal with `label`: its current cluster if that
   /// still matches and is active, else the strategy's choice among the
   /// matching clusters. Returns nothing (and says why) when none can.
+  /// `user` (the terminal's first linked user, may be empty) selects the
+  /// cursor of round_robin_per_user.
   std::optional<size_t> choose(const assigned_label& label,
-                               const std::string& current, std::string& why);
+                               const std::string& current, std::string& why,
+                               const std::string& user = {});
+
+  /// Takes the balancers' reports: connections, and each cluster's mean
+  /// CPU and memory over its live (not failed) nodes.
+  void take_reports(const std::vector<std::optional<balancer_status>>& rs);
 
   /// The destination answer for a terminal in a cluster.
   destination destination_for(const std::string& terminal_id,

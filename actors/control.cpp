@@ -103,6 +103,12 @@ job_record* control_state::apply(const job_update& u, int64_t now) {
   if (status_rank(u.status) <= status_rank(job.status))
     return u.status == "delivered" ? &job : nullptr;
   if (storage::is_final_status(u.status)) {
+    if (u.status == "done") {  // GB (print jobs) and GI (all jobs)
+      auto& h = history[job.terminal_id];
+      h.terminal_id = job.terminal_id;
+      h.count_done(job.service == "print", now, history_window_ms);
+      dirty_history.insert(job.terminal_id);
+    }
     finish(*this, job, u.status, u.detail, now);
     evict(*this);
     return &job;
@@ -238,6 +244,56 @@ void control_state::on_closed(const std::string& terminal_id,
   ++t.disconnects;
   if (reason == "keepalive lost")
     ++t.keepalive_failures;
+  disconnect_event e{now, terminal_id, t.address};
+  disconnects.add(e);
+  unsaved_events.push_back(std::move(e));
+}
+
+terminal_record control_state::label_facts(const terminal_record& rec,
+                                           int64_t now) const {
+  label_inputs in;
+  if (auto h = history.find(rec.terminal_id); h != history.end())
+    in.history = &h->second;
+  if (!rec.users.empty())
+    if (auto u = user_jobs.find(rec.users.front()); u != user_jobs.end())
+      in.user_jobs = u->second;
+  if (auto t = terminals.find(rec.terminal_id); t != terminals.end())
+    in.address = t->second.address;
+  return with_computed(rec, computed_items(rec, in, disconnects,
+                                           config::known_label_items(), now));
+}
+
+int64_t control_state::refresh_groups(int64_t now) {
+  auto drop_before = disconnects.prune(now);
+  // GE/GF: only while there are events (or groups to dissolve); the group
+  // sizes take one pass over the terminals.
+  if (!disconnects.events().empty() || disconnects.any_group()) {
+    const auto& by = disconnects.rules().failure_group.group_by;
+    std::unordered_map<std::string, size_t> sizes;
+    for (const auto& [id, t] : terminals)
+      if (auto g = fact_of(t.record, by); !g.empty())
+        ++sizes[g];
+    disconnects.refresh(
+      now,
+      [this, &by](const std::string& id) {
+        auto t = terminals.find(id);
+        return t == terminals.end() ? std::string{}
+                                    : fact_of(t->second.record, by);
+      },
+      sizes);
+  }
+  // GI: jobs done in the window by all terminals of each user (its first);
+  // only terminals with a history can have done any.
+  user_jobs.clear();
+  for (const auto& [id, h] : history) {
+    auto t = terminals.find(id);
+    if (t == terminals.end() || t->second.record.users.empty())
+      continue;
+    if (auto n = sliding_count(h.window_jobs, h.previous_jobs,
+                               h.window_start_ms, now, history_window_ms))
+      user_jobs[t->second.record.users.front()] += n;
+  }
+  return drop_before;
 }
 
 std::vector<std::string> control_state::realloc_candidates(
@@ -320,7 +376,8 @@ void reallocate(self_ptr self, selector_actor selector,
         for (const auto& id : ids)
           if (auto i = st.terminals.find(id); i != st.terminals.end()) {
             plan.terminal_ids.push_back(id);
-            plan.labels.push_back(select_label(i->second.record, items));
+            plan.labels.push_back(select_label(
+              st.label_facts(i->second.record, now_ms()), items));
           }
         std::map<std::string, assigned_label> labels;
         for (size_t i = 0; i < plan.terminal_ids.size(); ++i)
@@ -413,7 +470,8 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
   auto& st = self->state;
   st.request_timeout = cfg.request_timeout;
   st.max_queue = cfg.max_queue_per_terminal;
-  st.history_window_ms = cfg.history_window.count();
+  st.history_window_ms = cfg.label_rules.window.count();
+  st.disconnects = disconnect_tracker{cfg.label_rules};
   st.job_retention_ms = cfg.job_retention.count();
   st.next_job_seq = snapshot.next_job_seq;
   st.pacer = reallocation_pacer{cfg.reallocation};
@@ -423,6 +481,15 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
     st.terminals[t.terminal_id].record = std::move(t);
   for (auto& h : snapshot.histories)
     st.history[h.terminal_id] = std::move(h);
+  // Stored disconnect events (oldest first): the groups they make, and each
+  // terminal's last known address.
+  for (auto& e : snapshot.disconnects) {
+    if (auto t = st.terminals.find(e.terminal_id);
+        t != st.terminals.end() && !e.address.empty())
+      t->second.address = e.address;
+    st.disconnects.add(std::move(e));
+  }
+  st.refresh_groups(now_ms());
   std::vector<job_record> callbacks;
   for (auto& j : snapshot.jobs) {
     if (storage::is_final_status(j.status)) {
@@ -484,7 +551,8 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
           facts.attributes.emplace(k, v);
         facts.users = old.users;
       }
-      self->request(selector, timeout, select_atom::value, facts)
+      self->request(selector, timeout, select_atom::value,
+                    self->state.label_facts(facts, now_ms()))
         .then(
           [self, rp, manager, facts, timeout,
            device_keys, store](assigned_label& label) mutable {
@@ -595,6 +663,15 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
            terminal_session_actor& session) {
       auto& st = self->state;
       st.on_open(terminal, node, session, now_ms());
+      for (auto& job : st.unfinished(terminal))
+        self->send(session, deliver_atom::value, std::move(job));
+    },
+    [self](open_atom, const std::string& terminal, const std::string& node,
+           terminal_session_actor& session, const std::string& address) {
+      auto& st = self->state;
+      st.on_open(terminal, node, session, now_ms());
+      if (!address.empty())
+        st.terminals[terminal].address = address;
       for (auto& job : st.unfinished(terminal))
         self->send(session, deliver_atom::value, std::move(job));
     },
@@ -739,6 +816,18 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       }
       for (auto* job : st.expire(now_ms()))
         persist(*job);
+      auto drop_before = st.refresh_groups(now_ms());
+      if (!st.unsaved_events.empty() || drop_before > 0) {
+        auto events = std::move(st.unsaved_events);
+        st.unsaved_events.clear();
+        self->request(store, st.request_timeout, put_atom::value,
+                      std::move(events), drop_before)
+          .then([](ok_atom) {},
+                [log](caf::error& err) {
+                  log->warn("disconnect events not stored: {}",
+                            caf::to_string(err));
+                });
+      }
       auto dirty = st.take_dirty_history();
       if (!dirty.empty())
         self->request(store, st.request_timeout, put_atom::value,

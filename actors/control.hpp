@@ -23,6 +23,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/notifier.hpp"
+#include "actors/placement.hpp"
 #include "actors/reallocation.hpp"
 
 namespace tether {
@@ -39,6 +40,7 @@ struct control_state {
     uint64_t connects = 0;
     uint64_t disconnects = 0;
     uint64_t keepalive_failures = 0;
+    std::string address;  // source IP of its last connection (GE)
   };
 
   std::unordered_map<std::string, terminal_entry> terminals;
@@ -67,6 +69,22 @@ struct control_state {
   std::unordered_map<std::string, api_history> history;
   std::unordered_set<std::string> dirty_history;
   int64_t history_window_ms = 3'600'000;
+
+  /// Computed label items (GB..GK, see docs/LABELS.md): the disconnect
+  /// events of the last windows and the groups they make, events not yet
+  /// stored, and per-user job counts (GI), refreshed on the tick.
+  disconnect_tracker disconnects;
+  std::vector<disconnect_event> unsaved_events;
+  std::unordered_map<std::string, uint64_t> user_jobs;
+
+  /// The facts the selector is given for a terminal: its record with the
+  /// computed items (GB, GC, GD, GE, GF, GI) written over its attributes.
+  terminal_record label_facts(const terminal_record& rec, int64_t now) const;
+
+  /// Recomputes the GE/GF groups and the per-user counts (GI). Returns the
+  /// time before which stored disconnect events are no longer needed (0:
+  /// none dropped since the last call).
+  int64_t refresh_groups(int64_t now);
 
   /// Re-allocation: paced moves, the periodic run, and counters.
   reallocation_pacer pacer;
@@ -114,6 +132,8 @@ struct control_state {
 
   void on_open(const std::string& terminal_id, const std::string& node_id,
                const terminal_session_actor& session, int64_t now);
+  /// Records a disconnect event (GE/GF) when the session was the current
+  /// one.
   void on_closed(const std::string& terminal_id, const std::string& reason,
                  const terminal_session_actor& session, int64_t now);
   /// A session that ran before this control was reachable announces itself
@@ -136,6 +156,7 @@ struct control_settings {
   std::chrono::milliseconds request_timeout{5'000};
   size_t max_queue_per_terminal = 1000;
   std::chrono::milliseconds history_window{3'600'000};
+  config::label_rules label_rules;  // history_window follows its window
   notifier_settings callbacks;
   config::reallocation_config reallocation;
   std::chrono::milliseconds job_retention{0};  // 0: keep finished jobs
@@ -146,6 +167,7 @@ struct control_snapshot {
   std::vector<terminal_record> terminals;
   std::vector<job_record> jobs;
   std::vector<api_history> histories;
+  std::vector<disconnect_event> disconnects;  // oldest first
   uint64_t next_job_seq = 1;
 };
 

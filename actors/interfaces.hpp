@@ -95,6 +95,9 @@ using control_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<job_update>,
   caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor>,
+  // the same with the device's source address (GE)
+  caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor,
+                 std::string>,
   // a running session re-announces itself to a control that restarted
   caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor>,
   caf::reacts_to<closed_atom, std::string, std::string,
@@ -132,6 +135,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, terminal_record>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<job_record>, uint64_t>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<api_history>>::with<ok_atom>,
+  caf::replies_to<put_atom, std::vector<disconnect_event>, int64_t>::with<
+    ok_atom>,
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
   // admin changes (one synced write each)
   caf::replies_to<put_atom, cluster_settings>::with<ok_atom>,
@@ -175,13 +180,14 @@ struct session_spec {
   uint32_t keepalive_ms = 30'000;
   uint32_t keepalive_misses = 2;
   uint32_t redelivery_ms = 30'000;  // resend a job not acked by then
+  std::string address;  // the device's source IP ("" if unknown)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
            x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
-           x.redelivery_ms);
+           x.redelivery_ms, x.address);
 }
 
 /// A balancer announcing itself to the cluster manager.
@@ -254,6 +260,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(tether, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tether, (tether::cluster_change))
   CAF_ADD_TYPE_ID(tether, (tether::realloc_plan))
   CAF_ADD_TYPE_ID(tether, (tether::realloc_summary))
+  // label items GE/GF
+  CAF_ADD_TYPE_ID(tether, (tether::storage::disconnect_event))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::disconnect_event>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -54,7 +54,14 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_history& x) {
   return f(caf::meta::type_name("api_history"), x.terminal_id, x.calls,
            x.errors, x.window_start_ms, x.window_calls, x.window_errors,
-           x.previous_calls, x.previous_errors);
+           x.previous_calls, x.previous_errors, x.window_prints,
+           x.previous_prints, x.window_jobs, x.previous_jobs);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, disconnect_event& x) {
+  return f(caf::meta::type_name("disconnect_event"), x.at_ms, x.terminal_id,
+           x.address);
 }
 
 } // namespace tether::storage
@@ -63,6 +70,7 @@ namespace tether {
 
 using storage::api_history;
 using storage::cluster_settings;
+using storage::disconnect_event;
 using storage::job_record;
 using storage::terminal_record;
 
@@ -332,6 +340,11 @@ public:
   virtual void admitted(uint16_t http_status, std::string body) = 0;
   virtual void send_text(std::string text) = 0;
   virtual void close(uint16_t code, std::string reason) = 0;
+  /// The device's source IP address ("" if unknown): recorded with its
+  /// connection and disconnect events (label item GE).
+  virtual std::string remote_address() const {
+    return {};
+  }
 };
 using ws_link_ptr = std::shared_ptr<ws_link>;
 

@@ -11,12 +11,16 @@
 namespace tether {
 
 storage::status store_actor_state::flush() {
-  auto st = db->put_batch(terminals, jobs, histories, next_seq);
+  auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
+                          drop_events_before_ms);
   ++batches;
-  records += terminals.size() + jobs.size() + histories.size();
+  records += terminals.size() + jobs.size() + histories.size()
+             + events.size();
   terminals.clear();
   jobs.clear();
   histories.clear();
+  events.clear();
+  drop_events_before_ms = 0;
   next_seq = 0;
   return st;
 }
@@ -75,6 +79,17 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     [self](put_atom, std::vector<api_history>& hs) -> caf::result<ok_atom> {
       for (auto& h : hs)
         self->state.histories.push_back(std::move(h));
+      return enqueue(self);
+    },
+    // Disconnect events (GE/GF), and the time before which stored events
+    // are no longer needed (0: keep).
+    [self](put_atom, std::vector<disconnect_event>& es,
+           int64_t drop_before) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      for (auto& e : es)
+        st.events.push_back(std::move(e));
+      st.drop_events_before_ms = std::max(st.drop_events_before_ms,
+                                          drop_before);
       return enqueue(self);
     },
     [self](flush_atom) {

@@ -25,6 +25,8 @@ struct store_actor_state {
   std::vector<terminal_record> terminals;
   std::vector<job_record> jobs;
   std::vector<api_history> histories;
+  std::vector<disconnect_event> events;
+  int64_t drop_events_before_ms = 0;
   uint64_t next_seq = 0;
   std::vector<caf::typed_response_promise<ok_atom>> waiting;
   bool flush_scheduled = false;

@@ -55,6 +55,19 @@ public:
     return nullptr;
   }
 
+  /// The table `parent.key` (at `path`.key), or nullptr if absent;
+  /// reports a non-table with its full path.
+  const toml::table* subsection(const toml::table& parent,
+                                std::string_view path, std::string_view key) {
+    auto* node = parent.get(key);
+    if (node == nullptr)
+      return nullptr;
+    if (auto* t = node->as_table())
+      return t;
+    problem(node, join(path, key), "must be a table");
+    return nullptr;
+  }
+
   static std::string join(std::string_view path, std::string_view key) {
     if (path.empty())
       return std::string{key};

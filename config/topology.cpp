@@ -51,6 +51,19 @@ const std::vector<std::string>& known_label_items() {
   return items;
 }
 
+const std::vector<std::string>& cluster_strategy_names() {
+  static const std::vector<std::string> names{
+    "fewest_connections", "least_load", "weighted", "round_robin",
+    "round_robin_per_user"};
+  return names;
+}
+
+const std::vector<std::string>& node_strategy_names() {
+  static const std::vector<std::string> names{"fewest_sessions",
+                                              "least_load", "weighted"};
+  return names;
+}
+
 std::optional<millis> parse_duration(std::string_view text) {
   uint64_t value = 0;
   auto first = text.data();
@@ -100,6 +113,86 @@ bool known_item(std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
+bool one_of(const std::vector<std::string>& names, std::string_view x) {
+  return std::find(names.begin(), names.end(), x) != names.end();
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0)
+      out += i + 1 == names.size() ? " or " : ", ";
+    out += "\"" + names[i] + "\"";
+  }
+  return out;
+}
+
+/// One frequency item's table ([labels.thresholds.<item>]).
+void read_frequency(reader& r, const toml::table& t, std::string_view path,
+                    frequency_rule& out) {
+  r.only_keys(t, path, {"medium", "high"});
+  constexpr int64_t max = int64_t{1} << 40;
+  r.integer(t, path, "medium", out.medium, 0, max);
+  r.integer(t, path, "high", out.high, 1, max);
+  if (out.medium != 0 && out.medium >= out.high)
+    r.problem(t.get("medium") ? t.get("medium") : &t,
+              reader::join(path, "medium"),
+              "must be below high (" + std::to_string(out.high) + ")");
+}
+
+/// [labels.thresholds]: windows and thresholds of the computed items.
+void read_thresholds(reader& r, const toml::table& t, label_rules& out) {
+  const std::string path = "labels.thresholds";
+  r.only_keys(t, path, {"window", "print_frequency", "api_call_frequency",
+                        "api_error_frequency", "user_usage_frequency",
+                        "disconnect_group", "failure_group"});
+  r.duration(t, path, "window", out.window, millis{1'000});
+  std::pair<const char*, frequency_rule*> freq[] = {
+    {"print_frequency", &out.print_frequency},
+    {"api_call_frequency", &out.api_call_frequency},
+    {"api_error_frequency", &out.api_error_frequency},
+    {"user_usage_frequency", &out.user_usage_frequency}};
+  for (auto& [key, rule] : freq)
+    if (auto* ft = r.subsection(t, path, key); ft != nullptr)
+      read_frequency(r, *ft, path + "." + key, *rule);
+  if (auto* ge = t.get("disconnect_group")) {
+    auto p = path + ".disconnect_group";
+    if (auto* gt = ge->as_table()) {
+      r.only_keys(*gt, p, {"min_terminals", "window"});
+      r.integer(*gt, p, "min_terminals", out.disconnect_group.min_terminals,
+                1, 10'000'000);
+      r.duration(*gt, p, "window", out.disconnect_group.window,
+                 millis{1'000});
+    } else {
+      r.problem(ge, p, "must be a table");
+    }
+  }
+  if (auto* gf = t.get("failure_group")) {
+    auto p = path + ".failure_group";
+    if (auto* gt = gf->as_table()) {
+      auto& rule = out.failure_group;
+      r.only_keys(*gt, p, {"group_by", "share", "min_terminals", "window"});
+      r.string(*gt, p, "group_by", rule.group_by);
+      if (rule.group_by.empty() || rule.group_by == "failure_group")
+        r.problem(gt->get("group_by"), p + ".group_by",
+                  "must name region, model, firmware or an attribute");
+      if (auto* sh = gt->get("share")) {
+        auto v = sh->value<double>();
+        if (!v || !(*v > 0.0 && *v < 1.0))
+          r.problem(sh, p + ".share",
+                    "must be a number between 0 and 1 (exclusive), such as "
+                    "0.3");
+        else
+          rule.share = *v;
+      }
+      r.integer(*gt, p, "min_terminals", rule.min_terminals, 1, 10'000'000);
+      r.duration(*gt, p, "window", rule.window, millis{1'000});
+    } else {
+      r.problem(gf, p, "must be a table");
+    }
+  }
+}
+
 /// Reads [[clusters]] into topo.clusters and, in `places`, where each part
 /// was written.
 void read_clusters(reader& r, const toml::table& root, topology& topo,
@@ -118,7 +211,8 @@ void read_clusters(reader& r, const toml::table& root, topology& topo,
     auto& t = *arr->get(i)->as_table();
     auto path = reader::index("clusters", i);
     r.only_keys(t, path,
-                {"id", "labels", "weight", "enabled", "balancers", "nodes"});
+                {"id", "labels", "weight", "enabled", "balancers", "nodes",
+                 "node_weights"});
     cluster_config c;
     cluster_places at;
     at.table = &t;
@@ -160,6 +254,19 @@ void read_clusters(reader& r, const toml::table& root, topology& topo,
     for (size_t n = 0; n < c.nodes.size(); ++n)
       if (!valid_id(c.nodes[n]))
         r.problem(at.nodes[n], reader::index(path + ".nodes", n), id_rule);
+    if (auto* nw = r.subsection(t, path, "node_weights")) {
+      for (auto&& [key, value] : *nw) {
+        std::string id{key.str()};
+        auto wpath = path + ".node_weights." + id;
+        if (std::find(c.nodes.begin(), c.nodes.end(), id) == c.nodes.end()) {
+          r.problem(&value, wpath, "is not a node of this cluster");
+          continue;
+        }
+        uint32_t w = 1;
+        if (r.integer(*nw, path + ".node_weights", id, w, 0, 1'000'000))
+          c.node_weights[id] = w;
+      }
+    }
     auto* balancers = t.get("balancers");
     auto* barr = balancers ? balancers->as_array() : nullptr;
     if (barr == nullptr || !barr->is_array_of_tables() || barr->empty()) {
@@ -311,7 +418,8 @@ parse_result parse_topology(std::string_view text,
   }
   if (auto* labels = r.section(root, "labels")) {
     r.only_keys(*labels, "labels",
-                {"items", "cluster_strategy", "node_strategy"});
+                {"items", "cluster_strategy", "node_strategy", "strategies",
+                 "thresholds"});
     if (auto* items = labels->get("items")) {
       std::vector<const toml::node*> at;
       r.string_list(items, "labels.items", topo.label_items, &at);
@@ -321,14 +429,31 @@ parse_result parse_topology(std::string_view text,
                     "unknown label item \"" + topo.label_items[i] + "\"");
     }
     r.string(*labels, "labels", "cluster_strategy", topo.cluster_strategy);
-    if (topo.cluster_strategy != "fewest_connections"
-        && topo.cluster_strategy != "round_robin")
+    if (!one_of(cluster_strategy_names(), topo.cluster_strategy))
       r.problem(labels->get("cluster_strategy"), "labels.cluster_strategy",
-                "must be \"fewest_connections\" or \"round_robin\"");
+                "must be one of " + quoted_list(cluster_strategy_names()));
     r.string(*labels, "labels", "node_strategy", topo.node_strategy);
-    if (topo.node_strategy != "fewest_sessions")
+    if (!one_of(node_strategy_names(), topo.node_strategy))
       r.problem(labels->get("node_strategy"), "labels.node_strategy",
-                "must be \"fewest_sessions\"");
+                "must be one of " + quoted_list(node_strategy_names()));
+    if (auto* strategies = r.subsection(*labels, "labels", "strategies")) {
+      for (auto&& [key, value] : *strategies) {
+        auto path = "labels.strategies." + std::string{key.str()};
+        if (!known_item(key.str())) {
+          r.problem(&value, path, "unknown label item");
+          continue;
+        }
+        auto v = value.value<std::string>();
+        if (!v || !one_of(cluster_strategy_names(), *v)) {
+          r.problem(&value, path,
+                    "must be one of " + quoted_list(cluster_strategy_names()));
+          continue;
+        }
+        topo.item_strategies[std::string{key.str()}] = *v;
+      }
+    }
+    if (auto* th = r.subsection(*labels, "labels", "thresholds"))
+      read_thresholds(r, *th, topo.label_thresholds);
   }
   if (auto* t = r.section(root, "timers"))
     read_timers(r, *t, topo.timers);

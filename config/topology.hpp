@@ -43,6 +43,9 @@ struct cluster_config {
   bool enabled = true;
   std::vector<balancer_config> balancers;
   std::vector<std::string> nodes;  // node ids, e.g. "C1-n1"
+  // [clusters.node_weights]: node id -> capacity weight for the "weighted"
+  // node strategy (missing: 1; 0: the node takes no new sessions then).
+  std::map<std::string, uint32_t> node_weights;
 };
 
 struct timers_config {
@@ -76,6 +79,49 @@ struct reallocation_config {
   millis window{60'000};     // the reassigns of one run spread over this
   uint32_t max_rate = 50;    // reassign frames per second, at most
   millis period{0};          // re-allocate every terminal this often; 0: off
+};
+
+/// How a counted label item (GB, GC, GD, GI) turns a count into a group:
+/// the count of the last `window` (sliding: the current window plus the
+/// part of the previous one that still overlaps it) is "high" from `high`
+/// on, "medium" from `medium` on (when medium > 0), else "low".
+struct frequency_rule {
+  uint64_t medium = 0;  // 0: no "medium" group
+  uint64_t high = 10;
+};
+
+/// GE: an address (the source IP a terminal connected from) from which more
+/// than `min_terminals` terminals lost their connection within `window` is
+/// a simultaneous-disconnection group; its terminals get the address as
+/// their value, every other terminal with a known address gets "none".
+struct disconnect_group_rule {
+  uint32_t min_terminals = 100;
+  millis window{600'000};
+};
+
+/// GF: terminals are grouped by `group_by` (region, model, firmware, or an
+/// attribute name); a group of at least `min_terminals` terminals in which
+/// more than `share` of them disconnected within `window` is a
+/// communication-failure group: its terminals get the group's value,
+/// every other terminal with a value for `group_by` gets "none".
+struct failure_group_rule {
+  std::string group_by = "region";
+  double share = 0.30;
+  uint32_t min_terminals = 10;
+  millis window{600'000};
+};
+
+/// [labels.thresholds]: how the computed label items get their values.
+struct label_rules {
+  // The window of the counters GB, GC, GD, GI (also the control's history
+  // window).
+  millis window{3'600'000};
+  frequency_rule print_frequency{0, 10};       // GB: print jobs done
+  frequency_rule api_call_frequency{0, 100};   // GC: API calls
+  frequency_rule api_error_frequency{0, 10};   // GD: failed API calls
+  frequency_rule user_usage_frequency{0, 100}; // GI: jobs done, per user
+  disconnect_group_rule disconnect_group;      // GE
+  failure_group_rule failure_group;            // GF
 };
 
 /// CAF scheduler settings, applied per process.
@@ -131,8 +177,14 @@ struct topology {
   endpoint http{"127.0.0.1", 8080};
   uint32_t io_threads = 1;  // per gateway process
   std::vector<std::string> label_items{"region", "model"};
+  // One of cluster_strategy_names() / node_strategy_names().
   std::string cluster_strategy = "fewest_connections";
   std::string node_strategy = "fewest_sessions";
+  // [labels.strategies]: a label item -> the cluster strategy used when the
+  // terminal's label has a value for that item (the first item of
+  // label_items that has a rule wins); otherwise cluster_strategy applies.
+  std::map<std::string, std::string> item_strategies;
+  label_rules label_thresholds;
   std::vector<cluster_config> clusters;
   timers_config timers;
   limits_config limits;
@@ -186,6 +238,13 @@ parse_result load_topology_file(const std::string& path);
 /// The built-in all-in-one topology: gateway on 127.0.0.1:8080, clusters C1
 /// and C2 with different labels, one balancer and two nodes each.
 std::string_view default_topology_toml();
+
+/// The strategies among candidate clusters: "fewest_connections",
+/// "least_load", "weighted", "round_robin", "round_robin_per_user".
+const std::vector<std::string>& cluster_strategy_names();
+/// The balancers' node choices: "fewest_sessions", "least_load",
+/// "weighted".
+const std::vector<std::string>& node_strategy_names();
 
 /// Known label item names (PROTOCOL/DESIGN §4).
 const std::vector<std::string>& known_label_items();

@@ -113,6 +113,8 @@ public:
         bcfg.redelivery_ms
           = static_cast<uint32_t>(topo.timers.job_redelivery.count());
         bcfg.request_timeout = topo.timers.request_timeout;
+        bcfg.node_strategy = topo.node_strategy;
+        bcfg.node_weights = c.node_weights;
         // Nodes of other processes start unknown (null): the peers actor
         // hands them over once their processes are reached.
         std::vector<std::pair<std::string, node_actor>> nodes;
@@ -205,6 +207,7 @@ public:
     snapshot.terminals = db->load_terminals(st);
     snapshot.jobs = db->load_jobs(st);
     snapshot.histories = db->load_histories(st);
+    snapshot.disconnects = db->load_events(st);
     snapshot.next_job_seq = db->next_job_seq(st);
     auto admin = db->load_admin(st);  // admin API changes, over the topology
     if (!st.ok()) {
@@ -224,6 +227,8 @@ public:
     ccfg.max_queue_per_terminal = topo.limits.max_queue;
     ccfg.job_retention = topo.timers.job_retention;
     ccfg.reallocation = topo.reallocation;
+    ccfg.label_rules = topo.label_thresholds;
+    ccfg.history_window = topo.label_thresholds.window;
     auto ctrl = sys_.spawn(control, ccfg, std::move(snapshot), sel, manager,
                            store, make_http_poster(io_));
     keep(store);

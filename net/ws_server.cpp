@@ -48,13 +48,27 @@ std::string query_param(std::string_view target, std::string_view key) {
   return {};
 }
 
+/// The source IP of a connected socket ("" if it cannot be read).
+std::string peer_address(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec)
+    return {};
+  auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6())
+      .to_string();
+  return a.to_string();
+}
+
 /// One device connection. Also the balancer's ws_link to it.
 class ws_session : public ws_link,
                    public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(tcp::socket&& socket, cluster_balancer_actor balancer,
              std::shared_ptr<const ws_settings> settings)
-    : ws_(std::move(socket)),
+    : address_(peer_address(socket)),
+      ws_(std::move(socket)),
       balancer_(std::move(balancer)),
       settings_holder_(std::move(settings)),
       settings_(*settings_holder_),
@@ -67,6 +81,10 @@ public:
   }
 
   // -- ws_link (any thread) ---------------------------------------------------
+
+  std::string remote_address() const override {
+    return address_;
+  }
 
   void admitted(uint16_t status, std::string body) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(), status,
@@ -310,6 +328,7 @@ private:
     });
   }
 
+  std::string address_;  // the device's source IP, read at accept
   websocket::stream<beast::tcp_stream> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;

@@ -46,9 +46,11 @@ struct job_record {
   }
 };
 
-/// Per-terminal API history (calls on the terminal and their failures) in
-/// fixed windows: the totals, and the counts of the current and previous
-/// window. Compact by design: counters, not a row per call.
+/// Per-terminal history in fixed windows: the totals, and the counts of the
+/// current and previous window, of API calls on the terminal and their
+/// failures (GC, GD), of print jobs it finished (GB) and of jobs of any
+/// service it finished (summed per user for GI). Compact by design:
+/// counters, not a row per call.
 struct api_history {
   std::string terminal_id;
   uint64_t calls = 0;
@@ -58,18 +60,32 @@ struct api_history {
   uint64_t window_errors = 0;
   uint64_t previous_calls = 0;
   uint64_t previous_errors = 0;
+  uint64_t window_prints = 0;   // print jobs done
+  uint64_t previous_prints = 0;
+  uint64_t window_jobs = 0;     // jobs of any service done
+  uint64_t previous_jobs = 0;
+
+  /// Moves to the window that holds `now` (the current one becomes the
+  /// previous one when adjacent; older counts are dropped).
+  void roll(int64_t now, int64_t window_ms) {
+    if (window_start_ms == 0) {
+      window_start_ms = now;
+      return;
+    }
+    if (window_ms <= 0 || now - window_start_ms < window_ms)
+      return;
+    bool adjacent = now - window_start_ms < 2 * window_ms;
+    previous_calls = adjacent ? window_calls : 0;
+    previous_errors = adjacent ? window_errors : 0;
+    previous_prints = adjacent ? window_prints : 0;
+    previous_jobs = adjacent ? window_jobs : 0;
+    window_calls = window_errors = window_prints = window_jobs = 0;
+    window_start_ms = now - (now - window_start_ms) % window_ms;
+  }
 
   /// Counts one call at `now`, rolling the window when it has passed.
   void count(bool failed, int64_t now, int64_t window_ms) {
-    if (window_start_ms == 0) {
-      window_start_ms = now;
-    } else if (now - window_start_ms >= window_ms) {
-      bool adjacent = now - window_start_ms < 2 * window_ms;
-      previous_calls = adjacent ? window_calls : 0;
-      previous_errors = adjacent ? window_errors : 0;
-      window_calls = window_errors = 0;
-      window_start_ms = now - (now - window_start_ms) % window_ms;
-    }
+    roll(now, window_ms);
     ++calls;
     ++window_calls;
     if (failed) {
@@ -77,6 +93,23 @@ struct api_history {
       ++window_errors;
     }
   }
+
+  /// Counts one job the terminal finished with "done" (`print`: its
+  /// service was "print").
+  void count_done(bool print, int64_t now, int64_t window_ms) {
+    roll(now, window_ms);
+    ++window_jobs;
+    if (print)
+      ++window_prints;
+  }
+};
+
+/// A terminal's connection that ended (GE, GF): when, which terminal, and
+/// the source address it had connected from (empty if unknown).
+struct disconnect_event {
+  int64_t at_ms = 0;
+  std::string terminal_id;
+  std::string address;
 };
 
 inline bool is_final_status(const std::string& s) {

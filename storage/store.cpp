@@ -1,5 +1,6 @@
 #include "storage/store.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <boost/json.hpp>
@@ -13,7 +14,8 @@ namespace tether::storage {
 
 namespace {
 
-const char* family_names[] = {"default", "terminals", "jobs", "history"};
+const char* family_names[] = {"default", "terminals", "jobs", "history",
+                              "events"};
 
 std::string be64(uint64_t x) {
   std::string out(8, '\0');
@@ -136,11 +138,23 @@ status store::put_jobs(const std::vector<job_record>& jobs,
   return put_batch({}, jobs, {}, next_seq);
 }
 
+std::string store::event_key(const disconnect_event& e) {
+  return be64(static_cast<uint64_t>(std::max<int64_t>(e.at_ms, 0)))
+         + e.terminal_id;
+}
+
 status store::put_batch(const std::vector<terminal_record>& terminals,
                         const std::vector<job_record>& jobs,
                         const std::vector<api_history>& histories,
-                        uint64_t next_seq) {
+                        uint64_t next_seq,
+                        const std::vector<disconnect_event>& events,
+                        int64_t drop_events_before_ms) {
   rocksdb::WriteBatch batch;
+  for (const auto& e : events)
+    batch.Put(cf(family::events), event_key(e), e.address);
+  if (drop_events_before_ms > 0)
+    batch.DeleteRange(cf(family::events), be64(0),
+                      be64(static_cast<uint64_t>(drop_events_before_ms)));
   for (const auto& t : terminals)
     batch.Put(cf(family::terminals), t.terminal_id, encode(t));
   for (const auto& j : jobs)
@@ -155,6 +169,24 @@ status store::put_batch(const std::vector<terminal_record>& terminals,
   if (!s.ok())
     return {"cannot write: " + s.ToString()};
   return {};
+}
+
+std::vector<disconnect_event> store::load_events(status& st) {
+  std::vector<disconnect_event> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::events))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = it->key().ToString();
+    if (key.size() <= 8) {
+      st.message = "corrupt disconnect event key";
+      continue;
+    }
+    out.push_back({static_cast<int64_t>(from_be64(key.substr(0, 8))),
+                   key.substr(8), it->value().ToString()});
+  }
+  if (!it->status().ok())
+    st.message = "cannot scan events: " + it->status().ToString();
+  return out;
 }
 
 std::vector<api_history> store::load_histories(status& st) {
@@ -462,7 +494,11 @@ std::string encode(const api_history& h) {
                  {"window_calls", h.window_calls},
                  {"window_errors", h.window_errors},
                  {"previous_calls", h.previous_calls},
-                 {"previous_errors", h.previous_errors}};
+                 {"previous_errors", h.previous_errors},
+                 {"window_prints", h.window_prints},
+                 {"previous_prints", h.previous_prints},
+                 {"window_jobs", h.window_jobs},
+                 {"previous_jobs", h.previous_jobs}};
   return json::serialize(o);
 }
 
@@ -481,6 +517,11 @@ bool decode(const std::string& text, api_history& out) {
   out.window_errors = u("window_errors");
   out.previous_calls = u("previous_calls");
   out.previous_errors = u("previous_errors");
+  // Absent in records written before these counters existed: 0.
+  out.window_prints = u("window_prints");
+  out.previous_prints = u("previous_prints");
+  out.window_jobs = u("window_jobs");
+  out.previous_jobs = u("previous_jobs");
   return !out.terminal_id.empty();
 }
 

@@ -13,6 +13,14 @@
 //   terminals       terminal_id (UTF-8)      JSON object of terminal_record
 //   jobs            job_id (UTF-8)           JSON object of job_record
 //   history         terminal_id (UTF-8)      JSON object of api_history
+//   events          8-byte big-endian Unix   source address (UTF-8, may be
+//                   ms + terminal_id         empty): one disconnect event
+//
+// The events family holds the disconnect events of the GE/GF label items
+// (DESIGN §4); it is bounded by time: every write of new events also
+// deletes the range of those older than the longest configured window.
+// History records written before the print/job counters existed decode
+// with those counters at 0, so the schema version stays 1.
 //
 // Job ids are "J" + 16 lowercase hex digits of a 64-bit sequence, so byte
 // order of keys is creation order. The order of column families below never
@@ -48,7 +56,7 @@ struct status {
 class store {
 public:
   enum class family : uint8_t { meta = 0, terminals = 1, jobs = 2,
-                                history = 3 };
+                                history = 3, events = 4 };
   static constexpr int schema_version = 1;
 
   ~store();
@@ -86,8 +94,14 @@ public:
   status put_batch(const std::vector<terminal_record>& terminals,
                    const std::vector<job_record>& jobs,
                    const std::vector<api_history>& histories,
-                   uint64_t next_seq);
+                   uint64_t next_seq,
+                   const std::vector<disconnect_event>& events = {},
+                   int64_t drop_events_before_ms = 0);
   std::vector<api_history> load_histories(status& st);
+  /// Every stored disconnect event, oldest first.
+  std::vector<disconnect_event> load_events(status& st);
+  /// Key of an event in the events family (time order).
+  static std::string event_key(const disconnect_event& e);
 
   /// Admin API changes (meta keys "admin/..."): each is one synced write.
   status put_label_items(const std::vector<std::string>& items);

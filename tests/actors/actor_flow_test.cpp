@@ -124,6 +124,7 @@ struct session_event {
   std::string terminal_id;
   std::string text;  // node id (open) or reason (closed)
   caf::actor_id session = 0;
+  std::string address;  // open with the device's source address
 };
 
 struct control_log {
@@ -138,6 +139,10 @@ caf::behavior fake_control(caf::event_based_actor*, std::shared_ptr<control_log>
     [log](const job_update& u) { log->updates.push_back(u); },
     [log](open_atom, const std::string& t, const std::string& node,
           const terminal_session_actor& s) { log->opened.push_back({t, node, s.id()}); },
+    [log](open_atom, const std::string& t, const std::string& node,
+          const terminal_session_actor& s, const std::string& address) {
+      log->opened.push_back({t, node, s.id(), address});
+    },
     [log](closed_atom, const std::string& t, const std::string& reason,
           const terminal_session_actor& s) { log->closed.push_back({t, reason, s.id()}); },
     [log](callback_atom, const std::string& id, bool accepted) {
@@ -151,6 +156,7 @@ struct store_log {
   std::vector<terminal_record> terminals;
   std::vector<std::pair<std::vector<job_record>, uint64_t>> job_puts;
   std::vector<std::vector<api_history>> history_puts;
+  std::vector<std::pair<std::vector<disconnect_event>, int64_t>> event_puts;
   size_t held = 0;
 };
 
@@ -184,6 +190,11 @@ caf::behavior fake_store(caf::event_based_actor* self, std::shared_ptr<store_log
     },
     [log, answer](put_atom, const std::vector<api_history>& hs) -> caf::result<ok_atom> {
       log->history_puts.push_back(hs);
+      return answer();
+    },
+    [log, answer](put_atom, const std::vector<disconnect_event>& es,
+                  int64_t drop_before) -> caf::result<ok_atom> {
+      log->event_puts.emplace_back(es, drop_before);
       return answer();
     },
     [](get_atom, job_atom, const std::string& id) -> caf::result<job_record> {
@@ -1023,6 +1034,53 @@ TEST_F(ControlFlow, PendingCallbacksResumeAtStart) {
   start({job}, 2);
   ASSERT_EQ(poster->calls.size(), 1u);
   EXPECT_EQ(json::value_to<std::string>(parse(poster->calls[0].body).at("job_id")), job.job_id);
+}
+
+TEST_F(ControlFlow, DisconnectsAreRecordedWithTheSourceAddressAndStoredOnTheTimer) {
+  start();
+  auto sl = std::make_shared<session_log>();
+  auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, s,
+                 std::string{"10.0.0.9"});
+  sched.run();
+  EXPECT_TRUE(slog->event_puts.empty());
+  caf::anon_send(control_h, closed_atom::value, std::string{"T1"}, std::string{"gone"}, s);
+  sched.run();
+  EXPECT_TRUE(slog->event_puts.empty()) << "written by the timer, not per event";
+  advance(1s);
+  ASSERT_EQ(slog->event_puts.size(), 1u);
+  ASSERT_EQ(slog->event_puts[0].first.size(), 1u);
+  EXPECT_EQ(slog->event_puts[0].first[0].terminal_id, "T1");
+  EXPECT_EQ(slog->event_puts[0].first[0].address, "10.0.0.9");
+  EXPECT_GT(slog->event_puts[0].first[0].at_ms, 0);
+  // A close of a session that is not the current one records nothing.
+  auto other = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  caf::anon_send(control_h, closed_atom::value, std::string{"T1"}, std::string{"gone"},
+                 other);
+  sched.run();
+  advance(1s);
+  EXPECT_EQ(slog->event_puts.size(), 1u);
+}
+
+TEST_F(ControlFlow, DonePrintJobsCountForPrintAndUsageFrequency) {
+  auto print = stored(1, "T1", "acked");
+  auto scan = stored(2, "T1", "acked");
+  scan.service = "scan";
+  auto failed = stored(3, "T1", "acked");
+  start({print, scan, failed}, 4);
+  caf::anon_send(control_h, job_update{print.job_id, "T1", "done", ""});
+  caf::anon_send(control_h, job_update{scan.job_id, "T1", "done", ""});
+  caf::anon_send(control_h, job_update{failed.job_id, "T1", "failed", "jam"});
+  sched.run();
+  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
+                                     std::string{"T1"});
+  sched.run();
+  ASSERT_TRUE(status->value);
+  EXPECT_EQ(status->value->api.window_prints, 1u);  // the print job only
+  EXPECT_EQ(status->value->api.window_jobs, 2u);    // done, any service; not failed
+  advance(1s);
+  ASSERT_FALSE(slog->history_puts.empty());
+  EXPECT_EQ(slog->history_puts.back()[0].window_prints, 1u);
 }
 
 TEST_F(ControlFlow, ApiHistoryIsFlushedOnTheTimer) {

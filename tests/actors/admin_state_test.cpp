@@ -252,12 +252,14 @@ TEST(Reallocation, PlanningKeepsTheRoundRobinPosition) {
   auto st = manager();
   st.strategy = cluster_strategy::round_robin;
   st.assign("T1", "C2");
-  st.rr_cursor = 7;
+  st.rr.global = 7;
+  st.rr.of("u1") = 3;
   realloc_plan plan;
   plan.terminal_ids = {"T1"};
   plan.labels = {label({{"region", "GG1"}})};
   ASSERT_TRUE(st.must_move(plan));
-  EXPECT_EQ(st.rr_cursor, 7u);
+  EXPECT_EQ(st.rr.global, 7u);
+  EXPECT_EQ(st.rr.of("u1"), 3u);
 }
 
 // -- the balancer and a draining node -------------------------------------------------

@@ -54,6 +54,54 @@ TEST(ManagerChoose, FewestConnectionsAmongMatching) {
   EXPECT_TRUE(why.empty());
 }
 
+balancer_status report(const std::string& cluster, uint32_t connections,
+                       std::vector<node_status> nodes) {
+  return balancer_status{cluster + "-b1", cluster, "ws://x", connections, std::move(nodes)};
+}
+
+TEST(ManagerChoose, LeastLoadFromTheBalancersReports) {
+  auto st = three_clusters();
+  st.strategy = cluster_strategy::least_load;
+  // C1's live node uses less memory than C3's (its failed node is ignored;
+  // a node reported by two balancers counts once).
+  st.take_reports({report("C1", 7, {node_status{"C1-n1", "active", 7, 0.9, 100},
+                                     node_status{"C1-n2", "failed", 0, 0.0, 1}}),
+                   report("C3", 1, {node_status{"C3-n1", "active", 1, 0.1, 500},
+                                     node_status{"C3-n2", "active", 0, 0.1, 300}}),
+                   report("C3", 2, {node_status{"C3-n1", "active", 1, 0.1, 500}}),
+                   std::nullopt});
+  EXPECT_EQ(st.clusters[0].connections, 7u);
+  EXPECT_EQ(st.clusters[0].memory, 100u);
+  EXPECT_EQ(st.clusters[2].connections, 3u);
+  EXPECT_EQ(st.clusters[2].memory, 400u);  // mean of 500 and 300
+  EXPECT_EQ(st.clusters[1].connections, 0u);  // no report: 0
+  std::string why;
+  // GG1 matches C1 and C3: C1 has less memory although more CPU.
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why), 0u);
+  // Fewest connections would have taken C3.
+  st.strategy = cluster_strategy::fewest_connections;
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why), 2u);
+  // A per-item rule for "model" brings least_load back for labels with a model.
+  st.item_strategies["model"] = cluster_strategy::least_load;
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why), 0u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}}), "", why), 2u);
+}
+
+TEST(ManagerChoose, WeightedAndRoundRobinPerUser) {
+  auto st = three_clusters();  // GG2: C2 (0 conns) and C3 (2 conns)
+  st.clusters[1].connections = 10;
+  st.clusters[2].connections = 12;
+  st.clusters[2].cfg.weight = 3;
+  st.strategy = cluster_strategy::weighted;
+  std::string why;
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why), 2u);  // 12/3 < 10/1
+  st.strategy = cluster_strategy::round_robin_per_user;
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u1"), 1u);
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u2"), 1u);
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u1"), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u1"), 1u);
+}
+
 TEST(ManagerChoose, KeepsTheCurrentClusterWhileItMatches) {
   auto st = three_clusters();
   std::string why;

@@ -470,5 +470,67 @@ TEST(ControlState, JobIsNotSentBeforeItIsStored) {
   EXPECT_EQ(ids(st.unfinished("T1")), std::vector<std::string>{job.job_id});
 }
 
+// -- computed label items: what the control hands the selector -------------------------
+
+TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
+  control_state st;
+  config::label_rules rules;
+  rules.user_usage_frequency = {0, 3};  // 3 jobs done by a user's terminals: high
+  rules.disconnect_group.min_terminals = 2;
+  rules.failure_group.group_by = "region";
+  rules.failure_group.min_terminals = 3;
+  rules.failure_group.share = 0.5;
+  st.disconnects = disconnect_tracker{rules};
+  st.history_window_ms = rules.window.count();
+  const int64_t now = 1'000 * 3'600'000LL;
+  // A1..A4 in GG1 (user u1 on A1, A2), B1 in GG2 (user u2).
+  for (auto id : {"A1", "A2", "A3", "A4", "B1"}) {
+    auto& t = st.terminals[id];
+    t.record.terminal_id = id;
+    t.record.region = id[0] == 'A' ? "GG1" : "GG2";
+  }
+  st.terminals["A1"].record.users = {"u1"};
+  st.terminals["A2"].record.users = {"u1", "u9"};
+  st.terminals["B1"].record.users = {"u2"};
+  st.terminals["A1"].address = "10.0.0.1";
+  st.terminals["B1"].address = "10.0.0.2";
+  // u1's terminals finished 2 + 1 jobs, u2's one.
+  for (int i = 0; i < 2; ++i) {
+    st.history["A1"].count_done(true, now - 10, st.history_window_ms);
+  }
+  st.history["A2"].count_done(false, now - 10, st.history_window_ms);
+  st.history["B1"].count_done(true, now - 10, st.history_window_ms);
+  // A1, A2, A3 lost their connection from 10.0.0.1 (3 > 2; 3 of 4 of GG1
+  // > 50 %); B1 alone from 10.0.0.2.
+  for (auto id : {"A1", "A2", "A3"})
+    st.disconnects.add({now - 1'000, id, "10.0.0.1"});
+  st.disconnects.add({now - 1'000, "B1", "10.0.0.2"});
+  st.refresh_groups(now);
+  EXPECT_EQ(st.user_jobs["u1"], 3u);
+  EXPECT_EQ(st.user_jobs["u2"], 1u);
+  EXPECT_EQ(st.user_jobs.count("u9"), 0u);  // only the first user counts
+
+  auto a1 = st.label_facts(st.terminals["A1"].record, now).attributes;
+  EXPECT_EQ(a1["user_usage_frequency"], "high");
+  EXPECT_EQ(a1["print_frequency"], "low");  // 2 prints, high is 10
+  EXPECT_EQ(a1["disconnect_group"], "10.0.0.1");
+  EXPECT_EQ(a1["failure_group"], "GG1");
+  auto b1 = st.label_facts(st.terminals["B1"].record, now).attributes;
+  EXPECT_EQ(b1["user_usage_frequency"], "low");
+  EXPECT_EQ(b1["disconnect_group"], "none");
+  EXPECT_EQ(b1["failure_group"], "none");  // GG2 has 1 terminal (< 3)
+  auto a4 = st.label_facts(st.terminals["A4"].record, now).attributes;
+  EXPECT_EQ(a4.count("user_usage_frequency"), 0u);  // no user
+  EXPECT_EQ(a4.count("disconnect_group"), 0u);      // no address known
+  EXPECT_EQ(a4["failure_group"], "GG1");
+  // The stored record itself is not changed.
+  EXPECT_TRUE(st.terminals["A1"].record.attributes.empty());
+  // Past the windows (10 min) the groups dissolve and the events go.
+  EXPECT_GT(st.refresh_groups(now + 11 * 60'000), 0);
+  a1 = st.label_facts(st.terminals["A1"].record, now + 11 * 60'000).attributes;
+  EXPECT_EQ(a1["disconnect_group"], "none");
+  EXPECT_EQ(a1["failure_group"], "none");
+}
+
 } // namespace
 } // namespace tether

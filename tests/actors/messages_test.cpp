@@ -60,6 +60,16 @@ void expect_same(const api_history& a, const api_history& b) {
   EXPECT_EQ(a.window_errors, b.window_errors);
   EXPECT_EQ(a.previous_calls, b.previous_calls);
   EXPECT_EQ(a.previous_errors, b.previous_errors);
+  EXPECT_EQ(a.window_prints, b.window_prints);
+  EXPECT_EQ(a.previous_prints, b.previous_prints);
+  EXPECT_EQ(a.window_jobs, b.window_jobs);
+  EXPECT_EQ(a.previous_jobs, b.previous_jobs);
+}
+
+void expect_same(const disconnect_event& a, const disconnect_event& b) {
+  EXPECT_EQ(a.at_ms, b.at_ms);
+  EXPECT_EQ(a.terminal_id, b.terminal_id);
+  EXPECT_EQ(a.address, b.address);
 }
 
 void expect_same(const std::map<std::string, std::string>& a,
@@ -183,6 +193,7 @@ void expect_same(const session_spec& a, const session_spec& b) {
   EXPECT_EQ(a.keepalive_ms, b.keepalive_ms);
   EXPECT_EQ(a.keepalive_misses, b.keepalive_misses);
   EXPECT_EQ(a.redelivery_ms, b.redelivery_ms);
+  EXPECT_EQ(a.address, b.address);
 }
 
 void expect_same(const balancer_info& a, const balancer_info& b) {
@@ -260,7 +271,11 @@ api_history sample_history() {
           .window_calls = 4,
           .window_errors = 2,
           .previous_calls = 7,
-          .previous_errors = 3};
+          .previous_errors = 3,
+          .window_prints = 6,
+          .previous_prints = 9,
+          .window_jobs = 11,
+          .previous_jobs = 13};
 }
 
 std::vector<node_status> sample_nodes() {
@@ -300,7 +315,8 @@ session_spec sample_spec(cluster_balancer_actor balancer) {
           .balancer = std::move(balancer),
           .keepalive_ms = 1500,
           .keepalive_misses = 3,
-          .redelivery_ms = 4500};
+          .redelivery_ms = 4500,
+          .address = "10.1.2.3"};
 }
 
 balancer_info sample_info(cluster_balancer_actor handle) {
@@ -413,7 +429,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 35)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 37)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -453,6 +469,12 @@ TEST_F(MessagesTest, TerminalRecord) {
 TEST_F(MessagesTest, JobRecord) {
   check(sample_job());
   check(job_record{});
+}
+
+TEST_F(MessagesTest, DisconnectEvent) {
+  check(disconnect_event{1'763'897'000'123, "T1", "192.0.2.7"});
+  check(disconnect_event{});
+  check(std::vector<disconnect_event>{{1, "T1", "::1"}, {2, "T2", ""}});
 }
 
 TEST_F(MessagesTest, ApiHistory) {
@@ -682,12 +704,16 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(get_atom::value, job_atom::value, std::string{"J1"}),
     caf::make_message(job_update{.job_id = "J1", .terminal_id = "T1", .status = "acked"}),
     caf::make_message(open_atom::value, std::string{"T1"}, std::string{"n"}, live.session),
+    caf::make_message(open_atom::value, std::string{"T1"}, std::string{"n"}, live.session,
+                      std::string{"10.0.0.9"}),
     caf::make_message(closed_atom::value, std::string{"T1"}, std::string{"r"}, live.session),
     // store_actor
     caf::make_message(put_atom::value, rec),
     caf::make_message(ok_atom::value),
     caf::make_message(put_atom::value, std::vector<job_record>{job}, uint64_t{8}),
     caf::make_message(put_atom::value, std::vector<api_history>{sample_history()}),
+    caf::make_message(put_atom::value,
+                      std::vector<disconnect_event>{{5, "T1", "10.0.0.9"}}, int64_t{3}),
     caf::make_message(flush_atom::value),
     // control_actor: service facts, API history, callbacks, timer
     caf::make_message(put_atom::value, attrs_atom::value, std::string{"T1"},

@@ -142,6 +142,14 @@ TEST(DefaultTopology, MinimalFileGetsDefaults) {
   EXPECT_EQ(t.io_threads, 1u);
   EXPECT_EQ(t.cluster_strategy, "fewest_connections");
   EXPECT_EQ(t.node_strategy, "fewest_sessions");
+  // [labels.thresholds] defaults (docs/LABELS.md)
+  EXPECT_EQ(t.label_thresholds.window, 1h);
+  EXPECT_EQ(t.label_thresholds.disconnect_group.min_terminals, 100u);
+  EXPECT_EQ(t.label_thresholds.disconnect_group.window, 10min);
+  EXPECT_EQ(t.label_thresholds.failure_group.share, 0.30);
+  EXPECT_EQ(t.label_thresholds.failure_group.group_by, "region");
+  EXPECT_EQ(t.label_thresholds.failure_group.window, 10min);
+  EXPECT_TRUE(t.item_strategies.empty());
   EXPECT_EQ(t.timers.request_timeout, defaults.timers.request_timeout);
   EXPECT_EQ(t.limits.max_payload, defaults.limits.max_payload);
   EXPECT_EQ(t.scheduler.policy, "sharing");
@@ -255,11 +263,56 @@ const std::vector<rule_case>& rule_cases() {
     {"labels", "cluster_strategy", "\"round_robin\"", true, "", "",
      [](const topology& t) { return t.cluster_strategy == "round_robin"; }},
     {"labels", "cluster_strategy", "\"random\"", false, "labels.cluster_strategy",
-     "must be \"fewest_connections\" or \"round_robin\""},
+     "must be one of \"fewest_connections\", \"least_load\", \"weighted\", "
+     "\"round_robin\" or \"round_robin_per_user\""},
     {"labels", "node_strategy", "\"fewest_sessions\"", true, "", "",
      [](const topology& t) { return t.node_strategy == "fewest_sessions"; }},
     {"labels", "node_strategy", "\"least_cpu\"", false, "labels.node_strategy",
-     "must be \"fewest_sessions\""},
+     "must be one of \"fewest_sessions\", \"least_load\" or \"weighted\""},
+    // label thresholds, strategies and node weights (docs/LABELS.md)
+    {"labels.strategies", "model", "\"least_load\"", true, "", "",
+     [](const topology& t) { return t.item_strategies.at("model") == "least_load"; }},
+    {"labels.strategies", "model", "\"random\"", false, "labels.strategies.model",
+     "must be one of"},
+    {"labels.thresholds", "window", "\"30m\"", true, "", "",
+     [](const topology& t) { return t.label_thresholds.window == 30min; }},
+    {"labels.thresholds", "window", "\"soon\"", false, "labels.thresholds.window",
+     "must be a duration"},
+    {"labels.thresholds.api_call_frequency", "high", "50", true, "", "",
+     [](const topology& t) { return t.label_thresholds.api_call_frequency.high == 50; }},
+    {"labels.thresholds.api_call_frequency", "high", "0", false,
+     "labels.thresholds.api_call_frequency.high", "must be between 1 and"},
+    {"labels.thresholds.api_error_frequency", "medium", "3", true, "", "",
+     [](const topology& t) { return t.label_thresholds.api_error_frequency.medium == 3; }},
+    {"labels.thresholds.api_error_frequency", "medium", "10", false,
+     "labels.thresholds.api_error_frequency.medium", "must be below high (10)"},
+    {"labels.thresholds.disconnect_group", "min_terminals", "250", true, "", "",
+     [](const topology& t) { return t.label_thresholds.disconnect_group.min_terminals == 250; }},
+    {"labels.thresholds.disconnect_group", "min_terminals", "0", false,
+     "labels.thresholds.disconnect_group.min_terminals", "must be between 1 and"},
+    {"labels.thresholds.disconnect_group", "window", "\"5m\"", true, "", "",
+     [](const topology& t) { return t.label_thresholds.disconnect_group.window == 5min; }},
+    {"labels.thresholds.disconnect_group", "window", "\"10\"", false,
+     "labels.thresholds.disconnect_group.window", "must be a duration"},
+    {"labels.thresholds.failure_group", "share", "0.5", true, "", "",
+     [](const topology& t) { return t.label_thresholds.failure_group.share == 0.5; }},
+    {"labels.thresholds.failure_group", "share", "1.5", false,
+     "labels.thresholds.failure_group.share", "must be a number between 0 and 1"},
+    {"labels.thresholds.failure_group", "group_by", "\"distributor\"", true, "", "",
+     [](const topology& t) { return t.label_thresholds.failure_group.group_by == "distributor"; }},
+    {"labels.thresholds.failure_group", "group_by", "\"\"", false,
+     "labels.thresholds.failure_group.group_by", "must name region"},
+    {"labels.thresholds.failure_group", "min_terminals", "1", true, "", ""},
+    {"labels.thresholds.failure_group", "min_terminals", "-1", false,
+     "labels.thresholds.failure_group.min_terminals", "must be between 1 and"},
+    {"labels.thresholds.failure_group", "window", "\"1h\"", true, "", "",
+     [](const topology& t) { return t.label_thresholds.failure_group.window == 1h; }},
+    {"labels.thresholds.failure_group", "window", "\"500ms\"", false,
+     "labels.thresholds.failure_group.window", "must be at least 1000ms"},
+    {"cluster", "node_weights", "{ C1-n1 = 3 }", true, "", "",
+     [](const topology& t) { return t.clusters[0].node_weights.at("C1-n1") == 3; }},
+    {"cluster", "node_weights", "{ C9-n1 = 3 }", false, "clusters[0].node_weights.C9-n1",
+     "is not a node of this cluster"},
     // timers
     {"timers", "keepalive", "\"100ms\"", true, "", "",
      [](const topology& t) { return t.timers.keepalive == millis{100}; }},
@@ -421,6 +474,23 @@ TEST(Validation, EveryRuleHasBothOutcomes) {
       continue;  // any string is accepted; the default document covers it
     EXPECT_TRUE(s.first && s.second) << rule;
   }
+}
+
+TEST(Validation, LabelRulesReportEveryProblemWithItsPlace) {
+  auto r = parse(doc{}
+                   .set("labels.strategies", "colour", "\"weighted\"")
+                   .set("labels.thresholds", "print_frequency", "7")
+                   .set("labels.thresholds", "speed", "1")
+                   .set("labels.thresholds.failure_group", "share", "0")
+                   .str());
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "labels.strategies.colour", "unknown label item")) << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.thresholds.print_frequency", "must be a table"))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.thresholds.speed", "unknown key")) << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.thresholds.failure_group.share", "between 0 and 1"))
+    << dump(r);
+  EXPECT_EQ(r.errors.list.size(), 4u) << dump(r);
 }
 
 TEST(Validation, ClustersAreRequired) {

@@ -124,7 +124,13 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   h.window_errors = 1;
   h.previous_calls = 4;
   h.previous_errors = 1;
+  h.window_prints = 5;
+  h.previous_prints = 6;
+  h.window_jobs = 7;
+  h.previous_jobs = 8;
   round_trip(h);
+  round_trip(disconnect_event{1'763'897'000'123, "T1", "192.0.2.7"});
+  round_trip(std::vector<disconnect_event>{{1, "T1", "10.0.0.1"}, {2, "T2", ""}});
   round_trip(assigned_label{{{"region", "GG1"}, {"model", "GJ1"}}});
   round_trip(destination{"T1", "C1", {"ws://a/v1/connect", "ws://b/v1/connect"},
                          "tok", 30});
@@ -183,6 +189,7 @@ TEST_F(remote, messages_with_handles_round_trip) {
   spec.keepalive_ms = 200;
   spec.keepalive_misses = 3;
   spec.redelivery_ms = 300;
+  spec.address = "192.0.2.9";
   round_trip(spec);
   round_trip(balancer_info{"C1-b1", "C1", "ws://a", {}});
   round_trip(node_actor{});

@@ -598,3 +598,71 @@ TEST_F(StoreTest, OtherSchemaVersionIsRefusedNamingIt) {
 
 } // namespace
 } // namespace tether::storage
+
+namespace tether::storage {
+namespace {
+
+TEST_F(StoreTest, DisconnectEventsInTimeOrderSurviveReopenAndAreDroppedByTime) {
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    // Written out of order, over two batches; the same terminal twice.
+    ASSERT_TRUE(db->put_batch({}, {}, {}, 0,
+                              {{3'000, "T2", "10.0.0.2"}, {1'000, "T1", "10.0.0.1"}})
+                  .ok());
+    ASSERT_TRUE(db->put_batch({}, {}, {}, 0,
+                              {{2'000, "T1", "10.0.0.1"}, {5'000, "T3", ""}})
+                  .ok());
+  }
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    status st;
+    auto es = db->load_events(st);
+    ASSERT_TRUE(st.ok()) << st.message;
+    ASSERT_EQ(es.size(), 4u);
+    EXPECT_EQ(es[0].at_ms, 1'000);
+    EXPECT_EQ(es[0].terminal_id, "T1");
+    EXPECT_EQ(es[0].address, "10.0.0.1");
+    EXPECT_EQ(es[1].at_ms, 2'000);
+    EXPECT_EQ(es[2].terminal_id, "T2");
+    EXPECT_EQ(es[3].address, "");
+    // Dropping everything before 3000 keeps 3000 and later, in the same
+    // batch as a new event.
+    ASSERT_TRUE(db->put_batch({}, {}, {}, 0, {{6'000, "T4", "10.0.0.4"}}, 3'000).ok());
+  }
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto es = db->load_events(st);
+  ASSERT_EQ(es.size(), 3u);
+  EXPECT_EQ(es[0].at_ms, 3'000);
+  EXPECT_EQ(es[1].at_ms, 5'000);
+  EXPECT_EQ(es[2].terminal_id, "T4");
+}
+
+TEST(Encoding, HistoryCountersRoundTripAndOldRecordsDecode) {
+  api_history h;
+  h.terminal_id = "T1";
+  h.calls = 5;
+  h.window_start_ms = 9;
+  h.window_prints = 3;
+  h.previous_prints = 4;
+  h.window_jobs = 6;
+  h.previous_jobs = 7;
+  api_history back;
+  ASSERT_TRUE(decode(encode(h), back));
+  EXPECT_EQ(back.window_prints, 3u);
+  EXPECT_EQ(back.previous_prints, 4u);
+  EXPECT_EQ(back.window_jobs, 6u);
+  EXPECT_EQ(back.previous_jobs, 7u);
+  // A record written before the print/job counters existed.
+  api_history old;
+  ASSERT_TRUE(decode(R"({"terminal_id":"T1","calls":2,"window_calls":1})", old));
+  EXPECT_EQ(old.calls, 2u);
+  EXPECT_EQ(old.window_prints, 0u);
+  EXPECT_EQ(old.window_jobs, 0u);
+}
+
+} // namespace
+} // namespace tether::storage

@@ -1,0 +1,482 @@
+// Computed label items and strategies (actors/placement.hpp), table-driven:
+// the sliding counts and frequency groups (GB, GC, GD, GI), the disconnect
+// groups (GE, GF), the items a terminal gets end to end through
+// select_label, the cluster strategies (least load, weighted, round robin
+// per user, per-item rules) and the node strategies.
+#include "actors/placement.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tether {
+namespace {
+
+using items_t = std::map<std::string, std::string>;
+constexpr int64_t minute = 60'000;
+constexpr int64_t hour = 60 * minute;
+
+// -- sliding_count ----------------------------------------------------------------
+
+struct sliding_case {
+  const char* name;
+  uint64_t current, previous;
+  int64_t window_start, now, window;
+  uint64_t expected;
+};
+
+TEST(SlidingCount, Table) {
+  const int64_t t0 = 1'000'000;
+  const std::vector<sliding_case> cases{
+    {"nothing counted yet", 5, 5, 0, t0, hour, 0},
+    {"start of the window: all of previous", 3, 10, t0, t0, hour, 13},
+    {"half way: half of previous", 3, 10, t0, t0 + hour / 2, hour, 8},
+    {"end of the window: none of previous", 3, 10, t0, t0 + hour - 1, hour, 3},
+    {"next window, half way: half of current", 10, 99, t0, t0 + hour + hour / 2,
+     hour, 5},
+    {"two windows later: nothing", 10, 10, t0, t0 + 2 * hour, hour, 0},
+    {"clock behind the window: all counted", 4, 6, t0, t0 - 5, hour, 10},
+    {"window 0 (invalid): nothing", 4, 6, t0, t0, 0, 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(sliding_count(c.current, c.previous, c.window_start, c.now, c.window),
+              c.expected);
+  }
+}
+
+// -- frequency_group ----------------------------------------------------------------
+
+struct group_case {
+  const char* name;
+  uint64_t count;
+  config::frequency_rule rule;
+  const char* expected;
+};
+
+TEST(FrequencyGroup, Table) {
+  const config::frequency_rule two{0, 10};
+  const config::frequency_rule three{5, 10};
+  const std::vector<group_case> cases{
+    {"zero is low", 0, two, "low"},
+    {"below high", 9, two, "low"},
+    {"exactly high", 10, two, "high"},
+    {"above high", 1'000'000, two, "high"},
+    {"medium rule: below medium", 4, three, "low"},
+    {"medium rule: exactly medium", 5, three, "medium"},
+    {"medium rule: just below high", 9, three, "medium"},
+    {"medium rule: exactly high", 10, three, "high"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(frequency_group(c.count, c.rule), c.expected);
+  }
+}
+
+// -- api_history counters ------------------------------------------------------------
+
+TEST(ApiHistory, CountsCallsErrorsPrintsAndJobsPerWindow) {
+  api_history h;
+  const int64_t t0 = 10 * hour;
+  h.count(false, t0, hour);
+  h.count(true, t0 + 1, hour);
+  h.count_done(true, t0 + 2, hour);
+  h.count_done(false, t0 + 3, hour);
+  EXPECT_EQ(h.window_calls, 2u);
+  EXPECT_EQ(h.window_errors, 1u);
+  EXPECT_EQ(h.window_prints, 1u);
+  EXPECT_EQ(h.window_jobs, 2u);
+  // The next window: the counts move to "previous".
+  h.count_done(true, t0 + hour + 5, hour);
+  EXPECT_EQ(h.previous_calls, 2u);
+  EXPECT_EQ(h.previous_prints, 1u);
+  EXPECT_EQ(h.previous_jobs, 2u);
+  EXPECT_EQ(h.window_calls, 0u);
+  EXPECT_EQ(h.window_prints, 1u);
+  EXPECT_EQ(h.calls, 2u);  // totals stay
+  // A gap of more than a window drops both.
+  h.count(false, t0 + 5 * hour, hour);
+  EXPECT_EQ(h.previous_prints, 0u);
+  EXPECT_EQ(h.window_prints, 0u);
+  EXPECT_EQ(h.window_calls, 1u);
+}
+
+// -- disconnect_tracker (GE, GF) -----------------------------------------------------
+
+config::label_rules small_rules() {
+  config::label_rules r;
+  r.disconnect_group.min_terminals = 3;  // more than 3 from one address
+  r.disconnect_group.window = std::chrono::milliseconds{10 * minute};
+  r.failure_group.group_by = "region";
+  r.failure_group.share = 0.30;
+  r.failure_group.min_terminals = 4;
+  r.failure_group.window = std::chrono::milliseconds{10 * minute};
+  return r;
+}
+
+std::string region_of(const std::string& id) {
+  // Terminals "A*" are in region GG1, "B*" in GG2, others have none.
+  if (id[0] == 'A')
+    return "GG1";
+  if (id[0] == 'B')
+    return "GG2";
+  return {};
+}
+
+struct tracker_case {
+  const char* name;
+  std::vector<disconnect_event> events;
+  int64_t now;
+  std::vector<std::string> burst;      // GE addresses expected
+  std::vector<std::string> not_burst;  // addresses expected not to be
+  std::vector<std::string> failing;    // GF groups expected
+  std::vector<std::string> not_failing;
+};
+
+TEST(DisconnectTracker, Table) {
+  const int64_t t0 = 100 * hour;
+  auto ev = [](int64_t at, const char* id, const char* addr) {
+    return disconnect_event{at, id, addr};
+  };
+  // Group sizes: GG1 has 10 terminals, GG2 has 3 (below min_terminals 4).
+  const std::unordered_map<std::string, size_t> sizes{{"GG1", 10}, {"GG2", 3}};
+  const std::vector<tracker_case> cases{
+    {"no events", {}, t0, {}, {"10.0.0.1"}, {}, {"GG1", "GG2"}},
+    {"exactly N terminals is not more than N",
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"), ev(t0, "C3", "10.0.0.1")},
+     t0, {}, {"10.0.0.1"}, {}, {}},
+    {"N+1 distinct terminals from one address",
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"), ev(t0, "C3", "10.0.0.1"),
+      ev(t0, "C4", "10.0.0.1"), ev(t0, "C5", "10.0.0.2")},
+     t0, {"10.0.0.1"}, {"10.0.0.2"}, {}, {}},
+    {"the same terminal many times counts once",
+     {ev(t0, "C1", "10.0.0.1"), ev(t0 + 1, "C1", "10.0.0.1"), ev(t0 + 2, "C1", "10.0.0.1"),
+      ev(t0 + 3, "C1", "10.0.0.1"), ev(t0 + 4, "C1", "10.0.0.1")},
+     t0 + 5, {}, {"10.0.0.1"}, {}, {}},
+    {"events outside the window do not count",
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"), ev(t0, "C3", "10.0.0.1"),
+      ev(t0 + 11 * minute, "C4", "10.0.0.1")},
+     t0 + 11 * minute, {}, {"10.0.0.1"}, {}, {}},
+    {"unknown address never makes a group",
+     {ev(t0, "C1", ""), ev(t0, "C2", ""), ev(t0, "C3", ""), ev(t0, "C4", ""),
+      ev(t0, "C5", "")},
+     t0, {}, {""}, {}, {}},
+    {"more than 30 % of a region: 4 of 10",
+     {ev(t0, "A1", "1.1.1.1"), ev(t0, "A2", "1.1.1.2"), ev(t0, "A3", "1.1.1.3"),
+      ev(t0, "A4", "1.1.1.4")},
+     t0, {}, {}, {"GG1"}, {"GG2"}},
+    {"exactly 30 % is not more: 3 of 10",
+     {ev(t0, "A1", ""), ev(t0, "A2", ""), ev(t0, "A3", "")}, t0, {}, {}, {}, {"GG1"}},
+    {"a group below min_terminals never fails (3 of 3)",
+     {ev(t0, "B1", ""), ev(t0, "B2", ""), ev(t0, "B3", "")}, t0, {}, {}, {}, {"GG2"}},
+    {"terminals without a group value are ignored",
+     {ev(t0, "C1", ""), ev(t0, "C2", ""), ev(t0, "C3", ""), ev(t0, "C4", "")}, t0, {}, {},
+     {}, {"GG1", ""}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    disconnect_tracker tr{small_rules()};
+    for (const auto& e : c.events)
+      tr.add(e);
+    tr.refresh(c.now, region_of, sizes);
+    for (const auto& a : c.burst)
+      EXPECT_TRUE(tr.burst_address(a)) << a;
+    for (const auto& a : c.not_burst)
+      EXPECT_FALSE(tr.burst_address(a)) << a;
+    for (const auto& g : c.failing)
+      EXPECT_TRUE(tr.failing_group(g)) << g;
+    for (const auto& g : c.not_failing)
+      EXPECT_FALSE(tr.failing_group(g)) << g;
+  }
+}
+
+TEST(DisconnectTracker, BoundedAndPrunedByTime) {
+  disconnect_tracker tr{small_rules(), 5};
+  const int64_t t0 = 100 * hour;
+  for (int i = 0; i < 8; ++i)
+    tr.add({t0 + i, "T" + std::to_string(i), "10.0.0.1"});
+  ASSERT_EQ(tr.events().size(), 5u);  // the bound
+  EXPECT_EQ(tr.events().front().terminal_id, "T3");
+  // Dropped by the bound: everything before the oldest kept may go.
+  EXPECT_EQ(tr.prune(t0 + 8), t0 + 3);
+  EXPECT_EQ(tr.prune(t0 + 8), 0);  // nothing dropped since
+  // An older event is inserted in time order.
+  tr.add({t0 + 3, "X", ""});
+  EXPECT_EQ(tr.events().front().at_ms, t0 + 3);
+  // Past the longest window (10 min) every event goes.
+  EXPECT_EQ(tr.prune(t0 + 30 * minute), t0 + 30 * minute - 10 * minute);
+  EXPECT_TRUE(tr.events().empty());
+}
+
+// -- computed_items and select_label, end to end -------------------------------------
+
+const std::vector<std::string> all_items{
+  "service", "print_frequency", "api_call_frequency", "api_error_frequency",
+  "disconnect_group", "failure_group", "region", "user", "user_usage_frequency",
+  "model", "firmware"};
+
+struct item_case {
+  const char* name;
+  terminal_record facts;
+  api_history history;  // window_start_ms 0: no history
+  uint64_t user_jobs;
+  std::string address;
+  items_t expected;  // the whole assigned label over all items
+};
+
+TEST(ComputedItems, EveryItemTable) {
+  const int64_t now = 50 * hour;
+  auto rules = small_rules();
+  rules.window = std::chrono::milliseconds{hour};
+  rules.print_frequency = {0, 5};
+  rules.api_call_frequency = {10, 100};
+  rules.api_error_frequency = {0, 3};
+  rules.user_usage_frequency = {0, 20};
+  disconnect_tracker tr{rules};
+  // 4 terminals from 10.9.9.9 disconnected (more than 3): a GE group; 4 of
+  // the 10 terminals of GG1: a GF group.
+  for (int i = 0; i < 4; ++i)
+    tr.add({now - minute, "A" + std::to_string(i), "10.9.9.9"});
+  tr.refresh(now, region_of, {{"GG1", 10}, {"GG2", 5}});
+
+  auto rec = [](const char* region, const char* model, const char* fw,
+                std::map<std::string, std::string> attrs = {},
+                std::vector<std::string> users = {}) {
+    terminal_record t;
+    t.terminal_id = "T";
+    t.region = region;
+    t.model = model;
+    t.firmware = fw;
+    t.attributes = std::move(attrs);
+    t.users = std::move(users);
+    return t;
+  };
+  auto hist = [now](uint64_t calls, uint64_t errors, uint64_t prints) {
+    api_history h;
+    h.terminal_id = "T";
+    h.window_start_ms = now - 1;  // the current window: previous ~fully counted
+    h.window_calls = calls;
+    h.window_errors = errors;
+    h.window_prints = prints;
+    return h;
+  };
+  const std::vector<item_case> cases{
+    {"a new terminal: facts, low counts, no user, no address",
+     rec("GG2", "GJ1", "1.0"), {}, 0, "",
+     {{"region", "GG2"}, {"model", "GJ1"}, {"firmware", "1.0"},
+      {"print_frequency", "low"}, {"api_call_frequency", "low"},
+      {"api_error_frequency", "low"}, {"failure_group", "none"}}},
+    {"heavy printer, busy API, error-prone, heavy user, in both groups",
+     rec("GG1", "GJ2", "2.0", {{"service", "print"}}, {"u1", "u2"}),
+     hist(150, 7, 9), 25, "10.9.9.9",
+     {{"service", "print"}, {"region", "GG1"}, {"model", "GJ2"}, {"firmware", "2.0"},
+      {"user", "u1"}, {"print_frequency", "high"}, {"api_call_frequency", "high"},
+      {"api_error_frequency", "high"}, {"user_usage_frequency", "high"},
+      {"disconnect_group", "10.9.9.9"}, {"failure_group", "GG1"}}},
+    {"medium API calls, a light user, a quiet address",
+     rec("GG2", "GJ1", "1.0", {}, {"u3"}), hist(10, 2, 4), 19, "10.1.1.1",
+     {{"region", "GG2"}, {"model", "GJ1"}, {"firmware", "1.0"}, {"user", "u3"},
+      {"print_frequency", "low"}, {"api_call_frequency", "medium"},
+      {"api_error_frequency", "low"}, {"user_usage_frequency", "low"},
+      {"disconnect_group", "none"}, {"failure_group", "none"}}},
+    {"no region: no failure group value (group_by has no value)",
+     rec("", "GJ1", ""), {}, 0, "",
+     {{"model", "GJ1"}, {"print_frequency", "low"}, {"api_call_frequency", "low"},
+      {"api_error_frequency", "low"}}},
+    {"computed items win over same-named attributes set by a service",
+     rec("GG2", "", "", {{"print_frequency", "high"}, {"disconnect_group", "x"}}), {},
+     0, "10.1.1.1",
+     {{"region", "GG2"}, {"print_frequency", "low"}, {"api_call_frequency", "low"},
+      {"api_error_frequency", "low"}, {"disconnect_group", "none"},
+      {"failure_group", "none"}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    label_inputs in;
+    if (c.history.window_start_ms != 0)
+      in.history = &c.history;
+    in.user_jobs = c.user_jobs;
+    in.address = c.address;
+    auto facts = with_computed(c.facts, computed_items(c.facts, in, tr, all_items, now));
+    EXPECT_EQ(select_label(facts, all_items).items, c.expected);
+  }
+}
+
+TEST(ComputedItems, OnlyItemsInUse) {
+  disconnect_tracker tr;
+  terminal_record t;
+  t.terminal_id = "T";
+  auto c = computed_items(t, {}, tr, {"region", "api_call_frequency"}, hour);
+  EXPECT_EQ(c, (items_t{{"api_call_frequency", "low"}}));
+  EXPECT_TRUE(computed_items(t, {}, tr, {}, hour).empty());
+}
+
+// -- cluster strategies ---------------------------------------------------------------
+
+cluster_candidate cl(const char* id, uint32_t conns, double cpu, uint64_t mem,
+                     uint32_t weight = 1, bool active = true, bool reachable = true) {
+  return cluster_candidate{id, active, reachable, conns, cpu, mem, weight};
+}
+
+struct strategy_case {
+  const char* name;
+  std::vector<cluster_candidate> cs;
+  cluster_strategy strategy;
+  std::optional<size_t> expected;
+};
+
+TEST(ChooseClusterStrategies, Table) {
+  using s = cluster_strategy;
+  const std::vector<strategy_case> cases{
+    {"least load: lower cpu and memory", {cl("A", 0, 0.9, 900), cl("B", 9, 0.1, 100)},
+     s::least_load, 1},
+    {"least load: they disagree, smaller memory wins",
+     {cl("A", 0, 0.1, 900), cl("B", 0, 0.9, 100)}, s::least_load, 1},
+    {"least load: they disagree the other way", {cl("A", 0, 0.9, 100), cl("B", 0, 0.1, 900)},
+     s::least_load, 0},
+    {"least load: equal memory, cpu decides", {cl("A", 0, 0.5, 100), cl("B", 0, 0.2, 100)},
+     s::least_load, 1},
+    {"least load: equal load, fewer connections", {cl("A", 5, 0.5, 100), cl("B", 0, 0.5, 100)},
+     s::least_load, 1},
+    {"least load: full tie goes to the first", {cl("A", 5, 0.5, 100), cl("B", 5, 0.5, 100)},
+     s::least_load, 0},
+    {"least load: draining skipped", {cl("A", 0, 0, 0, 1, false), cl("B", 0, 0.9, 900)},
+     s::least_load, 1},
+    {"weighted: connections per weight", {cl("A", 10, 0, 0, 1), cl("B", 30, 0, 0, 4)},
+     s::weighted, 1},
+    {"weighted: tie goes to the first", {cl("A", 10, 0, 0, 1), cl("B", 40, 0, 0, 4)},
+     s::weighted, 0},
+    {"weighted: weight 0 never chosen", {cl("A", 0, 0, 0, 0), cl("B", 1000, 0, 0, 1)},
+     s::weighted, 1},
+    {"weighted: unreachable skipped",
+     {cl("A", 0, 0, 0, 9, true, false), cl("B", 1000, 0, 0, 1)}, s::weighted, 1},
+    {"fewest connections ignores load", {cl("A", 1, 0, 0), cl("B", 0, 0.9, 900)},
+     s::fewest_connections, 1},
+    {"empty candidates", {}, s::least_load, std::nullopt},
+    {"empty candidates, weighted", {}, s::weighted, std::nullopt},
+    {"empty candidates, per user", {}, s::round_robin_per_user, std::nullopt},
+    {"none usable", {cl("A", 0, 0, 0, 1, false), cl("B", 0, 0, 0, 0)}, s::weighted,
+     std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    rr_cursors cursors;
+    EXPECT_EQ(choose_cluster(c.cs, c.strategy, cursors, "u1"), c.expected);
+  }
+}
+
+TEST(ChooseClusterStrategies, RoundRobinPerUser) {
+  std::vector<cluster_candidate> cs{cl("A", 0, 0, 0), cl("B", 0, 0, 0), cl("C", 0, 0, 0)};
+  rr_cursors cursors;
+  auto pick = [&](const std::string& user) {
+    return *choose_cluster(cs, cluster_strategy::round_robin_per_user, cursors, user);
+  };
+  // Each user's terminals go round its own cursor.
+  EXPECT_EQ(pick("u1"), 0u);
+  EXPECT_EQ(pick("u1"), 1u);
+  EXPECT_EQ(pick("u2"), 0u);
+  EXPECT_EQ(pick("u1"), 2u);
+  EXPECT_EQ(pick("u2"), 1u);
+  EXPECT_EQ(pick("u1"), 0u);
+  // No user: the global cursor, independent of the users'.
+  EXPECT_EQ(pick(""), 0u);
+  EXPECT_EQ(pick(""), 1u);
+  EXPECT_EQ(pick("u2"), 2u);
+  // A draining cluster is skipped in the user's turn.
+  cs[0].active = false;
+  EXPECT_EQ(pick("u2"), 1u);
+  // Bounded: beyond max_users every cursor starts again.
+  rr_cursors small;
+  small.max_users = 2;
+  small.of("a") = 5;
+  small.of("b") = 6;
+  EXPECT_EQ(small.of("c"), 0u);
+  EXPECT_EQ(small.per_user.count("a"), 0u);
+}
+
+TEST(ChooseClusterStrategies, PerItemRules) {
+  using s = cluster_strategy;
+  const std::map<std::string, s> rules{{"model", s::least_load}, {"user", s::round_robin_per_user}};
+  const std::vector<std::string> order{"region", "user", "model"};
+  struct rule_case {
+    const char* name;
+    items_t label;
+    s expected;
+  };
+  const std::vector<rule_case> cases{
+    {"no item with a rule: the global one", {{"region", "GG1"}}, s::weighted},
+    {"empty label: the global one", {}, s::weighted},
+    {"one item with a rule", {{"model", "GJ1"}}, s::least_load},
+    {"two: the first in item order wins", {{"model", "GJ1"}, {"user", "u1"}},
+     s::round_robin_per_user},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(strategy_for(assigned_label{c.label}, order, rules, s::weighted), c.expected);
+  }
+}
+
+TEST(ChooseClusterStrategies, Parse) {
+  for (const auto& name : config::cluster_strategy_names())
+    EXPECT_TRUE(parse_cluster_strategy(name).has_value()) << name;
+  EXPECT_EQ(parse_cluster_strategy("least_load"), cluster_strategy::least_load);
+  EXPECT_EQ(parse_cluster_strategy("weighted"), cluster_strategy::weighted);
+  EXPECT_EQ(parse_cluster_strategy("round_robin_per_user"),
+            cluster_strategy::round_robin_per_user);
+  EXPECT_EQ(parse_cluster_strategy("Least_Load"), std::nullopt);
+  for (const auto& name : config::node_strategy_names())
+    EXPECT_TRUE(parse_node_strategy(name).has_value()) << name;
+  EXPECT_EQ(parse_node_strategy("round_robin"), std::nullopt);
+}
+
+// -- node strategies ---------------------------------------------------------------------
+
+node_status nd(const char* id, uint32_t sessions, double cpu, uint64_t mem,
+               const char* state = "active") {
+  return node_status{id, state, sessions, cpu, mem};
+}
+
+struct node_strategy_case {
+  const char* name;
+  std::vector<node_status> nodes;
+  node_strategy strategy;
+  std::vector<uint32_t> weights;
+  std::optional<size_t> expected;
+};
+
+TEST(ChooseNodeStrategies, Table) {
+  using s = node_strategy;
+  const std::vector<node_strategy_case> cases{
+    {"least load: smaller memory wins over cpu", {nd("n1", 0, 0.1, 900), nd("n2", 50, 0.9, 100)},
+     s::least_load, {}, 1},
+    {"least load: equal load, fewer sessions", {nd("n1", 5, 0.2, 100), nd("n2", 4, 0.2, 100)},
+     s::least_load, {}, 1},
+    {"least load: full tie goes to the first", {nd("n1", 4, 0.2, 100), nd("n2", 4, 0.2, 100)},
+     s::least_load, {}, 0},
+    {"least load: draining never chosen",
+     {nd("n1", 0, 0, 0, "draining"), nd("n2", 9, 0.9, 900)}, s::least_load, {}, 1},
+    {"least load: failed never chosen", {nd("n1", 0, 0, 0, "failed"), nd("n2", 9, 0.9, 900)},
+     s::least_load, {}, 1},
+    {"weighted: sessions per weight", {nd("n1", 10, 0, 0), nd("n2", 25, 0, 0)}, s::weighted,
+     {1, 3}, 1},
+    {"weighted: missing weights are 1", {nd("n1", 10, 0, 0), nd("n2", 9, 0, 0)}, s::weighted,
+     {}, 1},
+    {"weighted: weight 0 takes nothing", {nd("n1", 0, 0, 0), nd("n2", 99, 0, 0)},
+     s::weighted, {0, 1}, 1},
+    {"weighted: draining skipped whatever its weight",
+     {nd("n1", 0, 0, 0, "draining"), nd("n2", 99, 0, 0)}, s::weighted, {100, 1}, 1},
+    {"weighted: all weight 0", {nd("n1", 0, 0, 0), nd("n2", 0, 0, 0)}, s::weighted, {0, 0},
+     std::nullopt},
+    {"empty", {}, s::least_load, {}, std::nullopt},
+    {"all failed or draining", {nd("n1", 0, 0, 0, "failed"), nd("n2", 0, 0, 0, "draining")},
+     s::weighted, {}, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(choose_node(c.nodes, c.strategy, c.weights), c.expected);
+  }
+}
+
+} // namespace
+} // namespace tether

@@ -1,0 +1,250 @@
+// Placement by labels end to end: 1,000 simulated devices (examples/
+// tether-terminal, one process per kind of device) of mixed regions, models
+// and firmware register against a tetherd whose clusters select by those
+// items, and every one of them must be connected on the cluster its facts
+// call for (GET /v1/terminals/{id}); two clusters sharing a label split
+// their devices (fewest connections); a device no cluster accepts is
+// refused with 503. A second test checks the simultaneous-disconnection
+// group (GE) from real disconnects of devices sharing a source address.
+#include <csignal>
+#include <map>
+
+#include "tests/e2e/e2e.hpp"
+
+#ifndef TETHER_TERMINAL_PATH
+#  error "TETHER_TERMINAL_PATH must name the simulator binary"
+#endif
+
+using namespace tether::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string cluster(const std::string& id, const std::string& labels) {
+  return "[[clusters]]\nid = \"" + id + "\"\nlabels = " + labels + "\nnodes = [\"" + id
+         + "-n1\"]\n  [[clusters.balancers]]\n  id = \"" + id
+         + "-b1\"\n  listen = \"127.0.0.1:0\"\n\n";
+}
+
+/// Connections per cluster as GET /v1/admin/clusters reports them.
+std::map<std::string, int> connections(const tetherd_process& d) {
+  std::map<std::string, int> out;
+  auto v = json_of(http_call(d.http(), "GET", "/v1/admin/clusters").body);
+  if (!v.is_object())
+    return out;
+  for (auto& c : v.at("clusters").as_array())
+    out[str_at(c, "cluster_id")] = c.at("connections").to_number<int>();
+  return out;
+}
+
+struct fleet_kind {
+  std::string prefix, region, model, firmware;
+  int count;
+  std::vector<std::string> expected;  // the clusters it may land on
+};
+
+TEST(labels, thousand_devices_land_on_the_clusters_their_labels_select) {
+  const std::string topo = R"([gateway]
+http = "127.0.0.1:0"
+
+[labels]
+items = ["region", "model", "firmware"]
+cluster_strategy = "fewest_connections"
+
+[timers]
+keepalive = "30s"
+
+)" + cluster("EU-A", R"({ region = ["GG1"], model = ["GJ1"], firmware = ["1.0", "2.0"] })")
+                           + cluster("EU-B", R"({ region = ["GG1"], model = ["GJ2"], firmware = ["1.0", "2.0"] })")
+                           + cluster("US-1", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
+                           + cluster("US-2", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
+                           + cluster("LEGACY", R"({ firmware = ["0.9"] })");
+  tetherd_process server{topo};
+  server.start();
+  const std::vector<fleet_kind> kinds{
+    {"eua-", "GG1", "GJ1", "1.0", 250, {"EU-A"}},
+    {"eub-", "GG1", "GJ2", "2.0", 250, {"EU-B"}},
+    {"us-", "GG2", "GJ7", "1.0", 300, {"US-1", "US-2"}},
+    {"lega-", "GG1", "GJ1", "0.9", 100, {"LEGACY"}},
+    {"legb-", "GG3", "GJ3", "0.9", 100, {"LEGACY"}},
+  };
+  int total = 0;
+  std::vector<std::unique_ptr<child_process>> sims;
+  for (const auto& k : kinds) {
+    total += k.count;
+    sims.push_back(child_process::spawn(
+      {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
+       std::to_string(k.count), "--id-prefix", k.prefix, "--region", k.region, "--model",
+       k.model, "--firmware", k.firmware, "--ramp-per-s", "500", "--duration-s", "120",
+       "--stats-interval-s", "0", "--log-level", "warn"},
+      server.dir() + "/sim-" + k.prefix + "log"));
+  }
+  ASSERT_EQ(total, 1000);
+  // Every device connects somewhere.
+  ASSERT_TRUE(eventually(
+    [&] {
+      int n = 0;
+      for (auto& [id, c] : connections(server))
+        n += c;
+      return n == total;
+    },
+    90s))
+    << "connections: " << [&] {
+         std::string s;
+         for (auto& [id, c] : connections(server))
+           s += id + "=" + std::to_string(c) + " ";
+         return s;
+       }() << "\n"
+    << read_file(server.dir() + "/sim-eua-log");
+  // Each device is on a cluster its kind allows, and connected there.
+  std::map<std::string, int> landed;
+  for (const auto& k : kinds) {
+    for (int i = 0; i < k.count; ++i) {
+      auto id = k.prefix + std::to_string(i);
+      auto r = http_call(server.http(), "GET", "/v1/terminals/" + id);
+      ASSERT_EQ(r.status, 200) << id << ": " << r.body;
+      auto v = json_of(r.body);
+      auto c = str_at(v, "cluster_id");
+      ASSERT_NE(std::find(k.expected.begin(), k.expected.end(), c), k.expected.end())
+        << id << " (" << k.region << "/" << k.model << "/" << k.firmware << ") is on "
+        << c;
+      ASSERT_TRUE(v.at("connected").as_bool()) << id;
+      ++landed[c];
+    }
+  }
+  EXPECT_EQ(landed["EU-A"], 250);
+  EXPECT_EQ(landed["EU-B"], 250);
+  EXPECT_EQ(landed["LEGACY"], 200);
+  // Two clusters share the GG2 label: fewest connections splits them.
+  EXPECT_EQ(landed["US-1"] + landed["US-2"], 300);
+  EXPECT_GE(landed["US-1"], 60);
+  EXPECT_GE(landed["US-2"], 60);
+  // What the balancers count agrees with the map.
+  auto conns = connections(server);
+  for (const auto& [c, n] : landed)
+    EXPECT_EQ(conns[c], n) << c;
+  // No cluster takes a GG3 device with firmware 1.0: 503 unavailable.
+  auto refused = register_terminal(
+    server, R"({"terminal_id":"nowhere","region":"GG3","model":"GJ1","firmware":"1.0"})");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(error_code_of(refused), "unavailable");
+  for (auto& s : sims)
+    s->signal(SIGTERM);
+  for (auto& s : sims)
+    EXPECT_TRUE(s->wait(20s).has_value());
+}
+
+TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
+  // More than 5 terminals of one source address lost within 10 minutes
+  // make a simultaneous-disconnection group (GE): its terminals go to
+  // BURST when they register again; others stay on CALM.
+  const std::string topo = R"([gateway]
+http = "127.0.0.1:0"
+
+[labels]
+items = ["disconnect_group"]
+
+[labels.thresholds.disconnect_group]
+min_terminals = 5
+window = "10m"
+
+[timers]
+keepalive = "30s"
+
+)" + cluster("CALM", R"({ disconnect_group = ["none"] })")
+                           + cluster("BURST", R"({ disconnect_group = ["127.0.0.7"] })");
+  tetherd_process server{topo};
+  server.start();
+  // 8 devices from 127.0.0.7, 3 from 127.0.0.8; no address is known at
+  // their first registration, so CALM and BURST both match: fewest
+  // connections puts them on either. What matters is the second time.
+  auto run = [&](const std::string& prefix, const std::string& addr, int count) {
+    return child_process::spawn(
+      {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
+       std::to_string(count), "--id-prefix", prefix, "--source-addrs", addr,
+       "--duration-s", "120", "--stats-interval-s", "0", "--log-level", "warn"},
+      server.dir() + "/sim-" + prefix + "log");
+  };
+  auto a = run("a-", "127.0.0.7", 8);
+  auto b = run("b-", "127.0.0.8", 3);
+  ASSERT_TRUE(eventually(
+    [&] {
+      int n = 0;
+      for (auto& [id, c] : connections(server))
+        n += c;
+      return n == 11;
+    },
+    30s));
+  // They all lose their connection at once.
+  a->signal(SIGKILL);
+  b->signal(SIGKILL);
+  a->wait(10s);
+  b->wait(10s);
+  ASSERT_TRUE(eventually(
+    [&] {
+      for (auto& [id, c] : connections(server))
+        if (c != 0)
+          return false;
+      return true;
+    },
+    30s));
+  // Re-registration (the control refreshes its groups every second): the
+  // 127.0.0.7 devices are a group, the 127.0.0.8 ones are not.
+  auto cluster_on_register = [&](const std::string& id) {
+    return str_at(json_of(register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
+                  "cluster_id");
+  };
+  ASSERT_TRUE(eventually([&] { return cluster_on_register("a-0") == "BURST"; }, 10s));
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(cluster_on_register("a-" + std::to_string(i)), "BURST") << i;
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(cluster_on_register("b-" + std::to_string(i)), "CALM") << i;
+  // The groups survive a restart (events and addresses are stored).
+  server.terminate();
+  server.start();
+  ASSERT_TRUE(eventually([&] { return !connections(server).empty(); }, 10s));
+  EXPECT_EQ(cluster_on_register("a-3"), "BURST");
+  EXPECT_EQ(cluster_on_register("b-1"), "CALM");
+}
+
+TEST(labels, terminals_with_many_failed_api_calls_move_to_their_cluster) {
+  // API-error frequency (GD) from the control's per-terminal API history:
+  // 3 failed calls within the window make a terminal "high".
+  const std::string topo = R"([gateway]
+http = "127.0.0.1:0"
+
+[labels]
+items = ["api_error_frequency"]
+
+[labels.thresholds]
+window = "1h"
+api_error_frequency = { high = 3 }
+
+[timers]
+keepalive = "30s"
+
+)" + cluster("QUIET", R"({ api_error_frequency = ["low"] })")
+                           + cluster("NOISY", R"({ api_error_frequency = ["high"] })");
+  tetherd_process server{topo};
+  server.start();
+  auto cluster_on_register = [&](const std::string& id) {
+    return str_at(json_of(register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
+                  "cluster_id");
+  };
+  ASSERT_EQ(cluster_on_register("T1"), "QUIET");
+  ASSERT_EQ(cluster_on_register("T2"), "QUIET");
+  // T1: three pushes with a malformed body (400); T2: two failures and
+  // successful calls, which are not errors.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/T1/jobs", "{").status, 400);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/T2/jobs", "{").status, 400);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(http_call(server.http(), "GET", "/v1/terminals/T2").status, 200);
+  ASSERT_TRUE(eventually([&] { return cluster_on_register("T1") == "NOISY"; }, 10s));
+  EXPECT_EQ(cluster_on_register("T2"), "QUIET");
+  auto t1 = json_of(http_call(server.http(), "GET", "/v1/terminals/T1").body);
+  EXPECT_EQ(str_at(t1, "cluster_id"), "NOISY");
+}
+
+} // namespace
