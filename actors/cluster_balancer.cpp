@@ -325,9 +325,47 @@ cluster_balancer_actor::behavior_type cluster_balancer(
     },
     [self](put_atom, node_atom, const std::string& node,
            const std::string& state) {
-      for (auto& n : self->state.nodes)
-        if (n.node_id == node)
-          n.draining = state == "draining";
+      auto& st = self->state;
+      for (size_t i = 0; i < st.nodes.size(); ++i) {
+        auto& n = st.nodes[i];
+        if (n.node_id != node)
+          continue;
+        bool starts = state == "draining" && !n.draining;
+        n.draining = state == "draining";
+        if (!starts)
+          continue;
+        // Move its sessions to the other nodes, one every 1/drain_per_s
+        // seconds; the devices keep their WebSockets.
+        auto gap = std::chrono::microseconds{
+          1'000'000 / std::max<uint32_t>(1, st.cfg.drain_per_s)};
+        uint64_t k = 0;
+        for (auto& [conn, c] : st.conns)
+          if (c.node == i && c.at == cluster_balancer_state::phase::live)
+            self->delayed_send(self, gap * ++k, tick_atom::value, conn);
+        if (k > 0)
+          logger("balancer")->info("{}: node {} drains: moving {} sessions "
+                                   "at {}/s",
+                                   st.cfg.balancer_id, node, k,
+                                   st.cfg.drain_per_s);
+      }
+    },
+    [self](tick_atom, uint64_t conn) {
+      auto& st = self->state;
+      auto i = st.conns.find(conn);
+      if (i == st.conns.end())
+        return;
+      auto& c = i->second;
+      if (c.at != cluster_balancer_state::phase::live || !c.node
+          || !st.nodes[*c.node].draining)
+        return;  // gone, moving already, or the node was restored
+      if (!st.pick_node())
+        return;  // nowhere to go: it stays
+      auto old = std::move(c.session);
+      c.session = nullptr;
+      // The old session ends normally (no restart from the down handler)
+      // and the control keeps the new one (it compares session handles).
+      self->send(old, closed_atom::value, std::string{session_moved_reason});
+      spawn_session(self, conn);
     },
     [self](reassign_atom, const std::string& terminal, uint32_t after_ms) {
       auto& st = self->state;

@@ -42,6 +42,9 @@ struct balancer_settings {
   size_t max_early_frames = 16;
   std::string node_strategy = "fewest_sessions";
   std::map<std::string, uint32_t> node_weights;  // missing: 1
+  /// Sessions moved off a draining node per second (reallocation.max_rate):
+  /// gently, so the other nodes are not flooded.
+  uint32_t drain_per_s = 50;
 };
 
 struct cluster_balancer_state {

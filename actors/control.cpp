@@ -237,6 +237,8 @@ void control_state::on_closed(const std::string& terminal_id,
   auto i = terminals.find(terminal_id);
   if (i == terminals.end() || i->second.session != session)
     return; // a newer session has taken over
+  if (reason == session_moved_reason)
+    return; // the balancer moved it; the new session announces itself
   auto& t = i->second;
   t.connected = false;
   t.session = nullptr;

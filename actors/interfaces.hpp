@@ -55,6 +55,8 @@ using cluster_balancer_actor = caf::typed_actor<
   caf::reacts_to<reassign_atom, std::string, uint32_t>,
   // periodic refresh of node status
   caf::reacts_to<tick_atom>,
+  // move one connection's session off a draining node (timer)
+  caf::reacts_to<tick_atom, uint64_t>,
   // a peer process (control, nodes) was reached (again)
   caf::reacts_to<peer_atom, peer_directory>>;
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -108,6 +109,11 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using terminal_atom = caf::atom_constant<caf::atom("terminal")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using to_dev_atom = caf::atom_constant<caf::atom("to_dev")>;
+
+/// The reason a session ends when its balancer moves it to another node
+/// (node drain): the device stays connected, so it is no disconnect.
+inline constexpr std::string_view session_moved_reason
+  = "moved off a draining node";
 
 // -- message structs -----------------------------------------------------------
 

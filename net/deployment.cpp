@@ -114,6 +114,7 @@ public:
           = static_cast<uint32_t>(topo.timers.job_redelivery.count());
         bcfg.request_timeout = topo.timers.request_timeout;
         bcfg.node_strategy = topo.node_strategy;
+        bcfg.drain_per_s = topo.reallocation.max_rate;
         bcfg.node_weights = c.node_weights;
         // Nodes of other processes start unknown (null): the peers actor
         // hands them over once their processes are reached.

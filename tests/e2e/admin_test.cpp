@@ -308,11 +308,54 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   EXPECT_EQ(nodes["C3-n2"], (std::pair<std::string, int>{"active", fleet}));
   for (int i = 0; i < fleet; ++i)
     EXPECT_EQ(terminal_cluster(server, "sim-" + std::to_string(i)), "C3");
+  // Draining C3-n2, which holds every session, after restoring C3-n1: the
+  // sessions move to C3-n1 at the configured rate (50/s), and the devices
+  // keep their WebSockets.
+  put(server, "/v1/admin/nodes/C3-n1", R"({"state":"active"})");
+  put(server, "/v1/admin/nodes/C3-n2", R"({"state":"draining"})");
+  ASSERT_TRUE(eventually(
+    [&] {
+      auto c = cluster_of(server, "C3");
+      for (auto& n : c.at("nodes").as_array())
+        if (str_at(n, "node_id") == "C3-n1")
+          return n.at("sessions").to_number<int>() == fleet;
+      return false;
+    },
+    10s))
+    << cluster_of(server, "C3");
+  for (int i = 0; i < fleet; ++i) {
+    auto t = json_of(http_call(server.http(), "GET",
+                               "/v1/terminals/sim-" + std::to_string(i))
+                       .body);
+    EXPECT_EQ(str_at(t, "node_id"), "C3-n1") << t;
+    EXPECT_TRUE(t.at("connected").as_bool()) << t;
+  }
+  // Still reachable there: a job to each device is done.
+  std::vector<std::string> jobs;
+  for (int i = 0; i < fleet; ++i) {
+    auto r = http_call(server.http(), "POST",
+                       "/v1/terminals/sim-" + std::to_string(i) + "/jobs",
+                       R"({"service":"print","payload":{}})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    jobs.push_back(str_at(json_of(r.body), "job_id"));
+  }
+  for (auto& id : jobs)
+    EXPECT_TRUE(eventually(
+      [&] {
+        return str_at(json_of(http_call(server.http(), "GET", "/v1/jobs/" + id)
+                                .body),
+                      "status")
+               == "done";
+      },
+      10s))
+      << id;
   sim->signal(SIGTERM);
   ASSERT_EQ(sim->wait(10s), std::optional<int>{0});
   auto counters = json_of(read_file(stats));
   ASSERT_TRUE(counters.is_object()) << read_file(stats);
   EXPECT_EQ(counters.at("reassigns").to_number<int>(), fleet);
+  // One reconnect per device (the reassign to C3), none from the drain.
+  EXPECT_EQ(counters.at("reconnects").to_number<int>(), fleet) << counters;
 }
 
 TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {
