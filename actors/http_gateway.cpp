@@ -10,9 +10,30 @@
 
 namespace tether {
 
+/// Answers once: the first answer wins (the control went away, or its
+/// answer came), later ones are dropped. Used from the gateway actor only.
+class once_responder : public http_responder {
+public:
+  explicit once_responder(http_responder_ptr inner) : inner_(std::move(inner)) {
+  }
+  bool answered() const {
+    return inner_ == nullptr;
+  }
+  void respond(http_response r) override {
+    if (auto inner = std::move(inner_))
+      inner->respond(std::move(r));
+  }
+
+private:
+  http_responder_ptr inner_;
+};
+
 namespace gateway_reply {
 
 void answer(self_ptr self, const http_responder_ptr& out, http_response r) {
+  if (auto* once = dynamic_cast<once_responder*>(out.get());
+      once && once->answered())
+    return;
   ++self->state.responses[r.status];
   out->respond(std::move(r));
 }
@@ -140,6 +161,12 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
       logger("gateway")->warn("control is gone: {}",
                               caf::to_string(dm.reason));
       self->state.control = nullptr;
+      auto waiting = std::move(self->state.in_flight);
+      for (auto& w : waiting)
+        if (auto out = w.lock(); out && !out->answered())
+          fail(self, out, errc::unavailable,
+               "the control plane went away while answering (its process "
+               "is down)");
     }
   });
   return {
@@ -151,8 +178,15 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
         self->monitor(dir.control);
       }
     },
-    [self](http_request& req, http_responder_ptr& out) {
+    [self](http_request& req, http_responder_ptr& raw) {
       auto& st = self->state;
+      auto once = std::make_shared<once_responder>(std::move(raw));
+      if (st.in_flight.size() >= st.prune_at) {
+        std::erase_if(st.in_flight, [](auto& w) { return w.expired(); });
+        st.prune_at = std::max<size_t>(64, 2 * st.in_flight.size());
+      }
+      st.in_flight.emplace_back(once);
+      http_responder_ptr out = once;
       auto control = st.control;
       auto timeout = st.cfg.request_timeout;
       auto r = api::match(req.method, req.target);

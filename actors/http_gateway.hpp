@@ -7,8 +7,10 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/errors.hpp"
 #include "actors/interfaces.hpp"
@@ -22,6 +24,8 @@ struct http_gateway_settings {
   std::string process_name = "tetherd";
 };
 
+class once_responder;  // http_gateway.cpp
+
 struct http_gateway_state {
   static inline const char* name = "http_gateway";
   http_gateway_settings cfg;
@@ -31,6 +35,11 @@ struct http_gateway_state {
   uint64_t registrations = 0;
   control_actor control;  // null while the control process is unreachable
   peers_actor peers;      // null in a single-process deployment
+  /// Requests not answered yet: when the control goes away they answer 503
+  /// at once (a request already on its way to a dead process would only
+  /// time out). Expired entries are pruned as new ones come.
+  std::vector<std::weak_ptr<once_responder>> in_flight;
+  size_t prune_at = 64;
 };
 
 /// How the gateway (and its admin routes, http_admin.cpp) answers: every

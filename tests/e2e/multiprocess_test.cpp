@@ -7,6 +7,7 @@
 #include <csignal>
 #include <map>
 #include <cstdio>
+#include <future>
 #include <regex>
 #include <thread>
 #include <tuple>
@@ -246,11 +247,18 @@ TEST_F(multiprocess, any_start_order_connects_every_peer) {
   for (auto& p : h.at("peers").as_array())
     EXPECT_TRUE(p.at("reachable").as_bool()) << str_at(p, "process");
   // Both nodes of each cluster host sessions (fewest-sessions choice).
-  for (auto n : {"C1-n1", "C1-n2", "C2-n1", "C2-n2"}) {
-    auto [state, sessions] = node(d->http(), n[1] == '1' ? "C1" : "C2", n);
-    EXPECT_EQ(state, "active") << n;
-    EXPECT_GT(sessions, 0) << n;
-  }
+  // (Session counts reach the admin view with the nodes' periodic reports.)
+  EXPECT_TRUE(eventually(
+    [&] {
+      for (auto n : {"C1-n1", "C1-n2", "C2-n1", "C2-n2"}) {
+        auto [state, sessions] = node(d->http(), n[1] == '1' ? "C1" : "C2", n);
+        if (state != "active" || sessions == 0)
+          return false;
+      }
+      return true;
+    },
+    10s))
+    << boost::json::serialize(clusters(d->http()));
   auto ids = push_all(d->http(), "A");
   auto more = push_all(d->http("gateway-2"), "B");  // the other gateway
   ids.insert(ids.end(), more.begin(), more.end());
@@ -363,7 +371,21 @@ TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
   start();
   auto before = push_all(d->http(), "A", 10);
   ASSERT_TRUE(not_done(d->http(), before, 30s).empty()) << d->logs();
+  // A request already on its way when the control dies is answered 503 as
+  // soon as the gateway learns of it, not after the request timeout (5 s):
+  // the control is frozen so that the request waits there for the kill.
+  d->freeze("control");
+  auto waiting = std::async(std::launch::async, [&] {
+    return http_call(d->http("gateway-2"), "GET", "/v1/terminals/A1");
+  });
+  std::this_thread::sleep_for(300ms);
+  auto killed_at = steady::now();
   d->kill9("control");
+  auto w = waiting.get();
+  auto answered_ms = ms_since(killed_at);
+  EXPECT_EQ(w.status, 503) << w.body << d->log("gateway-2");
+  EXPECT_LT(answered_ms, 3000) << "answered only after the request timeout";
+  measure("control kill -9: pending request answered 503", answered_ms);
   // Meanwhile the other gateway answers 503 with Retry-After.
   for (auto [method, target, body] :
        {std::tuple{"POST", "/v1/terminals/register",
@@ -371,7 +393,8 @@ TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
         std::tuple{"POST", "/v1/terminals/A1/jobs",
                    R"({"service":"print","payload":{}})"}}) {
     auto r = http_call(d->http("gateway-2"), method, target, body);
-    EXPECT_EQ(r.status, 503) << target << " " << r.body;
+    EXPECT_EQ(r.status, 503) << target << " " << r.body << "\n"
+                             << d->log("gateway-2");
     EXPECT_EQ(error_code_of(r), "unavailable") << r.body;
     EXPECT_FALSE(r.headers["Retry-After"].empty()) << target;
   }
