@@ -489,6 +489,9 @@ std::string encode(const terminal_status& t) {
                    {"window_errors", t.api.window_errors},
                    {"previous_window_calls", t.api.previous_calls},
                    {"previous_window_errors", t.api.previous_errors}};
+  json::object label;
+  for (const auto& [k, v] : t.label.items)
+    label[k] = v;
   json::object o{{"terminal_id", t.record.terminal_id},
                  {"cluster_id", t.record.cluster_id},
                  {"connected", t.connected},
@@ -500,6 +503,7 @@ std::string encode(const terminal_status& t) {
                  {"attributes", std::move(attrs)},
                  {"users", std::move(users)},
                  {"open_jobs", t.open_jobs},
+                 {"label", std::move(label)},
                  {"api", std::move(api)},
                  {"registered_at", time_or_null(t.record.registered_at_ms)},
                  {"connects", t.connects},

@@ -595,14 +595,33 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       -> caf::delegated<destination> {
       return self->delegate(manager, dest_atom::value, terminal);
     },
-    [self](get_atom, terminal_atom, const std::string& terminal)
+    [self, selector](get_atom, terminal_atom, const std::string& terminal)
       -> caf::result<terminal_status> {
       auto& st = self->state;
-      auto i = st.terminals.find(terminal);
-      if (i == st.terminals.end())
+      if (st.terminals.find(terminal) == st.terminals.end())
         return make_error(errc::not_found,
                           "terminal " + terminal + " is not registered");
-      return st.status_of(i->second, now_ms());
+      // With the label items in use (the selector's), what it is placed by.
+      auto rp = self->make_response_promise<terminal_status>();
+      self->request(selector, st.request_timeout, get_atom::value,
+                    label_atom::value)
+        .then(
+          [self, rp, terminal](std::vector<std::string>& items) mutable {
+            auto& st = self->state;
+            auto i = st.terminals.find(terminal);
+            if (i == st.terminals.end()) {
+              rp.deliver(make_error(errc::not_found, "terminal " + terminal
+                                                       + " is not registered"));
+              return;
+            }
+            auto now = now_ms();
+            auto status = st.status_of(i->second, now);
+            status.label
+              = select_label(st.label_facts(i->second.record, now), items);
+            rp.deliver(std::move(status));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [self, manager, store, log](push_atom, job_record& request)
       -> caf::result<job_record> {

@@ -217,13 +217,16 @@ struct terminal_status {
   uint64_t keepalive_failures = 0;
   api_history api;
   uint32_t open_jobs = 0;
+  /// The label its facts give now under the current label configuration
+  /// (what registration and re-allocation would place it by).
+  assigned_label label;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, terminal_status& x) {
   return f(caf::meta::type_name("terminal_status"), x.record, x.connected,
            x.node_id, x.last_seen_ms, x.connects, x.disconnects,
-           x.keepalive_failures, x.api, x.open_jobs);
+           x.keepalive_failures, x.api, x.open_jobs, x.label);
 }
 
 /// An operator's change to one cluster (PUT /v1/admin/clusters/{id}). What

@@ -212,6 +212,12 @@ caf::behavior fake_store(caf::event_based_actor* self, std::shared_ptr<store_log
 caf::behavior fake_selector(caf::event_based_actor*, assigned_label label) {
   return {
     [label](select_atom, const terminal_record&) { return label; },
+    [label](get_atom, label_atom) {
+      std::vector<std::string> items;
+      for (const auto& [k, v] : label.items)
+        items.push_back(k);
+      return items;
+    },
   };
 }
 

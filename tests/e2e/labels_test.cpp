@@ -245,6 +245,10 @@ keepalive = "30s"
   EXPECT_EQ(cluster_on_register("T2"), "QUIET");
   auto t1 = json_of(http_call(server.http(), "GET", "/v1/terminals/T1").body);
   EXPECT_EQ(str_at(t1, "cluster_id"), "NOISY");
+  // The terminal's view shows the label it is placed by.
+  EXPECT_EQ(str_at(t1.at("label"), "api_error_frequency"), "high") << t1;
+  auto t2 = json_of(http_call(server.http(), "GET", "/v1/terminals/T2").body);
+  EXPECT_EQ(str_at(t2.at("label"), "api_error_frequency"), "low") << t2;
 }
 
 } // namespace
