@@ -3,6 +3,7 @@
 // Delivered when [callbacks] ca_file trusts the certificate and it names
 // the URL's host; otherwise every attempt fails verification, is retried
 // with the backoff, the job stays done and the process keeps serving.
+#include <iostream>
 #include <stdexcept>
 #include <thread>
 
@@ -81,12 +82,13 @@ protected:
         auto log = server->log();
         size_t at = 0;
         while ((at = log.find(a, at)) != std::string::npos) {
-          auto begin = log.rfind('\n', at);
-          auto end = log.find('\n', at);
-          auto line = log.substr(begin == std::string::npos ? 0 : begin,
-                                 end - (begin == std::string::npos ? 0 : begin));
-          if (line.find(b) != std::string::npos)
+          auto newline = log.rfind('\n', at);
+          auto begin = newline == std::string::npos ? 0 : newline + 1;
+          auto line = log.substr(begin, log.find('\n', at) - begin);
+          if (line.find(b) != std::string::npos) {
+            std::cout << "[ log      ] " << line << "\n";  // for the reader
             return true;
+          }
           at += a.size();
         }
         return false;
