@@ -226,11 +226,12 @@ std::string decode_job(std::string_view body, size_t max_payload,
       return "field \"callback_url\" must be a string";
     std::string url{cb->get_string()};
     auto parsed = boost::urls::parse_uri(url);
-    if (!parsed || parsed->scheme_id() != boost::urls::scheme::http
+    if (!parsed
+        || (parsed->scheme_id() != boost::urls::scheme::http
+            && parsed->scheme_id() != boost::urls::scheme::https)
         || parsed->host_address().empty() || url.size() > 2048)
-      return "field \"callback_url\" must be an http:// URL with a host, "
-             "at most 2048 characters (https callbacks are not supported "
-             "yet)";
+      return "field \"callback_url\" must be an http:// or https:// URL "
+             "with a host, at most 2048 characters";
     out.callback_url = std::move(url);
   }
   return {};

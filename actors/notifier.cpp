@@ -80,8 +80,12 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
           st.jobs.erase(i);
           self->send(control, callback_atom::value, id, false);
         } else {
-          log->debug("job {}: callback attempt {} failed: {}", id, attempt,
-                     detail);
+          // The first failure says why at info (e.g. "TLS handshake:
+          // certificate verify failed (self-signed certificate)"); the
+          // retries that follow only at debug.
+          log->log(attempt == 1 ? spdlog::level::info : spdlog::level::debug,
+                   "job {}: callback {} attempt {} failed, will retry: {}",
+                   id, i->second.job.callback_url, attempt, detail);
           self->delayed_send(self, st.backoff(attempt + 1), tick_atom::value,
                              id);
         }

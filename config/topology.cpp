@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -377,6 +379,42 @@ void read_reallocation(reader& r, const toml::table& t,
               "must be 0 (off) or at least 1000ms");
 }
 
+void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
+  r.only_keys(t, "callbacks", {"ca_file", "verify"});
+  if (auto* verify = t.get("verify")) {
+    // is_boolean: value<bool>() would also take 0 and 1.
+    if (auto* b = verify->as_boolean())
+      out.verify = b->get();
+    else
+      r.problem(verify, "callbacks.verify", "must be true or false");
+    if (!out.verify)
+      r.warning(verify, "callbacks.verify",
+                "false: https callbacks accept any certificate for any host "
+                "(for tests only, never in production)");
+  }
+  r.string(t, "callbacks", "ca_file", out.ca_file);
+  if (auto* at = t.get("ca_file"); at != nullptr && at->is_string()) {
+    // Checked here so that a wrong path stops the start with its place,
+    // rather than failing every https callback later. The poster loads it
+    // with OpenSSL at start, which also refuses a malformed certificate.
+    std::error_code ec;
+    std::ifstream in;
+    if (out.ca_file.empty())
+      r.problem(at, "callbacks.ca_file", "must not be empty");
+    else if (!std::filesystem::is_regular_file(out.ca_file, ec))
+      r.problem(at, "callbacks.ca_file",
+                "\"" + out.ca_file + "\" is not a file");
+    else if (in.open(out.ca_file); !in)
+      r.problem(at, "callbacks.ca_file",
+                "\"" + out.ca_file + "\" cannot be read");
+    else if (std::string text{std::istreambuf_iterator<char>{in}, {}};
+             text.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      r.problem(at, "callbacks.ca_file",
+                "\"" + out.ca_file + "\" holds no PEM certificate "
+                "(-----BEGIN CERTIFICATE-----)");
+  }
+}
+
 } // namespace
 
 namespace detail {
@@ -409,8 +447,8 @@ parse_result parse_topology(std::string_view text,
   }
   topology topo;
   r.only_keys(root, "", {"gateway", "labels", "timers", "limits",
-                         "reallocation", "scheduler", "clusters",
-                         "processes"});
+                         "reallocation", "callbacks", "scheduler",
+                         "clusters", "processes"});
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -473,6 +511,8 @@ parse_result parse_topology(std::string_view text,
   }
   if (auto* t = r.section(root, "reallocation"))
     read_reallocation(r, *t, topo.reallocation);
+  if (auto* t = r.section(root, "callbacks"))
+    read_callbacks(r, *t, topo.callbacks);
   if (auto* t = r.section(root, "scheduler"))
     read_scheduler(r, *t, "scheduler", topo.scheduler);
   std::vector<cluster_places> places;

@@ -124,6 +124,20 @@ struct label_rules {
   failure_group_rule failure_group;            // GF
 };
 
+/// [callbacks]: how job callbacks are posted. http:// callbacks need none of
+/// this; for https:// ones the server's certificate is verified against the
+/// system trust store (and `ca_file`, if set) and must name the URL's host.
+struct callbacks_config {
+  // Extra trusted certificates (PEM, one or more), added to the system
+  // store; e.g. a private CA or a service's self-signed certificate. A
+  // relative path is relative to tetherd's working directory. Validation
+  // checks that it is a readable file holding a PEM certificate.
+  std::string ca_file;
+  // false: accept any certificate for any host name. Dangerous: anyone on
+  // the path can read and forge callbacks. For tests only (with a warning).
+  bool verify = true;
+};
+
 /// CAF scheduler settings, applied per process.
 struct scheduler_config {
   std::string policy = "sharing";  // "sharing" or "stealing"
@@ -189,6 +203,7 @@ struct topology {
   timers_config timers;
   limits_config limits;
   reallocation_config reallocation;
+  callbacks_config callbacks;
   scheduler_config scheduler;  // global; each process has its resolved copy
   // Never empty once parsed. A file without [[processes]] describes an
   // all-in-one deployment: one process named all_in_one_process_name, with

@@ -179,6 +179,13 @@ public:
                            std::string& error) {
     auto log = logger("tetherd");
     const auto& topo = opts.topo;
+    // Job callbacks: TLS settings are checked before anything is opened.
+    auto poster = make_http_poster(io_, topo.callbacks, error);
+    if (!poster)
+      return false;
+    if (!topo.callbacks.verify)
+      log->warn("callbacks.verify is false: https callbacks accept any "
+                "certificate (for tests only)");
     std::error_code fs_ec;
     std::filesystem::create_directories(opts.data_dir, fs_ec);
     if (fs_ec) {
@@ -231,7 +238,7 @@ public:
     ccfg.label_rules = topo.label_thresholds;
     ccfg.history_window = topo.label_thresholds.window;
     auto ctrl = sys_.spawn(control, ccfg, std::move(snapshot), sel, manager,
-                           store, make_http_poster(io_));
+                           store, std::move(poster));
     keep(store);
     keep(sel);
     keep(manager);

@@ -1,15 +1,23 @@
 #include "net/http_poster.hpp"
 
+#include <type_traits>
+
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace tether::net {
@@ -17,65 +25,135 @@ namespace tether::net {
 namespace {
 
 using done_fn = std::function<void(bool, std::string)>;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-/// One POST: resolve, connect, write, read, report once.
-class post_op : public std::enable_shared_from_this<post_op> {
+/// Where to post, taken apart from the URL.
+struct target_parts {
+  std::string host;       // decoded, IPv6 without brackets: for DNS and TLS
+  std::string port;
+  std::string authority;  // the Host header: host[:port] as written
+  std::string target;     // path and query
+};
+
+/// host_name_verification, plus a verify result that says why: OpenSSL
+/// reports a failed callback as a bare "certificate verify failed", and
+/// the log should name the host-name mismatch.
+struct verify_host {
+  ssl::host_name_verification check;
+  bool is_address;
+
+  bool operator()(bool preverified, ssl::verify_context& ctx) const {
+    bool ok = check(preverified, ctx);
+    if (preverified && !ok)
+      X509_STORE_CTX_set_error(ctx.native_handle(),
+                               is_address ? X509_V_ERR_IP_ADDRESS_MISMATCH
+                                          : X509_V_ERR_HOSTNAME_MISMATCH);
+    return ok;
+  }
+};
+
+/// One POST over `Stream` (beast::tcp_stream for http, tls_stream for
+/// https): resolve, connect, [TLS handshake,] write, read, report once.
+/// Everything runs on one strand; the timeout covers the whole exchange.
+template <class Stream>
+class post_op : public std::enable_shared_from_this<post_op<Stream>> {
 public:
+  static constexpr bool tls = std::is_same_v<Stream, tls_stream>;
+
+  /// `stream_args` follow the executor in Stream's constructor (the
+  /// ssl::context for TLS, nothing for plain TCP).
+  template <class... StreamArgs>
   post_op(asio::io_context& io, std::chrono::milliseconds timeout,
-          done_fn done)
+          done_fn done, StreamArgs&... stream_args)
     : resolver_(asio::make_strand(io)),
-      stream_(resolver_.get_executor()),
+      stream_(resolver_.get_executor(), stream_args...),
       timeout_(timeout),
       done_(std::move(done)) {
   }
 
-  void run(std::string host, std::string port, std::string target,
-           std::string body) {
+  void run(target_parts to, std::string body, bool verify) {
     req_.method(http::verb::post);
-    req_.target(target);
+    req_.target(to.target);
     req_.version(11);
-    req_.set(http::field::host, host);
+    req_.set(http::field::host, to.authority);
     req_.set(http::field::user_agent, "tetherd");
     req_.set(http::field::content_type, "application/json");
     req_.body() = std::move(body);
     req_.prepare_payload();
-    stream_.expires_after(timeout_);
+    if constexpr (tls) {
+      boost::system::error_code not_address;
+      asio::ip::make_address(to.host, not_address);
+      // SNI carries DNS names only (RFC 6066 §3).
+      if (not_address
+          && !SSL_set_tlsext_host_name(stream_.native_handle(),
+                                       to.host.c_str()))
+        return finish(false, "TLS: cannot set the server name");
+      if (verify)
+        stream_.set_verify_callback(
+          verify_host{ssl::host_name_verification{to.host}, !not_address});
+    }
+    lowest().expires_after(timeout_);
     resolver_.async_resolve(
-      host, port,
-      [self = shared_from_this()](beast::error_code ec,
-                                  tcp::resolver::results_type results) {
+      to.host, to.port,
+      [self = this->shared_from_this()](beast::error_code ec,
+                                        tcp::resolver::results_type results) {
         if (ec)
           return self->finish(false, "resolve: " + ec.message());
-        self->stream_.async_connect(
+        self->lowest().async_connect(
           results, [self](beast::error_code ec, const tcp::endpoint&) {
-            if (ec)
-              return self->finish(false, "connect: " + ec.message());
-            http::async_write(self->stream_, self->req_,
-                              [self](beast::error_code ec, size_t) {
-                                if (ec)
-                                  return self->finish(false, "write: "
-                                                               + ec.message());
-                                self->do_read();
-                              });
+            self->on_connect(ec);
           });
       });
   }
 
-  void finish(bool ok, std::string detail) {
-    if (!done_)
-      return;
-    auto done = std::move(done_);
-    done_ = nullptr;
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    done(ok, std::move(detail));
+private:
+  beast::tcp_stream& lowest() {
+    return beast::get_lowest_layer(stream_);
   }
 
-private:
+  void on_connect(beast::error_code ec) {
+    if (ec)
+      return finish(false, "connect: " + ec.message());
+    if constexpr (tls) {
+      stream_.async_handshake(
+        ssl::stream_base::client,
+        [self = this->shared_from_this()](beast::error_code ec) {
+          if (ec)
+            return self->finish(false, self->handshake_failure(ec));
+          self->secured_ = true;
+          self->do_write();
+        });
+    } else {
+      do_write();
+    }
+  }
+
+  /// "TLS handshake: certificate verify failed (hostname mismatch)".
+  std::string handshake_failure(beast::error_code ec) {
+    std::string out = "TLS handshake: " + ec.message();
+    if constexpr (tls) {
+      auto result = SSL_get_verify_result(stream_.native_handle());
+      if (result != X509_V_OK)
+        out += std::string{" ("} + X509_verify_cert_error_string(result) + ")";
+    }
+    return out;
+  }
+
+  void do_write() {
+    http::async_write(stream_, req_,
+                      [self = this->shared_from_this()](beast::error_code ec,
+                                                        size_t) {
+                        if (ec)
+                          return self->finish(false, "write: " + ec.message());
+                        self->do_read();
+                      });
+  }
+
   void do_read() {
     parser_.body_limit(64 * 1024);
     http::async_read(stream_, buffer_, parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec,
+                                                       size_t) {
                        if (ec)
                          return self->finish(false, "read: " + ec.message());
                        auto status = self->parser_.get().result_int();
@@ -84,10 +162,38 @@ private:
                      });
   }
 
+  /// Reports the outcome, then closes the connection (over TLS, with a
+  /// close_notify when the session was established, bounded by a second).
+  void finish(bool ok, std::string detail) {
+    if (!done_)
+      return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done(ok, std::move(detail));
+    if constexpr (tls) {
+      if (secured_) {
+        lowest().expires_after(std::chrono::seconds{1});
+        stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) {
+            self->close();
+          });
+        return;
+      }
+    }
+    close();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::chrono::milliseconds timeout_;
   done_fn done_;
+  bool secured_ = false;  // TLS handshake done
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
@@ -95,8 +201,9 @@ private:
 
 class beast_poster : public http_poster {
 public:
-  beast_poster(asio::io_context& io, std::chrono::milliseconds timeout)
-    : io_(io), timeout_(timeout) {
+  beast_poster(asio::io_context& io, std::shared_ptr<ssl::context> tls,
+               bool verify, std::chrono::milliseconds timeout)
+    : io_(io), tls_(std::move(tls)), verify_(verify), timeout_(timeout) {
   }
 
   void post(std::string url, std::string body, done_fn done) override {
@@ -104,31 +211,68 @@ public:
     if (!parsed)
       return done(false, "not a URL: " + parsed.error().message());
     const auto& u = *parsed;
-    if (u.scheme_id() != boost::urls::scheme::http)
-      return done(false, "only http:// callback URLs are supported");
-    std::string host = u.host_address();  // decoded, IPv6 without brackets
-    if (host.empty())
+    bool https = u.scheme_id() == boost::urls::scheme::https;
+    if (!https && u.scheme_id() != boost::urls::scheme::http)
+      return done(false, "only http:// and https:// callback URLs are "
+                         "supported");
+    target_parts to;
+    to.host = u.host_address();
+    if (to.host.empty())
       return done(false, "callback URL has no host");
-    std::string port = u.has_port() ? std::string{u.port()} : "80";
-    std::string target = u.encoded_path().empty() ? "/"
-                                                  : std::string{u.encoded_path()};
+    to.port = u.has_port() ? std::string{u.port()} : https ? "443" : "80";
+    to.authority = std::string{u.encoded_host_and_port()};
+    to.target = u.encoded_path().empty() ? "/"
+                                         : std::string{u.encoded_path()};
     if (u.has_query())
-      target += "?" + std::string{u.encoded_query()};
-    std::make_shared<post_op>(io_, timeout_, std::move(done))
-      ->run(std::move(host), std::move(port), std::move(target),
-            std::move(body));
+      to.target += "?" + std::string{u.encoded_query()};
+    if (https)
+      std::make_shared<post_op<tls_stream>>(io_, timeout_, std::move(done),
+                                            *tls_)
+        ->run(std::move(to), std::move(body), verify_);
+    else
+      std::make_shared<post_op<beast::tcp_stream>>(io_, timeout_,
+                                                   std::move(done))
+        ->run(std::move(to), std::move(body), verify_);
   }
 
 private:
   asio::io_context& io_;
+  // Shared by every https post; OpenSSL's SSL objects hold their own
+  // reference to it as well.
+  std::shared_ptr<ssl::context> tls_;
+  bool verify_;
   std::chrono::milliseconds timeout_;
 };
 
 } // namespace
 
 http_poster_ptr make_http_poster(asio::io_context& io,
+                                 const config::callbacks_config& cfg,
+                                 std::string& error,
                                  std::chrono::milliseconds timeout) {
-  return std::make_shared<beast_poster>(io, timeout);
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_client);
+  beast::error_code ec;
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                     | ssl::context::no_sslv3 | ssl::context::no_tlsv1
+                     | ssl::context::no_tlsv1_1,
+                   ec);
+  if (!ec)
+    tls->set_default_verify_paths(ec);
+  if (ec) {
+    error = "callbacks: cannot set up TLS: " + ec.message();
+    return nullptr;
+  }
+  if (!cfg.ca_file.empty()) {
+    tls->load_verify_file(cfg.ca_file, ec);
+    if (ec) {
+      error = "callbacks.ca_file: cannot load \"" + cfg.ca_file
+              + "\": " + ec.message();
+      return nullptr;
+    }
+  }
+  tls->set_verify_mode(cfg.verify ? ssl::verify_peer : ssl::verify_none);
+  return std::make_shared<beast_poster>(io, std::move(tls), cfg.verify,
+                                        timeout);
 }
 
 } // namespace tether::net

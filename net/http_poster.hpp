@@ -1,12 +1,17 @@
-// Asynchronous HTTP POST for job callbacks (Boost.Beast), on the process's
-// io_context. One connection per post, a timeout on the whole exchange;
-// success means a 2xx answer. Only http:// URLs for now.
+// Asynchronous HTTP(S) POST for job callbacks (Boost.Beast, OpenSSL), on
+// the process's io_context. One connection per post, one timeout on the
+// whole exchange, no redirects followed; success means a 2xx answer.
+// https:// URLs get SNI, certificate verification against the system trust
+// store plus [callbacks] ca_file, and host-name verification; a failed
+// handshake or verification is a failed post whose detail says why.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "actors/messages.hpp"
+#include "config/topology.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -14,7 +19,11 @@ class io_context;
 
 namespace tether::net {
 
+/// The poster, or nullptr with `error` set when the TLS settings cannot be
+/// used (ca_file unreadable or not PEM): a start-up error.
 http_poster_ptr make_http_poster(boost::asio::io_context& io,
+                                 const config::callbacks_config& cfg,
+                                 std::string& error,
                                  std::chrono::milliseconds timeout
                                  = std::chrono::seconds{5});
 

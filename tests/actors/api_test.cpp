@@ -369,14 +369,14 @@ TEST(DecodeJob, Rejects) {
     {R"({"service":"print","ttl_s":"60"})", "field \"ttl_s\" must be an integer"},
     {R"({"service":"print","callback_url":5})", "field \"callback_url\" must be a string"},
     {R"({"service":"print","callback_url":"ftp://x"})",
-     "field \"callback_url\" must be an http:// URL with a host"},
+     "field \"callback_url\" must be an http:// or https:// URL with a host"},
     {R"({"service":"print","callback_url":"127.0.0.1/cb"})",
-     "field \"callback_url\" must be an http:// URL with a host"},
+     "field \"callback_url\" must be an http:// or https:// URL with a host"},
     {R"({"service":"print","callback_url":"http://x/)" + std::string(2048, 'p') + "\"}",
-     "field \"callback_url\" must be an http:// URL with a host"},
-    {R"({"service":"print","callback_url":"https://x/cb"})", "field \"callback_url\" must be an http:// URL with a host"},
-    {R"({"service":"print","callback_url":"http:///cb"})", "field \"callback_url\" must be an http:// URL with a host"},
-    {R"({"service":"print","callback_url":"http://a b/"})", "field \"callback_url\" must be an http:// URL with a host"},
+     "field \"callback_url\" must be an http:// or https:// URL with a host"},
+    {R"({"service":"print","callback_url":"ws://x/cb"})", "field \"callback_url\" must be an http:// or https:// URL with a host"},
+    {R"({"service":"print","callback_url":"http:///cb"})", "field \"callback_url\" must be an http:// or https:// URL with a host"},
+    {R"({"service":"print","callback_url":"http://a b/"})", "field \"callback_url\" must be an http:// or https:// URL with a host"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 80));
@@ -398,12 +398,23 @@ TEST(DecodeJob, TtlBoundsAccepted) {
   EXPECT_EQ(decode_job(R"({"service":"print","callback_url":"http://x/cb"})", 1024, j, code),
             "");
   EXPECT_EQ(j.callback_url, "http://x/cb");
-  // https callbacks are refused until they are supported.
-  job_record k;
-  EXPECT_NE(decode_job(R"({"service":"print","callback_url":"https://x/cb"})", 1024, k, code),
+  EXPECT_EQ(decode_job(R"({"service":"print","callback_url":"https://x:8443/cb?a=1"})",
+                       1024, j, code),
             "");
-  EXPECT_EQ(k.callback_url, "");
-  EXPECT_NE(decode_job(R"({"service":"print","callback_url":"http://"})", 1024, k, code), "");
+  EXPECT_EQ(j.callback_url, "https://x:8443/cb?a=1");
+  // Other schemes, and URLs without a host, are refused naming the field.
+  for (auto url : {"ftp://x/cb", "ws://x/cb", "file:///etc/passwd", "http://",
+                   "https://", "x/cb"}) {
+    SCOPED_TRACE(url);
+    job_record k;
+    code = errc::internal;
+    auto problem = decode_job(std::string{R"({"service":"print","callback_url":")"} + url
+                                + "\"}",
+                              1024, k, code);
+    EXPECT_NE(problem.find("field \"callback_url\""), std::string::npos) << problem;
+    EXPECT_EQ(code, errc::bad_request);
+    EXPECT_EQ(k.callback_url, "");
+  }
 }
 
 TEST(DecodeJob, PayloadTooLarge) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -235,6 +236,27 @@ struct rule_case {
   size_t problems = 1;  // rejected: how many problems the mistake yields
 };
 
+/// A file for [callbacks] ca_file, removed when the test program ends.
+/// `pem`: with a PEM certificate header (all the parser checks), or
+/// without one.
+const std::string& ca_file(bool pem = true) {
+  struct file {
+    std::string path;
+    explicit file(bool pem)
+      : path("/tmp/tether-topology-test-" + std::to_string(getpid())
+             + (pem ? "-ca.pem" : "-not.pem")) {
+      std::ofstream{path} << (pem ? "-----BEGIN CERTIFICATE-----\nMIIB\n"
+                                    "-----END CERTIFICATE-----\n"
+                                  : "just text\n");
+    }
+    ~file() {
+      std::remove(path.c_str());
+    }
+  };
+  static const file with_pem{true}, without_pem{false};
+  return pem ? with_pem.path : without_pem.path;
+}
+
 std::string describe(const rule_case& c) {
   return c.where + "." + c.key + " = " + (c.value.empty() ? "<absent>" : c.value);
 }
@@ -385,6 +407,21 @@ const std::vector<rule_case>& rule_cases() {
      "must be \"sharing\" or \"stealing\""},
     {"scheduler", "max_threads", "256", true, "", "",
      [](const topology& t) { return t.scheduler.max_threads == 256; }},
+    // callbacks
+    {"callbacks", "verify", "true", true, "", "",
+     [](const topology& t) { return t.callbacks.verify; }},
+    {"callbacks", "verify", "false", true, "", "",
+     [](const topology& t) { return !t.callbacks.verify; }},
+    {"callbacks", "verify", "\"no\"", false, "callbacks.verify", "must be true or false"},
+    {"callbacks", "ca_file", "\"" + ca_file() + "\"", true, "", "",
+     [](const topology& t) { return t.callbacks.ca_file == ca_file(); }},
+    {"callbacks", "ca_file", "\"/nonexistent/ca.pem\"", false, "callbacks.ca_file",
+     "\"/nonexistent/ca.pem\" is not a file"},
+    {"callbacks", "ca_file", "\"/tmp\"", false, "callbacks.ca_file", "is not a file"},
+    {"callbacks", "ca_file", "\"" + ca_file(false) + "\"", false, "callbacks.ca_file",
+     "holds no PEM certificate"},
+    {"callbacks", "ca_file", "\"\"", false, "callbacks.ca_file", "must not be empty"},
+    {"callbacks", "ca_file", "5", false, "callbacks.ca_file", "must be a string"},
     {"scheduler", "max_threads", "257", false, "scheduler.max_threads",
      "must be between 1 and 256"},
     // clusters
@@ -460,6 +497,49 @@ TEST(Validation, OneAcceptedAndOneRejectedValuePerRule) {
       EXPECT_EQ(r.errors.list.size(), c.problems) << dump(r);
     }
   }
+}
+
+TEST(Callbacks, DefaultsVerifyWithTheSystemStoreOnly) {
+  auto r = parse(doc{}.str());
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_TRUE(r.value->callbacks.verify);
+  EXPECT_EQ(r.value->callbacks.ca_file, "");
+}
+
+TEST(Callbacks, VerifyFalseIsAcceptedWithAWarningAtItsPlace) {
+  auto r = parse("[callbacks]\nverify = false\n" + doc{}.str());
+  ASSERT_TRUE(r.value) << dump(r);
+  ASSERT_EQ(r.warnings.list.size(), 1u) << r.warnings.to_string();
+  EXPECT_EQ(r.warnings.list[0].rfind("t.toml:2: callbacks.verify: false: ", 0), 0u)
+    << r.warnings.list[0];
+  EXPECT_TRUE(parse("[callbacks]\nverify = true\n" + doc{}.str()).warnings.list.empty());
+}
+
+TEST(Callbacks, EveryProblemWithItsLine) {
+  auto r = parse("[callbacks]\n"
+                 "verify = 1\n"                        // 2
+                 "ca_file = \"/nonexistent/x.pem\"\n"  // 3
+                 "cafile = \"x\"\n"                    // 4
+                 + doc{}.str());
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "callbacks.verify", "must be true or false", 2)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "callbacks.ca_file", "is not a file", 3)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "callbacks.cafile", "unknown key", 4)) << dump(r);
+  EXPECT_EQ(r.errors.list.size(), 3u) << dump(r);
+  auto table = parse("callbacks = 5\n" + doc{}.str());
+  EXPECT_TRUE(has_problem(table, "callbacks", "must be a table", 1)) << dump(table);
+}
+
+TEST(Callbacks, UnreadableCaFileIsRefused) {
+  if (geteuid() == 0)
+    GTEST_SKIP() << "root reads any file";
+  std::string path = ca_file() + ".locked";
+  std::ofstream{path} << "-----BEGIN CERTIFICATE-----\n";
+  chmod(path.c_str(), 0);
+  auto r = parse("[callbacks]\nca_file = \"" + path + "\"\n" + doc{}.str());
+  std::remove(path.c_str());
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "callbacks.ca_file", "cannot be read", 2)) << dump(r);
 }
 
 TEST(Validation, EveryRuleHasBothOutcomes) {

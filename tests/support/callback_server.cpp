@@ -1,16 +1,19 @@
 #include "tests/support/callback_server.hpp"
 
-#include <atomic>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace tether::test {
@@ -18,25 +21,49 @@ namespace tether::test {
 struct callback_server::impl {
   asio::io_context io;
   tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
+  std::optional<ssl::context> tls;  // set for HTTPS
   std::vector<int> statuses;
   size_t next = 0;
   mutable std::mutex mtx;
   std::vector<std::string> bodies;
+  size_t failed_handshakes = 0;
+  std::vector<std::string> server_names;
   std::thread thread;
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket s) {
       if (ec)
         return;
-      serve(std::make_shared<beast::tcp_stream>(std::move(s)));
+      if (tls)
+        handshake(std::make_shared<beast::ssl_stream<beast::tcp_stream>>(
+          std::move(s), *tls));
+      else
+        serve(std::make_shared<beast::tcp_stream>(std::move(s)));
       accept();
     });
   }
 
-  void serve(std::shared_ptr<beast::tcp_stream> stream) {
+  void handshake(std::shared_ptr<beast::ssl_stream<beast::tcp_stream>> stream) {
+    beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds{5});
+    stream->async_handshake(
+      ssl::stream_base::server, [this, stream](beast::error_code ec) {
+        std::lock_guard<std::mutex> guard{mtx};
+        if (ec) {
+          ++failed_handshakes;
+          return;
+        }
+        auto* name = SSL_get_servername(stream->native_handle(),
+                                        TLSEXT_NAMETYPE_host_name);
+        server_names.emplace_back(name ? name : "");
+        asio::post(io, [this, stream] { serve(stream); });
+      });
+  }
+
+  template <class Stream>
+  void serve(std::shared_ptr<Stream> stream) {
     auto buf = std::make_shared<beast::flat_buffer>();
     auto req = std::make_shared<http::request<http::string_body>>();
-    stream->expires_after(std::chrono::seconds{5});
+    beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds{5});
     http::async_read(*stream, *buf, *req,
                      [this, stream, buf, req](beast::error_code ec, size_t) {
                        if (ec)
@@ -57,10 +84,14 @@ struct callback_server::impl {
                        http::async_write(*stream, *res,
                                          [stream, res](beast::error_code,
                                                        size_t) {
+                                           // No TLS close_notify: a test
+                                           // server may close abruptly.
                                            beast::error_code ignored;
-                                           stream->socket().shutdown(
-                                             tcp::socket::shutdown_both,
-                                             ignored);
+                                           beast::get_lowest_layer(*stream)
+                                             .socket()
+                                             .shutdown(
+                                               tcp::socket::shutdown_both,
+                                               ignored);
                                          });
                      });
   }
@@ -73,19 +104,41 @@ callback_server::callback_server(std::vector<int> statuses)
   impl_->thread = std::thread{[this] { impl_->io.run(); }};
 }
 
+callback_server::callback_server(const tls_identity& identity,
+                                 std::vector<int> statuses)
+  : impl_(std::make_unique<impl>()) {
+  impl_->statuses = std::move(statuses);
+  auto& tls = impl_->tls.emplace(ssl::context::tls_server);
+  tls.use_certificate_chain(asio::buffer(identity.cert_pem));
+  tls.use_private_key(asio::buffer(identity.key_pem), ssl::context::pem);
+  impl_->accept();
+  impl_->thread = std::thread{[this] { impl_->io.run(); }};
+}
+
 callback_server::~callback_server() {
   impl_->io.stop();
   impl_->thread.join();
 }
 
-std::string callback_server::url(const std::string& path) const {
-  return "http://127.0.0.1:"
+std::string callback_server::url(const std::string& path,
+                                 const std::string& host) const {
+  return std::string{impl_->tls ? "https://" : "http://"} + host + ":"
          + std::to_string(impl_->acceptor.local_endpoint().port()) + path;
 }
 
 std::vector<std::string> callback_server::bodies() const {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   return impl_->bodies;
+}
+
+size_t callback_server::failed_handshakes() const {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  return impl_->failed_handshakes;
+}
+
+std::vector<std::string> callback_server::server_names() const {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  return impl_->server_names;
 }
 
 } // namespace tether::test

@@ -1,0 +1,99 @@
+#include "tests/support/tls_identity.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+namespace tether::test {
+
+namespace {
+
+template <class T, void (*Free)(T*)>
+struct deleter {
+  void operator()(T* p) const {
+    Free(p);
+  }
+};
+using key_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY, EVP_PKEY_free>>;
+using cert_ptr = std::unique_ptr<X509, deleter<X509, X509_free>>;
+using bio_ptr = std::unique_ptr<BIO, deleter<BIO, BIO_free_all>>;
+
+void check(bool ok, const char* step) {
+  if (!ok)
+    throw std::runtime_error(std::string{"make_self_signed: "} + step);
+}
+
+void add_extension(X509* cert, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  check(ext != nullptr, value);
+  bool added = X509_add_ext(cert, ext, -1) == 1;
+  X509_EXTENSION_free(ext);
+  check(added, "X509_add_ext");
+}
+
+std::string drain(BIO* bio) {
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(size));
+}
+
+} // namespace
+
+tls_identity make_self_signed(const std::string& common_name,
+                              const std::string& alt_names) {
+  key_ptr key{EVP_EC_gen("P-256")};
+  check(key != nullptr, "EVP_EC_gen");
+  cert_ptr cert{X509_new()};
+  check(cert != nullptr, "X509_new");
+  check(X509_set_version(cert.get(), 2) == 1, "X509_set_version");  // v3
+  // A random serial: two test certificates with one subject stay distinct.
+  std::unique_ptr<BIGNUM, deleter<BIGNUM, BN_free>> serial{BN_new()};
+  check(serial && BN_rand(serial.get(), 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1,
+        "BN_rand");
+  check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get()))
+          != nullptr,
+        "serial");
+  check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr,
+        "notBefore");
+  check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600) != nullptr,
+        "notAfter");
+  check(X509_set_pubkey(cert.get(), key.get()) == 1, "X509_set_pubkey");
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  check(X509_NAME_add_entry_by_txt(
+          name, "CN", MBSTRING_ASC,
+          reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+          0)
+          == 1,
+        "CN");
+  check(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
+  add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
+  add_extension(cert.get(), NID_subject_key_identifier, "hash");
+  add_extension(cert.get(), NID_key_usage,
+                "critical,digitalSignature,keyCertSign");
+  add_extension(cert.get(), NID_subject_alt_name, alt_names.c_str());
+  check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "X509_sign");
+  tls_identity out;
+  bio_ptr cert_bio{BIO_new(BIO_s_mem())};
+  check(cert_bio && PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1,
+        "PEM_write_bio_X509");
+  out.cert_pem = drain(cert_bio.get());
+  bio_ptr key_bio{BIO_new(BIO_s_mem())};
+  check(key_bio
+          && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr,
+                                      nullptr, 0, nullptr, nullptr)
+               == 1,
+        "PEM_write_bio_PrivateKey");
+  out.key_pem = drain(key_bio.get());
+  return out;
+}
+
+} // namespace tether::test

@@ -1,0 +1,22 @@
+// tls_identity: a self-signed certificate and its key, made at test time
+// with OpenSSL's EVP/X509 API (no openssl CLI, no files in the repository).
+#pragma once
+
+#include <string>
+
+namespace tether::test {
+
+struct tls_identity {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+/// An EC P-256 certificate signed by its own key, valid from an hour ago for
+/// a day, with subject CN `common_name` and the subjectAltName entries
+/// `alt_names` in OpenSSL's syntax ("IP:127.0.0.1,DNS:localhost"). It is
+/// its own CA (basicConstraints CA:TRUE), so trusting it means putting it
+/// in a CA file. Throws std::runtime_error if OpenSSL refuses a step.
+tls_identity make_self_signed(const std::string& common_name,
+                              const std::string& alt_names);
+
+} // namespace tether::test
