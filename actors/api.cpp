@@ -46,10 +46,10 @@ std::vector<std::string_view> split_path(std::string_view path) {
 route make(route::kind_t kind, std::string_view method,
            std::string_view wanted, std::string_view id = {}) {
   if (method != wanted)
-    return {route::method_not_allowed, {}};
+    return {route::method_not_allowed, {}, {}};
   if (!id.empty() && !valid_id(id))
-    return {route::bad_id, std::string{id.substr(0, 140)}};
-  return {kind, std::string{id}};
+    return {route::bad_id, std::string{id.substr(0, 140)}, {}};
+  return {kind, std::string{id}, {}};
 }
 
 json::value parse(std::string_view body, std::string& problem) {
@@ -95,7 +95,7 @@ route match(std::string_view method, std::string_view target) {
   if (n == 1 && parts[0] == "metrics")
     return make(route::metrics, method, "GET");
   if (n < 2 || parts[0] != "v1")
-    return {route::not_found, {}};
+    return {route::not_found, {}, {}};
   if (parts[1] == "terminals") {
     if (n == 3 && parts[2] == "register")
       return make(route::register_terminal, method, "POST");
@@ -110,7 +110,7 @@ route match(std::string_view method, std::string_view target) {
   } else if (parts[1] == "users" && n == 5 && parts[3] == "terminals") {
     auto r = make(route::user_link, method, "PUT", parts[4]);
     if (r.kind == route::user_link && !valid_id(parts[2]))
-      return {route::bad_id, std::string{parts[2].substr(0, 140)}};
+      return {route::bad_id, std::string{parts[2].substr(0, 140)}, {}};
     r.user = std::string{parts[2]};
     return r;
   } else if (parts[1] == "jobs" && n == 3) {
@@ -121,14 +121,14 @@ route match(std::string_view method, std::string_view target) {
     return make(route::admin_cluster, method, "PUT", parts[3]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "label-config") {
     if (method == "PUT")
-      return {route::label_config_put, {}};
+      return {route::label_config_put, {}, {}};
     return make(route::label_config_get, method, "GET");
   } else if (parts[1] == "admin" && n == 4 && parts[2] == "nodes") {
     return make(route::admin_node, method, "PUT", parts[3]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "reallocate") {
     return make(route::reallocate, method, "POST");
   }
-  return {route::not_found, {}};
+  return {route::not_found, {}, {}};
 }
 
 std::string decode_register(std::string_view body, terminal_record& out) {
@@ -417,7 +417,7 @@ std::string rfc3339(int64_t unix_ms) {
   std::time_t secs = unix_ms / 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[64];  // room for any int value (-Wformat-truncation)
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
