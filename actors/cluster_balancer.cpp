@@ -81,7 +81,7 @@ void refuse(const ws_link_ptr& link, errc code, const std::string& why) {
 }
 
 /// Starts (or restarts) the session of a connection on the best node.
-void spawn_session(self_ptr self, uint64_t conn) {
+void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
   auto& st = self->state;
   auto i = st.conns.find(conn);
   if (i == st.conns.end())
@@ -105,7 +105,8 @@ void spawn_session(self_ptr self, uint64_t conn) {
                     st.cfg.keepalive_ms,
                     st.cfg.keepalive_misses,
                     st.cfg.redelivery_ms,
-                    c.link ? c.link->remote_address() : std::string{}};
+                    c.link ? c.link->remote_address() : std::string{},
+                    moved};
   self->request(st.nodes[*node].handle, st.cfg.request_timeout,
                 spawn_atom::value, std::move(spec))
     .then(
@@ -190,7 +191,7 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       if (c.at == cluster_balancer_state::phase::live
           && c.session.address() == dm.source) {
         c.session = nullptr;
-        spawn_session(self, conn);
+        spawn_session(self, conn, true);
         break;
       }
   });
@@ -201,7 +202,7 @@ cluster_balancer_actor::behavior_type cluster_balancer(
            ws_link_ptr& link) {
       auto& st = self->state;
       st.conns[conn] = {terminal, link, cluster_balancer_state::phase::admitting,
-                        {}, std::nullopt, {}};
+                        {}, std::nullopt, {}, {}};
       self->request(st.manager, st.cfg.request_timeout, lookup_atom::value,
                     terminal)
         .then(
@@ -365,7 +366,7 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       // The old session ends normally (no restart from the down handler)
       // and the control keeps the new one (it compares session handles).
       self->send(old, closed_atom::value, std::string{session_moved_reason});
-      spawn_session(self, conn);
+      spawn_session(self, conn, true);
     },
     [self](reassign_atom, const std::string& terminal, uint32_t after_ms) {
       auto& st = self->state;

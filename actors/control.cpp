@@ -189,13 +189,14 @@ terminal_status control_state::status_of(const terminal_entry& t,
 void control_state::on_open(const std::string& terminal_id,
                             const std::string& node_id,
                             const terminal_session_actor& session,
-                            int64_t now) {
+                            int64_t now, bool moved) {
   auto& t = terminals[terminal_id];
   t.connected = true;
   t.node_id = node_id;
   t.session = session;
   t.last_seen_ms = now;
-  ++t.connects;
+  if (!moved)
+    ++t.connects;
 }
 
 bool control_state::on_reannounce(const std::string& terminal_id,
@@ -693,6 +694,13 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       st.on_open(terminal, node, session, now_ms());
       if (!address.empty())
         st.terminals[terminal].address = address;
+      for (auto& job : st.unfinished(terminal))
+        self->send(session, deliver_atom::value, std::move(job));
+    },
+    [self](move_atom, const std::string& terminal, const std::string& node,
+           terminal_session_actor& session) {
+      auto& st = self->state;
+      st.on_open(terminal, node, session, now_ms(), true);
       for (auto& job : st.unfinished(terminal))
         self->send(session, deliver_atom::value, std::move(job));
     },

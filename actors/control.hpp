@@ -130,8 +130,11 @@ struct control_state {
 
   terminal_status status_of(const terminal_entry& t, int64_t now) const;
 
+  /// `moved`: the balancer moved the session to another node and the
+  /// device kept its WebSocket, so it is no new connect.
   void on_open(const std::string& terminal_id, const std::string& node_id,
-               const terminal_session_actor& session, int64_t now);
+               const terminal_session_actor& session, int64_t now,
+               bool moved = false);
   /// Records a disconnect event (GE/GF) when the session was the current
   /// one.
   void on_closed(const std::string& terminal_id, const std::string& reason,

@@ -100,6 +100,9 @@ using control_actor = caf::typed_actor<
   // the same with the device's source address (GE)
   caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor,
                  std::string>,
+  // a session the balancer moved to another node (the device kept its
+  // WebSocket: no new connect)
+  caf::reacts_to<move_atom, std::string, std::string, terminal_session_actor>,
   // a running session re-announces itself to a control that restarted
   caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor>,
   caf::reacts_to<closed_atom, std::string, std::string,
@@ -183,13 +186,14 @@ struct session_spec {
   uint32_t keepalive_misses = 2;
   uint32_t redelivery_ms = 30'000;  // resend a job not acked by then
   std::string address;  // the device's source IP ("" if unknown)
+  bool moved = false;   // takes over from a session on another node
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
            x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
-           x.redelivery_ms, x.address);
+           x.redelivery_ms, x.address, x.moved);
 }
 
 /// A balancer announcing itself to the cluster manager.

@@ -190,13 +190,13 @@ typename Inspector::result_type inspect(Inspector& f, balancer_status& x) {
 /// A cluster as `GET /v1/admin/clusters` reports it.
 struct cluster_status {
   std::string cluster_id;
-  std::map<std::string, std::vector<std::string>> labels;
-  std::string state;  // "active", "draining"
+  std::map<std::string, std::vector<std::string>> labels{};
+  std::string state{};  // "active", "draining"
   uint32_t weight = 1;
-  std::vector<std::string> balancers;  // URLs
+  std::vector<std::string> balancers{};  // URLs
   uint32_t connections = 0;
   uint64_t assigned = 0;  // terminals mapped to this cluster
-  std::vector<node_status> nodes;
+  std::vector<node_status> nodes{};
 };
 
 template <class Inspector>

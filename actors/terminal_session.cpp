@@ -149,8 +149,12 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
                           st.node_id,
                           std::max<uint32_t>(1, static_cast<uint32_t>(
                             (keepalive.count() + 999) / 1000))));
-  self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
-             me, st.spec.address);
+  if (st.spec.moved)
+    self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
+               me);
+  else
+    self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
+               me, st.spec.address);
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.
   self->monitor(st.spec.balancer);

@@ -430,6 +430,20 @@ TEST_F(ControlSessions, KeepaliveLossIsCounted) {
   EXPECT_EQ(st.status_of(st.terminals.at("T1"), 0).keepalive_failures, 1u);
 }
 
+TEST_F(ControlSessions, AMovedSessionIsNoNewConnectAndTheOldOnesCloseNoDisconnect) {
+  // The balancer moves the session to another node (node drained or dead):
+  // the device kept its WebSocket.
+  st.on_open("T1", "C1-n1", s1, 100);
+  st.on_open("T1", "C1-n2", s2, 150, true);
+  st.on_closed("T1", std::string{session_moved_reason}, s1, 160);
+  auto& t = st.terminals.at("T1");
+  EXPECT_TRUE(t.connected);
+  EXPECT_EQ(t.node_id, "C1-n2");
+  EXPECT_EQ(t.session, s2);
+  EXPECT_EQ(t.connects, 1u);
+  EXPECT_EQ(t.disconnects, 0u);
+}
+
 TEST_F(ControlSessions, StaleSessionsCloseIsIgnored) {
   // The device reconnects: s2 opens before s1's close arrives.
   st.on_open("T1", "C1-n1", s1, 100);

@@ -139,6 +139,7 @@ void expect_same(const terminal_status& a, const terminal_status& b) {
   EXPECT_EQ(a.keepalive_failures, b.keepalive_failures);
   expect_same(a.api, b.api);
   EXPECT_EQ(a.open_jobs, b.open_jobs);
+  EXPECT_EQ(a.label.items, b.label.items);
 }
 
 void expect_same(const cluster_settings& a, const cluster_settings& b) {
@@ -194,6 +195,7 @@ void expect_same(const session_spec& a, const session_spec& b) {
   EXPECT_EQ(a.keepalive_misses, b.keepalive_misses);
   EXPECT_EQ(a.redelivery_ms, b.redelivery_ms);
   EXPECT_EQ(a.address, b.address);
+  EXPECT_EQ(a.moved, b.moved);
 }
 
 void expect_same(const balancer_info& a, const balancer_info& b) {
@@ -305,7 +307,8 @@ terminal_status sample_terminal_status() {
           .disconnects = 4,
           .keepalive_failures = 3,
           .api = sample_history(),
-          .open_jobs = 6};
+          .open_jobs = 6,
+          .label = {{{"region", "GG1"}, {"api_error_frequency", "high"}}}};
 }
 
 session_spec sample_spec(cluster_balancer_actor balancer) {
@@ -316,7 +319,8 @@ session_spec sample_spec(cluster_balancer_actor balancer) {
           .keepalive_ms = 1500,
           .keepalive_misses = 3,
           .redelivery_ms = 4500,
-          .address = "10.1.2.3"};
+          .address = "10.1.2.3",
+          .moved = true};
 }
 
 balancer_info sample_info(cluster_balancer_actor handle) {

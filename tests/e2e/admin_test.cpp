@@ -311,6 +311,16 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   // Draining C3-n2, which holds every session, after restoring C3-n1: the
   // sessions move to C3-n1 at the configured rate (50/s), and the devices
   // keep their WebSockets.
+  auto connects_of = [&](int i) {
+    return json_of(http_call(server.http(), "GET",
+                             "/v1/terminals/sim-" + std::to_string(i))
+                     .body)
+      .at("connects")
+      .to_number<int>();
+  };
+  std::vector<int> connects_before;
+  for (int i = 0; i < fleet; ++i)
+    connects_before.push_back(connects_of(i));
   put(server, "/v1/admin/nodes/C3-n1", R"({"state":"active"})");
   put(server, "/v1/admin/nodes/C3-n2", R"({"state":"draining"})");
   ASSERT_TRUE(eventually(
@@ -329,6 +339,8 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
                        .body);
     EXPECT_EQ(str_at(t, "node_id"), "C3-n1") << t;
     EXPECT_TRUE(t.at("connected").as_bool()) << t;
+    // Moved, not reconnected: no new connect in its history.
+    EXPECT_EQ(t.at("connects").to_number<int>(), connects_before[i]) << t;
   }
   // Still reachable there: a job to each device is done.
   std::vector<std::string> jobs;

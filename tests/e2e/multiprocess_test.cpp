@@ -305,6 +305,13 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
   EXPECT_EQ(counter(sa, "reconnects"), 0) << dump(sa);
   EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);
   EXPECT_EQ(counter(sa, "done"), 2 * fleet_size) << dump(sa);
+  // Their histories agree: a moved session is no new connect.
+  for (int i = 0; i < fleet_size; ++i) {
+    auto t = json_of(http_call(d->http(), "GET",
+                               "/v1/terminals/A" + std::to_string(i))
+                       .body);
+    EXPECT_EQ(t.at("connects").to_number<int>(), 1) << t;
+  }
 }
 
 TEST_F(multiprocess, node_frozen_is_detected_and_its_sessions_move) {
