@@ -185,8 +185,8 @@ struct session_spec {
   uint32_t keepalive_ms = 30'000;
   uint32_t keepalive_misses = 2;
   uint32_t redelivery_ms = 30'000;  // resend a job not acked by then
-  std::string address;  // the device's source IP ("" if unknown)
-  bool moved = false;   // takes over from a session on another node
+  std::string address{};  // the device's source IP ("" if unknown)
+  bool moved = false;     // takes over from a session on another node
 };
 
 template <class Inspector>

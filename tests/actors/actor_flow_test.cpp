@@ -124,7 +124,7 @@ struct session_event {
   std::string terminal_id;
   std::string text;  // node id (open) or reason (closed)
   caf::actor_id session = 0;
-  std::string address;  // open with the device's source address
+  std::string address{};  // open with the device's source address
 };
 
 struct control_log {

@@ -104,8 +104,9 @@ TEST(ControlState, StatusOnlyMovesForward) {
     }
     EXPECT_EQ(st.jobs.at(id).status, expected);
     EXPECT_EQ(st.jobs.at(id).detail, expected == "queued" ? "" : expected);
-    if (storage::is_final_status(expected))
+    if (storage::is_final_status(expected)) {
       EXPECT_EQ(st.jobs.at(id).updated_at_ms, moved_at);
+    }
   }
 }
 
@@ -384,7 +385,7 @@ protected:
 
   ~ControlSessions() override {
     s1 = s2 = nullptr;
-    st = control_state{};
+    st = control_state();
     for (auto& a : actors)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     actors.clear();
