@@ -433,11 +433,8 @@ json::value time_or_null(int64_t ms) {
 }
 
 json::object destination_object(const destination& d) {
-  json::array urls;
-  for (const auto& u : d.cluster_urls)
-    urls.emplace_back(u);
   return {{"terminal_id", d.terminal_id}, {"cluster_id", d.cluster_id},
-          {"cluster_urls", std::move(urls)}, {"token", d.token},
+          {"cluster_urls", json::value_from(d.cluster_urls)}, {"token", d.token},
           {"keepalive_s", d.keepalive_s}};
 }
 
@@ -477,12 +474,6 @@ std::string encode_job_accepted(const job_record& j) {
 }
 
 std::string encode(const terminal_status& t) {
-  json::object attrs;
-  for (const auto& [k, v] : t.record.attributes)
-    attrs[k] = v;
-  json::array users;
-  for (const auto& u : t.record.users)
-    users.emplace_back(u);
   json::object api{{"calls", t.api.calls},
                    {"errors", t.api.errors},
                    {"window_start", time_or_null(t.api.window_start_ms)},
@@ -490,9 +481,6 @@ std::string encode(const terminal_status& t) {
                    {"window_errors", t.api.window_errors},
                    {"previous_window_calls", t.api.previous_calls},
                    {"previous_window_errors", t.api.previous_errors}};
-  json::object label;
-  for (const auto& [k, v] : t.label.items)
-    label[k] = v;
   json::object o{{"terminal_id", t.record.terminal_id},
                  {"cluster_id", t.record.cluster_id},
                  {"connected", t.connected},
@@ -501,10 +489,10 @@ std::string encode(const terminal_status& t) {
                  {"model", t.record.model},
                  {"firmware", t.record.firmware},
                  {"region", t.record.region},
-                 {"attributes", std::move(attrs)},
-                 {"users", std::move(users)},
+                 {"attributes", json::value_from(t.record.attributes)},
+                 {"users", json::value_from(t.record.users)},
                  {"open_jobs", t.open_jobs},
-                 {"label", std::move(label)},
+                 {"label", json::value_from(t.label.items)},
                  {"api", std::move(api)},
                  {"registered_at", time_or_null(t.record.registered_at_ms)},
                  {"connects", t.connects},
@@ -539,16 +527,6 @@ std::string encode(const health& h) {
 namespace {
 
 json::object cluster_object(const cluster_status& c) {
-  json::object labels;
-  for (const auto& [item, values] : c.labels) {
-    json::array vs;
-    for (const auto& v : values)
-      vs.emplace_back(v);
-    labels[item] = std::move(vs);
-  }
-  json::array balancers;
-  for (const auto& b : c.balancers)
-    balancers.emplace_back(b);
   json::array nodes;
   for (const auto& n : c.nodes)
     nodes.push_back(json::object{{"node_id", n.node_id},
@@ -558,10 +536,10 @@ json::object cluster_object(const cluster_status& c) {
                                  {"cpu", std::lround(n.cpu * 100)},
                                  {"memory", n.memory}});
   return json::object{{"cluster_id", c.cluster_id},
-                      {"labels", std::move(labels)},
+                      {"labels", json::value_from(c.labels)},
                       {"state", c.state},
                       {"weight", c.weight},
-                      {"balancers", std::move(balancers)},
+                      {"balancers", json::value_from(c.balancers)},
                       {"connections", c.connections},
                       {"assigned_terminals", c.assigned},
                       {"nodes", std::move(nodes)}};
@@ -594,10 +572,7 @@ std::string encode(const realloc_summary& r) {
 }
 
 std::string encode_label_config(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& i : items)
-    a.emplace_back(i);
-  return json::serialize(json::object{{"items", std::move(a)}});
+  return json::serialize(json::object{{"items", json::value_from(items)}});
 }
 
 http_response json_response(uint16_t status, std::string body) {

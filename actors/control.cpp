@@ -358,6 +358,13 @@ void move_due(self_ptr self, cluster_manager_actor manager) {
 /// One re-allocation run: labels under the current label configuration,
 /// the cluster manager's verdict, then connected terminals paced and the
 /// others moved at once. `done` gets the summary or the error.
+/// Hands a terminal's open jobs to its (new) session.
+void send_unfinished(self_ptr self, const std::string& terminal,
+                     const terminal_session_actor& session) {
+  for (auto& job : self->state.unfinished(terminal))
+    self->send(session, deliver_atom::value, std::move(job));
+}
+
 void reallocate(self_ptr self, selector_actor selector,
                 cluster_manager_actor manager, std::string cluster_id,
                 std::vector<std::string> terminal_ids,
@@ -683,10 +690,8 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
     },
     [self](open_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session) {
-      auto& st = self->state;
-      st.on_open(terminal, node, session, now_ms());
-      for (auto& job : st.unfinished(terminal))
-        self->send(session, deliver_atom::value, std::move(job));
+      self->state.on_open(terminal, node, session, now_ms());
+      send_unfinished(self, terminal, session);
     },
     [self](open_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session, const std::string& address) {
@@ -694,23 +699,17 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       st.on_open(terminal, node, session, now_ms());
       if (!address.empty())
         st.terminals[terminal].address = address;
-      for (auto& job : st.unfinished(terminal))
-        self->send(session, deliver_atom::value, std::move(job));
+      send_unfinished(self, terminal, session);
     },
     [self](move_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session) {
-      auto& st = self->state;
-      st.on_open(terminal, node, session, now_ms(), true);
-      for (auto& job : st.unfinished(terminal))
-        self->send(session, deliver_atom::value, std::move(job));
+      self->state.on_open(terminal, node, session, now_ms(), true);
+      send_unfinished(self, terminal, session);
     },
     [self](peer_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session) {
-      auto& st = self->state;
-      if (!st.on_reannounce(terminal, node, session, now_ms()))
-        return;
-      for (auto& job : st.unfinished(terminal))
-        self->send(session, deliver_atom::value, std::move(job));
+      if (self->state.on_reannounce(terminal, node, session, now_ms()))
+        send_unfinished(self, terminal, session);
     },
     [self](closed_atom, const std::string& terminal, const std::string& reason,
            const terminal_session_actor& session) {

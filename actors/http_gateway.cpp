@@ -180,6 +180,14 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
     },
     [self](http_request& req, http_responder_ptr& raw) {
       auto& st = self->state;
+      auto control = st.control;
+      auto timeout = st.cfg.request_timeout;
+      auto r = api::match(req.method, req.target);
+      if (r.on_terminal())
+        raw = std::make_shared<counting_responder>(std::move(raw), control,
+                                                   r.id);
+      // Outermost, so that an answer after the first one is dropped before
+      // it is counted anywhere.
       auto once = std::make_shared<once_responder>(std::move(raw));
       if (st.in_flight.size() >= st.prune_at) {
         std::erase_if(st.in_flight, [](auto& w) { return w.expired(); });
@@ -187,12 +195,6 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
       }
       st.in_flight.emplace_back(once);
       http_responder_ptr out = once;
-      auto control = st.control;
-      auto timeout = st.cfg.request_timeout;
-      auto r = api::match(req.method, req.target);
-      if (r.on_terminal())
-        out = std::make_shared<counting_responder>(std::move(out), control,
-                                                   r.id);
       auto ok_terminal = [self, out](terminal_status& t) {
         answer(self, out, api::json_response(200, api::encode(t)));
       };

@@ -274,13 +274,10 @@ constexpr std::string_view node_prefix = "admin/node/";
 } // namespace
 
 status store::put_label_items(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& i : items)
-    a.emplace_back(i);
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   auto s = db_->Put(wo, cf(family::meta), std::string{label_items_key},
-                    json::serialize(a));
+                    json::serialize(json::value_from(items)));
   if (!s.ok())
     return {"cannot write the label configuration: " + s.ToString()};
   return {};
@@ -362,19 +359,13 @@ std::string store::job_id_for(uint64_t seq) {
 }
 
 std::string encode(const terminal_record& rec) {
-  json::object attrs;
-  for (const auto& [k, v] : rec.attributes)
-    attrs[k] = v;
-  json::array users;
-  for (const auto& u : rec.users)
-    users.emplace_back(u);
   json::object o{{"terminal_id", rec.terminal_id},
                  {"cluster_id", rec.cluster_id},
                  {"model", rec.model},
                  {"firmware", rec.firmware},
                  {"region", rec.region},
-                 {"attributes", std::move(attrs)},
-                 {"users", std::move(users)},
+                 {"attributes", json::value_from(rec.attributes)},
+                 {"users", json::value_from(rec.users)},
                  {"registered_at_ms", rec.registered_at_ms}};
   return json::serialize(o);
 }
@@ -449,15 +440,8 @@ bool decode(const std::string& text, job_record& out) {
 }
 
 std::string encode(const cluster_settings& c) {
-  json::object labels;
-  for (const auto& [item, values] : c.labels) {
-    json::array vs;
-    for (const auto& v : values)
-      vs.emplace_back(v);
-    labels[item] = std::move(vs);
-  }
   return json::serialize(json::object{{"cluster_id", c.cluster_id},
-                                      {"labels", std::move(labels)},
+                                      {"labels", json::value_from(c.labels)},
                                       {"state", c.state},
                                       {"weight", c.weight}});
 }
