@@ -8,6 +8,7 @@
 #include "actors/frames.hpp"
 #include "actors/log.hpp"
 #include "actors/placement.hpp"
+#include "actors/terminal_session.hpp"
 
 namespace tether {
 
@@ -97,6 +98,11 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
     return;
   }
   c.at = cluster_balancer_state::phase::spawning;
+  if (moved) {
+    // The device may still answer every job of the old session's window
+    // (an ack and a result each) while the new session starts.
+    c.sent_early = 2 * job_window;
+  }
   st.place(c, node);
   session_spec spec{c.terminal_id,
                     st.cfg.cluster_id,
@@ -129,6 +135,7 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
           self->send(session, deliver_atom::value, std::move(job));
         c.early.clear();
         c.early.shrink_to_fit();
+        c.sent_early = 0;
         c.early_jobs.clear();
         c.early_jobs.shrink_to_fit();
       },
@@ -201,8 +208,10 @@ cluster_balancer_actor::behavior_type cluster_balancer(
     [self](admit_atom, uint64_t conn, const std::string& terminal,
            ws_link_ptr& link) {
       auto& st = self->state;
-      st.conns[conn] = {terminal, link, cluster_balancer_state::phase::admitting,
-                        {}, std::nullopt, {}, {}};
+      cluster_balancer_state::connection c;
+      c.terminal_id = terminal;
+      c.link = link;
+      st.conns[conn] = std::move(c);
       self->request(st.manager, st.cfg.request_timeout, lookup_atom::value,
                     terminal)
         .then(
@@ -258,7 +267,7 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       auto& c = i->second;
       if (c.at == cluster_balancer_state::phase::live && c.session) {
         self->send(c.session, frame_atom::value, std::move(text));
-      } else if (c.early.size() < st.cfg.max_early_frames) {
+      } else if (c.early.size() < st.cfg.max_early_frames + c.sent_early) {
         c.early.push_back(std::move(text));
       } else {
         c.link->close(1008, "too many frames before the session started");
@@ -271,8 +280,12 @@ cluster_balancer_actor::behavior_type cluster_balancer(
     },
     [self](to_dev_atom, uint64_t conn, std::string& text) {
       auto& st = self->state;
-      if (auto i = st.conns.find(conn); i != st.conns.end())
-        i->second.link->send_text(std::move(text));
+      if (auto i = st.conns.find(conn); i != st.conns.end()) {
+        auto& c = i->second;
+        if (c.at != cluster_balancer_state::phase::live)
+          ++c.sent_early;
+        c.link->send_text(std::move(text));
+      }
     },
     [self](close_atom, uint64_t conn, uint16_t code, std::string& reason) {
       auto& st = self->state;

@@ -23,6 +23,9 @@ namespace tether {
 /// Close code for a keepalive failure (application range 4000–4999).
 constexpr uint16_t close_keepalive_lost = 4000;
 
+/// Jobs a session has sent and the device not yet acknowledged, at most.
+constexpr size_t job_window = 32;
+
 struct terminal_session_state {
   static inline const char* name = "terminal_session";
 
@@ -38,7 +41,7 @@ struct terminal_session_state {
   /// time, so a device with a long queue is not flooded (and its socket's
   /// bounded send queue never overflows).
   std::deque<job_record> backlog;
-  size_t window = 32;
+  size_t window = job_window;
   bool closed = false;
 
   /// What to do when the keepalive timer fires.

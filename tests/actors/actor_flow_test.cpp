@@ -1208,6 +1208,38 @@ TEST_F(BalancerFlow, SessionStartsOnANodeAndRelaysBothWays) {
   EXPECT_EQ(clog->closed.size(), 2u);
 }
 
+TEST_F(BalancerFlow, DeviceMayAnswerWhatItGotBeforeTheSessionIsKnown) {
+  // A session can send a window of jobs before the node's answer (with its
+  // handle) reaches the balancer; the device answers each of them. Those
+  // answers are kept for the session, not taken for a flood.
+  mlog->clusters = {{"T1", "C1"}};
+  auto link = connect(1, "T1");
+  caf::anon_send(balancer, open_atom::value, uint64_t{1});
+  const int sent = 32;
+  for (int i = 0; i < sent; ++i)
+    caf::anon_send(balancer, to_dev_atom::value, uint64_t{1},
+                   std::string{R"({"type":"job","job_id":"J)"}
+                     + std::to_string(i) + "\"}");
+  for (int i = 0; i < sent + 16; ++i)
+    caf::anon_send(balancer, frame_atom::value, uint64_t{1},
+                   std::string{R"({"type":"ack","job_id":"J)"}
+                     + std::to_string(i % sent) + "\"}");
+  sched.run();
+  EXPECT_TRUE(link->closes.empty())
+    << link->closes[0].first << " " << link->closes[0].second;
+  EXPECT_EQ(clog->updates.size(), static_cast<size_t>(sent + 16));
+  // Beyond that allowance it is a flood: the socket is closed with 1008.
+  mlog->clusters["T2"] = "C1";
+  auto flood = connect(2, "T2");
+  caf::anon_send(balancer, open_atom::value, uint64_t{2});
+  for (int i = 0; i < 17; ++i)
+    caf::anon_send(balancer, frame_atom::value, uint64_t{2},
+                   std::string{R"({"type":"pong","seq":0})"});
+  sched.run();
+  ASSERT_EQ(flood->closes.size(), 1u);
+  EXPECT_EQ(flood->closes[0].first, 1008);
+}
+
 TEST_F(BalancerFlow, NewerConnectionReplacesTheOlder) {
   mlog->clusters = {{"T1", "C1"}};
   auto first = connect(1, "T1");
