@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -67,6 +68,7 @@ public:
           done_fn done, StreamArgs&... stream_args)
     : resolver_(asio::make_strand(io)),
       stream_(resolver_.get_executor(), stream_args...),
+      resolve_deadline_(resolver_.get_executor()),
       timeout_(timeout),
       done_(std::move(done)) {
   }
@@ -93,10 +95,28 @@ public:
           verify_host{ssl::host_name_verification{to.host}, !not_address});
     }
     lowest().expires_after(timeout_);
+    // The stream's timeout does not cover the name lookup, and cancelling
+    // the resolver does not interrupt a lookup already running: the deadline
+    // reports the failure itself; the late answer is then ignored.
+    resolve_deadline_.expires_after(timeout_);
+    resolve_deadline_.async_wait(
+      [self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec && self->resolving_) {
+          self->resolver_.cancel();
+          self->finish(false, "resolve: timed out after "
+                                + std::to_string(self->timeout_.count())
+                                + " ms");
+        }
+      });
+    resolving_ = true;
     resolver_.async_resolve(
       to.host, to.port,
       [self = this->shared_from_this()](beast::error_code ec,
                                         tcp::resolver::results_type results) {
+        self->resolving_ = false;
+        self->resolve_deadline_.cancel();
+        if (!self->done_)
+          return;  // timed out meanwhile
         if (ec)
           return self->finish(false, "resolve: " + ec.message());
         self->lowest().async_connect(
@@ -191,6 +211,8 @@ private:
 
   tcp::resolver resolver_;
   Stream stream_;
+  asio::steady_timer resolve_deadline_;
+  bool resolving_ = false;
   std::chrono::milliseconds timeout_;
   done_fn done_;
   bool secured_ = false;  // TLS handshake done

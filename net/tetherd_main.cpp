@@ -133,7 +133,9 @@ int main(int argc, char** argv) {
   tether::net::configure_actor_system(cfg, topo, process);
   caf::actor_system sys{cfg};
   std::string error;
-  tether::net::deployment_options opts{std::move(topo), data_dir};
+  tether::net::deployment_options opts;
+  opts.topo = std::move(topo);
+  opts.data_dir = data_dir;
   opts.process = process;
   auto d = tether::net::deployment::start(sys, std::move(opts), error);
   if (!d) {
