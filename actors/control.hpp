@@ -28,6 +28,10 @@
 
 namespace tether {
 
+/// Final jobs the control keeps in memory (and reads at start); older ones
+/// are read from the store when asked for.
+constexpr size_t default_final_in_memory = 100'000;
+
 struct control_state {
   static inline const char* name = "control";
 
@@ -50,7 +54,7 @@ struct control_state {
   /// Final jobs kept in memory, oldest first; older ones are read back
   /// from the store on demand.
   std::deque<std::string> final_jobs;
-  size_t max_final_in_memory = 100'000;
+  size_t max_final_in_memory = default_final_in_memory;
   /// Final jobs are forgotten this long after they finished (the store
   /// deletes them too, timers.job_retention); 0 keeps them.
   int64_t job_retention_ms = 0;

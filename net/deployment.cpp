@@ -213,7 +213,7 @@ public:
     }
     control_snapshot snapshot;
     snapshot.terminals = db->load_terminals(st);
-    snapshot.jobs = db->load_jobs(st);
+    snapshot.jobs = db->load_jobs(st, default_final_in_memory);
     snapshot.histories = db->load_histories(st);
     snapshot.disconnects = db->load_events(st);
     snapshot.next_job_seq = db->next_job_seq(st);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
+#include <iterator>
 
 #include <boost/json.hpp>
 #include <rocksdb/db.h>
@@ -218,19 +220,35 @@ std::optional<job_record> store::get_job(const std::string& id, status& st) {
   return rec;
 }
 
-std::vector<job_record> store::load_jobs(status& st) {
-  std::vector<job_record> out;
+std::vector<job_record> store::load_jobs(status& st, size_t keep_final) {
+  std::vector<job_record> needed;  // open, or callback pending
+  std::deque<job_record> recent;   // the newest other final ones
   std::unique_ptr<rocksdb::Iterator> it{
     db_->NewIterator(rocksdb::ReadOptions{}, cf(family::jobs))};
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     job_record rec;
-    if (decode(it->value().ToString(), rec))
-      out.push_back(std::move(rec));
-    else
+    if (!decode(it->value().ToString(), rec)) {
       st.message = "corrupt job record " + it->key().ToString();
+    } else if (!is_final_status(rec.status) || rec.callback_pending) {
+      needed.push_back(std::move(rec));
+    } else if (keep_final > 0) {
+      if (recent.size() == keep_final)
+        recent.pop_front();
+      recent.push_back(std::move(rec));
+    }
   }
   if (!it->status().ok())
     st.message = "cannot scan jobs: " + it->status().ToString();
+  // Both are in key (creation) order.
+  std::vector<job_record> out;
+  out.reserve(needed.size() + recent.size());
+  std::merge(std::make_move_iterator(needed.begin()),
+             std::make_move_iterator(needed.end()),
+             std::make_move_iterator(recent.begin()),
+             std::make_move_iterator(recent.end()), std::back_inserter(out),
+             [](const job_record& a, const job_record& b) {
+               return a.job_id < b.job_id;
+             });
   return out;
 }
 

@@ -30,6 +30,7 @@
 // actor, or start-up code before actors exist) calls it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -83,7 +84,12 @@ public:
   /// sequence number when `next_seq` is non-zero.
   status put_jobs(const std::vector<job_record>& jobs, uint64_t next_seq);
   std::optional<job_record> get_job(const std::string& id, status& st);
-  std::vector<job_record> load_jobs(status& st);
+  /// The jobs to hold in memory at start, in creation order: every open
+  /// job, every final job whose callback is pending, and the newest
+  /// `keep_final` other final jobs (older ones stay on disk, read on
+  /// demand), so start-up memory does not grow with the retained history.
+  std::vector<job_record> load_jobs(status& st,
+                                    size_t keep_final = SIZE_MAX);
   /// Retention: deletes the jobs that reached a final status before
   /// `finished_before_ms` and whose callback is not pending. Returns how
   /// many were deleted (one batch; a crash midway deletes fewer, never a

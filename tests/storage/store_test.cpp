@@ -349,6 +349,36 @@ TEST_F(StoreTest, JobsAndSequenceSurviveReopen) {
   EXPECT_EQ(db->next_job_seq(st), 4u);
 }
 
+TEST_F(StoreTest, LoadJobsKeepsOpenAndPendingAndOnlyTheNewestOtherFinalOnes) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  // 1..20: done without pending callback, except 3 (pending); 5 and 18 are
+  // still open.
+  std::vector<job_record> jobs;
+  for (uint64_t s = 1; s <= 20; ++s) {
+    auto j = make_job(s, "T1", s == 5 || s == 18 ? "queued" : "done");
+    j.callback_pending = s == 3;
+    jobs.push_back(j);
+  }
+  ASSERT_TRUE(db->put_jobs(jobs, 21).ok());
+  status st;
+  auto loaded = db->load_jobs(st, 4);
+  EXPECT_TRUE(st.ok()) << st.message;
+  std::vector<std::string> ids;
+  for (auto& j : loaded)
+    ids.push_back(j.job_id);
+  std::vector<std::string> expected;
+  for (uint64_t s : {3, 5, 16, 17, 18, 19, 20})
+    expected.push_back(store::job_id_for(s));
+  EXPECT_EQ(ids, expected);
+  // None kept: only what is needed.
+  EXPECT_EQ(db->load_jobs(st, 0).size(), 3u);
+  // Without a bound, everything.
+  EXPECT_EQ(db->load_jobs(st).size(), 20u);
+  // The others are still on disk.
+  EXPECT_TRUE(db->get_job(store::job_id_for(1), st));
+}
+
 TEST_F(StoreTest, LoadJobsInCreationOrder) {
   auto db = open();
   ASSERT_NE(db, nullptr);
