@@ -40,10 +40,12 @@ struct route {
   std::string id;    // terminal or job id
   std::string user;  // user_link
 
-  /// True for calls about one terminal (counted in its API history).
+  /// True for the service calls that act on one terminal (counted in its
+  /// API history, label items GC/GD). Reads (GET /v1/terminals/{id}) and
+  /// the device's own GET .../destination are not: a dashboard polling a
+  /// device, or a device reconnecting, must not change its placement.
   bool on_terminal() const {
-    return kind == destination || kind == terminal || kind == push_job
-           || kind == attributes || kind == user_link;
+    return kind == push_job || kind == attributes || kind == user_link;
   }
 };
 

@@ -20,10 +20,21 @@ void serve_admin(self_ptr self, const control_actor& control,
           !problem.empty())
         return fail(self, out, errc::bad_request, problem);
       ch.cluster_id = r.id;
+      // Answered with the cluster as GET /v1/admin/clusters shows it (live
+      // connections and nodes), read after the change was stored.
       self->request(control, timeout, put_atom::value, std::move(ch))
         .then(
-          [self, out](cluster_status& c) {
-            answer(self, out, api::json_response(200, api::encode(c)));
+          [self, out, control, timeout](cluster_status& changed) {
+            self->request(control, timeout, status_atom::value)
+              .then(
+                [self, out, changed](std::vector<cluster_status>& all) {
+                  auto view = changed;
+                  for (auto& c : all)
+                    if (c.cluster_id == changed.cluster_id)
+                      view = std::move(c);
+                  answer(self, out, api::json_response(200, api::encode(view)));
+                },
+                on_error(self, out));
           },
           on_error(self, out));
       return;

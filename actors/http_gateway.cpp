@@ -170,6 +170,7 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
     }
   });
   return {
+    [self](answered_atom, uint16_t status) { ++self->state.responses[status]; },
     [self](peer_atom, const peer_directory& dir) {
       if (dir.control) {
         logger("gateway")->info("control reachable (process {})",
@@ -195,8 +196,17 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
       }
       st.in_flight.emplace_back(once);
       http_responder_ptr out = once;
-      auto ok_terminal = [self, out](terminal_status& t) {
-        answer(self, out, api::json_response(200, api::encode(t)));
+      // A change answers with the terminal's view as GET shows it (with
+      // the label it is placed by now), read after the change was stored.
+      auto ok_terminal = [self, out, control, timeout,
+                          id = r.id](terminal_status&) {
+        self->request(control, timeout, get_atom::value, terminal_atom::value,
+                      id)
+          .then(
+            [self, out](terminal_status& t) {
+              answer(self, out, api::json_response(200, api::encode(t)));
+            },
+            on_error(self, out));
       };
       switch (r.kind) {
         case api::route::attributes: {

@@ -132,7 +132,10 @@ using control_actor = caf::typed_actor<
 /// The HTTP API: decodes requests, asks the control plane, encodes answers.
 using http_gateway_actor
   = caf::typed_actor<caf::reacts_to<http_request, http_responder_ptr>,
-                     caf::reacts_to<peer_atom, peer_directory>>;
+                     caf::reacts_to<peer_atom, peer_directory>,
+                     // an answer the socket side gave itself (malformed
+                     // HTTP, body too large): counted for /metrics
+                     caf::reacts_to<answered_atom, uint16_t>>;
 
 /// Owner of the RocksDB store; runs detached so writes never block the
 /// cooperative scheduler.

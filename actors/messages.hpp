@@ -78,6 +78,7 @@ using storage::terminal_record;
 // -- atoms (at most 10 characters in CAF 0.17) --------------------------------
 
 using admit_atom = caf::atom_constant<caf::atom("admit")>;
+using answered_atom = caf::atom_constant<caf::atom("answered")>;
 using api_atom = caf::atom_constant<caf::atom("api")>;
 using attrs_atom = caf::atom_constant<caf::atom("attrs")>;
 using callback_atom = caf::atom_constant<caf::atom("callback")>;

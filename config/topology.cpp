@@ -1,7 +1,9 @@
 #include "config/topology.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -527,10 +529,17 @@ parse_result parse_topology(std::string_view text,
 }
 
 parse_result load_topology_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    parse_result result;
+    result.errors.list.push_back(path + ": is a directory, not a topology file");
+    return result;
+  }
   std::ifstream in{path};
   if (!in) {
     parse_result result;
-    result.errors.list.push_back(path + ": cannot open file");
+    result.errors.list.push_back(path + ": cannot open file ("
+                                 + std::strerror(errno) + ")");
     return result;
   }
   std::stringstream buf;

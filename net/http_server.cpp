@@ -67,14 +67,14 @@ private:
     }
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
-      return do_write(api::error_response(
+      return reject(api::error_response(
         errc::payload_too_large,
         "request body is larger than " + std::to_string(settings_.body_limit)
           + " bytes"));
     }
     if (ec) {
       keep_alive_ = false;
-      return do_write(api::error_response(
+      return reject(api::error_response(
         errc::bad_request, "malformed HTTP request: " + ec.message()));
     }
     auto& req = parser_->get();
@@ -91,6 +91,14 @@ private:
     caf::anon_send(gateway_, std::move(out),
                    http_responder_ptr{std::make_shared<responder>(
                      shared_from_this())});
+  }
+
+  /// An answer given here, before any routing: the gateway counts it
+  /// with the others (/metrics).
+  void reject(http_response resp) {
+    caf::anon_send(gateway_, answered_atom::value,
+                   static_cast<uint16_t>(resp.status));
+    do_write(std::move(resp));
   }
 
   void do_write(http_response resp) {

@@ -70,6 +70,9 @@ std::unique_ptr<store> store::open(const std::string& dir, status& st) {
   auto s = rocksdb::DB::Open(opts, dir, families, &self->handles_, &self->db_);
   if (!s.ok()) {
     st.message = "cannot open database in " + dir + ": " + s.ToString();
+    if (s.IsIOError() && s.ToString().find("LOCK") != std::string::npos)
+      st.message += " (another tetherd is probably running with this data "
+                    "directory; each process needs its own)";
     self->handles_.clear();
     return nullptr;
   }

@@ -669,7 +669,7 @@ TEST(Validation, MissingFile) {
   auto r = load_topology_file("/nonexistent/tether.toml");
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u);
-  EXPECT_EQ(r.errors.list[0], "/nonexistent/tether.toml: cannot open file");
+  EXPECT_EQ(r.errors.list[0], "/nonexistent/tether.toml: cannot open file (No such file or directory)");
 }
 
 // -- unknown keys and label items --------------------------------------------------

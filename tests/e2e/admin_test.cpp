@@ -199,6 +199,9 @@ TEST(admin, relabel_and_reallocate_moves_exactly_the_expected_devices_paced) {
                 R"({"labels":{"region":["GG1"],"model":["GJ1"]}})");
   EXPECT_EQ(json::serialize(c1.at("labels")),
             R"({"model":["GJ1"],"region":["GG1"]})");
+  // The answer shows the cluster as GET does: live connections and nodes.
+  EXPECT_EQ(c1.at("connections").to_number<int>(), 12) << c1;
+  EXPECT_EQ(c1.at("nodes").as_array().size(), 2u) << c1;
   auto c3 = put(server, "/v1/admin/clusters/C3",
                 R"({"labels":{"region":"GG1","model":["GJ2"]},"weight":2})");
   EXPECT_EQ(str_at(c3, "state"), "active");

@@ -44,8 +44,9 @@ max_payload = 512
                                    + "?terminal_id=B1",
                                  status, error);
     EXPECT_TRUE(ws) << status << " " << error;
-    if (ws)
+    if (ws) {
       EXPECT_TRUE(next_of_type(*ws, "hello").is_object());
+    }
     return ws;
   }
 
@@ -124,6 +125,30 @@ TEST_F(bad_input, http_requests_get_the_contract_error) {
       << r.body;
   }
   expect_serving();
+}
+
+/// The tether_http_responses_total counter of `status` (0 when absent).
+long responses_counted(const std::string& http, int status) {
+  auto body = http_call(http, "GET", "/metrics").body;
+  auto key = "tether_http_responses_total{status=\"" + std::to_string(status)
+             + "\"} ";
+  auto at = body.find(key);
+  return at == std::string::npos ? 0 : std::stol(body.substr(at + key.size()));
+}
+
+TEST_F(bad_input, answers_given_before_routing_are_counted_in_metrics) {
+  auto bad = responses_counted(server->http(), 400);
+  auto large = responses_counted(server->http(), 413);
+  auto answer = raw_exchange(server->http(), "GARBAGE\r\n\r\n");
+  EXPECT_NE(answer.find("400"), std::string::npos) << answer;
+  answer = raw_exchange(server->http(),
+                        "POST /v1/terminals/B1/jobs HTTP/1.1\r\nHost: x\r\n"
+                        "Content-Length: 2000000\r\n\r\n");
+  EXPECT_NE(answer.find("413"), std::string::npos) << answer;
+  EXPECT_TRUE(eventually(
+    [&] { return responses_counted(server->http(), 400) == bad + 1; }, 5s));
+  EXPECT_TRUE(eventually(
+    [&] { return responses_counted(server->http(), 413) == large + 1; }, 5s));
 }
 
 TEST_F(bad_input, garbage_bytes_on_the_http_port) {
@@ -215,6 +240,23 @@ TEST_F(bad_input, protocol_violations_close_the_socket) {
   expect_serving();
   auto ws = connect_b1();
   EXPECT_TRUE(ws);
+}
+
+TEST(command_line, mistakes_exit_2_and_name_the_problem) {
+  auto r = run_tetherd({"--log-level", "loud"});
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--log-level"), std::string::npos) << r.output;
+  r = run_tetherd({"--no-such-option"});
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--no-such-option"), std::string::npos) << r.output;
+  r = run_tetherd({"--ws-base-port", "70000"});
+  EXPECT_EQ(r.status, 2) << r.output;
+  temp_dir dir;
+  r = run_tetherd({"--check-config", dir.path()});
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("is a directory"), std::string::npos) << r.output;
+  r = run_tetherd({"--help"});
+  EXPECT_EQ(r.status, 0) << r.output;
 }
 
 } // namespace

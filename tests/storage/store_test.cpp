@@ -379,6 +379,16 @@ TEST_F(StoreTest, LoadJobsKeepsOpenAndPendingAndOnlyTheNewestOtherFinalOnes) {
   EXPECT_TRUE(db->get_job(store::job_id_for(1), st));
 }
 
+TEST_F(StoreTest, SecondOpenOfTheSameDirectoryNamesTheLikelyCause) {
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto again = store::open(dir.path() + "/db", st);
+  EXPECT_EQ(again, nullptr);
+  EXPECT_NE(st.message.find("another tetherd is probably running"),
+            std::string::npos) << st.message;
+}
+
 TEST_F(StoreTest, LoadJobsInCreationOrder) {
   auto db = open();
   ASSERT_NE(db, nullptr);

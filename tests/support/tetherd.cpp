@@ -124,4 +124,17 @@ nodes = ["C2-n1", "C2-n2"]
 )";
 }
 
+tetherd_run run_tetherd(const std::vector<std::string>& args) {
+  temp_dir dir;
+  std::vector<std::string> argv{TETHERD_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto log = dir.path() + "/out.log";
+  auto p = child_process::spawn(argv, log);
+  tetherd_run out;
+  if (auto st = p->wait(std::chrono::seconds{20}))
+    out.status = *st;
+  out.output = read_file(log);
+  return out;
+}
+
 } // namespace tether::test

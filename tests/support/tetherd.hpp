@@ -59,6 +59,14 @@ std::string test_topology_on(uint16_t http, uint16_t c1, uint16_t c2,
                              const std::string& timers
                              = "keepalive = \"30s\"");
 
+/// Runs tetherd with `args` to its end (at most 20 s); the exit status
+/// (-1 on timeout) and everything it printed.
+struct tetherd_run {
+  int status = -1;
+  std::string output;
+};
+tetherd_run run_tetherd(const std::vector<std::string>& args);
+
 /// A port that was free a moment ago on 127.0.0.1.
 uint16_t free_port();
 
