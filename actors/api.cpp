@@ -45,11 +45,14 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 route make(route::kind_t kind, std::string_view method,
            std::string_view wanted, std::string_view id = {}) {
-  if (method != wanted)
-    return {route::method_not_allowed, {}, {}};
+  if (method != wanted) {
+    route r{route::method_not_allowed, {}, {}, {}};
+    r.allow = std::string{wanted};
+    return r;
+  }
   if (!id.empty() && !valid_id(id))
-    return {route::bad_id, std::string{id.substr(0, 140)}, {}};
-  return {kind, std::string{id}, {}};
+    return {route::bad_id, std::string{id.substr(0, 140)}, {}, {}};
+  return {kind, std::string{id}, {}, {}};
 }
 
 json::value parse(std::string_view body, std::string& problem) {
@@ -95,7 +98,7 @@ route match(std::string_view method, std::string_view target) {
   if (n == 1 && parts[0] == "metrics")
     return make(route::metrics, method, "GET");
   if (n < 2 || parts[0] != "v1")
-    return {route::not_found, {}, {}};
+    return {route::not_found, {}, {}, {}};
   if (parts[1] == "terminals") {
     if (n == 3 && parts[2] == "register")
       return make(route::register_terminal, method, "POST");
@@ -110,7 +113,7 @@ route match(std::string_view method, std::string_view target) {
   } else if (parts[1] == "users" && n == 5 && parts[3] == "terminals") {
     auto r = make(route::user_link, method, "PUT", parts[4]);
     if (r.kind == route::user_link && !valid_id(parts[2]))
-      return {route::bad_id, std::string{parts[2].substr(0, 140)}, {}};
+      return {route::bad_id, std::string{parts[2].substr(0, 140)}, {}, {}};
     r.user = std::string{parts[2]};
     return r;
   } else if (parts[1] == "jobs" && n == 3) {
@@ -121,14 +124,17 @@ route match(std::string_view method, std::string_view target) {
     return make(route::admin_cluster, method, "PUT", parts[3]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "label-config") {
     if (method == "PUT")
-      return {route::label_config_put, {}, {}};
-    return make(route::label_config_get, method, "GET");
+      return {route::label_config_put, {}, {}, {}};
+    auto r = make(route::label_config_get, method, "GET");
+    if (r.kind == route::method_not_allowed)
+      r.allow = "GET, PUT";
+    return r;
   } else if (parts[1] == "admin" && n == 4 && parts[2] == "nodes") {
     return make(route::admin_node, method, "PUT", parts[3]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "reallocate") {
     return make(route::reallocate, method, "POST");
   }
-  return {route::not_found, {}, {}};
+  return {route::not_found, {}, {}, {}};
 }
 
 std::string decode_register(std::string_view body, terminal_record& out) {
@@ -375,7 +381,8 @@ std::string decode_reallocate(std::string_view body, std::string& cluster_id,
     return std::isspace(static_cast<unsigned char>(c));
   });
   if (blank)
-    return {};
+    return "body is empty: send {} to re-allocate every terminal, or "
+           "{\"cluster_id\":..} or {\"terminal_ids\":[..]}";
   std::string problem;
   auto v = parse(body, problem);
   if (!problem.empty())

@@ -39,6 +39,7 @@ struct route {
   } kind = not_found;
   std::string id;    // terminal or job id
   std::string user;  // user_link
+  std::string allow; // method_not_allowed: the methods the path takes
 
   /// True for the service calls that act on one terminal (counted in its
   /// API history, label items GC/GD). Reads (GET /v1/terminals/{id}) and
@@ -79,7 +80,7 @@ std::string decode_node_state(std::string_view body, std::string& state);
 
 /// Decodes POST /v1/admin/reallocate: {} (every terminal), or
 /// {"cluster_id":".."}, or {"terminal_ids":[..]} (not both). An empty
-/// body is {}.
+/// body is refused: moving the whole fleet takes an explicit {}.
 std::string decode_reallocate(std::string_view body, std::string& cluster_id,
                               std::vector<std::string>& terminal_ids);
 

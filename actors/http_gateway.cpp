@@ -309,10 +309,14 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
               },
               on_error(self, out));
           return;
-        case api::route::method_not_allowed:
-          return fail(self, out, errc::method_not_allowed,
-                      "method " + req.method + " is not allowed on "
-                        + req.target.substr(0, 200));
+        case api::route::method_not_allowed: {
+          auto resp = api::error_response(
+            errc::method_not_allowed,
+            "method " + req.method + " is not allowed on "
+              + req.target.substr(0, 200) + " (allowed: " + r.allow + ")");
+          resp.headers.emplace_back("Allow", r.allow);
+          return answer(self, out, std::move(resp));
+        }
         case api::route::bad_id:
           return fail(self, out, errc::bad_request,
                       "path id \"" + r.id

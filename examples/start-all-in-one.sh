@@ -4,5 +4,6 @@
 # Extra arguments go to tetherd, e.g. --http 127.0.0.1:9090 --data /var/lib/tether
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash .ci/build
+# Only what the README's walkthrough uses (the tests are built by .ci/test).
+bash .ci/build tetherd tether-terminal tether-print-service
 exec ./build/net/tetherd "$@"

@@ -172,6 +172,13 @@ TEST(Match, CallsOnATerminal) {
     EXPECT_FALSE(match(method, target).on_terminal()) << method << " " << target;
 }
 
+TEST(Match, WrongMethodNamesTheAllowedOnes) {
+  EXPECT_EQ(match("DELETE", "/v1/terminals/T1").allow, "GET");
+  EXPECT_EQ(match("GET", "/v1/terminals/T1/jobs").allow, "POST");
+  EXPECT_EQ(match("POST", "/v1/admin/label-config").allow, "GET, PUT");
+  EXPECT_EQ(match("HEAD", "/healthz").allow, "GET");
+}
+
 TEST(Match, QueryStringsAreIgnored) {
   auto r = match("GET", "/v1/terminals/T1?verbose=1");
   EXPECT_EQ(r.kind, route::terminal);
@@ -752,7 +759,6 @@ TEST(DecodeNodeState, AcceptsAndRejects) {
 TEST(DecodeReallocate, Scopes) {
   std::string cluster;
   std::vector<std::string> ids;
-  ASSERT_EQ(decode_reallocate("", cluster, ids), "");
   ASSERT_EQ(decode_reallocate(" {} ", cluster, ids), "");
   EXPECT_TRUE(cluster.empty());
   EXPECT_TRUE(ids.empty());
@@ -764,6 +770,9 @@ TEST(DecodeReallocate, Scopes) {
   EXPECT_EQ(ids, (std::vector<std::string>{"T1", "T2"}));
   const std::vector<std::pair<std::string, std::string>> cases{
     {"{", "not valid JSON"},
+    // Moving the whole fleet takes an explicit {}.
+    {"", "body is empty: send {}"},
+    {" \n", "body is empty: send {}"},
     {R"({"cluster_id":"C1","terminal_ids":["T1"]})", "exclude each other"},
     {R"({"cluster_id":"C 1"})", "\"cluster_id\" must be"},
     {R"({"cluster_id":7})", "\"cluster_id\" must be"},

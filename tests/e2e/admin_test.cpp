@@ -435,6 +435,7 @@ TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {
     {"POST", "/v1/admin/reallocate", R"({"cluster_id":"C1","terminal_ids":["x"]})", 400,
      "bad_request", "exclude"},
     {"POST", "/v1/admin/reallocate", "{x", 400, "bad_request", "not valid JSON"},
+    {"POST", "/v1/admin/reallocate", "", 400, "bad_request", "body is empty"},
     {"DELETE", "/v1/admin/clusters/C1", "", 405, "method_not_allowed", "DELETE"},
   };
   for (const auto& c : cases) {

@@ -114,12 +114,15 @@ TEST_F(bad_input, http_requests_get_the_contract_error) {
     {"unknown endpoint", "GET", "/v2/anything", "", 404, "not_found",
      "/v2/anything"},
     {"wrong method", "DELETE", "/v1/terminals/register", "", 405,
-     "method_not_allowed", "DELETE"},
+     "method_not_allowed", "allowed: POST"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto r = http_call(server->http(), c.method, c.target, c.body);
     EXPECT_EQ(r.status, c.status) << r.body;
+    if (c.status == 405) {
+      EXPECT_EQ(r.headers["Allow"], "POST");
+    }
     EXPECT_EQ(error_code_of(r), c.code) << r.body;
     EXPECT_NE(error_message_of(r).find(c.message_part), std::string::npos)
       << r.body;
