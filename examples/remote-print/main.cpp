@@ -45,7 +45,7 @@ bool write_ready_file(const std::string& path, const std::string& text) {
 int main(int argc, char** argv) {
   service_options o;
   CLI::App app{
-      "tether-print-service: remote printing through Tether (PROTOCOL.md v1, service side).\n"
+      "tether-print-service: remote printing through Tether (Tether API v1, service side: docs/API.md).\n"
       "Users POST documents; the service stores them, pushes a print job with a print URL to\n"
       "the terminal through Tether, serves the print data to the device, and tracks the job\n"
       "(Tether's callbacks, and polling). Logs go to stderr; the address to stdout."};

@@ -1,4 +1,4 @@
-// tether-print-service: the service side of Tether's v1 HTTP contract (PROTOCOL.md), as
+// tether-print-service: the service side of Tether's v1 HTTP contract (docs/API.md), as
 // asynchronous calls with typed answers.
 //
 //   push_job   POST /v1/terminals/{id}/jobs  -> the job id          (S350 of the patent's flow)

@@ -1,7 +1,7 @@
 // tether-terminal: the jobs one device remembers, for de-duplication.
 //
-// The server may deliver a job again after a failure (PROTOCOL.md: "de-duplicate by
-// job_id"). A device remembers the last `capacity` job ids with their outcome, so a repeat
+// The server may deliver a job again after a failure (docs/API.md: drop duplicates by
+// job_id). A device remembers the last `capacity` job ids with their outcome, so a repeat
 // is not executed twice but its ack and (once known) its result are sent again: the repeat
 // usually means the server lost them.
 //

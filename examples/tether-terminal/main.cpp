@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> attrs;
 
   CLI::App app{
-      "tether-terminal: simulates Tether devices (PROTOCOL.md v1, device side).\n"
+      "tether-terminal: simulates Tether devices (Tether API v1, device side: docs/API.md).\n"
       "Each device registers (POST /v1/terminals/register), keeps a WebSocket to its cluster,\n"
       "answers pings, acks and executes jobs (GET payload.print_url), follows reassign, and\n"
       "reconnects with jittered exponential backoff. Many devices share one process and one\n"
