@@ -689,11 +689,6 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
         persist(*job);
     },
     [self](open_atom, const std::string& terminal, const std::string& node,
-           terminal_session_actor& session) {
-      self->state.on_open(terminal, node, session, now_ms());
-      send_unfinished(self, terminal, session);
-    },
-    [self](open_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session, const std::string& address) {
       auto& st = self->state;
       st.on_open(terminal, node, session, now_ms());

@@ -96,8 +96,8 @@ using control_actor = caf::typed_actor<
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<job_update>,
-  caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor>,
-  // the same with the device's source address (GE)
+  // a session started: terminal, node, session, the device's source address
+  // (GE; may be empty)
   caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor,
                  std::string>,
   // a session the balancer moved to another node (the device kept its

@@ -138,8 +138,6 @@ caf::behavior fake_control(caf::event_based_actor*, std::shared_ptr<control_log>
   return {
     [log](const job_update& u) { log->updates.push_back(u); },
     [log](open_atom, const std::string& t, const std::string& node,
-          const terminal_session_actor& s) { log->opened.push_back({t, node, s.id()}); },
-    [log](open_atom, const std::string& t, const std::string& node,
           const terminal_session_actor& s, const std::string& address) {
       log->opened.push_back({t, node, s.id(), address});
     },
@@ -803,7 +801,8 @@ TEST_F(ControlFlow, PushThatCannotBeStoredIsUnavailableAndForgotten) {
   // And a session that opens does not get it.
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, s);
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, s,
+                 std::string{});
   sched.run();
   EXPECT_TRUE(sl->delivered.empty());
 }
@@ -814,7 +813,8 @@ TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
         7);
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n2"}, s);
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n2"}, s,
+                 std::string{});
   sched.run();
   std::vector<std::string> got;
   for (const auto& j : sl->delivered)
@@ -868,8 +868,10 @@ TEST_F(ControlFlow, StaleSessionsCloseDoesNotDisconnect) {
   auto new_log = std::make_shared<session_log>();
   auto old_s = own(spawn_fake<terminal_session_actor>(sys, fake_session, old_log));
   auto new_s = own(spawn_fake<terminal_session_actor>(sys, fake_session, new_log));
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, old_s);
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n2"}, new_s);
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, old_s,
+                 std::string{});
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n2"}, new_s,
+                 std::string{});
   caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
                  std::string{"replaced by a newer connection"}, old_s);
   sched.run();
