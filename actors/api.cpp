@@ -47,7 +47,7 @@ route make(route::kind_t kind, std::string_view method,
            std::string_view wanted, std::string_view id = {}) {
   if (method != wanted) {
     route r{route::method_not_allowed, {}, {}, {}};
-    r.allow = std::string{wanted};
+    r.allow = wanted == "GET" ? "GET, HEAD" : std::string{wanted};
     return r;
   }
   if (!id.empty() && !valid_id(id))
@@ -127,7 +127,7 @@ route match(std::string_view method, std::string_view target) {
       return {route::label_config_put, {}, {}, {}};
     auto r = make(route::label_config_get, method, "GET");
     if (r.kind == route::method_not_allowed)
-      r.allow = "GET, PUT";
+      r.allow = "GET, HEAD, PUT";
     return r;
   } else if (parts[1] == "admin" && n == 4 && parts[2] == "nodes") {
     return make(route::admin_node, method, "PUT", parts[3]);

@@ -1,5 +1,7 @@
 #include "net/http_server.hpp"
 
+#include <utility>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -81,6 +83,11 @@ private:
     keep_alive_ = req.keep_alive();
     http_request out;
     out.method = std::string{req.method_string()};
+    // HEAD is GET without the body (RFC 9110 §9.3.2): routed as GET, the
+    // answer's headers are written, its body is not.
+    head_ = out.method == "HEAD";
+    if (head_)
+      out.method = "GET";
     out.target = std::string{req.target()};
     out.body = std::move(req.body());
     beast::error_code ignored;
@@ -102,15 +109,32 @@ private:
   }
 
   void do_write(http_response resp) {
+    if (std::exchange(head_, false)) {
+      auto msg = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(resp.status), 11);
+      set_headers(*msg, resp);
+      msg->content_length(resp.body.size());
+      return send(msg);
+    }
     auto msg = std::make_shared<http::response<http::string_body>>(
       static_cast<http::status>(resp.status), 11);
-    msg->set(http::field::server, "tetherd");
-    msg->set(http::field::content_type, resp.content_type);
-    for (auto& [name, value] : resp.headers)
-      msg->set(name, value);
-    msg->keep_alive(keep_alive_);
+    set_headers(*msg, resp);
     msg->body() = std::move(resp.body);
     msg->prepare_payload();
+    send(msg);
+  }
+
+  template <class Message>
+  void set_headers(Message& msg, const http_response& resp) {
+    msg.set(http::field::server, "tetherd");
+    msg.set(http::field::content_type, resp.content_type);
+    for (auto& [name, value] : resp.headers)
+      msg.set(name, value);
+    msg.keep_alive(keep_alive_);
+  }
+
+  template <class Message>
+  void send(std::shared_ptr<Message> msg) {
     stream_.expires_after(settings_.idle_timeout);
     http::async_write(stream_, *msg,
                       [self = shared_from_this(), msg](beast::error_code ec,
@@ -142,6 +166,7 @@ private:
   http_gateway_actor gateway_;
   http_settings settings_;
   bool keep_alive_ = true;
+  bool head_ = false;  // the request being answered is a HEAD
 };
 
 class http_listener : public http_server,

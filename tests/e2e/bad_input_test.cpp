@@ -154,6 +154,28 @@ TEST_F(bad_input, answers_given_before_routing_are_counted_in_metrics) {
     [&] { return responses_counted(server->http(), 413) == large + 1; }, 5s));
 }
 
+TEST_F(bad_input, head_answers_the_headers_of_get_without_the_body) {
+  auto get = http_call(server->http(), "GET", "/healthz");
+  ASSERT_EQ(get.status, 200) << get.body;
+  auto answer = raw_exchange(server->http(),
+                             "HEAD /healthz HTTP/1.1\r\nHost: x\r\n"
+                             "Connection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Content-Type: application/json"), std::string::npos)
+    << answer;
+  EXPECT_NE(answer.find("Content-Length: "), std::string::npos) << answer;
+  auto end = answer.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << answer;
+  EXPECT_EQ(end + 4, answer.size()) << "a body followed: " << answer;
+  // On a route without GET it is refused like any other method.
+  answer = raw_exchange(server->http(),
+                        "HEAD /v1/terminals/B1/jobs HTTP/1.1\r\nHost: x\r\n"
+                        "Connection: close\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 405", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Allow: POST"), std::string::npos) << answer;
+  expect_serving();
+}
+
 TEST_F(bad_input, garbage_bytes_on_the_http_port) {
   auto answer = raw_exchange(server->http(),
                              std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n",
