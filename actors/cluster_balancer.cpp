@@ -283,7 +283,7 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       if (auto i = st.conns.find(conn); i != st.conns.end()) {
         auto& c = i->second;
         if (c.at != cluster_balancer_state::phase::live)
-          ++c.sent_early;
+          c.sent_early += 2;  // a job may get an ack and a result
         c.link->send_text(std::move(text));
       }
     },

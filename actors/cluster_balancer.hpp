@@ -39,8 +39,8 @@ struct balancer_settings {
   uint32_t redelivery_ms = 30'000;
   std::chrono::milliseconds request_timeout{5'000};
   std::chrono::milliseconds status_period{1'000};
-  /// Frames a device may send before its session exists, on top of one
-  /// answer per frame it was sent meanwhile; more closes the socket (1008).
+  /// Frames a device may send before its session exists, on top of two
+  /// answers per frame it was sent meanwhile; more closes the socket (1008).
   size_t max_early_frames = 16;
   std::string node_strategy = "fewest_sessions";
   std::map<std::string, uint32_t> node_weights;  // missing: 1
@@ -61,9 +61,10 @@ struct cluster_balancer_state {
     terminal_session_actor session;
     std::optional<size_t> node;
     std::vector<std::string> early;  // frames before the session exists
-    /// Frames sent to the device while `early` collects: a session may
+    /// Answers the device may owe while `early` collects: a session may
     /// already be sending (the balancer learns its handle from the node's
-    /// answer, which can come later), and the device may answer each one.
+    /// answer, which can come later), and the device may answer each frame
+    /// twice (a job: ack and result). Two per frame sent meanwhile.
     size_t sent_early = 0;
     std::vector<job_record> early_jobs;  // jobs before the session exists
   };

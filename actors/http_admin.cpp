@@ -21,7 +21,8 @@ void serve_admin(self_ptr self, const control_actor& control,
         return fail(self, out, errc::bad_request, problem);
       ch.cluster_id = r.id;
       // Answered with the cluster as GET /v1/admin/clusters shows it (live
-      // connections and nodes), read after the change was stored.
+      // connections and nodes), read after the change was stored; if that
+      // read fails, with what the change returned.
       self->request(control, timeout, put_atom::value, std::move(ch))
         .then(
           [self, out, control, timeout](cluster_status& changed) {
@@ -34,7 +35,11 @@ void serve_admin(self_ptr self, const control_actor& control,
                       view = std::move(c);
                   answer(self, out, api::json_response(200, api::encode(view)));
                 },
-                on_error(self, out));
+                [self, out, changed](caf::error&) {
+                  // Stored all the same: answer what the change returned.
+                  answer(self, out,
+                         api::json_response(200, api::encode(changed)));
+                });
           },
           on_error(self, out));
       return;

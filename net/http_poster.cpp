@@ -1,11 +1,15 @@
 #include "net/http_poster.hpp"
 
+#include <functional>
 #include <type_traits>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -53,6 +57,33 @@ struct verify_host {
   }
 };
 
+/// Name lookups run blocking getaddrinfo calls; Asio's own resolver runs
+/// all of an io_context's lookups on one thread, so one host whose DNS never
+/// answers would hold up every other callback. These threads run several at
+/// once; a lookup cannot be interrupted, so a post stops waiting for it at
+/// its deadline and a late answer is dropped.
+class name_lookups {
+public:
+  using results = tcp::resolver::results_type;
+  using done_fn = std::function<void(beast::error_code, results)>;
+
+  explicit name_lookups(size_t threads) : pool_(threads) {
+  }
+
+  void resolve(std::string host, std::string port, done_fn done) {
+    asio::post(pool_, [this, host = std::move(host), port = std::move(port),
+                       done = std::move(done)] {
+      tcp::resolver resolver{pool_.get_executor()};
+      beast::error_code ec;
+      auto found = resolver.resolve(host, port, ec);
+      done(ec, std::move(found));
+    });
+  }
+
+private:
+  asio::thread_pool pool_;
+};
+
 /// One POST over `Stream` (beast::tcp_stream for http, tls_stream for
 /// https): resolve, connect, [TLS handshake,] write, read, report once.
 /// Everything runs on one strand; the timeout covers the whole exchange.
@@ -64,16 +95,28 @@ public:
   /// `stream_args` follow the executor in Stream's constructor (the
   /// ssl::context for TLS, nothing for plain TCP).
   template <class... StreamArgs>
-  post_op(asio::io_context& io, std::chrono::milliseconds timeout,
-          done_fn done, StreamArgs&... stream_args)
-    : resolver_(asio::make_strand(io)),
-      stream_(resolver_.get_executor(), stream_args...),
-      resolve_deadline_(resolver_.get_executor()),
+  post_op(asio::io_context& io, std::shared_ptr<name_lookups> lookups,
+          std::chrono::milliseconds timeout, done_fn done,
+          StreamArgs&... stream_args)
+    : strand_(asio::make_strand(io)),
+      lookups_(std::move(lookups)),
+      stream_(strand_, stream_args...),
+      resolve_deadline_(strand_),
       timeout_(timeout),
       done_(std::move(done)) {
   }
 
+  /// Starts the post on its strand (the caller is another thread).
   void run(target_parts to, std::string body, bool verify) {
+    asio::dispatch(strand_, [self = this->shared_from_this(),
+                             to = std::move(to), body = std::move(body),
+                             verify]() mutable {
+      self->start(std::move(to), std::move(body), verify);
+    });
+  }
+
+private:
+  void start(target_parts to, std::string body, bool verify) {
     req_.method(http::verb::post);
     req_.target(to.target);
     req_.version(11);
@@ -98,35 +141,45 @@ public:
     // The stream's timeout does not cover the name lookup, and cancelling
     // the resolver does not interrupt a lookup already running: the deadline
     // reports the failure itself; the late answer is then ignored.
+    resolving_ = true;
     resolve_deadline_.expires_after(timeout_);
     resolve_deadline_.async_wait(
       [self = this->shared_from_this()](beast::error_code ec) {
         if (!ec && self->resolving_) {
-          self->resolver_.cancel();
+          self->resolving_ = false;
           self->finish(false, "resolve: timed out after "
                                 + std::to_string(self->timeout_.count())
                                 + " ms");
         }
       });
-    resolving_ = true;
-    resolver_.async_resolve(
+    // The lookup holds the post weakly: a post that gave up is freed (with
+    // its body) at once, not when a hanging lookup returns.
+    std::weak_ptr<post_op> weak = this->shared_from_this();
+    lookups_->resolve(
       to.host, to.port,
-      [self = this->shared_from_this()](beast::error_code ec,
-                                        tcp::resolver::results_type results) {
-        self->resolving_ = false;
-        self->resolve_deadline_.cancel();
-        if (!self->done_)
-          return;  // timed out meanwhile
-        if (ec)
-          return self->finish(false, "resolve: " + ec.message());
-        self->lowest().async_connect(
-          results, [self](beast::error_code ec, const tcp::endpoint&) {
-            self->on_connect(ec);
-          });
+      [weak, strand = strand_](beast::error_code ec,
+                               name_lookups::results found) {
+        asio::post(strand, [weak, ec, found = std::move(found)] {
+          if (auto self = weak.lock())
+            self->on_resolved(ec, found);
+        });
       });
   }
 
-private:
+  void on_resolved(beast::error_code ec, const name_lookups::results& found) {
+    if (!resolving_)
+      return;  // timed out meanwhile
+    resolving_ = false;
+    resolve_deadline_.cancel();
+    if (ec)
+      return finish(false, "resolve: " + ec.message());
+    lowest().async_connect(
+      found, [self = this->shared_from_this()](beast::error_code ec,
+                                               const tcp::endpoint&) {
+        self->on_connect(ec);
+      });
+  }
+
   beast::tcp_stream& lowest() {
     return beast::get_lowest_layer(stream_);
   }
@@ -209,7 +262,8 @@ private:
     lowest().close();
   }
 
-  tcp::resolver resolver_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  std::shared_ptr<name_lookups> lookups_;
   Stream stream_;
   asio::steady_timer resolve_deadline_;
   bool resolving_ = false;
@@ -227,6 +281,9 @@ public:
                bool verify, std::chrono::milliseconds timeout)
     : io_(io), tls_(std::move(tls)), verify_(verify), timeout_(timeout) {
   }
+
+  /// A lookup that hangs at shutdown delays the exit until it returns.
+  ~beast_poster() override = default;
 
   void post(std::string url, std::string body, done_fn done) override {
     auto parsed = boost::urls::parse_uri(url);
@@ -248,17 +305,18 @@ public:
     if (u.has_query())
       to.target += "?" + std::string{u.encoded_query()};
     if (https)
-      std::make_shared<post_op<tls_stream>>(io_, timeout_, std::move(done),
-                                            *tls_)
+      std::make_shared<post_op<tls_stream>>(io_, lookups_, timeout_,
+                                            std::move(done), *tls_)
         ->run(std::move(to), std::move(body), verify_);
     else
-      std::make_shared<post_op<beast::tcp_stream>>(io_, timeout_,
+      std::make_shared<post_op<beast::tcp_stream>>(io_, lookups_, timeout_,
                                                    std::move(done))
         ->run(std::move(to), std::move(body), verify_);
   }
 
 private:
   asio::io_context& io_;
+  std::shared_ptr<name_lookups> lookups_ = std::make_shared<name_lookups>(4);
   // Shared by every https post; OpenSSL's SSL objects hold their own
   // reference to it as well.
   std::shared_ptr<ssl::context> tls_;

@@ -1222,14 +1222,22 @@ TEST_F(BalancerFlow, DeviceMayAnswerWhatItGotBeforeTheSessionIsKnown) {
     caf::anon_send(balancer, to_dev_atom::value, uint64_t{1},
                    std::string{R"({"type":"job","job_id":"J)"}
                      + std::to_string(i) + "\"}");
-  for (int i = 0; i < sent + 16; ++i)
+  // An ack and a result for each, and 16 more.
+  for (int i = 0; i < sent; ++i) {
+    auto id = "J" + std::to_string(i);
     caf::anon_send(balancer, frame_atom::value, uint64_t{1},
-                   std::string{R"({"type":"ack","job_id":"J)"}
-                     + std::to_string(i % sent) + "\"}");
+                   std::string{R"({"type":"ack","job_id":")"} + id + "\"}");
+    caf::anon_send(balancer, frame_atom::value, uint64_t{1},
+                   std::string{R"({"type":"result","job_id":")"} + id
+                     + R"(","status":"done"})");
+  }
+  for (int i = 0; i < 16; ++i)
+    caf::anon_send(balancer, frame_atom::value, uint64_t{1},
+                   std::string{R"({"type":"ack","job_id":"J0"})"});
   sched.run();
   EXPECT_TRUE(link->closes.empty())
     << link->closes[0].first << " " << link->closes[0].second;
-  EXPECT_EQ(clog->updates.size(), static_cast<size_t>(sent + 16));
+  EXPECT_EQ(clog->updates.size(), static_cast<size_t>(2 * sent + 16));
   // Beyond that allowance it is a flood: the socket is closed with 1008.
   mlog->clusters["T2"] = "C1";
   auto flood = connect(2, "T2");
