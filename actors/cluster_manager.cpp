@@ -303,6 +303,51 @@ void collect_status(self_ptr self, Done done) {
                            std::move(done), status_atom::value);
 }
 
+
+/// Every cluster as GET /v1/admin/clusters shows it: the manager's view
+/// with the balancers' live connections and node sessions.
+template <class Done>
+void live_status(self_ptr self, Done done) {
+  collect_status(self, [self, done = std::move(done)](
+                         std::vector<std::optional<balancer_status>>
+                           results) mutable {
+    auto out = self->state.status();
+    for (auto& r : results) {
+      if (!r)
+        continue;
+      for (auto& c : out)
+        if (c.cluster_id == r->cluster_id) {
+          c.connections += r->connections;
+          // Nodes are shared by the balancers of a cluster: report each
+          // node once, with the largest session count seen, and failed
+          // if any balancer has lost it (so "active" means every
+          // balancer can use it).
+          for (auto& n : r->nodes) {
+            auto same = std::find_if(c.nodes.begin(), c.nodes.end(),
+                                     [&](const node_status& x) {
+                                       return x.node_id == n.node_id;
+                                     });
+            if (same == c.nodes.end()) {
+              c.nodes.push_back(n);
+              continue;
+            }
+            bool failed = same->state == "failed" || n.state == "failed";
+            if (n.sessions > same->sessions)
+              *same = n;
+            if (failed)
+              same->state = "failed";
+          }
+        }
+    }
+    // The operator's state of a node shows unless the node has failed.
+    for (auto& c : out)
+      for (auto& n : c.nodes)
+        if (n.state != "failed")
+          n.state = self->state.node_state(n.node_id);
+    done(std::move(out));
+  });
+}
+
 } // namespace
 
 cluster_manager_actor::behavior_type
@@ -426,41 +471,7 @@ cluster_manager(self_ptr self, config::topology topo,
     },
     [self](status_atom) -> caf::result<std::vector<cluster_status>> {
       auto rp = self->make_response_promise<std::vector<cluster_status>>();
-      collect_status(self, [self, rp](std::vector<std::optional<balancer_status>>
-                                        results) mutable {
-        auto out = self->state.status();
-        for (auto& r : results) {
-          if (!r)
-            continue;
-          for (auto& c : out)
-            if (c.cluster_id == r->cluster_id) {
-              c.connections += r->connections;
-              // Nodes are shared by the balancers of a cluster: report each
-              // node once, with the largest session count seen, and failed
-              // if any balancer has lost it (so "active" means every
-              // balancer can use it).
-              for (auto& n : r->nodes) {
-                auto same = std::find_if(c.nodes.begin(), c.nodes.end(),
-                                         [&](const node_status& x) {
-                                           return x.node_id == n.node_id;
-                                         });
-                if (same == c.nodes.end()) {
-                  c.nodes.push_back(n);
-                  continue;
-                }
-                bool failed = same->state == "failed" || n.state == "failed";
-                if (n.sessions > same->sessions)
-                  *same = n;
-                if (failed)
-                  same->state = "failed";
-              }
-            }
-        }
-        // The operator's state of a node shows unless the node has failed.
-        for (auto& c : out)
-          for (auto& n : c.nodes)
-            if (n.state != "failed")
-              n.state = self->state.node_state(n.node_id);
+      live_status(self, [rp](std::vector<cluster_status> out) mutable {
         rp.deliver(std::move(out));
       });
       return rp;
@@ -504,7 +515,17 @@ cluster_manager(self_ptr self, config::topology topo,
             log->info("cluster {}: state {}, weight {}, {} label items "
                       "(admin)",
                       s.cluster_id, s.state, s.weight, s.labels.size());
-            rp.deliver(st.status_of(*st.find(s.cluster_id)));
+            // Answered as GET lists it, with live connections and nodes.
+            live_status(self, [self, rp, id = s.cluster_id](
+                                std::vector<cluster_status> all) mutable {
+              auto c = std::find_if(all.begin(), all.end(),
+                                    [&](const cluster_status& x) {
+                                      return x.cluster_id == id;
+                                    });
+              rp.deliver(c != all.end()
+                           ? std::move(*c)
+                           : self->state.status_of(*self->state.find(id)));
+            });
           },
           [rp](caf::error& err) mutable {
             rp.deliver(make_error(errc::unavailable,

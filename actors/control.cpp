@@ -446,13 +446,43 @@ void reallocate(self_ptr self, selector_actor selector,
 
 /// Stores a changed copy of a terminal's record; only once it is stored
 /// does it replace the record in memory. Answers with the terminal's status.
+/// Delivers a terminal as GET /v1/terminals/{id} shows it, with the label
+/// its facts give under the label items in use (the selector's; without
+/// an answer from the selector the label stays empty).
+void deliver_view(self_ptr self, const selector_actor& selector,
+                  const std::string& terminal,
+                  caf::typed_response_promise<terminal_status> rp) {
+  auto view = [self, rp, terminal](
+                const std::vector<std::string>* items) mutable {
+    auto& st = self->state;
+    auto i = st.terminals.find(terminal);
+    if (i == st.terminals.end()) {
+      rp.deliver(make_error(errc::not_found,
+                            "terminal " + terminal + " is not registered"));
+      return;
+    }
+    auto now = now_ms();
+    auto status = st.status_of(i->second, now);
+    if (items != nullptr)
+      status.label
+        = select_label(st.label_facts(i->second.record, now), *items);
+    rp.deliver(std::move(status));
+  };
+  self->request(selector, self->state.request_timeout, get_atom::value,
+                label_atom::value)
+    .then([view](std::vector<std::string>& items) mutable { view(&items); },
+          [view](caf::error&) mutable { view(nullptr); });
+}
+
+/// Stores a changed terminal record, then answers its view.
 caf::result<terminal_status> store_terminal(self_ptr self, store_actor store,
+                                            const selector_actor& selector,
                                             terminal_record changed) {
   auto& st = self->state;
   auto rp = self->make_response_promise<terminal_status>();
   self->request(store, st.request_timeout, put_atom::value, changed)
     .then(
-      [self, rp, changed](ok_atom) mutable {
+      [self, rp, changed, selector](ok_atom) mutable {
         auto& st = self->state;
         auto& t = st.terminals[changed.terminal_id];
         // Keep the cluster a registration may have set meanwhile.
@@ -460,7 +490,7 @@ caf::result<terminal_status> store_terminal(self_ptr self, store_actor store,
         t.record = std::move(changed);
         if (!cluster.empty())
           t.record.cluster_id = cluster;
-        rp.deliver(st.status_of(t, now_ms()));
+        deliver_view(self, selector, t.record.terminal_id, rp);
       },
       [rp](caf::error& err) mutable {
         rp.deliver(make_error(errc::unavailable,
@@ -605,30 +635,11 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
     },
     [self, selector](get_atom, terminal_atom, const std::string& terminal)
       -> caf::result<terminal_status> {
-      auto& st = self->state;
-      if (st.terminals.find(terminal) == st.terminals.end())
+      if (self->state.terminals.count(terminal) == 0)
         return make_error(errc::not_found,
                           "terminal " + terminal + " is not registered");
-      // With the label items in use (the selector's), what it is placed by.
       auto rp = self->make_response_promise<terminal_status>();
-      self->request(selector, st.request_timeout, get_atom::value,
-                    label_atom::value)
-        .then(
-          [self, rp, terminal](std::vector<std::string>& items) mutable {
-            auto& st = self->state;
-            auto i = st.terminals.find(terminal);
-            if (i == st.terminals.end()) {
-              rp.deliver(make_error(errc::not_found, "terminal " + terminal
-                                                       + " is not registered"));
-              return;
-            }
-            auto now = now_ms();
-            auto status = st.status_of(i->second, now);
-            status.label
-              = select_label(st.label_facts(i->second.record, now), items);
-            rp.deliver(std::move(status));
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      deliver_view(self, selector, terminal, rp);
       return rp;
     },
     [self, manager, store, log](push_atom, job_record& request)
@@ -710,7 +721,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
            const terminal_session_actor& session) {
       self->state.on_closed(terminal, reason, session, now_ms());
     },
-    [self, store](put_atom, attrs_atom, const std::string& terminal,
+    [self, store, selector](put_atom, attrs_atom, const std::string& terminal,
                   std::map<std::string, std::string>& attrs)
       -> caf::result<terminal_status> {
       auto& st = self->state;
@@ -724,9 +735,9 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       if (changed.attributes.size() > 64)
         return make_error(errc::bad_request,
                           "a terminal may have at most 64 attributes");
-      return store_terminal(self, store, std::move(changed));
+      return store_terminal(self, store, selector, std::move(changed));
     },
-    [self, store](put_atom, user_atom, const std::string& user,
+    [self, store, selector](put_atom, user_atom, const std::string& user,
                   const std::string& terminal) -> caf::result<terminal_status> {
       auto& st = self->state;
       auto i = st.terminals.find(terminal);
@@ -741,7 +752,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
                             "a terminal may have at most 64 users");
         users.push_back(user);
       }
-      return store_terminal(self, store, std::move(changed));
+      return store_terminal(self, store, selector, std::move(changed));
     },
     // -- admin API ------------------------------------------------------------
     [self, manager](put_atom, const cluster_change& ch)

@@ -20,26 +20,10 @@ void serve_admin(self_ptr self, const control_actor& control,
           !problem.empty())
         return fail(self, out, errc::bad_request, problem);
       ch.cluster_id = r.id;
-      // Answered with the cluster as GET /v1/admin/clusters shows it (live
-      // connections and nodes), read after the change was stored; if that
-      // read fails, with what the change returned.
       self->request(control, timeout, put_atom::value, std::move(ch))
         .then(
-          [self, out, control, timeout](cluster_status& changed) {
-            self->request(control, timeout, status_atom::value)
-              .then(
-                [self, out, changed](std::vector<cluster_status>& all) {
-                  auto view = changed;
-                  for (auto& c : all)
-                    if (c.cluster_id == changed.cluster_id)
-                      view = std::move(c);
-                  answer(self, out, api::json_response(200, api::encode(view)));
-                },
-                [self, out, changed](caf::error&) {
-                  // Stored all the same: answer what the change returned.
-                  answer(self, out,
-                         api::json_response(200, api::encode(changed)));
-                });
+          [self, out](cluster_status& c) {
+            answer(self, out, api::json_response(200, api::encode(c)));
           },
           on_error(self, out));
       return;

@@ -196,20 +196,8 @@ http_gateway(self_ptr self, http_gateway_settings cfg, control_actor control,
       }
       st.in_flight.emplace_back(once);
       http_responder_ptr out = once;
-      // A change answers with the terminal's view as GET shows it (with
-      // the label it is placed by now), read after the change was stored.
-      // If that read fails, the change still succeeded: its own answer.
-      auto ok_terminal = [self, out, control, timeout,
-                          id = r.id](terminal_status& stored) {
-        self->request(control, timeout, get_atom::value, terminal_atom::value,
-                      id)
-          .then(
-            [self, out](terminal_status& t) {
-              answer(self, out, api::json_response(200, api::encode(t)));
-            },
-            [self, out, stored](caf::error&) {
-              answer(self, out, api::json_response(200, api::encode(stored)));
-            });
+      auto ok_terminal = [self, out](terminal_status& t) {
+        answer(self, out, api::json_response(200, api::encode(t)));
       };
       switch (r.kind) {
         case api::route::attributes: {
