@@ -260,7 +260,13 @@ TEST_F(multiprocess, any_start_order_connects_every_peer) {
     10s))
     << boost::json::serialize(clusters(d->http()));
   auto ids = push_all(d->http(), "A");
-  auto more = push_all(d->http("gateway-2"), "B");  // the other gateway
+  // The other gateway, started before the control, answers 503 until its
+  // retry reaches the control process (its /healthz says when).
+  ASSERT_TRUE(eventually(
+    [&] { return http_call(d->http("gateway-2"), "GET", "/healthz").status == 200; },
+    10s))
+    << d->logs();
+  auto more = push_all(d->http("gateway-2"), "B");
   ids.insert(ids.end(), more.begin(), more.end());
   EXPECT_TRUE(not_done(d->http(), ids, 30s).empty());
 }
