@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/messages.hpp"
+#include "actors/system/messages.hpp"
 #include "config/topology.hpp"
 
 namespace boost::asio {

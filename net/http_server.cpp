@@ -11,8 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <caf/send.hpp>
 
-#include "actors/api.hpp"
-#include "actors/log.hpp"
+#include "actors/policy/api.hpp"
+#include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
 
 namespace beast = boost::beast;

@@ -13,8 +13,8 @@
 #include <boost/beast/websocket.hpp>
 #include <caf/send.hpp>
 
-#include "actors/api.hpp"
-#include "actors/log.hpp"
+#include "actors/policy/api.hpp"
+#include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
 
 namespace beast = boost::beast;

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/interfaces.hpp"
+#include "actors/system/interfaces.hpp"
 #include "config/topology.hpp"
 
 namespace boost::asio {

@@ -1,5 +1,5 @@
 // Records that Tether persists. Plain data: the actor layer reuses them as
-// message types (see actors/messages.hpp), the storage layer encodes them.
+// message types (see actors/system/messages.hpp), the storage layer encodes them.
 #pragma once
 
 #include <cstdint>

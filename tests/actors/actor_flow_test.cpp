@@ -43,17 +43,17 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
-#include "actors/cluster_balancer.hpp"
-#include "actors/cluster_manager.hpp"
-#include "actors/control.hpp"
-#include "actors/errors.hpp"
-#include "actors/frames.hpp"
-#include "actors/log.hpp"
-#include "actors/node.hpp"
-#include "actors/notifier.hpp"
-#include "actors/selector.hpp"
-#include "actors/store_actor.hpp"
-#include "actors/terminal_session.hpp"
+#include "actors/cluster_balancer/cluster_balancer.hpp"
+#include "actors/cluster_manager/cluster_manager.hpp"
+#include "actors/control/control.hpp"
+#include "actors/system/errors.hpp"
+#include "actors/policy/frames.hpp"
+#include "actors/system/log.hpp"
+#include "actors/node/node.hpp"
+#include "actors/notifier/notifier.hpp"
+#include "actors/selector/selector.hpp"
+#include "actors/store/store_actor.hpp"
+#include "actors/terminal_session/terminal_session.hpp"
 #include "config/topology.hpp"
 #include "storage/store.hpp"
 

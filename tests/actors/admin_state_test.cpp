@@ -10,11 +10,11 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/cluster_balancer.hpp"
-#include "actors/cluster_manager.hpp"
-#include "actors/control.hpp"
-#include "actors/errors.hpp"
-#include "actors/reallocation.hpp"
+#include "actors/cluster_balancer/cluster_balancer.hpp"
+#include "actors/cluster_manager/cluster_manager.hpp"
+#include "actors/control/control.hpp"
+#include "actors/system/errors.hpp"
+#include "actors/policy/reallocation.hpp"
 
 namespace tether {
 namespace {

@@ -1,7 +1,7 @@
-// The HTTP API codec (actors/api.hpp) and the error mapping (errors.hpp):
+// The HTTP API codec (actors/policy/api.hpp) and the error mapping (errors.hpp):
 // routing, request decoding (every error names the field), response shapes
 // of PROTOCOL.md, error bodies with Retry-After, and RFC 3339 times.
-#include "actors/api.hpp"
+#include "actors/policy/api.hpp"
 
 #include <string>
 #include <vector>

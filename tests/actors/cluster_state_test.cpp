@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/cluster_balancer.hpp"
-#include "actors/cluster_manager.hpp"
+#include "actors/cluster_balancer/cluster_balancer.hpp"
+#include "actors/cluster_manager/cluster_manager.hpp"
 
 namespace tether {
 namespace {

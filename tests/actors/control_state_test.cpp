@@ -2,7 +2,7 @@
 // updates (only forward, final is final), eviction of final jobs, the
 // unfinished jobs of a terminal, TTL expiry, API history, and session
 // open/close bookkeeping.
-#include "actors/control.hpp"
+#include "actors/control/control.hpp"
 
 #include <algorithm>
 #include <string>

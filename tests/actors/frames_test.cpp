@@ -1,7 +1,7 @@
-// The device WebSocket protocol (actors/frames.hpp): decoding every frame a
+// The device WebSocket protocol (actors/policy/frames.hpp): decoding every frame a
 // device may send, and the shapes of the frames the server sends
 // (PROTOCOL.md "Second request"), parsed back with Boost.JSON.
-#include "actors/frames.hpp"
+#include "actors/policy/frames.hpp"
 
 #include <string>
 #include <vector>

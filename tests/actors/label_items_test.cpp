@@ -1,9 +1,9 @@
-// Computed label items and strategies (actors/placement.hpp), table-driven:
+// Computed label items and strategies (actors/policy/placement.hpp), table-driven:
 // the sliding counts and frequency groups (GB, GC, GD, GI), the disconnect
 // groups (GE, GF), the items a terminal gets end to end through
 // select_label, the cluster strategies (least load, weighted, round robin
 // per user, per-item rules) and the node strategies.
-#include "actors/placement.hpp"
+#include "actors/policy/placement.hpp"
 
 #include <string>
 #include <vector>

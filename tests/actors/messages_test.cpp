@@ -1,5 +1,5 @@
 // Serialization round trips of every type in Tether's type-ID block
-// (actors/interfaces.hpp), with CAF 0.17's binary serializer: each value on
+// (actors/system/interfaces.hpp), with CAF 0.17's binary serializer: each value on
 // its own, and inside a caf::message (which is how it crosses a process
 // boundary: by its registered name, so it needs tether::register_types).
 #include <string>
@@ -15,7 +15,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <gtest/gtest.h>
 
-#include "actors/interfaces.hpp"
+#include "actors/system/interfaces.hpp"
 
 namespace tether {
 namespace {

@@ -1,6 +1,6 @@
-// Placement logic (actors/placement.hpp), table-driven: the selector's label,
+// Placement logic (actors/policy/placement.hpp), table-driven: the selector's label,
 // label matching, the cluster choice and the node choice.
-#include "actors/placement.hpp"
+#include "actors/policy/placement.hpp"
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 // terminal_session_state without an actor system: the keepalive (on_tick),
 // what each device frame leads to (on_frame) and job delivery (on_deliver).
-#include "actors/terminal_session.hpp"
+#include "actors/terminal_session/terminal_session.hpp"
 
 #include <string>
 #include <vector>
@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "actors/frames.hpp"
+#include "actors/policy/frames.hpp"
 
 namespace tether {
 namespace {

@@ -9,7 +9,7 @@
 #include <caf/scoped_actor.hpp>
 #include <gtest/gtest.h>
 
-#include "actors/interfaces.hpp"
+#include "actors/system/interfaces.hpp"
 #include "tests/support/process.hpp"
 
 #ifndef REMOTE_PEER_PATH

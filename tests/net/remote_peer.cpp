@@ -13,7 +13,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/selector.hpp"
+#include "actors/selector/selector.hpp"
 
 namespace {
 

@@ -1,0 +1,40 @@
+// node: hosts terminal sessions and reports its load (sessions, CPU,
+// memory). The balancer asks it to spawn a session for each connection.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include <caf/actor_addr.hpp>
+
+#include "actors/system/interfaces.hpp"
+
+namespace tether {
+
+struct node_state {
+  static inline const char* name = "node";
+
+  std::string node_id;
+  control_actor control;
+  uint32_t sessions = 0;
+  /// Live sessions. They are linked to the node so that they end with it;
+  /// the node traps their exits so that one failing session does not take
+  /// its siblings along.
+  std::unordered_map<caf::actor_addr, terminal_session_actor> live;
+  // CPU accounting between two status requests.
+  uint64_t last_cpu_ticks = 0;
+  int64_t last_cpu_at_ms = 0;
+  double cpu = 0;
+
+  node_status status();
+};
+
+node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
+                               std::string node_id, control_actor control);
+
+/// Resident memory and consumed CPU ticks of this process (from /proc).
+uint64_t process_rss_bytes();
+uint64_t process_cpu_ticks();
+
+} // namespace tether

@@ -1,0 +1,118 @@
+// The HTTP API of PROTOCOL.md as plain C++: routing, request-body decoding
+// (every error names the field) and response encoding. The http_gateway actor
+// uses it; tests/actors/api_test.cpp tests it without sockets.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/system/errors.hpp"
+#include "actors/system/messages.hpp"
+
+namespace tether::api {
+
+/// Ids: 1–128 characters of [A-Za-z0-9._:-].
+bool valid_id(std::string_view id);
+
+struct route {
+  enum kind_t {
+    register_terminal,  // POST /v1/terminals/register
+    destination,        // GET  /v1/terminals/{id}/destination
+    terminal,           // GET  /v1/terminals/{id}
+    push_job,           // POST /v1/terminals/{id}/jobs
+    attributes,         // PUT  /v1/terminals/{id}/attributes
+    user_link,          // PUT  /v1/users/{user}/terminals/{id}
+    job,                // GET  /v1/jobs/{id}
+    admin_clusters,     // GET  /v1/admin/clusters
+    admin_cluster,      // PUT  /v1/admin/clusters/{id}
+    label_config_get,   // GET  /v1/admin/label-config
+    label_config_put,   // PUT  /v1/admin/label-config
+    admin_node,         // PUT  /v1/admin/nodes/{id}
+    reallocate,         // POST /v1/admin/reallocate
+    healthz,            // GET  /healthz
+    metrics,            // GET  /metrics
+    not_found,
+    method_not_allowed,
+    bad_id,             // a path id that is not a valid id
+  } kind = not_found;
+  std::string id;    // terminal or job id
+  std::string user;  // user_link
+  std::string allow; // method_not_allowed: the methods the path takes
+
+  /// True for the service calls that act on one terminal (counted in its
+  /// API history, label items GC/GD). Reads (GET /v1/terminals/{id}) and
+  /// the device's own GET .../destination are not: a dashboard polling a
+  /// device, or a device reconnecting, must not change its placement.
+  bool on_terminal() const {
+    return kind == push_job || kind == attributes || kind == user_link;
+  }
+};
+
+route match(std::string_view method, std::string_view target);
+
+/// Decodes a registration body. Returns an empty string or the problem,
+/// naming the field.
+std::string decode_register(std::string_view body, terminal_record& out);
+
+/// Decodes a job push body into `out` (service, payload, ttl, callback).
+/// On failure returns the problem and sets `code` (bad_request or
+/// payload_too_large).
+std::string decode_job(std::string_view body, size_t max_payload,
+                       job_record& out, errc& code);
+
+/// Decodes a PUT attributes body: an object of string values.
+std::string decode_attributes(std::string_view body,
+                              std::map<std::string, std::string>& out);
+
+/// Decodes PUT /v1/admin/clusters/{id}: "labels" (object of label item ->
+/// value or list of values), "state" ("active" or "draining"), "weight"
+/// (0..1000000); what is left out is unchanged. Unknown fields are refused.
+std::string decode_cluster_change(std::string_view body, cluster_change& out);
+
+/// Decodes PUT /v1/admin/label-config: {"items":[known label items]}.
+std::string decode_label_config(std::string_view body,
+                                std::vector<std::string>& items);
+
+/// Decodes PUT /v1/admin/nodes/{id}: {"state":"active" or "draining"}.
+std::string decode_node_state(std::string_view body, std::string& state);
+
+/// Decodes POST /v1/admin/reallocate: {} (every terminal), or
+/// {"cluster_id":".."}, or {"terminal_ids":[..]} (not both). An empty
+/// body is refused: moving the whole fleet takes an explicit {}.
+std::string decode_reallocate(std::string_view body, std::string& cluster_id,
+                              std::vector<std::string>& terminal_ids);
+
+std::string encode(const destination& d);
+std::string encode(const cluster_status& c);
+std::string encode(const node_status& n);
+std::string encode(const realloc_summary& r);
+std::string encode_label_config(const std::vector<std::string>& items);
+std::string encode(const job_record& j);
+std::string encode(const terminal_status& t);
+std::string encode(const std::vector<cluster_status>& cs);
+std::string encode_job_accepted(const job_record& j);
+/// GET /healthz: `status` "ok" or "unavailable" (the control plane does not
+/// answer), this process, its uptime, the clusters (when known), why it is
+/// unavailable (if so), and how the peer processes are.
+struct health {
+  std::string status = "ok";
+  std::string process;
+  int64_t uptime_s = 0;
+  std::optional<size_t> clusters;
+  std::string problem;
+  std::vector<peer_status> peers;
+};
+std::string encode(const health& h);
+
+/// {"error":{"code":..,"message":..}} with the code's status; 503 and 429
+/// carry Retry-After.
+http_response error_response(errc code, std::string_view message,
+                             uint32_t retry_after_s = 2);
+http_response json_response(uint16_t status, std::string body);
+
+/// RFC 3339 UTC time ("2026-11-23T11:23:28.123Z") of a Unix time in ms.
+std::string rfc3339(int64_t unix_ms);
+
+} // namespace tether::api

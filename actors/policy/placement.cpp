@@ -1,0 +1,346 @@
+#include "actors/policy/placement.hpp"
+
+#include <algorithm>
+
+namespace tether {
+
+assigned_label select_label(const terminal_record& facts,
+                            const std::vector<std::string>& items) {
+  assigned_label out;
+  for (const auto& item : items) {
+    const std::string* value = nullptr;
+    if (item == "region")
+      value = &facts.region;
+    else if (item == "model")
+      value = &facts.model;
+    else if (item == "firmware")
+      value = &facts.firmware;
+    else if (item == "user" && !facts.users.empty())
+      value = &facts.users.front(); // the first linked user (GH)
+    else if (auto i = facts.attributes.find(item); i != facts.attributes.end())
+      value = &i->second;
+    if (value != nullptr && !value->empty())
+      out.items.emplace(item, *value);
+  }
+  return out;
+}
+
+bool label_matches(const config::cluster_labels& labels,
+                   const assigned_label& label) {
+  for (const auto& [item, value] : label.items) {
+    auto i = labels.find(item);
+    if (i == labels.end())
+      continue; // the cluster does not restrict this item
+    const auto& accepted = i->second;
+    if (std::find(accepted.begin(), accepted.end(), value) == accepted.end())
+      return false;
+  }
+  return true;
+}
+
+std::optional<cluster_strategy>
+parse_cluster_strategy(const std::string& s) {
+  if (s == "fewest_connections")
+    return cluster_strategy::fewest_connections;
+  if (s == "least_load")
+    return cluster_strategy::least_load;
+  if (s == "weighted")
+    return cluster_strategy::weighted;
+  if (s == "round_robin")
+    return cluster_strategy::round_robin;
+  if (s == "round_robin_per_user")
+    return cluster_strategy::round_robin_per_user;
+  return std::nullopt;
+}
+
+uint64_t& rr_cursors::of(const std::string& user) {
+  if (user.empty())
+    return global;
+  if (per_user.size() >= max_users && per_user.count(user) == 0)
+    per_user.clear();
+  return per_user[user];
+}
+
+namespace {
+
+/// a < b for least_load: smaller memory wins (also when CPU disagrees),
+/// equal memory goes by CPU.
+bool lighter(double cpu_a, uint64_t mem_a, double cpu_b, uint64_t mem_b) {
+  if (mem_a != mem_b)
+    return mem_a < mem_b;
+  return cpu_a < cpu_b;
+}
+
+/// a < b for weighted: connections / weight, compared without division.
+bool less_per_weight(uint64_t load_a, uint32_t w_a, uint64_t load_b,
+                     uint32_t w_b) {
+  return load_a * w_b < load_b * w_a;
+}
+
+} // namespace
+
+std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
+                                     cluster_strategy strategy,
+                                     rr_cursors& cursors,
+                                     const std::string& user) {
+  auto usable = [](const cluster_candidate& c) {
+    return c.active && c.reachable && c.weight > 0;
+  };
+  if (strategy == cluster_strategy::round_robin
+      || strategy == cluster_strategy::round_robin_per_user) {
+    if (cs.empty())
+      return std::nullopt;
+    auto& cursor = strategy == cluster_strategy::round_robin_per_user
+                     ? cursors.of(user)
+                     : cursors.global;
+    for (size_t n = 0; n < cs.size(); ++n) {
+      auto i = (cursor + n) % cs.size();
+      if (usable(cs[i])) {
+        cursor = i + 1;
+        return i;
+      }
+    }
+    return std::nullopt;
+  }
+  auto better = [strategy](const cluster_candidate& a,
+                           const cluster_candidate& b) {
+    switch (strategy) {
+      case cluster_strategy::least_load:
+        // Loads are reported once a second; equal loads (at start, say)
+        // go by connections, which count each assignment at once.
+        if (a.memory != b.memory || a.cpu != b.cpu)
+          return lighter(a.cpu, a.memory, b.cpu, b.memory);
+        return a.connections < b.connections;
+      case cluster_strategy::weighted:
+        return less_per_weight(a.connections, a.weight, b.connections,
+                               b.weight);
+      default:
+        return a.connections < b.connections;
+    }
+  };
+  std::optional<size_t> best;
+  for (size_t i = 0; i < cs.size(); ++i)
+    if (usable(cs[i]) && (!best || better(cs[i], cs[*best])))
+      best = i;
+  return best;
+}
+
+std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
+                                     cluster_strategy strategy,
+                                     uint64_t& rr_cursor) {
+  rr_cursors cursors;
+  cursors.global = rr_cursor;
+  auto out = choose_cluster(cs, strategy, cursors);
+  rr_cursor = cursors.global;
+  return out;
+}
+
+cluster_strategy strategy_for(
+  const assigned_label& label, const std::vector<std::string>& items,
+  const std::map<std::string, cluster_strategy>& item_strategies,
+  cluster_strategy fallback) {
+  for (const auto& item : items) {
+    auto r = item_strategies.find(item);
+    if (r != item_strategies.end() && label.items.count(item) > 0)
+      return r->second;
+  }
+  return fallback;
+}
+
+std::optional<node_strategy> parse_node_strategy(const std::string& s) {
+  if (s == "fewest_sessions")
+    return node_strategy::fewest_sessions;
+  if (s == "least_load")
+    return node_strategy::least_load;
+  if (s == "weighted")
+    return node_strategy::weighted;
+  return std::nullopt;
+}
+
+std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
+                                  node_strategy strategy,
+                                  const std::vector<uint32_t>& weights) {
+  auto weight = [&](size_t i) -> uint32_t {
+    return i < weights.size() ? weights[i] : 1;
+  };
+  auto better = [&](size_t a, size_t b) {
+    const auto& x = nodes[a];
+    const auto& y = nodes[b];
+    switch (strategy) {
+      case node_strategy::least_load:
+        if (x.memory != y.memory || x.cpu != y.cpu)
+          return lighter(x.cpu, x.memory, y.cpu, y.memory);
+        return x.sessions < y.sessions;
+      case node_strategy::weighted:
+        return less_per_weight(x.sessions, weight(a), y.sessions, weight(b));
+      default:
+        return x.sessions < y.sessions;
+    }
+  };
+  std::optional<size_t> best;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].state != "active")
+      continue;  // draining or failed: never chosen
+    if (strategy == node_strategy::weighted && weight(i) == 0)
+      continue;
+    if (!best || better(i, *best))
+      best = i;
+  }
+  return best;
+}
+
+// -- computed label items ------------------------------------------------------
+
+uint64_t sliding_count(uint64_t current, uint64_t previous,
+                       int64_t window_start_ms, int64_t now,
+                       int64_t window_ms) {
+  if (window_start_ms == 0 || window_ms <= 0)
+    return 0;
+  auto elapsed = std::max<int64_t>(now - window_start_ms, 0);
+  if (elapsed >= 2 * window_ms)
+    return 0;
+  auto w = static_cast<long double>(window_ms);
+  if (elapsed >= window_ms) {
+    // The "current" window is already the previous one.
+    auto part = (2 * w - elapsed) / w;
+    return static_cast<uint64_t>(current * part + 0.5L);
+  }
+  auto part = (w - elapsed) / w;
+  return current + static_cast<uint64_t>(previous * part + 0.5L);
+}
+
+std::string frequency_group(uint64_t count, const config::frequency_rule& r) {
+  if (count >= r.high)
+    return "high";
+  if (r.medium > 0 && count >= r.medium)
+    return "medium";
+  return "low";
+}
+
+std::string fact_of(const terminal_record& facts, const std::string& item) {
+  if (item == "region")
+    return facts.region;
+  if (item == "model")
+    return facts.model;
+  if (item == "firmware")
+    return facts.firmware;
+  if (auto i = facts.attributes.find(item); i != facts.attributes.end())
+    return i->second;
+  return {};
+}
+
+disconnect_tracker::disconnect_tracker(config::label_rules rules,
+                                       size_t max_events)
+  : rules_(std::move(rules)), max_events_(std::max<size_t>(max_events, 1)) {
+}
+
+void disconnect_tracker::add(disconnect_event e) {
+  if (events_.empty() || events_.back().at_ms <= e.at_ms) {
+    events_.push_back(std::move(e));
+  } else {
+    auto at = std::upper_bound(
+      events_.begin(), events_.end(), e.at_ms,
+      [](int64_t t, const disconnect_event& x) { return t < x.at_ms; });
+    events_.insert(at, std::move(e));
+  }
+  while (events_.size() > max_events_) {
+    events_.pop_front();
+    ++dropped_;
+  }
+}
+
+int64_t disconnect_tracker::prune(int64_t now) {
+  auto longest = std::max(rules_.disconnect_group.window,
+                          rules_.failure_group.window)
+                   .count();
+  auto cutoff = now - longest;
+  bool dropped = dropped_ > 0;
+  dropped_ = 0;
+  while (!events_.empty() && events_.front().at_ms < cutoff) {
+    events_.pop_front();
+    dropped = true;
+  }
+  if (!dropped)
+    return 0;
+  // Everything before the oldest event kept is no longer needed.
+  return events_.empty() ? cutoff : events_.front().at_ms;
+}
+
+void disconnect_tracker::refresh(
+  int64_t now, const std::function<std::string(const std::string&)>& group_of,
+  const std::unordered_map<std::string, size_t>& group_sizes) {
+  const auto& ge = rules_.disconnect_group;
+  const auto& gf = rules_.failure_group;
+  // Distinct terminals per address / per group within each window.
+  std::unordered_map<std::string, std::unordered_set<std::string>> by_addr;
+  std::unordered_map<std::string, std::unordered_set<std::string>> by_group;
+  for (const auto& e : events_) {
+    auto age = now - e.at_ms;
+    if (age < 0)
+      age = 0;
+    if (!e.address.empty() && age <= ge.window.count())
+      by_addr[e.address].insert(e.terminal_id);
+    if (age <= gf.window.count()) {
+      auto g = group_of(e.terminal_id);
+      if (!g.empty())
+        by_group[g].insert(e.terminal_id);
+    }
+  }
+  burst_.clear();
+  for (const auto& [addr, ts] : by_addr)
+    if (ts.size() > ge.min_terminals)
+      burst_.insert(addr);
+  failing_.clear();
+  for (const auto& [g, ts] : by_group) {
+    auto size = group_sizes.find(g);
+    if (size == group_sizes.end() || size->second < gf.min_terminals)
+      continue;
+    if (static_cast<double>(ts.size())
+        > gf.share * static_cast<double>(size->second))
+      failing_.insert(g);
+  }
+}
+
+std::map<std::string, std::string>
+computed_items(const terminal_record& facts, const label_inputs& in,
+               const disconnect_tracker& tracker,
+               const std::vector<std::string>& items, int64_t now) {
+  const auto& rules = tracker.rules();
+  auto window = rules.window.count();
+  api_history none;
+  const auto& h = in.history != nullptr ? *in.history : none;
+  auto count = [&](uint64_t cur, uint64_t prev) {
+    return sliding_count(cur, prev, h.window_start_ms, now, window);
+  };
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    if (item == "print_frequency")
+      out[item] = frequency_group(count(h.window_prints, h.previous_prints),
+                                  rules.print_frequency);
+    else if (item == "api_call_frequency")
+      out[item] = frequency_group(count(h.window_calls, h.previous_calls),
+                                  rules.api_call_frequency);
+    else if (item == "api_error_frequency")
+      out[item] = frequency_group(count(h.window_errors, h.previous_errors),
+                                  rules.api_error_frequency);
+    else if (item == "user_usage_frequency" && !facts.users.empty())
+      out[item] = frequency_group(in.user_jobs, rules.user_usage_frequency);
+    else if (item == "disconnect_group" && !in.address.empty())
+      out[item] = tracker.burst_address(in.address) ? in.address : "none";
+    else if (item == "failure_group") {
+      auto g = fact_of(facts, rules.failure_group.group_by);
+      if (!g.empty())
+        out[item] = tracker.failing_group(g) ? g : "none";
+    }
+  }
+  return out;
+}
+
+terminal_record with_computed(terminal_record facts,
+                              const std::map<std::string, std::string>& c) {
+  for (const auto& [k, v] : c)
+    facts.attributes[k] = v;
+  return facts;
+}
+
+} // namespace tether

@@ -1,0 +1,190 @@
+// Placement logic, plain C++ (no actors): the selector's label computation,
+// the cluster manager's candidate matching and choice, and the balancer's
+// node choice. Unit-tested directly (tests/actors/placement_test.cpp).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <string>
+#include <vector>
+
+#include "actors/system/messages.hpp"
+#include "config/topology.hpp"
+
+namespace tether {
+
+/// Computes the assigned label of a terminal from its facts, for the label
+/// items in use. An item with no value in the facts is left out (it does not
+/// restrict the choice). Items come from the record's fields (region, model,
+/// firmware, the first linked user for "user") or, for any other item, from
+/// its attributes of the same name (e.g. "service").
+assigned_label select_label(const terminal_record& facts,
+                            const std::vector<std::string>& items);
+
+/// True if a cluster with `labels` may take a terminal with `label`: every
+/// item of the label that the cluster mentions must be one of its values.
+bool label_matches(const config::cluster_labels& labels,
+                   const assigned_label& label);
+
+/// What the cluster manager knows of a cluster when choosing.
+struct cluster_candidate {
+  std::string cluster_id;
+  bool active = true;       // false: draining, takes no new terminals
+  bool reachable = true;    // at least one balancer is known
+  uint32_t connections = 0; // live connections (plus recent assignments)
+  double cpu = 0;           // mean CPU share of its live nodes
+  uint64_t memory = 0;      // mean resident bytes of its live nodes
+  uint32_t weight = 1;      // capacity weight (0 is never active)
+};
+
+enum class cluster_strategy {
+  fewest_connections,   // fewest live connections
+  least_load,           // smallest (memory, cpu) of the nodes, then
+                        // fewest connections
+  weighted,             // fewest connections per unit of weight
+  round_robin,          // in turn, one cursor
+  round_robin_per_user, // in turn, one cursor per user
+};
+std::optional<cluster_strategy> parse_cluster_strategy(const std::string& s);
+
+/// Round-robin positions: one global, one per user (bounded: when more
+/// than `max_users` users have a cursor, they all start again at 0).
+struct rr_cursors {
+  uint64_t global = 0;
+  std::unordered_map<std::string, uint64_t> per_user;
+  size_t max_users = 100'000;
+
+  uint64_t& of(const std::string& user);
+};
+
+/// Picks among the candidates (already filtered by label). Ties go to the
+/// first in configuration order. The round-robin cursor is advanced on use
+/// (`user` selects the cursor for round_robin_per_user; an empty user uses
+/// the global one). Returns the index, or nothing when no candidate is
+/// active and reachable.
+std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
+                                     cluster_strategy strategy,
+                                     rr_cursors& cursors,
+                                     const std::string& user = {});
+/// The same with only a global cursor.
+std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
+                                     cluster_strategy strategy,
+                                     uint64_t& rr_cursor);
+
+/// The cluster strategy for a label: the rule of the first item (in the
+/// order of `items`) that the label has a value for and that has a rule in
+/// `item_strategies`; else `fallback`.
+cluster_strategy strategy_for(
+  const assigned_label& label, const std::vector<std::string>& items,
+  const std::map<std::string, cluster_strategy>& item_strategies,
+  cluster_strategy fallback);
+
+enum class node_strategy {
+  fewest_sessions,  // fewest sessions
+  least_load,       // smallest (memory, cpu), then fewest sessions
+  weighted,         // fewest sessions per unit of the node's weight
+};
+std::optional<node_strategy> parse_node_strategy(const std::string& s);
+
+/// Picks a node among the active ones (never a draining or failed one);
+/// ties go to the first. `weights` (by index, missing = 1, 0 = takes
+/// nothing) is used by the weighted strategy. Returns nothing when no node
+/// can take a session.
+std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
+                                  node_strategy strategy
+                                  = node_strategy::fewest_sessions,
+                                  const std::vector<uint32_t>& weights = {});
+
+// -- computed label items (GB, GC, GD, GE, GF, GI) -----------------------------
+
+/// A count over the last `window_ms` from fixed-window counters: the
+/// current window's count plus the previous window's count weighted by how
+/// much of it still lies in the last `window_ms` (a sliding estimate).
+/// Nothing counted (window_start_ms 0) or both windows past: 0.
+uint64_t sliding_count(uint64_t current, uint64_t previous,
+                       int64_t window_start_ms, int64_t now,
+                       int64_t window_ms);
+
+/// "low", "medium" (when the rule has one) or "high".
+std::string frequency_group(uint64_t count, const config::frequency_rule& r);
+
+/// The value a terminal has for `item` among its record's fields (region,
+/// model, firmware), or its attribute of that name; empty if none.
+std::string fact_of(const terminal_record& facts, const std::string& item);
+
+/// Disconnect events of the last windows, bounded, and the groups they
+/// make (GE: addresses, GF: failure groups). Plain C++, owned by the
+/// control; refreshed on its tick.
+class disconnect_tracker {
+public:
+  explicit disconnect_tracker(config::label_rules rules = {},
+                              size_t max_events = 200'000);
+
+  /// Records an event (events come in time order; an older one is
+  /// inserted in place).
+  void add(disconnect_event e);
+
+  /// Drops events older than the longest window (add() already drops the
+  /// oldest beyond the bound). Returns the time before which events are no
+  /// longer needed, or 0 when nothing was dropped since the last call.
+  int64_t prune(int64_t now);
+
+  /// Recomputes the groups at `now`. `group_of` gives a terminal's GF group
+  /// value (empty: none); `group_sizes` the number of terminals per value.
+  void refresh(int64_t now,
+               const std::function<std::string(const std::string&)>& group_of,
+               const std::unordered_map<std::string, size_t>& group_sizes);
+
+  bool burst_address(const std::string& address) const {
+    return burst_.count(address) > 0;
+  }
+  bool failing_group(const std::string& value) const {
+    return failing_.count(value) > 0;
+  }
+  /// True if some GE or GF group exists (refresh() may dissolve it).
+  bool any_group() const {
+    return !burst_.empty() || !failing_.empty();
+  }
+  const std::deque<disconnect_event>& events() const {
+    return events_;
+  }
+  const config::label_rules& rules() const {
+    return rules_;
+  }
+
+private:
+  config::label_rules rules_;
+  size_t max_events_;
+  size_t dropped_ = 0;  // by the bound, since the last prune()
+  std::deque<disconnect_event> events_;
+  std::unordered_set<std::string> burst_;    // GE addresses
+  std::unordered_set<std::string> failing_;  // GF group values
+};
+
+/// What the control knows of a terminal beyond its record.
+struct label_inputs {
+  const api_history* history = nullptr;  // nullptr: nothing counted yet
+  uint64_t user_jobs = 0;   // GI: jobs done (sliding) by its first user's
+                            // terminals; used only if it has a user
+  std::string address;      // source address of its last connection
+};
+
+/// The computed items of a terminal (only those in `items`): GB, GC, GD
+/// always (no history counts as 0, "low"); GI if it has a user; GE if its
+/// address is known; GF if it has a value for the rule's group_by.
+std::map<std::string, std::string>
+computed_items(const terminal_record& facts, const label_inputs& in,
+               const disconnect_tracker& tracker,
+               const std::vector<std::string>& items, int64_t now);
+
+/// `facts` with the computed items written over its attributes: what the
+/// selector is given (select_label reads any other item from attributes).
+terminal_record with_computed(terminal_record facts,
+                              const std::map<std::string, std::string>& c);
+
+} // namespace tether

@@ -1,0 +1,54 @@
+#include "actors/policy/reallocation.hpp"
+
+#include <algorithm>
+
+namespace tether {
+
+reallocation_pacer::reallocation_pacer(config::reallocation_config cfg,
+                                       int64_t step_ms)
+  : cfg_(cfg), step_ms_(std::max<int64_t>(step_ms, 1)) {
+  if (cfg_.max_rate == 0)
+    cfg_.max_rate = 1;
+}
+
+int64_t reallocation_pacer::min_gap_ms() const {
+  return (1000 + cfg_.max_rate - 1) / cfg_.max_rate;  // rounded up
+}
+
+int64_t reallocation_pacer::spacing_ms(size_t n) const {
+  auto spread = n == 0 ? 0 : cfg_.window.count() / static_cast<int64_t>(n);
+  return std::max(spread, min_gap_ms());
+}
+
+size_t reallocation_pacer::add(
+  std::vector<std::pair<std::string, assigned_label>> moves, int64_t now) {
+  std::vector<std::pair<std::string, assigned_label>> fresh;
+  for (auto& m : moves)
+    if (queued_.insert(m.first).second)
+      fresh.push_back(std::move(m));
+  if (fresh.empty())
+    return 0;
+  auto gap = spacing_ms(fresh.size());
+  auto slot = any_slot_ ? std::max(now, last_slot_ms_ + gap) : now;
+  for (auto& [id, label] : fresh) {
+    queue_.push_back({id, std::move(label), slot, 0});
+    last_slot_ms_ = slot;
+    slot += gap;
+  }
+  any_slot_ = true;
+  return fresh.size();
+}
+
+std::vector<reallocation_pacer::move> reallocation_pacer::take_due(int64_t now) {
+  std::vector<move> out;
+  while (!queue_.empty() && queue_.front().slot_ms < now + step_ms_) {
+    auto m = std::move(queue_.front());
+    queue_.pop_front();
+    queued_.erase(m.terminal_id);
+    m.after_ms = static_cast<uint32_t>(std::max<int64_t>(0, m.slot_ms - now));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+} // namespace tether

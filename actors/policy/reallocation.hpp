@@ -1,0 +1,70 @@
+// Re-allocation pacing (DESIGN.md §3, "Re-allocate"): the reassigns of a
+// run are spread over `window` and never sent faster than `max_rate` per
+// second, so that reconnects never arrive as a storm. Plain C++, used by the
+// control and unit-tested in tests/actors/reallocation_test.cpp.
+//
+// Each terminal to move gets a time slot. Consecutive slots are at least
+// ceil(1000 / max_rate) ms apart, also across runs (a new run queues behind
+// the slots already given). Every `step` the control takes the moves whose
+// slot falls before the next step and sends each with
+// after_ms = slot - now, so a device reconnects at its slot.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/system/messages.hpp"
+#include "config/topology.hpp"
+
+namespace tether {
+
+class reallocation_pacer {
+public:
+  struct move {
+    std::string terminal_id;
+    assigned_label label;
+    int64_t slot_ms = 0;   // when the device should reconnect
+    uint32_t after_ms = 0; // set by take_due: slot - now
+  };
+
+  explicit reallocation_pacer(config::reallocation_config cfg = {},
+                              int64_t step_ms = 100);
+
+  /// Gives each terminal a slot, from `now` on (or behind the last slot
+  /// given). A terminal already waiting keeps its slot. Returns how many
+  /// were added.
+  size_t add(std::vector<std::pair<std::string, assigned_label>> moves,
+             int64_t now);
+
+  /// Removes and returns the moves whose slot is before now + step, in slot
+  /// order, each with after_ms = max(0, slot - now).
+  std::vector<move> take_due(int64_t now);
+
+  /// Time between two slots when `n` terminals are added at once.
+  int64_t spacing_ms(size_t n) const;
+  /// The least time between two slots (the rate cap).
+  int64_t min_gap_ms() const;
+
+  size_t pending() const {
+    return queue_.size();
+  }
+  int64_t step_ms() const {
+    return step_ms_;
+  }
+  const config::reallocation_config& settings() const {
+    return cfg_;
+  }
+
+private:
+  config::reallocation_config cfg_;
+  int64_t step_ms_;
+  std::deque<move> queue_;
+  std::unordered_set<std::string> queued_;
+  bool any_slot_ = false;
+  int64_t last_slot_ms_ = 0;
+};
+
+} // namespace tether

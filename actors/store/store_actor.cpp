@@ -1,0 +1,149 @@
+#include "actors/store/store_actor.hpp"
+
+#include <algorithm>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/system/errors.hpp"
+#include "actors/system/log.hpp"
+
+namespace tether {
+
+storage::status store_actor_state::flush() {
+  auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
+                          drop_events_before_ms);
+  ++batches;
+  records += terminals.size() + jobs.size() + histories.size()
+             + events.size();
+  terminals.clear();
+  jobs.clear();
+  histories.clear();
+  events.clear();
+  drop_events_before_ms = 0;
+  next_seq = 0;
+  return st;
+}
+
+namespace {
+
+using self_ptr = store_actor::stateful_pointer<store_actor_state>;
+
+/// Joins the pending batch: returns the promise answered after the flush.
+caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
+  auto& st = self->state;
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(caf::actor_cast<store_actor>(self), flush_atom::value);
+  }
+  auto rp = self->make_response_promise<ok_atom>();
+  st.waiting.push_back(rp);
+  return rp;
+}
+
+} // namespace
+
+store_actor::behavior_type
+store_service(self_ptr self, std::shared_ptr<storage::store> db,
+              std::chrono::milliseconds job_retention) {
+  self->state.db = std::move(db);
+  self->state.job_retention = job_retention;
+  if (job_retention.count() > 0)
+    self->delayed_send(self, purge_period(job_retention), tick_atom::value);
+  return {
+    [self](tick_atom) {
+      auto& st = self->state;
+      storage::status result;
+      auto n = st.db->purge_jobs(now_ms() - st.job_retention.count(), result);
+      if (!result.ok())
+        logger("store")->error("retention: {}", result.message);
+      else if (n > 0)
+        logger("store")->info("retention: deleted {} finished jobs older "
+                              "than {} s",
+                              n, st.job_retention.count() / 1000);
+      self->delayed_send(self, purge_period(st.job_retention),
+                         tick_atom::value);
+    },
+    [self](put_atom, terminal_record& rec) -> caf::result<ok_atom> {
+      self->state.terminals.push_back(std::move(rec));
+      return enqueue(self);
+    },
+    [self](put_atom, std::vector<job_record>& jobs,
+           uint64_t next_seq) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      for (auto& j : jobs)
+        st.jobs.push_back(std::move(j));
+      st.next_seq = std::max(st.next_seq, next_seq);
+      return enqueue(self);
+    },
+    [self](put_atom, std::vector<api_history>& hs) -> caf::result<ok_atom> {
+      for (auto& h : hs)
+        self->state.histories.push_back(std::move(h));
+      return enqueue(self);
+    },
+    // Disconnect events (GE/GF), and the time before which stored events
+    // are no longer needed (0: keep).
+    [self](put_atom, std::vector<disconnect_event>& es,
+           int64_t drop_before) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      for (auto& e : es)
+        st.events.push_back(std::move(e));
+      st.drop_events_before_ms = std::max(st.drop_events_before_ms,
+                                          drop_before);
+      return enqueue(self);
+    },
+    [self](flush_atom) {
+      auto& st = self->state;
+      st.flush_scheduled = false;
+      auto waiting = std::move(st.waiting);
+      st.waiting.clear();
+      auto result = st.flush();
+      if (!result.ok())
+        logger("store")->error("{}", result.message);
+      for (auto& rp : waiting) {
+        if (result.ok())
+          rp.deliver(ok_atom::value);
+        else
+          rp.deliver(make_error(errc::unavailable, result.message));
+      }
+    },
+    // Admin changes are rare: each is written (and synced) on its own.
+    [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {
+      auto st = self->state.db->put_cluster_settings(c);
+      if (!st.ok())
+        return make_error(errc::unavailable, st.message);
+      return ok_atom::value;
+    },
+    [self](put_atom, label_atom, const std::vector<std::string>& items)
+      -> caf::result<ok_atom> {
+      auto st = self->state.db->put_label_items(items);
+      if (!st.ok())
+        return make_error(errc::unavailable, st.message);
+      return ok_atom::value;
+    },
+    [self](put_atom, node_atom, const std::string& node,
+           const std::string& state) -> caf::result<ok_atom> {
+      auto st = self->state.db->put_node_state(node, state);
+      if (!st.ok())
+        return make_error(errc::unavailable, st.message);
+      return ok_atom::value;
+    },
+    [self](get_atom, job_atom, const std::string& id)
+      -> caf::result<job_record> {
+      storage::status st;
+      auto job = self->state.db->get_job(id, st);
+      if (!st.ok())
+        return make_error(errc::unavailable, st.message);
+      if (!job)
+        return make_error(errc::not_found, "job " + id + " does not exist");
+      return std::move(*job);
+    },
+  };
+}
+
+std::chrono::milliseconds purge_period(std::chrono::milliseconds retention) {
+  using namespace std::chrono;
+  return std::clamp<milliseconds>(retention / 4, seconds{1}, hours{1});
+}
+
+} // namespace tether

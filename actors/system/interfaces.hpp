@@ -1,0 +1,283 @@
+// The typed interface of every Tether role (DESIGN.md §2), and the messages
+// that carry actor handles. See messages.hpp for the plain messages.
+//
+//   http_gateway ──► control ──► selector
+//                       │  └───► cluster_manager ──► cluster_balancer ──► node
+//                       │                                 ▲   │             │
+//                       ◄──────── terminal_session ◄──────┘   └── relays ───┘
+#pragma once
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/system/messages.hpp"
+
+namespace tether {
+
+struct session_spec;
+struct balancer_info;
+struct peer_directory;
+
+/// One connected device, hosted on a node. Receives the device's frames
+/// (relayed by the balancer) and jobs; keeps the keepalive.
+using terminal_session_actor = caf::typed_actor<
+  caf::reacts_to<frame_atom, std::string>,   // text frame from the device
+  caf::reacts_to<deliver_atom, job_record>,  // job to send to the device
+  caf::reacts_to<closed_atom, std::string>,  // socket gone (reason)
+  caf::reacts_to<tick_atom, uint64_t>,       // keepalive timer
+  caf::reacts_to<peer_atom, peer_directory>>;  // the control moved
+
+/// Hosts terminal sessions and reports its load.
+using node_actor = caf::typed_actor<
+  caf::replies_to<caf::atom_constant<caf::atom("spawn")>,
+                  session_spec>::with<terminal_session_actor>,
+  caf::replies_to<status_atom>::with<node_status>,
+  caf::reacts_to<peer_atom, peer_directory>>;  // a peer process (re)joined
+
+using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
+
+/// A cluster's public endpoint: owns the devices' sockets (through ws_link),
+/// picks nodes and relays frames between sockets and sessions.
+using cluster_balancer_actor = caf::typed_actor<
+  // from the socket layer (same process)
+  caf::reacts_to<admit_atom, uint64_t, std::string, ws_link_ptr>,
+  caf::reacts_to<open_atom, uint64_t>,
+  caf::reacts_to<frame_atom, uint64_t, std::string>,
+  caf::reacts_to<closed_atom, uint64_t>,
+  // from sessions
+  caf::reacts_to<to_dev_atom, uint64_t, std::string>,
+  caf::reacts_to<close_atom, uint64_t, uint16_t, std::string>,
+  // from the cluster manager
+  caf::replies_to<deliver_atom, job_record>::with<bool>,
+  caf::replies_to<status_atom>::with<balancer_status>,
+  // admin: a node's state ("active", "draining"); reassign a terminal
+  caf::reacts_to<put_atom, node_atom, std::string, std::string>,
+  caf::reacts_to<reassign_atom, std::string, uint32_t>,
+  // periodic refresh of node status
+  caf::reacts_to<tick_atom>,
+  // move one connection's session off a draining node (timer)
+  caf::reacts_to<tick_atom, uint64_t>,
+  // a peer process (control, nodes) was reached (again)
+  caf::reacts_to<peer_atom, peer_directory>>;
+
+/// Owns cluster labels and the cluster–terminal map; picks clusters and
+/// routes pushes to the right cluster.
+using cluster_manager_actor = caf::typed_actor<
+  caf::replies_to<assign_atom, terminal_record, assigned_label>::with<
+    destination>,
+  caf::replies_to<dest_atom, std::string>::with<destination>,
+  caf::replies_to<lookup_atom, std::string>::with<std::string>,
+  caf::replies_to<deliver_atom, job_record>::with<bool>,
+  caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
+  caf::reacts_to<join_atom, balancer_info>,
+  // admin API and re-allocation (actors/cluster_admin.hpp)
+  caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
+  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
+    node_status>,
+  caf::replies_to<realloc_atom, realloc_plan>::with<std::vector<std::string>>,
+  caf::replies_to<move_atom, terminal_record, assigned_label,
+                  uint32_t>::with<destination>,
+  caf::reacts_to<tick_atom>>;
+
+/// Turns a device's facts into its assigned label.
+using selector_actor = caf::typed_actor<
+  caf::replies_to<select_atom, terminal_record>::with<assigned_label>,
+  caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
+  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
+    std::vector<std::string>>>;
+
+/// Front of the control plane: registration, jobs, terminal state.
+using control_actor = caf::typed_actor<
+  caf::replies_to<register_atom, terminal_record>::with<destination>,
+  caf::replies_to<dest_atom, std::string>::with<destination>,
+  caf::replies_to<get_atom, terminal_atom, std::string>::with<
+    terminal_status>,
+  caf::replies_to<push_atom, job_record>::with<job_record>,
+  caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
+  caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
+  caf::reacts_to<job_update>,
+  // a session started: terminal, node, session, the device's source address
+  // (GE; may be empty)
+  caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor,
+                 std::string>,
+  // a session the balancer moved to another node (the device kept its
+  // WebSocket: no new connect)
+  caf::reacts_to<move_atom, std::string, std::string, terminal_session_actor>,
+  // a running session re-announces itself to a control that restarted
+  caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor>,
+  caf::reacts_to<closed_atom, std::string, std::string,
+                 terminal_session_actor>,
+  // service facts
+  caf::replies_to<put_atom, attrs_atom, std::string,
+                  std::map<std::string, std::string>>::with<terminal_status>,
+  caf::replies_to<put_atom, user_atom, std::string, std::string>::with<
+    terminal_status>,
+  // one API call on a terminal and whether it failed (GC/GD history)
+  caf::reacts_to<api_atom, std::string, bool>,
+  // a job callback was accepted (true) or given up (false)
+  caf::reacts_to<callback_atom, std::string, bool>,
+  // admin API and re-allocation (actors/policy/reallocation.hpp)
+  caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
+  caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
+  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
+    std::vector<std::string>>,
+  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
+    node_status>,
+  caf::replies_to<realloc_atom, std::string,
+                  std::vector<std::string>>::with<realloc_summary>,
+  caf::reacts_to<realloc_atom, tick_atom>,
+  // TTL sweep and history flush
+  caf::reacts_to<tick_atom>>;
+
+/// The HTTP API: decodes requests, asks the control plane, encodes answers.
+using http_gateway_actor
+  = caf::typed_actor<caf::reacts_to<http_request, http_responder_ptr>,
+                     caf::reacts_to<peer_atom, peer_directory>,
+                     // an answer the socket side gave itself (malformed
+                     // HTTP, body too large): counted for /metrics
+                     caf::reacts_to<answered_atom, uint16_t>>;
+
+/// Owner of the RocksDB store; runs detached so writes never block the
+/// cooperative scheduler.
+using store_actor = caf::typed_actor<
+  caf::replies_to<put_atom, terminal_record>::with<ok_atom>,
+  caf::replies_to<put_atom, std::vector<job_record>, uint64_t>::with<ok_atom>,
+  caf::replies_to<put_atom, std::vector<api_history>>::with<ok_atom>,
+  caf::replies_to<put_atom, std::vector<disconnect_event>, int64_t>::with<
+    ok_atom>,
+  caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
+  // admin changes (one synced write each)
+  caf::replies_to<put_atom, cluster_settings>::with<ok_atom>,
+  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
+    ok_atom>,
+  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
+    ok_atom>,
+  caf::reacts_to<tick_atom>,  // retention: delete old finished jobs
+  caf::reacts_to<flush_atom>>;
+
+/// Delivers job callbacks (POST of the job body to its callback_url) with
+/// retries and backoff; reports each outcome to the control.
+using notifier_actor = caf::typed_actor<
+  caf::reacts_to<callback_atom, job_record>,
+  // outcome of one attempt (job id, attempt, ok, detail)
+  caf::reacts_to<callback_atom, std::string, uint32_t, bool, std::string>,
+  // retry timer (job id)
+  caf::reacts_to<tick_atom, std::string>>;
+
+/// Published on a process's CAF port: tells a connecting peer which role
+/// actors this process hosts.
+using process_actor = caf::typed_actor<
+  caf::replies_to<get_atom, peer_atom>::with<peer_directory>>;
+
+/// Keeps this process connected to the peer processes it needs (see
+/// peers.hpp) and says how they are.
+using peers_actor = caf::typed_actor<
+  caf::replies_to<get_atom, peer_atom>::with<std::vector<peer_status>>,
+  // a local actor that wants every peer directory (also those seen before)
+  caf::reacts_to<join_atom, caf::actor>,
+  caf::reacts_to<tick_atom, std::string>>;  // (re)connect to one peer
+
+// -- messages with handles -----------------------------------------------------
+
+/// What a node needs to start a session for a freshly connected device.
+struct session_spec {
+  std::string terminal_id;
+  std::string cluster_id;
+  uint64_t conn_id = 0;
+  cluster_balancer_actor balancer;
+  uint32_t keepalive_ms = 30'000;
+  uint32_t keepalive_misses = 2;
+  uint32_t redelivery_ms = 30'000;  // resend a job not acked by then
+  std::string address{};  // the device's source IP ("" if unknown)
+  bool moved = false;     // takes over from a session on another node
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
+  return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
+           x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
+           x.redelivery_ms, x.address, x.moved);
+}
+
+/// A balancer announcing itself to the cluster manager.
+struct balancer_info {
+  std::string balancer_id;
+  std::string cluster_id;
+  std::string url;
+  cluster_balancer_actor handle;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, balancer_info& x) {
+  return f(caf::meta::type_name("balancer_info"), x.balancer_id,
+           x.cluster_id, x.url, x.handle);
+}
+
+/// The role actors one process hosts (null handles for roles it lacks).
+struct peer_directory {
+  std::string process;
+  control_actor control;
+  cluster_manager_actor manager;
+  std::map<std::string, node_actor> nodes;
+  std::map<std::string, cluster_balancer_actor> balancers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_directory& x) {
+  return f(caf::meta::type_name("peer_directory"), x.process, x.control,
+           x.manager, x.nodes, x.balancers);
+}
+
+} // namespace tether
+
+// -- type IDs ------------------------------------------------------------------
+
+CAF_BEGIN_TYPE_ID_BLOCK(tether, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(tether, (tether::storage::terminal_record))
+  CAF_ADD_TYPE_ID(tether, (tether::storage::job_record))
+  CAF_ADD_TYPE_ID(tether, (tether::storage::api_history))
+  CAF_ADD_TYPE_ID(tether, (tether::assigned_label))
+  CAF_ADD_TYPE_ID(tether, (tether::destination))
+  CAF_ADD_TYPE_ID(tether, (tether::job_update))
+  CAF_ADD_TYPE_ID(tether, (tether::node_status))
+  CAF_ADD_TYPE_ID(tether, (tether::balancer_status))
+  CAF_ADD_TYPE_ID(tether, (tether::cluster_status))
+  CAF_ADD_TYPE_ID(tether, (tether::terminal_status))
+  CAF_ADD_TYPE_ID(tether, (tether::http_request))
+  CAF_ADD_TYPE_ID(tether, (tether::http_response))
+  CAF_ADD_TYPE_ID(tether, (tether::session_spec))
+  CAF_ADD_TYPE_ID(tether, (tether::balancer_info))
+  CAF_ADD_TYPE_ID(tether, (tether::terminal_session_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::node_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::cluster_balancer_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::cluster_manager_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::selector_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::control_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::store_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::notifier_actor))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::job_record>))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::cluster_status>))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_history>))
+  CAF_ADD_TYPE_ID(tether, (std::map<std::string, std::string>))
+  CAF_ADD_TYPE_ID(tether, (tether::peer_status))
+  CAF_ADD_TYPE_ID(tether, (tether::peer_directory))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::peer_status>))
+  CAF_ADD_TYPE_ID(tether, (tether::process_actor))
+  CAF_ADD_TYPE_ID(tether, (tether::peers_actor))
+  // admin API and re-allocation
+  CAF_ADD_TYPE_ID(tether, (tether::storage::cluster_settings))
+  CAF_ADD_TYPE_ID(tether, (tether::cluster_change))
+  CAF_ADD_TYPE_ID(tether, (tether::realloc_plan))
+  CAF_ADD_TYPE_ID(tether, (tether::realloc_summary))
+  // label items GE/GF
+  CAF_ADD_TYPE_ID(tether, (tether::storage::disconnect_event))
+  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::disconnect_event>))
+CAF_END_TYPE_ID_BLOCK(tether)
+
+namespace tether {
+
+/// Registers every Tether message type with an actor system config. Every
+/// process must call this before it starts its actor system.
+void register_types(caf::actor_system_config& cfg);
+
+} // namespace tether

@@ -1,0 +1,221 @@
+#include "actors/terminal_session/terminal_session.hpp"
+
+#include <algorithm>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/policy/frames.hpp"
+#include "actors/system/log.hpp"
+
+namespace tether {
+
+terminal_session_state::tick_action terminal_session_state::on_tick() {
+  tick_action act;
+  if (awaiting_pong && ++misses >= spec.keepalive_misses) {
+    act.lost = true;
+    return act;
+  }
+  ++ping_seq;
+  awaiting_pong = true;
+  act.ping = frames::ping(ping_seq);
+  return act;
+}
+
+terminal_session_state::frame_action
+terminal_session_state::on_frame(const std::string& text) {
+  frame_action act;
+  frames::device_frame f;
+  bool fatal = false;
+  auto problem = frames::decode(text, f, fatal);
+  if (fatal) {
+    act.close_reason = problem;
+    return act;
+  }
+  if (!problem.empty()) {
+    act.reply = frames::error(f.kind == frames::device_frame::unknown
+                                ? "unknown_type"
+                                : "bad_frame",
+                              problem);
+    return act;
+  }
+  switch (f.kind) {
+    case frames::device_frame::pong:
+      if (f.seq == ping_seq) {
+        awaiting_pong = false;
+        misses = 0;
+      }
+      break;
+    case frames::device_frame::ack:
+      unacked.erase(f.job_id);
+      sent_at_ms.erase(f.job_id);
+      act.update = job_update{f.job_id, spec.terminal_id, "acked", {}};
+      break;
+    case frames::device_frame::result:
+      unacked.erase(f.job_id);
+      sent_at_ms.erase(f.job_id);
+      act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail};
+      break;
+    case frames::device_frame::unknown:
+      break;
+  }
+  return act;
+}
+
+std::optional<std::string>
+terminal_session_state::on_deliver(const job_record& job, int64_t now) {
+  if (job.expires_at_ms() != 0 && now > job.expires_at_ms())
+    return std::nullopt;
+  if (unacked.count(job.job_id) > 0)
+    return std::nullopt; // already sent; redelivery resends it if needed
+  if (unacked.size() >= window) {
+    auto held = std::find_if(backlog.begin(), backlog.end(),
+                             [&](const job_record& j) {
+                               return j.job_id == job.job_id;
+                             });
+    if (held == backlog.end())
+      backlog.push_back(job);
+    return std::nullopt;
+  }
+  unacked[job.job_id] = job;
+  sent_at_ms[job.job_id] = now;
+  return frames::job(job);
+}
+
+std::vector<job_record> terminal_session_state::refill(int64_t now) {
+  std::vector<job_record> out;
+  while (!backlog.empty() && unacked.size() < window) {
+    auto job = std::move(backlog.front());
+    backlog.pop_front();
+    if (on_deliver(job, now))
+      out.push_back(std::move(job));
+  }
+  return out;
+}
+
+std::vector<job_record>
+terminal_session_state::due_for_redelivery(int64_t now) {
+  std::vector<job_record> out;
+  for (auto i = unacked.begin(); i != unacked.end();) {
+    const auto& job = i->second;
+    if (job.expires_at_ms() != 0 && now > job.expires_at_ms()) {
+      sent_at_ms.erase(i->first);
+      i = unacked.erase(i);
+      continue;
+    }
+    auto& sent = sent_at_ms[i->first];
+    if (now - sent >= static_cast<int64_t>(spec.redelivery_ms)) {
+      sent = now;
+      out.push_back(job);
+    }
+    ++i;
+  }
+  return out;
+}
+
+terminal_session_actor::behavior_type
+terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state> self,
+                 session_spec spec, std::string node_id, control_actor control) {
+  auto log = logger("session");
+  self->state.spec = std::move(spec);
+  self->state.node_id = std::move(node_id);
+  self->state.control = std::move(control);
+  auto& st = self->state;
+  auto keepalive = std::chrono::milliseconds{st.spec.keepalive_ms};
+  auto me = caf::actor_cast<terminal_session_actor>(self);
+  auto to_device = [self](std::string text) {
+    auto& s = self->state;
+    self->send(s.spec.balancer, to_dev_atom::value, s.spec.conn_id,
+               std::move(text));
+  };
+  // Ends the session: tells the balancer to close the socket (unless it is
+  // gone already) and the control that the terminal left.
+  auto finish = [self, me, log](uint16_t code, std::string reason,
+                                         bool close_socket) {
+    auto& s = self->state;
+    if (s.closed)
+      return;
+    s.closed = true;
+    if (close_socket)
+      self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
+                 reason);
+    self->send(self->state.control, closed_atom::value, s.spec.terminal_id, reason, me);
+    log->debug("{}: session on {} ends: {}", s.spec.terminal_id, s.node_id,
+               reason);
+    self->quit();
+  };
+  to_device(frames::hello(st.spec.terminal_id, st.spec.cluster_id,
+                          st.node_id,
+                          std::max<uint32_t>(1, static_cast<uint32_t>(
+                            (keepalive.count() + 999) / 1000))));
+  if (st.spec.moved)
+    self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
+               me);
+  else
+    self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
+               me, st.spec.address);
+  // A session without its balancer has no socket any more (the balancer's
+  // process died): it ends, and the device reconnects elsewhere.
+  self->monitor(st.spec.balancer);
+  self->set_down_handler([finish](const caf::down_msg&) {
+    finish(1001, "balancer gone", false);
+  });
+  self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
+  return {
+    [self, to_device, finish](frame_atom, const std::string& text) {
+      auto act = self->state.on_frame(text);
+      if (act.close_reason) {
+        finish(1008, *act.close_reason, true);
+        return;
+      }
+      if (act.reply)
+        to_device(std::move(*act.reply));
+      if (act.update) {
+        self->send(self->state.control, std::move(*act.update));
+        for (auto& job : self->state.refill(now_ms())) {
+          to_device(frames::job(job));
+          self->send(self->state.control, job_update{job.job_id, job.terminal_id,
+                                         "delivered", {}});
+        }
+      }
+    },
+    [self, to_device](deliver_atom, const job_record& job) {
+      if (auto frame = self->state.on_deliver(job, now_ms())) {
+        to_device(std::move(*frame));
+        self->send(self->state.control, job_update{job.job_id, job.terminal_id,
+                                       "delivered", {}});
+      }
+    },
+    [finish](closed_atom, const std::string& reason) {
+      finish(1000, reason, false);
+    },
+    [self, me](peer_atom, const peer_directory& dir) {
+      // The control process restarted: tell the new one that this terminal
+      // is connected here; it answers with the terminal's unfinished jobs
+      // (those already sent and unacknowledged are not sent twice).
+      auto& s = self->state;
+      if (!dir.control)
+        return;
+      s.control = dir.control;
+      self->send(s.control, peer_atom::value, s.spec.terminal_id, s.node_id,
+                 me);
+    },
+    [self, to_device, finish, me, keepalive](tick_atom, uint64_t) {
+      auto act = self->state.on_tick();
+      if (act.lost) {
+        finish(close_keepalive_lost, "keepalive lost", true);
+        return;
+      }
+      to_device(std::move(*act.ping));
+      for (auto& job : self->state.due_for_redelivery(now_ms())) {
+        to_device(frames::job(job));
+        self->send(self->state.control, job_update{job.job_id, job.terminal_id,
+                                       "delivered", {}});
+      }
+      self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
+    },
+  };
+}
+
+} // namespace tether

@@ -1,0 +1,78 @@
+// terminal_session: one per connected device, hosted on a node.
+//
+// It speaks the device protocol (frames.hpp) over the balancer's relay: the
+// device's frames arrive as `frame` messages, and everything for the device
+// goes to the balancer as `to_dev` with the connection id. It sends `hello`,
+// keeps the keepalive (a `ping` every period; `keepalive_misses` unanswered
+// pings close the connection with 4000), sends jobs and reports their
+// progress and the connection's opening and closing to the control.
+//
+//   running ──(closed | keepalive lost | protocol violation)──► quit
+#pragma once
+
+#include <deque>
+#include <map>
+#include <vector>
+#include <optional>
+#include <string>
+
+#include "actors/system/interfaces.hpp"
+
+namespace tether {
+
+/// Close code for a keepalive failure (application range 4000–4999).
+constexpr uint16_t close_keepalive_lost = 4000;
+
+/// Jobs a session has sent and the device not yet acknowledged, at most.
+constexpr size_t job_window = 32;
+
+struct terminal_session_state {
+  static inline const char* name = "terminal_session";
+
+  session_spec spec;
+  std::string node_id;
+  control_actor control;  // replaced when the control process restarts
+  uint64_t ping_seq = 0;       // last ping sent
+  bool awaiting_pong = false;  // the last ping is unanswered
+  uint32_t misses = 0;         // consecutive unanswered pings
+  std::map<std::string, job_record> unacked;  // sent, not yet acknowledged
+  std::map<std::string, int64_t> sent_at_ms;  // of the unacked, last send
+  /// Jobs waiting for room: at most `window` jobs are unacknowledged at a
+  /// time, so a device with a long queue is not flooded (and its socket's
+  /// bounded send queue never overflows).
+  std::deque<job_record> backlog;
+  size_t window = job_window;
+  bool closed = false;
+
+  /// What to do when the keepalive timer fires.
+  struct tick_action {
+    std::optional<std::string> ping;  // frame to send
+    bool lost = false;                // keepalive lost: close
+  };
+  tick_action on_tick();
+
+  /// What a device frame leads to.
+  struct frame_action {
+    std::optional<std::string> reply;        // frame to send back
+    std::optional<job_update> update;        // report to the control
+    std::optional<std::string> close_reason; // protocol violation: close 1008
+  };
+  frame_action on_frame(const std::string& text);
+
+  /// The frame for a job, remembering it until acknowledged. Nothing when
+  /// the job has expired, is already held, or waits in the backlog for room.
+  std::optional<std::string> on_deliver(const job_record& job, int64_t now);
+
+  /// Frames of backlog jobs that now fit into the window.
+  std::vector<job_record> refill(int64_t now);
+
+  /// Jobs sent at least `redelivery_ms` ago and still not acknowledged (and
+  /// not expired): they are sent again. Returns them, marking the send.
+  std::vector<job_record> due_for_redelivery(int64_t now);
+};
+
+terminal_session_actor::behavior_type
+terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state> self,
+                 session_spec spec, std::string node_id, control_actor control);
+
+} // namespace tether
