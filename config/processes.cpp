@@ -74,8 +74,7 @@ topology::processes_with_role(process_role role) const {
   return out;
 }
 
-const process_config*
-topology::process_of_balancer(std::string_view id) const {
+const process_config* topology::process_of_balancer(std::string_view id) const {
   for (const auto& p : processes)
     if (std::find(p.balancers.begin(), p.balancers.end(), id)
         != p.balancers.end())
@@ -90,8 +89,7 @@ const process_config* topology::process_of_node(std::string_view id) const {
   return nullptr;
 }
 
-const cluster_config*
-topology::cluster_of_balancer(std::string_view id) const {
+const cluster_config* topology::cluster_of_balancer(std::string_view id) const {
   for (const auto& c : clusters)
     for (const auto& b : c.balancers)
       if (b.id == id)
@@ -110,7 +108,8 @@ namespace detail {
 
 namespace {
 
-// -- hosts ----------------------------------------------------------------------
+// -- hosts
+// ----------------------------------------------------------------------
 
 enum class host_kind { name, loopback, wildcard, address };
 
@@ -147,11 +146,11 @@ host_kind classify(std::string_view host) {
 /// addresses; names, loopback and wildcards may be on any machine.
 bool elsewhere(std::string_view listen, std::string_view process_host) {
   return classify(listen) == host_kind::address
-         && classify(process_host) == host_kind::address
-         && listen != process_host;
+      && classify(process_host) == host_kind::address && listen != process_host;
 }
 
-// -- reading ------------------------------------------------------------------------
+// -- reading
+// ------------------------------------------------------------------------
 
 /// Where the parts of one process were written, parallel to its
 /// process_config. A pointer is the value's node, or the process's table
@@ -162,13 +161,13 @@ struct process_places {
   const toml::node* host = nullptr;
   const toml::node* caf_port = nullptr;
   const toml::node* roles = nullptr;
-  std::vector<const toml::node*> role_entries;  // one per process roles
+  std::vector<const toml::node*> role_entries; // one per process roles
   const toml::node* http = nullptr;
   const toml::node* data = nullptr;
   const toml::node* balancers = nullptr;
-  std::vector<const toml::node*> balancer_entries;  // one per balancers
+  std::vector<const toml::node*> balancer_entries; // one per balancers
   const toml::node* nodes = nullptr;
-  std::vector<const toml::node*> node_entries;      // one per nodes
+  std::vector<const toml::node*> node_entries; // one per nodes
   // False when the roles (or the lists) could not be read completely; the
   // checks that depend on them are then skipped, so that one mistake is
   // reported once.
@@ -176,8 +175,8 @@ struct process_places {
   bool lists_complete = true;
 };
 
-constexpr std::string_view role_list =
-  "gateway, control, selector, cluster_manager, balancer, node";
+constexpr std::string_view role_list
+  = "gateway, control, selector, cluster_manager, balancer, node";
 
 std::string quoted(std::string_view s) {
   return "\"" + std::string{s} + "\"";
@@ -201,10 +200,9 @@ void read_host(reader& r, const toml::table& t, const std::string& path,
   if (!node->is_string())
     return;
   auto where = path + ".host";
-  if (host.empty()
-      || std::any_of(host.begin(), host.end(), [](char c) {
-           return std::isspace(static_cast<unsigned char>(c)) != 0;
-         })) {
+  if (host.empty() || std::any_of(host.begin(), host.end(), [](char c) {
+        return std::isspace(static_cast<unsigned char>(c)) != 0;
+      })) {
     r.problem(node, where, "must be a host name or an IP address");
     return;
   }
@@ -212,7 +210,8 @@ void read_host(reader& r, const toml::table& t, const std::string& path,
   if (kind == host_kind::wildcard) {
     r.problem(node, where,
               "must be an address the other processes can reach, not the "
-              "wildcard " + quoted(host));
+              "wildcard "
+                + quoted(host));
     return;
   }
   if (kind == host_kind::name && host.find(':') != std::string::npos) {
@@ -229,8 +228,8 @@ void read_roles(reader& r, const toml::table& t, const std::string& path,
   auto* node = t.get("roles");
   auto where = path + ".roles";
   if (node == nullptr) {
-    r.problem(&t, where, "missing (one or more of " + std::string{role_list}
-                           + ")");
+    r.problem(&t, where,
+              "missing (one or more of " + std::string{role_list} + ")");
     at.roles_complete = false;
     return;
   }
@@ -250,8 +249,8 @@ void read_roles(reader& r, const toml::table& t, const std::string& path,
     auto entry_path = reader::index(where, k);
     if (!role) {
       r.problem(entries[k], entry_path,
-                "unknown role " + quoted(names[k]) + " (known: "
-                  + std::string{role_list} + ")");
+                "unknown role " + quoted(names[k])
+                  + " (known: " + std::string{role_list} + ")");
       at.roles_complete = false;
     } else if (p.has(*role)) {
       r.problem(entries[k], entry_path,
@@ -279,11 +278,11 @@ void read_ids(reader& r, const toml::table& t, const std::string& path,
 }
 
 void read_process(reader& r, const toml::table& t, size_t i, bool several,
-                  const topology& topo, process_config& p,
-                  process_places& at) {
+                  const topology& topo, process_config& p, process_places& at) {
   auto path = reader::index("processes", i);
-  r.only_keys(t, path, {"name", "host", "caf_port", "roles", "http", "data",
-                        "balancers", "nodes", "scheduler"});
+  r.only_keys(t, path,
+              {"name", "host", "caf_port", "roles", "http", "data", "balancers",
+               "nodes", "scheduler"});
   auto place = [&t](std::string_view key) {
     auto* node = t.get(key);
     return node ? node : static_cast<const toml::node*>(&t);
@@ -343,7 +342,8 @@ void read_process(reader& r, const toml::table& t, size_t i, bool several,
   }
 }
 
-// -- checks ---------------------------------------------------------------------------
+// -- checks
+// ---------------------------------------------------------------------------
 
 void check_names(reader& r, const std::vector<process_config>& procs,
                  const std::vector<process_places>& at) {
@@ -371,46 +371,45 @@ void check_hosting(reader& r, const topology& topo,
   for (size_t c = 0; c < topo.clusters.size(); ++c) {
     for (size_t b = 0; b < topo.clusters[c].balancers.size(); ++b)
       if (!topo.clusters[c].balancers[b].id.empty())
-        balancers.emplace(topo.clusters[c].balancers[b].id,
-                          std::pair{c, b});
+        balancers.emplace(topo.clusters[c].balancers[b].id, std::pair{c, b});
     for (size_t n = 0; n < topo.clusters[c].nodes.size(); ++n)
       nodes.emplace(topo.clusters[c].nodes[n], std::pair{c, n});
   }
-  std::map<std::string, size_t> balancer_host, node_host;  // id -> process
+  std::map<std::string, size_t> balancer_host, node_host; // id -> process
   bool complete = true;
   for (size_t i = 0; i < procs.size(); ++i) {
     const auto& p = procs[i];
     auto path = reader::index("processes", i);
     complete = complete && at[i].lists_complete;
-    auto claim = [&](const std::vector<std::string>& ids,
-                     const std::vector<const toml::node*>& places,
-                     const std::map<std::string, std::pair<size_t, size_t>>&
-                       defined,
-                     std::map<std::string, size_t>& hosts,
-                     const std::string& what, const std::string& key) {
-      for (size_t k = 0; k < ids.size(); ++k) {
-        auto where = reader::index(path + "." + key, k);
-        if (defined.find(ids[k]) == defined.end()) {
-          r.problem(places[k], where,
-                    "unknown " + what + " " + quoted(ids[k]) + " (not in any "
-                      + "cluster's " + key + ")");
-          continue;
-        }
-        auto [it, fresh] = hosts.emplace(ids[k], i);
-        if (!fresh)
-          r.problem(places[k], where,
-                    what + " " + quoted(ids[k]) + " is already run by "
-                      + (it->second == i ? std::string{"this process"}
-                                         : name_of(it->second,
-                                                   procs[it->second])));
-      }
-    };
+    auto claim
+      = [&](const std::vector<std::string>& ids,
+            const std::vector<const toml::node*>& places,
+            const std::map<std::string, std::pair<size_t, size_t>>& defined,
+            std::map<std::string, size_t>& hosts, const std::string& what,
+            const std::string& key) {
+          for (size_t k = 0; k < ids.size(); ++k) {
+            auto where = reader::index(path + "." + key, k);
+            if (defined.find(ids[k]) == defined.end()) {
+              r.problem(places[k], where,
+                        "unknown " + what + " " + quoted(ids[k])
+                          + " (not in any " + "cluster's " + key + ")");
+              continue;
+            }
+            auto [it, fresh] = hosts.emplace(ids[k], i);
+            if (!fresh)
+              r.problem(places[k], where,
+                        what + " " + quoted(ids[k]) + " is already run by "
+                          + (it->second == i
+                               ? std::string{"this process"}
+                               : name_of(it->second, procs[it->second])));
+          }
+        };
     claim(p.balancers, at[i].balancer_entries, balancers, balancer_host,
           "balancer", "balancers");
     claim(p.nodes, at[i].node_entries, nodes, node_host, "node", "nodes");
   }
   if (!complete)
-    return;  // an unreadable list: "run by no process" would be a guess
+    return; // an unreadable list: "run by no process" would be a guess
   for (const auto& [id, pos] : balancers)
     if (balancer_host.find(id) == balancer_host.end())
       r.problem(cplaces[pos.first].balancer_ids[pos.second],
@@ -462,14 +461,14 @@ void check_control_plane(reader& r, const toml::node* processes_at,
                          const std::vector<process_places>& at) {
   for (const auto& a : at)
     if (!a.roles_complete)
-      return;  // a role may be missing only because it was misspelt
+      return; // a role may be missing only because it was misspelt
   auto role_entry = [&](size_t i, process_role role) {
     const auto& roles = procs[i].roles;
-    auto k = static_cast<size_t>(
-      std::find(roles.begin(), roles.end(), role) - roles.begin());
-    return std::pair{at[i].role_entries[k],
-                     reader::index(reader::index("processes", i) + ".roles",
-                                   k)};
+    auto k = static_cast<size_t>(std::find(roles.begin(), roles.end(), role)
+                                 - roles.begin());
+    return std::pair{
+      at[i].role_entries[k],
+      reader::index(reader::index("processes", i) + ".roles", k)};
   };
   auto require = [&](process_role role, bool exactly_one) {
     auto name = std::string{to_string(role)};
@@ -517,7 +516,6 @@ void check_control_plane(reader& r, const toml::node* processes_at,
                   + name_of(c, procs[c]) + "); add it to these roles");
 }
 
-
 /// No address (host, port) is claimed twice by HTTP, balancer or CAF
 /// listeners; a listener of a process is on that process's host.
 void check_addresses(reader& r, const topology& topo,
@@ -526,17 +524,17 @@ void check_addresses(reader& r, const topology& topo,
                      const std::vector<process_config>& procs,
                      const std::vector<process_places>* at) {
   std::map<std::pair<std::string, uint16_t>, std::string> claimed;
-  auto claim = [&](const endpoint& ep, std::string owner,
-                   const toml::node* node, const std::string& path,
-                   const std::string& kind) {
-    if (ep.port == 0)
-      return;
-    auto [it, fresh] = claimed.emplace(std::pair{ep.host, ep.port}, owner);
-    if (!fresh)
-      r.problem(node, path,
-                kind + " address " + ep.to_string() + " is used twice (also "
-                  + it->second + ")");
-  };
+  auto claim
+    = [&](const endpoint& ep, std::string owner, const toml::node* node,
+          const std::string& path, const std::string& kind) {
+        if (ep.port == 0)
+          return;
+        auto [it, fresh] = claimed.emplace(std::pair{ep.host, ep.port}, owner);
+        if (!fresh)
+          r.problem(node, path,
+                    kind + " address " + ep.to_string()
+                      + " is used twice (also " + it->second + ")");
+      };
   for (size_t i = 0; i < procs.size(); ++i) {
     const auto& p = procs[i];
     if (!p.http)
@@ -546,8 +544,8 @@ void check_addresses(reader& r, const topology& topo,
           at ? (*at)[i].http : gateway_http, path, "listen");
     if (at && elsewhere(p.http->host, p.host))
       r.problem((*at)[i].http, path,
-                "host " + p.http->host + " is not the process's host ("
-                  + p.host + ")");
+                "host " + p.http->host + " is not the process's host (" + p.host
+                  + ")");
   }
   for (size_t c = 0; c < topo.clusters.size(); ++c) {
     const auto& cl = topo.clusters[c];
@@ -561,13 +559,12 @@ void check_addresses(reader& r, const topology& topo,
         if (std::find(p.balancers.begin(), p.balancers.end(), bal.id)
               != p.balancers.end()
             && elsewhere(bal.listen.host, p.host))
-          r.problem(cplaces[c].listens[b],
-                    reader::index(reader::index("clusters", c) + ".balancers",
-                                  b)
-                      + ".listen",
-                    "host " + bal.listen.host + " is not the host of process "
-                      + quoted(p.name) + " (" + p.host
-                      + "), which runs this balancer");
+          r.problem(
+            cplaces[c].listens[b],
+            reader::index(reader::index("clusters", c) + ".balancers", b)
+              + ".listen",
+            "host " + bal.listen.host + " is not the host of process "
+              + quoted(p.name) + " (" + p.host + "), which runs this balancer");
     }
   }
   for (size_t i = 0; i < procs.size(); ++i) {

@@ -22,8 +22,7 @@ namespace tether::config::detail {
 /// Collects problems with their place ("file:line: path: message").
 class reader {
 public:
-  explicit reader(std::string_view source) : source_(source) {
-  }
+  explicit reader(std::string_view source) : source_(source) {}
 
   void problem(const toml::node* at, std::string_view path,
                std::string_view msg) {
@@ -78,8 +77,8 @@ public:
     return std::string{path} + "[" + std::to_string(i) + "]";
   }
 
-  void string(const toml::table& t, std::string_view path,
-              std::string_view key, std::string& out, bool required = false) {
+  void string(const toml::table& t, std::string_view path, std::string_view key,
+              std::string& out, bool required = false) {
     auto* node = t.get(key);
     if (node == nullptr) {
       if (required)
@@ -195,15 +194,15 @@ private:
   std::string source_;
 };
 
-inline constexpr std::string_view id_rule =
-  "must be 1-128 characters of [A-Za-z0-9._:-]";
+inline constexpr std::string_view id_rule
+  = "must be 1-128 characters of [A-Za-z0-9._:-]";
 
 inline bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 128)
     return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_'
-           || c == ':' || c == '-';
+        || c == ':' || c == '-';
   });
 }
 
@@ -212,12 +211,12 @@ inline bool valid_id(std::string_view id) {
 /// The pointers live as long as the parsed toml::table.
 struct cluster_places {
   const toml::node* table = nullptr;
-  const toml::node* id = nullptr;          // the id value, or the table
-  const toml::node* nodes_key = nullptr;   // the nodes value, or the table
-  std::vector<const toml::node*> nodes;    // one per cluster_config::nodes
-  std::vector<const toml::node*> balancers;     // one table per balancer
-  std::vector<const toml::node*> balancer_ids;  // the id value, or table
-  std::vector<const toml::node*> listens;       // the listen value, or table
+  const toml::node* id = nullptr;              // the id value, or the table
+  const toml::node* nodes_key = nullptr;       // the nodes value, or the table
+  std::vector<const toml::node*> nodes;        // one per cluster_config::nodes
+  std::vector<const toml::node*> balancers;    // one table per balancer
+  std::vector<const toml::node*> balancer_ids; // the id value, or table
+  std::vector<const toml::node*> listens;      // the listen value, or table
 };
 
 /// Reads a [scheduler] table (global or per process) over `out`.

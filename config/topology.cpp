@@ -40,17 +40,17 @@ std::string problems::to_string() const {
 const std::vector<std::string>& known_label_items() {
   // DESIGN.md §4: GA..GK.
   static const std::vector<std::string> items{
-    "service",             // GA
-    "print_frequency",     // GB
-    "api_call_frequency",  // GC
-    "api_error_frequency", // GD
-    "disconnect_group",    // GE
-    "failure_group",       // GF
-    "region",              // GG
-    "user",                // GH
-    "user_usage_frequency",// GI
-    "model",               // GJ
-    "firmware",            // GK
+    "service",              // GA
+    "print_frequency",      // GB
+    "api_call_frequency",   // GC
+    "api_error_frequency",  // GD
+    "disconnect_group",     // GE
+    "failure_group",        // GF
+    "region",               // GG
+    "user",                 // GH
+    "user_usage_frequency", // GI
+    "model",                // GJ
+    "firmware",             // GK
   };
   return items;
 }
@@ -63,8 +63,8 @@ const std::vector<std::string>& cluster_strategy_names() {
 }
 
 const std::vector<std::string>& node_strategy_names() {
-  static const std::vector<std::string> names{"fewest_sessions",
-                                              "least_load", "weighted"};
+  static const std::vector<std::string> names{"fewest_sessions", "least_load",
+                                              "weighted"};
   return names;
 }
 
@@ -88,8 +88,8 @@ std::optional<millis> parse_duration(std::string_view text) {
   else
     return std::nullopt;
   // Refuse what millis cannot hold rather than wrap around.
-  constexpr auto max = static_cast<uint64_t>(
-    std::numeric_limits<millis::rep>::max());
+  constexpr auto max
+    = static_cast<uint64_t>(std::numeric_limits<millis::rep>::max());
   if (value > max / factor)
     return std::nullopt;
   return millis{static_cast<millis::rep>(value * factor)};
@@ -147,15 +147,16 @@ void read_frequency(reader& r, const toml::table& t, std::string_view path,
 /// [labels.thresholds]: windows and thresholds of the computed items.
 void read_thresholds(reader& r, const toml::table& t, label_rules& out) {
   const std::string path = "labels.thresholds";
-  r.only_keys(t, path, {"window", "print_frequency", "api_call_frequency",
-                        "api_error_frequency", "user_usage_frequency",
-                        "disconnect_group", "failure_group"});
+  r.only_keys(t, path,
+              {"window", "print_frequency", "api_call_frequency",
+               "api_error_frequency", "user_usage_frequency",
+               "disconnect_group", "failure_group"});
   r.duration(t, path, "window", out.window, millis{1'000});
-  std::pair<const char*, frequency_rule*> freq[] = {
-    {"print_frequency", &out.print_frequency},
-    {"api_call_frequency", &out.api_call_frequency},
-    {"api_error_frequency", &out.api_error_frequency},
-    {"user_usage_frequency", &out.user_usage_frequency}};
+  std::pair<const char*, frequency_rule*> freq[]
+    = {{"print_frequency", &out.print_frequency},
+       {"api_call_frequency", &out.api_call_frequency},
+       {"api_error_frequency", &out.api_error_frequency},
+       {"user_usage_frequency", &out.user_usage_frequency}};
   for (auto& [key, rule] : freq)
     if (auto* ft = r.subsection(t, path, key); ft != nullptr)
       read_frequency(r, *ft, path + "." + key, *rule);
@@ -163,10 +164,9 @@ void read_thresholds(reader& r, const toml::table& t, label_rules& out) {
     auto p = path + ".disconnect_group";
     if (auto* gt = ge->as_table()) {
       r.only_keys(*gt, p, {"min_terminals", "window"});
-      r.integer(*gt, p, "min_terminals", out.disconnect_group.min_terminals,
-                1, 10'000'000);
-      r.duration(*gt, p, "window", out.disconnect_group.window,
-                 millis{1'000});
+      r.integer(*gt, p, "min_terminals", out.disconnect_group.min_terminals, 1,
+                10'000'000);
+      r.duration(*gt, p, "window", out.disconnect_group.window, millis{1'000});
     } else {
       r.problem(ge, p, "must be a table");
     }
@@ -304,7 +304,7 @@ void read_clusters(reader& r, const toml::table& root, topology& topo,
 /// checked with the processes, which also claim ports.)
 void check_unique_ids(reader& r, const topology& topo,
                       const std::vector<cluster_places>& places) {
-  std::map<std::string, size_t> clusters, nodes, balancers;  // id -> cluster
+  std::map<std::string, size_t> clusters, nodes, balancers; // id -> cluster
   for (size_t i = 0; i < topo.clusters.size(); ++i) {
     const auto& c = topo.clusters[i];
     const auto& at = places[i];
@@ -325,16 +325,15 @@ void check_unique_ids(reader& r, const topology& topo,
 }
 
 void read_timers(reader& r, const toml::table& t, timers_config& timers) {
-  r.only_keys(t, "timers", {"keepalive", "keepalive_misses", "request_timeout",
-                            "job_redelivery", "retry_after", "heartbeat",
-                            "failure_timeout", "reconnect_min",
-                            "reconnect_max", "job_retention"});
+  r.only_keys(t, "timers",
+              {"keepalive", "keepalive_misses", "request_timeout",
+               "job_redelivery", "retry_after", "heartbeat", "failure_timeout",
+               "reconnect_min", "reconnect_max", "job_retention"});
   r.duration(t, "timers", "keepalive", timers.keepalive, millis{100});
   r.integer(t, "timers", "keepalive_misses", timers.keepalive_misses, 1, 100);
   r.duration(t, "timers", "request_timeout", timers.request_timeout,
              millis{10});
-  r.duration(t, "timers", "job_redelivery", timers.job_redelivery,
-             millis{100});
+  r.duration(t, "timers", "job_redelivery", timers.job_redelivery, millis{100});
   r.duration(t, "timers", "retry_after", timers.retry_after, millis{1000});
   r.duration(t, "timers", "job_retention", timers.job_retention, millis{0});
   // Each pair is compared only when neither value was refused, so one
@@ -342,8 +341,7 @@ void read_timers(reader& r, const toml::table& t, timers_config& timers) {
   auto usable = [&t](std::string_view key, bool read) {
     return read || t.get(key) == nullptr;
   };
-  bool hb = r.duration(t, "timers", "heartbeat", timers.heartbeat,
-                       millis{10});
+  bool hb = r.duration(t, "timers", "heartbeat", timers.heartbeat, millis{10});
   bool ft = r.duration(t, "timers", "failure_timeout", timers.failure_timeout,
                        millis{10});
   if (usable("heartbeat", hb) && usable("failure_timeout", ft)
@@ -352,8 +350,8 @@ void read_timers(reader& r, const toml::table& t, timers_config& timers) {
                                         : t.get("heartbeat");
     r.problem(at, "timers.failure_timeout",
               "must be longer than timers.heartbeat ("
-                + std::to_string(timers.failure_timeout.count()) + "ms <= "
-                + std::to_string(timers.heartbeat.count()) + "ms)");
+                + std::to_string(timers.failure_timeout.count())
+                + "ms <= " + std::to_string(timers.heartbeat.count()) + "ms)");
   }
   bool rmin = r.duration(t, "timers", "reconnect_min", timers.reconnect_min,
                          millis{10});
@@ -412,8 +410,9 @@ void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
     else if (std::string text{std::istreambuf_iterator<char>{in}, {}};
              text.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
       r.problem(at, "callbacks.ca_file",
-                "\"" + out.ca_file + "\" holds no PEM certificate "
-                "(-----BEGIN CERTIFICATE-----)");
+                "\"" + out.ca_file
+                  + "\" holds no PEM certificate "
+                    "(-----BEGIN CERTIFICATE-----)");
   }
 }
 
@@ -448,9 +447,9 @@ parse_result parse_topology(std::string_view text,
     return result;
   }
   topology topo;
-  r.only_keys(root, "", {"gateway", "labels", "timers", "limits",
-                         "reallocation", "callbacks", "scheduler",
-                         "clusters", "processes"});
+  r.only_keys(root, "",
+              {"gateway", "labels", "timers", "limits", "reallocation",
+               "callbacks", "scheduler", "clusters", "processes"});
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -498,9 +497,9 @@ parse_result parse_topology(std::string_view text,
   if (auto* t = r.section(root, "timers"))
     read_timers(r, *t, topo.timers);
   if (auto* t = r.section(root, "limits")) {
-    r.only_keys(*t, "limits", {"max_http_body", "max_ws_frame",
-                               "max_ws_queue", "max_payload",
-                               "max_queue"});
+    r.only_keys(*t, "limits",
+                {"max_http_body", "max_ws_frame", "max_ws_queue", "max_payload",
+                 "max_queue"});
     r.integer(*t, "limits", "max_http_body", topo.limits.max_http_body, 1024,
               64 << 20);
     r.integer(*t, "limits", "max_ws_frame", topo.limits.max_ws_frame, 256,
@@ -532,7 +531,8 @@ parse_result load_topology_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     parse_result result;
-    result.errors.list.push_back(path + ": is a directory, not a topology file");
+    result.errors.list.push_back(path
+                                 + ": is a directory, not a topology file");
     return result;
   }
   std::ifstream in{path};

@@ -1,7 +1,7 @@
 // Topology: the one description of a Tether deployment (processes, clusters,
-// label configuration, strategies, timers), DESIGN §7. It is parsed from TOML, validated
-// as a whole (every problem reported with its place), and then frozen: the
-// rest of the system only reads it.
+// label configuration, strategies, timers), DESIGN §7. It is parsed from TOML,
+// validated as a whole (every problem reported with its place), and then
+// frozen: the rest of the system only reads it.
 #pragma once
 
 #include <chrono>
@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "config/defaults.hpp"
 
 namespace tether::config {
 
@@ -29,20 +31,20 @@ struct endpoint {
 using cluster_labels = std::map<std::string, std::vector<std::string>>;
 
 struct balancer_config {
-  std::string id;            // unique, e.g. "C1-b1"
-  endpoint listen;           // WebSocket listener
-  std::string public_url;    // advertised URL; empty = derived from listen
+  std::string id;         // unique, e.g. "C1-b1"
+  endpoint listen;        // WebSocket listener
+  std::string public_url; // advertised URL; empty = derived from listen
 };
 
 struct cluster_config {
-  std::string id;            // e.g. "C1"
+  std::string id; // e.g. "C1"
   cluster_labels labels;
   uint32_t weight = 1;
   // false: declared (its balancers and nodes run) but not in service until
   // an operator adds it with PUT /v1/admin/clusters/{id}.
   bool enabled = true;
   std::vector<balancer_config> balancers;
-  std::vector<std::string> nodes;  // node ids, e.g. "C1-n1"
+  std::vector<std::string> nodes; // node ids, e.g. "C1-n1"
   // [clusters.node_weights]: node id -> capacity weight for the "weighted"
   // node strategy (missing: 1; 0: the node takes no new sessions then).
   std::map<std::string, uint32_t> node_weights;
@@ -51,34 +53,37 @@ struct cluster_config {
 struct timers_config {
   millis keepalive{30'000};      // application ping period
   uint32_t keepalive_misses = 2; // unanswered pings before the session closes
-  millis request_timeout{5'000}; // any request between actors
-  millis job_redelivery{30'000}; // resend a job not acknowledged by then
-  millis retry_after{2'000};     // Retry-After advertised with 503/429
+  millis request_timeout{
+    tether::defaults::request_timeout}; // any request between actors
+  millis job_redelivery{30'000};        // resend a job not acknowledged by then
+  millis retry_after{2'000};            // Retry-After advertised with 503/429
   // Between processes (CAF middleman). heartbeat < failure_timeout and
   // reconnect_min <= reconnect_max are enforced by the parser.
   millis heartbeat{500};         // middleman heartbeat interval
   millis failure_timeout{3'000}; // a peer silent this long is taken as dead
   millis reconnect_min{200};     // first delay before reconnecting to a peer
-  millis reconnect_max{5'000};   // the backoff never waits longer than this
+  millis reconnect_max{
+    tether::defaults::reconnect_max}; // the backoff never waits longer than
+                                      // this
   // Finished jobs (done/failed/expired, callback delivered or given up) are
   // deleted from the store this long after they finished; 0 keeps them.
   millis job_retention{7 * 24 * 3'600'000LL};
 };
 
 struct limits_config {
-  std::size_t max_http_body = 1 << 20;     // bytes
-  std::size_t max_ws_frame = 64 * 1024;    // bytes
-  std::size_t max_ws_queue = 256;          // frames waiting to be written
-  std::size_t max_payload = 256 * 1024;    // job payload bytes
-  std::size_t max_queue = 1000;            // open jobs per terminal (429)
+  std::size_t max_http_body = 1 << 20;  // bytes
+  std::size_t max_ws_frame = 64 * 1024; // bytes
+  std::size_t max_ws_queue = 256;       // frames waiting to be written
+  std::size_t max_payload = 256 * 1024; // job payload bytes
+  std::size_t max_queue = 1000;         // open jobs per terminal (429)
 };
 
 /// Re-allocation (DESIGN §3): terminals whose cluster changes are sent
 /// `reassign`, spread over `window` and never faster than `max_rate`.
 struct reallocation_config {
-  millis window{60'000};     // the reassigns of one run spread over this
-  uint32_t max_rate = 50;    // reassign frames per second, at most
-  millis period{0};          // re-allocate every terminal this often; 0: off
+  millis window{60'000};  // the reassigns of one run spread over this
+  uint32_t max_rate = 50; // reassign frames per second, at most
+  millis period{0};       // re-allocate every terminal this often; 0: off
 };
 
 /// How a counted label item (GB, GC, GD, GI) turns a count into a group:
@@ -86,7 +91,7 @@ struct reallocation_config {
 /// part of the previous one that still overlaps it) is "high" from `high`
 /// on, "medium" from `medium` on (when medium > 0), else "low".
 struct frequency_rule {
-  uint64_t medium = 0;  // 0: no "medium" group
+  uint64_t medium = 0; // 0: no "medium" group
   uint64_t high = 10;
 };
 
@@ -140,19 +145,19 @@ struct callbacks_config {
 
 /// CAF scheduler settings, applied per process.
 struct scheduler_config {
-  std::string policy = "sharing";  // "sharing" or "stealing"
+  std::string policy = "sharing"; // "sharing" or "stealing"
   uint32_t max_threads = 2;
 };
 
 /// What a process runs (DESIGN §2). Written in the file as the snake_case
 /// names below; the order is the order of all_process_roles().
 enum class process_role : uint8_t {
-  gateway,          // "gateway": the HTTP gateway
-  control,          // "control"
-  selector,         // "selector"
-  cluster_manager,  // "cluster_manager"
-  balancer,         // "balancer": the cluster balancers listed in `balancers`
-  node,             // "node": the nodes listed in `nodes`
+  gateway,         // "gateway": the HTTP gateway
+  control,         // "control"
+  selector,        // "selector"
+  cluster_manager, // "cluster_manager"
+  balancer,        // "balancer": the cluster balancers listed in `balancers`
+  node,            // "node": the nodes listed in `nodes`
 };
 
 /// The name of a role as written in the file ("cluster_manager").
@@ -167,18 +172,18 @@ const std::vector<process_role>& all_process_roles();
 /// One OS process of the deployment (`[[processes]]`). Every process is
 /// started with the same topology file and its own name.
 struct process_config {
-  std::string name;                 // unique, e.g. "C1-b1"; `tetherd --name`
-  std::string host = "127.0.0.1";   // where the other processes reach it
-  uint16_t caf_port = 0;            // CAF middleman port; 0: not published
-                                    // (only possible for a single process)
-  std::vector<process_role> roles;  // non-empty, no repeats, file order
-  std::optional<endpoint> http;     // set iff roles has gateway
-  std::string data;                 // data directory (RocksDB); used by
-                                    // control and cluster_manager
-  std::vector<std::string> balancers;  // balancer ids it runs
-  std::vector<std::string> nodes;      // node ids it runs (= node_id)
-  scheduler_config scheduler;       // the global one, overridden by
-                                    // [processes.scheduler]
+  std::string name;                   // unique, e.g. "C1-b1"; `tetherd --name`
+  std::string host = "127.0.0.1";     // where the other processes reach it
+  uint16_t caf_port = 0;              // CAF middleman port; 0: not published
+                                      // (only possible for a single process)
+  std::vector<process_role> roles;    // non-empty, no repeats, file order
+  std::optional<endpoint> http;       // set iff roles has gateway
+  std::string data;                   // data directory (RocksDB); used by
+                                      // control and cluster_manager
+  std::vector<std::string> balancers; // balancer ids it runs
+  std::vector<std::string> nodes;     // node ids it runs (= node_id)
+  scheduler_config scheduler;         // the global one, overridden by
+                                      // [processes.scheduler]
 
   bool has(process_role role) const;
   endpoint caf_endpoint() const { return {host, caf_port}; }
@@ -189,7 +194,7 @@ struct topology {
   // [[processes]], the http of the first gateway process (prefer
   // processes[].http there, as there may be several gateways).
   endpoint http{"127.0.0.1", 8080};
-  uint32_t io_threads = 1;  // per gateway process
+  uint32_t io_threads = 1; // per gateway process
   std::vector<std::string> label_items{"region", "model"};
   // One of cluster_strategy_names() / node_strategy_names().
   std::string cluster_strategy = "fewest_connections";
@@ -204,7 +209,7 @@ struct topology {
   limits_config limits;
   reallocation_config reallocation;
   callbacks_config callbacks;
-  scheduler_config scheduler;  // global; each process has its resolved copy
+  scheduler_config scheduler; // global; each process has its resolved copy
   // Never empty once parsed. A file without [[processes]] describes an
   // all-in-one deployment: one process named all_in_one_process_name, with
   // every role, every balancer and every node, http from [gateway], host
@@ -216,8 +221,8 @@ struct topology {
 
   const process_config* find_process(std::string_view name) const;
   /// The processes that have `role`, in file order.
-  std::vector<const process_config*> processes_with_role(
-    process_role role) const;
+  std::vector<const process_config*>
+  processes_with_role(process_role role) const;
   /// The process that runs balancer / node `id` (nullptr if none does,
   /// which validation rules out for every id of a cluster).
   const process_config* process_of_balancer(std::string_view id) const;

@@ -33,7 +33,7 @@ inline bool open_acceptor(boost::asio::ip::tcp::acceptor& acceptor,
     acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     error = std::string{"cannot listen for "} + what + " on " + at.to_string()
-            + ": " + ec.message();
+          + ": " + ec.message();
     return false;
   }
   return true;

@@ -10,19 +10,19 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <caf/send.hpp>
 
 #include "actors/cluster_balancer/cluster_balancer.hpp"
 #include "actors/cluster_manager/cluster_manager.hpp"
 #include "actors/control/control.hpp"
 #include "actors/http_gateway/http_gateway.hpp"
-#include "actors/system/log.hpp"
 #include "actors/node/node.hpp"
 #include "actors/peers/peers.hpp"
 #include "actors/selector/selector.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/system/log.hpp"
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
 #include "net/ws_server.hpp"
@@ -43,8 +43,7 @@ void configure_actor_system(caf::actor_system_config& cfg,
   cfg.set("scheduler.max-threads", static_cast<size_t>(sched.max_threads));
   // Failure detection between processes (PLATFORM-NOTES: without these a
   // frozen peer is never detected).
-  cfg.set("middleman.heartbeat-interval",
-          caf::timespan{topo.timers.heartbeat});
+  cfg.set("middleman.heartbeat-interval", caf::timespan{topo.timers.heartbeat});
   cfg.set("middleman.connection-timeout",
           caf::timespan{topo.timers.failure_timeout});
 }
@@ -53,12 +52,9 @@ namespace {
 
 class deployment_impl : public deployment {
 public:
-  explicit deployment_impl(caf::actor_system& sys) : sys_(sys) {
-  }
+  explicit deployment_impl(caf::actor_system& sys) : sys_(sys) {}
 
-  ~deployment_impl() override {
-    stop();
-  }
+  ~deployment_impl() override { stop(); }
 
   bool start(deployment_options opts, std::string& error) {
     const auto& topo = opts.topo;
@@ -71,16 +67,18 @@ public:
       }
     }
     // Without --process every role of the file runs here.
-    auto has = [me](config::process_role r) { return !me || me->has(r); };
-    auto runs = [me](const std::vector<std::string>& ids,
-                     const std::string& id) {
-      return !me || std::find(ids.begin(), ids.end(), id) != ids.end();
+    auto has = [me](config::process_role r) {
+      return !me || me->has(r);
     };
+    auto runs
+      = [me](const std::vector<std::string>& ids, const std::string& id) {
+          return !me || std::find(ids.begin(), ids.end(), id) != ids.end();
+        };
     dir_.process = me ? me->name : std::string{config::all_in_one_process_name};
-    if (has(config::process_role::control)
-        && !start_control_plane(opts, error))
+    if (has(config::process_role::control) && !start_control_plane(opts, error))
       return false;
-    // -- nodes -----------------------------------------------------------------
+    // -- nodes
+    // -----------------------------------------------------------------
     for (const auto& c : topo.clusters)
       for (const auto& n : c.nodes)
         if (runs(me ? me->nodes : c.nodes, n)) {
@@ -89,7 +87,8 @@ public:
           subscribers_.push_back(caf::actor_cast<caf::actor>(handle));
           dir_.nodes[n] = handle;
         }
-    // -- balancers -------------------------------------------------------------
+    // -- balancers
+    // -------------------------------------------------------------
     ws_settings ws_cfg;
     ws_cfg.max_frame = topo.limits.max_ws_frame;
     ws_cfg.max_queue = topo.limits.max_ws_queue;
@@ -103,12 +102,13 @@ public:
         auto url = b.public_url;
         if (url.empty())
           url = "ws://" + b.listen.host + ":" + std::to_string(server->port())
-                + ws_cfg.path;
+              + ws_cfg.path;
         balancer_settings bcfg;
         bcfg.balancer_id = b.id;
         bcfg.cluster_id = c.id;
         bcfg.url = url;
-        bcfg.keepalive_ms = static_cast<uint32_t>(topo.timers.keepalive.count());
+        bcfg.keepalive_ms
+          = static_cast<uint32_t>(topo.timers.keepalive.count());
         bcfg.keepalive_misses = topo.timers.keepalive_misses;
         bcfg.redelivery_ms
           = static_cast<uint32_t>(topo.timers.job_redelivery.count());
@@ -121,11 +121,11 @@ public:
         std::vector<std::pair<std::string, node_actor>> nodes;
         for (const auto& n : c.nodes) {
           auto i = dir_.nodes.find(n);
-          nodes.emplace_back(n, i != dir_.nodes.end() ? i->second
-                                                      : node_actor{});
+          nodes.emplace_back(n,
+                             i != dir_.nodes.end() ? i->second : node_actor{});
         }
-        auto balancer = sys_.spawn(cluster_balancer, bcfg, dir_.manager,
-                                   std::move(nodes));
+        auto balancer
+          = sys_.spawn(cluster_balancer, bcfg, dir_.manager, std::move(nodes));
         keep(balancer);
         subscribers_.push_back(caf::actor_cast<caf::actor>(balancer));
         dir_.balancers[b.id] = balancer;
@@ -134,18 +134,20 @@ public:
         endpoints_.balancers.emplace_back(b.id, url);
       }
     }
-    // -- peers -----------------------------------------------------------------
+    // -- peers
+    // -----------------------------------------------------------------
     if (me && !start_peers(topo, *me, error))
       return false;
-    // -- HTTP gateway ----------------------------------------------------------
+    // -- HTTP gateway
+    // ----------------------------------------------------------
     if (has(config::process_role::gateway)) {
       http_gateway_settings gw_cfg;
       // The gateway waits longer than the chains it starts (control →
       // selector → cluster manager → store), so that a slow store yields
       // the inner error rather than a 503 for a request that then succeeds.
       gw_cfg.request_timeout = 3 * topo.timers.request_timeout;
-      gw_cfg.retry_after_s = static_cast<uint32_t>(
-        topo.timers.retry_after.count() / 1000);
+      gw_cfg.retry_after_s
+        = static_cast<uint32_t>(topo.timers.retry_after.count() / 1000);
       gw_cfg.max_payload = topo.limits.max_payload;
       gw_cfg.process_name = dir_.process;
       auto gateway = sys_.spawn(http_gateway, gw_cfg, dir_.control, peers_);
@@ -163,7 +165,8 @@ public:
     if (peers_)
       for (auto& s : subscribers_)
         caf::anon_send(peers_, join_atom::value, s);
-    // -- I/O threads -----------------------------------------------------------
+    // -- I/O threads
+    // -----------------------------------------------------------
     for (uint32_t i = 0; i < topo.io_threads; ++i)
       threads_.emplace_back([this] { io_.run(); });
     return true;
@@ -175,8 +178,7 @@ public:
   }
 
   /// Store, selector, cluster manager and control (always one process).
-  bool start_control_plane(const deployment_options& opts,
-                           std::string& error) {
+  bool start_control_plane(const deployment_options& opts, std::string& error) {
     auto log = logger("tetherd");
     const auto& topo = opts.topo;
     // Job callbacks: TLS settings are checked before anything is opened.
@@ -190,7 +192,7 @@ public:
     std::filesystem::create_directories(opts.data_dir, fs_ec);
     if (fs_ec) {
       error = "cannot create data directory " + opts.data_dir + ": "
-              + fs_ec.message();
+            + fs_ec.message();
       return false;
     }
     storage::status st;
@@ -208,8 +210,8 @@ public:
         return false;
       }
       if (purged > 0)
-        log->info("retention: deleted {} finished jobs older than {} s",
-                  purged, keep / 1000);
+        log->info("retention: deleted {} finished jobs older than {} s", purged,
+                  keep / 1000);
     }
     control_snapshot snapshot;
     snapshot.terminals = db->load_terminals(st);
@@ -217,19 +219,19 @@ public:
     snapshot.histories = db->load_histories(st);
     snapshot.disconnects = db->load_events(st);
     snapshot.next_job_seq = db->next_job_seq(st);
-    auto admin = db->load_admin(st);  // admin API changes, over the topology
+    auto admin = db->load_admin(st); // admin API changes, over the topology
     if (!st.ok()) {
       error = st.message;
       return false;
     }
     log->info("data directory {}: {} terminals, {} jobs", opts.data_dir,
               snapshot.terminals.size(), snapshot.jobs.size());
-    auto store = sys_.spawn<caf::detached>(store_service, db,
-                                           topo.timers.job_retention);
+    auto store
+      = sys_.spawn<caf::detached>(store_service, db, topo.timers.job_retention);
     auto sel = sys_.spawn(selector, admin.has_label_items ? admin.label_items
                                                           : topo.label_items);
-    auto manager = sys_.spawn(cluster_manager, topo, snapshot.terminals,
-                              store, admin);
+    auto manager
+      = sys_.spawn(cluster_manager, topo, snapshot.terminals, store, admin);
     control_settings ccfg;
     ccfg.request_timeout = topo.timers.request_timeout;
     ccfg.max_queue_per_terminal = topo.limits.max_queue;
@@ -256,12 +258,12 @@ public:
                    const config::process_config& me, std::string& error) {
     auto proc = sys_.spawn(process_directory, dir_);
     keep(proc);
-    auto port = sys_.middleman().publish(proc, me.caf_port, me.host.c_str(),
-                                         true);
+    auto port
+      = sys_.middleman().publish(proc, me.caf_port, me.host.c_str(), true);
     if (!port) {
       error = "cannot listen for peer processes on " + me.host + ":"
-              + std::to_string(me.caf_port) + " (caf_port of process "
-              + me.name + "): " + sys_.render(port.error());
+            + std::to_string(me.caf_port) + " (caf_port of process " + me.name
+            + "): " + sys_.render(port.error());
       return false;
     }
     std::set<std::string> wanted;
@@ -282,7 +284,7 @@ public:
     pcfg.reconnect_min = topo.timers.reconnect_min;
     pcfg.reconnect_max = topo.timers.reconnect_max;
     pcfg.request_timeout = topo.timers.request_timeout;
-    for (const auto& p : topo.processes)  // file order
+    for (const auto& p : topo.processes) // file order
       if (wanted.count(p.name) > 0)
         pcfg.targets.push_back({p.name, p.host, p.caf_port});
     peers_ = sys_.spawn(peers, std::move(pcfg));
@@ -290,9 +292,7 @@ public:
     return true;
   }
 
-  const deployment_endpoints& endpoints() const override {
-    return endpoints_;
-  }
+  const deployment_endpoints& endpoints() const override { return endpoints_; }
 
   /// Order matters: the balancers hold the connections (ws_link), whose
   /// sockets belong to the io_context. So first stop accepting, then end
@@ -326,9 +326,9 @@ private:
   std::shared_ptr<http_server> http_;
   std::vector<std::shared_ptr<ws_server>> ws_servers_;
   std::vector<caf::actor> actors_;
-  peer_directory dir_;                   // the roles this process hosts
-  peers_actor peers_;                    // only with --process
-  std::vector<caf::actor> subscribers_;  // of peer directories
+  peer_directory dir_;                  // the roles this process hosts
+  peers_actor peers_;                   // only with --process
+  std::vector<caf::actor> subscribers_; // of peer directories
   deployment_endpoints endpoints_;
   bool stopped_ = false;
 };

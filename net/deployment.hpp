@@ -31,8 +31,8 @@ struct deployment_options {
 
 /// What a started deployment listens on (the real ports).
 struct deployment_endpoints {
-  std::string http;  // host:port
-  std::vector<std::pair<std::string, std::string>> balancers;  // id, URL
+  std::string http;                                           // host:port
+  std::vector<std::pair<std::string, std::string>> balancers; // id, URL
 };
 
 class deployment {
@@ -40,9 +40,8 @@ public:
   virtual ~deployment() = default;
 
   /// Starts everything. On failure returns nullptr with the reason.
-  static std::unique_ptr<deployment> start(caf::actor_system& sys,
-                                           deployment_options opts,
-                                           std::string& error);
+  static std::unique_ptr<deployment>
+  start(caf::actor_system& sys, deployment_options opts, std::string& error);
 
   virtual const deployment_endpoints& endpoints() const = 0;
 

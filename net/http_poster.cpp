@@ -3,14 +3,14 @@
 #include <functional>
 #include <type_traits>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -34,10 +34,10 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 /// Where to post, taken apart from the URL.
 struct target_parts {
-  std::string host;       // decoded, IPv6 without brackets: for DNS and TLS
+  std::string host; // decoded, IPv6 without brackets: for DNS and TLS
   std::string port;
-  std::string authority;  // the Host header: host[:port] as written
-  std::string target;     // path and query
+  std::string authority; // the Host header: host[:port] as written
+  std::string target;    // path and query
 };
 
 /// host_name_verification, plus a verify result that says why: OpenSSL
@@ -67,8 +67,7 @@ public:
   using results = tcp::resolver::results_type;
   using done_fn = std::function<void(beast::error_code, results)>;
 
-  explicit name_lookups(size_t threads) : pool_(threads) {
-  }
+  explicit name_lookups(size_t threads) : pool_(threads) {}
 
   void resolve(std::string host, std::string port, done_fn done) {
     asio::post(pool_, [this, host = std::move(host), port = std::move(port),
@@ -98,21 +97,17 @@ public:
   post_op(asio::io_context& io, std::shared_ptr<name_lookups> lookups,
           std::chrono::milliseconds timeout, done_fn done,
           StreamArgs&... stream_args)
-    : strand_(asio::make_strand(io)),
-      lookups_(std::move(lookups)),
-      stream_(strand_, stream_args...),
-      resolve_deadline_(strand_),
-      timeout_(timeout),
-      done_(std::move(done)) {
-  }
+      : strand_(asio::make_strand(io)), lookups_(std::move(lookups)),
+        stream_(strand_, stream_args...), resolve_deadline_(strand_),
+        timeout_(timeout), done_(std::move(done)) {}
 
   /// Starts the post on its strand (the caller is another thread).
   void run(target_parts to, std::string body, bool verify) {
-    asio::dispatch(strand_, [self = this->shared_from_this(),
-                             to = std::move(to), body = std::move(body),
-                             verify]() mutable {
-      self->start(std::move(to), std::move(body), verify);
-    });
+    asio::dispatch(strand_,
+                   [self = this->shared_from_this(), to = std::move(to),
+                    body = std::move(body), verify]() mutable {
+                     self->start(std::move(to), std::move(body), verify);
+                   });
   }
 
 private:
@@ -143,46 +138,42 @@ private:
     // reports the failure itself; the late answer is then ignored.
     resolving_ = true;
     resolve_deadline_.expires_after(timeout_);
-    resolve_deadline_.async_wait(
-      [self = this->shared_from_this()](beast::error_code ec) {
-        if (!ec && self->resolving_) {
-          self->resolving_ = false;
-          self->finish(false, "resolve: timed out after "
-                                + std::to_string(self->timeout_.count())
-                                + " ms");
-        }
-      });
+    resolve_deadline_.async_wait([self = this->shared_from_this()](
+                                   beast::error_code ec) {
+      if (!ec && self->resolving_) {
+        self->resolving_ = false;
+        self->finish(false, "resolve: timed out after "
+                              + std::to_string(self->timeout_.count()) + " ms");
+      }
+    });
     // The lookup holds the post weakly: a post that gave up is freed (with
     // its body) at once, not when a hanging lookup returns.
     std::weak_ptr<post_op> weak = this->shared_from_this();
-    lookups_->resolve(
-      to.host, to.port,
-      [weak, strand = strand_](beast::error_code ec,
-                               name_lookups::results found) {
-        asio::post(strand, [weak, ec, found = std::move(found)] {
-          if (auto self = weak.lock())
-            self->on_resolved(ec, found);
-        });
-      });
+    lookups_->resolve(to.host, to.port,
+                      [weak, strand = strand_](beast::error_code ec,
+                                               name_lookups::results found) {
+                        asio::post(strand,
+                                   [weak, ec, found = std::move(found)] {
+                                     if (auto self = weak.lock())
+                                       self->on_resolved(ec, found);
+                                   });
+                      });
   }
 
   void on_resolved(beast::error_code ec, const name_lookups::results& found) {
     if (!resolving_)
-      return;  // timed out meanwhile
+      return; // timed out meanwhile
     resolving_ = false;
     resolve_deadline_.cancel();
     if (ec)
       return finish(false, "resolve: " + ec.message());
     lowest().async_connect(
-      found, [self = this->shared_from_this()](beast::error_code ec,
-                                               const tcp::endpoint&) {
-        self->on_connect(ec);
-      });
+      found,
+      [self = this->shared_from_this()](
+        beast::error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
   }
 
-  beast::tcp_stream& lowest() {
-    return beast::get_lowest_layer(stream_);
-  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void on_connect(beast::error_code ec) {
     if (ec)
@@ -213,26 +204,26 @@ private:
   }
 
   void do_write() {
-    http::async_write(stream_, req_,
-                      [self = this->shared_from_this()](beast::error_code ec,
-                                                        size_t) {
-                        if (ec)
-                          return self->finish(false, "write: " + ec.message());
-                        self->do_read();
-                      });
+    http::async_write(
+      stream_, req_,
+      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+        if (ec)
+          return self->finish(false, "write: " + ec.message());
+        self->do_read();
+      });
   }
 
   void do_read() {
     parser_.body_limit(64 * 1024);
-    http::async_read(stream_, buffer_, parser_,
-                     [self = this->shared_from_this()](beast::error_code ec,
-                                                       size_t) {
-                       if (ec)
-                         return self->finish(false, "read: " + ec.message());
-                       auto status = self->parser_.get().result_int();
-                       self->finish(status >= 200 && status < 300,
-                                    "HTTP " + std::to_string(status));
-                     });
+    http::async_read(
+      stream_, buffer_, parser_,
+      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+        if (ec)
+          return self->finish(false, "read: " + ec.message());
+        auto status = self->parser_.get().result_int();
+        self->finish(status >= 200 && status < 300,
+                     "HTTP " + std::to_string(status));
+      });
   }
 
   /// Reports the outcome, then closes the connection (over TLS, with a
@@ -246,10 +237,8 @@ private:
     if constexpr (tls) {
       if (secured_) {
         lowest().expires_after(std::chrono::seconds{1});
-        stream_.async_shutdown(
-          [self = this->shared_from_this()](beast::error_code) {
-            self->close();
-          });
+        stream_.async_shutdown([self = this->shared_from_this()](
+                                 beast::error_code) { self->close(); });
         return;
       }
     }
@@ -269,7 +258,7 @@ private:
   bool resolving_ = false;
   std::chrono::milliseconds timeout_;
   done_fn done_;
-  bool secured_ = false;  // TLS handshake done
+  bool secured_ = false; // TLS handshake done
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
@@ -279,8 +268,7 @@ class beast_poster : public http_poster {
 public:
   beast_poster(asio::io_context& io, std::shared_ptr<ssl::context> tls,
                bool verify, std::chrono::milliseconds timeout)
-    : io_(io), tls_(std::move(tls)), verify_(verify), timeout_(timeout) {
-  }
+      : io_(io), tls_(std::move(tls)), verify_(verify), timeout_(timeout) {}
 
   /// A lookup that hangs at shutdown delays the exit until it returns.
   ~beast_poster() override = default;
@@ -300,8 +288,7 @@ public:
       return done(false, "callback URL has no host");
     to.port = u.has_port() ? std::string{u.port()} : https ? "443" : "80";
     to.authority = std::string{u.encoded_host_and_port()};
-    to.target = u.encoded_path().empty() ? "/"
-                                         : std::string{u.encoded_path()};
+    to.target = u.encoded_path().empty() ? "/" : std::string{u.encoded_path()};
     if (u.has_query())
       to.target += "?" + std::string{u.encoded_query()};
     if (https)
@@ -346,7 +333,7 @@ http_poster_ptr make_http_poster(asio::io_context& io,
     tls->load_verify_file(cfg.ca_file, ec);
     if (ec) {
       error = "callbacks.ca_file: cannot load \"" + cfg.ca_file
-              + "\": " + ec.message();
+            + "\": " + ec.message();
       return nullptr;
     }
   }

@@ -21,10 +21,9 @@ namespace tether::net {
 
 /// The poster, or nullptr with `error` set when the TLS settings cannot be
 /// used (ca_file unreadable or not PEM): a start-up error.
-http_poster_ptr make_http_poster(boost::asio::io_context& io,
-                                 const config::callbacks_config& cfg,
-                                 std::string& error,
-                                 std::chrono::milliseconds timeout
-                                 = std::chrono::seconds{5});
+http_poster_ptr
+make_http_poster(boost::asio::io_context& io,
+                 const config::callbacks_config& cfg, std::string& error,
+                 std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
 } // namespace tether::net

@@ -30,10 +30,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(tcp::socket&& socket, http_gateway_actor gateway,
                const http_settings& settings)
-    : stream_(std::move(socket)),
-      gateway_(std::move(gateway)),
-      settings_(settings) {
-  }
+      : stream_(std::move(socket)), gateway_(std::move(gateway)),
+        settings_(settings) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -55,8 +53,7 @@ private:
     parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
     stream_.expires_after(settings_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec,
-                                                 size_t) {
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
                      });
   }
@@ -69,10 +66,10 @@ private:
     }
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
-      return reject(api::error_response(
-        errc::payload_too_large,
-        "request body is larger than " + std::to_string(settings_.body_limit)
-          + " bytes"));
+      return reject(api::error_response(errc::payload_too_large,
+                                        "request body is larger than "
+                                          + std::to_string(settings_.body_limit)
+                                          + " bytes"));
     }
     if (ec) {
       keep_alive_ = false;
@@ -95,9 +92,9 @@ private:
     out.peer = peer.address().to_string();
     parser_.reset();
     // The responder holds this session until the gateway answers.
-    caf::anon_send(gateway_, std::move(out),
-                   http_responder_ptr{std::make_shared<responder>(
-                     shared_from_this())});
+    caf::anon_send(
+      gateway_, std::move(out),
+      http_responder_ptr{std::make_shared<responder>(shared_from_this())});
   }
 
   /// An answer given here, before any routing: the gateway counts it
@@ -136,13 +133,13 @@ private:
   template <class Message>
   void send(std::shared_ptr<Message> msg) {
     stream_.expires_after(settings_.idle_timeout);
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg](beast::error_code ec,
-                                                       size_t) {
-                        if (ec || !self->keep_alive_)
-                          return self->do_close();
-                        self->do_read();
-                      });
+    http::async_write(
+      stream_, *msg,
+      [self = shared_from_this(), msg](beast::error_code ec, size_t) {
+        if (ec || !self->keep_alive_)
+          return self->do_close();
+        self->do_read();
+      });
   }
 
   void do_close() {
@@ -152,8 +149,7 @@ private:
 
   struct responder : http_responder {
     explicit responder(std::shared_ptr<http_session> s)
-      : session(std::move(s)) {
-    }
+        : session(std::move(s)) {}
     void respond(http_response resp) override {
       session->deliver(std::move(resp));
     }
@@ -166,7 +162,7 @@ private:
   http_gateway_actor gateway_;
   http_settings settings_;
   bool keep_alive_ = true;
-  bool head_ = false;  // the request being answered is a HEAD
+  bool head_ = false; // the request being answered is a HEAD
 };
 
 class http_listener : public http_server,
@@ -174,12 +170,9 @@ class http_listener : public http_server,
 public:
   http_listener(asio::io_context& io, http_gateway_actor gateway,
                 http_settings settings)
-    : io_(io),
-      acceptor_(asio::make_strand(io)),
-      retry_(acceptor_.get_executor()),
-      gateway_(std::move(gateway)),
-      settings_(std::move(settings)) {
-  }
+      : io_(io), acceptor_(asio::make_strand(io)),
+        retry_(acceptor_.get_executor()), gateway_(std::move(gateway)),
+        settings_(std::move(settings)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
     if (!open_acceptor(acceptor_, at, "HTTP", error))
@@ -189,16 +182,14 @@ public:
   }
 
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           [self = shared_from_this()](beast::error_code ec,
-                                                       tcp::socket socket) {
-                             self->on_accept(ec, std::move(socket));
-                           });
+    acceptor_.async_accept(
+      asio::make_strand(io_),
+      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        self->on_accept(ec, std::move(socket));
+      });
   }
 
-  uint16_t port() const override {
-    return port_;
-  }
+  uint16_t port() const override { return port_; }
 
   void stop() override {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -232,10 +223,11 @@ private:
 
 } // namespace
 
-std::shared_ptr<http_server>
-http_server::start(asio::io_context& io, const config::endpoint& at,
-                   http_gateway_actor gateway, http_settings settings,
-                   std::string& error) {
+std::shared_ptr<http_server> http_server::start(asio::io_context& io,
+                                                const config::endpoint& at,
+                                                http_gateway_actor gateway,
+                                                http_settings settings,
+                                                std::string& error) {
   auto listener = std::make_shared<http_listener>(io, std::move(gateway),
                                                   std::move(settings));
   if (!listener->open(at, error))

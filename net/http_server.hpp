@@ -36,8 +36,7 @@ public:
   /// why in `error`.
   static std::shared_ptr<http_server>
   start(boost::asio::io_context& io, const config::endpoint& at,
-        http_gateway_actor gateway, http_settings settings,
-        std::string& error);
+        http_gateway_actor gateway, http_settings settings, std::string& error);
 
   /// The bound port (the real one when 0 was asked for).
   virtual uint16_t port() const = 0;

@@ -42,16 +42,16 @@ int main(int argc, char** argv) {
   app.add_option("--data", data_dir,
                  "data directory (default: the process's `data` in the "
                  "topology, else tether-data)");
-  app.add_option("--ws-base-port", ws_base_port,
-                 "balancers listen on consecutive ports from this one "
-                 "(0: any free ports); overrides the topology")
+  app
+    .add_option("--ws-base-port", ws_base_port,
+                "balancers listen on consecutive ports from this one "
+                "(0: any free ports); overrides the topology")
     ->check(CLI::Range(0, 65535));
   app.add_option("--check-config", check_file,
                  "validate a topology file, list every problem, and exit");
   app.add_option("--ready-file", ready_file,
                  "write the real listen addresses as JSON here once serving");
-  app.add_option("--log-level", log_level,
-                 "trace, debug, info, warn, error")
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {
@@ -155,8 +155,8 @@ int main(int argc, char** argv) {
   if (!ep.http.empty())
     std::cout << " http://" << ep.http;
   for (size_t i = 0; i < ep.balancers.size(); ++i) {
-    json += (i ? "," : "") + std::string{"\""} + ep.balancers[i].first
-            + "\":\"" + ep.balancers[i].second + "\"";
+    json += (i ? "," : "") + std::string{"\""} + ep.balancers[i].first + "\":\""
+          + ep.balancers[i].second + "\"";
     std::cout << " " << ep.balancers[i].first << "=" << ep.balancers[i].second;
   }
   json += "}}";

@@ -14,6 +14,7 @@
 #include <caf/send.hpp>
 
 #include "actors/policy/api.hpp"
+#include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
 
@@ -67,13 +68,9 @@ class ws_session : public ws_link,
 public:
   ws_session(tcp::socket&& socket, cluster_balancer_actor balancer,
              std::shared_ptr<const ws_settings> settings)
-    : address_(peer_address(socket)),
-      ws_(std::move(socket)),
-      balancer_(std::move(balancer)),
-      settings_holder_(std::move(settings)),
-      settings_(*settings_holder_),
-      conn_(next_conn_id++) {
-  }
+      : address_(peer_address(socket)), ws_(std::move(socket)),
+        balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
+        settings_(*settings_holder_), conn_(next_conn_id++) {}
 
   void run() {
     asio::dispatch(ws_.get_executor(),
@@ -82,9 +79,7 @@ public:
 
   // -- ws_link (any thread) ---------------------------------------------------
 
-  std::string remote_address() const override {
-    return address_;
-  }
+  std::string remote_address() const override { return address_; }
 
   void admitted(uint16_t status, std::string body) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(), status,
@@ -119,8 +114,7 @@ private:
     parser_->body_limit(0);
     beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
     http::async_read(beast::get_lowest_layer(ws_), buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec,
-                                                 size_t) {
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read_upgrade(ec);
                      });
   }
@@ -171,13 +165,13 @@ private:
     msg->body() = std::move(body);
     msg->prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
-    http::async_write(beast::get_lowest_layer(ws_), *msg,
-                      [self = shared_from_this(), msg](beast::error_code,
-                                                       size_t) {
-                        beast::error_code ignored;
-                        beast::get_lowest_layer(self->ws_).socket().shutdown(
-                          tcp::socket::shutdown_send, ignored);
-                      });
+    http::async_write(
+      beast::get_lowest_layer(ws_), *msg,
+      [self = shared_from_this(), msg](beast::error_code, size_t) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().shutdown(
+          tcp::socket::shutdown_send, ignored);
+      });
   }
 
   void do_accept() {
@@ -188,8 +182,8 @@ private:
     ws_.set_option(t);
     ws_.read_message_max(settings_.max_frame);
     ws_.auto_fragment(false);
-    ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) {
+    ws_.set_option(
+      websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(http::field::server, "tetherd");
       }));
     ws_.async_accept(parser_->get(),
@@ -212,10 +206,10 @@ private:
   // -- frames -----------------------------------------------------------------
 
   void do_read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec,
-                                                        size_t) {
-      self->on_read(ec);
-    });
+    ws_.async_read(buffer_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                     self->on_read(ec);
+                   });
   }
 
   void on_read(beast::error_code ec) {
@@ -246,13 +240,12 @@ private:
       return;
     close_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
     close_timer_->expires_after(settings_.handshake_timeout);
-    close_timer_->async_wait(
-      [self = shared_from_this()](beast::error_code ec) {
-        if (ec)
-          return;
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().close(ignored);
-      });
+    close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return;
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
   }
 
   void notify_closed() {
@@ -272,7 +265,8 @@ private:
       // front frame may be in flight (Beast writes from our buffer), so it
       // stays until its write completes.
       queue_.resize(writing_ ? 1 : 0);
-      return do_close(1008, "too many unsent frames: the device is not reading");
+      return do_close(close_code::policy,
+                      "too many unsent frames: the device is not reading");
     }
     queue_.push_back(std::move(text));
     if (!writing_)
@@ -283,8 +277,7 @@ private:
     writing_ = true;
     ws_.text(true);
     ws_.async_write(asio::buffer(queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec,
-                                                size_t) {
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->on_write(ec);
                     });
   }
@@ -328,7 +321,7 @@ private:
     });
   }
 
-  std::string address_;  // the device's source IP, read at accept
+  std::string address_; // the device's source IP, read at accept
   websocket::stream<beast::tcp_stream> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
@@ -339,7 +332,7 @@ private:
   std::optional<http::request_parser<http::empty_body>> parser_;
   std::deque<std::string> queue_;
   std::optional<std::pair<uint16_t, std::string>> pending_close_;
-  std::unique_ptr<asio::steady_timer> close_timer_;  // only while closing
+  std::unique_ptr<asio::steady_timer> close_timer_; // only while closing
   bool open_ = false;
   bool writing_ = false;
   bool closing_ = false;
@@ -351,11 +344,9 @@ class ws_listener : public ws_server,
                     public std::enable_shared_from_this<ws_listener> {
 public:
   ws_listener(asio::io_context& io, ws_settings settings)
-    : io_(io),
-      acceptor_(asio::make_strand(io)),
-      retry_(acceptor_.get_executor()),
-      settings_(std::make_shared<ws_settings>(std::move(settings))) {
-  }
+      : io_(io), acceptor_(asio::make_strand(io)),
+        retry_(acceptor_.get_executor()),
+        settings_(std::make_shared<ws_settings>(std::move(settings))) {}
 
   bool open(const config::endpoint& at, std::string& error) {
     if (!open_acceptor(acceptor_, at, "WebSocket", error))
@@ -364,9 +355,7 @@ public:
     return true;
   }
 
-  uint16_t port() const override {
-    return port_;
-  }
+  uint16_t port() const override { return port_; }
 
   void start(cluster_balancer_actor balancer) override {
     balancer_ = std::move(balancer);
@@ -384,11 +373,11 @@ public:
 
 private:
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           [self = shared_from_this()](beast::error_code ec,
-                                                       tcp::socket socket) {
-                             self->on_accept(ec, std::move(socket));
-                           });
+    acceptor_.async_accept(
+      asio::make_strand(io_),
+      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        self->on_accept(ec, std::move(socket));
+      });
   }
 
   void on_accept(beast::error_code ec, tcp::socket socket) {
@@ -409,7 +398,7 @@ private:
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
-  std::shared_ptr<const ws_settings> settings_;  // shared with the sessions
+  std::shared_ptr<const ws_settings> settings_; // shared with the sessions
   cluster_balancer_actor balancer_;
   uint16_t port_ = 0;
 };

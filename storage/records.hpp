@@ -1,5 +1,6 @@
 // Records that Tether persists. Plain data: the actor layer reuses them as
-// message types (see actors/system/messages.hpp), the storage layer encodes them.
+// message types (see actors/system/messages.hpp), the storage layer encodes
+// them.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +19,8 @@ struct terminal_record {
   std::string firmware;
   std::string region;
   std::map<std::string, std::string> attributes;
-  std::vector<std::string> users;  // linked by PUT /v1/users/{u}/terminals/{t}
-  int64_t registered_at_ms = 0;  // Unix time
+  std::vector<std::string> users; // linked by PUT /v1/users/{u}/terminals/{t}
+  int64_t registered_at_ms = 0;   // Unix time
 };
 
 /// A job pushed to a terminal and its progress.
@@ -27,18 +28,18 @@ struct job_record {
   std::string job_id;
   std::string terminal_id;
   std::string service;
-  std::string payload_json;  // the "payload" object, as JSON text
-  std::string status;        // queued|delivered|acked|done|failed|expired
+  std::string payload_json; // the "payload" object, as JSON text
+  std::string status;       // queued|delivered|acked|done|failed|expired
   std::string detail;
   std::string callback_url;
-  int64_t ttl_s = 0;         // 0 = no expiry
+  int64_t ttl_s = 0; // 0 = no expiry
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
-  int64_t delivered_at_ms = 0;  // first sent to the device
+  int64_t delivered_at_ms = 0; // first sent to the device
   int64_t acked_at_ms = 0;
-  int64_t finished_at_ms = 0;   // done, failed or expired
-  uint32_t deliveries = 0;      // times sent to the device
-  bool callback_pending = false;  // final, callback not yet accepted
+  int64_t finished_at_ms = 0;    // done, failed or expired
+  uint32_t deliveries = 0;       // times sent to the device
+  bool callback_pending = false; // final, callback not yet accepted
 
   /// Unix ms at which the job expires, 0 for never.
   int64_t expires_at_ms() const {
@@ -60,9 +61,9 @@ struct api_history {
   uint64_t window_errors = 0;
   uint64_t previous_calls = 0;
   uint64_t previous_errors = 0;
-  uint64_t window_prints = 0;   // print jobs done
+  uint64_t window_prints = 0; // print jobs done
   uint64_t previous_prints = 0;
-  uint64_t window_jobs = 0;     // jobs of any service done
+  uint64_t window_jobs = 0; // jobs of any service done
   uint64_t previous_jobs = 0;
 
   /// Moves to the window that holds `now` (the current one becomes the
@@ -122,16 +123,16 @@ inline bool is_final_status(const std::string& s) {
 struct cluster_settings {
   std::string cluster_id;
   std::map<std::string, std::vector<std::string>> labels;
-  std::string state = "active";  // "active" or "draining"
+  std::string state = "active"; // "active" or "draining"
   uint32_t weight = 1;
 };
 
 /// Everything the admin API has changed, as read at start.
 struct admin_settings {
-  bool has_label_items = false;  // false: the topology's items apply
+  bool has_label_items = false; // false: the topology's items apply
   std::vector<std::string> label_items;
   std::vector<cluster_settings> clusters;
-  std::map<std::string, std::string> node_states;  // node id -> state
+  std::map<std::string, std::string> node_states; // node id -> state
 };
 
 } // namespace tether::storage

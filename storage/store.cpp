@@ -16,8 +16,8 @@ namespace tether::storage {
 
 namespace {
 
-const char* family_names[] = {"default", "terminals", "jobs", "history",
-                              "events"};
+const char* family_names[]
+  = {"default", "terminals", "jobs", "history", "events"};
 
 std::string be64(uint64_t x) {
   std::string out(8, '\0');
@@ -91,8 +91,7 @@ std::unique_ptr<store> store::open(const std::string& dir, status& st) {
     return nullptr;
   } else if (version != std::to_string(schema_version)) {
     st.message = "database in " + dir + " has schema version " + version
-                 + ", this build reads version "
-                 + std::to_string(schema_version);
+               + ", this build reads version " + std::to_string(schema_version);
     return nullptr;
   }
   return self;
@@ -116,7 +115,7 @@ std::optional<terminal_record> store::get_terminal(const std::string& id,
   terminal_record rec;
   if (!s.ok() || !decode(value, rec)) {
     st.message = "cannot read terminal " + id + ": "
-                 + (s.ok() ? std::string{"corrupt record"} : s.ToString());
+               + (s.ok() ? std::string{"corrupt record"} : s.ToString());
     return std::nullopt;
   }
   return rec;
@@ -138,14 +137,13 @@ std::vector<terminal_record> store::load_terminals(status& st) {
   return out;
 }
 
-status store::put_jobs(const std::vector<job_record>& jobs,
-                       uint64_t next_seq) {
+status store::put_jobs(const std::vector<job_record>& jobs, uint64_t next_seq) {
   return put_batch({}, jobs, {}, next_seq);
 }
 
 std::string store::event_key(const disconnect_event& e) {
   return be64(static_cast<uint64_t>(std::max<int64_t>(e.at_ms, 0)))
-         + e.terminal_id;
+       + e.terminal_id;
 }
 
 status store::put_batch(const std::vector<terminal_record>& terminals,
@@ -224,8 +222,8 @@ std::optional<job_record> store::get_job(const std::string& id, status& st) {
 }
 
 std::vector<job_record> store::load_jobs(status& st, size_t keep_final) {
-  std::vector<job_record> needed;  // open, or callback pending
-  std::deque<job_record> recent;   // the newest other final ones
+  std::vector<job_record> needed; // open, or callback pending
+  std::deque<job_record> recent;  // the newest other final ones
   std::unique_ptr<rocksdb::Iterator> it{
     db_->NewIterator(rocksdb::ReadOptions{}, cf(family::jobs))};
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -264,9 +262,10 @@ size_t store::purge_jobs(int64_t finished_before_ms, status& st) {
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       job_record rec;
       if (!decode(it->value().ToString(), rec))
-        continue;  // never delete what cannot be read
+        continue; // never delete what cannot be read
       if (is_final_status(rec.status) && !rec.callback_pending
-          && rec.finished_at_ms != 0 && rec.finished_at_ms < finished_before_ms) {
+          && rec.finished_at_ms != 0
+          && rec.finished_at_ms < finished_before_ms) {
         batch.Delete(cf(family::jobs), it->key());
         ++n;
       }
@@ -318,8 +317,8 @@ status store::put_node_state(const std::string& node_id,
                              const std::string& state) {
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  auto s = db_->Put(wo, cf(family::meta), std::string{node_prefix} + node_id,
-                    state);
+  auto s
+    = db_->Put(wo, cf(family::meta), std::string{node_prefix} + node_id, state);
   if (!s.ok())
     return {"cannot write node " + node_id + ": " + s.ToString()};
   return {};
@@ -361,8 +360,8 @@ admin_settings store::load_admin(status& st) {
 
 uint64_t store::next_job_seq(status& st) {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions{}, cf(family::meta), "job_seq",
-                    &value);
+  auto s
+    = db_->Get(rocksdb::ReadOptions{}, cf(family::meta), "job_seq", &value);
   if (s.IsNotFound())
     return 1;
   if (!s.ok() || value.size() != 8) {
@@ -488,7 +487,7 @@ bool decode(const std::string& text, cluster_settings& out) {
             vs.emplace_back(x.get_string());
     }
   return !out.cluster_id.empty()
-         && (out.state == "active" || out.state == "draining");
+      && (out.state == "active" || out.state == "draining");
 }
 
 std::string encode(const api_history& h) {
@@ -513,7 +512,9 @@ bool decode(const std::string& text, api_history& out) {
   if (ec || !v.is_object())
     return false;
   auto& o = v.get_object();
-  auto u = [&](const char* key) { return static_cast<uint64_t>(num(o, key)); };
+  auto u = [&](const char* key) {
+    return static_cast<uint64_t>(num(o, key));
+  };
   out.terminal_id = str(o, "terminal_id");
   out.calls = u("calls");
   out.errors = u("errors");

@@ -49,15 +49,18 @@ namespace tether::storage {
 /// Outcome of a storage call: empty message means success.
 struct status {
   std::string message;
-  bool ok() const {
-    return message.empty();
-  }
+  bool ok() const { return message.empty(); }
 };
 
 class store {
 public:
-  enum class family : uint8_t { meta = 0, terminals = 1, jobs = 2,
-                                history = 3, events = 4 };
+  enum class family : uint8_t {
+    meta = 0,
+    terminals = 1,
+    jobs = 2,
+    history = 3,
+    events = 4
+  };
   static constexpr int schema_version = 1;
 
   ~store();
@@ -71,9 +74,7 @@ public:
   /// When true, every write waits for the WAL to reach the disk (fsync).
   /// Without it a write survives a crash of the process (the WAL is in the
   /// OS), but not a crash of the machine.
-  void set_sync(bool sync) {
-    sync_ = sync;
-  }
+  void set_sync(bool sync) { sync_ = sync; }
 
   status put_terminal(const terminal_record& rec);
   std::optional<terminal_record> get_terminal(const std::string& id,
@@ -88,8 +89,7 @@ public:
   /// job, every final job whose callback is pending, and the newest
   /// `keep_final` other final jobs (older ones stay on disk, read on
   /// demand), so start-up memory does not grow with the retained history.
-  std::vector<job_record> load_jobs(status& st,
-                                    size_t keep_final = SIZE_MAX);
+  std::vector<job_record> load_jobs(status& st, size_t keep_final = SIZE_MAX);
   /// Retention: deletes the jobs that reached a final status before
   /// `finished_before_ms` and whose callback is not pending. Returns how
   /// many were deleted (one batch; a crash midway deletes fewer, never a
@@ -99,8 +99,7 @@ public:
   /// Writes everything in one batch (one WAL write, synced when sync is on).
   status put_batch(const std::vector<terminal_record>& terminals,
                    const std::vector<job_record>& jobs,
-                   const std::vector<api_history>& histories,
-                   uint64_t next_seq,
+                   const std::vector<api_history>& histories, uint64_t next_seq,
                    const std::vector<disconnect_event>& events = {},
                    int64_t drop_events_before_ms = 0);
   std::vector<api_history> load_histories(status& st);

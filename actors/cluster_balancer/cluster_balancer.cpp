@@ -4,10 +4,10 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/policy/api.hpp"
-#include "actors/system/fan_out.hpp"
 #include "actors/policy/frames.hpp"
-#include "actors/system/log.hpp"
 #include "actors/policy/placement.hpp"
+#include "actors/system/fan_out.hpp"
+#include "actors/system/log.hpp"
 #include "actors/terminal_session/terminal_session.hpp"
 
 namespace tether {
@@ -33,14 +33,14 @@ uint32_t cluster_balancer_state::live_connections() const {
 }
 
 balancer_status cluster_balancer_state::status() const {
-  balancer_status st{cfg.balancer_id, cfg.cluster_id, cfg.url,
-                     live_connections(), {}};
+  balancer_status st{
+    cfg.balancer_id, cfg.cluster_id, cfg.url, live_connections(), {}};
   for (const auto& n : nodes) {
     auto ns = n.last;
     ns.sessions = std::max(ns.sessions, n.own);
     if (n.failed) {
       ns.state = "failed";
-      ns.sessions = 0;  // they have been moved (or are being moved) away
+      ns.sessions = 0; // they have been moved (or are being moved) away
     } else if (n.draining) {
       ns.state = "draining";
     }
@@ -91,9 +91,9 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
   st.place(c, std::nullopt);
   auto node = st.pick_node();
   if (!node) {
-    logger("balancer")->warn("{}: no live node for {}", st.cfg.balancer_id,
-                             c.terminal_id);
-    c.link->close(1013, "no node available, try again later");
+    logger("balancer")
+      ->warn("{}: no live node for {}", st.cfg.balancer_id, c.terminal_id);
+    c.link->close(close_code::try_again, "no node available, try again later");
     st.erase(conn);
     return;
   }
@@ -113,8 +113,9 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
                     st.cfg.redelivery_ms,
                     c.link ? c.link->remote_address() : std::string{},
                     moved};
-  self->request(st.nodes[*node].handle, st.cfg.request_timeout,
-                spawn_atom::value, std::move(spec))
+  self
+    ->request(st.nodes[*node].handle, st.cfg.request_timeout, spawn_atom::value,
+              std::move(spec))
     .then(
       [self, conn](terminal_session_actor& session) {
         auto& st = self->state;
@@ -141,10 +142,12 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
       },
       [self, conn](caf::error& err) {
         auto& st = self->state;
-        logger("balancer")->warn("{}: node did not start a session: {}",
-                                 st.cfg.balancer_id, caf::to_string(err));
+        logger("balancer")
+          ->warn("{}: node did not start a session: {}", st.cfg.balancer_id,
+                 caf::to_string(err));
         if (auto c = st.erase(conn))
-          c->link->close(1011, "could not start a session");
+          c->link->close(close_code::internal_error,
+                         "could not start a session");
       });
 }
 
@@ -159,9 +162,10 @@ void join(self_ptr self) {
 
 } // namespace
 
-cluster_balancer_actor::behavior_type cluster_balancer(
-  self_ptr self, balancer_settings cfg, cluster_manager_actor manager,
-  std::vector<std::pair<std::string, node_actor>> nodes) {
+cluster_balancer_actor::behavior_type
+cluster_balancer(self_ptr self, balancer_settings cfg,
+                 cluster_manager_actor manager,
+                 std::vector<std::pair<std::string, node_actor>> nodes) {
   auto log = logger("balancer");
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -171,8 +175,8 @@ cluster_balancer_actor::behavior_type cluster_balancer(
   for (auto& [id, handle] : nodes) {
     if (handle)
       self->monitor(handle);
-    st.nodes.push_back({id, handle, node_status{id, "active", 0, 0, 0}, 0,
-                        !handle});
+    st.nodes.push_back(
+      {id, handle, node_status{id, "active", 0, 0, 0}, 0, !handle});
   }
   self->set_down_handler([self, log](const caf::down_msg& dm) {
     auto& st = self->state;
@@ -212,8 +216,9 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       c.terminal_id = terminal;
       c.link = link;
       st.conns[conn] = std::move(c);
-      self->request(st.manager, st.cfg.request_timeout, lookup_atom::value,
-                    terminal)
+      self
+        ->request(st.manager, st.cfg.request_timeout, lookup_atom::value,
+                  terminal)
         .then(
           [self, conn, terminal](const std::string& cluster) {
             auto& st = self->state;
@@ -250,10 +255,11 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       if (auto old = st.by_terminal.find(terminal);
           old != st.by_terminal.end() && old->second != conn) {
         if (auto prev = st.erase(old->second)) {
-          prev->link->close(close_replaced, "replaced by a newer connection");
+          prev->link->close(close_code::replaced,
+                            std::string{close_reason::replaced});
           if (prev->session)
             self->send(prev->session, closed_atom::value,
-                       std::string{"replaced by a newer connection"});
+                       std::string{close_reason::replaced});
         }
       }
       st.by_terminal[terminal] = conn;
@@ -270,7 +276,8 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       } else if (c.early.size() < st.cfg.max_early_frames + c.sent_early) {
         c.early.push_back(std::move(text));
       } else {
-        c.link->close(1008, "too many frames before the session started");
+        c.link->close(close_code::policy,
+                      "too many frames before the session started");
       }
     },
     [self](closed_atom, uint64_t conn) {
@@ -283,14 +290,14 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       if (auto i = st.conns.find(conn); i != st.conns.end()) {
         auto& c = i->second;
         if (c.at != cluster_balancer_state::phase::live)
-          c.sent_early += 2;  // a job may get an ack and a result
+          c.sent_early += 2; // a job may get an ack and a result
         c.link->send_text(std::move(text));
       }
     },
     [self](close_atom, uint64_t conn, uint16_t code, std::string& reason) {
       auto& st = self->state;
       if (auto i = st.conns.find(conn); i != st.conns.end()) {
-        i->second.session = nullptr;  // it has ended itself
+        i->second.session = nullptr; // it has ended itself
         i->second.link->close(code, std::move(reason));
       }
     },
@@ -357,10 +364,10 @@ cluster_balancer_actor::behavior_type cluster_balancer(
           if (c.node == i && c.at == cluster_balancer_state::phase::live)
             self->delayed_send(self, gap * ++k, tick_atom::value, conn);
         if (k > 0)
-          logger("balancer")->info("{}: node {} drains: moving {} sessions "
-                                   "at {}/s",
-                                   st.cfg.balancer_id, node, k,
-                                   st.cfg.drain_per_s);
+          logger("balancer")
+            ->info("{}: node {} drains: moving {} sessions "
+                   "at {}/s",
+                   st.cfg.balancer_id, node, k, st.cfg.drain_per_s);
       }
     },
     [self](tick_atom, uint64_t conn) {
@@ -371,9 +378,9 @@ cluster_balancer_actor::behavior_type cluster_balancer(
       auto& c = i->second;
       if (c.at != cluster_balancer_state::phase::live || !c.node
           || !st.nodes[*c.node].draining)
-        return;  // gone, moving already, or the node was restored
+        return; // gone, moving already, or the node was restored
       if (!st.pick_node())
-        return;  // nowhere to go: it stays
+        return; // nowhere to go: it stays
       auto old = std::move(c.session);
       c.session = nullptr;
       // The old session ends normally (no restart from the down handler)
@@ -392,7 +399,7 @@ cluster_balancer_actor::behavior_type cluster_balancer(
     [self](tick_atom) {
       auto& st = self->state;
       std::vector<node_actor> handles;
-      std::vector<size_t> asked;  // index into st.nodes of each handle
+      std::vector<size_t> asked; // index into st.nodes of each handle
       for (size_t i = 0; i < st.nodes.size(); ++i)
         if (st.nodes[i].handle && !st.nodes[i].failed) {
           handles.push_back(st.nodes[i].handle);

@@ -23,12 +23,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
+#include "config/defaults.hpp"
 
 namespace tether {
-
-/// Close code sent to a connection replaced by a newer one.
-constexpr uint16_t close_replaced = 4001;
 
 struct balancer_settings {
   std::string balancer_id;
@@ -37,13 +36,13 @@ struct balancer_settings {
   uint32_t keepalive_ms = 30'000;
   uint32_t keepalive_misses = 2;
   uint32_t redelivery_ms = 30'000;
-  std::chrono::milliseconds request_timeout{5'000};
+  std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds status_period{1'000};
   /// Frames a device may send before its session exists, on top of two
   /// answers per frame it was sent meanwhile; more closes the socket (1008).
   size_t max_early_frames = 16;
   std::string node_strategy = "fewest_sessions";
-  std::map<std::string, uint32_t> node_weights;  // missing: 1
+  std::map<std::string, uint32_t> node_weights; // missing: 1
   /// Sessions moved off a draining node per second (reallocation.max_rate):
   /// gently, so the other nodes are not flooded.
   uint32_t drain_per_s = 50;
@@ -60,22 +59,22 @@ struct cluster_balancer_state {
     phase at = phase::admitting;
     terminal_session_actor session;
     std::optional<size_t> node;
-    std::vector<std::string> early;  // frames before the session exists
+    std::vector<std::string> early; // frames before the session exists
     /// Answers the device may owe while `early` collects: a session may
     /// already be sending (the balancer learns its handle from the node's
     /// answer, which can come later), and the device may answer each frame
     /// twice (a job: ack and result). Two per frame sent meanwhile.
     size_t sent_early = 0;
-    std::vector<job_record> early_jobs;  // jobs before the session exists
+    std::vector<job_record> early_jobs; // jobs before the session exists
   };
 
   struct node_entry {
     std::string node_id;
     node_actor handle;
-    node_status last;       // as last reported (all balancers' sessions)
-    uint32_t own = 0;       // this balancer's sessions there, exact
+    node_status last; // as last reported (all balancers' sessions)
+    uint32_t own = 0; // this balancer's sessions there, exact
     bool failed = false;
-    bool draining = false;  // set by an operator: no new sessions
+    bool draining = false; // set by an operator: no new sessions
   };
 
   balancer_settings cfg;

@@ -20,10 +20,10 @@ cluster_manager_state::find(const std::string& id) {
   return nullptr;
 }
 
-std::optional<size_t>
-cluster_manager_state::choose(const assigned_label& label,
-                              const std::string& current, std::string& why,
-                              const std::string& user) {
+std::optional<size_t> cluster_manager_state::choose(const assigned_label& label,
+                                                    const std::string& current,
+                                                    std::string& why,
+                                                    const std::string& user) {
   std::vector<cluster_candidate> candidates;
   std::vector<size_t> index;
   for (size_t i = 0; i < clusters.size(); ++i) {
@@ -33,8 +33,8 @@ cluster_manager_state::choose(const assigned_label& label,
     bool usable = c.state == "active" && c.cfg.weight > 0;
     if (c.cfg.id == current && usable && !c.balancers.empty())
       return i; // stay where it is: no needless moves
-    candidates.push_back({c.cfg.id, usable, !c.balancers.empty(),
-                          c.connections, c.cpu, c.memory, c.cfg.weight});
+    candidates.push_back({c.cfg.id, usable, !c.balancers.empty(), c.connections,
+                          c.cpu, c.memory, c.cfg.weight});
     index.push_back(i);
   }
   auto how = strategy_for(label, config::known_label_items(), item_strategies,
@@ -45,9 +45,9 @@ cluster_manager_state::choose(const assigned_label& label,
     for (const auto& [item, value] : label.items)
       text += (text.empty() ? "" : ", ") + item + "=" + value;
     why = candidates.empty()
-            ? "no cluster matches the terminal's label {" + text + "}"
-            : "no cluster matching the terminal's label {" + text
-                + "} is active and reachable";
+          ? "no cluster matches the terminal's label {" + text + "}"
+          : "no cluster matching the terminal's label {" + text
+              + "} is active and reachable";
     return std::nullopt;
   }
   return index[*pick];
@@ -74,9 +74,8 @@ balancer_urls_for(const std::string& terminal_id,
   std::vector<const balancer_info*> sorted;
   for (const auto& b : balancers)
     sorted.push_back(&b);
-  std::sort(sorted.begin(), sorted.end(), [](auto* x, auto* y) {
-    return x->balancer_id < y->balancer_id;
-  });
+  std::sort(sorted.begin(), sorted.end(),
+            [](auto* x, auto* y) { return x->balancer_id < y->balancer_id; });
   std::vector<std::string> urls;
   if (sorted.empty())
     return urls;
@@ -105,8 +104,7 @@ void cluster_manager_state::assign(const std::string& terminal_id,
   }
 }
 
-cluster_status
-cluster_manager_state::status_of(const cluster_entry& c) const {
+cluster_status cluster_manager_state::status_of(const cluster_entry& c) const {
   cluster_status s;
   s.cluster_id = c.cfg.id;
   s.labels = c.cfg.labels;
@@ -217,8 +215,8 @@ cluster_manager_state::node_state(const std::string& node_id) const {
 bool cluster_manager_state::stays(const assigned_label& label,
                                   const std::string& current) {
   auto* c = find(current);
-  return c != nullptr && c->enabled && c->state == "active"
-         && c->cfg.weight > 0 && label_matches(c->cfg.labels, label);
+  return c != nullptr && c->enabled && c->state == "active" && c->cfg.weight > 0
+      && label_matches(c->cfg.labels, label);
 }
 
 caf::expected<std::vector<std::string>>
@@ -237,7 +235,7 @@ cluster_manager_state::must_move(const realloc_plan& plan) {
     const auto& id = plan.terminal_ids[i];
     auto t = terminal_cluster.find(id);
     if (t == terminal_cluster.end())
-      continue;  // not registered: nothing to move
+      continue; // not registered: nothing to move
     if (stays(plan.labels[i], t->second))
       continue;
     std::string why;
@@ -253,7 +251,7 @@ void cluster_manager_state::take_reports(
   const std::vector<std::optional<balancer_status>>& rs) {
   struct load {
     uint32_t connections = 0;
-    std::map<std::string, node_status> nodes;  // each node once
+    std::map<std::string, node_status> nodes; // each node once
   };
   std::unordered_map<std::string, load> by_cluster;
   for (const auto& r : rs) {
@@ -284,8 +282,8 @@ namespace {
 
 using self_ptr = cluster_manager_actor::stateful_pointer<cluster_manager_state>;
 
-std::vector<cluster_balancer_actor> balancer_handles(
-  const cluster_manager_state::cluster_entry& c) {
+std::vector<cluster_balancer_actor>
+balancer_handles(const cluster_manager_state::cluster_entry& c) {
   std::vector<cluster_balancer_actor> out;
   for (const auto& b : c.balancers)
     out.push_back(b.handle);
@@ -303,49 +301,47 @@ void collect_status(self_ptr self, Done done) {
                            std::move(done), status_atom::value);
 }
 
-
 /// Every cluster as GET /v1/admin/clusters shows it: the manager's view
 /// with the balancers' live connections and node sessions.
 template <class Done>
 void live_status(self_ptr self, Done done) {
-  collect_status(self, [self, done = std::move(done)](
-                         std::vector<std::optional<balancer_status>>
-                           results) mutable {
-    auto out = self->state.status();
-    for (auto& r : results) {
-      if (!r)
-        continue;
-      for (auto& c : out)
-        if (c.cluster_id == r->cluster_id) {
-          c.connections += r->connections;
-          // Nodes are shared by the balancers of a cluster: report each
-          // node once, with the largest session count seen, and failed
-          // if any balancer has lost it (so "active" means every
-          // balancer can use it).
-          for (auto& n : r->nodes) {
-            auto same = std::find_if(c.nodes.begin(), c.nodes.end(),
-                                     [&](const node_status& x) {
-                                       return x.node_id == n.node_id;
-                                     });
-            if (same == c.nodes.end()) {
-              c.nodes.push_back(n);
-              continue;
+  collect_status(
+    self, [self, done = std::move(done)](
+            std::vector<std::optional<balancer_status>> results) mutable {
+      auto out = self->state.status();
+      for (auto& r : results) {
+        if (!r)
+          continue;
+        for (auto& c : out)
+          if (c.cluster_id == r->cluster_id) {
+            c.connections += r->connections;
+            // Nodes are shared by the balancers of a cluster: report each
+            // node once, with the largest session count seen, and failed
+            // if any balancer has lost it (so "active" means every
+            // balancer can use it).
+            for (auto& n : r->nodes) {
+              auto same = std::find_if(
+                c.nodes.begin(), c.nodes.end(),
+                [&](const node_status& x) { return x.node_id == n.node_id; });
+              if (same == c.nodes.end()) {
+                c.nodes.push_back(n);
+                continue;
+              }
+              bool failed = same->state == "failed" || n.state == "failed";
+              if (n.sessions > same->sessions)
+                *same = n;
+              if (failed)
+                same->state = "failed";
             }
-            bool failed = same->state == "failed" || n.state == "failed";
-            if (n.sessions > same->sessions)
-              *same = n;
-            if (failed)
-              same->state = "failed";
           }
-        }
-    }
-    // The operator's state of a node shows unless the node has failed.
-    for (auto& c : out)
-      for (auto& n : c.nodes)
-        if (n.state != "failed")
-          n.state = self->state.node_state(n.node_id);
-    done(std::move(out));
-  });
+      }
+      // The operator's state of a node shows unless the node has failed.
+      for (auto& c : out)
+        for (auto& n : c.nodes)
+          if (n.state != "failed")
+            n.state = self->state.node_state(n.node_id);
+      done(std::move(out));
+    });
 }
 
 } // namespace
@@ -399,17 +395,16 @@ cluster_manager(self_ptr self, config::topology topo,
   self->send(self, tick_atom::value);
   return {
     [self, store](assign_atom, terminal_record& rec,
-                  const assigned_label& label)
-      -> caf::result<destination> {
+                  const assigned_label& label) -> caf::result<destination> {
       auto& st = self->state;
       std::string current;
       if (auto i = st.terminal_cluster.find(rec.terminal_id);
           i != st.terminal_cluster.end())
         current = i->second;
       std::string why;
-      auto pick = st.choose(label, current, why,
-                            rec.users.empty() ? std::string{}
-                                              : rec.users.front());
+      auto pick
+        = st.choose(label, current, why,
+                    rec.users.empty() ? std::string{} : rec.users.front());
       if (!pick)
         return make_error(errc::unavailable, why);
       rec.cluster_id = st.clusters[*pick].cfg.id;
@@ -437,11 +432,12 @@ cluster_manager(self_ptr self, config::topology topo,
                           "terminal " + terminal + " is not registered");
       auto* c = st.find(i->second);
       if (c->balancers.empty())
-        return make_error(errc::unavailable,
-                          "cluster " + c->cfg.id + " has no reachable balancer");
+        return make_error(errc::unavailable, "cluster " + c->cfg.id
+                                               + " has no reachable balancer");
       return st.destination_for(terminal, *c);
     },
-    [self](lookup_atom, const std::string& terminal) -> caf::result<std::string> {
+    [self](lookup_atom,
+           const std::string& terminal) -> caf::result<std::string> {
       auto& st = self->state;
       auto i = st.terminal_cluster.find(terminal);
       if (i == st.terminal_cluster.end())
@@ -496,18 +492,18 @@ cluster_manager(self_ptr self, config::topology topo,
       // A balancer that (re)joins learns the operator's node states.
       for (const auto& n : c->cfg.nodes)
         if (auto state = st.node_state(n); state != "active")
-          self->send(info.handle, put_atom::value, node_atom::value, n,
-                     state);
+          self->send(info.handle, put_atom::value, node_atom::value, n, state);
       bs.push_back(std::move(info));
     },
-    [self, store, log](put_atom, const cluster_change& ch)
-      -> caf::result<cluster_status> {
+    [self, store,
+     log](put_atom, const cluster_change& ch) -> caf::result<cluster_status> {
       auto settings = self->state.settings_for(ch);
       if (!settings)
         return std::move(settings.error());
       auto rp = self->make_response_promise<cluster_status>();
-      self->request(store, self->state.request_timeout, put_atom::value,
-                    *settings)
+      self
+        ->request(store, self->state.request_timeout, put_atom::value,
+                  *settings)
         .then(
           [self, rp, s = *settings, log](ok_atom) mutable {
             auto& st = self->state;
@@ -518,19 +514,18 @@ cluster_manager(self_ptr self, config::topology topo,
             // Answered as GET lists it, with live connections and nodes.
             live_status(self, [self, rp, id = s.cluster_id](
                                 std::vector<cluster_status> all) mutable {
-              auto c = std::find_if(all.begin(), all.end(),
-                                    [&](const cluster_status& x) {
-                                      return x.cluster_id == id;
-                                    });
+              auto c = std::find_if(
+                all.begin(), all.end(),
+                [&](const cluster_status& x) { return x.cluster_id == id; });
               rp.deliver(c != all.end()
                            ? std::move(*c)
                            : self->state.status_of(*self->state.find(id)));
             });
           },
           [rp](caf::error& err) mutable {
-            rp.deliver(make_error(errc::unavailable,
-                                  "the change could not be stored: "
-                                    + caf::to_string(err)));
+            rp.deliver(
+              make_error(errc::unavailable, "the change could not be stored: "
+                                              + caf::to_string(err)));
           });
       return rp;
     },
@@ -544,8 +539,9 @@ cluster_manager(self_ptr self, config::topology topo,
         return make_error(errc::bad_request,
                           "field \"state\" must be \"active\" or \"draining\"");
       auto rp = self->make_response_promise<node_status>();
-      self->request(store, st.request_timeout, put_atom::value,
-                    node_atom::value, node, state)
+      self
+        ->request(store, st.request_timeout, put_atom::value, node_atom::value,
+                  node, state)
         .then(
           [self, rp, node, state, log](ok_atom) mutable {
             auto& st = self->state;
@@ -564,14 +560,14 @@ cluster_manager(self_ptr self, config::topology topo,
             rp.deliver(std::move(out));
           },
           [rp](caf::error& err) mutable {
-            rp.deliver(make_error(errc::unavailable,
-                                  "the change could not be stored: "
-                                    + caf::to_string(err)));
+            rp.deliver(
+              make_error(errc::unavailable, "the change could not be stored: "
+                                              + caf::to_string(err)));
           });
       return rp;
     },
-    [self](realloc_atom, const realloc_plan& plan)
-      -> caf::result<std::vector<std::string>> {
+    [self](realloc_atom,
+           const realloc_plan& plan) -> caf::result<std::vector<std::string>> {
       auto moving = self->state.must_move(plan);
       if (!moving)
         return std::move(moving.error());
@@ -586,12 +582,11 @@ cluster_manager(self_ptr self, config::topology topo,
                           "terminal " + rec.terminal_id + " is not registered");
       auto old = t->second;
       std::string why;
-      auto pick = st.choose(label, old, why,
-                            rec.users.empty() ? std::string{}
-                                              : rec.users.front());
+      auto pick = st.choose(
+        label, old, why, rec.users.empty() ? std::string{} : rec.users.front());
       if (!pick)
         return make_error(errc::unavailable, why);
-      if (st.clusters[*pick].cfg.id == old)  // stays: nothing stored
+      if (st.clusters[*pick].cfg.id == old) // stays: nothing stored
         return st.destination_for(rec.terminal_id, st.clusters[*pick]);
       rec.cluster_id = st.clusters[*pick].cfg.id;
       auto rp = self->make_response_promise<destination>();
@@ -605,23 +600,23 @@ cluster_manager(self_ptr self, config::topology topo,
               for (const auto& b : from->balancers)
                 self->send(b.handle, reassign_atom::value, rec.terminal_id,
                            after_ms);
-            rp.deliver(st.destination_for(rec.terminal_id,
-                                          *st.find(rec.cluster_id)));
+            rp.deliver(
+              st.destination_for(rec.terminal_id, *st.find(rec.cluster_id)));
           },
           [rp](caf::error& err) mutable {
-            rp.deliver(make_error(errc::unavailable,
-                                  "the move could not be stored: "
-                                    + caf::to_string(err)));
+            rp.deliver(
+              make_error(errc::unavailable, "the move could not be stored: "
+                                              + caf::to_string(err)));
           });
       return rp;
     },
     [self](tick_atom) {
-      collect_status(self, [self](std::vector<std::optional<balancer_status>>
-                                    results) {
-        auto& st = self->state;
-        st.take_reports(results);
-        self->delayed_send(self, st.status_period, tick_atom::value);
-      });
+      collect_status(
+        self, [self](std::vector<std::optional<balancer_status>> results) {
+          auto& st = self->state;
+          st.take_reports(results);
+          self->delayed_send(self, st.status_period, tick_atom::value);
+        });
     },
   };
 }

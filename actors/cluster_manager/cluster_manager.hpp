@@ -26,8 +26,9 @@
 
 #include <caf/expected.hpp>
 
-#include "actors/system/interfaces.hpp"
 #include "actors/policy/placement.hpp"
+#include "actors/system/interfaces.hpp"
+#include "config/defaults.hpp"
 #include "config/topology.hpp"
 
 namespace tether {
@@ -39,11 +40,11 @@ struct cluster_manager_state {
     config::cluster_config cfg;
     std::string state = "active";
     std::vector<balancer_info> balancers;
-    uint32_t connections = 0;  // last reported plus assigned since
-    uint64_t assigned = 0;     // terminals mapped here
-    bool enabled = true;       // false: declared, not yet added
-    double cpu = 0;            // mean over its live nodes (last report)
-    uint64_t memory = 0;       // mean resident bytes of its live nodes
+    uint32_t connections = 0; // last reported plus assigned since
+    uint64_t assigned = 0;    // terminals mapped here
+    bool enabled = true;      // false: declared, not yet added
+    double cpu = 0;           // mean over its live nodes (last report)
+    uint64_t memory = 0;      // mean resident bytes of its live nodes
   };
 
   std::vector<cluster_entry> clusters;
@@ -53,7 +54,7 @@ struct cluster_manager_state {
   std::map<std::string, cluster_strategy> item_strategies;
   rr_cursors rr;
   uint32_t keepalive_s = 30;
-  std::chrono::milliseconds request_timeout{5'000};
+  std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds status_period{1'000};
   /// Nodes an operator set to a state other than "active".
   std::unordered_map<std::string, std::string> node_states;

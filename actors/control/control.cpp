@@ -7,10 +7,12 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/system/errors.hpp"
-#include "actors/system/log.hpp"
 #include "actors/notifier/notifier.hpp"
 #include "actors/policy/placement.hpp"
+#include "actors/system/close_codes.hpp"
+#include "actors/system/errors.hpp"
+#include "actors/system/log.hpp"
+#include "actors/system/store_then.hpp"
 #include "config/topology.hpp"
 #include "storage/store.hpp"
 
@@ -103,7 +105,7 @@ job_record* control_state::apply(const job_update& u, int64_t now) {
   if (status_rank(u.status) <= status_rank(job.status))
     return u.status == "delivered" ? &job : nullptr;
   if (storage::is_final_status(u.status)) {
-    if (u.status == "done") {  // GB (print jobs) and GI (all jobs)
+    if (u.status == "done") { // GB (print jobs) and GI (all jobs)
       auto& h = history[job.terminal_id];
       h.terminal_id = job.terminal_id;
       h.count_done(job.service == "print", now, history_window_ms);
@@ -138,8 +140,8 @@ std::vector<job_record*> control_state::expire(int64_t now) {
   return out;
 }
 
-void control_state::count_api_call(const std::string& terminal_id,
-                                   bool failed, int64_t now) {
+void control_state::count_api_call(const std::string& terminal_id, bool failed,
+                                   int64_t now) {
   auto& h = history[terminal_id];
   h.terminal_id = terminal_id;
   h.count(failed, now, history_window_ms);
@@ -188,8 +190,8 @@ terminal_status control_state::status_of(const terminal_entry& t,
 
 void control_state::on_open(const std::string& terminal_id,
                             const std::string& node_id,
-                            const terminal_session_actor& session,
-                            int64_t now, bool moved) {
+                            const terminal_session_actor& session, int64_t now,
+                            bool moved) {
   auto& t = terminals[terminal_id];
   t.connected = true;
   t.node_id = node_id;
@@ -245,7 +247,7 @@ void control_state::on_closed(const std::string& terminal_id,
   t.session = nullptr;
   t.last_seen_ms = now;
   ++t.disconnects;
-  if (reason == "keepalive lost")
+  if (reason == close_reason::keepalive_lost)
     ++t.keepalive_failures;
   disconnect_event e{now, terminal_id, t.address};
   disconnects.add(e);
@@ -299,9 +301,10 @@ int64_t control_state::refresh_groups(int64_t now) {
   return drop_before;
 }
 
-std::vector<std::string> control_state::realloc_candidates(
-  const std::string& cluster_id, const std::vector<std::string>& terminal_ids,
-  std::string& unknown) const {
+std::vector<std::string>
+control_state::realloc_candidates(const std::string& cluster_id,
+                                  const std::vector<std::string>& terminal_ids,
+                                  std::string& unknown) const {
   std::vector<std::string> out;
   if (!terminal_ids.empty()) {
     for (const auto& id : terminal_ids) {
@@ -333,8 +336,9 @@ void move_due(self_ptr self, cluster_manager_actor manager) {
     auto i = st.terminals.find(m.terminal_id);
     if (i == st.terminals.end())
       continue;
-    self->request(manager, st.request_timeout, move_atom::value,
-                  i->second.record, m.label, m.after_ms)
+    self
+      ->request(manager, st.request_timeout, move_atom::value, i->second.record,
+                m.label, m.after_ms)
       .then(
         [self, id = m.terminal_id](destination& d) {
           auto& rec = self->state.terminals[id].record;
@@ -386,8 +390,8 @@ void reallocate(self_ptr self, selector_actor selector,
         for (const auto& id : ids)
           if (auto i = st.terminals.find(id); i != st.terminals.end()) {
             plan.terminal_ids.push_back(id);
-            plan.labels.push_back(select_label(
-              st.label_facts(i->second.record, now_ms()), items));
+            plan.labels.push_back(
+              select_label(st.label_facts(i->second.record, now_ms()), items));
           }
         std::map<std::string, assigned_label> labels;
         for (size_t i = 0; i < plan.terminal_ids.size(); ++i)
@@ -411,8 +415,9 @@ void reallocate(self_ptr self, selector_actor selector,
                   continue;
                 }
                 // Not connected: nobody reconnects, so no pacing.
-                self->request(manager, st.request_timeout, move_atom::value,
-                              t->second.record, labels.at(id), uint32_t{0})
+                self
+                  ->request(manager, st.request_timeout, move_atom::value,
+                            t->second.record, labels.at(id), uint32_t{0})
                   .then(
                     [self, id](destination& d) {
                       auto& rec = self->state.terminals[id].record;
@@ -452,24 +457,25 @@ void reallocate(self_ptr self, selector_actor selector,
 void deliver_view(self_ptr self, const selector_actor& selector,
                   const std::string& terminal,
                   caf::typed_response_promise<terminal_status> rp) {
-  auto view = [self, rp, terminal](
-                const std::vector<std::string>* items) mutable {
-    auto& st = self->state;
-    auto i = st.terminals.find(terminal);
-    if (i == st.terminals.end()) {
-      rp.deliver(make_error(errc::not_found,
-                            "terminal " + terminal + " is not registered"));
-      return;
-    }
-    auto now = now_ms();
-    auto status = st.status_of(i->second, now);
-    if (items != nullptr)
-      status.label
-        = select_label(st.label_facts(i->second.record, now), *items);
-    rp.deliver(std::move(status));
-  };
-  self->request(selector, self->state.request_timeout, get_atom::value,
-                label_atom::value)
+  auto view
+    = [self, rp, terminal](const std::vector<std::string>* items) mutable {
+        auto& st = self->state;
+        auto i = st.terminals.find(terminal);
+        if (i == st.terminals.end()) {
+          rp.deliver(make_error(errc::not_found,
+                                "terminal " + terminal + " is not registered"));
+          return;
+        }
+        auto now = now_ms();
+        auto status = st.status_of(i->second, now);
+        if (items != nullptr)
+          status.label
+            = select_label(st.label_facts(i->second.record, now), *items);
+        rp.deliver(std::move(status));
+      };
+  self
+    ->request(selector, self->state.request_timeout, get_atom::value,
+              label_atom::value)
     .then([view](std::vector<std::string>& items) mutable { view(&items); },
           [view](caf::error&) mutable { view(nullptr); });
 }
@@ -478,25 +484,19 @@ void deliver_view(self_ptr self, const selector_actor& selector,
 caf::result<terminal_status> store_terminal(self_ptr self, store_actor store,
                                             const selector_actor& selector,
                                             terminal_record changed) {
-  auto& st = self->state;
   auto rp = self->make_response_promise<terminal_status>();
-  self->request(store, st.request_timeout, put_atom::value, changed)
-    .then(
-      [self, rp, changed, selector](ok_atom) mutable {
-        auto& st = self->state;
-        auto& t = st.terminals[changed.terminal_id];
-        // Keep the cluster a registration may have set meanwhile.
-        auto cluster = t.record.cluster_id;
-        t.record = std::move(changed);
-        if (!cluster.empty())
-          t.record.cluster_id = cluster;
-        deliver_view(self, selector, t.record.terminal_id, rp);
-      },
-      [rp](caf::error& err) mutable {
-        rp.deliver(make_error(errc::unavailable,
-                              "the change could not be stored: "
-                                + caf::to_string(err)));
-      });
+  store_then(
+    self, store, rp, "the change",
+    [self, changed, selector](auto& rp) mutable {
+      auto& t = self->state.terminals[changed.terminal_id];
+      // Keep the cluster a registration may have set meanwhile.
+      auto cluster = t.record.cluster_id;
+      t.record = std::move(changed);
+      if (!cluster.empty())
+        t.record.cluster_id = cluster;
+      deliver_view(self, selector, t.record.terminal_id, rp);
+    },
+    nothing_to_undo, put_atom::value, changed);
   return rp;
 }
 
@@ -548,30 +548,30 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
             "{} callbacks to resume)",
             st.terminals.size(), st.jobs.size(), st.open_jobs.size(),
             callbacks.size());
-  auto notify = self->spawn<caf::linked>(
-    notifier, cfg.callbacks, std::move(poster),
-    caf::actor_cast<control_actor>(self));
+  auto notify
+    = self->spawn<caf::linked>(notifier, cfg.callbacks, std::move(poster),
+                               caf::actor_cast<control_actor>(self));
   for (auto& j : callbacks)
     self->send(notify, callback_atom::value, std::move(j));
   // Stores a job's new state; on success, notifies its callback if it has
   // become final.
   auto persist = [self, store, notify, log](const job_record& job) {
-    self->request(store, self->state.request_timeout, put_atom::value,
-                  std::vector<job_record>{job}, uint64_t{0})
+    self
+      ->request(store, self->state.request_timeout, put_atom::value,
+                std::vector<job_record>{job}, uint64_t{0})
       .then(
         [self, notify, job](ok_atom) {
           if (job.callback_pending)
             self->send(notify, callback_atom::value, job);
         },
         [log, id = job.job_id](caf::error& err) {
-          log->error("job {}: status not stored: {}", id,
-                     caf::to_string(err));
+          log->error("job {}: status not stored: {}", id, caf::to_string(err));
         });
   };
   self->send(self, tick_atom::value);
   return {
-    [self, selector, manager, store](register_atom, terminal_record& facts)
-      -> caf::result<destination> {
+    [self, selector, manager,
+     store](register_atom, terminal_record& facts) -> caf::result<destination> {
       auto rp = self->make_response_promise<destination>();
       auto timeout = self->state.request_timeout;
       // What the device itself says wins over older values; what services
@@ -591,15 +591,15 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
           facts.attributes.emplace(k, v);
         facts.users = old.users;
       }
-      self->request(selector, timeout, select_atom::value,
-                    self->state.label_facts(facts, now_ms()))
+      self
+        ->request(selector, timeout, select_atom::value,
+                  self->state.label_facts(facts, now_ms()))
         .then(
-          [self, rp, manager, facts, timeout,
-           device_keys, store](assigned_label& label) mutable {
+          [self, rp, manager, facts, timeout, device_keys,
+           store](assigned_label& label) mutable {
             self->request(manager, timeout, assign_atom::value, facts, label)
               .then(
-                [self, rp, facts, device_keys,
-                 store](destination& d) mutable {
+                [self, rp, facts, device_keys, store](destination& d) mutable {
                   auto& rec = self->state.terminals[facts.terminal_id].record;
                   auto merged = facts;
                   merged.cluster_id = d.cluster_id;
@@ -611,11 +611,12 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
                   if (!rec.terminal_id.empty())
                     merged.users = rec.users;
                   bool changed = merged.attributes != facts.attributes
-                                 || merged.users != facts.users;
+                              || merged.users != facts.users;
                   rec = std::move(merged);
                   if (changed)
-                    self->request(store, self->state.request_timeout,
-                                  put_atom::value, rec)
+                    self
+                      ->request(store, self->state.request_timeout,
+                                put_atom::value, rec)
                       .then([](ok_atom) {},
                             [](caf::error& err) {
                               logger("control")->warn(
@@ -629,8 +630,8 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
-    [self, manager](dest_atom, const std::string& terminal)
-      -> caf::delegated<destination> {
+    [self, manager](
+      dest_atom, const std::string& terminal) -> caf::delegated<destination> {
       return self->delegate(manager, dest_atom::value, terminal);
     },
     [self, selector](get_atom, terminal_atom, const std::string& terminal)
@@ -642,8 +643,8 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       deliver_view(self, selector, terminal, rp);
       return rp;
     },
-    [self, manager, store, log](push_atom, job_record& request)
-      -> caf::result<job_record> {
+    [self, manager, store,
+     log](push_atom, job_record& request) -> caf::result<job_record> {
       auto& st = self->state;
       if (st.terminals.find(request.terminal_id) == st.terminals.end())
         return make_error(errc::not_found, "terminal " + request.terminal_id
@@ -657,16 +658,18 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
                             + std::to_string(st.max_queue) + ")");
       auto job = st.new_job(std::move(request), now_ms());
       auto rp = self->make_response_promise<job_record>();
-      self->request(store, st.request_timeout, put_atom::value,
-                    std::vector<job_record>{job}, st.next_job_seq)
+      self
+        ->request(store, st.request_timeout, put_atom::value,
+                  std::vector<job_record>{job}, st.next_job_seq)
         .then(
           [self, rp, job, manager, log](ok_atom) mutable {
             self->state.stored(job);
             rp.deliver(job);
             // Route it now; a terminal that is not connected gets it when it
             // connects (see open_atom).
-            self->request(manager, self->state.request_timeout,
-                          deliver_atom::value, job)
+            self
+              ->request(manager, self->state.request_timeout,
+                        deliver_atom::value, job)
               .then(
                 [log, id = job.job_id](bool handed) {
                   log->debug("job {} {}", id,
@@ -679,20 +682,21 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
           },
           [self, rp, job](caf::error& err) mutable {
             self->state.drop_job(job);
-            rp.deliver(make_error(errc::unavailable,
-                                  "the job could not be stored: "
-                                    + caf::to_string(err)));
+            rp.deliver(
+              make_error(errc::unavailable, "the job could not be stored: "
+                                              + caf::to_string(err)));
           });
       return rp;
     },
-    [self, store](get_atom, job_atom, const std::string& id)
-      -> caf::result<job_record> {
+    [self, store](get_atom, job_atom,
+                  const std::string& id) -> caf::result<job_record> {
       auto& st = self->state;
       if (auto i = st.jobs.find(id); i != st.jobs.end())
         return i->second;
       return self->delegate(store, get_atom::value, job_atom::value, id);
     },
-    [self, manager](status_atom) -> caf::delegated<std::vector<cluster_status>> {
+    [self,
+     manager](status_atom) -> caf::delegated<std::vector<cluster_status>> {
       return self->delegate(manager, status_atom::value);
     },
     [self, persist](const job_update& update) {
@@ -722,7 +726,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       self->state.on_closed(terminal, reason, session, now_ms());
     },
     [self, store, selector](put_atom, attrs_atom, const std::string& terminal,
-                  std::map<std::string, std::string>& attrs)
+                            std::map<std::string, std::string>& attrs)
       -> caf::result<terminal_status> {
       auto& st = self->state;
       auto i = st.terminals.find(terminal);
@@ -737,8 +741,9 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
                           "a terminal may have at most 64 attributes");
       return store_terminal(self, store, selector, std::move(changed));
     },
-    [self, store, selector](put_atom, user_atom, const std::string& user,
-                  const std::string& terminal) -> caf::result<terminal_status> {
+    [self, store,
+     selector](put_atom, user_atom, const std::string& user,
+               const std::string& terminal) -> caf::result<terminal_status> {
       auto& st = self->state;
       auto i = st.terminals.find(terminal);
       if (i == st.terminals.end())
@@ -755,12 +760,12 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       return store_terminal(self, store, selector, std::move(changed));
     },
     // -- admin API ------------------------------------------------------------
-    [self, manager](put_atom, const cluster_change& ch)
-      -> caf::delegated<cluster_status> {
+    [self, manager](
+      put_atom, const cluster_change& ch) -> caf::delegated<cluster_status> {
       return self->delegate(manager, put_atom::value, ch);
     },
-    [self, selector](get_atom, label_atom)
-      -> caf::delegated<std::vector<std::string>> {
+    [self, selector](get_atom,
+                     label_atom) -> caf::delegated<std::vector<std::string>> {
       return self->delegate(selector, get_atom::value, label_atom::value);
     },
     [self, selector, store, log](put_atom, label_atom,
@@ -771,13 +776,12 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
         if (std::find(known.begin(), known.end(), items[i]) == known.end())
           return make_error(errc::bad_request,
                             "field \"items[" + std::to_string(i)
-                              + "]\": unknown label item \"" + items[i]
-                              + "\"");
+                              + "]\": unknown label item \"" + items[i] + "\"");
         if (std::find(items.begin(), items.begin() + i, items[i])
             != items.begin() + i)
           return make_error(errc::bad_request,
-                            "field \"items[" + std::to_string(i)
-                              + "]\": \"" + items[i] + "\" appears twice");
+                            "field \"items[" + std::to_string(i) + "]\": \""
+                              + items[i] + "\" appears twice");
       }
       auto rp = self->make_response_promise<std::vector<std::string>>();
       auto timeout = self->state.request_timeout;
@@ -785,8 +789,9 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
         .then(
           [self, rp, selector, items, timeout, log](ok_atom) mutable {
             log->info("label configuration: {} items (admin)", items.size());
-            self->request(selector, timeout, put_atom::value,
-                          label_atom::value, items)
+            self
+              ->request(selector, timeout, put_atom::value, label_atom::value,
+                        items)
               .then(
                 [rp](std::vector<std::string>& now) mutable {
                   rp.deliver(std::move(now));
@@ -794,9 +799,9 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
                 [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
           },
           [rp](caf::error& err) mutable {
-            rp.deliver(make_error(errc::unavailable,
-                                  "the change could not be stored: "
-                                    + caf::to_string(err)));
+            rp.deliver(
+              make_error(errc::unavailable, "the change could not be stored: "
+                                              + caf::to_string(err)));
           });
       return rp;
     },
@@ -805,9 +810,9 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       return self->delegate(manager, put_atom::value, node_atom::value, node,
                             state);
     },
-    [self, selector, manager](realloc_atom, std::string& cluster,
-                              std::vector<std::string>& ids)
-      -> caf::result<realloc_summary> {
+    [self, selector,
+     manager](realloc_atom, std::string& cluster,
+              std::vector<std::string>& ids) -> caf::result<realloc_summary> {
       auto rp = self->make_response_promise<realloc_summary>();
       reallocate(self, selector, manager, std::move(cluster), std::move(ids),
                  [rp](caf::expected<realloc_summary> r) mutable {
@@ -824,8 +829,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       if (st.terminals.count(terminal) > 0)
         st.count_api_call(terminal, failed, now_ms());
     },
-    [self, persist, log](callback_atom, const std::string& id,
-                         bool accepted) {
+    [self, persist, log](callback_atom, const std::string& id, bool accepted) {
       auto i = self->state.jobs.find(id);
       if (i == self->state.jobs.end() || !i->second.callback_pending)
         return;
@@ -839,8 +843,7 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       auto& st = self->state;
       st.forget_old_final(now_ms());
       if (st.next_periodic_ms != 0 && now_ms() >= st.next_periodic_ms) {
-        st.next_periodic_ms
-          = now_ms() + st.pacer.settings().period.count();
+        st.next_periodic_ms = now_ms() + st.pacer.settings().period.count();
         reallocate(self, selector, manager, {}, {},
                    [log](caf::expected<realloc_summary> r) {
                      if (!r)
@@ -854,8 +857,9 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       if (!st.unsaved_events.empty() || drop_before > 0) {
         auto events = std::move(st.unsaved_events);
         st.unsaved_events.clear();
-        self->request(store, st.request_timeout, put_atom::value,
-                      std::move(events), drop_before)
+        self
+          ->request(store, st.request_timeout, put_atom::value,
+                    std::move(events), drop_before)
           .then([](ok_atom) {},
                 [log](caf::error& err) {
                   log->warn("disconnect events not stored: {}",
@@ -864,12 +868,12 @@ control(self_ptr self, control_settings cfg, control_snapshot snapshot,
       }
       auto dirty = st.take_dirty_history();
       if (!dirty.empty())
-        self->request(store, st.request_timeout, put_atom::value,
-                      std::move(dirty))
+        self
+          ->request(store, st.request_timeout, put_atom::value,
+                    std::move(dirty))
           .then([](ok_atom) {},
                 [log](caf::error& err) {
-                  log->warn("API history not stored: {}",
-                            caf::to_string(err));
+                  log->warn("API history not stored: {}", caf::to_string(err));
                 });
       self->delayed_send(self, st.tick_period, tick_atom::value);
     },

@@ -21,10 +21,11 @@
 #include <unordered_set>
 #include <vector>
 
-#include "actors/system/interfaces.hpp"
 #include "actors/notifier/notifier.hpp"
 #include "actors/policy/placement.hpp"
 #include "actors/policy/reallocation.hpp"
+#include "actors/system/interfaces.hpp"
+#include "config/defaults.hpp"
 
 namespace tether {
 
@@ -44,7 +45,7 @@ struct control_state {
     uint64_t connects = 0;
     uint64_t disconnects = 0;
     uint64_t keepalive_failures = 0;
-    std::string address;  // source IP of its last connection (GE)
+    std::string address; // source IP of its last connection (GE)
   };
 
   std::unordered_map<std::string, terminal_entry> terminals;
@@ -64,8 +65,8 @@ struct control_state {
   /// Open jobs with a TTL, by expiry time.
   std::multimap<int64_t, std::string> expiries;
   uint64_t next_job_seq = 1;
-  size_t max_queue = 1000;  // open jobs per terminal before 429
-  std::chrono::milliseconds request_timeout{5'000};
+  size_t max_queue = 1000; // open jobs per terminal before 429
+  std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds tick_period{1'000};
 
   /// Per-terminal API history and the terminals whose history changed since
@@ -93,16 +94,17 @@ struct control_state {
   /// Re-allocation: paced moves, the periodic run, and counters.
   reallocation_pacer pacer;
   bool pacer_ticking = false;
-  int64_t next_periodic_ms = 0;  // 0: no periodic run
-  uint64_t moved = 0;            // terminals moved by re-allocation
+  int64_t next_periodic_ms = 0; // 0: no periodic run
+  uint64_t moved = 0;           // terminals moved by re-allocation
 
   /// The terminals a re-allocation run looks at, sorted: those of
   /// `terminal_ids` when given, else those assigned to `cluster_id` when
   /// given, else every terminal. Sets `unknown` to the first id given that
   /// is not registered (and returns nothing).
-  std::vector<std::string> realloc_candidates(
-    const std::string& cluster_id, const std::vector<std::string>& terminal_ids,
-    std::string& unknown) const;
+  std::vector<std::string>
+  realloc_candidates(const std::string& cluster_id,
+                     const std::vector<std::string>& terminal_ids,
+                     std::string& unknown) const;
 
   /// Creates a queued job from a push request; assigns its id.
   job_record new_job(job_record request, int64_t now);
@@ -121,8 +123,7 @@ struct control_state {
   std::vector<job_record*> expire(int64_t now);
 
   /// Counts an API call on a terminal.
-  void count_api_call(const std::string& terminal_id, bool failed,
-                      int64_t now);
+  void count_api_call(const std::string& terminal_id, bool failed, int64_t now);
   /// Histories changed since the last call, and forgets that they changed.
   std::vector<api_history> take_dirty_history();
 
@@ -147,8 +148,7 @@ struct control_state {
   /// again. Taken (true) only when no other session is known for the
   /// terminal: a stale session on a node that was frozen and is back must
   /// not displace the one the device uses now. Not counted as a connect.
-  bool on_reannounce(const std::string& terminal_id,
-                     const std::string& node_id,
+  bool on_reannounce(const std::string& terminal_id, const std::string& node_id,
                      const terminal_session_actor& session, int64_t now);
   /// Retention: forgets the oldest final jobs that finished more than
   /// job_retention_ms before `now` (those with a pending callback stay).
@@ -160,13 +160,13 @@ struct control_state {
 int status_rank(const std::string& status);
 
 struct control_settings {
-  std::chrono::milliseconds request_timeout{5'000};
+  std::chrono::milliseconds request_timeout{defaults::request_timeout};
   size_t max_queue_per_terminal = 1000;
   std::chrono::milliseconds history_window{3'600'000};
-  config::label_rules label_rules;  // history_window follows its window
+  config::label_rules label_rules; // history_window follows its window
   notifier_settings callbacks;
   config::reallocation_config reallocation;
-  std::chrono::milliseconds job_retention{0};  // 0: keep finished jobs
+  std::chrono::milliseconds job_retention{0}; // 0: keep finished jobs
 };
 
 /// What the control starts from: the stored state of the control plane.
@@ -174,7 +174,7 @@ struct control_snapshot {
   std::vector<terminal_record> terminals;
   std::vector<job_record> jobs;
   std::vector<api_history> histories;
-  std::vector<disconnect_event> disconnects;  // oldest first
+  std::vector<disconnect_event> disconnects; // oldest first
   uint64_t next_job_seq = 1;
 };
 

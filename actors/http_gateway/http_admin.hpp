@@ -6,14 +6,13 @@
 // other endpoint.
 #pragma once
 
-#include "actors/policy/api.hpp"
 #include "actors/http_gateway/http_gateway.hpp"
+#include "actors/policy/api.hpp"
 
 namespace tether {
 
-void serve_admin(
-  http_gateway_actor::stateful_pointer<http_gateway_state> self,
-  const control_actor& control, const api::route& r, const http_request& req,
-  const http_responder_ptr& out);
+void serve_admin(http_gateway_actor::stateful_pointer<http_gateway_state> self,
+                 const control_actor& control, const api::route& r,
+                 const http_request& req, const http_responder_ptr& out);
 
 } // namespace tether

@@ -14,27 +14,28 @@
 
 #include "actors/system/errors.hpp"
 #include "actors/system/interfaces.hpp"
+#include "config/defaults.hpp"
 
 namespace tether {
 
 struct http_gateway_settings {
-  std::chrono::milliseconds request_timeout{5'000};
+  std::chrono::milliseconds request_timeout{defaults::request_timeout};
   uint32_t retry_after_s = 2;
   size_t max_payload = 256 * 1024;
   std::string process_name = "tetherd";
 };
 
-class once_responder;  // http_gateway.cpp
+class once_responder; // http_gateway.cpp
 
 struct http_gateway_state {
   static inline const char* name = "http_gateway";
   http_gateway_settings cfg;
   int64_t started_at_ms = 0;
-  std::map<uint16_t, uint64_t> responses;  // by status, for /metrics
+  std::map<uint16_t, uint64_t> responses; // by status, for /metrics
   uint64_t jobs_accepted = 0;
   uint64_t registrations = 0;
-  control_actor control;  // null while the control process is unreachable
-  peers_actor peers;      // null in a single-process deployment
+  control_actor control; // null while the control process is unreachable
+  peers_actor peers;     // null in a single-process deployment
   /// Requests not answered yet: when the control goes away they answer 503
   /// at once (a request already on its way to a dead process would only
   /// time out). Expired entries are pruned as new ones come.

@@ -46,7 +46,7 @@ node_status node_state::status() {
   if (last_cpu_at_ms != 0 && now > last_cpu_at_ms) {
     auto hz = static_cast<double>(sysconf(_SC_CLK_TCK));
     cpu = (static_cast<double>(ticks - last_cpu_ticks) / hz)
-          / (static_cast<double>(now - last_cpu_at_ms) / 1000.0);
+        / (static_cast<double>(now - last_cpu_at_ms) / 1000.0);
   }
   last_cpu_ticks = ticks;
   last_cpu_at_ms = now;

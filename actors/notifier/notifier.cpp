@@ -84,8 +84,8 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
           // certificate verify failed (self-signed certificate)"); the
           // retries that follow only at debug.
           log->log(attempt == 1 ? spdlog::level::info : spdlog::level::debug,
-                   "job {}: callback {} attempt {} failed, will retry: {}",
-                   id, i->second.job.callback_url, attempt, detail);
+                   "job {}: callback {} attempt {} failed, will retry: {}", id,
+                   i->second.job.callback_url, attempt, detail);
           self->delayed_send(self, st.backoff(attempt + 1), tick_atom::value,
                              id);
         }

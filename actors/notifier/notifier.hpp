@@ -33,8 +33,8 @@ struct notifier_state {
   };
 
   notifier_settings cfg;
-  std::unordered_map<std::string, pending> jobs;  // by job id
-  std::deque<std::string> ready;  // due for an attempt, in order
+  std::unordered_map<std::string, pending> jobs; // by job id
+  std::deque<std::string> ready;                 // due for an attempt, in order
   size_t in_flight = 0;
   uint64_t delivered = 0;
   uint64_t given_up = 0;

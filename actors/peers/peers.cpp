@@ -49,8 +49,8 @@ void failed(self_ptr self, const std::string& process, std::string why) {
   // Log the first failure of a series and then every tenth, not each one.
   if (p->failures % 10 == 0)
     logger("peers")->info("{}: peer {} ({}) not reachable yet: {}",
-                          self->state.cfg.self_name, process,
-                          p->status.address, why);
+                          self->state.cfg.self_name, process, p->status.address,
+                          why);
   p->status.last_error = std::move(why);
   auto delay = self->state.backoff(p->failures++);
   schedule(self, process, delay);
@@ -65,8 +65,8 @@ void connect(self_ptr self, const std::string& process) {
   auto mm = self->system().middleman().actor_handle();
   auto host = p->target.host;
   auto port = p->target.port;
-  self->request(mm, st.cfg.request_timeout, caf::connect_atom::value, host,
-                port)
+  self
+    ->request(mm, st.cfg.request_timeout, caf::connect_atom::value, host, port)
     .then(
       [self, process](const caf::node_id&, caf::strong_actor_ptr& ptr,
                       const std::set<std::string>&) {
@@ -75,8 +75,9 @@ void connect(self_ptr self, const std::string& process) {
           return;
         }
         auto proc = caf::actor_cast<process_actor>(ptr);
-        self->request(proc, self->state.cfg.request_timeout, get_atom::value,
-                      peer_atom::value)
+        self
+          ->request(proc, self->state.cfg.request_timeout, get_atom::value,
+                    peer_atom::value)
           .then(
             [self, process, proc](peer_directory& dir) {
               auto& st = self->state;
@@ -85,8 +86,8 @@ void connect(self_ptr self, const std::string& process) {
                 return;
               if (dir.process != process) {
                 failed(self, process,
-                       "the process there is \"" + dir.process
-                         + "\", not \"" + process
+                       "the process there is \"" + dir.process + "\", not \""
+                         + process
                          + "\" (check host and caf_port in the topology)");
                 return;
               }

@@ -24,6 +24,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/system/interfaces.hpp"
+#include "config/defaults.hpp"
 
 namespace tether {
 
@@ -34,11 +35,11 @@ struct peer_target {
 };
 
 struct peers_settings {
-  std::string self_name;  // this process, for log lines
+  std::string self_name; // this process, for log lines
   std::vector<peer_target> targets;
   std::chrono::milliseconds reconnect_min{200};
-  std::chrono::milliseconds reconnect_max{5'000};
-  std::chrono::milliseconds request_timeout{5'000};
+  std::chrono::milliseconds reconnect_max{defaults::reconnect_max};
+  std::chrono::milliseconds request_timeout{defaults::request_timeout};
 };
 
 struct peers_state {
@@ -47,9 +48,9 @@ struct peers_state {
   struct peer {
     peer_target target;
     peer_status status;
-    process_actor handle;   // while reachable
-    std::optional<peer_directory> dir;  // while reachable
-    uint32_t failures = 0;  // consecutive failed attempts (for backoff)
+    process_actor handle;              // while reachable
+    std::optional<peer_directory> dir; // while reachable
+    uint32_t failures = 0; // consecutive failed attempts (for backoff)
     bool connecting = false;
   };
 

@@ -20,7 +20,7 @@ bool valid_id(std::string_view id) {
     return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_'
-           || c == ':' || c == '-';
+        || c == ':' || c == '-';
   });
 }
 
@@ -43,8 +43,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return out;
 }
 
-route make(route::kind_t kind, std::string_view method,
-           std::string_view wanted, std::string_view id = {}) {
+route make(route::kind_t kind, std::string_view method, std::string_view wanted,
+           std::string_view id = {}) {
   if (method != wanted) {
     route r{route::method_not_allowed, {}, {}, {}};
     r.allow = wanted == "GET" ? "GET, HEAD" : std::string{wanted};
@@ -79,8 +79,8 @@ bool opt_string(const json::object& o, const char* key, std::string& out,
   }
   out = std::string{v->get_string()};
   if (out.size() > 256) {
-    problem = std::string{"field \""} + key
-              + "\" must be at most 256 characters";
+    problem
+      = std::string{"field \""} + key + "\" must be at most 256 characters";
     return false;
   }
   return true;
@@ -163,7 +163,7 @@ std::string decode_register(std::string_view body, terminal_record& out) {
     for (auto& [k, val] : attrs->get_object()) {
       if (!val.is_string() || val.get_string().size() > 256 || k.size() > 64)
         return "field \"attributes." + std::string{k.substr(0, 64)}
-               + "\" must be a string of at most 256 characters";
+             + "\" must be a string of at most 256 characters";
       out.attributes[std::string{k}] = std::string{val.get_string()};
     }
   }
@@ -183,7 +183,8 @@ std::string decode_attributes(std::string_view body,
     if (k.empty() || k.size() > 64)
       return "attribute names must be 1-64 characters";
     if (!val.is_string() || val.get_string().size() > 256)
-      return "field \"" + std::string{k} + "\" must be a string of at most "
+      return "field \"" + std::string{k}
+           + "\" must be a string of at most "
              "256 characters";
     out[std::string{k}] = std::string{val.get_string()};
   }
@@ -214,8 +215,8 @@ std::string decode_job(std::string_view body, size_t max_payload,
     out.payload_json = json::serialize(*payload);
     if (out.payload_json.size() > max_payload) {
       code = errc::payload_too_large;
-      return "field \"payload\" is larger than "
-             + std::to_string(max_payload) + " bytes";
+      return "field \"payload\" is larger than " + std::to_string(max_payload)
+           + " bytes";
     }
   }
   if (auto* ttl = o.if_contains("ttl_s"); ttl != nullptr && !ttl->is_null()) {
@@ -227,7 +228,8 @@ std::string decode_job(std::string_view body, size_t max_payload,
       return "field \"ttl_s\" must be between 1 and 2592000";
     out.ttl_s = t;
   }
-  if (auto* cb = o.if_contains("callback_url"); cb != nullptr && !cb->is_null()) {
+  if (auto* cb = o.if_contains("callback_url");
+      cb != nullptr && !cb->is_null()) {
     if (!cb->is_string())
       return "field \"callback_url\" must be a string";
     std::string url{cb->get_string()};
@@ -257,14 +259,14 @@ std::string only_fields(const json::object& o,
     if (std::find(known.begin(), known.end(), std::string_view{k})
         == known.end())
       return "field \"" + std::string{k.substr(0, 64)}
-             + "\" is not known here (known: "
-             + [&] {
-                 std::string list;
-                 for (auto name : known)
-                   list += (list.empty() ? "" : ", ") + std::string{name};
-                 return list;
-               }()
-             + ")";
+           + "\" is not known here (known: " +
+             [&] {
+               std::string list;
+               for (auto name : known)
+                 list += (list.empty() ? "" : ", ") + std::string{name};
+               return list;
+             }()
+           + ")";
   return {};
 }
 
@@ -323,11 +325,11 @@ std::string decode_cluster_change(std::string_view body, cluster_change& out) {
   if (auto* weight = o.if_contains("weight")) {
     if (!weight->is_int64() && !weight->is_uint64())
       return "field \"weight\" must be an integer between 0 and 1000000";
-    auto w = weight->is_int64() ? weight->get_int64()
-                                : (weight->get_uint64() > 1'000'000
-                                     ? int64_t{-1}
-                                     : static_cast<int64_t>(
-                                       weight->get_uint64()));
+    auto w = weight->is_int64()
+             ? weight->get_int64()
+             : (weight->get_uint64() > 1'000'000
+                  ? int64_t{-1}
+                  : static_cast<int64_t>(weight->get_uint64()));
     if (w < 0 || w > 1'000'000)
       return "field \"weight\" must be an integer between 0 and 1000000";
     out.weight = w;
@@ -410,8 +412,8 @@ std::string decode_reallocate(std::string_view body, std::string& cluster_id,
     for (size_t i = 0; i < a.size(); ++i) {
       if (!a[i].is_string() || !valid_id(a[i].get_string()))
         return "field \"terminal_ids[" + std::to_string(i)
-               + "]\" must be a string of 1-128 characters from "
-                 "[A-Za-z0-9._:-]";
+             + "]\" must be a string of 1-128 characters from "
+               "[A-Za-z0-9._:-]";
       terminal_ids.emplace_back(a[i].get_string());
     }
   }
@@ -424,7 +426,7 @@ std::string rfc3339(int64_t unix_ms) {
   std::time_t secs = unix_ms / 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[64];  // room for any int value (-Wformat-truncation)
+  char buf[64]; // room for any int value (-Wformat-truncation)
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
@@ -440,8 +442,10 @@ json::value time_or_null(int64_t ms) {
 }
 
 json::object destination_object(const destination& d) {
-  return {{"terminal_id", d.terminal_id}, {"cluster_id", d.cluster_id},
-          {"cluster_urls", json::value_from(d.cluster_urls)}, {"token", d.token},
+  return {{"terminal_id", d.terminal_id},
+          {"cluster_id", d.cluster_id},
+          {"cluster_urls", json::value_from(d.cluster_urls)},
+          {"token", d.token},
           {"keepalive_s", d.keepalive_s}};
 }
 
@@ -509,9 +513,8 @@ std::string encode(const terminal_status& t) {
 }
 
 std::string encode(const health& h) {
-  json::object out{{"status", h.status},
-                   {"process", h.process},
-                   {"uptime_s", h.uptime_s}};
+  json::object out{
+    {"status", h.status}, {"process", h.process}, {"uptime_s", h.uptime_s}};
   if (h.clusters)
     out["clusters"] = *h.clusters;
   if (!h.problem.empty())
@@ -591,11 +594,10 @@ http_response json_response(uint16_t status, std::string body) {
 
 http_response error_response(errc code, std::string_view message,
                              uint32_t retry_after_s) {
-  auto r = json_response(
-    http_status(code),
-    json::serialize(json::object{
-      {"error", json::object{{"code", code_name(code)},
-                             {"message", message}}}}));
+  auto r = json_response(http_status(code),
+                         json::serialize(json::object{
+                           {"error", json::object{{"code", code_name(code)},
+                                                  {"message", message}}}}));
   if (code == errc::unavailable || code == errc::too_many_requests)
     r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   return r;

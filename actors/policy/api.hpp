@@ -18,25 +18,26 @@ bool valid_id(std::string_view id);
 
 struct route {
   enum kind_t {
-    register_terminal,  // POST /v1/terminals/register
-    destination,        // GET  /v1/terminals/{id}/destination
-    terminal,           // GET  /v1/terminals/{id}
-    push_job,           // POST /v1/terminals/{id}/jobs
-    attributes,         // PUT  /v1/terminals/{id}/attributes
-    user_link,          // PUT  /v1/users/{user}/terminals/{id}
-    job,                // GET  /v1/jobs/{id}
-    admin_clusters,     // GET  /v1/admin/clusters
-    admin_cluster,      // PUT  /v1/admin/clusters/{id}
-    label_config_get,   // GET  /v1/admin/label-config
-    label_config_put,   // PUT  /v1/admin/label-config
-    admin_node,         // PUT  /v1/admin/nodes/{id}
-    reallocate,         // POST /v1/admin/reallocate
-    healthz,            // GET  /healthz
-    metrics,            // GET  /metrics
+    register_terminal, // POST /v1/terminals/register
+    destination,       // GET  /v1/terminals/{id}/destination
+    terminal,          // GET  /v1/terminals/{id}
+    push_job,          // POST /v1/terminals/{id}/jobs
+    attributes,        // PUT  /v1/terminals/{id}/attributes
+    user_link,         // PUT  /v1/users/{user}/terminals/{id}
+    job,               // GET  /v1/jobs/{id}
+    admin_clusters,    // GET  /v1/admin/clusters
+    admin_cluster,     // PUT  /v1/admin/clusters/{id}
+    label_config_get,  // GET  /v1/admin/label-config
+    label_config_put,  // PUT  /v1/admin/label-config
+    admin_node,        // PUT  /v1/admin/nodes/{id}
+    reallocate,        // POST /v1/admin/reallocate
+    healthz,           // GET  /healthz
+    metrics,           // GET  /metrics
     not_found,
     method_not_allowed,
-    bad_id,             // a path id that is not a valid id
-  } kind = not_found;
+    bad_id, // a path id that is not a valid id
+  } kind
+    = not_found;
   std::string id;    // terminal or job id
   std::string user;  // user_link
   std::string allow; // method_not_allowed: the methods the path takes

@@ -95,8 +95,8 @@ std::string reassign(uint64_t after_ms) {
 }
 
 std::string error(std::string_view code, std::string_view message) {
-  return json::serialize(json::object{
-    {"type", "error"}, {"code", code}, {"message", message}});
+  return json::serialize(
+    json::object{{"type", "error"}, {"code", code}, {"message", message}});
 }
 
 } // namespace tether::frames

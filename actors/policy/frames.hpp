@@ -14,11 +14,11 @@ namespace tether::frames {
 /// A frame from the device, after validation.
 struct device_frame {
   enum kind_t { pong, ack, result, unknown } kind = unknown;
-  uint64_t seq = 0;          // pong
-  std::string job_id;        // ack, result
-  std::string status;        // result: "done" or "failed"
-  std::string detail;        // result
-  std::string type;          // the "type" as sent (for unknown)
+  uint64_t seq = 0;   // pong
+  std::string job_id; // ack, result
+  std::string status; // result: "done" or "failed"
+  std::string detail; // result
+  std::string type;   // the "type" as sent (for unknown)
 };
 
 /// Decodes a text frame. Returns an empty string on success, otherwise what

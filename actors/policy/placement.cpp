@@ -38,8 +38,7 @@ bool label_matches(const config::cluster_labels& labels,
   return true;
 }
 
-std::optional<cluster_strategy>
-parse_cluster_strategy(const std::string& s) {
+std::optional<cluster_strategy> parse_cluster_strategy(const std::string& s) {
   if (s == "fewest_connections")
     return cluster_strategy::fewest_connections;
   if (s == "least_load")
@@ -91,8 +90,8 @@ std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
     if (cs.empty())
       return std::nullopt;
     auto& cursor = strategy == cluster_strategy::round_robin_per_user
-                     ? cursors.of(user)
-                     : cursors.global;
+                   ? cursors.of(user)
+                   : cursors.global;
     for (size_t n = 0; n < cs.size(); ++n) {
       auto i = (cursor + n) % cs.size();
       if (usable(cs[i])) {
@@ -105,17 +104,16 @@ std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
   auto better = [strategy](const cluster_candidate& a,
                            const cluster_candidate& b) {
     switch (strategy) {
-      case cluster_strategy::least_load:
-        // Loads are reported once a second; equal loads (at start, say)
-        // go by connections, which count each assignment at once.
-        if (a.memory != b.memory || a.cpu != b.cpu)
-          return lighter(a.cpu, a.memory, b.cpu, b.memory);
-        return a.connections < b.connections;
-      case cluster_strategy::weighted:
-        return less_per_weight(a.connections, a.weight, b.connections,
-                               b.weight);
-      default:
-        return a.connections < b.connections;
+    case cluster_strategy::least_load:
+      // Loads are reported once a second; equal loads (at start, say)
+      // go by connections, which count each assignment at once.
+      if (a.memory != b.memory || a.cpu != b.cpu)
+        return lighter(a.cpu, a.memory, b.cpu, b.memory);
+      return a.connections < b.connections;
+    case cluster_strategy::weighted:
+      return less_per_weight(a.connections, a.weight, b.connections, b.weight);
+    default:
+      return a.connections < b.connections;
     }
   };
   std::optional<size_t> best;
@@ -135,10 +133,10 @@ std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
   return out;
 }
 
-cluster_strategy strategy_for(
-  const assigned_label& label, const std::vector<std::string>& items,
-  const std::map<std::string, cluster_strategy>& item_strategies,
-  cluster_strategy fallback) {
+cluster_strategy
+strategy_for(const assigned_label& label, const std::vector<std::string>& items,
+             const std::map<std::string, cluster_strategy>& item_strategies,
+             cluster_strategy fallback) {
   for (const auto& item : items) {
     auto r = item_strategies.find(item);
     if (r != item_strategies.end() && label.items.count(item) > 0)
@@ -167,20 +165,20 @@ std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
     const auto& x = nodes[a];
     const auto& y = nodes[b];
     switch (strategy) {
-      case node_strategy::least_load:
-        if (x.memory != y.memory || x.cpu != y.cpu)
-          return lighter(x.cpu, x.memory, y.cpu, y.memory);
-        return x.sessions < y.sessions;
-      case node_strategy::weighted:
-        return less_per_weight(x.sessions, weight(a), y.sessions, weight(b));
-      default:
-        return x.sessions < y.sessions;
+    case node_strategy::least_load:
+      if (x.memory != y.memory || x.cpu != y.cpu)
+        return lighter(x.cpu, x.memory, y.cpu, y.memory);
+      return x.sessions < y.sessions;
+    case node_strategy::weighted:
+      return less_per_weight(x.sessions, weight(a), y.sessions, weight(b));
+    default:
+      return x.sessions < y.sessions;
     }
   };
   std::optional<size_t> best;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].state != "active")
-      continue;  // draining or failed: never chosen
+      continue; // draining or failed: never chosen
     if (strategy == node_strategy::weighted && weight(i) == 0)
       continue;
     if (!best || better(i, *best))
@@ -189,7 +187,8 @@ std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
   return best;
 }
 
-// -- computed label items ------------------------------------------------------
+// -- computed label items
+// ------------------------------------------------------
 
 uint64_t sliding_count(uint64_t current, uint64_t previous,
                        int64_t window_start_ms, int64_t now,
@@ -231,8 +230,7 @@ std::string fact_of(const terminal_record& facts, const std::string& item) {
 
 disconnect_tracker::disconnect_tracker(config::label_rules rules,
                                        size_t max_events)
-  : rules_(std::move(rules)), max_events_(std::max<size_t>(max_events, 1)) {
-}
+    : rules_(std::move(rules)), max_events_(std::max<size_t>(max_events, 1)) {}
 
 void disconnect_tracker::add(disconnect_event e) {
   if (events_.empty() || events_.back().at_ms <= e.at_ms) {
@@ -250,9 +248,9 @@ void disconnect_tracker::add(disconnect_event e) {
 }
 
 int64_t disconnect_tracker::prune(int64_t now) {
-  auto longest = std::max(rules_.disconnect_group.window,
-                          rules_.failure_group.window)
-                   .count();
+  auto longest
+    = std::max(rules_.disconnect_group.window, rules_.failure_group.window)
+        .count();
   auto cutoff = now - longest;
   bool dropped = dropped_ > 0;
   dropped_ = 0;

@@ -8,9 +8,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
-#include <string>
 #include <vector>
 
 #include "actors/system/messages.hpp"
@@ -79,15 +79,15 @@ std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
 /// The cluster strategy for a label: the rule of the first item (in the
 /// order of `items`) that the label has a value for and that has a rule in
 /// `item_strategies`; else `fallback`.
-cluster_strategy strategy_for(
-  const assigned_label& label, const std::vector<std::string>& items,
-  const std::map<std::string, cluster_strategy>& item_strategies,
-  cluster_strategy fallback);
+cluster_strategy
+strategy_for(const assigned_label& label, const std::vector<std::string>& items,
+             const std::map<std::string, cluster_strategy>& item_strategies,
+             cluster_strategy fallback);
 
 enum class node_strategy {
-  fewest_sessions,  // fewest sessions
-  least_load,       // smallest (memory, cpu), then fewest sessions
-  weighted,         // fewest sessions per unit of the node's weight
+  fewest_sessions, // fewest sessions
+  least_load,      // smallest (memory, cpu), then fewest sessions
+  weighted,        // fewest sessions per unit of the node's weight
 };
 std::optional<node_strategy> parse_node_strategy(const std::string& s);
 
@@ -100,15 +100,15 @@ std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
                                   = node_strategy::fewest_sessions,
                                   const std::vector<uint32_t>& weights = {});
 
-// -- computed label items (GB, GC, GD, GE, GF, GI) -----------------------------
+// -- computed label items (GB, GC, GD, GE, GF, GI)
+// -----------------------------
 
 /// A count over the last `window_ms` from fixed-window counters: the
 /// current window's count plus the previous window's count weighted by how
 /// much of it still lies in the last `window_ms` (a sliding estimate).
 /// Nothing counted (window_start_ms 0) or both windows past: 0.
 uint64_t sliding_count(uint64_t current, uint64_t previous,
-                       int64_t window_start_ms, int64_t now,
-                       int64_t window_ms);
+                       int64_t window_start_ms, int64_t now, int64_t window_ms);
 
 /// "low", "medium" (when the rule has one) or "high".
 std::string frequency_group(uint64_t count, const config::frequency_rule& r);
@@ -147,31 +147,25 @@ public:
     return failing_.count(value) > 0;
   }
   /// True if some GE or GF group exists (refresh() may dissolve it).
-  bool any_group() const {
-    return !burst_.empty() || !failing_.empty();
-  }
-  const std::deque<disconnect_event>& events() const {
-    return events_;
-  }
-  const config::label_rules& rules() const {
-    return rules_;
-  }
+  bool any_group() const { return !burst_.empty() || !failing_.empty(); }
+  const std::deque<disconnect_event>& events() const { return events_; }
+  const config::label_rules& rules() const { return rules_; }
 
 private:
   config::label_rules rules_;
   size_t max_events_;
-  size_t dropped_ = 0;  // by the bound, since the last prune()
+  size_t dropped_ = 0; // by the bound, since the last prune()
   std::deque<disconnect_event> events_;
-  std::unordered_set<std::string> burst_;    // GE addresses
-  std::unordered_set<std::string> failing_;  // GF group values
+  std::unordered_set<std::string> burst_;   // GE addresses
+  std::unordered_set<std::string> failing_; // GF group values
 };
 
 /// What the control knows of a terminal beyond its record.
 struct label_inputs {
-  const api_history* history = nullptr;  // nullptr: nothing counted yet
-  uint64_t user_jobs = 0;   // GI: jobs done (sliding) by its first user's
-                            // terminals; used only if it has a user
-  std::string address;      // source address of its last connection
+  const api_history* history = nullptr; // nullptr: nothing counted yet
+  uint64_t user_jobs = 0; // GI: jobs done (sliding) by its first user's
+                          // terminals; used only if it has a user
+  std::string address;    // source address of its last connection
 };
 
 /// The computed items of a terminal (only those in `items`): GB, GC, GD

@@ -6,13 +6,13 @@ namespace tether {
 
 reallocation_pacer::reallocation_pacer(config::reallocation_config cfg,
                                        int64_t step_ms)
-  : cfg_(cfg), step_ms_(std::max<int64_t>(step_ms, 1)) {
+    : cfg_(cfg), step_ms_(std::max<int64_t>(step_ms, 1)) {
   if (cfg_.max_rate == 0)
     cfg_.max_rate = 1;
 }
 
 int64_t reallocation_pacer::min_gap_ms() const {
-  return (1000 + cfg_.max_rate - 1) / cfg_.max_rate;  // rounded up
+  return (1000 + cfg_.max_rate - 1) / cfg_.max_rate; // rounded up
 }
 
 int64_t reallocation_pacer::spacing_ms(size_t n) const {
@@ -39,7 +39,8 @@ size_t reallocation_pacer::add(
   return fresh.size();
 }
 
-std::vector<reallocation_pacer::move> reallocation_pacer::take_due(int64_t now) {
+std::vector<reallocation_pacer::move>
+reallocation_pacer::take_due(int64_t now) {
   std::vector<move> out;
   while (!queue_.empty() && queue_.front().slot_ms < now + step_ms_) {
     auto m = std::move(queue_.front());

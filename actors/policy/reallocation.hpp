@@ -48,15 +48,9 @@ public:
   /// The least time between two slots (the rate cap).
   int64_t min_gap_ms() const;
 
-  size_t pending() const {
-    return queue_.size();
-  }
-  int64_t step_ms() const {
-    return step_ms_;
-  }
-  const config::reallocation_config& settings() const {
-    return cfg_;
-  }
+  size_t pending() const { return queue_.size(); }
+  int64_t step_ms() const { return step_ms_; }
+  const config::reallocation_config& settings() const { return cfg_; }
 
 private:
   config::reallocation_config cfg_;

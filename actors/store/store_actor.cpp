@@ -14,8 +14,7 @@ storage::status store_actor_state::flush() {
   auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
                           drop_events_before_ms);
   ++batches;
-  records += terminals.size() + jobs.size() + histories.size()
-             + events.size();
+  records += terminals.size() + jobs.size() + histories.size() + events.size();
   terminals.clear();
   jobs.clear();
   histories.clear();
@@ -88,8 +87,8 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
       auto& st = self->state;
       for (auto& e : es)
         st.events.push_back(std::move(e));
-      st.drop_events_before_ms = std::max(st.drop_events_before_ms,
-                                          drop_before);
+      st.drop_events_before_ms
+        = std::max(st.drop_events_before_ms, drop_before);
       return enqueue(self);
     },
     [self](flush_atom) {
@@ -114,8 +113,8 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
         return make_error(errc::unavailable, st.message);
       return ok_atom::value;
     },
-    [self](put_atom, label_atom, const std::vector<std::string>& items)
-      -> caf::result<ok_atom> {
+    [self](put_atom, label_atom,
+           const std::vector<std::string>& items) -> caf::result<ok_atom> {
       auto st = self->state.db->put_label_items(items);
       if (!st.ok())
         return make_error(errc::unavailable, st.message);
@@ -128,8 +127,8 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
         return make_error(errc::unavailable, st.message);
       return ok_atom::value;
     },
-    [self](get_atom, job_atom, const std::string& id)
-      -> caf::result<job_record> {
+    [self](get_atom, job_atom,
+           const std::string& id) -> caf::result<job_record> {
       storage::status st;
       auto job = self->state.db->get_job(id, st);
       if (!st.ok())

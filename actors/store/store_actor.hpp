@@ -34,7 +34,7 @@ struct store_actor_state {
   // Counters for /metrics and benchmarks.
   uint64_t batches = 0;
   uint64_t records = 0;
-  std::chrono::milliseconds job_retention{0};  // 0: keep finished jobs
+  std::chrono::milliseconds job_retention{0}; // 0: keep finished jobs
 
   /// Writes the pending batch; returns its outcome.
   storage::status flush();

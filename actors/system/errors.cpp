@@ -26,57 +26,56 @@ error_view view(const caf::error& err) {
     auto code = static_cast<caf::sec>(err.code());
     if (code == caf::sec::request_timeout)
       return {errc::unavailable, "the control plane did not answer in time"};
-    if (code == caf::sec::invalid_argument)  // a request to a null handle
+    if (code == caf::sec::invalid_argument) // a request to a null handle
       return {errc::unavailable,
               "the control plane is not reachable (its process is down or "
               "not connected yet)"};
-    return {errc::unavailable,
-            "the control plane is not reachable (" + caf::to_string(code)
-              + ")"};
+    return {errc::unavailable, "the control plane is not reachable ("
+                                 + caf::to_string(code) + ")"};
   }
   return {errc::internal, "internal error"};
 }
 
 const char* code_name(errc code) {
   switch (code) {
-    case errc::bad_request:
-      return "bad_request";
-    case errc::not_found:
-      return "not_found";
-    case errc::method_not_allowed:
-      return "method_not_allowed";
-    case errc::conflict:
-      return "conflict";
-    case errc::payload_too_large:
-      return "payload_too_large";
-    case errc::too_many_requests:
-      return "too_many_requests";
-    case errc::unavailable:
-      return "unavailable";
-    case errc::internal:
-      break;
+  case errc::bad_request:
+    return "bad_request";
+  case errc::not_found:
+    return "not_found";
+  case errc::method_not_allowed:
+    return "method_not_allowed";
+  case errc::conflict:
+    return "conflict";
+  case errc::payload_too_large:
+    return "payload_too_large";
+  case errc::too_many_requests:
+    return "too_many_requests";
+  case errc::unavailable:
+    return "unavailable";
+  case errc::internal:
+    break;
   }
   return "internal";
 }
 
 uint16_t http_status(errc code) {
   switch (code) {
-    case errc::bad_request:
-      return 400;
-    case errc::not_found:
-      return 404;
-    case errc::method_not_allowed:
-      return 405;
-    case errc::conflict:
-      return 409;
-    case errc::payload_too_large:
-      return 413;
-    case errc::too_many_requests:
-      return 429;
-    case errc::unavailable:
-      return 503;
-    case errc::internal:
-      break;
+  case errc::bad_request:
+    return 400;
+  case errc::not_found:
+    return 404;
+  case errc::method_not_allowed:
+    return 405;
+  case errc::conflict:
+    return 409;
+  case errc::payload_too_large:
+    return 413;
+  case errc::too_many_requests:
+    return 429;
+  case errc::unavailable:
+    return 503;
+  case errc::internal:
+    break;
   }
   return 500;
 }

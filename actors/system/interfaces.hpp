@@ -21,18 +21,18 @@ struct peer_directory;
 /// One connected device, hosted on a node. Receives the device's frames
 /// (relayed by the balancer) and jobs; keeps the keepalive.
 using terminal_session_actor = caf::typed_actor<
-  caf::reacts_to<frame_atom, std::string>,   // text frame from the device
-  caf::reacts_to<deliver_atom, job_record>,  // job to send to the device
-  caf::reacts_to<closed_atom, std::string>,  // socket gone (reason)
-  caf::reacts_to<tick_atom, uint64_t>,       // keepalive timer
-  caf::reacts_to<peer_atom, peer_directory>>;  // the control moved
+  caf::reacts_to<frame_atom, std::string>,    // text frame from the device
+  caf::reacts_to<deliver_atom, job_record>,   // job to send to the device
+  caf::reacts_to<closed_atom, std::string>,   // socket gone (reason)
+  caf::reacts_to<tick_atom, uint64_t>,        // keepalive timer
+  caf::reacts_to<peer_atom, peer_directory>>; // the control moved
 
 /// Hosts terminal sessions and reports its load.
 using node_actor = caf::typed_actor<
   caf::replies_to<caf::atom_constant<caf::atom("spawn")>,
                   session_spec>::with<terminal_session_actor>,
   caf::replies_to<status_atom>::with<node_status>,
-  caf::reacts_to<peer_atom, peer_directory>>;  // a peer process (re)joined
+  caf::reacts_to<peer_atom, peer_directory>>; // a peer process (re)joined
 
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 
@@ -63,8 +63,8 @@ using cluster_balancer_actor = caf::typed_actor<
 /// Owns cluster labels and the cluster–terminal map; picks clusters and
 /// routes pushes to the right cluster.
 using cluster_manager_actor = caf::typed_actor<
-  caf::replies_to<assign_atom, terminal_record, assigned_label>::with<
-    destination>,
+  caf::replies_to<assign_atom, terminal_record,
+                  assigned_label>::with<destination>,
   caf::replies_to<dest_atom, std::string>::with<destination>,
   caf::replies_to<lookup_atom, std::string>::with<std::string>,
   caf::replies_to<deliver_atom, job_record>::with<bool>,
@@ -72,8 +72,8 @@ using cluster_manager_actor = caf::typed_actor<
   caf::reacts_to<join_atom, balancer_info>,
   // admin API and re-allocation (actors/cluster_admin.hpp)
   caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
-  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
-    node_status>,
+  caf::replies_to<put_atom, node_atom, std::string,
+                  std::string>::with<node_status>,
   caf::replies_to<realloc_atom, realloc_plan>::with<std::vector<std::string>>,
   caf::replies_to<move_atom, terminal_record, assigned_label,
                   uint32_t>::with<destination>,
@@ -83,15 +83,14 @@ using cluster_manager_actor = caf::typed_actor<
 using selector_actor = caf::typed_actor<
   caf::replies_to<select_atom, terminal_record>::with<assigned_label>,
   caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
-  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
-    std::vector<std::string>>>;
+  caf::replies_to<put_atom, label_atom,
+                  std::vector<std::string>>::with<std::vector<std::string>>>;
 
 /// Front of the control plane: registration, jobs, terminal state.
 using control_actor = caf::typed_actor<
   caf::replies_to<register_atom, terminal_record>::with<destination>,
   caf::replies_to<dest_atom, std::string>::with<destination>,
-  caf::replies_to<get_atom, terminal_atom, std::string>::with<
-    terminal_status>,
+  caf::replies_to<get_atom, terminal_atom, std::string>::with<terminal_status>,
   caf::replies_to<push_atom, job_record>::with<job_record>,
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
@@ -105,13 +104,12 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<move_atom, std::string, std::string, terminal_session_actor>,
   // a running session re-announces itself to a control that restarted
   caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor>,
-  caf::reacts_to<closed_atom, std::string, std::string,
-                 terminal_session_actor>,
+  caf::reacts_to<closed_atom, std::string, std::string, terminal_session_actor>,
   // service facts
   caf::replies_to<put_atom, attrs_atom, std::string,
                   std::map<std::string, std::string>>::with<terminal_status>,
-  caf::replies_to<put_atom, user_atom, std::string, std::string>::with<
-    terminal_status>,
+  caf::replies_to<put_atom, user_atom, std::string,
+                  std::string>::with<terminal_status>,
   // one API call on a terminal and whether it failed (GC/GD history)
   caf::reacts_to<api_atom, std::string, bool>,
   // a job callback was accepted (true) or given up (false)
@@ -119,10 +117,10 @@ using control_actor = caf::typed_actor<
   // admin API and re-allocation (actors/policy/reallocation.hpp)
   caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
   caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
-  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
-    std::vector<std::string>>,
-  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
-    node_status>,
+  caf::replies_to<put_atom, label_atom,
+                  std::vector<std::string>>::with<std::vector<std::string>>,
+  caf::replies_to<put_atom, node_atom, std::string,
+                  std::string>::with<node_status>,
   caf::replies_to<realloc_atom, std::string,
                   std::vector<std::string>>::with<realloc_summary>,
   caf::reacts_to<realloc_atom, tick_atom>,
@@ -143,16 +141,15 @@ using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, terminal_record>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<job_record>, uint64_t>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<api_history>>::with<ok_atom>,
-  caf::replies_to<put_atom, std::vector<disconnect_event>, int64_t>::with<
-    ok_atom>,
+  caf::replies_to<put_atom, std::vector<disconnect_event>,
+                  int64_t>::with<ok_atom>,
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
   // admin changes (one synced write each)
   caf::replies_to<put_atom, cluster_settings>::with<ok_atom>,
-  caf::replies_to<put_atom, label_atom, std::vector<std::string>>::with<
-    ok_atom>,
-  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<
-    ok_atom>,
-  caf::reacts_to<tick_atom>,  // retention: delete old finished jobs
+  caf::replies_to<put_atom, label_atom,
+                  std::vector<std::string>>::with<ok_atom>,
+  caf::replies_to<put_atom, node_atom, std::string, std::string>::with<ok_atom>,
+  caf::reacts_to<tick_atom>, // retention: delete old finished jobs
   caf::reacts_to<flush_atom>>;
 
 /// Delivers job callbacks (POST of the job body to its callback_url) with
@@ -175,9 +172,10 @@ using peers_actor = caf::typed_actor<
   caf::replies_to<get_atom, peer_atom>::with<std::vector<peer_status>>,
   // a local actor that wants every peer directory (also those seen before)
   caf::reacts_to<join_atom, caf::actor>,
-  caf::reacts_to<tick_atom, std::string>>;  // (re)connect to one peer
+  caf::reacts_to<tick_atom, std::string>>; // (re)connect to one peer
 
-// -- messages with handles -----------------------------------------------------
+// -- messages with handles
+// -----------------------------------------------------
 
 /// What a node needs to start a session for a freshly connected device.
 struct session_spec {
@@ -187,9 +185,9 @@ struct session_spec {
   cluster_balancer_actor balancer;
   uint32_t keepalive_ms = 30'000;
   uint32_t keepalive_misses = 2;
-  uint32_t redelivery_ms = 30'000;  // resend a job not acked by then
-  std::string address{};  // the device's source IP ("" if unknown)
-  bool moved = false;     // takes over from a session on another node
+  uint32_t redelivery_ms = 30'000; // resend a job not acked by then
+  std::string address{};           // the device's source IP ("" if unknown)
+  bool moved = false;              // takes over from a session on another node
 };
 
 template <class Inspector>
@@ -209,8 +207,8 @@ struct balancer_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, balancer_info& x) {
-  return f(caf::meta::type_name("balancer_info"), x.balancer_id,
-           x.cluster_id, x.url, x.handle);
+  return f(caf::meta::type_name("balancer_info"), x.balancer_id, x.cluster_id,
+           x.url, x.handle);
 }
 
 /// The role actors one process hosts (null handles for roles it lacks).
@@ -230,48 +228,49 @@ typename Inspector::result_type inspect(Inspector& f, peer_directory& x) {
 
 } // namespace tether
 
-// -- type IDs ------------------------------------------------------------------
+// -- type IDs
+// ------------------------------------------------------------------
 
 CAF_BEGIN_TYPE_ID_BLOCK(tether, caf::first_custom_type_id)
-  CAF_ADD_TYPE_ID(tether, (tether::storage::terminal_record))
-  CAF_ADD_TYPE_ID(tether, (tether::storage::job_record))
-  CAF_ADD_TYPE_ID(tether, (tether::storage::api_history))
-  CAF_ADD_TYPE_ID(tether, (tether::assigned_label))
-  CAF_ADD_TYPE_ID(tether, (tether::destination))
-  CAF_ADD_TYPE_ID(tether, (tether::job_update))
-  CAF_ADD_TYPE_ID(tether, (tether::node_status))
-  CAF_ADD_TYPE_ID(tether, (tether::balancer_status))
-  CAF_ADD_TYPE_ID(tether, (tether::cluster_status))
-  CAF_ADD_TYPE_ID(tether, (tether::terminal_status))
-  CAF_ADD_TYPE_ID(tether, (tether::http_request))
-  CAF_ADD_TYPE_ID(tether, (tether::http_response))
-  CAF_ADD_TYPE_ID(tether, (tether::session_spec))
-  CAF_ADD_TYPE_ID(tether, (tether::balancer_info))
-  CAF_ADD_TYPE_ID(tether, (tether::terminal_session_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::node_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::cluster_balancer_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::cluster_manager_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::selector_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::control_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::store_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::notifier_actor))
-  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::job_record>))
-  CAF_ADD_TYPE_ID(tether, (std::vector<tether::cluster_status>))
-  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_history>))
-  CAF_ADD_TYPE_ID(tether, (std::map<std::string, std::string>))
-  CAF_ADD_TYPE_ID(tether, (tether::peer_status))
-  CAF_ADD_TYPE_ID(tether, (tether::peer_directory))
-  CAF_ADD_TYPE_ID(tether, (std::vector<tether::peer_status>))
-  CAF_ADD_TYPE_ID(tether, (tether::process_actor))
-  CAF_ADD_TYPE_ID(tether, (tether::peers_actor))
-  // admin API and re-allocation
-  CAF_ADD_TYPE_ID(tether, (tether::storage::cluster_settings))
-  CAF_ADD_TYPE_ID(tether, (tether::cluster_change))
-  CAF_ADD_TYPE_ID(tether, (tether::realloc_plan))
-  CAF_ADD_TYPE_ID(tether, (tether::realloc_summary))
-  // label items GE/GF
-  CAF_ADD_TYPE_ID(tether, (tether::storage::disconnect_event))
-  CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::disconnect_event>))
+CAF_ADD_TYPE_ID(tether, (tether::storage::terminal_record))
+CAF_ADD_TYPE_ID(tether, (tether::storage::job_record))
+CAF_ADD_TYPE_ID(tether, (tether::storage::api_history))
+CAF_ADD_TYPE_ID(tether, (tether::assigned_label))
+CAF_ADD_TYPE_ID(tether, (tether::destination))
+CAF_ADD_TYPE_ID(tether, (tether::job_update))
+CAF_ADD_TYPE_ID(tether, (tether::node_status))
+CAF_ADD_TYPE_ID(tether, (tether::balancer_status))
+CAF_ADD_TYPE_ID(tether, (tether::cluster_status))
+CAF_ADD_TYPE_ID(tether, (tether::terminal_status))
+CAF_ADD_TYPE_ID(tether, (tether::http_request))
+CAF_ADD_TYPE_ID(tether, (tether::http_response))
+CAF_ADD_TYPE_ID(tether, (tether::session_spec))
+CAF_ADD_TYPE_ID(tether, (tether::balancer_info))
+CAF_ADD_TYPE_ID(tether, (tether::terminal_session_actor))
+CAF_ADD_TYPE_ID(tether, (tether::node_actor))
+CAF_ADD_TYPE_ID(tether, (tether::cluster_balancer_actor))
+CAF_ADD_TYPE_ID(tether, (tether::cluster_manager_actor))
+CAF_ADD_TYPE_ID(tether, (tether::selector_actor))
+CAF_ADD_TYPE_ID(tether, (tether::control_actor))
+CAF_ADD_TYPE_ID(tether, (tether::store_actor))
+CAF_ADD_TYPE_ID(tether, (tether::notifier_actor))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::job_record>))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::cluster_status>))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_history>))
+CAF_ADD_TYPE_ID(tether, (std::map<std::string, std::string>))
+CAF_ADD_TYPE_ID(tether, (tether::peer_status))
+CAF_ADD_TYPE_ID(tether, (tether::peer_directory))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::peer_status>))
+CAF_ADD_TYPE_ID(tether, (tether::process_actor))
+CAF_ADD_TYPE_ID(tether, (tether::peers_actor))
+// admin API and re-allocation
+CAF_ADD_TYPE_ID(tether, (tether::storage::cluster_settings))
+CAF_ADD_TYPE_ID(tether, (tether::cluster_change))
+CAF_ADD_TYPE_ID(tether, (tether::realloc_plan))
+CAF_ADD_TYPE_ID(tether, (tether::realloc_summary))
+// label items GE/GF
+CAF_ADD_TYPE_ID(tether, (tether::storage::disconnect_event))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::disconnect_event>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

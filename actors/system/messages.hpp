@@ -31,9 +31,9 @@ namespace tether::storage {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, terminal_record& x) {
-  return f(caf::meta::type_name("terminal_record"), x.terminal_id,
-           x.cluster_id, x.model, x.firmware, x.region, x.attributes,
-           x.users, x.registered_at_ms);
+  return f(caf::meta::type_name("terminal_record"), x.terminal_id, x.cluster_id,
+           x.model, x.firmware, x.region, x.attributes, x.users,
+           x.registered_at_ms);
 }
 
 template <class Inspector>
@@ -41,8 +41,7 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("job_record"), x.job_id, x.terminal_id,
            x.service, x.payload_json, x.status, x.detail, x.callback_url,
            x.ttl_s, x.created_at_ms, x.updated_at_ms, x.delivered_at_ms,
-           x.acked_at_ms, x.finished_at_ms, x.deliveries,
-           x.callback_pending);
+           x.acked_at_ms, x.finished_at_ms, x.deliveries, x.callback_pending);
 }
 
 template <class Inspector>
@@ -116,7 +115,8 @@ using to_dev_atom = caf::atom_constant<caf::atom("to_dev")>;
 inline constexpr std::string_view session_moved_reason
   = "moved off a draining node";
 
-// -- message structs -----------------------------------------------------------
+// -- message structs
+// -----------------------------------------------------------
 
 /// A device's assigned label: label item -> value (DESIGN.md §4). Items the
 /// device has no value for are absent.
@@ -161,16 +161,16 @@ typename Inspector::result_type inspect(Inspector& f, job_update& x) {
 /// A node's state as the balancer and the operator see it.
 struct node_status {
   std::string node_id;
-  std::string state;  // "active", "draining", "failed"
+  std::string state; // "active", "draining", "failed"
   uint32_t sessions = 0;
-  double cpu = 0;       // share of one core used by the node's process
-  uint64_t memory = 0;  // resident bytes of the node's process
+  double cpu = 0;      // share of one core used by the node's process
+  uint64_t memory = 0; // resident bytes of the node's process
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
-  return f(caf::meta::type_name("node_status"), x.node_id, x.state,
-           x.sessions, x.cpu, x.memory);
+  return f(caf::meta::type_name("node_status"), x.node_id, x.state, x.sessions,
+           x.cpu, x.memory);
 }
 
 /// One balancer's view of its cluster.
@@ -184,27 +184,26 @@ struct balancer_status {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, balancer_status& x) {
-  return f(caf::meta::type_name("balancer_status"), x.balancer_id,
-           x.cluster_id, x.url, x.connections, x.nodes);
+  return f(caf::meta::type_name("balancer_status"), x.balancer_id, x.cluster_id,
+           x.url, x.connections, x.nodes);
 }
 
 /// A cluster as `GET /v1/admin/clusters` reports it.
 struct cluster_status {
   std::string cluster_id;
   std::map<std::string, std::vector<std::string>> labels{};
-  std::string state{};  // "active", "draining"
+  std::string state{}; // "active", "draining"
   uint32_t weight = 1;
-  std::vector<std::string> balancers{};  // URLs
+  std::vector<std::string> balancers{}; // URLs
   uint32_t connections = 0;
-  uint64_t assigned = 0;  // terminals mapped to this cluster
+  uint64_t assigned = 0; // terminals mapped to this cluster
   std::vector<node_status> nodes{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
   return f(caf::meta::type_name("cluster_status"), x.cluster_id, x.labels,
-           x.state, x.weight, x.balancers, x.connections, x.assigned,
-           x.nodes);
+           x.state, x.weight, x.balancers, x.connections, x.assigned, x.nodes);
 }
 
 /// A terminal as `GET /v1/terminals/{id}` reports it.
@@ -236,8 +235,8 @@ struct cluster_change {
   std::string cluster_id;
   bool has_labels = false;
   std::map<std::string, std::vector<std::string>> labels;
-  std::string state;    // "active", "draining"; empty: unchanged
-  int64_t weight = -1;  // negative: unchanged
+  std::string state;   // "active", "draining"; empty: unchanged
+  int64_t weight = -1; // negative: unchanged
 };
 
 template <class Inspector>
@@ -252,21 +251,21 @@ typename Inspector::result_type inspect(Inspector& f, cluster_change& x) {
 struct realloc_plan {
   std::string cluster_id;
   std::vector<std::string> terminal_ids;
-  std::vector<assigned_label> labels;  // one per terminal id
+  std::vector<assigned_label> labels; // one per terminal id
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, realloc_plan& x) {
-  return f(caf::meta::type_name("realloc_plan"), x.cluster_id,
-           x.terminal_ids, x.labels);
+  return f(caf::meta::type_name("realloc_plan"), x.cluster_id, x.terminal_ids,
+           x.labels);
 }
 
 /// The answer to POST /v1/admin/reallocate.
 struct realloc_summary {
-  uint64_t candidates = 0;  // terminals looked at
-  uint64_t moving = 0;      // whose cluster changes
-  uint64_t connected = 0;   // of those, sent `reassign` over time
-  uint64_t pending = 0;     // reassigns waiting in the control (all runs)
+  uint64_t candidates = 0; // terminals looked at
+  uint64_t moving = 0;     // whose cluster changes
+  uint64_t connected = 0;  // of those, sent `reassign` over time
+  uint64_t pending = 0;    // reassigns waiting in the control (all runs)
 };
 
 template <class Inspector>
@@ -278,9 +277,9 @@ typename Inspector::result_type inspect(Inspector& f, realloc_summary& x) {
 /// HTTP request handed from the gateway's socket code to its actor.
 struct http_request {
   std::string method;
-  std::string target;  // path and query
+  std::string target; // path and query
   std::string body;
-  std::string peer;    // remote address, for logs
+  std::string peer; // remote address, for logs
 };
 
 template <class Inspector>
@@ -291,25 +290,25 @@ typename Inspector::result_type inspect(Inspector& f, http_request& x) {
 
 struct http_response {
   uint16_t status = 200;
-  std::string body;  // JSON
+  std::string body; // JSON
   std::vector<std::pair<std::string, std::string>> headers;
   std::string content_type = "application/json";
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_response& x) {
-  return f(caf::meta::type_name("http_response"), x.status, x.body,
-           x.headers, x.content_type);
+  return f(caf::meta::type_name("http_response"), x.status, x.body, x.headers,
+           x.content_type);
 }
 
 /// How one process sees another of the deployment (GET /healthz "peers").
 struct peer_status {
   std::string process;
-  std::string address;     // host:caf_port
+  std::string address; // host:caf_port
   bool reachable = false;
-  int64_t since_ms = 0;    // when it became reachable / unreachable
-  uint32_t connects = 0;   // successful connections so far
-  std::string last_error;  // why the last attempt failed, if it did
+  int64_t since_ms = 0;   // when it became reachable / unreachable
+  uint32_t connects = 0;  // successful connections so far
+  std::string last_error; // why the last attempt failed, if it did
 };
 
 template <class Inspector>
@@ -352,9 +351,7 @@ public:
   virtual void close(uint16_t code, std::string reason) = 0;
   /// The device's source IP address ("" if unknown): recorded with its
   /// connection and disconnect events (label item GE).
-  virtual std::string remote_address() const {
-    return {};
-  }
+  virtual std::string remote_address() const { return {}; }
 };
 using ws_link_ptr = std::shared_ptr<ws_link>;
 

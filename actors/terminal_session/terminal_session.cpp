@@ -34,31 +34,30 @@ terminal_session_state::on_frame(const std::string& text) {
     return act;
   }
   if (!problem.empty()) {
-    act.reply = frames::error(f.kind == frames::device_frame::unknown
-                                ? "unknown_type"
-                                : "bad_frame",
-                              problem);
+    act.reply = frames::error(
+      f.kind == frames::device_frame::unknown ? "unknown_type" : "bad_frame",
+      problem);
     return act;
   }
   switch (f.kind) {
-    case frames::device_frame::pong:
-      if (f.seq == ping_seq) {
-        awaiting_pong = false;
-        misses = 0;
-      }
-      break;
-    case frames::device_frame::ack:
-      unacked.erase(f.job_id);
-      sent_at_ms.erase(f.job_id);
-      act.update = job_update{f.job_id, spec.terminal_id, "acked", {}};
-      break;
-    case frames::device_frame::result:
-      unacked.erase(f.job_id);
-      sent_at_ms.erase(f.job_id);
-      act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail};
-      break;
-    case frames::device_frame::unknown:
-      break;
+  case frames::device_frame::pong:
+    if (f.seq == ping_seq) {
+      awaiting_pong = false;
+      misses = 0;
+    }
+    break;
+  case frames::device_frame::ack:
+    unacked.erase(f.job_id);
+    sent_at_ms.erase(f.job_id);
+    act.update = job_update{f.job_id, spec.terminal_id, "acked", {}};
+    break;
+  case frames::device_frame::result:
+    unacked.erase(f.job_id);
+    sent_at_ms.erase(f.job_id);
+    act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail};
+    break;
+  case frames::device_frame::unknown:
+    break;
   }
   return act;
 }
@@ -70,10 +69,10 @@ terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (unacked.count(job.job_id) > 0)
     return std::nullopt; // already sent; redelivery resends it if needed
   if (unacked.size() >= window) {
-    auto held = std::find_if(backlog.begin(), backlog.end(),
-                             [&](const job_record& j) {
-                               return j.job_id == job.job_id;
-                             });
+    auto held
+      = std::find_if(backlog.begin(), backlog.end(), [&](const job_record& j) {
+          return j.job_id == job.job_id;
+        });
     if (held == backlog.end())
       backlog.push_back(job);
     return std::nullopt;
@@ -114,9 +113,9 @@ terminal_session_state::due_for_redelivery(int64_t now) {
   return out;
 }
 
-terminal_session_actor::behavior_type
-terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state> self,
-                 session_spec spec, std::string node_id, control_actor control) {
+terminal_session_actor::behavior_type terminal_session(
+  terminal_session_actor::stateful_pointer<terminal_session_state> self,
+  session_spec spec, std::string node_id, control_actor control) {
   auto log = logger("session");
   self->state.spec = std::move(spec);
   self->state.node_id = std::move(node_id);
@@ -131,24 +130,25 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
   };
   // Ends the session: tells the balancer to close the socket (unless it is
   // gone already) and the control that the terminal left.
-  auto finish = [self, me, log](uint16_t code, std::string reason,
-                                         bool close_socket) {
-    auto& s = self->state;
-    if (s.closed)
-      return;
-    s.closed = true;
-    if (close_socket)
-      self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
-                 reason);
-    self->send(self->state.control, closed_atom::value, s.spec.terminal_id, reason, me);
-    log->debug("{}: session on {} ends: {}", s.spec.terminal_id, s.node_id,
-               reason);
-    self->quit();
-  };
-  to_device(frames::hello(st.spec.terminal_id, st.spec.cluster_id,
-                          st.node_id,
-                          std::max<uint32_t>(1, static_cast<uint32_t>(
-                            (keepalive.count() + 999) / 1000))));
+  auto finish
+    = [self, me, log](uint16_t code, std::string reason, bool close_socket) {
+        auto& s = self->state;
+        if (s.closed)
+          return;
+        s.closed = true;
+        if (close_socket)
+          self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
+                     reason);
+        self->send(self->state.control, closed_atom::value, s.spec.terminal_id,
+                   reason, me);
+        log->debug("{}: session on {} ends: {}", s.spec.terminal_id, s.node_id,
+                   reason);
+        self->quit();
+      };
+  to_device(
+    frames::hello(st.spec.terminal_id, st.spec.cluster_id, st.node_id,
+                  std::max<uint32_t>(1, static_cast<uint32_t>(
+                                          (keepalive.count() + 999) / 1000))));
   if (st.spec.moved)
     self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
                me);
@@ -158,15 +158,14 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.
   self->monitor(st.spec.balancer);
-  self->set_down_handler([finish](const caf::down_msg&) {
-    finish(1001, "balancer gone", false);
-  });
+  self->set_down_handler(
+    [finish](const caf::down_msg&) { finish(1001, "balancer gone", false); });
   self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
   return {
     [self, to_device, finish](frame_atom, const std::string& text) {
       auto act = self->state.on_frame(text);
       if (act.close_reason) {
-        finish(1008, *act.close_reason, true);
+        finish(close_code::policy, *act.close_reason, true);
         return;
       }
       if (act.reply)
@@ -175,20 +174,20 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
         self->send(self->state.control, std::move(*act.update));
         for (auto& job : self->state.refill(now_ms())) {
           to_device(frames::job(job));
-          self->send(self->state.control, job_update{job.job_id, job.terminal_id,
-                                         "delivered", {}});
+          self->send(self->state.control,
+                     job_update{job.job_id, job.terminal_id, "delivered", {}});
         }
       }
     },
     [self, to_device](deliver_atom, const job_record& job) {
       if (auto frame = self->state.on_deliver(job, now_ms())) {
         to_device(std::move(*frame));
-        self->send(self->state.control, job_update{job.job_id, job.terminal_id,
-                                       "delivered", {}});
+        self->send(self->state.control,
+                   job_update{job.job_id, job.terminal_id, "delivered", {}});
       }
     },
     [finish](closed_atom, const std::string& reason) {
-      finish(1000, reason, false);
+      finish(close_code::normal, reason, false);
     },
     [self, me](peer_atom, const peer_directory& dir) {
       // The control process restarted: tell the new one that this terminal
@@ -204,14 +203,15 @@ terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state
     [self, to_device, finish, me, keepalive](tick_atom, uint64_t) {
       auto act = self->state.on_tick();
       if (act.lost) {
-        finish(close_keepalive_lost, "keepalive lost", true);
+        finish(close_code::keepalive_lost,
+               std::string{close_reason::keepalive_lost}, true);
         return;
       }
       to_device(std::move(*act.ping));
       for (auto& job : self->state.due_for_redelivery(now_ms())) {
         to_device(frames::job(job));
-        self->send(self->state.control, job_update{job.job_id, job.terminal_id,
-                                       "delivered", {}});
+        self->send(self->state.control,
+                   job_update{job.job_id, job.terminal_id, "delivered", {}});
       }
       self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
     },

@@ -12,16 +12,14 @@
 
 #include <deque>
 #include <map>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
 
 namespace tether {
-
-/// Close code for a keepalive failure (application range 4000–4999).
-constexpr uint16_t close_keepalive_lost = 4000;
 
 /// Jobs a session has sent and the device not yet acknowledged, at most.
 constexpr size_t job_window = 32;
@@ -31,12 +29,12 @@ struct terminal_session_state {
 
   session_spec spec;
   std::string node_id;
-  control_actor control;  // replaced when the control process restarts
-  uint64_t ping_seq = 0;       // last ping sent
-  bool awaiting_pong = false;  // the last ping is unanswered
-  uint32_t misses = 0;         // consecutive unanswered pings
-  std::map<std::string, job_record> unacked;  // sent, not yet acknowledged
-  std::map<std::string, int64_t> sent_at_ms;  // of the unacked, last send
+  control_actor control;      // replaced when the control process restarts
+  uint64_t ping_seq = 0;      // last ping sent
+  bool awaiting_pong = false; // the last ping is unanswered
+  uint32_t misses = 0;        // consecutive unanswered pings
+  std::map<std::string, job_record> unacked; // sent, not yet acknowledged
+  std::map<std::string, int64_t> sent_at_ms; // of the unacked, last send
   /// Jobs waiting for room: at most `window` jobs are unacknowledged at a
   /// time, so a device with a long queue is not flooded (and its socket's
   /// bounded send queue never overflows).
@@ -46,8 +44,8 @@ struct terminal_session_state {
 
   /// What to do when the keepalive timer fires.
   struct tick_action {
-    std::optional<std::string> ping;  // frame to send
-    bool lost = false;                // keepalive lost: close
+    std::optional<std::string> ping; // frame to send
+    bool lost = false;               // keepalive lost: close
   };
   tick_action on_tick();
 
@@ -71,8 +69,8 @@ struct terminal_session_state {
   std::vector<job_record> due_for_redelivery(int64_t now);
 };
 
-terminal_session_actor::behavior_type
-terminal_session(terminal_session_actor::stateful_pointer<terminal_session_state> self,
-                 session_spec spec, std::string node_id, control_actor control);
+terminal_session_actor::behavior_type terminal_session(
+  terminal_session_actor::stateful_pointer<terminal_session_state> self,
+  session_spec spec, std::string node_id, control_actor control);
 
 } // namespace tether

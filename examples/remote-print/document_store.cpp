@@ -27,20 +27,26 @@ constexpr std::size_t id_hex_digits = 32;
 constexpr std::int64_t schema_version = 1;
 
 std::string new_document_id() {
-  static std::random_device random;  // the system's random source (getrandom/urandom)
+  static std::random_device
+    random; // the system's random source (getrandom/urandom)
   static constexpr char hex[] = "0123456789abcdef";
   std::string id(id_prefix);
   for (std::size_t i = 0; i < id_hex_digits / 8; ++i) {
     auto word = random();
-    for (int nibble = 0; nibble < 8; ++nibble, word >>= 4) id += hex[word & 0xf];
+    for (int nibble = 0; nibble < 8; ++nibble, word >>= 4)
+      id += hex[word & 0xf];
   }
   return id;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
-// Writes `bytes` to `path` through "<path>.tmp" + fsync + rename (see the header).
-bool write_file_durably(const fs::path& path, std::string_view bytes, std::string& error) {
+// Writes `bytes` to `path` through "<path>.tmp" + fsync + rename (see the
+// header).
+bool write_file_durably(const fs::path& path, std::string_view bytes,
+                        std::string& error) {
   auto tmp = path;
   tmp += ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -59,13 +65,15 @@ bool write_file_durably(const fs::path& path, std::string_view bytes, std::strin
   while (left > 0) {
     auto n = ::write(fd, p, left);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return fail("cannot write");
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) return fail("cannot sync");
+  if (::fsync(fd) != 0)
+    return fail("cannot sync");
   if (::close(fd) != 0) {
     error = "cannot close " + tmp.string() + ": " + errno_text(errno);
     ::unlink(tmp.c_str());
@@ -84,7 +92,8 @@ bool sync_directory(const fs::path& dir, std::string& error) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
     error = "cannot sync directory " + dir.string() + ": " + errno_text(errno);
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
     return false;
   }
   ::close(fd);
@@ -118,14 +127,18 @@ std::string encode(const document_record& r) {
 
 std::string string_at(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+  return v != nullptr && v->is_string() ? std::string(v->get_string())
+                                        : std::string();
 }
 
 std::uint64_t uint_at(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_uint64()) return v->get_uint64();
-  if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+  if (v == nullptr)
+    return 0;
+  if (v->is_uint64())
+    return v->get_uint64();
+  if (v->is_int64() && v->get_int64() >= 0)
+    return static_cast<std::uint64_t>(v->get_int64());
   return 0;
 }
 
@@ -138,8 +151,10 @@ bool decode(std::string_view text, document_record& r, std::string& problem) {
   }
   const auto& o = v.get_object();
   auto* schema = o.if_contains("schema");
-  if (schema == nullptr || !schema->is_int64() || schema->get_int64() != schema_version) {
-    problem = "unknown schema (expected " + std::to_string(schema_version) + ")";
+  if (schema == nullptr || !schema->is_int64()
+      || schema->get_int64() != schema_version) {
+    problem
+      = "unknown schema (expected " + std::to_string(schema_version) + ")";
     return false;
   }
   r.document_id = string_at(o, "document_id");
@@ -168,45 +183,51 @@ bool decode(std::string_view text, document_record& r, std::string& problem) {
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size()
+      && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-}  // namespace
+} // namespace
 
 bool is_document_id(std::string_view id) {
-  if (id.size() != id_prefix.size() + id_hex_digits || id.substr(0, id_prefix.size()) != id_prefix)
+  if (id.size() != id_prefix.size() + id_hex_digits
+      || id.substr(0, id_prefix.size()) != id_prefix)
     return false;
   for (char c : id.substr(id_prefix.size()))
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
   return true;
 }
 
 std::string utc_now() {
   auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              now.time_since_epoch())
+              .count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[64];  // ample for any year a std::tm can hold
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
+  char buf[64]; // ample for any year a std::tm can hold
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buf;
 }
 
-std::unique_ptr<document_store> document_store::open(const fs::path& dir, std::string& error) {
+std::unique_ptr<document_store> document_store::open(const fs::path& dir,
+                                                     std::string& error) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
-    error = "cannot create data directory " + dir.string() + ": " +
-            (ec ? ec.message() : std::string("not a directory"));
+    error = "cannot create data directory " + dir.string() + ": "
+          + (ec ? ec.message() : std::string("not a directory"));
     return nullptr;
   }
   // Fail now, not at the first upload, when the directory is not writable.
   std::string probe_error;
   if (!write_file_durably(dir / ".probe", "", probe_error)) {
-    error = "data directory " + dir.string() + " is not writable: " + probe_error;
+    error
+      = "data directory " + dir.string() + " is not writable: " + probe_error;
     return nullptr;
   }
   fs::remove(dir / ".probe", ec);
@@ -221,7 +242,9 @@ void document_store::load() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     auto file = entry.path().filename().string();
-    if (ends_with(file, ".tmp")) {  // an interrupted write: the old version (if any) stands
+    if (ends_with(
+          file,
+          ".tmp")) { // an interrupted write: the old version (if any) stands
       fs::remove(entry.path(), ec);
       continue;
     }
@@ -229,22 +252,27 @@ void document_store::load() {
       data_files.insert(file.substr(0, file.size() - 5));
       continue;
     }
-    if (!ends_with(file, ".json")) continue;
+    if (!ends_with(file, ".json"))
+      continue;
     auto id = file.substr(0, file.size() - 5);
-    if (!is_document_id(id)) continue;
+    if (!is_document_id(id))
+      continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     document_record record;
     std::string problem;
-    if (!in || !decode(text.str(), record, problem) || record.document_id != id) {
+    if (!in || !decode(text.str(), record, problem)
+        || record.document_id != id) {
       log->warn("skipping {}: {}", entry.path().string(),
-                problem.empty() ? "unreadable or names another document" : problem);
+                problem.empty() ? "unreadable or names another document"
+                                : problem);
       continue;
     }
     records_.emplace(id, std::move(record));
   }
-  if (ec) log->warn("cannot list {}: {}", dir_.string(), ec.message());
+  if (ec)
+    log->warn("cannot list {}: {}", dir_.string(), ec.message());
 
   for (auto it = records_.begin(); it != records_.end();) {
     if (!data_files.count(it->first)) {
@@ -253,33 +281,41 @@ void document_store::load() {
       continue;
     }
     data_files.erase(it->first);
-    if (!it->second.job_id.empty()) by_job_[it->second.job_id] = it->first;
+    if (!it->second.job_id.empty())
+      by_job_[it->second.job_id] = it->first;
     ++it;
   }
-  // A .data without its .json: create() was interrupted before answering; nobody has the id.
+  // A .data without its .json: create() was interrupted before answering;
+  // nobody has the id.
   for (const auto& orphan : data_files) {
-    if (!is_document_id(orphan)) continue;
+    if (!is_document_id(orphan))
+      continue;
     log->info("[{}] removing print data of an interrupted submission", orphan);
     fs::remove(data_path(orphan), ec);
   }
   log->info("{} documents in {}", records_.size(), dir_.string());
 }
 
-bool document_store::create(document_record& record, std::string_view data, std::string& error) {
+bool document_store::create(document_record& record, std::string_view data,
+                            std::string& error) {
   std::string id;
-  do id = new_document_id();
+  do
+    id = new_document_id();
   while (records_.count(id));
   record.document_id = id;
   auto meta = dir_ / (id + ".json");
-  if (!write_file_durably(data_path(id), data, error)) return false;
-  if (!write_file_durably(meta, encode(record), error) || !sync_directory(dir_, error)) {
+  if (!write_file_durably(data_path(id), data, error))
+    return false;
+  if (!write_file_durably(meta, encode(record), error)
+      || !sync_directory(dir_, error)) {
     std::error_code ignored;
     fs::remove(meta, ignored);
     fs::remove(data_path(id), ignored);
     return false;
   }
   records_.emplace(id, record);
-  if (!record.job_id.empty()) by_job_[record.job_id] = id;
+  if (!record.job_id.empty())
+    by_job_[record.job_id] = id;
   return true;
 }
 
@@ -289,15 +325,20 @@ bool document_store::save(const document_record& record, std::string& error) {
     error = "unknown document " + record.document_id;
     return false;
   }
-  if (!record.job_id.empty()) by_job_[record.job_id] = record.document_id;
-  if (&it->second != &record) it->second = record;
-  return write_file_durably(dir_ / (record.document_id + ".json"), encode(record), error);
+  if (!record.job_id.empty())
+    by_job_[record.job_id] = record.document_id;
+  if (&it->second != &record)
+    it->second = record;
+  return write_file_durably(dir_ / (record.document_id + ".json"),
+                            encode(record), error);
 }
 
 void document_store::remove(const std::string& document_id) {
   auto it = records_.find(document_id);
-  if (it == records_.end()) return;
-  if (!it->second.job_id.empty()) by_job_.erase(it->second.job_id);
+  if (it == records_.end())
+    return;
+  if (!it->second.job_id.empty())
+    by_job_.erase(it->second.job_id);
   records_.erase(it);
   std::error_code ignored;
   fs::remove(dir_ / (document_id + ".json"), ignored);
@@ -319,7 +360,8 @@ fs::path document_store::data_path(const std::string& document_id) const {
 }
 
 void document_store::for_each(const std::function<void(document_record&)>& f) {
-  for (auto& [id, record] : records_) f(record);
+  for (auto& [id, record] : records_)
+    f(record);
 }
 
-}  // namespace tether::print
+} // namespace tether::print

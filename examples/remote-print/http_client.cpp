@@ -20,16 +20,20 @@ namespace {
 
 // One exchange, owned by the shared_ptr in its pending operation.
 class http_exchange : public std::enable_shared_from_this<http_exchange> {
- public:
-  http_exchange(net::any_io_executor ex, http_call call, http_result_handler done)
-      : resolver_(ex), stream_(ex), call_(std::move(call)), done_(std::move(done)) {}
+public:
+  http_exchange(net::any_io_executor ex, http_call call,
+                http_result_handler done)
+      : resolver_(ex), stream_(ex), call_(std::move(call)),
+        done_(std::move(done)) {}
 
   void run() {
     std::string error;
     auto url = parse_http_url(call_.url, error);
-    if (!url) return fail_soon(std::move(error));
+    if (!url)
+      return fail_soon(std::move(error));
     auto verb = http::string_to_verb(call_.method);
-    if (verb == http::verb::unknown) return fail_soon("unknown method " + call_.method);
+    if (verb == http::verb::unknown)
+      return fail_soon("unknown method " + call_.method);
 
     req_.method(verb);
     req_.target(url->target);
@@ -44,37 +48,44 @@ class http_exchange : public std::enable_shared_from_this<http_exchange> {
     req_.prepare_payload();
     parser_.body_limit(call_.body_limit);
 
-    // One deadline for connect, write and read together, counted from here. The resolver
-    // has no deadline of its own: an IP literal (the usual case) resolves at once, a host
-    // name within the system resolver's own timeouts.
+    // One deadline for connect, write and read together, counted from here. The
+    // resolver has no deadline of its own: an IP literal (the usual case)
+    // resolves at once, a host name within the system resolver's own timeouts.
     deadline_ = std::chrono::steady_clock::now() + call_.timeout;
     resolver_.async_resolve(url->host, std::to_string(url->port),
-                            beast::bind_front_handler(&http_exchange::on_resolve,
-                                                      shared_from_this()));
+                            beast::bind_front_handler(
+                              &http_exchange::on_resolve, shared_from_this()));
   }
 
- private:
+private:
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
-    if (ec) return finish("resolve: " + ec.message());
+    if (ec)
+      return finish("resolve: " + ec.message());
     stream_.expires_at(deadline_);
-    stream_.async_connect(results, beast::bind_front_handler(&http_exchange::on_connect,
-                                                             shared_from_this()));
+    stream_.async_connect(results,
+                          beast::bind_front_handler(&http_exchange::on_connect,
+                                                    shared_from_this()));
   }
 
   void on_connect(beast::error_code ec, const tcp::endpoint&) {
-    if (ec) return finish("connect: " + ec.message());
-    http::async_write(stream_, req_,
-                      beast::bind_front_handler(&http_exchange::on_write, shared_from_this()));
+    if (ec)
+      return finish("connect: " + ec.message());
+    http::async_write(
+      stream_, req_,
+      beast::bind_front_handler(&http_exchange::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
-    if (ec) return finish("write: " + ec.message());
-    http::async_read(stream_, buffer_, parser_,
-                     beast::bind_front_handler(&http_exchange::on_read, shared_from_this()));
+    if (ec)
+      return finish("write: " + ec.message());
+    http::async_read(
+      stream_, buffer_, parser_,
+      beast::bind_front_handler(&http_exchange::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec) return finish("read: " + ec.message());
+    if (ec)
+      return finish("read: " + ec.message());
     auto& res = parser_.get();
     result_.status = res.result_int();
     result_.body = std::move(res.body());
@@ -93,9 +104,10 @@ class http_exchange : public std::enable_shared_from_this<http_exchange> {
   }
 
   void fail_soon(std::string error) {
-    net::post(stream_.get_executor(), [self = shared_from_this(), error]() mutable {
-      self->finish(std::move(error));
-    });
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), error]() mutable {
+                self->finish(std::move(error));
+              });
   }
 
   tcp::resolver resolver_;
@@ -109,10 +121,13 @@ class http_exchange : public std::enable_shared_from_this<http_exchange> {
   http_result result_;
 };
 
-}  // namespace
+} // namespace
 
-void async_http(net::any_io_executor ex, http_call call, http_result_handler done) {
-  std::make_shared<http_exchange>(std::move(ex), std::move(call), std::move(done))->run();
+void async_http(net::any_io_executor ex, http_call call,
+                http_result_handler done) {
+  std::make_shared<http_exchange>(std::move(ex), std::move(call),
+                                  std::move(done))
+    ->run();
 }
 
-}  // namespace tether::print
+} // namespace tether::print

@@ -6,11 +6,12 @@ namespace tether::print {
 
 namespace json = boost::json;
 
-http_response error_response(unsigned status, std::string_view code, std::string_view message) {
+http_response error_response(unsigned status, std::string_view code,
+                             std::string_view message) {
   http_response r;
   r.status = status;
   r.body = json::serialize(json::object{
-      {"error", json::object{{"code", code}, {"message", message}}}});
+    {"error", json::object{{"code", code}, {"message", message}}}});
   return r;
 }
 
@@ -21,4 +22,4 @@ http_response json_response(unsigned status, std::string body) {
   return r;
 }
 
-}  // namespace tether::print
+} // namespace tether::print

@@ -1,6 +1,7 @@
-// tether-print-service: one spdlog logger per module ("print", "print.http", "print.tether",
-// "print.store"), all cloned from the default logger that main configures, so they share its
-// sink, pattern and level and each line says which part of the service speaks.
+// tether-print-service: one spdlog logger per module ("print", "print.http",
+// "print.tether", "print.store"), all cloned from the default logger that main
+// configures, so they share its sink, pattern and level and each line says
+// which part of the service speaks.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -10,7 +11,8 @@
 
 namespace tether::print {
 
-// The logger of `module` ("http" gives "print.http"; "" gives "print"). Created on first use.
+// The logger of `module` ("http" gives "print.http"; "" gives "print"). Created
+// on first use.
 std::shared_ptr<spdlog::logger> logger(const std::string& module);
 
-}  // namespace tether::print
+} // namespace tether::print

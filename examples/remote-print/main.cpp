@@ -1,10 +1,10 @@
 // tether-print-service: a remote-print service on Tether's public HTTP API (see
 // print_service.hpp for the flow and README.md for a walk-through).
 //
-// main only wires: command line (CLI11) -> service_options -> validate -> document store ->
-// io_context with the Tether client, the service and the HTTP server -> run until SIGINT or
-// SIGTERM. Exit codes: 0 after a signal; 1 the data directory or the listen address cannot be
-// used; 2 bad command line.
+// main only wires: command line (CLI11) -> service_options -> validate ->
+// document store -> io_context with the Tether client, the service and the HTTP
+// server -> run until SIGINT or SIGTERM. Exit codes: 0 after a signal; 1 the
+// data directory or the listen address cannot be used; 2 bad command line.
 #include "remote-print/document_store.hpp"
 #include "remote-print/http_server.hpp"
 #include "remote-print/log.hpp"
@@ -29,45 +29,54 @@ using namespace tether::print;
 
 namespace {
 
-// Writes `text` to `path` through a temporary file, so a reader never sees half of it.
+// Writes `text` to `path` through a temporary file, so a reader never sees half
+// of it.
 bool write_ready_file(const std::string& path, const std::string& text) {
   auto tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
     out << text << '\n';
-    if (!out) return false;
+    if (!out)
+      return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   service_options o;
   CLI::App app{
-      "tether-print-service: remote printing through Tether (Tether API v1, service side: docs/API.md).\n"
-      "Users POST documents; the service stores them, pushes a print job with a print URL to\n"
-      "the terminal through Tether, serves the print data to the device, and tracks the job\n"
-      "(Tether's callbacks, and polling). Logs go to stderr; the address to stdout."};
+    "tether-print-service: remote printing through Tether (Tether API v1, service side: docs/API.md).\n"
+    "Users POST documents; the service stores them, pushes a print job with a print URL to\n"
+    "the terminal through Tether, serves the print data to the device, and tracks the job\n"
+    "(Tether's callbacks, and polling). Logs go to stderr; the address to stdout."};
   app.option_defaults()->always_capture_default();
   app.get_formatter()->column_width(34);
-  app.add_option("--listen", o.listen, "HOST:PORT to serve on (HOST an IP; port 0: any free)");
+  app.add_option("--listen", o.listen,
+                 "HOST:PORT to serve on (HOST an IP; port 0: any free)");
   app.add_option("--tether", o.tether, "Tether's HTTP base URL");
-  app.add_option("--public-url", o.public_url,
-                 "base URL devices and Tether use to reach this service (default: "
-                 "http://<listen host>:<bound port>)");
-  app.add_option("--data", o.data_dir, "directory for documents and their records");
+  app.add_option(
+    "--public-url", o.public_url,
+    "base URL devices and Tether use to reach this service (default: "
+    "http://<listen host>:<bound port>)");
+  app.add_option("--data", o.data_dir,
+                 "directory for documents and their records");
   app.add_option("--ready-file", o.ready_file,
                  "write the real address as JSON here once serving");
-  app.add_option("--max-document-bytes", o.max_document_bytes, "largest accepted document");
-  app.add_option("--job-ttl-s", o.job_ttl_s, "Tether expires a job not done within this");
-  app.add_option("--tether-timeout-ms", o.tether_timeout_ms, "timeout of one call to Tether");
-  app.add_option("--poll-interval-s", o.poll_interval_s,
-                 "refresh unfinished jobs from Tether this often (0: only when asked)");
+  app.add_option("--max-document-bytes", o.max_document_bytes,
+                 "largest accepted document");
+  app.add_option("--job-ttl-s", o.job_ttl_s,
+                 "Tether expires a job not done within this");
+  app.add_option("--tether-timeout-ms", o.tether_timeout_ms,
+                 "timeout of one call to Tether");
+  app.add_option(
+    "--poll-interval-s", o.poll_interval_s,
+    "refresh unfinished jobs from Tether this often (0: only when asked)");
   app.add_flag("--no-callback", o.no_callback,
                "do not ask Tether for job callbacks (rely on polling)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,7 +86,8 @@ int main(int argc, char** argv) {
   listen_address listen;
   auto errors = validate(o, listen);
   if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "tether-print-service: " << e << '\n';
+    for (const auto& e : errors)
+      std::cerr << "tether-print-service: " << e << '\n';
     return 2;
   }
 
@@ -93,7 +103,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // One io_context on one thread: the service's state needs no locks (see print_service.hpp).
+  // One io_context on one thread: the service's state needs no locks (see
+  // print_service.hpp).
   boost::asio::io_context io{1};
   tether_client tether(io.get_executor(), o.tether,
                        std::chrono::milliseconds(o.tether_timeout_ms));
@@ -106,39 +117,46 @@ int main(int argc, char** argv) {
 
   http_server_settings server_settings;
   server_settings.max_body = service.largest_body_limit();
-  auto server =
-      http_server::start(io, listen.host, listen.port, service, server_settings, error);
+  auto server = http_server::start(io, listen.host, listen.port, service,
+                                   server_settings, error);
   if (!server) {
     std::cerr << "tether-print-service: --listen: " << error << '\n';
     return 1;
   }
-  auto host = listen.host.find(':') == std::string::npos ? listen.host : "[" + listen.host + "]";
+  auto host = listen.host.find(':') == std::string::npos
+              ? listen.host
+              : "[" + listen.host + "]";
   auto address = host + ":" + std::to_string(server->port());
-  auto public_url = o.public_url.empty() ? default_public_url(listen, server->port())
-                                         : trim_base_url(o.public_url);
+  auto public_url = o.public_url.empty()
+                    ? default_public_url(listen, server->port())
+                    : trim_base_url(o.public_url);
   service.start(public_url);
 
-  std::cout << "tether-print-service serving: http://" << address << " public_url=" << public_url
-            << " tether=" << o.tether << std::endl;
-  log->info("serving on {} (devices fetch from {}), Tether at {}, data in {}", address,
-            public_url, o.tether, o.data_dir);
+  std::cout << "tether-print-service serving: http://" << address
+            << " public_url=" << public_url << " tether=" << o.tether
+            << std::endl;
+  log->info("serving on {} (devices fetch from {}), Tether at {}, data in {}",
+            address, public_url, o.tether, o.data_dir);
   if (!o.ready_file.empty()) {
     auto ready = boost::json::serialize(boost::json::object{
-        {"http", address}, {"public_url", public_url}, {"tether", o.tether}});
+      {"http", address}, {"public_url", public_url}, {"tether", o.tether}});
     if (!write_ready_file(o.ready_file, ready))
       log->warn("cannot write the ready file {}", o.ready_file);
   }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
-    if (ec) return;
+    if (ec)
+      return;
     log->info("signal {}, stopping", sig);
     server->stop();
     service.stop();
-    io.stop();  // requests in flight are dropped; every accepted change is already on disk
+    io.stop(); // requests in flight are dropped; every accepted change is
+               // already on disk
   });
 
-  // Handlers are written not to throw; should one do so anyway, log it and keep serving.
+  // Handlers are written not to throw; should one do so anyway, log it and keep
+  // serving.
   for (;;) {
     try {
       io.run();

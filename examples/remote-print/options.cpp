@@ -11,7 +11,8 @@ namespace tether::print {
 namespace {
 
 bool is_base_url(const std::string& text, std::string& error) {
-  if (!parse_http_url(text, error)) return false;
+  if (!parse_http_url(text, error))
+    return false;
   if (text.find_first_of("?#") != std::string::npos) {
     error = "'" + text + "' must not have a query or fragment";
     return false;
@@ -19,9 +20,10 @@ bool is_base_url(const std::string& text, std::string& error) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
-std::optional<listen_address> parse_listen(std::string_view text, std::string& error) {
+std::optional<listen_address> parse_listen(std::string_view text,
+                                           std::string& error) {
   std::string_view host, port;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find("]:");
@@ -47,25 +49,30 @@ std::optional<listen_address> parse_listen(std::string_view text, std::string& e
     return std::nullopt;
   }
   unsigned value = 0;
-  auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || err != std::errc{} || end != port.data() + port.size() || value > 65535) {
+  auto [end, err]
+    = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || err != std::errc{} || end != port.data() + port.size()
+      || value > 65535) {
     error = "'" + std::string(text) + "': port must be 0-65535";
     return std::nullopt;
   }
   return listen_address{std::string(host), static_cast<std::uint16_t>(value)};
 }
 
-std::vector<std::string> validate(const service_options& o, listen_address& listen) {
+std::vector<std::string> validate(const service_options& o,
+                                  listen_address& listen) {
   std::vector<std::string> errors;
   std::string error;
   if (auto l = parse_listen(o.listen, error))
     listen = *l;
   else
     errors.push_back("--listen: " + error);
-  if (!is_base_url(o.tether, error)) errors.push_back("--tether: " + error);
+  if (!is_base_url(o.tether, error))
+    errors.push_back("--tether: " + error);
   if (!o.public_url.empty() && !is_base_url(o.public_url, error))
     errors.push_back("--public-url: " + error);
-  if (o.data_dir.empty()) errors.push_back("--data: must not be empty");
+  if (o.data_dir.empty())
+    errors.push_back("--data: must not be empty");
   if (o.max_document_bytes < 1 || o.max_document_bytes > (64u << 20))
     errors.push_back("--max-document-bytes: must be 1 to 67108864 (64 MiB)");
   if (o.job_ttl_s < 1 || o.job_ttl_s > 30LL * 24 * 3600)
@@ -77,13 +84,16 @@ std::vector<std::string> validate(const service_options& o, listen_address& list
   return errors;
 }
 
-std::string default_public_url(const listen_address& listen, std::uint16_t bound_port) {
+std::string default_public_url(const listen_address& listen,
+                               std::uint16_t bound_port) {
   boost::system::error_code ec;
   auto address = boost::asio::ip::make_address(listen.host, ec);
   std::string host = listen.host;
-  if (!ec && address.is_unspecified()) host = address.is_v6() ? "::1" : "127.0.0.1";
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  if (!ec && address.is_unspecified())
+    host = address.is_v6() ? "::1" : "127.0.0.1";
+  if (host.find(':') != std::string::npos)
+    host = "[" + host + "]";
   return "http://" + host + ":" + std::to_string(bound_port);
 }
 
-}  // namespace tether::print
+} // namespace tether::print

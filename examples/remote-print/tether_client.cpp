@@ -14,8 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 6> job_statuses = {"queued", "delivered", "acked",
-                                                          "done",   "failed",    "expired"};
+constexpr std::array<std::string_view, 6> job_statuses
+  = {"queued", "delivered", "acked", "done", "failed", "expired"};
 
 // Parses `body` as a JSON object; an empty object for anything else.
 json::object parse_object(std::string_view body) {
@@ -23,14 +23,16 @@ json::object parse_object(std::string_view body) {
   json::parse_options opts;
   opts.max_depth = 32;
   auto v = json::parse(body, ec, {}, opts);
-  if (ec || !v.is_object()) return {};
+  if (ec || !v.is_object())
+    return {};
   return std::move(v.get_object());
 }
 
 // The string at `key`, or "" when absent, null or not a string.
 std::string string_at(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
-  if (v == nullptr || !v->is_string()) return {};
+  if (v == nullptr || !v->is_string())
+    return {};
   return std::string(v->get_string());
 }
 
@@ -51,7 +53,8 @@ tether_failure failure_of(const http_result& r) {
     f.code = string_at(e->get_object(), "code");
     f.message = string_at(e->get_object(), "message");
   } else {
-    // Not the contract's error shape (a proxy in between?): keep the start of it.
+    // Not the contract's error shape (a proxy in between?): keep the start of
+    // it.
     f.message = r.body.substr(0, 200);
   }
   return f;
@@ -65,18 +68,22 @@ tether_failure bad_answer(const http_result& r, std::string problem) {
   return f;
 }
 
-}  // namespace
+} // namespace
 
 std::string tether_failure::describe() const {
-  if (unreachable()) return "no answer (" + message + ")";
+  if (unreachable())
+    return "no answer (" + message + ")";
   std::string out = "HTTP " + std::to_string(status);
-  if (!code.empty()) out += " " + code;
-  if (!message.empty()) out += ": " + message;
+  if (!code.empty())
+    out += " " + code;
+  if (!message.empty())
+    out += ": " + message;
   return out;
 }
 
 bool is_job_status(std::string_view status) {
-  return std::find(job_statuses.begin(), job_statuses.end(), status) != job_statuses.end();
+  return std::find(job_statuses.begin(), job_statuses.end(), status)
+      != job_statuses.end();
 }
 
 bool is_final_status(std::string_view status) {
@@ -105,7 +112,8 @@ std::optional<job_view> parse_job(std::string_view body, std::string& problem) {
   }
   job.status = string_at(o, "status");
   if (!is_job_status(job.status)) {
-    problem = "field \"status\" must be one of queued, delivered, acked, done, failed, expired";
+    problem
+      = "field \"status\" must be one of queued, delivered, acked, done, failed, expired";
     return std::nullopt;
   }
   job.terminal_id = string_at(o, "terminal_id");
@@ -121,14 +129,19 @@ std::optional<job_view> parse_job(std::string_view body, std::string& problem) {
   return job;
 }
 
-tether_client::tether_client(boost::asio::any_io_executor ex, std::string base_url,
+tether_client::tether_client(boost::asio::any_io_executor ex,
+                             std::string base_url,
                              std::chrono::milliseconds timeout)
-    : ex_(std::move(ex)), base_url_(trim_base_url(std::move(base_url))), timeout_(timeout) {}
+    : ex_(std::move(ex)), base_url_(trim_base_url(std::move(base_url))),
+      timeout_(timeout) {}
 
-void tether_client::push_job(const job_request& job,
-                             std::function<void(tether_result<std::string>)> done) {
-  json::object body{{"service", job.service}, {"payload", job.payload}, {"ttl_s", job.ttl_s}};
-  if (!job.callback_url.empty()) body["callback_url"] = job.callback_url;
+void tether_client::push_job(
+  const job_request& job,
+  std::function<void(tether_result<std::string>)> done) {
+  json::object body{
+    {"service", job.service}, {"payload", job.payload}, {"ttl_s", job.ttl_s}};
+  if (!job.callback_url.empty())
+    body["callback_url"] = job.callback_url;
   http_call call;
   call.method = "POST";
   call.url = base_url_ + "/v1/terminals/" + job.terminal_id + "/jobs";
@@ -138,7 +151,8 @@ void tether_client::push_job(const job_request& job,
     tether_result<std::string> out;
     if (!is_success(r)) {
       out.failure = failure_of(r);
-    } else if (auto id = string_at(parse_object(r.body), "job_id"); !id.empty()) {
+    } else if (auto id = string_at(parse_object(r.body), "job_id");
+               !id.empty()) {
       out.value = std::move(id);
     } else {
       out.failure = bad_answer(r, "the answer to POST jobs has no \"job_id\"");
@@ -165,7 +179,8 @@ void tether_client::get_job(const std::string& job_id,
   });
 }
 
-void tether_client::link_user(const std::string& user_id, const std::string& terminal_id,
+void tether_client::link_user(const std::string& user_id,
+                              const std::string& terminal_id,
                               std::function<void(tether_result<bool>)> done) {
   http_call call;
   call.method = "PUT";
@@ -181,4 +196,4 @@ void tether_client::link_user(const std::string& user_id, const std::string& ter
   });
 }
 
-}  // namespace tether::print
+} // namespace tether::print

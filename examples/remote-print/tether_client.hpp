@@ -1,14 +1,15 @@
-// tether-print-service: the service side of Tether's v1 HTTP contract (docs/API.md), as
-// asynchronous calls with typed answers.
+// tether-print-service: the service side of Tether's v1 HTTP contract
+// (docs/API.md), as asynchronous calls with typed answers.
 //
-//   push_job   POST /v1/terminals/{id}/jobs  -> the job id          (S350 of the patent's flow)
-//   get_job    GET  /v1/jobs/{job_id}        -> the job's state     (polling)
-//   link_user  PUT  /v1/users/{u}/terminals/{id}                    (S320)
+//   push_job   POST /v1/terminals/{id}/jobs  -> the job id          (S350 of
+//   the patent's flow) get_job    GET  /v1/jobs/{job_id}        -> the job's
+//   state     (polling) link_user  PUT  /v1/users/{u}/terminals/{id} (S320)
 //
-// Every call ends in exactly one call of its handler, on the client's executor, with either a
-// value or a tether_failure that says whether Tether answered (and how) or could not be
-// reached. Ids passed in must already be valid contract ids ([A-Za-z0-9._:-], which needs no
-// percent-encoding in a path). No Beast here: the HTTP exchange itself is http_client's.
+// Every call ends in exactly one call of its handler, on the client's executor,
+// with either a value or a tether_failure that says whether Tether answered
+// (and how) or could not be reached. Ids passed in must already be valid
+// contract ids ([A-Za-z0-9._:-], which needs no percent-encoding in a path). No
+// Beast here: the HTTP exchange itself is http_client's.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,29 +26,33 @@ namespace tether::print {
 
 // Why a call did not succeed.
 struct tether_failure {
-  unsigned status = 0;      // Tether's HTTP status; 0 when no answer came (unreachable,
-                            // timed out, connection lost)
-  std::string code;         // Tether's error code ("not_found", "unavailable", ...), if any
-  std::string message;      // Tether's error message, or the transport error
-  std::string retry_after;  // Retry-After as Tether sent it (empty if none)
+  unsigned status = 0; // Tether's HTTP status; 0 when no answer came
+                       // (unreachable, timed out, connection lost)
+  std::string
+    code; // Tether's error code ("not_found", "unavailable", ...), if any
+  std::string message;     // Tether's error message, or the transport error
+  std::string retry_after; // Retry-After as Tether sent it (empty if none)
 
   bool unreachable() const { return status == 0; }
-  // For logs and error messages: "HTTP 404 not_found: terminal ..." or "no answer (...)".
+  // For logs and error messages: "HTTP 404 not_found: terminal ..." or "no
+  // answer (...)".
   std::string describe() const;
 };
 
 template <class T>
 struct tether_result {
-  std::optional<T> value;  // set on success
-  tether_failure failure;  // meaningful when value is empty
+  std::optional<T> value; // set on success
+  tether_failure failure; // meaningful when value is empty
   bool ok() const { return value.has_value(); }
 };
 
-// A job as GET /v1/jobs/{job_id} shows it, which is also the body of a job callback.
+// A job as GET /v1/jobs/{job_id} shows it, which is also the body of a job
+// callback.
 struct job_view {
   std::string job_id, terminal_id, service, status, detail;
-  std::string created_at, updated_at, delivered_at, acked_at, finished_at;  // "" when null
-  std::string document_id;  // payload.document_id, when the payload carries one
+  std::string created_at, updated_at, delivered_at, acked_at,
+    finished_at;           // "" when null
+  std::string document_id; // payload.document_id, when the payload carries one
 };
 
 // The job statuses of the contract.
@@ -55,8 +60,9 @@ bool is_job_status(std::string_view status);
 // done, failed and expired: a job in one of these never changes again.
 bool is_final_status(std::string_view status);
 
-// Parses and checks a job body. std::nullopt and `problem` (naming the field) when it is not
-// one: job_id must be a string, status one of the contract's statuses.
+// Parses and checks a job body. std::nullopt and `problem` (naming the field)
+// when it is not one: job_id must be a string, status one of the contract's
+// statuses.
 std::optional<job_view> parse_job(std::string_view body, std::string& problem);
 
 struct job_request {
@@ -64,26 +70,28 @@ struct job_request {
   std::string service = "print";
   boost::json::object payload;
   std::int64_t ttl_s = 3600;
-  std::string callback_url;  // omitted when empty
+  std::string callback_url; // omitted when empty
 };
 
 class tether_client {
- public:
+public:
   // `base_url` is Tether's HTTP gateway, e.g. "http://127.0.0.1:8080".
   tether_client(boost::asio::any_io_executor ex, std::string base_url,
                 std::chrono::milliseconds timeout);
 
   const std::string& base_url() const { return base_url_; }
 
-  void push_job(const job_request& job, std::function<void(tether_result<std::string>)> done);
-  void get_job(const std::string& job_id, std::function<void(tether_result<job_view>)> done);
+  void push_job(const job_request& job,
+                std::function<void(tether_result<std::string>)> done);
+  void get_job(const std::string& job_id,
+               std::function<void(tether_result<job_view>)> done);
   void link_user(const std::string& user_id, const std::string& terminal_id,
                  std::function<void(tether_result<bool>)> done);
 
- private:
+private:
   boost::asio::any_io_executor ex_;
-  std::string base_url_;  // without a trailing slash
+  std::string base_url_; // without a trailing slash
   std::chrono::milliseconds timeout_;
 };
 
-}  // namespace tether::print
+} // namespace tether::print

@@ -7,7 +7,8 @@ namespace tether::print {
 
 namespace urls = boost::urls;
 
-std::optional<http_url> parse_http_url(std::string_view text, std::string& error) {
+std::optional<http_url> parse_http_url(std::string_view text,
+                                       std::string& error) {
   auto r = urls::parse_absolute_uri(text);
   if (!r) {
     error = "'" + std::string(text) + "' is not an absolute URL";
@@ -33,16 +34,19 @@ std::optional<http_url> parse_http_url(std::string_view text, std::string& error
   }
   out.host_header = std::string(u.encoded_host_and_port());
   out.target = std::string(u.encoded_target());
-  if (out.target.empty() || out.target.front() != '/') out.target.insert(0, "/");
+  if (out.target.empty() || out.target.front() != '/')
+    out.target.insert(0, "/");
   return out;
 }
 
 std::string trim_base_url(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
   return url;
 }
 
-std::optional<request_target> parse_target(std::string_view target, std::string& error) {
+std::optional<request_target> parse_target(std::string_view target,
+                                           std::string& error) {
   auto r = urls::parse_origin_form(target);
   if (!r) {
     error = "request target is not a valid path";
@@ -50,9 +54,11 @@ std::optional<request_target> parse_target(std::string_view target, std::string&
   }
   request_target out;
   for (auto segment : r->segments())
-    if (!segment.empty()) out.segments.push_back(std::move(segment));
-  for (auto param : r->params()) out.params.emplace_back(param.key, param.value);
+    if (!segment.empty())
+      out.segments.push_back(std::move(segment));
+  for (auto param : r->params())
+    out.params.emplace_back(param.key, param.value);
   return out;
 }
 
-}  // namespace tether::print
+} // namespace tether::print

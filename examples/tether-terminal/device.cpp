@@ -23,7 +23,8 @@ namespace {
 
 // Longest excerpt of a bad frame quoted in a log line.
 constexpr std::size_t log_excerpt = 200;
-// Upper bound for a reassign delay: a garbage value must not park a device for days.
+// Upper bound for a reassign delay: a garbage value must not park a device for
+// days.
 constexpr std::int64_t max_reassign_ms = 10 * 60 * 1000;
 
 const json::string* string_field(const json::object& o, std::string_view key) {
@@ -31,39 +32,44 @@ const json::string* string_field(const json::object& o, std::string_view key) {
   return v ? v->if_string() : nullptr;
 }
 
-// A JSON number as a whole count of something, if it is one (ints, or doubles like 1e3).
-std::optional<std::int64_t> integer_field(const json::object& o, std::string_view key) {
+// A JSON number as a whole count of something, if it is one (ints, or doubles
+// like 1e3).
+std::optional<std::int64_t> integer_field(const json::object& o,
+                                          std::string_view key) {
   auto* v = o.if_contains(key);
-  if (!v) return std::nullopt;
-  if (auto* i = v->if_int64()) return *i;
-  if (auto* u = v->if_uint64()) return static_cast<std::int64_t>(std::min<std::uint64_t>(*u, INT64_MAX));
+  if (!v)
+    return std::nullopt;
+  if (auto* i = v->if_int64())
+    return *i;
+  if (auto* u = v->if_uint64())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(*u, INT64_MAX));
   if (auto* d = v->if_double()) {
-    if (*d >= 0 && *d < 9e18) return static_cast<std::int64_t>(*d);
+    if (*d >= 0 && *d < 9e18)
+      return static_cast<std::int64_t>(*d);
   }
   return std::nullopt;
 }
 
 std::string excerpt(std::string_view text) {
-  if (text.size() <= log_excerpt) return std::string(text);
+  if (text.size() <= log_excerpt)
+    return std::string(text);
   return std::string(text.substr(0, log_excerpt)) + "...";
 }
 
-}  // namespace
+} // namespace
 
-device::device(net::any_io_executor ex, const fleet_context& ctx, std::string id,
-               std::optional<net::ip::address> source)
-    : ex_(ex),
-      ctx_(ctx),
-      id_(std::move(id)),
-      source_(source),
-      timer_(ex),
-      rng_(static_cast<std::minstd_rand::result_type>(ctx.seed ^ std::hash<std::string>{}(id_))),
+device::device(net::any_io_executor ex, const fleet_context& ctx,
+               std::string id, std::optional<net::ip::address> source)
+    : ex_(ex), ctx_(ctx), id_(std::move(id)), source_(source), timer_(ex),
+      rng_(static_cast<std::minstd_rand::result_type>(
+        ctx.seed ^ std::hash<std::string>{}(id_))),
       backoff_(ctx.options.backoff_min, ctx.options.backoff_max),
       jobs_(ctx.options.dedupe_window) {}
 
 void device::start() {
   net::post(ex_, [self = shared_from_this()] {
-    if (self->stopped_) return;
+    if (self->stopped_)
+      return;
     bump(self->ctx_.stats.devices);
     self->do_register();
   });
@@ -74,25 +80,34 @@ void device::stop() {
     self->stopped_ = true;
     ++self->timer_seq_;
     self->timer_.cancel();
-    // Stay attached: the session's final callback still keeps the counters right.
-    if (self->session_) self->session_->close();
+    // Stay attached: the session's final callback still keeps the counters
+    // right.
+    if (self->session_)
+      self->session_->close();
   });
 }
 
-void device::release() { session_.reset(); }
+void device::release() {
+  session_.reset();
+}
 
-// ---------------------------------------------------------------- register / destination
+// ---------------------------------------------------------------- register /
+// destination
 
 void device::do_register() {
   json::object body;
   body["terminal_id"] = id_;
   const auto& o = ctx_.options;
-  if (!o.model.empty()) body["model"] = o.model;
-  if (!o.firmware.empty()) body["firmware"] = o.firmware;
-  if (!o.region.empty()) body["region"] = o.region;
+  if (!o.model.empty())
+    body["model"] = o.model;
+  if (!o.firmware.empty())
+    body["firmware"] = o.firmware;
+  if (!o.region.empty())
+    body["region"] = o.region;
   if (!o.attributes.empty()) {
     json::object attrs;
-    for (const auto& [k, v] : o.attributes) attrs[k] = v;
+    for (const auto& [k, v] : o.attributes)
+      attrs[k] = v;
     body["attributes"] = std::move(attrs);
   }
   http_request req;
@@ -102,19 +117,22 @@ void device::do_register() {
   req.source = source_;
   req.timeout = o.http_timeout;
   ctx_.log->log(ctx_.event_level, "[{}] registering at {}", id_, o.server);
-  async_http(ex_, std::move(req), [self = shared_from_this()](http_response res) {
-    self->on_register(res);
-  });
+  async_http(
+    ex_, std::move(req),
+    [self = shared_from_this()](http_response res) { self->on_register(res); });
 }
 
 void device::on_register(const http_response& res) {
-  if (stopped_) return;
+  if (stopped_)
+    return;
   if (!take_destination(res)) {
     bump(ctx_.stats.register_failures);
-    ctx_.log->log(ctx_.event_level, "[{}] register failed: {}", id_, res.describe());
+    ctx_.log->log(ctx_.event_level, "[{}] register failed: {}", id_,
+                  res.describe());
     return retry_later(step::register_again, res.retry_after);
   }
-  if (!registered_once_) bump(ctx_.stats.registered);
+  if (!registered_once_)
+    bump(ctx_.stats.registered);
   registered_once_ = true;
   bump(ctx_.stats.registrations);
   url_index_ = 0;
@@ -123,21 +141,26 @@ void device::on_register(const http_response& res) {
 
 void device::do_fetch_destination() {
   http_request req;
-  req.url = join_path(ctx_.options.server, "/v1/terminals/" + id_ + "/destination");
+  req.url
+    = join_path(ctx_.options.server, "/v1/terminals/" + id_ + "/destination");
   req.source = source_;
   req.timeout = ctx_.options.http_timeout;
-  async_http(ex_, std::move(req), [self = shared_from_this()](http_response res) {
-    self->on_destination(res);
-  });
+  async_http(ex_, std::move(req),
+             [self = shared_from_this()](http_response res) {
+               self->on_destination(res);
+             });
 }
 
 void device::on_destination(const http_response& res) {
   reassign_pending_ = false;
-  if (stopped_) return;
+  if (stopped_)
+    return;
   if (take_destination(res)) {
     bump(ctx_.stats.registrations);
-    ctx_.log->log(ctx_.event_level, "[{}] new destination {}", id_, urls_.front());
-    // Move over: the old session is closed politely, the new one opened right away.
+    ctx_.log->log(ctx_.event_level, "[{}] new destination {}", id_,
+                  urls_.front());
+    // Move over: the old session is closed politely, the new one opened right
+    // away.
     drop_session();
     url_index_ = 0;
     return do_connect();
@@ -145,37 +168,43 @@ void device::on_destination(const http_response& res) {
   bump(ctx_.stats.register_failures);
   if (res.error.empty() && res.status == 404) {
     // The server forgot us: start over.
-    ctx_.log->log(ctx_.event_level, "[{}] destination: not registered, registering", id_);
+    ctx_.log->log(ctx_.event_level,
+                  "[{}] destination: not registered, registering", id_);
     drop_session();
     return do_register();
   }
   if (session_ && session_->is_open()) {
-    // Still connected where we are: stay (the server may send another reassign).
-    ctx_.log->log(ctx_.event_level, "[{}] destination failed ({}), staying", id_,
-                  res.describe());
+    // Still connected where we are: stay (the server may send another
+    // reassign).
+    ctx_.log->log(ctx_.event_level, "[{}] destination failed ({}), staying",
+                  id_, res.describe());
     return;
   }
-  ctx_.log->log(ctx_.event_level, "[{}] destination failed: {}", id_, res.describe());
+  ctx_.log->log(ctx_.event_level, "[{}] destination failed: {}", id_,
+                res.describe());
   retry_later(step::register_again, res.retry_after);
 }
 
-// Takes cluster_urls / token / keepalive_s from a 200 answer. False (and nothing changed)
-// for any failure or malformed body.
+// Takes cluster_urls / token / keepalive_s from a 200 answer. False (and
+// nothing changed) for any failure or malformed body.
 bool device::take_destination(const http_response& res) {
-  if (!res.ok()) return false;
+  if (!res.ok())
+    return false;
   json::error_code ec;
   auto v = json::parse(res.body, ec);
   auto* o = ec ? nullptr : v.if_object();
   const json::array* list = nullptr;
   if (o)
-    if (auto* u = o->if_contains("cluster_urls")) list = u->if_array();
+    if (auto* u = o->if_contains("cluster_urls"))
+      list = u->if_array();
   std::vector<std::string> urls;
   if (list)
     for (const auto& u : *list)
-      if (auto* s = u.if_string()) urls.emplace_back(s->c_str(), s->size());
+      if (auto* s = u.if_string())
+        urls.emplace_back(s->c_str(), s->size());
   if (urls.empty()) {
-    ctx_.log->warn("[{}] destination answer without usable cluster_urls: {}", id_,
-                   excerpt(res.body));
+    ctx_.log->warn("[{}] destination answer without usable cluster_urls: {}",
+                   id_, excerpt(res.body));
     return false;
   }
   urls_ = std::move(urls);
@@ -186,83 +215,105 @@ bool device::take_destination(const http_response& res) {
   return true;
 }
 
-// ---------------------------------------------------------------- the WebSocket session
+// ---------------------------------------------------------------- the
+// WebSocket session
 
 void device::do_connect() {
   drop_session();
-  std::vector<std::pair<std::string_view, std::string_view>> query{{"terminal_id", id_}};
-  if (!token_.empty()) query.emplace_back("token", token_);
+  std::vector<std::pair<std::string_view, std::string_view>> query{
+    {"terminal_id", id_}};
+  if (!token_.empty())
+    query.emplace_back("token", token_);
 
   ws_params p;
   p.url = append_query(urls_[url_index_], query);
-  if (p.url.empty()) p.url = urls_[url_index_];  // unparsable: the session reports why
+  if (p.url.empty())
+    p.url = urls_[url_index_]; // unparsable: the session reports why
   p.source = source_;
   p.connect_timeout = ctx_.options.connect_timeout;
-  // The server pings every keepalive_s; two missed pings and some slack mean it is gone.
+  // The server pings every keepalive_s; two missed pings and some slack mean it
+  // is gone.
   p.idle_timeout = std::chrono::seconds(2 * keepalive_s_ + 5);
   p.read_message_max = ctx_.options.read_message_max;
   p.send_queue_max = ctx_.options.send_queue_max;
-  ctx_.log->log(ctx_.event_level, "[{}] connecting to {}", id_, urls_[url_index_]);
+  ctx_.log->log(ctx_.event_level, "[{}] connecting to {}", id_,
+                urls_[url_index_]);
   session_ = start_ws_connection(ex_, std::move(p), shared_from_this(),
                                  ctx_.stats.connected);
 }
 
 // Leaves the current session, if any: it is closed and will not call back.
 void device::drop_session() {
-  if (!session_) return;
-  if (session_->is_open()) bump(ctx_.stats.disconnects);
+  if (!session_)
+    return;
+  if (session_->is_open())
+    bump(ctx_.stats.disconnects);
   session_->detach();
   session_->close();
   session_.reset();
 }
 
 void device::on_ws_open(ws_connection& c) {
-  if (&c != session_.get()) return;
-  if (sessions_opened_++ > 0) bump(ctx_.stats.reconnects);
+  if (&c != session_.get())
+    return;
+  if (sessions_opened_++ > 0)
+    bump(ctx_.stats.reconnects);
   opened_at_ = std::chrono::steady_clock::now();
-  ctx_.log->log(ctx_.event_level, "[{}] connected to {}", id_, urls_[url_index_]);
-  // Results finished while we were offline go out now (the server may also resend the
-  // job; then the duplicate path answers it again, which is harmless).
+  ctx_.log->log(ctx_.event_level, "[{}] connected to {}", id_,
+                urls_[url_index_]);
+  // Results finished while we were offline go out now (the server may also
+  // resend the job; then the duplicate path answers it again, which is
+  // harmless).
   jobs_.for_each_unreported([this](const std::string& job_id, job_record& rec) {
     send_result(job_id, rec);
   });
 }
 
 void device::on_ws_failed(ws_connection& c, const ws_failure& f) {
-  if (&c != session_.get()) return;
+  if (&c != session_.get())
+    return;
   session_.reset();
-  if (stopped_) return;  // our own close() aborted it: not a failure
+  if (stopped_)
+    return; // our own close() aborted it: not a failure
   bump(ctx_.stats.connect_failures);
-  ctx_.log->log(ctx_.event_level, "[{}] connect to {} failed: {}", id_, urls_[url_index_],
-                f.error);
+  ctx_.log->log(ctx_.event_level, "[{}] connect to {} failed: {}", id_,
+                urls_[url_index_], f.error);
   if (f.http_status == 409 || f.http_status == 404) {
     // Not (or no longer) assigned to this cluster: ask where to go.
     return retry_later(step::register_again);
   }
-  if (++url_index_ < urls_.size()) return do_connect();  // next balancer, right away
-  retry_later(step::register_again);                     // none reachable
+  if (++url_index_ < urls_.size())
+    return do_connect();             // next balancer, right away
+  retry_later(step::register_again); // none reachable
 }
 
 void device::on_ws_closed(ws_connection& c, const ws_ended& e) {
-  if (&c != session_.get()) return;
+  if (&c != session_.get())
+    return;
   session_.reset();
   bump(ctx_.stats.disconnects);
-  if (std::chrono::steady_clock::now() - opened_at_ >= ctx_.options.backoff_reset)
+  if (std::chrono::steady_clock::now() - opened_at_
+      >= ctx_.options.backoff_reset)
     backoff_.reset();
-  if (stopped_) return;
-  ctx_.log->log(ctx_.event_level, "[{}] disconnected: {} (close code {} '{}')", id_, e.error,
-                e.code, e.reason);
-  if (reassign_pending_) return;  // the reassign timer brings us to the new destination
+  if (stopped_)
+    return;
+  ctx_.log->log(ctx_.event_level, "[{}] disconnected: {} (close code {} '{}')",
+                id_, e.error, e.code, e.reason);
+  if (reassign_pending_)
+    return; // the reassign timer brings us to the new destination
   url_index_ = 0;
   retry_later(step::connect);
 }
 
 void device::on_ws_message(ws_connection& c, std::string_view text) {
-  if (&c != session_.get() || stopped_) return;
-  // Taken before parsing: the push latency ends when the frame is here, not when it is read.
+  if (&c != session_.get() || stopped_)
+    return;
+  // Taken before parsing: the push latency ends when the frame is here, not
+  // when it is read.
   const auto received = std::chrono::system_clock::now();
-  // Everything below works on error codes and if_* accessors; the catch is the last line
-  // of defence (allocation failure) so that nothing escapes into Asio.
+  // Everything below works on error codes and if_* accessors; the catch is the
+  // last line of defence (allocation failure) so that nothing escapes into
+  // Asio.
   try {
     json::error_code ec;
     auto v = json::parse(text, ec);
@@ -282,7 +333,8 @@ void device::on_ws_message(ws_connection& c, std::string_view text) {
     else if (*type == "reassign")
       on_reassign(*frame);
     else
-      ctx_.log->debug("[{}] ignoring frame of type '{}'", id_, std::string_view(*type));
+      ctx_.log->debug("[{}] ignoring frame of type '{}'", id_,
+                      std::string_view(*type));
   } catch (const std::exception& ex) {
     ctx_.log->error("[{}] frame handling failed: {}", id_, ex.what());
   }
@@ -299,24 +351,28 @@ void device::retry_later(step next, std::chrono::milliseconds at_least) {
 void device::schedule(step next, std::chrono::milliseconds delay) {
   auto seq = ++timer_seq_;
   timer_.expires_after(delay);
-  timer_.async_wait([self = shared_from_this(), seq, next](boost::system::error_code ec) {
-    if (!ec) self->on_timer(seq, next);
-  });
+  timer_.async_wait(
+    [self = shared_from_this(), seq, next](boost::system::error_code ec) {
+      if (!ec)
+        self->on_timer(seq, next);
+    });
 }
 
 void device::on_timer(std::uint64_t seq, step next) {
-  if (seq != timer_seq_ || stopped_) return;
+  if (seq != timer_seq_ || stopped_)
+    return;
   switch (next) {
-    case step::connect:
-      return do_connect();
-    case step::register_again:
-      return do_register();
-    case step::fetch_destination:
-      return do_fetch_destination();
+  case step::connect:
+    return do_connect();
+  case step::register_again:
+    return do_register();
+  case step::fetch_destination:
+    return do_fetch_destination();
   }
 }
 
-// ---------------------------------------------------------------- server frames
+// ---------------------------------------------------------------- server
+// frames
 
 void device::on_hello(const json::object& frame) {
   auto* node = string_field(frame, "node_id");
@@ -331,14 +387,17 @@ void device::on_ping(const json::object& frame) {
     ctx_.log->warn("[{}] ignoring ping without a numeric seq", id_);
     return;
   }
-  if (ctx_.options.no_pong) return;
+  if (ctx_.options.no_pong)
+    return;
   json::object pong;
   pong["type"] = "pong";
-  pong["seq"] = *seq;  // echoed as received
-  if (send_frame(pong)) bump(ctx_.stats.pings);
+  pong["seq"] = *seq; // echoed as received
+  if (send_frame(pong))
+    bump(ctx_.stats.pings);
 }
 
-void device::on_job(const json::object& frame, std::chrono::system_clock::time_point received) {
+void device::on_job(const json::object& frame,
+                    std::chrono::system_clock::time_point received) {
   auto* id = string_field(frame, "job_id");
   if (!id || id->empty()) {
     bump(ctx_.stats.bad_frames);
@@ -351,11 +410,13 @@ void device::on_job(const json::object& frame, std::chrono::system_clock::time_p
   ack["job_id"] = job_id;
 
   if (auto* seen = jobs_.find(job_id)) {
-    // A repeat: the server probably lost our ack or result. Answer again, do not re-run.
+    // A repeat: the server probably lost our ack or result. Answer again, do
+    // not re-run.
     bump(ctx_.stats.duplicates);
     ctx_.log->log(ctx_.event_level, "[{}] duplicate job {}", id_, job_id);
     send_frame(ack);
-    if (seen->status != job_status::running) send_result(job_id, *seen);
+    if (seen->status != job_status::running)
+      send_result(job_id, *seen);
     return;
   }
   jobs_.insert(job_id);
@@ -365,11 +426,13 @@ void device::on_job(const json::object& frame, std::chrono::system_clock::time_p
 
   const json::string* print_url = nullptr;
   if (auto* payload = frame.if_contains("payload"))
-    if (auto* p = payload->if_object()) print_url = string_field(*p, "print_url");
+    if (auto* p = payload->if_object())
+      print_url = string_field(*p, "print_url");
   auto* service = string_field(frame, "service");
   ctx_.log->log(ctx_.event_level, "[{}] job {} (service {})", id_, job_id,
                 service ? std::string_view(*service) : std::string_view("?"));
-  if (!print_url) return complete_job(job_id, job_status::done, "no print_url");
+  if (!print_url)
+    return complete_job(job_id, job_status::done, "no print_url");
 
   http_request req;
   req.url.assign(print_url->c_str(), print_url->size());
@@ -382,37 +445,47 @@ void device::on_job(const json::object& frame, std::chrono::system_clock::time_p
              });
 }
 
-// payload.sent_at_ms (Unix ms, set by the pusher just before its POST; fractions allowed)
-// -> fleet push-latency histogram. Jobs without it are not sampled. Same machine, same
-// system_clock: a negative difference (clock stepped) is counted and recorded as 0.
-void device::record_push_latency(const json::object& frame,
-                                 std::chrono::system_clock::time_point received) {
+// payload.sent_at_ms (Unix ms, set by the pusher just before its POST;
+// fractions allowed)
+// -> fleet push-latency histogram. Jobs without it are not sampled. Same
+// machine, same system_clock: a negative difference (clock stepped) is counted
+// and recorded as 0.
+void device::record_push_latency(
+  const json::object& frame, std::chrono::system_clock::time_point received) {
   auto* payload = frame.if_contains("payload");
   auto* p = payload ? payload->if_object() : nullptr;
   auto* sent = p ? p->if_contains("sent_at_ms") : nullptr;
-  if (!sent || !sent->is_number()) return;
+  if (!sent || !sent->is_number())
+    return;
   json::error_code ec;
   double sent_ms = sent->to_number<double>(ec);
-  if (ec) return;
-  double now_ms = std::chrono::duration<double, std::milli>(received.time_since_epoch()).count();
+  if (ec)
+    return;
+  double now_ms
+    = std::chrono::duration<double, std::milli>(received.time_since_epoch())
+        .count();
   double diff_us = (now_ms - sent_ms) * 1000.0;
   if (diff_us < 0) {
     bump(ctx_.stats.latency_negative);
     diff_us = 0;
   }
   ctx_.stats.push_latency.record_us(
-      static_cast<std::uint64_t>(std::min(diff_us, 1e15) + 0.5));
+    static_cast<std::uint64_t>(std::min(diff_us, 1e15) + 0.5));
 }
 
-void device::on_print_fetched(const std::string& job_id, const http_response& res) {
-  if (stopped_) return;
+void device::on_print_fetched(const std::string& job_id,
+                              const http_response& res) {
+  if (stopped_)
+    return;
   if (res.ok())
-    complete_job(job_id, job_status::done, "fetched " + std::to_string(res.body_bytes) + " bytes");
+    complete_job(job_id, job_status::done,
+                 "fetched " + std::to_string(res.body_bytes) + " bytes");
   else
     complete_job(job_id, job_status::failed, res.describe());
 }
 
-void device::complete_job(const std::string& job_id, job_status status, std::string detail) {
+void device::complete_job(const std::string& job_id, job_status status,
+                          std::string detail) {
   ctx_.log->log(ctx_.event_level, "[{}] job {} {}: {}", id_, job_id,
                 status == job_status::done ? "done" : "failed", detail);
   bump(status == job_status::done ? ctx_.stats.done : ctx_.stats.failed);
@@ -421,11 +494,13 @@ void device::complete_job(const std::string& job_id, job_status status, std::str
     rec->detail = std::move(detail);
     send_result(job_id, *rec);
   } else {
-    // Forgotten while running (more than dedupe_window newer jobs): report anyway.
+    // Forgotten while running (more than dedupe_window newer jobs): report
+    // anyway.
     job_record forgotten{status, std::move(detail), false};
     send_result(job_id, forgotten);
   }
-  if (status == job_status::done && ctx_.on_job_done) ctx_.on_job_done();
+  if (status == job_status::done && ctx_.on_job_done)
+    ctx_.on_job_done();
 }
 
 bool device::send_result(const std::string& job_id, job_record& rec) {
@@ -439,9 +514,10 @@ bool device::send_result(const std::string& job_id, job_record& rec) {
 }
 
 void device::on_reassign(const json::object& frame) {
-  if (reassign_pending_) return;  // already on the way
-  auto after = std::clamp<std::int64_t>(integer_field(frame, "after_ms").value_or(0), 0,
-                                        max_reassign_ms);
+  if (reassign_pending_)
+    return; // already on the way
+  auto after = std::clamp<std::int64_t>(
+    integer_field(frame, "after_ms").value_or(0), 0, max_reassign_ms);
   reassign_pending_ = true;
   bump(ctx_.stats.reassigns);
   ctx_.log->log(ctx_.event_level, "[{}] reassign in {} ms", id_, after);
@@ -449,8 +525,9 @@ void device::on_reassign(const json::object& frame) {
 }
 
 bool device::send_frame(const json::object& frame) {
-  if (!session_ || !session_->is_open()) return false;
+  if (!session_ || !session_->is_open())
+    return false;
   return session_->send(json::serialize(frame));
 }
 
-}  // namespace tether::terminal
+} // namespace tether::terminal

@@ -1,27 +1,35 @@
 // tether-terminal: one simulated device and its state machine.
 //
-// A device registers over HTTP, keeps one WebSocket session to its cluster, answers pings,
-// executes jobs (fetching the job's print_url) and follows reassign frames. It runs entirely
-// on its executor (the io_context in single-threaded mode, a strand otherwise); start() and
-// stop() may be called from anywhere, everything else runs there. No thread, no blocking:
-// a fleet of tens of thousands shares one io_context.
+// A device registers over HTTP, keeps one WebSocket session to its cluster,
+// answers pings, executes jobs (fetching the job's print_url) and follows
+// reassign frames. It runs entirely on its executor (the io_context in
+// single-threaded mode, a strand otherwise); start() and stop() may be called
+// from anywhere, everything else runs there. No thread, no blocking: a fleet of
+// tens of thousands shares one io_context.
 //
-// Transitions (the state is implied by the one operation pending: an HTTP call, a session
-// connecting or open, or the timer):
+// Transitions (the state is implied by the one operation pending: an HTTP call,
+// a session connecting or open, or the timer):
 //
 //   registering   200 with cluster_urls          -> connecting(url 0)
 //                 error, 4xx/5xx, bad body       -> backoff -> registering
 //   connecting(i) upgrade ok                     -> online
 //                 TCP / upgrade error, i+1 left  -> connecting(i+1) at once
 //                 last URL failed, or 409 / 404  -> backoff -> registering
-//   online        connection lost                -> backoff -> connecting(url 0)
-//                 reassign(after_ms)             -> after_ms -> GET destination:
-//                                                     200: close session, connecting(new url 0)
-//                                                     404: close session, registering
-//                                                     other: stay (back off if lost meanwhile)
-//   any           stop()                         -> stopped (session closed, timer cancelled)
+//   online        connection lost                -> backoff -> connecting(url
+//   0)
+//                 reassign(after_ms)             -> after_ms -> GET
+//                 destination:
+//                                                     200: close session,
+//                                                     connecting(new url 0)
+//                                                     404: close session,
+//                                                     registering other: stay
+//                                                     (back off if lost
+//                                                     meanwhile)
+//   any           stop()                         -> stopped (session closed,
+//   timer cancelled)
 //
-// Backoff is exponential with full jitter (backoff.hpp); a session that stayed up for
+// Backoff is exponential with full jitter (backoff.hpp); a session that stayed
+// up for
 // --backoff-reset-s resets it.
 #pragma once
 
@@ -49,36 +57,40 @@ namespace tether::terminal {
 
 struct http_response;
 
-// What every device of a fleet shares. Built once by the fleet, read-only afterwards
-// (except the counters, which are atomics).
+// What every device of a fleet shares. Built once by the fleet, read-only
+// afterwards (except the counters, which are atomics).
 struct fleet_context {
   const terminal_options& options;
   fleet_stats& stats;
   std::shared_ptr<spdlog::logger> log;
-  // Level of per-device lifecycle lines: info for a single device (narrate what happens),
-  // debug for a fleet (where the periodic counters tell the story).
+  // Level of per-device lifecycle lines: info for a single device (narrate what
+  // happens), debug for a fleet (where the periodic counters tell the story).
   spdlog::level::level_enum event_level = spdlog::level::info;
-  // Called on the device's executor after a job was reported done (--exit-after-jobs).
+  // Called on the device's executor after a job was reported done
+  // (--exit-after-jobs).
   std::function<void()> on_job_done;
-  std::uint64_t seed = 0;  // mixed with the id into each device's jitter generator
+  std::uint64_t seed
+    = 0; // mixed with the id into each device's jitter generator
 };
 
-class device final : public ws_events, public std::enable_shared_from_this<device> {
- public:
-  device(boost::asio::any_io_executor ex, const fleet_context& ctx, std::string id,
-         std::optional<boost::asio::ip::address> source);
+class device final : public ws_events,
+                     public std::enable_shared_from_this<device> {
+public:
+  device(boost::asio::any_io_executor ex, const fleet_context& ctx,
+         std::string id, std::optional<boost::asio::ip::address> source);
 
   // Begins registering. Thread-safe (posts to the device's executor).
   void start();
-  // Closes the session, cancels retries; no further activity starts. Thread-safe.
+  // Closes the session, cancels retries; no further activity starts.
+  // Thread-safe.
   void stop();
-  // Drops the reference to the current session (breaks the device <-> session cycle).
-  // Only after the io_context has stopped running.
+  // Drops the reference to the current session (breaks the device <-> session
+  // cycle). Only after the io_context has stopped running.
   void release();
 
   const std::string& id() const { return id_; }
 
- private:
+private:
   enum class step { connect, register_again, fetch_destination };
 
   // --- register and destination (HTTP)
@@ -96,7 +108,8 @@ class device final : public ws_events, public std::enable_shared_from_this<devic
   void on_ws_failed(ws_connection& c, const ws_failure& f) override;
   void on_ws_closed(ws_connection& c, const ws_ended& e) override;
 
-  // --- retries and delays (one timer: the states that need it exclude each other)
+  // --- retries and delays (one timer: the states that need it exclude each
+  // other)
   void retry_later(step next, std::chrono::milliseconds at_least = {});
   void schedule(step next, std::chrono::milliseconds delay);
   void on_timer(std::uint64_t seq, step next);
@@ -104,14 +117,16 @@ class device final : public ws_events, public std::enable_shared_from_this<devic
   // --- server frames
   void on_hello(const boost::json::object& frame);
   void on_ping(const boost::json::object& frame);
-  // `received`: when the frame came off the socket (system_clock, for push latency).
+  // `received`: when the frame came off the socket (system_clock, for push
+  // latency).
   void on_job(const boost::json::object& frame,
               std::chrono::system_clock::time_point received);
   void record_push_latency(const boost::json::object& frame,
                            std::chrono::system_clock::time_point received);
   void on_reassign(const boost::json::object& frame);
   void on_print_fetched(const std::string& job_id, const http_response& res);
-  void complete_job(const std::string& job_id, job_status status, std::string detail);
+  void complete_job(const std::string& job_id, job_status status,
+                    std::string detail);
   bool send_result(const std::string& job_id, job_record& record);
   bool send_frame(const boost::json::object& frame);
 
@@ -120,7 +135,8 @@ class device final : public ws_events, public std::enable_shared_from_this<devic
   std::string id_;
   std::optional<boost::asio::ip::address> source_;
   boost::asio::steady_timer timer_;
-  std::uint64_t timer_seq_ = 0;  // a timer completion for an older schedule() is ignored
+  std::uint64_t timer_seq_
+    = 0; // a timer completion for an older schedule() is ignored
   std::minstd_rand rng_;
   backoff backoff_;
 
@@ -137,7 +153,8 @@ class device final : public ws_events, public std::enable_shared_from_this<devic
 
   bool stopped_ = false;
   bool registered_once_ = false;
-  bool reassign_pending_ = false;  // between a reassign frame and its destination answer
+  bool reassign_pending_
+    = false; // between a reassign frame and its destination answer
 };
 
-}  // namespace tether::terminal
+} // namespace tether::terminal

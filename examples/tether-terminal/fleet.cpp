@@ -35,31 +35,30 @@ enum class stop_reason { none, signal, duration, jobs_done };
 
 const char* to_string(stop_reason r) {
   switch (r) {
-    case stop_reason::signal: return "signal";
-    case stop_reason::duration: return "duration elapsed";
-    case stop_reason::jobs_done: return "--exit-after-jobs reached";
-    case stop_reason::none: break;
+  case stop_reason::signal:
+    return "signal";
+  case stop_reason::duration:
+    return "duration elapsed";
+  case stop_reason::jobs_done:
+    return "--exit-after-jobs reached";
+  case stop_reason::none:
+    break;
   }
   return "none";
 }
 
-}  // namespace
+} // namespace
 
-// All members except the counters are touched only on `strand` (fleet-level work) or
-// before/after the io_context runs.
+// All members except the counters are touched only on `strand` (fleet-level
+// work) or before/after the io_context runs.
 struct fleet::impl {
-  impl(terminal_options o, std::vector<net::ip::address> s, std::shared_ptr<spdlog::logger> l)
-      : options(std::move(o)),
-        sources(std::move(s)),
-        log(std::move(l)),
-        ctx{options, stats, log, spdlog::level::info, {}, 0},
-        ioc(static_cast<int>(options.threads)),
-        strand(net::make_strand(ioc)),
-        ramp_timer(strand),
-        stats_timer(strand),
-        duration_timer(strand),
-        drain_timer(strand),
-        signals(strand, SIGINT, SIGTERM) {}
+  impl(terminal_options o, std::vector<net::ip::address> s,
+       std::shared_ptr<spdlog::logger> l)
+      : options(std::move(o)), sources(std::move(s)),
+        log(std::move(l)), ctx{options, stats, log, spdlog::level::info, {}, 0},
+        ioc(static_cast<int>(options.threads)), strand(net::make_strand(ioc)),
+        ramp_timer(strand), stats_timer(strand), duration_timer(strand),
+        drain_timer(strand), signals(strand, SIGINT, SIGTERM) {}
 
   terminal_options options;
   std::vector<net::ip::address> sources;
@@ -67,7 +66,8 @@ struct fleet::impl {
   fleet_stats stats;
   fleet_context ctx;
 
-  // Declared before everything that holds handlers or sockets, so destroyed last.
+  // Declared before everything that holds handlers or sockets, so destroyed
+  // last.
   net::io_context ioc;
   net::strand<net::io_context::executor_type> strand;
   net::steady_timer ramp_timer, stats_timer, duration_timer, drain_timer;
@@ -80,7 +80,9 @@ struct fleet::impl {
   stop_reason reason = stop_reason::none;
   int signal_count = 0;
 
-  std::size_t devices_count() const { return options.id.empty() ? options.count : 1; }
+  std::size_t devices_count() const {
+    return options.id.empty() ? options.count : 1;
+  }
   void create_devices();
   void on_ramp_tick();
   void arm_stats();
@@ -92,9 +94,11 @@ struct fleet::impl {
 };
 
 void fleet::impl::create_devices() {
-  ctx.event_level = devices_count() == 1 ? spdlog::level::info : spdlog::level::debug;
+  ctx.event_level
+    = devices_count() == 1 ? spdlog::level::info : spdlog::level::debug;
   ctx.seed = std::random_device{}();
-  // --exit-after-jobs: the device that completes the N-th job asks the fleet to stop.
+  // --exit-after-jobs: the device that completes the N-th job asks the fleet to
+  // stop.
   if (options.exit_after_jobs > 0)
     ctx.on_job_done = [this] {
       if (stats.done.load(std::memory_order_relaxed) >= options.exit_after_jobs)
@@ -104,30 +108,40 @@ void fleet::impl::create_devices() {
   auto ids = device_ids(options);
   devices.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    // One thread: the io_context itself serializes everything; strands would only cost.
-    net::any_io_executor ex = options.threads > 1 ? net::any_io_executor(net::make_strand(ioc))
-                                                  : net::any_io_executor(ioc.get_executor());
-    // Device i always uses source address i mod n: a device keeps "its" address, and the
-    // connections spread evenly over the addresses.
+    // One thread: the io_context itself serializes everything; strands would
+    // only cost.
+    net::any_io_executor ex = options.threads > 1
+                              ? net::any_io_executor(net::make_strand(ioc))
+                              : net::any_io_executor(ioc.get_executor());
+    // Device i always uses source address i mod n: a device keeps "its"
+    // address, and the connections spread evenly over the addresses.
     std::optional<net::ip::address> source;
-    if (!sources.empty()) source = sources[i % sources.size()];
-    devices.push_back(std::make_shared<device>(ex, ctx, std::move(ids[i]), source));
+    if (!sources.empty())
+      source = sources[i % sources.size()];
+    devices.push_back(
+      std::make_shared<device>(ex, ctx, std::move(ids[i]), source));
   }
 }
 
-// Starts the devices that are due: R per second since the start, the first at once.
+// Starts the devices that are due: R per second since the start, the first at
+// once.
 void fleet::impl::on_ramp_tick() {
-  if (reason != stop_reason::none) return;
+  if (reason != stop_reason::none)
+    return;
   std::size_t due = devices.size();
   if (options.ramp_per_s > 0) {
-    double elapsed = std::chrono::duration<double>(clock_type::now() - start_time).count();
-    due = std::min(due, static_cast<std::size_t>(elapsed * options.ramp_per_s) + 1);
+    double elapsed
+      = std::chrono::duration<double>(clock_type::now() - start_time).count();
+    due = std::min(due,
+                   static_cast<std::size_t>(elapsed * options.ramp_per_s) + 1);
   }
-  while (started < due) devices[started++]->start();
+  while (started < due)
+    devices[started++]->start();
   if (started < devices.size()) {
     ramp_timer.expires_after(ramp_tick);
     ramp_timer.async_wait([this](boost::system::error_code ec) {
-      if (!ec) on_ramp_tick();
+      if (!ec)
+        on_ramp_tick();
     });
   } else {
     log->info("all {} devices started", devices.size());
@@ -137,22 +151,26 @@ void fleet::impl::on_ramp_tick() {
 void fleet::impl::arm_stats() {
   stats_timer.expires_after(options.stats_interval);
   stats_timer.async_wait([this](boost::system::error_code ec) {
-    if (ec || reason != stop_reason::none) return;
+    if (ec || reason != stop_reason::none)
+      return;
     print_stats("stats");
     arm_stats();
   });
 }
 
 void fleet::impl::print_stats(const char* tag) {
-  double t = std::chrono::duration<double>(clock_type::now() - start_time).count();
-  // stdout, one line, flushed: scripts and humans follow it with tail -f / grep.
+  double t
+    = std::chrono::duration<double>(clock_type::now() - start_time).count();
+  // stdout, one line, flushed: scripts and humans follow it with tail -f /
+  // grep.
   std::printf("%s t=%.1fs %s\n", tag, t, to_line(stats.snapshot()).c_str());
   std::fflush(stdout);
 }
 
 void fleet::impl::arm_signals() {
   signals.async_wait([this](boost::system::error_code ec, int signo) {
-    if (ec) return;  // cancelled at the end of a graceful stop
+    if (ec)
+      return; // cancelled at the end of a graceful stop
     if (++signal_count == 1) {
       log->info("signal {}: stopping (again to force)", signo);
       stop(stop_reason::signal);
@@ -165,45 +183,53 @@ void fleet::impl::arm_signals() {
 }
 
 void fleet::impl::stop(stop_reason why) {
-  if (reason != stop_reason::none) return;
+  if (reason != stop_reason::none)
+    return;
   reason = why;
   log->info("stopping: {}", to_string(why));
   ramp_timer.cancel();
   stats_timer.cancel();
   duration_timer.cancel();
-  for (std::size_t i = 0; i < started; ++i) devices[i]->stop();
+  for (std::size_t i = 0; i < started; ++i)
+    devices[i]->stop();
   drain_deadline = clock_type::now() + stop_grace;
   on_drain_tick();
 }
 
-// Waits until every session and HTTP exchange has ended; then nothing is left to run and
-// io_context::run() returns by itself. Past the grace period, stop the io_context.
+// Waits until every session and HTTP exchange has ended; then nothing is left
+// to run and io_context::run() returns by itself. Past the grace period, stop
+// the io_context.
 void fleet::impl::on_drain_tick() {
   if (ws_connections_alive() == 0 && http_exchanges_in_flight() == 0) {
     signals.cancel();
     return;
   }
   if (clock_type::now() >= drain_deadline) {
-    log->warn("{} sessions and {} HTTP exchanges still open after {} s: forcing exit",
-              ws_connections_alive(), http_exchanges_in_flight(),
-              std::chrono::duration_cast<std::chrono::seconds>(stop_grace).count());
+    log->warn(
+      "{} sessions and {} HTTP exchanges still open after {} s: forcing exit",
+      ws_connections_alive(), http_exchanges_in_flight(),
+      std::chrono::duration_cast<std::chrono::seconds>(stop_grace).count());
     ioc.stop();
     return;
   }
   drain_timer.expires_after(drain_poll);
   drain_timer.async_wait([this](boost::system::error_code ec) {
-    if (!ec) on_drain_tick();
+    if (!ec)
+      on_drain_tick();
   });
 }
 
 int fleet::impl::finish() {
-  // The io_context is stopped: no handler runs any more, so this is safe from here.
-  for (auto& d : devices) d->release();
+  // The io_context is stopped: no handler runs any more, so this is safe from
+  // here.
+  for (auto& d : devices)
+    d->release();
   print_stats("final");
   int code = 0;
-  if (options.exit_after_jobs > 0 &&
-      stats.done.load(std::memory_order_relaxed) < options.exit_after_jobs) {
-    log->warn("--exit-after-jobs {}: only {} jobs done", options.exit_after_jobs,
+  if (options.exit_after_jobs > 0
+      && stats.done.load(std::memory_order_relaxed) < options.exit_after_jobs) {
+    log->warn("--exit-after-jobs {}: only {} jobs done",
+              options.exit_after_jobs,
               stats.done.load(std::memory_order_relaxed));
     code = 1;
   }
@@ -221,7 +247,8 @@ int fleet::impl::finish() {
 
 fleet::fleet(terminal_options options, std::vector<net::ip::address> sources,
              std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_unique<impl>(std::move(options), std::move(sources), std::move(log))) {}
+    : impl_(std::make_unique<impl>(std::move(options), std::move(sources),
+                                   std::move(log))) {}
 
 fleet::~fleet() = default;
 
@@ -229,27 +256,32 @@ int fleet::run() {
   auto& f = *impl_;
   f.create_devices();
   f.start_time = clock_type::now();
-  f.log->info("{} device(s), server {}, {} source address(es), ramp {}/s, {} thread(s)",
-              f.devices.size(), f.options.server, f.sources.size(), f.options.ramp_per_s,
-              f.options.threads);
+  f.log->info(
+    "{} device(s), server {}, {} source address(es), ramp {}/s, {} thread(s)",
+    f.devices.size(), f.options.server, f.sources.size(), f.options.ramp_per_s,
+    f.options.threads);
 
   net::post(f.strand, [&f] {
     f.arm_signals();
     if (f.options.duration.count() > 0) {
       f.duration_timer.expires_after(f.options.duration);
       f.duration_timer.async_wait([&f](boost::system::error_code ec) {
-        if (!ec) f.stop(stop_reason::duration);
+        if (!ec)
+          f.stop(stop_reason::duration);
       });
     }
-    if (f.options.stats_interval.count() > 0) f.arm_stats();
+    if (f.options.stats_interval.count() > 0)
+      f.arm_stats();
     f.on_ramp_tick();
   });
 
   std::vector<std::thread> extra;
-  for (unsigned i = 1; i < f.options.threads; ++i) extra.emplace_back([&f] { f.ioc.run(); });
+  for (unsigned i = 1; i < f.options.threads; ++i)
+    extra.emplace_back([&f] { f.ioc.run(); });
   f.ioc.run();
-  for (auto& t : extra) t.join();
+  for (auto& t : extra)
+    t.join();
   return f.finish();
 }
 
-}  // namespace tether::terminal
+} // namespace tether::terminal

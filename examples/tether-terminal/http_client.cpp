@@ -22,21 +22,23 @@ namespace {
 std::atomic<std::int64_t> g_in_flight{0};
 
 constexpr std::string_view user_agent = "tether-terminal/0.1";
-// Upper bound for a discarded body: the bytes are only counted, the limit just stops a
-// server streaming forever within the deadline.
+// Upper bound for a discarded body: the bytes are only counted, the limit just
+// stops a server streaming forever within the deadline.
 constexpr std::uint64_t discard_limit = 1ull << 30;
 
-// A Beast body that stores nothing and counts what it is given: a print fetch reports
-// "fetched N bytes" without holding the document in memory (a fleet may fetch thousands).
+// A Beast body that stores nothing and counts what it is given: a print fetch
+// reports "fetched N bytes" without holding the document in memory (a fleet may
+// fetch thousands).
 struct counting_body {
   using value_type = std::uint64_t;
 
   class reader {
-   public:
+  public:
     template <bool isRequest, class Fields>
-    reader(http::header<isRequest, Fields>&, value_type& count) : count_(count) {}
+    reader(http::header<isRequest, Fields>&, value_type& count)
+        : count_(count) {}
     void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) {
-      count_ = 0;  // the message's body value starts uninitialized
+      count_ = 0; // the message's body value starts uninitialized
       ec = {};
     }
     template <class ConstBufferSequence>
@@ -48,16 +50,18 @@ struct counting_body {
     }
     void finish(beast::error_code& ec) { ec = {}; }
 
-   private:
+  private:
     value_type& count_;
   };
 };
 
-// One exchange. Owned by the shared_ptrs in its pending handlers; gone when done.
+// One exchange. Owned by the shared_ptrs in its pending handlers; gone when
+// done.
 template <class Body>
 class http_exchange : public std::enable_shared_from_this<http_exchange<Body>> {
- public:
-  http_exchange(net::any_io_executor ex, http_request request, http_handler done)
+public:
+  http_exchange(net::any_io_executor ex, http_request request,
+                http_handler done)
       : stream_(ex), request_(std::move(request)), done_(std::move(done)) {
     g_in_flight.fetch_add(1, std::memory_order_relaxed);
   }
@@ -66,7 +70,8 @@ class http_exchange : public std::enable_shared_from_this<http_exchange<Body>> {
   void run() {
     std::string error;
     auto url = parse_url(request_.url, {"http"}, error);
-    if (!url) return fail_soon(error);
+    if (!url)
+      return fail_soon(error);
 
     req_.method(request_.method);
     req_.target(url->target);
@@ -92,23 +97,26 @@ class http_exchange : public std::enable_shared_from_this<http_exchange<Body>> {
                        });
   }
 
- private:
+private:
   void on_connect(beast::error_code ec) {
-    if (ec) return finish("connect: " + ec.message());
+    if (ec)
+      return finish("connect: " + ec.message());
     http::async_write(stream_, req_,
                       beast::bind_front_handler(&http_exchange::on_write,
                                                 this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
-    if (ec) return finish("write: " + ec.message());
+    if (ec)
+      return finish("write: " + ec.message());
     http::async_read(stream_, buffer_, parser_,
                      beast::bind_front_handler(&http_exchange::on_read,
                                                this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec) return finish("read: " + ec.message());
+    if (ec)
+      return finish("read: " + ec.message());
     auto& res = parser_.get();
     response_.status = res.result_int();
     if constexpr (std::is_same_v<Body, counting_body>) {
@@ -118,7 +126,7 @@ class http_exchange : public std::enable_shared_from_this<http_exchange<Body>> {
       response_.body_bytes = response_.body.size();
     }
     if (auto it = res.find(http::field::retry_after); it != res.end()) {
-      auto v = it->value();  // delta-seconds only; an HTTP-date is ignored
+      auto v = it->value(); // delta-seconds only; an HTTP-date is ignored
       long long seconds = 0;
       auto [p, err] = std::from_chars(v.data(), v.data() + v.size(), seconds);
       if (err == std::errc{} && p == v.data() + v.size() && seconds > 0)
@@ -136,11 +144,13 @@ class http_exchange : public std::enable_shared_from_this<http_exchange<Body>> {
     done(std::move(response_));
   }
 
-  // Errors found before any I/O are still reported asynchronously (contract: never inline).
+  // Errors found before any I/O are still reported asynchronously (contract:
+  // never inline).
   void fail_soon(std::string error) {
-    net::post(stream_.get_executor(), [self = this->shared_from_this(), error]() mutable {
-      self->finish(std::move(error));
-    });
+    net::post(stream_.get_executor(),
+              [self = this->shared_from_this(), error]() mutable {
+                self->finish(std::move(error));
+              });
   }
 
   beast::tcp_stream stream_;
@@ -152,22 +162,28 @@ class http_exchange : public std::enable_shared_from_this<http_exchange<Body>> {
   http_response response_;
 };
 
-}  // namespace
+} // namespace
 
 std::string http_response::describe() const {
-  if (!error.empty()) return error;
+  if (!error.empty())
+    return error;
   return "HTTP " + std::to_string(status);
 }
 
-void async_http(net::any_io_executor ex, http_request request, http_handler done) {
+void async_http(net::any_io_executor ex, http_request request,
+                http_handler done) {
   if (request.discard_body)
-    std::make_shared<http_exchange<counting_body>>(ex, std::move(request), std::move(done))
-        ->run();
+    std::make_shared<http_exchange<counting_body>>(ex, std::move(request),
+                                                   std::move(done))
+      ->run();
   else
-    std::make_shared<http_exchange<http::string_body>>(ex, std::move(request), std::move(done))
-        ->run();
+    std::make_shared<http_exchange<http::string_body>>(ex, std::move(request),
+                                                       std::move(done))
+      ->run();
 }
 
-std::int64_t http_exchanges_in_flight() { return g_in_flight.load(std::memory_order_relaxed); }
+std::int64_t http_exchanges_in_flight() {
+  return g_in_flight.load(std::memory_order_relaxed);
+}
 
-}  // namespace tether::terminal
+} // namespace tether::terminal

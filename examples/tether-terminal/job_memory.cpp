@@ -3,8 +3,8 @@
 namespace tether::terminal {
 
 job_record* job_memory::find(std::string_view job_id) {
-  // unordered_map<std::string> has no heterogeneous lookup without a custom hash in C++20;
-  // job ids are short, so the temporary string is cheap.
+  // unordered_map<std::string> has no heterogeneous lookup without a custom
+  // hash in C++20; job ids are short, so the temporary string is cheap.
   auto it = records_.find(std::string(job_id));
   return it == records_.end() ? nullptr : &it->second;
 }
@@ -20,4 +20,4 @@ job_record& job_memory::insert(const std::string& job_id) {
   return records_[job_id];
 }
 
-}  // namespace tether::terminal
+} // namespace tether::terminal

@@ -1,8 +1,9 @@
-// tether-terminal: simulate one device or a fleet of devices against a Tether server.
+// tether-terminal: simulate one device or a fleet of devices against a Tether
+// server.
 //
-// main only wires: command line (CLI11) -> terminal_options -> validate -> fleet::run.
-// Exit codes: 0 success; 1 --exit-after-jobs not reached (or --stats-json not written);
-// 2 bad command line or settings.
+// main only wires: command line (CLI11) -> terminal_options -> validate ->
+// fleet::run. Exit codes: 0 success; 1 --exit-after-jobs not reached (or
+// --stats-json not written); 2 bad command line or settings.
 #include "tether-terminal/fleet.hpp"
 #include "tether-terminal/options.hpp"
 
@@ -22,7 +23,8 @@ namespace {
 // Devices each hold a socket: lift the soft descriptor limit to the hard one.
 rlim_t raise_fd_limit() {
   rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return 0;
   if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
@@ -31,89 +33,129 @@ rlim_t raise_fd_limit() {
   return rl.rlim_cur;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   terminal_options o;
   // Durations are read as plain integers and converted after parsing.
-  std::int64_t backoff_min_ms = o.backoff_min.count(), backoff_max_ms = o.backoff_max.count();
+  std::int64_t backoff_min_ms = o.backoff_min.count(),
+               backoff_max_ms = o.backoff_max.count();
   std::int64_t backoff_reset_s = o.backoff_reset.count();
   std::int64_t connect_timeout_ms = o.connect_timeout.count();
   std::int64_t http_timeout_ms = o.http_timeout.count();
-  std::int64_t duration_s = o.duration.count(), stats_interval_s = o.stats_interval.count();
+  std::int64_t duration_s = o.duration.count(),
+               stats_interval_s = o.stats_interval.count();
   std::vector<std::string> attrs;
 
   CLI::App app{
-      "tether-terminal: simulates Tether devices (Tether API v1, device side: docs/API.md).\n"
-      "Each device registers (POST /v1/terminals/register), keeps a WebSocket to its cluster,\n"
-      "answers pings, acks and executes jobs (GET payload.print_url), follows reassign, and\n"
-      "reconnects with jittered exponential backoff. Many devices share one process and one\n"
-      "io_context. Counters go to stdout; logs to stderr."};
+    "tether-terminal: simulates Tether devices (Tether API v1, device side: docs/API.md).\n"
+    "Each device registers (POST /v1/terminals/register), keeps a WebSocket to its cluster,\n"
+    "answers pings, acks and executes jobs (GET payload.print_url), follows reassign, and\n"
+    "reconnects with jittered exponential backoff. Many devices share one process and one\n"
+    "io_context. Counters go to stdout; logs to stderr."};
   app.option_defaults()->always_capture_default();
   app.get_formatter()->column_width(36);
 
-  app.add_option("--server", o.server, "Tether HTTP base URL (register, destination)")
-      ->group("Devices");
-  auto* id_opt = app.add_option("--id", o.id, "run exactly one device with this id")
-                     ->group("Devices");
-  app.add_option("--count", o.count, "number of devices, named <id-prefix>0..<count-1>")
-      ->group("Devices")
-      ->excludes(id_opt);
+  app
+    .add_option("--server", o.server,
+                "Tether HTTP base URL (register, destination)")
+    ->group("Devices");
+  auto* id_opt
+    = app.add_option("--id", o.id, "run exactly one device with this id")
+        ->group("Devices");
+  app
+    .add_option("--count", o.count,
+                "number of devices, named <id-prefix>0..<count-1>")
+    ->group("Devices")
+    ->excludes(id_opt);
   app.add_option("--id-prefix", o.id_prefix, "prefix of generated device ids")
-      ->group("Devices")
-      ->excludes(id_opt);
-  app.add_option("--model", o.model, "model sent on register (omitted when empty)")
-      ->group("Devices");
-  app.add_option("--firmware", o.firmware, "firmware sent on register (omitted when empty)")
-      ->group("Devices");
-  app.add_option("--region", o.region, "region sent on register (omitted when empty)")
-      ->group("Devices");
+    ->group("Devices")
+    ->excludes(id_opt);
+  app
+    .add_option("--model", o.model,
+                "model sent on register (omitted when empty)")
+    ->group("Devices");
+  app
+    .add_option("--firmware", o.firmware,
+                "firmware sent on register (omitted when empty)")
+    ->group("Devices");
+  app
+    .add_option("--region", o.region,
+                "region sent on register (omitted when empty)")
+    ->group("Devices");
   app.add_option("--attr", attrs, "register attribute key=value (repeatable)")
-      ->group("Devices");
+    ->group("Devices");
 
-  app.add_option("--source-addrs", o.source_addrs,
-                 "local addresses bound round-robin per device, e.g. "
-                 "127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.40 (repeatable)")
-      ->group("Connections");
-  app.add_option("--ramp-per-s", o.ramp_per_s, "devices started per second (0 = all at once)")
-      ->group("Connections");
-  app.add_option("--threads", o.threads, "io_context threads")->group("Connections");
-  app.add_option("--backoff-min-ms", backoff_min_ms, "backoff base: first retry within this")
-      ->group("Connections");
-  app.add_option("--backoff-max-ms", backoff_max_ms, "backoff cap")->group("Connections");
-  app.add_option("--backoff-reset-s", backoff_reset_s,
-                 "a session up this long resets the backoff")
-      ->group("Connections");
-  app.add_option("--connect-timeout-ms", connect_timeout_ms,
-                 "TCP connect and WebSocket upgrade timeout, each")
-      ->group("Connections");
-  app.add_option("--http-timeout-ms", http_timeout_ms,
-                 "timeout of one HTTP exchange (register, destination, print fetch)")
-      ->group("Connections");
-  app.add_option("--read-max-bytes", o.read_message_max, "largest accepted server frame")
-      ->group("Connections");
-  app.add_option("--send-queue-max", o.send_queue_max,
-                 "frames queued per socket before it is dropped")
-      ->group("Connections");
-  app.add_option("--dedupe-window", o.dedupe_window, "job ids remembered per device")
-      ->group("Connections");
+  app
+    .add_option("--source-addrs", o.source_addrs,
+                "local addresses bound round-robin per device, e.g. "
+                "127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.40 (repeatable)")
+    ->group("Connections");
+  app
+    .add_option("--ramp-per-s", o.ramp_per_s,
+                "devices started per second (0 = all at once)")
+    ->group("Connections");
+  app.add_option("--threads", o.threads, "io_context threads")
+    ->group("Connections");
+  app
+    .add_option("--backoff-min-ms", backoff_min_ms,
+                "backoff base: first retry within this")
+    ->group("Connections");
+  app.add_option("--backoff-max-ms", backoff_max_ms, "backoff cap")
+    ->group("Connections");
+  app
+    .add_option("--backoff-reset-s", backoff_reset_s,
+                "a session up this long resets the backoff")
+    ->group("Connections");
+  app
+    .add_option("--connect-timeout-ms", connect_timeout_ms,
+                "TCP connect and WebSocket upgrade timeout, each")
+    ->group("Connections");
+  app
+    .add_option(
+      "--http-timeout-ms", http_timeout_ms,
+      "timeout of one HTTP exchange (register, destination, print fetch)")
+    ->group("Connections");
+  app
+    .add_option("--read-max-bytes", o.read_message_max,
+                "largest accepted server frame")
+    ->group("Connections");
+  app
+    .add_option("--send-queue-max", o.send_queue_max,
+                "frames queued per socket before it is dropped")
+    ->group("Connections");
+  app
+    .add_option("--dedupe-window", o.dedupe_window,
+                "job ids remembered per device")
+    ->group("Connections");
 
-  app.add_flag("--no-pong", o.no_pong, "do not answer pings (tests keepalive disconnects)")
-      ->group("Testing");
-  app.add_option("--exit-after-jobs", o.exit_after_jobs,
-                 "exit 0 once this many distinct jobs are done (0 = off; exit 1 if the run "
-                 "ends before)")
-      ->group("Testing");
+  app
+    .add_flag("--no-pong", o.no_pong,
+              "do not answer pings (tests keepalive disconnects)")
+    ->group("Testing");
+  app
+    .add_option(
+      "--exit-after-jobs", o.exit_after_jobs,
+      "exit 0 once this many distinct jobs are done (0 = off; exit 1 if the run "
+      "ends before)")
+    ->group("Testing");
 
-  app.add_option("--duration-s", duration_s, "run time (0 = until SIGINT/SIGTERM)")
-      ->group("Run");
-  app.add_option("--stats-interval-s", stats_interval_s,
-                 "print a counters line every N s (0 = only at exit)")
-      ->group("Run");
-  app.add_option("--stats-json", o.stats_json, "write the final counters as JSON to this file")
-      ->group("Run");
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical, off")
-      ->group("Run");
+  app
+    .add_option("--duration-s", duration_s,
+                "run time (0 = until SIGINT/SIGTERM)")
+    ->group("Run");
+  app
+    .add_option("--stats-interval-s", stats_interval_s,
+                "print a counters line every N s (0 = only at exit)")
+    ->group("Run");
+  app
+    .add_option("--stats-json", o.stats_json,
+                "write the final counters as JSON to this file")
+    ->group("Run");
+  app
+    .add_option("--log-level", o.log_level,
+                "trace, debug, info, warn, error, critical, off")
+    ->group("Run");
 
   try {
     app.parse(argc, argv);
@@ -142,7 +184,8 @@ int main(int argc, char** argv) {
   auto more = validate(o, sources);
   errors.insert(errors.end(), more.begin(), more.end());
   if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "tether-terminal: " << e << '\n';
+    for (const auto& e : errors)
+      std::cerr << "tether-terminal: " << e << '\n';
     return 2;
   }
 
@@ -153,9 +196,10 @@ int main(int argc, char** argv) {
   auto fds = raise_fd_limit();
   std::size_t devices = o.id.empty() ? o.count : 1;
   if (fds != 0 && devices + 64 > fds)
-    log->warn("{} devices but only {} file descriptors: some connections will fail; run "
-              "several processes",
-              devices, static_cast<std::uint64_t>(fds));
+    log->warn(
+      "{} devices but only {} file descriptors: some connections will fail; run "
+      "several processes",
+      devices, static_cast<std::uint64_t>(fds));
 
   fleet f(std::move(o), std::move(sources), log);
   return f.run();

@@ -7,7 +7,8 @@ namespace tether::terminal {
 
 namespace {
 
-// The one list of (name, value) pairs both renderings use, so they never drift apart.
+// The one list of (name, value) pairs both renderings use, so they never drift
+// apart.
 template <class F>
 void for_each_field(const stats_snapshot& s, F&& f) {
   f("devices", s.devices);
@@ -43,7 +44,7 @@ std::string format_value(T v) {
   return std::to_string(v);
 }
 
-}  // namespace
+} // namespace
 
 stats_snapshot fleet_stats::snapshot() const {
   constexpr auto r = std::memory_order_relaxed;
@@ -71,7 +72,8 @@ stats_snapshot fleet_stats::snapshot() const {
 std::string to_line(const stats_snapshot& s) {
   std::string line;
   for_each_field(s, [&](const char* name, auto value) {
-    if (!line.empty()) line += ' ';
+    if (!line.empty())
+      line += ' ';
     line += name;
     line += '=';
     line += format_value(value);
@@ -80,11 +82,12 @@ std::string to_line(const stats_snapshot& s) {
 }
 
 std::string to_json(const stats_snapshot& s) {
-  // Written by hand: the object is flat, the names are plain identifiers, and Boost.JSON
-  // would print the millisecond values as "1.151E0".
+  // Written by hand: the object is flat, the names are plain identifiers, and
+  // Boost.JSON would print the millisecond values as "1.151E0".
   std::string out = "{";
   for_each_field(s, [&](const char* name, auto value) {
-    if (out.size() > 1) out += ',';
+    if (out.size() > 1)
+      out += ',';
     out += '"';
     out += name;
     out += "\":";
@@ -94,4 +97,4 @@ std::string to_json(const stats_snapshot& s) {
   return out;
 }
 
-}  // namespace tether::terminal
+} // namespace tether::terminal

@@ -1,8 +1,9 @@
 // tether-terminal: fleet-wide counters.
 //
-// One fleet_stats is shared by every device of the process. Devices run on several threads
-// when --threads > 1, so the counters are relaxed atomics: each is exact on its own, a
-// snapshot across counters is not a consistent cut (good enough for a progress line).
+// One fleet_stats is shared by every device of the process. Devices run on
+// several threads when --threads > 1, so the counters are relaxed atomics: each
+// is exact on its own, a snapshot across counters is not a consistent cut (good
+// enough for a progress line).
 #pragma once
 
 #include "tether-terminal/latency_histogram.hpp"
@@ -14,37 +15,46 @@
 namespace tether::terminal {
 
 struct stats_snapshot {
-  std::uint64_t devices = 0;           // devices started so far
-  std::uint64_t registered = 0;        // devices that registered successfully at least once
-  std::uint64_t registrations = 0;     // successful register / destination answers, all
+  std::uint64_t devices = 0; // devices started so far
+  std::uint64_t registered
+    = 0; // devices that registered successfully at least once
+  std::uint64_t registrations
+    = 0; // successful register / destination answers, all
   std::uint64_t register_failures = 0; // failed register / destination calls
-  std::int64_t connected = 0;          // WebSocket sessions open right now (gauge)
-  std::uint64_t connect_failures = 0;  // connection attempts that did not open a session
-  std::uint64_t reconnects = 0;        // sessions opened by a device that had one before
-  std::uint64_t disconnects = 0;       // open sessions that ended
-  std::uint64_t pings = 0;             // application pings answered with a pong
-  std::uint64_t jobs = 0;              // distinct jobs received
-  std::uint64_t duplicates = 0;        // job frames dropped as already seen
-  std::uint64_t done = 0;              // jobs reported done
-  std::uint64_t failed = 0;            // jobs reported failed
-  std::uint64_t reassigns = 0;         // reassign frames acted upon
-  std::uint64_t bad_frames = 0;        // server frames that were not valid JSON objects
-  // Push latency: for distinct jobs whose payload has a numeric sent_at_ms (Unix ms, may be
-  // fractional), the system_clock time of the frame's arrival minus sent_at_ms. Only
-  // meaningful when the pusher runs on the same machine (same clock).
-  latency_summary latency;             // count, p50/p90/p99/max in ms
-  std::uint64_t latency_negative = 0;  // samples with arrival before sent_at_ms (recorded as 0)
+  std::int64_t connected = 0; // WebSocket sessions open right now (gauge)
+  std::uint64_t connect_failures
+    = 0; // connection attempts that did not open a session
+  std::uint64_t reconnects
+    = 0; // sessions opened by a device that had one before
+  std::uint64_t disconnects = 0; // open sessions that ended
+  std::uint64_t pings = 0;       // application pings answered with a pong
+  std::uint64_t jobs = 0;        // distinct jobs received
+  std::uint64_t duplicates = 0;  // job frames dropped as already seen
+  std::uint64_t done = 0;        // jobs reported done
+  std::uint64_t failed = 0;      // jobs reported failed
+  std::uint64_t reassigns = 0;   // reassign frames acted upon
+  std::uint64_t bad_frames
+    = 0; // server frames that were not valid JSON objects
+  // Push latency: for distinct jobs whose payload has a numeric sent_at_ms
+  // (Unix ms, may be fractional), the system_clock time of the frame's arrival
+  // minus sent_at_ms. Only meaningful when the pusher runs on the same machine
+  // (same clock).
+  latency_summary latency; // count, p50/p90/p99/max in ms
+  std::uint64_t latency_negative
+    = 0; // samples with arrival before sent_at_ms (recorded as 0)
 };
 
 class fleet_stats {
- public:
+public:
   // One field per snapshot field; fetch_add with relaxed order everywhere.
-  std::atomic<std::uint64_t> devices{0}, registered{0}, registrations{0}, register_failures{0};
+  std::atomic<std::uint64_t> devices{0}, registered{0}, registrations{0},
+    register_failures{0};
   std::atomic<std::int64_t> connected{0};
   std::atomic<std::uint64_t> connect_failures{0}, reconnects{0}, disconnects{0};
-  std::atomic<std::uint64_t> pings{0}, jobs{0}, duplicates{0}, done{0}, failed{0};
+  std::atomic<std::uint64_t> pings{0}, jobs{0}, duplicates{0}, done{0},
+    failed{0};
   std::atomic<std::uint64_t> reassigns{0}, bad_frames{0};
-  latency_histogram push_latency;  // microseconds, see stats_snapshot::latency
+  latency_histogram push_latency; // microseconds, see stats_snapshot::latency
   std::atomic<std::uint64_t> latency_negative{0};
 
   stats_snapshot snapshot() const;
@@ -54,10 +64,10 @@ inline void bump(std::atomic<std::uint64_t>& counter) {
   counter.fetch_add(1, std::memory_order_relaxed);
 }
 
-// "registered=.. connected=.. ..." on one line, stable field order (scripts parse it);
-// latency_* fields are milliseconds with three decimals.
+// "registered=.. connected=.. ..." on one line, stable field order (scripts
+// parse it); latency_* fields are milliseconds with three decimals.
 std::string to_line(const stats_snapshot& s);
 // {"registered":..,...}: the same fields as a JSON object.
 std::string to_json(const stats_snapshot& s);
 
-}  // namespace tether::terminal
+} // namespace tether::terminal

@@ -46,13 +46,13 @@
 #include "actors/cluster_balancer/cluster_balancer.hpp"
 #include "actors/cluster_manager/cluster_manager.hpp"
 #include "actors/control/control.hpp"
-#include "actors/system/errors.hpp"
-#include "actors/policy/frames.hpp"
-#include "actors/system/log.hpp"
 #include "actors/node/node.hpp"
 #include "actors/notifier/notifier.hpp"
+#include "actors/policy/frames.hpp"
 #include "actors/selector/selector.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/system/errors.hpp"
+#include "actors/system/log.hpp"
 #include "actors/terminal_session/terminal_session.hpp"
 #include "config/topology.hpp"
 #include "storage/store.hpp"
@@ -79,7 +79,8 @@ std::string type_of(const std::string& frame) {
   return std::string{v.at("type").as_string()};
 }
 
-// -- fakes ----------------------------------------------------------------------
+// -- fakes
+// ----------------------------------------------------------------------
 //
 // Everything runs on the test's thread, so the logs need no locks. Logs hold
 // actor ids, not handles, so they keep no actor alive.
@@ -104,7 +105,8 @@ struct balancer_log {
   }
 };
 
-caf::behavior fake_balancer(caf::event_based_actor*, std::shared_ptr<balancer_log> log) {
+caf::behavior fake_balancer(caf::event_based_actor*,
+                            std::shared_ptr<balancer_log> log) {
   return {
     [log](to_dev_atom, uint64_t conn, std::string& text) {
       log->to_dev.emplace_back(conn, std::move(text));
@@ -122,19 +124,20 @@ caf::behavior fake_balancer(caf::event_based_actor*, std::shared_ptr<balancer_lo
 
 struct session_event {
   std::string terminal_id;
-  std::string text;  // node id (open) or reason (closed)
+  std::string text; // node id (open) or reason (closed)
   caf::actor_id session = 0;
-  std::string address{};  // open with the device's source address
+  std::string address{}; // open with the device's source address
 };
 
 struct control_log {
   std::vector<session_event> opened;
   std::vector<session_event> closed;
   std::vector<job_update> updates;
-  std::vector<std::pair<std::string, bool>> callbacks;  // job id, accepted
+  std::vector<std::pair<std::string, bool>> callbacks; // job id, accepted
 };
 
-caf::behavior fake_control(caf::event_based_actor*, std::shared_ptr<control_log> log) {
+caf::behavior fake_control(caf::event_based_actor*,
+                           std::shared_ptr<control_log> log) {
   return {
     [log](const job_update& u) { log->updates.push_back(u); },
     [log](open_atom, const std::string& t, const std::string& node,
@@ -142,7 +145,9 @@ caf::behavior fake_control(caf::event_based_actor*, std::shared_ptr<control_log>
       log->opened.push_back({t, node, s.id(), address});
     },
     [log](closed_atom, const std::string& t, const std::string& reason,
-          const terminal_session_actor& s) { log->closed.push_back({t, reason, s.id()}); },
+          const terminal_session_actor& s) {
+      log->closed.push_back({t, reason, s.id()});
+    },
     [log](callback_atom, const std::string& id, bool accepted) {
       log->callbacks.emplace_back(id, accepted);
     },
@@ -161,23 +166,26 @@ struct store_log {
 /// A store_actor stand-in. In `hold` mode it keeps the answers to puts until
 /// it receives `release` (so a test sees what happens before the answer); in
 /// `fail` mode it answers with an error.
-caf::behavior fake_store(caf::event_based_actor* self, std::shared_ptr<store_log> log) {
-  auto held = std::make_shared<std::vector<caf::typed_response_promise<ok_atom>>>();
+caf::behavior fake_store(caf::event_based_actor* self,
+                         std::shared_ptr<store_log> log) {
+  auto held
+    = std::make_shared<std::vector<caf::typed_response_promise<ok_atom>>>();
   auto answer = [self, log, held]() -> caf::result<ok_atom> {
     switch (log->mode) {
-      case store_log::fail:
-        return make_error(errc::unavailable, "disk on fire");
-      case store_log::hold:
-        ++log->held;
-        held->push_back(self->make_response_promise<ok_atom>());
-        return held->back();
-      case store_log::answer:
-        break;
+    case store_log::fail:
+      return make_error(errc::unavailable, "disk on fire");
+    case store_log::hold:
+      ++log->held;
+      held->push_back(self->make_response_promise<ok_atom>());
+      return held->back();
+    case store_log::answer:
+      break;
     }
     return ok_atom::value;
   };
   return {
-    [log, answer](put_atom, const terminal_record& rec) -> caf::result<ok_atom> {
+    [log, answer](put_atom,
+                  const terminal_record& rec) -> caf::result<ok_atom> {
       log->terminals.push_back(rec);
       return answer();
     },
@@ -186,7 +194,8 @@ caf::behavior fake_store(caf::event_based_actor* self, std::shared_ptr<store_log
       log->job_puts.emplace_back(jobs, next_seq);
       return answer();
     },
-    [log, answer](put_atom, const std::vector<api_history>& hs) -> caf::result<ok_atom> {
+    [log, answer](put_atom,
+                  const std::vector<api_history>& hs) -> caf::result<ok_atom> {
       log->history_puts.push_back(hs);
       return answer();
     },
@@ -222,10 +231,11 @@ caf::behavior fake_selector(caf::event_based_actor*, assigned_label label) {
 struct manager_log {
   std::vector<terminal_record> assigned;
   std::vector<job_record> delivered;
-  std::map<std::string, std::string> clusters;  // lookup answers
+  std::map<std::string, std::string> clusters; // lookup answers
 };
 
-caf::behavior fake_manager(caf::event_based_actor*, std::shared_ptr<manager_log> log) {
+caf::behavior fake_manager(caf::event_based_actor*,
+                           std::shared_ptr<manager_log> log) {
   return {
     [log](assign_atom, const terminal_record& rec, const assigned_label&) {
       log->assigned.push_back(rec);
@@ -238,7 +248,8 @@ caf::behavior fake_manager(caf::event_based_actor*, std::shared_ptr<manager_log>
     [log](lookup_atom, const std::string& t) -> caf::result<std::string> {
       if (auto i = log->clusters.find(t); i != log->clusters.end())
         return i->second;
-      return make_error(errc::not_found, "terminal " + t + " is not registered");
+      return make_error(errc::not_found,
+                        "terminal " + t + " is not registered");
     },
     [log](deliver_atom, const job_record& j) {
       log->delivered.push_back(j);
@@ -254,10 +265,13 @@ struct session_log {
   std::vector<std::string> closed;
 };
 
-caf::behavior fake_session(caf::event_based_actor*, std::shared_ptr<session_log> log) {
+caf::behavior fake_session(caf::event_based_actor*,
+                           std::shared_ptr<session_log> log) {
   return {
     [log](deliver_atom, const job_record& j) { log->delivered.push_back(j); },
-    [log](closed_atom, const std::string& reason) { log->closed.push_back(reason); },
+    [log](closed_atom, const std::string& reason) {
+      log->closed.push_back(reason);
+    },
   };
 }
 
@@ -276,9 +290,7 @@ struct fake_link : ws_link {
   void admitted(uint16_t status, std::string body) override {
     admissions.emplace_back(status, std::move(body));
   }
-  void send_text(std::string text) override {
-    sent.push_back(std::move(text));
-  }
+  void send_text(std::string text) override { sent.push_back(std::move(text)); }
   void close(uint16_t code, std::string reason) override {
     closes.emplace_back(code, std::move(reason));
   }
@@ -300,7 +312,8 @@ struct fake_poster : http_poster {
   }
 };
 
-// -- fixture --------------------------------------------------------------------
+// -- fixture
+// --------------------------------------------------------------------
 
 template <class T>
 struct outcome {
@@ -318,8 +331,8 @@ protected:
   }
 
   ActorFlow()
-    : sys{init(cfg)},
-      sched{dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())} {
+      : sys{init(cfg)}, sched{dynamic_cast<caf::scheduler::test_coordinator&>(
+                          sys.scheduler())} {
     spdlog::set_level(spdlog::level::off);
     // A failing test may leave an actor waiting; never hang at shutdown.
     sys.await_actors_before_shutdown(false);
@@ -347,14 +360,15 @@ protected:
     auto out = std::make_shared<outcome<T>>();
     sys.spawn([=](caf::event_based_actor* self) {
       self->request(dest, 60s, xs...)
-        .then([=](T& x) {
-                out->done = true;
-                out->value = std::move(x);
-              },
-              [=](caf::error& err) {
-                out->done = true;
-                out->error = std::move(err);
-              });
+        .then(
+          [=](T& x) {
+            out->done = true;
+            out->value = std::move(x);
+          },
+          [=](caf::error& err) {
+            out->done = true;
+            out->error = std::move(err);
+          });
     });
     return out;
   }
@@ -371,19 +385,23 @@ protected:
   std::vector<caf::actor> owned;
 };
 
-// -- (a) terminal_session ---------------------------------------------------------
+// -- (a) terminal_session
+// ---------------------------------------------------------
 
 class SessionFlow : public ActorFlow {
 protected:
   SessionFlow() {
-    balancer = own(spawn_fake<cluster_balancer_actor>(sys, fake_balancer, blog));
+    balancer
+      = own(spawn_fake<cluster_balancer_actor>(sys, fake_balancer, blog));
     control_h = own(spawn_fake<control_actor>(sys, fake_control, clog));
     sched.run();
   }
 
-  terminal_session_actor start(uint32_t keepalive_ms = 1000, uint32_t misses = 2) {
+  terminal_session_actor start(uint32_t keepalive_ms = 1000,
+                               uint32_t misses = 2) {
     session_spec spec{"T1", "C1", 7, balancer, keepalive_ms, misses};
-    auto s = own(sys.spawn(terminal_session, spec, std::string{"C1-n1"}, control_h));
+    auto s
+      = own(sys.spawn(terminal_session, spec, std::string{"C1-n1"}, control_h));
     s->attach_functor([ended = ended]() { *ended = true; });
     sched.run();
     return s;
@@ -430,7 +448,7 @@ TEST_F(SessionFlow, PingEveryPeriodAndCloseAfterMisses) {
   advance(1000ms);
   ASSERT_EQ(blog->closes.size(), 1u);
   EXPECT_EQ(std::get<0>(blog->closes[0]), 7u);
-  EXPECT_EQ(std::get<1>(blog->closes[0]), close_keepalive_lost);
+  EXPECT_EQ(std::get<1>(blog->closes[0]), close_code::keepalive_lost);
   EXPECT_EQ(std::get<1>(blog->closes[0]), 4000);
   EXPECT_EQ(std::get<2>(blog->closes[0]), "keepalive lost");
   ASSERT_EQ(clog->closed.size(), 1u);
@@ -469,7 +487,8 @@ TEST_F(SessionFlow, PongsKeepItAlive) {
 TEST_F(SessionFlow, AckAndResultReachTheControl) {
   auto s = start();
   device_sends(s, R"({"type":"ack","job_id":"J1"})");
-  device_sends(s, R"({"type":"result","job_id":"J1","status":"done","detail":"ok"})");
+  device_sends(
+    s, R"({"type":"result","job_id":"J1","status":"done","detail":"ok"})");
   ASSERT_EQ(clog->updates.size(), 2u);
   EXPECT_EQ(clog->updates[0].job_id, "J1");
   EXPECT_EQ(clog->updates[0].terminal_id, "T1");
@@ -529,7 +548,7 @@ TEST_F(SessionFlow, SocketClosedEndsWithoutCloseFrame) {
   auto s = start();
   caf::anon_send(s, closed_atom::value, std::string{"connection closed"});
   sched.run();
-  EXPECT_TRUE(blog->closes.empty());  // the socket is gone already
+  EXPECT_TRUE(blog->closes.empty()); // the socket is gone already
   ASSERT_EQ(clog->closed.size(), 1u);
   EXPECT_EQ(clog->closed[0].text, "connection closed");
   EXPECT_EQ(clog->closed[0].session, s.id());
@@ -538,28 +557,34 @@ TEST_F(SessionFlow, SocketClosedEndsWithoutCloseFrame) {
   EXPECT_TRUE(blog->frames_of_type("ping").empty());
 }
 
-// -- (b) registration: control + selector + cluster_manager, fake store -------------
+// -- (b) registration: control + selector + cluster_manager, fake store
+// -------------
 
 class RegisterFlow : public ActorFlow {
 protected:
   RegisterFlow() {
-    auto parsed = config::parse_topology(config::default_topology_toml(), "default");
+    auto parsed
+      = config::parse_topology(config::default_topology_toml(), "default");
     topo = *parsed.value;
     store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
     selector_h = own(sys.spawn(selector, topo.label_items));
-    manager = own(sys.spawn(cluster_manager, topo, std::vector<terminal_record>{}, store_h,
-                             storage::admin_settings{}));
-    for (auto [cluster, url] : {std::pair{"C1", "ws://127.0.0.1:9101/v1/connect"},
-                                std::pair{"C2", "ws://127.0.0.1:9201/v1/connect"}}) {
-      auto b = own(spawn_fake<cluster_balancer_actor>(sys, fake_balancer,
-                                                        std::make_shared<balancer_log>()));
-      caf::anon_send(manager, join_atom::value,
-                     balancer_info{std::string{cluster} + "-b1", cluster, url, b});
+    manager
+      = own(sys.spawn(cluster_manager, topo, std::vector<terminal_record>{},
+                      store_h, storage::admin_settings{}));
+    for (auto [cluster, url] :
+         {std::pair{"C1", "ws://127.0.0.1:9101/v1/connect"},
+          std::pair{"C2", "ws://127.0.0.1:9201/v1/connect"}}) {
+      auto b = own(spawn_fake<cluster_balancer_actor>(
+        sys, fake_balancer, std::make_shared<balancer_log>()));
+      caf::anon_send(
+        manager, join_atom::value,
+        balancer_info{std::string{cluster} + "-b1", cluster, url, b});
     }
     control_settings cs;
     cs.request_timeout = topo.timers.request_timeout;
-    control_h = own(sys.spawn(control, cs, control_snapshot{}, selector_h, manager, store_h,
-                              http_poster_ptr{std::make_shared<fake_poster>()}));
+    control_h = own(
+      sys.spawn(control, cs, control_snapshot{}, selector_h, manager, store_h,
+                http_poster_ptr{std::make_shared<fake_poster>()}));
     sched.run();
   }
 
@@ -587,7 +612,8 @@ protected:
 
 TEST_F(RegisterFlow, PicksTheMatchingClusterAndPersistsBeforeAnswering) {
   slog->mode = store_log::hold;
-  auto reg = ask<destination>(control_h, register_atom::value, facts("T1", "GG1", "GJ2"));
+  auto reg = ask<destination>(control_h, register_atom::value,
+                              facts("T1", "GG1", "GJ2"));
   sched.run();
   // The assignment is being written; nobody has an answer yet.
   ASSERT_EQ(slog->terminals.size(), 1u);
@@ -608,13 +634,14 @@ TEST_F(RegisterFlow, PicksTheMatchingClusterAndPersistsBeforeAnswering) {
   EXPECT_EQ(reg->value->cluster_urls,
             std::vector<std::string>{"ws://127.0.0.1:9101/v1/connect"});
   EXPECT_EQ(reg->value->keepalive_s, 30u);
-  auto lookup = ask<std::string>(manager, lookup_atom::value, std::string{"T1"});
+  auto lookup
+    = ask<std::string>(manager, lookup_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(lookup->value);
   EXPECT_EQ(*lookup->value, "C1");
   // The control knows the terminal now.
-  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                     std::string{"T1"});
+  auto status = ask<terminal_status>(control_h, get_atom::value,
+                                     terminal_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(status->value) << sys.render(status->error);
   EXPECT_EQ(status->value->record.cluster_id, "C1");
@@ -622,7 +649,8 @@ TEST_F(RegisterFlow, PicksTheMatchingClusterAndPersistsBeforeAnswering) {
 }
 
 TEST_F(RegisterFlow, OtherRegionGoesToTheOtherCluster) {
-  auto reg = ask<destination>(control_h, register_atom::value, facts("T2", "GG2", "GJ7"));
+  auto reg = ask<destination>(control_h, register_atom::value,
+                              facts("T2", "GG2", "GJ7"));
   sched.run();
   ASSERT_TRUE(reg->value) << sys.render(reg->error);
   EXPECT_EQ(reg->value->cluster_id, "C2");
@@ -631,14 +659,16 @@ TEST_F(RegisterFlow, OtherRegionGoesToTheOtherCluster) {
   ASSERT_EQ(slog->terminals.size(), 1u);
   EXPECT_EQ(slog->terminals[0].cluster_id, "C2");
   // Registering again keeps the cluster (and stores it again).
-  reg = ask<destination>(control_h, register_atom::value, facts("T2", "GG2", "GJ7"));
+  reg = ask<destination>(control_h, register_atom::value,
+                         facts("T2", "GG2", "GJ7"));
   sched.run();
   ASSERT_TRUE(reg->value);
   EXPECT_EQ(reg->value->cluster_id, "C2");
 }
 
 TEST_F(RegisterFlow, NoMatchingClusterIsUnavailable) {
-  auto reg = ask<destination>(control_h, register_atom::value, facts("T3", "GG9", "GJ1"));
+  auto reg = ask<destination>(control_h, register_atom::value,
+                              facts("T3", "GG9", "GJ1"));
   sched.run();
   ASSERT_TRUE(reg->done);
   EXPECT_FALSE(reg->value);
@@ -646,32 +676,37 @@ TEST_F(RegisterFlow, NoMatchingClusterIsUnavailable) {
   EXPECT_EQ(v.code, errc::unavailable);
   EXPECT_NE(v.message.find("region=GG9"), std::string::npos) << v.message;
   EXPECT_TRUE(slog->terminals.empty()) << "nothing to store";
-  auto lookup = ask<std::string>(manager, lookup_atom::value, std::string{"T3"});
+  auto lookup
+    = ask<std::string>(manager, lookup_atom::value, std::string{"T3"});
   sched.run();
   EXPECT_EQ(view(lookup->error).code, errc::not_found);
 }
 
 TEST_F(RegisterFlow, StoreFailureIsUnavailableAndNothingIsMapped) {
   slog->mode = store_log::fail;
-  auto reg = ask<destination>(control_h, register_atom::value, facts("T4", "GG1", "GJ1"));
+  auto reg = ask<destination>(control_h, register_atom::value,
+                              facts("T4", "GG1", "GJ1"));
   sched.run();
   ASSERT_TRUE(reg->done);
   EXPECT_FALSE(reg->value);
   auto v = view(reg->error);
   EXPECT_EQ(v.code, errc::unavailable);
-  EXPECT_NE(v.message.find("could not be stored"), std::string::npos) << v.message;
-  auto lookup = ask<std::string>(manager, lookup_atom::value, std::string{"T4"});
+  EXPECT_NE(v.message.find("could not be stored"), std::string::npos)
+    << v.message;
+  auto lookup
+    = ask<std::string>(manager, lookup_atom::value, std::string{"T4"});
   sched.run();
   EXPECT_EQ(view(lookup->error).code, errc::not_found);
-  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                     std::string{"T4"});
+  auto status = ask<terminal_status>(control_h, get_atom::value,
+                                     terminal_atom::value, std::string{"T4"});
   sched.run();
   EXPECT_EQ(view(status->error).code, errc::not_found);
 }
 
 TEST_F(RegisterFlow, StoreThatNeverAnswersTimesOut) {
   slog->mode = store_log::hold;
-  auto reg = ask<destination>(control_h, register_atom::value, facts("T5", "GG1", "GJ1"));
+  auto reg = ask<destination>(control_h, register_atom::value,
+                              facts("T5", "GG1", "GJ1"));
   sched.run();
   EXPECT_FALSE(reg->done);
   // The store stays silent past the request timeout (5 s by default).
@@ -681,14 +716,15 @@ TEST_F(RegisterFlow, StoreThatNeverAnswersTimesOut) {
   EXPECT_EQ(view(reg->error).code, errc::unavailable);
 }
 
-// -- (c) control with fakes: jobs and sessions ---------------------------------------
+// -- (c) control with fakes: jobs and sessions
+// ---------------------------------------
 
 class ControlFlow : public ActorFlow {
 protected:
   void start(std::vector<job_record> jobs = {}, uint64_t next_seq = 5) {
     store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
-    auto sel = own(spawn_fake<selector_actor>(sys, fake_selector,
-                                               assigned_label{{{"region", "GG1"}}}));
+    auto sel = own(spawn_fake<selector_actor>(
+      sys, fake_selector, assigned_label{{{"region", "GG1"}}}));
     manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
     terminal_record t1;
     t1.terminal_id = "T1";
@@ -702,8 +738,8 @@ protected:
     snap.terminals = {t1, t2};
     snap.jobs = std::move(jobs);
     snap.next_job_seq = next_seq;
-    control_h = own(sys.spawn(control, settings, std::move(snap), sel, manager, store_h,
-                              http_poster_ptr{poster}));
+    control_h = own(sys.spawn(control, settings, std::move(snap), sel, manager,
+                              store_h, http_poster_ptr{poster}));
     sched.run();
   }
 
@@ -750,7 +786,8 @@ TEST_F(ControlFlow, PushedJobIsStoredBeforeItIsAnswered) {
   EXPECT_EQ(written.status, "queued");
   EXPECT_EQ(written.terminal_id, "T1");
   EXPECT_EQ(written.payload_json, R"({"doc":"x"})");
-  EXPECT_EQ(slog->job_puts[0].second, 6u) << "the next sequence is stored with the job";
+  EXPECT_EQ(slog->job_puts[0].second, 6u)
+    << "the next sequence is stored with the job";
   EXPECT_FALSE(push->done) << "answered before the job was stored";
   EXPECT_TRUE(mlog->delivered.empty()) << "routed before the job was stored";
   release_store();
@@ -791,7 +828,8 @@ TEST_F(ControlFlow, PushThatCannotBeStoredIsUnavailableAndForgotten) {
   ASSERT_TRUE(push->done);
   auto v = view(push->error);
   EXPECT_EQ(v.code, errc::unavailable);
-  EXPECT_NE(v.message.find("could not be stored"), std::string::npos) << v.message;
+  EXPECT_NE(v.message.find("could not be stored"), std::string::npos)
+    << v.message;
   EXPECT_TRUE(mlog->delivered.empty());
   // The control does not know the job (it asks the store, which does not).
   auto got = ask<job_record>(control_h, get_atom::value, job_atom::value,
@@ -801,20 +839,21 @@ TEST_F(ControlFlow, PushThatCannotBeStoredIsUnavailableAndForgotten) {
   // And a session that opens does not get it.
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, s,
-                 std::string{});
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, s, std::string{});
   sched.run();
   EXPECT_TRUE(sl->delivered.empty());
 }
 
 TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
-  start({stored(1, "T1", "queued"), stored(2, "T1", "delivered"), stored(3, "T1", "acked"),
-         stored(4, "T1", "done"), stored(5, "T2", "queued"), stored(6, "T1", "queued")},
+  start({stored(1, "T1", "queued"), stored(2, "T1", "delivered"),
+         stored(3, "T1", "acked"), stored(4, "T1", "done"),
+         stored(5, "T2", "queued"), stored(6, "T1", "queued")},
         7);
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n2"}, s,
-                 std::string{});
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n2"}, s, std::string{});
   sched.run();
   std::vector<std::string> got;
   for (const auto& j : sl->delivered)
@@ -825,8 +864,8 @@ TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
                                            storage::store::job_id_for(2),
                                            storage::store::job_id_for(3),
                                            storage::store::job_id_for(6)}));
-  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                     std::string{"T1"});
+  auto status = ask<terminal_status>(control_h, get_atom::value,
+                                     terminal_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(status->value);
   EXPECT_TRUE(status->value->connected);
@@ -837,20 +876,25 @@ TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
 
 TEST_F(ControlFlow, JobUpdatesArePersistedOnlyWhenTheyMoveForward) {
   start({stored(1, "T1", "queued"), stored(3, "T1", "acked")}, 4);
-  caf::anon_send(control_h, job_update{storage::store::job_id_for(1), "T1", "acked", ""});
+  caf::anon_send(control_h,
+                 job_update{storage::store::job_id_for(1), "T1", "acked", ""});
   sched.run();
   ASSERT_EQ(slog->job_puts.size(), 1u);
   ASSERT_EQ(slog->job_puts[0].first.size(), 1u);
   EXPECT_EQ(slog->job_puts[0].first[0].job_id, storage::store::job_id_for(1));
   EXPECT_EQ(slog->job_puts[0].first[0].status, "acked");
-  EXPECT_EQ(slog->job_puts[0].second, 0u) << "an update does not move the sequence";
+  EXPECT_EQ(slog->job_puts[0].second, 0u)
+    << "an update does not move the sequence";
   // Backwards, and from another terminal's session: nothing to store.
-  caf::anon_send(control_h, job_update{storage::store::job_id_for(3), "T1", "queued", ""});
-  caf::anon_send(control_h, job_update{storage::store::job_id_for(3), "T2", "done", ""});
+  caf::anon_send(control_h,
+                 job_update{storage::store::job_id_for(3), "T1", "queued", ""});
+  caf::anon_send(control_h,
+                 job_update{storage::store::job_id_for(3), "T2", "done", ""});
   sched.run();
   EXPECT_EQ(slog->job_puts.size(), 1u);
   // A redelivery is counted and stored, but the status stays.
-  caf::anon_send(control_h, job_update{storage::store::job_id_for(3), "T1", "delivered", ""});
+  caf::anon_send(control_h, job_update{storage::store::job_id_for(3), "T1",
+                                       "delivered", ""});
   sched.run();
   ASSERT_EQ(slog->job_puts.size(), 2u);
   EXPECT_EQ(slog->job_puts[1].first[0].status, "acked");
@@ -866,17 +910,19 @@ TEST_F(ControlFlow, StaleSessionsCloseDoesNotDisconnect) {
   start();
   auto old_log = std::make_shared<session_log>();
   auto new_log = std::make_shared<session_log>();
-  auto old_s = own(spawn_fake<terminal_session_actor>(sys, fake_session, old_log));
-  auto new_s = own(spawn_fake<terminal_session_actor>(sys, fake_session, new_log));
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, old_s,
-                 std::string{});
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n2"}, new_s,
-                 std::string{});
+  auto old_s
+    = own(spawn_fake<terminal_session_actor>(sys, fake_session, old_log));
+  auto new_s
+    = own(spawn_fake<terminal_session_actor>(sys, fake_session, new_log));
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, old_s, std::string{});
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n2"}, new_s, std::string{});
   caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
                  std::string{"replaced by a newer connection"}, old_s);
   sched.run();
-  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                     std::string{"T1"});
+  auto status = ask<terminal_status>(control_h, get_atom::value,
+                                     terminal_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(status->value);
   EXPECT_TRUE(status->value->connected);
@@ -885,8 +931,8 @@ TEST_F(ControlFlow, StaleSessionsCloseDoesNotDisconnect) {
   caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
                  std::string{"keepalive lost"}, new_s);
   sched.run();
-  status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                std::string{"T1"});
+  status = ask<terminal_status>(control_h, get_atom::value,
+                                terminal_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(status->value);
   EXPECT_FALSE(status->value->connected);
@@ -914,7 +960,8 @@ TEST_F(ControlFlow, QueueLimitIsTooManyRequests) {
   sched.run();
   EXPECT_TRUE(other->value);
   // A finished job makes room.
-  caf::anon_send(control_h, job_update{storage::store::job_id_for(5), "T1", "done", ""});
+  caf::anon_send(control_h,
+                 job_update{storage::store::job_id_for(5), "T1", "done", ""});
   sched.run();
   auto again = ask<job_record>(control_h, push_atom::value, request("T1"));
   sched.run();
@@ -924,23 +971,23 @@ TEST_F(ControlFlow, QueueLimitIsTooManyRequests) {
 TEST_F(ControlFlow, AttributesAreStoredBeforeTheAnswer) {
   start();
   slog->mode = store_log::hold;
-  auto put = ask<terminal_status>(control_h, put_atom::value, attrs_atom::value,
-                                  std::string{"T1"},
-                                  std::map<std::string, std::string>{{"service", "print"},
-                                                                     {"plan", "free"}});
+  auto put = ask<terminal_status>(
+    control_h, put_atom::value, attrs_atom::value, std::string{"T1"},
+    std::map<std::string, std::string>{{"service", "print"}, {"plan", "free"}});
   sched.run();
   ASSERT_EQ(slog->terminals.size(), 1u);
   EXPECT_EQ(slog->terminals[0].attributes,
-            (std::map<std::string, std::string>{{"plan", "free"}, {"service", "print"}}));
+            (std::map<std::string, std::string>{{"plan", "free"},
+                                                {"service", "print"}}));
   EXPECT_FALSE(put->done);
   release_store();
   ASSERT_TRUE(put->value) << sys.render(put->error);
   EXPECT_EQ(put->value->record.attributes.at("service"), "print");
   EXPECT_EQ(put->value->record.attributes.at("plan"), "free");
   // Unknown terminal.
-  auto unknown = ask<terminal_status>(control_h, put_atom::value, attrs_atom::value,
-                                      std::string{"T9"},
-                                      std::map<std::string, std::string>{{"a", "b"}});
+  auto unknown = ask<terminal_status>(
+    control_h, put_atom::value, attrs_atom::value, std::string{"T9"},
+    std::map<std::string, std::string>{{"a", "b"}});
   sched.run();
   EXPECT_EQ(view(unknown->error).code, errc::not_found);
 }
@@ -952,19 +999,19 @@ TEST_F(ControlFlow, RefusedOrUnstoredAttributesChangeNothing) {
   start();
   std::map<std::string, std::string> many;
   for (int i = 0; i < 64; ++i)
-    many["k" + std::to_string(i)] = "v";  // 64 new + "plan" = 65
+    many["k" + std::to_string(i)] = "v"; // 64 new + "plan" = 65
   auto put = ask<terminal_status>(control_h, put_atom::value, attrs_atom::value,
                                   std::string{"T1"}, many);
   sched.run();
   EXPECT_EQ(view(put->error).code, errc::bad_request);
   slog->mode = store_log::fail;
-  put = ask<terminal_status>(control_h, put_atom::value, attrs_atom::value,
-                             std::string{"T1"},
-                             std::map<std::string, std::string>{{"plan", "free"}});
+  put = ask<terminal_status>(
+    control_h, put_atom::value, attrs_atom::value, std::string{"T1"},
+    std::map<std::string, std::string>{{"plan", "free"}});
   sched.run();
   EXPECT_EQ(view(put->error).code, errc::unavailable);
-  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                     std::string{"T1"});
+  auto status = ask<terminal_status>(control_h, get_atom::value,
+                                     terminal_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(status->value);
   EXPECT_EQ(status->value->record.attributes,
@@ -974,8 +1021,9 @@ TEST_F(ControlFlow, RefusedOrUnstoredAttributesChangeNothing) {
 TEST_F(ControlFlow, UserLinksAreStoredOnce) {
   start();
   for (int i = 0; i < 2; ++i) {
-    auto put = ask<terminal_status>(control_h, put_atom::value, user_atom::value,
-                                    std::string{"u2"}, std::string{"T1"});
+    auto put
+      = ask<terminal_status>(control_h, put_atom::value, user_atom::value,
+                             std::string{"u2"}, std::string{"T1"});
     sched.run();
     ASSERT_TRUE(put->value) << sys.render(put->error);
     EXPECT_EQ(put->value->record.users, (std::vector<std::string>{"u1", "u2"}));
@@ -995,8 +1043,8 @@ TEST_F(ControlFlow, RegistrationKeepsWhatServicesSet) {
   ASSERT_TRUE(reg->value) << sys.render(reg->error);
   ASSERT_EQ(mlog->assigned.size(), 1u);
   const auto& rec = mlog->assigned[0];
-  EXPECT_EQ(rec.attributes,
-            (std::map<std::string, std::string>{{"plan", "paid"}, {"service", "print"}}));
+  EXPECT_EQ(rec.attributes, (std::map<std::string, std::string>{
+                              {"plan", "paid"}, {"service", "print"}}));
   EXPECT_EQ(rec.users, std::vector<std::string>{"u1"});
   EXPECT_EQ(rec.registered_at_ms, 1) << "the first registration time stays";
 }
@@ -1028,7 +1076,8 @@ TEST_F(ControlFlow, ExpiredJobIsStoredThenItsCallbackPosted) {
   sched.run();
   ASSERT_EQ(slog->job_puts.size(), puts + 1);
   EXPECT_FALSE(slog->job_puts.back().first[0].callback_pending);
-  auto got = ask<job_record>(control_h, get_atom::value, job_atom::value, job.job_id);
+  auto got
+    = ask<job_record>(control_h, get_atom::value, job_atom::value, job.job_id);
   sched.run();
   ASSERT_TRUE(got->value);
   EXPECT_EQ(got->value->status, "expired");
@@ -1041,20 +1090,25 @@ TEST_F(ControlFlow, PendingCallbacksResumeAtStart) {
   job.callback_pending = true;
   start({job}, 2);
   ASSERT_EQ(poster->calls.size(), 1u);
-  EXPECT_EQ(json::value_to<std::string>(parse(poster->calls[0].body).at("job_id")), job.job_id);
+  EXPECT_EQ(
+    json::value_to<std::string>(parse(poster->calls[0].body).at("job_id")),
+    job.job_id);
 }
 
-TEST_F(ControlFlow, DisconnectsAreRecordedWithTheSourceAddressAndStoredOnTheTimer) {
+TEST_F(ControlFlow,
+       DisconnectsAreRecordedWithTheSourceAddressAndStoredOnTheTimer) {
   start();
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
-  caf::anon_send(control_h, open_atom::value, std::string{"T1"}, std::string{"C1-n1"}, s,
-                 std::string{"10.0.0.9"});
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, s, std::string{"10.0.0.9"});
   sched.run();
   EXPECT_TRUE(slog->event_puts.empty());
-  caf::anon_send(control_h, closed_atom::value, std::string{"T1"}, std::string{"gone"}, s);
+  caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
+                 std::string{"gone"}, s);
   sched.run();
-  EXPECT_TRUE(slog->event_puts.empty()) << "written by the timer, not per event";
+  EXPECT_TRUE(slog->event_puts.empty())
+    << "written by the timer, not per event";
   advance(1s);
   ASSERT_EQ(slog->event_puts.size(), 1u);
   ASSERT_EQ(slog->event_puts[0].first.size(), 1u);
@@ -1063,8 +1117,8 @@ TEST_F(ControlFlow, DisconnectsAreRecordedWithTheSourceAddressAndStoredOnTheTime
   EXPECT_GT(slog->event_puts[0].first[0].at_ms, 0);
   // A close of a session that is not the current one records nothing.
   auto other = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
-  caf::anon_send(control_h, closed_atom::value, std::string{"T1"}, std::string{"gone"},
-                 other);
+  caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
+                 std::string{"gone"}, other);
   sched.run();
   advance(1s);
   EXPECT_EQ(slog->event_puts.size(), 1u);
@@ -1080,12 +1134,13 @@ TEST_F(ControlFlow, DonePrintJobsCountForPrintAndUsageFrequency) {
   caf::anon_send(control_h, job_update{scan.job_id, "T1", "done", ""});
   caf::anon_send(control_h, job_update{failed.job_id, "T1", "failed", "jam"});
   sched.run();
-  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                     std::string{"T1"});
+  auto status = ask<terminal_status>(control_h, get_atom::value,
+                                     terminal_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(status->value);
-  EXPECT_EQ(status->value->api.window_prints, 1u);  // the print job only
-  EXPECT_EQ(status->value->api.window_jobs, 2u);    // done, any service; not failed
+  EXPECT_EQ(status->value->api.window_prints, 1u); // the print job only
+  EXPECT_EQ(status->value->api.window_jobs,
+            2u); // done, any service; not failed
   advance(1s);
   ASSERT_FALSE(slog->history_puts.empty());
   EXPECT_EQ(slog->history_puts.back()[0].window_prints, 1u);
@@ -1095,9 +1150,11 @@ TEST_F(ControlFlow, ApiHistoryIsFlushedOnTheTimer) {
   start();
   caf::anon_send(control_h, api_atom::value, std::string{"T1"}, false);
   caf::anon_send(control_h, api_atom::value, std::string{"T1"}, true);
-  caf::anon_send(control_h, api_atom::value, std::string{"T9"}, true);  // unknown: ignored
+  caf::anon_send(control_h, api_atom::value, std::string{"T9"},
+                 true); // unknown: ignored
   sched.run();
-  EXPECT_TRUE(slog->history_puts.empty()) << "written by the timer, not per call";
+  EXPECT_TRUE(slog->history_puts.empty())
+    << "written by the timer, not per call";
   advance(1s);
   ASSERT_EQ(slog->history_puts.size(), 1u);
   ASSERT_EQ(slog->history_puts[0].size(), 1u);
@@ -1107,14 +1164,15 @@ TEST_F(ControlFlow, ApiHistoryIsFlushedOnTheTimer) {
   // Nothing new: nothing written.
   advance(1s);
   EXPECT_EQ(slog->history_puts.size(), 1u);
-  auto status = ask<terminal_status>(control_h, get_atom::value, terminal_atom::value,
-                                     std::string{"T1"});
+  auto status = ask<terminal_status>(control_h, get_atom::value,
+                                     terminal_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(status->value);
   EXPECT_EQ(status->value->api.calls, 2u);
 }
 
-// -- (d) cluster_balancer + nodes + sessions, fake socket -------------------------------
+// -- (d) cluster_balancer + nodes + sessions, fake socket
+// -------------------------------
 
 class BalancerFlow : public ActorFlow {
 protected:
@@ -1134,9 +1192,11 @@ protected:
     sched.run();
   }
 
-  std::shared_ptr<fake_link> connect(uint64_t conn, const std::string& terminal) {
+  std::shared_ptr<fake_link> connect(uint64_t conn,
+                                     const std::string& terminal) {
     auto link = std::make_shared<fake_link>();
-    caf::anon_send(balancer, admit_atom::value, conn, terminal, ws_link_ptr{link});
+    caf::anon_send(balancer, admit_atom::value, conn, terminal,
+                   ws_link_ptr{link});
     sched.run();
     return link;
   }
@@ -1156,11 +1216,13 @@ TEST_F(BalancerFlow, AdmitsOnlyTerminalsOfItsCluster) {
   auto other = connect(2, "T2");
   ASSERT_EQ(other->admissions.size(), 1u);
   EXPECT_EQ(other->admissions[0].first, 409);
-  EXPECT_EQ(parse(other->admissions[0].second).at("error").at("code"), "conflict");
+  EXPECT_EQ(parse(other->admissions[0].second).at("error").at("code"),
+            "conflict");
   auto unknown = connect(3, "T3");
   ASSERT_EQ(unknown->admissions.size(), 1u);
   EXPECT_EQ(unknown->admissions[0].first, 404);
-  EXPECT_EQ(parse(unknown->admissions[0].second).at("error").at("code"), "not_found");
+  EXPECT_EQ(parse(unknown->admissions[0].second).at("error").at("code"),
+            "not_found");
 }
 
 TEST_F(BalancerFlow, SessionStartsOnANodeAndRelaysBothWays) {
@@ -1259,7 +1321,7 @@ TEST_F(BalancerFlow, NewerConnectionReplacesTheOlder) {
   caf::anon_send(balancer, open_atom::value, uint64_t{2});
   sched.run();
   ASSERT_EQ(first->closes.size(), 1u);
-  EXPECT_EQ(first->closes[0].first, close_replaced);
+  EXPECT_EQ(first->closes[0].first, close_code::replaced);
   EXPECT_TRUE(second->closes.empty());
   ASSERT_FALSE(second->sent.empty());
   EXPECT_EQ(type_of(second->sent[0]), "hello");
@@ -1285,7 +1347,8 @@ TEST_F(BalancerFlow, SocketCloseEndsTheSession) {
   EXPECT_EQ(link->sent.size(), sent);
 }
 
-// -- (e) notifier: callbacks with retries ------------------------------------------
+// -- (e) notifier: callbacks with retries
+// ------------------------------------------
 
 class NotifierFlow : public ActorFlow {
 protected:
@@ -1327,7 +1390,7 @@ TEST_F(NotifierFlow, AcceptedCallbackIsReported) {
   ASSERT_EQ(poster->calls.size(), 1u);
   EXPECT_EQ(poster->calls[0].url, "http://127.0.0.1:9/cb/J1");
   auto body = parse(poster->calls[0].body);
-  EXPECT_EQ(body.at("job_id"), "J1");  // the body of GET /v1/jobs/{id}
+  EXPECT_EQ(body.at("job_id"), "J1"); // the body of GET /v1/jobs/{id}
   EXPECT_EQ(body.at("status"), "done");
   EXPECT_TRUE(clog->callbacks.empty());
   answer(0, true);
@@ -1414,7 +1477,8 @@ TEST(NotifierBackoff, DoublesUpToTheCap) {
   EXPECT_EQ(st.backoff(1000), 60s);
 }
 
-// -- (f) store_service on a real store --------------------------------------------
+// -- (f) store_service on a real store
+// --------------------------------------------
 
 class StoreFlow : public ActorFlow {
 protected:
@@ -1460,7 +1524,8 @@ TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
   h.calls = 3;
   // Three requests in the mailbox before the store runs: one batch.
   auto a = ask<ok_atom>(store_h, put_atom::value, t);
-  auto b = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j}, uint64_t{2});
+  auto b = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
+                        uint64_t{2});
   auto c = ask<ok_atom>(store_h, put_atom::value, std::vector<api_history>{h});
   sched.run();
   ASSERT_TRUE(a->value) << sys.render(a->error);
@@ -1479,7 +1544,8 @@ TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
   ASSERT_EQ(hs.size(), 1u);
   EXPECT_EQ(hs[0].calls, 3u);
   // Reads go to the database.
-  auto got = ask<job_record>(store_h, get_atom::value, job_atom::value, j.job_id);
+  auto got
+    = ask<job_record>(store_h, get_atom::value, job_atom::value, j.job_id);
   auto missing = ask<job_record>(store_h, get_atom::value, job_atom::value,
                                  storage::store::job_id_for(9));
   sched.run();
@@ -1494,9 +1560,11 @@ TEST_F(StoreFlow, LaterUpdatesInOneBatchWin) {
   j.job_id = storage::store::job_id_for(1);
   j.terminal_id = "T1";
   j.status = "queued";
-  auto a = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j}, uint64_t{2});
+  auto a = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
+                        uint64_t{2});
   j.status = "acked";
-  auto b = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j}, uint64_t{0});
+  auto b = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
+                        uint64_t{0});
   sched.run();
   ASSERT_TRUE(a->value && b->value);
   storage::status st;

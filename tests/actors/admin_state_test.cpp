@@ -13,8 +13,8 @@
 #include "actors/cluster_balancer/cluster_balancer.hpp"
 #include "actors/cluster_manager/cluster_manager.hpp"
 #include "actors/control/control.hpp"
-#include "actors/system/errors.hpp"
 #include "actors/policy/reallocation.hpp"
+#include "actors/system/errors.hpp"
 
 namespace tether {
 namespace {
@@ -49,7 +49,8 @@ errc code_of(const caf::error& err) {
   return view(err).code;
 }
 
-// -- cluster changes -------------------------------------------------------------
+// -- cluster changes
+// -------------------------------------------------------------
 
 TEST(AdminCluster, ChangeKeepsWhatItLeavesOut) {
   auto st = manager();
@@ -73,7 +74,7 @@ TEST(AdminCluster, ChangeKeepsWhatItLeavesOut) {
   s = st.settings_for(ch);
   ASSERT_TRUE(s);
   st.apply(*s);
-  EXPECT_EQ(st.clusters[0].state, "draining");  // kept
+  EXPECT_EQ(st.clusters[0].state, "draining"); // kept
   EXPECT_EQ(st.clusters[0].cfg.weight, 5u);
   EXPECT_EQ(st.clusters[0].cfg.labels,
             (config::cluster_labels{{"model", {"GJ1"}}}));
@@ -157,10 +158,10 @@ TEST(AdminCluster, StoredChangesApplyOverTheTopologyAtStart) {
   storage::admin_settings admin;
   admin.clusters.push_back({"C2", {{"region", {"GG3"}}}, "draining", 3});
   admin.clusters.push_back({"C3", {{"region", {"GG1"}}}, "active", 1});
-  admin.clusters.push_back({"C9", {}, "active", 1});  // gone from topology
+  admin.clusters.push_back({"C9", {}, "active", 1}); // gone from topology
   admin.node_states = {{"C1-n2", "draining"}, {"X-n1", "draining"}};
   st.apply_admin(admin);
-  ASSERT_EQ(st.status().size(), 3u);  // C3 was added at run time
+  ASSERT_EQ(st.status().size(), 3u); // C3 was added at run time
   EXPECT_EQ(st.find("C2")->state, "draining");
   EXPECT_EQ(st.find("C2")->cfg.weight, 3u);
   EXPECT_EQ(st.find("C2")->cfg.labels,
@@ -180,16 +181,17 @@ TEST(AdminNode, NodesAreFoundInTheirCluster) {
   EXPECT_EQ(st.cluster_of_node("C2-n9"), nullptr);
 }
 
-// -- which terminals must move -----------------------------------------------------
+// -- which terminals must move
+// -----------------------------------------------------
 
 TEST(Reallocation, OnlyTerminalsWhoseClusterChangesMove) {
   auto st = manager();
-  st.assign("T1", "C1");  // GG1, stays
-  st.assign("T2", "C1");  // now GG2: moves to C2
-  st.assign("T3", "C2");  // GG2, stays
-  st.assign("T4", "C2");  // now GG7: no cluster takes it, stays
+  st.assign("T1", "C1"); // GG1, stays
+  st.assign("T2", "C1"); // now GG2: moves to C2
+  st.assign("T3", "C2"); // GG2, stays
+  st.assign("T4", "C2"); // now GG7: no cluster takes it, stays
   realloc_plan plan;
-  plan.terminal_ids = {"T1", "T2", "T3", "T4", "T5"};  // T5: not mapped
+  plan.terminal_ids = {"T1", "T2", "T3", "T4", "T5"}; // T5: not mapped
   plan.labels = {label({{"region", "GG1"}}), label({{"region", "GG2"}}),
                  label({{"region", "GG2"}}), label({{"region", "GG7"}}),
                  label({{"region", "GG1"}})};
@@ -262,18 +264,19 @@ TEST(Reallocation, PlanningKeepsTheRoundRobinPosition) {
   EXPECT_EQ(st.rr.of("u1"), 3u);
 }
 
-// -- the balancer and a draining node -------------------------------------------------
+// -- the balancer and a draining node
+// -------------------------------------------------
 
 TEST(BalancerDrain, DrainingNodeTakesNoNewSessionsAndShowsItsState) {
   cluster_balancer_state st;
   st.cfg.cluster_id = "C1";
   for (const char* id : {"C1-n1", "C1-n2"})
-    st.nodes.push_back({id, node_actor{}, node_status{id, "active", 0, 0, 0},
-                        0, false, false});
+    st.nodes.push_back(
+      {id, node_actor{}, node_status{id, "active", 0, 0, 0}, 0, false, false});
   st.nodes[1].last.sessions = 5;
   EXPECT_EQ(st.pick_node(), 0u);
   st.nodes[0].draining = true;
-  EXPECT_EQ(st.pick_node(), 1u);  // busier, but the only one taking
+  EXPECT_EQ(st.pick_node(), 1u); // busier, but the only one taking
   EXPECT_EQ(st.status().nodes[0].state, "draining");
   EXPECT_EQ(st.status().nodes[1].state, "active");
   st.nodes[1].draining = true;
@@ -283,7 +286,8 @@ TEST(BalancerDrain, DrainingNodeTakesNoNewSessionsAndShowsItsState) {
   EXPECT_EQ(st.status().nodes[1].state, "failed");
 }
 
-// -- the control's candidates ---------------------------------------------------------
+// -- the control's candidates
+// ---------------------------------------------------------
 
 TEST(ControlRealloc, CandidatesByScope) {
   control_state st;
@@ -305,7 +309,8 @@ TEST(ControlRealloc, CandidatesByScope) {
   EXPECT_EQ(unknown, "T9");
 }
 
-// -- the pacer ---------------------------------------------------------------------------
+// -- the pacer
+// ---------------------------------------------------------------------------
 
 std::vector<std::pair<std::string, assigned_label>> ids(int n,
                                                         const std::string& p) {
@@ -328,8 +333,8 @@ std::vector<int64_t> drain(reallocation_pacer& p, int64_t start) {
   for (int64_t now = start; p.pending() > 0 && now < start + 10'000'000;
        now += p.step_ms())
     for (auto& m : p.take_due(now)) {
-      EXPECT_EQ(m.after_ms, static_cast<uint32_t>(std::max<int64_t>(
-                              0, m.slot_ms - now)));
+      EXPECT_EQ(m.after_ms,
+                static_cast<uint32_t>(std::max<int64_t>(0, m.slot_ms - now)));
       EXPECT_LT(m.after_ms, static_cast<uint32_t>(p.step_ms()));
       slots.push_back(m.slot_ms);
     }
@@ -343,12 +348,12 @@ TEST(Pacer, SpreadsOverTheWindowWhenTheRateAllows) {
   ASSERT_EQ(slots.size(), 10u);
   EXPECT_EQ(slots.front(), 1'000);
   for (size_t i = 1; i < slots.size(); ++i)
-    EXPECT_EQ(slots[i] - slots[i - 1], 1'000);  // 10 s / 10
-  EXPECT_LT(slots.back(), 1'000 + 10'000);      // all within the window
+    EXPECT_EQ(slots[i] - slots[i - 1], 1'000); // 10 s / 10
+  EXPECT_LT(slots.back(), 1'000 + 10'000);     // all within the window
 }
 
 TEST(Pacer, NeverFasterThanTheRate) {
-  reallocation_pacer p{pacing(1'000, 4)};  // 40 in 1 s would be 40/s
+  reallocation_pacer p{pacing(1'000, 4)}; // 40 in 1 s would be 40/s
   p.add(ids(40, "T"), 0);
   auto slots = drain(p, 0);
   ASSERT_EQ(slots.size(), 40u);
@@ -363,15 +368,15 @@ TEST(Pacer, NeverFasterThanTheRate) {
 
 TEST(Pacer, ALaterRunQueuesBehindAndKeepsTheRate) {
   reallocation_pacer p{pacing(0, 10)};
-  p.add(ids(5, "A"), 0);              // slots 0..400
-  EXPECT_EQ(p.add(ids(3, "B"), 50), 3u);  // behind: 500, 600, 700
+  p.add(ids(5, "A"), 0);                 // slots 0..400
+  EXPECT_EQ(p.add(ids(3, "B"), 50), 3u); // behind: 500, 600, 700
   // A terminal already waiting keeps its slot.
   EXPECT_EQ(p.add({{"A1", assigned_label{}}, {"B0", assigned_label{}}}, 60),
             0u);
   EXPECT_EQ(p.pending(), 8u);
   auto slots = drain(p, 0);
-  EXPECT_EQ(slots, (std::vector<int64_t>{0, 100, 200, 300, 400, 500, 600,
-                                          700}));
+  EXPECT_EQ(slots,
+            (std::vector<int64_t>{0, 100, 200, 300, 400, 500, 600, 700}));
   // Once idle, a new run starts at once.
   p.add(ids(1, "C"), 5'000);
   EXPECT_EQ(drain(p, 5'000), std::vector<int64_t>{5'000});
@@ -380,7 +385,7 @@ TEST(Pacer, ALaterRunQueuesBehindAndKeepsTheRate) {
 TEST(Pacer, LateTicksSendAtOnce) {
   reallocation_pacer p{pacing(0, 10)};
   p.add(ids(3, "T"), 0);
-  auto late = p.take_due(1'000);  // the timer came a second late
+  auto late = p.take_due(1'000); // the timer came a second late
   ASSERT_EQ(late.size(), 3u);
   for (auto& m : late)
     EXPECT_EQ(m.after_ms, 0u);

@@ -1,6 +1,7 @@
-// The HTTP API codec (actors/policy/api.hpp) and the error mapping (errors.hpp):
-// routing, request decoding (every error names the field), response shapes
-// of PROTOCOL.md, error bodies with Retry-After, and RFC 3339 times.
+// The HTTP API codec (actors/policy/api.hpp) and the error mapping
+// (errors.hpp): routing, request decoding (every error names the field),
+// response shapes of PROTOCOL.md, error bodies with Retry-After, and RFC 3339
+// times.
 #include "actors/policy/api.hpp"
 
 #include <string>
@@ -38,12 +39,14 @@ TEST(ValidId, AcceptsAndRejects) {
   for (const char* ok : {"T1", "a", "A.b_c:d-e", "0123456789"})
     EXPECT_TRUE(valid_id(ok)) << ok;
   EXPECT_TRUE(valid_id(std::string(128, 'x')));
-  for (const char* bad : {"", "a b", "a/b", "a%20b", "a?b", "caf\xc3\xa9", "a\nb", "{}"})
+  for (const char* bad :
+       {"", "a b", "a/b", "a%20b", "a?b", "caf\xc3\xa9", "a\nb", "{}"})
     EXPECT_FALSE(valid_id(bad)) << bad;
   EXPECT_FALSE(valid_id(std::string(129, 'x')));
 }
 
-// -- match ------------------------------------------------------------------------
+// -- match
+// ------------------------------------------------------------------------
 
 struct route_case {
   const char* method;
@@ -94,7 +97,8 @@ TEST(Match, WrongMethod) {
     {"GET", "/v1/admin/reallocate", route::method_not_allowed, ""},
     {"POST", "/healthz", route::method_not_allowed, ""},
     {"HEAD", "/metrics", route::method_not_allowed, ""},
-    {"get", "/healthz", route::method_not_allowed, ""},  // methods are case-sensitive
+    {"get", "/healthz", route::method_not_allowed,
+     ""}, // methods are case-sensitive
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string{c.method} + " " + c.target);
@@ -114,7 +118,8 @@ TEST(Match, BadIds) {
     {"GET", "/v1/jobs/J*", route::bad_id, "J*"},
     {"PUT", "/v1/terminals/T%/attributes", route::bad_id, "T%"},
     {"PUT", "/v1/users/U1/terminals/T%", route::bad_id, "T%"},
-    {"PUT", "/v1/users/U%201/terminals/T1", route::bad_id, "U%201"},  // the user id
+    {"PUT", "/v1/users/U%201/terminals/T1", route::bad_id,
+     "U%201"}, // the user id
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string{c.method} + " " + c.target);
@@ -129,14 +134,29 @@ TEST(Match, BadIds) {
 }
 
 TEST(Match, UnknownPaths) {
-  for (const char* target :
-       {"/", "", "/v1", "/v2/terminals/T1", "/v1/terminals", "/v1/terminals/T1/jobs/J1",
-        "/v1/terminals/T1/labels", "/v1/jobs", "/v1/jobs/J1/cancel", "/v1/admin",
-        "/v1/users/U1", "/v1/users/U1/terminals", "/v1/users/U1/devices/T1",
-        "/v1/users/U1/terminals/T1/x",
-        "/v1/admin/nodes", "/v1/admin/clusters/C1/x", "/v1/admin/nodes/n/x",
-        "/v1/admin/label-config/x", "/v1/admin/reallocate/C1", "/healthz/x", "/metricsz",
-        "/V1/terminals/T1", "v1"}) {
+  for (const char* target : {"/",
+                             "",
+                             "/v1",
+                             "/v2/terminals/T1",
+                             "/v1/terminals",
+                             "/v1/terminals/T1/jobs/J1",
+                             "/v1/terminals/T1/labels",
+                             "/v1/jobs",
+                             "/v1/jobs/J1/cancel",
+                             "/v1/admin",
+                             "/v1/users/U1",
+                             "/v1/users/U1/terminals",
+                             "/v1/users/U1/devices/T1",
+                             "/v1/users/U1/terminals/T1/x",
+                             "/v1/admin/nodes",
+                             "/v1/admin/clusters/C1/x",
+                             "/v1/admin/nodes/n/x",
+                             "/v1/admin/label-config/x",
+                             "/v1/admin/reallocate/C1",
+                             "/healthz/x",
+                             "/metricsz",
+                             "/V1/terminals/T1",
+                             "v1"}) {
     SCOPED_TRACE(target);
     auto r = match("GET", target);
     EXPECT_EQ(r.kind, route::not_found);
@@ -169,7 +189,8 @@ TEST(Match, CallsOnATerminal) {
          {"DELETE", "/v1/terminals/T1"},
          {"GET", "/v1/terminals/T%"},
          {"GET", "/nope"}})
-    EXPECT_FALSE(match(method, target).on_terminal()) << method << " " << target;
+    EXPECT_FALSE(match(method, target).on_terminal())
+      << method << " " << target;
 }
 
 TEST(Match, WrongMethodNamesTheAllowedOnes) {
@@ -193,7 +214,8 @@ TEST(Match, QueryStringsAreIgnored) {
   EXPECT_EQ(match("GET", "/v1?/terminals/T1").kind, route::not_found);
 }
 
-// -- decode_register ------------------------------------------------------------------
+// -- decode_register
+// ------------------------------------------------------------------
 
 TEST(DecodeRegister, FullBody) {
   terminal_record t;
@@ -206,8 +228,8 @@ TEST(DecodeRegister, FullBody) {
   EXPECT_EQ(t.model, "GJ1");
   EXPECT_EQ(t.firmware, "1.4.2");
   EXPECT_EQ(t.region, "GG1");
-  EXPECT_EQ(t.attributes,
-            (std::map<std::string, std::string>{{"service", "print"}, {"plan", "paid"}}));
+  EXPECT_EQ(t.attributes, (std::map<std::string, std::string>{
+                            {"service", "print"}, {"plan", "paid"}}));
 }
 
 TEST(DecodeRegister, OnlyTerminalIdIsRequired) {
@@ -217,13 +239,14 @@ TEST(DecodeRegister, OnlyTerminalIdIsRequired) {
   EXPECT_EQ(t.model, "");
   EXPECT_TRUE(t.attributes.empty());
   // Nulls count as absent.
-  EXPECT_EQ(decode_register(R"({"terminal_id":"T9","model":null,"attributes":null})", t),
+  EXPECT_EQ(decode_register(
+              R"({"terminal_id":"T9","model":null,"attributes":null})", t),
             "");
 }
 
 struct bad_body {
   std::string body;
-  std::string problem;  // part of the expected message
+  std::string problem; // part of the expected message
 };
 
 TEST(DecodeRegister, Rejects) {
@@ -238,15 +261,20 @@ TEST(DecodeRegister, Rejects) {
     {"\"T1\"", "body must be a JSON object"},
     {"{}", "field \"terminal_id\" is required"},
     {R"({"model":"GJ1"})", "field \"terminal_id\" is required"},
-    {R"({"terminal_id":""})", "field \"terminal_id\" must be a string of 1-128"},
-    {R"({"terminal_id":"T 1"})", "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":""})",
+     "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":"T 1"})",
+     "field \"terminal_id\" must be a string of 1-128"},
     {R"({"terminal_id":7})", "field \"terminal_id\" must be a string of 1-128"},
-    {R"({"terminal_id":null})", "field \"terminal_id\" must be a string of 1-128"},
+    {R"({"terminal_id":null})",
+     "field \"terminal_id\" must be a string of 1-128"},
     {R"({"terminal_id":")" + std::string(129, 'x') + "\"}",
      "field \"terminal_id\" must be a string of 1-128"},
     {R"({"terminal_id":"T1","model":5})", "field \"model\" must be a string"},
-    {R"({"terminal_id":"T1","firmware":[]})", "field \"firmware\" must be a string"},
-    {R"({"terminal_id":"T1","region":{}})", "field \"region\" must be a string"},
+    {R"({"terminal_id":"T1","firmware":[]})",
+     "field \"firmware\" must be a string"},
+    {R"({"terminal_id":"T1","region":{}})",
+     "field \"region\" must be a string"},
     {R"({"terminal_id":"T1","region":")" + std::string(257, 'r') + "\"}",
      "field \"region\" must be at most 256 characters"},
     {R"({"terminal_id":"T1","attributes":"x"})",
@@ -257,9 +285,11 @@ TEST(DecodeRegister, Rejects) {
      "field \"attributes\" must have at most 64 entries"},
     {R"({"terminal_id":"T1","attributes":{"plan":1}})",
      "field \"attributes.plan\" must be a string of at most 256 characters"},
-    {R"({"terminal_id":"T1","attributes":{"plan":")" + std::string(257, 'p') + "\"}}",
+    {R"({"terminal_id":"T1","attributes":{"plan":")" + std::string(257, 'p')
+       + "\"}}",
      "field \"attributes.plan\" must be a string"},
-    {R"({"terminal_id":"T1","attributes":{")" + std::string(65, 'k') + "\":\"v\"}}",
+    {R"({"terminal_id":"T1","attributes":{")" + std::string(65, 'k')
+       + "\":\"v\"}}",
      "field \"attributes." + std::string(64, 'k') + "\""},
   };
   for (const auto& c : cases) {
@@ -273,31 +303,35 @@ TEST(DecodeRegister, Rejects) {
 TEST(DecodeRegister, AttributeLimitsAccepted) {
   std::string many = "{";
   for (int i = 0; i < 64; ++i)
-    many += (i ? ",\"" : "\"") + std::string(64 - 2, 'k') + std::to_string(10 + i)
-            + "\":\"" + std::string(256, 'v') + "\"";
+    many += (i ? ",\"" : "\"") + std::string(64 - 2, 'k')
+          + std::to_string(10 + i) + "\":\"" + std::string(256, 'v') + "\"";
   many += "}";
   terminal_record t;
-  EXPECT_EQ(decode_register(R"({"terminal_id":"T1","attributes":)" + many + "}", t), "");
+  EXPECT_EQ(
+    decode_register(R"({"terminal_id":"T1","attributes":)" + many + "}", t),
+    "");
   EXPECT_EQ(t.attributes.size(), 64u);
-  EXPECT_EQ(decode_register(R"({"terminal_id":"T1","model":")" + std::string(256, 'm')
-                              + "\"}",
+  EXPECT_EQ(decode_register(R"({"terminal_id":"T1","model":")"
+                              + std::string(256, 'm') + "\"}",
                             t),
             "");
 }
 
-// -- decode_attributes --------------------------------------------------------------
+// -- decode_attributes
+// --------------------------------------------------------------
 
 TEST(DecodeAttributes, Accepts) {
   std::map<std::string, std::string> out;
   EXPECT_EQ(decode_attributes(R"({"service":"print","plan":"paid"})", out), "");
-  EXPECT_EQ(out, (std::map<std::string, std::string>{{"service", "print"}, {"plan", "paid"}}));
+  EXPECT_EQ(out, (std::map<std::string, std::string>{{"service", "print"},
+                                                     {"plan", "paid"}}));
   out.clear();
   EXPECT_EQ(decode_attributes("{}", out), "");
   EXPECT_TRUE(out.empty());
   std::string many = "{";
   for (int i = 0; i < 64; ++i)
-    many += (i ? ",\"" : "\"") + std::string(62, 'k') + std::to_string(10 + i) + "\":\""
-            + std::string(256, 'v') + "\"";
+    many += (i ? ",\"" : "\"") + std::string(62, 'k') + std::to_string(10 + i)
+          + "\":\"" + std::string(256, 'v') + "\"";
   many += "}";
   EXPECT_EQ(decode_attributes(many, out), "");
   EXPECT_EQ(out.size(), 64u);
@@ -313,10 +347,13 @@ TEST(DecodeAttributes, Rejects) {
     {"[]", "body must be a JSON object"},
     {too_many, "at most 64 attributes"},
     {R"({"":"x"})", "attribute names must be 1-64 characters"},
-    {R"({")" + std::string(65, 'k') + R"(":"x"})", "attribute names must be 1-64 characters"},
-    {R"({"plan":1})", "field \"plan\" must be a string of at most 256 characters"},
+    {R"({")" + std::string(65, 'k') + R"(":"x"})",
+     "attribute names must be 1-64 characters"},
+    {R"({"plan":1})",
+     "field \"plan\" must be a string of at most 256 characters"},
     {R"({"plan":null})", "field \"plan\" must be a string"},
-    {R"({"plan":")" + std::string(257, 'p') + "\"}", "field \"plan\" must be a string"},
+    {R"({"plan":")" + std::string(257, 'p') + "\"}",
+     "field \"plan\" must be a string"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 80));
@@ -326,7 +363,8 @@ TEST(DecodeAttributes, Rejects) {
   }
 }
 
-// -- decode_job -----------------------------------------------------------------------
+// -- decode_job
+// -----------------------------------------------------------------------
 
 TEST(DecodeJob, FullBody) {
   job_record j;
@@ -337,7 +375,8 @@ TEST(DecodeJob, FullBody) {
     1024, j, code);
   EXPECT_EQ(problem, "");
   EXPECT_EQ(j.service, "print");
-  EXPECT_EQ(json::parse(j.payload_json), json::parse(R"({"doc":"hello","copies":2})"));
+  EXPECT_EQ(json::parse(j.payload_json),
+            json::parse(R"({"doc":"hello","copies":2})"));
   EXPECT_EQ(j.ttl_s, 3600);
   EXPECT_EQ(j.callback_url, "http://127.0.0.1:9000/cb");
 }
@@ -365,25 +404,39 @@ TEST(DecodeJob, Rejects) {
     {R"({"service":7})", "field \"service\" must be a string of 1-128"},
     {R"({"service":""})", "field \"service\" must be a string of 1-128"},
     {R"({"service":"pr int"})", "field \"service\" must be a string of 1-128"},
-    {R"({"service":"print","payload":[1,2]})", "field \"payload\" must be an object"},
-    {R"({"service":"print","payload":"{}"})", "field \"payload\" must be an object"},
-    {R"({"service":"print","payload":5})", "field \"payload\" must be an object"},
-    {R"({"service":"print","ttl_s":0})", "field \"ttl_s\" must be between 1 and 2592000"},
-    {R"({"service":"print","ttl_s":-5})", "field \"ttl_s\" must be between 1 and 2592000"},
-    {R"({"service":"print","ttl_s":2592001})", "field \"ttl_s\" must be between"},
-    {R"({"service":"print","ttl_s":18446744073709551615})", "field \"ttl_s\" must be between"},
-    {R"({"service":"print","ttl_s":1.5})", "field \"ttl_s\" must be an integer"},
-    {R"({"service":"print","ttl_s":"60"})", "field \"ttl_s\" must be an integer"},
-    {R"({"service":"print","callback_url":5})", "field \"callback_url\" must be a string"},
+    {R"({"service":"print","payload":[1,2]})",
+     "field \"payload\" must be an object"},
+    {R"({"service":"print","payload":"{}"})",
+     "field \"payload\" must be an object"},
+    {R"({"service":"print","payload":5})",
+     "field \"payload\" must be an object"},
+    {R"({"service":"print","ttl_s":0})",
+     "field \"ttl_s\" must be between 1 and 2592000"},
+    {R"({"service":"print","ttl_s":-5})",
+     "field \"ttl_s\" must be between 1 and 2592000"},
+    {R"({"service":"print","ttl_s":2592001})",
+     "field \"ttl_s\" must be between"},
+    {R"({"service":"print","ttl_s":18446744073709551615})",
+     "field \"ttl_s\" must be between"},
+    {R"({"service":"print","ttl_s":1.5})",
+     "field \"ttl_s\" must be an integer"},
+    {R"({"service":"print","ttl_s":"60"})",
+     "field \"ttl_s\" must be an integer"},
+    {R"({"service":"print","callback_url":5})",
+     "field \"callback_url\" must be a string"},
     {R"({"service":"print","callback_url":"ftp://x"})",
      "field \"callback_url\" must be an http:// or https:// URL with a host"},
     {R"({"service":"print","callback_url":"127.0.0.1/cb"})",
      "field \"callback_url\" must be an http:// or https:// URL with a host"},
-    {R"({"service":"print","callback_url":"http://x/)" + std::string(2048, 'p') + "\"}",
+    {R"({"service":"print","callback_url":"http://x/)" + std::string(2048, 'p')
+       + "\"}",
      "field \"callback_url\" must be an http:// or https:// URL with a host"},
-    {R"({"service":"print","callback_url":"ws://x/cb"})", "field \"callback_url\" must be an http:// or https:// URL with a host"},
-    {R"({"service":"print","callback_url":"http:///cb"})", "field \"callback_url\" must be an http:// or https:// URL with a host"},
-    {R"({"service":"print","callback_url":"http://a b/"})", "field \"callback_url\" must be an http:// or https:// URL with a host"},
+    {R"({"service":"print","callback_url":"ws://x/cb"})",
+     "field \"callback_url\" must be an http:// or https:// URL with a host"},
+    {R"({"service":"print","callback_url":"http:///cb"})",
+     "field \"callback_url\" must be an http:// or https:// URL with a host"},
+    {R"({"service":"print","callback_url":"http://a b/"})",
+     "field \"callback_url\" must be an http:// or https:// URL with a host"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 80));
@@ -400,14 +453,17 @@ TEST(DecodeJob, TtlBoundsAccepted) {
   errc code;
   EXPECT_EQ(decode_job(R"({"service":"print","ttl_s":1})", 1024, j, code), "");
   EXPECT_EQ(j.ttl_s, 1);
-  EXPECT_EQ(decode_job(R"({"service":"print","ttl_s":2592000})", 1024, j, code), "");
-  EXPECT_EQ(j.ttl_s, 2592000);
-  EXPECT_EQ(decode_job(R"({"service":"print","callback_url":"http://x/cb"})", 1024, j, code),
+  EXPECT_EQ(decode_job(R"({"service":"print","ttl_s":2592000})", 1024, j, code),
             "");
-  EXPECT_EQ(j.callback_url, "http://x/cb");
-  EXPECT_EQ(decode_job(R"({"service":"print","callback_url":"https://x:8443/cb?a=1"})",
+  EXPECT_EQ(j.ttl_s, 2592000);
+  EXPECT_EQ(decode_job(R"({"service":"print","callback_url":"http://x/cb"})",
                        1024, j, code),
             "");
+  EXPECT_EQ(j.callback_url, "http://x/cb");
+  EXPECT_EQ(
+    decode_job(R"({"service":"print","callback_url":"https://x:8443/cb?a=1"})",
+               1024, j, code),
+    "");
   EXPECT_EQ(j.callback_url, "https://x:8443/cb?a=1");
   // Other schemes, and URLs without a host, are refused naming the field.
   for (auto url : {"ftp://x/cb", "ws://x/cb", "file:///etc/passwd", "http://",
@@ -415,10 +471,11 @@ TEST(DecodeJob, TtlBoundsAccepted) {
     SCOPED_TRACE(url);
     job_record k;
     code = errc::internal;
-    auto problem = decode_job(std::string{R"({"service":"print","callback_url":")"} + url
-                                + "\"}",
-                              1024, k, code);
-    EXPECT_NE(problem.find("field \"callback_url\""), std::string::npos) << problem;
+    auto problem = decode_job(
+      std::string{R"({"service":"print","callback_url":")"} + url + "\"}", 1024,
+      k, code);
+    EXPECT_NE(problem.find("field \"callback_url\""), std::string::npos)
+      << problem;
     EXPECT_EQ(code, errc::bad_request);
     EXPECT_EQ(k.callback_url, "");
   }
@@ -427,11 +484,12 @@ TEST(DecodeJob, TtlBoundsAccepted) {
 TEST(DecodeJob, PayloadTooLarge) {
   // {"a":"xxxx"} serialises to 8 + n bytes.
   auto body = [](size_t n) {
-    return R"({"service":"print","payload":{"a":")" + std::string(n, 'x') + "\"}}";
+    return R"({"service":"print","payload":{"a":")" + std::string(n, 'x')
+         + "\"}}";
   };
   job_record j;
   errc code = errc::internal;
-  EXPECT_EQ(decode_job(body(92), 100, j, code), "");  // exactly the limit
+  EXPECT_EQ(decode_job(body(92), 100, j, code), ""); // exactly the limit
   EXPECT_EQ(j.payload_json.size(), 100u);
   auto problem = decode_job(body(93), 100, j, code);
   EXPECT_EQ(code, errc::payload_too_large);
@@ -441,7 +499,8 @@ TEST(DecodeJob, PayloadTooLarge) {
   EXPECT_EQ(code, errc::bad_request);
 }
 
-// -- responses --------------------------------------------------------------------------
+// -- responses
+// --------------------------------------------------------------------------
 
 TEST(Responses, ErrorShapeAndStatus) {
   struct expect_t {
@@ -496,16 +555,21 @@ TEST(Responses, JsonResponse) {
 }
 
 TEST(Responses, Destination) {
-  destination d{"T1", "C1", {"ws://127.0.0.1:9101/v1/connect", "ws://127.0.0.1:9111/v1/connect"},
-                "tok", 30};
+  destination d{
+    "T1",
+    "C1",
+    {"ws://127.0.0.1:9101/v1/connect", "ws://127.0.0.1:9111/v1/connect"},
+    "tok",
+    30};
   auto o = parse_object(encode(d));
-  EXPECT_TRUE(has_keys(o, {"terminal_id", "cluster_id", "cluster_urls", "token", "keepalive_s"}));
+  EXPECT_TRUE(has_keys(
+    o, {"terminal_id", "cluster_id", "cluster_urls", "token", "keepalive_s"}));
   EXPECT_EQ(o.at("terminal_id"), "T1");
   EXPECT_EQ(o.at("cluster_id"), "C1");
   ASSERT_TRUE(o.at("cluster_urls").is_array());
   auto& urls = o.at("cluster_urls").as_array();
   ASSERT_EQ(urls.size(), 2u);
-  EXPECT_EQ(urls[0], "ws://127.0.0.1:9101/v1/connect");  // preferred first
+  EXPECT_EQ(urls[0], "ws://127.0.0.1:9101/v1/connect"); // preferred first
   EXPECT_EQ(o.at("token"), "tok");
   EXPECT_EQ(o.at("keepalive_s").to_number<int64_t>(), 30);
 }
@@ -521,8 +585,8 @@ TEST(Responses, Job) {
   j.created_at_ms = 1'763'897'008'123;
   j.updated_at_ms = 1'763'897'009'000;
   auto o = parse_object(encode(j));
-  EXPECT_TRUE(has_keys(o, {"job_id", "terminal_id", "service", "status", "detail",
-                           "created_at", "updated_at"}));
+  EXPECT_TRUE(has_keys(o, {"job_id", "terminal_id", "service", "status",
+                           "detail", "created_at", "updated_at"}));
   EXPECT_EQ(o.at("job_id"), "J0000000000000001");
   EXPECT_EQ(o.at("terminal_id"), "T1");
   EXPECT_EQ(o.at("status"), "done");
@@ -589,7 +653,8 @@ TEST(Responses, Terminal) {
   t.api.previous_calls = 4;
   t.api.previous_errors = 1;
   auto o = parse_object(encode(t));
-  EXPECT_TRUE(has_keys(o, {"terminal_id", "cluster_id", "connected", "node_id", "last_seen"}));
+  EXPECT_TRUE(has_keys(
+    o, {"terminal_id", "cluster_id", "connected", "node_id", "last_seen"}));
   EXPECT_EQ(o.at("terminal_id"), "T1");
   EXPECT_EQ(o.at("cluster_id"), "C1");
   EXPECT_EQ(o.at("connected"), true);
@@ -633,13 +698,15 @@ TEST(Responses, Clusters) {
   auto& cs = o.at("clusters").as_array();
   ASSERT_EQ(cs.size(), 1u);
   auto& x = cs[0].as_object();
-  EXPECT_TRUE(has_keys(x, {"cluster_id", "labels", "state", "weight", "balancers",
-                           "connections", "nodes"}));
+  EXPECT_TRUE(has_keys(x, {"cluster_id", "labels", "state", "weight",
+                           "balancers", "connections", "nodes"}));
   EXPECT_EQ(x.at("cluster_id"), "C1");
-  EXPECT_EQ(x.at("labels"), json::parse(R"({"region":["GG1"],"model":["GJ1","GJ2"]})"));
+  EXPECT_EQ(x.at("labels"),
+            json::parse(R"({"region":["GG1"],"model":["GJ1","GJ2"]})"));
   EXPECT_EQ(x.at("state"), "active");
   EXPECT_EQ(x.at("weight").to_number<int64_t>(), 2);
-  EXPECT_EQ(x.at("balancers"), json::parse(R"(["ws://127.0.0.1:9101/v1/connect"])"));
+  EXPECT_EQ(x.at("balancers"),
+            json::parse(R"(["ws://127.0.0.1:9101/v1/connect"])"));
   EXPECT_EQ(x.at("connections").to_number<int64_t>(), 5);
   auto& nodes = x.at("nodes").as_array();
   ASSERT_EQ(nodes.size(), 2u);
@@ -652,23 +719,25 @@ TEST(Responses, Clusters) {
   EXPECT_EQ(n.at("cpu").as_int64(), 25);
   EXPECT_EQ(n.at("memory").to_number<int64_t>(), 1 << 20);
   EXPECT_EQ(nodes[1].at("state"), "failed");
-  EXPECT_EQ(nodes[1].at("cpu").as_int64(), 200);  // rounded; may exceed one core
+  EXPECT_EQ(nodes[1].at("cpu").as_int64(), 200); // rounded; may exceed one core
   // No clusters: an empty list.
   o = parse_object(encode(std::vector<cluster_status>{}));
   EXPECT_TRUE(o.at("clusters").as_array().empty());
 }
 
-// -- rfc3339 -----------------------------------------------------------------------------
+// -- rfc3339
+// -----------------------------------------------------------------------------
 
-// -- admin bodies ------------------------------------------------------------------
+// -- admin bodies
+// ------------------------------------------------------------------
 
 TEST(DecodeClusterChange, FullAndPartial) {
   cluster_change ch;
-  ASSERT_EQ(decode_cluster_change(
-              R"({"labels":{"region":["GG1","GG2"],"model":"GJ1"},)"
-              R"("state":"draining","weight":0})",
-              ch),
-            "");
+  ASSERT_EQ(
+    decode_cluster_change(R"({"labels":{"region":["GG1","GG2"],"model":"GJ1"},)"
+                          R"("state":"draining","weight":0})",
+                          ch),
+    "");
   EXPECT_TRUE(ch.has_labels);
   EXPECT_EQ(ch.labels.at("region"), (std::vector<std::string>{"GG1", "GG2"}));
   EXPECT_EQ(ch.labels.at("model"), std::vector<std::string>{"GJ1"});
@@ -751,9 +820,9 @@ TEST(DecodeNodeState, AcceptsAndRejects) {
     EXPECT_NE(decode_node_state(bad, state).find("\"state\""),
               std::string::npos)
       << bad;
-  EXPECT_NE(decode_node_state(R"({"state":"active","x":1})", state)
-              .find("\"x\""),
-            std::string::npos);
+  EXPECT_NE(
+    decode_node_state(R"({"state":"active","x":1})", state).find("\"x\""),
+    std::string::npos);
 }
 
 TEST(DecodeReallocate, Scopes) {
@@ -824,7 +893,8 @@ TEST(Rfc3339, Formats) {
   EXPECT_EQ(rfc3339(-1), "");
 }
 
-// -- errors as values ------------------------------------------------------------------------
+// -- errors as values
+// ------------------------------------------------------------------------
 
 TEST(Errors, ViewOfOwnErrors) {
   auto v = view(make_error(errc::not_found, "terminal T1 is not registered"));

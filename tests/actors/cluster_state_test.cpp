@@ -13,9 +13,11 @@
 namespace tether {
 namespace {
 
-// -- cluster_manager_state ------------------------------------------------------
+// -- cluster_manager_state
+// ------------------------------------------------------
 
-cluster_manager_state::cluster_entry cluster(const std::string& id, config::cluster_labels labels,
+cluster_manager_state::cluster_entry cluster(const std::string& id,
+                                             config::cluster_labels labels,
                                              uint32_t connections = 0,
                                              size_t balancers = 1) {
   cluster_manager_state::cluster_entry c;
@@ -23,9 +25,9 @@ cluster_manager_state::cluster_entry cluster(const std::string& id, config::clus
   c.cfg.labels = std::move(labels);
   c.connections = connections;
   for (size_t i = 0; i < balancers; ++i)
-    c.balancers.push_back(balancer_info{id + "-b" + std::to_string(i + 1), id,
-                                        "ws://" + id + "/" + std::to_string(i + 1),
-                                        cluster_balancer_actor{}});
+    c.balancers.push_back(balancer_info{
+      id + "-b" + std::to_string(i + 1), id,
+      "ws://" + id + "/" + std::to_string(i + 1), cluster_balancer_actor{}});
   return c;
 }
 
@@ -36,7 +38,8 @@ assigned_label label(std::map<std::string, std::string> items) {
 /// C1: region GG1 (models GJ1, GJ2); C2: region GG2; C3: region GG1 or GG2.
 cluster_manager_state three_clusters() {
   cluster_manager_state st;
-  st.clusters.push_back(cluster("C1", {{"region", {"GG1"}}, {"model", {"GJ1", "GJ2"}}}, 5));
+  st.clusters.push_back(
+    cluster("C1", {{"region", {"GG1"}}, {"model", {"GJ1", "GJ2"}}}, 5));
   st.clusters.push_back(cluster("C2", {{"region", {"GG2"}}}, 0));
   st.clusters.push_back(cluster("C3", {{"region", {"GG1", "GG2"}}}, 2));
   return st;
@@ -46,17 +49,20 @@ TEST(ManagerChoose, FewestConnectionsAmongMatching) {
   auto st = three_clusters();
   std::string why;
   // GG1/GJ1 matches C1 (5) and C3 (2): C3.
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            2u);
   // GG2 matches C2 (0) and C3: C2.
   EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why), 1u);
   // GG1 with another model only matches C3.
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ7"}}), "", why), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ7"}}), "", why),
+            2u);
   EXPECT_TRUE(why.empty());
 }
 
 balancer_status report(const std::string& cluster, uint32_t connections,
                        std::vector<node_status> nodes) {
-  return balancer_status{cluster + "-b1", cluster, "ws://x", connections, std::move(nodes)};
+  return balancer_status{cluster + "-b1", cluster, "ws://x", connections,
+                         std::move(nodes)};
 }
 
 TEST(ManagerChoose, LeastLoadFromTheBalancersReports) {
@@ -64,37 +70,43 @@ TEST(ManagerChoose, LeastLoadFromTheBalancersReports) {
   st.strategy = cluster_strategy::least_load;
   // C1's live node uses less memory than C3's (its failed node is ignored;
   // a node reported by two balancers counts once).
-  st.take_reports({report("C1", 7, {node_status{"C1-n1", "active", 7, 0.9, 100},
-                                     node_status{"C1-n2", "failed", 0, 0.0, 1}}),
-                   report("C3", 1, {node_status{"C3-n1", "active", 1, 0.1, 500},
-                                     node_status{"C3-n2", "active", 0, 0.1, 300}}),
-                   report("C3", 2, {node_status{"C3-n1", "active", 1, 0.1, 500}}),
-                   std::nullopt});
+  st.take_reports(
+    {report("C1", 7,
+            {node_status{"C1-n1", "active", 7, 0.9, 100},
+             node_status{"C1-n2", "failed", 0, 0.0, 1}}),
+     report("C3", 1,
+            {node_status{"C3-n1", "active", 1, 0.1, 500},
+             node_status{"C3-n2", "active", 0, 0.1, 300}}),
+     report("C3", 2, {node_status{"C3-n1", "active", 1, 0.1, 500}}),
+     std::nullopt});
   EXPECT_EQ(st.clusters[0].connections, 7u);
   EXPECT_EQ(st.clusters[0].memory, 100u);
   EXPECT_EQ(st.clusters[2].connections, 3u);
-  EXPECT_EQ(st.clusters[2].memory, 400u);  // mean of 500 and 300
-  EXPECT_EQ(st.clusters[1].connections, 0u);  // no report: 0
+  EXPECT_EQ(st.clusters[2].memory, 400u);    // mean of 500 and 300
+  EXPECT_EQ(st.clusters[1].connections, 0u); // no report: 0
   std::string why;
   // GG1 matches C1 and C3: C1 has less memory although more CPU.
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why), 0u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            0u);
   // Fewest connections would have taken C3.
   st.strategy = cluster_strategy::fewest_connections;
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            2u);
   // A per-item rule for "model" brings least_load back for labels with a model.
   st.item_strategies["model"] = cluster_strategy::least_load;
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why), 0u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            0u);
   EXPECT_EQ(st.choose(label({{"region", "GG1"}}), "", why), 2u);
 }
 
 TEST(ManagerChoose, WeightedAndRoundRobinPerUser) {
-  auto st = three_clusters();  // GG2: C2 (0 conns) and C3 (2 conns)
+  auto st = three_clusters(); // GG2: C2 (0 conns) and C3 (2 conns)
   st.clusters[1].connections = 10;
   st.clusters[2].connections = 12;
   st.clusters[2].cfg.weight = 3;
   st.strategy = cluster_strategy::weighted;
   std::string why;
-  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why), 2u);  // 12/3 < 10/1
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why), 2u); // 12/3 < 10/1
   st.strategy = cluster_strategy::round_robin_per_user;
   EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u1"), 1u);
   EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u2"), 1u);
@@ -106,20 +118,25 @@ TEST(ManagerChoose, KeepsTheCurrentClusterWhileItMatches) {
   auto st = three_clusters();
   std::string why;
   // C1 has the most connections, but the terminal is already there.
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why), 0u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            0u);
   // Its label changed: C1 no longer matches, so it moves.
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ9"}}), "C1", why), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ9"}}), "C1", why),
+            2u);
   // The current cluster is draining: it moves.
   st.clusters[0].state = "draining";
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            2u);
   st.clusters[0].state = "active";
   // ... has weight 0: it moves.
   st.clusters[0].cfg.weight = 0;
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            2u);
   st.clusters[0].cfg.weight = 1;
   // ... has lost its balancers: it moves.
   st.clusters[0].balancers.clear();
-  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            2u);
   // An unknown current cluster does not matter.
   EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "C9", why), 1u);
 }
@@ -136,8 +153,8 @@ TEST(ManagerChoose, NoMatchSaysWhichLabel) {
 
 TEST(ManagerChoose, MatchingButUnusableSaysSo) {
   auto st = three_clusters();
-  st.clusters[1].state = "draining";      // C2
-  st.clusters[2].balancers.clear();       // C3 unreachable
+  st.clusters[1].state = "draining"; // C2
+  st.clusters[2].balancers.clear();  // C3 unreachable
   std::string why;
   EXPECT_FALSE(st.choose(label({{"region", "GG2"}}), "", why));
   EXPECT_NE(why.find("region=GG2"), std::string::npos) << why;
@@ -154,7 +171,7 @@ TEST(ManagerChoose, MatchingButUnusableSaysSo) {
 TEST(ManagerChoose, EmptyLabelMatchesEveryCluster) {
   auto st = three_clusters();
   std::string why;
-  EXPECT_EQ(st.choose(label({}), "", why), 1u);  // fewest connections: C2
+  EXPECT_EQ(st.choose(label({}), "", why), 1u); // fewest connections: C2
 }
 
 TEST(ManagerChoose, RoundRobinAmongMatching) {
@@ -174,7 +191,7 @@ TEST(ManagerAssign, CountsAndReassignment) {
   st.assign("T1", "C1");
   st.assign("T2", "C1");
   EXPECT_EQ(st.find("C1")->assigned, 2u);
-  EXPECT_EQ(st.find("C1")->connections, 2u);  // expected until the next refresh
+  EXPECT_EQ(st.find("C1")->connections, 2u); // expected until the next refresh
   EXPECT_EQ(st.terminal_cluster.at("T1"), "C1");
   // Same cluster again: nothing changes.
   st.assign("T1", "C1");
@@ -195,7 +212,8 @@ TEST(ManagerDestination, ListsEveryBalancerInOrder) {
   auto d = st.destination_for("T1", st.clusters[0]);
   EXPECT_EQ(d.terminal_id, "T1");
   EXPECT_EQ(d.cluster_id, "C1");
-  EXPECT_EQ(d.cluster_urls, (std::vector<std::string>{"ws://C1/1", "ws://C1/2"}));
+  EXPECT_EQ(d.cluster_urls,
+            (std::vector<std::string>{"ws://C1/1", "ws://C1/2"}));
   EXPECT_EQ(d.keepalive_s, 25u);
 }
 
@@ -214,7 +232,8 @@ TEST(ManagerStatus, ReportsEveryCluster) {
   EXPECT_EQ(s[1].balancers, std::vector<std::string>{"ws://C2/1"});
 }
 
-// -- cluster_balancer_state --------------------------------------------------------
+// -- cluster_balancer_state
+// --------------------------------------------------------
 
 cluster_balancer_state balancer_with(std::vector<node_status> reports) {
   cluster_balancer_state st;
@@ -226,7 +245,8 @@ cluster_balancer_state balancer_with(std::vector<node_status> reports) {
   return st;
 }
 
-node_status report(const char* id, uint32_t sessions, const char* state = "active") {
+node_status report(const char* id, uint32_t sessions,
+                   const char* state = "active") {
   return node_status{id, state, sessions, 0.5, 1000};
 }
 
@@ -237,7 +257,8 @@ TEST(BalancerPickNode, FewestSessionsAmongLiveNodes) {
   st = balancer_with({report("n1", 1), report("n2", 1)});
   EXPECT_EQ(st.pick_node(), 0u);
   // Failed (down) and draining nodes are skipped.
-  st = balancer_with({report("n1", 0), report("n2", 0, "draining"), report("n3", 7)});
+  st = balancer_with(
+    {report("n1", 0), report("n2", 0, "draining"), report("n3", 7)});
   st.nodes[0].failed = true;
   EXPECT_EQ(st.pick_node(), 2u);
   st.nodes[2].failed = true;
@@ -266,7 +287,7 @@ TEST(BalancerPickNode, OwnSessionsCountBeforeTheNextReport) {
   // A stale report lower than our own count does not lower it.
   st.nodes[0].last.sessions = 0;
   st.nodes[1].last.sessions = 1;
-  EXPECT_EQ(st.pick_node(), 0u);  // max(0,2)=2 vs max(1,2)=2: tie, first
+  EXPECT_EQ(st.pick_node(), 0u); // max(0,2)=2 vs max(1,2)=2: tie, first
 }
 
 TEST(BalancerPlace, MovesAndErase) {
@@ -276,7 +297,7 @@ TEST(BalancerPlace, MovesAndErase) {
   st.by_terminal["T1"] = 1;
   st.place(c, 0);
   EXPECT_EQ(st.nodes[0].own, 1u);
-  st.place(c, 1);  // restarted on another node
+  st.place(c, 1); // restarted on another node
   EXPECT_EQ(st.nodes[0].own, 0u);
   EXPECT_EQ(st.nodes[1].own, 1u);
   auto erased = st.erase(1);
@@ -292,7 +313,7 @@ TEST(BalancerErase, KeepsTheNewerConnectionOfTheTerminal) {
   auto st = balancer_with({report("n1", 0)});
   st.conns[1].terminal_id = "T1";
   st.conns[2].terminal_id = "T1";
-  st.by_terminal["T1"] = 2;  // conn 2 replaced conn 1
+  st.by_terminal["T1"] = 2; // conn 2 replaced conn 1
   st.erase(1);
   EXPECT_EQ(st.by_terminal.at("T1"), 2u);
   st.erase(2);
@@ -300,10 +321,11 @@ TEST(BalancerErase, KeepsTheNewerConnectionOfTheTerminal) {
 }
 
 TEST(BalancerStatus, CountsAndNodeStates) {
-  auto st = balancer_with({report("n1", 3), report("n2", 0), report("n3", 0, "draining")});
+  auto st = balancer_with(
+    {report("n1", 3), report("n2", 0), report("n3", 0, "draining")});
   using phase = cluster_balancer_state::phase;
-  phase phases[] = {phase::admitting, phase::upgrading, phase::spawning, phase::live,
-                    phase::live};
+  phase phases[] = {phase::admitting, phase::upgrading, phase::spawning,
+                    phase::live, phase::live};
   uint64_t conn = 0;
   for (auto p : phases) {
     auto& c = st.conns[++conn];
@@ -317,13 +339,13 @@ TEST(BalancerStatus, CountsAndNodeStates) {
   EXPECT_EQ(s.balancer_id, "C1-b1");
   EXPECT_EQ(s.cluster_id, "C1");
   EXPECT_EQ(s.url, "ws://C1/1");
-  EXPECT_EQ(s.connections, 3u);  // spawning and live only
+  EXPECT_EQ(s.connections, 3u); // spawning and live only
   EXPECT_EQ(st.live_connections(), 3u);
   ASSERT_EQ(s.nodes.size(), 3u);
   EXPECT_EQ(s.nodes[0].state, "failed");
-  EXPECT_EQ(s.nodes[0].sessions, 0u);  // a failed node's sessions moved away
+  EXPECT_EQ(s.nodes[0].sessions, 0u); // a failed node's sessions moved away
   EXPECT_EQ(s.nodes[1].state, "active");
-  EXPECT_EQ(s.nodes[1].sessions, 2u);  // own count exceeds the report
+  EXPECT_EQ(s.nodes[1].sessions, 2u); // own count exceeds the report
   EXPECT_EQ(s.nodes[2].state, "draining");
   EXPECT_DOUBLE_EQ(s.nodes[1].cpu, 0.5);
 }

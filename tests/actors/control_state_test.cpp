@@ -26,8 +26,8 @@ job_record add(control_state& st, job_record request, int64_t now) {
   return job;
 }
 
-
-job_record push_request(const std::string& terminal, const std::string& service = "print") {
+job_record push_request(const std::string& terminal,
+                        const std::string& service = "print") {
   job_record r;
   r.terminal_id = terminal;
   r.service = service;
@@ -66,10 +66,12 @@ TEST(ControlState, NewJobAssignsIdAndQueues) {
   auto k = add(st, push_request("T1"), 2000);
   EXPECT_EQ(k.job_id, storage::store::job_id_for(42));
   EXPECT_LT(j.job_id, k.job_id);
-  EXPECT_EQ(st.open_jobs.at("T1"), (std::vector<std::string>{j.job_id, k.job_id}));
+  EXPECT_EQ(st.open_jobs.at("T1"),
+            (std::vector<std::string>{j.job_id, k.job_id}));
 }
 
-// -- apply ------------------------------------------------------------------------
+// -- apply
+// ------------------------------------------------------------------------
 
 TEST(ControlState, StatusOnlyMovesForward) {
   control_state st;
@@ -79,9 +81,10 @@ TEST(ControlState, StatusOnlyMovesForward) {
     bool forward;
   };
   const std::vector<step> steps{
-    {"delivered", true}, {"queued", false},   {"delivered", false}, {"acked", true},
-    {"delivered", false}, {"acked", false},   {"done", true},       {"failed", false},
-    {"done", false},      {"acked", false},   {"queued", false},
+    {"delivered", true}, {"queued", false},    {"delivered", false},
+    {"acked", true},     {"delivered", false}, {"acked", false},
+    {"done", true},      {"failed", false},    {"done", false},
+    {"acked", false},    {"queued", false},
   };
   int64_t now = 1000;
   std::string expected = "queued";
@@ -125,8 +128,10 @@ TEST(ControlState, FinalNeverChanges) {
     control_state st;
     auto id = add(st, push_request("T1"), 0).job_id;
     ASSERT_TRUE(st.apply(job_update{id, "T1", final_status, "first"}, 1));
-    for (const char* later : {"queued", "delivered", "acked", "done", "failed", "expired"})
-      EXPECT_EQ(st.apply(job_update{id, "T1", later, "second"}, 2), nullptr) << later;
+    for (const char* later :
+         {"queued", "delivered", "acked", "done", "failed", "expired"})
+      EXPECT_EQ(st.apply(job_update{id, "T1", later, "second"}, 2), nullptr)
+        << later;
     EXPECT_EQ(st.jobs.at(id).status, final_status);
     EXPECT_EQ(st.jobs.at(id).detail, "first");
     EXPECT_EQ(st.jobs.at(id).updated_at_ms, 1);
@@ -150,7 +155,7 @@ TEST(ControlState, FinalJobsLeaveTheOpenList) {
   EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{b});
   EXPECT_EQ(st.final_jobs, std::deque<std::string>{a});
   st.apply(job_update{b, "T1", "failed", ""}, 2);
-  EXPECT_EQ(st.open_jobs.count("T1"), 0u);  // no empty lists kept
+  EXPECT_EQ(st.open_jobs.count("T1"), 0u); // no empty lists kept
   EXPECT_EQ(st.final_jobs, (std::deque<std::string>{a, b}));
 }
 
@@ -234,34 +239,36 @@ TEST(ControlState, RetentionForgetsOldFinalJobs) {
   st.apply(job_update{a, "T1", "done", ""}, 100);
   st.apply(job_update{b, "T1", "failed", ""}, 200);
   st.apply(job_update{c, "T1", "expired", ""}, 5000);
-  EXPECT_EQ(st.forget_old_final(1100), 0u);  // a finished exactly 1000 ago
-  EXPECT_EQ(st.forget_old_final(1101), 1u);  // a goes
+  EXPECT_EQ(st.forget_old_final(1100), 0u); // a finished exactly 1000 ago
+  EXPECT_EQ(st.forget_old_final(1101), 1u); // a goes
   EXPECT_EQ(st.jobs.count(a), 0u);
   // b is past retention but its callback is pending: it stays, and so does
   // everything behind it (oldest first).
   EXPECT_EQ(st.forget_old_final(10'000), 0u);
   EXPECT_EQ(st.jobs.count(b), 1u);
-  st.jobs.at(b).callback_pending = false;  // the callback was accepted
+  st.jobs.at(b).callback_pending = false; // the callback was accepted
   EXPECT_EQ(st.forget_old_final(10'000), 2u);
   EXPECT_EQ(st.jobs.count(c), 0u);
   EXPECT_TRUE(st.final_jobs.empty());
-  EXPECT_EQ(st.jobs.count(open), 1u);  // open jobs never go
-  st.job_retention_ms = 0;                // 0 keeps everything
+  EXPECT_EQ(st.jobs.count(open), 1u); // open jobs never go
+  st.job_retention_ms = 0;            // 0 keeps everything
   st.apply(job_update{open, "T1", "done", ""}, 10'000);
   EXPECT_EQ(st.forget_old_final(1'000'000), 0u);
   EXPECT_EQ(st.jobs.count(open), 1u);
 }
 
-// -- unfinished ------------------------------------------------------------------
+// -- unfinished
+// ------------------------------------------------------------------
 
 TEST(ControlState, UnfinishedAreTheOpenJobsOldestFirst) {
   control_state st;
-  auto a = add(st, push_request("T1"), 0).job_id;  // stays queued
-  auto b = add(st, push_request("T1"), 0).job_id;  // delivered, not acked
-  auto c = add(st, push_request("T1"), 0).job_id;  // acked: its result may be lost
-  auto d = add(st, push_request("T1"), 0).job_id;  // done
-  auto e = add(st, push_request("T2"), 0).job_id;  // another terminal
-  auto f = add(st, push_request("T1"), 0).job_id;  // queued, newest
+  auto a = add(st, push_request("T1"), 0).job_id; // stays queued
+  auto b = add(st, push_request("T1"), 0).job_id; // delivered, not acked
+  auto c
+    = add(st, push_request("T1"), 0).job_id; // acked: its result may be lost
+  auto d = add(st, push_request("T1"), 0).job_id; // done
+  auto e = add(st, push_request("T2"), 0).job_id; // another terminal
+  auto f = add(st, push_request("T1"), 0).job_id; // queued, newest
   st.apply(job_update{b, "T1", "delivered", ""}, 1);
   st.apply(job_update{c, "T1", "acked", ""}, 1);
   st.apply(job_update{d, "T1", "done", ""}, 1);
@@ -281,7 +288,8 @@ TEST(ControlState, DropJobForgetsIt) {
   EXPECT_EQ(st.open_jobs.count("T1"), 0u);
 }
 
-// -- expiry ------------------------------------------------------------------------
+// -- expiry
+// ------------------------------------------------------------------------
 
 TEST(ControlState, ExpireByTtl) {
   control_state st;
@@ -289,10 +297,10 @@ TEST(ControlState, ExpireByTtl) {
   r10.ttl_s = 10;
   auto r20 = push_request("T1");
   r20.ttl_s = 20;
-  auto a = add(st, r10, 1000).job_id;  // expires at 11 s
-  auto b = add(st, r20, 1000).job_id;  // expires at 21 s
-  auto c = add(st, push_request("T1"), 1000).job_id;  // never
-  auto d = add(st, r10, 1000).job_id;  // done before it expires
+  auto a = add(st, r10, 1000).job_id;                // expires at 11 s
+  auto b = add(st, r20, 1000).job_id;                // expires at 21 s
+  auto c = add(st, push_request("T1"), 1000).job_id; // never
+  auto d = add(st, r10, 1000).job_id;                // done before it expires
   st.apply(job_update{d, "T1", "done", ""}, 2000);
   EXPECT_TRUE(st.expire(10'999).empty());
   auto expired = st.expire(11'000);
@@ -324,7 +332,8 @@ TEST(ControlState, ExpiredJobWithCallbackIsPending) {
   EXPECT_TRUE(expired[0]->callback_pending);
 }
 
-// -- API history -------------------------------------------------------------------
+// -- API history
+// -------------------------------------------------------------------
 
 TEST(ControlState, ApiCallsAreCountedAndFlushedOnce) {
   control_state st;
@@ -349,7 +358,7 @@ TEST(ControlState, ApiCallsAreCountedAndFlushedOnce) {
   dirty = st.take_dirty_history();
   ASSERT_EQ(dirty.size(), 1u);
   EXPECT_EQ(dirty[0].calls, 2u);
-  EXPECT_EQ(dirty[0].previous_calls, 1u);  // the window rolled
+  EXPECT_EQ(dirty[0].previous_calls, 1u); // the window rolled
 }
 
 TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
@@ -365,7 +374,8 @@ TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
   EXPECT_EQ(s.api.errors, 1u);
 }
 
-// -- sessions ---------------------------------------------------------------------------
+// -- sessions
+// ---------------------------------------------------------------------------
 
 /// Two distinct session handles need an actor system (nothing runs).
 class ControlSessions : public ::testing::Test {
@@ -377,7 +387,10 @@ protected:
 
   ControlSessions() : sys{init(cfg)} {
     for (auto* s : {&s1, &s2}) {
-      auto a = sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
+      auto a = sys.spawn([]() -> caf::behavior {
+        return {[](int) {
+        }};
+      });
       actors.push_back(a);
       *s = caf::actor_cast<terminal_session_actor>(a);
     }
@@ -431,7 +444,8 @@ TEST_F(ControlSessions, KeepaliveLossIsCounted) {
   EXPECT_EQ(st.status_of(st.terminals.at("T1"), 0).keepalive_failures, 1u);
 }
 
-TEST_F(ControlSessions, AMovedSessionIsNoNewConnectAndTheOldOnesCloseNoDisconnect) {
+TEST_F(ControlSessions,
+       AMovedSessionIsNoNewConnectAndTheOldOnesCloseNoDisconnect) {
   // The balancer moves the session to another node (node drained or dead):
   // the device kept its WebSocket.
   st.on_open("T1", "C1-n1", s1, 100);
@@ -485,12 +499,14 @@ TEST(ControlState, JobIsNotSentBeforeItIsStored) {
   EXPECT_EQ(ids(st.unfinished("T1")), std::vector<std::string>{job.job_id});
 }
 
-// -- computed label items: what the control hands the selector -------------------------
+// -- computed label items: what the control hands the selector
+// -------------------------
 
 TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   control_state st;
   config::label_rules rules;
-  rules.user_usage_frequency = {0, 3};  // 3 jobs done by a user's terminals: high
+  rules.user_usage_frequency
+    = {0, 3}; // 3 jobs done by a user's terminals: high
   rules.disconnect_group.min_terminals = 2;
   rules.failure_group.group_by = "region";
   rules.failure_group.min_terminals = 3;
@@ -523,20 +539,20 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   st.refresh_groups(now);
   EXPECT_EQ(st.user_jobs["u1"], 3u);
   EXPECT_EQ(st.user_jobs["u2"], 1u);
-  EXPECT_EQ(st.user_jobs.count("u9"), 0u);  // only the first user counts
+  EXPECT_EQ(st.user_jobs.count("u9"), 0u); // only the first user counts
 
   auto a1 = st.label_facts(st.terminals["A1"].record, now).attributes;
   EXPECT_EQ(a1["user_usage_frequency"], "high");
-  EXPECT_EQ(a1["print_frequency"], "low");  // 2 prints, high is 10
+  EXPECT_EQ(a1["print_frequency"], "low"); // 2 prints, high is 10
   EXPECT_EQ(a1["disconnect_group"], "10.0.0.1");
   EXPECT_EQ(a1["failure_group"], "GG1");
   auto b1 = st.label_facts(st.terminals["B1"].record, now).attributes;
   EXPECT_EQ(b1["user_usage_frequency"], "low");
   EXPECT_EQ(b1["disconnect_group"], "none");
-  EXPECT_EQ(b1["failure_group"], "none");  // GG2 has 1 terminal (< 3)
+  EXPECT_EQ(b1["failure_group"], "none"); // GG2 has 1 terminal (< 3)
   auto a4 = st.label_facts(st.terminals["A4"].record, now).attributes;
-  EXPECT_EQ(a4.count("user_usage_frequency"), 0u);  // no user
-  EXPECT_EQ(a4.count("disconnect_group"), 0u);      // no address known
+  EXPECT_EQ(a4.count("user_usage_frequency"), 0u); // no user
+  EXPECT_EQ(a4.count("disconnect_group"), 0u);     // no address known
   EXPECT_EQ(a4["failure_group"], "GG1");
   // The stored record itself is not changed.
   EXPECT_TRUE(st.terminals["A1"].record.attributes.empty());

@@ -1,5 +1,5 @@
-// The device WebSocket protocol (actors/policy/frames.hpp): decoding every frame a
-// device may send, and the shapes of the frames the server sends
+// The device WebSocket protocol (actors/policy/frames.hpp): decoding every
+// frame a device may send, and the shapes of the frames the server sends
 // (PROTOCOL.md "Second request"), parsed back with Boost.JSON.
 #include "actors/policy/frames.hpp"
 
@@ -22,7 +22,7 @@ struct decoded {
 
 decoded dec(std::string_view text) {
   decoded d;
-  d.fatal = true;  // must be reset by decode
+  d.fatal = true; // must be reset by decode
   d.problem = decode(text, d.frame, d.fatal);
   return d;
 }
@@ -46,8 +46,8 @@ std::vector<std::string> keys_of(const json::object& o) {
 // -- decode: fatal ------------------------------------------------------------
 
 TEST(Decode, MalformedJsonIsFatal) {
-  for (const char* text : {"", "{", "{\"type\":\"pong\"", "pong", "{'type':'pong'}",
-                           "{\"type\":\"pong\",}"}) {
+  for (const char* text : {"", "{", "{\"type\":\"pong\"", "pong",
+                           "{'type':'pong'}", "{\"type\":\"pong\",}"}) {
     auto d = dec(text);
     EXPECT_TRUE(d.fatal) << text;
     EXPECT_EQ(d.problem, "malformed JSON frame") << text;
@@ -67,7 +67,8 @@ TEST(Decode, TooDeepIsFatal) {
 }
 
 TEST(Decode, NonObjectIsFatal) {
-  for (const char* text : {"[]", "[{\"type\":\"pong\"}]", "7", "\"pong\"", "null", "true"}) {
+  for (const char* text :
+       {"[]", "[{\"type\":\"pong\"}]", "7", "\"pong\"", "null", "true"}) {
     auto d = dec(text);
     EXPECT_TRUE(d.fatal) << text;
     EXPECT_EQ(d.problem, "frame must be a JSON object") << text;
@@ -75,15 +76,17 @@ TEST(Decode, NonObjectIsFatal) {
 }
 
 TEST(Decode, MissingOrNonStringTypeIsFatal) {
-  for (const char* text : {"{}", "{\"seq\":1}", "{\"type\":7}", "{\"type\":null}",
-                           "{\"type\":[\"pong\"]}", "{\"Type\":\"pong\"}"}) {
+  for (const char* text :
+       {"{}", "{\"seq\":1}", "{\"type\":7}", "{\"type\":null}",
+        "{\"type\":[\"pong\"]}", "{\"Type\":\"pong\"}"}) {
     auto d = dec(text);
     EXPECT_TRUE(d.fatal) << text;
     EXPECT_EQ(d.problem, "frame has no string \"type\"") << text;
   }
 }
 
-// -- decode: unknown type (not fatal) ----------------------------------------------
+// -- decode: unknown type (not fatal)
+// ----------------------------------------------
 
 TEST(Decode, UnknownTypeIsNotFatal) {
   auto d = dec(R"({"type":"hello","terminal_id":"T1"})");
@@ -107,7 +110,8 @@ TEST(Decode, UnknownTypeIsCutInTheMessage) {
   EXPECT_EQ(d.problem, "unknown frame type \"" + std::string(64, 'x') + "\"");
 }
 
-// -- decode: pong ---------------------------------------------------------------------
+// -- decode: pong
+// ---------------------------------------------------------------------
 
 TEST(Decode, Pong) {
   auto d = dec(R"({"type":"pong","seq":7})");
@@ -125,9 +129,9 @@ TEST(Decode, Pong) {
 
 TEST(Decode, BadPongSeq) {
   for (const char* text :
-       {R"({"type":"pong"})", R"({"type":"pong","seq":"7"})", R"({"type":"pong","seq":-1})",
-        R"({"type":"pong","seq":1.5})", R"({"type":"pong","seq":null})",
-        R"({"type":"pong","seq":[7]})"}) {
+       {R"({"type":"pong"})", R"({"type":"pong","seq":"7"})",
+        R"({"type":"pong","seq":-1})", R"({"type":"pong","seq":1.5})",
+        R"({"type":"pong","seq":null})", R"({"type":"pong","seq":[7]})"}) {
     auto d = dec(text);
     EXPECT_FALSE(d.fatal) << text;
     EXPECT_EQ(d.frame.kind, device_frame::pong) << text;
@@ -135,7 +139,8 @@ TEST(Decode, BadPongSeq) {
   }
 }
 
-// -- decode: ack and result ---------------------------------------------------------
+// -- decode: ack and result
+// ---------------------------------------------------------
 
 TEST(Decode, Ack) {
   auto d = dec(R"({"type":"ack","job_id":"J0000000000000001"})");
@@ -156,7 +161,8 @@ TEST(Decode, AckWithoutJobId) {
 }
 
 TEST(Decode, Result) {
-  auto d = dec(R"({"type":"result","job_id":"J1","status":"done","detail":"printed"})");
+  auto d = dec(
+    R"({"type":"result","job_id":"J1","status":"done","detail":"printed"})");
   EXPECT_FALSE(d.fatal);
   EXPECT_EQ(d.problem, "");
   EXPECT_EQ(d.frame.kind, device_frame::result);
@@ -188,23 +194,27 @@ TEST(Decode, ResultWithoutJobId) {
 }
 
 TEST(Decode, ResultWithBadStatus) {
-  for (const char* text : {R"({"type":"result","job_id":"J1"})",
-                           R"({"type":"result","job_id":"J1","status":"ok"})",
-                           R"({"type":"result","job_id":"J1","status":"acked"})",
-                           R"({"type":"result","job_id":"J1","status":"DONE"})",
-                           R"({"type":"result","job_id":"J1","status":true})"}) {
+  for (const char* text :
+       {R"({"type":"result","job_id":"J1"})",
+        R"({"type":"result","job_id":"J1","status":"ok"})",
+        R"({"type":"result","job_id":"J1","status":"acked"})",
+        R"({"type":"result","job_id":"J1","status":"DONE"})",
+        R"({"type":"result","job_id":"J1","status":true})"}) {
     auto d = dec(text);
     EXPECT_FALSE(d.fatal) << text;
-    EXPECT_EQ(d.problem, "result needs \"status\" \"done\" or \"failed\"") << text;
+    EXPECT_EQ(d.problem, "result needs \"status\" \"done\" or \"failed\"")
+      << text;
   }
 }
 
-// -- encoders: PROTOCOL.md shapes ------------------------------------------------------
+// -- encoders: PROTOCOL.md shapes
+// ------------------------------------------------------
 
 TEST(Encode, Hello) {
   auto o = parse_object(hello("T1", "C1", "C1-n2", 30));
-  EXPECT_EQ(keys_of(o), (std::vector<std::string>{"cluster_id", "keepalive_s", "node_id",
-                                                  "terminal_id", "type"}));
+  EXPECT_EQ(keys_of(o),
+            (std::vector<std::string>{"cluster_id", "keepalive_s", "node_id",
+                                      "terminal_id", "type"}));
   EXPECT_EQ(o.at("type"), "hello");
   EXPECT_EQ(o.at("terminal_id"), "T1");
   EXPECT_EQ(o.at("cluster_id"), "C1");
@@ -231,7 +241,8 @@ TEST(Encode, Job) {
   j.payload_json = R"({"doc":"x \"y\"","copies":2,"nested":{"a":[1,2]}})";
   j.status = "queued";
   auto o = parse_object(job(j));
-  EXPECT_EQ(keys_of(o), (std::vector<std::string>{"job_id", "payload", "service", "type"}));
+  EXPECT_EQ(keys_of(o),
+            (std::vector<std::string>{"job_id", "payload", "service", "type"}));
   EXPECT_EQ(o.at("type"), "job");
   EXPECT_EQ(o.at("job_id"), "J0000000000000001");
   EXPECT_EQ(o.at("service"), "print");

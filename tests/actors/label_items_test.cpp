@@ -1,6 +1,6 @@
-// Computed label items and strategies (actors/policy/placement.hpp), table-driven:
-// the sliding counts and frequency groups (GB, GC, GD, GI), the disconnect
-// groups (GE, GF), the items a terminal gets end to end through
+// Computed label items and strategies (actors/policy/placement.hpp),
+// table-driven: the sliding counts and frequency groups (GB, GC, GD, GI), the
+// disconnect groups (GE, GF), the items a terminal gets end to end through
 // select_label, the cluster strategies (least load, weighted, round robin
 // per user, per-item rules) and the node strategies.
 #include "actors/policy/placement.hpp"
@@ -17,7 +17,8 @@ using items_t = std::map<std::string, std::string>;
 constexpr int64_t minute = 60'000;
 constexpr int64_t hour = 60 * minute;
 
-// -- sliding_count ----------------------------------------------------------------
+// -- sliding_count
+// ----------------------------------------------------------------
 
 struct sliding_case {
   const char* name;
@@ -41,12 +42,14 @@ TEST(SlidingCount, Table) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(sliding_count(c.current, c.previous, c.window_start, c.now, c.window),
-              c.expected);
+    EXPECT_EQ(
+      sliding_count(c.current, c.previous, c.window_start, c.now, c.window),
+      c.expected);
   }
 }
 
-// -- frequency_group ----------------------------------------------------------------
+// -- frequency_group
+// ----------------------------------------------------------------
 
 struct group_case {
   const char* name;
@@ -74,7 +77,8 @@ TEST(FrequencyGroup, Table) {
   }
 }
 
-// -- api_history counters ------------------------------------------------------------
+// -- api_history counters
+// ------------------------------------------------------------
 
 TEST(ApiHistory, CountsCallsErrorsPrintsAndJobsPerWindow) {
   api_history h;
@@ -94,7 +98,7 @@ TEST(ApiHistory, CountsCallsErrorsPrintsAndJobsPerWindow) {
   EXPECT_EQ(h.previous_jobs, 2u);
   EXPECT_EQ(h.window_calls, 0u);
   EXPECT_EQ(h.window_prints, 1u);
-  EXPECT_EQ(h.calls, 2u);  // totals stay
+  EXPECT_EQ(h.calls, 2u); // totals stay
   // A gap of more than a window drops both.
   h.count(false, t0 + 5 * hour, hour);
   EXPECT_EQ(h.previous_prints, 0u);
@@ -102,11 +106,12 @@ TEST(ApiHistory, CountsCallsErrorsPrintsAndJobsPerWindow) {
   EXPECT_EQ(h.window_calls, 1u);
 }
 
-// -- disconnect_tracker (GE, GF) -----------------------------------------------------
+// -- disconnect_tracker (GE, GF)
+// -----------------------------------------------------
 
 config::label_rules small_rules() {
   config::label_rules r;
-  r.disconnect_group.min_terminals = 3;  // more than 3 from one address
+  r.disconnect_group.min_terminals = 3; // more than 3 from one address
   r.disconnect_group.window = std::chrono::milliseconds{10 * minute};
   r.failure_group.group_by = "region";
   r.failure_group.share = 0.30;
@@ -128,9 +133,9 @@ struct tracker_case {
   const char* name;
   std::vector<disconnect_event> events;
   int64_t now;
-  std::vector<std::string> burst;      // GE addresses expected
-  std::vector<std::string> not_burst;  // addresses expected not to be
-  std::vector<std::string> failing;    // GF groups expected
+  std::vector<std::string> burst;     // GE addresses expected
+  std::vector<std::string> not_burst; // addresses expected not to be
+  std::vector<std::string> failing;   // GF groups expected
   std::vector<std::string> not_failing;
 };
 
@@ -144,35 +149,76 @@ TEST(DisconnectTracker, Table) {
   const std::vector<tracker_case> cases{
     {"no events", {}, t0, {}, {"10.0.0.1"}, {}, {"GG1", "GG2"}},
     {"exactly N terminals is not more than N",
-     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"), ev(t0, "C3", "10.0.0.1")},
-     t0, {}, {"10.0.0.1"}, {}, {}},
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"),
+      ev(t0, "C3", "10.0.0.1")},
+     t0,
+     {},
+     {"10.0.0.1"},
+     {},
+     {}},
     {"N+1 distinct terminals from one address",
-     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"), ev(t0, "C3", "10.0.0.1"),
-      ev(t0, "C4", "10.0.0.1"), ev(t0, "C5", "10.0.0.2")},
-     t0, {"10.0.0.1"}, {"10.0.0.2"}, {}, {}},
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"),
+      ev(t0, "C3", "10.0.0.1"), ev(t0, "C4", "10.0.0.1"),
+      ev(t0, "C5", "10.0.0.2")},
+     t0,
+     {"10.0.0.1"},
+     {"10.0.0.2"},
+     {},
+     {}},
     {"the same terminal many times counts once",
-     {ev(t0, "C1", "10.0.0.1"), ev(t0 + 1, "C1", "10.0.0.1"), ev(t0 + 2, "C1", "10.0.0.1"),
-      ev(t0 + 3, "C1", "10.0.0.1"), ev(t0 + 4, "C1", "10.0.0.1")},
-     t0 + 5, {}, {"10.0.0.1"}, {}, {}},
+     {ev(t0, "C1", "10.0.0.1"), ev(t0 + 1, "C1", "10.0.0.1"),
+      ev(t0 + 2, "C1", "10.0.0.1"), ev(t0 + 3, "C1", "10.0.0.1"),
+      ev(t0 + 4, "C1", "10.0.0.1")},
+     t0 + 5,
+     {},
+     {"10.0.0.1"},
+     {},
+     {}},
     {"events outside the window do not count",
-     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"), ev(t0, "C3", "10.0.0.1"),
-      ev(t0 + 11 * minute, "C4", "10.0.0.1")},
-     t0 + 11 * minute, {}, {"10.0.0.1"}, {}, {}},
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"),
+      ev(t0, "C3", "10.0.0.1"), ev(t0 + 11 * minute, "C4", "10.0.0.1")},
+     t0 + 11 * minute,
+     {},
+     {"10.0.0.1"},
+     {},
+     {}},
     {"unknown address never makes a group",
      {ev(t0, "C1", ""), ev(t0, "C2", ""), ev(t0, "C3", ""), ev(t0, "C4", ""),
       ev(t0, "C5", "")},
-     t0, {}, {""}, {}, {}},
+     t0,
+     {},
+     {""},
+     {},
+     {}},
     {"more than 30 % of a region: 4 of 10",
      {ev(t0, "A1", "1.1.1.1"), ev(t0, "A2", "1.1.1.2"), ev(t0, "A3", "1.1.1.3"),
       ev(t0, "A4", "1.1.1.4")},
-     t0, {}, {}, {"GG1"}, {"GG2"}},
+     t0,
+     {},
+     {},
+     {"GG1"},
+     {"GG2"}},
     {"exactly 30 % is not more: 3 of 10",
-     {ev(t0, "A1", ""), ev(t0, "A2", ""), ev(t0, "A3", "")}, t0, {}, {}, {}, {"GG1"}},
+     {ev(t0, "A1", ""), ev(t0, "A2", ""), ev(t0, "A3", "")},
+     t0,
+     {},
+     {},
+     {},
+     {"GG1"}},
     {"a group below min_terminals never fails (3 of 3)",
-     {ev(t0, "B1", ""), ev(t0, "B2", ""), ev(t0, "B3", "")}, t0, {}, {}, {}, {"GG2"}},
+     {ev(t0, "B1", ""), ev(t0, "B2", ""), ev(t0, "B3", "")},
+     t0,
+     {},
+     {},
+     {},
+     {"GG2"}},
     {"terminals without a group value are ignored",
-     {ev(t0, "C1", ""), ev(t0, "C2", ""), ev(t0, "C3", ""), ev(t0, "C4", "")}, t0, {}, {},
-     {}, {"GG1", ""}},
+     {ev(t0, "C1", ""), ev(t0, "C2", ""), ev(t0, "C3", ""), ev(t0, "C4", "")},
+     t0,
+     {},
+     {},
+     {},
+     {"GG1", ""}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -196,11 +242,11 @@ TEST(DisconnectTracker, BoundedAndPrunedByTime) {
   const int64_t t0 = 100 * hour;
   for (int i = 0; i < 8; ++i)
     tr.add({t0 + i, "T" + std::to_string(i), "10.0.0.1"});
-  ASSERT_EQ(tr.events().size(), 5u);  // the bound
+  ASSERT_EQ(tr.events().size(), 5u); // the bound
   EXPECT_EQ(tr.events().front().terminal_id, "T3");
   // Dropped by the bound: everything before the oldest kept may go.
   EXPECT_EQ(tr.prune(t0 + 8), t0 + 3);
-  EXPECT_EQ(tr.prune(t0 + 8), 0);  // nothing dropped since
+  EXPECT_EQ(tr.prune(t0 + 8), 0); // nothing dropped since
   // An older event is inserted in time order.
   tr.add({t0 + 3, "X", ""});
   EXPECT_EQ(tr.events().front().at_ms, t0 + 3);
@@ -209,20 +255,28 @@ TEST(DisconnectTracker, BoundedAndPrunedByTime) {
   EXPECT_TRUE(tr.events().empty());
 }
 
-// -- computed_items and select_label, end to end -------------------------------------
+// -- computed_items and select_label, end to end
+// -------------------------------------
 
-const std::vector<std::string> all_items{
-  "service", "print_frequency", "api_call_frequency", "api_error_frequency",
-  "disconnect_group", "failure_group", "region", "user", "user_usage_frequency",
-  "model", "firmware"};
+const std::vector<std::string> all_items{"service",
+                                         "print_frequency",
+                                         "api_call_frequency",
+                                         "api_error_frequency",
+                                         "disconnect_group",
+                                         "failure_group",
+                                         "region",
+                                         "user",
+                                         "user_usage_frequency",
+                                         "model",
+                                         "firmware"};
 
 struct item_case {
   const char* name;
   terminal_record facts;
-  api_history history;  // window_start_ms 0: no history
+  api_history history; // window_start_ms 0: no history
   uint64_t user_jobs;
   std::string address;
-  items_t expected;  // the whole assigned label over all items
+  items_t expected; // the whole assigned label over all items
 };
 
 TEST(ComputedItems, EveryItemTable) {
@@ -255,7 +309,7 @@ TEST(ComputedItems, EveryItemTable) {
   auto hist = [now](uint64_t calls, uint64_t errors, uint64_t prints) {
     api_history h;
     h.terminal_id = "T";
-    h.window_start_ms = now - 1;  // the current window: previous ~fully counted
+    h.window_start_ms = now - 1; // the current window: previous ~fully counted
     h.window_calls = calls;
     h.window_errors = errors;
     h.window_prints = prints;
@@ -263,32 +317,68 @@ TEST(ComputedItems, EveryItemTable) {
   };
   const std::vector<item_case> cases{
     {"a new terminal: facts, low counts, no user, no address",
-     rec("GG2", "GJ1", "1.0"), {}, 0, "",
-     {{"region", "GG2"}, {"model", "GJ1"}, {"firmware", "1.0"},
-      {"print_frequency", "low"}, {"api_call_frequency", "low"},
-      {"api_error_frequency", "low"}, {"failure_group", "none"}}},
+     rec("GG2", "GJ1", "1.0"),
+     {},
+     0,
+     "",
+     {{"region", "GG2"},
+      {"model", "GJ1"},
+      {"firmware", "1.0"},
+      {"print_frequency", "low"},
+      {"api_call_frequency", "low"},
+      {"api_error_frequency", "low"},
+      {"failure_group", "none"}}},
     {"heavy printer, busy API, error-prone, heavy user, in both groups",
      rec("GG1", "GJ2", "2.0", {{"service", "print"}}, {"u1", "u2"}),
-     hist(150, 7, 9), 25, "10.9.9.9",
-     {{"service", "print"}, {"region", "GG1"}, {"model", "GJ2"}, {"firmware", "2.0"},
-      {"user", "u1"}, {"print_frequency", "high"}, {"api_call_frequency", "high"},
-      {"api_error_frequency", "high"}, {"user_usage_frequency", "high"},
-      {"disconnect_group", "10.9.9.9"}, {"failure_group", "GG1"}}},
+     hist(150, 7, 9),
+     25,
+     "10.9.9.9",
+     {{"service", "print"},
+      {"region", "GG1"},
+      {"model", "GJ2"},
+      {"firmware", "2.0"},
+      {"user", "u1"},
+      {"print_frequency", "high"},
+      {"api_call_frequency", "high"},
+      {"api_error_frequency", "high"},
+      {"user_usage_frequency", "high"},
+      {"disconnect_group", "10.9.9.9"},
+      {"failure_group", "GG1"}}},
     {"medium API calls, a light user, a quiet address",
-     rec("GG2", "GJ1", "1.0", {}, {"u3"}), hist(10, 2, 4), 19, "10.1.1.1",
-     {{"region", "GG2"}, {"model", "GJ1"}, {"firmware", "1.0"}, {"user", "u3"},
-      {"print_frequency", "low"}, {"api_call_frequency", "medium"},
-      {"api_error_frequency", "low"}, {"user_usage_frequency", "low"},
-      {"disconnect_group", "none"}, {"failure_group", "none"}}},
+     rec("GG2", "GJ1", "1.0", {}, {"u3"}),
+     hist(10, 2, 4),
+     19,
+     "10.1.1.1",
+     {{"region", "GG2"},
+      {"model", "GJ1"},
+      {"firmware", "1.0"},
+      {"user", "u3"},
+      {"print_frequency", "low"},
+      {"api_call_frequency", "medium"},
+      {"api_error_frequency", "low"},
+      {"user_usage_frequency", "low"},
+      {"disconnect_group", "none"},
+      {"failure_group", "none"}}},
     {"no region: no failure group value (group_by has no value)",
-     rec("", "GJ1", ""), {}, 0, "",
-     {{"model", "GJ1"}, {"print_frequency", "low"}, {"api_call_frequency", "low"},
+     rec("", "GJ1", ""),
+     {},
+     0,
+     "",
+     {{"model", "GJ1"},
+      {"print_frequency", "low"},
+      {"api_call_frequency", "low"},
       {"api_error_frequency", "low"}}},
     {"computed items win over same-named attributes set by a service",
-     rec("GG2", "", "", {{"print_frequency", "high"}, {"disconnect_group", "x"}}), {},
-     0, "10.1.1.1",
-     {{"region", "GG2"}, {"print_frequency", "low"}, {"api_call_frequency", "low"},
-      {"api_error_frequency", "low"}, {"disconnect_group", "none"},
+     rec("GG2", "", "",
+         {{"print_frequency", "high"}, {"disconnect_group", "x"}}),
+     {},
+     0,
+     "10.1.1.1",
+     {{"region", "GG2"},
+      {"print_frequency", "low"},
+      {"api_call_frequency", "low"},
+      {"api_error_frequency", "low"},
+      {"disconnect_group", "none"},
       {"failure_group", "none"}}},
   };
   for (const auto& c : cases) {
@@ -298,7 +388,8 @@ TEST(ComputedItems, EveryItemTable) {
       in.history = &c.history;
     in.user_jobs = c.user_jobs;
     in.address = c.address;
-    auto facts = with_computed(c.facts, computed_items(c.facts, in, tr, all_items, now));
+    auto facts
+      = with_computed(c.facts, computed_items(c.facts, in, tr, all_items, now));
     EXPECT_EQ(select_label(facts, all_items).items, c.expected);
   }
 }
@@ -312,10 +403,12 @@ TEST(ComputedItems, OnlyItemsInUse) {
   EXPECT_TRUE(computed_items(t, {}, tr, {}, hour).empty());
 }
 
-// -- cluster strategies ---------------------------------------------------------------
+// -- cluster strategies
+// ---------------------------------------------------------------
 
 cluster_candidate cl(const char* id, uint32_t conns, double cpu, uint64_t mem,
-                     uint32_t weight = 1, bool active = true, bool reachable = true) {
+                     uint32_t weight = 1, bool active = true,
+                     bool reachable = true) {
   return cluster_candidate{id, active, reachable, conns, cpu, mem, weight};
 }
 
@@ -329,34 +422,60 @@ struct strategy_case {
 TEST(ChooseClusterStrategies, Table) {
   using s = cluster_strategy;
   const std::vector<strategy_case> cases{
-    {"least load: lower cpu and memory", {cl("A", 0, 0.9, 900), cl("B", 9, 0.1, 100)},
-     s::least_load, 1},
+    {"least load: lower cpu and memory",
+     {cl("A", 0, 0.9, 900), cl("B", 9, 0.1, 100)},
+     s::least_load,
+     1},
     {"least load: they disagree, smaller memory wins",
-     {cl("A", 0, 0.1, 900), cl("B", 0, 0.9, 100)}, s::least_load, 1},
-    {"least load: they disagree the other way", {cl("A", 0, 0.9, 100), cl("B", 0, 0.1, 900)},
-     s::least_load, 0},
-    {"least load: equal memory, cpu decides", {cl("A", 0, 0.5, 100), cl("B", 0, 0.2, 100)},
-     s::least_load, 1},
-    {"least load: equal load, fewer connections", {cl("A", 5, 0.5, 100), cl("B", 0, 0.5, 100)},
-     s::least_load, 1},
-    {"least load: full tie goes to the first", {cl("A", 5, 0.5, 100), cl("B", 5, 0.5, 100)},
-     s::least_load, 0},
-    {"least load: draining skipped", {cl("A", 0, 0, 0, 1, false), cl("B", 0, 0.9, 900)},
-     s::least_load, 1},
-    {"weighted: connections per weight", {cl("A", 10, 0, 0, 1), cl("B", 30, 0, 0, 4)},
-     s::weighted, 1},
-    {"weighted: tie goes to the first", {cl("A", 10, 0, 0, 1), cl("B", 40, 0, 0, 4)},
-     s::weighted, 0},
-    {"weighted: weight 0 never chosen", {cl("A", 0, 0, 0, 0), cl("B", 1000, 0, 0, 1)},
-     s::weighted, 1},
+     {cl("A", 0, 0.1, 900), cl("B", 0, 0.9, 100)},
+     s::least_load,
+     1},
+    {"least load: they disagree the other way",
+     {cl("A", 0, 0.9, 100), cl("B", 0, 0.1, 900)},
+     s::least_load,
+     0},
+    {"least load: equal memory, cpu decides",
+     {cl("A", 0, 0.5, 100), cl("B", 0, 0.2, 100)},
+     s::least_load,
+     1},
+    {"least load: equal load, fewer connections",
+     {cl("A", 5, 0.5, 100), cl("B", 0, 0.5, 100)},
+     s::least_load,
+     1},
+    {"least load: full tie goes to the first",
+     {cl("A", 5, 0.5, 100), cl("B", 5, 0.5, 100)},
+     s::least_load,
+     0},
+    {"least load: draining skipped",
+     {cl("A", 0, 0, 0, 1, false), cl("B", 0, 0.9, 900)},
+     s::least_load,
+     1},
+    {"weighted: connections per weight",
+     {cl("A", 10, 0, 0, 1), cl("B", 30, 0, 0, 4)},
+     s::weighted,
+     1},
+    {"weighted: tie goes to the first",
+     {cl("A", 10, 0, 0, 1), cl("B", 40, 0, 0, 4)},
+     s::weighted,
+     0},
+    {"weighted: weight 0 never chosen",
+     {cl("A", 0, 0, 0, 0), cl("B", 1000, 0, 0, 1)},
+     s::weighted,
+     1},
     {"weighted: unreachable skipped",
-     {cl("A", 0, 0, 0, 9, true, false), cl("B", 1000, 0, 0, 1)}, s::weighted, 1},
-    {"fewest connections ignores load", {cl("A", 1, 0, 0), cl("B", 0, 0.9, 900)},
-     s::fewest_connections, 1},
+     {cl("A", 0, 0, 0, 9, true, false), cl("B", 1000, 0, 0, 1)},
+     s::weighted,
+     1},
+    {"fewest connections ignores load",
+     {cl("A", 1, 0, 0), cl("B", 0, 0.9, 900)},
+     s::fewest_connections,
+     1},
     {"empty candidates", {}, s::least_load, std::nullopt},
     {"empty candidates, weighted", {}, s::weighted, std::nullopt},
     {"empty candidates, per user", {}, s::round_robin_per_user, std::nullopt},
-    {"none usable", {cl("A", 0, 0, 0, 1, false), cl("B", 0, 0, 0, 0)}, s::weighted,
+    {"none usable",
+     {cl("A", 0, 0, 0, 1, false), cl("B", 0, 0, 0, 0)},
+     s::weighted,
      std::nullopt},
   };
   for (const auto& c : cases) {
@@ -367,10 +486,12 @@ TEST(ChooseClusterStrategies, Table) {
 }
 
 TEST(ChooseClusterStrategies, RoundRobinPerUser) {
-  std::vector<cluster_candidate> cs{cl("A", 0, 0, 0), cl("B", 0, 0, 0), cl("C", 0, 0, 0)};
+  std::vector<cluster_candidate> cs{cl("A", 0, 0, 0), cl("B", 0, 0, 0),
+                                    cl("C", 0, 0, 0)};
   rr_cursors cursors;
   auto pick = [&](const std::string& user) {
-    return *choose_cluster(cs, cluster_strategy::round_robin_per_user, cursors, user);
+    return *choose_cluster(cs, cluster_strategy::round_robin_per_user, cursors,
+                           user);
   };
   // Each user's terminals go round its own cursor.
   EXPECT_EQ(pick("u1"), 0u);
@@ -397,7 +518,8 @@ TEST(ChooseClusterStrategies, RoundRobinPerUser) {
 
 TEST(ChooseClusterStrategies, PerItemRules) {
   using s = cluster_strategy;
-  const std::map<std::string, s> rules{{"model", s::least_load}, {"user", s::round_robin_per_user}};
+  const std::map<std::string, s> rules{{"model", s::least_load},
+                                       {"user", s::round_robin_per_user}};
   const std::vector<std::string> order{"region", "user", "model"};
   struct rule_case {
     const char* name;
@@ -408,12 +530,14 @@ TEST(ChooseClusterStrategies, PerItemRules) {
     {"no item with a rule: the global one", {{"region", "GG1"}}, s::weighted},
     {"empty label: the global one", {}, s::weighted},
     {"one item with a rule", {{"model", "GJ1"}}, s::least_load},
-    {"two: the first in item order wins", {{"model", "GJ1"}, {"user", "u1"}},
+    {"two: the first in item order wins",
+     {{"model", "GJ1"}, {"user", "u1"}},
      s::round_robin_per_user},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(strategy_for(assigned_label{c.label}, order, rules, s::weighted), c.expected);
+    EXPECT_EQ(strategy_for(assigned_label{c.label}, order, rules, s::weighted),
+              c.expected);
   }
 }
 
@@ -430,7 +554,8 @@ TEST(ChooseClusterStrategies, Parse) {
   EXPECT_EQ(parse_node_strategy("round_robin"), std::nullopt);
 }
 
-// -- node strategies ---------------------------------------------------------------------
+// -- node strategies
+// ---------------------------------------------------------------------
 
 node_status nd(const char* id, uint32_t sessions, double cpu, uint64_t mem,
                const char* state = "active") {
@@ -448,29 +573,62 @@ struct node_strategy_case {
 TEST(ChooseNodeStrategies, Table) {
   using s = node_strategy;
   const std::vector<node_strategy_case> cases{
-    {"least load: smaller memory wins over cpu", {nd("n1", 0, 0.1, 900), nd("n2", 50, 0.9, 100)},
-     s::least_load, {}, 1},
-    {"least load: equal load, fewer sessions", {nd("n1", 5, 0.2, 100), nd("n2", 4, 0.2, 100)},
-     s::least_load, {}, 1},
-    {"least load: full tie goes to the first", {nd("n1", 4, 0.2, 100), nd("n2", 4, 0.2, 100)},
-     s::least_load, {}, 0},
+    {"least load: smaller memory wins over cpu",
+     {nd("n1", 0, 0.1, 900), nd("n2", 50, 0.9, 100)},
+     s::least_load,
+     {},
+     1},
+    {"least load: equal load, fewer sessions",
+     {nd("n1", 5, 0.2, 100), nd("n2", 4, 0.2, 100)},
+     s::least_load,
+     {},
+     1},
+    {"least load: full tie goes to the first",
+     {nd("n1", 4, 0.2, 100), nd("n2", 4, 0.2, 100)},
+     s::least_load,
+     {},
+     0},
     {"least load: draining never chosen",
-     {nd("n1", 0, 0, 0, "draining"), nd("n2", 9, 0.9, 900)}, s::least_load, {}, 1},
-    {"least load: failed never chosen", {nd("n1", 0, 0, 0, "failed"), nd("n2", 9, 0.9, 900)},
-     s::least_load, {}, 1},
-    {"weighted: sessions per weight", {nd("n1", 10, 0, 0), nd("n2", 25, 0, 0)}, s::weighted,
-     {1, 3}, 1},
-    {"weighted: missing weights are 1", {nd("n1", 10, 0, 0), nd("n2", 9, 0, 0)}, s::weighted,
-     {}, 1},
-    {"weighted: weight 0 takes nothing", {nd("n1", 0, 0, 0), nd("n2", 99, 0, 0)},
-     s::weighted, {0, 1}, 1},
+     {nd("n1", 0, 0, 0, "draining"), nd("n2", 9, 0.9, 900)},
+     s::least_load,
+     {},
+     1},
+    {"least load: failed never chosen",
+     {nd("n1", 0, 0, 0, "failed"), nd("n2", 9, 0.9, 900)},
+     s::least_load,
+     {},
+     1},
+    {"weighted: sessions per weight",
+     {nd("n1", 10, 0, 0), nd("n2", 25, 0, 0)},
+     s::weighted,
+     {1, 3},
+     1},
+    {"weighted: missing weights are 1",
+     {nd("n1", 10, 0, 0), nd("n2", 9, 0, 0)},
+     s::weighted,
+     {},
+     1},
+    {"weighted: weight 0 takes nothing",
+     {nd("n1", 0, 0, 0), nd("n2", 99, 0, 0)},
+     s::weighted,
+     {0, 1},
+     1},
     {"weighted: draining skipped whatever its weight",
-     {nd("n1", 0, 0, 0, "draining"), nd("n2", 99, 0, 0)}, s::weighted, {100, 1}, 1},
-    {"weighted: all weight 0", {nd("n1", 0, 0, 0), nd("n2", 0, 0, 0)}, s::weighted, {0, 0},
+     {nd("n1", 0, 0, 0, "draining"), nd("n2", 99, 0, 0)},
+     s::weighted,
+     {100, 1},
+     1},
+    {"weighted: all weight 0",
+     {nd("n1", 0, 0, 0), nd("n2", 0, 0, 0)},
+     s::weighted,
+     {0, 0},
      std::nullopt},
     {"empty", {}, s::least_load, {}, std::nullopt},
-    {"all failed or draining", {nd("n1", 0, 0, 0, "failed"), nd("n2", 0, 0, 0, "draining")},
-     s::weighted, {}, std::nullopt},
+    {"all failed or draining",
+     {nd("n1", 0, 0, 0, "failed"), nd("n2", 0, 0, 0, "draining")},
+     s::weighted,
+     {},
+     std::nullopt},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

@@ -1,6 +1,6 @@
 // Serialization round trips of every type in Tether's type-ID block
-// (actors/system/interfaces.hpp), with CAF 0.17's binary serializer: each value on
-// its own, and inside a caf::message (which is how it crosses a process
+// (actors/system/interfaces.hpp), with CAF 0.17's binary serializer: each value
+// on its own, and inside a caf::message (which is how it crosses a process
 // boundary: by its registered name, so it needs tether::register_types).
 #include <string>
 #include <vector>
@@ -104,7 +104,8 @@ void expect_same(const node_status& a, const node_status& b) {
   EXPECT_EQ(a.memory, b.memory);
 }
 
-void expect_same(const std::vector<node_status>& a, const std::vector<node_status>& b) {
+void expect_same(const std::vector<node_status>& a,
+                 const std::vector<node_status>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i)
     expect_same(a[i], b[i]);
@@ -230,11 +231,13 @@ void expect_same(const std::vector<T>& a, const std::vector<T>& b) {
 }
 
 template <class... Sigs>
-void expect_same(const caf::typed_actor<Sigs...>& a, const caf::typed_actor<Sigs...>& b) {
+void expect_same(const caf::typed_actor<Sigs...>& a,
+                 const caf::typed_actor<Sigs...>& b) {
   EXPECT_EQ(a, b);
 }
 
-// -- sample values (every field set, none at its default) ---------------------------
+// -- sample values (every field set, none at its default)
+// ---------------------------
 
 terminal_record sample_terminal() {
   return {.terminal_id = "T1",
@@ -281,9 +284,15 @@ api_history sample_history() {
 }
 
 std::vector<node_status> sample_nodes() {
-  return {node_status{.node_id = "C1-n1", .state = "active", .sessions = 12, .cpu = 0.375,
+  return {node_status{.node_id = "C1-n1",
+                      .state = "active",
+                      .sessions = 12,
+                      .cpu = 0.375,
                       .memory = 123'456'789},
-          node_status{.node_id = "C1-n2", .state = "failed", .sessions = 0, .cpu = 0,
+          node_status{.node_id = "C1-n2",
+                      .state = "failed",
+                      .sessions = 0,
+                      .cpu = 0,
                       .memory = 1}};
 }
 
@@ -345,7 +354,8 @@ struct handles {
 };
 
 caf::behavior idle() {
-  return {[](int) {}};
+  return {[](int) {
+  }};
 }
 
 class MessagesTest : public ::testing::Test {
@@ -428,7 +438,8 @@ protected:
   handles live;
 };
 
-// -- the block ------------------------------------------------------------------------
+// -- the block
+// ------------------------------------------------------------------------
 
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
@@ -444,7 +455,8 @@ template <caf::type_id_t... Is>
 void every_block_type_crosses(caf::actor_system& sys,
                               std::integer_sequence<caf::type_id_t, Is...>) {
   auto one = [&sys](auto tag) {
-    using T = typename caf::type_by_id<caf::id_block::tether::begin + decltype(tag)::value>::type;
+    using T = typename caf::type_by_id<caf::id_block::tether::begin
+                                       + decltype(tag)::value>::type;
     SCOPED_TRACE(caf::type_name<T>::value);
     auto msg = caf::make_message(T{});
     caf::binary_serializer::container_type buf;
@@ -461,8 +473,9 @@ void every_block_type_crosses(caf::actor_system& sys,
 
 TEST_F(MessagesTest, EveryBlockTypeCrossesTheWire) {
   every_block_type_crosses(
-    sys, std::make_integer_sequence<caf::type_id_t, caf::id_block::tether::end
-                                                      - caf::id_block::tether::begin>{});
+    sys, std::make_integer_sequence<caf::type_id_t,
+                                    caf::id_block::tether::end
+                                      - caf::id_block::tether::begin>{});
 }
 
 TEST_F(MessagesTest, TerminalRecord) {
@@ -488,11 +501,13 @@ TEST_F(MessagesTest, ApiHistory) {
 }
 
 TEST_F(MessagesTest, StringMap) {
-  check(std::map<std::string, std::string>{{"plan", "paid"}, {"service", "print"}});
+  check(
+    std::map<std::string, std::string>{{"plan", "paid"}, {"service", "print"}});
 }
 
 TEST_F(MessagesTest, AssignedLabel) {
-  check(assigned_label{{{"region", "GG1"}, {"model", "GJ1"}, {"service", "print"}}});
+  check(assigned_label{
+    {{"region", "GG1"}, {"model", "GJ1"}, {"service", "print"}}});
   check(assigned_label{});
 }
 
@@ -506,7 +521,9 @@ TEST_F(MessagesTest, Destination) {
 }
 
 TEST_F(MessagesTest, JobUpdate) {
-  check(job_update{.job_id = "J1", .terminal_id = "T1", .status = "done",
+  check(job_update{.job_id = "J1",
+                   .terminal_id = "T1",
+                   .status = "done",
                    .detail = "printed 2 copies"});
 }
 
@@ -525,8 +542,8 @@ TEST_F(MessagesTest, BalancerStatus) {
 TEST_F(MessagesTest, ClusterStatus) {
   check(sample_cluster("C1"));
   // As the manager answers it.
-  auto v = std::vector<cluster_status>{
-    cluster_status{.cluster_id = "C0"}, sample_cluster("C2")};
+  auto v = std::vector<cluster_status>{cluster_status{.cluster_id = "C0"},
+                                       sample_cluster("C2")};
   auto back = roundtrip(v);
   ASSERT_EQ(back.size(), 2u);
   expect_same(back[0], v[0]);
@@ -538,7 +555,8 @@ TEST_F(MessagesTest, AdminMessages) {
   check(cluster_settings{});
   check(cluster_change{"C3", true, {{"model", {"GJ1"}}}, "active", 5});
   check(cluster_change{});
-  check(realloc_plan{"C1", {"T1", "T2"},
+  check(realloc_plan{"C1",
+                     {"T1", "T2"},
                      {assigned_label{{{"region", "GG1"}}}, assigned_label{}}});
   check(realloc_plan{});
   check(realloc_summary{100, 7, 5, 12});
@@ -600,8 +618,11 @@ TEST_F(MessagesTest, Handles) {
 }
 
 TEST_F(MessagesTest, PeerStatusAndDirectory) {
-  peer_status ps{.process = "C1-n1", .address = "10.0.0.2:17013",
-                 .reachable = true, .since_ms = 1795449038321, .connects = 3,
+  peer_status ps{.process = "C1-n1",
+                 .address = "10.0.0.2:17013",
+                 .reachable = true,
+                 .since_ms = 1795449038321,
+                 .connects = 3,
                  .last_error = "connection lost"};
   check(ps);
   check(peer_status{});
@@ -619,7 +640,8 @@ TEST_F(MessagesTest, VectorsOfRecordsAndStatuses) {
   // batch put, the status answers): they need their own registration.
   check(std::vector<job_record>{sample_job(), job_record{}});
   check(std::vector<job_record>{});
-  check(std::vector<cluster_status>{cluster_status{.cluster_id = "C0"}, sample_cluster("C2")});
+  check(std::vector<cluster_status>{cluster_status{.cluster_id = "C0"},
+                                    sample_cluster("C2")});
 }
 
 /// Serializes a whole message and reads it back, as the middleman does.
@@ -627,13 +649,15 @@ caf::message wire(caf::actor_system& sys, caf::message msg) {
   caf::binary_serializer::container_type buf;
   caf::binary_serializer bs{sys, buf};
   if (auto e = bs(msg)) {
-    ADD_FAILURE() << "cannot serialize " << caf::to_string(msg) << ": " << sys.render(e);
+    ADD_FAILURE() << "cannot serialize " << caf::to_string(msg) << ": "
+                  << sys.render(e);
     return {};
   }
   caf::message back;
   caf::binary_deserializer bd{sys, buf};
   if (auto e = bd(back)) {
-    ADD_FAILURE() << "cannot deserialize " << caf::to_string(msg) << ": " << sys.render(e);
+    ADD_FAILURE() << "cannot deserialize " << caf::to_string(msg) << ": "
+                  << sys.render(e);
     return {};
   }
   return back;
@@ -646,7 +670,9 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
   auto job = sample_job();
   auto rec = sample_terminal();
   auto label = assigned_label{{{"region", "GG1"}}};
-  auto dest = destination{.terminal_id = "T1", .cluster_id = "C1", .cluster_urls = {"ws://a"},
+  auto dest = destination{.terminal_id = "T1",
+                          .cluster_id = "C1",
+                          .cluster_urls = {"ws://a"},
                           .keepalive_s = 30};
   auto clusters = std::vector<cluster_status>{sample_cluster("C1")};
   auto spec = sample_spec(live.balancer);
@@ -666,9 +692,11 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(frame_atom::value, uint64_t{1}, std::string{"{}"}),
     caf::make_message(closed_atom::value, uint64_t{1}),
     caf::make_message(to_dev_atom::value, uint64_t{1}, std::string{"{}"}),
-    caf::make_message(close_atom::value, uint64_t{1}, uint16_t{4000}, std::string{"x"}),
+    caf::make_message(close_atom::value, uint64_t{1}, uint16_t{4000},
+                      std::string{"x"}),
     caf::make_message(true),
-    caf::make_message(balancer_status{.balancer_id = "b", .nodes = sample_nodes()}),
+    caf::make_message(
+      balancer_status{.balancer_id = "b", .nodes = sample_nodes()}),
     caf::make_message(tick_atom::value),
     // cluster_manager_actor
     caf::make_message(assign_atom::value, rec, label),
@@ -678,8 +706,9 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(std::string{"C1"}),
     caf::make_message(clusters),
     caf::make_message(join_atom::value, sample_info(live.balancer)),
-    caf::make_message(put_atom::value, cluster_change{"C3", true, {{"region", {"GG1"}}},
-                                                      "draining", 2}),
+    caf::make_message(
+      put_atom::value,
+      cluster_change{"C3", true, {{"region", {"GG1"}}}, "draining", 2}),
     caf::make_message(put_atom::value, node_atom::value, std::string{"C1-n1"},
                       std::string{"draining"}),
     caf::make_message(realloc_atom::value, realloc_plan{"C1", {"T1"}, {label}}),
@@ -706,39 +735,46 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(push_atom::value, job),
     caf::make_message(job),
     caf::make_message(get_atom::value, job_atom::value, std::string{"J1"}),
-    caf::make_message(job_update{.job_id = "J1", .terminal_id = "T1", .status = "acked"}),
-    caf::make_message(open_atom::value, std::string{"T1"}, std::string{"n"}, live.session,
-                      std::string{"10.0.0.9"}),
-    caf::make_message(closed_atom::value, std::string{"T1"}, std::string{"r"}, live.session),
+    caf::make_message(
+      job_update{.job_id = "J1", .terminal_id = "T1", .status = "acked"}),
+    caf::make_message(open_atom::value, std::string{"T1"}, std::string{"n"},
+                      live.session, std::string{"10.0.0.9"}),
+    caf::make_message(closed_atom::value, std::string{"T1"}, std::string{"r"},
+                      live.session),
     // store_actor
     caf::make_message(put_atom::value, rec),
     caf::make_message(ok_atom::value),
-    caf::make_message(put_atom::value, std::vector<job_record>{job}, uint64_t{8}),
-    caf::make_message(put_atom::value, std::vector<api_history>{sample_history()}),
+    caf::make_message(put_atom::value, std::vector<job_record>{job},
+                      uint64_t{8}),
     caf::make_message(put_atom::value,
-                      std::vector<disconnect_event>{{5, "T1", "10.0.0.9"}}, int64_t{3}),
+                      std::vector<api_history>{sample_history()}),
+    caf::make_message(put_atom::value,
+                      std::vector<disconnect_event>{{5, "T1", "10.0.0.9"}},
+                      int64_t{3}),
     caf::make_message(flush_atom::value),
     // control_actor: service facts, API history, callbacks, timer
     caf::make_message(put_atom::value, attrs_atom::value, std::string{"T1"},
                       std::map<std::string, std::string>{{"plan", "paid"}}),
-    caf::make_message(put_atom::value, user_atom::value, std::string{"U1"}, std::string{"T1"}),
+    caf::make_message(put_atom::value, user_atom::value, std::string{"U1"},
+                      std::string{"T1"}),
     caf::make_message(api_atom::value, std::string{"T1"}, true),
     caf::make_message(callback_atom::value, std::string{"J1"}, false),
     // notifier_actor
     caf::make_message(callback_atom::value, job),
-    caf::make_message(callback_atom::value, std::string{"J1"}, uint32_t{2}, true,
-                      std::string{"HTTP 200"}),
+    caf::make_message(callback_atom::value, std::string{"J1"}, uint32_t{2},
+                      true, std::string{"HTTP 200"}),
     caf::make_message(tick_atom::value, std::string{"J1"}),
     // peers: directories, peer status, joins, retries
     caf::make_message(get_atom::value, peer_atom::value),
-    caf::make_message(peer_directory{.process = "p", .control = live.control,
-                                     .nodes = {{"n", live.node}}}),
+    caf::make_message(peer_directory{
+      .process = "p", .control = live.control, .nodes = {{"n", live.node}}}),
     caf::make_message(peer_atom::value, peer_directory{.process = "p"}),
     caf::make_message(std::vector<peer_status>{peer_status{.process = "p"}}),
     caf::make_message(join_atom::value, caf::actor{actor}),
     caf::make_message(tick_atom::value, std::string{"C1-n1"}),
     // http_gateway (the request without its responder)
-    caf::make_message(http_request{.method = "GET", .target = "/healthz", .peer = "peer"}),
+    caf::make_message(
+      http_request{.method = "GET", .target = "/healthz", .peer = "peer"}),
     caf::make_message(http_response{.status = 200, .body = "{}"}),
   };
   for (const auto& msg : msgs) {
@@ -750,9 +786,11 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     EXPECT_EQ(caf::to_string(back), text);
   }
   // A typed check of one of them.
-  auto back = wire(sys, caf::make_message(put_atom::value, std::vector<job_record>{job},
-                                          uint64_t{8}));
-  ASSERT_TRUE((back.match_elements<put_atom, std::vector<job_record>, uint64_t>()));
+  auto back
+    = wire(sys, caf::make_message(put_atom::value, std::vector<job_record>{job},
+                                  uint64_t{8}));
+  ASSERT_TRUE(
+    (back.match_elements<put_atom, std::vector<job_record>, uint64_t>()));
   EXPECT_EQ(back.get_as<uint64_t>(2), 8u);
   ASSERT_EQ(back.get_as<std::vector<job_record>>(1).size(), 1u);
   expect_same(back.get_as<std::vector<job_record>>(1)[0], job);

@@ -1,5 +1,5 @@
-// Placement logic (actors/policy/placement.hpp), table-driven: the selector's label,
-// label matching, the cluster choice and the node choice.
+// Placement logic (actors/policy/placement.hpp), table-driven: the selector's
+// label, label matching, the cluster choice and the node choice.
 #include "actors/policy/placement.hpp"
 
 #include <string>
@@ -12,7 +12,8 @@ namespace {
 
 using items_t = std::map<std::string, std::string>;
 
-terminal_record facts(std::string region, std::string model, std::string firmware,
+terminal_record facts(std::string region, std::string model,
+                      std::string firmware,
                       std::map<std::string, std::string> attributes = {}) {
   terminal_record t;
   t.terminal_id = "T1";
@@ -23,7 +24,8 @@ terminal_record facts(std::string region, std::string model, std::string firmwar
   return t;
 }
 
-// -- select_label ----------------------------------------------------------------
+// -- select_label
+// ----------------------------------------------------------------
 
 struct select_case {
   const char* name;
@@ -34,24 +36,40 @@ struct select_case {
 
 TEST(SelectLabel, Table) {
   const std::vector<select_case> cases{
-    {"record fields", facts("GG1", "GJ1", "1.4.2"), {"region", "model", "firmware"},
+    {"record fields",
+     facts("GG1", "GJ1", "1.4.2"),
+     {"region", "model", "firmware"},
      {{"region", "GG1"}, {"model", "GJ1"}, {"firmware", "1.4.2"}}},
-    {"only the items in use", facts("GG1", "GJ1", "1.4.2"), {"model"}, {{"model", "GJ1"}}},
+    {"only the items in use",
+     facts("GG1", "GJ1", "1.4.2"),
+     {"model"},
+     {{"model", "GJ1"}}},
     {"no items", facts("GG1", "GJ1", "1.4.2"), {}, {}},
-    {"missing field left out", facts("", "GJ1", ""), {"region", "model", "firmware"},
+    {"missing field left out",
+     facts("", "GJ1", ""),
+     {"region", "model", "firmware"},
      {{"model", "GJ1"}}},
     {"attributes for other items",
-     facts("GG1", "", "", {{"service", "print"}, {"user", "u7"}, {"plan", "paid"}}),
+     facts("GG1", "", "",
+           {{"service", "print"}, {"user", "u7"}, {"plan", "paid"}}),
      {"region", "service", "user"},
      {{"region", "GG1"}, {"service", "print"}, {"user", "u7"}}},
-    {"missing attribute left out", facts("GG1", "", "", {{"service", "print"}}),
-     {"service", "disconnect_group"}, {{"service", "print"}}},
-    {"empty attribute left out", facts("", "", "", {{"service", ""}}), {"service"}, {}},
+    {"missing attribute left out",
+     facts("GG1", "", "", {{"service", "print"}}),
+     {"service", "disconnect_group"},
+     {{"service", "print"}}},
+    {"empty attribute left out",
+     facts("", "", "", {{"service", ""}}),
+     {"service"},
+     {}},
     {"fields win over same-named attributes",
-     facts("GG1", "GJ1", "", {{"region", "GG9"}, {"model", "GJ9"}}), {"region", "model"},
+     facts("GG1", "GJ1", "", {{"region", "GG9"}, {"model", "GJ9"}}),
+     {"region", "model"},
      {{"region", "GG1"}, {"model", "GJ1"}}},
-    {"field empty, attribute not consulted", facts("", "", "", {{"region", "GG9"}}),
-     {"region"}, {}},
+    {"field empty, attribute not consulted",
+     facts("", "", "", {{"region", "GG9"}}),
+     {"region"},
+     {}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -59,7 +77,8 @@ TEST(SelectLabel, Table) {
   }
 }
 
-// -- label_matches -----------------------------------------------------------------
+// -- label_matches
+// -----------------------------------------------------------------
 
 struct match_case {
   const char* name;
@@ -69,14 +88,20 @@ struct match_case {
 };
 
 TEST(LabelMatches, Table) {
-  const config::cluster_labels c1{{"region", {"GG1"}}, {"model", {"GJ1", "GJ2"}}};
+  const config::cluster_labels c1{{"region", {"GG1"}},
+                                  {"model", {"GJ1", "GJ2"}}};
   const std::vector<match_case> cases{
     {"all items match", c1, {{"region", "GG1"}, {"model", "GJ2"}}, true},
     {"second value of a list", c1, {{"region", "GG1"}, {"model", "GJ2"}}, true},
     {"value not in list", c1, {{"region", "GG1"}, {"model", "GJ3"}}, false},
-    {"single mismatch is enough", c1, {{"region", "GG2"}, {"model", "GJ1"}}, false},
-    {"unmentioned item does not restrict", c1,
-     {{"region", "GG1"}, {"service", "print"}}, true},
+    {"single mismatch is enough",
+     c1,
+     {{"region", "GG2"}, {"model", "GJ1"}},
+     false},
+    {"unmentioned item does not restrict",
+     c1,
+     {{"region", "GG1"}, {"service", "print"}},
+     true},
     {"only unmentioned items", c1, {{"firmware", "9"}}, true},
     {"empty label matches anything", c1, {}, true},
     {"cluster without labels takes anyone", {}, {{"region", "GG7"}}, true},
@@ -89,7 +114,8 @@ TEST(LabelMatches, Table) {
   }
 }
 
-// -- choose_cluster ------------------------------------------------------------------
+// -- choose_cluster
+// ------------------------------------------------------------------
 
 cluster_candidate cand(const char* id, uint32_t connections, bool active = true,
                        bool reachable = true) {
@@ -108,15 +134,20 @@ TEST(ChooseCluster, FewestConnections) {
     {"tie goes to the first", {cand("A", 2), cand("B", 2), cand("C", 2)}, 0},
     {"tie after a larger one", {cand("A", 9), cand("B", 2), cand("C", 2)}, 1},
     {"inactive skipped", {cand("A", 0, false), cand("B", 4)}, 1},
-    {"unreachable skipped", {cand("A", 0, true, false), cand("B", 4), cand("C", 5)}, 1},
-    {"none usable", {cand("A", 0, false), cand("B", 0, true, false)}, std::nullopt},
+    {"unreachable skipped",
+     {cand("A", 0, true, false), cand("B", 4), cand("C", 5)},
+     1},
+    {"none usable",
+     {cand("A", 0, false), cand("B", 0, true, false)},
+     std::nullopt},
     {"empty", {}, std::nullopt},
     {"single", {cand("A", 100)}, 0},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     uint64_t cursor = 0;
-    EXPECT_EQ(choose_cluster(c.candidates, cluster_strategy::fewest_connections, cursor),
+    EXPECT_EQ(choose_cluster(c.candidates, cluster_strategy::fewest_connections,
+                             cursor),
               c.expected);
     EXPECT_EQ(cursor, 0u) << "fewest_connections must not move the cursor";
   }
@@ -136,8 +167,8 @@ TEST(ChooseCluster, RoundRobinAdvances) {
 }
 
 TEST(ChooseCluster, RoundRobinSkipsUnusable) {
-  std::vector<cluster_candidate> cs{cand("A", 0), cand("B", 0, false), cand("C", 0),
-                                    cand("D", 0, true, false)};
+  std::vector<cluster_candidate> cs{cand("A", 0), cand("B", 0, false),
+                                    cand("C", 0), cand("D", 0, true, false)};
   uint64_t cursor = 0;
   std::vector<size_t> picks;
   for (int i = 0; i < 5; ++i) {
@@ -150,14 +181,15 @@ TEST(ChooseCluster, RoundRobinSkipsUnusable) {
 
 TEST(ChooseCluster, RoundRobinCursorBeyondTheListWraps) {
   std::vector<cluster_candidate> cs{cand("A", 0), cand("B", 0)};
-  uint64_t cursor = 7;  // e.g. the candidate list shrank
+  uint64_t cursor = 7; // e.g. the candidate list shrank
   EXPECT_EQ(choose_cluster(cs, cluster_strategy::round_robin, cursor), 1u);
   EXPECT_EQ(choose_cluster(cs, cluster_strategy::round_robin, cursor), 0u);
 }
 
 TEST(ChooseCluster, RoundRobinNothingUsable) {
   uint64_t cursor = 1;
-  EXPECT_EQ(choose_cluster({}, cluster_strategy::round_robin, cursor), std::nullopt);
+  EXPECT_EQ(choose_cluster({}, cluster_strategy::round_robin, cursor),
+            std::nullopt);
   EXPECT_EQ(choose_cluster({cand("A", 0, false), cand("B", 0, true, false)},
                            cluster_strategy::round_robin, cursor),
             std::nullopt);
@@ -167,14 +199,17 @@ TEST(ChooseCluster, RoundRobinNothingUsable) {
 TEST(ChooseCluster, ParseStrategy) {
   EXPECT_EQ(parse_cluster_strategy("fewest_connections"),
             cluster_strategy::fewest_connections);
-  EXPECT_EQ(parse_cluster_strategy("round_robin"), cluster_strategy::round_robin);
+  EXPECT_EQ(parse_cluster_strategy("round_robin"),
+            cluster_strategy::round_robin);
   EXPECT_EQ(parse_cluster_strategy("random"), std::nullopt);
   EXPECT_EQ(parse_cluster_strategy(""), std::nullopt);
 }
 
-// -- choose_node ----------------------------------------------------------------------
+// -- choose_node
+// ----------------------------------------------------------------------
 
-node_status node(const char* id, uint32_t sessions, const char* state = "active") {
+node_status node(const char* id, uint32_t sessions,
+                 const char* state = "active") {
   return node_status{id, state, sessions, 0, 0};
 }
 
@@ -189,8 +224,12 @@ TEST(ChooseNode, Table) {
     {"fewest sessions", {node("n1", 3), node("n2", 1), node("n3", 2)}, 1},
     {"tie goes to the first", {node("n1", 1), node("n2", 1)}, 0},
     {"draining skipped", {node("n1", 0, "draining"), node("n2", 8)}, 1},
-    {"failed skipped", {node("n1", 0, "failed"), node("n2", 8), node("n3", 9)}, 1},
-    {"all unusable", {node("n1", 0, "failed"), node("n2", 0, "draining")}, std::nullopt},
+    {"failed skipped",
+     {node("n1", 0, "failed"), node("n2", 8), node("n3", 9)},
+     1},
+    {"all unusable",
+     {node("n1", 0, "failed"), node("n2", 0, "draining")},
+     std::nullopt},
     {"empty", {}, std::nullopt},
   };
   for (const auto& c : cases) {

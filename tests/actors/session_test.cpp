@@ -31,7 +31,8 @@ std::string pong(uint64_t seq) {
   return R"({"type":"pong","seq":)" + std::to_string(seq) + "}";
 }
 
-job_record make_job(const std::string& id, int64_t created_at_ms, int64_t ttl_s = 0) {
+job_record make_job(const std::string& id, int64_t created_at_ms,
+                    int64_t ttl_s = 0) {
   job_record j;
   j.job_id = id;
   j.terminal_id = "T1";
@@ -84,28 +85,28 @@ TEST(SessionTick, LostAfterKeepaliveMissesUnansweredPings) {
 
 TEST(SessionTick, AnswerResetsMisses) {
   auto st = make_state(2);
-  st.on_tick();         // ping 1
-  st.on_tick();         // ping 2, one miss
+  st.on_tick(); // ping 1
+  st.on_tick(); // ping 2, one miss
   EXPECT_EQ(st.misses, 1u);
-  st.on_frame(pong(2));  // answers the current ping
+  st.on_frame(pong(2)); // answers the current ping
   EXPECT_EQ(st.misses, 0u);
   EXPECT_FALSE(st.awaiting_pong);
   // Two more ticks are fine again.
-  EXPECT_FALSE(st.on_tick().lost);  // ping 3
-  EXPECT_FALSE(st.on_tick().lost);  // ping 4, one miss
+  EXPECT_FALSE(st.on_tick().lost); // ping 3
+  EXPECT_FALSE(st.on_tick().lost); // ping 4, one miss
   EXPECT_TRUE(st.on_tick().lost);
 }
 
 TEST(SessionTick, PongForAnOldOrFutureSeqDoesNotCount) {
   auto st = make_state(2);
-  st.on_tick();  // ping 1
-  st.on_tick();  // ping 2, one miss
-  auto f = st.on_frame(pong(1));  // late answer to ping 1
+  st.on_tick();                  // ping 1
+  st.on_tick();                  // ping 2, one miss
+  auto f = st.on_frame(pong(1)); // late answer to ping 1
   EXPECT_FALSE(f.reply);
   EXPECT_FALSE(f.close_reason);
   EXPECT_EQ(st.misses, 1u);
   EXPECT_TRUE(st.awaiting_pong);
-  st.on_frame(pong(3));  // answer to a ping never sent
+  st.on_frame(pong(3)); // answer to a ping never sent
   EXPECT_EQ(st.misses, 1u);
   EXPECT_TRUE(st.awaiting_pong);
   EXPECT_TRUE(st.on_tick().lost);
@@ -121,7 +122,8 @@ TEST(SessionTick, PongBeforeAnyPingIsHarmless) {
   EXPECT_TRUE(st.on_tick().lost);
 }
 
-// -- on_frame ----------------------------------------------------------------------
+// -- on_frame
+// ----------------------------------------------------------------------
 
 TEST(SessionFrame, AckProducesUpdate) {
   auto st = make_state();
@@ -142,7 +144,8 @@ TEST(SessionFrame, ResultProducesUpdate) {
   auto st = make_state();
   st.on_deliver(make_job("J1", 1000), 1000);
   st.on_deliver(make_job("J2", 1000), 1000);
-  auto act = st.on_frame(R"({"type":"result","job_id":"J2","status":"failed","detail":"jam"})");
+  auto act = st.on_frame(
+    R"({"type":"result","job_id":"J2","status":"failed","detail":"jam"})");
   ASSERT_TRUE(act.update);
   EXPECT_EQ(act.update->job_id, "J2");
   EXPECT_EQ(act.update->terminal_id, "T1");
@@ -193,8 +196,9 @@ TEST(SessionFrame, UnknownTypeGetsAnErrorReply) {
 TEST(SessionFrame, BadFrameGetsAnErrorReply) {
   auto st = make_state();
   st.on_tick();
-  for (const char* text : {R"({"type":"pong","seq":"1"})", R"({"type":"ack"})",
-                           R"({"type":"result","job_id":"J1","status":"maybe"})"}) {
+  for (const char* text :
+       {R"({"type":"pong","seq":"1"})", R"({"type":"ack"})",
+        R"({"type":"result","job_id":"J1","status":"maybe"})"}) {
     SCOPED_TRACE(text);
     auto act = st.on_frame(text);
     EXPECT_FALSE(act.close_reason);
@@ -208,7 +212,8 @@ TEST(SessionFrame, BadFrameGetsAnErrorReply) {
   EXPECT_TRUE(st.awaiting_pong);
 }
 
-// -- on_deliver ----------------------------------------------------------------------
+// -- on_deliver
+// ----------------------------------------------------------------------
 
 TEST(SessionDeliver, SendsTheJobFrame) {
   auto st = make_state();
@@ -245,9 +250,9 @@ TEST(SessionDeliver, AtMostAWindowOfJobsIsUnacknowledged) {
   st.window = 2;
   EXPECT_TRUE(st.on_deliver(make_job("J1", 0), 1));
   EXPECT_TRUE(st.on_deliver(make_job("J2", 0), 1));
-  EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 1));  // waits
+  EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 1)); // waits
   EXPECT_FALSE(st.on_deliver(make_job("J4", 0), 1));
-  EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 2));  // held once only
+  EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 2)); // held once only
   EXPECT_EQ(st.unacked.size(), 2u);
   ASSERT_EQ(st.backlog.size(), 2u);
   EXPECT_TRUE(st.refill(3).empty()) << "no room yet";
@@ -270,14 +275,15 @@ TEST(SessionDeliver, ExpiredBacklogJobIsDropped) {
   auto st = make_state();
   st.window = 1;
   st.on_deliver(make_job("J1", 0), 1000);
-  st.on_deliver(make_job("J2", 0, 5), 1000);  // expires at 5 s, waits
+  st.on_deliver(make_job("J2", 0, 5), 1000); // expires at 5 s, waits
   st.on_frame(R"({"type":"ack","job_id":"J1"})");
   EXPECT_TRUE(st.refill(6000).empty());
   EXPECT_TRUE(st.backlog.empty());
   EXPECT_TRUE(st.unacked.empty());
 }
 
-// -- due_for_redelivery ------------------------------------------------------------
+// -- due_for_redelivery
+// ------------------------------------------------------------
 
 std::vector<std::string> ids(const std::vector<job_record>& jobs) {
   std::vector<std::string> out;
@@ -305,7 +311,8 @@ TEST(SessionRedelivery, AckedOrFinishedJobsAreNotResent) {
   st.on_deliver(make_job("J3", 0), 1000);
   st.on_frame(R"({"type":"ack","job_id":"J1"})");
   st.on_frame(R"({"type":"result","job_id":"J2","status":"done"})");
-  EXPECT_EQ(ids(st.due_for_redelivery(100'000)), std::vector<std::string>{"J3"});
+  EXPECT_EQ(ids(st.due_for_redelivery(100'000)),
+            std::vector<std::string>{"J3"});
   EXPECT_EQ(st.unacked.size(), 1u);
   EXPECT_EQ(st.sent_at_ms.size(), 1u);
 }
@@ -324,7 +331,7 @@ TEST(SessionRedelivery, EachJobHasItsOwnClock) {
 
 TEST(SessionRedelivery, ExpiredJobIsDroppedNotResent) {
   auto st = make_state();
-  st.on_deliver(make_job("J1", 0, 40), 1000);  // expires at 40 s
+  st.on_deliver(make_job("J1", 0, 40), 1000); // expires at 40 s
   EXPECT_EQ(ids(st.due_for_redelivery(31'000)), std::vector<std::string>{"J1"});
   EXPECT_TRUE(st.due_for_redelivery(61'001).empty());
   EXPECT_TRUE(st.unacked.empty());

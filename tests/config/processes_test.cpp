@@ -32,7 +32,7 @@ parse_result parse(const std::string& text) {
 
 std::string dump(const parse_result& r) {
   return "problems:\n" + r.errors.to_string() + "warnings:\n"
-         + r.warnings.to_string();
+       + r.warnings.to_string();
 }
 
 /// True if some entry of `list` is "p.toml:<line>: <path>: <...message...>";
@@ -84,24 +84,24 @@ std::vector<std::string> names(const std::vector<const process_config*>& ps) {
   return out;
 }
 
-// -- a small multi-process document -------------------------------------------------
+// -- a small multi-process document
+// -------------------------------------------------
 //
 // One cluster C1 (node C1-n1, balancer C1-b1 on 127.0.0.1:9101) and three
 // processes: "control" (gateway, control, selector, cluster_manager; http
 // 127.0.0.1:8080), "b" (balancer C1-b1) and "n" (node C1-n1), on CAF ports
 // 17000..17002. Valid as it is; each test changes one thing.
 
-using fields = std::map<std::string, std::string>;  // key -> raw TOML value
+using fields = std::map<std::string, std::string>; // key -> raw TOML value
 
 struct doc {
-  std::map<std::string, fields> sections;  // "timers" -> {...}
-  std::string clusters =
-    "[[clusters]]\n"
-    "id = \"C1\"\n"
-    "nodes = [\"C1-n1\"]\n"
-    "  [[clusters.balancers]]\n"
-    "  id = \"C1-b1\"\n"
-    "  listen = \"127.0.0.1:9101\"\n";
+  std::map<std::string, fields> sections; // "timers" -> {...}
+  std::string clusters = "[[clusters]]\n"
+                         "id = \"C1\"\n"
+                         "nodes = [\"C1-n1\"]\n"
+                         "  [[clusters.balancers]]\n"
+                         "  id = \"C1-b1\"\n"
+                         "  listen = \"127.0.0.1:9101\"\n";
   std::vector<fields> processes{
     {{"name", "\"control\""},
      {"caf_port", "17000"},
@@ -116,7 +116,7 @@ struct doc {
      {"roles", "[\"node\"]"},
      {"nodes", "[\"C1-n1\"]"}},
   };
-  std::map<size_t, fields> schedulers;  // process -> [processes.scheduler]
+  std::map<size_t, fields> schedulers; // process -> [processes.scheduler]
 
   /// Sets `key` in `where`: a section ("timers"), a process ("p0", "p1",
   /// ...) or a process's scheduler ("p2.scheduler"). An empty value removes
@@ -172,7 +172,8 @@ struct doc {
   }
 };
 
-// -- all-in-one ---------------------------------------------------------------------
+// -- all-in-one
+// ---------------------------------------------------------------------
 
 TEST(AllInOne, DefaultTopologyHasOneProcessWithEverything) {
   auto r = parse_topology(default_topology_toml(), "default");
@@ -213,9 +214,9 @@ TEST(AllInOne, DefaultTopologyHasOneProcessWithEverything) {
 }
 
 TEST(AllInOne, FollowsTheFile) {
-  auto r = parse(
-    "[gateway]\nhttp = \"0.0.0.0:0\"\n"
-    "[scheduler]\npolicy = \"stealing\"\nmax_threads = 3\n" + doc{}.clusters);
+  auto r = parse("[gateway]\nhttp = \"0.0.0.0:0\"\n"
+                 "[scheduler]\npolicy = \"stealing\"\nmax_threads = 3\n"
+                 + doc{}.clusters);
   ASSERT_TRUE(r.value) << dump(r);
   const auto& p = r.value->processes.at(0);
   EXPECT_EQ(p.http->to_string(), "0.0.0.0:0");
@@ -245,7 +246,8 @@ TEST(Roles, NamesRoundTrip) {
   EXPECT_FALSE(parse_process_role(""));
 }
 
-// -- a multi-process file ------------------------------------------------------------
+// -- a multi-process file
+// ------------------------------------------------------------
 
 TEST(Processes, SmallDocumentParses) {
   auto r = parse(doc{}.str());
@@ -256,7 +258,7 @@ TEST(Processes, SmallDocumentParses) {
   ASSERT_EQ(t.processes.size(), 3u);
   const auto& c = t.processes[0];
   EXPECT_EQ(c.name, "control");
-  EXPECT_EQ(c.host, "127.0.0.1");  // the default
+  EXPECT_EQ(c.host, "127.0.0.1"); // the default
   EXPECT_EQ(c.caf_port, 17000);
   EXPECT_EQ(c.caf_endpoint().to_string(), "127.0.0.1:17000");
   EXPECT_EQ(c.roles, (std::vector<process_role>{
@@ -264,7 +266,7 @@ TEST(Processes, SmallDocumentParses) {
                        process_role::selector, process_role::cluster_manager}));
   ASSERT_TRUE(c.http);
   EXPECT_EQ(c.http->to_string(), "127.0.0.1:8080");
-  EXPECT_EQ(c.data, "tether-data/control");  // the default
+  EXPECT_EQ(c.data, "tether-data/control"); // the default
   EXPECT_TRUE(c.balancers.empty());
   EXPECT_TRUE(c.nodes.empty());
   EXPECT_FALSE(t.processes[1].http);
@@ -296,7 +298,7 @@ TEST(Processes, SeveralGatewaysAndSelectors) {
   ASSERT_TRUE(r.value) << dump(r);
   EXPECT_EQ(names(r.value->processes_with_role(process_role::gateway)),
             (std::vector<std::string>{"control", "gw2"}));
-  EXPECT_EQ(r.value->http.to_string(), "127.0.0.1:8080");  // the first
+  EXPECT_EQ(r.value->http.to_string(), "127.0.0.1:8080"); // the first
 }
 
 TEST(Processes, OneProcessNeedsNoCafPort) {
@@ -317,36 +319,41 @@ TEST(Processes, OneProcessNeedsNoCafPort) {
   EXPECT_TRUE(r.value) << dump(r);
 }
 
-// -- one accepted and one rejected value per rule ----------------------------------------
+// -- one accepted and one rejected value per rule
+// ----------------------------------------
 
 struct rule_case {
-  std::string where;  // "p0".."p2", "p2.scheduler", "timers"
+  std::string where; // "p0".."p2", "p2.scheduler", "timers"
   std::string key;
-  std::string value;  // raw TOML; empty = key absent
+  std::string value; // raw TOML; empty = key absent
   bool accepted;
-  std::string path;     // where the problem is reported
-  std::string message;  // part of the problem's text
-  std::function<bool(const topology&)> applied = nullptr;  // accepted only
-  size_t problems = 1;  // rejected: how many problems the mistake yields
+  std::string path;    // where the problem is reported
+  std::string message; // part of the problem's text
+  std::function<bool(const topology&)> applied = nullptr; // accepted only
+  size_t problems = 1; // rejected: how many problems the mistake yields
 };
 
 std::string describe(const rule_case& c) {
   return c.where + "." + c.key + " = "
-         + (c.value.empty() ? "<absent>" : c.value);
+       + (c.value.empty() ? "<absent>" : c.value);
 }
 
 const std::vector<rule_case>& rule_cases() {
   static const std::vector<rule_case> cases{
     // name
     {"p1", "name", "\"a.b_c:d-1\"", true, "", "",
-     [](const topology& t) { return t.processes[1].name == "a.b_c:d-1"; }},
+     [](const topology& t) {
+       return t.processes[1].name == "a.b_c:d-1";
+     }},
     {"p1", "name", "\"balancer 1\"", false, "processes[1].name",
      "must be 1-128 characters of [A-Za-z0-9._:-]"},
     {"p1", "name", "", false, "processes[1].name", "missing"},
     {"p1", "name", "1", false, "processes[1].name", "must be a string"},
     // host
     {"p1", "host", "\"localhost\"", true, "", "",
-     [](const topology& t) { return t.processes[1].host == "localhost"; }},
+     [](const topology& t) {
+       return t.processes[1].host == "localhost";
+     }},
     {"p1", "host", "\"0.0.0.0\"", false, "processes[1].host",
      "must be an address the other processes can reach, not the wildcard"},
     {"p1", "host", "\"127.0.0.1:17001\"", false, "processes[1].host",
@@ -356,7 +363,9 @@ const std::vector<rule_case>& rule_cases() {
     {"p1", "host", "127", false, "processes[1].host", "must be a string"},
     // caf_port
     {"p1", "caf_port", "65535", true, "", "",
-     [](const topology& t) { return t.processes[1].caf_port == 65535; }},
+     [](const topology& t) {
+       return t.processes[1].caf_port == 65535;
+     }},
     {"p1", "caf_port", "0", false, "processes[1].caf_port",
      "must be between 1 and 65535"},
     {"p1", "caf_port", "65536", false, "processes[1].caf_port",
@@ -366,8 +375,9 @@ const std::vector<rule_case>& rule_cases() {
     {"p1", "caf_port", "\"17001\"", false, "processes[1].caf_port",
      "must be an integer"},
     // roles
-    {"p0", "roles", "[\"cluster_manager\", \"selector\", \"control\", \"gateway\"]",
-     true, "", "",
+    {"p0", "roles",
+     "[\"cluster_manager\", \"selector\", \"control\", \"gateway\"]", true, "",
+     "",
      [](const topology& t) {
        return t.processes[0].roles.front() == process_role::cluster_manager;
      }},
@@ -390,7 +400,7 @@ const std::vector<rule_case>& rule_cases() {
     {"p0", "http", "\"0.0.0.0:0\"", true, "", "",
      [](const topology& t) {
        return t.processes[0].http->to_string() == "0.0.0.0:0"
-              && t.http.to_string() == "0.0.0.0:0";
+           && t.http.to_string() == "0.0.0.0:0";
      }},
     {"p0", "http", "", false, "processes[0].http", "missing"},
     {"p0", "http", "\"nohost\"", false, "processes[0].http",
@@ -399,7 +409,9 @@ const std::vector<rule_case>& rule_cases() {
      "only a process with the gateway role listens for HTTP"},
     // data
     {"p0", "data", "\"/var/lib/tether\"", true, "", "",
-     [](const topology& t) { return t.processes[0].data == "/var/lib/tether"; }},
+     [](const topology& t) {
+       return t.processes[0].data == "/var/lib/tether";
+     }},
     {"p0", "data", "\"\"", false, "processes[0].data", "must not be empty"},
     {"p0", "data", "5", false, "processes[0].data", "must be a string"},
     // balancers
@@ -419,7 +431,9 @@ const std::vector<rule_case>& rule_cases() {
      "must be an array of strings"},
     // nodes
     {"p2", "nodes", "[\"C1-n1\"]", true, "", "",
-     [](const topology& t) { return t.process_of_node("C1-n1") == &t.processes[2]; }},
+     [](const topology& t) {
+       return t.process_of_node("C1-n1") == &t.processes[2];
+     }},
     {"p2", "nodes", "[\"C3-n1\"]", false, "processes[2].nodes[0]",
      "unknown node \"C3-n1\" (not in any cluster's nodes)", nullptr, 2},
     {"p2", "nodes", "", false, "processes[2].nodes",
@@ -428,16 +442,16 @@ const std::vector<rule_case>& rule_cases() {
     {"p2.scheduler", "policy", "\"stealing\"", true, "", "",
      [](const topology& t) {
        return t.processes[2].scheduler.policy == "stealing"
-              && t.processes[1].scheduler.policy == "sharing"
-              && t.scheduler.policy == "sharing";
+           && t.processes[1].scheduler.policy == "sharing"
+           && t.scheduler.policy == "sharing";
      }},
-    {"p2.scheduler", "policy", "\"testing\"", false, "processes[2].scheduler.policy",
-     "must be \"sharing\" or \"stealing\""},
+    {"p2.scheduler", "policy", "\"testing\"", false,
+     "processes[2].scheduler.policy", "must be \"sharing\" or \"stealing\""},
     {"p2.scheduler", "max_threads", "1", true, "", "",
      [](const topology& t) {
        return t.processes[2].scheduler.max_threads == 1
-              && t.processes[2].scheduler.policy == "sharing"
-              && t.processes[0].scheduler.max_threads == 2;
+           && t.processes[2].scheduler.policy == "sharing"
+           && t.processes[0].scheduler.max_threads == 2;
      }},
     {"p2.scheduler", "max_threads", "0", false,
      "processes[2].scheduler.max_threads", "must be between 1 and 256"},
@@ -449,7 +463,9 @@ const std::vector<rule_case>& rule_cases() {
     {"p2", "port", "17002", false, "processes[2].port", "unknown key"},
     // timers between processes
     {"timers", "heartbeat", "\"10ms\"", true, "", "",
-     [](const topology& t) { return t.timers.heartbeat == 10ms; }},
+     [](const topology& t) {
+       return t.timers.heartbeat == 10ms;
+     }},
     {"timers", "heartbeat", "\"9ms\"", false, "timers.heartbeat",
      "must be at least 10ms"},
     {"timers", "heartbeat", "\"fast\"", false, "timers.heartbeat",
@@ -457,19 +473,25 @@ const std::vector<rule_case>& rule_cases() {
     {"timers", "heartbeat", "\"3s\"", false, "timers.failure_timeout",
      "must be longer than timers.heartbeat (3000ms <= 3000ms)"},
     {"timers", "failure_timeout", "\"501ms\"", true, "", "",
-     [](const topology& t) { return t.timers.failure_timeout == 501ms; }},
+     [](const topology& t) {
+       return t.timers.failure_timeout == 501ms;
+     }},
     {"timers", "failure_timeout", "\"500ms\"", false, "timers.failure_timeout",
      "must be longer than timers.heartbeat (500ms <= 500ms)"},
     {"timers", "failure_timeout", "3", false, "timers.failure_timeout",
      "must be a duration"},
     {"timers", "reconnect_min", "\"5s\"", true, "", "",
-     [](const topology& t) { return t.timers.reconnect_min == 5s; }},
+     [](const topology& t) {
+       return t.timers.reconnect_min == 5s;
+     }},
     {"timers", "reconnect_min", "\"6s\"", false, "timers.reconnect_max",
      "must not be shorter than timers.reconnect_min (5000ms < 6000ms)"},
     {"timers", "reconnect_min", "\"1ms\"", false, "timers.reconnect_min",
      "must be at least 10ms"},
     {"timers", "reconnect_max", "\"200ms\"", true, "", "",
-     [](const topology& t) { return t.timers.reconnect_max == 200ms; }},
+     [](const topology& t) {
+       return t.timers.reconnect_max == 200ms;
+     }},
     {"timers", "reconnect_max", "\"199ms\"", false, "timers.reconnect_max",
      "must not be shorter than timers.reconnect_min (199ms < 200ms)"},
     {"timers", "reconnect_max", "\"9ms\"", false, "timers.reconnect_max",
@@ -500,7 +522,7 @@ TEST(Validation, OneAcceptedAndOneRejectedValuePerRule) {
 TEST(Validation, EveryRuleHasBothOutcomes) {
   std::map<std::string, std::pair<bool, bool>> seen;
   for (const auto& c : rule_cases()) {
-    auto where = c.where;  // "p2.scheduler" -> "p.scheduler"
+    auto where = c.where; // "p2.scheduler" -> "p.scheduler"
     if (where.size() >= 2 && where[0] == 'p' && std::isdigit(where[1]))
       where.erase(1, 1);
     auto& s = seen[where + "." + c.key];
@@ -509,7 +531,7 @@ TEST(Validation, EveryRuleHasBothOutcomes) {
   for (const auto& [rule, s] : seen) {
     if (rule == "p.port" || rule == "p.scheduler.threads"
         || rule == "p.scheduler")
-      continue;  // unknown keys: nothing to accept
+      continue; // unknown keys: nothing to accept
     EXPECT_TRUE(s.first && s.second) << rule;
   }
 }
@@ -520,27 +542,34 @@ TEST(Validation, TimersDefaultsMeetTheirBounds) {
   auto r = parse(doc{}.set("timers", "failure_timeout", "\"400ms\"").str());
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.errors.list.size(), 1u) << dump(r);
-  auto text = doc{}.set("timers", "heartbeat", "\"1s\"")
-                .set("timers", "failure_timeout", "\"1s\"").str();
+  auto text = doc{}
+                .set("timers", "heartbeat", "\"1s\"")
+                .set("timers", "failure_timeout", "\"1s\"")
+                .str();
   r = parse(text);
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.errors.list.size(), 1u) << dump(r);
   EXPECT_TRUE(has_problem(r, "timers.failure_timeout", "must be longer",
                           line_of(text, "failure_timeout = ")))
     << dump(r);
-  r = parse(doc{}.set("timers", "heartbeat", "\"1ms\"")
-              .set("timers", "failure_timeout", "\"1ms\"").str());
+  r = parse(doc{}
+              .set("timers", "heartbeat", "\"1ms\"")
+              .set("timers", "failure_timeout", "\"1ms\"")
+              .str());
   EXPECT_FALSE(r.value);
-  EXPECT_EQ(r.errors.list.size(), 2u) << dump(r);  // both too short, no more
-  r = parse(doc{}.set("timers", "heartbeat", "\"1s\"")
+  EXPECT_EQ(r.errors.list.size(), 2u) << dump(r); // both too short, no more
+  r = parse(doc{}
+              .set("timers", "heartbeat", "\"1s\"")
               .set("timers", "failure_timeout", "\"10s\"")
               .set("timers", "reconnect_min", "\"1s\"")
-              .set("timers", "reconnect_max", "\"1s\"").str());
+              .set("timers", "reconnect_max", "\"1s\"")
+              .str());
   ASSERT_TRUE(r.value) << dump(r);
   EXPECT_EQ(r.value->timers.failure_timeout, 10s);
 }
 
-// -- processes against each other and against the clusters --------------------------------
+// -- processes against each other and against the clusters
+// --------------------------------
 
 TEST(Hosting, DuplicateProcessName) {
   auto d = doc{}.set("p2", "name", "\"b\"");
@@ -580,24 +609,24 @@ TEST(Hosting, NodeRunByTwoProcesses) {
   auto r = parse(d.str());
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "processes[3].nodes[0]",
-                          "node \"C1-n1\" is already run by processes[2] (\"n\")"))
+  EXPECT_TRUE(
+    has_problem(r, "processes[3].nodes[0]",
+                "node \"C1-n1\" is already run by processes[2] (\"n\")"))
     << dump(r);
 }
 
 TEST(Hosting, BalancerAndNodeRunByNoProcess) {
   auto d = doc{};
-  d.clusters =
-    "[[clusters]]\n"
-    "id = \"C1\"\n"
-    "nodes = [\"C1-n1\",\n"
-    "         \"C1-n2\"]\n"
-    "  [[clusters.balancers]]\n"
-    "  id = \"C1-b1\"\n"
-    "  listen = \"127.0.0.1:9101\"\n"
-    "  [[clusters.balancers]]\n"
-    "  id = \"C1-b2\"\n"
-    "  listen = \"127.0.0.1:9111\"\n";
+  d.clusters = "[[clusters]]\n"
+               "id = \"C1\"\n"
+               "nodes = [\"C1-n1\",\n"
+               "         \"C1-n2\"]\n"
+               "  [[clusters.balancers]]\n"
+               "  id = \"C1-b1\"\n"
+               "  listen = \"127.0.0.1:9101\"\n"
+               "  [[clusters.balancers]]\n"
+               "  id = \"C1-b2\"\n"
+               "  listen = \"127.0.0.1:9111\"\n";
   auto text = d.str();
   auto r = parse(text);
   EXPECT_FALSE(r.value);
@@ -648,17 +677,21 @@ TEST(Hosting, RunningBalancersNeedsTheBalancerRole) {
 TEST(Hosting, UnknownRoleIsReportedOnce) {
   // "nod" is not a role: no cascade about nodes without the node role, nor
   // about the control plane.
-  auto r = parse(doc{}.set("p2", "roles", "[\"nod\"]")
-                   .set("p0", "roles", "[\"gateway\", \"contrl\"]").str());
+  auto r = parse(doc{}
+                   .set("p2", "roles", "[\"nod\"]")
+                   .set("p0", "roles", "[\"gateway\", \"contrl\"]")
+                   .str());
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.errors.list.size(), 2u) << dump(r);
   EXPECT_TRUE(has_problem(r, "processes[2].roles[0]", "unknown role \"nod\""))
     << dump(r);
-  EXPECT_TRUE(has_problem(r, "processes[0].roles[1]", "unknown role \"contrl\""))
+  EXPECT_TRUE(
+    has_problem(r, "processes[0].roles[1]", "unknown role \"contrl\""))
     << dump(r);
 }
 
-// -- the control plane ----------------------------------------------------------------------
+// -- the control plane
+// ----------------------------------------------------------------------
 
 TEST(ControlPlane, ExactlyOneControl) {
   auto d = doc{};
@@ -675,8 +708,10 @@ TEST(ControlPlane, ExactlyOneControl) {
                           line_of(text, "roles = [\"selector\", \"control\"]")))
     << dump(r);
 
-  text = doc{}.set("p0", "roles",
-                   "[\"gateway\", \"selector\", \"cluster_manager\"]").str();
+  text
+    = doc{}
+        .set("p0", "roles", "[\"gateway\", \"selector\", \"cluster_manager\"]")
+        .str();
   r = parse(text);
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
@@ -698,30 +733,33 @@ TEST(ControlPlane, ExactlyOneClusterManager) {
   EXPECT_TRUE(has_problem(r, "processes[3].roles[0]",
                           "only one process may have the cluster_manager role"))
     << dump(r);
-  r = parse(doc{}.set("p0", "roles", "[\"gateway\", \"control\", \"selector\"]")
-              .str());
+  r = parse(
+    doc{}.set("p0", "roles", "[\"gateway\", \"control\", \"selector\"]").str());
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "processes",
-                          "no process has the cluster_manager role"))
+  EXPECT_TRUE(
+    has_problem(r, "processes", "no process has the cluster_manager role"))
     << dump(r);
 }
 
 TEST(ControlPlane, SomeGatewayAndSomeSelector) {
-  auto r = parse(doc{}.set("p0", "roles", "[\"control\", \"cluster_manager\"]")
-                   .set("p0", "http", "").str());
+  auto r = parse(doc{}
+                   .set("p0", "roles", "[\"control\", \"cluster_manager\"]")
+                   .set("p0", "http", "")
+                   .str());
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 2u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "processes",
-                          "no process has the gateway role (at least one must)"))
+  EXPECT_TRUE(has_problem(
+    r, "processes", "no process has the gateway role (at least one must)"))
     << dump(r);
-  EXPECT_TRUE(has_problem(r, "processes",
-                          "no process has the selector role (at least one must)"))
+  EXPECT_TRUE(has_problem(
+    r, "processes", "no process has the selector role (at least one must)"))
     << dump(r);
 }
 
 TEST(ControlPlane, SelectorAndManagerRunWithControl) {
-  auto d = doc{}.set("p0", "roles", "[\"control\", \"cluster_manager\"]")
+  auto d = doc{}
+             .set("p0", "roles", "[\"control\", \"cluster_manager\"]")
              .set("p0", "http", "");
   d.add_process({{"name", "\"front\""},
                  {"caf_port", "17003"},
@@ -738,10 +776,10 @@ TEST(ControlPlane, SelectorAndManagerRunWithControl) {
                           line))
     << dump(r);
   // A gateway apart from the control is fine (it reaches it through CAF).
-  auto ok = doc{}
-              .set("p0", "roles",
-                   "[\"control\", \"selector\", \"cluster_manager\"]")
-              .set("p0", "http", "");
+  auto ok
+    = doc{}
+        .set("p0", "roles", "[\"control\", \"selector\", \"cluster_manager\"]")
+        .set("p0", "http", "");
   ok.add_process({{"name", "\"front\""},
                   {"caf_port", "17003"},
                   {"roles", "[\"gateway\"]"},
@@ -753,8 +791,8 @@ TEST(ControlPlane, SelectorAndManagerRunWithControl) {
 }
 
 TEST(ControlPlane, GatewayHttpMovesToTheProcess) {
-  auto text = "[gateway]\nhttp = \"127.0.0.1:8080\"\nio_threads = 2\n"
-              + doc{}.str();
+  auto text
+    = "[gateway]\nhttp = \"127.0.0.1:8080\"\nio_threads = 2\n" + doc{}.str();
   auto r = parse(text);
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
@@ -769,20 +807,20 @@ TEST(ControlPlane, GatewayHttpMovesToTheProcess) {
 }
 
 TEST(ControlPlane, ProcessesMustBeTables) {
-  for (const char* bad : {"processes = 5\n", "processes = []\n",
-                          "processes = [\"control\"]\n"}) {
+  for (const char* bad :
+       {"processes = 5\n", "processes = []\n", "processes = [\"control\"]\n"}) {
     SCOPED_TRACE(bad);
     auto r = parse(std::string{bad} + doc{}.clusters);
     EXPECT_FALSE(r.value);
     ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-    EXPECT_TRUE(has_problem(r, "processes",
-                            "must be a non-empty array of tables ([[processes]])",
-                            1))
+    EXPECT_TRUE(has_problem(
+      r, "processes", "must be a non-empty array of tables ([[processes]])", 1))
       << dump(r);
   }
 }
 
-// -- addresses ----------------------------------------------------------------------------
+// -- addresses
+// ----------------------------------------------------------------------------
 
 TEST(Addresses, CafPortIsUniquePerHost) {
   auto text = doc{}.set("p2", "caf_port", "17001").str();
@@ -795,7 +833,8 @@ TEST(Addresses, CafPortIsUniquePerHost) {
                           line_of(text, "caf_port = 17001", 1)))
     << dump(r);
   // The same port on other hosts is fine.
-  r = parse(doc{}.set("p2", "caf_port", "17001")
+  r = parse(doc{}
+              .set("p2", "caf_port", "17001")
               .hosts({"10.0.0.1", "10.0.0.2", "10.0.0.3"})
               .set("p0", "http", "\"10.0.0.1:8080\"")
               .str());
@@ -845,22 +884,23 @@ TEST(Addresses, TwoGatewaysOnOnePort) {
 
 TEST(Addresses, ListenersAreOnTheirProcessHost) {
   // Three machines; the balancer and the gateway listen on the wrong one.
-  auto d = doc{}.hosts({"10.77.0.1", "10.77.0.2", "10.77.0.3"})
+  auto d = doc{}
+             .hosts({"10.77.0.1", "10.77.0.2", "10.77.0.3"})
              .set("p0", "http", "\"10.77.0.2:8080\"");
-  d.clusters =
-    "[[clusters]]\n"
-    "id = \"C1\"\n"
-    "nodes = [\"C1-n1\"]\n"
-    "  [[clusters.balancers]]\n"
-    "  id = \"C1-b1\"\n"
-    "  listen = \"10.77.0.3:9101\"\n";
+  d.clusters = "[[clusters]]\n"
+               "id = \"C1\"\n"
+               "nodes = [\"C1-n1\"]\n"
+               "  [[clusters.balancers]]\n"
+               "  id = \"C1-b1\"\n"
+               "  listen = \"10.77.0.3:9101\"\n";
   auto text = d.str();
   auto r = parse(text);
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 2u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "processes[0].http",
-                          "host 10.77.0.2 is not the process's host (10.77.0.1)",
-                          line_of(text, "http = ")))
+  EXPECT_TRUE(
+    has_problem(r, "processes[0].http",
+                "host 10.77.0.2 is not the process's host (10.77.0.1)",
+                line_of(text, "http = ")))
     << dump(r);
   EXPECT_TRUE(has_problem(r, "clusters[0].balancers[0].listen",
                           "host 10.77.0.3 is not the host of process \"b\" "
@@ -873,8 +913,8 @@ TEST(Addresses, ListenersAreOnTheirProcessHost) {
     SCOPED_TRACE(listen);
     auto ok = d;
     ok.set("p0", "http", "\"0.0.0.0:8080\"");
-    ok.clusters = std::regex_replace(d.clusters, std::regex{"10\\.77\\.0\\.3:9101"},
-                                     listen);
+    ok.clusters = std::regex_replace(
+      d.clusters, std::regex{"10\\.77\\.0\\.3:9101"}, listen);
     r = parse(ok.str());
     EXPECT_TRUE(r.value) << dump(r);
   }
@@ -882,7 +922,8 @@ TEST(Addresses, ListenersAreOnTheirProcessHost) {
 
 TEST(Addresses, LoopbackHostAmongSeveralMachines) {
   // "n" kept the default host 127.0.0.1 while the others are on the network.
-  auto d = doc{}.hosts({"10.77.0.1", "10.77.0.2"})
+  auto d = doc{}
+             .hosts({"10.77.0.1", "10.77.0.2"})
              .set("p0", "http", "\"10.77.0.1:8080\"");
   auto r = parse(d.str());
   EXPECT_FALSE(r.value);
@@ -898,46 +939,47 @@ TEST(Addresses, LoopbackHostAmongSeveralMachines) {
   EXPECT_TRUE(r.value) << dump(r);
 }
 
-// -- every problem at once, with its place ----------------------------------------------------
+// -- every problem at once, with its place
+// ----------------------------------------------------
 
 TEST(Validation, ReportsEveryProblemWithFileLineAndPath) {
-  const std::string text =                                     // line
-    "[timers]\n"                                               // 1
-    "heartbeat = \"5s\"\n"                                     // 2
-    "reconnect_max = \"100ms\"\n"                              // 3
-    "[[clusters]]\n"                                           // 4
-    "id = \"C1\"\n"                                            // 5
-    "nodes = [\"C1-n1\", \"C1-n2\"]\n"                         // 6
-    "  [[clusters.balancers]]\n"                               // 7
-    "  id = \"C1-b1\"\n"                                       // 8
-    "  listen = \"127.0.0.1:9101\"\n"                          // 9
-    "[[clusters]]\n"                                           // 10
-    "id = \"C2\"\n"                                            // 11
-    "labels = { colour = \"red\" }\n"                          // 12
-    "  [[clusters.balancers]]\n"                               // 13
-    "  id = \"C2-b1\"\n"                                       // 14
-    "  listen = \"127.0.0.1:9201\"\n"                          // 15
-    "[[processes]]\n"                                          // 16
-    "name = \"control\"\n"                                     // 17
-    "caf_port = 17000\n"                                       // 18
-    "roles = [\"gateway\", \"control\", \"selector\"]\n"       // 19
-    "[[processes]]\n"                                          // 20
-    "name = \"b\"\n"                                           // 21
-    "caf_port = 17000\n"                                       // 22
-    "roles = [\"balancer\"]\n"                                 // 23
-    "balancers = [\"C1-b1\", \"C3-b1\"]\n"                     // 24
-    "[[processes]]\n"                                          // 25
-    "name = \"b\"\n"                                           // 26
-    "roles = [\"balancer\", \"control\"]\n"                    // 27
-    "balancers = [\"C1-b1\"]\n"                                // 28
-    "[[processes]]\n"                                          // 29
-    "name = \"n\"\n"                                           // 30
-    "caf_port = 17003\n"                                       // 31
-    "roles = [\"node\"]\n"                                     // 32
-    "nodes = [\"C1-n1\"]\n"                                    // 33
-    "http = \"127.0.0.1:8081\"\n"                              // 34
-    "  [processes.scheduler]\n"                                // 35
-    "  policy = \"fifo\"\n";                                   // 36
+  const std::string text =                               // line
+    "[timers]\n"                                         // 1
+    "heartbeat = \"5s\"\n"                               // 2
+    "reconnect_max = \"100ms\"\n"                        // 3
+    "[[clusters]]\n"                                     // 4
+    "id = \"C1\"\n"                                      // 5
+    "nodes = [\"C1-n1\", \"C1-n2\"]\n"                   // 6
+    "  [[clusters.balancers]]\n"                         // 7
+    "  id = \"C1-b1\"\n"                                 // 8
+    "  listen = \"127.0.0.1:9101\"\n"                    // 9
+    "[[clusters]]\n"                                     // 10
+    "id = \"C2\"\n"                                      // 11
+    "labels = { colour = \"red\" }\n"                    // 12
+    "  [[clusters.balancers]]\n"                         // 13
+    "  id = \"C2-b1\"\n"                                 // 14
+    "  listen = \"127.0.0.1:9201\"\n"                    // 15
+    "[[processes]]\n"                                    // 16
+    "name = \"control\"\n"                               // 17
+    "caf_port = 17000\n"                                 // 18
+    "roles = [\"gateway\", \"control\", \"selector\"]\n" // 19
+    "[[processes]]\n"                                    // 20
+    "name = \"b\"\n"                                     // 21
+    "caf_port = 17000\n"                                 // 22
+    "roles = [\"balancer\"]\n"                           // 23
+    "balancers = [\"C1-b1\", \"C3-b1\"]\n"               // 24
+    "[[processes]]\n"                                    // 25
+    "name = \"b\"\n"                                     // 26
+    "roles = [\"balancer\", \"control\"]\n"              // 27
+    "balancers = [\"C1-b1\"]\n"                          // 28
+    "[[processes]]\n"                                    // 29
+    "name = \"n\"\n"                                     // 30
+    "caf_port = 17003\n"                                 // 31
+    "roles = [\"node\"]\n"                               // 32
+    "nodes = [\"C1-n1\"]\n"                              // 33
+    "http = \"127.0.0.1:8081\"\n"                        // 34
+    "  [processes.scheduler]\n"                          // 35
+    "  policy = \"fifo\"\n";                             // 36
   auto r = parse(text);
   EXPECT_FALSE(r.value);
   struct expected {
@@ -946,19 +988,25 @@ TEST(Validation, ReportsEveryProblemWithFileLineAndPath) {
   };
   const std::vector<expected> all{
     {2, "timers.failure_timeout", "must be longer than timers.heartbeat"},
-    {3, "timers.reconnect_max", "must not be shorter than timers.reconnect_min"},
+    {3, "timers.reconnect_max",
+     "must not be shorter than timers.reconnect_min"},
     {12, "clusters[1].labels.colour", "unknown label item"},
     {10, "clusters[1].nodes", "must not be empty"},
     {16, "processes[0].http", "missing"},
-    {25, "processes[2].caf_port", "missing (required when there is more than one "
-                                  "process)"},
+    {25, "processes[2].caf_port",
+     "missing (required when there is more than one "
+     "process)"},
     {34, "processes[3].http", "only a process with the gateway role"},
-    {36, "processes[3].scheduler.policy", "must be \"sharing\" or \"stealing\""},
-    {26, "processes[2].name", "duplicate process name \"b\" (also processes[1])"},
+    {36, "processes[3].scheduler.policy",
+     "must be \"sharing\" or \"stealing\""},
+    {26, "processes[2].name",
+     "duplicate process name \"b\" (also processes[1])"},
     {24, "processes[1].balancers[1]", "unknown balancer \"C3-b1\""},
-    {28, "processes[2].balancers[0]", "balancer \"C1-b1\" is already run by "
-                                      "processes[1] (\"b\")"},
-    {14, "clusters[1].balancers[0].id", "balancer \"C2-b1\" is run by no process"},
+    {28, "processes[2].balancers[0]",
+     "balancer \"C1-b1\" is already run by "
+     "processes[1] (\"b\")"},
+    {14, "clusters[1].balancers[0].id",
+     "balancer \"C2-b1\" is run by no process"},
     {6, "clusters[0].nodes[1]", "node \"C1-n2\" is run by no process"},
     {27, "processes[2].roles[1]", "only one process may have the control role"},
     {16, "processes", "no process has the cluster_manager role"},
@@ -966,7 +1014,8 @@ TEST(Validation, ReportsEveryProblemWithFileLineAndPath) {
   };
   for (const auto& e : all)
     EXPECT_TRUE(has_problem(r, e.path, e.message, e.line))
-      << e.line << ": " << e.path << ": " << e.message << "\n" << dump(r);
+      << e.line << ": " << e.path << ": " << e.message << "\n"
+      << dump(r);
   EXPECT_EQ(r.errors.list.size(), all.size()) << dump(r);
   // Every problem has the form "file:line: path: message".
   std::regex shape{R"(^p\.toml:[0-9]+: [a-z_\[\]0-9.]+: .+$)"};
@@ -974,7 +1023,8 @@ TEST(Validation, ReportsEveryProblemWithFileLineAndPath) {
     EXPECT_TRUE(std::regex_match(p, shape)) << p;
 }
 
-// -- fixes to the general parser made with this change --------------------------------------
+// -- fixes to the general parser made with this change
+// --------------------------------------
 
 TEST(General, HugeDurationIsRefused) {
   EXPECT_FALSE(parse_duration("5124095576030432h"));
@@ -982,12 +1032,13 @@ TEST(General, HugeDurationIsRefused) {
   EXPECT_FALSE(parse_duration("9223372036854775808ms"));
   EXPECT_EQ(parse_duration("9223372036854775807ms"),
             millis{9223372036854775807LL});
-  EXPECT_EQ(parse_duration("2562047788015h"), millis{2562047788015LL * 3'600'000});
+  EXPECT_EQ(parse_duration("2562047788015h"),
+            millis{2562047788015LL * 3'600'000});
 }
 
 TEST(General, SectionThatIsNotATableIsReported) {
-  for (const char* section : {"gateway", "labels", "timers", "limits",
-                              "scheduler"}) {
+  for (const char* section :
+       {"gateway", "labels", "timers", "limits", "scheduler"}) {
     SCOPED_TRACE(section);
     auto r = parse(std::string{section} + " = 5\n" + doc{}.str());
     EXPECT_FALSE(r.value);
@@ -998,13 +1049,12 @@ TEST(General, SectionThatIsNotATableIsReported) {
 
 TEST(General, DuplicateIdsHaveALine) {
   auto d = doc{};
-  d.clusters +=
-    "[[clusters]]\n"
-    "id = \"C1\"\n"
-    "nodes = [\"C1-n1\"]\n"
-    "  [[clusters.balancers]]\n"
-    "  id = \"C1-b1\"\n"
-    "  listen = \"127.0.0.1:9201\"\n";
+  d.clusters += "[[clusters]]\n"
+                "id = \"C1\"\n"
+                "nodes = [\"C1-n1\"]\n"
+                "  [[clusters.balancers]]\n"
+                "  id = \"C1-b1\"\n"
+                "  listen = \"127.0.0.1:9201\"\n";
   auto text = d.str();
   auto r = parse(text);
   EXPECT_FALSE(r.value);
@@ -1022,12 +1072,16 @@ TEST(General, DuplicateIdsHaveALine) {
     << dump(r);
 }
 
-// -- the example topologies ---------------------------------------------------------------
+// -- the example topologies
+// ---------------------------------------------------------------
 
 std::filesystem::path examples_dir() {
   // tests/config/processes_test.cpp -> examples/topologies
-  return std::filesystem::path{__FILE__}.parent_path().parent_path().parent_path()
-         / "examples" / "topologies";
+  return std::filesystem::path{__FILE__}
+           .parent_path()
+           .parent_path()
+           .parent_path()
+       / "examples" / "topologies";
 }
 
 std::string read(const std::filesystem::path& path) {
@@ -1104,7 +1158,8 @@ TEST(Examples, ThreeHosts) {
   EXPECT_TRUE(r.warnings.list.empty()) << r.warnings.to_string();
   expect_nine_processes(*r.value, "10.77.0.1", "10.77.0.2", "10.77.0.3");
   // Same clusters, processes and ports as multiprocess.toml.
-  auto one = load_topology_file((examples_dir() / "multiprocess.toml").string());
+  auto one
+    = load_topology_file((examples_dir() / "multiprocess.toml").string());
   ASSERT_TRUE(one.value);
   ASSERT_EQ(one.value->processes.size(), r.value->processes.size());
   for (const auto& p : one.value->processes) {

@@ -43,7 +43,8 @@ bool has_problem(const parse_result& r, const std::string& path,
       continue;
     auto rest = p.substr(head.size());
     size_t digits = 0;
-    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits])))
+    while (digits < rest.size()
+           && std::isdigit(static_cast<unsigned char>(rest[digits])))
       ++digits;
     if (digits == 0)
       continue;
@@ -60,10 +61,10 @@ bool has_problem(const parse_result& r, const std::string& path,
 
 // -- a small document builder: one cluster, one balancer, optional sections --
 
-using fields = std::map<std::string, std::string>;  // key -> raw TOML value
+using fields = std::map<std::string, std::string>; // key -> raw TOML value
 
 struct doc {
-  std::map<std::string, fields> sections;  // "timers" -> {...}
+  std::map<std::string, fields> sections; // "timers" -> {...}
   fields cluster{{"id", "\"C1\""}, {"nodes", "[\"C1-n1\"]"}};
   fields balancer{{"id", "\"C1-b1\""}, {"listen", "\"127.0.0.1:9101\""}};
   bool with_balancer = true;
@@ -72,9 +73,9 @@ struct doc {
   /// value removes the key.
   doc& set(const std::string& where, const std::string& key,
            const std::string& value) {
-    auto& f = where == "cluster"    ? cluster
-              : where == "balancer" ? balancer
-                                    : sections[where];
+    auto& f = where == "cluster"  ? cluster
+            : where == "balancer" ? balancer
+                                  : sections[where];
     if (value.empty())
       f.erase(key);
     else
@@ -101,7 +102,8 @@ struct doc {
   }
 };
 
-// -- the built-in topology -----------------------------------------------------
+// -- the built-in topology
+// -----------------------------------------------------
 
 TEST(DefaultTopology, Parses) {
   auto r = parse_topology(default_topology_toml(), "default");
@@ -165,14 +167,15 @@ TEST(DefaultTopology, ReallocationDefaults) {
   ASSERT_TRUE(r.value) << dump(r);
   EXPECT_EQ(r.value->reallocation.window, millis{60'000});
   EXPECT_EQ(r.value->reallocation.max_rate, 50u);
-  EXPECT_EQ(r.value->reallocation.period, millis{0});  // off
+  EXPECT_EQ(r.value->reallocation.period, millis{0}); // off
   EXPECT_TRUE(r.value->clusters[0].enabled);
 }
 
 TEST(Validation, ReallocationUnknownKeyHasItsLine) {
   auto r = parse(doc{}.set("reallocation", "speed", "1").str());
   EXPECT_FALSE(r.value);
-  EXPECT_TRUE(has_problem(r, "reallocation.speed", "unknown key", 2)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "reallocation.speed", "unknown key", 2))
+    << dump(r);
 }
 
 TEST(DefaultTopology, KnownLabelItems) {
@@ -182,7 +185,8 @@ TEST(DefaultTopology, KnownLabelItems) {
     EXPECT_NE(std::find(items.begin(), items.end(), item), items.end()) << item;
 }
 
-// -- durations and endpoints ---------------------------------------------------
+// -- durations and endpoints
+// ---------------------------------------------------
 
 TEST(ParseDuration, Accepts) {
   EXPECT_EQ(parse_duration("1500ms"), millis{1500});
@@ -218,22 +222,24 @@ TEST(ParseEndpoint, Accepts) {
 }
 
 TEST(ParseEndpoint, Rejects) {
-  for (const char* bad : {"", "localhost", ":8080", "host:", "host:65536",
-                          "host:80x", "host:-1", "host: 80", "host:99999999999"})
+  for (const char* bad :
+       {"", "localhost", ":8080", "host:", "host:65536", "host:80x", "host:-1",
+        "host: 80", "host:99999999999"})
     EXPECT_FALSE(parse_endpoint(bad)) << '"' << bad << '"';
 }
 
-// -- one accepted and one rejected value per rule -------------------------------
+// -- one accepted and one rejected value per rule
+// -------------------------------
 
 struct rule_case {
-  std::string where;   // section, "cluster" or "balancer"
+  std::string where; // section, "cluster" or "balancer"
   std::string key;
-  std::string value;   // raw TOML; empty = key absent
+  std::string value; // raw TOML; empty = key absent
   bool accepted;
   std::string path;    // where the problem is reported
   std::string message; // part of the problem's text
-  std::function<bool(const topology&)> applied = nullptr;  // accepted only
-  size_t problems = 1;  // rejected: how many problems the mistake yields
+  std::function<bool(const topology&)> applied = nullptr; // accepted only
+  size_t problems = 1; // rejected: how many problems the mistake yields
 };
 
 /// A file for [callbacks] ca_file, removed when the test program ends.
@@ -243,36 +249,43 @@ const std::string& ca_file(bool pem = true) {
   struct file {
     std::string path;
     explicit file(bool pem)
-      : path("/tmp/tether-topology-test-" + std::to_string(getpid())
-             + (pem ? "-ca.pem" : "-not.pem")) {
+        : path("/tmp/tether-topology-test-" + std::to_string(getpid())
+               + (pem ? "-ca.pem" : "-not.pem")) {
       std::ofstream{path} << (pem ? "-----BEGIN CERTIFICATE-----\nMIIB\n"
                                     "-----END CERTIFICATE-----\n"
                                   : "just text\n");
     }
-    ~file() {
-      std::remove(path.c_str());
-    }
+    ~file() { std::remove(path.c_str()); }
   };
   static const file with_pem{true}, without_pem{false};
   return pem ? with_pem.path : without_pem.path;
 }
 
 std::string describe(const rule_case& c) {
-  return c.where + "." + c.key + " = " + (c.value.empty() ? "<absent>" : c.value);
+  return c.where + "." + c.key + " = "
+       + (c.value.empty() ? "<absent>" : c.value);
 }
 
 const std::vector<rule_case>& rule_cases() {
   static const std::vector<rule_case> cases{
     // gateway
     {"gateway", "http", "\"0.0.0.0:0\"", true, "", "",
-     [](const topology& t) { return t.http.host == "0.0.0.0" && t.http.port == 0; }},
-    {"gateway", "http", "\"localhost\"", false, "gateway.http", "must be \"host:port\""},
+     [](const topology& t) {
+       return t.http.host == "0.0.0.0" && t.http.port == 0;
+     }},
+    {"gateway", "http", "\"localhost\"", false, "gateway.http",
+     "must be \"host:port\""},
     {"gateway", "http", "8080", false, "gateway.http", "must be a string"},
     {"gateway", "io_threads", "64", true, "", "",
-     [](const topology& t) { return t.io_threads == 64; }},
-    {"gateway", "io_threads", "0", false, "gateway.io_threads", "must be between 1 and 64"},
-    {"gateway", "io_threads", "65", false, "gateway.io_threads", "must be between 1 and 64"},
-    {"gateway", "io_threads", "\"4\"", false, "gateway.io_threads", "must be an integer"},
+     [](const topology& t) {
+       return t.io_threads == 64;
+     }},
+    {"gateway", "io_threads", "0", false, "gateway.io_threads",
+     "must be between 1 and 64"},
+    {"gateway", "io_threads", "65", false, "gateway.io_threads",
+     "must be between 1 and 64"},
+    {"gateway", "io_threads", "\"4\"", false, "gateway.io_threads",
+     "must be an integer"},
     // labels
     {"labels", "items", "[\"service\", \"firmware\"]", true, "", "",
      [](const topology& t) {
@@ -280,178 +293,275 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"labels", "items", "[\"region\", \"colour\"]", false, "labels.items[1]",
      "unknown label item \"colour\""},
-    {"labels", "items", "[\"region\", 7]", false, "labels.items[1]", "must be a string"},
-    {"labels", "items", "\"region\"", false, "labels.items", "must be an array of strings"},
+    {"labels", "items", "[\"region\", 7]", false, "labels.items[1]",
+     "must be a string"},
+    {"labels", "items", "\"region\"", false, "labels.items",
+     "must be an array of strings"},
     {"labels", "cluster_strategy", "\"round_robin\"", true, "", "",
-     [](const topology& t) { return t.cluster_strategy == "round_robin"; }},
-    {"labels", "cluster_strategy", "\"random\"", false, "labels.cluster_strategy",
+     [](const topology& t) {
+       return t.cluster_strategy == "round_robin";
+     }},
+    {"labels", "cluster_strategy", "\"random\"", false,
+     "labels.cluster_strategy",
      "must be one of \"fewest_connections\", \"least_load\", \"weighted\", "
      "\"round_robin\" or \"round_robin_per_user\""},
     {"labels", "node_strategy", "\"fewest_sessions\"", true, "", "",
-     [](const topology& t) { return t.node_strategy == "fewest_sessions"; }},
+     [](const topology& t) {
+       return t.node_strategy == "fewest_sessions";
+     }},
     {"labels", "node_strategy", "\"least_cpu\"", false, "labels.node_strategy",
      "must be one of \"fewest_sessions\", \"least_load\" or \"weighted\""},
     // label thresholds, strategies and node weights (docs/LABELS.md)
     {"labels.strategies", "model", "\"least_load\"", true, "", "",
-     [](const topology& t) { return t.item_strategies.at("model") == "least_load"; }},
-    {"labels.strategies", "model", "\"random\"", false, "labels.strategies.model",
-     "must be one of"},
+     [](const topology& t) {
+       return t.item_strategies.at("model") == "least_load";
+     }},
+    {"labels.strategies", "model", "\"random\"", false,
+     "labels.strategies.model", "must be one of"},
     {"labels.thresholds", "window", "\"30m\"", true, "", "",
-     [](const topology& t) { return t.label_thresholds.window == 30min; }},
-    {"labels.thresholds", "window", "\"soon\"", false, "labels.thresholds.window",
-     "must be a duration"},
+     [](const topology& t) {
+       return t.label_thresholds.window == 30min;
+     }},
+    {"labels.thresholds", "window", "\"soon\"", false,
+     "labels.thresholds.window", "must be a duration"},
     {"labels.thresholds.api_call_frequency", "high", "50", true, "", "",
-     [](const topology& t) { return t.label_thresholds.api_call_frequency.high == 50; }},
+     [](const topology& t) {
+       return t.label_thresholds.api_call_frequency.high == 50;
+     }},
     {"labels.thresholds.api_call_frequency", "high", "0", false,
      "labels.thresholds.api_call_frequency.high", "must be between 1 and"},
     {"labels.thresholds.api_error_frequency", "medium", "3", true, "", "",
-     [](const topology& t) { return t.label_thresholds.api_error_frequency.medium == 3; }},
+     [](const topology& t) {
+       return t.label_thresholds.api_error_frequency.medium == 3;
+     }},
     {"labels.thresholds.api_error_frequency", "medium", "10", false,
      "labels.thresholds.api_error_frequency.medium", "must be below high (10)"},
     {"labels.thresholds.disconnect_group", "min_terminals", "250", true, "", "",
-     [](const topology& t) { return t.label_thresholds.disconnect_group.min_terminals == 250; }},
+     [](const topology& t) {
+       return t.label_thresholds.disconnect_group.min_terminals == 250;
+     }},
     {"labels.thresholds.disconnect_group", "min_terminals", "0", false,
-     "labels.thresholds.disconnect_group.min_terminals", "must be between 1 and"},
+     "labels.thresholds.disconnect_group.min_terminals",
+     "must be between 1 and"},
     {"labels.thresholds.disconnect_group", "window", "\"5m\"", true, "", "",
-     [](const topology& t) { return t.label_thresholds.disconnect_group.window == 5min; }},
+     [](const topology& t) {
+       return t.label_thresholds.disconnect_group.window == 5min;
+     }},
     {"labels.thresholds.disconnect_group", "window", "\"10\"", false,
      "labels.thresholds.disconnect_group.window", "must be a duration"},
     {"labels.thresholds.failure_group", "share", "0.5", true, "", "",
-     [](const topology& t) { return t.label_thresholds.failure_group.share == 0.5; }},
+     [](const topology& t) {
+       return t.label_thresholds.failure_group.share == 0.5;
+     }},
     {"labels.thresholds.failure_group", "share", "1.5", false,
-     "labels.thresholds.failure_group.share", "must be a number between 0 and 1"},
-    {"labels.thresholds.failure_group", "group_by", "\"distributor\"", true, "", "",
-     [](const topology& t) { return t.label_thresholds.failure_group.group_by == "distributor"; }},
+     "labels.thresholds.failure_group.share",
+     "must be a number between 0 and 1"},
+    {"labels.thresholds.failure_group", "group_by", "\"distributor\"", true, "",
+     "",
+     [](const topology& t) {
+       return t.label_thresholds.failure_group.group_by == "distributor";
+     }},
     {"labels.thresholds.failure_group", "group_by", "\"\"", false,
      "labels.thresholds.failure_group.group_by", "must name region"},
     {"labels.thresholds.failure_group", "min_terminals", "1", true, "", ""},
     {"labels.thresholds.failure_group", "min_terminals", "-1", false,
      "labels.thresholds.failure_group.min_terminals", "must be between 1 and"},
     {"labels.thresholds.failure_group", "window", "\"1h\"", true, "", "",
-     [](const topology& t) { return t.label_thresholds.failure_group.window == 1h; }},
+     [](const topology& t) {
+       return t.label_thresholds.failure_group.window == 1h;
+     }},
     {"labels.thresholds.failure_group", "window", "\"500ms\"", false,
      "labels.thresholds.failure_group.window", "must be at least 1000ms"},
     {"cluster", "node_weights", "{ C1-n1 = 3 }", true, "", "",
-     [](const topology& t) { return t.clusters[0].node_weights.at("C1-n1") == 3; }},
-    {"cluster", "node_weights", "{ C9-n1 = 3 }", false, "clusters[0].node_weights.C9-n1",
-     "is not a node of this cluster"},
+     [](const topology& t) {
+       return t.clusters[0].node_weights.at("C1-n1") == 3;
+     }},
+    {"cluster", "node_weights", "{ C9-n1 = 3 }", false,
+     "clusters[0].node_weights.C9-n1", "is not a node of this cluster"},
     // timers
     {"timers", "keepalive", "\"100ms\"", true, "", "",
-     [](const topology& t) { return t.timers.keepalive == millis{100}; }},
-    {"timers", "keepalive", "\"99ms\"", false, "timers.keepalive", "must be at least 100ms"},
-    {"timers", "keepalive", "\"30\"", false, "timers.keepalive", "must be a duration"},
-    {"timers", "keepalive", "30", false, "timers.keepalive", "must be a duration"},
+     [](const topology& t) {
+       return t.timers.keepalive == millis{100};
+     }},
+    {"timers", "keepalive", "\"99ms\"", false, "timers.keepalive",
+     "must be at least 100ms"},
+    {"timers", "keepalive", "\"30\"", false, "timers.keepalive",
+     "must be a duration"},
+    {"timers", "keepalive", "30", false, "timers.keepalive",
+     "must be a duration"},
     {"timers", "keepalive_misses", "100", true, "", "",
-     [](const topology& t) { return t.timers.keepalive_misses == 100; }},
+     [](const topology& t) {
+       return t.timers.keepalive_misses == 100;
+     }},
     {"timers", "keepalive_misses", "0", false, "timers.keepalive_misses",
      "must be between 1 and 100"},
     {"timers", "request_timeout", "\"10ms\"", true, "", "",
-     [](const topology& t) { return t.timers.request_timeout == millis{10}; }},
+     [](const topology& t) {
+       return t.timers.request_timeout == millis{10};
+     }},
     {"timers", "request_timeout", "\"9ms\"", false, "timers.request_timeout",
      "must be at least 10ms"},
     {"timers", "job_redelivery", "\"2m\"", true, "", "",
-     [](const topology& t) { return t.timers.job_redelivery == millis{120'000}; }},
+     [](const topology& t) {
+       return t.timers.job_redelivery == millis{120'000};
+     }},
     {"timers", "job_redelivery", "\"99ms\"", false, "timers.job_redelivery",
      "must be at least 100ms"},
     {"timers", "retry_after", "\"1s\"", true, "", "",
-     [](const topology& t) { return t.timers.retry_after == millis{1000}; }},
+     [](const topology& t) {
+       return t.timers.retry_after == millis{1000};
+     }},
     {"timers", "retry_after", "\"999ms\"", false, "timers.retry_after",
      "must be at least 1000ms"},
     {"timers", "job_retention", "\"168h\"", true, "", "",
-     [](const topology& t) { return t.timers.job_retention == millis{604'800'000}; }},
+     [](const topology& t) {
+       return t.timers.job_retention == millis{604'800'000};
+     }},
     {"timers", "job_retention", "\"0s\"", true, "", "",
-     [](const topology& t) { return t.timers.job_retention == millis{0}; }},
+     [](const topology& t) {
+       return t.timers.job_retention == millis{0};
+     }},
     {"timers", "job_retention", "\"a week\"", false, "timers.job_retention",
      "duration"},
     // limits
     {"limits", "max_http_body", "1024", true, "", "",
-     [](const topology& t) { return t.limits.max_http_body == 1024; }},
+     [](const topology& t) {
+       return t.limits.max_http_body == 1024;
+     }},
     {"limits", "max_http_body", "1023", false, "limits.max_http_body",
      "must be between 1024 and 67108864"},
-    {"limits", "max_http_body", "67108865", false, "limits.max_http_body", "must be between"},
+    {"limits", "max_http_body", "67108865", false, "limits.max_http_body",
+     "must be between"},
     {"limits", "max_ws_frame", "16777216", true, "", "",
-     [](const topology& t) { return t.limits.max_ws_frame == 16u << 20; }},
+     [](const topology& t) {
+       return t.limits.max_ws_frame == 16u << 20;
+     }},
     {"limits", "max_ws_frame", "255", false, "limits.max_ws_frame",
      "must be between 256 and 16777216"},
     {"limits", "max_ws_queue", "1", true, "", "",
-     [](const topology& t) { return t.limits.max_ws_queue == 1; }},
-    {"limits", "max_ws_queue", "0", false, "limits.max_ws_queue", "must be between 1 and"},
+     [](const topology& t) {
+       return t.limits.max_ws_queue == 1;
+     }},
+    {"limits", "max_ws_queue", "0", false, "limits.max_ws_queue",
+     "must be between 1 and"},
     {"limits", "max_payload", "16", true, "", "",
-     [](const topology& t) { return t.limits.max_payload == 16; }},
-    {"limits", "max_payload", "15", false, "limits.max_payload", "must be between 16 and"},
+     [](const topology& t) {
+       return t.limits.max_payload == 16;
+     }},
+    {"limits", "max_payload", "15", false, "limits.max_payload",
+     "must be between 16 and"},
     {"limits", "max_queue", "1", true, "", "",
-     [](const topology& t) { return t.limits.max_queue == 1; }},
-    {"limits", "max_queue", "0", false, "limits.max_queue", "must be between 1 and 1000000"},
-    {"limits", "max_queue", "1000001", false, "limits.max_queue", "must be between"},
+     [](const topology& t) {
+       return t.limits.max_queue == 1;
+     }},
+    {"limits", "max_queue", "0", false, "limits.max_queue",
+     "must be between 1 and 1000000"},
+    {"limits", "max_queue", "1000001", false, "limits.max_queue",
+     "must be between"},
     // reallocation
     {"reallocation", "window", "\"0s\"", true, "", "",
-     [](const topology& t) { return t.reallocation.window == millis{0}; }},
+     [](const topology& t) {
+       return t.reallocation.window == millis{0};
+     }},
     {"reallocation", "window", "\"10 s\"", false, "reallocation.window",
      "must be a duration"},
     {"reallocation", "max_rate", "100000", true, "", "",
-     [](const topology& t) { return t.reallocation.max_rate == 100'000; }},
+     [](const topology& t) {
+       return t.reallocation.max_rate == 100'000;
+     }},
     {"reallocation", "max_rate", "0", false, "reallocation.max_rate",
      "must be between 1 and 100000"},
     {"reallocation", "max_rate", "\"5\"", false, "reallocation.max_rate",
      "must be an integer"},
     {"reallocation", "period", "\"1s\"", true, "", "",
-     [](const topology& t) { return t.reallocation.period == millis{1000}; }},
+     [](const topology& t) {
+       return t.reallocation.period == millis{1000};
+     }},
     {"reallocation", "period", "\"0ms\"", true, "", "",
-     [](const topology& t) { return t.reallocation.period == millis{0}; }},
+     [](const topology& t) {
+       return t.reallocation.period == millis{0};
+     }},
     {"reallocation", "period", "\"999ms\"", false, "reallocation.period",
      "must be 0 (off) or at least 1000ms"},
     // scheduler
     {"scheduler", "policy", "\"stealing\"", true, "", "",
-     [](const topology& t) { return t.scheduler.policy == "stealing"; }},
+     [](const topology& t) {
+       return t.scheduler.policy == "stealing";
+     }},
     {"scheduler", "policy", "\"testing\"", false, "scheduler.policy",
      "must be \"sharing\" or \"stealing\""},
     {"scheduler", "max_threads", "256", true, "", "",
-     [](const topology& t) { return t.scheduler.max_threads == 256; }},
+     [](const topology& t) {
+       return t.scheduler.max_threads == 256;
+     }},
     // callbacks
     {"callbacks", "verify", "true", true, "", "",
-     [](const topology& t) { return t.callbacks.verify; }},
+     [](const topology& t) {
+       return t.callbacks.verify;
+     }},
     {"callbacks", "verify", "false", true, "", "",
-     [](const topology& t) { return !t.callbacks.verify; }},
-    {"callbacks", "verify", "\"no\"", false, "callbacks.verify", "must be true or false"},
+     [](const topology& t) {
+       return !t.callbacks.verify;
+     }},
+    {"callbacks", "verify", "\"no\"", false, "callbacks.verify",
+     "must be true or false"},
     {"callbacks", "ca_file", "\"" + ca_file() + "\"", true, "", "",
-     [](const topology& t) { return t.callbacks.ca_file == ca_file(); }},
-    {"callbacks", "ca_file", "\"/nonexistent/ca.pem\"", false, "callbacks.ca_file",
-     "\"/nonexistent/ca.pem\" is not a file"},
-    {"callbacks", "ca_file", "\"/tmp\"", false, "callbacks.ca_file", "is not a file"},
-    {"callbacks", "ca_file", "\"" + ca_file(false) + "\"", false, "callbacks.ca_file",
-     "holds no PEM certificate"},
-    {"callbacks", "ca_file", "\"\"", false, "callbacks.ca_file", "must not be empty"},
-    {"callbacks", "ca_file", "5", false, "callbacks.ca_file", "must be a string"},
+     [](const topology& t) {
+       return t.callbacks.ca_file == ca_file();
+     }},
+    {"callbacks", "ca_file", "\"/nonexistent/ca.pem\"", false,
+     "callbacks.ca_file", "\"/nonexistent/ca.pem\" is not a file"},
+    {"callbacks", "ca_file", "\"/tmp\"", false, "callbacks.ca_file",
+     "is not a file"},
+    {"callbacks", "ca_file", "\"" + ca_file(false) + "\"", false,
+     "callbacks.ca_file", "holds no PEM certificate"},
+    {"callbacks", "ca_file", "\"\"", false, "callbacks.ca_file",
+     "must not be empty"},
+    {"callbacks", "ca_file", "5", false, "callbacks.ca_file",
+     "must be a string"},
     {"scheduler", "max_threads", "257", false, "scheduler.max_threads",
      "must be between 1 and 256"},
     // clusters
     {"cluster", "id", "\"a.b_c:d-1\"", true, "", "",
-     [](const topology& t) { return t.clusters[0].id == "a.b_c:d-1"; }},
-    {"cluster", "id", "\"C 1\"", false, "clusters[0].id", "must be 1-128 characters"},
-    {"cluster", "id", "\"" + std::string(128, 'x') + "\"", true, "", ""},
-    {"cluster", "id", "\"" + std::string(129, 'x') + "\"", false, "clusters[0].id",
+     [](const topology& t) {
+       return t.clusters[0].id == "a.b_c:d-1";
+     }},
+    {"cluster", "id", "\"C 1\"", false, "clusters[0].id",
      "must be 1-128 characters"},
+    {"cluster", "id", "\"" + std::string(128, 'x') + "\"", true, "", ""},
+    {"cluster", "id", "\"" + std::string(129, 'x') + "\"", false,
+     "clusters[0].id", "must be 1-128 characters"},
     {"cluster", "id", "", false, "clusters[0].id", "missing"},
     {"cluster", "id", "1", false, "clusters[0].id", "must be a string"},
     {"cluster", "weight", "0", true, "", "",
-     [](const topology& t) { return t.clusters[0].weight == 0; }},
+     [](const topology& t) {
+       return t.clusters[0].weight == 0;
+     }},
     {"cluster", "weight", "1000000", true, "", ""},
-    {"cluster", "weight", "-1", false, "clusters[0].weight", "must be between 0 and 1000000"},
-    {"cluster", "weight", "1000001", false, "clusters[0].weight", "must be between"},
+    {"cluster", "weight", "-1", false, "clusters[0].weight",
+     "must be between 0 and 1000000"},
+    {"cluster", "weight", "1000001", false, "clusters[0].weight",
+     "must be between"},
     {"cluster", "enabled", "false", true, "", "",
-     [](const topology& t) { return !t.clusters[0].enabled; }},
+     [](const topology& t) {
+       return !t.clusters[0].enabled;
+     }},
     {"cluster", "enabled", "\"no\"", false, "clusters[0].enabled",
      "must be true or false"},
-    {"cluster", "labels", "{ region = [\"GG1\", \"GG2\"], model = \"GJ1\" }", true, "", "",
+    {"cluster", "labels", "{ region = [\"GG1\", \"GG2\"], model = \"GJ1\" }",
+     true, "", "",
      [](const topology& t) {
-       return t.clusters[0].labels.at("region") == std::vector<std::string>{"GG1", "GG2"}
-              && t.clusters[0].labels.at("model") == std::vector<std::string>{"GJ1"};
+       return t.clusters[0].labels.at("region")
+             == std::vector<std::string>{"GG1", "GG2"}
+           && t.clusters[0].labels.at("model")
+                == std::vector<std::string>{"GJ1"};
      }},
     {"cluster", "labels", "{ region = [] }", false, "clusters[0].labels.region",
      "must name at least one value"},
-    {"cluster", "labels", "{ colour = [\"red\"] }", false, "clusters[0].labels.colour",
-     "unknown label item"},
-    {"cluster", "labels", "\"region\"", false, "clusters[0].labels", "must be a table"},
+    {"cluster", "labels", "{ colour = [\"red\"] }", false,
+     "clusters[0].labels.colour", "unknown label item"},
+    {"cluster", "labels", "\"region\"", false, "clusters[0].labels",
+     "must be a table"},
     {"cluster", "nodes", "[\"n.1\", \"n-2\"]", true, "", "",
      [](const topology& t) {
        return t.clusters[0].nodes == std::vector<std::string>{"n.1", "n-2"};
@@ -461,22 +571,27 @@ const std::vector<rule_case>& rule_cases() {
     {"cluster", "nodes", "[\"ok\", \"not ok\"]", false, "clusters[0].nodes[1]",
      "must be 1-128 characters"},
     // A string instead of a list also reads as "no nodes": two problems.
-    {"cluster", "nodes", "\"C1-n1\"", false, "clusters[0].nodes", "must be an array of strings",
-     nullptr, 2},
+    {"cluster", "nodes", "\"C1-n1\"", false, "clusters[0].nodes",
+     "must be an array of strings", nullptr, 2},
     // balancers
     {"balancer", "id", "", false, "clusters[0].balancers[0].id", "missing"},
     {"balancer", "listen", "\"127.0.0.1:0\"", true, "", "",
-     [](const topology& t) { return t.clusters[0].balancers[0].listen.port == 0; }},
-    {"balancer", "listen", "", false, "clusters[0].balancers[0].listen", "missing"},
-    {"balancer", "listen", "\"127.0.0.1:70000\"", false, "clusters[0].balancers[0].listen",
+     [](const topology& t) {
+       return t.clusters[0].balancers[0].listen.port == 0;
+     }},
+    {"balancer", "listen", "", false, "clusters[0].balancers[0].listen",
+     "missing"},
+    {"balancer", "listen", "\"127.0.0.1:70000\"", false,
+     "clusters[0].balancers[0].listen",
      "must be \"host:port\" (port 0..65535), got \"127.0.0.1:70000\""},
     {"balancer", "url", "\"wss://c1.example/v1/connect\"", true, "", "",
      [](const topology& t) {
-       return t.clusters[0].balancers[0].public_url == "wss://c1.example/v1/connect";
+       return t.clusters[0].balancers[0].public_url
+           == "wss://c1.example/v1/connect";
      }},
     {"balancer", "url", "\"ws://127.0.0.1:9101/v1/connect\"", true, "", ""},
-    {"balancer", "url", "\"http://c1.example\"", false, "clusters[0].balancers[0].url",
-     "must start with ws:// or wss://"},
+    {"balancer", "url", "\"http://c1.example\"", false,
+     "clusters[0].balancers[0].url", "must start with ws:// or wss://"},
   };
   return cases;
 }
@@ -510,24 +625,29 @@ TEST(Callbacks, VerifyFalseIsAcceptedWithAWarningAtItsPlace) {
   auto r = parse("[callbacks]\nverify = false\n" + doc{}.str());
   ASSERT_TRUE(r.value) << dump(r);
   ASSERT_EQ(r.warnings.list.size(), 1u) << r.warnings.to_string();
-  EXPECT_EQ(r.warnings.list[0].rfind("t.toml:2: callbacks.verify: false: ", 0), 0u)
+  EXPECT_EQ(r.warnings.list[0].rfind("t.toml:2: callbacks.verify: false: ", 0),
+            0u)
     << r.warnings.list[0];
-  EXPECT_TRUE(parse("[callbacks]\nverify = true\n" + doc{}.str()).warnings.list.empty());
+  EXPECT_TRUE(
+    parse("[callbacks]\nverify = true\n" + doc{}.str()).warnings.list.empty());
 }
 
 TEST(Callbacks, EveryProblemWithItsLine) {
   auto r = parse("[callbacks]\n"
-                 "verify = 1\n"                        // 2
-                 "ca_file = \"/nonexistent/x.pem\"\n"  // 3
-                 "cafile = \"x\"\n"                    // 4
+                 "verify = 1\n"                       // 2
+                 "ca_file = \"/nonexistent/x.pem\"\n" // 3
+                 "cafile = \"x\"\n"                   // 4
                  + doc{}.str());
   EXPECT_FALSE(r.value);
-  EXPECT_TRUE(has_problem(r, "callbacks.verify", "must be true or false", 2)) << dump(r);
-  EXPECT_TRUE(has_problem(r, "callbacks.ca_file", "is not a file", 3)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "callbacks.verify", "must be true or false", 2))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "callbacks.ca_file", "is not a file", 3))
+    << dump(r);
   EXPECT_TRUE(has_problem(r, "callbacks.cafile", "unknown key", 4)) << dump(r);
   EXPECT_EQ(r.errors.list.size(), 3u) << dump(r);
   auto table = parse("callbacks = 5\n" + doc{}.str());
-  EXPECT_TRUE(has_problem(table, "callbacks", "must be a table", 1)) << dump(table);
+  EXPECT_TRUE(has_problem(table, "callbacks", "must be a table", 1))
+    << dump(table);
 }
 
 TEST(Callbacks, UnreadableCaFileIsRefused) {
@@ -539,7 +659,8 @@ TEST(Callbacks, UnreadableCaFileIsRefused) {
   auto r = parse("[callbacks]\nca_file = \"" + path + "\"\n" + doc{}.str());
   std::remove(path.c_str());
   EXPECT_FALSE(r.value);
-  EXPECT_TRUE(has_problem(r, "callbacks.ca_file", "cannot be read", 2)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "callbacks.ca_file", "cannot be read", 2))
+    << dump(r);
 }
 
 TEST(Validation, EveryRuleHasBothOutcomes) {
@@ -551,7 +672,7 @@ TEST(Validation, EveryRuleHasBothOutcomes) {
   }
   for (const auto& [rule, s] : seen) {
     if (rule == "balancer.id")
-      continue;  // any string is accepted; the default document covers it
+      continue; // any string is accepted; the default document covers it
     EXPECT_TRUE(s.first && s.second) << rule;
   }
 }
@@ -564,11 +685,15 @@ TEST(Validation, LabelRulesReportEveryProblemWithItsPlace) {
                    .set("labels.thresholds.failure_group", "share", "0")
                    .str());
   EXPECT_FALSE(r.value);
-  EXPECT_TRUE(has_problem(r, "labels.strategies.colour", "unknown label item")) << dump(r);
-  EXPECT_TRUE(has_problem(r, "labels.thresholds.print_frequency", "must be a table"))
+  EXPECT_TRUE(has_problem(r, "labels.strategies.colour", "unknown label item"))
     << dump(r);
-  EXPECT_TRUE(has_problem(r, "labels.thresholds.speed", "unknown key")) << dump(r);
-  EXPECT_TRUE(has_problem(r, "labels.thresholds.failure_group.share", "between 0 and 1"))
+  EXPECT_TRUE(
+    has_problem(r, "labels.thresholds.print_frequency", "must be a table"))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.thresholds.speed", "unknown key"))
+    << dump(r);
+  EXPECT_TRUE(
+    has_problem(r, "labels.thresholds.failure_group.share", "between 0 and 1"))
     << dump(r);
   EXPECT_EQ(r.errors.list.size(), 4u) << dump(r);
 }
@@ -600,42 +725,47 @@ TEST(Validation, ClusterWithoutBalancers) {
     << dump(r);
 }
 
-// -- every problem at once, with its place ----------------------------------------
+// -- every problem at once, with its place
+// ----------------------------------------
 
 TEST(Validation, ReportsEveryProblemWithFileLineAndPath) {
-  const std::string text =                     // line
-    "[gateway]\n"                              // 1
-    "http = \"nohost\"\n"                      // 2
-    "io_threads = 0\n"                         // 3
-    "\n"                                       // 4
-    "[timers]\n"                               // 5
-    "keepalive = \"1ms\"\n"                    // 6
-    "\n"                                       // 7
-    "[[clusters]]\n"                           // 8
-    "id = \"C1\"\n"                            // 9
-    "nodes = [\"C1-n1\"]\n"                    // 10
-    "  [[clusters.balancers]]\n"               // 11
-    "  id = \"C1-b1\"\n"                       // 12
-    "  listen = \"127.0.0.1:9101\"\n"          // 13
-    "\n"                                       // 14
-    "[[clusters]]\n"                           // 15
-    "id = \"C2\"\n"                            // 16
-    "labels = { colour = [\"red\"] }\n"        // 17
-    "  [[clusters.balancers]]\n"               // 18
-    "  id = \"C2-b1\"\n"                       // 19
-    "  listen = \"127.0.0.1:9201\"\n"          // 20
-    "  url = \"http://wrong\"\n";              // 21
+  const std::string text =              // line
+    "[gateway]\n"                       // 1
+    "http = \"nohost\"\n"               // 2
+    "io_threads = 0\n"                  // 3
+    "\n"                                // 4
+    "[timers]\n"                        // 5
+    "keepalive = \"1ms\"\n"             // 6
+    "\n"                                // 7
+    "[[clusters]]\n"                    // 8
+    "id = \"C1\"\n"                     // 9
+    "nodes = [\"C1-n1\"]\n"             // 10
+    "  [[clusters.balancers]]\n"        // 11
+    "  id = \"C1-b1\"\n"                // 12
+    "  listen = \"127.0.0.1:9101\"\n"   // 13
+    "\n"                                // 14
+    "[[clusters]]\n"                    // 15
+    "id = \"C2\"\n"                     // 16
+    "labels = { colour = [\"red\"] }\n" // 17
+    "  [[clusters.balancers]]\n"        // 18
+    "  id = \"C2-b1\"\n"                // 19
+    "  listen = \"127.0.0.1:9201\"\n"   // 20
+    "  url = \"http://wrong\"\n";       // 21
   auto r = parse(text);
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.errors.list.size(), 6u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "gateway.http", "must be \"host:port\"", 2)) << dump(r);
-  EXPECT_TRUE(has_problem(r, "gateway.io_threads", "must be between 1 and 64", 3))
+  EXPECT_TRUE(has_problem(r, "gateway.http", "must be \"host:port\"", 2))
+    << dump(r);
+  EXPECT_TRUE(
+    has_problem(r, "gateway.io_threads", "must be between 1 and 64", 3))
     << dump(r);
   EXPECT_TRUE(has_problem(r, "timers.keepalive", "must be at least 100ms", 6))
     << dump(r);
-  EXPECT_TRUE(has_problem(r, "clusters[1].labels.colour", "unknown label item", 17))
+  EXPECT_TRUE(
+    has_problem(r, "clusters[1].labels.colour", "unknown label item", 17))
     << dump(r);
-  EXPECT_TRUE(has_problem(r, "clusters[1].nodes", "must not be empty", 15)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].nodes", "must not be empty", 15))
+    << dump(r);
   EXPECT_TRUE(has_problem(r, "clusters[1].balancers[0].url",
                           "must start with ws:// or wss://", 21))
     << dump(r);
@@ -661,7 +791,8 @@ TEST(Validation, FileNameIsThePlace) {
   rmdir(dir);
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << r.errors.to_string();
-  EXPECT_EQ(r.errors.list[0].rfind(path + ":2: timers.keepalive_misses: ", 0), 0u)
+  EXPECT_EQ(r.errors.list[0].rfind(path + ":2: timers.keepalive_misses: ", 0),
+            0u)
     << r.errors.list[0];
 }
 
@@ -669,10 +800,13 @@ TEST(Validation, MissingFile) {
   auto r = load_topology_file("/nonexistent/tether.toml");
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u);
-  EXPECT_EQ(r.errors.list[0], "/nonexistent/tether.toml: cannot open file (No such file or directory)");
+  EXPECT_EQ(
+    r.errors.list[0],
+    "/nonexistent/tether.toml: cannot open file (No such file or directory)");
 }
 
-// -- unknown keys and label items --------------------------------------------------
+// -- unknown keys and label items
+// --------------------------------------------------
 
 TEST(Validation, UnknownKeysEverywhere) {
   const std::string text =            // line
@@ -700,23 +834,30 @@ TEST(Validation, UnknownKeysEverywhere) {
   EXPECT_EQ(r.errors.list.size(), 8u) << dump(r);
   EXPECT_TRUE(has_problem(r, "colour", "unknown key", 1)) << dump(r);
   EXPECT_TRUE(has_problem(r, "gateway.port", "unknown key", 3)) << dump(r);
-  EXPECT_TRUE(has_problem(r, "timers.keepalive_s", "unknown key", 5)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "timers.keepalive_s", "unknown key", 5))
+    << dump(r);
   EXPECT_TRUE(has_problem(r, "limits.max_jobs", "unknown key", 7)) << dump(r);
   EXPECT_TRUE(has_problem(r, "scheduler.threads", "unknown key", 9)) << dump(r);
   EXPECT_TRUE(has_problem(r, "labels.item", "unknown key", 11)) << dump(r);
   EXPECT_TRUE(has_problem(r, "clusters[0].node", "unknown key", 15)) << dump(r);
-  EXPECT_TRUE(has_problem(r, "clusters[0].balancers[0].public_url", "unknown key", 19))
+  EXPECT_TRUE(
+    has_problem(r, "clusters[0].balancers[0].public_url", "unknown key", 19))
     << dump(r);
 }
 
 TEST(Validation, UnknownLabelItems) {
   // In the items in use...
-  auto r = parse(doc{}.set("labels", "items", "[\"region\", \"shoe_size\", \"model\", \"x\"]").str());
+  auto r = parse(
+    doc{}
+      .set("labels", "items", "[\"region\", \"shoe_size\", \"model\", \"x\"]")
+      .str());
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.errors.list.size(), 2u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "labels.items[1]", "unknown label item \"shoe_size\"", 2))
+  EXPECT_TRUE(
+    has_problem(r, "labels.items[1]", "unknown label item \"shoe_size\"", 2))
     << dump(r);
-  EXPECT_TRUE(has_problem(r, "labels.items[3]", "unknown label item \"x\"", 2)) << dump(r);
+  EXPECT_TRUE(has_problem(r, "labels.items[3]", "unknown label item \"x\"", 2))
+    << dump(r);
   // ...and in a cluster's labels; every known item is accepted.
   std::string labels = "{ ";
   for (const auto& item : known_label_items())
@@ -725,19 +866,25 @@ TEST(Validation, UnknownLabelItems) {
   r = parse(doc{}.set("cluster", "labels", labels).str());
   EXPECT_FALSE(r.value);
   EXPECT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_TRUE(has_problem(r, "clusters[0].labels.size", "unknown label item")) << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[0].labels.size", "unknown label item"))
+    << dump(r);
 }
 
-// -- uniqueness -----------------------------------------------------------------
+// -- uniqueness
+// -----------------------------------------------------------------
 
 std::string two_clusters(const std::string& id2, const std::string& node2,
                          const std::string& bal2, const std::string& listen2,
                          const std::string& gateway = "127.0.0.1:8080") {
-  return "[gateway]\nhttp = \"" + gateway + "\"\n"
+  return "[gateway]\nhttp = \"" + gateway
+       + "\"\n"
          "[[clusters]]\nid = \"C1\"\nnodes = [\"C1-n1\"]\n"
          "[[clusters.balancers]]\nid = \"C1-b1\"\nlisten = \"127.0.0.1:9101\"\n"
-         "[[clusters]]\nid = \"" + id2 + "\"\nnodes = [\"" + node2 + "\"]\n"
-         "[[clusters.balancers]]\nid = \"" + bal2 + "\"\nlisten = \"" + listen2 + "\"\n";
+         "[[clusters]]\nid = \""
+       + id2 + "\"\nnodes = [\"" + node2
+       + "\"]\n"
+         "[[clusters.balancers]]\nid = \""
+       + bal2 + "\"\nlisten = \"" + listen2 + "\"\n";
 }
 
 TEST(Uniqueness, DistinctIdsAndPortsAreAccepted) {
@@ -755,8 +902,9 @@ TEST(Uniqueness, DuplicateClusterId) {
   auto r = parse(two_clusters("C1", "C2-n1", "C2-b1", "127.0.0.1:9201"));
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_NE(r.errors.list[0].find("clusters[1].id: duplicate cluster id \"C1\""),
-            std::string::npos)
+  EXPECT_NE(
+    r.errors.list[0].find("clusters[1].id: duplicate cluster id \"C1\""),
+    std::string::npos)
     << dump(r);
 }
 
@@ -764,9 +912,10 @@ TEST(Uniqueness, DuplicateNodeId) {
   auto r = parse(two_clusters("C2", "C1-n1", "C2-b1", "127.0.0.1:9201"));
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_NE(r.errors.list[0].find("clusters[1].nodes: node \"C1-n1\" appears in more "
-                                  "than one place"),
-            std::string::npos)
+  EXPECT_NE(
+    r.errors.list[0].find("clusters[1].nodes: node \"C1-n1\" appears in more "
+                          "than one place"),
+    std::string::npos)
     << dump(r);
   // Twice within one cluster is also a duplicate.
   r = parse(doc{}.set("cluster", "nodes", "[\"n1\", \"n1\"]").str());
@@ -778,7 +927,8 @@ TEST(Uniqueness, DuplicateBalancerId) {
   auto r = parse(two_clusters("C2", "C2-n1", "C1-b1", "127.0.0.1:9201"));
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_NE(r.errors.list[0].find("clusters[1].balancers: duplicate balancer id \"C1-b1\""),
+  EXPECT_NE(r.errors.list[0].find(
+              "clusters[1].balancers: duplicate balancer id \"C1-b1\""),
             std::string::npos)
     << dump(r);
 }
@@ -795,7 +945,8 @@ TEST(Uniqueness, DuplicatePorts) {
   r = parse(two_clusters("C2", "C2-n1", "C2-b1", "127.0.0.1:8080"));
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
-  EXPECT_NE(r.errors.list[0].find("127.0.0.1:8080 is used twice"), std::string::npos)
+  EXPECT_NE(r.errors.list[0].find("127.0.0.1:8080 is used twice"),
+            std::string::npos)
     << dump(r);
 }
 
@@ -805,10 +956,12 @@ TEST(Uniqueness, AllDuplicatesAtOnce) {
   EXPECT_EQ(r.errors.list.size(), 4u) << dump(r);
 }
 
-// -- sections, duplicate places, huge durations ----------------------------------
+// -- sections, duplicate places, huge durations
+// ----------------------------------
 
 TEST(Validation, SectionThatIsNotATableIsReported) {
-  for (const char* section : {"gateway", "labels", "timers", "limits", "scheduler"}) {
+  for (const char* section :
+       {"gateway", "labels", "timers", "limits", "scheduler"}) {
     SCOPED_TRACE(section);
     auto r = parse(std::string{section} + " = 5\n" + doc{}.str());
     EXPECT_FALSE(r.value);
@@ -819,11 +972,15 @@ TEST(Validation, SectionThatIsNotATableIsReported) {
 TEST(Uniqueness, DuplicatesHaveALine) {
   auto r = parse(two_clusters("C1", "C1-n1", "C1-b1", "127.0.0.1:9101"));
   EXPECT_FALSE(r.value);
-  EXPECT_TRUE(has_problem(r, "clusters[1].id", "duplicate cluster id")) << dump(r);
-  EXPECT_TRUE(has_problem(r, "clusters[1].nodes", "appears in more than one place"))
+  EXPECT_TRUE(has_problem(r, "clusters[1].id", "duplicate cluster id"))
     << dump(r);
-  EXPECT_TRUE(has_problem(r, "clusters[1].balancers", "duplicate balancer id")) << dump(r);
-  EXPECT_TRUE(has_problem(r, "clusters[1].balancers", "is used twice")) << dump(r);
+  EXPECT_TRUE(
+    has_problem(r, "clusters[1].nodes", "appears in more than one place"))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].balancers", "duplicate balancer id"))
+    << dump(r);
+  EXPECT_TRUE(has_problem(r, "clusters[1].balancers", "is used twice"))
+    << dump(r);
 }
 
 TEST(ParseDuration, HugeDurationIsRefused) {
@@ -831,13 +988,15 @@ TEST(ParseDuration, HugeDurationIsRefused) {
   EXPECT_FALSE(parse_duration("5124095576030432h"));
   EXPECT_FALSE(parse_duration("18446744073709551615s"));
   EXPECT_FALSE(parse_duration("18446744073709551615ms"));
-  EXPECT_TRUE(parse_duration("2562047h"));  // fits
+  EXPECT_TRUE(parse_duration("2562047h")); // fits
 }
 
-// -- TOML syntax -------------------------------------------------------------------
+// -- TOML syntax
+// -------------------------------------------------------------------
 
 TEST(Syntax, ErrorHasFileAndLine) {
-  auto r = parse("[gateway]\nhttp = \"127.0.0.1:8080\"\n[[clusters]\nid = \"C1\"\n");
+  auto r
+    = parse("[gateway]\nhttp = \"127.0.0.1:8080\"\n[[clusters]\nid = \"C1\"\n");
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
   EXPECT_EQ(r.errors.list[0].rfind("t.toml:3: ", 0), 0u) << r.errors.list[0];
@@ -845,7 +1004,8 @@ TEST(Syntax, ErrorHasFileAndLine) {
 }
 
 TEST(Syntax, DuplicateKeyIsASyntaxError) {
-  auto r = parse("[timers]\nkeepalive = \"1s\"\nkeepalive = \"2s\"\n" + doc{}.str());
+  auto r
+    = parse("[timers]\nkeepalive = \"1s\"\nkeepalive = \"2s\"\n" + doc{}.str());
   EXPECT_FALSE(r.value);
   ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
   EXPECT_EQ(r.errors.list[0].rfind("t.toml:3: ", 0), 0u) << r.errors.list[0];

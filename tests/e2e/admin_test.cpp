@@ -33,7 +33,8 @@ keepalive = "30s"
 
 [reallocation]
 window = "0s"
-max_rate = )" + std::to_string(rate) + R"(
+max_rate = )"
+       + std::to_string(rate) + R"(
 
 [[clusters]]
 id = "C1"
@@ -93,7 +94,7 @@ struct device {
   std::string node;
   bool reassigned = false;
   uint64_t after_ms = 0;
-  std::chrono::steady_clock::time_point reconnect_at{};  // arrival + after_ms
+  std::chrono::steady_clock::time_point reconnect_at{}; // arrival + after_ms
 };
 
 /// Registers and connects; returns the device with its hello's node.
@@ -101,9 +102,9 @@ device connect_device(const tetherd_process& d, const std::string& id,
                       const std::string& region, const std::string& model) {
   device dev;
   dev.id = id;
-  auto reg = register_terminal(d, R"({"terminal_id":")" + id
-                                    + R"(","region":")" + region
-                                    + R"(","model":")" + model + R"("})");
+  auto reg
+    = register_terminal(d, R"({"terminal_id":")" + id + R"(","region":")"
+                             + region + R"(","model":")" + model + R"("})");
   EXPECT_EQ(reg.status, 200) << reg.body;
   int status = 0;
   std::string error;
@@ -120,8 +121,8 @@ device connect_device(const tetherd_process& d, const std::string& id,
 /// destination, connects there. Returns the new hello (null on failure).
 json::value follow(const tetherd_process& d, device& dev) {
   std::this_thread::sleep_until(dev.reconnect_at);
-  auto dest = http_call(d.http(), "GET",
-                        "/v1/terminals/" + dev.id + "/destination");
+  auto dest
+    = http_call(d.http(), "GET", "/v1/terminals/" + dev.id + "/destination");
   if (dest.status != 200)
     return nullptr;
   int status = 0;
@@ -176,12 +177,12 @@ json::value reallocate(const tetherd_process& d, const std::string& body) {
 }
 
 TEST(admin, relabel_and_reallocate_moves_exactly_the_expected_devices_paced) {
-  constexpr int rate = 5;  // reassigns per second: 200 ms apart at least
+  constexpr int rate = 5; // reassigns per second: 200 ms apart at least
   tetherd_process server{admin_topology(rate)};
   server.start();
   // 6 GG1/GJ1 and 6 GG1/GJ2 devices on C1, 6 GG2/GJ3 on C2.
   std::vector<device> devs;
-  std::map<std::string, std::string> expected;  // id -> cluster after
+  std::map<std::string, std::string> expected; // id -> cluster after
   for (int i = 0; i < 18; ++i) {
     auto region = i < 12 ? "GG1" : "GG2";
     auto model = i < 6 ? "GJ1" : i < 12 ? "GJ2" : "GJ3";
@@ -191,7 +192,8 @@ TEST(admin, relabel_and_reallocate_moves_exactly_the_expected_devices_paced) {
     EXPECT_EQ(terminal_cluster(server, id), i < 12 ? "C1" : "C2");
     expected[id] = i < 6 ? "C1" : i < 12 ? "C3" : "C2";
   }
-  ASSERT_TRUE(eventually([&] { return connections_of(server, "C1") == 12; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return connections_of(server, "C1") == 12; }, 10s));
   // C3 is not in service yet.
   EXPECT_FALSE(cluster_of(server, "C3").is_object());
   // At run time: C1 keeps only GJ1; C3 is added for GG1/GJ2.
@@ -240,16 +242,19 @@ TEST(admin, relabel_and_reallocate_moves_exactly_the_expected_devices_paced) {
   }
   for (auto& [id, cluster] : expected)
     EXPECT_EQ(terminal_cluster(server, id), cluster) << id;
-  ASSERT_TRUE(eventually([&] { return connections_of(server, "C3") == 6; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return connections_of(server, "C3") == 6; }, 10s));
   // Old sockets are closed by the devices: C1 keeps its 6.
-  ASSERT_TRUE(eventually([&] { return connections_of(server, "C1") == 6; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return connections_of(server, "C1") == 6; }, 10s));
   // A second run finds nothing to move.
   summary = reallocate(server, "{}");
   EXPECT_EQ(summary.at("moving").to_number<int>(), 0);
 
-  // -- the label configuration at run time -------------------------------------
-  // Drain C3: with region and model in the label, its GG1/GJ2 devices have
-  // nowhere to go (C1 takes only GJ1), so nothing moves ...
+  // -- the label configuration at run time
+  // ------------------------------------- Drain C3: with region and model in
+  // the label, its GG1/GJ2 devices have nowhere to go (C1 takes only GJ1), so
+  // nothing moves ...
   put(server, "/v1/admin/clusters/C3", R"({"state":"draining"})");
   EXPECT_EQ(str_at(cluster_of(server, "C3"), "state"), "draining");
   summary = reallocate(server, R"({"cluster_id":"C3"})");
@@ -272,10 +277,12 @@ TEST(admin, relabel_and_reallocate_moves_exactly_the_expected_devices_paced) {
       EXPECT_EQ(str_at(hello, "cluster_id"), "C1") << dev.id;
     }
   }
-  ASSERT_TRUE(eventually([&] { return connections_of(server, "C1") == 12; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return connections_of(server, "C1") == 12; }, 10s));
   EXPECT_EQ(connections_of(server, "C3"), 0);
   // A draining cluster takes no new devices: a new GG1/GJ2 device goes to C1.
-  auto reg = register_terminal(server, R"({"terminal_id":"N1","region":"GG1","model":"GJ2"})");
+  auto reg = register_terminal(
+    server, R"({"terminal_id":"N1","region":"GG1","model":"GJ2"})");
   EXPECT_EQ(str_at(json_of(reg.body), "cluster_id"), "C1");
 }
 
@@ -289,7 +296,8 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
      std::to_string(fleet), "--id-prefix", "sim-", "--region", "GG2",
      "--duration-s", "60", "--stats-json", stats, "--stats-interval-s", "0"},
     server.dir() + "/sim.log");
-  ASSERT_TRUE(eventually([&] { return connections_of(server, "C2") == fleet; }, 20s))
+  ASSERT_TRUE(
+    eventually([&] { return connections_of(server, "C2") == fleet; }, 20s))
     << read_file(server.dir() + "/sim.log");
   // C3 takes GG2 with one of its nodes drained; C2 drains.
   auto node = put(server, "/v1/admin/nodes/C3-n1", R"({"state":"draining"})");
@@ -298,15 +306,17 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   put(server, "/v1/admin/clusters/C2", R"({"state":"draining"})");
   auto summary = reallocate(server, R"({"cluster_id":"C2"})");
   EXPECT_EQ(summary.at("moving").to_number<int>(), fleet);
-  ASSERT_TRUE(eventually([&] { return connections_of(server, "C3") == fleet; }, 20s))
+  ASSERT_TRUE(
+    eventually([&] { return connections_of(server, "C3") == fleet; }, 20s))
     << read_file(server.dir() + "/sim.log");
-  ASSERT_TRUE(eventually([&] { return connections_of(server, "C2") == 0; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return connections_of(server, "C2") == 0; }, 10s));
   // Every session is on C3-n2; C3-n1 shows as draining.
   auto c3 = cluster_of(server, "C3");
   std::map<std::string, std::pair<std::string, int>> nodes;
   for (auto& n : c3.at("nodes").as_array())
-    nodes[str_at(n, "node_id")] = {str_at(n, "state"),
-                                   n.at("sessions").to_number<int>()};
+    nodes[str_at(n, "node_id")]
+      = {str_at(n, "state"), n.at("sessions").to_number<int>()};
   EXPECT_EQ(nodes["C3-n1"], (std::pair<std::string, int>{"draining", 0}));
   EXPECT_EQ(nodes["C3-n2"], (std::pair<std::string, int>{"active", fleet}));
   for (int i = 0; i < fleet; ++i)
@@ -337,9 +347,9 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
     10s))
     << cluster_of(server, "C3");
   for (int i = 0; i < fleet; ++i) {
-    auto t = json_of(http_call(server.http(), "GET",
-                               "/v1/terminals/sim-" + std::to_string(i))
-                       .body);
+    auto t = json_of(
+      http_call(server.http(), "GET", "/v1/terminals/sim-" + std::to_string(i))
+        .body);
     EXPECT_EQ(str_at(t, "node_id"), "C3-n1") << t;
     EXPECT_TRUE(t.at("connected").as_bool()) << t;
     // Moved, not reconnected: no new connect in its history.
@@ -357,10 +367,10 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   for (auto& id : jobs)
     EXPECT_TRUE(eventually(
       [&] {
-        return str_at(json_of(http_call(server.http(), "GET", "/v1/jobs/" + id)
-                                .body),
+        return str_at(json_of(
+                        http_call(server.http(), "GET", "/v1/jobs/" + id).body),
                       "status")
-               == "done";
+            == "done";
       },
       10s))
       << id;
@@ -389,21 +399,23 @@ TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {
     auto v = get_json(server, "/v1/admin/clusters");
     for (auto& c : v.at("clusters").as_array()) {
       out += str_at(c, "cluster_id") + " " + json::serialize(c.at("labels"))
-             + " " + str_at(c, "state") + " "
-             + std::to_string(c.at("weight").to_number<int>()) + ";";
+           + " " + str_at(c, "state") + " "
+           + std::to_string(c.at("weight").to_number<int>()) + ";";
       for (auto& n : c.at("nodes").as_array())
         out += str_at(n, "node_id") + "=" + str_at(n, "state") + ";";
     }
     return out + json::serialize(get_json(server, "/v1/admin/label-config"));
   };
-  ASSERT_TRUE(eventually([&] { return settings().find("C1-n2=draining") != std::string::npos; },
-                         5s))
+  ASSERT_TRUE(eventually(
+    [&] { return settings().find("C1-n2=draining") != std::string::npos; }, 5s))
     << settings();
   auto expected = settings();
-  EXPECT_NE(expected.find(R"(C2 {"region":["GG2","GG4"]} active 3)"), std::string::npos)
+  EXPECT_NE(expected.find(R"(C2 {"region":["GG2","GG4"]} active 3)"),
+            std::string::npos)
     << expected;
   EXPECT_NE(expected.find("C3 "), std::string::npos) << expected;
-  EXPECT_NE(expected.find(R"({"items":["model","region"]})"), std::string::npos);
+  EXPECT_NE(expected.find(R"({"items":["model","region"]})"),
+            std::string::npos);
 
   struct bad {
     const char* method;
@@ -411,32 +423,44 @@ TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {
     std::string body;
     int status;
     std::string code;
-    std::string names;  // part of the message
+    std::string names; // part of the message
   };
   const std::vector<bad> cases{
-    {"PUT", "/v1/admin/clusters/C1", "{\"labels\":", 400, "bad_request", "not valid JSON"},
-    {"PUT", "/v1/admin/clusters/C1", R"({"labels":{"colour":["red"]}})", 400, "bad_request",
-     "labels.colour"},
-    {"PUT", "/v1/admin/clusters/C1", R"({"state":"asleep"})", 400, "bad_request", "state"},
-    {"PUT", "/v1/admin/clusters/C1", R"({"weight":-2})", 400, "bad_request", "weight"},
-    {"PUT", "/v1/admin/clusters/C1", R"({"state":"draining","bogus":1})", 400, "bad_request",
-     "bogus"},
-    {"PUT", "/v1/admin/clusters/C9", R"({"state":"draining"})", 404, "not_found", "C9"},
+    {"PUT", "/v1/admin/clusters/C1", "{\"labels\":", 400, "bad_request",
+     "not valid JSON"},
+    {"PUT", "/v1/admin/clusters/C1", R"({"labels":{"colour":["red"]}})", 400,
+     "bad_request", "labels.colour"},
+    {"PUT", "/v1/admin/clusters/C1", R"({"state":"asleep"})", 400,
+     "bad_request", "state"},
+    {"PUT", "/v1/admin/clusters/C1", R"({"weight":-2})", 400, "bad_request",
+     "weight"},
+    {"PUT", "/v1/admin/clusters/C1", R"({"state":"draining","bogus":1})", 400,
+     "bad_request", "bogus"},
+    {"PUT", "/v1/admin/clusters/C9", R"({"state":"draining"})", 404,
+     "not_found", "C9"},
     {"PUT", "/v1/admin/clusters/C%201", R"({})", 400, "bad_request", "path id"},
-    {"PUT", "/v1/admin/label-config", R"({"items":["region","colour"]})", 400, "bad_request",
-     "items[1]"},
-    {"PUT", "/v1/admin/label-config", R"({"items":"region"})", 400, "bad_request", "items"},
-    {"PUT", "/v1/admin/label-config", "[", 400, "bad_request", "not valid JSON"},
-    {"PUT", "/v1/admin/nodes/C1-n1", R"({"state":"gone"})", 400, "bad_request", "state"},
-    {"PUT", "/v1/admin/nodes/C9-n1", R"({"state":"draining"})", 404, "not_found", "C9-n1"},
-    {"POST", "/v1/admin/reallocate", R"({"cluster_id":"C9"})", 404, "not_found", "C9"},
-    {"POST", "/v1/admin/reallocate", R"({"terminal_ids":["nobody"]})", 404, "not_found",
-     "nobody"},
-    {"POST", "/v1/admin/reallocate", R"({"cluster_id":"C1","terminal_ids":["x"]})", 400,
-     "bad_request", "exclude"},
-    {"POST", "/v1/admin/reallocate", "{x", 400, "bad_request", "not valid JSON"},
+    {"PUT", "/v1/admin/label-config", R"({"items":["region","colour"]})", 400,
+     "bad_request", "items[1]"},
+    {"PUT", "/v1/admin/label-config", R"({"items":"region"})", 400,
+     "bad_request", "items"},
+    {"PUT", "/v1/admin/label-config", "[", 400, "bad_request",
+     "not valid JSON"},
+    {"PUT", "/v1/admin/nodes/C1-n1", R"({"state":"gone"})", 400, "bad_request",
+     "state"},
+    {"PUT", "/v1/admin/nodes/C9-n1", R"({"state":"draining"})", 404,
+     "not_found", "C9-n1"},
+    {"POST", "/v1/admin/reallocate", R"({"cluster_id":"C9"})", 404, "not_found",
+     "C9"},
+    {"POST", "/v1/admin/reallocate", R"({"terminal_ids":["nobody"]})", 404,
+     "not_found", "nobody"},
+    {"POST", "/v1/admin/reallocate",
+     R"({"cluster_id":"C1","terminal_ids":["x"]})", 400, "bad_request",
+     "exclude"},
+    {"POST", "/v1/admin/reallocate", "{x", 400, "bad_request",
+     "not valid JSON"},
     {"POST", "/v1/admin/reallocate", "", 400, "bad_request", "body is empty"},
-    {"DELETE", "/v1/admin/clusters/C1", "", 405, "method_not_allowed", "DELETE"},
+    {"DELETE", "/v1/admin/clusters/C1", "", 405, "method_not_allowed",
+     "DELETE"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string{c.method} + " " + c.target + " " + c.body);

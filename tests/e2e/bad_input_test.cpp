@@ -12,18 +12,17 @@ namespace {
 class bad_input : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    server = new tetherd_process(test_topology(R"(keepalive = "30s")")
-                                   + R"(
+    server = new tetherd_process(test_topology(R"(keepalive = "30s")") + R"(
 [limits]
 max_http_body = 4096
 max_ws_frame = 1024
 max_payload = 512
 )");
     server->start();
-    ASSERT_EQ(register_terminal(*server,
-                                R"({"terminal_id":"B1","region":"GG1"})")
-                .status,
-              200);
+    ASSERT_EQ(
+      register_terminal(*server, R"({"terminal_id":"B1","region":"GG1"})")
+        .status,
+      200);
   }
   static void TearDownTestSuite() {
     delete server;
@@ -40,9 +39,8 @@ max_payload = 512
   static std::unique_ptr<ws_client> connect_b1() {
     int status = 0;
     std::string error;
-    auto ws = ws_client::connect(server->balancers().at("C1-b1")
-                                   + "?terminal_id=B1",
-                                 status, error);
+    auto ws = ws_client::connect(
+      server->balancers().at("C1-b1") + "?terminal_id=B1", status, error);
     EXPECT_TRUE(ws) << status << " " << error;
     if (ws) {
       EXPECT_TRUE(next_of_type(*ws, "hello").is_object());
@@ -62,7 +60,7 @@ struct http_case {
   std::string body;
   int status;
   const char* code;
-  const char* message_part;  // the message names the problem
+  const char* message_part; // the message names the problem
 };
 
 TEST_F(bad_input, http_requests_get_the_contract_error) {
@@ -86,14 +84,14 @@ TEST_F(bad_input, http_requests_get_the_contract_error) {
      R"({"terminal_id":"X1","attributes":{"a":1}})", 400, "bad_request",
      "attributes"},
     {"oversized body", "POST", "/v1/terminals/register",
-     R"({"terminal_id":"X1","pad":")" + std::string(8000, 'x') + R"("})",
-     413, "payload_too_large", "4096"},
+     R"({"terminal_id":"X1","pad":")" + std::string(8000, 'x') + R"("})", 413,
+     "payload_too_large", "4096"},
     {"unknown terminal destination", "GET", "/v1/terminals/NOPE/destination",
      "", 404, "not_found", "NOPE"},
     {"unknown terminal", "GET", "/v1/terminals/NOPE", "", 404, "not_found",
      "NOPE"},
-    {"invalid id in path", "GET", "/v1/terminals/a%20b", "", 400,
-     "bad_request", "a%20b"},
+    {"invalid id in path", "GET", "/v1/terminals/a%20b", "", 400, "bad_request",
+     "a%20b"},
     {"job for unknown terminal", "POST", "/v1/terminals/NOPE/jobs",
      R"({"service":"print"})", 404, "not_found", "NOPE"},
     {"job without service", "POST", "/v1/terminals/B1/jobs",
@@ -109,8 +107,8 @@ TEST_F(bad_input, http_requests_get_the_contract_error) {
     {"job callback not http", "POST", "/v1/terminals/B1/jobs",
      R"({"service":"print","callback_url":"ftp://x"})", 400, "bad_request",
      "callback_url"},
-    {"unknown job", "GET", "/v1/jobs/J00000000000000ff", "", 404,
-     "not_found", "J00000000000000ff"},
+    {"unknown job", "GET", "/v1/jobs/J00000000000000ff", "", 404, "not_found",
+     "J00000000000000ff"},
     {"unknown endpoint", "GET", "/v2/anything", "", 404, "not_found",
      "/v2/anything"},
     {"wrong method", "DELETE", "/v1/terminals/register", "", 405,
@@ -133,8 +131,8 @@ TEST_F(bad_input, http_requests_get_the_contract_error) {
 /// The tether_http_responses_total counter of `status` (0 when absent).
 long responses_counted(const std::string& http, int status) {
   auto body = http_call(http, "GET", "/metrics").body;
-  auto key = "tether_http_responses_total{status=\"" + std::to_string(status)
-             + "\"} ";
+  auto key
+    = "tether_http_responses_total{status=\"" + std::to_string(status) + "\"} ";
   auto at = body.find(key);
   return at == std::string::npos ? 0 : std::stol(body.substr(at + key.size()));
 }
@@ -157,9 +155,9 @@ TEST_F(bad_input, answers_given_before_routing_are_counted_in_metrics) {
 TEST_F(bad_input, head_answers_the_headers_of_get_without_the_body) {
   auto get = http_call(server->http(), "GET", "/healthz");
   ASSERT_EQ(get.status, 200) << get.body;
-  auto answer = raw_exchange(server->http(),
-                             "HEAD /healthz HTTP/1.1\r\nHost: x\r\n"
-                             "Connection: close\r\n\r\n");
+  auto answer
+    = raw_exchange(server->http(), "HEAD /healthz HTTP/1.1\r\nHost: x\r\n"
+                                   "Connection: close\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   EXPECT_NE(answer.find("Content-Type: application/json"), std::string::npos)
     << answer;
@@ -177,9 +175,8 @@ TEST_F(bad_input, head_answers_the_headers_of_get_without_the_body) {
 }
 
 TEST_F(bad_input, garbage_bytes_on_the_http_port) {
-  auto answer = raw_exchange(server->http(),
-                             std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n",
-                                         17));
+  auto answer = raw_exchange(
+    server->http(), std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n", 17));
   EXPECT_NE(answer.find("400"), std::string::npos) << answer;
   EXPECT_NE(answer.find("bad_request"), std::string::npos) << answer;
   auto answer2 = raw_exchange(server->http(), "GET / HTTP/1.1\r\nHost: x\r\n"
@@ -218,7 +215,8 @@ TEST_F(bad_input, websocket_refusals_before_the_upgrade) {
   expect_serving();
 }
 
-TEST_F(bad_input, unknown_frame_type_gets_an_error_frame_and_keeps_the_session) {
+TEST_F(bad_input,
+       unknown_frame_type_gets_an_error_frame_and_keeps_the_session) {
   auto ws = connect_b1();
   ASSERT_TRUE(ws);
   ws->send_text(R"({"type":"teleport","to":"mars"})");

@@ -10,7 +10,7 @@
 #include "tests/e2e/e2e.hpp"
 
 #ifndef TETHER_TERMINAL_PATH
-#  error "TETHER_TERMINAL_PATH must name the simulator binary"
+#error "TETHER_TERMINAL_PATH must name the simulator binary"
 #endif
 
 using namespace tether::test;
@@ -45,10 +45,11 @@ TEST(crash, every_accepted_job_survives_kill_9_and_is_done) {
               200);
   ASSERT_TRUE(eventually(
     [&] {
-      auto v = json_of(http_call(server.http(), "GET", "/v1/admin/clusters").body);
+      auto v
+        = json_of(http_call(server.http(), "GET", "/v1/admin/clusters").body);
       return v.is_object()
-             && v.at("clusters").at(0).at("connections").to_number<int>()
-                  == devices;
+          && v.at("clusters").at(0).at("connections").to_number<int>()
+               == devices;
     },
     20s));
 

@@ -72,9 +72,9 @@ inline boost::json::value next_of_type(ws_client& ws, const std::string& type,
     if (t == type)
       return v;
     if (t == "ping")
-      ws.send_text(R"({"type":"pong","seq":)"
-                   + std::to_string(v.as_object().at("seq").to_number<uint64_t>())
-                   + "}");
+      ws.send_text(
+        R"({"type":"pong","seq":)"
+        + std::to_string(v.as_object().at("seq").to_number<uint64_t>()) + "}");
   }
   return nullptr;
 }

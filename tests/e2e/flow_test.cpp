@@ -35,8 +35,8 @@ TEST_F(flow, register_connect_push_ack_result) {
   EXPECT_EQ(std::string{d.at("cluster_urls").at(0).as_string()},
             server->balancers().at("C1-b1"));
 
-  auto dest = http_call(server->http(), "GET",
-                        "/v1/terminals/T-flow-1/destination");
+  auto dest
+    = http_call(server->http(), "GET", "/v1/terminals/T-flow-1/destination");
   ASSERT_EQ(dest.status, 200);
   EXPECT_EQ(json_of(dest.body), d);
 
@@ -56,12 +56,13 @@ TEST_F(flow, register_connect_push_ack_result) {
       auto t = http_call(server->http(), "GET", "/v1/terminals/T-flow-1");
       auto v = json_of(t.body);
       return t.status == 200 && v.at("connected").as_bool()
-             && str_at(v, "node_id") == node;
+          && str_at(v, "node_id") == node;
     },
     5s));
 
-  auto push = http_call(server->http(), "POST", "/v1/terminals/T-flow-1/jobs",
-                        R"({"service":"print","payload":{"print_url":"http://x/doc"}})");
+  auto push = http_call(
+    server->http(), "POST", "/v1/terminals/T-flow-1/jobs",
+    R"({"service":"print","payload":{"print_url":"http://x/doc"}})");
   ASSERT_EQ(push.status, 202) << push.body;
   auto job_id = str_at(json_of(push.body), "job_id");
   ASSERT_FALSE(job_id.empty());
@@ -83,7 +84,8 @@ TEST_F(flow, register_connect_push_ack_result) {
   ws->send_text(R"({"type":"result","job_id":")" + job_id
                 + R"(","status":"done","detail":"printed 1 page"})");
   ASSERT_TRUE(eventually([&] { return job_status() == "done"; }, 5s));
-  auto final = json_of(http_call(server->http(), "GET", "/v1/jobs/" + job_id).body);
+  auto final
+    = json_of(http_call(server->http(), "GET", "/v1/jobs/" + job_id).body);
   EXPECT_EQ(str_at(final, "terminal_id"), "T-flow-1");
   EXPECT_EQ(str_at(final, "detail"), "printed 1 page");
   EXPECT_FALSE(str_at(final, "created_at").empty());
@@ -101,7 +103,7 @@ TEST_F(flow, register_connect_push_ack_result) {
       auto t = http_call(server->http(), "GET", "/v1/terminals/T-flow-1");
       auto v = json_of(t.body);
       return !v.at("connected").as_bool()
-             && v.at("disconnects").to_number<int>() == 1;
+          && v.at("disconnects").to_number<int>() == 1;
     },
     5s));
 }
@@ -138,8 +140,8 @@ TEST_F(flow, label_selects_the_cluster_and_empty_label_takes_any) {
     ASSERT_EQ(r.status, 200) << c.body;
     EXPECT_EQ(str_at(json_of(r.body), "cluster_id"), c.cluster) << c.body;
   }
-  auto none = register_terminal(*server,
-                                R"({"terminal_id":"L4","region":"GG9"})");
+  auto none
+    = register_terminal(*server, R"({"terminal_id":"L4","region":"GG9"})");
   EXPECT_EQ(none.status, 503);
   EXPECT_EQ(error_code_of(none), "unavailable");
   EXPECT_FALSE(none.headers["Retry-After"].empty());
@@ -154,8 +156,8 @@ TEST_F(flow, balancer_spreads_sessions_over_nodes_and_admin_counts_them) {
   std::map<std::string, int> per_node;
   for (int i = 0; i < 6; ++i) {
     auto id = "N" + std::to_string(i);
-    auto reg = register_terminal(
-      *server, R"({"terminal_id":")" + id + R"(","region":"GG2"})");
+    auto reg = register_terminal(*server, R"({"terminal_id":")" + id
+                                            + R"(","region":"GG2"})");
     ASSERT_EQ(reg.status, 200);
     int status = 0;
     std::string error;
@@ -192,8 +194,8 @@ TEST_F(flow, balancer_spreads_sessions_over_nodes_and_admin_counts_them) {
 }
 
 TEST_F(flow, second_connection_replaces_the_first) {
-  auto reg = register_terminal(*server,
-                               R"({"terminal_id":"T-twice","region":"GG1"})");
+  auto reg
+    = register_terminal(*server, R"({"terminal_id":"T-twice","region":"GG1"})");
   int status = 0;
   std::string error;
   auto first = ws_client::connect(connect_url(reg), status, error);

@@ -29,9 +29,9 @@ protected:
     // Both trusted and wrong_host are trusted; stranger is not.
     auto ca_file = dir->path() + "/ca.pem";
     write_file(ca_file, trusted->cert_pem + wrong_host->cert_pem);
-    server = new tetherd_process(
-      test_topology("keepalive = \"30s\"") + "\n[callbacks]\nca_file = \""
-      + ca_file + "\"\n");
+    server
+      = new tetherd_process(test_topology("keepalive = \"30s\"")
+                            + "\n[callbacks]\nca_file = \"" + ca_file + "\"\n");
     server->start();
   }
   static void TearDownTestSuite() {
@@ -46,26 +46,26 @@ protected:
   /// the device finish it ("done"), and returns the job id.
   static std::string finished_job(const std::string& terminal,
                                   const std::string& callback_url) {
-    auto reg = register_terminal(
-      *server, R"({"terminal_id":")" + terminal + R"(","region":"GG1"})");
+    auto reg = register_terminal(*server, R"({"terminal_id":")" + terminal
+                                            + R"(","region":"GG1"})");
     EXPECT_EQ(reg.status, 200) << reg.body;
     int status = 0;
     std::string error;
     auto ws = ws_client::connect(connect_url(reg), status, error);
     if (!ws)
       throw std::runtime_error("device " + terminal + ": " + error);
-    auto r = http_call(server->http(), "POST",
-                       "/v1/terminals/" + terminal + "/jobs",
-                       R"({"service":"print","payload":{"doc":"d1"},)"
-                       R"("callback_url":")" + callback_url + R"("})");
+    auto r
+      = http_call(server->http(), "POST", "/v1/terminals/" + terminal + "/jobs",
+                  R"({"service":"print","payload":{"doc":"d1"},)"
+                  R"("callback_url":")"
+                    + callback_url + R"("})");
     EXPECT_EQ(r.status, 202) << r.body;
     auto id = str_at(json_of(r.body), "job_id");
     auto frame = next_of_type(*ws, "job");
     EXPECT_EQ(str_at(frame, "job_id"), id);
     ws->send_text(R"({"type":"result","job_id":")" + id
                   + R"(","status":"done","detail":"printed"})");
-    EXPECT_TRUE(eventually(
-      [&] { return job_status(id) == "done"; }, 5s));
+    EXPECT_TRUE(eventually([&] { return job_status(id) == "done"; }, 5s));
     return id;
   }
 
@@ -86,7 +86,7 @@ protected:
           auto begin = newline == std::string::npos ? 0 : newline + 1;
           auto line = log.substr(begin, log.find('\n', at) - begin);
           if (line.find(b) != std::string::npos) {
-            std::cout << "[ log      ] " << line << "\n";  // for the reader
+            std::cout << "[ log      ] " << line << "\n"; // for the reader
             return true;
           }
           at += a.size();
@@ -100,8 +100,8 @@ protected:
   /// about a second), never delivered, and the job and process are fine.
   static void expect_refused(callback_server& receiver, const std::string& id,
                              const std::string& reason) {
-    EXPECT_TRUE(eventually([&] { return receiver.failed_handshakes() >= 2; },
-                           6s))
+    EXPECT_TRUE(
+      eventually([&] { return receiver.failed_handshakes() >= 2; }, 6s))
       << "attempts refused: " << receiver.failed_handshakes();
     EXPECT_TRUE(receiver.bodies().empty());
     EXPECT_EQ(job_status(id), "done");
@@ -147,7 +147,8 @@ TEST_F(https_callbacks, trusted_certificate_gets_the_job_body_over_tls) {
   EXPECT_EQ(receiver.bodies().size(), 2u);
 }
 
-TEST_F(https_callbacks, untrusted_certificate_fails_verification_and_is_retried) {
+TEST_F(https_callbacks,
+       untrusted_certificate_fails_verification_and_is_retried) {
   callback_server receiver{*stranger};
   auto id = finished_job("H-untrusted", receiver.url("/cb"));
   expect_refused(receiver, id, "self-signed certificate");
@@ -167,12 +168,13 @@ TEST_F(https_callbacks, certificate_for_another_ip_address_fails) {
 }
 
 TEST_F(https_callbacks, other_schemes_are_refused_at_push) {
-  ASSERT_EQ(register_terminal(*server,
-                              R"({"terminal_id":"H-scheme","region":"GG1"})")
-              .status,
-            200);
-  auto r = http_call(server->http(), "POST", "/v1/terminals/H-scheme/jobs",
-                     R"({"service":"print","callback_url":"ftp://127.0.0.1/x"})");
+  ASSERT_EQ(
+    register_terminal(*server, R"({"terminal_id":"H-scheme","region":"GG1"})")
+      .status,
+    200);
+  auto r
+    = http_call(server->http(), "POST", "/v1/terminals/H-scheme/jobs",
+                R"({"service":"print","callback_url":"ftp://127.0.0.1/x"})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(error_code_of(r), "bad_request");
   EXPECT_NE(error_message_of(r).find("callback_url"), std::string::npos)
@@ -187,15 +189,14 @@ TEST(https_callbacks_unverified, any_certificate_is_accepted) {
   EXPECT_NE(server.log().find("callbacks.verify is false"), std::string::npos)
     << server.log();
   callback_server receiver{stranger};
-  ASSERT_EQ(register_terminal(server,
-                              R"({"terminal_id":"H-any","region":"GG1"})")
-              .status,
-            200);
+  ASSERT_EQ(
+    register_terminal(server, R"({"terminal_id":"H-any","region":"GG1"})")
+      .status,
+    200);
   int status = 0;
   std::string error;
-  auto ws = ws_client::connect(server.balancers().at("C1-b1")
-                                 + "?terminal_id=H-any",
-                               status, error);
+  auto ws = ws_client::connect(
+    server.balancers().at("C1-b1") + "?terminal_id=H-any", status, error);
   ASSERT_TRUE(ws) << error;
   auto r = http_call(server.http(), "POST", "/v1/terminals/H-any/jobs",
                      R"({"service":"print","callback_url":")"
@@ -214,9 +215,8 @@ TEST(https_callbacks_unverified, any_certificate_is_accepted) {
 TEST(https_callbacks_config, unusable_ca_file_stops_the_start) {
   temp_dir d;
   auto ca_file = d.path() + "/broken.pem";
-  write_file(ca_file,
-             "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n"
-             "-----END CERTIFICATE-----\n");
+  write_file(ca_file, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n"
+                      "-----END CERTIFICATE-----\n");
   tetherd_process server{test_topology() + "\n[callbacks]\nca_file = \""
                          + ca_file + "\"\n"};
   try {

@@ -12,9 +12,9 @@ namespace {
 class jobs : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    server = new tetherd_process(test_topology(
-      "keepalive = \"200ms\"\nkeepalive_misses = 50\n"
-      "job_redelivery = \"300ms\""));
+    server = new tetherd_process(
+      test_topology("keepalive = \"200ms\"\nkeepalive_misses = 50\n"
+                    "job_redelivery = \"300ms\""));
     server->start();
   }
   static void TearDownTestSuite() {
@@ -35,8 +35,8 @@ protected:
   }
 
   static std::unique_ptr<ws_client> device(const std::string& id) {
-    auto reg = register_terminal(
-      *server, R"({"terminal_id":")" + id + R"(","region":"GG1"})");
+    auto reg = register_terminal(*server, R"({"terminal_id":")" + id
+                                            + R"(","region":"GG1"})");
     EXPECT_EQ(reg.status, 200);
     int status = 0;
     std::string error;
@@ -61,8 +61,8 @@ TEST_F(jobs, statuses_carry_timestamps_in_order) {
   ws->send_text(R"({"type":"ack","job_id":")" + id + R"("})");
   ws->send_text(R"({"type":"result","job_id":")" + id
                 + R"(","status":"failed","detail":"paper jam"})");
-  ASSERT_TRUE(eventually([&] { return str_at(job(id), "status") == "failed"; },
-                         5s));
+  ASSERT_TRUE(
+    eventually([&] { return str_at(job(id), "status") == "failed"; }, 5s));
   auto j = job(id);
   EXPECT_EQ(str_at(j, "detail"), "paper jam");
   auto created = str_at(j, "created_at");
@@ -88,8 +88,8 @@ TEST_F(jobs, unacknowledged_job_is_sent_again) {
   ASSERT_TRUE(again.is_object());
   EXPECT_EQ(str_at(again, "job_id"), id);
   ws->send_text(R"({"type":"ack","job_id":")" + id + R"("})");
-  ASSERT_TRUE(eventually([&] { return str_at(job(id), "status") == "acked"; },
-                         5s));
+  ASSERT_TRUE(
+    eventually([&] { return str_at(job(id), "status") == "acked"; }, 5s));
   EXPECT_GE(job(id).at("deliveries").to_number<int>(), 2);
   // Once acknowledged it is not sent again.
   auto more = next_of_type(*ws, "job", 1s);
@@ -97,20 +97,19 @@ TEST_F(jobs, unacknowledged_job_is_sent_again) {
 }
 
 TEST_F(jobs, job_past_its_ttl_expires_and_is_never_sent) {
-  ASSERT_EQ(register_terminal(*server,
-                              R"({"terminal_id":"J-ttl","region":"GG1"})")
-              .status,
-            200);
+  ASSERT_EQ(
+    register_terminal(*server, R"({"terminal_id":"J-ttl","region":"GG1"})")
+      .status,
+    200);
   auto id = push("J-ttl", R"({"service":"print","ttl_s":1})");
   auto keep = push("J-ttl", R"({"service":"print","ttl_s":3600})");
-  ASSERT_TRUE(eventually([&] { return str_at(job(id), "status") == "expired"; },
-                         5s));
+  ASSERT_TRUE(
+    eventually([&] { return str_at(job(id), "status") == "expired"; }, 5s));
   EXPECT_FALSE(str_at(job(id), "finished_at").empty());
   int status = 0;
   std::string error;
-  auto ws = ws_client::connect(server->balancers().at("C1-b1")
-                                 + "?terminal_id=J-ttl",
-                               status, error);
+  auto ws = ws_client::connect(
+    server->balancers().at("C1-b1") + "?terminal_id=J-ttl", status, error);
   ASSERT_TRUE(ws) << error;
   auto frame = next_of_type(*ws, "job");
   EXPECT_EQ(str_at(frame, "job_id"), keep);
@@ -119,7 +118,7 @@ TEST_F(jobs, job_past_its_ttl_expires_and_is_never_sent) {
 }
 
 TEST_F(jobs, callback_is_retried_until_accepted) {
-  callback_server receiver{{500, 503}};  // two failures, then 200
+  callback_server receiver{{500, 503}}; // two failures, then 200
   auto ws = device("J-cb");
   auto id = push("J-cb", R"({"service":"print","callback_url":")"
                            + receiver.url() + R"("})");
@@ -135,13 +134,14 @@ TEST_F(jobs, callback_is_retried_until_accepted) {
     EXPECT_EQ(str_at(v, "status"), "done");
   }
   std::this_thread::sleep_for(1500ms);
-  EXPECT_EQ(receiver.bodies().size(), 3u);  // accepted: no more attempts
+  EXPECT_EQ(receiver.bodies().size(), 3u); // accepted: no more attempts
 }
 
 TEST_F(jobs, failing_callback_does_not_hold_up_other_jobs) {
   auto ws = device("J-cb2");
   // Nothing listens on port 1: this callback fails every time.
-  auto stuck = push("J-cb2", R"({"service":"print","callback_url":"http://127.0.0.1:1/x"})");
+  auto stuck = push(
+    "J-cb2", R"({"service":"print","callback_url":"http://127.0.0.1:1/x"})");
   callback_server receiver;
   auto fine = push("J-cb2", R"({"service":"print","callback_url":")"
                               + receiver.url() + R"("})");
@@ -170,41 +170,51 @@ TEST_F(jobs, attributes_and_user_links_are_stored) {
   r = http_call(server->http(), "PUT", "/v1/users/alice/terminals/J-facts");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(str_at(json_of(r.body).at("label"), "region"), "GG1") << r.body;
-  auto t = json_of(http_call(server->http(), "GET", "/v1/terminals/J-facts").body);
+  auto t
+    = json_of(http_call(server->http(), "GET", "/v1/terminals/J-facts").body);
   EXPECT_EQ(str_at(t.at("attributes"), "a"), "1");
   EXPECT_EQ(str_at(t.at("attributes"), "service"), "print");
   EXPECT_EQ(str_at(t.at("attributes"), "plan"), "paid");
   ASSERT_EQ(t.at("users").as_array().size(), 1u);
   EXPECT_EQ(t.at("users").at(0).as_string(), "alice");
   // Registering again keeps what services set.
-  ASSERT_EQ(register_terminal(*server,
-                              R"({"terminal_id":"J-facts","region":"GG1"})")
-              .status,
-            200);
+  ASSERT_EQ(
+    register_terminal(*server, R"({"terminal_id":"J-facts","region":"GG1"})")
+      .status,
+    200);
   t = json_of(http_call(server->http(), "GET", "/v1/terminals/J-facts").body);
   EXPECT_EQ(str_at(t.at("attributes"), "plan"), "paid");
   EXPECT_EQ(t.at("users").as_array().size(), 1u);
   // Bad input.
   EXPECT_EQ(http_call(server->http(), "PUT", "/v1/terminals/J-facts/attributes",
-                      R"({"n":5})").status, 400);
-  EXPECT_EQ(http_call(server->http(), "PUT", "/v1/terminals/J-facts/attributes",
-                      "nope").status, 400);
+                      R"({"n":5})")
+              .status,
+            400);
+  EXPECT_EQ(
+    http_call(server->http(), "PUT", "/v1/terminals/J-facts/attributes", "nope")
+      .status,
+    400);
   EXPECT_EQ(http_call(server->http(), "PUT", "/v1/terminals/NOPE/attributes",
-                      R"({"a":"b"})").status, 404);
-  EXPECT_EQ(http_call(server->http(), "PUT", "/v1/users/bad%20user/terminals/J-facts")
-              .status, 400);
-  EXPECT_EQ(http_call(server->http(), "PUT", "/v1/users/bob/terminals/NOPE")
-              .status, 404);
+                      R"({"a":"b"})")
+              .status,
+            404);
+  EXPECT_EQ(
+    http_call(server->http(), "PUT", "/v1/users/bad%20user/terminals/J-facts")
+      .status,
+    400);
+  EXPECT_EQ(
+    http_call(server->http(), "PUT", "/v1/users/bob/terminals/NOPE").status,
+    404);
 }
 
 TEST_F(jobs, api_calls_and_errors_are_counted_per_terminal) {
-  ASSERT_EQ(register_terminal(*server,
-                              R"({"terminal_id":"J-api","region":"GG1"})")
-              .status,
-            200);
+  ASSERT_EQ(
+    register_terminal(*server, R"({"terminal_id":"J-api","region":"GG1"})")
+      .status,
+    200);
   push("J-api", R"({"service":"print"})");
   push("J-api", R"({"service":"print"})");
-  push("J-api", R"({"payload":{}})", 400);  // no service: an error
+  push("J-api", R"({"payload":{}})", 400); // no service: an error
   // The three pushes are counted; reading the terminal is not.
   boost::json::value t;
   ASSERT_TRUE(eventually(
@@ -213,9 +223,9 @@ TEST_F(jobs, api_calls_and_errors_are_counted_per_terminal) {
       return t.at("api").at("calls").to_number<int>() >= 3;
     },
     5s));
-  EXPECT_EQ(http_call(server->http(), "GET", "/v1/terminals/J-api/destination")
-              .status,
-            200);
+  EXPECT_EQ(
+    http_call(server->http(), "GET", "/v1/terminals/J-api/destination").status,
+    200);
   t = json_of(http_call(server->http(), "GET", "/v1/terminals/J-api").body);
   EXPECT_EQ(t.at("api").at("calls").to_number<int>(), 3) << t;
   EXPECT_EQ(t.at("api").at("errors").to_number<int>(), 1);
@@ -254,18 +264,17 @@ int c1_connections(const tetherd_process& server) {
 TEST_F(jobs, long_backlog_reaches_a_device_that_acks) {
   // More queued jobs than the socket's send queue holds (256): the session
   // sends a window at a time, so the device gets them all, in order.
-  ASSERT_EQ(register_terminal(*server,
-                              R"({"terminal_id":"J-many","region":"GG1"})")
-              .status,
-            200);
+  ASSERT_EQ(
+    register_terminal(*server, R"({"terminal_id":"J-many","region":"GG1"})")
+      .status,
+    200);
   std::vector<std::string> ids;
   for (int i = 0; i < 300; ++i)
     ids.push_back(push("J-many", R"({"service":"print"})"));
   int status = 0;
   std::string error;
-  auto ws = ws_client::connect(server->balancers().at("C1-b1")
-                                 + "?terminal_id=J-many",
-                               status, error);
+  auto ws = ws_client::connect(
+    server->balancers().at("C1-b1") + "?terminal_id=J-many", status, error);
   ASSERT_TRUE(ws) << error;
   std::vector<std::string> got;
   while (got.size() < ids.size()) {
@@ -286,14 +295,15 @@ TEST_F(jobs, long_backlog_reaches_a_device_that_acks) {
 TEST_F(jobs, a_peer_that_stops_reading_is_released) {
   auto before = c1_connections(*server);
   auto ws = device("J-deaf");
-  ASSERT_TRUE(eventually([&] { return c1_connections(*server) == before + 1; },
-                         5s));
+  ASSERT_TRUE(
+    eventually([&] { return c1_connections(*server) == before + 1; }, 5s));
   // From now on the client reads nothing: no pongs, no close handshake.
   // The session ends after the missed pongs; the socket is shut when the
   // close handshake does not finish in time (10 s).
-  ASSERT_TRUE(eventually([&] { return c1_connections(*server) == before; },
-                         30s));
-  auto t = json_of(http_call(server->http(), "GET", "/v1/terminals/J-deaf").body);
+  ASSERT_TRUE(
+    eventually([&] { return c1_connections(*server) == before; }, 30s));
+  auto t
+    = json_of(http_call(server->http(), "GET", "/v1/terminals/J-deaf").body);
   EXPECT_FALSE(t.at("connected").as_bool());
 }
 
@@ -304,10 +314,9 @@ namespace {
 TEST(job_retention, finished_jobs_are_deleted_after_the_retention) {
   tetherd_process server{test_topology("job_retention = \"1s\"")};
   server.start();
-  ASSERT_EQ(register_terminal(server,
-                              R"({"terminal_id":"R-1","region":"GG1"})")
-              .status,
-            200);
+  ASSERT_EQ(
+    register_terminal(server, R"({"terminal_id":"R-1","region":"GG1"})").status,
+    200);
   auto push = [&](const std::string& body) {
     auto r = http_call(server.http(), "POST", "/v1/terminals/R-1/jobs", body);
     EXPECT_EQ(r.status, 202) << r.body;
@@ -316,7 +325,7 @@ TEST(job_retention, finished_jobs_are_deleted_after_the_retention) {
   auto get = [&](const std::string& id) {
     return http_call(server.http(), "GET", "/v1/jobs/" + id);
   };
-  auto gone = push(R"({"service":"print","ttl_s":1})");  // expires, offline
+  auto gone = push(R"({"service":"print","ttl_s":1})"); // expires, offline
   auto open = push(R"({"service":"print","ttl_s":3600})");
   ASSERT_TRUE(eventually(
     [&] { return str_at(json_of(get(gone).body), "status") == "expired"; },
@@ -326,7 +335,7 @@ TEST(job_retention, finished_jobs_are_deleted_after_the_retention) {
   ASSERT_TRUE(eventually([&] { return get(gone).status == 404; }, 10s))
     << get(gone).body;
   EXPECT_EQ(error_code_of(get(gone)), "not_found");
-  EXPECT_EQ(get(open).status, 200);  // open jobs are never deleted
+  EXPECT_EQ(get(open).status, 200); // open jobs are never deleted
   // After a restart the deleted job stays deleted; the open one is there.
   server.terminate();
   server.start();

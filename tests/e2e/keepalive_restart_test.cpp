@@ -14,12 +14,12 @@ TEST(keepalive, silent_device_is_disconnected_and_counted) {
   tetherd_process server{
     test_topology("keepalive = \"200ms\"\nkeepalive_misses = 2")};
   server.start();
-  ASSERT_EQ(register_terminal(server, R"({"terminal_id":"K1","region":"GG1"})")
-              .status,
-            200);
-  ASSERT_EQ(register_terminal(server, R"({"terminal_id":"K2","region":"GG1"})")
-              .status,
-            200);
+  ASSERT_EQ(
+    register_terminal(server, R"({"terminal_id":"K1","region":"GG1"})").status,
+    200);
+  ASSERT_EQ(
+    register_terminal(server, R"({"terminal_id":"K2","region":"GG1"})").status,
+    200);
   int status = 0;
   std::string error;
   auto url = server.balancers().at("C1-b1");
@@ -32,7 +32,8 @@ TEST(keepalive, silent_device_is_disconnected_and_counted) {
   int pings = 0;
   auto deadline = std::chrono::steady_clock::now() + 3s;
   while (!silent->closed() && std::chrono::steady_clock::now() < deadline) {
-    if (auto f = silent->next(100ms); f && str_at(json_of(*f), "type") == "ping")
+    if (auto f = silent->next(100ms);
+        f && str_at(json_of(*f), "type") == "ping")
       ++pings;
     next_of_type(*polite, "never", 10ms); // answers the polite one's pings
   }
@@ -44,9 +45,10 @@ TEST(keepalive, silent_device_is_disconnected_and_counted) {
   EXPECT_FALSE(polite->closed());
   ASSERT_TRUE(eventually(
     [&] {
-      auto v = json_of(http_call(server.http(), "GET", "/v1/terminals/K1").body);
+      auto v
+        = json_of(http_call(server.http(), "GET", "/v1/terminals/K1").body);
       return !v.at("connected").as_bool()
-             && v.at("keepalive_failures").to_number<int>() == 1;
+          && v.at("keepalive_failures").to_number<int>() == 1;
     },
     5s));
   auto k2 = json_of(http_call(server.http(), "GET", "/v1/terminals/K2").body);
@@ -63,30 +65,29 @@ TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
     auto id = "R" + std::to_string(i);
     std::string region = regions[i % 3];
     auto body = R"({"terminal_id":")" + id + R"(")"
-                + (region.empty() ? "" : R"(,"region":")" + region + "\"")
-                + "}";
+              + (region.empty() ? "" : R"(,"region":")" + region + "\"") + "}";
     auto r = register_terminal(server, body);
     ASSERT_EQ(r.status, 200) << r.body;
     assigned[id] = str_at(json_of(r.body), "cluster_id");
   }
   std::vector<std::string> jobs;
   for (int i = 0; i < 10; ++i) {
-    auto r = http_call(server.http(), "POST",
-                       "/v1/terminals/R" + std::to_string(i) + "/jobs",
-                       R"({"service":"print","payload":{"n":)"
-                         + std::to_string(i) + "}}");
+    auto r = http_call(
+      server.http(), "POST", "/v1/terminals/R" + std::to_string(i) + "/jobs",
+      R"({"service":"print","payload":{"n":)" + std::to_string(i) + "}}");
     ASSERT_EQ(r.status, 202);
     jobs.push_back(str_at(json_of(r.body), "job_id"));
   }
   server.kill9();
   server.start();
   for (auto& [id, cluster] : assigned) {
-    auto r = http_call(server.http(), "GET",
-                       "/v1/terminals/" + id + "/destination");
+    auto r
+      = http_call(server.http(), "GET", "/v1/terminals/" + id + "/destination");
     ASSERT_EQ(r.status, 200) << id << " " << r.body;
     EXPECT_EQ(str_at(json_of(r.body), "cluster_id"), cluster) << id;
     // The URLs are the restarted balancers' (ports changed).
-    auto url = std::string{json_of(r.body).at("cluster_urls").at(0).as_string()};
+    auto url
+      = std::string{json_of(r.body).at("cluster_urls").at(0).as_string()};
     EXPECT_EQ(url, server.balancers().at(cluster + "-b1"));
   }
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -103,8 +104,8 @@ TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
   // A queued job reaches its device after the restart.
   int status = 0;
   std::string error;
-  auto dest = json_of(http_call(server.http(), "GET",
-                                "/v1/terminals/R0/destination").body);
+  auto dest = json_of(
+    http_call(server.http(), "GET", "/v1/terminals/R0/destination").body);
   auto ws = ws_client::connect(
     std::string{dest.at("cluster_urls").at(0).as_string()} + "?terminal_id=R0",
     status, error);
@@ -122,8 +123,9 @@ TEST(shutdown, sigterm_with_connected_devices_exits_cleanly_and_restarts) {
   server.start();
   std::vector<std::unique_ptr<ws_client>> devices;
   for (int i = 0; i < 50; ++i) {
-    auto reg = register_terminal(
-      server, R"({"terminal_id":"S)" + std::to_string(i) + R"(","region":"GG1"})");
+    auto reg
+      = register_terminal(server, R"({"terminal_id":"S)" + std::to_string(i)
+                                    + R"(","region":"GG1"})");
     ASSERT_EQ(reg.status, 200);
     int status = 0;
     std::string error;

@@ -12,7 +12,7 @@
 #include "tests/e2e/e2e.hpp"
 
 #ifndef TETHER_TERMINAL_PATH
-#  error "TETHER_TERMINAL_PATH must name the simulator binary"
+#error "TETHER_TERMINAL_PATH must name the simulator binary"
 #endif
 
 using namespace tether::test;
@@ -21,9 +21,9 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string cluster(const std::string& id, const std::string& labels) {
-  return "[[clusters]]\nid = \"" + id + "\"\nlabels = " + labels + "\nnodes = [\"" + id
-         + "-n1\"]\n  [[clusters.balancers]]\n  id = \"" + id
-         + "-b1\"\n  listen = \"127.0.0.1:0\"\n\n";
+  return "[[clusters]]\nid = \"" + id + "\"\nlabels = " + labels
+       + "\nnodes = [\"" + id + "-n1\"]\n  [[clusters.balancers]]\n  id = \""
+       + id + "-b1\"\n  listen = \"127.0.0.1:0\"\n\n";
 }
 
 /// Connections per cluster as GET /v1/admin/clusters reports them.
@@ -40,11 +40,12 @@ std::map<std::string, int> connections(const tetherd_process& d) {
 struct fleet_kind {
   std::string prefix, region, model, firmware;
   int count;
-  std::vector<std::string> expected;  // the clusters it may land on
+  std::vector<std::string> expected; // the clusters it may land on
 };
 
 TEST(labels, thousand_devices_land_on_the_clusters_their_labels_select) {
-  const std::string topo = R"([gateway]
+  const std::string topo
+    = R"([gateway]
 http = "127.0.0.1:0"
 
 [labels]
@@ -54,11 +55,16 @@ cluster_strategy = "fewest_connections"
 [timers]
 keepalive = "30s"
 
-)" + cluster("EU-A", R"({ region = ["GG1"], model = ["GJ1"], firmware = ["1.0", "2.0"] })")
-                           + cluster("EU-B", R"({ region = ["GG1"], model = ["GJ2"], firmware = ["1.0", "2.0"] })")
-                           + cluster("US-1", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
-                           + cluster("US-2", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
-                           + cluster("LEGACY", R"({ firmware = ["0.9"] })");
+)"
+    + cluster(
+        "EU-A",
+        R"({ region = ["GG1"], model = ["GJ1"], firmware = ["1.0", "2.0"] })")
+    + cluster(
+        "EU-B",
+        R"({ region = ["GG1"], model = ["GJ2"], firmware = ["1.0", "2.0"] })")
+    + cluster("US-1", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
+    + cluster("US-2", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
+    + cluster("LEGACY", R"({ firmware = ["0.9"] })");
   tetherd_process server{topo};
   server.start();
   const std::vector<fleet_kind> kinds{
@@ -72,12 +78,29 @@ keepalive = "30s"
   std::vector<std::unique_ptr<child_process>> sims;
   for (const auto& k : kinds) {
     total += k.count;
-    sims.push_back(child_process::spawn(
-      {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
-       std::to_string(k.count), "--id-prefix", k.prefix, "--region", k.region, "--model",
-       k.model, "--firmware", k.firmware, "--ramp-per-s", "500", "--duration-s", "120",
-       "--stats-interval-s", "0", "--log-level", "warn"},
-      server.dir() + "/sim-" + k.prefix + "log"));
+    sims.push_back(
+      child_process::spawn({TETHER_TERMINAL_PATH,
+                            "--server",
+                            "http://" + server.http(),
+                            "--count",
+                            std::to_string(k.count),
+                            "--id-prefix",
+                            k.prefix,
+                            "--region",
+                            k.region,
+                            "--model",
+                            k.model,
+                            "--firmware",
+                            k.firmware,
+                            "--ramp-per-s",
+                            "500",
+                            "--duration-s",
+                            "120",
+                            "--stats-interval-s",
+                            "0",
+                            "--log-level",
+                            "warn"},
+                           server.dir() + "/sim-" + k.prefix + "log"));
   }
   ASSERT_EQ(total, 1000);
   // Every device connects somewhere.
@@ -89,12 +112,14 @@ keepalive = "30s"
       return n == total;
     },
     90s))
-    << "connections: " << [&] {
-         std::string s;
-         for (auto& [id, c] : connections(server))
-           s += id + "=" + std::to_string(c) + " ";
-         return s;
-       }() << "\n"
+    << "connections: " <<
+    [&] {
+      std::string s;
+      for (auto& [id, c] : connections(server))
+        s += id + "=" + std::to_string(c) + " ";
+      return s;
+    }()
+    << "\n"
     << read_file(server.dir() + "/sim-eua-log");
   // Each device is on a cluster its kind allows, and connected there.
   std::map<std::string, int> landed;
@@ -105,9 +130,10 @@ keepalive = "30s"
       ASSERT_EQ(r.status, 200) << id << ": " << r.body;
       auto v = json_of(r.body);
       auto c = str_at(v, "cluster_id");
-      ASSERT_NE(std::find(k.expected.begin(), k.expected.end(), c), k.expected.end())
-        << id << " (" << k.region << "/" << k.model << "/" << k.firmware << ") is on "
-        << c;
+      ASSERT_NE(std::find(k.expected.begin(), k.expected.end(), c),
+                k.expected.end())
+        << id << " (" << k.region << "/" << k.model << "/" << k.firmware
+        << ") is on " << c;
       ASSERT_TRUE(v.at("connected").as_bool()) << id;
       ++landed[c];
     }
@@ -125,7 +151,8 @@ keepalive = "30s"
     EXPECT_EQ(conns[c], n) << c;
   // No cluster takes a GG3 device with firmware 1.0: 503 unavailable.
   auto refused = register_terminal(
-    server, R"({"terminal_id":"nowhere","region":"GG3","model":"GJ1","firmware":"1.0"})");
+    server,
+    R"({"terminal_id":"nowhere","region":"GG3","model":"GJ1","firmware":"1.0"})");
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(error_code_of(refused), "unavailable");
   for (auto& s : sims)
@@ -138,7 +165,8 @@ TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
   // More than 5 terminals of one source address lost within 10 minutes
   // make a simultaneous-disconnection group (GE): its terminals go to
   // BURST when they register again; others stay on CALM.
-  const std::string topo = R"([gateway]
+  const std::string topo
+    = R"([gateway]
 http = "127.0.0.1:0"
 
 [labels]
@@ -152,13 +180,14 @@ window = "10m"
 keepalive = "30s"
 
 )" + cluster("CALM", R"({ disconnect_group = ["none"] })")
-                           + cluster("BURST", R"({ disconnect_group = ["127.0.0.7"] })");
+    + cluster("BURST", R"({ disconnect_group = ["127.0.0.7"] })");
   tetherd_process server{topo};
   server.start();
   // 8 devices from 127.0.0.7, 3 from 127.0.0.8; no address is known at
   // their first registration, so CALM and BURST both match: fewest
   // connections puts them on either. What matters is the second time.
-  auto run = [&](const std::string& prefix, const std::string& addr, int count) {
+  auto run = [&](const std::string& prefix, const std::string& addr,
+                 int count) {
     return child_process::spawn(
       {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
        std::to_string(count), "--id-prefix", prefix, "--source-addrs", addr,
@@ -191,10 +220,13 @@ keepalive = "30s"
   // Re-registration (the control refreshes its groups every second): the
   // 127.0.0.7 devices are a group, the 127.0.0.8 ones are not.
   auto cluster_on_register = [&](const std::string& id) {
-    return str_at(json_of(register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
-                  "cluster_id");
+    return str_at(
+      json_of(
+        register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
+      "cluster_id");
   };
-  ASSERT_TRUE(eventually([&] { return cluster_on_register("a-0") == "BURST"; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return cluster_on_register("a-0") == "BURST"; }, 10s));
   for (int i = 0; i < 8; ++i)
     EXPECT_EQ(cluster_on_register("a-" + std::to_string(i)), "BURST") << i;
   for (int i = 0; i < 3; ++i)
@@ -210,7 +242,8 @@ keepalive = "30s"
 TEST(labels, terminals_with_many_failed_api_calls_move_to_their_cluster) {
   // API-error frequency (GD) from the control's per-terminal API history:
   // 3 failed calls within the window make a terminal "high".
-  const std::string topo = R"([gateway]
+  const std::string topo
+    = R"([gateway]
 http = "127.0.0.1:0"
 
 [labels]
@@ -224,24 +257,31 @@ api_error_frequency = { high = 3 }
 keepalive = "30s"
 
 )" + cluster("QUIET", R"({ api_error_frequency = ["low"] })")
-                           + cluster("NOISY", R"({ api_error_frequency = ["high"] })");
+    + cluster("NOISY", R"({ api_error_frequency = ["high"] })");
   tetherd_process server{topo};
   server.start();
   auto cluster_on_register = [&](const std::string& id) {
-    return str_at(json_of(register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
-                  "cluster_id");
+    return str_at(
+      json_of(
+        register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
+      "cluster_id");
   };
   ASSERT_EQ(cluster_on_register("T1"), "QUIET");
   ASSERT_EQ(cluster_on_register("T2"), "QUIET");
   // T1: three pushes with a malformed body (400); T2: two failures and
   // successful calls, which are not errors.
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/T1/jobs", "{").status, 400);
+    EXPECT_EQ(
+      http_call(server.http(), "POST", "/v1/terminals/T1/jobs", "{").status,
+      400);
   for (int i = 0; i < 2; ++i)
-    EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/T2/jobs", "{").status, 400);
+    EXPECT_EQ(
+      http_call(server.http(), "POST", "/v1/terminals/T2/jobs", "{").status,
+      400);
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(http_call(server.http(), "GET", "/v1/terminals/T2").status, 200);
-  ASSERT_TRUE(eventually([&] { return cluster_on_register("T1") == "NOISY"; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return cluster_on_register("T1") == "NOISY"; }, 10s));
   EXPECT_EQ(cluster_on_register("T2"), "QUIET");
   auto t1 = json_of(http_call(server.http(), "GET", "/v1/terminals/T1").body);
   EXPECT_EQ(str_at(t1, "cluster_id"), "NOISY");

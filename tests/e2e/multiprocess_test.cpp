@@ -5,9 +5,9 @@
 // done. Recovery times are printed as "[measure] ..." lines
 // (examples/bench/recovery.sh collects them over several runs).
 #include <csignal>
-#include <map>
 #include <cstdio>
 #include <future>
+#include <map>
 #include <regex>
 #include <thread>
 #include <tuple>
@@ -16,7 +16,7 @@
 #include "tests/support/multiprocess.hpp"
 
 #ifndef TETHER_TERMINAL_PATH
-#  error "TETHER_TERMINAL_PATH must name the simulator binary"
+#error "TETHER_TERMINAL_PATH must name the simulator binary"
 #endif
 
 using namespace tether::test;
@@ -25,7 +25,7 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int fleet_size = 100;  // per cluster
+constexpr int fleet_size = 100; // per cluster
 
 /// The shipped file with a short keepalive (so keepalives run through every
 /// failure) and a second gateway process, which answers 503 while the
@@ -61,14 +61,13 @@ class fleet {
 public:
   fleet(multiprocess_deployment& d, const std::string& prefix,
         const std::string& region, int count = fleet_size)
-    : stats_(d.dir() + "/" + prefix + ".json"),
-      log_(d.dir() + "/" + prefix + ".log") {
+      : stats_(d.dir() + "/" + prefix + ".json"),
+        log_(d.dir() + "/" + prefix + ".log") {
     proc_ = child_process::spawn(
       {TETHER_TERMINAL_PATH, "--server", "http://" + d.http(), "--count",
        std::to_string(count), "--id-prefix", prefix, "--region", region,
-       "--backoff-min-ms", "100", "--backoff-max-ms", "1000",
-       "--duration-s", "170", "--stats-json", stats_, "--stats-interval-s",
-       "1"},
+       "--backoff-min-ms", "100", "--backoff-max-ms", "1000", "--duration-s",
+       "170", "--stats-json", stats_, "--stats-interval-s", "1"},
       log_);
   }
   /// The counters of its latest stats line (one a second), read after the
@@ -89,17 +88,14 @@ public:
       out[(*i)[1].str()] = std::stoll((*i)[2].str());
     return out;
   }
-  std::string log() const {
-    return read_file(log_);
-  }
+  std::string log() const { return read_file(log_); }
 
 private:
   std::string stats_, log_;
   std::unique_ptr<child_process> proc_;
 };
 
-int64_t counter(const std::map<std::string, int64_t>& stats,
-                const char* name) {
+int64_t counter(const std::map<std::string, int64_t>& stats, const char* name) {
   auto i = stats.find(name);
   return i == stats.end() ? -1 : i->second;
 }
@@ -113,8 +109,7 @@ std::string dump(const std::map<std::string, int64_t>& stats) {
 
 /// GET /v1/admin/clusters, or null.
 boost::json::value clusters(const std::string& http) {
-  return json_of(
-    http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
+  return json_of(http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
 }
 
 const boost::json::value* cluster(const boost::json::value& cs,
@@ -147,18 +142,18 @@ std::pair<std::string, int> node(const std::string& http,
 
 bool all_connected(const std::string& http) {
   return connections(http, "C1") == fleet_size
-         && connections(http, "C2") == fleet_size;
+      && connections(http, "C2") == fleet_size;
 }
 
 /// Pushes one job to each device `prefix`0..count-1; returns the job ids.
 std::vector<std::string> push_all(const std::string& http,
-                                  const std::string& prefix, int count = fleet_size) {
+                                  const std::string& prefix,
+                                  int count = fleet_size) {
   std::vector<std::string> ids;
   for (int i = 0; i < count; ++i) {
-    auto r = http_call(http, "POST",
-                       "/v1/terminals/" + prefix + std::to_string(i) + "/jobs",
-                       R"({"service":"print","payload":{"n":)"
-                         + std::to_string(i) + "}}");
+    auto r = http_call(
+      http, "POST", "/v1/terminals/" + prefix + std::to_string(i) + "/jobs",
+      R"({"service":"print","payload":{"n":)" + std::to_string(i) + "}}");
     EXPECT_EQ(r.status, 202) << r.body;
     auto id = str_at(json_of(r.body), "job_id");
     if (!id.empty())
@@ -189,9 +184,9 @@ std::vector<std::string> not_done(const std::string& http,
 /// The process of the balancer a device of `terminal` tries first.
 std::string first_balancer(const multiprocess_deployment& d,
                            const std::string& terminal) {
-  auto v = json_of(http_call(d.http(), "GET",
-                             "/v1/terminals/" + terminal + "/destination")
-                     .body);
+  auto v = json_of(
+    http_call(d.http(), "GET", "/v1/terminals/" + terminal + "/destination")
+      .body);
   auto url = std::string{v.at("cluster_urls").as_array().at(0).as_string()};
   std::smatch m;
   std::regex_search(url, m, std::regex{R"(:(\d+)/)"});
@@ -200,7 +195,7 @@ std::string first_balancer(const multiprocess_deployment& d,
   std::regex re{"id = \"([^\"]+)\"\\s+listen = \"127\\.0\\.0\\.1:" + m[1].str()
                 + "\""};
   std::regex_search(text, b, re);
-  return b[1].str();  // balancer id = its process's name in the file
+  return b[1].str(); // balancer id = its process's name in the file
 }
 
 class multiprocess : public ::testing::Test {
@@ -220,7 +215,7 @@ protected:
         break;
       } catch (const std::exception& e) {
         if (attempt == 3)
-          throw;  // gtest reports it with its message
+          throw; // gtest reports it with its message
         std::printf("start failed (attempt %d), again on new ports:\n%s\n",
                     attempt, e.what());
         d = std::make_unique<multiprocess_deployment>(test_file());
@@ -243,7 +238,7 @@ TEST_F(multiprocess, any_start_order_connects_every_peer) {
   auto h = json_of(http_call(d->http(), "GET", "/healthz").body);
   ASSERT_TRUE(h.is_object()) << d->logs();
   EXPECT_EQ(str_at(h, "process"), "control");
-  EXPECT_EQ(h.at("peers").as_array().size(), 9u);  // every other process
+  EXPECT_EQ(h.at("peers").as_array().size(), 9u); // every other process
   for (auto& p : h.at("peers").as_array())
     EXPECT_TRUE(p.at("reachable").as_bool()) << str_at(p, "process");
   // Both nodes of each cluster host sessions (fewest-sessions choice).
@@ -263,7 +258,9 @@ TEST_F(multiprocess, any_start_order_connects_every_peer) {
   // The other gateway, started before the control, answers 503 until its
   // retry reaches the control process (its /healthz says when).
   ASSERT_TRUE(eventually(
-    [&] { return http_call(d->http("gateway-2"), "GET", "/healthz").status == 200; },
+    [&] {
+      return http_call(d->http("gateway-2"), "GET", "/healthz").status == 200;
+    },
     10s))
     << d->logs();
   auto more = push_all(d->http("gateway-2"), "B");
@@ -280,7 +277,7 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
   ASSERT_TRUE(eventually(
     [&] {
       return node(d->http(), "C1", "C1-n2").second == fleet_size
-             && node(d->http(), "C1", "C1-n1").first == "failed";
+          && node(d->http(), "C1", "C1-n1").first == "failed";
     },
     20s))
     << d->logs();
@@ -313,9 +310,8 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
   EXPECT_EQ(counter(sa, "done"), 2 * fleet_size) << dump(sa);
   // Their histories agree: a moved session is no new connect.
   for (int i = 0; i < fleet_size; ++i) {
-    auto t = json_of(http_call(d->http(), "GET",
-                               "/v1/terminals/A" + std::to_string(i))
-                       .body);
+    auto t = json_of(
+      http_call(d->http(), "GET", "/v1/terminals/A" + std::to_string(i)).body);
     EXPECT_EQ(t.at("connects").to_number<int>(), 1) << t;
   }
 }
@@ -327,7 +323,7 @@ TEST_F(multiprocess, node_frozen_is_detected_and_its_sessions_move) {
   ASSERT_TRUE(eventually(
     [&] {
       return node(d->http(), "C1", "C1-n1").second == fleet_size
-             && node(d->http(), "C1", "C1-n2").first == "failed";
+          && node(d->http(), "C1", "C1-n2").first == "failed";
     },
     20s))
     << d->logs();
@@ -363,8 +359,8 @@ TEST_F(multiprocess, balancer_killed_devices_reconnect_to_the_other_one) {
   d->kill9(victim);
   auto after = push_all(d->http(), "A");
   ids.insert(ids.end(), after.begin(), after.end());
-  ASSERT_TRUE(eventually(
-    [&] { return connections(d->http(), "C1") == fleet_size; }, 30s))
+  ASSERT_TRUE(
+    eventually([&] { return connections(d->http(), "C1") == fleet_size; }, 30s))
     << a->log() << d->logs();
   measure("balancer kill -9: all devices reconnected", ms_since(t0));
   auto left = not_done(d->http(), ids, 30s);
@@ -377,7 +373,7 @@ TEST_F(multiprocess, balancer_killed_devices_reconnect_to_the_other_one) {
   auto sa = a->counters(), sb = b->counters();
   EXPECT_GE(counter(sa, "reconnects"), 1) << dump(sa);
   EXPECT_EQ(counter(sa, "done"), 2 * fleet_size) << dump(sa);
-  EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);  // C2 never noticed
+  EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb); // C2 never noticed
 }
 
 TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
@@ -446,8 +442,8 @@ TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
   ids.insert(ids.end(), more.begin(), more.end());
   EXPECT_TRUE(not_done(d->http(), ids, 30s).empty()) << d->logs();
   measure("control restart: 200 jobs pushed and done", ms_since(t0));
-  auto done_before = json_of(
-    http_call(d->http(), "GET", "/v1/jobs/" + before[0]).body);
+  auto done_before
+    = json_of(http_call(d->http(), "GET", "/v1/jobs/" + before[0]).body);
   EXPECT_EQ(str_at(done_before, "status"), "done");
   auto sa = a->counters(), sb = b->counters();
   EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa);

@@ -5,10 +5,10 @@
 #include "tests/e2e/e2e.hpp"
 
 #ifndef TETHER_TERMINAL_PATH
-#  error "TETHER_TERMINAL_PATH must name the simulator binary"
+#error "TETHER_TERMINAL_PATH must name the simulator binary"
 #endif
 #ifndef PRINT_SERVICE_PATH
-#  error "PRINT_SERVICE_PATH must name the print service binary"
+#error "PRINT_SERVICE_PATH must name the print service binary"
 #endif
 
 using namespace tether::test;
@@ -25,9 +25,10 @@ TEST(remote_print, document_is_fetched_by_the_device_and_done) {
     server.dir() + "/device.log");
   ASSERT_TRUE(eventually(
     [&] {
-      auto v = json_of(http_call(server.http(), "GET", "/v1/terminals/printer-1").body);
+      auto v = json_of(
+        http_call(server.http(), "GET", "/v1/terminals/printer-1").body);
       return v.is_object() && v.as_object().contains("connected")
-             && v.at("connected").as_bool();
+          && v.at("connected").as_bool();
     },
     10s));
   auto ready = server.dir() + "/print-ready.json";
@@ -41,8 +42,8 @@ TEST(remote_print, document_is_fetched_by_the_device_and_done) {
   ASSERT_FALSE(svc.empty()) << read_file(ready);
 
   const std::string document = "Hello, printer. This is page one.\n";
-  auto r = http_call(svc, "POST", "/documents?terminal_id=printer-1&name=hello.txt",
-                     document);
+  auto r = http_call(
+    svc, "POST", "/documents?terminal_id=printer-1&name=hello.txt", document);
   ASSERT_EQ(r.status, 202) << r.body;
   auto doc = str_at(json_of(r.body), "document_id");
   auto job = str_at(json_of(r.body), "job_id");

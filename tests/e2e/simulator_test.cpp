@@ -5,7 +5,7 @@
 #include "tests/e2e/e2e.hpp"
 
 #ifndef TETHER_TERMINAL_PATH
-#  error "TETHER_TERMINAL_PATH must name the simulator binary"
+#error "TETHER_TERMINAL_PATH must name the simulator binary"
 #endif
 
 using namespace tether::test;
@@ -27,7 +27,8 @@ TEST(simulator, fleet_executes_jobs_end_to_end) {
   // Every device connects (to C2, the only cluster for GG2).
   ASSERT_TRUE(eventually(
     [&] {
-      auto v = json_of(http_call(server.http(), "GET", "/v1/admin/clusters").body);
+      auto v
+        = json_of(http_call(server.http(), "GET", "/v1/admin/clusters").body);
       if (!v.is_object())
         return false;
       for (auto& c : v.at("clusters").as_array())
@@ -48,12 +49,14 @@ TEST(simulator, fleet_executes_jobs_end_to_end) {
     ASSERT_EQ(r.status, 202) << r.body;
     ok_jobs.push_back(str_at(json_of(r.body), "job_id"));
   }
-  auto bad = http_call(server.http(), "POST", "/v1/terminals/sim-0/jobs",
-                       R"({"service":"print","payload":{"print_url":"http://127.0.0.1:1/none"}})");
+  auto bad = http_call(
+    server.http(), "POST", "/v1/terminals/sim-0/jobs",
+    R"({"service":"print","payload":{"print_url":"http://127.0.0.1:1/none"}})");
   auto bad_id = str_at(json_of(bad.body), "job_id");
   auto status_of = [&](const std::string& id) {
-    return str_at(json_of(http_call(server.http(), "GET", "/v1/jobs/" + id).body),
-                  "status");
+    return str_at(
+      json_of(http_call(server.http(), "GET", "/v1/jobs/" + id).body),
+      "status");
   };
   ASSERT_TRUE(eventually(
     [&] {
@@ -64,8 +67,9 @@ TEST(simulator, fleet_executes_jobs_end_to_end) {
     },
     20s));
   ASSERT_TRUE(eventually([&] { return status_of(bad_id) == "failed"; }, 20s));
-  auto detail = str_at(json_of(http_call(server.http(), "GET", "/v1/jobs/" + bad_id).body),
-                       "detail");
+  auto detail = str_at(
+    json_of(http_call(server.http(), "GET", "/v1/jobs/" + bad_id).body),
+    "detail");
   EXPECT_FALSE(detail.empty());
   sim->signal(SIGTERM);
   ASSERT_EQ(sim->wait(10s), std::optional<int>{0});

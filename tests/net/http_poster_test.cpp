@@ -55,7 +55,7 @@ bool silent_dns_server() {
   addr.sin_port = htons(53);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return fd >= 0
-         && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 /// /etc/resolv.conf of this mount namespace only: the silent server, with
@@ -67,10 +67,10 @@ bool private_resolv_conf() {
     return false;
   std::string text = "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n";
   bool ok = ::write(fd, text.data(), text.size())
-            == static_cast<ssize_t>(text.size());
+         == static_cast<ssize_t>(text.size());
   ::close(fd);
   ok = ok && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0
-       && ::mount(path, "/etc/resolv.conf", nullptr, MS_BIND, nullptr) == 0;
+    && ::mount(path, "/etc/resolv.conf", nullptr, MS_BIND, nullptr) == 0;
   ::unlink(path);
   return ok;
 }
@@ -111,24 +111,22 @@ int post_with_silent_dns() {
   // fails at once (nothing listens on port 9), not at the deadline.
   bool other_done = false;
   std::string other_detail;
-  poster->post("http://127.0.0.1:9/done", "{}",
-               [&](bool, std::string why) {
-                 other_done = true;
-                 other_detail = std::move(why);
-               });
+  poster->post("http://127.0.0.1:9/done", "{}", [&](bool, std::string why) {
+    other_done = true;
+    other_detail = std::move(why);
+  });
   // Bounded: the resolver's own answer would take ~10 s.
   while ((!done || !other_done)
          && std::chrono::steady_clock::now() - start < 5s)
     io.run_one_for(100ms);
   auto took = std::chrono::steady_clock::now() - start;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
-  std::fprintf(stderr, "done=%d ok=%d after %lld ms: %s; other: %s\n", done,
-               ok, static_cast<long long>(ms.count()), detail.c_str(),
+  std::fprintf(stderr, "done=%d ok=%d after %lld ms: %s; other: %s\n", done, ok,
+               static_cast<long long>(ms.count()), detail.c_str(),
                other_detail.c_str());
   bool pass = done && !ok && took < 2s
-              && detail.find("resolve: timed out") != std::string::npos
-              && other_done
-              && other_detail.find("connect:") != std::string::npos;
+           && detail.find("resolve: timed out") != std::string::npos
+           && other_done && other_detail.find("connect:") != std::string::npos;
   return pass ? 0 : 1;
 }
 

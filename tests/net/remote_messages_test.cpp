@@ -13,7 +13,7 @@
 #include "tests/support/process.hpp"
 
 #ifndef REMOTE_PEER_PATH
-#  error "REMOTE_PEER_PATH must name the peer binary"
+#error "REMOTE_PEER_PATH must name the peer binary"
 #endif
 
 using namespace tether;
@@ -29,8 +29,8 @@ struct remote : ::testing::Test {
     peer = child_process::spawn({REMOTE_PEER_PATH, ports_file},
                                 dir->path() + "/peer.log")
              .release();
-    ASSERT_TRUE(eventually(
-      [&] { return !read_file(ports_file).empty(); }, 10s));
+    ASSERT_TRUE(
+      eventually([&] { return !read_file(ports_file).empty(); }, 10s));
     std::istringstream in{read_file(ports_file)};
     in >> echo_port >> selector_port;
     cfg = new caf::actor_system_config;
@@ -52,15 +52,16 @@ struct remote : ::testing::Test {
     ASSERT_TRUE(echo) << caf::to_string(echo.error());
     caf::scoped_actor self{*sys};
     bool answered = false;
-    self->request(*echo, 5s, x).receive(
-      [&](const T& y) {
-        answered = true;
-        EXPECT_EQ(caf::deep_to_string(x), caf::deep_to_string(y));
-      },
-      [&](const caf::error& err) {
-        ADD_FAILURE() << caf::type_name<T>::value << ": "
-                      << caf::to_string(err);
-      });
+    self->request(*echo, 5s, x)
+      .receive(
+        [&](const T& y) {
+          answered = true;
+          EXPECT_EQ(caf::deep_to_string(x), caf::deep_to_string(y));
+        },
+        [&](const caf::error& err) {
+          ADD_FAILURE() << caf::type_name<T>::value << ": "
+                        << caf::to_string(err);
+        });
     EXPECT_TRUE(answered) << caf::type_name<T>::value;
   }
 
@@ -130,10 +131,11 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   h.previous_jobs = 8;
   round_trip(h);
   round_trip(disconnect_event{1'763'897'000'123, "T1", "192.0.2.7"});
-  round_trip(std::vector<disconnect_event>{{1, "T1", "10.0.0.1"}, {2, "T2", ""}});
+  round_trip(
+    std::vector<disconnect_event>{{1, "T1", "10.0.0.1"}, {2, "T2", ""}});
   round_trip(assigned_label{{{"region", "GG1"}, {"model", "GJ1"}}});
-  round_trip(destination{"T1", "C1", {"ws://a/v1/connect", "ws://b/v1/connect"},
-                         "tok", 30});
+  round_trip(destination{
+    "T1", "C1", {"ws://a/v1/connect", "ws://b/v1/connect"}, "tok", 30});
   round_trip(job_update{"J1", "T1", "done", "printed"});
   node_status n{"C1-n1", "active", 12, 0.5, 1 << 20};
   round_trip(n);
@@ -175,9 +177,12 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   round_trip(peer_directory{"C1-n1", {}, {}, {}, {}});
   // admin API and re-allocation
   round_trip(cluster_settings{"C2", {{"region", {"GG2"}}}, "draining", 0});
-  round_trip(cluster_change{"C3", true, {{"model", {"GJ1", "GJ2"}}}, "active", 4});
-  round_trip(realloc_plan{"C1", {"T1", "T2"},
-                          {assigned_label{{{"region", "GG1"}}}, assigned_label{}}});
+  round_trip(
+    cluster_change{"C3", true, {{"model", {"GJ1", "GJ2"}}}, "active", 4});
+  round_trip(
+    realloc_plan{"C1",
+                 {"T1", "T2"},
+                 {assigned_label{{{"region", "GG1"}}}, assigned_label{}}});
   round_trip(realloc_summary{10, 3, 2, 2});
 }
 
@@ -203,8 +208,8 @@ TEST_F(remote, messages_with_handles_round_trip) {
 }
 
 TEST_F(remote, typed_role_answers_across_the_process_boundary) {
-  auto sel = sys->middleman().remote_actor<selector_actor>("127.0.0.1",
-                                                            selector_port);
+  auto sel
+    = sys->middleman().remote_actor<selector_actor>("127.0.0.1", selector_port);
   ASSERT_TRUE(sel) << caf::to_string(sel.error());
   caf::scoped_actor self{*sys};
   auto facts = sample_terminal();
@@ -214,8 +219,9 @@ TEST_F(remote, typed_role_answers_across_the_process_boundary) {
       [&](const assigned_label& label) {
         answered = true;
         EXPECT_EQ(label.items,
-                  (std::map<std::string, std::string>{
-                    {"region", "GG1"}, {"model", "GJ1"}, {"service", "print"}}));
+                  (std::map<std::string, std::string>{{"region", "GG1"},
+                                                      {"model", "GJ1"},
+                                                      {"service", "print"}}));
       },
       [&](const caf::error& err) { ADD_FAILURE() << caf::to_string(err); });
   EXPECT_TRUE(answered);

@@ -19,7 +19,9 @@ namespace {
 
 caf::behavior echo(caf::event_based_actor* self) {
   self->set_default_handler(caf::reflect);
-  return {[](int32_t x) { return x; }};
+  return {[](int32_t x) {
+    return x;
+  }};
 }
 
 } // namespace

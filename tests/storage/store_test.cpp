@@ -32,9 +32,7 @@ public:
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  const std::string& path() const {
-    return path_;
-  }
+  const std::string& path() const { return path_; }
 
 private:
   std::string path_;
@@ -88,7 +86,8 @@ protected:
   temp_dir dir;
 };
 
-terminal_record make_terminal(const std::string& id, const std::string& cluster) {
+terminal_record make_terminal(const std::string& id,
+                              const std::string& cluster) {
   terminal_record t;
   t.terminal_id = id;
   t.cluster_id = cluster;
@@ -179,7 +178,8 @@ void expect_same(const api_history& a, const api_history& b) {
   EXPECT_EQ(a.previous_errors, b.previous_errors);
 }
 
-// -- open -----------------------------------------------------------------------
+// -- open
+// -----------------------------------------------------------------------
 
 TEST_F(StoreTest, FreshDatabase) {
   auto db = open();
@@ -202,7 +202,8 @@ TEST_F(StoreTest, OpenFailsWhereNoDatabaseCanBe) {
   auto db = store::open(file + "/db", st);
   EXPECT_EQ(db, nullptr);
   EXPECT_FALSE(st.ok());
-  EXPECT_NE(st.message.find("cannot open database in " + file + "/db"), std::string::npos)
+  EXPECT_NE(st.message.find("cannot open database in " + file + "/db"),
+            std::string::npos)
     << st.message;
 }
 
@@ -215,7 +216,8 @@ TEST_F(StoreTest, SecondOpenOfTheSameDirectoryFails) {
   EXPECT_FALSE(st.ok());
   // The message names the likely cause.
   EXPECT_NE(st.message.find("another tetherd is probably running"),
-            std::string::npos) << st.message;
+            std::string::npos)
+    << st.message;
 }
 
 // -- terminals ----------------------------------------------------------------
@@ -263,7 +265,8 @@ TEST_F(StoreTest, TerminalsSurviveReopen) {
   expect_same(all[0], t1);
 }
 
-// -- admin changes ---------------------------------------------------------------
+// -- admin changes
+// ---------------------------------------------------------------
 
 TEST_F(StoreTest, AdminChangesSurviveReopen) {
   {
@@ -278,7 +281,7 @@ TEST_F(StoreTest, AdminChangesSurviveReopen) {
     ASSERT_TRUE(db->put_label_items({"model", "firmware"}).ok());
     cluster_settings c{"C2", {{"region", {"GG2", "GG3"}}}, "draining", 0};
     ASSERT_TRUE(db->put_cluster_settings(c).ok());
-    c.weight = 7;  // a later change replaces the earlier one
+    c.weight = 7; // a later change replaces the earlier one
     ASSERT_TRUE(db->put_cluster_settings(c).ok());
     ASSERT_TRUE(db->put_node_state("C1-n2", "draining").ok());
     // Admin keys live beside the job sequence without disturbing it.
@@ -297,8 +300,8 @@ TEST_F(StoreTest, AdminChangesSurviveReopen) {
   EXPECT_EQ(a.clusters[0].weight, 7u);
   EXPECT_EQ(a.clusters[0].labels.at("region"),
             (std::vector<std::string>{"GG2", "GG3"}));
-  EXPECT_EQ(a.node_states, (std::map<std::string, std::string>{
-                             {"C1-n2", "draining"}}));
+  EXPECT_EQ(a.node_states,
+            (std::map<std::string, std::string>{{"C1-n2", "draining"}}));
   EXPECT_EQ(db->next_job_seq(st), 42u);
 }
 
@@ -315,7 +318,8 @@ TEST(Encoding, ClusterSettingsRoundTripAndRejects) {
   EXPECT_FALSE(decode(R"({"state":"active"})", back));
 }
 
-// -- jobs -------------------------------------------------------------------------
+// -- jobs
+// -------------------------------------------------------------------------
 
 TEST_F(StoreTest, JobsAndSequenceSurviveReopen) {
   std::vector<job_record> jobs{make_job(1, "T1"), make_job(2, "T1", "done"),
@@ -404,8 +408,8 @@ TEST_F(StoreTest, LoadJobsInCreationOrder) {
 TEST_F(StoreTest, PurgeDeletesOnlyOldFinishedJobsWithoutPendingCallback) {
   auto old_done = make_job(1, "T1", "done");
   old_done.callback_pending = false;
-  auto old_pending = make_job(2, "T1", "failed");  // callback still pending
-  auto open_job = make_job(3, "T1");               // queued, never final
+  auto old_pending = make_job(2, "T1", "failed"); // callback still pending
+  auto open_job = make_job(3, "T1");              // queued, never final
   auto recent = make_job(4, "T2", "expired");
   recent.callback_pending = false;
   recent.finished_at_ms = old_done.finished_at_ms + 10'000;
@@ -423,7 +427,7 @@ TEST_F(StoreTest, PurgeDeletesOnlyOldFinishedJobsWithoutPendingCallback) {
     EXPECT_FALSE(db->get_job(old_done.job_id, st));
     for (const auto& j : {old_pending, open_job, recent, unfinished})
       EXPECT_TRUE(db->get_job(j.job_id, st)) << j.job_id;
-    EXPECT_EQ(db->purge_jobs(cutoff, st), 0u);  // nothing more to delete
+    EXPECT_EQ(db->purge_jobs(cutoff, st), 0u); // nothing more to delete
     // Later, the recent one goes too.
     EXPECT_EQ(db->purge_jobs(recent.finished_at_ms + 1, st), 1u);
   }
@@ -439,9 +443,11 @@ TEST_F(StoreTest, PurgeDeletesOnlyOldFinishedJobsWithoutPendingCallback) {
 }
 
 TEST_F(StoreTest, PutBatchWritesEveryKindTogether) {
-  std::vector<terminal_record> terminals{make_terminal("T1", "C1"), make_terminal("T2", "C2")};
+  std::vector<terminal_record> terminals{make_terminal("T1", "C1"),
+                                         make_terminal("T2", "C2")};
   std::vector<job_record> jobs{make_job(1, "T1"), make_job(2, "T2", "done")};
-  std::vector<api_history> histories{make_history("T2", 9), make_history("T1", 4)};
+  std::vector<api_history> histories{make_history("T2", 9),
+                                     make_history("T1", 4)};
   {
     auto db = open();
     ASSERT_NE(db, nullptr);
@@ -467,7 +473,7 @@ TEST_F(StoreTest, PutBatchWritesEveryKindTogether) {
   expect_same(j[1], jobs[1]);
   auto h = db->load_histories(st);
   EXPECT_TRUE(st.ok()) << st.message;
-  ASSERT_EQ(h.size(), 2u);  // in key (terminal id) order
+  ASSERT_EQ(h.size(), 2u); // in key (terminal id) order
   expect_same(h[0], histories[1]);
   EXPECT_EQ(h[0].calls, 40u);
   expect_same(h[1], histories[0]);
@@ -524,9 +530,9 @@ TEST(JobId, Format) {
 }
 
 TEST(JobId, ByteOrderIsNumericOrder) {
-  std::vector<uint64_t> seqs{0,     1,          9,          10,         15,
-                             16,    255,        256,        4095,       4096,
-                             65535, 1ULL << 32, 1ULL << 40, 1ULL << 63, UINT64_MAX};
+  std::vector<uint64_t> seqs{
+    0,    1,    9,     10,         15,         16,         255,       256,
+    4095, 4096, 65535, 1ULL << 32, 1ULL << 40, 1ULL << 63, UINT64_MAX};
   for (size_t i = 0; i < seqs.size(); ++i)
     for (size_t j = 0; j < seqs.size(); ++j)
       EXPECT_EQ(seqs[i] < seqs[j],
@@ -534,7 +540,8 @@ TEST(JobId, ByteOrderIsNumericOrder) {
         << seqs[i] << " vs " << seqs[j];
 }
 
-// -- encoding -----------------------------------------------------------------------
+// -- encoding
+// -----------------------------------------------------------------------
 
 TEST(Encoding, TerminalRoundTrip) {
   auto t = make_terminal("T:1.a_b-c", "C1");
@@ -547,7 +554,7 @@ TEST(Encoding, TerminalRoundTrip) {
   terminal_record min;
   min.terminal_id = "T2";
   ASSERT_TRUE(decode(encode(min), back));
-  expect_same(back, min);  // also clears the earlier attributes
+  expect_same(back, min); // also clears the earlier attributes
 }
 
 TEST(Encoding, JobRoundTrip) {
@@ -575,9 +582,9 @@ TEST(Encoding, HistoryRoundTrip) {
 TEST(Encoding, DecodeRejects) {
   terminal_record t;
   job_record j;
-  for (const char* bad : {"", "not json", "[1,2]", "\"text\"", "{", "{}",
-                          R"({"terminal_id":""})", R"({"job_id":""})",
-                          R"({"terminal_id":5,"job_id":5})"}) {
+  for (const char* bad :
+       {"", "not json", "[1,2]", "\"text\"", "{", "{}", R"({"terminal_id":""})",
+        R"({"job_id":""})", R"({"terminal_id":5,"job_id":5})"}) {
     EXPECT_FALSE(decode(bad, t)) << bad;
     EXPECT_FALSE(decode(bad, j)) << bad;
   }
@@ -588,19 +595,22 @@ TEST(Encoding, DecodeRejects) {
 
 TEST(Encoding, DecodeToleratesMissingAndMistypedFields) {
   terminal_record t;
-  ASSERT_TRUE(decode(R"({"terminal_id":"T1","model":5,"attributes":{"a":"x","b":1}})", t));
+  ASSERT_TRUE(decode(
+    R"({"terminal_id":"T1","model":5,"attributes":{"a":"x","b":1}})", t));
   EXPECT_EQ(t.terminal_id, "T1");
   EXPECT_EQ(t.model, "");
   EXPECT_EQ(t.attributes, (std::map<std::string, std::string>{{"a", "x"}}));
   EXPECT_EQ(t.registered_at_ms, 0);
 }
 
-// -- schema version -------------------------------------------------------------------
+// -- schema version
+// -------------------------------------------------------------------
 
 TEST_F(StoreTest, SchemaVersionIsWritten) {
   { auto db = open(); }
   std::string version;
-  ASSERT_EQ(raw_meta(dir.path() + "/db", "schema_version", &version, nullptr), "");
+  ASSERT_EQ(raw_meta(dir.path() + "/db", "schema_version", &version, nullptr),
+            "");
   EXPECT_EQ(version, std::to_string(store::schema_version));
 }
 
@@ -611,14 +621,18 @@ TEST_F(StoreTest, OtherSchemaVersionIsRefusedNamingIt) {
     ASSERT_TRUE(db->put_terminal(make_terminal("T1", "C1")).ok());
   }
   const std::string seven = "7";
-  ASSERT_EQ(raw_meta(dir.path() + "/db", "schema_version", nullptr, &seven), "");
+  ASSERT_EQ(raw_meta(dir.path() + "/db", "schema_version", nullptr, &seven),
+            "");
   status st;
   auto db = store::open(dir.path() + "/db", st);
   EXPECT_EQ(db, nullptr);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message.find("schema version 7"), std::string::npos) << st.message;
-  EXPECT_NE(st.message.find("reads version 1"), std::string::npos) << st.message;
-  EXPECT_NE(st.message.find(dir.path() + "/db"), std::string::npos) << st.message;
+  EXPECT_NE(st.message.find("schema version 7"), std::string::npos)
+    << st.message;
+  EXPECT_NE(st.message.find("reads version 1"), std::string::npos)
+    << st.message;
+  EXPECT_NE(st.message.find(dir.path() + "/db"), std::string::npos)
+    << st.message;
   // The refused open released the database: with the right version back, the
   // data is still there.
   const std::string one = "1";
@@ -640,9 +654,10 @@ TEST_F(StoreTest, DisconnectEventsInTimeOrderSurviveReopenAndAreDroppedByTime) {
     auto db = open();
     ASSERT_NE(db, nullptr);
     // Written out of order, over two batches; the same terminal twice.
-    ASSERT_TRUE(db->put_batch({}, {}, {}, 0,
-                              {{3'000, "T2", "10.0.0.2"}, {1'000, "T1", "10.0.0.1"}})
-                  .ok());
+    ASSERT_TRUE(
+      db->put_batch({}, {}, {}, 0,
+                    {{3'000, "T2", "10.0.0.2"}, {1'000, "T1", "10.0.0.1"}})
+        .ok());
     ASSERT_TRUE(db->put_batch({}, {}, {}, 0,
                               {{2'000, "T1", "10.0.0.1"}, {5'000, "T3", ""}})
                   .ok());
@@ -662,7 +677,8 @@ TEST_F(StoreTest, DisconnectEventsInTimeOrderSurviveReopenAndAreDroppedByTime) {
     EXPECT_EQ(es[3].address, "");
     // Dropping everything before 3000 keeps 3000 and later, in the same
     // batch as a new event.
-    ASSERT_TRUE(db->put_batch({}, {}, {}, 0, {{6'000, "T4", "10.0.0.4"}}, 3'000).ok());
+    ASSERT_TRUE(
+      db->put_batch({}, {}, {}, 0, {{6'000, "T4", "10.0.0.4"}}, 3'000).ok());
   }
   auto db = open();
   ASSERT_NE(db, nullptr);
@@ -691,7 +707,8 @@ TEST(Encoding, HistoryCountersRoundTripAndOldRecordsDecode) {
   EXPECT_EQ(back.previous_jobs, 7u);
   // A record written before the print/job counters existed.
   api_history old;
-  ASSERT_TRUE(decode(R"({"terminal_id":"T1","calls":2,"window_calls":1})", old));
+  ASSERT_TRUE(
+    decode(R"({"terminal_id":"T1","calls":2,"window_calls":1})", old));
   EXPECT_EQ(old.calls, 2u);
   EXPECT_EQ(old.window_prints, 0u);
   EXPECT_EQ(old.window_jobs, 0u);

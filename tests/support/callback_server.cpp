@@ -21,7 +21,7 @@ namespace tether::test {
 struct callback_server::impl {
   asio::io_context io;
   tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-  std::optional<ssl::context> tls;  // set for HTTPS
+  std::optional<ssl::context> tls; // set for HTTPS
   std::vector<int> statuses;
   size_t next = 0;
   mutable std::mutex mtx;
@@ -64,55 +64,55 @@ struct callback_server::impl {
     auto buf = std::make_shared<beast::flat_buffer>();
     auto req = std::make_shared<http::request<http::string_body>>();
     beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds{5});
-    http::async_read(*stream, *buf, *req,
-                     [this, stream, buf, req](beast::error_code ec, size_t) {
-                       if (ec)
-                         return;
-                       int status = 200;
-                       {
-                         std::lock_guard<std::mutex> guard{mtx};
-                         bodies.push_back(req->body());
-                         if (next < statuses.size())
-                           status = statuses[next++];
-                       }
-                       auto res = std::make_shared<
-                         http::response<http::string_body>>(
-                         static_cast<http::status>(status), 11);
-                       res->body() = "{}";
-                       res->keep_alive(false);
-                       res->prepare_payload();
-                       http::async_write(*stream, *res,
-                                         [stream, res](beast::error_code,
-                                                       size_t) {
-                                           // No TLS close_notify: a test
-                                           // server may close abruptly.
-                                           beast::error_code ignored;
-                                           beast::get_lowest_layer(*stream)
-                                             .socket()
-                                             .shutdown(
-                                               tcp::socket::shutdown_both,
-                                               ignored);
-                                         });
-                     });
+    http::async_read(
+      *stream, *buf, *req,
+      [this, stream, buf, req](beast::error_code ec, size_t) {
+        if (ec)
+          return;
+        int status = 200;
+        {
+          std::lock_guard<std::mutex> guard{mtx};
+          bodies.push_back(req->body());
+          if (next < statuses.size())
+            status = statuses[next++];
+        }
+        auto res = std::make_shared<http::response<http::string_body>>(
+          static_cast<http::status>(status), 11);
+        res->body() = "{}";
+        res->keep_alive(false);
+        res->prepare_payload();
+        http::async_write(*stream, *res,
+                          [stream, res](beast::error_code, size_t) {
+                            // No TLS close_notify: a test
+                            // server may close abruptly.
+                            beast::error_code ignored;
+                            beast::get_lowest_layer(*stream).socket().shutdown(
+                              tcp::socket::shutdown_both, ignored);
+                          });
+      });
   }
 };
 
 callback_server::callback_server(std::vector<int> statuses)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   impl_->statuses = std::move(statuses);
   impl_->accept();
-  impl_->thread = std::thread{[this] { impl_->io.run(); }};
+  impl_->thread = std::thread{[this] {
+    impl_->io.run();
+  }};
 }
 
 callback_server::callback_server(const tls_identity& identity,
                                  std::vector<int> statuses)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   impl_->statuses = std::move(statuses);
   auto& tls = impl_->tls.emplace(ssl::context::tls_server);
   tls.use_certificate_chain(asio::buffer(identity.cert_pem));
   tls.use_private_key(asio::buffer(identity.key_pem), ssl::context::pem);
   impl_->accept();
-  impl_->thread = std::thread{[this] { impl_->io.run(); }};
+  impl_->thread = std::thread{[this] {
+    impl_->io.run();
+  }};
 }
 
 callback_server::~callback_server() {
@@ -123,7 +123,7 @@ callback_server::~callback_server() {
 std::string callback_server::url(const std::string& path,
                                  const std::string& host) const {
   return std::string{impl_->tls ? "https://" : "http://"} + host + ":"
-         + std::to_string(impl_->acceptor.local_endpoint().port()) + path;
+       + std::to_string(impl_->acceptor.local_endpoint().port()) + path;
 }
 
 std::vector<std::string> callback_server::bodies() const {

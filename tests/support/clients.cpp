@@ -61,8 +61,7 @@ http_result http_call(const std::string& host_port, const std::string& method,
         out.status = static_cast<int>(res.result_int());
         out.body = res.body();
         for (auto& f : res)
-          out.headers[std::string{f.name_string()}]
-            = std::string{f.value()};
+          out.headers[std::string{f.name_string()}] = std::string{f.value()};
       });
     });
   });
@@ -70,8 +69,7 @@ http_result http_call(const std::string& host_port, const std::string& method,
   return out;
 }
 
-std::string raw_exchange(const std::string& host_port,
-                         const std::string& bytes,
+std::string raw_exchange(const std::string& host_port, const std::string& bytes,
                          std::chrono::milliseconds timeout) {
   asio::io_context io;
   beast::tcp_stream stream{io};
@@ -107,8 +105,7 @@ namespace {
 
 class beast_ws_client : public ws_client {
 public:
-  beast_ws_client() : ws_(io_) {
-  }
+  beast_ws_client() : ws_(io_) {}
 
   bool open(const std::string& url, int& http_status, std::string& error) {
     // ws://host:port/path?query
@@ -171,15 +168,9 @@ public:
     return f;
   }
 
-  bool closed() const override {
-    return closed_;
-  }
-  int close_code() const override {
-    return close_code_;
-  }
-  std::string close_reason() const override {
-    return close_reason_;
-  }
+  bool closed() const override { return closed_; }
+  int close_code() const override { return close_code_; }
+  std::string close_reason() const override { return close_reason_; }
 
   bool wait_closed(std::chrono::milliseconds timeout) override {
     auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -12,7 +12,7 @@
 namespace tether::test {
 
 struct http_result {
-  int status = 0;  // 0: no answer
+  int status = 0; // 0: no answer
   std::string body;
   std::map<std::string, std::string> headers;
 };
@@ -37,16 +37,16 @@ public:
 
   /// Connects to a ws:// URL (with its query). On a refused upgrade returns
   /// nullptr and sets `http_status` (and `error`).
-  static std::unique_ptr<ws_client> connect(const std::string& url,
-                                            int& http_status,
-                                            std::string& error);
+  static std::unique_ptr<ws_client>
+  connect(const std::string& url, int& http_status, std::string& error);
 
   virtual bool send_text(const std::string& text) = 0;
   virtual bool send_binary(const std::string& bytes) = 0;
   /// The next text frame, or nothing when the timeout passes or the
   /// connection is closed.
-  virtual std::optional<std::string>
-  next(std::chrono::milliseconds timeout = std::chrono::seconds{5}) = 0;
+  virtual std::optional<std::string> next(std::chrono::milliseconds timeout
+                                          = std::chrono::seconds{5})
+    = 0;
   /// True once the server closed; its close code (0 if none).
   virtual bool closed() const = 0;
   virtual int close_code() const = 0;

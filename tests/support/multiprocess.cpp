@@ -12,10 +12,10 @@
 #include "tests/support/tetherd.hpp"
 
 #ifndef TETHERD_PATH
-#  error "TETHERD_PATH must name the tetherd binary"
+#error "TETHERD_PATH must name the tetherd binary"
 #endif
 #ifndef TETHER_SOURCE_DIR
-#  error "TETHER_SOURCE_DIR must name the source tree"
+#error "TETHER_SOURCE_DIR must name the source tree"
 #endif
 
 namespace tether::test {
@@ -61,7 +61,7 @@ std::string shipped_multiprocess_topology() {
 }
 
 multiprocess_deployment::multiprocess_deployment(std::string topology_toml)
-  : text_(remap_ports(topology_toml)) {
+    : text_(remap_ports(topology_toml)) {
   path_ = dir_.path() + "/topology.toml";
   write_file(path_, text_);
   // Process names and gateways, from the file itself.
@@ -85,10 +85,16 @@ void multiprocess_deployment::start(std::vector<std::string> order) {
 void multiprocess_deployment::start_process(const std::string& name) {
   auto ready = dir_.path() + "/" + name + ".ready";
   std::filesystem::remove(ready);
-  std::vector<std::string> argv{TETHERD_PATH,   "--config",     path_,
-                                "--process",    name,           "--data",
+  std::vector<std::string> argv{TETHERD_PATH,
+                                "--config",
+                                path_,
+                                "--process",
+                                name,
+                                "--data",
                                 dir_.path() + "/data-" + name,
-                                "--ready-file", ready,          "--log-level",
+                                "--ready-file",
+                                ready,
+                                "--log-level",
                                 "debug"};
   auto& proc = procs_[name];
   // Append to the log across restarts: a failure shows the whole story.
@@ -100,8 +106,7 @@ void multiprocess_deployment::start_process(const std::string& name) {
     throw std::runtime_error("process " + name + " did not start:\n"
                              + log(name));
   auto v = boost::json::parse(read_file(ready));
-  if (auto* h = v.as_object().if_contains("http");
-      h && !h->as_string().empty())
+  if (auto* h = v.as_object().if_contains("http"); h && !h->as_string().empty())
     http_[name] = std::string{h->as_string()};
 }
 
@@ -128,8 +133,8 @@ bool multiprocess_deployment::wait_complete(std::chrono::milliseconds timeout) {
   auto gateway = http();
   return eventually(
     [&] {
-      auto h = http_call(gateway, "GET", "/healthz", {},
-                         std::chrono::seconds{2});
+      auto h
+        = http_call(gateway, "GET", "/healthz", {}, std::chrono::seconds{2});
       if (h.status != 200)
         return false;
       auto v = boost::json::parse(h.body);
@@ -150,9 +155,9 @@ bool multiprocess_deployment::wait_complete(std::chrono::milliseconds timeout) {
             return false;
       }
       std::regex b_re{R"(\[\[clusters\.balancers\]\])"};
-      wanted = static_cast<size_t>(std::distance(
-        std::sregex_iterator(text_.begin(), text_.end(), b_re),
-        std::sregex_iterator()));
+      wanted = static_cast<size_t>(
+        std::distance(std::sregex_iterator(text_.begin(), text_.end(), b_re),
+                      std::sregex_iterator()));
       return balancers == wanted;
     },
     timeout);
@@ -161,7 +166,7 @@ bool multiprocess_deployment::wait_complete(std::chrono::milliseconds timeout) {
 std::string multiprocess_deployment::http(const std::string& name) const {
   if (!name.empty())
     return http_.at(name);
-  for (const auto& n : names_)  // file order
+  for (const auto& n : names_) // file order
     if (auto i = http_.find(n); i != http_.end())
       return i->second;
   throw std::runtime_error("no gateway process has started");

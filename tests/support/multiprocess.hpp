@@ -26,8 +26,8 @@ public:
   /// Starts one process (again) and waits until it serves.
   void start_process(const std::string& name);
   void kill9(const std::string& name);
-  void freeze(const std::string& name);  // SIGSTOP
-  void thaw(const std::string& name);    // SIGCONT
+  void freeze(const std::string& name); // SIGSTOP
+  void thaw(const std::string& name);   // SIGCONT
   bool running(const std::string& name);
 
   /// Waits until the gateway sees every peer reachable and every
@@ -37,15 +37,9 @@ public:
   /// "127.0.0.1:port" of the gateway of process `name` (the first gateway
   /// process by default).
   std::string http(const std::string& name = {}) const;
-  const std::vector<std::string>& names() const {
-    return names_;
-  }
-  const std::string& topology_text() const {
-    return text_;
-  }
-  const std::string& dir() const {
-    return dir_.path();
-  }
+  const std::vector<std::string>& names() const { return names_; }
+  const std::string& topology_text() const { return text_; }
+  const std::string& dir() const { return dir_.path(); }
   std::string log(const std::string& name) const;
   /// The logs of every process, for a failure message.
   std::string logs() const;
@@ -55,7 +49,7 @@ private:
   std::string text_;
   std::string path_;
   std::vector<std::string> names_;
-  std::map<std::string, std::string> http_;  // gateway processes
+  std::map<std::string, std::string> http_; // gateway processes
   std::map<std::string, std::unique_ptr<child_process>> procs_;
 };
 

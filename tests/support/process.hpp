@@ -17,12 +17,10 @@ public:
   ~child_process();
 
   /// Starts argv[0] with the arguments; stdout and stderr go to `log_path`.
-  static std::unique_ptr<child_process> spawn(
-    const std::vector<std::string>& argv, const std::string& log_path);
+  static std::unique_ptr<child_process>
+  spawn(const std::vector<std::string>& argv, const std::string& log_path);
 
-  pid_t pid() const {
-    return pid_;
-  }
+  pid_t pid() const { return pid_; }
   void signal(int sig);
   /// Waits for the exit; returns the exit status (or 128 + signal), or
   /// nothing on timeout.
@@ -41,9 +39,7 @@ class temp_dir {
 public:
   temp_dir();
   ~temp_dir();
-  const std::string& path() const {
-    return path_;
-  }
+  const std::string& path() const { return path_; }
 
 private:
   std::string path_;
@@ -61,7 +57,9 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout) {
       return true;
     if (std::chrono::steady_clock::now() >= deadline)
       return false;
-    struct timespec ts{0, 20'000'000};
+    struct timespec ts {
+      0, 20'000'000
+    };
     nanosleep(&ts, nullptr);
   }
 }

@@ -12,7 +12,7 @@
 #include <boost/json.hpp>
 
 #ifndef TETHERD_PATH
-#  error "TETHERD_PATH must name the tetherd binary"
+#error "TETHERD_PATH must name the tetherd binary"
 #endif
 
 namespace tether::test {
@@ -20,7 +20,7 @@ namespace tether::test {
 tetherd_process::tetherd_process(std::string config_toml,
                                  std::vector<std::string> extra_args,
                                  bool fixed_ports)
-  : extra_(std::move(extra_args)), fixed_ports_(fixed_ports) {
+    : extra_(std::move(extra_args)), fixed_ports_(fixed_ports) {
   if (!config_toml.empty()) {
     config_path_ = dir_.path() + "/topology.toml";
     write_file(config_path_, config_toml);
@@ -32,8 +32,8 @@ tetherd_process::~tetherd_process() = default;
 void tetherd_process::start() {
   auto ready = dir_.path() + "/ready.json";
   std::filesystem::remove(ready);
-  std::vector<std::string> argv{TETHERD_PATH, "--data", dir_.path() + "/data",
-                                "--ready-file", ready, "--log-level",
+  std::vector<std::string> argv{TETHERD_PATH,   "--data", dir_.path() + "/data",
+                                "--ready-file", ready,    "--log-level",
                                 "debug"};
   if (!fixed_ports_) {
     for (const char* arg : {"--http", "127.0.0.1:0", "--ws-base-port", "0"})
@@ -90,9 +90,12 @@ std::string test_topology_on(uint16_t http, uint16_t c1, uint16_t c2,
   auto replace = [&](const std::string& from, const std::string& to) {
     text.replace(text.find(from), from.size(), to);
   };
-  replace("http = \"127.0.0.1:0\"", "http = \"127.0.0.1:" + std::to_string(http) + "\"");
-  replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:" + std::to_string(c1) + "\"");
-  replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:" + std::to_string(c2) + "\"");
+  replace("http = \"127.0.0.1:0\"",
+          "http = \"127.0.0.1:" + std::to_string(http) + "\"");
+  replace("listen = \"127.0.0.1:0\"",
+          "listen = \"127.0.0.1:" + std::to_string(c1) + "\"");
+  replace("listen = \"127.0.0.1:0\"",
+          "listen = \"127.0.0.1:" + std::to_string(c2) + "\"");
   return text;
 }
 
@@ -104,7 +107,8 @@ http = "127.0.0.1:0"
 items = ["region", "model"]
 
 [timers]
-)" + timers + R"(
+)" + timers
+       + R"(
 
 [[clusters]]
 id = "C1"

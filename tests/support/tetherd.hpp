@@ -27,19 +27,15 @@ public:
   void kill9();
   void terminate();
 
-  const std::string& http() const {  // "127.0.0.1:port"
+  const std::string& http() const { // "127.0.0.1:port"
     return http_;
   }
   const std::map<std::string, std::string>& balancers() const {
     return balancers_;
   }
-  const std::string& dir() const {
-    return dir_.path();
-  }
+  const std::string& dir() const { return dir_.path(); }
   std::string log() const;
-  child_process& process() {
-    return *proc_;
-  }
+  child_process& process() { return *proc_; }
 
 private:
   temp_dir dir_;
@@ -56,8 +52,7 @@ std::string test_topology(const std::string& timers = "keepalive = \"30s\"");
 
 /// The same with fixed ports: HTTP and the balancers of C1 and C2.
 std::string test_topology_on(uint16_t http, uint16_t c1, uint16_t c2,
-                             const std::string& timers
-                             = "keepalive = \"30s\"");
+                             const std::string& timers = "keepalive = \"30s\"");
 
 /// Runs tetherd with `args` to its end (at most 20 s); the exit status
 /// (-1 on timeout) and everything it printed.

@@ -16,9 +16,7 @@ namespace {
 
 template <class T, void (*Free)(T*)>
 struct deleter {
-  void operator()(T* p) const {
-    Free(p);
-  }
+  void operator()(T* p) const { Free(p); }
 };
 using key_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY, EVP_PKEY_free>>;
 using cert_ptr = std::unique_ptr<X509, deleter<X509, X509_free>>;
@@ -54,10 +52,12 @@ tls_identity make_self_signed(const std::string& common_name,
   check(key != nullptr, "EVP_EC_gen");
   cert_ptr cert{X509_new()};
   check(cert != nullptr, "X509_new");
-  check(X509_set_version(cert.get(), 2) == 1, "X509_set_version");  // v3
+  check(X509_set_version(cert.get(), 2) == 1, "X509_set_version"); // v3
   // A random serial: two test certificates with one subject stay distinct.
   std::unique_ptr<BIGNUM, deleter<BIGNUM, BN_free>> serial{BN_new()};
-  check(serial && BN_rand(serial.get(), 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1,
+  check(serial
+          && BN_rand(serial.get(), 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY)
+               == 1,
         "BN_rand");
   check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get()))
           != nullptr,

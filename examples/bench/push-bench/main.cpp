@@ -1,18 +1,19 @@
-// tether-push-bench: job-push load generator for the v1 service API (see push_bench.hpp).
+// tether-push-bench: job-push load generator for the v1 service API (see
+// push_bench.hpp).
 //
-// main only wires: command line (CLI11) -> bench_options -> run_bench -> summary (stdout)
-// and --json. Exit codes: 0 every issued job was accepted (202); 1 some were not (other
-// statuses, transport errors), nothing was issued, or --json could not be written;
-// 2 bad command line.
+// main only wires: command line (CLI11) -> bench_options -> run_bench ->
+// summary (stdout) and --json. Exit codes: 0 every issued job was accepted
+// (202); 1 some were not (other statuses, transport errors), nothing was
+// issued, or --json could not be written; 2 bad command line.
 #include "push_bench.hpp"
 
 #include "tether-terminal/options.hpp"
 #include "tether-terminal/url.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 #include <CLI/CLI.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -24,11 +25,15 @@ using namespace tether::push_bench;
 namespace {
 
 boost::json::object to_json(const tether::terminal::latency_summary& s) {
-  return {{"count", s.count}, {"p50", s.p50_ms}, {"p90", s.p90_ms},
-          {"p99", s.p99_ms},     {"max", s.max_ms}};
+  return {{"count", s.count},
+          {"p50", s.p50_ms},
+          {"p90", s.p90_ms},
+          {"p99", s.p99_ms},
+          {"max", s.max_ms}};
 }
 
-// boost::json::serialize, except that doubles come out as "1.151" rather than "1.151E0".
+// boost::json::serialize, except that doubles come out as "1.151" rather than
+// "1.151E0".
 void write_json(const boost::json::value& v, std::string& out) {
   if (auto* d = v.if_double()) {
     char buf[40];
@@ -38,7 +43,8 @@ void write_json(const boost::json::value& v, std::string& out) {
     out += '{';
     bool first = true;
     for (const auto& kv : *o) {
-      if (!first) out += ',';
+      if (!first)
+        out += ',';
       first = false;
       out += boost::json::serialize(boost::json::value(kv.key()));
       out += ':';
@@ -48,7 +54,8 @@ void write_json(const boost::json::value& v, std::string& out) {
   } else if (auto* a = v.if_array()) {
     out += '[';
     for (std::size_t i = 0; i < a->size(); ++i) {
-      if (i) out += ',';
+      if (i)
+        out += ',';
       write_json((*a)[i], out);
     }
     out += ']';
@@ -58,13 +65,14 @@ void write_json(const boost::json::value& v, std::string& out) {
 }
 
 std::string rate_text(double rate) {
-  if (rate <= 0) return "unlimited";
+  if (rate <= 0)
+    return "unlimited";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g jobs/s", rate);
   return buf;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   bench_options o;
@@ -73,24 +81,28 @@ int main(int argc, char** argv) {
   std::string json_path;
 
   CLI::App app{
-      "tether-push-bench: pushes jobs (POST /v1/terminals/{id}/jobs) round-robin to the\n"
-      "terminals <id-prefix>0..<id-prefix>{count-1} over keep-alive HTTP/1.1 connections and\n"
-      "reports accepted jobs per second and the API latency (request sent -> 202 received).\n"
-      "Each payload is {\"sent_at_ms\": <Unix ms, taken just before sending>, \"seq\": k}:\n"
-      "tether-terminal on the same machine turns it into push latency."};
+    "tether-push-bench: pushes jobs (POST /v1/terminals/{id}/jobs) round-robin to the\n"
+    "terminals <id-prefix>0..<id-prefix>{count-1} over keep-alive HTTP/1.1 connections and\n"
+    "reports accepted jobs per second and the API latency (request sent -> 202 received).\n"
+    "Each payload is {\"sent_at_ms\": <Unix ms, taken just before sending>, \"seq\": k}:\n"
+    "tether-terminal on the same machine turns it into push latency."};
   app.option_defaults()->always_capture_default();
   app.get_formatter()->column_width(34);
   app.add_option("--server", o.server, "Tether HTTP base URL");
-  app.add_option("--id-prefix", o.id_prefix, "terminal ids are <prefix>0..<prefix>{count-1}");
+  app.add_option("--id-prefix", o.id_prefix,
+                 "terminal ids are <prefix>0..<prefix>{count-1}");
   app.add_option("--count", o.count, "number of terminals");
   app.add_option("--jobs", o.jobs, "stop after this many jobs");
   app.add_option("--concurrency", o.concurrency,
                  "connections, each with one request in flight");
   app.add_option("--rate", o.rate, "jobs per second (0 = as fast as possible)");
-  app.add_option("--duration-s", duration_s, "stop issuing after this many seconds");
-  app.add_option("--timeout-ms", timeout_ms, "deadline of one request (connect, send, answer)");
+  app.add_option("--duration-s", duration_s,
+                 "stop issuing after this many seconds");
+  app.add_option("--timeout-ms", timeout_ms,
+                 "deadline of one request (connect, send, answer)");
   app.add_option("--service", o.service, "the jobs' service field");
-  app.add_option("--json", json_path, "also write the results as JSON to this file");
+  app.add_option("--json", json_path,
+                 "also write the results as JSON to this file");
 
   try {
     app.parse(argc, argv);
@@ -102,24 +114,32 @@ int main(int argc, char** argv) {
   std::vector<std::string> errors;
   if (std::string why; !tether::terminal::parse_url(o.server, {"http"}, why))
     errors.push_back("--server: " + why + " (an http:// URL is needed)");
-  if (o.count < 1) errors.push_back("--count: must be at least 1");
-  if (!tether::terminal::valid_terminal_id(o.id_prefix + std::to_string(o.count ? o.count - 1 : 0)))
-    errors.push_back("--id-prefix: ids must be 1-128 characters of [A-Za-z0-9._:-]");
-  if (o.jobs < 1) errors.push_back("--jobs: must be at least 1");
+  if (o.count < 1)
+    errors.push_back("--count: must be at least 1");
+  if (!tether::terminal::valid_terminal_id(
+        o.id_prefix + std::to_string(o.count ? o.count - 1 : 0)))
+    errors.push_back(
+      "--id-prefix: ids must be 1-128 characters of [A-Za-z0-9._:-]");
+  if (o.jobs < 1)
+    errors.push_back("--jobs: must be at least 1");
   if (o.concurrency < 1 || o.concurrency > 10000)
     errors.push_back("--concurrency: must be 1..10000");
-  if (o.rate < 0 || !std::isfinite(o.rate)) errors.push_back("--rate: must be >= 0");
+  if (o.rate < 0 || !std::isfinite(o.rate))
+    errors.push_back("--rate: must be >= 0");
   if (!(duration_s > 0) || duration_s > 24 * 3600)
     errors.push_back("--duration-s: must be > 0 and at most a day");
-  if (timeout_ms < 1) errors.push_back("--timeout-ms: must be >= 1");
+  if (timeout_ms < 1)
+    errors.push_back("--timeout-ms: must be >= 1");
   if (o.service.empty() || o.service.find_first_of("\"\\") != std::string::npos)
-    errors.push_back("--service: must be non-empty, without quotes or backslashes");
+    errors.push_back(
+      "--service: must be non-empty, without quotes or backslashes");
   if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "tether-push-bench: " << e << '\n';
+    for (const auto& e : errors)
+      std::cerr << "tether-push-bench: " << e << '\n';
     return 2;
   }
   o.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::duration<double>(duration_s));
+    std::chrono::duration<double>(duration_s));
   o.request_timeout = std::chrono::milliseconds(timeout_ms);
 
   bench_result r;
@@ -136,56 +156,64 @@ int main(int argc, char** argv) {
     statuses += " " + std::to_string(status) + "=" + std::to_string(n);
   }
   const auto& a = r.api_latency;
-  std::printf("push-bench: %s, %zu terminals (%s0..), concurrency %zu, rate %s, stopped by %s\n",
-              o.server.c_str(), o.count, o.id_prefix.c_str(), o.concurrency,
-              rate_text(o.rate).c_str(), r.stop_reason.c_str());
-  std::printf("jobs issued %llu: accepted (202) %llu, other statuses %llu%s, transport errors "
-              "%llu; %llu connections opened\n",
-              static_cast<unsigned long long>(r.issued),
-              static_cast<unsigned long long>(r.accepted),
-              static_cast<unsigned long long>(others), statuses.c_str(),
-              static_cast<unsigned long long>(r.transport_errors),
-              static_cast<unsigned long long>(r.connects));
-  std::printf("accepted/s %.1f over %.3f s (first request sent -> last answer)\n",
-              r.accepted_per_s, r.elapsed_s);
-  std::printf("API latency ms (sent -> 202): n=%llu p50 %.3f p90 %.3f p99 %.3f max %.3f\n",
-              static_cast<unsigned long long>(a.count), a.p50_ms, a.p90_ms, a.p99_ms,
-              a.max_ms);
+  std::printf(
+    "push-bench: %s, %zu terminals (%s0..), concurrency %zu, rate %s, stopped by %s\n",
+    o.server.c_str(), o.count, o.id_prefix.c_str(), o.concurrency,
+    rate_text(o.rate).c_str(), r.stop_reason.c_str());
+  std::printf(
+    "jobs issued %llu: accepted (202) %llu, other statuses %llu%s, transport errors "
+    "%llu; %llu connections opened\n",
+    static_cast<unsigned long long>(r.issued),
+    static_cast<unsigned long long>(r.accepted),
+    static_cast<unsigned long long>(others), statuses.c_str(),
+    static_cast<unsigned long long>(r.transport_errors),
+    static_cast<unsigned long long>(r.connects));
+  std::printf(
+    "accepted/s %.1f over %.3f s (first request sent -> last answer)\n",
+    r.accepted_per_s, r.elapsed_s);
+  std::printf(
+    "API latency ms (sent -> 202): n=%llu p50 %.3f p90 %.3f p99 %.3f max %.3f\n",
+    static_cast<unsigned long long>(a.count), a.p50_ms, a.p90_ms, a.p99_ms,
+    a.max_ms);
   if (o.rate > 0)
     std::printf("schedule lag ms (sent - due): p50 %.3f p99 %.3f max %.3f\n",
-                r.schedule_lag.p50_ms, r.schedule_lag.p99_ms, r.schedule_lag.max_ms);
+                r.schedule_lag.p50_ms, r.schedule_lag.p99_ms,
+                r.schedule_lag.max_ms);
   std::fflush(stdout);
 
   int code = (r.issued > 0 && r.accepted == r.issued) ? 0 : 1;
   if (!json_path.empty()) {
     boost::json::object st;
-    for (const auto& [status, n] : r.other_statuses) st[std::to_string(status)] = n;
+    for (const auto& [status, n] : r.other_statuses)
+      st[std::to_string(status)] = n;
     boost::json::object j{
-        {"server", o.server},
-        {"terminals", o.count},
-        {"id_prefix", o.id_prefix},
-        {"concurrency", o.concurrency},
-        {"rate", o.rate},
-        {"jobs_limit", o.jobs},
-        {"duration_limit_s", duration_s},
-        {"stop_reason", r.stop_reason},
-        {"issued", r.issued},
-        {"accepted", r.accepted},
-        {"other_statuses", std::move(st)},
-        {"transport_errors", r.transport_errors},
-        {"connections_opened", r.connects},
-        {"elapsed_s", r.elapsed_s},
-        {"accepted_per_s", r.accepted_per_s},
-        {"api_latency_ms", to_json(r.api_latency)},
+      {"server", o.server},
+      {"terminals", o.count},
+      {"id_prefix", o.id_prefix},
+      {"concurrency", o.concurrency},
+      {"rate", o.rate},
+      {"jobs_limit", o.jobs},
+      {"duration_limit_s", duration_s},
+      {"stop_reason", r.stop_reason},
+      {"issued", r.issued},
+      {"accepted", r.accepted},
+      {"other_statuses", std::move(st)},
+      {"transport_errors", r.transport_errors},
+      {"connections_opened", r.connects},
+      {"elapsed_s", r.elapsed_s},
+      {"accepted_per_s", r.accepted_per_s},
+      {"api_latency_ms", to_json(r.api_latency)},
     };
-    if (o.rate > 0) j["schedule_lag_ms"] = to_json(r.schedule_lag);
+    if (o.rate > 0)
+      j["schedule_lag_ms"] = to_json(r.schedule_lag);
     std::ofstream out(json_path, std::ios::trunc);
     std::string text;
     write_json(j, text);
     out << text << '\n';
     out.close();
     if (!out) {
-      std::cerr << "tether-push-bench: cannot write --json " << json_path << '\n';
+      std::cerr << "tether-push-bench: cannot write --json " << json_path
+                << '\n';
       code = 1;
     }
   }

@@ -26,8 +26,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// After a failed connect, a connection waits this long before it takes the next job, so a
-// server that is down costs a few attempts per second and not a busy loop.
+// After a failed connect, a connection waits this long before it takes the next
+// job, so a server that is down costs a few attempts per second and not a busy
+// loop.
 constexpr auto connect_retry_pause = 100ms;
 // Answers are small ({"job_id":..,"status":"queued"} or an error object).
 constexpr std::uint64_t body_limit = 64 * 1024;
@@ -40,10 +41,11 @@ std::uint64_t micros(steady::duration d) {
 // Unix time in milliseconds with microsecond fraction ("1763900000123.456").
 std::string unix_ms_now() {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(us / 1000),
+  std::snprintf(buf, sizeof buf, "%lld.%03lld",
+                static_cast<long long>(us / 1000),
                 static_cast<long long>(us % 1000));
   return buf;
 }
@@ -63,7 +65,7 @@ struct runner {
   tcp::resolver::results_type endpoints;
   net::signal_set signals;
   std::vector<std::weak_ptr<connection>> connections;
-  std::size_t active = 0;  // connections that have not finished
+  std::size_t active = 0; // connections that have not finished
 
   steady::time_point start, stop_at;
   std::optional<steady::time_point> first_send;
@@ -76,19 +78,21 @@ struct runner {
   bench_result result;
   terminal::latency_histogram api_latency, schedule_lag;
 
-  // The next job for a connection, with its due time; nullopt once the run is over.
+  // The next job for a connection, with its due time; nullopt once the run is
+  // over.
   std::optional<std::uint64_t> claim(steady::time_point& due) {
-    if (stopping) return std::nullopt;
+    if (stopping)
+      return std::nullopt;
     if (claimed >= opts.jobs) {
       stopping = true;
       stop_reason = "jobs";
       return std::nullopt;
     }
-    due = opts.rate > 0
-              ? start + std::chrono::duration_cast<steady::duration>(
-                            std::chrono::duration<double>(static_cast<double>(claimed) /
-                                                          opts.rate))
-              : steady::now();
+    due = opts.rate > 0 ? start
+                            + std::chrono::duration_cast<steady::duration>(
+                              std::chrono::duration<double>(
+                                static_cast<double>(claimed) / opts.rate))
+                        : steady::now();
     if (due >= stop_at || steady::now() >= stop_at) {
       stopping = true;
       stop_reason = "duration";
@@ -100,24 +104,27 @@ struct runner {
   void arm_signals();
   void on_signal();
   void connection_done() {
-    if (--active == 0) signals.cancel();
+    if (--active == 0)
+      signals.cancel();
   }
 };
 
 class connection : public std::enable_shared_from_this<connection> {
- public:
+public:
   explicit connection(runner& r) : r_(r), stream_(r.ioc), timer_(r.ioc) {}
 
   void next() {
     steady::time_point due;
     auto seq = r_.claim(due);
-    if (!seq) return finish();
+    if (!seq)
+      return finish();
     seq_ = *seq;
     due_ = due;
     if (r_.opts.rate > 0 && due > steady::now()) {
       timer_.expires_at(due);
       timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (ec || self->r_.signal_count > 0) return self->finish();
+        if (ec || self->r_.signal_count > 0)
+          return self->finish();
         self->send();
       });
       return;
@@ -128,15 +135,17 @@ class connection : public std::enable_shared_from_this<connection> {
   // Wakes a connection waiting for its due time (on a signal).
   void cancel_wait() { timer_.cancel(); }
 
- private:
+private:
   void send() {
-    if (connected_) return write();
+    if (connected_)
+      return write();
     stream_.expires_after(r_.opts.request_timeout);
     stream_.async_connect(r_.endpoints, [self = shared_from_this()](
-                                            beast::error_code ec, const tcp::endpoint&) {
+                                          beast::error_code ec,
+                                          const tcp::endpoint&) {
       if (ec) {
         ++self->r_.result.transport_errors;
-        ++self->r_.result.issued;  // the claimed job is lost: count it as tried
+        ++self->r_.result.issued; // the claimed job is lost: count it as tried
         if (self->r_.result.transport_errors <= 5)
           std::fprintf(stderr, "tether-push-bench: connect failed: %s\n",
                        ec.message().c_str());
@@ -165,29 +174,36 @@ class connection : public std::enable_shared_from_this<connection> {
     req_.keep_alive(true);
     // sent_at_ms last of all, just before the write.
     auto now = steady::now();
-    req_.body() = "{\"service\":\"" + r_.opts.service + "\",\"payload\":{\"sent_at_ms\":" +
-                  unix_ms_now() + ",\"seq\":" + std::to_string(seq_) + "}}";
+    req_.body() = "{\"service\":\"" + r_.opts.service
+                + "\",\"payload\":{\"sent_at_ms\":" + unix_ms_now()
+                + ",\"seq\":" + std::to_string(seq_) + "}}";
     req_.prepare_payload();
-    if (r_.opts.rate > 0) r_.schedule_lag.record_us(micros(now - due_));
-    if (!r_.first_send) r_.first_send = now;
+    if (r_.opts.rate > 0)
+      r_.schedule_lag.record_us(micros(now - due_));
+    if (!r_.first_send)
+      r_.first_send = now;
     ++r_.result.issued;
     sent_ = now;
     stream_.expires_after(r_.opts.request_timeout);
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec,
-                                                                 std::size_t) {
-      if (ec) return self->fail("write", ec);
-      self->read();
-    });
+    http::async_write(
+      stream_, req_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec)
+          return self->fail("write", ec);
+        self->read();
+      });
   }
 
   void read() {
     parser_.emplace();
     parser_->body_limit(body_limit);
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](
-                                                      beast::error_code ec, std::size_t) {
-      if (ec) return self->fail("read", ec);
-      self->on_answer();
-    });
+    http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec)
+          return self->fail("read", ec);
+        self->on_answer();
+      });
   }
 
   void on_answer() {
@@ -201,10 +217,11 @@ class connection : public std::enable_shared_from_this<connection> {
       r_.api_latency.record_us(micros(now - sent_));
     } else {
       if (r_.result.other_statuses[status]++ == 0)
-        std::fprintf(stderr, "tether-push-bench: first HTTP %u: %.200s\n", status,
-                     res.body().c_str());
+        std::fprintf(stderr, "tether-push-bench: first HTTP %u: %.200s\n",
+                     status, res.body().c_str());
     }
-    if (!res.keep_alive()) close();
+    if (!res.keep_alive())
+      close();
     next();
   }
 
@@ -212,7 +229,8 @@ class connection : public std::enable_shared_from_this<connection> {
     ++r_.result.transport_errors;
     r_.last_answer = steady::now();
     if (r_.result.transport_errors <= 5)
-      std::fprintf(stderr, "tether-push-bench: %s failed: %s\n", what, ec.message().c_str());
+      std::fprintf(stderr, "tether-push-bench: %s failed: %s\n", what,
+                   ec.message().c_str());
     close();
     next();
   }
@@ -226,9 +244,11 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   void finish() {
-    if (finished_) return;
+    if (finished_)
+      return;
     finished_ = true;
-    if (connected_) close();
+    if (connected_)
+      close();
     r_.connection_done();
   }
 
@@ -246,7 +266,8 @@ class connection : public std::enable_shared_from_this<connection> {
 
 void runner::arm_signals() {
   signals.async_wait([this](beast::error_code ec, int) {
-    if (ec) return;
+    if (ec)
+      return;
     on_signal();
   });
 }
@@ -257,22 +278,26 @@ void runner::on_signal() {
     ioc.stop();
     return;
   }
-  std::fprintf(stderr, "tether-push-bench: signal: finishing requests in flight\n");
+  std::fprintf(stderr,
+               "tether-push-bench: signal: finishing requests in flight\n");
   result.interrupted = true;
   if (!stopping) {
     stopping = true;
     stop_reason = "signal";
   }
   for (auto& w : connections)
-    if (auto c = w.lock()) c->cancel_wait();
+    if (auto c = w.lock())
+      c->cancel_wait();
   arm_signals();
 }
 
-}  // namespace
+} // namespace
 
-bool run_bench(const bench_options& o, bench_result& result, std::string& error) {
+bool run_bench(const bench_options& o, bench_result& result,
+               std::string& error) {
   auto url = terminal::parse_url(o.server, {"http"}, error);
-  if (!url) return false;
+  if (!url)
+    return false;
   tcp::resolver::results_type endpoints;
   {
     net::io_context resolve_ctx;
@@ -295,20 +320,23 @@ bool run_bench(const bench_options& o, bench_result& result, std::string& error)
     r.connections.push_back(conns.back());
   }
   r.active = conns.size();
-  for (auto& c : conns) c->next();
-  conns.clear();  // the connections live in their handlers from here on
+  for (auto& c : conns)
+    c->next();
+  conns.clear(); // the connections live in their handlers from here on
   r.ioc.run();
 
   result = std::move(r.result);
   result.stop_reason = r.stop_reason;
   if (r.first_send) {
-    result.elapsed_s = std::chrono::duration<double>(r.last_answer - *r.first_send).count();
+    result.elapsed_s
+      = std::chrono::duration<double>(r.last_answer - *r.first_send).count();
     if (result.elapsed_s > 0)
-      result.accepted_per_s = static_cast<double>(result.accepted) / result.elapsed_s;
+      result.accepted_per_s
+        = static_cast<double>(result.accepted) / result.elapsed_s;
   }
   result.api_latency = r.api_latency.summary();
   result.schedule_lag = r.schedule_lag.summary();
   return true;
 }
 
-}  // namespace tether::push_bench
+} // namespace tether::push_bench

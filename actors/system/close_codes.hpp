@@ -1,0 +1,30 @@
+// WebSocket close codes and the reasons that travel between roles with them.
+// The balancer closes sockets, the session decides why, the control reads
+// the reason to count keepalive failures: one spelling for all three.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace tether::close_code {
+
+// RFC 6455 codes.
+constexpr uint16_t normal = 1000;         // the session ended on purpose
+constexpr uint16_t policy = 1008;         // protocol violation or flood
+constexpr uint16_t internal_error = 1011; // no session could be started
+constexpr uint16_t try_again = 1013;      // no node available right now
+
+// Tether's application range (4000-4999), in docs/API.md.
+constexpr uint16_t keepalive_lost = 4000; // pings went unanswered
+constexpr uint16_t replaced = 4001;       // a newer connection took over
+
+} // namespace tether::close_code
+
+namespace tether::close_reason {
+
+/// A session closed for missed pings; the control counts a keepalive failure.
+constexpr std::string_view keepalive_lost = "keepalive lost";
+/// A newer connection of the same terminal took the session's place.
+constexpr std::string_view replaced = "replaced by a newer connection";
+
+} // namespace tether::close_reason

@@ -1,0 +1,54 @@
+// "Store, then apply, else unavailable": the shape of every change that must
+// survive a crash before it takes effect (admin changes, registrations,
+// jobs, attribute and user-link changes).
+//
+//   store_then(self, store, rp, "the job",
+//              [=](auto& rp) { ...apply...; rp.deliver(answer); },
+//              [=] { ...undo what was reserved... },  // or nothing_to_undo
+//              put_atom::value, job);
+//
+// The store's `ok` runs the apply step; a refusal or a timeout answers `rp`
+// with `unavailable` ("the job could not be stored: <why>") after the
+// optional undo step. Nothing is applied before the store said yes.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include <caf/error.hpp>
+
+#include "actors/system/errors.hpp"
+#include "actors/system/messages.hpp"
+
+namespace tether {
+
+/// The error a change that could not be stored answers with.
+inline caf::error not_stored(const std::string& what, const caf::error& why) {
+  return make_error(errc::unavailable,
+                    what + " could not be stored: " + caf::to_string(why));
+}
+
+/// Sends one write to the store (with the state's request timeout), applies
+/// the change once it is stored, answers `unavailable` otherwise.
+template <class Self, class Store, class Promise, class Apply,
+          class Undo = void (*)()>
+void store_then(Self self, const Store& store, Promise rp, std::string what,
+                Apply apply, Undo undo, auto&&... write) {
+  self
+    ->request(store, self->state.request_timeout,
+              std::forward<decltype(write)>(write)...)
+    .then([rp, apply = std::move(apply)](ok_atom) mutable { apply(rp); },
+          [rp, what = std::move(what),
+           undo = std::move(undo)](caf::error& err) mutable {
+            if constexpr (!std::is_same_v<Undo, void (*)()>)
+              undo();
+            else if (undo != nullptr)
+              undo();
+            rp.deliver(not_stored(what, err));
+          });
+}
+
+/// No undo step.
+inline constexpr void (*nothing_to_undo)() = nullptr;
+
+} // namespace tether
