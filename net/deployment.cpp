@@ -116,6 +116,7 @@ public:
         bcfg.node_strategy = topo.node_strategy;
         bcfg.drain_per_s = topo.reallocation.max_rate;
         bcfg.node_weights = c.node_weights;
+        bcfg.ws_connections = server->connections();
         // Nodes of other processes start unknown (null): the peers actor
         // hands them over once their processes are reached.
         std::vector<std::pair<std::string, node_actor>> nodes;

@@ -67,10 +67,12 @@ class ws_session : public ws_link,
                    public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(tcp::socket&& socket, cluster_balancer_actor balancer,
-             std::shared_ptr<const ws_settings> settings)
-      : address_(peer_address(socket)), ws_(std::move(socket)),
-        balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
-        settings_(*settings_holder_), conn_(next_conn_id++) {}
+             std::shared_ptr<const ws_settings> settings,
+             live_count::token token)
+      : token_(std::move(token)), address_(peer_address(socket)),
+        ws_(std::move(socket)), balancer_(std::move(balancer)),
+        settings_holder_(std::move(settings)), settings_(*settings_holder_),
+        conn_(next_conn_id++) {}
 
   void run() {
     asio::dispatch(ws_.get_executor(),
@@ -321,7 +323,8 @@ private:
     });
   }
 
-  std::string address_; // the device's source IP, read at accept
+  live_count::token token_; // counts this object in the listener's gauge
+  std::string address_;     // the device's source IP, read at accept
   websocket::stream<beast::tcp_stream> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
@@ -357,6 +360,8 @@ public:
 
   uint16_t port() const override { return port_; }
 
+  live_count connections() const override { return connections_; }
+
   void start(cluster_balancer_actor balancer) override {
     balancer_ = std::move(balancer);
     asio::dispatch(acceptor_.get_executor(),
@@ -390,7 +395,8 @@ private:
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<ws_session>(std::move(socket), balancer_, settings_)
+    std::make_shared<ws_session>(std::move(socket), balancer_, settings_,
+                                 connections_.track())
       ->run();
     accept();
   }
@@ -400,6 +406,7 @@ private:
   asio::steady_timer retry_;
   std::shared_ptr<const ws_settings> settings_; // shared with the sessions
   cluster_balancer_actor balancer_;
+  live_count connections_;
   uint16_t port_ = 0;
 };
 

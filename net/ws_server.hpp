@@ -15,6 +15,7 @@
 #include <string>
 
 #include "actors/system/interfaces.hpp"
+#include "actors/system/live_count.hpp"
 #include "config/topology.hpp"
 
 namespace boost::asio {
@@ -42,6 +43,9 @@ public:
                                          std::string& error);
 
   virtual uint16_t port() const = 0;
+  /// Connection objects of this listener that exist (from construction to
+  /// destruction): what its sockets really hold in memory.
+  virtual live_count connections() const = 0;
   /// Starts accepting; connections are handed to `balancer`.
   virtual void start(cluster_balancer_actor balancer) = 0;
   virtual void stop() = 0;

@@ -34,7 +34,8 @@ uint32_t cluster_balancer_state::live_connections() const {
 
 balancer_status cluster_balancer_state::status() const {
   balancer_status st{
-    cfg.balancer_id, cfg.cluster_id, cfg.url, live_connections(), {}};
+    cfg.balancer_id,           cfg.cluster_id, cfg.url, live_connections(), {},
+    cfg.ws_connections.value()};
   for (const auto& n : nodes) {
     auto ns = n.last;
     ns.sessions = std::max(ns.sessions, n.own);

@@ -25,6 +25,7 @@
 
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
+#include "actors/system/live_count.hpp"
 #include "config/defaults.hpp"
 
 namespace tether {
@@ -37,6 +38,8 @@ struct balancer_settings {
   uint32_t keepalive_misses = 2;
   uint32_t redelivery_ms = 30'000;
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
+  /// The listener's count of WebSocket connection objects that exist.
+  live_count ws_connections;
   std::chrono::milliseconds status_period{1'000};
   /// Frames a device may send before its session exists, on top of two
   /// answers per frame it was sent meanwhile; more closes the socket (1008).

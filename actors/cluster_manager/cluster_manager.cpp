@@ -315,6 +315,7 @@ void live_status(self_ptr self, Done done) {
         for (auto& c : out)
           if (c.cluster_id == r->cluster_id) {
             c.connections += r->connections;
+            c.ws_connections += r->ws_connections;
             // Nodes are shared by the balancers of a cluster: report each
             // node once, with the largest session count seen, and failed
             // if any balancer has lost it (so "active" means every

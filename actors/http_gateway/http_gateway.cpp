@@ -100,6 +100,22 @@ std::string metrics_text(const http_gateway_state& st,
     for (const auto& n : c.nodes)
       out += "tether_node_sessions{cluster=\"" + c.cluster_id + "\",node=\""
            + n.node_id + "\"} " + std::to_string(n.sessions) + "\n";
+  // Counted from construction and destruction of the objects themselves, so
+  // that anything that keeps finished connections or sessions shows here.
+  out += "# HELP tether_ws_connections_live WebSocket connection objects that "
+         "exist in the cluster's balancers.\n";
+  out += "# TYPE tether_ws_connections_live gauge\n";
+  for (const auto& c : clusters)
+    out += "tether_ws_connections_live{cluster=\"" + c.cluster_id + "\"} "
+         + std::to_string(c.ws_connections) + "\n";
+  out += "# HELP tether_session_actors_live Session actors that exist on the "
+         "node.\n";
+  out += "# TYPE tether_session_actors_live gauge\n";
+  for (const auto& c : clusters)
+    for (const auto& n : c.nodes)
+      out += "tether_session_actors_live{cluster=\"" + c.cluster_id
+           + "\",node=\"" + n.node_id + "\"} "
+           + std::to_string(n.session_actors) + "\n";
   return out;
 }
 

@@ -50,7 +50,12 @@ node_status node_state::status() {
   }
   last_cpu_ticks = ticks;
   last_cpu_at_ms = now;
-  return node_status{node_id, "active", sessions, cpu, process_rss_bytes()};
+  return node_status{node_id,
+                     "active",
+                     sessions,
+                     cpu,
+                     process_rss_bytes(),
+                     session_actors.value()};
 }
 
 node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
@@ -68,8 +73,9 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   });
   return {
     [self](spawn_atom, session_spec& spec) -> terminal_session_actor {
-      auto session = self->spawn(terminal_session, std::move(spec),
-                                 self->state.node_id, self->state.control);
+      auto session = self->spawn<terminal_session_impl>(
+        std::move(spec), self->state.node_id, self->state.control,
+        self->state.session_actors.track());
       // Monitored to count it; linked so that it ends with its node (a
       // node that goes away takes its sessions along, and the balancer
       // starts them again elsewhere); see node_state::live.

@@ -9,6 +9,7 @@
 #include <caf/actor_addr.hpp>
 
 #include "actors/system/interfaces.hpp"
+#include "actors/system/live_count.hpp"
 
 namespace tether {
 
@@ -22,6 +23,9 @@ struct node_state {
   /// the node traps their exits so that one failing session does not take
   /// its siblings along.
   std::unordered_map<caf::actor_addr, terminal_session_actor> live;
+  /// Session actors that exist (running or not yet destroyed): what the
+  /// node's sessions really hold in memory.
+  live_count session_actors;
   // CPU accounting between two status requests.
   uint64_t last_cpu_ticks = 0;
   int64_t last_cpu_at_ms = 0;

@@ -9,8 +9,9 @@
 namespace tether::close_code {
 
 // RFC 6455 codes.
-constexpr uint16_t normal = 1000;         // the session ended on purpose
-constexpr uint16_t policy = 1008;         // protocol violation or flood
+constexpr uint16_t normal = 1000;     // the session ended on purpose
+constexpr uint16_t going_away = 1001; // the balancer holding the socket is gone
+constexpr uint16_t policy = 1008;     // protocol violation or flood
 constexpr uint16_t internal_error = 1011; // no session could be started
 constexpr uint16_t try_again = 1013;      // no node available right now
 

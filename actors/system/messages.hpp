@@ -165,12 +165,15 @@ struct node_status {
   uint32_t sessions = 0;
   double cpu = 0;      // share of one core used by the node's process
   uint64_t memory = 0; // resident bytes of the node's process
+  /// Session actor objects of this node that exist, from their
+  /// construction and destruction: equal to `sessions` unless they leak.
+  int64_t session_actors = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.node_id, x.state, x.sessions,
-           x.cpu, x.memory);
+           x.cpu, x.memory, x.session_actors);
 }
 
 /// One balancer's view of its cluster.
@@ -180,12 +183,15 @@ struct balancer_status {
   std::string url;
   uint32_t connections = 0;
   std::vector<node_status> nodes;
+  /// WebSocket connection objects of this balancer's listener that exist
+  /// (upgrading, open or closing), from their construction and destruction.
+  int64_t ws_connections = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, balancer_status& x) {
   return f(caf::meta::type_name("balancer_status"), x.balancer_id, x.cluster_id,
-           x.url, x.connections, x.nodes);
+           x.url, x.connections, x.nodes, x.ws_connections);
 }
 
 /// A cluster as `GET /v1/admin/clusters` reports it.
@@ -198,12 +204,15 @@ struct cluster_status {
   uint32_t connections = 0;
   uint64_t assigned = 0; // terminals mapped to this cluster
   std::vector<node_status> nodes{};
+  /// WebSocket connection objects that exist in the cluster's balancers.
+  int64_t ws_connections = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
   return f(caf::meta::type_name("cluster_status"), x.cluster_id, x.labels,
-           x.state, x.weight, x.balancers, x.connections, x.assigned, x.nodes);
+           x.state, x.weight, x.balancers, x.connections, x.assigned, x.nodes,
+           x.ws_connections);
 }
 
 /// A terminal as `GET /v1/terminals/{id}` reports it.

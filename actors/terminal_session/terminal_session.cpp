@@ -113,109 +113,155 @@ terminal_session_state::due_for_redelivery(int64_t now) {
   return out;
 }
 
-terminal_session_actor::behavior_type terminal_session(
-  terminal_session_actor::stateful_pointer<terminal_session_state> self,
-  session_spec spec, std::string node_id, control_actor control) {
-  auto log = logger("session");
-  self->state.spec = std::move(spec);
-  self->state.node_id = std::move(node_id);
-  self->state.control = std::move(control);
+namespace {
+
+using self_ptr
+  = terminal_session_actor::stateful_pointer<terminal_session_state>;
+
+/// The session's own handle, made when needed. Never kept in a lambda the
+/// actor stores: a handler holding a strong handle to its own actor keeps
+/// the actor alive forever (its down handler outlives its state).
+terminal_session_actor handle_of(self_ptr self) {
+  return caf::actor_cast<terminal_session_actor>(self);
+}
+
+/// Sends a frame to the device, through the balancer that holds its socket.
+void to_device(self_ptr self, std::string text) {
+  auto& s = self->state;
+  self->send(s.spec.balancer, to_dev_atom::value, s.spec.conn_id,
+             std::move(text));
+}
+
+/// Sends a job to the device and reports it delivered.
+void send_job(self_ptr self, const job_record& job) {
+  to_device(self, frames::job(job));
+  self->send(self->state.control,
+             job_update{job.job_id, job.terminal_id, "delivered", {}});
+}
+
+/// Ends the session: tells the balancer to close the socket (unless it is
+/// gone already) and the control that the terminal left.
+void finish(self_ptr self, uint16_t code, std::string reason,
+            bool close_socket) {
+  auto& s = self->state;
+  if (s.closed)
+    return;
+  s.closed = true;
+  if (close_socket)
+    self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
+               reason);
+  self->send(s.control, closed_atom::value, s.spec.terminal_id, reason,
+             handle_of(self));
+  logger("session")->debug("{}: session on {} ends: {}", s.spec.terminal_id,
+                           s.node_id, reason);
+  self->quit();
+}
+
+/// Greets the device and announces the session to the control (as moved
+/// when the balancer restarted it on another node).
+void start(self_ptr self) {
   auto& st = self->state;
-  auto keepalive = std::chrono::milliseconds{st.spec.keepalive_ms};
-  auto me = caf::actor_cast<terminal_session_actor>(self);
-  auto to_device = [self](std::string text) {
-    auto& s = self->state;
-    self->send(s.spec.balancer, to_dev_atom::value, s.spec.conn_id,
-               std::move(text));
-  };
-  // Ends the session: tells the balancer to close the socket (unless it is
-  // gone already) and the control that the terminal left.
-  auto finish
-    = [self, me, log](uint16_t code, std::string reason, bool close_socket) {
-        auto& s = self->state;
-        if (s.closed)
-          return;
-        s.closed = true;
-        if (close_socket)
-          self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
-                     reason);
-        self->send(self->state.control, closed_atom::value, s.spec.terminal_id,
-                   reason, me);
-        log->debug("{}: session on {} ends: {}", s.spec.terminal_id, s.node_id,
-                   reason);
-        self->quit();
-      };
-  to_device(
-    frames::hello(st.spec.terminal_id, st.spec.cluster_id, st.node_id,
-                  std::max<uint32_t>(1, static_cast<uint32_t>(
-                                          (keepalive.count() + 999) / 1000))));
+  auto keepalive_s = std::max<uint32_t>(1, (st.spec.keepalive_ms + 999) / 1000);
+  to_device(self, frames::hello(st.spec.terminal_id, st.spec.cluster_id,
+                                st.node_id, keepalive_s));
   if (st.spec.moved)
     self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
-               me);
+               handle_of(self));
   else
     self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
-               me, st.spec.address);
+               handle_of(self), st.spec.address);
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.
   self->monitor(st.spec.balancer);
-  self->set_down_handler(
-    [finish](const caf::down_msg&) { finish(1001, "balancer gone", false); });
-  self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
+  self->set_down_handler([self](const caf::down_msg&) {
+    finish(self, close_code::going_away, "balancer gone", false);
+  });
+  self->delayed_send(handle_of(self),
+                     std::chrono::milliseconds{st.spec.keepalive_ms},
+                     tick_atom::value, uint64_t{0});
+}
+
+void on_frame(self_ptr self, const std::string& text) {
+  auto act = self->state.on_frame(text);
+  if (act.close_reason)
+    return finish(self, close_code::policy, *act.close_reason, true);
+  if (act.reply)
+    to_device(self, std::move(*act.reply));
+  if (act.update) {
+    self->send(self->state.control, std::move(*act.update));
+    for (auto& job : self->state.refill(now_ms()))
+      send_job(self, job);
+  }
+}
+
+void on_deliver(self_ptr self, const job_record& job) {
+  if (auto frame = self->state.on_deliver(job, now_ms())) {
+    to_device(self, std::move(*frame));
+    self->send(self->state.control,
+               job_update{job.job_id, job.terminal_id, "delivered", {}});
+  }
+}
+
+/// The control process restarted: tell the new one that this terminal is
+/// connected here; it answers with the terminal's unfinished jobs (those
+/// already sent and unacknowledged are not sent twice).
+void on_control_moved(self_ptr self, const peer_directory& dir) {
+  auto& s = self->state;
+  if (!dir.control)
+    return;
+  s.control = dir.control;
+  self->send(s.control, peer_atom::value, s.spec.terminal_id, s.node_id,
+             handle_of(self));
+}
+
+void on_tick(self_ptr self) {
+  auto act = self->state.on_tick();
+  if (act.lost)
+    return finish(self, close_code::keepalive_lost,
+                  std::string{close_reason::keepalive_lost}, true);
+  to_device(self, std::move(*act.ping));
+  for (auto& job : self->state.due_for_redelivery(now_ms()))
+    send_job(self, job);
+  self->delayed_send(handle_of(self),
+                     std::chrono::milliseconds{self->state.spec.keepalive_ms},
+                     tick_atom::value, uint64_t{0});
+}
+
+} // namespace
+
+terminal_session_actor::behavior_type terminal_session(
+  terminal_session_actor::stateful_pointer<terminal_session_state> self,
+  session_spec spec, std::string node_id, control_actor control) {
+  self->state.spec = std::move(spec);
+  self->state.node_id = std::move(node_id);
+  self->state.control = std::move(control);
+  start(self);
   return {
-    [self, to_device, finish](frame_atom, const std::string& text) {
-      auto act = self->state.on_frame(text);
-      if (act.close_reason) {
-        finish(close_code::policy, *act.close_reason, true);
-        return;
-      }
-      if (act.reply)
-        to_device(std::move(*act.reply));
-      if (act.update) {
-        self->send(self->state.control, std::move(*act.update));
-        for (auto& job : self->state.refill(now_ms())) {
-          to_device(frames::job(job));
-          self->send(self->state.control,
-                     job_update{job.job_id, job.terminal_id, "delivered", {}});
-        }
-      }
+    [self](frame_atom, const std::string& text) { on_frame(self, text); },
+    [self](deliver_atom, const job_record& job) { on_deliver(self, job); },
+    [self](closed_atom, const std::string& reason) {
+      finish(self, close_code::normal, reason, false);
     },
-    [self, to_device](deliver_atom, const job_record& job) {
-      if (auto frame = self->state.on_deliver(job, now_ms())) {
-        to_device(std::move(*frame));
-        self->send(self->state.control,
-                   job_update{job.job_id, job.terminal_id, "delivered", {}});
-      }
+    [self](peer_atom, const peer_directory& dir) {
+      on_control_moved(self, dir);
     },
-    [finish](closed_atom, const std::string& reason) {
-      finish(close_code::normal, reason, false);
-    },
-    [self, me](peer_atom, const peer_directory& dir) {
-      // The control process restarted: tell the new one that this terminal
-      // is connected here; it answers with the terminal's unfinished jobs
-      // (those already sent and unacknowledged are not sent twice).
-      auto& s = self->state;
-      if (!dir.control)
-        return;
-      s.control = dir.control;
-      self->send(s.control, peer_atom::value, s.spec.terminal_id, s.node_id,
-                 me);
-    },
-    [self, to_device, finish, me, keepalive](tick_atom, uint64_t) {
-      auto act = self->state.on_tick();
-      if (act.lost) {
-        finish(close_code::keepalive_lost,
-               std::string{close_reason::keepalive_lost}, true);
-        return;
-      }
-      to_device(std::move(*act.ping));
-      for (auto& job : self->state.due_for_redelivery(now_ms())) {
-        to_device(frames::job(job));
-        self->send(self->state.control,
-                   job_update{job.job_id, job.terminal_id, "delivered", {}});
-      }
-      self->delayed_send(me, keepalive, tick_atom::value, uint64_t{0});
-    },
+    [self](tick_atom, uint64_t) { on_tick(self); },
   };
+}
+
+terminal_session_impl::terminal_session_impl(caf::actor_config& cfg,
+                                             session_spec spec,
+                                             std::string node_id,
+                                             control_actor control,
+                                             live_count::token token)
+    : super(cfg), spec_(std::move(spec)), node_id_(std::move(node_id)),
+      control_(std::move(control)), token_(std::move(token)) {
+  // nop
+}
+
+terminal_session_impl::behavior_type terminal_session_impl::make_behavior() {
+  return terminal_session(this, std::move(spec_), std::move(node_id_),
+                          std::move(control_));
 }
 
 } // namespace tether

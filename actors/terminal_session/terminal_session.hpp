@@ -16,8 +16,12 @@
 #include <string>
 #include <vector>
 
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
+#include "actors/system/live_count.hpp"
 
 namespace tether {
 
@@ -72,5 +76,27 @@ struct terminal_session_state {
 terminal_session_actor::behavior_type terminal_session(
   terminal_session_actor::stateful_pointer<terminal_session_state> self,
   session_spec spec, std::string node_id, control_actor control);
+
+/// The session as the node spawns it: the behaviour above, plus a token of
+/// the node's live count held for as long as the actor object exists (not
+/// only while it runs), so that a session nothing releases shows in
+/// /metrics.
+class terminal_session_impl
+    : public terminal_session_actor::stateful_base<terminal_session_state> {
+public:
+  using super = terminal_session_actor::stateful_base<terminal_session_state>;
+
+  terminal_session_impl(caf::actor_config& cfg, session_spec spec,
+                        std::string node_id, control_actor control,
+                        live_count::token token);
+
+  behavior_type make_behavior() override;
+
+private:
+  session_spec spec_;
+  std::string node_id_;
+  control_actor control_;
+  live_count::token token_;
+};
 
 } // namespace tether
