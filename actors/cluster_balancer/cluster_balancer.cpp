@@ -244,7 +244,7 @@ cluster_balancer_state::drain_moves(size_t node) const {
 bool cluster_balancer_state::moves_off(const connection& c) const {
   // Not if gone, moving already, or the node was restored; and not when
   // there is nowhere to go: it stays.
-  return c.at == phase::live && c.node && nodes[*c.node].draining
+  return c.at == phase::live && c.node && nodes.entries[*c.node].draining
       && pick_node();
 }
 

@@ -30,8 +30,6 @@ public:
   std::vector<node_entry> entries;
 
   node_entry& operator[](size_t i) { return entries[i]; }
-  const node_entry& operator[](size_t i) const { return entries[i]; }
-  size_t size() const { return entries.size(); }
 
   /// Adds a node; a null handle (another process, not reachable yet)
   /// counts as failed until the peers actor hands over its handle.
