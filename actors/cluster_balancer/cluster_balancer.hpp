@@ -13,7 +13,11 @@
 // drains (from the cluster manager) takes no new sessions; the cluster
 // manager's re-allocation has the balancer send a device `reassign`.
 //
-//   connection: admitting ─► upgrading ─► spawning ─► live ─► (erased)
+// The state is split by concern, each part plain C++ with its own tests
+// (tests/actors/cluster_balancer/):
+//   connections.hpp   the devices' connections (and their phases)
+//   node_pool.hpp     the nodes, their load and the choice of a node
+//   early_frames.hpp  what a device sends before its session exists
 #pragma once
 
 #include <chrono>
@@ -23,6 +27,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/cluster_balancer/connections.hpp"
+#include "actors/cluster_balancer/node_pool.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
@@ -54,42 +60,14 @@ struct balancer_settings {
 struct cluster_balancer_state {
   static inline const char* name = "cluster_balancer";
 
-  enum class phase { admitting, upgrading, spawning, live };
-
-  struct connection {
-    std::string terminal_id;
-    ws_link_ptr link;
-    phase at = phase::admitting;
-    terminal_session_actor session;
-    std::optional<size_t> node;
-    std::vector<std::string> early; // frames before the session exists
-    /// Answers the device may owe while `early` collects: a session may
-    /// already be sending (the balancer learns its handle from the node's
-    /// answer, which can come later), and the device may answer each frame
-    /// twice (a job: ack and result). Two per frame sent meanwhile.
-    size_t sent_early = 0;
-    std::vector<job_record> early_jobs; // jobs before the session exists
-  };
-
-  struct node_entry {
-    std::string node_id;
-    node_actor handle;
-    node_status last; // as last reported (all balancers' sessions)
-    uint32_t own = 0; // this balancer's sessions there, exact
-    bool failed = false;
-    bool draining = false; // set by an operator: no new sessions
-  };
+  using phase = conn_phase;
 
   balancer_settings cfg;
   cluster_manager_actor manager;
-  std::vector<node_entry> nodes;
-  std::unordered_map<uint64_t, connection> conns;
-  std::unordered_map<std::string, uint64_t> by_terminal;
+  node_pool nodes;
+  connection_table conns;
 
-  /// The configured node strategy (fewest sessions by default) among live
-  /// nodes, never a draining or failed one. A node's load is the larger of its
-  /// last report (which includes other balancers' sessions but may be a
-  /// second old) and this balancer's own exact count there.
+  /// The configured node strategy among live nodes (node_pool::pick).
   std::optional<size_t> pick_node() const;
   balancer_status status() const;
   uint32_t live_connections() const;
@@ -97,6 +75,13 @@ struct cluster_balancer_state {
   void place(connection& c, std::optional<size_t> n);
   /// Forgets a connection; returns it.
   std::optional<connection> erase(uint64_t conn);
+  /// The connections a node that starts draining moves, one every
+  /// 1/drain_per_s seconds, each with its delay.
+  std::vector<std::pair<uint64_t, std::chrono::microseconds>>
+  drain_moves(size_t node) const;
+  /// True if `c` should move off its draining node now: it is live there,
+  /// the node still drains, and another node can take it.
+  bool moves_off(const connection& c) const;
 };
 
 cluster_balancer_actor::behavior_type cluster_balancer(

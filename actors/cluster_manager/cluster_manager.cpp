@@ -1,6 +1,8 @@
 #include "actors/cluster_manager/cluster_manager.hpp"
 
 #include <algorithm>
+#include <map>
+#include <unordered_map>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -8,60 +10,110 @@
 #include "actors/system/errors.hpp"
 #include "actors/system/fan_out.hpp"
 #include "actors/system/log.hpp"
-#include "config/topology.hpp"
+#include "actors/system/store_then.hpp"
 
 namespace tether {
 
-cluster_manager_state::cluster_entry*
-cluster_manager_state::find(const std::string& id) {
-  for (auto& c : clusters)
+// -- cluster_table ------------------------------------------------------------
+
+cluster_entry* cluster_table::find(const std::string& id) {
+  for (auto& c : entries)
     if (c.cfg.id == id)
       return &c;
   return nullptr;
 }
 
-std::optional<size_t> cluster_manager_state::choose(const assigned_label& label,
-                                                    const std::string& current,
-                                                    std::string& why,
-                                                    const std::string& user) {
-  std::vector<cluster_candidate> candidates;
-  std::vector<size_t> index;
-  for (size_t i = 0; i < clusters.size(); ++i) {
-    const auto& c = clusters[i];
-    if (!c.enabled || !label_matches(c.cfg.labels, label))
-      continue;
-    bool usable = c.state == "active" && c.cfg.weight > 0;
-    if (c.cfg.id == current && usable && !c.balancers.empty())
-      return i; // stay where it is: no needless moves
-    candidates.push_back({c.cfg.id, usable, !c.balancers.empty(), c.connections,
-                          c.cpu, c.memory, c.cfg.weight});
-    index.push_back(i);
-  }
-  auto how = strategy_for(label, config::known_label_items(), item_strategies,
-                          strategy);
-  auto pick = choose_cluster(candidates, how, rr, user);
-  if (!pick) {
-    std::string text;
-    for (const auto& [item, value] : label.items)
-      text += (text.empty() ? "" : ", ") + item + "=" + value;
-    why = candidates.empty()
-          ? "no cluster matches the terminal's label {" + text + "}"
-          : "no cluster matching the terminal's label {" + text
-              + "} is active and reachable";
-    return std::nullopt;
-  }
-  return index[*pick];
+const cluster_entry* cluster_table::find(const std::string& id) const {
+  return const_cast<cluster_table*>(this)->find(id);
 }
 
-destination
-cluster_manager_state::destination_for(const std::string& terminal_id,
-                                       const cluster_entry& c) const {
-  destination d;
-  d.terminal_id = terminal_id;
-  d.cluster_id = c.cfg.id;
-  d.cluster_urls = balancer_urls_for(terminal_id, c.balancers);
-  d.keepalive_s = keepalive_s;
-  return d;
+cluster_entry* cluster_table::of_node(const std::string& node_id) {
+  for (auto& c : entries)
+    if (std::find(c.cfg.nodes.begin(), c.cfg.nodes.end(), node_id)
+        != c.cfg.nodes.end())
+      return &c;
+  return nullptr;
+}
+
+cluster_entry* cluster_table::join(balancer_info info) {
+  auto* c = find(info.cluster_id);
+  if (c == nullptr)
+    return nullptr;
+  auto& bs = c->balancers;
+  bs.erase(std::remove_if(bs.begin(), bs.end(),
+                          [&](const balancer_info& b) {
+                            return b.balancer_id == info.balancer_id;
+                          }),
+           bs.end());
+  bs.push_back(std::move(info));
+  return c;
+}
+
+std::vector<gone_balancer> cluster_table::drop(const caf::actor_addr& source) {
+  std::vector<gone_balancer> out;
+  for (auto& c : entries) {
+    auto& bs = c.balancers;
+    for (auto i = bs.begin(); i != bs.end();) {
+      if (i->handle.address() == source) {
+        out.push_back({i->balancer_id, c.cfg.id});
+        i = bs.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+  return out;
+}
+
+void cluster_table::take_reports(
+  const std::vector<std::optional<balancer_status>>& rs) {
+  struct load {
+    uint32_t connections = 0;
+    std::map<std::string, node_status> nodes; // each node once
+  };
+  std::unordered_map<std::string, load> by_cluster;
+  for (const auto& r : rs) {
+    if (!r)
+      continue;
+    auto& l = by_cluster[r->cluster_id];
+    l.connections += r->connections;
+    for (const auto& n : r->nodes)
+      if (n.state != "failed")
+        l.nodes.emplace(n.node_id, n);
+  }
+  for (auto& c : entries) {
+    auto& l = by_cluster[c.cfg.id];
+    c.connections = l.connections;
+    double cpu = 0;
+    long double memory = 0;
+    for (const auto& [id, n] : l.nodes) {
+      cpu += n.cpu;
+      memory += n.memory;
+    }
+    auto k = l.nodes.size();
+    c.cpu = k > 0 ? cpu / k : 0;
+    c.memory = k > 0 ? static_cast<uint64_t>(memory / k) : 0;
+  }
+}
+
+cluster_status cluster_table::status_of(const cluster_entry& c) {
+  cluster_status s;
+  s.cluster_id = c.cfg.id;
+  s.labels = c.cfg.labels;
+  s.state = c.state;
+  s.weight = c.cfg.weight;
+  for (const auto& b : c.balancers)
+    s.balancers.push_back(b.url);
+  s.assigned = c.assigned;
+  return s;
+}
+
+std::vector<cluster_status> cluster_table::status() const {
+  std::vector<cluster_status> out;
+  for (const auto& c : entries)
+    if (c.enabled)
+      out.push_back(status_of(c));
+  return out;
 }
 
 std::vector<std::string>
@@ -90,68 +142,212 @@ balancer_urls_for(const std::string& terminal_id,
   return urls;
 }
 
-void cluster_manager_state::assign(const std::string& terminal_id,
-                                   const std::string& cluster_id) {
-  auto& slot = terminal_cluster[terminal_id];
+namespace {
+
+/// Adds one balancer's node report to a cluster's node list.
+void merge_node(std::vector<node_status>& nodes, const node_status& n) {
+  auto same
+    = std::find_if(nodes.begin(), nodes.end(), [&](const node_status& x) {
+        return x.node_id == n.node_id;
+      });
+  if (same == nodes.end()) {
+    nodes.push_back(n);
+    return;
+  }
+  bool failed = same->state == "failed" || n.state == "failed";
+  if (n.sessions > same->sessions)
+    *same = n;
+  if (failed)
+    same->state = "failed";
+}
+
+} // namespace
+
+void merge_reports(std::vector<cluster_status>& out,
+                   const std::vector<std::optional<balancer_status>>& rs) {
+  // Nodes are shared by the balancers of a cluster: report each node once,
+  // with the largest session count seen, and failed if any balancer has
+  // lost it (so "active" means every balancer can use it).
+  for (const auto& r : rs) {
+    if (!r)
+      continue;
+    for (auto& c : out)
+      if (c.cluster_id == r->cluster_id) {
+        c.connections += r->connections;
+        c.ws_connections += r->ws_connections;
+        for (const auto& n : r->nodes)
+          merge_node(c.nodes, n);
+      }
+  }
+}
+
+// -- terminal_map -------------------------------------------------------------
+
+std::string terminal_map::current(const std::string& terminal_id) const {
+  auto i = cluster_of.find(terminal_id);
+  return i == cluster_of.end() ? std::string{} : i->second;
+}
+
+caf::expected<std::string>
+terminal_map::lookup(const std::string& terminal_id) const {
+  auto i = cluster_of.find(terminal_id);
+  if (i == cluster_of.end())
+    return make_error(errc::not_found,
+                      "terminal " + terminal_id + " is not registered");
+  return i->second;
+}
+
+void terminal_map::assign(cluster_table& clusters,
+                          const std::string& terminal_id,
+                          const std::string& cluster_id) {
+  auto& slot = cluster_of[terminal_id];
   if (slot == cluster_id)
     return;
-  if (auto* old = find(slot); old != nullptr && old->assigned > 0)
+  if (auto* old = clusters.find(slot); old != nullptr && old->assigned > 0)
     --old->assigned;
   slot = cluster_id;
-  if (auto* c = find(cluster_id)) {
+  if (auto* c = clusters.find(cluster_id)) {
     ++c->assigned;
     ++c->connections; // expected soon; the next refresh corrects it
   }
 }
 
-cluster_status cluster_manager_state::status_of(const cluster_entry& c) const {
-  cluster_status s;
-  s.cluster_id = c.cfg.id;
-  s.labels = c.cfg.labels;
-  s.state = c.state;
-  s.weight = c.cfg.weight;
-  for (const auto& b : c.balancers)
-    s.balancers.push_back(b.url);
-  s.assigned = c.assigned;
-  return s;
+// -- cluster_choice -----------------------------------------------------------
+
+namespace {
+
+std::string why_none(const assigned_label& label, bool any_matches) {
+  std::string text;
+  for (const auto& [item, value] : label.items)
+    text += (text.empty() ? "" : ", ") + item + "=" + value;
+  return any_matches ? "no cluster matching the terminal's label {" + text
+                         + "} is active and reachable"
+                     : "no cluster matches the terminal's label {" + text + "}";
 }
 
-std::vector<cluster_status> cluster_manager_state::status() const {
-  std::vector<cluster_status> out;
-  for (const auto& c : clusters)
-    if (c.enabled)
-      out.push_back(status_of(c));
+} // namespace
+
+std::optional<size_t> cluster_choice::choose(const cluster_table& clusters,
+                                             const assigned_label& label,
+                                             const std::string& current,
+                                             std::string& why,
+                                             const std::string& user) {
+  std::vector<cluster_candidate> candidates;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const auto& c = clusters[i];
+    if (!c.enabled || !label_matches(c.cfg.labels, label))
+      continue;
+    if (c.cfg.id == current && c.usable() && !c.balancers.empty())
+      return i; // stay where it is: no needless moves
+    candidates.push_back({c.cfg.id, c.usable(), !c.balancers.empty(),
+                          c.connections, c.cpu, c.memory, c.cfg.weight});
+    index.push_back(i);
+  }
+  auto how = strategy_for(label, config::known_label_items(), item_strategies,
+                          strategy);
+  auto pick = choose_cluster(candidates, how, rr, user);
+  if (!pick) {
+    why = why_none(label, !candidates.empty());
+    return std::nullopt;
+  }
+  return index[*pick];
+}
+
+bool stays(const cluster_table& clusters, const assigned_label& label,
+           const std::string& current) {
+  const auto* c = clusters.find(current);
+  return c != nullptr && c->enabled && c->usable()
+      && label_matches(c->cfg.labels, label);
+}
+
+caf::expected<std::vector<std::string>>
+cluster_choice::must_move(const cluster_table& clusters,
+                          const terminal_map& terminals,
+                          const realloc_plan& plan) {
+  if (!plan.cluster_id.empty()) {
+    const auto* c = clusters.find(plan.cluster_id);
+    if (c == nullptr || !c->enabled)
+      return make_error(errc::not_found,
+                        "cluster " + plan.cluster_id + " does not exist");
+  }
+  std::vector<std::string> out;
+  // Planning must not advance the round-robin positions.
+  auto cursors = rr;
+  for (size_t i = 0; i < plan.terminal_ids.size() && i < plan.labels.size();
+       ++i) {
+    const auto& id = plan.terminal_ids[i];
+    auto current = terminals.current(id);
+    if (current.empty())
+      continue; // not registered: nothing to move
+    if (stays(clusters, plan.labels[i], current))
+      continue;
+    std::string why;
+    auto pick = choose(clusters, plan.labels[i], current, why);
+    if (pick && clusters[*pick].cfg.id != current)
+      out.push_back(id);
+  }
+  rr = std::move(cursors);
   return out;
 }
 
-void cluster_manager_state::apply_admin(const storage::admin_settings& admin) {
+// -- cluster_admin ------------------------------------------------------------
+
+namespace {
+
+caf::error bad_state() {
+  return make_error(errc::bad_request,
+                    "field \"state\" must be \"active\" or \"draining\"");
+}
+
+bool known_state(const std::string& state) {
+  return state == "active" || state == "draining";
+}
+
+/// Why a change's labels cannot be, or no error.
+caf::error check_labels(const config::cluster_labels& labels) {
+  const auto& known = config::known_label_items();
+  for (const auto& [item, values] : labels) {
+    if (std::find(known.begin(), known.end(), item) == known.end())
+      return make_error(errc::bad_request, "field \"labels." + item
+                                             + "\" is not a known label item");
+    if (values.empty())
+      return make_error(errc::bad_request,
+                        "field \"labels." + item
+                          + "\" must name at least one value");
+  }
+  return {};
+}
+
+} // namespace
+
+void cluster_admin::apply_stored(cluster_table& clusters,
+                                 const storage::admin_settings& stored) {
   auto log = logger("cluster_manager");
-  for (const auto& s : admin.clusters) {
-    if (find(s.cluster_id) == nullptr) {
+  for (const auto& s : stored.clusters) {
+    if (clusters.find(s.cluster_id) == nullptr) {
       log->warn("stored settings of cluster {} ignored: it is no longer in "
                 "the topology",
                 s.cluster_id);
       continue;
     }
-    apply(s);
+    apply(clusters, s);
   }
-  for (const auto& [node, state] : admin.node_states) {
-    if (cluster_of_node(node) == nullptr) {
+  for (const auto& [node, state] : stored.node_states) {
+    if (clusters.of_node(node) == nullptr) {
       log->warn("stored state of node {} ignored: it is no longer in the "
                 "topology",
                 node);
       continue;
     }
-    if (state == "active")
-      node_states.erase(node);
-    else
-      node_states[node] = state;
+    set_node_state(node, state);
   }
 }
 
 caf::expected<cluster_settings>
-cluster_manager_state::settings_for(const cluster_change& ch) {
-  auto* c = find(ch.cluster_id);
+cluster_admin::settings_for(const cluster_table& clusters,
+                            const cluster_change& ch) {
+  const auto* c = clusters.find(ch.cluster_id);
   if (c == nullptr)
     return make_error(errc::not_found,
                       "cluster " + ch.cluster_id
@@ -159,23 +355,13 @@ cluster_manager_state::settings_for(const cluster_change& ch) {
                           "its balancers and nodes first");
   cluster_settings out{c->cfg.id, c->cfg.labels, c->state, c->cfg.weight};
   if (ch.has_labels) {
-    for (const auto& [item, values] : ch.labels) {
-      const auto& known = config::known_label_items();
-      if (std::find(known.begin(), known.end(), item) == known.end())
-        return make_error(errc::bad_request,
-                          "field \"labels." + item
-                            + "\" is not a known label item");
-      if (values.empty())
-        return make_error(errc::bad_request,
-                          "field \"labels." + item
-                            + "\" must name at least one value");
-    }
+    if (auto err = check_labels(ch.labels))
+      return err;
     out.labels = ch.labels;
   }
   if (!ch.state.empty()) {
-    if (ch.state != "active" && ch.state != "draining")
-      return make_error(errc::bad_request,
-                        "field \"state\" must be \"active\" or \"draining\"");
+    if (!known_state(ch.state))
+      return bad_state();
     out.state = ch.state;
   }
   if (ch.weight >= 0) {
@@ -187,8 +373,8 @@ cluster_manager_state::settings_for(const cluster_change& ch) {
   return out;
 }
 
-void cluster_manager_state::apply(const cluster_settings& s) {
-  auto* c = find(s.cluster_id);
+void cluster_admin::apply(cluster_table& clusters, const cluster_settings& s) {
+  auto* c = clusters.find(s.cluster_id);
   if (c == nullptr)
     return;
   c->cfg.labels = s.labels;
@@ -197,104 +383,141 @@ void cluster_manager_state::apply(const cluster_settings& s) {
   c->enabled = true;
 }
 
-cluster_manager_state::cluster_entry*
-cluster_manager_state::cluster_of_node(const std::string& node_id) {
-  for (auto& c : clusters)
-    if (std::find(c.cfg.nodes.begin(), c.cfg.nodes.end(), node_id)
-        != c.cfg.nodes.end())
-      return &c;
-  return nullptr;
+caf::error cluster_admin::check_node(cluster_table& clusters,
+                                     const std::string& node,
+                                     const std::string& state) {
+  if (clusters.of_node(node) == nullptr)
+    return make_error(errc::not_found,
+                      "node " + node + " is not in the topology");
+  if (!known_state(state))
+    return bad_state();
+  return {};
 }
 
-std::string
-cluster_manager_state::node_state(const std::string& node_id) const {
+void cluster_admin::set_node_state(const std::string& node,
+                                   const std::string& state) {
+  if (state == "active")
+    node_states.erase(node);
+  else
+    node_states[node] = state;
+}
+
+std::string cluster_admin::node_state(const std::string& node_id) const {
   auto i = node_states.find(node_id);
   return i == node_states.end() ? "active" : i->second;
 }
 
-bool cluster_manager_state::stays(const assigned_label& label,
-                                  const std::string& current) {
-  auto* c = find(current);
-  return c != nullptr && c->enabled && c->state == "active" && c->cfg.weight > 0
-      && label_matches(c->cfg.labels, label);
+// -- cluster_manager_state ----------------------------------------------------
+
+void cluster_manager_state::init(config::topology& topo,
+                                 const storage::admin_settings& stored,
+                                 const std::vector<terminal_record>& mapped) {
+  auto log = logger("cluster_manager");
+  for (auto& c : topo.clusters) {
+    bool enabled = c.enabled;
+    clusters.entries.push_back({std::move(c), "active", {}, 0, 0, enabled});
+  }
+  admin.apply_stored(clusters, stored);
+  choice.strategy = parse_cluster_strategy(topo.cluster_strategy)
+                      .value_or(cluster_strategy::fewest_connections);
+  for (const auto& [item, name] : topo.item_strategies)
+    if (auto how = parse_cluster_strategy(name))
+      choice.item_strategies[item] = *how;
+  // Whole seconds, rounded up (as the session's hello says it).
+  keepalive_s = std::max<uint32_t>(
+    1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));
+  request_timeout = topo.timers.request_timeout;
+  for (const auto& t : mapped) {
+    if (clusters.find(t.cluster_id) == nullptr) {
+      log->warn("terminal {} is mapped to unknown cluster {}; it will be "
+                "placed again when it registers",
+                t.terminal_id, t.cluster_id);
+      continue;
+    }
+    assign(t.terminal_id, t.cluster_id);
+  }
+  for (auto& c : clusters.entries)
+    c.connections = 0;
+  log->info("cluster manager: {} clusters, {} terminals mapped",
+            clusters.size(), terminals.size());
+}
+
+std::optional<size_t> cluster_manager_state::choose(const assigned_label& label,
+                                                    const std::string& current,
+                                                    std::string& why,
+                                                    const std::string& user) {
+  return choice.choose(clusters, label, current, why, user);
+}
+
+caf::error cluster_manager_state::place(terminal_record& rec,
+                                        const assigned_label& label,
+                                        const std::string& current) {
+  std::string why;
+  auto pick = choose(label, current, why,
+                     rec.users.empty() ? std::string{} : rec.users.front());
+  if (!pick)
+    return make_error(errc::unavailable, why);
+  rec.cluster_id = clusters[*pick].cfg.id;
+  return {};
+}
+
+destination
+cluster_manager_state::destination_for(const std::string& terminal_id,
+                                       const cluster_entry& c) const {
+  destination d;
+  d.terminal_id = terminal_id;
+  d.cluster_id = c.cfg.id;
+  d.cluster_urls = balancer_urls_for(terminal_id, c.balancers);
+  d.keepalive_s = keepalive_s;
+  return d;
+}
+
+caf::expected<destination>
+cluster_manager_state::destination_of(const std::string& terminal) const {
+  auto id = terminals.lookup(terminal);
+  if (!id)
+    return id.error();
+  const auto* c = clusters.find(*id);
+  if (c->balancers.empty())
+    return make_error(errc::unavailable,
+                      "cluster " + c->cfg.id + " has no reachable balancer");
+  return destination_for(terminal, *c);
+}
+
+std::vector<cluster_balancer_actor>
+cluster_manager_state::balancers_of(const std::string& terminal) const {
+  std::vector<cluster_balancer_actor> out;
+  if (const auto* c = clusters.find(terminals.current(terminal)))
+    for (const auto& b : c->balancers)
+      out.push_back(b.handle);
+  return out;
+}
+
+void cluster_manager_state::assign(const std::string& terminal_id,
+                                   const std::string& cluster_id) {
+  terminals.assign(clusters, terminal_id, cluster_id);
 }
 
 caf::expected<std::vector<std::string>>
 cluster_manager_state::must_move(const realloc_plan& plan) {
-  if (!plan.cluster_id.empty()) {
-    auto* c = find(plan.cluster_id);
-    if (c == nullptr || !c->enabled)
-      return make_error(errc::not_found,
-                        "cluster " + plan.cluster_id + " does not exist");
-  }
-  std::vector<std::string> out;
-  // Planning must not advance the round-robin positions.
-  auto cursors = rr;
-  for (size_t i = 0; i < plan.terminal_ids.size() && i < plan.labels.size();
-       ++i) {
-    const auto& id = plan.terminal_ids[i];
-    auto t = terminal_cluster.find(id);
-    if (t == terminal_cluster.end())
-      continue; // not registered: nothing to move
-    if (stays(plan.labels[i], t->second))
-      continue;
-    std::string why;
-    auto pick = choose(plan.labels[i], t->second, why);
-    if (pick && clusters[*pick].cfg.id != t->second)
-      out.push_back(id);
-  }
-  rr = std::move(cursors);
-  return out;
+  return choice.must_move(clusters, terminals, plan);
 }
 
-void cluster_manager_state::take_reports(
-  const std::vector<std::optional<balancer_status>>& rs) {
-  struct load {
-    uint32_t connections = 0;
-    std::map<std::string, node_status> nodes; // each node once
-  };
-  std::unordered_map<std::string, load> by_cluster;
-  for (const auto& r : rs) {
-    if (!r)
-      continue;
-    auto& l = by_cluster[r->cluster_id];
-    l.connections += r->connections;
-    for (const auto& n : r->nodes)
-      if (n.state != "failed")
-        l.nodes.emplace(n.node_id, n);
-  }
-  for (auto& c : clusters) {
-    auto& l = by_cluster[c.cfg.id];
-    c.connections = l.connections;
-    double cpu = 0;
-    long double memory = 0;
-    for (const auto& [id, n] : l.nodes) {
-      cpu += n.cpu;
-      memory += n.memory;
-    }
-    auto k = l.nodes.size();
-    c.cpu = k > 0 ? cpu / k : 0;
-    c.memory = k > 0 ? static_cast<uint64_t>(memory / k) : 0;
-  }
+std::vector<cluster_status> cluster_manager_state::status() const {
+  return clusters.status();
 }
+
+// -- the behaviour ------------------------------------------------------------
 
 namespace {
 
 using self_ptr = cluster_manager_actor::stateful_pointer<cluster_manager_state>;
 
-std::vector<cluster_balancer_actor>
-balancer_handles(const cluster_manager_state::cluster_entry& c) {
-  std::vector<cluster_balancer_actor> out;
-  for (const auto& b : c.balancers)
-    out.push_back(b.handle);
-  return out;
-}
-
 /// Asks every balancer of every cluster for its status.
 template <class Done>
 void collect_status(self_ptr self, Done done) {
   std::vector<cluster_balancer_actor> all;
-  for (const auto& c : self->state.clusters)
+  for (const auto& c : self->state.clusters.entries)
     for (const auto& b : c.balancers)
       all.push_back(b.handle);
   fan_out<balancer_status>(self, all, self->state.request_timeout,
@@ -309,40 +532,168 @@ void live_status(self_ptr self, Done done) {
     self, [self, done = std::move(done)](
             std::vector<std::optional<balancer_status>> results) mutable {
       auto out = self->state.status();
-      for (auto& r : results) {
-        if (!r)
-          continue;
-        for (auto& c : out)
-          if (c.cluster_id == r->cluster_id) {
-            c.connections += r->connections;
-            c.ws_connections += r->ws_connections;
-            // Nodes are shared by the balancers of a cluster: report each
-            // node once, with the largest session count seen, and failed
-            // if any balancer has lost it (so "active" means every
-            // balancer can use it).
-            for (auto& n : r->nodes) {
-              auto same = std::find_if(
-                c.nodes.begin(), c.nodes.end(),
-                [&](const node_status& x) { return x.node_id == n.node_id; });
-              if (same == c.nodes.end()) {
-                c.nodes.push_back(n);
-                continue;
-              }
-              bool failed = same->state == "failed" || n.state == "failed";
-              if (n.sessions > same->sessions)
-                *same = n;
-              if (failed)
-                same->state = "failed";
-            }
-          }
-      }
+      merge_reports(out, results);
       // The operator's state of a node shows unless the node has failed.
       for (auto& c : out)
         for (auto& n : c.nodes)
           if (n.state != "failed")
-            n.state = self->state.node_state(n.node_id);
+            n.state = self->state.admin.node_state(n.node_id);
       done(std::move(out));
     });
+}
+
+/// Stores a terminal's new cluster, then records it and answers its
+/// destination; a move also has the old cluster's balancers send the device
+/// a `reassign` (it is connected, if at all, to its old cluster).
+caf::result<destination> store_assignment(self_ptr self, store_actor store,
+                                          std::string what, terminal_record rec,
+                                          std::string old, uint32_t after_ms) {
+  auto rp = self->make_response_promise<destination>();
+  store_then(
+    self, store, rp, std::move(what),
+    [self, rec, old, after_ms](auto& rp) mutable {
+      auto& st = self->state;
+      st.assign(rec.terminal_id, rec.cluster_id);
+      if (auto* from = st.clusters.find(old))
+        for (const auto& b : from->balancers)
+          self->send(b.handle, reassign_atom::value, rec.terminal_id, after_ms);
+      rp.deliver(
+        st.destination_for(rec.terminal_id, *st.clusters.find(rec.cluster_id)));
+    },
+    nothing_to_undo, put_atom::value, rec);
+  return rp;
+}
+
+caf::result<destination> assign(self_ptr self, store_actor store,
+                                terminal_record& rec,
+                                const assigned_label& label) {
+  auto& st = self->state;
+  if (auto err = st.place(rec, label, st.terminals.current(rec.terminal_id)))
+    return err;
+  return store_assignment(self, std::move(store), "the assignment",
+                          std::move(rec), {}, 0);
+}
+
+caf::result<destination> move(self_ptr self, store_actor store,
+                              terminal_record& rec, const assigned_label& label,
+                              uint32_t after_ms) {
+  auto& st = self->state;
+  auto old = st.terminals.lookup(rec.terminal_id);
+  if (!old)
+    return old.error();
+  if (auto err = st.place(rec, label, *old))
+    return err;
+  if (rec.cluster_id == *old) // stays: nothing stored
+    return st.destination_for(rec.terminal_id, *st.clusters.find(*old));
+  return store_assignment(self, std::move(store), "the move", std::move(rec),
+                          *old, after_ms);
+}
+
+caf::result<bool> deliver(self_ptr self, const job_record& job) {
+  auto handles = self->state.balancers_of(job.terminal_id);
+  if (handles.empty())
+    return false;
+  auto rp = self->make_response_promise<bool>();
+  fan_out<bool>(
+    self, handles, self->state.request_timeout,
+    [rp](std::vector<std::optional<bool>> results) mutable {
+      bool any = false;
+      for (auto& r : results)
+        any = any || (r && *r);
+      rp.deliver(any);
+    },
+    deliver_atom::value, job);
+  return rp;
+}
+
+void join(self_ptr self, balancer_info& info) {
+  auto log = logger("cluster_manager");
+  auto handle = info.handle;
+  auto* c = self->state.clusters.join(info);
+  if (c == nullptr) {
+    log->error("balancer {} joined for unknown cluster {}", info.balancer_id,
+               info.cluster_id);
+    return;
+  }
+  self->monitor(handle);
+  log->info("balancer {} of {} joined at {}", info.balancer_id, info.cluster_id,
+            info.url);
+  // A balancer that (re)joins learns the operator's node states.
+  for (const auto& n : c->cfg.nodes)
+    if (auto state = self->state.admin.node_state(n); state != "active")
+      self->send(handle, put_atom::value, node_atom::value, n, state);
+}
+
+caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
+                                           const cluster_change& ch) {
+  auto settings = cluster_admin::settings_for(self->state.clusters, ch);
+  if (!settings)
+    return std::move(settings.error());
+  auto rp = self->make_response_promise<cluster_status>();
+  store_then(
+    self, store, rp, "the change",
+    [self, s = *settings](auto& rp) mutable {
+      cluster_admin::apply(self->state.clusters, s);
+      logger("cluster_manager")
+        ->info("cluster {}: state {}, weight {}, {} label items (admin)",
+               s.cluster_id, s.state, s.weight, s.labels.size());
+      // Answered as GET lists it, with live connections and nodes.
+      live_status(self, [self, rp, id = s.cluster_id](
+                          std::vector<cluster_status> all) mutable {
+        auto c
+          = std::find_if(all.begin(), all.end(), [&](const cluster_status& x) {
+              return x.cluster_id == id;
+            });
+        rp.deliver(c != all.end() ? std::move(*c)
+                                  : cluster_table::status_of(
+                                    *self->state.clusters.find(id)));
+      });
+    },
+    nothing_to_undo, put_atom::value, *settings);
+  return rp;
+}
+
+caf::result<node_status> change_node(self_ptr self, store_actor store,
+                                     const std::string& node,
+                                     const std::string& state) {
+  if (auto err = cluster_admin::check_node(self->state.clusters, node, state))
+    return err;
+  auto rp = self->make_response_promise<node_status>();
+  store_then(
+    self, store, rp, "the change",
+    [self, node, state](auto& rp) mutable {
+      auto& st = self->state;
+      st.admin.set_node_state(node, state);
+      auto* c = st.clusters.of_node(node);
+      for (const auto& b : c->balancers)
+        self->send(b.handle, put_atom::value, node_atom::value, node, state);
+      logger("cluster_manager")
+        ->info("node {} of {} is {} (admin)", node, c->cfg.id, state);
+      rp.deliver(node_status{node, state});
+    },
+    nothing_to_undo, put_atom::value, node_atom::value, node, state);
+  return rp;
+}
+
+template <class T>
+caf::result<T> answer(caf::expected<T> x) {
+  if (!x)
+    return std::move(x.error());
+  return std::move(*x);
+}
+
+void refresh(self_ptr self) {
+  collect_status(
+    self, [self](std::vector<std::optional<balancer_status>> results) {
+      self->state.clusters.take_reports(results);
+      self->delayed_send(self, self->state.status_period, tick_atom::value);
+    });
+}
+
+void on_down(self_ptr self, const caf::down_msg& dm) {
+  for (const auto& b : self->state.clusters.drop(dm.source))
+    logger("cluster_manager")
+      ->warn("balancer {} of {} is gone", b.balancer_id, b.cluster_id);
 }
 
 } // namespace
@@ -351,121 +702,22 @@ cluster_manager_actor::behavior_type
 cluster_manager(self_ptr self, config::topology topo,
                 std::vector<terminal_record> terminals, store_actor store,
                 storage::admin_settings admin) {
-  auto log = logger("cluster_manager");
-  auto& st = self->state;
-  for (auto& c : topo.clusters) {
-    bool enabled = c.enabled;
-    st.clusters.push_back({std::move(c), "active", {}, 0, 0, enabled});
-  }
-  st.apply_admin(admin);
-  st.strategy = parse_cluster_strategy(topo.cluster_strategy)
-                  .value_or(cluster_strategy::fewest_connections);
-  for (const auto& [item, name] : topo.item_strategies)
-    if (auto how = parse_cluster_strategy(name))
-      st.item_strategies[item] = *how;
-  // Whole seconds, rounded up (as the session's hello says it).
-  st.keepalive_s = std::max<uint32_t>(
-    1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));
-  st.request_timeout = topo.timers.request_timeout;
-  for (auto& t : terminals) {
-    if (st.find(t.cluster_id) == nullptr) {
-      log->warn("terminal {} is mapped to unknown cluster {}; it will be "
-                "placed again when it registers",
-                t.terminal_id, t.cluster_id);
-      continue;
-    }
-    st.assign(t.terminal_id, t.cluster_id);
-  }
-  for (auto& c : st.clusters)
-    c.connections = 0;
-  log->info("cluster manager: {} clusters, {} terminals mapped",
-            st.clusters.size(), st.terminal_cluster.size());
-  self->set_down_handler([self, log](const caf::down_msg& dm) {
-    for (auto& c : self->state.clusters) {
-      auto& bs = c.balancers;
-      for (auto i = bs.begin(); i != bs.end();) {
-        if (i->handle.address() == dm.source) {
-          log->warn("balancer {} of {} is gone", i->balancer_id, c.cfg.id);
-          i = bs.erase(i);
-        } else {
-          ++i;
-        }
-      }
-    }
-  });
+  self->state.init(topo, admin, terminals);
+  self->set_down_handler(
+    [self](const caf::down_msg& dm) { on_down(self, dm); });
   self->send(self, tick_atom::value);
   return {
     [self, store](assign_atom, terminal_record& rec,
-                  const assigned_label& label) -> caf::result<destination> {
-      auto& st = self->state;
-      std::string current;
-      if (auto i = st.terminal_cluster.find(rec.terminal_id);
-          i != st.terminal_cluster.end())
-        current = i->second;
-      std::string why;
-      auto pick
-        = st.choose(label, current, why,
-                    rec.users.empty() ? std::string{} : rec.users.front());
-      if (!pick)
-        return make_error(errc::unavailable, why);
-      rec.cluster_id = st.clusters[*pick].cfg.id;
-      auto rp = self->make_response_promise<destination>();
-      self->request(store, st.request_timeout, put_atom::value, rec)
-        .then(
-          [self, rp, rec](ok_atom) mutable {
-            auto& st = self->state;
-            st.assign(rec.terminal_id, rec.cluster_id);
-            auto* c = st.find(rec.cluster_id);
-            rp.deliver(st.destination_for(rec.terminal_id, *c));
-          },
-          [rp](caf::error& err) mutable {
-            rp.deliver(make_error(errc::unavailable,
-                                  "the assignment could not be stored: "
-                                    + caf::to_string(err)));
-          });
-      return rp;
+                  const assigned_label& label) {
+      return assign(self, store, rec, label);
     },
-    [self](dest_atom, const std::string& terminal) -> caf::result<destination> {
-      auto& st = self->state;
-      auto i = st.terminal_cluster.find(terminal);
-      if (i == st.terminal_cluster.end())
-        return make_error(errc::not_found,
-                          "terminal " + terminal + " is not registered");
-      auto* c = st.find(i->second);
-      if (c->balancers.empty())
-        return make_error(errc::unavailable, "cluster " + c->cfg.id
-                                               + " has no reachable balancer");
-      return st.destination_for(terminal, *c);
+    [self](dest_atom, const std::string& terminal) {
+      return answer(self->state.destination_of(terminal));
     },
-    [self](lookup_atom,
-           const std::string& terminal) -> caf::result<std::string> {
-      auto& st = self->state;
-      auto i = st.terminal_cluster.find(terminal);
-      if (i == st.terminal_cluster.end())
-        return make_error(errc::not_found,
-                          "terminal " + terminal + " is not registered");
-      return i->second;
+    [self](lookup_atom, const std::string& terminal) {
+      return answer(self->state.terminals.lookup(terminal));
     },
-    [self](deliver_atom, const job_record& job) -> caf::result<bool> {
-      auto& st = self->state;
-      auto i = st.terminal_cluster.find(job.terminal_id);
-      if (i == st.terminal_cluster.end())
-        return false;
-      auto handles = balancer_handles(*st.find(i->second));
-      if (handles.empty())
-        return false;
-      auto rp = self->make_response_promise<bool>();
-      fan_out<bool>(
-        self, handles, st.request_timeout,
-        [rp](std::vector<std::optional<bool>> results) mutable {
-          bool any = false;
-          for (auto& r : results)
-            any = any || (r && *r);
-          rp.deliver(any);
-        },
-        deliver_atom::value, job);
-      return rp;
-    },
+    [self](deliver_atom, const job_record& job) { return deliver(self, job); },
     [self](status_atom) -> caf::result<std::vector<cluster_status>> {
       auto rp = self->make_response_promise<std::vector<cluster_status>>();
       live_status(self, [rp](std::vector<cluster_status> out) mutable {
@@ -473,152 +725,22 @@ cluster_manager(self_ptr self, config::topology topo,
       });
       return rp;
     },
-    [self, log](join_atom, balancer_info& info) {
-      auto& st = self->state;
-      auto* c = st.find(info.cluster_id);
-      if (c == nullptr) {
-        log->error("balancer {} joined for unknown cluster {}",
-                   info.balancer_id, info.cluster_id);
-        return;
-      }
-      auto& bs = c->balancers;
-      bs.erase(std::remove_if(bs.begin(), bs.end(),
-                              [&](const balancer_info& b) {
-                                return b.balancer_id == info.balancer_id;
-                              }),
-               bs.end());
-      self->monitor(info.handle);
-      log->info("balancer {} of {} joined at {}", info.balancer_id,
-                info.cluster_id, info.url);
-      // A balancer that (re)joins learns the operator's node states.
-      for (const auto& n : c->cfg.nodes)
-        if (auto state = st.node_state(n); state != "active")
-          self->send(info.handle, put_atom::value, node_atom::value, n, state);
-      bs.push_back(std::move(info));
+    [self](join_atom, balancer_info& info) { join(self, info); },
+    [self, store](put_atom, const cluster_change& ch) {
+      return change_cluster(self, store, ch);
     },
-    [self, store,
-     log](put_atom, const cluster_change& ch) -> caf::result<cluster_status> {
-      auto settings = self->state.settings_for(ch);
-      if (!settings)
-        return std::move(settings.error());
-      auto rp = self->make_response_promise<cluster_status>();
-      self
-        ->request(store, self->state.request_timeout, put_atom::value,
-                  *settings)
-        .then(
-          [self, rp, s = *settings, log](ok_atom) mutable {
-            auto& st = self->state;
-            st.apply(s);
-            log->info("cluster {}: state {}, weight {}, {} label items "
-                      "(admin)",
-                      s.cluster_id, s.state, s.weight, s.labels.size());
-            // Answered as GET lists it, with live connections and nodes.
-            live_status(self, [self, rp, id = s.cluster_id](
-                                std::vector<cluster_status> all) mutable {
-              auto c = std::find_if(
-                all.begin(), all.end(),
-                [&](const cluster_status& x) { return x.cluster_id == id; });
-              rp.deliver(c != all.end()
-                           ? std::move(*c)
-                           : self->state.status_of(*self->state.find(id)));
-            });
-          },
-          [rp](caf::error& err) mutable {
-            rp.deliver(
-              make_error(errc::unavailable, "the change could not be stored: "
-                                              + caf::to_string(err)));
-          });
-      return rp;
+    [self, store](put_atom, node_atom, const std::string& node,
+                  const std::string& state) {
+      return change_node(self, store, node, state);
     },
-    [self, store, log](put_atom, node_atom, const std::string& node,
-                       const std::string& state) -> caf::result<node_status> {
-      auto& st = self->state;
-      if (st.cluster_of_node(node) == nullptr)
-        return make_error(errc::not_found,
-                          "node " + node + " is not in the topology");
-      if (state != "active" && state != "draining")
-        return make_error(errc::bad_request,
-                          "field \"state\" must be \"active\" or \"draining\"");
-      auto rp = self->make_response_promise<node_status>();
-      self
-        ->request(store, st.request_timeout, put_atom::value, node_atom::value,
-                  node, state)
-        .then(
-          [self, rp, node, state, log](ok_atom) mutable {
-            auto& st = self->state;
-            if (state == "active")
-              st.node_states.erase(node);
-            else
-              st.node_states[node] = state;
-            auto* c = st.cluster_of_node(node);
-            for (const auto& b : c->balancers)
-              self->send(b.handle, put_atom::value, node_atom::value, node,
-                         state);
-            log->info("node {} of {} is {} (admin)", node, c->cfg.id, state);
-            node_status out;
-            out.node_id = node;
-            out.state = state;
-            rp.deliver(std::move(out));
-          },
-          [rp](caf::error& err) mutable {
-            rp.deliver(
-              make_error(errc::unavailable, "the change could not be stored: "
-                                              + caf::to_string(err)));
-          });
-      return rp;
-    },
-    [self](realloc_atom,
-           const realloc_plan& plan) -> caf::result<std::vector<std::string>> {
-      auto moving = self->state.must_move(plan);
-      if (!moving)
-        return std::move(moving.error());
-      return std::move(*moving);
+    [self](realloc_atom, const realloc_plan& plan) {
+      return answer(self->state.must_move(plan));
     },
     [self, store](move_atom, terminal_record& rec, const assigned_label& label,
-                  uint32_t after_ms) -> caf::result<destination> {
-      auto& st = self->state;
-      auto t = st.terminal_cluster.find(rec.terminal_id);
-      if (t == st.terminal_cluster.end())
-        return make_error(errc::not_found,
-                          "terminal " + rec.terminal_id + " is not registered");
-      auto old = t->second;
-      std::string why;
-      auto pick = st.choose(
-        label, old, why, rec.users.empty() ? std::string{} : rec.users.front());
-      if (!pick)
-        return make_error(errc::unavailable, why);
-      if (st.clusters[*pick].cfg.id == old) // stays: nothing stored
-        return st.destination_for(rec.terminal_id, st.clusters[*pick]);
-      rec.cluster_id = st.clusters[*pick].cfg.id;
-      auto rp = self->make_response_promise<destination>();
-      self->request(store, st.request_timeout, put_atom::value, rec)
-        .then(
-          [self, rp, rec, old, after_ms](ok_atom) mutable {
-            auto& st = self->state;
-            st.assign(rec.terminal_id, rec.cluster_id);
-            // The device is connected (if at all) to its old cluster.
-            if (auto* from = st.find(old))
-              for (const auto& b : from->balancers)
-                self->send(b.handle, reassign_atom::value, rec.terminal_id,
-                           after_ms);
-            rp.deliver(
-              st.destination_for(rec.terminal_id, *st.find(rec.cluster_id)));
-          },
-          [rp](caf::error& err) mutable {
-            rp.deliver(
-              make_error(errc::unavailable, "the move could not be stored: "
-                                              + caf::to_string(err)));
-          });
-      return rp;
+                  uint32_t after_ms) {
+      return move(self, store, rec, label, after_ms);
     },
-    [self](tick_atom) {
-      collect_status(
-        self, [self](std::vector<std::optional<balancer_status>> results) {
-          auto& st = self->state;
-          st.take_reports(results);
-          self->delayed_send(self, st.status_period, tick_atom::value);
-        });
-    },
+    [self](tick_atom) { refresh(self); },
   };
 }
 

@@ -15,18 +15,26 @@
 // which then choose other nodes. Re-allocation asks which terminals must
 // move (`realloc`) and then moves them one by one (`move`), each move sent
 // to the device as a `reassign` frame by its old cluster's balancers.
+//
+// The state is split by concern, each part plain C++ with its own tests
+// (tests/actors/cluster_manager/):
+//   cluster_table.hpp   the clusters, their balancers and reported load
+//   terminal_map.hpp    terminal → cluster, and the counts it implies
+//   cluster_choice.hpp  the placement strategy and re-allocation planning
+//   cluster_admin.hpp   the operator's cluster and node changes
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <caf/expected.hpp>
 
-#include "actors/policy/placement.hpp"
+#include "actors/cluster_manager/cluster_admin.hpp"
+#include "actors/cluster_manager/cluster_choice.hpp"
+#include "actors/cluster_manager/cluster_table.hpp"
+#include "actors/cluster_manager/terminal_map.hpp"
 #include "actors/system/interfaces.hpp"
 #include "config/defaults.hpp"
 #include "config/topology.hpp"
@@ -36,88 +44,50 @@ namespace tether {
 struct cluster_manager_state {
   static inline const char* name = "cluster_manager";
 
-  struct cluster_entry {
-    config::cluster_config cfg;
-    std::string state = "active";
-    std::vector<balancer_info> balancers;
-    uint32_t connections = 0; // last reported plus assigned since
-    uint64_t assigned = 0;    // terminals mapped here
-    bool enabled = true;      // false: declared, not yet added
-    double cpu = 0;           // mean over its live nodes (last report)
-    uint64_t memory = 0;      // mean resident bytes of its live nodes
-  };
-
-  std::vector<cluster_entry> clusters;
-  std::unordered_map<std::string, std::string> terminal_cluster;
-  cluster_strategy strategy = cluster_strategy::fewest_connections;
-  /// [labels.strategies]: per label item rules (see strategy_for).
-  std::map<std::string, cluster_strategy> item_strategies;
-  rr_cursors rr;
+  cluster_table clusters;
+  terminal_map terminals;
+  cluster_choice choice;
+  cluster_admin admin;
   uint32_t keepalive_s = 30;
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds status_period{1'000};
-  /// Nodes an operator set to a state other than "active".
-  std::unordered_map<std::string, std::string> node_states;
 
-  cluster_entry* find(const std::string& id);
+  /// Takes the topology's clusters and settings, the stored admin changes
+  /// and the stored terminal mapping (at start).
+  void init(config::topology& topo, const storage::admin_settings& stored,
+            const std::vector<terminal_record>& mapped);
 
-  /// The cluster for a terminal with `label`: its current cluster if that
-  /// still matches and is active, else the strategy's choice among the
-  /// matching clusters. Returns nothing (and says why) when none can.
-  /// `user` (the terminal's first linked user, may be empty) selects the
-  /// cursor of round_robin_per_user.
+  /// See cluster_choice::choose.
   std::optional<size_t> choose(const assigned_label& label,
                                const std::string& current, std::string& why,
                                const std::string& user = {});
 
-  /// Takes the balancers' reports: connections, and each cluster's mean
-  /// CPU and memory over its live (not failed) nodes.
-  void take_reports(const std::vector<std::optional<balancer_status>>& rs);
+  /// Chooses the cluster of `rec` (a terminal with `label`, now in
+  /// `current`, may be empty) and sets `rec.cluster_id` to it.
+  /// Errors: unavailable (saying why) when no cluster can take it.
+  caf::error place(terminal_record& rec, const assigned_label& label,
+                   const std::string& current);
 
   /// The destination answer for a terminal in a cluster.
   destination destination_for(const std::string& terminal_id,
                               const cluster_entry& c) const;
 
+  /// The destination of a mapped terminal. Errors: not_found when it is not
+  /// registered, unavailable when its cluster has no reachable balancer.
+  caf::expected<destination> destination_of(const std::string& terminal) const;
+
+  /// The balancers of a terminal's cluster (none if it is not mapped).
+  std::vector<cluster_balancer_actor>
+  balancers_of(const std::string& terminal) const;
+
   /// Records an assignment in memory (after it is stored).
   void assign(const std::string& terminal_id, const std::string& cluster_id);
 
-  std::vector<cluster_status> status() const;
-  cluster_status status_of(const cluster_entry& c) const;
-
-  // -- admin API and re-allocation (plain logic, see cluster_manager_test) --
-
-  /// Applies stored admin changes over the topology's values (at start).
-  void apply_admin(const storage::admin_settings& admin);
-
-  /// The settings a change leads to. Errors: not_found for a cluster that
-  /// is not in the topology, bad_request for a value that cannot be.
-  caf::expected<cluster_settings> settings_for(const cluster_change& ch);
-
-  /// Applies settings (after they are stored); enables a declared cluster.
-  void apply(const cluster_settings& s);
-
-  /// The cluster a node belongs to (enabled or not), or nullptr.
-  cluster_entry* cluster_of_node(const std::string& node_id);
-
-  /// The operator's state of a node ("active" unless set).
-  std::string node_state(const std::string& node_id) const;
-
-  /// True if a terminal with `label` may stay in cluster `current`: it
-  /// exists, is in service, active with a weight, and its labels match.
-  bool stays(const assigned_label& label, const std::string& current);
-
-  /// The terminals of `plan` that must change cluster: those that may not
-  /// stay where they are and for which another cluster can be chosen.
-  /// Errors: not_found for an unknown `plan.cluster_id`.
+  /// See cluster_choice::must_move.
   caf::expected<std::vector<std::string>> must_move(const realloc_plan& plan);
-};
 
-/// The URLs of a cluster's balancers in the order a terminal should try
-/// them: the same first choice for a terminal every time, spread evenly
-/// over the balancers across terminals.
-std::vector<std::string>
-balancer_urls_for(const std::string& terminal_id,
-                  const std::vector<balancer_info>& balancers);
+  std::vector<cluster_status> status() const;
+};
 
 cluster_manager_actor::behavior_type cluster_manager(
   cluster_manager_actor::stateful_pointer<cluster_manager_state> self,

@@ -1,0 +1,64 @@
+// connection_table: the devices' WebSockets a cluster balancer holds, by
+// connection id and by terminal (a terminal's newest connection). Plain
+// C++, owned by the cluster balancer.
+//
+//   connection: admitting ─► upgrading ─► spawning ─► live ─► (erased)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/cluster_balancer/early_frames.hpp"
+#include "actors/system/interfaces.hpp"
+
+namespace tether {
+
+enum class conn_phase { admitting, upgrading, spawning, live };
+
+struct connection {
+  std::string terminal_id;
+  ws_link_ptr link;
+  conn_phase at = conn_phase::admitting;
+  terminal_session_actor session;
+  std::optional<size_t> node;
+  early_frames early;
+
+  /// Counts as a connection in the balancer's status.
+  bool counts() const {
+    return at == conn_phase::live || at == conn_phase::spawning;
+  }
+};
+
+class connection_table {
+public:
+  std::unordered_map<uint64_t, connection> by_id;
+  std::unordered_map<std::string, uint64_t> by_terminal;
+
+  /// The connection, or nullptr.
+  connection* find(uint64_t conn);
+
+  /// The terminal's newest connection, or nullptr.
+  connection* of_terminal(const std::string& terminal);
+
+  /// Makes `conn` the terminal's connection; returns the older connection
+  /// it replaces, if any.
+  std::optional<uint64_t> take_over(const std::string& terminal, uint64_t conn);
+
+  /// Removes a connection (and its terminal's entry if it was the newest).
+  std::optional<connection> remove(uint64_t conn);
+
+  /// Spawning and live connections.
+  uint32_t live() const;
+
+  /// The live connections with a session on node `node`: those a drain
+  /// moves.
+  std::vector<uint64_t> live_on(size_t node) const;
+
+  /// The live connection whose session is `session`, if any.
+  std::optional<uint64_t> of_session(const caf::actor_addr& session) const;
+};
+
+} // namespace tether

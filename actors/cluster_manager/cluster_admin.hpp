@@ -1,0 +1,46 @@
+// cluster_admin: the operator's run-time changes (admin API) to clusters and
+// nodes. A change is validated here, stored by the cluster manager (meta
+// column family) and only then applied; the stored changes are applied at
+// start over the topology's values. Plain C++, owned by the cluster manager.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+
+#include <caf/expected.hpp>
+
+#include "actors/cluster_manager/cluster_table.hpp"
+#include "actors/system/interfaces.hpp"
+
+namespace tether {
+
+class cluster_admin {
+public:
+  /// Nodes an operator set to a state other than "active".
+  std::unordered_map<std::string, std::string> node_states;
+
+  /// Applies stored admin changes over the topology's values (at start).
+  void apply_stored(cluster_table& clusters,
+                    const storage::admin_settings& admin);
+
+  /// The settings a change leads to. Errors: not_found for a cluster that
+  /// is not in the topology, bad_request for a value that cannot be.
+  static caf::expected<cluster_settings>
+  settings_for(const cluster_table& clusters, const cluster_change& ch);
+
+  /// Applies settings (after they are stored); enables a declared cluster.
+  static void apply(cluster_table& clusters, const cluster_settings& s);
+
+  /// Checks a node state change. Errors: not_found for a node that is not
+  /// in the topology, bad_request for a state other than active/draining.
+  static caf::error check_node(cluster_table& clusters, const std::string& node,
+                               const std::string& state);
+
+  /// Records a node's state (after it is stored).
+  void set_node_state(const std::string& node, const std::string& state);
+
+  /// The operator's state of a node ("active" unless set).
+  std::string node_state(const std::string& node_id) const;
+};
+
+} // namespace tether

@@ -1,0 +1,83 @@
+// cluster_table: the cluster manager's clusters (from the topology, enabled
+// or only declared) with their live balancers and their last reported load.
+// Plain C++, no actor: the cluster manager owns one (cluster_manager.hpp)
+// and its tests build one by hand (tests/actors/cluster_manager/).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+
+#include "actors/system/interfaces.hpp"
+#include "config/topology.hpp"
+
+namespace tether {
+
+struct cluster_entry {
+  config::cluster_config cfg;
+  std::string state = "active";
+  std::vector<balancer_info> balancers;
+  uint32_t connections = 0; // last reported plus assigned since
+  uint64_t assigned = 0;    // terminals mapped here
+  bool enabled = true;      // false: declared, not yet added
+  double cpu = 0;           // mean over its live nodes (last report)
+  uint64_t memory = 0;      // mean resident bytes of its live nodes
+
+  /// Takes new terminals: active with a weight (its labels aside).
+  bool usable() const { return state == "active" && cfg.weight > 0; }
+};
+
+/// A balancer the table forgot because its actor went down.
+struct gone_balancer {
+  std::string balancer_id;
+  std::string cluster_id;
+};
+
+class cluster_table {
+public:
+  std::vector<cluster_entry> entries;
+
+  cluster_entry& operator[](size_t i) { return entries[i]; }
+  const cluster_entry& operator[](size_t i) const { return entries[i]; }
+  size_t size() const { return entries.size(); }
+
+  cluster_entry* find(const std::string& id);
+  const cluster_entry* find(const std::string& id) const;
+
+  /// The cluster a node belongs to (enabled or not), or nullptr.
+  cluster_entry* of_node(const std::string& node_id);
+
+  /// Records a balancer that (re)joined its cluster, replacing an older
+  /// entry with the same balancer id. Returns its cluster, or nullptr for an
+  /// unknown cluster (nothing recorded).
+  cluster_entry* join(balancer_info info);
+
+  /// Forgets the balancers whose actor is `source`; returns them.
+  std::vector<gone_balancer> drop(const caf::actor_addr& source);
+
+  /// Takes the balancers' reports: connections, and each cluster's mean
+  /// CPU and memory over its live (not failed) nodes.
+  void take_reports(const std::vector<std::optional<balancer_status>>& rs);
+
+  /// The status of every enabled cluster, without live connections or nodes.
+  std::vector<cluster_status> status() const;
+  static cluster_status status_of(const cluster_entry& c);
+};
+
+/// The URLs of a cluster's balancers in the order a terminal should try
+/// them: the same first choice for a terminal every time, spread evenly
+/// over the balancers across terminals.
+std::vector<std::string>
+balancer_urls_for(const std::string& terminal_id,
+                  const std::vector<balancer_info>& balancers);
+
+/// Merges the balancers' live reports into the clusters' status: their
+/// connections add up; each node shows once, with the largest session count
+/// seen, and failed if any balancer has lost it.
+void merge_reports(std::vector<cluster_status>& out,
+                   const std::vector<std::optional<balancer_status>>& rs);
+
+} // namespace tether

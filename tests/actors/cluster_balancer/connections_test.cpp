@@ -1,0 +1,78 @@
+// connection_table and early_frames: sessions placed and moved between
+// nodes, connections forgotten (a terminal keeps its newer one), and the
+// budget of what a device may send before its session exists.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/actors/cluster_balancer/balancers.hpp"
+
+namespace tether::test {
+namespace {
+
+TEST(BalancerPlace, MovesAndErase) {
+  auto st = balancer_with({report("n1", 0), report("n2", 0)});
+  auto& c = st.conns.by_id[1];
+  c.terminal_id = "T1";
+  st.conns.by_terminal["T1"] = 1;
+  st.place(c, 0);
+  EXPECT_EQ(st.nodes[0].own, 1u);
+  st.place(c, 1); // restarted on another node
+  EXPECT_EQ(st.nodes[0].own, 0u);
+  EXPECT_EQ(st.nodes[1].own, 1u);
+  auto erased = st.erase(1);
+  ASSERT_TRUE(erased);
+  EXPECT_EQ(erased->terminal_id, "T1");
+  EXPECT_EQ(st.nodes[1].own, 0u);
+  EXPECT_TRUE(st.conns.by_id.empty());
+  EXPECT_TRUE(st.conns.by_terminal.empty());
+  EXPECT_FALSE(st.erase(1));
+}
+
+TEST(BalancerErase, KeepsTheNewerConnectionOfTheTerminal) {
+  auto st = balancer_with({report("n1", 0)});
+  st.conns.by_id[1].terminal_id = "T1";
+  st.conns.by_id[2].terminal_id = "T1";
+  st.conns.by_terminal["T1"] = 2; // conn 2 replaced conn 1
+  st.erase(1);
+  EXPECT_EQ(st.conns.by_terminal.at("T1"), 2u);
+  st.erase(2);
+  EXPECT_EQ(st.conns.by_terminal.count("T1"), 0u);
+}
+
+TEST(BalancerConnections, ANewerConnectionTakesOverItsTerminal) {
+  auto st = balancer_with({report("n1", 0)});
+  st.conns.by_id[1].terminal_id = "T1";
+  st.conns.by_id[2].terminal_id = "T1";
+  EXPECT_EQ(st.conns.take_over("T1", 1), std::nullopt);
+  EXPECT_EQ(st.conns.take_over("T1", 1), std::nullopt); // itself
+  EXPECT_EQ(st.conns.take_over("T1", 2), 1u);
+  EXPECT_EQ(st.conns.of_terminal("T1"), st.conns.find(2));
+  EXPECT_EQ(st.conns.of_terminal("T9"), nullptr);
+  EXPECT_EQ(st.conns.find(9), nullptr);
+}
+
+TEST(BalancerEarlyFrames, BudgetGrowsWithWhatTheDeviceWasSent) {
+  early_frames e;
+  std::string text = "f";
+  EXPECT_TRUE(e.keep(text, 1));
+  EXPECT_FALSE(e.keep(text, 1));
+  e.sent_to_device(); // it may answer twice
+  EXPECT_TRUE(e.keep(text, 1));
+  EXPECT_TRUE(e.keep(text, 1));
+  EXPECT_FALSE(e.keep(text, 1));
+  EXPECT_EQ(e.frames.size(), 3u);
+  job_record job;
+  EXPECT_TRUE(e.keep(job, 1));
+  EXPECT_FALSE(e.keep(job, 1));
+  e.clear();
+  EXPECT_TRUE(e.frames.empty());
+  EXPECT_TRUE(e.jobs.empty());
+  EXPECT_EQ(e.sent, 0u);
+  e.after_move(); // the old session's whole window may still be answered
+  EXPECT_GT(e.sent, 0u);
+}
+
+} // namespace
+} // namespace tether::test

@@ -1,0 +1,254 @@
+// cluster_choice (tests/actors/cluster_manager/clusters.hpp builds the
+// clusters): which cluster a terminal gets, staying where it is while its
+// cluster still matches, saying why when none can; and which terminals a
+// re-allocation must move.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/actors/cluster_manager/clusters.hpp"
+
+namespace tether::test {
+namespace {
+
+balancer_status report(const std::string& cluster, uint32_t connections,
+                       std::vector<node_status> nodes) {
+  return balancer_status{cluster + "-b1", cluster, "ws://x", connections,
+                         std::move(nodes)};
+}
+
+TEST(ManagerChoose, FewestConnectionsAmongMatching) {
+  auto st = three_clusters();
+  std::string why;
+  // GG1/GJ1 matches C1 (5) and C3 (2): C3.
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            2u);
+  // GG2 matches C2 (0) and C3: C2.
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why), 1u);
+  // GG1 with another model only matches C3.
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ7"}}), "", why),
+            2u);
+  EXPECT_TRUE(why.empty());
+}
+
+TEST(ManagerChoose, LeastLoadFromTheBalancersReports) {
+  auto st = three_clusters();
+  st.choice.strategy = cluster_strategy::least_load;
+  // C1's live node uses less memory than C3's (its failed node is ignored;
+  // a node reported by two balancers counts once).
+  st.clusters.take_reports(
+    {report("C1", 7,
+            {node_status{"C1-n1", "active", 7, 0.9, 100},
+             node_status{"C1-n2", "failed", 0, 0.0, 1}}),
+     report("C3", 1,
+            {node_status{"C3-n1", "active", 1, 0.1, 500},
+             node_status{"C3-n2", "active", 0, 0.1, 300}}),
+     report("C3", 2, {node_status{"C3-n1", "active", 1, 0.1, 500}}),
+     std::nullopt});
+  EXPECT_EQ(st.clusters[0].connections, 7u);
+  EXPECT_EQ(st.clusters[0].memory, 100u);
+  EXPECT_EQ(st.clusters[2].connections, 3u);
+  EXPECT_EQ(st.clusters[2].memory, 400u);    // mean of 500 and 300
+  EXPECT_EQ(st.clusters[1].connections, 0u); // no report: 0
+  std::string why;
+  // GG1 matches C1 and C3: C1 has less memory although more CPU.
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            0u);
+  // Fewest connections would have taken C3.
+  st.choice.strategy = cluster_strategy::fewest_connections;
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            2u);
+  // A per-item rule for "model" brings least_load back for labels with a model.
+  st.choice.item_strategies["model"] = cluster_strategy::least_load;
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            0u);
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}}), "", why), 2u);
+}
+
+TEST(ManagerChoose, WeightedAndRoundRobinPerUser) {
+  auto st = three_clusters(); // GG2: C2 (0 conns) and C3 (2 conns)
+  st.clusters[1].connections = 10;
+  st.clusters[2].connections = 12;
+  st.clusters[2].cfg.weight = 3;
+  st.choice.strategy = cluster_strategy::weighted;
+  std::string why;
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why), 2u); // 12/3 < 10/1
+  st.choice.strategy = cluster_strategy::round_robin_per_user;
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u1"), 1u);
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u2"), 1u);
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u1"), 2u);
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "", why, "u1"), 1u);
+}
+
+TEST(ManagerChoose, KeepsTheCurrentClusterWhileItMatches) {
+  auto st = three_clusters();
+  std::string why;
+  // C1 has the most connections, but the terminal is already there.
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            0u);
+  // Its label changed: C1 no longer matches, so it moves.
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ9"}}), "C1", why),
+            2u);
+  // The current cluster is draining: it moves.
+  st.clusters[0].state = "draining";
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            2u);
+  st.clusters[0].state = "active";
+  // ... has weight 0: it moves.
+  st.clusters[0].cfg.weight = 0;
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            2u);
+  st.clusters[0].cfg.weight = 1;
+  // ... has lost its balancers: it moves.
+  st.clusters[0].balancers.clear();
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "C1", why),
+            2u);
+  // An unknown current cluster does not matter.
+  EXPECT_EQ(st.choose(label({{"region", "GG2"}}), "C9", why), 1u);
+}
+
+TEST(ManagerChoose, NoMatchSaysWhichLabel) {
+  auto st = three_clusters();
+  std::string why;
+  auto pick = st.choose(label({{"region", "GG9"}, {"model", "GJ1"}}), "", why);
+  EXPECT_FALSE(pick);
+  EXPECT_NE(why.find("no cluster matches"), std::string::npos) << why;
+  EXPECT_NE(why.find("region=GG9"), std::string::npos) << why;
+  EXPECT_NE(why.find("model=GJ1"), std::string::npos) << why;
+}
+
+TEST(ManagerChoose, MatchingButUnusableSaysSo) {
+  auto st = three_clusters();
+  st.clusters[1].state = "draining"; // C2
+  st.clusters[2].balancers.clear();  // C3 unreachable
+  std::string why;
+  EXPECT_FALSE(st.choose(label({{"region", "GG2"}}), "", why));
+  EXPECT_NE(why.find("region=GG2"), std::string::npos) << why;
+  EXPECT_NE(why.find("is active and reachable"), std::string::npos) << why;
+  // Weight 0 takes no new terminals either.
+  st = three_clusters();
+  st.clusters[1].cfg.weight = 0;
+  st.clusters[2].cfg.weight = 0;
+  why.clear();
+  EXPECT_FALSE(st.choose(label({{"region", "GG2"}}), "", why));
+  EXPECT_FALSE(why.empty());
+}
+
+TEST(ManagerChoose, EmptyLabelMatchesEveryCluster) {
+  auto st = three_clusters();
+  std::string why;
+  EXPECT_EQ(st.choose(label({}), "", why), 1u); // fewest connections: C2
+}
+
+TEST(ManagerChoose, RoundRobinAmongMatching) {
+  auto st = three_clusters();
+  st.choice.strategy = cluster_strategy::round_robin;
+  std::string why;
+  std::vector<size_t> picks;
+  for (int i = 0; i < 4; ++i)
+    picks.push_back(*st.choose(label({{"region", "GG2"}}), "", why));
+  EXPECT_EQ(picks, (std::vector<size_t>{1, 2, 1, 2}));
+}
+
+// -- which terminals must move
+// -----------------------------------------------------
+
+TEST(Reallocation, OnlyTerminalsWhoseClusterChangesMove) {
+  auto st = manager();
+  st.assign("T1", "C1"); // GG1, stays
+  st.assign("T2", "C1"); // now GG2: moves to C2
+  st.assign("T3", "C2"); // GG2, stays
+  st.assign("T4", "C2"); // now GG7: no cluster takes it, stays
+  realloc_plan plan;
+  plan.terminal_ids = {"T1", "T2", "T3", "T4", "T5"}; // T5: not mapped
+  plan.labels = {label({{"region", "GG1"}}), label({{"region", "GG2"}}),
+                 label({{"region", "GG2"}}), label({{"region", "GG7"}}),
+                 label({{"region", "GG1"}})};
+  auto moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_EQ(*moving, std::vector<std::string>{"T2"});
+  // Planning changes nothing.
+  EXPECT_EQ(st.terminals.cluster_of.at("T2"), "C1");
+}
+
+TEST(Reallocation, ChangedClusterLabelsMoveExactlyTheirTerminals) {
+  auto st = manager();
+  st.assign("A", "C1");
+  st.assign("B", "C1");
+  st.assign("C", "C2");
+  // C1 now only takes model GJ1; C2 takes GG1 too.
+  cluster_change ch;
+  ch.cluster_id = "C1";
+  ch.has_labels = true;
+  ch.labels = {{"region", {"GG1"}}, {"model", {"GJ1"}}};
+  cluster_admin::apply(st.clusters,
+                       *cluster_admin::settings_for(st.clusters, ch));
+  ch.cluster_id = "C2";
+  ch.labels = {{"region", {"GG1", "GG2"}}};
+  cluster_admin::apply(st.clusters,
+                       *cluster_admin::settings_for(st.clusters, ch));
+  realloc_plan plan;
+  plan.terminal_ids = {"A", "B", "C"};
+  plan.labels = {label({{"region", "GG1"}, {"model", "GJ1"}}),
+                 label({{"region", "GG1"}, {"model", "GJ2"}}),
+                 label({{"region", "GG2"}, {"model", "GJ2"}})};
+  auto moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_EQ(*moving, std::vector<std::string>{"B"});
+}
+
+TEST(Reallocation, DrainingClusterMovesItsTerminalsWhereOthersCanTakeThem) {
+  auto st = manager();
+  cluster_change add;
+  add.cluster_id = "C3";
+  cluster_admin::apply(st.clusters,
+                       *cluster_admin::settings_for(st.clusters, add));
+  st.assign("T1", "C1");
+  st.assign("T2", "C2");
+  cluster_change drain;
+  drain.cluster_id = "C1";
+  drain.state = "draining";
+  cluster_admin::apply(st.clusters,
+                       *cluster_admin::settings_for(st.clusters, drain));
+  realloc_plan plan;
+  plan.cluster_id = "C1";
+  plan.terminal_ids = {"T1", "T2"};
+  plan.labels = {label({{"region", "GG1"}}), label({{"region", "GG2"}})};
+  auto moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_EQ(*moving, std::vector<std::string>{"T1"});
+  plan.cluster_id = "C9";
+  auto unknown = st.must_move(plan);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(code_of(unknown.error()), errc::not_found);
+}
+
+TEST(Reallocation, PlanningKeepsTheRoundRobinPosition) {
+  auto st = manager();
+  st.choice.strategy = cluster_strategy::round_robin;
+  st.assign("T1", "C2");
+  st.choice.rr.global = 7;
+  st.choice.rr.of("u1") = 3;
+  realloc_plan plan;
+  plan.terminal_ids = {"T1"};
+  plan.labels = {label({{"region", "GG1"}})};
+  ASSERT_TRUE(st.must_move(plan));
+  EXPECT_EQ(st.choice.rr.global, 7u);
+  EXPECT_EQ(st.choice.rr.of("u1"), 3u);
+}
+
+TEST(ManagerPlace, SetsTheClusterOrSaysWhyNot) {
+  auto st = three_clusters();
+  terminal_record rec;
+  rec.terminal_id = "T1";
+  EXPECT_FALSE(st.place(rec, label({{"region", "GG2"}}), ""));
+  EXPECT_EQ(rec.cluster_id, "C2");
+  auto err = st.place(rec, label({{"region", "GG9"}}), "");
+  EXPECT_EQ(code_of(err), errc::unavailable);
+  EXPECT_NE(view(err).message.find("region=GG9"), std::string::npos);
+}
+
+} // namespace
+} // namespace tether::test
