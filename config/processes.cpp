@@ -1,10 +1,13 @@
-// The processes of a topology ([[processes]], DESIGN §7): reading them, the
-// all-in-one process of a file without them, and every check that relates
-// processes to each other and to the clusters (roles, hosting of balancers
-// and nodes, ports, hosts, data directories).
+// The processes of a topology ([[processes]], docs/ARCHITECTURE.md "Across
+// processes"): reading them, the all-in-one process of a file without them, and
+// every check that relates processes to each other and to the clusters (roles,
+// hosting of balancers and nodes, ports, hosts, data directories).
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <map>
+#include <string_view>
 #include <utility>
 
 #include "config/toml_reader.hpp"
@@ -18,6 +21,18 @@ struct role_name {
   process_role role;
   std::string_view name;
 };
+
+/// The first of `xs` that `pred` holds for, or null.
+template <class T, class Pred>
+const T* first_of(const std::vector<T>& xs, Pred pred) {
+  auto i = std::find_if(xs.begin(), xs.end(), pred);
+  return i != xs.end() ? &*i : nullptr;
+}
+
+/// Whether `ids` holds `id`.
+bool contains(const std::vector<std::string>& ids, std::string_view id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
 
 constexpr role_name role_names[] = {
   {process_role::gateway, "gateway"},
@@ -59,10 +74,7 @@ bool process_config::has(process_role role) const {
 }
 
 const process_config* topology::find_process(std::string_view name) const {
-  for (const auto& p : processes)
-    if (p.name == name)
-      return &p;
-  return nullptr;
+  return first_of(processes, [name](const auto& p) { return p.name == name; });
 }
 
 std::vector<const process_config*>
@@ -75,18 +87,13 @@ topology::processes_with_role(process_role role) const {
 }
 
 const process_config* topology::process_of_balancer(std::string_view id) const {
-  for (const auto& p : processes)
-    if (std::find(p.balancers.begin(), p.balancers.end(), id)
-        != p.balancers.end())
-      return &p;
-  return nullptr;
+  return first_of(processes,
+                  [id](const auto& p) { return contains(p.balancers, id); });
 }
 
 const process_config* topology::process_of_node(std::string_view id) const {
-  for (const auto& p : processes)
-    if (std::find(p.nodes.begin(), p.nodes.end(), id) != p.nodes.end())
-      return &p;
-  return nullptr;
+  return first_of(processes,
+                  [id](const auto& p) { return contains(p.nodes, id); });
 }
 
 const cluster_config* topology::cluster_of_balancer(std::string_view id) const {
@@ -98,10 +105,8 @@ const cluster_config* topology::cluster_of_balancer(std::string_view id) const {
 }
 
 const cluster_config* topology::cluster_of_node(std::string_view id) const {
-  for (const auto& c : clusters)
-    if (std::find(c.nodes.begin(), c.nodes.end(), id) != c.nodes.end())
-      return &c;
-  return nullptr;
+  return first_of(clusters,
+                  [id](const auto& c) { return contains(c.nodes, id); });
 }
 
 namespace detail {
@@ -288,12 +293,15 @@ void read_process(reader& r, const toml::table& t, size_t i, bool several,
     return node ? node : static_cast<const toml::node*>(&t);
   };
   at.table = &t;
-  at.name = place("name");
-  at.host = place("host");
-  at.caf_port = place("caf_port");
-  at.roles = place("roles");
-  at.http = place("http");
-  at.data = place("data");
+  using slot = std::pair<std::string_view, const toml::node**>;
+  for (auto [key, node] :
+       std::initializer_list<slot>{{"name", &at.name},
+                                   {"host", &at.host},
+                                   {"caf_port", &at.caf_port},
+                                   {"roles", &at.roles},
+                                   {"http", &at.http},
+                                   {"data", &at.data}})
+    *node = place(key);
 
   r.string(t, path, "name", p.name, true);
   if (!p.name.empty() && !valid_id(p.name))
@@ -556,9 +564,7 @@ void check_addresses(reader& r, const topology& topo,
       if (at == nullptr || bal.id.empty())
         continue;
       for (const auto& p : procs)
-        if (std::find(p.balancers.begin(), p.balancers.end(), bal.id)
-              != p.balancers.end()
-            && elsewhere(bal.listen.host, p.host))
+        if (contains(p.balancers, bal.id) && elsewhere(bal.listen.host, p.host))
           r.problem(
             cplaces[c].listens[b],
             reader::index(reader::index("clusters", c) + ".balancers", b)

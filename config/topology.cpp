@@ -38,7 +38,7 @@ std::string problems::to_string() const {
 }
 
 const std::vector<std::string>& known_label_items() {
-  // DESIGN.md §4: GA..GK.
+  // docs/LABELS.md: GA..GK.
   static const std::vector<std::string> items{
     "service",              // GA
     "print_frequency",      // GB
@@ -197,6 +197,109 @@ void read_thresholds(reader& r, const toml::table& t, label_rules& out) {
   }
 }
 
+/// Reads a cluster's `labels = { item = value or [values] }`.
+void read_cluster_labels(reader& r, const toml::node& labels,
+                         const std::string& path, cluster_config& c) {
+  auto* lt = labels.as_table();
+  if (lt == nullptr) {
+    r.problem(&labels, path + ".labels", "must be a table");
+    return;
+  }
+  for (auto&& [key, value] : *lt) {
+    auto lpath = path + ".labels." + std::string{key.str()};
+    if (!known_item(key.str()))
+      r.problem(&value, lpath, "unknown label item");
+    std::vector<std::string> values;
+    if (auto s = value.value<std::string>())
+      values.push_back(*s);
+    else
+      r.string_list(&value, lpath, values);
+    if (values.empty())
+      r.problem(&value, lpath, "must name at least one value");
+    c.labels[std::string{key.str()}] = std::move(values);
+  }
+}
+
+/// Reads a cluster's `node_weights = { node = weight }` (nodes of it only).
+void read_node_weights(reader& r, const toml::table& nw,
+                       const std::string& path, cluster_config& c) {
+  for (auto&& [key, value] : nw) {
+    std::string id{key.str()};
+    auto wpath = path + ".node_weights." + id;
+    if (std::find(c.nodes.begin(), c.nodes.end(), id) == c.nodes.end()) {
+      r.problem(&value, wpath, "is not a node of this cluster");
+      continue;
+    }
+    uint32_t w = 1;
+    if (r.integer(nw, path + ".node_weights", id, w, 0, 1'000'000))
+      c.node_weights[id] = w;
+  }
+}
+
+/// Reads a cluster's [[clusters.balancers]] (at least one).
+void read_balancers(reader& r, const toml::table& t, const std::string& path,
+                    cluster_config& c, cluster_places& at) {
+  auto* balancers = t.get("balancers");
+  auto* barr = balancers ? balancers->as_array() : nullptr;
+  if (barr == nullptr || !barr->is_array_of_tables() || barr->empty()) {
+    r.problem(balancers ? balancers : &t, path + ".balancers",
+              "must be a non-empty array of tables ([[clusters.balancers]])");
+    return;
+  }
+  for (size_t b = 0; b < barr->size(); ++b) {
+    auto& bt = *barr->get(b)->as_table();
+    auto bpath = reader::index(path + ".balancers", b);
+    r.only_keys(bt, bpath, {"id", "listen", "url"});
+    balancer_config bc;
+    r.string(bt, bpath, "id", bc.id, true);
+    r.address(bt, bpath, "listen", bc.listen, true);
+    r.string(bt, bpath, "url", bc.public_url);
+    if (!bc.public_url.empty() && bc.public_url.rfind("ws://", 0) != 0
+        && bc.public_url.rfind("wss://", 0) != 0)
+      r.problem(bt.get("url"), bpath + ".url",
+                "must start with ws:// or wss://");
+    c.balancers.push_back(std::move(bc));
+    at.balancers.push_back(&bt);
+    at.balancer_ids.push_back(bt.get("id") ? bt.get("id") : &bt);
+    at.listens.push_back(bt.get("listen") ? bt.get("listen") : &bt);
+  }
+}
+
+/// Reads one [[clusters]] table (the `i`th) into `c`, and where its parts
+/// were written into `at`.
+void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
+                  cluster_places& at) {
+  auto path = reader::index("clusters", i);
+  r.only_keys(t, path,
+              {"id", "labels", "weight", "enabled", "balancers", "nodes",
+               "node_weights"});
+  at.table = &t;
+  at.id = t.get("id") ? t.get("id") : &t;
+  at.nodes_key = t.get("nodes") ? t.get("nodes") : &t;
+  r.string(t, path, "id", c.id, true);
+  if (!c.id.empty() && !valid_id(c.id))
+    r.problem(t.get("id"), path + ".id", id_rule);
+  r.integer(t, path, "weight", c.weight, 0, 1'000'000);
+  if (auto* enabled = t.get("enabled")) {
+    if (auto b = enabled->value<bool>())
+      c.enabled = *b;
+    else
+      r.problem(enabled, path + ".enabled", "must be true or false");
+  }
+  if (auto* labels = t.get("labels"))
+    read_cluster_labels(r, *labels, path, c);
+  if (auto* nodes = t.get("nodes"))
+    r.string_list(nodes, path + ".nodes", c.nodes, &at.nodes);
+  if (c.nodes.empty())
+    r.problem(&t, path + ".nodes", "must not be empty");
+  for (size_t n = 0; n < c.nodes.size(); ++n)
+    if (!valid_id(c.nodes[n]))
+      r.problem(at.nodes[n], reader::index(path + ".nodes", n), id_rule);
+  if (auto* nw = r.subsection(t, path, "node_weights"))
+    read_node_weights(r, *nw, path, c);
+  read_balancers(r, t, path, c, at);
+}
+
 /// Reads [[clusters]] into topo.clusters and, in `places`, where each part
 /// was written.
 void read_clusters(reader& r, const toml::table& root, topology& topo,
@@ -212,89 +315,9 @@ void read_clusters(reader& r, const toml::table& root, topology& topo,
     return;
   }
   for (size_t i = 0; i < arr->size(); ++i) {
-    auto& t = *arr->get(i)->as_table();
-    auto path = reader::index("clusters", i);
-    r.only_keys(t, path,
-                {"id", "labels", "weight", "enabled", "balancers", "nodes",
-                 "node_weights"});
     cluster_config c;
     cluster_places at;
-    at.table = &t;
-    at.id = t.get("id") ? t.get("id") : &t;
-    at.nodes_key = t.get("nodes") ? t.get("nodes") : &t;
-    r.string(t, path, "id", c.id, true);
-    if (!c.id.empty() && !valid_id(c.id))
-      r.problem(t.get("id"), path + ".id", id_rule);
-    r.integer(t, path, "weight", c.weight, 0, 1'000'000);
-    if (auto* enabled = t.get("enabled")) {
-      if (auto b = enabled->value<bool>())
-        c.enabled = *b;
-      else
-        r.problem(enabled, path + ".enabled", "must be true or false");
-    }
-    if (auto* labels = t.get("labels")) {
-      if (auto* lt = labels->as_table()) {
-        for (auto&& [key, value] : *lt) {
-          auto lpath = path + ".labels." + std::string{key.str()};
-          if (!known_item(key.str()))
-            r.problem(&value, lpath, "unknown label item");
-          std::vector<std::string> values;
-          if (auto s = value.value<std::string>())
-            values.push_back(*s);
-          else
-            r.string_list(&value, lpath, values);
-          if (values.empty())
-            r.problem(&value, lpath, "must name at least one value");
-          c.labels[std::string{key.str()}] = std::move(values);
-        }
-      } else {
-        r.problem(labels, path + ".labels", "must be a table");
-      }
-    }
-    if (auto* nodes = t.get("nodes"))
-      r.string_list(nodes, path + ".nodes", c.nodes, &at.nodes);
-    if (c.nodes.empty())
-      r.problem(&t, path + ".nodes", "must not be empty");
-    for (size_t n = 0; n < c.nodes.size(); ++n)
-      if (!valid_id(c.nodes[n]))
-        r.problem(at.nodes[n], reader::index(path + ".nodes", n), id_rule);
-    if (auto* nw = r.subsection(t, path, "node_weights")) {
-      for (auto&& [key, value] : *nw) {
-        std::string id{key.str()};
-        auto wpath = path + ".node_weights." + id;
-        if (std::find(c.nodes.begin(), c.nodes.end(), id) == c.nodes.end()) {
-          r.problem(&value, wpath, "is not a node of this cluster");
-          continue;
-        }
-        uint32_t w = 1;
-        if (r.integer(*nw, path + ".node_weights", id, w, 0, 1'000'000))
-          c.node_weights[id] = w;
-      }
-    }
-    auto* balancers = t.get("balancers");
-    auto* barr = balancers ? balancers->as_array() : nullptr;
-    if (barr == nullptr || !barr->is_array_of_tables() || barr->empty()) {
-      r.problem(balancers ? balancers : &t, path + ".balancers",
-                "must be a non-empty array of tables ([[clusters.balancers]])");
-    } else {
-      for (size_t b = 0; b < barr->size(); ++b) {
-        auto& bt = *barr->get(b)->as_table();
-        auto bpath = reader::index(path + ".balancers", b);
-        r.only_keys(bt, bpath, {"id", "listen", "url"});
-        balancer_config bc;
-        r.string(bt, bpath, "id", bc.id, true);
-        r.address(bt, bpath, "listen", bc.listen, true);
-        r.string(bt, bpath, "url", bc.public_url);
-        if (!bc.public_url.empty() && bc.public_url.rfind("ws://", 0) != 0
-            && bc.public_url.rfind("wss://", 0) != 0)
-          r.problem(bt.get("url"), bpath + ".url",
-                    "must start with ws:// or wss://");
-        c.balancers.push_back(std::move(bc));
-        at.balancers.push_back(&bt);
-        at.balancer_ids.push_back(bt.get("id") ? bt.get("id") : &bt);
-        at.listens.push_back(bt.get("listen") ? bt.get("listen") : &bt);
-      }
-    }
+    read_cluster(r, *arr->get(i)->as_table(), i, c, at);
     topo.clusters.push_back(std::move(c));
     places.push_back(std::move(at));
   }
@@ -432,6 +455,96 @@ void read_scheduler(reader& r, const toml::table& t, std::string_view path,
 
 } // namespace detail
 
+namespace {
+
+/// Reads [labels.strategies]: a cluster strategy per label item.
+void read_item_strategies(reader& r, const toml::table& strategies,
+                          topology& topo) {
+  for (auto&& [key, value] : strategies) {
+    auto path = "labels.strategies." + std::string{key.str()};
+    if (!known_item(key.str())) {
+      r.problem(&value, path, "unknown label item");
+      continue;
+    }
+    auto v = value.value<std::string>();
+    if (!v || !one_of(cluster_strategy_names(), *v)) {
+      r.problem(&value, path,
+                "must be one of " + quoted_list(cluster_strategy_names()));
+      continue;
+    }
+    topo.item_strategies[std::string{key.str()}] = *v;
+  }
+}
+
+/// Reads [labels]: the label items, the strategies and the thresholds.
+void read_labels(reader& r, const toml::table& labels, topology& topo) {
+  r.only_keys(
+    labels, "labels",
+    {"items", "cluster_strategy", "node_strategy", "strategies", "thresholds"});
+  if (auto* items = labels.get("items")) {
+    std::vector<const toml::node*> at;
+    r.string_list(items, "labels.items", topo.label_items, &at);
+    for (size_t i = 0; i < topo.label_items.size(); ++i)
+      if (!known_item(topo.label_items[i]))
+        r.problem(at[i], reader::index("labels.items", i),
+                  "unknown label item \"" + topo.label_items[i] + "\"");
+  }
+  r.string(labels, "labels", "cluster_strategy", topo.cluster_strategy);
+  if (!one_of(cluster_strategy_names(), topo.cluster_strategy))
+    r.problem(labels.get("cluster_strategy"), "labels.cluster_strategy",
+              "must be one of " + quoted_list(cluster_strategy_names()));
+  r.string(labels, "labels", "node_strategy", topo.node_strategy);
+  if (!one_of(node_strategy_names(), topo.node_strategy))
+    r.problem(labels.get("node_strategy"), "labels.node_strategy",
+              "must be one of " + quoted_list(node_strategy_names()));
+  if (auto* strategies = r.subsection(labels, "labels", "strategies"))
+    read_item_strategies(r, *strategies, topo);
+  if (auto* th = r.subsection(labels, "labels", "thresholds"))
+    read_thresholds(r, *th, topo.label_thresholds);
+}
+
+/// Reads [limits].
+void read_limits(reader& r, const toml::table& t, limits_config& limits) {
+  r.only_keys(t, "limits",
+              {"max_http_body", "max_ws_frame", "max_ws_queue", "max_payload",
+               "max_queue"});
+  r.integer(t, "limits", "max_http_body", limits.max_http_body, 1024, 64 << 20);
+  r.integer(t, "limits", "max_ws_frame", limits.max_ws_frame, 256, 16 << 20);
+  r.integer(t, "limits", "max_ws_queue", limits.max_ws_queue, 1, 1 << 20);
+  r.integer(t, "limits", "max_payload", limits.max_payload, 16, 16 << 20);
+  r.integer(t, "limits", "max_queue", limits.max_queue, 1, 1'000'000);
+}
+
+/// Reads every section of the document into `topo`.
+void read_document(reader& r, const toml::table& root, topology& topo) {
+  r.only_keys(root, "",
+              {"gateway", "labels", "timers", "limits", "reallocation",
+               "callbacks", "scheduler", "clusters", "processes"});
+  if (auto* gw = r.section(root, "gateway")) {
+    r.only_keys(*gw, "gateway", {"http", "io_threads"});
+    r.address(*gw, "gateway", "http", topo.http, false);
+    r.integer(*gw, "gateway", "io_threads", topo.io_threads, 1, 64);
+  }
+  if (auto* labels = r.section(root, "labels"))
+    read_labels(r, *labels, topo);
+  if (auto* t = r.section(root, "timers"))
+    read_timers(r, *t, topo.timers);
+  if (auto* t = r.section(root, "limits"))
+    read_limits(r, *t, topo.limits);
+  if (auto* t = r.section(root, "reallocation"))
+    read_reallocation(r, *t, topo.reallocation);
+  if (auto* t = r.section(root, "callbacks"))
+    read_callbacks(r, *t, topo.callbacks);
+  if (auto* t = r.section(root, "scheduler"))
+    read_scheduler(r, *t, "scheduler", topo.scheduler);
+  std::vector<cluster_places> places;
+  read_clusters(r, root, topo, places);
+  check_unique_ids(r, topo, places);
+  read_processes(r, root, topo, places);
+}
+
+} // namespace
+
 parse_result parse_topology(std::string_view text,
                             std::string_view source_name) {
   parse_result result;
@@ -447,79 +560,7 @@ parse_result parse_topology(std::string_view text,
     return result;
   }
   topology topo;
-  r.only_keys(root, "",
-              {"gateway", "labels", "timers", "limits", "reallocation",
-               "callbacks", "scheduler", "clusters", "processes"});
-  if (auto* gw = r.section(root, "gateway")) {
-    r.only_keys(*gw, "gateway", {"http", "io_threads"});
-    r.address(*gw, "gateway", "http", topo.http, false);
-    r.integer(*gw, "gateway", "io_threads", topo.io_threads, 1, 64);
-  }
-  if (auto* labels = r.section(root, "labels")) {
-    r.only_keys(*labels, "labels",
-                {"items", "cluster_strategy", "node_strategy", "strategies",
-                 "thresholds"});
-    if (auto* items = labels->get("items")) {
-      std::vector<const toml::node*> at;
-      r.string_list(items, "labels.items", topo.label_items, &at);
-      for (size_t i = 0; i < topo.label_items.size(); ++i)
-        if (!known_item(topo.label_items[i]))
-          r.problem(at[i], reader::index("labels.items", i),
-                    "unknown label item \"" + topo.label_items[i] + "\"");
-    }
-    r.string(*labels, "labels", "cluster_strategy", topo.cluster_strategy);
-    if (!one_of(cluster_strategy_names(), topo.cluster_strategy))
-      r.problem(labels->get("cluster_strategy"), "labels.cluster_strategy",
-                "must be one of " + quoted_list(cluster_strategy_names()));
-    r.string(*labels, "labels", "node_strategy", topo.node_strategy);
-    if (!one_of(node_strategy_names(), topo.node_strategy))
-      r.problem(labels->get("node_strategy"), "labels.node_strategy",
-                "must be one of " + quoted_list(node_strategy_names()));
-    if (auto* strategies = r.subsection(*labels, "labels", "strategies")) {
-      for (auto&& [key, value] : *strategies) {
-        auto path = "labels.strategies." + std::string{key.str()};
-        if (!known_item(key.str())) {
-          r.problem(&value, path, "unknown label item");
-          continue;
-        }
-        auto v = value.value<std::string>();
-        if (!v || !one_of(cluster_strategy_names(), *v)) {
-          r.problem(&value, path,
-                    "must be one of " + quoted_list(cluster_strategy_names()));
-          continue;
-        }
-        topo.item_strategies[std::string{key.str()}] = *v;
-      }
-    }
-    if (auto* th = r.subsection(*labels, "labels", "thresholds"))
-      read_thresholds(r, *th, topo.label_thresholds);
-  }
-  if (auto* t = r.section(root, "timers"))
-    read_timers(r, *t, topo.timers);
-  if (auto* t = r.section(root, "limits")) {
-    r.only_keys(*t, "limits",
-                {"max_http_body", "max_ws_frame", "max_ws_queue", "max_payload",
-                 "max_queue"});
-    r.integer(*t, "limits", "max_http_body", topo.limits.max_http_body, 1024,
-              64 << 20);
-    r.integer(*t, "limits", "max_ws_frame", topo.limits.max_ws_frame, 256,
-              16 << 20);
-    r.integer(*t, "limits", "max_ws_queue", topo.limits.max_ws_queue, 1,
-              1 << 20);
-    r.integer(*t, "limits", "max_payload", topo.limits.max_payload, 16,
-              16 << 20);
-    r.integer(*t, "limits", "max_queue", topo.limits.max_queue, 1, 1'000'000);
-  }
-  if (auto* t = r.section(root, "reallocation"))
-    read_reallocation(r, *t, topo.reallocation);
-  if (auto* t = r.section(root, "callbacks"))
-    read_callbacks(r, *t, topo.callbacks);
-  if (auto* t = r.section(root, "scheduler"))
-    read_scheduler(r, *t, "scheduler", topo.scheduler);
-  std::vector<cluster_places> places;
-  read_clusters(r, root, topo, places);
-  check_unique_ids(r, topo, places);
-  read_processes(r, root, topo, places);
+  read_document(r, root, topo);
   result.errors = std::move(r.errors);
   result.warnings = std::move(r.warnings);
   if (result.errors.list.empty())

@@ -1,5 +1,5 @@
 // Topology: the one description of a Tether deployment (processes, clusters,
-// label configuration, strategies, timers), DESIGN §7. It is parsed from TOML,
+// label configuration, strategies, timers). It is parsed from TOML,
 // validated as a whole (every problem reported with its place), and then
 // frozen: the rest of the system only reads it.
 #pragma once
@@ -78,8 +78,8 @@ struct limits_config {
   std::size_t max_queue = 1000;         // open jobs per terminal (429)
 };
 
-/// Re-allocation (DESIGN §3): terminals whose cluster changes are sent
-/// `reassign`, spread over `window` and never faster than `max_rate`.
+/// Re-allocation (docs/ARCHITECTURE.md): terminals whose cluster changes are
+/// sent `reassign`, spread over `window` and never faster than `max_rate`.
 struct reallocation_config {
   millis window{60'000};  // the reassigns of one run spread over this
   uint32_t max_rate = 50; // reassign frames per second, at most
@@ -149,7 +149,7 @@ struct scheduler_config {
   uint32_t max_threads = 2;
 };
 
-/// What a process runs (DESIGN §2). Written in the file as the snake_case
+/// What a process runs. Written in the file as the snake_case
 /// names below; the order is the order of all_process_roles().
 enum class process_role : uint8_t {
   gateway,         // "gateway": the HTTP gateway
@@ -266,7 +266,7 @@ const std::vector<std::string>& cluster_strategy_names();
 /// "weighted".
 const std::vector<std::string>& node_strategy_names();
 
-/// Known label item names (PROTOCOL/DESIGN §4).
+/// Known label item names (docs/LABELS.md).
 const std::vector<std::string>& known_label_items();
 
 /// Parses "1500ms", "3s", "2m", "1h" into milliseconds; nothing for a value

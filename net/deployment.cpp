@@ -41,14 +41,139 @@ void configure_actor_system(caf::actor_system_config& cfg,
     sched = p->scheduler;
   cfg.set("scheduler.policy", caf::atom_from_string(sched.policy));
   cfg.set("scheduler.max-threads", static_cast<size_t>(sched.max_threads));
-  // Failure detection between processes (PLATFORM-NOTES: without these a
-  // frozen peer is never detected).
+  // Failure detection between processes: without these a frozen peer is
+  // never detected.
   cfg.set("middleman.heartbeat-interval", caf::timespan{topo.timers.heartbeat});
   cfg.set("middleman.connection-timeout",
           caf::timespan{topo.timers.failure_timeout});
 }
 
 namespace {
+
+/// The settings of balancer `b` of cluster `c`, reached at `url`.
+balancer_settings balancer_settings_of(const config::topology& topo,
+                                       const config::cluster_config& c,
+                                       const config::balancer_config& b,
+                                       std::string url) {
+  balancer_settings bcfg;
+  bcfg.balancer_id = b.id;
+  bcfg.cluster_id = c.id;
+  bcfg.url = std::move(url);
+  bcfg.keepalive_ms = static_cast<uint32_t>(topo.timers.keepalive.count());
+  bcfg.keepalive_misses = topo.timers.keepalive_misses;
+  bcfg.redelivery_ms
+    = static_cast<uint32_t>(topo.timers.job_redelivery.count());
+  bcfg.request_timeout = topo.timers.request_timeout;
+  bcfg.node_strategy = topo.node_strategy;
+  bcfg.drain_per_s = topo.reallocation.max_rate;
+  bcfg.node_weights = c.node_weights;
+  return bcfg;
+}
+
+http_gateway_settings gateway_settings_of(const config::topology& topo,
+                                          std::string process_name) {
+  http_gateway_settings gw_cfg;
+  // The gateway waits longer than the chains it starts (control →
+  // selector → cluster manager → store), so that a slow store yields
+  // the inner error rather than a 503 for a request that then succeeds.
+  gw_cfg.request_timeout = 3 * topo.timers.request_timeout;
+  gw_cfg.retry_after_s
+    = static_cast<uint32_t>(topo.timers.retry_after.count() / 1000);
+  gw_cfg.max_payload = topo.limits.max_payload;
+  gw_cfg.process_name = std::move(process_name);
+  return gw_cfg;
+}
+
+control_settings control_settings_of(const config::topology& topo) {
+  control_settings ccfg;
+  ccfg.request_timeout = topo.timers.request_timeout;
+  ccfg.max_queue_per_terminal = topo.limits.max_queue;
+  ccfg.job_retention = topo.timers.job_retention;
+  ccfg.reallocation = topo.reallocation;
+  ccfg.label_rules = topo.label_thresholds;
+  ccfg.history_window = topo.label_thresholds.window;
+  return ccfg;
+}
+
+/// The peers process `me` connects to: the control process (for the
+/// manager and the control), the processes of the nodes its balancers use,
+/// and — for a gateway, whose /healthz reports them — every process.
+peers_settings peers_settings_of(const config::topology& topo,
+                                 const config::process_config& me) {
+  std::set<std::string> wanted;
+  for (const auto& p : topo.processes) {
+    if (p.name == me.name)
+      continue;
+    if (me.has(config::process_role::gateway)
+        || p.has(config::process_role::control))
+      wanted.insert(p.name);
+  }
+  for (const auto& b : me.balancers)
+    if (const auto* c = topo.cluster_of_balancer(b))
+      for (const auto& n : c->nodes)
+        if (const auto* p = topo.process_of_node(n); p && p->name != me.name)
+          wanted.insert(p->name);
+  peers_settings pcfg;
+  pcfg.self_name = me.name;
+  pcfg.reconnect_min = topo.timers.reconnect_min;
+  pcfg.reconnect_max = topo.timers.reconnect_max;
+  pcfg.request_timeout = topo.timers.request_timeout;
+  for (const auto& p : topo.processes) // file order
+    if (wanted.count(p.name) > 0)
+      pcfg.targets.push_back({p.name, p.host, p.caf_port});
+  return pcfg;
+}
+
+/// Opens the store in `opts.data_dir` and deletes the finished jobs past
+/// their retention; nullptr with the reason on failure.
+std::shared_ptr<storage::store> open_store(const deployment_options& opts,
+                                           std::string& error) {
+  auto log = logger("tetherd");
+  std::error_code fs_ec;
+  std::filesystem::create_directories(opts.data_dir, fs_ec);
+  if (fs_ec) {
+    error = "cannot create data directory " + opts.data_dir + ": "
+          + fs_ec.message();
+    return nullptr;
+  }
+  storage::status st;
+  std::shared_ptr<storage::store> db{
+    storage::store::open(opts.data_dir + "/db", st)};
+  if (!db) {
+    error = st.message;
+    return nullptr;
+  }
+  db->set_sync(opts.sync_writes);
+  if (auto keep = opts.topo.timers.job_retention.count(); keep > 0) {
+    auto purged = db->purge_jobs(now_ms() - keep, st);
+    if (!st.ok()) {
+      error = st.message;
+      return nullptr;
+    }
+    if (purged > 0)
+      log->info("retention: deleted {} finished jobs older than {} s", purged,
+                keep / 1000);
+  }
+  return db;
+}
+
+/// What the control plane starts from: the stored terminals, jobs,
+/// histories and events, and the admin API changes (over the topology).
+bool load_stored(storage::store& db, control_snapshot& snapshot,
+                 storage::admin_settings& admin, std::string& error) {
+  storage::status st;
+  snapshot.terminals = db.load_terminals(st);
+  snapshot.jobs = db.load_jobs(st, default_final_in_memory);
+  snapshot.histories = db.load_histories(st);
+  snapshot.disconnects = db.load_events(st);
+  snapshot.next_job_seq = db.next_job_seq(st);
+  admin = db.load_admin(st);
+  if (!st.ok()) {
+    error = st.message;
+    return false;
+  }
+  return true;
+}
 
 class deployment_impl : public deployment {
 public:
@@ -57,120 +182,47 @@ public:
   ~deployment_impl() override { stop(); }
 
   bool start(deployment_options opts, std::string& error) {
-    const auto& topo = opts.topo;
-    const config::process_config* me = nullptr;
-    if (!opts.process.empty()) {
-      me = topo.find_process(opts.process);
-      if (me == nullptr) {
-        error = "no process named \"" + opts.process + "\" in the topology";
-        return false;
-      }
-    }
-    // Without --process every role of the file runs here.
-    auto has = [me](config::process_role r) {
-      return !me || me->has(r);
-    };
-    auto runs
-      = [me](const std::vector<std::string>& ids, const std::string& id) {
-          return !me || std::find(ids.begin(), ids.end(), id) != ids.end();
-        };
-    dir_.process = me ? me->name : std::string{config::all_in_one_process_name};
-    if (has(config::process_role::control) && !start_control_plane(opts, error))
+    opts_ = std::move(opts);
+    if (!find_process(error))
       return false;
-    // -- nodes
-    // -----------------------------------------------------------------
-    for (const auto& c : topo.clusters)
-      for (const auto& n : c.nodes)
-        if (runs(me ? me->nodes : c.nodes, n)) {
-          auto handle = sys_.spawn(node, n, dir_.control);
-          keep(handle);
-          subscribers_.push_back(caf::actor_cast<caf::actor>(handle));
-          dir_.nodes[n] = handle;
-        }
-    // -- balancers
-    // -------------------------------------------------------------
-    ws_settings ws_cfg;
-    ws_cfg.max_frame = topo.limits.max_ws_frame;
-    ws_cfg.max_queue = topo.limits.max_ws_queue;
-    for (const auto& c : topo.clusters) {
-      for (const auto& b : c.balancers) {
-        if (me && !runs(me->balancers, b.id))
-          continue;
-        auto server = ws_server::bind(io_, b.listen, ws_cfg, error);
-        if (!server)
-          return false;
-        auto url = b.public_url;
-        if (url.empty())
-          url = "ws://" + b.listen.host + ":" + std::to_string(server->port())
-              + ws_cfg.path;
-        balancer_settings bcfg;
-        bcfg.balancer_id = b.id;
-        bcfg.cluster_id = c.id;
-        bcfg.url = url;
-        bcfg.keepalive_ms
-          = static_cast<uint32_t>(topo.timers.keepalive.count());
-        bcfg.keepalive_misses = topo.timers.keepalive_misses;
-        bcfg.redelivery_ms
-          = static_cast<uint32_t>(topo.timers.job_redelivery.count());
-        bcfg.request_timeout = topo.timers.request_timeout;
-        bcfg.node_strategy = topo.node_strategy;
-        bcfg.drain_per_s = topo.reallocation.max_rate;
-        bcfg.node_weights = c.node_weights;
-        bcfg.ws_connections = server->connections();
-        // Nodes of other processes start unknown (null): the peers actor
-        // hands them over once their processes are reached.
-        std::vector<std::pair<std::string, node_actor>> nodes;
-        for (const auto& n : c.nodes) {
-          auto i = dir_.nodes.find(n);
-          nodes.emplace_back(n,
-                             i != dir_.nodes.end() ? i->second : node_actor{});
-        }
-        auto balancer
-          = sys_.spawn(cluster_balancer, bcfg, dir_.manager, std::move(nodes));
-        keep(balancer);
-        subscribers_.push_back(caf::actor_cast<caf::actor>(balancer));
-        dir_.balancers[b.id] = balancer;
-        server->start(balancer);
-        ws_servers_.push_back(server);
-        endpoints_.balancers.emplace_back(b.id, url);
-      }
-    }
-    // -- peers
-    // -----------------------------------------------------------------
-    if (me && !start_peers(topo, *me, error))
+    if (has(config::process_role::control) && !start_control_plane(error))
       return false;
-    // -- HTTP gateway
-    // ----------------------------------------------------------
-    if (has(config::process_role::gateway)) {
-      http_gateway_settings gw_cfg;
-      // The gateway waits longer than the chains it starts (control →
-      // selector → cluster manager → store), so that a slow store yields
-      // the inner error rather than a 503 for a request that then succeeds.
-      gw_cfg.request_timeout = 3 * topo.timers.request_timeout;
-      gw_cfg.retry_after_s
-        = static_cast<uint32_t>(topo.timers.retry_after.count() / 1000);
-      gw_cfg.max_payload = topo.limits.max_payload;
-      gw_cfg.process_name = dir_.process;
-      auto gateway = sys_.spawn(http_gateway, gw_cfg, dir_.control, peers_);
-      keep(gateway);
-      if (peers_)
-        subscribers_.push_back(caf::actor_cast<caf::actor>(gateway));
-      http_settings http_cfg;
-      http_cfg.body_limit = topo.limits.max_http_body;
-      auto listen = me && me->http ? *me->http : topo.http;
-      http_ = http_server::start(io_, listen, gateway, http_cfg, error);
-      if (!http_)
-        return false;
-      endpoints_.http = listen.host + ":" + std::to_string(http_->port());
-    }
+    start_nodes();
+    if (!start_balancers(error))
+      return false;
+    if (me_ && !start_peers(*me_, error))
+      return false;
+    if (has(config::process_role::gateway) && !start_gateway(error))
+      return false;
     if (peers_)
       for (auto& s : subscribers_)
         caf::anon_send(peers_, join_atom::value, s);
-    // -- I/O threads
-    // -----------------------------------------------------------
-    for (uint32_t i = 0; i < topo.io_threads; ++i)
+    for (uint32_t i = 0; i < opts_.topo.io_threads; ++i)
       threads_.emplace_back([this] { io_.run(); });
     return true;
+  }
+
+private:
+  /// The process of `opts_.process`, if any: `me_` (null without
+  /// --process, when every role of the file runs here).
+  bool find_process(std::string& error) {
+    if (!opts_.process.empty()) {
+      me_ = opts_.topo.find_process(opts_.process);
+      if (me_ == nullptr) {
+        error = "no process named \"" + opts_.process + "\" in the topology";
+        return false;
+      }
+    }
+    dir_.process
+      = me_ ? me_->name : std::string{config::all_in_one_process_name};
+    return true;
+  }
+
+  bool has(config::process_role r) const { return !me_ || me_->has(r); }
+
+  /// Whether `id` (of `ids`, this process's share) runs here.
+  bool runs(const std::vector<std::string>& ids, const std::string& id) const {
+    return !me_ || std::find(ids.begin(), ids.end(), id) != ids.end();
   }
 
   template <class Handle>
@@ -178,70 +230,40 @@ public:
     actors_.push_back(caf::actor_cast<caf::actor>(h));
   }
 
+  /// Kept, and told where the roles of the peer processes are.
+  template <class Handle>
+  void keep_subscribed(const Handle& h) {
+    keep(h);
+    subscribers_.push_back(caf::actor_cast<caf::actor>(h));
+  }
+
   /// Store, selector, cluster manager and control (always one process).
-  bool start_control_plane(const deployment_options& opts, std::string& error) {
-    auto log = logger("tetherd");
-    const auto& topo = opts.topo;
+  bool start_control_plane(std::string& error) {
+    const auto& topo = opts_.topo;
     // Job callbacks: TLS settings are checked before anything is opened.
     auto poster = make_http_poster(io_, topo.callbacks, error);
     if (!poster)
       return false;
     if (!topo.callbacks.verify)
-      log->warn("callbacks.verify is false: https callbacks accept any "
-                "certificate (for tests only)");
-    std::error_code fs_ec;
-    std::filesystem::create_directories(opts.data_dir, fs_ec);
-    if (fs_ec) {
-      error = "cannot create data directory " + opts.data_dir + ": "
-            + fs_ec.message();
-      return false;
-    }
-    storage::status st;
-    std::shared_ptr<storage::store> db{
-      storage::store::open(opts.data_dir + "/db", st)};
-    if (!db) {
-      error = st.message;
-      return false;
-    }
-    db->set_sync(opts.sync_writes);
-    if (auto keep = topo.timers.job_retention.count(); keep > 0) {
-      auto purged = db->purge_jobs(now_ms() - keep, st);
-      if (!st.ok()) {
-        error = st.message;
-        return false;
-      }
-      if (purged > 0)
-        log->info("retention: deleted {} finished jobs older than {} s", purged,
-                  keep / 1000);
-    }
+      logger("tetherd")->warn("callbacks.verify is false: https callbacks "
+                              "accept any certificate (for tests only)");
+    auto db = open_store(opts_, error);
     control_snapshot snapshot;
-    snapshot.terminals = db->load_terminals(st);
-    snapshot.jobs = db->load_jobs(st, default_final_in_memory);
-    snapshot.histories = db->load_histories(st);
-    snapshot.disconnects = db->load_events(st);
-    snapshot.next_job_seq = db->next_job_seq(st);
-    auto admin = db->load_admin(st); // admin API changes, over the topology
-    if (!st.ok()) {
-      error = st.message;
+    storage::admin_settings admin;
+    if (!db || !load_stored(*db, snapshot, admin, error))
       return false;
-    }
-    log->info("data directory {}: {} terminals, {} jobs", opts.data_dir,
-              snapshot.terminals.size(), snapshot.jobs.size());
+    logger("tetherd")->info("data directory {}: {} terminals, {} jobs",
+                            opts_.data_dir, snapshot.terminals.size(),
+                            snapshot.jobs.size());
     auto store
       = sys_.spawn<caf::detached>(store_service, db, topo.timers.job_retention);
     auto sel = sys_.spawn(selector, admin.has_label_items ? admin.label_items
                                                           : topo.label_items);
     auto manager
       = sys_.spawn(cluster_manager, topo, snapshot.terminals, store, admin);
-    control_settings ccfg;
-    ccfg.request_timeout = topo.timers.request_timeout;
-    ccfg.max_queue_per_terminal = topo.limits.max_queue;
-    ccfg.job_retention = topo.timers.job_retention;
-    ccfg.reallocation = topo.reallocation;
-    ccfg.label_rules = topo.label_thresholds;
-    ccfg.history_window = topo.label_thresholds.window;
-    auto ctrl = sys_.spawn(control, ccfg, std::move(snapshot), sel, manager,
-                           store, std::move(poster));
+    auto ctrl
+      = sys_.spawn(control, control_settings_of(topo), std::move(snapshot), sel,
+                   manager, store, std::move(poster));
     keep(store);
     keep(sel);
     keep(manager);
@@ -251,12 +273,80 @@ public:
     return true;
   }
 
+  void start_nodes() {
+    for (const auto& c : opts_.topo.clusters)
+      for (const auto& n : c.nodes)
+        if (runs(me_ ? me_->nodes : c.nodes, n)) {
+          auto handle = sys_.spawn(node, n, dir_.control);
+          keep_subscribed(handle);
+          dir_.nodes[n] = handle;
+        }
+  }
+
+  bool start_balancers(std::string& error) {
+    ws_settings ws_cfg;
+    ws_cfg.max_frame = opts_.topo.limits.max_ws_frame;
+    ws_cfg.max_queue = opts_.topo.limits.max_ws_queue;
+    for (const auto& c : opts_.topo.clusters)
+      for (const auto& b : c.balancers)
+        if ((!me_ || runs(me_->balancers, b.id))
+            && !start_balancer(c, b, ws_cfg, error))
+          return false;
+    return true;
+  }
+
+  /// Balancer `b` of cluster `c` and its WebSocket listener.
+  bool start_balancer(const config::cluster_config& c,
+                      const config::balancer_config& b,
+                      const ws_settings& ws_cfg, std::string& error) {
+    auto server = ws_server::bind(io_, b.listen, ws_cfg, error);
+    if (!server)
+      return false;
+    auto url = b.public_url;
+    if (url.empty())
+      url = "ws://" + b.listen.host + ":" + std::to_string(server->port())
+          + ws_cfg.path;
+    // Nodes of other processes start unknown (null): the peers actor
+    // hands them over once their processes are reached.
+    std::vector<std::pair<std::string, node_actor>> nodes;
+    for (const auto& n : c.nodes) {
+      auto i = dir_.nodes.find(n);
+      nodes.emplace_back(n, i != dir_.nodes.end() ? i->second : node_actor{});
+    }
+    auto bcfg = balancer_settings_of(opts_.topo, c, b, url);
+    bcfg.ws_connections = server->connections();
+    auto balancer
+      = sys_.spawn(cluster_balancer, bcfg, dir_.manager, std::move(nodes));
+    keep_subscribed(balancer);
+    dir_.balancers[b.id] = balancer;
+    server->start(balancer);
+    ws_servers_.push_back(server);
+    endpoints_.balancers.emplace_back(b.id, url);
+    return true;
+  }
+
+  bool start_gateway(std::string& error) {
+    const auto& topo = opts_.topo;
+    auto gateway
+      = sys_.spawn(http_gateway, gateway_settings_of(topo, dir_.process),
+                   dir_.control, peers_);
+    if (peers_)
+      keep_subscribed(gateway);
+    else
+      keep(gateway);
+    http_settings http_cfg;
+    http_cfg.body_limit = topo.limits.max_http_body;
+    auto listen = me_ && me_->http ? *me_->http : topo.http;
+    http_ = http_server::start(io_, listen, gateway, http_cfg, error);
+    if (!http_)
+      return false;
+    endpoints_.http = listen.host + ":" + std::to_string(http_->port());
+    return true;
+  }
+
   /// Publishes this process's directory on its CAF port and starts
-  /// connecting to the peers it needs: the control process (for the
-  /// manager and the control), the processes of the nodes its balancers
-  /// use, and — for a gateway, whose /healthz reports them — every process.
-  bool start_peers(const config::topology& topo,
-                   const config::process_config& me, std::string& error) {
+  /// connecting to the peers it needs (peers_settings_of).
+  bool start_peers(const config::process_config& me, std::string& error) {
     auto proc = sys_.spawn(process_directory, dir_);
     keep(proc);
     auto port
@@ -267,32 +357,12 @@ public:
             + "): " + sys_.render(port.error());
       return false;
     }
-    std::set<std::string> wanted;
-    for (const auto& p : topo.processes) {
-      if (p.name == me.name)
-        continue;
-      if (me.has(config::process_role::gateway)
-          || p.has(config::process_role::control))
-        wanted.insert(p.name);
-    }
-    for (const auto& b : me.balancers)
-      if (const auto* c = topo.cluster_of_balancer(b))
-        for (const auto& n : c->nodes)
-          if (const auto* p = topo.process_of_node(n); p && p->name != me.name)
-            wanted.insert(p->name);
-    peers_settings pcfg;
-    pcfg.self_name = me.name;
-    pcfg.reconnect_min = topo.timers.reconnect_min;
-    pcfg.reconnect_max = topo.timers.reconnect_max;
-    pcfg.request_timeout = topo.timers.request_timeout;
-    for (const auto& p : topo.processes) // file order
-      if (wanted.count(p.name) > 0)
-        pcfg.targets.push_back({p.name, p.host, p.caf_port});
-    peers_ = sys_.spawn(peers, std::move(pcfg));
+    peers_ = sys_.spawn(peers, peers_settings_of(opts_.topo, me));
     keep(peers_);
     return true;
   }
 
+public:
   const deployment_endpoints& endpoints() const override { return endpoints_; }
 
   /// Order matters: the balancers hold the connections (ws_link), whose
@@ -320,6 +390,8 @@ public:
 
 private:
   caf::actor_system& sys_;
+  deployment_options opts_;
+  const config::process_config* me_ = nullptr; // in opts_.topo
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{
     io_.get_executor()};

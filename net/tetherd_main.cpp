@@ -15,6 +15,55 @@
 
 namespace {
 
+using tether::config::process_config;
+using tether::config::topology;
+
+/// The command line.
+struct options {
+  std::string config_file, http, data_dir, check_file;
+  std::string ready_file, log_level = "info", process;
+  int ws_base_port = -1;
+};
+
+void add_options(CLI::App& app, options& o) {
+  app.add_option("--config", o.config_file, "topology file (TOML)");
+  app.add_option("--http", o.http,
+                 "HTTP gateway listen address HOST:PORT (port 0: any free "
+                 "port); overrides the topology");
+  app.add_option("--process", o.process,
+                 "run only this process of the topology (the name of one of "
+                 "its [[processes]]); without it every process of the file "
+                 "runs inside this one");
+  app.add_option("--data", o.data_dir,
+                 "data directory (default: the process's `data` in the "
+                 "topology, else tether-data)");
+  app
+    .add_option("--ws-base-port", o.ws_base_port,
+                "balancers listen on consecutive ports from this one "
+                "(0: any free ports); overrides the topology")
+    ->check(CLI::Range(0, 65535));
+  app.add_option("--check-config", o.check_file,
+                 "validate a topology file, list every problem, and exit");
+  app.add_option("--ready-file", o.ready_file,
+                 "write the real listen addresses as JSON here once serving");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+}
+
+/// --check-config: lists every problem of the file; the exit status.
+int check_config(const std::string& path) {
+  auto parsed = tether::config::load_topology_file(path);
+  if (!parsed.value) {
+    std::cerr << parsed.errors.to_string();
+    return 2;
+  }
+  for (const auto& w : parsed.warnings.list)
+    std::cerr << "warning: " << w << "\n";
+  std::cout << path << ": ok\n";
+  return 0;
+}
+
 tether::config::parse_result load(const std::string& path) {
   if (path.empty())
     return tether::config::parse_topology(
@@ -22,103 +71,49 @@ tether::config::parse_result load(const std::string& path) {
   return tether::config::load_topology_file(path);
 }
 
-} // namespace
+/// The process of --process in `topo`, null without --process; false
+/// after saying why when there is no such process.
+bool find_process(topology& topo, const std::string& process,
+                  process_config*& me) {
+  if (process.empty())
+    return true;
+  for (auto& p : topo.processes)
+    if (p.name == process)
+      me = &p;
+  if (me != nullptr && !topo.all_in_one)
+    return true;
+  std::cerr << "tetherd: --process " << process << ": "
+            << (topo.all_in_one ? "the topology has no [[processes]]; run it "
+                                  "without --process"
+                                : "no such process in the topology; it has:");
+  if (!topo.all_in_one)
+    for (const auto& p : topo.processes)
+      std::cerr << " " << p.name;
+  std::cerr << "\n";
+  return false;
+}
 
-int main(int argc, char** argv) {
-  CLI::App app{"tetherd — keeps device fleets permanently connected.\n"
-               "Without options it runs the all-in-one deployment of the "
-               "embedded default topology."};
-  std::string config_file, http, data_dir, check_file;
-  std::string ready_file, log_level = "info", process;
-  int ws_base_port = -1;
-  app.add_option("--config", config_file, "topology file (TOML)");
-  app.add_option("--http", http,
-                 "HTTP gateway listen address HOST:PORT (port 0: any free "
-                 "port); overrides the topology");
-  app.add_option("--process", process,
-                 "run only this process of the topology (the name of one of "
-                 "its [[processes]]); without it every process of the file "
-                 "runs inside this one");
-  app.add_option("--data", data_dir,
-                 "data directory (default: the process's `data` in the "
-                 "topology, else tether-data)");
-  app
-    .add_option("--ws-base-port", ws_base_port,
-                "balancers listen on consecutive ports from this one "
-                "(0: any free ports); overrides the topology")
-    ->check(CLI::Range(0, 65535));
-  app.add_option("--check-config", check_file,
-                 "validate a topology file, list every problem, and exit");
-  app.add_option("--ready-file", ready_file,
-                 "write the real listen addresses as JSON here once serving");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-    ->capture_default_str()
-    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; every usage error exits 2, as the
-    // errors found after parsing do.
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  spdlog::set_level(spdlog::level::from_str(log_level));
-
-  if (!check_file.empty()) {
-    auto parsed = tether::config::load_topology_file(check_file);
-    if (!parsed.value) {
-      std::cerr << parsed.errors.to_string();
-      return 2;
-    }
-    for (const auto& w : parsed.warnings.list)
-      std::cerr << "warning: " << w << "\n";
-    std::cout << check_file << ": ok\n";
-    return 0;
-  }
-
-  auto parsed = load(config_file);
-  if (!parsed.value) {
-    std::cerr << "tetherd: invalid topology:\n" << parsed.errors.to_string();
-    return 2;
-  }
-  auto topo = std::move(*parsed.value);
-  tether::config::process_config* me = nullptr;
-  if (!process.empty()) {
-    for (auto& p : topo.processes)
-      if (p.name == process)
-        me = &p;
-    if (me == nullptr || topo.all_in_one) {
-      std::cerr << "tetherd: --process " << process << ": "
-                << (topo.all_in_one
-                      ? "the topology has no [[processes]]; run it without "
-                        "--process"
-                      : "no such process in the topology; it has:");
-      if (!topo.all_in_one)
-        for (const auto& p : topo.processes)
-          std::cerr << " " << p.name;
-      std::cerr << "\n";
-      return 2;
-    }
-  }
-  if (data_dir.empty())
-    data_dir = me && !me->data.empty() ? me->data : "tether-data";
-  if (!http.empty()) {
-    auto ep = tether::config::parse_endpoint(http);
+/// Applies --http and --ws-base-port over the topology; false after saying
+/// why when --http is wrong.
+bool apply_overrides(const options& o, topology& topo, process_config* me) {
+  if (!o.http.empty()) {
+    auto ep = tether::config::parse_endpoint(o.http);
     if (!ep) {
-      std::cerr << "tetherd: --http must be HOST:PORT, got \"" << http
+      std::cerr << "tetherd: --http must be HOST:PORT, got \"" << o.http
                 << "\"\n";
-      return 2;
+      return false;
     }
     if (me && !me->http) {
-      std::cerr << "tetherd: --http: process " << process
+      std::cerr << "tetherd: --http: process " << o.process
                 << " has no gateway role\n";
-      return 2;
+      return false;
     }
     topo.http = *ep;
     if (me)
       me->http = *ep;
   }
-  if (ws_base_port >= 0) {
-    int next = ws_base_port;
+  if (o.ws_base_port >= 0) {
+    int next = o.ws_base_port;
     for (auto& c : topo.clusters)
       for (auto& b : c.balancers) {
         b.listen.port = static_cast<uint16_t>(next);
@@ -126,31 +121,14 @@ int main(int argc, char** argv) {
           ++next;
       }
   }
+  return true;
+}
 
-  // Signals are taken synchronously below; block them before any thread
-  // starts so that every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  caf::actor_system_config cfg;
-  tether::net::configure_actor_system(cfg, topo, process);
-  caf::actor_system sys{cfg};
-  std::string error;
-  tether::net::deployment_options opts;
-  opts.topo = std::move(topo);
-  opts.data_dir = data_dir;
-  opts.process = process;
-  auto d = tether::net::deployment::start(sys, std::move(opts), error);
-  if (!d) {
-    std::cerr << "tetherd: " << error << "\n";
-    return 1;
-  }
-  const auto& ep = d->endpoints();
+/// Prints where the deployment serves and, with --ready-file, writes it
+/// there as JSON.
+void announce(const tether::net::deployment_endpoints& ep, const options& o) {
   std::string json = "{\"http\":\"" + ep.http + "\",\"balancers\":{";
-  std::cout << "tetherd" << (process.empty() ? "" : " " + process)
+  std::cout << "tetherd" << (o.process.empty() ? "" : " " + o.process)
             << " serving:";
   if (!ep.http.empty())
     std::cout << " http://" << ep.http;
@@ -161,16 +139,75 @@ int main(int argc, char** argv) {
   }
   json += "}}";
   std::cout << std::endl;
-  if (!ready_file.empty()) {
+  if (!o.ready_file.empty()) {
     // Write then rename, so a reader never sees a partial file.
-    std::ofstream out{ready_file + ".tmp"};
+    std::ofstream out{o.ready_file + ".tmp"};
     out << json << "\n";
     out.close();
-    std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
+    std::rename((o.ready_file + ".tmp").c_str(), o.ready_file.c_str());
   }
+}
+
+/// Runs the deployment of `topo` until SIGINT or SIGTERM; the exit status.
+int serve(topology topo, const options& o, std::string data_dir) {
+  // Signals are taken synchronously below; block them before any thread
+  // starts so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  caf::actor_system_config cfg;
+  tether::net::configure_actor_system(cfg, topo, o.process);
+  caf::actor_system sys{cfg};
+  std::string error;
+  tether::net::deployment_options opts;
+  opts.topo = std::move(topo);
+  opts.data_dir = std::move(data_dir);
+  opts.process = o.process;
+  auto d = tether::net::deployment::start(sys, std::move(opts), error);
+  if (!d) {
+    std::cerr << "tetherd: " << error << "\n";
+    return 1;
+  }
+  announce(d->endpoints(), o);
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("tetherd: signal {}, shutting down", sig);
   d->stop();
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tetherd — keeps device fleets permanently connected.\n"
+               "Without options it runs the all-in-one deployment of the "
+               "embedded default topology."};
+  options o;
+  add_options(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2, as the
+    // errors found after parsing do.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+  if (!o.check_file.empty())
+    return check_config(o.check_file);
+  auto parsed = load(o.config_file);
+  if (!parsed.value) {
+    std::cerr << "tetherd: invalid topology:\n" << parsed.errors.to_string();
+    return 2;
+  }
+  auto topo = std::move(*parsed.value);
+  process_config* me = nullptr;
+  if (!find_process(topo, o.process, me) || !apply_overrides(o, topo, me))
+    return 2;
+  auto data_dir = o.data_dir;
+  if (data_dir.empty())
+    data_dir = me && !me->data.empty() ? me->data : "tether-data";
+  return serve(std::move(topo), o, std::move(data_dir));
 }

@@ -1,17 +1,18 @@
-// http_gateway: the HTTP API of PROTOCOL.md. net/ parses the HTTP framing
+// http_gateway: the HTTP API of docs/API.md. net/ parses the HTTP framing
 // and hands each request over with a responder; this actor routes it
-// (api.hpp), asks the control plane with a timeout, and answers with the
-// contract's JSON body or error. It also serves /healthz and /metrics.
+// (http_routes.hpp: the route table), asks the control plane with a
+// timeout, and answers with the contract's JSON body or error. It also
+// serves /healthz and /metrics.
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "actors/policy/api.hpp"
 #include "actors/system/errors.hpp"
 #include "actors/system/interfaces.hpp"
 #include "config/defaults.hpp"
@@ -27,6 +28,8 @@ struct http_gateway_settings {
 
 class once_responder; // http_gateway.cpp
 
+/// The gateway's state: its settings, the counters of /metrics, where the
+/// control plane is, and the requests still waiting for it.
 struct http_gateway_state {
   static inline const char* name = "http_gateway";
   http_gateway_settings cfg;
@@ -41,20 +44,20 @@ struct http_gateway_state {
   /// time out). Expired entries are pruned as new ones come.
   std::vector<std::weak_ptr<once_responder>> in_flight;
   size_t prune_at = 64;
-};
 
-/// How the gateway (and its admin routes, http_admin.cpp) answers: every
-/// answer is counted by status for /metrics.
-namespace gateway_reply {
-using self_ptr = http_gateway_actor::stateful_pointer<http_gateway_state>;
-void answer(self_ptr self, const http_responder_ptr& out, http_response r);
-/// The contract's error body (and Retry-After for 503/429).
-void fail(self_ptr self, const http_responder_ptr& out, errc code,
-          std::string_view message);
-/// The error branch of a request to the control plane.
-std::function<void(caf::error&)> on_error(self_ptr self,
-                                          http_responder_ptr out);
-} // namespace gateway_reply
+  /// Every answer goes through here: counted by status for /metrics, and
+  /// dropped when the request was answered already.
+  void answer(const http_responder_ptr& out, http_response r);
+  /// The contract's error body (and Retry-After for 503/429).
+  void fail(const http_responder_ptr& out, errc code, std::string_view message);
+  /// The responder of a new request on route `r`: answered once, counted in
+  /// the terminal's API history (terminal routes), and remembered in
+  /// `in_flight`.
+  http_responder_ptr track(http_responder_ptr raw, const api::route& r);
+  /// The control process went away: forget it, so that requests answer 503
+  /// at once, and answer every waiting request 503 now.
+  void control_gone(const caf::error& reason);
+};
 
 http_gateway_actor::behavior_type
 http_gateway(http_gateway_actor::stateful_pointer<http_gateway_state> self,

@@ -1,6 +1,7 @@
 #include "actors/store/store_actor.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -24,6 +25,42 @@ storage::status store_actor_state::flush() {
   return st;
 }
 
+void store_actor_state::flush_and_answer() {
+  flush_scheduled = false;
+  auto answering = std::move(waiting);
+  waiting.clear();
+  auto result = flush();
+  if (!result.ok())
+    logger("store")->error("{}", result.message);
+  for (auto& rp : answering) {
+    if (result.ok())
+      rp.deliver(ok_atom::value);
+    else
+      rp.deliver(make_error(errc::unavailable, result.message));
+  }
+}
+
+void store_actor_state::purge_expired() {
+  storage::status result;
+  auto n = db->purge_jobs(now_ms() - job_retention.count(), result);
+  if (!result.ok())
+    logger("store")->error("retention: {}", result.message);
+  else if (n > 0)
+    logger("store")->info("retention: deleted {} finished jobs older "
+                          "than {} s",
+                          n, job_retention.count() / 1000);
+}
+
+caf::result<job_record> store_actor_state::get_job(const std::string& id) {
+  storage::status st;
+  auto job = db->get_job(id, st);
+  if (!st.ok())
+    return make_error(errc::unavailable, st.message);
+  if (!job)
+    return make_error(errc::not_found, "job " + id + " does not exist");
+  return std::move(*job);
+}
+
 namespace {
 
 using self_ptr = store_actor::stateful_pointer<store_actor_state>;
@@ -40,27 +77,34 @@ caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
   return rp;
 }
 
+/// Moves `from` to the end of `to`.
+template <class T>
+void append(std::vector<T>& to, std::vector<T>& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()),
+            std::make_move_iterator(from.end()));
+}
+
+/// The answer to a write done on its own (admin changes).
+caf::result<ok_atom> written(const storage::status& st) {
+  if (!st.ok())
+    return make_error(errc::unavailable, st.message);
+  return ok_atom::value;
+}
+
 } // namespace
 
 store_actor::behavior_type
 store_service(self_ptr self, std::shared_ptr<storage::store> db,
               std::chrono::milliseconds job_retention) {
-  self->state.db = std::move(db);
-  self->state.job_retention = job_retention;
+  auto& st = self->state;
+  st.db = std::move(db);
+  st.job_retention = job_retention;
   if (job_retention.count() > 0)
     self->delayed_send(self, purge_period(job_retention), tick_atom::value);
   return {
     [self](tick_atom) {
-      auto& st = self->state;
-      storage::status result;
-      auto n = st.db->purge_jobs(now_ms() - st.job_retention.count(), result);
-      if (!result.ok())
-        logger("store")->error("retention: {}", result.message);
-      else if (n > 0)
-        logger("store")->info("retention: deleted {} finished jobs older "
-                              "than {} s",
-                              n, st.job_retention.count() / 1000);
-      self->delayed_send(self, purge_period(st.job_retention),
+      self->state.purge_expired();
+      self->delayed_send(self, purge_period(self->state.job_retention),
                          tick_atom::value);
     },
     [self](put_atom, terminal_record& rec) -> caf::result<ok_atom> {
@@ -69,74 +113,38 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     },
     [self](put_atom, std::vector<job_record>& jobs,
            uint64_t next_seq) -> caf::result<ok_atom> {
-      auto& st = self->state;
-      for (auto& j : jobs)
-        st.jobs.push_back(std::move(j));
-      st.next_seq = std::max(st.next_seq, next_seq);
+      append(self->state.jobs, jobs);
+      self->state.next_seq = std::max(self->state.next_seq, next_seq);
       return enqueue(self);
     },
     [self](put_atom, std::vector<api_history>& hs) -> caf::result<ok_atom> {
-      for (auto& h : hs)
-        self->state.histories.push_back(std::move(h));
+      append(self->state.histories, hs);
       return enqueue(self);
     },
     // Disconnect events (GE/GF), and the time before which stored events
     // are no longer needed (0: keep).
     [self](put_atom, std::vector<disconnect_event>& es,
            int64_t drop_before) -> caf::result<ok_atom> {
-      auto& st = self->state;
-      for (auto& e : es)
-        st.events.push_back(std::move(e));
-      st.drop_events_before_ms
-        = std::max(st.drop_events_before_ms, drop_before);
+      append(self->state.events, es);
+      self->state.drop_events_before_ms
+        = std::max(self->state.drop_events_before_ms, drop_before);
       return enqueue(self);
     },
-    [self](flush_atom) {
-      auto& st = self->state;
-      st.flush_scheduled = false;
-      auto waiting = std::move(st.waiting);
-      st.waiting.clear();
-      auto result = st.flush();
-      if (!result.ok())
-        logger("store")->error("{}", result.message);
-      for (auto& rp : waiting) {
-        if (result.ok())
-          rp.deliver(ok_atom::value);
-        else
-          rp.deliver(make_error(errc::unavailable, result.message));
-      }
-    },
+    [self](flush_atom) { self->state.flush_and_answer(); },
     // Admin changes are rare: each is written (and synced) on its own.
     [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {
-      auto st = self->state.db->put_cluster_settings(c);
-      if (!st.ok())
-        return make_error(errc::unavailable, st.message);
-      return ok_atom::value;
+      return written(self->state.db->put_cluster_settings(c));
     },
     [self](put_atom, label_atom,
            const std::vector<std::string>& items) -> caf::result<ok_atom> {
-      auto st = self->state.db->put_label_items(items);
-      if (!st.ok())
-        return make_error(errc::unavailable, st.message);
-      return ok_atom::value;
+      return written(self->state.db->put_label_items(items));
     },
     [self](put_atom, node_atom, const std::string& node,
            const std::string& state) -> caf::result<ok_atom> {
-      auto st = self->state.db->put_node_state(node, state);
-      if (!st.ok())
-        return make_error(errc::unavailable, st.message);
-      return ok_atom::value;
+      return written(self->state.db->put_node_state(node, state));
     },
-    [self](get_atom, job_atom,
-           const std::string& id) -> caf::result<job_record> {
-      storage::status st;
-      auto job = self->state.db->get_job(id, st);
-      if (!st.ok())
-        return make_error(errc::unavailable, st.message);
-      if (!job)
-        return make_error(errc::not_found, "job " + id + " does not exist");
-      return std::move(*job);
-    },
+    [self](get_atom, job_atom, const std::string& id)
+      -> caf::result<job_record> { return self->state.get_job(id); },
   };
 }
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "actors/system/interfaces.hpp"
@@ -38,6 +39,12 @@ struct store_actor_state {
 
   /// Writes the pending batch; returns its outcome.
   storage::status flush();
+  /// Writes the pending batch and answers every request that joined it.
+  void flush_and_answer();
+  /// Deletes the finished jobs past their retention (and logs it).
+  void purge_expired();
+  /// A stored job, not_found, or unavailable when the store fails.
+  caf::result<job_record> get_job(const std::string& id);
 };
 
 store_actor::behavior_type

@@ -19,52 +19,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/config/config_test_support.hpp"
+
 namespace tether::config {
+
+const char* const test_support::source = "p.toml";
+
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr const char* source = "p.toml";
-
-parse_result parse(const std::string& text) {
-  return parse_topology(text, source);
-}
-
-std::string dump(const parse_result& r) {
-  return "problems:\n" + r.errors.to_string() + "warnings:\n"
-       + r.warnings.to_string();
-}
-
-/// True if some entry of `list` is "p.toml:<line>: <path>: <...message...>";
-/// `line` 0 accepts any line number (but still requires one).
-bool has(const problems& list, const std::string& path,
-         const std::string& message, int line = 0) {
-  for (const auto& p : list.list) {
-    auto head = std::string{source} + ":";
-    if (p.rfind(head, 0) != 0)
-      continue;
-    auto rest = p.substr(head.size());
-    size_t digits = 0;
-    while (digits < rest.size()
-           && std::isdigit(static_cast<unsigned char>(rest[digits])))
-      ++digits;
-    if (digits == 0)
-      continue;
-    if (line != 0 && std::stoi(rest.substr(0, digits)) != line)
-      continue;
-    auto tail = rest.substr(digits);
-    if (tail.rfind(": " + path + ": ", 0) != 0)
-      continue;
-    if (tail.find(message) != std::string::npos)
-      return true;
-  }
-  return false;
-}
-
-bool has_problem(const parse_result& r, const std::string& path,
-                 const std::string& message, int line = 0) {
-  return has(r.errors, path, message, line);
-}
+using namespace test_support;
 
 /// The 1-based line of the `nth` (0-based) line of `text` containing
 /// `needle`; 0 if there is none.
@@ -91,8 +55,6 @@ std::vector<std::string> names(const std::vector<const process_config*>& ps) {
 // processes: "control" (gateway, control, selector, cluster_manager; http
 // 127.0.0.1:8080), "b" (balancer C1-b1) and "n" (node C1-n1), on CAF ports
 // 17000..17002. Valid as it is; each test changes one thing.
-
-using fields = std::map<std::string, std::string>; // key -> raw TOML value
 
 struct doc {
   std::map<std::string, fields> sections; // "timers" -> {...}
@@ -131,10 +93,7 @@ struct doc {
     } else {
       f = &sections[where];
     }
-    if (value.empty())
-      f->erase(key);
-    else
-      (*f)[key] = value;
+    set_field(*f, key, value);
     return *this;
   }
 
@@ -151,22 +110,12 @@ struct doc {
   }
 
   std::string str() const {
-    std::string out;
-    for (const auto& [name, kv] : sections) {
-      out += "[" + name + "]\n";
-      for (const auto& [k, v] : kv)
-        out += k + " = " + v + "\n";
-    }
+    auto out = sections_toml(sections);
     out += clusters;
     for (size_t i = 0; i < processes.size(); ++i) {
-      out += "[[processes]]\n";
-      for (const auto& [k, v] : processes[i])
-        out += k + " = " + v + "\n";
-      if (auto it = schedulers.find(i); it != schedulers.end()) {
-        out += "  [processes.scheduler]\n";
-        for (const auto& [k, v] : it->second)
-          out += "  " + k + " = " + v + "\n";
-      }
+      out += "[[processes]]\n" + fields_toml(processes[i]);
+      if (auto it = schedulers.find(i); it != schedulers.end())
+        out += "  [processes.scheduler]\n" + fields_toml(it->second, "  ");
     }
     return out;
   }
@@ -321,22 +270,6 @@ TEST(Processes, OneProcessNeedsNoCafPort) {
 
 // -- one accepted and one rejected value per rule
 // ----------------------------------------
-
-struct rule_case {
-  std::string where; // "p0".."p2", "p2.scheduler", "timers"
-  std::string key;
-  std::string value; // raw TOML; empty = key absent
-  bool accepted;
-  std::string path;    // where the problem is reported
-  std::string message; // part of the problem's text
-  std::function<bool(const topology&)> applied = nullptr; // accepted only
-  size_t problems = 1; // rejected: how many problems the mistake yields
-};
-
-std::string describe(const rule_case& c) {
-  return c.where + "." + c.key + " = "
-       + (c.value.empty() ? "<absent>" : c.value);
-}
 
 const std::vector<rule_case>& rule_cases() {
   static const std::vector<rule_case> cases{
@@ -501,22 +434,9 @@ const std::vector<rule_case>& rule_cases() {
 }
 
 TEST(Validation, OneAcceptedAndOneRejectedValuePerRule) {
-  for (const auto& c : rule_cases()) {
-    SCOPED_TRACE(describe(c));
-    auto text = doc{}.set(c.where, c.key, c.value).str();
-    auto r = parse(text);
-    if (c.accepted) {
-      ASSERT_TRUE(r.value) << dump(r);
-      EXPECT_TRUE(r.errors.list.empty()) << dump(r);
-      if (c.applied) {
-        EXPECT_TRUE(c.applied(*r.value));
-      }
-    } else {
-      EXPECT_FALSE(r.value);
-      EXPECT_TRUE(has_problem(r, c.path, c.message)) << dump(r);
-      EXPECT_EQ(r.errors.list.size(), c.problems) << dump(r);
-    }
-  }
+  expect_outcomes(rule_cases(), [](const rule_case& c) {
+    return doc{}.set(c.where, c.key, c.value).str();
+  });
 }
 
 TEST(Validation, EveryRuleHasBothOutcomes) {

@@ -17,51 +17,18 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/config/config_test_support.hpp"
+
 namespace tether::config {
+
+const char* const test_support::source = "t.toml";
+
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr const char* source = "t.toml";
-
-parse_result parse(const std::string& text) {
-  return parse_topology(text, source);
-}
-
-/// The problems as one string, for failure messages.
-std::string dump(const parse_result& r) {
-  return "problems:\n" + r.errors.to_string();
-}
-
-/// True if some problem is "t.toml:<line>: <path>: <...message...>".
-/// `line` 0 accepts any line number (but still requires one).
-bool has_problem(const parse_result& r, const std::string& path,
-                 const std::string& message, int line = 0) {
-  for (const auto& p : r.errors.list) {
-    auto head = std::string{source} + ":";
-    if (p.rfind(head, 0) != 0)
-      continue;
-    auto rest = p.substr(head.size());
-    size_t digits = 0;
-    while (digits < rest.size()
-           && std::isdigit(static_cast<unsigned char>(rest[digits])))
-      ++digits;
-    if (digits == 0)
-      continue;
-    if (line != 0 && std::stoi(rest.substr(0, digits)) != line)
-      continue;
-    auto tail = rest.substr(digits);
-    if (tail.rfind(": " + path + ": ", 0) != 0)
-      continue;
-    if (tail.find(message) != std::string::npos)
-      return true;
-  }
-  return false;
-}
+using namespace test_support;
 
 // -- a small document builder: one cluster, one balancer, optional sections --
-
-using fields = std::map<std::string, std::string>; // key -> raw TOML value
 
 struct doc {
   std::map<std::string, fields> sections; // "timers" -> {...}
@@ -76,28 +43,15 @@ struct doc {
     auto& f = where == "cluster"  ? cluster
             : where == "balancer" ? balancer
                                   : sections[where];
-    if (value.empty())
-      f.erase(key);
-    else
-      f[key] = value;
+    set_field(f, key, value);
     return *this;
   }
 
   std::string str() const {
-    std::string out;
-    for (const auto& [name, kv] : sections) {
-      out += "[" + name + "]\n";
-      for (const auto& [k, v] : kv)
-        out += k + " = " + v + "\n";
-    }
-    out += "[[clusters]]\n";
-    for (const auto& [k, v] : cluster)
-      out += k + " = " + v + "\n";
-    if (with_balancer) {
-      out += "[[clusters.balancers]]\n";
-      for (const auto& [k, v] : balancer)
-        out += k + " = " + v + "\n";
-    }
+    auto out
+      = sections_toml(sections) + "[[clusters]]\n" + fields_toml(cluster);
+    if (with_balancer)
+      out += "[[clusters.balancers]]\n" + fields_toml(balancer);
     return out;
   }
 };
@@ -231,17 +185,6 @@ TEST(ParseEndpoint, Rejects) {
 // -- one accepted and one rejected value per rule
 // -------------------------------
 
-struct rule_case {
-  std::string where; // section, "cluster" or "balancer"
-  std::string key;
-  std::string value; // raw TOML; empty = key absent
-  bool accepted;
-  std::string path;    // where the problem is reported
-  std::string message; // part of the problem's text
-  std::function<bool(const topology&)> applied = nullptr; // accepted only
-  size_t problems = 1; // rejected: how many problems the mistake yields
-};
-
 /// A file for [callbacks] ca_file, removed when the test program ends.
 /// `pem`: with a PEM certificate header (all the parser checks), or
 /// without one.
@@ -259,11 +202,6 @@ const std::string& ca_file(bool pem = true) {
   };
   static const file with_pem{true}, without_pem{false};
   return pem ? with_pem.path : without_pem.path;
-}
-
-std::string describe(const rule_case& c) {
-  return c.where + "." + c.key + " = "
-       + (c.value.empty() ? "<absent>" : c.value);
 }
 
 const std::vector<rule_case>& rule_cases() {
@@ -597,21 +535,9 @@ const std::vector<rule_case>& rule_cases() {
 }
 
 TEST(Validation, OneAcceptedAndOneRejectedValuePerRule) {
-  for (const auto& c : rule_cases()) {
-    SCOPED_TRACE(describe(c));
-    auto r = parse(doc{}.set(c.where, c.key, c.value).str());
-    if (c.accepted) {
-      ASSERT_TRUE(r.value) << dump(r);
-      EXPECT_TRUE(r.errors.list.empty()) << dump(r);
-      if (c.applied) {
-        EXPECT_TRUE(c.applied(*r.value));
-      }
-    } else {
-      EXPECT_FALSE(r.value);
-      EXPECT_TRUE(has_problem(r, c.path, c.message)) << dump(r);
-      EXPECT_EQ(r.errors.list.size(), c.problems) << dump(r);
-    }
-  }
+  expect_outcomes(rule_cases(), [](const rule_case& c) {
+    return doc{}.set(c.where, c.key, c.value).str();
+  });
 }
 
 TEST(Callbacks, DefaultsVerifyWithTheSystemStoreOnly) {

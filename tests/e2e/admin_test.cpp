@@ -1,5 +1,5 @@
 // Live reconfiguration and re-allocation against a real tetherd (admin API
-// of PROTOCOL.md): cluster labels and a declared cluster changed at run
+// of docs/API.md): cluster labels and a declared cluster changed at run
 // time, re-allocation that moves exactly the devices whose cluster changes
 // and no faster than the configured rate, the label configuration changed
 // at run time, node and cluster drain, changes that survive a restart, and
@@ -22,45 +22,12 @@ namespace {
 /// C1 (GG1), C2 (GG2), and C3 declared but not in service. Re-allocation
 /// sends at most `rate` reassigns per second.
 std::string admin_topology(int rate) {
-  return R"([gateway]
-http = "127.0.0.1:0"
-
-[labels]
-items = ["region", "model"]
-
-[timers]
-keepalive = "30s"
-
-[reallocation]
-window = "0s"
-max_rate = )"
-       + std::to_string(rate) + R"(
-
-[[clusters]]
-id = "C1"
-labels = { region = ["GG1"] }
-nodes = ["C1-n1", "C1-n2"]
-  [[clusters.balancers]]
-  id = "C1-b1"
-  listen = "127.0.0.1:0"
-
-[[clusters]]
-id = "C2"
-labels = { region = ["GG2"] }
-nodes = ["C2-n1", "C2-n2"]
-  [[clusters.balancers]]
-  id = "C2-b1"
-  listen = "127.0.0.1:0"
-
-[[clusters]]
-id = "C3"
-enabled = false
-labels = { region = ["GG3"] }
-nodes = ["C3-n1", "C3-n2"]
-  [[clusters.balancers]]
-  id = "C3-b1"
-  listen = "127.0.0.1:0"
-)";
+  return topology_builder{}
+    .labels("C1", R"({ region = ["GG1"] })")
+    .add_cluster("C3", R"({ region = ["GG3"] })", false)
+    .section("reallocation",
+             "window = \"0s\"\nmax_rate = " + std::to_string(rate))
+    .toml();
 }
 
 json::value get_json(const tetherd_process& d, const std::string& target) {

@@ -86,46 +86,11 @@ uint16_t free_port() {
 
 std::string test_topology_on(uint16_t http, uint16_t c1, uint16_t c2,
                              const std::string& timers) {
-  auto text = test_topology(timers);
-  auto replace = [&](const std::string& from, const std::string& to) {
-    text.replace(text.find(from), from.size(), to);
-  };
-  replace("http = \"127.0.0.1:0\"",
-          "http = \"127.0.0.1:" + std::to_string(http) + "\"");
-  replace("listen = \"127.0.0.1:0\"",
-          "listen = \"127.0.0.1:" + std::to_string(c1) + "\"");
-  replace("listen = \"127.0.0.1:0\"",
-          "listen = \"127.0.0.1:" + std::to_string(c2) + "\"");
-  return text;
+  return topology_builder{}.timers(timers).ports(http, c1, c2).toml();
 }
 
 std::string test_topology(const std::string& timers) {
-  return R"([gateway]
-http = "127.0.0.1:0"
-
-[labels]
-items = ["region", "model"]
-
-[timers]
-)" + timers
-       + R"(
-
-[[clusters]]
-id = "C1"
-labels = { region = ["GG1"], model = ["GJ1", "GJ2"] }
-nodes = ["C1-n1", "C1-n2"]
-  [[clusters.balancers]]
-  id = "C1-b1"
-  listen = "127.0.0.1:0"
-
-[[clusters]]
-id = "C2"
-labels = { region = ["GG2"] }
-nodes = ["C2-n1", "C2-n2"]
-  [[clusters.balancers]]
-  id = "C2-b1"
-  listen = "127.0.0.1:0"
-)";
+  return topology_builder{}.timers(timers).toml();
 }
 
 tetherd_run run_tetherd(const std::vector<std::string>& args) {

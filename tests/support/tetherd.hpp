@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/support/process.hpp"
+#include "tests/support/topology_builder.hpp"
 
 namespace tether::test {
 
@@ -47,10 +48,10 @@ private:
   std::map<std::string, std::string> balancers_;
 };
 
-/// A complete topology with every port 0 and the given timers table body.
+/// topology_builder's default with the given timers table body.
 std::string test_topology(const std::string& timers = "keepalive = \"30s\"");
 
-/// The same with fixed ports: HTTP and the balancers of C1 and C2.
+/// The same on fixed ports: HTTP and the balancers of C1 and C2.
 std::string test_topology_on(uint16_t http, uint16_t c1, uint16_t c2,
                              const std::string& timers = "keepalive = \"30s\"");
 

@@ -1,0 +1,254 @@
+#include "actors/http_gateway/http_routes.hpp"
+
+#include "actors/system/log.hpp"
+
+namespace tether {
+
+std::function<void(caf::error&)> on_error(gateway_ptr self,
+                                          http_responder_ptr out) {
+  return [self, out](caf::error& err) {
+    auto v = view(err);
+    if (v.code == errc::internal || v.code == errc::unavailable)
+      logger("gateway")->warn("request failed: {}", caf::to_string(err));
+    self->state.fail(out, v.code, v.message);
+  };
+}
+
+namespace {
+
+std::string metrics_text(const http_gateway_state& st,
+                         const std::vector<cluster_status>& clusters) {
+  std::string out;
+  out += "# HELP tether_http_responses_total HTTP responses by status.\n";
+  out += "# TYPE tether_http_responses_total counter\n";
+  for (const auto& [status, n] : st.responses)
+    out += "tether_http_responses_total{status=\"" + std::to_string(status)
+         + "\"} " + std::to_string(n) + "\n";
+  out += "# TYPE tether_registrations_total counter\n";
+  out
+    += "tether_registrations_total " + std::to_string(st.registrations) + "\n";
+  out += "# TYPE tether_jobs_accepted_total counter\n";
+  out
+    += "tether_jobs_accepted_total " + std::to_string(st.jobs_accepted) + "\n";
+  out += "# TYPE tether_cluster_connections gauge\n";
+  for (const auto& c : clusters)
+    out += "tether_cluster_connections{cluster=\"" + c.cluster_id + "\"} "
+         + std::to_string(c.connections) + "\n";
+  out += "# TYPE tether_node_sessions gauge\n";
+  for (const auto& c : clusters)
+    for (const auto& n : c.nodes)
+      out += "tether_node_sessions{cluster=\"" + c.cluster_id + "\",node=\""
+           + n.node_id + "\"} " + std::to_string(n.sessions) + "\n";
+  // Counted from construction and destruction of the objects themselves, so
+  // that anything that keeps finished connections or sessions shows here.
+  out += "# HELP tether_ws_connections_live WebSocket connection objects that "
+         "exist in the cluster's balancers.\n";
+  out += "# TYPE tether_ws_connections_live gauge\n";
+  for (const auto& c : clusters)
+    out += "tether_ws_connections_live{cluster=\"" + c.cluster_id + "\"} "
+         + std::to_string(c.ws_connections) + "\n";
+  out += "# HELP tether_session_actors_live Session actors that exist on the "
+         "node.\n";
+  out += "# TYPE tether_session_actors_live gauge\n";
+  for (const auto& c : clusters)
+    for (const auto& n : c.nodes)
+      out += "tether_session_actors_live{cluster=\"" + c.cluster_id
+           + "\",node=\"" + n.node_id + "\"} "
+           + std::to_string(n.session_actors) + "\n";
+  return out;
+}
+
+/// The control part of GET /healthz: 200 when the control plane answers,
+/// else 503 with the reason.
+void health_of_control(gateway_ptr self, http_responder_ptr out,
+                       std::shared_ptr<api::health> h) {
+  self
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              status_atom::value)
+    .then(
+      [self, out, h](std::vector<cluster_status>& cs) {
+        h->clusters = cs.size();
+        self->state.answer(out, api::json_response(200, api::encode(*h)));
+      },
+      [self, out, h](caf::error& err) {
+        h->status = "unavailable";
+        h->problem = view(err).message;
+        auto resp = api::json_response(503, api::encode(*h));
+        resp.headers.emplace_back(
+          "Retry-After", std::to_string(self->state.cfg.retry_after_s));
+        self->state.answer(out, std::move(resp));
+      });
+}
+
+/// GET /healthz: how the control plane is and, when this process has
+/// peers, how the peer processes are.
+void healthz(gateway_ptr self, const api::route&, const http_request&,
+             const http_responder_ptr& out) {
+  auto& st = self->state;
+  auto h = std::make_shared<api::health>();
+  h->process = st.cfg.process_name;
+  h->uptime_s = (now_ms() - st.started_at_ms) / 1000;
+  if (!st.peers)
+    return health_of_control(self, out, h);
+  self
+    ->request(st.peers, st.cfg.request_timeout, get_atom::value,
+              peer_atom::value)
+    .then(
+      [self, out, h](std::vector<peer_status>& ps) {
+        h->peers = std::move(ps);
+        health_of_control(self, out, h);
+      },
+      [self, out, h](caf::error&) { health_of_control(self, out, h); });
+}
+
+void metrics(gateway_ptr self, const api::route&, const http_request&,
+             const http_responder_ptr& out) {
+  auto as_text = [self](std::vector<cluster_status>& cs) {
+    auto resp = api::json_response(200, metrics_text(self->state, cs));
+    resp.content_type = "text/plain; version=0.0.4";
+    return resp;
+  };
+  ask<std::vector<cluster_status>>(self, out, as_text, status_atom::value);
+}
+
+void put_attributes(gateway_ptr self, const api::route& r,
+                    const http_request& req, const http_responder_ptr& out) {
+  if (auto attrs = decoded<std::map<std::string, std::string>>(
+        self, out, req.body, api::decode_attributes))
+    ask<terminal_status>(self, out, json(200), put_atom::value,
+                         attrs_atom::value, r.id, std::move(*attrs));
+}
+
+void link_user(gateway_ptr self, const api::route& r, const http_request&,
+               const http_responder_ptr& out) {
+  ask<terminal_status>(self, out, json(200), put_atom::value, user_atom::value,
+                       r.user, r.id);
+}
+
+void register_terminal(gateway_ptr self, const api::route&,
+                       const http_request& req, const http_responder_ptr& out) {
+  auto registered = [self](destination& d) {
+    ++self->state.registrations;
+    return api::json_response(200, api::encode(d));
+  };
+  if (auto facts
+      = decoded<terminal_record>(self, out, req.body, api::decode_register))
+    ask<destination>(self, out, registered, register_atom::value, *facts);
+}
+
+void get_destination(gateway_ptr self, const api::route& r, const http_request&,
+                     const http_responder_ptr& out) {
+  ask<destination>(self, out, json(200), dest_atom::value, r.id);
+}
+
+void get_terminal(gateway_ptr self, const api::route& r, const http_request&,
+                  const http_responder_ptr& out) {
+  ask<terminal_status>(self, out, json(200), get_atom::value,
+                       terminal_atom::value, r.id);
+}
+
+void push_job(gateway_ptr self, const api::route& r, const http_request& req,
+              const http_responder_ptr& out) {
+  job_record job;
+  errc code;
+  if (auto problem
+      = api::decode_job(req.body, self->state.cfg.max_payload, job, code);
+      !problem.empty())
+    return self->state.fail(out, code, problem);
+  job.terminal_id = r.id;
+  auto accepted = [self](job_record& j) {
+    ++self->state.jobs_accepted;
+    return api::json_response(202, api::encode_job_accepted(j));
+  };
+  ask<job_record>(self, out, accepted, push_atom::value, job);
+}
+
+void get_job(gateway_ptr self, const api::route& r, const http_request&,
+             const http_responder_ptr& out) {
+  ask<job_record>(self, out, json(200), get_atom::value, job_atom::value, r.id);
+}
+
+void get_clusters(gateway_ptr self, const api::route&, const http_request&,
+                  const http_responder_ptr& out) {
+  ask<std::vector<cluster_status>>(self, out, json(200), status_atom::value);
+}
+
+void method_not_allowed(gateway_ptr self, const api::route& r,
+                        const http_request& req,
+                        const http_responder_ptr& out) {
+  auto resp = api::error_response(errc::method_not_allowed,
+                                  "method " + req.method + " is not allowed on "
+                                    + req.target.substr(0, 200)
+                                    + " (allowed: " + r.allow + ")");
+  resp.headers.emplace_back("Allow", r.allow);
+  self->state.answer(out, std::move(resp));
+}
+
+void bad_id(gateway_ptr self, const api::route& r, const http_request&,
+            const http_responder_ptr& out) {
+  self->state.fail(out, errc::bad_request,
+                   "path id \"" + r.id
+                     + "\" must be 1-128 characters from [A-Za-z0-9._:-]");
+}
+
+void not_found(gateway_ptr self, const api::route&, const http_request& req,
+               const http_responder_ptr& out) {
+  self->state.fail(out, errc::not_found,
+                   "no such endpoint: " + req.method + " "
+                     + req.target.substr(0, 200));
+}
+
+using handler = void (*)(gateway_ptr, const api::route&, const http_request&,
+                         const http_responder_ptr&);
+
+handler handler_of(api::route::kind_t kind) {
+  using api::route;
+  switch (kind) {
+  case route::register_terminal:
+    return register_terminal;
+  case route::destination:
+    return get_destination;
+  case route::terminal:
+    return get_terminal;
+  case route::push_job:
+    return push_job;
+  case route::attributes:
+    return put_attributes;
+  case route::user_link:
+    return link_user;
+  case route::job:
+    return get_job;
+  case route::admin_clusters:
+    return get_clusters;
+  case route::admin_cluster:
+    return put_cluster;
+  case route::label_config_get:
+    return get_label_config;
+  case route::label_config_put:
+    return put_label_config;
+  case route::admin_node:
+    return put_node;
+  case route::reallocate:
+    return reallocate;
+  case route::healthz:
+    return healthz;
+  case route::metrics:
+    return metrics;
+  case route::method_not_allowed:
+    return method_not_allowed;
+  case route::bad_id:
+    return bad_id;
+  case route::not_found:
+    break;
+  }
+  return not_found;
+}
+
+} // namespace
+
+void serve(gateway_ptr self, const api::route& r, const http_request& req,
+           const http_responder_ptr& out) {
+  handler_of(r.kind)(self, r, req, out);
+}
+
+} // namespace tether

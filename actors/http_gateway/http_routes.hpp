@@ -1,0 +1,81 @@
+// The request handling of the http_gateway actor, apart from its actor
+// plumbing (http_gateway.cpp): `serve` is the route table; every route
+// decodes its body (api.hpp: 400 naming the field), asks the control plane
+// through `ask`, and answers. The terminal and operational routes live in
+// http_routes.cpp, the admin routes (docs/API.md "Operator side") in
+// http_admin.cpp.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/http_gateway/http_gateway.hpp"
+#include "actors/policy/api.hpp"
+
+namespace tether {
+
+using gateway_ptr = http_gateway_actor::stateful_pointer<http_gateway_state>;
+
+/// Answers request `req` on route `r` through `out`.
+void serve(gateway_ptr self, const api::route& r, const http_request& req,
+           const http_responder_ptr& out);
+
+/// The admin routes (http_admin.cpp): PUT /v1/admin/clusters/{id}, the
+/// label configuration, PUT /v1/admin/nodes/{id}, POST
+/// /v1/admin/reallocate.
+void put_cluster(gateway_ptr self, const api::route& r, const http_request& req,
+                 const http_responder_ptr& out);
+void get_label_config(gateway_ptr self, const api::route& r,
+                      const http_request& req, const http_responder_ptr& out);
+void put_label_config(gateway_ptr self, const api::route& r,
+                      const http_request& req, const http_responder_ptr& out);
+void put_node(gateway_ptr self, const api::route& r, const http_request& req,
+              const http_responder_ptr& out);
+void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
+                const http_responder_ptr& out);
+
+/// The error branch of a request to the control plane: its error as the
+/// contract's error body.
+std::function<void(caf::error&)> on_error(gateway_ptr self,
+                                          http_responder_ptr out);
+
+/// Encodes a result with api::encode as a JSON answer with `status`.
+inline auto json(uint16_t status) {
+  return [status](const auto& x) {
+    return api::json_response(status, api::encode(x));
+  };
+}
+
+/// The one "request → encode → answer" chain: asks the control plane
+/// `xs...` with the request timeout, answers `encode(result)` (an
+/// http_response), or the error.
+template <class Result, class Encode, class... Ts>
+void ask(gateway_ptr self, const http_responder_ptr& out, Encode encode,
+         Ts&&... xs) {
+  self
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              std::forward<Ts>(xs)...)
+    .then([self, out, encode = std::move(encode)](
+            Result& x) { self->state.answer(out, encode(x)); },
+          on_error(self, out));
+}
+
+/// The body decoded by `decode` (an api::decode_* of one value), or
+/// nothing after answering 400 with the problem.
+template <class T, class Decode>
+std::optional<T> decoded(gateway_ptr self, const http_responder_ptr& out,
+                         std::string_view body, Decode decode) {
+  T value;
+  if (auto problem = decode(body, value); !problem.empty()) {
+    self->state.fail(out, errc::bad_request, problem);
+    return std::nullopt;
+  }
+  return value;
+}
+
+} // namespace tether
