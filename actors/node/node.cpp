@@ -58,47 +58,102 @@ node_status node_state::status() {
                      session_actors.value()};
 }
 
-node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
-                               std::string node_id, control_actor control) {
+namespace {
+
+using self_ptr = node_actor::stateful_pointer<node_state>;
+
+/// Milliseconds of the actor system's clock (the test coordinator's in
+/// deterministic tests).
+int64_t clock_ms(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+/// Makes sure a tick timer is pending for the next session that is due.
+void arm(self_ptr self) {
+  auto& st = self->state;
+  auto due = st.keepalive.next_due();
+  if (!due || (st.tick_at && *st.tick_at <= *due))
+    return;
+  st.tick_at = *due;
+  auto wait = std::max<int64_t>(0, *due - clock_ms(self));
+  self->delayed_send(caf::actor_cast<node_actor>(self),
+                     std::chrono::milliseconds{wait}, tick_atom::value, *due);
+}
+
+/// The timer due at `due` fired: every session due gets its tick.
+void on_tick(self_ptr self, int64_t due) {
+  auto& st = self->state;
+  if (st.tick_at != due)
+    return; // superseded by an earlier timer, which re-armed
+  st.tick_at.reset();
+  for (auto& addr : st.keepalive.take_due(clock_ms(self)))
+    if (auto i = st.live.find(addr); i != st.live.end())
+      self->send(i->second, tick_atom::value, uint64_t{0});
+  arm(self);
+}
+
+terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
+  auto& st = self->state;
+  auto period = static_cast<int64_t>(spec.keepalive_ms);
+  auto session = self->spawn<terminal_session_impl>(
+    std::move(spec), st.node_id, st.control, st.session_actors.track());
+  // Monitored to count it; linked so that it ends with its node (a node
+  // that goes away takes its sessions along, and the balancer starts them
+  // again elsewhere); see node_state::live.
+  self->monitor(session);
+  self->link_to(session);
+  st.live.emplace(session.address(), session);
+  st.keepalive.add(session.address(), clock_ms(self), period);
+  ++st.sessions;
+  arm(self);
+  return session;
+}
+
+void on_session_down(self_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  st.keepalive.remove(dm.source);
+  if (st.live.erase(dm.source) > 0 && st.sessions > 0)
+    --st.sessions;
+}
+
+/// The control process was reached (again, after a restart): new sessions
+/// report to it, and the running ones re-announce themselves.
+void on_control_reached(self_ptr self, const peer_directory& dir) {
+  auto& st = self->state;
+  if (!dir.control)
+    return;
+  st.control = dir.control;
+  logger("node")->info("{}: control reachable (process {}); {} sessions "
+                       "re-announce themselves",
+                       st.node_id, dir.process, st.live.size());
+  for (auto& [addr, session] : st.live)
+    self->send(session, peer_atom::value, dir);
+}
+
+} // namespace
+
+node_actor::behavior_type node(self_ptr self, std::string node_id,
+                               control_actor control) {
   self->state.node_id = std::move(node_id);
   self->state.control = std::move(control);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    if (self->state.live.erase(dm.source) > 0 && self->state.sessions > 0)
-      --self->state.sessions;
-  });
+  self->set_down_handler(
+    [self](const caf::down_msg& dm) { on_session_down(self, dm); });
   self->set_exit_handler([self](const caf::exit_msg& em) {
     if (self->state.live.count(em.source) > 0)
       return; // a session ended; the down handler counts it
     self->quit(em.reason);
   });
   return {
-    [self](spawn_atom, session_spec& spec) -> terminal_session_actor {
-      auto session = self->spawn<terminal_session_impl>(
-        std::move(spec), self->state.node_id, self->state.control,
-        self->state.session_actors.track());
-      // Monitored to count it; linked so that it ends with its node (a
-      // node that goes away takes its sessions along, and the balancer
-      // starts them again elsewhere); see node_state::live.
-      self->monitor(session);
-      self->link_to(session);
-      self->state.live.emplace(session.address(), session);
-      ++self->state.sessions;
-      return session;
+    [self](spawn_atom, session_spec& spec) {
+      return spawn_session(self, spec);
     },
     [self](status_atom) { return self->state.status(); },
     [self](peer_atom, const peer_directory& dir) {
-      // The control process was reached (again, after a restart): new
-      // sessions report to it, and the running ones re-announce themselves.
-      auto& st = self->state;
-      if (!dir.control)
-        return;
-      st.control = dir.control;
-      logger("node")->info("{}: control reachable (process {}); {} sessions "
-                           "re-announce themselves",
-                           st.node_id, dir.process, st.live.size());
-      for (auto& [addr, session] : st.live)
-        self->send(session, peer_atom::value, dir);
+      on_control_reached(self, dir);
     },
+    [self](tick_atom, int64_t due) { on_tick(self, due); },
   };
 }
 

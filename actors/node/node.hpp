@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include <caf/actor_addr.hpp>
 
+#include "actors/node/keepalive_schedule.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
 
@@ -26,6 +28,11 @@ struct node_state {
   /// Session actors that exist (running or not yet destroyed): what the
   /// node's sessions really hold in memory.
   live_count session_actors;
+  /// When each live session's next keepalive tick is due; the node sends
+  /// the ticks (see keepalive_schedule.hpp for why).
+  keepalive_schedule keepalive;
+  /// The due time of the tick timer that is pending, if one is.
+  std::optional<int64_t> tick_at;
   // CPU accounting between two status requests.
   uint64_t last_cpu_ticks = 0;
   int64_t last_cpu_at_ms = 0;

@@ -32,7 +32,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<caf::atom_constant<caf::atom("spawn")>,
                   session_spec>::with<terminal_session_actor>,
   caf::replies_to<status_atom>::with<node_status>,
-  caf::reacts_to<peer_atom, peer_directory>>; // a peer process (re)joined
+  caf::reacts_to<peer_atom, peer_directory>, // a peer process (re)joined
+  caf::reacts_to<tick_atom, int64_t>>;       // keepalive timer (due time)
 
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 

@@ -176,9 +176,6 @@ void start(self_ptr self) {
   self->set_down_handler([self](const caf::down_msg&) {
     finish(self, close_code::going_away, "balancer gone", false);
   });
-  self->delayed_send(handle_of(self),
-                     std::chrono::milliseconds{st.spec.keepalive_ms},
-                     tick_atom::value, uint64_t{0});
 }
 
 void on_frame(self_ptr self, const std::string& text) {
@@ -214,6 +211,8 @@ void on_control_moved(self_ptr self, const peer_directory& dir) {
              handle_of(self));
 }
 
+/// The node's keepalive tick (every `keepalive_ms`): a ping, or the end
+/// when too many went unanswered; unacknowledged jobs due are sent again.
 void on_tick(self_ptr self) {
   auto act = self->state.on_tick();
   if (act.lost)
@@ -222,9 +221,6 @@ void on_tick(self_ptr self) {
   to_device(self, std::move(*act.ping));
   for (auto& job : self->state.due_for_redelivery(now_ms()))
     send_job(self, job);
-  self->delayed_send(handle_of(self),
-                     std::chrono::milliseconds{self->state.spec.keepalive_ms},
-                     tick_atom::value, uint64_t{0});
 }
 
 } // namespace

@@ -3,9 +3,10 @@
 // It speaks the device protocol (frames.hpp) over the balancer's relay: the
 // device's frames arrive as `frame` messages, and everything for the device
 // goes to the balancer as `to_dev` with the connection id. It sends `hello`,
-// keeps the keepalive (a `ping` every period; `keepalive_misses` unanswered
-// pings close the connection with 4000), sends jobs and reports their
-// progress and the connection's opening and closing to the control.
+// keeps the keepalive (a `ping` on each `tick` its node sends every period;
+// `keepalive_misses` unanswered pings close the connection with 4000), sends
+// jobs and reports their progress and the connection's opening and closing to
+// the control.
 //
 //   running ──(closed | keepalive lost | protocol violation)──► quit
 #pragma once
