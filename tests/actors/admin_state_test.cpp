@@ -1,9 +1,9 @@
 // Live reconfiguration and re-allocation without actors: the cluster
 // manager's admin changes (validation, partial changes, declared clusters,
 // stored changes applied at start, node states), which terminals must move,
-// the balancer's treatment of a draining node, the control's choice of
-// candidates, and the re-allocation pacer (window, rate cap, runs queueing
-// behind each other).
+// and the balancer's treatment of a draining node. (The control's choice of
+// candidates is tested in tests/actors/control/terminal_table_test.cpp, the
+// re-allocation pacer in tests/actors/policy/pacer_test.cpp.)
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -12,8 +12,6 @@
 
 #include "actors/cluster_balancer/cluster_balancer.hpp"
 #include "actors/cluster_manager/cluster_manager.hpp"
-#include "actors/control/control.hpp"
-#include "actors/policy/reallocation.hpp"
 #include "actors/system/errors.hpp"
 
 namespace tether {
@@ -284,112 +282,6 @@ TEST(BalancerDrain, DrainingNodeTakesNoNewSessionsAndShowsItsState) {
   // A failed node shows as failed, drained or not.
   st.nodes[1].failed = true;
   EXPECT_EQ(st.status().nodes[1].state, "failed");
-}
-
-// -- the control's candidates
-// ---------------------------------------------------------
-
-TEST(ControlRealloc, CandidatesByScope) {
-  control_state st;
-  for (auto [id, cluster] :
-       {std::pair{"T3", "C1"}, {"T1", "C1"}, {"T2", "C2"}}) {
-    st.terminals[id].record.terminal_id = id;
-    st.terminals[id].record.cluster_id = cluster;
-  }
-  std::string unknown;
-  EXPECT_EQ(st.realloc_candidates("", {}, unknown),
-            (std::vector<std::string>{"T1", "T2", "T3"}));
-  EXPECT_EQ(st.realloc_candidates("C1", {}, unknown),
-            (std::vector<std::string>{"T1", "T3"}));
-  EXPECT_TRUE(st.realloc_candidates("C9", {}, unknown).empty());
-  EXPECT_EQ(st.realloc_candidates("", {"T2", "T2"}, unknown),
-            (std::vector<std::string>{"T2"}));
-  EXPECT_TRUE(unknown.empty());
-  EXPECT_TRUE(st.realloc_candidates("", {"T2", "T9"}, unknown).empty());
-  EXPECT_EQ(unknown, "T9");
-}
-
-// -- the pacer
-// ---------------------------------------------------------------------------
-
-std::vector<std::pair<std::string, assigned_label>> ids(int n,
-                                                        const std::string& p) {
-  std::vector<std::pair<std::string, assigned_label>> out;
-  for (int i = 0; i < n; ++i)
-    out.emplace_back(p + std::to_string(i), assigned_label{});
-  return out;
-}
-
-config::reallocation_config pacing(int64_t window_ms, uint32_t rate) {
-  config::reallocation_config c;
-  c.window = std::chrono::milliseconds{window_ms};
-  c.max_rate = rate;
-  return c;
-}
-
-/// Drains the pacer step by step from `start`; returns the slots.
-std::vector<int64_t> drain(reallocation_pacer& p, int64_t start) {
-  std::vector<int64_t> slots;
-  for (int64_t now = start; p.pending() > 0 && now < start + 10'000'000;
-       now += p.step_ms())
-    for (auto& m : p.take_due(now)) {
-      EXPECT_EQ(m.after_ms,
-                static_cast<uint32_t>(std::max<int64_t>(0, m.slot_ms - now)));
-      EXPECT_LT(m.after_ms, static_cast<uint32_t>(p.step_ms()));
-      slots.push_back(m.slot_ms);
-    }
-  return slots;
-}
-
-TEST(Pacer, SpreadsOverTheWindowWhenTheRateAllows) {
-  reallocation_pacer p{pacing(10'000, 100)};
-  EXPECT_EQ(p.add(ids(10, "T"), 1'000), 10u);
-  auto slots = drain(p, 1'000);
-  ASSERT_EQ(slots.size(), 10u);
-  EXPECT_EQ(slots.front(), 1'000);
-  for (size_t i = 1; i < slots.size(); ++i)
-    EXPECT_EQ(slots[i] - slots[i - 1], 1'000); // 10 s / 10
-  EXPECT_LT(slots.back(), 1'000 + 10'000);     // all within the window
-}
-
-TEST(Pacer, NeverFasterThanTheRate) {
-  reallocation_pacer p{pacing(1'000, 4)}; // 40 in 1 s would be 40/s
-  p.add(ids(40, "T"), 0);
-  auto slots = drain(p, 0);
-  ASSERT_EQ(slots.size(), 40u);
-  for (size_t i = 1; i < slots.size(); ++i)
-    EXPECT_GE(slots[i] - slots[i - 1], 250);
-  // Any one-second interval holds at most 4 slots.
-  for (size_t i = 0; i + 4 < slots.size(); ++i)
-    EXPECT_GE(slots[i + 4] - slots[i], 1'000);
-  // A rate that does not divide 1000 rounds the gap up, never down.
-  EXPECT_EQ(reallocation_pacer{pacing(0, 3)}.min_gap_ms(), 334);
-}
-
-TEST(Pacer, ALaterRunQueuesBehindAndKeepsTheRate) {
-  reallocation_pacer p{pacing(0, 10)};
-  p.add(ids(5, "A"), 0);                 // slots 0..400
-  EXPECT_EQ(p.add(ids(3, "B"), 50), 3u); // behind: 500, 600, 700
-  // A terminal already waiting keeps its slot.
-  EXPECT_EQ(p.add({{"A1", assigned_label{}}, {"B0", assigned_label{}}}, 60),
-            0u);
-  EXPECT_EQ(p.pending(), 8u);
-  auto slots = drain(p, 0);
-  EXPECT_EQ(slots,
-            (std::vector<int64_t>{0, 100, 200, 300, 400, 500, 600, 700}));
-  // Once idle, a new run starts at once.
-  p.add(ids(1, "C"), 5'000);
-  EXPECT_EQ(drain(p, 5'000), std::vector<int64_t>{5'000});
-}
-
-TEST(Pacer, LateTicksSendAtOnce) {
-  reallocation_pacer p{pacing(0, 10)};
-  p.add(ids(3, "T"), 0);
-  auto late = p.take_due(1'000); // the timer came a second late
-  ASSERT_EQ(late.size(), 3u);
-  for (auto& m : late)
-    EXPECT_EQ(m.after_ms, 0u);
-  EXPECT_EQ(p.pending(), 0u);
 }
 
 } // namespace

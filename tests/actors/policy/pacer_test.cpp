@@ -1,0 +1,100 @@
+// The re-allocation pacer (actors/policy/reallocation.hpp) without actors:
+// slots spread over the window, the rate cap, runs queueing behind each
+// other, late ticks.
+#include "actors/policy/reallocation.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tether {
+namespace {
+
+// -- the pacer
+// ---------------------------------------------------------------------------
+
+std::vector<std::pair<std::string, assigned_label>> ids(int n,
+                                                        const std::string& p) {
+  std::vector<std::pair<std::string, assigned_label>> out;
+  for (int i = 0; i < n; ++i)
+    out.emplace_back(p + std::to_string(i), assigned_label{});
+  return out;
+}
+
+config::reallocation_config pacing(int64_t window_ms, uint32_t rate) {
+  config::reallocation_config c;
+  c.window = std::chrono::milliseconds{window_ms};
+  c.max_rate = rate;
+  return c;
+}
+
+/// Drains the pacer step by step from `start`; returns the slots.
+std::vector<int64_t> drain(reallocation_pacer& p, int64_t start) {
+  std::vector<int64_t> slots;
+  for (int64_t now = start; p.pending() > 0 && now < start + 10'000'000;
+       now += p.step_ms())
+    for (auto& m : p.take_due(now)) {
+      EXPECT_EQ(m.after_ms,
+                static_cast<uint32_t>(std::max<int64_t>(0, m.slot_ms - now)));
+      EXPECT_LT(m.after_ms, static_cast<uint32_t>(p.step_ms()));
+      slots.push_back(m.slot_ms);
+    }
+  return slots;
+}
+
+TEST(Pacer, SpreadsOverTheWindowWhenTheRateAllows) {
+  reallocation_pacer p{pacing(10'000, 100)};
+  EXPECT_EQ(p.add(ids(10, "T"), 1'000), 10u);
+  auto slots = drain(p, 1'000);
+  ASSERT_EQ(slots.size(), 10u);
+  EXPECT_EQ(slots.front(), 1'000);
+  for (size_t i = 1; i < slots.size(); ++i)
+    EXPECT_EQ(slots[i] - slots[i - 1], 1'000); // 10 s / 10
+  EXPECT_LT(slots.back(), 1'000 + 10'000);     // all within the window
+}
+
+TEST(Pacer, NeverFasterThanTheRate) {
+  reallocation_pacer p{pacing(1'000, 4)}; // 40 in 1 s would be 40/s
+  p.add(ids(40, "T"), 0);
+  auto slots = drain(p, 0);
+  ASSERT_EQ(slots.size(), 40u);
+  for (size_t i = 1; i < slots.size(); ++i)
+    EXPECT_GE(slots[i] - slots[i - 1], 250);
+  // Any one-second interval holds at most 4 slots.
+  for (size_t i = 0; i + 4 < slots.size(); ++i)
+    EXPECT_GE(slots[i + 4] - slots[i], 1'000);
+  // A rate that does not divide 1000 rounds the gap up, never down.
+  EXPECT_EQ(reallocation_pacer{pacing(0, 3)}.min_gap_ms(), 334);
+}
+
+TEST(Pacer, ALaterRunQueuesBehindAndKeepsTheRate) {
+  reallocation_pacer p{pacing(0, 10)};
+  p.add(ids(5, "A"), 0);                 // slots 0..400
+  EXPECT_EQ(p.add(ids(3, "B"), 50), 3u); // behind: 500, 600, 700
+  // A terminal already waiting keeps its slot.
+  EXPECT_EQ(p.add({{"A1", assigned_label{}}, {"B0", assigned_label{}}}, 60),
+            0u);
+  EXPECT_EQ(p.pending(), 8u);
+  auto slots = drain(p, 0);
+  EXPECT_EQ(slots,
+            (std::vector<int64_t>{0, 100, 200, 300, 400, 500, 600, 700}));
+  // Once idle, a new run starts at once.
+  p.add(ids(1, "C"), 5'000);
+  EXPECT_EQ(drain(p, 5'000), std::vector<int64_t>{5'000});
+}
+
+TEST(Pacer, LateTicksSendAtOnce) {
+  reallocation_pacer p{pacing(0, 10)};
+  p.add(ids(3, "T"), 0);
+  auto late = p.take_due(1'000); // the timer came a second late
+  ASSERT_EQ(late.size(), 3u);
+  for (auto& m : late)
+    EXPECT_EQ(m.after_ms, 0u);
+  EXPECT_EQ(p.pending(), 0u);
+}
+
+} // namespace
+} // namespace tether
