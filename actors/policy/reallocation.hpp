@@ -1,7 +1,8 @@
-// Re-allocation pacing (DESIGN.md §3, "Re-allocate"): the reassigns of a
-// run are spread over `window` and never sent faster than `max_rate` per
-// second, so that reconnects never arrive as a storm. Plain C++, used by the
-// control and unit-tested in tests/actors/reallocation_test.cpp.
+// Re-allocation pacing (docs/ARCHITECTURE.md, "Who talks to whom",
+// Re-allocation): the reassigns of a run are spread over `window` and never
+// sent faster than `max_rate` per second, so that reconnects never arrive as
+// a storm. Plain C++, used by the control (actors/control/realloc_runs.hpp)
+// and unit-tested in tests/actors/policy/pacer_test.cpp.
 //
 // Each terminal to move gets a time slot. Consecutive slots are at least
 // ceil(1000 / max_rate) ms apart, also across runs (a new run queues behind

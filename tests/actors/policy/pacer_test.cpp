@@ -1,42 +1,17 @@
-// Re-allocation without actors: the control's choice of candidates, and the
-// re-allocation pacer (window, rate cap, runs queueing behind each other).
-// The cluster manager's and balancer's part: tests/actors/cluster_manager/,
-// tests/actors/cluster_balancer/.
+// The re-allocation pacer (actors/policy/reallocation.hpp) without actors:
+// slots spread over the window, the rate cap, runs queueing behind each
+// other, late ticks.
+#include "actors/policy/reallocation.hpp"
+
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "actors/control/control.hpp"
-#include "actors/policy/reallocation.hpp"
-#include "actors/system/errors.hpp"
-
 namespace tether {
 namespace {
-
-// -- the control's candidates
-// ---------------------------------------------------------
-
-TEST(ControlRealloc, CandidatesByScope) {
-  control_state st;
-  for (auto [id, cluster] :
-       {std::pair{"T3", "C1"}, {"T1", "C1"}, {"T2", "C2"}}) {
-    st.terminals[id].record.terminal_id = id;
-    st.terminals[id].record.cluster_id = cluster;
-  }
-  std::string unknown;
-  EXPECT_EQ(st.realloc_candidates("", {}, unknown),
-            (std::vector<std::string>{"T1", "T2", "T3"}));
-  EXPECT_EQ(st.realloc_candidates("C1", {}, unknown),
-            (std::vector<std::string>{"T1", "T3"}));
-  EXPECT_TRUE(st.realloc_candidates("C9", {}, unknown).empty());
-  EXPECT_EQ(st.realloc_candidates("", {"T2", "T2"}, unknown),
-            (std::vector<std::string>{"T2"}));
-  EXPECT_TRUE(unknown.empty());
-  EXPECT_TRUE(st.realloc_candidates("", {"T2", "T9"}, unknown).empty());
-  EXPECT_EQ(unknown, "T9");
-}
 
 // -- the pacer
 // ---------------------------------------------------------------------------

@@ -1,55 +1,29 @@
-// control_state without running the control actor: job creation, status
-// updates (only forward, final is final), eviction of final jobs, the
-// unfinished jobs of a terminal, TTL expiry, API history, and session
-// open/close bookkeeping.
-#include "actors/control/control.hpp"
+// job_book without an actor: job creation, status updates (only forward,
+// final is final), eviction and retention of final jobs, the unfinished
+// jobs of a terminal, TTL expiry.
+#include "actors/control/job_book.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <string>
 #include <vector>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
 
 #include "storage/store.hpp"
+#include "tests/actors/control/test_jobs.hpp"
 
 namespace tether {
 namespace {
 
-/// A job as the control has it once its store write completed.
-job_record add(control_state& st, job_record request, int64_t now) {
-  auto job = st.new_job(std::move(request), now);
-  st.stored(job);
-  return job;
-}
-
-job_record push_request(const std::string& terminal,
-                        const std::string& service = "print") {
-  job_record r;
-  r.terminal_id = terminal;
-  r.service = service;
-  r.payload_json = "{}";
-  // Fields a request must not be able to set:
-  r.job_id = "J-chosen-by-client";
-  r.status = "done";
-  r.detail = "forged";
-  return r;
-}
-
-std::vector<std::string> ids(const std::vector<job_record>& jobs) {
-  std::vector<std::string> out;
-  for (const auto& j : jobs)
-    out.push_back(j.job_id);
-  return out;
-}
+using test::add;
+using test::ids;
+using test::push_request;
 
 // -- new_job ------------------------------------------------------------------
 
 TEST(ControlState, NewJobAssignsIdAndQueues) {
-  control_state st;
+  job_book st;
   st.next_job_seq = 41;
   auto j = add(st, push_request("T1"), 1000);
   EXPECT_EQ(j.job_id, storage::store::job_id_for(41));
@@ -74,7 +48,7 @@ TEST(ControlState, NewJobAssignsIdAndQueues) {
 // ------------------------------------------------------------------------
 
 TEST(ControlState, StatusOnlyMovesForward) {
-  control_state st;
+  job_book st;
   auto id = add(st, push_request("T1"), 1000).job_id;
   struct step {
     const char* status;
@@ -114,7 +88,7 @@ TEST(ControlState, StatusOnlyMovesForward) {
 }
 
 TEST(ControlState, StepsMayBeSkipped) {
-  control_state st;
+  job_book st;
   auto a = add(st, push_request("T1"), 0).job_id;
   auto b = add(st, push_request("T1"), 0).job_id;
   ASSERT_TRUE(st.apply(job_update{a, "T1", "failed", "jam"}, 5));
@@ -125,7 +99,7 @@ TEST(ControlState, StepsMayBeSkipped) {
 TEST(ControlState, FinalNeverChanges) {
   for (const char* final_status : {"done", "failed", "expired"}) {
     SCOPED_TRACE(final_status);
-    control_state st;
+    job_book st;
     auto id = add(st, push_request("T1"), 0).job_id;
     ASSERT_TRUE(st.apply(job_update{id, "T1", final_status, "first"}, 1));
     for (const char* later :
@@ -139,7 +113,7 @@ TEST(ControlState, FinalNeverChanges) {
 }
 
 TEST(ControlState, UpdateForUnknownJobOrOtherTerminalIsIgnored) {
-  control_state st;
+  job_book st;
   auto id = add(st, push_request("T1"), 0).job_id;
   EXPECT_EQ(st.apply(job_update{"J-nope", "T1", "acked", ""}, 1), nullptr);
   // A session of another terminal cannot move this terminal's job.
@@ -148,7 +122,7 @@ TEST(ControlState, UpdateForUnknownJobOrOtherTerminalIsIgnored) {
 }
 
 TEST(ControlState, FinalJobsLeaveTheOpenList) {
-  control_state st;
+  job_book st;
   auto a = add(st, push_request("T1"), 0).job_id;
   auto b = add(st, push_request("T1"), 0).job_id;
   st.apply(job_update{a, "T1", "done", ""}, 1);
@@ -160,7 +134,7 @@ TEST(ControlState, FinalJobsLeaveTheOpenList) {
 }
 
 TEST(ControlState, FinalJobsEvictedBeyondTheLimit) {
-  control_state st;
+  job_book st;
   st.max_final_in_memory = 2;
   std::vector<std::string> idv;
   for (int i = 0; i < 4; ++i)
@@ -183,7 +157,7 @@ TEST(ControlState, FinalJobsEvictedBeyondTheLimit) {
 // -- progress, callbacks, eviction --------------------------------------------
 
 TEST(ControlState, ProgressTimesAndDeliveries) {
-  control_state st;
+  job_book st;
   auto id = add(st, push_request("T1"), 1000).job_id;
   ASSERT_TRUE(st.apply(job_update{id, "T1", "delivered", ""}, 1100));
   // A redelivery counts, but moves nothing else.
@@ -204,7 +178,7 @@ TEST(ControlState, ProgressTimesAndDeliveries) {
 }
 
 TEST(ControlState, FinalJobWithCallbackIsMarkedPending) {
-  control_state st;
+  job_book st;
   auto req = push_request("T1");
   req.callback_url = "http://127.0.0.1:9/cb";
   auto id = add(st, req, 0).job_id;
@@ -214,7 +188,7 @@ TEST(ControlState, FinalJobWithCallbackIsMarkedPending) {
 }
 
 TEST(ControlState, EvictionKeepsJobsWhoseCallbackIsPending) {
-  control_state st;
+  job_book st;
   st.max_final_in_memory = 1;
   auto with_cb = push_request("T1");
   with_cb.callback_url = "http://127.0.0.1:9/cb";
@@ -228,7 +202,7 @@ TEST(ControlState, EvictionKeepsJobsWhoseCallbackIsPending) {
 }
 
 TEST(ControlState, RetentionForgetsOldFinalJobs) {
-  control_state st;
+  job_book st;
   st.job_retention_ms = 1000;
   auto with_cb = push_request("T1");
   with_cb.callback_url = "http://127.0.0.1:9/cb";
@@ -261,7 +235,7 @@ TEST(ControlState, RetentionForgetsOldFinalJobs) {
 // ------------------------------------------------------------------
 
 TEST(ControlState, UnfinishedAreTheOpenJobsOldestFirst) {
-  control_state st;
+  job_book st;
   auto a = add(st, push_request("T1"), 0).job_id; // stays queued
   auto b = add(st, push_request("T1"), 0).job_id; // delivered, not acked
   auto c
@@ -278,7 +252,7 @@ TEST(ControlState, UnfinishedAreTheOpenJobsOldestFirst) {
 }
 
 TEST(ControlState, DropJobForgetsIt) {
-  control_state st;
+  job_book st;
   auto a = add(st, push_request("T1"), 0);
   auto b = add(st, push_request("T1"), 0);
   st.drop_job(a);
@@ -292,7 +266,7 @@ TEST(ControlState, DropJobForgetsIt) {
 // ------------------------------------------------------------------------
 
 TEST(ControlState, ExpireByTtl) {
-  control_state st;
+  job_book st;
   auto r10 = push_request("T1");
   r10.ttl_s = 10;
   auto r20 = push_request("T1");
@@ -322,7 +296,7 @@ TEST(ControlState, ExpireByTtl) {
 }
 
 TEST(ControlState, ExpiredJobWithCallbackIsPending) {
-  control_state st;
+  job_book st;
   auto r = push_request("T1");
   r.ttl_s = 1;
   r.callback_url = "https://x/cb";
@@ -332,235 +306,46 @@ TEST(ControlState, ExpiredJobWithCallbackIsPending) {
   EXPECT_TRUE(expired[0]->callback_pending);
 }
 
-// -- API history
-// -------------------------------------------------------------------
-
-TEST(ControlState, ApiCallsAreCountedAndFlushedOnce) {
-  control_state st;
-  st.history_window_ms = 1000;
-  st.count_api_call("T1", false, 5000);
-  st.count_api_call("T1", true, 5100);
-  st.count_api_call("T2", false, 5200);
-  auto dirty = st.take_dirty_history();
-  ASSERT_EQ(dirty.size(), 2u);
-  std::sort(dirty.begin(), dirty.end(),
-            [](const api_history& x, const api_history& y) {
-              return x.terminal_id < y.terminal_id;
-            });
-  EXPECT_EQ(dirty[0].terminal_id, "T1");
-  EXPECT_EQ(dirty[0].calls, 2u);
-  EXPECT_EQ(dirty[0].errors, 1u);
-  EXPECT_EQ(dirty[1].terminal_id, "T2");
-  EXPECT_EQ(dirty[1].calls, 1u);
-  // Nothing changed since: nothing to flush.
-  EXPECT_TRUE(st.take_dirty_history().empty());
-  st.count_api_call("T2", true, 6500);
-  dirty = st.take_dirty_history();
-  ASSERT_EQ(dirty.size(), 1u);
-  EXPECT_EQ(dirty[0].calls, 2u);
-  EXPECT_EQ(dirty[0].previous_calls, 1u); // the window rolled
-}
-
-TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
-  control_state st;
-  auto& t = st.terminals["T1"];
-  t.record.terminal_id = "T1";
-  add(st, push_request("T1"), 0);
-  add(st, push_request("T1"), 0);
-  st.count_api_call("T1", true, 10);
-  auto s = st.status_of(t, 100);
-  EXPECT_EQ(s.open_jobs, 2u);
-  EXPECT_EQ(s.api.calls, 1u);
-  EXPECT_EQ(s.api.errors, 1u);
-}
-
-// -- sessions
-// ---------------------------------------------------------------------------
-
-/// Two distinct session handles need an actor system (nothing runs).
-class ControlSessions : public ::testing::Test {
-protected:
-  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    return cfg;
-  }
-
-  ControlSessions() : sys{init(cfg)} {
-    for (auto* s : {&s1, &s2}) {
-      auto a = sys.spawn([]() -> caf::behavior {
-        return {[](int) {
-        }};
-      });
-      actors.push_back(a);
-      *s = caf::actor_cast<terminal_session_actor>(a);
-    }
-  }
-
-  ~ControlSessions() override {
-    s1 = s2 = nullptr;
-    st = control_state();
-    for (auto& a : actors)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    actors.clear();
-    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler()).run();
-  }
-
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  std::vector<caf::actor> actors;
-  terminal_session_actor s1;
-  terminal_session_actor s2;
-  control_state st;
-};
-
-TEST_F(ControlSessions, OpenAndClose) {
-  st.terminals["T1"].record.terminal_id = "T1";
-  st.on_open("T1", "C1-n1", s1, 100);
-  auto& t = st.terminals.at("T1");
-  EXPECT_TRUE(t.connected);
-  EXPECT_EQ(t.node_id, "C1-n1");
-  EXPECT_EQ(t.session, s1);
-  EXPECT_EQ(t.connects, 1u);
-  EXPECT_EQ(t.last_seen_ms, 100);
-  // A connected terminal is seen "now".
-  EXPECT_EQ(st.status_of(t, 500).last_seen_ms, 500);
-  EXPECT_TRUE(st.status_of(t, 500).connected);
-  st.on_closed("T1", "connection closed", s1, 200);
-  EXPECT_FALSE(t.connected);
-  EXPECT_FALSE(t.session);
-  EXPECT_EQ(t.disconnects, 1u);
-  EXPECT_EQ(t.keepalive_failures, 0u);
-  EXPECT_EQ(t.last_seen_ms, 200);
-  auto s = st.status_of(t, 900);
-  EXPECT_FALSE(s.connected);
-  EXPECT_EQ(s.last_seen_ms, 200);
-  EXPECT_EQ(s.record.terminal_id, "T1");
-}
-
-TEST_F(ControlSessions, KeepaliveLossIsCounted) {
-  st.on_open("T1", "C1-n1", s1, 100);
-  st.on_closed("T1", "keepalive lost", s1, 200);
-  EXPECT_EQ(st.terminals.at("T1").keepalive_failures, 1u);
-  EXPECT_EQ(st.status_of(st.terminals.at("T1"), 0).keepalive_failures, 1u);
-}
-
-TEST_F(ControlSessions,
-       AMovedSessionIsNoNewConnectAndTheOldOnesCloseNoDisconnect) {
-  // The balancer moves the session to another node (node drained or dead):
-  // the device kept its WebSocket.
-  st.on_open("T1", "C1-n1", s1, 100);
-  st.on_open("T1", "C1-n2", s2, 150, true);
-  st.on_closed("T1", std::string{session_moved_reason}, s1, 160);
-  auto& t = st.terminals.at("T1");
-  EXPECT_TRUE(t.connected);
-  EXPECT_EQ(t.node_id, "C1-n2");
-  EXPECT_EQ(t.session, s2);
-  EXPECT_EQ(t.connects, 1u);
-  EXPECT_EQ(t.disconnects, 0u);
-}
-
-TEST_F(ControlSessions, StaleSessionsCloseIsIgnored) {
-  // The device reconnects: s2 opens before s1's close arrives.
-  st.on_open("T1", "C1-n1", s1, 100);
-  st.on_open("T1", "C1-n2", s2, 150);
-  st.on_closed("T1", "replaced by a newer connection", s1, 160);
-  auto& t = st.terminals.at("T1");
-  EXPECT_TRUE(t.connected);
-  EXPECT_EQ(t.node_id, "C1-n2");
-  EXPECT_EQ(t.session, s2);
-  EXPECT_EQ(t.connects, 2u);
-  EXPECT_EQ(t.disconnects, 0u);
-  // The current session's close counts.
-  st.on_closed("T1", "connection closed", s2, 170);
-  EXPECT_FALSE(t.connected);
-  EXPECT_EQ(t.disconnects, 1u);
-  // A second close of the same session changes nothing.
-  st.on_closed("T1", "connection closed", s2, 180);
-  EXPECT_EQ(t.disconnects, 1u);
-  EXPECT_EQ(t.last_seen_ms, 170);
-}
-
-TEST_F(ControlSessions, CloseOfUnknownTerminalCreatesNothing) {
-  st.on_closed("T9", "connection closed", s1, 100);
-  EXPECT_EQ(st.terminals.count("T9"), 0u);
-}
-
-} // namespace
-} // namespace tether
-
-namespace tether {
-namespace {
-
 TEST(ControlState, JobIsNotSentBeforeItIsStored) {
-  control_state st;
+  job_book st;
   auto job = st.new_job(push_request("T1"), 0);
   EXPECT_TRUE(st.unfinished("T1").empty());
   st.stored(job);
   EXPECT_EQ(ids(st.unfinished("T1")), std::vector<std::string>{job.job_id});
 }
 
-// -- computed label items: what the control hands the selector
-// -------------------------
+TEST(JobBook, QueueFullOnlyAtTheLimit) {
+  job_book st;
+  st.max_queue = 2;
+  EXPECT_FALSE(static_cast<bool>(st.queue_full("T1")));
+  add(st, push_request("T1"), 0);
+  EXPECT_FALSE(static_cast<bool>(st.queue_full("T1")));
+  add(st, push_request("T1"), 0);
+  auto err = st.queue_full("T1");
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_EQ(st.open_count("T1"), 2u);
+  EXPECT_EQ(st.open_count("T2"), 0u);
+  EXPECT_FALSE(static_cast<bool>(st.queue_full("T2")));
+}
 
-TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
-  control_state st;
-  config::label_rules rules;
-  rules.user_usage_frequency
-    = {0, 3}; // 3 jobs done by a user's terminals: high
-  rules.disconnect_group.min_terminals = 2;
-  rules.failure_group.group_by = "region";
-  rules.failure_group.min_terminals = 3;
-  rules.failure_group.share = 0.5;
-  st.disconnects = disconnect_tracker{rules};
-  st.history_window_ms = rules.window.count();
-  const int64_t now = 1'000 * 3'600'000LL;
-  // A1..A4 in GG1 (user u1 on A1, A2), B1 in GG2 (user u2).
-  for (auto id : {"A1", "A2", "A3", "A4", "B1"}) {
-    auto& t = st.terminals[id];
-    t.record.terminal_id = id;
-    t.record.region = id[0] == 'A' ? "GG1" : "GG2";
-  }
-  st.terminals["A1"].record.users = {"u1"};
-  st.terminals["A2"].record.users = {"u1", "u9"};
-  st.terminals["B1"].record.users = {"u2"};
-  st.terminals["A1"].address = "10.0.0.1";
-  st.terminals["B1"].address = "10.0.0.2";
-  // u1's terminals finished 2 + 1 jobs, u2's one.
-  for (int i = 0; i < 2; ++i) {
-    st.history["A1"].count_done(true, now - 10, st.history_window_ms);
-  }
-  st.history["A2"].count_done(false, now - 10, st.history_window_ms);
-  st.history["B1"].count_done(true, now - 10, st.history_window_ms);
-  // A1, A2, A3 lost their connection from 10.0.0.1 (3 > 2; 3 of 4 of GG1
-  // > 50 %); B1 alone from 10.0.0.2.
-  for (auto id : {"A1", "A2", "A3"})
-    st.disconnects.add({now - 1'000, id, "10.0.0.1"});
-  st.disconnects.add({now - 1'000, "B1", "10.0.0.2"});
-  st.refresh_groups(now);
-  EXPECT_EQ(st.user_jobs["u1"], 3u);
-  EXPECT_EQ(st.user_jobs["u2"], 1u);
-  EXPECT_EQ(st.user_jobs.count("u9"), 0u); // only the first user counts
-
-  auto a1 = st.label_facts(st.terminals["A1"].record, now).attributes;
-  EXPECT_EQ(a1["user_usage_frequency"], "high");
-  EXPECT_EQ(a1["print_frequency"], "low"); // 2 prints, high is 10
-  EXPECT_EQ(a1["disconnect_group"], "10.0.0.1");
-  EXPECT_EQ(a1["failure_group"], "GG1");
-  auto b1 = st.label_facts(st.terminals["B1"].record, now).attributes;
-  EXPECT_EQ(b1["user_usage_frequency"], "low");
-  EXPECT_EQ(b1["disconnect_group"], "none");
-  EXPECT_EQ(b1["failure_group"], "none"); // GG2 has 1 terminal (< 3)
-  auto a4 = st.label_facts(st.terminals["A4"].record, now).attributes;
-  EXPECT_EQ(a4.count("user_usage_frequency"), 0u); // no user
-  EXPECT_EQ(a4.count("disconnect_group"), 0u);     // no address known
-  EXPECT_EQ(a4["failure_group"], "GG1");
-  // The stored record itself is not changed.
-  EXPECT_TRUE(st.terminals["A1"].record.attributes.empty());
-  // Past the windows (10 min) the groups dissolve and the events go.
-  EXPECT_GT(st.refresh_groups(now + 11 * 60'000), 0);
-  a1 = st.label_facts(st.terminals["A1"].record, now + 11 * 60'000).attributes;
-  EXPECT_EQ(a1["disconnect_group"], "none");
-  EXPECT_EQ(a1["failure_group"], "none");
+TEST(JobBook, LoadSortsStoredJobsAndResumesCallbacks) {
+  job_book st;
+  job_record open;
+  open.job_id = "J1";
+  open.terminal_id = "T1";
+  open.status = "acked";
+  job_record done = open;
+  done.job_id = "J2";
+  done.status = "done";
+  done.callback_pending = true;
+  auto callbacks = st.load({open, done});
+  ASSERT_EQ(callbacks.size(), 1u);
+  EXPECT_EQ(callbacks[0].job_id, "J2");
+  EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{"J1"});
+  EXPECT_EQ(st.final_jobs, std::deque<std::string>{"J2"});
+  EXPECT_EQ(ids(st.unfinished("T1")), std::vector<std::string>{"J1"});
+  ASSERT_NE(st.find("J2"), nullptr);
+  EXPECT_EQ(st.find("J9"), nullptr);
 }
 
 } // namespace

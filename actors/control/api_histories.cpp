@@ -1,0 +1,64 @@
+#include "actors/control/api_histories.hpp"
+
+#include "actors/policy/placement.hpp"
+
+namespace tether {
+
+void api_histories::load(std::vector<api_history> stored) {
+  for (auto& h : stored)
+    by_terminal[h.terminal_id] = std::move(h);
+}
+
+const api_history* api_histories::find(const std::string& terminal_id) const {
+  auto i = by_terminal.find(terminal_id);
+  return i == by_terminal.end() ? nullptr : &i->second;
+}
+
+/// The terminal's history, created on first use and marked changed.
+api_history& api_histories::of(const std::string& terminal_id) {
+  auto& h = by_terminal[terminal_id];
+  h.terminal_id = terminal_id;
+  dirty.insert(terminal_id);
+  return h;
+}
+
+void api_histories::count_call(const std::string& terminal_id, bool failed,
+                               int64_t now) {
+  of(terminal_id).count(failed, now, window_ms);
+}
+
+void api_histories::count_done(const std::string& terminal_id, bool print,
+                               int64_t now) {
+  of(terminal_id).count_done(print, now, window_ms);
+}
+
+std::vector<api_history> api_histories::take_dirty() {
+  std::vector<api_history> out;
+  out.reserve(dirty.size());
+  for (const auto& id : dirty)
+    out.push_back(by_terminal[id]);
+  dirty.clear();
+  return out;
+}
+
+void api_histories::refresh_user_jobs(
+  int64_t now,
+  const std::function<std::string(const std::string&)>& first_user_of) {
+  // Only terminals with a history can have done any.
+  user_jobs.clear();
+  for (const auto& [id, h] : by_terminal) {
+    auto user = first_user_of(id);
+    if (user.empty())
+      continue;
+    if (auto n = sliding_count(h.window_jobs, h.previous_jobs,
+                               h.window_start_ms, now, window_ms))
+      user_jobs[user] += n;
+  }
+}
+
+uint64_t api_histories::jobs_of_user(const std::string& user) const {
+  auto u = user_jobs.find(user);
+  return u == user_jobs.end() ? 0 : u->second;
+}
+
+} // namespace tether

@@ -1,0 +1,56 @@
+// api_histories: each terminal's API history (one section of
+// control_state): calls and errors (GC, GD), print jobs and jobs done (GB,
+// GI) in sliding windows, the terminals whose history changed since the
+// last flush to the store, and the per-user job counts (GI) refreshed on
+// the control's tick. Plain C++; unit-tested in
+// tests/actors/control/api_histories_test.cpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/system/messages.hpp"
+
+namespace tether {
+
+struct api_histories {
+  std::unordered_map<std::string, api_history> by_terminal;
+  /// Terminals whose history changed since the last take_dirty().
+  std::unordered_set<std::string> dirty;
+  int64_t window_ms = 3'600'000;
+  /// GI: jobs done in the window by all terminals of each user (its
+  /// first), as of the last refresh_user_jobs().
+  std::unordered_map<std::string, uint64_t> user_jobs;
+
+  /// Takes the stored histories at start.
+  void load(std::vector<api_history> stored);
+
+  /// The terminal's history, or nullptr when nothing was counted yet.
+  const api_history* find(const std::string& terminal_id) const;
+
+  /// Counts an API call on a terminal.
+  void count_call(const std::string& terminal_id, bool failed, int64_t now);
+  /// Counts a job the terminal did (GB counts the print ones, GI all).
+  void count_done(const std::string& terminal_id, bool print, int64_t now);
+
+  /// Histories changed since the last call, and forgets that they changed.
+  std::vector<api_history> take_dirty();
+
+  /// Recomputes user_jobs; `first_user_of` gives a terminal's first user
+  /// (empty: none, or not registered).
+  void refresh_user_jobs(
+    int64_t now,
+    const std::function<std::string(const std::string&)>& first_user_of);
+
+  /// GI input of a terminal whose first user is `user` (0 when unknown).
+  uint64_t jobs_of_user(const std::string& user) const;
+
+private:
+  api_history& of(const std::string& terminal_id);
+};
+
+} // namespace tether

@@ -1,0 +1,407 @@
+#include "actors/control/control_flows.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/policy/placement.hpp"
+#include "actors/system/errors.hpp"
+#include "actors/system/log.hpp"
+#include "actors/system/store_then.hpp"
+#include "config/topology.hpp"
+
+namespace tether {
+
+namespace {
+
+/// Answers `rp` with the error of a failed request.
+template <class Promise>
+auto forward_error(Promise rp) {
+  return [rp](caf::error& err) mutable {
+    rp.deliver(std::move(err));
+  };
+}
+
+/// Logs a failed fire-and-forget write as a warning.
+auto warn_on_error(std::string what) {
+  return [what = std::move(what)](caf::error& err) {
+    logger("control")->warn("{}: {}", what, caf::to_string(err));
+  };
+}
+
+// -- registration -------------------------------------------------------------
+
+/// The cluster manager assigned a cluster: the record takes it; a record
+/// that services changed meanwhile is stored again.
+void on_assigned(control_self self, const control_peers& p,
+                 const terminal_record& facts,
+                 const std::set<std::string>& device_keys, destination& d,
+                 caf::typed_response_promise<destination> rp) {
+  auto* merged = self->state.terminals.complete_registration(facts, device_keys,
+                                                             d.cluster_id);
+  if (merged != nullptr)
+    self
+      ->request(p.store, self->state.request_timeout, put_atom::value, *merged)
+      .then([](ok_atom) {}, warn_on_error("merged terminal record not stored"));
+  rp.deliver(std::move(d));
+}
+
+/// The selector chose a label: the cluster manager assigns the cluster.
+void on_label(control_self self, const control_peers& p, terminal_record facts,
+              std::set<std::string> device_keys, assigned_label& label,
+              caf::typed_response_promise<destination> rp) {
+  self
+    ->request(p.manager, self->state.request_timeout, assign_atom::value, facts,
+              label)
+    .then(
+      [self, p, facts, device_keys, rp](destination& d) {
+        on_assigned(self, p, facts, device_keys, d, rp);
+      },
+      forward_error(rp));
+}
+
+/// Asks the cluster manager to move a terminal; counts it once moved.
+void move_terminal(control_self self, const control_peers& p,
+                   const terminal_record& record, const assigned_label& label,
+                   uint32_t after_ms) {
+  self
+    ->request(p.manager, self->state.request_timeout, move_atom::value, record,
+              label, after_ms)
+    .then([self, id = record.terminal_id](
+            destination& d) { self->state.moved_to(id, d.cluster_id); },
+          warn_on_error("re-allocation of " + record.terminal_id));
+}
+
+/// The cluster manager said which terminals of the run must move:
+/// connected ones are paced, the others moved at once.
+void start_moves(control_self self, const control_peers& p,
+                 const realloc_plan& plan, std::vector<std::string>& moving,
+                 const realloc_done& done) {
+  auto& st = self->state;
+  std::map<std::string, assigned_label> labels;
+  for (size_t i = 0; i < plan.terminal_ids.size(); ++i)
+    labels[plan.terminal_ids[i]] = plan.labels[i];
+  realloc_summary out;
+  out.candidates = plan.terminal_ids.size();
+  out.moving = moving.size();
+  std::vector<std::pair<std::string, assigned_label>> paced;
+  for (auto& id : moving) {
+    const auto* t = st.terminals.find(id);
+    if (t == nullptr)
+      continue;
+    if (t->connected)
+      paced.emplace_back(id, labels.at(id));
+    else // nobody reconnects, so no pacing
+      move_terminal(self, p, t->record, labels.at(id), 0);
+  }
+  out.connected = paced.size();
+  st.realloc.pacer.add(std::move(paced), now_ms());
+  out.pending = st.realloc.pacer.pending();
+  if (st.realloc.start_ticking())
+    move_due(self, p);
+  logger("control")->info("re-allocation: {} terminals looked at, {} move ({} "
+                          "connected, paced); {} reassigns pending",
+                          out.candidates, out.moving, out.connected,
+                          out.pending);
+  done(out);
+}
+
+} // namespace
+
+caf::result<destination> register_terminal(control_self self,
+                                           const control_peers& p,
+                                           terminal_record facts) {
+  auto rp = self->make_response_promise<destination>();
+  auto device_keys
+    = self->state.terminals.prepare_registration(facts, now_ms());
+  self
+    ->request(p.selector, self->state.request_timeout, select_atom::value,
+              self->state.label_facts(facts, now_ms()))
+    .then(
+      [self, p, facts, device_keys, rp](assigned_label& label) {
+        on_label(self, p, facts, device_keys, label, rp);
+      },
+      forward_error(rp));
+  return rp;
+}
+
+// -- terminals ----------------------------------------------------------------
+
+namespace {
+
+/// Delivers the view of a terminal with the label `items` give (none:
+/// without label).
+void deliver_view(control_self self, const std::string& terminal,
+                  const std::vector<std::string>* items,
+                  caf::typed_response_promise<terminal_status> rp) {
+  auto& st = self->state;
+  const auto* t = st.terminals.find(terminal);
+  if (t == nullptr) {
+    rp.deliver(not_registered(terminal));
+    return;
+  }
+  auto now = now_ms();
+  auto status = st.status_of(*t, now);
+  if (items != nullptr)
+    status.label = select_label(st.label_facts(t->record, now), *items);
+  rp.deliver(std::move(status));
+}
+
+void deliver_view(control_self self, const control_peers& p,
+                  const std::string& terminal,
+                  caf::typed_response_promise<terminal_status> rp) {
+  self
+    ->request(p.selector, self->state.request_timeout, get_atom::value,
+              label_atom::value)
+    .then(
+      [self, terminal, rp](std::vector<std::string>& items) {
+        deliver_view(self, terminal, &items, rp);
+      },
+      [self, terminal, rp](caf::error&) {
+        deliver_view(self, terminal, nullptr, rp);
+      });
+}
+
+} // namespace
+
+caf::result<terminal_status> terminal_view(control_self self,
+                                           const control_peers& p,
+                                           const std::string& terminal) {
+  if (!self->state.terminals.contains(terminal))
+    return not_registered(terminal);
+  auto rp = self->make_response_promise<terminal_status>();
+  deliver_view(self, p, terminal, rp);
+  return rp;
+}
+
+caf::result<terminal_status>
+store_terminal(control_self self, const control_peers& p,
+               caf::expected<terminal_record> changed) {
+  if (!changed)
+    return std::move(changed.error());
+  auto rp = self->make_response_promise<terminal_status>();
+  store_then(
+    self, p.store, rp, "the change",
+    [self, p, changed = *changed](auto& rp) mutable {
+      const auto& rec = self->state.terminals.apply_change(std::move(changed));
+      deliver_view(self, p, rec.terminal_id, rp);
+    },
+    nothing_to_undo, put_atom::value, *changed);
+  return rp;
+}
+
+// -- jobs ---------------------------------------------------------------------
+
+caf::result<job_record> push_job(control_self self, const control_peers& p,
+                                 job_record request) {
+  auto job = self->state.accept_job(std::move(request), now_ms());
+  if (!job)
+    return std::move(job.error());
+  auto rp = self->make_response_promise<job_record>();
+  store_then(
+    self, p.store, rp, "the job",
+    [self, p, job = *job](auto& rp) {
+      self->state.jobs.stored(job);
+      rp.deliver(job);
+      // Route it now; a terminal that is not connected gets it when it
+      // connects (see open_atom).
+      self
+        ->request(p.manager, self->state.request_timeout, deliver_atom::value,
+                  job)
+        .then(
+          [id = job.job_id](bool handed) {
+            logger("control")->debug("job {} {}", id,
+                                     handed ? "handed to a session"
+                                            : "queued: terminal not connected");
+          },
+          warn_on_error("job " + job.job_id + " not routed"));
+    },
+    [self, job = *job] { self->state.jobs.drop_job(job); }, put_atom::value,
+    std::vector<job_record>{*job}, self->state.jobs.next_job_seq);
+  return rp;
+}
+
+void persist_job(control_self self, const control_peers& p,
+                 const job_record& job) {
+  self
+    ->request(p.store, self->state.request_timeout, put_atom::value,
+              std::vector<job_record>{job}, uint64_t{0})
+    .then(
+      [self, notify = p.notify, job](ok_atom) {
+        if (job.callback_pending)
+          self->send(notify, callback_atom::value, job);
+      },
+      [id = job.job_id](caf::error& err) {
+        logger("control")->error("job {}: status not stored: {}", id,
+                                 caf::to_string(err));
+      });
+}
+
+void callback_done(control_self self, const control_peers& p,
+                   const std::string& job_id, bool accepted) {
+  auto* job = self->state.jobs.find(job_id);
+  if (job == nullptr || !job->callback_pending)
+    return;
+  if (!accepted)
+    logger("control")->warn("job {}: its callback was never accepted", job_id);
+  // Stored, so that a restart does not notify again.
+  job->callback_pending = false;
+  persist_job(self, p, *job);
+}
+
+void send_unfinished(control_self self, const std::string& terminal,
+                     const terminal_session_actor& session) {
+  for (auto& job : self->state.jobs.unfinished(terminal))
+    self->send(session, deliver_atom::value, std::move(job));
+}
+
+// -- admin --------------------------------------------------------------------
+
+namespace {
+
+/// Why a label configuration is refused (unknown or repeated items).
+caf::error invalid_label_items(const std::vector<std::string>& items) {
+  const auto& known = config::known_label_items();
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (std::find(known.begin(), known.end(), items[i]) == known.end())
+      return make_error(errc::bad_request, "field \"items[" + std::to_string(i)
+                                             + "]\": unknown label item \""
+                                             + items[i] + "\"");
+    if (std::find(items.begin(), items.begin() + i, items[i])
+        != items.begin() + i)
+      return make_error(errc::bad_request, "field \"items[" + std::to_string(i)
+                                             + "]\": \"" + items[i]
+                                             + "\" appears twice");
+  }
+  return {};
+}
+
+} // namespace
+
+caf::result<std::vector<std::string>>
+put_label_items(control_self self, const control_peers& p,
+                std::vector<std::string> items) {
+  if (auto err = invalid_label_items(items))
+    return err;
+  auto rp = self->make_response_promise<std::vector<std::string>>();
+  store_then(
+    self, p.store, rp, "the change",
+    [self, selector = p.selector, items](auto& rp) {
+      logger("control")->info("label configuration: {} items (admin)",
+                              items.size());
+      self
+        ->request(selector, self->state.request_timeout, put_atom::value,
+                  label_atom::value, items)
+        .then(
+          [rp](std::vector<std::string>& now) mutable {
+            rp.deliver(std::move(now));
+          },
+          forward_error(rp));
+    },
+    nothing_to_undo, put_atom::value, label_atom::value, items);
+  return rp;
+}
+
+// -- re-allocation ------------------------------------------------------------
+
+void reallocate(control_self self, const control_peers& p,
+                std::string cluster_id, std::vector<std::string> terminal_ids,
+                realloc_done done) {
+  std::string unknown;
+  auto ids = self->state.terminals.realloc_candidates(cluster_id, terminal_ids,
+                                                      unknown);
+  if (!unknown.empty())
+    return done(not_registered(unknown));
+  self
+    ->request(p.selector, self->state.request_timeout, get_atom::value,
+              label_atom::value)
+    .then(
+      [self, p, cluster_id, ids, done](std::vector<std::string>& items) {
+        auto plan = self->state.plan_realloc(cluster_id, ids, items, now_ms());
+        self
+          ->request(p.manager, self->state.request_timeout, realloc_atom::value,
+                    plan)
+          .then(
+            [self, p, plan, done](std::vector<std::string>& moving) {
+              start_moves(self, p, plan, moving, done);
+            },
+            [done](caf::error& err) { done(std::move(err)); });
+      },
+      [done](caf::error& err) { done(std::move(err)); });
+}
+
+caf::result<realloc_summary> reallocate_now(control_self self,
+                                            const control_peers& p,
+                                            std::string cluster_id,
+                                            std::vector<std::string> ids) {
+  auto rp = self->make_response_promise<realloc_summary>();
+  reallocate(self, p, std::move(cluster_id), std::move(ids),
+             [rp](caf::expected<realloc_summary> r) mutable {
+               if (r)
+                 rp.deliver(std::move(*r));
+               else
+                 rp.deliver(std::move(r.error()));
+             });
+  return rp;
+}
+
+void move_due(control_self self, const control_peers& p) {
+  auto& st = self->state;
+  for (auto& m : st.realloc.pacer.take_due(now_ms()))
+    if (const auto* t = st.terminals.find(m.terminal_id))
+      move_terminal(self, p, t->record, m.label, m.after_ms);
+  if (st.realloc.keep_ticking())
+    self->delayed_send(self,
+                       std::chrono::milliseconds{st.realloc.pacer.step_ms()},
+                       realloc_atom::value, tick_atom::value);
+}
+
+// -- the tick -----------------------------------------------------------------
+
+namespace {
+
+/// Stores the disconnect events not stored yet and drops those before
+/// `drop_before`.
+void flush_disconnects(control_self self, const control_peers& p,
+                       int64_t drop_before) {
+  auto& st = self->state;
+  if (st.disconnects.unsaved.empty() && drop_before <= 0)
+    return;
+  self
+    ->request(p.store, st.request_timeout, put_atom::value,
+              st.disconnects.take_unsaved(), drop_before)
+    .then([](ok_atom) {}, warn_on_error("disconnect events not stored"));
+}
+
+/// Stores the API histories that changed since the last flush.
+void flush_history(control_self self, const control_peers& p) {
+  auto dirty = self->state.history.take_dirty();
+  if (dirty.empty())
+    return;
+  self
+    ->request(p.store, self->state.request_timeout, put_atom::value,
+              std::move(dirty))
+    .then([](ok_atom) {}, warn_on_error("API history not stored"));
+}
+
+} // namespace
+
+void on_tick(control_self self, const control_peers& p) {
+  auto& st = self->state;
+  st.jobs.forget_old_final(now_ms());
+  if (st.realloc.periodic_due(now_ms()))
+    reallocate(self, p, {}, {}, [](caf::expected<realloc_summary> r) {
+      if (!r)
+        logger("control")->warn("periodic re-allocation: {}",
+                                caf::to_string(r.error()));
+    });
+  for (auto* job : st.jobs.expire(now_ms()))
+    persist_job(self, p, *job);
+  flush_disconnects(self, p, st.refresh_groups(now_ms()));
+  flush_history(self, p);
+  self->delayed_send(self, st.tick_period, tick_atom::value);
+}
+
+} // namespace tether

@@ -1,0 +1,95 @@
+// The control's request chains as named functions over the actor (used by
+// the behaviour in control.cpp, defined in control_flows.cpp): each one
+// decodes nothing and decides little; the decisions are the state's
+// (control_state and its sections).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+#include <caf/result.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/control/control.hpp"
+
+namespace tether {
+
+using control_self = control_actor::stateful_pointer<control_state>;
+
+/// The actors the control talks to, fixed at start.
+struct control_peers {
+  selector_actor selector;
+  cluster_manager_actor manager;
+  store_actor store;
+  notifier_actor notify;
+};
+
+/// Registration: label from the selector, cluster from the cluster
+/// manager, then the record (services' changes made meanwhile kept).
+caf::result<destination> register_terminal(control_self self,
+                                           const control_peers& p,
+                                           terminal_record facts);
+
+/// A terminal as GET /v1/terminals/{id} shows it, label included (empty
+/// when the selector does not answer).
+caf::result<terminal_status> terminal_view(control_self self,
+                                           const control_peers& p,
+                                           const std::string& terminal);
+
+/// A changed record (attributes, user links) or why not: stored, then it
+/// replaces the record in memory; answers the terminal's view.
+caf::result<terminal_status>
+store_terminal(control_self self, const control_peers& p,
+               caf::expected<terminal_record> changed);
+
+/// A pushed job: stored, then answered and routed to the terminal's
+/// session (one that is not connected gets it when it connects).
+caf::result<job_record> push_job(control_self self, const control_peers& p,
+                                 job_record request);
+
+/// Stores a job's new state; once stored, notifies its callback if it has
+/// become final.
+void persist_job(control_self self, const control_peers& p,
+                 const job_record& job);
+
+/// The notifier's final word on a job's callback.
+void callback_done(control_self self, const control_peers& p,
+                   const std::string& job_id, bool accepted);
+
+/// Hands a terminal's open jobs to its (new) session.
+void send_unfinished(control_self self, const std::string& terminal,
+                     const terminal_session_actor& session);
+
+/// The label configuration, validated and stored, then handed to the
+/// selector; answers what the selector uses now.
+caf::result<std::vector<std::string>>
+put_label_items(control_self self, const control_peers& p,
+                std::vector<std::string> items);
+
+using realloc_done = std::function<void(caf::expected<realloc_summary>)>;
+
+/// One re-allocation run: labels under the current label configuration,
+/// the cluster manager's verdict, then connected terminals paced and the
+/// others moved at once. `done` gets the summary or the error.
+void reallocate(control_self self, const control_peers& p,
+                std::string cluster_id, std::vector<std::string> terminal_ids,
+                realloc_done done);
+
+/// POST /v1/admin/reallocate: a run whose summary is the answer.
+caf::result<realloc_summary> reallocate_now(control_self self,
+                                            const control_peers& p,
+                                            std::string cluster_id,
+                                            std::vector<std::string> ids);
+
+/// Moves the terminals whose pacing slot has come (the `realloc, tick`
+/// timer); keeps ticking while moves wait.
+void move_due(control_self self, const control_peers& p);
+
+/// The control's tick (tick_period): retention, periodic re-allocation,
+/// TTL expiry, label groups, and the flush of events and histories.
+void on_tick(control_self self, const control_peers& p);
+
+} // namespace tether

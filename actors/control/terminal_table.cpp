@@ -1,0 +1,201 @@
+#include "actors/control/terminal_table.hpp"
+
+#include <algorithm>
+
+#include "actors/system/close_codes.hpp"
+#include "actors/system/errors.hpp"
+
+namespace tether {
+
+caf::error not_registered(const std::string& terminal_id) {
+  return make_error(errc::not_found,
+                    "terminal " + terminal_id + " is not registered");
+}
+
+void terminal_table::load(std::vector<terminal_record> records) {
+  for (auto& t : records)
+    entries[t.terminal_id].record = std::move(t);
+}
+
+terminal_entry* terminal_table::find(const std::string& terminal_id) {
+  auto i = entries.find(terminal_id);
+  return i == entries.end() ? nullptr : &i->second;
+}
+
+const terminal_entry*
+terminal_table::find(const std::string& terminal_id) const {
+  auto i = entries.find(terminal_id);
+  return i == entries.end() ? nullptr : &i->second;
+}
+
+terminal_status terminal_table::status_of(const terminal_entry& t,
+                                          int64_t now) const {
+  terminal_status out;
+  out.record = t.record;
+  out.connected = t.connected;
+  out.node_id = t.node_id;
+  out.last_seen_ms = t.connected ? now : t.last_seen_ms;
+  out.connects = t.connects;
+  out.disconnects = t.disconnects;
+  out.keepalive_failures = t.keepalive_failures;
+  return out;
+}
+
+void terminal_table::on_open(const std::string& terminal_id,
+                             const std::string& node_id,
+                             const terminal_session_actor& session, int64_t now,
+                             bool moved) {
+  auto& t = entries[terminal_id];
+  t.connected = true;
+  t.node_id = node_id;
+  t.session = session;
+  t.last_seen_ms = now;
+  if (!moved)
+    ++t.connects;
+}
+
+bool terminal_table::on_reannounce(const std::string& terminal_id,
+                                   const std::string& node_id,
+                                   const terminal_session_actor& session,
+                                   int64_t now) {
+  auto& t = entries[terminal_id];
+  if (t.session && t.session != session)
+    return false;
+  t.connected = true;
+  t.node_id = node_id;
+  t.session = session;
+  t.last_seen_ms = now;
+  return true;
+}
+
+const terminal_entry*
+terminal_table::on_closed(const std::string& terminal_id,
+                          const std::string& reason,
+                          const terminal_session_actor& session, int64_t now) {
+  auto i = entries.find(terminal_id);
+  if (i == entries.end() || i->second.session != session)
+    return nullptr; // a newer session has taken over
+  if (reason == session_moved_reason)
+    return nullptr; // the balancer moved it; the new session announces itself
+  auto& t = i->second;
+  t.connected = false;
+  t.session = nullptr;
+  t.last_seen_ms = now;
+  ++t.disconnects;
+  if (reason == close_reason::keepalive_lost)
+    ++t.keepalive_failures;
+  return &t;
+}
+
+std::set<std::string>
+terminal_table::prepare_registration(terminal_record& facts,
+                                     int64_t now) const {
+  // What the device itself says wins over older values; what services set
+  // while this registration runs wins over both (complete_registration).
+  std::set<std::string> device_keys;
+  for (const auto& kv : facts.attributes)
+    device_keys.insert(kv.first);
+  facts.registered_at_ms = now;
+  if (const auto* t = find(facts.terminal_id)) {
+    const auto& old = t->record;
+    if (old.registered_at_ms != 0)
+      facts.registered_at_ms = old.registered_at_ms;
+    for (const auto& [k, v] : old.attributes)
+      facts.attributes.emplace(k, v);
+    facts.users = old.users;
+  }
+  return device_keys;
+}
+
+const terminal_record*
+terminal_table::complete_registration(const terminal_record& facts,
+                                      const std::set<std::string>& device_keys,
+                                      const std::string& cluster_id) {
+  auto& rec = entries[facts.terminal_id].record;
+  auto merged = facts;
+  merged.cluster_id = cluster_id;
+  for (const auto& [k, v] : rec.attributes)
+    if (device_keys.count(k) == 0)
+      merged.attributes[k] = v;
+  if (!rec.terminal_id.empty())
+    merged.users = rec.users;
+  bool changed
+    = merged.attributes != facts.attributes || merged.users != facts.users;
+  rec = std::move(merged);
+  return changed ? &rec : nullptr;
+}
+
+caf::expected<terminal_record> terminal_table::with_attributes(
+  const std::string& terminal_id,
+  std::map<std::string, std::string> attrs) const {
+  const auto* t = find(terminal_id);
+  if (t == nullptr)
+    return not_registered(terminal_id);
+  auto changed = t->record;
+  for (auto& [k, v] : attrs)
+    changed.attributes[k] = std::move(v);
+  if (changed.attributes.size() > 64)
+    return make_error(errc::bad_request,
+                      "a terminal may have at most 64 attributes");
+  return changed;
+}
+
+caf::expected<terminal_record>
+terminal_table::with_user(const std::string& terminal_id,
+                          const std::string& user) const {
+  const auto* t = find(terminal_id);
+  if (t == nullptr)
+    return not_registered(terminal_id);
+  auto changed = t->record;
+  auto& users = changed.users;
+  if (std::find(users.begin(), users.end(), user) == users.end()) {
+    if (users.size() >= 64)
+      return make_error(errc::bad_request,
+                        "a terminal may have at most 64 users");
+    users.push_back(user);
+  }
+  return changed;
+}
+
+const terminal_record& terminal_table::apply_change(terminal_record changed) {
+  auto& t = entries[changed.terminal_id];
+  auto cluster = t.record.cluster_id;
+  t.record = std::move(changed);
+  if (!cluster.empty())
+    t.record.cluster_id = cluster;
+  return t.record;
+}
+
+bool terminal_table::set_cluster(const std::string& terminal_id,
+                                 const std::string& cluster_id) {
+  auto& rec = entries[terminal_id].record;
+  if (rec.cluster_id == cluster_id)
+    return false;
+  rec.cluster_id = cluster_id;
+  return true;
+}
+
+std::vector<std::string>
+terminal_table::realloc_candidates(const std::string& cluster_id,
+                                   const std::vector<std::string>& terminal_ids,
+                                   std::string& unknown) const {
+  std::vector<std::string> out;
+  if (!terminal_ids.empty()) {
+    for (const auto& id : terminal_ids) {
+      if (!contains(id)) {
+        unknown = id;
+        return {};
+      }
+      out.push_back(id);
+    }
+  } else {
+    for (const auto& [id, t] : entries)
+      if (cluster_id.empty() || t.record.cluster_id == cluster_id)
+        out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+} // namespace tether

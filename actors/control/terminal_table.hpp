@@ -1,0 +1,118 @@
+// terminal_table: the registered terminals as the control knows them (one
+// section of control_state): each one's record, connection state (node,
+// session) and counters (connects, disconnects, keepalive failures), and
+// the record changes of registration and of the admin/service API. Plain
+// C++ (session handles are only compared); unit-tested in
+// tests/actors/control/terminal_table_test.cpp.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "actors/system/interfaces.hpp"
+
+namespace tether {
+
+/// The error for a terminal that is not registered (404).
+caf::error not_registered(const std::string& terminal_id);
+
+struct terminal_entry {
+  terminal_record record;
+  bool connected = false;
+  std::string node_id;
+  terminal_session_actor session;
+  int64_t last_seen_ms = 0;
+  uint64_t connects = 0;
+  uint64_t disconnects = 0;
+  uint64_t keepalive_failures = 0;
+  std::string address; // source IP of its last connection (GE)
+};
+
+struct terminal_table {
+  std::unordered_map<std::string, terminal_entry> entries;
+
+  /// Takes the stored records at start.
+  void load(std::vector<terminal_record> records);
+
+  terminal_entry* find(const std::string& terminal_id);
+  const terminal_entry* find(const std::string& terminal_id) const;
+  bool contains(const std::string& terminal_id) const {
+    return entries.count(terminal_id) > 0;
+  }
+  size_t size() const { return entries.size(); }
+
+  /// The status without what other sections add (API history, open jobs).
+  /// A connected terminal answers keepalives, else its session closes: it
+  /// is seen `now`.
+  terminal_status status_of(const terminal_entry& t, int64_t now) const;
+
+  // -- sessions ---------------------------------------------------------------
+
+  /// `moved`: the balancer moved the session to another node and the
+  /// device kept its WebSocket, so it is no new connect.
+  void on_open(const std::string& terminal_id, const std::string& node_id,
+               const terminal_session_actor& session, int64_t now,
+               bool moved = false);
+  /// A session that ran before this control was reachable announces itself
+  /// again. Taken (true) only when no other session is known for the
+  /// terminal: a stale session on a node that was frozen and is back must
+  /// not displace the one the device uses now. Not counted as a connect.
+  bool on_reannounce(const std::string& terminal_id, const std::string& node_id,
+                     const terminal_session_actor& session, int64_t now);
+  /// Counts a disconnect when `session` is the terminal's current one and
+  /// it was not moved; returns the entry then (nullptr: nothing counted).
+  const terminal_entry* on_closed(const std::string& terminal_id,
+                                  const std::string& reason,
+                                  const terminal_session_actor& session,
+                                  int64_t now);
+
+  // -- record changes ---------------------------------------------------------
+
+  /// Registration, before the label is selected: the device's facts
+  /// refresh the record; what services set (attributes not sent by the
+  /// device, user links) stays, and so does the first registration time.
+  /// Returns the attribute keys the device sent.
+  std::set<std::string> prepare_registration(terminal_record& facts,
+                                             int64_t now) const;
+  /// Registration, once the cluster manager assigned `cluster_id`: the
+  /// record becomes `facts` in that cluster, keeping attributes and user
+  /// links that services stored while the registration ran. Returns the
+  /// record when it differs from `facts` (so it must be stored again).
+  const terminal_record*
+  complete_registration(const terminal_record& facts,
+                        const std::set<std::string>& device_keys,
+                        const std::string& cluster_id);
+
+  /// The record with `attrs` set (at most 64 attributes), or the error.
+  caf::expected<terminal_record>
+  with_attributes(const std::string& terminal_id,
+                  std::map<std::string, std::string> attrs) const;
+  /// The record with `user` linked (at most 64 users), or the error.
+  caf::expected<terminal_record> with_user(const std::string& terminal_id,
+                                           const std::string& user) const;
+  /// A stored change replaces the record, keeping the cluster a
+  /// registration may have set meanwhile.
+  const terminal_record& apply_change(terminal_record changed);
+
+  /// Re-allocation (or a move) put the terminal in `cluster_id`; true when
+  /// that is another cluster.
+  bool set_cluster(const std::string& terminal_id,
+                   const std::string& cluster_id);
+
+  /// The terminals a re-allocation run looks at, sorted: those of
+  /// `terminal_ids` when given, else those assigned to `cluster_id` when
+  /// given, else every terminal. Sets `unknown` to the first id given that
+  /// is not registered (and returns nothing).
+  std::vector<std::string>
+  realloc_candidates(const std::string& cluster_id,
+                     const std::vector<std::string>& terminal_ids,
+                     std::string& unknown) const;
+};
+
+} // namespace tether

@@ -1,0 +1,178 @@
+// control_state without an actor: the glue between its sections (a
+// terminal's status, job acceptance, a done job counted in the history,
+// the facts the selector is given, a re-allocation plan).
+#include "actors/control/control.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "actors/system/errors.hpp"
+#include "tests/actors/control/test_jobs.hpp"
+
+namespace tether {
+namespace {
+
+using test::add;
+using test::push_request;
+
+TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
+  control_state st;
+  auto& t = st.terminals.entries["T1"];
+  t.record.terminal_id = "T1";
+  add(st.jobs, push_request("T1"), 0);
+  add(st.jobs, push_request("T1"), 0);
+  st.count_api_call("T1", true, 10);
+  auto s = st.status_of(t, 100);
+  EXPECT_EQ(s.open_jobs, 2u);
+  EXPECT_EQ(s.api.calls, 1u);
+  EXPECT_EQ(s.api.errors, 1u);
+}
+
+TEST(ControlState, AcceptJobNeedsARegisteredTerminalAndRoom) {
+  control_state st;
+  st.jobs.max_queue = 1;
+  EXPECT_FALSE(st.accept_job(push_request("T1"), 0));
+  st.terminals.entries["T1"].record.terminal_id = "T1";
+  auto job = st.accept_job(push_request("T1"), 0);
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->status, "queued");
+  EXPECT_FALSE(st.accept_job(push_request("T1"), 0)); // the limit is 1
+}
+
+TEST(ControlState, DoneJobsCountInTheHistory) {
+  control_state st;
+  auto print = add(st.jobs, push_request("T1"), 0).job_id;
+  auto scan = add(st.jobs, push_request("T1", "scan"), 0).job_id;
+  auto failed = add(st.jobs, push_request("T1"), 0).job_id;
+  ASSERT_TRUE(st.apply(job_update{print, "T1", "done", ""}, 10));
+  ASSERT_TRUE(st.apply(job_update{scan, "T1", "done", ""}, 10));
+  ASSERT_TRUE(st.apply(job_update{failed, "T1", "failed", ""}, 10));
+  EXPECT_EQ(st.apply(job_update{print, "T1", "done", ""}, 20), nullptr);
+  ASSERT_NE(st.history.find("T1"), nullptr);
+  EXPECT_EQ(st.history.find("T1")->window_prints, 1u);
+  EXPECT_EQ(st.history.find("T1")->window_jobs, 2u);
+}
+
+TEST(ControlState, ApiCallsOfUnknownTerminalsAreNotCounted) {
+  control_state st;
+  st.count_api_call("T1", false, 10);
+  EXPECT_EQ(st.history.find("T1"), nullptr);
+  st.terminals.entries["T1"].record.terminal_id = "T1";
+  st.count_api_call("T1", false, 10);
+  ASSERT_NE(st.history.find("T1"), nullptr);
+  EXPECT_EQ(st.history.find("T1")->calls, 1u);
+}
+
+TEST(ControlState, MovesAreCountedOnlyToAnotherCluster) {
+  control_state st;
+  st.terminals.entries["T1"].record.cluster_id = "C1";
+  st.moved_to("T1", "C1");
+  EXPECT_EQ(st.realloc.moved, 0u);
+  st.moved_to("T1", "C2");
+  EXPECT_EQ(st.realloc.moved, 1u);
+  EXPECT_EQ(st.terminals.find("T1")->record.cluster_id, "C2");
+}
+
+TEST(ControlState, ReallocPlanSkipsTerminalsGoneMeanwhile) {
+  control_state st;
+  st.terminals.entries["T1"].record.terminal_id = "T1";
+  auto plan = st.plan_realloc("C1", {"T1", "T9"}, {}, 0);
+  EXPECT_EQ(plan.cluster_id, "C1");
+  EXPECT_EQ(plan.terminal_ids, std::vector<std::string>{"T1"});
+  EXPECT_EQ(plan.labels.size(), 1u);
+}
+
+TEST(ControlState, StartTakesTheSnapshot) {
+  control_state st;
+  control_settings cfg;
+  cfg.max_queue_per_terminal = 7;
+  cfg.reallocation.period = std::chrono::milliseconds{60'000};
+  control_snapshot snap;
+  terminal_record t;
+  t.terminal_id = "T1";
+  snap.terminals.push_back(t);
+  snap.disconnects.push_back({500, "T1", "10.0.0.7"});
+  snap.next_job_seq = 9;
+  job_record done;
+  done.job_id = "J1";
+  done.terminal_id = "T1";
+  done.status = "failed";
+  done.callback_pending = true;
+  snap.jobs.push_back(done);
+  auto callbacks = st.start(cfg, snap, 1'000);
+  ASSERT_EQ(callbacks.size(), 1u);
+  EXPECT_EQ(st.jobs.max_queue, 7u);
+  EXPECT_EQ(st.jobs.next_job_seq, 9u);
+  EXPECT_EQ(st.realloc.next_periodic_ms, 61'000);
+  EXPECT_EQ(st.terminals.find("T1")->address, "10.0.0.7");
+}
+
+// -- computed label items: what the control hands the selector
+// -------------------------
+
+TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
+  control_state st;
+  config::label_rules rules;
+  rules.user_usage_frequency
+    = {0, 3}; // 3 jobs done by a user's terminals: high
+  rules.disconnect_group.min_terminals = 2;
+  rules.failure_group.group_by = "region";
+  rules.failure_group.min_terminals = 3;
+  rules.failure_group.share = 0.5;
+  st.disconnects.tracker = disconnect_tracker{rules};
+  st.history.window_ms = rules.window.count();
+  const int64_t now = 1'000 * 3'600'000LL;
+  // A1..A4 in GG1 (user u1 on A1, A2), B1 in GG2 (user u2).
+  for (auto id : {"A1", "A2", "A3", "A4", "B1"}) {
+    auto& t = st.terminals.entries[id];
+    t.record.terminal_id = id;
+    t.record.region = id[0] == 'A' ? "GG1" : "GG2";
+  }
+  st.terminals.entries["A1"].record.users = {"u1"};
+  st.terminals.entries["A2"].record.users = {"u1", "u9"};
+  st.terminals.entries["B1"].record.users = {"u2"};
+  st.terminals.entries["A1"].address = "10.0.0.1";
+  st.terminals.entries["B1"].address = "10.0.0.2";
+  // u1's terminals finished 2 + 1 jobs, u2's one.
+  for (int i = 0; i < 2; ++i) {
+    st.history.count_done("A1", true, now - 10);
+  }
+  st.history.count_done("A2", false, now - 10);
+  st.history.count_done("B1", true, now - 10);
+  // A1, A2, A3 lost their connection from 10.0.0.1 (3 > 2; 3 of 4 of GG1
+  // > 50 %); B1 alone from 10.0.0.2.
+  for (auto id : {"A1", "A2", "A3"})
+    st.disconnects.tracker.add({now - 1'000, id, "10.0.0.1"});
+  st.disconnects.tracker.add({now - 1'000, "B1", "10.0.0.2"});
+  st.refresh_groups(now);
+  EXPECT_EQ(st.history.jobs_of_user("u1"), 3u);
+  EXPECT_EQ(st.history.jobs_of_user("u2"), 1u);
+  EXPECT_EQ(st.history.user_jobs.count("u9"), 0u); // only the first user counts
+
+  auto a1 = st.label_facts(st.terminals.entries["A1"].record, now).attributes;
+  EXPECT_EQ(a1["user_usage_frequency"], "high");
+  EXPECT_EQ(a1["print_frequency"], "low"); // 2 prints, high is 10
+  EXPECT_EQ(a1["disconnect_group"], "10.0.0.1");
+  EXPECT_EQ(a1["failure_group"], "GG1");
+  auto b1 = st.label_facts(st.terminals.entries["B1"].record, now).attributes;
+  EXPECT_EQ(b1["user_usage_frequency"], "low");
+  EXPECT_EQ(b1["disconnect_group"], "none");
+  EXPECT_EQ(b1["failure_group"], "none"); // GG2 has 1 terminal (< 3)
+  auto a4 = st.label_facts(st.terminals.entries["A4"].record, now).attributes;
+  EXPECT_EQ(a4.count("user_usage_frequency"), 0u); // no user
+  EXPECT_EQ(a4.count("disconnect_group"), 0u);     // no address known
+  EXPECT_EQ(a4["failure_group"], "GG1");
+  // The stored record itself is not changed.
+  EXPECT_TRUE(st.terminals.entries["A1"].record.attributes.empty());
+  // Past the windows (10 min) the groups dissolve and the events go.
+  EXPECT_GT(st.refresh_groups(now + 11 * 60'000), 0);
+  a1 = st.label_facts(st.terminals.entries["A1"].record, now + 11 * 60'000)
+         .attributes;
+  EXPECT_EQ(a1["disconnect_group"], "none");
+  EXPECT_EQ(a1["failure_group"], "none");
+}
+
+} // namespace
+} // namespace tether
