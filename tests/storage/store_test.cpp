@@ -71,15 +71,9 @@ protected:
 
 terminal_record make_terminal(const std::string& id,
                               const std::string& cluster) {
-  terminal_record t;
+  auto t = sample_terminal();
   t.terminal_id = id;
   t.cluster_id = cluster;
-  t.model = "GJ1";
-  t.firmware = "1.4.2";
-  t.region = "GG1";
-  t.attributes = {{"service", "print"}, {"plan", "paid"}};
-  t.users = {"u1", "u2"};
-  t.registered_at_ms = 1'763'900'000'123;
   return t;
 }
 
