@@ -7,11 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/e2e/e2e.hpp"
-
-#ifndef TETHER_TERMINAL_PATH
-#error "TETHER_TERMINAL_PATH must name the simulator binary"
-#endif
+#include "tests/e2e/simulator.hpp"
 
 using namespace tether::test;
 using namespace std::chrono_literals;
@@ -21,12 +17,12 @@ namespace {
 std::unique_ptr<child_process> fleet(const tetherd_process& server,
                                      const std::string& prefix, int count,
                                      const std::string& log) {
-  return child_process::spawn(
-    {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
-     std::to_string(count), "--id-prefix", prefix, "--region", "GG1",
-     "--duration-s", "120", "--backoff-min-ms", "100", "--backoff-max-ms",
-     "1000", "--stats-interval-s", "0", "--log-level", "warn"},
-    log);
+  return simulator(server.http(),
+                   {"--count", std::to_string(count), "--id-prefix", prefix,
+                    "--region", "GG1", "--duration-s", "120",
+                    "--backoff-min-ms", "100", "--backoff-max-ms", "1000",
+                    "--stats-interval-s", "0", "--log-level", "warn"},
+                   log);
 }
 
 TEST(crash, every_accepted_job_survives_kill_9_and_is_done) {

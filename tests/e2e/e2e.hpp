@@ -1,6 +1,7 @@
 // Shared helpers of the end-to-end tests.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <boost/json.hpp>
@@ -54,6 +55,23 @@ inline std::string connect_url(const http_result& registration) {
   auto id = str_at(v, "terminal_id");
   auto& urls = v.as_object().at("cluster_urls").as_array();
   return std::string{urls.at(0).as_string()} + "?terminal_id=" + id;
+}
+
+/// Registers device `id` in `region` and opens its WebSocket; the hello is
+/// not read. Null (with the failure recorded) if either step fails.
+inline std::unique_ptr<ws_client> connect_device(const tetherd_process& d,
+                                                 const std::string& id,
+                                                 const std::string& region) {
+  auto reg = register_terminal(d, R"({"terminal_id":")" + id + R"(","region":")"
+                                    + region + R"("})");
+  EXPECT_EQ(reg.status, 200) << reg.body;
+  if (reg.status != 200)
+    return nullptr;
+  int status = 0;
+  std::string error;
+  auto ws = ws_client::connect(connect_url(reg), status, error);
+  EXPECT_TRUE(ws) << id << ": " << error;
+  return ws;
 }
 
 /// Reads frames until one of type `type` arrives (answering pings).

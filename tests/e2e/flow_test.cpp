@@ -156,13 +156,8 @@ TEST_F(flow, balancer_spreads_sessions_over_nodes_and_admin_counts_them) {
   std::map<std::string, int> per_node;
   for (int i = 0; i < 6; ++i) {
     auto id = "N" + std::to_string(i);
-    auto reg = register_terminal(*server, R"({"terminal_id":")" + id
-                                            + R"(","region":"GG2"})");
-    ASSERT_EQ(reg.status, 200);
-    int status = 0;
-    std::string error;
-    auto ws = ws_client::connect(connect_url(reg), status, error);
-    ASSERT_TRUE(ws) << error;
+    auto ws = connect_device(*server, id, "GG2");
+    ASSERT_TRUE(ws);
     auto hello = next_of_type(*ws, "hello");
     ++per_node[str_at(hello, "node_id")];
     devices.push_back(std::move(ws));

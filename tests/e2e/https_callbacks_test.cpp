@@ -46,14 +46,9 @@ protected:
   /// the device finish it ("done"), and returns the job id.
   static std::string finished_job(const std::string& terminal,
                                   const std::string& callback_url) {
-    auto reg = register_terminal(*server, R"({"terminal_id":")" + terminal
-                                            + R"(","region":"GG1"})");
-    EXPECT_EQ(reg.status, 200) << reg.body;
-    int status = 0;
-    std::string error;
-    auto ws = ws_client::connect(connect_url(reg), status, error);
+    auto ws = connect_device(*server, terminal, "GG1");
     if (!ws)
-      throw std::runtime_error("device " + terminal + ": " + error);
+      throw std::runtime_error("device " + terminal + " did not connect");
     auto r
       = http_call(server->http(), "POST", "/v1/terminals/" + terminal + "/jobs",
                   R"({"service":"print","payload":{"doc":"d1"},)"

@@ -35,13 +35,7 @@ protected:
   }
 
   static std::unique_ptr<ws_client> device(const std::string& id) {
-    auto reg = register_terminal(*server, R"({"terminal_id":")" + id
-                                            + R"(","region":"GG1"})");
-    EXPECT_EQ(reg.status, 200);
-    int status = 0;
-    std::string error;
-    auto ws = ws_client::connect(connect_url(reg), status, error);
-    EXPECT_TRUE(ws) << error;
+    auto ws = connect_device(*server, id, "GG1");
     if (ws) {
       EXPECT_TRUE(next_of_type(*ws, "hello").is_object());
     }

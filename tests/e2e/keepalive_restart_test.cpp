@@ -123,14 +123,8 @@ TEST(shutdown, sigterm_with_connected_devices_exits_cleanly_and_restarts) {
   server.start();
   std::vector<std::unique_ptr<ws_client>> devices;
   for (int i = 0; i < 50; ++i) {
-    auto reg
-      = register_terminal(server, R"({"terminal_id":"S)" + std::to_string(i)
-                                    + R"(","region":"GG1"})");
-    ASSERT_EQ(reg.status, 200);
-    int status = 0;
-    std::string error;
-    auto ws = ws_client::connect(connect_url(reg), status, error);
-    ASSERT_TRUE(ws) << error;
+    auto ws = connect_device(server, "S" + std::to_string(i), "GG1");
+    ASSERT_TRUE(ws);
     devices.push_back(std::move(ws));
   }
   ASSERT_TRUE(next_of_type(*devices.back(), "hello").is_object());

@@ -9,11 +9,7 @@
 #include <csignal>
 #include <map>
 
-#include "tests/e2e/e2e.hpp"
-
-#ifndef TETHER_TERMINAL_PATH
-#error "TETHER_TERMINAL_PATH must name the simulator binary"
-#endif
+#include "tests/e2e/simulator.hpp"
 
 using namespace tether::test;
 using namespace std::chrono_literals;
@@ -79,28 +75,12 @@ keepalive = "30s"
   for (const auto& k : kinds) {
     total += k.count;
     sims.push_back(
-      child_process::spawn({TETHER_TERMINAL_PATH,
-                            "--server",
-                            "http://" + server.http(),
-                            "--count",
-                            std::to_string(k.count),
-                            "--id-prefix",
-                            k.prefix,
-                            "--region",
-                            k.region,
-                            "--model",
-                            k.model,
-                            "--firmware",
-                            k.firmware,
-                            "--ramp-per-s",
-                            "500",
-                            "--duration-s",
-                            "120",
-                            "--stats-interval-s",
-                            "0",
-                            "--log-level",
-                            "warn"},
-                           server.dir() + "/sim-" + k.prefix + "log"));
+      simulator(server.http(),
+                {"--count", std::to_string(k.count), "--id-prefix", k.prefix,
+                 "--region", k.region, "--model", k.model, "--firmware",
+                 k.firmware, "--ramp-per-s", "500", "--duration-s", "120",
+                 "--stats-interval-s", "0", "--log-level", "warn"},
+                server.dir() + "/sim-" + k.prefix + "log"));
   }
   ASSERT_EQ(total, 1000);
   // Every device connects somewhere.
@@ -186,14 +166,14 @@ keepalive = "30s"
   // 8 devices from 127.0.0.7, 3 from 127.0.0.8; no address is known at
   // their first registration, so CALM and BURST both match: fewest
   // connections puts them on either. What matters is the second time.
-  auto run = [&](const std::string& prefix, const std::string& addr,
-                 int count) {
-    return child_process::spawn(
-      {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
-       std::to_string(count), "--id-prefix", prefix, "--source-addrs", addr,
-       "--duration-s", "120", "--stats-interval-s", "0", "--log-level", "warn"},
-      server.dir() + "/sim-" + prefix + "log");
-  };
+  auto run
+    = [&](const std::string& prefix, const std::string& addr, int count) {
+        return simulator(server.http(),
+                         {"--count", std::to_string(count), "--id-prefix",
+                          prefix, "--source-addrs", addr, "--duration-s", "120",
+                          "--stats-interval-s", "0", "--log-level", "warn"},
+                         server.dir() + "/sim-" + prefix + "log");
+      };
   auto a = run("a-", "127.0.0.7", 8);
   auto b = run("b-", "127.0.0.8", 3);
   ASSERT_TRUE(eventually(

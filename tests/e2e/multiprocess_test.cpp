@@ -12,12 +12,8 @@
 #include <thread>
 #include <tuple>
 
-#include "tests/e2e/e2e.hpp"
+#include "tests/e2e/simulator.hpp"
 #include "tests/support/multiprocess.hpp"
-
-#ifndef TETHER_TERMINAL_PATH
-#error "TETHER_TERMINAL_PATH must name the simulator binary"
-#endif
 
 using namespace tether::test;
 using namespace std::chrono_literals;
@@ -63,12 +59,12 @@ public:
         const std::string& region, int count = fleet_size)
       : stats_(d.dir() + "/" + prefix + ".json"),
         log_(d.dir() + "/" + prefix + ".log") {
-    proc_ = child_process::spawn(
-      {TETHER_TERMINAL_PATH, "--server", "http://" + d.http(), "--count",
-       std::to_string(count), "--id-prefix", prefix, "--region", region,
-       "--backoff-min-ms", "100", "--backoff-max-ms", "1000", "--duration-s",
-       "170", "--stats-json", stats_, "--stats-interval-s", "1"},
-      log_);
+    proc_ = simulator(d.http(),
+                      {"--count", std::to_string(count), "--id-prefix", prefix,
+                       "--region", region, "--backoff-min-ms", "100",
+                       "--backoff-max-ms", "1000", "--duration-s", "170",
+                       "--stats-json", stats_, "--stats-interval-s", "1"},
+                      log_);
   }
   /// The counters of its latest stats line (one a second), read after the
   /// next line is due, so they include everything up to now. (The final

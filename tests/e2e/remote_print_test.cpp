@@ -2,11 +2,8 @@
 // sample service (examples/remote-print): a user submits a document for a
 // device; the service stores it and pushes a job whose payload holds a
 // print_url; the simulated device fetches the data and reports done.
-#include "tests/e2e/e2e.hpp"
+#include "tests/e2e/simulator.hpp"
 
-#ifndef TETHER_TERMINAL_PATH
-#error "TETHER_TERMINAL_PATH must name the simulator binary"
-#endif
 #ifndef PRINT_SERVICE_PATH
 #error "PRINT_SERVICE_PATH must name the print service binary"
 #endif
@@ -19,10 +16,10 @@ namespace {
 TEST(remote_print, document_is_fetched_by_the_device_and_done) {
   tetherd_process server;
   server.start();
-  auto device = child_process::spawn(
-    {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--id",
-     "printer-1", "--region", "GG1", "--duration-s", "60"},
-    server.dir() + "/device.log");
+  auto device
+    = simulator(server.http(),
+                {"--id", "printer-1", "--region", "GG1", "--duration-s", "60"},
+                server.dir() + "/device.log");
   ASSERT_TRUE(eventually(
     [&] {
       auto v = json_of(

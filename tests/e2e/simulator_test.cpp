@@ -2,11 +2,7 @@
 // fleet registers, connects, and executes jobs whose print_url it fetches.
 #include <csignal>
 
-#include "tests/e2e/e2e.hpp"
-
-#ifndef TETHER_TERMINAL_PATH
-#error "TETHER_TERMINAL_PATH must name the simulator binary"
-#endif
+#include "tests/e2e/simulator.hpp"
 
 using namespace tether::test;
 using namespace std::chrono_literals;
@@ -18,12 +14,12 @@ TEST(simulator, fleet_executes_jobs_end_to_end) {
   server.start();
   constexpr int fleet = 40;
   auto stats = server.dir() + "/stats.json";
-  auto sim = child_process::spawn(
-    {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
-     std::to_string(fleet), "--id-prefix", "sim-", "--region", "GG2",
-     "--source-addrs", "127.0.0.2,127.0.0.3", "--duration-s", "60",
-     "--stats-json", stats, "--stats-interval-s", "0"},
-    server.dir() + "/sim.log");
+  auto sim = simulator(server.http(),
+                       {"--count", std::to_string(fleet), "--id-prefix", "sim-",
+                        "--region", "GG2", "--source-addrs",
+                        "127.0.0.2,127.0.0.3", "--duration-s", "60",
+                        "--stats-json", stats, "--stats-interval-s", "0"},
+                       server.dir() + "/sim.log");
   // Every device connects (to C2, the only cluster for GG2).
   ASSERT_TRUE(eventually(
     [&] {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/system/interfaces.hpp"
+#include "tests/storage/record_checks.hpp"
 #include "tests/support/process.hpp"
 
 #ifndef REMOTE_PEER_PATH
@@ -18,6 +19,8 @@
 
 using namespace tether;
 using namespace tether::test;
+using tether::storage::sample_job;
+using tether::storage::sample_terminal;
 using namespace std::chrono_literals;
 
 namespace {
@@ -80,55 +83,10 @@ uint16_t remote::selector_port = 0;
 caf::actor_system_config* remote::cfg = nullptr;
 caf::actor_system* remote::sys = nullptr;
 
-terminal_record sample_terminal() {
-  terminal_record t;
-  t.terminal_id = "T1";
-  t.cluster_id = "C1";
-  t.model = "GJ1";
-  t.firmware = "1.4.2";
-  t.region = "GG1";
-  t.attributes = {{"service", "print"}, {"plan", "paid"}};
-  t.users = {"alice", "bob"};
-  t.registered_at_ms = 1'700'000'000'123;
-  return t;
-}
-
-job_record sample_job() {
-  job_record j;
-  j.job_id = "J0000000000000001";
-  j.terminal_id = "T1";
-  j.service = "print";
-  j.payload_json = R"({"print_url":"http://x/y"})";
-  j.status = "acked";
-  j.detail = "d";
-  j.callback_url = "http://cb";
-  j.ttl_s = 60;
-  j.created_at_ms = 1;
-  j.updated_at_ms = 2;
-  j.delivered_at_ms = 3;
-  j.acked_at_ms = 4;
-  j.finished_at_ms = 5;
-  j.deliveries = 2;
-  j.callback_pending = true;
-  return j;
-}
-
 TEST_F(remote, every_plain_message_type_round_trips) {
   round_trip(sample_terminal());
   round_trip(sample_job());
-  api_history h;
-  h.terminal_id = "T1";
-  h.calls = 10;
-  h.errors = 2;
-  h.window_start_ms = 7;
-  h.window_calls = 3;
-  h.window_errors = 1;
-  h.previous_calls = 4;
-  h.previous_errors = 1;
-  h.window_prints = 5;
-  h.previous_prints = 6;
-  h.window_jobs = 7;
-  h.previous_jobs = 8;
+  auto h = storage::sample_history();
   round_trip(h);
   round_trip(disconnect_event{1'763'897'000'123, "T1", "192.0.2.7"});
   round_trip(

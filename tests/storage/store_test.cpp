@@ -16,27 +16,10 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include "tests/storage/record_checks.hpp"
+
 namespace tether::storage {
 namespace {
-
-/// A fresh directory under /tmp, removed with everything in it afterwards.
-class temp_dir {
-public:
-  temp_dir() {
-    std::string tmpl = "/tmp/tether-store-test-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr)
-      throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
-private:
-  std::string path_;
-};
 
 /// Reads or writes meta/<key> with RocksDB directly, behind the store's back
 /// (the store must be closed). Returns the RocksDB status text, "" on success.
@@ -88,15 +71,9 @@ protected:
 
 terminal_record make_terminal(const std::string& id,
                               const std::string& cluster) {
-  terminal_record t;
+  auto t = sample_terminal();
   t.terminal_id = id;
   t.cluster_id = cluster;
-  t.model = "GJ1";
-  t.firmware = "1.4.2";
-  t.region = "GG1";
-  t.attributes = {{"service", "print"}, {"plan", "paid"}};
-  t.users = {"u1", "u2"};
-  t.registered_at_ms = 1'763'900'000'123;
   return t;
 }
 
@@ -125,35 +102,6 @@ job_record make_job(uint64_t seq, const std::string& terminal,
   return j;
 }
 
-void expect_same(const terminal_record& a, const terminal_record& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.model, b.model);
-  EXPECT_EQ(a.firmware, b.firmware);
-  EXPECT_EQ(a.region, b.region);
-  EXPECT_EQ(a.attributes, b.attributes);
-  EXPECT_EQ(a.users, b.users);
-  EXPECT_EQ(a.registered_at_ms, b.registered_at_ms);
-}
-
-void expect_same(const job_record& a, const job_record& b) {
-  EXPECT_EQ(a.job_id, b.job_id);
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.service, b.service);
-  EXPECT_EQ(a.payload_json, b.payload_json);
-  EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.detail, b.detail);
-  EXPECT_EQ(a.callback_url, b.callback_url);
-  EXPECT_EQ(a.ttl_s, b.ttl_s);
-  EXPECT_EQ(a.created_at_ms, b.created_at_ms);
-  EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
-  EXPECT_EQ(a.delivered_at_ms, b.delivered_at_ms);
-  EXPECT_EQ(a.acked_at_ms, b.acked_at_ms);
-  EXPECT_EQ(a.finished_at_ms, b.finished_at_ms);
-  EXPECT_EQ(a.deliveries, b.deliveries);
-  EXPECT_EQ(a.callback_pending, b.callback_pending);
-}
-
 api_history make_history(const std::string& terminal, uint64_t calls) {
   api_history h;
   h.terminal_id = terminal;
@@ -165,17 +113,6 @@ api_history make_history(const std::string& terminal, uint64_t calls) {
   h.previous_calls = 7;
   h.previous_errors = 2;
   return h;
-}
-
-void expect_same(const api_history& a, const api_history& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.calls, b.calls);
-  EXPECT_EQ(a.errors, b.errors);
-  EXPECT_EQ(a.window_start_ms, b.window_start_ms);
-  EXPECT_EQ(a.window_calls, b.window_calls);
-  EXPECT_EQ(a.window_errors, b.window_errors);
-  EXPECT_EQ(a.previous_calls, b.previous_calls);
-  EXPECT_EQ(a.previous_errors, b.previous_errors);
 }
 
 // -- open

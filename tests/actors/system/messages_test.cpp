@@ -16,61 +16,17 @@
 #include <gtest/gtest.h>
 
 #include "actors/system/interfaces.hpp"
+#include "tests/storage/record_checks.hpp"
 
 namespace tether {
 namespace {
 
+using storage::expect_same;
+using storage::sample_history;
+using storage::sample_job;
+using storage::sample_terminal;
+
 // -- field-by-field comparison ------------------------------------------------
-
-void expect_same(const terminal_record& a, const terminal_record& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.model, b.model);
-  EXPECT_EQ(a.firmware, b.firmware);
-  EXPECT_EQ(a.region, b.region);
-  EXPECT_EQ(a.attributes, b.attributes);
-  EXPECT_EQ(a.users, b.users);
-  EXPECT_EQ(a.registered_at_ms, b.registered_at_ms);
-}
-
-void expect_same(const job_record& a, const job_record& b) {
-  EXPECT_EQ(a.job_id, b.job_id);
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.service, b.service);
-  EXPECT_EQ(a.payload_json, b.payload_json);
-  EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.detail, b.detail);
-  EXPECT_EQ(a.callback_url, b.callback_url);
-  EXPECT_EQ(a.ttl_s, b.ttl_s);
-  EXPECT_EQ(a.created_at_ms, b.created_at_ms);
-  EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
-  EXPECT_EQ(a.delivered_at_ms, b.delivered_at_ms);
-  EXPECT_EQ(a.acked_at_ms, b.acked_at_ms);
-  EXPECT_EQ(a.finished_at_ms, b.finished_at_ms);
-  EXPECT_EQ(a.deliveries, b.deliveries);
-  EXPECT_EQ(a.callback_pending, b.callback_pending);
-}
-
-void expect_same(const api_history& a, const api_history& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.calls, b.calls);
-  EXPECT_EQ(a.errors, b.errors);
-  EXPECT_EQ(a.window_start_ms, b.window_start_ms);
-  EXPECT_EQ(a.window_calls, b.window_calls);
-  EXPECT_EQ(a.window_errors, b.window_errors);
-  EXPECT_EQ(a.previous_calls, b.previous_calls);
-  EXPECT_EQ(a.previous_errors, b.previous_errors);
-  EXPECT_EQ(a.window_prints, b.window_prints);
-  EXPECT_EQ(a.previous_prints, b.previous_prints);
-  EXPECT_EQ(a.window_jobs, b.window_jobs);
-  EXPECT_EQ(a.previous_jobs, b.previous_jobs);
-}
-
-void expect_same(const disconnect_event& a, const disconnect_event& b) {
-  EXPECT_EQ(a.at_ms, b.at_ms);
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.address, b.address);
-}
 
 void expect_same(const std::map<std::string, std::string>& a,
                  const std::map<std::string, std::string>& b) {
@@ -238,50 +194,6 @@ void expect_same(const caf::typed_actor<Sigs...>& a,
 
 // -- sample values (every field set, none at its default)
 // ---------------------------
-
-terminal_record sample_terminal() {
-  return {.terminal_id = "T1",
-          .cluster_id = "C1",
-          .model = "GJ1",
-          .firmware = "1.4.2",
-          .region = "GG1",
-          .attributes = {{"service", "print"}, {"plan", "paid"}},
-          .users = {"u1", "u2"},
-          .registered_at_ms = 1'763'897'008'123};
-}
-
-job_record sample_job() {
-  return {.job_id = "J0000000000000007",
-          .terminal_id = "T1",
-          .service = "print",
-          .payload_json = R"({"doc":"x"})",
-          .status = "failed",
-          .detail = "paper jam",
-          .callback_url = "http://127.0.0.1:9/cb",
-          .ttl_s = 3600,
-          .created_at_ms = 1'763'897'008'000,
-          .updated_at_ms = 1'763'897'009'000,
-          .delivered_at_ms = 1'763'897'008'100,
-          .acked_at_ms = 1'763'897'008'200,
-          .finished_at_ms = 1'763'897'009'000,
-          .deliveries = 3,
-          .callback_pending = true};
-}
-
-api_history sample_history() {
-  return {.terminal_id = "T1",
-          .calls = 12,
-          .errors = 5,
-          .window_start_ms = 1'763'897'000'000,
-          .window_calls = 4,
-          .window_errors = 2,
-          .previous_calls = 7,
-          .previous_errors = 3,
-          .window_prints = 6,
-          .previous_prints = 9,
-          .window_jobs = 11,
-          .previous_jobs = 13};
-}
 
 std::vector<node_status> sample_nodes() {
   return {node_status{.node_id = "C1-n1",

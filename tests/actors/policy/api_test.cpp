@@ -11,18 +11,14 @@
 #include <caf/sec.hpp>
 #include <gtest/gtest.h>
 
+#include "tests/actors/policy/json_checks.hpp"
+
 namespace tether::api {
 namespace {
 
 namespace json = boost::json;
 
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << text;
-  EXPECT_TRUE(v.is_object()) << text;
-  return v.is_object() ? v.as_object() : json::object{};
-}
+using test_json::parse_object;
 
 bool has_keys(const json::object& o, std::initializer_list<const char*> keys) {
   for (auto* k : keys)

@@ -9,6 +9,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "tests/actors/policy/json_checks.hpp"
+
 namespace tether::frames {
 namespace {
 
@@ -27,13 +29,7 @@ decoded dec(std::string_view text) {
   return d;
 }
 
-json::object parse_object(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << text;
-  EXPECT_TRUE(v.is_object()) << text;
-  return v.is_object() ? v.as_object() : json::object{};
-}
+using test_json::parse_object;
 
 std::vector<std::string> keys_of(const json::object& o) {
   std::vector<std::string> out;

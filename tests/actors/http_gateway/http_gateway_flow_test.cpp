@@ -1,0 +1,221 @@
+// http_gateway under the deterministic fixture, driven the way net/ drives
+// it: an `http_request` with a responder (fake_responder keeps the answers).
+// A fake control answers terminal reads and job pushes, never answers
+// destination reads, and records the API calls the gateway counts per
+// terminal (pushes, attributes and user links; not reads).
+#include "actors/http_gateway/http_gateway.hpp"
+#include "actors/policy/api.hpp"
+#include "tests/actors/support/actor_fixture.hpp"
+
+namespace tether::actor_test {
+namespace {
+
+struct api_control_log {
+  std::vector<std::string> asked; // what the control was asked, in order
+  std::vector<std::pair<std::string, bool>> api_calls; // terminal, failed
+  std::vector<caf::typed_response_promise<destination>> unanswered;
+};
+
+terminal_status known_terminal() {
+  terminal_status t;
+  t.record.terminal_id = "T1";
+  t.record.cluster_id = "C1";
+  t.connected = true;
+  t.node_id = "C1-n1";
+  return t;
+}
+
+job_record accepted_job() {
+  job_record j = job_request("T1");
+  j.job_id = "J0000000000000005";
+  j.status = "queued";
+  j.created_at_ms = j.updated_at_ms = 1'763'900'000'000;
+  return j;
+}
+
+/// A control that knows T1, keeps destination reads unanswered, and
+/// reports one cluster.
+caf::behavior api_control(caf::event_based_actor* self,
+                          std::shared_ptr<api_control_log> log) {
+  return {
+    [log](get_atom, terminal_atom,
+          const std::string& id) -> caf::result<terminal_status> {
+      log->asked.push_back("terminal " + id);
+      if (id != "T1")
+        return make_error(errc::not_found,
+                          "terminal " + id + " is not registered");
+      return known_terminal();
+    },
+    [log](push_atom, const job_record& job) -> caf::result<job_record> {
+      log->asked.push_back("push " + job.terminal_id + " " + job.service + " "
+                           + job.payload_json);
+      if (job.terminal_id != "T1")
+        return make_error(errc::not_found,
+                          "terminal " + job.terminal_id + " is not registered");
+      return accepted_job();
+    },
+    [self, log](dest_atom, const std::string& id) -> caf::result<destination> {
+      log->asked.push_back("destination " + id);
+      log->unanswered.push_back(self->make_response_promise<destination>());
+      return log->unanswered.back();
+    },
+    // The late answers to the destination reads (promises are kept by the
+    // actor that made them and delivered from its context).
+    [log](release_atom) {
+      for (auto& rp : log->unanswered)
+        rp.deliver(destination{});
+      log->unanswered.clear();
+    },
+    [log](status_atom) {
+      log->asked.push_back("status");
+      cluster_status c;
+      c.cluster_id = "C1";
+      return std::vector<cluster_status>{c};
+    },
+    [log](api_atom, const std::string& terminal, bool failed) {
+      log->api_calls.emplace_back(terminal, failed);
+    },
+  };
+}
+
+class GatewayFlow : public ActorFlow {
+protected:
+  GatewayFlow() {
+    control_h = own(spawn_fake<control_actor>(sys, api_control, log));
+    gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));
+    sched.run();
+  }
+
+  /// Sends one request and dispatches what follows; the responder has the
+  /// answer unless the control keeps it waiting.
+  std::shared_ptr<fake_responder> serve(const std::string& method,
+                                        const std::string& target,
+                                        std::string body = {}) {
+    auto out = std::make_shared<fake_responder>();
+    caf::anon_send(gateway,
+                   http_request{method, target, std::move(body), "10.0.0.9"},
+                   http_responder_ptr{out});
+    sched.run();
+    return out;
+  }
+
+  /// The error code of an answer's contract error body.
+  static std::string error_code(const http_response& r) {
+    return std::string{parse(r.body).at("error").at("code").as_string()};
+  }
+
+  static std::optional<std::string> header(const http_response& r,
+                                           const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name)
+        return v;
+    return std::nullopt;
+  }
+
+  http_gateway_settings settings;
+  std::shared_ptr<api_control_log> log = std::make_shared<api_control_log>();
+  control_actor control_h;
+  http_gateway_actor gateway;
+};
+
+TEST_F(GatewayFlow, RoutesATerminalReadToTheControlAndEncodesTheAnswer) {
+  auto out = serve("GET", "/v1/terminals/T1");
+  ASSERT_EQ(out->answers.size(), 1u);
+  EXPECT_EQ(out->answers[0].status, 200);
+  EXPECT_EQ(out->answers[0].content_type, "application/json");
+  EXPECT_EQ(out->answers[0].body, api::encode(known_terminal()));
+  EXPECT_EQ(log->asked, std::vector<std::string>{"terminal T1"});
+  EXPECT_TRUE(log->api_calls.empty()) << "a read is not counted";
+}
+
+TEST_F(GatewayFlow, PushedJobIsDecodedAcceptedAndCounted) {
+  auto out = serve("POST", "/v1/terminals/T1/jobs",
+                   R"({"service":"print","payload":{"doc":"x"}})");
+  ASSERT_EQ(out->answers.size(), 1u);
+  EXPECT_EQ(out->answers[0].status, 202);
+  EXPECT_EQ(out->answers[0].body, api::encode_job_accepted(accepted_job()));
+  EXPECT_EQ(log->asked,
+            std::vector<std::string>{R"(push T1 print {"doc":"x"})"});
+  // Counted in the terminal's API history, as a success.
+  ASSERT_EQ(log->api_calls.size(), 1u);
+  EXPECT_EQ(log->api_calls[0], std::make_pair(std::string{"T1"}, false));
+  // A body that does not decode never reaches the control.
+  auto bad = serve("POST", "/v1/terminals/T1/jobs", R"({"payload":{}})");
+  ASSERT_EQ(bad->answers.size(), 1u);
+  EXPECT_EQ(bad->answers[0].status, 400);
+  EXPECT_EQ(error_code(bad->answers[0]), "bad_request");
+  EXPECT_EQ(log->asked.size(), 1u);
+}
+
+TEST_F(GatewayFlow, ControlErrorIsTheContractsErrorAnswer) {
+  auto out = serve("GET", "/v1/terminals/T9");
+  ASSERT_EQ(out->answers.size(), 1u);
+  EXPECT_EQ(out->answers[0].status, 404);
+  EXPECT_EQ(error_code(out->answers[0]), "not_found");
+  EXPECT_EQ(parse(out->answers[0].body).at("error").at("message"),
+            "terminal T9 is not registered");
+  auto push = serve("POST", "/v1/terminals/T9/jobs", R"({"service":"print"})");
+  ASSERT_EQ(push->answers.size(), 1u);
+  EXPECT_EQ(push->answers[0].status, 404);
+  EXPECT_EQ(error_code(push->answers[0]), "not_found");
+  ASSERT_EQ(log->api_calls.size(), 1u);
+  EXPECT_EQ(log->api_calls[0], std::make_pair(std::string{"T9"}, true))
+    << "counted as a failed call";
+}
+
+TEST_F(GatewayFlow, UnknownRouteIs404AndWrongMethodIs405) {
+  auto unknown = serve("GET", "/v2/terminals/T1");
+  ASSERT_EQ(unknown->answers.size(), 1u);
+  EXPECT_EQ(unknown->answers[0].status, 404);
+  EXPECT_EQ(error_code(unknown->answers[0]), "not_found");
+  EXPECT_NE(unknown->answers[0].body.find("no such endpoint: GET /v2/"),
+            std::string::npos)
+    << unknown->answers[0].body;
+  auto wrong = serve("DELETE", "/v1/terminals/T1");
+  ASSERT_EQ(wrong->answers.size(), 1u);
+  EXPECT_EQ(wrong->answers[0].status, 405);
+  EXPECT_EQ(error_code(wrong->answers[0]), "method_not_allowed");
+  auto allow = header(wrong->answers[0], "Allow");
+  ASSERT_TRUE(allow);
+  EXPECT_EQ(*allow, api::match("DELETE", "/v1/terminals/T1").allow);
+  EXPECT_NE(allow->find("GET"), std::string::npos) << *allow;
+  auto bad_id = serve("GET", "/v1/terminals/T%201");
+  ASSERT_EQ(bad_id->answers.size(), 1u);
+  EXPECT_EQ(bad_id->answers[0].status, 400);
+  EXPECT_TRUE(log->asked.empty()) << "the control was not asked";
+  // Every answer is counted by status for /metrics.
+  auto metrics = serve("GET", "/metrics");
+  ASSERT_EQ(metrics->answers.size(), 1u);
+  EXPECT_EQ(metrics->answers[0].status, 200);
+  const auto& text = metrics->answers[0].body;
+  EXPECT_NE(text.find("tether_http_responses_total{status=\"404\"} 1"),
+            std::string::npos)
+    << text;
+  EXPECT_NE(text.find("tether_http_responses_total{status=\"405\"} 1"),
+            std::string::npos)
+    << text;
+  EXPECT_NE(text.find("tether_http_responses_total{status=\"400\"} 1"),
+            std::string::npos)
+    << text;
+}
+
+TEST_F(GatewayFlow, SilentControlIsUnavailableAfterTheRequestTimeout) {
+  auto out = serve("GET", "/v1/terminals/T1/destination");
+  EXPECT_EQ(log->asked, std::vector<std::string>{"destination T1"});
+  EXPECT_TRUE(out->answers.empty()) << "the control has not answered yet";
+  advance(settings.request_timeout);
+  ASSERT_EQ(out->answers.size(), 1u);
+  EXPECT_EQ(out->answers[0].status, 503);
+  EXPECT_EQ(error_code(out->answers[0]), "unavailable");
+  EXPECT_EQ(header(out->answers[0], "Retry-After"),
+            std::to_string(settings.retry_after_s));
+  // A late answer is dropped: the client got its one answer.
+  ASSERT_EQ(log->unanswered.size(), 1u);
+  caf::anon_send(caf::actor_cast<caf::actor>(control_h), release_atom::value);
+  sched.run();
+  EXPECT_TRUE(log->unanswered.empty());
+  EXPECT_EQ(out->answers.size(), 1u);
+}
+
+} // namespace
+} // namespace tether::actor_test
