@@ -141,8 +141,13 @@ node_actor::behavior_type node(self_ptr self, std::string node_id,
   self->set_down_handler(
     [self](const caf::down_msg& dm) { on_session_down(self, dm); });
   self->set_exit_handler([self](const caf::exit_msg& em) {
-    if (self->state.live.count(em.source) > 0)
-      return; // a session ended; the down handler counts it
+    if (self->state.live.count(em.source) > 0) {
+      // A session ended (the down handler counts it): drop the link, which
+      // would otherwise name the finished session for as long as the node
+      // lives.
+      self->unlink_from(em.source);
+      return;
+    }
     self->quit(em.reason);
   });
   return {

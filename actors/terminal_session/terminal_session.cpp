@@ -172,7 +172,13 @@ void start(self_ptr self) {
                handle_of(self), st.spec.address);
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.
+  // The monitor lives in the balancer and names this session: it is removed
+  // when the session ends, however it ends, or the balancer would keep one
+  // per session it ever had (and with it each session's memory).
   self->monitor(st.spec.balancer);
+  self->attach_functor([self, balancer = st.spec.balancer.address()] {
+    self->demonitor(balancer);
+  });
   self->set_down_handler([self](const caf::down_msg&) {
     finish(self, close_code::going_away, "balancer gone", false);
   });
