@@ -194,11 +194,16 @@ TEST_F(SessionFlow, EndedSessionIsReleasedAtOnce) {
   };
   auto s = start(30'000);
   EXPECT_EQ(count(), 1);
+  caf::actor_addr addr = s.address();
   caf::anon_send(s, closed_atom::value, std::string{"connection closed"});
   s = nullptr;
   sched.run();
   EXPECT_TRUE(*ended);
   EXPECT_EQ(count(), 0);
+  // CAF frees an actor's memory only when no address of it remains: the
+  // only one left is the test's own (no monitor entry in the balancer, no
+  // link in the node, no timer).
+  EXPECT_EQ(addr.get()->weak_refs.load(), 1u);
 }
 
 } // namespace
