@@ -92,6 +92,8 @@ control_settings control_settings_of(const config::topology& topo) {
   ccfg.reallocation = topo.reallocation;
   ccfg.label_rules = topo.label_thresholds;
   ccfg.history_window = topo.label_thresholds.window;
+  ccfg.stuck_after = std::min<config::millis>(topo.timers.job_redelivery,
+                                              std::chrono::seconds{5});
   return ccfg;
 }
 

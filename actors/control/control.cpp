@@ -25,6 +25,7 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   history.window_ms = cfg.label_rules.window.count();
   disconnects.tracker = disconnect_tracker{cfg.label_rules};
   realloc.configure(cfg.reallocation, now);
+  stuck.after_ms = cfg.stuck_after.count();
   terminals.load(std::move(snapshot.terminals));
   history.load(std::move(snapshot.histories));
   // Stored disconnect events (oldest first): the groups they make, and each
@@ -257,6 +258,20 @@ control(control_self self, control_settings cfg, control_snapshot snapshot,
     },
     std::tuple_cat(terminal_handlers(self, p), session_handlers(self),
                    job_handlers(self, p), admin_handlers(self, p)));
+}
+
+std::vector<std::pair<terminal_session_actor, std::vector<job_record>>>
+control_state::stuck_jobs_due(int64_t now) {
+  std::vector<std::pair<terminal_session_actor, std::vector<job_record>>> out;
+  stuck.prune(now);
+  for (const auto& [terminal, ids] : jobs.open_jobs) {
+    auto* t = terminals.find(terminal);
+    if (t == nullptr || !t->connected || !t->session)
+      continue;
+    if (auto due = stuck.due(jobs, terminal, now); !due.empty())
+      out.emplace_back(t->session, std::move(due));
+  }
+  return out;
 }
 
 } // namespace tether

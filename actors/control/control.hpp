@@ -29,6 +29,7 @@
 #include "actors/control/disconnect_groups.hpp"
 #include "actors/control/job_book.hpp"
 #include "actors/control/realloc_runs.hpp"
+#include "actors/control/stuck_jobs.hpp"
 #include "actors/control/terminal_table.hpp"
 #include "actors/notifier/notifier.hpp"
 #include "actors/system/interfaces.hpp"
@@ -44,6 +45,9 @@ struct control_settings {
   notifier_settings callbacks;
   config::reallocation_config reallocation;
   std::chrono::milliseconds job_retention{0}; // 0: keep finished jobs
+  /// A job queued this long behind a connected terminal is handed to its
+  /// session directly (stuck_jobs.hpp): min(timers.job_redelivery, 5 s).
+  std::chrono::milliseconds stuck_after{5'000};
 };
 
 /// What the control starts from: the stored state of the control plane.
@@ -67,6 +71,7 @@ struct control_state {
   api_histories history;
   disconnect_groups disconnects;
   realloc_runs realloc;
+  stuck_jobs stuck;
 
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds tick_period{1'000};
@@ -116,6 +121,11 @@ struct control_state {
   /// time before which stored disconnect events are no longer needed (0:
   /// none dropped since the last call).
   int64_t refresh_groups(int64_t now);
+
+  /// Queued jobs of connected terminals that waited too long, with the
+  /// session to hand them to (see stuck_jobs.hpp).
+  std::vector<std::pair<terminal_session_actor, std::vector<job_record>>>
+  stuck_jobs_due(int64_t now);
 };
 
 /// The control spawns its own notifier (job callbacks) with `poster`.

@@ -388,6 +388,18 @@ void flush_history(control_self self, const control_peers& p) {
 
 } // namespace
 
+/// Queued jobs that waited too long behind a connected terminal go to its
+/// session directly (their first route was not there yet).
+void hand_stuck_jobs(control_self self) {
+  for (auto& [session, jobs] : self->state.stuck_jobs_due(now_ms())) {
+    logger("control")->info("{}: {} job(s) still queued while it is "
+                            "connected; handing them to its session",
+                            jobs.front().terminal_id, jobs.size());
+    for (auto& job : jobs)
+      self->send(session, deliver_atom::value, std::move(job));
+  }
+}
+
 void on_tick(control_self self, const control_peers& p) {
   auto& st = self->state;
   st.jobs.forget_old_final(now_ms());
@@ -399,6 +411,7 @@ void on_tick(control_self self, const control_peers& p) {
     });
   for (auto* job : st.jobs.expire(now_ms()))
     persist_job(self, p, *job);
+  hand_stuck_jobs(self);
   flush_disconnects(self, p, st.refresh_groups(now_ms()));
   flush_history(self, p);
   self->delayed_send(self, st.tick_period, tick_atom::value);

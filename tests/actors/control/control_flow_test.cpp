@@ -166,6 +166,8 @@ protected:
   }
 
   control_settings settings;
+  /// The control's timer period (control_state::tick_period).
+  caf::timespan settings_tick = std::chrono::seconds{1};
   std::shared_ptr<store_log> slog = std::make_shared<store_log>();
   std::shared_ptr<manager_log> mlog = std::make_shared<manager_log>();
   std::shared_ptr<fake_poster> poster = std::make_shared<fake_poster>();
@@ -270,6 +272,36 @@ TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
   EXPECT_EQ(status->value->node_id, "C1-n2");
   EXPECT_EQ(status->value->connects, 1u);
   EXPECT_EQ(status->value->open_jobs, 4u);
+}
+
+TEST_F(ControlFlow, QueuedJobOfAConnectedTerminalReachesItsSession) {
+  // The route through the cluster manager is not there (a manager that
+  // restarted and whose balancers have not joined again): the fake manager
+  // takes the job and hands it to no one. The terminal is connected, so the
+  // control's sweep hands the job to its session directly.
+  settings.stuck_after = 0ms; // the sweep's wait, made 0 for this test
+  start({}, 5);
+  auto sl = std::make_shared<session_log>();
+  auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, s, std::string{});
+  sched.run();
+  ASSERT_TRUE(sl->delivered.empty());
+  auto push = ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  sched.run();
+  ASSERT_TRUE(push->value) << sys.render(push->error);
+  ASSERT_EQ(mlog->delivered.size(), 1u);
+  EXPECT_TRUE(sl->delivered.empty()) << "the route went nowhere";
+  advance(settings_tick);
+  ASSERT_EQ(sl->delivered.size(), 1u);
+  EXPECT_EQ(sl->delivered[0].job_id, push->value->job_id);
+  // Once the device has it, it is not handed over again.
+  caf::anon_send(control_h,
+                 job_update{push->value->job_id, "T1", "delivered", ""});
+  sched.run();
+  advance(settings_tick);
+  advance(settings_tick);
+  EXPECT_EQ(sl->delivered.size(), 1u);
 }
 
 TEST_F(ControlFlow, JobUpdatesArePersistedOnlyWhenTheyMoveForward) {
