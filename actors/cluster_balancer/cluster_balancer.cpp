@@ -356,7 +356,8 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
                     st.cfg.keepalive_misses,
                     st.cfg.redelivery_ms,
                     c->link ? c->link->remote_address() : std::string{},
-                    moved};
+                    moved,
+                    st.next_generation(now_ms())};
   self
     ->request(st.nodes[*node].handle, st.cfg.request_timeout, spawn_atom::value,
               std::move(spec))

@@ -20,6 +20,7 @@
 //   early_frames.hpp  what a device sends before its session exists
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -70,6 +71,15 @@ struct cluster_balancer_state {
   /// The configured node strategy among live nodes (node_pool::pick).
   std::optional<size_t> pick_node() const;
   balancer_status status() const;
+
+  /// The generation of the next session this balancer starts: its clock in
+  /// microseconds, strictly increasing (session_spec::generation).
+  uint64_t next_generation(int64_t now_ms) {
+    last_generation
+      = std::max(last_generation + 1, static_cast<uint64_t>(now_ms) * 1000);
+    return last_generation;
+  }
+  uint64_t last_generation = 0;
   uint32_t live_connections() const;
   /// Records a session of `conn` on node `n` (or none), keeping counts.
   void place(connection& c, std::optional<size_t> n);

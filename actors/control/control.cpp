@@ -7,6 +7,7 @@
 
 #include "actors/control/control_flows.hpp"
 #include "actors/policy/placement.hpp"
+#include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
 #include "config/topology.hpp"
 
@@ -151,26 +152,44 @@ auto terminal_handlers(control_self self, control_peers p) {
     });
 }
 
+/// A session announced itself: the current one gets the terminal's
+/// unfinished jobs; a stale one (older generation) and one it displaced
+/// after a control restart are told to end, leaving the device's socket to
+/// the current session.
+void announced(control_self self, const std::string& terminal,
+               const std::string& node, const terminal_session_actor& session,
+               uint64_t generation, terminal_table::announce how) {
+  auto r = self->state.terminals.on_announce(terminal, node, session,
+                                             generation, now_ms(), how);
+  auto stale = std::string{close_reason::superseded};
+  if (!r.taken) {
+    logger("control")->info("{}: stale session on {} ends", terminal, node);
+    self->send(session, closed_atom::value, stale);
+    return;
+  }
+  if (r.displaced && how == terminal_table::announce::again)
+    self->send(r.displaced, closed_atom::value, stale);
+  send_unfinished(self, terminal, session);
+}
+
 /// Sessions opening, moving, announcing themselves again and closing.
 auto session_handlers(control_self self) {
+  using how = terminal_table::announce;
   return std::make_tuple(
     [self](open_atom, const std::string& terminal, const std::string& node,
-           terminal_session_actor& session, const std::string& address) {
-      self->state.terminals.on_open(terminal, node, session, now_ms());
+           terminal_session_actor& session, const std::string& address,
+           uint64_t generation) {
       if (!address.empty())
         self->state.terminals.entries[terminal].address = address;
-      send_unfinished(self, terminal, session);
+      announced(self, terminal, node, session, generation, how::open);
     },
     [self](move_atom, const std::string& terminal, const std::string& node,
-           terminal_session_actor& session) {
-      self->state.terminals.on_open(terminal, node, session, now_ms(), true);
-      send_unfinished(self, terminal, session);
+           terminal_session_actor& session, uint64_t generation) {
+      announced(self, terminal, node, session, generation, how::moved);
     },
     [self](peer_atom, const std::string& terminal, const std::string& node,
-           terminal_session_actor& session) {
-      if (self->state.terminals.on_reannounce(terminal, node, session,
-                                              now_ms()))
-        send_unfinished(self, terminal, session);
+           terminal_session_actor& session, uint64_t generation) {
+      announced(self, terminal, node, session, generation, how::again);
     },
     [self](closed_atom, const std::string& terminal, const std::string& reason,
            const terminal_session_actor& session) {

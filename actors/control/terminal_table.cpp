@@ -41,31 +41,40 @@ terminal_status terminal_table::status_of(const terminal_entry& t,
   return out;
 }
 
+terminal_table::announced
+terminal_table::on_announce(const std::string& terminal_id,
+                            const std::string& node_id,
+                            const terminal_session_actor& session,
+                            uint64_t generation, int64_t now, announce how) {
+  auto& t = entries[terminal_id];
+  announced out;
+  // A new connection always wins: the device has one socket, and its
+  // balancer replaced the old one. A moved or re-announced session must be
+  // newer than the one known (balancer clocks may differ by a little; within
+  // one balancer generations are strictly increasing).
+  if (how != announce::open && t.session && t.session != session
+      && generation < t.generation)
+    return out; // an older session than the one the device uses now
+  out.taken = true;
+  if (t.session != session)
+    out.displaced = t.session;
+  t.connected = true;
+  t.node_id = node_id;
+  t.session = session;
+  t.generation = generation;
+  t.last_seen_ms = now;
+  if (how == announce::open)
+    ++t.connects;
+  return out;
+}
+
 void terminal_table::on_open(const std::string& terminal_id,
                              const std::string& node_id,
                              const terminal_session_actor& session, int64_t now,
                              bool moved) {
   auto& t = entries[terminal_id];
-  t.connected = true;
-  t.node_id = node_id;
-  t.session = session;
-  t.last_seen_ms = now;
-  if (!moved)
-    ++t.connects;
-}
-
-bool terminal_table::on_reannounce(const std::string& terminal_id,
-                                   const std::string& node_id,
-                                   const terminal_session_actor& session,
-                                   int64_t now) {
-  auto& t = entries[terminal_id];
-  if (t.session && t.session != session)
-    return false;
-  t.connected = true;
-  t.node_id = node_id;
-  t.session = session;
-  t.last_seen_ms = now;
-  return true;
+  on_announce(terminal_id, node_id, session, t.generation, now,
+              moved ? announce::moved : announce::open);
 }
 
 const terminal_entry*

@@ -27,6 +27,7 @@ struct terminal_entry {
   bool connected = false;
   std::string node_id;
   terminal_session_actor session;
+  uint64_t generation = 0; // of `session` (session_spec::generation)
   int64_t last_seen_ms = 0;
   uint64_t connects = 0;
   uint64_t disconnects = 0;
@@ -54,17 +55,33 @@ struct terminal_table {
 
   // -- sessions ---------------------------------------------------------------
 
-  /// `moved`: the balancer moved the session to another node and the
-  /// device kept its WebSocket, so it is no new connect.
+  /// How a session announces itself: it opened (a new connect), the
+  /// balancer moved it to another node (the device kept its WebSocket: no
+  /// new connect), or it ran before this control was reachable.
+  enum class announce { open, moved, again };
+
+  /// What an announcement did: `taken` when the session is now the
+  /// terminal's current one; `displaced` is the one it replaced, if any.
+  struct announced {
+    bool taken = false;
+    terminal_session_actor displaced;
+  };
+
+  /// A session announces itself. A new connection (`open`) is always taken.
+  /// Otherwise the session with the larger generation wins whatever the
+  /// order of arrival: an older one (a stale session of a node that was
+  /// frozen and is back, announcing itself to a control that restarted) is
+  /// not taken and displaces nothing.
+  announced on_announce(const std::string& terminal_id,
+                        const std::string& node_id,
+                        const terminal_session_actor& session,
+                        uint64_t generation, int64_t now, announce how);
+
+  /// on_announce for a session that opened (or moved, `moved`), taken
+  /// whatever its generation (tests and older callers).
   void on_open(const std::string& terminal_id, const std::string& node_id,
                const terminal_session_actor& session, int64_t now,
                bool moved = false);
-  /// A session that ran before this control was reachable announces itself
-  /// again. Taken (true) only when no other session is known for the
-  /// terminal: a stale session on a node that was frozen and is back must
-  /// not displace the one the device uses now. Not counted as a connect.
-  bool on_reannounce(const std::string& terminal_id, const std::string& node_id,
-                     const terminal_session_actor& session, int64_t now);
   /// Counts a disconnect when `session` is the terminal's current one and
   /// it was not moved; returns the entry then (nullptr: nothing counted).
   const terminal_entry* on_closed(const std::string& terminal_id,

@@ -27,5 +27,8 @@ namespace tether::close_reason {
 constexpr std::string_view keepalive_lost = "keepalive lost";
 /// A newer connection of the same terminal took the session's place.
 constexpr std::string_view replaced = "replaced by a newer connection";
+/// A session older than the terminal's current one ends (the control tells
+/// it); the device's socket belongs to the current one.
+constexpr std::string_view superseded = "superseded by a newer session";
 
 } // namespace tether::close_reason

@@ -97,14 +97,16 @@ using control_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<job_update>,
   // a session started: terminal, node, session, the device's source address
-  // (GE; may be empty)
+  // (GE; may be empty), its generation (session_spec::generation)
   caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor,
-                 std::string>,
+                 std::string, uint64_t>,
   // a session the balancer moved to another node (the device kept its
-  // WebSocket: no new connect)
-  caf::reacts_to<move_atom, std::string, std::string, terminal_session_actor>,
+  // WebSocket: no new connect), with its generation
+  caf::reacts_to<move_atom, std::string, std::string, terminal_session_actor,
+                 uint64_t>,
   // a running session re-announces itself to a control that restarted
-  caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor>,
+  caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor,
+                 uint64_t>,
   caf::reacts_to<closed_atom, std::string, std::string, terminal_session_actor>,
   // service facts
   caf::replies_to<put_atom, attrs_atom, std::string,
@@ -189,13 +191,18 @@ struct session_spec {
   uint32_t redelivery_ms = 30'000; // resend a job not acked by then
   std::string address{};           // the device's source IP ("" if unknown)
   bool moved = false;              // takes over from a session on another node
+  /// Orders the sessions of a terminal: a later one has a larger value
+  /// (the balancer's clock in microseconds, strictly increasing per
+  /// balancer), so the control keeps the newest whatever order their
+  /// announcements arrive in (a thawed node's stale session loses).
+  uint64_t generation = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
            x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
-           x.redelivery_ms, x.address, x.moved);
+           x.redelivery_ms, x.address, x.moved, x.generation);
 }
 
 /// A balancer announcing itself to the cluster manager.

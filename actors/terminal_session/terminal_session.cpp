@@ -166,10 +166,10 @@ void start(self_ptr self) {
                                 st.node_id, keepalive_s));
   if (st.spec.moved)
     self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
-               handle_of(self));
+               handle_of(self), st.spec.generation);
   else
     self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
-               handle_of(self), st.spec.address);
+               handle_of(self), st.spec.address, st.spec.generation);
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.
   // The monitor lives in the balancer and names this session: it is removed
@@ -214,7 +214,7 @@ void on_control_moved(self_ptr self, const peer_directory& dir) {
     return;
   s.control = dir.control;
   self->send(s.control, peer_atom::value, s.spec.terminal_id, s.node_id,
-             handle_of(self));
+             handle_of(self), s.spec.generation);
 }
 
 /// The node's keepalive tick (every `keepalive_ms`): a ping, or the end

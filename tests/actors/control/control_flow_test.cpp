@@ -242,7 +242,7 @@ TEST_F(ControlFlow, PushThatCannotBeStoredIsUnavailableAndForgotten) {
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
-                 std::string{"C1-n1"}, s, std::string{});
+                 std::string{"C1-n1"}, s, std::string{}, uint64_t{1});
   sched.run();
   EXPECT_TRUE(sl->delivered.empty());
 }
@@ -255,7 +255,7 @@ TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
-                 std::string{"C1-n2"}, s, std::string{});
+                 std::string{"C1-n2"}, s, std::string{}, uint64_t{2});
   sched.run();
   std::vector<std::string> got;
   for (const auto& j : sl->delivered)
@@ -284,7 +284,7 @@ TEST_F(ControlFlow, QueuedJobOfAConnectedTerminalReachesItsSession) {
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
-                 std::string{"C1-n1"}, s, std::string{});
+                 std::string{"C1-n1"}, s, std::string{}, uint64_t{3});
   sched.run();
   ASSERT_TRUE(sl->delivered.empty());
   auto push = ask<job_record>(control_h, push_atom::value, job_request("T1"));
@@ -302,6 +302,50 @@ TEST_F(ControlFlow, QueuedJobOfAConnectedTerminalReachesItsSession) {
   advance(settings_tick);
   advance(settings_tick);
   EXPECT_EQ(sl->delivered.size(), 1u);
+}
+
+TEST_F(ControlFlow, StaleSessionAnnouncingFirstDoesNotWinAfterARestart) {
+  // A node was frozen, its balancer moved the session elsewhere (a larger
+  // generation), then the control restarted. Both sessions announce
+  // themselves to the new control, the stale one first.
+  start({stored_job(1, "T1", "queued")}, 2);
+  auto stale_log = std::make_shared<session_log>();
+  auto stale
+    = own(spawn_fake<terminal_session_actor>(sys, fake_session, stale_log));
+  auto current_log = std::make_shared<session_log>();
+  auto current
+    = own(spawn_fake<terminal_session_actor>(sys, fake_session, current_log));
+  caf::anon_send(control_h, peer_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, stale, uint64_t{100});
+  sched.run();
+  caf::anon_send(control_h, peer_atom::value, std::string{"T1"},
+                 std::string{"C1-n2"}, current, uint64_t{200});
+  sched.run();
+  auto status = terminal_of(control_h, "T1");
+  ASSERT_TRUE(status->value);
+  EXPECT_TRUE(status->value->connected);
+  EXPECT_EQ(status->value->node_id, "C1-n2");
+  EXPECT_EQ(status->value->connects, 0u) << "announcing again is no connect";
+  // The current session got the open job; the stale one is told to end.
+  ASSERT_EQ(current_log->delivered.size(), 1u);
+  EXPECT_EQ(stale_log->closed,
+            (std::vector<std::string>{"superseded by a newer session"}));
+  // The other order: the stale one announcing last is refused at once.
+  caf::anon_send(control_h, peer_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, stale, uint64_t{100});
+  sched.run();
+  status = terminal_of(control_h, "T1");
+  ASSERT_TRUE(status->value);
+  EXPECT_EQ(status->value->node_id, "C1-n2");
+  EXPECT_EQ(current_log->delivered.size(), 1u);
+  EXPECT_EQ(stale_log->closed.size(), 2u);
+  // The stale session's close changes nothing.
+  caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
+                 std::string{"superseded by a newer session"}, stale);
+  sched.run();
+  status = terminal_of(control_h, "T1");
+  ASSERT_TRUE(status->value);
+  EXPECT_TRUE(status->value->connected);
 }
 
 TEST_F(ControlFlow, JobUpdatesArePersistedOnlyWhenTheyMoveForward) {
@@ -345,9 +389,9 @@ TEST_F(ControlFlow, StaleSessionsCloseDoesNotDisconnect) {
   auto new_s
     = own(spawn_fake<terminal_session_actor>(sys, fake_session, new_log));
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
-                 std::string{"C1-n1"}, old_s, std::string{});
+                 std::string{"C1-n1"}, old_s, std::string{}, uint64_t{4});
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
-                 std::string{"C1-n2"}, new_s, std::string{});
+                 std::string{"C1-n2"}, new_s, std::string{}, uint64_t{5});
   caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
                  std::string{"replaced by a newer connection"}, old_s);
   sched.run();
@@ -524,7 +568,7 @@ TEST_F(ControlFlow,
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
-                 std::string{"C1-n1"}, s, std::string{"10.0.0.9"});
+                 std::string{"C1-n1"}, s, std::string{"10.0.0.9"}, uint64_t{6});
   sched.run();
   EXPECT_TRUE(slog->event_puts.empty());
   caf::anon_send(control_h, closed_atom::value, std::string{"T1"},

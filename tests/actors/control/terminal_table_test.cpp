@@ -107,6 +107,30 @@ TEST_F(ControlSessions,
   EXPECT_EQ(t.disconnects, 0u);
 }
 
+TEST_F(ControlSessions, TheNewerGenerationWinsWhateverTheOrder) {
+  using how = terminal_table::announce;
+  // After a control restart: the stale session (generation 100) announces
+  // itself first, then the current one (200).
+  auto first = st.on_announce("T1", "C1-n1", s1, 100, 10, how::again);
+  EXPECT_TRUE(first.taken);
+  auto second = st.on_announce("T1", "C1-n2", s2, 200, 20, how::again);
+  EXPECT_TRUE(second.taken);
+  EXPECT_EQ(second.displaced, s1);
+  // The stale one again, or moved: refused, nothing changes.
+  EXPECT_FALSE(st.on_announce("T1", "C1-n1", s1, 100, 30, how::again).taken);
+  EXPECT_FALSE(st.on_announce("T1", "C1-n1", s1, 150, 30, how::moved).taken);
+  auto& t = st.entries.at("T1");
+  EXPECT_EQ(t.session, s2);
+  EXPECT_EQ(t.node_id, "C1-n2");
+  EXPECT_EQ(t.connects, 0u);
+  // A new connection is always taken (the device has one socket), even
+  // with a smaller generation from a balancer whose clock is behind.
+  auto reconnect = st.on_announce("T1", "C1-n1", s1, 50, 40, how::open);
+  EXPECT_TRUE(reconnect.taken);
+  EXPECT_EQ(t.session, s1);
+  EXPECT_EQ(t.connects, 1u);
+}
+
 TEST_F(ControlSessions, StaleSessionsCloseIsIgnored) {
   // The device reconnects: s2 opens before s1's close arrives.
   st.on_open("T1", "C1-n1", s1, 100);

@@ -56,12 +56,13 @@ caf::behavior fake_control(caf::event_based_actor*,
   return {
     [log](const job_update& u) { log->updates.push_back(u); },
     [log](open_atom, const std::string& t, const std::string& node,
-          const terminal_session_actor& s, const std::string& address) {
-      log->opened.push_back({t, node, s.id(), address});
+          const terminal_session_actor& s, const std::string& address,
+          uint64_t generation) {
+      log->opened.push_back({t, node, s.id(), address, generation});
     },
     [log](move_atom, const std::string& t, const std::string& node,
-          const terminal_session_actor& s) {
-      log->moved.push_back({t, node, s.id()});
+          const terminal_session_actor& s, uint64_t generation) {
+      log->moved.push_back({t, node, s.id(), {}, generation});
     },
     [log](closed_atom, const std::string& t, const std::string& reason,
           const terminal_session_actor& s) {

@@ -75,7 +75,8 @@ struct session_event {
   std::string terminal_id;
   std::string text; // node id (open, move) or reason (closed)
   caf::actor_id session = 0;
-  std::string address{}; // open with the device's source address
+  std::string address{};   // open with the device's source address
+  uint64_t generation = 0; // open and move: session_spec::generation
 };
 
 /// What a fake control received.

@@ -650,7 +650,7 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(
       job_update{.job_id = "J1", .terminal_id = "T1", .status = "acked"}),
     caf::make_message(open_atom::value, std::string{"T1"}, std::string{"n"},
-                      live.session, std::string{"10.0.0.9"}),
+                      live.session, std::string{"10.0.0.9"}, uint64_t{7}),
     caf::make_message(closed_atom::value, std::string{"T1"}, std::string{"r"},
                       live.session),
     // store_actor
