@@ -1,7 +1,7 @@
 // Bad input gets the contract's error and the server keeps serving
-// (PROTOCOL.md "Errors"; issue: malformed JSON, invalid ids, unknown
-// terminal, wrong cluster, oversized bodies and frames, unknown frame types,
-// garbage bytes).
+// (docs/API.md, "Errors"): malformed JSON, invalid ids, unknown terminal,
+// wrong cluster, oversized bodies and frames, unknown frame types, garbage
+// bytes.
 #include "tests/e2e/e2e.hpp"
 
 using namespace tether::test;
