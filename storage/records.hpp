@@ -11,7 +11,7 @@
 namespace tether::storage {
 
 /// A registered terminal and the cluster it is assigned to (the
-/// cluster–terminal map of DESIGN.md §2).
+/// cluster–terminal map the cluster manager keeps).
 struct terminal_record {
   std::string terminal_id;
   std::string cluster_id;

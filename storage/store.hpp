@@ -17,7 +17,7 @@
 //                   ms + terminal_id         empty): one disconnect event
 //
 // The events family holds the disconnect events of the GE/GF label items
-// (DESIGN §4); it is bounded by time: every write of new events also
+// (docs/LABELS.md); it is bounded by time: every write of new events also
 // deletes the range of those older than the longest configured window.
 // History records written before the print/job counters existed decode
 // with those counters at 0, so the schema version stays 1.

@@ -1,13 +1,13 @@
 // realloc_runs: the control's re-allocation bookkeeping (one section of
 // control_state): the pacer of connected terminals' moves
-// (actors/policy/reallocation.hpp), whether its `realloc, tick` timer
+// (actors/policy/pacer.hpp), whether its `realloc, tick` timer
 // runs, when the next periodic run is due, and how many terminals moved.
 // Plain C++; unit-tested in tests/actors/control/realloc_runs_test.cpp.
 #pragma once
 
 #include <cstdint>
 
-#include "actors/policy/reallocation.hpp"
+#include "actors/policy/pacer.hpp"
 #include "config/topology.hpp"
 
 namespace tether {

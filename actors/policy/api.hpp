@@ -1,6 +1,6 @@
-// The HTTP API of PROTOCOL.md as plain C++: routing, request-body decoding
+// The HTTP API of docs/API.md as plain C++: routing, request-body decoding
 // (every error names the field) and response encoding. The http_gateway actor
-// uses it; tests/actors/api_test.cpp tests it without sockets.
+// uses it; tests/actors/policy/api_test.cpp tests it without sockets.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,6 @@
-// The device WebSocket protocol of PROTOCOL.md ("Second request"): decoding
+// The device WebSocket protocol of docs/API.md ("Device side"): decoding
 // the frames a device sends and encoding the frames the server sends.
-// Plain C++, unit-tested in tests/actors/frames_test.cpp.
+// Plain C++, unit-tested in tests/actors/policy/frames_test.cpp.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Placement logic, plain C++ (no actors): the selector's label computation,
 // the cluster manager's candidate matching and choice, and the balancer's
-// node choice. Unit-tested directly (tests/actors/placement_test.cpp).
+// node choice. Unit-tested directly (tests/actors/policy/placement_test.cpp).
 #pragma once
 
 #include <cstdint>

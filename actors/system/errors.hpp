@@ -1,6 +1,6 @@
 // Tether's error codes inside the actor system. Errors are values: every
 // request has an error branch, and the HTTP layer maps these codes to the
-// contract's status codes (PROTOCOL.md "Errors").
+// contract's status codes (docs/API.md, "Errors").
 #pragma once
 
 #include <cstdint>

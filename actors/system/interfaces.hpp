@@ -1,5 +1,6 @@
-// The typed interface of every Tether role (DESIGN.md §2), and the messages
-// that carry actor handles. See messages.hpp for the plain messages.
+// The typed interface of every Tether role (docs/ARCHITECTURE.md, "Who talks
+// to whom"), and the messages that carry actor handles. See messages.hpp for
+// the plain messages.
 //
 //   http_gateway ──► control ──► selector
 //                       │  └───► cluster_manager ──► cluster_balancer ──► node
@@ -71,7 +72,7 @@ using cluster_manager_actor = caf::typed_actor<
   caf::replies_to<deliver_atom, job_record>::with<bool>,
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<join_atom, balancer_info>,
-  // admin API and re-allocation (actors/cluster_admin.hpp)
+  // admin API and re-allocation (actors/cluster_manager/cluster_admin.hpp)
   caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
   caf::replies_to<put_atom, node_atom, std::string,
                   std::string>::with<node_status>,
@@ -117,7 +118,7 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<api_atom, std::string, bool>,
   // a job callback was accepted (true) or given up (false)
   caf::reacts_to<callback_atom, std::string, bool>,
-  // admin API and re-allocation (actors/policy/reallocation.hpp)
+  // admin API and re-allocation (actors/policy/pacer.hpp)
   caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
   caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
   caf::replies_to<put_atom, label_atom,
@@ -170,7 +171,7 @@ using process_actor = caf::typed_actor<
   caf::replies_to<get_atom, peer_atom>::with<peer_directory>>;
 
 /// Keeps this process connected to the peer processes it needs (see
-/// peers.hpp) and says how they are.
+/// actors/peers/peers.hpp) and says how they are.
 using peers_actor = caf::typed_actor<
   caf::replies_to<get_atom, peer_atom>::with<std::vector<peer_status>>,
   // a local actor that wants every peer directory (also those seen before)

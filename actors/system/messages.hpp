@@ -118,7 +118,7 @@ inline constexpr std::string_view session_moved_reason
 // -- message structs
 // -----------------------------------------------------------
 
-/// A device's assigned label: label item -> value (DESIGN.md §4). Items the
+/// A device's assigned label: label item -> value (docs/LABELS.md). Items the
 /// device has no value for are absent.
 struct assigned_label {
   std::map<std::string, std::string> items;

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "tests/e2e/e2e.hpp"
+#include "tests/e2e/simulator.hpp"
 
 using namespace tether::test;
 using namespace std::chrono_literals;
@@ -218,10 +218,9 @@ TEST(admin, relabel_and_reallocate_moves_exactly_the_expected_devices_paced) {
   summary = reallocate(server, "{}");
   EXPECT_EQ(summary.at("moving").to_number<int>(), 0);
 
-  // -- the label configuration at run time
-  // ------------------------------------- Drain C3: with region and model in
-  // the label, its GG1/GJ2 devices have nowhere to go (C1 takes only GJ1), so
-  // nothing moves ...
+  // -- the label configuration at run time --
+  // Drain C3: with region and model in the label, its GG1/GJ2 devices have
+  // nowhere to go (C1 takes only GJ1), so nothing moves ...
   put(server, "/v1/admin/clusters/C3", R"({"state":"draining"})");
   EXPECT_EQ(str_at(cluster_of(server, "C3"), "state"), "draining");
   summary = reallocate(server, R"({"cluster_id":"C3"})");
@@ -258,11 +257,11 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   server.start();
   constexpr int fleet = 10;
   auto stats = server.dir() + "/stats.json";
-  auto sim = child_process::spawn(
-    {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
-     std::to_string(fleet), "--id-prefix", "sim-", "--region", "GG2",
-     "--duration-s", "60", "--stats-json", stats, "--stats-interval-s", "0"},
-    server.dir() + "/sim.log");
+  auto sim = simulator(server.http(),
+                       {"--count", std::to_string(fleet), "--id-prefix", "sim-",
+                        "--region", "GG2", "--duration-s", "60", "--stats-json",
+                        stats, "--stats-interval-s", "0"},
+                       server.dir() + "/sim.log");
   ASSERT_TRUE(
     eventually([&] { return connections_of(server, "C2") == fleet; }, 20s))
     << read_file(server.dir() + "/sim.log");
@@ -358,7 +357,6 @@ TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {
   put(server, "/v1/admin/clusters/C3", R"({"state":"draining"})");
   put(server, "/v1/admin/nodes/C1-n2", R"({"state":"draining"})");
   put(server, "/v1/admin/label-config", R"({"items":["model","region"]})");
-  auto before = json::serialize(get_json(server, "/v1/admin/clusters"));
   // Connections and sessions may differ between two reads; compare the
   // operator's settings only.
   auto settings = [&] {
@@ -437,7 +435,6 @@ TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {
     EXPECT_NE(error_message_of(r).find(c.names), std::string::npos) << r.body;
   }
   EXPECT_EQ(settings(), expected);
-  (void)before;
   // Everything is stored: a restart applies it over the topology.
   server.terminate();
   server.start();

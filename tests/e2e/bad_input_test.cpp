@@ -1,7 +1,7 @@
 // Bad input gets the contract's error and the server keeps serving
-// (PROTOCOL.md "Errors"; issue: malformed JSON, invalid ids, unknown
-// terminal, wrong cluster, oversized bodies and frames, unknown frame types,
-// garbage bytes).
+// (docs/API.md, "Errors"): malformed JSON, invalid ids, unknown terminal,
+// wrong cluster, oversized bodies and frames, unknown frame types, garbage
+// bytes.
 #include "tests/e2e/e2e.hpp"
 
 using namespace tether::test;
@@ -12,12 +12,11 @@ namespace {
 class bad_input : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    server = new tetherd_process(test_topology(R"(keepalive = "30s")") + R"(
-[limits]
-max_http_body = 4096
-max_ws_frame = 1024
-max_payload = 512
-)");
+    server = new tetherd_process(
+      topology_builder{}
+        .section("limits", "max_http_body = 4096\nmax_ws_frame = 1024\n"
+                           "max_payload = 512")
+        .toml());
     server->start();
     ASSERT_EQ(
       register_terminal(*server, R"({"terminal_id":"B1","region":"GG1"})")

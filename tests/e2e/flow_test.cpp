@@ -1,5 +1,5 @@
 // End to end through a real tetherd: register → destination → WebSocket on
-// the cluster URL → hello → job → ack → result, as PROTOCOL.md describes.
+// the cluster URL → hello → job → ack → result, as docs/API.md describes.
 #include "tests/e2e/e2e.hpp"
 
 using namespace tether::test;

@@ -29,9 +29,10 @@ protected:
     // Both trusted and wrong_host are trusted; stranger is not.
     auto ca_file = dir->path() + "/ca.pem";
     write_file(ca_file, trusted->cert_pem + wrong_host->cert_pem);
-    server
-      = new tetherd_process(test_topology("keepalive = \"30s\"")
-                            + "\n[callbacks]\nca_file = \"" + ca_file + "\"\n");
+    server = new tetherd_process(
+      topology_builder{}
+        .section("callbacks", "ca_file = \"" + ca_file + "\"")
+        .toml());
     server->start();
   }
   static void TearDownTestSuite() {
@@ -179,7 +180,8 @@ TEST_F(https_callbacks, other_schemes_are_refused_at_push) {
 // verify = false (tests only): any certificate is accepted, with a warning.
 TEST(https_callbacks_unverified, any_certificate_is_accepted) {
   auto stranger = make_self_signed("wrong.example", "DNS:wrong.example");
-  tetherd_process server{test_topology() + "\n[callbacks]\nverify = false\n"};
+  tetherd_process server{
+    topology_builder{}.section("callbacks", "verify = false").toml()};
   server.start();
   EXPECT_NE(server.log().find("callbacks.verify is false"), std::string::npos)
     << server.log();
@@ -212,8 +214,10 @@ TEST(https_callbacks_config, unusable_ca_file_stops_the_start) {
   auto ca_file = d.path() + "/broken.pem";
   write_file(ca_file, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n"
                       "-----END CERTIFICATE-----\n");
-  tetherd_process server{test_topology() + "\n[callbacks]\nca_file = \""
-                         + ca_file + "\"\n"};
+  tetherd_process server{
+    topology_builder{}
+      .section("callbacks", "ca_file = \"" + ca_file + "\"")
+      .toml()};
   try {
     server.start();
     FAIL() << "tetherd started with an unusable ca_file";

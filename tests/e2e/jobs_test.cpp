@@ -227,7 +227,8 @@ TEST_F(jobs, api_calls_and_errors_are_counted_per_terminal) {
 }
 
 TEST(jobs_limits, queue_limit_answers_429_with_retry_after) {
-  tetherd_process server{test_topology() + "\n[limits]\nmax_queue = 3\n"};
+  tetherd_process server{
+    topology_builder{}.section("limits", "max_queue = 3").toml()};
   server.start();
   ASSERT_EQ(register_terminal(server, R"({"terminal_id":"Q1"})").status, 200);
   for (int i = 0; i < 3; ++i)

@@ -16,10 +16,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string cluster(const std::string& id, const std::string& labels) {
-  return "[[clusters]]\nid = \"" + id + "\"\nlabels = " + labels
-       + "\nnodes = [\"" + id + "-n1\"]\n  [[clusters.balancers]]\n  id = \""
-       + id + "-b1\"\n  listen = \"127.0.0.1:0\"\n\n";
+/// A topology with the [labels] table `labels` and no clusters yet.
+topology_builder labels_topology(std::string labels) {
+  topology_builder out;
+  out.label_table(std::move(labels)).no_clusters();
+  return out;
 }
 
 /// Connections per cluster as GET /v1/admin/clusters reports them.
@@ -40,27 +41,21 @@ struct fleet_kind {
 };
 
 TEST(labels, thousand_devices_land_on_the_clusters_their_labels_select) {
-  const std::string topo
-    = R"([gateway]
-http = "127.0.0.1:0"
-
-[labels]
-items = ["region", "model", "firmware"]
-cluster_strategy = "fewest_connections"
-
-[timers]
-keepalive = "30s"
-
-)"
-    + cluster(
-        "EU-A",
-        R"({ region = ["GG1"], model = ["GJ1"], firmware = ["1.0", "2.0"] })")
-    + cluster(
-        "EU-B",
-        R"({ region = ["GG1"], model = ["GJ2"], firmware = ["1.0", "2.0"] })")
-    + cluster("US-1", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
-    + cluster("US-2", R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
-    + cluster("LEGACY", R"({ firmware = ["0.9"] })");
+  const auto topo
+    = labels_topology("items = [\"region\", \"model\", \"firmware\"]\n"
+                      "cluster_strategy = \"fewest_connections\"")
+        .add_cluster(
+          "EU-A",
+          R"({ region = ["GG1"], model = ["GJ1"], firmware = ["1.0", "2.0"] })")
+        .add_cluster(
+          "EU-B",
+          R"({ region = ["GG1"], model = ["GJ2"], firmware = ["1.0", "2.0"] })")
+        .add_cluster("US-1",
+                     R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
+        .add_cluster("US-2",
+                     R"({ region = ["GG2"], firmware = ["1.0", "2.0"] })")
+        .add_cluster("LEGACY", R"({ firmware = ["0.9"] })")
+        .toml();
   tetherd_process server{topo};
   server.start();
   const std::vector<fleet_kind> kinds{
@@ -145,22 +140,13 @@ TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
   // More than 5 terminals of one source address lost within 10 minutes
   // make a simultaneous-disconnection group (GE): its terminals go to
   // BURST when they register again; others stay on CALM.
-  const std::string topo
-    = R"([gateway]
-http = "127.0.0.1:0"
-
-[labels]
-items = ["disconnect_group"]
-
-[labels.thresholds.disconnect_group]
-min_terminals = 5
-window = "10m"
-
-[timers]
-keepalive = "30s"
-
-)" + cluster("CALM", R"({ disconnect_group = ["none"] })")
-    + cluster("BURST", R"({ disconnect_group = ["127.0.0.7"] })");
+  const auto topo
+    = labels_topology(R"(items = ["disconnect_group"])")
+        .section("labels.thresholds.disconnect_group",
+                 "min_terminals = 5\nwindow = \"10m\"")
+        .add_cluster("CALM", R"({ disconnect_group = ["none"] })")
+        .add_cluster("BURST", R"({ disconnect_group = ["127.0.0.7"] })")
+        .toml();
   tetherd_process server{topo};
   server.start();
   // 8 devices from 127.0.0.7, 3 from 127.0.0.8; no address is known at
@@ -222,22 +208,13 @@ keepalive = "30s"
 TEST(labels, terminals_with_many_failed_api_calls_move_to_their_cluster) {
   // API-error frequency (GD) from the control's per-terminal API history:
   // 3 failed calls within the window make a terminal "high".
-  const std::string topo
-    = R"([gateway]
-http = "127.0.0.1:0"
-
-[labels]
-items = ["api_error_frequency"]
-
-[labels.thresholds]
-window = "1h"
-api_error_frequency = { high = 3 }
-
-[timers]
-keepalive = "30s"
-
-)" + cluster("QUIET", R"({ api_error_frequency = ["low"] })")
-    + cluster("NOISY", R"({ api_error_frequency = ["high"] })");
+  const auto topo
+    = labels_topology(R"(items = ["api_error_frequency"])")
+        .section("labels.thresholds",
+                 "window = \"1h\"\napi_error_frequency = { high = 3 }")
+        .add_cluster("QUIET", R"({ api_error_frequency = ["low"] })")
+        .add_cluster("NOISY", R"({ api_error_frequency = ["high"] })")
+        .toml();
   tetherd_process server{topo};
   server.start();
   auto cluster_on_register = [&](const std::string& id) {

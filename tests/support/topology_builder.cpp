@@ -8,6 +8,11 @@ topology_builder::topology_builder()
     : clusters_{{"C1", R"({ region = ["GG1"], model = ["GJ1", "GJ2"] })"},
                 {"C2", R"({ region = ["GG2"] })"}} {}
 
+topology_builder& topology_builder::label_table(std::string body) {
+  labels_ = std::move(body);
+  return *this;
+}
+
 topology_builder& topology_builder::timers(std::string body) {
   timers_ = std::move(body);
   return *this;
@@ -33,6 +38,11 @@ topology_builder& topology_builder::labels(const std::string& id,
   return *this;
 }
 
+topology_builder& topology_builder::no_clusters() {
+  clusters_.clear();
+  return *this;
+}
+
 topology_builder& topology_builder::add_cluster(std::string id,
                                                 std::string labels,
                                                 bool enabled) {
@@ -51,10 +61,8 @@ std::string topology_builder::toml() const {
   auto address = [](uint16_t port) {
     return "\"127.0.0.1:" + std::to_string(port) + "\"";
   };
-  std::string out = "[gateway]\nhttp = " + address(http_)
-                  + "\n\n[labels]\nitems = [\"region\", \"model\"]\n\n"
-                    "[timers]\n"
-                  + timers_ + "\n";
+  std::string out = "[gateway]\nhttp = " + address(http_) + "\n\n[labels]\n"
+                  + labels_ + "\n\n[timers]\n" + timers_ + "\n";
   for (const auto& [name, body] : sections_)
     out += "\n[" + name + "]\n" + body + "\n";
   for (const auto& c : clusters_) {

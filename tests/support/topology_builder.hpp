@@ -25,6 +25,8 @@ public:
 
   topology_builder();
 
+  /// The body of the [labels] table (default: items = ["region", "model"]).
+  topology_builder& label_table(std::string body);
   /// The body of the [timers] table (default: keepalive = "30s").
   topology_builder& timers(std::string body);
   /// Fixed ports: the HTTP gateway's and the balancers' of C1 and C2.
@@ -33,6 +35,8 @@ public:
   topology_builder& section(std::string name, std::string body);
   /// Replaces the labels of cluster `id`.
   topology_builder& labels(const std::string& id, std::string labels);
+  /// Removes every cluster (to add others).
+  topology_builder& no_clusters();
   /// Adds a cluster after the others.
   topology_builder& add_cluster(std::string id, std::string labels,
                                 bool enabled = true);
@@ -44,6 +48,7 @@ private:
   cluster& find(const std::string& id);
 
   uint16_t http_ = 0;
+  std::string labels_ = "items = [\"region\", \"model\"]";
   std::string timers_ = "keepalive = \"30s\"";
   std::vector<std::pair<std::string, std::string>> sections_;
   std::vector<cluster> clusters_;

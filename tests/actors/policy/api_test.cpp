@@ -1,6 +1,6 @@
 // The HTTP API codec (actors/policy/api.hpp) and the error mapping
 // (errors.hpp): routing, request decoding (every error names the field),
-// response shapes of PROTOCOL.md, error bodies with Retry-After, and RFC 3339
+// response shapes of docs/API.md, error bodies with Retry-After, and RFC 3339
 // times.
 #include "actors/policy/api.hpp"
 

@@ -1,6 +1,6 @@
 // The device WebSocket protocol (actors/policy/frames.hpp): decoding every
 // frame a device may send, and the shapes of the frames the server sends
-// (PROTOCOL.md "Second request"), parsed back with Boost.JSON.
+// (docs/API.md, "Device side"), parsed back with Boost.JSON.
 #include "actors/policy/frames.hpp"
 
 #include <string>
@@ -203,7 +203,7 @@ TEST(Decode, ResultWithBadStatus) {
   }
 }
 
-// -- encoders: PROTOCOL.md shapes
+// -- encoders: the shapes of docs/API.md
 // ------------------------------------------------------
 
 TEST(Encode, Hello) {

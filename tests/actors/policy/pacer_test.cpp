@@ -1,7 +1,7 @@
-// The re-allocation pacer (actors/policy/reallocation.hpp) without actors:
+// The re-allocation pacer (actors/policy/pacer.hpp) without actors:
 // slots spread over the window, the rate cap, runs queueing behind each
 // other, late ticks.
-#include "actors/policy/reallocation.hpp"
+#include "actors/policy/pacer.hpp"
 
 #include <algorithm>
 #include <string>

@@ -1,4 +1,4 @@
-#include "actors/policy/reallocation.hpp"
+#include "actors/policy/pacer.hpp"
 
 #include <algorithm>
 

@@ -1,0 +1,61 @@
+#include "actors/cluster_balancer/connections.hpp"
+
+namespace tether {
+
+connection* connection_table::find(uint64_t conn) {
+  auto i = by_id.find(conn);
+  return i == by_id.end() ? nullptr : &i->second;
+}
+
+connection* connection_table::of_terminal(const std::string& terminal) {
+  auto t = by_terminal.find(terminal);
+  return t == by_terminal.end() ? nullptr : find(t->second);
+}
+
+std::optional<uint64_t> connection_table::take_over(const std::string& terminal,
+                                                    uint64_t conn) {
+  std::optional<uint64_t> old;
+  if (auto t = by_terminal.find(terminal);
+      t != by_terminal.end() && t->second != conn)
+    old = t->second;
+  by_terminal[terminal] = conn;
+  return old;
+}
+
+std::optional<connection> connection_table::remove(uint64_t conn) {
+  auto i = by_id.find(conn);
+  if (i == by_id.end())
+    return std::nullopt;
+  auto c = std::move(i->second);
+  by_id.erase(i);
+  if (auto t = by_terminal.find(c.terminal_id);
+      t != by_terminal.end() && t->second == conn)
+    by_terminal.erase(t);
+  return c;
+}
+
+uint32_t connection_table::live() const {
+  uint32_t n = 0;
+  for (const auto& [id, c] : by_id)
+    if (c.counts())
+      ++n;
+  return n;
+}
+
+std::vector<uint64_t> connection_table::live_on(size_t node) const {
+  std::vector<uint64_t> out;
+  for (const auto& [conn, c] : by_id)
+    if (c.node == node && c.at == conn_phase::live)
+      out.push_back(conn);
+  return out;
+}
+
+std::optional<uint64_t>
+connection_table::of_session(const caf::actor_addr& session) const {
+  for (const auto& [conn, c] : by_id)
+    if (c.at == conn_phase::live && c.session.address() == session)
+      return conn;
+  return std::nullopt;
+}
+
+} // namespace tether

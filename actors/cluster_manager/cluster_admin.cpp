@@ -1,0 +1,124 @@
+#include "actors/cluster_manager/cluster_admin.hpp"
+
+#include <algorithm>
+
+#include "actors/system/errors.hpp"
+#include "actors/system/log.hpp"
+
+namespace tether {
+
+namespace {
+
+caf::error bad_state() {
+  return make_error(errc::bad_request,
+                    "field \"state\" must be \"active\" or \"draining\"");
+}
+
+bool known_state(const std::string& state) {
+  return state == "active" || state == "draining";
+}
+
+/// Why a change's labels cannot be, or no error.
+caf::error check_labels(const config::cluster_labels& labels) {
+  const auto& known = config::known_label_items();
+  for (const auto& [item, values] : labels) {
+    if (std::find(known.begin(), known.end(), item) == known.end())
+      return make_error(errc::bad_request, "field \"labels." + item
+                                             + "\" is not a known label item");
+    if (values.empty())
+      return make_error(errc::bad_request,
+                        "field \"labels." + item
+                          + "\" must name at least one value");
+  }
+  return {};
+}
+
+} // namespace
+
+void cluster_admin::apply_stored(cluster_table& clusters,
+                                 const storage::admin_settings& stored) {
+  auto log = logger("cluster_manager");
+  for (const auto& s : stored.clusters) {
+    if (clusters.find(s.cluster_id) == nullptr) {
+      log->warn("stored settings of cluster {} ignored: it is no longer in "
+                "the topology",
+                s.cluster_id);
+      continue;
+    }
+    apply(clusters, s);
+  }
+  for (const auto& [node, state] : stored.node_states) {
+    if (clusters.of_node(node) == nullptr) {
+      log->warn("stored state of node {} ignored: it is no longer in the "
+                "topology",
+                node);
+      continue;
+    }
+    set_node_state(node, state);
+  }
+}
+
+caf::expected<cluster_settings>
+cluster_admin::settings_for(const cluster_table& clusters,
+                            const cluster_change& ch) {
+  const auto* c = clusters.find(ch.cluster_id);
+  if (c == nullptr)
+    return make_error(errc::not_found,
+                      "cluster " + ch.cluster_id
+                        + " is not in the topology: declare it there with "
+                          "its balancers and nodes first");
+  cluster_settings out{c->cfg.id, c->cfg.labels, c->state, c->cfg.weight};
+  if (ch.has_labels) {
+    if (auto err = check_labels(ch.labels))
+      return err;
+    out.labels = ch.labels;
+  }
+  if (!ch.state.empty()) {
+    if (!known_state(ch.state))
+      return bad_state();
+    out.state = ch.state;
+  }
+  if (ch.weight >= 0) {
+    if (ch.weight > 1'000'000)
+      return make_error(errc::bad_request,
+                        "field \"weight\" must be between 0 and 1000000");
+    out.weight = static_cast<uint32_t>(ch.weight);
+  }
+  return out;
+}
+
+void cluster_admin::apply(cluster_table& clusters, const cluster_settings& s) {
+  auto* c = clusters.find(s.cluster_id);
+  if (c == nullptr)
+    return;
+  c->cfg.labels = s.labels;
+  c->state = s.state;
+  c->cfg.weight = s.weight;
+  c->enabled = true;
+}
+
+caf::error cluster_admin::check_node(cluster_table& clusters,
+                                     const std::string& node,
+                                     const std::string& state) {
+  if (clusters.of_node(node) == nullptr)
+    return make_error(errc::not_found,
+                      "node " + node + " is not in the topology");
+  if (!known_state(state))
+    return bad_state();
+  return {};
+}
+
+void cluster_admin::set_node_state(const std::string& node,
+                                   const std::string& state) {
+  if (state == "active")
+    node_states.erase(node);
+  else
+    node_states[node] = state;
+}
+
+std::string cluster_admin::node_state(const std::string& node_id) const {
+  auto i = node_states.find(node_id);
+  return i == node_states.end() ? "active" : i->second;
+}
+
+} // namespace tether

@@ -1,0 +1,174 @@
+#include "actors/cluster_manager/cluster_table.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+namespace tether {
+
+cluster_entry* cluster_table::find(const std::string& id) {
+  for (auto& c : entries)
+    if (c.cfg.id == id)
+      return &c;
+  return nullptr;
+}
+
+const cluster_entry* cluster_table::find(const std::string& id) const {
+  return const_cast<cluster_table*>(this)->find(id);
+}
+
+cluster_entry* cluster_table::of_node(const std::string& node_id) {
+  for (auto& c : entries)
+    if (std::find(c.cfg.nodes.begin(), c.cfg.nodes.end(), node_id)
+        != c.cfg.nodes.end())
+      return &c;
+  return nullptr;
+}
+
+cluster_entry* cluster_table::join(balancer_info info) {
+  auto* c = find(info.cluster_id);
+  if (c == nullptr)
+    return nullptr;
+  auto& bs = c->balancers;
+  bs.erase(std::remove_if(bs.begin(), bs.end(),
+                          [&](const balancer_info& b) {
+                            return b.balancer_id == info.balancer_id;
+                          }),
+           bs.end());
+  bs.push_back(std::move(info));
+  return c;
+}
+
+std::vector<gone_balancer> cluster_table::drop(const caf::actor_addr& source) {
+  std::vector<gone_balancer> out;
+  for (auto& c : entries) {
+    auto& bs = c.balancers;
+    for (auto i = bs.begin(); i != bs.end();) {
+      if (i->handle.address() == source) {
+        out.push_back({i->balancer_id, c.cfg.id});
+        i = bs.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+  return out;
+}
+
+void cluster_table::take_reports(
+  const std::vector<std::optional<balancer_status>>& rs) {
+  struct load {
+    uint32_t connections = 0;
+    std::map<std::string, node_status> nodes; // each node once
+  };
+  std::unordered_map<std::string, load> by_cluster;
+  for (const auto& r : rs) {
+    if (!r)
+      continue;
+    auto& l = by_cluster[r->cluster_id];
+    l.connections += r->connections;
+    for (const auto& n : r->nodes)
+      if (n.state != "failed")
+        l.nodes.emplace(n.node_id, n);
+  }
+  for (auto& c : entries) {
+    auto& l = by_cluster[c.cfg.id];
+    c.connections = l.connections;
+    double cpu = 0;
+    long double memory = 0;
+    for (const auto& [id, n] : l.nodes) {
+      cpu += n.cpu;
+      memory += n.memory;
+    }
+    auto k = l.nodes.size();
+    c.cpu = k > 0 ? cpu / k : 0;
+    c.memory = k > 0 ? static_cast<uint64_t>(memory / k) : 0;
+  }
+}
+
+cluster_status cluster_table::status_of(const cluster_entry& c) {
+  cluster_status s;
+  s.cluster_id = c.cfg.id;
+  s.labels = c.cfg.labels;
+  s.state = c.state;
+  s.weight = c.cfg.weight;
+  for (const auto& b : c.balancers)
+    s.balancers.push_back(b.url);
+  s.assigned = c.assigned;
+  return s;
+}
+
+std::vector<cluster_status> cluster_table::status() const {
+  std::vector<cluster_status> out;
+  for (const auto& c : entries)
+    if (c.enabled)
+      out.push_back(status_of(c));
+  return out;
+}
+
+std::vector<std::string>
+balancer_urls_for(const std::string& terminal_id,
+                  const std::vector<balancer_info>& balancers) {
+  // Ordered by balancer id (not by join order, which changes with every
+  // restart), then rotated by a stable hash of the terminal id (FNV-1a):
+  // devices spread evenly over the cluster's balancers, each device always
+  // tries the same one first, and the others follow for failover.
+  std::vector<const balancer_info*> sorted;
+  for (const auto& b : balancers)
+    sorted.push_back(&b);
+  std::sort(sorted.begin(), sorted.end(),
+            [](auto* x, auto* y) { return x->balancer_id < y->balancer_id; });
+  std::vector<std::string> urls;
+  if (sorted.empty())
+    return urls;
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : terminal_id) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  auto first = static_cast<size_t>(h % sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    urls.push_back(sorted[(first + i) % sorted.size()]->url);
+  return urls;
+}
+
+namespace {
+
+/// Adds one balancer's node report to a cluster's node list.
+void merge_node(std::vector<node_status>& nodes, const node_status& n) {
+  auto same
+    = std::find_if(nodes.begin(), nodes.end(), [&](const node_status& x) {
+        return x.node_id == n.node_id;
+      });
+  if (same == nodes.end()) {
+    nodes.push_back(n);
+    return;
+  }
+  bool failed = same->state == "failed" || n.state == "failed";
+  if (n.sessions > same->sessions)
+    *same = n;
+  if (failed)
+    same->state = "failed";
+}
+
+} // namespace
+
+void merge_reports(std::vector<cluster_status>& out,
+                   const std::vector<std::optional<balancer_status>>& rs) {
+  // Nodes are shared by the balancers of a cluster: report each node once,
+  // with the largest session count seen, and failed if any balancer has
+  // lost it (so "active" means every balancer can use it).
+  for (const auto& r : rs) {
+    if (!r)
+      continue;
+    for (auto& c : out)
+      if (c.cluster_id == r->cluster_id) {
+        c.connections += r->connections;
+        c.ws_connections += r->ws_connections;
+        for (const auto& n : r->nodes)
+          merge_node(c.nodes, n);
+      }
+  }
+}
+
+} // namespace tether
