@@ -65,6 +65,13 @@ struct api_history {
   uint64_t previous_prints = 0;
   uint64_t window_jobs = 0; // jobs of any service done
   uint64_t previous_jobs = 0;
+  // Connection history: the terminal's connects, disconnects and keepalive
+  // failures since it was first seen, and when it was last seen. Stored
+  // with the API history, so that a restart keeps them.
+  uint64_t connects = 0;
+  uint64_t disconnects = 0;
+  uint64_t keepalive_failures = 0;
+  int64_t last_seen_ms = 0;
 
   /// Moves to the window that holds `now` (the current one becomes the
   /// previous one when adjacent; older counts are dropped).

@@ -502,7 +502,11 @@ std::string encode(const api_history& h) {
                  {"window_prints", h.window_prints},
                  {"previous_prints", h.previous_prints},
                  {"window_jobs", h.window_jobs},
-                 {"previous_jobs", h.previous_jobs}};
+                 {"previous_jobs", h.previous_jobs},
+                 {"connects", h.connects},
+                 {"disconnects", h.disconnects},
+                 {"keepalive_failures", h.keepalive_failures},
+                 {"last_seen_ms", h.last_seen_ms}};
   return json::serialize(o);
 }
 
@@ -528,6 +532,10 @@ bool decode(const std::string& text, api_history& out) {
   out.previous_prints = u("previous_prints");
   out.window_jobs = u("window_jobs");
   out.previous_jobs = u("previous_jobs");
+  out.connects = u("connects");
+  out.disconnects = u("disconnects");
+  out.keepalive_failures = u("keepalive_failures");
+  out.last_seen_ms = num(o, "last_seen_ms");
   return !out.terminal_id.empty();
 }
 

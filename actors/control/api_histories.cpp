@@ -32,6 +32,18 @@ void api_histories::count_done(const std::string& terminal_id, bool print,
   of(terminal_id).count_done(print, now, window_ms);
 }
 
+void api_histories::set_connection(const std::string& terminal_id,
+                                   uint64_t connects, uint64_t disconnects,
+                                   uint64_t keepalive_failures,
+                                   int64_t last_seen_ms) {
+  auto& h = of(terminal_id);
+  h.connects = connects;
+  h.disconnects = disconnects;
+  h.keepalive_failures = keepalive_failures;
+  h.last_seen_ms = last_seen_ms;
+  dirty.insert(terminal_id);
+}
+
 std::vector<api_history> api_histories::take_dirty() {
   std::vector<api_history> out;
   out.reserve(dirty.size());

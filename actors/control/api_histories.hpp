@@ -37,6 +37,12 @@ struct api_histories {
   /// Counts a job the terminal did (GB counts the print ones, GI all).
   void count_done(const std::string& terminal_id, bool print, int64_t now);
 
+  /// Records the terminal's connection history (stored with the rest on
+  /// the next flush).
+  void set_connection(const std::string& terminal_id, uint64_t connects,
+                      uint64_t disconnects, uint64_t keepalive_failures,
+                      int64_t last_seen_ms);
+
   /// Histories changed since the last call, and forgets that they changed.
   std::vector<api_history> take_dirty();
 

@@ -29,6 +29,14 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   stuck.after_ms = cfg.stuck_after.count();
   terminals.load(std::move(snapshot.terminals));
   history.load(std::move(snapshot.histories));
+  // The stored connection history of each terminal.
+  for (auto& [id, t] : terminals.entries)
+    if (const auto* h = history.find(id)) {
+      t.connects = h->connects;
+      t.disconnects = h->disconnects;
+      t.keepalive_failures = h->keepalive_failures;
+      t.last_seen_ms = h->last_seen_ms;
+    }
   // Stored disconnect events (oldest first): the groups they make, and each
   // terminal's last known address.
   disconnects.load(std::move(snapshot.disconnects), terminals);
@@ -63,8 +71,16 @@ void control_state::on_closed(const std::string& terminal_id,
                               const std::string& reason,
                               const terminal_session_actor& session,
                               int64_t now) {
-  if (const auto* t = terminals.on_closed(terminal_id, reason, session, now))
+  if (const auto* t = terminals.on_closed(terminal_id, reason, session, now)) {
     disconnects.record(now, terminal_id, t->address);
+    remember_connection(terminal_id);
+  }
+}
+
+void control_state::remember_connection(const std::string& terminal_id) {
+  if (const auto* t = terminals.find(terminal_id))
+    history.set_connection(terminal_id, t->connects, t->disconnects,
+                           t->keepalive_failures, t->last_seen_ms);
 }
 
 void control_state::moved_to(const std::string& terminal_id,
@@ -169,6 +185,8 @@ void announced(control_self self, const std::string& terminal,
   }
   if (r.displaced && how == terminal_table::announce::again)
     self->send(r.displaced, closed_atom::value, stale);
+  if (how == terminal_table::announce::open)
+    self->state.remember_connection(terminal);
   send_unfinished(self, terminal, session);
 }
 

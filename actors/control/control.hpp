@@ -99,6 +99,10 @@ struct control_state {
   void on_closed(const std::string& terminal_id, const std::string& reason,
                  const terminal_session_actor& session, int64_t now);
 
+  /// Copies a terminal's connection counters into its history, which the
+  /// tick stores (connection history survives restarts).
+  void remember_connection(const std::string& terminal_id);
+
   /// Re-allocation moved a terminal to `cluster_id`; counts it when that
   /// is another cluster.
   void moved_to(const std::string& terminal_id, const std::string& cluster_id);

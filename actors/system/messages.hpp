@@ -55,7 +55,8 @@ typename Inspector::result_type inspect(Inspector& f, api_history& x) {
   return f(caf::meta::type_name("api_history"), x.terminal_id, x.calls,
            x.errors, x.window_start_ms, x.window_calls, x.window_errors,
            x.previous_calls, x.previous_errors, x.window_prints,
-           x.previous_prints, x.window_jobs, x.previous_jobs);
+           x.previous_prints, x.window_jobs, x.previous_jobs, x.connects,
+           x.disconnects, x.keepalive_failures, x.last_seen_ms);
 }
 
 template <class Inspector>

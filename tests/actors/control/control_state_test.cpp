@@ -8,6 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+
 #include "actors/system/errors.hpp"
 #include "tests/actors/control/test_jobs.hpp"
 
@@ -107,6 +111,46 @@ TEST(ControlState, StartTakesTheSnapshot) {
   EXPECT_EQ(st.jobs.next_job_seq, 9u);
   EXPECT_EQ(st.realloc.next_periodic_ms, 61'000);
   EXPECT_EQ(st.terminals.find("T1")->address, "10.0.0.7");
+}
+
+TEST(ControlState, ConnectionHistoryIsStoredAndComesBackAtStart) {
+  // Before a restart: a connect, a keepalive failure, a reconnect, a close.
+  control_state before;
+  before.terminals.entries["T1"].record.terminal_id = "T1";
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto s1 = caf::actor_cast<terminal_session_actor>(
+    sys.spawn([](caf::event_based_actor*) {}));
+  auto s2 = caf::actor_cast<terminal_session_actor>(
+    sys.spawn([](caf::event_based_actor*) {}));
+  using how = terminal_table::announce;
+  before.terminals.on_announce("T1", "C1-n1", s1, 1, 100, how::open);
+  before.remember_connection("T1");
+  before.on_closed("T1", "keepalive lost", s1, 200);
+  before.terminals.on_announce("T1", "C1-n1", s2, 2, 300, how::open);
+  before.remember_connection("T1");
+  before.on_closed("T1", "connection closed", s2, 400);
+  // What the tick stores.
+  auto dirty = before.history.take_dirty();
+  ASSERT_EQ(dirty.size(), 1u);
+  EXPECT_EQ(dirty[0].connects, 2u);
+  EXPECT_EQ(dirty[0].disconnects, 2u);
+  EXPECT_EQ(dirty[0].keepalive_failures, 1u);
+  EXPECT_EQ(dirty[0].last_seen_ms, 400);
+  // After the restart, from the stored records.
+  control_state after;
+  control_snapshot snap;
+  terminal_record t;
+  t.terminal_id = "T1";
+  snap.terminals.push_back(t);
+  snap.histories = dirty;
+  after.start(control_settings{}, snap, 1'000);
+  auto status = after.status_of(*after.terminals.find("T1"), 1'000);
+  EXPECT_FALSE(status.connected);
+  EXPECT_EQ(status.connects, 2u);
+  EXPECT_EQ(status.disconnects, 2u);
+  EXPECT_EQ(status.keepalive_failures, 1u);
+  EXPECT_EQ(status.last_seen_ms, 400);
 }
 
 // -- computed label items: what the control hands the selector
