@@ -2,6 +2,7 @@
 // counted) and restart (every terminal's cluster assignment, and every job
 // the API accepted, survive kill -9 of the process).
 #include <csignal>
+#include <thread>
 
 #include "tests/e2e/e2e.hpp"
 
@@ -54,6 +55,37 @@ TEST(keepalive, silent_device_is_disconnected_and_counted) {
   auto k2 = json_of(http_call(server.http(), "GET", "/v1/terminals/K2").body);
   EXPECT_TRUE(k2.at("connected").as_bool());
   EXPECT_EQ(k2.at("keepalive_failures").to_number<int>(), 0);
+}
+
+TEST(restart, connection_history_survives_kill_9) {
+  tetherd_process server;
+  server.start();
+  // Two connects and two disconnects.
+  for (int i = 0; i < 2; ++i) {
+    auto ws = connect_device(server, "H1", "GG1");
+    ASSERT_TRUE(ws);
+    ASSERT_FALSE(next_of_type(*ws, "hello").is_null());
+    ws->close();
+    ASSERT_TRUE(eventually(
+      [&] {
+        auto t
+          = json_of(http_call(server.http(), "GET", "/v1/terminals/H1").body);
+        return t.is_object() && !t.at("connected").as_bool()
+            && t.at("disconnects").to_number<int>() == i + 1;
+      },
+      10s));
+  }
+  // The control stores the history on its tick (1 s): after two ticks the
+  // counts are on disk, then the process dies without a chance to flush.
+  std::this_thread::sleep_for(2500ms);
+  server.kill9();
+  server.start();
+  auto t = json_of(http_call(server.http(), "GET", "/v1/terminals/H1").body);
+  ASSERT_TRUE(t.is_object()) << t;
+  EXPECT_EQ(t.at("connects").to_number<int>(), 2) << t;
+  EXPECT_EQ(t.at("disconnects").to_number<int>(), 2) << t;
+  EXPECT_FALSE(t.at("connected").as_bool());
+  EXPECT_FALSE(t.at("last_seen").is_null()) << t;
 }
 
 TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
