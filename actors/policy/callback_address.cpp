@@ -12,7 +12,9 @@ namespace {
 using config::ip_address;
 
 /// One of the constant ranges of this file (they all parse).
-config::cidr range(const char* text) { return *config::parse_cidr(text); }
+config::cidr range(const char* text) {
+  return *config::parse_cidr(text);
+}
 
 struct named_range {
   const char* cidr;
@@ -32,9 +34,9 @@ constexpr named_range special_v4[] = {
 };
 
 constexpr named_range special_v6[] = {
-  {"::/128", "unspecified"},          {"::1/128", "loopback"},
-  {"fc00::/7", "unique local"},       {"fe80::/10", "link-local"},
-  {"fec0::/10", "site-local"},        {"ff00::/8", "multicast"},
+  {"::/128", "unspecified"},    {"::1/128", "loopback"},
+  {"fc00::/7", "unique local"}, {"fe80::/10", "link-local"},
+  {"fec0::/10", "site-local"},  {"ff00::/8", "multicast"},
 };
 
 ip_address v4_at(const ip_address& a, size_t offset) {
@@ -64,8 +66,8 @@ ip_address unwrap(const ip_address& a) {
 
 std::string special_range(const ip_address& raw) {
   auto a = unwrap(raw);
-  const named_range* first = a.v6 ? std::begin(special_v6)
-                                  : std::begin(special_v4);
+  const named_range* first
+    = a.v6 ? std::begin(special_v6) : std::begin(special_v4);
   const named_range* last = a.v6 ? std::end(special_v6) : std::end(special_v4);
   for (auto* r = first; r != last; ++r)
     if (range(r->cidr).contains(a))

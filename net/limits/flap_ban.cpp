@@ -40,8 +40,8 @@ flap_ban::verdict flap_ban::connect(const std::string& id,
 
 void flap_ban::prune(limit_clock::time_point now) {
   for (auto i = ids_.begin(); i != ids_.end();) {
-    bool idle = now - i->second.window_start >= window
-             && now >= i->second.banned_until;
+    bool idle
+      = now - i->second.window_start >= window && now >= i->second.banned_until;
     i = idle ? ids_.erase(i) : std::next(i);
   }
 }

@@ -79,18 +79,19 @@ TEST(CallbackAddress, LiteralHostsInEveryFormTheCLibraryReads) {
 
 TEST(CallbackAddress, RefusedAtPushNamesTheField) {
   callback_policy none;
-  for (auto* url :
-       {"http://127.0.0.1/x", "http://[::1]:9/x", "http://2130706433/",
-        "http://0x7f.1/", "http://[::ffff:127.0.0.1]/", "https://169.254.169.254/"})
-    EXPECT_NE(tether::api::refuse_callback_literal(url, none).find(
-                "\"callback_url\""),
-              std::string::npos)
+  for (auto* url : {"http://127.0.0.1/x", "http://[::1]:9/x",
+                    "http://2130706433/", "http://0x7f.1/",
+                    "http://[::ffff:127.0.0.1]/", "https://169.254.169.254/"})
+    EXPECT_NE(
+      tether::api::refuse_callback_literal(url, none).find("\"callback_url\""),
+      std::string::npos)
       << url;
-  EXPECT_EQ(tether::api::refuse_callback_literal("http://localhost/", none), "");
+  EXPECT_EQ(tether::api::refuse_callback_literal("http://localhost/", none),
+            "");
   EXPECT_EQ(tether::api::refuse_callback_literal("http://8.8.8.8/", none), "");
   callback_policy loopback{tether::config::parse_cidrs({"127.0.0.0/8"})};
-  EXPECT_EQ(tether::api::refuse_callback_literal("http://2130706433/", loopback),
-            "");
+  EXPECT_EQ(
+    tether::api::refuse_callback_literal("http://2130706433/", loopback), "");
 }
 
 } // namespace
