@@ -28,7 +28,8 @@ int connect_from(const std::string& source, const std::string& host_port) {
   to.sin_family = AF_INET;
   auto colon = host_port.rfind(':');
   ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &to.sin_addr);
-  to.sin_port = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  to.sin_port
+    = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0
@@ -149,7 +150,8 @@ TEST_F(abuse_limits, AConnectFloodFromOneAddressGets503ThereOnly) {
   std::vector<int> statuses;
   std::string refused;
   for (int i = 0; i < 20; ++i) {
-    auto head = upgrade_from("127.0.0.2", balancer(), "AL-flood-" + std::to_string(i));
+    auto head
+      = upgrade_from("127.0.0.2", balancer(), "AL-flood-" + std::to_string(i));
     statuses.push_back(status_of(head));
     if (status_of(head) == 503)
       refused = head;

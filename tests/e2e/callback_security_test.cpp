@@ -16,15 +16,14 @@ namespace {
 std::string finish_job(const tetherd_process& d, ws_client& ws,
                        const std::string& terminal,
                        const std::string& callback) {
-  auto r = http_call(d.http(), "POST", "/v1/terminals/" + terminal + "/jobs",
-                     R"({"service":"print","callback_url":")" + callback
-                       + R"("})");
+  auto r
+    = http_call(d.http(), "POST", "/v1/terminals/" + terminal + "/jobs",
+                R"({"service":"print","callback_url":")" + callback + R"("})");
   EXPECT_EQ(r.status, 202) << r.body;
   auto id = str_at(json_of(r.body), "job_id");
   auto frame = next_of_type(ws, "job");
   EXPECT_EQ(str_at(frame, "job_id"), id);
-  ws.send_text(R"({"type":"result","job_id":")" + id
-               + R"(","status":"done"})");
+  ws.send_text(R"({"type":"result","job_id":")" + id + R"(","status":"done"})");
   return id;
 }
 
@@ -75,8 +74,9 @@ TEST(CallbackSecurity, ACallbackToTheGatewayItselfIsRefused) {
   server.start();
   auto ws = connect_device(server, "CS-loop", "GG1");
   ASSERT_TRUE(ws);
-  auto id = finish_job(server, *ws, "CS-loop",
-                       "http://" + server.http() + "/v1/terminals/CS-loop/jobs");
+  auto id
+    = finish_job(server, *ws, "CS-loop",
+                 "http://" + server.http() + "/v1/terminals/CS-loop/jobs");
   auto line = given_up_line(server, id);
   EXPECT_NE(line.find("own HTTP gateway"), std::string::npos) << line;
   EXPECT_NE(line.find("after 1 attempts"), std::string::npos) << line;
@@ -88,8 +88,8 @@ TEST(CallbackSecurity, ACallbackToTheGatewayItselfIsRefused) {
 class no_private_callbacks : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    server = new tetherd_process(
-      test_topology() + "\n[callbacks]\nallow_cidrs = []\n");
+    server = new tetherd_process(test_topology()
+                                 + "\n[callbacks]\nallow_cidrs = []\n");
     server->start();
   }
   static void TearDownTestSuite() {
