@@ -1,5 +1,7 @@
 #include "config/topology.hpp"
 
+#include "config/cidr.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -11,6 +13,7 @@
 #include <map>
 #include <sstream>
 
+#include "config/cidr.hpp"
 #include "config/toml_reader.hpp"
 
 namespace tether::config {
@@ -402,8 +405,26 @@ void read_reallocation(reader& r, const toml::table& t,
               "must be 0 (off) or at least 1000ms");
 }
 
+/// [callbacks] allow_cidrs: a list of CIDR ranges (may be empty).
+void read_allow_cidrs(reader& r, const toml::table& t, callbacks_config& out) {
+  auto* node = t.get("allow_cidrs");
+  if (node == nullptr)
+    return;
+  std::vector<std::string> list;
+  std::vector<const toml::node*> at;
+  r.string_list(node, "callbacks.allow_cidrs", list, &at);
+  for (size_t i = 0; i < list.size(); ++i)
+    if (!parse_cidr(list[i]))
+      r.problem(at[i], reader::index("callbacks.allow_cidrs", i),
+                "\"" + list[i]
+                  + "\" is not an address range such as \"10.0.0.0/8\" or "
+                    "\"::1/128\"");
+  out.allow_cidrs = std::move(list);
+}
+
 void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
-  r.only_keys(t, "callbacks", {"ca_file", "verify"});
+  r.only_keys(t, "callbacks", {"ca_file", "verify", "allow_cidrs"});
+  read_allow_cidrs(r, t, out);
   if (auto* verify = t.get("verify")) {
     // is_boolean: value<bool>() would also take 0 and 1.
     if (auto* b = verify->as_boolean())
@@ -503,16 +524,51 @@ void read_labels(reader& r, const toml::table& labels, topology& topo) {
     read_thresholds(r, *th, topo.label_thresholds);
 }
 
+/// A rate per second: a positive number (integer or not).
+void rate(reader& r, const toml::table& t, std::string_view key, double& out) {
+  auto* node = t.get(key);
+  if (node == nullptr)
+    return;
+  auto v = node->value<double>();
+  if (!v || !(*v > 0) || *v > 1e6)
+    r.problem(node, reader::join("limits", key),
+              "must be a number of events per second, above 0 and at most "
+              "1000000");
+  else
+    out = *v;
+}
+
+/// Reads the abuse limits of [limits] (docs/SECURITY.md).
+void read_abuse_limits(reader& r, const toml::table& t, limits_config& l) {
+  r.integer(t, "limits", "ws_max_pending", l.ws_max_pending, 1, 1'000'000);
+  r.integer(t, "limits", "ws_max_connections", l.ws_max_connections, 1,
+            10'000'000);
+  rate(r, t, "ws_accept_rate", l.ws_accept_rate);
+  r.integer(t, "limits", "ws_accept_burst", l.ws_accept_burst, 1, 1'000'000);
+  r.integer(t, "limits", "flap_limit", l.flap_limit, 1, 1'000'000);
+  r.duration(t, "limits", "flap_ban", l.flap_ban, millis{1000});
+  r.duration(t, "limits", "http_header_timeout", l.http_header_timeout,
+             millis{100});
+  r.integer(t, "limits", "http_max_connections", l.http_max_connections, 1,
+            10'000'000);
+  rate(r, t, "register_rate", l.register_rate);
+  r.integer(t, "limits", "register_burst", l.register_burst, 1, 1'000'000);
+}
+
 /// Reads [limits].
 void read_limits(reader& r, const toml::table& t, limits_config& limits) {
   r.only_keys(t, "limits",
               {"max_http_body", "max_ws_frame", "max_ws_queue", "max_payload",
-               "max_queue"});
+               "max_queue", "ws_max_pending", "ws_max_connections",
+               "ws_accept_rate", "ws_accept_burst", "flap_limit", "flap_ban",
+               "http_header_timeout", "http_max_connections", "register_rate",
+               "register_burst"});
   r.integer(t, "limits", "max_http_body", limits.max_http_body, 1024, 64 << 20);
   r.integer(t, "limits", "max_ws_frame", limits.max_ws_frame, 256, 16 << 20);
   r.integer(t, "limits", "max_ws_queue", limits.max_ws_queue, 1, 1 << 20);
   r.integer(t, "limits", "max_payload", limits.max_payload, 16, 16 << 20);
   r.integer(t, "limits", "max_queue", limits.max_queue, 1, 1'000'000);
+  read_abuse_limits(r, t, limits);
 }
 
 /// Reads every section of the document into `topo`.
@@ -588,6 +644,36 @@ parse_result load_topology_file(const std::string& path) {
   return parse_topology(buf.str(), path);
 }
 
+namespace {
+
+bool loopback_host(const std::string& host) {
+  if (host == "localhost")
+    return true;
+  auto ip = parse_ip(host);
+  if (!ip)
+    return false;
+  if (ip->v6)
+    return *ip == *parse_ip("::1");
+  return ip->bytes[0] == 127;
+}
+
+} // namespace
+
+std::vector<std::string> callback_allow_list(const topology& topo) {
+  if (topo.callbacks.allow_cidrs)
+    return *topo.callbacks.allow_cidrs;
+  bool loopback = loopback_host(topo.http.host);
+  for (const auto& p : topo.processes)
+    loopback = loopback && loopback_host(p.host)
+            && (!p.http || loopback_host(p.http->host));
+  for (const auto& c : topo.clusters)
+    for (const auto& b : c.balancers)
+      loopback = loopback && loopback_host(b.listen.host);
+  if (!loopback)
+    return {};
+  return {"127.0.0.0/8", "::1/128"};
+}
+
 std::string_view default_topology_toml() {
   // The all-in-one deployment `tetherd` runs without arguments.
   static constexpr std::string_view text = R"toml(
@@ -602,6 +688,10 @@ cluster_strategy = "fewest_connections"
 keepalive = "30s"
 keepalive_misses = 2
 job_retention = "168h"     # finished jobs are deleted this long after they finished ("0s": kept)
+
+# Every listener is on loopback, so [callbacks] allow_cidrs defaults to
+# loopback (127.0.0.0/8, ::1): callbacks may reach services on this host,
+# never this gateway itself. See docs/SECURITY.md.
 
 [[clusters]]
 id = "C1"

@@ -76,6 +76,19 @@ struct limits_config {
   std::size_t max_ws_queue = 256;       // frames waiting to be written
   std::size_t max_payload = 256 * 1024; // job payload bytes
   std::size_t max_queue = 1000;         // open jobs per terminal (429)
+  // Abuse limits, each answered before any control lookup (docs/SECURITY.md).
+  // Per balancer listener:
+  std::size_t ws_max_pending = 1024;        // accepted, not yet upgraded
+  std::size_t ws_max_connections = 100'000; // sockets held at once
+  double ws_accept_rate = 20;               // per source address, per second
+  std::size_t ws_accept_burst = 200;        // ... and at once (NAT: generous)
+  uint32_t flap_limit = 15;                 // connects of one id per minute
+  millis flap_ban{300'000};                 // then refused (429) this long
+  // HTTP gateway:
+  millis http_header_timeout{10'000};        // request head must arrive by then
+  std::size_t http_max_connections = 10'000; // sockets held at once
+  double register_rate = 20;                 // registrations per source, per s
+  std::size_t register_burst = 200;          // ... and at once
 };
 
 /// Re-allocation (docs/ARCHITECTURE.md): terminals whose cluster changes are
@@ -141,6 +154,11 @@ struct callbacks_config {
   // false: accept any certificate for any host name. Dangerous: anyone on
   // the path can read and forge callbacks. For tests only (with a warning).
   bool verify = true;
+  // Where callbacks may go although the address is loopback, private,
+  // link-local, multicast or unspecified: CIDR ranges ("10.1.0.0/16",
+  // "::1/128"). Not set: loopback (127.0.0.0/8, ::1) when every listener of
+  // the topology is on loopback (the embedded default), else nothing.
+  std::optional<std::vector<std::string>> allow_cidrs;
 };
 
 /// CAF scheduler settings, applied per process.
@@ -231,6 +249,9 @@ struct topology {
   const cluster_config* cluster_of_balancer(std::string_view id) const;
   const cluster_config* cluster_of_node(std::string_view id) const;
 };
+
+/// [callbacks] allow_cidrs as it applies to `topo` (see callbacks_config).
+std::vector<std::string> callback_allow_list(const topology& topo);
 
 /// The name of the process synthesized for a file without [[processes]].
 inline constexpr std::string_view all_in_one_process_name = "all-in-one";

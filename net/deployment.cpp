@@ -23,9 +23,11 @@
 #include "actors/selector/selector.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/system/log.hpp"
+#include "net/callback_guard.hpp"
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
 #include "net/ws_server.hpp"
+#include "storage/secrets_dir.hpp"
 
 namespace asio = boost::asio;
 
@@ -81,6 +83,8 @@ http_gateway_settings gateway_settings_of(const config::topology& topo,
     = static_cast<uint32_t>(topo.timers.retry_after.count() / 1000);
   gw_cfg.max_payload = topo.limits.max_payload;
   gw_cfg.process_name = std::move(process_name);
+  gw_cfg.callbacks = api::callback_policy{
+    config::parse_cidrs(config::callback_allow_list(topo))};
   return gw_cfg;
 }
 
@@ -124,6 +128,51 @@ peers_settings peers_settings_of(const config::topology& topo,
     if (wanted.count(p.name) > 0)
       pcfg.targets.push_back({p.name, p.host, p.caf_port});
   return pcfg;
+}
+
+/// The balancers' abuse limits ([limits], docs/SECURITY.md).
+void set_ws_limits(const config::topology& topo, ws_settings& ws) {
+  const auto& l = topo.limits;
+  ws.max_pending = l.ws_max_pending;
+  ws.max_connections = l.ws_max_connections;
+  ws.accept_rate = l.ws_accept_rate;
+  ws.accept_burst = l.ws_accept_burst;
+  ws.flap_limit = l.flap_limit;
+  ws.flap_ban = l.flap_ban;
+  ws.retry_after = topo.timers.retry_after;
+}
+
+/// What job callbacks may reach and the secret they are signed with
+/// (DATA/secrets/callback-secret, created on first start). The gateways of
+/// the topology with fixed ports are forbidden targets from the start; an
+/// all-in-one gateway's bound port is added once it listens.
+std::shared_ptr<callback_guard>
+make_callback_guard(const deployment_options& opts, std::string& error) {
+  storage::secrets_dir secrets{opts.data_dir};
+  bool created = false;
+  std::optional<std::string> secret;
+  if (secrets.open(error))
+    secret = secrets.read_or_create("callback-secret", 32, created, error);
+  if (!secret)
+    return nullptr;
+  auto log = logger("tetherd");
+  if (created)
+    log->info("callback signing secret created: {}/callback-secret",
+              secrets.path());
+  auto allow = config::callback_allow_list(opts.topo);
+  std::string listed;
+  for (const auto& a : allow)
+    listed += (listed.empty() ? "" : ", ") + a;
+  log->info("callbacks may reach special addresses only in [{}] "
+            "([callbacks] allow_cidrs)",
+            listed);
+  auto guard = std::make_shared<callback_guard>(
+    api::callback_policy{config::parse_cidrs(allow)}, *secret);
+  for (const auto* p :
+       opts.topo.processes_with_role(config::process_role::gateway))
+    if (p->http && p->http->port != 0)
+      guard->forbid_listener(p->http->host, p->http->port, p->host);
+  return guard;
 }
 
 /// Opens the store in `opts.data_dir` and deletes the finished jobs past
@@ -243,7 +292,10 @@ private:
   bool start_control_plane(std::string& error) {
     const auto& topo = opts_.topo;
     // Job callbacks: TLS settings are checked before anything is opened.
-    auto poster = make_http_poster(io_, topo.callbacks, error);
+    callbacks_ = make_callback_guard(opts_, error);
+    if (!callbacks_)
+      return false;
+    auto poster = make_http_poster(io_, topo.callbacks, callbacks_, error);
     if (!poster)
       return false;
     if (!topo.callbacks.verify)
@@ -289,6 +341,7 @@ private:
     ws_settings ws_cfg;
     ws_cfg.max_frame = opts_.topo.limits.max_ws_frame;
     ws_cfg.max_queue = opts_.topo.limits.max_ws_queue;
+    set_ws_limits(opts_.topo, ws_cfg);
     for (const auto& c : opts_.topo.clusters)
       for (const auto& b : c.balancers)
         if ((!me_ || runs(me_->balancers, b.id))
@@ -338,11 +391,18 @@ private:
       keep(gateway);
     http_settings http_cfg;
     http_cfg.body_limit = topo.limits.max_http_body;
+    http_cfg.header_timeout = topo.limits.http_header_timeout;
+    http_cfg.max_connections = topo.limits.http_max_connections;
+    http_cfg.register_rate = topo.limits.register_rate;
+    http_cfg.register_burst = topo.limits.register_burst;
     auto listen = me_ && me_->http ? *me_->http : topo.http;
     http_ = http_server::start(io_, listen, gateway, http_cfg, error);
     if (!http_)
       return false;
     endpoints_.http = listen.host + ":" + std::to_string(http_->port());
+    if (callbacks_) // a callback must not push to this gateway
+      callbacks_->forbid_listener(listen.host, http_->port(),
+                                  me_ ? me_->host : std::string{});
     return true;
   }
 
@@ -399,6 +459,7 @@ private:
     io_.get_executor()};
   std::vector<std::thread> threads_;
   std::shared_ptr<http_server> http_;
+  std::shared_ptr<callback_guard> callbacks_; // with the control plane
   std::vector<std::shared_ptr<ws_server>> ws_servers_;
   std::vector<caf::actor> actors_;
   peer_directory dir_;                  // the roles this process hosts

@@ -95,11 +95,12 @@ public:
   /// ssl::context for TLS, nothing for plain TCP).
   template <class... StreamArgs>
   post_op(asio::io_context& io, std::shared_ptr<name_lookups> lookups,
+          std::shared_ptr<const callback_guard> guard,
           std::chrono::milliseconds timeout, done_fn done,
           StreamArgs&... stream_args)
       : strand_(asio::make_strand(io)), lookups_(std::move(lookups)),
-        stream_(strand_, stream_args...), resolve_deadline_(strand_),
-        timeout_(timeout), done_(std::move(done)) {}
+        guard_(std::move(guard)), stream_(strand_, stream_args...),
+        resolve_deadline_(strand_), timeout_(timeout), done_(std::move(done)) {}
 
   /// Starts the post on its strand (the caller is another thread).
   void run(target_parts to, std::string body, bool verify) {
@@ -118,6 +119,7 @@ private:
     req_.set(http::field::host, to.authority);
     req_.set(http::field::user_agent, "tetherd");
     req_.set(http::field::content_type, "application/json");
+    req_.set("Tether-Signature", guard_->signature(body));
     req_.body() = std::move(body);
     req_.prepare_payload();
     if constexpr (tls) {
@@ -167,10 +169,42 @@ private:
     resolve_deadline_.cancel();
     if (ec)
       return finish(false, "resolve: " + ec.message());
+    auto checked = allowed(found);
+    if (checked.empty())
+      return finish(false, std::string{http_poster::refused} + refused_why_);
     lowest().async_connect(
-      found,
+      checked,
       [self = this->shared_from_this()](
         beast::error_code ec, const tcp::endpoint&) { self->on_connect(ec); });
+  }
+
+  /// The addresses of `found` a callback may go to, in order: the post
+  /// connects to these and no others (no second lookup, so a name cannot
+  /// answer differently the second time). The last refusal is kept.
+  std::vector<tcp::endpoint> allowed(const name_lookups::results& found) {
+    std::vector<tcp::endpoint> out;
+    for (const auto& entry : found) {
+      auto ep = entry.endpoint();
+      auto why = guard_->refusal(ip_of(ep.address()), ep.port());
+      if (why.empty())
+        out.push_back(ep);
+      else
+        refused_why_ = entry.host_name() + " resolves to " + why;
+    }
+    return out;
+  }
+
+  static config::ip_address ip_of(const asio::ip::address& a) {
+    config::ip_address out;
+    out.v6 = a.is_v6();
+    if (out.v6) {
+      auto b = a.to_v6().to_bytes();
+      std::copy(b.begin(), b.end(), out.bytes.begin());
+    } else {
+      auto b = a.to_v4().to_bytes();
+      std::copy(b.begin(), b.end(), out.bytes.begin());
+    }
+    return out;
   }
 
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -253,6 +287,8 @@ private:
 
   asio::strand<asio::io_context::executor_type> strand_;
   std::shared_ptr<name_lookups> lookups_;
+  std::shared_ptr<const callback_guard> guard_;
+  std::string refused_why_;
   Stream stream_;
   asio::steady_timer resolve_deadline_;
   bool resolving_ = false;
@@ -267,8 +303,10 @@ private:
 class beast_poster : public http_poster {
 public:
   beast_poster(asio::io_context& io, std::shared_ptr<ssl::context> tls,
-               bool verify, std::chrono::milliseconds timeout)
-      : io_(io), tls_(std::move(tls)), verify_(verify), timeout_(timeout) {}
+               bool verify, std::shared_ptr<const callback_guard> guard,
+               std::chrono::milliseconds timeout)
+      : io_(io), tls_(std::move(tls)), verify_(verify),
+        guard_(std::move(guard)), timeout_(timeout) {}
 
   /// A lookup that hangs at shutdown delays the exit until it returns.
   ~beast_poster() override = default;
@@ -292,12 +330,12 @@ public:
     if (u.has_query())
       to.target += "?" + std::string{u.encoded_query()};
     if (https)
-      std::make_shared<post_op<tls_stream>>(io_, lookups_, timeout_,
+      std::make_shared<post_op<tls_stream>>(io_, lookups_, guard_, timeout_,
                                             std::move(done), *tls_)
         ->run(std::move(to), std::move(body), verify_);
     else
-      std::make_shared<post_op<beast::tcp_stream>>(io_, lookups_, timeout_,
-                                                   std::move(done))
+      std::make_shared<post_op<beast::tcp_stream>>(io_, lookups_, guard_,
+                                                   timeout_, std::move(done))
         ->run(std::move(to), std::move(body), verify_);
   }
 
@@ -308,6 +346,7 @@ private:
   // reference to it as well.
   std::shared_ptr<ssl::context> tls_;
   bool verify_;
+  std::shared_ptr<const callback_guard> guard_;
   std::chrono::milliseconds timeout_;
 };
 
@@ -315,6 +354,7 @@ private:
 
 http_poster_ptr make_http_poster(asio::io_context& io,
                                  const config::callbacks_config& cfg,
+                                 std::shared_ptr<const callback_guard> guard,
                                  std::string& error,
                                  std::chrono::milliseconds timeout) {
   auto tls = std::make_shared<ssl::context>(ssl::context::tls_client);
@@ -339,7 +379,7 @@ http_poster_ptr make_http_poster(asio::io_context& io,
   }
   tls->set_verify_mode(cfg.verify ? ssl::verify_peer : ssl::verify_none);
   return std::make_shared<beast_poster>(io, std::move(tls), cfg.verify,
-                                        timeout);
+                                        std::move(guard), timeout);
 }
 
 } // namespace tether::net

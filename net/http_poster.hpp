@@ -12,6 +12,7 @@
 
 #include "actors/system/messages.hpp"
 #include "config/topology.hpp"
+#include "net/callback_guard.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -21,9 +22,14 @@ namespace tether::net {
 
 /// The poster, or nullptr with `error` set when the TLS settings cannot be
 /// used (ca_file unreadable or not PEM): a start-up error.
-http_poster_ptr
-make_http_poster(boost::asio::io_context& io,
-                 const config::callbacks_config& cfg, std::string& error,
-                 std::chrono::milliseconds timeout = std::chrono::seconds{5});
+/// Every post connects only to addresses `guard` allows (checked after the
+/// name lookup; a refused post fails at once with a detail starting with
+/// http_poster::refused) and carries its Tether-Signature.
+http_poster_ptr make_http_poster(boost::asio::io_context& io,
+                                 const config::callbacks_config& cfg,
+                                 std::shared_ptr<const callback_guard> guard,
+                                 std::string& error,
+                                 std::chrono::milliseconds timeout
+                                 = std::chrono::seconds{5});
 
 } // namespace tether::net

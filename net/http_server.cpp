@@ -12,8 +12,11 @@
 #include <caf/send.hpp>
 
 #include "actors/policy/api.hpp"
+#include "actors/system/live_count.hpp"
 #include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
+#include "net/limits/retry_after.hpp"
+#include "net/limits/source_buckets.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -29,9 +32,12 @@ namespace {
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(tcp::socket&& socket, http_gateway_actor gateway,
-               const http_settings& settings)
-      : stream_(std::move(socket)), gateway_(std::move(gateway)),
-        settings_(settings) {}
+               const http_settings& settings,
+               std::shared_ptr<source_buckets> registrations,
+               live_count::token token)
+      : token_(std::move(token)), stream_(std::move(socket)),
+        gateway_(std::move(gateway)), settings_(settings),
+        registrations_(std::move(registrations)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -51,11 +57,40 @@ private:
     parser_.emplace();
     parser_->body_limit(settings_.body_limit);
     parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
+    // The head must be complete by the header timeout (slow-header
+    // clients hold no socket longer); the body then has the idle timeout.
+    stream_.expires_after(settings_.header_timeout);
+    http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->on_header(ec);
+      });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec)
+      return on_read(ec);
     stream_.expires_after(settings_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
                      });
+  }
+
+  /// Registrations per source address: 429 over the rate.
+  bool too_many_registrations(const http_request& req) {
+    if (api::match(req.method, req.target).kind
+        != api::route::register_terminal)
+      return false;
+    auto wait = registrations_->take(req.peer);
+    if (wait.count() == 0)
+      return false;
+    keep_alive_ = false;
+    reject(api::error_response(errc::too_many_requests,
+                               "too many registrations from " + req.peer
+                                 + "; retry later",
+                               static_cast<uint32_t>(jittered_seconds(wait))));
+    return true;
   }
 
   void on_read(beast::error_code ec) {
@@ -91,6 +126,8 @@ private:
     auto peer = stream_.socket().remote_endpoint(ignored);
     out.peer = peer.address().to_string();
     parser_.reset();
+    if (too_many_registrations(out))
+      return;
     // The responder holds this session until the gateway answers.
     caf::anon_send(
       gateway_, std::move(out),
@@ -156,11 +193,13 @@ private:
     std::shared_ptr<http_session> session;
   };
 
+  live_count::token token_; // counts this connection against the cap
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http_gateway_actor gateway_;
   http_settings settings_;
+  std::shared_ptr<source_buckets> registrations_;
   bool keep_alive_ = true;
   bool head_ = false; // the request being answered is a HEAD
 };
@@ -172,7 +211,9 @@ public:
                 http_settings settings)
       : io_(io), acceptor_(asio::make_strand(io)),
         retry_(acceptor_.get_executor()), gateway_(std::move(gateway)),
-        settings_(std::move(settings)) {}
+        settings_(std::move(settings)),
+        registrations_(std::make_shared<source_buckets>(
+          settings_.register_rate, settings_.register_burst)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
     if (!open_acceptor(acceptor_, at, "HTTP", error))
@@ -208,7 +249,14 @@ private:
       accept_later(retry_, [self = shared_from_this()] { self->accept(); });
       return;
     }
-    std::make_shared<http_session>(std::move(socket), gateway_, settings_)
+    if (static_cast<size_t>(connections_.value())
+        >= settings_.max_connections) {
+      beast::error_code ignored; // over the cap: closed at once
+      socket.close(ignored);
+      return accept();
+    }
+    std::make_shared<http_session>(std::move(socket), gateway_, settings_,
+                                   registrations_, connections_.track())
       ->run();
     accept();
   }
@@ -218,6 +266,8 @@ private:
   asio::steady_timer retry_;
   http_gateway_actor gateway_;
   http_settings settings_;
+  std::shared_ptr<source_buckets> registrations_; // shared with the sessions
+  live_count connections_;
   uint16_t port_ = 0;
 };
 

@@ -26,6 +26,13 @@ struct http_settings {
   size_t body_limit = 1 << 20;
   size_t header_limit = 16 * 1024;
   std::chrono::seconds idle_timeout{30};
+  // Abuse limits (config::limits_config), answered before any routing:
+  // a request head not complete by then closes the connection (also an
+  // idle keep-alive connection: the wait for the next head counts).
+  std::chrono::milliseconds header_timeout{10'000};
+  size_t max_connections = 10'000; // over it a new socket is closed at once
+  double register_rate = 20;       // registrations per source address: 429
+  size_t register_burst = 200;
 };
 
 class http_server {

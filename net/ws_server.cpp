@@ -17,6 +17,9 @@
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
+#include "net/limits/flap_ban.hpp"
+#include "net/limits/retry_after.hpp"
+#include "net/limits/source_buckets.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -62,14 +65,30 @@ std::string peer_address(const tcp::socket& socket) {
   return a.to_string();
 }
 
+/// The limits one listener shares with its connections (thread-safe).
+struct ws_limits {
+  explicit ws_limits(const ws_settings& s)
+      : per_source(s.accept_rate, s.accept_burst),
+        flaps(s.flap_limit, s.flap_ban) {}
+
+  source_buckets per_source;
+  flap_ban flaps;
+  live_count pending; // accepted sockets not yet upgraded (nor refused)
+};
+
 /// One device connection. Also the balancer's ws_link to it.
 class ws_session : public ws_link,
                    public std::enable_shared_from_this<ws_session> {
 public:
-  ws_session(tcp::socket&& socket, cluster_balancer_actor balancer,
+  /// `busy`: answer the upgrade request 503 with a Retry-After of about
+  /// that long (a limit was reached at accept); zero: go on.
+  ws_session(tcp::socket&& socket, std::string address,
+             cluster_balancer_actor balancer,
              std::shared_ptr<const ws_settings> settings,
-             live_count::token token)
-      : token_(std::move(token)), address_(peer_address(socket)),
+             std::shared_ptr<ws_limits> limits, live_count::token token,
+             std::chrono::milliseconds busy)
+      : token_(std::move(token)), pending_(limits->pending.track()),
+        limits_(std::move(limits)), busy_(busy), address_(std::move(address)),
         ws_(std::move(socket)), balancer_(std::move(balancer)),
         settings_holder_(std::move(settings)), settings_(*settings_holder_),
         conn_(next_conn_id++) {}
@@ -128,6 +147,10 @@ private:
     if (ec)
       return do_refuse_error(errc::bad_request,
                              "malformed HTTP request: " + ec.message());
+    if (busy_.count() > 0)
+      return do_refuse_error(errc::unavailable,
+                             "too many connections; retry later",
+                             jittered_seconds(busy_));
     auto& req = parser_->get();
     auto target = std::string_view{req.target()};
     auto path = target.substr(0, target.find('?'));
@@ -147,21 +170,46 @@ private:
       return do_refuse_error(errc::bad_request,
                              "query parameter \"terminal_id\" is missing or "
                              "not 1-128 characters from [A-Za-z0-9._:-]");
+    if (flapping())
+      return;
     beast::get_lowest_layer(ws_).expires_never();
     caf::anon_send(balancer_, admit_atom::value, conn_, terminal_id_,
                    ws_link_ptr{shared_from_this()});
   }
 
-  void do_refuse_error(errc code, std::string message) {
-    do_refuse(static_cast<http::status>(http_status(code)),
-              api::error_response(code, message).body);
+  /// The flapping ban: this id connected too often; answered 429.
+  bool flapping() {
+    auto verdict = limits_->flaps.connect(terminal_id_);
+    if (verdict.retry_after.count() == 0)
+      return false;
+    if (verdict.banned_now)
+      logger("balancer")
+        ->warn("terminal {} banned for {} s: more than {} connects a minute "
+               "(last from {})",
+               terminal_id_, settings_.flap_ban.count() / 1000,
+               settings_.flap_limit, address_);
+    do_refuse_error(errc::too_many_requests,
+                    "terminal \"" + terminal_id_
+                      + "\" connects too often; retry later",
+                    jittered_seconds(verdict.retry_after));
+    return true;
   }
 
-  void do_refuse(http::status status, std::string body) {
+  void do_refuse_error(errc code, std::string message,
+                       int64_t retry_after_s = 0) {
+    do_refuse(static_cast<http::status>(http_status(code)),
+              api::error_response(code, message).body, retry_after_s);
+  }
+
+  void do_refuse(http::status status, std::string body,
+                 int64_t retry_after_s = 0) {
+    pending_ = live_count::token{}; // answered: no longer pending
     auto msg = std::make_shared<http::response<http::string_body>>(status, 11);
     msg->set(http::field::server, "tetherd");
     msg->set(http::field::content_type, "application/json");
-    if (status == http::status::service_unavailable)
+    if (retry_after_s > 0)
+      msg->set(http::field::retry_after, std::to_string(retry_after_s));
+    else if (status == http::status::service_unavailable)
       msg->set(http::field::retry_after, "2");
     msg->keep_alive(false);
     msg->body() = std::move(body);
@@ -196,6 +244,7 @@ private:
 
   void on_accept(beast::error_code ec) {
     parser_.reset();
+    pending_ = live_count::token{}; // upgraded (or gone)
     if (ec) {
       caf::anon_send(balancer_, closed_atom::value, conn_);
       return;
@@ -323,8 +372,11 @@ private:
     });
   }
 
-  live_count::token token_; // counts this object in the listener's gauge
-  std::string address_;     // the device's source IP, read at accept
+  live_count::token token_;   // counts this object in the listener's gauge
+  live_count::token pending_; // counted as pending until upgraded/refused
+  std::shared_ptr<ws_limits> limits_;
+  std::chrono::milliseconds busy_; // > 0: answer 503 (a limit was reached)
+  std::string address_;            // the device's source IP, read at accept
   websocket::stream<beast::tcp_stream> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
@@ -349,7 +401,8 @@ public:
   ws_listener(asio::io_context& io, ws_settings settings)
       : io_(io), acceptor_(asio::make_strand(io)),
         retry_(acceptor_.get_executor()),
-        settings_(std::make_shared<ws_settings>(std::move(settings))) {}
+        settings_(std::make_shared<ws_settings>(std::move(settings))),
+        limits_(std::make_shared<ws_limits>(*settings_)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
     if (!open_acceptor(acceptor_, at, "WebSocket", error))
@@ -395,16 +448,35 @@ private:
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<ws_session>(std::move(socket), balancer_, settings_,
-                                 connections_.track())
+    if (static_cast<size_t>(limits_->pending.value())
+        >= settings_->max_pending) {
+      // Even a 503 costs a pending handshake: closed at once.
+      socket.close(ignored);
+      return accept();
+    }
+    auto address = peer_address(socket);
+    auto busy = busy_for(address);
+    std::make_shared<ws_session>(std::move(socket), std::move(address),
+                                 balancer_, settings_, limits_,
+                                 connections_.track(), busy)
       ->run();
     accept();
+  }
+
+  /// Zero when a new connection from `address` may go on; else about how
+  /// long it should wait (it is answered 503): the connection cap, or its
+  /// source address's accept bucket.
+  std::chrono::milliseconds busy_for(const std::string& address) {
+    if (static_cast<size_t>(connections_.value()) >= settings_->max_connections)
+      return settings_->retry_after;
+    return limits_->per_source.take(address);
   }
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   std::shared_ptr<const ws_settings> settings_; // shared with the sessions
+  std::shared_ptr<ws_limits> limits_;           // shared with the sessions
   cluster_balancer_actor balancer_;
   live_count connections_;
   uint16_t port_ = 0;

@@ -30,6 +30,14 @@ struct ws_settings {
   size_t header_limit = 8 * 1024;
   std::chrono::seconds handshake_timeout{10};
   std::string path = "/v1/connect";
+  // Abuse limits (config::limits_config), all before any control lookup:
+  size_t max_pending = 1024;        // over it a new socket is closed at once
+  size_t max_connections = 100'000; // over it: 503
+  double accept_rate = 20;          // per source address (503 over it)
+  size_t accept_burst = 200;
+  uint32_t flap_limit = 15; // connects of one id a minute, then 429
+  std::chrono::milliseconds flap_ban{300'000};
+  std::chrono::milliseconds retry_after{2'000}; // base of a 503's Retry-After
 };
 
 class ws_server {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/policy/api.hpp"
+#include "actors/policy/callback_address.hpp"
 #include "actors/system/errors.hpp"
 #include "actors/system/interfaces.hpp"
 #include "config/defaults.hpp"
@@ -24,6 +25,8 @@ struct http_gateway_settings {
   uint32_t retry_after_s = 2;
   size_t max_payload = 256 * 1024;
   std::string process_name = "tetherd";
+  // A callback_url at a literal address this refuses is refused at push.
+  api::callback_policy callbacks;
 };
 
 class once_responder; // http_gateway.cpp

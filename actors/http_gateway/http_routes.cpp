@@ -155,6 +155,10 @@ void push_job(gateway_ptr self, const api::route& r, const http_request& req,
       = api::decode_job(req.body, self->state.cfg.max_payload, job, code);
       !problem.empty())
     return self->state.fail(out, code, problem);
+  if (auto problem = api::refuse_callback_literal(job.callback_url,
+                                                  self->state.cfg.callbacks);
+      !problem.empty())
+    return self->state.fail(out, errc::bad_request, problem);
   job.terminal_id = r.id;
   auto accepted = [self](job_record& j) {
     ++self->state.jobs_accepted;

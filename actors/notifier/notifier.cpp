@@ -73,7 +73,9 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
           ++st.delivered;
           st.jobs.erase(i);
           self->send(control, callback_atom::value, id, true);
-        } else if (attempt >= st.cfg.max_attempts) {
+        } else if (attempt >= st.cfg.max_attempts
+                   || detail.rfind(http_poster::refused, 0) == 0) {
+          // A refused address stays refused: given up at once.
           ++st.given_up;
           log->warn("job {}: callback {} given up after {} attempts: {}", id,
                     i->second.job.callback_url, attempt, detail);

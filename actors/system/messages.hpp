@@ -342,6 +342,10 @@ using http_responder_ptr = std::shared_ptr<http_responder>;
 /// is called exactly once, from an I/O thread, with the outcome.
 class http_poster {
 public:
+  /// The detail of a post refused before connecting (its address is not
+  /// allowed) starts with this: retrying would not help.
+  static constexpr std::string_view refused = "refused: ";
+
   virtual ~http_poster() = default;
   virtual void post(std::string url, std::string body,
                     std::function<void(bool ok, std::string detail)> done)

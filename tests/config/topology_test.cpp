@@ -396,6 +396,75 @@ const std::vector<rule_case>& rule_cases() {
      "must be between 1 and 1000000"},
     {"limits", "max_queue", "1000001", false, "limits.max_queue",
      "must be between"},
+    {"limits", "ws_max_pending", "1", true, "", "",
+     [](const topology& t) {
+       return t.limits.ws_max_pending == 1;
+     }},
+    {"limits", "ws_max_pending", "0", false, "limits.ws_max_pending",
+     "must be between 1 and"},
+    {"limits", "ws_max_connections", "5", true, "", "",
+     [](const topology& t) {
+       return t.limits.ws_max_connections == 5;
+     }},
+    {"limits", "ws_max_connections", "0", false, "limits.ws_max_connections",
+     "must be between 1 and"},
+    {"limits", "ws_accept_rate", "0.5", true, "", "",
+     [](const topology& t) {
+       return t.limits.ws_accept_rate == 0.5;
+     }},
+    {"limits", "ws_accept_rate", "0", false, "limits.ws_accept_rate",
+     "above 0"},
+    {"limits", "ws_accept_burst", "1", true, "", "",
+     [](const topology& t) {
+       return t.limits.ws_accept_burst == 1;
+     }},
+    {"limits", "ws_accept_burst", "0", false, "limits.ws_accept_burst",
+     "must be between 1 and"},
+    {"limits", "flap_limit", "3", true, "", "",
+     [](const topology& t) {
+       return t.limits.flap_limit == 3;
+     }},
+    {"limits", "flap_limit", "0", false, "limits.flap_limit",
+     "must be between 1 and"},
+    {"limits", "flap_ban", "\"1m\"", true, "", "",
+     [](const topology& t) {
+       return t.limits.flap_ban == millis{60'000};
+     }},
+    {"limits", "flap_ban", "\"10ms\"", false, "limits.flap_ban",
+     "must be at least 1000ms"},
+    {"limits", "http_header_timeout", "\"1s\"", true, "", "",
+     [](const topology& t) {
+       return t.limits.http_header_timeout == millis{1000};
+     }},
+    {"limits", "http_header_timeout", "\"5ms\"", false,
+     "limits.http_header_timeout", "must be at least 100ms"},
+    {"limits", "http_max_connections", "2", true, "", "",
+     [](const topology& t) {
+       return t.limits.http_max_connections == 2;
+     }},
+    {"limits", "http_max_connections", "0", false,
+     "limits.http_max_connections", "must be between 1 and"},
+    {"limits", "register_rate", "2", true, "", "",
+     [](const topology& t) {
+       return t.limits.register_rate == 2;
+     }},
+    {"limits", "register_rate", "\"fast\"", false, "limits.register_rate",
+     "must be a number"},
+    {"limits", "register_burst", "7", true, "", "",
+     [](const topology& t) {
+       return t.limits.register_burst == 7;
+     }},
+    {"limits", "register_burst", "0", false, "limits.register_burst",
+     "must be between 1 and"},
+    // callbacks
+    {"callbacks", "allow_cidrs", "[\"10.1.0.0/16\", \"fd00::/8\"]", true, "",
+     "",
+     [](const topology& t) {
+       return t.callbacks.allow_cidrs && t.callbacks.allow_cidrs->size() == 2
+           && callback_allow_list(t).at(0) == "10.1.0.0/16";
+     }},
+    {"callbacks", "allow_cidrs", "[\"10.1.0.0/33\"]", false,
+     "callbacks.allow_cidrs[0]", "is not an address range"},
     // reallocation
     {"reallocation", "window", "\"0s\"", true, "", "",
      [](const topology& t) {
@@ -545,6 +614,22 @@ TEST(Callbacks, DefaultsVerifyWithTheSystemStoreOnly) {
   ASSERT_TRUE(r.value) << dump(r);
   EXPECT_TRUE(r.value->callbacks.verify);
   EXPECT_EQ(r.value->callbacks.ca_file, "");
+}
+
+TEST(Callbacks, LoopbackIsAllowedOnlyWhenEveryListenerIsOnLoopback) {
+  auto loopback = parse(doc{}.str());
+  ASSERT_TRUE(loopback.value) << dump(loopback);
+  EXPECT_EQ(callback_allow_list(*loopback.value),
+            (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
+  auto open = parse(doc{}.set("balancer", "listen", "\"0.0.0.0:9101\"").str());
+  ASSERT_TRUE(open.value) << dump(open);
+  EXPECT_TRUE(callback_allow_list(*open.value).empty());
+  auto none = parse("[callbacks]\nallow_cidrs = []\n" + doc{}.str());
+  ASSERT_TRUE(none.value) << dump(none);
+  EXPECT_TRUE(callback_allow_list(*none.value).empty());
+  auto embedded = parse_topology(default_topology_toml(), "default");
+  ASSERT_TRUE(embedded.value);
+  EXPECT_EQ(callback_allow_list(*embedded.value).size(), 2u);
 }
 
 TEST(Callbacks, VerifyFalseIsAcceptedWithAWarningAtItsPlace) {

@@ -92,7 +92,12 @@ int post_with_silent_dns() {
   // thread (destroying the io_context would join it).
   static boost::asio::io_context io;
   std::string error;
-  static auto poster = tether::net::make_http_poster(io, {}, error, 300ms);
+  // Loopback allowed: the second post below goes to 127.0.0.1.
+  auto guard = std::make_shared<tether::net::callback_guard>(
+    tether::api::callback_policy{tether::config::parse_cidrs({"127.0.0.0/8"})},
+    "secret");
+  static auto poster
+    = tether::net::make_http_poster(io, {}, guard, error, 300ms);
   if (!poster) {
     std::fprintf(stderr, "no poster: %s\n", error.c_str());
     return 1;

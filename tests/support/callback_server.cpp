@@ -1,5 +1,8 @@
 #include "tests/support/callback_server.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <thread>
 
@@ -9,6 +12,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -26,6 +32,7 @@ struct callback_server::impl {
   size_t next = 0;
   mutable std::mutex mtx;
   std::vector<std::string> bodies;
+  std::vector<std::string> signatures; // Tether-Signature of each body
   size_t failed_handshakes = 0;
   std::vector<std::string> server_names;
   std::thread thread;
@@ -73,6 +80,7 @@ struct callback_server::impl {
         {
           std::lock_guard<std::mutex> guard{mtx};
           bodies.push_back(req->body());
+          signatures.emplace_back(req->base()["Tether-Signature"]);
           if (next < statuses.size())
             status = statuses[next++];
         }
@@ -129,6 +137,48 @@ std::string callback_server::url(const std::string& path,
 std::vector<std::string> callback_server::bodies() const {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   return impl_->bodies;
+}
+
+std::vector<std::string> callback_server::signatures() const {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  return impl_->signatures;
+}
+
+bool verify_callback_signature(const std::string& secret,
+                               const std::string& header,
+                               const std::string& body, std::string& why) {
+  // As docs/API.md tells a service: t=<unix>,v1=<hex>; the MAC is
+  // HMAC-SHA256(secret, "<t>.<body>"); t within 5 minutes of now.
+  auto comma = header.find(",v1=");
+  if (header.rfind("t=", 0) != 0 || comma == std::string::npos) {
+    why = "malformed header \"" + header + "\"";
+    return false;
+  }
+  auto t = header.substr(2, comma - 2);
+  auto mac = header.substr(comma + 4);
+  long long when = std::atoll(t.c_str());
+  if (std::llabs(static_cast<long long>(std::time(nullptr)) - when) > 300) {
+    why = "timestamp " + t + " is not within 5 minutes of now";
+    return false;
+  }
+  std::string signed_text = t + "." + body;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()),
+       signed_text.size(), out, &len);
+  std::string expected;
+  char hex[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(hex, sizeof hex, "%02x", out[i]);
+    expected += hex;
+  }
+  if (expected.size() != mac.size()
+      || CRYPTO_memcmp(expected.data(), mac.data(), mac.size()) != 0) {
+    why = "v1 " + mac + " is not HMAC-SHA256 of the body (" + expected + ")";
+    return false;
+  }
+  return true;
 }
 
 size_t callback_server::failed_handshakes() const {

@@ -28,6 +28,8 @@ public:
                   const std::string& host = "127.0.0.1") const;
   /// Bodies received so far.
   std::vector<std::string> bodies() const;
+  /// The Tether-Signature header of each body ("" when it had none).
+  std::vector<std::string> signatures() const;
   /// HTTPS: handshakes that failed (the client refused the certificate or
   /// the connection broke before a session was established).
   size_t failed_handshakes() const;
@@ -39,5 +41,12 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+/// Verifies a callback's Tether-Signature header the way docs/API.md tells
+/// a service to (written independently of tetherd's code): false with the
+/// reason in `why` when it does not hold.
+bool verify_callback_signature(const std::string& secret,
+                               const std::string& header,
+                               const std::string& body, std::string& why);
 
 } // namespace tether::test

@@ -1,0 +1,217 @@
+// Abuse limits (issue 11, item 7), each answered before any control lookup:
+// slow-header sockets are closed at the header timeout, a connect flood from
+// one source address gets 503 + Retry-After there only, a terminal id that
+// reconnects too often is banned (429), registrations per source address
+// are rate limited (429). Loopback has the whole of 127/8, so the tests
+// connect from several source addresses.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/e2e/e2e.hpp"
+
+using namespace tether::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A TCP connection from `source` to "host:port" (a ws:// or http:// URL's
+/// authority); -1 on failure.
+int connect_from(const std::string& source, const std::string& host_port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  auto colon = host_port.rfind(':');
+  ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &to.sin_addr);
+  to.sin_port
+    = htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0
+      || ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// Sends `request` from `source` and returns the answer's head ("" if none).
+std::string exchange_from(const std::string& source,
+                          const std::string& host_port,
+                          const std::string& request) {
+  int fd = connect_from(source, host_port);
+  if (fd < 0)
+    return {};
+  std::string got;
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL)
+      == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return got.substr(0, got.find("\r\n\r\n"));
+}
+
+/// "127.0.0.1:port" of a ws:// URL.
+std::string authority(const std::string& url) {
+  auto start = url.find("//") + 2;
+  return url.substr(start, url.find('/', start) - start);
+}
+
+/// A WebSocket upgrade for `id` from `source`: the answer's head.
+std::string upgrade_from(const std::string& source, const std::string& url,
+                         const std::string& id) {
+  return exchange_from(
+    source, authority(url),
+    "GET /v1/connect?terminal_id=" + id
+      + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n");
+}
+
+int status_of(const std::string& head) {
+  return head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
+}
+
+/// Retry-After of an answer's head, 0 when none.
+int retry_after_of(const std::string& head) {
+  auto at = head.find("Retry-After: ");
+  return at == std::string::npos ? 0 : std::atoi(head.c_str() + at + 13);
+}
+
+class abuse_limits : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    server = new tetherd_process(
+      test_topology()
+      + "\n[limits]\nhttp_header_timeout = \"1s\"\nws_accept_rate = 0.5\n"
+        "ws_accept_burst = 5\nregister_rate = 0.5\nregister_burst = 3\n");
+    server->start();
+  }
+  static void TearDownTestSuite() {
+    delete server;
+    server = nullptr;
+  }
+  static std::string balancer() { return server->balancers().at("C1-b1"); }
+  static tetherd_process* server;
+};
+
+tetherd_process* abuse_limits::server = nullptr;
+
+TEST_F(abuse_limits, SlowHeaderSocketsAreClosedAtTheDeadline) {
+  constexpr int count = 500;
+  std::vector<pollfd> slow;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    int fd = connect_from("127.0.0.1", server->http());
+    ASSERT_GE(fd, 0) << i;
+    std::string part = "GET /healthz HTTP/1.1\r\nHost: x\r\n"; // never ends
+    ::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
+    slow.push_back({fd, POLLIN, 0});
+  }
+  // Another client is answered meanwhile.
+  EXPECT_EQ(http_call(server->http(), "GET", "/healthz", {}, 2s).status, 200);
+  // Every slow socket is closed by the server at about the deadline (1 s).
+  int closed = 0;
+  std::vector<bool> done(count, false);
+  while (closed < count && std::chrono::steady_clock::now() - start < 10s) {
+    ::poll(slow.data(), slow.size(), 200);
+    for (int i = 0; i < count; ++i) {
+      if (done[i] || slow[i].revents == 0)
+        continue;
+      char c;
+      if (::recv(slow[i].fd, &c, 1, MSG_DONTWAIT) <= 0) {
+        done[i] = true;
+        ++closed;
+        slow[i].events = 0;
+      }
+    }
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  for (auto& p : slow)
+    ::close(p.fd);
+  EXPECT_EQ(closed, count);
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 8s);
+  EXPECT_EQ(http_call(server->http(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(abuse_limits, AConnectFloodFromOneAddressGets503ThereOnly) {
+  std::vector<int> statuses;
+  std::string refused;
+  for (int i = 0; i < 20; ++i) {
+    auto head
+      = upgrade_from("127.0.0.2", balancer(), "AL-flood-" + std::to_string(i));
+    statuses.push_back(status_of(head));
+    if (status_of(head) == 503)
+      refused = head;
+  }
+  // The burst (5) passes (to the cluster check: unknown ids get 404), the
+  // rest of the flood is refused before any lookup (a slow run may earn a
+  // token or two at 0.5/s).
+  auto passed = std::count(statuses.begin(), statuses.end(), 404);
+  EXPECT_GE(passed, 5);
+  EXPECT_LE(passed, 7);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 503), 20 - passed);
+  EXPECT_GE(retry_after_of(refused), 1) << refused;
+  // Another source address is unaffected.
+  EXPECT_EQ(status_of(upgrade_from("127.0.0.3", balancer(), "AL-flood-x")),
+            404);
+}
+
+TEST_F(abuse_limits, AnIdThatReconnectsTooOftenIsBanned) {
+  std::vector<int> statuses;
+  std::string banned;
+  // 20 connects of one id within a minute, each from its own address (no
+  // accept bucket involved): the 16th and later are refused 429.
+  for (int i = 0; i < 20; ++i) {
+    auto head = upgrade_from("127.0.1." + std::to_string(i + 1), balancer(),
+                             "AL-flapper");
+    statuses.push_back(status_of(head));
+    if (status_of(head) == 429)
+      banned = head;
+  }
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 404), 15);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 429), 5);
+  EXPECT_GE(retry_after_of(banned), 290) << banned;
+  EXPECT_NE(server->log().find("terminal AL-flapper banned"),
+            std::string::npos);
+  // Another terminal connects as usual.
+  auto ws = connect_device(*server, "AL-steady", "GG1");
+  ASSERT_TRUE(ws);
+  EXPECT_TRUE(next_of_type(*ws, "hello").is_object());
+}
+
+TEST_F(abuse_limits, RegistrationsPerSourceAddressAreRateLimited) {
+  std::string body = R"({"terminal_id":"AL-reg","region":"GG1"})";
+  std::string request = "POST /v1/terminals/register HTTP/1.1\r\nHost: x\r\n"
+                        "Content-Type: application/json\r\nContent-Length: "
+                      + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::vector<int> statuses;
+  std::string limited;
+  for (int i = 0; i < 10; ++i) {
+    auto head = exchange_from("127.0.0.6", server->http(), request);
+    statuses.push_back(status_of(head));
+    if (status_of(head) == 429)
+      limited = head;
+  }
+  auto passed = std::count(statuses.begin(), statuses.end(), 200);
+  EXPECT_GE(passed, 3); // the burst, and a token or two in a slow run
+  EXPECT_LE(passed, 5);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 429), 10 - passed);
+  EXPECT_GE(retry_after_of(limited), 1) << limited;
+  EXPECT_EQ(status_of(exchange_from("127.0.0.7", server->http(), request)),
+            200);
+}
+
+} // namespace

@@ -1,0 +1,92 @@
+// The abuse limiters of net/limits: token bucket, per-source buckets, the
+// flapping ban, the jittered Retry-After. Time is passed in.
+#include <gtest/gtest.h>
+
+#include "net/limits/flap_ban.hpp"
+#include "net/limits/retry_after.hpp"
+#include "net/limits/source_buckets.hpp"
+#include "net/limits/token_bucket.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using tether::net::limit_clock;
+
+TEST(TokenBucket, BurstThenRate) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::token_bucket b{2.0, 3, t0};
+  EXPECT_TRUE(b.take(t0));
+  EXPECT_TRUE(b.take(t0));
+  EXPECT_TRUE(b.take(t0));
+  EXPECT_FALSE(b.take(t0));
+  EXPECT_EQ(b.wait(t0), 500ms);
+  EXPECT_FALSE(b.take(t0 + 499ms));
+  EXPECT_TRUE(b.take(t0 + 500ms));
+  EXPECT_FALSE(b.take(t0 + 500ms));
+  EXPECT_FALSE(b.full(t0 + 1s));
+  EXPECT_TRUE(b.full(t0 + 10s)); // never more than the burst
+  EXPECT_TRUE(b.take(t0 + 10s));
+  EXPECT_TRUE(b.take(t0 + 10s));
+  EXPECT_TRUE(b.take(t0 + 10s));
+  EXPECT_FALSE(b.take(t0 + 10s));
+}
+
+TEST(SourceBuckets, OneSourceIsLimitedOthersAreNot) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::source_buckets s{1.0, 2};
+  EXPECT_EQ(s.take("127.0.0.2", t0), 0ms);
+  EXPECT_EQ(s.take("127.0.0.2", t0), 0ms);
+  EXPECT_EQ(s.take("127.0.0.2", t0), 1000ms);
+  EXPECT_EQ(s.take("127.0.0.3", t0), 0ms);
+  EXPECT_EQ(s.take("127.0.0.2", t0 + 1s), 0ms);
+}
+
+TEST(SourceBuckets, BoundedByForgettingFullBuckets) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::source_buckets s{1.0, 1, 2};
+  EXPECT_EQ(s.take("a", t0), 0ms);
+  EXPECT_EQ(s.take("b", t0), 0ms);
+  EXPECT_EQ(s.take("c", t0), 0ms); // table full, none full again: not kept
+  EXPECT_EQ(s.size(), 2u);
+  EXPECT_EQ(s.take("c", t0 + 2s), 0ms); // a and b refilled: forgotten
+  EXPECT_EQ(s.size(), 1u);
+}
+
+TEST(FlapBan, MoreThanTheLimitInAMinuteBansForTheBanTime) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::flap_ban f{3, 5min};
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(f.connect("T1", t0 + i * 1s).retry_after, 0ms);
+  auto fourth = f.connect("T1", t0 + 3s);
+  EXPECT_EQ(fourth.retry_after, 5min);
+  EXPECT_TRUE(fourth.banned_now);
+  auto later = f.connect("T1", t0 + 63s);
+  EXPECT_EQ(later.retry_after, 5min - 60s);
+  EXPECT_FALSE(later.banned_now);
+  EXPECT_EQ(f.connect("T2", t0 + 3s).retry_after, 0ms); // others unaffected
+  EXPECT_EQ(f.connect("T1", t0 + 3s + 5min).retry_after, 0ms);
+}
+
+TEST(FlapBan, ANewMinuteStartsANewCount) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::flap_ban f{2, 5min};
+  EXPECT_EQ(f.connect("T1", t0).retry_after, 0ms);
+  EXPECT_EQ(f.connect("T1", t0 + 59s).retry_after, 0ms);
+  EXPECT_EQ(f.connect("T1", t0 + 61s).retry_after, 0ms);
+  EXPECT_EQ(f.connect("T1", t0 + 62s).retry_after, 0ms);
+  EXPECT_NE(f.connect("T1", t0 + 63s).retry_after, 0ms);
+}
+
+TEST(RetryAfter, WholeSecondsWithBoundedJitter) {
+  for (int i = 0; i < 100; ++i) {
+    auto s = tether::net::jittered_seconds(1500ms);
+    EXPECT_GE(s, 2);
+    EXPECT_LE(s, 3);
+    auto ban = tether::net::jittered_seconds(300s);
+    EXPECT_GE(ban, 300);
+    EXPECT_LE(ban, 375);
+  }
+  EXPECT_GE(tether::net::jittered_seconds(0ms), 1);
+}
+
+} // namespace
