@@ -26,9 +26,34 @@ std::pair<std::string, std::string> split_host_port(const std::string& hp) {
 
 } // namespace
 
+namespace {
+std::string& default_key() {
+  static std::string key;
+  return key;
+}
+} // namespace
+
+void set_default_api_key(std::string key) {
+  default_key() = std::move(key);
+}
+
+const std::string& default_api_key() {
+  return default_key();
+}
+
 http_result http_call(const std::string& host_port, const std::string& method,
                       const std::string& target, const std::string& body,
                       std::chrono::milliseconds timeout) {
+  const auto& key = default_key();
+  return http_call_auth(host_port, key.empty() ? "" : "Bearer " + key, method,
+                        target, body, timeout);
+}
+
+http_result http_call_auth(const std::string& host_port,
+                           const std::string& authorization,
+                           const std::string& method, const std::string& target,
+                           const std::string& body,
+                           std::chrono::milliseconds timeout) {
   http_result out;
   asio::io_context io;
   beast::tcp_stream stream{io};
@@ -42,6 +67,8 @@ http_result http_call(const std::string& host_port, const std::string& method,
                                        11};
   req.set(http::field::host, host_port);
   req.set(http::field::content_type, "application/json");
+  if (!authorization.empty())
+    req.set(http::field::authorization, authorization);
   req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buf;
