@@ -74,8 +74,7 @@ route_access access_of(api::route::kind_t kind) {
   }
 }
 
-void api_keys::replace(std::vector<storage::api_key_record> keys,
-                       int64_t now) {
+void api_keys::replace(std::vector<storage::api_key_record> keys, int64_t now) {
   by_hash_.clear();
   for (auto& k : keys)
     add(std::move(k));
@@ -132,7 +131,8 @@ key_check api_keys::check(std::string_view header,
   out.known = true;
   out.key_id = k->key_id;
   for (auto want : any_of)
-    if (std::find(k->scopes.begin(), k->scopes.end(), want) != k->scopes.end()) {
+    if (std::find(k->scopes.begin(), k->scopes.end(), want)
+        != k->scopes.end()) {
       out.ok = true;
       return out;
     }

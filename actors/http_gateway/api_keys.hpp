@@ -42,7 +42,7 @@ route_access access_of(api::route::kind_t kind);
 /// The outcome of checking a request's credential.
 struct key_check {
   errc refused = errc::unauthorized; // or forbidden, when not ok
-  bool ok = false;    // accepted
+  bool ok = false;                   // accepted
   bool known = false; // the key was found (false: missing or unknown)
   std::string key_id; // of the key presented, when known
   std::string reason; // why refused, for the error message

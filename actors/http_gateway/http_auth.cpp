@@ -197,9 +197,9 @@ void delete_key(gateway_ptr self, const api::route& r, const http_request& req,
       [self, out, id = r.id, fields](ok_atom) {
         self->state.keys.remove(id);
         audit("key.revoked", fields);
-        self->state.answer(
-          out, api::json_response(
-                 200, "{\"key_id\":\"" + id + "\",\"revoked\":true}"));
+        self->state.answer(out,
+                           api::json_response(200, "{\"key_id\":\"" + id
+                                                     + "\",\"revoked\":true}"));
       },
       on_error(self, out));
 }

@@ -29,8 +29,8 @@ audit_file& the_file() {
 } // namespace
 
 bool open_audit_log(const std::string& path, std::string& error) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                  0600);
+  int fd
+    = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   std::FILE* f = fd >= 0 ? ::fdopen(fd, "a") : nullptr;
   if (f == nullptr) {
     if (fd >= 0)

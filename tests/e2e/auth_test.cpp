@@ -59,11 +59,10 @@ TEST_F(AuthTest, AdminCallsNeedTheAdminScope) {
   auto wrong = call_as(d, jobs, "GET", "/v1/admin/clusters");
   EXPECT_EQ(wrong.status, 403);
   EXPECT_EQ(error_code_of(wrong), "forbidden");
-  auto bogus = call_as(d, "tk_0000", "PUT", "/v1/admin/label-config",
-                       R"({"items":[]})");
+  auto bogus
+    = call_as(d, "tk_0000", "PUT", "/v1/admin/label-config", R"({"items":[]})");
   EXPECT_EQ(bogus.status, 401);
-  EXPECT_EQ(call_as(d, d.admin_key(), "GET", "/v1/admin/clusters").status,
-            200);
+  EXPECT_EQ(call_as(d, d.admin_key(), "GET", "/v1/admin/clusters").status, 200);
 }
 
 TEST_F(AuthTest, EachRouteNeedsItsScope) {
@@ -149,7 +148,7 @@ TEST_F(AuthTest, KeyCreationAndRefusalsAreAudited) {
   auto has = [&](const std::string& event, const std::string& field,
                  const std::string& value) {
     for (auto& v : lines)
-      if (str_at(v, "event") == event && str_at(v, field) == value
+      if (str_at(v, "event") == event && str_at(v, field.c_str()) == value
           && !str_at(v, "time").empty() && str_at(v, "source") == "127.0.0.1")
         return true;
     return false;
@@ -176,9 +175,8 @@ TEST_F(AuthTest, JobIdsAreNotSequential) {
   EXPECT_NE(ids[0].substr(17), ids[1].substr(17))
     << "the random part differs: the next id is not the last one + 1";
   // A guessed neighbour (the sequence + 1 with the old format) is unknown.
-  EXPECT_EQ(http_call(d.http(), "GET", "/v1/jobs/" + ids[1].substr(0, 17))
-              .status,
-            404);
+  EXPECT_EQ(
+    http_call(d.http(), "GET", "/v1/jobs/" + ids[1].substr(0, 17)).status, 404);
 }
 
 TEST(AuthOff, TheTopologyCanTurnKeysOffWithAWarning) {

@@ -22,6 +22,9 @@ struct http_result {
 /// key (DATA/secrets/admin-key) once it started. Empty: no header.
 void set_default_api_key(std::string key);
 const std::string& default_api_key();
+/// The key `http_call` sends to `host_port` (over the default): tests that
+/// run two deployments at once call each with its own key.
+void set_api_key_for(const std::string& host_port, std::string key);
 
 /// One request with `authorization` as its Authorization header (empty:
 /// none), e.g. "Bearer tk_..".

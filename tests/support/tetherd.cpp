@@ -58,8 +58,10 @@ void tetherd_process::start() {
   for (auto& [id, url] : v.at("balancers").as_object())
     balancers_[std::string{id}] = std::string{url.as_string()};
   admin_key_ = admin_key_in(dir_.path() + "/data");
-  if (!admin_key_.empty())
+  if (!admin_key_.empty()) {
     set_default_api_key(admin_key_);
+    set_api_key_for(http_, admin_key_);
+  }
 }
 
 std::string admin_key_in(const std::string& data_dir) {

@@ -77,17 +77,19 @@ TEST(ApiKeys, RemovedAndReplacedKeysNoLongerWork) {
 
 TEST(ApiKeys, EveryRouteNeedsItsScope) {
   using api::route;
-  auto needs = [](route::kind_t k) { return access_of(k).any_of; };
+  auto needs = [](route::kind_t k) {
+    return access_of(k).any_of;
+  };
   using v = std::vector<std::string_view>;
   EXPECT_EQ(needs(route::push_job), v{"jobs:write"});
   EXPECT_EQ(needs(route::job), v{"jobs:read"});
   EXPECT_EQ(needs(route::terminal), (v{"jobs:read", "terminals:write"}));
   EXPECT_EQ(needs(route::attributes), v{"terminals:write"});
   EXPECT_EQ(needs(route::user_link), v{"terminals:write"});
-  for (auto k : {route::admin_clusters, route::admin_cluster,
-                 route::label_config_get, route::label_config_put,
-                 route::admin_node, route::reallocate, route::admin_keys_get,
-                 route::admin_keys_post, route::admin_key_delete})
+  for (auto k :
+       {route::admin_clusters, route::admin_cluster, route::label_config_get,
+        route::label_config_put, route::admin_node, route::reallocate,
+        route::admin_keys_get, route::admin_keys_post, route::admin_key_delete})
     EXPECT_EQ(needs(k), v{"admin"}) << k;
   EXPECT_EQ(needs(route::metrics), v{"metrics"});
   // Device routes and /healthz are open here (devices authenticate
@@ -104,10 +106,10 @@ TEST(ApiKeys, KeyRequestBodies) {
             "");
   EXPECT_EQ(name, "a");
   EXPECT_EQ(scopes, std::vector<std::string>{"admin"});
-  for (auto bad : {"", "[]", R"({"scopes":["admin"]})", R"({"name":"a"})",
-                   R"({"name":"a","scopes":[]})",
-                   R"({"name":"a","scopes":["root"]})",
-                   R"({"name":"a","scopes":["admin"],"x":1})"})
+  for (auto bad :
+       {"", "[]", R"({"scopes":["admin"]})", R"({"name":"a"})",
+        R"({"name":"a","scopes":[]})", R"({"name":"a","scopes":["root"]})",
+        R"({"name":"a","scopes":["admin"],"x":1})"})
     EXPECT_NE(decode_key_request(bad, name, scopes), "") << bad;
 }
 
