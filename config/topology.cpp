@@ -422,6 +422,24 @@ void read_allow_cidrs(reader& r, const toml::table& t, callbacks_config& out) {
   out.allow_cidrs = std::move(list);
 }
 
+void read_auth(reader& r, const toml::table& t, auth_config& out) {
+  r.only_keys(t, "auth", {"api_keys", "audit_log"});
+  if (auto* keys = t.get("api_keys")) {
+    if (auto* b = keys->as_boolean())
+      out.api_keys = b->get();
+    else
+      r.problem(keys, "auth.api_keys", "must be true or false");
+    if (!out.api_keys)
+      r.warning(keys, "auth.api_keys",
+                "false: every HTTP call is open to anyone who reaches the "
+                "port, admin calls included (never on a shared network)");
+  }
+  r.string(t, "auth", "audit_log", out.audit_log);
+  if (auto* at = t.get("audit_log");
+      at && at->is_string() && out.audit_log.empty())
+    r.problem(at, "auth.audit_log", "must not be empty");
+}
+
 void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
   r.only_keys(t, "callbacks", {"ca_file", "verify", "allow_cidrs"});
   read_allow_cidrs(r, t, out);
@@ -575,7 +593,7 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
 void read_document(reader& r, const toml::table& root, topology& topo) {
   r.only_keys(root, "",
               {"gateway", "labels", "timers", "limits", "reallocation",
-               "callbacks", "scheduler", "clusters", "processes"});
+               "callbacks", "scheduler", "clusters", "processes", "auth"});
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -593,6 +611,8 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     read_callbacks(r, *t, topo.callbacks);
   if (auto* t = r.section(root, "scheduler"))
     read_scheduler(r, *t, "scheduler", topo.scheduler);
+  if (auto* t = r.section(root, "auth"))
+    read_auth(r, *t, topo.auth);
   std::vector<cluster_places> places;
   read_clusters(r, root, topo, places);
   check_unique_ids(r, topo, places);

@@ -161,6 +161,15 @@ struct callbacks_config {
   std::optional<std::vector<std::string>> allow_cidrs;
 };
 
+/// [auth]: service and operator API keys (docs/SECURITY.md).
+struct auth_config {
+  // false: every HTTP route is open to anyone who reaches the port (warned
+  // at every start). Never on a network others can reach.
+  bool api_keys = true;
+  // The audit log (JSON lines); empty: DATA/audit.log.
+  std::string audit_log;
+};
+
 /// CAF scheduler settings, applied per process.
 struct scheduler_config {
   std::string policy = "sharing"; // "sharing" or "stealing"
@@ -227,6 +236,7 @@ struct topology {
   limits_config limits;
   reallocation_config reallocation;
   callbacks_config callbacks;
+  auth_config auth;
   scheduler_config scheduler; // global; each process has its resolved copy
   // Never empty once parsed. A file without [[processes]] describes an
   // all-in-one deployment: one process named all_in_one_process_name, with

@@ -17,11 +17,13 @@
 #include "actors/cluster_balancer/cluster_balancer.hpp"
 #include "actors/cluster_manager/cluster_manager.hpp"
 #include "actors/control/control.hpp"
+#include "actors/http_gateway/api_keys.hpp"
 #include "actors/http_gateway/http_gateway.hpp"
 #include "actors/node/node.hpp"
 #include "actors/peers/peers.hpp"
 #include "actors/selector/selector.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/system/audit.hpp"
 #include "actors/system/log.hpp"
 #include "net/callback_guard.hpp"
 #include "net/http_poster.hpp"
@@ -85,6 +87,7 @@ http_gateway_settings gateway_settings_of(const config::topology& topo,
   gw_cfg.process_name = std::move(process_name);
   gw_cfg.callbacks = api::callback_policy{
     config::parse_cidrs(config::callback_allow_list(topo))};
+  gw_cfg.api_keys = topo.auth.api_keys;
   return gw_cfg;
 }
 
@@ -226,6 +229,56 @@ bool load_stored(storage::store& db, control_snapshot& snapshot,
   return true;
 }
 
+/// The bootstrap key (docs/SECURITY.md): DATA/secrets/admin-key, created
+/// with every scope on first start, read on later ones; the store holds its
+/// hash as key "admin" (replaced when the file's key changed).
+bool ensure_admin_key(storage::store& db, const std::string& data_dir,
+                      std::string& error) {
+  storage::secrets_dir secrets{data_dir};
+  bool created = false;
+  if (!secrets.open(error))
+    return false;
+  auto key = secrets.read_or_create("admin-key", 32, created, error);
+  if (!key)
+    return false;
+  storage::status st;
+  api_key_record rec;
+  rec.key_id = "admin";
+  rec.name = "bootstrap key (DATA/secrets/admin-key)";
+  rec.scopes = all_scopes();
+  rec.hash = hash_key(*key);
+  for (const auto& k : db.load_api_keys(st))
+    if (k.key_id == "admin")
+      rec.created_at_ms = k.hash == rec.hash ? k.created_at_ms : 0;
+  if (rec.created_at_ms == 0) {
+    rec.created_at_ms = now_ms();
+    if (st = db.put_api_key(rec); !st.ok()) {
+      error = st.message;
+      return false;
+    }
+  }
+  logger("tetherd")->info("admin key ({}): {}/admin-key",
+                          created ? "created" : "existing", secrets.path());
+  return true;
+}
+
+/// The audit log of this process: [auth] audit_log or DATA/audit.log.
+bool open_audit(const deployment_options& opts, std::string& error) {
+  auto path = opts.topo.auth.audit_log;
+  if (path.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(opts.data_dir, ec);
+    path = opts.data_dir + "/audit.log";
+  }
+  if (!open_audit_log(path, error))
+    return false;
+  logger("tetherd")->info("audit log: {}", path);
+  if (!opts.topo.auth.api_keys)
+    logger("tetherd")->warn("[auth] api_keys = false: every HTTP call is "
+                            "open to anyone who reaches the port");
+  return true;
+}
+
 class deployment_impl : public deployment {
 public:
   explicit deployment_impl(caf::actor_system& sys) : sys_(sys) {}
@@ -234,7 +287,7 @@ public:
 
   bool start(deployment_options opts, std::string& error) {
     opts_ = std::move(opts);
-    if (!find_process(error))
+    if (!find_process(error) || !open_audit(opts_, error))
       return false;
     if (has(config::process_role::control) && !start_control_plane(error))
       return false;
@@ -304,7 +357,8 @@ private:
     auto db = open_store(opts_, error);
     control_snapshot snapshot;
     storage::admin_settings admin;
-    if (!db || !load_stored(*db, snapshot, admin, error))
+    if (!db || !ensure_admin_key(*db, opts_.data_dir, error)
+        || !load_stored(*db, snapshot, admin, error))
       return false;
     logger("tetherd")->info("data directory {}: {} terminals, {} jobs",
                             opts_.data_dir, snapshot.terminals.size(),
@@ -448,6 +502,7 @@ public:
     for (auto& t : threads_)
       t.join();
     threads_.clear();
+    close_audit_log();
   }
 
 private:

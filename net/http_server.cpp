@@ -121,6 +121,7 @@ private:
     if (head_)
       out.method = "GET";
     out.target = std::string{req.target()};
+    out.authorization = std::string{req[http::field::authorization]};
     out.body = std::move(req.body());
     beast::error_code ignored;
     auto peer = stream_.socket().remote_endpoint(ignored);

@@ -142,4 +142,15 @@ struct admin_settings {
   std::map<std::string, std::string> node_states; // node id -> state
 };
 
+/// A service or operator API key (docs/API.md "Keys"): the key itself is
+/// never stored, only `hash`, the lowercase hex SHA-256 of its text.
+struct api_key_record {
+  std::string key_id;
+  std::string name;
+  std::vector<std::string> scopes; // jobs:write jobs:read terminals:write
+                                   // admin metrics
+  int64_t created_at_ms = 0;
+  std::string hash;
+};
+
 } // namespace tether::storage

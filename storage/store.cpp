@@ -1,4 +1,5 @@
 #include "storage/store.hpp"
+#include "storage/secrets_dir.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -358,6 +359,53 @@ admin_settings store::load_admin(status& st) {
   return out;
 }
 
+namespace {
+constexpr std::string_view api_key_prefix = "apikey/";
+} // namespace
+
+status store::put_api_key(const api_key_record& key) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  auto s = db_->Put(wo, cf(family::meta),
+                    std::string{api_key_prefix} + key.key_id, encode(key));
+  if (!s.ok())
+    return {"cannot write API key " + key.key_id + ": " + s.ToString()};
+  return {};
+}
+
+status store::delete_api_key(const std::string& key_id, bool& found) {
+  auto key = std::string{api_key_prefix} + key_id;
+  std::string value;
+  auto g = db_->Get(rocksdb::ReadOptions{}, cf(family::meta), key, &value);
+  found = g.ok();
+  if (!g.ok() && !g.IsNotFound())
+    return {"cannot read API key " + key_id + ": " + g.ToString()};
+  if (!found)
+    return {};
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  if (auto s = db_->Delete(wo, cf(family::meta), key); !s.ok())
+    return {"cannot delete API key " + key_id + ": " + s.ToString()};
+  return {};
+}
+
+std::vector<api_key_record> store::load_api_keys(status& st) {
+  std::vector<api_key_record> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::meta))};
+  for (it->Seek(std::string{api_key_prefix});
+       it->Valid() && it->key().starts_with(api_key_prefix); it->Next()) {
+    api_key_record k;
+    if (decode(it->value().ToString(), k))
+      out.push_back(std::move(k));
+    else
+      st.message = "corrupt API key record " + it->key().ToString();
+  }
+  if (!it->status().ok())
+    st.message = "cannot scan API keys: " + it->status().ToString();
+  return out;
+}
+
 uint64_t store::next_job_seq(status& st) {
   std::string value;
   auto s
@@ -369,6 +417,10 @@ uint64_t store::next_job_seq(status& st) {
     return 0;
   }
   return from_be64(value);
+}
+
+std::string store::new_job_id(uint64_t seq) {
+  return job_id_for(seq) + random_hex(8);
 }
 
 std::string store::job_id_for(uint64_t seq) {
@@ -488,6 +540,34 @@ bool decode(const std::string& text, cluster_settings& out) {
     }
   return !out.cluster_id.empty()
       && (out.state == "active" || out.state == "draining");
+}
+
+std::string encode(const api_key_record& k) {
+  return json::serialize(json::object{{"key_id", k.key_id},
+                                      {"name", k.name},
+                                      {"scopes", json::value_from(k.scopes)},
+                                      {"created_at_ms", k.created_at_ms},
+                                      {"hash", k.hash}});
+}
+
+bool decode(const std::string& text, api_key_record& out) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return false;
+  auto& o = v.get_object();
+  out.key_id = str(o, "key_id");
+  out.name = str(o, "name");
+  out.hash = str(o, "hash");
+  out.created_at_ms = 0;
+  if (auto* c = o.if_contains("created_at_ms"); c && c->is_int64())
+    out.created_at_ms = c->get_int64();
+  out.scopes.clear();
+  if (auto* sc = o.if_contains("scopes"); sc && sc->is_array())
+    for (auto& x : sc->get_array())
+      if (x.is_string())
+        out.scopes.emplace_back(x.get_string());
+  return !out.key_id.empty() && out.hash.size() == 64;
 }
 
 std::string encode(const api_history& h) {

@@ -10,6 +10,11 @@
 //   meta            "admin/cluster/" + id    JSON {"labels":{item:[values]},
 //                                            "state":..,"weight":n}
 //   meta            "admin/node/" + id       "active" or "draining"
+//   meta            "apikey/" + key id       JSON
+//   {"key_id","name","scopes":[..],
+//                                            "created_at_ms","hash"}: an API
+//                                            key; hash = hex SHA-256 of the
+//                                            key (the key is never stored)
 //   terminals       terminal_id (UTF-8)      JSON object of terminal_record
 //   jobs            job_id (UTF-8)           JSON object of job_record
 //   history         terminal_id (UTF-8)      JSON object of api_history
@@ -22,9 +27,11 @@
 // History records written before the print/job counters existed decode
 // with those counters at 0, so the schema version stays 1.
 //
-// Job ids are "J" + 16 lowercase hex digits of a 64-bit sequence, so byte
-// order of keys is creation order. The order of column families below never
-// changes; new ones are appended. Every logical change is one WriteBatch.
+// Job ids are "J" + 16 lowercase hex digits of a 64-bit sequence + 16 random
+// lowercase hex digits (unguessable; ids stored before had no random part
+// and stay valid), so byte order of keys is creation order. The order of column
+// families below never changes; new ones are appended. Every logical change is
+// one WriteBatch.
 //
 // The store is not thread-safe by contract: exactly one owner (a detached
 // actor, or start-up code before actors exist) calls it.
@@ -115,10 +122,21 @@ public:
   /// Every stored admin change; a corrupt entry is reported in `st`.
   admin_settings load_admin(status& st);
 
+  /// API keys (meta keys "apikey/..."): each change one synced write.
+  status put_api_key(const api_key_record& key);
+  /// Deletes key `key_id`; `found` tells whether it existed.
+  status delete_api_key(const std::string& key_id, bool& found);
+  std::vector<api_key_record> load_api_keys(status& st);
+
   /// The next free job sequence number (1 on a new database).
   uint64_t next_job_seq(status& st);
 
+  /// The sequential part of a job id: "J" + 16 hex digits of `seq` (the
+  /// whole id of jobs stored before ids had a random part).
   static std::string job_id_for(uint64_t seq);
+  /// A new job's id: job_id_for(seq) + 16 random hex digits, so that a
+  /// job's id cannot be guessed from another's.
+  static std::string new_job_id(uint64_t seq);
 
 private:
   store() = default;
@@ -140,5 +158,7 @@ std::string encode(const api_history& rec);
 std::string encode(const cluster_settings& rec);
 bool decode(const std::string& text, cluster_settings& out);
 bool decode(const std::string& text, api_history& out);
+std::string encode(const api_key_record& rec);
+bool decode(const std::string& text, api_key_record& out);
 
 } // namespace tether::storage

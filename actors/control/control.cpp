@@ -264,6 +264,17 @@ auto admin_handlers(control_self self, control_peers p) {
       return reallocate_now(self, p, std::move(cluster), std::move(ids));
     },
     [self, p](realloc_atom, tick_atom) { move_due(self, p); },
+    // API keys live in the store; the gateways cache them (api_keys.hpp)
+    [self, p](get_atom,
+              key_atom) -> caf::delegated<std::vector<api_key_record>> {
+      return self->delegate(p.store, get_atom::value, key_atom::value);
+    },
+    [self, p](put_atom, const api_key_record& k) -> caf::delegated<ok_atom> {
+      return self->delegate(p.store, put_atom::value, k);
+    },
+    [self, p](revoke_atom, const std::string& id) -> caf::delegated<ok_atom> {
+      return self->delegate(p.store, revoke_atom::value, id);
+    },
     [self, p](tick_atom) { on_tick(self, p); });
 }
 

@@ -56,7 +56,7 @@ caf::error job_book::queue_full(const std::string& terminal_id) const {
 }
 
 job_record job_book::new_job(job_record request, int64_t now) {
-  request.job_id = storage::store::job_id_for(next_job_seq++);
+  request.job_id = storage::store::new_job_id(next_job_seq++);
   request.status = "queued";
   request.detail.clear();
   request.created_at_ms = now;

@@ -100,6 +100,11 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
     if (self->state.control && self->state.control.address() == dm.source)
       self->state.control_gone(dm.reason);
   });
+  if (self->state.cfg.api_keys) {
+    refresh_keys(self);
+    self->delayed_send(self, self->state.cfg.key_refresh, key_atom::value,
+                       tick_atom::value);
+  }
   return {
     [self](answered_atom, uint16_t status) { ++self->state.responses[status]; },
     [self](peer_atom, const peer_directory& dir) {
@@ -107,11 +112,16 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
         logger("gateway")->info("control reachable (process {})", dir.process);
         self->state.control = dir.control;
         self->monitor(dir.control);
+        refresh_keys(self);
       }
     },
     [self](http_request& req, http_responder_ptr& raw) {
-      auto r = api::match(req.method, req.target);
-      serve(self, r, req, self->state.track(std::move(raw), r));
+      on_request(self, std::move(req), std::move(raw), true);
+    },
+    [self](key_atom, tick_atom) {
+      refresh_keys(self);
+      self->delayed_send(self, self->state.cfg.key_refresh, key_atom::value,
+                         tick_atom::value);
     },
   };
 }

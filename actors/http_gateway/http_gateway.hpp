@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/http_gateway/api_keys.hpp"
 #include "actors/policy/api.hpp"
 #include "actors/policy/callback_address.hpp"
 #include "actors/system/errors.hpp"
@@ -27,6 +28,15 @@ struct http_gateway_settings {
   std::string process_name = "tetherd";
   // A callback_url at a literal address this refuses is refused at push.
   api::callback_policy callbacks;
+  /// Service and operator keys required ([auth] api_keys; false only when
+  /// the topology turns them off, warned at start).
+  bool api_keys = true;
+  /// How often the cached keys are read again from the control (a key
+  /// revoked through another gateway stops working here within this).
+  std::chrono::milliseconds key_refresh{5'000};
+  /// An unknown key makes the gateway read the keys again at most this
+  /// often (so unknown keys cannot make it ask the control per request).
+  std::chrono::milliseconds key_wait_min{1'000};
 };
 
 class once_responder; // http_gateway.cpp
@@ -47,6 +57,12 @@ struct http_gateway_state {
   /// time out). Expired entries are pruned as new ones come.
   std::vector<std::weak_ptr<once_responder>> in_flight;
   size_t prune_at = 64;
+  /// The API keys (hashed), as last read from the control (http_auth.cpp).
+  api_keys keys;
+  bool keys_refreshing = false;
+  int64_t keys_asked_at_ms = 0; // the last refresh started then
+  /// Requests with a key not in `keys`, waiting for the refresh under way.
+  std::vector<std::pair<http_request, http_responder_ptr>> parked;
 
   /// Every answer goes through here: counted by status for /metrics, and
   /// dropped when the request was answered already.

@@ -80,11 +80,31 @@ void health_of_control(gateway_ptr self, http_responder_ptr out,
       });
 }
 
+/// GET /healthz without an admin key (when keys are on): only the status,
+/// 200 {"status":"ok"} or 503 {"status":"unavailable"}.
+void health_status_only(gateway_ptr self, const http_responder_ptr& out) {
+  self
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              status_atom::value)
+    .then(
+      [self, out](std::vector<cluster_status>&) {
+        self->state.answer(out, api::json_response(200, R"({"status":"ok"})"));
+      },
+      [self, out](caf::error&) {
+        auto resp = api::json_response(503, R"({"status":"unavailable"})");
+        resp.headers.emplace_back(
+          "Retry-After", std::to_string(self->state.cfg.retry_after_s));
+        self->state.answer(out, std::move(resp));
+      });
+}
+
 /// GET /healthz: how the control plane is and, when this process has
-/// peers, how the peer processes are.
-void healthz(gateway_ptr self, const api::route&, const http_request&,
+/// peers, how the peer processes are (the full body needs an admin key).
+void healthz(gateway_ptr self, const api::route&, const http_request& req,
              const http_responder_ptr& out) {
   auto& st = self->state;
+  if (st.cfg.api_keys && !st.keys.allows(req.authorization, "admin"))
+    return health_status_only(self, out);
   auto h = std::make_shared<api::health>();
   h->process = st.cfg.process_name;
   h->uptime_s = (now_ms() - st.started_at_ms) / 1000;
@@ -234,6 +254,12 @@ handler handler_of(api::route::kind_t kind) {
     return put_node;
   case route::reallocate:
     return reallocate;
+  case route::admin_keys_get:
+    return get_keys;
+  case route::admin_keys_post:
+    return post_key;
+  case route::admin_key_delete:
+    return delete_key;
   case route::healthz:
     return healthz;
   case route::metrics:

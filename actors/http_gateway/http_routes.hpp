@@ -39,6 +39,21 @@ void put_node(gateway_ptr self, const api::route& r, const http_request& req,
 void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
                 const http_responder_ptr& out);
 
+/// API keys (http_auth.cpp): every request comes through `on_request`,
+/// which checks its key against the route (api_keys.hpp: access_of) before
+/// `serve`; a key not in the cache waits for one refresh (at most one a
+/// second). `refresh_keys` reads the keys from the control again.
+void on_request(gateway_ptr self, http_request req, http_responder_ptr raw,
+                bool may_refresh);
+void refresh_keys(gateway_ptr self);
+/// GET and POST /v1/admin/keys, DELETE /v1/admin/keys/{id}.
+void get_keys(gateway_ptr self, const api::route& r, const http_request& req,
+              const http_responder_ptr& out);
+void post_key(gateway_ptr self, const api::route& r, const http_request& req,
+              const http_responder_ptr& out);
+void delete_key(gateway_ptr self, const api::route& r, const http_request& req,
+                const http_responder_ptr& out);
+
 /// The error branch of a request to the control plane: its error as the
 /// contract's error body.
 std::function<void(caf::error&)> on_error(gateway_ptr self,

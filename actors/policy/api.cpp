@@ -133,6 +133,15 @@ route match(std::string_view method, std::string_view target) {
     return make(route::admin_node, method, "PUT", parts[3]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "reallocate") {
     return make(route::reallocate, method, "POST");
+  } else if (parts[1] == "admin" && n == 3 && parts[2] == "keys") {
+    if (method == "POST")
+      return {route::admin_keys_post, {}, {}, {}};
+    auto r = make(route::admin_keys_get, method, "GET");
+    if (r.kind == route::method_not_allowed)
+      r.allow = "GET, HEAD, POST";
+    return r;
+  } else if (parts[1] == "admin" && n == 4 && parts[2] == "keys") {
+    return make(route::admin_key_delete, method, "DELETE", parts[3]);
   }
   return {route::not_found, {}, {}, {}};
 }

@@ -31,6 +31,9 @@ struct route {
     label_config_put,  // PUT  /v1/admin/label-config
     admin_node,        // PUT  /v1/admin/nodes/{id}
     reallocate,        // POST /v1/admin/reallocate
+    admin_keys_get,    // GET  /v1/admin/keys
+    admin_keys_post,   // POST /v1/admin/keys
+    admin_key_delete,  // DELETE /v1/admin/keys/{id}
     healthz,           // GET  /healthz
     metrics,           // GET  /metrics
     not_found,

@@ -91,6 +91,23 @@ caf::result<ok_atom> written(const storage::status& st) {
   return ok_atom::value;
 }
 
+caf::result<std::vector<api_key_record>> api_keys_of(storage::store& db) {
+  storage::status st;
+  auto keys = db.load_api_keys(st);
+  if (!st.ok() && keys.empty())
+    return make_error(errc::unavailable, st.message);
+  return keys;
+}
+
+caf::result<ok_atom> revoked(storage::store& db, const std::string& id) {
+  bool found = false;
+  if (auto st = db.delete_api_key(id, found); !st.ok())
+    return written(st);
+  if (!found)
+    return make_error(errc::not_found, "no API key " + id);
+  return ok_atom::value;
+}
+
 } // namespace
 
 store_actor::behavior_type
@@ -145,6 +162,15 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     },
     [self](get_atom, job_atom, const std::string& id)
       -> caf::result<job_record> { return self->state.get_job(id); },
+    [self](get_atom, key_atom) -> caf::result<std::vector<api_key_record>> {
+      return api_keys_of(*self->state.db);
+    },
+    [self](put_atom, const api_key_record& k) -> caf::result<ok_atom> {
+      return written(self->state.db->put_api_key(k));
+    },
+    [self](revoke_atom, const std::string& id) -> caf::result<ok_atom> {
+      return revoked(*self->state.db, id);
+    },
   };
 }
 

@@ -19,6 +19,8 @@ enum class errc : uint8_t {
   too_many_requests,  // 429
   unavailable,        // 503
   internal,           // 500
+  unauthorized,       // 401: no credential, or an unknown or revoked one
+  forbidden,          // 403: a valid credential without the needed scope
 };
 
 /// Creates an error of the "tether" category with a message for a person.

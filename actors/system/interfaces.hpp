@@ -128,6 +128,10 @@ using control_actor = caf::typed_actor<
   caf::replies_to<realloc_atom, std::string,
                   std::vector<std::string>>::with<realloc_summary>,
   caf::reacts_to<realloc_atom, tick_atom>,
+  // API keys (stored by the store; the gateways cache them)
+  caf::replies_to<get_atom, key_atom>::with<std::vector<api_key_record>>,
+  caf::replies_to<put_atom, api_key_record>::with<ok_atom>,
+  caf::replies_to<revoke_atom, std::string>::with<ok_atom>,
   // TTL sweep and history flush
   caf::reacts_to<tick_atom>>;
 
@@ -137,7 +141,9 @@ using http_gateway_actor
                      caf::reacts_to<peer_atom, peer_directory>,
                      // an answer the socket side gave itself (malformed
                      // HTTP, body too large): counted for /metrics
-                     caf::reacts_to<answered_atom, uint16_t>>;
+                     caf::reacts_to<answered_atom, uint16_t>,
+                     // refresh the cached API keys (timer)
+                     caf::reacts_to<key_atom, tick_atom>>;
 
 /// Owner of the RocksDB store; runs detached so writes never block the
 /// cooperative scheduler.
@@ -153,6 +159,10 @@ using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, label_atom,
                   std::vector<std::string>>::with<ok_atom>,
   caf::replies_to<put_atom, node_atom, std::string, std::string>::with<ok_atom>,
+  // API keys (meta "apikey/...")
+  caf::replies_to<get_atom, key_atom>::with<std::vector<api_key_record>>,
+  caf::replies_to<put_atom, api_key_record>::with<ok_atom>,
+  caf::replies_to<revoke_atom, std::string>::with<ok_atom>,
   caf::reacts_to<tick_atom>, // retention: delete old finished jobs
   caf::reacts_to<flush_atom>>;
 
@@ -280,6 +290,9 @@ CAF_ADD_TYPE_ID(tether, (tether::realloc_summary))
 // label items GE/GF
 CAF_ADD_TYPE_ID(tether, (tether::storage::disconnect_event))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::disconnect_event>))
+// API keys
+CAF_ADD_TYPE_ID(tether, (tether::storage::api_key_record))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_key_record>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -65,11 +65,18 @@ typename Inspector::result_type inspect(Inspector& f, disconnect_event& x) {
            x.address);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, api_key_record& x) {
+  return f(caf::meta::type_name("api_key_record"), x.key_id, x.name, x.scopes,
+           x.created_at_ms, x.hash);
+}
+
 } // namespace tether::storage
 
 namespace tether {
 
 using storage::api_history;
+using storage::api_key_record;
 using storage::cluster_settings;
 using storage::disconnect_event;
 using storage::job_record;
@@ -84,6 +91,8 @@ using attrs_atom = caf::atom_constant<caf::atom("attrs")>;
 using callback_atom = caf::atom_constant<caf::atom("callback")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using user_atom = caf::atom_constant<caf::atom("user")>;
+using key_atom = caf::atom_constant<caf::atom("key")>;       // API keys
+using revoke_atom = caf::atom_constant<caf::atom("revoke")>; // an API key
 using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
@@ -289,13 +298,14 @@ struct http_request {
   std::string method;
   std::string target; // path and query
   std::string body;
-  std::string peer; // remote address, for logs
+  std::string peer;            // remote address, for logs
+  std::string authorization{}; // the Authorization header (may be empty)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
   return f(caf::meta::type_name("http_request"), x.method, x.target, x.body,
-           x.peer);
+           x.peer, x.authorization);
 }
 
 struct http_response {

@@ -24,7 +24,7 @@ for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
 http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server_pid/status; }
 gauge() { # sum of a gauge's samples in /metrics
-  curl -s "http://$http/metrics" | awk -v g="$1" 'index($0, g) == 1 {s += $NF} END {print s + 0}'
+  curl -s -H "Authorization: Bearer $(cat "$work/data/secrets/admin-key")" "http://$http/metrics" | awk -v g="$1" 'index($0, g) == 1 {s += $NF} END {print s + 0}'
 }
 wait_for() { # wait_for GAUGE VALUE SECONDS
   local deadline=$(( $(date +%s) + $3 ))

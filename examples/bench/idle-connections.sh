@@ -21,7 +21,7 @@ for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
 http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server_pid/status; }
 connections() {
-  curl -s "http://$http/v1/admin/clusters" |
+  curl -s -H "Authorization: Bearer $(cat "$work/data/secrets/admin-key")" "http://$http/v1/admin/clusters" |
     python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
 }
 sleep 1

@@ -48,20 +48,23 @@ if [ "$mode" = multiprocess ]; then
     wait_ready "$work/ready-$p.json" "$work/tetherd-$p.log"
   done
   cp "$work/ready-control.json" "$work/ready.json"
+  key_file="$work/data-control/secrets/admin-key"
 else
   ./build/net/tetherd --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
     --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
   server_pids=$!
   wait_ready "$work/ready.json" "$work/tetherd.log"
+  key_file="$work/data/secrets/admin-key"
 fi
+auth="Authorization: Bearer $(cat "$key_file")"
 http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
 # Every peer reachable and every balancer joined before devices come.
 for _ in $(seq 150); do
-  curl -sf "http://$http/healthz" | python3 -c "import json,sys;h=json.load(sys.stdin);sys.exit(0 if all(p['reachable'] for p in h['peers']) else 1)" 2>/dev/null && break
+  curl -sf -H "$auth" "http://$http/healthz" | python3 -c "import json,sys;h=json.load(sys.stdin);sys.exit(0 if all(p['reachable'] for p in h['peers']) else 1)" 2>/dev/null && break
   sleep 0.2
 done
 connections() {
-  curl -s "http://$http/v1/admin/clusters" |
+  curl -s -H "$auth" "http://$http/v1/admin/clusters" |
     python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
 }
 # CPU seconds (user + system) the server has used so far.
@@ -106,6 +109,7 @@ run_phase() {  # name, rate, seconds, jobs limit
   local cpu0 t0 cpu1 t1
   cpu0=$(server_cpu_s); t0=$(date +%s.%N)
   ./build/examples/tether-push-bench --server "http://$http" --id-prefix push- --count "$n" \
+    --api-key-file "$key_file" \
     --concurrency "$conc" --rate "$2" --duration-s "$3" --jobs "$4" \
     --json "$work/push-$1.json" >"$work/push-$1.out" 2>&1 || true
   cpu1=$(server_cpu_s); t1=$(date +%s.%N)

@@ -261,7 +261,7 @@ do_up() {
     sleep 0.5
   done
   say "up: gateway http://$gw (namespace $(ns_of_host "${gw%:*}")), devices and services in namespace $CLIENT ($CLIENT_ADDR)"
-  say "try: $0 exec client curl -s http://$gw/v1/admin/clusters"
+  say "try: $0 exec client curl -s -H \"Authorization: Bearer \$(cat $STATE/data/*/secrets/admin-key)\" http://$gw/v1/admin/clusters"
   trap - EXIT INT TERM
 }
 

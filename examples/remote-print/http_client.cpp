@@ -41,6 +41,8 @@ public:
     req_.set(http::field::host, url->host_header);
     req_.set(http::field::user_agent, "tether-print-service");
     req_.set(http::field::connection, "close");
+    if (!call_.bearer.empty())
+      req_.set(http::field::authorization, "Bearer " + call_.bearer);
     if (!call_.body.empty()) {
       req_.set(http::field::content_type, "application/json");
       req_.body() = std::move(call_.body);

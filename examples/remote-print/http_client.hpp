@@ -23,6 +23,7 @@ struct http_call {
   std::string body;           // sent as application/json when non-empty
   std::chrono::milliseconds timeout{5000};
   std::uint64_t body_limit = 1 << 20;
+  std::string bearer; // sent as "Authorization: Bearer <bearer>" when set
 };
 
 struct http_result {

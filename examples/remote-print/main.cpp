@@ -73,6 +73,12 @@ int main(int argc, char** argv) {
   app.add_option(
     "--poll-interval-s", o.poll_interval_s,
     "refresh unfinished jobs from Tether this often (0: only when asked)");
+  app.add_option("--api-key", o.api_key,
+                 "Tether API key (scopes jobs:write, jobs:read, "
+                 "terminals:write)");
+  app.add_option("--api-key-file", o.api_key_file,
+                 "file holding the Tether API key, e.g. "
+                 "tether-data/secrets/admin-key");
   app.add_flag("--no-callback", o.no_callback,
                "do not ask Tether for job callbacks (rely on polling)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
@@ -106,8 +112,19 @@ int main(int argc, char** argv) {
   // One io_context on one thread: the service's state needs no locks (see
   // print_service.hpp).
   boost::asio::io_context io{1};
+  auto api_key = o.api_key;
+  if (!o.api_key_file.empty()) {
+    std::ifstream in{o.api_key_file};
+    if (!in || !std::getline(in, api_key) || api_key.empty()) {
+      std::cerr << "tether-print-service: --api-key-file: cannot read a key "
+                   "from "
+                << o.api_key_file << '\n';
+      return 1;
+    }
+  }
   tether_client tether(io.get_executor(), o.tether,
-                       std::chrono::milliseconds(o.tether_timeout_ms));
+                       std::chrono::milliseconds(o.tether_timeout_ms),
+                       std::move(api_key));
   print_service_settings settings;
   settings.max_document_bytes = o.max_document_bytes;
   settings.job_ttl_s = o.job_ttl_s;

@@ -77,6 +77,8 @@ std::vector<std::string> validate(const service_options& o,
     errors.push_back("--max-document-bytes: must be 1 to 67108864 (64 MiB)");
   if (o.job_ttl_s < 1 || o.job_ttl_s > 30LL * 24 * 3600)
     errors.push_back("--job-ttl-s: must be 1 to 2592000 (Tether's bounds)");
+  if (!o.api_key.empty() && !o.api_key_file.empty())
+    errors.push_back("--api-key and --api-key-file: give one of them");
   if (o.tether_timeout_ms < 100 || o.tether_timeout_ms > 60000)
     errors.push_back("--tether-timeout-ms: must be 100 to 60000");
   if (o.poll_interval_s < 0 || o.poll_interval_s > 3600)

@@ -29,6 +29,9 @@ struct service_options {
   std::int64_t poll_interval_s
     = 10;                   // refresh unfinished jobs from Tether; 0 = never
   bool no_callback = false; // do not ask Tether for job callbacks
+  std::string api_key;      // Tether API key (jobs:write, jobs:read,
+                            // terminals:write)
+  std::string api_key_file; // or the file that holds it (one line)
   std::string log_level = "info";
 };
 

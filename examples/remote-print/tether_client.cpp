@@ -131,9 +131,10 @@ std::optional<job_view> parse_job(std::string_view body, std::string& problem) {
 
 tether_client::tether_client(boost::asio::any_io_executor ex,
                              std::string base_url,
-                             std::chrono::milliseconds timeout)
+                             std::chrono::milliseconds timeout,
+                             std::string api_key)
     : ex_(std::move(ex)), base_url_(trim_base_url(std::move(base_url))),
-      timeout_(timeout) {}
+      timeout_(timeout), api_key_(std::move(api_key)) {}
 
 void tether_client::push_job(
   const job_request& job,
@@ -147,6 +148,7 @@ void tether_client::push_job(
   call.url = base_url_ + "/v1/terminals/" + job.terminal_id + "/jobs";
   call.body = json::serialize(body);
   call.timeout = timeout_;
+  call.bearer = api_key_;
   async_http(ex_, std::move(call), [done = std::move(done)](http_result r) {
     tether_result<std::string> out;
     if (!is_success(r)) {
@@ -166,6 +168,7 @@ void tether_client::get_job(const std::string& job_id,
   http_call call;
   call.url = base_url_ + "/v1/jobs/" + job_id;
   call.timeout = timeout_;
+  call.bearer = api_key_;
   async_http(ex_, std::move(call), [done = std::move(done)](http_result r) {
     tether_result<job_view> out;
     std::string problem;
@@ -186,6 +189,7 @@ void tether_client::link_user(const std::string& user_id,
   call.method = "PUT";
   call.url = base_url_ + "/v1/users/" + user_id + "/terminals/" + terminal_id;
   call.timeout = timeout_;
+  call.bearer = api_key_;
   async_http(ex_, std::move(call), [done = std::move(done)](http_result r) {
     tether_result<bool> out;
     if (is_success(r))

@@ -76,8 +76,10 @@ struct job_request {
 class tether_client {
 public:
   // `base_url` is Tether's HTTP gateway, e.g. "http://127.0.0.1:8080".
+  // `api_key`: sent with every call (Authorization: Bearer); it needs the
+  // scopes jobs:write, jobs:read and terminals:write.
   tether_client(boost::asio::any_io_executor ex, std::string base_url,
-                std::chrono::milliseconds timeout);
+                std::chrono::milliseconds timeout, std::string api_key = {});
 
   const std::string& base_url() const { return base_url_; }
 
@@ -92,6 +94,7 @@ private:
   boost::asio::any_io_executor ex_;
   std::string base_url_; // without a trailing slash
   std::chrono::milliseconds timeout_;
+  std::string api_key_;
 };
 
 } // namespace tether::print

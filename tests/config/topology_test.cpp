@@ -501,6 +501,21 @@ const std::vector<rule_case>& rule_cases() {
      [](const topology& t) {
        return t.scheduler.max_threads == 256;
      }},
+    // auth
+    {"auth", "api_keys", "true", true, "", "",
+     [](const topology& t) {
+       return t.auth.api_keys;
+     }},
+    {"auth", "api_keys", "false", true, "", "",
+     [](const topology& t) {
+       return !t.auth.api_keys;
+     }},
+    {"auth", "api_keys", "1", false, "auth.api_keys", "must be true or false"},
+    {"auth", "audit_log", "\"/var/log/tether/audit.log\"", true, "", "",
+     [](const topology& t) {
+       return t.auth.audit_log == "/var/log/tether/audit.log";
+     }},
+    {"auth", "audit_log", "\"\"", false, "auth.audit_log", "must not be empty"},
     // callbacks
     {"callbacks", "verify", "true", true, "", "",
      [](const topology& t) {
@@ -607,6 +622,19 @@ TEST(Validation, OneAcceptedAndOneRejectedValuePerRule) {
   expect_outcomes(rule_cases(), [](const rule_case& c) {
     return doc{}.set(c.where, c.key, c.value).str();
   });
+}
+
+TEST(Auth, KeysOnByDefaultAndOffOnlyWithAWarning) {
+  auto r = parse(doc{}.str());
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_TRUE(r.value->auth.api_keys);
+  EXPECT_EQ(r.value->auth.audit_log, "");
+  auto off = parse("[auth]\napi_keys = false\n" + doc{}.str());
+  ASSERT_TRUE(off.value) << dump(off);
+  ASSERT_EQ(off.warnings.list.size(), 1u) << off.warnings.to_string();
+  EXPECT_EQ(off.warnings.list[0].rfind("t.toml:2: auth.api_keys: false: ", 0),
+            0u)
+    << off.warnings.list[0];
 }
 
 TEST(Callbacks, DefaultsVerifyWithTheSystemStoreOnly) {

@@ -32,7 +32,8 @@ TEST(remote_print, document_is_fetched_by_the_device_and_done) {
   auto service = child_process::spawn(
     {PRINT_SERVICE_PATH, "--listen", "127.0.0.1:0", "--tether",
      "http://" + server.http(), "--data", server.dir() + "/print-data",
-     "--ready-file", ready, "--poll-interval-s", "1"},
+     "--ready-file", ready, "--poll-interval-s", "1", "--api-key-file",
+     server.dir() + "/data/secrets/admin-key"},
     server.dir() + "/service.log");
   ASSERT_TRUE(eventually([&] { return !read_file(ready).empty(); }, 10s));
   auto svc = str_at(json_of(read_file(ready)), "http");

@@ -56,8 +56,12 @@ in_ns() { bash "$script" exec "$@"; }
 # field NAME: the first string value "NAME":"..." of the JSON on stdin.
 field() { grep -o "\"$1\":\"[^\"]*\"" | head -n1 | cut -d'"' -f4 || true; }
 # api METHOD PATH [BODY]: an HTTP call to the gateway from the client namespace.
+# The admin key is in the control process's data directory (its secrets).
 api() {
-  in_ns client curl -s -m 5 -X "$1" "http://$gw$2" ${3:+-d "$3"}
+  local key
+  key=$(cat "$TTH_STATE_DIR"/data/*/secrets/admin-key 2>/dev/null | head -n1)
+  in_ns client curl -s -m 5 -H "Authorization: Bearer $key" -X "$1" \
+    "http://$gw$2" ${3:+-d "$3"}
 }
 # eventually SECONDS CMD...: CMD succeeds before the deadline.
 eventually() {

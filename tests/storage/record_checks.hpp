@@ -142,4 +142,12 @@ inline void expect_same(const disconnect_event& a, const disconnect_event& b) {
   EXPECT_EQ(a.address, b.address);
 }
 
+inline void expect_same(const api_key_record& a, const api_key_record& b) {
+  EXPECT_EQ(a.key_id, b.key_id);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.scopes, b.scopes);
+  EXPECT_EQ(a.created_at_ms, b.created_at_ms);
+  EXPECT_EQ(a.hash, b.hash);
+}
+
 } // namespace tether::storage

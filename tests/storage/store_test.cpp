@@ -651,5 +651,53 @@ TEST(Encoding, HistoryCountersRoundTripAndOldRecordsDecode) {
   EXPECT_EQ(old.window_jobs, 0u);
 }
 
+TEST(JobId, NewIdsCarryRandomBitsAfterTheSequence) {
+  auto a = store::new_job_id(7);
+  auto b = store::new_job_id(8);
+  EXPECT_EQ(a.size(), 33u);
+  EXPECT_EQ(a.substr(0, 17), store::job_id_for(7));
+  EXPECT_EQ(b.substr(0, 17), store::job_id_for(8));
+  EXPECT_NE(a.substr(17), b.substr(17));
+  EXPECT_NE(store::new_job_id(7), a) << "not a function of the sequence";
+  // Still creation order next to ids stored before (no random part).
+  EXPECT_LT(store::job_id_for(6), a);
+  EXPECT_LT(a, store::job_id_for(8));
+}
+
+// -- API keys ---------------------------------------------------------------
+
+TEST_F(StoreTest, ApiKeysSurviveReopenAndAreDeleted) {
+  api_key_record k{
+    "k1", "billing", {"jobs:write", "jobs:read"}, 1234, std::string(64, 'a')};
+  {
+    auto db = open();
+    ASSERT_TRUE(db->put_api_key(k).ok());
+    ASSERT_TRUE(
+      db->put_api_key({"k2", "ops", {"admin"}, 5, std::string(64, 'b')}).ok());
+  }
+  auto db = open();
+  status st;
+  auto keys = db->load_api_keys(st);
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].key_id, "k1");
+  EXPECT_EQ(keys[0].name, "billing");
+  EXPECT_EQ(keys[0].scopes, k.scopes);
+  EXPECT_EQ(keys[0].created_at_ms, 1234);
+  EXPECT_EQ(keys[0].hash, k.hash);
+  bool found = false;
+  ASSERT_TRUE(db->delete_api_key("k1", found).ok());
+  EXPECT_TRUE(found);
+  ASSERT_TRUE(db->delete_api_key("k1", found).ok());
+  EXPECT_FALSE(found);
+  keys = db->load_api_keys(st);
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].key_id, "k2");
+  // Admin settings do not see them.
+  auto admin = db->load_admin(st);
+  EXPECT_TRUE(st.ok()) << st.message;
+  EXPECT_TRUE(admin.clusters.empty());
+}
+
 } // namespace
 } // namespace tether::storage

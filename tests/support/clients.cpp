@@ -1,6 +1,8 @@
 #include "tests/support/clients.hpp"
 
 #include <deque>
+#include <map>
+#include <mutex>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,9 +28,50 @@ std::pair<std::string, std::string> split_host_port(const std::string& hp) {
 
 } // namespace
 
+namespace {
+std::string& default_key() {
+  static std::string key;
+  return key;
+}
+std::mutex keys_mtx;
+std::map<std::string, std::string>& keys_by_address() {
+  static std::map<std::string, std::string> keys;
+  return keys;
+}
+} // namespace
+
+void set_api_key_for(const std::string& host_port, std::string key) {
+  std::lock_guard guard{keys_mtx};
+  keys_by_address()[host_port] = std::move(key);
+}
+
+void set_default_api_key(std::string key) {
+  std::lock_guard guard{keys_mtx};
+  default_key() = std::move(key);
+}
+
+const std::string& default_api_key() {
+  return default_key();
+}
+
 http_result http_call(const std::string& host_port, const std::string& method,
                       const std::string& target, const std::string& body,
                       std::chrono::milliseconds timeout) {
+  std::string key;
+  {
+    std::lock_guard guard{keys_mtx};
+    auto i = keys_by_address().find(host_port);
+    key = i != keys_by_address().end() ? i->second : default_key();
+  }
+  return http_call_auth(host_port, key.empty() ? "" : "Bearer " + key, method,
+                        target, body, timeout);
+}
+
+http_result http_call_auth(const std::string& host_port,
+                           const std::string& authorization,
+                           const std::string& method, const std::string& target,
+                           const std::string& body,
+                           std::chrono::milliseconds timeout) {
   http_result out;
   asio::io_context io;
   beast::tcp_stream stream{io};
@@ -42,6 +85,8 @@ http_result http_call(const std::string& host_port, const std::string& method,
                                        11};
   req.set(http::field::host, host_port);
   req.set(http::field::content_type, "application/json");
+  if (!authorization.empty())
+    req.set(http::field::authorization, authorization);
   req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buf;

@@ -17,7 +17,25 @@ struct http_result {
   std::map<std::string, std::string> headers;
 };
 
-/// One request on a fresh connection. `host_port` is "127.0.0.1:8080".
+/// The API key `http_call` sends (`Authorization: Bearer <key>`); set by
+/// tetherd_process and multiprocess_deployment to the deployment's admin
+/// key (DATA/secrets/admin-key) once it started. Empty: no header.
+void set_default_api_key(std::string key);
+const std::string& default_api_key();
+/// The key `http_call` sends to `host_port` (over the default): tests that
+/// run two deployments at once call each with its own key.
+void set_api_key_for(const std::string& host_port, std::string key);
+
+/// One request with `authorization` as its Authorization header (empty:
+/// none), e.g. "Bearer tk_..".
+http_result
+http_call_auth(const std::string& host_port, const std::string& authorization,
+               const std::string& method, const std::string& target,
+               const std::string& body = {},
+               std::chrono::milliseconds timeout = std::chrono::seconds{10});
+
+/// One request on a fresh connection, with the default API key.
+/// `host_port` is "127.0.0.1:8080".
 http_result http_call(const std::string& host_port, const std::string& method,
                       const std::string& target, const std::string& body = {},
                       std::chrono::milliseconds timeout

@@ -108,6 +108,9 @@ void multiprocess_deployment::start_process(const std::string& name) {
   auto v = boost::json::parse(read_file(ready));
   if (auto* h = v.as_object().if_contains("http"); h && !h->as_string().empty())
     http_[name] = std::string{h->as_string()};
+  // The control's process creates the admin key in its data directory.
+  if (auto key = admin_key_in(dir_.path() + "/data-" + name); !key.empty())
+    set_default_api_key(key);
 }
 
 void multiprocess_deployment::kill9(const std::string& name) {
@@ -138,6 +141,8 @@ bool multiprocess_deployment::wait_complete(std::chrono::milliseconds timeout) {
       if (h.status != 200)
         return false;
       auto v = boost::json::parse(h.body);
+      if (!v.as_object().contains("peers")) // keys not read yet: short body
+        return false;
       for (auto& p : v.at("peers").as_array())
         if (!p.at("reachable").as_bool())
           return false;

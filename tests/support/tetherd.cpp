@@ -11,6 +11,8 @@
 
 #include <boost/json.hpp>
 
+#include "tests/support/clients.hpp"
+
 #ifndef TETHERD_PATH
 #error "TETHERD_PATH must name the tetherd binary"
 #endif
@@ -55,6 +57,21 @@ void tetherd_process::start() {
   balancers_.clear();
   for (auto& [id, url] : v.at("balancers").as_object())
     balancers_[std::string{id}] = std::string{url.as_string()};
+  admin_key_ = admin_key_in(dir_.path() + "/data");
+  if (!admin_key_.empty()) {
+    set_default_api_key(admin_key_);
+    set_api_key_for(http_, admin_key_);
+  }
+}
+
+std::string admin_key_in(const std::string& data_dir) {
+  auto path = data_dir + "/secrets/admin-key";
+  if (!std::filesystem::exists(path))
+    return {};
+  auto key = read_file(path);
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r'))
+    key.pop_back();
+  return key;
 }
 
 void tetherd_process::kill9() {

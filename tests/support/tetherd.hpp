@@ -35,6 +35,9 @@ public:
     return balancers_;
   }
   const std::string& dir() const { return dir_.path(); }
+  /// The admin key of DATA/secrets/admin-key, read after start (also made
+  /// the default key of http_call).
+  const std::string& admin_key() const { return admin_key_; }
   std::string log() const;
   child_process& process() { return *proc_; }
 
@@ -46,7 +49,12 @@ private:
   std::unique_ptr<child_process> proc_;
   std::string http_;
   std::map<std::string, std::string> balancers_;
+  std::string admin_key_;
 };
+
+/// The admin key in data directory `data_dir` (DATA/secrets/admin-key),
+/// empty when there is none.
+std::string admin_key_in(const std::string& data_dir);
 
 /// topology_builder's default with the given timers table body.
 std::string test_topology(const std::string& timers = "keepalive = \"30s\"");

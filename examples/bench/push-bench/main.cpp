@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", timeout_ms,
                  "deadline of one request (connect, send, answer)");
   app.add_option("--service", o.service, "the jobs' service field");
+  std::string key_file;
+  app.add_option("--api-key-file", key_file,
+                 "file holding a Tether API key with jobs:write, e.g. "
+                 "tether-data/secrets/admin-key");
   app.add_option("--json", json_path,
                  "also write the results as JSON to this file");
 
@@ -112,6 +116,11 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::string> errors;
+  if (!key_file.empty()) {
+    std::ifstream in{key_file};
+    if (!in || !std::getline(in, o.api_key) || o.api_key.empty())
+      errors.push_back("--api-key-file: cannot read a key from " + key_file);
+  }
   if (std::string why; !tether::terminal::parse_url(o.server, {"http"}, why))
     errors.push_back("--server: " + why + " (an http:// URL is needed)");
   if (o.count < 1)

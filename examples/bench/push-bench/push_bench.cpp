@@ -171,6 +171,8 @@ private:
     req_.set(http::field::host, r_.host_header);
     req_.set(http::field::user_agent, "tether-push-bench/0.1");
     req_.set(http::field::content_type, "application/json");
+    if (!r_.opts.api_key.empty())
+      req_.set(http::field::authorization, "Bearer " + r_.opts.api_key);
     req_.keep_alive(true);
     // sent_at_ms last of all, just before the write.
     auto now = steady::now();

@@ -41,6 +41,7 @@ struct bench_options {
   std::chrono::milliseconds duration{60000}; // stop issuing after this
   std::chrono::milliseconds request_timeout{10000};
   std::string service = "print";
+  std::string api_key; // Authorization: Bearer (scope jobs:write)
 };
 
 struct bench_result {

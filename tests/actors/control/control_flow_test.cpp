@@ -184,7 +184,9 @@ TEST_F(ControlFlow, PushedJobIsStoredBeforeItIsAnswered) {
   ASSERT_EQ(slog->job_puts.size(), 1u);
   ASSERT_EQ(slog->job_puts[0].first.size(), 1u);
   const auto& written = slog->job_puts[0].first[0];
-  EXPECT_EQ(written.job_id, storage::store::job_id_for(5));
+  // The sequence, then 16 random hex digits (unguessable ids).
+  EXPECT_EQ(written.job_id.substr(0, 17), storage::store::job_id_for(5));
+  EXPECT_EQ(written.job_id.size(), 33u);
   EXPECT_EQ(written.status, "queued");
   EXPECT_EQ(written.terminal_id, "T1");
   EXPECT_EQ(written.payload_json, R"({"doc":"x"})");
@@ -195,7 +197,7 @@ TEST_F(ControlFlow, PushedJobIsStoredBeforeItIsAnswered) {
   release(store_h);
   ASSERT_TRUE(push->done);
   ASSERT_TRUE(push->value) << sys.render(push->error);
-  EXPECT_EQ(push->value->job_id, storage::store::job_id_for(5));
+  EXPECT_EQ(push->value->job_id, written.job_id);
   EXPECT_EQ(push->value->status, "queued");
   ASSERT_EQ(mlog->delivered.size(), 1u);
   EXPECT_EQ(mlog->delivered[0].job_id, push->value->job_id);
@@ -204,10 +206,11 @@ TEST_F(ControlFlow, PushedJobIsStoredBeforeItIsAnswered) {
   auto next = ask<job_record>(control_h, push_atom::value, job_request("T2"));
   sched.run();
   ASSERT_TRUE(next->value);
-  EXPECT_EQ(next->value->job_id, storage::store::job_id_for(6));
+  EXPECT_EQ(next->value->job_id.substr(0, 17), storage::store::job_id_for(6));
+  EXPECT_NE(next->value->job_id.substr(17), push->value->job_id.substr(17));
   // And the job can be read back.
   auto got = ask<job_record>(control_h, get_atom::value, job_atom::value,
-                             storage::store::job_id_for(5));
+                             push->value->job_id);
   sched.run();
   ASSERT_TRUE(got->value);
   EXPECT_EQ(got->value->terminal_id, "T1");
@@ -413,10 +416,13 @@ TEST_F(ControlFlow, StaleSessionsCloseDoesNotDisconnect) {
 TEST_F(ControlFlow, QueueLimitIsTooManyRequests) {
   settings.max_queue_per_terminal = 2;
   start();
+  std::string first;
   for (int i = 0; i < 2; ++i) {
     auto ok = ask<job_record>(control_h, push_atom::value, job_request("T1"));
     sched.run();
     ASSERT_TRUE(ok->value) << sys.render(ok->error);
+    if (first.empty())
+      first = ok->value->job_id;
   }
   auto third = ask<job_record>(control_h, push_atom::value, job_request("T1"));
   sched.run();
@@ -430,8 +436,7 @@ TEST_F(ControlFlow, QueueLimitIsTooManyRequests) {
   sched.run();
   EXPECT_TRUE(other->value);
   // A finished job makes room.
-  caf::anon_send(control_h,
-                 job_update{storage::store::job_id_for(5), "T1", "done", ""});
+  caf::anon_send(control_h, job_update{first, "T1", "done", ""});
   sched.run();
   auto again = ask<job_record>(control_h, push_atom::value, job_request("T1"));
   sched.run();

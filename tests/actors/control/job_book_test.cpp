@@ -26,7 +26,8 @@ TEST(ControlState, NewJobAssignsIdAndQueues) {
   job_book st;
   st.next_job_seq = 41;
   auto j = add(st, push_request("T1"), 1000);
-  EXPECT_EQ(j.job_id, storage::store::job_id_for(41));
+  EXPECT_EQ(j.job_id.substr(0, 17), storage::store::job_id_for(41));
+  EXPECT_EQ(j.job_id.size(), 33u) << "16 random hex digits follow";
   EXPECT_EQ(j.status, "queued");
   EXPECT_EQ(j.detail, "");
   EXPECT_EQ(j.terminal_id, "T1");
@@ -38,7 +39,8 @@ TEST(ControlState, NewJobAssignsIdAndQueues) {
   EXPECT_EQ(st.jobs.at(j.job_id).status, "queued");
   EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{j.job_id});
   auto k = add(st, push_request("T1"), 2000);
-  EXPECT_EQ(k.job_id, storage::store::job_id_for(42));
+  EXPECT_EQ(k.job_id.substr(0, 17), storage::store::job_id_for(42));
+  EXPECT_NE(k.job_id.substr(17), j.job_id.substr(17));
   EXPECT_LT(j.job_id, k.job_id);
   EXPECT_EQ(st.open_jobs.at("T1"),
             (std::vector<std::string>{j.job_id, k.job_id}));

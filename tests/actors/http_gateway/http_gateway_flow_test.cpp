@@ -14,6 +14,8 @@ struct api_control_log {
   std::vector<std::string> asked; // what the control was asked, in order
   std::vector<std::pair<std::string, bool>> api_calls; // terminal, failed
   std::vector<caf::typed_response_promise<destination>> unanswered;
+  int key_reads = 0;                     // how often the gateway read the keys
+  std::vector<api_key_record> more_keys; // listed after test_keys()
 };
 
 terminal_status known_terminal() {
@@ -31,6 +33,16 @@ job_record accepted_job() {
   j.status = "queued";
   j.created_at_ms = j.updated_at_ms = 1'763'900'000'000;
   return j;
+}
+
+/// The API keys the fake control lists: "test-admin" (every scope) and
+/// "test-jobs" (jobs:write only).
+std::vector<api_key_record> test_keys() {
+  api_key_record admin{"kadmin", "admin", all_scopes(), 1,
+                       hash_key("test-admin")};
+  api_key_record jobs{
+    "kjobs", "jobs", {"jobs:write"}, 1, hash_key("test-jobs")};
+  return {admin, jobs};
 }
 
 /// A control that knows T1, keeps destination reads unanswered, and
@@ -75,6 +87,12 @@ caf::behavior api_control(caf::event_based_actor* self,
     [log](api_atom, const std::string& terminal, bool failed) {
       log->api_calls.emplace_back(terminal, failed);
     },
+    [log](get_atom, key_atom) {
+      ++log->key_reads;
+      auto ks = test_keys();
+      ks.insert(ks.end(), log->more_keys.begin(), log->more_keys.end());
+      return ks;
+    },
   };
 }
 
@@ -90,11 +108,13 @@ protected:
   /// answer unless the control keeps it waiting.
   std::shared_ptr<fake_responder> serve(const std::string& method,
                                         const std::string& target,
-                                        std::string body = {}) {
+                                        std::string body = {},
+                                        std::string key = "test-admin") {
     auto out = std::make_shared<fake_responder>();
-    caf::anon_send(gateway,
-                   http_request{method, target, std::move(body), "10.0.0.9"},
-                   http_responder_ptr{out});
+    http_request req{method, target, std::move(body), "10.0.0.9"};
+    if (!key.empty())
+      req.authorization = "Bearer " + key;
+    caf::anon_send(gateway, std::move(req), http_responder_ptr{out});
     sched.run();
     return out;
   }
@@ -215,6 +235,65 @@ TEST_F(GatewayFlow, SilentControlIsUnavailableAfterTheRequestTimeout) {
   sched.run();
   EXPECT_TRUE(log->unanswered.empty());
   EXPECT_EQ(out->answers.size(), 1u);
+}
+
+// -- API keys -----------------------------------------------------------------
+
+TEST_F(GatewayFlow, ReadsTheKeysAtStartAndChecksThemWithoutAskingAgain) {
+  EXPECT_EQ(log->key_reads, 1);
+  EXPECT_EQ(serve("GET", "/v1/terminals/T1")->answers.at(0).status, 200);
+  EXPECT_EQ(serve("GET", "/v1/terminals/T1")->answers.at(0).status, 200);
+  EXPECT_EQ(log->key_reads, 1) << "a known key costs no round trip";
+}
+
+TEST_F(GatewayFlow, NoKeyIs401WrongScopeIs403AndNothingReachesTheControl) {
+  auto none = serve("GET", "/v1/admin/clusters", {}, "");
+  ASSERT_EQ(none->answers.size(), 1u);
+  EXPECT_EQ(none->answers[0].status, 401);
+  EXPECT_EQ(error_code(none->answers[0]), "unauthorized");
+  auto jobs = serve("GET", "/v1/admin/clusters", {}, "test-jobs");
+  ASSERT_EQ(jobs->answers.size(), 1u);
+  EXPECT_EQ(jobs->answers[0].status, 403);
+  EXPECT_EQ(error_code(jobs->answers[0]), "forbidden");
+  EXPECT_TRUE(log->asked.empty());
+  EXPECT_EQ(serve("POST", "/v1/terminals/T1/jobs",
+                  R"({"service":"print","payload":{}})", "test-jobs")
+              ->answers.at(0)
+              .status,
+            202);
+}
+
+TEST_F(GatewayFlow, AnUnknownKeyRightAfterAReadIsRefusedWithoutAskingAgain) {
+  auto out = serve("GET", "/v1/jobs/J1", {}, "nope");
+  ASSERT_EQ(out->answers.size(), 1u);
+  EXPECT_EQ(out->answers[0].status, 401);
+  EXPECT_EQ(log->key_reads, 1) << "at most one read a second";
+}
+
+TEST_F(GatewayFlow, AKeyCreatedElsewhereWorksAfterOneReadAnUnknownOneIs401) {
+  settings.key_wait_min = std::chrono::milliseconds{0};
+  gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));
+  sched.run();
+  EXPECT_EQ(log->key_reads, 2); // the first gateway's and this one's
+  log->more_keys.push_back(
+    {"klate", "late", {"jobs:read"}, 1, hash_key("test-late")});
+  auto late = serve("GET", "/v1/terminals/T1", {}, "test-late");
+  ASSERT_EQ(late->answers.size(), 1u);
+  EXPECT_EQ(late->answers[0].status, 200);
+  EXPECT_EQ(log->key_reads, 3) << "the request waited for one read";
+  auto nope = serve("GET", "/v1/terminals/T1", {}, "nope");
+  ASSERT_EQ(nope->answers.size(), 1u);
+  EXPECT_EQ(nope->answers[0].status, 401);
+  EXPECT_EQ(log->key_reads, 4);
+}
+
+TEST_F(GatewayFlow, HealthzWithoutAnAdminKeyAnswersOnlyTheStatus) {
+  auto out = serve("GET", "/healthz", {}, "");
+  ASSERT_EQ(out->answers.size(), 1u);
+  EXPECT_EQ(out->answers[0].status, 200);
+  EXPECT_EQ(out->answers[0].body, R"({"status":"ok"})");
+  auto full = serve("GET", "/healthz");
+  EXPECT_NE(full->answers.at(0).body.find("\"process\""), std::string::npos);
 }
 
 } // namespace

@@ -134,6 +134,7 @@ void expect_same(const http_request& a, const http_request& b) {
   EXPECT_EQ(a.target, b.target);
   EXPECT_EQ(a.body, b.body);
   EXPECT_EQ(a.peer, b.peer);
+  EXPECT_EQ(a.authorization, b.authorization);
 }
 
 void expect_same(const http_response& a, const http_response& b) {
@@ -356,7 +357,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 37)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 39)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -404,6 +405,13 @@ TEST_F(MessagesTest, DisconnectEvent) {
   check(disconnect_event{1'763'897'000'123, "T1", "192.0.2.7"});
   check(disconnect_event{});
   check(std::vector<disconnect_event>{{1, "T1", "::1"}, {2, "T2", ""}});
+}
+
+TEST_F(MessagesTest, ApiKeyRecord) {
+  check(api_key_record{
+    "k1", "billing", {"jobs:write", "jobs:read"}, 17, std::string(64, 'f')});
+  check(api_key_record{});
+  check(std::vector<api_key_record>{{"admin", "a", {"admin"}, 1, "x"}, {}});
 }
 
 TEST_F(MessagesTest, ApiHistory) {
@@ -482,7 +490,8 @@ TEST_F(MessagesTest, HttpRequest) {
   check(http_request{.method = "POST",
                      .target = "/v1/terminals/T1/jobs?x=1",
                      .body = R"({"service":"print"})",
-                     .peer = "127.0.0.1:50000"});
+                     .peer = "127.0.0.1:50000",
+                     .authorization = "Bearer tk_0123"});
 }
 
 TEST_F(MessagesTest, HttpResponse) {
