@@ -12,7 +12,9 @@ namespace tether::auth {
 
 namespace {
 
-EVP_PKEY* as_pkey(void* p) { return static_cast<EVP_PKEY*>(p); }
+EVP_PKEY* as_pkey(void* p) {
+  return static_cast<EVP_PKEY*>(p);
+}
 
 std::vector<std::string_view> split_lines(std::string_view s) {
   std::vector<std::string_view> out;
@@ -38,14 +40,13 @@ std::string claims_text(const token_claims& c) {
 
 bool ed25519_verify(EVP_PKEY* key, std::string_view msg, std::string_view sig) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr
-         && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1
-         && EVP_DigestVerify(ctx,
-                             reinterpret_cast<const unsigned char*>(sig.data()),
-                             sig.size(),
-                             reinterpret_cast<const unsigned char*>(msg.data()),
-                             msg.size())
-              == 1;
+  bool ok
+    = ctx != nullptr
+   && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1
+   && EVP_DigestVerify(
+        ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+        reinterpret_cast<const unsigned char*>(msg.data()), msg.size())
+        == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -93,7 +94,9 @@ std::shared_ptr<token_signer> token_signer::from_seed(std::string_view seed) {
   return s;
 }
 
-token_signer::~token_signer() { EVP_PKEY_free(as_pkey(pkey_)); }
+token_signer::~token_signer() {
+  EVP_PKEY_free(as_pkey(pkey_));
+}
 
 std::string token_signer::issue(std::string_view terminal_id,
                                 std::string_view cluster_id,
@@ -105,13 +108,13 @@ std::string token_signer::issue(std::string_view terminal_id,
   unsigned char sig[64];
   size_t len = sizeof(sig);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr
-         && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, as_pkey(pkey_))
-              == 1
-         && EVP_DigestSign(ctx, sig, &len,
-                           reinterpret_cast<const unsigned char*>(msg.data()),
-                           msg.size())
-              == 1;
+  bool ok
+    = ctx != nullptr
+   && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, as_pkey(pkey_)) == 1
+   && EVP_DigestSign(ctx, sig, &len,
+                     reinterpret_cast<const unsigned char*>(msg.data()),
+                     msg.size())
+        == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok)
     return {};

@@ -112,7 +112,8 @@ std::optional<std::string> from_base64url(std::string_view text) {
 }
 
 bool equal_secret(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size()
+      && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 } // namespace tether::auth

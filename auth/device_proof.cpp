@@ -56,8 +56,8 @@ bool set_field(proof_fields& f, std::string_view name, std::string_view value,
     return !value.empty() && value.size() <= 64;
   }
   if (name == "ts" && once(2)) {
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(),
-                                   f.ts);
+    auto [p, ec]
+      = std::from_chars(value.data(), value.data() + value.size(), f.ts);
     return ec == std::errc{} && p == value.data() + value.size();
   }
   if (name == "nonce" && once(4)) {
@@ -121,9 +121,9 @@ std::string device_verifier::check(std::string_view authorization,
     return "unknown or disabled enrollment group";
   if (f->ts < now_s - max_skew_s_ || f->ts > now_s + max_skew_s_)
     return "timestamp outside the allowed clock skew";
-  auto want = to_hex(hmac_sha256(device_key(group->key, terminal_id),
-                                 string_to_sign(method, target, f->ts,
-                                                f->nonce, body)));
+  auto want = to_hex(
+    hmac_sha256(device_key(group->key, terminal_id),
+                string_to_sign(method, target, f->ts, f->nonce, body)));
   auto sig = f->sig;
   for (auto& c : sig)
     if (c >= 'A' && c <= 'F')

@@ -24,7 +24,8 @@ struct enrollment_group {
 };
 
 /// The device key (raw, 32 bytes) of `terminal_id` in a group.
-std::string device_key(std::string_view group_key, std::string_view terminal_id);
+std::string device_key(std::string_view group_key,
+                       std::string_view terminal_id);
 
 /// METHOD "\n" TARGET "\n" ts "\n" nonce "\n" hex(SHA-256(body)).
 std::string string_to_sign(std::string_view method, std::string_view target,

@@ -439,6 +439,50 @@ void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
   }
 }
 
+void read_auth(reader& r, const toml::table& t, auth_config& out) {
+  r.only_keys(t, "auth", {"devices", "token_ttl", "secrets_from"});
+  if (auto* devices = t.get("devices")) {
+    if (auto* b = devices->as_boolean())
+      out.devices = b->get();
+    else
+      r.problem(devices, "auth.devices", "must be true or false");
+    if (!out.devices)
+      r.warning(devices, "auth.devices",
+                "false: anyone can register any terminal id and take over its "
+                "connection (for tests only, never in production)");
+  }
+  r.duration(t, "auth", "token_ttl", out.token_ttl, millis{1000});
+  r.string(t, "auth", "secrets_from", out.secrets_from);
+}
+
+void read_enrollment_groups(reader& r, const toml::table& root,
+                            auth_config& out) {
+  auto* node = root.get("enrollment_groups");
+  if (node == nullptr)
+    return;
+  auto* arr = node->as_array();
+  if (arr == nullptr || !arr->is_array_of_tables()) {
+    r.problem(node, "enrollment_groups",
+              "must be an array of tables ([[enrollment_groups]])");
+    return;
+  }
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto& t = *arr->get(i)->as_table();
+    auto path = reader::index("enrollment_groups", i);
+    r.only_keys(t, path, {"id", "key_file", "enabled"});
+    enrollment_group_config g;
+    r.string(t, path, "id", g.id, true);
+    r.string(t, path, "key_file", g.key_file, true);
+    if (auto* e = t.get("enabled")) {
+      if (auto* b = e->as_boolean())
+        g.enabled = b->get();
+      else
+        r.problem(e, reader::join(path, "enabled"), "must be true or false");
+    }
+    out.enrollment_groups.push_back(std::move(g));
+  }
+}
+
 } // namespace
 
 namespace detail {
@@ -519,7 +563,8 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
 void read_document(reader& r, const toml::table& root, topology& topo) {
   r.only_keys(root, "",
               {"gateway", "labels", "timers", "limits", "reallocation",
-               "callbacks", "scheduler", "clusters", "processes"});
+               "callbacks", "scheduler", "clusters", "processes", "auth",
+               "enrollment_groups"});
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -537,6 +582,9 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     read_callbacks(r, *t, topo.callbacks);
   if (auto* t = r.section(root, "scheduler"))
     read_scheduler(r, *t, "scheduler", topo.scheduler);
+  if (auto* t = r.section(root, "auth"))
+    read_auth(r, *t, topo.auth);
+  read_enrollment_groups(r, root, topo.auth);
   std::vector<cluster_places> places;
   read_clusters(r, root, topo, places);
   check_unique_ids(r, topo, places);

@@ -143,6 +143,30 @@ struct callbacks_config {
   bool verify = true;
 };
 
+/// One [[enrollment_groups]] table: a group of devices whose keys derive
+/// from the group's 32-byte key (docs/SECURITY.md "Device identity").
+struct enrollment_group_config {
+  std::string id;       // the `kid` of the devices' proofs
+  std::string key_file; // 64 hex characters (one line)
+  bool enabled = true;  // false: its devices are refused (rotation)
+};
+
+/// [auth]: device identity and connect tokens.
+struct auth_config {
+  // false: register, destination and connect need no credential (warned at
+  // every start; for tests and trusted networks only).
+  bool devices = true;
+  millis token_ttl{24LL * 3600 * 1000}; // lifetime of a connect token
+  // The data directory whose secrets/ holds the device credentials of every
+  // process of this file (enrollment/default, token-signing-key,
+  // token-public-key); empty: each process's own DATA. A multi-process
+  // deployment names the gateway's, so that its balancers and further
+  // gateways share them.
+  std::string secrets_from;
+  // Empty: the group "default" of DATA/secrets/enrollment/default.
+  std::vector<enrollment_group_config> enrollment_groups;
+};
+
 /// CAF scheduler settings, applied per process.
 struct scheduler_config {
   std::string policy = "sharing"; // "sharing" or "stealing"
@@ -209,6 +233,7 @@ struct topology {
   limits_config limits;
   reallocation_config reallocation;
   callbacks_config callbacks;
+  auth_config auth;
   scheduler_config scheduler; // global; each process has its resolved copy
   // Never empty once parsed. A file without [[processes]] describes an
   // all-in-one deployment: one process named all_in_one_process_name, with

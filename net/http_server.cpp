@@ -87,6 +87,7 @@ private:
       out.method = "GET";
     out.target = std::string{req.target()};
     out.body = std::move(req.body());
+    out.authorization = std::string{req[http::field::authorization]};
     beast::error_code ignored;
     auto peer = stream_.socket().remote_endpoint(ignored);
     out.peer = peer.address().to_string();

@@ -15,6 +15,7 @@
 #include "actors/policy/api.hpp"
 #include "actors/system/errors.hpp"
 #include "actors/system/interfaces.hpp"
+#include "auth/device_auth.hpp"
 #include "config/defaults.hpp"
 
 namespace tether {
@@ -24,6 +25,9 @@ struct http_gateway_settings {
   uint32_t retry_after_s = 2;
   size_t max_payload = 256 * 1024;
   std::string process_name = "tetherd";
+  /// Device proofs and connect tokens; null: devices need no credential
+  /// ([auth] devices = false).
+  std::shared_ptr<auth::device_auth> devices;
 };
 
 class once_responder; // http_gateway.cpp

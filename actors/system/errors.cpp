@@ -52,6 +52,8 @@ const char* code_name(errc code) {
     return "too_many_requests";
   case errc::unavailable:
     return "unavailable";
+  case errc::unauthorized:
+    return "unauthorized";
   case errc::internal:
     break;
   }
@@ -74,6 +76,8 @@ uint16_t http_status(errc code) {
     return 429;
   case errc::unavailable:
     return 503;
+  case errc::unauthorized:
+    return 401;
   case errc::internal:
     break;
   }

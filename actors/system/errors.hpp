@@ -19,6 +19,7 @@ enum class errc : uint8_t {
   too_many_requests,  // 429
   unavailable,        // 503
   internal,           // 500
+  unauthorized,       // 401
 };
 
 /// Creates an error of the "tether" category with a message for a person.

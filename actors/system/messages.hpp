@@ -288,13 +288,14 @@ struct http_request {
   std::string method;
   std::string target; // path and query
   std::string body;
-  std::string peer; // remote address, for logs
+  std::string peer;          // remote address, for logs
+  std::string authorization; // the Authorization header, if any
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
   return f(caf::meta::type_name("http_request"), x.method, x.target, x.body,
-           x.peer);
+           x.peer, x.authorization);
 }
 
 struct http_response {

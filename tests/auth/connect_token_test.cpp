@@ -46,7 +46,8 @@ TEST(connect_token, a_flipped_bit_or_a_foreign_key_fails) {
   // A forged token naming the trusted kid but signed by another key.
   auto forged = foreign->issue("T1", "C1", 0, now, 1h);
   auto claims = *peek_token(t);
-  auto text = "t1\n" + claims.kid + "\nT1\nC1\n0\n" + std::to_string(now + 3600);
+  auto text
+    = "t1\n" + claims.kid + "\nT1\nC1\n0\n" + std::to_string(now + 3600);
   forged = to_base64url(text) + forged.substr(forged.find('.'));
   EXPECT_EQ(v.verify(forged, "T1", "C1", now),
             "connect token signature does not verify");

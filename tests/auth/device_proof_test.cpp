@@ -26,10 +26,10 @@ device_verifier verifier() {
 } // namespace
 
 TEST(device_proof, string_to_sign_is_the_documented_one) {
-  EXPECT_EQ(string_to_sign("GET", "/v1/terminals/T1/destination?x=1", 42,
-                           "00ff", ""),
-            "GET\n/v1/terminals/T1/destination?x=1\n42\n00ff\n"
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(
+    string_to_sign("GET", "/v1/terminals/T1/destination?x=1", 42, "00ff", ""),
+    "GET\n/v1/terminals/T1/destination?x=1\n42\n00ff\n"
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(to_hex(device_key(group_key, "T1")),
             to_hex(hmac_sha256(group_key, "T1")));
 }
@@ -58,8 +58,7 @@ TEST(device_proof, anything_changed_fails) {
             "bad signature");
   EXPECT_EQ(v.check(h, "T1", "POST", "/v1/terminals/register?a", body, now),
             "bad signature");
-  EXPECT_EQ(v.check(h, "T1", "POST", "/v1/terminals/register", body + " ",
-                    now),
+  EXPECT_EQ(v.check(h, "T1", "POST", "/v1/terminals/register", body + " ", now),
             "bad signature");
   auto other = proof_header("default", device_key(std::string(32, 'x'), "T1"),
                             "POST", "/v1/terminals/register", body, now, nonce);
@@ -99,12 +98,14 @@ TEST(device_proof, groups_rotate_and_can_be_disabled) {
 
 TEST(device_proof, malformed_headers_are_refused) {
   auto sig = std::string(64, 'a');
-  for (std::string h : std::vector<std::string>{"Bearer abc", "Tether-Device kid=default,ts=1,nonce=0123456789abcdef",
-        "Tether-Device kid=default,ts=x,nonce=0123456789abcdef,sig=" + sig,
-        "Tether-Device kid=default,ts=1,nonce=0123,sig=" + sig,
-        "Tether-Device kid=default,ts=1,nonce=0123456789abcdeg,sig=" + sig,
-        "Tether-Device kid=default,kid=x,ts=1,nonce=0123456789abcdef,sig=" + sig,
-        "Tether-Device kid=default,ts=1,nonce=0123456789abcdef,sig=abc"})
+  for (std::string h : std::vector<std::string>{
+         "Bearer abc", "Tether-Device kid=default,ts=1,nonce=0123456789abcdef",
+         "Tether-Device kid=default,ts=x,nonce=0123456789abcdef,sig=" + sig,
+         "Tether-Device kid=default,ts=1,nonce=0123,sig=" + sig,
+         "Tether-Device kid=default,ts=1,nonce=0123456789abcdeg,sig=" + sig,
+         "Tether-Device kid=default,kid=x,ts=1,nonce=0123456789abcdef,sig="
+           + sig,
+         "Tether-Device kid=default,ts=1,nonce=0123456789abcdef,sig=abc"})
     EXPECT_FALSE(parse_proof(h)) << h;
   auto ok = parse_proof("Tether-Device kid=g, ts=5,nonce=0123456789abcdef,sig="
                         + std::string(64, 'A'));

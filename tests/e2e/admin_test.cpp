@@ -88,8 +88,7 @@ device connect_device(const tetherd_process& d, const std::string& id,
 /// destination, connects there. Returns the new hello (null on failure).
 json::value follow(const tetherd_process& d, device& dev) {
   std::this_thread::sleep_until(dev.reconnect_at);
-  auto dest
-    = http_call(d.http(), "GET", "/v1/terminals/" + dev.id + "/destination");
+  auto dest = destination_of(d, dev.id);
   if (dest.status != 200)
     return nullptr;
   int status = 0;

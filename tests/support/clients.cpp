@@ -29,6 +29,14 @@ std::pair<std::string, std::string> split_host_port(const std::string& hp) {
 http_result http_call(const std::string& host_port, const std::string& method,
                       const std::string& target, const std::string& body,
                       std::chrono::milliseconds timeout) {
+  return http_call_with(host_port, method, target, body, {}, timeout);
+}
+
+http_result http_call_with(const std::string& host_port,
+                           const std::string& method, const std::string& target,
+                           const std::string& body,
+                           const std::map<std::string, std::string>& headers,
+                           std::chrono::milliseconds timeout) {
   http_result out;
   asio::io_context io;
   beast::tcp_stream stream{io};
@@ -42,6 +50,8 @@ http_result http_call(const std::string& host_port, const std::string& method,
                                        11};
   req.set(http::field::host, host_port);
   req.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : headers)
+    req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buf;

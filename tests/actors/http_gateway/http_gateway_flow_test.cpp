@@ -92,9 +92,9 @@ protected:
                                         const std::string& target,
                                         std::string body = {}) {
     auto out = std::make_shared<fake_responder>();
-    caf::anon_send(gateway,
-                   http_request{method, target, std::move(body), "10.0.0.9"},
-                   http_responder_ptr{out});
+    caf::anon_send(
+      gateway, http_request{method, target, std::move(body), "10.0.0.9", {}},
+      http_responder_ptr{out});
     sched.run();
     return out;
   }
