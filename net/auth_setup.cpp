@@ -23,8 +23,8 @@ std::optional<std::string> secret_bytes(const storage::secrets_dir& dir,
     logger("tetherd")->info("created {}/{}", dir.path(), name);
   auto raw = auth::from_hex(*hex);
   if (!raw || raw->size() != bytes) {
-    error = dir.path() + "/" + name + " must hold "
-          + std::to_string(2 * bytes) + " hex characters";
+    error = dir.path() + "/" + name + " must hold " + std::to_string(2 * bytes)
+          + " hex characters";
     return std::nullopt;
   }
   return raw;
@@ -42,8 +42,8 @@ bool topology_groups(const config::topology& topo,
       line.pop_back();
     auto key = auth::from_hex(line);
     if (!in && line.empty()) {
-      error = "enrollment group " + g.id + ": cannot read key_file "
-            + g.key_file;
+      error
+        = "enrollment group " + g.id + ": cannot read key_file " + g.key_file;
       return false;
     }
     if (!key || key->size() != 32) {
@@ -78,18 +78,16 @@ gateway_device_auth(const config::topology& topo, const std::string& data_dir,
     return nullptr;
   auto signer = auth::token_signer::from_seed(*seed);
   if (!signer) {
-    error = "OpenSSL refused the Ed25519 key " + dir.path()
-          + "/token-signing-key";
+    error
+      = "OpenSSL refused the Ed25519 key " + dir.path() + "/token-signing-key";
     return nullptr;
   }
-  if (!dir.write("token-public-key", auth::to_hex(signer->public_key()),
-                 error))
+  if (!dir.write("token-public-key", auth::to_hex(signer->public_key()), error))
     return nullptr;
-  auto ttl = std::chrono::duration_cast<std::chrono::seconds>(
-    topo.auth.token_ttl);
-  return std::make_shared<auth::device_auth>(
-    auth::device_auth{auth::device_verifier{std::move(groups)},
-                      std::move(signer), ttl});
+  auto ttl
+    = std::chrono::duration_cast<std::chrono::seconds>(topo.auth.token_ttl);
+  return std::make_shared<auth::device_auth>(auth::device_auth{
+    auth::device_verifier{std::move(groups)}, std::move(signer), ttl});
 }
 
 std::shared_ptr<auth::token_verifier>

@@ -44,10 +44,10 @@ std::optional<std::string> read_group_key(const std::string& path,
     line.pop_back();
   std::string key;
   auto nibble = [](char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
   };
   for (size_t i = 0; line.size() == 64 && i < 64; i += 2) {
     int hi = nibble(line[i]);

@@ -35,8 +35,8 @@ protected:
 
   /// Registers `id` in GG1 (C1) and connects it; its hello read.
   static std::unique_ptr<ws_client> connected(const std::string& id) {
-    auto reg = register_terminal(
-      *server, R"({"terminal_id":")" + id + R"(","region":"GG1"})");
+    auto reg = register_terminal(*server, R"({"terminal_id":")" + id
+                                            + R"(","region":"GG1"})");
     EXPECT_EQ(reg.status, 200) << reg.body;
     int status = 0;
     std::string error;
@@ -58,8 +58,9 @@ protected:
 
   /// The victim is still connected and gets a job pushed now.
   static void expect_undisturbed(ws_client& victim, const std::string& id) {
-    auto push = http_call(server->http(), "POST", "/v1/terminals/" + id + "/jobs",
-                          R"({"service":"print"})");
+    auto push
+      = http_call(server->http(), "POST", "/v1/terminals/" + id + "/jobs",
+                  R"({"service":"print"})");
     ASSERT_EQ(push.status, 202) << push.body;
     auto job = next_of_type(victim, "job");
     EXPECT_EQ(str_at(job, "job_id"), str_at(json_of(push.body), "job_id"));
@@ -74,8 +75,8 @@ tetherd_process* device_auth::server = nullptr;
 TEST_F(device_auth, no_takeover_without_the_victims_token) {
   auto victim = connected("V1");
   ASSERT_TRUE(victim);
-  auto other = register_terminal(*server,
-                                 R"({"terminal_id":"A1","region":"GG1"})");
+  auto other
+    = register_terminal(*server, R"({"terminal_id":"A1","region":"GG1"})");
   auto other_token = str_at(json_of(other.body), "token");
   auto own = str_at(json_of(destination_of(*server, "V1").body), "token");
   ASSERT_FALSE(own.empty());
@@ -88,14 +89,14 @@ TEST_F(device_auth, no_takeover_without_the_victims_token) {
   flipped[flipped.size() - 3] = flipped[flipped.size() - 3] == 'A' ? 'B' : 'A';
   expect_refused(base + "&token=" + flipped, "one bit flipped");
   // V1 is in C1: its token does not open C2.
-  expect_refused(server->balancers().at("C2-b1") + "?terminal_id=V1&token="
-                   + own,
+  expect_refused(server->balancers().at("C2-b1")
+                   + "?terminal_id=V1&token=" + own,
                  "another cluster's");
   // A token of another deployment (another signing key).
   tetherd_process foreign;
   foreign.start();
-  auto theirs = register_terminal(foreign,
-                                  R"({"terminal_id":"V1","region":"GG1"})");
+  auto theirs
+    = register_terminal(foreign, R"({"terminal_id":"V1","region":"GG1"})");
   ASSERT_EQ(theirs.status, 200);
   expect_refused(base + "&token=" + str_at(json_of(theirs.body), "token"),
                  "foreign key");
@@ -122,8 +123,8 @@ TEST_F(device_auth, an_expired_token_is_refused) {
   auto dest = destination_of(*server, "V2");
   auto url = connect_url(dest);
   auto expires = now_s() + ttl_s;
-  std::this_thread::sleep_until(std::chrono::system_clock::time_point{
-    std::chrono::seconds{expires + 1}});
+  std::this_thread::sleep_until(
+    std::chrono::system_clock::time_point{std::chrono::seconds{expires + 1}});
   expect_refused(url, "expired");
   expect_undisturbed(*victim, "V2");
   // A fresh token still replaces the connection (4001), by design.
@@ -137,18 +138,18 @@ TEST_F(device_auth, an_expired_token_is_refused) {
 }
 
 TEST_F(device_auth, a_bearer_header_is_accepted) {
-  auto reg = register_terminal(*server,
-                               R"({"terminal_id":"V3","region":"GG1"})");
+  auto reg
+    = register_terminal(*server, R"({"terminal_id":"V3","region":"GG1"})");
   auto token = str_at(json_of(reg.body), "token");
   auto host_port = c1().substr(5, c1().find('/', 5) - 5);
-  auto answer = raw_exchange(
-    host_port,
-    "GET /v1/connect?terminal_id=V3 HTTP/1.1\r\nHost: x\r\n"
-    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
-      + token + "\r\n\r\n",
-    1s);
+  auto answer
+    = raw_exchange(host_port,
+                   "GET /v1/connect?terminal_id=V3 HTTP/1.1\r\nHost: x\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
+                     + token + "\r\n\r\n",
+                   1s);
   EXPECT_NE(answer.find("101"), std::string::npos) << answer;
 }
 
@@ -169,18 +170,18 @@ TEST_F(device_auth, register_without_a_valid_proof_stores_nothing) {
   expect_401(http_call(server->http(), "POST", target, body), "no proof");
   auto signed_with = [&](const std::string& k, const std::string& id,
                          int64_t ts = 0, const std::string& nonce = {}) {
-    return http_call_with(
-      server->http(), "POST", target, body,
-      {{"Authorization", device_proof(k, id, "POST", target, body, ts, nonce)}});
+    return http_call_with(server->http(), "POST", target, body,
+                          {{"Authorization", device_proof(k, id, "POST", target,
+                                                          body, ts, nonce)}});
   };
   expect_401(signed_with(std::string(32, 'x'), "N1"), "wrong group key");
   expect_401(signed_with(key, "N2"), "signed as another terminal");
   expect_401(signed_with(key, "N1", now_s() - 400), "clock 400 s behind");
   expect_401(signed_with(key, "N1", now_s() + 400), "clock 400 s ahead");
-  expect_401(http_call_with(server->http(), "POST", target, body,
-                            {{"Authorization",
-                              device_proof(key, "N1", "POST", target, body, 0,
-                                           {}, "nosuchgroup")}}),
+  expect_401(http_call_with(
+               server->http(), "POST", target, body,
+               {{"Authorization", device_proof(key, "N1", "POST", target, body,
+                                               0, {}, "nosuchgroup")}}),
              "unknown group");
   EXPECT_EQ(facts(*server, "N1").status, 404);
   // A good proof once; the same request again is a replay.
@@ -222,10 +223,10 @@ TEST_F(device_auth, destination_needs_the_devices_proof) {
     server->http(), "GET", target, "",
     {{"Authorization", device_proof(key, "D2", "GET", target, "")}});
   EXPECT_EQ(as_other.status, 401);
-  auto skewed = http_call_with(
-    server->http(), "GET", target, "",
-    {{"Authorization", device_proof(key, "D1", "GET", target, "",
-                                    now_s() - 400)}});
+  auto skewed
+    = http_call_with(server->http(), "GET", target, "",
+                     {{"Authorization", device_proof(key, "D1", "GET", target,
+                                                     "", now_s() - 400)}});
   EXPECT_EQ(skewed.status, 401);
   auto proof = device_proof(key, "D1", "GET", target, "");
   auto ok = http_call_with(server->http(), "GET", target, "",

@@ -45,8 +45,8 @@ std::string enrollment_key(const std::string& data_dir) {
 std::string device_proof(const std::string& group_key,
                          const std::string& terminal_id,
                          const std::string& method, const std::string& target,
-                         const std::string& body, int64_t ts,
-                         std::string nonce, const std::string& group) {
+                         const std::string& body, int64_t ts, std::string nonce,
+                         const std::string& group) {
   if (ts == 0)
     ts = std::chrono::duration_cast<std::chrono::seconds>(
            std::chrono::system_clock::now().time_since_epoch())
