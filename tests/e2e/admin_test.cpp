@@ -258,9 +258,10 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   constexpr int fleet = 10;
   auto stats = server.dir() + "/stats.json";
   auto sim = child_process::spawn(
-    {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--count",
-     std::to_string(fleet), "--id-prefix", "sim-", "--region", "GG2",
-     "--duration-s", "60", "--stats-json", stats, "--stats-interval-s", "0"},
+    {TETHER_TERMINAL_PATH, "--server", "http://" + server.http(), "--data",
+     server.dir() + "/data", "--count", std::to_string(fleet), "--id-prefix",
+     "sim-", "--region", "GG2", "--duration-s", "60", "--stats-json", stats,
+     "--stats-interval-s", "0"},
     server.dir() + "/sim.log");
   ASSERT_TRUE(
     eventually([&] { return connections_of(server, "C2") == fleet; }, 20s))
