@@ -422,24 +422,6 @@ void read_allow_cidrs(reader& r, const toml::table& t, callbacks_config& out) {
   out.allow_cidrs = std::move(list);
 }
 
-void read_auth(reader& r, const toml::table& t, auth_config& out) {
-  r.only_keys(t, "auth", {"api_keys", "audit_log"});
-  if (auto* keys = t.get("api_keys")) {
-    if (auto* b = keys->as_boolean())
-      out.api_keys = b->get();
-    else
-      r.problem(keys, "auth.api_keys", "must be true or false");
-    if (!out.api_keys)
-      r.warning(keys, "auth.api_keys",
-                "false: every HTTP call is open to anyone who reaches the "
-                "port, admin calls included (never on a shared network)");
-  }
-  r.string(t, "auth", "audit_log", out.audit_log);
-  if (auto* at = t.get("audit_log");
-      at && at->is_string() && out.audit_log.empty())
-    r.problem(at, "auth.audit_log", "must not be empty");
-}
-
 void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
   r.only_keys(t, "callbacks", {"ca_file", "verify", "allow_cidrs"});
   read_allow_cidrs(r, t, out);
@@ -475,6 +457,71 @@ void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
                 "\"" + out.ca_file
                   + "\" holds no PEM certificate "
                     "(-----BEGIN CERTIFICATE-----)");
+  }
+}
+
+/// [auth] api_keys and audit_log (service and operator keys).
+void read_auth_keys(reader& r, const toml::table& t, auth_config& out) {
+  if (auto* keys = t.get("api_keys")) {
+    if (auto* b = keys->as_boolean())
+      out.api_keys = b->get();
+    else
+      r.problem(keys, "auth.api_keys", "must be true or false");
+    if (!out.api_keys)
+      r.warning(keys, "auth.api_keys",
+                "false: every HTTP call is open to anyone who reaches the "
+                "port, admin calls included (never on a shared network)");
+  }
+  r.string(t, "auth", "audit_log", out.audit_log);
+  if (auto* at = t.get("audit_log");
+      at && at->is_string() && out.audit_log.empty())
+    r.problem(at, "auth.audit_log", "must not be empty");
+}
+
+void read_auth(reader& r, const toml::table& t, auth_config& out) {
+  r.only_keys(
+    t, "auth",
+    {"api_keys", "audit_log", "devices", "token_ttl", "secrets_from"});
+  read_auth_keys(r, t, out);
+  if (auto* devices = t.get("devices")) {
+    if (auto* b = devices->as_boolean())
+      out.devices = b->get();
+    else
+      r.problem(devices, "auth.devices", "must be true or false");
+    if (!out.devices)
+      r.warning(devices, "auth.devices",
+                "false: anyone can register any terminal id and take over its "
+                "connection (for tests only, never in production)");
+  }
+  r.duration(t, "auth", "token_ttl", out.token_ttl, millis{1000});
+  r.string(t, "auth", "secrets_from", out.secrets_from);
+}
+
+void read_enrollment_groups(reader& r, const toml::table& root,
+                            auth_config& out) {
+  auto* node = root.get("enrollment_groups");
+  if (node == nullptr)
+    return;
+  auto* arr = node->as_array();
+  if (arr == nullptr || !arr->is_array_of_tables()) {
+    r.problem(node, "enrollment_groups",
+              "must be an array of tables ([[enrollment_groups]])");
+    return;
+  }
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto& t = *arr->get(i)->as_table();
+    auto path = reader::index("enrollment_groups", i);
+    r.only_keys(t, path, {"id", "key_file", "enabled"});
+    enrollment_group_config g;
+    r.string(t, path, "id", g.id, true);
+    r.string(t, path, "key_file", g.key_file, true);
+    if (auto* e = t.get("enabled")) {
+      if (auto* b = e->as_boolean())
+        g.enabled = b->get();
+      else
+        r.problem(e, reader::join(path, "enabled"), "must be true or false");
+    }
+    out.enrollment_groups.push_back(std::move(g));
   }
 }
 
@@ -593,7 +640,8 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
 void read_document(reader& r, const toml::table& root, topology& topo) {
   r.only_keys(root, "",
               {"gateway", "labels", "timers", "limits", "reallocation",
-               "callbacks", "scheduler", "clusters", "processes", "auth"});
+               "callbacks", "scheduler", "clusters", "processes", "auth",
+               "enrollment_groups"});
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -613,6 +661,7 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     read_scheduler(r, *t, "scheduler", topo.scheduler);
   if (auto* t = r.section(root, "auth"))
     read_auth(r, *t, topo.auth);
+  read_enrollment_groups(r, root, topo.auth);
   std::vector<cluster_places> places;
   read_clusters(r, root, topo, places);
   check_unique_ids(r, topo, places);

@@ -162,12 +162,34 @@ struct callbacks_config {
 };
 
 /// [auth]: service and operator API keys (docs/SECURITY.md).
+/// One [[enrollment_groups]] table: a group of devices whose keys derive
+/// from the group's 32-byte key (docs/SECURITY.md "Device identity").
+struct enrollment_group_config {
+  std::string id;       // the `kid` of the devices' proofs
+  std::string key_file; // 64 hex characters (one line)
+  bool enabled = true;  // false: its devices are refused (rotation)
+};
+
+/// [auth]: service and operator keys, the audit log, device identity and
+/// connect tokens.
 struct auth_config {
   // false: every HTTP route is open to anyone who reaches the port (warned
   // at every start). Never on a network others can reach.
   bool api_keys = true;
   // The audit log (JSON lines); empty: DATA/audit.log.
   std::string audit_log;
+  // false: register, destination and connect need no credential (warned at
+  // every start; for tests and trusted networks only).
+  bool devices = true;
+  millis token_ttl{24LL * 3600 * 1000}; // lifetime of a connect token
+  // The data directory whose secrets/ holds the device credentials of every
+  // process of this file (enrollment/default, token-signing-key,
+  // token-public-key); empty: each process's own DATA. A multi-process
+  // deployment names the gateway's, so that its balancers and further
+  // gateways share them.
+  std::string secrets_from;
+  // Empty: the group "default" of DATA/secrets/enrollment/default.
+  std::vector<enrollment_group_config> enrollment_groups;
 };
 
 /// CAF scheduler settings, applied per process.

@@ -25,6 +25,7 @@
 #include "actors/store/store_actor.hpp"
 #include "actors/system/audit.hpp"
 #include "actors/system/log.hpp"
+#include "net/auth_setup.hpp"
 #include "net/callback_guard.hpp"
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
@@ -292,6 +293,8 @@ public:
     if (has(config::process_role::control) && !start_control_plane(error))
       return false;
     start_nodes();
+    if (!load_device_auth(error))
+      return false;
     if (!start_balancers(error))
       return false;
     if (me_ && !start_peers(*me_, error))
@@ -391,8 +394,33 @@ private:
         }
   }
 
+  /// The device credentials this process needs: the gateway's proof check
+  /// and token signer, the balancers' token verifier (auth_setup.hpp).
+  bool load_device_auth(std::string& error) {
+    const auto& topo = opts_.topo;
+    if (!topo.auth.devices) {
+      logger("tetherd")->warn(
+        "[auth] devices = false: devices register and connect without any "
+        "credential, anyone can take over any terminal (for tests only)");
+      return true;
+    }
+    // Every process of a multi-process file shares the gateway's secrets.
+    auto data = topo.auth.secrets_from.empty() ? opts_.data_dir
+                                               : topo.auth.secrets_from;
+    if (has(config::process_role::gateway)) {
+      devices_ = gateway_device_auth(topo, data, error);
+      if (!devices_)
+        return false;
+    }
+    bool balancers = !me_ || !me_->balancers.empty();
+    if (balancers)
+      tokens_ = balancer_token_verifier(topo, data, devices_.get());
+    return true;
+  }
+
   bool start_balancers(std::string& error) {
     ws_settings ws_cfg;
+    ws_cfg.tokens = tokens_;
     ws_cfg.max_frame = opts_.topo.limits.max_ws_frame;
     ws_cfg.max_queue = opts_.topo.limits.max_ws_queue;
     set_ws_limits(opts_.topo, ws_cfg);
@@ -408,7 +436,9 @@ private:
   bool start_balancer(const config::cluster_config& c,
                       const config::balancer_config& b,
                       const ws_settings& ws_cfg, std::string& error) {
-    auto server = ws_server::bind(io_, b.listen, ws_cfg, error);
+    auto listener_cfg = ws_cfg;
+    listener_cfg.cluster_id = c.id;
+    auto server = ws_server::bind(io_, b.listen, listener_cfg, error);
     if (!server)
       return false;
     auto url = b.public_url;
@@ -436,9 +466,10 @@ private:
 
   bool start_gateway(std::string& error) {
     const auto& topo = opts_.topo;
+    auto gw_cfg = gateway_settings_of(topo, dir_.process);
+    gw_cfg.devices = devices_;
     auto gateway
-      = sys_.spawn(http_gateway, gateway_settings_of(topo, dir_.process),
-                   dir_.control, peers_);
+      = sys_.spawn(http_gateway, std::move(gw_cfg), dir_.control, peers_);
     if (peers_)
       keep_subscribed(gateway);
     else
@@ -521,6 +552,8 @@ private:
   peers_actor peers_;                   // only with --process
   std::vector<caf::actor> subscribers_; // of peer directories
   deployment_endpoints endpoints_;
+  std::shared_ptr<auth::device_auth> devices_;   // gateway; null: off
+  std::shared_ptr<auth::token_verifier> tokens_; // balancers; null: off
   bool stopped_ = false;
 };
 

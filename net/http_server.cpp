@@ -123,6 +123,7 @@ private:
     out.target = std::string{req.target()};
     out.authorization = std::string{req[http::field::authorization]};
     out.body = std::move(req.body());
+    out.authorization = std::string{req[http::field::authorization]};
     beast::error_code ignored;
     auto peer = stream_.socket().remote_endpoint(ignored);
     out.peer = peer.address().to_string();

@@ -170,7 +170,9 @@ private:
       return do_refuse_error(errc::bad_request,
                              "query parameter \"terminal_id\" is missing or "
                              "not 1-128 characters from [A-Za-z0-9._:-]");
-    if (flapping())
+    // The token first: only a device that proves its identity counts
+    // towards its id's flapping ban (or anyone could get a device banned).
+    if (!token_valid(req, target) || flapping())
       return;
     beast::get_lowest_layer(ws_).expires_never();
     caf::anon_send(balancer_, admit_atom::value, conn_, terminal_id_,
@@ -193,6 +195,31 @@ private:
                       + "\" connects too often; retry later",
                     jittered_seconds(verdict.retry_after));
     return true;
+  }
+
+  /// Whether the request carries a valid connect token for the terminal
+  /// and this cluster (or none is needed); false after refusing with 401.
+  /// Only then is the balancer asked, so that without a valid token the
+  /// connected device is not disturbed.
+  bool token_valid(const http::request<http::empty_body>& req,
+                   std::string_view target) {
+    if (!settings_.tokens)
+      return true;
+    std::string token = query_param(target, "token");
+    auto authz = std::string_view{req[http::field::authorization]};
+    if (authz.substr(0, 7) == "Bearer ")
+      token = std::string{authz.substr(7)};
+    auto why = settings_.tokens->verify(
+      token, terminal_id_, settings_.cluster_id,
+      std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch())
+        .count());
+    if (why.empty())
+      return true;
+    logger("balancer")
+      ->info("connect of {} from {} refused: {}", terminal_id_, address_, why);
+    do_refuse_error(errc::unauthorized, why);
+    return false;
   }
 
   void do_refuse_error(errc code, std::string message,

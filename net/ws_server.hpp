@@ -1,7 +1,8 @@
 // ws_server: the socket side of a cluster balancer (Boost.Beast WebSocket).
 //
 // Each connection: read the upgrade request (path /v1/connect, query
-// terminal_id), ask the balancer actor to admit it, then either refuse it
+// terminal_id; the connect token, checked here: 401 before anything else
+// happens), ask the balancer actor to admit it, then either refuse it
 // with the balancer's HTTP status (404, 409, 503) before the upgrade, or
 // accept the upgrade and relay text frames to the balancer. The connection
 // is the balancer's ws_link: its frames to the device are queued (bounded,
@@ -16,6 +17,7 @@
 
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
+#include "auth/connect_token.hpp"
 #include "config/topology.hpp"
 
 namespace boost::asio {
@@ -38,6 +40,10 @@ struct ws_settings {
   uint32_t flap_limit = 15; // connects of one id a minute, then 429
   std::chrono::milliseconds flap_ban{300'000};
   std::chrono::milliseconds retry_after{2'000}; // base of a 503's Retry-After
+  /// Checks the connect token before the upgrade (Authorization: Bearer or
+  /// ?token=), for the terminal and `cluster_id`; null: no token needed.
+  std::shared_ptr<auth::token_verifier> tokens;
+  std::string cluster_id;
 };
 
 class ws_server {

@@ -17,6 +17,7 @@
 #include "actors/policy/callback_address.hpp"
 #include "actors/system/errors.hpp"
 #include "actors/system/interfaces.hpp"
+#include "auth/device_auth.hpp"
 #include "config/defaults.hpp"
 
 namespace tether {
@@ -37,6 +38,9 @@ struct http_gateway_settings {
   /// An unknown key makes the gateway read the keys again at most this
   /// often (so unknown keys cannot make it ask the control per request).
   std::chrono::milliseconds key_wait_min{1'000};
+  /// Device proofs and connect tokens; null: devices need no credential
+  /// ([auth] devices = false).
+  std::shared_ptr<auth::device_auth> devices;
 };
 
 class once_responder; // http_gateway.cpp

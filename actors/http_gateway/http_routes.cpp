@@ -145,20 +145,52 @@ void link_user(gateway_ptr self, const api::route& r, const http_request&,
                        r.user, r.id);
 }
 
+/// Whether `req` carries a valid device proof for `terminal_id` (always
+/// when device auth is off); false after answering 401.
+bool device_proven(gateway_ptr self, const http_request& req,
+                   const std::string& terminal_id,
+                   const http_responder_ptr& out) {
+  auto& devices = self->state.cfg.devices;
+  if (!devices)
+    return true;
+  auto why = devices->proofs.check(req.authorization, terminal_id, req.method,
+                                   req.target, req.body, now_ms() / 1000);
+  if (why.empty())
+    return true;
+  logger("gateway")->info("device proof for {} from {} refused: {}",
+                          terminal_id, req.peer, why);
+  self->state.fail(out, errc::unauthorized, why);
+  return false;
+}
+
+/// The destination with a fresh connect token (when tokens are issued).
+http_response with_token(const http_gateway_state& st, destination& d) {
+  if (st.cfg.devices && st.cfg.devices->tokens)
+    d.token = st.cfg.devices->tokens->issue(d.terminal_id, d.cluster_id, 0,
+                                            now_ms() / 1000,
+                                            st.cfg.devices->token_ttl);
+  return api::json_response(200, api::encode(d));
+}
+
 void register_terminal(gateway_ptr self, const api::route&,
                        const http_request& req, const http_responder_ptr& out) {
   auto registered = [self](destination& d) {
     ++self->state.registrations;
-    return api::json_response(200, api::encode(d));
+    return with_token(self->state, d);
   };
-  if (auto facts
-      = decoded<terminal_record>(self, out, req.body, api::decode_register))
+  auto facts
+    = decoded<terminal_record>(self, out, req.body, api::decode_register);
+  if (facts && device_proven(self, req, facts->terminal_id, out))
     ask<destination>(self, out, registered, register_atom::value, *facts);
 }
 
-void get_destination(gateway_ptr self, const api::route& r, const http_request&,
-                     const http_responder_ptr& out) {
-  ask<destination>(self, out, json(200), dest_atom::value, r.id);
+void get_destination(gateway_ptr self, const api::route& r,
+                     const http_request& req, const http_responder_ptr& out) {
+  auto answer = [self](destination& d) {
+    return with_token(self->state, d);
+  };
+  if (device_proven(self, req, r.id, out))
+    ask<destination>(self, out, answer, dest_atom::value, r.id);
 }
 
 void get_terminal(gateway_ptr self, const api::route& r, const http_request&,

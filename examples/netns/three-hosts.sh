@@ -174,7 +174,7 @@ start_process() {
   # (data = "tether-data/...") land in the state directory too. setsid: the
   # process outlives this script and the terminal it ran in.
   ( cd "$STATE/run/$name" \
-      && exec setsid ip netns exec "$ns" "$TETHERD" --config "$CONFIG" --process "$name" \
+      && exec setsid ip netns exec "$ns" "$TETHERD" --config "$RUN_CONFIG" --process "$name" \
            --data "$STATE/data/$name" --ready-file "$STATE/run/$name.ready" \
            --log-level "$LOG_LEVEL" </dev/null >>"$STATE/log/$name.log" 2>&1 ) &
   echo $! >"$STATE/run/$name.pid"
@@ -231,6 +231,14 @@ do_up() {
   trap 'exit 130' INT TERM
   mkdir -p "$STATE/run" "$STATE/log" "$STATE/data"
   rm -f "$STATE"/run/*.ready "$STATE"/run/*.pid
+  # Device credentials: every process reads those of the control process's
+  # data directory ([auth] secrets_from, docs/SECURITY.md), unless the file
+  # says otherwise. Written once, before any process reads it.
+  RUN_CONFIG=$CONFIG
+  if ! grep -q '^\[auth\]' "$CONFIG"; then
+    RUN_CONFIG=$STATE/topology.toml
+    { cat "$CONFIG"; printf '\n[auth]\nsecrets_from = "%s"\n' "$STATE/data/control"; } >"$RUN_CONFIG"
+  fi
   create_network
   local i
   for i in "${!names[@]}"; do

@@ -1,5 +1,6 @@
 #include "tether-terminal/device.hpp"
 
+#include "tether-terminal/device_proof.hpp"
 #include "tether-terminal/http_client.hpp"
 #include "tether-terminal/url.hpp"
 
@@ -94,6 +95,16 @@ void device::release() {
 // ---------------------------------------------------------------- register /
 // destination
 
+http_request::authorizer device::proof() const {
+  const auto& o = ctx_.options;
+  if (o.group_key.empty())
+    return {};
+  return [&o, id = id_](std::string_view method, std::string_view target,
+                        std::string_view body) {
+    return device_proof(o.group, o.group_key, id, method, target, body);
+  };
+}
+
 void device::do_register() {
   json::object body;
   body["terminal_id"] = id_;
@@ -114,6 +125,7 @@ void device::do_register() {
   req.method = http::verb::post;
   req.url = join_path(o.server, "/v1/terminals/register");
   req.body = json::serialize(body);
+  req.authorize = proof();
   req.source = source_;
   req.timeout = o.http_timeout;
   ctx_.log->log(ctx_.event_level, "[{}] registering at {}", id_, o.server);
@@ -143,6 +155,7 @@ void device::do_fetch_destination() {
   http_request req;
   req.url
     = join_path(ctx_.options.server, "/v1/terminals/" + id_ + "/destination");
+  req.authorize = proof();
   req.source = source_;
   req.timeout = ctx_.options.http_timeout;
   async_http(ex_, std::move(req),

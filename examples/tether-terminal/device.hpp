@@ -94,6 +94,10 @@ private:
   enum class step { connect, register_again, fetch_destination };
 
   // --- register and destination (HTTP)
+  // Signs register / destination when the group key is known (empty: not).
+  std::function<std::string(std::string_view, std::string_view,
+                            std::string_view)>
+  proof() const;
   void do_register();
   void on_register(const http_response& res);
   void do_fetch_destination();

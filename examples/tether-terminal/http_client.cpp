@@ -79,6 +79,10 @@ public:
     req_.set(http::field::host, url->host_header);
     req_.set(http::field::user_agent, user_agent);
     req_.set(http::field::connection, "close");
+    if (request_.authorize)
+      req_.set(
+        http::field::authorization,
+        request_.authorize(req_.method_string(), url->target, request_.body));
     if (!request_.body.empty()) {
       req_.set(http::field::content_type, "application/json");
       req_.body() = std::move(request_.body);

@@ -31,6 +31,10 @@ struct http_request {
   std::size_t body_limit = 64 * 1024; // bigger bodies fail (kept bodies only)
   bool discard_body
     = false; // count the body's bytes but keep none (print fetches)
+  // When set: the Authorization header for (method, target, body).
+  using authorizer = std::function<std::string(
+    std::string_view, std::string_view, std::string_view)>;
+  authorizer authorize;
 };
 
 struct http_response {

@@ -4,6 +4,7 @@
 // main only wires: command line (CLI11) -> terminal_options -> validate ->
 // fleet::run. Exit codes: 0 success; 1 --exit-after-jobs not reached (or
 // --stats-json not written); 2 bad command line or settings.
+#include "tether-terminal/device_proof.hpp"
 #include "tether-terminal/fleet.hpp"
 #include "tether-terminal/options.hpp"
 
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 
 using namespace tether::terminal;
@@ -153,6 +155,18 @@ int main(int argc, char** argv) {
                 "write the final counters as JSON to this file")
     ->group("Run");
   app
+    .add_option("--enrollment-key-file", o.enrollment_key_file,
+                "the enrollment group's key (64 hex characters): devices sign "
+                "register and destination with HMAC-SHA256(key, id)")
+    ->group("Identity");
+  app.add_option("--group", o.group, "the enrollment group's id")
+    ->group("Identity");
+  app
+    .add_option("--data", o.data_dir,
+                "a tetherd data directory: the key defaults to "
+                "DIR/secrets/enrollment/default")
+    ->group("Identity");
+  app
     .add_option("--log-level", o.log_level,
                 "trace, debug, info, warn, error, critical, off")
     ->group("Run");
@@ -179,6 +193,19 @@ int main(int argc, char** argv) {
       errors.push_back("--attr: '" + a + "': expected key=value");
     else
       o.attributes[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  // Default: the key of tetherd's default data directory, when it is here.
+  if (o.data_dir.empty() && o.enrollment_key_file.empty()
+      && std::filesystem::exists("tether-data/secrets/enrollment/default"))
+    o.data_dir = "tether-data";
+  if (o.enrollment_key_file.empty() && !o.data_dir.empty())
+    o.enrollment_key_file = o.data_dir + "/secrets/enrollment/default";
+  if (!o.enrollment_key_file.empty()) {
+    std::string error;
+    if (auto key = read_group_key(o.enrollment_key_file, error))
+      o.group_key = std::move(*key);
+    else
+      errors.push_back(error);
   }
   std::vector<boost::asio::ip::address> sources;
   auto more = validate(o, sources);

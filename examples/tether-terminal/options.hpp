@@ -28,6 +28,13 @@ struct terminal_options {
   std::string id_prefix = "T";         // --id-prefix: fleet ids are P0..P{N-1}
   std::string model, firmware, region; // sent on register when non-empty
   std::map<std::string, std::string> attributes; // --attr key=value
+  // Device identity (docs/API.md): the enrollment group and its key file
+  // (--enrollment-key-file; default with --data DIR:
+  // DIR/secrets/enrollment/default). No key: requests are not signed.
+  std::string group = "default";
+  std::string enrollment_key_file;
+  std::string data_dir;
+  std::string group_key; // raw 32 bytes, read by main from the key file
 
   // --- how they connect
   std::vector<std::string>

@@ -1057,5 +1057,34 @@ TEST(Syntax, UnterminatedString) {
   EXPECT_EQ(r.errors.list[0].rfind("t.toml:2: ", 0), 0u) << r.errors.list[0];
 }
 
+TEST(Auth, DefaultsAndSettings) {
+  auto def = parse(doc{}.str());
+  ASSERT_TRUE(def.value) << dump(def);
+  EXPECT_TRUE(def.value->auth.devices);
+  EXPECT_EQ(def.value->auth.token_ttl, millis{24LL * 3600 * 1000});
+  EXPECT_TRUE(def.value->auth.enrollment_groups.empty());
+  auto r = parse(doc{}.str()
+                 + "\n[auth]\ndevices = false\ntoken_ttl = \"1h\"\n"
+                   "secrets_from = \"d\"\n"
+                   "[[enrollment_groups]]\nid = \"g1\"\nkey_file = \"k1\"\n"
+                   "[[enrollment_groups]]\nid = \"g0\"\nkey_file = \"k0\"\n"
+                   "enabled = false\n");
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_FALSE(r.value->auth.devices);
+  EXPECT_EQ(r.value->auth.token_ttl, millis{3'600'000});
+  EXPECT_EQ(r.value->auth.secrets_from, "d");
+  ASSERT_EQ(r.value->auth.enrollment_groups.size(), 2u);
+  EXPECT_EQ(r.value->auth.enrollment_groups[1].id, "g0");
+  EXPECT_FALSE(r.value->auth.enrollment_groups[1].enabled);
+  EXPECT_FALSE(r.warnings.list.empty()); // devices = false is warned
+}
+
+TEST(Auth, Refusals) {
+  auto bad = parse(doc{}.str() + "\n[auth]\ndevices = 0\nsecret = 1\n");
+  EXPECT_FALSE(bad.value);
+  auto no_key = parse(doc{}.str() + "\n[[enrollment_groups]]\nid = \"g\"\n");
+  EXPECT_FALSE(no_key.value);
+}
+
 } // namespace
 } // namespace tether::config

@@ -88,8 +88,7 @@ device connect_device(const tetherd_process& d, const std::string& id,
 /// destination, connects there. Returns the new hello (null on failure).
 json::value follow(const tetherd_process& d, device& dev) {
   std::this_thread::sleep_until(dev.reconnect_at);
-  auto dest
-    = http_call(d.http(), "GET", "/v1/terminals/" + dev.id + "/destination");
+  auto dest = destination_of(d, dev.id);
   if (dest.status != 200)
     return nullptr;
   int status = 0;
@@ -257,7 +256,7 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   server.start();
   constexpr int fleet = 10;
   auto stats = server.dir() + "/stats.json";
-  auto sim = simulator(server.http(),
+  auto sim = simulator(server,
                        {"--count", std::to_string(fleet), "--id-prefix", "sim-",
                         "--region", "GG2", "--duration-s", "60", "--stats-json",
                         stats, "--stats-interval-s", "0"},

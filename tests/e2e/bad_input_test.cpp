@@ -39,7 +39,8 @@ protected:
     int status = 0;
     std::string error;
     auto ws = ws_client::connect(
-      server->balancers().at("C1-b1") + "?terminal_id=B1", status, error);
+      device_url(*server, server->balancers().at("C1-b1"), "B1"), status,
+      error);
     EXPECT_TRUE(ws) << status << " " << error;
     if (ws) {
       EXPECT_TRUE(next_of_type(*ws, "hello").is_object());
@@ -85,8 +86,8 @@ TEST_F(bad_input, http_requests_get_the_contract_error) {
     {"oversized body", "POST", "/v1/terminals/register",
      R"({"terminal_id":"X1","pad":")" + std::string(8000, 'x') + R"("})", 413,
      "payload_too_large", "4096"},
-    {"unknown terminal destination", "GET", "/v1/terminals/NOPE/destination",
-     "", 404, "not_found", "NOPE"},
+    {"destination without a device proof", "GET",
+     "/v1/terminals/NOPE/destination", "", 401, "unauthorized", "proof"},
     {"unknown terminal", "GET", "/v1/terminals/NOPE", "", 404, "not_found",
      "NOPE"},
     {"invalid id in path", "GET", "/v1/terminals/a%20b", "", 400, "bad_request",
@@ -192,11 +193,13 @@ TEST_F(bad_input, websocket_refusals_before_the_upgrade) {
   std::string error;
   auto c1 = server->balancers().at("C1-b1");
   auto c2 = server->balancers().at("C2-b1");
+  // Without a connect token (device_auth_test.cpp has the rest).
   EXPECT_FALSE(ws_client::connect(c1 + "?terminal_id=UNKNOWN", status, error));
-  EXPECT_EQ(status, 404) << error;
-  EXPECT_FALSE(ws_client::connect(c2 + "?terminal_id=B1", status, error));
-  EXPECT_EQ(status, 409) << error;
-  EXPECT_NE(error.find("C1"), std::string::npos) << error;
+  EXPECT_EQ(status, 401) << error;
+  // B1's token is for C1.
+  EXPECT_FALSE(
+    ws_client::connect(device_url(*server, c2, "B1"), status, error));
+  EXPECT_EQ(status, 401) << error;
   EXPECT_FALSE(ws_client::connect(c1, status, error));
   EXPECT_EQ(status, 400) << error;
   EXPECT_FALSE(ws_client::connect(c1 + "?terminal_id=bad%20id", status, error));

@@ -47,16 +47,34 @@ std::string describe(const live_counts& c) {
        + " session_actors_live=" + std::to_string(c.sessions);
 }
 
-/// A simulated fleet of `count` devices in region GG1 (cluster C1).
+/// A simulated fleet of `count` devices in region GG1 (cluster C1), signing
+/// with the enrollment key of the data directory `data`.
 std::unique_ptr<child_process> start_fleet(const std::string& http,
                                            const std::string& dir, int count,
-                                           const std::string& prefix) {
-  return child_process::spawn(
-    {TETHER_TERMINAL_PATH, "--server", "http://" + http, "--count",
-     std::to_string(count), "--id-prefix", prefix, "--region", "GG1", "--model",
-     "GJ1", "--ramp-per-s", "0", "--backoff-min-ms", "100", "--backoff-max-ms",
-     "1000", "--duration-s", "120"},
-    dir + "/" + prefix + ".log");
+                                           const std::string& prefix,
+                                           const std::string& data) {
+  return child_process::spawn({TETHER_TERMINAL_PATH,
+                               "--server",
+                               "http://" + http,
+                               "--data",
+                               data,
+                               "--count",
+                               std::to_string(count),
+                               "--id-prefix",
+                               prefix,
+                               "--region",
+                               "GG1",
+                               "--model",
+                               "GJ1",
+                               "--ramp-per-s",
+                               "0",
+                               "--backoff-min-ms",
+                               "100",
+                               "--backoff-max-ms",
+                               "1000",
+                               "--duration-s",
+                               "120"},
+                              dir + "/" + prefix + ".log");
 }
 
 /// Connects `id` twice: the second connection replaces the first (4001).
@@ -85,7 +103,8 @@ TEST(churn, all_in_one_releases_every_connection_and_session) {
   constexpr int fleet = 150;
   constexpr int cycles = 6;
   for (int cycle = 0; cycle < cycles; ++cycle) {
-    auto sim = start_fleet(server.http(), server.dir(), fleet, "churn-");
+    auto sim = start_fleet(server.http(), server.dir(), fleet, "churn-",
+                           server.dir() + "/data");
     ASSERT_TRUE(
       eventually([&] { return live(server.http()).connections == fleet; }, 30s))
       << "cycle " << cycle << ": " << describe(live(server.http())) << "\n"
@@ -124,7 +143,8 @@ TEST(churn, across_processes_sessions_moved_by_a_node_kill_are_released) {
   d.start();
   constexpr int fleet = 100;
   for (int cycle = 0; cycle < 2; ++cycle) {
-    auto sim = start_fleet(d.http(), d.dir(), fleet, "mp-churn-");
+    auto sim = start_fleet(d.http(), d.dir(), fleet, "mp-churn-",
+                           d.dir() + "/data-control");
     ASSERT_TRUE(
       eventually([&] { return live(d.http()).connections == fleet; }, 30s))
       << describe(live(d.http())) << d.logs();

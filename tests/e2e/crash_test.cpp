@@ -17,7 +17,7 @@ namespace {
 std::unique_ptr<child_process> fleet(const tetherd_process& server,
                                      const std::string& prefix, int count,
                                      const std::string& log) {
-  return simulator(server.http(),
+  return simulator(server,
                    {"--count", std::to_string(count), "--id-prefix", prefix,
                     "--region", "GG1", "--duration-s", "120",
                     "--backoff-min-ms", "100", "--backoff-max-ms", "1000",

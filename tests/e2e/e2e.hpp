@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/clients.hpp"
+#include "tests/support/device_auth.hpp"
 #include "tests/support/tetherd.hpp"
 
 namespace tether::test {
@@ -43,18 +44,53 @@ inline std::string error_message_of(const http_result& r) {
   return str_at(v.as_object().at("error"), "message");
 }
 
-/// Registers a terminal and returns the answer.
-inline http_result register_terminal(const tetherd_process& d,
-                                     const std::string& body) {
-  return http_call(d.http(), "POST", "/v1/terminals/register", body);
+/// The key of the enrollment group "default" of `d` (its DATA/secrets).
+inline std::string enrollment_key(const tetherd_process& d) {
+  return enrollment_key(d.dir() + "/data");
 }
 
-/// The first cluster URL of a registration answer, with the terminal id.
+/// Registers a terminal and returns the answer: signed as the device of the
+/// body's terminal_id (a body without one goes unsigned).
+inline http_result register_terminal(const tetherd_process& d,
+                                     const std::string& body) {
+  auto id = str_at(json_of(body), "terminal_id");
+  if (id.empty())
+    return http_call(d.http(), "POST", "/v1/terminals/register", body);
+  return device_call(d.http(), enrollment_key(d), id, "POST",
+                     "/v1/terminals/register", body);
+}
+
+/// GET /v1/terminals/{id}/destination, signed as device `id`.
+inline http_result destination_of(const std::string& http,
+                                  const std::string& key,
+                                  const std::string& id) {
+  return device_call(http, key, id, "GET",
+                     "/v1/terminals/" + id + "/destination");
+}
+inline http_result destination_of(const tetherd_process& d,
+                                  const std::string& id) {
+  return destination_of(d.http(), enrollment_key(d), id);
+}
+
+/// The first cluster URL of a registration (or destination) answer, with
+/// the terminal id and its connect token.
 inline std::string connect_url(const http_result& registration) {
   auto v = json_of(registration.body);
   auto id = str_at(v, "terminal_id");
   auto& urls = v.as_object().at("cluster_urls").as_array();
-  return std::string{urls.at(0).as_string()} + "?terminal_id=" + id;
+  auto url = std::string{urls.at(0).as_string()} + "?terminal_id=" + id;
+  if (auto token = str_at(v, "token"); !token.empty())
+    url += "&token=" + token;
+  return url;
+}
+
+/// `balancer_url` for device `id` with a fresh connect token (from its
+/// destination) — for a device that connects to a balancer of its choice.
+inline std::string device_url(const tetherd_process& d,
+                              const std::string& balancer_url,
+                              const std::string& id) {
+  auto token = str_at(json_of(destination_of(d, id).body), "token");
+  return balancer_url + "?terminal_id=" + id + "&token=" + token;
 }
 
 /// Registers device `id` in `region` and opens its WebSocket; the hello is

@@ -35,10 +35,14 @@ TEST_F(flow, register_connect_push_ack_result) {
   EXPECT_EQ(std::string{d.at("cluster_urls").at(0).as_string()},
             server->balancers().at("C1-b1"));
 
-  auto dest
-    = http_call(server->http(), "GET", "/v1/terminals/T-flow-1/destination");
+  EXPECT_FALSE(str_at(d, "token").empty());
+
+  auto dest = destination_of(*server, "T-flow-1");
   ASSERT_EQ(dest.status, 200);
-  EXPECT_EQ(json_of(dest.body), d);
+  auto same = json_of(dest.body);
+  EXPECT_FALSE(str_at(same, "token").empty());
+  same.as_object()["token"] = d.at("token"); // a fresh token each time
+  EXPECT_EQ(same, d);
 
   int status = 0;
   std::string error;
@@ -188,6 +192,8 @@ TEST_F(flow, balancer_spreads_sessions_over_nodes_and_admin_counts_them) {
             std::string::npos);
 }
 
+// Only a holder of the device's connect token can replace its connection
+// (tests/e2e/device_auth_test.cpp: without one, 401 and nothing happens).
 TEST_F(flow, second_connection_replaces_the_first) {
   auto reg
     = register_terminal(*server, R"({"terminal_id":"T-twice","region":"GG1"})");

@@ -193,7 +193,7 @@ TEST(https_callbacks_unverified, any_certificate_is_accepted) {
   int status = 0;
   std::string error;
   auto ws = ws_client::connect(
-    server.balancers().at("C1-b1") + "?terminal_id=H-any", status, error);
+    device_url(server, server.balancers().at("C1-b1"), "H-any"), status, error);
   ASSERT_TRUE(ws) << error;
   auto r = http_call(server.http(), "POST", "/v1/terminals/H-any/jobs",
                      R"({"service":"print","callback_url":")"

@@ -103,7 +103,8 @@ TEST_F(jobs, job_past_its_ttl_expires_and_is_never_sent) {
   int status = 0;
   std::string error;
   auto ws = ws_client::connect(
-    server->balancers().at("C1-b1") + "?terminal_id=J-ttl", status, error);
+    device_url(*server, server->balancers().at("C1-b1"), "J-ttl"), status,
+    error);
   ASSERT_TRUE(ws) << error;
   auto frame = next_of_type(*ws, "job");
   EXPECT_EQ(str_at(frame, "job_id"), keep);
@@ -217,9 +218,7 @@ TEST_F(jobs, api_calls_and_errors_are_counted_per_terminal) {
       return t.at("api").at("calls").to_number<int>() >= 3;
     },
     5s));
-  EXPECT_EQ(
-    http_call(server->http(), "GET", "/v1/terminals/J-api/destination").status,
-    200);
+  EXPECT_EQ(destination_of(*server, "J-api").status, 200);
   t = json_of(http_call(server->http(), "GET", "/v1/terminals/J-api").body);
   EXPECT_EQ(t.at("api").at("calls").to_number<int>(), 3) << t;
   EXPECT_EQ(t.at("api").at("errors").to_number<int>(), 1);
@@ -269,7 +268,8 @@ TEST_F(jobs, long_backlog_reaches_a_device_that_acks) {
   int status = 0;
   std::string error;
   auto ws = ws_client::connect(
-    server->balancers().at("C1-b1") + "?terminal_id=J-many", status, error);
+    device_url(*server, server->balancers().at("C1-b1"), "J-many"), status,
+    error);
   ASSERT_TRUE(ws) << error;
   std::vector<std::string> got;
   while (got.size() < ids.size()) {

@@ -24,8 +24,10 @@ TEST(keepalive, silent_device_is_disconnected_and_counted) {
   int status = 0;
   std::string error;
   auto url = server.balancers().at("C1-b1");
-  auto silent = ws_client::connect(url + "?terminal_id=K1", status, error);
-  auto polite = ws_client::connect(url + "?terminal_id=K2", status, error);
+  auto silent
+    = ws_client::connect(device_url(server, url, "K1"), status, error);
+  auto polite
+    = ws_client::connect(device_url(server, url, "K2"), status, error);
   ASSERT_TRUE(silent && polite);
   auto hello = json_of(*silent->next());
   EXPECT_EQ(str_at(hello, "type"), "hello");
@@ -113,8 +115,7 @@ TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
   server.kill9();
   server.start();
   for (auto& [id, cluster] : assigned) {
-    auto r
-      = http_call(server.http(), "GET", "/v1/terminals/" + id + "/destination");
+    auto r = destination_of(server, id);
     ASSERT_EQ(r.status, 200) << id << " " << r.body;
     EXPECT_EQ(str_at(json_of(r.body), "cluster_id"), cluster) << id;
     // The URLs are the restarted balancers' (ports changed).
@@ -136,11 +137,8 @@ TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
   // A queued job reaches its device after the restart.
   int status = 0;
   std::string error;
-  auto dest = json_of(
-    http_call(server.http(), "GET", "/v1/terminals/R0/destination").body);
-  auto ws = ws_client::connect(
-    std::string{dest.at("cluster_urls").at(0).as_string()} + "?terminal_id=R0",
-    status, error);
+  auto ws = ws_client::connect(connect_url(destination_of(server, "R0")),
+                               status, error);
   ASSERT_TRUE(ws) << error;
   auto job = next_of_type(*ws, "job");
   EXPECT_EQ(str_at(job, "job_id"), jobs[0]);

@@ -70,7 +70,7 @@ TEST(labels, thousand_devices_land_on_the_clusters_their_labels_select) {
   for (const auto& k : kinds) {
     total += k.count;
     sims.push_back(
-      simulator(server.http(),
+      simulator(server,
                 {"--count", std::to_string(k.count), "--id-prefix", k.prefix,
                  "--region", k.region, "--model", k.model, "--firmware",
                  k.firmware, "--ramp-per-s", "500", "--duration-s", "120",
@@ -154,7 +154,7 @@ TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
   // connections puts them on either. What matters is the second time.
   auto run
     = [&](const std::string& prefix, const std::string& addr, int count) {
-        return simulator(server.http(),
+        return simulator(server,
                          {"--count", std::to_string(count), "--id-prefix",
                           prefix, "--source-addrs", addr, "--duration-s", "120",
                           "--stats-interval-s", "0", "--log-level", "warn"},

@@ -16,10 +16,9 @@ namespace {
 TEST(remote_print, document_is_fetched_by_the_device_and_done) {
   tetherd_process server;
   server.start();
-  auto device
-    = simulator(server.http(),
-                {"--id", "printer-1", "--region", "GG1", "--duration-s", "60"},
-                server.dir() + "/device.log");
+  auto device = simulator(
+    server, {"--id", "printer-1", "--region", "GG1", "--duration-s", "60"},
+    server.dir() + "/device.log");
   ASSERT_TRUE(eventually(
     [&] {
       auto v = json_of(

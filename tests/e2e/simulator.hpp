@@ -24,4 +24,12 @@ inline std::unique_ptr<child_process> simulator(const std::string& http,
   return child_process::spawn(args, log);
 }
 
+/// The same against tetherd `d`, signing with its enrollment key (--data).
+inline std::unique_ptr<child_process> simulator(const tetherd_process& d,
+                                                std::vector<std::string> args,
+                                                const std::string& log) {
+  args.insert(args.begin(), {"--data", d.dir() + "/data"});
+  return simulator(d.http(), std::move(args), log);
+}
+
 } // namespace tether::test

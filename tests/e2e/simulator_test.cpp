@@ -14,7 +14,7 @@ TEST(simulator, fleet_executes_jobs_end_to_end) {
   server.start();
   constexpr int fleet = 40;
   auto stats = server.dir() + "/stats.json";
-  auto sim = simulator(server.http(),
+  auto sim = simulator(server,
                        {"--count", std::to_string(fleet), "--id-prefix", "sim-",
                         "--region", "GG2", "--source-addrs",
                         "127.0.0.2,127.0.0.3", "--duration-s", "60",

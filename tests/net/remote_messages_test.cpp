@@ -120,7 +120,7 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   ts.api = h;
   ts.open_jobs = 4;
   round_trip(ts);
-  round_trip(http_request{"POST", "/v1/x?y=1", "{}", "127.0.0.1"});
+  round_trip(http_request{"POST", "/v1/x?y=1", "{}", "127.0.0.1", "Bearer t"});
   http_response r;
   r.status = 503;
   r.body = "{}";

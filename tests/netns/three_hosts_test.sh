@@ -63,6 +63,19 @@ api() {
   in_ns client curl -s -m 5 -H "Authorization: Bearer $key" -X "$1" \
     "http://$gw$2" ${3:+-d "$3"}
 }
+# device_api ID METHOD PATH [BODY]: the same, signed as device ID with the
+# enrollment key of group "default" (docs/API.md "Device identity").
+device_api() {
+  local id=$1 method=$2 path=$3 body=${4:-} key dk ts nonce sig
+  key=$(cat "$TTH_STATE_DIR/data/control/secrets/enrollment/default")
+  dk=$(printf '%s' "$id" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" | awk '{print $NF}')
+  ts=$(date +%s) nonce=$(openssl rand -hex 16)
+  sig=$(printf '%s\n%s\n%s\n%s\n%s' "$method" "$path" "$ts" "$nonce" \
+          "$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)" \
+        | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$dk" | awk '{print $NF}')
+  in_ns client curl -s -m 5 -X "$method" "http://$gw$path" ${body:+-d "$body"} \
+    -H "Authorization: Tether-Device kid=default,ts=$ts,nonce=$nonce,sig=$sig"
+}
 # eventually SECONDS CMD...: CMD succeeds before the deadline.
 eventually() {
   local deadline=$((SECONDS + $1)); shift
@@ -84,7 +97,7 @@ log "gateway http://$gw"
 # Ready processes may still be connecting to each other: until then the
 # gateway may answer 503.
 register_probe() {
-  reply=$(api POST /v1/terminals/register '{"terminal_id":"probe-1","region":"GG1"}') \
+  reply=$(device_api probe-1 POST /v1/terminals/register '{"terminal_id":"probe-1","region":"GG1"}') \
     && [[ $(field cluster_id <<<"$reply") == C1 ]]
 }
 eventually 30 register_probe || fail "register: expected cluster C1 within 30 s, last answer: $reply"
@@ -102,7 +115,7 @@ for b in C1-b1 C1-b2; do
   [[ $(ip netns identify "$(cat "$TTH_STATE_DIR/run/$b.pid")") == "$ns" ]] \
     || fail "balancer process $b does not run in $ns"
 done
-[[ $(api GET /v1/terminals/probe-1/destination | field cluster_id) == C1 ]] \
+[[ $(device_api probe-1 GET /v1/terminals/probe-1/destination | field cluster_id) == C1 ]] \
   || fail "destination of probe-1 is not C1"
 log "probe-1 registered: $url (namespace $ns)"
 
@@ -112,7 +125,8 @@ for fleet in a:GG1 b:GG2; do
   id=${fleet%%:*} region=${fleet#*:}
   # Not through a function: `exec` execs ip, which execs the simulator, so $!
   # is the simulator's pid.
-  bash "$script" exec client "$TETHER_TERMINAL" --server "http://$gw" --count $count --id-prefix "ns$id-" \
+  bash "$script" exec client "$TETHER_TERMINAL" --server "http://$gw" --data "$TTH_STATE_DIR/data/control" \
+    --count $count --id-prefix "ns$id-" \
     --region "$region" --duration-s 150 --stats-interval-s 0 \
     --stats-json "$TTH_STATE_DIR/sim-$id.json" --backoff-min-ms 200 --backoff-max-ms 2000 \
     </dev/null >"$TTH_STATE_DIR/sim-$id.out" 2>&1 &

@@ -72,6 +72,17 @@ http_result http_call_auth(const std::string& host_port,
                            const std::string& method, const std::string& target,
                            const std::string& body,
                            std::chrono::milliseconds timeout) {
+  std::map<std::string, std::string> headers;
+  if (!authorization.empty())
+    headers["Authorization"] = authorization;
+  return http_call_with(host_port, method, target, body, headers, timeout);
+}
+
+http_result http_call_with(const std::string& host_port,
+                           const std::string& method, const std::string& target,
+                           const std::string& body,
+                           const std::map<std::string, std::string>& headers,
+                           std::chrono::milliseconds timeout) {
   http_result out;
   asio::io_context io;
   beast::tcp_stream stream{io};
@@ -85,8 +96,8 @@ http_result http_call_auth(const std::string& host_port,
                                        11};
   req.set(http::field::host, host_port);
   req.set(http::field::content_type, "application/json");
-  if (!authorization.empty())
-    req.set(http::field::authorization, authorization);
+  for (const auto& [name, value] : headers)
+    req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buf;

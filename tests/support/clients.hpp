@@ -41,6 +41,13 @@ http_result http_call(const std::string& host_port, const std::string& method,
                       std::chrono::milliseconds timeout
                       = std::chrono::seconds{10});
 
+/// The same with extra request headers (name -> value).
+http_result
+http_call_with(const std::string& host_port, const std::string& method,
+               const std::string& target, const std::string& body,
+               const std::map<std::string, std::string>& headers,
+               std::chrono::milliseconds timeout = std::chrono::seconds{10});
+
 /// Sends raw bytes and returns whatever comes back before the peer closes or
 /// the timeout passes.
 std::string raw_exchange(const std::string& host_port, const std::string& bytes,

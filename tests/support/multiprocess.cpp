@@ -62,6 +62,10 @@ std::string shipped_multiprocess_topology() {
 
 multiprocess_deployment::multiprocess_deployment(std::string topology_toml)
     : text_(remap_ports(topology_toml)) {
+  // Data directories (and [auth] secrets_from) inside the test's folder,
+  // where --data puts each process's: "tether-data/X" -> DIR/data-X.
+  text_ = std::regex_replace(text_, std::regex{"\"tether-data/"},
+                             "\"" + dir_.path() + "/data-");
   path_ = dir_.path() + "/topology.toml";
   write_file(path_, text_);
   // Process names and gateways, from the file itself.
