@@ -108,7 +108,8 @@ std::string device_verifier::check(std::string_view authorization,
                                    std::string_view method,
                                    std::string_view target,
                                    std::string_view body, int64_t now_s) {
-  if (authorization.empty())
+  // A service or operator key (Bearer) is no device proof either.
+  if (authorization.empty() || authorization.substr(0, 14) != "Tether-Device ")
     return "a device proof is required (Authorization: Tether-Device ...)";
   auto f = parse_proof(authorization);
   if (!f)

@@ -70,10 +70,11 @@ std::string authority(const std::string& url) {
 
 /// A WebSocket upgrade for `id` from `source`: the answer's head.
 std::string upgrade_from(const std::string& source, const std::string& url,
-                         const std::string& id) {
+                         const std::string& id, const std::string& token = {}) {
   return exchange_from(
     source, authority(url),
     "GET /v1/connect?terminal_id=" + id
+      + (token.empty() ? "" : "&token=" + token)
       + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n");
@@ -156,32 +157,38 @@ TEST_F(abuse_limits, AConnectFloodFromOneAddressGets503ThereOnly) {
     if (status_of(head) == 503)
       refused = head;
   }
-  // The burst (5) passes (to the cluster check: unknown ids get 404), the
-  // rest of the flood is refused before any lookup (a slow run may earn a
-  // token or two at 0.5/s).
-  auto passed = std::count(statuses.begin(), statuses.end(), 404);
+  // The burst (5) passes (to the token check: without a connect token
+  // they get 401), the rest of the flood is refused before that (a slow run
+  // may earn a token or two at 0.5/s).
+  auto passed = std::count(statuses.begin(), statuses.end(), 401);
   EXPECT_GE(passed, 5);
   EXPECT_LE(passed, 7);
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 503), 20 - passed);
   EXPECT_GE(retry_after_of(refused), 1) << refused;
   // Another source address is unaffected.
   EXPECT_EQ(status_of(upgrade_from("127.0.0.3", balancer(), "AL-flood-x")),
-            404);
+            401);
 }
 
 TEST_F(abuse_limits, AnIdThatReconnectsTooOftenIsBanned) {
   std::vector<int> statuses;
   std::string banned;
-  // 20 connects of one id within a minute, each from its own address (no
-  // accept bucket involved): the 16th and later are refused 429.
+  // 20 connects of one device (with its valid connect token: only a device
+  // that proves its identity counts towards its ban) within a minute, each
+  // from its own address (no accept bucket involved): the 16th and later
+  // are refused 429.
+  auto reg = register_terminal(
+    *server, R"({"terminal_id":"AL-flapper","region":"GG1"})");
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  auto token = str_at(json_of(reg.body), "token");
   for (int i = 0; i < 20; ++i) {
     auto head = upgrade_from("127.0.1." + std::to_string(i + 1), balancer(),
-                             "AL-flapper");
+                             "AL-flapper", token);
     statuses.push_back(status_of(head));
     if (status_of(head) == 429)
       banned = head;
   }
-  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 404), 15);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 101), 15);
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 429), 5);
   EXPECT_GE(retry_after_of(banned), 290) << banned;
   EXPECT_NE(server->log().find("terminal AL-flapper banned"),
@@ -205,13 +212,15 @@ TEST_F(abuse_limits, RegistrationsPerSourceAddressAreRateLimited) {
     if (status_of(head) == 429)
       limited = head;
   }
-  auto passed = std::count(statuses.begin(), statuses.end(), 200);
+  // Those let through reach the route, which refuses them for want of a
+  // device proof (401); the rest are refused before (429).
+  auto passed = std::count(statuses.begin(), statuses.end(), 401);
   EXPECT_GE(passed, 3); // the burst, and a token or two in a slow run
   EXPECT_LE(passed, 5);
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 429), 10 - passed);
   EXPECT_GE(retry_after_of(limited), 1) << limited;
   EXPECT_EQ(status_of(exchange_from("127.0.0.7", server->http(), request)),
-            200);
+            401);
 }
 
 } // namespace
