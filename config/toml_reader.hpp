@@ -91,6 +91,22 @@ public:
       problem(node, join(path, key), "must be a string");
   }
 
+  /// A true/false setting (is_boolean: value<bool>() would also take 0 and
+  /// 1). When it is false and `warn_when_false` is given, that is a warning
+  /// with its place (a setting that turns a protection off).
+  void flag(const toml::table& t, std::string_view path, std::string_view key,
+            bool& out, std::string_view warn_when_false = {}) {
+    auto* node = t.get(key);
+    if (node == nullptr)
+      return;
+    if (auto* b = node->as_boolean())
+      out = b->get();
+    else
+      problem(node, join(path, key), "must be true or false");
+    if (!out && !warn_when_false.empty())
+      warning(node, join(path, key), warn_when_false);
+  }
+
   /// False if the key is absent or its value was refused.
   template <class Int>
   bool integer(const toml::table& t, std::string_view path,

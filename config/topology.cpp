@@ -425,17 +425,9 @@ void read_allow_cidrs(reader& r, const toml::table& t, callbacks_config& out) {
 void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
   r.only_keys(t, "callbacks", {"ca_file", "verify", "allow_cidrs"});
   read_allow_cidrs(r, t, out);
-  if (auto* verify = t.get("verify")) {
-    // is_boolean: value<bool>() would also take 0 and 1.
-    if (auto* b = verify->as_boolean())
-      out.verify = b->get();
-    else
-      r.problem(verify, "callbacks.verify", "must be true or false");
-    if (!out.verify)
-      r.warning(verify, "callbacks.verify",
-                "false: https callbacks accept any certificate for any host "
-                "(for tests only, never in production)");
-  }
+  r.flag(t, "callbacks", "verify", out.verify,
+         "false: https callbacks accept any certificate for any host "
+         "(for tests only, never in production)");
   r.string(t, "callbacks", "ca_file", out.ca_file);
   if (auto* at = t.get("ca_file"); at != nullptr && at->is_string()) {
     // Checked here so that a wrong path stops the start with its place,
@@ -462,16 +454,9 @@ void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
 
 /// [auth] api_keys and audit_log (service and operator keys).
 void read_auth_keys(reader& r, const toml::table& t, auth_config& out) {
-  if (auto* keys = t.get("api_keys")) {
-    if (auto* b = keys->as_boolean())
-      out.api_keys = b->get();
-    else
-      r.problem(keys, "auth.api_keys", "must be true or false");
-    if (!out.api_keys)
-      r.warning(keys, "auth.api_keys",
-                "false: every HTTP call is open to anyone who reaches the "
-                "port, admin calls included (never on a shared network)");
-  }
+  r.flag(t, "auth", "api_keys", out.api_keys,
+         "false: every HTTP call is open to anyone who reaches the port, "
+         "admin calls included (never on a shared network)");
   r.string(t, "auth", "audit_log", out.audit_log);
   if (auto* at = t.get("audit_log");
       at && at->is_string() && out.audit_log.empty())
@@ -483,16 +468,9 @@ void read_auth(reader& r, const toml::table& t, auth_config& out) {
     t, "auth",
     {"api_keys", "audit_log", "devices", "token_ttl", "secrets_from"});
   read_auth_keys(r, t, out);
-  if (auto* devices = t.get("devices")) {
-    if (auto* b = devices->as_boolean())
-      out.devices = b->get();
-    else
-      r.problem(devices, "auth.devices", "must be true or false");
-    if (!out.devices)
-      r.warning(devices, "auth.devices",
-                "false: anyone can register any terminal id and take over its "
-                "connection (for tests only, never in production)");
-  }
+  r.flag(t, "auth", "devices", out.devices,
+         "false: anyone can register any terminal id and take over its "
+         "connection (for tests only, never in production)");
   r.duration(t, "auth", "token_ttl", out.token_ttl, millis{1000});
   r.string(t, "auth", "secrets_from", out.secrets_from);
 }
@@ -515,12 +493,7 @@ void read_enrollment_groups(reader& r, const toml::table& root,
     enrollment_group_config g;
     r.string(t, path, "id", g.id, true);
     r.string(t, path, "key_file", g.key_file, true);
-    if (auto* e = t.get("enabled")) {
-      if (auto* b = e->as_boolean())
-        g.enabled = b->get();
-      else
-        r.problem(e, reader::join(path, "enabled"), "must be true or false");
-    }
+    r.flag(t, path, "enabled", g.enabled);
     out.enrollment_groups.push_back(std::move(g));
   }
 }
