@@ -11,13 +11,15 @@
 # N defaults to 3000, CYCLES to 12. Needs a build in ./build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source examples/bench/lib.sh
 n=${1:-3000}
 cycles=${2:-12}
 work=$(mktemp -d /tmp/tether-churn-XXXXXX)
 sim_pid=""
 trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-./build/net/tetherd --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
+bench_topology "$work/topology.toml"
+./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
   --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
@@ -36,7 +38,7 @@ wait_for() { # wait_for GAUGE VALUE SECONDS
 sleep 1
 echo "devices=$n cycles=$cycles start_rss_kb=$(rss_kb)"
 for c in $(seq "$cycles"); do
-  ./build/examples/tether-terminal --server "http://$http" --count "$n" \
+  ./build/examples/tether-terminal --server "http://$http" --data "$work/data" --count "$n" \
     --id-prefix churn- --region GG1 --model GJ1 --ramp-per-s 0 \
     --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --log-level warn \
     >"$work/sim.log" 2>&1 &

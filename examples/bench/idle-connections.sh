@@ -9,12 +9,14 @@
 # opens its WebSocket; "connect rate" counts both. Needs a build in ./build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source examples/bench/lib.sh
 n=${1:-10000}
 ramp=${2:-0}
 work=$(mktemp -d /tmp/tether-bench-XXXXXX)
 trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-./build/net/tetherd --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
+bench_topology "$work/topology.toml"
+./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
   --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
@@ -28,7 +30,7 @@ sleep 1
 base=$(rss_kb)
 
 start=$(date +%s.%N)
-./build/examples/tether-terminal --server "http://$http" --count "$n" \
+./build/examples/tether-terminal --server "http://$http" --data "$work/data" --count "$n" \
   --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
   --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --log-level warn \
   >"$work/sim.log" 2>&1 &

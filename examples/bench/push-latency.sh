@@ -21,6 +21,7 @@
 # ack and result node -> control. CPU is summed over all processes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source examples/bench/lib.sh
 n=${1:-1000}
 rate=${2:-500}
 conc=${3:-32}
@@ -49,12 +50,16 @@ if [ "$mode" = multiprocess ]; then
   done
   cp "$work/ready-control.json" "$work/ready.json"
   key_file="$work/data-control/secrets/admin-key"
+  # The device credentials of every process ([auth] secrets_from).
+  simdata=tether-data/control
 else
-  ./build/net/tetherd --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
+  bench_topology "$work/topology.toml"
+  ./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
     --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
   server_pids=$!
   wait_ready "$work/ready.json" "$work/tetherd.log"
   key_file="$work/data/secrets/admin-key"
+  simdata="$work/data"
 fi
 auth="Authorization: Bearer $(cat "$key_file")"
 http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
@@ -78,7 +83,7 @@ sim_counter() {
 }
 
 start_sim() {  # phase name
-  ./build/examples/tether-terminal --server "http://$http" --count "$n" \
+  ./build/examples/tether-terminal --server "http://$http" --data "$simdata" --count "$n" \
     --id-prefix push- --region GG1 --model GJ1 --ramp-per-s 0 \
     --source-addrs 127.0.0.2-127.0.0.11 --stats-interval-s 1 --log-level warn \
     --stats-json "$work/sim-$1.json" >"$work/sim-$1.out" 2>"$work/sim-$1.log" &
