@@ -9,7 +9,7 @@
 # (apt-get; root or sudo). mosquitto: loopback, a free port from
 # 18830-18899, no persistence, anonymous clients; the load generator is
 # build/examples/mqtt-idle (one io_context thread, 20 loopback source
-# addresses, all clients at once, MQTT keepalive 30 s: the simulator's
+# addresses, MQTT keepalive 30 s: the simulator's
 # design). tetherd: examples/bench/idle-connections.sh N 0 (the device
 # simulator, keepalive 30 s). Memory is the server's RSS with N idle clients
 # minus its RSS before them; the connect rate is N over the time from the
@@ -69,7 +69,7 @@ sleep 1
 m_base=$(rss_kb $broker_pid)
 m_start=$(date +%s.%N)
 build/examples/mqtt-idle --port "$port" --count "$n" --keepalive-s 30 \
-  --source-addrs 127.0.0.2-127.0.0.21 >"$work/mqtt-idle.log" 2>&1 &
+  --source-addrs 127.0.0.2-127.0.0.21 --max-pending 256 >"$work/mqtt-idle.log" 2>&1 &
 client_pid=$!
 deadline=$(( $(date +%s) + 300 ))
 until grep -q "^connected $n of $n" "$work/mqtt-idle.log"; do

@@ -4,6 +4,9 @@
 // The same design as the device simulator (examples/tether-terminal): one
 // thread, one io_context, every client a few asynchronous operations, the
 // connections spread over loopback source addresses, all started at once.
+// At most --max-pending handshakes run at once (a new client starts when
+// one gets its CONNACK), so that the rate measured is the broker's, not the
+// kernel's SYN retransmission timers behind a full listen backlog.
 // Each client connects, sends CONNECT (clean session, the given keepalive),
 // waits for CONNACK, then sends PINGREQ every keepalive period and expects
 // PINGRESP. It prints one line when every client is connected
@@ -12,6 +15,8 @@
 //
 //   mqtt-idle --port P [--host 127.0.0.1] [--count N] [--keepalive-s 30]
 //             [--source-addrs 127.0.0.2-127.0.0.21] [--duration-s 0]
+//             [--max-pending 256]
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -41,6 +46,7 @@ struct options {
   int count = 1000;
   int keepalive_s = 30;
   int duration_s = 0;
+  int max_pending = 256; // handshakes under way at once
   std::vector<asio::ip::address_v4> sources;
 };
 
@@ -71,12 +77,14 @@ std::optional<options> parse(int argc, char** argv) {
       o.keepalive_s = std::atoi(v.c_str());
     else if (k == "--duration-s")
       o.duration_s = std::atoi(v.c_str());
+    else if (k == "--max-pending")
+      o.max_pending = std::atoi(v.c_str());
     else if (k == "--source-addrs")
       o.sources = parse_range(v);
     else
       return std::nullopt;
   }
-  if (o.port == 0 || o.count <= 0 || o.keepalive_s <= 0)
+  if (o.port == 0 || o.count <= 0 || o.keepalive_s <= 0 || o.max_pending <= 0)
     return std::nullopt;
   return o;
 }
@@ -130,6 +138,14 @@ struct fleet {
   clock_type::time_point started = clock_type::now();
   bool reported = false;
   std::vector<std::shared_ptr<client>> clients;
+
+  /// Starts the next client, if any are left.
+  void start_next() {
+    if (clients.size() >= static_cast<size_t>(opt.count))
+      return;
+    clients.push_back(std::make_shared<client>(*this, static_cast<int>(clients.size())));
+    clients.back()->start();
+  }
 };
 
 asio::io_context& client::io() {
@@ -177,6 +193,7 @@ void client::on_packet(boost::system::error_code ec) {
     if (in_[0] != 0x20 || in_[3] != 0x00)
       return lost("CONNACK refused", {});
     acked_ = true;
+    f_.start_next(); // this handshake is done: the next one may start
     if (++f_.connected == f_.opt.count && !f_.reported) {
       f_.reported = true;
       std::chrono::duration<double> took = clock_type::now() - f_.started;
@@ -214,6 +231,8 @@ void client::lost(const char* what, boost::system::error_code ec) {
   timer_.cancel();
   if (acked_)
     --f_.connected;
+  else
+    f_.start_next(); // a failed handshake frees its place too
   ++f_.lost;
   std::printf("client %d lost (%s: %s); %d connected\n", index_, what,
               ec.message().c_str(), f_.connected);
@@ -227,7 +246,8 @@ int main(int argc, char** argv) {
   if (!opt) {
     std::fprintf(stderr,
                  "usage: mqtt-idle --port P [--host H] [--count N] "
-                 "[--keepalive-s S] [--source-addrs A-B] [--duration-s S]\n");
+                 "[--keepalive-s S] [--source-addrs A-B] [--duration-s S] "
+                 "[--max-pending N]\n");
     return 2;
   }
   fleet f;
@@ -243,10 +263,8 @@ int main(int argc, char** argv) {
     });
   }
   f.clients.reserve(static_cast<size_t>(f.opt.count));
-  for (int i = 0; i < f.opt.count; ++i) {
-    f.clients.push_back(std::make_shared<client>(f, i));
-    f.clients.back()->start();
-  }
+  for (int i = 0; i < std::min(f.opt.count, f.opt.max_pending); ++i)
+    f.start_next();
   f.io.run();
   std::printf("stopped: %d connected, %d lost, %d pings answered\n",
               f.connected, f.lost, f.pings);
