@@ -18,7 +18,9 @@ out=${2:-/tmp/tether-idle-heap}
 command -v heaptrack >/dev/null || { echo "heaptrack missing: apt-get install heaptrack" >&2; exit 1; }
 work=$(mktemp -d /tmp/tether-bench-XXXXXX)
 sim_pid=""
-trap 'kill $sim_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+# The server is gone by then: the simulator is stopped with SIGKILL (SIGTERM
+# would let it retry connecting).
+trap 'kill -KILL $sim_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 rm -f "$out.zst" "$out.gz"
 
 bench_topology "$work/topology.toml"
