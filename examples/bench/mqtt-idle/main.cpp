@@ -143,7 +143,8 @@ struct fleet {
   void start_next() {
     if (clients.size() >= static_cast<size_t>(opt.count))
       return;
-    clients.push_back(std::make_shared<client>(*this, static_cast<int>(clients.size())));
+    clients.push_back(
+      std::make_shared<client>(*this, static_cast<int>(clients.size())));
     clients.back()->start();
   }
 };
