@@ -1,8 +1,9 @@
 #include "net/ws_server.hpp"
 
 #include <atomic>
-#include <deque>
+#include <list>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -17,6 +18,7 @@
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
+#include "net/exact_allocator.hpp"
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
@@ -32,6 +34,9 @@ namespace tether::net {
 namespace {
 
 std::atomic<uint64_t> next_conn_id{1};
+
+/// Bytes a read asks for between messages (see ws_session::do_read).
+constexpr size_t idle_read_size = 128;
 
 /// Value of `key` in the query of `target`, or empty.
 std::string query_param(std::string_view target, std::string_view key) {
@@ -130,7 +135,7 @@ private:
   // -- upgrade ----------------------------------------------------------------
 
   void do_read_upgrade() {
-    parser_.emplace();
+    parser_ = std::make_unique<http::request_parser<http::empty_body>>();
     parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
     parser_->body_limit(0);
     beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
@@ -271,6 +276,7 @@ private:
 
   void on_accept(beast::error_code ec) {
     parser_.reset();
+    buffer_.shrink_to_fit();        // the upgrade request's room
     pending_ = live_count::token{}; // upgraded (or gone)
     if (ec) {
       caf::anon_send(balancer_, closed_atom::value, conn_);
@@ -283,11 +289,17 @@ private:
 
   // -- frames -----------------------------------------------------------------
 
+  /// Beast prepares the read buffer before it waits: between messages a
+  /// read asks for only `idle_read_size` bytes (what an idle connection
+  /// holds), then for the rest of the message (docs/BENCHMARKS.md).
   void do_read() {
-    ws_.async_read(buffer_,
-                   [self = shared_from_this()](beast::error_code ec, size_t) {
-                     self->on_read(ec);
-                   });
+    auto limit = ws_.is_message_done() ? idle_read_size : 0;
+    ws_.async_read_some(buffer_, limit,
+                        asio::bind_allocator(exact_allocator<void>{},
+                                             [self = shared_from_this()](
+                                               beast::error_code ec, size_t) {
+                                               self->on_read(ec);
+                                             }));
   }
 
   void on_read(beast::error_code ec) {
@@ -297,6 +309,8 @@ private:
                          + std::to_string(settings_.max_frame) + " bytes");
       return notify_closed();
     }
+    if (!ws_.is_message_done())
+      return do_read();
     if (!ws_.got_text()) {
       buffer_.consume(buffer_.size());
       do_close(1003, "binary frames are not supported");
@@ -304,8 +318,7 @@ private:
     }
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
-    if (buffer_.capacity() > 4096)
-      buffer_.shrink_to_fit(); // idle connections keep small buffers
+    buffer_.shrink_to_fit(); // idle connections keep no read buffer
     caf::anon_send(balancer_, frame_atom::value, conn_, std::move(text));
     do_read();
   }
@@ -411,8 +424,8 @@ private:
   uint64_t conn_;
   std::string terminal_id_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::empty_body>> parser_;
-  std::deque<std::string> queue_;
+  std::unique_ptr<http::request_parser<http::empty_body>> parser_; // upgrade
+  std::list<std::string> queue_; // a list: nothing allocated while empty
   std::optional<std::pair<uint16_t, std::string>> pending_close_;
   std::unique_ptr<asio::steady_timer> close_timer_; // only while closing
   bool open_ = false;

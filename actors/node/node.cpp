@@ -99,10 +99,10 @@ terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
   auto period = static_cast<int64_t>(spec.keepalive_ms);
   auto session = self->spawn<terminal_session_impl>(
     std::move(spec), st.node_id, st.control, st.session_actors.track());
-  // Monitored to count it; linked so that it ends with its node (a node
-  // that goes away takes its sessions along, and the balancer starts them
-  // again elsewhere); see node_state::live.
-  self->monitor(session);
+  // Linked so that it ends with its node (a node that goes away takes its
+  // sessions along, and the balancer starts them again elsewhere), and so
+  // that its end reaches the node as an exit message, which counts it (no
+  // monitor as well: one attachable less per session); see node_state::live.
   self->link_to(session);
   st.live.emplace(session.address(), session);
   st.keepalive.add(session.address(), clock_ms(self), period);
@@ -111,10 +111,13 @@ terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
   return session;
 }
 
-void on_session_down(self_ptr self, const caf::down_msg& dm) {
+/// A linked session ended: the link is dropped (it would otherwise name the
+/// finished session for as long as the node lives) and the session forgotten.
+void on_session_exit(self_ptr self, const caf::actor_addr& source) {
   auto& st = self->state;
-  st.keepalive.remove(dm.source);
-  if (st.live.erase(dm.source) > 0 && st.sessions > 0)
+  self->unlink_from(source);
+  st.keepalive.remove(source);
+  if (st.live.erase(source) > 0 && st.sessions > 0)
     --st.sessions;
 }
 
@@ -138,16 +141,9 @@ node_actor::behavior_type node(self_ptr self, std::string node_id,
                                control_actor control) {
   self->state.node_id = std::move(node_id);
   self->state.control = std::move(control);
-  self->set_down_handler(
-    [self](const caf::down_msg& dm) { on_session_down(self, dm); });
   self->set_exit_handler([self](const caf::exit_msg& em) {
-    if (self->state.live.count(em.source) > 0) {
-      // A session ended (the down handler counts it): drop the link, which
-      // would otherwise name the finished session for as long as the node
-      // lives.
-      self->unlink_from(em.source);
-      return;
-    }
+    if (self->state.live.count(em.source) > 0)
+      return on_session_exit(self, em.source);
     self->quit(em.reason);
   });
   return {

@@ -11,7 +11,7 @@
 //   running ──(closed | keepalive lost | protocol violation)──► quit
 #pragma once
 
-#include <deque>
+#include <list>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,7 +43,7 @@ struct terminal_session_state {
   /// Jobs waiting for room: at most `window` jobs are unacknowledged at a
   /// time, so a device with a long queue is not flooded (and its socket's
   /// bounded send queue never overflows).
-  std::deque<job_record> backlog;
+  std::list<job_record> backlog; // a list: nothing allocated while empty
   size_t window = job_window;
   bool closed = false;
 

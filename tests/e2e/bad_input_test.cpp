@@ -238,6 +238,25 @@ TEST_F(bad_input,
   EXPECT_EQ(str_at(job, "job_id"), str_at(json_of(push.body), "job_id"));
 }
 
+// Between frames a read asks for only a few bytes (an idle connection
+// holds no read buffer, net/ws_server.cpp): frames longer than that, up to
+// the limit (1,024 bytes here), still arrive whole, one after another.
+TEST_F(bad_input, frames_longer_than_the_idle_read_arrive_whole) {
+  auto ws = connect_b1();
+  ASSERT_TRUE(ws);
+  for (size_t pad : {100u, 500u, 990u}) {
+    SCOPED_TRACE(pad);
+    auto frame
+      = R"({"type":"teleport","pad":")" + std::string(pad, 'x') + R"("})";
+    ASSERT_LE(frame.size(), 1024u);
+    ws->send_text(frame);
+    auto err = next_of_type(*ws, "error");
+    ASSERT_TRUE(err.is_object());
+    EXPECT_EQ(str_at(err, "code"), "unknown_type");
+  }
+  EXPECT_FALSE(ws->closed());
+}
+
 TEST_F(bad_input, protocol_violations_close_the_socket) {
   struct {
     const char* name;

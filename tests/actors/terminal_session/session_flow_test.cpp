@@ -192,14 +192,22 @@ TEST_F(SessionFlow, EndedSessionIsReleasedAtOnce) {
     sched.run();
     return st->value ? st->value->session_actors : -1;
   };
+  // The node counts its sessions from their exit (they are linked to it).
+  auto sessions = [&] {
+    auto st = ask<node_status>(node_h, status_atom::value);
+    sched.run();
+    return st->value ? static_cast<int64_t>(st->value->sessions) : -1;
+  };
   auto s = start(30'000);
   EXPECT_EQ(count(), 1);
+  EXPECT_EQ(sessions(), 1);
   caf::actor_addr addr = s.address();
   caf::anon_send(s, closed_atom::value, std::string{"connection closed"});
   s = nullptr;
   sched.run();
   EXPECT_TRUE(*ended);
   EXPECT_EQ(count(), 0);
+  EXPECT_EQ(sessions(), 0);
   // CAF frees an actor's memory only when no address of it remains: the
   // only one left is the test's own (no monitor entry in the balancer, no
   // link in the node, no timer).
