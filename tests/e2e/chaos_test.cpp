@@ -83,7 +83,9 @@ public:
         rng_(seed) {}
   void start() {
     t0_ = steady::now();
-    thread_ = std::thread{[this] { run(); }};
+    thread_ = std::thread{[this] {
+      run();
+    }};
   }
   void stop() {
     stop_ = true;
@@ -113,10 +115,9 @@ private:
     auto& gw = gateways_[rng_() % gateways_.size()];
     auto terminal = std::string{rng_() % 2 == 0 ? "A" : "B"}
                   + std::to_string(rng_() % devices_);
-    auto r = http_call(gw, "POST", "/v1/terminals/" + terminal + "/jobs",
-                       R"({"service":"print","payload":{"n":)"
-                         + std::to_string(n) + "}}",
-                       3s);
+    auto r = http_call(
+      gw, "POST", "/v1/terminals/" + terminal + "/jobs",
+      R"({"service":"print","payload":{"n":)" + std::to_string(n) + "}}", 3s);
     std::lock_guard guard{mtx_};
     ++answers_[r.status];
     if (r.status == 202)
@@ -145,7 +146,8 @@ struct fault {
 /// (killed processes restarted, frozen ones thawed).
 class fault_injector {
 public:
-  fault_injector(multiprocess_deployment& d, uint32_t seed) : d_(d), rng_(seed) {}
+  fault_injector(multiprocess_deployment& d, uint32_t seed)
+      : d_(d), rng_(seed) {}
   void run(std::chrono::seconds duration) {
     auto t0 = steady::now();
     auto next = t0 + pause(500, 3000);
@@ -227,9 +229,9 @@ int connections(const std::string& http, const std::string& cluster) {
 }
 
 /// The status of each job not yet in one of `wanted` ("lost" for a 404).
-std::map<std::string, std::string>
-not_in(const std::string& http, const std::vector<accepted_job>& jobs,
-       const std::set<std::string>& wanted) {
+std::map<std::string, std::string> not_in(const std::string& http,
+                                          const std::vector<accepted_job>& jobs,
+                                          const std::set<std::string>& wanted) {
   std::map<std::string, std::string> out;
   for (const auto& j : jobs) {
     auto r = http_call(http, "GET", "/v1/jobs/" + j.id, {}, 3s);
@@ -264,7 +266,8 @@ std::string describe(const std::string& http,
 }
 
 TEST(chaos, every_accepted_job_reaches_its_device_after_random_faults) {
-  auto seed = static_cast<uint32_t>(env_or("TETHER_CHAOS_SEED", std::random_device{}()));
+  auto seed = static_cast<uint32_t>(
+    env_or("TETHER_CHAOS_SEED", std::random_device{}()));
   auto duration = std::chrono::seconds{env_or("TETHER_CHAOS_DURATION_S", 35)};
   int devices = static_cast<int>(env_or("TETHER_CHAOS_DEVICES", 25));
   std::printf("[chaos] seed %u, %ld s of faults, %d devices per cluster\n",
@@ -279,8 +282,10 @@ TEST(chaos, every_accepted_job_reaches_its_device_after_random_faults) {
         && connections(d.http(), "C2") == devices;
   };
   ASSERT_TRUE(eventually(all_connected, 30s)) << d.logs();
-  pusher p{{d.http(), d.http("gateway-2")}, devices,
-           env_or("TETHER_CHAOS_RATE", 10), seed};
+  pusher p{{d.http(), d.http("gateway-2")},
+           devices,
+           env_or("TETHER_CHAOS_RATE", 10),
+           seed};
   p.start();
   fault_injector faults{d, seed + 1};
   faults.run(duration);

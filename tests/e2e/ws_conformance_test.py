@@ -118,8 +118,8 @@ class Server:
         sig = hmac.new(device_key, to_sign, hashlib.sha256).hexdigest()
         return f"Tether-Device kid=default,ts={ts},nonce={nonce},sig={sig}"
 
-    def register(self, terminal):
-        body = json.dumps({"terminal_id": terminal, "region": "GG1"}).encode()
+    def register(self, terminal, region="GG1"):
+        body = json.dumps({"terminal_id": terminal, "region": region}).encode()
         target = "/v1/terminals/register"
         status, rest = self.call("POST", target, body, {
             "Authorization": self.proof(terminal, "POST", target, body),
@@ -246,14 +246,19 @@ class Conformance(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
+    def connect(self, terminal, region="GG1"):
+        """A registered device's open socket (hello not read)."""
+        reg = self.server.register(terminal, region)
+        url = reg["cluster_urls"][0] + "?terminal_id=" + terminal
+        ws = WS(url, {"Authorization": "Bearer " + reg["token"]})
+        self.assertEqual(ws.status, 101, ws.head)
+        return ws
+
     def device(self, prefix="W"):
         """A registered device's open socket, after its hello."""
         Conformance.counter += 1
         terminal = f"{prefix}{Conformance.counter}"
-        reg = self.server.register(terminal)
-        url = reg["cluster_urls"][0] + "?terminal_id=" + terminal
-        ws = WS(url, {"Authorization": "Bearer " + reg["token"]})
-        self.assertEqual(ws.status, 101, ws.head)
+        ws = self.connect(terminal)
         hello = ws.next_of("hello")
         self.assertEqual(hello["terminal_id"], terminal)
         self.assertEqual(hello["keepalive_s"], 1)
@@ -379,6 +384,35 @@ class Conformance(unittest.TestCase):
         self.assertEqual(old.close_code(), 4001)
         old.close()
         new.close()
+
+    def test_job_delivered_not_acked_comes_again_after_a_reconnect(self):
+        terminal, ws = self.device()
+        status, accepted = self.server.api(
+            "POST", f"/v1/terminals/{terminal}/jobs", {"service": "print"})
+        self.assertEqual(status, 202, accepted)
+        self.assertEqual(ws.next_of("job")["job_id"], accepted["job_id"])
+        ws.close()  # dropped: no ack, no close frame
+        again = self.connect(terminal)
+        again.next_of("hello")
+        self.assertEqual(again.next_of("job")["job_id"], accepted["job_id"])
+        again.close()
+
+    def test_no_node_available_closes_1013(self):
+        for node in ("C2-n1", "C2-n2"):
+            status, body = self.server.api("PUT", "/v1/admin/nodes/" + node,
+                                           {"state": "draining"})
+            self.assertEqual(status, 200, body)
+        try:
+            ws = self.connect("N1013", region="GG2")
+            self.assertEqual(ws.close_code(), 1013)
+            ws.close()
+        finally:
+            for node in ("C2-n1", "C2-n2"):
+                self.server.api("PUT", "/v1/admin/nodes/" + node,
+                                {"state": "active"})
+        ws = self.connect("N1013", region="GG2")
+        ws.next_of("hello")
+        ws.close()
 
     def test_upgrade_limits(self):
         terminal, ws = self.device()

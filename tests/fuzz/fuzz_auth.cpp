@@ -30,8 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static fixture f;
   std::string_view in{reinterpret_cast<const char*>(data), size};
   (void)parse_proof(in);
-  (void)f.proofs.check(in, "T1", "POST", "/v1/terminals/register", "{}",
-                       now_s);
+  (void)f.proofs.check(in, "T1", "POST", "/v1/terminals/register", "{}", now_s);
   (void)peek_token(in);
   // A token nobody signed is never valid.
   if (f.tokens.verify(in, "T1", "C1", now_s).empty())

@@ -7,8 +7,8 @@
 #include "config/topology.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto r = tether::config::parse_topology({reinterpret_cast<const char*>(data), size},
-                                  "fuzz.toml");
+  auto r = tether::config::parse_topology(
+    {reinterpret_cast<const char*>(data), size}, "fuzz.toml");
   // A file is read or refused with a reason, never both nor neither.
   if (r.value.has_value() == !r.errors.list.empty())
     __builtin_trap();
