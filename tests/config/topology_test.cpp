@@ -224,6 +224,18 @@ const std::vector<rule_case>& rule_cases() {
      "must be between 1 and 64"},
     {"gateway", "io_threads", "\"4\"", false, "gateway.io_threads",
      "must be an integer"},
+    // A float out of int64's range (toml++ would cast it first: UB, found
+    // by tests/fuzz), a fraction, a boolean; a whole float is taken.
+    {"gateway", "io_threads", "1e24", false, "gateway.io_threads",
+     "must be an integer"},
+    {"gateway", "io_threads", "2.5", false, "gateway.io_threads",
+     "must be an integer"},
+    {"gateway", "io_threads", "true", false, "gateway.io_threads",
+     "must be an integer"},
+    {"gateway", "io_threads", "2.0", true, "", "",
+     [](const topology& t) {
+       return t.io_threads == 2;
+     }},
     // labels
     {"labels", "items", "[\"service\", \"firmware\"]", true, "", "",
      [](const topology& t) {
