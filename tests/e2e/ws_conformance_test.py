@@ -49,12 +49,18 @@ class Server:
         topo = os.path.join(self.dir, "topology.toml")
         with open(topo, "w") as f:
             f.write(text)
+        self.topo = topo
+        self.log = open(os.path.join(self.dir, "tetherd.log"), "a")
+        self.start()
+
+    def start(self):
         ready = os.path.join(self.dir, "ready.json")
-        self.log = open(os.path.join(self.dir, "tetherd.log"), "w")
+        if os.path.exists(ready):
+            os.remove(ready)
         self.proc = subprocess.Popen(
             [TETHERD, "--data", self.dir + "/data", "--ready-file", ready,
-             "--http", "127.0.0.1:0", "--ws-base-port", "0", "--config", topo],
-            stdout=self.log, stderr=subprocess.STDOUT)
+             "--http", "127.0.0.1:0", "--ws-base-port", "0", "--config",
+             self.topo], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while not os.path.exists(ready):
             if time.time() > deadline or self.proc.poll() is not None:
@@ -68,6 +74,10 @@ class Server:
             self.admin_key = f.read().strip()
         with open(os.path.join(secrets, "enrollment", "default")) as f:
             self.group_key = bytes.fromhex(f.readline().strip()[:64])
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(10)
 
     def stop(self):
         self.proc.terminate()
@@ -432,6 +442,87 @@ class Conformance(unittest.TestCase):
         for ws in (big, plain, notoken):
             ws.close()
         self.assert_still_serving()
+
+
+class Receiver:
+    """A callback receiver on loopback: answers each POST with the next
+    status of `statuses` (then 200) and keeps the bodies."""
+
+    def __init__(self, statuses=()):
+        import http.server
+        import threading
+        outer = self
+        self.statuses = list(statuses)
+        self.bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.bodies.append(json.loads(body))
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/cb" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait(self, pred, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if pred(self.bodies):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Callbacks(unittest.TestCase):
+    """Callback promises of docs/API.md that no other end-to-end test
+    checks: an expired job's callback, and callbacks that resume after
+    tetherd is killed (-9) and restarted."""
+
+    def setUp(self):
+        self.server = Server()
+        self.receiver = Receiver()
+
+    def tearDown(self):
+        self.receiver.stop()
+        self.server.stop()
+
+    def test_an_expired_job_is_called_back(self):
+        self.server.register("E1")  # registered, never connected
+        status, accepted = self.server.api(
+            "POST", "/v1/terminals/E1/jobs",
+            {"service": "print", "ttl_s": 1, "callback_url": self.receiver.url})
+        self.assertEqual(status, 202, accepted)
+        self.assertTrue(self.receiver.wait(lambda b: len(b) >= 1, 10))
+        self.assertEqual(self.receiver.bodies[0]["job_id"], accepted["job_id"])
+        self.assertEqual(self.receiver.bodies[0]["status"], "expired")
+
+    def test_callbacks_resume_after_a_restart(self):
+        self.receiver.statuses = [500] * 100  # refused until the restart
+        self.server.register("E2")
+        status, accepted = self.server.api(
+            "POST", "/v1/terminals/E2/jobs",
+            {"service": "print", "ttl_s": 1, "callback_url": self.receiver.url})
+        self.assertEqual(status, 202, accepted)
+        self.assertTrue(self.receiver.wait(lambda b: len(b) >= 1, 10))
+        self.server.kill9()
+        self.receiver.statuses = []  # accepted from now on
+        seen = len(self.receiver.bodies)
+        self.server.start()
+        self.assertTrue(self.receiver.wait(lambda b: len(b) > seen, 15),
+                        self.server.logs())
+        self.assertEqual(self.receiver.bodies[-1]["job_id"], accepted["job_id"])
+        self.assertEqual(self.receiver.bodies[-1]["status"], "expired")
 
 
 if __name__ == "__main__":
