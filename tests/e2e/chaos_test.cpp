@@ -218,6 +218,19 @@ std::unique_ptr<child_process> fleet(multiprocess_deployment& d,
                    d.dir() + "/fleet-" + prefix + ".log");
 }
 
+/// The sessions the nodes of `cluster` report (each live session once).
+int sessions(const std::string& http, const std::string& cluster) {
+  auto cs = json_of(http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
+  if (!cs.is_object())
+    return -1;
+  int n = 0;
+  for (auto& c : cs.at("clusters").as_array())
+    if (str_at(c, "cluster_id") == cluster)
+      for (auto& node : c.at("nodes").as_array())
+        n += node.at("sessions").to_number<int>();
+  return n;
+}
+
 int connections(const std::string& http, const std::string& cluster) {
   auto cs = json_of(http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
   if (!cs.is_object())
@@ -313,6 +326,17 @@ TEST(chaos, every_accepted_job_reaches_its_device_after_random_faults) {
   EXPECT_TRUE(eventually(all_connected, bound))
     << "C1 " << connections(d.http(), "C1") << ", C2 "
     << connections(d.http(), "C2") << " of " << devices << " each\n"
+    << d.logs();
+  // One live session per device: no stale session of a frozen node or a
+  // replaced connection survives.
+  EXPECT_TRUE(eventually(
+    [&] {
+      return sessions(d.http(), "C1") == devices
+          && sessions(d.http(), "C2") == devices;
+    },
+    bound))
+    << "sessions: C1 " << sessions(d.http(), "C1") << ", C2 "
+    << sessions(d.http(), "C2") << " of " << devices << " each\n"
     << d.logs();
   // Delivered jobs whose session died are resent after job_redelivery (5 s).
   bool done = eventually(
