@@ -38,14 +38,14 @@ CONT, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 class Server:
     """One tetherd process with its data folder, started on port 0."""
 
-    def __init__(self):
+    def __init__(self, extra=""):
         self.dir = tempfile.mkdtemp(prefix="tether-wsconf-")
         src = os.path.join(os.path.dirname(__file__), "..", "..", "examples",
                            "topologies", "all-in-one.toml")
         with open(src) as f:
             text = f.read()
         # Keepalive pings every second, two misses end the session.
-        text = text.replace('keepalive = "30s"', 'keepalive = "1s"')
+        text = text.replace('keepalive = "30s"', 'keepalive = "1s"') + extra
         topo = os.path.join(self.dir, "topology.toml")
         with open(topo, "w") as f:
             f.write(text)
@@ -523,6 +523,36 @@ class Callbacks(unittest.TestCase):
                         self.server.logs())
         self.assertEqual(self.receiver.bodies[-1]["job_id"], accepted["job_id"])
         self.assertEqual(self.receiver.bodies[-1]["status"], "expired")
+
+
+class ScheduledReallocation(unittest.TestCase):
+    """`[reallocation] period`: without any call, a terminal whose cluster
+    changed (here: the clusters' labels were swapped) is sent `reassign`
+    by the next scheduled run, and its destination names the new cluster."""
+
+    def test_a_period_reallocates_without_a_call(self):
+        server = Server('\n[reallocation]\nperiod = "1s"\nwindow = "0s"\n')
+        try:
+            reg = server.register("R1")
+            self.assertEqual(reg["cluster_id"], "C1")
+            ws = WS(reg["cluster_urls"][0] + "?terminal_id=R1",
+                    {"Authorization": "Bearer " + reg["token"]})
+            ws.next_of("hello")
+            for cluster, region in (("C1", "GGX"), ("C2", "GG1")):
+                status, body = server.api(
+                    "PUT", "/v1/admin/clusters/" + cluster,
+                    {"labels": {"region": [region]}})
+                self.assertEqual(status, 200, body)
+            reassign = ws.next_of("reassign", timeout=10)
+            self.assertGreaterEqual(reassign["after_ms"], 0)
+            target = "/v1/terminals/R1/destination"
+            status, rest = server.call("GET", target, b"", {
+                "Authorization": server.proof("R1", "GET", target, b"")})
+            self.assertEqual(status, 200, rest)
+            self.assertEqual(json.loads(rest)["cluster_id"], "C2")
+            ws.close()
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":
