@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <initializer_list>
 #include <optional>
 #include <sstream>
@@ -107,6 +108,23 @@ public:
       warning(node, join(path, key), warn_when_false);
   }
 
+  /// An integer, or a float with a whole value in range (toml++'s own
+  /// value<int64_t>() casts a float such as 1e24 before checking its range:
+  /// undefined behaviour, found by tests/fuzz).
+  static std::optional<int64_t> as_int64(const toml::node& node) {
+    if (auto* i = node.as_integer())
+      return i->get();
+    auto* f = node.as_floating_point();
+    if (f == nullptr)
+      return std::nullopt;
+    double d = f->get();
+    // 2^63 is exactly representable; every double below it converts.
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+        || d != std::trunc(d))
+      return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+
   /// False if the key is absent or its value was refused.
   template <class Int>
   bool integer(const toml::table& t, std::string_view path,
@@ -114,7 +132,7 @@ public:
     auto* node = t.get(key);
     if (node == nullptr)
       return false;
-    auto v = node->value<int64_t>();
+    auto v = as_int64(*node);
     if (!v) {
       problem(node, join(path, key), "must be an integer");
       return false;

@@ -70,7 +70,9 @@ TEST_F(jobs, statuses_carry_timestamps_in_order) {
   EXPECT_LE(created, delivered);
   EXPECT_LE(delivered, acked);
   EXPECT_LE(acked, finished);
-  EXPECT_EQ(j.at("deliveries").to_number<int>(), 1);
+  // At least once: on a loaded machine the ack may come after the short
+  // redelivery timer of the test's topology fired once more.
+  EXPECT_GE(j.at("deliveries").to_number<int>(), 1);
 }
 
 TEST_F(jobs, unacknowledged_job_is_sent_again) {

@@ -29,7 +29,9 @@ TEST(keepalive, silent_device_is_disconnected_and_counted) {
   auto polite
     = ws_client::connect(device_url(server, url, "K2"), status, error);
   ASSERT_TRUE(silent && polite);
-  auto hello = json_of(*silent->next());
+  auto first = silent->next();
+  ASSERT_TRUE(first.has_value()) << "no hello";
+  auto hello = json_of(*first);
   EXPECT_EQ(str_at(hello, "type"), "hello");
   // The silent device receives pings and never answers.
   int pings = 0;
