@@ -484,6 +484,9 @@ TEST_F(MessagesTest, AdminMessages) {
 
 TEST_F(MessagesTest, TerminalStatus) {
   check(sample_terminal_status());
+  // the operator list of GET /v1/terminals
+  check(std::vector<terminal_status>{sample_terminal_status(), {}});
+  check(std::vector<terminal_status>{});
 }
 
 TEST_F(MessagesTest, HttpRequest) {
