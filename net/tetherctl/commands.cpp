@@ -22,8 +22,19 @@ std::string text_of(const json::value& v, std::string_view key) {
   if (f == nullptr || f->is_null())
     return "-";
   if (f->is_string())
-    return std::string{f->as_string()};
+    return f->as_string().empty() ? "-" : std::string{f->as_string()};
   return json::serialize(*f);
+}
+
+/// A list of strings as "a, b" ("-" when empty).
+std::string list_text(const json::value& v, std::string_view key) {
+  std::string out;
+  if (auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
+      f != nullptr && f->is_array())
+    for (const auto& x : f->as_array())
+      out += (out.empty() ? "" : ", ")
+           + (x.is_string() ? std::string{x.as_string()} : json::serialize(x));
+  return out.empty() ? "-" : out;
 }
 
 const json::array& array_at(const json::value& v, std::string_view key) {
@@ -235,8 +246,12 @@ int cmd_terminal(context& cx, const std::string& id) {
     rows.emplace_back(k, text_of(*v, k));
   rows.emplace_back("label", labels_text(v->at("label")));
   rows.emplace_back("attributes", labels_text(v->at("attributes")));
-  rows.emplace_back("users", text_of(*v, "users"));
-  rows.emplace_back("api", text_of(*v, "api"));
+  rows.emplace_back("users", list_text(*v, "users"));
+  const auto& api = v->at("api");
+  rows.emplace_back("api calls", text_of(api, "calls") + " (errors "
+                                   + text_of(api, "errors") + "; this window "
+                                   + text_of(api, "window_calls") + ", errors "
+                                   + text_of(api, "window_errors") + ")");
   *cx.out << key_values(rows);
   return exit_ok;
 }

@@ -227,6 +227,8 @@ int main(int argc, char** argv) {
                "tetherctl"};
   app.footer(footer);
   app.require_subcommand(1);
+  // --json, --server etc. also after the command (subcommands inherit it)
+  app.fallthrough();
   options o;
   runner run;
   bool local = false;

@@ -29,8 +29,8 @@ function check(cond, what) {
   console.log('ok: ' + what);
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true });
+async function shot(page, name, fullPage = true) {
+  await page.screenshot({ path: path.join(shots, name + '.png'), fullPage });
 }
 
 /// Polls (from here: the page's CSP forbids evaluating strings) until
@@ -76,7 +76,7 @@ async function overview(page) {
   await waitText(page, '#chart-samples', (t) => Number(t) >= 4, 'the chart has 4 samples');
   await shot(page, 'overview');
   await page.click('[data-action="node-C1-n1"]');
-  await shot(page, 'confirm');
+  await shot(page, 'confirm', false); // the dialog covers the viewport
   await confirm(page);
   await waitText(page, '[data-node-state="C1-n1"]', (t) => t === 'draining',
     'draining node C1-n1 shows its state as draining');
