@@ -1,4 +1,5 @@
 #include "net/deployment.hpp"
+#include "net/ui/ui_files.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -89,6 +90,7 @@ http_gateway_settings gateway_settings_of(const config::topology& topo,
   gw_cfg.callbacks = api::callback_policy{
     config::parse_cidrs(config::callback_allow_list(topo))};
   gw_cfg.api_keys = topo.auth.api_keys;
+  gw_cfg.ui_files = ui::find_file;
   return gw_cfg;
 }
 

@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/control/control_flows.hpp"
+#include "actors/control/listings.hpp"
 #include "actors/policy/placement.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
@@ -152,6 +153,9 @@ auto terminal_handlers(control_self self, control_peers p) {
               const std::string& terminal) -> caf::result<terminal_status> {
       return terminal_view(self, p, terminal);
     },
+    [self](get_atom, terminal_atom, const std::string& prefix, uint32_t limit) {
+      return terminals_by_prefix(self->state, prefix, limit, now_ms());
+    },
     [self, p](put_atom, attrs_atom, const std::string& terminal,
               std::map<std::string, std::string>& attrs)
       -> caf::result<terminal_status> {
@@ -226,6 +230,10 @@ auto job_handlers(control_self self, control_peers p) {
       if (const auto* job = self->state.jobs.find(id))
         return *job;
       return self->delegate(p.store, get_atom::value, job_atom::value, id);
+    },
+    [self](get_atom, job_atom, const std::string& terminal,
+           const std::string& status, uint32_t limit) {
+      return recent_jobs(self->state.jobs, terminal, status, limit);
     },
     [self, p](const job_update& update) {
       if (auto* job = self->state.apply(update, now_ms()))

@@ -53,7 +53,10 @@ route_access access_of(api::route::kind_t kind) {
   case route::job:
     return {false, {"jobs:read"}};
   case route::terminal:
+  case route::terminals_list:
     return {false, {"jobs:read", "terminals:write"}};
+  case route::jobs_list:
+    return {false, {"jobs:read"}};
   case route::attributes:
   case route::user_link:
     return {false, {"terminals:write"}};

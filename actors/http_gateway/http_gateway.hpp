@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/http_gateway/api_keys.hpp"
+#include "actors/http_gateway/static_files.hpp"
 #include "actors/policy/api.hpp"
 #include "actors/policy/callback_address.hpp"
 #include "actors/system/errors.hpp"
@@ -41,6 +42,8 @@ struct http_gateway_settings {
   /// Device proofs and connect tokens; null: devices need no credential
   /// ([auth] devices = false).
   std::shared_ptr<auth::device_auth> devices;
+  /// The dashboard's files under /ui/ (net/ui/); null: /ui/ answers 404.
+  static_file_lookup ui_files = nullptr;
 };
 
 class once_responder; // http_gateway.cpp

@@ -292,6 +292,12 @@ handler handler_of(api::route::kind_t kind) {
     return post_key;
   case route::admin_key_delete:
     return delete_key;
+  case route::terminals_list:
+    return list_terminals;
+  case route::jobs_list:
+    return list_jobs;
+  case route::ui:
+    return ui_file;
   case route::healthz:
     return healthz;
   case route::metrics:

@@ -39,6 +39,16 @@ void put_node(gateway_ptr self, const api::route& r, const http_request& req,
 void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
                 const http_responder_ptr& out);
 
+/// The operator lists (http_lists.cpp): GET /v1/terminals (by id prefix)
+/// and GET /v1/jobs (recent, by terminal and status); GET /ui/ (the
+/// dashboard's static files, net/ui/).
+void list_terminals(gateway_ptr self, const api::route& r,
+                    const http_request& req, const http_responder_ptr& out);
+void list_jobs(gateway_ptr self, const api::route& r, const http_request& req,
+               const http_responder_ptr& out);
+void ui_file(gateway_ptr self, const api::route& r, const http_request& req,
+             const http_responder_ptr& out);
+
 /// API keys (http_auth.cpp): every request comes through `on_request`,
 /// which checks its key against the route (api_keys.hpp: access_of) before
 /// `serve`; a key not in the cache waits for one refresh (at most one a

@@ -97,9 +97,19 @@ route match(std::string_view method, std::string_view target) {
     return make(route::healthz, method, "GET");
   if (n == 1 && parts[0] == "metrics")
     return make(route::metrics, method, "GET");
+  if (n >= 1 && n <= 2 && parts[0] == "ui") {
+    // The dashboard's files: the path below /ui/ in `id` (no "..": the
+    // files are a fixed set looked up by name, never read from disk).
+    auto r = make(route::ui, method, "GET");
+    if (r.kind == route::ui && n == 2)
+      r.id = std::string{parts[1].substr(0, 128)};
+    return r;
+  }
   if (n < 2 || parts[0] != "v1")
     return {route::not_found, {}, {}, {}};
   if (parts[1] == "terminals") {
+    if (n == 2)
+      return make(route::terminals_list, method, "GET");
     if (n == 3 && parts[2] == "register")
       return make(route::register_terminal, method, "POST");
     if (n == 3)
@@ -116,6 +126,8 @@ route match(std::string_view method, std::string_view target) {
       return {route::bad_id, std::string{parts[2].substr(0, 140)}, {}, {}};
     r.user = std::string{parts[2]};
     return r;
+  } else if (parts[1] == "jobs" && n == 2) {
+    return make(route::jobs_list, method, "GET");
   } else if (parts[1] == "jobs" && n == 3) {
     return make(route::job, method, "GET", parts[2]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "clusters") {
@@ -144,6 +156,89 @@ route match(std::string_view method, std::string_view target) {
     return make(route::admin_key_delete, method, "DELETE", parts[3]);
   }
   return {route::not_found, {}, {}, {}};
+}
+
+namespace {
+
+/// %XX decoded; false for a malformed escape.
+bool unescape(std::string_view in, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i] == '+' ? ' ' : in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()
+        || !std::isxdigit(static_cast<unsigned char>(in[i + 1]))
+        || !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
+      return false;
+    out += static_cast<char>(
+      std::stoi(std::string{in.substr(i + 1, 2)}, nullptr, 16));
+    i += 2;
+  }
+  return true;
+}
+
+/// One parameter of a list query into `out`; the problem or empty.
+std::string list_parameter(const std::string& name, const std::string& value,
+                           route::kind_t kind, list_query& out) {
+  static const std::vector<std::string> statuses{
+    "queued", "delivered", "acked", "done", "failed", "expired"};
+  bool jobs = kind == route::jobs_list;
+  if (name == "limit") {
+    if (value.empty() || value.size() > 4
+        || value.find_first_not_of("0123456789") != std::string::npos
+        || std::stoi(value) < 1 || std::stoi(value) > 1000)
+      return "parameter \"limit\" must be a number from 1 to 1000";
+    out.limit = static_cast<uint32_t>(std::stoi(value));
+  } else if (name == "prefix" && !jobs) {
+    if (!value.empty() && !valid_id(value))
+      return "parameter \"prefix\" must be at most 128 characters from "
+             "[A-Za-z0-9._:-]";
+    out.prefix = value;
+  } else if (name == "terminal_id" && jobs) {
+    if (!valid_id(value))
+      return "parameter \"terminal_id\" must be 1-128 characters from "
+             "[A-Za-z0-9._:-]";
+    out.terminal_id = value;
+  } else if (name == "status" && jobs) {
+    if (std::find(statuses.begin(), statuses.end(), value) == statuses.end())
+      return "parameter \"status\" must be one of queued, delivered, acked, "
+             "done, failed, expired";
+    out.status = value;
+  } else {
+    return "unknown parameter \"" + name.substr(0, 64) + "\" (known: "
+         + (jobs ? "terminal_id, status, limit" : "prefix, limit") + ")";
+  }
+  return {};
+}
+
+} // namespace
+
+std::string decode_list_query(std::string_view target, route::kind_t kind,
+                              list_query& out) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos)
+    return {};
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
+    if (pair.empty())
+      continue;
+    auto eq = pair.find('=');
+    std::string name, value;
+    if (!unescape(pair.substr(0, eq), name)
+        || !unescape(eq == std::string_view::npos ? std::string_view{}
+                                                  : pair.substr(eq + 1),
+                     value))
+      return "the query has a malformed %-escape";
+    if (auto p = list_parameter(name, value, kind, out); !p.empty())
+      return p;
+  }
+  return {};
 }
 
 std::string decode_register(std::string_view body, terminal_record& out) {
@@ -519,6 +614,20 @@ std::string encode(const terminal_status& t) {
                  {"disconnects", t.disconnects},
                  {"keepalive_failures", t.keepalive_failures}};
   return json::serialize(o);
+}
+
+std::string encode_terminal_list(const std::vector<terminal_status>& ts) {
+  std::string out = R"({"terminals":[)";
+  for (size_t i = 0; i < ts.size(); ++i)
+    out += (i == 0 ? "" : ",") + encode(ts[i]);
+  return out + "]}";
+}
+
+std::string encode_job_list(const std::vector<job_record>& jobs) {
+  std::string out = R"({"jobs":[)";
+  for (size_t i = 0; i < jobs.size(); ++i)
+    out += (i == 0 ? "" : ",") + encode(jobs[i]);
+  return out + "]}";
 }
 
 std::string encode(const health& h) {

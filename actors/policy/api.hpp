@@ -38,7 +38,10 @@ struct route {
     metrics,           // GET  /metrics
     not_found,
     method_not_allowed,
-    bad_id, // a path id that is not a valid id
+    bad_id,         // a path id that is not a valid id
+    terminals_list, // GET /v1/terminals?prefix=&limit=
+    jobs_list,      // GET /v1/jobs?terminal_id=&status=&limit=
+    ui,             // GET /ui/{file} (id: the file's path below /ui/)
   } kind
     = not_found;
   std::string id;    // terminal or job id
@@ -55,6 +58,20 @@ struct route {
 };
 
 route match(std::string_view method, std::string_view target);
+
+/// The query of the operator lists (GET /v1/terminals, GET /v1/jobs).
+struct list_query {
+  std::string prefix;      // terminals: id prefix (empty: any)
+  std::string terminal_id; // jobs: of this terminal (empty: any)
+  std::string status;      // jobs: in this status (empty: any)
+  uint32_t limit = 50;     // 1..1000
+};
+
+/// Decodes the query string of `target` for route `kind` (terminals_list
+/// or jobs_list): an empty string or the problem, naming the parameter
+/// (unknown parameters are refused).
+std::string decode_list_query(std::string_view target, route::kind_t kind,
+                              list_query& out);
 
 /// Decodes a registration body. Returns an empty string or the problem,
 /// naming the field.
@@ -109,6 +126,10 @@ struct health {
   std::vector<peer_status> peers;
 };
 std::string encode(const health& h);
+
+/// {"terminals":[terminal as encode shows it,...]} and {"jobs":[...]}.
+std::string encode_terminal_list(const std::vector<terminal_status>& ts);
+std::string encode_job_list(const std::vector<job_record>& jobs);
 
 /// {"error":{"code":..,"message":..}} with the code's status; 503 and 429
 /// carry Retry-After.

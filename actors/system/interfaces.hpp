@@ -95,6 +95,12 @@ using control_actor = caf::typed_actor<
   caf::replies_to<get_atom, terminal_atom, std::string>::with<terminal_status>,
   caf::replies_to<push_atom, job_record>::with<job_record>,
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
+  // operator lists (listings.hpp): terminals by id prefix, at most N;
+  // recent jobs of a terminal (empty: any) in a status (empty: any)
+  caf::replies_to<get_atom, terminal_atom, std::string,
+                  uint32_t>::with<std::vector<terminal_status>>,
+  caf::replies_to<get_atom, job_atom, std::string, std::string,
+                  uint32_t>::with<std::vector<job_record>>,
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<job_update>,
   // a session started: terminal, node, session, the device's source address
@@ -293,6 +299,8 @@ CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::disconnect_event>))
 // API keys
 CAF_ADD_TYPE_ID(tether, (tether::storage::api_key_record))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_key_record>))
+// operator lists
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::terminal_status>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

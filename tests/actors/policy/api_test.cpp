@@ -134,11 +134,10 @@ TEST(Match, UnknownPaths) {
                              "",
                              "/v1",
                              "/v2/terminals/T1",
-                             "/v1/terminals",
                              "/v1/terminals/T1/jobs/J1",
                              "/v1/terminals/T1/labels",
-                             "/v1/jobs",
                              "/v1/jobs/J1/cancel",
+                             "/ui/a/b",
                              "/v1/admin",
                              "/v1/users/U1",
                              "/v1/users/U1/terminals",
@@ -158,6 +157,68 @@ TEST(Match, UnknownPaths) {
     EXPECT_EQ(r.kind, route::not_found);
     EXPECT_EQ(r.id, "");
     EXPECT_EQ(match("POST", target).kind, route::not_found);
+  }
+}
+
+TEST(Match, OperatorListsAndTheDashboard) {
+  EXPECT_EQ(match("GET", "/v1/terminals").kind, route::terminals_list);
+  EXPECT_EQ(match("GET", "/v1/terminals?prefix=T").kind, route::terminals_list);
+  EXPECT_EQ(match("GET", "/v1/jobs?status=done").kind, route::jobs_list);
+  EXPECT_EQ(match("POST", "/v1/jobs").kind, route::method_not_allowed);
+  EXPECT_EQ(match("DELETE", "/v1/terminals").kind, route::method_not_allowed);
+  auto index = match("GET", "/ui/");
+  EXPECT_EQ(index.kind, route::ui);
+  EXPECT_EQ(index.id, "");
+  EXPECT_EQ(match("GET", "/ui").kind, route::ui);
+  auto js = match("GET", "/ui/app.js?v=1");
+  EXPECT_EQ(js.kind, route::ui);
+  EXPECT_EQ(js.id, "app.js");
+  EXPECT_EQ(match("POST", "/ui/").kind, route::method_not_allowed);
+}
+
+TEST(DecodeListQuery, Accepts) {
+  list_query q;
+  EXPECT_EQ(decode_list_query("/v1/terminals", route::terminals_list, q), "");
+  EXPECT_EQ(q.limit, 50u);
+  EXPECT_EQ(decode_list_query("/v1/terminals?prefix=ab%3Ac&limit=1000",
+                              route::terminals_list, q),
+            "");
+  EXPECT_EQ(q.prefix, "ab:c");
+  EXPECT_EQ(q.limit, 1000u);
+  EXPECT_EQ(
+    decode_list_query("/v1/terminals?prefix=&", route::terminals_list, q), "");
+  EXPECT_EQ(q.prefix, "");
+  list_query j;
+  EXPECT_EQ(decode_list_query("/v1/jobs?terminal_id=T1&status=failed&limit=1",
+                              route::jobs_list, j),
+            "");
+  EXPECT_EQ(j.terminal_id, "T1");
+  EXPECT_EQ(j.status, "failed");
+  EXPECT_EQ(j.limit, 1u);
+}
+
+TEST(DecodeListQuery, RejectsNamingTheParameter) {
+  struct {
+    const char* target;
+    route::kind_t kind;
+    const char* named;
+  } cases[] = {
+    {"/v1/terminals?limit=0", route::terminals_list, "\"limit\""},
+    {"/v1/terminals?limit=1001", route::terminals_list, "\"limit\""},
+    {"/v1/terminals?limit=x", route::terminals_list, "\"limit\""},
+    {"/v1/terminals?prefix=a/b", route::terminals_list, "\"prefix\""},
+    {"/v1/terminals?status=done", route::terminals_list, "\"status\""},
+    {"/v1/terminals?prefx=a", route::terminals_list, "\"prefx\""},
+    {"/v1/jobs?status=finished", route::jobs_list, "\"status\""},
+    {"/v1/jobs?terminal_id=", route::jobs_list, "\"terminal_id\""},
+    {"/v1/jobs?prefix=T", route::jobs_list, "\"prefix\""},
+    {"/v1/jobs?status=%zz", route::jobs_list, "%-escape"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.target);
+    list_query q;
+    auto problem = decode_list_query(c.target, c.kind, q);
+    EXPECT_NE(problem.find(c.named), std::string::npos) << problem;
   }
 }
 

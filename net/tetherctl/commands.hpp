@@ -1,0 +1,72 @@
+// tetherctl's commands: each one asks the HTTP API (docs/API.md) and
+// prints the answer as an aligned table (people) or the JSON (`--json`,
+// scripts). Every command returns one of the exit codes below.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "net/tetherctl/http_client.hpp"
+
+namespace tether::ctl {
+
+/// tetherctl's exit codes (documented in --help and docs/OPERATORS.md).
+enum exit_code : int {
+  exit_ok = 0,
+  exit_problems = 1,   // check-config: the file has problems
+  exit_usage = 2,      // bad command line, unreadable key file
+  exit_refused = 3,    // the server answered 4xx/5xx (its error printed)
+  exit_unreachable = 4 // no answer (cannot connect, timeout, not HTTP/JSON)
+};
+
+/// What every command needs: the server, the key, the output form.
+struct context {
+  transport* net = nullptr;
+  std::string key; // empty: no Authorization header
+  bool json = false;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+
+  /// One request; the answer's JSON on a 2xx, else nothing with `code`
+  /// set after printing why on `err` (the server's own error message).
+  std::optional<boost::json::value> call(const std::string& method,
+                                         const std::string& target,
+                                         const std::string& body, int& code);
+};
+
+int cmd_status(context& cx);
+int cmd_clusters(context& cx);
+int cmd_nodes(context& cx);
+/// `kind`: "cluster", "node", or empty (find out from the clusters).
+int cmd_set_state(context& cx, const std::string& id, const std::string& kind,
+                  const std::string& state);
+int cmd_terminal(context& cx, const std::string& id);
+int cmd_terminals(context& cx, const std::string& prefix, int limit);
+
+struct push_options {
+  std::string terminal_id, service = "print", payload = "{}", callback_url;
+  int ttl_s = 0;
+};
+int cmd_jobs_push(context& cx, const push_options& o);
+int cmd_jobs_show(context& cx, const std::string& job_id);
+int cmd_jobs_list(context& cx, const std::string& terminal_id,
+                  const std::string& status, int limit);
+
+/// Exactly one of: every terminal, one cluster, a list of terminals.
+int cmd_reallocate(context& cx, bool all, const std::string& cluster_id,
+                   const std::vector<std::string>& terminal_ids);
+int cmd_label_config_get(context& cx);
+int cmd_label_config_set(context& cx, const std::vector<std::string>& items);
+int cmd_keys_list(context& cx);
+int cmd_keys_create(context& cx, const std::string& name,
+                    const std::vector<std::string>& scopes);
+int cmd_keys_revoke(context& cx, const std::string& key_id);
+
+/// Validates a topology file locally (no server); every problem printed.
+int cmd_check_config(context& cx, const std::string& path);
+
+} // namespace tether::ctl

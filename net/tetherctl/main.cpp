@@ -1,0 +1,281 @@
+// tetherctl: the operator's command line for a running tetherd, over its
+// HTTP API (docs/API.md, docs/OPERATORS.md). CLI11 parses; commands.cpp
+// does the work; http_client.cpp speaks HTTP.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "net/tetherctl/commands.hpp"
+
+namespace {
+
+using namespace tether::ctl;
+
+const char* footer = R"(
+ENVIRONMENT
+  TETHER_SERVER    server URL when --server is not given
+                   (default http://127.0.0.1:8080)
+  TETHER_KEY       API key when neither --key nor --key-file is given
+  TETHER_KEY_FILE  file holding the API key when none of --key, --key-file,
+                   TETHER_KEY is given (default ./tether-data/secrets/admin-key)
+
+FILES
+  ./tether-data/secrets/admin-key   the admin key tetherd creates on its
+                                    first start (every scope)
+
+EXIT STATUS
+  0  success
+  1  check-config: the file has problems (each one printed)
+  2  usage: bad command line, unreadable key file, bad --payload
+  3  refused: the server answered 4xx/5xx; its error code and message
+     are printed on stderr (e.g. 401 unauthorized, 404 not_found)
+  4  unreachable: no HTTP answer (cannot connect, timeout, not JSON)
+
+EXAMPLES
+  tetherctl status
+  tetherctl clusters --json
+  tetherctl drain N1            (a node or a cluster id)
+  tetherctl jobs push T1 --service print --payload '{"text":"hi"}'
+  tetherctl reallocate --cluster C1
+  tetherctl check-config topology.toml
+)";
+
+/// The command line's values.
+struct options {
+  std::string server, key, key_file, id, kind, status, name, prefix;
+  bool json = false, all = false, to_cluster = false, to_node = false;
+  int timeout_s = 10, limit = 50;
+  std::vector<std::string> items;
+  push_options push;
+};
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string{v} : fallback;
+}
+
+/// The key: --key, else the first line of --key-file, else TETHER_KEY,
+/// else the first line of TETHER_KEY_FILE or of the default file (a
+/// missing default file: no key). False after saying why when a key file
+/// named explicitly cannot be read.
+bool resolve_key(options& o, std::string& key) {
+  key = o.key;
+  if (key.empty() && o.key_file.empty())
+    key = env_or("TETHER_KEY", "");
+  if (!key.empty())
+    return true;
+  bool named = !o.key_file.empty() || std::getenv("TETHER_KEY_FILE");
+  auto path = o.key_file.empty()
+              ? env_or("TETHER_KEY_FILE", "tether-data/secrets/admin-key")
+              : o.key_file;
+  std::ifstream in{path};
+  if (!in) {
+    if (named)
+      std::cerr << "tetherctl: cannot read key file " << path << "\n";
+    return !named;
+  }
+  std::getline(in, key);
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' '))
+    key.pop_back();
+  return true;
+}
+
+} // namespace
+
+namespace {
+
+using runner = std::function<int(context&)>;
+
+void add_fleet_commands(CLI::App& app, options& o, runner& run) {
+  app.add_subcommand("status", "health of the control plane and fleet totals")
+    ->callback([&] { run = cmd_status; });
+  app
+    .add_subcommand("clusters",
+                    "clusters: state, weight, connections, terminals, labels")
+    ->callback([&] { run = cmd_clusters; });
+  app.add_subcommand("nodes", "nodes: cluster, state, sessions, CPU, memory")
+    ->callback([&] { run = cmd_nodes; });
+  for (const char* verb : {"drain", "activate"}) {
+    std::string state = verb == std::string{"drain"} ? "draining" : "active";
+    auto* c = app.add_subcommand(
+      verb, std::string{verb}
+              + " a node or a cluster (a cluster id is "
+                "looked up among the clusters, else a node)");
+    c->add_option("ID", o.id, "node or cluster id")->required();
+    auto* as_cluster
+      = c->add_flag("--cluster", o.to_cluster, "ID is a cluster");
+    c->add_flag("--node", o.to_node, "ID is a node")->excludes(as_cluster);
+    c->callback([&o, &run, state] {
+      auto kind = o.to_cluster ? "cluster" : o.to_node ? "node" : "";
+      run = [&o, state, kind](context& cx) {
+        return cmd_set_state(cx, o.id, kind, state);
+      };
+    });
+  }
+  auto* t = app.add_subcommand("terminal", "one terminal: placement, label, "
+                                           "attributes, users, history");
+  t->add_option("ID", o.id, "terminal id")->required();
+  t->callback([&] {
+    run = [&](context& cx) {
+      return cmd_terminal(cx, o.id);
+    };
+  });
+  auto* ts = app.add_subcommand("terminals", "terminals whose id starts with a "
+                                             "prefix");
+  ts->add_option("PREFIX", o.prefix, "id prefix (empty: any)");
+  ts->add_option("--limit", o.limit, "at most this many")
+    ->check(CLI::Range(1, 1000));
+  ts->callback([&] {
+    run = [&](context& cx) {
+      return cmd_terminals(cx, o.prefix, o.limit);
+    };
+  });
+}
+
+void add_job_commands(CLI::App& app, options& o, runner& run) {
+  auto* jobs = app.add_subcommand("jobs", "push, show and list jobs");
+  jobs->require_subcommand(1);
+  auto* push = jobs->add_subcommand("push", "push a job to a terminal");
+  push->add_option("TERMINAL", o.push.terminal_id, "terminal id")->required();
+  push->add_option("--service", o.push.service, "service name")
+    ->capture_default_str();
+  push->add_option("--payload", o.push.payload, "payload, a JSON object")
+    ->capture_default_str();
+  push->add_option("--ttl", o.push.ttl_s, "seconds before it expires");
+  push->add_option("--callback-url", o.push.callback_url,
+                   "URL posted when the job finishes");
+  push->callback([&] {
+    run = [&](context& cx) {
+      return cmd_jobs_push(cx, o.push);
+    };
+  });
+  auto* show = jobs->add_subcommand("show", "one job and its timeline");
+  show->add_option("JOB", o.id, "job id")->required();
+  show->callback([&] {
+    run = [&](context& cx) {
+      return cmd_jobs_show(cx, o.id);
+    };
+  });
+  auto* list = jobs->add_subcommand("list", "recent jobs, newest first");
+  list->add_option("--terminal", o.id, "only this terminal's");
+  list->add_option("--status", o.status, "only jobs in this status")
+    ->check(CLI::IsMember(
+      {"queued", "delivered", "acked", "done", "failed", "expired"}));
+  list->add_option("--limit", o.limit, "at most this many")
+    ->check(CLI::Range(1, 1000))
+    ->capture_default_str();
+  list->callback([&] {
+    run = [&](context& cx) {
+      return cmd_jobs_list(cx, o.id, o.status, o.limit);
+    };
+  });
+}
+
+void add_admin_commands(CLI::App& app, options& o, runner& run) {
+  auto* re = app.add_subcommand("reallocate", "re-place terminals under the "
+                                              "current labels");
+  re->add_flag("--all", o.all, "every terminal");
+  re->add_option("--cluster", o.id, "the terminals of one cluster");
+  re->add_option("--terminals", o.items, "these terminals")->delimiter(',');
+  re->callback([&] {
+    run = [&](context& cx) {
+      return cmd_reallocate(cx, o.all, o.id, o.items);
+    };
+  });
+  auto* lc = app.add_subcommand("label-config", "the label items in use");
+  lc->require_subcommand(1);
+  lc->add_subcommand("get", "show them")->callback([&] {
+    run = cmd_label_config_get;
+  });
+  auto* set = lc->add_subcommand("set", "replace them (none: every active "
+                                        "cluster is a candidate)");
+  set->add_option("ITEM", o.items, "label items, e.g. region model");
+  set->callback([&] {
+    run = [&](context& cx) {
+      return cmd_label_config_set(cx, o.items);
+    };
+  });
+  auto* keys = app.add_subcommand("keys", "API keys: list, create, revoke");
+  keys->require_subcommand(1);
+  keys->add_subcommand("list", "every key (never the secret)")->callback([&] {
+    run = cmd_keys_list;
+  });
+  auto* create = keys->add_subcommand("create", "a new key, shown once");
+  create->add_option("NAME", o.name, "its name")->required();
+  create->add_option("--scope", o.items, "a scope (repeat for more)")
+    ->required();
+  create->callback([&] {
+    run = [&](context& cx) {
+      return cmd_keys_create(cx, o.name, o.items);
+    };
+  });
+  auto* revoke = keys->add_subcommand("revoke", "revoke a key");
+  revoke->add_option("KEY_ID", o.id, "key id")->required();
+  revoke->callback([&] {
+    run = [&](context& cx) {
+      return cmd_keys_revoke(cx, o.id);
+    };
+  });
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tetherctl - operate a Tether deployment through its HTTP API",
+               "tetherctl"};
+  app.footer(footer);
+  app.require_subcommand(1);
+  // --json, --server etc. also after the command (subcommands inherit it)
+  app.fallthrough();
+  options o;
+  runner run;
+  bool local = false;
+  app.add_option("--server", o.server, "server URL (http://HOST:PORT)");
+  app.add_option("--key", o.key, "API key");
+  app.add_option("--key-file", o.key_file, "file whose first line is the key");
+  app.add_flag("--json", o.json, "print the API's JSON instead of tables");
+  app.add_option("--timeout", o.timeout_s, "seconds to wait for an answer")
+    ->check(CLI::Range(1, 3600))
+    ->capture_default_str();
+  add_fleet_commands(app, o, run);
+  add_job_commands(app, o, run);
+  add_admin_commands(app, o, run);
+  auto* check = app.add_subcommand("check-config", "validate a topology file "
+                                                   "(no server needed)");
+  check->add_option("FILE", o.id, "topology file (TOML)")->required();
+  check->callback([&] {
+    local = true;
+    run = [&](context& cx) {
+      return cmd_check_config(cx, o.id);
+    };
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
+  }
+  context cx;
+  cx.json = o.json;
+  cx.out = &std::cout;
+  cx.err = &std::cerr;
+  if (local)
+    return run(cx);
+  if (!resolve_key(o, cx.key))
+    return exit_usage;
+  server_url url;
+  auto text = o.server.empty()
+              ? env_or("TETHER_SERVER", "http://127.0.0.1:8080")
+              : o.server;
+  std::string problem = parse_server_url(text, url);
+  auto net = problem.empty()
+             ? make_transport(url, std::chrono::seconds{o.timeout_s}, problem)
+             : nullptr;
+  if (!net) {
+    std::cerr << "tetherctl: " << problem << "\n";
+    return exit_usage;
+  }
+  cx.net = net.get();
+  return run(cx);
+}

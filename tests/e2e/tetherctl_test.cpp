@@ -1,0 +1,264 @@
+// tetherctl against a real tetherd: status, clusters and nodes as tables
+// and JSON, a node drained and activated, a job pushed, shown and listed,
+// terminals by prefix, keys and the label configuration; and the exit
+// codes scripts rely on: 3 with the server's own words for a refused call
+// (wrong key, unknown terminal), 4 for an unreachable server, 2 for bad
+// usage, 1 with the problem named for a broken topology file.
+#include <fstream>
+
+#include "tests/e2e/e2e.hpp"
+
+using namespace tether::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct ctl_run {
+  int status = -1;
+  std::string output; // stdout and stderr
+};
+
+/// Runs tetherctl with `args` to its end (at most 30 s).
+ctl_run tetherctl(const std::vector<std::string>& args) {
+  static int n = 0;
+  temp_dir dir;
+  std::vector<std::string> argv{TETHERCTL_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto log = dir.path() + "/out" + std::to_string(++n) + ".log";
+  auto p = child_process::spawn(argv, log);
+  ctl_run r;
+  if (auto st = p->wait(30s))
+    r.status = *st;
+  r.output = read_file(log);
+  return r;
+}
+
+class Tetherctl : public ::testing::Test {
+protected:
+  void SetUp() override {
+    d_.start();
+    key_file_ = d_.dir() + "/data/secrets/admin-key";
+  }
+
+  /// tetherctl against this tetherd with its admin key.
+  ctl_run ctl(std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {"--server", "http://" + d_.http(), "--key-file", key_file_});
+    return tetherctl(args);
+  }
+
+  tetherd_process d_{test_topology()};
+  std::string key_file_;
+};
+
+TEST_F(Tetherctl, StatusClustersAndNodes) {
+  auto st = ctl({"status"});
+  EXPECT_EQ(st.status, 0) << st.output;
+  EXPECT_NE(st.output.find("status"), std::string::npos) << st.output;
+  EXPECT_NE(st.output.find("ok"), std::string::npos) << st.output;
+  EXPECT_NE(st.output.find("connections"), std::string::npos) << st.output;
+
+  auto cs = ctl({"clusters"});
+  EXPECT_EQ(cs.status, 0) << cs.output;
+  EXPECT_EQ(cs.output.rfind("CLUSTER", 0), 0u) << cs.output;
+  EXPECT_NE(cs.output.find("C1"), std::string::npos) << cs.output;
+  EXPECT_NE(cs.output.find("region=GG1"), std::string::npos) << cs.output;
+
+  auto js = ctl({"clusters", "--json"});
+  ASSERT_EQ(js.status, 0) << js.output;
+  auto v = json_of(js.output);
+  ASSERT_TRUE(v.is_object()) << js.output;
+  EXPECT_EQ(v.at("clusters").as_array().size(), 2u);
+
+  auto nodes = ctl({"nodes"});
+  EXPECT_EQ(nodes.status, 0) << nodes.output;
+  EXPECT_NE(nodes.output.find("C1-n1"), std::string::npos) << nodes.output;
+  EXPECT_NE(nodes.output.find("MiB"), std::string::npos) << nodes.output;
+}
+
+/// The state of node `id` as `tetherctl nodes --json` shows it.
+std::string node_state(const ctl_run& r, const std::string& id) {
+  auto v = json_of(r.output);
+  if (!v.is_object())
+    return {};
+  for (const auto& n : v.at("nodes").as_array())
+    if (str_at(n, "node_id") == id)
+      return str_at(n, "state");
+  return {};
+}
+
+TEST_F(Tetherctl, DrainAndActivateANodeAndACluster) {
+  EXPECT_EQ(node_state(ctl({"nodes", "--json"}), "C1-n2"), "active");
+  auto dr = ctl({"drain", "C1-n2"});
+  EXPECT_EQ(dr.status, 0) << dr.output;
+  EXPECT_EQ(dr.output, "node C1-n2: draining\n");
+  EXPECT_EQ(node_state(ctl({"nodes", "--json"}), "C1-n2"), "draining");
+  auto ac = ctl({"activate", "C1-n2"});
+  EXPECT_EQ(ac.status, 0) << ac.output;
+  EXPECT_EQ(node_state(ctl({"nodes", "--json"}), "C1-n2"), "active");
+
+  auto cl = ctl({"drain", "C2"});
+  EXPECT_EQ(cl.status, 0) << cl.output;
+  EXPECT_EQ(cl.output, "cluster C2: draining\n");
+  EXPECT_NE(ctl({"clusters"}).output.find("draining"), std::string::npos);
+
+  auto none = ctl({"drain", "no-such-node"});
+  EXPECT_EQ(none.status, 3) << none.output;
+  EXPECT_NE(none.output.find("HTTP 404 not_found"), std::string::npos)
+    << none.output;
+}
+
+TEST_F(Tetherctl, PushShowAndListJobsAndFindTerminals) {
+  auto ws = connect_device(d_, "ctl-T1", "GG1");
+  ASSERT_TRUE(ws);
+  ASSERT_TRUE(next_of_type(*ws, "hello").is_object());
+  auto push = ctl(
+    {"--json", "jobs", "push", "ctl-T1", "--payload", R"({"text":"hi"})"});
+  ASSERT_EQ(push.status, 0) << push.output;
+  auto job_id = str_at(json_of(push.output), "job_id");
+  ASSERT_FALSE(job_id.empty()) << push.output;
+  auto job = next_of_type(*ws, "job");
+  ASSERT_TRUE(job.is_object());
+  EXPECT_EQ(str_at(job, "job_id"), job_id);
+  ws->send_text(R"({"type":"result","job_id":")" + job_id
+                + R"(","status":"done","detail":"printed"})");
+  EXPECT_TRUE(eventually(
+    [&] {
+      return ctl({"jobs", "show", job_id}).output.find("done")
+          != std::string::npos;
+    },
+    10s));
+  auto show = ctl({"jobs", "show", job_id});
+  EXPECT_NE(show.output.find("printed"), std::string::npos) << show.output;
+  EXPECT_NE(show.output.find("delivered_at"), std::string::npos);
+
+  auto list = ctl({"jobs", "list", "--terminal", "ctl-T1"});
+  EXPECT_EQ(list.status, 0) << list.output;
+  EXPECT_NE(list.output.find(job_id), std::string::npos) << list.output;
+  auto none = ctl({"jobs", "list", "--status", "failed", "--json"});
+  EXPECT_EQ(json_of(none.output).at("jobs").as_array().size(), 0u)
+    << none.output;
+
+  auto found = ctl({"terminals", "ctl-"});
+  EXPECT_EQ(found.status, 0) << found.output;
+  EXPECT_NE(found.output.find("ctl-T1"), std::string::npos) << found.output;
+  auto t = ctl({"terminal", "ctl-T1"});
+  EXPECT_EQ(t.status, 0) << t.output;
+  EXPECT_NE(t.output.find("region=GG1"), std::string::npos) << t.output;
+
+  auto missing = ctl({"jobs", "push", "no-such-terminal"});
+  EXPECT_EQ(missing.status, 3) << missing.output;
+  EXPECT_NE(missing.output.find("HTTP 404 not_found"), std::string::npos)
+    << missing.output;
+}
+
+TEST_F(Tetherctl, KeysLabelConfigAndReallocate) {
+  auto created
+    = ctl({"--json", "keys", "create", "reader", "--scope", "jobs:read"});
+  ASSERT_EQ(created.status, 0) << created.output;
+  auto v = json_of(created.output);
+  auto key_id = str_at(v, "key_id");
+  auto list = ctl({"keys", "list"});
+  EXPECT_NE(list.output.find("reader"), std::string::npos) << list.output;
+  // A key without the admin scope: refused with the server's words.
+  auto weak = tetherctl(
+    {"--server", "http://" + d_.http(), "--key", str_at(v, "key"), "clusters"});
+  EXPECT_EQ(weak.status, 3) << weak.output;
+  EXPECT_NE(weak.output.find("HTTP 403 forbidden"), std::string::npos)
+    << weak.output;
+  EXPECT_EQ(ctl({"keys", "revoke", key_id}).status, 0);
+
+  auto lc = ctl({"label-config", "set", "region"});
+  EXPECT_EQ(lc.status, 0) << lc.output;
+  EXPECT_EQ(ctl({"label-config", "get"}).output, "region\n");
+  auto bad = ctl({"label-config", "set", "no-such-item"});
+  EXPECT_EQ(bad.status, 3) << bad.output;
+  EXPECT_NE(bad.output.find("HTTP 400 bad_request"), std::string::npos);
+
+  auto re = ctl({"reallocate", "--all"});
+  EXPECT_EQ(re.status, 0) << re.output;
+  EXPECT_NE(re.output.find("candidates"), std::string::npos) << re.output;
+  EXPECT_EQ(ctl({"reallocate"}).status, 2) << "no scope: usage";
+}
+
+TEST_F(Tetherctl, AWrongKeyIsRefusedWithTheServersWords) {
+  auto r = tetherctl(
+    {"--server", "http://" + d_.http(), "--key", "tk_wrong", "status"});
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_NE(r.output.find("HTTP 401 unauthorized"), std::string::npos)
+    << r.output;
+  auto missing_file = tetherctl({"--server", "http://" + d_.http(),
+                                 "--key-file", d_.dir() + "/none", "status"});
+  EXPECT_EQ(missing_file.status, 2) << missing_file.output;
+  EXPECT_NE(missing_file.output.find("cannot read key file"),
+            std::string::npos);
+}
+
+} // namespace
+
+TEST(TetherctlAlone, UnreachableServerIsExitFour) {
+  auto port = std::to_string(free_port());
+  auto r = tetherctl(
+    {"--server", "http://127.0.0.1:" + port, "--key", "k", "clusters"});
+  EXPECT_EQ(r.status, 4) << r.output;
+  EXPECT_NE(r.output.find("cannot connect to 127.0.0.1:" + port),
+            std::string::npos)
+    << r.output;
+}
+
+TEST(TetherctlAlone, UsageErrorsAreExitTwo) {
+  EXPECT_EQ(tetherctl({}).status, 2);
+  EXPECT_EQ(tetherctl({"no-such-command"}).status, 2);
+  EXPECT_EQ(tetherctl({"--server", "ftp://x", "status"}).status, 2);
+  auto help = tetherctl({"--help"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.output.find("EXIT STATUS"), std::string::npos);
+}
+
+TEST(TetherctlAlone, CheckConfigNamesTheProblem) {
+  temp_dir dir;
+  auto bad = dir.path() + "/bad.toml";
+  write_file(bad, "[[clusters]]\nid = \"C1\"\nnodes = []\n");
+  auto r = tetherctl({"check-config", bad});
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("nodes"), std::string::npos) << r.output;
+  auto good = dir.path() + "/good.toml";
+  write_file(good, test_topology());
+  auto ok = tetherctl({"check-config", good});
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE(ok.output.find(": ok"), std::string::npos) << ok.output;
+}
+
+// The routes the dashboard and tetherctl added (docs/API.md): the static
+// files need no key, the lists need one with the scope, and bad query
+// parameters are named.
+TEST_F(Tetherctl, DashboardFilesAndListRoutesOverHttp) {
+  auto index = http_call_auth(d_.http(), "", "GET", "/ui/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_NE(index.body.find("<title>Tether dashboard</title>"),
+            std::string::npos);
+  EXPECT_EQ(index.headers["Content-Type"], "text/html; charset=utf-8");
+  auto js = http_call_auth(d_.http(), "", "GET", "/ui/app.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.headers["Content-Type"], "text/javascript; charset=utf-8");
+  EXPECT_EQ(http_call_auth(d_.http(), "", "GET", "/ui/nope.js").status, 404);
+  EXPECT_EQ(http_call_auth(d_.http(), "", "GET", "/ui").status, 200);
+
+  auto anon = http_call_auth(d_.http(), "", "GET", "/v1/terminals");
+  EXPECT_EQ(anon.status, 401);
+  auto metrics_key
+    = str_at(json_of(http_call(d_.http(), "POST", "/v1/admin/keys",
+                               R"({"name":"m","scopes":["metrics"]})")
+                       .body),
+             "key");
+  auto weak
+    = http_call_auth(d_.http(), "Bearer " + metrics_key, "GET", "/v1/jobs");
+  EXPECT_EQ(weak.status, 403) << weak.body;
+  auto bad = http_call(d_.http(), "GET", "/v1/jobs?bogus=1");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(error_message_of(bad).find("\"bogus\""), std::string::npos)
+    << bad.body;
+  auto empty = http_call(d_.http(), "GET", "/v1/terminals?prefix=none-");
+  EXPECT_EQ(empty.status, 200);
+  EXPECT_EQ(empty.body, R"({"terminals":[]})");
+}

@@ -1,0 +1,154 @@
+// The dashboard in a real browser (Debian's chromium, headless, driven by
+// playwright-core) against a running tetherd with simulated devices; run
+// by ui_test.cpp, which starts them and passes:
+//   TETHER_URL          http://127.0.0.1:PORT
+//   TETHER_KEY          the admin key
+//   TETHER_TERMINAL     a connected terminal with region GG1
+//   TETHER_CONNECTIONS  how many devices are connected
+//   SCREENSHOTS         directory for the pages' screenshots
+//   CHROMIUM            the browser (default /usr/bin/chromium)
+// Exits 0 when every check holds, else 1 naming the failed one.
+'use strict';
+const { chromium } = require('playwright-core');
+const path = require('path');
+
+const env = (name, fallback) => {
+  const v = process.env[name] || fallback;
+  if (v === undefined) throw new Error(`${name} is not set`);
+  return v;
+};
+const url = env('TETHER_URL');
+const key = env('TETHER_KEY');
+const terminal = env('TETHER_TERMINAL');
+const connections = env('TETHER_CONNECTIONS');
+const shots = env('SCREENSHOTS');
+const TIMEOUT = 15000;
+
+function check(cond, what) {
+  if (!cond) throw new Error('check failed: ' + what);
+  console.log('ok: ' + what);
+}
+
+async function shot(page, name, fullPage = true) {
+  await page.screenshot({ path: path.join(shots, name + '.png'), fullPage });
+}
+
+/// Polls (from here: the page's CSP forbids evaluating strings) until
+/// `pred(textContent of selector)` holds.
+async function waitText(page, selector, pred, what) {
+  const deadline = Date.now() + TIMEOUT;
+  let last = null;
+  while (Date.now() < deadline) {
+    const loc = page.locator(selector);
+    last = (await loc.count()) > 0 ? await loc.first().textContent() : null;
+    if (last !== null && pred(last)) {
+      check(true, what);
+      return last;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`check failed: ${what} (${selector}: ${JSON.stringify(last)})`);
+}
+
+async function confirm(page) {
+  await page.locator('#modal-ok').click({ timeout: TIMEOUT });
+}
+
+async function login(page) {
+  await page.goto(url + '/ui/');
+  await page.locator('#key').waitFor({ timeout: TIMEOUT });
+  await shot(page, 'login');
+  await page.fill('#key', 'tk_not_a_key');
+  await page.click('#login-form button');
+  const err = page.locator('#error');
+  await err.waitFor({ state: 'visible', timeout: TIMEOUT });
+  const text = await err.textContent();
+  check(/^HTTP 401 unauthorized: \S/.test(text), `a wrong key shows the API's error ("${text}")`);
+  await page.fill('#key', key);
+  await page.click('#login-form button');
+  await page.locator('#total-connections').waitFor({ timeout: TIMEOUT });
+}
+
+async function overview(page) {
+  await waitText(page, '#total-connections', (t) => t === connections,
+    `the overview shows ${connections} live connections`);
+  // A few samples for the chart (it polls every 2 s).
+  await waitText(page, '#chart-samples', (t) => Number(t) >= 4, 'the chart has 4 samples');
+  await shot(page, 'overview');
+  await page.click('[data-action="node-C1-n1"]');
+  await shot(page, 'confirm', false); // the dialog covers the viewport
+  await confirm(page);
+  await waitText(page, '[data-node-state="C1-n1"]', (t) => t === 'draining',
+    'draining node C1-n1 shows its state as draining');
+}
+
+async function terminalPage(page) {
+  await page.goto(url + '/ui/#terminals');
+  await page.fill('#prefix', terminal.slice(0, 4));
+  await page.click('form.row button[type=submit]');
+  const row = page.locator(`#terminal-results tr[data-id="${terminal}"]`);
+  await row.waitFor({ timeout: TIMEOUT });
+  await shot(page, 'terminals');
+  await row.click();
+  const region = page.locator('[data-label-item="region"]');
+  await region.waitFor({ timeout: TIMEOUT });
+  const value = await region.textContent();
+  check(value === 'GG1', `terminal ${terminal} shows its label region=${value}`);
+  await page.click('#push-test');
+  await confirm(page);
+  await waitText(page, '#pushed', (t) => /^pushed J/.test(t), 'a test job pushed from the terminal page');
+  await page.reload();
+  await page.locator('[data-label-item="region"]').waitFor({ timeout: TIMEOUT });
+  await shot(page, 'terminal');
+}
+
+async function jobsAndActions(page) {
+  await page.goto(url + '/ui/#jobs');
+  const first = page.locator('tbody tr.link').first();
+  await first.waitFor({ timeout: TIMEOUT });
+  await shot(page, 'jobs');
+  await first.click();
+  await page.locator('.timeline').waitFor({ timeout: TIMEOUT });
+  await shot(page, 'job');
+  await page.goto(url + '/ui/#actions');
+  await page.locator('#realloc').waitFor({ timeout: TIMEOUT });
+  await page.selectOption('#realloc-scope', 'cluster');
+  await page.fill('#realloc-arg', 'no-such-cluster');
+  await page.click('#realloc');
+  await confirm(page);
+  const err = page.locator('#error');
+  await err.waitFor({ state: 'visible', timeout: TIMEOUT });
+  const text = await err.textContent();
+  check(/^HTTP 4\d\d \w+: \S/.test(text), `a refused action shows the API's words ("${text}")`);
+  await page.fill('#realloc-arg', 'C1');
+  await page.click('#realloc');
+  await confirm(page);
+  await page.locator('#realloc-result dl').waitFor({ timeout: TIMEOUT });
+  const result = await page.locator('#realloc-result').textContent();
+  check(/candidates/.test(result), `re-allocation shows its counts (${result})`);
+  await shot(page, 'actions');
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: env('CHROMIUM', '/usr/bin/chromium'),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
+  let failed = false;
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (e) => { console.log('page error: ' + e.message); failed = true; });
+    await login(page);
+    await overview(page);
+    await terminalPage(page);
+    await jobsAndActions(page);
+    check(!failed, 'no script errors on the pages');
+  } catch (e) {
+    console.log(e.stack || String(e));
+    failed = true;
+  } finally {
+    await browser.close();
+  }
+  process.exit(failed ? 1 : 0);
+})();
