@@ -5,7 +5,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -211,66 +210,45 @@ class http_listener : public http_server,
 public:
   http_listener(asio::io_context& io, http_gateway_actor gateway,
                 http_settings settings)
-      : io_(io), acceptor_(asio::make_strand(io)),
-        retry_(acceptor_.get_executor()), gateway_(std::move(gateway)),
-        settings_(std::move(settings)),
+      : tcp_(std::make_shared<tcp_listener>(io, "HTTP", "http")),
+        gateway_(std::move(gateway)), settings_(std::move(settings)),
         registrations_(std::make_shared<source_buckets>(
           settings_.register_rate, settings_.register_burst)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
-    if (!open_acceptor(acceptor_, at, "HTTP", error))
-      return false;
-    port_ = acceptor_.local_endpoint().port();
-    return true;
+    return tcp_->open(at, error);
   }
 
-  void accept() {
-    acceptor_.async_accept(
-      asio::make_strand(io_),
-      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-        self->on_accept(ec, std::move(socket));
-      });
-  }
-
-  uint16_t port() const override { return port_; }
-
-  void stop() override {
-    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      self->acceptor_.close(ec);
-      self->retry_.cancel();
+  void start() {
+    // Weak: the listener owns the accept loop, not the other way round.
+    tcp_->start([weak = weak_from_this()](tcp::socket socket) {
+      if (auto self = weak.lock())
+        self->on_socket(std::move(socket));
     });
   }
 
+  uint16_t port() const override { return tcp_->port(); }
+
+  void stop() override { tcp_->stop(); }
+
 private:
-  void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-      return;
-    if (ec) {
-      logger("http")->warn("accept failed: {}", ec.message());
-      accept_later(retry_, [self = shared_from_this()] { self->accept(); });
-      return;
-    }
+  void on_socket(tcp::socket socket) {
     if (static_cast<size_t>(connections_.value())
         >= settings_.max_connections) {
       beast::error_code ignored; // over the cap: closed at once
       socket.close(ignored);
-      return accept();
+      return;
     }
     std::make_shared<http_session>(std::move(socket), gateway_, settings_,
                                    registrations_, connections_.track())
       ->run();
-    accept();
   }
 
-  asio::io_context& io_;
-  tcp::acceptor acceptor_;
-  asio::steady_timer retry_;
+  std::shared_ptr<tcp_listener> tcp_;
   http_gateway_actor gateway_;
   http_settings settings_;
   std::shared_ptr<source_buckets> registrations_; // shared with the sessions
   live_count connections_;
-  uint16_t port_ = 0;
 };
 
 } // namespace
@@ -284,7 +262,7 @@ std::shared_ptr<http_server> http_server::start(asio::io_context& io,
                                                   std::move(settings));
   if (!listener->open(at, error))
     return nullptr;
-  listener->accept();
+  listener->start();
   return listener;
 }
 

@@ -426,60 +426,38 @@ class ws_listener : public ws_server,
                     public std::enable_shared_from_this<ws_listener> {
 public:
   ws_listener(asio::io_context& io, ws_settings settings)
-      : io_(io), acceptor_(asio::make_strand(io)),
-        retry_(acceptor_.get_executor()),
+      : tcp_(std::make_shared<tcp_listener>(io, "WebSocket", "balancer")),
         settings_(std::make_shared<ws_settings>(std::move(settings))),
         limits_(std::make_shared<ws_limits>(*settings_)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
-    if (!open_acceptor(acceptor_, at, "WebSocket", error))
-      return false;
-    port_ = acceptor_.local_endpoint().port();
-    return true;
+    return tcp_->open(at, error);
   }
 
-  uint16_t port() const override { return port_; }
+  uint16_t port() const override { return tcp_->port(); }
 
   live_count connections() const override { return connections_; }
 
   void start(cluster_balancer_actor balancer) override {
     balancer_ = std::move(balancer);
-    asio::dispatch(acceptor_.get_executor(),
-                   [self = shared_from_this()] { self->accept(); });
-  }
-
-  void stop() override {
-    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      self->acceptor_.close(ec);
-      self->retry_.cancel();
+    // Weak: the listener owns the accept loop, not the other way round.
+    tcp_->start([weak = weak_from_this()](tcp::socket socket) {
+      if (auto self = weak.lock())
+        self->on_socket(std::move(socket));
     });
   }
 
-private:
-  void accept() {
-    acceptor_.async_accept(
-      asio::make_strand(io_),
-      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-        self->on_accept(ec, std::move(socket));
-      });
-  }
+  void stop() override { tcp_->stop(); }
 
-  void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-      return;
-    if (ec) {
-      logger("balancer")->warn("accept failed: {}", ec.message());
-      accept_later(retry_, [self = shared_from_this()] { self->accept(); });
-      return;
-    }
+private:
+  void on_socket(tcp::socket socket) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (static_cast<size_t>(limits_->pending.value())
         >= settings_->max_pending) {
       // Even a 503 costs a pending handshake: closed at once.
       socket.close(ignored);
-      return accept();
+      return;
     }
     auto address = peer_address(socket);
     auto busy = busy_for(address);
@@ -487,7 +465,6 @@ private:
                                  balancer_, settings_, limits_,
                                  connections_.track(), busy)
       ->run();
-    accept();
   }
 
   /// Zero when a new connection from `address` may go on; else about how
@@ -499,14 +476,11 @@ private:
     return limits_->per_source.take(address);
   }
 
-  asio::io_context& io_;
-  tcp::acceptor acceptor_;
-  asio::steady_timer retry_;
+  std::shared_ptr<tcp_listener> tcp_;
   std::shared_ptr<const ws_settings> settings_; // shared with the sessions
   std::shared_ptr<ws_limits> limits_;           // shared with the sessions
   cluster_balancer_actor balancer_;
   live_count connections_;
-  uint16_t port_ = 0;
 };
 
 } // namespace
