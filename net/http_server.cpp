@@ -16,6 +16,7 @@
 #include "net/acceptor.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -34,13 +35,14 @@ public:
                const http_settings& settings,
                std::shared_ptr<source_buckets> registrations,
                live_count::token token)
-      : token_(std::move(token)), stream_(std::move(socket)),
+      : token_(std::move(token)),
+        stream_(std::move(socket), settings.tls.get()),
         gateway_(std::move(gateway)), settings_(settings),
         registrations_(std::move(registrations)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
-                   [self = shared_from_this()] { self->do_read(); });
+                   [self = shared_from_this()] { self->do_handshake(); });
   }
 
   /// Called by the responder from any thread.
@@ -52,13 +54,28 @@ public:
   }
 
 private:
-  void do_read() {
+  /// TLS (if on) and the first request head, both by the header timeout:
+  /// a stalled handshake holds no socket longer than a slow head.
+  void do_handshake() {
+    lowest().expires_after(settings_.header_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) {
+                              if (ec)
+                                return self->do_close();
+                              self->do_read(false);
+                            });
+  }
+
+  /// `new_deadline` false: the first head, still under the deadline of
+  /// the handshake.
+  void do_read(bool new_deadline = true) {
     parser_.emplace();
     parser_->body_limit(settings_.body_limit);
     parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
     // The head must be complete by the header timeout (slow-header
     // clients hold no socket longer); the body then has the idle timeout.
-    stream_.expires_after(settings_.header_timeout);
+    if (new_deadline)
+      lowest().expires_after(settings_.header_timeout);
     http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -69,7 +86,7 @@ private:
   void on_header(beast::error_code ec) {
     if (ec)
       return on_read(ec);
-    stream_.expires_after(settings_.idle_timeout);
+    lowest().expires_after(settings_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
@@ -95,8 +112,10 @@ private:
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout
         || ec == asio::error::connection_reset
-        || ec == asio::error::operation_aborted) {
-      return do_close();
+        || ec == asio::error::operation_aborted
+        || ec.category() == asio::error::get_ssl_category()
+        || ec == asio::ssl::error::stream_truncated) {
+      return do_close(); // a broken TLS stream gets no answer either
     }
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
@@ -124,7 +143,7 @@ private:
     out.body = std::move(req.body());
     out.authorization = std::string{req[http::field::authorization]};
     beast::error_code ignored;
-    auto peer = stream_.socket().remote_endpoint(ignored);
+    auto peer = lowest().socket().remote_endpoint(ignored);
     out.peer = peer.address().to_string();
     parser_.reset();
     if (too_many_registrations(out))
@@ -170,7 +189,7 @@ private:
 
   template <class Message>
   void send(std::shared_ptr<Message> msg) {
-    stream_.expires_after(settings_.idle_timeout);
+    lowest().expires_after(settings_.idle_timeout);
     http::async_write(
       stream_, *msg,
       [self = shared_from_this(), msg](beast::error_code ec, size_t) {
@@ -182,8 +201,10 @@ private:
 
   void do_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
   }
+
+  beast::tcp_stream& lowest() { return stream_.next_layer(); }
 
   struct responder : http_responder {
     explicit responder(std::shared_ptr<http_session> s)
@@ -195,7 +216,7 @@ private:
   };
 
   live_count::token token_; // counts this connection against the cap
-  beast::tcp_stream stream_;
+  tls::edge_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http_gateway_actor gateway_;
@@ -233,10 +254,13 @@ public:
 
 private:
   void on_socket(tcp::socket socket) {
+    beast::error_code ignored;
+    // A TLS handshake writes several small records in a row: without
+    // no_delay each waits for the peer's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ignored);
     if (static_cast<size_t>(connections_.value())
         >= settings_.max_connections) {
-      beast::error_code ignored; // over the cap: closed at once
-      socket.close(ignored);
+      socket.close(ignored); // over the cap: closed at once
       return;
     }
     std::make_shared<http_session>(std::move(socket), gateway_, settings_,

@@ -20,6 +20,7 @@
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -89,13 +90,13 @@ public:
              std::chrono::milliseconds busy)
       : token_(std::move(token)), pending_(limits->pending.track()),
         limits_(std::move(limits)), busy_(busy), address_(std::move(address)),
-        ws_(std::move(socket)), balancer_(std::move(balancer)),
-        settings_holder_(std::move(settings)), settings_(*settings_holder_),
-        conn_(next_conn_id++) {}
+        ws_(std::move(socket), settings->tls.get()),
+        balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
+        settings_(*settings_holder_), conn_(next_conn_id++) {}
 
   void run() {
     asio::dispatch(ws_.get_executor(),
-                   [self = shared_from_this()] { self->do_read_upgrade(); });
+                   [self = shared_from_this()] { self->do_handshake(); });
   }
 
   // -- ws_link (any thread) ---------------------------------------------------
@@ -129,12 +130,27 @@ public:
 private:
   // -- upgrade ----------------------------------------------------------------
 
+  /// TLS (if on), then the upgrade request, both by the handshake
+  /// timeout; until then the connection counts as pending.
+  void do_handshake() {
+    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
+    ws_.next_layer().async_handshake(
+      asio::ssl::stream_base::server,
+      [self = shared_from_this()](beast::error_code ec) {
+        if (ec) { // not TLS, or stalled: closed without an answer
+          beast::error_code ignored;
+          beast::get_lowest_layer(self->ws_).socket().close(ignored);
+          return;
+        }
+        self->do_read_upgrade();
+      });
+  }
+
   void do_read_upgrade() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
     parser_->body_limit(0);
-    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
-    http::async_read(beast::get_lowest_layer(ws_), buffer_, *parser_,
+    http::async_read(ws_.next_layer(), buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read_upgrade(ec);
                      });
@@ -142,7 +158,9 @@ private:
 
   void on_read_upgrade(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout
-        || ec == asio::error::connection_reset)
+        || ec == asio::error::connection_reset
+        || ec.category() == asio::error::get_ssl_category()
+        || ec == asio::ssl::error::stream_truncated)
       return;
     if (ec)
       return do_refuse_error(errc::bad_request,
@@ -243,7 +261,7 @@ private:
     msg->prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
     http::async_write(
-      beast::get_lowest_layer(ws_), *msg,
+      ws_.next_layer(), *msg,
       [self = shared_from_this(), msg](beast::error_code, size_t) {
         beast::error_code ignored;
         beast::get_lowest_layer(self->ws_).socket().shutdown(
@@ -404,7 +422,7 @@ private:
   std::shared_ptr<ws_limits> limits_;
   std::chrono::milliseconds busy_; // > 0: answer 503 (a limit was reached)
   std::string address_;            // the device's source IP, read at accept
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<tls::edge_stream> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
   const ws_settings& settings_;
