@@ -452,6 +452,25 @@ void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
   }
 }
 
+/// [edge_tls]: the files are checked (and loaded) at start, where the
+/// listeners are made; here only what belongs together.
+void read_edge_tls(reader& r, const toml::table& t, edge_tls_config& out) {
+  r.only_keys(t, "edge_tls",
+              {"cert_file", "key_file", "client_ca_file", "insecure"});
+  r.string(t, "edge_tls", "cert_file", out.cert_file);
+  r.string(t, "edge_tls", "key_file", out.key_file);
+  r.string(t, "edge_tls", "client_ca_file", out.client_ca_file);
+  r.flag(t, "edge_tls", "insecure", out.insecure);
+  if (out.cert_file.empty() != out.key_file.empty())
+    r.problem(
+      &t, out.cert_file.empty() ? "edge_tls.cert_file" : "edge_tls.key_file",
+      "must be set together with edge_tls."
+        + std::string{out.cert_file.empty() ? "key_file" : "cert_file"});
+  if (!out.client_ca_file.empty() && out.cert_file.empty())
+    r.problem(&t, "edge_tls.client_ca_file",
+              "needs edge_tls.cert_file and edge_tls.key_file");
+}
+
 /// [auth] api_keys and audit_log (service and operator keys).
 void read_auth_keys(reader& r, const toml::table& t, auth_config& out) {
   r.flag(t, "auth", "api_keys", out.api_keys,
@@ -614,7 +633,7 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
   r.only_keys(root, "",
               {"gateway", "labels", "timers", "limits", "reallocation",
                "callbacks", "scheduler", "clusters", "processes", "auth",
-               "enrollment_groups"});
+               "enrollment_groups", "edge_tls"});
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -635,6 +654,8 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
   if (auto* t = r.section(root, "auth"))
     read_auth(r, *t, topo.auth);
   read_enrollment_groups(r, root, topo.auth);
+  if (auto* t = r.section(root, "edge_tls"))
+    read_edge_tls(r, *t, topo.edge_tls);
   std::vector<cluster_places> places;
   read_clusters(r, root, topo, places);
   check_unique_ids(r, topo, places);

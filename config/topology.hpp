@@ -161,6 +161,23 @@ struct callbacks_config {
   std::optional<std::vector<std::string>> allow_cidrs;
 };
 
+/// [edge_tls]: TLS for the edge, where devices, services and operators
+/// connect: HTTPS on the gateway's listener, WSS on every balancer's. Set
+/// cert_file and key_file together; then every such listener speaks TLS
+/// (1.2 or newer). Checked at start: a file that cannot be read, or a key
+/// that is not the certificate's, stops the start naming the setting.
+struct edge_tls_config {
+  std::string cert_file;      // PEM: the certificate, then its chain
+  std::string key_file;       // PEM: its private key
+  std::string client_ca_file; // PEM, optional: client certificates are
+                              // asked for and checked against it
+  // Without TLS a gateway or balancer listener on an address other than
+  // loopback is refused at start; true allows it (warned at every start).
+  bool insecure = false;
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 /// [auth]: service and operator API keys (docs/SECURITY.md).
 /// One [[enrollment_groups]] table: a group of devices whose keys derive
 /// from the group's 32-byte key (docs/SECURITY.md "Device identity").
@@ -259,6 +276,7 @@ struct topology {
   reallocation_config reallocation;
   callbacks_config callbacks;
   auth_config auth;
+  edge_tls_config edge_tls;
   scheduler_config scheduler; // global; each process has its resolved copy
   // Never empty once parsed. A file without [[processes]] describes an
   // all-in-one deployment: one process named all_in_one_process_name, with

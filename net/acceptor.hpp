@@ -1,10 +1,18 @@
-// Shared by the HTTP and WebSocket listeners: binding an acceptor with a
-// clear error, and accepting again after a failed accept without spinning.
+// tcp_listener: the accept loop shared by the HTTP gateway's and the
+// balancers' listeners (net/http_server.cpp, net/ws_server.cpp). It binds
+// with a clear error, accepts each socket on a strand of its own and hands
+// it to the listener's handler; after a failed accept (typically EMFILE:
+// out of file descriptors) it keeps serving and tries again shortly instead
+// of spinning on the error. What a socket becomes (HTTP, WebSocket, TLS or
+// not) is the handler's business.
 #pragma once
 
-#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -12,43 +20,40 @@
 
 namespace tether::net {
 
-/// Opens, binds and listens; on failure says what could not listen where.
-inline bool open_acceptor(boost::asio::ip::tcp::acceptor& acceptor,
-                          const config::endpoint& at, const char* what,
-                          std::string& error) {
-  namespace asio = boost::asio;
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(at.host, ec);
-  if (ec) {
-    error = std::string{"invalid "} + what + " listen address " + at.host;
-    return false;
-  }
-  asio::ip::tcp::endpoint ep{address, at.port};
-  acceptor.open(ep.protocol(), ec);
-  if (!ec)
-    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec)
-    acceptor.bind(ep, ec);
-  if (!ec)
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    error = std::string{"cannot listen for "} + what + " on " + at.to_string()
-          + ": " + ec.message();
-    return false;
-  }
-  return true;
-}
+class tcp_listener : public std::enable_shared_from_this<tcp_listener> {
+public:
+  /// Called on the accepted socket's own strand executor.
+  using handler = std::function<void(boost::asio::ip::tcp::socket)>;
 
-/// After a failed accept (typically EMFILE: out of file descriptors), keep
-/// serving the connections we have and try again shortly instead of
-/// spinning on the error.
-template <class Retry>
-void accept_later(boost::asio::steady_timer& timer, Retry retry) {
-  timer.expires_after(std::chrono::milliseconds{100});
-  timer.async_wait([retry = std::move(retry)](boost::system::error_code ec) {
-    if (!ec)
-      retry();
-  });
-}
+  /// `what` names the listener in errors ("HTTP", "WebSocket"); failed
+  /// accepts are logged to the logger of `log_module`.
+  tcp_listener(boost::asio::io_context& io, std::string what,
+               std::string log_module);
+
+  /// Opens, binds and listens; on failure says what could not listen where.
+  bool open(const config::endpoint& at, std::string& error);
+
+  /// Starts accepting; every socket goes to `on_socket`.
+  void start(handler on_socket);
+
+  /// The bound port (the real one when 0 was asked for).
+  uint16_t port() const { return port_; }
+
+  /// Stops accepting (connections already handed over are not touched).
+  void stop();
+
+private:
+  void accept();
+  void on_accept(boost::system::error_code ec,
+                 boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  std::string what_;
+  std::string log_module_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;
+  handler on_socket_;
+  uint16_t port_ = 0;
+};
 
 } // namespace tether::net

@@ -30,6 +30,7 @@
 #include "net/callback_guard.hpp"
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
+#include "net/tls/server_context.hpp"
 #include "net/ws_server.hpp"
 #include "storage/secrets_dir.hpp"
 
@@ -290,7 +291,8 @@ public:
 
   bool start(deployment_options opts, std::string& error) {
     opts_ = std::move(opts);
-    if (!find_process(error) || !open_audit(opts_, error))
+    if (!find_process(error) || !load_edge_tls(error)
+        || !open_audit(opts_, error))
       return false;
     if (has(config::process_role::control) && !start_control_plane(error))
       return false;
@@ -420,8 +422,37 @@ private:
     return true;
   }
 
+  /// [edge_tls]: the TLS context of this process's gateway and balancer
+  /// listeners, and the refusal of a plaintext one off loopback; both
+  /// before anything listens.
+  bool load_edge_tls(std::string& error) {
+    const auto& topo = opts_.topo;
+    std::vector<std::pair<std::string, config::endpoint>> listeners;
+    if (has(config::process_role::gateway))
+      listeners.emplace_back("the HTTP gateway",
+                             me_ && me_->http ? *me_->http : topo.http);
+    for (const auto& c : topo.clusters)
+      for (const auto& b : c.balancers)
+        if (!me_ || runs(me_->balancers, b.id))
+          listeners.emplace_back("balancer " + b.id, b.listen);
+    for (const auto& [what, at] : listeners)
+      if (error = tls::plaintext_refusal(topo.edge_tls, at, what);
+          !error.empty())
+        return false;
+    if (topo.edge_tls.insecure && !topo.edge_tls.enabled())
+      logger("tetherd")->warn(
+        "edge_tls.insecure = true: the gateway and the balancers may serve "
+        "plaintext HTTP and WebSocket on any address; anyone on the path "
+        "reads and forges API keys, device proofs and connect tokens");
+    if (!topo.edge_tls.enabled() || listeners.empty())
+      return true;
+    edge_tls_ = tls::make_server_context(topo.edge_tls, error);
+    return edge_tls_ != nullptr;
+  }
+
   bool start_balancers(std::string& error) {
     ws_settings ws_cfg;
+    ws_cfg.tls = edge_tls_;
     ws_cfg.tokens = tokens_;
     ws_cfg.max_frame = opts_.topo.limits.max_ws_frame;
     ws_cfg.max_queue = opts_.topo.limits.max_ws_queue;
@@ -445,8 +476,8 @@ private:
       return false;
     auto url = b.public_url;
     if (url.empty())
-      url = "ws://" + b.listen.host + ":" + std::to_string(server->port())
-          + ws_cfg.path;
+      url = (edge_tls_ ? "wss://" : "ws://") + b.listen.host + ":"
+          + std::to_string(server->port()) + ws_cfg.path;
     // Nodes of other processes start unknown (null): the peers actor
     // hands them over once their processes are reached.
     std::vector<std::pair<std::string, node_actor>> nodes;
@@ -482,11 +513,13 @@ private:
     http_cfg.max_connections = topo.limits.http_max_connections;
     http_cfg.register_rate = topo.limits.register_rate;
     http_cfg.register_burst = topo.limits.register_burst;
+    http_cfg.tls = edge_tls_;
     auto listen = me_ && me_->http ? *me_->http : topo.http;
     http_ = http_server::start(io_, listen, gateway, http_cfg, error);
     if (!http_)
       return false;
     endpoints_.http = listen.host + ":" + std::to_string(http_->port());
+    endpoints_.https = edge_tls_ != nullptr;
     if (callbacks_) // a callback must not push to this gateway
       callbacks_->forbid_listener(listen.host, http_->port(),
                                   me_ ? me_->host : std::string{});
@@ -556,6 +589,7 @@ private:
   deployment_endpoints endpoints_;
   std::shared_ptr<auth::device_auth> devices_;   // gateway; null: off
   std::shared_ptr<auth::token_verifier> tokens_; // balancers; null: off
+  std::shared_ptr<asio::ssl::context> edge_tls_; // [edge_tls]; null: plain
   bool stopped_ = false;
 };
 

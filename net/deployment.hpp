@@ -31,7 +31,8 @@ struct deployment_options {
 
 /// What a started deployment listens on (the real ports).
 struct deployment_endpoints {
-  std::string http;                                           // host:port
+  std::string http;   // host:port
+  bool https = false; // the gateway speaks TLS ([edge_tls])
   std::vector<std::pair<std::string, std::string>> balancers; // id, URL
 };
 

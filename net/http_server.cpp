@@ -5,7 +5,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -17,6 +16,7 @@
 #include "net/acceptor.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -35,13 +35,14 @@ public:
                const http_settings& settings,
                std::shared_ptr<source_buckets> registrations,
                live_count::token token)
-      : token_(std::move(token)), stream_(std::move(socket)),
+      : token_(std::move(token)),
+        stream_(std::move(socket), settings.tls.get()),
         gateway_(std::move(gateway)), settings_(settings),
         registrations_(std::move(registrations)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
-                   [self = shared_from_this()] { self->do_read(); });
+                   [self = shared_from_this()] { self->do_handshake(); });
   }
 
   /// Called by the responder from any thread.
@@ -53,13 +54,28 @@ public:
   }
 
 private:
-  void do_read() {
+  /// TLS (if on) and the first request head, both by the header timeout:
+  /// a stalled handshake holds no socket longer than a slow head.
+  void do_handshake() {
+    lowest().expires_after(settings_.header_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) {
+                              if (ec)
+                                return self->do_close();
+                              self->do_read(false);
+                            });
+  }
+
+  /// `new_deadline` false: the first head, still under the deadline of
+  /// the handshake.
+  void do_read(bool new_deadline = true) {
     parser_.emplace();
     parser_->body_limit(settings_.body_limit);
     parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
     // The head must be complete by the header timeout (slow-header
     // clients hold no socket longer); the body then has the idle timeout.
-    stream_.expires_after(settings_.header_timeout);
+    if (new_deadline)
+      lowest().expires_after(settings_.header_timeout);
     http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -70,7 +86,7 @@ private:
   void on_header(beast::error_code ec) {
     if (ec)
       return on_read(ec);
-    stream_.expires_after(settings_.idle_timeout);
+    lowest().expires_after(settings_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
@@ -96,8 +112,10 @@ private:
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout
         || ec == asio::error::connection_reset
-        || ec == asio::error::operation_aborted) {
-      return do_close();
+        || ec == asio::error::operation_aborted
+        || ec.category() == asio::error::get_ssl_category()
+        || ec == asio::ssl::error::stream_truncated) {
+      return do_close(); // a broken TLS stream gets no answer either
     }
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
@@ -125,7 +143,7 @@ private:
     out.body = std::move(req.body());
     out.authorization = std::string{req[http::field::authorization]};
     beast::error_code ignored;
-    auto peer = stream_.socket().remote_endpoint(ignored);
+    auto peer = lowest().socket().remote_endpoint(ignored);
     out.peer = peer.address().to_string();
     parser_.reset();
     if (too_many_registrations(out))
@@ -171,7 +189,7 @@ private:
 
   template <class Message>
   void send(std::shared_ptr<Message> msg) {
-    stream_.expires_after(settings_.idle_timeout);
+    lowest().expires_after(settings_.idle_timeout);
     http::async_write(
       stream_, *msg,
       [self = shared_from_this(), msg](beast::error_code ec, size_t) {
@@ -183,8 +201,10 @@ private:
 
   void do_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
   }
+
+  beast::tcp_stream& lowest() { return stream_.next_layer(); }
 
   struct responder : http_responder {
     explicit responder(std::shared_ptr<http_session> s)
@@ -196,7 +216,7 @@ private:
   };
 
   live_count::token token_; // counts this connection against the cap
-  beast::tcp_stream stream_;
+  tls::edge_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http_gateway_actor gateway_;
@@ -211,66 +231,48 @@ class http_listener : public http_server,
 public:
   http_listener(asio::io_context& io, http_gateway_actor gateway,
                 http_settings settings)
-      : io_(io), acceptor_(asio::make_strand(io)),
-        retry_(acceptor_.get_executor()), gateway_(std::move(gateway)),
-        settings_(std::move(settings)),
+      : tcp_(std::make_shared<tcp_listener>(io, "HTTP", "http")),
+        gateway_(std::move(gateway)), settings_(std::move(settings)),
         registrations_(std::make_shared<source_buckets>(
           settings_.register_rate, settings_.register_burst)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
-    if (!open_acceptor(acceptor_, at, "HTTP", error))
-      return false;
-    port_ = acceptor_.local_endpoint().port();
-    return true;
+    return tcp_->open(at, error);
   }
 
-  void accept() {
-    acceptor_.async_accept(
-      asio::make_strand(io_),
-      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-        self->on_accept(ec, std::move(socket));
-      });
-  }
-
-  uint16_t port() const override { return port_; }
-
-  void stop() override {
-    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      self->acceptor_.close(ec);
-      self->retry_.cancel();
+  void start() {
+    // Weak: the listener owns the accept loop, not the other way round.
+    tcp_->start([weak = weak_from_this()](tcp::socket socket) {
+      if (auto self = weak.lock())
+        self->on_socket(std::move(socket));
     });
   }
 
+  uint16_t port() const override { return tcp_->port(); }
+
+  void stop() override { tcp_->stop(); }
+
 private:
-  void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-      return;
-    if (ec) {
-      logger("http")->warn("accept failed: {}", ec.message());
-      accept_later(retry_, [self = shared_from_this()] { self->accept(); });
-      return;
-    }
+  void on_socket(tcp::socket socket) {
+    beast::error_code ignored;
+    // A TLS handshake writes several small records in a row: without
+    // no_delay each waits for the peer's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ignored);
     if (static_cast<size_t>(connections_.value())
         >= settings_.max_connections) {
-      beast::error_code ignored; // over the cap: closed at once
-      socket.close(ignored);
-      return accept();
+      socket.close(ignored); // over the cap: closed at once
+      return;
     }
     std::make_shared<http_session>(std::move(socket), gateway_, settings_,
                                    registrations_, connections_.track())
       ->run();
-    accept();
   }
 
-  asio::io_context& io_;
-  tcp::acceptor acceptor_;
-  asio::steady_timer retry_;
+  std::shared_ptr<tcp_listener> tcp_;
   http_gateway_actor gateway_;
   http_settings settings_;
   std::shared_ptr<source_buckets> registrations_; // shared with the sessions
   live_count connections_;
-  uint16_t port_ = 0;
 };
 
 } // namespace
@@ -284,7 +286,7 @@ std::shared_ptr<http_server> http_server::start(asio::io_context& io,
                                                   std::move(settings));
   if (!listener->open(at, error))
     return nullptr;
-  listener->accept();
+  listener->start();
   return listener;
 }
 

@@ -18,6 +18,9 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
+} // namespace ssl
 } // namespace boost::asio
 
 namespace tether::net {
@@ -33,6 +36,9 @@ struct http_settings {
   size_t max_connections = 10'000; // over it a new socket is closed at once
   double register_rate = 20;       // registrations per source address: 429
   size_t register_burst = 200;
+  // Set: HTTPS ([edge_tls]); the TLS handshake and the first request head
+  // share the header timeout. Null: plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class http_server {

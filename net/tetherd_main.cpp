@@ -131,7 +131,7 @@ void announce(const tether::net::deployment_endpoints& ep, const options& o) {
   std::cout << "tetherd" << (o.process.empty() ? "" : " " + o.process)
             << " serving:";
   if (!ep.http.empty())
-    std::cout << " http://" << ep.http;
+    std::cout << (ep.https ? " https://" : " http://") << ep.http;
   for (size_t i = 0; i < ep.balancers.size(); ++i) {
     json += (i ? "," : "") + std::string{"\""} + ep.balancers[i].first + "\":\""
           + ep.balancers[i].second + "\"";

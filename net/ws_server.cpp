@@ -22,6 +22,7 @@
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -94,13 +95,13 @@ public:
              std::chrono::milliseconds busy)
       : token_(std::move(token)), pending_(limits->pending.track()),
         limits_(std::move(limits)), busy_(busy), address_(std::move(address)),
-        ws_(std::move(socket)), balancer_(std::move(balancer)),
-        settings_holder_(std::move(settings)), settings_(*settings_holder_),
-        conn_(next_conn_id++) {}
+        ws_(std::move(socket), settings->tls.get()),
+        balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
+        settings_(*settings_holder_), conn_(next_conn_id++) {}
 
   void run() {
     asio::dispatch(ws_.get_executor(),
-                   [self = shared_from_this()] { self->do_read_upgrade(); });
+                   [self = shared_from_this()] { self->do_handshake(); });
   }
 
   // -- ws_link (any thread) ---------------------------------------------------
@@ -134,12 +135,27 @@ public:
 private:
   // -- upgrade ----------------------------------------------------------------
 
+  /// TLS (if on), then the upgrade request, both by the handshake
+  /// timeout; until then the connection counts as pending.
+  void do_handshake() {
+    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
+    ws_.next_layer().async_handshake(
+      asio::ssl::stream_base::server,
+      [self = shared_from_this()](beast::error_code ec) {
+        if (ec) { // not TLS, or stalled: closed without an answer
+          beast::error_code ignored;
+          beast::get_lowest_layer(self->ws_).socket().close(ignored);
+          return;
+        }
+        self->do_read_upgrade();
+      });
+  }
+
   void do_read_upgrade() {
     parser_ = std::make_unique<http::request_parser<http::empty_body>>();
     parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
     parser_->body_limit(0);
-    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
-    http::async_read(beast::get_lowest_layer(ws_), buffer_, *parser_,
+    http::async_read(ws_.next_layer(), buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read_upgrade(ec);
                      });
@@ -147,7 +163,9 @@ private:
 
   void on_read_upgrade(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout
-        || ec == asio::error::connection_reset)
+        || ec == asio::error::connection_reset
+        || ec.category() == asio::error::get_ssl_category()
+        || ec == asio::ssl::error::stream_truncated)
       return;
     if (ec)
       return do_refuse_error(errc::bad_request,
@@ -248,7 +266,7 @@ private:
     msg->prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
     http::async_write(
-      beast::get_lowest_layer(ws_), *msg,
+      ws_.next_layer(), *msg,
       [self = shared_from_this(), msg](beast::error_code, size_t) {
         beast::error_code ignored;
         beast::get_lowest_layer(self->ws_).socket().shutdown(
@@ -417,7 +435,7 @@ private:
   std::shared_ptr<ws_limits> limits_;
   std::chrono::milliseconds busy_; // > 0: answer 503 (a limit was reached)
   std::string address_;            // the device's source IP, read at accept
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<tls::edge_stream> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
   const ws_settings& settings_;
@@ -439,60 +457,38 @@ class ws_listener : public ws_server,
                     public std::enable_shared_from_this<ws_listener> {
 public:
   ws_listener(asio::io_context& io, ws_settings settings)
-      : io_(io), acceptor_(asio::make_strand(io)),
-        retry_(acceptor_.get_executor()),
+      : tcp_(std::make_shared<tcp_listener>(io, "WebSocket", "balancer")),
         settings_(std::make_shared<ws_settings>(std::move(settings))),
         limits_(std::make_shared<ws_limits>(*settings_)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
-    if (!open_acceptor(acceptor_, at, "WebSocket", error))
-      return false;
-    port_ = acceptor_.local_endpoint().port();
-    return true;
+    return tcp_->open(at, error);
   }
 
-  uint16_t port() const override { return port_; }
+  uint16_t port() const override { return tcp_->port(); }
 
   live_count connections() const override { return connections_; }
 
   void start(cluster_balancer_actor balancer) override {
     balancer_ = std::move(balancer);
-    asio::dispatch(acceptor_.get_executor(),
-                   [self = shared_from_this()] { self->accept(); });
-  }
-
-  void stop() override {
-    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      self->acceptor_.close(ec);
-      self->retry_.cancel();
+    // Weak: the listener owns the accept loop, not the other way round.
+    tcp_->start([weak = weak_from_this()](tcp::socket socket) {
+      if (auto self = weak.lock())
+        self->on_socket(std::move(socket));
     });
   }
 
-private:
-  void accept() {
-    acceptor_.async_accept(
-      asio::make_strand(io_),
-      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-        self->on_accept(ec, std::move(socket));
-      });
-  }
+  void stop() override { tcp_->stop(); }
 
-  void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-      return;
-    if (ec) {
-      logger("balancer")->warn("accept failed: {}", ec.message());
-      accept_later(retry_, [self = shared_from_this()] { self->accept(); });
-      return;
-    }
+private:
+  void on_socket(tcp::socket socket) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (static_cast<size_t>(limits_->pending.value())
         >= settings_->max_pending) {
       // Even a 503 costs a pending handshake: closed at once.
       socket.close(ignored);
-      return accept();
+      return;
     }
     auto address = peer_address(socket);
     auto busy = busy_for(address);
@@ -500,7 +496,6 @@ private:
                                  balancer_, settings_, limits_,
                                  connections_.track(), busy)
       ->run();
-    accept();
   }
 
   /// Zero when a new connection from `address` may go on; else about how
@@ -512,14 +507,11 @@ private:
     return limits_->per_source.take(address);
   }
 
-  asio::io_context& io_;
-  tcp::acceptor acceptor_;
-  asio::steady_timer retry_;
+  std::shared_ptr<tcp_listener> tcp_;
   std::shared_ptr<const ws_settings> settings_; // shared with the sessions
   std::shared_ptr<ws_limits> limits_;           // shared with the sessions
   cluster_balancer_actor balancer_;
   live_count connections_;
-  uint16_t port_ = 0;
 };
 
 } // namespace

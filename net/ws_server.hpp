@@ -22,6 +22,9 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
+} // namespace ssl
 } // namespace boost::asio
 
 namespace tether::net {
@@ -44,6 +47,9 @@ struct ws_settings {
   /// ?token=), for the terminal and `cluster_id`; null: no token needed.
   std::shared_ptr<auth::token_verifier> tokens;
   std::string cluster_id;
+  // Set: WSS ([edge_tls]); the TLS handshake counts as pending (max_pending)
+  // and shares the handshake timeout with the upgrade. Null: plain ws://.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class ws_server {

@@ -2,49 +2,70 @@
 # Benchmark: hold N idle simulated devices on the all-in-one server and
 # report the server's RSS per idle connection and the connect rate.
 #
-#   bash examples/bench/idle-connections.sh [N] [RAMP_PER_S]
+#   bash examples/bench/idle-connections.sh [N] [RAMP_PER_S] [MODE]
 #
 # N defaults to 10000, RAMP_PER_S (devices started per second by the
-# simulator; 0 = all at once) to 0. Every device registers over HTTP, then
-# opens its WebSocket; "connect rate" counts both. Needs a build in ./build.
+# simulator; 0 = all at once) to 0. MODE: plain (default: http:// and ws://),
+# tls (https:// and wss://, [edge_tls] with a self-signed certificate made by
+# the openssl command), or both (plain, then tls, one fresh server each).
+# Every device registers over HTTP(S), then opens its WebSocket; "connect
+# rate" counts both. Needs a build in ./build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
 n=${1:-10000}
 ramp=${2:-0}
+mode=${3:-plain}
+case $mode in plain|tls|both) ;; *) echo "MODE must be plain, tls or both" >&2; exit 2 ;; esac
 work=$(mktemp -d /tmp/tether-bench-XXXXXX)
+sim_pid='' server_pid=''
 trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
-bench_topology "$work/topology.toml"
-./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
-  --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
-http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
-rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server_pid/status; }
-connections() {
-  curl -s -H "Authorization: Bearer $(cat "$work/data/secrets/admin-key")" "http://$http/v1/admin/clusters" |
-    python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
-}
-sleep 1
-base=$(rss_kb)
-
-start=$(date +%s.%N)
-./build/examples/tether-terminal --server "http://$http" --data "$work/data" --count "$n" \
-  --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
-  --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --log-level warn \
-  >"$work/sim.log" 2>&1 &
-sim_pid=$!
-deadline=$(( $(date +%s) + 300 ))
-while [ "$(connections)" -lt "$n" ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "timeout: $(connections) of $n connected" >&2; exit 1; }
-  sleep 0.2
-done
-end=$(date +%s.%N)
-sleep 5   # let the server settle (allocator, first keepalives)
-held=$(connections)
-rss=$(rss_kb)
-python3 - "$n" "$held" "$base" "$rss" "$start" "$end" <<'PY'
+# run_one plain|tls: one server, N devices, the figures.
+run_one() {
+  local tls=$1 dir=$work/$1 scheme=http curl_tls=() sim_tls=()
+  mkdir -p "$dir"
+  bench_topology "$dir/topology.toml"
+  if [ "$tls" = tls ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+      -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+      -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+    printf '\n[edge_tls]\ncert_file = "%s"\nkey_file = "%s"\n' "$dir/cert.pem" "$dir/key.pem" \
+      >>"$dir/topology.toml"
+    scheme=https curl_tls=(--cacert "$dir/cert.pem") sim_tls=(--ca "$dir/cert.pem")
+  fi
+  ./build/net/tetherd --config "$dir/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$dir/data" \
+    --ready-file "$dir/ready.json" --log-level warn >"$dir/tetherd.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
+  local http
+  http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$dir/ready.json")
+  rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server_pid/status; }
+  connections() {
+    curl -s "${curl_tls[@]}" -H "Authorization: Bearer $(cat "$dir/data/secrets/admin-key")" \
+      "$scheme://$http/v1/admin/clusters" |
+      python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
+  }
+  sleep 1
+  local base start end held rss deadline
+  base=$(rss_kb)
+  start=$(date +%s.%N)
+  ./build/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$dir/data" \
+    --count "$n" --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
+    --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --log-level warn \
+    >"$dir/sim.log" 2>&1 &
+  sim_pid=$!
+  deadline=$(( $(date +%s) + 300 ))
+  while [ "$(connections)" -lt "$n" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "timeout: $(connections) of $n connected" >&2; exit 1; }
+    sleep 0.2
+  done
+  end=$(date +%s.%N)
+  sleep 5   # let the server settle (allocator, first keepalives)
+  held=$(connections)
+  rss=$(rss_kb)
+  echo "== $tls ($scheme, $([ "$tls" = tls ] && echo wss || echo ws))"
+  python3 - "$n" "$held" "$base" "$rss" "$start" "$end" <<'PY'
 import sys
 n, held, base, rss = map(int, sys.argv[1:5]); start, end = map(float, sys.argv[5:7])
 print(f"devices: {n} connected and held: {held}")
@@ -52,3 +73,14 @@ print(f"server RSS: {base/1024:.1f} MiB before, {rss/1024:.1f} MiB with {held} i
 print(f"RSS per idle connection: {(rss-base)*1024/held/1024:.2f} KiB")
 print(f"connect rate (register + WebSocket + hello): {n/(end-start):.0f} devices/s over {end-start:.2f} s")
 PY
+  kill "$sim_pid" "$server_pid" 2>/dev/null || true
+  wait "$sim_pid" "$server_pid" 2>/dev/null || true
+  sim_pid='' server_pid=''
+}
+
+if [ "$mode" = both ]; then
+  run_one plain
+  run_one tls
+else
+  run_one "$mode"
+fi

@@ -21,7 +21,15 @@
 # created in the machine's own namespace, so two prefixes never clash, even
 # with the same addresses.
 #
-# Needs root (ip netns needs CAP_SYS_ADMIN and CAP_NET_ADMIN) and iproute2.
+# TLS: the gateway and the balancers listen off loopback, so tetherd refuses
+# to start them without TLS ([edge_tls], docs/SECURITY.md). Unless the file
+# has an [edge_tls] table, `up` makes a deployment CA and one certificate for
+# every host address with the openssl command (STATE/tls/: ca.pem, edge.pem,
+# edge-key.pem) and adds [edge_tls] to the file the processes run with.
+# Clients trust STATE/tls/ca.pem: curl --cacert, tether-terminal --ca.
+#
+# Needs root (ip netns needs CAP_SYS_ADMIN and CAP_NET_ADMIN), iproute2, curl
+# and openssl.
 # Environment:
 #   TETHERD            tetherd binary (default: build/net/tetherd of this repo, else PATH)
 #   TTH_PREFIX         name prefix of namespaces (default tth)
@@ -193,8 +201,25 @@ gateway_address() {
 
 healthz() {  # healthz HOST:PORT -> prints the body, status as exit code (0 = 200)
   ip netns exec "$(ns_of_host "${1%:*}")" \
-    curl -s -m 3 -o /dev/stdout -w '\n%{http_code}' "http://$1/healthz" 2>/dev/null \
+    curl -s -m 3 --cacert "$STATE/tls/ca.pem" -o /dev/stdout -w '\n%{http_code}' "https://$1/healthz" 2>/dev/null \
     | { body=$(cat); code=${body##*$'\n'}; echo "${body%$'\n'*}"; [[ $code == 200 ]]; }
+}
+
+# A CA and a certificate for every host address (subjectAltName IP:...), made
+# once per state directory with the openssl command.
+make_certificates() {
+  local dir=$STATE/tls san="" h
+  [[ -s $dir/edge.pem && -s $dir/edge-key.pem && -s $dir/ca.pem ]] && return
+  mkdir -p "$dir" && chmod 700 "$dir"
+  for h in "${hosts[@]}"; do san+="${san:+,}IP:$h"; done
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
+    -subj "/CN=tether three-hosts CA" -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "/CN=tether edge" -keyout "$dir/edge-key.pem" -out "$dir/edge.csr" 2>/dev/null
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" >"$dir/edge.ext"
+  openssl x509 -req -in "$dir/edge.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+    -CAcreateserial -days 825 -extfile "$dir/edge.ext" -out "$dir/edge.pem" 2>/dev/null
+  rm -f "$dir/edge.csr" "$dir/edge.ext"
 }
 
 fail_up() {
@@ -222,6 +247,7 @@ do_up() {
   "$TETHERD" --help 2>&1 | grep -q -- '--process' \
     || die 1 "$TETHERD has no --process option (it cannot run one process of a topology)"
   command -v curl >/dev/null || die 1 "needs curl (to ask the gateway's /healthz)"
+  command -v openssl >/dev/null || die 1 "needs openssl (to make the TLS certificates)"
   local out
   out=$("$TETHERD" --check-config "$CONFIG" 2>&1) || die 1 "invalid topology: $out"
   [[ -z $(existing_namespaces) ]] \
@@ -234,10 +260,15 @@ do_up() {
   # Device credentials: every process reads those of the control process's
   # data directory ([auth] secrets_from, docs/SECURITY.md), unless the file
   # says otherwise. Written once, before any process reads it.
-  RUN_CONFIG=$CONFIG
+  RUN_CONFIG=$STATE/topology.toml
+  cp "$CONFIG" "$RUN_CONFIG"
   if ! grep -q '^\[auth\]' "$CONFIG"; then
-    RUN_CONFIG=$STATE/topology.toml
-    { cat "$CONFIG"; printf '\n[auth]\nsecrets_from = "%s"\n' "$STATE/data/control"; } >"$RUN_CONFIG"
+    printf '\n[auth]\nsecrets_from = "%s"\n' "$STATE/data/control" >>"$RUN_CONFIG"
+  fi
+  if ! grep -q '^\[edge_tls\]' "$CONFIG"; then
+    make_certificates
+    printf '\n[edge_tls]\ncert_file = "%s"\nkey_file = "%s"\n' \
+      "$STATE/tls/edge.pem" "$STATE/tls/edge-key.pem" >>"$RUN_CONFIG"
   fi
   create_network
   local i
@@ -265,11 +296,11 @@ do_up() {
   gw=$(gateway_address)
   [[ -n $gw ]] || fail_up "no ready file names an http address (no gateway process?)"
   until body=$(healthz "$gw"); do
-    (( SECONDS < deadline )) || fail_up "http://$gw/healthz did not answer 200 within ${READY_TIMEOUT}s: $body"
+    (( SECONDS < deadline )) || fail_up "https://$gw/healthz did not answer 200 within ${READY_TIMEOUT}s: $body"
     sleep 0.5
   done
-  say "up: gateway http://$gw (namespace $(ns_of_host "${gw%:*}")), devices and services in namespace $CLIENT ($CLIENT_ADDR)"
-  say "try: $0 exec client curl -s -H \"Authorization: Bearer \$(cat $STATE/data/*/secrets/admin-key)\" http://$gw/v1/admin/clusters"
+  say "up: gateway https://$gw (namespace $(ns_of_host "${gw%:*}")), devices and services in namespace $CLIENT ($CLIENT_ADDR)"
+  say "try: $0 exec client curl -s --cacert $STATE/tls/ca.pem -H \"Authorization: Bearer \$(cat $STATE/data/*/secrets/admin-key)\" https://$gw/v1/admin/clusters"
   trap - EXIT INT TERM
 }
 
@@ -341,7 +372,7 @@ do_status() {
   done
   gw=$(gateway_address)
   if [[ -n $gw ]] && body=$(healthz "$gw"); then
-    echo "gateway http://$gw/healthz: $body"
+    echo "gateway https://$gw/healthz: $body"
   else
     echo "gateway ${gw:-?}: not healthy ${body:-}"; ok=0
   fi

@@ -1,6 +1,7 @@
 #include "tether-terminal/http_client.hpp"
 
 #include "tether-terminal/tcp_connect.hpp"
+#include "tether-terminal/tls_stream.hpp"
 #include "tether-terminal/url.hpp"
 
 #include <boost/asio/post.hpp>
@@ -69,7 +70,7 @@ public:
 
   void run() {
     std::string error;
-    auto url = parse_url(request_.url, {"http"}, error);
+    auto url = parse_url(request_.url, {"http", "https"}, error);
     if (!url)
       return fail_soon(error);
 
@@ -93,9 +94,11 @@ public:
     else
       parser_.body_limit(request_.body_limit);
 
-    // One deadline for connect, write and read together.
-    stream_.expires_after(request_.timeout);
-    async_connect_from(stream_, url->host, url->port, request_.source,
+    if (url->scheme == "https")
+      use_tls(stream_, url->host);
+    // One deadline for connect, TLS, write and read together.
+    tcp().expires_after(request_.timeout);
+    async_connect_from(tcp(), url->host, url->port, request_.source,
                        [self = this->shared_from_this()](beast::error_code ec) {
                          self->on_connect(ec);
                        });
@@ -105,6 +108,16 @@ private:
   void on_connect(beast::error_code ec) {
     if (ec)
       return finish("connect: " + ec.message());
+    stream_.async_handshake(
+      net::ssl::stream_base::client,
+      [self = this->shared_from_this()](beast::error_code ec) {
+        self->on_handshake(ec);
+      });
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec)
+      return finish("tls: " + ec.message());
     http::async_write(stream_, req_,
                       beast::bind_front_handler(&http_exchange::on_write,
                                                 this->shared_from_this()));
@@ -141,8 +154,8 @@ private:
 
   void finish(std::string error) {
     beast::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    tcp().close();
     response_.error = std::move(error);
     auto done = std::move(done_);
     done(std::move(response_));
@@ -157,7 +170,9 @@ private:
               });
   }
 
-  beast::tcp_stream stream_;
+  beast::tcp_stream& tcp() { return stream_.next_layer(); }
+
+  tls_stream stream_;
   http_request request_;
   http_handler done_;
   beast::flat_buffer buffer_{64 * 1024};

@@ -7,6 +7,7 @@
 #include "tether-terminal/device_proof.hpp"
 #include "tether-terminal/fleet.hpp"
 #include "tether-terminal/options.hpp"
+#include "tether-terminal/tls_context.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -167,6 +168,11 @@ int main(int argc, char** argv) {
                 "DIR/secrets/enrollment/default")
     ->group("Identity");
   app
+    .add_option("--ca", o.ca_file,
+                "trust the CA certificates of this PEM file (next to the "
+                "system's) for https:// and wss:// servers")
+    ->group("Identity");
+  app
     .add_option("--log-level", o.log_level,
                 "trace, debug, info, warn, error, critical, off")
     ->group("Run");
@@ -207,6 +213,8 @@ int main(int argc, char** argv) {
     else
       errors.push_back(error);
   }
+  if (std::string error; !configure_client_tls(o.ca_file, error))
+    errors.push_back(error);
   std::vector<boost::asio::ip::address> sources;
   auto more = validate(o, sources);
   errors.insert(errors.end(), more.begin(), more.end());

@@ -101,8 +101,9 @@ validate(const terminal_options& o,
          std::vector<net::ip::address>& source_addresses) {
   std::vector<std::string> errors;
 
-  if (std::string why; !parse_url(o.server, {"http"}, why))
-    errors.push_back("--server: " + why + " (an http:// URL is needed)");
+  if (std::string why; !parse_url(o.server, {"http", "https"}, why))
+    errors.push_back("--server: " + why
+                     + " (an http:// or https:// URL is needed)");
   if (!o.id.empty()) {
     if (!valid_terminal_id(o.id))
       errors.push_back("--id: '" + o.id

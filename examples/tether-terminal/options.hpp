@@ -35,6 +35,9 @@ struct terminal_options {
   std::string enrollment_key_file;
   std::string data_dir;
   std::string group_key; // raw 32 bytes, read by main from the key file
+  // --ca: extra trusted CA certificates (PEM) for https:// and wss://
+  // servers, next to the system's.
+  std::string ca_file;
 
   // --- how they connect
   std::vector<std::string>

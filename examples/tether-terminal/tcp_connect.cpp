@@ -43,7 +43,13 @@ void connect_endpoint(beast::tcp_stream& stream, const tcp::endpoint& ep,
     }
   }
   stream.async_connect(
-    ep, [done = std::move(done)](beast::error_code ec) { done(ec); });
+    ep, [&stream, done = std::move(done)](beast::error_code ec) {
+      // TLS writes several small records in a row: no Nagle delay between.
+      beast::error_code ignored;
+      if (!ec)
+        stream.socket().set_option(tcp::no_delay(true), ignored);
+      done(ec);
+    });
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "tether-terminal/ws_session.hpp"
 
 #include "tether-terminal/tcp_connect.hpp"
+#include "tether-terminal/tls_stream.hpp"
 #include "tether-terminal/url.hpp"
 
 #include <boost/beast/core.hpp>
@@ -40,7 +41,7 @@ public:
 
   void start() {
     std::string error;
-    auto url = parse_url(params_.url, {"ws"}, error);
+    auto url = parse_url(params_.url, {"ws", "wss"}, error);
     if (!url) {
       // Report asynchronously, as every other outcome.
       net::post(ws_.get_executor(), [self = shared_from_this(), error] {
@@ -50,6 +51,8 @@ public:
     }
     host_header_ = std::move(url->host_header);
     target_ = std::move(url->target);
+    if (url->scheme == "wss")
+      use_tls(ws_.next_layer(), url->host);
     beast::get_lowest_layer(ws_).expires_after(params_.connect_timeout);
     async_connect_from(beast::get_lowest_layer(ws_), url->host, url->port,
                        params_.source,
@@ -105,6 +108,17 @@ private:
   void on_connect(beast::error_code ec) {
     if (ec)
       return fail("connect: " + ec.message());
+    if (state_ != state::connecting)
+      return fail("connect: aborted");
+    // TLS (wss://) under the connect deadline, then the upgrade.
+    ws_.next_layer().async_handshake(
+      net::ssl::stream_base::client,
+      [self = shared_from_this()](beast::error_code ec) { self->on_tls(ec); });
+  }
+
+  void on_tls(beast::error_code ec) {
+    if (ec)
+      return fail("tls: " + ec.message());
     if (state_ != state::connecting)
       return fail("connect: aborted");
 
@@ -254,7 +268,7 @@ private:
     beast::get_lowest_layer(ws_).socket().close(ignored);
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<tls_stream> ws_;
   ws_params params_;
   std::shared_ptr<ws_events> owner_;
   std::atomic<std::int64_t>& open_gauge_;

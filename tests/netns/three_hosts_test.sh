@@ -60,8 +60,8 @@ field() { grep -o "\"$1\":\"[^\"]*\"" | head -n1 | cut -d'"' -f4 || true; }
 api() {
   local key
   key=$(cat "$TTH_STATE_DIR"/data/*/secrets/admin-key 2>/dev/null | head -n1)
-  in_ns client curl -s -m 5 -H "Authorization: Bearer $key" -X "$1" \
-    "http://$gw$2" ${3:+-d "$3"}
+  in_ns client curl -s -m 5 --cacert "$TTH_STATE_DIR/tls/ca.pem" -H "Authorization: Bearer $key" -X "$1" \
+    "https://$gw$2" ${3:+-d "$3"}
 }
 # device_api ID METHOD PATH [BODY]: the same, signed as device ID with the
 # enrollment key of group "default" (docs/API.md "Device identity").
@@ -73,7 +73,7 @@ device_api() {
   sig=$(printf '%s\n%s\n%s\n%s\n%s' "$method" "$path" "$ts" "$nonce" \
           "$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)" \
         | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$dk" | awk '{print $NF}')
-  in_ns client curl -s -m 5 -X "$method" "http://$gw$path" ${body:+-d "$body"} \
+  in_ns client curl -s -m 5 --cacert "$TTH_STATE_DIR/tls/ca.pem" -X "$method" "https://$gw$path" ${body:+-d "$body"} \
     -H "Authorization: Tether-Device kid=default,ts=$ts,nonce=$nonce,sig=$sig"
 }
 # eventually SECONDS CMD...: CMD succeeds before the deadline.
@@ -91,7 +91,7 @@ bash "$script" up || fail "three-hosts.sh up failed"
 bash "$script" status >/dev/null || { bash "$script" status; fail "status after up is not ok"; }
 gw=$(field http <"$TTH_STATE_DIR/run/control.ready")
 [[ -n $gw ]] || fail "control.ready names no http address: $(cat "$TTH_STATE_DIR/run/control.ready")"
-log "gateway http://$gw"
+log "gateway https://$gw"
 
 # --- one device registers from the client namespace ---------------------------
 # Ready processes may still be connecting to each other: until then the
@@ -102,7 +102,7 @@ register_probe() {
 }
 eventually 30 register_probe || fail "register: expected cluster C1 within 30 s, last answer: $reply"
 url=$(grep -o '"cluster_urls":\["[^"]*"' <<<"$reply" | cut -d'"' -f4 || true)
-[[ $url =~ ^ws://([0-9.]+):([0-9]+)/ ]] || fail "register: no ws cluster URL in: $reply"
+[[ $url =~ ^wss://([0-9.]+):([0-9]+)/ ]] || fail "register: no wss cluster URL in: $reply"
 host=${BASH_REMATCH[1]} hostport=${BASH_REMATCH[1]}:${BASH_REMATCH[2]}
 # The URL's address is eth0 of the balancers' namespace (not the client's or
 # the control's), and a C1 balancer process says it listens there.
@@ -125,7 +125,7 @@ for fleet in a:GG1 b:GG2; do
   id=${fleet%%:*} region=${fleet#*:}
   # Not through a function: `exec` execs ip, which execs the simulator, so $!
   # is the simulator's pid.
-  bash "$script" exec client "$TETHER_TERMINAL" --server "http://$gw" --data "$TTH_STATE_DIR/data/control" \
+  bash "$script" exec client "$TETHER_TERMINAL" --server "https://$gw" --ca "$TTH_STATE_DIR/tls/ca.pem" --data "$TTH_STATE_DIR/data/control" \
     --count $count --id-prefix "ns$id-" \
     --region "$region" --duration-s 150 --stats-interval-s 0 \
     --stats-json "$TTH_STATE_DIR/sim-$id.json" --backoff-min-ms 200 --backoff-max-ms 2000 \
@@ -154,7 +154,7 @@ jobs=()
 for id in a b; do
   for ((i = 0; i < count; i++)); do
     reply=$(api POST "/v1/terminals/ns$id-$i/jobs" \
-      "{\"service\":\"print\",\"payload\":{\"print_url\":\"http://$gw/healthz\"}}")
+      "{\"service\":\"print\",\"payload\":{\"print_url\":\"https://$gw/healthz\"}}")
     j=$(field job_id <<<"$reply")
     [[ -n $j ]] || fail "push to ns$id-$i: $reply"
     jobs+=("$j")

@@ -1,0 +1,19 @@
+// tether-terminal: the process's client TLS context (--ca), for https://
+// and wss:// servers. Cheap to include: no Asio SSL headers.
+#pragma once
+
+#include <string>
+
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
+namespace tether::terminal {
+
+/// The client TLS context of the process: TLS 1.2 or newer, the system's
+/// trusted CAs plus those of `ca_file` (PEM) when given. Call once before
+/// any https:// or wss:// connection; false with the reason in `error`.
+bool configure_client_tls(const std::string& ca_file, std::string& error);
+boost::asio::ssl::context& client_tls_context();
+
+} // namespace tether::terminal

@@ -1,0 +1,118 @@
+// edge_stream: the byte stream of one connection at the edge, TLS or plain
+// TCP, chosen at run time: by the gateway's and balancers' listeners (a
+// server TLS context or none), and by clients from the URL's scheme (the
+// simulator examples/tether-terminal includes this header; it is Boost and
+// OpenSSL only). HTTP and WebSocket code then exist once for https:// and
+// http://, wss:// and ws://. The TCP layer below is a beast::tcp_stream, so
+// its deadlines (expires_after) also bound the TLS handshake and every
+// TLS record.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+
+namespace tether::net::tls {
+
+class edge_stream {
+public:
+  using executor_type = boost::beast::tcp_stream::executor_type;
+  using next_layer_type = boost::beast::tcp_stream;
+  using tls_layer = boost::asio::ssl::stream<boost::beast::tcp_stream&>;
+
+  /// An accepted socket; `context` null: plain TCP.
+  edge_stream(boost::asio::ip::tcp::socket&& socket,
+              boost::asio::ssl::context* context)
+      : tcp_(std::move(socket)) {
+    if (context != nullptr)
+      use_tls(*context);
+  }
+  /// A client's stream, not connected yet: plain until use_tls.
+  explicit edge_stream(const boost::asio::any_io_executor& ex) : tcp_(ex) {}
+  // The TLS layer refers to tcp_: the stream stays where it was built.
+  edge_stream(const edge_stream&) = delete;
+  edge_stream& operator=(const edge_stream&) = delete;
+
+  executor_type get_executor() noexcept { return tcp_.get_executor(); }
+  boost::beast::tcp_stream& next_layer() noexcept { return tcp_; }
+  bool is_tls() const noexcept { return tls_ != nullptr; }
+  /// From now on TLS with `context` (before the handshake).
+  void use_tls(boost::asio::ssl::context& context) {
+    tls_ = std::make_unique<tls_layer>(tcp_, context);
+  }
+  /// The TLS layer (null for plain TCP): SNI, verification, the session.
+  tls_layer* tls() noexcept { return tls_.get(); }
+
+  /// The TLS handshake as `side` (server or client); for plain TCP it
+  /// completes at once without error.
+  template <class Handler>
+  void async_handshake(boost::asio::ssl::stream_base::handshake_type side,
+                       Handler&& handler) {
+    if (tls_)
+      return tls_->async_handshake(side, std::forward<Handler>(handler));
+    boost::asio::post(get_executor(),
+                      [h = std::forward<Handler>(handler)]() mutable {
+                        h(boost::system::error_code{});
+                      });
+  }
+
+  template <class Buffers, class Token>
+  auto async_read_some(const Buffers& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token,
+                                       void(boost::system::error_code, size_t)>(
+      [this](auto handler, const Buffers& b) {
+        if (tls_)
+          tls_->async_read_some(b, std::move(handler));
+        else
+          tcp_.async_read_some(b, std::move(handler));
+      },
+      token, buffers);
+  }
+
+  template <class Buffers, class Token>
+  auto async_write_some(const Buffers& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token,
+                                       void(boost::system::error_code, size_t)>(
+      [this](auto handler, const Buffers& b) {
+        if (tls_)
+          tls_->async_write_some(b, std::move(handler));
+        else
+          tcp_.async_write_some(b, std::move(handler));
+      },
+      token, buffers);
+  }
+
+  /// WebSocket closing handshake's last step (found by argument-dependent
+  /// lookup from beast::websocket::stream): TLS close_notify, then TCP.
+  friend void teardown(boost::beast::role_type role, edge_stream& s,
+                       boost::system::error_code& ec) {
+    using boost::beast::websocket::teardown;
+    if (s.tls_)
+      teardown(role, *s.tls_, ec);
+    else
+      teardown(role, s.tcp_.socket(), ec);
+  }
+
+  template <class Handler>
+  friend void async_teardown(boost::beast::role_type role, edge_stream& s,
+                             Handler&& handler) {
+    using boost::beast::websocket::async_teardown;
+    if (s.tls_)
+      async_teardown(role, *s.tls_, std::forward<Handler>(handler));
+    else
+      async_teardown(role, s.tcp_.socket(), std::forward<Handler>(handler));
+  }
+
+private:
+  boost::beast::tcp_stream tcp_;
+  std::unique_ptr<tls_layer> tls_;
+};
+
+} // namespace tether::net::tls

@@ -1,0 +1,114 @@
+#include "net/tls/server_context.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+namespace tether::net::tls {
+
+namespace {
+
+/// OpenSSL's last error as text (and its queue emptied).
+std::string openssl_error() {
+  unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0)
+    return "unknown OpenSSL error";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  return buf;
+}
+
+bool fail(std::string& error, const std::string& setting,
+          const std::string& file, const std::string& what) {
+  error = "edge_tls." + setting + " \"" + file + "\": " + what + " ("
+        + openssl_error() + ")";
+  return false;
+}
+
+bool load_identity(SSL_CTX* ctx, const config::edge_tls_config& cfg,
+                   std::string& error) {
+  if (SSL_CTX_use_certificate_chain_file(ctx, cfg.cert_file.c_str()) != 1)
+    return fail(error, "cert_file", cfg.cert_file,
+                "cannot load a PEM certificate (chain) from it");
+  if (SSL_CTX_use_PrivateKey_file(ctx, cfg.key_file.c_str(), SSL_FILETYPE_PEM)
+      != 1)
+    return fail(error, "key_file", cfg.key_file,
+                "cannot load a PEM private key from it, or it is not the key "
+                "of the certificate in edge_tls.cert_file");
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    return fail(error, "key_file", cfg.key_file,
+                "is not the key of the certificate in edge_tls.cert_file");
+  return true;
+}
+
+/// Client certificates: asked for, checked against the CA when sent, not
+/// required (services and operators have none; devices may prove their
+/// identity by a proof header instead).
+bool load_client_ca(SSL_CTX* ctx, const config::edge_tls_config& cfg,
+                    std::string& error) {
+  if (cfg.client_ca_file.empty())
+    return true;
+  if (SSL_CTX_load_verify_locations(ctx, cfg.client_ca_file.c_str(), nullptr)
+      != 1)
+    return fail(error, "client_ca_file", cfg.client_ca_file,
+                "cannot load PEM CA certificates from it");
+  if (auto* names = SSL_load_client_CA_file(cfg.client_ca_file.c_str()))
+    SSL_CTX_set_client_CA_list(ctx, names);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  return true;
+}
+
+void make_lean(SSL_CTX* ctx) {
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION
+                             | SSL_OP_CIPHER_SERVER_PREFERENCE
+                             | SSL_OP_NO_COMPRESSION);
+  // Resumption for reconnect storms: TLS 1.2 sessions from the server
+  // cache (or tickets), TLS 1.3 tickets (stateless).
+  static const unsigned char id[] = "tether-edge";
+  SSL_CTX_set_session_id_context(ctx, id, sizeof id - 1);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_sess_set_cache_size(ctx, 1 << 16);
+  SSL_CTX_set_timeout(ctx, 3600);
+  SSL_CTX_set_num_tickets(ctx, 1);
+}
+
+} // namespace
+
+std::shared_ptr<boost::asio::ssl::context>
+make_server_context(const config::edge_tls_config& cfg, std::string& error) {
+  namespace ssl = boost::asio::ssl;
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* ctx = context->native_handle();
+  ERR_clear_error();
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+    error = "edge_tls: cannot require TLS 1.2 (" + openssl_error() + ")";
+    return nullptr;
+  }
+  if (!load_identity(ctx, cfg, error) || !load_client_ca(ctx, cfg, error))
+    return nullptr;
+  make_lean(ctx);
+  return context;
+}
+
+std::string plaintext_refusal(const config::edge_tls_config& cfg,
+                              const config::endpoint& at,
+                              const std::string& what) {
+  if (cfg.enabled() || cfg.insecure)
+    return {};
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(at.host, ec);
+  if (!ec && address.is_v6() && address.to_v6().is_v4_mapped())
+    address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped,
+                                               address.to_v6());
+  if (!ec && address.is_loopback())
+    return {};
+  return what + " listens on " + at.to_string()
+       + ", which is not loopback, without TLS: set edge_tls.cert_file and "
+         "edge_tls.key_file (or edge_tls.insecure = true to allow plaintext "
+         "there, never on a network others can reach)";
+}
+
+} // namespace tether::net::tls

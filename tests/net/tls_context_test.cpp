@@ -1,0 +1,88 @@
+// [edge_tls] at start: the server context refuses unreadable or mismatched
+// files naming the setting, and a plaintext listener off loopback is
+// refused unless edge_tls.insecure.
+#include <gtest/gtest.h>
+
+#include "net/tls/server_context.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/tls_identity.hpp"
+
+using namespace tether;
+
+namespace {
+
+struct files {
+  test::temp_dir dir;
+  config::edge_tls_config cfg;
+
+  files() {
+    auto id = test::make_self_signed("127.0.0.1", "IP:127.0.0.1");
+    cfg.cert_file = dir.path() + "/cert.pem";
+    cfg.key_file = dir.path() + "/key.pem";
+    test::write_file(cfg.cert_file, id.cert_pem);
+    test::write_file(cfg.key_file, id.key_pem);
+  }
+};
+
+std::string error_of(const config::edge_tls_config& cfg) {
+  std::string error;
+  auto ctx = net::tls::make_server_context(cfg, error);
+  EXPECT_EQ(ctx == nullptr, !error.empty()) << error;
+  return error;
+}
+
+TEST(TlsContext, ReadableMatchingFilesMakeAContext) {
+  files f;
+  EXPECT_EQ(error_of(f.cfg), "");
+  f.cfg.client_ca_file = f.cfg.cert_file;
+  EXPECT_EQ(error_of(f.cfg), "");
+}
+
+TEST(TlsContext, UnreadableOrWrongFilesAreRefusedNamingTheSetting) {
+  files f;
+  auto has = [](const std::string& error, const char* setting) {
+    return error.find(setting) != std::string::npos;
+  };
+  auto cfg = f.cfg;
+  cfg.cert_file = f.dir.path() + "/missing.pem";
+  EXPECT_TRUE(has(error_of(cfg), "edge_tls.cert_file"));
+  cfg = f.cfg;
+  test::write_file(f.dir.path() + "/junk.pem", "not a certificate\n");
+  cfg.cert_file = f.dir.path() + "/junk.pem";
+  EXPECT_TRUE(has(error_of(cfg), "edge_tls.cert_file"));
+  cfg = f.cfg;
+  cfg.key_file = f.dir.path() + "/missing.pem";
+  EXPECT_TRUE(has(error_of(cfg), "edge_tls.key_file"));
+  // A key that is not the certificate's.
+  auto other = test::make_self_signed("other", "DNS:other");
+  test::write_file(f.dir.path() + "/other-key.pem", other.key_pem);
+  cfg = f.cfg;
+  cfg.key_file = f.dir.path() + "/other-key.pem";
+  auto error = error_of(cfg);
+  EXPECT_TRUE(has(error, "edge_tls.key_file")) << error;
+  EXPECT_TRUE(has(error, "is not the key of the certificate")) << error;
+  cfg = f.cfg;
+  cfg.client_ca_file = f.dir.path() + "/junk.pem";
+  EXPECT_TRUE(has(error_of(cfg), "edge_tls.client_ca_file"));
+}
+
+TEST(TlsContext, PlaintextOffLoopbackIsRefusedUnlessInsecure) {
+  config::edge_tls_config plain;
+  for (const char* host : {"127.0.0.1", "127.0.0.5", "::1", "::ffff:127.0.0.1"})
+    EXPECT_EQ(net::tls::plaintext_refusal(plain, {host, 8080}, "x"), "")
+      << host;
+  for (const char* host : {"0.0.0.0", "::", "10.77.0.1", "192.0.2.1"}) {
+    auto error
+      = net::tls::plaintext_refusal(plain, {host, 9101}, "balancer C1-b1");
+    EXPECT_NE(error.find("balancer C1-b1"), std::string::npos) << error;
+    EXPECT_NE(error.find("edge_tls.cert_file"), std::string::npos) << error;
+    EXPECT_NE(error.find("edge_tls.insecure"), std::string::npos) << error;
+  }
+  auto insecure = plain;
+  insecure.insecure = true;
+  EXPECT_EQ(net::tls::plaintext_refusal(insecure, {"0.0.0.0", 1}, "x"), "");
+  files f; // with TLS any address is fine
+  EXPECT_EQ(net::tls::plaintext_refusal(f.cfg, {"0.0.0.0", 1}, "x"), "");
+}
+
+} // namespace
