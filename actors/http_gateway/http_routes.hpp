@@ -38,6 +38,9 @@ void put_node(gateway_ptr self, const api::route& r, const http_request& req,
               const http_responder_ptr& out);
 void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
                 const http_responder_ptr& out);
+/// POST (revoke) and DELETE (lift) /v1/admin/terminals/{id}/revoke.
+void revoke_terminal(gateway_ptr self, const api::route& r,
+                     const http_request& req, const http_responder_ptr& out);
 
 /// API keys (http_auth.cpp): every request comes through `on_request`,
 /// which checks its key against the route (api_keys.hpp: access_of) before
