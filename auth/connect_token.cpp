@@ -122,22 +122,69 @@ std::string token_signer::issue(std::string_view terminal_id,
        + to_base64url({reinterpret_cast<const char*>(sig), len});
 }
 
-token_verifier::~token_verifier() {
-  for (auto& [kid, key] : keys_)
-    EVP_PKEY_free(as_pkey(key));
+std::optional<listed_key> parse_key_line(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+    line.remove_suffix(1);
+  auto sp = line.find(' ');
+  auto raw = from_hex(line.substr(0, sp));
+  if (!raw || raw->size() != 32)
+    return std::nullopt;
+  listed_key out{*raw, 0};
+  if (sp != std::string_view::npos
+      && !parse_int(line.substr(line.find_first_not_of(' ', sp)), out.until_s))
+    return std::nullopt;
+  return out;
 }
 
-bool token_verifier::add(std::string_view public_key) {
+std::string key_line(const listed_key& k) {
+  auto out = to_hex(k.public_key);
+  if (k.until_s != 0)
+    out += " " + std::to_string(k.until_s);
+  return out;
+}
+
+std::string public_key_file(std::string_view current,
+                            std::string_view signer_public, int64_t now_s,
+                            std::chrono::seconds ttl) {
+  auto signer_kid = key_id(signer_public);
+  std::string out = key_line({std::string{signer_public}, 0}) + "\n";
+  for (auto line : split_lines(current)) {
+    auto k = parse_key_line(line);
+    if (!k || key_id(k->public_key) == signer_kid)
+      continue;
+    if (k->until_s == 0)
+      k->until_s = now_s + ttl.count();
+    if (k->until_s >= now_s)
+      out += key_line(*k) + "\n";
+  }
+  return out;
+}
+
+token_verifier::~token_verifier() = default;
+
+namespace {
+
+std::shared_ptr<void> ed25519_public(std::string_view raw) {
   auto* key = EVP_PKEY_new_raw_public_key(
     EVP_PKEY_ED25519, nullptr,
-    reinterpret_cast<const unsigned char*>(public_key.data()),
-    public_key.size());
+    reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
   if (key == nullptr)
+    return nullptr;
+  return {key, [](void* p) {
+            EVP_PKEY_free(as_pkey(p));
+          }};
+}
+
+constexpr int64_t reload_every_s = 10;
+
+} // namespace
+
+bool token_verifier::add(std::string_view public_key) {
+  auto key = ed25519_public(public_key);
+  if (!key)
     return false;
   std::lock_guard<std::mutex> guard{mtx_};
-  auto [i, added] = keys_.emplace(key_id(public_key), key);
-  if (!added)
-    EVP_PKEY_free(key);
+  keys_[key_id(public_key)] = known_key{std::move(key), 0, true};
   return true;
 }
 
@@ -146,29 +193,40 @@ void token_verifier::load_file(int64_t now_s) {
     return;
   file_read_s_ = now_s;
   std::ifstream in{file_};
+  if (!in)
+    return; // not there (yet): keep what is known
+  std::map<std::string, known_key> next;
+  for (auto& [kid, k] : keys_)
+    if (k.pinned)
+      next.emplace(kid, k);
   std::string line;
   while (std::getline(in, line)) {
-    auto raw = from_hex(line);
-    if (!raw || raw->size() != 32)
+    auto listed = parse_key_line(line);
+    if (!listed)
       continue;
-    auto kid = key_id(*raw);
-    if (keys_.count(kid) > 0)
+    auto kid = key_id(listed->public_key);
+    if (auto p = next.find(kid); p != next.end() && p->second.pinned)
       continue;
-    if (auto* key = EVP_PKEY_new_raw_public_key(
-          EVP_PKEY_ED25519, nullptr,
-          reinterpret_cast<const unsigned char*>(raw->data()), raw->size()))
-      keys_.emplace(kid, key);
+    auto old = keys_.find(kid);
+    auto pkey = old != keys_.end() ? old->second.pkey
+                                   : ed25519_public(listed->public_key);
+    if (pkey)
+      next[kid] = known_key{std::move(pkey), listed->until_s, false};
   }
+  keys_ = std::move(next);
 }
 
-void* token_verifier::key_of(const std::string& kid, int64_t now_s) {
+std::shared_ptr<void> token_verifier::key_of(const std::string& kid,
+                                             int64_t now_s) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = keys_.find(kid);
-  if (i == keys_.end()) {
+  if (i == keys_.end() || now_s - file_read_s_ >= reload_every_s) {
     load_file(now_s);
     i = keys_.find(kid);
   }
-  return i == keys_.end() ? nullptr : i->second;
+  if (i == keys_.end() || (i->second.until_s != 0 && now_s > i->second.until_s))
+    return nullptr;
+  return i->second.pkey;
 }
 
 std::string token_verifier::verify(std::string_view token,
@@ -182,10 +240,10 @@ std::string token_verifier::verify(std::string_view token,
   auto sig = from_base64url(token.substr(dot + 1));
   if (!claims || !text || !sig)
     return "malformed connect token";
-  auto* key = key_of(claims->kid, now_s);
-  if (key == nullptr)
+  auto key = key_of(claims->kid, now_s);
+  if (!key)
     return "connect token signed by an unknown key";
-  if (!ed25519_verify(as_pkey(key), *text, *sig))
+  if (!ed25519_verify(as_pkey(key.get()), *text, *sig))
     return "connect token signature does not verify";
   if (claims->expires_s <= now_s)
     return "connect token expired; ask GET /v1/terminals/{id}/destination "
@@ -195,7 +253,27 @@ std::string token_verifier::verify(std::string_view token,
   if (claims->cluster_id != cluster_id)
     return "connect token is for another cluster; ask GET "
            "/v1/terminals/{id}/destination";
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto i = min_generation_.find(terminal_id);
+      i != min_generation_.end() && claims->generation < i->second)
+    return "connect token revoked";
   return {};
+}
+
+bool token_verifier::revoke(const std::string& terminal_id,
+                            uint64_t min_generation) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& g = min_generation_[terminal_id];
+  if (min_generation <= g)
+    return false;
+  g = min_generation;
+  return true;
+}
+
+uint64_t token_verifier::min_generation(const std::string& terminal_id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = min_generation_.find(terminal_id);
+  return i == min_generation_.end() ? 0 : i->second;
 }
 
 } // namespace tether::auth

@@ -57,9 +57,30 @@ private:
   std::string kid_;
 };
 
+/// One line of a public-key file: `<64 hex> [<unix seconds>]`, the key
+/// verifying until that time when given (a retired signing key: its tokens
+/// expire by then). Nothing for a line that is not one.
+struct listed_key {
+  std::string public_key; // raw, 32 bytes
+  int64_t until_s = 0;    // 0: no end
+};
+std::optional<listed_key> parse_key_line(std::string_view line);
+std::string key_line(const listed_key& k);
+
+/// The public-key file a gateway writes at start, from the file as it was
+/// (`current`) and its signing key: the signer's key first, without an end;
+/// every other key that still verifies stays, and one without an end (the
+/// previous signer) gets now + ttl (its last tokens expire by then); keys
+/// past their end are dropped.
+std::string public_key_file(std::string_view current,
+                            std::string_view signer_public, int64_t now_s,
+                            std::chrono::seconds ttl);
+
 /// Checks tokens against the public keys it knows (thread-safe). Keys come
-/// from `add` or from a file of hex public keys, one a line, read when a
-/// token names a kid not known yet (at most once a second).
+/// from `add` (kept for good) or from a file of key lines (parse_key_line),
+/// read when a token names a kid not known yet (at most once a second) and
+/// every 10 s: a line removed from the file, or past its time, no longer
+/// verifies (signing-key rotation, docs/SECURITY.md).
 class token_verifier {
 public:
   token_verifier() = default;
@@ -76,12 +97,26 @@ public:
   std::string verify(std::string_view token, std::string_view terminal_id,
                      std::string_view cluster_id, int64_t now_s);
 
+  /// Revocation: tokens of `terminal_id` whose generation is below
+  /// `min_generation` are refused from now on. True when that raised the
+  /// terminal's generation (it never goes down).
+  bool revoke(const std::string& terminal_id, uint64_t min_generation);
+  /// The lowest generation a token of `terminal_id` needs (0: any).
+  uint64_t min_generation(const std::string& terminal_id);
+
 private:
-  void* key_of(const std::string& kid, int64_t now_s);
+  struct known_key {
+    std::shared_ptr<void> pkey; // EVP_PKEY
+    int64_t until_s = 0;        // 0: no end
+    bool pinned = false;        // from `add`: not dropped by a reload
+  };
+  std::shared_ptr<void> key_of(const std::string& kid, int64_t now_s);
   void load_file(int64_t now_s);
 
   std::mutex mtx_;
-  std::map<std::string, void*> keys_; // kid -> EVP_PKEY
+  std::map<std::string, known_key> keys_; // by kid
+  /// Revoked terminals only (small): terminal id -> lowest valid generation.
+  std::map<std::string, uint64_t, std::less<>> min_generation_;
   std::string file_;
   int64_t file_read_s_ = 0;
 };

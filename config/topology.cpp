@@ -610,16 +610,37 @@ void read_abuse_limits(reader& r, const toml::table& t, limits_config& l) {
             10'000'000);
   rate(r, t, "register_rate", l.register_rate);
   r.integer(t, "limits", "register_burst", l.register_burst, 1, 1'000'000);
+  rate(r, t, "push_rate", l.push_rate);
+  r.integer(t, "limits", "push_burst", l.push_burst, 1, 1'000'000);
+  r.integer(t, "limits", "max_terminals", l.max_terminals, 1, 1'000'000'000);
+  rate(r, t, "ws_total_accept_rate", l.ws_total_accept_rate);
+  r.integer(t, "limits", "ws_total_accept_burst", l.ws_total_accept_burst, 1,
+            10'000'000);
 }
 
 /// Reads [limits].
 void read_limits(reader& r, const toml::table& t, limits_config& limits) {
   r.only_keys(t, "limits",
-              {"max_http_body", "max_ws_frame", "max_ws_queue", "max_payload",
-               "max_queue", "ws_max_pending", "ws_max_connections",
-               "ws_accept_rate", "ws_accept_burst", "flap_limit", "flap_ban",
-               "http_header_timeout", "http_max_connections", "register_rate",
-               "register_burst"});
+              {"max_http_body",
+               "max_ws_frame",
+               "max_ws_queue",
+               "max_payload",
+               "max_queue",
+               "ws_max_pending",
+               "ws_max_connections",
+               "ws_accept_rate",
+               "ws_accept_burst",
+               "flap_limit",
+               "flap_ban",
+               "http_header_timeout",
+               "http_max_connections",
+               "register_rate",
+               "register_burst",
+               "push_rate",
+               "push_burst",
+               "max_terminals",
+               "ws_total_accept_rate",
+               "ws_total_accept_burst"});
   r.integer(t, "limits", "max_http_body", limits.max_http_body, 1024, 64 << 20);
   r.integer(t, "limits", "max_ws_frame", limits.max_ws_frame, 256, 16 << 20);
   r.integer(t, "limits", "max_ws_queue", limits.max_ws_queue, 1, 1 << 20);

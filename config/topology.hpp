@@ -89,6 +89,11 @@ struct limits_config {
   std::size_t http_max_connections = 10'000; // sockets held at once
   double register_rate = 20;                 // registrations per source, per s
   std::size_t register_burst = 200;          // ... and at once
+  double push_rate = 1000;                   // job pushes per API key, per s
+  std::size_t push_burst = 5000;             // ... and at once (429 over it)
+  std::size_t max_terminals = 1'000'000;     // registered terminals (403)
+  double ws_total_accept_rate = 5000;        // per balancer, all sources (503)
+  std::size_t ws_total_accept_burst = 10'000;
 };
 
 /// Re-allocation (docs/ARCHITECTURE.md): terminals whose cluster changes are

@@ -82,10 +82,22 @@ gateway_device_auth(const config::topology& topo, const std::string& data_dir,
       = "OpenSSL refused the Ed25519 key " + dir.path() + "/token-signing-key";
     return nullptr;
   }
-  if (!dir.write("token-public-key", auth::to_hex(signer->public_key()), error))
-    return nullptr;
   auto ttl
     = std::chrono::duration_cast<std::chrono::seconds>(topo.auth.token_ttl);
+  // The signer's key first; a previous signer's key keeps verifying for one
+  // token lifetime (signing-key rotation, docs/SECURITY.md).
+  std::string listed;
+  {
+    std::ifstream in{dir.path() + "/token-public-key"};
+    listed.assign(std::istreambuf_iterator<char>{in}, {});
+  }
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  if (!dir.write(
+        "token-public-key",
+        auth::public_key_file(listed, signer->public_key(), now_s, ttl), error))
+    return nullptr;
   return std::make_shared<auth::device_auth>(auth::device_auth{
     auth::device_verifier{std::move(groups)}, std::move(signer), ttl});
 }

@@ -87,6 +87,8 @@ http_gateway_settings gateway_settings_of(const config::topology& topo,
   gw_cfg.retry_after_s
     = static_cast<uint32_t>(topo.timers.retry_after.count() / 1000);
   gw_cfg.max_payload = topo.limits.max_payload;
+  gw_cfg.push_rate = topo.limits.push_rate;
+  gw_cfg.push_burst = topo.limits.push_burst;
   gw_cfg.process_name = std::move(process_name);
   gw_cfg.callbacks = api::callback_policy{
     config::parse_cidrs(config::callback_allow_list(topo))};
@@ -99,6 +101,7 @@ control_settings control_settings_of(const config::topology& topo) {
   control_settings ccfg;
   ccfg.request_timeout = topo.timers.request_timeout;
   ccfg.max_queue_per_terminal = topo.limits.max_queue;
+  ccfg.max_terminals = topo.limits.max_terminals;
   ccfg.job_retention = topo.timers.job_retention;
   ccfg.reallocation = topo.reallocation;
   ccfg.label_rules = topo.label_thresholds;
@@ -144,6 +147,8 @@ void set_ws_limits(const config::topology& topo, ws_settings& ws) {
   ws.max_connections = l.ws_max_connections;
   ws.accept_rate = l.ws_accept_rate;
   ws.accept_burst = l.ws_accept_burst;
+  ws.total_accept_rate = l.ws_total_accept_rate;
+  ws.total_accept_burst = l.ws_total_accept_burst;
   ws.flap_limit = l.flap_limit;
   ws.flap_ban = l.flap_ban;
   ws.retry_after = topo.timers.retry_after;
@@ -487,6 +492,8 @@ private:
     }
     auto bcfg = balancer_settings_of(opts_.topo, c, b, url);
     bcfg.ws_connections = server->connections();
+    bcfg.tokens = tokens_;
+    bcfg.control = dir_.control;
     auto balancer
       = sys_.spawn(cluster_balancer, bcfg, dir_.manager, std::move(nodes));
     keep_subscribed(balancer);

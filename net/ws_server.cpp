@@ -15,6 +15,7 @@
 #include <caf/send.hpp>
 
 #include "actors/policy/api.hpp"
+#include "actors/system/audit.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
@@ -58,6 +59,12 @@ std::string query_param(std::string_view target, std::string_view key) {
   return {};
 }
 
+/// The signing key a token names (empty when it names none).
+std::string token_kid(std::string_view token) {
+  auto claims = auth::peek_token(token);
+  return claims ? claims->kid : std::string{};
+}
+
 /// The source IP of a connected socket ("" if it cannot be read).
 std::string peer_address(const tcp::socket& socket) {
   boost::system::error_code ec;
@@ -75,9 +82,11 @@ std::string peer_address(const tcp::socket& socket) {
 struct ws_limits {
   explicit ws_limits(const ws_settings& s)
       : per_source(s.accept_rate, s.accept_burst),
+        total(s.total_accept_rate, s.total_accept_burst, 1),
         flaps(s.flap_limit, s.flap_ban) {}
 
   source_buckets per_source;
+  source_buckets total; // every source together: one bucket
   flap_ban flaps;
   live_count pending; // accepted sockets not yet upgraded (nor refused)
 };
@@ -207,12 +216,17 @@ private:
     auto verdict = limits_->flaps.connect(terminal_id_);
     if (verdict.retry_after.count() == 0)
       return false;
-    if (verdict.banned_now)
+    if (verdict.banned_now) {
       logger("balancer")
         ->warn("terminal {} banned for {} s: more than {} connects a minute "
                "(last from {})",
                terminal_id_, settings_.flap_ban.count() / 1000,
                settings_.flap_limit, address_);
+      audit("terminal.banned",
+            {{"terminal_id", terminal_id_},
+             {"source", address_},
+             {"seconds", std::to_string(settings_.flap_ban.count() / 1000)}});
+    }
     do_refuse_error(errc::too_many_requests,
                     "terminal \"" + terminal_id_
                       + "\" connects too often; retry later",
@@ -241,6 +255,10 @@ private:
       return true;
     logger("balancer")
       ->info("connect of {} from {} refused: {}", terminal_id_, address_, why);
+    audit("auth.token_refused", {{"terminal_id", terminal_id_},
+                                 {"source", address_},
+                                 {"key_id", token_kid(token)},
+                                 {"reason", why}});
     do_refuse_error(errc::unauthorized, why);
     return false;
   }
@@ -499,12 +517,15 @@ private:
   }
 
   /// Zero when a new connection from `address` may go on; else about how
-  /// long it should wait (it is answered 503): the connection cap, or its
-  /// source address's accept bucket.
+  /// long it should wait (it is answered 503): the connection cap, its
+  /// source address's accept bucket, or the listener's total accept rate
+  /// (after the source's, so one flooding source does not use it up).
   std::chrono::milliseconds busy_for(const std::string& address) {
     if (static_cast<size_t>(connections_.value()) >= settings_->max_connections)
       return settings_->retry_after;
-    return limits_->per_source.take(address);
+    if (auto wait = limits_->per_source.take(address); wait.count() > 0)
+      return wait;
+    return limits_->total.take({});
   }
 
   std::shared_ptr<tcp_listener> tcp_;

@@ -40,6 +40,8 @@ struct ws_settings {
   size_t max_connections = 100'000; // over it: 503
   double accept_rate = 20;          // per source address (503 over it)
   size_t accept_burst = 200;
+  double total_accept_rate = 5000; // all sources together (503 over it)
+  size_t total_accept_burst = 10'000;
   uint32_t flap_limit = 15; // connects of one id a minute, then 429
   std::chrono::milliseconds flap_ban{300'000};
   std::chrono::milliseconds retry_after{2'000}; // base of a 503's Retry-After

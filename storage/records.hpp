@@ -21,6 +21,11 @@ struct terminal_record {
   std::map<std::string, std::string> attributes;
   std::vector<std::string> users; // linked by PUT /v1/users/{u}/terminals/{t}
   int64_t registered_at_ms = 0;   // Unix time
+  /// Connect tokens of a lower generation are revoked (docs/SECURITY.md
+  /// "Revocation"); raised by each revoke.
+  uint64_t token_generation = 0;
+  /// Revoked: register and destination are refused until un-revoked.
+  bool revoked = false;
 };
 
 /// A job pushed to a terminal and its progress.

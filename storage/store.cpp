@@ -439,6 +439,10 @@ std::string encode(const terminal_record& rec) {
                  {"attributes", json::value_from(rec.attributes)},
                  {"users", json::value_from(rec.users)},
                  {"registered_at_ms", rec.registered_at_ms}};
+  if (rec.token_generation != 0 || rec.revoked) {
+    o["token_generation"] = rec.token_generation;
+    o["revoked"] = rec.revoked;
+  }
   return json::serialize(o);
 }
 
@@ -473,6 +477,10 @@ bool decode(const std::string& text, terminal_record& out) {
   out.firmware = str(o, "firmware");
   out.region = str(o, "region");
   out.registered_at_ms = num(o, "registered_at_ms");
+  out.token_generation = static_cast<uint64_t>(num(o, "token_generation"));
+  out.revoked = false;
+  if (auto* r = o.if_contains("revoked"); r && r->is_bool())
+    out.revoked = r->get_bool();
   out.attributes.clear();
   if (auto* a = o.if_contains("attributes"); a && a->is_object())
     for (auto& [k, val] : a->get_object())

@@ -7,15 +7,45 @@
 
 #include "actors/policy/api.hpp"
 #include "actors/policy/frames.hpp"
+#include "actors/system/audit.hpp"
 #include "actors/system/fan_out.hpp"
 #include "actors/system/log.hpp"
 
 namespace tether {
 
+namespace {
+
+/// `n` in base 36 (a compact start time in connection ids).
+std::string base36(int64_t n) {
+  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  auto u = static_cast<uint64_t>(n);
+  do {
+    out.insert(out.begin(), digits[u % 36]);
+    u /= 36;
+  } while (u != 0);
+  return out;
+}
+
+} // namespace
+
 // -- cluster_balancer_state ---------------------------------------------------
 
 std::optional<size_t> cluster_balancer_state::pick_node() const {
   return nodes.pick(cfg.node_strategy, cfg.node_weights);
+}
+
+std::vector<std::string>
+cluster_balancer_state::take_revocations(const revocation_list& list) {
+  std::vector<std::string> raised;
+  if (list.version == revocations_known || !cfg.tokens)
+    return raised;
+  revocations_known = list.version;
+  auto n = std::min(list.terminal_ids.size(), list.generations.size());
+  for (size_t i = 0; i < n; ++i)
+    if (cfg.tokens->revoke(list.terminal_ids[i], list.generations[i]))
+      raised.push_back(list.terminal_ids[i]);
+  return raised;
 }
 
 uint32_t cluster_balancer_state::live_connections() const {
@@ -90,6 +120,12 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
                   "terminal " + terminal + " is assigned to cluster " + cluster
                     + ", not " + st.cfg.cluster_id
                     + "; fetch its destination again");
+  // Fail closed: until the control's revocation list was read once (at
+  // start), a revoked terminal's old token would pass the token check.
+  if (st.cfg.tokens && st.revocations_known == 0)
+    return refuse(self, conn, errc::unavailable,
+                  "the balancer is starting (revocations not read yet); "
+                  "retry later");
   c->at = conn_phase::upgrading;
   c->link->admitted(0, {});
 }
@@ -169,7 +205,8 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
                     st.cfg.redelivery_ms,
                     c->link ? c->link->remote_address() : std::string{},
                     moved,
-                    st.next_generation(now_ms())};
+                    st.next_generation(now_ms()),
+                    st.connection_id(conn)};
   self
     ->request(st.nodes[*node].handle, st.cfg.request_timeout, spawn_atom::value,
               std::move(spec))
@@ -198,6 +235,11 @@ void opened(self_ptr self, uint64_t conn) {
     return;
   if (auto old = st.conns.take_over(c->terminal_id, conn))
     if (auto prev = st.erase(*old)) {
+      audit("terminal.replaced", {{"terminal_id", c->terminal_id},
+                                  {"old_source", prev->link->remote_address()},
+                                  {"source", c->link->remote_address()},
+                                  {"old_connection_id", st.connection_id(*old)},
+                                  {"connection_id", st.connection_id(conn)}});
       prev->link->close(close_code::replaced,
                         std::string{close_reason::replaced});
       if (prev->session)
@@ -242,12 +284,39 @@ bool deliver(self_ptr self, const job_record& job) {
   return true;
 }
 
+/// Asks the control for the revocation list when it changed; closes the
+/// connections of terminals revoked since.
+void poll_revocations(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.tokens || !st.cfg.control)
+    return;
+  self
+    ->request(st.cfg.control, st.cfg.request_timeout, get_atom::value,
+              revoke_atom::value, st.revocations_known)
+    .then(
+      [self](revocation_list& list) {
+        for (const auto& id : self->state.take_revocations(list))
+          if (auto* c = self->state.conns.of_terminal(id)) {
+            logger("balancer")
+              ->info("{}: {} revoked: connection closed",
+                     self->state.cfg.balancer_id, id);
+            c->link->close(close_code::revoked,
+                           std::string{close_reason::revoked});
+          }
+      },
+      [](caf::error&) {}); // asked again after status_period
+}
+
 void on_peers(self_ptr self, peer_directory& dir) {
   auto& st = self->state;
   auto log = logger("balancer");
   // Every directory comes from a new connection: take its handles even
   // when they equal the old ones (a process that was frozen and is back
   // has the same actor ids, but the old proxies are dead).
+  if (dir.control) {
+    st.cfg.control = dir.control;
+    poll_revocations(self);
+  }
   if (dir.manager) {
     st.manager = dir.manager;
     self->monitor(st.manager);
@@ -301,6 +370,7 @@ void reassign(self_ptr self, const std::string& terminal, uint32_t after_ms) {
 /// Asks the live nodes for their reports, again after status_period.
 void refresh(self_ptr self) {
   auto& st = self->state;
+  poll_revocations(self);
   auto asked = st.nodes.to_ask();
   std::vector<node_actor> handles;
   for (auto i : asked)
@@ -346,6 +416,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
                  std::vector<std::pair<std::string, node_actor>> nodes) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.conn_prefix = st.cfg.balancer_id + "-" + base36(now_ms()) + "-";
   st.manager = std::move(manager);
   for (auto& [id, handle] : nodes) {
     if (handle)

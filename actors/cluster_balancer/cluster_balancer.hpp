@@ -33,6 +33,7 @@
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
+#include "auth/connect_token.hpp"
 #include "config/defaults.hpp"
 
 namespace tether {
@@ -56,6 +57,11 @@ struct balancer_settings {
   /// Sessions moved off a draining node per second (reallocation.max_rate):
   /// gently, so the other nodes are not flooded.
   uint32_t drain_per_s = 50;
+  /// The connect-token verifier of this balancer's listener (shared with
+  /// it): the balancer feeds it the revocations it polls from `control`
+  /// every status_period. Null: tokens are not checked, nothing to poll.
+  std::shared_ptr<auth::token_verifier> tokens;
+  control_actor control; // null until known (peer_directory)
 };
 
 struct cluster_balancer_state {
@@ -80,6 +86,18 @@ struct cluster_balancer_state {
     return last_generation;
   }
   uint64_t last_generation = 0;
+  /// `hello`'s connection_id of connection `conn`: the balancer id and its
+  /// start time (unique across balancers and restarts), then `conn`
+  /// (unique within a process run).
+  std::string conn_prefix;
+  std::string connection_id(uint64_t conn) const {
+    return conn_prefix + std::to_string(conn);
+  }
+  /// The version of the control's revocation list this balancer has.
+  uint64_t revocations_known = 0;
+  /// Takes a revocation list into the verifier; returns the terminals whose
+  /// generation went up (their connection must close).
+  std::vector<std::string> take_revocations(const revocation_list& list);
   uint32_t live_connections() const;
   /// Records a session of `conn` on node `n` (or none), keeping counts.
   void place(connection& c, std::optional<size_t> n);

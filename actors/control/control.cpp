@@ -28,6 +28,8 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   disconnects.tracker = disconnect_tracker{cfg.label_rules};
   realloc.configure(cfg.reallocation, now);
   stuck.after_ms = cfg.stuck_after.count();
+  max_terminals = cfg.max_terminals;
+  revoked.load(snapshot.terminals, now);
   terminals.load(std::move(snapshot.terminals));
   history.load(std::move(snapshot.histories));
   // The stored connection history of each terminal.
@@ -145,9 +147,14 @@ auto terminal_handlers(control_self self, control_peers p) {
               terminal_record& facts) -> caf::result<destination> {
       return register_terminal(self, p, std::move(facts));
     },
-    [self, p](dest_atom,
-              const std::string& terminal) -> caf::delegated<destination> {
-      return self->delegate(p.manager, dest_atom::value, terminal);
+    [self, p](dest_atom, const std::string& terminal)
+      -> caf::result<destination> { return destination_of(self, p, terminal); },
+    [self, p](revoke_atom, terminal_atom, const std::string& terminal,
+              bool revoke) -> caf::result<terminal_status> {
+      return revoke_terminal(self, p, terminal, revoke);
+    },
+    [self](get_atom, revoke_atom, uint64_t known) {
+      return self->state.revoked.since(known);
     },
     [self, p](get_atom, terminal_atom,
               const std::string& terminal) -> caf::result<terminal_status> {

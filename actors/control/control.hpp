@@ -29,6 +29,7 @@
 #include "actors/control/disconnect_groups.hpp"
 #include "actors/control/job_book.hpp"
 #include "actors/control/realloc_runs.hpp"
+#include "actors/control/revocations.hpp"
 #include "actors/control/stuck_jobs.hpp"
 #include "actors/control/terminal_table.hpp"
 #include "actors/notifier/notifier.hpp"
@@ -48,6 +49,9 @@ struct control_settings {
   /// A job queued this long behind a connected terminal is handed to its
   /// session directly (stuck_jobs.hpp): min(timers.job_redelivery, 5 s).
   std::chrono::milliseconds stuck_after{5'000};
+  /// New terminals beyond this many are refused ([limits] max_terminals;
+  /// 0: no limit); registered ones always register again.
+  size_t max_terminals = 0;
 };
 
 /// What the control starts from: the stored state of the control plane.
@@ -72,6 +76,8 @@ struct control_state {
   disconnect_groups disconnects;
   realloc_runs realloc;
   stuck_jobs stuck;
+  revocations revoked;
+  size_t max_terminals = 0;
 
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds tick_period{1'000};

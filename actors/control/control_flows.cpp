@@ -39,8 +39,12 @@ void on_assigned(control_self self, const control_peers& p,
                  const terminal_record& facts,
                  const std::set<std::string>& device_keys, destination& d,
                  caf::typed_response_promise<destination> rp) {
+  bool created = !self->state.terminals.contains(facts.terminal_id);
   auto* merged = self->state.terminals.complete_registration(facts, device_keys,
                                                              d.cluster_id);
+  if (const auto* t = self->state.terminals.find(facts.terminal_id))
+    d.token_generation = t->record.token_generation;
+  d.created = created;
   if (merged != nullptr)
     self
       ->request(p.store, self->state.request_timeout, put_atom::value, *merged)
@@ -113,6 +117,10 @@ void start_moves(control_self self, const control_peers& p,
 caf::result<destination> register_terminal(control_self self,
                                            const control_peers& p,
                                            terminal_record facts) {
+  auto& st = self->state;
+  if (auto refused
+      = st.terminals.may_register(facts.terminal_id, st.max_terminals))
+    return refused;
   auto rp = self->make_response_promise<destination>();
   auto device_keys
     = self->state.terminals.prepare_registration(facts, now_ms());
@@ -122,6 +130,26 @@ caf::result<destination> register_terminal(control_self self,
     .then(
       [self, p, facts, device_keys, rp](assigned_label& label) {
         on_label(self, p, facts, device_keys, label, rp);
+      },
+      forward_error(rp));
+  return rp;
+}
+
+caf::result<destination> destination_of(control_self self,
+                                        const control_peers& p,
+                                        const std::string& terminal) {
+  const auto* t = self->state.terminals.find(terminal);
+  if (t != nullptr && t->record.revoked)
+    return self->state.terminals.may_register(terminal, 0);
+  auto rp = self->make_response_promise<destination>();
+  self
+    ->request(p.manager, self->state.request_timeout, dest_atom::value,
+              terminal)
+    .then(
+      [self, rp](destination& d) mutable {
+        if (const auto* t = self->state.terminals.find(d.terminal_id))
+          d.token_generation = t->record.token_generation;
+        rp.deliver(std::move(d));
       },
       forward_error(rp));
   return rp;
@@ -186,6 +214,29 @@ store_terminal(control_self self, const control_peers& p,
     self, p.store, rp, "the change",
     [self, p, changed = *changed](auto& rp) mutable {
       const auto& rec = self->state.terminals.apply_change(std::move(changed));
+      deliver_view(self, p, rec.terminal_id, rp);
+    },
+    nothing_to_undo, put_atom::value, *changed);
+  return rp;
+}
+
+caf::result<terminal_status> revoke_terminal(control_self self,
+                                             const control_peers& p,
+                                             const std::string& terminal,
+                                             bool revoke) {
+  auto changed = self->state.terminals.with_revoked(terminal, revoke);
+  if (!changed)
+    return std::move(changed.error());
+  auto rp = self->make_response_promise<terminal_status>();
+  store_then(
+    self, p.store, rp, "the revocation",
+    [self, p, changed = *changed](auto& rp) mutable {
+      auto& st = self->state;
+      const auto& rec = st.terminals.apply_change(std::move(changed));
+      st.revoked.set(rec.terminal_id, rec.token_generation);
+      logger("control")->info(
+        "terminal {} {} (token generation {})", rec.terminal_id,
+        rec.revoked ? "revoked" : "no longer revoked", rec.token_generation);
       deliver_view(self, p, rec.terminal_id, rp);
     },
     nothing_to_undo, put_atom::value, *changed);

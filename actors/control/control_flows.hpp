@@ -33,6 +33,20 @@ caf::result<destination> register_terminal(control_self self,
                                            const control_peers& p,
                                            terminal_record facts);
 
+/// GET /v1/terminals/{id}/destination: the cluster manager's answer with
+/// the generation the token is issued with; 403 for a revoked terminal.
+caf::result<destination> destination_of(control_self self,
+                                        const control_peers& p,
+                                        const std::string& terminal);
+
+/// POST (revoke = true) and DELETE /v1/admin/terminals/{id}/revoke: the
+/// record stored with its new generation, then the balancers learn it
+/// (they poll revocations); answers the terminal's view.
+caf::result<terminal_status> revoke_terminal(control_self self,
+                                             const control_peers& p,
+                                             const std::string& terminal,
+                                             bool revoke);
+
 /// A terminal as GET /v1/terminals/{id} shows it, label included (empty
 /// when the selector does not answer).
 caf::result<terminal_status> terminal_view(control_self self,

@@ -112,6 +112,8 @@ terminal_table::prepare_registration(terminal_record& facts,
     for (const auto& [k, v] : old.attributes)
       facts.attributes.emplace(k, v);
     facts.users = old.users;
+    facts.token_generation = old.token_generation;
+    facts.revoked = old.revoked;
   }
   return device_keys;
 }
@@ -128,8 +130,14 @@ terminal_table::complete_registration(const terminal_record& facts,
       merged.attributes[k] = v;
   if (!rec.terminal_id.empty())
     merged.users = rec.users;
-  bool changed
-    = merged.attributes != facts.attributes || merged.users != facts.users;
+  // A revocation stored while the registration ran stays.
+  merged.token_generation
+    = std::max(merged.token_generation, rec.token_generation);
+  if (rec.token_generation > facts.token_generation)
+    merged.revoked = rec.revoked;
+  bool changed = merged.attributes != facts.attributes
+              || merged.users != facts.users
+              || merged.token_generation != facts.token_generation;
   rec = std::move(merged);
   return changed ? &rec : nullptr;
 }
@@ -166,9 +174,43 @@ terminal_table::with_user(const std::string& terminal_id,
   return changed;
 }
 
+caf::expected<terminal_record>
+terminal_table::with_revoked(const std::string& terminal_id,
+                             bool revoke) const {
+  const auto* t = find(terminal_id);
+  if (t == nullptr)
+    return not_registered(terminal_id);
+  auto changed = t->record;
+  if (revoke)
+    ++changed.token_generation;
+  changed.revoked = revoke;
+  return changed;
+}
+
+caf::error terminal_table::may_register(const std::string& terminal_id,
+                                        size_t max_terminals) const {
+  if (const auto* t = find(terminal_id)) {
+    if (t->record.revoked)
+      return make_error(errc::forbidden,
+                        "terminal \"" + terminal_id
+                          + "\" is revoked (DELETE "
+                            "/v1/admin/terminals/{id}/revoke lifts it)");
+    return {};
+  }
+  if (max_terminals > 0 && size() >= max_terminals)
+    return make_error(errc::forbidden,
+                      "no new terminal can register: the deployment holds "
+                      "[limits] max_terminals = "
+                        + std::to_string(max_terminals) + " terminals");
+  return {};
+}
+
 const terminal_record& terminal_table::apply_change(terminal_record changed) {
   auto& t = entries[changed.terminal_id];
   auto cluster = t.record.cluster_id;
+  // A generation never goes down (a change read before a revocation).
+  changed.token_generation
+    = std::max(changed.token_generation, t.record.token_generation);
   t.record = std::move(changed);
   if (!cluster.empty())
     t.record.cluster_id = cluster;

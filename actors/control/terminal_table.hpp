@@ -113,6 +113,14 @@ struct terminal_table {
   /// The record with `user` linked (at most 64 users), or the error.
   caf::expected<terminal_record> with_user(const std::string& terminal_id,
                                            const std::string& user) const;
+  /// The record revoked (`revoke`: its token generation raised, so every
+  /// token issued so far is refused) or un-revoked (the generation stays).
+  caf::expected<terminal_record> with_revoked(const std::string& terminal_id,
+                                              bool revoke) const;
+  /// Why `terminal_id` may not register (403): it is revoked, or it is new
+  /// and the table holds `max_terminals` (0: no limit). Empty: it may.
+  caf::error may_register(const std::string& terminal_id,
+                          size_t max_terminals) const;
   /// A stored change replaces the record, keeping the cluster a
   /// registration may have set meanwhile.
   const terminal_record& apply_change(terminal_record changed);

@@ -57,4 +57,10 @@ void reallocate(gateway_ptr self, const api::route&, const http_request& req,
                        std::move(cluster), std::move(ids));
 }
 
+void revoke_terminal(gateway_ptr self, const api::route& r,
+                     const http_request& req, const http_responder_ptr& out) {
+  ask<terminal_status>(self, out, json(200), revoke_atom::value,
+                       terminal_atom::value, r.id, req.method != "DELETE");
+}
+
 } // namespace tether

@@ -31,7 +31,8 @@ private:
 bool is_admin_change(api::route::kind_t k) {
   using api::route;
   return k == route::admin_cluster || k == route::label_config_put
-      || k == route::admin_node || k == route::reallocate;
+      || k == route::admin_node || k == route::reallocate
+      || k == route::terminal_revoke;
 }
 
 std::string path_of(const http_request& req) {

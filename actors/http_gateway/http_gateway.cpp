@@ -94,6 +94,8 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
   self->state.started_at_ms = now_ms();
   self->state.control = std::move(control);
   self->state.peers = std::move(peers);
+  self->state.pushes = std::make_shared<net::source_buckets>(
+    self->state.cfg.push_rate, self->state.cfg.push_burst, 10'000);
   // A control in another process that goes away: forget it, so requests
   // answer 503 at once instead of waiting for a dead proxy to time out.
   self->set_down_handler([self](const caf::down_msg& dm) {

@@ -20,6 +20,7 @@
 #include "actors/system/interfaces.hpp"
 #include "auth/device_auth.hpp"
 #include "config/defaults.hpp"
+#include "net/limits/source_buckets.hpp"
 
 namespace tether {
 
@@ -44,6 +45,10 @@ struct http_gateway_settings {
   std::shared_ptr<auth::device_auth> devices;
   /// The dashboard's files under /ui/ (net/ui/); null: /ui/ answers 404.
   static_file_lookup ui_files = nullptr;
+  /// Job pushes per API key ([limits] push_rate, push_burst): over it 429
+  /// with a jittered Retry-After, before the control is asked.
+  double push_rate = 1000;
+  size_t push_burst = 5000;
 };
 
 class once_responder; // http_gateway.cpp
@@ -64,6 +69,8 @@ struct http_gateway_state {
   /// time out). Expired entries are pruned as new ones come.
   std::vector<std::weak_ptr<once_responder>> in_flight;
   size_t prune_at = 64;
+  /// One token bucket per API key id for pushes (created at start).
+  std::shared_ptr<net::source_buckets> pushes;
   /// The API keys (hashed), as last read from the control (http_auth.cpp).
   api_keys keys;
   bool keys_refreshing = false;

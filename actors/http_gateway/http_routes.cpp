@@ -1,6 +1,8 @@
 #include "actors/http_gateway/http_routes.hpp"
 
+#include "actors/system/audit.hpp"
 #include "actors/system/log.hpp"
+#include "net/limits/retry_after.hpp"
 
 namespace tether {
 
@@ -145,6 +147,12 @@ void link_user(gateway_ptr self, const api::route& r, const http_request&,
                        r.user, r.id);
 }
 
+/// The enrollment group a device request names (empty when none).
+std::string group_of(const http_request& req) {
+  auto proof = auth::parse_proof(req.authorization);
+  return proof ? proof->kid : std::string{};
+}
+
 /// Whether `req` carries a valid device proof for `terminal_id` (always
 /// when device auth is off); false after answering 401.
 bool device_proven(gateway_ptr self, const http_request& req,
@@ -159,6 +167,11 @@ bool device_proven(gateway_ptr self, const http_request& req,
     return true;
   logger("gateway")->info("device proof for {} from {} refused: {}",
                           terminal_id, req.peer, why);
+  audit("auth.device_refused", {{"terminal_id", terminal_id},
+                                {"source", req.peer},
+                                {"key_id", group_of(req)},
+                                {"path", req.target.substr(0, 200)},
+                                {"reason", why}});
   self->state.fail(out, errc::unauthorized, why);
   return false;
 }
@@ -166,18 +179,24 @@ bool device_proven(gateway_ptr self, const http_request& req,
 /// The destination with a fresh connect token (when tokens are issued).
 http_response with_token(const http_gateway_state& st, destination& d) {
   if (st.cfg.devices && st.cfg.devices->tokens)
-    d.token = st.cfg.devices->tokens->issue(d.terminal_id, d.cluster_id, 0,
-                                            now_ms() / 1000,
+    d.token = st.cfg.devices->tokens->issue(d.terminal_id, d.cluster_id,
+                                            d.token_generation, now_ms() / 1000,
                                             st.cfg.devices->token_ttl);
   return api::json_response(200, api::encode(d));
 }
 
 void register_terminal(gateway_ptr self, const api::route&,
                        const http_request& req, const http_responder_ptr& out) {
-  auto registered = [self](destination& d) {
-    ++self->state.registrations;
-    return with_token(self->state, d);
-  };
+  auto registered
+    = [self, source = req.peer, group = group_of(req)](destination& d) {
+        ++self->state.registrations;
+        if (d.created)
+          audit("terminal.created", {{"terminal_id", d.terminal_id},
+                                     {"cluster_id", d.cluster_id},
+                                     {"source", source},
+                                     {"key_id", group}});
+        return with_token(self->state, d);
+      };
   auto facts
     = decoded<terminal_record>(self, out, req.body, api::decode_register);
   if (facts && device_proven(self, req, facts->terminal_id, out))
@@ -199,8 +218,30 @@ void get_terminal(gateway_ptr self, const api::route& r, const http_request&,
                        terminal_atom::value, r.id);
 }
 
+/// Whether the caller's key may push now ([limits] push_rate per key; one
+/// bucket for all when keys are off); false after answering 429.
+bool push_allowed(gateway_ptr self, const http_request& req,
+                  const http_responder_ptr& out) {
+  auto& st = self->state;
+  const auto* key = st.keys.find(req.authorization);
+  auto key_id = key != nullptr ? key->key_id : std::string{};
+  auto wait = st.pushes->take(key_id);
+  if (wait.count() == 0)
+    return true;
+  logger("gateway")->debug("push of key \"{}\" from {} refused: rate", key_id,
+                           req.peer);
+  st.answer(out, api::error_response(
+                   errc::too_many_requests,
+                   "too many job pushes with this API key; retry after the "
+                   "time in Retry-After",
+                   static_cast<uint32_t>(net::jittered_seconds(wait))));
+  return false;
+}
+
 void push_job(gateway_ptr self, const api::route& r, const http_request& req,
               const http_responder_ptr& out) {
+  if (!push_allowed(self, req, out))
+    return;
   job_record job;
   errc code;
   if (auto problem
@@ -298,6 +339,8 @@ handler handler_of(api::route::kind_t kind) {
     return list_jobs;
   case route::ui:
     return ui_file;
+  case route::terminal_revoke:
+    return revoke_terminal;
   case route::healthz:
     return healthz;
   case route::metrics:

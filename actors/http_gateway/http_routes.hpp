@@ -38,6 +38,9 @@ void put_node(gateway_ptr self, const api::route& r, const http_request& req,
               const http_responder_ptr& out);
 void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
                 const http_responder_ptr& out);
+/// POST (revoke) and DELETE (lift) /v1/admin/terminals/{id}/revoke.
+void revoke_terminal(gateway_ptr self, const api::route& r,
+                     const http_request& req, const http_responder_ptr& out);
 
 /// The operator lists (http_lists.cpp): GET /v1/terminals (by id prefix)
 /// and GET /v1/jobs (recent, by terminal and status); GET /ui/ (the

@@ -154,6 +154,13 @@ route match(std::string_view method, std::string_view target) {
     return r;
   } else if (parts[1] == "admin" && n == 4 && parts[2] == "keys") {
     return make(route::admin_key_delete, method, "DELETE", parts[3]);
+  } else if (parts[1] == "admin" && n == 5 && parts[2] == "terminals"
+             && parts[4] == "revoke") {
+    auto r = make(route::terminal_revoke, method,
+                  method == "DELETE" ? "DELETE" : "POST", parts[3]);
+    if (r.kind == route::method_not_allowed)
+      r.allow = "POST, DELETE";
+    return r;
   }
   return {route::not_found, {}, {}, {}};
 }
@@ -612,7 +619,9 @@ std::string encode(const terminal_status& t) {
                  {"registered_at", time_or_null(t.record.registered_at_ms)},
                  {"connects", t.connects},
                  {"disconnects", t.disconnects},
-                 {"keepalive_failures", t.keepalive_failures}};
+                 {"keepalive_failures", t.keepalive_failures},
+                 {"revoked", t.record.revoked},
+                 {"token_generation", t.record.token_generation}};
   return json::serialize(o);
 }
 

@@ -34,6 +34,7 @@ struct route {
     admin_keys_get,    // GET  /v1/admin/keys
     admin_keys_post,   // POST /v1/admin/keys
     admin_key_delete,  // DELETE /v1/admin/keys/{id}
+    terminal_revoke,   // POST|DELETE /v1/admin/terminals/{id}/revoke
     healthz,           // GET  /healthz
     metrics,           // GET  /metrics
     not_found,

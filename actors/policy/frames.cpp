@@ -66,12 +66,16 @@ std::string decode(std::string_view text, device_frame& out, bool& fatal) {
 }
 
 std::string hello(const std::string& terminal_id, const std::string& cluster_id,
-                  const std::string& node_id, uint32_t keepalive_s) {
-  return json::serialize(json::object{{"type", "hello"},
-                                      {"terminal_id", terminal_id},
-                                      {"cluster_id", cluster_id},
-                                      {"node_id", node_id},
-                                      {"keepalive_s", keepalive_s}});
+                  const std::string& node_id, uint32_t keepalive_s,
+                  const std::string& connection_id) {
+  json::object o{{"type", "hello"},
+                 {"terminal_id", terminal_id},
+                 {"cluster_id", cluster_id},
+                 {"node_id", node_id},
+                 {"keepalive_s", keepalive_s}};
+  if (!connection_id.empty())
+    o["connection_id"] = connection_id;
+  return json::serialize(o);
 }
 
 std::string ping(uint64_t seq) {

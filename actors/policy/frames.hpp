@@ -27,8 +27,10 @@ struct device_frame {
 /// (a protocol violation: the connection is closed with 1008).
 std::string decode(std::string_view text, device_frame& out, bool& fatal);
 
+/// `connection_id` is left out when empty.
 std::string hello(const std::string& terminal_id, const std::string& cluster_id,
-                  const std::string& node_id, uint32_t keepalive_s);
+                  const std::string& node_id, uint32_t keepalive_s,
+                  const std::string& connection_id = {});
 std::string ping(uint64_t seq);
 std::string job(const storage::job_record& job);
 std::string reassign(uint64_t after_ms);

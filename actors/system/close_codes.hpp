@@ -18,6 +18,7 @@ constexpr uint16_t try_again = 1013;      // no node available right now
 // Tether's application range (4000-4999), in docs/API.md.
 constexpr uint16_t keepalive_lost = 4000; // pings went unanswered
 constexpr uint16_t replaced = 4001;       // a newer connection took over
+constexpr uint16_t revoked = 4003;        // the terminal was revoked
 
 } // namespace tether::close_code
 
@@ -30,5 +31,7 @@ constexpr std::string_view replaced = "replaced by a newer connection";
 /// A session older than the terminal's current one ends (the control tells
 /// it); the device's socket belongs to the current one.
 constexpr std::string_view superseded = "superseded by a newer session";
+/// An operator revoked the terminal (its connect tokens no longer hold).
+constexpr std::string_view revoked = "terminal revoked";
 
 } // namespace tether::close_reason

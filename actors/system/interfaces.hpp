@@ -138,6 +138,11 @@ using control_actor = caf::typed_actor<
   caf::replies_to<get_atom, key_atom>::with<std::vector<api_key_record>>,
   caf::replies_to<put_atom, api_key_record>::with<ok_atom>,
   caf::replies_to<revoke_atom, std::string>::with<ok_atom>,
+  // terminal revocation: revoke (true) or un-revoke (false); and the list
+  // the balancers poll (the version they know: unchanged, empty lists)
+  caf::replies_to<revoke_atom, terminal_atom, std::string,
+                  bool>::with<terminal_status>,
+  caf::replies_to<get_atom, revoke_atom, uint64_t>::with<revocation_list>,
   // TTL sweep and history flush
   caf::reacts_to<tick_atom>>;
 
@@ -213,13 +218,17 @@ struct session_spec {
   /// balancer), so the control keeps the newest whatever order their
   /// announcements arrive in (a thawed node's stale session loses).
   uint64_t generation = 0;
+  /// The device's connection, unique across balancers and restarts (the
+  /// `connection_id` of `hello`; the same for a session moved to another
+  /// node, since the device kept its WebSocket).
+  std::string connection_id{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
            x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
-           x.redelivery_ms, x.address, x.moved, x.generation);
+           x.redelivery_ms, x.address, x.moved, x.generation, x.connection_id);
 }
 
 /// A balancer announcing itself to the cluster manager.
@@ -301,6 +310,8 @@ CAF_ADD_TYPE_ID(tether, (tether::storage::api_key_record))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_key_record>))
 // operator lists
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::terminal_status>))
+// terminal revocation
+CAF_ADD_TYPE_ID(tether, (tether::revocation_list))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -33,7 +33,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, terminal_record& x) {
   return f(caf::meta::type_name("terminal_record"), x.terminal_id, x.cluster_id,
            x.model, x.firmware, x.region, x.attributes, x.users,
-           x.registered_at_ms);
+           x.registered_at_ms, x.token_generation, x.revoked);
 }
 
 template <class Inspector>
@@ -146,12 +146,30 @@ struct destination {
   std::vector<std::string> cluster_urls;
   std::string token;
   uint32_t keepalive_s = 0;
+  uint64_t token_generation = 0; // the generation the token is issued with
+  bool created = false;          // registration: the terminal is new
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, destination& x) {
   return f(caf::meta::type_name("destination"), x.terminal_id, x.cluster_id,
-           x.cluster_urls, x.token, x.keepalive_s);
+           x.cluster_urls, x.token, x.keepalive_s, x.token_generation,
+           x.created);
+}
+
+/// The revoked terminals and the lowest connect-token generation each
+/// needs (docs/SECURITY.md "Revocation"), as the control answers a
+/// balancer that knew `version` of it: unchanged, the lists are empty.
+struct revocation_list {
+  uint64_t version = 0;
+  std::vector<std::string> terminal_ids;
+  std::vector<uint64_t> generations; // one per terminal id
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, revocation_list& x) {
+  return f(caf::meta::type_name("revocation_list"), x.version, x.terminal_ids,
+           x.generations);
 }
 
 /// A session's report that a job moved (acked, done, failed, delivered).

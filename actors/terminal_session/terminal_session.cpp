@@ -162,8 +162,9 @@ void finish(self_ptr self, uint16_t code, std::string reason,
 void start(self_ptr self) {
   auto& st = self->state;
   auto keepalive_s = std::max<uint32_t>(1, (st.spec.keepalive_ms + 999) / 1000);
-  to_device(self, frames::hello(st.spec.terminal_id, st.spec.cluster_id,
-                                st.node_id, keepalive_s));
+  to_device(self,
+            frames::hello(st.spec.terminal_id, st.spec.cluster_id, st.node_id,
+                          keepalive_s, st.spec.connection_id));
   if (st.spec.moved)
     self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
                handle_of(self), st.spec.generation);

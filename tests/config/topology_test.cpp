@@ -469,6 +469,35 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"limits", "register_burst", "0", false, "limits.register_burst",
      "must be between 1 and"},
+    {"limits", "push_rate", "3.5", true, "", "",
+     [](const topology& t) {
+       return t.limits.push_rate == 3.5;
+     }},
+    {"limits", "push_rate", "0", false, "limits.push_rate", "must be a number"},
+    {"limits", "push_burst", "9", true, "", "",
+     [](const topology& t) {
+       return t.limits.push_burst == 9;
+     }},
+    {"limits", "push_burst", "0", false, "limits.push_burst",
+     "must be between 1 and"},
+    {"limits", "max_terminals", "5", true, "", "",
+     [](const topology& t) {
+       return t.limits.max_terminals == 5;
+     }},
+    {"limits", "max_terminals", "0", false, "limits.max_terminals",
+     "must be between 1 and"},
+    {"limits", "ws_total_accept_rate", "100", true, "", "",
+     [](const topology& t) {
+       return t.limits.ws_total_accept_rate == 100;
+     }},
+    {"limits", "ws_total_accept_rate", "-1", false,
+     "limits.ws_total_accept_rate", "must be a number"},
+    {"limits", "ws_total_accept_burst", "50", true, "", "",
+     [](const topology& t) {
+       return t.limits.ws_total_accept_burst == 50;
+     }},
+    {"limits", "ws_total_accept_burst", "0", false,
+     "limits.ws_total_accept_burst", "must be between 1 and"},
     // callbacks
     {"callbacks", "allow_cidrs", "[\"10.1.0.0/16\", \"fd00::/8\"]", true, "",
      "",

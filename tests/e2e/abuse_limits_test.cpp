@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "tests/e2e/e2e.hpp"
 
 using namespace tether::test;
@@ -193,6 +195,13 @@ TEST_F(abuse_limits, AnIdThatReconnectsTooOftenIsBanned) {
   EXPECT_GE(retry_after_of(banned), 290) << banned;
   EXPECT_NE(server->log().find("terminal AL-flapper banned"),
             std::string::npos);
+  std::ifstream audit_file{server->dir() + "/data/audit.log"};
+  std::string audit{std::istreambuf_iterator<char>{audit_file}, {}};
+  EXPECT_NE(
+    audit.find(
+      R"("event":"terminal.banned","terminal_id":"AL-flapper","source":"127.0.1.16")"),
+    std::string::npos)
+    << audit;
   // Another terminal connects as usual.
   auto ws = connect_device(*server, "AL-steady", "GG1");
   ASSERT_TRUE(ws);
@@ -221,6 +230,39 @@ TEST_F(abuse_limits, RegistrationsPerSourceAddressAreRateLimited) {
   EXPECT_GE(retry_after_of(limited), 1) << limited;
   EXPECT_EQ(status_of(exchange_from("127.0.0.7", server->http(), request)),
             401);
+}
+
+} // namespace
+
+namespace {
+
+// The per-balancer accept rate of all sources together ([limits]
+// ws_total_accept_rate): a flood spread over many addresses, each under its
+// own bucket, is refused 503 once the listener's bucket is empty.
+TEST(abuse_limits_total, AFloodFromManyAddressesHitsTheTotalAcceptRate) {
+  tetherd_process server(test_topology()
+                         + "\n[limits]\nws_total_accept_rate = 0.5\n"
+                           "ws_total_accept_burst = 4\n");
+  server.start();
+  auto balancer = server.balancers().at("C1-b1");
+  std::vector<int> statuses;
+  std::string refused;
+  for (int i = 0; i < 12; ++i) {
+    auto head = upgrade_from("127.0.2." + std::to_string(i + 1), balancer,
+                             "AT-" + std::to_string(i));
+    statuses.push_back(status_of(head));
+    if (status_of(head) == 503)
+      refused = head;
+  }
+  // The burst (4) reaches the token check (401 without a token); a slow
+  // run may earn a token or two at 0.5/s.
+  auto passed = std::count(statuses.begin(), statuses.end(), 401);
+  EXPECT_GE(passed, 4);
+  EXPECT_LE(passed, 6);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 503), 12 - passed);
+  EXPECT_GE(retry_after_of(refused), 1) << refused;
+  // The process keeps serving.
+  EXPECT_EQ(http_call(server.http(), "GET", "/healthz").status, 200);
 }
 
 } // namespace

@@ -50,6 +50,8 @@ inline terminal_record sample_terminal() {
   t.attributes = {{"service", "print"}, {"plan", "paid"}};
   t.users = {"u1", "u2"};
   t.registered_at_ms = 1'763'897'008'123;
+  t.token_generation = 3;
+  t.revoked = true;
   return t;
 }
 
@@ -101,6 +103,8 @@ inline void expect_same(const terminal_record& a, const terminal_record& b) {
   EXPECT_EQ(a.attributes, b.attributes);
   EXPECT_EQ(a.users, b.users);
   EXPECT_EQ(a.registered_at_ms, b.registered_at_ms);
+  EXPECT_EQ(a.token_generation, b.token_generation);
+  EXPECT_EQ(a.revoked, b.revoked);
 }
 
 inline void expect_same(const job_record& a, const job_record& b) {

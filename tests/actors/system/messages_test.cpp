@@ -43,6 +43,14 @@ void expect_same(const destination& a, const destination& b) {
   EXPECT_EQ(a.cluster_urls, b.cluster_urls);
   EXPECT_EQ(a.token, b.token);
   EXPECT_EQ(a.keepalive_s, b.keepalive_s);
+  EXPECT_EQ(a.token_generation, b.token_generation);
+  EXPECT_EQ(a.created, b.created);
+}
+
+void expect_same(const revocation_list& a, const revocation_list& b) {
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.terminal_ids, b.terminal_ids);
+  EXPECT_EQ(a.generations, b.generations);
 }
 
 void expect_same(const job_update& a, const job_update& b) {
@@ -154,6 +162,7 @@ void expect_same(const session_spec& a, const session_spec& b) {
   EXPECT_EQ(a.redelivery_ms, b.redelivery_ms);
   EXPECT_EQ(a.address, b.address);
   EXPECT_EQ(a.moved, b.moved);
+  EXPECT_EQ(a.connection_id, b.connection_id);
 }
 
 void expect_same(const balancer_info& a, const balancer_info& b) {
@@ -242,7 +251,9 @@ session_spec sample_spec(cluster_balancer_actor balancer) {
           .keepalive_misses = 3,
           .redelivery_ms = 4500,
           .address = "10.1.2.3",
-          .moved = true};
+          .moved = true,
+          .generation = 9,
+          .connection_id = "C1-b1-mi2x3k-78"};
 }
 
 balancer_info sample_info(cluster_balancer_actor handle) {
@@ -357,7 +368,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 40)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 41)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -437,7 +448,14 @@ TEST_F(MessagesTest, Destination) {
                     .cluster_urls = {"ws://127.0.0.1:9101/v1/connect",
                                      "ws://127.0.0.1:9111/v1/connect"},
                     .token = "token",
-                    .keepalive_s = 30});
+                    .keepalive_s = 30,
+                    .token_generation = 2,
+                    .created = true});
+}
+
+TEST_F(MessagesTest, RevocationList) {
+  check(revocation_list{7, {"T1", "T2"}, {1, 4}});
+  check(revocation_list{});
 }
 
 TEST_F(MessagesTest, JobUpdate) {
