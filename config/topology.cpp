@@ -616,7 +616,8 @@ void read_process_tls(reader& r, const toml::table& t,
   r.string(t, "process_tls", "ca", out.ca, true);
   r.string(t, "process_tls", "certs", out.certs, true);
   for (const char* key : {"ca", "certs"})
-    if (auto* at = t.get(key); at && at->is_string() && at->value<std::string>()->empty())
+    if (auto* at = t.get(key);
+        at && at->is_string() && at->value<std::string>()->empty())
       r.problem(at, std::string{"process_tls."} + key, "must not be empty");
 }
 

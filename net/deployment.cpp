@@ -519,8 +519,7 @@ private:
 
   /// [process_tls] for this process, or plaintext where that is allowed:
   /// every process on loopback, or `insecure = true` (warned).
-  bool check_process_tls(const config::process_config& me,
-                         std::string& error) {
+  bool check_process_tls(const config::process_config& me, std::string& error) {
     const auto& topo = opts_.topo;
     auto log = logger("tetherd");
     if (topo.process_tls.enabled()) {
@@ -552,7 +551,8 @@ private:
       if (!t.dial)
         continue;
       t.connect_host = "127.0.0.1";
-      t.connect_port = peer_tls_->dial_through(t.process, t.host, t.port, error);
+      t.connect_port
+        = peer_tls_->dial_through(t.process, t.host, t.port, error);
       if (t.connect_port == 0)
         return false;
     }

@@ -57,8 +57,7 @@ std::string ssl_reason(const error_code& ec) {
 class relay : public std::enable_shared_from_this<relay> {
 public:
   relay(tcp::socket tls_side, ssl::context& ctx, tcp::socket plain)
-      : tls_(std::move(tls_side), ctx),
-        plain_(std::move(plain)),
+      : tls_(std::move(tls_side), ctx), plain_(std::move(plain)),
         deadline_(tls_.get_executor()) {}
 
   ssl::stream<tcp::socket>& tls() { return tls_; }
@@ -170,9 +169,9 @@ bool check_own(ssl::context& ctx, const peer_tls_files& f,
   X509_STORE_CTX* vctx = X509_STORE_CTX_new();
   bool ok = vctx != nullptr && X509_STORE_CTX_init(vctx, store, cert, nullptr)
          && X509_verify_cert(vctx) == 1;
-  std::string why = vctx ? X509_verify_cert_error_string(
-                             X509_STORE_CTX_get_error(vctx))
-                         : "out of memory";
+  std::string why
+    = vctx ? X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx))
+           : "out of memory";
   X509_STORE_CTX_free(vctx);
   if (!ok) {
     error = "process_tls.certs: \"" + f.cert
@@ -261,9 +260,8 @@ private:
   void accept_tls(std::shared_ptr<tcp::acceptor> acc, uint16_t local_port,
                   names_ptr dialers) {
     acc->async_accept(
-      asio::make_strand(io_),
-      [this, keep = shared_from_this(), acc, local_port,
-       dialers](error_code ec, tcp::socket s) {
+      asio::make_strand(io_), [this, keep = shared_from_this(), acc, local_port,
+                               dialers](error_code ec, tcp::socket s) {
         if (ec == asio::error::operation_aborted || !acc->is_open())
           return;
         if (!ec)
@@ -280,9 +278,8 @@ private:
     auto r = std::make_shared<relay>(std::move(s), server_, std::move(plain));
     r->arm_deadline();
     r->tls().async_handshake(
-      ssl::stream_base::server,
-      [this, keep = shared_from_this(), r, local_port, dialers,
-       from](error_code ec) {
+      ssl::stream_base::server, [this, keep = shared_from_this(), r, local_port,
+                                 dialers, from](error_code ec) {
         if (ec) {
           refused(from, "TLS handshake failed: " + ssl_reason(ec));
           return r->close();
@@ -310,9 +307,8 @@ private:
   void accept_local(std::shared_ptr<tcp::acceptor> acc, std::string name,
                     std::string host, uint16_t port) {
     acc->async_accept(
-      asio::make_strand(io_),
-      [this, keep = shared_from_this(), acc, name, host,
-       port](error_code ec, tcp::socket s) {
+      asio::make_strand(io_), [this, keep = shared_from_this(), acc, name, host,
+                               port](error_code ec, tcp::socket s) {
         if (ec == asio::error::operation_aborted || !acc->is_open())
           return;
         if (!ec)
@@ -326,8 +322,8 @@ private:
   void outbound(tcp::socket local, const std::string& name,
                 const std::string& host, uint16_t port) {
     tcp::socket remote{local.get_executor()};
-    auto r = std::make_shared<relay>(std::move(remote), client_,
-                                     std::move(local));
+    auto r
+      = std::make_shared<relay>(std::move(remote), client_, std::move(local));
     SSL_set1_host(r->tls().native_handle(), name.c_str());
     SSL_set_hostflags(r->tls().native_handle(),
                       X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -377,7 +373,7 @@ private:
   ssl::context client_{ssl::context::tls_client};
   std::string self_;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
-  std::mutex mutex_;          // refused() runs on any relay's strand
+  std::mutex mutex_;         // refused() runs on any relay's strand
   std::string last_refusal_; // guarded by mutex_
 };
 

@@ -44,7 +44,7 @@ struct peer_target {
 };
 
 struct peers_settings {
-  std::string self_name; // this process, for log lines
+  std::string self_name;            // this process, for log lines
   std::vector<peer_target> targets; // dialed and accepted peers
   peer_directory self_dir;          // sent along when dialing
   std::chrono::milliseconds reconnect_min{200};

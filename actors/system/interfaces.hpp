@@ -179,10 +179,10 @@ using notifier_actor = caf::typed_actor<
 /// actors this process hosts.
 /// A dialing peer sends its own directory and published actor along (the
 /// dial plan, config/dial_plan.hpp: one side of a pair dials).
-using process_actor = caf::typed_actor<
-  caf::replies_to<get_atom, peer_atom>::with<peer_directory>,
-  caf::replies_to<get_atom, peer_atom, peer_directory,
-                  caf::actor>::with<peer_directory>>;
+using process_actor
+  = caf::typed_actor<caf::replies_to<get_atom, peer_atom>::with<peer_directory>,
+                     caf::replies_to<get_atom, peer_atom, peer_directory,
+                                     caf::actor>::with<peer_directory>>;
 
 /// Keeps this process connected to the peer processes it needs (see
 /// actors/peers/peers.hpp) and says how they are.

@@ -58,7 +58,6 @@ size_t check_every_pair(const topology& topo) {
   return links;
 }
 
-
 const char* const clusters = R"(
 [[clusters]]
 id = "C1"
@@ -74,8 +73,8 @@ nodes = ["C2-n1"]
   listen = "127.0.0.1:9201"
 )";
 
-std::string process(const std::string& name, int port,
-                    const std::string& roles, const std::string& extra = {}) {
+std::string process(const std::string& name, int port, const std::string& roles,
+                    const std::string& extra = {}) {
   return "[[processes]]\nname = \"" + name + "\"\ncaf_port = "
        + std::to_string(port) + "\nroles = [" + roles + "]\n" + extra;
 }
@@ -105,7 +104,8 @@ TEST(DialPlan, GatewayApartFromControlDialsEveryProcessAndIsDialedByNone) {
     std::string{clusters}
     + process("gw", 17000, "\"gateway\"", "http = \"127.0.0.1:8080\"\n")
     + process("ctl", 17001, "\"control\", \"selector\", \"cluster_manager\"")
-    + process("b", 17002, "\"balancer\"", "balancers = [\"C1-b1\", \"C2-b1\"]\n")
+    + process("b", 17002, "\"balancer\"",
+              "balancers = [\"C1-b1\", \"C2-b1\"]\n")
     + process("n", 17003, "\"node\"", "nodes = [\"C1-n1\", \"C2-n1\"]\n"));
   EXPECT_EQ(check_every_pair(topo), 6u); // gw: 3, b: ctl and n, n: ctl
   auto gw = dial_plan_of(topo, "gw");

@@ -9,8 +9,8 @@
 // machines without `insecure = true`, are refused with the setting's name.
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <filesystem>
+#include <iostream>
 #include <regex>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -67,7 +67,8 @@ secrets_from = "tether-data/control"
 
 [[processes]]
 name = "control"
-host = ")" + control_host + R"("
+host = ")"
+       + control_host + R"("
 caf_port = 27000
 roles = ["gateway", "control", "selector", "cluster_manager"]
 http = "127.0.0.1:28080"
@@ -75,7 +76,8 @@ data = "tether-data/control"
 
 [[processes]]
 name = "edge"
-host = ")" + edge_host + R"("
+host = ")"
+       + edge_host + R"("
 caf_port = 27001
 roles = ["balancer", "node"]
 balancers = ["C1-b1"]
@@ -114,7 +116,9 @@ protected:
     io = new boost::asio::io_context;
     work = new boost::asio::executor_work_guard<
       boost::asio::io_context::executor_type>{io->get_executor()};
-    io_thread = new std::thread{[] { io->run(); }};
+    io_thread = new std::thread{[] {
+      io->run();
+    }};
   }
   static void TearDownTestSuite() {
     work->reset();
@@ -137,15 +141,15 @@ protected:
                                          const std::string& expect_name,
                                          const std::string& process) {
     std::string error;
-    auto relay = net::peer_tls::create(*io, {ca, cert, key},
-                                       cert_name(cert), error);
+    auto relay
+      = net::peer_tls::create(*io, {ca, cert, key}, cert_name(cert), error);
     if (!relay) {
       ADD_FAILURE() << error;
       return std::nullopt;
     }
-    auto port = relay->dial_through(expect_name, "127.0.0.1",
-                                    caf_port_of(d->topology_text(), process),
-                                    error);
+    auto port
+      = relay->dial_through(expect_name, "127.0.0.1",
+                            caf_port_of(d->topology_text(), process), error);
     auto got = directory_at(port);
     relay->stop();
     return got;
@@ -161,9 +165,7 @@ protected:
     }
     caf::scoped_actor self{*sys};
     std::optional<std::string> out;
-    self
-      ->request(*ptr, 5s, get_atom::value,
-                peer_atom::value)
+    self->request(*ptr, 5s, get_atom::value, peer_atom::value)
       .receive([&](const peer_directory& dir) { out = dir.process; },
                [&](const caf::error&) {});
     return out;
@@ -223,10 +225,11 @@ TEST_F(process_tls, another_ca_or_a_self_signed_certificate_gets_no_handle) {
   EXPECT_FALSE(ask_through(other + "/ca.crt", other + "/edge.crt",
                            other + "/edge.key", "control", "control"));
   auto self_signed = d->dir() + "/self";
-  sh("mkdir -p " + self_signed + " && openssl req -x509 -newkey ec "
-     "-pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=edge "
-     "-addext subjectAltName=DNS:edge -keyout " + self_signed
-     + "/edge.key -out " + self_signed + "/edge.crt");
+  sh("mkdir -p " + self_signed
+     + " && openssl req -x509 -newkey ec "
+       "-pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=edge "
+       "-addext subjectAltName=DNS:edge -keyout "
+     + self_signed + "/edge.key -out " + self_signed + "/edge.crt");
   EXPECT_FALSE(ask_through(self_signed + "/edge.crt", self_signed + "/edge.crt",
                            self_signed + "/edge.key", "control", "control"));
   EXPECT_NE(d->log("control").find("process TLS refused"), std::string::npos);
@@ -259,10 +262,10 @@ void expect_refused(const temp_dir& dir, const std::string& text,
                     const std::string& message,
                     const std::string& name = "control") {
   write_file(dir.path() + "/t.toml", text);
-  auto p = child_process::spawn({TETHERD_PATH, "--config", dir.path() + "/t.toml",
-                                 "--process", name, "--data",
-                                 dir.path() + "/data"},
-                                dir.path() + "/out.log");
+  auto p
+    = child_process::spawn({TETHERD_PATH, "--config", dir.path() + "/t.toml",
+                            "--process", name, "--data", dir.path() + "/data"},
+                           dir.path() + "/out.log");
   auto rc = p->wait(20s);
   ASSERT_TRUE(rc) << "still running: " << read_file(dir.path() + "/out.log");
   EXPECT_NE(*rc, 0);

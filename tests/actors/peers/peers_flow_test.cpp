@@ -77,7 +77,8 @@ TEST_F(PeersFlow, AnAcceptedPeerIsReachableOnceItAnnouncesItself) {
   }));
   caf::anon_send(p, join_atom::value, subscriber);
   auto dialer = sys.spawn([](caf::event_based_actor*) {
-    return caf::behavior{[](int) {}};
+    return caf::behavior{[](int) {
+    }};
   });
   auto announce = [&](const std::string& name) {
     peer_directory theirs;
