@@ -6,6 +6,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -218,11 +219,13 @@ public:
     return acc->local_endpoint().port();
   }
 
+  /// Closes the acceptors on the I/O threads (where their accepts run).
   void stop() override {
-    for (auto& a : acceptors_) {
-      error_code ignored;
-      a->close(ignored);
-    }
+    for (auto& a : acceptors_)
+      asio::post(io_, [a] {
+        error_code ignored;
+        a->close(ignored);
+      });
   }
 
 private:
