@@ -649,12 +649,32 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
   read_abuse_limits(r, t, limits);
 }
 
+/// [process_tls]: both keys, non-empty (the files are checked at start).
+void read_process_tls(reader& r, const toml::table& t,
+                      process_tls_config& out) {
+  r.only_keys(t, "process_tls", {"ca", "certs"});
+  r.string(t, "process_tls", "ca", out.ca, true);
+  r.string(t, "process_tls", "certs", out.certs, true);
+  for (const char* key : {"ca", "certs"})
+    if (auto* at = t.get(key);
+        at && at->is_string() && at->value<std::string>()->empty())
+      r.problem(at, std::string{"process_tls."} + key, "must not be empty");
+}
+
 /// Reads every section of the document into `topo`.
 void read_document(reader& r, const toml::table& root, topology& topo) {
   r.only_keys(root, "",
               {"gateway", "labels", "timers", "limits", "reallocation",
                "callbacks", "scheduler", "clusters", "processes", "auth",
-               "enrollment_groups", "edge_tls"});
+               "enrollment_groups", "edge_tls", "process_tls", "insecure"});
+  if (auto* t = r.section(root, "process_tls"))
+    read_process_tls(r, *t, topo.process_tls);
+  r.flag(root, "", "insecure", topo.insecure);
+  if (topo.insecure)
+    r.warning(root.get("insecure"), "insecure",
+              "true: processes on several machines may talk without "
+              "process TLS (anyone who reaches a CAF port gets the "
+              "handles of its actors)");
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -742,6 +762,13 @@ bool loopback_host(const std::string& host) {
 }
 
 } // namespace
+
+bool processes_on_loopback(const topology& topo) {
+  for (const auto& p : topo.processes)
+    if (!loopback_host(p.host))
+      return false;
+  return true;
+}
 
 std::vector<std::string> callback_allow_list(const topology& topo) {
   if (topo.callbacks.allow_cidrs)

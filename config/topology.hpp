@@ -214,6 +214,20 @@ struct auth_config {
   std::vector<enrollment_group_config> enrollment_groups;
 };
 
+/// [process_tls]: mutual TLS between the processes of a multi-process
+/// deployment (docs/SECURITY.md, "Between processes"). Each process
+/// presents DIR/<name>.crt (signed by `ca`, naming the process in its
+/// subjectAltName DNS entry or common name) with the key DIR/<name>.key,
+/// and accepts only peers whose certificate the CA signed for the process
+/// the dial plan expects. Not set: the CAF port is plaintext, which only a
+/// deployment whose processes are all on loopback (or `insecure = true`)
+/// may use.
+struct process_tls_config {
+  std::string ca;    // the deployment CA certificate (PEM)
+  std::string certs; // the directory of <process>.crt and <process>.key
+  bool enabled() const { return !ca.empty(); }
+};
+
 /// CAF scheduler settings, applied per process.
 struct scheduler_config {
   std::string policy = "sharing"; // "sharing" or "stealing"
@@ -283,6 +297,10 @@ struct topology {
   auth_config auth;
   edge_tls_config edge_tls;
   scheduler_config scheduler; // global; each process has its resolved copy
+  process_tls_config process_tls;
+  // Top-level `insecure = true`: processes on several machines may talk
+  // without process TLS (warned at every start).
+  bool insecure = false;
   // Never empty once parsed. A file without [[processes]] describes an
   // all-in-one deployment: one process named all_in_one_process_name, with
   // every role, every balancer and every node, http from [gateway], host
@@ -307,6 +325,10 @@ struct topology {
 
 /// [callbacks] allow_cidrs as it applies to `topo` (see callbacks_config).
 std::vector<std::string> callback_allow_list(const topology& topo);
+
+/// Whether every process of `topo` is reached on a loopback address (CAF
+/// links that never leave the machine).
+bool processes_on_loopback(const topology& topo);
 
 /// The name of the process synthesized for a file without [[processes]].
 inline constexpr std::string_view all_in_one_process_name = "all-in-one";

@@ -26,11 +26,13 @@
 #include "actors/store/store_actor.hpp"
 #include "actors/system/audit.hpp"
 #include "actors/system/log.hpp"
+#include "config/dial_plan.hpp"
 #include "net/auth_setup.hpp"
 #include "net/callback_guard.hpp"
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
 #include "net/tls/server_context.hpp"
+#include "net/peer_tls.hpp"
 #include "net/ws_server.hpp"
 #include "storage/secrets_dir.hpp"
 
@@ -111,32 +113,24 @@ control_settings control_settings_of(const config::topology& topo) {
   return ccfg;
 }
 
-/// The peers process `me` connects to: the control process (for the
-/// manager and the control), the processes of the nodes its balancers use,
-/// and — for a gateway, whose /healthz reports them — every process.
+/// The peers of process `me`: those it dials and those that dial it
+/// (config/dial_plan.hpp), in file order.
 peers_settings peers_settings_of(const config::topology& topo,
                                  const config::process_config& me) {
-  std::set<std::string> wanted;
-  for (const auto& p : topo.processes) {
-    if (p.name == me.name)
-      continue;
-    if (me.has(config::process_role::gateway)
-        || p.has(config::process_role::control))
-      wanted.insert(p.name);
-  }
-  for (const auto& b : me.balancers)
-    if (const auto* c = topo.cluster_of_balancer(b))
-      for (const auto& n : c->nodes)
-        if (const auto* p = topo.process_of_node(n); p && p->name != me.name)
-          wanted.insert(p->name);
+  auto plan = config::dial_plan_of(topo, me.name);
   peers_settings pcfg;
   pcfg.self_name = me.name;
   pcfg.reconnect_min = topo.timers.reconnect_min;
   pcfg.reconnect_max = topo.timers.reconnect_max;
   pcfg.request_timeout = topo.timers.request_timeout;
-  for (const auto& p : topo.processes) // file order
-    if (wanted.count(p.name) > 0)
-      pcfg.targets.push_back({p.name, p.host, p.caf_port});
+  auto listed = [](const std::vector<std::string>& v, const std::string& n) {
+    return std::find(v.begin(), v.end(), n) != v.end();
+  };
+  for (const auto& p : topo.processes) {
+    bool dial = listed(plan.dials, p.name);
+    if (dial || listed(plan.accepts, p.name))
+      pcfg.targets.push_back({p.name, p.host, p.caf_port, dial, {}, 0});
+  }
   return pcfg;
 }
 
@@ -298,6 +292,8 @@ public:
     opts_ = std::move(opts);
     if (!find_process(error) || !load_edge_tls(error)
         || !open_audit(opts_, error))
+      return false;
+    if (me_ && !check_process_tls(*me_, error)) // before anything listens
       return false;
     if (has(config::process_role::control) && !start_control_plane(error))
       return false;
@@ -536,18 +532,72 @@ private:
   /// Publishes this process's directory on its CAF port and starts
   /// connecting to the peers it needs (peers_settings_of).
   bool start_peers(const config::process_config& me, std::string& error) {
-    auto proc = sys_.spawn(process_directory, dir_);
+    auto pcfg = peers_settings_of(opts_.topo, me);
+    if (!dial_through_tls(pcfg, error))
+      return false;
+    pcfg.self_dir = dir_;
+    peers_ = sys_.spawn(peers, std::move(pcfg));
+    keep(peers_);
+    auto proc = sys_.spawn(process_directory, dir_, peers_);
     keep(proc);
-    auto port
-      = sys_.middleman().publish(proc, me.caf_port, me.host.c_str(), true);
+    // With process TLS, CAF listens on loopback only, behind the relay.
+    auto host = peer_tls_ ? std::string{"127.0.0.1"} : me.host;
+    uint16_t want = peer_tls_ ? 0 : me.caf_port;
+    auto port = sys_.middleman().publish(proc, want, host.c_str(), true);
+    if (port && peer_tls_
+        && !peer_tls_->listen(me.host, me.caf_port, *port,
+                              config::dial_plan_of(opts_.topo, me.name).accepts,
+                              error))
+      return false;
     if (!port) {
       error = "cannot listen for peer processes on " + me.host + ":"
             + std::to_string(me.caf_port) + " (caf_port of process " + me.name
             + "): " + sys_.render(port.error());
       return false;
     }
-    peers_ = sys_.spawn(peers, peers_settings_of(opts_.topo, me));
-    keep(peers_);
+    caf::anon_send(peers_, put_atom::value, caf::actor_cast<caf::actor>(proc));
+    return true;
+  }
+
+  /// [process_tls] for this process, or plaintext where that is allowed:
+  /// every process on loopback, or `insecure = true` (warned).
+  bool check_process_tls(const config::process_config& me, std::string& error) {
+    const auto& topo = opts_.topo;
+    auto log = logger("tetherd");
+    if (topo.process_tls.enabled()) {
+      peer_tls_ = peer_tls::create(
+        io_, peer_tls_files_of(topo.process_tls, me.name), me.name, error);
+      if (peer_tls_)
+        log->info("process TLS: {} ({}), CA {}", me.name,
+                  topo.process_tls.certs, topo.process_tls.ca);
+      return peer_tls_ != nullptr;
+    }
+    if (config::processes_on_loopback(topo))
+      return true;
+    if (!topo.insecure) {
+      error = "process_tls: processes on other machines than loopback talk "
+              "over CAF; set [process_tls] ca and certs (docs/SECURITY.md, "
+              "\"Between processes\"), or insecure = true to allow plaintext";
+      return false;
+    }
+    log->warn("insecure = true: the processes talk without TLS; anyone who "
+              "reaches a CAF port gets the handles of its actors");
+    return true;
+  }
+
+  /// Dialed peers are reached through a loopback port of the TLS relay.
+  bool dial_through_tls(peers_settings& pcfg, std::string& error) {
+    if (!peer_tls_)
+      return true;
+    for (auto& t : pcfg.targets) {
+      if (!t.dial)
+        continue;
+      t.connect_host = "127.0.0.1";
+      t.connect_port
+        = peer_tls_->dial_through(t.process, t.host, t.port, error);
+      if (t.connect_port == 0)
+        return false;
+    }
     return true;
   }
 
@@ -564,6 +614,8 @@ public:
     stopped_ = true;
     if (http_)
       http_->stop();
+    if (peer_tls_)
+      peer_tls_->stop();
     for (auto& s : ws_servers_)
       s->stop();
     for (auto& a : actors_)
@@ -593,6 +645,7 @@ private:
   peer_directory dir_;                  // the roles this process hosts
   peers_actor peers_;                   // only with --process
   std::vector<caf::actor> subscribers_; // of peer directories
+  std::shared_ptr<peer_tls> peer_tls_;  // [process_tls]; null: plaintext
   deployment_endpoints endpoints_;
   std::shared_ptr<auth::device_auth> devices_;   // gateway; null: off
   std::shared_ptr<auth::token_verifier> tokens_; // balancers; null: off

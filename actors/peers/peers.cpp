@@ -56,15 +56,64 @@ void failed(self_ptr self, const std::string& process, std::string why) {
   schedule(self, process, delay);
 }
 
+/// Peer `process` answered with `dir` (dialed) or announced itself
+/// (accepted): it is reachable through `proc` until that goes down.
+void reached(self_ptr self, const std::string& process, process_actor proc,
+             peer_directory dir) {
+  auto& st = self->state;
+  auto* p = st.find(process);
+  if (p == nullptr)
+    return;
+  if (p->handle && p->handle != proc)
+    self->demonitor(p->handle.address());
+  p->connecting = false;
+  p->failures = 0;
+  p->handle = proc;
+  p->status.reachable = true;
+  p->status.since_ms = now_ms();
+  p->status.last_error.clear();
+  ++p->status.connects;
+  p->dir = dir;
+  self->monitor(proc);
+  logger("peers")->info("{}: peer {} ({}) is reachable{}", st.cfg.self_name,
+                        process, p->status.address,
+                        p->target.dial ? "" : " (it dialed)");
+  for (auto& s : st.subscribers)
+    caf::anon_send(s, peer_atom::value, dir);
+}
+
+/// Sends this process's directory to the dialed peer and takes its own.
+void exchange(self_ptr self, const std::string& process, process_actor proc) {
+  auto& st = self->state;
+  self
+    ->request(proc, st.cfg.request_timeout, get_atom::value, peer_atom::value,
+              st.cfg.self_dir, st.published)
+    .then(
+      [self, process, proc](peer_directory& dir) {
+        if (dir.process != process) {
+          failed(self, process,
+                 "the process there is \"" + dir.process + "\", not \""
+                   + process + "\" (check host and caf_port in the topology)");
+          return;
+        }
+        reached(self, process, proc, std::move(dir));
+      },
+      [self, process](caf::error& err) {
+        failed(self, process, "no directory answer: " + caf::to_string(err));
+      });
+}
+
 void connect(self_ptr self, const std::string& process) {
   auto& st = self->state;
   auto* p = st.find(process);
-  if (p == nullptr || p->connecting || p->status.reachable)
+  if (p == nullptr || !p->target.dial || !st.published || p->connecting
+      || p->status.reachable)
     return;
   p->connecting = true;
   auto mm = self->system().middleman().actor_handle();
-  auto host = p->target.host;
-  auto port = p->target.port;
+  const auto& t = p->target;
+  auto host = t.connect_host.empty() ? t.host : t.connect_host;
+  auto port = t.connect_port == 0 ? t.port : t.connect_port;
   self
     ->request(mm, st.cfg.request_timeout, caf::connect_atom::value, host, port)
     .then(
@@ -74,46 +123,43 @@ void connect(self_ptr self, const std::string& process) {
           failed(self, process, "no Tether process is published there");
           return;
         }
-        auto proc = caf::actor_cast<process_actor>(ptr);
-        self
-          ->request(proc, self->state.cfg.request_timeout, get_atom::value,
-                    peer_atom::value)
-          .then(
-            [self, process, proc](peer_directory& dir) {
-              auto& st = self->state;
-              auto* p = st.find(process);
-              if (p == nullptr)
-                return;
-              if (dir.process != process) {
-                failed(self, process,
-                       "the process there is \"" + dir.process + "\", not \""
-                         + process
-                         + "\" (check host and caf_port in the topology)");
-                return;
-              }
-              p->connecting = false;
-              p->failures = 0;
-              p->handle = proc;
-              p->status.reachable = true;
-              p->status.since_ms = now_ms();
-              p->status.last_error.clear();
-              ++p->status.connects;
-              p->dir = dir;
-              self->monitor(proc);
-              logger("peers")->info("{}: peer {} ({}) is reachable",
-                                    st.cfg.self_name, process,
-                                    p->status.address);
-              for (auto& s : st.subscribers)
-                caf::anon_send(s, peer_atom::value, dir);
-            },
-            [self, process](caf::error& err) {
-              failed(self, process,
-                     "no directory answer: " + caf::to_string(err));
-            });
+        exchange(self, process, caf::actor_cast<process_actor>(ptr));
       },
       [self, process](caf::error& err) {
         failed(self, process, caf::to_string(err));
       });
+}
+
+/// A peer dialed this process and sent its directory along.
+void announced(self_ptr self, peer_directory& dir, caf::actor& proc) {
+  auto& st = self->state;
+  auto* p = st.find(dir.process);
+  if (p == nullptr || p->target.dial || !proc) {
+    logger("peers")->warn("{}: ignored an announcement of \"{}\", which is "
+                          "not a process that dials this one",
+                          st.cfg.self_name, dir.process);
+    return;
+  }
+  auto name = dir.process;
+  reached(self, name, caf::actor_cast<process_actor>(proc), std::move(dir));
+}
+
+/// The published actor of peer `p` went away.
+void lost(self_ptr self, peers_state::peer& p, const caf::error& reason) {
+  auto& st = self->state;
+  logger("peers")->warn("{}: peer {} ({}) is gone: {}", st.cfg.self_name,
+                        p.target.process, p.status.address,
+                        caf::to_string(reason));
+  p.handle = nullptr;
+  p.dir.reset();
+  p.status.reachable = false;
+  p.status.since_ms = now_ms();
+  p.status.last_error = "connection lost: " + caf::to_string(reason);
+  if (!p.target.dial)
+    p.status.last_error += " (waiting for it to dial again)";
+  p.failures = 0;
+  if (p.target.dial)
+    schedule(self, p.target.process, st.backoff(0));
 }
 
 } // namespace
@@ -130,24 +176,10 @@ peers_actor::behavior_type peers(self_ptr self, peers_settings cfg) {
     st.peers.push_back(std::move(p));
   }
   self->set_down_handler([self](const caf::down_msg& dm) {
-    auto& st = self->state;
-    for (auto& p : st.peers) {
-      if (!p.status.reachable || p.handle.address() != dm.source)
-        continue;
-      logger("peers")->warn("{}: peer {} ({}) is gone: {}", st.cfg.self_name,
-                            p.target.process, p.status.address,
-                            caf::to_string(dm.reason));
-      p.handle = nullptr;
-      p.dir.reset();
-      p.status.reachable = false;
-      p.status.since_ms = now_ms();
-      p.status.last_error = "connection lost: " + caf::to_string(dm.reason);
-      p.failures = 0;
-      schedule(self, p.target.process, st.backoff(0));
-    }
+    for (auto& p : self->state.peers)
+      if (p.status.reachable && p.handle.address() == dm.source)
+        lost(self, p, dm.reason);
   });
-  for (auto& p : st.peers)
-    connect(self, p.target.process);
   return {
     [self](get_atom, peer_atom) {
       std::vector<peer_status> out;
@@ -162,12 +194,28 @@ peers_actor::behavior_type peers(self_ptr self, peers_settings cfg) {
       self->state.subscribers.push_back(std::move(subscriber));
     },
     [self](tick_atom, const std::string& process) { connect(self, process); },
+    [self](put_atom, caf::actor& published) {
+      self->state.published = std::move(published);
+      for (auto& p : self->state.peers)
+        connect(self, p.target.process);
+    },
+    [self](put_atom, peer_directory& dir, caf::actor& proc) {
+      announced(self, dir, proc);
+    },
   };
 }
 
-process_actor::behavior_type process_directory(peer_directory dir) {
+process_actor::behavior_type process_directory(peer_directory dir,
+                                               peers_actor peers) {
   return {
     [dir](get_atom, peer_atom) { return dir; },
+    [dir, peers](get_atom, peer_atom, peer_directory& theirs,
+                 caf::actor& their_proc) {
+      if (peers)
+        caf::anon_send(peers, put_atom::value, std::move(theirs),
+                       std::move(their_proc));
+      return dir;
+    },
   };
 }
 

@@ -2,8 +2,12 @@
 //
 // Every process of a multi-process topology publishes one `process_actor`
 // on its CAF port; asked, it returns the directory of the role actors the
-// process hosts. The `peers` actor of a process connects to each peer the
-// process needs, in any start order: it retries with jittered exponential
+// process hosts. For every pair of processes exactly one dials the other
+// (config/dial_plan.hpp); the dialer sends its own directory and published
+// actor along, so the accepting side learns it too (an "accepted" peer:
+// reachable once it announced itself, unreachable when it goes away, until
+// it dials again). The `peers` actor of a process dials each peer of its
+// plan, in any start order: it retries with jittered exponential
 // backoff (timers.reconnect_min .. reconnect_max), fetches the directory,
 // monitors the peer's process actor, and hands the directory to the local
 // subscribers (balancers, nodes, gateway), which re-point their handles.
@@ -30,13 +34,19 @@ namespace tether {
 
 struct peer_target {
   std::string process;
-  std::string host;
+  std::string host; // as in the topology (reported)
   uint16_t port = 0;
+  bool dial = true; // false: the peer dials this process
+  // Where to connect, if not host:port (the local end of the process-TLS
+  // relay, net/peer_tls.hpp).
+  std::string connect_host;
+  uint16_t connect_port = 0;
 };
 
 struct peers_settings {
-  std::string self_name; // this process, for log lines
-  std::vector<peer_target> targets;
+  std::string self_name;            // this process, for log lines
+  std::vector<peer_target> targets; // dialed and accepted peers
+  peer_directory self_dir;          // sent along when dialing
   std::chrono::milliseconds reconnect_min{200};
   std::chrono::milliseconds reconnect_max{defaults::reconnect_max};
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
@@ -57,6 +67,7 @@ struct peers_state {
   peers_settings cfg;
   std::vector<peer> peers;
   std::vector<caf::actor> subscribers;
+  caf::actor published; // this process's process_directory
   std::minstd_rand rng{std::random_device{}()};
 
   peer* find(const std::string& process);
@@ -67,11 +78,14 @@ struct peers_state {
 };
 
 /// Subscribers join with `join_atom`; each gets the directory of every
-/// peer reached so far at once, and of every peer reached later.
+/// peer reached so far at once, and of every peer reached later. Dialing
+/// starts once the process's published actor is known (`put_atom`).
 peers_actor::behavior_type
 peers(peers_actor::stateful_pointer<peers_state> self, peers_settings cfg);
 
-/// The actor a process publishes on its CAF port.
-process_actor::behavior_type process_directory(peer_directory dir);
+/// The actor a process publishes on its CAF port; a dialer's announcement
+/// goes to `peers`.
+process_actor::behavior_type process_directory(peer_directory dir,
+                                               peers_actor peers);
 
 } // namespace tether

@@ -188,8 +188,12 @@ using notifier_actor = caf::typed_actor<
 
 /// Published on a process's CAF port: tells a connecting peer which role
 /// actors this process hosts.
-using process_actor = caf::typed_actor<
-  caf::replies_to<get_atom, peer_atom>::with<peer_directory>>;
+/// A dialing peer sends its own directory and published actor along (the
+/// dial plan, config/dial_plan.hpp: one side of a pair dials).
+using process_actor
+  = caf::typed_actor<caf::replies_to<get_atom, peer_atom>::with<peer_directory>,
+                     caf::replies_to<get_atom, peer_atom, peer_directory,
+                                     caf::actor>::with<peer_directory>>;
 
 /// Keeps this process connected to the peer processes it needs (see
 /// actors/peers/peers.hpp) and says how they are.
@@ -197,7 +201,11 @@ using peers_actor = caf::typed_actor<
   caf::replies_to<get_atom, peer_atom>::with<std::vector<peer_status>>,
   // a local actor that wants every peer directory (also those seen before)
   caf::reacts_to<join_atom, caf::actor>,
-  caf::reacts_to<tick_atom, std::string>>; // (re)connect to one peer
+  caf::reacts_to<tick_atom, std::string>, // (re)connect to one peer
+  // this process's published actor: start dialing
+  caf::reacts_to<put_atom, caf::actor>,
+  // a peer that dials this process announced itself (its published actor)
+  caf::reacts_to<put_atom, peer_directory, caf::actor>>;
 
 // -- messages with handles
 // -----------------------------------------------------

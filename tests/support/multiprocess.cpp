@@ -1,6 +1,7 @@
 #include "tests/support/multiprocess.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -60,7 +61,8 @@ std::string shipped_multiprocess_topology() {
                    + "/examples/topologies/multiprocess.toml");
 }
 
-multiprocess_deployment::multiprocess_deployment(std::string topology_toml)
+multiprocess_deployment::multiprocess_deployment(std::string topology_toml,
+                                                 bool process_tls)
     : text_(remap_ports(topology_toml)) {
   // Data directories (and [auth] secrets_from) inside the test's folder,
   // where --data puts each process's: "tether-data/X" -> DIR/data-X.
@@ -68,6 +70,19 @@ multiprocess_deployment::multiprocess_deployment(std::string topology_toml)
                              "\"" + dir_.path() + "/data-");
   path_ = dir_.path() + "/topology.toml";
   write_file(path_, text_);
+  // The recovery benchmark compares both (examples/bench/recovery.sh).
+  if (const char* e = std::getenv("TETHER_TEST_PROCESS_TLS"); e && *e == '0')
+    process_tls = false;
+  if (process_tls) {
+    auto cmd = "bash " + std::string{TETHER_SOURCE_DIR}
+             + "/examples/make-certs.sh " + certs() + " --config " + path_
+             + " >/dev/null";
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("examples/make-certs.sh failed: " + cmd);
+    text_ += "\n[process_tls]\nca = \"" + certs() + "/ca.crt\"\ncerts = \""
+           + certs() + "\"\n";
+    write_file(path_, text_);
+  }
   // Process names and gateways, from the file itself.
   std::regex name_re{R"re(\nname = "([^"]+)")re"};
   for (auto i = std::sregex_iterator(text_.begin(), text_.end(), name_re);

@@ -16,7 +16,12 @@ namespace tether::test {
 class multiprocess_deployment {
 public:
   /// `topology_toml`: a file with [[processes]]; its ports are remapped.
-  explicit multiprocess_deployment(std::string topology_toml);
+  /// With `process_tls` (the default), a deployment CA and a certificate
+  /// per process are made in the test's folder (examples/make-certs.sh) and
+  /// [process_tls] is added: the processes talk over mutual TLS
+  /// (TETHER_TEST_PROCESS_TLS=0 in the environment turns it off).
+  explicit multiprocess_deployment(std::string topology_toml,
+                                   bool process_tls = true);
   ~multiprocess_deployment();
 
   /// Starts every process (in the file's order, or `order`), waits until
@@ -40,6 +45,8 @@ public:
   const std::vector<std::string>& names() const { return names_; }
   const std::string& topology_text() const { return text_; }
   const std::string& dir() const { return dir_.path(); }
+  /// DIR/certs (ca.crt, ca.key, NAME.crt, NAME.key) with process TLS.
+  std::string certs() const { return dir_.path() + "/certs"; }
   std::string log(const std::string& name) const;
   /// The logs of every process, for a failure message.
   std::string logs() const;

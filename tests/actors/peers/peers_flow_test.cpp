@@ -16,7 +16,7 @@ TEST_F(PeersFlow, ProcessDirectoryAnswersWhatTheProcessHosts) {
   peer_directory dir;
   dir.process = "control";
   dir.control = own(spawn_fake<control_actor>(sys, fake_control, clog));
-  auto proc = own(sys.spawn(process_directory, dir));
+  auto proc = own(sys.spawn(process_directory, dir, peers_actor{}));
   auto got = ask<peer_directory>(proc, get_atom::value, peer_atom::value);
   sched.run();
   ASSERT_TRUE(got->value) << sys.render(got->error);
@@ -53,6 +53,65 @@ TEST_F(PeersFlow, WithoutPeersThereIsNothingToReachOrTell) {
   sched.run();
   ASSERT_TRUE(status->value);
   EXPECT_TRUE(status->value->empty());
+}
+
+// The accepting side of a pair (config/dial_plan.hpp): a dialer's
+// announcement through the process directory makes it reachable and goes
+// to the subscribers; one from a process that is not expected to dial is
+// ignored; when the dialer's actor goes away, the peer is unreachable and
+// nothing is dialed (it dials again).
+TEST_F(PeersFlow, AnAcceptedPeerIsReachableOnceItAnnouncesItself) {
+  peers_settings ps;
+  ps.self_name = "control";
+  ps.targets.push_back({"b", "127.0.0.1", 17001, false, {}, 0});
+  ps.targets.push_back({"n", "127.0.0.1", 17002, true, {}, 0});
+  auto p = own(sys.spawn(peers, ps));
+  peer_directory mine;
+  mine.process = "control";
+  auto proc = own(sys.spawn(process_directory, mine, p));
+  auto seen = std::make_shared<std::vector<std::string>>();
+  auto subscriber = own(sys.spawn([seen](caf::event_based_actor*) {
+    return caf::behavior{[seen](peer_atom, const peer_directory& dir) {
+      seen->push_back(dir.process);
+    }};
+  }));
+  caf::anon_send(p, join_atom::value, subscriber);
+  auto dialer = sys.spawn([](caf::event_based_actor*) {
+    return caf::behavior{[](int) {
+    }};
+  });
+  auto announce = [&](const std::string& name) {
+    peer_directory theirs;
+    theirs.process = name;
+    auto got = ask<peer_directory>(proc, get_atom::value, peer_atom::value,
+                                   theirs, dialer);
+    sched.run();
+    ASSERT_TRUE(got->value) << sys.render(got->error);
+    EXPECT_EQ(got->value->process, "control");
+  };
+  announce("n");        // dialed by this process: not an announcer
+  announce("intruder"); // not a peer at all
+  EXPECT_TRUE(seen->empty());
+  announce("b");
+  EXPECT_EQ(*seen, std::vector<std::string>{"b"});
+  auto status = [&] {
+    auto s
+      = ask<std::vector<peer_status>>(p, get_atom::value, peer_atom::value);
+    sched.run();
+    return s->value ? *s->value : std::vector<peer_status>{};
+  };
+  auto st = status();
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_TRUE(st[0].reachable);
+  EXPECT_FALSE(st[1].reachable);
+  caf::anon_send_exit(dialer, caf::exit_reason::kill);
+  sched.run();
+  st = status();
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_FALSE(st[0].reachable);
+  EXPECT_NE(st[0].last_error.find("waiting for it to dial again"),
+            std::string::npos)
+    << st[0].last_error;
 }
 
 TEST(PeersBackoff, DoublesPerFailureUpToTheCapWithJitter) {
