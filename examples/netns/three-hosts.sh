@@ -273,7 +273,6 @@ do_up() {
   # Process TLS between the hosts (docs/SECURITY.md, "Between processes").
   if ! grep -q '^\[process_tls\]' "$RUN_CONFIG"; then
     bash "$repo/examples/make-certs.sh" "$STATE/certs" --config "$CONFIG" >/dev/null
-    [[ $RUN_CONFIG == "$CONFIG" ]] && { RUN_CONFIG=$STATE/topology.toml; cp "$CONFIG" "$RUN_CONFIG"; }
     printf '\n[process_tls]\nca = "%s"\ncerts = "%s"\n' "$STATE/certs/ca.crt" "$STATE/certs" >>"$RUN_CONFIG"
   fi
   create_network
