@@ -31,8 +31,8 @@
 #include "net/callback_guard.hpp"
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
-#include "net/tls/server_context.hpp"
 #include "net/peer_tls.hpp"
+#include "net/tls/server_context.hpp"
 #include "net/ws_server.hpp"
 #include "storage/secrets_dir.hpp"
 

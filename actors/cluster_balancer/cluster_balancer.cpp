@@ -42,9 +42,16 @@ cluster_balancer_state::take_revocations(const revocation_list& list) {
     return raised;
   revocations_known = list.version;
   auto n = std::min(list.terminal_ids.size(), list.generations.size());
-  for (size_t i = 0; i < n; ++i)
-    if (cfg.tokens->revoke(list.terminal_ids[i], list.generations[i]))
-      raised.push_back(list.terminal_ids[i]);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& id = list.terminal_ids[i];
+    auto generation = list.generations[i];
+    cfg.tokens->revoke(id, generation);
+    auto& seen = revoked_seen[id];
+    if (generation > seen) {
+      seen = generation;
+      raised.push_back(id);
+    }
+  }
   return raised;
 }
 

@@ -95,6 +95,11 @@ struct cluster_balancer_state {
   }
   /// The version of the control's revocation list this balancer has.
   uint64_t revocations_known = 0;
+  /// The generation each revoked terminal had when this balancer last
+  /// closed its connection. Kept per balancer: the token verifier is shared
+  /// by every balancer of a process, so its answer to `revoke` says only
+  /// whether the *first* balancer saw the change.
+  std::unordered_map<std::string, uint64_t> revoked_seen;
   /// Takes a revocation list into the verifier; returns the terminals whose
   /// generation went up (their connection must close).
   std::vector<std::string> take_revocations(const revocation_list& list);

@@ -127,11 +127,15 @@ TEST(revocation, a_revoked_terminal_is_closed_and_its_tokens_refused) {
   EXPECT_NE(audit.find(R"("event":"terminal.created","terminal_id":"RV1")"),
             std::string::npos)
     << audit;
-  EXPECT_NE(audit.find(R"("event":"auth.token_refused","terminal_id":"RV1","source":"127.0.0.1")"),
-            std::string::npos)
+  EXPECT_NE(
+    audit.find(
+      R"("event":"auth.token_refused","terminal_id":"RV1","source":"127.0.0.1")"),
+    std::string::npos)
     << audit;
-  EXPECT_NE(audit.find(R"("event":"auth.device_refused","terminal_id":"RV1","source":"127.0.0.1")"),
-            std::string::npos)
+  EXPECT_NE(
+    audit.find(
+      R"("event":"auth.device_refused","terminal_id":"RV1","source":"127.0.0.1")"),
+    std::string::npos)
     << audit;
 }
 
@@ -171,8 +175,10 @@ TEST(connection_id, each_connection_has_its_own) {
   EXPECT_EQ(ids.size(), 4u);
   // Each replacement is audited with both addresses and connection ids.
   auto audit = read_all(d.dir() + "/data/audit.log");
-  EXPECT_NE(audit.find(R"("event":"terminal.replaced","terminal_id":"CI1","old_source":"127.0.0.1","source":"127.0.0.1","old_connection_id":")"),
-            std::string::npos)
+  EXPECT_NE(
+    audit.find(
+      R"("event":"terminal.replaced","terminal_id":"CI1","old_source":"127.0.0.1","source":"127.0.0.1","old_connection_id":")"),
+    std::string::npos)
     << audit;
 }
 

@@ -25,6 +25,21 @@ TEST(balancer_revocations, a_new_list_reaches_the_verifier) {
   EXPECT_EQ(st.cfg.tokens->min_generation("T1"), 1u);
 }
 
+TEST(balancer_revocations, every_balancer_of_a_process_closes_its_own) {
+  // The balancers of one process share one verifier: the second to read
+  // the list must still close its connection of the revoked terminal.
+  auto shared = std::make_shared<auth::token_verifier>();
+  cluster_balancer_state first;
+  cluster_balancer_state second;
+  first.cfg.tokens = shared;
+  second.cfg.tokens = shared;
+  EXPECT_EQ(first.take_revocations({5, {"T1"}, {1}}),
+            std::vector<std::string>{"T1"});
+  EXPECT_EQ(second.take_revocations({5, {"T1"}, {1}}),
+            std::vector<std::string>{"T1"});
+  EXPECT_TRUE(second.take_revocations({6, {"T1"}, {1}}).empty());
+}
+
 TEST(balancer_revocations, connection_ids_differ_per_connection) {
   cluster_balancer_state st;
   st.conn_prefix = "C1-b1-abc-";
