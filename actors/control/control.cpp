@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/control/control_flows.hpp"
+#include "actors/control/return_placement.hpp"
 #include "actors/policy/placement.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
@@ -106,8 +107,20 @@ terminal_record control_state::label_facts(const terminal_record& rec,
     in.user_jobs = history.jobs_of_user(rec.users.front());
   if (const auto* t = terminals.find(rec.terminal_id))
     in.address = t->address;
-  return with_computed(rec, computed_items(rec, in, disconnects.tracker,
-                                           config::known_label_items(), now));
+  // GG: the server's mapping wins over the device's claim.
+  auto facts = rec;
+  facts.region = derived_region(disconnects.tracker.rules().regions,
+                                rec.terminal_id, in.address, rec.region);
+  auto computed = computed_items(facts, in, disconnects.tracker,
+                                 config::known_label_items(), now);
+  return with_computed(std::move(facts), computed);
+}
+
+assigned_label control_state::placed_label(const terminal_record& rec,
+                                           assigned_label label) const {
+  if (null_label_model(disconnects.tracker.rules(), rec.model))
+    label.items.clear(); // S620/S630: every cluster is a candidate
+  return label;
 }
 
 realloc_plan control_state::plan_realloc(
@@ -118,7 +131,8 @@ realloc_plan control_state::plan_realloc(
   for (const auto& id : candidates)
     if (const auto* t = terminals.find(id)) {
       plan.terminal_ids.push_back(id);
-      plan.labels.push_back(select_label(label_facts(t->record, now), items));
+      plan.labels.push_back(placed_label(
+        t->record, select_label(label_facts(t->record, now), items)));
     }
   return plan;
 }
@@ -145,8 +159,8 @@ auto terminal_handlers(control_self self, control_peers p) {
       return register_terminal(self, p, std::move(facts));
     },
     [self, p](dest_atom,
-              const std::string& terminal) -> caf::delegated<destination> {
-      return self->delegate(p.manager, dest_atom::value, terminal);
+              const std::string& terminal) -> caf::result<destination> {
+      return destination_now(self, p, terminal); // return_placement.hpp
     },
     [self, p](get_atom, terminal_atom,
               const std::string& terminal) -> caf::result<terminal_status> {
@@ -155,6 +169,8 @@ auto terminal_handlers(control_self self, control_peers p) {
     [self, p](put_atom, attrs_atom, const std::string& terminal,
               std::map<std::string, std::string>& attrs)
       -> caf::result<terminal_status> {
+      if (auto name = forbidden_attribute(attrs, false); !name.empty())
+        return computed_item_error(name, false);
       return store_terminal(
         self, p, self->state.terminals.with_attributes(terminal, attrs));
     },

@@ -114,6 +114,11 @@ struct control_state {
   /// computed items (GB, GC, GD, GE, GF, GI) written over its attributes.
   terminal_record label_facts(const terminal_record& rec, int64_t now) const;
 
+  /// `label` as placement uses it: the null label for the models of
+  /// [labels] null_label_models.
+  assigned_label placed_label(const terminal_record& rec,
+                              assigned_label label) const;
+
   /// A re-allocation run's plan: the candidates still registered with the
   /// label their facts give under the label items `items`.
   realloc_plan plan_realloc(const std::string& cluster_id,

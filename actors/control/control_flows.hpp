@@ -27,6 +27,10 @@ struct control_peers {
   notifier_actor notify;
 };
 
+/// 400 for an attribute its sender may not set (forbidden_attribute):
+/// `attributes.<name>` at registration (from_device), `<name>` otherwise.
+caf::error computed_item_error(const std::string& name, bool from_device);
+
 /// Registration: label from the selector, cluster from the cluster
 /// manager, then the record (services' changes made meanwhile kept).
 caf::result<destination> register_terminal(control_self self,

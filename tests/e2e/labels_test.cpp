@@ -43,7 +43,10 @@ struct fleet_kind {
 TEST(labels, thousand_devices_land_on_the_clusters_their_labels_select) {
   const auto topo
     = labels_topology("items = [\"region\", \"model\", \"firmware\"]\n"
-                      "cluster_strategy = \"fewest_connections\"")
+                      "cluster_strategy = \"fewest_connections\"\n"
+                      // US-1/US-2 and LEGACY name only some items: an
+                      // item they do not name does not restrict them.
+                      "matching = \"lenient\"")
         .add_cluster(
           "EU-A",
           R"({ region = ["GG1"], model = ["GJ1"], firmware = ["1.0", "2.0"] })")
@@ -193,10 +196,16 @@ TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
   };
   ASSERT_TRUE(
     eventually([&] { return cluster_on_register("a-0") == "BURST"; }, 10s));
+  // Registrations that come back together and must move are paced
+  // ([reallocation] max_rate): a device may keep its cluster until its
+  // slot, then registers onto the new one.
+  auto lands = [&](const std::string& id, const std::string& cluster) {
+    return eventually([&] { return cluster_on_register(id) == cluster; }, 10s);
+  };
   for (int i = 0; i < 8; ++i)
-    EXPECT_EQ(cluster_on_register("a-" + std::to_string(i)), "BURST") << i;
+    EXPECT_TRUE(lands("a-" + std::to_string(i), "BURST")) << i;
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(cluster_on_register("b-" + std::to_string(i)), "CALM") << i;
+    EXPECT_TRUE(lands("b-" + std::to_string(i), "CALM")) << i;
   // The groups survive a restart (events and addresses are stored).
   server.terminate();
   server.start();
