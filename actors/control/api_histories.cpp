@@ -27,6 +27,13 @@ void api_histories::count_call(const std::string& terminal_id, bool failed,
   of(terminal_id).count(failed, now, window_ms);
 }
 
+void api_histories::count_failure(const std::string& terminal_id, int64_t now) {
+  auto& h = of(terminal_id);
+  h.roll(now, window_ms);
+  ++h.errors;
+  ++h.window_errors;
+}
+
 void api_histories::count_done(const std::string& terminal_id, bool print,
                                int64_t now) {
   of(terminal_id).count_done(print, now, window_ms);

@@ -36,6 +36,10 @@ struct api_histories {
   void count_call(const std::string& terminal_id, bool failed, int64_t now);
   /// Counts a job the terminal did (GB counts the print ones, GI all).
   void count_done(const std::string& terminal_id, bool print, int64_t now);
+  /// Counts one failed communication from a node to the terminal (GD,
+  /// patent S410-S420): a job delivered again (the last delivery was never
+  /// acknowledged) or expired before the terminal acknowledged it.
+  void count_failure(const std::string& terminal_id, int64_t now);
 
   /// Records the terminal's connection history (stored with the rest on
   /// the next flush).

@@ -59,13 +59,25 @@ job_record* control_state::apply(const job_update& update, int64_t now) {
   // Returned with a "done" report only when it just became done.
   if (job != nullptr && update.status == "done") // GB (print) and GI (all)
     history.count_done(job->terminal_id, job->service == "print", now);
+  // GD: delivered again, so the last delivery never reached the terminal.
+  if (job != nullptr && update.status == "delivered" && job->deliveries > 1
+      && job->acked_at_ms == 0)
+    history.count_failure(job->terminal_id, now);
   return job;
 }
 
-void control_state::count_api_call(const std::string& terminal_id, bool failed,
+void control_state::count_api_call(const std::string& terminal_id, bool,
                                    int64_t now) {
+  // GC counts the calls; GD counts failed communications with the terminal
+  // (count_failure), not API calls answered 4xx/5xx.
   if (terminals.contains(terminal_id))
-    history.count_call(terminal_id, failed, now);
+    history.count_call(terminal_id, false, now);
+}
+
+void control_state::expired(const job_record& job, int64_t now) {
+  if (job.status == "expired" && job.acked_at_ms == 0
+      && terminals.contains(job.terminal_id))
+    history.count_failure(job.terminal_id, now); // GD
 }
 
 void control_state::on_closed(const std::string& terminal_id,

@@ -91,6 +91,10 @@ struct control_state {
   /// its terminal's history (GB, GI).
   job_record* apply(const job_update& update, int64_t now);
 
+  /// A job the tick expired: one that the terminal never acknowledged
+  /// counts as a failed communication (GD).
+  void expired(const job_record& job, int64_t now);
+
   /// Counts an API call on a registered terminal (others are ignored).
   void count_api_call(const std::string& terminal_id, bool failed, int64_t now);
 

@@ -461,8 +461,10 @@ void on_tick(control_self self, const control_peers& p) {
         logger("control")->warn("periodic re-allocation: {}",
                                 caf::to_string(r.error()));
     });
-  for (auto* job : st.jobs.expire(now_ms()))
+  for (auto* job : st.jobs.expire(now_ms())) {
+    st.expired(*job, now_ms());
     persist_job(self, p, *job);
+  }
   hand_stuck_jobs(self);
   flush_disconnects(self, p, st.refresh_groups(now_ms()));
   flush_history(self, p);

@@ -18,8 +18,7 @@ void decide_return(control_self self, const control_peers& p,
   plan.terminal_ids = {id};
   plan.labels = {label};
   self
-    ->request(p.manager, self->state.request_timeout, realloc_atom::value,
-              plan)
+    ->request(p.manager, self->state.request_timeout, realloc_atom::value, plan)
     .then(
       [self, p, id, label, then](std::vector<std::string>& moving) {
         auto& st = self->state;

@@ -267,6 +267,14 @@ uint64_t sliding_count(uint64_t current, uint64_t previous,
   return current + static_cast<uint64_t>(previous * part + 0.5L);
 }
 
+uint64_t per_day(uint64_t total, int64_t since_ms, int64_t now) {
+  constexpr long double day = 86'400'000.0L;
+  long double days = 1.0L;
+  if (since_ms > 0 && now > since_ms)
+    days = std::max(1.0L, static_cast<long double>(now - since_ms) / day);
+  return static_cast<uint64_t>(static_cast<long double>(total) / days);
+}
+
 std::string frequency_group(uint64_t count, const config::frequency_rule& r) {
   if (count >= r.high)
     return "high";
@@ -374,12 +382,13 @@ computed_items(const terminal_record& facts, const label_inputs& in,
     if (item == "print_frequency")
       out[item] = frequency_group(count(h.window_prints, h.previous_prints),
                                   rules.print_frequency);
-    else if (item == "api_call_frequency")
-      out[item] = frequency_group(count(h.window_calls, h.previous_calls),
+    else if (item == "api_call_frequency") // GC: F1, calls per day
+      out[item] = frequency_group(per_day(h.calls, facts.registered_at_ms, now),
                                   rules.api_call_frequency);
-    else if (item == "api_error_frequency")
-      out[item] = frequency_group(count(h.window_errors, h.previous_errors),
-                                  rules.api_error_frequency);
+    else if (item == "api_error_frequency") // GD: FE, failures per day
+      out[item]
+        = frequency_group(per_day(h.errors, facts.registered_at_ms, now),
+                          rules.api_error_frequency);
     else if (item == "user_usage_frequency" && !facts.users.empty())
       out[item] = frequency_group(in.user_jobs, rules.user_usage_frequency);
     else if (item == "disconnect_group" && !in.address.empty())

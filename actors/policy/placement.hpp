@@ -145,6 +145,11 @@ std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
 uint64_t sliding_count(uint64_t current, uint64_t previous,
                        int64_t window_start_ms, int64_t now, int64_t window_ms);
 
+/// A rate per day since `since_ms` (the terminal's registration, the
+/// source's "start date of service use"): total / days, at least one day
+/// (a terminal registered an hour ago with 5 counts has 5 a day).
+uint64_t per_day(uint64_t total, int64_t since_ms, int64_t now);
+
 /// "low", "medium" (when the rule has one) or "high".
 std::string frequency_group(uint64_t count, const config::frequency_rule& r);
 

@@ -27,11 +27,35 @@ TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
   t.record.terminal_id = "T1";
   add(st.jobs, push_request("T1"), 0);
   add(st.jobs, push_request("T1"), 0);
-  st.count_api_call("T1", true, 10);
+  st.count_api_call("T1", true, 10); // a 4xx answer is no failure (GD)
   auto s = st.status_of(t, 100);
   EXPECT_EQ(s.open_jobs, 2u);
   EXPECT_EQ(s.api.calls, 1u);
-  EXPECT_EQ(s.api.errors, 1u);
+  EXPECT_EQ(s.api.errors, 0u);
+}
+
+// GD counts failed communications with the terminal: a job delivered again,
+// and one that expired before the terminal acknowledged it.
+TEST(ControlState, FailedDeliveriesCountForGD) {
+  control_state st;
+  st.terminals.entries["T1"].record.terminal_id = "T1";
+  auto a = st.accept_job(push_request("T1"), 0);
+  auto b = st.accept_job(push_request("T1"), 0);
+  ASSERT_TRUE(a && b);
+  st.jobs.stored(*a);
+  st.jobs.stored(*b);
+  st.apply({a->job_id, "T1", "delivered", {}}, 10);
+  EXPECT_EQ(st.history.find("T1"), nullptr); // first delivery: no failure
+  st.apply({a->job_id, "T1", "delivered", {}}, 20);
+  ASSERT_NE(st.history.find("T1"), nullptr);
+  EXPECT_EQ(st.history.find("T1")->errors, 1u);
+  auto expired = *b;
+  expired.status = "expired";
+  st.expired(expired, 30);
+  EXPECT_EQ(st.history.find("T1")->errors, 2u);
+  expired.acked_at_ms = 25; // acknowledged: the communication worked
+  st.expired(expired, 40);
+  EXPECT_EQ(st.history.find("T1")->errors, 2u);
 }
 
 TEST(ControlState, AcceptJobNeedsARegisteredTerminalAndRoom) {

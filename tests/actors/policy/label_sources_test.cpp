@@ -25,8 +25,8 @@ TEST(ForbiddenAttribute, ServiceOnlyFromTheServiceSide) {
 
 config::region_config mapping(bool device_claim = true) {
   config::region_config c;
-  c.map = {{"JP-", "", "GG1"}, {"", "10.2.0.0/16", "GG2"},
-           {"", "fd00::/8", "GG3"}};
+  c.map
+    = {{"JP-", "", "GG1"}, {"", "10.2.0.0/16", "GG2"}, {"", "fd00::/8", "GG3"}};
   c.device_claim = device_claim;
   return c;
 }
