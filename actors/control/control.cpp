@@ -151,11 +151,17 @@ realloc_plan control_state::plan_realloc(
 
 int64_t control_state::refresh_groups(int64_t now) {
   auto drop_before = disconnects.refresh(now, terminals);
-  history.refresh_user_jobs(now, [this](const std::string& id) {
-    const auto* t = terminals.find(id);
-    return t == nullptr || t->record.users.empty() ? std::string{}
-                                                   : t->record.users.front();
-  });
+  history.refresh_user_jobs(
+    now,
+    [this](const std::string& id) {
+      const auto* t = terminals.find(id);
+      return t == nullptr || t->record.users.empty() ? std::string{}
+                                                     : t->record.users.front();
+    },
+    [this](const std::string& id) {
+      const auto* t = terminals.find(id);
+      return t == nullptr ? int64_t{0} : t->record.registered_at_ms;
+    });
   return drop_before;
 }
 

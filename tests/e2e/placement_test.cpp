@@ -191,6 +191,47 @@ TEST(placement, the_user_a_job_names_is_linked_and_moves_the_device) {
   EXPECT_EQ(str_at(json_of(d.body), "cluster_id"), "U2");
 }
 
+TEST(placement, a_heavy_users_new_terminal_goes_to_the_heavy_cluster) {
+  // GI: a user's service requests per day over its whole history; 3 make
+  // "high". A terminal without a user has no GI value (null label here).
+  const auto topo
+    = topology_builder{}
+        .label_table("items = [\"user_usage_frequency\"]")
+        .no_clusters()
+        .section("labels.thresholds", "user_usage_frequency = { high = 3 }")
+        .add_cluster("LIGHT", R"({ user_usage_frequency = ["low"] })")
+        .add_cluster("HEAVY", R"({ user_usage_frequency = ["high"] })")
+        .toml();
+  tetherd_process server{topo};
+  server.start();
+  for (auto id : {"K1", "K2", "K3"})
+    ASSERT_EQ(
+      register_terminal(server, R"({"terminal_id":")" + std::string{id} + "\"}")
+        .status,
+      200);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/K1/jobs",
+                        R"({"service":"print","user":"alice"})")
+                .status,
+              202);
+  EXPECT_EQ(http_call(server.http(), "POST", "/v1/terminals/K3/jobs",
+                      R"({"service":"print","user":"bob"})")
+              .status,
+            202);
+  // K2 is new to alice: it takes her history.
+  ASSERT_EQ(
+    http_call(server.http(), "PUT", "/v1/users/alice/terminals/K2").status,
+    200);
+  ASSERT_TRUE(eventually(
+    [&] { return label_item(server, "K2", "user_usage_frequency") == "high"; },
+    10s));
+  EXPECT_EQ(str_at(json_of(destination_of(server, "K2").body), "cluster_id"),
+            "HEAVY");
+  EXPECT_EQ(label_item(server, "K3", "user_usage_frequency"), "low");
+  EXPECT_EQ(str_at(json_of(destination_of(server, "K3").body), "cluster_id"),
+            "LIGHT");
+}
+
 /// QUIET takes terminals with few failed deliveries, NOISY the others
 /// (GD, 3 failures a day make "high"); re-allocation moves at most `rate` a
 /// second.

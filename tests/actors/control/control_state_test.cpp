@@ -184,7 +184,7 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   control_state st;
   config::label_rules rules;
   rules.user_usage_frequency
-    = {0, 3}; // 3 jobs done by a user's terminals: high
+    = {0, 3}; // 3 requests a day by a user's terminals: high
   rules.disconnect_group.min_terminals = 2;
   rules.failure_group.group_by = "region";
   rules.failure_group.min_terminals = 3;
@@ -203,12 +203,14 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   st.terminals.entries["B1"].record.users = {"u2"};
   st.terminals.entries["A1"].address = "10.0.0.1";
   st.terminals.entries["B1"].address = "10.0.0.2";
-  // u1's terminals finished 2 + 1 jobs, u2's one.
+  // u1's terminals had 2 + 1 jobs pushed (GI: requests per day), u2's one;
+  // A1 printed twice (GB).
   for (int i = 0; i < 2; ++i) {
+    st.count_api_call("A1", false, now - 10);
     st.history.count_done("A1", true, now - 10);
   }
-  st.history.count_done("A2", false, now - 10);
-  st.history.count_done("B1", true, now - 10);
+  st.count_api_call("A2", false, now - 10);
+  st.count_api_call("B1", false, now - 10);
   // A1, A2, A3 lost their connection from 10.0.0.1 (3 > 2; 3 of 4 of GG1
   // > 50 %); B1 alone from 10.0.0.2.
   for (auto id : {"A1", "A2", "A3"})
