@@ -554,11 +554,65 @@ void read_item_strategies(reader& r, const toml::table& strategies,
   }
 }
 
+/// Reads one rule of [labels.regions] map.
+void read_region_rule(reader& r, const toml::node& node,
+                      const std::string& path, region_config& out) {
+  auto* t = node.as_table();
+  if (t == nullptr) {
+    r.problem(&node, path, "must be a table { id_prefix or cidr, region }");
+    return;
+  }
+  r.only_keys(*t, path, {"id_prefix", "cidr", "region"});
+  region_rule rule;
+  r.string(*t, path, "id_prefix", rule.id_prefix);
+  r.string(*t, path, "cidr", rule.cidr);
+  r.string(*t, path, "region", rule.region);
+  if (rule.region.empty())
+    r.problem(t->get("region") ? t->get("region") : t, path + ".region",
+              "must name a region");
+  if (rule.id_prefix.empty() == rule.cidr.empty())
+    r.problem(t, path, "must set exactly one of id_prefix and cidr");
+  else if (!rule.cidr.empty() && !parse_cidr(rule.cidr))
+    r.problem(t->get("cidr"), path + ".cidr",
+              "must be an address range such as \"10.1.0.0/16\"");
+  out.map.push_back(std::move(rule));
+}
+
+/// Reads [labels.regions]: GG from id prefixes and address ranges.
+void read_regions(reader& r, const toml::table& t, region_config& out) {
+  const std::string path = "labels.regions";
+  r.only_keys(t, path, {"map", "device_claim"});
+  r.flag(t, path, "device_claim", out.device_claim);
+  if (auto* map = t.get("map")) {
+    if (auto* list = map->as_array()) {
+      for (size_t i = 0; i < list->size(); ++i)
+        read_region_rule(r, *list->get(i), reader::index(path + ".map", i),
+                         out);
+    } else {
+      r.problem(map, path + ".map", "must be an array of tables");
+    }
+  }
+}
+
+/// Reads [labels] matching and null_label_models.
+void read_matching(reader& r, const toml::table& labels, topology& topo) {
+  r.string(labels, "labels", "matching", topo.label_matching);
+  if (topo.label_matching != "strict" && topo.label_matching != "lenient")
+    r.problem(labels.get("matching"), "labels.matching",
+              "must be \"strict\" or \"lenient\"");
+  if (auto* models = labels.get("null_label_models"))
+    r.string_list(models, "labels.null_label_models",
+                  topo.label_thresholds.null_label_models);
+}
+
 /// Reads [labels]: the label items, the strategies and the thresholds.
 void read_labels(reader& r, const toml::table& labels, topology& topo) {
-  r.only_keys(
-    labels, "labels",
-    {"items", "cluster_strategy", "node_strategy", "strategies", "thresholds"});
+  r.only_keys(labels, "labels",
+              {"items", "cluster_strategy", "node_strategy", "strategies",
+               "thresholds", "matching", "null_label_models", "regions"});
+  read_matching(r, labels, topo);
+  if (auto* regions = r.subsection(labels, "labels", "regions"))
+    read_regions(r, *regions, topo.label_thresholds.regions);
   if (auto* items = labels.get("items")) {
     std::vector<const toml::node*> at;
     r.string_list(items, "labels.items", topo.label_items, &at);
@@ -814,7 +868,7 @@ nodes = ["C1-n1", "C1-n2"]
 
 [[clusters]]
 id = "C2"
-labels = { region = ["GG2"] }
+labels = { region = ["GG2"], model = "*" }   # "*": every model
 nodes = ["C2-n1", "C2-n2"]
   [[clusters.balancers]]
   id = "C2-b1"

@@ -134,6 +134,24 @@ struct failure_group_rule {
   millis window{600'000};
 };
 
+/// One rule of [labels.regions] map: a terminal whose id starts with
+/// `id_prefix`, or whose connection address lies in `cidr`, is in `region`
+/// (exactly one of id_prefix and cidr is set).
+struct region_rule {
+  std::string id_prefix;
+  std::string cidr;
+  std::string region;
+};
+
+/// [labels.regions]: GG as the server derives it (patent S520, S750-S760):
+/// the first rule of `map` that matches; when none does, the region the
+/// device claims at registration, unless `device_claim` is false (then the
+/// terminal has no region).
+struct region_config {
+  std::vector<region_rule> map;
+  bool device_claim = true;
+};
+
 /// [labels.thresholds]: how the computed label items get their values.
 struct label_rules {
   // The window of the counters GB, GC, GD, GI (also the control's history
@@ -145,6 +163,10 @@ struct label_rules {
   frequency_rule user_usage_frequency{0, 100}; // GI: jobs done, per user
   disconnect_group_rule disconnect_group;      // GE
   failure_group_rule failure_group;            // GF
+  region_config regions;                       // GG ([labels.regions])
+  // [labels] null_label_models: terminals of these models get the null
+  // label (no items), so every cluster is a candidate (patent S620/S630).
+  std::vector<std::string> null_label_models;
 };
 
 /// [callbacks]: how job callbacks are posted. http:// callbacks need none of
@@ -288,6 +310,10 @@ struct topology {
   // terminal's label has a value for that item (the first item of
   // label_items that has a rule wins); otherwise cluster_strategy applies.
   std::map<std::string, std::string> item_strategies;
+  // [labels] matching: "strict" (patent S640: a candidate cluster carries
+  // values for every item of the terminal's label) or "lenient" (an item a
+  // cluster does not mention does not restrict it).
+  std::string label_matching = "strict";
   label_rules label_thresholds;
   std::vector<cluster_config> clusters;
   timers_config timers;

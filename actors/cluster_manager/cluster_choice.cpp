@@ -26,7 +26,7 @@ std::optional<size_t> cluster_choice::choose(const cluster_table& clusters,
   std::vector<size_t> index;
   for (size_t i = 0; i < clusters.size(); ++i) {
     const auto& c = clusters[i];
-    if (!c.enabled || !label_matches(c.cfg.labels, label))
+    if (!c.enabled || !label_matches(c.cfg.labels, label, matching))
       continue;
     if (c.cfg.id == current && c.usable() && !c.balancers.empty())
       return i; // stay where it is: no needless moves
@@ -45,10 +45,10 @@ std::optional<size_t> cluster_choice::choose(const cluster_table& clusters,
 }
 
 bool stays(const cluster_table& clusters, const assigned_label& label,
-           const std::string& current) {
+           const std::string& current, label_matching how) {
   const auto* c = clusters.find(current);
   return c != nullptr && c->enabled && c->usable()
-      && label_matches(c->cfg.labels, label);
+      && label_matches(c->cfg.labels, label, how);
 }
 
 caf::expected<std::vector<std::string>>
@@ -70,7 +70,7 @@ cluster_choice::must_move(const cluster_table& clusters,
     auto current = terminals.current(id);
     if (current.empty())
       continue; // not registered: nothing to move
-    if (stays(clusters, plan.labels[i], current))
+    if (stays(clusters, plan.labels[i], current, matching))
       continue;
     std::string why;
     auto pick = choose(clusters, plan.labels[i], current, why);

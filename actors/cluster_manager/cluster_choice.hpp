@@ -22,6 +22,8 @@ public:
   cluster_strategy strategy = cluster_strategy::fewest_connections;
   /// [labels.strategies]: per label item rules (see strategy_for).
   std::map<std::string, cluster_strategy> item_strategies;
+  /// [labels] matching: strict (S640, the default) or lenient.
+  label_matching matching = label_matching::strict;
   rr_cursors rr;
 
   /// The cluster for a terminal with `label`: its current cluster if that
@@ -46,6 +48,7 @@ public:
 /// True if a terminal with `label` may stay in cluster `current`: it
 /// exists, is in service, active with a weight, and its labels match.
 bool stays(const cluster_table& clusters, const assigned_label& label,
-           const std::string& current);
+           const std::string& current,
+           label_matching how = label_matching::strict);
 
 } // namespace tether

@@ -28,6 +28,8 @@ void cluster_manager_state::init(config::topology& topo,
   for (const auto& [item, name] : topo.item_strategies)
     if (auto how = parse_cluster_strategy(name))
       choice.item_strategies[item] = *how;
+  choice.matching = parse_label_matching(topo.label_matching)
+                      .value_or(label_matching::strict);
   // Whole seconds, rounded up (as the session's hello says it).
   keepalive_s = std::max<uint32_t>(
     1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));

@@ -27,6 +27,13 @@ void api_histories::count_call(const std::string& terminal_id, bool failed,
   of(terminal_id).count(failed, now, window_ms);
 }
 
+void api_histories::count_failure(const std::string& terminal_id, int64_t now) {
+  auto& h = of(terminal_id);
+  h.roll(now, window_ms);
+  ++h.errors;
+  ++h.window_errors;
+}
+
 void api_histories::count_done(const std::string& terminal_id, bool print,
                                int64_t now) {
   of(terminal_id).count_done(print, now, window_ms);
@@ -55,17 +62,24 @@ std::vector<api_history> api_histories::take_dirty() {
 
 void api_histories::refresh_user_jobs(
   int64_t now,
-  const std::function<std::string(const std::string&)>& first_user_of) {
-  // Only terminals with a history can have done any.
-  user_jobs.clear();
+  const std::function<std::string(const std::string&)>& first_user_of,
+  const std::function<int64_t(const std::string&)>& registered_at) {
+  // Only terminals with a history can have been used.
+  std::unordered_map<std::string, std::pair<uint64_t, int64_t>> totals;
   for (const auto& [id, h] : by_terminal) {
     auto user = first_user_of(id);
-    if (user.empty())
+    if (user.empty() || h.calls == 0)
       continue;
-    if (auto n = sliding_count(h.window_jobs, h.previous_jobs,
-                               h.window_start_ms, now, window_ms))
-      user_jobs[user] += n;
+    auto& [calls, since] = totals[user];
+    calls += h.calls;
+    auto at = registered_at(id);
+    if (at > 0 && (since == 0 || at < since))
+      since = at;
   }
+  user_jobs.clear();
+  for (const auto& [user, t] : totals)
+    if (auto rate = per_day(t.first, t.second, now))
+      user_jobs[user] = rate;
 }
 
 uint64_t api_histories::jobs_of_user(const std::string& user) const {

@@ -22,8 +22,9 @@ struct api_histories {
   /// Terminals whose history changed since the last take_dirty().
   std::unordered_set<std::string> dirty;
   int64_t window_ms = 3'600'000;
-  /// GI: jobs done in the window by all terminals of each user (its
-  /// first), as of the last refresh_user_jobs().
+  /// GI (patent B9, F3): service requests (pushes) per day over the whole
+  /// history of all terminals of each user (its first), since the earliest
+  /// registration among them, as of the last refresh_user_jobs().
   std::unordered_map<std::string, uint64_t> user_jobs;
 
   /// Takes the stored histories at start.
@@ -36,6 +37,10 @@ struct api_histories {
   void count_call(const std::string& terminal_id, bool failed, int64_t now);
   /// Counts a job the terminal did (GB counts the print ones, GI all).
   void count_done(const std::string& terminal_id, bool print, int64_t now);
+  /// Counts one failed communication from a node to the terminal (GD,
+  /// patent S410-S420): a job delivered again (the last delivery was never
+  /// acknowledged) or expired before the terminal acknowledged it.
+  void count_failure(const std::string& terminal_id, int64_t now);
 
   /// Records the terminal's connection history (stored with the rest on
   /// the next flush).
@@ -47,10 +52,13 @@ struct api_histories {
   std::vector<api_history> take_dirty();
 
   /// Recomputes user_jobs; `first_user_of` gives a terminal's first user
-  /// (empty: none, or not registered).
+  /// (empty: none, or not registered), `registered_at` when it registered
+  /// (0: unknown).
   void refresh_user_jobs(
     int64_t now,
-    const std::function<std::string(const std::string&)>& first_user_of);
+    const std::function<std::string(const std::string&)>& first_user_of,
+    const std::function<int64_t(const std::string&)>& registered_at
+    = [](const std::string&) { return int64_t{0}; });
 
   /// GI input of a terminal whose first user is `user` (0 when unknown).
   uint64_t jobs_of_user(const std::string& user) const;

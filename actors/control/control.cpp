@@ -7,6 +7,7 @@
 
 #include "actors/control/control_flows.hpp"
 #include "actors/control/listings.hpp"
+#include "actors/control/return_placement.hpp"
 #include "actors/policy/placement.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
@@ -61,13 +62,25 @@ job_record* control_state::apply(const job_update& update, int64_t now) {
   // Returned with a "done" report only when it just became done.
   if (job != nullptr && update.status == "done") // GB (print) and GI (all)
     history.count_done(job->terminal_id, job->service == "print", now);
+  // GD: delivered again, so the last delivery never reached the terminal.
+  if (job != nullptr && update.status == "delivered" && job->deliveries > 1
+      && job->acked_at_ms == 0)
+    history.count_failure(job->terminal_id, now);
   return job;
 }
 
-void control_state::count_api_call(const std::string& terminal_id, bool failed,
+void control_state::count_api_call(const std::string& terminal_id, bool,
                                    int64_t now) {
+  // GC counts the calls; GD counts failed communications with the terminal
+  // (count_failure), not API calls answered 4xx/5xx.
   if (terminals.contains(terminal_id))
-    history.count_call(terminal_id, failed, now);
+    history.count_call(terminal_id, false, now);
+}
+
+void control_state::expired(const job_record& job, int64_t now) {
+  if (job.status == "expired" && job.acked_at_ms == 0
+      && terminals.contains(job.terminal_id))
+    history.count_failure(job.terminal_id, now); // GD
 }
 
 void control_state::on_closed(const std::string& terminal_id,
@@ -109,8 +122,20 @@ terminal_record control_state::label_facts(const terminal_record& rec,
     in.user_jobs = history.jobs_of_user(rec.users.front());
   if (const auto* t = terminals.find(rec.terminal_id))
     in.address = t->address;
-  return with_computed(rec, computed_items(rec, in, disconnects.tracker,
-                                           config::known_label_items(), now));
+  // GG: the server's mapping wins over the device's claim.
+  auto facts = rec;
+  facts.region = derived_region(disconnects.tracker.rules().regions,
+                                rec.terminal_id, in.address, rec.region);
+  auto computed = computed_items(facts, in, disconnects.tracker,
+                                 config::known_label_items(), now);
+  return with_computed(std::move(facts), computed);
+}
+
+assigned_label control_state::placed_label(const terminal_record& rec,
+                                           assigned_label label) const {
+  if (null_label_model(disconnects.tracker.rules(), rec.model))
+    label.items.clear(); // S620/S630: every cluster is a candidate
+  return label;
 }
 
 realloc_plan control_state::plan_realloc(
@@ -121,18 +146,25 @@ realloc_plan control_state::plan_realloc(
   for (const auto& id : candidates)
     if (const auto* t = terminals.find(id)) {
       plan.terminal_ids.push_back(id);
-      plan.labels.push_back(select_label(label_facts(t->record, now), items));
+      plan.labels.push_back(placed_label(
+        t->record, select_label(label_facts(t->record, now), items)));
     }
   return plan;
 }
 
 int64_t control_state::refresh_groups(int64_t now) {
   auto drop_before = disconnects.refresh(now, terminals);
-  history.refresh_user_jobs(now, [this](const std::string& id) {
-    const auto* t = terminals.find(id);
-    return t == nullptr || t->record.users.empty() ? std::string{}
-                                                   : t->record.users.front();
-  });
+  history.refresh_user_jobs(
+    now,
+    [this](const std::string& id) {
+      const auto* t = terminals.find(id);
+      return t == nullptr || t->record.users.empty() ? std::string{}
+                                                     : t->record.users.front();
+    },
+    [this](const std::string& id) {
+      const auto* t = terminals.find(id);
+      return t == nullptr ? int64_t{0} : t->record.registered_at_ms;
+    });
   return drop_before;
 }
 
@@ -147,8 +179,10 @@ auto terminal_handlers(control_self self, control_peers p) {
               terminal_record& facts) -> caf::result<destination> {
       return register_terminal(self, p, std::move(facts));
     },
-    [self, p](dest_atom, const std::string& terminal)
-      -> caf::result<destination> { return destination_of(self, p, terminal); },
+    [self, p](dest_atom,
+              const std::string& terminal) -> caf::result<destination> {
+      return destination_now(self, p, terminal); // return_placement.hpp
+    },
     [self, p](revoke_atom, terminal_atom, const std::string& terminal,
               bool revoke) -> caf::result<terminal_status> {
       return revoke_terminal(self, p, terminal, revoke);
@@ -166,6 +200,8 @@ auto terminal_handlers(control_self self, control_peers p) {
     [self, p](put_atom, attrs_atom, const std::string& terminal,
               std::map<std::string, std::string>& attrs)
       -> caf::result<terminal_status> {
+      if (auto name = forbidden_attribute(attrs, false); !name.empty())
+        return computed_item_error(name, false);
       return store_terminal(
         self, p, self->state.terminals.with_attributes(terminal, attrs));
     },

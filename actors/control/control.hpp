@@ -97,6 +97,10 @@ struct control_state {
   /// its terminal's history (GB, GI).
   job_record* apply(const job_update& update, int64_t now);
 
+  /// A job the tick expired: one that the terminal never acknowledged
+  /// counts as a failed communication (GD).
+  void expired(const job_record& job, int64_t now);
+
   /// Counts an API call on a registered terminal (others are ignored).
   void count_api_call(const std::string& terminal_id, bool failed, int64_t now);
 
@@ -119,6 +123,11 @@ struct control_state {
   /// The facts the selector is given for a terminal: its record with the
   /// computed items (GB, GC, GD, GE, GF, GI) written over its attributes.
   terminal_record label_facts(const terminal_record& rec, int64_t now) const;
+
+  /// `label` as placement uses it: the null label for the models of
+  /// [labels] null_label_models.
+  assigned_label placed_label(const terminal_record& rec,
+                              assigned_label label) const;
 
   /// A re-allocation run's plan: the candidates still registered with the
   /// label their facts give under the label items `items`.

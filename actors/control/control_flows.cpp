@@ -1,4 +1,5 @@
 #include "actors/control/control_flows.hpp"
+#include "actors/control/return_placement.hpp"
 
 #include <algorithm>
 #include <set>
@@ -52,10 +53,13 @@ void on_assigned(control_self self, const control_peers& p,
   rp.deliver(std::move(d));
 }
 
-/// The selector chose a label: the cluster manager assigns the cluster.
-void on_label(control_self self, const control_peers& p, terminal_record facts,
-              std::set<std::string> device_keys, assigned_label& label,
-              caf::typed_response_promise<destination> rp) {
+/// The cluster manager assigns the cluster (its current one while it
+/// matches).
+void assign_cluster(control_self self, const control_peers& p,
+                    const terminal_record& facts,
+                    const std::set<std::string>& device_keys,
+                    const assigned_label& label,
+                    caf::typed_response_promise<destination> rp) {
   self
     ->request(p.manager, self->state.request_timeout, assign_atom::value, facts,
               label)
@@ -64,6 +68,40 @@ void on_label(control_self self, const control_peers& p, terminal_record facts,
         on_assigned(self, p, facts, device_keys, d, rp);
       },
       forward_error(rp));
+}
+
+/// Its move waits for its pacing slot: it keeps its current cluster (the
+/// manager's lookup; assigned as usual if that fails).
+void keep_cluster(control_self self, const control_peers& p,
+                  const terminal_record& facts,
+                  const std::set<std::string>& device_keys,
+                  const assigned_label& label,
+                  caf::typed_response_promise<destination> rp) {
+  self
+    ->request(p.manager, self->state.request_timeout, dest_atom::value,
+              facts.terminal_id)
+    .then(
+      [self, p, facts, device_keys, rp](destination& d) {
+        on_assigned(self, p, facts, device_keys, d, rp);
+      },
+      [self, p, facts, device_keys, label, rp](caf::error&) {
+        assign_cluster(self, p, facts, device_keys, label, rp);
+      });
+}
+
+/// The selector chose a label: placement re-runs (return_placement.hpp);
+/// a terminal whose move the pacer holds keeps its cluster until its slot.
+void on_label(control_self self, const control_peers& p, terminal_record facts,
+              std::set<std::string> device_keys, assigned_label& label,
+              caf::typed_response_promise<destination> rp) {
+  auto id = facts.terminal_id;
+  decide_return(self, p, id, label,
+                [self, p, facts, device_keys, label, rp](return_verdict v) {
+                  if (v == return_verdict::later)
+                    keep_cluster(self, p, facts, device_keys, label, rp);
+                  else
+                    assign_cluster(self, p, facts, device_keys, label, rp);
+                });
 }
 
 /// Asks the cluster manager to move a terminal; counts it once moved.
@@ -114,6 +152,16 @@ void start_moves(control_self self, const control_peers& p,
 
 } // namespace
 
+caf::error computed_item_error(const std::string& name, bool from_device) {
+  auto field = from_device ? "attributes." + name : name;
+  auto why = name == "service" && from_device
+             ? "is set by the service side (PUT "
+               "/v1/terminals/{id}/attributes), not by the device"
+             : "is a label item the server computes (docs/LABELS.md); it "
+               "cannot be set";
+  return make_error(errc::bad_request, "field \"" + field + "\" " + why);
+}
+
 caf::result<destination> register_terminal(control_self self,
                                            const control_peers& p,
                                            terminal_record facts) {
@@ -121,6 +169,8 @@ caf::result<destination> register_terminal(control_self self,
   if (auto refused
       = st.terminals.may_register(facts.terminal_id, st.max_terminals))
     return refused;
+  if (auto name = forbidden_attribute(facts.attributes, true); !name.empty())
+    return computed_item_error(name, true);
   auto rp = self->make_response_promise<destination>();
   auto device_keys
     = self->state.terminals.prepare_registration(facts, now_ms());
@@ -129,27 +179,8 @@ caf::result<destination> register_terminal(control_self self,
               self->state.label_facts(facts, now_ms()))
     .then(
       [self, p, facts, device_keys, rp](assigned_label& label) {
+        label = self->state.placed_label(facts, std::move(label));
         on_label(self, p, facts, device_keys, label, rp);
-      },
-      forward_error(rp));
-  return rp;
-}
-
-caf::result<destination> destination_of(control_self self,
-                                        const control_peers& p,
-                                        const std::string& terminal) {
-  const auto* t = self->state.terminals.find(terminal);
-  if (t != nullptr && t->record.revoked)
-    return self->state.terminals.may_register(terminal, 0);
-  auto rp = self->make_response_promise<destination>();
-  self
-    ->request(p.manager, self->state.request_timeout, dest_atom::value,
-              terminal)
-    .then(
-      [self, rp](destination& d) mutable {
-        if (const auto* t = self->state.terminals.find(d.terminal_id))
-          d.token_generation = t->record.token_generation;
-        rp.deliver(std::move(d));
       },
       forward_error(rp));
   return rp;
@@ -173,7 +204,8 @@ void deliver_view(control_self self, const std::string& terminal,
   auto now = now_ms();
   auto status = st.status_of(*t, now);
   if (items != nullptr)
-    status.label = select_label(st.label_facts(t->record, now), *items);
+    status.label = st.placed_label(
+      t->record, select_label(st.label_facts(t->record, now), *items));
   rp.deliver(std::move(status));
 }
 
@@ -460,8 +492,10 @@ void on_tick(control_self self, const control_peers& p) {
         logger("control")->warn("periodic re-allocation: {}",
                                 caf::to_string(r.error()));
     });
-  for (auto* job : st.jobs.expire(now_ms()))
+  for (auto* job : st.jobs.expire(now_ms())) {
+    st.expired(*job, now_ms());
     persist_job(self, p, *job);
+  }
   hand_stuck_jobs(self);
   flush_disconnects(self, p, st.refresh_groups(now_ms()));
   flush_history(self, p);

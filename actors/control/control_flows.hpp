@@ -27,17 +27,15 @@ struct control_peers {
   notifier_actor notify;
 };
 
+/// 400 for an attribute its sender may not set (forbidden_attribute):
+/// `attributes.<name>` at registration (from_device), `<name>` otherwise.
+caf::error computed_item_error(const std::string& name, bool from_device);
+
 /// Registration: label from the selector, cluster from the cluster
 /// manager, then the record (services' changes made meanwhile kept).
 caf::result<destination> register_terminal(control_self self,
                                            const control_peers& p,
                                            terminal_record facts);
-
-/// GET /v1/terminals/{id}/destination: the cluster manager's answer with
-/// the generation the token is issued with; 403 for a revoked terminal.
-caf::result<destination> destination_of(control_self self,
-                                        const control_peers& p,
-                                        const std::string& terminal);
 
 /// POST (revoke = true) and DELETE /v1/admin/terminals/{id}/revoke: the
 /// record stored with its new generation, then the balancers learn it

@@ -238,6 +238,23 @@ bool push_allowed(gateway_ptr self, const http_request& req,
   return false;
 }
 
+/// GH: the user a pushed job names is linked to its terminal (as PUT
+/// /v1/users/{user}/terminals/{id} does); a failure is only logged.
+void link_job_user(gateway_ptr self, const std::string& terminal,
+                   const std::string& user) {
+  if (user.empty() || !self->state.control)
+    return;
+  self
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              put_atom::value, user_atom::value, user, terminal)
+    .then([](terminal_status&) {},
+          [terminal](caf::error& err) {
+            logger("http_gateway")
+              ->warn("{}: user of a job not linked: {}", terminal,
+                     caf::to_string(err));
+          });
+}
+
 void push_job(gateway_ptr self, const api::route& r, const http_request& req,
               const http_responder_ptr& out) {
   if (!push_allowed(self, req, out))
@@ -253,7 +270,11 @@ void push_job(gateway_ptr self, const api::route& r, const http_request& req,
       !problem.empty())
     return self->state.fail(out, errc::bad_request, problem);
   job.terminal_id = r.id;
-  auto accepted = [self](job_record& j) {
+  std::string user; // GH (docs/LABELS.md)
+  if (auto problem = api::decode_job_user(req.body, user); !problem.empty())
+    return self->state.fail(out, errc::bad_request, problem);
+  auto accepted = [self, user](job_record& j) {
+    link_job_user(self, j.terminal_id, user);
     ++self->state.jobs_accepted;
     return api::json_response(202, api::encode_job_accepted(j));
   };

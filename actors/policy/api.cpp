@@ -302,6 +302,21 @@ std::string decode_attributes(std::string_view body,
   return {};
 }
 
+std::string decode_job_user(std::string_view body, std::string& user) {
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto* u = v.get_object().if_contains("user");
+  if (u == nullptr || u->is_null())
+    return {};
+  if (!u->is_string() || !valid_id(u->get_string()))
+    return "field \"user\" must be a string of 1-128 characters from "
+           "[A-Za-z0-9._:-]";
+  user = std::string{u->get_string()};
+  return {};
+}
+
 std::string decode_job(std::string_view body, size_t max_payload,
                        job_record& out, errc& code) {
   code = errc::bad_request;

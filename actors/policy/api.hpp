@@ -49,13 +49,13 @@ struct route {
   std::string user;  // user_link
   std::string allow; // method_not_allowed: the methods the path takes
 
-  /// True for the service calls that act on one terminal (counted in its
-  /// API history, label items GC/GD). Reads (GET /v1/terminals/{id}) and
-  /// the device's own GET .../destination are not: a dashboard polling a
-  /// device, or a device reconnecting, must not change its placement.
-  bool on_terminal() const {
-    return kind == push_job || kind == attributes || kind == user_link;
-  }
+  /// True for the service calls counted in the terminal's API history
+  /// (label items GC/GD): those that cause traffic from a node to the
+  /// terminal — pushes (patent: GC is the rate of API calls that cause node
+  /// traffic). Attribute and user-link PUTs, reads (GET /v1/terminals/{id})
+  /// and the device's own GET .../destination are not: a dashboard polling
+  /// a device, or a device reconnecting, must not change its placement.
+  bool on_terminal() const { return kind == push_job; }
 };
 
 route match(std::string_view method, std::string_view target);
@@ -83,6 +83,11 @@ std::string decode_register(std::string_view body, terminal_record& out);
 /// payload_too_large).
 std::string decode_job(std::string_view body, size_t max_payload,
                        job_record& out, errc& code);
+
+/// The optional `user` of a job push body (GH: the user a job names,
+/// linked to the terminal automatically); empty when absent. Returns the
+/// problem when it is not an id (1-128 characters of [A-Za-z0-9._:-]).
+std::string decode_job_user(std::string_view body, std::string& user);
 
 /// Decodes a PUT attributes body: an object of string values.
 std::string decode_attributes(std::string_view body,

@@ -39,6 +39,20 @@ size_t reallocation_pacer::add(
   return fresh.size();
 }
 
+bool reallocation_pacer::move_now_or_queue(std::string terminal_id,
+                                           assigned_label label, int64_t now) {
+  if (queued_.count(terminal_id) > 0)
+    return false;
+  auto slot = any_slot_ ? std::max(now, last_slot_ms_ + min_gap_ms()) : now;
+  any_slot_ = true;
+  last_slot_ms_ = slot;
+  if (slot <= now)
+    return true;
+  queued_.insert(terminal_id);
+  queue_.push_back({std::move(terminal_id), std::move(label), slot, 0});
+  return false;
+}
+
 std::vector<reallocation_pacer::move>
 reallocation_pacer::take_due(int64_t now) {
   std::vector<move> out;

@@ -40,6 +40,15 @@ public:
   size_t add(std::vector<std::pair<std::string, assigned_label>> moves,
              int64_t now);
 
+  /// A terminal that came back (registration, destination) and must move:
+  /// true if it may move at once — the last slot given is at least
+  /// min_gap_ms() ago, so the rate cap holds across runs and returns; the
+  /// slot is then taken. Otherwise it is queued at the next free slot
+  /// (min_gap_ms() after the last one; a terminal already queued keeps its
+  /// slot) and false.
+  bool move_now_or_queue(std::string terminal_id, assigned_label label,
+                         int64_t now);
+
   /// Removes and returns the moves whose slot is before now + step, in slot
   /// order, each with after_ms = max(0, slot - now).
   std::vector<move> take_due(int64_t now);

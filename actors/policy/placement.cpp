@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "config/cidr.hpp"
+
 namespace tether {
 
 assigned_label select_label(const terminal_record& facts,
@@ -25,17 +27,74 @@ assigned_label select_label(const terminal_record& facts,
   return out;
 }
 
+std::optional<label_matching> parse_label_matching(const std::string& s) {
+  if (s == "strict")
+    return label_matching::strict;
+  if (s == "lenient")
+    return label_matching::lenient;
+  return std::nullopt;
+}
+
 bool label_matches(const config::cluster_labels& labels,
-                   const assigned_label& label) {
+                   const assigned_label& label, label_matching how) {
   for (const auto& [item, value] : label.items) {
     auto i = labels.find(item);
-    if (i == labels.end())
-      continue; // the cluster does not restrict this item
+    if (i == labels.end()) {
+      if (how == label_matching::strict)
+        return false; // S640: the cluster must carry every item
+      continue;       // lenient: the cluster does not restrict this item
+    }
     const auto& accepted = i->second;
-    if (std::find(accepted.begin(), accepted.end(), value) == accepted.end())
+    if (std::find(accepted.begin(), accepted.end(), value) == accepted.end()
+        && std::find(accepted.begin(), accepted.end(), "*") == accepted.end())
       return false;
   }
   return true;
+}
+
+const std::vector<std::string>& computed_item_names() {
+  static const std::vector<std::string> names{
+    "print_frequency",     "api_call_frequency", "api_error_frequency",
+    "disconnect_group",    "failure_group",      "user",
+    "user_usage_frequency"};
+  return names;
+}
+
+std::string forbidden_attribute(const std::map<std::string, std::string>& attrs,
+                                bool from_device) {
+  const auto& computed = computed_item_names();
+  for (const auto& [name, value] : attrs) {
+    if (std::find(computed.begin(), computed.end(), name) != computed.end())
+      return name;
+    if (from_device && name == "service")
+      return name;
+  }
+  return {};
+}
+
+std::string derived_region(const config::region_config& cfg,
+                           const std::string& terminal_id,
+                           const std::string& address,
+                           const std::string& claim) {
+  auto ip = address.empty() ? std::nullopt : config::parse_ip(address);
+  for (const auto& rule : cfg.map) {
+    if (!rule.id_prefix.empty()) {
+      if (terminal_id.compare(0, rule.id_prefix.size(), rule.id_prefix) == 0)
+        return rule.region;
+    } else if (ip) {
+      auto range = config::parse_cidr(rule.cidr);
+      if (range && range->contains(*ip))
+        return rule.region;
+    }
+  }
+  return cfg.device_claim ? claim : std::string{};
+}
+
+bool null_label_model(const config::label_rules& rules,
+                      const std::string& model) {
+  const auto& models = rules.null_label_models;
+  return !model.empty()
+      && std::find(models.begin(), models.end(), model) != models.end();
 }
 
 std::optional<cluster_strategy> parse_cluster_strategy(const std::string& s) {
@@ -208,6 +267,14 @@ uint64_t sliding_count(uint64_t current, uint64_t previous,
   return current + static_cast<uint64_t>(previous * part + 0.5L);
 }
 
+uint64_t per_day(uint64_t total, int64_t since_ms, int64_t now) {
+  constexpr long double day = 86'400'000.0L;
+  long double days = 1.0L;
+  if (since_ms > 0 && now > since_ms)
+    days = std::max(1.0L, static_cast<long double>(now - since_ms) / day);
+  return static_cast<uint64_t>(static_cast<long double>(total) / days);
+}
+
 std::string frequency_group(uint64_t count, const config::frequency_rule& r) {
   if (count >= r.high)
     return "high";
@@ -315,12 +382,13 @@ computed_items(const terminal_record& facts, const label_inputs& in,
     if (item == "print_frequency")
       out[item] = frequency_group(count(h.window_prints, h.previous_prints),
                                   rules.print_frequency);
-    else if (item == "api_call_frequency")
-      out[item] = frequency_group(count(h.window_calls, h.previous_calls),
+    else if (item == "api_call_frequency") // GC: F1, calls per day
+      out[item] = frequency_group(per_day(h.calls, facts.registered_at_ms, now),
                                   rules.api_call_frequency);
-    else if (item == "api_error_frequency")
-      out[item] = frequency_group(count(h.window_errors, h.previous_errors),
-                                  rules.api_error_frequency);
+    else if (item == "api_error_frequency") // GD: FE, failures per day
+      out[item]
+        = frequency_group(per_day(h.errors, facts.registered_at_ms, now),
+                          rules.api_error_frequency);
     else if (item == "user_usage_frequency" && !facts.users.empty())
       out[item] = frequency_group(in.user_jobs, rules.user_usage_frequency);
     else if (item == "disconnect_group" && !in.address.empty())

@@ -26,10 +26,45 @@ namespace tether {
 assigned_label select_label(const terminal_record& facts,
                             const std::vector<std::string>& items);
 
+/// How a cluster's labels restrict a terminal's label ([labels] matching).
+enum class label_matching {
+  strict,  // patent S640: the cluster carries a value for every item of the
+           // label, and the label's value is one of them
+  lenient, // an item the cluster does not mention does not restrict it
+};
+std::optional<label_matching> parse_label_matching(const std::string& s);
+
 /// True if a cluster with `labels` may take a terminal with `label`: every
-/// item of the label that the cluster mentions must be one of its values.
+/// item of the label must be one of the cluster's values for it ("*"
+/// accepts every value); an item the cluster does not mention refuses the
+/// terminal when strict, and does not restrict it when lenient. The null
+/// label (no items) matches every cluster (S620/S630).
 bool label_matches(const config::cluster_labels& labels,
-                   const assigned_label& label);
+                   const assigned_label& label,
+                   label_matching how = label_matching::strict);
+
+/// The label items the server computes (GB, GC, GD, GE, GF, GH, GI): no
+/// device and no service may set them as attributes.
+const std::vector<std::string>& computed_item_names();
+
+/// The first attribute of `attrs` its sender may not set: a computed item,
+/// and for a device (registration) also "service" (GA comes from the
+/// service side). Empty when all may be set.
+std::string forbidden_attribute(const std::map<std::string, std::string>& attrs,
+                                bool from_device);
+
+/// GG as the server derives it: the region of the first rule of
+/// `cfg.map` whose id prefix starts `terminal_id` or whose range holds
+/// `address`; else the device's claim, if `cfg.device_claim`; else empty.
+std::string derived_region(const config::region_config& cfg,
+                           const std::string& terminal_id,
+                           const std::string& address,
+                           const std::string& claim);
+
+/// True if a terminal of this model gets the null label
+/// ([labels] null_label_models).
+bool null_label_model(const config::label_rules& rules,
+                      const std::string& model);
 
 /// What the cluster manager knows of a cluster when choosing.
 struct cluster_candidate {
@@ -109,6 +144,11 @@ std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
 /// Nothing counted (window_start_ms 0) or both windows past: 0.
 uint64_t sliding_count(uint64_t current, uint64_t previous,
                        int64_t window_start_ms, int64_t now, int64_t window_ms);
+
+/// A rate per day since `since_ms` (the terminal's registration, the
+/// source's "start date of service use"): total / days, at least one day
+/// (a terminal registered an hour ago with 5 counts has 5 a day).
+uint64_t per_day(uint64_t total, int64_t since_ms, int64_t now);
 
 /// "low", "medium" (when the rule has one) or "high".
 std::string frequency_group(uint64_t count, const config::frequency_rule& r);

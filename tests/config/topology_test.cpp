@@ -248,6 +248,43 @@ const std::vector<rule_case>& rule_cases() {
      "must be a string"},
     {"labels", "items", "\"region\"", false, "labels.items",
      "must be an array of strings"},
+    {"labels", "matching", "\"lenient\"", true, "", "",
+     [](const topology& t) {
+       return t.label_matching == "lenient";
+     }},
+    {"labels", "matching", "\"loose\"", false, "labels.matching",
+     "must be \"strict\" or \"lenient\""},
+    {"labels", "null_label_models", "[\"GJ9\"]", true, "", "",
+     [](const topology& t) {
+       return t.label_thresholds.null_label_models
+           == std::vector<std::string>{"GJ9"};
+     }},
+    {"labels", "null_label_models", "\"GJ9\"", false,
+     "labels.null_label_models", "must be an array of strings"},
+    {"labels.regions", "device_claim", "false", true, "", "",
+     [](const topology& t) {
+       return !t.label_thresholds.regions.device_claim;
+     }},
+    {"labels.regions", "device_claim", "\"no\"", false,
+     "labels.regions.device_claim", "must be true or false"},
+    {"labels.regions", "map",
+     "[{ id_prefix = \"JP-\", region = \"GG1\" }, "
+     "{ cidr = \"10.2.0.0/16\", region = \"GG2\" }]",
+     true, "", "",
+     [](const topology& t) {
+       const auto& m = t.label_thresholds.regions.map;
+       return m.size() == 2 && m[0].id_prefix == "JP-" && m[0].region == "GG1"
+           && m[1].cidr == "10.2.0.0/16" && m[1].region == "GG2";
+     }},
+    {"labels.regions", "map", "[{ cidr = \"10.2.0.0/99\", region = \"GG2\" }]",
+     false, "labels.regions.map[0].cidr", "must be an address range"},
+    {"labels.regions", "map",
+     "[{ id_prefix = \"JP-\", cidr = \"10.0.0.0/8\", region = \"GG1\" }]",
+     false, "labels.regions.map[0]", "exactly one of id_prefix and cidr"},
+    {"labels.regions", "map", "[{ id_prefix = \"JP-\" }]", false,
+     "labels.regions.map[0].region", "must name a region"},
+    {"labels.regions", "map", "\"JP-\"", false, "labels.regions.map",
+     "must be an array of tables"},
     {"labels", "cluster_strategy", "\"round_robin\"", true, "", "",
      [](const topology& t) {
        return t.cluster_strategy == "round_robin";

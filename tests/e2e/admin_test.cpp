@@ -19,12 +19,12 @@ namespace json = boost::json;
 
 namespace {
 
-/// C1 (GG1), C2 (GG2), and C3 declared but not in service. Re-allocation
-/// sends at most `rate` reassigns per second.
+/// C1 (GG1), C2 (GG2), and C3 declared but not in service, each for every
+/// model. Re-allocation sends at most `rate` reassigns per second.
 std::string admin_topology(int rate) {
   return topology_builder{}
-    .labels("C1", R"({ region = ["GG1"] })")
-    .add_cluster("C3", R"({ region = ["GG3"] })", false)
+    .labels("C1", R"({ region = ["GG1"], model = "*" })")
+    .add_cluster("C3", R"({ region = ["GG3"], model = "*" })", false)
     .section("reallocation",
              "window = \"0s\"\nmax_rate = " + std::to_string(rate))
     .toml();

@@ -43,7 +43,10 @@ struct fleet_kind {
 TEST(labels, thousand_devices_land_on_the_clusters_their_labels_select) {
   const auto topo
     = labels_topology("items = [\"region\", \"model\", \"firmware\"]\n"
-                      "cluster_strategy = \"fewest_connections\"")
+                      "cluster_strategy = \"fewest_connections\"\n"
+                      // US-1/US-2 and LEGACY name only some items: an
+                      // item they do not name does not restrict them.
+                      "matching = \"lenient\"")
         .add_cluster(
           "EU-A",
           R"({ region = ["GG1"], model = ["GJ1"], firmware = ["1.0", "2.0"] })")
@@ -193,10 +196,16 @@ TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
   };
   ASSERT_TRUE(
     eventually([&] { return cluster_on_register("a-0") == "BURST"; }, 10s));
+  // Registrations that come back together and must move are paced
+  // ([reallocation] max_rate): a device may keep its cluster until its
+  // slot, then registers onto the new one.
+  auto lands = [&](const std::string& id, const std::string& cluster) {
+    return eventually([&] { return cluster_on_register(id) == cluster; }, 10s);
+  };
   for (int i = 0; i < 8; ++i)
-    EXPECT_EQ(cluster_on_register("a-" + std::to_string(i)), "BURST") << i;
+    EXPECT_TRUE(lands("a-" + std::to_string(i), "BURST")) << i;
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(cluster_on_register("b-" + std::to_string(i)), "CALM") << i;
+    EXPECT_TRUE(lands("b-" + std::to_string(i), "CALM")) << i;
   // The groups survive a restart (events and addresses are stored).
   server.terminate();
   server.start();
@@ -205,9 +214,9 @@ TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
   EXPECT_EQ(cluster_on_register("b-1"), "CALM");
 }
 
-TEST(labels, terminals_with_many_failed_api_calls_move_to_their_cluster) {
-  // API-error frequency (GD) from the control's per-terminal API history:
-  // 3 failed calls within the window make a terminal "high".
+TEST(labels, terminals_with_many_failed_deliveries_move_to_their_cluster) {
+  // Error frequency (GD) from the control's per-terminal history: 3 failed
+  // deliveries a day make a terminal "high".
   const auto topo
     = labels_topology(R"(items = ["api_error_frequency"])")
         .section("labels.thresholds",
@@ -225,20 +234,25 @@ TEST(labels, terminals_with_many_failed_api_calls_move_to_their_cluster) {
   };
   ASSERT_EQ(cluster_on_register("T1"), "QUIET");
   ASSERT_EQ(cluster_on_register("T2"), "QUIET");
-  // T1: three pushes with a malformed body (400); T2: two failures and
-  // successful calls, which are not errors.
+  // T1: three jobs that expire before it (not connected) gets them —
+  // failed communications from a node (S420); T2: two such jobs, and
+  // refused calls (400), which are no communication at all.
+  auto expiring = [&](const std::string& id, int n) {
+    for (int i = 0; i < n; ++i)
+      EXPECT_EQ(http_call(server.http(), "POST",
+                          "/v1/terminals/" + id + "/jobs",
+                          R"({"service":"print","ttl_s":1})")
+                  .status,
+                202);
+  };
+  expiring("T1", 3);
+  expiring("T2", 2);
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(
-      http_call(server.http(), "POST", "/v1/terminals/T1/jobs", "{").status,
-      400);
-  for (int i = 0; i < 2; ++i)
     EXPECT_EQ(
       http_call(server.http(), "POST", "/v1/terminals/T2/jobs", "{").status,
       400);
-  for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(http_call(server.http(), "GET", "/v1/terminals/T2").status, 200);
   ASSERT_TRUE(
-    eventually([&] { return cluster_on_register("T1") == "NOISY"; }, 10s));
+    eventually([&] { return cluster_on_register("T1") == "NOISY"; }, 15s));
   EXPECT_EQ(cluster_on_register("T2"), "QUIET");
   auto t1 = json_of(http_call(server.http(), "GET", "/v1/terminals/T1").body);
   EXPECT_EQ(str_at(t1, "cluster_id"), "NOISY");

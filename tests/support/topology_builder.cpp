@@ -6,7 +6,7 @@ namespace tether::test {
 
 topology_builder::topology_builder()
     : clusters_{{"C1", R"({ region = ["GG1"], model = ["GJ1", "GJ2"] })"},
-                {"C2", R"({ region = ["GG2"] })"}} {}
+                {"C2", R"({ region = ["GG2"], model = "*" })"}} {}
 
 topology_builder& topology_builder::label_table(std::string body) {
   labels_ = std::move(body);

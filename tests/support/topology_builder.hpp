@@ -1,8 +1,8 @@
 // topology_builder: the topology files the e2e tests start tetherd with.
 // One default — the two clusters of the embedded default topology (C1 for
-// region GG1 and models GJ1/GJ2, C2 for region GG2; two nodes and one
-// balancer each), label items region and model, every port 0 (chosen by the
-// OS) — and modifiers that each change one part. Tests that need exactly
+// region GG1 and models GJ1/GJ2, C2 for region GG2 and every model; two nodes
+// and one balancer each), label items region and model, every port 0 (chosen by
+// the OS) — and modifiers that each change one part. Tests that need exactly
 // the embedded default use config::default_topology_toml() instead.
 #pragma once
 

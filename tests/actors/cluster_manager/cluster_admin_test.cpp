@@ -21,7 +21,8 @@ TEST(AdminCluster, ChangeKeepsWhatItLeavesOut) {
   ASSERT_TRUE(s) << caf::to_string(s.error());
   EXPECT_EQ(s->state, "draining");
   EXPECT_EQ(s->weight, 1u);
-  EXPECT_EQ(s->labels, (config::cluster_labels{{"region", {"GG1"}}}));
+  EXPECT_EQ(s->labels,
+            (config::cluster_labels{{"region", {"GG1"}}, {"model", {"*"}}}));
   // Nothing applies before apply() (the store write comes first).
   EXPECT_EQ(st.clusters[0].state, "active");
   cluster_admin::apply(st.clusters, *s);

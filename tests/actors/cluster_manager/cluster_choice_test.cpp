@@ -19,6 +19,27 @@ balancer_status report(const std::string& cluster, uint32_t connections,
                          std::move(nodes)};
 }
 
+// S640 (strict, the default): a cluster that names no model takes no
+// terminal with one; lenient lets it.
+TEST(ManagerChoose, StrictAndLenientMatching) {
+  cluster_manager_state st;
+  st.clusters.entries.push_back(
+    cluster("C1", {{"region", {"GG1"}}, {"model", {"GJ1"}}}, 5));
+  st.clusters.entries.push_back(cluster("C2", {{"region", {"GG1"}}}, 0));
+  std::string why;
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            0u);
+  EXPECT_FALSE(
+    st.choose(label({{"region", "GG1"}, {"model", "GJ5"}}), "", why));
+  EXPECT_FALSE(why.empty());
+  EXPECT_EQ(st.choose(label({}), "", why), 1u); // null label: any cluster
+  st.choice.matching = label_matching::lenient;
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ1"}}), "", why),
+            1u); // fewest connections
+  EXPECT_EQ(st.choose(label({{"region", "GG1"}, {"model", "GJ5"}}), "", why),
+            1u);
+}
+
 TEST(ManagerChoose, FewestConnectionsAmongMatching) {
   auto st = three_clusters();
   std::string why;
@@ -186,7 +207,7 @@ TEST(Reallocation, ChangedClusterLabelsMoveExactlyTheirTerminals) {
   cluster_admin::apply(st.clusters,
                        *cluster_admin::settings_for(st.clusters, ch));
   ch.cluster_id = "C2";
-  ch.labels = {{"region", {"GG1", "GG2"}}};
+  ch.labels = {{"region", {"GG1", "GG2"}}, {"model", {"*"}}};
   cluster_admin::apply(st.clusters,
                        *cluster_admin::settings_for(st.clusters, ch));
   realloc_plan plan;

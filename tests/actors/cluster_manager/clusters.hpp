@@ -43,23 +43,29 @@ inline assigned_label label(std::map<std::string, std::string> items) {
   return assigned_label{std::move(items)};
 }
 
-/// C1: region GG1 (models GJ1, GJ2); C2: region GG2; C3: region GG1 or GG2.
+/// C1: region GG1 (models GJ1, GJ2); C2: region GG2; C3: region GG1 or GG2
+/// (C2 and C3 take every model: "*", as strict matching needs).
 inline cluster_manager_state three_clusters() {
   cluster_manager_state st;
   st.clusters.entries.push_back(
     cluster("C1", {{"region", {"GG1"}}, {"model", {"GJ1", "GJ2"}}}, 5));
-  st.clusters.entries.push_back(cluster("C2", {{"region", {"GG2"}}}, 0));
-  st.clusters.entries.push_back(cluster("C3", {{"region", {"GG1", "GG2"}}}, 2));
+  st.clusters.entries.push_back(
+    cluster("C2", {{"region", {"GG2"}}, {"model", {"*"}}}, 0));
+  st.clusters.entries.push_back(
+    cluster("C3", {{"region", {"GG1", "GG2"}}, {"model", {"*"}}}, 2));
   return st;
 }
 
-/// C1: GG1; C2: GG2; C3: declared (not in service), GG1 or GG2.
+/// C1: GG1; C2: GG2; C3: declared (not in service), GG1 or GG2; every
+/// model ("*").
 inline cluster_manager_state manager() {
   cluster_manager_state st;
-  st.clusters.entries.push_back(entry("C1", {{"region", {"GG1"}}}));
-  st.clusters.entries.push_back(entry("C2", {{"region", {"GG2"}}}));
   st.clusters.entries.push_back(
-    entry("C3", {{"region", {"GG1", "GG2"}}}, false));
+    entry("C1", {{"region", {"GG1"}}, {"model", {"*"}}}));
+  st.clusters.entries.push_back(
+    entry("C2", {{"region", {"GG2"}}, {"model", {"*"}}}));
+  st.clusters.entries.push_back(
+    entry("C3", {{"region", {"GG1", "GG2"}}, {"model", {"*"}}}, false));
   return st;
 }
 

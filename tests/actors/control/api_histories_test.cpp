@@ -40,23 +40,33 @@ TEST(ControlState, ApiCallsAreCountedAndFlushedOnce) {
   EXPECT_EQ(dirty[0].previous_calls, 1u); // the window rolled
 }
 
-TEST(ApiHistories, UserJobsCountTheFirstUsersTerminals) {
+// GI: service requests per day over the whole history of each user's
+// terminals (its first user), since the earliest registration among them.
+TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
+  const int64_t day = 86'400'000;
   api_histories st;
   st.window_ms = 1000;
-  st.count_done("A1", true, 5000);
-  st.count_done("A1", false, 5000);
-  st.count_done("A2", false, 5000);
-  st.count_done("B1", false, 5000);
-  st.count_call("C1", false, 5000); // a call is no job
-  EXPECT_EQ(st.find("A1")->window_prints, 1u);
-  EXPECT_EQ(st.find("A1")->window_jobs, 2u);
+  for (int i = 0; i < 4; ++i)
+    st.count_call("A1", false, 5000);
+  for (int i = 0; i < 2; ++i)
+    st.count_call("A2", false, 5000);
+  st.count_call("B1", false, 5000);
+  st.count_done("C1", false, 5000); // a job done is no request
   EXPECT_EQ(st.find("Z9"), nullptr);
-  st.refresh_user_jobs(5100, [](const std::string& id) {
+  auto user = [](const std::string& id) {
     return id == "B1" ? std::string{} : "u-" + id.substr(0, 1);
-  });
-  EXPECT_EQ(st.jobs_of_user("u-A"), 3u);
+  };
+  // A1 registered 3 days before `now`, A2 1 day: 6 requests over 3 days.
+  auto since = [&](const std::string& id) {
+    return id == "A1" ? int64_t{1} : id == "A2" ? 2 * day : int64_t{0};
+  };
+  st.refresh_user_jobs(3 * day + 1, user, since);
+  EXPECT_EQ(st.jobs_of_user("u-A"), 2u);
   EXPECT_EQ(st.jobs_of_user("u-B"), 0u); // B1 has no user
   EXPECT_EQ(st.jobs_of_user("u-C"), 0u);
+  // Unknown registrations: one day.
+  st.refresh_user_jobs(3 * day + 1, user);
+  EXPECT_EQ(st.jobs_of_user("u-A"), 6u);
 }
 
 } // namespace

@@ -27,11 +27,35 @@ TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
   t.record.terminal_id = "T1";
   add(st.jobs, push_request("T1"), 0);
   add(st.jobs, push_request("T1"), 0);
-  st.count_api_call("T1", true, 10);
+  st.count_api_call("T1", true, 10); // a 4xx answer is no failure (GD)
   auto s = st.status_of(t, 100);
   EXPECT_EQ(s.open_jobs, 2u);
   EXPECT_EQ(s.api.calls, 1u);
-  EXPECT_EQ(s.api.errors, 1u);
+  EXPECT_EQ(s.api.errors, 0u);
+}
+
+// GD counts failed communications with the terminal: a job delivered again,
+// and one that expired before the terminal acknowledged it.
+TEST(ControlState, FailedDeliveriesCountForGD) {
+  control_state st;
+  st.terminals.entries["T1"].record.terminal_id = "T1";
+  auto a = st.accept_job(push_request("T1"), 0);
+  auto b = st.accept_job(push_request("T1"), 0);
+  ASSERT_TRUE(a && b);
+  st.jobs.stored(*a);
+  st.jobs.stored(*b);
+  st.apply({a->job_id, "T1", "delivered", {}}, 10);
+  EXPECT_EQ(st.history.find("T1"), nullptr); // first delivery: no failure
+  st.apply({a->job_id, "T1", "delivered", {}}, 20);
+  ASSERT_NE(st.history.find("T1"), nullptr);
+  EXPECT_EQ(st.history.find("T1")->errors, 1u);
+  auto expired = *b;
+  expired.status = "expired";
+  st.expired(expired, 30);
+  EXPECT_EQ(st.history.find("T1")->errors, 2u);
+  expired.acked_at_ms = 25; // acknowledged: the communication worked
+  st.expired(expired, 40);
+  EXPECT_EQ(st.history.find("T1")->errors, 2u);
 }
 
 TEST(ControlState, AcceptJobNeedsARegisteredTerminalAndRoom) {
@@ -160,7 +184,7 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   control_state st;
   config::label_rules rules;
   rules.user_usage_frequency
-    = {0, 3}; // 3 jobs done by a user's terminals: high
+    = {0, 3}; // 3 requests a day by a user's terminals: high
   rules.disconnect_group.min_terminals = 2;
   rules.failure_group.group_by = "region";
   rules.failure_group.min_terminals = 3;
@@ -179,12 +203,14 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   st.terminals.entries["B1"].record.users = {"u2"};
   st.terminals.entries["A1"].address = "10.0.0.1";
   st.terminals.entries["B1"].address = "10.0.0.2";
-  // u1's terminals finished 2 + 1 jobs, u2's one.
+  // u1's terminals had 2 + 1 jobs pushed (GI: requests per day), u2's one;
+  // A1 printed twice (GB).
   for (int i = 0; i < 2; ++i) {
+    st.count_api_call("A1", false, now - 10);
     st.history.count_done("A1", true, now - 10);
   }
-  st.history.count_done("A2", false, now - 10);
-  st.history.count_done("B1", true, now - 10);
+  st.count_api_call("A2", false, now - 10);
+  st.count_api_call("B1", false, now - 10);
   // A1, A2, A3 lost their connection from 10.0.0.1 (3 > 2; 3 of 4 of GG1
   // > 50 %); B1 alone from 10.0.0.2.
   for (auto id : {"A1", "A2", "A3"})

@@ -230,13 +230,11 @@ TEST(Match, UserLinkCarriesBothIds) {
 }
 
 TEST(Match, CallsOnATerminal) {
-  // Counted in the terminal's API history: service calls acting on it.
+  // Counted in the terminal's API history: calls that cause node traffic.
+  EXPECT_TRUE(match("POST", "/v1/terminals/T1/jobs").on_terminal());
   for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
-         {"POST", "/v1/terminals/T1/jobs"},
          {"PUT", "/v1/terminals/T1/attributes"},
-         {"PUT", "/v1/users/U1/terminals/T1"}})
-    EXPECT_TRUE(match(method, target).on_terminal()) << method << " " << target;
-  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
+         {"PUT", "/v1/users/U1/terminals/T1"},
          {"GET", "/v1/terminals/T1"},
          {"GET", "/v1/terminals/T1/destination"},
          {"POST", "/v1/terminals/register"},
@@ -971,6 +969,24 @@ TEST(Errors, CafErrorsAreUnavailable) {
   // Another category: internal.
   v = view(caf::error{1, caf::atom("other")});
   EXPECT_EQ(v.code, errc::internal);
+}
+
+// GH: the user a job names.
+TEST(DecodeJobUser, OptionalIdOnly) {
+  std::string user;
+  EXPECT_EQ(decode_job_user(R"({"service":"print"})", user), "");
+  EXPECT_EQ(user, "");
+  EXPECT_EQ(decode_job_user(R"({"service":"print","user":null})", user), "");
+  EXPECT_EQ(user, "");
+  EXPECT_EQ(decode_job_user(R"({"service":"print","user":"u-1"})", user), "");
+  EXPECT_EQ(user, "u-1");
+  std::string other;
+  EXPECT_NE(decode_job_user(R"({"user":"a b"})", other).find("\"user\""),
+            std::string::npos);
+  EXPECT_NE(decode_job_user(R"({"user":7})", other).find("\"user\""),
+            std::string::npos);
+  EXPECT_NE(decode_job_user("[1]", other), "");
+  EXPECT_EQ(other, "");
 }
 
 } // namespace

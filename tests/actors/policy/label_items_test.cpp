@@ -313,6 +313,10 @@ TEST(ComputedItems, EveryItemTable) {
     h.window_calls = calls;
     h.window_errors = errors;
     h.window_prints = prints;
+    // GC and GD are totals per day since registration (never registered
+    // here: one day).
+    h.calls = calls;
+    h.errors = errors;
     return h;
   };
   const std::vector<item_case> cases{
@@ -392,6 +396,37 @@ TEST(ComputedItems, EveryItemTable) {
       = with_computed(c.facts, computed_items(c.facts, in, tr, all_items, now));
     EXPECT_EQ(select_label(facts, all_items).items, c.expected);
   }
+}
+
+// GC and GD: totals per day since the terminal's registration (at least
+// one day), not a window of the last hour.
+TEST(ComputedItems, CallsAndFailuresPerDaySinceRegistration) {
+  const int64_t day = 24 * hour;
+  EXPECT_EQ(per_day(5, 0, 10 * day), 5u);               // unknown start: 1 day
+  EXPECT_EQ(per_day(5, 10 * day - hour, 10 * day), 5u); // an hour: 1 day
+  EXPECT_EQ(per_day(300, 0 + 1, 3 * day + 1), 100u);    // 3 days
+  EXPECT_EQ(per_day(299, 1, 3 * day + 1), 99u);         // rounded down
+  EXPECT_EQ(per_day(0, 1, 30 * day), 0u);
+  auto rules = small_rules();
+  rules.api_call_frequency = {0, 100};
+  rules.api_error_frequency = {0, 10};
+  disconnect_tracker tr{rules};
+  terminal_record t;
+  t.terminal_id = "T";
+  t.registered_at_ms = 1;
+  api_history h;
+  h.terminal_id = "T";
+  h.calls = 300; // 100 a day over 3 days: high
+  h.errors = 29; // 9.67 a day: low
+  label_inputs in;
+  in.history = &h;
+  auto c = computed_items(
+    t, in, tr, {"api_call_frequency", "api_error_frequency"}, 3 * day + 1);
+  EXPECT_EQ(c, (items_t{{"api_call_frequency", "high"},
+                        {"api_error_frequency", "low"}}));
+  // Two days later the same totals are fewer a day.
+  c = computed_items(t, in, tr, {"api_call_frequency"}, 5 * day + 1);
+  EXPECT_EQ(c, (items_t{{"api_call_frequency", "low"}}));
 }
 
 TEST(ComputedItems, OnlyItemsInUse) {

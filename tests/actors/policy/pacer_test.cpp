@@ -96,5 +96,25 @@ TEST(Pacer, LateTicksSendAtOnce) {
   EXPECT_EQ(p.pending(), 0u);
 }
 
+// Terminals that come back (register, destination): the first moves at
+// once, a storm is queued at the rate cap, and a later return after a quiet
+// gap moves at once again.
+TEST(Pacer, ReturnsMoveAtOnceUnlessAStormComes) {
+  reallocation_pacer p{pacing(60'000, 10)}; // 100 ms between moves
+  EXPECT_TRUE(p.move_now_or_queue("A", {}, 1'000));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(p.move_now_or_queue("S" + std::to_string(i), {}, 1'010));
+  EXPECT_EQ(p.pending(), 5u);
+  // A terminal already queued keeps its slot.
+  EXPECT_FALSE(p.move_now_or_queue("S0", {}, 1'020));
+  EXPECT_EQ(p.pending(), 5u);
+  auto slots = drain(p, 1'010);
+  EXPECT_EQ(slots, (std::vector<int64_t>{1'100, 1'200, 1'300, 1'400, 1'500}));
+  EXPECT_FALSE(p.move_now_or_queue("B", {}, 1'550)); // within the gap
+  EXPECT_EQ(drain(p, 1'550), (std::vector<int64_t>{1'600}));
+  EXPECT_TRUE(p.move_now_or_queue("C", {}, 5'000));
+  EXPECT_EQ(p.pending(), 0u);
+}
+
 } // namespace
 } // namespace tether

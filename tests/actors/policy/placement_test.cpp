@@ -87,7 +87,7 @@ struct match_case {
   bool matches;
 };
 
-TEST(LabelMatches, Table) {
+TEST(LabelMatches, LenientTable) {
   const config::cluster_labels c1{{"region", {"GG1"}},
                                   {"model", {"GJ1", "GJ2"}}};
   const std::vector<match_case> cases{
@@ -110,8 +110,42 @@ TEST(LabelMatches, Table) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
+    EXPECT_EQ(
+      label_matches(c.labels, assigned_label{c.label}, label_matching::lenient),
+      c.matches);
+  }
+}
+
+// S640: a candidate cluster carries a value for every item of the label.
+TEST(LabelMatches, StrictTable) {
+  const config::cluster_labels c1{{"region", {"GG1"}},
+                                  {"model", {"GJ1", "GJ2"}}};
+  const config::cluster_labels c2{{"region", {"GG2"}}, {"model", {"*"}}};
+  const std::vector<match_case> cases{
+    {"all items match", c1, {{"region", "GG1"}, {"model", "GJ2"}}, true},
+    {"value not in list", c1, {{"region", "GG1"}, {"model", "GJ3"}}, false},
+    {"unmentioned item refuses",
+     c1,
+     {{"region", "GG1"}, {"service", "print"}},
+     false},
+    {"only unmentioned items refuse", c1, {{"firmware", "9"}}, false},
+    {"null label matches anything", c1, {}, true},
+    {"cluster without labels takes only the null label",
+     {},
+     {{"region", "GG7"}},
+     false},
+    {"null label on a cluster without labels", {}, {}, true},
+    {"item the terminal lacks does not restrict", c1, {{"model", "GJ1"}}, true},
+    {"* accepts every value", c2, {{"region", "GG2"}, {"model", "X9"}}, true},
+    {"* does not help another item", c2, {{"region", "GG1"}}, false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
     EXPECT_EQ(label_matches(c.labels, assigned_label{c.label}), c.matches);
   }
+  EXPECT_EQ(parse_label_matching("strict"), label_matching::strict);
+  EXPECT_EQ(parse_label_matching("lenient"), label_matching::lenient);
+  EXPECT_FALSE(parse_label_matching("loose"));
 }
 
 // -- choose_cluster
