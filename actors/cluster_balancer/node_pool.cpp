@@ -33,6 +33,9 @@ std::vector<node_status> node_pool::status() const {
     if (n.failed) {
       ns.state = "failed";
       ns.sessions = 0; // they have been moved (or are being moved) away
+      // Its last report is stale: a killed node holds no actors, and a cut
+      // off one's sessions end on their own once their devices moved.
+      ns.session_actors = 0;
     } else if (n.draining) {
       ns.state = "draining";
     }

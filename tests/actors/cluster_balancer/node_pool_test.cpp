@@ -133,5 +133,18 @@ TEST(BalancerNodes, DownAndReachableAgain) {
   EXPECT_TRUE(pool.fail(caf::actor_addr{}).empty()); // failed already
 }
 
+TEST(BalancerNodes, AFailedNodeReportsNoSessionsAndNoSessionActors) {
+  // Its last report is stale: a killed node's 50 actors must not stay in
+  // the tether_session_actors_live gauge after its devices moved.
+  auto st = balancer_with({report("n1", 50), report("n2", 0)});
+  st.nodes[0].last.session_actors = 50;
+  EXPECT_EQ(st.nodes.status()[0].session_actors, 50);
+  st.nodes[0].failed = true;
+  auto nodes = st.nodes.status();
+  EXPECT_EQ(nodes[0].state, "failed");
+  EXPECT_EQ(nodes[0].sessions, 0u);
+  EXPECT_EQ(nodes[0].session_actors, 0);
+}
+
 } // namespace
 } // namespace tether::test
