@@ -97,6 +97,12 @@ struct reallocation_config {
   millis window{60'000};  // the reassigns of one run spread over this
   uint32_t max_rate = 50; // reassign frames per second, at most
   millis period{0};       // re-allocate every terminal this often; 0: off
+  // Idle-only rebalancing inside a cluster (actors/policy/rebalance.hpp):
+  // sessions move when a node holds at least rebalance_ratio times the
+  // sessions of the emptiest (0: off), rounds at least rebalance_period
+  // apart.
+  double rebalance_ratio = 2;
+  millis rebalance_period{5'000};
 };
 
 /// How a counted label item (GB, GC, GD, GI) turns a count into a group:
