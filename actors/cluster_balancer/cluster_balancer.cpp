@@ -352,8 +352,12 @@ void rebalance_one(self_ptr self, uint64_t conn, rebalance_target t) {
 /// connection to move, at its slot.
 void rebalance(self_ptr self) {
   auto& st = self->state;
-  auto moves = st.rebalancing.plan(st.nodes, st.conns, st.rebalance_weights(),
-                                   now_ms());
+  // The actor system's clock (the test coordinator's in actor tests).
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               self->clock().now().time_since_epoch())
+               .count();
+  auto moves
+    = st.rebalancing.plan(st.nodes, st.conns, st.rebalance_weights(), now);
   for (const auto& [conn, after] : moves)
     self->delayed_send(self, after, tick_atom::value, conn);
   if (!moves.empty())
