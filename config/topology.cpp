@@ -411,9 +411,9 @@ void read_rebalance(reader& r, const toml::table& t, reallocation_config& out) {
 
 void read_reallocation(reader& r, const toml::table& t,
                        reallocation_config& out) {
-  r.only_keys(t, "reallocation",
-              {"window", "max_rate", "period", "rebalance_ratio",
-               "rebalance_period"});
+  r.only_keys(
+    t, "reallocation",
+    {"window", "max_rate", "period", "rebalance_ratio", "rebalance_period"});
   read_rebalance(r, t, out);
   r.duration(t, "reallocation", "window", out.window, millis{0});
   r.integer(t, "reallocation", "max_rate", out.max_rate, 1, 100'000);

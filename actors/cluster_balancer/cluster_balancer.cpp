@@ -167,8 +167,8 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
   if (c == nullptr)
     return;
   st.place(*c, std::nullopt);
-  auto node = on && st.nodes.status()[*on].state == "active" ? on
-                                                             : st.pick_node();
+  auto node
+    = on && st.nodes.status()[*on].state == "active" ? on : st.pick_node();
   if (!node) {
     logger("balancer")
       ->warn("{}: no live node for {}", st.cfg.balancer_id, c->terminal_id);

@@ -46,7 +46,8 @@ node_pool_rebalance::plan(const node_pool& nodes, const connection_table& conns,
     // plans the same round from the same reports).
     uint64_t own = nodes.entries[m.from].own;
     uint64_t all = std::max<uint64_t>(1, loads[m.from].sessions);
-    auto share = static_cast<uint32_t>((uint64_t{m.count} * own + all - 1) / all);
+    auto share
+      = static_cast<uint32_t>((uint64_t{m.count} * own + all - 1) / all);
     for (auto conn : pick(conns, m.from, share)) {
       pending_[conn] = {m.from, m.to};
       queued.emplace_back(std::to_string(conn), assigned_label{});
@@ -56,9 +57,9 @@ node_pool_rebalance::plan(const node_pool& nodes, const connection_table& conns,
   pacer_.add(std::move(queued), now_ms);
   // Every slot at once: the balancer sends itself one timer per move.
   for (auto& m : pacer_.take_due(now_ms + 86'400'000))
-    out.emplace_back(std::stoull(m.terminal_id),
-                     std::chrono::milliseconds{
-                       std::max<int64_t>(0, m.slot_ms - now_ms)});
+    out.emplace_back(
+      std::stoull(m.terminal_id),
+      std::chrono::milliseconds{std::max<int64_t>(0, m.slot_ms - now_ms)});
   return out;
 }
 

@@ -9,7 +9,9 @@ namespace {
 
 /// Takes part: usable, with a weight (a node of weight 0 takes no new
 /// sessions; it is left as it is, neither giving nor taking).
-bool takes_part(const rebalance_node& n) { return n.usable && n.weight > 0; }
+bool takes_part(const rebalance_node& n) {
+  return n.usable && n.weight > 0;
+}
 
 /// `a`'s load (sessions ÷ weight) is above `b`'s, compared by
 /// cross-multiplying.

@@ -150,8 +150,8 @@ TEST(Validation, RebalanceRatioAndPeriodBounds) {
     EXPECT_TRUE(has_problem(r, "reallocation.rebalance_ratio", "1.1 to 1000"))
       << dump(r);
   }
-  auto r = parse(
-    doc{}.set("reallocation", "rebalance_period", "\"50ms\"").str());
+  auto r
+    = parse(doc{}.set("reallocation", "rebalance_period", "\"50ms\"").str());
   EXPECT_FALSE(r.value);
   EXPECT_TRUE(has_problem(r, "reallocation.rebalance_period", "at least"))
     << dump(r);

@@ -19,8 +19,7 @@ using std::chrono::milliseconds;
 /// `n` live connections (ids from `first`) of this balancer on node `node`.
 void place_live(cluster_balancer_state& st, size_t node, uint64_t first,
                 int n) {
-  for (uint64_t conn = first; conn < first + static_cast<uint64_t>(n);
-       ++conn) {
+  for (uint64_t conn = first; conn < first + static_cast<uint64_t>(n); ++conn) {
     auto& c = st.conns.by_id[conn];
     c.terminal_id = "T" + std::to_string(conn);
     c.at = phase::live;

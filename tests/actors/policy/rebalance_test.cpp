@@ -133,8 +133,8 @@ TEST(RebalanceRule, FlappingAroundTheThresholdNeverReversesAMove) {
   // (devices come and go): rounds stay a period apart, and every move goes
   // from the fuller node to the emptier one, never back.
   rebalance_rule rule{{2, 5'000}};
-  std::vector<std::vector<uint32_t>> pattern{
-    {10, 5}, {9, 5}, {10, 5}, {5, 10}, {5, 9}, {7, 7}, {8, 7}, {7, 8}};
+  std::vector<std::vector<uint32_t>> pattern{{10, 5}, {9, 5}, {10, 5}, {5, 10},
+                                             {5, 9},  {7, 7}, {8, 7},  {7, 8}};
   int rounds = 0;
   int64_t last = -1'000'000;
   for (int64_t t = 0; t < 60'000; t += 1'000) {
