@@ -30,8 +30,8 @@ constexpr int fleet_size = 100; // per cluster
 /// off.
 std::string test_file(bool rebalance = true) {
   auto text = shipped_multiprocess_topology();
-  if (!rebalance)
-    text = "[reallocation]\nrebalance_ratio = 0\n" + text;
+  if (rebalance)
+    text = "[reallocation]\nrebalance_ratio = 2\n" + text;
   text = std::regex_replace(text, std::regex{R"(keepalive = "30s")"},
                             "keepalive = \"2s\"");
   text += R"(
@@ -309,7 +309,7 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
     << d->logs();
   measure("node restart: rejoined", ms_since(t1));
   // The cluster evens out again: idle sessions move to the returned node
-  // (rebalancing, [reallocation] rebalance_ratio 2 by default), the devices
+  // (rebalancing, [reallocation] rebalance_ratio 2 here), the devices
   // keeping their sockets.
   ASSERT_TRUE(eventually(
     [&] {
