@@ -394,9 +394,27 @@ void read_timers(reader& r, const toml::table& t, timers_config& timers) {
   }
 }
 
+/// [reallocation] rebalance_ratio (0: off, else at least 1.1, so that a
+/// balanced cluster never starts a round) and rebalance_period.
+void read_rebalance(reader& r, const toml::table& t, reallocation_config& out) {
+  if (auto* node = t.get("rebalance_ratio")) {
+    auto v = node->value<double>();
+    if (!v || !(*v == 0 || (*v >= 1.1 && *v <= 1000)))
+      r.problem(node, "reallocation.rebalance_ratio",
+                "must be 0 (off) or a number from 1.1 to 1000");
+    else
+      out.rebalance_ratio = *v;
+  }
+  r.duration(t, "reallocation", "rebalance_period", out.rebalance_period,
+             millis{100});
+}
+
 void read_reallocation(reader& r, const toml::table& t,
                        reallocation_config& out) {
-  r.only_keys(t, "reallocation", {"window", "max_rate", "period"});
+  r.only_keys(
+    t, "reallocation",
+    {"window", "max_rate", "period", "rebalance_ratio", "rebalance_period"});
+  read_rebalance(r, t, out);
   r.duration(t, "reallocation", "window", out.window, millis{0});
   r.integer(t, "reallocation", "max_rate", out.max_rate, 1, 100'000);
   if (r.duration(t, "reallocation", "period", out.period, millis{0})

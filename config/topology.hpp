@@ -102,6 +102,14 @@ struct reallocation_config {
   millis window{60'000};  // the reassigns of one run spread over this
   uint32_t max_rate = 50; // reassign frames per second, at most
   millis period{0};       // re-allocate every terminal this often; 0: off
+  // Idle-only rebalancing inside a cluster (actors/policy/rebalance.hpp):
+  // sessions move when a node holds at least rebalance_ratio times the
+  // sessions of the emptiest (0: off), rounds at least rebalance_period
+  // apart. Off by default for now: with it on, the churn test across
+  // processes (a node killed right after it rejoined, while a round moves
+  // sessions to it) was seen to fail (docs/ARCHITECTURE.md).
+  double rebalance_ratio = 0;
+  millis rebalance_period{5'000};
 };
 
 /// How a counted label item (GB, GC, GD, GI) turns a count into a group:

@@ -75,6 +75,8 @@ balancer_settings balancer_settings_of(const config::topology& topo,
   bcfg.request_timeout = topo.timers.request_timeout;
   bcfg.node_strategy = topo.node_strategy;
   bcfg.drain_per_s = topo.reallocation.max_rate;
+  bcfg.rebalance = {topo.reallocation.rebalance_ratio,
+                    topo.reallocation.rebalance_period.count()};
   bcfg.node_weights = c.node_weights;
   return bcfg;
 }

@@ -90,6 +90,24 @@ cluster_balancer_state::drain_moves(size_t node) const {
   return out;
 }
 
+bool cluster_balancer_state::rebalances(const connection& c,
+                                        const rebalance_target& t) const {
+  if (c.at != phase::live || c.node != t.from || t.to >= nodes.entries.size())
+    return false;
+  auto status = nodes.status();
+  const auto& from = status[t.from];
+  const auto& to = status[t.to];
+  auto weights = rebalance_weights();
+  auto weight = [&](const std::string& id) -> uint64_t {
+    auto w = weights.find(id);
+    return w == weights.end() ? 1 : w->second;
+  };
+  // Still worth it: the giver stays at least as loaded as the taker.
+  return from.state == "active" && to.state == "active" && from.sessions > 0
+      && (from.sessions - 1) * weight(to.node_id)
+           >= (uint64_t{to.sessions} + 1) * weight(from.node_id);
+}
+
 bool cluster_balancer_state::moves_off(const connection& c) const {
   // Not if gone, moving already, or the node was restored; and not when
   // there is nowhere to go: it stays.
@@ -185,13 +203,15 @@ void spawn_failed(self_ptr self, uint64_t conn, const caf::error& err) {
 }
 
 /// Starts (or restarts) the session of a connection on the best node.
-void spawn_session(self_ptr self, uint64_t conn, bool moved = false) {
+void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
+                   std::optional<size_t> on = std::nullopt) {
   auto& st = self->state;
   auto* c = st.conns.find(conn);
   if (c == nullptr)
     return;
   st.place(*c, std::nullopt);
-  auto node = st.pick_node();
+  auto node
+    = on && st.nodes.status()[*on].state == "active" ? on : st.pick_node();
   if (!node) {
     logger("balancer")
       ->warn("{}: no live node for {}", st.cfg.balancer_id, c->terminal_id);
@@ -355,12 +375,85 @@ void set_node_state(self_ptr self, const std::string& node,
              st.cfg.balancer_id, node, moves.size(), st.cfg.drain_per_s);
 }
 
-/// Moves one session off a draining node.
-void move_off(self_ptr self, uint64_t conn) {
+/// The session of `conn` stays (busy, or the move failed): what arrived
+/// meanwhile goes to it.
+void resume(self_ptr self, uint64_t conn) {
+  auto* c = self->state.conns.find(conn);
+  if (c == nullptr)
+    return;
+  c->at = conn_phase::live;
+  for (auto& text : c->early.frames)
+    self->send(c->session, frame_atom::value, std::move(text));
+  for (auto& job : c->early.jobs)
+    self->send(c->session, deliver_atom::value, std::move(job));
+  c->early.clear();
+}
+
+/// Rebalancing: asks the session whether it is idle (then it ends and
+/// starts again on node `t.to`); meanwhile the connection holds what
+/// arrives, as while a session starts.
+void rebalance_one(self_ptr self, uint64_t conn, rebalance_target t) {
   auto& st = self->state;
   auto* c = st.conns.find(conn);
-  if (c == nullptr || !st.moves_off(*c))
+  if (c == nullptr || !st.rebalances(*c, t))
     return;
+  c->at = conn_phase::spawning;
+  auto session = c->session;
+  self->request(session, st.cfg.request_timeout, move_atom::value)
+    .then(
+      [self, conn, t, session](bool idle) {
+        auto* c = self->state.conns.find(conn);
+        if (c == nullptr || c->session != session)
+          return;
+        if (!idle) {
+          self->state.rebalancing.busy(conn);
+          return resume(self, conn);
+        }
+        c->session = nullptr;
+        spawn_session(self, conn, true, t.to);
+      },
+      [self, conn, session](caf::error&) {
+        // Gone or not answering: it ends, and a new session starts.
+        auto* c = self->state.conns.find(conn);
+        if (c == nullptr || c->session != session)
+          return;
+        self->send(session, closed_atom::value,
+                   std::string{session_moved_reason});
+        c->session = nullptr;
+        spawn_session(self, conn, true);
+      });
+}
+
+/// Plans a rebalancing round (node_pool_rebalance::plan): one timer per
+/// connection to move, at its slot.
+void rebalance(self_ptr self) {
+  auto& st = self->state;
+  // The actor system's clock (the test coordinator's in actor tests).
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               self->clock().now().time_since_epoch())
+               .count();
+  auto moves
+    = st.rebalancing.plan(st.nodes, st.conns, st.rebalance_weights(), now);
+  for (const auto& [conn, after] : moves)
+    self->delayed_send(self, after, tick_atom::value, conn);
+  if (!moves.empty())
+    logger("balancer")
+      ->info("{}: rebalancing: moving {} idle sessions at {}/s",
+             st.cfg.balancer_id, moves.size(), st.cfg.drain_per_s);
+}
+
+/// Moves one session off a draining node, or one planned by rebalancing.
+void move_off(self_ptr self, uint64_t conn) {
+  auto& st = self->state;
+  auto target = st.rebalancing.take(conn);
+  auto* c = st.conns.find(conn);
+  if (c == nullptr)
+    return;
+  if (!st.moves_off(*c)) {
+    if (target)
+      rebalance_one(self, conn, *target);
+    return;
+  }
   auto old = std::move(c->session);
   c->session = nullptr;
   // The old session ends normally (no restart from the down handler)
@@ -386,6 +479,7 @@ void refresh(self_ptr self) {
     self, handles, st.cfg.request_timeout,
     [self, asked](std::vector<std::optional<node_status>> results) {
       self->state.nodes.take_reports(asked, results);
+      rebalance(self);
       self->delayed_send(self, self->state.cfg.status_period, tick_atom::value);
     },
     status_atom::value);
@@ -424,6 +518,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.conn_prefix = st.cfg.balancer_id + "-" + base36(now_ms()) + "-";
+  st.rebalancing = node_pool_rebalance{st.cfg.rebalance, st.cfg.drain_per_s};
   st.manager = std::move(manager);
   for (auto& [id, handle] : nodes) {
     if (handle)

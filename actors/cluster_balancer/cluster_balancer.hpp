@@ -11,7 +11,9 @@
 // 4001). If a session dies abnormally (its node is gone) the connection is
 // kept and the session is started again on another node. A node an operator
 // drains (from the cluster manager) takes no new sessions; the cluster
-// manager's re-allocation has the balancer send a device `reassign`.
+// manager's re-allocation has the balancer send a device `reassign`. When
+// a node holds `rebalance.ratio` times the sessions of the emptiest, idle
+// sessions move to it (node_pool_rebalance.hpp), the sockets staying put.
 //
 // The state is split by concern, each part plain C++ with its own tests
 // (tests/actors/cluster_balancer/):
@@ -30,6 +32,7 @@
 
 #include "actors/cluster_balancer/connections.hpp"
 #include "actors/cluster_balancer/node_pool.hpp"
+#include "actors/cluster_balancer/node_pool_rebalance.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
@@ -62,6 +65,9 @@ struct balancer_settings {
   /// every status_period. Null: tokens are not checked, nothing to poll.
   std::shared_ptr<auth::token_verifier> tokens;
   control_actor control; // null until known (peer_directory)
+  /// Idle-only rebalancing between the nodes ([rebalance]; moves at
+  /// drain_per_s too).
+  rebalance_settings rebalance;
 };
 
 struct cluster_balancer_state {
@@ -73,6 +79,7 @@ struct cluster_balancer_state {
   cluster_manager_actor manager;
   node_pool nodes;
   connection_table conns;
+  node_pool_rebalance rebalancing;
 
   /// The configured node strategy among live nodes (node_pool::pick).
   std::optional<size_t> pick_node() const;
@@ -112,6 +119,14 @@ struct cluster_balancer_state {
   /// 1/drain_per_s seconds, each with its delay.
   std::vector<std::pair<uint64_t, std::chrono::microseconds>>
   drain_moves(size_t node) const;
+  /// The node weights rebalancing uses (those of the "weighted" strategy).
+  std::map<std::string, uint32_t> rebalance_weights() const {
+    return cfg.node_strategy == "weighted" ? cfg.node_weights
+                                           : std::map<std::string, uint32_t>{};
+  }
+  /// True if `c`'s session may move from node `t.from` to `t.to` now: it is
+  /// live there, both nodes still take part, and the move still evens out.
+  bool rebalances(const connection& c, const rebalance_target& t) const;
   /// True if `c` should move off its draining node now: it is live there,
   /// the node still drains, and another node can take it.
   bool moves_off(const connection& c) const;

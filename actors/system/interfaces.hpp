@@ -22,11 +22,14 @@ struct peer_directory;
 /// One connected device, hosted on a node. Receives the device's frames
 /// (relayed by the balancer) and jobs; keeps the keepalive.
 using terminal_session_actor = caf::typed_actor<
-  caf::reacts_to<frame_atom, std::string>,    // text frame from the device
-  caf::reacts_to<deliver_atom, job_record>,   // job to send to the device
-  caf::reacts_to<closed_atom, std::string>,   // socket gone (reason)
-  caf::reacts_to<tick_atom, uint64_t>,        // keepalive timer
-  caf::reacts_to<peer_atom, peer_directory>>; // the control moved
+  caf::reacts_to<frame_atom, std::string>,   // text frame from the device
+  caf::reacts_to<deliver_atom, job_record>,  // job to send to the device
+  caf::reacts_to<closed_atom, std::string>,  // socket gone (reason)
+  caf::reacts_to<tick_atom, uint64_t>,       // keepalive timer
+  caf::reacts_to<peer_atom, peer_directory>, // the control moved
+  // rebalancing: true = idle, and the session ends (moved); false = a job
+  // is in flight, it stays
+  caf::replies_to<move_atom>::with<bool>>;
 
 /// Hosts terminal sessions and reports its load.
 using node_actor = caf::typed_actor<

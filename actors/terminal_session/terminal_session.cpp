@@ -230,6 +230,18 @@ void on_tick(self_ptr self) {
     send_job(self, job);
 }
 
+/// The balancer asks to move the session to another node (rebalancing):
+/// an idle session answers true and ends (the device keeps its socket, the
+/// balancer starts the session elsewhere); a busy one answers false.
+caf::result<bool> on_move(self_ptr self) {
+  if (!self->state.idle())
+    return false;
+  auto rp = self->make_response_promise<bool>();
+  rp.deliver(true);
+  finish(self, close_code::normal, std::string{session_moved_reason}, false);
+  return rp;
+}
+
 } // namespace
 
 terminal_session_actor::behavior_type terminal_session(
@@ -249,6 +261,7 @@ terminal_session_actor::behavior_type terminal_session(
       on_control_moved(self, dir);
     },
     [self](tick_atom, uint64_t) { on_tick(self); },
+    [self](move_atom) { return on_move(self); },
   };
 }
 

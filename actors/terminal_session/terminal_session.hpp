@@ -6,7 +6,7 @@
 // keeps the keepalive (a `ping` on each `tick` its node sends every period;
 // `keepalive_misses` unanswered pings close the connection with 4000), sends
 // jobs and reports their progress and the connection's opening and closing to
-// the control.
+// the control. Asked to move (rebalancing), it ends only when idle.
 //
 //   running ──(closed | keepalive lost | protocol violation)──► quit
 #pragma once
@@ -68,6 +68,11 @@ struct terminal_session_state {
 
   /// Frames of backlog jobs that now fit into the window.
   std::vector<job_record> refill(int64_t now);
+
+  /// No job in flight: none sent and unacknowledged, none waiting for
+  /// room. (A job the device acknowledged and still works on does not
+  /// hold the session: its result reaches whichever session relays then.)
+  bool idle() const { return unacked.empty() && backlog.empty() && !closed; }
 
   /// Jobs sent at least `redelivery_ms` ago and still not acknowledged (and
   /// not expired): they are sent again. Returns them, marking the send.

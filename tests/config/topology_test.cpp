@@ -126,6 +126,37 @@ TEST(DefaultTopology, ReallocationDefaults) {
   EXPECT_TRUE(r.value->clusters[0].enabled);
 }
 
+TEST(DefaultTopology, RebalanceDefaultsAndValues) {
+  auto r = parse(doc{}.str());
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_EQ(r.value->reallocation.rebalance_ratio, 0.0); // off
+  EXPECT_EQ(r.value->reallocation.rebalance_period, millis{5'000});
+  r = parse(doc{}
+              .set("reallocation", "rebalance_ratio", "1.5")
+              .set("reallocation", "rebalance_period", "\"2s\"")
+              .str());
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_EQ(r.value->reallocation.rebalance_ratio, 1.5);
+  EXPECT_EQ(r.value->reallocation.rebalance_period, millis{2'000});
+  r = parse(doc{}.set("reallocation", "rebalance_ratio", "0").str());
+  ASSERT_TRUE(r.value) << dump(r);
+  EXPECT_EQ(r.value->reallocation.rebalance_ratio, 0.0); // off
+}
+
+TEST(Validation, RebalanceRatioAndPeriodBounds) {
+  for (const char* bad : {"1.0", "-2", "\"2\"", "5000"}) {
+    auto r = parse(doc{}.set("reallocation", "rebalance_ratio", bad).str());
+    EXPECT_FALSE(r.value) << bad;
+    EXPECT_TRUE(has_problem(r, "reallocation.rebalance_ratio", "1.1 to 1000"))
+      << dump(r);
+  }
+  auto r
+    = parse(doc{}.set("reallocation", "rebalance_period", "\"50ms\"").str());
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(has_problem(r, "reallocation.rebalance_period", "at least"))
+    << dump(r);
+}
+
 TEST(Validation, ReallocationUnknownKeyHasItsLine) {
   auto r = parse(doc{}.set("reallocation", "speed", "1").str());
   EXPECT_FALSE(r.value);

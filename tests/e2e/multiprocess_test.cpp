@@ -6,6 +6,7 @@
 // (examples/bench/recovery.sh collects them over several runs).
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <regex>
@@ -25,9 +26,12 @@ constexpr int fleet_size = 100; // per cluster
 
 /// The shipped file with a short keepalive (so keepalives run through every
 /// failure) and a second gateway process, which answers 503 while the
-/// control process is down.
-std::string test_file() {
+/// control process is down; rebalancing between nodes on (the default) or
+/// off.
+std::string test_file(bool rebalance = true) {
   auto text = shipped_multiprocess_topology();
+  if (rebalance)
+    text = "[reallocation]\nrebalance_ratio = 2\n" + text;
   text = std::regex_replace(text, std::regex{R"(keepalive = "30s")"},
                             "keepalive = \"2s\"");
   text += R"(
@@ -199,7 +203,7 @@ std::string first_balancer(const multiprocess_deployment& d,
 class multiprocess : public ::testing::Test {
 protected:
   void SetUp() override {
-    d = std::make_unique<multiprocess_deployment>(test_file());
+    d = std::make_unique<multiprocess_deployment>(test_file(rebalance));
   }
   /// Starts the deployment (in `order`) and both fleets; waits until all
   /// 200 devices are connected.
@@ -216,7 +220,7 @@ protected:
           throw; // gtest reports it with its message
         std::printf("start failed (attempt %d), again on new ports:\n%s\n",
                     attempt, e.what());
-        d = std::make_unique<multiprocess_deployment>(test_file());
+        d = std::make_unique<multiprocess_deployment>(test_file(rebalance));
       }
     }
     a = std::make_unique<fleet>(*d, "A", "GG1");
@@ -226,6 +230,17 @@ protected:
   }
   std::unique_ptr<multiprocess_deployment> d;
   std::unique_ptr<fleet> a, b;
+  bool rebalance = true;
+};
+
+/// The same with rebalancing between nodes off (a test that follows where
+/// sessions stay).
+class multiprocess_fixed : public multiprocess {
+protected:
+  void SetUp() override {
+    rebalance = false;
+    multiprocess::SetUp();
+  }
 };
 
 TEST_F(multiprocess, any_start_order_connects_every_peer) {
@@ -293,19 +308,29 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
     [&] { return node(d->http(), "C1", "C1-n1").first == "active"; }, 20s))
     << d->logs();
   measure("node restart: rejoined", ms_since(t1));
-  // New devices land on it (it has the fewest sessions).
-  fleet extra{*d, "X", "GG1", 10};
+  // The cluster evens out again: idle sessions move to the returned node
+  // (rebalancing, [reallocation] rebalance_ratio 2 here), the devices
+  // keeping their sockets.
   ASSERT_TRUE(eventually(
-    [&] { return node(d->http(), "C1", "C1-n1").second == 10; }, 20s))
+    [&] {
+      auto n1 = node(d->http(), "C1", "C1-n1").second;
+      auto n2 = node(d->http(), "C1", "C1-n2").second;
+      return n1 + n2 == fleet_size && std::abs(n1 - n2) <= 2;
+    },
+    30s))
     << "C1-n1 has " << node(d->http(), "C1", "C1-n1").second
     << " sessions, C1-n2 " << node(d->http(), "C1", "C1-n2").second << "\n"
-    << extra.log() << d->logs();
+    << d->logs();
+  measure("node restart: cluster balanced again", ms_since(t1));
+  // The moved devices are served where they are now.
+  auto again = push_all(d->http(), "A");
+  EXPECT_TRUE(not_done(d->http(), again, 30s).empty()) << d->logs();
   // No device of either cluster lost its WebSocket.
   auto sa = a->counters(), sb = b->counters();
   EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa);
   EXPECT_EQ(counter(sa, "reconnects"), 0) << dump(sa);
   EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);
-  EXPECT_EQ(counter(sa, "done"), 2 * fleet_size) << dump(sa);
+  EXPECT_EQ(counter(sa, "done"), 3 * fleet_size) << dump(sa);
   // Their histories agree: a moved session is no new connect.
   for (int i = 0; i < fleet_size; ++i) {
     auto t = json_of(
@@ -314,7 +339,7 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
   }
 }
 
-TEST_F(multiprocess, node_frozen_is_detected_and_its_sessions_move) {
+TEST_F(multiprocess_fixed, node_frozen_is_detected_and_its_sessions_move) {
   start();
   auto t0 = steady::now();
   d->freeze("C1-n2");

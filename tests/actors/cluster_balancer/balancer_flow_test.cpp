@@ -23,6 +23,7 @@ protected:
     bs.url = "ws://127.0.0.1:9101/v1/connect";
     bs.keepalive_ms = 1000;
     bs.keepalive_misses = 2;
+    bs.rebalance = {2, 1'000};
     balancer = own(sys.spawn(cluster_balancer, bs, manager, nodes));
     sched.run();
   }
@@ -240,6 +241,50 @@ TEST_F(BalancerFlow, DrainMovesLiveSessionsAndKeepsTheSocket) {
   EXPECT_NE(clog->moved[0].session, clog->opened[0].session);
   EXPECT_TRUE(link->closes.empty()) << "the device keeps its WebSocket";
   EXPECT_EQ(clog->opened.size(), 1u) << "a move is no new connect";
+}
+
+TEST_F(BalancerFlow, RebalancingMovesOnlyIdleSessionsAndKeepsTheSockets) {
+  // Both devices land on C1-n1 while C1-n2 drains; each then has a job in
+  // flight (sent, not acknowledged).
+  set_node("C1-n2", "draining");
+  std::vector<std::shared_ptr<fake_link>> links;
+  for (uint64_t conn = 1; conn <= 2; ++conn) {
+    auto id = "T" + std::to_string(conn);
+    mlog->clusters[id] = "C1";
+    links.push_back(connect_and_open(conn, id));
+    ASSERT_EQ(node_of(*links.back()), "C1-n1");
+    job_record job;
+    job.job_id = "J" + std::to_string(conn);
+    job.terminal_id = id;
+    job.service = "print";
+    job.payload_json = "{}";
+    job.created_at_ms = now_ms();
+    auto handed = ask<bool>(balancer, deliver_atom::value, job);
+    sched.run();
+    ASSERT_TRUE(handed->value && *handed->value);
+  }
+  set_node("C1-n2", "active");
+  // The next report plans a round (2 and 0: one moves), but the session
+  // asked is busy: it stays.
+  advance(1s);
+  advance(100ms);
+  EXPECT_TRUE(clog->moved.empty());
+  // Both devices acknowledge their jobs: the next round moves one.
+  for (uint64_t conn = 1; conn <= 2; ++conn)
+    caf::anon_send(balancer, frame_atom::value, conn,
+                   std::string{R"({"type":"ack","job_id":"J)"}
+                     + std::to_string(conn) + R"("})");
+  sched.run();
+  advance(900ms);
+  advance(100ms);
+  ASSERT_EQ(clog->moved.size(), 1u);
+  EXPECT_EQ(clog->moved[0].text, "C1-n2");
+  for (const auto& link : links)
+    EXPECT_TRUE(link->closes.empty()) << "the devices keep their WebSockets";
+  EXPECT_EQ(clog->opened.size(), 2u) << "a move is no new connect";
+  // Balanced (1 and 1): nothing more moves.
+  advance(1s);
+  EXPECT_EQ(clog->moved.size(), 1u);
 }
 
 } // namespace

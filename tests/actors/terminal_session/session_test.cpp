@@ -340,3 +340,28 @@ TEST(SessionRedelivery, ExpiredJobIsDroppedNotResent) {
 
 } // namespace
 } // namespace tether
+
+namespace tether {
+namespace {
+
+TEST(SessionIdle, IdleOnlyWithoutAJobInFlight) {
+  auto st = make_state();
+  EXPECT_TRUE(st.idle());
+  ASSERT_TRUE(st.on_deliver(make_job("J1", 1000), 1000));
+  EXPECT_FALSE(st.idle()); // sent, not acknowledged
+  st.on_frame(R"({"type":"ack","job_id":"J1"})");
+  EXPECT_TRUE(st.idle()); // acknowledged: its result reaches any session
+  // A job waiting for room holds the session too.
+  st.window = 0;
+  EXPECT_FALSE(st.on_deliver(make_job("J2", 1000), 1000));
+  EXPECT_FALSE(st.idle());
+  st.window = 1;
+  ASSERT_EQ(st.refill(1000).size(), 1u);
+  st.on_frame(R"({"type":"result","job_id":"J2","status":"done"})");
+  EXPECT_TRUE(st.idle());
+  st.closed = true;
+  EXPECT_FALSE(st.idle());
+}
+
+} // namespace
+} // namespace tether
