@@ -479,6 +479,10 @@ void read_edge_tls(reader& r, const toml::table& t, edge_tls_config& out) {
   r.string(t, "edge_tls", "key_file", out.key_file);
   r.string(t, "edge_tls", "client_ca_file", out.client_ca_file);
   r.flag(t, "edge_tls", "insecure", out.insecure);
+  if (out.insecure)
+    r.warning(t.get("insecure"), "edge_tls.insecure",
+              "is deprecated: write insecure = true at the top of the file "
+              "(it covers the edge listeners and the process links)");
   if (out.cert_file.empty() != out.key_file.empty())
     r.problem(
       &t, out.cert_file.empty() ? "edge_tls.cert_file" : "edge_tls.key_file",
@@ -744,9 +748,11 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
   r.flag(root, "", "insecure", topo.insecure);
   if (topo.insecure)
     r.warning(root.get("insecure"), "insecure",
-              "true: processes on several machines may talk without "
-              "process TLS (anyone who reaches a CAF port gets the "
-              "handles of its actors)");
+              "true: the gateway and the balancers may serve plaintext off "
+              "loopback, and processes on several machines may talk "
+              "without process TLS (anyone on the path reads keys and "
+              "tokens; anyone who reaches a CAF port gets the handles of "
+              "its actors)");
   if (auto* gw = r.section(root, "gateway")) {
     r.only_keys(*gw, "gateway", {"http", "io_threads"});
     r.address(*gw, "gateway", "http", topo.http, false);
@@ -769,6 +775,11 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
   read_enrollment_groups(r, root, topo.auth);
   if (auto* t = r.section(root, "edge_tls"))
     read_edge_tls(r, *t, topo.edge_tls);
+  // One opt-out for the whole file: the top-level `insecure` covers the
+  // edge listeners too; [edge_tls] insecure (older files) still works for
+  // the edge alone.
+  if (topo.insecure)
+    topo.edge_tls.insecure = true;
   std::vector<cluster_places> places;
   read_clusters(r, root, topo, places);
   check_unique_ids(r, topo, places);

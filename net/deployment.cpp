@@ -444,7 +444,7 @@ private:
         return false;
     if (topo.edge_tls.insecure && !topo.edge_tls.enabled())
       logger("tetherd")->warn(
-        "edge_tls.insecure = true: the gateway and the balancers may serve "
+        "insecure = true: the gateway and the balancers may serve "
         "plaintext HTTP and WebSocket on any address; anyone on the path "
         "reads and forges API keys, device proofs and connect tokens");
     if (!topo.edge_tls.enabled() || listeners.empty())

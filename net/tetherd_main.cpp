@@ -202,6 +202,8 @@ int main(int argc, char** argv) {
     std::cerr << "tetherd: invalid topology:\n" << parsed.errors.to_string();
     return 2;
   }
+  for (const auto& w : parsed.warnings.list)
+    spdlog::warn("topology: {}", w);
   auto topo = std::move(*parsed.value);
   process_config* me = nullptr;
   if (!find_process(topo, o.process, me) || !apply_overrides(o, topo, me))

@@ -107,7 +107,8 @@ std::string plaintext_refusal(const config::edge_tls_config& cfg,
     return {};
   return what + " listens on " + at.to_string()
        + ", which is not loopback, without TLS: set edge_tls.cert_file and "
-         "edge_tls.key_file (or edge_tls.insecure = true to allow plaintext "
+         "edge_tls.key_file (or insecure = true at the top of the file to "
+         "allow plaintext "
          "there, never on a network others can reach)";
 }
 

@@ -1203,6 +1203,28 @@ TEST(Auth, DefaultsAndSettings) {
   EXPECT_FALSE(r.warnings.list.empty()); // devices = false is warned
 }
 
+TEST(Insecure, OneFlagCoversTheEdgeAndTheProcessLinks) {
+  auto def = parse(doc{}.str());
+  ASSERT_TRUE(def.value) << dump(def);
+  EXPECT_FALSE(def.value->insecure);
+  EXPECT_FALSE(def.value->edge_tls.insecure);
+  auto top = parse("insecure = true\n" + doc{}.str());
+  ASSERT_TRUE(top.value) << dump(top);
+  EXPECT_TRUE(top.value->insecure);
+  EXPECT_TRUE(top.value->edge_tls.insecure);
+  ASSERT_EQ(top.warnings.list.size(), 1u) << dump(top);
+  EXPECT_NE(top.warnings.list[0].find("plaintext"), std::string::npos);
+  // The older [edge_tls] insecure still opens the edge alone, and says
+  // where the flag belongs now.
+  auto old = parse(doc{}.str() + "\n[edge_tls]\ninsecure = true\n");
+  ASSERT_TRUE(old.value) << dump(old);
+  EXPECT_FALSE(old.value->insecure);
+  EXPECT_TRUE(old.value->edge_tls.insecure);
+  ASSERT_EQ(old.warnings.list.size(), 1u) << dump(old);
+  EXPECT_NE(old.warnings.list[0].find("deprecated"), std::string::npos)
+    << old.warnings.list[0];
+}
+
 TEST(Auth, Refusals) {
   auto bad = parse(doc{}.str() + "\n[auth]\ndevices = 0\nsecret = 1\n");
   EXPECT_FALSE(bad.value);

@@ -1,7 +1,7 @@
 // [edge_tls]: the gateway serves HTTPS and the balancers WSS; what is not
 // TLS 1.2+ from a client that trusts the certificate gets nothing, and the
 // server keeps serving. A listener off loopback without TLS is refused at
-// start (edge_tls.insecure allows it, with a warning).
+// start (the top-level insecure allows it, with a warning).
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -305,12 +305,23 @@ TEST(tls_edge_start, WrongCertificateOrKeyIsRefusedNamingTheSetting) {
 }
 
 TEST(tls_edge_start, InsecureStartsAndWarns) {
+  tetherd_process server("insecure = true\n" + topology_builder{}.toml());
+  server.start();
+  EXPECT_EQ(http_call(server.http(), "GET", "/healthz").status, 200);
+  EXPECT_NE(server.log().find("insecure = true: the gateway and the balancers "
+                              "may serve plaintext"),
+            std::string::npos)
+    << server.log();
+}
+
+TEST(tls_edge_start, OlderEdgeInsecureStillStartsAndSaysItIsDeprecated) {
   tetherd_process server(
     topology_builder{}.section("edge_tls", "insecure = true").toml());
   server.start();
   EXPECT_EQ(http_call(server.http(), "GET", "/healthz").status, 200);
-  EXPECT_NE(server.log().find("edge_tls.insecure = true"), std::string::npos)
+  EXPECT_NE(server.log().find("edge_tls.insecure"), std::string::npos)
     << server.log();
+  EXPECT_NE(server.log().find("deprecated"), std::string::npos) << server.log();
 }
 
 } // namespace

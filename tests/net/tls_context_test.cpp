@@ -1,6 +1,6 @@
 // [edge_tls] at start: the server context refuses unreadable or mismatched
 // files naming the setting, and a plaintext listener off loopback is
-// refused unless edge_tls.insecure.
+// refused unless insecure (top level, or the older edge_tls.insecure).
 #include <gtest/gtest.h>
 
 #include "net/tls/server_context.hpp"
@@ -76,7 +76,7 @@ TEST(TlsContext, PlaintextOffLoopbackIsRefusedUnlessInsecure) {
       = net::tls::plaintext_refusal(plain, {host, 9101}, "balancer C1-b1");
     EXPECT_NE(error.find("balancer C1-b1"), std::string::npos) << error;
     EXPECT_NE(error.find("edge_tls.cert_file"), std::string::npos) << error;
-    EXPECT_NE(error.find("edge_tls.insecure"), std::string::npos) << error;
+    EXPECT_NE(error.find("insecure = true"), std::string::npos) << error;
   }
   auto insecure = plain;
   insecure.insecure = true;
