@@ -40,25 +40,6 @@ std::atomic<uint64_t> next_conn_id{1};
 /// Bytes a read asks for between messages (see ws_session::do_read).
 constexpr size_t idle_read_size = 128;
 
-/// Value of `key` in the query of `target`, or empty.
-std::string query_param(std::string_view target, std::string_view key) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos)
-    return {};
-  auto query = target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    auto eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == key)
-      return std::string{pair.substr(eq + 1)};
-    if (amp == std::string_view::npos)
-      break;
-    query = query.substr(amp + 1);
-  }
-  return {};
-}
-
 /// The signing key a token names (empty when it names none).
 std::string token_kid(std::string_view token) {
   auto claims = auth::peek_token(token);
@@ -197,7 +178,7 @@ private:
                     .body;
       return do_refuse(http::status::upgrade_required, std::move(body));
     }
-    terminal_id_ = query_param(target, "terminal_id");
+    terminal_id_ = api::query_value(target, "terminal_id");
     if (!api::valid_id(terminal_id_))
       return do_refuse_error(errc::bad_request,
                              "query parameter \"terminal_id\" is missing or "
@@ -242,7 +223,7 @@ private:
                    std::string_view target) {
     if (!settings_.tokens)
       return true;
-    std::string token = query_param(target, "token");
+    std::string token = api::query_value(target, "token");
     auto authz = std::string_view{req[http::field::authorization]};
     if (authz.substr(0, 7) == "Bearer ")
       token = std::string{authz.substr(7)};

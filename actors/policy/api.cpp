@@ -167,25 +167,6 @@ route match(std::string_view method, std::string_view target) {
 
 namespace {
 
-/// %XX decoded; false for a malformed escape.
-bool unescape(std::string_view in, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i] == '+' ? ' ' : in[i];
-      continue;
-    }
-    if (i + 2 >= in.size()
-        || !std::isxdigit(static_cast<unsigned char>(in[i + 1]))
-        || !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
-      return false;
-    out += static_cast<char>(
-      std::stoi(std::string{in.substr(i + 1, 2)}, nullptr, 16));
-    i += 2;
-  }
-  return true;
-}
-
 /// One parameter of a list query into `out`; the problem or empty.
 std::string list_parameter(const std::string& name, const std::string& value,
                            route::kind_t kind, list_query& out) {
@@ -222,29 +203,39 @@ std::string list_parameter(const std::string& name, const std::string& value,
 
 } // namespace
 
+std::optional<std::vector<std::pair<std::string, std::string>>>
+query_params(std::string_view target) {
+  // The whole origin form is parsed: Boost 1.81's parse_query() on a view
+  // that is not the end of its buffer lets the last value run past it
+  // (seen with Beast's request target).
+  std::vector<std::pair<std::string, std::string>> out;
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url)
+    return std::nullopt;
+  for (auto p : url->params()) // `+` read as a space
+    if (!p.key.empty() || p.has_value)
+      out.emplace_back(p.key, p.value);
+  return out;
+}
+
+std::string query_value(std::string_view target, std::string_view name) {
+  auto params = query_params(target);
+  if (params)
+    for (auto& [key, value] : *params)
+      if (key == name)
+        return std::move(value);
+  return {};
+}
+
 std::string decode_list_query(std::string_view target, route::kind_t kind,
                               list_query& out) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos)
-    return {};
-  auto query = target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
-    if (pair.empty())
-      continue;
-    auto eq = pair.find('=');
-    std::string name, value;
-    if (!unescape(pair.substr(0, eq), name)
-        || !unescape(eq == std::string_view::npos ? std::string_view{}
-                                                  : pair.substr(eq + 1),
-                     value))
-      return "the query has a malformed %-escape";
+  auto params = query_params(target);
+  if (!params)
+    return "the query is malformed (a bad %-escape, or a character a URL "
+           "query may not hold)";
+  for (const auto& [name, value] : *params)
     if (auto p = list_parameter(name, value, kind, out); !p.empty())
       return p;
-  }
   return {};
 }
 

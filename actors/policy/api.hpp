@@ -60,6 +60,16 @@ struct route {
 
 route match(std::string_view method, std::string_view target);
 
+/// The decoded `name=value` pairs of the query of `target` (RFC 3986,
+/// `+` read as a space), in order; nullopt when the query is malformed
+/// (a bad %-escape or a character no query may hold).
+std::optional<std::vector<std::pair<std::string, std::string>>>
+query_params(std::string_view target);
+
+/// The decoded value of the first parameter `name` in the query of
+/// `target`; empty when it is absent or the query is malformed.
+std::string query_value(std::string_view target, std::string_view name);
+
 /// The query of the operator lists (GET /v1/terminals, GET /v1/jobs).
 struct list_query {
   std::string prefix;      // terminals: id prefix (empty: any)
