@@ -68,6 +68,7 @@ struct api_history {
   uint64_t previous_errors = 0;
   uint64_t window_prints = 0; // print jobs done
   uint64_t previous_prints = 0;
+  uint64_t pages = 0;       // printed since registration (GB: pages per day)
   uint64_t window_jobs = 0; // jobs of any service done
   uint64_t previous_jobs = 0;
   // Connection history: the terminal's connects, disconnects and keepalive
@@ -108,12 +109,15 @@ struct api_history {
   }
 
   /// Counts one job the terminal finished with "done" (`print`: its
-  /// service was "print").
-  void count_done(bool print, int64_t now, int64_t window_ms) {
+  /// service was "print", `printed` pages of it).
+  void count_done(bool print, uint32_t printed, int64_t now,
+                  int64_t window_ms) {
     roll(now, window_ms);
     ++window_jobs;
-    if (print)
+    if (print) {
       ++window_prints;
+      pages += printed;
+    }
   }
 };
 

@@ -589,6 +589,7 @@ std::string encode(const api_history& h) {
                  {"previous_errors", h.previous_errors},
                  {"window_prints", h.window_prints},
                  {"previous_prints", h.previous_prints},
+                 {"pages", h.pages},
                  {"window_jobs", h.window_jobs},
                  {"previous_jobs", h.previous_jobs},
                  {"connects", h.connects},
@@ -618,6 +619,7 @@ bool decode(const std::string& text, api_history& out) {
   // Absent in records written before these counters existed: 0.
   out.window_prints = u("window_prints");
   out.previous_prints = u("previous_prints");
+  out.pages = u("pages");
   out.window_jobs = u("window_jobs");
   out.previous_jobs = u("previous_jobs");
   out.connects = u("connects");

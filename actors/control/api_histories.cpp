@@ -35,8 +35,8 @@ void api_histories::count_failure(const std::string& terminal_id, int64_t now) {
 }
 
 void api_histories::count_done(const std::string& terminal_id, bool print,
-                               int64_t now) {
-  of(terminal_id).count_done(print, now, window_ms);
+                               uint32_t pages, int64_t now) {
+  of(terminal_id).count_done(print, pages, now, window_ms);
 }
 
 void api_histories::set_connection(const std::string& terminal_id,

@@ -35,8 +35,10 @@ struct api_histories {
 
   /// Counts an API call on a terminal.
   void count_call(const std::string& terminal_id, bool failed, int64_t now);
-  /// Counts a job the terminal did (GB counts the print ones, GI all).
-  void count_done(const std::string& terminal_id, bool print, int64_t now);
+  /// Counts a job the terminal did (GB counts the pages of the print ones,
+  /// GI all jobs).
+  void count_done(const std::string& terminal_id, bool print, uint32_t pages,
+                  int64_t now);
   /// Counts one failed communication from a node to the terminal (GD,
   /// patent S410-S420): a job delivered again (the last delivery was never
   /// acknowledged) or expired before the terminal acknowledged it.

@@ -608,7 +608,8 @@ std::string encode(const terminal_status& t) {
                    {"window_calls", t.api.window_calls},
                    {"window_errors", t.api.window_errors},
                    {"previous_window_calls", t.api.previous_calls},
-                   {"previous_window_errors", t.api.previous_errors}};
+                   {"previous_window_errors", t.api.previous_errors},
+                   {"pages", t.api.pages}};
   json::object o{{"terminal_id", t.record.terminal_id},
                  {"cluster_id", t.record.cluster_id},
                  {"connected", t.connected},

@@ -59,6 +59,12 @@ std::string decode(std::string_view text, device_frame& out, bool& fatal) {
     get_string(o, "detail", out.detail);
     if (out.detail.size() > 1024)
       out.detail.resize(1024);
+    if (auto* p = o.if_contains("pages")) {
+      auto n = p->if_int64();
+      if (n == nullptr || *n < 0 || *n > 1'000'000)
+        return "result \"pages\" must be a whole number from 0 to 1000000";
+      out.pages = static_cast<uint32_t>(*n);
+    }
     return {};
   }
   out.kind = device_frame::unknown;

@@ -18,6 +18,7 @@ struct device_frame {
   std::string job_id; // ack, result
   std::string status; // result: "done" or "failed"
   std::string detail; // result
+  uint32_t pages = 0; // result "done": pages printed (0: not said)
   std::string type;   // the "type" as sent (for unknown)
 };
 

@@ -379,8 +379,8 @@ computed_items(const terminal_record& facts, const label_inputs& in,
   };
   std::map<std::string, std::string> out;
   for (const auto& item : items) {
-    if (item == "print_frequency")
-      out[item] = frequency_group(count(h.window_prints, h.previous_prints),
+    if (item == "print_frequency") // GB: NP, pages per day
+      out[item] = frequency_group(per_day(h.pages, facts.registered_at_ms, now),
                                   rules.print_frequency);
     else if (item == "api_call_frequency") // GC: F1, calls per day
       out[item] = frequency_group(per_day(h.calls, facts.registered_at_ms, now),

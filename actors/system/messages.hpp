@@ -55,8 +55,8 @@ typename Inspector::result_type inspect(Inspector& f, api_history& x) {
   return f(caf::meta::type_name("api_history"), x.terminal_id, x.calls,
            x.errors, x.window_start_ms, x.window_calls, x.window_errors,
            x.previous_calls, x.previous_errors, x.window_prints,
-           x.previous_prints, x.window_jobs, x.previous_jobs, x.connects,
-           x.disconnects, x.keepalive_failures, x.last_seen_ms);
+           x.previous_prints, x.pages, x.window_jobs, x.previous_jobs,
+           x.connects, x.disconnects, x.keepalive_failures, x.last_seen_ms);
 }
 
 template <class Inspector>
@@ -178,12 +178,14 @@ struct job_update {
   std::string terminal_id;
   std::string status;
   std::string detail;
+  uint32_t pages
+    = 0; // a print job's "done" result: pages printed (0: not said)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_update& x) {
   return f(caf::meta::type_name("job_update"), x.job_id, x.terminal_id,
-           x.status, x.detail);
+           x.status, x.detail, x.pages);
 }
 
 /// A node's state as the balancer and the operator see it.

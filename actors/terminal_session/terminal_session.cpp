@@ -54,7 +54,8 @@ terminal_session_state::on_frame(const std::string& text) {
   case frames::device_frame::result:
     unacked.erase(f.job_id);
     sent_at_ms.erase(f.job_id);
-    act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail};
+    act.update
+      = job_update{f.job_id, spec.terminal_id, f.status, f.detail, f.pages};
     break;
   case frames::device_frame::unknown:
     break;

@@ -329,6 +329,62 @@ TEST(placement, only_calls_that_cause_node_traffic_count_for_gc) {
             "BUSY");
 }
 
+TEST(placement, pages_printed_per_day_move_a_device_to_the_heavy_printers) {
+  // GB (B2, S710-S720): pages printed per day since registration, from the
+  // devices' results; 10 a day make "high".
+  const auto topo
+    = topology_builder{}
+        .label_table("items = [\"print_frequency\"]")
+        .no_clusters()
+        .section("labels.thresholds", "print_frequency = { high = 10 }")
+        .add_cluster("LIGHT", R"({ print_frequency = ["low"] })")
+        .add_cluster("HEAVY", R"({ print_frequency = ["high"] })")
+        .toml();
+  tetherd_process server{topo};
+  server.start();
+  auto ws = connect_device(server, "P1", "GG1");
+  ASSERT_TRUE(ws);
+  ASSERT_EQ(str_at(next_of_type(*ws, "hello"), "cluster_id"), "LIGHT");
+  auto print = [&](const std::string& result_fields) {
+    auto r = http_call(server.http(), "POST", "/v1/terminals/P1/jobs",
+                       R"({"service":"print"})");
+    EXPECT_EQ(r.status, 202) << r.body;
+    auto id = str_at(json_of(r.body), "job_id");
+    EXPECT_EQ(str_at(next_of_type(*ws, "job"), "job_id"), id);
+    ws->send_text(R"({"type":"result","job_id":")" + id + R"(","status":"done")"
+                  + result_fields + "}");
+    return id;
+  };
+  // A page count the device cannot mean: an error frame naming it, the job
+  // not finished by it.
+  auto bad = print(R"(,"pages":-4)");
+  auto error = next_of_type(*ws, "error");
+  EXPECT_NE(str_at(error, "message").find("\"pages\""), std::string::npos)
+    << error;
+  EXPECT_NE(
+    str_at(json_of(http_call(server.http(), "GET", "/v1/jobs/" + bad).body),
+           "status"),
+    "done");
+  ws->send_text(R"({"type":"result","job_id":")" + bad
+                + R"(","status":"done","pages":4})");
+  print(""); // no count: one page
+  auto pages = [&] {
+    auto t = json_of(http_call(server.http(), "GET", "/v1/terminals/P1").body);
+    return t.is_object() ? t.at("api").at("pages").to_number<int>() : -1;
+  };
+  ASSERT_TRUE(eventually([&] { return pages() == 5; }, 10s)) << pages();
+  EXPECT_EQ(label_item(server, "P1", "print_frequency"), "low");
+  EXPECT_EQ(str_at(json_of(destination_of(server, "P1").body), "cluster_id"),
+            "LIGHT");
+  print(R"(,"pages":5)");
+  ASSERT_TRUE(eventually([&] { return pages() == 10; }, 10s)) << pages();
+  ASSERT_TRUE(eventually(
+    [&] { return label_item(server, "P1", "print_frequency") == "high"; },
+    10s));
+  EXPECT_EQ(str_at(json_of(destination_of(server, "P1").body), "cluster_id"),
+            "HEAVY");
+}
+
 TEST(placement, a_reconnect_storm_is_paced) {
   // 2 moves a second: of 6 devices that come back at once, the first moves
   // at once, the others keep their cluster until their slot.

@@ -633,12 +633,14 @@ TEST(Encoding, HistoryCountersRoundTripAndOldRecordsDecode) {
   h.calls = 5;
   h.window_start_ms = 9;
   h.window_prints = 3;
+  h.pages = 41;
   h.previous_prints = 4;
   h.window_jobs = 6;
   h.previous_jobs = 7;
   api_history back;
   ASSERT_TRUE(decode(encode(h), back));
   EXPECT_EQ(back.window_prints, 3u);
+  EXPECT_EQ(back.pages, 41u);
   EXPECT_EQ(back.previous_prints, 4u);
   EXPECT_EQ(back.window_jobs, 6u);
   EXPECT_EQ(back.previous_jobs, 7u);

@@ -51,7 +51,7 @@ TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
   for (int i = 0; i < 2; ++i)
     st.count_call("A2", false, 5000);
   st.count_call("B1", false, 5000);
-  st.count_done("C1", false, 5000); // a job done is no request
+  st.count_done("C1", false, 1, 5000); // a job done is no request
   EXPECT_EQ(st.find("Z9"), nullptr);
   auto user = [](const std::string& id) {
     return id == "B1" ? std::string{} : "u-" + id.substr(0, 1);

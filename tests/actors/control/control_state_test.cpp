@@ -207,7 +207,7 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   // A1 printed twice (GB).
   for (int i = 0; i < 2; ++i) {
     st.count_api_call("A1", false, now - 10);
-    st.history.count_done("A1", true, now - 10);
+    st.history.count_done("A1", true, 1, now - 10);
   }
   st.count_api_call("A2", false, now - 10);
   st.count_api_call("B1", false, now - 10);
@@ -223,7 +223,7 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
 
   auto a1 = st.label_facts(st.terminals.entries["A1"].record, now).attributes;
   EXPECT_EQ(a1["user_usage_frequency"], "high");
-  EXPECT_EQ(a1["print_frequency"], "low"); // 2 prints, high is 10
+  EXPECT_EQ(a1["print_frequency"], "low"); // 2 pages a day, high is 10
   EXPECT_EQ(a1["disconnect_group"], "10.0.0.1");
   EXPECT_EQ(a1["failure_group"], "GG1");
   auto b1 = st.label_facts(st.terminals.entries["B1"].record, now).attributes;

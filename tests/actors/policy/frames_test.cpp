@@ -171,6 +171,25 @@ TEST(Decode, Result) {
   EXPECT_EQ(d.frame.detail, "");
 }
 
+TEST(Decode, ResultPages) {
+  auto d = dec(R"({"type":"result","job_id":"J1","status":"done","pages":12})");
+  EXPECT_EQ(d.problem, "");
+  EXPECT_EQ(d.frame.pages, 12u);
+  d = dec(R"({"type":"result","job_id":"J1","status":"done"})");
+  EXPECT_EQ(d.frame.pages, 0u); // not said
+  for (const char* text :
+       {R"({"type":"result","job_id":"J1","status":"done","pages":-1})",
+        R"({"type":"result","job_id":"J1","status":"done","pages":1000001})",
+        R"({"type":"result","job_id":"J1","status":"done","pages":2.5})",
+        R"({"type":"result","job_id":"J1","status":"done","pages":"3"})",
+        R"({"type":"result","job_id":"J1","status":"done",)"
+        R"("pages":18446744073709551615})"}) {
+    d = dec(text);
+    EXPECT_FALSE(d.fatal) << text;
+    EXPECT_NE(d.problem.find("\"pages\""), std::string::npos) << text;
+  }
+}
+
 TEST(Decode, ResultDetailIsCut) {
   auto d = dec(R"({"type":"result","job_id":"J1","status":"failed","detail":")"
                + std::string(5000, 'd') + "\"}");

@@ -85,14 +85,16 @@ TEST(ApiHistory, CountsCallsErrorsPrintsAndJobsPerWindow) {
   const int64_t t0 = 10 * hour;
   h.count(false, t0, hour);
   h.count(true, t0 + 1, hour);
-  h.count_done(true, t0 + 2, hour);
-  h.count_done(false, t0 + 3, hour);
+  h.count_done(true, 3, t0 + 2, hour);
+  h.count_done(false, 7, t0 + 3, hour); // not a print job: no pages
+  EXPECT_EQ(h.pages, 3u);
   EXPECT_EQ(h.window_calls, 2u);
   EXPECT_EQ(h.window_errors, 1u);
   EXPECT_EQ(h.window_prints, 1u);
   EXPECT_EQ(h.window_jobs, 2u);
   // The next window: the counts move to "previous".
-  h.count_done(true, t0 + hour + 5, hour);
+  h.count_done(true, 1, t0 + hour + 5, hour);
+  EXPECT_EQ(h.pages, 4u); // a total since registration: never rolled
   EXPECT_EQ(h.previous_calls, 2u);
   EXPECT_EQ(h.previous_prints, 1u);
   EXPECT_EQ(h.previous_jobs, 2u);
@@ -312,9 +314,9 @@ TEST(ComputedItems, EveryItemTable) {
     h.window_start_ms = now - 1; // the current window: previous ~fully counted
     h.window_calls = calls;
     h.window_errors = errors;
-    h.window_prints = prints;
-    // GC and GD are totals per day since registration (never registered
-    // here: one day).
+    // GB (pages), GC and GD are totals per day since registration (never
+    // registered here: one day).
+    h.pages = prints;
     h.calls = calls;
     h.errors = errors;
     return h;
@@ -427,6 +429,32 @@ TEST(ComputedItems, CallsAndFailuresPerDaySinceRegistration) {
   // Two days later the same totals are fewer a day.
   c = computed_items(t, in, tr, {"api_call_frequency"}, 5 * day + 1);
   EXPECT_EQ(c, (items_t{{"api_call_frequency", "low"}}));
+}
+
+TEST(ComputedItems, PrintFrequencyIsPagesPerDaySinceRegistration) {
+  // GB (B2, S710-S720): cumulative printed pages / days of service use.
+  const int64_t day = 24 * hour;
+  auto rules = small_rules();
+  rules.print_frequency = {0, 100};
+  disconnect_tracker tr{rules};
+  terminal_record t;
+  t.terminal_id = "T";
+  t.registered_at_ms = 1;
+  api_history h;
+  h.terminal_id = "T";
+  h.pages = 400; // 133 a day over 3 days: high
+  label_inputs in;
+  in.history = &h;
+  EXPECT_EQ(computed_items(t, in, tr, {"print_frequency"}, 3 * day + 1),
+            (items_t{{"print_frequency", "high"}}));
+  // Five days of use: 80 a day.
+  EXPECT_EQ(computed_items(t, in, tr, {"print_frequency"}, 5 * day + 1),
+            (items_t{{"print_frequency", "low"}}));
+  // Print jobs done in the last window do not count, pages do.
+  h.pages = 0;
+  h.window_prints = 1000;
+  EXPECT_EQ(computed_items(t, in, tr, {"print_frequency"}, 3 * day + 1),
+            (items_t{{"print_frequency", "low"}}));
 }
 
 TEST(ComputedItems, OnlyItemsInUse) {
