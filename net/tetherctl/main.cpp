@@ -271,6 +271,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tetherctl - operate a Tether deployment through its HTTP API",
                "tetherctl"};
   app.footer(footer);
+  app.set_version_flag("--version", std::string{"tetherctl "} + TETHER_VERSION);
   app.require_subcommand(1);
   // --json, --server etc. also after the command (subcommands inherit it)
   app.fallthrough();

@@ -217,6 +217,11 @@ TEST(TetherctlAlone, UsageErrorsAreExitTwo) {
   auto help = tetherctl({"--help"});
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.output.find("EXIT STATUS"), std::string::npos);
+  EXPECT_NE(help.output.find("--ca"), std::string::npos);
+  EXPECT_NE(help.output.find("tetherctl.toml"), std::string::npos);
+  auto version = tetherctl({"--version"});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.output.rfind("tetherctl 0.", 0), 0u) << version.output;
 }
 
 TEST(TetherctlAlone, CheckConfigNamesTheProblem) {
