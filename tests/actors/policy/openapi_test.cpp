@@ -4,7 +4,8 @@
 // router takes on that path (it answers 405 to the others); every route
 // kind the router declares (read from the enum in actors/policy/api.hpp,
 // so a new route cannot be forgotten) is described; every operation names
-// the scopes access_of() demands. tests/net/openapi_check.py checks the
+// the scopes access_of() demands, and the /metrics route label names its
+// path. tests/net/openapi_check.py checks the
 // document's structure.
 #include <fstream>
 #include <map>
@@ -18,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/http_gateway/api_keys.hpp"
+#include "actors/http_gateway/http_gateway.hpp"
 #include "actors/policy/api.hpp"
 
 namespace tether::api {
@@ -164,6 +166,29 @@ TEST(OpenApi, EveryOperationNamesTheScopesTheGatewayDemands) {
       if (!need.open) {
         EXPECT_EQ(have, want) << upper(m) << " " << path;
       }
+    }
+}
+
+/// The `route` label of /metrics (route_label) names the same method and
+/// path template as the document.
+TEST(OpenApi, MetricRouteLabelsNameTheDescribedPaths) {
+  auto doc = document();
+  for (const auto& [path, item] : doc.at("paths").as_object())
+    for (const auto& m : http_methods) {
+      if (!item.as_object().contains(m))
+        continue;
+      auto kind = match(upper(m), instantiate(std::string{path})).kind;
+      std::string label{route_label(kind)};
+      auto space = label.find(' ');
+      ASSERT_NE(space, std::string::npos) << label;
+      auto methods = label.substr(0, space);
+      auto label_path = label.substr(space + 1);
+      EXPECT_NE(methods.find(upper(m)), std::string::npos)
+        << label << " for " << upper(m) << " " << path;
+      // GET /ui/ is the dashboard's index, the same route as /ui/{file}.
+      EXPECT_TRUE(label_path == path
+                  || (path == "/ui/" && label_path == "/ui/{file}"))
+        << label << " for " << upper(m) << " " << path;
     }
 }
 
