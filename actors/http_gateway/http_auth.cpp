@@ -63,6 +63,9 @@ void refuse(gateway_ptr self, const key_check& c, const http_request& req,
     return st.fail(raw, errc::unavailable,
                    "the API keys could not be read yet (the control plane "
                    "does not answer)");
+  ++st.auth_refusals[c.refused == errc::forbidden          ? "missing_scope"
+                     : api_keys::bearer(req.authorization) ? "unknown_key"
+                                                           : "no_key"];
   audit(c.refused == errc::forbidden ? "auth.forbidden" : "auth.unauthorized",
         {{"key_id", c.key_id},
          {"source", req.peer},

@@ -9,19 +9,87 @@ namespace tether {
 
 /// Answers once: the first answer wins (the control went away, or its
 /// answer came), later ones are dropped. Used from the gateway actor only.
+/// It also carries the route's metric label and the request's arrival, for
+/// the latency histogram of /metrics.
 class once_responder : public http_responder {
 public:
-  explicit once_responder(http_responder_ptr inner)
-      : inner_(std::move(inner)) {}
+  once_responder(http_responder_ptr inner, std::string route)
+      : inner_(std::move(inner)), route_(std::move(route)),
+        started_(std::chrono::steady_clock::now()) {}
   bool answered() const { return inner_ == nullptr; }
   void respond(http_response r) override {
     if (auto inner = std::move(inner_))
       inner->respond(std::move(r));
   }
+  const std::string& route() const { return route_; }
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                         - started_)
+      .count();
+  }
 
 private:
   http_responder_ptr inner_;
+  std::string route_;
+  std::chrono::steady_clock::time_point started_;
 };
+
+std::string_view route_label(api::route::kind_t kind) {
+  using api::route;
+  switch (kind) {
+  case route::register_terminal:
+    return "POST /v1/terminals/register";
+  case route::destination:
+    return "GET /v1/terminals/{id}/destination";
+  case route::terminal:
+    return "GET /v1/terminals/{id}";
+  case route::push_job:
+    return "POST /v1/terminals/{id}/jobs";
+  case route::attributes:
+    return "PUT /v1/terminals/{id}/attributes";
+  case route::user_link:
+    return "PUT /v1/users/{user}/terminals/{id}";
+  case route::job:
+    return "GET /v1/jobs/{id}";
+  case route::admin_clusters:
+    return "GET /v1/admin/clusters";
+  case route::admin_cluster:
+    return "PUT /v1/admin/clusters/{id}";
+  case route::label_config_get:
+    return "GET /v1/admin/label-config";
+  case route::label_config_put:
+    return "PUT /v1/admin/label-config";
+  case route::admin_node:
+    return "PUT /v1/admin/nodes/{id}";
+  case route::reallocate:
+    return "POST /v1/admin/reallocate";
+  case route::admin_keys_get:
+    return "GET /v1/admin/keys";
+  case route::admin_keys_post:
+    return "POST /v1/admin/keys";
+  case route::admin_key_delete:
+    return "DELETE /v1/admin/keys/{id}";
+  case route::terminal_revoke:
+    return "POST|DELETE /v1/admin/terminals/{id}/revoke";
+  case route::healthz:
+    return "GET /healthz";
+  case route::metrics:
+    return "GET /metrics";
+  case route::terminals_list:
+    return "GET /v1/terminals";
+  case route::jobs_list:
+    return "GET /v1/jobs";
+  case route::ui:
+    return "GET /ui/{file}";
+  case route::openapi:
+    return "GET /v1/openapi.json";
+  case route::not_found:
+  case route::method_not_allowed:
+  case route::bad_id:
+    break;
+  }
+  return "other";
+}
 
 namespace {
 
@@ -52,6 +120,15 @@ void http_gateway_state::answer(const http_responder_ptr& out,
       once && once->answered())
     return;
   ++responses[r.status];
+  if (auto* once = dynamic_cast<once_responder*>(out.get())) {
+    ++route_answers[{once->route(), r.status}];
+    route_latency.try_emplace(once->route(), metrics::latency_bounds())
+      .first->second.observe(once->seconds());
+    if (r.status == 401
+        && (once->route() == route_label(api::route::register_terminal)
+            || once->route() == route_label(api::route::destination)))
+      ++auth_refusals["device_proof"];
+  }
   out->respond(std::move(r));
 }
 
@@ -66,7 +143,8 @@ http_responder_ptr http_gateway_state::track(http_responder_ptr raw,
     raw = std::make_shared<counting_responder>(std::move(raw), control, r.id);
   // Outermost, so that an answer after the first one is dropped before it
   // is counted anywhere.
-  auto once = std::make_shared<once_responder>(std::move(raw));
+  auto once = std::make_shared<once_responder>(
+    std::move(raw), std::string{route_label(r.kind)});
   if (in_flight.size() >= prune_at) {
     std::erase_if(in_flight, [](auto& w) { return w.expired(); });
     prune_at = std::max<size_t>(64, 2 * in_flight.size());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/http_gateway/api_keys.hpp"
+#include "actors/http_gateway/metrics_text.hpp"
 #include "actors/http_gateway/static_files.hpp"
 #include "actors/policy/api.hpp"
 #include "actors/policy/callback_address.hpp"
@@ -53,6 +54,10 @@ struct http_gateway_settings {
 
 class once_responder; // http_gateway.cpp
 
+/// The `route` label of /metrics: the method and path template
+/// ("POST /v1/terminals/{id}/jobs"); "other" for 404/405/bad ids.
+std::string_view route_label(api::route::kind_t kind);
+
 /// The gateway's state: its settings, the counters of /metrics, where the
 /// control plane is, and the requests still waiting for it.
 struct http_gateway_state {
@@ -60,6 +65,12 @@ struct http_gateway_state {
   http_gateway_settings cfg;
   int64_t started_at_ms = 0;
   std::map<uint16_t, uint64_t> responses; // by status, for /metrics
+  /// Answers of routed requests by (route, status), their latency by
+  /// route (arrival to answer), and key/proof refusals by reason: the
+  /// gateway's part of /metrics (docs/OPERATORS.md "Metrics").
+  std::map<std::pair<std::string, uint16_t>, uint64_t> route_answers;
+  std::map<std::string, metrics::histogram> route_latency;
+  std::map<std::string, uint64_t> auth_refusals;
   uint64_t jobs_accepted = 0;
   uint64_t registrations = 0;
   control_actor control; // null while the control process is unreachable

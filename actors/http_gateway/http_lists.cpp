@@ -50,4 +50,11 @@ void ui_file(gateway_ptr self, const api::route& r, const http_request& req,
   self->state.answer(out, std::move(resp));
 }
 
+void openapi_document(gateway_ptr self, const api::route& r,
+                      const http_request& req, const http_responder_ptr& out) {
+  api::route file = r;
+  file.id = "openapi.json";
+  ui_file(self, file, req, out);
+}
+
 } // namespace tether

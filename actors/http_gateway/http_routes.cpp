@@ -18,47 +18,116 @@ std::function<void(caf::error&)> on_error(gateway_ptr self,
 
 namespace {
 
+/// The gateway's own families: answers by status and by route, latency
+/// by route, refusals by reason, registrations and accepted jobs.
+void write_gateway_metrics(metrics::exposition& e,
+                           const http_gateway_state& st) {
+  e.family("tether_http_responses_total", "counter",
+           "HTTP responses by status.");
+  for (const auto& [status, n] : st.responses)
+    e.sample("tether_http_responses_total",
+             {{"status", std::to_string(status)}}, static_cast<double>(n));
+  e.family("tether_http_requests_total", "counter",
+           "Routed HTTP requests answered, by route and status.");
+  for (const auto& [key, n] : st.route_answers)
+    e.sample("tether_http_requests_total",
+             {{"route", key.first}, {"status", std::to_string(key.second)}},
+             static_cast<double>(n));
+  e.family("tether_http_request_duration_seconds", "histogram",
+           "Time from a routed request's arrival to its answer, by route "
+           "(register latency; push: stored durably before the answer).");
+  for (const auto& [route, h] : st.route_latency)
+    e.observe("tether_http_request_duration_seconds", {{"route", route}}, h);
+  e.family("tether_auth_refusals_total", "counter",
+           "Requests refused 401/403 by reason: no_key, unknown_key, "
+           "missing_scope, device_proof.");
+  for (const auto& [reason, n] : st.auth_refusals)
+    e.sample("tether_auth_refusals_total", {{"reason", reason}},
+             static_cast<double>(n));
+  e.family("tether_registrations_total", "counter",
+           "Successful device registrations.");
+  e.sample("tether_registrations_total", {},
+           static_cast<double>(st.registrations));
+  e.family("tether_jobs_accepted_total", "counter",
+           "Jobs accepted (202) by this gateway.");
+  e.sample("tether_jobs_accepted_total", {},
+           static_cast<double>(st.jobs_accepted));
+}
+
+/// Families per cluster (connections, assigned terminals, weight, state,
+/// balancers, live WebSocket objects).
+void write_cluster_metrics(metrics::exposition& e,
+                           const std::vector<cluster_status>& clusters) {
+  auto gauge = [&](const char* name, const char* help, auto value_of) {
+    e.family(name, "gauge", help);
+    for (const auto& c : clusters)
+      e.sample(name, {{"cluster", c.cluster_id}},
+               static_cast<double>(value_of(c)));
+  };
+  gauge("tether_cluster_connections", "Device connections of the cluster.",
+        [](const cluster_status& c) { return c.connections; });
+  gauge("tether_cluster_assigned_terminals",
+        "Terminals the control assigns to the cluster.",
+        [](const cluster_status& c) { return c.assigned; });
+  gauge("tether_cluster_weight", "The cluster's weight.",
+        [](const cluster_status& c) { return c.weight; });
+  gauge("tether_cluster_balancers", "Balancers (URLs) of the cluster.",
+        [](const cluster_status& c) { return c.balancers.size(); });
+  // Counted from construction and destruction of the objects themselves,
+  // so that anything that keeps finished connections shows here.
+  gauge("tether_ws_connections_live",
+        "WebSocket connection objects that exist in the cluster's balancers.",
+        [](const cluster_status& c) { return c.ws_connections; });
+  e.family("tether_cluster_state", "gauge",
+           "1 for the cluster's current state (active, draining).");
+  for (const auto& c : clusters)
+    e.sample("tether_cluster_state",
+             {{"cluster", c.cluster_id}, {"state", c.state}}, 1);
+}
+
+/// Families per node (sessions, live session actors, state, CPU, memory).
+void write_node_metrics(metrics::exposition& e,
+                        const std::vector<cluster_status>& clusters) {
+  auto gauge = [&](const char* name, const char* help, auto value_of) {
+    e.family(name, "gauge", help);
+    for (const auto& c : clusters)
+      for (const auto& n : c.nodes)
+        e.sample(name, {{"cluster", c.cluster_id}, {"node", n.node_id}},
+                 static_cast<double>(value_of(n)));
+  };
+  gauge("tether_node_sessions", "Device sessions on the node.",
+        [](const node_status& n) { return n.sessions; });
+  gauge("tether_session_actors_live", "Session actors that exist on the node.",
+        [](const node_status& n) { return n.session_actors; });
+  gauge("tether_node_cpu_ratio",
+        "CPU used by the node's process, as a share of one core.",
+        [](const node_status& n) { return n.cpu; });
+  gauge("tether_node_resident_memory_bytes",
+        "Resident memory of the node's process in bytes.",
+        [](const node_status& n) { return n.memory; });
+  e.family("tether_node_state", "gauge",
+           "1 for the node's current state (active, draining, failed).");
+  for (const auto& c : clusters)
+    for (const auto& n : c.nodes)
+      e.sample(
+        "tether_node_state",
+        {{"cluster", c.cluster_id}, {"node", n.node_id}, {"state", n.state}},
+        1);
+}
+
+} // namespace
+
 std::string metrics_text(const http_gateway_state& st,
                          const std::vector<cluster_status>& clusters) {
-  std::string out;
-  out += "# HELP tether_http_responses_total HTTP responses by status.\n";
-  out += "# TYPE tether_http_responses_total counter\n";
-  for (const auto& [status, n] : st.responses)
-    out += "tether_http_responses_total{status=\"" + std::to_string(status)
-         + "\"} " + std::to_string(n) + "\n";
-  out += "# TYPE tether_registrations_total counter\n";
-  out
-    += "tether_registrations_total " + std::to_string(st.registrations) + "\n";
-  out += "# TYPE tether_jobs_accepted_total counter\n";
-  out
-    += "tether_jobs_accepted_total " + std::to_string(st.jobs_accepted) + "\n";
-  out += "# TYPE tether_cluster_connections gauge\n";
-  for (const auto& c : clusters)
-    out += "tether_cluster_connections{cluster=\"" + c.cluster_id + "\"} "
-         + std::to_string(c.connections) + "\n";
-  out += "# TYPE tether_node_sessions gauge\n";
-  for (const auto& c : clusters)
-    for (const auto& n : c.nodes)
-      out += "tether_node_sessions{cluster=\"" + c.cluster_id + "\",node=\""
-           + n.node_id + "\"} " + std::to_string(n.sessions) + "\n";
-  // Counted from construction and destruction of the objects themselves, so
-  // that anything that keeps finished connections or sessions shows here.
-  out += "# HELP tether_ws_connections_live WebSocket connection objects that "
-         "exist in the cluster's balancers.\n";
-  out += "# TYPE tether_ws_connections_live gauge\n";
-  for (const auto& c : clusters)
-    out += "tether_ws_connections_live{cluster=\"" + c.cluster_id + "\"} "
-         + std::to_string(c.ws_connections) + "\n";
-  out += "# HELP tether_session_actors_live Session actors that exist on the "
-         "node.\n";
-  out += "# TYPE tether_session_actors_live gauge\n";
-  for (const auto& c : clusters)
-    for (const auto& n : c.nodes)
-      out += "tether_session_actors_live{cluster=\"" + c.cluster_id
-           + "\",node=\"" + n.node_id + "\"} "
-           + std::to_string(n.session_actors) + "\n";
-  return out;
+  metrics::exposition e;
+  write_gateway_metrics(e, st);
+  write_cluster_metrics(e, clusters);
+  write_node_metrics(e, clusters);
+  write_process_figures(e, metrics::read_process_figures());
+  return e.text();
 }
+
+namespace {
 
 /// The control part of GET /healthz: 200 when the control plane answers,
 /// else 503 with the reason.
@@ -360,6 +429,8 @@ handler handler_of(api::route::kind_t kind) {
     return list_jobs;
   case route::ui:
     return ui_file;
+  case route::openapi:
+    return openapi_document;
   case route::terminal_revoke:
     return revoke_terminal;
   case route::healthz:

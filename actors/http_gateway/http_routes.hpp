@@ -42,6 +42,12 @@ void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
 void revoke_terminal(gateway_ptr self, const api::route& r,
                      const http_request& req, const http_responder_ptr& out);
 
+/// The body of GET /metrics (Prometheus text, docs/OPERATORS.md
+/// "Metrics"): the gateway's counters, the clusters and nodes as the
+/// control reports them, and this process.
+std::string metrics_text(const http_gateway_state& st,
+                         const std::vector<cluster_status>& clusters);
+
 /// The operator lists (http_lists.cpp): GET /v1/terminals (by id prefix)
 /// and GET /v1/jobs (recent, by terminal and status); GET /ui/ (the
 /// dashboard's static files, net/ui/).
@@ -51,6 +57,10 @@ void list_jobs(gateway_ptr self, const api::route& r, const http_request& req,
                const http_responder_ptr& out);
 void ui_file(gateway_ptr self, const api::route& r, const http_request& req,
              const http_responder_ptr& out);
+/// GET /v1/openapi.json: docs/openapi.json, compiled in with the dashboard's
+/// files (net/ui/CMakeLists.txt); no key (it describes, it holds no data).
+void openapi_document(gateway_ptr self, const api::route& r,
+                      const http_request& req, const http_responder_ptr& out);
 
 /// API keys (http_auth.cpp): every request comes through `on_request`,
 /// which checks its key against the route (api_keys.hpp: access_of) before

@@ -126,6 +126,8 @@ route match(std::string_view method, std::string_view target) {
       return {route::bad_id, std::string{parts[2].substr(0, 140)}, {}, {}};
     r.user = std::string{parts[2]};
     return r;
+  } else if (parts[1] == "openapi.json" && n == 2) {
+    return make(route::openapi, method, "GET");
   } else if (parts[1] == "jobs" && n == 2) {
     return make(route::jobs_list, method, "GET");
   } else if (parts[1] == "jobs" && n == 3) {

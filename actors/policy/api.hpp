@@ -43,6 +43,7 @@ struct route {
     terminals_list, // GET /v1/terminals?prefix=&limit=
     jobs_list,      // GET /v1/jobs?terminal_id=&status=&limit=
     ui,             // GET /ui/{file} (id: the file's path below /ui/)
+    openapi,        // GET /v1/openapi.json (docs/openapi.json, no key)
   } kind
     = not_found;
   std::string id;    // terminal or job id

@@ -1,5 +1,6 @@
 #include "net/tetherctl/commands.hpp"
 
+#include <functional>
 #include <ostream>
 
 #include <boost/json.hpp>
@@ -93,6 +94,22 @@ int print_json(context& cx, const json::value& v) {
   return exit_ok;
 }
 
+/// The shape of most commands: one call; on failure its exit code (the
+/// reason printed by `call`); with --json the answer as it came; else
+/// `for_people` prints it.
+int call_and_print(context& cx, const std::string& method,
+                   const std::string& target, const std::string& body,
+                   const std::function<void(const json::value&)>& for_people) {
+  int code = exit_ok;
+  auto v = cx.call(method, target, body, code);
+  if (!v)
+    return code;
+  if (cx.json)
+    return print_json(cx, *v);
+  for_people(*v);
+  return exit_ok;
+}
+
 } // namespace
 
 std::optional<json::value> context::call(const std::string& method,
@@ -166,22 +183,18 @@ int cmd_status(context& cx) {
 }
 
 int cmd_clusters(context& cx) {
-  int code = exit_ok;
-  auto v = cx.call("GET", "/v1/admin/clusters", {}, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  table t{{"CLUSTER", "STATE", "WEIGHT", "CONNECTIONS", "TERMINALS", "NODES",
-           "BALANCERS", "LABELS"}};
-  for (const auto& c : array_at(*v, "clusters"))
-    t.add({text_of(c, "cluster_id"), text_of(c, "state"), text_of(c, "weight"),
-           text_of(c, "connections"), text_of(c, "assigned_terminals"),
-           std::to_string(array_at(c, "nodes").size()),
-           std::to_string(array_at(c, "balancers").size()),
-           labels_text(c.at("labels"))});
-  *cx.out << t.str();
-  return exit_ok;
+  return call_and_print(cx, "GET", "/v1/admin/clusters", {}, [&](auto& v) {
+    table t{{"CLUSTER", "STATE", "WEIGHT", "CONNECTIONS", "TERMINALS", "NODES",
+             "BALANCERS", "LABELS"}};
+    for (const auto& c : array_at(v, "clusters"))
+      t.add({text_of(c, "cluster_id"), text_of(c, "state"),
+             text_of(c, "weight"), text_of(c, "connections"),
+             text_of(c, "assigned_terminals"),
+             std::to_string(array_at(c, "nodes").size()),
+             std::to_string(array_at(c, "balancers").size()),
+             labels_text(c.at("labels"))});
+    *cx.out << t.str();
+  });
 }
 
 int cmd_nodes(context& cx) {
@@ -222,56 +235,48 @@ int cmd_set_state(context& cx, const std::string& id, const std::string& kind,
   auto target = (is == "cluster" ? "/v1/admin/clusters/" : "/v1/admin/nodes/")
               + query_escape(id);
   auto body = json::serialize(json::object{{"state", state}});
-  auto v = cx.call("PUT", target, body, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  *cx.out << is << " " << id << ": " << text_of(*v, "state") << "\n";
-  return exit_ok;
+  return call_and_print(cx, "PUT", target, body, [&](auto& v) {
+    *cx.out << is << " " << id << ": " << text_of(v, "state") << "\n";
+  });
 }
 
-int cmd_terminal(context& cx, const std::string& id) {
-  int code = exit_ok;
-  auto v = cx.call("GET", "/v1/terminals/" + query_escape(id), {}, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
+namespace {
+
+void print_terminal(context& cx, const json::value& v) {
   std::vector<std::pair<std::string, std::string>> rows;
   for (const char* k :
        {"terminal_id", "cluster_id", "connected", "node_id", "last_seen",
         "registered_at", "model", "firmware", "region", "open_jobs", "connects",
         "disconnects", "keepalive_failures"})
-    rows.emplace_back(k, text_of(*v, k));
-  rows.emplace_back("label", labels_text(v->at("label")));
-  rows.emplace_back("attributes", labels_text(v->at("attributes")));
-  rows.emplace_back("users", list_text(*v, "users"));
-  const auto& api = v->at("api");
+    rows.emplace_back(k, text_of(v, k));
+  rows.emplace_back("label", labels_text(v.at("label")));
+  rows.emplace_back("attributes", labels_text(v.at("attributes")));
+  rows.emplace_back("users", list_text(v, "users"));
+  const auto& api = v.at("api");
   rows.emplace_back("api calls", text_of(api, "calls") + " (errors "
                                    + text_of(api, "errors") + "; this window "
                                    + text_of(api, "window_calls") + ", errors "
                                    + text_of(api, "window_errors") + ")");
   *cx.out << key_values(rows);
-  return exit_ok;
+}
+
+} // namespace
+
+int cmd_terminal(context& cx, const std::string& id) {
+  return call_and_print(cx, "GET", "/v1/terminals/" + query_escape(id), {},
+                        [&](auto& v) { print_terminal(cx, v); });
 }
 
 int cmd_terminals(context& cx, const std::string& prefix, int limit) {
-  int code = exit_ok;
-  auto v = cx.call("GET",
-                   "/v1/terminals?prefix=" + query_escape(prefix)
-                     + "&limit=" + std::to_string(limit),
-                   {}, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  table t{{"TERMINAL", "CLUSTER", "CONNECTED", "NODE"}};
-  for (const auto& x : array_at(*v, "terminals"))
-    t.add({text_of(x, "terminal_id"), text_of(x, "cluster_id"),
-           text_of(x, "connected"), text_of(x, "node_id")});
-  *cx.out << t.str();
-  return exit_ok;
+  auto target = "/v1/terminals?prefix=" + query_escape(prefix)
+              + "&limit=" + std::to_string(limit);
+  return call_and_print(cx, "GET", target, {}, [&](auto& v) {
+    table t{{"TERMINAL", "CLUSTER", "CONNECTED", "NODE"}};
+    for (const auto& x : array_at(v, "terminals"))
+      t.add({text_of(x, "terminal_id"), text_of(x, "cluster_id"),
+             text_of(x, "connected"), text_of(x, "node_id")});
+    *cx.out << t.str();
+  });
 }
 
 int cmd_jobs_push(context& cx, const push_options& o) {
@@ -286,33 +291,24 @@ int cmd_jobs_push(context& cx, const push_options& o) {
     body["ttl_s"] = o.ttl_s;
   if (!o.callback_url.empty())
     body["callback_url"] = o.callback_url;
-  int code = exit_ok;
-  auto v
-    = cx.call("POST", "/v1/terminals/" + query_escape(o.terminal_id) + "/jobs",
-              json::serialize(body), code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  *cx.out << text_of(*v, "job_id") << " " << text_of(*v, "status") << "\n";
-  return exit_ok;
+  return call_and_print(
+    cx, "POST", "/v1/terminals/" + query_escape(o.terminal_id) + "/jobs",
+    json::serialize(body), [&](auto& v) {
+      *cx.out << text_of(v, "job_id") << " " << text_of(v, "status") << "\n";
+    });
 }
 
 int cmd_jobs_show(context& cx, const std::string& job_id) {
-  int code = exit_ok;
-  auto v = cx.call("GET", "/v1/jobs/" + query_escape(job_id), {}, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const char* k :
-       {"job_id", "terminal_id", "service", "status", "detail", "created_at",
-        "delivered_at", "acked_at", "finished_at", "updated_at", "deliveries",
-        "ttl_s", "callback_url", "payload"})
-    rows.emplace_back(k, text_of(*v, k));
-  *cx.out << key_values(rows);
-  return exit_ok;
+  return call_and_print(
+    cx, "GET", "/v1/jobs/" + query_escape(job_id), {}, [&](auto& v) {
+      std::vector<std::pair<std::string, std::string>> rows;
+      for (const char* k :
+           {"job_id", "terminal_id", "service", "status", "detail",
+            "created_at", "delivered_at", "acked_at", "finished_at",
+            "updated_at", "deliveries", "ttl_s", "callback_url", "payload"})
+        rows.emplace_back(k, text_of(v, k));
+      *cx.out << key_values(rows);
+    });
 }
 
 int cmd_jobs_list(context& cx, const std::string& terminal_id,
@@ -322,19 +318,14 @@ int cmd_jobs_list(context& cx, const std::string& terminal_id,
     target += "&terminal_id=" + query_escape(terminal_id);
   if (!status.empty())
     target += "&status=" + query_escape(status);
-  int code = exit_ok;
-  auto v = cx.call("GET", target, {}, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  table t{{"JOB", "TERMINAL", "SERVICE", "STATUS", "CREATED", "DELIVERIES"}};
-  for (const auto& j : array_at(*v, "jobs"))
-    t.add({text_of(j, "job_id"), text_of(j, "terminal_id"),
-           text_of(j, "service"), text_of(j, "status"),
-           text_of(j, "created_at"), text_of(j, "deliveries")});
-  *cx.out << t.str();
-  return exit_ok;
+  return call_and_print(cx, "GET", target, {}, [&](auto& v) {
+    table t{{"JOB", "TERMINAL", "SERVICE", "STATUS", "CREATED", "DELIVERIES"}};
+    for (const auto& j : array_at(v, "jobs"))
+      t.add({text_of(j, "job_id"), text_of(j, "terminal_id"),
+             text_of(j, "service"), text_of(j, "status"),
+             text_of(j, "created_at"), text_of(j, "deliveries")});
+    *cx.out << t.str();
+  });
 }
 
 int cmd_reallocate(context& cx, bool all, const std::string& cluster_id,
@@ -349,94 +340,69 @@ int cmd_reallocate(context& cx, bool all, const std::string& cluster_id,
     body["cluster_id"] = cluster_id;
   if (!terminal_ids.empty())
     body["terminal_ids"] = json::value_from(terminal_ids);
-  int code = exit_ok;
-  auto v = cx.call("POST", "/v1/admin/reallocate", json::serialize(body), code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  *cx.out << key_values({{"candidates", text_of(*v, "candidates")},
-                         {"moving", text_of(*v, "moving")},
-                         {"connected", text_of(*v, "connected")},
-                         {"pending", text_of(*v, "pending")}});
-  return exit_ok;
+  return call_and_print(
+    cx, "POST", "/v1/admin/reallocate", json::serialize(body), [&](auto& v) {
+      *cx.out << key_values({{"candidates", text_of(v, "candidates")},
+                             {"moving", text_of(v, "moving")},
+                             {"connected", text_of(v, "connected")},
+                             {"pending", text_of(v, "pending")}});
+    });
 }
 
 namespace {
 
-int print_items(context& cx, const json::value& v) {
-  if (cx.json)
-    return print_json(cx, v);
+void print_items(context& cx, const json::value& v) {
   auto& items = array_at(v, "items");
   if (items.empty())
     *cx.out << "(no label items: every active cluster is a candidate)\n";
   for (const auto& i : items)
     *cx.out << (i.is_string() ? std::string{i.as_string()} : "?") << "\n";
-  return exit_ok;
 }
 
 } // namespace
 
 int cmd_label_config_get(context& cx) {
-  int code = exit_ok;
-  auto v = cx.call("GET", "/v1/admin/label-config", {}, code);
-  return v ? print_items(cx, *v) : code;
+  return call_and_print(cx, "GET", "/v1/admin/label-config", {},
+                        [&](auto& v) { print_items(cx, v); });
 }
 
 int cmd_label_config_set(context& cx, const std::vector<std::string>& items) {
-  int code = exit_ok;
   auto body = json::serialize(json::object{{"items", json::value_from(items)}});
-  auto v = cx.call("PUT", "/v1/admin/label-config", body, code);
-  return v ? print_items(cx, *v) : code;
+  return call_and_print(cx, "PUT", "/v1/admin/label-config", body,
+                        [&](auto& v) { print_items(cx, v); });
 }
 
 int cmd_keys_list(context& cx) {
-  int code = exit_ok;
-  auto v = cx.call("GET", "/v1/admin/keys", {}, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  table t{{"KEY", "NAME", "SCOPES", "CREATED"}};
-  for (const auto& k : array_at(*v, "keys")) {
-    std::string scopes;
-    for (const auto& s : array_at(k, "scopes"))
-      scopes += (scopes.empty() ? "" : ",")
-              + (s.is_string() ? std::string{s.as_string()} : "?");
-    t.add({text_of(k, "key_id"), text_of(k, "name"), scopes,
-           text_of(k, "created_at")});
-  }
-  *cx.out << t.str();
-  return exit_ok;
+  return call_and_print(cx, "GET", "/v1/admin/keys", {}, [&](auto& v) {
+    table t{{"KEY", "NAME", "SCOPES", "CREATED"}};
+    for (const auto& k : array_at(v, "keys")) {
+      std::string scopes;
+      for (const auto& s : array_at(k, "scopes"))
+        scopes += (scopes.empty() ? "" : ",")
+                + (s.is_string() ? std::string{s.as_string()} : "?");
+      t.add({text_of(k, "key_id"), text_of(k, "name"), scopes,
+             text_of(k, "created_at")});
+    }
+    *cx.out << t.str();
+  });
 }
 
 int cmd_keys_create(context& cx, const std::string& name,
                     const std::vector<std::string>& scopes) {
-  int code = exit_ok;
   auto body = json::serialize(
     json::object{{"name", name}, {"scopes", json::value_from(scopes)}});
-  auto v = cx.call("POST", "/v1/admin/keys", body, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  *cx.out << key_values({{"key_id", text_of(*v, "key_id")},
-                         {"name", text_of(*v, "name")},
-                         {"key", text_of(*v, "key")}})
-          << "(the key is shown only this once)\n";
-  return exit_ok;
+  return call_and_print(cx, "POST", "/v1/admin/keys", body, [&](auto& v) {
+    *cx.out << key_values({{"key_id", text_of(v, "key_id")},
+                           {"name", text_of(v, "name")},
+                           {"key", text_of(v, "key")}})
+            << "(the key is shown only this once)\n";
+  });
 }
 
 int cmd_keys_revoke(context& cx, const std::string& key_id) {
-  int code = exit_ok;
-  auto v
-    = cx.call("DELETE", "/v1/admin/keys/" + query_escape(key_id), {}, code);
-  if (!v)
-    return code;
-  if (cx.json)
-    return print_json(cx, *v);
-  *cx.out << "key " << key_id << ": revoked\n";
-  return exit_ok;
+  return call_and_print(
+    cx, "DELETE", "/v1/admin/keys/" + query_escape(key_id), {},
+    [&](auto&) { *cx.out << "key " << key_id << ": revoked\n"; });
 }
 
 int cmd_check_config(context& cx, const std::string& path) {

@@ -2,14 +2,18 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace tether::ctl {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 std::string parse_server_url(const std::string& text, server_url& out) {
@@ -43,6 +47,67 @@ std::string parse_server_url(const std::string& text, server_url& out) {
 
 namespace {
 
+/// Writes `req` and reads the answer on `stream` (plain or TLS); the
+/// problem in `out.error` when there is no answer.
+template <class Stream>
+void exchange(Stream& stream, http::request<http::string_body>& req,
+              const std::string& where, http_answer& out) {
+  beast::error_code ec;
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64u << 20);
+  if (!ec)
+    http::read(stream, buffer, parser, ec);
+  if (ec) {
+    out.error = "no answer from " + where + ": " + ec.message();
+    return;
+  }
+  out.status = static_cast<int>(parser.get().result_int());
+  out.body = std::move(parser.get().body());
+}
+
+http::request<http::string_body> make_request(const std::string& method,
+                                              const std::string& target,
+                                              const std::string& body,
+                                              const std::string& authorization,
+                                              const std::string& where) {
+  http::request<http::string_body> req{http::string_to_verb(method), target,
+                                       11};
+  req.set(http::field::host, where);
+  req.set(http::field::user_agent, "tetherctl");
+  if (!authorization.empty())
+    req.set(http::field::authorization, authorization);
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
+  return req;
+}
+
+/// Resolves and connects `stream` within the timeout; false with
+/// `out.error` set when it cannot.
+bool connect(boost::asio::io_context& ioc, beast::tcp_stream& stream,
+             const server_url& url, std::chrono::milliseconds timeout,
+             http_answer& out) {
+  tcp::resolver resolver{ioc};
+  beast::error_code ec;
+  auto addrs = resolver.resolve(url.host, url.port, ec);
+  if (ec) {
+    out.error = "cannot resolve " + url.host + ": " + ec.message();
+    return false;
+  }
+  stream.expires_after(timeout);
+  stream.connect(addrs, ec);
+  if (ec) {
+    out.error
+      = "cannot connect to " + url.host + ":" + url.port + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 /// Plain HTTP/1.1, a fresh connection per request, every step within the
 /// timeout.
 class plain_transport : public transport {
@@ -55,44 +120,13 @@ public:
                    const std::string& authorization) override {
     http_answer out;
     boost::asio::io_context ioc;
-    tcp::resolver resolver{ioc};
     beast::tcp_stream stream{ioc};
-    beast::error_code ec;
     auto where = url_.host + ":" + url_.port;
-    auto addrs = resolver.resolve(url_.host, url_.port, ec);
-    if (ec) {
-      out.error = "cannot resolve " + url_.host + ": " + ec.message();
+    if (!connect(ioc, stream, url_, timeout_, out))
       return out;
-    }
-    stream.expires_after(timeout_);
-    stream.connect(addrs, ec);
-    if (ec) {
-      out.error = "cannot connect to " + where + ": " + ec.message();
-      return out;
-    }
-    http::request<http::string_body> req{http::string_to_verb(method), target,
-                                         11};
-    req.set(http::field::host, where);
-    req.set(http::field::user_agent, "tetherctl");
-    if (!authorization.empty())
-      req.set(http::field::authorization, authorization);
-    if (!body.empty()) {
-      req.set(http::field::content_type, "application/json");
-      req.body() = body;
-    }
-    req.prepare_payload();
-    http::write(stream, req, ec);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64u << 20);
-    if (!ec)
-      http::read(stream, buffer, parser, ec);
-    if (ec) {
-      out.error = "no answer from " + where + ": " + ec.message();
-      return out;
-    }
-    out.status = static_cast<int>(parser.get().result_int());
-    out.body = std::move(parser.get().body());
+    auto req = make_request(method, target, body, authorization, where);
+    exchange(stream, req, where, out);
+    beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return out;
   }
@@ -102,17 +136,72 @@ private:
   std::chrono::milliseconds timeout_;
 };
 
+/// HTTPS: TLS 1.2 or newer, the server's certificate verified against
+/// `ca_file` (or the system's trust store when empty) and its name (or IP
+/// address) checked against the URL's host; SNI for host names.
+class tls_transport : public transport {
+public:
+  tls_transport(server_url url, std::chrono::milliseconds timeout,
+                std::shared_ptr<ssl::context> ctx)
+      : url_(std::move(url)), timeout_(timeout), ctx_(std::move(ctx)) {}
+
+  http_answer send(const std::string& method, const std::string& target,
+                   const std::string& body,
+                   const std::string& authorization) override {
+    http_answer out;
+    boost::asio::io_context ioc;
+    beast::ssl_stream<beast::tcp_stream> stream{ioc, *ctx_};
+    auto where = url_.host + ":" + url_.port;
+    if (!connect(ioc, beast::get_lowest_layer(stream), url_, timeout_, out))
+      return out;
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(url_.host, ec);
+    if (ec) // a name, not an address: SNI
+      SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str());
+    stream.set_verify_callback(ssl::host_name_verification(url_.host));
+    stream.handshake(ssl::stream_base::client, ec);
+    if (ec) {
+      out.error = "TLS handshake with " + where + " failed: " + ec.message();
+      return out;
+    }
+    auto req = make_request(method, target, body, authorization, where);
+    exchange(stream, req, where, out);
+    stream.shutdown(ec); // the server may just close: not an error here
+    return out;
+  }
+
+private:
+  server_url url_;
+  std::chrono::milliseconds timeout_;
+  std::shared_ptr<ssl::context> ctx_;
+};
+
 } // namespace
 
 std::unique_ptr<transport> make_transport(const server_url& url,
                                           std::chrono::milliseconds timeout,
-                                          std::string& error) {
+                                          std::string& error,
+                                          const std::string& ca_file) {
   if (url.scheme == "http")
     return std::make_unique<plain_transport>(url, timeout);
-  // The seam for TLS: an https transport (boost::asio::ssl::stream over the
-  // same steps, verifying the server's certificate) goes here.
-  error = "https:// is not supported by this tetherctl yet; use http://";
-  return nullptr;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                   | ssl::context::no_sslv3 | ssl::context::no_tlsv1
+                   | ssl::context::no_tlsv1_1);
+  ctx->set_verify_mode(ssl::verify_peer);
+  boost::system::error_code ec;
+  if (ca_file.empty())
+    ctx->set_default_verify_paths(ec);
+  else
+    ctx->load_verify_file(ca_file, ec);
+  if (ec) {
+    error = (ca_file.empty() ? std::string{"cannot read the system's CA "
+                                           "certificates"}
+                             : "cannot read CA file " + ca_file)
+          + ": " + ec.message();
+    return nullptr;
+  }
+  return std::make_unique<tls_transport>(url, timeout, std::move(ctx));
 }
 
 } // namespace tether::ctl

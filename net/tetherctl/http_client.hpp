@@ -1,6 +1,6 @@
 // tetherctl's HTTP client: one synchronous request per call (Boost.Beast),
-// behind the `transport` interface so that an https:// transport can be
-// added beside the plain one without touching the commands.
+// behind the `transport` interface: plain http:// and https:// (TLS 1.2+,
+// the server's certificate verified) share the commands.
 #pragma once
 
 #include <chrono>
@@ -12,7 +12,7 @@ namespace tether::ctl {
 /// A server address: `http://host:port` (an optional trailing path is
 /// refused: the API lives at the root).
 struct server_url {
-  std::string scheme; // "http" (or "https", once a TLS transport exists)
+  std::string scheme; // "http" or "https"
   std::string host;
   std::string port;
 };
@@ -38,9 +38,12 @@ public:
     = 0;
 };
 
-/// The transport for `url`'s scheme, or null with `error` set.
+/// The transport for `url`'s scheme, or null with `error` set. https:
+/// the server's certificate must chain to `ca_file` (PEM; empty: the
+/// system's trust store) and name the URL's host.
 std::unique_ptr<transport> make_transport(const server_url& url,
                                           std::chrono::milliseconds timeout,
-                                          std::string& error);
+                                          std::string& error,
+                                          const std::string& ca_file = {});
 
 } // namespace tether::ctl

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "net/tetherctl/commands.hpp"
+#include "net/tetherctl/ctl_config.hpp"
 
 namespace {
 
@@ -16,19 +17,30 @@ using namespace tether::ctl;
 const char* footer = R"(
 ENVIRONMENT
   TETHER_SERVER    server URL when --server is not given
-                   (default http://127.0.0.1:8080)
+                   (default http://127.0.0.1:8080; https://HOST:PORT for a
+                   tetherd with [edge_tls])
   TETHER_KEY       API key when neither --key nor --key-file is given
   TETHER_KEY_FILE  file holding the API key when none of --key, --key-file,
                    TETHER_KEY is given (default ./tether-data/secrets/admin-key)
+  TETHER_CA        CA certificate (PEM) for https:// when --ca is not given
+                   (default: the system's trust store)
+  TETHER_CONFIG    settings file when --config is not given
 
 FILES
+  ~/.config/tether/tetherctl.toml   settings ($XDG_CONFIG_HOME/tether/...):
+                                    server = "https://host:8080"
+                                    key_file = "/path/admin-key" (or key)
+                                    ca = "/path/ca.crt"
+                                    flags override the environment, which
+                                    overrides this file
   ./tether-data/secrets/admin-key   the admin key tetherd creates on its
                                     first start (every scope)
 
 EXIT STATUS
   0  success
   1  check-config: the file has problems (each one printed)
-  2  usage: bad command line, unreadable key file, bad --payload
+  2  usage: bad command line, unreadable key, CA or settings file, a
+     settings file with problems, bad --payload
   3  refused: the server answered 4xx/5xx; its error code and message
      are printed on stderr (e.g. 401 unauthorized, 404 not_found)
   4  unreachable: no HTTP answer (cannot connect, timeout, not JSON)
@@ -44,7 +56,7 @@ EXAMPLES
 
 /// The command line's values.
 struct options {
-  std::string server, key, key_file, id, kind, status, name, prefix;
+  std::string server, key, key_file, ca, config, id, kind, status, name, prefix;
   bool json = false, all = false, to_cluster = false, to_node = false;
   int timeout_s = 10, limit = 50;
   std::vector<std::string> items;
@@ -56,10 +68,43 @@ std::string env_or(const char* name, std::string fallback) {
   return v != nullptr && *v != '\0' ? std::string{v} : fallback;
 }
 
+/// The settings file (--config, else TETHER_CONFIG, else the default
+/// path) under the flags and the environment: fills what neither gave.
+/// False after saying why when the file has problems, or when a file named
+/// explicitly cannot be read (a missing default file is fine).
+bool apply_settings_file(options& o) {
+  auto path = o.config.empty() ? env_or("TETHER_CONFIG", "") : o.config;
+  bool named = !path.empty();
+  if (!named)
+    path = default_ctl_config_path();
+  if (path.empty() || (!named && !std::ifstream{path}))
+    return true;
+  if (!std::ifstream{path}) {
+    std::cerr << "tetherctl: cannot read settings file " << path << "\n";
+    return false;
+  }
+  ctl_file_settings f;
+  if (auto problems = read_ctl_config(path, f); !problems.empty()) {
+    std::cerr << problems << "\n";
+    return false;
+  }
+  bool key_given = !o.key.empty() || !o.key_file.empty()
+                || std::getenv("TETHER_KEY") || std::getenv("TETHER_KEY_FILE");
+  if (o.server.empty())
+    o.server = env_or("TETHER_SERVER", f.server);
+  if (o.ca.empty())
+    o.ca = env_or("TETHER_CA", f.ca);
+  if (!key_given) {
+    o.key = f.key;
+    o.key_file = f.key.empty() ? f.key_file : "";
+  }
+  return true;
+}
+
 /// The key: --key, else the first line of --key-file, else TETHER_KEY,
-/// else the first line of TETHER_KEY_FILE or of the default file (a
-/// missing default file: no key). False after saying why when a key file
-/// named explicitly cannot be read.
+/// else the first line of TETHER_KEY_FILE, else the settings file's key or
+/// key_file, else the default file (a missing default file: no key).
+/// False after saying why when a key file named explicitly cannot be read.
 bool resolve_key(options& o, std::string& key) {
   key = o.key;
   if (key.empty() && o.key_file.empty())
@@ -226,13 +271,21 @@ int main(int argc, char** argv) {
   CLI::App app{"tetherctl - operate a Tether deployment through its HTTP API",
                "tetherctl"};
   app.footer(footer);
+  app.set_version_flag("--version", std::string{"tetherctl "} + TETHER_VERSION);
   app.require_subcommand(1);
   // --json, --server etc. also after the command (subcommands inherit it)
   app.fallthrough();
   options o;
   runner run;
   bool local = false;
-  app.add_option("--server", o.server, "server URL (http://HOST:PORT)");
+  app.add_option("--server", o.server,
+                 "server URL (http://HOST:PORT or https://HOST:PORT)");
+  app.add_option("--ca", o.ca,
+                 "CA certificate (PEM) that the https:// server's "
+                 "certificate must chain to (default: the system's)");
+  app.add_option("--config", o.config,
+                 "settings file (TOML: server, key, key_file, ca; default "
+                 "~/.config/tether/tetherctl.toml)");
   app.add_option("--key", o.key, "API key");
   app.add_option("--key-file", o.key_file, "file whose first line is the key");
   app.add_flag("--json", o.json, "print the API's JSON instead of tables");
@@ -262,7 +315,7 @@ int main(int argc, char** argv) {
   cx.err = &std::cerr;
   if (local)
     return run(cx);
-  if (!resolve_key(o, cx.key))
+  if (!apply_settings_file(o) || !resolve_key(o, cx.key))
     return exit_usage;
   server_url url;
   auto text = o.server.empty()
@@ -270,7 +323,8 @@ int main(int argc, char** argv) {
               : o.server;
   std::string problem = parse_server_url(text, url);
   auto net = problem.empty()
-             ? make_transport(url, std::chrono::seconds{o.timeout_s}, problem)
+             ? make_transport(url, std::chrono::seconds{o.timeout_s}, problem,
+                              o.ca.empty() ? env_or("TETHER_CA", "") : o.ca)
              : nullptr;
   if (!net) {
     std::cerr << "tetherctl: " << problem << "\n";

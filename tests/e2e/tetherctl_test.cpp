@@ -3,10 +3,14 @@
 // terminals by prefix, keys and the label configuration; and the exit
 // codes scripts rely on: 3 with the server's own words for a refused call
 // (wrong key, unknown terminal), 4 for an unreachable server, 2 for bad
-// usage, 1 with the problem named for a broken topology file.
+// usage, 1 with the problem named for a broken topology file; https://
+// against a tetherd with [edge_tls] (--ca, the certificate checked) and the
+// settings file (--config) under the flags.
 #include <fstream>
 
 #include "tests/e2e/e2e.hpp"
+#include "tests/support/tls_identity.hpp"
+#include "tests/support/topology_builder.hpp"
 
 using namespace tether::test;
 using namespace std::chrono_literals;
@@ -213,6 +217,11 @@ TEST(TetherctlAlone, UsageErrorsAreExitTwo) {
   auto help = tetherctl({"--help"});
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.output.find("EXIT STATUS"), std::string::npos);
+  EXPECT_NE(help.output.find("--ca"), std::string::npos);
+  EXPECT_NE(help.output.find("tetherctl.toml"), std::string::npos);
+  auto version = tetherctl({"--version"});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.output.rfind("tetherctl 0.", 0), 0u) << version.output;
 }
 
 TEST(TetherctlAlone, CheckConfigNamesTheProblem) {
@@ -244,6 +253,17 @@ TEST_F(Tetherctl, DashboardFilesAndListRoutesOverHttp) {
   EXPECT_EQ(http_call_auth(d_.http(), "", "GET", "/ui/nope.js").status, 404);
   EXPECT_EQ(http_call_auth(d_.http(), "", "GET", "/ui").status, 200);
 
+  // The API's description (docs/openapi.json, compiled in): no key needed.
+  auto spec = http_call_auth(d_.http(), "", "GET", "/v1/openapi.json");
+  EXPECT_EQ(spec.status, 200);
+  EXPECT_EQ(spec.headers["Content-Type"], "application/json");
+  auto doc = json_of(spec.body);
+  ASSERT_TRUE(doc.is_object()) << spec.body.substr(0, 200);
+  EXPECT_EQ(str_at(doc, "openapi"), "3.0.3");
+  EXPECT_TRUE(doc.at("paths").as_object().contains("/v1/openapi.json"));
+  EXPECT_EQ(http_call_auth(d_.http(), "", "POST", "/v1/openapi.json").status,
+            405);
+
   auto anon = http_call_auth(d_.http(), "", "GET", "/v1/terminals");
   EXPECT_EQ(anon.status, 401);
   auto metrics_key
@@ -261,4 +281,111 @@ TEST_F(Tetherctl, DashboardFilesAndListRoutesOverHttp) {
   auto empty = http_call(d_.http(), "GET", "/v1/terminals?prefix=none-");
   EXPECT_EQ(empty.status, 200);
   EXPECT_EQ(empty.body, R"({"terminals":[]})");
+}
+
+namespace {
+
+/// A tetherd with [edge_tls] (a self-signed certificate for 127.0.0.1) and
+/// what tetherctl needs to reach it.
+struct tls_server {
+  temp_dir dir;
+  tls_identity id = make_self_signed("127.0.0.1", "IP:127.0.0.1");
+  std::string cert = dir.path() + "/cert.pem";
+  std::string key = dir.path() + "/key.pem";
+  std::unique_ptr<tetherd_process> d;
+  std::string url, key_file;
+
+  tls_server() {
+    write_file(cert, id.cert_pem);
+    write_file(key, id.key_pem);
+    d = std::make_unique<tetherd_process>(
+      topology_builder{}
+        .section("edge_tls",
+                 "cert_file = \"" + cert + "\"\nkey_file = \"" + key + "\"\n")
+        .toml());
+    d->start();
+    url = "https://" + d->http();
+    key_file = d->dir() + "/data/secrets/admin-key";
+  }
+};
+
+} // namespace
+
+// https:// with the CA from --ca; refused (exit 4, the TLS reason said)
+// without it, with another CA, or for a host name the certificate does not
+// name; an unreadable CA file is a usage error (2).
+TEST(TetherctlTls, HttpsVerifiesTheServerAgainstTheGivenCa) {
+  tls_server s;
+  auto ok = tetherctl(
+    {"--server", s.url, "--ca", s.cert, "--key-file", s.key_file, "clusters"});
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_EQ(ok.output.rfind("CLUSTER", 0), 0u) << ok.output;
+
+  auto untrusted = tetherctl(
+    {"--server", s.url, "--key-file", s.key_file, "--timeout", "5", "status"});
+  EXPECT_EQ(untrusted.status, 4) << untrusted.output;
+  EXPECT_NE(untrusted.output.find("TLS handshake"), std::string::npos)
+    << untrusted.output;
+  EXPECT_NE(untrusted.output.find("certificate verify failed"),
+            std::string::npos)
+    << untrusted.output;
+
+  temp_dir other;
+  auto other_ca = other.path() + "/other.pem";
+  write_file(other_ca, make_self_signed("127.0.0.1", "IP:127.0.0.1").cert_pem);
+  auto wrong = tetherctl(
+    {"--server", s.url, "--ca", other_ca, "--key-file", s.key_file, "status"});
+  EXPECT_EQ(wrong.status, 4) << wrong.output;
+
+  auto port = s.d->http().substr(s.d->http().rfind(':') + 1);
+  auto by_name = tetherctl({"--server", "https://localhost:" + port, "--ca",
+                            s.cert, "--key-file", s.key_file, "status"});
+  EXPECT_EQ(by_name.status, 4) << by_name.output;
+  EXPECT_NE(by_name.output.find("TLS handshake"), std::string::npos)
+    << by_name.output;
+
+  auto no_ca = tetherctl({"--server", s.url, "--ca", other.path() + "/none",
+                          "--key-file", s.key_file, "status"});
+  EXPECT_EQ(no_ca.status, 2) << no_ca.output;
+  EXPECT_NE(no_ca.output.find("cannot read CA file"), std::string::npos)
+    << no_ca.output;
+}
+
+// The settings file gives server, key_file and ca; a flag wins over it; a
+// file with an unknown setting or a wrong type is refused (2) naming the
+// line; a --config that does not exist is refused.
+TEST(TetherctlTls, SettingsFileAndFlagsOverIt) {
+  tls_server s;
+  temp_dir dir;
+  auto cfg = dir.path() + "/tetherctl.toml";
+  write_file(cfg, "server = \"" + s.url + "\"\nkey_file = \"" + s.key_file
+                    + "\"\nca = \"" + s.cert + "\"\n");
+  auto ok = tetherctl({"--config", cfg, "clusters", "--json"});
+  ASSERT_EQ(ok.status, 0) << ok.output;
+  EXPECT_TRUE(json_of(ok.output).is_object()) << ok.output;
+
+  auto wrong_server = dir.path() + "/wrong.toml";
+  write_file(wrong_server, "server = \"https://127.0.0.1:1\"\nkey_file = \""
+                             + s.key_file + "\"\nca = \"" + s.cert + "\"\n");
+  auto flag
+    = tetherctl({"--config", wrong_server, "--server", s.url, "status"});
+  EXPECT_EQ(flag.status, 0) << flag.output;
+  auto from_file = tetherctl({"--config", wrong_server, "status"});
+  EXPECT_EQ(from_file.status, 4) << from_file.output;
+
+  auto bad = dir.path() + "/bad.toml";
+  write_file(bad, "server = \"" + s.url + "\"\nsevrer = \"x\"\nca = 5\n");
+  auto refused = tetherctl({"--config", bad, "status"});
+  EXPECT_EQ(refused.status, 2) << refused.output;
+  EXPECT_NE(refused.output.find(bad + ":2: unknown setting \"sevrer\""),
+            std::string::npos)
+    << refused.output;
+  EXPECT_NE(refused.output.find(bad + ":3: ca must be a string"),
+            std::string::npos)
+    << refused.output;
+
+  auto missing = tetherctl({"--config", dir.path() + "/none.toml", "status"});
+  EXPECT_EQ(missing.status, 2) << missing.output;
+  EXPECT_NE(missing.output.find("cannot read settings file"), std::string::npos)
+    << missing.output;
 }

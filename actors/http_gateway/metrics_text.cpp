@@ -1,0 +1,179 @@
+#include "actors/http_gateway/metrics_text.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace tether::metrics {
+
+std::string escape_label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+histogram::histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), in_bucket_(bounds_.size() + 1, 0) {
+  std::sort(bounds_.begin(), bounds_.end());
+}
+
+void histogram::observe(double v) {
+  auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);
+  ++in_bucket_[static_cast<size_t>(it - bounds_.begin())];
+  ++count_;
+  sum_ += v;
+}
+
+uint64_t histogram::cumulative(size_t i) const {
+  uint64_t n = 0;
+  for (size_t j = 0; j <= i && j < in_bucket_.size(); ++j)
+    n += in_bucket_[j];
+  return n;
+}
+
+std::vector<double> latency_bounds() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+          0.25,  0.5,    1,     2.5,  5,     10};
+}
+
+std::string format_value(double v) {
+  if (std::isnan(v))
+    return "NaN";
+  if (std::isinf(v))
+    return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    return std::to_string(static_cast<long long>(v));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+namespace {
+
+std::string label_text(const labels& ls) {
+  if (ls.empty())
+    return {};
+  std::string out = "{";
+  for (size_t i = 0; i < ls.size(); ++i)
+    out += (i == 0 ? "" : ",") + ls[i].first + "=\""
+         + escape_label_value(ls[i].second) + "\"";
+  return out + "}";
+}
+
+} // namespace
+
+void exposition::family(std::string_view name, std::string_view type,
+                        std::string_view help) {
+  std::string h;
+  for (char c : help)
+    h += c == '\n' ? std::string{"\\n"}
+                   : (c == '\\' ? std::string{"\\\\"} : std::string(1, c));
+  out_ += "# HELP " + std::string{name} + " " + h + "\n";
+  out_ += "# TYPE " + std::string{name} + " " + std::string{type} + "\n";
+}
+
+void exposition::sample(std::string_view name, const labels& ls, double value) {
+  out_ += std::string{name} + label_text(ls) + " " + format_value(value) + "\n";
+}
+
+void exposition::observe(std::string_view name, const labels& ls,
+                         const histogram& h) {
+  auto bucket = std::string{name} + "_bucket";
+  for (size_t i = 0; i < h.bounds().size(); ++i) {
+    auto with_le = ls;
+    with_le.emplace_back("le", format_value(h.bounds()[i]));
+    sample(bucket, with_le, static_cast<double>(h.cumulative(i)));
+  }
+  auto with_inf = ls;
+  with_inf.emplace_back("le", "+Inf");
+  sample(bucket, with_inf, static_cast<double>(h.count()));
+  sample(std::string{name} + "_sum", ls, h.sum());
+  sample(std::string{name} + "_count", ls, static_cast<double>(h.count()));
+}
+
+namespace {
+
+/// Fields 14 (utime), 15 (stime) and 22 (starttime) of /proc/self/stat, in
+/// clock ticks; the command name (field 2) may hold spaces, so fields are
+/// counted after its closing parenthesis.
+void read_stat(process_figures& p) {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(in, line))
+    return;
+  auto close = line.rfind(')');
+  if (close == std::string::npos)
+    return;
+  std::istringstream rest(line.substr(close + 2));
+  std::vector<std::string> f;
+  for (std::string s; rest >> s;)
+    f.push_back(s);
+  // rest starts at field 3: field n is f[n - 3].
+  if (f.size() < 20)
+    return;
+  double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  p.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / tick;
+  std::ifstream up("/proc/uptime");
+  double uptime = 0;
+  if (up >> uptime) {
+    double started_ago = uptime - std::stod(f[19]) / tick;
+    p.start_time_seconds
+      = std::floor(static_cast<double>(std::time(nullptr)) - started_ago);
+  }
+}
+
+} // namespace
+
+process_figures read_process_figures() {
+  process_figures p;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0)
+      p.resident_bytes = std::stod(line.substr(6)) * 1024; // in kB
+  read_stat(p);
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator{}; it.increment(ec))
+    ++p.open_fds;
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0)
+    p.max_fds = static_cast<double>(lim.rlim_cur);
+  return p;
+}
+
+void write_process_figures(exposition& e, const process_figures& p) {
+  e.family("process_resident_memory_bytes", "gauge",
+           "Resident memory of this tetherd process in bytes.");
+  e.sample("process_resident_memory_bytes", {}, p.resident_bytes);
+  e.family("process_cpu_seconds_total", "counter",
+           "User and system CPU time of this tetherd process in seconds.");
+  e.sample("process_cpu_seconds_total", {}, p.cpu_seconds);
+  e.family("process_open_fds", "gauge",
+           "Open file descriptors of this tetherd process.");
+  e.sample("process_open_fds", {}, p.open_fds);
+  e.family("process_max_fds", "gauge",
+           "The file descriptor limit (RLIMIT_NOFILE) of this process.");
+  e.sample("process_max_fds", {}, p.max_fds);
+  e.family("process_start_time_seconds", "gauge",
+           "Start time of this process since the Unix epoch in seconds.");
+  e.sample("process_start_time_seconds", {}, p.start_time_seconds);
+}
+
+} // namespace tether::metrics
