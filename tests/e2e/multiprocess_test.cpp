@@ -29,18 +29,9 @@ constexpr int fleet_size = 100; // per cluster
 /// control process is down; rebalancing between nodes on (the default) or
 /// off.
 std::string test_file(bool rebalance = true) {
-  auto text = shipped_multiprocess_topology();
+  auto text = multiprocess_test_topology("keepalive = \"2s\"");
   if (rebalance)
     text = "[reallocation]\nrebalance_ratio = 2\n" + text;
-  text = std::regex_replace(text, std::regex{R"(keepalive = "30s")"},
-                            "keepalive = \"2s\"");
-  text += R"(
-[[processes]]
-name = "gateway-2"
-caf_port = 17030
-roles = ["gateway"]
-http = "127.0.0.1:8081"
-)";
   return text;
 }
 

@@ -61,6 +61,19 @@ std::string shipped_multiprocess_topology() {
                    + "/examples/topologies/multiprocess.toml");
 }
 
+std::string multiprocess_test_topology(const std::string& timers) {
+  auto text = std::regex_replace(shipped_multiprocess_topology(),
+                                 std::regex{R"(keepalive = "30s")"}, timers);
+  text += R"(
+[[processes]]
+name = "gateway-2"
+caf_port = 17030
+roles = ["gateway"]
+http = "127.0.0.1:8081"
+)";
+  return text;
+}
+
 multiprocess_deployment::multiprocess_deployment(std::string topology_toml,
                                                  bool process_tls)
     : text_(remap_ports(topology_toml)) {
