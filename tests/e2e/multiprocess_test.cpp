@@ -370,7 +370,7 @@ TEST_F(multiprocess_fixed, node_frozen_is_detected_and_its_sessions_move) {
   measure("node SIGCONT: rejoined", ms_since(t1));
   // The thawed node's stale sessions ended; the devices never noticed.
   auto sa = a->counters();
-  EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa);
+  EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa) << "\n" << a->log();
   EXPECT_EQ(counter(sa, "done"), fleet_size) << dump(sa);
   auto t = json_of(http_call(d->http(), "GET", "/v1/terminals/A0").body);
   EXPECT_EQ(str_at(t, "node_id"), "C1-n1") << t;
