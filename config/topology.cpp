@@ -721,12 +721,12 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
   r.integer(t, "limits", "max_ws_queue", limits.max_ws_queue, 1, 1 << 20);
   r.integer(t, "limits", "max_payload", limits.max_payload, 16, 16 << 20);
   r.integer(t, "limits", "max_queue", limits.max_queue, 1, 1'000'000);
-  r.integer(t, "limits", "final_jobs_in_memory", limits.final_jobs_in_memory,
-            1, 100'000'000);
+  r.integer(t, "limits", "final_jobs_in_memory", limits.final_jobs_in_memory, 1,
+            100'000'000);
   r.integer(t, "limits", "store_memtable_mb", limits.store_memtable_mb, 1,
             65'536);
-  r.integer(t, "limits", "store_block_cache_mb", limits.store_block_cache_mb,
-            1, 65'536);
+  r.integer(t, "limits", "store_block_cache_mb", limits.store_block_cache_mb, 1,
+            65'536);
   read_abuse_limits(r, t, limits);
 }
 

@@ -198,10 +198,9 @@ std::shared_ptr<storage::store> open_store(const deployment_options& opts,
   }
   storage::status st;
   std::shared_ptr<storage::store> db{
-    storage::store::open(
-      opts.data_dir + "/db", st,
-      {opts.topo.limits.store_memtable_mb << 20,
-       opts.topo.limits.store_block_cache_mb << 20})};
+    storage::store::open(opts.data_dir + "/db", st,
+                         {opts.topo.limits.store_memtable_mb << 20,
+                          opts.topo.limits.store_block_cache_mb << 20})};
   if (!db) {
     error = st.message;
     return nullptr;
@@ -373,8 +372,8 @@ private:
     control_snapshot snapshot;
     storage::admin_settings admin;
     if (!db || !ensure_admin_key(*db, opts_.data_dir, error)
-        || !load_stored(*db, snapshot, admin,
-                        topo.limits.final_jobs_in_memory, error))
+        || !load_stored(*db, snapshot, admin, topo.limits.final_jobs_in_memory,
+                        error))
       return false;
     logger("tetherd")->info("data directory {}: {} terminals, {} jobs",
                             opts_.data_dir, snapshot.terminals.size(),

@@ -7,8 +7,8 @@
 #include <iterator>
 
 #include <boost/json.hpp>
-#include <rocksdb/db.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -72,7 +72,8 @@ std::unique_ptr<store> store::open(const std::string& dir, status& st,
   // its own 32 MB block cache.
   opts.db_write_buffer_size = bounds.memtable_bytes;
   rocksdb::ColumnFamilyOptions family;
-  family.write_buffer_size = std::max<size_t>(bounds.memtable_bytes / 2, 1 << 20);
+  family.write_buffer_size
+    = std::max<size_t>(bounds.memtable_bytes / 2, 1 << 20);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(bounds.block_cache_bytes);
   family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

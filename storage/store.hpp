@@ -84,7 +84,8 @@ public:
   /// Opens (or creates) the database in `dir`. Fails on a schema version it
   /// does not know, naming it.
   static std::unique_ptr<store> open(const std::string& dir, status& st,
-                                     const memory_bounds& bounds = memory_bounds{});
+                                     const memory_bounds& bounds
+                                     = memory_bounds{});
 
   /// When true, every write waits for the WAL to reach the disk (fsync).
   /// Without it a write survives a crash of the process (the WAL is in the

@@ -346,6 +346,19 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
 
 TEST_F(multiprocess_fixed, node_frozen_is_detected_and_its_sessions_move) {
   start();
+  // Every session started (the nodes report them): start() returns when
+  // every device is connected, some sessions may still be starting then,
+  // and a session asked of a node that freezes before it answers is not
+  // started (the balancer closes its socket with 1011 after the request
+  // timeout, as documented): the devices would notice, by design.
+  ASSERT_TRUE(eventually(
+    [&] {
+      return node(d->http(), "C1", "C1-n1").second
+             + node(d->http(), "C1", "C1-n2").second
+          == fleet_size;
+    },
+    20s))
+    << d->logs();
   auto t0 = steady::now();
   d->freeze("C1-n2");
   ASSERT_TRUE(eventually(
@@ -370,7 +383,8 @@ TEST_F(multiprocess_fixed, node_frozen_is_detected_and_its_sessions_move) {
   measure("node SIGCONT: rejoined", ms_since(t1));
   // The thawed node's stale sessions ended; the devices never noticed.
   auto sa = a->counters();
-  EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa) << "\n" << a->log();
+  EXPECT_EQ(counter(sa, "disconnects"), 0) << dump(sa) << "\n"
+                                           << a->log() << d->logs();
   EXPECT_EQ(counter(sa, "done"), fleet_size) << dump(sa);
   auto t = json_of(http_call(d->http(), "GET", "/v1/terminals/A0").body);
   EXPECT_EQ(str_at(t, "node_id"), "C1-n1") << t;
@@ -465,8 +479,8 @@ TEST_F(multiprocess_fixed, balancer_frozen_devices_move_and_stale_ends) {
   ASSERT_TRUE(eventually(
     [&] {
       return node(d->http(), "C1", "C1-n1").second
-                 + node(d->http(), "C1", "C1-n2").second
-               == fleet_size
+               + node(d->http(), "C1", "C1-n2").second
+            == fleet_size
           && connections(d->http(), "C1") == fleet_size;
     },
     30s))
