@@ -716,12 +716,21 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
                "push_burst",
                "max_terminals",
                "ws_total_accept_rate",
-               "ws_total_accept_burst"});
+               "ws_total_accept_burst",
+               "final_jobs_in_memory",
+               "store_memtable_mb",
+               "store_block_cache_mb"});
   r.integer(t, "limits", "max_http_body", limits.max_http_body, 1024, 64 << 20);
   r.integer(t, "limits", "max_ws_frame", limits.max_ws_frame, 256, 16 << 20);
   r.integer(t, "limits", "max_ws_queue", limits.max_ws_queue, 1, 1 << 20);
   r.integer(t, "limits", "max_payload", limits.max_payload, 16, 16 << 20);
   r.integer(t, "limits", "max_queue", limits.max_queue, 1, 1'000'000);
+  r.integer(t, "limits", "final_jobs_in_memory", limits.final_jobs_in_memory, 1,
+            100'000'000);
+  r.integer(t, "limits", "store_memtable_mb", limits.store_memtable_mb, 1,
+            65'536);
+  r.integer(t, "limits", "store_block_cache_mb", limits.store_block_cache_mb, 1,
+            65'536);
   read_abuse_limits(r, t, limits);
 }
 

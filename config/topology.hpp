@@ -94,6 +94,13 @@ struct limits_config {
   std::size_t max_terminals = 1'000'000;     // registered terminals (403)
   double ws_total_accept_rate = 5000;        // per balancer, all sources (503)
   std::size_t ws_total_accept_burst = 10'000;
+  // Memory bounds of the process holding the store (docs/BENCHMARKS.md,
+  // soak): finished jobs the control keeps in memory (older ones are read
+  // from the store), RocksDB memtables (all column families together) and
+  // its block cache (one, shared).
+  std::size_t final_jobs_in_memory = 100'000;
+  std::size_t store_memtable_mb = 32;
+  std::size_t store_block_cache_mb = 8;
 };
 
 /// Re-allocation (docs/ARCHITECTURE.md): terminals whose cluster changes are

@@ -107,6 +107,7 @@ control_settings control_settings_of(const config::topology& topo) {
   ccfg.max_queue_per_terminal = topo.limits.max_queue;
   ccfg.max_terminals = topo.limits.max_terminals;
   ccfg.job_retention = topo.timers.job_retention;
+  ccfg.final_jobs_in_memory = topo.limits.final_jobs_in_memory;
   ccfg.reallocation = topo.reallocation;
   ccfg.label_rules = topo.label_thresholds;
   ccfg.history_window = topo.label_thresholds.window;
@@ -197,7 +198,9 @@ std::shared_ptr<storage::store> open_store(const deployment_options& opts,
   }
   storage::status st;
   std::shared_ptr<storage::store> db{
-    storage::store::open(opts.data_dir + "/db", st)};
+    storage::store::open(opts.data_dir + "/db", st,
+                         {opts.topo.limits.store_memtable_mb << 20,
+                          opts.topo.limits.store_block_cache_mb << 20})};
   if (!db) {
     error = st.message;
     return nullptr;
@@ -219,10 +222,11 @@ std::shared_ptr<storage::store> open_store(const deployment_options& opts,
 /// What the control plane starts from: the stored terminals, jobs,
 /// histories and events, and the admin API changes (over the topology).
 bool load_stored(storage::store& db, control_snapshot& snapshot,
-                 storage::admin_settings& admin, std::string& error) {
+                 storage::admin_settings& admin, size_t final_jobs,
+                 std::string& error) {
   storage::status st;
   snapshot.terminals = db.load_terminals(st);
-  snapshot.jobs = db.load_jobs(st, default_final_in_memory);
+  snapshot.jobs = db.load_jobs(st, final_jobs);
   snapshot.histories = db.load_histories(st);
   snapshot.disconnects = db.load_events(st);
   snapshot.next_job_seq = db.next_job_seq(st);
@@ -368,7 +372,8 @@ private:
     control_snapshot snapshot;
     storage::admin_settings admin;
     if (!db || !ensure_admin_key(*db, opts_.data_dir, error)
-        || !load_stored(*db, snapshot, admin, error))
+        || !load_stored(*db, snapshot, admin, topo.limits.final_jobs_in_memory,
+                        error))
       return false;
     logger("tetherd")->info("data directory {}: {} terminals, {} jobs",
                             opts_.data_dir, snapshot.terminals.size(),

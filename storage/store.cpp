@@ -7,8 +7,10 @@
 #include <iterator>
 
 #include <boost/json.hpp>
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 namespace json = boost::json;
@@ -58,15 +60,26 @@ store::~store() {
   delete db_;
 }
 
-std::unique_ptr<store> store::open(const std::string& dir, status& st) {
+std::unique_ptr<store> store::open(const std::string& dir, status& st,
+                                   const memory_bounds& bounds) {
   rocksdb::DBOptions opts;
   opts.create_if_missing = true;
   opts.create_missing_column_families = true;
   opts.max_open_files = 256; // stay far below the 20,000 fd limit
   opts.keep_log_file_num = 4;
+  // Bounded memory (the soak, docs/BENCHMARKS.md): without these, each
+  // column family fills a 64 MB memtable before its first flush and gets
+  // its own 32 MB block cache.
+  opts.db_write_buffer_size = bounds.memtable_bytes;
+  rocksdb::ColumnFamilyOptions family;
+  family.write_buffer_size
+    = std::max<size_t>(bounds.memtable_bytes / 2, 1 << 20);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(bounds.block_cache_bytes);
+  family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (auto* name : family_names)
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+    families.emplace_back(name, family);
   std::unique_ptr<store> self{new store};
   auto s = rocksdb::DB::Open(opts, dir, families, &self->handles_, &self->db_);
   if (!s.ok()) {

@@ -59,6 +59,13 @@ struct status {
   bool ok() const { return message.empty(); }
 };
 
+/// Memory bounds of a store: RocksDB memtables of all column families
+/// together (flushed when over it) and one block cache shared by them.
+struct memory_bounds {
+  size_t memtable_bytes = size_t{32} << 20;
+  size_t block_cache_bytes = size_t{8} << 20;
+};
+
 class store {
 public:
   enum class family : uint8_t {
@@ -76,7 +83,9 @@ public:
 
   /// Opens (or creates) the database in `dir`. Fails on a schema version it
   /// does not know, naming it.
-  static std::unique_ptr<store> open(const std::string& dir, status& st);
+  static std::unique_ptr<store> open(const std::string& dir, status& st,
+                                     const memory_bounds& bounds
+                                     = memory_bounds{});
 
   /// When true, every write waits for the WAL to reach the disk (fsync).
   /// Without it a write survives a crash of the process (the WAL is in the

@@ -485,6 +485,27 @@ void refresh(self_ptr self) {
     status_atom::value);
 }
 
+/// A session asks to close its device's socket (keepalive lost, policy).
+/// Only the connection's current session may: a stale one (its node was
+/// frozen, taken as failed and the session started again elsewhere; or
+/// moved) that wakes up and finds its pings unanswered must not close the
+/// socket its successor now serves.
+void close_from_session(self_ptr self, uint64_t conn, uint16_t code,
+                        std::string& reason) {
+  auto* c = self->state.conns.find(conn);
+  if (c == nullptr)
+    return;
+  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  if (!c->session || c->session.address() != sender) {
+    logger("balancer")
+      ->info("{}: ignored a close ({} {}) from a stale session of {}",
+             self->state.cfg.balancer_id, code, reason, c->terminal_id);
+    return;
+  }
+  c->session = nullptr; // it has ended itself
+  c->link->close(code, std::move(reason));
+}
+
 void on_down(self_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
   auto log = logger("balancer");
@@ -545,10 +566,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
       to_device(self, conn, text);
     },
     [self](close_atom, uint64_t conn, uint16_t code, std::string& reason) {
-      if (auto* c = self->state.conns.find(conn)) {
-        c->session = nullptr; // it has ended itself
-        c->link->close(code, std::move(reason));
-      }
+      close_from_session(self, conn, code, reason);
     },
     [self](deliver_atom, const job_record& job) { return deliver(self, job); },
     [self](status_atom) { return self->state.status(); },

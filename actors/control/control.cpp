@@ -24,6 +24,7 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   request_timeout = cfg.request_timeout;
   jobs.max_queue = cfg.max_queue_per_terminal;
   jobs.job_retention_ms = cfg.job_retention.count();
+  jobs.max_final_in_memory = cfg.final_jobs_in_memory;
   jobs.next_job_seq = snapshot.next_job_seq;
   history.window_ms = cfg.label_rules.window.count();
   disconnects.tracker = disconnect_tracker{cfg.label_rules};

@@ -46,6 +46,7 @@ struct control_settings {
   notifier_settings callbacks;
   config::reallocation_config reallocation;
   std::chrono::milliseconds job_retention{0}; // 0: keep finished jobs
+  size_t final_jobs_in_memory = default_final_in_memory; // older: from store
   /// A job queued this long behind a connected terminal is handed to its
   /// session directly (stuck_jobs.hpp): min(timers.job_redelivery, 5 s).
   std::chrono::milliseconds stuck_after{5'000};

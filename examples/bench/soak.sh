@@ -12,13 +12,21 @@
 #   histogram), churn_cycles
 # A leak shows as rss_kb or fds that keep growing; a lost job as stuck > 0.
 #
+# With --heaptrack OUT the server runs under heaptrack (Debian package
+# `heaptrack`) and is killed with SIGKILL at the end: the profile's "leaked"
+# heap is what was live then (heaptrack_print -f OUT.zst -l). Each
+# --limit "KEY = VALUE" is added to the topology's [limits] (e.g.
+# final_jobs_in_memory, store_memtable_mb: the memory bounds,
+# docs/BENCHMARKS.md).
+#
 #   bash examples/bench/soak.sh [--duration S] [--interval S] [--devices N]
-#        [--churn N] [--rate JOBS_PER_S] [--csv FILE]
+#        [--churn N] [--rate JOBS_PER_S] [--csv FILE] [--heaptrack OUT]
+#        [--limit "KEY = VALUE"]...
 #   (defaults: 1200 s, 30 s, 500, 200, 20, soak.csv; needs ./build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
-duration=1200 interval=30 devices=500 churn=200 rate=20 csv=soak.csv
+duration=1200 interval=30 devices=500 churn=200 rate=20 csv=soak.csv heaptrack="" extra=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -27,16 +35,19 @@ while [ $# -gt 0 ]; do
     --churn) churn=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --csv) csv=$2; shift 2 ;;
+    --heaptrack) heaptrack=$2; shift 2 ;;
+    --limit) extra+="$2"$'\n'; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 work=$(mktemp -d /tmp/tether-soak-XXXXXX)
 bench_topology "$work/topology.toml"
 sed -i 's/^keepalive = "30s"/keepalive = "5s"/' "$work/topology.toml"
-exec python3 - "$work" "$duration" "$interval" "$devices" "$churn" "$rate" "$csv" <<'PY'
+printf '%s' "$extra" >>"$work/topology.toml" # bench_topology ends in [limits]
+exec python3 - "$work" "$duration" "$interval" "$devices" "$churn" "$rate" "$csv" "$heaptrack" <<'PY'
 import http.client, json, os, random, shutil, signal, subprocess, sys, threading, time
 
-work, duration, interval, devices, churn, rate, csv = sys.argv[1:8]
+work, duration, interval, devices, churn, rate, csv, heaptrack = sys.argv[1:9]
 duration, interval, devices, churn, rate = map(int, (duration, interval, devices, churn, rate))
 procs = []
 
@@ -49,8 +60,9 @@ def cleanup(*_):
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 try:
     ready = f"{work}/ready.json"
+    wrapper = ["heaptrack", "-o", heaptrack] if heaptrack else []
     server = subprocess.Popen(
-        ["./build/net/tetherd", "--config", f"{work}/topology.toml", "--http", "127.0.0.1:0",
+        wrapper + ["./build/net/tetherd", "--config", f"{work}/topology.toml", "--http", "127.0.0.1:0",
          "--ws-base-port", "0", "--data", f"{work}/data", "--ready-file", ready,
          "--log-level", "warn"], stdout=open(f"{work}/tetherd.log", "w"), stderr=subprocess.STDOUT)
     procs.append(server)
@@ -59,6 +71,9 @@ try:
             break
         time.sleep(0.1)
     time.sleep(0.2)
+    server_pid = server.pid
+    if heaptrack:  # the tetherd under heaptrack's script
+        server_pid = int(subprocess.check_output(["pgrep", "-f", f"^./build/net/tetherd --config {work}/"]).split()[0])
     host, port = json.load(open(ready))["http"].rsplit(":", 1)
     key = open(f"{work}/data/secrets/admin-key").read().strip()
 
@@ -159,10 +174,10 @@ try:
         out.write("t_s,rss_kb,fds,connections,pushed,done,stuck,lat_p50_ms,lat_p99_ms,churn_cycles\n")
         while time.time() - t0 < duration:
             time.sleep(max(0, interval - ((time.time() - t0) % interval)))
-            if server.poll() is not None:
+            if server.poll() is not None and not heaptrack:
                 sys.exit("tetherd exited: " + open(f"{work}/tetherd.log").read()[-2000:])
-            rss = next(l.split()[1] for l in open(f"/proc/{server.pid}/status") if l.startswith("VmRSS"))
-            fds = len(os.listdir(f"/proc/{server.pid}/fd"))
+            rss = next(l.split()[1] for l in open(f"/proc/{server_pid}/status") if l.startswith("VmRSS"))
+            fds = len(os.listdir(f"/proc/{server_pid}/fd"))
             stuck = settle()
             p50, p99 = latency()
             with lock:
@@ -172,6 +187,9 @@ try:
             out.flush()
             print(line, flush=True)
     stop.set()
+    if heaptrack:  # what is live now is what heaptrack reports as leaked
+        os.kill(server_pid, signal.SIGKILL)
+        server.wait(timeout=600)
 finally:
     cleanup()
 PY

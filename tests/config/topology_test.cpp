@@ -477,6 +477,24 @@ const std::vector<rule_case>& rule_cases() {
      "must be between 1 and 1000000"},
     {"limits", "max_queue", "1000001", false, "limits.max_queue",
      "must be between"},
+    {"limits", "final_jobs_in_memory", "5000", true, "", "",
+     [](const topology& t) {
+       return t.limits.final_jobs_in_memory == 5000;
+     }},
+    {"limits", "final_jobs_in_memory", "0", false,
+     "limits.final_jobs_in_memory", "must be between 1 and"},
+    {"limits", "store_memtable_mb", "8", true, "", "",
+     [](const topology& t) {
+       return t.limits.store_memtable_mb == 8;
+     }},
+    {"limits", "store_memtable_mb", "0", false, "limits.store_memtable_mb",
+     "must be between 1 and 65536"},
+    {"limits", "store_block_cache_mb", "1", true, "", "",
+     [](const topology& t) {
+       return t.limits.store_block_cache_mb == 1;
+     }},
+    {"limits", "store_block_cache_mb", "65537", false,
+     "limits.store_block_cache_mb", "must be between 1 and 65536"},
     {"limits", "ws_max_pending", "1", true, "", "",
      [](const topology& t) {
        return t.limits.ws_max_pending == 1;

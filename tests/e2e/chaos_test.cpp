@@ -55,17 +55,8 @@ double secs_since(steady::time_point t0) {
 /// The shipped file with a short keepalive and job resend (so both run
 /// through every fault) and a second gateway process.
 std::string chaos_file() {
-  auto text = shipped_multiprocess_topology();
-  text = std::regex_replace(text, std::regex{R"(keepalive = "30s")"},
-                            "keepalive = \"2s\"\njob_redelivery = \"5s\"");
-  text += R"(
-[[processes]]
-name = "gateway-2"
-caf_port = 17030
-roles = ["gateway"]
-http = "127.0.0.1:8081"
-)";
-  return text;
+  return multiprocess_test_topology(
+    "keepalive = \"2s\"\njob_redelivery = \"5s\"");
 }
 
 struct accepted_job {

@@ -107,7 +107,7 @@ TEST(crash, every_accepted_job_survives_kill_9_and_is_done) {
   auto total = accepted.size();
   ASSERT_GE(total, 1000u);
 
-  server.start();
+  server.restart(); // same ports: retried while one is held for a moment
   auto offline = fleet(server, "off-", devices, server.dir() + "/off.log");
   // Every accepted job is found, and each is eventually done (the online
   // fleet reconnects by itself; the offline one connects now).

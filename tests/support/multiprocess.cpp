@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -59,6 +60,19 @@ std::string remap_ports(const std::string& text) {
 std::string shipped_multiprocess_topology() {
   return read_file(std::string{TETHER_SOURCE_DIR}
                    + "/examples/topologies/multiprocess.toml");
+}
+
+std::string multiprocess_test_topology(const std::string& timers) {
+  auto text = std::regex_replace(shipped_multiprocess_topology(),
+                                 std::regex{R"(keepalive = "30s")"}, timers);
+  text += R"(
+[[processes]]
+name = "gateway-2"
+caf_port = 17030
+roles = ["gateway"]
+http = "127.0.0.1:8081"
+)";
+  return text;
 }
 
 multiprocess_deployment::multiprocess_deployment(std::string topology_toml,
@@ -116,14 +130,25 @@ void multiprocess_deployment::start_process(const std::string& name) {
                                 "--log-level",
                                 "debug"};
   auto& proc = procs_[name];
-  // Append to the log across restarts: a failure shows the whole story.
-  proc = child_process::spawn(argv, dir_.path() + "/" + name + ".log");
-  bool up = eventually(
-    [&] { return std::filesystem::exists(ready) || !proc->running(); },
-    std::chrono::seconds{20});
-  if (!up || !std::filesystem::exists(ready))
-    throw std::runtime_error("process " + name + " did not start:\n"
-                             + log(name));
+  // A restart binds the same ports as before; one may be held for a moment
+  // by another test's client socket (they are in the ephemeral range): a
+  // process that exits before it is ready is started again, with backoff,
+  // at most five times.
+  auto wait = std::chrono::milliseconds{250};
+  for (int attempt = 1;; ++attempt) {
+    // Append to the log across restarts: a failure shows the whole story.
+    proc = child_process::spawn(argv, dir_.path() + "/" + name + ".log");
+    bool up = eventually(
+      [&] { return std::filesystem::exists(ready) || !proc->running(); },
+      std::chrono::seconds{20});
+    if (up && std::filesystem::exists(ready))
+      break;
+    if (!up || attempt == 5)
+      throw std::runtime_error("process " + name + " did not start:\n"
+                               + log(name));
+    std::this_thread::sleep_for(wait); // backoff before the next attempt
+    wait *= 2;
+  }
   auto v = boost::json::parse(read_file(ready));
   if (auto* h = v.as_object().if_contains("http"); h && !h->as_string().empty())
     http_[name] = std::string{h->as_string()};

@@ -63,4 +63,11 @@ private:
 /// The shipped examples/topologies/multiprocess.toml.
 std::string shipped_multiprocess_topology();
 
+/// The shipped file as the multi-process e2e tests run it: its
+/// `keepalive = "30s"` line replaced by `timers` (e.g. `keepalive = "2s"`,
+/// so keepalives run through every fault), and a second gateway process
+/// (gateway-2, HTTP on 127.0.0.1:8081), which answers 503 while the control
+/// process is down.
+std::string multiprocess_test_topology(const std::string& timers);
+
 } // namespace tether::test

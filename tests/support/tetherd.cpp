@@ -3,6 +3,7 @@
 #include <csignal>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,6 +31,20 @@ tetherd_process::tetherd_process(std::string config_toml,
 }
 
 tetherd_process::~tetherd_process() = default;
+
+void tetherd_process::restart(int attempts) {
+  auto wait = std::chrono::milliseconds{250};
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return start();
+    } catch (const std::exception&) {
+      if (attempt >= attempts)
+        throw;
+      std::this_thread::sleep_for(wait); // backoff before the next attempt
+      wait *= 2;
+    }
+  }
+}
 
 void tetherd_process::start() {
   auto ready = dir_.path() + "/ready.json";

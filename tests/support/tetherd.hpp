@@ -24,6 +24,11 @@ public:
 
   /// Starts it and waits until it serves (throws after 20 s).
   void start();
+  /// start() again after a kill, on the same ports: one may be held for a
+  /// moment by another test's client socket (the ports were picked in the
+  /// ephemeral range), so a start that fails is retried with backoff, at
+  /// most `attempts` times (then it throws).
+  void restart(int attempts = 5);
   /// kill -9, or SIGTERM and wait.
   void kill9();
   void terminate();

@@ -189,6 +189,26 @@ TEST_F(BalancerFlow, NewerConnectionReplacesTheOlder) {
   EXPECT_EQ(clog->closed[0].session, clog->opened[0].session);
 }
 
+TEST_F(BalancerFlow, OnlyTheCurrentSessionClosesTheSocket) {
+  // A stale session (its node was frozen, taken as failed, the session
+  // started again elsewhere; then the node thawed and found its pings
+  // unanswered) asks to close the socket: ignored, the device stays.
+  mlog->clusters = {{"T1", "C1"}};
+  auto link = connect_and_open(1, "T1");
+  ASSERT_EQ(node_of(*link), "C1-n1");
+  sys.spawn([b = balancer](caf::event_based_actor* stale) {
+    stale->send(b, close_atom::value, uint64_t{1},
+                uint16_t{close_code::keepalive_lost}, std::string{"stale"});
+  });
+  sched.run();
+  EXPECT_TRUE(link->closes.empty()) << link->closes[0].second;
+  // The device's own session still closes it (no pongs: 4000).
+  for (int i = 0; i < 3; ++i)
+    advance(1s);
+  ASSERT_EQ(link->closes.size(), 1u);
+  EXPECT_EQ(link->closes[0].first, close_code::keepalive_lost);
+}
+
 TEST_F(BalancerFlow, SocketCloseEndsTheSession) {
   mlog->clusters = {{"T1", "C1"}};
   auto link = connect(1, "T1");
