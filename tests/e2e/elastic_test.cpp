@@ -92,7 +92,9 @@ TEST(elastic, tier_cap_refuses_the_capped_tier_only_across_balancers) {
                        "[limits]\nflap_limit = 100000\n");
   auto d = std::make_unique<multiprocess_deployment>(text);
   start(d, text);
-  auto free = fleet(*d, "F", 7, {"--attr", "plan=free"});
+  // debug: the simulator logs each close (code and reason) at debug.
+  auto free
+    = fleet(*d, "F", 7, {"--attr", "plan=free", "--log-level", "debug"});
   auto paid = fleet(*d, "P", 6, {"--attr", "plan=paid"});
   auto both = [&] {
     auto c = cluster_view(d->http(), "C1");

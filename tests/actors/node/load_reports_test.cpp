@@ -56,13 +56,13 @@ TEST(LoadReports, EachBalancerIsNamedOnce) {
 }
 
 node_status loaded(const char* id, uint32_t sessions, uint32_t capacity,
-                   uint64_t memory = 1000, double cpu = 0.5) {
+                   uint64_t memory = 0, double cpu = 0) {
   node_status n{id, "active", sessions, cpu, memory};
   n.capacity = capacity;
   return n;
 }
 
-TEST(LeastLoadCapacity, SessionsPerCapacityWhenMemoryAndCpuAgree) {
+TEST(LeastLoadCapacity, SessionsPerCapacityWhenNoMemoryOrCpuIsKnown) {
   using s = node_strategy;
   // n1 has three times n2's capacity: 5/3 < 2/1.
   EXPECT_EQ(choose_node({loaded("n1", 5, 3), loaded("n2", 2, 1)},
