@@ -33,7 +33,8 @@ void tier_caps::remember(const terminal_record& rec) {
     tiers_[rec.terminal_id] = std::move(tiers);
 }
 
-std::vector<std::string> tier_caps::tiers_of(const std::string& terminal) const {
+std::vector<std::string>
+tier_caps::tiers_of(const std::string& terminal) const {
   auto i = tiers_.find(terminal);
   return i == tiers_.end() ? std::vector<std::string>{} : i->second;
 }
@@ -78,11 +79,10 @@ void tier_caps::take_reports(
     }
   }
   // Admissions made before the reports were asked for are in them.
-  since_.erase(std::remove_if(since_.begin(), since_.end(),
-                              [&](const admitted& a) {
-                                return a.at_ms < asked_ms;
-                              }),
-               since_.end());
+  since_.erase(
+    std::remove_if(since_.begin(), since_.end(),
+                   [&](const admitted& a) { return a.at_ms < asked_ms; }),
+    since_.end());
 }
 
 tier_caps::counts tier_caps::current(const std::string& cluster) const {

@@ -31,8 +31,7 @@ std::string topology(const std::string& cluster_extra,
 
 boost::json::value cluster_view(const std::string& http,
                                 const std::string& id) {
-  auto cs
-    = json_of(http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
+  auto cs = json_of(http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
   if (cs.is_object())
     for (auto& c : cs.at("clusters").as_array())
       if (str_at(c, "cluster_id") == id)
@@ -40,7 +39,8 @@ boost::json::value cluster_view(const std::string& http,
   return nullptr;
 }
 
-int number_at(const boost::json::value& v, std::initializer_list<const char*> path) {
+int number_at(const boost::json::value& v,
+              std::initializer_list<const char*> path) {
   const boost::json::value* at = &v;
   for (auto key : path) {
     if (!at->is_object() || !at->as_object().contains(key))
@@ -59,13 +59,13 @@ int free_connections(const std::string& http) {
 std::unique_ptr<child_process> fleet(multiprocess_deployment& d,
                                      const std::string& prefix, int count,
                                      std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"--data",      d.dir() + "/data-control",
-                                "--count",     std::to_string(count),
-                                "--id-prefix", prefix,
-                                "--region",    "GG1",
+  std::vector<std::string> args{"--data",           d.dir() + "/data-control",
+                                "--count",          std::to_string(count),
+                                "--id-prefix",      prefix,
+                                "--region",         "GG1",
                                 "--backoff-min-ms", "100",
                                 "--backoff-max-ms", "500",
-                                "--duration-s", "120"};
+                                "--duration-s",     "120"};
   args.insert(args.end(), extra.begin(), extra.end());
   return simulator(d.http(), args, d.dir() + "/" + prefix + ".log");
 }
@@ -117,10 +117,11 @@ TEST(elastic, tier_cap_refuses_the_capped_tier_only_across_balancers) {
   // a paid device registers.
   auto key = enrollment_key(d->dir() + "/data-control");
   auto reg = [&](const std::string& id, const std::string& plan) {
-    return device_call(d->http(), key, id, "POST", "/v1/terminals/register",
-                       R"({"terminal_id":")" + id
-                         + R"(","model":"GJ1","region":"GG1","attributes":{"plan":")"
-                         + plan + R"("}})");
+    return device_call(
+      d->http(), key, id, "POST", "/v1/terminals/register",
+      R"({"terminal_id":")" + id
+        + R"(","model":"GJ1","region":"GG1","attributes":{"plan":")" + plan
+        + R"("}})");
   };
   auto refused = reg("FX", "free");
   EXPECT_EQ(refused.status, 503) << refused.body;

@@ -65,20 +65,16 @@ node_status loaded(const char* id, uint32_t sessions, uint32_t capacity,
 TEST(LeastLoadCapacity, SessionsPerCapacityWhenNoMemoryOrCpuIsKnown) {
   using s = node_strategy;
   // n1 has three times n2's capacity: 5/3 < 2/1.
-  EXPECT_EQ(choose_node({loaded("n1", 5, 3), loaded("n2", 2, 1)},
-                        s::least_load),
-            0u);
+  EXPECT_EQ(
+    choose_node({loaded("n1", 5, 3), loaded("n2", 2, 1)}, s::least_load), 0u);
   // The boundary: 6/3 == 2/1 is a tie, the first wins; 7/3 > 2/1.
-  EXPECT_EQ(choose_node({loaded("n2", 2, 1), loaded("n1", 6, 3)},
-                        s::least_load),
-            0u);
-  EXPECT_EQ(choose_node({loaded("n1", 7, 3), loaded("n2", 2, 1)},
-                        s::least_load),
-            1u);
+  EXPECT_EQ(
+    choose_node({loaded("n2", 2, 1), loaded("n1", 6, 3)}, s::least_load), 0u);
+  EXPECT_EQ(
+    choose_node({loaded("n1", 7, 3), loaded("n2", 2, 1)}, s::least_load), 1u);
   // Capacity 0 counts as 1 (no division by zero).
-  EXPECT_EQ(choose_node({loaded("n1", 1, 0), loaded("n2", 2, 1)},
-                        s::least_load),
-            0u);
+  EXPECT_EQ(
+    choose_node({loaded("n1", 1, 0), loaded("n2", 2, 1)}, s::least_load), 0u);
 }
 
 TEST(LeastLoadCapacity, MemoryAndCpuAreDividedToo) {
@@ -88,10 +84,10 @@ TEST(LeastLoadCapacity, MemoryAndCpuAreDividedToo) {
                         s::least_load),
             1u);
   // Equal memory per capacity: CPU per capacity decides.
-  EXPECT_EQ(choose_node({loaded("n1", 0, 1, 1000, 0.3),
-                         loaded("n2", 9, 2, 2000, 0.4)},
-                        s::least_load),
-            1u);
+  EXPECT_EQ(
+    choose_node({loaded("n1", 0, 1, 1000, 0.3), loaded("n2", 9, 2, 2000, 0.4)},
+                s::least_load),
+    1u);
 }
 
 TEST(LeastLoadCapacity, TheBalancerFillsNodesByCapacity) {
