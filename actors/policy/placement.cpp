@@ -137,10 +137,15 @@ bool less_per_weight(uint64_t load_a, uint32_t w_a, uint64_t load_b,
 
 /// a < b for the least_load node strategy: memory, then CPU, then
 /// sessions, each divided by the node's capacity (compared without
-/// division where they are integers).
+/// division where they are integers); only sessions while either node has
+/// no report yet.
 bool lighter_per_capacity(const node_status& a, const node_status& b) {
   uint64_t ka = std::max<uint32_t>(1, a.capacity);
   uint64_t kb = std::max<uint32_t>(1, b.capacity);
+  // A node that has not reported yet (memory 0) is not the lightest for
+  // that: until both have, sessions ÷ capacity decide.
+  if (a.memory == 0 || b.memory == 0)
+    return uint64_t{a.sessions} * kb < uint64_t{b.sessions} * ka;
   if (a.memory * kb != b.memory * ka)
     return a.memory * kb < b.memory * ka;
   auto cpu_a = a.cpu / static_cast<double>(ka);

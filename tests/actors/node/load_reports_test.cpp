@@ -90,6 +90,17 @@ TEST(LeastLoadCapacity, MemoryAndCpuAreDividedToo) {
     1u);
 }
 
+TEST(LeastLoadCapacity, ANodeWithoutAReportIsComparedBySessionsOnly) {
+  using s = node_strategy;
+  // n2 has not reported (memory 0): not lighter for that; 4/3 < 2/1.
+  EXPECT_EQ(choose_node({loaded("n1", 4, 3, 5000, 0.9), loaded("n2", 2, 1)},
+                        s::least_load),
+            0u);
+  EXPECT_EQ(choose_node({loaded("n1", 7, 3, 5000, 0.9), loaded("n2", 2, 1)},
+                        s::least_load),
+            1u);
+}
+
 TEST(LeastLoadCapacity, TheBalancerFillsNodesByCapacity) {
   // No memory or CPU reported yet (as right after start): sessions ÷
   // capacity decide. (With equal memory, n1's memory ÷ 3 is the lighter
