@@ -239,6 +239,41 @@ void read_node_weights(reader& r, const toml::table& nw,
   }
 }
 
+/// Reads a cluster's `node_capacity = { node = capacity }` (nodes of it
+/// only, at least 1).
+void read_node_capacity(reader& r, const toml::table& nc,
+                        const std::string& path, cluster_config& c) {
+  for (auto&& [key, value] : nc) {
+    std::string id{key.str()};
+    if (std::find(c.nodes.begin(), c.nodes.end(), id) == c.nodes.end()) {
+      r.problem(&value, path + ".node_capacity." + id,
+                "is not a node of this cluster");
+      continue;
+    }
+    uint32_t k = 1;
+    if (r.integer(nc, path + ".node_capacity", id, k, 1, 1'000'000))
+      c.node_capacity[id] = k;
+  }
+}
+
+/// Reads a cluster's `caps = { attribute = { value = max } }`.
+void read_caps(reader& r, const toml::table& caps, const std::string& path,
+               cluster_config& c) {
+  for (auto&& [attr, values] : caps) {
+    auto apath = path + ".caps." + std::string{attr.str()};
+    auto* vt = values.as_table();
+    if (vt == nullptr || vt->empty()) {
+      r.problem(&values, apath, "must be a table of value = maximum");
+      continue;
+    }
+    for (auto&& [value, max] : *vt) {
+      uint32_t m = 0;
+      if (r.integer(*vt, apath, value.str(), m, 0, 100'000'000))
+        c.caps[std::string{attr.str()}][std::string{value.str()}] = m;
+    }
+  }
+}
+
 /// Reads a cluster's [[clusters.balancers]] (at least one).
 void read_balancers(reader& r, const toml::table& t, const std::string& path,
                     cluster_config& c, cluster_places& at) {
@@ -275,7 +310,7 @@ void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
   auto path = reader::index("clusters", i);
   r.only_keys(t, path,
               {"id", "labels", "weight", "enabled", "balancers", "nodes",
-               "node_weights"});
+               "node_weights", "max_connections", "caps", "node_capacity"});
   at.table = &t;
   at.id = t.get("id") ? t.get("id") : &t;
   at.nodes_key = t.get("nodes") ? t.get("nodes") : &t;
@@ -300,6 +335,11 @@ void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
       r.problem(at.nodes[n], reader::index(path + ".nodes", n), id_rule);
   if (auto* nw = r.subsection(t, path, "node_weights"))
     read_node_weights(r, *nw, path, c);
+  r.integer(t, path, "max_connections", c.max_connections, 0, 100'000'000);
+  if (auto* caps = r.subsection(t, path, "caps"))
+    read_caps(r, *caps, path, c);
+  if (auto* nc = r.subsection(t, path, "node_capacity"))
+    read_node_capacity(r, *nc, path, c);
   read_balancers(r, t, path, c, at);
 }
 

@@ -48,6 +48,14 @@ struct cluster_config {
   // [clusters.node_weights]: node id -> capacity weight for the "weighted"
   // node strategy (missing: 1; 0: the node takes no new sessions then).
   std::map<std::string, uint32_t> node_weights;
+  // Tier caps: at most this many live connections in the cluster (0: no
+  // cap), and per attribute value (`caps = { plan = { free = 100 } }`: at
+  // most 100 connections of devices whose attribute plan is "free").
+  uint32_t max_connections = 0;
+  std::map<std::string, std::map<std::string, uint32_t>> caps;
+  // [clusters.node_capacity]: node id -> capacity (missing: 1); the
+  // least_load node strategy compares load ÷ capacity.
+  std::map<std::string, uint32_t> node_capacity;
 };
 
 struct timers_config {

@@ -78,6 +78,7 @@ balancer_settings balancer_settings_of(const config::topology& topo,
   bcfg.rebalance = {topo.reallocation.rebalance_ratio,
                     topo.reallocation.rebalance_period.count()};
   bcfg.node_weights = c.node_weights;
+  bcfg.node_capacity = c.node_capacity;
   return bcfg;
 }
 

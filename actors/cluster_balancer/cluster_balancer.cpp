@@ -61,7 +61,8 @@ uint32_t cluster_balancer_state::live_connections() const {
 
 balancer_status cluster_balancer_state::status() const {
   return {cfg.balancer_id,    cfg.cluster_id, cfg.url,
-          live_connections(), nodes.status(), cfg.ws_connections.value()};
+          live_connections(), nodes.status(), cfg.ws_connections.value(),
+          conns.tiers()};
 }
 
 void cluster_balancer_state::place(connection& c, std::optional<size_t> n) {
@@ -133,13 +134,18 @@ void refuse(self_ptr self, uint64_t conn, errc code, const std::string& why) {
   st.erase(conn);
 }
 
-/// The manager's answer to an admission: the terminal's cluster.
+/// The manager's answer to an admission: the terminal's cluster, its
+/// capped tiers, and whether a cap refuses it (then it is upgraded and
+/// closed 1013 at once, with the cap and a retry hint).
 void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
-              const std::string& cluster) {
+              admission& a) {
   auto& st = self->state;
   auto* c = st.conns.find(conn);
   if (c == nullptr)
     return;
+  const auto& cluster = a.cluster_id;
+  c->tiers = std::move(a.tiers);
+  c->refused = std::move(a.refused);
   if (cluster != st.cfg.cluster_id)
     return refuse(self, conn, errc::conflict,
                   "terminal " + terminal + " is assigned to cluster " + cluster
@@ -162,16 +168,16 @@ void admit(self_ptr self, uint64_t conn, const std::string& terminal,
   c.terminal_id = terminal;
   c.link = link;
   st.conns.by_id[conn] = std::move(c);
+  bool holds = st.conns.of_terminal(terminal) != nullptr;
   self
-    ->request(st.manager, st.cfg.request_timeout, lookup_atom::value, terminal)
-    .then(
-      [self, conn, terminal](const std::string& cluster) {
-        admitted(self, conn, terminal, cluster);
-      },
-      [self, conn](caf::error& err) {
-        auto v = view(err);
-        refuse(self, conn, v.code, v.message);
-      });
+    ->request(st.manager, st.cfg.request_timeout, admit_atom::value, terminal,
+              holds)
+    .then([self, conn,
+           terminal](admission& a) { admitted(self, conn, terminal, a); },
+          [self, conn](caf::error& err) {
+            auto v = view(err);
+            refuse(self, conn, v.code, v.message);
+          });
 }
 
 /// The node started the session of `conn`: hand it what came early.
@@ -260,6 +266,14 @@ void opened(self_ptr self, uint64_t conn) {
   auto* c = st.conns.find(conn);
   if (c == nullptr)
     return;
+  if (!c->refused.empty()) { // a tier cap: the older connection stays
+    logger("balancer")
+      ->info("{}: {} refused: {}", st.cfg.balancer_id, c->terminal_id,
+             c->refused);
+    c->link->close(close_code::try_again, c->refused);
+    st.erase(conn);
+    return;
+  }
   if (auto old = st.conns.take_over(c->terminal_id, conn))
     if (auto prev = st.erase(*old)) {
       audit("terminal.replaced", {{"terminal_id", c->terminal_id},
@@ -546,6 +560,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
       self->monitor(handle);
     st.nodes.add(id, handle);
   }
+  st.nodes.set_capacities(st.cfg.node_capacity);
   self->set_down_handler(
     [self](const caf::down_msg& dm) { on_down(self, dm); });
   join(self);
@@ -578,6 +593,9 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
       reassign(self, terminal, after_ms);
     },
     [self](tick_atom) { refresh(self); },
+    [self](status_atom, const node_status& report) {
+      self->state.nodes.take_report(report);
+    },
   };
 }
 

@@ -57,6 +57,8 @@ struct balancer_settings {
   size_t max_early_frames = 16;
   std::string node_strategy = "fewest_sessions";
   std::map<std::string, uint32_t> node_weights; // missing: 1
+  /// [clusters.node_capacity]: least_load compares load ÷ capacity.
+  std::map<std::string, uint32_t> node_capacity; // missing: 1
   /// Sessions moved off a draining node per second (reallocation.max_rate):
   /// gently, so the other nodes are not flooded.
   uint32_t drain_per_s = 50;
@@ -119,8 +121,11 @@ struct cluster_balancer_state {
   /// 1/drain_per_s seconds, each with its delay.
   std::vector<std::pair<uint64_t, std::chrono::microseconds>>
   drain_moves(size_t node) const;
-  /// The node weights rebalancing uses (those of the "weighted" strategy).
+  /// The node weights rebalancing uses (those of the "weighted" strategy,
+  /// the capacities with "least_load").
   std::map<std::string, uint32_t> rebalance_weights() const {
+    if (cfg.node_strategy == "least_load")
+      return cfg.node_capacity;
     return cfg.node_strategy == "weighted" ? cfg.node_weights
                                            : std::map<std::string, uint32_t>{};
   }

@@ -42,6 +42,18 @@ uint32_t connection_table::live() const {
   return n;
 }
 
+std::map<std::string, uint32_t> connection_table::tiers() const {
+  std::map<std::string, uint32_t> out;
+  for (const auto& [id, c] : by_id) {
+    if (c.at == conn_phase::admitting || !c.refused.empty())
+      continue;
+    ++out["*"];
+    for (const auto& t : c.tiers)
+      ++out[t];
+  }
+  return out;
+}
+
 std::vector<uint64_t> connection_table::live_on(size_t node) const {
   std::vector<uint64_t> out;
   for (const auto& [conn, c] : by_id)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -25,6 +26,10 @@ struct connection {
   terminal_session_actor session;
   std::optional<size_t> node;
   early_frames early;
+  /// Tier caps: the capped tiers the cluster manager named at admission,
+  /// and, if a cap was reached, why (closed 1013 once upgraded).
+  std::vector<std::string> tiers;
+  std::string refused;
 
   /// Counts as a connection in the balancer's status.
   bool counts() const {
@@ -52,6 +57,10 @@ public:
 
   /// Spawning and live connections.
   uint32_t live() const;
+
+  /// Admitted connections (upgrading, spawning or live, not refused) per
+  /// capped tier, and all of them under "*" (the manager's recount).
+  std::map<std::string, uint32_t> tiers() const;
 
   /// The live connections with a session on node `node`: those a drain
   /// moves.

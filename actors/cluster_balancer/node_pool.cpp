@@ -30,6 +30,7 @@ std::vector<node_status> node_pool::status() const {
   for (const auto& n : entries) {
     auto ns = n.last;
     ns.sessions = std::max(ns.sessions, n.own);
+    ns.capacity = n.capacity;
     if (n.failed) {
       ns.state = "failed";
       ns.sessions = 0; // they have been moved (or are being moved) away
@@ -98,6 +99,19 @@ std::vector<size_t> node_pool::to_ask() const {
     if (entries[i].handle && !entries[i].failed)
       out.push_back(i);
   return out;
+}
+
+void node_pool::set_capacities(
+  const std::map<std::string, uint32_t>& capacity) {
+  for (auto& n : entries)
+    if (auto k = capacity.find(n.node_id); k != capacity.end())
+      n.capacity = std::max<uint32_t>(1, k->second);
+}
+
+void node_pool::take_report(const node_status& report) {
+  for (auto& n : entries)
+    if (n.node_id == report.node_id && !n.failed)
+      n.last = report;
 }
 
 void node_pool::take_reports(const std::vector<size_t>& asked,

@@ -23,6 +23,7 @@ struct node_entry {
   uint32_t own = 0; // this balancer's sessions there, exact
   bool failed = false;
   bool draining = false; // set by an operator: no new sessions
+  uint32_t capacity = 1; // [clusters.node_capacity]: least_load's divisor
 };
 
 class node_pool {
@@ -66,6 +67,13 @@ public:
 
   /// The live nodes to ask for a report (their indexes).
   std::vector<size_t> to_ask() const;
+
+  /// Sets the nodes' capacities (missing: 1).
+  void set_capacities(const std::map<std::string, uint32_t>& capacity);
+
+  /// Takes a report a node sent on its own (its load moved by a step);
+  /// ignored for a failed or unknown node.
+  void take_report(const node_status& report);
 
   /// Takes the reports of the nodes `asked` (to_ask's answer).
   void take_reports(const std::vector<size_t>& asked,

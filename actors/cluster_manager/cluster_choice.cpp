@@ -21,15 +21,22 @@ std::optional<size_t> cluster_choice::choose(const cluster_table& clusters,
                                              const assigned_label& label,
                                              const std::string& current,
                                              std::string& why,
-                                             const std::string& user) {
+                                             const std::string& user,
+                                             const full_check& full) {
   std::vector<cluster_candidate> candidates;
   std::vector<size_t> index;
+  std::string capped; // the first cap that left a cluster out
   for (size_t i = 0; i < clusters.size(); ++i) {
     const auto& c = clusters[i];
     if (!c.enabled || !label_matches(c.cfg.labels, label, matching))
       continue;
     if (c.cfg.id == current && c.usable() && !c.balancers.empty())
       return i; // stay where it is: no needless moves
+    if (auto cap = full ? full(c) : std::string{}; !cap.empty()) {
+      if (capped.empty())
+        capped = std::move(cap);
+      continue;
+    }
     candidates.push_back({c.cfg.id, c.usable(), !c.balancers.empty(),
                           c.connections, c.cpu, c.memory, c.cfg.weight});
     index.push_back(i);
@@ -38,7 +45,7 @@ std::optional<size_t> cluster_choice::choose(const cluster_table& clusters,
                           strategy);
   auto pick = choose_cluster(candidates, how, rr, user);
   if (!pick) {
-    why = why_none(label, !candidates.empty());
+    why = capped.empty() ? why_none(label, !candidates.empty()) : capped;
     return std::nullopt;
   }
   return index[*pick];

@@ -4,6 +4,7 @@
 // manager; placement itself is actors/policy/placement.hpp.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,11 +31,15 @@ public:
   /// still matches and is active, else the strategy's choice among the
   /// matching clusters. Returns nothing (and says why) when none can.
   /// `user` (the terminal's first linked user, may be empty) selects the
-  /// cursor of round_robin_per_user.
+  /// cursor of round_robin_per_user. `full` (if set) names the cap a
+  /// cluster other than `current` is at (tier caps): such a cluster is no
+  /// candidate, and when none is left `why` names the cap.
+  using full_check = std::function<std::string(const cluster_entry&)>;
   std::optional<size_t> choose(const cluster_table& clusters,
                                const assigned_label& label,
                                const std::string& current, std::string& why,
-                               const std::string& user = {});
+                               const std::string& user = {},
+                               const full_check& full = {});
 
   /// The terminals of `plan` that must change cluster: those that may not
   /// stay where they are and for which another cluster can be chosen.

@@ -18,6 +18,10 @@ void cluster_manager_state::init(config::topology& topo,
                                  const storage::admin_settings& stored,
                                  const std::vector<terminal_record>& mapped) {
   auto log = logger("cluster_manager");
+  caps.configure(topo.clusters);
+  retry_hint = "; retry after "
+             + std::to_string((topo.timers.retry_after.count() + 999) / 1000)
+             + " s";
   for (auto& c : topo.clusters) {
     bool enabled = c.enabled;
     clusters.entries.push_back({std::move(c), "active", {}, 0, 0, enabled});
@@ -42,6 +46,7 @@ void cluster_manager_state::init(config::topology& topo,
       continue;
     }
     assign(t.terminal_id, t.cluster_id);
+    caps.remember(t);
   }
   for (auto& c : clusters.entries)
     c.connections = 0;
@@ -49,21 +54,28 @@ void cluster_manager_state::init(config::topology& topo,
             clusters.size(), terminals.size());
 }
 
-std::optional<size_t> cluster_manager_state::choose(const assigned_label& label,
-                                                    const std::string& current,
-                                                    std::string& why,
-                                                    const std::string& user) {
-  return choice.choose(clusters, label, current, why, user);
+std::optional<size_t> cluster_manager_state::choose(
+  const assigned_label& label, const std::string& current, std::string& why,
+  const std::string& user, const cluster_choice::full_check& full) {
+  return choice.choose(clusters, label, current, why, user, full);
 }
 
 caf::error cluster_manager_state::place(terminal_record& rec,
                                         const assigned_label& label,
                                         const std::string& current) {
   std::string why;
-  auto pick = choose(label, current, why,
-                     rec.users.empty() ? std::string{} : rec.users.front());
+  auto tiers = caps.tiers_for(rec);
+  bool capped = false; // then `why` names the cap
+  auto full = [&](const cluster_entry& c) {
+    auto cap = caps.over_cap(c.cfg, tiers);
+    capped = capped || !cap.empty();
+    return cap;
+  };
+  auto pick
+    = choose(label, current, why,
+             rec.users.empty() ? std::string{} : rec.users.front(), full);
   if (!pick)
-    return make_error(errc::unavailable, why);
+    return make_error(errc::unavailable, capped ? why + retry_hint : why);
   rec.cluster_id = clusters[*pick].cfg.id;
   return {};
 }
@@ -74,7 +86,7 @@ cluster_manager_state::destination_for(const std::string& terminal_id,
   destination d;
   d.terminal_id = terminal_id;
   d.cluster_id = c.cfg.id;
-  d.cluster_urls = balancer_urls_for(terminal_id, c.balancers);
+  d.cluster_urls = cluster_urls_for(terminal_id, c);
   d.keepalive_s = keepalive_s;
   return d;
 }
@@ -105,13 +117,39 @@ void cluster_manager_state::assign(const std::string& terminal_id,
   terminals.assign(clusters, terminal_id, cluster_id);
 }
 
+caf::expected<admission>
+cluster_manager_state::admit(const std::string& terminal, bool holds,
+                             int64_t now_ms) {
+  auto id = terminals.lookup(terminal);
+  if (!id)
+    return id.error();
+  admission out{*id, caps.tiers_of(terminal), {}};
+  if (!holds)
+    out.refused = caps.over_cap(clusters.find(*id)->cfg, out.tiers);
+  if (!out.refused.empty())
+    out.refused += retry_hint;
+  else if (!holds)
+    caps.admit(*id, out.tiers, now_ms);
+  return out;
+}
+
 caf::expected<std::vector<std::string>>
 cluster_manager_state::must_move(const realloc_plan& plan) {
   return choice.must_move(clusters, terminals, plan);
 }
 
 std::vector<cluster_status> cluster_manager_state::status() const {
-  return clusters.status();
+  auto out = clusters.status();
+  for (auto& s : out) {
+    const auto& cfg = clusters.find(s.cluster_id)->cfg;
+    s.max_connections = cfg.max_connections;
+    for (const auto& [attribute, values] : cfg.caps)
+      for (const auto& [value, cap] : values)
+        s.tier_caps[tier_key(attribute, value)] = cap;
+    if (caps.any())
+      s.tier_connections = caps.current(s.cluster_id).tiers;
+  }
+  return out;
 }
 
 // -- the behaviour ------------------------------------------------------------
@@ -161,6 +199,7 @@ caf::result<destination> store_assignment(self_ptr self, store_actor store,
     [self, rec, old, after_ms](auto& rp) mutable {
       auto& st = self->state;
       st.assign(rec.terminal_id, rec.cluster_id);
+      st.caps.remember(rec);
       if (auto* from = st.clusters.find(old))
         for (const auto& b : from->balancers)
           self->send(b.handle, reassign_atom::value, rec.terminal_id, after_ms);
@@ -290,17 +329,20 @@ caf::result<T> answer(caf::expected<T> x) {
 }
 
 void refresh(self_ptr self) {
-  collect_status(
-    self, [self](std::vector<std::optional<balancer_status>> results) {
-      self->state.clusters.take_reports(results);
-      self->delayed_send(self, self->state.status_period, tick_atom::value);
-    });
+  collect_status(self, [self, asked = now_ms()](
+                         std::vector<std::optional<balancer_status>> results) {
+    self->state.clusters.take_reports(results);
+    self->state.caps.take_reports(results, asked);
+    self->delayed_send(self, self->state.status_period, tick_atom::value);
+  });
 }
 
 void on_down(self_ptr self, const caf::down_msg& dm) {
   for (const auto& b : self->state.clusters.drop(dm.source))
     logger("cluster_manager")
-      ->warn("balancer {} of {} is gone", b.balancer_id, b.cluster_id);
+      ->warn("balancer {} of {} is down: listed last in destinations until "
+             "it joins again",
+             b.balancer_id, b.cluster_id);
 }
 
 } // namespace
@@ -323,6 +365,9 @@ cluster_manager(self_ptr self, config::topology topo,
     },
     [self](lookup_atom, const std::string& terminal) {
       return answer(self->state.terminals.lookup(terminal));
+    },
+    [self](admit_atom, const std::string& terminal, bool holds) {
+      return answer(self->state.admit(terminal, holds, now_ms()));
     },
     [self](deliver_atom, const job_record& job) { return deliver(self, job); },
     [self](status_atom) -> caf::result<std::vector<cluster_status>> {

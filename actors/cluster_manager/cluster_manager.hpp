@@ -35,6 +35,7 @@
 #include "actors/cluster_manager/cluster_choice.hpp"
 #include "actors/cluster_manager/cluster_table.hpp"
 #include "actors/cluster_manager/terminal_map.hpp"
+#include "actors/cluster_manager/tier_caps.hpp"
 #include "actors/system/interfaces.hpp"
 #include "config/defaults.hpp"
 #include "config/topology.hpp"
@@ -48,6 +49,9 @@ struct cluster_manager_state {
   terminal_map terminals;
   cluster_choice choice;
   cluster_admin admin;
+  tier_caps caps;
+  /// Appended to a cap's refusal: "; retry after N s" (timers.retry_after).
+  std::string retry_hint;
   uint32_t keepalive_s = 30;
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds status_period{1'000};
@@ -57,10 +61,11 @@ struct cluster_manager_state {
   void init(config::topology& topo, const storage::admin_settings& stored,
             const std::vector<terminal_record>& mapped);
 
-  /// See cluster_choice::choose.
+  /// See cluster_choice::choose (`full`: the tier caps check).
   std::optional<size_t> choose(const assigned_label& label,
                                const std::string& current, std::string& why,
-                               const std::string& user = {});
+                               const std::string& user = {},
+                               const cluster_choice::full_check& full = {});
 
   /// Chooses the cluster of `rec` (a terminal with `label`, now in
   /// `current`, may be empty) and sets `rec.cluster_id` to it.
@@ -82,6 +87,13 @@ struct cluster_manager_state {
 
   /// Records an assignment in memory (after it is stored).
   void assign(const std::string& terminal_id, const std::string& cluster_id);
+
+  /// A balancer admits a connection of `terminal` (`holds`: it already has
+  /// one of it, which this one replaces): its cluster and capped tiers,
+  /// refused (naming the cap) when a cap of the cluster is reached; else
+  /// counted at once. Errors: not_found when it is not registered.
+  caf::expected<admission> admit(const std::string& terminal, bool holds,
+                                 int64_t now_ms);
 
   /// See cluster_choice::must_move.
   caf::expected<std::vector<std::string>> must_move(const realloc_plan& plan);

@@ -29,12 +29,13 @@ cluster_entry* cluster_table::join(balancer_info info) {
   auto* c = find(info.cluster_id);
   if (c == nullptr)
     return nullptr;
+  auto same = [&](const balancer_info& b) {
+    return b.balancer_id == info.balancer_id;
+  };
   auto& bs = c->balancers;
-  bs.erase(std::remove_if(bs.begin(), bs.end(),
-                          [&](const balancer_info& b) {
-                            return b.balancer_id == info.balancer_id;
-                          }),
-           bs.end());
+  bs.erase(std::remove_if(bs.begin(), bs.end(), same), bs.end());
+  auto& down = c->down;
+  down.erase(std::remove_if(down.begin(), down.end(), same), down.end());
   bs.push_back(std::move(info));
   return c;
 }
@@ -46,6 +47,7 @@ std::vector<gone_balancer> cluster_table::drop(const caf::actor_addr& source) {
     for (auto i = bs.begin(); i != bs.end();) {
       if (i->handle.address() == source) {
         out.push_back({i->balancer_id, c.cfg.id});
+        c.down.push_back(std::move(*i));
         i = bs.erase(i);
       } else {
         ++i;
@@ -94,6 +96,8 @@ cluster_status cluster_table::status_of(const cluster_entry& c) {
   s.weight = c.cfg.weight;
   for (const auto& b : c.balancers)
     s.balancers.push_back(b.url);
+  for (const auto& b : c.down)
+    s.balancers_down.push_back(b.url);
   s.assigned = c.assigned;
   return s;
 }
@@ -129,6 +133,20 @@ balancer_urls_for(const std::string& terminal_id,
   auto first = static_cast<size_t>(h % sorted.size());
   for (size_t i = 0; i < sorted.size(); ++i)
     urls.push_back(sorted[(first + i) % sorted.size()]->url);
+  return urls;
+}
+
+std::vector<std::string> cluster_urls_for(const std::string& terminal_id,
+                                          const cluster_entry& c) {
+  auto urls = balancer_urls_for(terminal_id, c.balancers);
+  std::vector<const balancer_info*> down;
+  for (const auto& b : c.down)
+    down.push_back(&b);
+  std::sort(down.begin(), down.end(),
+            [](auto* x, auto* y) { return x->balancer_id < y->balancer_id; });
+  for (const auto* b : down)
+    if (std::find(urls.begin(), urls.end(), b->url) == urls.end())
+      urls.push_back(b->url);
   return urls;
 }
 

@@ -19,12 +19,15 @@ namespace tether {
 struct cluster_entry {
   config::cluster_config cfg;
   std::string state = "active";
-  std::vector<balancer_info> balancers;
-  uint32_t connections = 0; // last reported plus assigned since
-  uint64_t assigned = 0;    // terminals mapped here
-  bool enabled = true;      // false: declared, not yet added
-  double cpu = 0;           // mean over its live nodes (last report)
-  uint64_t memory = 0;      // mean resident bytes of its live nodes
+  std::vector<balancer_info> balancers; // live (joined, not down)
+  uint32_t connections = 0;             // last reported plus assigned since
+  uint64_t assigned = 0;                // terminals mapped here
+  bool enabled = true;                  // false: declared, not yet added
+  double cpu = 0;      // mean over its live nodes (last report)
+  uint64_t memory = 0; // mean resident bytes of its live nodes
+  /// Balancers that joined and went down: listed last in destinations
+  /// until they join again (balancer health).
+  std::vector<balancer_info> down;
 
   /// Takes new terminals: active with a weight (its labels aside).
   bool usable() const { return state == "active" && cfg.weight > 0; }
@@ -55,7 +58,8 @@ public:
   /// unknown cluster (nothing recorded).
   cluster_entry* join(balancer_info info);
 
-  /// Forgets the balancers whose actor is `source`; returns them.
+  /// Moves the balancers whose actor is `source` to their cluster's `down`
+  /// list; returns them.
   std::vector<gone_balancer> drop(const caf::actor_addr& source);
 
   /// Takes the balancers' reports: connections, and each cluster's mean
@@ -73,6 +77,12 @@ public:
 std::vector<std::string>
 balancer_urls_for(const std::string& terminal_id,
                   const std::vector<balancer_info>& balancers);
+
+/// A cluster's URLs for a terminal: its live balancers as
+/// balancer_urls_for orders them, then those that are down (by id), last
+/// until they are back.
+std::vector<std::string> cluster_urls_for(const std::string& terminal_id,
+                                          const cluster_entry& c);
 
 /// Merges the balancers' live reports into the clusters' status: their
 /// connections add up; each node shows once, with the largest session count

@@ -70,6 +70,29 @@ int64_t clock_ms(self_ptr self) {
     .count();
 }
 
+/// Sends the balancers a load report if the sessions moved by a step (the
+/// CPU of the last periodic measure counts too).
+void report_if_moved(self_ptr self) {
+  auto& st = self->state;
+  if (!st.reports.due(st.sessions, st.cpu))
+    return;
+  st.reports.sent(st.sessions, st.cpu);
+  node_status now{st.node_id,          "active",
+                  st.sessions,         st.cpu,
+                  process_rss_bytes(), st.session_actors.value()};
+  for (const auto& b : st.reports.balancers())
+    self->send(b, status_atom::value, now);
+}
+
+/// A balancer's periodic request: the answer is a report; a CPU that moved
+/// by a step is also sent to the other balancers.
+node_status periodic_status(self_ptr self) {
+  auto& st = self->state;
+  auto out = st.status();
+  report_if_moved(self);
+  return out;
+}
+
 /// Makes sure a tick timer is pending for the next session that is due.
 void arm(self_ptr self) {
   auto& st = self->state;
@@ -97,6 +120,8 @@ void on_tick(self_ptr self, int64_t due) {
 terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
   auto& st = self->state;
   auto period = static_cast<int64_t>(spec.keepalive_ms);
+  if (spec.balancer)
+    st.reports.add_balancer(spec.balancer);
   auto session = self->spawn<terminal_session_impl>(
     std::move(spec), st.node_id, st.control, st.session_actors.track());
   // Linked so that it ends with its node (a node that goes away takes its
@@ -108,6 +133,7 @@ terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
   st.keepalive.add(session.address(), clock_ms(self), period);
   ++st.sessions;
   arm(self);
+  report_if_moved(self);
   return session;
 }
 
@@ -119,6 +145,7 @@ void on_session_exit(self_ptr self, const caf::actor_addr& source) {
   st.keepalive.remove(source);
   if (st.live.erase(source) > 0 && st.sessions > 0)
     --st.sessions;
+  report_if_moved(self);
 }
 
 /// The control process was reached (again, after a restart): new sessions
@@ -150,7 +177,7 @@ node_actor::behavior_type node(self_ptr self, std::string node_id,
     [self](spawn_atom, session_spec& spec) {
       return spawn_session(self, spec);
     },
-    [self](status_atom) { return self->state.status(); },
+    [self](status_atom) { return periodic_status(self); },
     [self](peer_atom, const peer_directory& dir) {
       on_control_reached(self, dir);
     },

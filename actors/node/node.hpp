@@ -10,6 +10,7 @@
 #include <caf/actor_addr.hpp>
 
 #include "actors/node/keepalive_schedule.hpp"
+#include "actors/node/load_reports.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
 
@@ -37,6 +38,8 @@ struct node_state {
   uint64_t last_cpu_ticks = 0;
   int64_t last_cpu_at_ms = 0;
   double cpu = 0;
+  /// Reports on change, to the balancers that started sessions here.
+  load_reports reports;
 
   node_status status();
 };

@@ -680,7 +680,15 @@ json::object cluster_object(const cluster_status& c) {
                                  {"sessions", n.sessions},
                                  // percent of one core, as an integer
                                  {"cpu", std::lround(n.cpu * 100)},
-                                 {"memory", n.memory}});
+                                 {"memory", n.memory},
+                                 {"capacity", n.capacity}});
+  json::object caps; // tier caps: each with its live connections
+  for (const auto& [tier, max] : c.tier_caps) {
+    auto n = c.tier_connections.find(tier);
+    caps[tier] = json::object{
+      {"max", max},
+      {"connections", n == c.tier_connections.end() ? 0u : n->second}};
+  }
   return json::object{{"cluster_id", c.cluster_id},
                       {"labels", json::value_from(c.labels)},
                       {"state", c.state},
@@ -688,7 +696,10 @@ json::object cluster_object(const cluster_status& c) {
                       {"balancers", json::value_from(c.balancers)},
                       {"connections", c.connections},
                       {"assigned_terminals", c.assigned},
-                      {"nodes", std::move(nodes)}};
+                      {"nodes", std::move(nodes)},
+                      {"balancers_down", json::value_from(c.balancers_down)},
+                      {"max_connections", c.max_connections},
+                      {"tier_caps", std::move(caps)}};
 }
 
 } // namespace

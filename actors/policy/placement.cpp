@@ -135,6 +135,26 @@ bool less_per_weight(uint64_t load_a, uint32_t w_a, uint64_t load_b,
   return load_a * w_b < load_b * w_a;
 }
 
+/// a < b for the least_load node strategy: memory, then CPU, then
+/// sessions, each divided by the node's capacity (compared without
+/// division where they are integers); only sessions while either node has
+/// no report yet.
+bool lighter_per_capacity(const node_status& a, const node_status& b) {
+  uint64_t ka = std::max<uint32_t>(1, a.capacity);
+  uint64_t kb = std::max<uint32_t>(1, b.capacity);
+  // A node that has not reported yet (memory 0) is not the lightest for
+  // that: until both have, sessions ÷ capacity decide.
+  if (a.memory == 0 || b.memory == 0)
+    return uint64_t{a.sessions} * kb < uint64_t{b.sessions} * ka;
+  if (a.memory * kb != b.memory * ka)
+    return a.memory * kb < b.memory * ka;
+  auto cpu_a = a.cpu / static_cast<double>(ka);
+  auto cpu_b = b.cpu / static_cast<double>(kb);
+  if (cpu_a != cpu_b)
+    return cpu_a < cpu_b;
+  return uint64_t{a.sessions} * kb < uint64_t{b.sessions} * ka;
+}
+
 } // namespace
 
 std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
@@ -225,9 +245,7 @@ std::optional<size_t> choose_node(const std::vector<node_status>& nodes,
     const auto& y = nodes[b];
     switch (strategy) {
     case node_strategy::least_load:
-      if (x.memory != y.memory || x.cpu != y.cpu)
-        return lighter(x.cpu, x.memory, y.cpu, y.memory);
-      return x.sessions < y.sessions;
+      return lighter_per_capacity(x, y);
     case node_strategy::weighted:
       return less_per_weight(x.sessions, weight(a), y.sessions, weight(b));
     default:

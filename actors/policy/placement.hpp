@@ -121,7 +121,8 @@ strategy_for(const assigned_label& label, const std::vector<std::string>& items,
 
 enum class node_strategy {
   fewest_sessions, // fewest sessions
-  least_load,      // smallest (memory, cpu), then fewest sessions
+  least_load,      // smallest (memory, cpu), then fewest sessions, each
+                   // ÷ the node's capacity (node_status::capacity)
   weighted,        // fewest sessions per unit of the node's weight
 };
 std::optional<node_strategy> parse_node_strategy(const std::string& s);

@@ -60,6 +60,8 @@ using cluster_balancer_actor = caf::typed_actor<
   caf::reacts_to<reassign_atom, std::string, uint32_t>,
   // periodic refresh of node status
   caf::reacts_to<tick_atom>,
+  // a node's load report, sent when it changed by more than a step
+  caf::reacts_to<status_atom, node_status>,
   // move one connection's session off a draining node (timer)
   caf::reacts_to<tick_atom, uint64_t>,
   // a peer process (control, nodes) was reached (again)
@@ -72,6 +74,9 @@ using cluster_manager_actor = caf::typed_actor<
                   assigned_label>::with<destination>,
   caf::replies_to<dest_atom, std::string>::with<destination>,
   caf::replies_to<lookup_atom, std::string>::with<std::string>,
+  // a balancer admits a connection (true: it already holds one of this
+  // terminal, which the new one replaces: no cap applies)
+  caf::replies_to<admit_atom, std::string, bool>::with<admission>,
   caf::replies_to<deliver_atom, job_record>::with<bool>,
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<join_atom, balancer_info>,
@@ -323,6 +328,7 @@ CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_key_record>))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::terminal_status>))
 // terminal revocation
 CAF_ADD_TYPE_ID(tether, (tether::revocation_list))
+CAF_ADD_TYPE_ID(tether, (tether::admission))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -198,12 +198,15 @@ struct node_status {
   /// Session actor objects of this node that exist, from their
   /// construction and destruction: equal to `sessions` unless they leak.
   int64_t session_actors = 0;
+  /// The node's capacity from the topology ([clusters.node_capacity],
+  /// default 1): least_load compares load ÷ capacity.
+  uint32_t capacity = 1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.node_id, x.state, x.sessions,
-           x.cpu, x.memory, x.session_actors);
+           x.cpu, x.memory, x.session_actors, x.capacity);
 }
 
 /// One balancer's view of its cluster.
@@ -216,12 +219,29 @@ struct balancer_status {
   /// WebSocket connection objects of this balancer's listener that exist
   /// (upgrading, open or closing), from their construction and destruction.
   int64_t ws_connections = 0;
+  /// Live connections per capped tier ("plan=free"), from the tiers the
+  /// cluster manager named when it admitted each (tier caps).
+  std::map<std::string, uint32_t> tiers;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, balancer_status& x) {
   return f(caf::meta::type_name("balancer_status"), x.balancer_id, x.cluster_id,
-           x.url, x.connections, x.nodes, x.ws_connections);
+           x.url, x.connections, x.nodes, x.ws_connections, x.tiers);
+}
+
+/// The cluster manager's answer to a connection's admission: the
+/// terminal's cluster, the capped tiers it counts in ("plan=free"), and,
+/// when a cap of the cluster is reached, the cap (else empty).
+struct admission {
+  std::string cluster_id;
+  std::vector<std::string> tiers;
+  std::string refused;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admission& x) {
+  return f(caf::meta::type_name("admission"), x.cluster_id, x.tiers, x.refused);
 }
 
 /// A cluster as `GET /v1/admin/clusters` reports it.
@@ -236,13 +256,22 @@ struct cluster_status {
   std::vector<node_status> nodes{};
   /// WebSocket connection objects that exist in the cluster's balancers.
   int64_t ws_connections = 0;
+  /// Balancers that joined and then went down (listed last in
+  /// destinations until they join again).
+  std::vector<std::string> balancers_down{};
+  /// Tier caps: max_connections (0: none) and live connections per capped
+  /// tier ("plan=free") with their caps.
+  uint32_t max_connections = 0;
+  std::map<std::string, uint32_t> tier_connections{};
+  std::map<std::string, uint32_t> tier_caps{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
   return f(caf::meta::type_name("cluster_status"), x.cluster_id, x.labels,
            x.state, x.weight, x.balancers, x.connections, x.assigned, x.nodes,
-           x.ws_connections);
+           x.ws_connections, x.balancers_down, x.max_connections,
+           x.tier_connections, x.tier_caps);
 }
 
 /// A terminal as `GET /v1/terminals/{id}` reports it.

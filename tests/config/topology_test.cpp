@@ -397,6 +397,28 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"cluster", "node_weights", "{ C9-n1 = 3 }", false,
      "clusters[0].node_weights.C9-n1", "is not a node of this cluster"},
+    // tier caps and node capacity (issue 14)
+    {"cluster", "max_connections", "100", true, "", "",
+     [](const topology& t) { return t.clusters[0].max_connections == 100; }},
+    {"cluster", "max_connections", "-1", false, "clusters[0].max_connections",
+     "must be between 0 and"},
+    {"cluster", "caps", "{ plan = { free = 10, trial = 0 } }", true, "", "",
+     [](const topology& t) {
+       return t.clusters[0].caps.at("plan").at("free") == 10
+           && t.clusters[0].caps.at("plan").at("trial") == 0;
+     }},
+    {"cluster", "caps", "{ plan = 3 }", false, "clusters[0].caps.plan",
+     "must be a table of value = maximum"},
+    {"cluster", "caps", "{ plan = { free = -2 } }", false,
+     "clusters[0].caps.plan.free", "must be between 0 and"},
+    {"cluster", "node_capacity", "{ C1-n1 = 3 }", true, "", "",
+     [](const topology& t) {
+       return t.clusters[0].node_capacity.at("C1-n1") == 3;
+     }},
+    {"cluster", "node_capacity", "{ C1-n1 = 0 }", false,
+     "clusters[0].node_capacity.C1-n1", "must be between 1 and"},
+    {"cluster", "node_capacity", "{ C9-n1 = 2 }", false,
+     "clusters[0].node_capacity.C9-n1", "is not a node of this cluster"},
     // timers
     {"timers", "keepalive", "\"100ms\"", true, "", "",
      [](const topology& t) {

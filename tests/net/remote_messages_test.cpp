@@ -96,8 +96,10 @@ TEST_F(remote, every_plain_message_type_round_trips) {
     "T1", "C1", {"ws://a/v1/connect", "ws://b/v1/connect"}, "tok", 30});
   round_trip(job_update{"J1", "T1", "done", "printed"});
   node_status n{"C1-n1", "active", 12, 0.5, 1 << 20};
+  n.capacity = 3;
   round_trip(n);
-  round_trip(balancer_status{"C1-b1", "C1", "ws://a", 12, {n, n}});
+  round_trip(balancer_status{
+    "C1-b1", "C1", "ws://a", 12, {n, n}, 2, {{"*", 12}, {"plan=free", 4}}});
   cluster_status c;
   c.cluster_id = "C1";
   c.labels = {{"region", {"GG1", "GG3"}}};
@@ -107,6 +109,10 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   c.connections = 9;
   c.assigned = 11;
   c.nodes = {n};
+  c.balancers_down = {"ws://b"};
+  c.max_connections = 100;
+  c.tier_connections = {{"plan=free", 4}};
+  c.tier_caps = {{"plan=free", 5}};
   round_trip(c);
   round_trip(std::vector<cluster_status>{c, c});
   terminal_status ts;
@@ -132,6 +138,7 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   peer_status ps{"C1-n1", "127.0.0.1:17013", true, 17, 2, "lost"};
   round_trip(ps);
   round_trip(std::vector<peer_status>{ps, ps});
+  round_trip(admission{"C1", {"plan=free"}, "cluster C1 is at its cap"});
   round_trip(peer_directory{"C1-n1", {}, {}, {}, {}});
   // admin API and re-allocation
   round_trip(cluster_settings{"C2", {{"region", {"GG2"}}}, "draining", 0});

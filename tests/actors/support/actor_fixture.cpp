@@ -165,6 +165,12 @@ caf::behavior fake_manager(caf::event_based_actor*,
       return make_error(errc::not_found,
                         "terminal " + t + " is not registered");
     },
+    [log](admit_atom, const std::string& t, bool) -> caf::result<admission> {
+      if (auto i = log->clusters.find(t); i != log->clusters.end())
+        return admission{i->second, {}, {}};
+      return make_error(errc::not_found,
+                        "terminal " + t + " is not registered");
+    },
     [log](deliver_atom, const job_record& j) {
       log->delivered.push_back(j);
       return false;

@@ -66,6 +66,7 @@ void expect_same(const node_status& a, const node_status& b) {
   EXPECT_EQ(a.sessions, b.sessions);
   EXPECT_DOUBLE_EQ(a.cpu, b.cpu);
   EXPECT_EQ(a.memory, b.memory);
+  EXPECT_EQ(a.capacity, b.capacity);
 }
 
 void expect_same(const std::vector<node_status>& a,
@@ -81,6 +82,13 @@ void expect_same(const balancer_status& a, const balancer_status& b) {
   EXPECT_EQ(a.url, b.url);
   EXPECT_EQ(a.connections, b.connections);
   expect_same(a.nodes, b.nodes);
+  EXPECT_EQ(a.tiers, b.tiers);
+}
+
+void expect_same(const admission& a, const admission& b) {
+  EXPECT_EQ(a.cluster_id, b.cluster_id);
+  EXPECT_EQ(a.tiers, b.tiers);
+  EXPECT_EQ(a.refused, b.refused);
 }
 
 void expect_same(const cluster_status& a, const cluster_status& b) {
@@ -92,6 +100,10 @@ void expect_same(const cluster_status& a, const cluster_status& b) {
   EXPECT_EQ(a.connections, b.connections);
   EXPECT_EQ(a.assigned, b.assigned);
   expect_same(a.nodes, b.nodes);
+  EXPECT_EQ(a.balancers_down, b.balancers_down);
+  EXPECT_EQ(a.max_connections, b.max_connections);
+  EXPECT_EQ(a.tier_connections, b.tier_connections);
+  EXPECT_EQ(a.tier_caps, b.tier_caps);
 }
 
 void expect_same(const terminal_status& a, const terminal_status& b) {
@@ -368,7 +380,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 41)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 42)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -456,6 +468,8 @@ TEST_F(MessagesTest, Destination) {
 TEST_F(MessagesTest, RevocationList) {
   check(revocation_list{7, {"T1", "T2"}, {1, 4}});
   check(revocation_list{});
+  check(admission{"C1", {"plan=free"}, "cluster C1 is at its cap"});
+  check(admission{});
 }
 
 TEST_F(MessagesTest, JobUpdate) {
@@ -474,7 +488,9 @@ TEST_F(MessagesTest, BalancerStatus) {
                         .cluster_id = "C1",
                         .url = "ws://127.0.0.1:9101/v1/connect",
                         .connections = 42,
-                        .nodes = sample_nodes()});
+                        .nodes = sample_nodes(),
+                        .ws_connections = 3,
+                        .tiers = {{"*", 42}, {"plan=free", 5}}});
 }
 
 TEST_F(MessagesTest, ClusterStatus) {
