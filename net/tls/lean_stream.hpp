@@ -104,7 +104,7 @@ public:
   template <class Buffers, class Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
     auto b = first_buffer<boost::asio::mutable_buffer>(buffers);
-    return start<true>(token, [b](SSL* ssl, size_t& n) {
+    return start<true, true>(token, [b](SSL* ssl, size_t& n) {
       return SSL_read_ex(ssl, b.data(), b.size(), &n);
     });
   }
@@ -149,7 +149,7 @@ private:
 
   /// One OpenSSL call retried until it is done: `call(ssl, n)` returns
   /// OpenSSL's result (> 0 done, with `n` bytes for reads and writes).
-  template <class Call, bool Sized>
+  template <class Call, bool Sized, bool Read>
   struct op {
     lean_stream& s;
     Call call;
@@ -165,6 +165,8 @@ private:
         return finish(self, s.wait_error(ec), 0);
       bool first = state == 0;
       state = 1;
+      if (Read && s.idle_read())
+        return s.wait_read(std::move(self));
       n_ = 0;
       ERR_clear_error();
       s.sys_errno_ = 0;
@@ -204,12 +206,21 @@ private:
     }
   };
 
-  template <bool Sized, class Token, class Call>
+  template <bool Sized, bool Read = false, class Token, class Call>
   auto start(Token& token, Call call) {
     using signature = std::conditional_t<Sized, void(error_code, size_t),
                                          void(error_code)>;
     return boost::asio::async_compose<Token, signature>(
-      op<Call, Sized>{*this, std::move(call)}, token, tcp_);
+      op<Call, Sized, Read>{*this, std::move(call)}, token, tcp_);
+  }
+
+  /// Nothing to read yet: neither OpenSSL nor the stash holds input. A
+  /// read then waits for input before calling SSL_read, which would
+  /// otherwise allocate its 16 KiB record buffer and keep it while the
+  /// connection is idle (it is released only once a record is consumed).
+  bool idle_read() const {
+    return ssl_ != nullptr && !stashed_ && SSL_has_pending(ssl_) == 0
+        && SSL_is_init_finished(ssl_);
   }
 
   // -- waiting ---------------------------------------------------------------
