@@ -34,9 +34,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/associated_executor.hpp>
-#include <boost/assert.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -44,6 +43,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/ssl/verify_context.hpp>
+#include <boost/assert.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -54,8 +54,8 @@ namespace tether::net::tls {
 class lean_stream {
 public:
   using error_code = boost::system::error_code;
-  using verify_callback = std::function<bool(bool,
-                                             boost::asio::ssl::verify_context&)>;
+  using verify_callback
+    = std::function<bool(bool, boost::asio::ssl::verify_context&)>;
 
   lean_stream(boost::beast::tcp_stream& tcp, boost::asio::ssl::context& ctx)
       : tcp_(tcp), ssl_(SSL_new(ctx.native_handle())) {
@@ -96,9 +96,8 @@ public:
       else
         SSL_set_connect_state(ssl_);
     }
-    return start<false>(token, [](SSL* ssl, size_t&) {
-      return SSL_do_handshake(ssl);
-    });
+    return start<false>(
+      token, [](SSL* ssl, size_t&) { return SSL_do_handshake(ssl); });
   }
 
   template <class Buffers, class Token>
@@ -165,7 +164,7 @@ private:
         return finish(self, s.wait_error(ec), 0);
       bool first = state == 0;
       state = 1;
-      if (Read && s.idle_read())
+      if (Read && first && s.idle_read())
         return s.wait_read(std::move(self));
       n_ = 0;
       ERR_clear_error();
@@ -208,8 +207,8 @@ private:
 
   template <bool Sized, bool Read = false, class Token, class Call>
   auto start(Token& token, Call call) {
-    using signature = std::conditional_t<Sized, void(error_code, size_t),
-                                         void(error_code)>;
+    using signature
+      = std::conditional_t<Sized, void(error_code, size_t), void(error_code)>;
     return boost::asio::async_compose<Token, signature>(
       op<Call, Sized, Read>{*this, std::move(call)}, token, tcp_);
   }
@@ -225,6 +224,10 @@ private:
 
   // -- waiting ---------------------------------------------------------------
 
+  /// The operations waiting for one wait on the socket, owned by that
+  /// wait's completion handler: if the I/O context goes away with the wait
+  /// pending, they (and the handlers they hold, which may own this stream)
+  /// go with it, as with any Asio operation.
   using waiters = std::array<std::function<void(error_code)>, 3>;
 
   /// At most three operations wait at once: a read, a write and a
@@ -244,54 +247,56 @@ private:
   }
 
   static void wake(waiters& w, error_code ec) {
-    waiters now = std::move(w);
-    w = waiters{};
-    for (auto& f : now)
+    for (auto& f : w)
       if (f)
-        f(ec);
+        std::exchange(f, nullptr)(ec);
   }
 
   /// Until input arrives, by the tcp_stream's read deadline.
   template <class Self>
   void wait_read(Self&& self) {
-    add(read_waiters_, std::move(self));
-    if (reading_)
-      return;
+    if (read_wait_ != nullptr)
+      return add(*read_wait_, std::move(self));
+    auto w = std::make_unique<waiters>();
+    add(*w, std::move(self));
     if (stashed_) // OpenSSL has not taken the byte yet: retry at once
       return boost::asio::post(tcp_.get_executor(),
-                               [this] { wake(read_waiters_, {}); });
-    reading_ = true;
+                               [w = std::move(w)] { wake(*w, {}); });
+    read_wait_ = w.get();
     tcp_.async_read_some(boost::asio::buffer(&stash_, 1),
-                         [this](error_code ec, size_t n) {
-                           reading_ = false;
+                         [this, w = std::move(w)](error_code ec, size_t n) {
+                           read_wait_ = nullptr;
                            if (!ec && n == 1)
                              stashed_ = true;
-                           wake(read_waiters_, ec);
+                           wake(*w, ec);
                          });
   }
 
   /// Until OpenSSL's unsent bytes are sent, by the write deadline.
   template <class Self>
   void wait_write(Self&& self) {
-    add(write_waiters_, std::move(self));
-    if (writing_)
-      return;
-    writing_ = true;
-    auto done = [this](error_code ec, size_t n) {
-      writing_ = false;
+    if (write_wait_ != nullptr)
+      return add(*write_wait_, std::move(self));
+    auto w = std::make_unique<waiters>();
+    add(*w, std::move(self));
+    write_wait_ = w.get();
+    auto done = [this, w = std::move(w)](error_code ec, size_t n) {
+      write_wait_ = nullptr;
       if (!ec && n > 0) {
         credit_ = unsent_;
         credit_n_ = n;
       }
       unsent_ = nullptr;
       unsent_n_ = 0;
-      wake(write_waiters_, ec);
+      wake(*w, ec);
     };
     if (unsent_n_ > 0)
-      tcp_.async_write_some(boost::asio::buffer(unsent_, unsent_n_), done);
-    else // not expected: OpenSSL wants room but sent nothing
-      tcp_.socket().async_wait(boost::asio::socket_base::wait_write,
-                               [done](error_code ec) { done(ec, 0); });
+      return tcp_.async_write_some(boost::asio::buffer(unsent_, unsent_n_),
+                                   std::move(done));
+    // Not expected: OpenSSL wants room but sent nothing.
+    tcp_.socket().async_wait(
+      boost::asio::socket_base::wait_write,
+      [done = std::move(done)](error_code ec) mutable { done(ec, 0); });
   }
 
   /// A failed wait as the operation's error: the peer's FIN in the middle
@@ -343,7 +348,8 @@ private:
     if (stashed_) {
       out[got++] = static_cast<char>(stash_);
       stashed_ = false;
-    } else if (reading_) { // the one-byte read owns the socket's input
+    } else if (read_wait_
+               != nullptr) { // the one-byte read owns the socket's input
       BIO_set_retry_read(bio);
       return -1;
     }
@@ -374,7 +380,7 @@ private:
       credit_ = nullptr;
       return n;
     }
-    if (writing_) {
+    if (write_wait_ != nullptr) {
       BIO_set_retry_write(bio);
       return -1;
     }
@@ -403,9 +409,8 @@ private:
       BIO_meth_set_write(m, [](BIO* b, const char* d, int n) {
         return of(b)->bio_write(b, d, n);
       });
-      BIO_meth_set_read(m, [](BIO* b, char* d, int n) {
-        return of(b)->bio_read(b, d, n);
-      });
+      BIO_meth_set_read(
+        m, [](BIO* b, char* d, int n) { return of(b)->bio_read(b, d, n); });
       BIO_meth_set_ctrl(m, [](BIO*, int cmd, long, void*) -> long {
         return cmd == BIO_CTRL_FLUSH ? 1 : 0;
       });
@@ -417,15 +422,13 @@ private:
   boost::beast::tcp_stream& tcp_;
   SSL* ssl_;
   verify_callback verify_;
-  waiters read_waiters_;
-  waiters write_waiters_;
-  const char* unsent_ = nullptr; // in OpenSSL's write buffer
+  waiters* read_wait_ = nullptr;  // the pending one-byte read's
+  waiters* write_wait_ = nullptr; // the pending write's
+  const char* unsent_ = nullptr;  // in OpenSSL's write buffer
   size_t unsent_n_ = 0;
   const char* credit_ = nullptr; // sent for OpenSSL, not yet reported
   size_t credit_n_ = 0;
   int sys_errno_ = 0;
-  bool reading_ = false;
-  bool writing_ = false;
   bool stashed_ = false;
   unsigned char stash_ = 0;
 };

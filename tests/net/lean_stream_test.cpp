@@ -46,8 +46,7 @@ struct contexts {
   ssl::context client_ctx{ssl::context::tls_client};
 
   contexts() {
-    auto id = test::make_self_signed("localhost",
-                                     "DNS:localhost,IP:127.0.0.1");
+    auto id = test::make_self_signed("localhost", "DNS:localhost,IP:127.0.0.1");
     config::edge_tls_config cfg;
     cfg.cert_file = dir.path() + "/cert.pem";
     cfg.key_file = dir.path() + "/key.pem";
@@ -191,8 +190,8 @@ TEST(LeanTlsStream, PeerClosingInTheMiddleOfARecordIsATruncation) {
   ASSERT_FALSE(*h.server_ec || *h.client_ec);
   // An application-data record header announcing 64 bytes, 10 of them,
   // then FIN.
-  std::string part = std::string("\x17\x03\x03\x00\x40", 5)
-                   + std::string(10, 'x');
+  std::string part
+    = std::string("\x17\x03\x03\x00\x40", 5) + std::string(10, 'x');
   auto& raw = c.client_side.next_layer().socket();
   asio::write(raw, asio::buffer(part));
   raw.shutdown(tcp::socket::shutdown_send);
@@ -295,8 +294,7 @@ TEST(LeanTlsStream, ReconnectsResumeTheirSessionWithTls13Tickets) {
 
 TEST(LeanTlsStream, ReconnectsResumeTheirSessionFromTheTls12Cache) {
   contexts ctx;
-  SSL_CTX_set_max_proto_version(ctx.client_ctx.native_handle(),
-                                TLS1_2_VERSION);
+  SSL_CTX_set_max_proto_version(ctx.client_ctx.native_handle(), TLS1_2_VERSION);
   SSL_CTX_set_options(ctx.client_ctx.native_handle(), SSL_OP_NO_TICKET);
   expect_resumption(ctx);
 }
