@@ -5,7 +5,8 @@
 // OpenSSL only). HTTP and WebSocket code then exist once for https:// and
 // http://, wss:// and ws://. The TCP layer below is a beast::tcp_stream, so
 // its deadlines (expires_after) also bound the TLS handshake and every
-// TLS record.
+// TLS record. The TLS layer is lean_stream (net/tls/lean_stream.hpp):
+// OpenSSL on the socket itself, no buffers of its own per connection.
 #pragma once
 
 #include <memory>
@@ -13,11 +14,15 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/coroutine.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+
+#include "net/tls/lean_stream.hpp"
 
 namespace tether::net::tls {
 
@@ -25,7 +30,7 @@ class edge_stream {
 public:
   using executor_type = boost::beast::tcp_stream::executor_type;
   using next_layer_type = boost::beast::tcp_stream;
-  using tls_layer = boost::asio::ssl::stream<boost::beast::tcp_stream&>;
+  using tls_layer = lean_stream;
 
   /// An accepted socket; `context` null: plain TCP.
   edge_stream(boost::asio::ip::tcp::socket&& socket,
@@ -94,23 +99,43 @@ public:
   friend void teardown(boost::beast::role_type role, edge_stream& s,
                        boost::system::error_code& ec) {
     using boost::beast::websocket::teardown;
+    boost::system::error_code tls_ec;
     if (s.tls_)
-      teardown(role, *s.tls_, ec);
-    else
-      teardown(role, s.tcp_.socket(), ec);
+      s.tls_->shutdown(tls_ec);
+    teardown(role, s.tcp_.socket(), ec);
   }
 
   template <class Handler>
   friend void async_teardown(boost::beast::role_type role, edge_stream& s,
                              Handler&& handler) {
     using boost::beast::websocket::async_teardown;
-    if (s.tls_)
-      async_teardown(role, *s.tls_, std::forward<Handler>(handler));
-    else
-      async_teardown(role, s.tcp_.socket(), std::forward<Handler>(handler));
+    if (!s.tls_)
+      return async_teardown(role, s.tcp_.socket(),
+                            std::forward<Handler>(handler));
+    boost::asio::async_compose<Handler, void(boost::system::error_code)>(
+      teardown_op{{}, s, role}, handler, s.tcp_);
   }
 
 private:
+  /// close_notify (its error kept), then the TCP teardown.
+  struct teardown_op : boost::asio::coroutine {
+    edge_stream& s;
+    boost::beast::role_type role;
+    boost::system::error_code first{};
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec = {}) {
+      using boost::beast::websocket::async_teardown;
+      BOOST_ASIO_CORO_REENTER(*this) {
+        BOOST_ASIO_CORO_YIELD s.tls_->async_shutdown(std::move(self));
+        first = ec;
+        BOOST_ASIO_CORO_YIELD async_teardown(role, s.tcp_.socket(),
+                                             std::move(self));
+        self.complete(first ? first : ec);
+      }
+    }
+  };
+
   boost::beast::tcp_stream tcp_;
   std::unique_ptr<tls_layer> tls_;
 };
