@@ -1,6 +1,7 @@
 #include "actors/cluster_manager/cluster_manager.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -155,6 +156,14 @@ std::vector<cluster_status> cluster_manager_state::status() const {
 // -- the behaviour ------------------------------------------------------------
 
 namespace {
+
+/// Milliseconds of the steady clock: tier-cap admissions and report times
+/// (a wall clock stepped back would keep admissions counted).
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
 
 using self_ptr = cluster_manager_actor::stateful_pointer<cluster_manager_state>;
 
@@ -329,7 +338,7 @@ caf::result<T> answer(caf::expected<T> x) {
 }
 
 void refresh(self_ptr self) {
-  collect_status(self, [self, asked = now_ms()](
+  collect_status(self, [self, asked = steady_ms()](
                          std::vector<std::optional<balancer_status>> results) {
     self->state.clusters.take_reports(results);
     self->state.caps.take_reports(results, asked);
@@ -338,11 +347,13 @@ void refresh(self_ptr self) {
 }
 
 void on_down(self_ptr self, const caf::down_msg& dm) {
-  for (const auto& b : self->state.clusters.drop(dm.source))
+  for (const auto& b : self->state.clusters.drop(dm.source)) {
+    self->state.caps.forget(b.balancer_id);
     logger("cluster_manager")
       ->warn("balancer {} of {} is down: listed last in destinations until "
              "it joins again",
              b.balancer_id, b.cluster_id);
+  }
 }
 
 } // namespace
@@ -367,7 +378,7 @@ cluster_manager(self_ptr self, config::topology topo,
       return answer(self->state.terminals.lookup(terminal));
     },
     [self](admit_atom, const std::string& terminal, bool holds) {
-      return answer(self->state.admit(terminal, holds, now_ms()));
+      return answer(self->state.admit(terminal, holds, steady_ms()));
     },
     [self](deliver_atom, const job_record& job) { return deliver(self, job); },
     [self](status_atom) -> caf::result<std::vector<cluster_status>> {

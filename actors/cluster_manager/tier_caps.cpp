@@ -66,18 +66,23 @@ void tier_caps::admit(const std::string& cluster,
 
 void tier_caps::take_reports(
   const std::vector<std::optional<balancer_status>>& rs, int64_t asked_ms) {
-  reported_.clear();
+  bool all_answered = true;
   for (const auto& r : rs) {
-    if (!r)
+    if (!r) {
+      all_answered = false;
       continue;
-    auto& c = reported_[r->cluster_id];
+    }
+    auto& c = reported_[r->balancer_id];
+    c = report{r->cluster_id, {}};
     for (const auto& [key, n] : r->tiers) {
       if (key == all_tiers)
-        c.total += n;
+        c.n.total += n;
       else
-        c.tiers[key] += n;
+        c.n.tiers[key] += n;
     }
   }
+  if (!all_answered)
+    return;
   // Admissions made before the reports were asked for are in them.
   since_.erase(
     std::remove_if(since_.begin(), since_.end(),
@@ -85,10 +90,18 @@ void tier_caps::take_reports(
     since_.end());
 }
 
+void tier_caps::forget(const std::string& balancer_id) {
+  reported_.erase(balancer_id);
+}
+
 tier_caps::counts tier_caps::current(const std::string& cluster) const {
   counts out;
-  if (auto r = reported_.find(cluster); r != reported_.end())
-    out = r->second;
+  for (const auto& [id, r] : reported_)
+    if (r.cluster == cluster) {
+      out.total += r.n.total;
+      for (const auto& [key, n] : r.n.tiers)
+        out.tiers[key] += n;
+    }
   for (const auto& a : since_)
     if (a.cluster == cluster) {
       ++out.total;

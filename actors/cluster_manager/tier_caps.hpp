@@ -59,10 +59,16 @@ public:
   void admit(const std::string& cluster, const std::vector<std::string>& tiers,
              int64_t now_ms);
 
-  /// Replaces the counts with the balancers' reports, asked for at
-  /// `asked_ms`; admissions since then are added back.
+  /// Replaces each answering balancer's count with its report, asked for
+  /// at `asked_ms`. A balancer that did not answer (slow, frozen) keeps its
+  /// last report, and then admissions are kept too (counted twice rather
+  /// than not at all: a cap may refuse one too many, never admit one too
+  /// many); when every balancer answered, admissions before `asked_ms` are
+  /// in the reports and dropped. Times are steady-clock milliseconds.
   void take_reports(const std::vector<std::optional<balancer_status>>& rs,
                     int64_t asked_ms);
+  /// Forgets a balancer that went down (its connections went with it).
+  void forget(const std::string& balancer_id);
 
   /// The current count of a cluster (reported plus admitted since).
   counts current(const std::string& cluster) const;
@@ -79,7 +85,11 @@ private:
   bool any_ = false;
   std::set<std::string> attributes_;
   std::unordered_map<std::string, std::vector<std::string>> tiers_;
-  std::unordered_map<std::string, counts> reported_;
+  struct report {
+    std::string cluster;
+    counts n;
+  };
+  std::unordered_map<std::string, report> reported_; // by balancer id
   std::vector<admitted> since_;
 };
 

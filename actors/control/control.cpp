@@ -62,8 +62,8 @@ job_record* control_state::apply(const job_update& update, int64_t now) {
   auto* job = jobs.apply(update, now);
   // Returned with a "done" report only when it just became done.
   if (job != nullptr && update.status == "done") // GB (print) and GI (all)
-    history.count_done(job->terminal_id, job->service == "print",
-                       std::max<uint32_t>(update.pages, 1), now);
+    history.count_done(job->terminal_id, job->service == "print", update.pages,
+                       now);
   // GD: delivered again, so the last delivery never reached the terminal.
   if (job != nullptr && update.status == "delivered" && job->deliveries > 1
       && job->acked_at_ms == 0)

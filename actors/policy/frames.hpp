@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,12 +15,12 @@ namespace tether::frames {
 /// A frame from the device, after validation.
 struct device_frame {
   enum kind_t { pong, ack, result, unknown } kind = unknown;
-  uint64_t seq = 0;   // pong
-  std::string job_id; // ack, result
-  std::string status; // result: "done" or "failed"
-  std::string detail; // result
-  uint32_t pages = 0; // result "done": pages printed (0: not said)
-  std::string type;   // the "type" as sent (for unknown)
+  uint64_t seq = 0;              // pong
+  std::string job_id;            // ack, result
+  std::string status;            // result: "done" or "failed"
+  std::string detail;            // result
+  std::optional<uint32_t> pages; // result: pages printed, when said
+  std::string type;              // the "type" as sent (for unknown)
 };
 
 /// Decodes a text frame. Returns an empty string on success, otherwise what

@@ -178,8 +178,7 @@ struct job_update {
   std::string terminal_id;
   std::string status;
   std::string detail;
-  uint32_t pages
-    = 0; // a print job's "done" result: pages printed (0: not said)
+  uint32_t pages = 0; // a "done" result: pages printed (1 when not said)
 };
 
 template <class Inspector>

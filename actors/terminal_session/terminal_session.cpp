@@ -54,8 +54,9 @@ terminal_session_state::on_frame(const std::string& text) {
   case frames::device_frame::result:
     unacked.erase(f.job_id);
     sent_at_ms.erase(f.job_id);
-    act.update
-      = job_update{f.job_id, spec.terminal_id, f.status, f.detail, f.pages};
+    // A print job done without a page count counts one page (GB).
+    act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail,
+                            f.pages.value_or(1)};
     break;
   case frames::device_frame::unknown:
     break;

@@ -47,20 +47,45 @@ std::string parse_server_url(const std::string& text, server_url& out) {
 
 namespace {
 
-/// Writes `req` and reads the answer on `stream` (plain or TLS); the
-/// problem in `out.error` when there is no answer.
+/// Starts one asynchronous operation with `start(handler)` and runs `ioc`
+/// until it completes: the tcp_stream's deadline (expires_after) bounds
+/// it, which the synchronous calls would not honour.
+template <class Start>
+beast::error_code await(boost::asio::io_context& ioc, Start start) {
+  beast::error_code result;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
+/// What failed, with "within N ms" when it was the deadline.
+std::string failure(const std::string& what, beast::error_code ec,
+                    std::chrono::milliseconds timeout) {
+  if (ec == beast::error::timeout)
+    return what + ": no answer within " + std::to_string(timeout.count())
+         + " ms";
+  return what + ": " + ec.message();
+}
+
+/// Writes `req` and reads the answer on `stream` (plain or TLS), each
+/// within the timeout; the problem in `out.error` when there is no answer.
 template <class Stream>
-void exchange(Stream& stream, http::request<http::string_body>& req,
-              const std::string& where, http_answer& out) {
-  beast::error_code ec;
-  http::write(stream, req, ec);
+void exchange(boost::asio::io_context& ioc, Stream& stream,
+              http::request<http::string_body>& req, const std::string& where,
+              std::chrono::milliseconds timeout, http_answer& out) {
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  auto ec = await(ioc, [&](auto h) { http::async_write(stream, req, h); });
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64u << 20);
-  if (!ec)
-    http::read(stream, buffer, parser, ec);
+  if (!ec) {
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    ec = await(ioc,
+               [&](auto h) { http::async_read(stream, buffer, parser, h); });
+  }
   if (ec) {
-    out.error = "no answer from " + where + ": " + ec.message();
+    out.error = failure("no answer from " + where, ec, timeout);
     return;
   }
   out.status = static_cast<int>(parser.get().result_int());
@@ -99,10 +124,10 @@ bool connect(boost::asio::io_context& ioc, beast::tcp_stream& stream,
     return false;
   }
   stream.expires_after(timeout);
-  stream.connect(addrs, ec);
+  ec = await(ioc, [&](auto h) { stream.async_connect(addrs, h); });
   if (ec) {
     out.error
-      = "cannot connect to " + url.host + ":" + url.port + ": " + ec.message();
+      = failure("cannot connect to " + url.host + ":" + url.port, ec, timeout);
     return false;
   }
   return true;
@@ -125,7 +150,7 @@ public:
     if (!connect(ioc, stream, url_, timeout_, out))
       return out;
     auto req = make_request(method, target, body, authorization, where);
-    exchange(stream, req, where, out);
+    exchange(ioc, stream, req, where, timeout_, out);
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return out;
@@ -159,14 +184,20 @@ public:
     if (ec) // a name, not an address: SNI
       SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str());
     stream.set_verify_callback(ssl::host_name_verification(url_.host));
-    stream.handshake(ssl::stream_base::client, ec);
+    beast::get_lowest_layer(stream).expires_after(timeout_);
+    ec = await(ioc, [&](auto h) {
+      stream.async_handshake(ssl::stream_base::client, h);
+    });
     if (ec) {
-      out.error = "TLS handshake with " + where + " failed: " + ec.message();
+      out.error
+        = failure("TLS handshake with " + where + " failed", ec, timeout_);
       return out;
     }
     auto req = make_request(method, target, body, authorization, where);
-    exchange(stream, req, where, out);
-    stream.shutdown(ec); // the server may just close: not an error here
+    exchange(ioc, stream, req, where, timeout_, out);
+    // The server may just close, or not answer: not an error here.
+    beast::get_lowest_layer(stream).expires_after(timeout_);
+    await(ioc, [&](auto h) { stream.async_shutdown(h); });
     return out;
   }
 

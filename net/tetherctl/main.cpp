@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
 #include "net/tetherctl/commands.hpp"
@@ -68,6 +70,16 @@ std::string env_or(const char* name, std::string fallback) {
   return v != nullptr && *v != '\0' ? std::string{v} : fallback;
 }
 
+/// Warns (as ssh does) when a file holding a key can be read by others.
+void warn_if_readable_by_others(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+    std::cerr << "tetherctl: warning: " << path
+              << " holds a key and is readable by others (mode " << std::oct
+              << (st.st_mode & 0777) << std::dec << "): chmod 600 " << path
+              << "\n";
+}
+
 /// The settings file (--config, else TETHER_CONFIG, else the default
 /// path) under the flags and the environment: fills what neither gave.
 /// False after saying why when the file has problems, or when a file named
@@ -88,6 +100,8 @@ bool apply_settings_file(options& o) {
     std::cerr << problems << "\n";
     return false;
   }
+  if (!f.key.empty())
+    warn_if_readable_by_others(path);
   bool key_given = !o.key.empty() || !o.key_file.empty()
                 || std::getenv("TETHER_KEY") || std::getenv("TETHER_KEY_FILE");
   if (o.server.empty())
@@ -124,6 +138,7 @@ bool resolve_key(options& o, std::string& key) {
   std::getline(in, key);
   while (!key.empty() && (key.back() == '\r' || key.back() == ' '))
     key.pop_back();
+  warn_if_readable_by_others(path);
   return true;
 }
 

@@ -103,17 +103,23 @@ public:
   template <class Buffers, class Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
     auto b = first_buffer<boost::asio::mutable_buffer>(buffers);
-    return start<true, true>(token, [b](SSL* ssl, size_t& n) {
-      return SSL_read_ex(ssl, b.data(), b.size(), &n);
-    });
+    return start<true, true>(
+      token,
+      [b](SSL* ssl, size_t& n) {
+        return SSL_read_ex(ssl, b.data(), b.size(), &n);
+      },
+      b.size() == 0);
   }
 
   template <class Buffers, class Token>
   auto async_write_some(const Buffers& buffers, Token&& token) {
     auto b = first_buffer<boost::asio::const_buffer>(buffers);
-    return start<true>(token, [b](SSL* ssl, size_t& n) {
-      return SSL_write_ex(ssl, b.data(), b.size(), &n);
-    });
+    return start<true>(
+      token,
+      [b](SSL* ssl, size_t& n) {
+        return SSL_write_ex(ssl, b.data(), b.size(), &n);
+      },
+      b.size() == 0);
   }
 
   /// Sends close_notify (once sent, done: the caller then closes TCP, as
@@ -152,6 +158,7 @@ private:
   struct op {
     lean_stream& s;
     Call call;
+    bool empty = false; // no bytes asked for: done at once, as ssl::stream
     int state = 0; // 0: first entry, 1: waiting, 2: done, completion posted
     error_code ec_{};
     size_t n_ = 0;
@@ -164,6 +171,8 @@ private:
         return finish(self, s.wait_error(ec), 0);
       bool first = state == 0;
       state = 1;
+      if (empty)
+        return post_finish(self, {}, 0);
       if (Read && first && s.idle_read())
         return s.wait_read(std::move(self));
       n_ = 0;
@@ -206,11 +215,11 @@ private:
   };
 
   template <bool Sized, bool Read = false, class Token, class Call>
-  auto start(Token& token, Call call) {
+  auto start(Token& token, Call call, bool empty = false) {
     using signature
       = std::conditional_t<Sized, void(error_code, size_t), void(error_code)>;
     return boost::asio::async_compose<Token, signature>(
-      op<Call, Sized, Read>{*this, std::move(call)}, token, tcp_);
+      op<Call, Sized, Read>{*this, std::move(call), empty}, token, tcp_);
   }
 
   /// Nothing to read yet: neither OpenSSL nor the stash holds input. A
@@ -243,7 +252,11 @@ private:
         };
         return;
       }
-    BOOST_ASSERT_MSG(false, "more than three TLS operations at once");
+    // A fourth operation at once is a caller's bug: it fails rather than
+    // waiting forever.
+    boost::asio::post(tcp_.get_executor(), [p] {
+      (*p)(make_error_code(boost::asio::error::operation_not_supported));
+    });
   }
 
   static void wake(waiters& w, error_code ec) {
@@ -293,10 +306,11 @@ private:
     if (unsent_n_ > 0)
       return tcp_.async_write_some(boost::asio::buffer(unsent_, unsent_n_),
                                    std::move(done));
-    // Not expected: OpenSSL wants room but sent nothing.
-    tcp_.socket().async_wait(
-      boost::asio::socket_base::wait_write,
-      [done = std::move(done)](error_code ec) mutable { done(ec, 0); });
+    // Not expected: OpenSSL wants room but handed over nothing to send.
+    // Waiting on the bare socket would have no deadline: fail instead.
+    boost::asio::post(tcp_.get_executor(), [done = std::move(done)]() mutable {
+      done(make_error_code(boost::system::errc::protocol_error), 0);
+    });
   }
 
   /// A failed wait as the operation's error: the peer's FIN in the middle

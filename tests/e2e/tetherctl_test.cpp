@@ -8,6 +8,11 @@
 // settings file (--config) under the flags.
 #include <fstream>
 
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "tests/e2e/e2e.hpp"
 #include "tests/support/tls_identity.hpp"
 #include "tests/support/topology_builder.hpp"
@@ -208,6 +213,44 @@ TEST(TetherctlAlone, UnreachableServerIsExitFour) {
   EXPECT_NE(r.output.find("cannot connect to 127.0.0.1:" + port),
             std::string::npos)
     << r.output;
+}
+
+TEST(TetherctlAlone, AServerThatNeverAnswersIsExitFourWithinTheTimeout) {
+  // A listener that never accepts: the kernel completes the TCP handshake,
+  // nothing more comes (HTTP, or TLS for https).
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(
+    io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  auto port = std::to_string(silent.local_endpoint().port());
+  for (std::string scheme : {"http", "https"}) {
+    SCOPED_TRACE(scheme);
+    auto r = tetherctl({"--server", scheme + "://127.0.0.1:" + port, "--key",
+                        "k", "--timeout", "1", "clusters"});
+    EXPECT_EQ(r.status, 4) << r.output;
+    EXPECT_NE(r.output.find("no answer within 1000 ms"), std::string::npos)
+      << r.output;
+  }
+}
+
+TEST(TetherctlAlone, AKeyFileOthersCanReadIsWarnedAbout) {
+  temp_dir dir;
+  auto key = dir.path() + "/key";
+  write_file(key, "k\n");
+  auto port = std::to_string(free_port());
+  auto run = [&] {
+    return tetherctl(
+      {"--server", "http://127.0.0.1:" + port, "--key-file", key, "clusters"});
+  };
+  ::chmod(key.c_str(), 0644);
+  auto open = run();
+  EXPECT_NE(open.output.find("readable by others (mode 644): chmod 600"),
+            std::string::npos)
+    << open.output;
+  ::chmod(key.c_str(), 0600);
+  auto closed = run();
+  EXPECT_EQ(closed.output.find("readable by others"), std::string::npos)
+    << closed.output;
+  EXPECT_EQ(closed.status, 4) << closed.output; // and on to the server
 }
 
 TEST(TetherctlAlone, UsageErrorsAreExitTwo) {

@@ -181,6 +181,46 @@ TEST(LeanTlsStream, SeveralMebibytesBothWaysAtOnce) {
   EXPECT_TRUE(got_down == down);
 }
 
+TEST(LeanTlsStream, EmptyBuffersCompleteAtOnceAndAFourthWaitFails) {
+  contexts ctx;
+  asio::io_context io;
+  connection c(io, ctx.server_ctx.get());
+  c.use_client_tls(ctx.client_ctx, "localhost");
+  auto h = handshake(c);
+  ASSERT_FALSE(*h.server_ec || *h.client_ec);
+  // Nothing asked for: done with 0 bytes, without waiting for input.
+  std::optional<error_code> r0, w0;
+  size_t rn = 1, wn = 1;
+  c.server_side->async_read_some(asio::mutable_buffer{},
+                                 [&](error_code ec, size_t n) {
+                                   r0 = ec;
+                                   rn = n;
+                                 });
+  c.server_side->async_write_some(asio::const_buffer{},
+                                  [&](error_code ec, size_t n) {
+                                    w0 = ec;
+                                    wn = n;
+                                  });
+  ASSERT_TRUE(run_until(io, [&] { return r0 && w0; }));
+  EXPECT_FALSE(*r0 || *w0);
+  EXPECT_EQ(rn, 0u);
+  EXPECT_EQ(wn, 0u);
+  // A read, a write and a handshake or shutdown may wait at once; a fourth
+  // waiting operation is a caller's bug and fails instead of hanging.
+  char bytes[4][8];
+  std::optional<error_code> reads[4];
+  for (int i = 0; i < 4; ++i)
+    c.server_side->async_read_some(
+      asio::buffer(bytes[i]), [&, i](error_code ec, size_t) { reads[i] = ec; });
+  ASSERT_TRUE(run_until(io, [&] { return reads[3].has_value(); }));
+  EXPECT_EQ(*reads[3], asio::error::operation_not_supported);
+  EXPECT_FALSE(reads[0] || reads[1] || reads[2]); // still waiting for input
+  // Input arrives: the three waiting reads go on.
+  static const std::string x = "x";
+  asio::async_write(c.client_side, asio::buffer(x), [](error_code, size_t) {});
+  EXPECT_TRUE(run_until(io, [&] { return reads[0].has_value(); }));
+}
+
 TEST(LeanTlsStream, PeerClosingInTheMiddleOfARecordIsATruncation) {
   contexts ctx;
   asio::io_context io;

@@ -29,9 +29,10 @@ terminal_record device(const std::string& id, const std::string& plan) {
   return r;
 }
 
-balancer_status report(const std::string& cluster, uint32_t all,
-                       uint32_t free) {
+balancer_status report(const std::string& cluster, uint32_t all, uint32_t free,
+                       const std::string& balancer = "b1") {
   balancer_status b;
+  b.balancer_id = balancer;
   b.cluster_id = cluster;
   b.tiers["*"] = all;
   if (free > 0)
@@ -88,17 +89,37 @@ TEST(TierCaps, ReportsReplaceTheCountAndKeepLaterAdmissions) {
   EXPECT_NE(caps.over_cap(c, {"plan=free"}), "");
   // A report asked at 150 holds the first admission (and, say, one other
   // connection); the second came after it was asked for, so it is added.
-  caps.take_reports({report("C1", 1, 1), report("C1", 1, 0)}, 150);
+  caps.take_reports({report("C1", 1, 1), report("C1", 1, 0, "b2")}, 150);
   EXPECT_EQ(caps.current("C1").total, 3u);
   EXPECT_EQ(caps.current("C1").tiers["plan=free"], 2u);
-  // Devices were killed: the next report is the count, nothing drifts.
-  caps.take_reports({report("C1", 0, 0)}, 300);
+  // Devices were killed: the next reports are the count, nothing drifts.
+  caps.take_reports({report("C1", 0, 0), report("C1", 0, 0, "b2")}, 300);
   EXPECT_EQ(caps.current("C1").total, 0u);
   EXPECT_EQ(caps.current("C1").tiers["plan=free"], 0u);
   EXPECT_EQ(caps.over_cap(c, {"plan=free"}), "");
-  // A missing report (balancer down) counts nothing for it.
-  caps.take_reports({std::nullopt}, 400);
-  EXPECT_EQ(caps.current("C1").total, 0u);
+}
+
+TEST(TierCaps, ABalancerThatDoesNotAnswerKeepsItsCountAndAdmissions) {
+  auto c = capped("C1", 0, 2);
+  tier_caps caps;
+  caps.configure({c});
+  caps.take_reports({report("C1", 1, 1, "b1"), report("C1", 0, 0, "b2")}, 100);
+  EXPECT_EQ(caps.current("C1").tiers["plan=free"], 1u);
+  // b2 admits a free device, then does not answer the next round (slow or
+  // frozen): its last report and the admission both still count, so the
+  // cap of 2 holds.
+  caps.admit("C1", {"plan=free"}, 150);
+  caps.take_reports({report("C1", 1, 1, "b1"), std::nullopt}, 200);
+  EXPECT_EQ(caps.current("C1").tiers["plan=free"], 2u);
+  EXPECT_NE(caps.over_cap(c, {"plan=free"}), "");
+  // Everyone answers again: the reports are the count.
+  caps.take_reports({report("C1", 1, 1, "b1"), report("C1", 1, 1, "b2")}, 300);
+  EXPECT_EQ(caps.current("C1").tiers["plan=free"], 2u);
+  EXPECT_EQ(caps.current("C1").total, 2u);
+  // b2 went down: its connections went with it.
+  caps.forget("b2");
+  EXPECT_EQ(caps.current("C1").tiers["plan=free"], 1u);
+  EXPECT_EQ(caps.over_cap(c, {"plan=free"}), "");
 }
 
 TEST(TierCaps, WithoutCapsNothingIsCounted) {

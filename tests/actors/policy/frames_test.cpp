@@ -175,8 +175,10 @@ TEST(Decode, ResultPages) {
   auto d = dec(R"({"type":"result","job_id":"J1","status":"done","pages":12})");
   EXPECT_EQ(d.problem, "");
   EXPECT_EQ(d.frame.pages, 12u);
+  d = dec(R"({"type":"result","job_id":"J1","status":"done","pages":0})");
+  EXPECT_EQ(d.frame.pages, 0u); // nothing printed
   d = dec(R"({"type":"result","job_id":"J1","status":"done"})");
-  EXPECT_EQ(d.frame.pages, 0u); // not said
+  EXPECT_FALSE(d.frame.pages); // not said
   for (const char* text :
        {R"({"type":"result","job_id":"J1","status":"done","pages":-1})",
         R"({"type":"result","job_id":"J1","status":"done","pages":1000001})",

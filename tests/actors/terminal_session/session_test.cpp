@@ -156,7 +156,13 @@ TEST(SessionFrame, ResultProducesUpdate) {
   act = st.on_frame(R"({"type":"result","job_id":"J1","status":"done"})");
   ASSERT_TRUE(act.update);
   EXPECT_EQ(act.update->status, "done");
+  EXPECT_EQ(act.update->pages, 1u); // not said: one page
   EXPECT_TRUE(st.unacked.empty());
+  st.on_deliver(make_job("J3", 1000), 1000);
+  act = st.on_frame(
+    R"({"type":"result","job_id":"J3","status":"done","pages":0})");
+  ASSERT_TRUE(act.update);
+  EXPECT_EQ(act.update->pages, 0u); // said: nothing printed
 }
 
 TEST(SessionFrame, UpdateNamesTheSessionsTerminal) {
