@@ -48,6 +48,11 @@ grep -qx /etc/tether/topology.toml "$work/control/conffiles" \
 [ -x "$work/control/postinst" ] || problem "no executable postinst"
 grep -q 'adduser --system' "$work/control/postinst" \
   || problem "postinst does not create the system user"
+grep -q "try-restart tetherd.service 'tetherd@\*.service'" \
+  "$work/control/postinst" \
+  || problem "postinst does not restart the services on an upgrade"
+grep -q "stop tetherd.service 'tetherd@\*.service'" "$work/control/prerm" \
+  || problem "prerm does not stop the per-process instances"
 
 dpkg-deb -x "$deb" "$work/root"
 root=$work/root
