@@ -36,12 +36,20 @@ public:
   }
 
   /// Remembers a balancer that uses this node (from its session specs);
-  /// each is named once.
-  void add_balancer(const cluster_balancer_actor& b) {
+  /// each is named once. True if it is new (the node then monitors it).
+  bool add_balancer(const cluster_balancer_actor& b) {
     for (const auto& x : balancers_)
       if (x.address() == b.address())
-        return;
+        return false;
     balancers_.push_back(b);
+    return true;
+  }
+
+  /// Forgets a balancer that went away (a restarted one comes back as a
+  /// new handle: without this the list would grow with every restart).
+  void drop_balancer(const caf::actor_addr& gone) {
+    std::erase_if(balancers_,
+                  [&](const auto& b) { return b.address() == gone; });
   }
 
   const std::vector<cluster_balancer_actor>& balancers() const {

@@ -120,8 +120,8 @@ void on_tick(self_ptr self, int64_t due) {
 terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
   auto& st = self->state;
   auto period = static_cast<int64_t>(spec.keepalive_ms);
-  if (spec.balancer)
-    st.reports.add_balancer(spec.balancer);
+  if (spec.balancer && st.reports.add_balancer(spec.balancer))
+    self->monitor(spec.balancer); // see the down handler in node()
   auto session = self->spawn<terminal_session_impl>(
     std::move(spec), st.node_id, st.control, st.session_actors.track());
   // Linked so that it ends with its node (a node that goes away takes its
@@ -168,6 +168,9 @@ node_actor::behavior_type node(self_ptr self, std::string node_id,
                                control_actor control) {
   self->state.node_id = std::move(node_id);
   self->state.control = std::move(control);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    self->state.reports.drop_balancer(dm.source);
+  });
   self->set_exit_handler([self](const caf::exit_msg& em) {
     if (self->state.live.count(em.source) > 0)
       return on_session_exit(self, em.source);

@@ -28,6 +28,10 @@ import time
 import unittest
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import tetherd as tetherd_launch  # noqa: E402 (tests/support/tetherd.py)
+
 TETHERD = None
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -54,26 +58,13 @@ class Server:
         self.start()
 
     def start(self):
-        ready = os.path.join(self.dir, "ready.json")
-        if os.path.exists(ready):
-            os.remove(ready)
-        self.proc = subprocess.Popen(
-            [TETHERD, "--data", self.dir + "/data", "--ready-file", ready,
-             "--http", "127.0.0.1:0", "--ws-base-port", "0", "--config",
-             self.topo], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while not os.path.exists(ready):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("tetherd did not start:\n" + self.logs())
-            time.sleep(0.05)
-        time.sleep(0.05)  # the file is written in one go; let it land
-        with open(ready) as f:
-            self.http = json.load(f)["http"]
-        secrets = os.path.join(self.dir, "data", "secrets")
-        with open(os.path.join(secrets, "admin-key")) as f:
-            self.admin_key = f.read().strip()
-        with open(os.path.join(secrets, "enrollment", "default")) as f:
-            self.group_key = bytes.fromhex(f.readline().strip()[:64])
+        data = os.path.join(self.dir, "data")
+        try:
+            self.proc, self.http = tetherd_launch.launch(TETHERD, data,
+                                                         self.topo, self.log)
+        except RuntimeError as e:
+            raise RuntimeError(str(e) + ":\n" + self.logs())
+        self.admin_key, self.group_key = tetherd_launch.secrets(data)
 
     def kill9(self):
         self.proc.kill()

@@ -27,31 +27,21 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import tetherd as tetherd_launch  # noqa: E402 (tests/support/tetherd.py)
+
 
 class Server:
     """One tetherd on port 0 with its own data folder."""
 
     def __init__(self, tetherd, topology):
         self.dir = tempfile.mkdtemp(prefix="tether-openapi-")
-        ready = os.path.join(self.dir, "ready.json")
         self.log = open(os.path.join(self.dir, "tetherd.log"), "a")
-        self.proc = subprocess.Popen(
-            [tetherd, "--data", self.dir + "/data", "--ready-file", ready,
-             "--http", "127.0.0.1:0", "--ws-base-port", "0", "--config",
-             topology], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while not os.path.exists(ready):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("tetherd did not start")
-            time.sleep(0.05)
-        time.sleep(0.05)
-        with open(ready) as f:
-            self.http = json.load(f)["http"]
-        secrets = os.path.join(self.dir, "data", "secrets")
-        with open(os.path.join(secrets, "admin-key")) as f:
-            self.key = f.read().strip()
-        with open(os.path.join(secrets, "enrollment", "default")) as f:
-            self.group_key = bytes.fromhex(f.readline().strip()[:64])
+        data = os.path.join(self.dir, "data")
+        self.proc, self.http = tetherd_launch.launch(tetherd, data, topology,
+                                                     self.log)
+        self.key, self.group_key = tetherd_launch.secrets(data)
 
     def stop(self):
         self.proc.terminate()

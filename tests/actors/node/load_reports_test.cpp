@@ -3,6 +3,12 @@
 // least_load node strategy, and a pushed report in the balancer's pool.
 #include <gtest/gtest.h>
 
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
 #include "actors/node/load_reports.hpp"
 #include "actors/policy/placement.hpp"
 #include "tests/actors/cluster_balancer/balancers.hpp"
@@ -47,12 +53,27 @@ TEST(LoadReports, FlappingAroundAValueSendsNothingMore) {
   }
 }
 
-TEST(LoadReports, EachBalancerIsNamedOnce) {
+TEST(LoadReports, EachBalancerIsNamedOnceAndAGoneOneIsForgotten) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto idle = [] {
+    return caf::behavior{[](int) {
+    }};
+  };
+  auto a = caf::actor_cast<cluster_balancer_actor>(sys.spawn(idle));
+  auto b = caf::actor_cast<cluster_balancer_actor>(sys.spawn(idle));
   load_reports r;
   EXPECT_TRUE(r.balancers().empty());
-  r.add_balancer(cluster_balancer_actor{});
-  r.add_balancer(cluster_balancer_actor{});
-  EXPECT_EQ(r.balancers().size(), 1u);
+  EXPECT_TRUE(r.add_balancer(a));
+  EXPECT_FALSE(r.add_balancer(a));
+  EXPECT_TRUE(r.add_balancer(b));
+  EXPECT_EQ(r.balancers().size(), 2u);
+  r.drop_balancer(a.address());
+  ASSERT_EQ(r.balancers().size(), 1u);
+  EXPECT_EQ(r.balancers()[0].address(), b.address());
+  EXPECT_TRUE(r.add_balancer(a)); // back (as a restarted one would be)
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
 node_status loaded(const char* id, uint32_t sessions, uint32_t capacity,
