@@ -45,6 +45,11 @@ struct job_record {
   int64_t finished_at_ms = 0;    // done, failed or expired
   uint32_t deliveries = 0;       // times sent to the device
   bool callback_pending = false; // final, callback not yet accepted
+  /// The notifier's final word on the callback: "accepted" (a 2xx answer)
+  /// or "given_up" (attempts exhausted, or the address is refused), with
+  /// the number of POSTs it made; empty while there is none.
+  std::string callback_outcome;
+  uint32_t callback_attempts = 0;
 
   /// Unix ms at which the job expires, 0 for never.
   int64_t expires_at_ms() const {

@@ -474,7 +474,9 @@ std::string encode(const job_record& rec) {
                  {"acked_at_ms", rec.acked_at_ms},
                  {"finished_at_ms", rec.finished_at_ms},
                  {"deliveries", rec.deliveries},
-                 {"callback_pending", rec.callback_pending}};
+                 {"callback_pending", rec.callback_pending},
+                 {"callback_outcome", rec.callback_outcome},
+                 {"callback_attempts", rec.callback_attempts}};
   return json::serialize(o);
 }
 
@@ -529,6 +531,8 @@ bool decode(const std::string& text, job_record& out) {
   out.deliveries = static_cast<uint32_t>(num(o, "deliveries"));
   if (auto* v = o.if_contains("callback_pending"); v && v->is_bool())
     out.callback_pending = v->get_bool();
+  out.callback_outcome = str(o, "callback_outcome");
+  out.callback_attempts = static_cast<uint32_t>(num(o, "callback_attempts"));
   return !out.job_id.empty();
 }
 

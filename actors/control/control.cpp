@@ -284,8 +284,9 @@ auto job_handlers(control_self self, control_peers p) {
       if (auto* job = self->state.apply(update, now_ms()))
         persist_job(self, p, *job);
     },
-    [self, p](callback_atom, const std::string& id, bool accepted) {
-      callback_done(self, p, id, accepted);
+    [self, p](callback_atom, const std::string& id, uint32_t attempts,
+              bool accepted) {
+      callback_done(self, p, id, attempts, accepted);
     });
 }
 

@@ -323,7 +323,8 @@ void persist_job(control_self self, const control_peers& p,
 }
 
 void callback_done(control_self self, const control_peers& p,
-                   const std::string& job_id, bool accepted) {
+                   const std::string& job_id, uint32_t attempts,
+                   bool accepted) {
   auto* job = self->state.jobs.find(job_id);
   if (job == nullptr || !job->callback_pending)
     return;
@@ -331,6 +332,8 @@ void callback_done(control_self self, const control_peers& p,
     logger("control")->warn("job {}: its callback was never accepted", job_id);
   // Stored, so that a restart does not notify again.
   job->callback_pending = false;
+  job->callback_outcome = accepted ? "accepted" : "given_up";
+  job->callback_attempts = attempts;
   persist_job(self, p, *job);
 }
 

@@ -69,7 +69,7 @@ void persist_job(control_self self, const control_peers& p,
 
 /// The notifier's final word on a job's callback.
 void callback_done(control_self self, const control_peers& p,
-                   const std::string& job_id, bool accepted);
+                   const std::string& job_id, uint32_t attempts, bool accepted);
 
 /// Hands a terminal's open jobs to its (new) session.
 void send_unfinished(control_self self, const std::string& terminal,

@@ -54,7 +54,8 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
       if (st.jobs.size() >= st.cfg.max_queued) {
         log->warn("callback queue full ({}): job {} not notified",
                   st.cfg.max_queued, job.job_id);
-        self->send(control, callback_atom::value, job.job_id, false);
+        self->send(control, callback_atom::value, job.job_id, uint32_t{0},
+                   false);
         return;
       }
       auto id = job.job_id;
@@ -72,7 +73,7 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
         if (ok) {
           ++st.delivered;
           st.jobs.erase(i);
-          self->send(control, callback_atom::value, id, true);
+          self->send(control, callback_atom::value, id, attempt, true);
         } else if (attempt >= st.cfg.max_attempts
                    || detail.rfind(http_poster::refused, 0) == 0) {
           // A refused address stays refused: given up at once.
@@ -80,7 +81,7 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
           log->warn("job {}: callback {} given up after {} attempts: {}", id,
                     i->second.job.callback_url, attempt, detail);
           st.jobs.erase(i);
-          self->send(control, callback_atom::value, id, false);
+          self->send(control, callback_atom::value, id, attempt, false);
         } else {
           // The first failure says why at info (e.g. "TLS handshake:
           // certificate verify failed (self-signed certificate)"); the

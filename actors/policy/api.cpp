@@ -560,6 +560,15 @@ json::value time_or_null(int64_t ms) {
   return json::value(rfc3339(ms));
 }
 
+/// Where a job's callback stands: "waiting" for the job to finish,
+/// "pending" (being posted), "accepted" or "given_up" with the POSTs made.
+json::object callback_progress(const job_record& j) {
+  std::string status = j.callback_outcome;
+  if (status.empty())
+    status = storage::is_final_status(j.status) ? "pending" : "waiting";
+  return {{"status", std::move(status)}, {"attempts", j.callback_attempts}};
+}
+
 json::object destination_object(const destination& d) {
   return {{"terminal_id", d.terminal_id},
           {"cluster_id", d.cluster_id},
@@ -593,8 +602,10 @@ std::string encode(const job_record& j) {
                  {"deliveries", j.deliveries}};
   if (j.ttl_s > 0)
     o["ttl_s"] = j.ttl_s;
-  if (!j.callback_url.empty())
+  if (!j.callback_url.empty()) {
     o["callback_url"] = j.callback_url;
+    o["callback"] = callback_progress(j);
+  }
   return json::serialize(o);
 }
 

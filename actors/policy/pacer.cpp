@@ -1,6 +1,7 @@
 #include "actors/policy/pacer.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace tether {
 
@@ -46,8 +47,10 @@ bool reallocation_pacer::move_now_or_queue(std::string terminal_id,
   auto slot = any_slot_ ? std::max(now, last_slot_ms_ + min_gap_ms()) : now;
   any_slot_ = true;
   last_slot_ms_ = slot;
-  if (slot <= now)
+  if (slot <= now) {
+    last_sent_ms_ = slot;
     return true;
+  }
   queued_.insert(terminal_id);
   queue_.push_back({std::move(terminal_id), std::move(label), slot, 0});
   return false;
@@ -56,13 +59,36 @@ bool reallocation_pacer::move_now_or_queue(std::string terminal_id,
 std::vector<reallocation_pacer::move>
 reallocation_pacer::take_due(int64_t now) {
   std::vector<move> out;
-  while (!queue_.empty() && queue_.front().slot_ms < now + step_ms_) {
+  while (!queue_.empty()) {
+    // A slot the timer missed moves to now; none comes sooner than
+    // min_gap_ms() after the last one sent (late timers do not burst).
+    auto slot = std::max(queue_.front().slot_ms, now);
+    if (last_sent_ms_ > std::numeric_limits<int64_t>::min())
+      slot = std::max(slot, last_sent_ms_ + min_gap_ms());
+    if (slot >= now + step_ms_) {
+      queue_.front().slot_ms = slot;
+      last_slot_ms_ = std::max(last_slot_ms_, slot);
+      break;
+    }
     auto m = std::move(queue_.front());
     queue_.pop_front();
     queued_.erase(m.terminal_id);
-    m.after_ms = static_cast<uint32_t>(std::max<int64_t>(0, m.slot_ms - now));
+    m.slot_ms = slot;
+    m.after_ms = static_cast<uint32_t>(slot - now);
+    last_sent_ms_ = slot;
+    last_slot_ms_ = std::max(last_slot_ms_, slot);
     out.push_back(std::move(m));
   }
+  return out;
+}
+
+std::vector<reallocation_pacer::move> reallocation_pacer::take_all() {
+  std::vector<move> out{std::make_move_iterator(queue_.begin()),
+                        std::make_move_iterator(queue_.end())};
+  queue_.clear();
+  queued_.clear();
+  if (!out.empty())
+    last_sent_ms_ = std::max(last_sent_ms_, out.back().slot_ms);
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -50,8 +51,15 @@ public:
                          int64_t now);
 
   /// Removes and returns the moves whose slot is before now + step, in slot
-  /// order, each with after_ms = max(0, slot - now).
+  /// order, each with after_ms = slot - now. A slot already past (the timer
+  /// came late) is moved to now, and no two moves sent are closer than
+  /// min_gap_ms(): a late timer never sends faster than max_rate, the
+  /// moves it missed follow at the rate cap.
   std::vector<move> take_due(int64_t now);
+
+  /// Removes and returns every queued move at its slot (for a caller that
+  /// sets its own timer per move).
+  std::vector<move> take_all();
 
   /// Time between two slots when `n` terminals are added at once.
   int64_t spacing_ms(size_t n) const;
@@ -69,6 +77,8 @@ private:
   std::unordered_set<std::string> queued_;
   bool any_slot_ = false;
   int64_t last_slot_ms_ = 0;
+  // The slot of the last move sent (take_due or an immediate move).
+  int64_t last_sent_ms_ = std::numeric_limits<int64_t>::min();
 };
 
 } // namespace tether

@@ -131,7 +131,7 @@ using control_actor = caf::typed_actor<
   // one API call on a terminal and whether it failed (GC/GD history)
   caf::reacts_to<api_atom, std::string, bool>,
   // a job callback was accepted (true) or given up (false)
-  caf::reacts_to<callback_atom, std::string, bool>,
+  caf::reacts_to<callback_atom, std::string, uint32_t, bool>,
   // admin API and re-allocation (actors/policy/pacer.hpp)
   caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
   caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,

@@ -41,7 +41,8 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("job_record"), x.job_id, x.terminal_id,
            x.service, x.payload_json, x.status, x.detail, x.callback_url,
            x.ttl_s, x.created_at_ms, x.updated_at_ms, x.delivered_at_ms,
-           x.acked_at_ms, x.finished_at_ms, x.deliveries, x.callback_pending);
+           x.acked_at_ms, x.finished_at_ms, x.deliveries, x.callback_pending,
+           x.callback_outcome, x.callback_attempts);
 }
 
 template <class Inspector>

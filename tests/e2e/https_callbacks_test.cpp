@@ -71,6 +71,14 @@ protected:
       "status");
   }
 
+  /// The job's callback progress as "status/attempts".
+  static std::string callback_of(const std::string& id) {
+    auto cb = json_of(http_call(server->http(), "GET", "/v1/jobs/" + id).body)
+                .at("callback");
+    return str_at(cb, "status") + "/"
+         + std::to_string(cb.at("attempts").to_number<int>());
+  }
+
   /// True once the log has a line that mentions both `a` and `b`.
   static bool log_has(const std::string& a, const std::string& b) {
     return eventually(
@@ -138,8 +146,11 @@ TEST_F(https_callbacks, trusted_certificate_gets_the_job_body_over_tls) {
     << server->log();
   EXPECT_EQ(str_at(json_of(receiver.bodies()[1]), "job_id"), id2);
   EXPECT_EQ(receiver.server_names().at(1), "");
-  // Accepted: no more attempts.
-  std::this_thread::sleep_for(1500ms);
+  // Accepted at the first POST each: no attempt left to come.
+  for (const auto& j : {id, id2}) {
+    ASSERT_TRUE(eventually([&] { return callback_of(j) == "accepted/1"; }, 5s))
+      << callback_of(j);
+  }
   EXPECT_EQ(receiver.bodies().size(), 2u);
 }
 

@@ -130,8 +130,37 @@ TEST_F(jobs, callback_is_retried_until_accepted) {
     EXPECT_EQ(str_at(v, "job_id"), id);
     EXPECT_EQ(str_at(v, "status"), "done");
   }
-  std::this_thread::sleep_for(1500ms);
-  EXPECT_EQ(receiver.bodies().size(), 3u); // accepted: no more attempts
+  // The job says the notifier is done with it: accepted at the third POST,
+  // so there is no attempt left to come.
+  ASSERT_TRUE(eventually(
+    [&] {
+      auto cb = job(id).at("callback");
+      return str_at(cb, "status") == "accepted";
+    },
+    5s))
+    << job(id);
+  EXPECT_EQ(job(id).at("callback").at("attempts").to_number<int>(), 3);
+  EXPECT_EQ(receiver.bodies().size(), 3u);
+}
+
+TEST_F(jobs, expired_job_posts_its_callback) {
+  callback_server receiver;
+  ASSERT_EQ(
+    register_terminal(*server, R"({"terminal_id":"J-cb-ttl","region":"GG1"})")
+      .status,
+    200);
+  // Never connected: the job expires after 1 s and its callback says so.
+  auto id = push("J-cb-ttl", R"({"service":"print","ttl_s":1,"callback_url":")"
+                               + receiver.url() + R"("})");
+  EXPECT_EQ(str_at(job(id).at("callback"), "status"), "waiting");
+  ASSERT_TRUE(eventually([&] { return receiver.bodies().size() == 1; }, 6s));
+  auto body = json_of(receiver.bodies()[0]);
+  EXPECT_EQ(str_at(body, "job_id"), id);
+  EXPECT_EQ(str_at(body, "status"), "expired");
+  ASSERT_TRUE(eventually(
+    [&] { return str_at(job(id).at("callback"), "status") == "accepted"; }, 5s))
+    << job(id);
+  EXPECT_EQ(job(id).at("callback").at("attempts").to_number<int>(), 1);
 }
 
 TEST_F(jobs, failing_callback_does_not_hold_up_other_jobs) {

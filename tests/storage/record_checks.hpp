@@ -123,6 +123,8 @@ inline void expect_same(const job_record& a, const job_record& b) {
   EXPECT_EQ(a.finished_at_ms, b.finished_at_ms);
   EXPECT_EQ(a.deliveries, b.deliveries);
   EXPECT_EQ(a.callback_pending, b.callback_pending);
+  EXPECT_EQ(a.callback_outcome, b.callback_outcome);
+  EXPECT_EQ(a.callback_attempts, b.callback_attempts);
 }
 
 inline void expect_same(const api_history& a, const api_history& b) {

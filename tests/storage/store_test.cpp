@@ -261,6 +261,9 @@ TEST(Encoding, ClusterSettingsRoundTripAndRejects) {
 TEST_F(StoreTest, JobsAndSequenceSurviveReopen) {
   std::vector<job_record> jobs{make_job(1, "T1"), make_job(2, "T1", "done"),
                                make_job(3, "T2", "failed")};
+  jobs[2].callback_pending = false;
+  jobs[2].callback_outcome = "given_up";
+  jobs[2].callback_attempts = 8;
   {
     auto db = open();
     ASSERT_NE(db, nullptr);

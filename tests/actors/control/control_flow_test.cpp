@@ -554,6 +554,9 @@ TEST_F(ControlFlow, ExpiredJobIsStoredThenItsCallbackPosted) {
   ASSERT_TRUE(got->value);
   EXPECT_EQ(got->value->status, "expired");
   EXPECT_FALSE(got->value->callback_pending);
+  EXPECT_EQ(got->value->callback_outcome, "accepted");
+  EXPECT_EQ(got->value->callback_attempts, 1u);
+  EXPECT_EQ(slog->job_puts.back().first[0].callback_outcome, "accepted");
 }
 
 TEST_F(ControlFlow, PendingCallbacksResumeAtStart) {

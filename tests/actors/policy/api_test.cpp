@@ -698,6 +698,20 @@ TEST(Responses, Job) {
   o = parse_object(encode(j));
   EXPECT_EQ(o.at("ttl_s").to_number<int64_t>(), 60);
   EXPECT_EQ(o.at("callback_url"), "http://x/cb");
+  // Final, no word from the notifier yet: pending.
+  EXPECT_EQ(o.at("callback"),
+            json::parse(R"({"status":"pending","attempts":0})"));
+  j.callback_outcome = "given_up";
+  j.callback_attempts = 8;
+  o = parse_object(encode(j));
+  EXPECT_EQ(o.at("callback"),
+            json::parse(R"({"status":"given_up","attempts":8})"));
+  j.status = "delivered";
+  j.callback_outcome.clear();
+  j.callback_attempts = 0;
+  o = parse_object(encode(j));
+  EXPECT_EQ(o.at("callback"),
+            json::parse(R"({"status":"waiting","attempts":0})"));
   // Unknown times are null.
   j.updated_at_ms = 0;
   o = parse_object(encode(j));

@@ -86,14 +86,30 @@ TEST(Pacer, ALaterRunQueuesBehindAndKeepsTheRate) {
   EXPECT_EQ(drain(p, 5'000), std::vector<int64_t>{5'000});
 }
 
-TEST(Pacer, LateTicksSendAtOnce) {
-  reallocation_pacer p{pacing(0, 10)};
-  p.add(ids(3, "T"), 0);
-  auto late = p.take_due(1'000); // the timer came a second late
-  ASSERT_EQ(late.size(), 3u);
-  for (auto& m : late)
-    EXPECT_EQ(m.after_ms, 0u);
-  EXPECT_EQ(p.pending(), 0u);
+TEST(Pacer, LateTicksKeepTheRateCap) {
+  reallocation_pacer p{pacing(0, 10)}; // 100 ms between moves, step 100 ms
+  p.add(ids(3, "T"), 0);               // slots 0, 100, 200
+  // The timer came a second late: every slot has passed, yet only one move
+  // goes now; the others follow at the rate cap, not in a burst.
+  auto late = p.take_due(1'000);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].terminal_id, "T0");
+  EXPECT_EQ(late[0].after_ms, 0u);
+  EXPECT_EQ(p.pending(), 2u);
+  auto next = p.take_due(1'100);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].terminal_id, "T1");
+  EXPECT_EQ(next[0].after_ms, 0u);
+  // A wide step takes the rest at once, each at its slot.
+  reallocation_pacer wide{pacing(0, 10), 1'000};
+  wide.add(ids(3, "T"), 0);
+  auto all = wide.take_due(5'000);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].after_ms, 0u);
+  EXPECT_EQ(all[1].after_ms, 100u);
+  EXPECT_EQ(all[2].after_ms, 200u);
+  // A returning terminal may not move at once right behind them.
+  EXPECT_FALSE(wide.move_now_or_queue("R", {}, 5'250));
 }
 
 // Terminals that come back (register, destination): the first moves at

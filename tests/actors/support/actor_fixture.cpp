@@ -68,7 +68,7 @@ caf::behavior fake_control(caf::event_based_actor*,
           const terminal_session_actor& s) {
       log->closed.push_back({t, reason, s.id()});
     },
-    [log](callback_atom, const std::string& id, bool accepted) {
+    [log](callback_atom, const std::string& id, uint32_t, bool accepted) {
       log->callbacks.emplace_back(id, accepted);
     },
     [log](api_atom, const std::string& terminal, bool failed) {
