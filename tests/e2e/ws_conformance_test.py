@@ -14,7 +14,6 @@ serving).
 import argparse
 import base64
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -110,14 +109,8 @@ class Server:
         return status, json.loads(rest) if rest else None
 
     def proof(self, terminal, method, target, body):
-        ts = int(time.time())
-        nonce = os.urandom(16).hex()
-        to_sign = "\n".join([method, target, str(ts), nonce,
-                             hashlib.sha256(body).hexdigest()]).encode()
-        device_key = hmac.new(self.group_key, terminal.encode(),
-                              hashlib.sha256).digest()
-        sig = hmac.new(device_key, to_sign, hashlib.sha256).hexdigest()
-        return f"Tether-Device kid=default,ts={ts},nonce={nonce},sig={sig}"
+        return tetherd_launch.device_proof(self.group_key, terminal, method,
+                                           target, body)
 
     def register(self, terminal, region="GG1"):
         body = json.dumps({"terminal_id": terminal, "region": region}).encode()

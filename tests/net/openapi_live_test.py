@@ -14,8 +14,6 @@ Standard library only.
 Usage: openapi_live_test.py --tetherd build/net/tetherd --doc docs/openapi.json
 """
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -23,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -53,14 +50,8 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def proof(self, terminal, method, target, body):
-        ts = int(time.time())
-        nonce = os.urandom(16).hex()
-        to_sign = "\n".join([method, target, str(ts), nonce,
-                             hashlib.sha256(body).hexdigest()]).encode()
-        device_key = hmac.new(self.group_key, terminal.encode(),
-                              hashlib.sha256).digest()
-        sig = hmac.new(device_key, to_sign, hashlib.sha256).hexdigest()
-        return f"Tether-Device kid=default,ts={ts},nonce={nonce},sig={sig}"
+        return tetherd_launch.device_proof(self.group_key, terminal, method,
+                                           target, body)
 
     def call(self, method, target, body=None, auth="key"):
         data = b"" if body is None else json.dumps(body).encode()

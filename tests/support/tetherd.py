@@ -3,6 +3,8 @@ tests/net/openapi_live_test.py): all-in-one on port 0 with its own data
 folder; what it serves is read from its --ready-file (written to a .tmp
 file and renamed, so it is complete once it exists) and its secrets from
 DATA/secrets (docs/SECURITY.md)."""
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -38,3 +40,17 @@ def secrets(data_dir):
     with open(os.path.join(base, "enrollment", "default")) as f:
         group = bytes.fromhex(f.readline().strip()[:64])
     return admin, group
+
+
+def device_proof(group_key, terminal, method, target, body, group="default"):
+    """The Tether-Device header of a device of enrollment group `group`
+    (docs/API.md, "Device proof"): the device key is HMAC-SHA256(group key,
+    terminal id); it signs method, target, time, a fresh nonce and the
+    body's SHA-256."""
+    ts = int(time.time())
+    nonce = os.urandom(16).hex()
+    to_sign = "\n".join([method, target, str(ts), nonce,
+                         hashlib.sha256(body).hexdigest()]).encode()
+    device_key = hmac.new(group_key, terminal.encode(), hashlib.sha256).digest()
+    sig = hmac.new(device_key, to_sign, hashlib.sha256).hexdigest()
+    return f"Tether-Device kid={group},ts={ts},nonce={nonce},sig={sig}"
