@@ -121,14 +121,24 @@ std::string echo(asio::io_context& io, edge_stream& from, edge_stream& to,
   return got;
 }
 
-TEST(LeanTlsStream, HandshakesBothSidesWithSniAndHostNameVerification) {
+/// Server and client contexts, an io_context and one loopback connection.
+class LeanTlsStream : public ::testing::Test {
+protected:
+  /// Client TLS for `host`, both handshakes done and successful.
+  void establish(const std::string& host = "localhost") {
+    c.use_client_tls(ctx.client_ctx, host);
+    auto h = handshake(c);
+    ASSERT_FALSE(*h.server_ec) << h.server_ec->message();
+    ASSERT_FALSE(*h.client_ec) << h.client_ec->message();
+  }
+
   contexts ctx;
   asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
-  c.use_client_tls(ctx.client_ctx, "localhost");
-  auto h = handshake(c);
-  ASSERT_FALSE(*h.server_ec) << h.server_ec->message();
-  ASSERT_FALSE(*h.client_ec) << h.client_ec->message();
+  connection c{io, ctx.server_ctx.get()};
+};
+
+TEST_F(LeanTlsStream, HandshakesBothSidesWithSniAndHostNameVerification) {
+  ASSERT_NO_FATAL_FAILURE(establish());
   SSL* server_ssl = c.server_side->tls()->native_handle();
   EXPECT_STREQ(SSL_get_servername(server_ssl, TLSEXT_NAMETYPE_host_name),
                "localhost");
@@ -137,10 +147,7 @@ TEST(LeanTlsStream, HandshakesBothSidesWithSniAndHostNameVerification) {
   EXPECT_EQ(echo(io, *c.server_side, c.client_side, "hi back"), "hi back");
 }
 
-TEST(LeanTlsStream, ClientRefusesACertificateForAnotherName) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
+TEST_F(LeanTlsStream, ClientRefusesACertificateForAnotherName) {
   c.use_client_tls(ctx.client_ctx, "other.example");
   auto h = handshake(c);
   ASSERT_TRUE(*h.client_ec);
@@ -152,13 +159,8 @@ TEST(LeanTlsStream, ClientRefusesACertificateForAnotherName) {
   EXPECT_TRUE(*h.server_ec); // the client's alert, or its close
 }
 
-TEST(LeanTlsStream, SeveralMebibytesBothWaysAtOnce) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
-  c.use_client_tls(ctx.client_ctx, "127.0.0.1");
-  auto h = handshake(c);
-  ASSERT_FALSE(*h.server_ec || *h.client_ec);
+TEST_F(LeanTlsStream, SeveralMebibytesBothWaysAtOnce) {
+  ASSERT_NO_FATAL_FAILURE(establish("127.0.0.1"));
   constexpr size_t size = 6u << 20;
   std::string up(size, '\0'), down(size, '\0');
   for (size_t i = 0; i < size; ++i) {
@@ -181,13 +183,8 @@ TEST(LeanTlsStream, SeveralMebibytesBothWaysAtOnce) {
   EXPECT_TRUE(got_down == down);
 }
 
-TEST(LeanTlsStream, EmptyBuffersCompleteAtOnceAndAFourthWaitFails) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
-  c.use_client_tls(ctx.client_ctx, "localhost");
-  auto h = handshake(c);
-  ASSERT_FALSE(*h.server_ec || *h.client_ec);
+TEST_F(LeanTlsStream, EmptyBuffersCompleteAtOnceAndAFourthWaitFails) {
+  ASSERT_NO_FATAL_FAILURE(establish());
   // Nothing asked for: done with 0 bytes, without waiting for input.
   std::optional<error_code> r0, w0;
   size_t rn = 1, wn = 1;
@@ -221,13 +218,8 @@ TEST(LeanTlsStream, EmptyBuffersCompleteAtOnceAndAFourthWaitFails) {
   EXPECT_TRUE(run_until(io, [&] { return reads[0].has_value(); }));
 }
 
-TEST(LeanTlsStream, PeerClosingInTheMiddleOfARecordIsATruncation) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
-  c.use_client_tls(ctx.client_ctx, "localhost");
-  auto h = handshake(c);
-  ASSERT_FALSE(*h.server_ec || *h.client_ec);
+TEST_F(LeanTlsStream, PeerClosingInTheMiddleOfARecordIsATruncation) {
+  ASSERT_NO_FATAL_FAILURE(establish());
   // An application-data record header announcing 64 bytes, 10 of them,
   // then FIN.
   std::string part
@@ -243,10 +235,8 @@ TEST(LeanTlsStream, PeerClosingInTheMiddleOfARecordIsATruncation) {
   EXPECT_EQ(*read, ssl::error::stream_truncated) << read->message();
 }
 
-TEST(LeanTlsStream, AStalledHandshakeIsCutOffByTheDeadline) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get()); // the client never speaks
+TEST_F(LeanTlsStream, AStalledHandshakeIsCutOffByTheDeadline) {
+  // The client never speaks.
   c.server_side->next_layer().expires_after(200ms);
   std::optional<error_code> ec;
   auto start = std::chrono::steady_clock::now();
@@ -256,13 +246,8 @@ TEST(LeanTlsStream, AStalledHandshakeIsCutOffByTheDeadline) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
-TEST(LeanTlsStream, APeerThatStopsReadingIsCutOffByTheWriteDeadline) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
-  c.use_client_tls(ctx.client_ctx, "localhost");
-  auto h = handshake(c);
-  ASSERT_FALSE(*h.server_ec || *h.client_ec);
+TEST_F(LeanTlsStream, APeerThatStopsReadingIsCutOffByTheWriteDeadline) {
+  ASSERT_NO_FATAL_FAILURE(establish());
   // 64 MiB: more than both socket buffers hold; the client reads nothing.
   std::string big(64u << 20, 'z');
   c.server_side->next_layer().expires_after(300ms);
@@ -278,10 +263,7 @@ TEST(LeanTlsStream, APeerThatStopsReadingIsCutOffByTheWriteDeadline) {
   EXPECT_LT(n, big.size());
 }
 
-TEST(LeanTlsStream, GarbageInsteadOfAClientHelloFailsTheHandshake) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
+TEST_F(LeanTlsStream, GarbageInsteadOfAClientHelloFailsTheHandshake) {
   asio::write(c.client_side.next_layer().socket(),
               asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
   std::optional<error_code> ec;
@@ -327,25 +309,18 @@ void expect_resumption(contexts& ctx) {
   SSL_SESSION_free(second);
 }
 
-TEST(LeanTlsStream, ReconnectsResumeTheirSessionWithTls13Tickets) {
-  contexts ctx;
+TEST_F(LeanTlsStream, ReconnectsResumeTheirSessionWithTls13Tickets) {
   expect_resumption(ctx);
 }
 
-TEST(LeanTlsStream, ReconnectsResumeTheirSessionFromTheTls12Cache) {
-  contexts ctx;
+TEST_F(LeanTlsStream, ReconnectsResumeTheirSessionFromTheTls12Cache) {
   SSL_CTX_set_max_proto_version(ctx.client_ctx.native_handle(), TLS1_2_VERSION);
   SSL_CTX_set_options(ctx.client_ctx.native_handle(), SSL_OP_NO_TICKET);
   expect_resumption(ctx);
 }
 
-TEST(LeanTlsStream, TeardownSendsCloseNotifyAndThePeerReadsEof) {
-  contexts ctx;
-  asio::io_context io;
-  connection c(io, ctx.server_ctx.get());
-  c.use_client_tls(ctx.client_ctx, "localhost");
-  auto h = handshake(c);
-  ASSERT_FALSE(*h.server_ec || *h.client_ec);
+TEST_F(LeanTlsStream, TeardownSendsCloseNotifyAndThePeerReadsEof) {
+  ASSERT_NO_FATAL_FAILURE(establish());
   std::optional<error_code> closed, read;
   char buf[16];
   c.server_side->async_read_some(asio::buffer(buf),
@@ -361,13 +336,12 @@ TEST(LeanTlsStream, TeardownSendsCloseNotifyAndThePeerReadsEof) {
   EXPECT_FALSE(*closed) << closed->message();
 }
 
-TEST(LeanTlsStream, PlainTcpStaysPlain) {
-  asio::io_context io;
-  connection c(io, nullptr);
-  EXPECT_FALSE(c.server_side->is_tls());
-  auto h = handshake(c);
+TEST_F(LeanTlsStream, PlainTcpStaysPlain) {
+  connection plain(io, nullptr);
+  EXPECT_FALSE(plain.server_side->is_tls());
+  auto h = handshake(plain);
   EXPECT_FALSE(*h.server_ec || *h.client_ec);
-  EXPECT_EQ(echo(io, c.client_side, *c.server_side, "plain"), "plain");
+  EXPECT_EQ(echo(io, plain.client_side, *plain.server_side, "plain"), "plain");
 }
 
 } // namespace
