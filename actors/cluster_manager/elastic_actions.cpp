@@ -22,7 +22,7 @@ namespace {
 
 using self_ptr = cluster_manager_actor::stateful_pointer<cluster_manager_state>;
 
-int64_t now_ms() {
+int64_t steady_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::steady_clock::now().time_since_epoch())
     .count();
@@ -83,7 +83,7 @@ void run_command(self_ptr self, const std::string& cluster,
 
 void elastic_round(self_ptr self, store_actor store,
                    const std::vector<std::optional<balancer_status>>& rs) {
-  for (auto& [cluster, d] : self->state.elastic_decisions(rs, now_ms())) {
+  for (auto& [cluster, d] : self->state.elastic_decisions(rs, steady_now_ms())) {
     if (d.step == elastic_step::command)
       run_command(self, cluster, d, d.sessions, d.nodes);
     else

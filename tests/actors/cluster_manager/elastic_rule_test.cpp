@@ -173,8 +173,9 @@ TEST(ElasticRule, LoadFlappingAroundTheThresholdsDoesNotOscillate) {
     auto f = figures(12 * active.size(), active, standby, woken);
     auto d = rule.decide(lim, f, 1'000'000 + s * 1'000);
     if (d.step == elastic_step::wake) {
-      if (last >= 0)
+      if (last >= 0) {
         EXPECT_GE(1'000'000 + s * 1'000 - last, 10'000);
+      }
       last = 1'000'000 + s * 1'000;
       active.push_back(d.node);
       woken.push_back(d.node);
