@@ -41,8 +41,7 @@ void read_cluster_elastic(reader& r, const toml::table& t,
       r.problem(at[i], reader::index(path + ".standby", i),
                 "\"" + id + "\" is not a node of this cluster");
   }
-  if (!c.elastic.standby.empty()
-      && c.elastic.standby.size() >= c.nodes.size())
+  if (!c.elastic.standby.empty() && c.elastic.standby.size() >= c.nodes.size())
     r.problem(t.get("standby"), path + ".standby",
               "must leave at least one node of the cluster active");
   bool out = read_threshold(r, t, path, "scale_out", c.elastic.scale_out);

@@ -50,8 +50,7 @@ pid_t spawn(const std::vector<std::string>& argv, std::string& error) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &deflt);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK
-                                    | POSIX_SPAWN_SETSIGDEF
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
                                     | POSIX_SPAWN_SETPGROUP);
   pid_t pid = -1;
   int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
@@ -111,8 +110,7 @@ void start_autoscale_command(std::vector<std::string> argv,
   std::thread{[argv = std::move(argv), timeout, what = std::move(what)] {
     auto log = logger("cluster_manager");
     auto out = run_autoscale_command(argv, timeout);
-    if (out.started && !out.timed_out && out.signal == 0
-        && out.exit_code == 0)
+    if (out.started && !out.timed_out && out.signal == 0 && out.exit_code == 0)
       log->info("{}: {}", what, out.describe());
     else
       log->error("{}: {}", what, out.describe());

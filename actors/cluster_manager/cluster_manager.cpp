@@ -173,7 +173,9 @@ cluster_manager_state::elastic_decisions(
   std::vector<std::pair<std::string, elastic_decision>> out;
   auto merged = clusters.status();
   merge_reports(merged, rs);
-  auto state_of = [this](const std::string& n) { return admin.node_state(n); };
+  auto state_of = [this](const std::string& n) {
+    return admin.node_state(n);
+  };
   for (const auto& s : merged) {
     if (elastic_pending.count(s.cluster_id) > 0)
       continue;

@@ -83,7 +83,8 @@ void run_command(self_ptr self, const std::string& cluster,
 
 void elastic_round(self_ptr self, store_actor store,
                    const std::vector<std::optional<balancer_status>>& rs) {
-  for (auto& [cluster, d] : self->state.elastic_decisions(rs, steady_now_ms())) {
+  for (auto& [cluster, d] :
+       self->state.elastic_decisions(rs, steady_now_ms())) {
     if (d.step == elastic_step::command)
       run_command(self, cluster, d, d.sessions, d.nodes);
     else

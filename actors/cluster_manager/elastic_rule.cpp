@@ -29,8 +29,7 @@ elastic_figures elastic_figures_of(
       f.standby.push_back(n.node_id);
     } else if (state == "active") {
       f.active.push_back({n.node_id, n.sessions});
-      if (std::find(declared_standby.begin(), declared_standby.end(),
-                    n.node_id)
+      if (std::find(declared_standby.begin(), declared_standby.end(), n.node_id)
           != declared_standby.end())
         f.woken.push_back({n.node_id, n.sessions});
     }
@@ -79,11 +78,11 @@ elastic_rule::step(const config::cluster_elastic_config& limits,
   auto nodes = static_cast<double>(f.active.size());
   auto per = static_cast<double>(f.sessions) / nodes;
   bool above = limits.scale_out > 0 && per > limits.scale_out;
-  bool below = limits.scale_in > 0 && per < limits.scale_in
-            && !f.woken.empty() && f.active.size() > 1
-            && (limits.scale_out <= 0
-                || static_cast<double>(f.sessions) / (nodes - 1)
-                     <= limits.scale_out);
+  bool below
+    = limits.scale_in > 0 && per < limits.scale_in && !f.woken.empty()
+   && f.active.size() > 1
+   && (limits.scale_out <= 0
+       || static_cast<double>(f.sessions) / (nodes - 1) <= limits.scale_out);
   if (!above)
     k.above_since.reset();
   else if (!k.above_since)
@@ -98,9 +97,9 @@ elastic_rule::step(const config::cluster_elastic_config& limits,
   if (above && now_ms - *k.above_since >= period.count()) {
     auto why = fmt::format("{} (over scale_out {})", figures, limits.scale_out);
     if (!f.standby.empty())
-      return settled ? changed(k, now_ms, elastic_step::wake,
-                               f.standby.front(), why)
-                     : elastic_decision{};
+      return settled
+             ? changed(k, now_ms, elastic_step::wake, f.standby.front(), why)
+             : elastic_decision{};
     if (has_command
         && (!k.last_command
             || now_ms - *k.last_command >= command_interval.count())) {

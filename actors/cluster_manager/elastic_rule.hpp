@@ -54,18 +54,18 @@ struct elastic_figures {
 /// "standby") and the nodes the topology declared standby. `live` holds the
 /// nodes seen live at the last report: updated here, and a node that left
 /// it while active counts as lost.
-elastic_figures
-elastic_figures_of(const cluster_status& s,
-                   const std::function<std::string(const std::string&)>& state_of,
-                   const std::vector<std::string>& declared_standby,
-                   std::set<std::string>& live);
+elastic_figures elastic_figures_of(
+  const cluster_status& s,
+  const std::function<std::string(const std::string&)>& state_of,
+  const std::vector<std::string>& declared_standby,
+  std::set<std::string>& live);
 
 enum class elastic_step { none, wake, release, command };
 
 struct elastic_decision {
   elastic_step step = elastic_step::none;
-  std::string node;   // wake, release
-  std::string reason; // for the log and the command's arguments
+  std::string node;      // wake, release
+  std::string reason;    // for the log and the command's arguments
   uint64_t sessions = 0; // the figures it was decided on
   size_t nodes = 0;      // active nodes
 };

@@ -19,14 +19,17 @@ using namespace test_support;
 
 /// One cluster with three nodes, `elastic` as given, `top` before it.
 std::string file(const std::string& elastic, const std::string& top = {}) {
-  return top + "[[clusters]]\nid = \"C1\"\n"
+  return top
+       + "[[clusters]]\nid = \"C1\"\n"
          "nodes = [\"C1-n1\", \"C1-n2\", \"C1-n3\"]\n"
        + (elastic.empty() ? "" : "elastic = " + elastic + "\n")
        + "[[clusters.balancers]]\nid = \"C1-b1\"\n"
          "listen = \"127.0.0.1:9101\"\n";
 }
 
-std::string dump(const parse_result& r) { return r.errors.to_string(); }
+std::string dump(const parse_result& r) {
+  return r.errors.to_string();
+}
 
 TEST(ElasticConfig, DefaultsAreOff) {
   auto r = parse(file(""));
@@ -77,8 +80,8 @@ TEST(ElasticConfig, StandbyMustNameNodesOfTheClusterAndLeaveOneActive) {
     << dump(r);
   r = parse(file(R"({ standby = "C1-n3" })"));
   EXPECT_FALSE(r.value);
-  EXPECT_TRUE(
-    has_problem(r, "clusters[0].elastic.standby", "must be an array of strings"))
+  EXPECT_TRUE(has_problem(r, "clusters[0].elastic.standby",
+                          "must be an array of strings"))
     << dump(r);
 }
 
@@ -92,8 +95,8 @@ TEST(ElasticConfig, ThresholdsAreBoundedAndScaleInStaysBelowScaleOut) {
   }
   // A tie is refused too: hysteresis needs a gap.
   for (const char* in : {"10", "11"}) {
-    auto r = parse(file(std::string{"{ scale_out = 10, scale_in = "} + in
-                        + " }"));
+    auto r
+      = parse(file(std::string{"{ scale_out = 10, scale_in = "} + in + " }"));
     EXPECT_FALSE(r.value) << in;
     EXPECT_TRUE(
       has_problem(r, "clusters[0].elastic.scale_in", "below scale_out"))

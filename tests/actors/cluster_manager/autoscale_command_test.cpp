@@ -44,8 +44,8 @@ TEST(AutoscaleCommand, ArgumentsArePassedAsTheyAreWithoutAShell) {
     10s);
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(read_all(out), "C1\na b; touch " + marker + "\n$(touch " + marker
-                             + ")\n");
+  EXPECT_EQ(read_all(out),
+            "C1\na b; touch " + marker + "\n$(touch " + marker + ")\n");
   EXPECT_FALSE(std::filesystem::exists(marker));
   EXPECT_NE(r.describe().find("exited 0 in"), std::string::npos);
   std::filesystem::remove_all(dir);

@@ -47,7 +47,7 @@ elastic_rule rule_with(int period_ms, int cooldown_ms) {
 TEST(ElasticRule, WakesTheFirstStandbyOnceAboveScaleOutForThePeriod) {
   auto rule = rule_with(1'000, 0);
   auto lim = limits(10, 2);
-  auto f = figures(21, {"n1", "n2"}, {"n3", "n4"}); // 10.5 per node
+  auto f = figures(21, {"n1", "n2"}, {"n3", "n4"});           // 10.5 per node
   EXPECT_EQ(rule.decide(lim, f, 0).step, elastic_step::none); // starts
   EXPECT_EQ(rule.decide(lim, f, 999).step, elastic_step::none);
   auto d = rule.decide(lim, f, 1'000);
@@ -292,11 +292,10 @@ TEST(ElasticFigures, ALostNodeIsOneThatWasLiveAndActive) {
   };
   std::set<std::string> live;
   // A spare never seen live is not lost; a failed standby is not woken.
-  auto f = elastic_figures_of(status_of({{"n1", "active", 2},
-                                         {"n2", "failed", 0},
-                                         {"n3", "failed", 0}},
-                                        2),
-                              state_of, {"n3"}, live);
+  auto f = elastic_figures_of(
+    status_of({{"n1", "active", 2}, {"n2", "failed", 0}, {"n3", "failed", 0}},
+              2),
+    state_of, {"n3"}, live);
   EXPECT_EQ(f.lost, 0u);
   EXPECT_TRUE(f.standby.empty());
   EXPECT_EQ(f.active.size(), 1u);
