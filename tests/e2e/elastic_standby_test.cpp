@@ -63,8 +63,8 @@ std::unique_ptr<child_process> fleet(multiprocess_deployment& d,
   return simulator(d.http(),
                    {"--data", d.dir() + "/data-control", "--count",
                     std::to_string(count), "--id-prefix", prefix, "--region",
-                    "GG1", "--backoff-min-ms", "100", "--backoff-max-ms",
-                    "500", "--duration-s", "120"},
+                    "GG1", "--backoff-min-ms", "100", "--backoff-max-ms", "500",
+                    "--duration-s", "120"},
                    d.dir() + "/" + prefix + ".log");
 }
 
@@ -109,8 +109,8 @@ TEST(elastic_standby, over_scale_out_wakes_the_standby_then_runs_the_command) {
     << boost::json::serialize(cluster_view(d->http(), "C1"));
   // Six devices on one active node: 6 > 2 per node for a second.
   auto a = fleet(*d, "A", 6);
-  ASSERT_TRUE(eventually(
-    [&] { return node_state(d->http(), "C1-n2") == "active"; }, 30s))
+  ASSERT_TRUE(
+    eventually([&] { return node_state(d->http(), "C1-n2") == "active"; }, 30s))
     << boost::json::serialize(cluster_view(d->http(), "C1")) << d->logs();
   EXPECT_NE(d->log("control").find("node C1-n2 of C1 woken from standby"),
             std::string::npos);
@@ -134,8 +134,8 @@ TEST(elastic_standby, over_scale_out_wakes_the_standby_then_runs_the_command) {
     << before << boost::json::serialize(cluster_view(d->http(), "C1"));
   // 10 on 2 nodes is still over 2 and no standby is left: the command
   // runs, then again no sooner than min_interval later.
-  ASSERT_TRUE(eventually([&] { return count_of(read_file(runs), "\n") >= 2; },
-                         30s))
+  ASSERT_TRUE(
+    eventually([&] { return count_of(read_file(runs), "\n") >= 2; }, 30s))
     << read_file(runs) << d->log("control");
   std::istringstream lines{read_file(runs)};
   long long t1 = 0, t2 = 0;
