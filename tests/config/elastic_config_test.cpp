@@ -1,6 +1,9 @@
 // The elastic fleet's settings (config/elastic.cpp): a cluster's
 // `elastic = {...}` and [autoscale]; one accepted and one rejected value
 // per rule, each problem at its place.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -130,6 +133,28 @@ TEST(ElasticConfig, AutoscaleRefusals) {
     EXPECT_FALSE(r.value) << b.line;
     EXPECT_TRUE(has_problem(r, b.path, b.message, 2)) << b.line << dump(r);
   }
+}
+
+TEST(ElasticConfig, TheShippedExampleParses) {
+  // tests/config/elastic_config_test.cpp -> examples/topologies/elastic.toml
+  auto path
+    = std::filesystem::path{__FILE__}.parent_path().parent_path().parent_path()
+    / "examples" / "topologies" / "elastic.toml";
+  std::ifstream in{path};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto r = parse_topology(text.str(), "elastic.toml");
+  ASSERT_TRUE(r.value) << dump(r);
+  const auto& c = r.value->clusters.at(0);
+  EXPECT_EQ(c.elastic.standby, std::vector<std::string>{"C1-n2"});
+  EXPECT_EQ(c.elastic.scale_out, 50.0);
+  EXPECT_EQ(c.elastic.scale_in, 10.0);
+  ASSERT_EQ(r.value->autoscale.command.size(), 2u);
+  EXPECT_EQ(r.value->autoscale.command[0], "examples/elastic/start-spare.sh");
+  // The spare process the command starts hosts a node of C1.
+  const auto* spare = r.value->find_process("C1-spare");
+  ASSERT_NE(spare, nullptr);
+  EXPECT_EQ(spare->nodes, std::vector<std::string>{"C1-n3"});
 }
 
 } // namespace
