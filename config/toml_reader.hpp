@@ -262,4 +262,12 @@ void read_scheduler(reader& r, const toml::table& t, std::string_view path,
 void read_processes(reader& r, const toml::table& root, topology& topo,
                     const std::vector<cluster_places>& clusters);
 
+/// Reads a cluster's `elastic = { standby, scale_out, scale_in }` into `c`
+/// (config/elastic.cpp).
+void read_cluster_elastic(reader& r, const toml::table& t,
+                          const std::string& path, cluster_config& c);
+
+/// Reads [autoscale] (config/elastic.cpp).
+void read_autoscale(reader& r, const toml::table& t, autoscale_config& out);
+
 } // namespace tether::config::detail

@@ -310,7 +310,8 @@ void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
   auto path = reader::index("clusters", i);
   r.only_keys(t, path,
               {"id", "labels", "weight", "enabled", "balancers", "nodes",
-               "node_weights", "max_connections", "caps", "node_capacity"});
+               "node_weights", "max_connections", "caps", "node_capacity",
+               "elastic"});
   at.table = &t;
   at.id = t.get("id") ? t.get("id") : &t;
   at.nodes_key = t.get("nodes") ? t.get("nodes") : &t;
@@ -340,6 +341,8 @@ void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
     read_caps(r, *caps, path, c);
   if (auto* nc = r.subsection(t, path, "node_capacity"))
     read_node_capacity(r, *nc, path, c);
+  if (auto* el = r.subsection(t, path, "elastic"))
+    read_cluster_elastic(r, *el, path, c);
   read_balancers(r, t, path, c, at);
 }
 
@@ -791,7 +794,8 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
   r.only_keys(root, "",
               {"gateway", "labels", "timers", "limits", "reallocation",
                "callbacks", "scheduler", "clusters", "processes", "auth",
-               "enrollment_groups", "edge_tls", "process_tls", "insecure"});
+               "enrollment_groups", "edge_tls", "process_tls", "insecure",
+               "autoscale"});
   if (auto* t = r.section(root, "process_tls"))
     read_process_tls(r, *t, topo.process_tls);
   r.flag(root, "", "insecure", topo.insecure);
@@ -815,6 +819,8 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     read_limits(r, *t, topo.limits);
   if (auto* t = r.section(root, "reallocation"))
     read_reallocation(r, *t, topo.reallocation);
+  if (auto* t = r.section(root, "autoscale"))
+    read_autoscale(r, *t, topo.autoscale);
   if (auto* t = r.section(root, "callbacks"))
     read_callbacks(r, *t, topo.callbacks);
   if (auto* t = r.section(root, "scheduler"))

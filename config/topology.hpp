@@ -36,6 +36,30 @@ struct balancer_config {
   std::string public_url; // advertised URL; empty = derived from listen
 };
 
+// A cluster's standby nodes and thresholds (`elastic = { standby = [...],
+// scale_out = N, scale_in = M }`, issue 14; actors/cluster_manager/
+// elastic_rule.hpp). Sessions per active node above scale_out for
+// [autoscale] period wake a standby node; below scale_in one woken node
+// returns to standby. 0: that direction is off.
+struct cluster_elastic_config {
+  std::vector<std::string> standby; // nodes of the cluster, standby at first
+  double scale_out = 0;
+  double scale_in = 0;
+};
+
+// [autoscale]: how long a threshold must hold, the least time between two
+// node changes of a cluster, and the operator's command run when a cluster
+// stays over scale_out with no standby node left (argv, never a shell;
+// tetherd appends the cluster id, the reason and the figures), at most once
+// per min_interval, stopped after timeout.
+struct autoscale_config {
+  millis period{10'000};
+  millis cooldown{30'000};
+  std::vector<std::string> command;
+  millis min_interval{60'000};
+  millis timeout{60'000};
+};
+
 struct cluster_config {
   std::string id; // e.g. "C1"
   cluster_labels labels;
@@ -56,6 +80,8 @@ struct cluster_config {
   // [clusters.node_capacity]: node id -> capacity (missing: 1); the
   // least_load node strategy compares load ÷ capacity.
   std::map<std::string, uint32_t> node_capacity;
+  // Standby nodes and the thresholds that wake them (`elastic = {...}`).
+  cluster_elastic_config elastic;
 };
 
 struct timers_config {
@@ -342,6 +368,7 @@ struct topology {
   timers_config timers;
   limits_config limits;
   reallocation_config reallocation;
+  autoscale_config autoscale;
   callbacks_config callbacks;
   auth_config auth;
   edge_tls_config edge_tls;

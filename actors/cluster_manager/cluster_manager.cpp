@@ -25,9 +25,19 @@ void cluster_manager_state::init(config::topology& topo,
              + " s";
   for (auto& c : topo.clusters) {
     bool enabled = c.enabled;
+    // Standby nodes start so; a stored state (a woken or returned node)
+    // overrides this below.
+    for (const auto& n : c.elastic.standby)
+      admin.set_node_state(n, "standby");
     clusters.entries.push_back({std::move(c), "active", {}, 0, 0, enabled});
   }
   admin.apply_stored(clusters, stored);
+  elastic.period = topo.autoscale.period;
+  elastic.cooldown = topo.autoscale.cooldown;
+  elastic.command_interval = topo.autoscale.min_interval;
+  elastic.has_command = !topo.autoscale.command.empty();
+  autoscale_command = topo.autoscale.command;
+  autoscale_timeout = topo.autoscale.timeout;
   choice.strategy = parse_cluster_strategy(topo.cluster_strategy)
                       .value_or(cluster_strategy::fewest_connections);
   for (const auto& [item, name] : topo.item_strategies)
@@ -149,6 +159,31 @@ std::vector<cluster_status> cluster_manager_state::status() const {
         s.tier_caps[tier_key(attribute, value)] = cap;
     if (caps.any())
       s.tier_connections = caps.current(s.cluster_id).tiers;
+  }
+  return out;
+}
+
+std::string cluster_manager_state::balancer_state(const std::string& state) {
+  return state == "standby" ? "draining" : state;
+}
+
+std::vector<std::pair<std::string, elastic_decision>>
+cluster_manager_state::elastic_decisions(
+  const std::vector<std::optional<balancer_status>>& rs, int64_t now_ms) {
+  std::vector<std::pair<std::string, elastic_decision>> out;
+  auto merged = clusters.status();
+  merge_reports(merged, rs);
+  auto state_of = [this](const std::string& n) {
+    return admin.node_state(n);
+  };
+  for (const auto& s : merged) {
+    if (elastic_pending.count(s.cluster_id) > 0)
+      continue;
+    const auto& cfg = clusters.find(s.cluster_id)->cfg;
+    auto f = elastic_figures_of(s, state_of, cfg.elastic.standby, live_nodes);
+    auto d = elastic.decide(cfg.elastic, f, now_ms);
+    if (d.step != elastic_step::none)
+      out.emplace_back(s.cluster_id, std::move(d));
   }
   return out;
 }
@@ -276,7 +311,8 @@ void join(self_ptr self, balancer_info& info) {
   // A balancer that (re)joins learns the operator's node states.
   for (const auto& n : c->cfg.nodes)
     if (auto state = self->state.admin.node_state(n); state != "active")
-      self->send(handle, put_atom::value, node_atom::value, n, state);
+      self->send(handle, put_atom::value, node_atom::value, n,
+                 cluster_manager_state::balancer_state(state));
 }
 
 caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
@@ -337,10 +373,11 @@ caf::result<T> answer(caf::expected<T> x) {
   return std::move(*x);
 }
 
-void refresh(self_ptr self) {
-  collect_status(self, [self, asked = steady_ms()](
+void refresh(self_ptr self, store_actor store) {
+  collect_status(self, [self, store, asked = steady_ms()](
                          std::vector<std::optional<balancer_status>> results) {
     self->state.clusters.take_reports(results);
+    elastic_round(self, store, results);
     self->state.caps.take_reports(results, asked);
     self->delayed_send(self, self->state.status_period, tick_atom::value);
   });
@@ -403,7 +440,7 @@ cluster_manager(self_ptr self, config::topology topo,
                   uint32_t after_ms) {
       return move(self, store, rec, label, after_ms);
     },
-    [self](tick_atom) { refresh(self); },
+    [self, store](tick_atom) { refresh(self, store); },
   };
 }
 

@@ -22,10 +22,14 @@
 //   terminal_map.hpp    terminal → cluster, and the counts it implies
 //   cluster_choice.hpp  the placement strategy and re-allocation planning
 //   cluster_admin.hpp   the operator's cluster and node changes
+//   elastic_rule.hpp    standby nodes woken and returned on load, the
+//                       autoscale command (elastic_actions.cpp carries
+//                       out its decisions)
 #pragma once
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +38,7 @@
 #include "actors/cluster_manager/cluster_admin.hpp"
 #include "actors/cluster_manager/cluster_choice.hpp"
 #include "actors/cluster_manager/cluster_table.hpp"
+#include "actors/cluster_manager/elastic_rule.hpp"
 #include "actors/cluster_manager/terminal_map.hpp"
 #include "actors/cluster_manager/tier_caps.hpp"
 #include "actors/system/interfaces.hpp"
@@ -50,6 +55,13 @@ struct cluster_manager_state {
   cluster_choice choice;
   cluster_admin admin;
   tier_caps caps;
+  /// Elastic fleet: the rule, the nodes seen live at the last report, the
+  /// clusters whose node change is being stored, the [autoscale] command.
+  elastic_rule elastic;
+  std::set<std::string> live_nodes;
+  std::set<std::string> elastic_pending;
+  std::vector<std::string> autoscale_command;
+  std::chrono::milliseconds autoscale_timeout{60'000};
   /// Appended to a cap's refusal: "; retry after N s" (timers.retry_after).
   std::string retry_hint;
   uint32_t keepalive_s = 30;
@@ -99,7 +111,24 @@ struct cluster_manager_state {
   caf::expected<std::vector<std::string>> must_move(const realloc_plan& plan);
 
   std::vector<cluster_status> status() const;
+
+  /// The state a balancer is told for a node: a standby node is draining
+  /// to it (no new sessions, its sessions move away).
+  static std::string balancer_state(const std::string& state);
+
+  /// The elastic rule's decision for each enabled cluster with no change
+  /// pending, from the balancers' reports (`now_ms`: a steady clock).
+  std::vector<std::pair<std::string, elastic_decision>>
+  elastic_decisions(const std::vector<std::optional<balancer_status>>& rs,
+                    int64_t now_ms);
 };
+
+/// Carries out the elastic rule's decisions after a status report
+/// (elastic_actions.cpp): a wake or a release is stored, then applied
+/// (balancers told, logged); a command is started.
+void elastic_round(
+  cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
+  store_actor store, const std::vector<std::optional<balancer_status>>& rs);
 
 cluster_manager_actor::behavior_type cluster_manager(
   cluster_manager_actor::stateful_pointer<cluster_manager_state> self,

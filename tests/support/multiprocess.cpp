@@ -190,7 +190,8 @@ bool multiprocess_deployment::wait_complete(std::chrono::milliseconds timeout) {
       for (auto& p : v.at("peers").as_array())
         if (!p.at("reachable").as_bool())
           return false;
-      // Every balancer has joined and every node is active.
+      // Every balancer has joined and every node is active (or standby:
+      // live, kept out of service by the elastic rule).
       auto c = http_call(gateway, "GET", "/v1/admin/clusters", {},
                          std::chrono::seconds{2});
       if (c.status != 200)
@@ -200,7 +201,8 @@ bool multiprocess_deployment::wait_complete(std::chrono::milliseconds timeout) {
       for (auto& cl : cs.at("clusters").as_array()) {
         balancers += cl.at("balancers").as_array().size();
         for (auto& n : cl.at("nodes").as_array())
-          if (n.at("state").as_string() != "active")
+          if (n.at("state").as_string() != "active"
+              && n.at("state").as_string() != "standby")
             return false;
       }
       std::regex b_re{R"(\[\[clusters\.balancers\]\])"};

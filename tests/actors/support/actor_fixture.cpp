@@ -43,7 +43,7 @@ caf::behavior fake_balancer(caf::event_based_actor*,
       log->delivered.push_back(job);
       return log->deliver_answer;
     },
-    [](status_atom) { return balancer_status{}; },
+    [log](status_atom) { return log->status; },
     [log](put_atom, node_atom, const std::string& node,
           const std::string& state) {
       log->node_states.emplace_back(node, state);

@@ -64,6 +64,7 @@ struct balancer_log {
   std::vector<job_record> delivered;
   std::vector<std::pair<std::string, std::string>> node_states; // node, state
   bool deliver_answer = true;
+  balancer_status status{}; // what it answers to `status`
 
   std::vector<std::string> frames_of_type(const std::string& type) const;
 };
