@@ -10,6 +10,7 @@
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/system/log_json.hpp"
 #include "config/topology.hpp"
 #include "net/deployment.hpp"
 
@@ -22,6 +23,7 @@ using tether::config::topology;
 struct options {
   std::string config_file, http, data_dir, check_file;
   std::string ready_file, log_level = "info", process;
+  std::string log_format = "text";
   int ws_base_port = -1;
 };
 
@@ -49,6 +51,12 @@ void add_options(CLI::App& app, options& o) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app
+    .add_option("--log-format", o.log_format,
+                "text (for people), or json: one object a line with time, "
+                "level, role, process, message and terminal_id")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"text", "json"}));
 }
 
 /// --check-config: lists every problem of the file; the exit status.
@@ -195,6 +203,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::from_str(o.log_level));
+  if (o.log_format == "json")
+    tether::use_json_logs(o.process.empty() ? "tetherd" : o.process);
   if (!o.check_file.empty())
     return check_config(o.check_file);
   auto parsed = load(o.config_file);
