@@ -37,7 +37,7 @@ int try_bind(const std::string& host, uint16_t port) {
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   int err = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0
-              && ::listen(fd, 1) == 0
+             && ::listen(fd, 1) == 0
             ? 0
             : errno;
   ::close(fd);

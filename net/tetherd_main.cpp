@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
@@ -10,6 +11,7 @@
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/system/log.hpp"
 #include "actors/system/log_json.hpp"
 #include "config/topology.hpp"
 #include "net/deployment.hpp"
@@ -136,17 +138,25 @@ bool apply_overrides(const options& o, topology& topo, process_config* me) {
 /// there as JSON.
 void announce(const tether::net::deployment_endpoints& ep, const options& o) {
   std::string json = "{\"http\":\"" + ep.http + "\",\"balancers\":{";
-  std::cout << "tetherd" << (o.process.empty() ? "" : " " + o.process)
-            << " serving:";
+  std::ostringstream line;
+  line << "tetherd" << (o.process.empty() ? "" : " " + o.process)
+       << " serving:";
   if (!ep.http.empty())
-    std::cout << (ep.https ? " https://" : " http://") << ep.http;
+    line << (ep.https ? " https://" : " http://") << ep.http;
   for (size_t i = 0; i < ep.balancers.size(); ++i) {
     json += (i ? "," : "") + std::string{"\""} + ep.balancers[i].first + "\":\""
           + ep.balancers[i].second + "\"";
-    std::cout << " " << ep.balancers[i].first << "=" << ep.balancers[i].second;
+    line << " " << ep.balancers[i].first << "=" << ep.balancers[i].second;
   }
+  if (ep.http.empty() && ep.balancers.empty())
+    line << " no HTTP or device listener (its roles are reached by the "
+            "other processes on its caf_port)";
   json += "}}";
-  std::cout << std::endl;
+  // With --log-format json every line of output is a JSON object.
+  if (o.log_format == "json")
+    tether::logger("tetherd")->info("{}", line.str());
+  else
+    std::cout << line.str() << std::endl;
   if (!o.ready_file.empty()) {
     // Write then rename, so a reader never sees a partial file.
     std::ofstream out{o.ready_file + ".tmp"};

@@ -42,8 +42,7 @@ public:
   void moved(std::string_view reason);
   uint64_t connects() const { return set_.count("tether_connects_total"); }
   uint64_t disconnects(std::string_view reason) const;
-  std::vector<metric_series>
-  series(const metric_set::label_map& extra) const {
+  std::vector<metric_series> series(const metric_set::label_map& extra) const {
     return set_.series(extra);
   }
 

@@ -57,7 +57,9 @@ caf::result<std::vector<metric_series>> gather_metrics(control_self self,
                                                        const control_peers& p) {
   auto rp = self->make_response_promise<series_list>();
   auto out = std::make_shared<series_list>(self->state.job_figures.series());
-  auto done = [rp, out]() mutable { rp.deliver(std::move(*out)); };
+  auto done = [rp, out]() mutable {
+    rp.deliver(std::move(*out));
+  };
   auto balancers = [self, p, out, done]() mutable {
     gather_one(self, p.manager, "balancers", out, done);
   };

@@ -93,6 +93,7 @@ struct fleet::impl {
   void on_ramp_tick();
   void arm_stats();
   void watch_connected();
+  bool note_all_connected(); // says so once; true once every one is
   std::int64_t connected_now();
   void print_stats(const char* tag);
   void arm_signals();
@@ -163,17 +164,20 @@ std::int64_t fleet::impl::connected_now() {
   return n;
 }
 
-void fleet::impl::watch_connected() {
-  if (reason != stop_reason::none)
-    return;
+bool fleet::impl::note_all_connected() {
   if (!all_connected_said
       && connected_now() >= static_cast<std::int64_t>(devices.size())) {
     all_connected_said = true;
     log->info(
       "all {} devices connected after {:.1f} s", devices.size(),
       std::chrono::duration<double>(clock_type::now() - start_time).count());
-    return;
   }
+  return all_connected_said;
+}
+
+void fleet::impl::watch_connected() {
+  if (reason != stop_reason::none || note_all_connected())
+    return;
   watch_timer.expires_after(std::chrono::milliseconds(200));
   watch_timer.async_wait([this](boost::system::error_code ec) {
     if (!ec)
@@ -206,8 +210,12 @@ void fleet::impl::arm_signals() {
       return; // cancelled at the end of a graceful stop
     if (++signal_count == 1) {
       log->info("signal {}: stopping (again to force)", signo);
-      stop(stop_reason::signal);
+      // Armed again before stopping: a stop with nothing to drain (no
+      // connection, as while the server is down) cancels the wait at once,
+      // and a wait armed after that kept the process alive until a second
+      // signal.
       arm_signals();
+      stop(stop_reason::signal);
     } else {
       log->warn("signal {} again: forcing exit", signo);
       ioc.stop();
@@ -218,6 +226,7 @@ void fleet::impl::arm_signals() {
 void fleet::impl::stop(stop_reason why) {
   if (reason != stop_reason::none)
     return;
+  note_all_connected();
   reason = why;
   log->info("stopping: {}; {} of {} devices connected (peak {})",
             to_string(why), connected_now(), devices.size(), peak_connected);

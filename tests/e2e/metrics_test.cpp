@@ -19,7 +19,10 @@ namespace {
 /// `labels` (`key="value"` each); -1 when there is none.
 double sum_of(const std::string& text, const std::string& name,
               const std::vector<std::string>& labels = {}) {
-  std::regex sample{"(^|\n)" + name + R"((\{[^}\n]*\})? ([-+0-9.eE]+|NaN))"};
+  // Label values may hold braces ("POST /v1/terminals/{id}/jobs").
+  std::regex sample{
+    "(^|\n)" + name
+    + R"((\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})? ([-+0-9.eE]+|NaN))"};
   double sum = -1;
   for (auto i = std::sregex_iterator(text.begin(), text.end(), sample);
        i != std::sregex_iterator(); ++i) {
@@ -48,7 +51,9 @@ figures read(const std::string& http,
     more.insert(more.end(), who.begin(), who.end());
     return more;
   };
-  auto zero = [](double v) { return v < 0 ? 0 : v; };
+  auto zero = [](double v) {
+    return v < 0 ? 0 : v;
+  };
   return {
     zero(sum_of(m, "tether_connects_total", with({}))),
     zero(sum_of(m, "tether_connect_duration_seconds_count", with({}))),
@@ -57,8 +62,9 @@ figures read(const std::string& http,
     zero(sum_of(m, "tether_push_delivered_seconds_count")),
     zero(sum_of(m, "tether_push_acked_seconds_count")),
     zero(sum_of(m, "tether_jobs_finished_total", {R"(status="done")"})),
-    zero(sum_of(m, "tether_http_requests_total",
-                {R"(route="POST /v1/terminals/{id}/jobs")", R"(status="202")"})),
+    zero(
+      sum_of(m, "tether_http_requests_total",
+             {R"(route="POST /v1/terminals/{id}/jobs")", R"(status="202")"})),
     zero(sum_of(m, "tether_http_request_duration_seconds_count",
                 {R"(route="POST /v1/terminals/register")"})),
     zero(sum_of(m, "tether_store_write_duration_seconds_count")),
@@ -136,9 +142,8 @@ TEST(metrics, one_device_moves_each_figure_by_exactly_its_share) {
                      {std::string{"source=\""} + source + "\""}),
               1)
       << source;
-  EXPECT_EQ(sum_of(text, "tether_balancer_connections",
-                   {R"(balancer="C1-b1")"}),
-            0);
+  EXPECT_EQ(
+    sum_of(text, "tether_balancer_connections", {R"(balancer="C1-b1")"}), 0);
 }
 
 TEST(metrics, across_processes_the_balancers_figures_reach_the_gateway) {

@@ -129,6 +129,24 @@ TEST(simulator, stops_on_the_first_signal_while_the_server_is_down) {
   auto code = sim->wait(6s);
   ::close(fd);
   EXPECT_TRUE(code.has_value()) << read_file(dir.path() + "/sim.log");
+  // The server's process is gone (nothing listens): the registration fails
+  // at once and the device waits to retry; nothing to drain, and one
+  // signal ends it at once (it waited for a second one).
+  auto down = child_process::spawn(
+    {TETHER_TERMINAL_PATH, "--server",
+     "http://127.0.0.1:" + std::to_string(free_port()), "--id", "down-2",
+     "--backoff-min-ms", "50", "--backoff-max-ms", "200"},
+    dir.path() + "/down.log");
+  ASSERT_TRUE(eventually(
+    [&] {
+      return read_file(dir.path() + "/down.log").find("register failed")
+          != std::string::npos;
+    },
+    10s))
+    << read_file(dir.path() + "/down.log");
+  down->signal(SIGTERM);
+  EXPECT_TRUE(down->wait(2s).has_value())
+    << read_file(dir.path() + "/down.log");
 }
 
 // A refused registration logged "HTTP 401" without the server's reason.

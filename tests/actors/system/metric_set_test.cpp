@@ -49,7 +49,8 @@ TEST(MetricSet, HistogramsCountIntoTheirBucket) {
   EXPECT_EQ(h.bounds, metric_latency_bounds());
   ASSERT_EQ(h.buckets.size(), h.bounds.size() + 1);
   EXPECT_EQ(h.buckets[0], 3u);
-  auto half = std::find(h.bounds.begin(), h.bounds.end(), 0.5) - h.bounds.begin();
+  auto half
+    = std::find(h.bounds.begin(), h.bounds.end(), 0.5) - h.bounds.begin();
   EXPECT_EQ(h.buckets[static_cast<size_t>(half)], 1u);
   EXPECT_EQ(h.buckets.back(), 1u);
   EXPECT_EQ(h.value, 5);
