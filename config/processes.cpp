@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <map>
+#include <regex>
 #include <string_view>
 #include <utility>
 
@@ -618,6 +619,22 @@ process_config all_in_one(const topology& topo) {
 
 } // namespace
 
+/// Each problem about processes[i] ends with the process's name (when it
+/// has a valid one), so that an operator reads `(process "C1-b1")`, not only
+/// the index; the path stays as written in the file.
+void name_the_processes(problems& list,
+                        const std::vector<process_config>& procs) {
+  static const std::regex at{R"(^[^:]*(?::\d+)?: processes\[(\d+)\][.:])"};
+  for (auto& text : list.list) {
+    std::smatch m;
+    if (!std::regex_search(text, m, at))
+      continue;
+    auto i = std::stoul(m[1].str());
+    if (i < procs.size() && !procs[i].name.empty() && valid_id(procs[i].name))
+      text += " (process " + quoted(procs[i].name) + ")";
+  }
+}
+
 void read_processes(reader& r, const toml::table& root, topology& topo,
                     const std::vector<cluster_places>& clusters) {
   const toml::node* gateway_http = nullptr;
@@ -653,6 +670,8 @@ void read_processes(reader& r, const toml::table& root, topology& topo,
   check_control_plane(r, arr->get(0), procs, at);
   check_addresses(r, topo, gateway_http, clusters, procs, &at);
   check_reachable(r, procs, at);
+  name_the_processes(r.errors, procs);
+  name_the_processes(r.warnings, procs);
   for (const auto& p : procs)
     if (p.http) {
       topo.http = *p.http;

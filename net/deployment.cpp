@@ -32,6 +32,7 @@
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
 #include "net/peer_tls.hpp"
+#include "net/port_hint.hpp"
 #include "net/tls/server_context.hpp"
 #include "net/ws_server.hpp"
 #include "storage/secrets_dir.hpp"
@@ -561,6 +562,8 @@ private:
       error = "cannot listen for peer processes on " + me.host + ":"
             + std::to_string(me.caf_port) + " (caf_port of process " + me.name
             + "): " + sys_.render(port.error());
+      if (auto why = bind_problem(host, want); !why.empty() && want != 0)
+        error += "; " + why;
       return false;
     }
     caf::anon_send(peers_, put_atom::value, caf::actor_cast<caf::actor>(proc));

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
@@ -10,6 +11,8 @@
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/system/log.hpp"
+#include "actors/system/log_json.hpp"
 #include "config/topology.hpp"
 #include "net/deployment.hpp"
 
@@ -22,6 +25,7 @@ using tether::config::topology;
 struct options {
   std::string config_file, http, data_dir, check_file;
   std::string ready_file, log_level = "info", process;
+  std::string log_format = "text";
   int ws_base_port = -1;
 };
 
@@ -49,6 +53,12 @@ void add_options(CLI::App& app, options& o) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
     ->capture_default_str()
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app
+    .add_option("--log-format", o.log_format,
+                "text (for people), or json: one object a line with time, "
+                "level, role, process, message and terminal_id")
+    ->capture_default_str()
+    ->check(CLI::IsMember({"text", "json"}));
 }
 
 /// --check-config: lists every problem of the file; the exit status.
@@ -128,17 +138,25 @@ bool apply_overrides(const options& o, topology& topo, process_config* me) {
 /// there as JSON.
 void announce(const tether::net::deployment_endpoints& ep, const options& o) {
   std::string json = "{\"http\":\"" + ep.http + "\",\"balancers\":{";
-  std::cout << "tetherd" << (o.process.empty() ? "" : " " + o.process)
-            << " serving:";
+  std::ostringstream line;
+  line << "tetherd" << (o.process.empty() ? "" : " " + o.process)
+       << " serving:";
   if (!ep.http.empty())
-    std::cout << (ep.https ? " https://" : " http://") << ep.http;
+    line << (ep.https ? " https://" : " http://") << ep.http;
   for (size_t i = 0; i < ep.balancers.size(); ++i) {
     json += (i ? "," : "") + std::string{"\""} + ep.balancers[i].first + "\":\""
           + ep.balancers[i].second + "\"";
-    std::cout << " " << ep.balancers[i].first << "=" << ep.balancers[i].second;
+    line << " " << ep.balancers[i].first << "=" << ep.balancers[i].second;
   }
+  if (ep.http.empty() && ep.balancers.empty())
+    line << " no HTTP or device listener (its roles are reached by the "
+            "other processes on its caf_port)";
   json += "}}";
-  std::cout << std::endl;
+  // With --log-format json every line of output is a JSON object.
+  if (o.log_format == "json")
+    tether::logger("tetherd")->info("{}", line.str());
+  else
+    std::cout << line.str() << std::endl;
   if (!o.ready_file.empty()) {
     // Write then rename, so a reader never sees a partial file.
     std::ofstream out{o.ready_file + ".tmp"};
@@ -195,6 +213,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   spdlog::set_level(spdlog::level::from_str(o.log_level));
+  if (o.log_format == "json")
+    tether::use_json_logs(o.process.empty() ? "tetherd" : o.process);
   if (!o.check_file.empty())
     return check_config(o.check_file);
   auto parsed = load(o.config_file);

@@ -65,6 +65,20 @@ balancer_status cluster_balancer_state::status() const {
           conns.tiers()};
 }
 
+std::vector<metric_series> cluster_balancer_state::metrics() const {
+  metric_set::label_map who{{"cluster", cfg.cluster_id},
+                            {"balancer", cfg.balancer_id}};
+  auto out = figures.series(who);
+  auto gauge = [&](const char* name, double v) {
+    out.push_back(metric_series{name, who, v, {}, {}, 0});
+  };
+  gauge("tether_balancer_connections", live_connections());
+  gauge("tether_balancer_ws_connections_live",
+        static_cast<double>(cfg.ws_connections.value()));
+  gauge("tether_balancer_nodes", static_cast<double>(nodes.entries.size()));
+  return out;
+}
+
 void cluster_balancer_state::place(connection& c, std::optional<size_t> n) {
   nodes.move_session(c.node, n);
   c.node = n;
@@ -75,6 +89,9 @@ std::optional<connection> cluster_balancer_state::erase(uint64_t conn) {
   if (c == nullptr)
     return std::nullopt;
   place(*c, std::nullopt);
+  if (c->connected)
+    figures.disconnected(c->closing.empty() ? disconnect_reason::by_device
+                                            : c->closing);
   return conns.remove(conn);
 }
 
@@ -191,6 +208,8 @@ void session_started(self_ptr self, uint64_t conn,
   }
   c->session = session;
   c->at = conn_phase::live;
+  if (!std::exchange(c->connected, true))
+    self->state.figures.connected(c->arrived, std::chrono::steady_clock::now());
   self->monitor(session);
   for (auto& text : c->early.frames)
     self->send(session, frame_atom::value, std::move(text));
@@ -204,6 +223,8 @@ void spawn_failed(self_ptr self, uint64_t conn, const caf::error& err) {
   logger("balancer")
     ->warn("{}: node did not start a session: {}", st.cfg.balancer_id,
            caf::to_string(err));
+  if (auto* c = st.conns.find(conn))
+    c->closing = disconnect_reason::session_failed;
   if (auto c = st.erase(conn))
     c->link->close(close_code::internal_error, "could not start a session");
 }
@@ -222,6 +243,7 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
     logger("balancer")
       ->warn("{}: no live node for {}", st.cfg.balancer_id, c->terminal_id);
     c->link->close(close_code::try_again, "no node available, try again later");
+    c->closing = disconnect_reason::no_node;
     st.erase(conn);
     return;
   }
@@ -274,7 +296,10 @@ void opened(self_ptr self, uint64_t conn) {
     st.erase(conn);
     return;
   }
-  if (auto old = st.conns.take_over(c->terminal_id, conn))
+  auto old = st.conns.take_over(c->terminal_id, conn);
+  if (auto* o = old ? st.conns.find(*old) : nullptr)
+    o->closing = disconnect_reason::replaced;
+  if (old)
     if (auto prev = st.erase(*old)) {
       audit("terminal.replaced", {{"terminal_id", c->terminal_id},
                                   {"old_source", prev->link->remote_address()},
@@ -297,9 +322,11 @@ void from_device(self_ptr self, uint64_t conn, std::string& text) {
     return;
   if (c->at == conn_phase::live && c->session)
     self->send(c->session, frame_atom::value, std::move(text));
-  else if (!c->early.keep(text, st.cfg.max_early_frames))
+  else if (!c->early.keep(text, st.cfg.max_early_frames)) {
+    c->closing = disconnect_reason::policy;
     c->link->close(close_code::policy,
                    "too many frames before the session started");
+  }
 }
 
 void to_device(self_ptr self, uint64_t conn, std::string& text) {
@@ -341,6 +368,7 @@ void poll_revocations(self_ptr self) {
             logger("balancer")
               ->info("{}: {} revoked: connection closed",
                      self->state.cfg.balancer_id, id);
+            c->closing = disconnect_reason::revoked;
             c->link->close(close_code::revoked,
                            std::string{close_reason::revoked});
           }
@@ -424,6 +452,7 @@ void rebalance_one(self_ptr self, uint64_t conn, rebalance_target t) {
           return resume(self, conn);
         }
         c->session = nullptr;
+        self->state.figures.moved("rebalanced");
         spawn_session(self, conn, true, t.to);
       },
       [self, conn, session](caf::error&) {
@@ -473,6 +502,7 @@ void move_off(self_ptr self, uint64_t conn) {
   // The old session ends normally (no restart from the down handler)
   // and the control keeps the new one (it compares session handles).
   self->send(old, closed_atom::value, std::string{session_moved_reason});
+  st.figures.moved("drained");
   spawn_session(self, conn, true);
 }
 
@@ -517,6 +547,7 @@ void close_from_session(self_ptr self, uint64_t conn, uint16_t code,
     return;
   }
   c->session = nullptr; // it has ended itself
+  c->closing = disconnect_reason::of_close_code(code);
   c->link->close(code, std::move(reason));
 }
 
@@ -540,6 +571,7 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
   // another node, keeping the device's socket open.
   if (auto conn = st.conns.of_session(dm.source)) {
     st.conns.find(*conn)->session = nullptr;
+    st.figures.moved("node_down");
     spawn_session(self, *conn, true);
   }
 }
@@ -585,6 +617,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
     },
     [self](deliver_atom, const job_record& job) { return deliver(self, job); },
     [self](status_atom) { return self->state.status(); },
+    [self](get_atom, metrics_atom) { return self->state.metrics(); },
     [self](peer_atom, peer_directory& dir) { on_peers(self, dir); },
     [self](put_atom, node_atom, const std::string& node,
            const std::string& state) { set_node_state(self, node, state); },

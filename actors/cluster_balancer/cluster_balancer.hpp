@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/cluster_balancer/connect_metrics.hpp"
 #include "actors/cluster_balancer/connections.hpp"
 #include "actors/cluster_balancer/node_pool.hpp"
 #include "actors/cluster_balancer/node_pool_rebalance.hpp"
@@ -82,10 +83,14 @@ struct cluster_balancer_state {
   node_pool nodes;
   connection_table conns;
   node_pool_rebalance rebalancing;
+  connect_metrics figures; // for /metrics
 
   /// The configured node strategy among live nodes (node_pool::pick).
   std::optional<size_t> pick_node() const;
   balancer_status status() const;
+  /// Its counters, histograms and gauges for /metrics, labelled with its
+  /// cluster and id.
+  std::vector<metric_series> metrics() const;
 
   /// The generation of the next session this balancer starts: its clock in
   /// microseconds, strictly increasing (session_spec::generation).

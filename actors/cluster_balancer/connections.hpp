@@ -5,6 +5,7 @@
 //   connection: admitting ─► upgrading ─► spawning ─► live ─► (erased)
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,6 +31,12 @@ struct connection {
   /// and, if a cap was reached, why (closed 1013 once upgraded).
   std::vector<std::string> tiers;
   std::string refused;
+  /// For /metrics (connect_metrics.hpp): when its admission began, whether
+  /// a session of it started once, and why the balancer closed it.
+  std::chrono::steady_clock::time_point arrived
+    = std::chrono::steady_clock::now();
+  bool connected = false;
+  std::string_view closing{};
 
   /// Counts as a connection in the balancer's status.
   bool counts() const {

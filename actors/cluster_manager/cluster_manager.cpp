@@ -213,6 +213,27 @@ void collect_status(self_ptr self, Done done) {
                            std::move(done), status_atom::value);
 }
 
+/// Every balancer's counters and histograms for /metrics, in one list (a
+/// balancer that does not answer in time is left out).
+caf::result<std::vector<metric_series>> balancer_metrics(self_ptr self) {
+  auto rp = self->make_response_promise<std::vector<metric_series>>();
+  std::vector<cluster_balancer_actor> all;
+  for (const auto& c : self->state.clusters.entries)
+    for (const auto& b : c.balancers)
+      all.push_back(b.handle);
+  fan_out<std::vector<metric_series>>(
+    self, all, self->state.request_timeout,
+    [rp](std::vector<std::optional<std::vector<metric_series>>> rs) mutable {
+      std::vector<metric_series> out;
+      for (auto& r : rs)
+        if (r)
+          out.insert(out.end(), r->begin(), r->end());
+      rp.deliver(std::move(out));
+    },
+    get_atom::value, metrics_atom::value);
+  return rp;
+}
+
 /// Every cluster as GET /v1/admin/clusters shows it: the manager's view
 /// with the balancers' live connections and node sessions.
 template <class Done>
@@ -426,6 +447,7 @@ cluster_manager(self_ptr self, config::topology topo,
       return rp;
     },
     [self](join_atom, balancer_info& info) { join(self, info); },
+    [self](get_atom, metrics_atom) { return balancer_metrics(self); },
     [self, store](put_atom, const cluster_change& ch) {
       return change_cluster(self, store, ch);
     },

@@ -60,6 +60,8 @@ caf::expected<job_record> control_state::accept_job(job_record request,
 
 job_record* control_state::apply(const job_update& update, int64_t now) {
   auto* job = jobs.apply(update, now);
+  if (job != nullptr)
+    job_figures.applied(update.status, *job, now);
   // Returned with a "done" report only when it just became done.
   if (job != nullptr && update.status == "done") // GB (print) and GI (all)
     history.count_done(job->terminal_id, job->service == "print", update.pages,
@@ -80,6 +82,7 @@ void control_state::count_api_call(const std::string& terminal_id, bool,
 }
 
 void control_state::expired(const job_record& job, int64_t now) {
+  job_figures.finished(job);
   if (job.status == "expired" && job.acked_at_ms == 0
       && terminals.contains(job.terminal_id))
     history.count_failure(job.terminal_id, now); // GD
@@ -329,7 +332,8 @@ auto admin_handlers(control_self self, control_peers p) {
     [self, p](revoke_atom, const std::string& id) -> caf::delegated<ok_atom> {
       return self->delegate(p.store, revoke_atom::value, id);
     },
-    [self, p](tick_atom) { on_tick(self, p); });
+    [self, p](tick_atom) { on_tick(self, p); },
+    [self, p](get_atom, metrics_atom) { return gather_metrics(self, p); });
 }
 
 } // namespace

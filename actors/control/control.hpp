@@ -28,6 +28,7 @@
 #include "actors/control/api_histories.hpp"
 #include "actors/control/disconnect_groups.hpp"
 #include "actors/control/job_book.hpp"
+#include "actors/control/job_metrics.hpp"
 #include "actors/control/realloc_runs.hpp"
 #include "actors/control/revocations.hpp"
 #include "actors/control/stuck_jobs.hpp"
@@ -78,6 +79,7 @@ struct control_state {
   realloc_runs realloc;
   stuck_jobs stuck;
   revocations revoked;
+  job_metrics job_figures; // for /metrics
   size_t max_terminals = 0;
 
   std::chrono::milliseconds request_timeout{defaults::request_timeout};

@@ -104,4 +104,9 @@ void move_due(control_self self, const control_peers& p);
 /// TTL expiry, label groups, and the flush of events and histories.
 void on_tick(control_self self, const control_peers& p);
 
+/// get_atom, metrics_atom: the control's job figures with the store's, the
+/// notifier's and the balancers' (control_metrics.cpp).
+caf::result<std::vector<metric_series>> gather_metrics(control_self self,
+                                                       const control_peers& p);
+
 } // namespace tether

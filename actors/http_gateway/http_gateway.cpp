@@ -13,8 +13,10 @@ namespace tether {
 /// the latency histogram of /metrics.
 class once_responder : public http_responder {
 public:
-  once_responder(http_responder_ptr inner, std::string route)
+  once_responder(http_responder_ptr inner, std::string route,
+                 std::string terminal)
       : inner_(std::move(inner)), route_(std::move(route)),
+        terminal_(std::move(terminal)),
         started_(std::chrono::steady_clock::now()) {}
   bool answered() const { return inner_ == nullptr; }
   void respond(http_response r) override {
@@ -22,6 +24,9 @@ public:
       inner->respond(std::move(r));
   }
   const std::string& route() const { return route_; }
+  /// "terminal T1" or "job J1" for a route with an id ("" otherwise), for
+  /// log lines.
+  const std::string& terminal() const { return terminal_; }
   double seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now()
                                          - started_)
@@ -31,8 +36,46 @@ public:
 private:
   http_responder_ptr inner_;
   std::string route_;
+  std::string terminal_;
   std::chrono::steady_clock::time_point started_;
 };
+
+namespace {
+
+/// "terminal T1", "job J1", "cluster C1", "node n1" or "" (log lines).
+std::string id_label(const api::route& r) {
+  using api::route;
+  if (r.id.empty())
+    return {};
+  switch (r.kind) {
+  case route::destination:
+  case route::terminal:
+  case route::push_job:
+  case route::attributes:
+  case route::user_link:
+  case route::terminal_revoke:
+    return "terminal " + r.id;
+  case route::job:
+    return "job " + r.id;
+  case route::admin_cluster:
+    return "cluster " + r.id;
+  case route::admin_node:
+    return "node " + r.id;
+  default:
+    return {};
+  }
+}
+
+} // namespace
+
+std::string request_context(const http_responder_ptr& out) {
+  auto* once = dynamic_cast<once_responder*>(out.get());
+  if (once == nullptr)
+    return "request";
+  if (once->terminal().empty())
+    return once->route();
+  return once->route() + " (" + once->terminal() + ")";
+}
 
 std::string_view route_label(api::route::kind_t kind) {
   using api::route;
@@ -144,7 +187,7 @@ http_responder_ptr http_gateway_state::track(http_responder_ptr raw,
   // Outermost, so that an answer after the first one is dropped before it
   // is counted anywhere.
   auto once = std::make_shared<once_responder>(
-    std::move(raw), std::string{route_label(r.kind)});
+    std::move(raw), std::string{route_label(r.kind)}, id_label(r));
   if (in_flight.size() >= prune_at) {
     std::erase_if(in_flight, [](auto& w) { return w.expired(); });
     prune_at = std::max<size_t>(64, 2 * in_flight.size());

@@ -58,6 +58,10 @@ class once_responder; // http_gateway.cpp
 /// ("POST /v1/terminals/{id}/jobs"); "other" for 404/405/bad ids.
 std::string_view route_label(api::route::kind_t kind);
 
+/// For log lines: the route of the request answered through `out` and its
+/// terminal id ("POST /v1/terminals/{id}/jobs (terminal T1)").
+std::string request_context(const http_responder_ptr& out);
+
 /// The gateway's state: its settings, the counters of /metrics, where the
 /// control plane is, and the requests still waiting for it.
 struct http_gateway_state {
@@ -73,6 +77,18 @@ struct http_gateway_state {
   std::map<std::string, uint64_t> auth_refusals;
   uint64_t jobs_accepted = 0;
   uint64_t registrations = 0;
+  /// This process's figures for /metrics, read again at most every
+  /// `process_period_ms` (walking /proc/self/fd costs per open descriptor:
+  /// not on every scrape of a busy process).
+  metrics::process_figures process;
+  int64_t process_read_ms = 0;
+  int64_t process_period_ms = 10'000;
+  void refresh_process_figures(int64_t now) {
+    if (process_read_ms != 0 && now - process_read_ms < process_period_ms)
+      return;
+    process = metrics::read_process_figures();
+    process_read_ms = now;
+  }
   control_actor control; // null while the control process is unreachable
   peers_actor peers;     // null in a single-process deployment
   /// Requests not answered yet: when the control goes away they answer 503

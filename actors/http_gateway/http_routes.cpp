@@ -11,7 +11,8 @@ std::function<void(caf::error&)> on_error(gateway_ptr self,
   return [self, out](caf::error& err) {
     auto v = view(err);
     if (v.code == errc::internal || v.code == errc::unavailable)
-      logger("gateway")->warn("request failed: {}", caf::to_string(err));
+      logger("gateway")->warn("{}: failed: {} ({})", request_context(out),
+                              v.message, code_name(v.code));
     self->state.fail(out, v.code, v.message);
   };
 }
@@ -118,12 +119,14 @@ void write_node_metrics(metrics::exposition& e,
 } // namespace
 
 std::string metrics_text(const http_gateway_state& st,
-                         const std::vector<cluster_status>& clusters) {
+                         const std::vector<cluster_status>& clusters,
+                         const std::vector<metric_series>& gathered) {
   metrics::exposition e;
   write_gateway_metrics(e, st);
   write_cluster_metrics(e, clusters);
   write_node_metrics(e, clusters);
-  write_process_figures(e, metrics::read_process_figures());
+  metrics::write_series(e, gathered);
+  write_process_figures(e, st.process);
   return e.text();
 }
 
@@ -192,14 +195,32 @@ void healthz(gateway_ptr self, const api::route&, const http_request& req,
       [self, out, h](caf::error&) { health_of_control(self, out, h); });
 }
 
+/// GET /metrics: the clusters and nodes (status), then every role's
+/// series (the control gathers them; a part that does not answer is left
+/// out and shows as tether_metrics_source_up 0).
 void metrics(gateway_ptr self, const api::route&, const http_request&,
              const http_responder_ptr& out) {
-  auto as_text = [self](std::vector<cluster_status>& cs) {
-    auto resp = api::json_response(200, metrics_text(self->state, cs));
-    resp.content_type = "text/plain; version=0.0.4";
-    return resp;
+  auto with_series = [self, out](std::vector<cluster_status>& cs) {
+    auto answer = [self, out, cs](const std::vector<metric_series>& got) {
+      self->state.refresh_process_figures(now_ms());
+      auto resp = api::json_response(200, metrics_text(self->state, cs, got));
+      resp.content_type = "text/plain; version=0.0.4";
+      self->state.answer(out, std::move(resp));
+    };
+    self
+      ->request(self->state.control, self->state.cfg.request_timeout,
+                get_atom::value, metrics_atom::value)
+      .then([answer](std::vector<metric_series>& got) { answer(got); },
+            [answer](caf::error&) {
+              metric_series down{"tether_metrics_source_up",
+                                 {{"source", "control"}}};
+              answer({down});
+            });
   };
-  ask<std::vector<cluster_status>>(self, out, as_text, status_atom::value);
+  self
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              status_atom::value)
+    .then(with_series, on_error(self, out));
 }
 
 void put_attributes(gateway_ptr self, const api::route& r,

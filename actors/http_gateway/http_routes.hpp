@@ -44,9 +44,11 @@ void revoke_terminal(gateway_ptr self, const api::route& r,
 
 /// The body of GET /metrics (Prometheus text, docs/OPERATORS.md
 /// "Metrics"): the gateway's counters, the clusters and nodes as the
-/// control reports them, and this process.
+/// control reports them, the series the roles keep (gathered through the
+/// control), and this process (as last read, http_gateway_state::process).
 std::string metrics_text(const http_gateway_state& st,
-                         const std::vector<cluster_status>& clusters);
+                         const std::vector<cluster_status>& clusters,
+                         const std::vector<metric_series>& gathered = {});
 
 /// The operator lists (http_lists.cpp): GET /v1/terminals (by id prefix)
 /// and GET /v1/jobs (recent, by terminal and status); GET /ui/ (the

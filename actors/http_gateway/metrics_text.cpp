@@ -108,6 +108,107 @@ void exposition::observe(std::string_view name, const labels& ls,
   sample(std::string{name} + "_count", ls, static_cast<double>(h.count()));
 }
 
+void exposition::observe(const metric_series& h) {
+  labels ls(h.labels.begin(), h.labels.end());
+  auto bucket = h.name + "_bucket";
+  uint64_t below = 0;
+  for (size_t i = 0; i < h.bounds.size(); ++i) {
+    below += i < h.buckets.size() ? h.buckets[i] : 0;
+    auto with_le = ls;
+    with_le.emplace_back("le", format_value(h.bounds[i]));
+    sample(bucket, with_le, static_cast<double>(below));
+  }
+  auto with_inf = ls;
+  with_inf.emplace_back("le", "+Inf");
+  sample(bucket, with_inf, h.value);
+  sample(h.name + "_sum", ls, h.sum);
+  sample(h.name + "_count", ls, h.value);
+}
+
+namespace {
+
+struct family_doc {
+  std::string_view name;
+  bool gauge;
+  std::string_view help;
+};
+
+// Every family the roles send (docs/OPERATORS.md "Metrics").
+constexpr family_doc gathered_families[] = {
+  {"tether_connects_total", false,
+   "Device connections whose first session started, by balancer."},
+  {"tether_connect_duration_seconds", false,
+   "Connect latency: a device's admission at the balancer to its session "
+   "started on a node."},
+  {"tether_disconnects_total", false,
+   "Connections that ended, by reason (closed_by_device, keepalive_lost, "
+   "replaced, revoked, policy, no_node, session_failed, closed_by_server)."},
+  {"tether_session_moves_total", false,
+   "Sessions moved to another node while the device kept its WebSocket, by "
+   "reason (drained, rebalanced, node_down)."},
+  {"tether_balancer_connections", true, "Device connections of the balancer."},
+  {"tether_balancer_ws_connections_live", true,
+   "WebSocket connection objects that exist in the balancer's listener."},
+  {"tether_balancer_nodes", true, "Nodes the balancer knows."},
+  {"tether_push_delivered_seconds", false,
+   "Push latency: a job accepted (stored, 202) to its first delivery to the "
+   "device."},
+  {"tether_push_acked_seconds", false,
+   "Push latency: a job accepted (stored, 202) to the device's ack."},
+  {"tether_job_redeliveries_total", false,
+   "Jobs sent to a device again (not acknowledged in time)."},
+  {"tether_jobs_finished_total", false,
+   "Jobs that reached a final status, by status (done, failed, expired)."},
+  {"tether_callback_attempts_total", false, "Job callback POSTs answered."},
+  {"tether_callback_attempt_failures_total", false,
+   "Job callback POSTs that failed (refused, error status, no answer)."},
+  {"tether_callbacks_total", false,
+   "Job callbacks by outcome (delivered, given_up)."},
+  {"tether_store_write_duration_seconds", false,
+   "Store write latency: one group-committed, synced RocksDB batch."},
+  {"tether_store_writes_total", false, "Store batches written, by result."},
+  {"tether_metrics_source_up", true,
+   "1 if a part of the system answered this scrape in time (store, "
+   "notifier, balancers, control), else 0."},
+};
+
+const family_doc* doc_of(std::string_view name) {
+  for (const auto& d : gathered_families)
+    if (d.name == name)
+      return &d;
+  return nullptr;
+}
+
+} // namespace
+
+std::string_view help_of(std::string_view name) {
+  const auto* d = doc_of(name);
+  return d != nullptr ? d->help : std::string_view{"A Tether figure."};
+}
+
+bool is_gauge(std::string_view name) {
+  const auto* d = doc_of(name);
+  return d != nullptr && d->gauge;
+}
+
+void write_series(exposition& e, std::vector<metric_series> all) {
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return a.name < b.name;
+  });
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto& s = all[i];
+    if (i == 0 || all[i - 1].name != s.name)
+      e.family(s.name,
+               s.is_histogram() ? "histogram"
+                                : (is_gauge(s.name) ? "gauge" : "counter"),
+               help_of(s.name));
+    if (s.is_histogram())
+      e.observe(s);
+    else
+      e.sample(s.name, labels(s.labels.begin(), s.labels.end()), s.value);
+  }
+}
+
 namespace {
 
 /// Fields 14 (utime), 15 (stime) and 22 (starttime) of /proc/self/stat, in

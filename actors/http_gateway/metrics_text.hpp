@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "actors/system/metric_set.hpp"
+
 namespace tether::metrics {
 
 using labels = std::vector<std::pair<std::string, std::string>>;
@@ -52,6 +54,8 @@ public:
   /// name_bucket{...,le="..."} for each bound and +Inf, name_sum,
   /// name_count.
   void observe(std::string_view name, const labels& ls, const histogram& h);
+  /// The same for a gathered histogram (metric_series with bounds).
+  void observe(const metric_series& h);
   const std::string& text() const { return out_; }
 
 private:
@@ -60,6 +64,15 @@ private:
 
 /// A number as the text format writes it (integers without a fraction).
 std::string format_value(double v);
+
+/// Series gathered from the roles (metric_set.hpp), one family per name
+/// (# HELP from the table of known names in metrics_text.cpp, # TYPE
+/// histogram, gauge or counter), families in name order.
+void write_series(exposition& e, std::vector<metric_series> all);
+
+/// The # HELP text of a gathered family, and whether it is a gauge.
+std::string_view help_of(std::string_view name);
+bool is_gauge(std::string_view name);
 
 /// This process as /proc/self shows it (zeros where it cannot be read).
 /// procfs is memory-backed: reading it does not block on a disk.

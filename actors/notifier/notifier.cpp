@@ -15,6 +15,15 @@ std::chrono::milliseconds notifier_state::backoff(uint32_t n) const {
   return std::min(d, cfg.max_backoff);
 }
 
+std::vector<metric_series> notifier_state::metrics() const {
+  metric_set m;
+  m.add("tether_callback_attempts_total", {}, attempts);
+  m.add("tether_callback_attempt_failures_total", {}, failed_attempts);
+  m.add("tether_callbacks_total", {{"outcome", "delivered"}}, delivered);
+  m.add("tether_callbacks_total", {{"outcome", "given_up"}}, given_up);
+  return m.series();
+}
+
 namespace {
 
 using self_ptr = notifier_actor::stateful_pointer<notifier_state>;
@@ -68,6 +77,8 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
                                  const std::string& detail) {
       auto& st = self->state;
       --st.in_flight;
+      ++st.attempts;
+      st.failed_attempts += ok ? 0 : 1;
       auto i = st.jobs.find(id);
       if (i != st.jobs.end()) {
         if (ok) {
@@ -95,6 +106,7 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
       }
       pump(self, poster);
     },
+    [self](get_atom, metrics_atom) { return self->state.metrics(); },
     [self, poster](tick_atom, const std::string& id) {
       self->state.ready.push_back(id);
       pump(self, poster);

@@ -38,6 +38,11 @@ struct notifier_state {
   size_t in_flight = 0;
   uint64_t delivered = 0;
   uint64_t given_up = 0;
+  uint64_t attempts = 0;        // callback POSTs answered (for /metrics)
+  uint64_t failed_attempts = 0; // of which failed
+
+  /// The counters above as /metrics series (tether_callback_*).
+  std::vector<metric_series> metrics() const;
 
   /// Backoff before attempt `n` (n >= 2).
   std::chrono::milliseconds backoff(uint32_t n) const;

@@ -241,12 +241,38 @@ std::string decode_list_query(std::string_view target, route::kind_t kind,
   return {};
 }
 
+namespace {
+
+/// Refuses fields other than `known` (naming the first one).
+std::string only_fields(const json::object& o,
+                        std::initializer_list<std::string_view> known) {
+  for (const auto& [k, v] : o)
+    if (std::find(known.begin(), known.end(), std::string_view{k})
+        == known.end())
+      return "field \"" + std::string{k.substr(0, 64)}
+           + "\" is not known here (known: " +
+             [&] {
+               std::string list;
+               for (auto name : known)
+                 list += (list.empty() ? "" : ", ") + std::string{name};
+               return list;
+             }()
+           + ")";
+  return {};
+}
+
+} // namespace
+
 std::string decode_register(std::string_view body, terminal_record& out) {
   std::string problem;
   auto v = parse(body, problem);
   if (!problem.empty())
     return problem;
   auto& o = v.get_object();
+  if (auto p = only_fields(
+        o, {"terminal_id", "model", "firmware", "region", "attributes"});
+      !p.empty())
+    return p;
   auto* id = o.if_contains("terminal_id");
   if (id == nullptr)
     return "field \"terminal_id\" is required";
@@ -318,6 +344,10 @@ std::string decode_job(std::string_view body, size_t max_payload,
   if (!problem.empty())
     return problem;
   auto& o = v.get_object();
+  if (auto p
+      = only_fields(o, {"service", "payload", "ttl_s", "callback_url", "user"});
+      !p.empty())
+    return p;
   auto* service = o.if_contains("service");
   if (service == nullptr)
     return "field \"service\" is required";
@@ -369,24 +399,6 @@ namespace {
 bool known_item(std::string_view item) {
   const auto& items = config::known_label_items();
   return std::find(items.begin(), items.end(), item) != items.end();
-}
-
-/// Refuses fields other than `known` (naming the first one).
-std::string only_fields(const json::object& o,
-                        std::initializer_list<std::string_view> known) {
-  for (const auto& [k, v] : o)
-    if (std::find(known.begin(), known.end(), std::string_view{k})
-        == known.end())
-      return "field \"" + std::string{k.substr(0, 64)}
-           + "\" is not known here (known: " +
-             [&] {
-               std::string list;
-               for (auto name : known)
-                 list += (list.empty() ? "" : ", ") + std::string{name};
-               return list;
-             }()
-           + ")";
-  return {};
 }
 
 std::string decode_state(const json::value* v, std::string& out) {
@@ -672,6 +684,7 @@ std::string encode(const health& h) {
                    {"address", p.address},
                    {"reachable", p.reachable},
                    {"since_ms", p.since_ms},
+                   {"since", time_or_null(p.since_ms)},
                    {"connects", p.connects}};
     if (!p.reachable && !p.last_error.empty())
       o["last_error"] = p.last_error;

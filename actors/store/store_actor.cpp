@@ -12,8 +12,15 @@
 namespace tether {
 
 storage::status store_actor_state::flush() {
+  auto began = std::chrono::steady_clock::now();
   auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
                           drop_events_before_ms);
+  figures.observe(
+    "tether_store_write_duration_seconds", {},
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
+      .count());
+  figures.add("tether_store_writes_total",
+              {{"result", st.ok() ? "ok" : "failed"}});
   ++batches;
   records += terminals.size() + jobs.size() + histories.size() + events.size();
   terminals.clear();
@@ -148,6 +155,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
       return enqueue(self);
     },
     [self](flush_atom) { self->state.flush_and_answer(); },
+    [self](get_atom, metrics_atom) { return self->state.figures.series(); },
     // Admin changes are rare: each is written (and synced) on its own.
     [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {
       return written(self->state.db->put_cluster_settings(c));

@@ -35,6 +35,8 @@ struct store_actor_state {
   // Counters for /metrics and benchmarks.
   uint64_t batches = 0;
   uint64_t records = 0;
+  /// Each batch's write (and sync) time and outcome, for /metrics.
+  metric_set figures;
   std::chrono::milliseconds job_retention{0}; // 0: keep finished jobs
 
   /// Writes the pending batch; returns its outcome.

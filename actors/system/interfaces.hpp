@@ -65,7 +65,9 @@ using cluster_balancer_actor = caf::typed_actor<
   // move one connection's session off a draining node (timer)
   caf::reacts_to<tick_atom, uint64_t>,
   // a peer process (control, nodes) was reached (again)
-  caf::reacts_to<peer_atom, peer_directory>>;
+  caf::reacts_to<peer_atom, peer_directory>,
+  // its counters and histograms for /metrics (metric_set.hpp)
+  caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
 /// Owns cluster labels and the cluster–terminal map; picks clusters and
 /// routes pushes to the right cluster.
@@ -87,7 +89,9 @@ using cluster_manager_actor = caf::typed_actor<
   caf::replies_to<realloc_atom, realloc_plan>::with<std::vector<std::string>>,
   caf::replies_to<move_atom, terminal_record, assigned_label,
                   uint32_t>::with<destination>,
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // every balancer's counters and histograms for /metrics
+  caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
 /// Turns a device's facts into its assigned label.
 using selector_actor = caf::typed_actor<
@@ -152,7 +156,10 @@ using control_actor = caf::typed_actor<
                   bool>::with<terminal_status>,
   caf::replies_to<get_atom, revoke_atom, uint64_t>::with<revocation_list>,
   // TTL sweep and history flush
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // its own, the store's, the notifier's and the balancers' counters and
+  // histograms for /metrics
+  caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
 /// The HTTP API: decodes requests, asks the control plane, encodes answers.
 using http_gateway_actor
@@ -183,7 +190,9 @@ using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, api_key_record>::with<ok_atom>,
   caf::replies_to<revoke_atom, std::string>::with<ok_atom>,
   caf::reacts_to<tick_atom>, // retention: delete old finished jobs
-  caf::reacts_to<flush_atom>>;
+  caf::reacts_to<flush_atom>,
+  // write latency for /metrics
+  caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
 /// Delivers job callbacks (POST of the job body to its callback_url) with
 /// retries and backoff; reports each outcome to the control.
@@ -192,7 +201,9 @@ using notifier_actor = caf::typed_actor<
   // outcome of one attempt (job id, attempt, ok, detail)
   caf::reacts_to<callback_atom, std::string, uint32_t, bool, std::string>,
   // retry timer (job id)
-  caf::reacts_to<tick_atom, std::string>>;
+  caf::reacts_to<tick_atom, std::string>,
+  // attempts and failures for /metrics
+  caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
 /// Published on a process's CAF port: tells a connecting peer which role
 /// actors this process hosts.
@@ -328,6 +339,9 @@ CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::api_key_record>))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::terminal_status>))
 // terminal revocation
 CAF_ADD_TYPE_ID(tether, (tether::revocation_list))
+// metrics gathered by the gateway
+CAF_ADD_TYPE_ID(tether, (tether::metric_series))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::metric_series>))
 CAF_ADD_TYPE_ID(tether, (tether::admission))
 CAF_END_TYPE_ID_BLOCK(tether)
 

@@ -23,6 +23,7 @@
 #include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/system/metric_set.hpp"
 #include "storage/records.hpp"
 
 // -- plain data reused from storage -------------------------------------------
@@ -110,6 +111,8 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using label_atom = caf::atom_constant<caf::atom("label")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
+/// get_atom, metrics_atom: a role's counters and histograms for /metrics.
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using open_atom = caf::atom_constant<caf::atom("open")>;
 using peer_atom = caf::atom_constant<caf::atom("peer")>;
 using push_atom = caf::atom_constant<caf::atom("push")>;

@@ -48,9 +48,9 @@ http_response not_found(std::string message) {
   return error_response(404, "not_found", message);
 }
 
-// Like Tether: 405 with code bad_request, plus the Allow header.
+// Like Tether: 405 with code method_not_allowed, plus the Allow header.
 http_response not_allowed(const http_request& req, const char* allow) {
-  auto r = error_response(405, "bad_request",
+  auto r = error_response(405, "method_not_allowed",
                           "method " + req.method + " is not allowed here; use "
                             + allow);
   r.headers.emplace_back("Allow", allow);

@@ -445,7 +445,9 @@ void device::on_job(const json::object& frame,
   ctx_.log->log(ctx_.event_level, "[{}] job {} (service {})", id_, job_id,
                 service ? std::string_view(*service) : std::string_view("?"));
   if (!print_url)
-    return complete_job(job_id, job_status::done, "no print_url");
+    return complete_job(
+      job_id, job_status::done,
+      "done: nothing to fetch (the payload has no print_url)");
 
   http_request req;
   req.url.assign(print_url->c_str(), print_url->size());

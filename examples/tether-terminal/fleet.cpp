@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -71,6 +72,11 @@ struct fleet::impl {
   net::io_context ioc;
   net::strand<net::io_context::executor_type> strand;
   net::steady_timer ramp_timer, stats_timer, duration_timer, drain_timer;
+  // Watches the connected count until every device is connected (said
+  // once), so that "started" is never mistaken for "connected".
+  net::steady_timer watch_timer{strand};
+  std::int64_t peak_connected = 0;
+  bool all_connected_said = false;
   net::signal_set signals;
 
   std::vector<std::shared_ptr<device>> devices;
@@ -86,6 +92,9 @@ struct fleet::impl {
   void create_devices();
   void on_ramp_tick();
   void arm_stats();
+  void watch_connected();
+  bool note_all_connected(); // says so once; true once every one is
+  std::int64_t connected_now();
   void print_stats(const char* tag);
   void arm_signals();
   void stop(stop_reason why);
@@ -144,8 +153,36 @@ void fleet::impl::on_ramp_tick() {
         on_ramp_tick();
     });
   } else {
-    log->info("all {} devices started", devices.size());
+    log->info("all {} devices started ({} connected so far)", devices.size(),
+              connected_now());
   }
+}
+
+std::int64_t fleet::impl::connected_now() {
+  auto n = stats.connected.load(std::memory_order_relaxed);
+  peak_connected = std::max(peak_connected, n);
+  return n;
+}
+
+bool fleet::impl::note_all_connected() {
+  if (!all_connected_said
+      && connected_now() >= static_cast<std::int64_t>(devices.size())) {
+    all_connected_said = true;
+    log->info(
+      "all {} devices connected after {:.1f} s", devices.size(),
+      std::chrono::duration<double>(clock_type::now() - start_time).count());
+  }
+  return all_connected_said;
+}
+
+void fleet::impl::watch_connected() {
+  if (reason != stop_reason::none || note_all_connected())
+    return;
+  watch_timer.expires_after(std::chrono::milliseconds(200));
+  watch_timer.async_wait([this](boost::system::error_code ec) {
+    if (!ec)
+      watch_connected();
+  });
 }
 
 void fleet::impl::arm_stats() {
@@ -173,8 +210,12 @@ void fleet::impl::arm_signals() {
       return; // cancelled at the end of a graceful stop
     if (++signal_count == 1) {
       log->info("signal {}: stopping (again to force)", signo);
-      stop(stop_reason::signal);
+      // Armed again before stopping: a stop with nothing to drain (no
+      // connection, as while the server is down) cancels the wait at once,
+      // and a wait armed after that kept the process alive until a second
+      // signal.
       arm_signals();
+      stop(stop_reason::signal);
     } else {
       log->warn("signal {} again: forcing exit", signo);
       ioc.stop();
@@ -185,8 +226,11 @@ void fleet::impl::arm_signals() {
 void fleet::impl::stop(stop_reason why) {
   if (reason != stop_reason::none)
     return;
+  note_all_connected();
   reason = why;
-  log->info("stopping: {}", to_string(why));
+  log->info("stopping: {}; {} of {} devices connected (peak {})",
+            to_string(why), connected_now(), devices.size(), peak_connected);
+  watch_timer.cancel();
   ramp_timer.cancel();
   stats_timer.cancel();
   duration_timer.cancel();
@@ -225,6 +269,9 @@ int fleet::impl::finish() {
   for (auto& d : devices)
     d->release();
   print_stats("final");
+  log->info("summary: {} devices, at most {} connected at once, {} registered",
+            devices.size(), peak_connected,
+            stats.registered.load(std::memory_order_relaxed));
   int code = 0;
   if (options.exit_after_jobs > 0
       && stats.done.load(std::memory_order_relaxed) < options.exit_after_jobs) {
@@ -263,6 +310,7 @@ int fleet::run() {
 
   net::post(f.strand, [&f] {
     f.arm_signals();
+    f.watch_connected();
     if (f.options.duration.count() > 0) {
       f.duration_timer.expires_after(f.options.duration);
       f.duration_timer.async_wait([&f](boost::system::error_code ec) {

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
 
 #include <atomic>
 #include <charconv>
@@ -186,7 +187,20 @@ private:
 std::string http_response::describe() const {
   if (!error.empty())
     return error;
-  return "HTTP " + std::to_string(status);
+  auto out = "HTTP " + std::to_string(status);
+  // The contract's error body {"error":{"code","message"}}: its words say
+  // why (a 503 alone does not tell "control down" from "no node").
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec || !v.is_object())
+    return out;
+  const auto* err = v.as_object().if_contains("error");
+  if (err == nullptr || !err->is_object())
+    return out;
+  if (const auto* m = err->as_object().if_contains("message");
+      m != nullptr && m->is_string() && !m->as_string().empty())
+    out += ": " + std::string{m->as_string().subview().substr(0, 300)};
+  return out;
 }
 
 void async_http(net::any_io_executor ex, http_request request,

@@ -250,6 +250,24 @@ TEST(Processes, SeveralGatewaysAndSelectors) {
   EXPECT_EQ(r.value->http.to_string(), "127.0.0.1:8080"); // the first
 }
 
+// Found by a new user: --check-config named a process only by its index.
+// The path stays as in the file; the problem ends with the process's name.
+TEST(Processes, ProblemsNameTheProcess) {
+  auto r = parse(doc{}.set("p1", "caf_port", "70000").str());
+  ASSERT_FALSE(r.value);
+  ASSERT_EQ(r.errors.list.size(), 1u) << dump(r);
+  const auto& text = r.errors.list[0];
+  EXPECT_NE(text.find(": processes[1].caf_port: "), std::string::npos) << text;
+  EXPECT_EQ(text.substr(text.size() - std::string{" (process \"b\")"}.size()),
+            " (process \"b\")")
+    << text;
+  // No name, or an invalid one: nothing to add.
+  r = parse(doc{}.set("p1", "name", "\"bad name\"").str());
+  ASSERT_FALSE(r.value);
+  for (const auto& t : r.errors.list)
+    EXPECT_EQ(t.find("(process "), std::string::npos) << t;
+}
+
 TEST(Processes, OneProcessNeedsNoCafPort) {
   auto d = doc{};
   d.processes.resize(1);

@@ -77,6 +77,29 @@ TEST(remote_print, document_is_fetched_by_the_device_and_done) {
                        std::string((1 << 20) + 1, 'x'));
   EXPECT_EQ(big.status, 413);
   EXPECT_EQ(http_call(svc, "GET", "/healthz").status, 200);
+  // A wrong method: 405 with the code Tether uses for it (it said
+  // bad_request), and the methods the path takes.
+  auto wrong = http_call(svc, "DELETE", "/documents");
+  EXPECT_EQ(wrong.status, 405) << wrong.body;
+  EXPECT_EQ(error_code_of(wrong), "method_not_allowed") << wrong.body;
+
+  // A job without print data is done, and its detail does not read like a
+  // failure (it said only "no print_url").
+  auto bare = http_call(server.http(), "POST", "/v1/terminals/printer-1/jobs",
+                        R"({"service":"print"})");
+  ASSERT_EQ(bare.status, 202) << bare.body;
+  auto bare_id = str_at(json_of(bare.body), "job_id");
+  boost::json::value bare_job;
+  ASSERT_TRUE(eventually(
+    [&] {
+      bare_job
+        = json_of(http_call(server.http(), "GET", "/v1/jobs/" + bare_id).body);
+      return str_at(bare_job, "status") == "done";
+    },
+    15s))
+    << boost::json::serialize(bare_job);
+  EXPECT_EQ(str_at(bare_job, "detail"),
+            "done: nothing to fetch (the payload has no print_url)");
 }
 
 } // namespace

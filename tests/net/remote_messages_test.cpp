@@ -140,6 +140,10 @@ TEST_F(remote, every_plain_message_type_round_trips) {
   round_trip(std::vector<peer_status>{ps, ps});
   round_trip(admission{"C1", {"plan=free"}, "cluster C1 is at its cap"});
   round_trip(peer_directory{"C1-n1", {}, {}, {}, {}});
+  metric_set m;
+  m.add("tether_connects_total", {{"balancer", "C1-b1"}});
+  m.observe("tether_connect_duration_seconds", {}, 0.5);
+  round_trip(m.series());
   // admin API and re-allocation
   round_trip(cluster_settings{"C2", {{"region", {"GG2"}}}, "draining", 0});
   round_trip(

@@ -271,6 +271,70 @@ TEST(MetricsText, TheGatewaysExpositionParses) {
             nullptr);
 }
 
+/// A failed request's log line names its route and terminal (found by a new
+/// user: "request failed: error(7, 'tether', ...)" named neither).
+TEST(GatewayLog, RequestContextNamesRouteAndTerminal) {
+  http_gateway_state st;
+  struct sink : http_responder {
+    void respond(http_response) override {}
+  };
+  api::route push;
+  push.kind = api::route::push_job;
+  push.id = "T1";
+  EXPECT_EQ(request_context(st.track(std::make_shared<sink>(), push)),
+            "POST /v1/terminals/{id}/jobs (terminal T1)");
+  api::route job;
+  job.kind = api::route::job;
+  job.id = "J9";
+  EXPECT_EQ(request_context(st.track(std::make_shared<sink>(), job)),
+            "GET /v1/jobs/{id} (job J9)");
+  api::route reg;
+  reg.kind = api::route::register_terminal;
+  EXPECT_EQ(request_context(st.track(std::make_shared<sink>(), reg)),
+            "POST /v1/terminals/register");
+  EXPECT_EQ(request_context(std::make_shared<sink>()), "request");
+}
+
+/// Gathered series: one family per name, the right type, histograms
+/// cumulative up to +Inf, labels escaped.
+TEST(MetricsText, GatheredSeriesParse) {
+  http_gateway_state st;
+  metric_set a;
+  a.add("tether_connects_total", {{"balancer", "b\"1"}}, 2);
+  a.add("tether_disconnects_total", {{"reason", "keepalive_lost"}});
+  a.observe("tether_connect_duration_seconds", {{"balancer", "b1"}}, 0.004);
+  a.observe("tether_connect_duration_seconds", {{"balancer", "b1"}}, 3);
+  metric_set b;
+  b.add("tether_connects_total", {{"balancer", "b2"}}, 5);
+  auto all = a.series();
+  auto more = b.series();
+  all.insert(all.end(), more.begin(), more.end());
+  all.push_back(metric_series{
+    "tether_metrics_source_up", {{"source", "store"}}, 1, {}, {}, 0});
+  auto p = parse(metrics_text(st, {}, all));
+  ASSERT_TRUE(p.problems.empty()) << p.problems.front();
+  check_histograms(p);
+  EXPECT_EQ(p.types.at("tether_connect_duration_seconds"), "histogram");
+  EXPECT_EQ(p.types.at("tether_connects_total"), "counter");
+  EXPECT_EQ(p.types.at("tether_metrics_source_up"), "gauge");
+  auto* one = find(p, "tether_connects_total", {{"balancer", "b\"1"}});
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->value, 2);
+  auto* two = find(p, "tether_connects_total", {{"balancer", "b2"}});
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->value, 5);
+  auto* le5ms = find(p, "tether_connect_duration_seconds_bucket",
+                     {{"balancer", "b1"}, {"le", "0.005"}});
+  ASSERT_NE(le5ms, nullptr);
+  EXPECT_EQ(le5ms->value, 1);
+  auto* inf = find(p, "tether_connect_duration_seconds_bucket",
+                   {{"balancer", "b1"}, {"le", "+Inf"}});
+  ASSERT_NE(inf, nullptr);
+  EXPECT_EQ(inf->value, 2);
+  for (const auto& [fam, help] : p.helps)
+    EXPECT_GT(help.size(), 5u) << fam << " has no help";
+}
+
 TEST(MetricsText, TheParserRefusesBrokenText) {
   EXPECT_FALSE(parse("x_total 1\n").problems.empty()); // no family
   EXPECT_FALSE(

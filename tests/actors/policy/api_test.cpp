@@ -304,7 +304,7 @@ TEST(DecodeRegister, FullBody) {
   terminal_record t;
   auto problem = decode_register(
     R"({"terminal_id":"T1","model":"GJ1","firmware":"1.4.2","region":"GG1",
-        "attributes":{"service":"print","plan":"paid"},"unknown":"ignored"})",
+        "attributes":{"service":"print","plan":"paid"}})",
     t);
   EXPECT_EQ(problem, "");
   EXPECT_EQ(t.terminal_id, "T1");
@@ -462,6 +462,34 @@ TEST(DecodeJob, FullBody) {
             json::parse(R"({"doc":"hello","copies":2})"));
   EXPECT_EQ(j.ttl_s, 3600);
   EXPECT_EQ(j.callback_url, "http://127.0.0.1:9000/cb");
+}
+
+// Found by a new user: a misspelt field was accepted silently (202 with
+// no callback, 200 placed without a region).
+TEST(DecodeJob, UnknownFieldsAreNamed) {
+  job_record j;
+  errc code = errc::internal;
+  auto problem
+    = decode_job(R"({"service":"print","calback_url":"http://127.0.0.1:9/cb"})",
+                 1024, j, code);
+  EXPECT_EQ(code, errc::bad_request);
+  EXPECT_NE(problem.find("field \"calback_url\" is not known"),
+            std::string::npos)
+    << problem;
+  EXPECT_NE(problem.find("callback_url"), std::string::npos) << problem;
+  problem = decode_job(R"({"service":"print","ttl":60})", 1024, j, code);
+  EXPECT_NE(problem.find("field \"ttl\" is not known"), std::string::npos)
+    << problem;
+  EXPECT_EQ(decode_job(R"({"service":"print","user":"alice"})", 1024, j, code),
+            "");
+}
+
+TEST(DecodeRegister, UnknownFieldsAreNamed) {
+  terminal_record t;
+  auto problem = decode_register(R"({"terminal_id":"T1","regoin":"GG1"})", t);
+  EXPECT_NE(problem.find("field \"regoin\" is not known"), std::string::npos)
+    << problem;
+  EXPECT_NE(problem.find("region"), std::string::npos) << problem;
 }
 
 TEST(DecodeJob, Defaults) {
@@ -627,6 +655,21 @@ TEST(Responses, ErrorShapeAndStatus) {
   auto r = error_response(errc::unavailable, "later");
   ASSERT_EQ(r.headers.size(), 1u);
   EXPECT_EQ(r.headers[0].second, "2");
+}
+
+// /healthz gave only epoch milliseconds; every other time of the API is
+// RFC 3339. `since` is added, `since_ms` kept for clients that read it.
+TEST(Responses, HealthPeerSinceIsRfc3339) {
+  health h;
+  h.process = "gw";
+  h.peers.push_back(
+    peer_status{"C1-n1", "127.0.0.1:1", true, 1'700'000'000'123, 1, ""});
+  auto v = json::parse(encode(h));
+  const auto& p = v.at("peers").at(0);
+  EXPECT_EQ(p.at("since"), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(p.at("since_ms"), 1'700'000'000'123);
+  h.peers[0].since_ms = 0;
+  EXPECT_TRUE(json::parse(encode(h)).at("peers").at(0).at("since").is_null());
 }
 
 TEST(Responses, JsonResponse) {

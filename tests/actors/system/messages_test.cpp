@@ -91,6 +91,15 @@ void expect_same(const admission& a, const admission& b) {
   EXPECT_EQ(a.refused, b.refused);
 }
 
+void expect_same(const metric_series& a, const metric_series& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.value, b.value);
+  EXPECT_EQ(a.bounds, b.bounds);
+  EXPECT_EQ(a.buckets, b.buckets);
+  EXPECT_EQ(a.sum, b.sum);
+}
+
 void expect_same(const cluster_status& a, const cluster_status& b) {
   EXPECT_EQ(a.cluster_id, b.cluster_id);
   EXPECT_EQ(a.labels, b.labels);
@@ -380,7 +389,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 42)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 44)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -470,6 +479,18 @@ TEST_F(MessagesTest, RevocationList) {
   check(revocation_list{});
   check(admission{"C1", {"plan=free"}, "cluster C1 is at its cap"});
   check(admission{});
+}
+
+TEST_F(MessagesTest, MetricSeries) {
+  metric_set m;
+  m.add("tether_connects_total", {{"balancer", "C1-b1"}}, 3);
+  m.observe("tether_connect_duration_seconds", {{"balancer", "C1-b1"}}, 0.02);
+  auto series = m.series({{"cluster", "C1"}});
+  ASSERT_EQ(series.size(), 2u);
+  check(series[0]);
+  check(series[1]);
+  check(series);
+  check(metric_series{});
 }
 
 TEST_F(MessagesTest, JobUpdate) {

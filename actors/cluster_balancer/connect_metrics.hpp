@@ -1,0 +1,53 @@
+// connect_metrics: the balancer's part of /metrics (docs/OPERATORS.md
+// "Metrics"): connects and their latency (the upgrade request's admission
+// to the first session started on a node), disconnects by reason, and
+// sessions moved between nodes (the device keeps its WebSocket). Plain
+// C++, owned by the cluster balancer; gathered on scrape through the
+// cluster manager and the control.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/system/metric_set.hpp"
+
+namespace tether {
+
+/// Why a device's connection ended, as the `reason` label spells it.
+namespace disconnect_reason {
+constexpr std::string_view by_device = "closed_by_device";
+constexpr std::string_view keepalive_lost = "keepalive_lost";
+constexpr std::string_view replaced = "replaced";
+constexpr std::string_view revoked = "revoked";
+constexpr std::string_view policy = "policy";
+constexpr std::string_view no_node = "no_node";
+constexpr std::string_view session_failed = "session_failed";
+constexpr std::string_view by_server = "closed_by_server";
+/// The reason label of a close a session asked for with `code`.
+std::string_view of_close_code(uint16_t code);
+} // namespace disconnect_reason
+
+class connect_metrics {
+public:
+  using clock = std::chrono::steady_clock;
+  /// A connection's first session started: one connect, and its latency
+  /// since `arrived`.
+  void connected(clock::time_point arrived, clock::time_point now);
+  /// A connection that had connected ended for `reason`.
+  void disconnected(std::string_view reason);
+  /// A session moved to another node ("drained", "rebalanced",
+  /// "node_down"); the device kept its WebSocket.
+  void moved(std::string_view reason);
+  uint64_t connects() const { return set_.count("tether_connects_total"); }
+  uint64_t disconnects(std::string_view reason) const;
+  std::vector<metric_series> series(const metric_set::label_map& extra) const {
+    return set_.series(extra);
+  }
+
+private:
+  metric_set set_;
+};
+
+} // namespace tether

@@ -1,0 +1,61 @@
+// connect_metrics: the balancer's connects, connect latency, disconnects by
+// reason and session moves.
+#include "actors/cluster_balancer/connect_metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include "actors/system/close_codes.hpp"
+
+namespace tether {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ConnectMetrics, ConnectsCountWithTheirLatency) {
+  connect_metrics m;
+  auto t0 = connect_metrics::clock::now();
+  m.connected(t0, t0 + 20ms);
+  m.connected(t0, t0 + 2s);
+  EXPECT_EQ(m.connects(), 2u);
+  auto all = m.series({{"balancer", "C1-b1"}});
+  const metric_series* h = nullptr;
+  for (const auto& s : all)
+    if (s.name == "tether_connect_duration_seconds")
+      h = &s;
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->value, 2);
+  EXPECT_NEAR(h->sum, 2.02, 1e-9);
+  EXPECT_EQ(h->labels.at("balancer"), "C1-b1");
+}
+
+TEST(ConnectMetrics, DisconnectsByReason) {
+  connect_metrics m;
+  m.disconnected(disconnect_reason::by_device);
+  m.disconnected(disconnect_reason::keepalive_lost);
+  m.disconnected(disconnect_reason::keepalive_lost);
+  EXPECT_EQ(m.disconnects(disconnect_reason::by_device), 1u);
+  EXPECT_EQ(m.disconnects(disconnect_reason::keepalive_lost), 2u);
+  EXPECT_EQ(m.disconnects(disconnect_reason::replaced), 0u);
+}
+
+TEST(ConnectMetrics, CloseCodesNameTheirReason) {
+  using namespace disconnect_reason;
+  EXPECT_EQ(of_close_code(close_code::keepalive_lost), keepalive_lost);
+  EXPECT_EQ(of_close_code(close_code::replaced), replaced);
+  EXPECT_EQ(of_close_code(close_code::revoked), revoked);
+  EXPECT_EQ(of_close_code(close_code::policy), policy);
+  EXPECT_EQ(of_close_code(close_code::normal), by_server);
+}
+
+TEST(ConnectMetrics, MovesByReason) {
+  connect_metrics m;
+  m.moved("drained");
+  auto all = m.series({});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].name, "tether_session_moves_total");
+  EXPECT_EQ(all[0].labels.at("reason"), "drained");
+  EXPECT_EQ(all[0].value, 1);
+}
+
+} // namespace
+} // namespace tether
