@@ -21,12 +21,12 @@ std::string cluster_on_register(const tetherd_process& d,
 }
 
 std::string cluster_now(const tetherd_process& d, const std::string& id) {
-  return str_at(
-    json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body),
-    "cluster_id");
+  return str_at(json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body),
+                "cluster_id");
 }
 
-TEST(placement_history, periodic_reallocation_moves_a_terminal_to_a_better_class) {
+TEST(placement_history,
+     periodic_reallocation_moves_a_terminal_to_a_better_class) {
   // ANY and ANY2 take every error frequency, NOISY names "high": once D1's
   // failed deliveries make it "high", the periodic run moves it to NOISY
   // although ANY still matches; the others stay (equal classes never move).
@@ -46,7 +46,8 @@ TEST(placement_history, periodic_reallocation_moves_a_terminal_to_a_better_class
   server.start();
   std::map<std::string, std::string> placed;
   for (std::string id : {"D1", "D2", "D3", "D4"}) {
-    placed[id] = cluster_on_register(server, R"({"terminal_id":")" + id + "\"}");
+    placed[id]
+      = cluster_on_register(server, R"({"terminal_id":")" + id + "\"}");
     EXPECT_NE(placed[id], "NOISY") << id;
   }
   for (int i = 0; i < 3; ++i) // jobs that expire: failed deliveries (GD)
@@ -84,19 +85,18 @@ TEST(placement_history, a_disconnect_class_is_spread_over_clusters_and_kept) {
   // class); 3 others on one address stay connected. CALM names "none", so
   // it is the better class for those; S1-S3 take any class: the members
   // are spread over them, each on its slot, and keep it after a restart.
-  const auto topo
-    = topology_builder{}
-        .label_table(R"(items = ["disconnect_group"])")
-        .no_clusters()
-        .section("labels.thresholds.disconnect_group",
-                 "min_addresses = 6\nwindow = \"10m\"")
-        // Returns are paced at max_rate; here each moves at once.
-        .section("reallocation", "max_rate = 100000")
-        .add_cluster("CALM", R"({ disconnect_group = ["none"] })")
-        .add_cluster("S1", R"({ disconnect_group = "*" })")
-        .add_cluster("S2", R"({ disconnect_group = "*" })")
-        .add_cluster("S3", R"({ disconnect_group = "*" })")
-        .toml();
+  const auto topo = topology_builder{}
+                      .label_table(R"(items = ["disconnect_group"])")
+                      .no_clusters()
+                      .section("labels.thresholds.disconnect_group",
+                               "min_addresses = 6\nwindow = \"10m\"")
+                      // Returns are paced at max_rate; here each moves at once.
+                      .section("reallocation", "max_rate = 100000")
+                      .add_cluster("CALM", R"({ disconnect_group = ["none"] })")
+                      .add_cluster("S1", R"({ disconnect_group = "*" })")
+                      .add_cluster("S2", R"({ disconnect_group = "*" })")
+                      .add_cluster("S3", R"({ disconnect_group = "*" })")
+                      .toml();
   tetherd_process server{topo};
   server.start();
   auto run = [&](const std::string& prefix, const std::string& addrs,
@@ -125,8 +125,8 @@ TEST(placement_history, a_disconnect_class_is_spread_over_clusters_and_kept) {
     EXPECT_EQ(disconnect_group_of(server, id), ge) << id;
     ASSERT_TRUE(eventually(
       [&] {
-        slot[id] = cluster_on_register(server,
-                                       R"({"terminal_id":")" + id + "\"}");
+        slot[id]
+          = cluster_on_register(server, R"({"terminal_id":")" + id + "\"}");
         return slot[id].size() == 2 && slot[id][0] == 'S';
       },
       10s))
@@ -147,8 +147,7 @@ TEST(placement_history, a_disconnect_class_is_spread_over_clusters_and_kept) {
     EXPECT_EQ(disconnect_group_of(server, id), "none") << id;
     EXPECT_TRUE(eventually(
       [&] {
-        return cluster_on_register(server, R"({"terminal_id":")" + id
-                                             + "\"}")
+        return cluster_on_register(server, R"({"terminal_id":")" + id + "\"}")
             == "CALM";
       },
       10s))
@@ -160,8 +159,8 @@ TEST(placement_history, a_disconnect_class_is_spread_over_clusters_and_kept) {
   // slots.
   server.terminate();
   server.start();
-  ASSERT_TRUE(eventually(
-    [&] { return disconnect_group_of(server, "a-5") == ge; }, 10s));
+  ASSERT_TRUE(
+    eventually([&] { return disconnect_group_of(server, "a-5") == ge; }, 10s));
   for (int i = 0; i < 12; i += 4) {
     auto id = "a-" + std::to_string(i);
     EXPECT_TRUE(eventually( // once the balancers are back
