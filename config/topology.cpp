@@ -166,8 +166,11 @@ void read_thresholds(reader& r, const toml::table& t, label_rules& out) {
   if (auto* ge = t.get("disconnect_group")) {
     auto p = path + ".disconnect_group";
     if (auto* gt = ge->as_table()) {
-      r.only_keys(*gt, p, {"min_terminals", "window"});
-      r.integer(*gt, p, "min_terminals", out.disconnect_group.min_terminals, 1,
+      r.only_keys(*gt, p, {"min_addresses", "min_terminals", "window"});
+      // min_terminals: the older name, read first so min_addresses wins.
+      r.integer(*gt, p, "min_terminals", out.disconnect_group.min_addresses, 1,
+                10'000'000);
+      r.integer(*gt, p, "min_addresses", out.disconnect_group.min_addresses, 1,
                 10'000'000);
       r.duration(*gt, p, "window", out.disconnect_group.window, millis{1'000});
     } else {

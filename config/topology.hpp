@@ -162,20 +162,22 @@ struct frequency_rule {
   uint64_t high = 10;
 };
 
-/// GE: an address (the source IP a terminal connected from) from which more
-/// than `min_terminals` terminals lost their connection within `window` is
-/// a simultaneous-disconnection group; its terminals get the address as
-/// their value, every other terminal with a known address gets "none".
+/// GE: when terminals from at least `min_addresses` distinct source
+/// addresses lost their connection within `window`, the terminals that
+/// dropped form a simultaneous-disconnection class ("ge-<unix seconds of
+/// the first drop>"), stored and kept; other terminals with a known address
+/// get "none". `min_terminals` is the older name of `min_addresses`.
 struct disconnect_group_rule {
-  uint32_t min_terminals = 100;
+  uint32_t min_addresses = 100;
   millis window{600'000};
 };
 
 /// GF: terminals are grouped by `group_by` (region, model, firmware, or an
 /// attribute name); a group of at least `min_terminals` terminals in which
-/// more than `share` of them disconnected within `window` is a
-/// communication-failure group: its terminals get the group's value,
-/// every other terminal with a value for `group_by` gets "none".
+/// at least `share` of them disconnected within `window` becomes a
+/// communication-failure class, stored and kept: its terminals get the
+/// group's value, every other terminal with a value for `group_by` gets
+/// "none".
 struct failure_group_rule {
   std::string group_by = "region";
   double share = 0.30;

@@ -83,6 +83,11 @@ struct api_history {
   uint64_t disconnects = 0;
   uint64_t keepalive_failures = 0;
   int64_t last_seen_ms = 0;
+  // Persistent label classes (docs/LABELS.md): the simultaneous-disconnection
+  // class (GE) the terminal dropped in, and the failing group (GF) it
+  // dropped in; empty: none. Kept until the terminal is deleted.
+  std::string disconnect_class;
+  std::string failure_class;
 
   /// Moves to the window that holds `now` (the current one becomes the
   /// previous one when adjacent; older counts are dropped).

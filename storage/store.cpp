@@ -613,6 +613,10 @@ std::string encode(const api_history& h) {
                  {"disconnects", h.disconnects},
                  {"keepalive_failures", h.keepalive_failures},
                  {"last_seen_ms", h.last_seen_ms}};
+  if (!h.disconnect_class.empty())
+    o["disconnect_class"] = h.disconnect_class;
+  if (!h.failure_class.empty())
+    o["failure_class"] = h.failure_class;
   return json::serialize(o);
 }
 
@@ -643,6 +647,8 @@ bool decode(const std::string& text, api_history& out) {
   out.disconnects = u("disconnects");
   out.keepalive_failures = u("keepalive_failures");
   out.last_seen_ms = num(o, "last_seen_ms");
+  out.disconnect_class = str(o, "disconnect_class"); // absent: none
+  out.failure_class = str(o, "failure_class");
   return !out.terminal_id.empty();
 }
 

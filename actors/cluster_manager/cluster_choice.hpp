@@ -28,21 +28,27 @@ public:
   rr_cursors rr;
 
   /// The cluster for a terminal with `label`: its current cluster if that
-  /// still matches and is active, else the strategy's choice among the
-  /// matching clusters. Returns nothing (and says why) when none can.
-  /// `user` (the terminal's first linked user, may be empty) selects the
-  /// cursor of round_robin_per_user. `full` (if set) names the cap a
-  /// cluster other than `current` is at (tier caps): such a cluster is no
-  /// candidate, and when none is left `why` names the cap.
+  /// still matches, is active and is of the highest label class among the
+  /// usable matching clusters (label_class), else the strategy's choice
+  /// among the matching clusters of the highest class. Returns nothing (and
+  /// says why) when none can. `user` (the terminal's first linked user, may be
+  /// empty) selects the cursor of round_robin_per_user. `full` (if set) names
+  /// the cap a cluster other than `current` is at (tier caps): such a cluster
+  /// is no candidate, and when none is left `why` names the cap. `terminal`
+  /// (may be empty) spreads the members of a GE/GF class: such a terminal gets
+  /// its own slot among the best-class clusters (rendezvous hashing).
   using full_check = std::function<std::string(const cluster_entry&)>;
   std::optional<size_t> choose(const cluster_table& clusters,
                                const assigned_label& label,
                                const std::string& current, std::string& why,
                                const std::string& user = {},
-                               const full_check& full = {});
+                               const full_check& full = {},
+                               const std::string& terminal = {});
 
   /// The terminals of `plan` that must change cluster: those that may not
-  /// stay where they are and for which another cluster can be chosen.
+  /// stay where they are, or for which a cluster of a better label class
+  /// is usable, and for which another cluster can be chosen. Equal classes
+  /// never move a terminal (no tie-break or load moves).
   /// Planning leaves the round-robin positions as they were.
   /// Errors: not_found for an unknown `plan.cluster_id`.
   caf::expected<std::vector<std::string>>

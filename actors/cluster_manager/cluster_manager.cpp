@@ -67,8 +67,9 @@ void cluster_manager_state::init(config::topology& topo,
 
 std::optional<size_t> cluster_manager_state::choose(
   const assigned_label& label, const std::string& current, std::string& why,
-  const std::string& user, const cluster_choice::full_check& full) {
-  return choice.choose(clusters, label, current, why, user, full);
+  const std::string& user, const cluster_choice::full_check& full,
+  const std::string& terminal) {
+  return choice.choose(clusters, label, current, why, user, full, terminal);
 }
 
 caf::error cluster_manager_state::place(terminal_record& rec,
@@ -82,9 +83,9 @@ caf::error cluster_manager_state::place(terminal_record& rec,
     capped = capped || !cap.empty();
     return cap;
   };
-  auto pick
-    = choose(label, current, why,
-             rec.users.empty() ? std::string{} : rec.users.front(), full);
+  auto pick = choose(label, current, why,
+                     rec.users.empty() ? std::string{} : rec.users.front(),
+                     full, rec.terminal_id);
   if (!pick)
     return make_error(errc::unavailable, capped ? why + retry_hint : why);
   rec.cluster_id = clusters[*pick].cfg.id;

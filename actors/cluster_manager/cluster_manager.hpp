@@ -77,7 +77,8 @@ struct cluster_manager_state {
   std::optional<size_t> choose(const assigned_label& label,
                                const std::string& current, std::string& why,
                                const std::string& user = {},
-                               const cluster_choice::full_check& full = {});
+                               const cluster_choice::full_check& full = {},
+                               const std::string& terminal = {});
 
   /// Chooses the cluster of `rec` (a terminal with `label`, now in
   /// `current`, may be empty) and sets `rec.cluster_id` to it.

@@ -51,6 +51,16 @@ void api_histories::set_connection(const std::string& terminal_id,
   dirty.insert(terminal_id);
 }
 
+void api_histories::set_classes(const std::string& terminal_id,
+                                const std::string& disconnect_class,
+                                const std::string& failure_class) {
+  auto& h = of(terminal_id);
+  if (!disconnect_class.empty())
+    h.disconnect_class = disconnect_class;
+  if (!failure_class.empty())
+    h.failure_class = failure_class;
+}
+
 std::vector<api_history> api_histories::take_dirty() {
   std::vector<api_history> out;
   out.reserve(dirty.size());

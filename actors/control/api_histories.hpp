@@ -50,6 +50,11 @@ struct api_histories {
                       uint64_t disconnects, uint64_t keepalive_failures,
                       int64_t last_seen_ms);
 
+  /// Records the terminal's GE/GF class (an empty one: unchanged).
+  void set_classes(const std::string& terminal_id,
+                   const std::string& disconnect_class,
+                   const std::string& failure_class);
+
   /// Histories changed since the last call, and forgets that they changed.
   std::vector<api_history> take_dirty();
 

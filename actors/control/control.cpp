@@ -42,6 +42,9 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
       t.keepalive_failures = h->keepalive_failures;
       t.last_seen_ms = h->last_seen_ms;
     }
+  // The stored GE/GF classes (kept beyond the events' windows).
+  for (const auto& [id, h] : history.by_terminal)
+    disconnects.tracker.load({id, h.disconnect_class, h.failure_class});
   // Stored disconnect events (oldest first): the groups they make, and each
   // terminal's last known address.
   disconnects.load(std::move(snapshot.disconnects), terminals);
@@ -93,7 +96,12 @@ void control_state::on_closed(const std::string& terminal_id,
                               const terminal_session_actor& session,
                               int64_t now) {
   if (const auto* t = terminals.on_closed(terminal_id, reason, session, now)) {
-    disconnects.record(now, terminal_id, t->address);
+    // A balancer going away closes its sockets, and a device the server
+    // moved closes its own: not the network's failures, so no GE/GF event
+    // (the disconnect still counts).
+    bool ordered = disconnects.reassigned.erase(terminal_id) > 0;
+    if (!ordered && reason != close_reason::balancer_gone)
+      disconnects.record(now, terminal_id, t->address);
     remember_connection(terminal_id);
   }
 }
@@ -106,8 +114,11 @@ void control_state::remember_connection(const std::string& terminal_id) {
 
 void control_state::moved_to(const std::string& terminal_id,
                              const std::string& cluster_id) {
-  if (terminals.set_cluster(terminal_id, cluster_id))
+  if (terminals.set_cluster(terminal_id, cluster_id)) {
     ++realloc.moved;
+    if (const auto* t = terminals.find(terminal_id); t && t->connected)
+      disconnects.reassigned.insert(terminal_id);
+  }
 }
 
 terminal_status control_state::status_of(const terminal_entry& t,
@@ -159,6 +170,8 @@ realloc_plan control_state::plan_realloc(
 
 int64_t control_state::refresh_groups(int64_t now) {
   auto drop_before = disconnects.refresh(now, terminals);
+  for (auto& m : disconnects.tracker.take_new()) // stored on the next flush
+    history.set_classes(m.terminal_id, m.disconnect_class, m.failure_class);
   history.refresh_user_jobs(
     now,
     [this](const std::string& id) {

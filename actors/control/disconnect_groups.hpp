@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/control/terminal_table.hpp"
@@ -16,6 +17,9 @@ struct disconnect_groups {
   disconnect_tracker tracker;
   /// Events recorded since the last take_unsaved().
   std::vector<disconnect_event> unsaved;
+  /// Connected terminals the server moved (re-allocation, a return): their
+  /// next close is the device following `reassign`, no GE/GF event.
+  std::unordered_set<std::string> reassigned;
 
   /// Takes the stored events at start (oldest first); they are stored
   /// already. Each terminal's last known address comes from them.

@@ -52,6 +52,20 @@ bool label_matches(const config::cluster_labels& labels,
   return true;
 }
 
+size_t label_class(const config::cluster_labels& labels,
+                   const assigned_label& label) {
+  const auto& computed = computed_item_names();
+  size_t n = 0;
+  for (const auto& [item, value] : label.items)
+    if (auto i = labels.find(item);
+        i != labels.end()
+        && std::find(computed.begin(), computed.end(), item) != computed.end()
+        && std::find(i->second.begin(), i->second.end(), value)
+             != i->second.end())
+      ++n;
+  return n;
+}
+
 const std::vector<std::string>& computed_item_names() {
   static const std::vector<std::string> names{
     "print_frequency",     "api_call_frequency", "api_error_frequency",
@@ -354,34 +368,63 @@ void disconnect_tracker::refresh(
   const std::unordered_map<std::string, size_t>& group_sizes) {
   const auto& ge = rules_.disconnect_group;
   const auto& gf = rules_.failure_group;
-  // Distinct terminals per address / per group within each window.
-  std::unordered_map<std::string, std::unordered_set<std::string>> by_addr;
+  std::unordered_set<std::string> addresses;
+  std::vector<const disconnect_event*> ge_events;
   std::unordered_map<std::string, std::unordered_set<std::string>> by_group;
   for (const auto& e : events_) {
-    auto age = now - e.at_ms;
-    if (age < 0)
-      age = 0;
-    if (!e.address.empty() && age <= ge.window.count())
-      by_addr[e.address].insert(e.terminal_id);
-    if (age <= gf.window.count()) {
-      auto g = group_of(e.terminal_id);
-      if (!g.empty())
-        by_group[g].insert(e.terminal_id);
+    auto age = std::max<int64_t>(now - e.at_ms, 0);
+    if (!e.address.empty() && age <= ge.window.count()) {
+      addresses.insert(e.address);
+      ge_events.push_back(&e);
     }
+    if (age <= gf.window.count())
+      if (auto g = group_of(e.terminal_id); !g.empty())
+        by_group[g].insert(e.terminal_id);
   }
-  burst_.clear();
-  for (const auto& [addr, ts] : by_addr)
-    if (ts.size() > ge.min_terminals)
-      burst_.insert(addr);
-  failing_.clear();
+  if (addresses.size() >= ge.min_addresses && !ge_events.empty()) {
+    if (open_ge_.empty())
+      open_ge_ = "ge-" + std::to_string(ge_events.front()->at_ms / 1000);
+    for (const auto* e : ge_events)
+      if (auto& c = ge_class_[e->terminal_id]; c != open_ge_) {
+        c = open_ge_;
+        new_[e->terminal_id].terminal_id = e->terminal_id;
+        new_[e->terminal_id].disconnect_class = c;
+      }
+  } else {
+    open_ge_.clear(); // the next burst is a new class
+  }
   for (const auto& [g, ts] : by_group) {
     auto size = group_sizes.find(g);
-    if (size == group_sizes.end() || size->second < gf.min_terminals)
+    if (size == group_sizes.end() || size->second < gf.min_terminals
+        || static_cast<double>(ts.size())
+             < gf.share * static_cast<double>(size->second))
       continue;
-    if (static_cast<double>(ts.size())
-        > gf.share * static_cast<double>(size->second))
-      failing_.insert(g);
+    failing_.insert(g);
+    for (const auto& id : ts)
+      if (auto& c = gf_class_[id]; c != g) {
+        c = g;
+        new_[id].terminal_id = id;
+        new_[id].failure_class = g;
+      }
   }
+}
+
+void disconnect_tracker::load(const membership& m) {
+  if (!m.disconnect_class.empty())
+    ge_class_[m.terminal_id] = m.disconnect_class;
+  if (!m.failure_class.empty()) {
+    gf_class_[m.terminal_id] = m.failure_class;
+    failing_.insert(m.failure_class);
+  }
+}
+
+std::vector<disconnect_tracker::membership> disconnect_tracker::take_new() {
+  std::vector<membership> out;
+  out.reserve(new_.size());
+  for (auto& [id, m] : new_)
+    out.push_back(std::move(m));
+  new_.clear();
+  return out;
 }
 
 std::map<std::string, std::string>
@@ -409,9 +452,11 @@ computed_items(const terminal_record& facts, const label_inputs& in,
                           rules.api_error_frequency);
     else if (item == "user_usage_frequency" && !facts.users.empty())
       out[item] = frequency_group(in.user_jobs, rules.user_usage_frequency);
-    else if (item == "disconnect_group" && !in.address.empty())
-      out[item] = tracker.burst_address(in.address) ? in.address : "none";
-    else if (item == "failure_group") {
+    else if (item == "disconnect_group") {
+      auto c = tracker.disconnect_class(facts.terminal_id);
+      if (!c.empty() || !in.address.empty())
+        out[item] = c.empty() ? "none" : c;
+    } else if (item == "failure_group") {
       auto g = fact_of(facts, rules.failure_group.group_by);
       if (!g.empty())
         out[item] = tracker.failing_group(g) ? g : "none";

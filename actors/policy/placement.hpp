@@ -43,6 +43,15 @@ bool label_matches(const config::cluster_labels& labels,
                    const assigned_label& label,
                    label_matching how = label_matching::strict);
 
+/// The label class of a cluster for a terminal: how many of the computed
+/// (history-driven) items of `label` the cluster names the terminal's value
+/// for explicitly (a "*", an item the cluster does not name, and the items
+/// a device or service gives count nothing). Among the clusters a label
+/// matches, those of the highest class are the candidates (placement and
+/// re-allocation); a terminal moves to a better class, never within one.
+size_t label_class(const config::cluster_labels& labels,
+                   const assigned_label& label);
+
 /// The label items the server computes (GB, GC, GD, GE, GF, GH, GI): no
 /// device and no service may set them as attributes.
 const std::vector<std::string>& computed_item_names();
@@ -158,9 +167,10 @@ std::string frequency_group(uint64_t count, const config::frequency_rule& r);
 /// model, firmware), or its attribute of that name; empty if none.
 std::string fact_of(const terminal_record& facts, const std::string& item);
 
-/// Disconnect events of the last windows, bounded, and the groups they
-/// make (GE: addresses, GF: failure groups). Plain C++, owned by the
-/// control; refreshed on its tick.
+/// Disconnect events of the last windows, bounded, and the persistent
+/// classes they make (GE: simultaneous-disconnection classes of terminals,
+/// GF: failing groups; docs/LABELS.md). Plain C++, owned by the control;
+/// refreshed on its tick.
 class disconnect_tracker {
 public:
   explicit disconnect_tracker(config::label_rules rules = {},
@@ -175,20 +185,38 @@ public:
   /// longer needed, or 0 when nothing was dropped since the last call.
   int64_t prune(int64_t now);
 
-  /// Recomputes the groups at `now`. `group_of` gives a terminal's GF group
-  /// value (empty: none); `group_sizes` the number of terminals per value.
+  /// Looks for new classes at `now` (classes found before are kept).
+  /// GE: when the events of the last window come from at least
+  /// `min_addresses` distinct addresses, their terminals join the class
+  /// opened by the first such refresh ("ge-" + the unix seconds of the
+  /// oldest event then in the window), which stays open while the
+  /// condition holds. GF: a group value with at least `min_terminals`
+  /// terminals of which at least `share` dropped within the window becomes
+  /// a failing class. `group_of` gives a terminal's GF group value (empty:
+  /// none); `group_sizes` the number of terminals per value.
   void refresh(int64_t now,
                const std::function<std::string(const std::string&)>& group_of,
                const std::unordered_map<std::string, size_t>& group_sizes);
 
-  bool burst_address(const std::string& address) const {
-    return burst_.count(address) > 0;
+  /// A class membership, as stored in the terminal's history.
+  struct membership {
+    std::string terminal_id;
+    std::string disconnect_class; // GE; empty: unchanged
+    std::string failure_class;    // GF; empty: unchanged
+  };
+  /// Takes a stored membership at start.
+  void load(const membership& m);
+  /// Memberships that refresh() added since the last call (to store).
+  std::vector<membership> take_new();
+
+  /// The GE class terminal `id` dropped in (empty: none).
+  std::string disconnect_class(const std::string& id) const {
+    auto i = ge_class_.find(id);
+    return i == ge_class_.end() ? std::string{} : i->second;
   }
   bool failing_group(const std::string& value) const {
     return failing_.count(value) > 0;
   }
-  /// True if some GE or GF group exists (refresh() may dissolve it).
-  bool any_group() const { return !burst_.empty() || !failing_.empty(); }
   const std::deque<disconnect_event>& events() const { return events_; }
   const config::label_rules& rules() const { return rules_; }
 
@@ -197,8 +225,11 @@ private:
   size_t max_events_;
   size_t dropped_ = 0; // by the bound, since the last prune()
   std::deque<disconnect_event> events_;
-  std::unordered_set<std::string> burst_;   // GE addresses
-  std::unordered_set<std::string> failing_; // GF group values
+  std::string open_ge_; // the GE class open now (empty: none)
+  std::unordered_map<std::string, std::string> ge_class_; // terminal -> GE
+  std::unordered_set<std::string> failing_; // GF group values, kept
+  std::unordered_map<std::string, std::string> gf_class_; // terminal -> GF
+  std::unordered_map<std::string, membership> new_;       // since take_new()
 };
 
 /// What the control knows of a terminal beyond its record.
@@ -210,8 +241,9 @@ struct label_inputs {
 };
 
 /// The computed items of a terminal (only those in `items`): GB, GC, GD
-/// always (no history counts as 0, "low"); GI if it has a user; GE if its
-/// address is known; GF if it has a value for the rule's group_by.
+/// always (no history counts as 0, "low"); GI if it has a user; GE if it
+/// is in a class (the class) or its address is known ("none"); GF if it
+/// has a value for the rule's group_by.
 std::map<std::string, std::string>
 computed_items(const terminal_record& facts, const label_inputs& in,
                const disconnect_tracker& tracker,

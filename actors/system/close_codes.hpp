@@ -33,5 +33,8 @@ constexpr std::string_view replaced = "replaced by a newer connection";
 constexpr std::string_view superseded = "superseded by a newer session";
 /// An operator revoked the terminal (its connect tokens no longer hold).
 constexpr std::string_view revoked = "terminal revoked";
+/// The balancer holding the socket went away (not the device's network:
+/// no GE/GF disconnect event).
+constexpr std::string_view balancer_gone = "balancer gone";
 
 } // namespace tether::close_reason

@@ -58,7 +58,8 @@ typename Inspector::result_type inspect(Inspector& f, api_history& x) {
            x.errors, x.window_start_ms, x.window_calls, x.window_errors,
            x.previous_calls, x.previous_errors, x.window_prints,
            x.previous_prints, x.pages, x.window_jobs, x.previous_jobs,
-           x.connects, x.disconnects, x.keepalive_failures, x.last_seen_ms);
+           x.connects, x.disconnects, x.keepalive_failures, x.last_seen_ms,
+           x.disconnect_class, x.failure_class);
 }
 
 template <class Inspector>

@@ -183,7 +183,8 @@ void start(self_ptr self) {
     self->demonitor(balancer);
   });
   self->set_down_handler([self](const caf::down_msg&) {
-    finish(self, close_code::going_away, "balancer gone", false);
+    finish(self, close_code::going_away,
+           std::string{close_reason::balancer_gone}, false);
   });
 }
 

@@ -102,7 +102,7 @@ TEST(DefaultTopology, MinimalFileGetsDefaults) {
   EXPECT_EQ(t.node_strategy, "fewest_sessions");
   // [labels.thresholds] defaults (docs/LABELS.md)
   EXPECT_EQ(t.label_thresholds.window, 1h);
-  EXPECT_EQ(t.label_thresholds.disconnect_group.min_terminals, 100u);
+  EXPECT_EQ(t.label_thresholds.disconnect_group.min_addresses, 100u);
   EXPECT_EQ(t.label_thresholds.disconnect_group.window, 10min);
   EXPECT_EQ(t.label_thresholds.failure_group.share, 0.30);
   EXPECT_EQ(t.label_thresholds.failure_group.group_by, "region");
@@ -355,9 +355,17 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"labels.thresholds.api_error_frequency", "medium", "10", false,
      "labels.thresholds.api_error_frequency.medium", "must be below high (10)"},
+    {"labels.thresholds.disconnect_group", "min_addresses", "150", true, "", "",
+     [](const topology& t) {
+       return t.label_thresholds.disconnect_group.min_addresses == 150;
+     }},
+    {"labels.thresholds.disconnect_group", "min_addresses", "0", false,
+     "labels.thresholds.disconnect_group.min_addresses",
+     "must be between 1 and"},
+    // The older name of min_addresses.
     {"labels.thresholds.disconnect_group", "min_terminals", "250", true, "", "",
      [](const topology& t) {
-       return t.label_thresholds.disconnect_group.min_terminals == 250;
+       return t.label_thresholds.disconnect_group.min_addresses == 250;
      }},
     {"labels.thresholds.disconnect_group", "min_terminals", "0", false,
      "labels.thresholds.disconnect_group.min_terminals",

@@ -4,8 +4,8 @@
 // items, and every one of them must be connected on the cluster its facts
 // call for (GET /v1/terminals/{id}); two clusters sharing a label split
 // their devices (fewest connections); a device no cluster accepts is
-// refused with 503. A second test checks the simultaneous-disconnection
-// group (GE) from real disconnects of devices sharing a source address.
+// refused with 503. (The simultaneous-disconnection class, GE, from real
+// disconnects: tests/e2e/placement_history_test.cpp.)
 #include <csignal>
 #include <map>
 
@@ -137,81 +137,6 @@ TEST(labels, thousand_devices_land_on_the_clusters_their_labels_select) {
     s->signal(SIGTERM);
   for (auto& s : sims)
     EXPECT_TRUE(s->wait(20s).has_value());
-}
-
-TEST(labels, devices_behind_one_address_that_disconnect_together_form_a_group) {
-  // More than 5 terminals of one source address lost within 10 minutes
-  // make a simultaneous-disconnection group (GE): its terminals go to
-  // BURST when they register again; others stay on CALM.
-  const auto topo
-    = labels_topology(R"(items = ["disconnect_group"])")
-        .section("labels.thresholds.disconnect_group",
-                 "min_terminals = 5\nwindow = \"10m\"")
-        .add_cluster("CALM", R"({ disconnect_group = ["none"] })")
-        .add_cluster("BURST", R"({ disconnect_group = ["127.0.0.7"] })")
-        .toml();
-  tetherd_process server{topo};
-  server.start();
-  // 8 devices from 127.0.0.7, 3 from 127.0.0.8; no address is known at
-  // their first registration, so CALM and BURST both match: fewest
-  // connections puts them on either. What matters is the second time.
-  auto run
-    = [&](const std::string& prefix, const std::string& addr, int count) {
-        return simulator(server,
-                         {"--count", std::to_string(count), "--id-prefix",
-                          prefix, "--source-addrs", addr, "--duration-s", "120",
-                          "--stats-interval-s", "0", "--log-level", "warn"},
-                         server.dir() + "/sim-" + prefix + "log");
-      };
-  auto a = run("a-", "127.0.0.7", 8);
-  auto b = run("b-", "127.0.0.8", 3);
-  ASSERT_TRUE(eventually(
-    [&] {
-      int n = 0;
-      for (auto& [id, c] : connections(server))
-        n += c;
-      return n == 11;
-    },
-    30s));
-  // They all lose their connection at once.
-  a->signal(SIGKILL);
-  b->signal(SIGKILL);
-  a->wait(10s);
-  b->wait(10s);
-  ASSERT_TRUE(eventually(
-    [&] {
-      for (auto& [id, c] : connections(server))
-        if (c != 0)
-          return false;
-      return true;
-    },
-    30s));
-  // Re-registration (the control refreshes its groups every second): the
-  // 127.0.0.7 devices are a group, the 127.0.0.8 ones are not.
-  auto cluster_on_register = [&](const std::string& id) {
-    return str_at(
-      json_of(
-        register_terminal(server, R"({"terminal_id":")" + id + R"("})").body),
-      "cluster_id");
-  };
-  ASSERT_TRUE(
-    eventually([&] { return cluster_on_register("a-0") == "BURST"; }, 10s));
-  // Registrations that come back together and must move are paced
-  // ([reallocation] max_rate): a device may keep its cluster until its
-  // slot, then registers onto the new one.
-  auto lands = [&](const std::string& id, const std::string& cluster) {
-    return eventually([&] { return cluster_on_register(id) == cluster; }, 10s);
-  };
-  for (int i = 0; i < 8; ++i)
-    EXPECT_TRUE(lands("a-" + std::to_string(i), "BURST")) << i;
-  for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(lands("b-" + std::to_string(i), "CALM")) << i;
-  // The groups survive a restart (events and addresses are stored).
-  server.terminate();
-  server.start();
-  ASSERT_TRUE(eventually([&] { return !connections(server).empty(); }, 10s));
-  EXPECT_EQ(cluster_on_register("a-3"), "BURST");
-  EXPECT_EQ(cluster_on_register("b-1"), "CALM");
 }
 
 TEST(labels, terminals_with_many_failed_deliveries_move_to_their_cluster) {

@@ -654,6 +654,14 @@ TEST(Encoding, HistoryCountersRoundTripAndOldRecordsDecode) {
   EXPECT_EQ(old.calls, 2u);
   EXPECT_EQ(old.window_prints, 0u);
   EXPECT_EQ(old.window_jobs, 0u);
+  EXPECT_EQ(old.disconnect_class, ""); // no GE/GF class
+  EXPECT_EQ(old.failure_class, "");
+  // The GE/GF classes round-trip.
+  h.disconnect_class = "ge-1700000000";
+  h.failure_class = "GG1";
+  ASSERT_TRUE(decode(encode(h), back));
+  EXPECT_EQ(back.disconnect_class, "ge-1700000000");
+  EXPECT_EQ(back.failure_class, "GG1");
 }
 
 TEST(JobId, NewIdsCarryRandomBitsAfterTheSequence) {

@@ -3,6 +3,7 @@
 // cluster still matches, saying why when none can; and which terminals a
 // re-allocation must move.
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -258,6 +259,135 @@ TEST(Reallocation, PlanningKeepsTheRoundRobinPosition) {
   ASSERT_TRUE(st.must_move(plan));
   EXPECT_EQ(st.choice.rr.global, 7u);
   EXPECT_EQ(st.choice.rr.of("u1"), 3u);
+}
+
+// Label classes (docs/LABELS.md, "Periodic re-allocation"): C1 takes every
+// error frequency ("*"), C2 names "high" explicitly, C3 too (same class).
+cluster_manager_state error_classes() {
+  cluster_manager_state st;
+  st.clusters.entries.push_back(
+    cluster("C1", {{"region", {"GG1"}}, {"api_error_frequency", {"*"}}}, 0));
+  st.clusters.entries.push_back(
+    cluster("C2", {{"region", {"GG1"}}, {"api_error_frequency", {"high"}}}, 9));
+  st.clusters.entries.push_back(
+    cluster("C3", {{"region", {"GG1"}}, {"api_error_frequency", {"high"}}}, 4));
+  return st;
+}
+
+TEST(LabelClass, CountsComputedItemsNamedExplicitly) {
+  config::cluster_labels labels{{"region", {"GG1"}},
+                                {"api_error_frequency", {"high"}},
+                                {"print_frequency", {"*"}}};
+  EXPECT_EQ(label_class(labels, label({{"region", "GG1"},
+                                       {"api_error_frequency", "high"},
+                                       {"print_frequency", "low"}})),
+            1u); // region is not computed, "*" names nothing
+  EXPECT_EQ(label_class(labels, label({{"api_error_frequency", "low"}})), 0u);
+  EXPECT_EQ(label_class(labels, label({})), 0u);
+}
+
+TEST(ManagerChoose, TheBestClassWinsOverLoad) {
+  auto st = error_classes();
+  std::string why;
+  auto high = label({{"region", "GG1"}, {"api_error_frequency", "high"}});
+  // C1 has the fewest connections, but C2/C3 name "high": the fewest of
+  // those (C3).
+  EXPECT_EQ(st.choose(high, "", why), std::optional<size_t>{2});
+  auto low = label({{"region", "GG1"}, {"api_error_frequency", "low"}});
+  EXPECT_EQ(st.choose(low, "", why), std::optional<size_t>{0});
+}
+
+TEST(Reallocation, ABetterClassMovesATerminalWhoseClusterStillMatches) {
+  auto st = error_classes();
+  st.assign("T1", "C1"); // placed while its errors were low
+  st.assign("T2", "C1");
+  realloc_plan plan;
+  plan.terminal_ids = {"T1", "T2"};
+  plan.labels = {label({{"region", "GG1"}, {"api_error_frequency", "high"}}),
+                 label({{"region", "GG1"}, {"api_error_frequency", "low"}})};
+  auto moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_EQ(*moving, std::vector<std::string>{"T1"});
+}
+
+TEST(Reallocation, EqualClassesNeverMoveForLoadOrTieBreak) {
+  auto st = error_classes();
+  st.assign("T1", "C2"); // C3 has fewer connections: same class, stays
+  st.assign("T2", "C1"); // low: C1 is the only match
+  realloc_plan plan;
+  plan.terminal_ids = {"T1", "T2"};
+  plan.labels = {label({{"region", "GG1"}, {"api_error_frequency", "high"}}),
+                 label({{"region", "GG1"}, {"api_error_frequency", "low"}})};
+  for (auto how :
+       {cluster_strategy::fewest_connections, cluster_strategy::round_robin,
+        cluster_strategy::weighted, cluster_strategy::least_load}) {
+    st.choice.strategy = how;
+    auto moving = st.must_move(plan);
+    ASSERT_TRUE(moving);
+    EXPECT_TRUE(moving->empty());
+  }
+  // A tie of connections between C2 and C3 moves nobody either.
+  st.clusters.entries[1].connections = 4;
+  auto moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_TRUE(moving->empty());
+}
+
+TEST(Reallocation, AnUnusableBetterClassMovesNobody) {
+  auto st = error_classes();
+  st.assign("T1", "C1");
+  st.clusters.entries[1].state = "draining";
+  st.clusters.entries[2].balancers.clear(); // unreachable
+  realloc_plan plan;
+  plan.terminal_ids = {"T1"};
+  plan.labels = {label({{"region", "GG1"}, {"api_error_frequency", "high"}})};
+  auto moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_TRUE(moving->empty());
+}
+
+// GE/GF classes are spread: each member has its slot among the clusters
+// of the best class (rendezvous hashing), which re-allocation keeps.
+TEST(ManagerChoose, MembersOfAClassAreSpreadOverTheClusters) {
+  cluster_manager_state st;
+  for (auto id : {"C1", "C2", "C3"})
+    st.clusters.entries.push_back(
+      cluster(id, {{"disconnect_group", {"*"}}}, 0));
+  std::map<std::string, int> per_cluster;
+  realloc_plan plan;
+  for (int i = 0; i < 60; ++i) {
+    auto id = "T" + std::to_string(i);
+    auto member = label({{"disconnect_group", "ge-1700000000"}});
+    std::string why;
+    auto pick = st.choose(member, "", why, {}, {}, id);
+    ASSERT_TRUE(pick);
+    ++per_cluster[st.clusters[*pick].cfg.id];
+    // All placed on C1 before the class existed: the slot decides.
+    st.assign(id, "C1");
+    plan.terminal_ids.push_back(id);
+    plan.labels.push_back(member);
+  }
+  ASSERT_EQ(per_cluster.size(), 3u); // every cluster gets members
+  for (const auto& [c, n] : per_cluster)
+    EXPECT_GE(n, 10) << c; // 20 each on average
+  auto moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_EQ(moving->size(), 60u - static_cast<size_t>(per_cluster["C1"]));
+  // Once on their slots, nobody moves again.
+  for (const auto& id : *moving) {
+    std::string why;
+    st.assign(
+      id,
+      st.clusters[*st.choose(plan.labels[0], "C1", why, {}, {}, id)].cfg.id);
+  }
+  moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_TRUE(moving->empty());
+  // Not in a class ("none"): stays where it is.
+  plan.labels.assign(60, label({{"disconnect_group", "none"}}));
+  moving = st.must_move(plan);
+  ASSERT_TRUE(moving);
+  EXPECT_TRUE(moving->empty());
 }
 
 TEST(ManagerPlace, SetsTheClusterOrSaysWhyNot) {

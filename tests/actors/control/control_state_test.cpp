@@ -12,6 +12,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/system/close_codes.hpp"
 #include "actors/system/errors.hpp"
 #include "tests/actors/control/test_jobs.hpp"
 
@@ -185,7 +186,7 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   config::label_rules rules;
   rules.user_usage_frequency
     = {0, 3}; // 3 requests a day by a user's terminals: high
-  rules.disconnect_group.min_terminals = 2;
+  rules.disconnect_group.min_addresses = 2;
   rules.failure_group.group_by = "region";
   rules.failure_group.min_terminals = 3;
   rules.failure_group.share = 0.5;
@@ -211,11 +212,15 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   }
   st.count_api_call("A2", false, now - 10);
   st.count_api_call("B1", false, now - 10);
-  // A1, A2, A3 lost their connection from 10.0.0.1 (3 > 2; 3 of 4 of GG1
-  // > 50 %); B1 alone from 10.0.0.2.
+  // A1, A2, A3 lost their connection from 10.0.0.1 (3 of 4 of GG1 >= 50
+  // %), but one address is no GE class; 11 minutes earlier B1 and A1 from
+  // two addresses are.
+  const int64_t before = now - 11 * 60'000;
+  st.disconnects.tracker.add({before, "B1", "10.0.0.2"});
+  st.disconnects.tracker.add({before, "A1", "10.0.0.1"});
+  st.refresh_groups(before);
   for (auto id : {"A1", "A2", "A3"})
     st.disconnects.tracker.add({now - 1'000, id, "10.0.0.1"});
-  st.disconnects.tracker.add({now - 1'000, "B1", "10.0.0.2"});
   st.refresh_groups(now);
   EXPECT_EQ(st.history.jobs_of_user("u1"), 3u);
   EXPECT_EQ(st.history.jobs_of_user("u2"), 1u);
@@ -224,11 +229,12 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   auto a1 = st.label_facts(st.terminals.entries["A1"].record, now).attributes;
   EXPECT_EQ(a1["user_usage_frequency"], "high");
   EXPECT_EQ(a1["print_frequency"], "low"); // 2 pages a day, high is 10
-  EXPECT_EQ(a1["disconnect_group"], "10.0.0.1");
+  const std::string ge = "ge-" + std::to_string(before / 1000);
+  EXPECT_EQ(a1["disconnect_group"], ge);
   EXPECT_EQ(a1["failure_group"], "GG1");
   auto b1 = st.label_facts(st.terminals.entries["B1"].record, now).attributes;
   EXPECT_EQ(b1["user_usage_frequency"], "low");
-  EXPECT_EQ(b1["disconnect_group"], "none");
+  EXPECT_EQ(b1["disconnect_group"], ge);
   EXPECT_EQ(b1["failure_group"], "none"); // GG2 has 1 terminal (< 3)
   auto a4 = st.label_facts(st.terminals.entries["A4"].record, now).attributes;
   EXPECT_EQ(a4.count("user_usage_frequency"), 0u); // no user
@@ -236,12 +242,43 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   EXPECT_EQ(a4["failure_group"], "GG1");
   // The stored record itself is not changed.
   EXPECT_TRUE(st.terminals.entries["A1"].record.attributes.empty());
-  // Past the windows (10 min) the groups dissolve and the events go.
+  // The classes go to the histories (stored on the next flush).
+  EXPECT_EQ(st.history.find("B1")->disconnect_class, ge);
+  EXPECT_EQ(st.history.find("A2")->failure_class, "GG1");
+  // Past the windows (10 min) the events go; the classes stay.
   EXPECT_GT(st.refresh_groups(now + 11 * 60'000), 0);
   a1 = st.label_facts(st.terminals.entries["A1"].record, now + 11 * 60'000)
          .attributes;
-  EXPECT_EQ(a1["disconnect_group"], "none");
-  EXPECT_EQ(a1["failure_group"], "none");
+  EXPECT_EQ(a1["disconnect_group"], ge);
+  EXPECT_EQ(a1["failure_group"], "GG1");
+  st.terminals.entries["A3"].address = "10.0.0.1";
+  auto a3 = st.label_facts(st.terminals.entries["A3"].record, now).attributes;
+  EXPECT_EQ(a3["disconnect_group"], "none"); // dropped, from one address
+}
+
+// A balancer going away closes its sessions: no GE/GF event, though the
+// terminal is disconnected.
+TEST(ControlLabels, ABalancerGoingAwayIsNoDisconnectEvent) {
+  control_state st;
+  auto& t = st.terminals.entries["T1"];
+  t.record.terminal_id = "T1";
+  t.connected = true;
+  t.address = "10.0.0.1";
+  st.on_closed("T1", std::string{close_reason::balancer_gone},
+               terminal_session_actor{}, 10);
+  EXPECT_FALSE(st.terminals.entries["T1"].connected);
+  EXPECT_TRUE(st.disconnects.tracker.events().empty());
+  // Nor does the close of a device the server moved while it was
+  // connected (it follows `reassign`); its next close counts again.
+  t.connected = true;
+  t.record.cluster_id = "C1";
+  st.moved_to("T1", "C2");
+  st.on_closed("T1", "connection closed", terminal_session_actor{}, 15);
+  EXPECT_TRUE(st.disconnects.tracker.events().empty());
+  t.connected = true;
+  st.on_closed("T1", std::string{close_reason::keepalive_lost},
+               terminal_session_actor{}, 20);
+  EXPECT_EQ(st.disconnects.tracker.events().size(), 1u);
 }
 
 } // namespace

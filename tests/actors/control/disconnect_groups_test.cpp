@@ -37,9 +37,9 @@ TEST(DisconnectGroups, LoadGivesTerminalsTheirLastAddress) {
   EXPECT_TRUE(g.unsaved.empty()); // stored already
 }
 
-TEST(DisconnectGroups, GroupsFormAndDissolve) {
+TEST(DisconnectGroups, ClassesFormAndStay) {
   config::label_rules rules;
-  rules.disconnect_group.min_terminals = 2;
+  rules.disconnect_group.min_addresses = 2;
   rules.failure_group.group_by = "region";
   rules.failure_group.min_terminals = 2;
   rules.failure_group.share = 0.5;
@@ -52,14 +52,18 @@ TEST(DisconnectGroups, GroupsFormAndDissolve) {
   g.tracker = disconnect_tracker{rules};
   const int64_t now = 1'000 * 3'600'000LL;
   EXPECT_EQ(g.refresh(now, terminals), 0); // nothing yet
-  for (auto id : {"A1", "A2", "A3"})
-    g.record(now - 1'000, id, "10.0.0.1");
+  g.record(now - 1'000, "A1", "10.0.0.1");
+  g.record(now - 1'000, "A2", "10.0.0.2");
   EXPECT_EQ(g.refresh(now, terminals), 0);
-  EXPECT_TRUE(g.tracker.burst_address("10.0.0.1"));
-  EXPECT_TRUE(g.tracker.failing_group("GG1"));
-  // Past the windows (10 min) the groups dissolve and the events go.
+  const std::string ge = "ge-" + std::to_string((now - 1'000) / 1000);
+  EXPECT_EQ(g.tracker.disconnect_class("A1"), ge);
+  EXPECT_EQ(g.tracker.disconnect_class("A3"), "");
+  EXPECT_TRUE(g.tracker.failing_group("GG1")); // 2 of 3 >= 50 %
+  // Past the windows (10 min) the events go, the classes stay.
   EXPECT_GT(g.refresh(now + 11 * 60'000, terminals), 0);
-  EXPECT_FALSE(g.tracker.any_group());
+  EXPECT_TRUE(g.tracker.events().empty());
+  EXPECT_EQ(g.tracker.disconnect_class("A2"), ge);
+  EXPECT_TRUE(g.tracker.failing_group("GG1"));
 }
 
 } // namespace

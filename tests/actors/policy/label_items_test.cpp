@@ -113,7 +113,7 @@ TEST(ApiHistory, CountsCallsErrorsPrintsAndJobsPerWindow) {
 
 config::label_rules small_rules() {
   config::label_rules r;
-  r.disconnect_group.min_terminals = 3; // more than 3 from one address
+  r.disconnect_group.min_addresses = 3; // at least 3 distinct addresses
   r.disconnect_group.window = std::chrono::milliseconds{10 * minute};
   r.failure_group.group_by = "region";
   r.failure_group.share = 0.30;
@@ -135,9 +135,9 @@ struct tracker_case {
   const char* name;
   std::vector<disconnect_event> events;
   int64_t now;
-  std::vector<std::string> burst;     // GE addresses expected
-  std::vector<std::string> not_burst; // addresses expected not to be
-  std::vector<std::string> failing;   // GF groups expected
+  std::vector<std::string> members;     // terminals expected in a GE class
+  std::vector<std::string> not_members; // terminals expected not to be
+  std::vector<std::string> failing;     // GF groups expected
   std::vector<std::string> not_failing;
 };
 
@@ -149,59 +149,63 @@ TEST(DisconnectTracker, Table) {
   // Group sizes: GG1 has 10 terminals, GG2 has 3 (below min_terminals 4).
   const std::unordered_map<std::string, size_t> sizes{{"GG1", 10}, {"GG2", 3}};
   const std::vector<tracker_case> cases{
-    {"no events", {}, t0, {}, {"10.0.0.1"}, {}, {"GG1", "GG2"}},
-    {"exactly N terminals is not more than N",
+    {"no events", {}, t0, {}, {"C1"}, {}, {"GG1", "GG2"}},
+    {"two distinct addresses are not three",
      {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"),
-      ev(t0, "C3", "10.0.0.1")},
+      ev(t0, "C3", "10.0.0.2"), ev(t0, "C4", "10.0.0.2")},
      t0,
      {},
-     {"10.0.0.1"},
+     {"C1", "C2", "C3", "C4"},
      {},
      {}},
-    {"N+1 distinct terminals from one address",
+    {"three distinct addresses: every terminal that dropped joins",
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"),
+      ev(t0, "C3", "10.0.0.2"), ev(t0 + 1, "C4", "10.0.0.3")},
+     t0 + 5,
+     {"C1", "C2", "C3", "C4"},
+     {"C5"},
+     {},
+     {}},
+    {"many terminals behind one address are no class",
      {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"),
       ev(t0, "C3", "10.0.0.1"), ev(t0, "C4", "10.0.0.1"),
-      ev(t0, "C5", "10.0.0.2")},
+      ev(t0, "C5", "10.0.0.1")},
      t0,
-     {"10.0.0.1"},
-     {"10.0.0.2"},
      {},
-     {}},
-    {"the same terminal many times counts once",
-     {ev(t0, "C1", "10.0.0.1"), ev(t0 + 1, "C1", "10.0.0.1"),
-      ev(t0 + 2, "C1", "10.0.0.1"), ev(t0 + 3, "C1", "10.0.0.1"),
-      ev(t0 + 4, "C1", "10.0.0.1")},
-     t0 + 5,
-     {},
-     {"10.0.0.1"},
+     {"C1", "C5"},
      {},
      {}},
     {"events outside the window do not count",
-     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.1"),
-      ev(t0, "C3", "10.0.0.1"), ev(t0 + 11 * minute, "C4", "10.0.0.1")},
+     {ev(t0, "C1", "10.0.0.1"), ev(t0, "C2", "10.0.0.2"),
+      ev(t0 + 11 * minute, "C3", "10.0.0.3")},
      t0 + 11 * minute,
      {},
-     {"10.0.0.1"},
+     {"C1", "C2", "C3"},
      {},
      {}},
-    {"unknown address never makes a group",
-     {ev(t0, "C1", ""), ev(t0, "C2", ""), ev(t0, "C3", ""), ev(t0, "C4", ""),
-      ev(t0, "C5", "")},
+    {"an unknown address never counts",
+     {ev(t0, "C1", ""), ev(t0, "C2", ""), ev(t0, "C3", ""), ev(t0, "C4", "")},
      t0,
      {},
-     {""},
+     {"C1", "C4"},
      {},
      {}},
-    {"more than 30 % of a region: 4 of 10",
-     {ev(t0, "A1", "1.1.1.1"), ev(t0, "A2", "1.1.1.2"), ev(t0, "A3", "1.1.1.3"),
-      ev(t0, "A4", "1.1.1.4")},
+    {"30 % or more of a region: 4 of 10",
+     {ev(t0, "A1", ""), ev(t0, "A2", ""), ev(t0, "A3", ""), ev(t0, "A4", "")},
      t0,
      {},
      {},
      {"GG1"},
      {"GG2"}},
-    {"exactly 30 % is not more: 3 of 10",
+    {"exactly 30 % counts: 3 of 10",
      {ev(t0, "A1", ""), ev(t0, "A2", ""), ev(t0, "A3", "")},
+     t0,
+     {},
+     {},
+     {"GG1"},
+     {}},
+    {"below 30 %: 2 of 10",
+     {ev(t0, "A1", ""), ev(t0, "A2", "")},
      t0,
      {},
      {},
@@ -228,15 +232,58 @@ TEST(DisconnectTracker, Table) {
     for (const auto& e : c.events)
       tr.add(e);
     tr.refresh(c.now, region_of, sizes);
-    for (const auto& a : c.burst)
-      EXPECT_TRUE(tr.burst_address(a)) << a;
-    for (const auto& a : c.not_burst)
-      EXPECT_FALSE(tr.burst_address(a)) << a;
+    for (const auto& id : c.members)
+      EXPECT_EQ(tr.disconnect_class(id), "ge-" + std::to_string(t0 / 1000))
+        << id;
+    for (const auto& id : c.not_members)
+      EXPECT_EQ(tr.disconnect_class(id), "") << id;
     for (const auto& g : c.failing)
       EXPECT_TRUE(tr.failing_group(g)) << g;
     for (const auto& g : c.not_failing)
       EXPECT_FALSE(tr.failing_group(g)) << g;
   }
+}
+
+// GE and GF are classes of the past: kept when the events are gone,
+// reported once for storing, restored from what was stored.
+TEST(DisconnectTracker, ClassesPersistBeyondTheWindow) {
+  const int64_t t0 = 100 * hour;
+  const std::unordered_map<std::string, size_t> sizes{{"GG1", 10}};
+  disconnect_tracker tr{small_rules()};
+  for (int i = 0; i < 4; ++i) // 4 addresses, 4 of 10 of GG1
+    tr.add({t0 + i, "A" + std::to_string(i), "10.0.0." + std::to_string(i)});
+  tr.refresh(t0 + 10, region_of, sizes);
+  const std::string ge = "ge-" + std::to_string(t0 / 1000);
+  auto stored = tr.take_new();
+  ASSERT_EQ(stored.size(), 4u);
+  for (const auto& m : stored) {
+    EXPECT_EQ(m.disconnect_class, ge) << m.terminal_id;
+    EXPECT_EQ(m.failure_class, "GG1") << m.terminal_id;
+  }
+  tr.refresh(t0 + 20, region_of, sizes);
+  EXPECT_TRUE(tr.take_new().empty()); // nothing new: nothing to store
+  // An hour later the events are gone; the classes are not.
+  EXPECT_GT(tr.prune(t0 + hour), 0);
+  tr.refresh(t0 + hour, region_of, sizes);
+  EXPECT_TRUE(tr.events().empty());
+  EXPECT_EQ(tr.disconnect_class("A2"), ge);
+  EXPECT_TRUE(tr.failing_group("GG1"));
+  // A later burst is a class of its own; a member moves to the newest.
+  tr.add({t0 + hour, "A0", "10.1.0.1"});
+  tr.add({t0 + hour, "X1", "10.1.0.2"});
+  tr.add({t0 + hour + 1, "X2", "10.1.0.3"});
+  tr.refresh(t0 + hour + 2, region_of, sizes);
+  const std::string ge2 = "ge-" + std::to_string((t0 + hour) / 1000);
+  EXPECT_EQ(tr.disconnect_class("A0"), ge2);
+  EXPECT_EQ(tr.disconnect_class("X2"), ge2);
+  EXPECT_EQ(tr.disconnect_class("A1"), ge);
+  // Restored from the stored memberships (a restart).
+  disconnect_tracker again{small_rules()};
+  for (const auto& m : stored)
+    again.load(m);
+  EXPECT_EQ(again.disconnect_class("A3"), ge);
+  EXPECT_TRUE(again.failing_group("GG1"));
+  EXPECT_FALSE(again.failing_group("GG2"));
 }
 
 TEST(DisconnectTracker, BoundedAndPrunedByTime) {
@@ -290,11 +337,18 @@ TEST(ComputedItems, EveryItemTable) {
   rules.api_error_frequency = {0, 3};
   rules.user_usage_frequency = {0, 20};
   disconnect_tracker tr{rules};
-  // 4 terminals from 10.9.9.9 disconnected (more than 3): a GE group; 4 of
-  // the 10 terminals of GG1: a GF group.
+  // 4 terminals of GG1 (4 of 10: a GF class) and M dropped from 5
+  // distinct addresses (at least 3: a GE class).
   for (int i = 0; i < 4; ++i)
-    tr.add({now - minute, "A" + std::to_string(i), "10.9.9.9"});
+    tr.add(
+      {now - minute, "A" + std::to_string(i), "10.9.9." + std::to_string(i)});
+  tr.add({now - minute, "M", "10.9.9.9"});
   tr.refresh(now, region_of, {{"GG1", 10}, {"GG2", 5}});
+  const std::string ge = "ge-" + std::to_string((now - minute) / 1000);
+  auto as = [](const char* id, terminal_record t) {
+    t.terminal_id = id;
+    return t;
+  };
 
   auto rec = [](const char* region, const char* model, const char* fw,
                 std::map<std::string, std::string> attrs = {},
@@ -334,8 +388,8 @@ TEST(ComputedItems, EveryItemTable) {
       {"api_call_frequency", "low"},
       {"api_error_frequency", "low"},
       {"failure_group", "none"}}},
-    {"heavy printer, busy API, error-prone, heavy user, in both groups",
-     rec("GG1", "GJ2", "2.0", {{"service", "print"}}, {"u1", "u2"}),
+    {"heavy printer, busy API, error-prone, heavy user, in both classes",
+     as("M", rec("GG1", "GJ2", "2.0", {{"service", "print"}}, {"u1", "u2"})),
      hist(150, 7, 9),
      25,
      "10.9.9.9",
@@ -348,7 +402,7 @@ TEST(ComputedItems, EveryItemTable) {
       {"api_call_frequency", "high"},
       {"api_error_frequency", "high"},
       {"user_usage_frequency", "high"},
-      {"disconnect_group", "10.9.9.9"},
+      {"disconnect_group", ge},
       {"failure_group", "GG1"}}},
     {"medium API calls, a light user, a quiet address",
      rec("GG2", "GJ1", "1.0", {}, {"u3"}),
