@@ -30,6 +30,9 @@ struct connection {
   /// and, if a cap was reached, why (closed 1013 once upgraded).
   std::vector<std::string> tiers;
   std::string refused;
+  /// One connection id per service of the device, made at admission and
+  /// kept for the socket's life (each session started for it says them).
+  std::map<std::string, std::string> service_connections;
 
   /// Counts as a connection in the balancer's status.
   bool counts() const {

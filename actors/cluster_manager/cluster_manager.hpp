@@ -34,6 +34,7 @@
 #include "actors/cluster_manager/cluster_admin.hpp"
 #include "actors/cluster_manager/cluster_choice.hpp"
 #include "actors/cluster_manager/cluster_table.hpp"
+#include "actors/cluster_manager/declared_services.hpp"
 #include "actors/cluster_manager/terminal_map.hpp"
 #include "actors/cluster_manager/tier_caps.hpp"
 #include "actors/system/interfaces.hpp"
@@ -50,9 +51,11 @@ struct cluster_manager_state {
   cluster_choice choice;
   cluster_admin admin;
   tier_caps caps;
+  declared_services declared; // services per terminal (hello's ids)
   /// Appended to a cap's refusal: "; retry after N s" (timers.retry_after).
   std::string retry_hint;
   uint32_t keepalive_s = 30;
+  uint32_t keepalive_misses = 2; // [timers]; a cluster may set its own
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds status_period{1'000};
 
