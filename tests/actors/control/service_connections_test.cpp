@@ -8,6 +8,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
 
@@ -18,6 +19,8 @@
 
 namespace tether {
 namespace {
+
+using test::push_request;
 
 TEST(ServicePush, AnUnservedServiceIsAConflictNamingIt) {
   control_state st;
