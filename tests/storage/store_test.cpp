@@ -205,7 +205,8 @@ TEST_F(StoreTest, TerminalsSurviveReopen) {
 TEST_F(StoreTest, DeclaredServicesSurviveReopen) {
   auto t1 = make_terminal("T1", "C1");
   t1.services = {"print", "scan"};
-  auto t2 = make_terminal("T2", "C1"); // declared none
+  auto t2 = make_terminal("T2", "C1");
+  t2.services.clear(); // declared none
   {
     auto db = open();
     ASSERT_NE(db, nullptr);
