@@ -17,7 +17,7 @@ bool valid_name(std::string_view name) {
     return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
-           || c == '-';
+        || c == '-';
   });
 }
 

@@ -36,8 +36,9 @@ boost::json::value cluster_view(const tetherd_process& d,
 /// The connection ids a connected terminal shows (empty until connected).
 boost::json::object ids_of(const tetherd_process& d, const std::string& id) {
   auto t = terminal_view(d, id);
-  if (!t.is_object() || !t.at("connected").as_bool())
-    return {};
+  if (!t.is_object() || !t.as_object().contains("connected")
+      || !t.at("connected").as_bool())
+    return {}; // not registered yet (404), or not connected
   auto& sc = t.at("service_connections");
   return sc.is_object() ? sc.as_object() : boost::json::object{};
 }
@@ -46,9 +47,8 @@ std::unique_ptr<child_process> device(const tetherd_process& d,
                                       const std::string& id,
                                       std::vector<std::string> extra,
                                       const std::string& log) {
-  std::vector<std::string> args{"--id",         id,          "--region",
-                                "GG2",          "--log-level", "debug",
-                                "--duration-s", "60"};
+  std::vector<std::string> args{"--id",        id,      "--region",     "GG2",
+                                "--log-level", "debug", "--duration-s", "60"};
   args.insert(args.end(), extra.begin(), extra.end());
   return simulator(d, args, d.dir() + "/" + log);
 }
@@ -59,9 +59,13 @@ TEST(services, connection_ids_per_service_and_pushes_checked) {
   auto scanner = device(server, "S1", {"--services", "print,scan"}, "s1.log");
   auto printer = device(server, "P1", {}, "p1.log");
   ASSERT_TRUE(eventually(
-    [&] { return ids_of(server, "S1").size() == 2 && ids_of(server, "P1").size() == 1; },
+    [&] {
+      return ids_of(server, "S1").size() == 2
+          && ids_of(server, "P1").size() == 1;
+    },
     20s))
-    << read_file(server.dir() + "/s1.log") << read_file(server.dir() + "/p1.log");
+    << read_file(server.dir() + "/s1.log")
+    << read_file(server.dir() + "/p1.log");
   auto s1 = terminal_view(server, "S1");
   EXPECT_EQ(s1.at("services"), boost::json::array({"print", "scan"}));
   EXPECT_EQ(terminal_view(server, "P1").at("services"),
@@ -86,9 +90,9 @@ TEST(services, connection_ids_per_service_and_pushes_checked) {
   auto job = str_at(json_of(ok.body), "job_id");
   EXPECT_TRUE(eventually(
     [&] {
-      return str_at(json_of(http_call(server.http(), "GET", "/v1/jobs/" + job)
-                              .body),
-                    "status")
+      return str_at(
+               json_of(http_call(server.http(), "GET", "/v1/jobs/" + job).body),
+               "status")
           == "done";
     },
     10s));
@@ -97,8 +101,8 @@ TEST(services, connection_ids_per_service_and_pushes_checked) {
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_NE(error_message_of(refused).find("\"scan\""), std::string::npos)
     << refused.body;
-  auto p1_jobs = json_of(
-    http_call(server.http(), "GET", "/v1/jobs?terminal_id=P1").body);
+  auto p1_jobs
+    = json_of(http_call(server.http(), "GET", "/v1/jobs?terminal_id=P1").body);
   EXPECT_TRUE(p1_jobs.at("jobs").as_array().empty()) << p1_jobs;
   EXPECT_EQ(terminal_view(server, "P1").at("open_jobs").to_number<int>(), 0);
 
@@ -124,14 +128,12 @@ TEST(services, connection_ids_per_service_and_pushes_checked) {
 }
 
 TEST(services, quality_class_keepalive_and_sessions_per_node) {
-  auto text = topology_builder{}
-                .section("limits", "flap_limit = 100000")
-                .toml();
+  auto text
+    = topology_builder{}.section("limits", "flap_limit = 100000").toml();
   auto at = text.find("id = \"C2\"");
   ASSERT_NE(at, std::string::npos) << text;
-  text.insert(text.find('\n', at) + 1,
-              "keepalive_s = 1\nkeepalive_misses = 3\n"
-              "max_sessions_per_node = 2\n");
+  text.insert(text.find('\n', at) + 1, "keepalive_s = 1\nkeepalive_misses = 3\n"
+                                       "max_sessions_per_node = 2\n");
   tetherd_process server{text};
   server.start();
   auto c2 = cluster_view(server, "C2");
@@ -145,8 +147,8 @@ TEST(services, quality_class_keepalive_and_sessions_per_node) {
 
   // The destination and the session use the cluster's keepalive: hello
   // says 1 s, and two pings come within 3 s.
-  auto reg = register_terminal(server,
-                               R"({"terminal_id":"K1","region":"GG2"})");
+  auto reg
+    = register_terminal(server, R"({"terminal_id":"K1","region":"GG2"})");
   ASSERT_EQ(reg.status, 200) << reg.body;
   EXPECT_EQ(json_of(reg.body).at("keepalive_s").to_number<int>(), 1);
   int status = 0;
@@ -166,12 +168,11 @@ TEST(services, quality_class_keepalive_and_sessions_per_node) {
     10s));
 
   // Two nodes of at most 2 sessions: 4 of 6 devices are served.
-  auto fleet = simulator(
-    server,
-    {"--count", "6", "--id-prefix", "Q", "--region", "GG2", "--log-level",
-     "debug", "--backoff-min-ms", "200", "--backoff-max-ms", "500",
-     "--duration-s", "60"},
-    server.dir() + "/q.log");
+  auto fleet = simulator(server,
+                         {"--count", "6", "--id-prefix", "Q", "--region", "GG2",
+                          "--log-level", "debug", "--backoff-min-ms", "200",
+                          "--backoff-max-ms", "500", "--duration-s", "60"},
+                         server.dir() + "/q.log");
   auto served = [&] {
     auto c = cluster_view(server, "C2");
     if (!c.is_object() || c.at("connections").to_number<int>() != 4)
@@ -186,7 +187,8 @@ TEST(services, quality_class_keepalive_and_sessions_per_node) {
     << boost::json::serialize(cluster_view(server, "C2"))
     << read_file(server.dir() + "/q.log");
   auto log = read_file(server.dir() + "/q.log");
-  EXPECT_NE(log.find("max_sessions_per_node = 2); retry after"), std::string::npos)
+  EXPECT_NE(log.find("max_sessions_per_node = 2); retry after"),
+            std::string::npos)
     << log;
   // Still 4 after more refusals (a positive event: the log grew).
   auto refusals = [&] {

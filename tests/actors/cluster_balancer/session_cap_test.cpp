@@ -14,8 +14,8 @@ namespace {
 TEST(SessionCap, AFullNodeIsPassedOver) {
   auto st = balancer_with({report("n1", 2), report("n2", 3), report("n3", 5)});
   st.cfg.max_sessions_per_node = 3;
-  EXPECT_EQ(st.pick_node(), 0u); // 2 < 3
-  st.nodes[0].last.sessions = 3; // at the cap: full
+  EXPECT_EQ(st.pick_node(), 0u);           // 2 < 3
+  st.nodes[0].last.sessions = 3;           // at the cap: full
   EXPECT_EQ(st.pick_node(), std::nullopt); // n2 full too, n3 over it
   st.nodes[1].last.sessions = 2;
   EXPECT_EQ(st.pick_node(), 1u); // the next least-loaded with room

@@ -107,7 +107,8 @@ TEST_F(ServiceConnections, OnlyTheCurrentSessionsIdsAreKept) {
   // A new connection: its session's ids replace the old ones, and until
   // it says them none are shown (never the old socket's).
   st.on_open("T1", "C1-n2", s2, 150);
-  EXPECT_TRUE(st.status_of(st.entries.at("T1"), 160).service_connections.empty());
+  EXPECT_TRUE(
+    st.status_of(st.entries.at("T1"), 160).service_connections.empty());
   EXPECT_FALSE(st.on_service_connections("T1", s1, ids("1"))); // stale
   EXPECT_TRUE(st.on_service_connections("T1", s2, ids("2")));
   EXPECT_EQ(st.status_of(st.entries.at("T1"), 170).service_connections,

@@ -98,8 +98,7 @@ TEST(Services, RegisterRefusesNamingServices) {
   seventeen += "]";
   for (const std::string& bad : std::vector<std::string>{
          R"("print")", "[]", "[1]", R"(["print","print"])", R"(["PRINT"])",
-         R"(["a b"])", "{}", seventeen,
-         "[\"" + std::string(33, 'x') + "\"]"}) {
+         R"(["a b"])", "{}", seventeen, "[\"" + std::string(33, 'x') + "\"]"}) {
     storage::terminal_record t;
     auto problem = api::decode_register(
       R"({"terminal_id":"T1","services":)" + bad + "}", t);
@@ -108,14 +107,15 @@ TEST(Services, RegisterRefusesNamingServices) {
   }
 }
 
-// -- answers and frames ---------------------------------------------------------
+// -- answers and frames
+// ---------------------------------------------------------
 
 TEST(Services, TerminalShowsServicesAndConnectionIds) {
   terminal_status t;
   t.record.terminal_id = "T1";
   auto o = parse_object(api::encode(t));
   EXPECT_EQ(o.at("services"), json::array({"print"})); // the default list
-  EXPECT_TRUE(o.at("service_connections").is_null()); // not connected
+  EXPECT_TRUE(o.at("service_connections").is_null());  // not connected
   t.record.services = {"print", "scan"};
   t.connected = true;
   t.service_connections = {{"print", "sA"}, {"scan", "sB"}};
