@@ -306,6 +306,16 @@ void read_balancers(reader& r, const toml::table& t, const std::string& path,
   }
 }
 
+/// Reads a cluster's quality class: keepalive_s, keepalive_misses (absent:
+/// [timers]') and max_sessions_per_node (absent or 0: no cap).
+void read_quality_class(reader& r, const toml::table& t,
+                        const std::string& path, cluster_config& c) {
+  r.integer(t, path, "keepalive_s", c.keepalive_s, 1, 86'400);
+  r.integer(t, path, "keepalive_misses", c.keepalive_misses, 1, 100);
+  r.integer(t, path, "max_sessions_per_node", c.max_sessions_per_node, 0,
+            100'000'000);
+}
+
 /// Reads one [[clusters]] table (the `i`th) into `c`, and where its parts
 /// were written into `at`.
 void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
@@ -314,7 +324,8 @@ void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
   r.only_keys(t, path,
               {"id", "labels", "weight", "enabled", "balancers", "nodes",
                "node_weights", "max_connections", "caps", "node_capacity",
-               "elastic"});
+               "elastic", "keepalive_s", "keepalive_misses",
+               "max_sessions_per_node"});
   at.table = &t;
   at.id = t.get("id") ? t.get("id") : &t;
   at.nodes_key = t.get("nodes") ? t.get("nodes") : &t;
@@ -346,6 +357,7 @@ void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
     read_node_capacity(r, *nc, path, c);
   if (auto* el = r.subsection(t, path, "elastic"))
     read_cluster_elastic(r, *el, path, c);
+  read_quality_class(r, t, path, c);
   read_balancers(r, t, path, c, at);
 }
 
@@ -909,6 +921,16 @@ bool processes_on_loopback(const topology& topo) {
     if (!loopback_host(p.host))
       return false;
   return true;
+}
+
+millis keepalive_of(const topology& topo, const cluster_config& c) {
+  return c.keepalive_s != 0 ? millis{int64_t{c.keepalive_s} * 1000}
+                            : topo.timers.keepalive;
+}
+
+uint32_t keepalive_misses_of(const topology& topo, const cluster_config& c) {
+  return c.keepalive_misses != 0 ? c.keepalive_misses
+                                 : topo.timers.keepalive_misses;
 }
 
 std::vector<std::string> callback_allow_list(const topology& topo) {

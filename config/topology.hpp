@@ -82,6 +82,13 @@ struct cluster_config {
   std::map<std::string, uint32_t> node_capacity;
   // Standby nodes and the thresholds that wake them (`elastic = {...}`).
   cluster_elastic_config elastic;
+  // Quality class (docs/ARCHITECTURE.md): this cluster's keepalive period
+  // in whole seconds and its unanswered pings before a session closes (0:
+  // [timers] keepalive and keepalive_misses), and the most sessions a node
+  // of it takes (0: no cap).
+  uint32_t keepalive_s = 0;
+  uint32_t keepalive_misses = 0;
+  uint32_t max_sessions_per_node = 0;
 };
 
 struct timers_config {
@@ -400,6 +407,11 @@ struct topology {
   const cluster_config* cluster_of_balancer(std::string_view id) const;
   const cluster_config* cluster_of_node(std::string_view id) const;
 };
+
+/// The keepalive period and misses of cluster `c`'s sessions: its own
+/// (quality class), else [timers]'.
+millis keepalive_of(const topology& topo, const cluster_config& c);
+uint32_t keepalive_misses_of(const topology& topo, const cluster_config& c);
 
 /// [callbacks] allow_cidrs as it applies to `topo` (see callbacks_config).
 std::vector<std::string> callback_allow_list(const topology& topo);

@@ -69,8 +69,13 @@ balancer_settings balancer_settings_of(const config::topology& topo,
   bcfg.balancer_id = b.id;
   bcfg.cluster_id = c.id;
   bcfg.url = std::move(url);
-  bcfg.keepalive_ms = static_cast<uint32_t>(topo.timers.keepalive.count());
-  bcfg.keepalive_misses = topo.timers.keepalive_misses;
+  // The cluster's quality class (else [timers]).
+  bcfg.keepalive_ms
+    = static_cast<uint32_t>(config::keepalive_of(topo, c).count());
+  bcfg.keepalive_misses = config::keepalive_misses_of(topo, c);
+  bcfg.max_sessions_per_node = c.max_sessions_per_node;
+  bcfg.retry_after_s
+    = static_cast<uint32_t>(topo.timers.retry_after.count() / 1000);
   bcfg.redelivery_ms
     = static_cast<uint32_t>(topo.timers.job_redelivery.count());
   bcfg.request_timeout = topo.timers.request_timeout;

@@ -26,6 +26,11 @@ struct terminal_record {
   uint64_t token_generation = 0;
   /// Revoked: register and destination are refused until un-revoked.
   bool revoked = false;
+  /// The services the device declared at registration ("print", "scan");
+  /// empty: it declared none, the deployment's default list applies
+  /// (actors/policy/services.hpp). Records written before services existed
+  /// load with it empty.
+  std::vector<std::string> services;
 };
 
 /// A job pushed to a terminal and its progress.

@@ -456,6 +456,8 @@ std::string encode(const terminal_record& rec) {
     o["token_generation"] = rec.token_generation;
     o["revoked"] = rec.revoked;
   }
+  if (!rec.services.empty()) // left out: a record main wrote reads the same
+    o["services"] = json::value_from(rec.services);
   return json::serialize(o);
 }
 
@@ -506,6 +508,11 @@ bool decode(const std::string& text, terminal_record& out) {
     for (auto& val : u->get_array())
       if (val.is_string())
         out.users.emplace_back(val.get_string());
+  out.services.clear();
+  if (auto* sv = o.if_contains("services"); sv && sv->is_array())
+    for (auto& val : sv->get_array())
+      if (val.is_string())
+        out.services.emplace_back(val.get_string());
   return !out.terminal_id.empty();
 }
 

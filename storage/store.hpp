@@ -16,6 +16,8 @@
 //                                            key; hash = hex SHA-256 of the
 //                                            key (the key is never stored)
 //   terminals       terminal_id (UTF-8)      JSON object of terminal_record
+//                                            ("services" only when the
+//                                            device declared some)
 //   jobs            job_id (UTF-8)           JSON object of job_record
 //   history         terminal_id (UTF-8)      JSON object of api_history
 //   events          8-byte big-endian Unix   source address (UTF-8, may be

@@ -7,6 +7,7 @@
 
 #include "actors/policy/api.hpp"
 #include "actors/policy/frames.hpp"
+#include "actors/policy/services.hpp"
 #include "actors/system/audit.hpp"
 #include "actors/system/fan_out.hpp"
 #include "actors/system/log.hpp"
@@ -32,7 +33,16 @@ std::string base36(int64_t n) {
 // -- cluster_balancer_state ---------------------------------------------------
 
 std::optional<size_t> cluster_balancer_state::pick_node() const {
-  return nodes.pick(cfg.node_strategy, cfg.node_weights);
+  return nodes.pick(cfg.node_strategy, cfg.node_weights,
+                    cfg.max_sessions_per_node);
+}
+
+std::string cluster_balancer_state::no_node_reason() const {
+  if (cfg.max_sessions_per_node != 0 && nodes.pick(cfg.node_strategy, {}))
+    return "every node is full (max_sessions_per_node = "
+         + std::to_string(cfg.max_sessions_per_node) + "); retry after "
+         + std::to_string(cfg.retry_after_s) + " s"; // fits a close frame
+  return "no node available, try again later";
 }
 
 std::vector<std::string>
@@ -121,7 +131,9 @@ bool cluster_balancer_state::rebalances(const connection& c,
     return w == weights.end() ? 1 : w->second;
   };
   // Still worth it: the giver stays at least as loaded as the taker.
+  auto cap = cfg.max_sessions_per_node;
   return from.state == "active" && to.state == "active" && from.sessions > 0
+      && (cap == 0 || to.sessions < cap)
       && (from.sessions - 1) * weight(to.node_id)
            >= (uint64_t{to.sessions} + 1) * weight(from.node_id);
 }
@@ -174,6 +186,8 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
     return refuse(self, conn, errc::unavailable,
                   "the balancer is starting (revocations not read yet); "
                   "retry later");
+  c->service_connections = services::new_connections(
+    a.services.empty() ? services::default_list() : a.services);
   c->at = conn_phase::upgrading;
   c->link->admitted(0, {});
 }
@@ -242,7 +256,7 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
   if (!node) {
     logger("balancer")
       ->warn("{}: no live node for {}", st.cfg.balancer_id, c->terminal_id);
-    c->link->close(close_code::try_again, "no node available, try again later");
+    c->link->close(close_code::try_again, st.no_node_reason());
     c->closing = disconnect_reason::no_node;
     st.erase(conn);
     return;
@@ -261,7 +275,8 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
                     c->link ? c->link->remote_address() : std::string{},
                     moved,
                     st.next_generation(now_ms()),
-                    st.connection_id(conn)};
+                    st.connection_id(conn),
+                    c->service_connections};
   self
     ->request(st.nodes[*node].handle, st.cfg.request_timeout, spawn_atom::value,
               std::move(spec))

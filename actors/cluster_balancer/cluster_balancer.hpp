@@ -48,6 +48,11 @@ struct balancer_settings {
   std::string url;
   uint32_t keepalive_ms = 30'000;
   uint32_t keepalive_misses = 2;
+  /// Quality class: a node holding this many sessions takes no new one
+  /// (0: no cap); when every node does, the device is closed with 1013
+  /// and "retry after `retry_after_s` s".
+  uint32_t max_sessions_per_node = 0;
+  uint32_t retry_after_s = 2;
   uint32_t redelivery_ms = 30'000;
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   /// The listener's count of WebSocket connection objects that exist.
@@ -87,6 +92,9 @@ struct cluster_balancer_state {
 
   /// The configured node strategy among live nodes (node_pool::pick).
   std::optional<size_t> pick_node() const;
+  /// Why pick_node found nothing, as the 1013 close reason: every live
+  /// node at max_sessions_per_node (with a retry hint), or no node at all.
+  std::string no_node_reason() const;
   balancer_status status() const;
   /// Its counters, histograms and gauges for /metrics, labelled with its
   /// cluster and id.

@@ -37,6 +37,9 @@ struct connection {
     = std::chrono::steady_clock::now();
   bool connected = false;
   std::string_view closing{};
+  /// One connection id per service of the device, made at admission and
+  /// kept for the socket's life (each session started for it says them).
+  std::map<std::string, std::string> service_connections;
 
   /// Counts as a connection in the balancer's status.
   bool counts() const {

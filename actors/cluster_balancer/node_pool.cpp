@@ -14,14 +14,20 @@ void node_pool::add(const std::string& id, node_actor handle) {
 
 std::optional<size_t>
 node_pool::pick(const std::string& strategy,
-                const std::map<std::string, uint32_t>& weights) const {
+                const std::map<std::string, uint32_t>& weights,
+                uint32_t max_sessions) const {
   std::vector<uint32_t> ws;
   for (const auto& n : entries) {
     auto w = weights.find(n.node_id);
     ws.push_back(w == weights.end() ? 1 : w->second);
   }
+  auto nodes = status();
+  if (max_sessions != 0) // quality class: a full node takes no new session
+    for (auto& n : nodes)
+      if (n.sessions >= max_sessions)
+        n.state = "full";
   return choose_node(
-    status(),
+    nodes,
     parse_node_strategy(strategy).value_or(node_strategy::fewest_sessions), ws);
 }
 

@@ -37,12 +37,13 @@ public:
   void add(const std::string& id, node_actor handle);
 
   /// The `strategy` (fewest sessions when unknown) among live nodes, never
-  /// a draining or failed one. A node's load is the larger of its last
-  /// report (which includes other balancers' sessions but may be a second
-  /// old) and this balancer's own exact count there.
-  std::optional<size_t>
-  pick(const std::string& strategy,
-       const std::map<std::string, uint32_t>& weights) const;
+  /// a draining or failed one, nor one holding `max_sessions` (0: no cap).
+  /// A node's load is the larger of its last report (which includes other
+  /// balancers' sessions but may be a second old) and this balancer's own
+  /// exact count there.
+  std::optional<size_t> pick(const std::string& strategy,
+                             const std::map<std::string, uint32_t>& weights,
+                             uint32_t max_sessions = 0) const;
 
   /// Every node as this balancer reports it.
   std::vector<node_status> status() const;

@@ -48,6 +48,7 @@ void cluster_manager_state::init(config::topology& topo,
   // Whole seconds, rounded up (as the session's hello says it).
   keepalive_s = std::max<uint32_t>(
     1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));
+  keepalive_misses = topo.timers.keepalive_misses;
   request_timeout = topo.timers.request_timeout;
   for (const auto& t : mapped) {
     if (clusters.find(t.cluster_id) == nullptr) {
@@ -58,6 +59,7 @@ void cluster_manager_state::init(config::topology& topo,
     }
     assign(t.terminal_id, t.cluster_id);
     caps.remember(t);
+    declared.remember(t);
   }
   for (auto& c : clusters.entries)
     c.connections = 0;
@@ -99,7 +101,8 @@ cluster_manager_state::destination_for(const std::string& terminal_id,
   d.terminal_id = terminal_id;
   d.cluster_id = c.cfg.id;
   d.cluster_urls = cluster_urls_for(terminal_id, c);
-  d.keepalive_s = keepalive_s;
+  // The cluster's quality class, else [timers] keepalive.
+  d.keepalive_s = c.cfg.keepalive_s != 0 ? c.cfg.keepalive_s : keepalive_s;
   return d;
 }
 
@@ -135,7 +138,7 @@ cluster_manager_state::admit(const std::string& terminal, bool holds,
   auto id = terminals.lookup(terminal);
   if (!id)
     return id.error();
-  admission out{*id, caps.tiers_of(terminal), {}};
+  admission out{*id, caps.tiers_of(terminal), {}, declared.of(terminal)};
   if (!holds)
     out.refused = caps.over_cap(clusters.find(*id)->cfg, out.tiers);
   if (!out.refused.empty())
@@ -160,6 +163,11 @@ std::vector<cluster_status> cluster_manager_state::status() const {
         s.tier_caps[tier_key(attribute, value)] = cap;
     if (caps.any())
       s.tier_connections = caps.current(s.cluster_id).tiers;
+    // quality class
+    s.keepalive_s = cfg.keepalive_s != 0 ? cfg.keepalive_s : keepalive_s;
+    s.keepalive_misses
+      = cfg.keepalive_misses != 0 ? cfg.keepalive_misses : keepalive_misses;
+    s.max_sessions_per_node = cfg.max_sessions_per_node;
   }
   return out;
 }
@@ -266,6 +274,7 @@ caf::result<destination> store_assignment(self_ptr self, store_actor store,
       auto& st = self->state;
       st.assign(rec.terminal_id, rec.cluster_id);
       st.caps.remember(rec);
+      st.declared.remember(rec);
       if (auto* from = st.clusters.find(old))
         for (const auto& b : from->balancers)
           self->send(b.handle, reassign_atom::value, rec.terminal_id, after_ms);

@@ -39,6 +39,7 @@
 #include "actors/cluster_manager/cluster_choice.hpp"
 #include "actors/cluster_manager/cluster_table.hpp"
 #include "actors/cluster_manager/elastic_rule.hpp"
+#include "actors/cluster_manager/declared_services.hpp"
 #include "actors/cluster_manager/terminal_map.hpp"
 #include "actors/cluster_manager/tier_caps.hpp"
 #include "actors/system/interfaces.hpp"
@@ -62,9 +63,11 @@ struct cluster_manager_state {
   std::set<std::string> elastic_pending;
   std::vector<std::string> autoscale_command;
   std::chrono::milliseconds autoscale_timeout{60'000};
+  declared_services declared; // services per terminal (hello's ids)
   /// Appended to a cap's refusal: "; retry after N s" (timers.retry_after).
   std::string retry_hint;
   uint32_t keepalive_s = 30;
+  uint32_t keepalive_misses = 2; // [timers]; a cluster may set its own
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds status_period{1'000};
 

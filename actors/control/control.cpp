@@ -9,7 +9,9 @@
 #include "actors/control/listings.hpp"
 #include "actors/control/return_placement.hpp"
 #include "actors/policy/placement.hpp"
+#include "actors/policy/services.hpp"
 #include "actors/system/close_codes.hpp"
+#include "actors/system/errors.hpp"
 #include "actors/system/log.hpp"
 #include "config/topology.hpp"
 
@@ -54,8 +56,13 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
 
 caf::expected<job_record> control_state::accept_job(job_record request,
                                                     int64_t now) {
-  if (!terminals.contains(request.terminal_id))
+  const auto* t = terminals.find(request.terminal_id);
+  if (t == nullptr)
     return not_registered(request.terminal_id);
+  if (!services::serves(t->record, request.service))
+    return make_error(errc::conflict, "terminal " + request.terminal_id
+                                        + " does not serve service \""
+                                        + request.service + "\"");
   if (auto err = jobs.queue_full(request.terminal_id))
     return err;
   return jobs.new_job(std::move(request), now);
@@ -277,6 +284,12 @@ auto session_handlers(control_self self) {
     [self](closed_atom, const std::string& terminal, const std::string& reason,
            const terminal_session_actor& session) {
       self->state.on_closed(terminal, reason, session, now_ms());
+    },
+    [self](svc_conn_atom, const std::string& terminal,
+           const terminal_session_actor& session,
+           std::map<std::string, std::string>& ids) {
+      self->state.terminals.on_service_connections(terminal, session,
+                                                   std::move(ids));
     });
 }
 

@@ -38,6 +38,8 @@ terminal_status terminal_table::status_of(const terminal_entry& t,
   out.connects = t.connects;
   out.disconnects = t.disconnects;
   out.keepalive_failures = t.keepalive_failures;
+  if (t.connected)
+    out.service_connections = t.service_connections;
   return out;
 }
 
@@ -56,8 +58,10 @@ terminal_table::on_announce(const std::string& terminal_id,
       && generation < t.generation)
     return out; // an older session than the one the device uses now
   out.taken = true;
-  if (t.session != session)
+  if (t.session != session) {
     out.displaced = t.session;
+    t.service_connections.clear(); // the new session sends its own
+  }
   t.connected = true;
   t.node_id = node_id;
   t.session = session;
@@ -89,11 +93,22 @@ terminal_table::on_closed(const std::string& terminal_id,
   auto& t = i->second;
   t.connected = false;
   t.session = nullptr;
+  t.service_connections.clear();
   t.last_seen_ms = now;
   ++t.disconnects;
   if (reason == close_reason::keepalive_lost)
     ++t.keepalive_failures;
   return &t;
+}
+
+bool terminal_table::on_service_connections(
+  const std::string& terminal_id, const terminal_session_actor& session,
+  std::map<std::string, std::string> ids) {
+  auto i = entries.find(terminal_id);
+  if (i == entries.end() || !session || i->second.session != session)
+    return false; // not (or no longer) the terminal's session
+  i->second.service_connections = std::move(ids);
+  return true;
 }
 
 std::set<std::string>

@@ -33,6 +33,8 @@ struct terminal_entry {
   uint64_t disconnects = 0;
   uint64_t keepalive_failures = 0;
   std::string address; // source IP of its last connection (GE)
+  /// `session`'s connection id per service (empty until it said them).
+  std::map<std::string, std::string> service_connections;
 };
 
 struct terminal_table {
@@ -88,6 +90,12 @@ struct terminal_table {
                                   const std::string& reason,
                                   const terminal_session_actor& session,
                                   int64_t now);
+
+  /// The connection ids per service that `session` greeted its device
+  /// with; kept only when it is the terminal's current session (true).
+  bool on_service_connections(const std::string& terminal_id,
+                              const terminal_session_actor& session,
+                              std::map<std::string, std::string> ids);
 
   // -- record changes ---------------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "actors/policy/services.hpp"
 #include "config/topology.hpp"
 
 namespace json = boost::json;
@@ -261,6 +262,23 @@ std::string only_fields(const json::object& o,
   return {};
 }
 
+/// The register body's optional `services` (absent or null: none declared,
+/// the default list applies).
+std::string decode_services(const json::object& o,
+                            std::vector<std::string>& out) {
+  auto* sv = o.if_contains("services");
+  if (sv == nullptr || sv->is_null())
+    return {};
+  if (!sv->is_array())
+    return "field \"services\" must be an array of 1-16 service names";
+  for (auto& val : sv->get_array()) {
+    if (!val.is_string() || out.size() >= services::max_services)
+      return "field \"services\" must be an array of 1-16 service names";
+    out.emplace_back(val.get_string());
+  }
+  return services::check(out);
+}
+
 } // namespace
 
 std::string decode_register(std::string_view body, terminal_record& out) {
@@ -270,7 +288,8 @@ std::string decode_register(std::string_view body, terminal_record& out) {
     return problem;
   auto& o = v.get_object();
   if (auto p = only_fields(
-        o, {"terminal_id", "model", "firmware", "region", "attributes"});
+        o, {"terminal_id", "model", "firmware", "region", "attributes",
+                "services"});
       !p.empty())
     return p;
   auto* id = o.if_contains("terminal_id");
@@ -297,7 +316,7 @@ std::string decode_register(std::string_view body, terminal_record& out) {
       out.attributes[std::string{k}] = std::string{val.get_string()};
     }
   }
-  return {};
+  return decode_services(o, out.services);
 }
 
 std::string decode_attributes(std::string_view body,
@@ -653,7 +672,12 @@ std::string encode(const terminal_status& t) {
                  {"disconnects", t.disconnects},
                  {"keepalive_failures", t.keepalive_failures},
                  {"revoked", t.record.revoked},
-                 {"token_generation", t.record.token_generation}};
+                 {"token_generation", t.record.token_generation},
+                 {"services", json::value_from(services::of(t.record))}};
+  if (t.connected)
+    o["service_connections"] = json::value_from(t.service_connections);
+  else
+    o["service_connections"] = nullptr;
   return json::serialize(o);
 }
 
@@ -713,17 +737,22 @@ json::object cluster_object(const cluster_status& c) {
       {"max", max},
       {"connections", n == c.tier_connections.end() ? 0u : n->second}};
   }
-  return json::object{{"cluster_id", c.cluster_id},
-                      {"labels", json::value_from(c.labels)},
-                      {"state", c.state},
-                      {"weight", c.weight},
-                      {"balancers", json::value_from(c.balancers)},
-                      {"connections", c.connections},
-                      {"assigned_terminals", c.assigned},
-                      {"nodes", std::move(nodes)},
-                      {"balancers_down", json::value_from(c.balancers_down)},
-                      {"max_connections", c.max_connections},
-                      {"tier_caps", std::move(caps)}};
+  json::object o{{"cluster_id", c.cluster_id},
+                 {"labels", json::value_from(c.labels)},
+                 {"state", c.state},
+                 {"weight", c.weight},
+                 {"balancers", json::value_from(c.balancers)},
+                 {"connections", c.connections},
+                 {"assigned_terminals", c.assigned},
+                 {"nodes", std::move(nodes)},
+                 {"balancers_down", json::value_from(c.balancers_down)},
+                 {"max_connections", c.max_connections},
+                 {"tier_caps", std::move(caps)}};
+  // quality class
+  o["keepalive_s"] = c.keepalive_s;
+  o["keepalive_misses"] = c.keepalive_misses;
+  o["max_sessions_per_node"] = c.max_sessions_per_node;
+  return o;
 }
 
 } // namespace

@@ -71,9 +71,11 @@ std::string decode(std::string_view text, device_frame& out, bool& fatal) {
   return "unknown frame type \"" + out.type.substr(0, 64) + "\"";
 }
 
-std::string hello(const std::string& terminal_id, const std::string& cluster_id,
-                  const std::string& node_id, uint32_t keepalive_s,
-                  const std::string& connection_id) {
+std::string
+hello(const std::string& terminal_id, const std::string& cluster_id,
+      const std::string& node_id, uint32_t keepalive_s,
+      const std::string& connection_id,
+      const std::map<std::string, std::string>& service_connections) {
   json::object o{{"type", "hello"},
                  {"terminal_id", terminal_id},
                  {"cluster_id", cluster_id},
@@ -81,6 +83,8 @@ std::string hello(const std::string& terminal_id, const std::string& cluster_id,
                  {"keepalive_s", keepalive_s}};
   if (!connection_id.empty())
     o["connection_id"] = connection_id;
+  if (!service_connections.empty())
+    o["service_connections"] = json::value_from(service_connections);
   return json::serialize(o);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,10 +30,13 @@ struct device_frame {
 /// (a protocol violation: the connection is closed with 1008).
 std::string decode(std::string_view text, device_frame& out, bool& fatal);
 
-/// `connection_id` is left out when empty.
+/// `connection_id` is left out when empty, `service_connections` (one
+/// connection id per service) too.
 std::string hello(const std::string& terminal_id, const std::string& cluster_id,
                   const std::string& node_id, uint32_t keepalive_s,
-                  const std::string& connection_id = {});
+                  const std::string& connection_id = {},
+                  const std::map<std::string, std::string>& service_connections
+                  = {});
 std::string ping(uint64_t seq);
 std::string job(const storage::job_record& job);
 std::string reassign(uint64_t after_ms);

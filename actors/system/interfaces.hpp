@@ -127,6 +127,9 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor,
                  uint64_t>,
   caf::reacts_to<closed_atom, std::string, std::string, terminal_session_actor>,
+  // after each of the three above: the session's connection id per service
+  caf::reacts_to<svc_conn_atom, std::string, terminal_session_actor,
+                 std::map<std::string, std::string>>,
   // service facts
   caf::replies_to<put_atom, attrs_atom, std::string,
                   std::map<std::string, std::string>>::with<terminal_status>,
@@ -249,13 +252,18 @@ struct session_spec {
   /// `connection_id` of `hello`; the same for a session moved to another
   /// node, since the device kept its WebSocket).
   std::string connection_id{};
+  /// One connection id per service the device serves (`hello`'s
+  /// service_connections): made by the balancer when the device connected,
+  /// kept for the WebSocket's life (also when the session moves).
+  std::map<std::string, std::string> service_connections{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
            x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
-           x.redelivery_ms, x.address, x.moved, x.generation, x.connection_id);
+           x.redelivery_ms, x.address, x.moved, x.generation, x.connection_id,
+           x.service_connections);
 }
 
 /// A balancer announcing itself to the cluster manager.

@@ -34,7 +34,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, terminal_record& x) {
   return f(caf::meta::type_name("terminal_record"), x.terminal_id, x.cluster_id,
            x.model, x.firmware, x.region, x.attributes, x.users,
-           x.registered_at_ms, x.token_generation, x.revoked);
+           x.registered_at_ms, x.token_generation, x.revoked, x.services);
 }
 
 template <class Inspector>
@@ -100,6 +100,8 @@ using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using move_atom = caf::atom_constant<caf::atom("move")>;
+/// A session's connection ids per service, for the control (GET terminal).
+using svc_conn_atom = caf::atom_constant<caf::atom("svcconn")>;
 using node_atom = caf::atom_constant<caf::atom("node")>;
 using realloc_atom = caf::atom_constant<caf::atom("realloc")>;
 using reassign_atom = caf::atom_constant<caf::atom("reassign")>;
@@ -241,11 +243,15 @@ struct admission {
   std::string cluster_id;
   std::vector<std::string> tiers;
   std::string refused;
+  /// The services the terminal declared (empty: the default list); the
+  /// balancer makes one connection id per service (`hello`).
+  std::vector<std::string> services{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admission& x) {
-  return f(caf::meta::type_name("admission"), x.cluster_id, x.tiers, x.refused);
+  return f(caf::meta::type_name("admission"), x.cluster_id, x.tiers, x.refused,
+           x.services);
 }
 
 /// A cluster as `GET /v1/admin/clusters` reports it.
@@ -268,6 +274,11 @@ struct cluster_status {
   uint32_t max_connections = 0;
   std::map<std::string, uint32_t> tier_connections{};
   std::map<std::string, uint32_t> tier_caps{};
+  /// Quality class: the cluster's keepalive period and misses (its own or
+  /// [timers]'), and its cap of sessions per node (0: none).
+  uint32_t keepalive_s = 0;
+  uint32_t keepalive_misses = 0;
+  uint32_t max_sessions_per_node = 0;
 };
 
 template <class Inspector>
@@ -275,7 +286,9 @@ typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
   return f(caf::meta::type_name("cluster_status"), x.cluster_id, x.labels,
            x.state, x.weight, x.balancers, x.connections, x.assigned, x.nodes,
            x.ws_connections, x.balancers_down, x.max_connections,
-           x.tier_connections, x.tier_caps);
+           x.tier_connections, x.tier_caps,
+           // quality class
+           x.keepalive_s, x.keepalive_misses, x.max_sessions_per_node);
 }
 
 /// A terminal as `GET /v1/terminals/{id}` reports it.
@@ -292,13 +305,17 @@ struct terminal_status {
   /// The label its facts give now under the current label configuration
   /// (what registration and re-allocation would place it by).
   assigned_label label;
+  /// While connected: the connection id of each service of the session
+  /// (`hello`'s service_connections); empty otherwise.
+  std::map<std::string, std::string> service_connections;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, terminal_status& x) {
   return f(caf::meta::type_name("terminal_status"), x.record, x.connected,
            x.node_id, x.last_seen_ms, x.connects, x.disconnects,
-           x.keepalive_failures, x.api, x.open_jobs, x.label);
+           x.keepalive_failures, x.api, x.open_jobs, x.label,
+           x.service_connections);
 }
 
 /// An operator's change to one cluster (PUT /v1/admin/clusters/{id}). What

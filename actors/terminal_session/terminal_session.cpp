@@ -159,20 +159,30 @@ void finish(self_ptr self, uint16_t code, std::string reason,
   self->quit();
 }
 
+/// Tells the control the connection ids per service (after announcing
+/// the session: the control keeps them for its current session only).
+void tell_service_connections(self_ptr self) {
+  auto& st = self->state;
+  if (!st.spec.service_connections.empty())
+    self->send(st.control, svc_conn_atom::value, st.spec.terminal_id,
+               handle_of(self), st.spec.service_connections);
+}
+
 /// Greets the device and announces the session to the control (as moved
 /// when the balancer restarted it on another node).
 void start(self_ptr self) {
   auto& st = self->state;
   auto keepalive_s = std::max<uint32_t>(1, (st.spec.keepalive_ms + 999) / 1000);
-  to_device(self,
-            frames::hello(st.spec.terminal_id, st.spec.cluster_id, st.node_id,
-                          keepalive_s, st.spec.connection_id));
+  to_device(self, frames::hello(st.spec.terminal_id, st.spec.cluster_id,
+                                st.node_id, keepalive_s, st.spec.connection_id,
+                                st.spec.service_connections));
   if (st.spec.moved)
     self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
                handle_of(self), st.spec.generation);
   else
     self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
                handle_of(self), st.spec.address, st.spec.generation);
+  tell_service_connections(self);
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.
   // The monitor lives in the balancer and names this session: it is removed
@@ -219,6 +229,7 @@ void on_control_moved(self_ptr self, const peer_directory& dir) {
   s.control = dir.control;
   self->send(s.control, peer_atom::value, s.spec.terminal_id, s.node_id,
              handle_of(self), s.spec.generation);
+  tell_service_connections(self);
 }
 
 /// The node's keepalive tick (every `keepalive_ms`): a ping, or the end

@@ -121,6 +121,12 @@ void device::do_register() {
       attrs[k] = v;
     body["attributes"] = std::move(attrs);
   }
+  if (!o.services.empty()) {
+    json::array services;
+    for (const auto& s : o.services)
+      services.emplace_back(s);
+    body["services"] = std::move(services);
+  }
   http_request req;
   req.method = http::verb::post;
   req.url = join_path(o.server, "/v1/terminals/register");
@@ -389,8 +395,15 @@ void device::on_timer(std::uint64_t seq, step next) {
 
 void device::on_hello(const json::object& frame) {
   auto* node = string_field(frame, "node_id");
-  ctx_.log->log(ctx_.event_level, "[{}] hello from node {}", id_,
-                node ? std::string_view(*node) : std::string_view("?"));
+  std::string ids; // service=connection id, ...
+  if (auto* sc = frame.if_contains("service_connections");
+      sc && sc->is_object())
+    for (const auto& [service, id] : sc->get_object())
+      if (id.is_string())
+        ids += (ids.empty() ? " services " : ", ") + std::string{service} + "="
+             + std::string{id.get_string()};
+  ctx_.log->log(ctx_.event_level, "[{}] hello from node {}{}", id_,
+                node ? std::string_view(*node) : std::string_view("?"), ids);
 }
 
 void device::on_ping(const json::object& frame) {

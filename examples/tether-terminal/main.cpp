@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
     ->group("Devices");
   app.add_option("--attr", attrs, "register attribute key=value (repeatable)")
     ->group("Devices");
+  app
+    .add_option("--services", o.services,
+                "services declared on register, e.g. print,scan (omitted "
+                "when not given: the server's default list)")
+    ->delimiter(',')
+    ->group("Devices");
 
   app
     .add_option("--source-addrs", o.source_addrs,

@@ -28,6 +28,7 @@ struct terminal_options {
   std::string id_prefix = "T";         // --id-prefix: fleet ids are P0..P{N-1}
   std::string model, firmware, region; // sent on register when non-empty
   std::map<std::string, std::string> attributes; // --attr key=value
+  std::vector<std::string> services; // --services print,scan (sent if set)
   // Device identity (docs/API.md): the enrollment group and its key file
   // (--enrollment-key-file; default with --data DIR:
   // DIR/secrets/enrollment/default). No key: requests are not signed.

@@ -117,6 +117,17 @@ TEST(DefaultTopology, MinimalFileGetsDefaults) {
   EXPECT_TRUE(t.clusters[0].balancers[0].public_url.empty());
 }
 
+TEST(DefaultTopology, QualityClassDefaultsToTheTimers) {
+  auto r = parse(doc{}.str());
+  ASSERT_TRUE(r.value) << dump(r);
+  const auto& t = *r.value;
+  const auto& c = t.clusters[0];
+  EXPECT_EQ(c.keepalive_s, 0u);
+  EXPECT_EQ(c.max_sessions_per_node, 0u); // no cap
+  EXPECT_EQ(keepalive_of(t, c), t.timers.keepalive);
+  EXPECT_EQ(keepalive_misses_of(t, c), t.timers.keepalive_misses);
+}
+
 TEST(DefaultTopology, ReallocationDefaults) {
   auto r = parse(doc{}.str());
   ASSERT_TRUE(r.value) << dump(r);
@@ -427,6 +438,28 @@ const std::vector<rule_case>& rule_cases() {
      "clusters[0].node_capacity.C1-n1", "must be between 1 and"},
     {"cluster", "node_capacity", "{ C9-n1 = 2 }", false,
      "clusters[0].node_capacity.C9-n1", "is not a node of this cluster"},
+    // quality classes (issue 14, item 9)
+    {"cluster", "keepalive_s", "5", true, "", "",
+     [](const topology& t) {
+       return t.clusters[0].keepalive_s == 5
+           && keepalive_of(t, t.clusters[0]) == millis{5'000};
+     }},
+    {"cluster", "keepalive_s", "0", false, "clusters[0].keepalive_s",
+     "must be between 1 and 86400"},
+    {"cluster", "keepalive_s", "\"5s\"", false, "clusters[0].keepalive_s",
+     "must be an integer"},
+    {"cluster", "keepalive_misses", "4", true, "", "",
+     [](const topology& t) {
+       return keepalive_misses_of(t, t.clusters[0]) == 4;
+     }},
+    {"cluster", "keepalive_misses", "101", false,
+     "clusters[0].keepalive_misses", "must be between 1 and 100"},
+    {"cluster", "max_sessions_per_node", "250", true, "", "",
+     [](const topology& t) {
+       return t.clusters[0].max_sessions_per_node == 250;
+     }},
+    {"cluster", "max_sessions_per_node", "-1", false,
+     "clusters[0].max_sessions_per_node", "must be between 0 and"},
     // timers
     {"timers", "keepalive", "\"100ms\"", true, "", "",
      [](const topology& t) {

@@ -128,8 +128,9 @@ TEST_F(flow, register_connect_push_ack_result) {
 }
 
 TEST_F(flow, job_pushed_while_offline_arrives_on_connect) {
-  auto reg = register_terminal(*server,
-                               R"({"terminal_id":"T-offline","region":"GG2"})");
+  auto reg
+    = register_terminal(*server, R"({"terminal_id":"T-offline","region":"GG2",)"
+                                 R"("services":["print","scan"]})");
   ASSERT_EQ(reg.status, 200);
   EXPECT_EQ(str_at(json_of(reg.body), "cluster_id"), "C2");
   auto push = http_call(server->http(), "POST", "/v1/terminals/T-offline/jobs",

@@ -190,6 +190,15 @@ def run(server, v):
     expect("/v1/terminals/register", "POST", "/v1/terminals/register", 400,
            {"terminal_id": "T2", "attributes": {"service": "x"}},
            auth="device:T2")
+    # services (issue 14 item 8)
+    expect("/v1/terminals/register", "POST", "/v1/terminals/register", 200,
+           {"terminal_id": "T3", "services": ["print", "scan"]},
+           auth="device:T3")
+    expect("/v1/terminals/register", "POST", "/v1/terminals/register", 400,
+           {"terminal_id": "T3", "services": ["print", "print"]},
+           auth="device:T3")
+    expect("/v1/terminals/{id}/jobs", "POST", "/v1/terminals/T1/jobs", 409,
+           {"service": "scan", "payload": {}})
     expect("/v1/terminals/{id}/destination", "GET",
            "/v1/terminals/T1/destination", 200, auth="device:T1")
     expect("/v1/terminals/{id}", "GET", "/v1/terminals/T1", 200)

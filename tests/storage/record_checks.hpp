@@ -52,6 +52,7 @@ inline terminal_record sample_terminal() {
   t.registered_at_ms = 1'763'897'008'123;
   t.token_generation = 3;
   t.revoked = true;
+  t.services = {"print", "scan"};
   return t;
 }
 
@@ -105,6 +106,7 @@ inline void expect_same(const terminal_record& a, const terminal_record& b) {
   EXPECT_EQ(a.registered_at_ms, b.registered_at_ms);
   EXPECT_EQ(a.token_generation, b.token_generation);
   EXPECT_EQ(a.revoked, b.revoked);
+  EXPECT_EQ(a.services, b.services);
 }
 
 inline void expect_same(const job_record& a, const job_record& b) {

@@ -202,6 +202,28 @@ TEST_F(StoreTest, TerminalsSurviveReopen) {
   expect_same(all[0], t1);
 }
 
+TEST_F(StoreTest, DeclaredServicesSurviveReopen) {
+  auto t1 = make_terminal("T1", "C1");
+  t1.services = {"print", "scan"};
+  auto t2 = make_terminal("T2", "C1");
+  t2.services.clear(); // declared none
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    db->set_sync(true);
+    ASSERT_TRUE(db->put_terminal(t1).ok());
+    ASSERT_TRUE(db->put_terminal(t2).ok());
+  }
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto all = db->load_terminals(st);
+  ASSERT_EQ(all.size(), 2u);
+  expect_same(all[0], t1);
+  expect_same(all[1], t2);
+  EXPECT_TRUE(all[1].services.empty());
+}
+
 // -- admin changes
 // ---------------------------------------------------------------
 
@@ -495,6 +517,33 @@ TEST(Encoding, TerminalRoundTrip) {
   min.terminal_id = "T2";
   ASSERT_TRUE(decode(encode(min), back));
   expect_same(back, min); // also clears the earlier attributes
+}
+
+// A terminal record exactly as main (before services) wrote it still loads,
+// with no services (the default list applies); a record without services
+// is written in main's format, so main reads it back too.
+TEST(Encoding, TerminalRecordsOfMainStillLoad) {
+  const std::string mains
+    = R"({"terminal_id":"T1","cluster_id":"C1","model":"GJ1",)"
+      R"("firmware":"1.4.2","region":"GG1","attributes":{"plan":"paid"},)"
+      R"("users":["u1"],"registered_at_ms":1763897008123,)"
+      R"("token_generation":2,"revoked":false})";
+  terminal_record t;
+  ASSERT_TRUE(decode(mains, t));
+  EXPECT_EQ(t.terminal_id, "T1");
+  EXPECT_EQ(t.attributes.at("plan"), "paid");
+  EXPECT_EQ(t.token_generation, 2u);
+  EXPECT_TRUE(t.services.empty());
+  EXPECT_EQ(encode(t), mains);
+  t.services = {"print", "scan"};
+  auto text = encode(t);
+  EXPECT_NE(text.find(R"("services":["print","scan"])"), std::string::npos);
+  terminal_record back;
+  ASSERT_TRUE(decode(text, back));
+  expect_same(back, t);
+  // A mistyped list is ignored, not fatal (as other fields).
+  ASSERT_TRUE(decode(R"({"terminal_id":"T1","services":"print"})", back));
+  EXPECT_TRUE(back.services.empty());
 }
 
 TEST(Encoding, JobRoundTrip) {

@@ -68,6 +68,10 @@ caf::behavior fake_control(caf::event_based_actor*,
           const terminal_session_actor& s) {
       log->closed.push_back({t, reason, s.id()});
     },
+    [log](svc_conn_atom, const std::string& t, const terminal_session_actor&,
+          const std::map<std::string, std::string>& ids) {
+      log->service_connections.emplace_back(t, ids);
+    },
     [log](callback_atom, const std::string& id, uint32_t, bool accepted) {
       log->callbacks.emplace_back(id, accepted);
     },
@@ -166,8 +170,14 @@ caf::behavior fake_manager(caf::event_based_actor*,
                         "terminal " + t + " is not registered");
     },
     [log](admit_atom, const std::string& t, bool) -> caf::result<admission> {
-      if (auto i = log->clusters.find(t); i != log->clusters.end())
-        return admission{i->second, {}, {}};
+      if (auto i = log->clusters.find(t); i != log->clusters.end()) {
+        auto sv = log->services.find(t);
+        return admission{i->second,
+                         {},
+                         {},
+                         sv == log->services.end() ? std::vector<std::string>{}
+                                                   : sv->second};
+      }
       return make_error(errc::not_found,
                         "terminal " + t + " is not registered");
     },

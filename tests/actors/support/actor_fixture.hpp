@@ -88,6 +88,9 @@ struct control_log {
   std::vector<job_update> updates;
   std::vector<std::pair<std::string, bool>> callbacks; // job id, accepted
   std::vector<std::pair<std::string, bool>> api_calls; // terminal, failed
+  /// svc_conn: terminal and its session's connection ids per service.
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>>
+    service_connections;
 };
 
 caf::behavior fake_control(caf::event_based_actor*,
@@ -118,6 +121,8 @@ struct manager_log {
   std::vector<terminal_record> assigned;
   std::vector<job_record> delivered;
   std::map<std::string, std::string> clusters; // lookup answers
+  /// Declared services admissions answer (missing: none declared).
+  std::map<std::string, std::vector<std::string>> services;
 };
 
 caf::behavior fake_manager(caf::event_based_actor*,

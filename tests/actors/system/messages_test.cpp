@@ -89,6 +89,7 @@ void expect_same(const admission& a, const admission& b) {
   EXPECT_EQ(a.cluster_id, b.cluster_id);
   EXPECT_EQ(a.tiers, b.tiers);
   EXPECT_EQ(a.refused, b.refused);
+  EXPECT_EQ(a.services, b.services);
 }
 
 void expect_same(const metric_series& a, const metric_series& b) {
@@ -113,6 +114,9 @@ void expect_same(const cluster_status& a, const cluster_status& b) {
   EXPECT_EQ(a.max_connections, b.max_connections);
   EXPECT_EQ(a.tier_connections, b.tier_connections);
   EXPECT_EQ(a.tier_caps, b.tier_caps);
+  EXPECT_EQ(a.keepalive_s, b.keepalive_s);
+  EXPECT_EQ(a.keepalive_misses, b.keepalive_misses);
+  EXPECT_EQ(a.max_sessions_per_node, b.max_sessions_per_node);
 }
 
 void expect_same(const terminal_status& a, const terminal_status& b) {
@@ -126,6 +130,7 @@ void expect_same(const terminal_status& a, const terminal_status& b) {
   expect_same(a.api, b.api);
   EXPECT_EQ(a.open_jobs, b.open_jobs);
   EXPECT_EQ(a.label.items, b.label.items);
+  EXPECT_EQ(a.service_connections, b.service_connections);
 }
 
 void expect_same(const cluster_settings& a, const cluster_settings& b) {
@@ -184,6 +189,7 @@ void expect_same(const session_spec& a, const session_spec& b) {
   EXPECT_EQ(a.address, b.address);
   EXPECT_EQ(a.moved, b.moved);
   EXPECT_EQ(a.connection_id, b.connection_id);
+  EXPECT_EQ(a.service_connections, b.service_connections);
 }
 
 void expect_same(const balancer_info& a, const balancer_info& b) {
@@ -247,7 +253,10 @@ cluster_status sample_cluster(const std::string& id) {
           .balancers = {"ws://a", "ws://b"},
           .connections = 17,
           .assigned = 99,
-          .nodes = sample_nodes()};
+          .nodes = sample_nodes(),
+          .keepalive_s = 5,
+          .keepalive_misses = 4,
+          .max_sessions_per_node = 250};
 }
 
 terminal_status sample_terminal_status() {
@@ -260,7 +269,8 @@ terminal_status sample_terminal_status() {
           .keepalive_failures = 3,
           .api = sample_history(),
           .open_jobs = 6,
-          .label = {{{"region", "GG1"}, {"api_error_frequency", "high"}}}};
+          .label = {{{"region", "GG1"}, {"api_error_frequency", "high"}}},
+          .service_connections = {{"print", "sA"}, {"scan", "sB"}}};
 }
 
 session_spec sample_spec(cluster_balancer_actor balancer) {
@@ -274,7 +284,8 @@ session_spec sample_spec(cluster_balancer_actor balancer) {
           .address = "10.1.2.3",
           .moved = true,
           .generation = 9,
-          .connection_id = "C1-b1-mi2x3k-78"};
+          .connection_id = "C1-b1-mi2x3k-78",
+          .service_connections = {{"print", "sA"}, {"scan", "sB"}}};
 }
 
 balancer_info sample_info(cluster_balancer_actor handle) {
@@ -478,6 +489,7 @@ TEST_F(MessagesTest, RevocationList) {
   check(revocation_list{7, {"T1", "T2"}, {1, 4}});
   check(revocation_list{});
   check(admission{"C1", {"plan=free"}, "cluster C1 is at its cap"});
+  check(admission{"C1", {}, {}, {"print", "scan"}});
   check(admission{});
 }
 

@@ -1,0 +1,123 @@
+// Services at the control (docs/API.md, item 8 of issue 14): a push for a
+// service the terminal does not serve is refused (409) before anything is
+// stored, and the connection ids per service a session greeted its device
+// with are kept for the terminal's current session only.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <gtest/gtest.h>
+
+#include "actors/control/control.hpp"
+#include "actors/control/terminal_table.hpp"
+#include "actors/system/errors.hpp"
+#include "tests/actors/control/test_jobs.hpp"
+
+namespace tether {
+namespace {
+
+using test::push_request;
+
+TEST(ServicePush, AnUnservedServiceIsAConflictNamingIt) {
+  control_state st;
+  st.terminals.entries["T1"].record.terminal_id = "T1"; // no list: print
+  auto scanner = st.terminals.entries["T2"];
+  scanner.record.terminal_id = "T2";
+  scanner.record.services = {"scan", "fax"};
+  st.terminals.entries["T2"] = scanner;
+  EXPECT_TRUE(st.accept_job(push_request("T1", "print"), 0));
+  for (auto [terminal, service] :
+       std::vector<std::pair<const char*, const char*>>{
+         {"T1", "scan"}, {"T2", "print"}, {"T2", "copy"}}) {
+    auto job = st.accept_job(push_request(terminal, service), 0);
+    ASSERT_FALSE(job) << terminal << " " << service;
+    auto v = view(job.error());
+    EXPECT_EQ(v.code, errc::conflict);
+    EXPECT_NE(v.message.find(std::string{"\""} + service + "\""),
+              std::string::npos)
+      << v.message;
+  }
+  EXPECT_TRUE(st.accept_job(push_request("T2", "scan"), 0));
+  EXPECT_TRUE(st.accept_job(push_request("T2", "fax"), 0));
+  // Only the accepted ones are queued: nothing of a refused push is kept.
+  EXPECT_EQ(st.jobs.open_jobs["T1"].size(), 1u);
+  EXPECT_EQ(st.jobs.open_jobs["T2"].size(), 2u);
+}
+
+/// Two distinct session handles need an actor system (nothing runs).
+class ServiceConnections : public ::testing::Test {
+protected:
+  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    return cfg;
+  }
+
+  ServiceConnections() : sys{init(cfg)} {
+    for (auto* s : {&s1, &s2}) {
+      auto a = sys.spawn([]() -> caf::behavior {
+        return {[](int) {
+        }};
+      });
+      actors.push_back(a);
+      *s = caf::actor_cast<terminal_session_actor>(a);
+    }
+    st.entries["T1"].record.terminal_id = "T1";
+  }
+
+  ~ServiceConnections() override {
+    s1 = s2 = nullptr;
+    st = terminal_table();
+    for (auto& a : actors)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    actors.clear();
+    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler()).run();
+  }
+
+  std::map<std::string, std::string> ids(const std::string& tag) {
+    return {{"print", "sP" + tag}, {"scan", "sS" + tag}};
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  std::vector<caf::actor> actors;
+  terminal_session_actor s1;
+  terminal_session_actor s2;
+  terminal_table st;
+};
+
+TEST_F(ServiceConnections, ShownWhileConnectedOnly) {
+  st.on_open("T1", "C1-n1", s1, 100);
+  EXPECT_TRUE(st.on_service_connections("T1", s1, ids("1")));
+  auto& t = st.entries.at("T1");
+  EXPECT_EQ(st.status_of(t, 200).service_connections, ids("1"));
+  st.on_closed("T1", "connection closed", s1, 300);
+  EXPECT_TRUE(st.status_of(t, 400).service_connections.empty());
+}
+
+TEST_F(ServiceConnections, OnlyTheCurrentSessionsIdsAreKept) {
+  // Not connected, or not the current session: ignored.
+  EXPECT_FALSE(st.on_service_connections("T1", s1, ids("1")));
+  EXPECT_FALSE(st.on_service_connections("T9", s1, ids("1")));
+  st.on_open("T1", "C1-n1", s1, 100);
+  EXPECT_TRUE(st.on_service_connections("T1", s1, ids("1")));
+  // A new connection: its session's ids replace the old ones, and until
+  // it says them none are shown (never the old socket's).
+  st.on_open("T1", "C1-n2", s2, 150);
+  EXPECT_TRUE(
+    st.status_of(st.entries.at("T1"), 160).service_connections.empty());
+  EXPECT_FALSE(st.on_service_connections("T1", s1, ids("1"))); // stale
+  EXPECT_TRUE(st.on_service_connections("T1", s2, ids("2")));
+  EXPECT_EQ(st.status_of(st.entries.at("T1"), 170).service_connections,
+            ids("2"));
+  // The old session's close changes nothing.
+  st.on_closed("T1", "replaced by a newer connection", s1, 180);
+  EXPECT_EQ(st.status_of(st.entries.at("T1"), 190).service_connections,
+            ids("2"));
+}
+
+} // namespace
+} // namespace tether
