@@ -29,7 +29,10 @@ void cluster_manager_state::init(config::topology& topo,
     // overrides this below.
     for (const auto& n : c.elastic.standby)
       admin.set_node_state(n, "standby");
-    clusters.entries.push_back({std::move(c), "active", {}, 0, 0, enabled});
+    cluster_entry entry;
+    entry.cfg = std::move(c);
+    entry.enabled = enabled;
+    clusters.entries.push_back(std::move(entry));
   }
   admin.apply_stored(clusters, stored);
   elastic.period = topo.autoscale.period;

@@ -287,9 +287,8 @@ std::string decode_register(std::string_view body, terminal_record& out) {
   if (!problem.empty())
     return problem;
   auto& o = v.get_object();
-  if (auto p = only_fields(
-        o, {"terminal_id", "model", "firmware", "region", "attributes",
-                "services"});
+  if (auto p = only_fields(o, {"terminal_id", "model", "firmware", "region",
+                               "attributes", "services"});
       !p.empty())
     return p;
   auto* id = o.if_contains("terminal_id");
