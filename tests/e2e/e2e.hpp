@@ -133,4 +133,17 @@ inline boost::json::value next_of_type(ws_client& ws, const std::string& type,
   return nullptr;
 }
 
+/// One cluster as GET /v1/admin/clusters lists it (null if not listed).
+inline boost::json::value cluster_view(const std::string& http,
+                                       const std::string& id) {
+  auto cs = json_of(
+    http_call(http, "GET", "/v1/admin/clusters", {}, std::chrono::seconds{2})
+      .body);
+  if (cs.is_object())
+    for (auto& c : cs.at("clusters").as_array())
+      if (str_at(c, "cluster_id") == id)
+        return c;
+  return nullptr;
+}
+
 } // namespace tether::test

@@ -19,25 +19,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The shipped file with `cluster_extra` written into C1's table and
-/// `top` before everything.
 std::string topology(const std::string& cluster_extra,
                      const std::string& top = {}) {
-  auto text = shipped_multiprocess_topology();
-  auto at = text.find("nodes = [\"C1-n1\", \"C1-n2\"]");
-  EXPECT_NE(at, std::string::npos);
-  text.insert(text.find('\n', at) + 1, cluster_extra + "\n");
-  return top + text;
-}
-
-boost::json::value cluster_view(const std::string& http,
-                                const std::string& id) {
-  auto cs = json_of(http_call(http, "GET", "/v1/admin/clusters", {}, 2s).body);
-  if (cs.is_object())
-    for (auto& c : cs.at("clusters").as_array())
-      if (str_at(c, "cluster_id") == id)
-        return c;
-  return nullptr;
+  return shipped_multiprocess_topology_with(cluster_extra, top);
 }
 
 int number_at(const boost::json::value& v,

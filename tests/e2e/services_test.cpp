@@ -23,16 +23,6 @@ boost::json::value terminal_view(const tetherd_process& d,
   return json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body);
 }
 
-boost::json::value cluster_view(const tetherd_process& d,
-                                const std::string& id) {
-  auto cs = json_of(http_call(d.http(), "GET", "/v1/admin/clusters").body);
-  if (cs.is_object())
-    for (auto& c : cs.at("clusters").as_array())
-      if (str_at(c, "cluster_id") == id)
-        return c;
-  return nullptr;
-}
-
 /// The connection ids a connected terminal shows (empty until connected).
 boost::json::object ids_of(const tetherd_process& d, const std::string& id) {
   auto t = terminal_view(d, id);
@@ -136,12 +126,12 @@ TEST(services, quality_class_keepalive_and_sessions_per_node) {
                                        "max_sessions_per_node = 2\n");
   tetherd_process server{text};
   server.start();
-  auto c2 = cluster_view(server, "C2");
+  auto c2 = cluster_view(server.http(), "C2");
   ASSERT_TRUE(c2.is_object());
   EXPECT_EQ(c2.at("keepalive_s").to_number<int>(), 1);
   EXPECT_EQ(c2.at("keepalive_misses").to_number<int>(), 3);
   EXPECT_EQ(c2.at("max_sessions_per_node").to_number<int>(), 2);
-  auto c1 = cluster_view(server, "C1"); // the [timers] values
+  auto c1 = cluster_view(server.http(), "C1"); // the [timers] values
   EXPECT_EQ(c1.at("keepalive_s").to_number<int>(), 30);
   EXPECT_EQ(c1.at("max_sessions_per_node").to_number<int>(), 0);
 
@@ -174,7 +164,7 @@ TEST(services, quality_class_keepalive_and_sessions_per_node) {
                           "--backoff-max-ms", "500", "--duration-s", "60"},
                          server.dir() + "/q.log");
   auto served = [&] {
-    auto c = cluster_view(server, "C2");
+    auto c = cluster_view(server.http(), "C2");
     if (!c.is_object() || c.at("connections").to_number<int>() != 4)
       return false;
     for (auto& n : c.at("nodes").as_array())
@@ -184,7 +174,7 @@ TEST(services, quality_class_keepalive_and_sessions_per_node) {
         != std::string::npos;
   };
   ASSERT_TRUE(eventually(served, 30s))
-    << boost::json::serialize(cluster_view(server, "C2"))
+    << boost::json::serialize(cluster_view(server.http(), "C2"))
     << read_file(server.dir() + "/q.log");
   auto log = read_file(server.dir() + "/q.log");
   EXPECT_NE(log.find("max_sessions_per_node = 2); retry after"),
@@ -201,7 +191,8 @@ TEST(services, quality_class_keepalive_and_sessions_per_node) {
   };
   auto seen = refusals();
   ASSERT_TRUE(eventually([&] { return refusals() > seen + 2; }, 20s));
-  EXPECT_EQ(cluster_view(server, "C2").at("connections").to_number<int>(), 4);
+  EXPECT_EQ(
+    cluster_view(server.http(), "C2").at("connections").to_number<int>(), 4);
 }
 
 } // namespace

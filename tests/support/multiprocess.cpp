@@ -62,6 +62,16 @@ std::string shipped_multiprocess_topology() {
                    + "/examples/topologies/multiprocess.toml");
 }
 
+std::string shipped_multiprocess_topology_with(const std::string& cluster_extra,
+                                               const std::string& top) {
+  auto text = shipped_multiprocess_topology();
+  auto at = text.find("nodes = [\"C1-n1\", \"C1-n2\"]");
+  if (at == std::string::npos)
+    return {};
+  text.insert(text.find('\n', at) + 1, cluster_extra + "\n");
+  return top + text;
+}
+
 std::string multiprocess_test_topology(const std::string& timers) {
   auto text = std::regex_replace(shipped_multiprocess_topology(),
                                  std::regex{R"(keepalive = "30s")"}, timers);

@@ -63,6 +63,12 @@ private:
 /// The shipped examples/topologies/multiprocess.toml.
 std::string shipped_multiprocess_topology();
 
+/// The shipped file with `cluster_extra` written into C1's table (after
+/// its `nodes` line) and `top` before everything; empty if C1's table
+/// changed shape.
+std::string shipped_multiprocess_topology_with(const std::string& cluster_extra,
+                                               const std::string& top = {});
+
 /// The shipped file as the multi-process e2e tests run it: its
 /// `keepalive = "30s"` line replaced by `timers` (e.g. `keepalive = "2s"`,
 /// so keepalives run through every fault), and a second gateway process
