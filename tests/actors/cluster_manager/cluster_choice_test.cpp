@@ -16,8 +16,13 @@ namespace {
 
 balancer_status report(const std::string& cluster, uint32_t connections,
                        std::vector<node_status> nodes) {
-  return balancer_status{cluster + "-b1", cluster, "ws://x", connections,
-                         std::move(nodes)};
+  balancer_status r;
+  r.balancer_id = cluster + "-b1";
+  r.cluster_id = cluster;
+  r.url = "ws://x";
+  r.connections = connections;
+  r.nodes = std::move(nodes);
+  return r;
 }
 
 // S640 (strict, the default): a cluster that names no model takes no

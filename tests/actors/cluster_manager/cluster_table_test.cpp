@@ -109,13 +109,17 @@ TEST(ClusterTable, LiveReportsShowEachNodeOnceFailedIfAnyLostIt) {
                                       "ws://a",
                                       2,
                                       {node_status{"n1", "active", 2, 0, 0},
-                                       node_status{"n2", "active", 1, 0, 0}}},
+                                       node_status{"n2", "active", 1, 0, 0}},
+                                      0,
+                                      {}},
                       balancer_status{"C1-b2",
                                       "C1",
                                       "ws://b",
                                       3,
                                       {node_status{"n1", "active", 5, 0, 0},
-                                       node_status{"n2", "failed", 0, 0, 0}}},
+                                       node_status{"n2", "failed", 0, 0, 0}},
+                                      0,
+                                      {}},
                       std::nullopt});
   EXPECT_EQ(out[0].connections, 5u);
   ASSERT_EQ(out[0].nodes.size(), 2u);
