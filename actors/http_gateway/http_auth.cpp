@@ -86,8 +86,11 @@ bool admitted(gateway_ptr self, const api::route& r, http_request& req,
               && st.keys.find(req.authorization) == nullptr;
   if (need.open && !(r.kind == api::route::healthz && unknown))
     return true;
-  auto c = need.open ? key_check{.ok = true}
-                     : st.keys.check(req.authorization, need.any_of);
+  key_check c;
+  if (need.open)
+    c.ok = true;
+  else
+    c = st.keys.check(req.authorization, need.any_of);
   if (need.open && !(may_refresh && may_wait(st, now_ms())))
     return true; // /healthz with a key not known (yet): the short body
   if (c.ok)
