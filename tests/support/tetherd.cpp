@@ -2,6 +2,9 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -103,7 +106,49 @@ std::string tetherd_process::log() const {
   return read_file(dir_.path() + "/tetherd.log");
 }
 
+namespace {
+
+/// The lowest port of the kernel's ephemeral range (client sockets).
+uint16_t ephemeral_low() {
+  std::ifstream in{"/proc/sys/net/ipv4/ip_local_port_range"};
+  unsigned low = 32768;
+  in >> low;
+  return static_cast<uint16_t>(low);
+}
+
+/// True if nothing holds `port` on 127.0.0.1 (not even in TIME_WAIT).
+bool bindable(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+} // namespace
+
 uint16_t free_port() {
+  // Below the ephemeral range: a port inside it can be taken between this
+  // check and the server's bind by any client socket of a test running
+  // alongside, and stays taken for as long as that connection lives. Each
+  // test process walks the range from its own random start, so two
+  // processes rarely meet.
+  static std::mutex mutex;
+  static const uint16_t low = 10000;
+  static const uint16_t high = ephemeral_low();
+  static uint32_t next = std::random_device{}();
+  std::lock_guard guard{mutex};
+  if (high > low + 1000) {
+    for (int tries = 0; tries < 2000; ++tries) {
+      auto port = static_cast<uint16_t>(low + next++ % (high - low));
+      if (bindable(port))
+        return port;
+    }
+  }
+  // A machine whose ephemeral range starts low: let the OS choose.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;

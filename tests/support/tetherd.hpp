@@ -76,7 +76,8 @@ struct tetherd_run {
 };
 tetherd_run run_tetherd(const std::vector<std::string>& args);
 
-/// A port that was free a moment ago on 127.0.0.1.
+/// A port that was free a moment ago on 127.0.0.1, below the kernel's
+/// ephemeral range (no client socket takes it in the meantime).
 uint16_t free_port();
 
 } // namespace tether::test
