@@ -140,10 +140,10 @@ void multiprocess_deployment::start_process(const std::string& name) {
                                 "--log-level",
                                 "debug"};
   auto& proc = procs_[name];
-  // A restart binds the same ports as before; one may be held for a moment
-  // by another test's client socket (they are in the ephemeral range): a
-  // process that exits before it is ready is started again, with backoff,
-  // at most five times.
+  // A restart binds the same ports as before; one may still be held for a
+  // moment by the process before it (or, rarely, picked by a test running
+  // alongside): a process that exits before it is ready is started again,
+  // with backoff, at most five times.
   auto wait = std::chrono::milliseconds{250};
   for (int attempt = 1;; ++attempt) {
     // Append to the log across restarts: a failure shows the whole story.
