@@ -186,8 +186,8 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
     return refuse(self, conn, errc::unavailable,
                   "the balancer is starting (revocations not read yet); "
                   "retry later");
-  c->service_connections = services::new_connections(
-    a.services.empty() ? services::default_list() : a.services);
+  c->service_key = services::new_connection_key();
+  c->service_names = std::move(a.services);
   c->at = conn_phase::upgrading;
   c->link->admitted(0, {});
 }
@@ -276,7 +276,8 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
                     moved,
                     st.next_generation(now_ms()),
                     st.connection_id(conn),
-                    c->service_connections};
+                    c->service_key,
+                    c->service_names};
   self
     ->request(st.nodes[*node].handle, st.cfg.request_timeout, spawn_atom::value,
               std::move(spec))

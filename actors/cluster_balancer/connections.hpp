@@ -37,9 +37,11 @@ struct connection {
     = std::chrono::steady_clock::now();
   bool connected = false;
   std::string_view closing{};
-  /// One connection id per service of the device, made at admission and
-  /// kept for the socket's life (each session started for it says them).
-  std::map<std::string, std::string> service_connections;
+  /// The key of the device's connection id per service and the services
+  /// it declared (empty: the default list), taken at admission and kept for
+  /// the socket's life (each session started for it says the same ids).
+  services::connection_key service_key;
+  std::vector<std::string> service_names;
 
   /// Counts as a connection in the balancer's status.
   bool counts() const {

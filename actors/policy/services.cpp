@@ -1,9 +1,13 @@
 #include "actors/policy/services.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
+#include <stdexcept>
 
-#include "storage/secrets_dir.hpp"
+#include <openssl/rand.h>
+
+#include "auth/crypto.hpp"
 
 namespace tether::services {
 
@@ -44,11 +48,33 @@ bool serves(const storage::terminal_record& rec, const std::string& service) {
   return std::find(list.begin(), list.end(), service) != list.end();
 }
 
+connection_key new_connection_key() {
+  connection_key key;
+  while (key.empty()) {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+      throw std::runtime_error("no random bytes for a connection key");
+    std::memcpy(&key.hi, bytes, 8);
+    std::memcpy(&key.lo, bytes + 8, 8);
+  }
+  return key;
+}
+
+std::string connection_id(const connection_key& key, std::string_view service) {
+  char raw[16];
+  std::memcpy(raw, &key.hi, 8);
+  std::memcpy(raw + 8, &key.lo, 8);
+  auto mac = auth::hmac_sha256(std::string_view{raw, sizeof raw}, service);
+  return "s" + auth::to_hex(std::string_view{mac}.substr(0, 16));
+}
+
 std::map<std::string, std::string>
-new_connections(const std::vector<std::string>& names) {
+connection_ids(const connection_key& key, const std::vector<std::string>& names) {
   std::map<std::string, std::string> out;
+  if (key.empty())
+    return out;
   for (const auto& n : names)
-    out[n] = "s" + storage::random_hex(16);
+    out[n] = connection_id(key, n);
   return out;
 }
 

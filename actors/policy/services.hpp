@@ -5,6 +5,7 @@
 // the connection ids. Unit-tested in tests/actors/policy/services_test.cpp.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -34,9 +35,35 @@ const std::vector<std::string>& of(const storage::terminal_record& rec);
 /// Whether `rec` serves `service`.
 bool serves(const storage::terminal_record& rec, const std::string& service);
 
-/// A new connection id per service: "s" + 32 random hex digits (128 bits
-/// from OpenSSL's generator), so that one cannot be guessed from another.
+/// The secret a WebSocket's connection ids derive from: 128 random bits
+/// made when the device is admitted and kept for the socket's life, 16
+/// bytes per connection where a map of ids would cost a few hundred (issue
+/// 12). All zero: none (no ids).
+struct connection_key {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  bool empty() const { return hi == 0 && lo == 0; }
+  friend bool operator==(const connection_key& a, const connection_key& b) {
+    return a.hi == b.hi && a.lo == b.lo;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_key& x) {
+  return f(x.hi, x.lo);
+}
+
+/// A new key from OpenSSL's generator (never all zero).
+connection_key new_connection_key();
+
+/// The connection id of `service` on the WebSocket of `key`: "s" + 32 hex
+/// digits, the first 128 bits of HMAC-SHA256(key, service). Unguessable
+/// without the key, one unrelated to the next, and the same wherever it is
+/// derived (the balancer, a session on any node).
+std::string connection_id(const connection_key& key, std::string_view service);
+
+/// The connection id per service of `names` (none when `key` is empty).
 std::map<std::string, std::string>
-new_connections(const std::vector<std::string>& names);
+connection_ids(const connection_key& key, const std::vector<std::string>& names);
 
 } // namespace tether::services

@@ -11,6 +11,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/policy/services.hpp"
 #include "actors/system/messages.hpp"
 
 namespace tether {
@@ -252,10 +253,21 @@ struct session_spec {
   /// `connection_id` of `hello`; the same for a session moved to another
   /// node, since the device kept its WebSocket).
   std::string connection_id{};
-  /// One connection id per service the device serves (`hello`'s
-  /// service_connections): made by the balancer when the device connected,
-  /// kept for the WebSocket's life (also when the session moves).
-  std::map<std::string, std::string> service_connections{};
+  /// The key its connection ids derive from (`hello`'s
+  /// service_connections, services::connection_ids): made by the balancer
+  /// when the device connected, kept for the WebSocket's life (also when
+  /// the session moves). Empty: no ids.
+  services::connection_key service_key{};
+  /// The services the device declared (empty: the default list).
+  std::vector<std::string> service_names{};
+
+  /// Its connection id per service (none without a key).
+  std::map<std::string, std::string> service_connections() const {
+    return services::connection_ids(service_key,
+                                    service_names.empty()
+                                      ? services::default_list()
+                                      : service_names);
+  }
 };
 
 template <class Inspector>
@@ -263,7 +275,7 @@ typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
            x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
            x.redelivery_ms, x.address, x.moved, x.generation, x.connection_id,
-           x.service_connections);
+           x.service_key, x.service_names);
 }
 
 /// A balancer announcing itself to the cluster manager.

@@ -163,9 +163,9 @@ void finish(self_ptr self, uint16_t code, std::string reason,
 /// the session: the control keeps them for its current session only).
 void tell_service_connections(self_ptr self) {
   auto& st = self->state;
-  if (!st.spec.service_connections.empty())
+  if (!st.spec.service_key.empty())
     self->send(st.control, svc_conn_atom::value, st.spec.terminal_id,
-               handle_of(self), st.spec.service_connections);
+               handle_of(self), st.spec.service_connections());
 }
 
 /// Greets the device and announces the session to the control (as moved
@@ -175,7 +175,7 @@ void start(self_ptr self) {
   auto keepalive_s = std::max<uint32_t>(1, (st.spec.keepalive_ms + 999) / 1000);
   to_device(self, frames::hello(st.spec.terminal_id, st.spec.cluster_id,
                                 st.node_id, keepalive_s, st.spec.connection_id,
-                                st.spec.service_connections));
+                                st.spec.service_connections()));
   if (st.spec.moved)
     self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
                handle_of(self), st.spec.generation);

@@ -62,7 +62,9 @@ held=$(connections)
 echo "held $held idle devices; server RSS (with heaptrack's own) $(awk '/VmRSS/ {print $2}' /proc/$server_pid/status) kB"
 kill -KILL "$server_pid"
 wait "$heaptrack_pid" 2>/dev/null || true
-profile=$(ls "$out".* | head -1)
+profile=""
+for f in "$out.zst" "$out.gz"; do [ -f "$f" ] && { profile=$f; break; }; done
+[ -n "$profile" ] || { echo "heaptrack wrote no profile at $out.zst or $out.gz" >&2; exit 1; }
 heaptrack_print -f "$profile" -p 0 -a 0 -T 0 --flamegraph-cost-type leaked -F "$work/stacks" >/dev/null 2>&1
 python3 examples/bench/heap_breakdown.py "$work/stacks" "$held"
 echo "profile: $profile (heaptrack_gui or heaptrack_print to browse)"

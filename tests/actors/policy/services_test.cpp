@@ -60,8 +60,12 @@ TEST(Services, DefaultListIsPrint) {
 }
 
 TEST(Services, ConnectionIdsAreOnePerServiceAndUnguessable) {
-  auto a = services::new_connections({"print", "scan"});
-  auto b = services::new_connections({"print", "scan"});
+  auto k1 = services::new_connection_key();
+  auto k2 = services::new_connection_key();
+  EXPECT_FALSE(k1.empty());
+  EXPECT_FALSE(k1 == k2);
+  auto a = services::connection_ids(k1, {"print", "scan"});
+  auto b = services::connection_ids(k2, {"print", "scan"});
   ASSERT_EQ(a.size(), 2u);
   std::set<std::string> seen;
   for (const auto* m : {&a, &b})
@@ -71,8 +75,26 @@ TEST(Services, ConnectionIdsAreOnePerServiceAndUnguessable) {
       EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 1), std::string::npos);
       seen.insert(id);
     }
-  EXPECT_EQ(seen.size(), 4u); // all different, across calls too
-  EXPECT_TRUE(services::new_connections({}).empty());
+  EXPECT_EQ(seen.size(), 4u); // all different, across keys too
+  EXPECT_TRUE(services::connection_ids(k1, {}).empty());
+  EXPECT_TRUE(services::connection_ids({}, {"print"}).empty()); // no key
+}
+
+TEST(Services, AKeyGivesTheSameIdsWhereverTheyAreDerived) {
+  // The balancer keeps only the key; each session it starts for the socket
+  // (also after a move to another node) derives the ids again.
+  auto key = services::new_connection_key();
+  auto copy = key;
+  EXPECT_EQ(services::connection_ids(key, {"print", "scan"}),
+            services::connection_ids(copy, {"scan", "print"}));
+  EXPECT_EQ(services::connection_id(key, "scan"),
+            services::connection_ids(key, {"scan"}).at("scan"));
+  // A fixed key gives a fixed id (HMAC-SHA256(key bytes, name), 128 bits).
+  services::connection_key fixed{1, 2};
+  EXPECT_EQ(services::connection_id(fixed, "print"),
+            services::connection_id(services::connection_key{1, 2}, "print"));
+  EXPECT_NE(services::connection_id(fixed, "print"),
+            services::connection_id(services::connection_key{1, 3}, "print"));
 }
 
 // -- the register body --------------------------------------------------------

@@ -189,7 +189,8 @@ void expect_same(const session_spec& a, const session_spec& b) {
   EXPECT_EQ(a.address, b.address);
   EXPECT_EQ(a.moved, b.moved);
   EXPECT_EQ(a.connection_id, b.connection_id);
-  EXPECT_EQ(a.service_connections, b.service_connections);
+  EXPECT_EQ(a.service_key, b.service_key);
+  EXPECT_EQ(a.service_names, b.service_names);
 }
 
 void expect_same(const balancer_info& a, const balancer_info& b) {
@@ -285,7 +286,8 @@ session_spec sample_spec(cluster_balancer_actor balancer) {
           .moved = true,
           .generation = 9,
           .connection_id = "C1-b1-mi2x3k-78",
-          .service_connections = {{"print", "sA"}, {"scan", "sB"}}};
+          .service_key = {0x0123456789abcdefu, 0xfedcba9876543210u},
+          .service_names = {"print", "scan"}};
 }
 
 balancer_info sample_info(cluster_balancer_actor handle) {
