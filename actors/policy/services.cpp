@@ -69,7 +69,8 @@ std::string connection_id(const connection_key& key, std::string_view service) {
 }
 
 std::map<std::string, std::string>
-connection_ids(const connection_key& key, const std::vector<std::string>& names) {
+connection_ids(const connection_key& key,
+               const std::vector<std::string>& names) {
   std::map<std::string, std::string> out;
   if (key.empty())
     return out;

@@ -64,6 +64,7 @@ std::string connection_id(const connection_key& key, std::string_view service);
 
 /// The connection id per service of `names` (none when `key` is empty).
 std::map<std::string, std::string>
-connection_ids(const connection_key& key, const std::vector<std::string>& names);
+connection_ids(const connection_key& key,
+               const std::vector<std::string>& names);
 
 } // namespace tether::services

@@ -263,10 +263,9 @@ struct session_spec {
 
   /// Its connection id per service (none without a key).
   std::map<std::string, std::string> service_connections() const {
-    return services::connection_ids(service_key,
-                                    service_names.empty()
-                                      ? services::default_list()
-                                      : service_names);
+    return services::connection_ids(service_key, service_names.empty()
+                                                   ? services::default_list()
+                                                   : service_names);
   }
 };
 
