@@ -213,21 +213,16 @@ protected:
   /// Starts the deployment (in `order`) and both fleets; waits until all
   /// 200 devices are connected.
   void start(std::vector<std::string> order = {}) {
-    // The test's ports were free when chosen; another test running at the
-    // same time may take one before a process binds it. Then start again
-    // on new ports (at most three times).
-    for (int attempt = 1;; ++attempt) {
-      try {
-        d->start(order);
-        break;
-      } catch (const std::exception& e) {
-        if (attempt == 3)
-          throw; // gtest reports it with its message
-        std::printf("start failed (attempt %d), again on new ports:\n%s\n",
-                    attempt, e.what());
-        d = std::make_unique<multiprocess_deployment>(test_file(rebalance));
-      }
-    }
+    // The first attempt starts the deployment SetUp made (a test may have
+    // read its names); a failed start goes again on new ports.
+    auto made = std::move(d);
+    d = started_retrying(
+      [&] {
+        return made ? std::move(made)
+                    : std::make_unique<multiprocess_deployment>(
+                      test_file(rebalance));
+      },
+      [&](multiprocess_deployment& x) { x.start(order); });
     a = std::make_unique<fleet>(*d, "A", "GG1");
     b = std::make_unique<fleet>(*d, "B", "GG2");
     ASSERT_TRUE(eventually([&] { return all_connected(d->http()); }, 30s))

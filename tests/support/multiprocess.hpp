@@ -28,6 +28,11 @@ public:
   /// each serves, then until every peer of the gateway is reachable and
   /// every balancer has joined (throws after 30 s).
   void start(std::vector<std::string> order = {});
+  /// A deployment of `topology_toml`, started (in `order`): on new ports
+  /// when a start fails, at most three times (started_retrying).
+  static std::unique_ptr<multiprocess_deployment>
+  start_retrying(const std::string& topology_toml,
+                 std::vector<std::string> order = {});
   /// Starts one process (again) and waits until it serves.
   void start_process(const std::string& name);
   void kill9(const std::string& name);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +63,27 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout) {
       0, 20'000'000
     };
     nanosleep(&ts, nullptr);
+  }
+}
+
+/// Ports a test picks were free when picked, but a test running alongside
+/// may bind one before the process does. `make()` builds the process (or
+/// deployment) on newly picked ports and `start(*it)` starts it; a start
+/// that throws is printed and tried again on a new one, at most `attempts`
+/// times in all (then the last error is thrown, and gtest reports it).
+template <class Make, class Start>
+auto started_retrying(Make make, Start start, int attempts = 3) {
+  for (int attempt = 1;; ++attempt) {
+    auto started = make();
+    try {
+      start(*started);
+      return started;
+    } catch (const std::exception& e) {
+      if (attempt >= attempts)
+        throw;
+      std::printf("start failed (attempt %d), again on new ports:\n%s\n",
+                  attempt, e.what());
+    }
   }
 }
 
