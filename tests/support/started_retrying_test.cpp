@@ -12,20 +12,19 @@ using tether::test::started_retrying;
 namespace {
 
 struct fake {
-  int made = 0;    // which make() built it (1-based)
+  int made = 0; // which make() built it (1-based)
   bool started = false;
 };
 
 /// make() counts in `made`; the start of the first `failures` throws.
 auto run(int failures, int& made, int& starts, int attempts = 3) {
-  return started_retrying(
-    [&] { return std::make_unique<fake>(fake{++made}); },
-    [&](fake& f) {
-      if (++starts <= failures)
-        throw std::runtime_error("port taken");
-      f.started = true;
-    },
-    attempts);
+  return started_retrying([&] { return std::make_unique<fake>(fake{++made}); },
+                          [&](fake& f) {
+                            if (++starts <= failures)
+                              throw std::runtime_error("port taken");
+                            f.started = true;
+                          },
+                          attempts);
 }
 
 } // namespace
