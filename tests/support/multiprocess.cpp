@@ -189,6 +189,10 @@ void multiprocess_deployment::thaw(const std::string& name) {
   procs_.at(name)->signal(SIGCONT);
 }
 
+pid_t multiprocess_deployment::pid(const std::string& name) const {
+  return procs_.at(name)->pid();
+}
+
 bool multiprocess_deployment::running(const std::string& name) {
   auto i = procs_.find(name);
   return i != procs_.end() && i->second->running();

@@ -39,6 +39,8 @@ public:
   void freeze(const std::string& name); // SIGSTOP
   void thaw(const std::string& name);   // SIGCONT
   bool running(const std::string& name);
+  /// The OS process id of process `name` (started).
+  pid_t pid(const std::string& name) const;
 
   /// Waits until the gateway sees every peer reachable and every
   /// balancer joined.

@@ -48,6 +48,12 @@ private:
 };
 
 std::string read_file(const std::string& path);
+
+/// Bytes that process `pid` wrote on its TCP sockets and that the other
+/// ends on this host have not read yet: the sum of its peers' receive
+/// queues (/proc/net/tcp and tcp6). It grows when `pid` sends to a frozen
+/// process: a test sees that a message reached it without sleeping.
+size_t unread_bytes_sent_by(pid_t pid);
 void write_file(const std::string& path, const std::string& text);
 
 /// Polls `pred` every 20 ms until it holds or `timeout` passes.

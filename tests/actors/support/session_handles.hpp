@@ -28,7 +28,8 @@ public:
         return {[](int) {
         }};
       }));
-      handles_.push_back(caf::actor_cast<terminal_session_actor>(actors_.back()));
+      handles_.push_back(
+        caf::actor_cast<terminal_session_actor>(actors_.back()));
     }
   }
 
