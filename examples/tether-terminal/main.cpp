@@ -59,129 +59,86 @@ int main(int argc, char** argv) {
   app.option_defaults()->always_capture_default();
   app.get_formatter()->column_width(36);
 
-  app
-    .add_option("--server", o.server,
-                "Tether HTTP base URL (register, destination)")
-    ->group("Devices");
+  // One line an option: its group, name, variable and help, in help order.
+  auto in = [&app](const char* group) {
+    return [&app, group](const char* name, auto& variable, const char* help) {
+      return app.add_option(name, variable, help)->group(group);
+    };
+  };
+  auto device_option = in("Devices");
+  device_option("--server", o.server,
+                "Tether HTTP base URL (register, destination)");
   auto* id_opt
-    = app.add_option("--id", o.id, "run exactly one device with this id")
-        ->group("Devices");
-  app
-    .add_option("--count", o.count,
+    = device_option("--id", o.id, "run exactly one device with this id");
+  device_option("--count", o.count,
                 "number of devices, named <id-prefix>0..<count-1>")
-    ->group("Devices")
     ->excludes(id_opt);
-  app.add_option("--id-prefix", o.id_prefix, "prefix of generated device ids")
-    ->group("Devices")
+  device_option("--id-prefix", o.id_prefix, "prefix of generated device ids")
     ->excludes(id_opt);
-  app
-    .add_option("--model", o.model,
-                "model sent on register (omitted when empty)")
-    ->group("Devices");
-  app
-    .add_option("--firmware", o.firmware,
-                "firmware sent on register (omitted when empty)")
-    ->group("Devices");
-  app
-    .add_option("--region", o.region,
-                "region sent on register (omitted when empty)")
-    ->group("Devices");
-  app.add_option("--attr", attrs, "register attribute key=value (repeatable)")
-    ->group("Devices");
-  app
-    .add_option("--services", o.services,
+  device_option("--model", o.model,
+                "model sent on register (omitted when empty)");
+  device_option("--firmware", o.firmware,
+                "firmware sent on register (omitted when empty)");
+  device_option("--region", o.region,
+                "region sent on register (omitted when empty)");
+  device_option("--attr", attrs, "register attribute key=value (repeatable)");
+  device_option("--services", o.services,
                 "services declared on register, e.g. print,scan (omitted "
                 "when not given: the server's default list)")
-    ->delimiter(',')
-    ->group("Devices");
+    ->delimiter(',');
 
-  app
-    .add_option("--source-addrs", o.source_addrs,
-                "local addresses bound round-robin per device, e.g. "
-                "127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.40 (repeatable)")
-    ->group("Connections");
-  app
-    .add_option("--ramp-per-s", o.ramp_per_s,
-                "devices started per second (0 = all at once)")
-    ->group("Connections");
-  app.add_option("--threads", o.threads, "io_context threads")
-    ->group("Connections");
-  app
-    .add_option("--backoff-min-ms", backoff_min_ms,
-                "backoff base: first retry within this")
-    ->group("Connections");
-  app.add_option("--backoff-max-ms", backoff_max_ms, "backoff cap")
-    ->group("Connections");
-  app
-    .add_option("--backoff-reset-s", backoff_reset_s,
-                "a session up this long resets the backoff")
-    ->group("Connections");
-  app
-    .add_option("--connect-timeout-ms", connect_timeout_ms,
-                "TCP connect and WebSocket upgrade timeout, each")
-    ->group("Connections");
-  app
-    .add_option(
-      "--http-timeout-ms", http_timeout_ms,
-      "timeout of one HTTP exchange (register, destination, print fetch)")
-    ->group("Connections");
-  app
-    .add_option("--read-max-bytes", o.read_message_max,
-                "largest accepted server frame")
-    ->group("Connections");
-  app
-    .add_option("--send-queue-max", o.send_queue_max,
-                "frames queued per socket before it is dropped")
-    ->group("Connections");
-  app
-    .add_option("--dedupe-window", o.dedupe_window,
-                "job ids remembered per device")
-    ->group("Connections");
+  auto connection_option = in("Connections");
+  connection_option("--source-addrs", o.source_addrs,
+                    "local addresses bound round-robin per device, e.g. "
+                    "127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.40 (repeatable)");
+  connection_option("--ramp-per-s", o.ramp_per_s,
+                    "devices started per second (0 = all at once)");
+  connection_option("--threads", o.threads, "io_context threads");
+  connection_option("--backoff-min-ms", backoff_min_ms,
+                    "backoff base: first retry within this");
+  connection_option("--backoff-max-ms", backoff_max_ms, "backoff cap");
+  connection_option("--backoff-reset-s", backoff_reset_s,
+                    "a session up this long resets the backoff");
+  connection_option("--connect-timeout-ms", connect_timeout_ms,
+                    "TCP connect and WebSocket upgrade timeout, each");
+  connection_option(
+    "--http-timeout-ms", http_timeout_ms,
+    "timeout of one HTTP exchange (register, destination, print fetch)");
+  connection_option("--read-max-bytes", o.read_message_max,
+                    "largest accepted server frame");
+  connection_option("--send-queue-max", o.send_queue_max,
+                    "frames queued per socket before it is dropped");
+  connection_option("--dedupe-window", o.dedupe_window,
+                    "job ids remembered per device");
 
   app
     .add_flag("--no-pong", o.no_pong,
               "do not answer pings (tests keepalive disconnects)")
     ->group("Testing");
-  app
-    .add_option(
-      "--exit-after-jobs", o.exit_after_jobs,
-      "exit 0 once this many distinct jobs are done (0 = off; exit 1 if the run "
-      "ends before)")
-    ->group("Testing");
+  in("Testing")("--exit-after-jobs", o.exit_after_jobs,
+                "exit 0 once this many distinct jobs are done (0 = off; exit 1 "
+                "if the run ends before)");
 
-  app
-    .add_option("--duration-s", duration_s,
-                "run time (0 = until SIGINT/SIGTERM)")
-    ->group("Run");
-  app
-    .add_option("--stats-interval-s", stats_interval_s,
-                "print a counters line every N s (0 = only at exit)")
-    ->group("Run");
-  app
-    .add_option("--stats-json", o.stats_json,
-                "write the final counters as JSON to this file")
-    ->group("Run");
-  app
-    .add_option("--enrollment-key-file", o.enrollment_key_file,
-                "the enrollment group's key (64 hex characters): devices sign "
-                "register and destination with HMAC-SHA256(key, id)")
-    ->group("Identity");
-  app.add_option("--group", o.group, "the enrollment group's id")
-    ->group("Identity");
-  app
-    .add_option("--data", o.data_dir,
-                "a tetherd data directory: the key defaults to "
-                "DIR/secrets/enrollment/default")
-    ->group("Identity");
-  app
-    .add_option("--ca", o.ca_file,
-                "trust the CA certificates of this PEM file (next to the "
-                "system's) for https:// and wss:// servers")
-    ->group("Identity");
-  app
-    .add_option("--log-level", o.log_level,
-                "trace, debug, info, warn, error, critical, off")
-    ->group("Run");
+  auto run_option = in("Run");
+  auto identity_option = in("Identity");
+  run_option("--duration-s", duration_s, "run time (0 = until SIGINT/SIGTERM)");
+  run_option("--stats-interval-s", stats_interval_s,
+             "print a counters line every N s (0 = only at exit)");
+  run_option("--stats-json", o.stats_json,
+             "write the final counters as JSON to this file");
+  identity_option(
+    "--enrollment-key-file", o.enrollment_key_file,
+    "the enrollment group's key (64 hex characters): devices sign "
+    "register and destination with HMAC-SHA256(key, id)");
+  identity_option("--group", o.group, "the enrollment group's id");
+  identity_option("--data", o.data_dir,
+                  "a tetherd data directory: the key defaults to "
+                  "DIR/secrets/enrollment/default");
+  identity_option("--ca", o.ca_file,
+                  "trust the CA certificates of this PEM file (next to the "
+                  "system's) for https:// and wss:// servers");
+  run_option("--log-level", o.log_level,
+             "trace, debug, info, warn, error, critical, off");
 
   try {
     app.parse(argc, argv);

@@ -4,7 +4,6 @@
 // eventually done.
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -26,28 +25,9 @@ std::unique_ptr<child_process> fleet(const tetherd_process& server,
                    log);
 }
 
-/// A server on fixed ports (the restart needs the same ones): they were
-/// free when chosen, but another test may take one before tetherd binds
-/// it; then again on new ports (at most three times).
-std::unique_ptr<tetherd_process> started_on_fixed_ports() {
-  for (int attempt = 1;; ++attempt) {
-    auto http = free_port(), c1 = free_port(), c2 = free_port();
-    auto s = std::make_unique<tetherd_process>(
-      test_topology_on(http, c1, c2), std::vector<std::string>{}, true);
-    try {
-      s->start();
-      return s;
-    } catch (const std::exception& e) {
-      if (attempt == 3)
-        throw;
-      std::printf("start failed (attempt %d), again on new ports:\n%s\n",
-                  attempt, e.what());
-    }
-  }
-}
-
 TEST(crash, every_accepted_job_survives_kill_9_and_is_done) {
-  auto started = started_on_fixed_ports();
+  // Fixed ports: the restart after kill -9 needs the same ones.
+  auto started = tetherd_process::start_on_fixed_ports();
   auto& server = *started;
   constexpr int devices = 20;
   // Half the devices are connected through the simulator, half are

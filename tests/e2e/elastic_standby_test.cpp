@@ -52,20 +52,6 @@ std::unique_ptr<child_process> fleet(multiprocess_deployment& d,
                    d.dir() + "/" + prefix + ".log");
 }
 
-void start(std::unique_ptr<multiprocess_deployment>& d,
-           const std::string& text) {
-  for (int attempt = 1;; ++attempt) {
-    try {
-      d->start();
-      return;
-    } catch (const std::exception& e) {
-      if (attempt == 3)
-        throw;
-      d = std::make_unique<multiprocess_deployment>(text);
-    }
-  }
-}
-
 size_t count_of(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos;
@@ -86,8 +72,7 @@ TEST(elastic_standby, over_scale_out_wakes_the_standby_then_runs_the_command) {
     "[autoscale]\nperiod = \"1s\"\ncooldown = \"1s\"\nmin_interval = \"3s\"\n"
     "command = [\"/bin/sh\", \""
       + script + "\", \"" + runs + "\"]\n");
-  auto d = std::make_unique<multiprocess_deployment>(text);
-  start(d, text);
+  auto d = multiprocess_deployment::start_retrying(text);
   EXPECT_TRUE(eventually(
     [&] { return node_state(d->http(), "C1-n2") == "standby"; }, 10s))
     << boost::json::serialize(cluster_view(d->http(), "C1"));
@@ -155,8 +140,7 @@ TEST(elastic_standby, a_killed_node_is_replaced_by_the_standby_at_once) {
   auto text = topology(R"(elastic = { standby = ["C1-n2"] })",
                        "[autoscale]\nperiod = \"1h\"\ncooldown = \"1h\"\n"
                        "[limits]\nflap_limit = 100000\n");
-  auto d = std::make_unique<multiprocess_deployment>(text);
-  start(d, text);
+  auto d = multiprocess_deployment::start_retrying(text);
   auto a = fleet(*d, "K", 5);
   ASSERT_TRUE(eventually(
     [&] {

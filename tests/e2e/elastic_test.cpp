@@ -55,28 +55,12 @@ std::unique_ptr<child_process> fleet(multiprocess_deployment& d,
   return simulator(d.http(), args, d.dir() + "/" + prefix + ".log");
 }
 
-/// Starts `d` (again on new ports if one was taken meanwhile).
-void start(std::unique_ptr<multiprocess_deployment>& d,
-           const std::string& text) {
-  for (int attempt = 1;; ++attempt) {
-    try {
-      d->start();
-      return;
-    } catch (const std::exception& e) {
-      if (attempt == 3)
-        throw;
-      d = std::make_unique<multiprocess_deployment>(text);
-    }
-  }
-}
-
 TEST(elastic, tier_cap_refuses_the_capped_tier_only_across_balancers) {
   // The refused devices retry every 0.1-0.5 s here: more often than the
   // listener's flap limit (15 a minute) allows.
   auto text = topology("caps = { plan = { free = 4 } }",
                        "[limits]\nflap_limit = 100000\n");
-  auto d = std::make_unique<multiprocess_deployment>(text);
-  start(d, text);
+  auto d = multiprocess_deployment::start_retrying(text);
   // debug: the simulator logs each close (code and reason) at debug.
   auto free
     = fleet(*d, "F", 7, {"--attr", "plan=free", "--log-level", "debug"});
@@ -169,8 +153,7 @@ TEST(elastic, least_load_divides_by_node_capacity) {
     topology("node_capacity = { C1-n1 = 3, C1-n2 = 1 }"),
     std::regex{R"(cluster_strategy = "fewest_connections")"},
     "cluster_strategy = \"fewest_connections\"\nnode_strategy = \"least_load\"");
-  auto d = std::make_unique<multiprocess_deployment>(text);
-  start(d, text);
+  auto d = multiprocess_deployment::start_retrying(text);
   auto devices = fleet(*d, "L", 24);
   auto sessions = [&](const char* node) {
     auto c = cluster_view(d->http(), "C1");

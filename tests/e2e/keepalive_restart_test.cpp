@@ -2,7 +2,6 @@
 // counted) and restart (every terminal's cluster assignment, and every job
 // the API accepted, survive kill -9 of the process).
 #include <csignal>
-#include <thread>
 
 #include "tests/e2e/e2e.hpp"
 
@@ -12,8 +11,11 @@ using namespace std::chrono_literals;
 namespace {
 
 TEST(keepalive, silent_device_is_disconnected_and_counted) {
+  constexpr auto keepalive = 200ms;
+  constexpr int misses = 2;
   tetherd_process server{
-    test_topology("keepalive = \"200ms\"\nkeepalive_misses = 2")};
+    test_topology("keepalive = \"" + std::to_string(keepalive.count())
+                  + "ms\"\nkeepalive_misses = " + std::to_string(misses))};
   server.start();
   ASSERT_EQ(
     register_terminal(server, R"({"terminal_id":"K1","region":"GG1"})").status,
@@ -45,8 +47,10 @@ TEST(keepalive, silent_device_is_disconnected_and_counted) {
   ASSERT_TRUE(silent->closed());
   EXPECT_EQ(silent->close_code(), 4000) << silent->close_reason();
   EXPECT_EQ(pings, 2);
-  // The polite device keeps its session.
-  next_of_type(*polite, "never", 800ms);
+  // The polite device keeps its session: nothing to wait for, so it
+  // answers pings for twice the time a silent device lasts (misses ×
+  // keepalive), then must still be connected.
+  next_of_type(*polite, "never", 2 * misses * keepalive);
   EXPECT_FALSE(polite->closed());
   ASSERT_TRUE(eventually(
     [&] {
@@ -79,9 +83,27 @@ TEST(restart, connection_history_survives_kill_9) {
       },
       10s));
   }
-  // The control stores the history on its tick (1 s): after two ticks the
-  // counts are on disk, then the process dies without a chance to flush.
-  std::this_thread::sleep_for(2500ms);
+  // The control stores the history on its tick (1 s), after the closes.
+  // A tick after them shows: a job with a TTL of 1 s, pushed now, expires
+  // only on a tick (and that tick, or an earlier one, sent the history to
+  // the store). A push after that is answered 202 only once its job is
+  // stored, and the store takes the control's writes in the order sent:
+  // then the history is on disk too, and the process dies without a
+  // chance to flush.
+  auto ttl = http_call(server.http(), "POST", "/v1/terminals/H1/jobs",
+                       R"({"service":"print","payload":{},"ttl_s":1})");
+  ASSERT_EQ(ttl.status, 202) << ttl.body;
+  auto ttl_job = "/v1/jobs/" + str_at(json_of(ttl.body), "job_id");
+  ASSERT_TRUE(eventually(
+    [&] {
+      auto j = json_of(http_call(server.http(), "GET", ttl_job).body);
+      return j.is_object() && str_at(j, "status") == "expired";
+    },
+    10s));
+  ASSERT_EQ(http_call(server.http(), "POST", "/v1/terminals/H1/jobs",
+                      R"({"service":"print","payload":{}})")
+              .status,
+            202);
   server.kill9();
   server.start();
   auto t = json_of(http_call(server.http(), "GET", "/v1/terminals/H1").body);

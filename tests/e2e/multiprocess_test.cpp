@@ -10,7 +10,6 @@
 #include <future>
 #include <map>
 #include <regex>
-#include <thread>
 #include <tuple>
 
 #include "tests/e2e/simulator.hpp"
@@ -213,21 +212,16 @@ protected:
   /// Starts the deployment (in `order`) and both fleets; waits until all
   /// 200 devices are connected.
   void start(std::vector<std::string> order = {}) {
-    // The test's ports were free when chosen; another test running at the
-    // same time may take one before a process binds it. Then start again
-    // on new ports (at most three times).
-    for (int attempt = 1;; ++attempt) {
-      try {
-        d->start(order);
-        break;
-      } catch (const std::exception& e) {
-        if (attempt == 3)
-          throw; // gtest reports it with its message
-        std::printf("start failed (attempt %d), again on new ports:\n%s\n",
-                    attempt, e.what());
-        d = std::make_unique<multiprocess_deployment>(test_file(rebalance));
-      }
-    }
+    // The first attempt starts the deployment SetUp made (a test may have
+    // read its names); a failed start goes again on new ports.
+    auto made = std::move(d);
+    d = started_retrying(
+      [&] {
+        return made ? std::move(made)
+                    : std::make_unique<multiprocess_deployment>(
+                      test_file(rebalance));
+      },
+      [&](multiprocess_deployment& x) { x.start(order); });
     a = std::make_unique<fleet>(*d, "A", "GG1");
     b = std::make_unique<fleet>(*d, "B", "GG2");
     ASSERT_TRUE(eventually([&] { return all_connected(d->http()); }, 30s))
@@ -501,16 +495,23 @@ TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
   // A request already on its way when the control dies is answered 503 as
   // soon as the gateway learns of it, not after the request timeout (5 s):
   // the control is frozen so that the request waits there for the kill.
+  // It is there once gateway-2 has sent it: the bytes gateway-2 wrote and
+  // its peers did not read grow (the frozen control reads nothing).
   d->freeze("control");
+  auto unread = unread_bytes_sent_by(d->pid("gateway-2"));
   auto waiting = std::async(std::launch::async, [&] {
     return http_call(d->http("gateway-2"), "GET", "/v1/terminals/A1");
   });
-  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(eventually(
+    [&] { return unread_bytes_sent_by(d->pid("gateway-2")) > unread; }, 10s))
+    << "the request did not reach the control's socket";
   auto killed_at = steady::now();
   d->kill9("control");
   auto w = waiting.get();
   auto answered_ms = ms_since(killed_at);
   EXPECT_EQ(w.status, 503) << w.body << d->log("gateway-2");
+  EXPECT_NE(w.body.find("went away while answering"), std::string::npos)
+    << w.body; // it was waiting at the control
   EXPECT_LT(answered_ms, 3000) << "answered only after the request timeout";
   measure("control kill -9: pending request answered 503", answered_ms);
   // Meanwhile the other gateway answers 503 with Retry-After.

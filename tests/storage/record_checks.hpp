@@ -1,16 +1,26 @@
 // Helpers shared by the tests of stored records (tests/storage/store_test.cpp,
 // the store actor's and the messages' tests under tests/actors/, the wire
 // test under tests/net/): a scratch directory, sample records with every
-// field set, and field-by-field comparisons of the stored record types, so a
-// field added to a record is checked everywhere once it is added here.
+// field set, and one field-by-field comparison (expect_same) of any record
+// or message struct, which compares a field added to a record everywhere
+// without being told.
 #pragma once
 
+#include <concepts>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
 
+#include <boost/core/demangle.hpp>
+#include <boost/pfr.hpp>
 #include <gtest/gtest.h>
 
 #include "storage/records.hpp"
@@ -73,6 +83,8 @@ inline job_record sample_job() {
   j.finished_at_ms = 1'763'897'009'000;
   j.deliveries = 3;
   j.callback_pending = true;
+  j.callback_outcome = "accepted";
+  j.callback_attempts = 2;
   return j;
 }
 
@@ -90,72 +102,100 @@ inline api_history sample_history() {
   h.previous_prints = 9;
   h.window_jobs = 11;
   h.previous_jobs = 13;
+  h.pages = 41;
+  h.connects = 4;
+  h.disconnects = 3;
+  h.keepalive_failures = 1;
+  h.last_seen_ms = 1'763'897'010'000;
+  h.disconnect_class = "ge-1763897000";
+  h.failure_class = "gf-1763897000";
   return h;
 }
 
 // -- field-by-field comparison ------------------------------------------------
 
-inline void expect_same(const terminal_record& a, const terminal_record& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.model, b.model);
-  EXPECT_EQ(a.firmware, b.firmware);
-  EXPECT_EQ(a.region, b.region);
-  EXPECT_EQ(a.attributes, b.attributes);
-  EXPECT_EQ(a.users, b.users);
-  EXPECT_EQ(a.registered_at_ms, b.registered_at_ms);
-  EXPECT_EQ(a.token_generation, b.token_generation);
-  EXPECT_EQ(a.revoked, b.revoked);
-  EXPECT_EQ(a.services, b.services);
+template <class T>
+void expect_same(const T& a, const T& b);
+
+namespace detail {
+
+template <class T>
+concept equality_comparable = requires(const T& x) {
+  { x == x } -> std::convertible_to<bool>;
+};
+
+// Vectors and maps of what has no == (their own == is declared for any
+// element, so it would not compile).
+template <class T>
+struct is_sequence : std::false_type {};
+template <class T, class A>
+struct is_sequence<std::vector<T, A>>
+    : std::bool_constant<!equality_comparable<T>> {};
+
+template <class T>
+struct is_map : std::false_type {};
+template <class K, class V, class C, class A>
+struct is_map<std::map<K, V, C, A>>
+    : std::bool_constant<!equality_comparable<V>> {};
+
+template <class T, size_t... I>
+void expect_same_fields(const T& a, const T& b, std::index_sequence<I...>) {
+  auto fa = boost::pfr::structure_tie(a);
+  auto fb = boost::pfr::structure_tie(b);
+  auto one = [&]<size_t N>(std::integral_constant<size_t, N>) {
+    SCOPED_TRACE("field " + std::to_string(N) + " of "
+                 + boost::core::demangle(typeid(T).name()));
+    expect_same(std::get<N>(fa), std::get<N>(fb));
+  };
+  (one(std::integral_constant<size_t, I>{}), ...);
 }
 
-inline void expect_same(const job_record& a, const job_record& b) {
-  EXPECT_EQ(a.job_id, b.job_id);
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.service, b.service);
-  EXPECT_EQ(a.payload_json, b.payload_json);
-  EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.detail, b.detail);
-  EXPECT_EQ(a.callback_url, b.callback_url);
-  EXPECT_EQ(a.ttl_s, b.ttl_s);
-  EXPECT_EQ(a.created_at_ms, b.created_at_ms);
-  EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
-  EXPECT_EQ(a.delivered_at_ms, b.delivered_at_ms);
-  EXPECT_EQ(a.acked_at_ms, b.acked_at_ms);
-  EXPECT_EQ(a.finished_at_ms, b.finished_at_ms);
-  EXPECT_EQ(a.deliveries, b.deliveries);
-  EXPECT_EQ(a.callback_pending, b.callback_pending);
-  EXPECT_EQ(a.callback_outcome, b.callback_outcome);
-  EXPECT_EQ(a.callback_attempts, b.callback_attempts);
+} // namespace detail
+
+/// Compares two values field by field: a struct (an aggregate, whatever its
+/// fields) by each of its fields in order (Boost.PFR), so a field added to
+/// a record or a message is compared without being named here; vectors
+/// and maps element by element; anything else with ==. A failure names
+/// the field's position and its struct, with the values.
+template <class T>
+void expect_same(const T& a, const T& b) {
+  if constexpr (detail::is_sequence<T>::value) {
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      SCOPED_TRACE("element " + std::to_string(i));
+      expect_same(a[i], b[i]);
+    }
+  } else if constexpr (detail::is_map<T>::value) {
+    ASSERT_EQ(a.size(), b.size());
+    for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
+      EXPECT_EQ(i->first, j->first);
+      expect_same(i->second, j->second);
+    }
+  } else if constexpr (std::is_aggregate_v<
+                         T> && !detail::equality_comparable<T>) {
+    detail::expect_same_fields(
+      a, b, std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+  } else {
+    EXPECT_EQ(a, b);
+  }
 }
 
-inline void expect_same(const api_history& a, const api_history& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.calls, b.calls);
-  EXPECT_EQ(a.errors, b.errors);
-  EXPECT_EQ(a.window_start_ms, b.window_start_ms);
-  EXPECT_EQ(a.window_calls, b.window_calls);
-  EXPECT_EQ(a.window_errors, b.window_errors);
-  EXPECT_EQ(a.previous_calls, b.previous_calls);
-  EXPECT_EQ(a.previous_errors, b.previous_errors);
-  EXPECT_EQ(a.window_prints, b.window_prints);
-  EXPECT_EQ(a.previous_prints, b.previous_prints);
-  EXPECT_EQ(a.window_jobs, b.window_jobs);
-  EXPECT_EQ(a.previous_jobs, b.previous_jobs);
-}
-
-inline void expect_same(const disconnect_event& a, const disconnect_event& b) {
-  EXPECT_EQ(a.at_ms, b.at_ms);
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.address, b.address);
-}
-
-inline void expect_same(const api_key_record& a, const api_key_record& b) {
-  EXPECT_EQ(a.key_id, b.key_id);
-  EXPECT_EQ(a.name, b.name);
-  EXPECT_EQ(a.scopes, b.scopes);
-  EXPECT_EQ(a.created_at_ms, b.created_at_ms);
-  EXPECT_EQ(a.hash, b.hash);
+/// Every field of a sample struct differs from a default-made one (so a
+/// round trip of the sample checks every field); names the ones that do not.
+template <class T>
+void expect_every_field_set(const T& sample) {
+  const T made{};
+  auto set = boost::pfr::structure_tie(sample);
+  auto unset = boost::pfr::structure_tie(made);
+  auto one = [&]<size_t I>(std::integral_constant<size_t, I>) {
+    EXPECT_FALSE(std::get<I>(set) == std::get<I>(unset))
+      << "field " << I << " of " << boost::core::demangle(typeid(T).name())
+      << " is at its default";
+  };
+  [&]<size_t... I>(std::index_sequence<I...>) {
+    (one(std::integral_constant<size_t, I>{}), ...);
+  }
+  (std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
 }
 
 } // namespace tether::storage

@@ -167,6 +167,14 @@ void multiprocess_deployment::start_process(const std::string& name) {
     set_default_api_key(key);
 }
 
+std::unique_ptr<multiprocess_deployment>
+multiprocess_deployment::start_retrying(const std::string& topology_toml,
+                                        std::vector<std::string> order) {
+  return started_retrying(
+    [&] { return std::make_unique<multiprocess_deployment>(topology_toml); },
+    [&](multiprocess_deployment& d) { d.start(order); });
+}
+
 void multiprocess_deployment::kill9(const std::string& name) {
   auto& p = procs_.at(name);
   p->signal(SIGKILL);
@@ -179,6 +187,10 @@ void multiprocess_deployment::freeze(const std::string& name) {
 
 void multiprocess_deployment::thaw(const std::string& name) {
   procs_.at(name)->signal(SIGCONT);
+}
+
+pid_t multiprocess_deployment::pid(const std::string& name) const {
+  return procs_.at(name)->pid();
 }
 
 bool multiprocess_deployment::running(const std::string& name) {

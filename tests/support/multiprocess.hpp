@@ -28,12 +28,19 @@ public:
   /// each serves, then until every peer of the gateway is reachable and
   /// every balancer has joined (throws after 30 s).
   void start(std::vector<std::string> order = {});
+  /// A deployment of `topology_toml`, started (in `order`): on new ports
+  /// when a start fails, at most three times (started_retrying).
+  static std::unique_ptr<multiprocess_deployment>
+  start_retrying(const std::string& topology_toml,
+                 std::vector<std::string> order = {});
   /// Starts one process (again) and waits until it serves.
   void start_process(const std::string& name);
   void kill9(const std::string& name);
   void freeze(const std::string& name); // SIGSTOP
   void thaw(const std::string& name);   // SIGCONT
   bool running(const std::string& name);
+  /// The OS process id of process `name` (started).
+  pid_t pid(const std::string& name) const;
 
   /// Waits until the gateway sees every peer reachable and every
   /// balancer joined.

@@ -4,8 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -94,6 +97,66 @@ std::string read_file(const std::string& path) {
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out{path};
   out << text;
+}
+
+namespace {
+
+/// The inodes of the sockets process `pid` holds ("socket:[N]" links).
+std::set<std::string> socket_inodes(pid_t pid) {
+  std::set<std::string> inodes;
+  std::error_code ec;
+  auto fds = "/proc/" + std::to_string(pid) + "/fd";
+  for (auto& fd : std::filesystem::directory_iterator{fds, ec}) {
+    auto target = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0)
+      inodes.insert(target.substr(8, target.size() - 9));
+  }
+  return inodes;
+}
+
+struct tcp_entry {
+  std::string local, remote, inode;
+  size_t rx_queue = 0;
+};
+
+/// The rows of /proc/net/tcp and tcp6 (addresses as the kernel writes
+/// them, queues parsed from hex).
+std::vector<tcp_entry> tcp_entries() {
+  std::vector<tcp_entry> rows;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream in{read_file(table)};
+    std::string line;
+    std::getline(in, line); // header
+    while (std::getline(in, line)) {
+      std::istringstream f{line};
+      std::string sl, st, queues, timer, retr, uid, timeout;
+      tcp_entry e;
+      f >> sl >> e.local >> e.remote >> st >> queues >> timer >> retr >> uid
+        >> timeout >> e.inode;
+      auto colon = queues.find(':');
+      if (!f || colon == std::string::npos)
+        continue;
+      e.rx_queue = std::stoul(queues.substr(colon + 1), nullptr, 16);
+      rows.push_back(std::move(e));
+    }
+  }
+  return rows;
+}
+
+} // namespace
+
+size_t unread_bytes_sent_by(pid_t pid) {
+  auto mine = socket_inodes(pid);
+  auto rows = tcp_entries();
+  std::map<std::pair<std::string, std::string>, size_t> rx; // local, remote
+  for (auto& e : rows)
+    rx[{e.local, e.remote}] = e.rx_queue;
+  size_t unread = 0;
+  for (auto& e : rows)
+    if (mine.count(e.inode))
+      if (auto peer = rx.find({e.remote, e.local}); peer != rx.end())
+        unread += peer->second;
+  return unread;
 }
 
 } // namespace tether::test

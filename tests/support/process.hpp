@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +48,12 @@ private:
 };
 
 std::string read_file(const std::string& path);
+
+/// Bytes that process `pid` wrote on its TCP sockets and that the other
+/// ends on this host have not read yet: the sum of its peers' receive
+/// queues (/proc/net/tcp and tcp6). It grows when `pid` sends to a frozen
+/// process: a test sees that a message reached it without sleeping.
+size_t unread_bytes_sent_by(pid_t pid);
 void write_file(const std::string& path, const std::string& text);
 
 /// Polls `pred` every 20 ms until it holds or `timeout` passes.
@@ -61,6 +69,27 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout) {
       0, 20'000'000
     };
     nanosleep(&ts, nullptr);
+  }
+}
+
+/// Ports a test picks were free when picked, but a test running alongside
+/// may bind one before the process does. `make()` builds the process (or
+/// deployment) on newly picked ports and `start(*it)` starts it; a start
+/// that throws is printed and tried again on a new one, at most `attempts`
+/// times in all (then the last error is thrown, and gtest reports it).
+template <class Make, class Start>
+auto started_retrying(Make make, Start start, int attempts = 3) {
+  for (int attempt = 1;; ++attempt) {
+    auto started = make();
+    try {
+      start(*started);
+      return started;
+    } catch (const std::exception& e) {
+      if (attempt >= attempts)
+        throw;
+      std::printf("start failed (attempt %d), again on new ports:\n%s\n",
+                  attempt, e.what());
+    }
   }
 }
 

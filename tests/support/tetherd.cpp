@@ -35,6 +35,18 @@ tetherd_process::tetherd_process(std::string config_toml,
 
 tetherd_process::~tetherd_process() = default;
 
+std::unique_ptr<tetherd_process>
+tetherd_process::start_on_fixed_ports(const std::string& timers) {
+  return started_retrying(
+    [&] {
+      auto http = free_port(), c1 = free_port(), c2 = free_port();
+      return std::make_unique<tetherd_process>(
+        test_topology_on(http, c1, c2, timers), std::vector<std::string>{},
+        true);
+    },
+    [](tetherd_process& s) { s.start(); });
+}
+
 void tetherd_process::restart(int attempts) {
   auto wait = std::chrono::milliseconds{250};
   for (int attempt = 1;; ++attempt) {

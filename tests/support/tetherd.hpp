@@ -24,6 +24,11 @@ public:
 
   /// Starts it and waits until it serves (throws after 20 s).
   void start();
+  /// A tetherd on fixed ports (test_topology_on with `timers`; a restart
+  /// keeps them), started: on new ports when the start fails, at most
+  /// three times (started_retrying).
+  static std::unique_ptr<tetherd_process>
+  start_on_fixed_ports(const std::string& timers = "keepalive = \"30s\"");
   /// start() again after a kill, on the same ports: one may be held for a
   /// moment by another test's client socket (the ports were picked in the
   /// ephemeral range), so a start that fails is retried with backoff, at

@@ -1,69 +1,21 @@
 // cluster_balancer + two real nodes with a fake ws_link under the
 // deterministic fixture: admission, session start, the relay both ways,
 // replaced connections; a draining node takes no new session.
-#include "actors/cluster_balancer/cluster_balancer.hpp"
-#include "actors/node/node.hpp"
 #include "actors/system/close_codes.hpp"
-#include "tests/actors/support/actor_fixture.hpp"
+#include "tests/actors/support/balancer_fixture.hpp"
 
 namespace tether::actor_test {
 namespace {
 
-class BalancerFlow : public ActorFlow {
+class BalancerFlow : public BalancerOnTwoNodes {
 protected:
   BalancerFlow() {
-    manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
-    control_h = own(spawn_fake<control_actor>(sys, fake_control, clog));
-    std::vector<std::pair<std::string, node_actor>> nodes;
-    for (const char* id : {"C1-n1", "C1-n2"})
-      nodes.emplace_back(id, own(sys.spawn(node, std::string{id}, control_h)));
     balancer_settings bs;
-    bs.balancer_id = "C1-b1";
-    bs.cluster_id = "C1";
-    bs.url = "ws://127.0.0.1:9101/v1/connect";
     bs.keepalive_ms = 1000;
     bs.keepalive_misses = 2;
     bs.rebalance = {2, 1'000};
-    balancer = own(sys.spawn(cluster_balancer, bs, manager, nodes));
-    sched.run();
+    start_balancer(bs);
   }
-
-  std::shared_ptr<fake_link> connect(uint64_t conn,
-                                     const std::string& terminal) {
-    auto link = std::make_shared<fake_link>();
-    caf::anon_send(balancer, admit_atom::value, conn, terminal,
-                   ws_link_ptr{link});
-    sched.run();
-    return link;
-  }
-
-  /// A device that connects and whose session starts.
-  std::shared_ptr<fake_link> connect_and_open(uint64_t conn,
-                                              const std::string& terminal) {
-    auto link = connect(conn, terminal);
-    caf::anon_send(balancer, open_atom::value, conn);
-    sched.run();
-    return link;
-  }
-
-  /// The node that hosts a device's session, from its hello.
-  static std::string node_of(const fake_link& link) {
-    if (link.sent.empty() || type_of(link.sent[0]) != "hello")
-      return {};
-    return std::string{parse(link.sent[0]).at("node_id").as_string()};
-  }
-
-  /// The operator's node state, as the cluster manager passes it on.
-  void set_node(const std::string& node, const std::string& state) {
-    caf::anon_send(balancer, put_atom::value, node_atom::value, node, state);
-    sched.run();
-  }
-
-  std::shared_ptr<manager_log> mlog = std::make_shared<manager_log>();
-  std::shared_ptr<control_log> clog = std::make_shared<control_log>();
-  cluster_manager_actor manager;
-  control_actor control_h;
-  cluster_balancer_actor balancer;
 };
 
 TEST_F(BalancerFlow, AdmitsOnlyTerminalsOfItsCluster) {

@@ -5,58 +5,29 @@
 // max_sessions_per_node a full node is passed over and, all full, the
 // device is closed 1013 with a retry hint; the session uses the cluster's
 // keepalive.
-#include "actors/cluster_balancer/cluster_balancer.hpp"
-#include "actors/node/node.hpp"
 #include "actors/system/close_codes.hpp"
-#include "tests/actors/support/actor_fixture.hpp"
+#include "tests/actors/support/balancer_fixture.hpp"
 
 namespace tether::actor_test {
 namespace {
 
-class ServicesFlow : public ActorFlow {
+class ServicesFlow : public BalancerOnTwoNodes {
 protected:
   void start(uint32_t max_sessions_per_node = 0) {
-    manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
-    control_h = own(spawn_fake<control_actor>(sys, fake_control, clog));
-    std::vector<std::pair<std::string, node_actor>> nodes;
-    for (const char* id : {"C1-n1", "C1-n2"})
-      nodes.emplace_back(id, own(sys.spawn(node, std::string{id}, control_h)));
     balancer_settings bs;
-    bs.balancer_id = "C1-b1";
-    bs.cluster_id = "C1";
-    bs.url = "ws://127.0.0.1:9101/v1/connect";
     bs.keepalive_ms = 2000; // the cluster's quality class
     bs.keepalive_misses = 3;
     bs.max_sessions_per_node = max_sessions_per_node;
     bs.retry_after_s = 4;
-    balancer = own(sys.spawn(cluster_balancer, bs, manager, nodes));
-    sched.run();
+    start_balancer(bs);
   }
 
+  /// Every device here is C1's.
   std::shared_ptr<fake_link> connect_and_open(uint64_t conn,
                                               const std::string& terminal) {
     mlog->clusters[terminal] = "C1";
-    auto link = std::make_shared<fake_link>();
-    caf::anon_send(balancer, admit_atom::value, conn, terminal,
-                   ws_link_ptr{link});
-    sched.run();
-    caf::anon_send(balancer, open_atom::value, conn);
-    sched.run();
-    return link;
+    return BalancerOnTwoNodes::connect_and_open(conn, terminal);
   }
-
-  static boost::json::object hello_of(const fake_link& link, size_t i = 0) {
-    if (link.sent.size() <= i || type_of(link.sent[i]) != "hello")
-      return {};
-    auto v = parse(link.sent[i]);
-    return v.is_object() ? v.as_object() : boost::json::object{};
-  }
-
-  std::shared_ptr<manager_log> mlog = std::make_shared<manager_log>();
-  std::shared_ptr<control_log> clog = std::make_shared<control_log>();
-  cluster_manager_actor manager;
-  control_actor control_h;
-  cluster_balancer_actor balancer;
 };
 
 TEST_F(ServicesFlow, HelloCarriesOneIdPerServiceKeptAcrossAMove) {
@@ -74,9 +45,7 @@ TEST_F(ServicesFlow, HelloCarriesOneIdPerServiceKeptAcrossAMove) {
   EXPECT_EQ(clog->service_connections[0].second.at("scan"),
             std::string{ids.at("scan").as_string()});
   // Drained: the session starts on the other node, same socket, same ids.
-  caf::anon_send(balancer, put_atom::value, node_atom::value,
-                 std::string{"C1-n1"}, std::string{"draining"});
-  sched.run();
+  set_node("C1-n1", "draining");
   advance(1s);
   ASSERT_EQ(clog->moved.size(), 1u);
   size_t second = 0;

@@ -6,16 +6,13 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
 
 #include "actors/control/control.hpp"
 #include "actors/control/terminal_table.hpp"
 #include "actors/system/errors.hpp"
 #include "tests/actors/control/test_jobs.hpp"
+#include "tests/actors/support/session_handles.hpp"
 
 namespace tether {
 namespace {
@@ -48,44 +45,19 @@ TEST(ServicePush, AnUnservedServiceIsAConflictNamingIt) {
   EXPECT_EQ(st.jobs.open_jobs["T2"].size(), 2u);
 }
 
-/// Two distinct session handles need an actor system (nothing runs).
+/// Two distinct session handles (session_handles, declared first: the
+/// table lets go of its handles before the actors stop).
 class ServiceConnections : public ::testing::Test {
 protected:
-  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    return cfg;
-  }
-
-  ServiceConnections() : sys{init(cfg)} {
-    for (auto* s : {&s1, &s2}) {
-      auto a = sys.spawn([]() -> caf::behavior {
-        return {[](int) {
-        }};
-      });
-      actors.push_back(a);
-      *s = caf::actor_cast<terminal_session_actor>(a);
-    }
-    st.entries["T1"].record.terminal_id = "T1";
-  }
-
-  ~ServiceConnections() override {
-    s1 = s2 = nullptr;
-    st = terminal_table();
-    for (auto& a : actors)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    actors.clear();
-    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler()).run();
-  }
+  ServiceConnections() { st.entries["T1"].record.terminal_id = "T1"; }
 
   std::map<std::string, std::string> ids(const std::string& tag) {
     return {{"print", "sP" + tag}, {"scan", "sS" + tag}};
   }
 
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  std::vector<caf::actor> actors;
-  terminal_session_actor s1;
-  terminal_session_actor s2;
+  actor_test::session_handles sessions;
+  terminal_session_actor s1 = sessions[0];
+  terminal_session_actor s2 = sessions[1];
   terminal_table st;
 };
 

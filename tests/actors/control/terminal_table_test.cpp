@@ -9,13 +9,10 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
 
 #include "actors/control/control.hpp"
+#include "tests/actors/support/session_handles.hpp"
 
 namespace tether {
 namespace {
@@ -23,40 +20,13 @@ namespace {
 // -- sessions
 // ---------------------------------------------------------------------------
 
-/// Two distinct session handles need an actor system (nothing runs).
+/// Two distinct session handles (session_handles, declared first: the
+/// tables let go of theirs before the actors stop).
 class ControlSessions : public ::testing::Test {
 protected:
-  static caf::actor_system_config& init(caf::actor_system_config& cfg) {
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    return cfg;
-  }
-
-  ControlSessions() : sys{init(cfg)} {
-    for (auto* s : {&s1, &s2}) {
-      auto a = sys.spawn([]() -> caf::behavior {
-        return {[](int) {
-        }};
-      });
-      actors.push_back(a);
-      *s = caf::actor_cast<terminal_session_actor>(a);
-    }
-  }
-
-  ~ControlSessions() override {
-    s1 = s2 = nullptr;
-    st = terminal_table();
-    cs = control_state();
-    for (auto& a : actors)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    actors.clear();
-    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler()).run();
-  }
-
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  std::vector<caf::actor> actors;
-  terminal_session_actor s1;
-  terminal_session_actor s2;
+  actor_test::session_handles sessions;
+  terminal_session_actor s1 = sessions[0];
+  terminal_session_actor s2 = sessions[1];
   terminal_table st;
   control_state cs; // for the glue: a counted close is a disconnect event
 };

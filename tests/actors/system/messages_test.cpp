@@ -13,6 +13,7 @@
 #include <caf/message.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include "actors/system/interfaces.hpp"
@@ -25,210 +26,6 @@ using storage::expect_same;
 using storage::sample_history;
 using storage::sample_job;
 using storage::sample_terminal;
-
-// -- field-by-field comparison ------------------------------------------------
-
-void expect_same(const std::map<std::string, std::string>& a,
-                 const std::map<std::string, std::string>& b) {
-  EXPECT_EQ(a, b);
-}
-
-void expect_same(const assigned_label& a, const assigned_label& b) {
-  EXPECT_EQ(a.items, b.items);
-}
-
-void expect_same(const destination& a, const destination& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.cluster_urls, b.cluster_urls);
-  EXPECT_EQ(a.token, b.token);
-  EXPECT_EQ(a.keepalive_s, b.keepalive_s);
-  EXPECT_EQ(a.token_generation, b.token_generation);
-  EXPECT_EQ(a.created, b.created);
-}
-
-void expect_same(const revocation_list& a, const revocation_list& b) {
-  EXPECT_EQ(a.version, b.version);
-  EXPECT_EQ(a.terminal_ids, b.terminal_ids);
-  EXPECT_EQ(a.generations, b.generations);
-}
-
-void expect_same(const job_update& a, const job_update& b) {
-  EXPECT_EQ(a.job_id, b.job_id);
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.detail, b.detail);
-}
-
-void expect_same(const node_status& a, const node_status& b) {
-  EXPECT_EQ(a.node_id, b.node_id);
-  EXPECT_EQ(a.state, b.state);
-  EXPECT_EQ(a.sessions, b.sessions);
-  EXPECT_DOUBLE_EQ(a.cpu, b.cpu);
-  EXPECT_EQ(a.memory, b.memory);
-  EXPECT_EQ(a.capacity, b.capacity);
-}
-
-void expect_same(const std::vector<node_status>& a,
-                 const std::vector<node_status>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i)
-    expect_same(a[i], b[i]);
-}
-
-void expect_same(const balancer_status& a, const balancer_status& b) {
-  EXPECT_EQ(a.balancer_id, b.balancer_id);
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.url, b.url);
-  EXPECT_EQ(a.connections, b.connections);
-  expect_same(a.nodes, b.nodes);
-  EXPECT_EQ(a.tiers, b.tiers);
-}
-
-void expect_same(const admission& a, const admission& b) {
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.tiers, b.tiers);
-  EXPECT_EQ(a.refused, b.refused);
-  EXPECT_EQ(a.services, b.services);
-}
-
-void expect_same(const metric_series& a, const metric_series& b) {
-  EXPECT_EQ(a.name, b.name);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.value, b.value);
-  EXPECT_EQ(a.bounds, b.bounds);
-  EXPECT_EQ(a.buckets, b.buckets);
-  EXPECT_EQ(a.sum, b.sum);
-}
-
-void expect_same(const cluster_status& a, const cluster_status& b) {
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.state, b.state);
-  EXPECT_EQ(a.weight, b.weight);
-  EXPECT_EQ(a.balancers, b.balancers);
-  EXPECT_EQ(a.connections, b.connections);
-  EXPECT_EQ(a.assigned, b.assigned);
-  expect_same(a.nodes, b.nodes);
-  EXPECT_EQ(a.balancers_down, b.balancers_down);
-  EXPECT_EQ(a.max_connections, b.max_connections);
-  EXPECT_EQ(a.tier_connections, b.tier_connections);
-  EXPECT_EQ(a.tier_caps, b.tier_caps);
-  EXPECT_EQ(a.keepalive_s, b.keepalive_s);
-  EXPECT_EQ(a.keepalive_misses, b.keepalive_misses);
-  EXPECT_EQ(a.max_sessions_per_node, b.max_sessions_per_node);
-}
-
-void expect_same(const terminal_status& a, const terminal_status& b) {
-  expect_same(a.record, b.record);
-  EXPECT_EQ(a.connected, b.connected);
-  EXPECT_EQ(a.node_id, b.node_id);
-  EXPECT_EQ(a.last_seen_ms, b.last_seen_ms);
-  EXPECT_EQ(a.connects, b.connects);
-  EXPECT_EQ(a.disconnects, b.disconnects);
-  EXPECT_EQ(a.keepalive_failures, b.keepalive_failures);
-  expect_same(a.api, b.api);
-  EXPECT_EQ(a.open_jobs, b.open_jobs);
-  EXPECT_EQ(a.label.items, b.label.items);
-  EXPECT_EQ(a.service_connections, b.service_connections);
-}
-
-void expect_same(const cluster_settings& a, const cluster_settings& b) {
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.state, b.state);
-  EXPECT_EQ(a.weight, b.weight);
-}
-
-void expect_same(const cluster_change& a, const cluster_change& b) {
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.has_labels, b.has_labels);
-  EXPECT_EQ(a.labels, b.labels);
-  EXPECT_EQ(a.state, b.state);
-  EXPECT_EQ(a.weight, b.weight);
-}
-
-void expect_same(const realloc_plan& a, const realloc_plan& b) {
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.terminal_ids, b.terminal_ids);
-  ASSERT_EQ(a.labels.size(), b.labels.size());
-  for (size_t i = 0; i < a.labels.size(); ++i)
-    EXPECT_EQ(a.labels[i].items, b.labels[i].items);
-}
-
-void expect_same(const realloc_summary& a, const realloc_summary& b) {
-  EXPECT_EQ(a.candidates, b.candidates);
-  EXPECT_EQ(a.moving, b.moving);
-  EXPECT_EQ(a.connected, b.connected);
-  EXPECT_EQ(a.pending, b.pending);
-}
-
-void expect_same(const http_request& a, const http_request& b) {
-  EXPECT_EQ(a.method, b.method);
-  EXPECT_EQ(a.target, b.target);
-  EXPECT_EQ(a.body, b.body);
-  EXPECT_EQ(a.peer, b.peer);
-  EXPECT_EQ(a.authorization, b.authorization);
-}
-
-void expect_same(const http_response& a, const http_response& b) {
-  EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.body, b.body);
-  EXPECT_EQ(a.headers, b.headers);
-  EXPECT_EQ(a.content_type, b.content_type);
-}
-
-void expect_same(const session_spec& a, const session_spec& b) {
-  EXPECT_EQ(a.terminal_id, b.terminal_id);
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.conn_id, b.conn_id);
-  EXPECT_EQ(a.balancer, b.balancer);
-  EXPECT_EQ(a.keepalive_ms, b.keepalive_ms);
-  EXPECT_EQ(a.keepalive_misses, b.keepalive_misses);
-  EXPECT_EQ(a.redelivery_ms, b.redelivery_ms);
-  EXPECT_EQ(a.address, b.address);
-  EXPECT_EQ(a.moved, b.moved);
-  EXPECT_EQ(a.connection_id, b.connection_id);
-  EXPECT_EQ(a.service_key, b.service_key);
-  EXPECT_EQ(a.service_names, b.service_names);
-}
-
-void expect_same(const balancer_info& a, const balancer_info& b) {
-  EXPECT_EQ(a.balancer_id, b.balancer_id);
-  EXPECT_EQ(a.cluster_id, b.cluster_id);
-  EXPECT_EQ(a.url, b.url);
-  EXPECT_EQ(a.handle, b.handle);
-}
-
-void expect_same(const peer_status& a, const peer_status& b) {
-  EXPECT_EQ(a.process, b.process);
-  EXPECT_EQ(a.address, b.address);
-  EXPECT_EQ(a.reachable, b.reachable);
-  EXPECT_EQ(a.since_ms, b.since_ms);
-  EXPECT_EQ(a.connects, b.connects);
-  EXPECT_EQ(a.last_error, b.last_error);
-}
-
-void expect_same(const peer_directory& a, const peer_directory& b) {
-  EXPECT_EQ(a.process, b.process);
-  EXPECT_EQ(a.control, b.control);
-  EXPECT_EQ(a.manager, b.manager);
-  EXPECT_EQ(a.nodes, b.nodes);
-  EXPECT_EQ(a.balancers, b.balancers);
-}
-
-template <class T>
-void expect_same(const std::vector<T>& a, const std::vector<T>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i)
-    expect_same(a[i], b[i]);
-}
-
-template <class... Sigs>
-void expect_same(const caf::typed_actor<Sigs...>& a,
-                 const caf::typed_actor<Sigs...>& b) {
-  EXPECT_EQ(a, b);
-}
 
 // -- sample values (every field set, none at its default)
 // ---------------------------
@@ -398,6 +195,31 @@ protected:
 
 // -- the block
 // ------------------------------------------------------------------------
+
+// expect_same (tests/storage/record_checks.hpp) finds a difference in any
+// field, also inside a nested record and an element of a vector.
+void differ_in_a_nested_field() {
+  auto a = sample_terminal_status();
+  auto b = a;
+  b.record.services.push_back("fax");
+  expect_same(a, b);
+}
+
+void differ_in_a_vector_element() {
+  auto a = sample_cluster("C1");
+  auto b = a;
+  b.nodes.back().memory += 1;
+  expect_same(a, b);
+}
+
+TEST(ExpectSame, FindsADifferenceInAnyField) {
+  EXPECT_NONFATAL_FAILURE(differ_in_a_nested_field(),
+                          "of tether::storage::terminal_record");
+  EXPECT_NONFATAL_FAILURE(differ_in_a_vector_element(), "element 1");
+  auto a = sample_terminal_status();
+  auto b = a;
+  expect_same(a, b);
+}
 
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
