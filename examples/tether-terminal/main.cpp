@@ -179,6 +179,16 @@ int main(int argc, char** argv) {
                 "system's) for https:// and wss:// servers")
     ->group("Identity");
   app
+    .add_option("--client-cert", o.client_cert_file,
+                "a device certificate (PEM) for https:// servers that ask for "
+                "one: its CN or subjectAltName is the terminal id, and "
+                "register and destination then carry no Tether-Device header")
+    ->group("Identity");
+  app
+    .add_option("--client-key", o.client_key_file,
+                "the private key (PEM) of --client-cert")
+    ->group("Identity");
+  app
     .add_option("--log-level", o.log_level,
                 "trace, debug, info, warn, error, critical, off")
     ->group("Run");
@@ -219,7 +229,8 @@ int main(int argc, char** argv) {
     else
       errors.push_back(error);
   }
-  if (std::string error; !configure_client_tls(o.ca_file, error))
+  if (std::string error; !configure_client_tls(
+        o.ca_file, error, o.client_cert_file, o.client_key_file))
     errors.push_back(error);
   std::vector<boost::asio::ip::address> sources;
   auto more = validate(o, sources);
