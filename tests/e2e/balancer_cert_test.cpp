@@ -61,7 +61,8 @@ std::string host_port(const std::string& url) {
 /// Whether a TLS handshake with `at` succeeds trusting `ca` only.
 bool handshake(const std::string& at, const tls_identity& ca,
                const tls_identity& client = {}) {
-  tls_options o{ca.cert_pem};
+  tls_options o;
+  o.ca_pem = ca.cert_pem;
   o.cert_pem = client.cert_pem;
   o.key_pem = client.key_pem;
   std::string version, error;

@@ -42,7 +42,8 @@ struct device_pki {
 
   /// Trusts the server; sends `device` (none when empty).
   tls_options as(const tls_identity& device = {}) const {
-    tls_options o{server.cert_pem};
+    tls_options o;
+    o.ca_pem = server.cert_pem;
     o.cert_pem = device.cert_pem;
     o.key_pem = device.key_pem;
     return o;
