@@ -277,6 +277,18 @@ void read_caps(reader& r, const toml::table& caps, const std::string& path,
   }
 }
 
+/// A balancer's own cert_file and key_file (loaded at start, where its
+/// listener is made; here only that they come together).
+void read_balancer_tls(reader& r, const toml::table& bt,
+                       const std::string& bpath, balancer_config& bc) {
+  r.string(bt, bpath, "cert_file", bc.cert_file);
+  r.string(bt, bpath, "key_file", bc.key_file);
+  if (bc.cert_file.empty() != bc.key_file.empty())
+    r.problem(&bt, bpath + (bc.cert_file.empty() ? ".cert_file" : ".key_file"),
+              "must be set together with "
+                + std::string{bc.cert_file.empty() ? "key_file" : "cert_file"});
+}
+
 /// Reads a cluster's [[clusters.balancers]] (at least one).
 void read_balancers(reader& r, const toml::table& t, const std::string& path,
                     cluster_config& c, cluster_places& at) {
@@ -290,11 +302,12 @@ void read_balancers(reader& r, const toml::table& t, const std::string& path,
   for (size_t b = 0; b < barr->size(); ++b) {
     auto& bt = *barr->get(b)->as_table();
     auto bpath = reader::index(path + ".balancers", b);
-    r.only_keys(bt, bpath, {"id", "listen", "url"});
+    r.only_keys(bt, bpath, {"id", "listen", "url", "cert_file", "key_file"});
     balancer_config bc;
     r.string(bt, bpath, "id", bc.id, true);
     r.address(bt, bpath, "listen", bc.listen, true);
     r.string(bt, bpath, "url", bc.public_url);
+    read_balancer_tls(r, bt, bpath, bc);
     if (!bc.public_url.empty() && bc.public_url.rfind("ws://", 0) != 0
         && bc.public_url.rfind("wss://", 0) != 0)
       r.problem(bt.get("url"), bpath + ".url",

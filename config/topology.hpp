@@ -34,6 +34,11 @@ struct balancer_config {
   std::string id;         // unique, e.g. "C1-b1"
   endpoint listen;        // WebSocket listener
   std::string public_url; // advertised URL; empty = derived from listen
+  // Its own TLS certificate and key (PEM), over [edge_tls]'s for this
+  // listener (a balancer on another machine has its own name); set
+  // together. Empty: [edge_tls]'s.
+  std::string cert_file;
+  std::string key_file;
 };
 
 // A cluster's standby nodes and thresholds (`elastic = { standby = [...],

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -446,14 +447,15 @@ private:
     if (has(config::process_role::gateway))
       listeners.emplace_back("the HTTP gateway",
                              me_ && me_->http ? *me_->http : topo.http);
-    for (const auto& c : topo.clusters)
-      for (const auto& b : c.balancers)
-        if (!me_ || runs(me_->balancers, b.id))
-          listeners.emplace_back("balancer " + b.id, b.listen);
     for (const auto& [what, at] : listeners)
       if (error = tls::plaintext_refusal(topo.edge_tls, at, what);
           !error.empty())
         return false;
+    for (const auto& c : topo.clusters)
+      for (const auto& b : c.balancers)
+        if ((!me_ || runs(me_->balancers, b.id))
+            && !load_balancer_tls(b, error))
+          return false;
     if (topo.edge_tls.insecure && !topo.edge_tls.enabled())
       logger("tetherd")->warn(
         "insecure = true: the gateway and the balancers may serve "
@@ -465,9 +467,32 @@ private:
     return edge_tls_ != nullptr;
   }
 
+  /// Balancer `b`'s TLS context (tls::balancer_tls: its own certificate
+  /// or [edge_tls]'s, no client CA), or none for plaintext where allowed.
+  bool load_balancer_tls(const config::balancer_config& b, std::string& error) {
+    auto cfg = tls::balancer_tls(opts_.topo.edge_tls, b);
+    auto what = "balancer " + b.id;
+    if (error = tls::plaintext_refusal(cfg, b.listen, what); !error.empty())
+      return false;
+    if (!cfg.enabled())
+      return true;
+    auto& shared = b.cert_file.empty() ? balancers_tls_ : balancer_tls_[b.id];
+    if (!shared)
+      shared = tls::make_server_context(
+        cfg, error, b.cert_file.empty() ? "edge_tls" : "clusters.balancers");
+    if (!shared)
+      error = what + ": " + error;
+    return shared != nullptr;
+  }
+
+  /// The TLS context of balancer `id`'s listener; null: plaintext.
+  std::shared_ptr<asio::ssl::context> tls_of(const std::string& id) const {
+    auto i = balancer_tls_.find(id);
+    return i != balancer_tls_.end() ? i->second : balancers_tls_;
+  }
+
   bool start_balancers(std::string& error) {
     ws_settings ws_cfg;
-    ws_cfg.tls = edge_tls_;
     ws_cfg.tokens = tokens_;
     ws_cfg.max_frame = opts_.topo.limits.max_ws_frame;
     ws_cfg.max_queue = opts_.topo.limits.max_ws_queue;
@@ -486,12 +511,13 @@ private:
                       const ws_settings& ws_cfg, std::string& error) {
     auto listener_cfg = ws_cfg;
     listener_cfg.cluster_id = c.id;
+    listener_cfg.tls = tls_of(b.id);
     auto server = ws_server::bind(io_, b.listen, listener_cfg, error);
     if (!server)
       return false;
     auto url = b.public_url;
     if (url.empty())
-      url = (edge_tls_ ? "wss://" : "ws://") + b.listen.host + ":"
+      url = (listener_cfg.tls ? "wss://" : "ws://") + b.listen.host + ":"
           + std::to_string(server->port()) + ws_cfg.path;
     // Nodes of other processes start unknown (null): the peers actor
     // hands them over once their processes are reached.
@@ -666,6 +692,10 @@ private:
   std::shared_ptr<auth::device_auth> devices_;   // gateway; null: off
   std::shared_ptr<auth::token_verifier> tokens_; // balancers; null: off
   std::shared_ptr<asio::ssl::context> edge_tls_; // [edge_tls]; null: plain
+  // The balancers' listeners: [edge_tls]'s certificate without a client CA,
+  // and those with their own certificate (by balancer id).
+  std::shared_ptr<asio::ssl::context> balancers_tls_;
+  std::map<std::string, std::shared_ptr<asio::ssl::context>> balancer_tls_;
   bool stopped_ = false;
 };
 

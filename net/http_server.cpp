@@ -16,6 +16,7 @@
 #include "net/acceptor.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/tls/client_identity.hpp"
 #include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
@@ -62,8 +63,15 @@ private:
                             [self = shared_from_this()](beast::error_code ec) {
                               if (ec)
                                 return self->do_close();
+                              self->read_certificate();
                               self->do_read(false);
                             });
+  }
+
+  /// The names of a verified client certificate, once per connection.
+  void read_certificate() {
+    if (auto* tls = stream_.tls())
+      certificate_ = tls::client_certificate_names(tls->native_handle());
   }
 
   /// `new_deadline` false: the first head, still under the deadline of
@@ -141,7 +149,7 @@ private:
     out.target = std::string{req.target()};
     out.authorization = std::string{req[http::field::authorization]};
     out.body = std::move(req.body());
-    out.authorization = std::string{req[http::field::authorization]};
+    out.certificate = certificate_;
     beast::error_code ignored;
     auto peer = lowest().socket().remote_endpoint(ignored);
     out.peer = peer.address().to_string();
@@ -217,6 +225,7 @@ private:
 
   live_count::token token_; // counts this connection against the cap
   tls::edge_stream stream_;
+  std::string certificate_; // client_certificate_names; empty without one
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http_gateway_actor gateway_;

@@ -2,6 +2,7 @@
 
 #include "actors/system/audit.hpp"
 #include "actors/system/log.hpp"
+#include "auth/device_certificate.hpp"
 #include "net/limits/retry_after.hpp"
 
 namespace tether {
@@ -244,24 +245,31 @@ std::string group_of(const http_request& req) {
 }
 
 /// Whether `req` carries a valid device proof for `terminal_id` (always
-/// when device auth is off); false after answering 401.
+/// when device auth is off); false after answering 401. A verified client
+/// certificate of the connection decides alone (auth/device_certificate.hpp):
+/// it must name `terminal_id`, and then no proof header is needed.
 bool device_proven(gateway_ptr self, const http_request& req,
                    const std::string& terminal_id,
                    const http_responder_ptr& out) {
   auto& devices = self->state.cfg.devices;
   if (!devices)
     return true;
-  auto why = devices->proofs.check(req.authorization, terminal_id, req.method,
-                                   req.target, req.body, now_ms() / 1000);
+  bool by_certificate = !req.certificate.empty();
+  auto why = by_certificate
+             ? auth::certificate_refusal(req.certificate, terminal_id)
+             : devices->proofs.check(req.authorization, terminal_id, req.method,
+                                     req.target, req.body, now_ms() / 1000);
   if (why.empty())
     return true;
   logger("gateway")->info("device proof for {} from {} refused: {}",
                           terminal_id, req.peer, why);
-  audit("auth.device_refused", {{"terminal_id", terminal_id},
-                                {"source", req.peer},
-                                {"key_id", group_of(req)},
-                                {"path", req.target.substr(0, 200)},
-                                {"reason", why}});
+  audit("auth.device_refused",
+        {{"terminal_id", terminal_id},
+         {"source", req.peer},
+         {"key_id", by_certificate ? std::string{} : group_of(req)},
+         {"path", req.target.substr(0, 200)},
+         {"reason", why},
+         {"credential", by_certificate ? "certificate" : "proof"}});
   self->state.fail(out, errc::unauthorized, why);
   return false;
 }

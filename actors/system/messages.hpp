@@ -370,12 +370,15 @@ struct http_request {
   std::string body;
   std::string peer;            // remote address, for logs
   std::string authorization{}; // the Authorization header (may be empty)
+  // The names of the connection's verified client certificate, separated
+  // by spaces (net/tls/client_identity.hpp); empty without one.
+  std::string certificate{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
   return f(caf::meta::type_name("http_request"), x.method, x.target, x.body,
-           x.peer, x.authorization);
+           x.peer, x.authorization, x.certificate);
 }
 
 struct http_response {

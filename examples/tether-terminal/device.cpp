@@ -97,8 +97,8 @@ void device::release() {
 
 http_request::authorizer device::proof() const {
   const auto& o = ctx_.options;
-  if (o.group_key.empty())
-    return {};
+  if (o.group_key.empty() || !o.client_cert_file.empty())
+    return {}; // no key, or the certificate proves who the device is
   return [&o, id = id_](std::string_view method, std::string_view target,
                         std::string_view body) {
     return device_proof(o.group, o.group_key, id, method, target, body);

@@ -137,6 +137,13 @@ int main(int argc, char** argv) {
   identity_option("--ca", o.ca_file,
                   "trust the CA certificates of this PEM file (next to the "
                   "system's) for https:// and wss:// servers");
+  identity_option(
+    "--client-cert", o.client_cert_file,
+    "a device certificate (PEM) for https:// servers that ask for "
+    "one: its CN or subjectAltName is the terminal id, and "
+    "register and destination then carry no Tether-Device header");
+  identity_option("--client-key", o.client_key_file,
+                  "the private key (PEM) of --client-cert");
   run_option("--log-level", o.log_level,
              "trace, debug, info, warn, error, critical, off");
 
@@ -176,7 +183,8 @@ int main(int argc, char** argv) {
     else
       errors.push_back(error);
   }
-  if (std::string error; !configure_client_tls(o.ca_file, error))
+  if (std::string error; !configure_client_tls(
+        o.ca_file, error, o.client_cert_file, o.client_key_file))
     errors.push_back(error);
   std::vector<boost::asio::ip::address> sources;
   auto more = validate(o, sources);

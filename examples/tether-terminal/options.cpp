@@ -119,6 +119,10 @@ validate(const terminal_options& o,
       errors.push_back("--id-prefix: '" + o.id_prefix
                        + "': ids must be 1-128 characters of [A-Za-z0-9._:-]");
   }
+  if (o.client_cert_file.empty() != o.client_key_file.empty())
+    errors.push_back("--client-cert and --client-key go together");
+  if (!o.client_cert_file.empty() && o.server.rfind("https://", 0) != 0)
+    errors.push_back("--client-cert needs an https:// --server");
   if (o.ramp_per_s < 0)
     errors.push_back("--ramp-per-s: must be >= 0");
   if (o.threads < 1 || o.threads > 64)

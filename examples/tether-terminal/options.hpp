@@ -39,6 +39,12 @@ struct terminal_options {
   // --ca: extra trusted CA certificates (PEM) for https:// and wss://
   // servers, next to the system's.
   std::string ca_file;
+  // --client-cert / --client-key: a device certificate (PEM) and its key,
+  // sent to https:// servers that ask for one; given, register and
+  // destination carry no Tether-Device header (the certificate names the
+  // device: docs/SECURITY.md "Device certificates").
+  std::string client_cert_file;
+  std::string client_key_file;
 
   // --- how they connect
   std::vector<std::string>

@@ -16,7 +16,33 @@ ssl::context& client_tls_context() {
   return ctx;
 }
 
-bool configure_client_tls(const std::string& ca_file, std::string& error) {
+/// The client certificate and key (both given or neither); false with the
+/// reason in `error`.
+bool use_client_certificate(ssl::context& ctx, const std::string& cert_file,
+                            const std::string& key_file, std::string& error) {
+  if (cert_file.empty() || key_file.empty())
+    return true;
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(ctx.native_handle(), cert_file.c_str())
+      != 1) {
+    error = "--client-cert " + cert_file + ": cannot load a PEM certificate";
+    return false;
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx.native_handle(), key_file.c_str(),
+                                  SSL_FILETYPE_PEM)
+        != 1
+      || SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    error = "--client-key " + key_file
+          + ": cannot load a PEM private key, or it is not the key of "
+            "--client-cert";
+    return false;
+  }
+  return true;
+}
+
+bool configure_client_tls(const std::string& ca_file, std::string& error,
+                          const std::string& cert_file,
+                          const std::string& key_file) {
   auto& ctx = client_tls_context();
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
   // Small idle footprint for fleets, and sessions resumed on reconnect
@@ -32,7 +58,7 @@ bool configure_client_tls(const std::string& ca_file, std::string& error) {
           + ec.message() + ")";
     return false;
   }
-  return true;
+  return use_client_certificate(ctx, cert_file, key_file, error);
 }
 
 void use_tls(tls_stream& stream, const std::string& host) {

@@ -22,24 +22,26 @@ std::string openssl_error() {
 
 bool fail(std::string& error, const std::string& setting,
           const std::string& file, const std::string& what) {
-  error = "edge_tls." + setting + " \"" + file + "\": " + what + " ("
-        + openssl_error() + ")";
+  error = setting + " \"" + file + "\": " + what + " (" + openssl_error() + ")";
   return false;
 }
 
+/// The certificate and key; `where`: the table that set them, for errors
+/// ("edge_tls", "clusters.balancers").
 bool load_identity(SSL_CTX* ctx, const config::edge_tls_config& cfg,
-                   std::string& error) {
+                   const std::string& where, std::string& error) {
   if (SSL_CTX_use_certificate_chain_file(ctx, cfg.cert_file.c_str()) != 1)
-    return fail(error, "cert_file", cfg.cert_file,
+    return fail(error, where + ".cert_file", cfg.cert_file,
                 "cannot load a PEM certificate (chain) from it");
   if (SSL_CTX_use_PrivateKey_file(ctx, cfg.key_file.c_str(), SSL_FILETYPE_PEM)
       != 1)
-    return fail(error, "key_file", cfg.key_file,
+    return fail(error, where + ".key_file", cfg.key_file,
                 "cannot load a PEM private key from it, or it is not the key "
-                "of the certificate in edge_tls.cert_file");
+                "of the certificate in "
+                  + where + ".cert_file");
   if (SSL_CTX_check_private_key(ctx) != 1)
-    return fail(error, "key_file", cfg.key_file,
-                "is not the key of the certificate in edge_tls.cert_file");
+    return fail(error, where + ".key_file", cfg.key_file,
+                "is not the key of the certificate in " + where + ".cert_file");
   return true;
 }
 
@@ -52,7 +54,7 @@ bool load_client_ca(SSL_CTX* ctx, const config::edge_tls_config& cfg,
     return true;
   if (SSL_CTX_load_verify_locations(ctx, cfg.client_ca_file.c_str(), nullptr)
       != 1)
-    return fail(error, "client_ca_file", cfg.client_ca_file,
+    return fail(error, "edge_tls.client_ca_file", cfg.client_ca_file,
                 "cannot load PEM CA certificates from it");
   if (auto* names = SSL_load_client_CA_file(cfg.client_ca_file.c_str()))
     SSL_CTX_set_client_CA_list(ctx, names);
@@ -78,7 +80,8 @@ void make_lean(SSL_CTX* ctx) {
 } // namespace
 
 std::shared_ptr<boost::asio::ssl::context>
-make_server_context(const config::edge_tls_config& cfg, std::string& error) {
+make_server_context(const config::edge_tls_config& cfg, std::string& error,
+                    const std::string& where) {
   namespace ssl = boost::asio::ssl;
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = context->native_handle();
@@ -87,10 +90,22 @@ make_server_context(const config::edge_tls_config& cfg, std::string& error) {
     error = "edge_tls: cannot require TLS 1.2 (" + openssl_error() + ")";
     return nullptr;
   }
-  if (!load_identity(ctx, cfg, error) || !load_client_ca(ctx, cfg, error))
+  if (!load_identity(ctx, cfg, where, error)
+      || !load_client_ca(ctx, cfg, error))
     return nullptr;
   make_lean(ctx);
   return context;
+}
+
+config::edge_tls_config balancer_tls(const config::edge_tls_config& edge,
+                                     const config::balancer_config& b) {
+  auto out = edge;
+  out.client_ca_file.clear();
+  if (!b.cert_file.empty()) {
+    out.cert_file = b.cert_file;
+    out.key_file = b.key_file;
+  }
+  return out;
 }
 
 std::string plaintext_refusal(const config::edge_tls_config& cfg,

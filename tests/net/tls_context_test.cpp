@@ -66,6 +66,39 @@ TEST(TlsContext, UnreadableOrWrongFilesAreRefusedNamingTheSetting) {
   EXPECT_TRUE(has(error_of(cfg), "edge_tls.client_ca_file"));
 }
 
+TEST(TlsContext, ABalancersOwnFilesAreNamedAsItsSettings) {
+  files f;
+  std::string error;
+  auto cfg = f.cfg;
+  cfg.cert_file = f.dir.path() + "/missing.pem";
+  EXPECT_EQ(net::tls::make_server_context(cfg, error, "clusters.balancers"),
+            nullptr);
+  EXPECT_NE(error.find("clusters.balancers.cert_file"), std::string::npos)
+    << error;
+}
+
+TEST(TlsContext, BalancersUseTheirOwnCertificateAndNoClientCa) {
+  config::edge_tls_config edge;
+  edge.cert_file = "edge.pem";
+  edge.key_file = "edge-key.pem";
+  edge.client_ca_file = "devices-ca.pem";
+  config::balancer_config b;
+  auto cfg = net::tls::balancer_tls(edge, b);
+  EXPECT_EQ(cfg.cert_file, "edge.pem");
+  EXPECT_EQ(cfg.key_file, "edge-key.pem");
+  EXPECT_EQ(cfg.client_ca_file, "");
+  b.cert_file = "own.pem";
+  b.key_file = "own-key.pem";
+  cfg = net::tls::balancer_tls(edge, b);
+  EXPECT_EQ(cfg.cert_file, "own.pem");
+  EXPECT_EQ(cfg.key_file, "own-key.pem");
+  EXPECT_EQ(cfg.client_ca_file, "");
+  // Its own certificate without [edge_tls]: TLS for that listener only.
+  cfg = net::tls::balancer_tls(config::edge_tls_config{}, b);
+  EXPECT_TRUE(cfg.enabled());
+  EXPECT_EQ(net::tls::plaintext_refusal(cfg, {"10.0.0.1", 9101}, "b"), "");
+}
+
 TEST(TlsContext, PlaintextOffLoopbackIsRefusedUnlessInsecure) {
   config::edge_tls_config plain;
   for (const char* host : {"127.0.0.1", "127.0.0.5", "::1", "::ffff:127.0.0.1"})

@@ -34,6 +34,10 @@ ssl::context client_context(const tls_options& tls) {
   }
   if (tls.min_version != 0)
     SSL_CTX_set_min_proto_version(ctx.native_handle(), tls.min_version);
+  if (!tls.cert_pem.empty()) {
+    ctx.use_certificate_chain(asio::buffer(tls.cert_pem));
+    ctx.use_private_key(asio::buffer(tls.key_pem), ssl::context::pem);
+  }
   return ctx;
 }
 

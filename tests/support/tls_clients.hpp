@@ -11,11 +11,13 @@
 namespace tether::test {
 
 struct tls_options {
-  std::string ca_pem;  // trusted CA (PEM); empty: trust nothing
-  std::string sni;     // server name to send and verify; empty: no name
-                       // check (the certificate chain is still verified)
-  int max_version = 0; // e.g. TLS1_1_VERSION; 0: OpenSSL's newest
-  int min_version = 0; // 0: OpenSSL's default
+  std::string ca_pem;   // trusted CA (PEM); empty: trust nothing
+  std::string sni;      // server name to send and verify; empty: no name
+                        // check (the certificate chain is still verified)
+  int max_version = 0;  // e.g. TLS1_1_VERSION; 0: OpenSSL's newest
+  int min_version = 0;  // 0: OpenSSL's default
+  std::string cert_pem; // client certificate (PEM) to send; empty: none
+  std::string key_pem;  // its private key (PEM)
 };
 
 /// One HTTPS request on a fresh connection (Authorization header

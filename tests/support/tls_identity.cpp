@@ -44,11 +44,10 @@ std::string drain(BIO* bio) {
   return std::string(data, static_cast<size_t>(size));
 }
 
-} // namespace
-
-tls_identity make_self_signed(const std::string& common_name,
-                              const std::string& alt_names) {
-  key_ptr key{EVP_EC_gen("P-256")};
+/// A v3 certificate for a new P-256 key (`key`): random serial, valid from
+/// an hour ago for a day, subject CN `common_name`; not signed yet.
+cert_ptr new_certificate(const std::string& common_name, key_ptr& key) {
+  key.reset(EVP_EC_gen("P-256"));
   check(key != nullptr, "EVP_EC_gen");
   cert_ptr cert{X509_new()};
   check(cert != nullptr, "X509_new");
@@ -74,26 +73,66 @@ tls_identity make_self_signed(const std::string& common_name,
           0)
           == 1,
         "CN");
-  check(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
-  add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
-  add_extension(cert.get(), NID_subject_key_identifier, "hash");
-  add_extension(cert.get(), NID_key_usage,
-                "critical,digitalSignature,keyCertSign");
-  add_extension(cert.get(), NID_subject_alt_name, alt_names.c_str());
-  check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "X509_sign");
+  return cert;
+}
+
+/// The PEM of `cert` and `key`.
+tls_identity pem_of(X509* cert, EVP_PKEY* key) {
   tls_identity out;
   bio_ptr cert_bio{BIO_new(BIO_s_mem())};
-  check(cert_bio && PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1,
+  check(cert_bio && PEM_write_bio_X509(cert_bio.get(), cert) == 1,
         "PEM_write_bio_X509");
   out.cert_pem = drain(cert_bio.get());
   bio_ptr key_bio{BIO_new(BIO_s_mem())};
   check(key_bio
-          && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr,
-                                      nullptr, 0, nullptr, nullptr)
+          && PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0,
+                                      nullptr, nullptr)
                == 1,
         "PEM_write_bio_PrivateKey");
   out.key_pem = drain(key_bio.get());
   return out;
+}
+
+template <class T, T* (*Read)(BIO*, T**, pem_password_cb*, void*)>
+T* read_pem(const std::string& pem) {
+  bio_ptr bio{BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))};
+  check(bio != nullptr, "BIO_new_mem_buf");
+  return Read(bio.get(), nullptr, nullptr, nullptr);
+}
+
+} // namespace
+
+tls_identity make_self_signed(const std::string& common_name,
+                              const std::string& alt_names) {
+  key_ptr key;
+  auto cert = new_certificate(common_name, key);
+  X509* c = cert.get();
+  check(X509_set_issuer_name(c, X509_get_subject_name(c)) == 1, "issuer");
+  add_extension(c, NID_basic_constraints, "critical,CA:TRUE");
+  add_extension(c, NID_subject_key_identifier, "hash");
+  add_extension(c, NID_key_usage, "critical,digitalSignature,keyCertSign");
+  add_extension(c, NID_subject_alt_name, alt_names.c_str());
+  check(X509_sign(c, key.get(), EVP_sha256()) > 0, "X509_sign");
+  return pem_of(c, key.get());
+}
+
+tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
+                         const std::string& alt_names) {
+  cert_ptr ca_cert{read_pem<X509, PEM_read_bio_X509>(ca.cert_pem)};
+  key_ptr ca_key{read_pem<EVP_PKEY, PEM_read_bio_PrivateKey>(ca.key_pem)};
+  check(ca_cert && ca_key, "the CA's PEM");
+  key_ptr key;
+  auto cert = new_certificate(common_name, key);
+  X509* c = cert.get();
+  check(X509_set_issuer_name(c, X509_get_subject_name(ca_cert.get())) == 1,
+        "issuer");
+  add_extension(c, NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(c, NID_key_usage, "critical,digitalSignature");
+  add_extension(c, NID_ext_key_usage, "clientAuth,serverAuth");
+  if (!alt_names.empty())
+    add_extension(c, NID_subject_alt_name, alt_names.c_str());
+  check(X509_sign(c, ca_key.get(), EVP_sha256()) > 0, "X509_sign");
+  return pem_of(c, key.get());
 }
 
 } // namespace tether::test

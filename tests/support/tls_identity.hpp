@@ -19,4 +19,11 @@ struct tls_identity {
 tls_identity make_self_signed(const std::string& common_name,
                               const std::string& alt_names);
 
+/// An EC P-256 end-entity certificate (CA:FALSE, clientAuth and serverAuth)
+/// signed by `ca` (made by make_self_signed), valid as make_self_signed's,
+/// with subject CN `common_name` and the subjectAltName entries `alt_names`
+/// (none when empty). Throws std::runtime_error if OpenSSL refuses a step.
+tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
+                         const std::string& alt_names);
+
 } // namespace tether::test
