@@ -4,6 +4,9 @@
 // mailbox order). See call_log.hpp and storage/store.hpp (calls family).
 #include "actors/control/control_flows.hpp"
 
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
 #include "actors/system/errors.hpp"
 #include "actors/system/log.hpp"
 

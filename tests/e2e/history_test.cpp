@@ -153,8 +153,14 @@ TEST(history, records_survive_kill_9_after_a_tick) {
   auto ws = connect_device(server, "HK1", "GG1");
   ASSERT_TRUE(ws);
   ASSERT_FALSE(next_of_type(*ws, "hello").is_null());
-  auto evs = events_oldest_first(history(server, "HK1"));
-  ASSERT_EQ(evs.size(), life_events.size() + 2);
+  std::vector<std::string> evs;
+  ASSERT_TRUE(eventually(
+    [&] {
+      evs = events_oldest_first(history(server, "HK1"));
+      return evs.size() == life_events.size() + 2;
+    },
+    5s))
+    << evs.size();
   EXPECT_EQ(evs[evs.size() - 2], "register");
   EXPECT_EQ(evs.back(), "connect");
 }
