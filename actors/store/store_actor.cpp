@@ -146,6 +146,13 @@ caf::result<ok_atom> revoked(storage::store& db, const std::string& id) {
   return ok_atom::value;
 }
 
+/// One step of the history records' retention sweep, then the next.
+void sweep_history_and_rearm(self_ptr self) {
+  self->state.sweep_history(now_ms());
+  self->delayed_send(self, self->state.history.sweep_period,
+                     history_atom::value, tick_atom::value);
+}
+
 } // namespace
 
 store_actor::behavior_type
@@ -188,8 +195,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
         = std::max(self->state.drop_events_before_ms, drop_before);
       return enqueue(self);
     },
-    [self](flush_atom) {
-      // A history read may have written the batch already (history_page).
+    [self](flush_atom) { // a history read may have written it already
       if (self->state.flush_scheduled)
         self->state.flush_and_answer();
     },
@@ -201,11 +207,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
            const std::string& cursor, uint32_t limit) {
       return self->state.history_page(terminal, since, cursor, limit);
     },
-    [self](history_atom, tick_atom) {
-      self->state.sweep_history(now_ms());
-      self->delayed_send(self, self->state.history.sweep_period,
-                         history_atom::value, tick_atom::value);
-    },
+    [self](history_atom, tick_atom) { sweep_history_and_rearm(self); },
     [self](get_atom, metrics_atom) { return self->state.figures.series(); },
     // Admin changes are rare: each is written (and synced) on its own.
     [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {
