@@ -16,7 +16,8 @@ protected:
     db = std::shared_ptr<storage::store>(
       storage::store::open(dir.path() + "/db", st));
     EXPECT_TRUE(st.ok()) << st.message;
-    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}));
+    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0},
+                            history_limits{}));
     sched.run();
   }
 
