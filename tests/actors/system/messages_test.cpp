@@ -33,6 +33,29 @@ void expect_same(const std::map<std::string, std::string>& a,
   EXPECT_EQ(a, b);
 }
 
+void expect_same(const call_record& a, const call_record& b) {
+  EXPECT_EQ(a.terminal_id, b.terminal_id);
+  EXPECT_EQ(a.at_ms, b.at_ms);
+  EXPECT_EQ(a.seq, b.seq);
+  EXPECT_EQ(a.event, b.event);
+  EXPECT_EQ(a.job_id, b.job_id);
+  EXPECT_EQ(a.detail, b.detail);
+  EXPECT_EQ(a.node, b.node);
+  EXPECT_EQ(a.address, b.address);
+}
+
+void expect_same(const std::vector<call_record>& a,
+                 const std::vector<call_record>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    expect_same(a[i], b[i]);
+}
+
+void expect_same(const call_page& a, const call_page& b) {
+  expect_same(a.records, b.records);
+  EXPECT_EQ(a.next, b.next);
+}
+
 void expect_same(const assigned_label& a, const assigned_label& b) {
   EXPECT_EQ(a.items, b.items);
 }
@@ -400,7 +423,7 @@ protected:
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 44)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 47)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -448,6 +471,16 @@ TEST_F(MessagesTest, DisconnectEvent) {
   check(disconnect_event{1'763'897'000'123, "T1", "192.0.2.7"});
   check(disconnect_event{});
   check(std::vector<disconnect_event>{{1, "T1", "::1"}, {2, "T2", ""}});
+}
+
+TEST_F(MessagesTest, CallRecords) {
+  call_record r{"T1", 1'763'897'000'123, 7,       "disconnect",
+                "J1", "keepalive_lost",  "C1-n1", "192.0.2.7"};
+  check(r);
+  check(call_record{});
+  check(std::vector<call_record>{r, call_record{}});
+  check(call_page{{r}, "1763897000123.7"});
+  check(call_page{});
 }
 
 TEST_F(MessagesTest, ApiKeyRecord) {
