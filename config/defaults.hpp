@@ -20,4 +20,12 @@ constexpr std::chrono::milliseconds reconnect_max = 5'000ms;
 constexpr uint32_t load_report_sessions = 10;
 constexpr double load_report_cpu = 0.10;
 
+/// Per-call history records ([history]; GET /v1/terminals/{id}/history):
+/// kept this long, at most this many per terminal; the store's retention
+/// sweep looks at this many keys per period.
+constexpr std::chrono::milliseconds history_retention = 30 * 24h;
+constexpr std::size_t history_max_per_terminal = 1'000;
+constexpr std::size_t history_sweep_per_tick = 10'000;
+constexpr std::chrono::milliseconds history_sweep_period = 1'000ms;
+
 } // namespace tether::defaults

@@ -465,6 +465,17 @@ void read_timers(reader& r, const toml::table& t, timers_config& timers) {
   }
 }
 
+/// [history]: retention (at least 1 s), max_per_terminal and
+/// sweep_per_tick (at least 1).
+void read_history(reader& r, const toml::table& t, history_config& out) {
+  r.only_keys(t, "history",
+              {"retention", "max_per_terminal", "sweep_per_tick"});
+  r.duration(t, "history", "retention", out.retention, millis{1'000});
+  r.integer(t, "history", "max_per_terminal", out.max_per_terminal, 1,
+            10'000'000);
+  r.integer(t, "history", "sweep_per_tick", out.sweep_per_tick, 1, 10'000'000);
+}
+
 /// [reallocation] rebalance_ratio (0: off, else at least 1.1, so that a
 /// balanced cluster never starts a round) and rebalance_period.
 void read_rebalance(reader& r, const toml::table& t, reallocation_config& out) {
@@ -823,7 +834,7 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
               {"gateway", "labels", "timers", "limits", "reallocation",
                "callbacks", "scheduler", "clusters", "processes", "auth",
                "enrollment_groups", "edge_tls", "process_tls", "insecure",
-               "autoscale"});
+               "autoscale", "history"});
   if (auto* t = r.section(root, "process_tls"))
     read_process_tls(r, *t, topo.process_tls);
   r.flag(root, "", "insecure", topo.insecure);
@@ -847,6 +858,8 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     read_limits(r, *t, topo.limits);
   if (auto* t = r.section(root, "reallocation"))
     read_reallocation(r, *t, topo.reallocation);
+  if (auto* t = r.section(root, "history"))
+    read_history(r, *t, topo.history);
   if (auto* t = r.section(root, "autoscale"))
     read_autoscale(r, *t, topo.autoscale);
   if (auto* t = r.section(root, "callbacks"))
@@ -975,6 +988,10 @@ cluster_strategy = "fewest_connections"
 keepalive = "30s"
 keepalive_misses = 2
 job_retention = "168h"     # finished jobs are deleted this long after they finished ("0s": kept)
+
+[history]
+retention = "720h"         # per-call history records (GET /v1/terminals/{id}/history) are kept this long
+max_per_terminal = 1000    # and at most this many per terminal (the newest)
 
 # Every listener is on loopback, so [callbacks] allow_cidrs defaults to
 # loopback (127.0.0.0/8, ::1): callbacks may reach services on this host,

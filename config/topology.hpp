@@ -116,6 +116,13 @@ struct timers_config {
   millis job_retention{7 * 24 * 3'600'000LL};
 };
 
+/// [history]: per-call history records (GET /v1/terminals/{id}/history).
+struct history_config {
+  millis retention{tether::defaults::history_retention};
+  std::size_t max_per_terminal = tether::defaults::history_max_per_terminal;
+  std::size_t sweep_per_tick = tether::defaults::history_sweep_per_tick;
+};
+
 struct limits_config {
   std::size_t max_http_body = 1 << 20;  // bytes
   std::size_t max_ws_frame = 64 * 1024; // bytes
@@ -381,6 +388,7 @@ struct topology {
   std::vector<cluster_config> clusters;
   timers_config timers;
   limits_config limits;
+  history_config history;
   reallocation_config reallocation;
   autoscale_config autoscale;
   callbacks_config callbacks;

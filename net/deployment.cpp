@@ -386,8 +386,12 @@ private:
     logger("tetherd")->info("data directory {}: {} terminals, {} jobs",
                             opts_.data_dir, snapshot.terminals.size(),
                             snapshot.jobs.size());
-    auto store
-      = sys_.spawn<caf::detached>(store_service, db, topo.timers.job_retention);
+    history_limits kept; // [history]: per-call records' retention
+    kept.retention = topo.history.retention;
+    kept.max_per_terminal = topo.history.max_per_terminal;
+    kept.sweep_per_tick = topo.history.sweep_per_tick;
+    auto store = sys_.spawn<caf::detached>(store_service, db,
+                                           topo.timers.job_retention, kept);
     auto sel = sys_.spawn(selector, admin.has_label_items ? admin.label_items
                                                           : topo.label_items);
     auto manager

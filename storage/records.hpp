@@ -144,6 +144,28 @@ struct disconnect_event {
   std::string address;
 };
 
+/// One history record of a terminal (GET /v1/terminals/{id}/history): an
+/// API call that concerns it, a job's step, or a connect / disconnect.
+/// Stored in the calls family keyed by terminal and time (store.hpp);
+/// `seq` orders the records of one millisecond.
+struct call_record {
+  std::string terminal_id;
+  int64_t at_ms = 0;
+  uint32_t seq = 0;
+  std::string event;   // register, destination, job_pushed, ... (docs/API.md)
+  std::string job_id;  // job events
+  std::string detail;  // job status, close reason, HTTP status of a call
+  std::string node;    // connect, disconnect, job delivered
+  std::string address; // connect: the device's source address
+};
+
+/// A page of a terminal's history, newest first; `next` is the cursor of
+/// the following (older) page, empty when there is none.
+struct call_page {
+  std::vector<call_record> records;
+  std::string next;
+};
+
 inline bool is_final_status(const std::string& s) {
   return s == "done" || s == "failed" || s == "expired";
 }

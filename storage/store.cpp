@@ -20,7 +20,7 @@ namespace tether::storage {
 namespace {
 
 const char* family_names[]
-  = {"default", "terminals", "jobs", "history", "events"};
+  = {"default", "terminals", "jobs", "history", "events", "calls"};
 
 std::string be64(uint64_t x) {
   std::string out(8, '\0');
@@ -165,8 +165,11 @@ status store::put_batch(const std::vector<terminal_record>& terminals,
                         const std::vector<api_history>& histories,
                         uint64_t next_seq,
                         const std::vector<disconnect_event>& events,
-                        int64_t drop_events_before_ms) {
+                        int64_t drop_events_before_ms,
+                        const std::vector<call_record>& calls) {
   rocksdb::WriteBatch batch;
+  for (const auto& c : calls)
+    batch.Put(cf(family::calls), call_key(c), encode(c));
   for (const auto& e : events)
     batch.Put(cf(family::events), event_key(e), e.address);
   if (drop_events_before_ms > 0)

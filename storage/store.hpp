@@ -22,6 +22,15 @@
 //   history         terminal_id (UTF-8)      JSON object of api_history
 //   events          8-byte big-endian Unix   source address (UTF-8, may be
 //                   ms + terminal_id         empty): one disconnect event
+//   calls           terminal_id + 0x00 +     JSON {"e","j","d","n","a"}: one
+//                   8-byte big-endian Unix   history record (call_record;
+//                   ms + 4-byte big-endian   empty fields left out)
+//                   seq
+//
+// The calls family holds each terminal's history records (API calls, job
+// steps, connects and disconnects), in time order per terminal; it is
+// bounded by retention and a count per terminal, enforced by
+// sweep_calls() a bounded number of keys at a time.
 //
 // The events family holds the disconnect events of the GE/GF label items
 // (docs/LABELS.md); it is bounded by time: every write of new events also
@@ -75,7 +84,8 @@ public:
     terminals = 1,
     jobs = 2,
     history = 3,
-    events = 4
+    events = 4,
+    calls = 5
   };
   static constexpr int schema_version = 1;
 
@@ -119,12 +129,38 @@ public:
                    const std::vector<job_record>& jobs,
                    const std::vector<api_history>& histories, uint64_t next_seq,
                    const std::vector<disconnect_event>& events = {},
-                   int64_t drop_events_before_ms = 0);
+                   int64_t drop_events_before_ms = 0,
+                   const std::vector<call_record>& calls = {});
   std::vector<api_history> load_histories(status& st);
   /// Every stored disconnect event, oldest first.
   std::vector<disconnect_event> load_events(status& st);
   /// Key of an event in the events family (time order).
   static std::string event_key(const disconnect_event& e);
+
+  /// Key of a history record: terminal, time and seq (calls family).
+  static std::string call_key(const call_record& r);
+  /// A terminal's history records, newest first: at most `limit`, none
+  /// older than `since_ms`, starting after `cursor` (a page's `next`;
+  /// empty: the newest). A malformed cursor is reported in `st`.
+  call_page load_calls(const std::string& terminal_id, int64_t since_ms,
+                       const std::string& cursor, size_t limit, status& st);
+  /// Where the retention sweep goes on from (empty: the end of the family).
+  struct sweep_cursor {
+    std::string key;      // the next key to look at is the one before it
+    std::string terminal; // the terminal being counted
+    size_t newer = 0;     // its records already seen (newer than `key`)
+  };
+  struct sweep_result {
+    size_t examined = 0;
+    size_t deleted = 0;
+    bool wrapped = false; // reached the start; the cursor starts again
+  };
+  /// Retention of history records: looks at no more than `budget` keys
+  /// from `cursor` backwards (newest first per terminal) and deletes those
+  /// older than `before_ms` or beyond the newest `max_per_terminal` of
+  /// their terminal (one batch).
+  sweep_result sweep_calls(sweep_cursor& cursor, int64_t before_ms,
+                           size_t max_per_terminal, size_t budget, status& st);
 
   /// Admin API changes (meta keys "admin/..."): each is one synced write.
   status put_label_items(const std::vector<std::string>& items);
@@ -170,6 +206,10 @@ std::string encode(const cluster_settings& rec);
 bool decode(const std::string& text, cluster_settings& out);
 bool decode(const std::string& text, api_history& out);
 std::string encode(const api_key_record& rec);
+/// A history record's value (the key holds terminal, time and seq).
+std::string encode(const call_record& rec);
+/// Fills the value's fields of `out` (not those of the key).
+bool decode(const std::string& text, call_record& out);
 bool decode(const std::string& text, api_key_record& out);
 
 } // namespace tether::storage

@@ -70,8 +70,12 @@ caf::expected<job_record> control_state::accept_job(job_record request,
 
 job_record* control_state::apply(const job_update& update, int64_t now) {
   auto* job = jobs.apply(update, now);
-  if (job != nullptr)
+  if (job != nullptr) {
     job_figures.applied(update.status, *job, now);
+    const auto* t = terminals.find(job->terminal_id);
+    calls.add_job_step(job->terminal_id, job->job_id, update.status,
+                       t != nullptr ? t->node_id : std::string{}, now);
+  }
   // Returned with a "done" report only when it just became done.
   if (job != nullptr && update.status == "done") // GB (print) and GI (all)
     history.count_done(job->terminal_id, job->service == "print", update.pages,
@@ -91,8 +95,19 @@ void control_state::count_api_call(const std::string& terminal_id, bool,
     history.count_call(terminal_id, false, now);
 }
 
+void control_state::record_call(const std::string& terminal_id,
+                                const std::string& call, uint16_t http_status,
+                                int64_t now) {
+  auto event = call_event_of(call);
+  if (!event.empty() && terminals.contains(terminal_id))
+    calls.add(terminal_id, event, now, {}, std::to_string(http_status));
+}
+
 void control_state::expired(const job_record& job, int64_t now) {
   job_figures.finished(job);
+  if (terminals.contains(job.terminal_id))
+    calls.add(job.terminal_id, call_event::job_finished, now, job.job_id,
+              job.status);
   if (job.status == "expired" && job.acked_at_ms == 0
       && terminals.contains(job.terminal_id))
     history.count_failure(job.terminal_id, now); // GD
@@ -109,6 +124,8 @@ void control_state::on_closed(const std::string& terminal_id,
     bool ordered = disconnects.reassigned.erase(terminal_id) > 0;
     if (!ordered && reason != close_reason::balancer_gone)
       disconnects.record(now, terminal_id, t->address);
+    calls.add(terminal_id, call_event::disconnect, now, {}, reason, t->node_id,
+              t->address);
     remember_connection(terminal_id);
   }
 }
@@ -237,6 +254,15 @@ auto terminal_handlers(control_self self, control_peers p) {
     },
     [self](api_atom, const std::string& terminal, bool failed) {
       self->state.count_api_call(terminal, failed, now_ms());
+    },
+    [self](history_atom, const std::string& terminal, const std::string& call,
+           uint16_t status) {
+      self->state.record_call(terminal, call, status, now_ms());
+    },
+    [self, p](get_atom, history_atom, const std::string& terminal,
+              int64_t since, const std::string& cursor,
+              uint32_t limit) -> caf::result<call_page> {
+      return history_page(self, p, terminal, since, cursor, limit);
     });
 }
 
@@ -257,8 +283,12 @@ void announced(control_self self, const std::string& terminal,
   }
   if (r.displaced && how == terminal_table::announce::again)
     self->send(r.displaced, closed_atom::value, stale);
-  if (how == terminal_table::announce::open)
+  if (how == terminal_table::announce::open) {
     self->state.remember_connection(terminal);
+    const auto* t = self->state.terminals.find(terminal);
+    self->state.calls.add(terminal, call_event::connect, now_ms(), {}, {}, node,
+                          t != nullptr ? t->address : std::string{});
+  }
   send_unfinished(self, terminal, session);
 }
 

@@ -26,6 +26,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/control/api_histories.hpp"
+#include "actors/control/call_log.hpp"
 #include "actors/control/disconnect_groups.hpp"
 #include "actors/control/job_book.hpp"
 #include "actors/control/job_metrics.hpp"
@@ -75,6 +76,7 @@ struct control_state {
   terminal_table terminals;
   job_book jobs;
   api_histories history;
+  call_log calls; // per-call history records not yet stored
   disconnect_groups disconnects;
   realloc_runs realloc;
   stuck_jobs stuck;
@@ -106,6 +108,12 @@ struct control_state {
 
   /// Counts an API call on a registered terminal (others are ignored).
   void count_api_call(const std::string& terminal_id, bool failed, int64_t now);
+
+  /// An API call the gateway reports (register, destination, push,
+  /// attributes, user) becomes a history record of a registered terminal,
+  /// with the HTTP status it was answered; others are ignored.
+  void record_call(const std::string& terminal_id, const std::string& call,
+                   uint16_t http_status, int64_t now);
 
   /// A session closed: counted by the terminal table, and a disconnect
   /// event (GE/GF) when the session was the current one.

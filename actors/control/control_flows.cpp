@@ -287,6 +287,8 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
     self, p.store, rp, "the job",
     [self, p, job = *job](auto& rp) {
       self->state.jobs.stored(job);
+      self->state.calls.add(job.terminal_id, call_event::job_pushed, now_ms(),
+                            job.job_id);
       rp.deliver(job);
       // Route it now; a terminal that is not connected gets it when it
       // connects (see open_atom).
@@ -502,6 +504,7 @@ void on_tick(control_self self, const control_peers& p) {
   hand_stuck_jobs(self);
   flush_disconnects(self, p, st.refresh_groups(now_ms()));
   flush_history(self, p);
+  flush_calls(self, p);
   self->delayed_send(self, st.tick_period, tick_atom::value);
 }
 

@@ -104,6 +104,16 @@ void move_due(control_self self, const control_peers& p);
 /// TTL expiry, label groups, and the flush of events and histories.
 void on_tick(control_self self, const control_peers& p);
 
+/// GET /v1/terminals/{id}/history (call_history.cpp): 404 for a terminal
+/// that is not registered; else the pending records go to the store, which
+/// answers the page.
+caf::result<call_page> history_page(control_self self, const control_peers& p,
+                                    const std::string& terminal, int64_t since,
+                                    const std::string& cursor, uint32_t limit);
+
+/// Hands the pending history records to the store (each tick).
+void flush_calls(control_self self, const control_peers& p);
+
 /// get_atom, metrics_atom: the control's job figures with the store's, the
 /// notifier's and the balancers' (control_metrics.cpp).
 caf::result<std::vector<metric_series>> gather_metrics(control_self self,

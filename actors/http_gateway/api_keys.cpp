@@ -53,6 +53,7 @@ route_access access_of(api::route::kind_t kind) {
   case route::job:
     return {false, {"jobs:read"}};
   case route::terminal:
+  case route::history:
   case route::terminals_list:
     return {false, {"jobs:read", "terminals:write"}};
   case route::jobs_list:

@@ -50,6 +50,7 @@ std::string id_label(const api::route& r) {
   switch (r.kind) {
   case route::destination:
   case route::terminal:
+  case route::history:
   case route::push_job:
   case route::attributes:
   case route::user_link:
@@ -126,6 +127,8 @@ std::string_view route_label(api::route::kind_t kind) {
     return "GET /ui/{file}";
   case route::openapi:
     return "GET /v1/openapi.json";
+  case route::history:
+    return "GET /v1/terminals/{id}/history";
   case route::not_found:
   case route::method_not_allowed:
   case route::bad_id:
@@ -184,6 +187,7 @@ http_responder_ptr http_gateway_state::track(http_responder_ptr raw,
                                              const api::route& r) {
   if (r.on_terminal())
     raw = std::make_shared<counting_responder>(std::move(raw), control, r.id);
+  raw = record_calls(std::move(raw), control, r); // http_history.cpp
   // Outermost, so that an answer after the first one is dropped before it
   // is counted anywhere.
   auto once = std::make_shared<once_responder>(

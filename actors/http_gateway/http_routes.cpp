@@ -288,6 +288,7 @@ void register_terminal(gateway_ptr self, const api::route&,
   auto registered
     = [self, source = req.peer, group = group_of(req)](destination& d) {
         ++self->state.registrations;
+        record_call(self->state.control, d.terminal_id, "register", 200);
         if (d.created)
           audit("terminal.created", {{"terminal_id", d.terminal_id},
                                      {"cluster_id", d.cluster_id},
@@ -462,6 +463,8 @@ handler handler_of(api::route::kind_t kind) {
     return openapi_document;
   case route::terminal_revoke:
     return revoke_terminal;
+  case route::history:
+    return get_history;
   case route::healthz:
     return healthz;
   case route::metrics:

@@ -64,6 +64,19 @@ void ui_file(gateway_ptr self, const api::route& r, const http_request& req,
 void openapi_document(gateway_ptr self, const api::route& r,
                       const http_request& req, const http_responder_ptr& out);
 
+/// Per-call history (http_history.cpp): GET /v1/terminals/{id}/history;
+/// `record_calls` wraps the responder of a call recorded in the terminal's
+/// history (destination, attributes, user link, and a refused push) so its
+/// answer's status is reported to the control; `record_call` reports one
+/// (a registration, once its terminal id is proven).
+void get_history(gateway_ptr self, const api::route& r, const http_request& req,
+                 const http_responder_ptr& out);
+http_responder_ptr record_calls(http_responder_ptr raw,
+                                const control_actor& control,
+                                const api::route& r);
+void record_call(const control_actor& control, const std::string& terminal,
+                 const char* call, uint16_t status);
+
 /// API keys (http_auth.cpp): every request comes through `on_request`,
 /// which checks its key against the route (api_keys.hpp: access_of) before
 /// `serve`; a key not in the cache waits for one refresh (at most one a

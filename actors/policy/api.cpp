@@ -121,6 +121,8 @@ route match(std::string_view method, std::string_view target) {
       return make(route::push_job, method, "POST", parts[2]);
     if (n == 4 && parts[3] == "attributes")
       return make(route::attributes, method, "PUT", parts[2]);
+    if (n == 4 && parts[3] == "history")
+      return make(route::history, method, "GET", parts[2]);
   } else if (parts[1] == "users" && n == 5 && parts[3] == "terminals") {
     auto r = make(route::user_link, method, "PUT", parts[4]);
     if (r.kind == route::user_link && !valid_id(parts[2]))

@@ -44,6 +44,7 @@ struct route {
     jobs_list,      // GET /v1/jobs?terminal_id=&status=&limit=
     ui,             // GET /ui/{file} (id: the file's path below /ui/)
     openapi,        // GET /v1/openapi.json (docs/openapi.json, no key)
+    history,        // GET /v1/terminals/{id}/history?since=&limit=&cursor=
   } kind
     = not_found;
   std::string id;    // terminal or job id

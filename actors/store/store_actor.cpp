@@ -14,7 +14,7 @@ namespace tether {
 storage::status store_actor_state::flush() {
   auto began = std::chrono::steady_clock::now();
   auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
-                          drop_events_before_ms);
+                          drop_events_before_ms, calls);
   figures.observe(
     "tether_store_write_duration_seconds", {},
     std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
@@ -22,7 +22,9 @@ storage::status store_actor_state::flush() {
   figures.add("tether_store_writes_total",
               {{"result", st.ok() ? "ok" : "failed"}});
   ++batches;
-  records += terminals.size() + jobs.size() + histories.size() + events.size();
+  records += terminals.size() + jobs.size() + histories.size() + events.size()
+           + calls.size();
+  calls.clear();
   terminals.clear();
   jobs.clear();
   histories.clear();
@@ -56,6 +58,35 @@ void store_actor_state::purge_expired() {
     logger("store")->info("retention: deleted {} finished jobs older "
                           "than {} s",
                           n, job_retention.count() / 1000);
+}
+
+storage::store::sweep_result store_actor_state::sweep_history(int64_t now) {
+  storage::status result;
+  auto r
+    = db->sweep_calls(sweep_at, now - history.retention.count(),
+                      history.max_per_terminal, history.sweep_per_tick, result);
+  if (!result.ok())
+    logger("store")->error("history retention: {}", result.message);
+  else if (r.deleted > 0)
+    logger("store")->debug("history retention: deleted {} of {} records "
+                           "looked at",
+                           r.deleted, r.examined);
+  return r;
+}
+
+caf::result<call_page>
+store_actor_state::history_page(const std::string& terminal, int64_t since_ms,
+                                const std::string& cursor, uint32_t limit) {
+  if (flush_scheduled) // read what was given to the store so far
+    flush_and_answer();
+  storage::status st;
+  auto page = db->load_calls(terminal, since_ms, cursor, limit, st);
+  if (st.message == "malformed cursor")
+    return make_error(errc::bad_request, "cursor: malformed (use a page's "
+                                         "\"next\")");
+  if (!st.ok())
+    return make_error(errc::unavailable, st.message);
+  return page;
 }
 
 caf::result<job_record> store_actor_state::get_job(const std::string& id) {
@@ -115,14 +146,24 @@ caf::result<ok_atom> revoked(storage::store& db, const std::string& id) {
   return ok_atom::value;
 }
 
+/// One step of the history records' retention sweep, then the next.
+void sweep_history_and_rearm(self_ptr self) {
+  self->state.sweep_history(now_ms());
+  self->delayed_send(self, self->state.history.sweep_period,
+                     history_atom::value, tick_atom::value);
+}
+
 } // namespace
 
 store_actor::behavior_type
 store_service(self_ptr self, std::shared_ptr<storage::store> db,
-              std::chrono::milliseconds job_retention) {
+              std::chrono::milliseconds job_retention, history_limits history) {
   auto& st = self->state;
   st.db = std::move(db);
   st.job_retention = job_retention;
+  st.history = history;
+  self->delayed_send(self, history.sweep_period, history_atom::value,
+                     tick_atom::value);
   if (job_retention.count() > 0)
     self->delayed_send(self, purge_period(job_retention), tick_atom::value);
   return {
@@ -154,7 +195,19 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
         = std::max(self->state.drop_events_before_ms, drop_before);
       return enqueue(self);
     },
-    [self](flush_atom) { self->state.flush_and_answer(); },
+    [self](flush_atom) { // a history read may have written it already
+      if (self->state.flush_scheduled)
+        self->state.flush_and_answer();
+    },
+    [self](put_atom, std::vector<call_record>& cs) -> caf::result<ok_atom> {
+      append(self->state.calls, cs);
+      return enqueue(self);
+    },
+    [self](get_atom, history_atom, const std::string& terminal, int64_t since,
+           const std::string& cursor, uint32_t limit) {
+      return self->state.history_page(terminal, since, cursor, limit);
+    },
+    [self](history_atom, tick_atom) { sweep_history_and_rearm(self); },
     [self](get_atom, metrics_atom) { return self->state.figures.series(); },
     // Admin changes are rare: each is written (and synced) on its own.
     [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {

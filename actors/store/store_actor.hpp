@@ -15,9 +15,18 @@
 #include <vector>
 
 #include "actors/system/interfaces.hpp"
+#include "config/defaults.hpp"
 #include "storage/store.hpp"
 
 namespace tether {
+
+/// Bounds of the per-call history records ([history]).
+struct history_limits {
+  std::chrono::milliseconds retention{defaults::history_retention};
+  size_t max_per_terminal = defaults::history_max_per_terminal;
+  size_t sweep_per_tick = defaults::history_sweep_per_tick;
+  std::chrono::milliseconds sweep_period{defaults::history_sweep_period};
+};
 
 struct store_actor_state {
   static inline const char* name = "store";
@@ -27,6 +36,7 @@ struct store_actor_state {
   std::vector<job_record> jobs;
   std::vector<api_history> histories;
   std::vector<disconnect_event> events;
+  std::vector<call_record> calls;
   int64_t drop_events_before_ms = 0;
   uint64_t next_seq = 0;
   std::vector<caf::typed_response_promise<ok_atom>> waiting;
@@ -38,6 +48,8 @@ struct store_actor_state {
   /// Each batch's write (and sync) time and outcome, for /metrics.
   metric_set figures;
   std::chrono::milliseconds job_retention{0}; // 0: keep finished jobs
+  history_limits history;
+  storage::store::sweep_cursor sweep_at; // where the history sweep goes on
 
   /// Writes the pending batch; returns its outcome.
   storage::status flush();
@@ -45,6 +57,15 @@ struct store_actor_state {
   void flush_and_answer();
   /// Deletes the finished jobs past their retention (and logs it).
   void purge_expired();
+  /// One step of the history records' retention sweep (bounded by
+  /// history.sweep_per_tick keys).
+  storage::store::sweep_result sweep_history(int64_t now);
+  /// A page of a terminal's history records (what is pending is written
+  /// first, so a read sees every record the store was given).
+  caf::result<call_page> history_page(const std::string& terminal,
+                                      int64_t since_ms,
+                                      const std::string& cursor,
+                                      uint32_t limit);
   /// A stored job, not_found, or unavailable when the store fails.
   caf::result<job_record> get_job(const std::string& id);
 };
@@ -52,7 +73,8 @@ struct store_actor_state {
 store_actor::behavior_type
 store_service(store_actor::stateful_pointer<store_actor_state> self,
               std::shared_ptr<storage::store> db,
-              std::chrono::milliseconds job_retention);
+              std::chrono::milliseconds job_retention,
+              history_limits history = {});
 
 /// How often the store looks for finished jobs past their retention: a
 /// quarter of it, between 1 s and 1 h.

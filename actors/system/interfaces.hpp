@@ -138,6 +138,9 @@ using control_actor = caf::typed_actor<
                   std::string>::with<terminal_status>,
   // one API call on a terminal and whether it failed (GC/GD history)
   caf::reacts_to<api_atom, std::string, bool>,
+  // one API call on a terminal for its history records: terminal, the
+  // call (register, destination, push, attributes, user), HTTP status
+  caf::reacts_to<history_atom, std::string, std::string, uint16_t>,
   // a job callback was accepted (true) or given up (false)
   caf::reacts_to<callback_atom, std::string, uint32_t, bool>,
   // admin API and re-allocation (actors/policy/pacer.hpp)
@@ -161,6 +164,10 @@ using control_actor = caf::typed_actor<
   caf::replies_to<get_atom, revoke_atom, uint64_t>::with<revocation_list>,
   // TTL sweep and history flush
   caf::reacts_to<tick_atom>,
+  // a terminal's history records, newest first: terminal, since (Unix ms,
+  // 0: any), cursor (a page's `next`, empty: newest), limit
+  caf::replies_to<get_atom, history_atom, std::string, int64_t, std::string,
+                  uint32_t>::with<call_page>,
   // its own, the store's, the notifier's and the balancers' counters and
   // histograms for /metrics
   caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
@@ -195,6 +202,12 @@ using store_actor = caf::typed_actor<
   caf::replies_to<revoke_atom, std::string>::with<ok_atom>,
   caf::reacts_to<tick_atom>, // retention: delete old finished jobs
   caf::reacts_to<flush_atom>,
+  // per-call history records: written batched; read a page (as the
+  // control's); the retention sweep's timer
+  caf::replies_to<put_atom, std::vector<call_record>>::with<ok_atom>,
+  caf::replies_to<get_atom, history_atom, std::string, int64_t, std::string,
+                  uint32_t>::with<call_page>,
+  caf::reacts_to<history_atom, tick_atom>,
   // write latency for /metrics
   caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
@@ -362,6 +375,10 @@ CAF_ADD_TYPE_ID(tether, (tether::revocation_list))
 CAF_ADD_TYPE_ID(tether, (tether::metric_series))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::metric_series>))
 CAF_ADD_TYPE_ID(tether, (tether::admission))
+// per-call history records
+CAF_ADD_TYPE_ID(tether, (tether::storage::call_record))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::call_record>))
+CAF_ADD_TYPE_ID(tether, (tether::storage::call_page))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -74,12 +74,25 @@ typename Inspector::result_type inspect(Inspector& f, api_key_record& x) {
            x.created_at_ms, x.hash);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_record& x) {
+  return f(caf::meta::type_name("call_record"), x.terminal_id, x.at_ms, x.seq,
+           x.event, x.job_id, x.detail, x.node, x.address);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_page& x) {
+  return f(caf::meta::type_name("call_page"), x.records, x.next);
+}
+
 } // namespace tether::storage
 
 namespace tether {
 
 using storage::api_history;
 using storage::api_key_record;
+using storage::call_page;
+using storage::call_record;
 using storage::cluster_settings;
 using storage::disconnect_event;
 using storage::job_record;
@@ -125,6 +138,7 @@ using select_atom = caf::atom_constant<caf::atom("select")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using terminal_atom = caf::atom_constant<caf::atom("terminal")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using history_atom = caf::atom_constant<caf::atom("history")>; // call records
 using to_dev_atom = caf::atom_constant<caf::atom("to_dev")>;
 
 /// The reason a session ends when its balancer moves it to another node

@@ -1315,3 +1315,39 @@ TEST(Auth, Refusals) {
 
 } // namespace
 } // namespace tether::config
+
+namespace tether::config {
+namespace {
+
+TEST(History, DefaultsAndOneAcceptedAndRejectedValuePerKey) {
+  auto d = parse(doc{}.str());
+  ASSERT_TRUE(d.value) << dump(d);
+  EXPECT_EQ(d.value->history.retention, millis{30LL * 24 * 3'600'000});
+  EXPECT_EQ(d.value->history.max_per_terminal, 1000u);
+  EXPECT_EQ(d.value->history.sweep_per_tick, 10'000u);
+  auto ok = parse("[history]\nretention = \"2h\"\nmax_per_terminal = 5\n"
+                  "sweep_per_tick = 100\n"
+                  + doc{}.str());
+  ASSERT_TRUE(ok.value) << dump(ok);
+  EXPECT_EQ(ok.value->history.retention, millis{7'200'000});
+  EXPECT_EQ(ok.value->history.max_per_terminal, 5u);
+  EXPECT_EQ(ok.value->history.sweep_per_tick, 100u);
+  auto bad = parse("[history]\n"
+                   "retention = \"999ms\"\n" // 2
+                   "max_per_terminal = 0\n"  // 3
+                   "sweep_per_tick = -1\n"   // 4
+                   "keep = 3\n"              // 5
+                   + doc{}.str());
+  EXPECT_FALSE(bad.value);
+  EXPECT_TRUE(has_problem(bad, "history.retention", "at least", 2))
+    << dump(bad);
+  EXPECT_TRUE(has_problem(bad, "history.max_per_terminal", "between", 3))
+    << dump(bad);
+  EXPECT_TRUE(has_problem(bad, "history.sweep_per_tick", "between", 4))
+    << dump(bad);
+  EXPECT_TRUE(has_problem(bad, "history.keep", "unknown key", 5)) << dump(bad);
+  EXPECT_EQ(bad.errors.list.size(), 4u) << dump(bad);
+}
+
+} // namespace
+} // namespace tether::config

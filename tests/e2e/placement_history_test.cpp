@@ -3,7 +3,9 @@
 // history puts it in a better label class, never one whose cluster is of
 // the best class already; a simultaneous-disconnection class (GE) from real
 // disconnects of devices on many addresses, spread over several clusters
-// and kept across a restart.
+// and kept across a restart; a failing group (GF) from at least 30 % of a
+// region dropping, stored and spread likewise, while a region below the
+// share stays "none".
 #include <csignal>
 #include <map>
 #include <set>
@@ -171,6 +173,103 @@ TEST(placement_history, a_disconnect_class_is_spread_over_clusters_and_kept) {
       10s))
       << id;
   }
+}
+
+std::string failure_group_of(const tetherd_process& d, const std::string& id) {
+  auto t = json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body);
+  if (!t.is_object() || !t.as_object().contains("label"))
+    return {};
+  return str_at(t.at("label"), "failure_group");
+}
+
+TEST(placement_history, a_failing_group_is_stored_and_spread_over_clusters) {
+  // Region GG7: 10 devices, 4 drop (40 % >= 30 %): a failing group. Region
+  // GG8: 10 devices, 2 drop (20 %): not one. CALM names "none"; S1-S3 take
+  // any value, so the failing group's terminals are spread over them.
+  const auto topo
+    = topology_builder{}
+        .label_table(R"(items = ["failure_group"])")
+        .no_clusters()
+        .section("labels.thresholds.failure_group",
+                 "group_by = \"region\"\nshare = 0.3\nmin_terminals = 10\n"
+                 "window = \"10m\"")
+        .section("reallocation", "max_rate = 100000")
+        .add_cluster("CALM", R"({ failure_group = ["none"] })")
+        .add_cluster("S1", R"({ failure_group = "*" })")
+        .add_cluster("S2", R"({ failure_group = "*" })")
+        .add_cluster("S3", R"({ failure_group = "*" })")
+        .toml();
+  tetherd_process server{topo};
+  server.start();
+  auto run
+    = [&](const std::string& prefix, const std::string& region, int count) {
+        return simulator(server,
+                         {"--count", std::to_string(count), "--id-prefix",
+                          prefix, "--region", region, "--duration-s", "120",
+                          "--stats-interval-s", "0", "--log-level", "warn"},
+                         server.dir() + "/sim-" + prefix + "log");
+      };
+  auto fail7 = run("f-", "GG7", 4);
+  auto stay7 = run("g-", "GG7", 6);
+  auto fail8 = run("h-", "GG8", 2);
+  auto stay8 = run("i-", "GG8", 8);
+  ASSERT_TRUE(eventually([&] { return connected(server) == 20; }, 30s));
+  fail7->signal(SIGKILL);
+  fail8->signal(SIGKILL);
+  fail7->wait(10s);
+  fail8->wait(10s);
+  ASSERT_TRUE(eventually([&] { return connected(server) == 14; }, 30s));
+  ASSERT_TRUE(
+    eventually([&] { return failure_group_of(server, "f-0") == "GG7"; }, 10s));
+  // Every terminal of the failing group has its value; GG8's have "none".
+  std::vector<std::string> members;
+  for (int i = 0; i < 4; ++i)
+    members.push_back("f-" + std::to_string(i));
+  for (int i = 0; i < 6; ++i)
+    members.push_back("g-" + std::to_string(i));
+  for (const auto& id : members)
+    EXPECT_EQ(failure_group_of(server, id), "GG7") << id;
+  for (std::string id : {"h-0", "h-1", "i-0", "i-7"})
+    EXPECT_EQ(failure_group_of(server, id), "none") << id;
+  // The next placement spreads the members over S1-S3.
+  std::map<std::string, std::string> slot;
+  std::set<std::string> used;
+  for (const auto& id : members) {
+    ASSERT_TRUE(eventually(
+      [&] {
+        slot[id] = cluster_on_register(server, R"({"terminal_id":")" + id
+                                                 + R"(","region":"GG7"})");
+        return slot[id].size() == 2 && slot[id][0] == 'S';
+      },
+      10s))
+      << id << " on " << slot[id];
+    used.insert(slot[id]);
+  }
+  EXPECT_GE(used.size(), 2u) << "not spread";
+  for (std::string id : {"h-0", "i-0"})
+    EXPECT_EQ(cluster_on_register(server, R"({"terminal_id":")" + id
+                                            + R"(","region":"GG8"})"),
+              "CALM")
+      << id;
+  stay7->signal(SIGTERM);
+  stay8->signal(SIGTERM);
+  stay7->wait(20s);
+  stay8->wait(20s);
+  // The class is stored: after a restart the dropped members still have
+  // it, and keep their slots.
+  server.terminate();
+  server.start();
+  ASSERT_TRUE(
+    eventually([&] { return failure_group_of(server, "f-2") == "GG7"; }, 10s));
+  for (std::string id : {"f-0", "f-3"})
+    EXPECT_TRUE(eventually(
+      [&] {
+        return cluster_on_register(server, R"({"terminal_id":")" + id
+                                             + R"(","region":"GG7"})")
+            == slot[id];
+      },
+      10s))
+      << id;
 }
 
 } // namespace

@@ -215,6 +215,15 @@ def run(server, v):
     if job:
         expect("/v1/jobs/{id}", "GET", "/v1/jobs/" + job["job_id"], 200)
     expect("/v1/jobs", "GET", "/v1/jobs?terminal_id=T1&limit=5", 200)
+    # per-call history (issue 17 item 3)
+    expect("/v1/terminals/{id}/history", "GET",
+           "/v1/terminals/T1/history?limit=2", 200)
+    expect("/v1/terminals/{id}/history", "GET",
+           "/v1/terminals/T1/history?since=2026-01-01T00:00:00Z", 200)
+    expect("/v1/terminals/{id}/history", "GET",
+           "/v1/terminals/T1/history?since=yesterday", 400)
+    expect("/v1/terminals/{id}/history", "GET",
+           "/v1/terminals/nope/history", 404)
     expect("/v1/admin/clusters", "GET", "/v1/admin/clusters", 200)
     expect("/v1/admin/clusters/{id}", "PUT", "/v1/admin/clusters/C2", 200,
            {"weight": 2})

@@ -1,6 +1,7 @@
 // store_service on a real RocksDB store under the deterministic fixture:
 // group commit, answers after the write.
 #include "actors/store/store_actor.hpp"
+#include "actors/system/log.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
 #include "tests/storage/record_checks.hpp"
@@ -15,7 +16,8 @@ protected:
     db = std::shared_ptr<storage::store>(
       storage::store::open(dir.path() + "/db", st));
     EXPECT_TRUE(st.ok()) << st.message;
-    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}));
+    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0},
+                            history_limits{}));
     sched.run();
   }
 
@@ -93,6 +95,80 @@ TEST_F(StoreFlow, LaterUpdatesInOneBatchWin) {
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->status, "acked");
   EXPECT_EQ(db->next_job_seq(st), 2u) << "a zero sequence does not lower it";
+}
+
+} // namespace
+} // namespace tether::actor_test
+
+namespace tether::actor_test {
+namespace {
+
+call_record call(const std::string& terminal, int64_t at, uint32_t seq,
+                 const std::string& event) {
+  call_record r;
+  r.terminal_id = terminal;
+  r.at_ms = at;
+  r.seq = seq;
+  r.event = event;
+  return r;
+}
+
+TEST_F(StoreFlow, AHistoryReadSeesTheRecordsGivenBeforeIt) {
+  ASSERT_NE(db, nullptr);
+  // Put and read in the mailbox together: the read writes the batch first.
+  auto put
+    = ask<ok_atom>(store_h, put_atom::value,
+                   std::vector<call_record>{call("T1", 10, 0, "connect"),
+                                            call("T1", 20, 1, "disconnect"),
+                                            call("T2", 15, 2, "connect")});
+  auto page
+    = ask<call_page>(store_h, get_atom::value, history_atom::value,
+                     std::string{"T1"}, int64_t{0}, std::string{}, uint32_t{1});
+  sched.run();
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  ASSERT_TRUE(page->value) << sys.render(page->error);
+  ASSERT_EQ(page->value->records.size(), 1u);
+  EXPECT_EQ(page->value->records[0].event, "disconnect");
+  EXPECT_EQ(page->value->next, "20.1");
+  auto rest = ask<call_page>(store_h, get_atom::value, history_atom::value,
+                             std::string{"T1"}, int64_t{0}, std::string{"20.1"},
+                             uint32_t{10});
+  auto bad = ask<call_page>(store_h, get_atom::value, history_atom::value,
+                            std::string{"T1"}, int64_t{0}, std::string{"x"},
+                            uint32_t{10});
+  sched.run();
+  ASSERT_TRUE(rest->value) << sys.render(rest->error);
+  ASSERT_EQ(rest->value->records.size(), 1u);
+  EXPECT_EQ(rest->value->records[0].event, "connect");
+  EXPECT_TRUE(rest->value->next.empty());
+  EXPECT_EQ(view(bad->error).code, errc::bad_request);
+}
+
+TEST_F(StoreFlow, TheHistoryTickSweepsABoundedNumberOfRecords) {
+  ASSERT_NE(db, nullptr);
+  history_limits limits;
+  limits.max_per_terminal = 1;
+  limits.sweep_per_tick = 2;
+  auto swept
+    = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
+  auto put
+    = ask<ok_atom>(swept, put_atom::value,
+                   std::vector<call_record>{call("T1", now_ms(), 0, "a"),
+                                            call("T1", now_ms(), 1, "b"),
+                                            call("T1", now_ms(), 2, "c"),
+                                            call("T1", now_ms(), 3, "d")});
+  sched.run();
+  ASSERT_TRUE(put->value);
+  auto count = [&] {
+    storage::status st;
+    return db->load_calls("T1", 0, {}, 100, st).records.size();
+  };
+  caf::anon_send(swept, history_atom::value, tick_atom::value);
+  sched.run();
+  EXPECT_EQ(count(), 3u); // looked at 2 (kept d, deleted c)
+  caf::anon_send(swept, history_atom::value, tick_atom::value);
+  sched.run();
+  EXPECT_EQ(count(), 1u); // b and a
 }
 
 } // namespace

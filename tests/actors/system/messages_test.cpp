@@ -224,7 +224,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 44)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 47)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -272,6 +272,16 @@ TEST_F(MessagesTest, DisconnectEvent) {
   check(disconnect_event{1'763'897'000'123, "T1", "192.0.2.7"});
   check(disconnect_event{});
   check(std::vector<disconnect_event>{{1, "T1", "::1"}, {2, "T2", ""}});
+}
+
+TEST_F(MessagesTest, CallRecords) {
+  call_record r{"T1", 1'763'897'000'123, 7,       "disconnect",
+                "J1", "keepalive_lost",  "C1-n1", "192.0.2.7"};
+  check(r);
+  check(call_record{});
+  check(std::vector<call_record>{r, call_record{}});
+  check(call_page{{r}, "1763897000123.7"});
+  check(call_page{});
 }
 
 TEST_F(MessagesTest, ApiKeyRecord) {

@@ -1,0 +1,200 @@
+// The calls family of the store: each terminal's history records (see the
+// key schema in store.hpp). Reads go newest first; the retention sweep
+// walks the family backwards a bounded number of keys at a time.
+#include "storage/store.hpp"
+
+#include <boost/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+namespace json = boost::json;
+
+namespace tether::storage {
+
+namespace {
+
+constexpr size_t time_and_seq = 12; // 8-byte ms + 4-byte seq
+
+void put_be(std::string& out, uint64_t x, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i)
+    out.push_back(static_cast<char>((x >> (8 * i)) & 0xff));
+}
+
+uint64_t get_be(std::string_view s) {
+  uint64_t x = 0;
+  for (unsigned char c : s)
+    x = (x << 8) | c;
+  return x;
+}
+
+/// Splits a key into the record's terminal, time and seq; false when it is
+/// not a history key.
+bool split_key(std::string_view key, call_record& out) {
+  if (key.size() < time_and_seq + 1 || key[key.size() - time_and_seq - 1] != 0)
+    return false;
+  auto tail = key.substr(key.size() - time_and_seq);
+  out.terminal_id = std::string{key.substr(0, key.size() - time_and_seq - 1)};
+  out.at_ms = static_cast<int64_t>(get_be(tail.substr(0, 8)));
+  out.seq = static_cast<uint32_t>(get_be(tail.substr(8)));
+  return true;
+}
+
+/// The cursor of a record: "<ms>.<seq>" (what `next` carries).
+std::string cursor_of(const call_record& r) {
+  return std::to_string(r.at_ms) + "." + std::to_string(r.seq);
+}
+
+/// Parses "<ms>.<seq>"; false when malformed.
+bool parse_cursor(const std::string& text, call_record& at) {
+  auto dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()
+      || text.size() > 32)
+    return false;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (i != dot && (text[i] < '0' || text[i] > '9'))
+      return false;
+  try {
+    at.at_ms = std::stoll(text.substr(0, dot));
+    auto seq = std::stoull(text.substr(dot + 1));
+    if (seq > UINT32_MAX)
+      return false;
+    at.seq = static_cast<uint32_t>(seq);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+void put_if(json::object& o, const char* key, const std::string& value) {
+  if (!value.empty())
+    o[key] = value;
+}
+
+std::string field(const json::object& o, const char* key) {
+  if (auto* v = o.if_contains(key); v && v->is_string())
+    return std::string{v->get_string()};
+  return {};
+}
+
+} // namespace
+
+std::string store::call_key(const call_record& r) {
+  std::string key = r.terminal_id;
+  key.push_back('\0');
+  put_be(key, static_cast<uint64_t>(std::max<int64_t>(r.at_ms, 0)), 8);
+  put_be(key, r.seq, 4);
+  return key;
+}
+
+std::string encode(const call_record& r) {
+  json::object o;
+  o["e"] = r.event;
+  put_if(o, "j", r.job_id);
+  put_if(o, "d", r.detail);
+  put_if(o, "n", r.node);
+  put_if(o, "a", r.address);
+  return json::serialize(o);
+}
+
+bool decode(const std::string& text, call_record& out) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return false;
+  const auto& o = v.get_object();
+  out.event = field(o, "e");
+  out.job_id = field(o, "j");
+  out.detail = field(o, "d");
+  out.node = field(o, "n");
+  out.address = field(o, "a");
+  return !out.event.empty();
+}
+
+call_page store::load_calls(const std::string& terminal_id, int64_t since_ms,
+                            const std::string& cursor, size_t limit,
+                            status& st) {
+  call_page page;
+  call_record from;
+  from.terminal_id = terminal_id;
+  from.at_ms = INT64_MAX;
+  from.seq = UINT32_MAX;
+  if (!cursor.empty() && !parse_cursor(cursor, from)) {
+    st.message = "malformed cursor";
+    return page;
+  }
+  auto first = call_key(from);
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::calls))};
+  // A cursor names the last record of the previous page: start before it.
+  it->SeekForPrev(first);
+  if (it->Valid() && !cursor.empty() && it->key().ToString() == first)
+    it->Prev();
+  for (; it->Valid() && page.records.size() <= limit; it->Prev()) {
+    call_record r;
+    if (!split_key(it->key().ToString(), r) || r.terminal_id != terminal_id
+        || r.at_ms < since_ms)
+      break;
+    if (page.records.size() == limit) { // one more exists: a next page
+      page.next = cursor_of(page.records.back());
+      break;
+    }
+    if (!decode(it->value().ToString(), r)) {
+      st.message = "corrupt history record of " + terminal_id;
+      continue;
+    }
+    page.records.push_back(std::move(r));
+  }
+  if (!it->status().ok())
+    st.message = "cannot read history: " + it->status().ToString();
+  return page;
+}
+
+store::sweep_result store::sweep_calls(sweep_cursor& cursor, int64_t before_ms,
+                                       size_t max_per_terminal, size_t budget,
+                                       status& st) {
+  sweep_result out;
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::calls))};
+  if (cursor.key.empty())
+    it->SeekToLast();
+  else {
+    it->SeekForPrev(cursor.key);
+    if (it->Valid() && it->key().ToString() == cursor.key)
+      it->Prev();
+  }
+  for (; it->Valid() && out.examined < budget; it->Prev()) {
+    ++out.examined;
+    auto key = it->key().ToString();
+    cursor.key = key;
+    call_record r;
+    if (!split_key(key, r)) { // not ours: never kept
+      batch.Delete(cf(family::calls), key);
+      ++out.deleted;
+      continue;
+    }
+    if (r.terminal_id != cursor.terminal) {
+      cursor.terminal = r.terminal_id;
+      cursor.newer = 0;
+    }
+    if (++cursor.newer > max_per_terminal || r.at_ms < before_ms) {
+      batch.Delete(cf(family::calls), key);
+      ++out.deleted;
+    }
+  }
+  if (!it->status().ok())
+    st.message = "cannot sweep history: " + it->status().ToString();
+  else if (!it->Valid()) {
+    out.wrapped = true;
+    cursor = {};
+  }
+  if (out.deleted > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = sync_;
+    if (auto s = db_->Write(wo, &batch); !s.ok())
+      st.message = "cannot sweep history: " + s.ToString();
+  }
+  return out;
+}
+
+} // namespace tether::storage
