@@ -454,6 +454,14 @@ handler handler_of(api::route::kind_t kind) {
     return openapi_document;
   case route::terminal_revoke:
     return revoke_terminal;
+  case route::job_cancel:
+    return cancel_job;
+  case route::terminal_retire:
+    return retire_terminal;
+  case route::admin_cluster_get:
+    return get_cluster;
+  case route::admin_nodes:
+    return get_nodes;
   case route::healthz:
     return healthz;
   case route::metrics:

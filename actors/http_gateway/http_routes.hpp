@@ -64,6 +64,19 @@ void ui_file(gateway_ptr self, const api::route& r, const http_request& req,
 void openapi_document(gateway_ptr self, const api::route& r,
                       const http_request& req, const http_responder_ptr& out);
 
+/// The operator's calls on one job, terminal, cluster or node
+/// (http_operator.cpp): DELETE /v1/jobs/{id} (cancel), DELETE
+/// /v1/terminals/{id} (retire), GET /v1/admin/clusters/{id}, GET
+/// /v1/admin/nodes.
+void cancel_job(gateway_ptr self, const api::route& r, const http_request& req,
+                const http_responder_ptr& out);
+void retire_terminal(gateway_ptr self, const api::route& r,
+                     const http_request& req, const http_responder_ptr& out);
+void get_cluster(gateway_ptr self, const api::route& r, const http_request& req,
+                 const http_responder_ptr& out);
+void get_nodes(gateway_ptr self, const api::route& r, const http_request& req,
+               const http_responder_ptr& out);
+
 /// API keys (http_auth.cpp): every request comes through `on_request`,
 /// which checks its key against the route (api_keys.hpp: access_of) before
 /// `serve`; a key not in the cache waits for one refresh (at most one a
