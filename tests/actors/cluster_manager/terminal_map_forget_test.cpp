@@ -15,7 +15,7 @@ TEST(TerminalMapForget, TheMappingAndTheCountGo) {
   EXPECT_TRUE(st.terminals.forget(st.clusters, "T1"));
   EXPECT_EQ(st.clusters.find("C1")->assigned, 1u);
   EXPECT_TRUE(st.terminals.current("T1").empty());
-  EXPECT_FALSE(st.terminals.lookup("T1").has_value());
+  EXPECT_FALSE(static_cast<bool>(st.terminals.lookup("T1")));
   EXPECT_EQ(st.terminals.current("T2"), "C1");
 }
 

@@ -22,7 +22,7 @@ TEST(JobCancel, AnOpenJobGivesItsCancelledCopyWithoutChangingIt) {
   auto id = add(st, req, 1000).job_id;
   auto copy = st.cancelled(id, 2000);
   ASSERT_TRUE(copy.has_value());
-  ASSERT_TRUE(copy->has_value()) << caf::to_string(copy->error());
+  ASSERT_TRUE(static_cast<bool>(*copy)) << caf::to_string(copy->error());
   EXPECT_EQ((*copy)->status, "cancelled");
   EXPECT_EQ((*copy)->finished_at_ms, 2000);
   EXPECT_TRUE((*copy)->callback_pending);
@@ -54,7 +54,7 @@ TEST(JobCancel, AFinalJobIsAConflictNamingItsStatus) {
   st.apply({id, "T1", "done", {}}, 1100);
   auto copy = st.cancelled(id, 2000);
   ASSERT_TRUE(copy.has_value());
-  ASSERT_FALSE(copy->has_value());
+  ASSERT_FALSE(static_cast<bool>(*copy));
   auto v = view(copy->error());
   EXPECT_EQ(v.code, errc::conflict);
   EXPECT_NE(v.message.find("already done"), std::string::npos) << v.message;
@@ -81,7 +81,7 @@ TEST(JobCancel, AJobNotStoredYetIsAConflict) {
   auto job = st.new_job(push_request("T1"), 1000); // store write under way
   auto copy = st.cancelled(job.job_id, 1100);
   ASSERT_TRUE(copy.has_value());
-  ASSERT_FALSE(copy->has_value());
+  ASSERT_FALSE(static_cast<bool>(*copy));
   EXPECT_EQ(view(copy->error()).code, errc::conflict);
 }
 
