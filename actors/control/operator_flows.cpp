@@ -97,8 +97,7 @@ void retired(control_self self, const control_peers& p,
                std::string{close_reason::retired});
   st.forget_terminal(terminal);
   st.revoked.set(terminal, generation);
-  self
-    ->request(p.manager, st.request_timeout, retire_atom::value, terminal)
+  self->request(p.manager, st.request_timeout, retire_atom::value, terminal)
     .then([](ok_atom) {},
           [terminal](caf::error& err) {
             logger("control")->warn("retired terminal {}: cluster map not "

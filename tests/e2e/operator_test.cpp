@@ -119,8 +119,7 @@ TEST(OperatorCalls, RetireATerminal) {
   ASSERT_TRUE(next_of_type(*ws, "hello").is_object());
   auto id = push(d, "T2");
   ASSERT_TRUE(next_of_type(*ws, "job").is_object());
-  refused_without_the_scope(d, "DELETE", "/v1/terminals/T2",
-                            "terminals:write");
+  refused_without_the_scope(d, "DELETE", "/v1/terminals/T2", "terminals:write");
   EXPECT_EQ(http_call(d.http(), "GET", "/v1/terminals/T2").status, 200);
   EXPECT_FALSE(ws->closed()) << "a refusal changes nothing";
 

@@ -42,8 +42,8 @@ TEST_F(MetricsGather, SilentSourcesCostOneTimeoutTogether) {
   auto store = own(spawn_fake<store_actor>(sys, silent_source, kept));
   auto manager
     = own(spawn_fake<cluster_manager_actor>(sys, silent_source, kept));
-  auto sel = own(spawn_fake<selector_actor>(sys, fake_selector,
-                                            assigned_label{}));
+  auto sel
+    = own(spawn_fake<selector_actor>(sys, fake_selector, assigned_label{}));
   control_settings cfg;
   auto ctrl = own(sys.spawn(control, cfg, control_snapshot{}, sel, manager,
                             store, http_poster_ptr{}));

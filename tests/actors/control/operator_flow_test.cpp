@@ -31,8 +31,8 @@ protected:
     snap.terminals = {t1, t2};
     snap.jobs = std::move(jobs);
     snap.next_job_seq = 10;
-    control_h = own(sys.spawn(control, control_settings{}, std::move(snap),
-                              sel, manager, store_h, http_poster_ptr{poster}));
+    control_h = own(sys.spawn(control, control_settings{}, std::move(snap), sel,
+                              manager, store_h, http_poster_ptr{poster}));
     sched.run();
   }
 
@@ -100,8 +100,8 @@ TEST_F(OperatorFlow, TheConnectedSessionIsToldAndALateResultIgnored) {
   ASSERT_EQ(sl->cancelled.size(), 1u);
   EXPECT_EQ(sl->cancelled[0], storage::store::job_id_for(1));
   auto puts = slog->job_puts.size();
-  caf::anon_send(control_h, job_update{storage::store::job_id_for(1), "T1",
-                                       "done", ""});
+  caf::anon_send(control_h,
+                 job_update{storage::store::job_id_for(1), "T1", "done", ""});
   sched.run();
   EXPECT_EQ(slog->job_puts.size(), puts) << "nothing stored for it";
   EXPECT_EQ(status_of(1), "cancelled");
@@ -145,8 +145,8 @@ TEST_F(OperatorFlow, RetiringClosesCancelsAndForgets) {
          stored_job(3, "T1", "done"), stored_job(4, "T2", "queued")});
   auto sl = connect_t1();
   slog->mode = store_log::hold;
-  auto out = ask<terminal_status>(control_h, retire_atom::value,
-                                  std::string{"T1"});
+  auto out
+    = ask<terminal_status>(control_h, retire_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_EQ(slog->retired.size(), 1u);
   EXPECT_EQ(slog->retired[0], (std::pair<std::string, uint64_t>{"T1", 1}));
@@ -184,8 +184,8 @@ TEST_F(OperatorFlow, RetiringClosesCancelsAndForgets) {
 
 TEST_F(OperatorFlow, RetiringAnUnknownTerminalIsNotFound) {
   start({});
-  auto out = ask<terminal_status>(control_h, retire_atom::value,
-                                  std::string{"T9"});
+  auto out
+    = ask<terminal_status>(control_h, retire_atom::value, std::string{"T9"});
   sched.run();
   ASSERT_TRUE(out->done);
   EXPECT_EQ(view(out->error).code, errc::not_found);
@@ -197,8 +197,8 @@ TEST_F(OperatorFlow, ARetirementThatCannotBeStoredChangesNothing) {
   start({stored_job(1, "T1", "queued")});
   auto sl = connect_t1();
   slog->mode = store_log::fail;
-  auto out = ask<terminal_status>(control_h, retire_atom::value,
-                                  std::string{"T1"});
+  auto out
+    = ask<terminal_status>(control_h, retire_atom::value, std::string{"T1"});
   sched.run();
   ASSERT_TRUE(out->done);
   EXPECT_EQ(view(out->error).code, errc::unavailable);

@@ -37,11 +37,11 @@ TEST(OperatorRoutes, OtherMethodsNameTheAllowedOnes) {
     const char* target;
     const char* allow;
   };
-  for (const auto& x : std::vector<c>{
-         {"POST", "/v1/jobs/J1", "GET, HEAD, DELETE"},
-         {"PUT", "/v1/terminals/T1", "GET, HEAD, DELETE"},
-         {"DELETE", "/v1/admin/clusters/C1", "GET, HEAD, PUT"},
-         {"POST", "/v1/admin/nodes", "GET, HEAD"}}) {
+  for (const auto& x :
+       std::vector<c>{{"POST", "/v1/jobs/J1", "GET, HEAD, DELETE"},
+                      {"PUT", "/v1/terminals/T1", "GET, HEAD, DELETE"},
+                      {"DELETE", "/v1/admin/clusters/C1", "GET, HEAD, PUT"},
+                      {"POST", "/v1/admin/nodes", "GET, HEAD"}}) {
     SCOPED_TRACE(std::string{x.method} + " " + x.target);
     auto r = match(x.method, x.target);
     EXPECT_EQ(r.kind, route::method_not_allowed);
