@@ -29,8 +29,8 @@ caf::behavior silent_source(caf::event_based_actor* self,
 double source_up(const std::vector<metric_series>& all,
                  const std::string& source) {
   for (const auto& s : all)
-    if (s.name == "tether_metrics_source_up" && !s.labels.empty()
-        && s.labels.front().second == source)
+    if (s.name == "tether_metrics_source_up" && s.labels.count("source") > 0
+        && s.labels.at("source") == source)
       return s.value;
   return -1;
 }
