@@ -106,6 +106,9 @@ http_gateway_settings gateway_settings_of(const config::topology& topo,
     config::parse_cidrs(config::callback_allow_list(topo))};
   gw_cfg.api_keys = topo.auth.api_keys;
   gw_cfg.ui_files = ui::find_file;
+  for (const auto& proc : topo.processes)
+    for (const auto& node : proc.nodes)
+      gw_cfg.node_processes[node] = proc.name;
   return gw_cfg;
 }
 
@@ -238,6 +241,7 @@ bool load_stored(storage::store& db, control_snapshot& snapshot,
   snapshot.histories = db.load_histories(st);
   snapshot.disconnects = db.load_events(st);
   snapshot.next_job_seq = db.next_job_seq(st);
+  snapshot.retired = db.load_retired(st);
   admin = db.load_admin(st);
   if (!st.ok()) {
     error = st.message;

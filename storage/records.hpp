@@ -167,7 +167,7 @@ struct call_page {
 };
 
 inline bool is_final_status(const std::string& s) {
-  return s == "done" || s == "failed" || s == "expired";
+  return s == "done" || s == "failed" || s == "expired" || s == "cancelled";
 }
 
 /// A cluster as an operator set it through the admin API

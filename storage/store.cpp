@@ -120,6 +120,43 @@ status store::put_terminal(const terminal_record& rec) {
   return {};
 }
 
+namespace {
+constexpr std::string_view retired_prefix = "retired/";
+} // namespace
+
+status store::retire_terminal(const std::string& id, uint64_t generation) {
+  rocksdb::WriteBatch batch;
+  batch.Delete(cf(family::terminals), id);
+  batch.Delete(cf(family::history), id);
+  batch.Put(cf(family::meta), std::string{retired_prefix} + id,
+            std::to_string(generation));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  if (auto s = db_->Write(wo, &batch); !s.ok())
+    return {"cannot retire terminal " + id + ": " + s.ToString()};
+  return {};
+}
+
+std::map<std::string, uint64_t> store::load_retired(status& st) {
+  std::map<std::string, uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::meta))};
+  for (it->Seek(std::string{retired_prefix});
+       it->Valid() && it->key().starts_with(retired_prefix); it->Next()) {
+    auto value = it->value().ToString();
+    if (value.empty() || value.size() > 19
+        || value.find_first_not_of("0123456789") != std::string::npos) {
+      st.message = "corrupt record " + it->key().ToString();
+      continue;
+    }
+    out[it->key().ToString().substr(retired_prefix.size())]
+      = std::stoull(value);
+  }
+  if (!it->status().ok())
+    st.message = "cannot scan retired terminals: " + it->status().ToString();
+  return out;
+}
+
 std::optional<terminal_record> store::get_terminal(const std::string& id,
                                                    status& st) {
   std::string value;

@@ -10,6 +10,9 @@
 //   meta            "admin/cluster/" + id    JSON {"labels":{item:[values]},
 //                                            "state":..,"weight":n}
 //   meta            "admin/node/" + id       "active" or "draining"
+//   meta            "retired/" + terminal    decimal text: the token generation
+//                                            of a retired terminal (its
+//                                            tokens below it stay refused)
 //   meta            "apikey/" + key id       JSON
 //   {"key_id","name","scopes":[..],
 //                                            "created_at_ms","hash"}: an API
@@ -50,6 +53,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +112,11 @@ public:
   std::optional<terminal_record> get_terminal(const std::string& id,
                                               status& st);
   std::vector<terminal_record> load_terminals(status& st);
+  /// DELETE /v1/terminals/{id}: deletes the terminal's record and history
+  /// and keeps `generation` under meta "retired/" + id, in one batch.
+  status retire_terminal(const std::string& id, uint64_t generation);
+  /// The retired terminals and their token generations.
+  std::map<std::string, uint64_t> load_retired(status& st);
 
   /// Writes jobs (new or updated) in one batch, together with the next job
   /// sequence number when `next_seq` is non-zero.

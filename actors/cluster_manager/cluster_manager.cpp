@@ -476,6 +476,10 @@ cluster_manager(self_ptr self, config::topology topo,
       return move(self, store, rec, label, after_ms);
     },
     [self, store](tick_atom) { refresh(self, store); },
+    [self](retire_atom, const std::string& terminal) {
+      self->state.terminals.forget(self->state.clusters, terminal);
+      return ok_atom::value;
+    },
   };
 }
 

@@ -33,4 +33,15 @@ void terminal_map::assign(cluster_table& clusters,
   }
 }
 
+bool terminal_map::forget(cluster_table& clusters,
+                          const std::string& terminal_id) {
+  auto i = cluster_of.find(terminal_id);
+  if (i == cluster_of.end())
+    return false;
+  if (auto* c = clusters.find(i->second); c != nullptr && c->assigned > 0)
+    --c->assigned;
+  cluster_of.erase(i);
+  return true;
+}
+
 } // namespace tether

@@ -28,6 +28,11 @@ public:
   void assign(cluster_table& clusters, const std::string& terminal_id,
               const std::string& cluster_id);
 
+  /// A retired terminal (DELETE /v1/terminals/{id}): its mapping goes and
+  /// its cluster's count of assigned terminals goes down. True when it was
+  /// mapped.
+  bool forget(cluster_table& clusters, const std::string& terminal_id);
+
   size_t size() const { return cluster_of.size(); }
 };
 

@@ -7,6 +7,7 @@
 
 #include "actors/control/control_flows.hpp"
 #include "actors/control/listings.hpp"
+#include "actors/control/operator_flows.hpp"
 #include "actors/control/return_placement.hpp"
 #include "actors/policy/placement.hpp"
 #include "actors/policy/services.hpp"
@@ -34,6 +35,8 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   stuck.after_ms = cfg.stuck_after.count();
   max_terminals = cfg.max_terminals;
   revoked.load(snapshot.terminals, now);
+  for (const auto& [id, generation] : snapshot.retired)
+    revoked.set(id, generation);
   terminals.load(std::move(snapshot.terminals));
   history.load(std::move(snapshot.histories));
   // The stored connection history of each terminal.
@@ -136,6 +139,13 @@ void control_state::remember_connection(const std::string& terminal_id) {
                            t->keepalive_failures, t->last_seen_ms);
 }
 
+void control_state::forget_terminal(const std::string& terminal_id) {
+  terminals.entries.erase(terminal_id);
+  history.by_terminal.erase(terminal_id);
+  history.dirty.erase(terminal_id);
+  disconnects.reassigned.erase(terminal_id);
+}
+
 void control_state::moved_to(const std::string& terminal_id,
                              const std::string& cluster_id) {
   if (terminals.set_cluster(terminal_id, cluster_id)) {
@@ -231,6 +241,10 @@ auto terminal_handlers(control_self self, control_peers p) {
     },
     [self](get_atom, revoke_atom, uint64_t known) {
       return self->state.revoked.since(known);
+    },
+    [self, p](retire_atom,
+              const std::string& terminal) -> caf::result<terminal_status> {
+      return retire_terminal(self, p, terminal); // operator_flows.hpp
     },
     [self, p](get_atom, terminal_atom,
               const std::string& terminal) -> caf::result<terminal_status> {
@@ -338,6 +352,9 @@ auto job_handlers(control_self self, control_peers p) {
     [self](get_atom, job_atom, const std::string& terminal,
            const std::string& status, uint32_t limit) {
       return recent_jobs(self->state.jobs, terminal, status, limit);
+    },
+    [self, p](cancel_atom, const std::string& id) -> caf::result<job_record> {
+      return cancel_job(self, p, id); // operator_flows.hpp
     },
     [self, p](const job_update& update) {
       if (auto* job = self->state.apply(update, now_ms()))

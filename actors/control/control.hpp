@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,8 @@ struct control_snapshot {
   std::vector<api_history> histories;
   std::vector<disconnect_event> disconnects; // oldest first
   uint64_t next_job_seq = 1;
+  /// Retired terminals and their token generations (store::load_retired).
+  std::map<std::string, uint64_t> retired{};
 };
 
 /// The control's state: one section per concern, each a plain class with
@@ -123,6 +126,10 @@ struct control_state {
   /// Copies a terminal's connection counters into its history, which the
   /// tick stores (connection history survives restarts).
   void remember_connection(const std::string& terminal_id);
+
+  /// A retired terminal leaves every section (its jobs are cancelled by
+  /// the caller first).
+  void forget_terminal(const std::string& terminal_id);
 
   /// Re-allocation moved a terminal to `cluster_id`; counts it when that
   /// is another cluster.

@@ -174,6 +174,9 @@ caf::result<destination> register_terminal(control_self self,
   auto rp = self->make_response_promise<destination>();
   auto device_keys
     = self->state.terminals.prepare_registration(facts, now_ms());
+  // A retired terminal starts afresh, above the tokens it had before.
+  facts.token_generation = std::max(
+    facts.token_generation, st.revoked.min_generation(facts.terminal_id));
   self
     ->request(p.selector, self->state.request_timeout, select_atom::value,
               self->state.label_facts(facts, now_ms()))

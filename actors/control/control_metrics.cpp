@@ -1,9 +1,11 @@
 // The control's answer to `get_atom, metrics_atom` (the gateway's
 // /metrics): its own job figures, then the store's, the notifier's and
-// every balancer's (through the cluster manager), asked one after the
-// other with the request timeout. A part that does not answer is left out
-// and named in tether_metrics_source_up (0), so a scrape never fails for
-// one slow process.
+// every balancer's (through the cluster manager). The three are asked at
+// once and their answers joined, so one request timeout bounds the
+// scrape. A part that does not answer is left out and named in
+// tether_metrics_source_up (0), so a scrape never fails for one slow
+// process.
+#include <array>
 #include <memory>
 
 #include <caf/stateful_actor.hpp>
@@ -28,45 +30,55 @@ void source_up(series_list& out, const std::string& source, bool up) {
   out.push_back(std::move(s));
 }
 
-/// Asks `from` for its series, appends them to `*out`, then calls `next`.
-template <class Handle, class Next>
-void gather_one(control_self self, const Handle& from, std::string source,
-                std::shared_ptr<series_list> out, Next next) {
-  if (!from) {
-    source_up(*out, source, false);
-    return next();
+/// The parts asked at once: each answer (or its absence) in its slot, in
+/// a fixed order; the promise is answered when the last slot is filled.
+struct metrics_join {
+  static constexpr size_t parts = 3;
+  series_promise rp;
+  series_list own;
+  std::array<series_list, parts> got{};
+  size_t pending = parts;
+
+  void fill(size_t slot, const std::string& source, series_list* answer) {
+    if (answer != nullptr)
+      got[slot] = std::move(*answer);
+    source_up(got[slot], source, answer != nullptr);
+    if (--pending > 0)
+      return;
+    for (auto& part : got)
+      own.insert(own.end(), std::make_move_iterator(part.begin()),
+                 std::make_move_iterator(part.end()));
+    rp.deliver(std::move(own));
   }
+};
+
+/// Asks `from` for its series into slot `slot` of `join`.
+template <class Handle>
+void gather_one(control_self self, const Handle& from, size_t slot,
+                std::string source, std::shared_ptr<metrics_join> join) {
+  if (!from)
+    return join->fill(slot, source, nullptr);
   self
     ->request(from, self->state.request_timeout, get_atom::value,
               metrics_atom::value)
     .then(
-      [out, source, next](series_list& got) mutable {
-        out->insert(out->end(), got.begin(), got.end());
-        source_up(*out, source, true);
-        next();
+      [join, slot, source](series_list& got) {
+        join->fill(slot, source, &got);
       },
-      [out, source, next](caf::error&) mutable {
-        source_up(*out, source, false);
-        next();
-      });
+      [join, slot, source](caf::error&) { join->fill(slot, source, nullptr); });
 }
 
 } // namespace
 
 caf::result<std::vector<metric_series>> gather_metrics(control_self self,
                                                        const control_peers& p) {
-  auto rp = self->make_response_promise<series_list>();
-  auto out = std::make_shared<series_list>(self->state.job_figures.series());
-  auto done = [rp, out]() mutable {
-    rp.deliver(std::move(*out));
-  };
-  auto balancers = [self, p, out, done]() mutable {
-    gather_one(self, p.manager, "balancers", out, done);
-  };
-  auto notifier = [self, p, out, balancers]() mutable {
-    gather_one(self, p.notify, "notifier", out, balancers);
-  };
-  gather_one(self, p.store, "store", out, notifier);
+  auto join = std::make_shared<metrics_join>();
+  join->rp = self->make_response_promise<series_list>();
+  join->own = self->state.job_figures.series();
+  auto rp = join->rp;
+  gather_one(self, p.store, 0, "store", join);
+  gather_one(self, p.notify, 1, "notifier", join);
+  gather_one(self, p.manager, 2, "balancers", join);
   return rp;
 }
 

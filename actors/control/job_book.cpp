@@ -142,6 +142,42 @@ job_record* job_book::apply(const job_update& u, int64_t now) {
   return &job;
 }
 
+namespace {
+constexpr std::string_view cancel_detail = "cancelled by an operator";
+} // namespace
+
+std::optional<caf::expected<job_record>>
+job_book::cancelled(const std::string& job_id, int64_t now) const {
+  auto i = jobs.find(job_id);
+  if (i == jobs.end())
+    return std::nullopt;
+  if (unstored.count(job_id) > 0)
+    return caf::expected<job_record>{make_error(
+      errc::conflict, "job " + job_id + " is being stored; try again")};
+  auto job = i->second;
+  if (storage::is_final_status(job.status))
+    return caf::expected<job_record>{make_error(
+      errc::conflict, "job " + job_id + " is already " + job.status
+                        + ": only a queued, "
+                          "delivered or acked job can be cancelled")};
+  job.status = "cancelled";
+  job.detail = std::string{cancel_detail};
+  job.updated_at_ms = now;
+  job.finished_at_ms = now;
+  job.callback_pending = !job.callback_url.empty();
+  return caf::expected<job_record>{std::move(job)};
+}
+
+job_record* job_book::cancel(const job_record& stored) {
+  auto i = jobs.find(stored.job_id);
+  if (i == jobs.end() || storage::is_final_status(i->second.status))
+    return nullptr;
+  finish(i->second, stored.status, stored.detail, stored.finished_at_ms);
+  auto* job = &i->second;
+  evict();
+  return job;
+}
+
 std::vector<job_record*> job_book::expire(int64_t now) {
   std::vector<job_record*> out;
   while (!expiries.empty() && expiries.begin()->first <= now) {

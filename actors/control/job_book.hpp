@@ -13,12 +13,14 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 
 #include "actors/system/messages.hpp"
 
@@ -75,6 +77,17 @@ struct job_book {
   /// only move forward; a final status never changes). A job that becomes
   /// final with a callback URL is marked callback_pending.
   job_record* apply(const job_update& update, int64_t now);
+
+  /// DELETE /v1/jobs/{id}: the job as it is once cancelled (not applied;
+  /// apply it with `cancel` once stored), or why not: 409 naming the
+  /// status of a final job. Nothing for a job not in memory (the caller
+  /// asks the store: a job evicted from memory is final).
+  std::optional<caf::expected<job_record>> cancelled(const std::string& job_id,
+                                                     int64_t now) const;
+  /// Applies a stored cancellation (`stored`, as `cancelled` made it): the
+  /// job becomes final unless it became final meanwhile. Returns the job
+  /// when it changed.
+  job_record* cancel(const job_record& stored);
 
   /// Marks open jobs whose TTL has passed as expired; returns them.
   std::vector<job_record*> expire(int64_t now);

@@ -35,6 +35,13 @@ public:
   /// The list for a balancer that knows `known` (empty lists: unchanged).
   revocation_list since(uint64_t known) const;
 
+  /// The lowest valid generation of `terminal_id` (0: none revoked). A
+  /// retired terminal that registers again starts from it.
+  uint64_t min_generation(const std::string& terminal_id) const {
+    auto i = min_generation_.find(terminal_id);
+    return i == min_generation_.end() ? 0 : i->second;
+  }
+
   uint64_t version() const { return version_; }
   size_t size() const { return min_generation_.size(); }
 

@@ -74,6 +74,13 @@ route_access access_of(api::route::kind_t kind) {
     return {false, {"admin"}};
   case route::metrics:
     return {false, {"metrics"}};
+  case route::job_cancel:
+    return {false, {"jobs:write"}};
+  case route::terminal_retire:
+    return {false, {"terminals:write"}};
+  case route::admin_nodes:
+  case route::admin_cluster_get:
+    return {false, {"admin"}};
   default: // device routes, /healthz, and the answers to bad requests
     return {true, {}};
   }

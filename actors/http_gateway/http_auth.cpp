@@ -32,7 +32,8 @@ bool is_admin_change(api::route::kind_t k) {
   using api::route;
   return k == route::admin_cluster || k == route::label_config_put
       || k == route::admin_node || k == route::reallocate
-      || k == route::terminal_revoke;
+      || k == route::terminal_revoke || k == route::job_cancel
+      || k == route::terminal_retire;
 }
 
 std::string path_of(const http_request& req) {

@@ -55,7 +55,12 @@ std::string id_label(const api::route& r) {
   case route::attributes:
   case route::user_link:
   case route::terminal_revoke:
+  case route::terminal_retire:
     return "terminal " + r.id;
+  case route::job_cancel:
+    return "job " + r.id;
+  case route::admin_cluster_get:
+    return "cluster " + r.id;
   case route::job:
     return "job " + r.id;
   case route::admin_cluster:
@@ -129,6 +134,14 @@ std::string_view route_label(api::route::kind_t kind) {
     return "GET /v1/openapi.json";
   case route::history:
     return "GET /v1/terminals/{id}/history";
+  case route::job_cancel:
+    return "DELETE /v1/jobs/{id}";
+  case route::terminal_retire:
+    return "DELETE /v1/terminals/{id}";
+  case route::admin_nodes:
+    return "GET /v1/admin/nodes";
+  case route::admin_cluster_get:
+    return "GET /v1/admin/clusters/{id}";
   case route::not_found:
   case route::method_not_allowed:
   case route::bad_id:

@@ -44,6 +44,9 @@ struct http_gateway_settings {
   /// Device proofs and connect tokens; null: devices need no credential
   /// ([auth] devices = false).
   std::shared_ptr<auth::device_auth> devices;
+  /// The process hosting each node (topology [[processes]]), for GET
+  /// /v1/admin/nodes; a node not in it is in `process_name`'s process.
+  std::map<std::string, std::string> node_processes;
   /// The dashboard's files under /ui/ (net/ui/); null: /ui/ answers 404.
   static_file_lookup ui_files = nullptr;
   /// Job pushes per API key ([limits] push_rate, push_burst): over it 429

@@ -465,6 +465,14 @@ handler handler_of(api::route::kind_t kind) {
     return revoke_terminal;
   case route::history:
     return get_history;
+  case route::job_cancel:
+    return cancel_job;
+  case route::terminal_retire:
+    return retire_terminal;
+  case route::admin_cluster_get:
+    return get_cluster;
+  case route::admin_nodes:
+    return get_nodes;
   case route::healthz:
     return healthz;
   case route::metrics:

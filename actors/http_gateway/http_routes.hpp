@@ -76,6 +76,18 @@ http_responder_ptr record_calls(http_responder_ptr raw,
                                 const api::route& r);
 void record_call(const control_actor& control, const std::string& terminal,
                  const char* call, uint16_t status);
+/// The operator's calls on one job, terminal, cluster or node
+/// (http_operator.cpp): DELETE /v1/jobs/{id} (cancel), DELETE
+/// /v1/terminals/{id} (retire), GET /v1/admin/clusters/{id}, GET
+/// /v1/admin/nodes.
+void cancel_job(gateway_ptr self, const api::route& r, const http_request& req,
+                const http_responder_ptr& out);
+void retire_terminal(gateway_ptr self, const api::route& r,
+                     const http_request& req, const http_responder_ptr& out);
+void get_cluster(gateway_ptr self, const api::route& r, const http_request& req,
+                 const http_responder_ptr& out);
+void get_nodes(gateway_ptr self, const api::route& r, const http_request& req,
+               const http_responder_ptr& out);
 
 /// API keys (http_auth.cpp): every request comes through `on_request`,
 /// which checks its key against the route (api_keys.hpp: access_of) before

@@ -87,6 +87,36 @@ bool opt_string(const json::object& o, const char* key, std::string& out,
   return true;
 }
 
+/// GET or DELETE (retire) /v1/terminals/{id}.
+route terminal_route(std::string_view method, std::string_view id) {
+  if (method == "DELETE")
+    return make(route::terminal_retire, method, "DELETE", id);
+  auto r = make(route::terminal, method, "GET", id);
+  if (r.kind == route::method_not_allowed)
+    r.allow = "GET, HEAD, DELETE";
+  return r;
+}
+
+/// GET or DELETE (cancel) /v1/jobs/{id}.
+route job_route(std::string_view method, std::string_view id) {
+  if (method == "DELETE")
+    return make(route::job_cancel, method, "DELETE", id);
+  auto r = make(route::job, method, "GET", id);
+  if (r.kind == route::method_not_allowed)
+    r.allow = "GET, HEAD, DELETE";
+  return r;
+}
+
+/// GET or PUT /v1/admin/clusters/{id}.
+route cluster_route(std::string_view method, std::string_view id) {
+  if (method == "PUT")
+    return make(route::admin_cluster, method, "PUT", id);
+  auto r = make(route::admin_cluster_get, method, "GET", id);
+  if (r.kind == route::method_not_allowed)
+    r.allow = "GET, HEAD, PUT";
+  return r;
+}
+
 } // namespace
 
 route match(std::string_view method, std::string_view target) {
@@ -114,7 +144,7 @@ route match(std::string_view method, std::string_view target) {
     if (n == 3 && parts[2] == "register")
       return make(route::register_terminal, method, "POST");
     if (n == 3)
-      return make(route::terminal, method, "GET", parts[2]);
+      return terminal_route(method, parts[2]);
     if (n == 4 && parts[3] == "destination")
       return make(route::destination, method, "GET", parts[2]);
     if (n == 4 && parts[3] == "jobs")
@@ -134,11 +164,13 @@ route match(std::string_view method, std::string_view target) {
   } else if (parts[1] == "jobs" && n == 2) {
     return make(route::jobs_list, method, "GET");
   } else if (parts[1] == "jobs" && n == 3) {
-    return make(route::job, method, "GET", parts[2]);
+    return job_route(method, parts[2]);
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "clusters") {
     return make(route::admin_clusters, method, "GET");
   } else if (parts[1] == "admin" && n == 4 && parts[2] == "clusters") {
-    return make(route::admin_cluster, method, "PUT", parts[3]);
+    return cluster_route(method, parts[3]);
+  } else if (parts[1] == "admin" && n == 3 && parts[2] == "nodes") {
+    return make(route::admin_nodes, method, "GET");
   } else if (parts[1] == "admin" && n == 3 && parts[2] == "label-config") {
     if (method == "PUT")
       return {route::label_config_put, {}, {}, {}};
@@ -176,7 +208,7 @@ namespace {
 std::string list_parameter(const std::string& name, const std::string& value,
                            route::kind_t kind, list_query& out) {
   static const std::vector<std::string> statuses{
-    "queued", "delivered", "acked", "done", "failed", "expired"};
+    "queued", "delivered", "acked", "done", "failed", "expired", "cancelled"};
   bool jobs = kind == route::jobs_list;
   if (name == "limit") {
     if (value.empty() || value.size() > 4
@@ -767,6 +799,27 @@ std::string encode(const std::vector<cluster_status>& cs) {
 
 std::string encode(const cluster_status& c) {
   return json::serialize(cluster_object(c));
+}
+
+std::string
+encode_node_list(const std::vector<cluster_status>& cs,
+                 const std::map<std::string, std::string>& process_of,
+                 const std::string& default_process) {
+  json::array nodes;
+  for (const auto& c : cs)
+    for (const auto& n : c.nodes) {
+      auto p = process_of.find(n.node_id);
+      nodes.push_back(json::object{
+        {"node_id", n.node_id},
+        {"cluster_id", c.cluster_id},
+        {"state", n.state == "failed" ? std::string{"down"} : n.state},
+        {"sessions", n.sessions},
+        {"cpu", std::lround(n.cpu * 100)},
+        {"memory", n.memory},
+        {"capacity", n.capacity},
+        {"process", p == process_of.end() ? default_process : p->second}});
+    }
+  return json::serialize(json::object{{"nodes", std::move(nodes)}});
 }
 
 std::string encode(const node_status& n) {

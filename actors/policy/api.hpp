@@ -45,6 +45,11 @@ struct route {
     ui,             // GET /ui/{file} (id: the file's path below /ui/)
     openapi,        // GET /v1/openapi.json (docs/openapi.json, no key)
     history,        // GET /v1/terminals/{id}/history?since=&limit=&cursor=
+    // operator calls (issue 13, item 8)
+    job_cancel,        // DELETE /v1/jobs/{id}
+    terminal_retire,   // DELETE /v1/terminals/{id}
+    admin_nodes,       // GET /v1/admin/nodes
+    admin_cluster_get, // GET /v1/admin/clusters/{id}
   } kind
     = not_found;
   std::string id;    // terminal or job id
@@ -148,6 +153,13 @@ std::string encode(const health& h);
 /// {"terminals":[terminal as encode shows it,...]} and {"jobs":[...]}.
 std::string encode_terminal_list(const std::vector<terminal_status>& ts);
 std::string encode_job_list(const std::vector<job_record>& jobs);
+/// GET /v1/admin/nodes: every node of every cluster with its cluster and
+/// process (`process_of` by node id, else `default_process`); a failed
+/// node's state is "down".
+std::string
+encode_node_list(const std::vector<cluster_status>& cs,
+                 const std::map<std::string, std::string>& process_of,
+                 const std::string& default_process);
 
 /// {"error":{"code":..,"message":..}} with the code's status; 503 and 429
 /// carry Retry-After.

@@ -108,6 +108,10 @@ std::string reassign(uint64_t after_ms) {
     json::object{{"type", "reassign"}, {"after_ms", after_ms}});
 }
 
+std::string cancel(const std::string& job_id) {
+  return json::serialize(json::object{{"type", "cancel"}, {"job_id", job_id}});
+}
+
 std::string error(std::string_view code, std::string_view message) {
   return json::serialize(
     json::object{{"type", "error"}, {"code", code}, {"message", message}});

@@ -232,6 +232,14 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     [self](revoke_atom, const std::string& id) -> caf::result<ok_atom> {
       return revoked(*self->state.db, id);
     },
+    [self](retire_atom, const std::string& id,
+           uint64_t generation) -> caf::result<ok_atom> {
+      // Writes waiting in the batch go first: none of them may bring the
+      // record back after its deletion.
+      if (self->state.flush_scheduled)
+        self->state.flush_and_answer();
+      return written(self->state.db->retire_terminal(id, generation));
+    },
   };
 }
 

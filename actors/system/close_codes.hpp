@@ -19,6 +19,7 @@ constexpr uint16_t try_again = 1013;      // no node available right now
 constexpr uint16_t keepalive_lost = 4000; // pings went unanswered
 constexpr uint16_t replaced = 4001;       // a newer connection took over
 constexpr uint16_t revoked = 4003;        // the terminal was revoked
+constexpr uint16_t retired = 4004;        // an operator retired the terminal
 
 } // namespace tether::close_code
 
@@ -33,6 +34,8 @@ constexpr std::string_view replaced = "replaced by a newer connection";
 constexpr std::string_view superseded = "superseded by a newer session";
 /// An operator revoked the terminal (its connect tokens no longer hold).
 constexpr std::string_view revoked = "terminal revoked";
+/// An operator retired the terminal (DELETE /v1/terminals/{id}).
+constexpr std::string_view retired = "terminal retired";
 /// The balancer holding the socket went away (not the device's network:
 /// no GE/GF disconnect event).
 constexpr std::string_view balancer_gone = "balancer gone";

@@ -28,6 +28,11 @@ using terminal_session_actor = caf::typed_actor<
   caf::reacts_to<closed_atom, std::string>,  // socket gone (reason)
   caf::reacts_to<tick_atom, uint64_t>,       // keepalive timer
   caf::reacts_to<peer_atom, peer_directory>, // the control moved
+  // a job the operator cancelled: the device is told, the session forgets it
+  caf::reacts_to<cancel_atom, std::string>,
+  // the control ends the session and closes the device's socket with this
+  // code and reason (the terminal was retired)
+  caf::reacts_to<close_atom, uint16_t, std::string>,
   // rebalancing: true = idle, and the session ends (moved); false = a job
   // is in flight, it stays
   caf::replies_to<move_atom>::with<bool>>;
@@ -91,6 +96,9 @@ using cluster_manager_actor = caf::typed_actor<
   caf::replies_to<move_atom, terminal_record, assigned_label,
                   uint32_t>::with<destination>,
   caf::reacts_to<tick_atom>,
+  // a retired terminal: its assignment forgotten (the record is deleted by
+  // the control through the store)
+  caf::replies_to<retire_atom, std::string>::with<ok_atom>,
   // every balancer's counters and histograms for /metrics
   caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
@@ -162,6 +170,9 @@ using control_actor = caf::typed_actor<
   caf::replies_to<revoke_atom, terminal_atom, std::string,
                   bool>::with<terminal_status>,
   caf::replies_to<get_atom, revoke_atom, uint64_t>::with<revocation_list>,
+  // operator: cancel a job that is not final; retire a terminal
+  caf::replies_to<cancel_atom, std::string>::with<job_record>,
+  caf::replies_to<retire_atom, std::string>::with<terminal_status>,
   // TTL sweep and history flush
   caf::reacts_to<tick_atom>,
   // a terminal's history records, newest first: terminal, since (Unix ms,
@@ -201,6 +212,9 @@ using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, api_key_record>::with<ok_atom>,
   caf::replies_to<revoke_atom, std::string>::with<ok_atom>,
   caf::reacts_to<tick_atom>, // retention: delete old finished jobs
+  // a retired terminal: its record and history deleted, its last token
+  // generation kept (meta "retired/" + id) so old tokens stay refused
+  caf::replies_to<retire_atom, std::string, uint64_t>::with<ok_atom>,
   caf::reacts_to<flush_atom>,
   // per-call history records: written batched; read a page (as the
   // control's); the retention sweep's timer

@@ -140,6 +140,10 @@ using terminal_atom = caf::atom_constant<caf::atom("terminal")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using history_atom = caf::atom_constant<caf::atom("history")>; // call records
 using to_dev_atom = caf::atom_constant<caf::atom("to_dev")>;
+/// An operator cancels a job (DELETE /v1/jobs/{id}); a session drops it.
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+/// An operator retires a terminal (DELETE /v1/terminals/{id}).
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
 
 /// The reason a session ends when its balancer moves it to another node
 /// (node drain): the device stays connected, so it is no disconnect.

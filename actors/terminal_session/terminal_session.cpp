@@ -68,6 +68,9 @@ std::optional<std::string>
 terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (job.expires_at_ms() != 0 && now > job.expires_at_ms())
     return std::nullopt;
+  if (std::find(cancelled.begin(), cancelled.end(), job.job_id)
+      != cancelled.end())
+    return std::nullopt; // cancelled by an operator
   if (unacked.count(job.job_id) > 0)
     return std::nullopt; // already sent; redelivery resends it if needed
   if (unacked.size() >= window) {
@@ -82,6 +85,26 @@ terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   unacked[job.job_id] = job;
   sent_at_ms[job.job_id] = now;
   return frames::job(job);
+}
+
+std::optional<std::string>
+terminal_session_state::on_cancel(const std::string& job_id) {
+  if (std::find(cancelled.begin(), cancelled.end(), job_id)
+      == cancelled.end()) {
+    cancelled.push_back(job_id);
+    if (cancelled.size() > cancelled_kept)
+      cancelled.pop_front();
+  }
+  auto held
+    = std::find_if(backlog.begin(), backlog.end(),
+                   [&](const job_record& j) { return j.job_id == job_id; });
+  if (held != backlog.end()) {
+    backlog.erase(held);
+    return std::nullopt;
+  }
+  unacked.erase(job_id);
+  sent_at_ms.erase(job_id);
+  return frames::cancel(job_id);
 }
 
 std::vector<job_record> terminal_session_state::refill(int64_t now) {
@@ -276,6 +299,15 @@ terminal_session_actor::behavior_type terminal_session(
     },
     [self](tick_atom, uint64_t) { on_tick(self); },
     [self](move_atom) { return on_move(self); },
+    [self](cancel_atom, const std::string& job_id) {
+      if (auto frame = self->state.on_cancel(job_id))
+        to_device(self, std::move(*frame));
+      for (auto& job : self->state.refill(now_ms()))
+        send_job(self, job);
+    },
+    [self](close_atom, uint16_t code, const std::string& reason) {
+      finish(self, code, reason, true);
+    },
   };
 }
 

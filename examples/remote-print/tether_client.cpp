@@ -14,8 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 6> job_statuses
-  = {"queued", "delivered", "acked", "done", "failed", "expired"};
+constexpr std::array<std::string_view, 7> job_statuses
+  = {"queued", "delivered", "acked", "done", "failed", "expired", "cancelled"};
 
 // Parses `body` as a JSON object; an empty object for anything else.
 json::object parse_object(std::string_view body) {
@@ -87,7 +87,8 @@ bool is_job_status(std::string_view status) {
 }
 
 bool is_final_status(std::string_view status) {
-  return status == "done" || status == "failed" || status == "expired";
+  return status == "done" || status == "failed" || status == "expired"
+      || status == "cancelled";
 }
 
 std::optional<job_view> parse_job(std::string_view body, std::string& problem) {

@@ -198,25 +198,52 @@ int cmd_clusters(context& cx) {
 }
 
 int cmd_nodes(context& cx) {
-  int code = exit_ok;
-  auto v = cx.call("GET", "/v1/admin/clusters", {}, code);
-  if (!v)
-    return code;
-  json::array nodes;
-  table t{{"NODE", "CLUSTER", "STATE", "SESSIONS", "CPU", "MEMORY"}};
-  for (const auto& c : array_at(*v, "clusters"))
-    for (const auto& n : array_at(c, "nodes")) {
-      auto o = n.as_object();
-      o["cluster_id"] = c.at("cluster_id");
-      nodes.push_back(o);
-      t.add({text_of(n, "node_id"), text_of(c, "cluster_id"),
+  return call_and_print(cx, "GET", "/v1/admin/nodes", {}, [&](auto& v) {
+    table t{
+      {"NODE", "CLUSTER", "STATE", "SESSIONS", "CPU", "MEMORY", "PROCESS"}};
+    for (const auto& n : array_at(v, "nodes"))
+      t.add({text_of(n, "node_id"), text_of(n, "cluster_id"),
              text_of(n, "state"), text_of(n, "sessions"),
-             text_of(n, "cpu") + "%", mib(n.at("memory"))});
-    }
-  if (cx.json)
-    return print_json(cx, json::object{{"nodes", std::move(nodes)}});
-  *cx.out << t.str();
-  return exit_ok;
+             text_of(n, "cpu") + "%", mib(n.at("memory")),
+             text_of(n, "process")});
+    *cx.out << t.str();
+  });
+}
+
+int cmd_cluster(context& cx, const std::string& id) {
+  return call_and_print(
+    cx, "GET", "/v1/admin/clusters/" + query_escape(id), {}, [&](auto& c) {
+      std::vector<std::pair<std::string, std::string>> rows;
+      for (const char* k : {"cluster_id", "state", "weight", "connections",
+                            "assigned_terminals", "max_connections",
+                            "keepalive_s", "keepalive_misses"})
+        rows.emplace_back(k, text_of(c, k));
+      rows.emplace_back("labels", labels_text(c.at("labels")));
+      rows.emplace_back("balancers", list_text(c, "balancers"));
+      rows.emplace_back("balancers down", list_text(c, "balancers_down"));
+      for (const auto& n : array_at(c, "nodes"))
+        rows.emplace_back("node " + text_of(n, "node_id"),
+                          text_of(n, "state") + ", " + text_of(n, "sessions")
+                            + " sessions, " + text_of(n, "cpu") + "% CPU, "
+                            + mib(n.at("memory")));
+      *cx.out << key_values(rows);
+    });
+}
+
+int cmd_jobs_cancel(context& cx, const std::string& job_id) {
+  return call_and_print(
+    cx, "DELETE", "/v1/jobs/" + query_escape(job_id), {}, [&](auto& v) {
+      *cx.out << text_of(v, "job_id") << " " << text_of(v, "status") << "\n";
+    });
+}
+
+int cmd_terminal_retire(context& cx, const std::string& id) {
+  return call_and_print(
+    cx, "DELETE", "/v1/terminals/" + query_escape(id), {}, [&](auto& v) {
+      *cx.out << "terminal " << text_of(v, "terminal_id")
+              << " retired (open jobs cancelled: " << text_of(v, "open_jobs")
+              << ")\n";
+    });
 }
 
 int cmd_set_state(context& cx, const std::string& id, const std::string& kind,

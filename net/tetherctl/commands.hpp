@@ -40,7 +40,14 @@ struct context {
 
 int cmd_status(context& cx);
 int cmd_clusters(context& cx);
+/// GET /v1/admin/nodes: every node with its cluster, state and process.
 int cmd_nodes(context& cx);
+/// GET /v1/admin/clusters/{id}: one cluster.
+int cmd_cluster(context& cx, const std::string& id);
+/// DELETE /v1/jobs/{id}: cancel a job that is not final.
+int cmd_jobs_cancel(context& cx, const std::string& job_id);
+/// DELETE /v1/terminals/{id}: retire a terminal.
+int cmd_terminal_retire(context& cx, const std::string& id);
 /// `kind`: "cluster", "node", or empty (find out from the clusters).
 int cmd_set_state(context& cx, const std::string& id, const std::string& kind,
                   const std::string& state);

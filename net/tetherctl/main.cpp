@@ -151,11 +151,18 @@ using runner = std::function<int(context&)>;
 void add_fleet_commands(CLI::App& app, options& o, runner& run) {
   app.add_subcommand("status", "health of the control plane and fleet totals")
     ->callback([&] { run = cmd_status; });
+  auto* cs = app.add_subcommand(
+    "clusters", "clusters: state, weight, connections, terminals, labels (one "
+                "cluster in detail with ID)");
+  cs->add_option("ID", o.id, "one cluster's id");
+  cs->callback([&] {
+    run = o.id.empty() ? runner{cmd_clusters} : [&](context& cx) {
+      return cmd_cluster(cx, o.id);
+    };
+  });
   app
-    .add_subcommand("clusters",
-                    "clusters: state, weight, connections, terminals, labels")
-    ->callback([&] { run = cmd_clusters; });
-  app.add_subcommand("nodes", "nodes: cluster, state, sessions, CPU, memory")
+    .add_subcommand("nodes",
+                    "nodes: cluster, state, sessions, CPU, memory, process")
     ->callback([&] { run = cmd_nodes; });
   for (const char* verb : {"drain", "activate"}) {
     std::string state = verb == std::string{"drain"} ? "draining" : "active";
@@ -176,8 +183,21 @@ void add_fleet_commands(CLI::App& app, options& o, runner& run) {
   }
   auto* t = app.add_subcommand("terminal", "one terminal: placement, label, "
                                            "attributes, users, history");
-  t->add_option("ID", o.id, "terminal id")->required();
-  t->callback([&] {
+  t->add_option("ID", o.id, "terminal id");
+  auto* retire = t->add_subcommand(
+    "retire", "retire a terminal: its connection closed, its open jobs "
+              "cancelled, its record removed, its tokens refused");
+  retire->add_option("ID", o.id, "terminal id")->required();
+  retire->callback([&] {
+    run = [&](context& cx) {
+      return cmd_terminal_retire(cx, o.id);
+    };
+  });
+  t->callback([&, retire] {
+    if (retire->parsed())
+      return;
+    if (o.id.empty())
+      throw CLI::RequiredError("ID");
     run = [&](context& cx) {
       return cmd_terminal(cx, o.id);
     };
@@ -195,7 +215,7 @@ void add_fleet_commands(CLI::App& app, options& o, runner& run) {
 }
 
 void add_job_commands(CLI::App& app, options& o, runner& run) {
-  auto* jobs = app.add_subcommand("jobs", "push, show and list jobs");
+  auto* jobs = app.add_subcommand("jobs", "push, show, list and cancel jobs");
   jobs->require_subcommand(1);
   auto* push = jobs->add_subcommand("push", "push a job to a terminal");
   push->add_option("TERMINAL", o.push.terminal_id, "terminal id")->required();
@@ -218,11 +238,19 @@ void add_job_commands(CLI::App& app, options& o, runner& run) {
       return cmd_jobs_show(cx, o.id);
     };
   });
+  auto* cancel = jobs->add_subcommand(
+    "cancel", "cancel a job that is not finished (queued, delivered, acked)");
+  cancel->add_option("JOB", o.id, "job id")->required();
+  cancel->callback([&] {
+    run = [&](context& cx) {
+      return cmd_jobs_cancel(cx, o.id);
+    };
+  });
   auto* list = jobs->add_subcommand("list", "recent jobs, newest first");
   list->add_option("--terminal", o.id, "only this terminal's");
   list->add_option("--status", o.status, "only jobs in this status")
-    ->check(CLI::IsMember(
-      {"queued", "delivered", "acked", "done", "failed", "expired"}));
+    ->check(CLI::IsMember({"queued", "delivered", "acked", "done", "failed",
+                           "expired", "cancelled"}));
   list->add_option("--limit", o.limit, "at most this many")
     ->check(CLI::Range(1, 1000))
     ->capture_default_str();

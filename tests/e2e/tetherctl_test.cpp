@@ -203,6 +203,56 @@ TEST_F(Tetherctl, AWrongKeyIsRefusedWithTheServersWords) {
             std::string::npos);
 }
 
+/// tetherctl's operator calls (issue 13 item 8): jobs cancel, nodes with
+/// their process, clusters ID, terminal retire; tables and --json, and exit
+/// 3 with the server's words for each refusal.
+TEST_F(Tetherctl, CancelRetireNodesAndOneCluster) {
+  auto ws = connect_device(d_, "ctl-R1", "GG1");
+  ASSERT_TRUE(ws);
+  ASSERT_TRUE(next_of_type(*ws, "hello").is_object());
+  auto push = ctl({"--json", "jobs", "push", "ctl-R1"});
+  ASSERT_EQ(push.status, 0) << push.output;
+  auto job_id = str_at(json_of(push.output), "job_id");
+  ASSERT_TRUE(next_of_type(*ws, "job").is_object());
+  auto cancel = ctl({"jobs", "cancel", job_id});
+  EXPECT_EQ(cancel.status, 0) << cancel.output;
+  EXPECT_EQ(cancel.output, job_id + " cancelled\n");
+  EXPECT_TRUE(next_of_type(*ws, "cancel").is_object());
+  auto twice = ctl({"jobs", "cancel", job_id});
+  EXPECT_EQ(twice.status, 3) << twice.output;
+  EXPECT_NE(twice.output.find("HTTP 409 conflict"), std::string::npos)
+    << twice.output;
+  EXPECT_NE(twice.output.find("already cancelled"), std::string::npos);
+
+  auto nodes = ctl({"nodes"});
+  EXPECT_EQ(nodes.status, 0) << nodes.output;
+  EXPECT_NE(nodes.output.find("PROCESS"), std::string::npos) << nodes.output;
+  auto nj = json_of(ctl({"nodes", "--json"}).output);
+  ASSERT_TRUE(nj.is_object());
+  EXPECT_FALSE(str_at(nj.at("nodes").as_array().at(0), "process").empty());
+
+  auto one = ctl({"clusters", "C1"});
+  EXPECT_EQ(one.status, 0) << one.output;
+  EXPECT_NE(one.output.find("node C1-n1"), std::string::npos) << one.output;
+  EXPECT_EQ(
+    str_at(json_of(ctl({"clusters", "C1", "--json"}).output), "cluster_id"),
+    "C1");
+  auto nope = ctl({"clusters", "nope"});
+  EXPECT_EQ(nope.status, 3) << nope.output;
+  EXPECT_NE(nope.output.find("HTTP 404 not_found"), std::string::npos);
+
+  auto retire = ctl({"terminal", "retire", "ctl-R1"});
+  EXPECT_EQ(retire.status, 0) << retire.output;
+  EXPECT_NE(retire.output.find("terminal ctl-R1 retired"), std::string::npos)
+    << retire.output;
+  EXPECT_TRUE(ws->wait_closed(10s));
+  EXPECT_EQ(ws->close_code(), 4004);
+  auto gone = ctl({"terminal", "retire", "ctl-R1", "--json"});
+  EXPECT_EQ(gone.status, 3) << gone.output;
+  EXPECT_NE(gone.output.find("HTTP 404 not_found"), std::string::npos);
+  EXPECT_EQ(ctl({"terminal"}).status, 2) << "no id: usage";
+}
+
 } // namespace
 
 TEST(TetherctlAlone, UnreachableServerIsExitFour) {

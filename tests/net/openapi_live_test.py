@@ -248,6 +248,16 @@ def run(server, v):
            "/v1/admin/terminals/T1/revoke", 200)
     expect("/v1/admin/terminals/{id}/revoke", "DELETE",
            "/v1/admin/terminals/T1/revoke", 200)
+    # the operator's calls on one job, terminal, cluster or node
+    expect("/v1/admin/nodes", "GET", "/v1/admin/nodes", 200)
+    expect("/v1/admin/clusters/{id}", "GET", "/v1/admin/clusters/C1", 200)
+    expect("/v1/admin/clusters/{id}", "GET", "/v1/admin/clusters/nope", 404)
+    if job:
+        expect("/v1/jobs/{id}", "DELETE", "/v1/jobs/" + job["job_id"], 200)
+        expect("/v1/jobs/{id}", "DELETE", "/v1/jobs/" + job["job_id"], 409)
+    expect("/v1/jobs/{id}", "DELETE", "/v1/jobs/Jnope", 404)
+    expect("/v1/terminals/{id}", "DELETE", "/v1/terminals/T3", 200)
+    expect("/v1/terminals/{id}", "DELETE", "/v1/terminals/T3", 404)
     # 405 with the error body (on a path the document describes)
     calls += 1
     got, ctype, raw = server.call("DELETE", "/v1/admin/clusters")

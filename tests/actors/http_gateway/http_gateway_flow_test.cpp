@@ -191,13 +191,13 @@ TEST_F(GatewayFlow, UnknownRouteIs404AndWrongMethodIs405) {
   EXPECT_NE(unknown->answers[0].body.find("no such endpoint: GET /v2/"),
             std::string::npos)
     << unknown->answers[0].body;
-  auto wrong = serve("DELETE", "/v1/terminals/T1");
+  auto wrong = serve("PUT", "/v1/terminals/T1");
   ASSERT_EQ(wrong->answers.size(), 1u);
   EXPECT_EQ(wrong->answers[0].status, 405);
   EXPECT_EQ(error_code(wrong->answers[0]), "method_not_allowed");
   auto allow = header(wrong->answers[0], "Allow");
   ASSERT_TRUE(allow);
-  EXPECT_EQ(*allow, api::match("DELETE", "/v1/terminals/T1").allow);
+  EXPECT_EQ(*allow, api::match("PUT", "/v1/terminals/T1").allow);
   EXPECT_NE(allow->find("GET"), std::string::npos) << *allow;
   auto bad_id = serve("GET", "/v1/terminals/T%201");
   ASSERT_EQ(bad_id->answers.size(), 1u);

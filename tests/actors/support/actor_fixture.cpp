@@ -131,6 +131,11 @@ caf::behavior fake_store(caf::event_based_actor* self,
     [](get_atom, job_atom, const std::string& id) -> caf::result<job_record> {
       return make_error(errc::not_found, "job " + id + " does not exist");
     },
+    [log, answer](retire_atom, const std::string& id,
+                  uint64_t generation) -> caf::result<ok_atom> {
+      log->retired.emplace_back(id, generation);
+      return answer();
+    },
     [log, held](release_atom) {
       for (auto& rp : *held)
         rp.deliver(ok_atom::value);
@@ -187,6 +192,10 @@ caf::behavior fake_manager(caf::event_based_actor*,
     },
     [](status_atom) { return std::vector<cluster_status>{}; },
     [](join_atom, const balancer_info&) {},
+    [log](retire_atom, const std::string& t) {
+      log->retired.push_back(t);
+      return ok_atom::value;
+    },
   };
 }
 
@@ -196,6 +205,12 @@ caf::behavior fake_session(caf::event_based_actor*,
     [log](deliver_atom, const job_record& j) { log->delivered.push_back(j); },
     [log](closed_atom, const std::string& reason) {
       log->closed.push_back(reason);
+    },
+    [log](cancel_atom, const std::string& job_id) {
+      log->cancelled.push_back(job_id);
+    },
+    [log](close_atom, uint16_t code, const std::string& reason) {
+      log->closes.emplace_back(code, reason);
     },
   };
 }

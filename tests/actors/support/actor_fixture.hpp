@@ -105,6 +105,7 @@ struct store_log {
   std::vector<std::pair<std::vector<disconnect_event>, int64_t>> event_puts;
   std::vector<cluster_settings> cluster_puts;
   std::vector<std::pair<std::string, std::string>> node_puts; // node, state
+  std::vector<std::pair<std::string, uint64_t>> retired;      // id, generation
   size_t held = 0;
 };
 
@@ -123,6 +124,7 @@ struct manager_log {
   std::map<std::string, std::string> clusters; // lookup answers
   /// Declared services admissions answer (missing: none declared).
   std::map<std::string, std::vector<std::string>> services;
+  std::vector<std::string> retired; // terminals forgotten
 };
 
 caf::behavior fake_manager(caf::event_based_actor*,
@@ -131,6 +133,8 @@ caf::behavior fake_manager(caf::event_based_actor*,
 struct session_log {
   std::vector<job_record> delivered;
   std::vector<std::string> closed;
+  std::vector<std::string> cancelled;                   // job ids
+  std::vector<std::pair<uint16_t, std::string>> closes; // told to close
 };
 
 caf::behavior fake_session(caf::event_based_actor*,
