@@ -213,8 +213,9 @@ void metrics(gateway_ptr self, const api::route&, const http_request&,
                 get_atom::value, metrics_atom::value)
       .then([answer](std::vector<metric_series>& got) { answer(got); },
             [answer](caf::error&) {
-              metric_series down{"tether_metrics_source_up",
-                                 {{"source", "control"}}};
+              metric_series down;
+              down.name = "tether_metrics_source_up";
+              down.labels = {{"source", "control"}};
               answer({down});
             });
   };

@@ -432,12 +432,8 @@ computed_items(const terminal_record& facts, const label_inputs& in,
                const disconnect_tracker& tracker,
                const std::vector<std::string>& items, int64_t now) {
   const auto& rules = tracker.rules();
-  auto window = rules.window.count();
   api_history none;
   const auto& h = in.history != nullptr ? *in.history : none;
-  auto count = [&](uint64_t cur, uint64_t prev) {
-    return sliding_count(cur, prev, h.window_start_ms, now, window);
-  };
   std::map<std::string, std::string> out;
   for (const auto& item : items) {
     if (item == "print_frequency") // GB: NP, pages per day

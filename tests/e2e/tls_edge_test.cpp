@@ -33,7 +33,7 @@ struct tls_files {
     return "cert_file = \"" + cert + "\"\nkey_file = \"" + key + "\"\n";
   }
 
-  tls_options trust() const { return {id.cert_pem}; }
+  tls_options trust() const { return tls_options::trusting(id.cert_pem); }
 };
 
 /// A TCP socket to `host_port` (127.0.0.1:port), or -1.
@@ -138,8 +138,8 @@ TEST_F(tls_edge, PlainHttpOrGarbageIsClosedAndTheServerKeepsServing) {
 TEST_F(tls_edge, ClientThatDoesNotTrustTheCertificateFails) {
   auto stranger = make_self_signed("127.0.0.1", "IP:127.0.0.1");
   std::string error;
-  auto r = https_call(server->http(), {stranger.cert_pem}, "GET", "/healthz",
-                      {}, {}, error);
+  auto r = https_call(server->http(), tls_options::trusting(stranger.cert_pem),
+                      "GET", "/healthz", {}, {}, error);
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(error.find("certificate verify failed"), std::string::npos)
     << error;

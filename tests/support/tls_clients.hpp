@@ -5,12 +5,19 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include "tests/support/clients.hpp"
 
 namespace tether::test {
 
 struct tls_options {
+  /// Trusting `ca_pem` alone (the other fields at their defaults).
+  static tls_options trusting(std::string ca_pem) {
+    tls_options o;
+    o.ca_pem = std::move(ca_pem);
+    return o;
+  }
   std::string ca_pem;   // trusted CA (PEM); empty: trust nothing
   std::string sni;      // server name to send and verify; empty: no name
                         // check (the certificate chain is still verified)
