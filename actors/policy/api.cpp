@@ -87,34 +87,30 @@ bool opt_string(const json::object& o, const char* key, std::string& out,
   return true;
 }
 
-/// GET or DELETE (retire) /v1/terminals/{id}.
+/// A resource read with GET (or HEAD) and changed with one other method
+/// `other`: /v1/terminals/{id} (DELETE retires), /v1/jobs/{id} (DELETE
+/// cancels), /v1/admin/clusters/{id} (PUT edits).
+route read_or(std::string_view method, std::string_view id, route::kind_t get,
+              route::kind_t change, const char* other) {
+  if (method == other)
+    return make(change, method, other, id);
+  auto r = make(get, method, "GET", id);
+  if (r.kind == route::method_not_allowed)
+    r.allow = std::string{"GET, HEAD, "} + other;
+  return r;
+}
+
 route terminal_route(std::string_view method, std::string_view id) {
-  if (method == "DELETE")
-    return make(route::terminal_retire, method, "DELETE", id);
-  auto r = make(route::terminal, method, "GET", id);
-  if (r.kind == route::method_not_allowed)
-    r.allow = "GET, HEAD, DELETE";
-  return r;
+  return read_or(method, id, route::terminal, route::terminal_retire, "DELETE");
 }
 
-/// GET or DELETE (cancel) /v1/jobs/{id}.
 route job_route(std::string_view method, std::string_view id) {
-  if (method == "DELETE")
-    return make(route::job_cancel, method, "DELETE", id);
-  auto r = make(route::job, method, "GET", id);
-  if (r.kind == route::method_not_allowed)
-    r.allow = "GET, HEAD, DELETE";
-  return r;
+  return read_or(method, id, route::job, route::job_cancel, "DELETE");
 }
 
-/// GET or PUT /v1/admin/clusters/{id}.
 route cluster_route(std::string_view method, std::string_view id) {
-  if (method == "PUT")
-    return make(route::admin_cluster, method, "PUT", id);
-  auto r = make(route::admin_cluster_get, method, "GET", id);
-  if (r.kind == route::method_not_allowed)
-    r.allow = "GET, HEAD, PUT";
-  return r;
+  return read_or(method, id, route::admin_cluster_get, route::admin_cluster,
+                 "PUT");
 }
 
 } // namespace
