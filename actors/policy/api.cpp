@@ -113,6 +113,49 @@ route cluster_route(std::string_view method, std::string_view id) {
                  "PUT");
 }
 
+/// /v1/admin/...: clusters, nodes, the label configuration,
+/// re-allocation, API keys and terminal revocation.
+route admin_route(std::string_view method,
+                  const std::vector<std::string_view>& parts) {
+  auto n = parts.size();
+  if (n == 3 && parts[2] == "clusters")
+    return make(route::admin_clusters, method, "GET");
+  if (n == 4 && parts[2] == "clusters")
+    return cluster_route(method, parts[3]);
+  if (n == 3 && parts[2] == "nodes")
+    return make(route::admin_nodes, method, "GET");
+  if (n == 3 && parts[2] == "label-config") {
+    if (method == "PUT")
+      return {route::label_config_put, {}, {}, {}};
+    auto r = make(route::label_config_get, method, "GET");
+    if (r.kind == route::method_not_allowed)
+      r.allow = "GET, HEAD, PUT";
+    return r;
+  }
+  if (n == 4 && parts[2] == "nodes")
+    return make(route::admin_node, method, "PUT", parts[3]);
+  if (n == 3 && parts[2] == "reallocate")
+    return make(route::reallocate, method, "POST");
+  if (n == 3 && parts[2] == "keys") {
+    if (method == "POST")
+      return {route::admin_keys_post, {}, {}, {}};
+    auto r = make(route::admin_keys_get, method, "GET");
+    if (r.kind == route::method_not_allowed)
+      r.allow = "GET, HEAD, POST";
+    return r;
+  }
+  if (n == 4 && parts[2] == "keys")
+    return make(route::admin_key_delete, method, "DELETE", parts[3]);
+  if (n == 5 && parts[2] == "terminals" && parts[4] == "revoke") {
+    auto r = make(route::terminal_revoke, method,
+                  method == "DELETE" ? "DELETE" : "POST", parts[3]);
+    if (r.kind == route::method_not_allowed)
+      r.allow = "POST, DELETE";
+    return r;
+  }
+  return {route::not_found, {}, {}, {}};
+}
+
 } // namespace
 
 route match(std::string_view method, std::string_view target) {
@@ -161,39 +204,8 @@ route match(std::string_view method, std::string_view target) {
     return make(route::jobs_list, method, "GET");
   } else if (parts[1] == "jobs" && n == 3) {
     return job_route(method, parts[2]);
-  } else if (parts[1] == "admin" && n == 3 && parts[2] == "clusters") {
-    return make(route::admin_clusters, method, "GET");
-  } else if (parts[1] == "admin" && n == 4 && parts[2] == "clusters") {
-    return cluster_route(method, parts[3]);
-  } else if (parts[1] == "admin" && n == 3 && parts[2] == "nodes") {
-    return make(route::admin_nodes, method, "GET");
-  } else if (parts[1] == "admin" && n == 3 && parts[2] == "label-config") {
-    if (method == "PUT")
-      return {route::label_config_put, {}, {}, {}};
-    auto r = make(route::label_config_get, method, "GET");
-    if (r.kind == route::method_not_allowed)
-      r.allow = "GET, HEAD, PUT";
-    return r;
-  } else if (parts[1] == "admin" && n == 4 && parts[2] == "nodes") {
-    return make(route::admin_node, method, "PUT", parts[3]);
-  } else if (parts[1] == "admin" && n == 3 && parts[2] == "reallocate") {
-    return make(route::reallocate, method, "POST");
-  } else if (parts[1] == "admin" && n == 3 && parts[2] == "keys") {
-    if (method == "POST")
-      return {route::admin_keys_post, {}, {}, {}};
-    auto r = make(route::admin_keys_get, method, "GET");
-    if (r.kind == route::method_not_allowed)
-      r.allow = "GET, HEAD, POST";
-    return r;
-  } else if (parts[1] == "admin" && n == 4 && parts[2] == "keys") {
-    return make(route::admin_key_delete, method, "DELETE", parts[3]);
-  } else if (parts[1] == "admin" && n == 5 && parts[2] == "terminals"
-             && parts[4] == "revoke") {
-    auto r = make(route::terminal_revoke, method,
-                  method == "DELETE" ? "DELETE" : "POST", parts[3]);
-    if (r.kind == route::method_not_allowed)
-      r.allow = "POST, DELETE";
-    return r;
+  } else if (parts[1] == "admin") {
+    return admin_route(method, parts);
   }
   return {route::not_found, {}, {}, {}};
 }

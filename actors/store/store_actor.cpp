@@ -153,6 +153,15 @@ void sweep_history_and_rearm(self_ptr self) {
                      history_atom::value, tick_atom::value);
 }
 
+/// Retires a terminal: the writes waiting in the batch go first (none of
+/// them may bring the record back after its deletion).
+caf::result<ok_atom> retire(self_ptr self, const std::string& id,
+                            uint64_t generation) {
+  if (self->state.flush_scheduled)
+    self->state.flush_and_answer();
+  return written(self->state.db->retire_terminal(id, generation));
+}
+
 } // namespace
 
 store_actor::behavior_type
@@ -232,14 +241,8 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     [self](revoke_atom, const std::string& id) -> caf::result<ok_atom> {
       return revoked(*self->state.db, id);
     },
-    [self](retire_atom, const std::string& id,
-           uint64_t generation) -> caf::result<ok_atom> {
-      // Writes waiting in the batch go first: none of them may bring the
-      // record back after its deletion.
-      if (self->state.flush_scheduled)
-        self->state.flush_and_answer();
-      return written(self->state.db->retire_terminal(id, generation));
-    },
+    [self](retire_atom, const std::string& id, uint64_t generation)
+      -> caf::result<ok_atom> { return retire(self, id, generation); },
   };
 }
 
