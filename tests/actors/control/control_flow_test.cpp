@@ -12,6 +12,7 @@
 #include "actors/selector/selector.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
+#include "tests/actors/support/control_fixture.hpp"
 
 namespace tether::actor_test {
 namespace {
@@ -141,39 +142,10 @@ TEST_F(RegisterFlow, StoreThatNeverAnswersTimesOut) {
   EXPECT_EQ(view(reg->error).code, errc::unavailable);
 }
 
-class ControlFlow : public ActorFlow {
+class ControlFlow : public ControlOnTwoTerminals {
 protected:
-  void start(std::vector<job_record> jobs = {}, uint64_t next_seq = 5) {
-    store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
-    auto sel = own(spawn_fake<selector_actor>(
-      sys, fake_selector, assigned_label{{{"region", "GG1"}}}));
-    manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
-    terminal_record t1;
-    t1.terminal_id = "T1";
-    t1.cluster_id = "C1";
-    t1.registered_at_ms = 1;
-    t1.attributes = {{"plan", "paid"}};
-    t1.users = {"u1"};
-    terminal_record t2 = t1;
-    t2.terminal_id = "T2";
-    control_snapshot snap;
-    snap.terminals = {t1, t2};
-    snap.jobs = std::move(jobs);
-    snap.next_job_seq = next_seq;
-    control_h = own(sys.spawn(control, settings, std::move(snap), sel, manager,
-                              store_h, http_poster_ptr{poster}));
-    sched.run();
-  }
-
-  control_settings settings;
   /// The control's timer period (control_state::tick_period).
   caf::timespan settings_tick = std::chrono::seconds{1};
-  std::shared_ptr<store_log> slog = std::make_shared<store_log>();
-  std::shared_ptr<manager_log> mlog = std::make_shared<manager_log>();
-  std::shared_ptr<fake_poster> poster = std::make_shared<fake_poster>();
-  store_actor store_h;
-  cluster_manager_actor manager;
-  control_actor control_h;
 };
 
 TEST_F(ControlFlow, PushedJobIsStoredBeforeItIsAnswered) {

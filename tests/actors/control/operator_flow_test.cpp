@@ -9,31 +9,15 @@
 #include "actors/control/control.hpp"
 #include "actors/system/close_codes.hpp"
 #include "storage/store.hpp"
-#include "tests/actors/support/actor_fixture.hpp"
+#include "tests/actors/support/control_fixture.hpp"
 
 namespace tether::actor_test {
 namespace {
 
-class OperatorFlow : public ActorFlow {
+class OperatorFlow : public ControlOnTwoTerminals {
 protected:
   void start(std::vector<job_record> jobs) {
-    store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
-    auto sel = own(spawn_fake<selector_actor>(
-      sys, fake_selector, assigned_label{{{"region", "GG1"}}}));
-    manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
-    terminal_record t1;
-    t1.terminal_id = "T1";
-    t1.cluster_id = "C1";
-    t1.registered_at_ms = 1;
-    auto t2 = t1;
-    t2.terminal_id = "T2";
-    control_snapshot snap;
-    snap.terminals = {t1, t2};
-    snap.jobs = std::move(jobs);
-    snap.next_job_seq = 10;
-    control_h = own(sys.spawn(control, control_settings{}, std::move(snap), sel,
-                              manager, store_h, http_poster_ptr{poster}));
-    sched.run();
+    ControlOnTwoTerminals::start(std::move(jobs), 10);
   }
 
   /// A session of T1 that the control knows as connected.
@@ -64,13 +48,6 @@ protected:
     j.callback_url = "http://127.0.0.1:9/cb";
     return j;
   }
-
-  std::shared_ptr<store_log> slog = std::make_shared<store_log>();
-  std::shared_ptr<manager_log> mlog = std::make_shared<manager_log>();
-  std::shared_ptr<fake_poster> poster = std::make_shared<fake_poster>();
-  store_actor store_h;
-  cluster_manager_actor manager;
-  control_actor control_h;
 };
 
 // -- DELETE /v1/jobs/{id} ----------------------------------------------------
