@@ -2,9 +2,6 @@
 // each refused call gets the contract's answer and the process keeps
 // serving; keys are stored hashed and survive a restart; refusals and key
 // changes are in the audit log; job ids are not sequential.
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "tests/e2e/e2e.hpp"
 
@@ -29,19 +26,6 @@ std::pair<std::string, std::string> create_key(const tetherd_process& d,
   EXPECT_EQ(r.status, 201) << r.body;
   auto v = json_of(r.body);
   return {str_at(v, "key_id"), str_at(v, "key")};
-}
-
-/// Every byte of every file under `dir` (the store's files).
-std::string all_bytes_under(const std::string& dir) {
-  std::string out;
-  for (auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) {
-      std::ifstream in{e.path(), std::ios::binary};
-      std::ostringstream s;
-      s << in.rdbuf();
-      out += s.str();
-    }
-  return out;
 }
 
 class AuthTest : public ::testing::Test {

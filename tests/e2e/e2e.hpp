@@ -1,7 +1,10 @@
 // Shared helpers of the end-to-end tests.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include <boost/json.hpp>
@@ -144,6 +147,20 @@ inline boost::json::value cluster_view(const std::string& http,
       if (str_at(c, "cluster_id") == id)
         return c;
   return nullptr;
+}
+
+/// Every byte of every file under `dir` (the store's WAL and tables), for
+/// checks that a secret or a deleted record is nowhere on disk.
+inline std::string all_bytes_under(const std::string& dir) {
+  std::string out;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) {
+      std::ifstream in{e.path(), std::ios::binary};
+      std::ostringstream s;
+      s << in.rdbuf();
+      out += s.str();
+    }
+  return out;
 }
 
 } // namespace tether::test

@@ -3,9 +3,6 @@
 // disconnect read back newest first and page by page; the records survive
 // kill -9 once the control's tick has handed them to the store; the
 // retention sweep keeps max_per_terminal; refusals.
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "tests/e2e/e2e.hpp"
 #include "tests/support/topology_builder.hpp"
@@ -36,19 +33,6 @@ std::vector<std::string> events_oldest_first(const boost::json::value& page) {
 bool connected(const tetherd_process& d, const std::string& id) {
   auto t = json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body);
   return t.is_object() && t.at("connected").as_bool();
-}
-
-/// Every byte of every file under `dir` (the store's WAL and tables).
-std::string all_bytes_under(const std::string& dir) {
-  std::string out;
-  for (auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) {
-      std::ifstream in{e.path(), std::ios::binary};
-      std::ostringstream s;
-      s << in.rdbuf();
-      out += s.str();
-    }
-  return out;
 }
 
 /// One device's life: registration, connection, a job acknowledged and
