@@ -306,6 +306,42 @@ int cmd_terminals(context& cx, const std::string& prefix, int limit) {
   });
 }
 
+namespace {
+
+/// A history record's fields other than `at` and `event`, as k=v words.
+std::string record_detail(const json::value& r) {
+  std::string out;
+  for (const auto& [k, v] : r.as_object()) {
+    if (k == "at" || k == "event")
+      continue;
+    if (!out.empty())
+      out += ' ';
+    out += std::string{k} + '=' + text_of(r, k);
+  }
+  return out;
+}
+
+} // namespace
+
+int cmd_terminal_history(context& cx, const history_options& o) {
+  auto target = "/v1/terminals/" + query_escape(o.terminal_id)
+              + "/history?limit=" + std::to_string(o.limit);
+  if (!o.since.empty())
+    target += "&since=" + query_escape(o.since);
+  if (!o.cursor.empty())
+    target += "&cursor=" + query_escape(o.cursor);
+  return call_and_print(cx, "GET", target, {}, [&](auto& v) {
+    table t{{"AT", "EVENT", "DETAIL"}};
+    for (const auto& r : array_at(v, "records"))
+      t.add({text_of(r, "at"), text_of(r, "event"), record_detail(r)});
+    *cx.out << t.str();
+    const auto* next = v.as_object().if_contains("next");
+    if (next != nullptr && next->is_string())
+      *cx.out << "more: tetherctl terminal history " << o.terminal_id
+              << " --cursor " << next->as_string().c_str() << "\n";
+  });
+}
+
 int cmd_jobs_push(context& cx, const push_options& o) {
   boost::system::error_code ec;
   auto payload = json::parse(o.payload, ec);

@@ -53,6 +53,12 @@ int cmd_set_state(context& cx, const std::string& id, const std::string& kind,
                   const std::string& state);
 int cmd_terminal(context& cx, const std::string& id);
 int cmd_terminals(context& cx, const std::string& prefix, int limit);
+/// GET /v1/terminals/{id}/history: one page of records, newest first.
+struct history_options {
+  std::string terminal_id, since, cursor;
+  int limit = 50;
+};
+int cmd_terminal_history(context& cx, const history_options& o);
 
 struct push_options {
   std::string terminal_id, service = "print", payload = "{}", callback_url;

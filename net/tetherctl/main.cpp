@@ -63,6 +63,7 @@ struct options {
   int timeout_s = 10, limit = 50;
   std::vector<std::string> items;
   push_options push;
+  history_options history;
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -193,8 +194,23 @@ void add_fleet_commands(CLI::App& app, options& o, runner& run) {
       return cmd_terminal_retire(cx, o.id);
     };
   });
-  t->callback([&, retire] {
-    if (retire->parsed())
+  auto* history = t->add_subcommand(
+    "history", "one page of a terminal's history records, newest first "
+               "(register, jobs, connects, disconnects; docs/API.md History)");
+  history->add_option("ID", o.history.terminal_id, "terminal id")->required();
+  history->add_option("--since", o.history.since,
+                      "only records at or after this RFC 3339 time");
+  history->add_option("--limit", o.history.limit, "at most this many")
+    ->check(CLI::Range(1, 1000));
+  history->add_option("--cursor", o.history.cursor,
+                      "the page after the one that printed this cursor");
+  history->callback([&] {
+    run = [&](context& cx) {
+      return cmd_terminal_history(cx, o.history);
+    };
+  });
+  t->callback([&, retire, history] {
+    if (retire->parsed() || history->parsed())
       return;
     if (o.id.empty())
       throw CLI::RequiredError("ID");

@@ -253,6 +253,46 @@ TEST_F(Tetherctl, CancelRetireNodesAndOneCluster) {
   EXPECT_EQ(ctl({"terminal"}).status, 2) << "no id: usage";
 }
 
+TEST_F(Tetherctl, ATerminalsHistoryPageByPage) {
+  auto ws = connect_device(d_, "ctl-H1", "GG1");
+  ASSERT_TRUE(ws);
+  ASSERT_TRUE(next_of_type(*ws, "hello").is_object());
+  auto push = ctl({"jobs", "push", "ctl-H1"});
+  ASSERT_EQ(push.status, 0) << push.output;
+  ASSERT_TRUE(next_of_type(*ws, "job").is_object());
+
+  auto all = ctl({"terminal", "history", "ctl-H1"});
+  EXPECT_EQ(all.status, 0) << all.output;
+  EXPECT_EQ(all.output.rfind("AT", 0), 0u) << all.output;
+  for (const char* e : {" register ", " connect ", " job_pushed "})
+    EXPECT_NE(all.output.find(e), std::string::npos) << e << all.output;
+  EXPECT_NE(all.output.find("http_status=200"), std::string::npos)
+    << all.output;
+  EXPECT_EQ(all.output.find("more:"), std::string::npos) << all.output;
+
+  auto first = ctl({"terminal", "history", "ctl-H1", "--limit", "1"});
+  EXPECT_EQ(first.status, 0) << first.output;
+  auto at = first.output.find("--cursor ");
+  ASSERT_NE(at, std::string::npos) << first.output;
+  auto cursor = first.output.substr(at + 9);
+  cursor.erase(cursor.find_last_not_of('\n') + 1);
+  auto second = ctl(
+    {"terminal", "history", "ctl-H1", "--limit", "1", "--cursor", cursor});
+  EXPECT_EQ(second.status, 0) << second.output;
+  EXPECT_NE(second.output, first.output);
+  auto page = json_of(ctl({"terminal", "history", "ctl-H1", "--json"}).output);
+  ASSERT_TRUE(page.is_object());
+  EXPECT_GE(page.at("records").as_array().size(), 3u);
+
+  auto nobody = ctl({"terminal", "history", "ctl-nobody"});
+  EXPECT_EQ(nobody.status, 3) << nobody.output;
+  EXPECT_NE(nobody.output.find("HTTP 404 not_found"), std::string::npos);
+  auto bad = ctl({"terminal", "history", "ctl-H1", "--since", "yesterday"});
+  EXPECT_EQ(bad.status, 3) << bad.output;
+  EXPECT_NE(bad.output.find("since"), std::string::npos) << bad.output;
+  EXPECT_EQ(ctl({"terminal", "history", "ctl-H1", "--limit", "0"}).status, 2);
+}
+
 } // namespace
 
 TEST(TetherctlAlone, UnreachableServerIsExitFour) {
