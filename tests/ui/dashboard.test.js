@@ -99,6 +99,10 @@ async function terminalPage(page) {
   await waitText(page, '#pushed', (t) => /^pushed J/.test(t), 'a test job pushed from the terminal page');
   await page.reload();
   await page.locator('[data-label-item="region"]').waitFor({ timeout: TIMEOUT });
+  for (const event of ['register', 'connect', 'job_pushed']) {
+    const n = await page.locator(`#history [data-event="${event}"]`).count();
+    check(n > 0, `the terminal page's history shows a ${event} record (${n})`);
+  }
   await shot(page, 'terminal');
 }
 

@@ -374,11 +374,24 @@ async function pushTestJob(id, after) {
   if (r && after) after(r);
 }
 
+// A history record (docs/API.md "History"): its fields but `at` and `event`.
+const recordDetail = (r) => Object.entries(r)
+  .filter(([k]) => k !== 'at' && k !== 'event')
+  .map(([k, v]) => k + '=' + v).join('  ');
+
+function historyRows(list) {
+  return list.map((r, i) => ({
+    id: String(i), item: r,
+    cells: [dash(r.at), h('span', { 'data-event': r.event }, r.event), h('span', { class: 'mono' }, recordDetail(r))],
+  }));
+}
+
 async function terminalDetail(main, id) {
   main.replaceChildren(h('h2', {}, 'Terminal ', h('span', { class: 'mono' }, id)));
-  const [t, jobs] = await Promise.all([
+  const [t, jobs, history] = await Promise.all([
     guarded(() => api('GET', '/v1/terminals/' + encodeURIComponent(id))),
     api('GET', '/v1/jobs?limit=20&terminal_id=' + encodeURIComponent(id)).catch(() => ({ jobs: [] })),
+    api('GET', `/v1/terminals/${encodeURIComponent(id)}/history?limit=20`).catch(() => ({ records: [] })),
   ]);
   if (!t) return;
   const label = Object.entries(t.label || {});
@@ -416,13 +429,16 @@ async function terminalDetail(main, id) {
           pushed.textContent = `pushed ${r.job_id} (${r.status})`;
         }) }, 'Push a test job'), pushed),
       jobs.jobs.length === 0 ? h('p', { class: 'muted' }, 'none in memory')
-        : table(jobHeaders, jobRows(jobs.jobs), openJob)));
+        : table(jobHeaders, jobRows(jobs.jobs), openJob)),
+    h('div', { class: 'panel', id: 'history' }, h('h3', {}, 'History (newest first)'),
+      history.records.length === 0 ? h('p', { class: 'muted' }, 'no records')
+        : table(['At', 'Event', 'Detail'], historyRows(history.records))));
 }
 
 // -- jobs ---------------------------------------------------------------------
 
 async function jobsPage(main) {
-  const status = h('select', { id: 'job-status' }, ['', 'queued', 'delivered', 'acked', 'done', 'failed', 'expired']
+  const status = h('select', { id: 'job-status' }, ['', 'queued', 'delivered', 'acked', 'done', 'failed', 'expired', 'cancelled']
     .map((s) => h('option', { value: s }, s || 'any status')));
   const terminal = h('input', { id: 'job-terminal', placeholder: 'terminal id (optional)' });
   const results = h('div', {});
