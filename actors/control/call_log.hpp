@@ -22,6 +22,7 @@ namespace tether {
 namespace call_event {
 inline constexpr const char* connect = "connect";
 inline constexpr const char* disconnect = "disconnect";
+inline constexpr const char* moved = "moved"; // session handed to a node
 inline constexpr const char* job_pushed = "job_pushed";
 inline constexpr const char* job_delivered = "job_delivered";
 inline constexpr const char* job_acked = "job_acked";

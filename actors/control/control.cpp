@@ -297,11 +297,15 @@ void announced(control_self self, const std::string& terminal,
   }
   if (r.displaced && how == terminal_table::announce::again)
     self->send(r.displaced, closed_atom::value, stale);
-  if (how == terminal_table::announce::open) {
+  if (how == terminal_table::announce::open)
     self->state.remember_connection(terminal);
+  if (how != terminal_table::announce::again) {
     const auto* t = self->state.terminals.find(terminal);
-    self->state.calls.add(terminal, call_event::connect, now_ms(), {}, {}, node,
-                          t != nullptr ? t->address : std::string{});
+    self->state.calls.add(
+      terminal,
+      how == terminal_table::announce::open ? call_event::connect
+                                            : call_event::moved,
+      now_ms(), {}, {}, node, t != nullptr ? t->address : std::string{});
   }
   send_unfinished(self, terminal, session);
 }

@@ -222,6 +222,28 @@ TEST_F(ControlFlow, PushThatCannotBeStoredIsUnavailableAndForgotten) {
   EXPECT_TRUE(sl->delivered.empty());
 }
 
+TEST_F(ControlFlow, ASessionMovedToAnotherNodeIsAHistoryRecord) {
+  start();
+  auto sl = std::make_shared<session_log>();
+  auto s1 = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  auto s2 = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, s1, std::string{"10.0.0.7"},
+                 uint64_t{1});
+  caf::anon_send(control_h, move_atom::value, std::string{"T1"},
+                 std::string{"C1-n2"}, s2, uint64_t{1});
+  // Announced again after a control restart: not a new record.
+  caf::anon_send(control_h, peer_atom::value, std::string{"T1"},
+                 std::string{"C1-n2"}, s2, uint64_t{1});
+  sched.run();
+  advance(settings_tick);
+  std::vector<std::string> got;
+  for (const auto& c : slog->calls)
+    got.push_back(c.event + "@" + c.node + "@" + c.address);
+  EXPECT_EQ(got, (std::vector<std::string>{"connect@C1-n1@10.0.0.7",
+                                           "moved@C1-n2@10.0.0.7"}));
+}
+
 TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
   start({stored_job(1, "T1", "queued"), stored_job(2, "T1", "delivered"),
          stored_job(3, "T1", "acked"), stored_job(4, "T1", "done"),

@@ -119,6 +119,11 @@ caf::behavior fake_store(caf::event_based_actor* self,
       log->event_puts.emplace_back(es, drop_before);
       return answer();
     },
+    [log, answer](put_atom,
+                  const std::vector<call_record>& cs) -> caf::result<ok_atom> {
+      log->calls.insert(log->calls.end(), cs.begin(), cs.end());
+      return answer();
+    },
     [log, answer](put_atom, const cluster_settings& s) -> caf::result<ok_atom> {
       log->cluster_puts.push_back(s);
       return answer();

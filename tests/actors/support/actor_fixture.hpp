@@ -106,6 +106,7 @@ struct store_log {
   std::vector<cluster_settings> cluster_puts;
   std::vector<std::pair<std::string, std::string>> node_puts; // node, state
   std::vector<std::pair<std::string, uint64_t>> retired;      // id, generation
+  std::vector<call_record> calls; // per-call history records, as put
   size_t held = 0;
 };
 
