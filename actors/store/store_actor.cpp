@@ -61,10 +61,15 @@ void store_actor_state::purge_expired() {
 }
 
 storage::store::sweep_result store_actor_state::sweep_history(int64_t now) {
+  if (!sweep.step_now(now))
+    return {};
+  if (flush_scheduled) // the waiting writes go first
+    flush_and_answer();
   storage::status result;
   auto r
     = db->sweep_calls(sweep_at, now - history.retention.count(),
                       history.max_per_terminal, history.sweep_per_tick, result);
+  sweep.stepped(r, now);
   if (!result.ok())
     logger("store")->error("history retention: {}", result.message);
   else if (r.deleted > 0)
@@ -171,6 +176,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
   st.db = std::move(db);
   st.job_retention = job_retention;
   st.history = history;
+  st.sweep = sweep_schedule{history.retention, history.max_per_terminal};
   self->delayed_send(self, history.sweep_period, history_atom::value,
                      tick_atom::value);
   if (job_retention.count() > 0)
@@ -209,6 +215,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
         self->state.flush_and_answer();
     },
     [self](put_atom, std::vector<call_record>& cs) -> caf::result<ok_atom> {
+      self->state.sweep.wrote(cs.size());
       append(self->state.calls, cs);
       return enqueue(self);
     },

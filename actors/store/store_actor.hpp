@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/store/sweep_schedule.hpp"
 #include "actors/system/interfaces.hpp"
 #include "config/defaults.hpp"
 #include "storage/store.hpp"
@@ -50,6 +51,7 @@ struct store_actor_state {
   std::chrono::milliseconds job_retention{0}; // 0: keep finished jobs
   history_limits history;
   storage::store::sweep_cursor sweep_at; // where the history sweep goes on
+  sweep_schedule sweep{history.retention, history.max_per_terminal};
 
   /// Writes the pending batch; returns its outcome.
   storage::status flush();
@@ -58,7 +60,8 @@ struct store_actor_state {
   /// Deletes the finished jobs past their retention (and logs it).
   void purge_expired();
   /// One step of the history records' retention sweep (bounded by
-  /// history.sweep_per_tick keys).
+  /// history.sweep_per_tick keys) when `sweep` says one is due, after the
+  /// pending batch (never in front of synced writes); else nothing.
   storage::store::sweep_result sweep_history(int64_t now);
   /// A page of a terminal's history records (what is pending is written
   /// first, so a read sees every record the store was given).
