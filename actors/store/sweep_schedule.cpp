@@ -22,7 +22,7 @@ bool sweep_schedule::step_now(int64_t now_ms) {
 }
 
 void sweep_schedule::stepped(const storage::store::sweep_result& r,
-                            int64_t now_ms) {
+                             int64_t now_ms) {
   if (!r.wrapped)
     return;
   passing_ = false;

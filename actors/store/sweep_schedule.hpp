@@ -23,7 +23,7 @@ namespace tether {
 class sweep_schedule {
 public:
   sweep_schedule(std::chrono::milliseconds retention, size_t max_per_terminal)
-    : retention_ms_(retention.count()), max_per_terminal_(max_per_terminal) {}
+      : retention_ms_(retention.count()), max_per_terminal_(max_per_terminal) {}
 
   /// `n` history records were given to the store.
   void wrote(size_t n) { written_ += n; }

@@ -148,7 +148,7 @@ TEST_F(StoreFlow, TheHistoryTickSweepsABoundedNumberOfRecords) {
   ASSERT_NE(db, nullptr);
   history_limits limits;
   limits.max_per_terminal = 1;
-  limits.sweep_per_tick = 2;
+  limits.sweep_per_tick = 20; // 2 a step
   auto swept
     = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
   auto put
@@ -169,6 +169,16 @@ TEST_F(StoreFlow, TheHistoryTickSweepsABoundedNumberOfRecords) {
   caf::anon_send(swept, history_atom::value, tick_atom::value);
   sched.run();
   EXPECT_EQ(count(), 1u); // b and a
+}
+
+TEST(SweepSteps, ATicksKeysAreWalkedInTenSmallerSteps) {
+  history_limits h; // 10,000 keys a second
+  EXPECT_EQ(sweep_step_keys(h), 1'000u);
+  EXPECT_EQ(sweep_step_period(h), std::chrono::milliseconds{100});
+  h.sweep_per_tick = 3;
+  h.sweep_period = std::chrono::milliseconds{5};
+  EXPECT_EQ(sweep_step_keys(h), 1u);
+  EXPECT_EQ(sweep_step_period(h), std::chrono::milliseconds{1});
 }
 
 TEST_F(StoreFlow, NothingDueMeansNoWalk) {

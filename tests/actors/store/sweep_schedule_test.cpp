@@ -55,7 +55,7 @@ TEST(SweepSchedule, ByCountAtLeastMaxPerTerminal) {
 
 TEST(SweepSchedule, ByTimeOnceTheOldestKeptExpiredAndAHundredthPassed) {
   sweep_schedule s{100'000ms, 10};
-  s.stepped(pass_end(5, 1'000), 50'000); // pass ended at 50 s
+  s.stepped(pass_end(5, 1'000), 50'000);  // pass ended at 50 s
   EXPECT_FALSE(s.step_now(101'000));      // the oldest not yet expired
   EXPECT_TRUE(s.step_now(101'001));       // expired; 51 s since the pass
   s.stepped(pass_end(5, 1'000), 101'002); // (say a delete failed)
