@@ -173,11 +173,10 @@ caf::result<ok_atom> retire(self_ptr self, const std::string& id,
   return written(self->state.db->retire_terminal(id, generation));
 }
 
-} // namespace
-
-store_actor::behavior_type
-store_service(self_ptr self, std::shared_ptr<storage::store> db,
-              std::chrono::milliseconds job_retention, history_limits history) {
+/// The store's state at start, and its first sweep and purge ticks.
+void start(self_ptr self, std::shared_ptr<storage::store> db,
+           std::chrono::milliseconds job_retention,
+           const history_limits& history) {
   auto& st = self->state;
   st.db = std::move(db);
   st.job_retention = job_retention;
@@ -187,6 +186,14 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
                      tick_atom::value);
   if (job_retention.count() > 0)
     self->delayed_send(self, purge_period(job_retention), tick_atom::value);
+}
+
+} // namespace
+
+store_actor::behavior_type
+store_service(self_ptr self, std::shared_ptr<storage::store> db,
+              std::chrono::milliseconds job_retention, history_limits history) {
+  start(self, std::move(db), job_retention, history);
   return {
     [self](tick_atom) {
       self->state.purge_expired();
