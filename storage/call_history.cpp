@@ -3,6 +3,8 @@
 // walks the family backwards a bounded number of keys at a time.
 #include "storage/store.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -149,6 +151,35 @@ call_page store::load_calls(const std::string& terminal_id, int64_t since_ms,
   return page;
 }
 
+namespace {
+
+/// Closes the count of the terminal the cursor was on.
+void end_terminal(store::sweep_cursor& c) {
+  c.pass_kept += c.kept;
+  c.pass_most_kept = std::max(c.pass_most_kept, c.kept);
+  c.newer = 0;
+  c.kept = 0;
+}
+
+/// True when the sweep deletes the record under `key`; counts what it keeps.
+bool sweep_one(store::sweep_cursor& c, const std::string& key,
+               int64_t before_ms, size_t max_per_terminal) {
+  call_record r;
+  if (!split_key(key, r)) // not ours: never kept
+    return true;
+  if (r.terminal_id != c.terminal) {
+    end_terminal(c);
+    c.terminal = r.terminal_id;
+  }
+  if (++c.newer > max_per_terminal || r.at_ms < before_ms)
+    return true;
+  ++c.kept;
+  c.pass_oldest_kept_ms = std::min(c.pass_oldest_kept_ms, r.at_ms);
+  return false;
+}
+
+} // namespace
+
 store::sweep_result store::sweep_calls(sweep_cursor& cursor, int64_t before_ms,
                                        size_t max_per_terminal, size_t budget,
                                        status& st) {
@@ -165,33 +196,26 @@ store::sweep_result store::sweep_calls(sweep_cursor& cursor, int64_t before_ms,
   }
   for (; it->Valid() && out.examined < budget; it->Prev()) {
     ++out.examined;
-    auto key = it->key().ToString();
-    cursor.key = key;
-    call_record r;
-    if (!split_key(key, r)) { // not ours: never kept
-      batch.Delete(cf(family::calls), key);
-      ++out.deleted;
-      continue;
-    }
-    if (r.terminal_id != cursor.terminal) {
-      cursor.terminal = r.terminal_id;
-      cursor.newer = 0;
-    }
-    if (++cursor.newer > max_per_terminal || r.at_ms < before_ms) {
-      batch.Delete(cf(family::calls), key);
+    cursor.key = it->key().ToString();
+    if (sweep_one(cursor, cursor.key, before_ms, max_per_terminal)) {
+      batch.Delete(cf(family::calls), cursor.key);
       ++out.deleted;
     }
   }
+  keys_swept_ += out.examined;
   if (!it->status().ok())
     st.message = "cannot sweep history: " + it->status().ToString();
   else if (!it->Valid()) {
+    end_terminal(cursor);
     out.wrapped = true;
+    out.kept = cursor.pass_kept;
+    out.most_kept = cursor.pass_most_kept;
+    out.oldest_kept_ms = cursor.pass_oldest_kept_ms;
     cursor = {};
   }
   if (out.deleted > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = sync_;
-    if (auto s = db_->Write(wo, &batch); !s.ok())
+    // Not synced: a delete lost in a crash is done again by the next pass.
+    if (auto s = db_->Write(rocksdb::WriteOptions{}, &batch); !s.ok())
       st.message = "cannot sweep history: " + s.ToString();
   }
   return out;

@@ -128,6 +128,9 @@ status store::retire_terminal(const std::string& id, uint64_t generation) {
   rocksdb::WriteBatch batch;
   batch.Delete(cf(family::terminals), id);
   batch.Delete(cf(family::history), id);
+  // Its history records: keys id + 0x00 + time and seq (call_key).
+  batch.DeleteRange(cf(family::calls), id + std::string(1, '\0'),
+                    id + std::string(1, '\1'));
   batch.Put(cf(family::meta), std::string{retired_prefix} + id,
             std::to_string(generation));
   rocksdb::WriteOptions wo;

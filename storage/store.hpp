@@ -112,8 +112,9 @@ public:
   std::optional<terminal_record> get_terminal(const std::string& id,
                                               status& st);
   std::vector<terminal_record> load_terminals(status& st);
-  /// DELETE /v1/terminals/{id}: deletes the terminal's record and history
-  /// and keeps `generation` under meta "retired/" + id, in one batch.
+  /// DELETE /v1/terminals/{id}: deletes the terminal's record, connection
+  /// history and history records (calls family) and keeps `generation`
+  /// under meta "retired/" + id, in one batch.
   status retire_terminal(const std::string& id, uint64_t generation);
   /// The retired terminals and their token generations.
   std::map<std::string, uint64_t> load_retired(status& st);
@@ -158,18 +159,33 @@ public:
     std::string key;      // the next key to look at is the one before it
     std::string terminal; // the terminal being counted
     size_t newer = 0;     // its records already seen (newer than `key`)
+    size_t kept = 0;      // of them, those kept
+    // What this pass kept so far (over every terminal).
+    size_t pass_kept = 0;
+    size_t pass_most_kept = 0; // the most one terminal kept
+    int64_t pass_oldest_kept_ms = INT64_MAX;
   };
   struct sweep_result {
     size_t examined = 0;
     size_t deleted = 0;
     bool wrapped = false; // reached the start; the cursor starts again
+    // When wrapped, what the whole pass kept: records, the most of one
+    // terminal, the oldest one's time (INT64_MAX: none).
+    size_t kept = 0;
+    size_t most_kept = 0;
+    int64_t oldest_kept_ms = INT64_MAX;
   };
   /// Retention of history records: looks at no more than `budget` keys
   /// from `cursor` backwards (newest first per terminal) and deletes those
   /// older than `before_ms` or beyond the newest `max_per_terminal` of
-  /// their terminal (one batch).
+  /// their terminal (one batch, not synced: a delete lost in a crash is
+  /// done again by the next pass).
   sweep_result sweep_calls(sweep_cursor& cursor, int64_t before_ms,
                            size_t max_per_terminal, size_t budget, status& st);
+
+  /// Keys the retention sweep looked at since the store was opened (for
+  /// tests and benchmarks).
+  uint64_t keys_swept() const { return keys_swept_; }
 
   /// Admin API changes (meta keys "admin/..."): each is one synced write.
   status put_label_items(const std::vector<std::string>& items);
@@ -201,6 +217,7 @@ private:
   }
 
   bool sync_ = false;
+  uint64_t keys_swept_ = 0;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };

@@ -37,6 +37,12 @@ void call_log::add_job_step(const std::string& terminal_id,
     add(terminal_id, call_event::job_finished, now, job_id, status, node);
 }
 
+size_t call_log::forget(const std::string& terminal_id) {
+  return std::erase_if(pending, [&](const call_record& r) {
+    return r.terminal_id == terminal_id;
+  });
+}
+
 std::vector<call_record> call_log::take() {
   std::vector<call_record> out{std::make_move_iterator(pending.begin()),
                                std::make_move_iterator(pending.end())};

@@ -48,6 +48,10 @@ struct call_log {
                     const std::string& status, const std::string& node,
                     int64_t now);
 
+  /// Drops the pending records of `terminal_id` (a retired terminal: its
+  /// stored records are deleted, none may come back); returns how many.
+  size_t forget(const std::string& terminal_id);
+
   /// Every pending record, oldest first, and forgets them.
   std::vector<call_record> take();
 };

@@ -96,6 +96,7 @@ void retired(control_self self, const control_peers& p,
     self->send(session, close_atom::value, close_code::retired,
                std::string{close_reason::retired});
   st.forget_terminal(terminal);
+  st.calls.forget(terminal); // its stored history is gone: none comes back
   st.revoked.set(terminal, generation);
   self->request(p.manager, st.request_timeout, retire_atom::value, terminal)
     .then([](ok_atom) {},

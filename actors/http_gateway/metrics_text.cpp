@@ -167,6 +167,11 @@ constexpr family_doc gathered_families[] = {
   {"tether_store_write_duration_seconds", false,
    "Store write latency: one group-committed, synced RocksDB batch."},
   {"tether_store_writes_total", false, "Store batches written, by result."},
+  {"tether_history_sweep_duration_seconds", false,
+   "One step of the history records' retention sweep (run only when "
+   "something may be due)."},
+  {"tether_history_sweep_keys_total", false,
+   "History records the retention sweep looked at."},
   {"tether_metrics_source_up", true,
    "1 if a part of the system answered this scrape in time (store, "
    "notifier, balancers, control), else 0."},

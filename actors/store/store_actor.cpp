@@ -61,10 +61,21 @@ void store_actor_state::purge_expired() {
 }
 
 storage::store::sweep_result store_actor_state::sweep_history(int64_t now) {
+  if (!sweep.step_now(now))
+    return {};
+  if (flush_scheduled) // the waiting writes go first
+    flush_and_answer();
   storage::status result;
-  auto r
-    = db->sweep_calls(sweep_at, now - history.retention.count(),
-                      history.max_per_terminal, history.sweep_per_tick, result);
+  auto began = std::chrono::steady_clock::now();
+  auto r = db->sweep_calls(sweep_at, now - history.retention.count(),
+                           history.max_per_terminal, sweep_step_keys(history),
+                           result);
+  figures.observe(
+    "tether_history_sweep_duration_seconds", {},
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
+      .count());
+  figures.add("tether_history_sweep_keys_total", {}, r.examined);
+  sweep.stepped(r, now);
   if (!result.ok())
     logger("store")->error("history retention: {}", result.message);
   else if (r.deleted > 0)
@@ -149,7 +160,7 @@ caf::result<ok_atom> revoked(storage::store& db, const std::string& id) {
 /// One step of the history records' retention sweep, then the next.
 void sweep_history_and_rearm(self_ptr self) {
   self->state.sweep_history(now_ms());
-  self->delayed_send(self, self->state.history.sweep_period,
+  self->delayed_send(self, sweep_step_period(self->state.history),
                      history_atom::value, tick_atom::value);
 }
 
@@ -162,19 +173,27 @@ caf::result<ok_atom> retire(self_ptr self, const std::string& id,
   return written(self->state.db->retire_terminal(id, generation));
 }
 
+/// The store's state at start, and its first sweep and purge ticks.
+void start(self_ptr self, std::shared_ptr<storage::store> db,
+           std::chrono::milliseconds job_retention,
+           const history_limits& history) {
+  auto& st = self->state;
+  st.db = std::move(db);
+  st.job_retention = job_retention;
+  st.history = history;
+  st.sweep = sweep_schedule{history.retention, history.max_per_terminal};
+  self->delayed_send(self, sweep_step_period(history), history_atom::value,
+                     tick_atom::value);
+  if (job_retention.count() > 0)
+    self->delayed_send(self, purge_period(job_retention), tick_atom::value);
+}
+
 } // namespace
 
 store_actor::behavior_type
 store_service(self_ptr self, std::shared_ptr<storage::store> db,
               std::chrono::milliseconds job_retention, history_limits history) {
-  auto& st = self->state;
-  st.db = std::move(db);
-  st.job_retention = job_retention;
-  st.history = history;
-  self->delayed_send(self, history.sweep_period, history_atom::value,
-                     tick_atom::value);
-  if (job_retention.count() > 0)
-    self->delayed_send(self, purge_period(job_retention), tick_atom::value);
+  start(self, std::move(db), job_retention, history);
   return {
     [self](tick_atom) {
       self->state.purge_expired();
@@ -209,6 +228,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
         self->state.flush_and_answer();
     },
     [self](put_atom, std::vector<call_record>& cs) -> caf::result<ok_atom> {
+      self->state.sweep.wrote(cs.size());
       append(self->state.calls, cs);
       return enqueue(self);
     },
@@ -244,6 +264,17 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     [self](retire_atom, const std::string& id, uint64_t generation)
       -> caf::result<ok_atom> { return retire(self, id, generation); },
   };
+}
+
+size_t sweep_step_keys(const history_limits& h) {
+  return std::max<size_t>(1,
+                          (h.sweep_per_tick + sweep_steps - 1) / sweep_steps);
+}
+
+std::chrono::milliseconds sweep_step_period(const history_limits& h) {
+  return std::max<std::chrono::milliseconds>(
+    std::chrono::milliseconds{1},
+    h.sweep_period / static_cast<int64_t>(sweep_steps));
 }
 
 std::chrono::milliseconds purge_period(std::chrono::milliseconds retention) {

@@ -149,6 +149,23 @@ TEST(history, records_survive_kill_9_after_a_tick) {
   EXPECT_EQ(evs.back(), "connect");
 }
 
+TEST(history, retiring_a_terminal_deletes_its_records_only) {
+  tetherd_process server;
+  server.start();
+  one_life(server, "HD1");
+  one_life(server, "HD2");
+  // Both lives stored (a read hands the pending records over).
+  ASSERT_EQ(events_oldest_first(history(server, "HD1")), life_events);
+  ASSERT_EQ(http_call(server.http(), "DELETE", "/v1/terminals/HD1").status,
+            200);
+  // Registered again, HD1 starts afresh: its old records are gone.
+  auto reg = register_terminal(server, R"({"terminal_id":"HD1"})");
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  EXPECT_EQ(events_oldest_first(history(server, "HD1")),
+            std::vector<std::string>{"register"});
+  EXPECT_EQ(events_oldest_first(history(server, "HD2")), life_events);
+}
+
 TEST(history, the_sweep_keeps_the_newest_max_per_terminal) {
   tetherd_process server{topology_builder{}
                            .timers("keepalive = \"30s\"")

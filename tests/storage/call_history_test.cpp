@@ -192,5 +192,44 @@ TEST_F(CallHistory, SweepLooksAtNoMoreThanItsBudgetAndGoesOnWhereItStopped) {
   EXPECT_EQ(again.deleted, 0u);
 }
 
+TEST_F(CallHistory, APassReportsWhatItKeptAndCountsTheKeysItRead) {
+  std::vector<call_record> calls;
+  for (uint32_t i = 0; i < 4; ++i)
+    calls.push_back(rec("A", t0 + i, i));
+  for (uint32_t i = 0; i < 2; ++i)
+    calls.push_back(rec("B", t0 + 10 + i, 10 + i));
+  put(calls);
+  store::sweep_cursor at;
+  status st;
+  auto r1 = db->sweep_calls(at, t0 + 1, 3, 3, st);
+  EXPECT_FALSE(r1.wrapped);
+  EXPECT_EQ(db->keys_swept(), 3u);
+  auto r2 = db->sweep_calls(at, t0 + 1, 3, 3, st);
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_TRUE(r2.wrapped);
+  EXPECT_EQ(db->keys_swept(), 6u);
+  // A keeps 3 (t0+1..t0+3; t0 is too old and the 4th), B keeps 2.
+  EXPECT_EQ(r2.kept, 5u);
+  EXPECT_EQ(r2.most_kept, 3u);
+  EXPECT_EQ(r2.oldest_kept_ms, t0 + 1);
+  // An empty family: nothing kept.
+  db->sweep_calls(at, t0 + 100, 3, 100, st);
+  auto empty = db->sweep_calls(at, 0, 3, 100, st);
+  EXPECT_TRUE(empty.wrapped);
+  EXPECT_EQ(empty.kept, 0u);
+  EXPECT_EQ(empty.oldest_kept_ms, INT64_MAX);
+}
+
+TEST_F(CallHistory, RetiringATerminalDeletesItsRecordsOnly) {
+  put({rec("T1", t0, 0), rec("T1", t0 + 1, 1), rec("T10", t0, 2),
+       rec("T", t0, 3)});
+  ASSERT_TRUE(db->retire_terminal("T1", 4).ok());
+  EXPECT_TRUE(all("T1").empty());
+  EXPECT_EQ(all("T10").size(), 1u);
+  EXPECT_EQ(all("T").size(), 1u);
+  status st;
+  EXPECT_EQ(db->load_retired(st).at("T1"), 4u);
+}
+
 } // namespace
 } // namespace tether::storage

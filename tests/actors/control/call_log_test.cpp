@@ -52,6 +52,18 @@ TEST(CallLog, PendingRecordsAreBoundedOldestDroppedAndCounted) {
   EXPECT_EQ(got.front().at_ms, 2);
 }
 
+TEST(CallLog, ARetiredTerminalsPendingRecordsAreForgotten) {
+  call_log log;
+  log.add("T1", call_event::connect, 100);
+  log.add("T10", call_event::connect, 100);
+  log.add("T1", call_event::job_finished, 101, "J1", "cancelled");
+  EXPECT_EQ(log.forget("T1"), 2u);
+  EXPECT_EQ(log.forget("T1"), 0u);
+  auto got = log.take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].terminal_id, "T10");
+}
+
 TEST(CallLog, OnlyTheKnownCallsOfTheGatewayAreRecorded) {
   for (const char* call :
        {"register", "destination", "push", "attributes", "user"})

@@ -148,7 +148,7 @@ TEST_F(StoreFlow, TheHistoryTickSweepsABoundedNumberOfRecords) {
   ASSERT_NE(db, nullptr);
   history_limits limits;
   limits.max_per_terminal = 1;
-  limits.sweep_per_tick = 2;
+  limits.sweep_per_tick = 20; // 2 a step
   auto swept
     = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
   auto put
@@ -169,6 +169,70 @@ TEST_F(StoreFlow, TheHistoryTickSweepsABoundedNumberOfRecords) {
   caf::anon_send(swept, history_atom::value, tick_atom::value);
   sched.run();
   EXPECT_EQ(count(), 1u); // b and a
+}
+
+TEST(SweepSteps, ATicksKeysAreWalkedInTenSmallerSteps) {
+  history_limits h; // 10,000 keys a second
+  EXPECT_EQ(sweep_step_keys(h), 1'000u);
+  EXPECT_EQ(sweep_step_period(h), std::chrono::milliseconds{100});
+  h.sweep_per_tick = 3;
+  h.sweep_period = std::chrono::milliseconds{5};
+  EXPECT_EQ(sweep_step_keys(h), 1u);
+  EXPECT_EQ(sweep_step_period(h), std::chrono::milliseconds{1});
+}
+
+TEST_F(StoreFlow, NothingDueMeansNoWalk) {
+  ASSERT_NE(db, nullptr);
+  history_limits limits;
+  limits.max_per_terminal = 3;
+  auto swept
+    = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
+  auto put
+    = ask<ok_atom>(swept, put_atom::value,
+                   std::vector<call_record>{call("T1", now_ms(), 0, "a"),
+                                            call("T1", now_ms(), 1, "b")});
+  sched.run();
+  ASSERT_TRUE(put->value);
+  caf::anon_send(swept, history_atom::value, tick_atom::value);
+  sched.run();
+  EXPECT_EQ(db->keys_swept(), 2u); // the pass at start
+  for (int i = 0; i < 3; ++i) {
+    caf::anon_send(swept, history_atom::value, tick_atom::value);
+    sched.run();
+  }
+  EXPECT_EQ(db->keys_swept(), 2u); // nothing due: not one key read
+  // Records written since the pass began reach max_per_terminal: due.
+  put = ask<ok_atom>(swept, put_atom::value,
+                     std::vector<call_record>{call("T1", now_ms(), 2, "c"),
+                                              call("T1", now_ms(), 3, "d"),
+                                              call("T1", now_ms(), 4, "e")});
+  sched.run();
+  ASSERT_TRUE(put->value);
+  caf::anon_send(swept, history_atom::value, tick_atom::value);
+  sched.run();
+  EXPECT_EQ(db->keys_swept(), 7u);
+  storage::status st;
+  EXPECT_EQ(db->load_calls("T1", 0, {}, 100, st).records.size(), 3u);
+}
+
+TEST_F(StoreFlow, TheSweepGoesAfterTheWritesWaitingForTheirBatch) {
+  ASSERT_NE(db, nullptr);
+  history_limits limits;
+  limits.max_per_terminal = 1;
+  auto swept
+    = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
+  // The tick is in the mailbox before the batch's flush: the records are
+  // written first, then swept.
+  caf::anon_send(swept, put_atom::value,
+                 std::vector<call_record>{call("T1", now_ms(), 0, "a"),
+                                          call("T1", now_ms(), 1, "b"),
+                                          call("T1", now_ms(), 2, "c")});
+  caf::anon_send(swept, history_atom::value, tick_atom::value);
+  sched.run();
+  storage::status st;
+  auto left = db->load_calls("T1", 0, {}, 100, st).records;
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].event, "c");
 }
 
 } // namespace
