@@ -105,8 +105,7 @@ std::string shown(const std::string& path) {
 
 /// "key (in [table])" for every key the reader knows that the document does
 /// not list, and for every table it visits that the document does not have.
-std::vector<std::string> undocumented(const tables& known,
-                                      const tables& docs) {
+std::vector<std::string> undocumented(const tables& known, const tables& docs) {
   std::vector<std::string> out;
   for (const auto& [path, keys] : known) {
     auto d = docs.find(path);
@@ -214,13 +213,13 @@ TEST(ConfigDocs, TheCheckNamesAnUndocumentedAndAStaleKey) {
   auto known = known_topology_keys(text);
   auto docs = documented(doc);
   auto missing = undocumented(known, docs);
-  EXPECT_NE(std::find(missing.begin(), missing.end(),
-                      "sweep_per_tick (in [history])"),
-            missing.end())
+  EXPECT_NE(
+    std::find(missing.begin(), missing.end(), "sweep_per_tick (in [history])"),
+    missing.end())
     << joined(missing);
-  EXPECT_NE(std::find(missing.begin(), missing.end(),
-                      "clusters (in the top level)"),
-            missing.end())
+  EXPECT_NE(
+    std::find(missing.begin(), missing.end(), "clusters (in the top level)"),
+    missing.end())
     << joined(missing);
   auto extra = stale(known, docs);
   EXPECT_NE(
