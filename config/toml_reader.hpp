@@ -8,7 +8,9 @@
 #include <cctype>
 #include <cmath>
 #include <initializer_list>
+#include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -38,6 +40,8 @@ public:
   /// Reports keys of `table` that are not in `known`.
   void only_keys(const toml::table& table, std::string_view path,
                  std::initializer_list<std::string_view> known) {
+    if (key_log != nullptr)
+      log_keys(path, known);
     for (auto&& [key, node] : table) {
       if (std::find(known.begin(), known.end(), key.str()) == known.end())
         problem(&node, join(path, key.str()), "unknown key");
@@ -213,8 +217,29 @@ public:
 
   problems errors;
   problems warnings;
+  /// When set, each only_keys() adds its known keys here under the table's
+  /// path without indices ("clusters[1].balancers[0]" ->
+  /// "clusters.balancers"; "" for the top level): known_topology_keys().
+  std::map<std::string, std::set<std::string>>* key_log = nullptr;
 
 private:
+  void log_keys(std::string_view path,
+                std::initializer_list<std::string_view> known) {
+    std::string table;
+    bool in_index = false;
+    for (char c : path) {
+      if (c == '[')
+        in_index = true;
+      else if (c == ']')
+        in_index = false;
+      else if (!in_index)
+        table += c;
+    }
+    auto& keys = (*key_log)[table];
+    for (auto key : known)
+      keys.emplace(key);
+  }
+
   std::string format(const toml::node* at, std::string_view path,
                      std::string_view msg) const {
     std::ostringstream out;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "config/cidr.hpp"
+#include "config/known_keys.hpp"
 #include "config/toml_reader.hpp"
 
 namespace tether::config {
@@ -346,12 +347,7 @@ void read_cluster(reader& r, const toml::table& t, size_t i, cluster_config& c,
   if (!c.id.empty() && !valid_id(c.id))
     r.problem(t.get("id"), path + ".id", id_rule);
   r.integer(t, path, "weight", c.weight, 0, 1'000'000);
-  if (auto* enabled = t.get("enabled")) {
-    if (auto b = enabled->value<bool>())
-      c.enabled = *b;
-    else
-      r.problem(enabled, path + ".enabled", "must be true or false");
-  }
+  r.flag(t, path, "enabled", c.enabled); // 1 and 0 are not flags
   if (auto* labels = t.get("labels"))
     read_cluster_labels(r, *labels, path, c);
   if (auto* nodes = t.get("nodes"))
@@ -905,6 +901,21 @@ parse_result parse_topology(std::string_view text,
   if (result.errors.list.empty())
     result.value = std::move(topo);
   return result;
+}
+
+std::map<std::string, std::set<std::string>>
+known_topology_keys(std::string_view text) {
+  std::map<std::string, std::set<std::string>> keys;
+  reader r{"<keys>"};
+  r.key_log = &keys;
+  try {
+    auto root = toml::parse(text, std::string_view{"<keys>"});
+    topology topo;
+    read_document(r, root, topo);
+  } catch (const toml::parse_error&) {
+    keys.clear();
+  }
+  return keys;
 }
 
 parse_result load_topology_file(const std::string& path) {

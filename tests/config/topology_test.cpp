@@ -761,6 +761,9 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"cluster", "enabled", "\"no\"", false, "clusters[0].enabled",
      "must be true or false"},
+    // Found writing docs/CONFIG.md: 1 was taken as true.
+    {"cluster", "enabled", "1", false, "clusters[0].enabled",
+     "must be true or false"},
     {"cluster", "labels", "{ region = [\"GG1\", \"GG2\"], model = \"GJ1\" }",
      true, "", "",
      [](const topology& t) {
