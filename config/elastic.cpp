@@ -80,8 +80,7 @@ void read_cluster_elastic(reader& r, const toml::table& t,
       && c.elastic.scale_in >= c.elastic.scale_out)
     r.problem(t.get("scale_in"), path + ".scale_in",
               "must be below scale_out (hysteresis)");
-  bool out_cpu
-    = read_cpu(r, t, path, "scale_out_cpu", c.elastic.scale_out_cpu);
+  bool out_cpu = read_cpu(r, t, path, "scale_out_cpu", c.elastic.scale_out_cpu);
   bool in_cpu = read_cpu(r, t, path, "scale_in_cpu", c.elastic.scale_in_cpu);
   if (out_cpu && in_cpu && c.elastic.scale_out_cpu > 0
       && c.elastic.scale_in_cpu > 0

@@ -212,8 +212,11 @@ std::vector<pool_cluster> cluster_manager_state::pool_figures(
     const auto& cfg = c->cfg;
     if (cfg.elastic.max_nodes == 0 || c->state != "active")
       continue;
-    pool_cluster p{s.cluster_id, s.connections, {}, {}, cfg.elastic.min_nodes,
-                   cfg.elastic.max_nodes};
+    pool_cluster p;
+    p.cluster_id = s.cluster_id;
+    p.sessions = s.connections;
+    p.min_nodes = cfg.elastic.min_nodes;
+    p.max_nodes = cfg.elastic.max_nodes;
     for (const auto& n : s.nodes) {
       if (n.state == "failed" || admin.node_state(n.node_id) != "active"
           || clusters.leaving.count(n.node_id) > 0)

@@ -121,11 +121,11 @@ elastic_rule::step(const config::cluster_elastic_config& limits,
   auto figures = fmt::format("{} sessions on {} active nodes", f.sessions,
                              f.active.size());
   if (above && now_ms - *k.above_since >= period.count()) {
-    auto why = above_sessions
-               ? fmt::format("{} (over scale_out {})", figures,
-                             limits.scale_out)
-               : fmt::format("{}, CPU {:.2f} per node (over scale_out_cpu {})",
-                             figures, f.cpu, limits.scale_out_cpu);
+    auto why
+      = above_sessions
+        ? fmt::format("{} (over scale_out {})", figures, limits.scale_out)
+        : fmt::format("{}, CPU {:.2f} per node (over scale_out_cpu {})",
+                      figures, f.cpu, limits.scale_out_cpu);
     if (!f.standby.empty())
       return settled
              ? changed(k, now_ms, elastic_step::wake, f.standby.front(), why)

@@ -51,7 +51,7 @@ struct elastic_figures {
   std::vector<elastic_node> active; // in service and live
   std::vector<std::string> standby; // standby and live: can be woken
   std::vector<elastic_node> woken;  // declared standby, now active and live
-  double cpu = 0; // mean CPU of the active nodes (shares of one core)
+  double cpu = 0;  // mean CPU of the active nodes (shares of one core)
   size_t lost = 0; // active nodes that were live and failed since the last
 };
 

@@ -67,12 +67,13 @@ node_move move_rule::decide(const std::vector<pool_cluster>& pool,
     return {};
   if (last_move_ && now_ms - *last_move_ < cooldown.count())
     return {};
-  auto leaves = std::min_element(
-    light->movable.begin(), light->movable.end(),
-    [](const elastic_node& a, const elastic_node& b) {
-      return a.sessions != b.sessions ? a.sessions < b.sessions
-                                      : a.node_id < b.node_id;
-    });
+  auto leaves
+    = std::min_element(light->movable.begin(), light->movable.end(),
+                       [](const elastic_node& a, const elastic_node& b) {
+                         return a.sessions != b.sessions
+                                ? a.sessions < b.sessions
+                                : a.node_id < b.node_id;
+                       });
   last_move_ = now_ms;
   pair_.clear();
   since_.reset();

@@ -33,8 +33,8 @@ namespace tether {
 /// A cluster that takes part in node moves, at a status report.
 struct pool_cluster {
   std::string cluster_id;
-  uint64_t sessions = 0;            // its live connections
-  std::vector<elastic_node> active; // active members, live
+  uint64_t sessions = 0;             // its live connections
+  std::vector<elastic_node> active;  // active members, live
   std::vector<elastic_node> movable; // of those, the ones that may leave
   uint32_t min_nodes = 1;
   uint32_t max_nodes = 0;

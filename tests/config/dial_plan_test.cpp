@@ -145,8 +145,8 @@ TEST(DialPlan, ClustersThatMoveNodesReachEachOthersNodeProcesses) {
                               + "/examples/topologies/multiprocess.toml");
   ASSERT_TRUE(r.value) << r.errors.to_string();
   auto topo = *r.value;
-  EXPECT_FALSE(wants_peer(topo, *topo.find_process("C1-b1"),
-                          *topo.find_process("C2-n1")));
+  EXPECT_FALSE(
+    wants_peer(topo, *topo.find_process("C1-b1"), *topo.find_process("C2-n1")));
   // Both clusters take part in node moves: a balancer of one holds the
   // nodes of the other, so its process dials theirs.
   for (auto& c : topo.clusters)

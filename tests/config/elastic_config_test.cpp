@@ -86,7 +86,8 @@ TEST(ElasticConfig, CpuNodeLimitAndRatioRefusals) {
          {"{ min_nodes = 0 }", "", "clusters[0].elastic.min_nodes",
           "between 1 and 10000"},
          {"{ min_nodes = 3, max_nodes = 2 }", "",
-          "clusters[0].elastic.max_nodes", "0 (no moves) or at least min_nodes"},
+          "clusters[0].elastic.max_nodes",
+          "0 (no moves) or at least min_nodes"},
          {"", "[autoscale]\nrebalance_ratio = 1.05\n",
           "autoscale.rebalance_ratio", "0 (off) or a number from 1.1 to 1000"},
          {"", "[autoscale]\nrebalance_ratio = \"2\"\n",
@@ -99,8 +100,8 @@ TEST(ElasticConfig, CpuNodeLimitAndRatioRefusals) {
 }
 
 TEST(ElasticConfig, ClustersThatTakePartHoldEachOthersNodesButNotStandby) {
-  auto text = file(R"({ max_nodes = 4, standby = ["C1-n3"] })")
-            + R"([[clusters]]
+  auto text
+    = file(R"({ max_nodes = 4, standby = ["C1-n3"] })") + R"([[clusters]]
 id = "C2"
 nodes = ["C2-n1", "C2-n2"]
 elastic = { max_nodes = 3, standby = ["C2-n2"] }

@@ -129,8 +129,9 @@ TEST(elastic_moves, a_cluster_twice_as_loaded_receives_a_node_drained_first) {
   EXPECT_EQ(node, leaves);
   auto log = d->log("control");
   // (It may move before all eight are connected.)
-  EXPECT_NE(log.find("node " + node + " moves from C2 to C1, drained first: "
-                     "C1: "),
+  EXPECT_NE(log.find("node " + node
+                     + " moves from C2 to C1, drained first: "
+                       "C1: "),
             std::string::npos)
     << log;
   EXPECT_NE(log.find("is at least 2 times C2: 2 sessions on 2 active nodes "
@@ -161,7 +162,8 @@ TEST(elastic_moves, a_cluster_twice_as_loaded_receives_a_node_drained_first) {
     EXPECT_EQ(text.find("connected to", first + 1), std::string::npos) << text;
   }
   auto second_jobs = push_both();
-  EXPECT_TRUE(eventually([&] { return all_done(d->http(), second_jobs); }, 30s));
+  EXPECT_TRUE(
+    eventually([&] { return all_done(d->http(), second_jobs); }, 30s));
   // New sessions of C1 land on the node that moved in (it has the fewest).
   auto more = fleet(*d, "N", "GG1", 4);
   EXPECT_TRUE(eventually(

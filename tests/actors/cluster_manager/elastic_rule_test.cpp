@@ -322,7 +322,8 @@ TEST(ElasticRuleCpu, ReturnsBelowScaleInCpuOnlyWhenEveryScaleInHolds) {
   EXPECT_EQ(rule3.decide(lim, f, 0).step, elastic_step::none);
 }
 
-TEST(ElasticRuleCpu, DoesNotReturnANodeWhoseLoadWouldPushTheRestOverScaleOutCpu) {
+TEST(ElasticRuleCpu,
+     DoesNotReturnANodeWhoseLoadWouldPushTheRestOverScaleOutCpu) {
   // Under scale_in_cpu 0.5 at 0.45, but the same CPU on one node fewer
   // (0.9) would be over scale_out_cpu 0.8: it stays.
   auto lim = cpu_limits(0.8, 0.5);
@@ -352,8 +353,10 @@ TEST(ElasticFigures, CpuIsTheMeanOfTheActiveNodes) {
   std::set<std::string> live;
   cluster_status s;
   s.cluster_id = "C1";
-  s.nodes = {{"n1", "active", 1, 0.5}, {"n2", "active", 1, 0.3},
-             {"n3", "draining", 0, 0.9}, {"n4", "failed", 0, 0.9}};
+  s.nodes = {{"n1", "active", 1, 0.5},
+             {"n2", "active", 1, 0.3},
+             {"n3", "draining", 0, 0.9},
+             {"n4", "failed", 0, 0.9}};
   auto f = elastic_figures_of(s, state_of, {"n3"}, live);
   EXPECT_DOUBLE_EQ(f.cpu, 0.4);
 }

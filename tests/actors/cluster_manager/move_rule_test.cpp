@@ -114,9 +114,9 @@ TEST(MoveRule, TheHeaviestThatMayGrowReceivesFromTheLightestTiesFirst) {
   auto rule = rule_with(0, 0);
   // C3 is the heaviest but full; C2 receives. C1 and C4 tie as lightest:
   // C1, the first, gives.
-  std::vector<pool_cluster> pool{
-    cluster("C1", 4, 2), cluster("C2", 40, 2), cluster("C3", 90, 2, 1, 2),
-    cluster("C4", 4, 2)};
+  std::vector<pool_cluster> pool{cluster("C1", 4, 2), cluster("C2", 40, 2),
+                                 cluster("C3", 90, 2, 1, 2),
+                                 cluster("C4", 4, 2)};
   auto m = rule.decide(pool, 0);
   EXPECT_EQ(m.to, "C2");
   EXPECT_EQ(m.from, "C1");
