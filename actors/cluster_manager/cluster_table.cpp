@@ -35,10 +35,16 @@ std::string cluster_table::listed_in(const std::string& node_id) const {
   return c != nullptr ? c->cfg.id : std::string{};
 }
 
+bool cluster_table::lists(const std::string& cluster,
+                          const std::string& node_id) const {
+  auto at = listed_in(node_id);
+  return at.empty() || at == cluster; // a node no cluster declares: as reported
+}
+
 void cluster_table::keep_listed(std::vector<cluster_status>& out) const {
   for (auto& s : out)
     std::erase_if(s.nodes, [&](const node_status& n) {
-      return listed_in(n.node_id) != s.cluster_id;
+      return !lists(s.cluster_id, n.node_id);
     });
 }
 
@@ -87,7 +93,7 @@ void cluster_table::take_reports(
     auto& l = by_cluster[r->cluster_id];
     l.connections += r->connections;
     for (const auto& n : r->nodes)
-      if (n.state != "failed" && listed_in(n.node_id) == r->cluster_id)
+      if (n.state != "failed" && lists(r->cluster_id, n.node_id))
         l.nodes.emplace(n.node_id, n);
   }
   for (auto& c : entries) {

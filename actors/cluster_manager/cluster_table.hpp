@@ -68,6 +68,10 @@ public:
   /// out of while it moves, else the one it serves in ("" if unknown).
   std::string listed_in(const std::string& node_id) const;
 
+  /// Whether `cluster`'s status lists `node_id`: listed_in it, or declared
+  /// by no cluster (kept where it was reported).
+  bool lists(const std::string& cluster, const std::string& node_id) const;
+
   /// Drops from each cluster's status the nodes it does not list (its
   /// balancers report every node of their pool).
   void keep_listed(std::vector<cluster_status>& out) const;

@@ -71,8 +71,8 @@ TEST(elastic_spare, the_command_starts_the_spare_process_and_it_joins) {
   // The shipped script, with the deployment's topology as CONFIG; tetherd
   // and the log folder through its environment (inherited by the command).
   write_file(wrapper, "exec /bin/sh " + std::string{TETHER_SOURCE_DIR}
-                        + "/examples/elastic/start-spare.sh "
-                        + d.dir() + "/topology.toml \"$@\"\n");
+                        + "/examples/elastic/start-spare.sh " + d.dir()
+                        + "/topology.toml \"$@\"\n");
   ::setenv("TETHERD", TETHERD_PATH, 1);
   ::setenv("SPARE_LOG_DIR", d.dir().c_str(), 1);
   spare_guard guard{d.dir() + "/C1-spare.pid"};
@@ -84,12 +84,12 @@ TEST(elastic_spare, the_command_starts_the_spare_process_and_it_joins) {
   EXPECT_EQ(node_of(d.http(), "C1-n3").first, "failed");
   // Six devices on two nodes: 3 per node is over 2, no standby: the command
   // runs and starts C1-spare; C1-n3 becomes active.
-  auto fleet = simulator(
-    d.http(),
-    {"--data", d.dir() + "/data-control", "--count", "6", "--id-prefix", "S",
-     "--region", "GG1", "--backoff-min-ms", "100", "--backoff-max-ms", "500",
-     "--duration-s", "120"},
-    d.dir() + "/S.log");
+  auto fleet
+    = simulator(d.http(),
+                {"--data", d.dir() + "/data-control", "--count", "6",
+                 "--id-prefix", "S", "--region", "GG1", "--backoff-min-ms",
+                 "100", "--backoff-max-ms", "500", "--duration-s", "120"},
+                d.dir() + "/S.log");
   ASSERT_TRUE(eventually(
     [&] { return node_of(d.http(), "C1-n3").first == "active"; }, 60s))
     << boost::json::serialize(cluster_view(d.http(), "C1")) << "\n"
@@ -100,17 +100,18 @@ TEST(elastic_spare, the_command_starts_the_spare_process_and_it_joins) {
             std::string::npos)
     << control;
   // New sessions land on the spare's node (the emptiest): six more.
-  auto more = simulator(
-    d.http(),
-    {"--data", d.dir() + "/data-control", "--count", "6", "--id-prefix", "T",
-     "--region", "GG1", "--backoff-min-ms", "100", "--backoff-max-ms", "500",
-     "--duration-s", "120"},
-    d.dir() + "/T.log");
+  auto more
+    = simulator(d.http(),
+                {"--data", d.dir() + "/data-control", "--count", "6",
+                 "--id-prefix", "T", "--region", "GG1", "--backoff-min-ms",
+                 "100", "--backoff-max-ms", "500", "--duration-s", "120"},
+                d.dir() + "/T.log");
   EXPECT_TRUE(eventually(
     [&] {
-      return node_of(d.http(), "C1-n1").second + node_of(d.http(), "C1-n2").second
+      return node_of(d.http(), "C1-n1").second
+               + node_of(d.http(), "C1-n2").second
                + node_of(d.http(), "C1-n3").second
-          == 12
+            == 12
           && node_of(d.http(), "C1-n3").second >= 2;
     },
     30s))

@@ -40,8 +40,10 @@ protected:
       st.balancer_id = std::string{c} + "-b1";
       st.cluster_id = c;
       st.connections = std::string{c} == "C1" ? 8 : 1 + c2n1;
-      st.nodes = {node_status{"C1-n1", "active", 4}, {"C1-n2", "active", 4},
-                  {"C2-n1", "active", c2n1}, {"C2-n2", "active", 1}};
+      st.nodes = {node_status{"C1-n1", "active", 4},
+                  {"C1-n2", "active", 4},
+                  {"C2-n1", "active", c2n1},
+                  {"C2-n2", "active", 1}};
     }
     caf::anon_send(manager, tick_atom::value);
     sched.run();
@@ -74,12 +76,12 @@ protected:
 };
 
 TEST_F(MoveFlow, ABalancerIsToldTheOtherClustersNodesAreNotForIt) {
-  EXPECT_EQ(blogs["C1"]->node_states,
-            (std::vector<node_state>{{"C2-n1", "draining"},
-                                     {"C2-n2", "draining"}}));
-  EXPECT_EQ(blogs["C2"]->node_states,
-            (std::vector<node_state>{{"C1-n1", "draining"},
-                                     {"C1-n2", "draining"}}));
+  EXPECT_EQ(
+    blogs["C1"]->node_states,
+    (std::vector<node_state>{{"C2-n1", "draining"}, {"C2-n2", "draining"}}));
+  EXPECT_EQ(
+    blogs["C2"]->node_states,
+    (std::vector<node_state>{{"C1-n1", "draining"}, {"C1-n2", "draining"}}));
   // Reported by both balancers, each node is listed once, in its cluster.
   // (The figures also start a move of C2-n1: it is listed as moving.)
   report(1);
@@ -137,7 +139,8 @@ TEST_F(MoveFlow, AStoredMoveIsAppliedAtStart) {
   std::map<std::string, std::shared_ptr<balancer_log>> logs;
   for (const auto* c : {"C1", "C2"}) {
     logs[c] = std::make_shared<balancer_log>();
-    auto b = own(spawn_fake<cluster_balancer_actor>(sys, fake_balancer, logs[c]));
+    auto b
+      = own(spawn_fake<cluster_balancer_actor>(sys, fake_balancer, logs[c]));
     caf::anon_send(restarted, join_atom::value,
                    balancer_info{std::string{c} + "-b1", c, "ws://x", b});
   }
