@@ -12,7 +12,7 @@ bool wants_peer(const topology& topo, const process_config& a,
     return true;
   for (const auto& bal : a.balancers)
     if (const auto* c = topo.cluster_of_balancer(bal))
-      for (const auto& n : c->nodes)
+      for (const auto& n : nodes_reachable_by(topo, *c))
         if (const auto* p = topo.process_of_node(n); p && p->name == b.name)
           return true;
   return false;

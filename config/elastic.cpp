@@ -26,12 +26,40 @@ bool read_threshold(reader& r, const toml::table& t, const std::string& path,
   return true;
 }
 
+/// A CPU threshold in shares of one core: from 0 (off) to 1024.
+bool read_cpu(reader& r, const toml::table& t, const std::string& path,
+              std::string_view key, double& out) {
+  auto* node = t.get(key);
+  if (node == nullptr)
+    return false;
+  auto v = node->value<double>();
+  if (!v || !(*v >= 0 && *v <= 1024)) {
+    r.problem(node, reader::join(path, key),
+              "must be a share of one core from 0 (off) to 1024");
+    return false;
+  }
+  out = *v;
+  return true;
+}
+
+/// min_nodes / max_nodes: the limits of node moves between clusters.
+void read_node_limits(reader& r, const toml::table& t, const std::string& path,
+                      cluster_elastic_config& e) {
+  r.integer(t, path, "min_nodes", e.min_nodes, 1, 10'000);
+  bool max = r.integer(t, path, "max_nodes", e.max_nodes, 0, 10'000);
+  if (max && e.max_nodes > 0 && e.max_nodes < e.min_nodes)
+    r.problem(t.get("max_nodes"), reader::join(path, "max_nodes"),
+              "must be 0 (no moves) or at least min_nodes");
+}
+
 } // namespace
 
 void read_cluster_elastic(reader& r, const toml::table& t,
                           const std::string& cluster_path, cluster_config& c) {
   auto path = cluster_path + ".elastic";
-  r.only_keys(t, path, {"standby", "scale_out", "scale_in"});
+  r.only_keys(t, path,
+              {"standby", "scale_out", "scale_in", "scale_out_cpu",
+               "scale_in_cpu", "min_nodes", "max_nodes"});
   std::vector<const toml::node*> at;
   if (auto* standby = t.get("standby"))
     r.string_list(standby, path + ".standby", c.elastic.standby, &at);
@@ -52,11 +80,28 @@ void read_cluster_elastic(reader& r, const toml::table& t,
       && c.elastic.scale_in >= c.elastic.scale_out)
     r.problem(t.get("scale_in"), path + ".scale_in",
               "must be below scale_out (hysteresis)");
+  bool out_cpu = read_cpu(r, t, path, "scale_out_cpu", c.elastic.scale_out_cpu);
+  bool in_cpu = read_cpu(r, t, path, "scale_in_cpu", c.elastic.scale_in_cpu);
+  if (out_cpu && in_cpu && c.elastic.scale_out_cpu > 0
+      && c.elastic.scale_in_cpu > 0
+      && c.elastic.scale_in_cpu >= c.elastic.scale_out_cpu)
+    r.problem(t.get("scale_in_cpu"), path + ".scale_in_cpu",
+              "must be below scale_out_cpu (hysteresis)");
+  read_node_limits(r, t, path, c.elastic);
 }
 
 void read_autoscale(reader& r, const toml::table& t, autoscale_config& out) {
   r.only_keys(t, "autoscale",
-              {"period", "cooldown", "command", "min_interval", "timeout"});
+              {"period", "cooldown", "command", "min_interval", "timeout",
+               "rebalance_ratio"});
+  if (auto* ratio = t.get("rebalance_ratio")) {
+    auto v = ratio->value<double>();
+    if (!v || !(*v == 0 || (*v >= 1.1 && *v <= 1000)))
+      r.problem(ratio, "autoscale.rebalance_ratio",
+                "must be 0 (off) or a number from 1.1 to 1000");
+    else
+      out.rebalance_ratio = *v;
+  }
   r.duration(t, "autoscale", "period", out.period, millis{0});
   r.duration(t, "autoscale", "cooldown", out.cooldown, millis{0});
   r.duration(t, "autoscale", "min_interval", out.min_interval, millis{1'000});
@@ -72,3 +117,24 @@ void read_autoscale(reader& r, const toml::table& t, autoscale_config& out) {
 }
 
 } // namespace tether::config::detail
+
+namespace tether::config {
+
+std::vector<std::string> nodes_reachable_by(const topology& topo,
+                                            const cluster_config& c) {
+  auto out = c.nodes;
+  if (c.elastic.max_nodes == 0)
+    return out;
+  for (const auto& other : topo.clusters) {
+    if (other.id == c.id || other.elastic.max_nodes == 0)
+      continue;
+    for (const auto& n : other.nodes)
+      if (std::find(other.elastic.standby.begin(), other.elastic.standby.end(),
+                    n)
+          == other.elastic.standby.end())
+        out.push_back(n);
+  }
+  return out;
+}
+
+} // namespace tether::config

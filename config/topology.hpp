@@ -50,6 +50,16 @@ struct cluster_elastic_config {
   std::vector<std::string> standby; // nodes of the cluster, standby at first
   double scale_out = 0;
   double scale_in = 0;
+  // The same thresholds on the mean CPU of the cluster's active nodes, in
+  // shares of one core (node_status::cpu; 0: off). Above either scale_out
+  // wakes; below scale_in needs every threshold set to be under.
+  double scale_out_cpu = 0;
+  double scale_in_cpu = 0;
+  // Nodes moving between clusters (issue 14 item 2): a cluster with
+  // max_nodes > 0 takes part; it keeps at least min_nodes active nodes and
+  // receives none past max_nodes ([autoscale] rebalance_ratio).
+  uint32_t min_nodes = 1;
+  uint32_t max_nodes = 0;
 };
 
 // [autoscale]: how long a threshold must hold, the least time between two
@@ -60,6 +70,11 @@ struct cluster_elastic_config {
 struct autoscale_config {
   millis period{10'000};
   millis cooldown{30'000};
+  // A node moves from the lighter to the heavier of two clusters that take
+  // part (elastic.max_nodes > 0) when one's sessions per active node are at
+  // least this many times the other's for `period` (0: off; else >= 1.1).
+  // The moves of all clusters are at least `cooldown` apart.
+  double rebalance_ratio = 2;
   std::vector<std::string> command;
   millis min_interval{60'000};
   millis timeout{60'000};
@@ -420,6 +435,12 @@ struct topology {
   const cluster_config* cluster_of_balancer(std::string_view id) const;
   const cluster_config* cluster_of_node(std::string_view id) const;
 };
+
+/// The nodes cluster `c`'s balancers hold: its own, then, when it takes part
+/// in node moves (elastic.max_nodes > 0), those of the other clusters that
+/// do (not their standby nodes): a node moved in is already in their pool.
+std::vector<std::string> nodes_reachable_by(const topology& topo,
+                                            const cluster_config& c);
 
 /// The keepalive period and misses of cluster `c`'s sessions: its own
 /// (quality class), else [timers]'.

@@ -529,8 +529,9 @@ private:
           + std::to_string(server->port()) + ws_cfg.path;
     // Nodes of other processes start unknown (null): the peers actor
     // hands them over once their processes are reached.
+    // With node moves, the other clusters' nodes too (told draining).
     std::vector<std::pair<std::string, node_actor>> nodes;
-    for (const auto& n : c.nodes) {
+    for (const auto& n : config::nodes_reachable_by(opts_.topo, c)) {
       auto i = dir_.nodes.find(n);
       nodes.emplace_back(n, i != dir_.nodes.end() ? i->second : node_actor{});
     }

@@ -33,7 +33,34 @@ caf::error check_labels(const config::cluster_labels& labels) {
   return {};
 }
 
+/// A stored node move ("<node>#cluster" = cluster) is applied when the
+/// cluster's balancers still hold the node.
+void place_stored(cluster_table& clusters, const std::string& node,
+                  const std::string& cluster) {
+  const auto* to = clusters.find(cluster);
+  if (to == nullptr
+      || std::find(to->pool_nodes.begin(), to->pool_nodes.end(), node)
+           == to->pool_nodes.end()) {
+    logger("cluster_manager")
+      ->warn("stored move of node {} to {} ignored: the topology no longer "
+             "allows it",
+             node, cluster);
+    return;
+  }
+  clusters.placed[node] = cluster;
+}
+
 } // namespace
+
+std::string cluster_admin::placement_key(const std::string& node) {
+  return node + std::string{placement_suffix};
+}
+
+std::optional<std::string> cluster_admin::moved_node(const std::string& key) {
+  if (key.size() <= placement_suffix.size() || !key.ends_with(placement_suffix))
+    return std::nullopt;
+  return key.substr(0, key.size() - placement_suffix.size());
+}
 
 void cluster_admin::apply_stored(cluster_table& clusters,
                                  const storage::admin_settings& stored) {
@@ -48,6 +75,10 @@ void cluster_admin::apply_stored(cluster_table& clusters,
     apply(clusters, s);
   }
   for (const auto& [node, state] : stored.node_states) {
+    if (auto moved = moved_node(node)) {
+      place_stored(clusters, *moved, state);
+      continue;
+    }
     if (clusters.of_node(node) == nullptr) {
       log->warn("stored state of node {} ignored: it is no longer in the "
                 "topology",

@@ -4,7 +4,9 @@
 // start over the topology's values. Plain C++, owned by the cluster manager.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <caf/expected.hpp>
@@ -19,7 +21,15 @@ public:
   /// Nodes an operator set to a state other than "active".
   std::unordered_map<std::string, std::string> node_states;
 
-  /// Applies stored admin changes over the topology's values (at start).
+  /// A node moved to another cluster (move_rule.hpp) is stored as the
+  /// node state "<node>#cluster" = the cluster ('#' is never in an id):
+  /// the key of `node`'s placement, and the node a stored key names.
+  static constexpr std::string_view placement_suffix = "#cluster";
+  static std::string placement_key(const std::string& node);
+  static std::optional<std::string> moved_node(const std::string& key);
+
+  /// Applies stored admin changes over the topology's values (at start),
+  /// stored node moves included (when the topology still allows them).
   void apply_stored(cluster_table& clusters,
                     const storage::admin_settings& admin);
 

@@ -23,6 +23,9 @@ void cluster_manager_state::init(config::topology& topo,
   retry_hint = "; retry after "
              + std::to_string((topo.timers.retry_after.count() + 999) / 1000)
              + " s";
+  std::vector<std::vector<std::string>> pools;
+  for (const auto& c : topo.clusters)
+    pools.push_back(config::nodes_reachable_by(topo, c));
   for (auto& c : topo.clusters) {
     bool enabled = c.enabled;
     // Standby nodes start so; a stored state (a woken or returned node)
@@ -32,6 +35,7 @@ void cluster_manager_state::init(config::topology& topo,
     cluster_entry entry;
     entry.cfg = std::move(c);
     entry.enabled = enabled;
+    entry.pool_nodes = std::move(pools[clusters.size()]);
     clusters.entries.push_back(std::move(entry));
   }
   admin.apply_stored(clusters, stored);
@@ -41,6 +45,9 @@ void cluster_manager_state::init(config::topology& topo,
   elastic.has_command = !topo.autoscale.command.empty();
   autoscale_command = topo.autoscale.command;
   autoscale_timeout = topo.autoscale.timeout;
+  moves.ratio = topo.autoscale.rebalance_ratio;
+  moves.period = topo.autoscale.period;
+  moves.cooldown = topo.autoscale.cooldown;
   choice.strategy = parse_cluster_strategy(topo.cluster_strategy)
                       .value_or(cluster_strategy::fewest_connections);
   for (const auto& [item, name] : topo.item_strategies)
@@ -179,14 +186,80 @@ std::string cluster_manager_state::balancer_state(const std::string& state) {
   return state == "standby" ? "draining" : state;
 }
 
+std::string
+cluster_manager_state::balancer_state_of(const std::string& node,
+                                         const std::string& cluster) const {
+  const auto* serves = const_cast<cluster_table&>(clusters).of_node(node);
+  if (serves == nullptr || serves->cfg.id != cluster
+      || clusters.leaving.count(node) > 0)
+    return "draining";
+  return balancer_state(admin.node_state(node));
+}
+
+std::vector<cluster_status> cluster_manager_state::merged_status(
+  const std::vector<std::optional<balancer_status>>& rs) const {
+  auto merged = clusters.status();
+  merge_reports(merged, rs);
+  clusters.keep_listed(merged);
+  return merged;
+}
+
+std::vector<pool_cluster> cluster_manager_state::pool_figures(
+  const std::vector<cluster_status>& merged) const {
+  std::vector<pool_cluster> out;
+  for (const auto& s : merged) {
+    const auto* c = clusters.find(s.cluster_id);
+    const auto& cfg = c->cfg;
+    if (cfg.elastic.max_nodes == 0 || c->state != "active")
+      continue;
+    pool_cluster p;
+    p.cluster_id = s.cluster_id;
+    p.sessions = s.connections;
+    p.min_nodes = cfg.elastic.min_nodes;
+    p.max_nodes = cfg.elastic.max_nodes;
+    for (const auto& n : s.nodes) {
+      if (n.state == "failed" || admin.node_state(n.node_id) != "active"
+          || clusters.leaving.count(n.node_id) > 0)
+        continue;
+      p.active.push_back({n.node_id, n.sessions});
+      bool standby = false; // declared standby nodes never move
+      for (const auto& e : clusters.entries)
+        standby = standby
+               || std::count(e.cfg.elastic.standby.begin(),
+                             e.cfg.elastic.standby.end(), n.node_id)
+                    > 0;
+      if (!standby)
+        p.movable.push_back({n.node_id, n.sessions});
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<std::string> cluster_manager_state::drained(
+  const std::vector<cluster_status>& merged) const {
+  std::vector<std::string> out;
+  for (const auto& [node, from] : clusters.leaving) {
+    bool busy = false;
+    for (const auto& s : merged)
+      if (s.cluster_id == from)
+        for (const auto& n : s.nodes)
+          busy = busy
+              || (n.node_id == node && n.state != "failed" && n.sessions > 0);
+    if (!busy)
+      out.push_back(node);
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, elastic_decision>>
 cluster_manager_state::elastic_decisions(
   const std::vector<std::optional<balancer_status>>& rs, int64_t now_ms) {
   std::vector<std::pair<std::string, elastic_decision>> out;
-  auto merged = clusters.status();
-  merge_reports(merged, rs);
+  auto merged = merged_status(rs);
   auto state_of = [this](const std::string& n) {
-    return admin.node_state(n);
+    return clusters.leaving.count(n) > 0 ? std::string{"draining"}
+                                         : admin.node_state(n);
   };
   for (const auto& s : merged) {
     if (elastic_pending.count(s.cluster_id) > 0)
@@ -255,11 +328,16 @@ void live_status(self_ptr self, Done done) {
             std::vector<std::optional<balancer_status>> results) mutable {
       auto out = self->state.status();
       merge_reports(out, results);
-      // The operator's state of a node shows unless the node has failed.
+      self->state.clusters.keep_listed(out);
+      // The operator's state of a node shows unless the node has failed;
+      // a node moving to another cluster shows "moving" in the one it
+      // leaves.
       for (auto& c : out)
         for (auto& n : c.nodes)
           if (n.state != "failed")
-            n.state = self->state.admin.node_state(n.node_id);
+            n.state = self->state.clusters.leaving.count(n.node_id) > 0
+                      ? std::string{"moving"}
+                      : self->state.admin.node_state(n.node_id);
       done(std::move(out));
     });
 }
@@ -342,11 +420,12 @@ void join(self_ptr self, balancer_info& info) {
   self->monitor(handle);
   log->info("balancer {} of {} joined at {}", info.balancer_id, info.cluster_id,
             info.url);
-  // A balancer that (re)joins learns the operator's node states.
-  for (const auto& n : c->cfg.nodes)
-    if (auto state = self->state.admin.node_state(n); state != "active")
-      self->send(handle, put_atom::value, node_atom::value, n,
-                 cluster_manager_state::balancer_state(state));
+  // A balancer that (re)joins learns the operator's node states, and that
+  // the nodes of its pool serving elsewhere are not for it (draining).
+  for (const auto& n : c->pool_nodes)
+    if (auto state = self->state.balancer_state_of(n, c->cfg.id);
+        state != "active")
+      self->send(handle, put_atom::value, node_atom::value, n, state);
 }
 
 caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
@@ -412,6 +491,7 @@ void refresh(self_ptr self, store_actor store) {
                          std::vector<std::optional<balancer_status>> results) {
     self->state.clusters.take_reports(results);
     elastic_round(self, store, results);
+    moves_round(self, store, results);
     self->state.caps.take_reports(results, asked);
     self->delayed_send(self, self->state.status_period, tick_atom::value);
   });

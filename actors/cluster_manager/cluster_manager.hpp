@@ -25,6 +25,8 @@
 //   elastic_rule.hpp    standby nodes woken and returned on load, the
 //                       autoscale command (elastic_actions.cpp carries
 //                       out its decisions)
+//   move_rule.hpp       nodes moved between clusters on load
+//                       (elastic_actions.cpp too)
 #pragma once
 
 #include <chrono>
@@ -40,6 +42,7 @@
 #include "actors/cluster_manager/cluster_table.hpp"
 #include "actors/cluster_manager/declared_services.hpp"
 #include "actors/cluster_manager/elastic_rule.hpp"
+#include "actors/cluster_manager/move_rule.hpp"
 #include "actors/cluster_manager/terminal_map.hpp"
 #include "actors/cluster_manager/tier_caps.hpp"
 #include "actors/system/interfaces.hpp"
@@ -62,6 +65,10 @@ struct cluster_manager_state {
   std::set<std::string> live_nodes;
   std::set<std::string> elastic_pending;
   std::vector<std::string> autoscale_command;
+  /// Node moves between clusters: the rule, and whether a move is being
+  /// stored (no other is decided meanwhile).
+  move_rule moves;
+  bool move_pending = false;
   std::chrono::milliseconds autoscale_timeout{60'000};
   declared_services declared; // services per terminal (hello's ids)
   /// Appended to a cap's refusal: "; retry after N s" (timers.retry_after).
@@ -120,6 +127,26 @@ struct cluster_manager_state {
   /// to it (no new sessions, its sessions move away).
   static std::string balancer_state(const std::string& state);
 
+  /// The state cluster `cluster`'s balancers are told for `node` of their
+  /// pool: "draining" when it serves elsewhere or is still moving in, else
+  /// balancer_state of the operator's or the rule's state.
+  std::string balancer_state_of(const std::string& node,
+                                const std::string& cluster) const;
+
+  /// Every enabled cluster's status merged from the balancers' reports,
+  /// each listing only its own nodes.
+  std::vector<cluster_status>
+  merged_status(const std::vector<std::optional<balancer_status>>& rs) const;
+
+  /// The clusters that take part in node moves, from `merged`.
+  std::vector<pool_cluster>
+  pool_figures(const std::vector<cluster_status>& merged) const;
+
+  /// The moving nodes whose drain is over in `merged` (no session left in
+  /// the cluster they leave, or failed there, or no longer reported).
+  std::vector<std::string>
+  drained(const std::vector<cluster_status>& merged) const;
+
   /// The elastic rule's decision for each enabled cluster with no change
   /// pending, from the balancers' reports (`now_ms`: a steady clock).
   std::vector<std::pair<std::string, elastic_decision>>
@@ -131,6 +158,14 @@ struct cluster_manager_state {
 /// (elastic_actions.cpp): a wake or a release is stored, then applied
 /// (balancers told, logged); a command is started.
 void elastic_round(
+  cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
+  store_actor store, const std::vector<std::optional<balancer_status>>& rs);
+
+/// Carries out node moves after a status report (elastic_actions.cpp): a
+/// moving node whose drain is over joins its new cluster's balancers; else
+/// a move the rule decides is stored, then started (the node drains out of
+/// its cluster).
+void moves_round(
   cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
   store_actor store, const std::vector<std::optional<balancer_status>>& rs);
 

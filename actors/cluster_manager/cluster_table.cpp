@@ -18,11 +18,34 @@ const cluster_entry* cluster_table::find(const std::string& id) const {
 }
 
 cluster_entry* cluster_table::of_node(const std::string& node_id) {
+  if (auto p = placed.find(node_id); p != placed.end())
+    if (auto* c = find(p->second))
+      return c;
   for (auto& c : entries)
     if (std::find(c.cfg.nodes.begin(), c.cfg.nodes.end(), node_id)
         != c.cfg.nodes.end())
       return &c;
   return nullptr;
+}
+
+std::string cluster_table::listed_in(const std::string& node_id) const {
+  if (auto l = leaving.find(node_id); l != leaving.end())
+    return l->second;
+  const auto* c = const_cast<cluster_table*>(this)->of_node(node_id);
+  return c != nullptr ? c->cfg.id : std::string{};
+}
+
+bool cluster_table::lists(const std::string& cluster,
+                          const std::string& node_id) const {
+  auto at = listed_in(node_id);
+  return at.empty() || at == cluster; // a node no cluster declares: as reported
+}
+
+void cluster_table::keep_listed(std::vector<cluster_status>& out) const {
+  for (auto& s : out)
+    std::erase_if(s.nodes, [&](const node_status& n) {
+      return !lists(s.cluster_id, n.node_id);
+    });
 }
 
 cluster_entry* cluster_table::join(balancer_info info) {
@@ -70,7 +93,7 @@ void cluster_table::take_reports(
     auto& l = by_cluster[r->cluster_id];
     l.connections += r->connections;
     for (const auto& n : r->nodes)
-      if (n.state != "failed")
+      if (n.state != "failed" && lists(r->cluster_id, n.node_id))
         l.nodes.emplace(n.node_id, n);
   }
   for (auto& c : entries) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct cluster_entry {
   /// Balancers that joined and went down: listed last in destinations
   /// until they join again (balancer health).
   std::vector<balancer_info> down;
+  /// The nodes its balancers hold: its own, and with node moves those of
+  /// the other clusters that take part (config::nodes_reachable_by).
+  std::vector<std::string> pool_nodes;
 
   /// Takes new terminals: active with a weight (its labels aside).
   bool usable() const { return state == "active" && cfg.weight > 0; }
@@ -47,11 +51,30 @@ public:
   const cluster_entry& operator[](size_t i) const { return entries[i]; }
   size_t size() const { return entries.size(); }
 
+  /// Node moves (move_rule.hpp): the cluster a moved node serves in (as
+  /// stored), and the cluster a moving node still drains out of (until its
+  /// sessions there are gone).
+  std::map<std::string, std::string> placed;
+  std::map<std::string, std::string> leaving;
+
   cluster_entry* find(const std::string& id);
   const cluster_entry* find(const std::string& id) const;
 
-  /// The cluster a node belongs to (enabled or not), or nullptr.
+  /// The cluster a node serves in (enabled or not): where it was moved,
+  /// else the one the topology declares it in; nullptr for an unknown node.
   cluster_entry* of_node(const std::string& node_id);
+
+  /// The id of the cluster whose status lists a node: the one it drains
+  /// out of while it moves, else the one it serves in ("" if unknown).
+  std::string listed_in(const std::string& node_id) const;
+
+  /// Whether `cluster`'s status lists `node_id`: listed_in it, or declared
+  /// by no cluster (kept where it was reported).
+  bool lists(const std::string& cluster, const std::string& node_id) const;
+
+  /// Drops from each cluster's status the nodes it does not list (its
+  /// balancers report every node of their pool).
+  void keep_listed(std::vector<cluster_status>& out) const;
 
   /// Records a balancer that (re)joined its cluster, replacing an older
   /// entry with the same balancer id. Returns its cluster, or nullptr for an

@@ -5,6 +5,12 @@
 // balancers are told (a standby node is "draining" to them, so its sessions
 // move away gently and it takes no new ones), and the change is logged. The
 // command runs on a thread of its own (autoscale_command.hpp).
+//
+// A node move (move_rule.hpp) is stored first too (the node state
+// "<node>#cluster", cluster_admin.hpp), then the node drains out of the
+// cluster it leaves (its balancers are told "draining"); once no session of
+// it is left there, the new cluster's balancers are told it is active.
+// Every step is logged.
 #include <chrono>
 
 #include <caf/stateful_actor.hpp>
@@ -71,6 +77,7 @@ void run_command(self_ptr self, const std::string& cluster,
   argv.push_back("scale_out");
   argv.push_back(fmt::format("sessions={}", sessions));
   argv.push_back(fmt::format("nodes={}", nodes));
+  argv.push_back(fmt::format("cpu={:.2f}", d.cpu));
   logger("cluster_manager")
     ->warn("cluster {}: no standby node left, running the autoscale "
            "command: {}",
@@ -79,7 +86,73 @@ void run_command(self_ptr self, const std::string& cluster,
                           "autoscale command for " + cluster);
 }
 
+/// Tells `cluster`'s balancers the state of `node` they are to use now.
+void tell_balancers(self_ptr self, const std::string& cluster,
+                    const std::string& node) {
+  auto& st = self->state;
+  if (auto* c = st.clusters.find(cluster))
+    for (const auto& b : c->balancers)
+      self->send(b.handle, put_atom::value, node_atom::value, node,
+                 st.balancer_state_of(node, cluster));
+}
+
+/// Stores a decided move, then starts it: the node drains out of the
+/// cluster it leaves.
+void start_move(self_ptr self, store_actor store, node_move m) {
+  auto& st = self->state;
+  st.move_pending = true;
+  self
+    ->request(store, st.request_timeout, put_atom::value, node_atom::value,
+              cluster_admin::placement_key(m.node), m.to)
+    .then(
+      [self, m](ok_atom) {
+        auto& st = self->state;
+        st.move_pending = false;
+        st.clusters.placed[m.node] = m.to;
+        st.clusters.leaving[m.node] = m.from;
+        tell_balancers(self, m.from, m.node);
+        logger("cluster_manager")
+          ->info("node {} moves from {} to {}, drained first: {}", m.node,
+                 m.from, m.to, m.reason);
+      },
+      [self, m](caf::error& err) {
+        self->state.move_pending = false;
+        logger("cluster_manager")
+          ->error("node {} not moved from {} to {}: the move could not be "
+                  "stored: {}",
+                  m.node, m.from, m.to, caf::to_string(err));
+      });
+}
+
+/// A moving node whose drain is over joins its new cluster.
+void finish_move(self_ptr self, const std::string& node) {
+  auto& clusters = self->state.clusters;
+  auto from = clusters.leaving[node];
+  clusters.leaving.erase(node);
+  auto to = clusters.placed[node];
+  tell_balancers(self, to, node);
+  logger("cluster_manager")
+    ->info("node {} moved from {} to {}: drained, it takes sessions of {} "
+           "now",
+           node, from, to, to);
+}
+
 } // namespace
+
+void moves_round(self_ptr self, store_actor store,
+                 const std::vector<std::optional<balancer_status>>& rs) {
+  auto& st = self->state;
+  if (st.move_pending)
+    return;
+  auto merged = st.merged_status(rs);
+  for (const auto& node : st.drained(merged))
+    finish_move(self, node);
+  if (!st.clusters.leaving.empty())
+    return;
+  auto m = st.moves.decide(st.pool_figures(merged), steady_now_ms());
+  if (!m.node.empty())
+    start_move(self, std::move(store), std::move(m));
+}
 
 void elastic_round(self_ptr self, store_actor store,
                    const std::vector<std::optional<balancer_status>>& rs) {

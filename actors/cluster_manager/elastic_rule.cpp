@@ -29,11 +29,14 @@ elastic_figures elastic_figures_of(
       f.standby.push_back(n.node_id);
     } else if (state == "active") {
       f.active.push_back({n.node_id, n.sessions});
+      f.cpu += n.cpu;
       if (std::find(declared_standby.begin(), declared_standby.end(), n.node_id)
           != declared_standby.end())
         f.woken.push_back({n.node_id, n.sessions});
     }
   }
+  if (!f.active.empty())
+    f.cpu /= static_cast<double>(f.active.size());
   // Wake in the topology's order, whatever order the reports came in.
   std::stable_sort(f.standby.begin(), f.standby.end(),
                    [&](const std::string& a, const std::string& b) {
@@ -46,6 +49,29 @@ elastic_figures elastic_figures_of(
                    });
   return f;
 }
+
+namespace {
+
+/// Under every scale_in that is set (at least one is).
+bool under_scale_in(const config::cluster_elastic_config& limits,
+                    const elastic_figures& f, double per) {
+  if (limits.scale_in <= 0 && limits.scale_in_cpu <= 0)
+    return false;
+  return (limits.scale_in <= 0 || per < limits.scale_in)
+      && (limits.scale_in_cpu <= 0 || f.cpu < limits.scale_in_cpu);
+}
+
+/// One active node fewer would not be above either scale_out.
+bool fits_one_fewer(const config::cluster_elastic_config& limits,
+                    const elastic_figures& f) {
+  auto fewer = static_cast<double>(f.active.size() - 1);
+  auto share = static_cast<double>(f.active.size()) / fewer;
+  return (limits.scale_out <= 0
+          || static_cast<double>(f.sessions) / fewer <= limits.scale_out)
+      && (limits.scale_out_cpu <= 0 || f.cpu * share <= limits.scale_out_cpu);
+}
+
+} // namespace
 
 elastic_decision elastic_rule::changed(track& k, int64_t now_ms,
                                        elastic_step step, std::string node,
@@ -62,6 +88,7 @@ elastic_rule::decide(const config::cluster_elastic_config& limits,
   auto d = step(limits, f, now_ms);
   d.sessions = f.sessions;
   d.nodes = f.active.size();
+  d.cpu = f.cpu;
   return d;
 }
 
@@ -77,12 +104,11 @@ elastic_rule::step(const config::cluster_elastic_config& limits,
     return {};
   auto nodes = static_cast<double>(f.active.size());
   auto per = static_cast<double>(f.sessions) / nodes;
-  bool above = limits.scale_out > 0 && per > limits.scale_out;
-  bool below
-    = limits.scale_in > 0 && per < limits.scale_in && !f.woken.empty()
-   && f.active.size() > 1
-   && (limits.scale_out <= 0
-       || static_cast<double>(f.sessions) / (nodes - 1) <= limits.scale_out);
+  bool above_sessions = limits.scale_out > 0 && per > limits.scale_out;
+  bool above_cpu = limits.scale_out_cpu > 0 && f.cpu > limits.scale_out_cpu;
+  bool above = above_sessions || above_cpu;
+  bool below = under_scale_in(limits, f, per) && !f.woken.empty()
+            && f.active.size() > 1 && fits_one_fewer(limits, f);
   if (!above)
     k.above_since.reset();
   else if (!k.above_since)
@@ -95,7 +121,11 @@ elastic_rule::step(const config::cluster_elastic_config& limits,
   auto figures = fmt::format("{} sessions on {} active nodes", f.sessions,
                              f.active.size());
   if (above && now_ms - *k.above_since >= period.count()) {
-    auto why = fmt::format("{} (over scale_out {})", figures, limits.scale_out);
+    auto why
+      = above_sessions
+        ? fmt::format("{} (over scale_out {})", figures, limits.scale_out)
+        : fmt::format("{}, CPU {:.2f} per node (over scale_out_cpu {})",
+                      figures, f.cpu, limits.scale_out_cpu);
     if (!f.standby.empty())
       return settled
              ? changed(k, now_ms, elastic_step::wake, f.standby.front(), why)
@@ -114,9 +144,11 @@ elastic_rule::step(const config::cluster_elastic_config& limits,
         return a.sessions != b.sessions ? a.sessions < b.sessions
                                         : a.node_id < b.node_id;
       });
-    return changed(
-      k, now_ms, elastic_step::release, give->node_id,
-      fmt::format("{} (under scale_in {})", figures, limits.scale_in));
+    auto why = limits.scale_in > 0
+               ? fmt::format("{} (under scale_in {})", figures, limits.scale_in)
+               : fmt::format("{}, CPU {:.2f} per node (under scale_in_cpu {})",
+                             figures, f.cpu, limits.scale_in_cpu);
+    return changed(k, now_ms, elastic_step::release, give->node_id, why);
   }
   return {};
 }

@@ -15,6 +15,11 @@
 //     back, and the remaining nodes would not be above scale_out: return
 //     the woken node with the fewest sessions to standby (ties: the first
 //     by id).
+//   - The same on CPU (elastic.scale_out_cpu / scale_in_cpu, the mean of
+//     the active nodes' node_status::cpu, shares of one core): above either
+//     scale_out counts as above; below needs every scale_in that is set
+//     to be under, and the remaining nodes would not be above either
+//     scale_out (CPU estimated as the same total over one node fewer).
 //   - Two node changes of a cluster are at least `cooldown` apart, and a
 //     change restarts both periods; scale_in < scale_out (checked by the
 //     parser): together they keep a cluster from oscillating.
@@ -46,6 +51,7 @@ struct elastic_figures {
   std::vector<elastic_node> active; // in service and live
   std::vector<std::string> standby; // standby and live: can be woken
   std::vector<elastic_node> woken;  // declared standby, now active and live
+  double cpu = 0;  // mean CPU of the active nodes (shares of one core)
   size_t lost = 0; // active nodes that were live and failed since the last
 };
 
@@ -68,6 +74,7 @@ struct elastic_decision {
   std::string reason;    // for the log and the command's arguments
   uint64_t sessions = 0; // the figures it was decided on
   size_t nodes = 0;      // active nodes
+  double cpu = 0;        // their mean CPU
 };
 
 class elastic_rule {

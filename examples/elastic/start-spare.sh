@@ -2,7 +2,7 @@
 # The [autoscale] command of examples/topologies/elastic.toml: starts the
 # cluster's spare node process (`tetherd --process <cluster>-spare`) unless
 # it already runs. tetherd runs it without a shell, with the arguments
-#   CONFIG CLUSTER REASON sessions=N nodes=M
+#   CONFIG CLUSTER REASON sessions=N nodes=M cpu=C
 # (CONFIG from the topology's command, the rest from tetherd). Set TETHERD
 # to the tetherd binary (default: ./build/net/tetherd, else tetherd in PATH).
 set -eu

@@ -140,5 +140,22 @@ TEST(DialPlan, BalancersWithNodesInEachOthersProcessDialInFileOrder) {
   EXPECT_TRUE(dial_plan_of(topo, "control").dials.empty());
 }
 
+TEST(DialPlan, ClustersThatMoveNodesReachEachOthersNodeProcesses) {
+  auto r = load_topology_file(std::string{TETHER_SOURCE_DIR}
+                              + "/examples/topologies/multiprocess.toml");
+  ASSERT_TRUE(r.value) << r.errors.to_string();
+  auto topo = *r.value;
+  EXPECT_FALSE(
+    wants_peer(topo, *topo.find_process("C1-b1"), *topo.find_process("C2-n1")));
+  // Both clusters take part in node moves: a balancer of one holds the
+  // nodes of the other, so its process dials theirs.
+  for (auto& c : topo.clusters)
+    c.elastic.max_nodes = 3;
+  check_every_pair(topo);
+  EXPECT_TRUE(contains(dial_plan_of(topo, "C1-b1").dials, "C2-n1"));
+  EXPECT_TRUE(contains(dial_plan_of(topo, "C2-b2").dials, "C1-n2"));
+  EXPECT_TRUE(contains(dial_plan_of(topo, "C1-n1").accepts, "C2-b1"));
+}
+
 } // namespace
 } // namespace tether::config

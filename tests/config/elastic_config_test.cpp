@@ -47,6 +47,84 @@ TEST(ElasticConfig, DefaultsAreOff) {
   EXPECT_EQ(a.min_interval, millis{60'000});
   EXPECT_EQ(a.timeout, millis{60'000});
   EXPECT_TRUE(a.command.empty());
+  // CPU rules off; no node moves for a cluster without max_nodes, and the
+  // ratio the issue asks for when clusters take part.
+  EXPECT_EQ(e.scale_out_cpu, 0.0);
+  EXPECT_EQ(e.scale_in_cpu, 0.0);
+  EXPECT_EQ(e.min_nodes, 1u);
+  EXPECT_EQ(e.max_nodes, 0u);
+  EXPECT_EQ(a.rebalance_ratio, 2.0);
+}
+
+TEST(ElasticConfig, AcceptsCpuThresholdsNodeLimitsAndTheRatio) {
+  auto r = parse(file("{ scale_out_cpu = 0.8, scale_in_cpu = 0.25, "
+                      "min_nodes = 2, max_nodes = 5 }",
+                      "[autoscale]\nrebalance_ratio = 1.5\n"));
+  ASSERT_TRUE(r.value) << dump(r);
+  const auto& e = r.value->clusters[0].elastic;
+  EXPECT_EQ(e.scale_out_cpu, 0.8);
+  EXPECT_EQ(e.scale_in_cpu, 0.25);
+  EXPECT_EQ(e.min_nodes, 2u);
+  EXPECT_EQ(e.max_nodes, 5u);
+  EXPECT_EQ(r.value->autoscale.rebalance_ratio, 1.5);
+  EXPECT_EQ(parse(file("", "[autoscale]\nrebalance_ratio = 0\n"))
+              .value->autoscale.rebalance_ratio,
+            0.0);
+}
+
+TEST(ElasticConfig, CpuNodeLimitAndRatioRefusals) {
+  struct bad {
+    std::string elastic, top, path, message;
+  };
+  for (const auto& b : std::vector<bad>{
+         {"{ scale_out_cpu = -0.1 }", "", "clusters[0].elastic.scale_out_cpu",
+          "share of one core from 0 (off) to 1024"},
+         {"{ scale_in_cpu = \"low\" }", "", "clusters[0].elastic.scale_in_cpu",
+          "share of one core"},
+         {"{ scale_out_cpu = 0.5, scale_in_cpu = 0.5 }", "",
+          "clusters[0].elastic.scale_in_cpu", "below scale_out_cpu"},
+         {"{ min_nodes = 0 }", "", "clusters[0].elastic.min_nodes",
+          "between 1 and 10000"},
+         {"{ min_nodes = 3, max_nodes = 2 }", "",
+          "clusters[0].elastic.max_nodes",
+          "0 (no moves) or at least min_nodes"},
+         {"", "[autoscale]\nrebalance_ratio = 1.05\n",
+          "autoscale.rebalance_ratio", "0 (off) or a number from 1.1 to 1000"},
+         {"", "[autoscale]\nrebalance_ratio = \"2\"\n",
+          "autoscale.rebalance_ratio", "0 (off) or a number"},
+       }) {
+    auto r = parse(file(b.elastic, b.top));
+    EXPECT_FALSE(r.value) << b.elastic << b.top;
+    EXPECT_TRUE(has_problem(r, b.path, b.message)) << b.path << dump(r);
+  }
+}
+
+TEST(ElasticConfig, ClustersThatTakePartHoldEachOthersNodesButNotStandby) {
+  auto text
+    = file(R"({ max_nodes = 4, standby = ["C1-n3"] })") + R"([[clusters]]
+id = "C2"
+nodes = ["C2-n1", "C2-n2"]
+elastic = { max_nodes = 3, standby = ["C2-n2"] }
+[[clusters.balancers]]
+id = "C2-b1"
+listen = "127.0.0.1:9201"
+[[clusters]]
+id = "C3"
+nodes = ["C3-n1"]
+[[clusters.balancers]]
+id = "C3-b1"
+listen = "127.0.0.1:9301"
+)";
+  auto r = parse(text);
+  ASSERT_TRUE(r.value) << dump(r);
+  const auto& t = *r.value;
+  EXPECT_EQ(nodes_reachable_by(t, t.clusters[0]),
+            (std::vector<std::string>{"C1-n1", "C1-n2", "C1-n3", "C2-n1"}));
+  EXPECT_EQ(nodes_reachable_by(t, t.clusters[1]),
+            (std::vector<std::string>{"C2-n1", "C2-n2", "C1-n1", "C1-n2"}));
+  // C3 does not take part: its own nodes only, and nobody holds them.
+  EXPECT_EQ(nodes_reachable_by(t, t.clusters[2]),
+            (std::vector<std::string>{"C3-n1"}));
 }
 
 TEST(ElasticConfig, AcceptsStandbyNodesThresholdsAndTheCommand) {
@@ -155,6 +233,12 @@ TEST(ElasticConfig, TheShippedExampleParses) {
   const auto* spare = r.value->find_process("C1-spare");
   ASSERT_NE(spare, nullptr);
   EXPECT_EQ(spare->nodes, std::vector<std::string>{"C1-n3"});
+  // CPU rules on C1, and node moves between C1 and C2 at ratio 2.
+  EXPECT_EQ(c.elastic.scale_out_cpu, 0.8);
+  EXPECT_EQ(c.elastic.scale_in_cpu, 0.2);
+  EXPECT_EQ(c.elastic.max_nodes, 3u);
+  EXPECT_EQ(r.value->clusters.at(1).elastic.max_nodes, 3u);
+  EXPECT_EQ(r.value->autoscale.rebalance_ratio, 2.0);
 }
 
 } // namespace

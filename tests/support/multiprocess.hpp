@@ -26,7 +26,8 @@ public:
 
   /// Starts every process (in the file's order, or `order`), waits until
   /// each serves, then until every peer of the gateway is reachable and
-  /// every balancer has joined (throws after 30 s).
+  /// every balancer has joined (throws after 30 s). Processes left out of
+  /// `order` may stay unreachable, and nodes failed, meanwhile.
   void start(std::vector<std::string> order = {});
   /// A deployment of `topology_toml`, started (in `order`): on new ports
   /// when a start fails, at most three times (started_retrying).
@@ -63,6 +64,9 @@ private:
   std::string text_;
   std::string path_;
   std::vector<std::string> names_;
+  // Processes left out of start()'s `order` (a spare that an autoscale
+  // command starts): unreachable, with failed nodes, until they run.
+  std::vector<std::string> not_started_;
   std::map<std::string, std::string> http_; // gateway processes
   std::map<std::string, std::unique_ptr<child_process>> procs_;
 };

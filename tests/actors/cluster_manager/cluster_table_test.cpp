@@ -149,3 +149,80 @@ TEST(TerminalMap, LookupSaysWhenATerminalIsNotRegistered) {
 
 } // namespace
 } // namespace tether::test
+
+namespace tether::test {
+namespace {
+
+/// C1 (C1-n1, C1-n2) and C2 (C2-n1), as the topology declares them.
+cluster_table two_pool_clusters() {
+  cluster_table t;
+  cluster_entry c1;
+  c1.cfg.id = "C1";
+  c1.cfg.nodes = {"C1-n1", "C1-n2"};
+  cluster_entry c2;
+  c2.cfg.id = "C2";
+  c2.cfg.nodes = {"C2-n1"};
+  t.entries = {c1, c2};
+  return t;
+}
+
+TEST(ClusterTableMoves, ANodeIsListedWhereItServesOrWhereItStillDrains) {
+  auto t = two_pool_clusters();
+  EXPECT_EQ(t.listed_in("C1-n2"), "C1");
+  EXPECT_EQ(t.listed_in("C9-n1"), "");
+  EXPECT_EQ(t.of_node("C1-n2")->cfg.id, "C1");
+  // Moving to C2: it serves C2, listed in C1 until drained.
+  t.placed["C1-n2"] = "C2";
+  t.leaving["C1-n2"] = "C1";
+  EXPECT_EQ(t.of_node("C1-n2")->cfg.id, "C2");
+  EXPECT_EQ(t.listed_in("C1-n2"), "C1");
+  t.leaving.clear();
+  EXPECT_EQ(t.listed_in("C1-n2"), "C2");
+}
+
+TEST(ClusterTableMoves, EachStatusKeepsOnlyTheNodesItListsAndCpuCountsThem) {
+  auto t = two_pool_clusters();
+  t.placed["C1-n2"] = "C2";
+  // Both balancers report every node of the pool.
+  std::vector<std::optional<balancer_status>> rs(2);
+  for (size_t i = 0; i < 2; ++i) {
+    rs[i] = balancer_status{};
+    rs[i]->cluster_id = i == 0 ? "C1" : "C2";
+    rs[i]->nodes = {node_status{"C1-n1", "active", 3, 0.9},
+                    node_status{"C1-n2", "active", 2, 0.3},
+                    node_status{"C2-n1", "active", 1, 0.1}};
+  }
+  auto out = t.status();
+  merge_reports(out, rs);
+  t.keep_listed(out);
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out[0].nodes.size(), 1u);
+  EXPECT_EQ(out[0].nodes[0].node_id, "C1-n1");
+  ASSERT_EQ(out[1].nodes.size(), 2u);
+  EXPECT_EQ(out[1].nodes[0].node_id, "C1-n2");
+  EXPECT_EQ(out[1].nodes[1].node_id, "C2-n1");
+  t.take_reports(rs);
+  EXPECT_DOUBLE_EQ(t.find("C1")->cpu, 0.9);
+  EXPECT_DOUBLE_EQ(t.find("C2")->cpu, 0.2);
+}
+
+TEST(ClusterAdminMoves, AStoredMoveIsAKeyOfItsOwnAppliedWhenTheTopologyAllows) {
+  EXPECT_EQ(cluster_admin::placement_key("C2-n1"), "C2-n1#cluster");
+  EXPECT_EQ(cluster_admin::moved_node("C2-n1#cluster"), "C2-n1");
+  EXPECT_FALSE(cluster_admin::moved_node("C2-n1"));
+  EXPECT_FALSE(cluster_admin::moved_node("#cluster"));
+  auto t = two_pool_clusters();
+  t.entries[1].pool_nodes = {"C2-n1", "C1-n1", "C1-n2"};
+  storage::admin_settings stored;
+  stored.node_states = {{"C1-n2#cluster", "C2"},
+                        {"C2-n1#cluster", "C1"}, // C1 does not hold C2-n1
+                        {"C1-n1", "draining"}};
+  cluster_admin admin;
+  admin.apply_stored(t, stored);
+  EXPECT_EQ(t.placed, (std::map<std::string, std::string>{{"C1-n2", "C2"}}));
+  EXPECT_EQ(admin.node_state("C1-n1"), "draining");
+  EXPECT_EQ(admin.node_state("C1-n2"), "active");
+}
+
+} // namespace
+} // namespace tether::test

@@ -248,6 +248,119 @@ TEST(ElasticRule, ClustersAreTrackedApart) {
   EXPECT_EQ(rule.decide(lim, b, 1'900).step, elastic_step::wake);
 }
 
+// -- CPU rules ---------------------------------------------------------------
+
+config::cluster_elastic_config cpu_limits(double out, double in) {
+  config::cluster_elastic_config c;
+  c.scale_out_cpu = out;
+  c.scale_in_cpu = in;
+  c.standby = {"n3", "n4"};
+  return c;
+}
+
+TEST(ElasticRuleCpu, WakesAStandbyAboveScaleOutCpuForThePeriod) {
+  auto rule = rule_with(1'000, 0);
+  auto lim = cpu_limits(0.8, 0.2);
+  auto f = figures(4, {"n1", "n2"}, {"n3"});
+  f.cpu = 0.81;
+  EXPECT_EQ(rule.decide(lim, f, 0).step, elastic_step::none);
+  auto d = rule.decide(lim, f, 1'000);
+  EXPECT_EQ(d.step, elastic_step::wake);
+  EXPECT_EQ(d.node, "n3");
+  EXPECT_DOUBLE_EQ(d.cpu, 0.81);
+  EXPECT_NE(d.reason.find("4 sessions on 2 active nodes, CPU 0.81 per node "
+                          "(over scale_out_cpu 0.8)"),
+            std::string::npos)
+    << d.reason;
+  // Exactly at it is not over it.
+  auto at = rule_with(0, 0);
+  f.cpu = 0.8;
+  EXPECT_EQ(at.decide(lim, f, 0).step, elastic_step::none);
+  EXPECT_EQ(at.decide(lim, f, 60'000).step, elastic_step::none);
+}
+
+TEST(ElasticRuleCpu, EitherScaleOutWakesAndTheCommandRunsWithNoStandby) {
+  auto rule = rule_with(0, 0);
+  rule.has_command = true;
+  auto lim = cpu_limits(0.8, 0.2);
+  lim.scale_out = 100;
+  // 10 sessions per node (under 100) but CPU over: above.
+  auto f = figures(20, {"n1", "n2"}, {});
+  f.cpu = 0.9;
+  auto d = rule.decide(lim, f, 0);
+  EXPECT_EQ(d.step, elastic_step::command);
+  EXPECT_NE(d.reason.find("over scale_out_cpu"), std::string::npos);
+  // Sessions over, CPU under: above too, and the reason names sessions.
+  auto rule2 = rule_with(0, 0);
+  f = figures(300, {"n1", "n2"}, {"n3"});
+  f.cpu = 0.1;
+  d = rule2.decide(lim, f, 0);
+  EXPECT_EQ(d.step, elastic_step::wake);
+  EXPECT_NE(d.reason.find("(over scale_out 100)"), std::string::npos);
+}
+
+TEST(ElasticRuleCpu, ReturnsBelowScaleInCpuOnlyWhenEveryScaleInHolds) {
+  auto lim = cpu_limits(0.8, 0.2);
+  lim.scale_out = 100;
+  lim.scale_in = 10;
+  // CPU under 0.2 but 15 sessions per node (not under 10): stays.
+  auto rule = rule_with(0, 0);
+  auto f = figures(30, {"n1", "n3"}, {}, {"n3"});
+  f.cpu = 0.1;
+  EXPECT_EQ(rule.decide(lim, f, 0).step, elastic_step::none);
+  EXPECT_EQ(rule.decide(lim, f, 60'000).step, elastic_step::none);
+  // Sessions under too: it goes, after the period.
+  auto rule2 = rule_with(1'000, 0);
+  f.sessions = 10;
+  EXPECT_EQ(rule2.decide(lim, f, 0).step, elastic_step::none);
+  auto d = rule2.decide(lim, f, 1'000);
+  EXPECT_EQ(d.step, elastic_step::release);
+  EXPECT_EQ(d.node, "n3");
+  // Sessions under, CPU not under 0.2: stays.
+  auto rule3 = rule_with(0, 0);
+  f.cpu = 0.2;
+  EXPECT_EQ(rule3.decide(lim, f, 0).step, elastic_step::none);
+}
+
+TEST(ElasticRuleCpu,
+     DoesNotReturnANodeWhoseLoadWouldPushTheRestOverScaleOutCpu) {
+  // Under scale_in_cpu 0.5 at 0.45, but the same CPU on one node fewer
+  // (0.9) would be over scale_out_cpu 0.8: it stays.
+  auto lim = cpu_limits(0.8, 0.5);
+  auto rule = rule_with(0, 0);
+  auto f = figures(2, {"n1", "n3"}, {}, {"n3"});
+  f.cpu = 0.45;
+  EXPECT_EQ(rule.decide(lim, f, 0).step, elastic_step::none);
+  EXPECT_EQ(rule.decide(lim, f, 60'000).step, elastic_step::none);
+  f.cpu = 0.4; // 0.8 on one node: not over
+  EXPECT_EQ(rule.decide(lim, f, 60'001).step, elastic_step::release);
+}
+
+TEST(ElasticRuleCpu, ACpuFlappingAroundScaleOutCpuDoesNotOscillate) {
+  auto rule = rule_with(3'000, 0);
+  auto lim = cpu_limits(0.8, 0.2);
+  auto f = figures(4, {"n1", "n2"}, {"n3"});
+  for (int64_t t = 0; t < 60'000; t += 1'000) {
+    f.cpu = (t / 1'000) % 3 == 2 ? 0.5 : 0.9; // over 2 s, then under 1 s
+    EXPECT_EQ(rule.decide(lim, f, t).step, elastic_step::none) << "at " << t;
+  }
+}
+
+TEST(ElasticFigures, CpuIsTheMeanOfTheActiveNodes) {
+  auto state_of = [](const std::string& n) {
+    return n == "n3" ? std::string{"standby"} : std::string{"active"};
+  };
+  std::set<std::string> live;
+  cluster_status s;
+  s.cluster_id = "C1";
+  s.nodes = {{"n1", "active", 1, 0.5},
+             {"n2", "active", 1, 0.3},
+             {"n3", "draining", 0, 0.9},
+             {"n4", "failed", 0, 0.9}};
+  auto f = elastic_figures_of(s, state_of, {"n3"}, live);
+  EXPECT_DOUBLE_EQ(f.cpu, 0.4);
+}
+
 // -- the figures from a cluster's merged status ------------------------------
 
 cluster_status status_of(std::vector<node_status> nodes, uint32_t conns) {
