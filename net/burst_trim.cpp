@@ -35,6 +35,8 @@ std::size_t burst_trim::trims() const {
   return trims_;
 }
 
-bool burst_trim::trim() { return ::malloc_trim(0) != 0; }
+bool burst_trim::trim() {
+  return ::malloc_trim(0) != 0;
+}
 
 } // namespace tether::net
