@@ -19,6 +19,7 @@
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
+#include "net/burst_trim.hpp"
 #include "net/exact_allocator.hpp"
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
@@ -83,8 +84,9 @@ public:
              std::shared_ptr<const ws_settings> settings,
              std::shared_ptr<ws_limits> limits, live_count::token token,
              std::chrono::milliseconds busy)
-      : token_(std::move(token)), pending_(limits->pending.track()),
-        limits_(std::move(limits)), busy_(busy), address_(std::move(address)),
+      : token_(std::move(token)),
+        hs_(std::make_unique<handshake_state>(std::move(limits), busy)),
+        address_(std::move(address)),
         ws_(std::move(socket), settings->tls.get()),
         balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
         settings_(*settings_holder_), conn_(next_conn_id++) {}
@@ -142,10 +144,9 @@ private:
   }
 
   void do_read_upgrade() {
-    parser_ = std::make_unique<http::request_parser<http::empty_body>>();
-    parser_->header_limit(static_cast<uint32_t>(settings_.header_limit));
-    parser_->body_limit(0);
-    http::async_read(ws_.next_layer(), buffer_, *parser_,
+    hs_->parser.header_limit(static_cast<uint32_t>(settings_.header_limit));
+    hs_->parser.body_limit(0);
+    http::async_read(ws_.next_layer(), buffer_, hs_->parser,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read_upgrade(ec);
                      });
@@ -160,11 +161,11 @@ private:
     if (ec)
       return do_refuse_error(errc::bad_request,
                              "malformed HTTP request: " + ec.message());
-    if (busy_.count() > 0)
+    if (hs_->busy.count() > 0)
       return do_refuse_error(errc::unavailable,
                              "too many connections; retry later",
-                             jittered_seconds(busy_));
-    auto& req = parser_->get();
+                             jittered_seconds(hs_->busy));
+    auto& req = hs_->parser.get();
     auto target = std::string_view{req.target()};
     auto path = target.substr(0, target.find('?'));
     if (path != settings_.path)
@@ -178,8 +179,9 @@ private:
                     .body;
       return do_refuse(http::status::upgrade_required, std::move(body));
     }
-    terminal_id_ = api::query_value(target, "terminal_id");
-    if (!api::valid_id(terminal_id_))
+    auto& terminal = hs_->terminal_id;
+    terminal = api::query_value(target, "terminal_id");
+    if (!api::valid_id(terminal))
       return do_refuse_error(errc::bad_request,
                              "query parameter \"terminal_id\" is missing or "
                              "not 1-128 characters from [A-Za-z0-9._:-]");
@@ -188,28 +190,30 @@ private:
     if (!token_valid(req, target) || flapping())
       return;
     beast::get_lowest_layer(ws_).expires_never();
-    caf::anon_send(balancer_, admit_atom::value, conn_, terminal_id_,
+    caf::anon_send(balancer_, admit_atom::value, conn_, terminal,
                    ws_link_ptr{shared_from_this()});
+    hs_->limits.reset(); // its limits are passed
   }
 
   /// The flapping ban: this id connected too often; answered 429.
   bool flapping() {
-    auto verdict = limits_->flaps.connect(terminal_id_);
+    const auto& terminal = hs_->terminal_id;
+    auto verdict = hs_->limits->flaps.connect(terminal);
     if (verdict.retry_after.count() == 0)
       return false;
     if (verdict.banned_now) {
       logger("balancer")
         ->warn("terminal {} banned for {} s: more than {} connects a minute "
                "(last from {})",
-               terminal_id_, settings_.flap_ban.count() / 1000,
+               terminal, settings_.flap_ban.count() / 1000,
                settings_.flap_limit, address_);
       audit("terminal.banned",
-            {{"terminal_id", terminal_id_},
+            {{"terminal_id", terminal},
              {"source", address_},
              {"seconds", std::to_string(settings_.flap_ban.count() / 1000)}});
     }
     do_refuse_error(errc::too_many_requests,
-                    "terminal \"" + terminal_id_
+                    "terminal \"" + terminal
                       + "\" connects too often; retry later",
                     jittered_seconds(verdict.retry_after));
     return true;
@@ -223,20 +227,21 @@ private:
                    std::string_view target) {
     if (!settings_.tokens)
       return true;
+    const auto& terminal = hs_->terminal_id;
     std::string token = api::query_value(target, "token");
     auto authz = std::string_view{req[http::field::authorization]};
     if (authz.substr(0, 7) == "Bearer ")
       token = std::string{authz.substr(7)};
     auto why = settings_.tokens->verify(
-      token, terminal_id_, settings_.cluster_id,
+      token, terminal, settings_.cluster_id,
       std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch())
         .count());
     if (why.empty())
       return true;
     logger("balancer")
-      ->info("connect of {} from {} refused: {}", terminal_id_, address_, why);
-    audit("auth.token_refused", {{"terminal_id", terminal_id_},
+      ->info("connect of {} from {} refused: {}", terminal, address_, why);
+    audit("auth.token_refused", {{"terminal_id", terminal},
                                  {"source", address_},
                                  {"key_id", token_kid(token)},
                                  {"reason", why}});
@@ -252,7 +257,7 @@ private:
 
   void do_refuse(http::status status, std::string body,
                  int64_t retry_after_s = 0) {
-    pending_ = live_count::token{}; // answered: no longer pending
+    hs_->pending = live_count::token{}; // answered: no longer pending
     auto msg = std::make_shared<http::response<http::string_body>>(status, 11);
     msg->set(http::field::server, "tetherd");
     msg->set(http::field::content_type, "application/json");
@@ -285,16 +290,15 @@ private:
       websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(http::field::server, "tetherd");
       }));
-    ws_.async_accept(parser_->get(),
+    ws_.async_accept(hs_->parser.get(),
                      [self = shared_from_this()](beast::error_code ec) {
                        self->on_accept(ec);
                      });
   }
 
   void on_accept(beast::error_code ec) {
-    parser_.reset();
-    buffer_.shrink_to_fit();        // the upgrade request's room
-    pending_ = live_count::token{}; // upgraded (or gone)
+    hs_.reset();             // upgraded (or gone): no longer pending
+    buffer_.shrink_to_fit(); // the upgrade request's room
     if (ec) {
       caf::anon_send(balancer_, closed_atom::value, conn_);
       return;
@@ -414,7 +418,8 @@ private:
     if (writing_) {
       // Let the frame in flight finish, then close.
       closing_ = true;
-      pending_close_.emplace(code, std::move(reason));
+      pending_close_ = std::make_unique<std::pair<uint16_t, std::string>>(
+        code, std::move(reason));
       return;
     }
     closing_ = true;
@@ -429,21 +434,31 @@ private:
     });
   }
 
-  live_count::token token_;   // counts this object in the listener's gauge
-  live_count::token pending_; // counted as pending until upgraded/refused
-  std::shared_ptr<ws_limits> limits_;
-  std::chrono::milliseconds busy_; // > 0: answer 503 (a limit was reached)
-  std::string address_;            // the device's source IP, read at accept
-  websocket::stream<tls::edge_stream> ws_;
+  /// What only the TLS handshake and the upgrade need: freed once upgraded
+  /// (an idle connection holds none of it; docs/BENCHMARKS.md).
+  struct handshake_state {
+    handshake_state(std::shared_ptr<ws_limits> l, std::chrono::milliseconds b)
+        : pending(l->pending.track()), limits(std::move(l)), busy(b) {}
+    live_count::token pending; // counted as pending until upgraded/refused
+    std::shared_ptr<ws_limits> limits; // until the balancer is asked
+    std::chrono::milliseconds busy;    // > 0: answer 503 (a limit was reached)
+    std::string terminal_id;           // of the upgrade request
+    http::request_parser<http::empty_body> parser;
+  };
+
+  live_count::token token_; // counts this object in the listener's gauge
+  std::unique_ptr<handshake_state> hs_; // until upgraded
+  std::string address_; // the device's source IP, read at accept
+  // No permessage-deflate (never negotiated here): its state is left out.
+  websocket::stream<tls::edge_stream, false> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
   const ws_settings& settings_;
   uint64_t conn_;
-  std::string terminal_id_;
   beast::flat_buffer buffer_;
-  std::unique_ptr<http::request_parser<http::empty_body>> parser_; // upgrade
   std::list<std::string> queue_; // a list: nothing allocated while empty
-  std::optional<std::pair<uint16_t, std::string>> pending_close_;
+  /// A close waiting for the frame in flight (only then allocated).
+  std::unique_ptr<std::pair<uint16_t, std::string>> pending_close_;
   std::unique_ptr<asio::steady_timer> close_timer_; // only while closing
   bool open_ = false;
   bool writing_ = false;
@@ -458,7 +473,9 @@ public:
   ws_listener(asio::io_context& io, ws_settings settings)
       : tcp_(std::make_shared<tcp_listener>(io, "WebSocket", "balancer")),
         settings_(std::make_shared<ws_settings>(std::move(settings))),
-        limits_(std::make_shared<ws_limits>(*settings_)) {}
+        limits_(std::make_shared<ws_limits>(*settings_)),
+        trim_(settings_->trim_after_connects, settings_->trim_quiet),
+        trim_timer_(asio::make_strand(io)) {}
 
   bool open(const config::endpoint& at, std::string& error) {
     return tcp_->open(at, error);
@@ -479,6 +496,8 @@ public:
 
   void stop() override { tcp_->stop(); }
 
+  size_t trims() const override { return trim_.trims(); }
+
 private:
   void on_socket(tcp::socket socket) {
     beast::error_code ignored;
@@ -491,6 +510,9 @@ private:
     }
     auto address = peer_address(socket);
     auto busy = busy_for(address);
+    if (settings_->trim_after_connects > 0
+        && trim_.on_connect(burst_trim::clock::now()))
+      arm_trim(trim_.quiet());
     std::make_shared<ws_session>(std::move(socket), std::move(address),
                                  balancer_, settings_, limits_,
                                  connections_.track(), busy)
@@ -509,11 +531,40 @@ private:
     return limits_->total.take({});
   }
 
+  /// Checks in `after` whether the connect burst is over (burst_trim).
+  void arm_trim(burst_trim::clock::duration after) {
+    asio::dispatch(trim_timer_.get_executor(),
+                   [weak = weak_from_this(), after] {
+                     auto self = weak.lock();
+                     if (!self)
+                       return;
+                     self->trim_timer_.expires_after(after);
+                     self->trim_timer_.async_wait([weak](beast::error_code ec) {
+                       if (auto self = weak.lock(); self && !ec)
+                         self->on_trim_check();
+                     });
+                   });
+  }
+
+  void on_trim_check() {
+    auto check = trim_.on_check(burst_trim::clock::now());
+    if (check.again.count() > 0)
+      return arm_trim(check.again);
+    if (check.trim) {
+      bool released = burst_trim::trim();
+      logger("balancer")
+        ->debug("connect burst over: free heap {}given back (malloc_trim)",
+                released ? "" : "not ");
+    }
+  }
+
   std::shared_ptr<tcp_listener> tcp_;
   std::shared_ptr<const ws_settings> settings_; // shared with the sessions
   std::shared_ptr<ws_limits> limits_;           // shared with the sessions
   cluster_balancer_actor balancer_;
   live_count connections_;
+  burst_trim trim_;
+  asio::steady_timer trim_timer_; // on its own strand
 };
 
 } // namespace

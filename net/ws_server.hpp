@@ -52,6 +52,11 @@ struct ws_settings {
   // Set: WSS ([edge_tls]); the TLS handshake counts as pending (max_pending)
   // and shares the handshake timeout with the upgrade. Null: plain ws://.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  /// Free heap back to the system after a connect burst (net/burst_trim):
+  /// at least this many sockets since the last trim (0: never), none for
+  /// `trim_quiet`.
+  size_t trim_after_connects = 1000;
+  std::chrono::milliseconds trim_quiet{2'000};
 };
 
 class ws_server {
@@ -68,6 +73,8 @@ public:
   /// Connection objects of this listener that exist (from construction to
   /// destruction): what its sockets really hold in memory.
   virtual live_count connections() const = 0;
+  /// How often the heap was trimmed after a connect burst (burst_trim).
+  virtual size_t trims() const = 0;
   /// Starts accepting; connections are handed to `balancer`.
   virtual void start(cluster_balancer_actor balancer) = 0;
   virtual void stop() = 0;

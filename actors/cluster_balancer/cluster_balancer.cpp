@@ -225,11 +225,12 @@ void session_started(self_ptr self, uint64_t conn,
   if (!std::exchange(c->connected, true))
     self->state.figures.connected(c->arrived, std::chrono::steady_clock::now());
   self->monitor(session);
-  for (auto& text : c->early.frames)
-    self->send(session, frame_atom::value, std::move(text));
-  for (auto& job : c->early.jobs)
-    self->send(session, deliver_atom::value, std::move(job));
-  c->early.clear();
+  if (auto early = std::move(c->early)) {
+    for (auto& text : early->frames)
+      self->send(session, frame_atom::value, std::move(text));
+    for (auto& job : early->jobs)
+      self->send(session, deliver_atom::value, std::move(job));
+  }
 }
 
 void spawn_failed(self_ptr self, uint64_t conn, const caf::error& err) {
@@ -263,7 +264,7 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
   }
   c->at = conn_phase::spawning;
   if (moved)
-    c->early.after_move();
+    c->early_buffer().after_move();
   st.place(*c, node);
   session_spec spec{c->terminal_id,
                     st.cfg.cluster_id,
@@ -338,7 +339,7 @@ void from_device(self_ptr self, uint64_t conn, std::string& text) {
     return;
   if (c->at == conn_phase::live && c->session)
     self->send(c->session, frame_atom::value, std::move(text));
-  else if (!c->early.keep(text, st.cfg.max_early_frames)) {
+  else if (!c->early_buffer().keep(text, st.cfg.max_early_frames)) {
     c->closing = disconnect_reason::policy;
     c->link->close(close_code::policy,
                    "too many frames before the session started");
@@ -348,7 +349,7 @@ void from_device(self_ptr self, uint64_t conn, std::string& text) {
 void to_device(self_ptr self, uint64_t conn, std::string& text) {
   if (auto* c = self->state.conns.find(conn)) {
     if (c->at != conn_phase::live)
-      c->early.sent_to_device(); // a job may get an ack and a result
+      c->early_buffer().sent_to_device(); // may get an ack and a result
     c->link->send_text(std::move(text));
   }
 }
@@ -360,7 +361,7 @@ bool deliver(self_ptr self, const job_record& job) {
     return false;
   // The session is starting: hand the job over once it exists.
   if (c->at == conn_phase::spawning
-      && c->early.keep(job, st.cfg.max_early_frames))
+      && c->early_buffer().keep(job, st.cfg.max_early_frames))
     return true;
   if (c->at != conn_phase::live || !c->session)
     return false;
@@ -440,11 +441,12 @@ void resume(self_ptr self, uint64_t conn) {
   if (c == nullptr)
     return;
   c->at = conn_phase::live;
-  for (auto& text : c->early.frames)
-    self->send(c->session, frame_atom::value, std::move(text));
-  for (auto& job : c->early.jobs)
-    self->send(c->session, deliver_atom::value, std::move(job));
-  c->early.clear();
+  if (auto early = std::move(c->early)) {
+    for (auto& text : early->frames)
+      self->send(c->session, frame_atom::value, std::move(text));
+    for (auto& job : early->jobs)
+      self->send(c->session, deliver_atom::value, std::move(job));
+  }
 }
 
 /// Rebalancing: asks the session whether it is idle (then it ends and

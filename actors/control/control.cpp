@@ -334,10 +334,11 @@ auto session_handlers(control_self self) {
       self->state.on_closed(terminal, reason, session, now_ms());
     },
     [self](svc_conn_atom, const std::string& terminal,
-           const terminal_session_actor& session,
-           std::map<std::string, std::string>& ids) {
-      self->state.terminals.on_service_connections(terminal, session,
-                                                   std::move(ids));
+           const terminal_session_actor& session, uint64_t key_hi,
+           uint64_t key_lo, std::vector<std::string>& names) {
+      self->state.terminals.on_service_connections(
+        terminal, session, services::connection_key{key_hi, key_lo},
+        std::move(names));
     });
 }
 

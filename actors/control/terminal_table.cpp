@@ -28,6 +28,12 @@ terminal_table::find(const std::string& terminal_id) const {
   return i == entries.end() ? nullptr : &i->second;
 }
 
+std::map<std::string, std::string> terminal_entry::service_connections() const {
+  return services::connection_ids(service_key, service_names.empty()
+                                                 ? services::default_list()
+                                                 : service_names);
+}
+
 terminal_status terminal_table::status_of(const terminal_entry& t,
                                           int64_t now) const {
   terminal_status out;
@@ -39,7 +45,7 @@ terminal_status terminal_table::status_of(const terminal_entry& t,
   out.disconnects = t.disconnects;
   out.keepalive_failures = t.keepalive_failures;
   if (t.connected)
-    out.service_connections = t.service_connections;
+    out.service_connections = t.service_connections();
   return out;
 }
 
@@ -60,7 +66,8 @@ terminal_table::on_announce(const std::string& terminal_id,
   out.taken = true;
   if (t.session != session) {
     out.displaced = t.session;
-    t.service_connections.clear(); // the new session sends its own
+    t.service_key = {}; // the new session sends its own
+    t.service_names.clear();
   }
   t.connected = true;
   t.node_id = node_id;
@@ -93,7 +100,8 @@ terminal_table::on_closed(const std::string& terminal_id,
   auto& t = i->second;
   t.connected = false;
   t.session = nullptr;
-  t.service_connections.clear();
+  t.service_key = {};
+  t.service_names.clear();
   t.last_seen_ms = now;
   ++t.disconnects;
   if (reason == close_reason::keepalive_lost)
@@ -103,11 +111,12 @@ terminal_table::on_closed(const std::string& terminal_id,
 
 bool terminal_table::on_service_connections(
   const std::string& terminal_id, const terminal_session_actor& session,
-  std::map<std::string, std::string> ids) {
+  const services::connection_key& key, std::vector<std::string> names) {
   auto i = entries.find(terminal_id);
   if (i == entries.end() || !session || i->second.session != session)
     return false; // not (or no longer) the terminal's session
-  i->second.service_connections = std::move(ids);
+  i->second.service_key = key;
+  i->second.service_names = std::move(names);
   return true;
 }
 

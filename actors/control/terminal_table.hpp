@@ -15,6 +15,7 @@
 
 #include <caf/expected.hpp>
 
+#include "actors/policy/services.hpp"
 #include "actors/system/interfaces.hpp"
 
 namespace tether {
@@ -33,8 +34,14 @@ struct terminal_entry {
   uint64_t disconnects = 0;
   uint64_t keepalive_failures = 0;
   std::string address; // source IP of its last connection (GE)
-  /// `session`'s connection id per service (empty until it said them).
-  std::map<std::string, std::string> service_connections;
+  /// What `session`'s connection ids per service derive from (empty key
+  /// until it said it): 16 bytes and the declared services (empty: the
+  /// default list) where the ids themselves cost a map (issue 12).
+  services::connection_key service_key;
+  std::vector<std::string> service_names;
+
+  /// The ids `session` greeted its device with (none without a key).
+  std::map<std::string, std::string> service_connections() const;
 };
 
 struct terminal_table {
@@ -91,11 +98,14 @@ struct terminal_table {
                                   const terminal_session_actor& session,
                                   int64_t now);
 
-  /// The connection ids per service that `session` greeted its device
-  /// with; kept only when it is the terminal's current session (true).
+  /// The key the connection ids per service that `session` greeted its
+  /// device with derive from, and the services it declared (empty: the
+  /// default list); kept only when it is the terminal's current session
+  /// (true).
   bool on_service_connections(const std::string& terminal_id,
                               const terminal_session_actor& session,
-                              std::map<std::string, std::string> ids);
+                              const services::connection_key& key,
+                              std::vector<std::string> names);
 
   // -- record changes ---------------------------------------------------------
 

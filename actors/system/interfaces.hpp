@@ -136,9 +136,11 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor,
                  uint64_t>,
   caf::reacts_to<closed_atom, std::string, std::string, terminal_session_actor>,
-  // after each of the three above: the session's connection id per service
-  caf::reacts_to<svc_conn_atom, std::string, terminal_session_actor,
-                 std::map<std::string, std::string>>,
+  // after each of the three above: the key its connection ids derive from
+  // (services::connection_key's hi, lo) and the services the device
+  // declared (empty: the default list); the control derives the ids
+  caf::reacts_to<svc_conn_atom, std::string, terminal_session_actor, uint64_t,
+                 uint64_t, std::vector<std::string>>,
   // service facts
   caf::replies_to<put_atom, attrs_atom, std::string,
                   std::map<std::string, std::string>>::with<terminal_status>,

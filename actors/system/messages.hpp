@@ -113,7 +113,8 @@ using assign_atom = caf::atom_constant<caf::atom("assign")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using move_atom = caf::atom_constant<caf::atom("move")>;
-/// A session's connection ids per service, for the control (GET terminal).
+/// The key a session's connection ids per service derive from, for the
+/// control (GET terminal).
 using svc_conn_atom = caf::atom_constant<caf::atom("svcconn")>;
 using node_atom = caf::atom_constant<caf::atom("node")>;
 using realloc_atom = caf::atom_constant<caf::atom("realloc")>;

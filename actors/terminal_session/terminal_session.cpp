@@ -11,6 +11,12 @@
 
 namespace tether {
 
+void terminal_session_state::release_greeting() {
+  std::string{}.swap(spec.cluster_id);
+  std::string{}.swap(spec.address);
+  std::string{}.swap(spec.connection_id);
+}
+
 terminal_session_state::tick_action terminal_session_state::on_tick() {
   tick_action act;
   if (awaiting_pong && ++misses >= spec.keepalive_misses) {
@@ -182,13 +188,15 @@ void finish(self_ptr self, uint16_t code, std::string reason,
   self->quit();
 }
 
-/// Tells the control the connection ids per service (after announcing
-/// the session: the control keeps them for its current session only).
+/// Tells the control the key of the connection ids per service and the
+/// declared services (after announcing the session: the control keeps them
+/// for its current session only and derives the ids when asked).
 void tell_service_connections(self_ptr self) {
   auto& st = self->state;
   if (!st.spec.service_key.empty())
     self->send(st.control, svc_conn_atom::value, st.spec.terminal_id,
-               handle_of(self), st.spec.service_connections());
+               handle_of(self), st.spec.service_key.hi, st.spec.service_key.lo,
+               st.spec.service_names);
 }
 
 /// Greets the device and announces the session to the control (as moved
@@ -206,6 +214,7 @@ void start(self_ptr self) {
     self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
                handle_of(self), st.spec.address, st.spec.generation);
   tell_service_connections(self);
+  st.release_greeting();
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.
   // The monitor lives in the balancer and names this session: it is removed
@@ -316,14 +325,16 @@ terminal_session_impl::terminal_session_impl(caf::actor_config& cfg,
                                              std::string node_id,
                                              control_actor control,
                                              live_count::token token)
-    : super(cfg), spec_(std::move(spec)), node_id_(std::move(node_id)),
-      control_(std::move(control)), token_(std::move(token)) {
+    : super(cfg), start_(new start_args{std::move(spec), std::move(node_id),
+                                        std::move(control)}),
+      token_(std::move(token)) {
   // nop
 }
 
 terminal_session_impl::behavior_type terminal_session_impl::make_behavior() {
-  return terminal_session(this, std::move(spec_), std::move(node_id_),
-                          std::move(control_));
+  auto args = std::move(start_);
+  return terminal_session(this, std::move(args->spec), std::move(args->node_id),
+                          std::move(args->control));
 }
 
 } // namespace tether

@@ -13,6 +13,7 @@
 
 #include <list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,11 @@ struct terminal_session_state {
   std::list<job_record> backlog; // a list: nothing allocated while empty
   size_t window = job_window;
   bool closed = false;
+
+  /// `hello` and the announcement to the control are sent: the strings
+  /// only they need (cluster id, source address, connection id) are freed,
+  /// heap included, since an idle session holds them for nothing.
+  void release_greeting();
 
   /// What to do when the keepalive timer fires.
   struct tick_action {
@@ -108,9 +114,15 @@ public:
   behavior_type make_behavior() override;
 
 private:
-  session_spec spec_;
-  std::string node_id_;
-  control_actor control_;
+  /// What make_behavior hands to the state, held until then only: the
+  /// actor object lives as long as the session, and a moved-from spec
+  /// would still take its size there (issue 12, bytes per session).
+  struct start_args {
+    session_spec spec;
+    std::string node_id;
+    control_actor control;
+  };
+  std::unique_ptr<start_args> start_;
   live_count::token token_;
 };
 

@@ -74,5 +74,20 @@ TEST(BalancerEarlyFrames, BudgetGrowsWithWhatTheDeviceWasSent) {
   EXPECT_GT(e.sent, 0u);
 }
 
+// A live idle connection holds no early buffer: it is made when something
+// comes early and handed over (moved out) when the session takes it.
+TEST(BalancerEarlyFrames, MadeOnlyWhenNeeded) {
+  connection c;
+  EXPECT_EQ(c.early, nullptr);
+  std::string text = "f";
+  EXPECT_TRUE(c.early_buffer().keep(text, 1));
+  ASSERT_NE(c.early, nullptr);
+  EXPECT_EQ(&c.early_buffer(), c.early.get()); // the same one again
+  EXPECT_EQ(c.early->frames.size(), 1u);
+  auto handed = std::move(c.early);
+  EXPECT_EQ(c.early, nullptr);
+  EXPECT_EQ(handed->frames.front(), "f");
+}
+
 } // namespace
 } // namespace tether::test

@@ -69,8 +69,13 @@ caf::behavior fake_control(caf::event_based_actor*,
       log->closed.push_back({t, reason, s.id()});
     },
     [log](svc_conn_atom, const std::string& t, const terminal_session_actor&,
-          const std::map<std::string, std::string>& ids) {
-      log->service_connections.emplace_back(t, ids);
+          uint64_t key_hi, uint64_t key_lo,
+          const std::vector<std::string>& names) {
+      // The ids the control derives from the key (terminal_table::status_of)
+      log->service_connections.emplace_back(
+        t,
+        services::connection_ids(
+          {key_hi, key_lo}, names.empty() ? services::default_list() : names));
     },
     [log](callback_atom, const std::string& id, uint32_t, bool accepted) {
       log->callbacks.emplace_back(id, accepted);

@@ -47,6 +47,28 @@ job_record make_job(const std::string& id, int64_t created_at_ms,
 
 // -- on_tick ------------------------------------------------------------------
 
+// After the greeting an idle session keeps no string it will not use
+// again; what its handlers need (terminal, node, key, services) stays.
+TEST(SessionState, ReleasesWhatOnlyTheGreetingNeeded) {
+  auto st = make_state();
+  st.spec.address = "2001:db8:1234:5678:9abc:def0:1234:5678";
+  st.spec.connection_id = "C1-b1-1764946800000000-123456789";
+  st.spec.cluster_id = "a-cluster-name-longer-than-sso";
+  st.spec.service_key = {1, 2};
+  st.spec.service_names = {"scan"};
+  st.release_greeting();
+  for (const auto* s :
+       {&st.spec.address, &st.spec.connection_id, &st.spec.cluster_id}) {
+    EXPECT_TRUE(s->empty());
+    EXPECT_LE(s->capacity(), std::string{}.capacity()); // heap given back
+  }
+  EXPECT_EQ(st.spec.terminal_id, "T1");
+  EXPECT_EQ(st.node_id, "C1-n1");
+  EXPECT_EQ(st.spec.service_key, (services::connection_key{1, 2}));
+  EXPECT_EQ(st.spec.service_names, std::vector<std::string>{"scan"});
+  EXPECT_EQ(st.on_tick().ping.has_value(), true); // still keeps alive
+}
+
 TEST(SessionTick, PingSequence) {
   auto st = make_state();
   for (uint64_t seq = 1; seq <= 5; ++seq) {
