@@ -28,4 +28,10 @@ constexpr std::size_t history_max_per_terminal = 1'000;
 constexpr std::size_t history_sweep_per_tick = 10'000;
 constexpr std::chrono::milliseconds history_sweep_period = 1'000ms;
 
+/// [placement] class_ttl: a GE/GF class is forgotten this long after it
+/// formed. The patent derives the classes from the stored history ("in the
+/// past"), so a class lives as long as the history it came from
+/// (history_retention; docs/LABELS.md).
+constexpr std::chrono::milliseconds class_ttl = history_retention;
+
 } // namespace tether::defaults

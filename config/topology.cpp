@@ -830,7 +830,7 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
               {"gateway", "labels", "timers", "limits", "reallocation",
                "callbacks", "scheduler", "clusters", "processes", "auth",
                "enrollment_groups", "edge_tls", "process_tls", "insecure",
-               "autoscale", "history"});
+               "autoscale", "history", "placement"});
   if (auto* t = r.section(root, "process_tls"))
     read_process_tls(r, *t, topo.process_tls);
   r.flag(root, "", "insecure", topo.insecure);
@@ -856,6 +856,11 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     read_reallocation(r, *t, topo.reallocation);
   if (auto* t = r.section(root, "history"))
     read_history(r, *t, topo.history);
+  if (auto* t = r.section(root, "placement")) {
+    r.only_keys(*t, "placement", {"class_ttl"});
+    r.duration(*t, "placement", "class_ttl", topo.label_thresholds.class_ttl,
+               millis{0});
+  }
   if (auto* t = r.section(root, "autoscale"))
     read_autoscale(r, *t, topo.autoscale);
   if (auto* t = r.section(root, "callbacks"))

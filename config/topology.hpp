@@ -249,6 +249,9 @@ struct label_rules {
   disconnect_group_rule disconnect_group;      // GE
   failure_group_rule failure_group;            // GF
   region_config regions;                       // GG ([labels.regions])
+  // [placement] class_ttl: GE/GF classes end this long after they formed
+  // (0: kept until cleared).
+  millis class_ttl{tether::defaults::class_ttl};
   // [labels] null_label_models: terminals of these models get the null
   // label (no items), so every cluster is a candidate (patent S620/S630).
   std::vector<std::string> null_label_models;

@@ -61,6 +61,18 @@ void api_histories::set_classes(const std::string& terminal_id,
     h.failure_class = failure_class;
 }
 
+void api_histories::clear_classes(const std::string& terminal_id,
+                                  bool disconnect, bool failure) {
+  auto i = by_terminal.find(terminal_id);
+  if (i == by_terminal.end() || (!disconnect && !failure))
+    return;
+  if (disconnect)
+    i->second.disconnect_class.clear();
+  if (failure)
+    i->second.failure_class.clear();
+  dirty.insert(terminal_id);
+}
+
 std::vector<api_history> api_histories::take_dirty() {
   std::vector<api_history> out;
   out.reserve(dirty.size());

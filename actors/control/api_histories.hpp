@@ -55,6 +55,11 @@ struct api_histories {
                    const std::string& disconnect_class,
                    const std::string& failure_class);
 
+  /// Ends the terminal's GE class (`disconnect`) and/or GF class
+  /// (`failure`): expired or cleared by an operator.
+  void clear_classes(const std::string& terminal_id, bool disconnect,
+                     bool failure);
+
   /// Histories changed since the last call, and forgets that they changed.
   std::vector<api_history> take_dirty();
 

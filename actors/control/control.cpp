@@ -48,8 +48,10 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
       t.last_seen_ms = h->last_seen_ms;
     }
   // The stored GE/GF classes (kept beyond the events' windows).
-  for (const auto& [id, h] : history.by_terminal)
-    disconnects.tracker.load({id, h.disconnect_class, h.failure_class});
+  for (const auto& [id, h] : history.by_terminal) {
+    auto [failure, formed] = parse_stored_failure_class(h.failure_class);
+    disconnects.tracker.load({id, h.disconnect_class, failure, formed}, now);
+  }
   // Stored disconnect events (oldest first): the groups they make, and each
   // terminal's last known address.
   disconnects.load(std::move(snapshot.disconnects), terminals);
@@ -202,10 +204,29 @@ realloc_plan control_state::plan_realloc(
   return plan;
 }
 
+void control_state::keep_classes() {
+  for (auto& m : disconnects.tracker.take_new()) { // stored on the next flush
+    history.clear_classes(m.terminal_id, m.clear_disconnect, m.clear_failure);
+    if (!m.disconnect_class.empty() || !m.failure_class.empty())
+      history.set_classes(
+        m.terminal_id, m.disconnect_class,
+        m.failure_class.empty()
+          ? std::string{}
+          : stored_failure_class(m.failure_class, m.failure_formed_ms));
+  }
+}
+
+caf::expected<uint64_t> control_state::clear_class(const std::string& name) {
+  auto n = disconnects.tracker.clear(name);
+  if (!n)
+    return make_error(errc::not_found, "no class \"" + name + "\"");
+  keep_classes();
+  return static_cast<uint64_t>(*n);
+}
+
 int64_t control_state::refresh_groups(int64_t now) {
   auto drop_before = disconnects.refresh(now, terminals);
-  for (auto& m : disconnects.tracker.take_new()) // stored on the next flush
-    history.set_classes(m.terminal_id, m.disconnect_class, m.failure_class);
+  keep_classes();
   history.refresh_user_jobs(
     now,
     [this](const std::string& id) {
@@ -388,6 +409,10 @@ auto admin_handlers(control_self self, control_peers p) {
     [self, p](put_atom, label_atom, std::vector<std::string>& items)
       -> caf::result<std::vector<std::string>> {
       return put_label_items(self, p, std::move(items));
+    },
+    [self, p](retire_atom, label_atom,
+              const std::string& name) -> caf::result<uint64_t> {
+      return end_class(self, p, name); // a GE/GF class (control_flows.hpp)
     },
     [self, p](put_atom, node_atom, const std::string& node,
               const std::string& state) -> caf::delegated<node_status> {

@@ -158,6 +158,12 @@ struct control_state {
   /// time before which stored disconnect events are no longer needed (0:
   /// none dropped since the last call).
   int64_t refresh_groups(int64_t now);
+  /// Ends GE/GF class `name` for every member (DELETE
+  /// /v1/admin/classes/{name}); stored with the next flush. not_found when
+  /// no such class is known; else how many terminals were in it.
+  caf::expected<uint64_t> clear_class(const std::string& name);
+  /// Hands the class memberships the tracker changed to the histories.
+  void keep_classes();
 
   /// Queued jobs of connected terminals that waited too long, with the
   /// session to hand them to (see stuck_jobs.hpp).

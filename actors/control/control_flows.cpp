@@ -491,6 +491,22 @@ void hand_stuck_jobs(control_self self) {
   }
 }
 
+caf::result<uint64_t> end_class(control_self self, const control_peers& p,
+                                const std::string& name) {
+  auto& st = self->state;
+  auto n = st.clear_class(name);
+  if (!n)
+    return n.error();
+  flush_disconnects(self, p, st.disconnects.tracker.prune(now_ms()));
+  auto rp = self->make_response_promise<uint64_t>();
+  self
+    ->request(p.store, st.request_timeout, put_atom::value,
+              st.history.take_dirty())
+    .then([rp, n = *n](ok_atom) mutable { rp.deliver(n); },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 void on_tick(control_self self, const control_peers& p) {
   auto& st = self->state;
   st.jobs.forget_old_final(now_ms());

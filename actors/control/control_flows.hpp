@@ -104,6 +104,12 @@ void move_due(control_self self, const control_peers& p);
 /// TTL expiry, label groups, and the flush of events and histories.
 void on_tick(control_self self, const control_peers& p);
 
+/// DELETE /v1/admin/classes/{name}: ends a GE/GF class, stores its
+/// members' histories and drops its stored events, then answers how many
+/// terminals were in it (not_found: no such class).
+caf::result<uint64_t> end_class(control_self self, const control_peers& p,
+                                const std::string& name);
+
 /// GET /v1/terminals/{id}/history (call_history.cpp): 404 for a terminal
 /// that is not registered; else the pending records go to the store, which
 /// answers the page.

@@ -24,6 +24,7 @@ void disconnect_groups::record(int64_t now, const std::string& terminal_id,
 int64_t disconnect_groups::refresh(int64_t now,
                                    const terminal_table& terminals) {
   auto drop_before = tracker.prune(now);
+  tracker.expire(now);
   if (tracker.events().empty()) // the classes found before are kept
     return drop_before;
   const auto& by = tracker.rules().failure_group.group_by;

@@ -71,6 +71,7 @@ route_access access_of(api::route::kind_t kind) {
   case route::admin_keys_post:
   case route::admin_key_delete:
   case route::terminal_revoke:
+  case route::admin_class_delete:
     return {false, {"admin"}};
   case route::metrics:
     return {false, {"metrics"}};

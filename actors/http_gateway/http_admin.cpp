@@ -57,6 +57,16 @@ void reallocate(gateway_ptr self, const api::route&, const http_request& req,
                        std::move(cluster), std::move(ids));
 }
 
+void clear_class(gateway_ptr self, const api::route& r, const http_request&,
+                 const http_responder_ptr& out) {
+  ask<uint64_t>(
+    self, out,
+    [name = r.id](uint64_t n) {
+      return api::json_response(200, api::encode_class_cleared(name, n));
+    },
+    retire_atom::value, label_atom::value, r.id);
+}
+
 void revoke_terminal(gateway_ptr self, const api::route& r,
                      const http_request& req, const http_responder_ptr& out) {
   ask<terminal_status>(self, out, json(200), revoke_atom::value,

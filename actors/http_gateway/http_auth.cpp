@@ -33,7 +33,7 @@ bool is_admin_change(api::route::kind_t k) {
   return k == route::admin_cluster || k == route::label_config_put
       || k == route::admin_node || k == route::reallocate
       || k == route::terminal_revoke || k == route::job_cancel
-      || k == route::terminal_retire;
+      || k == route::terminal_retire || k == route::admin_class_delete;
 }
 
 std::string path_of(const http_request& req) {

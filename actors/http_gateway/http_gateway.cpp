@@ -61,6 +61,8 @@ std::string id_label(const api::route& r) {
     return "job " + r.id;
   case route::admin_cluster_get:
     return "cluster " + r.id;
+  case route::admin_class_delete:
+    return "class " + r.id;
   case route::job:
     return "job " + r.id;
   case route::admin_cluster:
@@ -142,6 +144,8 @@ std::string_view route_label(api::route::kind_t kind) {
     return "GET /v1/admin/nodes";
   case route::admin_cluster_get:
     return "GET /v1/admin/clusters/{id}";
+  case route::admin_class_delete:
+    return "DELETE /v1/admin/classes/{name}";
   case route::not_found:
   case route::method_not_allowed:
   case route::bad_id:

@@ -300,7 +300,10 @@ void register_terminal(gateway_ptr self, const api::route&,
   auto facts
     = decoded<terminal_record>(self, out, req.body, api::decode_register);
   if (facts && device_proven(self, req, facts->terminal_id, out))
-    ask<destination>(self, out, registered, register_atom::value, *facts);
+    ask<destination>(
+      self,
+      record_refused_registration(out, self->state.control, facts->terminal_id),
+      registered, register_atom::value, *facts);
 }
 
 void get_destination(gateway_ptr self, const api::route& r,
@@ -474,6 +477,8 @@ handler handler_of(api::route::kind_t kind) {
     return get_cluster;
   case route::admin_nodes:
     return get_nodes;
+  case route::admin_class_delete:
+    return clear_class;
   case route::healthz:
     return healthz;
   case route::metrics:

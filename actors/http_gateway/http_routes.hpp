@@ -38,6 +38,9 @@ void put_node(gateway_ptr self, const api::route& r, const http_request& req,
               const http_responder_ptr& out);
 void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
                 const http_responder_ptr& out);
+/// DELETE /v1/admin/classes/{name}: ends a GE/GF class.
+void clear_class(gateway_ptr self, const api::route& r, const http_request& req,
+                 const http_responder_ptr& out);
 /// POST (revoke) and DELETE (lift) /v1/admin/terminals/{id}/revoke.
 void revoke_terminal(gateway_ptr self, const api::route& r,
                      const http_request& req, const http_responder_ptr& out);
@@ -74,6 +77,12 @@ void get_history(gateway_ptr self, const api::route& r, const http_request& req,
 http_responder_ptr record_calls(http_responder_ptr raw,
                                 const control_actor& control,
                                 const api::route& r);
+/// Wraps the responder of a registration whose device proved its id: a
+/// refusal (400, 409, 503; never 401/403) is recorded as `register` with
+/// its status.
+http_responder_ptr record_refused_registration(http_responder_ptr raw,
+                                               const control_actor& control,
+                                               const std::string& terminal);
 void record_call(const control_actor& control, const std::string& terminal,
                  const char* call, uint16_t status);
 /// The operator's calls on one job, terminal, cluster or node

@@ -146,6 +146,8 @@ route admin_route(std::string_view method,
   }
   if (n == 4 && parts[2] == "keys")
     return make(route::admin_key_delete, method, "DELETE", parts[3]);
+  if (n == 4 && parts[2] == "classes")
+    return make(route::admin_class_delete, method, "DELETE", parts[3]);
   if (n == 5 && parts[2] == "terminals" && parts[4] == "revoke") {
     auto r = make(route::terminal_revoke, method,
                   method == "DELETE" ? "DELETE" : "POST", parts[3]);
@@ -845,6 +847,11 @@ std::string encode(const realloc_summary& r) {
 
 std::string encode_label_config(const std::vector<std::string>& items) {
   return json::serialize(json::object{{"items", json::value_from(items)}});
+}
+
+std::string encode_class_cleared(const std::string& name, uint64_t terminals) {
+  return json::serialize(
+    json::object{{"class", name}, {"cleared", true}, {"terminals", terminals}});
 }
 
 http_response json_response(uint16_t status, std::string body) {

@@ -46,10 +46,11 @@ struct route {
     openapi,        // GET /v1/openapi.json (docs/openapi.json, no key)
     history,        // GET /v1/terminals/{id}/history?since=&limit=&cursor=
     // operator calls (issue 13, item 8)
-    job_cancel,        // DELETE /v1/jobs/{id}
-    terminal_retire,   // DELETE /v1/terminals/{id}
-    admin_nodes,       // GET /v1/admin/nodes
-    admin_cluster_get, // GET /v1/admin/clusters/{id}
+    job_cancel,         // DELETE /v1/jobs/{id}
+    terminal_retire,    // DELETE /v1/terminals/{id}
+    admin_nodes,        // GET /v1/admin/nodes
+    admin_cluster_get,  // GET /v1/admin/clusters/{id}
+    admin_class_delete, // DELETE /v1/admin/classes/{name} (a GE/GF class)
   } kind
     = not_found;
   std::string id;    // terminal or job id
@@ -133,6 +134,8 @@ std::string encode(const cluster_status& c);
 std::string encode(const node_status& n);
 std::string encode(const realloc_summary& r);
 std::string encode_label_config(const std::vector<std::string>& items);
+/// DELETE /v1/admin/classes/{name}: {"class","cleared":true,"terminals"}.
+std::string encode_class_cleared(const std::string& name, uint64_t terminals);
 std::string encode(const job_record& j);
 std::string encode(const terminal_status& t);
 std::string encode(const std::vector<cluster_status>& cs);

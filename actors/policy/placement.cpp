@@ -1,6 +1,7 @@
 #include "actors/policy/placement.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "config/cidr.hpp"
 
@@ -353,14 +354,15 @@ int64_t disconnect_tracker::prune(int64_t now) {
   auto cutoff = now - longest;
   bool dropped = dropped_ > 0;
   dropped_ = 0;
+  auto ended = std::exchange(ended_through_, 0);
   while (!events_.empty() && events_.front().at_ms < cutoff) {
     events_.pop_front();
     dropped = true;
   }
   if (!dropped)
-    return 0;
+    return ended;
   // Everything before the oldest event kept is no longer needed.
-  return events_.empty() ? cutoff : events_.front().at_ms;
+  return std::max(events_.empty() ? cutoff : events_.front().at_ms, ended);
 }
 
 void disconnect_tracker::refresh(
@@ -382,13 +384,16 @@ void disconnect_tracker::refresh(
         by_group[g].insert(e.terminal_id);
   }
   if (addresses.size() >= ge.min_addresses && !ge_events.empty()) {
-    if (open_ge_.empty())
+    if (open_ge_.empty()) {
       open_ge_ = "ge-" + std::to_string(ge_events.front()->at_ms / 1000);
+      ge_formed_[open_ge_] = ge_events.front()->at_ms / 1000 * 1000;
+    }
     for (const auto* e : ge_events)
       if (auto& c = ge_class_[e->terminal_id]; c != open_ge_) {
         c = open_ge_;
         new_[e->terminal_id].terminal_id = e->terminal_id;
         new_[e->terminal_id].disconnect_class = c;
+        new_[e->terminal_id].clear_disconnect = false;
       }
   } else {
     open_ge_.clear(); // the next burst is a new class
@@ -399,23 +404,132 @@ void disconnect_tracker::refresh(
         || static_cast<double>(ts.size())
              < gf.share * static_cast<double>(size->second))
       continue;
-    failing_.insert(g);
+    auto formed = failing_.emplace(g, now).first->second;
     for (const auto& id : ts)
       if (auto& c = gf_class_[id]; c != g) {
         c = g;
         new_[id].terminal_id = id;
         new_[id].failure_class = g;
+        new_[id].failure_formed_ms = formed;
+        new_[id].clear_failure = false;
       }
   }
 }
 
-void disconnect_tracker::load(const membership& m) {
-  if (!m.disconnect_class.empty())
+void disconnect_tracker::load(const membership& m, int64_t now) {
+  if (!m.disconnect_class.empty()) {
     ge_class_[m.terminal_id] = m.disconnect_class;
+    ge_formed_.emplace(m.disconnect_class, ge_class_formed(m.disconnect_class));
+  }
   if (!m.failure_class.empty()) {
     gf_class_[m.terminal_id] = m.failure_class;
-    failing_.insert(m.failure_class);
+    auto& formed = failing_.emplace(m.failure_class, 0).first->second;
+    auto at = m.failure_formed_ms > 0 ? m.failure_formed_ms : now;
+    formed = formed == 0 ? at : std::min(formed, at);
   }
+}
+
+size_t disconnect_tracker::expire(int64_t now) {
+  auto ttl = rules_.class_ttl.count();
+  if (ttl <= 0)
+    return 0;
+  std::unordered_set<std::string> ge;
+  std::unordered_set<std::string> gf;
+  for (const auto& [name, formed] : ge_formed_)
+    if (formed + ttl <= now) // a name without a time (0) expires too
+      ge.insert(name);
+  for (const auto& [value, formed] : failing_)
+    if (formed + ttl <= now)
+      gf.insert(value);
+  return ge.empty() && gf.empty() ? 0 : end_classes(ge, gf);
+}
+
+std::optional<size_t> disconnect_tracker::clear(const std::string& name) {
+  std::unordered_set<std::string> ge;
+  std::unordered_set<std::string> gf;
+  if (ge_formed_.count(name) > 0)
+    ge.insert(name);
+  if (failing_.count(name) > 0)
+    gf.insert(name);
+  if (ge.empty() && gf.empty())
+    return std::nullopt;
+  return end_classes(ge, gf);
+}
+
+int64_t disconnect_tracker::formed_at(const std::string& name) const {
+  if (auto i = ge_formed_.find(name); i != ge_formed_.end())
+    return i->second;
+  auto i = failing_.find(name);
+  return i == failing_.end() ? 0 : i->second;
+}
+
+size_t
+disconnect_tracker::end_classes(const std::unordered_set<std::string>& ge,
+                                const std::unordered_set<std::string>& gf) {
+  std::unordered_set<std::string> members;
+  for (auto i = ge_class_.begin(); i != ge_class_.end();)
+    if (ge.count(i->second) > 0) {
+      members.insert(i->first);
+      auto& m = new_[i->first];
+      m.terminal_id = i->first;
+      m.disconnect_class.clear();
+      m.clear_disconnect = true;
+      i = ge_class_.erase(i);
+    } else {
+      ++i;
+    }
+  for (auto i = gf_class_.begin(); i != gf_class_.end();)
+    if (gf.count(i->second) > 0) {
+      members.insert(i->first);
+      auto& m = new_[i->first];
+      m.terminal_id = i->first;
+      m.failure_class.clear();
+      m.clear_failure = true;
+      i = gf_class_.erase(i);
+    } else {
+      ++i;
+    }
+  for (const auto& name : ge) {
+    ge_formed_.erase(name);
+    if (open_ge_ == name)
+      open_ge_.clear();
+  }
+  for (const auto& value : gf)
+    failing_.erase(value);
+  // Their events would form the class again while still in the windows
+  // (and after a restart: the stored ones up to the last go too).
+  events_.erase(std::remove_if(events_.begin(), events_.end(),
+                               [this, &members](const disconnect_event& e) {
+                                 if (members.count(e.terminal_id) == 0)
+                                   return false;
+                                 ended_through_
+                                   = std::max(ended_through_, e.at_ms + 1);
+                                 return true;
+                               }),
+                events_.end());
+  return members.size();
+}
+
+std::string stored_failure_class(const std::string& value, int64_t formed_ms) {
+  return formed_ms <= 0 ? value
+                        : value + "@" + std::to_string(formed_ms / 1000);
+}
+
+std::pair<std::string, int64_t>
+parse_stored_failure_class(const std::string& stored) {
+  auto at = stored.rfind('@');
+  if (at == std::string::npos || at + 1 == stored.size()
+      || stored.find_first_not_of("0123456789", at + 1) != std::string::npos
+      || stored.size() - at > 16)
+    return {stored, 0};
+  return {stored.substr(0, at), std::stoll(stored.substr(at + 1)) * 1000};
+}
+
+int64_t ge_class_formed(const std::string& name) {
+  if (name.size() < 4 || name.size() > 19 || name.compare(0, 3, "ge-") != 0
+      || name.find_first_not_of("0123456789", 3) != std::string::npos)
+    return 0;
+  return std::stoll(name.substr(3)) * 1000;
 }
 
 std::vector<disconnect_tracker::membership> disconnect_tracker::take_new() {

@@ -182,7 +182,10 @@ public:
 
   /// Drops events older than the longest window (add() already drops the
   /// oldest beyond the bound). Returns the time before which events are no
-  /// longer needed, or 0 when nothing was dropped since the last call.
+  /// longer needed, or 0 when nothing was dropped since the last call. A
+  /// class that ended (expire(), clear()) had its members' events dropped:
+  /// the time is then at least past the last of them, so that the stored
+  /// ones go too (with any other stored event before it).
   int64_t prune(int64_t now);
 
   /// Looks for new classes at `now` (classes found before are kept).
@@ -201,13 +204,30 @@ public:
   /// A class membership, as stored in the terminal's history.
   struct membership {
     std::string terminal_id;
-    std::string disconnect_class; // GE; empty: unchanged
-    std::string failure_class;    // GF; empty: unchanged
+    std::string disconnect_class;  // GE; empty: unchanged
+    std::string failure_class;     // GF; empty: unchanged
+    int64_t failure_formed_ms = 0; // when the GF class formed
+    bool clear_disconnect = false; // the GE class expired or was cleared
+    bool clear_failure = false;    // the GF class expired or was cleared
   };
-  /// Takes a stored membership at start.
-  void load(const membership& m);
-  /// Memberships that refresh() added since the last call (to store).
+  /// Takes a stored membership at start; a GF class stored without the
+  /// time it formed (older records) counts as formed at `now`.
+  void load(const membership& m, int64_t now = 0);
+  /// Memberships that refresh(), expire() and clear() changed since the
+  /// last call (to store).
   std::vector<membership> take_new();
+
+  /// Forgets the classes that formed at least `class_ttl` before `now`
+  /// (rules().class_ttl; 0: never): their terminals are in no class again,
+  /// and their events still in the windows are dropped so they do not
+  /// form the class again. Returns how many memberships ended.
+  size_t expire(int64_t now);
+  /// Forgets class `name` (a GE class "ge-..." or a failing GF group
+  /// value) the same way. Nothing when no such class is known; else how
+  /// many terminals were in it.
+  std::optional<size_t> clear(const std::string& name);
+  /// When class `name` formed (Unix ms); 0: no such class.
+  int64_t formed_at(const std::string& name) const;
 
   /// The GE class terminal `id` dropped in (empty: none).
   std::string disconnect_class(const std::string& id) const {
@@ -224,13 +244,28 @@ private:
   config::label_rules rules_;
   size_t max_events_;
   size_t dropped_ = 0; // by the bound, since the last prune()
+  // The stored events before this are to go (the last event of a class
+  // that ended, + 1), since the last prune(); 0: none.
+  int64_t ended_through_ = 0;
   std::deque<disconnect_event> events_;
   std::string open_ge_; // the GE class open now (empty: none)
   std::unordered_map<std::string, std::string> ge_class_; // terminal -> GE
-  std::unordered_set<std::string> failing_; // GF group values, kept
+  std::unordered_map<std::string, int64_t> ge_formed_;    // GE -> formed ms
+  std::unordered_map<std::string, int64_t> failing_; // GF value -> formed ms
   std::unordered_map<std::string, std::string> gf_class_; // terminal -> GF
   std::unordered_map<std::string, membership> new_;       // since take_new()
+
+  size_t end_classes(const std::unordered_set<std::string>& ge,
+                     const std::unordered_set<std::string>& gf);
 };
+
+/// A GF class as stored in the terminal's history: "<value>@<unix seconds
+/// it formed>", and back (no "@<digits>" suffix: formed 0, unknown).
+std::string stored_failure_class(const std::string& value, int64_t formed_ms);
+std::pair<std::string, int64_t>
+parse_stored_failure_class(const std::string& stored);
+/// When GE class "ge-<unix seconds>" formed (Unix ms); 0: not such a name.
+int64_t ge_class_formed(const std::string& name);
 
 /// What the control knows of a terminal beyond its record.
 struct label_inputs {

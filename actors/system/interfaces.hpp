@@ -158,6 +158,8 @@ using control_actor = caf::typed_actor<
   caf::replies_to<get_atom, label_atom>::with<std::vector<std::string>>,
   caf::replies_to<put_atom, label_atom,
                   std::vector<std::string>>::with<std::vector<std::string>>,
+  // end a GE/GF class (DELETE /v1/admin/classes/{name}): its member count
+  caf::replies_to<retire_atom, label_atom, std::string>::with<uint64_t>,
   caf::replies_to<put_atom, node_atom, std::string,
                   std::string>::with<node_status>,
   caf::replies_to<realloc_atom, std::string,

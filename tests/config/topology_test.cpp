@@ -1354,3 +1354,31 @@ TEST(History, DefaultsAndOneAcceptedAndRejectedValuePerKey) {
 
 } // namespace
 } // namespace tether::config
+
+namespace tether::config {
+namespace {
+
+TEST(Placement, ClassTtlDefaultAcceptedAndRejected) {
+  auto d = parse(doc{}.str());
+  ASSERT_TRUE(d.value) << dump(d);
+  // The history's retention: a class lives as long as its evidence.
+  EXPECT_EQ(d.value->label_thresholds.class_ttl, millis{30LL * 24 * 3'600'000});
+  auto ok = parse("[placement]\nclass_ttl = \"2h\"\n" + doc{}.str());
+  ASSERT_TRUE(ok.value) << dump(ok);
+  EXPECT_EQ(ok.value->label_thresholds.class_ttl, millis{7'200'000});
+  auto kept = parse("[placement]\nclass_ttl = \"0s\"\n" + doc{}.str());
+  ASSERT_TRUE(kept.value) << dump(kept);
+  EXPECT_EQ(kept.value->label_thresholds.class_ttl, millis{0});
+  auto bad = parse("[placement]\n"
+                   "class_ttl = \"soon\"\n" // 2
+                   "ttl = \"1h\"\n"         // 3
+                   + doc{}.str());
+  EXPECT_FALSE(bad.value);
+  EXPECT_TRUE(has_problem(bad, "placement.class_ttl", "duration", 2))
+    << dump(bad);
+  EXPECT_TRUE(has_problem(bad, "placement.ttl", "unknown key", 3)) << dump(bad);
+  EXPECT_EQ(bad.errors.list.size(), 2u) << dump(bad);
+}
+
+} // namespace
+} // namespace tether::config

@@ -244,6 +244,8 @@ def run(server, v):
                auth="Bearer " + key["key"])
         expect("/v1/admin/keys/{id}", "DELETE", "/v1/admin/keys/" + key["key_id"], 200)
     expect("/v1/admin/keys/{id}", "DELETE", "/v1/admin/keys/admin", 409)
+    # GE/GF classes (issue 17): none formed here
+    expect("/v1/admin/classes/{name}", "DELETE", "/v1/admin/classes/ge-1", 404)
     expect("/v1/admin/terminals/{id}/revoke", "POST",
            "/v1/admin/terminals/T1/revoke", 200)
     expect("/v1/admin/terminals/{id}/revoke", "DELETE",

@@ -244,7 +244,8 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   EXPECT_TRUE(st.terminals.entries["A1"].record.attributes.empty());
   // The classes go to the histories (stored on the next flush).
   EXPECT_EQ(st.history.find("B1")->disconnect_class, ge);
-  EXPECT_EQ(st.history.find("A2")->failure_class, "GG1");
+  EXPECT_EQ(st.history.find("A2")->failure_class,
+            stored_failure_class("GG1", now)); // with when it formed
   // Past the windows (10 min) the events go; the classes stay.
   EXPECT_GT(st.refresh_groups(now + 11 * 60'000), 0);
   a1 = st.label_facts(st.terminals.entries["A1"].record, now + 11 * 60'000)
@@ -254,6 +255,29 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   st.terminals.entries["A3"].address = "10.0.0.1";
   auto a3 = st.label_facts(st.terminals.entries["A3"].record, now).attributes;
   EXPECT_EQ(a3["disconnect_group"], "none"); // dropped, from one address
+}
+
+// DELETE /v1/admin/classes/{name}: an unknown class is not_found and
+// changes nothing; a known one ends for its members, to be stored.
+TEST(ControlLabels, AClearedClassIsStoredAsEnded) {
+  control_state st;
+  st.disconnects.tracker.load({"A1", "ge-100", "GG1", 1'000}, 5'000);
+  st.history.set_classes("A1", "ge-100", stored_failure_class("GG1", 1'000));
+  st.history.take_dirty();
+  auto unknown = st.clear_class("ge-99");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(view(unknown.error()).code, errc::not_found);
+  EXPECT_NE(view(unknown.error()).message.find("ge-99"), std::string::npos);
+  EXPECT_TRUE(st.history.take_dirty().empty());
+  auto n = st.clear_class("ge-100");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1u);
+  auto stored = st.history.take_dirty();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].disconnect_class, "");
+  EXPECT_EQ(stored[0].failure_class, "GG1@1"); // the GF class stays
+  EXPECT_EQ(st.disconnects.tracker.disconnect_class("A1"), "");
+  EXPECT_TRUE(st.disconnects.tracker.failing_group("GG1"));
 }
 
 // A balancer going away closes its sessions: no GE/GF event, though the
