@@ -77,15 +77,6 @@ http_responder_ptr record_calls(http_responder_ptr raw,
                                          r.kind == api::route::push_job);
 }
 
-http_responder_ptr record_refused_registration(http_responder_ptr raw,
-                                               const control_actor& control,
-                                               const std::string& terminal) {
-  if (!control || terminal.empty())
-    return raw;
-  return std::make_shared<call_recorder>(std::move(raw), control, terminal,
-                                         "register", true);
-}
-
 void get_history(gateway_ptr self, const api::route& r, const http_request& req,
                  const http_responder_ptr& out) {
   api::history_query q;

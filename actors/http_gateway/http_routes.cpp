@@ -299,11 +299,22 @@ void register_terminal(gateway_ptr self, const api::route&,
       };
   auto facts
     = decoded<terminal_record>(self, out, req.body, api::decode_register);
-  if (facts && device_proven(self, req, facts->terminal_id, out))
-    ask<destination>(
-      self,
-      record_refused_registration(out, self->state.control, facts->terminal_id),
-      registered, register_atom::value, *facts);
+  if (!facts || !device_proven(self, req, facts->terminal_id, out))
+    return;
+  // A refusal of a device that proved its id (400, 409, 503) is recorded
+  // in its history here, not by wrapping `out`: answer() counts the route
+  // only on the responder track() made.
+  self
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              register_atom::value, *facts)
+    .then([self, out, registered](
+            destination& d) { self->state.answer(out, registered(d)); },
+          [self, out, id = facts->terminal_id](caf::error& err) {
+            auto status = api::error_response(view(err).code, {}, 0).status;
+            if (status != 401 && status != 403)
+              record_call(self->state.control, id, "register", status);
+            on_error(self, out)(err);
+          });
 }
 
 void get_destination(gateway_ptr self, const api::route& r,

@@ -77,12 +77,6 @@ void get_history(gateway_ptr self, const api::route& r, const http_request& req,
 http_responder_ptr record_calls(http_responder_ptr raw,
                                 const control_actor& control,
                                 const api::route& r);
-/// Wraps the responder of a registration whose device proved its id: a
-/// refusal (400, 409, 503; never 401/403) is recorded as `register` with
-/// its status.
-http_responder_ptr record_refused_registration(http_responder_ptr raw,
-                                               const control_actor& control,
-                                               const std::string& terminal);
 void record_call(const control_actor& control, const std::string& terminal,
                  const char* call, uint16_t status);
 /// The operator's calls on one job, terminal, cluster or node

@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -161,6 +162,43 @@ inline std::string all_bytes_under(const std::string& dir) {
       out += s.str();
     }
   return out;
+}
+
+/// Pushes one print job to each device `prefix`0..count-1 (each answered
+/// 202); returns the job ids.
+inline std::vector<std::string> push_one_job_each(const std::string& http,
+                                                  const std::string& prefix,
+                                                  int count) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < count; ++i) {
+    auto r = http_call(
+      http, "POST", "/v1/terminals/" + prefix + std::to_string(i) + "/jobs",
+      R"({"service":"print","payload":{"n":)" + std::to_string(i) + "}}");
+    EXPECT_EQ(r.status, 202) << r.body;
+    auto id = str_at(json_of(r.body), "job_id");
+    if (!id.empty())
+      ids.push_back(id);
+  }
+  return ids;
+}
+
+/// The connections of every cluster together (GET /v1/admin/clusters).
+inline int connected(const tetherd_process& d) {
+  int n = 0;
+  auto v = json_of(http_call(d.http(), "GET", "/v1/admin/clusters").body);
+  if (v.is_object())
+    for (auto& c : v.at("clusters").as_array())
+      n += c.at("connections").to_number<int>();
+  return n;
+}
+
+/// A terminal's GE class (`label.disconnect_group`), empty if none.
+inline std::string disconnect_group_of(const tetherd_process& d,
+                                       const std::string& id) {
+  auto t = json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body);
+  if (!t.is_object() || !t.as_object().contains("label"))
+    return {};
+  return str_at(t.at("label"), "disconnect_group");
 }
 
 } // namespace tether::test

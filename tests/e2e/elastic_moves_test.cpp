@@ -57,22 +57,6 @@ std::unique_ptr<child_process> fleet(multiprocess_deployment& d,
                    d.dir() + "/" + prefix + ".log");
 }
 
-/// Pushes one job to each device `prefix`0..count-1; returns the job ids.
-std::vector<std::string> push_all(const std::string& http,
-                                  const std::string& prefix, int count) {
-  std::vector<std::string> ids;
-  for (int i = 0; i < count; ++i) {
-    auto r = http_call(
-      http, "POST", "/v1/terminals/" + prefix + std::to_string(i) + "/jobs",
-      R"({"service":"print","payload":{"n":)" + std::to_string(i) + "}}");
-    EXPECT_EQ(r.status, 202) << r.body;
-    auto id = str_at(json_of(r.body), "job_id");
-    if (!id.empty())
-      ids.push_back(id);
-  }
-  return ids;
-}
-
 bool all_done(const std::string& http, const std::vector<std::string>& ids) {
   for (const auto& id : ids)
     if (str_at(json_of(http_call(http, "GET", "/v1/jobs/" + id, {}, 2s).body),
@@ -97,8 +81,8 @@ TEST(elastic_moves, a_cluster_twice_as_loaded_receives_a_node_drained_first) {
   auto m = fleet(*d, "M", "GG2", 1);
   auto p = fleet(*d, "P", "GG2", 1);
   auto push_both = [&] {
-    auto ids = push_all(d->http(), "M", 1);
-    for (auto& id : push_all(d->http(), "P", 1))
+    auto ids = push_one_job_each(d->http(), "M", 1);
+    for (auto& id : push_one_job_each(d->http(), "P", 1))
       ids.push_back(id);
     return ids;
   };

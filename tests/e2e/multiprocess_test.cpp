@@ -150,21 +150,10 @@ bool all_connected(const std::string& http) {
       && connections(http, "C2") == fleet_size;
 }
 
-/// Pushes one job to each device `prefix`0..count-1; returns the job ids.
 std::vector<std::string> push_all(const std::string& http,
                                   const std::string& prefix,
                                   int count = fleet_size) {
-  std::vector<std::string> ids;
-  for (int i = 0; i < count; ++i) {
-    auto r = http_call(
-      http, "POST", "/v1/terminals/" + prefix + std::to_string(i) + "/jobs",
-      R"({"service":"print","payload":{"n":)" + std::to_string(i) + "}}");
-    EXPECT_EQ(r.status, 202) << r.body;
-    auto id = str_at(json_of(r.body), "job_id");
-    if (!id.empty())
-      ids.push_back(id);
-  }
-  return ids;
+  return push_one_job_each(http, prefix, count);
 }
 
 /// Waits until every job is done; returns the ones that are not.

@@ -21,23 +21,6 @@ std::string cluster_on_register(const tetherd_process& d,
     "cluster_id");
 }
 
-int connected(const tetherd_process& d) {
-  int n = 0;
-  auto v = json_of(http_call(d.http(), "GET", "/v1/admin/clusters").body);
-  if (v.is_object())
-    for (auto& c : v.at("clusters").as_array())
-      n += c.at("connections").to_number<int>();
-  return n;
-}
-
-std::string disconnect_group_of(const tetherd_process& d,
-                                const std::string& id) {
-  auto t = json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body);
-  if (!t.is_object() || !t.as_object().contains("label"))
-    return {};
-  return str_at(t.at("label"), "disconnect_group");
-}
-
 http_result call_as(const tetherd_process& d, const std::string& key,
                     const std::string& method, const std::string& target) {
   return http_call_auth(d.http(), key.empty() ? "" : "Bearer " + key, method,

@@ -65,23 +65,6 @@ TEST(placement_history,
     EXPECT_EQ(cluster_now(server, id), placed[id]) << id;
 }
 
-int connected(const tetherd_process& d) {
-  int n = 0;
-  auto v = json_of(http_call(d.http(), "GET", "/v1/admin/clusters").body);
-  if (v.is_object())
-    for (auto& c : v.at("clusters").as_array())
-      n += c.at("connections").to_number<int>();
-  return n;
-}
-
-std::string disconnect_group_of(const tetherd_process& d,
-                                const std::string& id) {
-  auto t = json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body);
-  if (!t.is_object() || !t.as_object().contains("label"))
-    return {};
-  return str_at(t.at("label"), "disconnect_group");
-}
-
 TEST(placement_history, a_disconnect_class_is_spread_over_clusters_and_kept) {
   // 12 devices on 12 addresses drop together (at least 6 addresses: a GE
   // class); 3 others on one address stay connected. CALM names "none", so
