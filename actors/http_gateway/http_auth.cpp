@@ -58,27 +58,28 @@ bool may_wait(const http_gateway_state& st, int64_t now) {
 /// Refuses `req` with 401/403 (audited), or 503 while no key list was ever
 /// read.
 void refuse(gateway_ptr self, const key_check& c, const http_request& req,
-            const http_responder_ptr& raw) {
+            const http_responder_ptr& out) {
   auto& st = self->state;
   if (!c.known && !st.keys.loaded() && api_keys::bearer(req.authorization))
-    return st.fail(raw, errc::unavailable,
+    return st.fail(out, errc::unavailable,
                    "the API keys could not be read yet (the control plane "
                    "does not answer)");
-  ++st.auth_refusals[c.refused == errc::forbidden          ? "missing_scope"
-                     : api_keys::bearer(req.authorization) ? "unknown_key"
-                                                           : "no_key"];
+  ++st.answers
+      ->auth_refusals[c.refused == errc::forbidden          ? "missing_scope"
+                      : api_keys::bearer(req.authorization) ? "unknown_key"
+                                                            : "no_key"];
   audit(c.refused == errc::forbidden ? "auth.forbidden" : "auth.unauthorized",
         {{"key_id", c.key_id},
          {"source", req.peer},
          {"method", req.method},
          {"path", path_of(req)}});
-  st.fail(raw, c.refused, c.reason);
+  st.fail(out, c.refused, c.reason);
 }
 
 /// True when `req` may be served on route `r`; otherwise it was answered
 /// or parked.
 bool admitted(gateway_ptr self, const api::route& r, http_request& req,
-              http_responder_ptr& raw, bool may_refresh) {
+              once_responder_ptr& out, bool may_refresh) {
   auto& st = self->state;
   auto need = access_of(r.kind);
   if (!st.cfg.api_keys)
@@ -98,12 +99,30 @@ bool admitted(gateway_ptr self, const api::route& r, http_request& req,
     return true;
   if ((need.open || !c.known) && unknown && may_refresh
       && may_wait(st, now_ms())) {
-    st.parked.emplace_back(std::move(req), std::move(raw));
+    st.parked.emplace_back(std::move(req), std::move(out));
     refresh_keys(self);
     return false;
   }
-  refuse(self, c, req, raw);
+  refuse(self, c, req, out);
   return false;
+}
+
+/// The request on route `r`, answered through `out`: its key checked,
+/// then served (or parked, or refused).
+void proceed(gateway_ptr self, const api::route& r, http_request req,
+             once_responder_ptr out, bool may_refresh) {
+  if (!admitted(self, r, req, out, may_refresh))
+    return;
+  if (is_admin_change(r.kind))
+    out->decorate([&](http_responder_ptr inner) {
+      return std::make_shared<audit_responder>(
+        std::move(inner), audit_fields{{"key_id", caller_id(self->state, req)},
+                                       {"source", req.peer},
+                                       {"method", req.method},
+                                       {"path", path_of(req)}});
+    });
+  self->state.track(out, r);
+  serve(self, r, req, out);
 }
 
 void refreshed(gateway_ptr self) {
@@ -111,24 +130,18 @@ void refreshed(gateway_ptr self) {
   st.keys_refreshing = false;
   auto waiting = std::move(st.parked);
   st.parked.clear();
-  for (auto& [req, raw] : waiting)
-    on_request(self, std::move(req), std::move(raw), false);
+  for (auto& [req, out] : waiting) {
+    auto r = api::match(req.method, req.target);
+    proceed(self, r, std::move(req), std::move(out), false);
+  }
 }
 
 } // namespace
 
-void on_request(gateway_ptr self, http_request req, http_responder_ptr raw,
-                bool may_refresh) {
+void on_request(gateway_ptr self, http_request req, http_responder_ptr raw) {
   auto r = api::match(req.method, req.target);
-  if (!admitted(self, r, req, raw, may_refresh))
-    return;
-  if (is_admin_change(r.kind))
-    raw = std::make_shared<audit_responder>(
-      std::move(raw), audit_fields{{"key_id", caller_id(self->state, req)},
-                                   {"source", req.peer},
-                                   {"method", req.method},
-                                   {"path", path_of(req)}});
-  serve(self, r, req, self->state.track(std::move(raw), r));
+  auto out = self->state.arrived(std::move(raw), r);
+  proceed(self, r, std::move(req), std::move(out), true);
 }
 
 void refresh_keys(gateway_ptr self) {

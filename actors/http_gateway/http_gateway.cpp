@@ -7,38 +7,35 @@
 
 namespace tether {
 
-/// Answers once: the first answer wins (the control went away, or its
-/// answer came), later ones are dropped. Used from the gateway actor only.
-/// It also carries the route's metric label and the request's arrival, for
-/// the latency histogram of /metrics.
-class once_responder : public http_responder {
-public:
-  once_responder(http_responder_ptr inner, std::string route,
-                 std::string terminal)
-      : inner_(std::move(inner)), route_(std::move(route)),
-        terminal_(std::move(terminal)),
-        started_(std::chrono::steady_clock::now()) {}
-  bool answered() const { return inner_ == nullptr; }
-  void respond(http_response r) override {
-    if (auto inner = std::move(inner_))
-      inner->respond(std::move(r));
-  }
-  const std::string& route() const { return route_; }
-  /// "terminal T1" or "job J1" for a route with an id ("" otherwise), for
-  /// log lines.
-  const std::string& terminal() const { return terminal_; }
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                         - started_)
-      .count();
-  }
+void answer_counters::count(const std::string& route, uint16_t status,
+                            double seconds) {
+  ++responses[status];
+  ++route_answers[{route, status}];
+  route_latency.try_emplace(route, metrics::latency_bounds())
+    .first->second.observe(seconds);
+  if (status == 401
+      && (route == route_label(api::route::register_terminal)
+          || route == route_label(api::route::destination)))
+    ++auth_refusals["device_proof"];
+}
 
-private:
-  http_responder_ptr inner_;
-  std::string route_;
-  std::string terminal_;
-  std::chrono::steady_clock::time_point started_;
-};
+once_responder::once_responder(http_responder_ptr inner,
+                               std::shared_ptr<answer_counters> counters,
+                               std::string route, std::string subject)
+    : inner_(std::move(inner)), counters_(std::move(counters)),
+      route_(std::move(route)), subject_(std::move(subject)),
+      started_(std::chrono::steady_clock::now()) {}
+
+void once_responder::respond(http_response r) {
+  auto inner = std::move(inner_);
+  if (!inner)
+    return;
+  counters_->count(
+    route_, r.status,
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
+      .count());
+  inner->respond(std::move(r));
+}
 
 namespace {
 
@@ -80,9 +77,9 @@ std::string request_context(const http_responder_ptr& out) {
   auto* once = dynamic_cast<once_responder*>(out.get());
   if (once == nullptr)
     return "request";
-  if (once->terminal().empty())
+  if (once->subject().empty())
     return once->route();
-  return once->route() + " (" + once->terminal() + ")";
+  return once->route() + " (" + once->subject() + ")";
 }
 
 std::string_view route_label(api::route::kind_t kind) {
@@ -179,19 +176,6 @@ private:
 
 void http_gateway_state::answer(const http_responder_ptr& out,
                                 http_response r) {
-  if (auto* once = dynamic_cast<once_responder*>(out.get());
-      once && once->answered())
-    return;
-  ++responses[r.status];
-  if (auto* once = dynamic_cast<once_responder*>(out.get())) {
-    ++route_answers[{once->route(), r.status}];
-    route_latency.try_emplace(once->route(), metrics::latency_bounds())
-      .first->second.observe(once->seconds());
-    if (r.status == 401
-        && (once->route() == route_label(api::route::register_terminal)
-            || once->route() == route_label(api::route::destination)))
-      ++auth_refusals["device_proof"];
-  }
   out->respond(std::move(r));
 }
 
@@ -200,21 +184,29 @@ void http_gateway_state::fail(const http_responder_ptr& out, errc code,
   answer(out, api::error_response(code, message, cfg.retry_after_s));
 }
 
-http_responder_ptr http_gateway_state::track(http_responder_ptr raw,
-                                             const api::route& r) {
+once_responder_ptr http_gateway_state::arrived(http_responder_ptr raw,
+                                               const api::route& r) {
+  return std::make_shared<once_responder>(
+    std::move(raw), answers, std::string{route_label(r.kind)}, id_label(r));
+}
+
+void http_gateway_state::track(const once_responder_ptr& out,
+                               const api::route& r) {
+  // Beneath the once_responder, so that an answer after the first one is
+  // dropped before it is counted anywhere.
   if (r.on_terminal())
-    raw = std::make_shared<counting_responder>(std::move(raw), control, r.id);
-  raw = record_calls(std::move(raw), control, r); // http_history.cpp
-  // Outermost, so that an answer after the first one is dropped before it
-  // is counted anywhere.
-  auto once = std::make_shared<once_responder>(
-    std::move(raw), std::string{route_label(r.kind)}, id_label(r));
+    out->decorate([&](http_responder_ptr inner) -> http_responder_ptr {
+      return std::make_shared<counting_responder>(std::move(inner), control,
+                                                  r.id);
+    });
+  out->decorate([&](http_responder_ptr inner) {
+    return record_calls(std::move(inner), control, r); // http_history.cpp
+  });
   if (in_flight.size() >= prune_at) {
     std::erase_if(in_flight, [](auto& w) { return w.expired(); });
     prune_at = std::max<size_t>(64, 2 * in_flight.size());
   }
-  in_flight.emplace_back(once);
-  return once;
+  in_flight.emplace_back(out);
 }
 
 void http_gateway_state::control_gone(const caf::error& reason) {
@@ -250,7 +242,9 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
                        tick_atom::value);
   }
   return {
-    [self](answered_atom, uint16_t status) { ++self->state.responses[status]; },
+    [self](answered_atom, uint16_t status) {
+      ++self->state.answers->responses[status];
+    },
     [self](peer_atom, const peer_directory& dir) {
       if (dir.control) {
         logger("gateway")->info("control reachable (process {})", dir.process);
@@ -260,7 +254,7 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
       }
     },
     [self](http_request& req, http_responder_ptr& raw) {
-      on_request(self, std::move(req), std::move(raw), true);
+      on_request(self, std::move(req), std::move(raw));
     },
     [self](key_atom, tick_atom) {
       refresh_keys(self);

@@ -55,14 +55,60 @@ struct http_gateway_settings {
   size_t push_burst = 5000;
 };
 
-class once_responder; // http_gateway.cpp
+/// What /metrics counts of the gateway's answers. Shared by the state and
+/// every request's responder, which counts its own answer as it goes out.
+struct answer_counters {
+  std::map<uint16_t, uint64_t> responses; // by status
+  /// Answers by (route, status), latency by route (arrival to answer), and
+  /// key/proof refusals by reason (docs/OPERATORS.md "Metrics").
+  std::map<std::pair<std::string, uint16_t>, uint64_t> route_answers;
+  std::map<std::string, metrics::histogram> route_latency;
+  std::map<std::string, uint64_t> auth_refusals;
+  /// One answer of `route` with `status`, `seconds` after its arrival.
+  void count(const std::string& route, uint16_t status, double seconds);
+};
+
+/// The responder every request is answered through, made when it arrives
+/// (http_gateway_state::arrived). It answers once (the first answer wins:
+/// the control went away, or its answer came; later ones are dropped) and
+/// counts that answer for /metrics itself, so a handler that wraps it in
+/// its own responder changes neither. Decorators that must see the answer
+/// only once (audit, API history) go beneath it with `decorate`. Used from
+/// the gateway actor only.
+class once_responder : public http_responder {
+public:
+  once_responder(http_responder_ptr inner,
+                 std::shared_ptr<answer_counters> counters, std::string route,
+                 std::string subject);
+  bool answered() const { return inner_ == nullptr; }
+  void respond(http_response r) override;
+  /// Puts `wrap(inner)` between this and the connection.
+  template <class Wrap>
+  void decorate(Wrap&& wrap) {
+    if (inner_)
+      inner_ = wrap(std::move(inner_));
+  }
+  const std::string& route() const { return route_; }
+  /// "terminal T1" or "job J1" for a route with an id ("" otherwise), for
+  /// log lines.
+  const std::string& subject() const { return subject_; }
+
+private:
+  http_responder_ptr inner_;
+  std::shared_ptr<answer_counters> counters_;
+  std::string route_;
+  std::string subject_;
+  std::chrono::steady_clock::time_point started_;
+};
+using once_responder_ptr = std::shared_ptr<once_responder>;
 
 /// The `route` label of /metrics: the method and path template
 /// ("POST /v1/terminals/{id}/jobs"); "other" for 404/405/bad ids.
 std::string_view route_label(api::route::kind_t kind);
 
 /// For log lines: the route of the request answered through `out` and its
-/// terminal id ("POST /v1/terminals/{id}/jobs (terminal T1)").
+/// terminal id ("POST /v1/terminals/{id}/jobs (terminal T1)"); "request"
+/// when `out` is not the request's own responder (a handler's wrapper).
 std::string request_context(const http_responder_ptr& out);
 
 /// The gateway's state: its settings, the counters of /metrics, where the
@@ -71,13 +117,10 @@ struct http_gateway_state {
   static inline const char* name = "http_gateway";
   http_gateway_settings cfg;
   int64_t started_at_ms = 0;
-  std::map<uint16_t, uint64_t> responses; // by status, for /metrics
-  /// Answers of routed requests by (route, status), their latency by
-  /// route (arrival to answer), and key/proof refusals by reason: the
-  /// gateway's part of /metrics (docs/OPERATORS.md "Metrics").
-  std::map<std::pair<std::string, uint16_t>, uint64_t> route_answers;
-  std::map<std::string, metrics::histogram> route_latency;
-  std::map<std::string, uint64_t> auth_refusals;
+  /// Answers by status and route, latency, refusals: counted by each
+  /// request's once_responder.
+  std::shared_ptr<answer_counters> answers
+    = std::make_shared<answer_counters>();
   uint64_t jobs_accepted = 0;
   uint64_t registrations = 0;
   /// This process's figures for /metrics, read again at most every
@@ -106,17 +149,19 @@ struct http_gateway_state {
   bool keys_refreshing = false;
   int64_t keys_asked_at_ms = 0; // the last refresh started then
   /// Requests with a key not in `keys`, waiting for the refresh under way.
-  std::vector<std::pair<http_request, http_responder_ptr>> parked;
+  std::vector<std::pair<http_request, once_responder_ptr>> parked;
 
-  /// Every answer goes through here: counted by status for /metrics, and
-  /// dropped when the request was answered already.
+  /// Every answer goes through here (`out` counts it and drops it when the
+  /// request was answered already).
   void answer(const http_responder_ptr& out, http_response r);
   /// The contract's error body (and Retry-After for 503/429).
   void fail(const http_responder_ptr& out, errc code, std::string_view message);
-  /// The responder of a new request on route `r`: answered once, counted in
-  /// the terminal's API history (terminal routes), and remembered in
+  /// The responder of a request on route `r` that just arrived on `raw`.
+  once_responder_ptr arrived(http_responder_ptr raw, const api::route& r);
+  /// A request admitted to route `r`: its answer is counted in the
+  /// terminal's API history (terminal routes), and it is remembered in
   /// `in_flight`.
-  http_responder_ptr track(http_responder_ptr raw, const api::route& r);
+  void track(const once_responder_ptr& out, const api::route& r);
   /// The control process went away: forget it, so that requests answer 503
   /// at once, and answer every waiting request 503 now.
   void control_gone(const caf::error& reason);

@@ -26,24 +26,24 @@ void write_gateway_metrics(metrics::exposition& e,
                            const http_gateway_state& st) {
   e.family("tether_http_responses_total", "counter",
            "HTTP responses by status.");
-  for (const auto& [status, n] : st.responses)
+  for (const auto& [status, n] : st.answers->responses)
     e.sample("tether_http_responses_total",
              {{"status", std::to_string(status)}}, static_cast<double>(n));
   e.family("tether_http_requests_total", "counter",
            "Routed HTTP requests answered, by route and status.");
-  for (const auto& [key, n] : st.route_answers)
+  for (const auto& [key, n] : st.answers->route_answers)
     e.sample("tether_http_requests_total",
              {{"route", key.first}, {"status", std::to_string(key.second)}},
              static_cast<double>(n));
   e.family("tether_http_request_duration_seconds", "histogram",
            "Time from a routed request's arrival to its answer, by route "
            "(register latency; push: stored durably before the answer).");
-  for (const auto& [route, h] : st.route_latency)
+  for (const auto& [route, h] : st.answers->route_latency)
     e.observe("tether_http_request_duration_seconds", {{"route", route}}, h);
   e.family("tether_auth_refusals_total", "counter",
            "Requests refused 401/403 by reason: no_key, unknown_key, "
            "missing_scope, device_proof.");
-  for (const auto& [reason, n] : st.auth_refusals)
+  for (const auto& [reason, n] : st.answers->auth_refusals)
     e.sample("tether_auth_refusals_total", {{"reason", reason}},
              static_cast<double>(n));
   e.family("tether_registrations_total", "counter",
@@ -302,8 +302,7 @@ void register_terminal(gateway_ptr self, const api::route&,
   if (!facts || !device_proven(self, req, facts->terminal_id, out))
     return;
   // A refusal of a device that proved its id (400, 409, 503) is recorded
-  // in its history here, not by wrapping `out`: answer() counts the route
-  // only on the responder track() made.
+  // in its history from the error branch, where the status is known.
   self
     ->request(self->state.control, self->state.cfg.request_timeout,
               register_atom::value, *facts)

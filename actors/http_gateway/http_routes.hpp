@@ -96,8 +96,7 @@ void get_nodes(gateway_ptr self, const api::route& r, const http_request& req,
 /// which checks its key against the route (api_keys.hpp: access_of) before
 /// `serve`; a key not in the cache waits for one refresh (at most one a
 /// second). `refresh_keys` reads the keys from the control again.
-void on_request(gateway_ptr self, http_request req, http_responder_ptr raw,
-                bool may_refresh);
+void on_request(gateway_ptr self, http_request req, http_responder_ptr raw);
 void refresh_keys(gateway_ptr self);
 /// GET and POST /v1/admin/keys, DELETE /v1/admin/keys/{id}.
 void get_keys(gateway_ptr self, const api::route& r, const http_request& req,

@@ -236,13 +236,13 @@ TEST(MetricsText, ThisProcessIsRead) {
 /// The whole body of GET /metrics, as the gateway writes it.
 TEST(MetricsText, TheGatewaysExpositionParses) {
   http_gateway_state st;
-  st.responses[200] = 4;
-  st.responses[401] = 1;
-  st.route_answers[{"POST /v1/terminals/{id}/jobs", 202}] = 2;
-  st.route_latency.try_emplace("POST /v1/terminals/{id}/jobs",
-                               latency_bounds());
-  st.route_latency.at("POST /v1/terminals/{id}/jobs").observe(0.003);
-  st.auth_refusals["unknown_key"] = 1;
+  st.answers->responses[200] = 4;
+  st.answers->responses[401] = 1;
+  st.answers->route_answers[{"POST /v1/terminals/{id}/jobs", 202}] = 2;
+  st.answers->route_latency.try_emplace("POST /v1/terminals/{id}/jobs",
+                                        latency_bounds());
+  st.answers->route_latency.at("POST /v1/terminals/{id}/jobs").observe(0.003);
+  st.answers->auth_refusals["unknown_key"] = 1;
   cluster_status c;
   c.cluster_id = "C\"1";
   c.state = "active";
@@ -281,18 +281,67 @@ TEST(GatewayLog, RequestContextNamesRouteAndTerminal) {
   api::route push;
   push.kind = api::route::push_job;
   push.id = "T1";
-  EXPECT_EQ(request_context(st.track(std::make_shared<sink>(), push)),
+  EXPECT_EQ(request_context(st.arrived(std::make_shared<sink>(), push)),
             "POST /v1/terminals/{id}/jobs (terminal T1)");
   api::route job;
   job.kind = api::route::job;
   job.id = "J9";
-  EXPECT_EQ(request_context(st.track(std::make_shared<sink>(), job)),
+  EXPECT_EQ(request_context(st.arrived(std::make_shared<sink>(), job)),
             "GET /v1/jobs/{id} (job J9)");
   api::route reg;
   reg.kind = api::route::register_terminal;
-  EXPECT_EQ(request_context(st.track(std::make_shared<sink>(), reg)),
+  EXPECT_EQ(request_context(st.arrived(std::make_shared<sink>(), reg)),
             "POST /v1/terminals/register");
   EXPECT_EQ(request_context(std::make_shared<sink>()), "request");
+}
+
+/// A handler may wrap the request's responder in its own: the answer is
+/// still counted by route exactly once, and a second answer is still
+/// dropped (found at a merge: a wrapper made answer() miss the route, so
+/// registrations went uncounted in tether_http_requests_total).
+TEST(GatewayAnswers, AWrappedResponderIsCountedOnceByRoute) {
+  http_gateway_state st;
+  struct sink : http_responder {
+    int answers = 0;
+    void respond(http_response) override { ++answers; }
+  };
+  struct wrapper : http_responder {
+    http_responder_ptr inner;
+    void respond(http_response r) override { inner->respond(std::move(r)); }
+  };
+  api::route reg;
+  reg.kind = api::route::register_terminal;
+  auto wire = std::make_shared<sink>();
+  auto out = st.arrived(wire, reg);
+  st.track(out, reg);
+  auto wrapped = std::make_shared<wrapper>();
+  wrapped->inner = out;
+  st.answer(wrapped, api::json_response(409, "{}"));
+  st.answer(wrapped, api::json_response(200, "{}"));
+  st.answer(out, api::json_response(200, "{}"));
+  EXPECT_EQ(wire->answers, 1);
+  const auto& a = *st.answers;
+  EXPECT_EQ(a.route_answers.at({"POST /v1/terminals/register", 409}), 1u);
+  EXPECT_EQ(a.route_answers.count({"POST /v1/terminals/register", 200}), 0u);
+  EXPECT_EQ(a.responses.at(409), 1u);
+  EXPECT_EQ(a.responses.count(200), 0u);
+  EXPECT_EQ(a.route_latency.count("POST /v1/terminals/register"), 1u);
+}
+
+/// A refused request (before its route is served) is counted by route too.
+TEST(GatewayAnswers, ARefusalIsCountedByRoute) {
+  http_gateway_state st;
+  struct sink : http_responder {
+    void respond(http_response) override {}
+  };
+  api::route reg;
+  reg.kind = api::route::destination;
+  st.fail(st.arrived(std::make_shared<sink>(), reg), errc::unauthorized,
+          "no proof");
+  const auto& a = *st.answers;
+  EXPECT_EQ(a.route_answers.at({"GET /v1/terminals/{id}/destination", 401}),
+            1u);
+  EXPECT_EQ(a.auth_refusals.at("device_proof"), 1u);
 }
 
 /// Gathered series: one family per name, the right type, histograms
