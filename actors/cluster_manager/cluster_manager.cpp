@@ -252,11 +252,31 @@ std::vector<std::string> cluster_manager_state::drained(
   return out;
 }
 
+void cluster_manager_state::seed_live_nodes(
+  const std::vector<cluster_status>& merged, int64_t now_ms) {
+  auto lists_nodes = [](const cluster_status& s) {
+    return !s.nodes.empty();
+  };
+  if (live_seeded || std::none_of(merged.begin(), merged.end(), lists_nodes))
+    return;
+  if (first_report_ms < 0)
+    first_report_ms = now_ms;
+  if (now_ms - first_report_ms < elastic.period.count())
+    return;
+  live_seeded = true;
+  for (const auto& s : merged)
+    for (const auto& n : s.nodes)
+      if (clusters.leaving.count(n.node_id) == 0
+          && admin.node_state(n.node_id) == "active")
+        live_nodes.insert(n.node_id);
+}
+
 std::vector<std::pair<std::string, elastic_decision>>
 cluster_manager_state::elastic_decisions(
   const std::vector<std::optional<balancer_status>>& rs, int64_t now_ms) {
   std::vector<std::pair<std::string, elastic_decision>> out;
   auto merged = merged_status(rs);
+  seed_live_nodes(merged, now_ms);
   auto state_of = [this](const std::string& n) {
     return clusters.leaving.count(n) > 0 ? std::string{"draining"}
                                          : admin.node_state(n);

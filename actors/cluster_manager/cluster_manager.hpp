@@ -63,7 +63,18 @@ struct cluster_manager_state {
   /// clusters whose node change is being stored, the [autoscale] command.
   elastic_rule elastic;
   std::set<std::string> live_nodes;
+  /// A node already down when this manager started (a control restart)
+  /// was never seen live, so its failure would go unnoticed: the first
+  /// report's time, and whether the nodes still failed an [autoscale]
+  /// period after it were taken as lost (seed_live_nodes).
+  int64_t first_report_ms = -1;
+  bool live_seeded = false;
   std::set<std::string> elastic_pending;
+  /// Once, an [autoscale] period after the first report: every node whose
+  /// state is active counts as seen live, so one its balancers still report
+  /// failed is lost (and a standby replaces it) as if it had failed now.
+  void seed_live_nodes(const std::vector<cluster_status>& merged,
+                       int64_t now_ms);
   std::vector<std::string> autoscale_command;
   /// Node moves between clusters: the rule, and whether a move is being
   /// stored (no other is decided meanwhile).

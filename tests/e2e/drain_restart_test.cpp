@@ -41,13 +41,12 @@ bool all_done(const std::string& http, const std::vector<std::string>& ids) {
 TEST(drain_restart, a_drain_goes_on_through_a_control_restart) {
   auto d = multiprocess_deployment::start_retrying(
     shipped_multiprocess_topology_with("", "[reallocation]\nmax_rate = 1\n"));
-  auto sim
-    = simulator(d->http(),
-                {"--data", d->dir() + "/data-control", "--count",
-                 std::to_string(devices), "--id-prefix", "D", "--region", "GG1",
-                 "--backoff-min-ms", "100", "--backoff-max-ms", "500",
-                 "--duration-s", "150"},
-                d->dir() + "/D.log");
+  auto sim = simulator(d->http(),
+                       {"--data", d->dir() + "/data-control", "--count",
+                        std::to_string(devices), "--id-prefix", "D", "--region",
+                        "GG1", "--backoff-min-ms", "100", "--backoff-max-ms",
+                        "500", "--duration-s", "150"},
+                       d->dir() + "/D.log");
   int on_n1 = 0;
   ASSERT_TRUE(eventually(
     [&] {
@@ -65,8 +64,8 @@ TEST(drain_restart, a_drain_goes_on_through_a_control_restart) {
     [&] { return node_view(d->http(), "C1-n1").second < on_n1; }, 20s))
     << boost::json::serialize(cluster_view(d->http(), "C1"));
   auto left_at_kill = node_view(d->http(), "C1-n1").second;
-  std::printf("[drain] %d of %d sessions on C1-n1 at the kill\n",
-              left_at_kill, on_n1);
+  std::printf("[drain] %d of %d sessions on C1-n1 at the kill\n", left_at_kill,
+              on_n1);
   d->kill9("control");
   d->start_process("control");
   // The drain ends; the node is still draining after the restart.

@@ -2,8 +2,10 @@
 // a fake store and fake balancers (issue 14, item 1): a standby node is
 // "draining" to the balancers and "standby" in the status; when an active
 // node that was live fails, the standby is woken at once: stored first,
-// then the balancers are told "active". (The thresholds and periods are the
-// rule's, tested in elastic_rule_test.cpp.)
+// then the balancers are told "active". A node already failed when the
+// manager started (a control restart) is replaced once it is still failed
+// an [autoscale] period after the first report. (The thresholds and
+// periods are the rule's, tested in elastic_rule_test.cpp.)
 #include "actors/cluster_manager/cluster_manager.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
 
@@ -14,22 +16,29 @@ using node_state = std::pair<std::string, std::string>;
 
 class ElasticFlow : public ActorFlow {
 protected:
-  ElasticFlow() {
+  explicit ElasticFlow(std::chrono::milliseconds period
+                       = std::chrono::hours{1}) {
     auto topo = default_topology();
+    // C1-n3 stays active throughout: a cluster with no active node left
+    // wakes its standby at once anyway.
+    topo.clusters[0].nodes.push_back("C1-n3");
     topo.clusters[0].elastic.standby = {"C1-n2"};
+    topo.autoscale.period = period;
     store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
     manager = spawn_manager(topo, store_h, &blogs);
     sched.run();
   }
 
-  /// C1's balancer reports C1-n1 in `n1_state` and C1-n2 (draining to it).
+  /// C1's balancer reports C1-n1 in `n1_state`, C1-n2 (draining to it) and
+  /// C1-n3 active.
   void report(const std::string& n1_state) {
     auto& st = blogs["C1"]->status;
     st.balancer_id = "C1-b1";
     st.cluster_id = "C1";
     st.connections = 3;
     st.nodes = {node_status{"C1-n1", n1_state, 3, 0, 0},
-                node_status{"C1-n2", "draining", 0, 0, 0}};
+                node_status{"C1-n2", "draining", 0, 0, 0},
+                node_status{"C1-n3", "active", 0, 0, 0}};
     caf::anon_send(manager, tick_atom::value);
     sched.run();
   }
@@ -84,6 +93,34 @@ TEST_F(ElasticFlow, AnUnstoredWakeTellsNoBalancer) {
   ASSERT_EQ(slog->node_puts.size(), 1u);
   EXPECT_EQ(blogs["C1"]->node_states.size(), 1u);
   EXPECT_EQ(listed_state("C1-n2"), "standby");
+}
+
+/// A node the balancers report failed from the manager's first report on
+/// (it went down before a control restart) was never seen live: within
+/// the first [autoscale] period it is taken as not there yet (a fresh
+/// deployment whose node starts after its balancer) ...
+TEST_F(ElasticFlow, ANodeFailedFromTheStartIsNotLostWithinAPeriod) {
+  report("failed");
+  report("failed");
+  EXPECT_TRUE(slog->node_puts.empty());
+  EXPECT_EQ(listed_state("C1-n2"), "standby");
+}
+
+/// ... and once a period has passed (here 0) it is lost: the standby
+/// replaces it, stored first.
+class ElasticRestart : public ElasticFlow {
+protected:
+  ElasticRestart() : ElasticFlow(std::chrono::milliseconds{0}) {}
+};
+
+TEST_F(ElasticRestart, ANodeDownBeforeTheStartIsReplacedAfterAPeriod) {
+  report("failed");
+  ASSERT_EQ(slog->node_puts.size(), 1u);
+  EXPECT_EQ(slog->node_puts[0], node_state("C1-n2", "active"));
+  EXPECT_EQ(listed_state("C1-n2"), "active");
+  // Once only: a later report changes nothing more.
+  report("failed");
+  EXPECT_EQ(slog->node_puts.size(), 1u);
 }
 
 } // namespace
