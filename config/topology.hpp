@@ -180,10 +180,8 @@ struct reallocation_config {
   // Idle-only rebalancing inside a cluster (actors/policy/rebalance.hpp):
   // sessions move when a node holds at least rebalance_ratio times the
   // sessions of the emptiest (0: off), rounds at least rebalance_period
-  // apart. Off by default for now: with it on, the churn test across
-  // processes (a node killed right after it rejoined, while a round moves
-  // sessions to it) was seen to fail (docs/ARCHITECTURE.md).
-  double rebalance_ratio = 0;
+  // apart.
+  double rebalance_ratio = 2;
   millis rebalance_period{5'000};
 };
 

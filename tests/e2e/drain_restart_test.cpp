@@ -29,15 +29,6 @@ std::pair<std::string, int> node_view(const std::string& http,
   return {};
 }
 
-bool all_done(const std::string& http, const std::vector<std::string>& ids) {
-  for (const auto& id : ids)
-    if (str_at(json_of(http_call(http, "GET", "/v1/jobs/" + id, {}, 2s).body),
-               "status")
-        != "done")
-      return false;
-  return true;
-}
-
 TEST(drain_restart, a_drain_goes_on_through_a_control_restart) {
   auto d = multiprocess_deployment::start_retrying(
     shipped_multiprocess_topology_with("", "[reallocation]\nmax_rate = 1\n"));

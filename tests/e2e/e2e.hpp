@@ -182,6 +182,19 @@ inline std::vector<std::string> push_one_job_each(const std::string& http,
   return ids;
 }
 
+/// Whether every job of `ids` is `done` (GET /v1/jobs/{id}).
+inline bool all_done(const std::string& http,
+                     const std::vector<std::string>& ids) {
+  for (const auto& id : ids)
+    if (str_at(json_of(http_call(http, "GET", "/v1/jobs/" + id, {},
+                                 std::chrono::seconds{2})
+                         .body),
+               "status")
+        != "done")
+      return false;
+  return true;
+}
+
 /// The connections of every cluster together (GET /v1/admin/clusters).
 inline int connected(const tetherd_process& d) {
   int n = 0;

@@ -57,15 +57,6 @@ std::unique_ptr<child_process> fleet(multiprocess_deployment& d,
                    d.dir() + "/" + prefix + ".log");
 }
 
-bool all_done(const std::string& http, const std::vector<std::string>& ids) {
-  for (const auto& id : ids)
-    if (str_at(json_of(http_call(http, "GET", "/v1/jobs/" + id, {}, 2s).body),
-               "status")
-        != "done")
-      return false;
-  return true;
-}
-
 /// The node of C2 that moved to C1 (empty while none has).
 std::string moved_node(const std::string& http) {
   for (const auto& [id, n] : nodes_of(http, "C1"))

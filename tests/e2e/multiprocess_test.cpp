@@ -29,8 +29,8 @@ constexpr int fleet_size = 100; // per cluster
 /// off.
 std::string test_file(bool rebalance = true) {
   auto text = multiprocess_test_topology("keepalive = \"2s\"");
-  if (rebalance)
-    text = "[reallocation]\nrebalance_ratio = 2\n" + text;
+  if (!rebalance)
+    text = "[reallocation]\nrebalance_ratio = 0\n" + text;
   return text;
 }
 
