@@ -16,7 +16,7 @@ void flush_calls(control_self self, const control_peers& p) {
   auto& st = self->state;
   if (st.calls.pending.empty())
     return;
-  self->request(p.store, st.request_timeout, put_atom::value, st.calls.take())
+  self->request(p.store, local_store, put_atom::value, st.calls.take())
     .then([](ok_atom) {},
           [](caf::error& err) {
             logger("control")->warn("history records not stored: {}",
