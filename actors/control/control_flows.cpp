@@ -292,6 +292,7 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
       self->state.jobs.stored(job);
       self->state.calls.add(job.terminal_id, call_event::job_pushed, now_ms(),
                             job.job_id);
+      flush_calls_if_full(self, p);
       rp.deliver(job);
       // Route it now; a terminal that is not connected gets it when it
       // connects (see open_atom).
@@ -313,6 +314,7 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
 
 void persist_job(control_self self, const control_peers& p,
                  const job_record& job) {
+  flush_calls_if_full(self, p); // into this write's batch
   self
     ->request(p.store, local_store, put_atom::value,
               std::vector<job_record>{job}, uint64_t{0})

@@ -6,8 +6,7 @@
 namespace tether {
 
 call_backlog::call_backlog(size_t per_batch)
-  : per_batch_(std::max<size_t>(1, per_batch)) {
-}
+    : per_batch_(std::max<size_t>(1, per_batch)) {}
 
 void call_backlog::hand_over(std::vector<storage::call_record>& records,
                              std::vector<storage::call_record>& batch) {

@@ -244,6 +244,23 @@ TEST_F(ControlFlow, ASessionMovedToAnotherNodeIsAHistoryRecord) {
                                            "moved@C1-n2@10.0.0.7"}));
 }
 
+TEST_F(ControlFlow, TheJobPathHandsHistoryRecordsOverOnceAChunkIsPending) {
+  start({}, 5);
+  for (int i = 0; i < 300; ++i)
+    ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  sched.run();
+  // No tick yet: the first 256 job_pushed records went with the job
+  // writes, the rest wait for the tick.
+  ASSERT_EQ(slog->calls.size(), 256u);
+  for (size_t i = 0; i < slog->calls.size(); ++i) {
+    EXPECT_EQ(slog->calls[i].event, "job_pushed");
+    if (i > 0) // in the order they were made
+      EXPECT_EQ(slog->calls[i].seq, slog->calls[i - 1].seq + 1);
+  }
+  advance(settings_tick);
+  EXPECT_EQ(slog->calls.size(), 300u);
+}
+
 TEST_F(ControlFlow, AJobWriteWaitsForTheLocalStoreWithoutATimeout) {
   // The store is in the control's process: the job path's writes carry no
   // timer (docs/ARCHITECTURE.md), so a slow write is still a stored job.
