@@ -3,7 +3,10 @@
 // terminal, job step, connect and disconnect becomes one call_record,
 // stamped with the time and a sequence number (the order of records of one
 // millisecond); the tick hands them to the store in one batch, so a kill -9
-// loses at most one tick's records, as with the connection history.
+// loses at most one tick's records, as with the connection history. Under
+// load the job path hands them over sooner, once `handover_at` are pending
+// (full()), just before a job's own write: they join its synced batch
+// (docs/ARCHITECTURE.md, "The job path's history records").
 // Bounded: beyond max_pending the oldest pending records are dropped and
 // counted. Plain C++; unit-tested in tests/actors/control/call_log_test.cpp.
 #pragma once
@@ -32,6 +35,9 @@ inline constexpr const char* job_finished = "job_finished";
 struct call_log {
   std::deque<call_record> pending;
   size_t max_pending = 100'000;
+  /// Pending records the job path hands over without waiting for the tick
+  /// (one store chunk, store_actor's history_limits::calls_per_batch).
+  size_t handover_at = 256;
   uint64_t dropped = 0; // pending records dropped at the bound
   uint32_t next_seq = 0;
 
@@ -51,6 +57,9 @@ struct call_log {
   /// Drops the pending records of `terminal_id` (a retired terminal: its
   /// stored records are deleted, none may come back); returns how many.
   size_t forget(const std::string& terminal_id);
+
+  /// Whether handover_at records (or more) are pending.
+  bool full() const { return handover_at > 0 && pending.size() >= handover_at; }
 
   /// Every pending record, oldest first, and forgets them.
   std::vector<call_record> take();

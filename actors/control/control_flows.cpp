@@ -286,12 +286,13 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
   if (!job)
     return std::move(job.error());
   auto rp = self->make_response_promise<job_record>();
-  store_then(
-    self, p.store, rp, "the job",
+  store_then_within(
+    self, local_store, p.store, rp, "the job",
     [self, p, job = *job](auto& rp) {
       self->state.jobs.stored(job);
       self->state.calls.add(job.terminal_id, call_event::job_pushed, now_ms(),
                             job.job_id);
+      flush_calls_if_full(self, p);
       rp.deliver(job);
       // Route it now; a terminal that is not connected gets it when it
       // connects (see open_atom).
@@ -313,8 +314,9 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
 
 void persist_job(control_self self, const control_peers& p,
                  const job_record& job) {
+  flush_calls_if_full(self, p); // into this write's batch
   self
-    ->request(p.store, self->state.request_timeout, put_atom::value,
+    ->request(p.store, local_store, put_atom::value,
               std::vector<job_record>{job}, uint64_t{0})
     .then(
       [self, notify = p.notify, job](ok_atom) {

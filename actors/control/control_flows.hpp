@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/duration.hpp>
 #include <caf/expected.hpp>
 #include <caf/result.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -119,6 +120,19 @@ caf::result<call_page> history_page(control_self self, const control_peers& p,
 
 /// Hands the pending history records to the store (each tick).
 void flush_calls(control_self self, const control_peers& p);
+
+/// Hands them over now if call_log::full(); the job path calls it as it
+/// adds records (a push stored, just before a status report's write), so
+/// they join the batch of a job write that is on its way.
+void flush_calls_if_full(control_self self, const control_peers& p);
+
+/// The timeout of the job path's writes to the store: none. The store is
+/// spawned in the same process as the control in every deployment
+/// (net/deployment.cpp), so a timed request only costs a timer on CAF's
+/// clock thread per write (about four a job); a store that goes down still
+/// answers each request with an error, and one that stalls is noticed by
+/// the gateway's own request timeout.
+inline const caf::duration local_store{caf::infinite};
 
 /// get_atom, metrics_atom: the control's job figures with the store's, the
 /// notifier's and the balancers' (control_metrics.cpp).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -11,7 +12,8 @@
 
 namespace tether {
 
-storage::status store_actor_state::flush() {
+storage::status store_actor_state::flush(bool all_calls) {
+  calls_backlog.fill(calls, all_calls);
   auto began = std::chrono::steady_clock::now();
   auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
                           drop_events_before_ms, calls);
@@ -34,19 +36,42 @@ storage::status store_actor_state::flush() {
   return st;
 }
 
-void store_actor_state::flush_and_answer() {
-  flush_scheduled = false;
-  auto answering = std::move(waiting);
-  waiting.clear();
-  auto result = flush();
-  if (!result.ok())
-    logger("store")->error("{}", result.message);
-  for (auto& rp : answering) {
+namespace {
+
+void answer(std::vector<caf::typed_response_promise<ok_atom>>& promises,
+            const storage::status& result) {
+  for (auto& rp : promises) {
     if (result.ok())
       rp.deliver(ok_atom::value);
     else
       rp.deliver(make_error(errc::unavailable, result.message));
   }
+  promises.clear();
+}
+
+} // namespace
+
+void store_actor_state::flush_and_answer(bool all_calls) {
+  flush_scheduled = false;
+  auto answering = std::move(waiting);
+  waiting.clear();
+  auto result = flush(all_calls);
+  if (!result.ok())
+    logger("store")->error("{}", result.message);
+  if (!result.ok() && calls_outcome.ok())
+    calls_outcome = result;
+  answer(answering, result);
+  if (calls_backlog.empty() && !calls_waiting.empty()) {
+    auto outcome = std::exchange(calls_outcome, {});
+    answer(calls_waiting, outcome);
+  }
+}
+
+void store_actor_state::take_calls(std::vector<call_record>& cs,
+                                   caf::typed_response_promise<ok_atom> rp) {
+  sweep.wrote(cs.size());
+  calls_backlog.hand_over(cs, calls);
+  calls_waiting.push_back(std::move(rp));
 }
 
 void store_actor_state::purge_expired() {
@@ -88,8 +113,8 @@ storage::store::sweep_result store_actor_state::sweep_history(int64_t now) {
 caf::result<call_page>
 store_actor_state::history_page(const std::string& terminal, int64_t since_ms,
                                 const std::string& cursor, uint32_t limit) {
-  if (flush_scheduled) // read what was given to the store so far
-    flush_and_answer();
+  if (flush_scheduled || !calls_backlog.empty()) // read all given so far
+    flush_and_answer(true);
   storage::status st;
   auto page = db->load_calls(terminal, since_ms, cursor, limit, st);
   if (st.message == "malformed cursor")
@@ -114,15 +139,36 @@ namespace {
 
 using self_ptr = store_actor::stateful_pointer<store_actor_state>;
 
-/// Joins the pending batch: returns the promise answered after the flush.
-caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
+/// Sends the store a `flush` unless one is on its way: it queues behind the
+/// requests already in the mailbox, which all join its batch.
+void schedule_flush(self_ptr self) {
   auto& st = self->state;
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
     self->send(caf::actor_cast<store_actor>(self), flush_atom::value);
   }
+}
+
+/// Joins the pending batch: returns the promise answered after the flush.
+caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
+  schedule_flush(self);
   auto rp = self->make_response_promise<ok_atom>();
-  st.waiting.push_back(rp);
+  self->state.waiting.push_back(rp);
+  return rp;
+}
+
+/// History records still in the backlog go with the next batch: a flush
+/// behind the requests that arrived meanwhile (never in front of them).
+void keep_writing(self_ptr self) {
+  if (!self->state.calls_backlog.empty())
+    schedule_flush(self);
+}
+
+/// Takes a hand-over of history records (answered once all are written).
+caf::result<ok_atom> take_calls(self_ptr self, std::vector<call_record>& cs) {
+  auto rp = self->make_response_promise<ok_atom>();
+  self->state.take_calls(cs, rp);
+  schedule_flush(self);
   return rp;
 }
 
@@ -160,6 +206,7 @@ caf::result<ok_atom> revoked(storage::store& db, const std::string& id) {
 /// One step of the history records' retention sweep, then the next.
 void sweep_history_and_rearm(self_ptr self) {
   self->state.sweep_history(now_ms());
+  keep_writing(self);
   self->delayed_send(self, sweep_step_period(self->state.history),
                      history_atom::value, tick_atom::value);
 }
@@ -168,8 +215,8 @@ void sweep_history_and_rearm(self_ptr self) {
 /// them may bring the record back after its deletion).
 caf::result<ok_atom> retire(self_ptr self, const std::string& id,
                             uint64_t generation) {
-  if (self->state.flush_scheduled)
-    self->state.flush_and_answer();
+  if (self->state.flush_scheduled || !self->state.calls_backlog.empty())
+    self->state.flush_and_answer(true);
   return written(self->state.db->retire_terminal(id, generation));
 }
 
@@ -182,6 +229,7 @@ void start(self_ptr self, std::shared_ptr<storage::store> db,
   st.job_retention = job_retention;
   st.history = history;
   st.sweep = sweep_schedule{history.retention, history.max_per_terminal};
+  st.calls_backlog = call_backlog{history.calls_per_batch};
   self->delayed_send(self, sweep_step_period(history), history_atom::value,
                      tick_atom::value);
   if (job_retention.count() > 0)
@@ -226,11 +274,10 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     [self](flush_atom) { // a history read may have written it already
       if (self->state.flush_scheduled)
         self->state.flush_and_answer();
+      keep_writing(self);
     },
     [self](put_atom, std::vector<call_record>& cs) -> caf::result<ok_atom> {
-      self->state.sweep.wrote(cs.size());
-      append(self->state.calls, cs);
-      return enqueue(self);
+      return take_calls(self, cs);
     },
     [self](get_atom, history_atom, const std::string& terminal, int64_t since,
            const std::string& cursor, uint32_t limit) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/store/call_backlog.hpp"
 #include "actors/store/sweep_schedule.hpp"
 #include "actors/system/interfaces.hpp"
 #include "config/defaults.hpp"
@@ -27,6 +28,11 @@ struct history_limits {
   size_t max_per_terminal = defaults::history_max_per_terminal;
   size_t sweep_per_tick = defaults::history_sweep_per_tick;
   std::chrono::milliseconds sweep_period{defaults::history_sweep_period};
+  /// History records one batch carries at most: the control hands a tick's
+  /// records over at once (about four a job), and a batch of thousands
+  /// would hold every synced job write behind it for milliseconds; a
+  /// backlog rides along with the next batches instead (history_backlog).
+  size_t calls_per_batch = 256;
 };
 
 struct store_actor_state {
@@ -38,6 +44,11 @@ struct store_actor_state {
   std::vector<api_history> histories;
   std::vector<disconnect_event> events;
   std::vector<call_record> calls;
+  /// History records handed over but not yet in a batch, and the requests
+  /// that handed them over: answered once all are written.
+  call_backlog calls_backlog{history_limits{}.calls_per_batch};
+  std::vector<caf::typed_response_promise<ok_atom>> calls_waiting;
+  storage::status calls_outcome; // the first failure since the last answer
   int64_t drop_events_before_ms = 0;
   uint64_t next_seq = 0;
   std::vector<caf::typed_response_promise<ok_atom>> waiting;
@@ -53,10 +64,17 @@ struct store_actor_state {
   storage::store::sweep_cursor sweep_at; // where the history sweep goes on
   sweep_schedule sweep{history.retention, history.max_per_terminal};
 
-  /// Writes the pending batch; returns its outcome.
-  storage::status flush();
-  /// Writes the pending batch and answers every request that joined it.
-  void flush_and_answer();
+  /// Writes the pending batch with one chunk of the history backlog (all of
+  /// it with `all_calls`); returns its outcome.
+  storage::status flush(bool all_calls);
+  /// Writes the pending batch (with at most history.calls_per_batch records
+  /// of the backlog, or all with `all_calls`) and answers every request that
+  /// joined it, and the history hand-overs once their last record is in.
+  void flush_and_answer(bool all_calls = false);
+  /// Takes a hand-over of history records (call_backlog::hand_over), to be
+  /// answered with `rp` once its last record is written.
+  void take_calls(std::vector<call_record>& cs,
+                  caf::typed_response_promise<ok_atom> rp);
   /// Deletes the finished jobs past their retention (and logs it).
   void purge_expired();
   /// One step of the history records' retention sweep (bounded by

@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include <caf/duration.hpp>
 #include <caf/error.hpp>
 
 #include "actors/system/errors.hpp"
@@ -28,15 +29,16 @@ inline caf::error not_stored(const std::string& what, const caf::error& why) {
                     what + " could not be stored: " + caf::to_string(why));
 }
 
-/// Sends one write to the store (with the state's request timeout), applies
-/// the change once it is stored, answers `unavailable` otherwise.
+/// store_then with an explicit timeout; `caf::infinite` for the store in
+/// the same process on the job path (no timer per write: a store that goes
+/// down still answers with an error, one that stalls is noticed by the
+/// gateway's own timeout).
 template <class Self, class Store, class Promise, class Apply,
           class Undo = void (*)()>
-void store_then(Self self, const Store& store, Promise rp, std::string what,
-                Apply apply, Undo undo, auto&&... write) {
-  self
-    ->request(store, self->state.request_timeout,
-              std::forward<decltype(write)>(write)...)
+void store_then_within(Self self, caf::duration timeout, const Store& store,
+                       Promise rp, std::string what, Apply apply, Undo undo,
+                       auto&&... write) {
+  self->request(store, timeout, std::forward<decltype(write)>(write)...)
     .then([rp, apply = std::move(apply)](ok_atom) mutable { apply(rp); },
           [rp, what = std::move(what),
            undo = std::move(undo)](caf::error& err) mutable {
@@ -46,6 +48,17 @@ void store_then(Self self, const Store& store, Promise rp, std::string what,
               undo();
             rp.deliver(not_stored(what, err));
           });
+}
+
+/// Sends one write to the store (with the state's request timeout), applies
+/// the change once it is stored, answers `unavailable` otherwise.
+template <class Self, class Store, class Promise, class Apply,
+          class Undo = void (*)()>
+void store_then(Self self, const Store& store, Promise rp, std::string what,
+                Apply apply, Undo undo, auto&&... write) {
+  store_then_within(self, caf::duration{self->state.request_timeout}, store,
+                    std::move(rp), std::move(what), std::move(apply),
+                    std::move(undo), std::forward<decltype(write)>(write)...);
 }
 
 /// No undo step.

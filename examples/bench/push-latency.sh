@@ -13,7 +13,8 @@
 # receive time - sent_at_ms (same machine, same system_clock). Every phase gets a fresh
 # simulator process, started only once the previous phase's jobs have all been received,
 # so its latency histogram holds that phase's jobs only. Needs a build in ./build
-# (tetherd, tether-terminal, tether-push-bench).
+# (tetherd, tether-terminal, tether-push-bench), or in TETHER_BUILD_DIR (the same layout:
+# net/tetherd, examples/...; for A/B runs of two builds with the same script).
 #
 # TETHER_BENCH_MODE=multiprocess runs examples/topologies/multiprocess.toml instead, each
 # process its own OS process (ports 8080, 91xx, 170xx must be free): every job then
@@ -29,10 +30,11 @@ flat_s=${4:-20}
 rate_s=${5:-30}
 work=$(mktemp -d /tmp/tether-push-bench-XXXXXX)
 mode=${TETHER_BENCH_MODE:-all-in-one}
+bd=${TETHER_BUILD_DIR:-build}
 sim_pid=""
 server_pids=""
 trap 'kill $sim_pid $server_pids 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-for b in build/net/tetherd build/examples/tether-terminal build/examples/tether-push-bench; do
+for b in $bd/net/tetherd $bd/examples/tether-terminal $bd/examples/tether-push-bench; do
   [ -x "$b" ] || { echo "missing $b: build first" >&2; exit 1; }
 done
 
@@ -43,7 +45,7 @@ wait_ready() {  # ready file, log
 if [ "$mode" = multiprocess ]; then
   topo=examples/topologies/multiprocess.toml
   for p in $(sed -nE 's/^name = "(.*)"/\1/p' "$topo"); do
-    ./build/net/tetherd --config "$topo" --process "$p" --data "$work/data-$p" \
+    "$bd"/net/tetherd --config "$topo" --process "$p" --data "$work/data-$p" \
       --ready-file "$work/ready-$p.json" --log-level warn >"$work/tetherd-$p.log" 2>&1 &
     server_pids="$server_pids $!"
     wait_ready "$work/ready-$p.json" "$work/tetherd-$p.log"
@@ -54,7 +56,7 @@ if [ "$mode" = multiprocess ]; then
   simdata=tether-data/control
 else
   bench_topology "$work/topology.toml"
-  ./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
+  "$bd"/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$work/data" \
     --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
   server_pids=$!
   wait_ready "$work/ready.json" "$work/tetherd.log"
@@ -83,7 +85,7 @@ sim_counter() {
 }
 
 start_sim() {  # phase name
-  ./build/examples/tether-terminal --server "http://$http" --data "$simdata" --count "$n" \
+  "$bd"/examples/tether-terminal --server "http://$http" --data "$simdata" --count "$n" \
     --id-prefix push- --region GG1 --model GJ1 --ramp-per-s 0 \
     --source-addrs 127.0.0.2-127.0.0.11 --stats-interval-s 1 --log-level warn \
     --stats-json "$work/sim-$1.json" >"$work/sim-$1.out" 2>"$work/sim-$1.log" &
@@ -113,7 +115,7 @@ run_phase() {  # name, rate, seconds, jobs limit
   start_sim "$1"
   local cpu0 t0 cpu1 t1
   cpu0=$(server_cpu_s); t0=$(date +%s.%N)
-  ./build/examples/tether-push-bench --server "http://$http" --id-prefix push- --count "$n" \
+  "$bd"/examples/tether-push-bench --server "http://$http" --id-prefix push- --count "$n" \
     --api-key-file "$key_file" \
     --concurrency "$conc" --rate "$2" --duration-s "$3" --jobs "$4" \
     --json "$work/push-$1.json" >"$work/push-$1.out" 2>&1 || true

@@ -73,5 +73,20 @@ TEST(CallLog, OnlyTheKnownCallsOfTheGatewayAreRecorded) {
   EXPECT_EQ(call_event_of(""), "");
 }
 
+TEST(CallLog, FullOnceAChunkIsPending) {
+  call_log log;
+  log.handover_at = 2;
+  EXPECT_FALSE(log.full());
+  log.add("T1", call_event::job_pushed, 100, "J1");
+  EXPECT_FALSE(log.full());
+  log.add("T1", call_event::job_acked, 101, "J1");
+  EXPECT_TRUE(log.full());
+  EXPECT_EQ(log.take().size(), 2u);
+  EXPECT_FALSE(log.full());
+  log.handover_at = 0; // never: the tick only
+  log.add("T1", call_event::job_finished, 102, "J1", "done");
+  EXPECT_FALSE(log.full());
+}
+
 } // namespace
 } // namespace tether

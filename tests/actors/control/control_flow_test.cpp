@@ -244,6 +244,56 @@ TEST_F(ControlFlow, ASessionMovedToAnotherNodeIsAHistoryRecord) {
                                            "moved@C1-n2@10.0.0.7"}));
 }
 
+TEST_F(ControlFlow, TheJobPathHandsHistoryRecordsOverOnceAChunkIsPending) {
+  start({}, 5);
+  for (int i = 0; i < 300; ++i)
+    ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  sched.run();
+  // No tick yet: the first 256 job_pushed records went with the job
+  // writes, the rest wait for the tick.
+  ASSERT_EQ(slog->calls.size(), 256u);
+  for (size_t i = 0; i < slog->calls.size(); ++i) {
+    EXPECT_EQ(slog->calls[i].event, "job_pushed");
+    if (i > 0) // in the order they were made
+      EXPECT_EQ(slog->calls[i].seq, slog->calls[i - 1].seq + 1);
+  }
+  advance(settings_tick);
+  EXPECT_EQ(slog->calls.size(), 300u);
+}
+
+TEST_F(ControlFlow, AJobWriteWaitsForTheLocalStoreWithoutATimeout) {
+  // The store is in the control's process: the job path's writes carry no
+  // timer (docs/ARCHITECTURE.md), so a slow write is still a stored job.
+  start({}, 5);
+  slog->mode = store_log::hold;
+  auto push = ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  sched.run();
+  ASSERT_EQ(slog->job_puts.size(), 1u);
+  advance(settings.request_timeout * 2);
+  EXPECT_FALSE(push->done) << "the control gave up on a write in progress";
+  release(store_h);
+  ASSERT_TRUE(push->done);
+  ASSERT_TRUE(push->value) << sys.render(push->error);
+  ASSERT_EQ(mlog->delivered.size(), 1u);
+  EXPECT_EQ(mlog->delivered[0].job_id, push->value->job_id);
+}
+
+TEST_F(ControlFlow, AJobWriteToAStoreThatIsGoneIsUnavailable) {
+  start({}, 5);
+  caf::anon_send_exit(store_h, caf::exit_reason::kill);
+  sched.run();
+  auto push = ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  sched.run();
+  ASSERT_TRUE(push->done) << "an untimed write to a dead store never ended";
+  EXPECT_EQ(view(push->error).code, errc::unavailable);
+  EXPECT_NE(view(push->error).message.find("could not be stored"),
+            std::string::npos)
+    << view(push->error).message;
+  EXPECT_TRUE(mlog->delivered.empty());
+  // Nothing was kept of it: the next push takes the same sequence number.
+  EXPECT_TRUE(slog->job_puts.empty());
+}
+
 TEST_F(ControlFlow, OpenGetsTheUnfinishedJobs) {
   start({stored_job(1, "T1", "queued"), stored_job(2, "T1", "delivered"),
          stored_job(3, "T1", "acked"), stored_job(4, "T1", "done"),

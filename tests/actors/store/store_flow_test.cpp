@@ -235,5 +235,115 @@ TEST_F(StoreFlow, TheSweepGoesAfterTheWritesWaitingForTheirBatch) {
   EXPECT_EQ(left[0].event, "c");
 }
 
+// -- the history backlog: a chunk a batch -------------------------------------
+
+/// `n` records of T1 from seq `from`, one a millisecond.
+std::vector<call_record> calls_of_t1(uint32_t from, uint32_t n) {
+  std::vector<call_record> out;
+  for (uint32_t i = from; i < from + n; ++i)
+    out.push_back(call("T1", 1000 + i, i, "job_pushed"));
+  return out;
+}
+
+class StoreBacklog : public StoreFlow {
+protected:
+  StoreBacklog() {
+    history_limits limits;
+    limits.calls_per_batch = 10;
+    chunked
+      = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
+    sched.run();
+  }
+
+  size_t stored(const std::string& terminal = "T1") {
+    storage::status st;
+    return db->load_calls(terminal, 0, {}, 1000, st).records.size();
+  }
+
+  /// Runs one message at a time until `done` (bounded).
+  template <class Done>
+  void step_until(Done done) {
+    for (int i = 0; i < 1000 && !done(); ++i)
+      if (!sched.try_run_once())
+        break;
+  }
+
+  store_actor chunked;
+};
+
+TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindABigHandOver) {
+  ASSERT_NE(db, nullptr);
+  job_record j;
+  j.job_id = storage::store::job_id_for(1);
+  j.terminal_id = "T1";
+  j.status = "queued";
+  // A tick's 35 records, then a job write, in the mailbox together.
+  auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 35));
+  auto job = ask<ok_atom>(chunked, put_atom::value, std::vector<job_record>{j},
+                          uint64_t{2});
+  storage::status st;
+  step_until([&] { return db->get_job(j.job_id, st).has_value(); });
+  ASSERT_TRUE(db->get_job(j.job_id, st));
+  // The job's batch carried one chunk of the hand-over, not all of it.
+  EXPECT_EQ(stored(), 10u) << "the job waited behind the whole hand-over";
+  EXPECT_FALSE(put->done) << "the hand-over is answered once all is written";
+  sched.run();
+  ASSERT_TRUE(job->done);
+  ASSERT_TRUE(job->value) << sys.render(job->error);
+  ASSERT_TRUE(put->done);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  auto page = db->load_calls("T1", 0, {}, 1000, st).records;
+  ASSERT_EQ(page.size(), 35u);
+  for (size_t i = 0; i < page.size(); ++i) // newest first, none lost
+    EXPECT_EQ(page[i].seq, 34 - i);
+}
+
+TEST_F(StoreBacklog, TheBacklogIsWrittenWithoutOtherWrites) {
+  ASSERT_NE(db, nullptr);
+  auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 25));
+  sched.run();
+  ASSERT_TRUE(put->done);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  EXPECT_EQ(stored(), 25u);
+}
+
+TEST_F(StoreBacklog, TheNextHandOverFindsAtMostOneChunkWritten) {
+  ASSERT_NE(db, nullptr);
+  // Two ticks' hand-overs in the mailbox together: the first batch carries
+  // all of the first (at most one hand-over is ever unwritten) and one
+  // chunk of the second.
+  auto first = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 25));
+  auto second = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(25, 25));
+  step_until([&] { return stored() > 0; });
+  EXPECT_EQ(stored(), 35u);
+  sched.run();
+  ASSERT_TRUE(first->value) << sys.render(first->error);
+  ASSERT_TRUE(second->value) << sys.render(second->error);
+  EXPECT_EQ(stored(), 50u);
+}
+
+TEST_F(StoreBacklog, AReadSeesTheWholeBacklog) {
+  ASSERT_NE(db, nullptr);
+  auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 25));
+  auto page = ask<call_page>(chunked, get_atom::value, history_atom::value,
+                             std::string{"T1"}, int64_t{0}, std::string{},
+                             uint32_t{100});
+  sched.run();
+  ASSERT_TRUE(page->value) << sys.render(page->error);
+  EXPECT_EQ(page->value->records.size(), 25u);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+}
+
+TEST_F(StoreBacklog, ARetiredTerminalsBackloggedRecordsDoNotComeBack) {
+  ASSERT_NE(db, nullptr);
+  auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 25));
+  auto retired
+    = ask<ok_atom>(chunked, retire_atom::value, std::string{"T1"}, uint64_t{1});
+  sched.run();
+  ASSERT_TRUE(retired->value) << sys.render(retired->error);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  EXPECT_EQ(stored(), 0u);
+}
+
 } // namespace
 } // namespace tether::actor_test
