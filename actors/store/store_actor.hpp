@@ -57,6 +57,8 @@ struct store_actor_state {
   storage::status flush();
   /// Writes the pending batch and answers every request that joined it.
   void flush_and_answer();
+  /// Deletes exactly these disconnect events, after the pending batch.
+  caf::result<ok_atom> delete_events(const std::vector<disconnect_event>& es);
   /// Deletes the finished jobs past their retention (and logs it).
   void purge_expired();
   /// One step of the history records' retention sweep (bounded by

@@ -367,8 +367,8 @@ struct node_change {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_change& x) {
-  return f(caf::meta::type_name("node_change"), x.node_id, x.state,
-           x.capacity, x.weight);
+  return f(caf::meta::type_name("node_change"), x.node_id, x.state, x.capacity,
+           x.weight);
 }
 
 /// The control's question to the cluster manager in a re-allocation: which
