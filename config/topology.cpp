@@ -487,6 +487,12 @@ void read_rebalance(reader& r, const toml::table& t, reallocation_config& out) {
              millis{100});
 }
 
+/// [drain] job_wait: how long a drain waits for a session's open jobs.
+void read_drain(reader& r, const toml::table& t, drain_config& out) {
+  r.only_keys(t, "drain", {"job_wait"});
+  r.duration(t, "drain", "job_wait", out.job_wait, millis{0});
+}
+
 void read_reallocation(reader& r, const toml::table& t,
                        reallocation_config& out) {
   r.only_keys(
@@ -830,7 +836,7 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
               {"gateway", "labels", "timers", "limits", "reallocation",
                "callbacks", "scheduler", "clusters", "processes", "auth",
                "enrollment_groups", "edge_tls", "process_tls", "insecure",
-               "autoscale", "history", "placement"});
+               "autoscale", "history", "placement", "drain"});
   if (auto* t = r.section(root, "process_tls"))
     read_process_tls(r, *t, topo.process_tls);
   r.flag(root, "", "insecure", topo.insecure);
@@ -856,6 +862,8 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     read_reallocation(r, *t, topo.reallocation);
   if (auto* t = r.section(root, "history"))
     read_history(r, *t, topo.history);
+  if (auto* t = r.section(root, "drain"))
+    read_drain(r, *t, topo.drain);
   if (auto* t = r.section(root, "placement")) {
     r.only_keys(*t, "placement", {"class_ttl"});
     r.duration(*t, "placement", "class_ttl", topo.label_thresholds.class_ttl,

@@ -185,6 +185,13 @@ struct reallocation_config {
   millis rebalance_period{5'000};
 };
 
+/// Draining a node or cluster ([drain]): a session with a job delivered and
+/// not yet acknowledged moves once the job is acknowledged or finished, or
+/// after `job_wait`, whichever comes first.
+struct drain_config {
+  millis job_wait{30'000};
+};
+
 /// How a counted label item (GB, GC, GD, GI) turns a count into a group:
 /// the count of the last `window` (sliding: the current window plus the
 /// part of the previous one that still overlaps it) is "high" from `high`
@@ -406,6 +413,7 @@ struct topology {
   limits_config limits;
   history_config history;
   reallocation_config reallocation;
+  drain_config drain;
   autoscale_config autoscale;
   callbacks_config callbacks;
   auth_config auth;

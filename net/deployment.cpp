@@ -86,6 +86,7 @@ balancer_settings balancer_settings_of(const config::topology& topo,
                     topo.reallocation.rebalance_period.count()};
   bcfg.node_weights = c.node_weights;
   bcfg.node_capacity = c.node_capacity;
+  bcfg.drain_job_wait = topo.drain.job_wait;
   return bcfg;
 }
 
@@ -120,6 +121,7 @@ control_settings control_settings_of(const config::topology& topo) {
   ccfg.job_retention = topo.timers.job_retention;
   ccfg.final_jobs_in_memory = topo.limits.final_jobs_in_memory;
   ccfg.reallocation = topo.reallocation;
+  ccfg.drain_job_wait = topo.drain.job_wait;
   ccfg.label_rules = topo.label_thresholds;
   ccfg.history_window = topo.label_thresholds.window;
   ccfg.stuck_after = std::min<config::millis>(topo.timers.job_redelivery,

@@ -231,6 +231,18 @@ status store::put_batch(const std::vector<terminal_record>& terminals,
   return {};
 }
 
+status store::delete_events(const std::vector<disconnect_event>& events) {
+  rocksdb::WriteBatch batch;
+  for (const auto& e : events)
+    batch.Delete(cf(family::events), event_key(e));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok())
+    return {"cannot write: " + s.ToString()};
+  return {};
+}
+
 std::vector<disconnect_event> store::load_events(status& st) {
   std::vector<disconnect_event> out;
   std::unique_ptr<rocksdb::Iterator> it{

@@ -10,6 +10,9 @@
 //   meta            "admin/cluster/" + id    JSON {"labels":{item:[values]},
 //                                            "state":..,"weight":n}
 //   meta            "admin/node/" + id       "active" or "draining"
+//   meta            "admin/node/" + id +     "<capacity>,<weight>" (decimal):
+//                   "#tuning"                an operator's node capacity
+//                                            and weight
 //   meta            "retired/" + terminal    decimal text: the token generation
 //                                            of a retired terminal (its
 //                                            tokens below it stay refused)
@@ -144,6 +147,9 @@ public:
   std::vector<api_history> load_histories(status& st);
   /// Every stored disconnect event, oldest first.
   std::vector<disconnect_event> load_events(status& st);
+  /// Deletes exactly these disconnect events (a class cleared or expired:
+  /// its members' events; other terminals' events stay). One batch.
+  status delete_events(const std::vector<disconnect_event>& events);
   /// Key of an event in the events family (time order).
   static std::string event_key(const disconnect_event& e);
 

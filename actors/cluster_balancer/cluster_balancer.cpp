@@ -95,6 +95,7 @@ void cluster_balancer_state::place(connection& c, std::optional<size_t> n) {
 }
 
 std::optional<connection> cluster_balancer_state::erase(uint64_t conn) {
+  waiting.forget(conn);
   auto* c = conns.find(conn);
   if (c == nullptr)
     return std::nullopt;
@@ -503,6 +504,76 @@ void rebalance(self_ptr self) {
              st.cfg.balancer_id, moves.size(), st.cfg.drain_per_s);
 }
 
+/// Moves the session of `conn` off its draining node now, busy or not.
+void drain_now(self_ptr self, uint64_t conn) {
+  auto& st = self->state;
+  auto* c = st.conns.find(conn);
+  if (c == nullptr)
+    return;
+  st.waiting.forget(conn);
+  auto old = std::move(c->session);
+  c->session = nullptr;
+  // The old session ends normally (no restart from the down handler)
+  // and the control keeps the new one (it compares session handles).
+  self->send(old, closed_atom::value, std::string{session_moved_reason});
+  st.figures.moved("drained");
+  spawn_session(self, conn, true);
+}
+
+/// The session of `conn` on a draining node answered busy (a job sent and
+/// not acknowledged): it stays and is asked again, until its wait is over.
+void drain_later(self_ptr self, uint64_t conn) {
+  auto& st = self->state;
+  resume(self, conn);
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               self->clock().now().time_since_epoch())
+               .count();
+  auto since = st.waiting.since(conn).value_or(now);
+  if (auto after = st.waiting.busy(conn, now)) {
+    self->delayed_send(self, *after, tick_atom::value, conn);
+    return;
+  }
+  logger("balancer")
+    ->info("{}: connection {} moves off its draining node with a job still "
+           "open after {} ms ([drain] job_wait)",
+           st.cfg.balancer_id, conn, now - since);
+  drain_now(self, conn);
+}
+
+/// Moves one session off a draining node: asks it first (when [drain]
+/// job_wait is on); an idle one ends and starts again on another node, a
+/// busy one stays until it is idle or its wait is over. Meanwhile the
+/// connection keeps what arrives, as while a session starts.
+void drain_one(self_ptr self, uint64_t conn) {
+  auto& st = self->state;
+  if (!st.waiting.enabled())
+    return drain_now(self, conn);
+  auto* c = st.conns.find(conn);
+  c->at = conn_phase::spawning;
+  auto session = c->session;
+  self->request(session, st.cfg.request_timeout, move_atom::value)
+    .then(
+      [self, conn, session](bool idle) {
+        auto& st = self->state;
+        auto* c = st.conns.find(conn);
+        if (c == nullptr || c->session != session)
+          return;
+        if (!idle)
+          return drain_later(self, conn);
+        st.waiting.forget(conn);
+        c->session = nullptr;
+        st.figures.moved("drained");
+        spawn_session(self, conn, true);
+      },
+      [self, conn, session](caf::error&) {
+        // Gone or not answering: it ends, and a new session starts.
+        auto* c = self->state.conns.find(conn);
+        if (c == nullptr || c->session != session)
+          return;
+        drain_now(self, conn);
+      });
+}
+
 /// Moves one session off a draining node, or one planned by rebalancing.
 void move_off(self_ptr self, uint64_t conn) {
   auto& st = self->state;
@@ -511,17 +582,12 @@ void move_off(self_ptr self, uint64_t conn) {
   if (c == nullptr)
     return;
   if (!st.moves_off(*c)) {
+    st.waiting.forget(conn);
     if (target)
       rebalance_one(self, conn, *target);
     return;
   }
-  auto old = std::move(c->session);
-  c->session = nullptr;
-  // The old session ends normally (no restart from the down handler)
-  // and the control keeps the new one (it compares session handles).
-  self->send(old, closed_atom::value, std::string{session_moved_reason});
-  st.figures.moved("drained");
-  spawn_session(self, conn, true);
+  drain_one(self, conn);
 }
 
 void reassign(self_ptr self, const std::string& terminal, uint32_t after_ms) {
@@ -604,6 +670,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
   st.cfg = std::move(cfg);
   st.conn_prefix = st.cfg.balancer_id + "-" + base36(now_ms()) + "-";
   st.rebalancing = node_pool_rebalance{st.cfg.rebalance, st.cfg.drain_per_s};
+  st.waiting = drain_waits{st.cfg.drain_job_wait};
   st.manager = std::move(manager);
   for (auto& [id, handle] : nodes) {
     if (handle)
@@ -611,6 +678,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
     st.nodes.add(id, handle);
   }
   st.nodes.set_capacities(st.cfg.node_capacity);
+  st.nodes.set_weights(st.cfg.node_weights);
   self->set_down_handler(
     [self](const caf::down_msg& dm) { on_down(self, dm); });
   join(self);
@@ -639,6 +707,8 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
     [self](peer_atom, peer_directory& dir) { on_peers(self, dir); },
     [self](put_atom, node_atom, const std::string& node,
            const std::string& state) { set_node_state(self, node, state); },
+    [self](put_atom, node_atom, const std::string& node, uint32_t capacity,
+           uint32_t weight) { self->state.tune(node, capacity, weight); },
     [self](tick_atom, uint64_t conn) { move_off(self, conn); },
     [self](reassign_atom, const std::string& terminal, uint32_t after_ms) {
       reassign(self, terminal, after_ms);

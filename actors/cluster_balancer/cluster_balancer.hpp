@@ -32,6 +32,7 @@
 
 #include "actors/cluster_balancer/connect_metrics.hpp"
 #include "actors/cluster_balancer/connections.hpp"
+#include "actors/cluster_balancer/drain_waits.hpp"
 #include "actors/cluster_balancer/node_pool.hpp"
 #include "actors/cluster_balancer/node_pool_rebalance.hpp"
 #include "actors/system/close_codes.hpp"
@@ -68,6 +69,9 @@ struct balancer_settings {
   /// Sessions moved off a draining node per second (reallocation.max_rate):
   /// gently, so the other nodes are not flooded.
   uint32_t drain_per_s = 50;
+  /// [drain] job_wait: a session with a job sent and not acknowledged
+  /// moves off a draining node once it is idle, or after this (0: at once).
+  std::chrono::milliseconds drain_job_wait{30'000};
   /// The connect-token verifier of this balancer's listener (shared with
   /// it): the balancer feeds it the revocations it polls from `control`
   /// every status_period. Null: tokens are not checked, nothing to poll.
@@ -88,6 +92,7 @@ struct cluster_balancer_state {
   node_pool nodes;
   connection_table conns;
   node_pool_rebalance rebalancing;
+  drain_waits waiting;     // busy sessions on draining nodes
   connect_metrics figures; // for /metrics
 
   /// The configured node strategy among live nodes (node_pool::pick).
@@ -145,6 +150,14 @@ struct cluster_balancer_state {
   /// True if `c`'s session may move from node `t.from` to `t.to` now: it is
   /// live there, both nodes still take part, and the move still evens out.
   bool rebalances(const connection& c, const rebalance_target& t) const;
+  /// An operator's capacity and weight of a node (PUT /v1/admin/nodes):
+  /// picks, rebalancing and reports use them from now on.
+  void tune(const std::string& node, uint32_t capacity, uint32_t weight) {
+    cfg.node_capacity[node] = std::max<uint32_t>(1, capacity);
+    cfg.node_weights[node] = weight;
+    nodes.set_capacities(cfg.node_capacity);
+    nodes.set_weights(cfg.node_weights);
+  }
   /// True if `c` should move off its draining node now: it is live there,
   /// the node still drains, and another node can take it.
   bool moves_off(const connection& c) const;

@@ -37,6 +37,7 @@ std::vector<node_status> node_pool::status() const {
     auto ns = n.last;
     ns.sessions = std::max(ns.sessions, n.own);
     ns.capacity = n.capacity;
+    ns.weight = n.weight;
     if (n.failed) {
       ns.state = "failed";
       ns.sessions = 0; // they have been moved (or are being moved) away
@@ -112,6 +113,12 @@ void node_pool::set_capacities(
   for (auto& n : entries)
     if (auto k = capacity.find(n.node_id); k != capacity.end())
       n.capacity = std::max<uint32_t>(1, k->second);
+}
+
+void node_pool::set_weights(const std::map<std::string, uint32_t>& weight) {
+  for (auto& n : entries)
+    if (auto w = weight.find(n.node_id); w != weight.end())
+      n.weight = w->second;
 }
 
 void node_pool::take_report(const node_status& report) {

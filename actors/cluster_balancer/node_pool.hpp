@@ -24,6 +24,7 @@ struct node_entry {
   bool failed = false;
   bool draining = false; // set by an operator: no new sessions
   uint32_t capacity = 1; // [clusters.node_capacity]: least_load's divisor
+  uint32_t weight = 1;   // [clusters.node_weights] (reported; picks use cfg)
 };
 
 class node_pool {
@@ -71,6 +72,9 @@ public:
 
   /// Sets the nodes' capacities (missing: 1).
   void set_capacities(const std::map<std::string, uint32_t>& capacity);
+
+  /// Sets the nodes' weights as reported (missing: 1).
+  void set_weights(const std::map<std::string, uint32_t>& weight);
 
   /// Takes a report a node sent on its own (its load moved by a step);
   /// ignored for a failed or unknown node.

@@ -1,6 +1,7 @@
 #include "actors/cluster_manager/cluster_admin.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "actors/system/errors.hpp"
 #include "actors/system/log.hpp"
@@ -50,6 +51,19 @@ void place_stored(cluster_table& clusters, const std::string& node,
   clusters.placed[node] = cluster;
 }
 
+/// A stored capacity and weight of a node still in the topology.
+void apply_stored_tuning(cluster_admin& admin, cluster_table& clusters,
+                         const std::string& node, const std::string& value) {
+  auto t = cluster_admin::decode(value);
+  if (!t || clusters.of_node(node) == nullptr) {
+    logger("cluster_manager")
+      ->warn("stored capacity and weight of node {} ignored: {}", node,
+             t ? "it is no longer in the topology" : "unreadable");
+    return;
+  }
+  admin.apply_tuning(clusters, node, *t);
+}
+
 } // namespace
 
 std::string cluster_admin::placement_key(const std::string& node) {
@@ -60,6 +74,86 @@ std::optional<std::string> cluster_admin::moved_node(const std::string& key) {
   if (key.size() <= placement_suffix.size() || !key.ends_with(placement_suffix))
     return std::nullopt;
   return key.substr(0, key.size() - placement_suffix.size());
+}
+
+std::string cluster_admin::tuning_key(const std::string& node) {
+  return node + std::string{tuning_suffix};
+}
+
+std::optional<std::string> cluster_admin::tuned_node(const std::string& key) {
+  if (key.size() <= tuning_suffix.size() || !key.ends_with(tuning_suffix))
+    return std::nullopt;
+  return key.substr(0, key.size() - tuning_suffix.size());
+}
+
+std::string cluster_admin::encode(const tuning& t) {
+  return std::to_string(t.capacity) + "," + std::to_string(t.weight);
+}
+
+std::optional<cluster_admin::tuning>
+cluster_admin::decode(const std::string& value) {
+  auto comma = value.find(',');
+  if (comma == std::string::npos)
+    return std::nullopt;
+  uint32_t k = 0;
+  uint32_t w = 0;
+  auto end = value.data() + value.size();
+  auto [p1, e1] = std::from_chars(value.data(), value.data() + comma, k);
+  auto [p2, e2] = std::from_chars(value.data() + comma + 1, end, w);
+  if (e1 != std::errc{} || e2 != std::errc{} || p1 != value.data() + comma
+      || p2 != end || k < 1 || k > 1'000'000 || w > 1'000'000)
+    return std::nullopt;
+  return tuning{k, w};
+}
+
+cluster_admin::tuning cluster_admin::tuning_of(const cluster_table& clusters,
+                                               const std::string& node) {
+  tuning out;
+  const auto* c = const_cast<cluster_table&>(clusters).of_node(node);
+  if (c == nullptr)
+    return out;
+  if (auto k = c->cfg.node_capacity.find(node); k != c->cfg.node_capacity.end())
+    out.capacity = std::max<uint32_t>(1, k->second);
+  if (auto w = c->cfg.node_weights.find(node); w != c->cfg.node_weights.end())
+    out.weight = w->second;
+  return out;
+}
+
+caf::expected<std::optional<cluster_admin::tuning>>
+cluster_admin::tuning_for(const cluster_table& clusters,
+                          const node_change& ch) {
+  if (const_cast<cluster_table&>(clusters).of_node(ch.node_id) == nullptr)
+    return make_error(errc::not_found,
+                      "node " + ch.node_id + " is not in the topology");
+  if (!ch.state.empty() && !known_state(ch.state))
+    return bad_state();
+  if (ch.capacity == 0 || ch.capacity > 1'000'000)
+    return make_error(errc::bad_request, "field \"capacity\" must be an "
+                                         "integer between 1 and 1000000");
+  if (ch.weight > 1'000'000)
+    return make_error(errc::bad_request, "field \"weight\" must be an "
+                                         "integer between 0 and 1000000");
+  if (ch.capacity < 0 && ch.weight < 0)
+    return std::optional<tuning>{};
+  auto t = tuning_of(clusters, ch.node_id);
+  if (ch.capacity > 0)
+    t.capacity = static_cast<uint32_t>(ch.capacity);
+  if (ch.weight >= 0)
+    t.weight = static_cast<uint32_t>(ch.weight);
+  return std::optional<tuning>{t};
+}
+
+void cluster_admin::apply_tuning(cluster_table& clusters,
+                                 const std::string& node, const tuning& t) {
+  for (auto& c : clusters.entries)
+    if (std::find(c.pool_nodes.begin(), c.pool_nodes.end(), node)
+          != c.pool_nodes.end()
+        || std::find(c.cfg.nodes.begin(), c.cfg.nodes.end(), node)
+             != c.cfg.nodes.end()) {
+      c.cfg.node_capacity[node] = t.capacity;
+      c.cfg.node_weights[node] = t.weight;
+    }
+  tuned[node] = t;
 }
 
 void cluster_admin::apply_stored(cluster_table& clusters,
@@ -77,6 +171,10 @@ void cluster_admin::apply_stored(cluster_table& clusters,
   for (const auto& [node, state] : stored.node_states) {
     if (auto moved = moved_node(node)) {
       place_stored(clusters, *moved, state);
+      continue;
+    }
+    if (auto tuned = tuned_node(node)) {
+      apply_stored_tuning(*this, clusters, *tuned, state);
       continue;
     }
     if (clusters.of_node(node) == nullptr) {

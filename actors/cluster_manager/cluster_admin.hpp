@@ -4,6 +4,8 @@
 // start over the topology's values. Plain C++, owned by the cluster manager.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +29,38 @@ public:
   static constexpr std::string_view placement_suffix = "#cluster";
   static std::string placement_key(const std::string& node);
   static std::optional<std::string> moved_node(const std::string& key);
+
+  /// A node's capacity and weight set by an operator (PUT /v1/admin/nodes),
+  /// stored as the node state "<node>#tuning" = "<capacity>,<weight>" and
+  /// applied over the topology's node_capacity / node_weights.
+  struct tuning {
+    uint32_t capacity = 1;
+    uint32_t weight = 1;
+  };
+  static constexpr std::string_view tuning_suffix = "#tuning";
+  static std::string tuning_key(const std::string& node);
+  static std::optional<std::string> tuned_node(const std::string& key);
+  static std::string encode(const tuning& t);
+  static std::optional<tuning> decode(const std::string& value);
+
+  /// The node's capacity and weight now (its own cluster's values).
+  static tuning tuning_of(const cluster_table& clusters,
+                          const std::string& node);
+
+  /// The capacity and weight a change leads to (what it leaves out stays),
+  /// or none when it sets neither. Errors: not_found for a node that is not
+  /// in the topology, bad_request for a value that cannot be.
+  static caf::expected<std::optional<tuning>>
+  tuning_for(const cluster_table& clusters, const node_change& ch);
+
+  /// Applies a node's capacity and weight (after they are stored) to every
+  /// cluster that holds the node in its pool, and keeps them in `tuned`.
+  void apply_tuning(cluster_table& clusters, const std::string& node,
+                    const tuning& t);
+
+  /// The nodes an operator set a capacity or weight of (stored or live):
+  /// a balancer that (re)joins is told these.
+  std::map<std::string, tuning> tuned;
 
   /// Applies stored admin changes over the topology's values (at start),
   /// stored node moves included (when the topology still allows them).

@@ -446,6 +446,11 @@ void join(self_ptr self, balancer_info& info) {
     if (auto state = self->state.balancer_state_of(n, c->cfg.id);
         state != "active")
       self->send(handle, put_atom::value, node_atom::value, n, state);
+  // and the capacities and weights an operator set.
+  for (const auto& n : c->pool_nodes)
+    if (auto t = self->state.admin.tuned.find(n);
+        t != self->state.admin.tuned.end())
+      send_tuning(self, handle, n, t->second);
 }
 
 caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
@@ -567,6 +572,9 @@ cluster_manager(self_ptr self, config::topology topo,
     [self, store](put_atom, node_atom, const std::string& node,
                   const std::string& state) {
       return change_node(self, store, node, state);
+    },
+    [self, store](put_atom, const node_change& ch) {
+      return change_node(self, store, ch);
     },
     [self](realloc_atom, const realloc_plan& plan) {
       return answer(self->state.must_move(plan));

@@ -180,6 +180,18 @@ void moves_round(
   cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
   store_actor store, const std::vector<std::optional<balancer_status>>& rs);
 
+/// An operator's change to a node's state, capacity and weight
+/// (node_change_flow.cpp): checked, stored, applied, sent to the balancers.
+caf::result<node_status>
+change_node(cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
+            store_actor store, const node_change& ch);
+
+/// Tells a balancer an operator's capacity and weight of a node.
+void send_tuning(
+  cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
+  const cluster_balancer_actor& balancer, const std::string& node,
+  const cluster_admin::tuning& t);
+
 cluster_manager_actor::behavior_type cluster_manager(
   cluster_manager_actor::stateful_pointer<cluster_manager_state> self,
   config::topology topo, std::vector<terminal_record> terminals,

@@ -32,6 +32,7 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   history.window_ms = cfg.label_rules.window.count();
   disconnects.tracker = disconnect_tracker{cfg.label_rules};
   realloc.configure(cfg.reallocation, now);
+  held_moves = job_waits{cfg.drain_job_wait};
   stuck.after_ms = cfg.stuck_after.count();
   max_terminals = cfg.max_terminals;
   revoked.load(snapshot.terminals, now);
@@ -418,6 +419,9 @@ auto admin_handlers(control_self self, control_peers p) {
               const std::string& state) -> caf::delegated<node_status> {
       return self->delegate(p.manager, put_atom::value, node_atom::value, node,
                             state);
+    },
+    [self, p](put_atom, node_change& ch) -> caf::delegated<node_status> {
+      return self->delegate(p.manager, put_atom::value, std::move(ch));
     },
     [self, p](realloc_atom, std::string& cluster,
               std::vector<std::string>& ids) -> caf::result<realloc_summary> {

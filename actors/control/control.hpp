@@ -31,6 +31,7 @@
 #include "actors/control/disconnect_groups.hpp"
 #include "actors/control/job_book.hpp"
 #include "actors/control/job_metrics.hpp"
+#include "actors/control/job_waits.hpp"
 #include "actors/control/realloc_runs.hpp"
 #include "actors/control/revocations.hpp"
 #include "actors/control/stuck_jobs.hpp"
@@ -56,6 +57,9 @@ struct control_settings {
   /// New terminals beyond this many are refused ([limits] max_terminals;
   /// 0: no limit); registered ones always register again.
   size_t max_terminals = 0;
+  /// [drain] job_wait: a re-allocation move of a terminal with a job in
+  /// flight waits for it at most this long (job_waits.hpp; 0: never).
+  std::chrono::milliseconds drain_job_wait{30'000};
 };
 
 /// What the control starts from: the stored state of the control plane.
@@ -82,6 +86,7 @@ struct control_state {
   call_log calls; // per-call history records not yet stored
   disconnect_groups disconnects;
   realloc_runs realloc;
+  job_waits held_moves; // moves waiting for a job in flight
   stuck_jobs stuck;
   revocations revoked;
   job_metrics job_figures; // for /metrics
@@ -91,6 +96,14 @@ struct control_state {
   std::chrono::milliseconds tick_period{1'000};
 
   // -- glue -------------------------------------------------------------------
+
+  /// Whether the re-allocation move of terminal `id`, due at `now`, waits
+  /// for a job of it in flight ([drain] job_wait; job_waits.hpp).
+  bool holds_move(const std::string& id, int64_t now) {
+    const auto* t = terminals.find(id);
+    bool busy = t != nullptr && t->connected && job_waits::in_flight(jobs, id);
+    return held_moves.holds(id, busy, now);
+  }
 
   /// Takes the settings and the stored state at start; returns the final
   /// jobs whose callback is still pending.

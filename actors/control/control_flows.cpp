@@ -442,9 +442,18 @@ caf::result<realloc_summary> reallocate_now(control_self self,
 
 void move_due(control_self self, const control_peers& p) {
   auto& st = self->state;
-  for (auto& m : st.realloc.pacer.take_due(now_ms()))
-    if (const auto* t = st.terminals.find(m.terminal_id))
+  auto now = now_ms();
+  // A terminal with a job in flight waits for it (at most [drain]
+  // job_wait): its move is queued again, at the next free slot.
+  std::vector<std::pair<std::string, assigned_label>> held;
+  for (auto& m : st.realloc.pacer.take_due(now)) {
+    if (st.holds_move(m.terminal_id, now))
+      held.emplace_back(m.terminal_id, std::move(m.label));
+    else if (const auto* t = st.terminals.find(m.terminal_id))
       move_terminal(self, p, t->record, m.label, m.after_ms);
+  }
+  if (!held.empty())
+    st.realloc.pacer.add(std::move(held), now);
   if (st.realloc.keep_ticking())
     self->delayed_send(self,
                        std::chrono::milliseconds{st.realloc.pacer.step_ms()},
@@ -466,6 +475,20 @@ void flush_disconnects(control_self self, const control_peers& p,
     ->request(p.store, st.request_timeout, put_atom::value,
               st.disconnects.take_unsaved(), drop_before)
     .then([](ok_atom) {}, warn_on_error("disconnect events not stored"));
+}
+
+/// Deletes the stored events of classes that ended (only theirs); `then`
+/// runs once they are deleted (or at once when there are none).
+template <class Then, class OnError>
+void delete_ended_events(control_self self, const control_peers& p, Then then,
+                         OnError on_error) {
+  auto ended = self->state.disconnects.tracker.take_ended();
+  if (ended.empty())
+    return then();
+  self
+    ->request(p.store, self->state.request_timeout, retire_atom::value,
+              std::move(ended))
+    .then([then](ok_atom) mutable { then(); }, on_error);
 }
 
 /// Stores the API histories that changed since the last flush.
@@ -501,11 +524,20 @@ caf::result<uint64_t> end_class(control_self self, const control_peers& p,
     return n.error();
   flush_disconnects(self, p, st.disconnects.tracker.prune(now_ms()));
   auto rp = self->make_response_promise<uint64_t>();
-  self
-    ->request(p.store, st.request_timeout, put_atom::value,
-              st.history.take_dirty())
-    .then([rp, n = *n](ok_atom) mutable { rp.deliver(n); },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  auto fail = [rp](caf::error& err) mutable {
+    rp.deliver(std::move(err));
+  };
+  // The members' events go first (so the class does not form again after a
+  // restart), then their memberships.
+  delete_ended_events(
+    self, p,
+    [self, p, rp, fail, n = *n]() mutable {
+      self
+        ->request(p.store, self->state.request_timeout, put_atom::value,
+                  self->state.history.take_dirty())
+        .then([rp, n](ok_atom) mutable { rp.deliver(n); }, fail);
+    },
+    fail);
   return rp;
 }
 
@@ -524,6 +556,8 @@ void on_tick(control_self self, const control_peers& p) {
   }
   hand_stuck_jobs(self);
   flush_disconnects(self, p, st.refresh_groups(now_ms()));
+  delete_ended_events(
+    self, p, [] {}, warn_on_error("events of ended classes not deleted"));
   flush_history(self, p);
   flush_calls(self, p);
   self->delayed_send(self, st.tick_period, tick_atom::value);

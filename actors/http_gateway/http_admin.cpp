@@ -40,10 +40,11 @@ void put_label_config(gateway_ptr self, const api::route&,
 
 void put_node(gateway_ptr self, const api::route& r, const http_request& req,
               const http_responder_ptr& out) {
-  if (auto state
-      = decoded<std::string>(self, out, req.body, api::decode_node_state))
-    ask<node_status>(self, out, json(200), put_atom::value, node_atom::value,
-                     r.id, std::move(*state));
+  auto ch = decoded<node_change>(self, out, req.body, api::decode_node_change);
+  if (!ch)
+    return;
+  ch->node_id = r.id;
+  ask<node_status>(self, out, json(200), put_atom::value, std::move(*ch));
 }
 
 void reallocate(gateway_ptr self, const api::route&, const http_request& req,

@@ -570,6 +570,50 @@ std::string decode_node_state(std::string_view body, std::string& state) {
   return decode_state(o.if_contains("state"), state);
 }
 
+namespace {
+
+/// An integer field between lo and hi into `out`, or the problem.
+std::string decode_integer(const json::value& v, const char* field, int64_t lo,
+                           int64_t hi, int64_t& out) {
+  auto problem = "field \"" + std::string{field}
+               + "\" must be an integer between " + std::to_string(lo) + " and "
+               + std::to_string(hi);
+  if (v.is_int64())
+    out = v.get_int64();
+  else if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(hi))
+    out = static_cast<int64_t>(v.get_uint64());
+  else
+    return problem;
+  return out < lo || out > hi ? problem : std::string{};
+}
+
+} // namespace
+
+std::string decode_node_change(std::string_view body, node_change& out) {
+  std::string problem;
+  auto v = parse(body, problem);
+  if (!problem.empty())
+    return problem;
+  auto& o = v.get_object();
+  if (auto p = only_fields(o, {"state", "capacity", "weight"}); !p.empty())
+    return p;
+  if (o.empty())
+    return "body must set at least one of \"state\", \"capacity\", "
+           "\"weight\"";
+  if (auto* state = o.if_contains("state"))
+    if (auto p = decode_state(state, out.state); !p.empty())
+      return p;
+  if (auto* k = o.if_contains("capacity"))
+    if (auto p = decode_integer(*k, "capacity", 1, 1'000'000, out.capacity);
+        !p.empty())
+      return p;
+  if (auto* w = o.if_contains("weight"))
+    if (auto p = decode_integer(*w, "weight", 0, 1'000'000, out.weight);
+        !p.empty())
+      return p;
+  return {};
+}
+
 std::string decode_reallocate(std::string_view body, std::string& cluster_id,
                               std::vector<std::string>& terminal_ids) {
   auto blank = std::all_of(body.begin(), body.end(), [](char c) {
@@ -772,7 +816,8 @@ json::object cluster_object(const cluster_status& c) {
                                  // percent of one core, as an integer
                                  {"cpu", std::lround(n.cpu * 100)},
                                  {"memory", n.memory},
-                                 {"capacity", n.capacity}});
+                                 {"capacity", n.capacity},
+                                 {"weight", n.weight}});
   json::object caps; // tier caps: each with its live connections
   for (const auto& [tier, max] : c.tier_caps) {
     auto n = c.tier_connections.find(tier);
@@ -827,14 +872,17 @@ encode_node_list(const std::vector<cluster_status>& cs,
         {"cpu", std::lround(n.cpu * 100)},
         {"memory", n.memory},
         {"capacity", n.capacity},
+        {"weight", n.weight},
         {"process", p == process_of.end() ? default_process : p->second}});
     }
   return json::serialize(json::object{{"nodes", std::move(nodes)}});
 }
 
 std::string encode(const node_status& n) {
-  return json::serialize(
-    json::object{{"node_id", n.node_id}, {"state", n.state}});
+  return json::serialize(json::object{{"node_id", n.node_id},
+                                      {"state", n.state},
+                                      {"capacity", n.capacity},
+                                      {"weight", n.weight}});
 }
 
 std::string encode(const realloc_summary& r) {

@@ -122,6 +122,9 @@ std::string decode_label_config(std::string_view body,
 
 /// Decodes PUT /v1/admin/nodes/{id}: {"state":"active" or "draining"}.
 std::string decode_node_state(std::string_view body, std::string& state);
+/// PUT /v1/admin/nodes/{id}: `state`, `capacity` (1-1000000) and `weight`
+/// (0-1000000), each optional (at least one).
+std::string decode_node_change(std::string_view body, node_change& out);
 
 /// Decodes POST /v1/admin/reallocate: {} (every terminal), or
 /// {"cluster_id":".."}, or {"terminal_ids":[..]} (not both). An empty

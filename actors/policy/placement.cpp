@@ -354,15 +354,20 @@ int64_t disconnect_tracker::prune(int64_t now) {
   auto cutoff = now - longest;
   bool dropped = dropped_ > 0;
   dropped_ = 0;
-  auto ended = std::exchange(ended_through_, 0);
   while (!events_.empty() && events_.front().at_ms < cutoff) {
     events_.pop_front();
     dropped = true;
   }
   if (!dropped)
-    return ended;
+    return 0;
   // Everything before the oldest event kept is no longer needed.
-  return std::max(events_.empty() ? cutoff : events_.front().at_ms, ended);
+  return events_.empty() ? cutoff : events_.front().at_ms;
+}
+
+std::vector<disconnect_event> disconnect_tracker::take_ended() {
+  auto out = std::move(ended_);
+  ended_.clear();
+  return out;
 }
 
 void disconnect_tracker::refresh(
@@ -497,13 +502,12 @@ disconnect_tracker::end_classes(const std::unordered_set<std::string>& ge,
   for (const auto& value : gf)
     failing_.erase(value);
   // Their events would form the class again while still in the windows
-  // (and after a restart: the stored ones up to the last go too).
+  // (and after a restart: the stored ones go too, and only they).
   events_.erase(std::remove_if(events_.begin(), events_.end(),
                                [this, &members](const disconnect_event& e) {
                                  if (members.count(e.terminal_id) == 0)
                                    return false;
-                                 ended_through_
-                                   = std::max(ended_through_, e.at_ms + 1);
+                                 ended_.push_back(e);
                                  return true;
                                }),
                 events_.end());

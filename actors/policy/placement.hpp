@@ -182,11 +182,13 @@ public:
 
   /// Drops events older than the longest window (add() already drops the
   /// oldest beyond the bound). Returns the time before which events are no
-  /// longer needed, or 0 when nothing was dropped since the last call. A
-  /// class that ended (expire(), clear()) had its members' events dropped:
-  /// the time is then at least past the last of them, so that the stored
-  /// ones go too (with any other stored event before it).
+  /// longer needed, or 0 when nothing was dropped since the last call.
   int64_t prune(int64_t now);
+
+  /// The events of the members of classes that ended (expire(), clear())
+  /// since the last call, dropped from the windows: the stored ones are to
+  /// be deleted exactly (no other terminal's event goes with them).
+  std::vector<disconnect_event> take_ended();
 
   /// Looks for new classes at `now` (classes found before are kept).
   /// GE: when the events of the last window come from at least
@@ -244,9 +246,8 @@ private:
   config::label_rules rules_;
   size_t max_events_;
   size_t dropped_ = 0; // by the bound, since the last prune()
-  // The stored events before this are to go (the last event of a class
-  // that ended, + 1), since the last prune(); 0: none.
-  int64_t ended_through_ = 0;
+  // The events of classes that ended, since the last take_ended().
+  std::vector<disconnect_event> ended_;
   std::deque<disconnect_event> events_;
   std::string open_ge_; // the GE class open now (empty: none)
   std::unordered_map<std::string, std::string> ge_class_; // terminal -> GE

@@ -125,6 +125,16 @@ store_actor_state::history_page(const std::string& terminal, int64_t since_ms,
   return page;
 }
 
+caf::result<ok_atom>
+store_actor_state::delete_events(const std::vector<disconnect_event>& es) {
+  if (flush_scheduled) // the pending batch may put some of them
+    flush_and_answer();
+  auto st = db->delete_events(es);
+  if (!st.ok())
+    return make_error(errc::unavailable, st.message);
+  return ok_atom::value;
+}
+
 caf::result<job_record> store_actor_state::get_job(const std::string& id) {
   storage::status st;
   auto job = db->get_job(id, st);
@@ -271,6 +281,10 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
         = std::max(self->state.drop_events_before_ms, drop_before);
       return enqueue(self);
     },
+    // Exactly these events go (a class ended): after what is pending, which
+    // may hold some of them.
+    [self](retire_atom, const std::vector<disconnect_event>& es)
+      -> caf::result<ok_atom> { return self->state.delete_events(es); },
     [self](flush_atom) { // a history read may have written it already
       if (self->state.flush_scheduled)
         self->state.flush_and_answer();

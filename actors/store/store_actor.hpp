@@ -75,6 +75,8 @@ struct store_actor_state {
   /// answered with `rp` once its last record is written.
   void take_calls(std::vector<call_record>& cs,
                   caf::typed_response_promise<ok_atom> rp);
+  /// Deletes exactly these disconnect events, after the pending batch.
+  caf::result<ok_atom> delete_events(const std::vector<disconnect_event>& es);
   /// Deletes the finished jobs past their retention (and logs it).
   void purge_expired();
   /// One step of the history records' retention sweep (bounded by

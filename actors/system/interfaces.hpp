@@ -63,6 +63,8 @@ using cluster_balancer_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<balancer_status>,
   // admin: a node's state ("active", "draining"); reassign a terminal
   caf::reacts_to<put_atom, node_atom, std::string, std::string>,
+  // admin: a node's capacity and weight (node, capacity, weight)
+  caf::reacts_to<put_atom, node_atom, std::string, uint32_t, uint32_t>,
   caf::reacts_to<reassign_atom, std::string, uint32_t>,
   // periodic refresh of node status
   caf::reacts_to<tick_atom>,
@@ -92,6 +94,8 @@ using cluster_manager_actor = caf::typed_actor<
   caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
   caf::replies_to<put_atom, node_atom, std::string,
                   std::string>::with<node_status>,
+  // a node's state, capacity and weight (PUT /v1/admin/nodes/{id})
+  caf::replies_to<put_atom, node_change>::with<node_status>,
   caf::replies_to<realloc_atom, realloc_plan>::with<std::vector<std::string>>,
   caf::replies_to<move_atom, terminal_record, assigned_label,
                   uint32_t>::with<destination>,
@@ -162,6 +166,8 @@ using control_actor = caf::typed_actor<
   caf::replies_to<retire_atom, label_atom, std::string>::with<uint64_t>,
   caf::replies_to<put_atom, node_atom, std::string,
                   std::string>::with<node_status>,
+  // a node's state, capacity and weight (PUT /v1/admin/nodes/{id})
+  caf::replies_to<put_atom, node_change>::with<node_status>,
   caf::replies_to<realloc_atom, std::string,
                   std::vector<std::string>>::with<realloc_summary>,
   caf::reacts_to<realloc_atom, tick_atom>,
@@ -205,6 +211,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, std::vector<api_history>>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<disconnect_event>,
                   int64_t>::with<ok_atom>,
+  // deletes exactly these stored disconnect events (a class cleared)
+  caf::replies_to<retire_atom, std::vector<disconnect_event>>::with<ok_atom>,
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
   // admin changes (one synced write each)
   caf::replies_to<put_atom, cluster_settings>::with<ok_atom>,
@@ -377,6 +385,7 @@ CAF_ADD_TYPE_ID(tether, (tether::peers_actor))
 // admin API and re-allocation
 CAF_ADD_TYPE_ID(tether, (tether::storage::cluster_settings))
 CAF_ADD_TYPE_ID(tether, (tether::cluster_change))
+CAF_ADD_TYPE_ID(tether, (tether::node_change))
 CAF_ADD_TYPE_ID(tether, (tether::realloc_plan))
 CAF_ADD_TYPE_ID(tether, (tether::realloc_summary))
 // label items GE/GF

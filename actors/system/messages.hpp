@@ -226,12 +226,15 @@ struct node_status {
   /// The node's capacity from the topology ([clusters.node_capacity],
   /// default 1): least_load compares load ÷ capacity.
   uint32_t capacity = 1;
+  /// The node's weight for the `weighted` node strategy ([clusters.
+  /// node_weights], or an operator's PUT /v1/admin/nodes; default 1).
+  uint32_t weight = 1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.node_id, x.state, x.sessions,
-           x.cpu, x.memory, x.session_actors, x.capacity);
+           x.cpu, x.memory, x.session_actors, x.capacity, x.weight);
 }
 
 /// One balancer's view of its cluster.
@@ -351,6 +354,21 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_change& x) {
   return f(caf::meta::type_name("cluster_change"), x.cluster_id, x.has_labels,
            x.labels, x.state, x.weight);
+}
+
+/// An operator's change to one node (PUT /v1/admin/nodes/{id}). What the
+/// request leaves out stays as it is.
+struct node_change {
+  std::string node_id;
+  std::string state;     // "active", "draining"; empty: unchanged
+  int64_t capacity = -1; // negative: unchanged (else at least 1)
+  int64_t weight = -1;   // negative: unchanged
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_change& x) {
+  return f(caf::meta::type_name("node_change"), x.node_id, x.state, x.capacity,
+           x.weight);
 }
 
 /// The control's question to the cluster manager in a re-allocation: which

@@ -5,6 +5,7 @@
 // registration refused after the device proved its id is recorded in the
 // terminal's history with its status, an unproven one is not.
 #include <csignal>
+#include <map>
 #include <set>
 
 #include "tests/e2e/simulator.hpp"
@@ -116,6 +117,67 @@ TEST(placement_admin, a_cleared_class_stops_spreading) {
   for (int i = 0; i < 8; ++i)
     EXPECT_NE(disconnect_group_of(server, "c-" + std::to_string(i)), ge) << i;
   EXPECT_EQ(http_call(server.http(), "DELETE", path).status, 404);
+}
+
+/// A terminal's GF value (`label.failure_group`), empty if none.
+std::string failure_group_of(const tetherd_process& d, const std::string& id) {
+  auto t = json_of(http_call(d.http(), "GET", "/v1/terminals/" + id).body);
+  if (!t.is_object() || !t.as_object().contains("label"))
+    return {};
+  return str_at(t.at("label"), "failure_group");
+}
+
+TEST(placement_admin, clearing_a_class_keeps_other_terminals_events) {
+  // GF by region: a group of at least 2 terminals of which at least 60 %
+  // dropped within 10 minutes fails. GG1 has three terminals, GG2 two.
+  const auto topo = topology_builder{}
+                      .label_table(R"(items = ["failure_group"])")
+                      .no_clusters()
+                      .section("labels.thresholds.failure_group",
+                               "group_by = \"region\"\nshare = 0.6\n"
+                               "min_terminals = 2\nwindow = \"10m\"")
+                      .add_cluster("C1", R"({ failure_group = "*" })")
+                      .toml();
+  tetherd_process server{topo};
+  server.start();
+  std::map<std::string, std::unique_ptr<ws_client>> ws;
+  for (const char* id : {"o-0", "o-1", "o-2", "f-0", "f-1"}) {
+    ws[id] = connect_device(server, id, id[0] == 'o' ? "GG1" : "GG2");
+    ASSERT_TRUE(ws[id]) << id;
+    ASSERT_TRUE(next_of_type(*ws[id], "hello").is_object()) << id;
+  }
+  ASSERT_TRUE(eventually([&] { return connected(server) == 5; }, 10s));
+  // One of GG1's three drops (33 %: no class), then both of GG2's.
+  ws["o-0"]->close();
+  ASSERT_TRUE(eventually([&] { return connected(server) == 4; }, 10s));
+  ws["f-0"]->close();
+  ws["f-1"]->close();
+  ASSERT_TRUE(
+    eventually([&] { return failure_group_of(server, "f-0") == "GG2"; }, 10s));
+  EXPECT_EQ(failure_group_of(server, "o-2"), "none");
+  auto cleared = http_call(server.http(), "DELETE", "/v1/admin/classes/GG2");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(json_of(cleared.body).at("terminals").to_number<int>(), 2);
+  // A crash and a restart: only what was stored is back. o-0's event,
+  // older than GG2's, is stored still: one more drop in GG1 (2 of 3) makes
+  // GG1 a failing group.
+  server.kill9();
+  server.start();
+  ws.clear();
+  ASSERT_TRUE(eventually(
+    [&] {
+      return http_call(server.http(), "GET", "/v1/terminals/o-1").status == 200;
+    },
+    10s));
+  EXPECT_EQ(failure_group_of(server, "f-0"), "none") << "GG2 stays cleared";
+  auto o1 = connect_device(server, "o-1", "GG1");
+  ASSERT_TRUE(o1);
+  ASSERT_TRUE(next_of_type(*o1, "hello").is_object());
+  ASSERT_TRUE(eventually([&] { return connected(server) == 1; }, 10s));
+  o1->close();
+  EXPECT_TRUE(
+    eventually([&] { return failure_group_of(server, "o-2") == "GG1"; }, 10s))
+    << "o-0's disconnect event did not survive the clear and the restart";
 }
 
 std::vector<std::pair<std::string, int>>

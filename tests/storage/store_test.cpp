@@ -693,6 +693,35 @@ TEST_F(StoreTest, DisconnectEventsInTimeOrderSurviveReopenAndAreDroppedByTime) {
   EXPECT_EQ(es[2].terminal_id, "T4");
 }
 
+TEST_F(StoreTest, DeletingEventsDeletesExactlyThoseAcrossAReopen) {
+  {
+    auto db = open();
+    ASSERT_NE(db, nullptr);
+    // T1's events around T2's: deleting T2's leaves T1's, older and newer.
+    ASSERT_TRUE(db->put_batch({}, {}, {}, 0,
+                              {{1'000, "T1", "10.0.0.1"},
+                               {2'000, "T2", "10.0.0.2"},
+                               {3'000, "T1", "10.0.0.1"},
+                               {4'000, "T2", "10.0.0.2"}})
+                  .ok());
+    ASSERT_TRUE(db->delete_events({{2'000, "T2", "10.0.0.2"},
+                                   {4'000, "T2", ""},   // the key decides
+                                   {9'000, "T9", "x"}}) // absent: no error
+                  .ok());
+    ASSERT_TRUE(db->delete_events({}).ok());
+  }
+  auto db = open();
+  ASSERT_NE(db, nullptr);
+  status st;
+  auto es = db->load_events(st);
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_EQ(es.size(), 2u);
+  EXPECT_EQ(es[0].at_ms, 1'000);
+  EXPECT_EQ(es[0].terminal_id, "T1");
+  EXPECT_EQ(es[1].at_ms, 3'000);
+  EXPECT_EQ(es[1].terminal_id, "T1");
+}
+
 TEST(Encoding, HistoryCountersRoundTripAndOldRecordsDecode) {
   api_history h;
   h.terminal_id = "T1";

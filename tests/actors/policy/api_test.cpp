@@ -923,6 +923,41 @@ TEST(DecodeClusterChange, RejectsNamingTheField) {
   }
 }
 
+TEST(DecodeNodeChange, TakesStateCapacityAndWeightAndRefusesBadValues) {
+  node_change ch;
+  ASSERT_EQ(
+    decode_node_change(R"({"state":"draining","capacity":4,"weight":0})", ch),
+    "");
+  EXPECT_EQ(ch.state, "draining");
+  EXPECT_EQ(ch.capacity, 4);
+  EXPECT_EQ(ch.weight, 0);
+  node_change partial;
+  ASSERT_EQ(decode_node_change(R"({"capacity":1000000})", partial), "");
+  EXPECT_EQ(partial.state, "");
+  EXPECT_EQ(partial.capacity, 1'000'000);
+  EXPECT_EQ(partial.weight, -1) << "left out: unchanged";
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"{", "not valid JSON"},
+    {"{}", "at least one"},
+    {R"({"capacity":0})", "\"capacity\" must be an integer between 1"},
+    {R"({"capacity":-3})", "\"capacity\""},
+    {R"({"capacity":1000001})", "\"capacity\""},
+    {R"({"capacity":18446744073709551615})", "\"capacity\""},
+    {R"({"capacity":2.5})", "\"capacity\""},
+    {R"({"capacity":"2"})", "\"capacity\""},
+    {R"({"weight":-1})", "\"weight\" must be an integer between 0"},
+    {R"({"weight":true})", "\"weight\""},
+    {R"({"state":"asleep"})", "\"state\""},
+    {R"({"capacity":2,"colour":1})", "\"colour\" is not known"},
+  };
+  for (const auto& [body, message] : cases) {
+    SCOPED_TRACE(body);
+    node_change bad;
+    auto problem = decode_node_change(body, bad);
+    EXPECT_NE(problem.find(message), std::string::npos) << problem;
+  }
+}
+
 TEST(DecodeLabelConfig, AcceptsAndRejects) {
   std::vector<std::string> items;
   ASSERT_EQ(decode_label_config(R"({"items":["region","firmware"]})", items),

@@ -116,10 +116,15 @@ TEST(ClassExpiry, ClearingEndsOneClassAndItsEventsDoNotFormItAgain) {
   ASSERT_EQ(ended.size(), 4u);
   for (const auto& m : ended)
     EXPECT_TRUE(m.clear_failure && !m.clear_disconnect) << m.terminal_id;
-  // Their stored events go too: up to the last of them (B3 at +3).
-  EXPECT_EQ(tr.prune(t0 + minute + 20), t0 + minute + 4);
+  // Their stored events go too, and only theirs: A's events, stored
+  // before B's, stay (no range up to the last of B's).
+  auto gone = tr.take_ended();
+  ASSERT_EQ(gone.size(), 4u);
+  for (const auto& e : gone)
+    EXPECT_EQ(e.terminal_id[0], 'B') << e.terminal_id;
+  EXPECT_TRUE(tr.take_ended().empty()) << "taken once";
+  EXPECT_EQ(tr.prune(t0 + minute + 20), 0) << "nothing left the windows";
   EXPECT_EQ(tr.events().size(), 4u); // A's stay
-  EXPECT_EQ(tr.prune(t0 + minute + 20), 0);
   // Within the window, the next refresh does not form GG2 again.
   tr.refresh(t0 + minute + 20, region_of, sizes);
   EXPECT_FALSE(tr.failing_group("GG2"));

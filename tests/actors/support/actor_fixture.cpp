@@ -48,6 +48,10 @@ caf::behavior fake_balancer(caf::event_based_actor*,
           const std::string& state) {
       log->node_states.emplace_back(node, state);
     },
+    [log](put_atom, node_atom, const std::string& node, uint32_t capacity,
+          uint32_t weight) {
+      log->tunings.emplace_back(node, capacity, weight);
+    },
   };
 }
 
@@ -146,6 +150,11 @@ caf::behavior fake_store(caf::event_based_actor* self,
       log->retired.emplace_back(id, generation);
       return answer();
     },
+    [log, answer](retire_atom, const std::vector<disconnect_event>& es)
+      -> caf::result<ok_atom> {
+      log->event_deletes.push_back(es);
+      return answer();
+    },
     [log, held](release_atom) {
       for (auto& rp : *held)
         rp.deliver(ok_atom::value);
@@ -205,6 +214,16 @@ caf::behavior fake_manager(caf::event_based_actor*,
     [log](retire_atom, const std::string& t) {
       log->retired.push_back(t);
       return ok_atom::value;
+    },
+    // re-allocation: every terminal asked about moves (to C2)
+    [](realloc_atom, const realloc_plan& plan) { return plan.terminal_ids; },
+    [log](move_atom, const terminal_record& rec, const assigned_label&,
+          uint32_t) {
+      log->moves.push_back(rec.terminal_id);
+      destination d;
+      d.terminal_id = rec.terminal_id;
+      d.cluster_id = "C2";
+      return d;
     },
   };
 }
@@ -298,10 +317,10 @@ ActorFlow::terminal_of(const control_actor& control,
 
 cluster_manager_actor ActorFlow::spawn_manager(
   const config::topology& topo, const store_actor& store,
-  std::map<std::string, std::shared_ptr<balancer_log>>* logs) {
-  auto manager
-    = own(sys.spawn(cluster_manager, topo, std::vector<terminal_record>{},
-                    store, storage::admin_settings{}));
+  std::map<std::string, std::shared_ptr<balancer_log>>* logs,
+  const storage::admin_settings& admin) {
+  auto manager = own(sys.spawn(cluster_manager, topo,
+                               std::vector<terminal_record>{}, store, admin));
   for (auto [cluster, url] :
        {std::pair{"C1", "ws://127.0.0.1:9101/v1/connect"},
         std::pair{"C2", "ws://127.0.0.1:9201/v1/connect"}}) {

@@ -63,6 +63,8 @@ struct balancer_log {
   std::vector<std::tuple<uint64_t, uint16_t, std::string>> closes;
   std::vector<job_record> delivered;
   std::vector<std::pair<std::string, std::string>> node_states; // node, state
+  /// node, capacity, weight (PUT /v1/admin/nodes)
+  std::vector<std::tuple<std::string, uint32_t, uint32_t>> tunings;
   bool deliver_answer = true;
   balancer_status status{}; // what it answers to `status`
 
@@ -107,6 +109,7 @@ struct store_log {
   std::vector<std::pair<std::string, std::string>> node_puts; // node, state
   std::vector<std::pair<std::string, uint64_t>> retired;      // id, generation
   std::vector<call_record> calls; // per-call history records, as put
+  std::vector<std::vector<disconnect_event>> event_deletes; // retire events
   size_t held = 0;
 };
 
@@ -126,6 +129,7 @@ struct manager_log {
   /// Declared services admissions answer (missing: none declared).
   std::map<std::string, std::vector<std::string>> services;
   std::vector<std::string> retired; // terminals forgotten
+  std::vector<std::string> moves;   // re-allocation moves, in order
 };
 
 caf::behavior fake_manager(caf::event_based_actor*,
@@ -256,7 +260,8 @@ protected:
   cluster_manager_actor
   spawn_manager(const config::topology& topo, const store_actor& store,
                 std::map<std::string, std::shared_ptr<balancer_log>>* logs
-                = nullptr);
+                = nullptr,
+                const storage::admin_settings& admin = {});
 
   /// Makes a fake store (in `hold` mode) answer what it holds.
   void release(const store_actor& store);

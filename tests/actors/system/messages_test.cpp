@@ -35,7 +35,9 @@ std::vector<node_status> sample_nodes() {
                       .state = "active",
                       .sessions = 12,
                       .cpu = 0.375,
-                      .memory = 123'456'789},
+                      .memory = 123'456'789,
+                      .capacity = 2,
+                      .weight = 3},
           node_status{.node_id = "C1-n2",
                       .state = "failed",
                       .sessions = 0,
@@ -224,7 +226,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 47)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 48)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -376,6 +378,8 @@ TEST_F(MessagesTest, AdminMessages) {
   check(cluster_settings{});
   check(cluster_change{"C3", true, {{"model", {"GJ1"}}}, "active", 5});
   check(cluster_change{});
+  check(node_change{"C1-n1", "", 4, -1});
+  check(node_change{});
   check(realloc_plan{"C1",
                      {"T1", "T2"},
                      {assigned_label{{{"region", "GG1"}}}, assigned_label{}}});
@@ -536,6 +540,11 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
       cluster_change{"C3", true, {{"region", {"GG1"}}}, "draining", 2}),
     caf::make_message(put_atom::value, node_atom::value, std::string{"C1-n1"},
                       std::string{"draining"}),
+    caf::make_message(put_atom::value, node_change{"C1-n1", "draining", 3, 2}),
+    caf::make_message(put_atom::value, node_atom::value, std::string{"C1-n1"},
+                      uint32_t{3}, uint32_t{2}),
+    caf::make_message(retire_atom::value,
+                      std::vector<disconnect_event>{{1000, "T1", "10.0.0.1"}}),
     caf::make_message(realloc_atom::value, realloc_plan{"C1", {"T1"}, {label}}),
     caf::make_message(std::vector<std::string>{"T1"}),
     caf::make_message(move_atom::value, rec, label, uint32_t{250}),
