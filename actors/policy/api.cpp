@@ -9,6 +9,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "actors/policy/placement.hpp"
 #include "actors/policy/services.hpp"
 #include "config/topology.hpp"
 
@@ -146,6 +147,8 @@ route admin_route(std::string_view method,
   }
   if (n == 4 && parts[2] == "keys")
     return make(route::admin_key_delete, method, "DELETE", parts[3]);
+  if (n == 3 && parts[2] == "classes")
+    return make(route::admin_classes_list, method, "GET");
   if (n == 4 && parts[2] == "classes")
     return make(route::admin_class_delete, method, "DELETE", parts[3]);
   if (n == 5 && parts[2] == "terminals" && parts[4] == "revoke") {
@@ -721,6 +724,14 @@ std::string encode(const terminal_status& t) {
     o["service_connections"] = json::value_from(t.service_connections);
   else
     o["service_connections"] = nullptr;
+  // its GE/GF classes (GET /v1/admin/classes), null: none
+  auto failure = parse_stored_failure_class(t.api.failure_class).first;
+  auto or_null = [](const std::string& s) {
+    return s.empty() ? json::value(nullptr) : json::value(s);
+  };
+  o["quality_classes"]
+    = json::object{{"disconnect", or_null(t.api.disconnect_class)},
+                   {"failure", or_null(failure)}};
   return json::serialize(o);
 }
 
