@@ -34,6 +34,7 @@
 #include "actors/cluster_balancer/connections.hpp"
 #include "actors/cluster_balancer/node_pool.hpp"
 #include "actors/cluster_balancer/node_pool_rebalance.hpp"
+#include "actors/cluster_balancer/rehome_tally.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
@@ -89,6 +90,7 @@ struct cluster_balancer_state {
   connection_table conns;
   node_pool_rebalance rebalancing;
   connect_metrics figures; // for /metrics
+  rehome_tally rehomes;    // a down node's sessions, logged per node
 
   /// The configured node strategy among live nodes (node_pool::pick).
   std::optional<size_t> pick_node() const;
