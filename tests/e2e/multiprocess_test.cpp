@@ -291,8 +291,10 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
     for (const char* b : {"C1-b1", "C1-b2"}) {
       auto text = d->log(b);
       std::smatch m;
-      if (std::regex_search(text, m, line) && m[1] == m[2])
+      if (std::regex_search(text, m, line) && m[1] == m[2]) {
         sum += std::stoi(m[1]);
+        std::cout << "[log] " << b << ": " << m[0] << "\n";
+      }
     }
     return sum;
   };
