@@ -9,7 +9,6 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include "actors/policy/placement.hpp"
 #include "actors/policy/services.hpp"
 #include "config/topology.hpp"
 
@@ -724,8 +723,14 @@ std::string encode(const terminal_status& t) {
     o["service_connections"] = json::value_from(t.service_connections);
   else
     o["service_connections"] = nullptr;
-  // its GE/GF classes (GET /v1/admin/classes), null: none
-  auto failure = parse_stored_failure_class(t.api.failure_class).first;
+  // its GE/GF classes (GET /v1/admin/classes), null: none; the GF class
+  // is stored as "value@<unix seconds formed>" (placement.hpp:
+  // stored_failure_class)
+  auto failure = t.api.failure_class;
+  if (auto at = failure.rfind('@');
+      at != std::string::npos && at + 1 < failure.size()
+      && failure.find_first_not_of("0123456789", at + 1) == std::string::npos)
+    failure.resize(at);
   auto or_null = [](const std::string& s) {
     return s.empty() ? json::value(nullptr) : json::value(s);
   };
