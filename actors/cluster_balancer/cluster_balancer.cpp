@@ -245,13 +245,15 @@ void spawn_failed(self_ptr self, uint64_t conn, const caf::error& err) {
     c->link->close(close_code::internal_error, "could not start a session");
 }
 
-/// Starts (or restarts) the session of a connection on the best node.
-void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
-                   std::optional<size_t> on = std::nullopt) {
+/// Starts (or restarts) the session of a connection on the best node;
+/// the node it chose (nothing: none, the device was closed).
+std::optional<size_t> spawn_session(self_ptr self, uint64_t conn,
+                                    bool moved = false,
+                                    std::optional<size_t> on = std::nullopt) {
   auto& st = self->state;
   auto* c = st.conns.find(conn);
   if (c == nullptr)
-    return;
+    return std::nullopt;
   st.place(*c, std::nullopt);
   auto node
     = on && st.nodes.status()[*on].state == "active" ? on : st.pick_node();
@@ -261,7 +263,7 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
     c->link->close(close_code::try_again, st.no_node_reason());
     c->closing = disconnect_reason::no_node;
     st.erase(conn);
-    return;
+    return std::nullopt;
   }
   c->at = conn_phase::spawning;
   if (moved)
@@ -288,6 +290,7 @@ void spawn_session(self_ptr self, uint64_t conn, bool moved = false,
         session_started(self, conn, session);
       },
       [self, conn](caf::error& err) { spawn_failed(self, conn, err); });
+  return node;
 }
 
 /// Announces this balancer to the cluster manager (again after the
@@ -486,6 +489,14 @@ void rebalance_one(self_ptr self, uint64_t conn, rebalance_target t) {
       });
 }
 
+/// The actor system's clock in Unix-like ms (the test coordinator's in
+/// actor tests).
+int64_t clock_ms(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
 /// Plans a rebalancing round (node_pool_rebalance::plan): one timer per
 /// connection to move, at its slot.
 void rebalance(self_ptr self) {
@@ -595,10 +606,15 @@ void reassign(self_ptr self, const std::string& terminal, uint32_t after_ms) {
     c->link->send_text(frames::reassign(after_ms));
 }
 
-/// Asks the live nodes for their reports, again after status_period.
+/// Asks the live nodes for their reports, again after status_period; logs
+/// where the sessions of nodes that went down were re-homed, once none
+/// came for a status_period.
 void refresh(self_ptr self) {
   auto& st = self->state;
   poll_revocations(self);
+  for (const auto& line :
+       st.rehomes.take_settled(clock_ms(self), st.cfg.status_period.count()))
+    logger("balancer")->info("{}: {}", st.cfg.balancer_id, line);
   auto asked = st.nodes.to_ask();
   std::vector<node_actor> handles;
   for (auto i : asked)
@@ -646,17 +662,24 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     st.manager = nullptr;
     return;
   }
-  for (const auto& node : st.nodes.fail(dm.source))
+  auto now = clock_ms(self);
+  for (const auto& node : st.nodes.fail(dm.source)) {
     log->warn("{}: node {} is down: {}", st.cfg.balancer_id, node,
               caf::to_string(dm.reason));
+    st.rehomes.node_down(node, now);
+  }
   if (dm.reason == caf::exit_reason::normal)
     return;
   // A session died abnormally (its node went away): start it again on
-  // another node, keeping the device's socket open.
+  // another node, keeping the device's socket open; tallied per old node
+  // (rehome_tally: one log line per node, from refresh()).
   if (auto conn = st.conns.of_session(dm.source)) {
-    st.conns.find(*conn)->session = nullptr;
+    auto* c = st.conns.find(*conn);
+    c->session = nullptr;
+    auto from = c->node ? st.nodes[*c->node].node_id : std::string{"?"};
     st.figures.moved("node_down");
-    spawn_session(self, *conn, true);
+    auto to = spawn_session(self, *conn, true);
+    st.rehomes.rehomed(from, to ? st.nodes[*to].node_id : std::string{}, now);
   }
 }
 

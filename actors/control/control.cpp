@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/control/class_listing.hpp"
 #include "actors/control/control_flows.hpp"
 #include "actors/control/listings.hpp"
 #include "actors/control/operator_flows.hpp"
@@ -414,6 +415,9 @@ auto admin_handlers(control_self self, control_peers p) {
     [self, p](retire_atom, label_atom,
               const std::string& name) -> caf::result<uint64_t> {
       return end_class(self, p, name); // a GE/GF class (control_flows.hpp)
+    },
+    [self](get_atom, label_atom, uint32_t max_ids) {
+      return list_classes(self->state.disconnects.tracker, max_ids);
     },
     [self, p](put_atom, node_atom, const std::string& node,
               const std::string& state) -> caf::delegated<node_status> {

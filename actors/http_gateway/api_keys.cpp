@@ -72,6 +72,7 @@ route_access access_of(api::route::kind_t kind) {
   case route::admin_key_delete:
   case route::terminal_revoke:
   case route::admin_class_delete:
+  case route::admin_classes_list:
     return {false, {"admin"}};
   case route::metrics:
     return {false, {"metrics"}};

@@ -489,6 +489,8 @@ handler handler_of(api::route::kind_t kind) {
     return get_nodes;
   case route::admin_class_delete:
     return clear_class;
+  case route::admin_classes_list:
+    return list_classes;
   case route::healthz:
     return healthz;
   case route::metrics:

@@ -41,6 +41,10 @@ void reallocate(gateway_ptr self, const api::route& r, const http_request& req,
 /// DELETE /v1/admin/classes/{name}: ends a GE/GF class.
 void clear_class(gateway_ptr self, const api::route& r, const http_request& req,
                  const http_responder_ptr& out);
+/// GET /v1/admin/classes?ids=N: the GE/GF classes the control holds, each
+/// with at most N member ids (http_classes.cpp).
+void list_classes(gateway_ptr self, const api::route& r,
+                  const http_request& req, const http_responder_ptr& out);
 /// POST (revoke) and DELETE (lift) /v1/admin/terminals/{id}/revoke.
 void revoke_terminal(gateway_ptr self, const api::route& r,
                      const http_request& req, const http_responder_ptr& out);

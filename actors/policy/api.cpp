@@ -146,6 +146,8 @@ route admin_route(std::string_view method,
   }
   if (n == 4 && parts[2] == "keys")
     return make(route::admin_key_delete, method, "DELETE", parts[3]);
+  if (n == 3 && parts[2] == "classes")
+    return make(route::admin_classes_list, method, "GET");
   if (n == 4 && parts[2] == "classes")
     return make(route::admin_class_delete, method, "DELETE", parts[3]);
   if (n == 5 && parts[2] == "terminals" && parts[4] == "revoke") {
@@ -765,6 +767,20 @@ std::string encode(const terminal_status& t) {
     o["service_connections"] = json::value_from(t.service_connections);
   else
     o["service_connections"] = nullptr;
+  // its GE/GF classes (GET /v1/admin/classes), null: none; the GF class
+  // is stored as "value@<unix seconds formed>" (placement.hpp:
+  // stored_failure_class)
+  auto failure = t.api.failure_class;
+  if (auto at = failure.rfind('@');
+      at != std::string::npos && at + 1 < failure.size()
+      && failure.find_first_not_of("0123456789", at + 1) == std::string::npos)
+    failure.resize(at);
+  auto or_null = [](const std::string& s) {
+    return s.empty() ? json::value(nullptr) : json::value(s);
+  };
+  o["quality_classes"]
+    = json::object{{"disconnect", or_null(t.api.disconnect_class)},
+                   {"failure", or_null(failure)}};
   return json::serialize(o);
 }
 

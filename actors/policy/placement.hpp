@@ -230,6 +230,21 @@ public:
   std::optional<size_t> clear(const std::string& name);
   /// When class `name` formed (Unix ms); 0: no such class.
   int64_t formed_at(const std::string& name) const;
+  /// The classes held now, for listing (actors/control/class_listing):
+  /// GE class -> formed ms, GF value -> formed ms, and terminal -> class.
+  const std::unordered_map<std::string, int64_t>& disconnect_classes() const {
+    return ge_formed_;
+  }
+  const std::unordered_map<std::string, int64_t>& failure_classes() const {
+    return failing_;
+  }
+  const std::unordered_map<std::string, std::string>&
+  disconnect_members() const {
+    return ge_class_;
+  }
+  const std::unordered_map<std::string, std::string>& failure_members() const {
+    return gf_class_;
+  }
 
   /// The GE class terminal `id` dropped in (empty: none).
   std::string disconnect_class(const std::string& id) const {

@@ -164,6 +164,10 @@ using control_actor = caf::typed_actor<
                   std::vector<std::string>>::with<std::vector<std::string>>,
   // end a GE/GF class (DELETE /v1/admin/classes/{name}): its member count
   caf::replies_to<retire_atom, label_atom, std::string>::with<uint64_t>,
+  // the GE/GF classes it holds (GET /v1/admin/classes), each with at most
+  // this many member ids
+  caf::replies_to<get_atom, label_atom,
+                  uint32_t>::with<std::vector<quality_class>>,
   caf::replies_to<put_atom, node_atom, std::string,
                   std::string>::with<node_status>,
   // a node's state, capacity and weight (PUT /v1/admin/nodes/{id})
@@ -406,6 +410,9 @@ CAF_ADD_TYPE_ID(tether, (tether::admission))
 CAF_ADD_TYPE_ID(tether, (tether::storage::call_record))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::storage::call_record>))
 CAF_ADD_TYPE_ID(tether, (tether::storage::call_page))
+// quality classes (GET /v1/admin/classes)
+CAF_ADD_TYPE_ID(tether, (tether::quality_class))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::quality_class>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

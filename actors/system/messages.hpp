@@ -400,6 +400,22 @@ typename Inspector::result_type inspect(Inspector& f, realloc_summary& x) {
            x.connected, x.pending);
 }
 
+/// One GE/GF quality class the control holds (GET /v1/admin/classes).
+struct quality_class {
+  std::string name; // "ge-<unix seconds>" (GE) or the group's value (GF)
+  std::string kind; // "disconnect" (GE) or "failure" (GF)
+  uint64_t members = 0;
+  std::vector<std::string> member_ids; // sorted, at most the asked bound
+  int64_t formed_ms = 0;               // Unix ms
+  int64_t expires_ms = 0;              // Unix ms; 0: never (class_ttl 0)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, quality_class& x) {
+  return f(caf::meta::type_name("quality_class"), x.name, x.kind, x.members,
+           x.member_ids, x.formed_ms, x.expires_ms);
+}
+
 /// HTTP request handed from the gateway's socket code to its actor.
 struct http_request {
   std::string method;

@@ -6,13 +6,14 @@
 #include <boost/json.hpp>
 
 #include "config/topology.hpp"
+#include "net/tetherctl/output.hpp"
 #include "net/tetherctl/table.hpp"
 
 namespace tether::ctl {
 
 namespace json = boost::json;
 
-namespace {
+// The output helpers (output.hpp), shared with admin_commands.cpp.
 
 /// A field of an object as text: strings as they are, null as "-", other
 /// values as JSON.
@@ -109,8 +110,6 @@ int call_and_print(context& cx, const std::string& method,
   for_people(*v);
   return exit_ok;
 }
-
-} // namespace
 
 std::optional<json::value> context::call(const std::string& method,
                                          const std::string& target,
@@ -279,6 +278,11 @@ void print_terminal(context& cx, const json::value& v) {
   rows.emplace_back("label", labels_text(v.at("label")));
   rows.emplace_back("attributes", labels_text(v.at("attributes")));
   rows.emplace_back("users", list_text(v, "users"));
+  rows.emplace_back("services", list_text(v, "services"));
+  if (const auto* q = v.as_object().if_contains("quality_classes"))
+    rows.emplace_back("quality classes",
+                      "disconnect " + text_of(*q, "disconnect") + ", failure "
+                        + text_of(*q, "failure"));
   const auto& api = v.at("api");
   rows.emplace_back("api calls", text_of(api, "calls") + " (errors "
                                    + text_of(api, "errors") + "; this window "

@@ -79,6 +79,22 @@ int cmd_keys_create(context& cx, const std::string& name,
                     const std::vector<std::string>& scopes);
 int cmd_keys_revoke(context& cx, const std::string& key_id);
 
+/// GET /v1/admin/classes: the GE/GF quality classes (admin_commands.cpp).
+int cmd_classes(context& cx);
+/// DELETE /v1/admin/classes/{name}, after asking on the terminal unless
+/// `yes` (without a terminal and without `yes`: exit_usage, nothing sent).
+int cmd_class_clear(context& cx, const std::string& name, bool yes);
+/// PUT /v1/admin/clusters/{id}: labels (`ITEM=V1,V2`; `ITEM=` removes it;
+/// merged into the cluster's labels unless replace_labels), weight (< 0:
+/// unchanged), state (empty: unchanged).
+struct cluster_set_options {
+  std::string id, state;
+  std::vector<std::string> labels;
+  bool replace_labels = false;
+  int weight = -1;
+};
+int cmd_cluster_set(context& cx, const cluster_set_options& o);
+
 /// Validates a topology file locally (no server); every problem printed.
 int cmd_check_config(context& cx, const std::string& path);
 

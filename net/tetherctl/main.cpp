@@ -53,17 +53,22 @@ EXAMPLES
   tetherctl drain N1            (a node or a cluster id)
   tetherctl jobs push T1 --service print --payload '{"text":"hi"}'
   tetherctl reallocate --cluster C1
+  tetherctl cluster set C1 --label region=GG1,GG2 --weight 2
+  tetherctl classes
+  tetherctl class clear ge-1767225600 --yes
   tetherctl check-config topology.toml
 )";
 
 /// The command line's values.
 struct options {
   std::string server, key, key_file, ca, config, id, kind, status, name, prefix;
-  bool json = false, all = false, to_cluster = false, to_node = false;
+  bool json = false, all = false, to_cluster = false, to_node = false,
+       yes = false;
   int timeout_s = 10, limit = 50;
   std::vector<std::string> items;
   push_options push;
   history_options history;
+  cluster_set_options cluster;
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -324,6 +329,46 @@ void add_admin_commands(CLI::App& app, options& o, runner& run) {
   });
 }
 
+/// Quality classes and a cluster's settings (admin_commands.cpp).
+void add_class_commands(CLI::App& app, options& o, runner& run) {
+  app
+    .add_subcommand("classes", "GE/GF quality classes: kind, members, when "
+                               "they formed and expire")
+    ->callback([&] { run = cmd_classes; });
+  auto* cl = app.add_subcommand("class", "one quality class");
+  cl->require_subcommand(1);
+  auto* clear = cl->add_subcommand(
+    "clear", "end a class: its members are placed normally again (asks "
+             "first unless --yes)");
+  clear->add_option("NAME", o.name, "class name (ge-... or a group value)")
+    ->required();
+  clear->add_flag("--yes,-y", o.yes, "do not ask");
+  clear->callback([&] {
+    run = [&](context& cx) {
+      return cmd_class_clear(cx, o.name, o.yes);
+    };
+  });
+  auto* cu = app.add_subcommand("cluster", "change one cluster's settings");
+  cu->require_subcommand(1);
+  auto* set = cu->add_subcommand(
+    "set", "labels, weight, state of a cluster (PUT /v1/admin/clusters/ID)");
+  set->add_option("ID", o.cluster.id, "cluster id")->required();
+  set->add_option("--label", o.cluster.labels,
+                  "ITEM=V1,V2 (repeat for more; ITEM= removes the item); "
+                  "merged into the cluster's labels");
+  set->add_flag("--replace-labels", o.cluster.replace_labels,
+                "the --label items become all of the cluster's labels");
+  set->add_option("--weight", o.cluster.weight, "its weight")
+    ->check(CLI::Range(0, 1'000'000));
+  set->add_option("--state", o.cluster.state, "its state")
+    ->check(CLI::IsMember({"active", "draining"}));
+  set->callback([&] {
+    run = [&](context& cx) {
+      return cmd_cluster_set(cx, o.cluster);
+    };
+  });
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -354,6 +399,7 @@ int main(int argc, char** argv) {
   add_fleet_commands(app, o, run);
   add_job_commands(app, o, run);
   add_admin_commands(app, o, run);
+  add_class_commands(app, o, run);
   auto* check = app.add_subcommand("check-config", "validate a topology file "
                                                    "(no server needed)");
   check->add_option("FILE", o.id, "topology file (TOML)")->required();

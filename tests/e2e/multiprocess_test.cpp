@@ -283,6 +283,22 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
     20s))
     << d->logs();
   measure("node kill -9: all sessions re-homed", ms_since(t0));
+  // Each balancer that had sessions there says once where they went
+  // (rehome_tally), within a status period or two of the last one.
+  std::regex line{R"(node C1-n1 down: (\d+) sessions? re-homed: C1-n2 (\d+))"};
+  auto rehomed = [&] {
+    int sum = 0;
+    for (const char* b : {"C1-b1", "C1-b2"}) {
+      auto text = d->log(b);
+      std::smatch m;
+      if (std::regex_search(text, m, line) && m[1] == m[2]) {
+        sum += std::stoi(m[1]);
+        std::cout << "[log] " << b << ": " << m[0] << "\n";
+      }
+    }
+    return sum;
+  };
+  EXPECT_TRUE(eventually([&] { return rehomed() > 0; }, 10s)) << d->logs();
   auto after = push_all(d->http(), "A");
   ids.insert(ids.end(), after.begin(), after.end());
   auto left = not_done(d->http(), ids, 30s);

@@ -253,6 +253,72 @@ TEST_F(Tetherctl, CancelRetireNodesAndOneCluster) {
   EXPECT_EQ(ctl({"terminal"}).status, 2) << "no id: usage";
 }
 
+/// The labels of cluster `id` as `tetherctl clusters ID --json` shows them.
+std::string labels_of(const ctl_run& r) {
+  auto v = json_of(r.output);
+  return v.is_object() && v.as_object().contains("labels")
+         ? boost::json::serialize(v.at("labels"))
+         : std::string{};
+}
+
+/// tetherctl cluster set (issue 13): labels merged or replaced, weight and
+/// state; usage errors exit 2 and send nothing, the server's refusals exit
+/// 3 in its words.
+TEST_F(Tetherctl, ClusterSetLabelsWeightAndState) {
+  auto set = ctl({"cluster", "set", "C2", "--label", "region=GG2,GG3",
+                  "--weight", "3", "--state", "draining"});
+  ASSERT_EQ(set.status, 0) << set.output;
+  EXPECT_NE(set.output.find("region=GG2|GG3"), std::string::npos) << set.output;
+  auto c2 = json_of(ctl({"clusters", "C2", "--json"}).output);
+  ASSERT_TRUE(c2.is_object());
+  EXPECT_EQ(c2.at("weight").to_number<int>(), 3);
+  EXPECT_EQ(str_at(c2, "state"), "draining");
+  EXPECT_EQ(labels_of(ctl({"clusters", "C2", "--json"})),
+            R"({"model":["*"],"region":["GG2","GG3"]})");
+
+  // merged into what it has; ITEM= removes; --replace-labels replaces
+  EXPECT_EQ(ctl({"cluster", "set", "C2", "--label", "model=GJ1"}).status, 0);
+  EXPECT_EQ(labels_of(ctl({"clusters", "C2", "--json"})),
+            R"({"model":["GJ1"],"region":["GG2","GG3"]})");
+  EXPECT_EQ(ctl({"cluster", "set", "C2", "--label", "region="}).status, 0);
+  EXPECT_EQ(labels_of(ctl({"clusters", "C2", "--json"})),
+            R"({"model":["GJ1"]})");
+  auto js = ctl({"cluster", "set", "C2", "--replace-labels", "--label",
+                 "region=GG2", "--state", "active", "--json"});
+  ASSERT_EQ(js.status, 0) << js.output;
+  EXPECT_EQ(str_at(json_of(js.output), "state"), "active");
+  EXPECT_EQ(labels_of(js), R"({"region":["GG2"]})");
+
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"cluster", "set", "C2"},
+        {"cluster", "set", "C2", "--label", "noequals"},
+        {"cluster", "set", "C2", "--state", "paused"},
+        {"cluster", "set", "C2", "--weight", "-2"},
+        {"cluster", "set"}}) {
+    auto r = ctl(bad);
+    EXPECT_EQ(r.status, 2) << bad.back() << ": " << r.output;
+  }
+  EXPECT_EQ(labels_of(ctl({"clusters", "C2", "--json"})),
+            R"({"region":["GG2"]})");
+
+  auto unknown_item = ctl({"cluster", "set", "C2", "--label", "colour=red"});
+  EXPECT_EQ(unknown_item.status, 3) << unknown_item.output;
+  EXPECT_NE(unknown_item.output.find("HTTP 400 bad_request"), std::string::npos)
+    << unknown_item.output;
+  EXPECT_NE(unknown_item.output.find("\"labels.colour\" is not a known label "
+                                     "item"),
+            std::string::npos)
+    << unknown_item.output;
+  auto nope = ctl({"cluster", "set", "nope", "--label", "region=GG1"});
+  EXPECT_EQ(nope.status, 3) << nope.output;
+  EXPECT_NE(nope.output.find("HTTP 404 not_found"), std::string::npos)
+    << nope.output;
+  auto nope_weight = ctl({"cluster", "set", "nope", "--weight", "1"});
+  EXPECT_EQ(nope_weight.status, 3) << nope_weight.output;
+  EXPECT_NE(nope_weight.output.find("HTTP 404"), std::string::npos)
+    << nope_weight.output;
+}
+
 TEST_F(Tetherctl, ATerminalsHistoryPageByPage) {
   auto ws = connect_device(d_, "ctl-H1", "GG1");
   ASSERT_TRUE(ws);

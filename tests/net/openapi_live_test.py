@@ -246,6 +246,8 @@ def run(server, v):
     expect("/v1/admin/keys/{id}", "DELETE", "/v1/admin/keys/admin", 409)
     # GE/GF classes (issue 17): none formed here
     expect("/v1/admin/classes/{name}", "DELETE", "/v1/admin/classes/ge-1", 404)
+    expect("/v1/admin/classes", "GET", "/v1/admin/classes", 200)
+    expect("/v1/admin/classes", "GET", "/v1/admin/classes?ids=x", 400)
     expect("/v1/admin/terminals/{id}/revoke", "POST",
            "/v1/admin/terminals/T1/revoke", 200)
     expect("/v1/admin/terminals/{id}/revoke", "DELETE",

@@ -5,6 +5,9 @@
 //   TETHER_KEY          the admin key
 //   TETHER_TERMINAL     a connected terminal with region GG1
 //   TETHER_CONNECTIONS  how many devices are connected
+//   TETHER_CLASS        a GE class the control holds (GET /v1/admin/classes)
+//   TETHER_CLASS_MEMBER one of its terminals
+//   TETHER_CLASS_MEMBERS how many terminals it has
 //   SCREENSHOTS         directory for the pages' screenshots
 //   CHROMIUM            the browser (default /usr/bin/chromium)
 // Exits 0 when every check holds, else 1 naming the failed one.
@@ -22,6 +25,9 @@ const key = env('TETHER_KEY');
 const terminal = env('TETHER_TERMINAL');
 const connections = env('TETHER_CONNECTIONS');
 const shots = env('SCREENSHOTS');
+const geClass = env('TETHER_CLASS');
+const classMember = env('TETHER_CLASS_MEMBER');
+const classMembers = env('TETHER_CLASS_MEMBERS');
 const TIMEOUT = 15000;
 
 function check(cond, what) {
@@ -103,7 +109,51 @@ async function terminalPage(page) {
     const n = await page.locator(`#history [data-event="${event}"]`).count();
     check(n > 0, `the terminal page's history shows a ${event} record (${n})`);
   }
+  const services = await page.locator('#services [data-service]').allTextContents();
+  check(services.includes('print'), `the terminal page shows its services (${services.join(', ')})`);
+  const servicesText = await page.locator('#services').textContent();
+  check(!/s[0-9a-f]{32}/.test(servicesText), 'no connection id is shown with the services');
+  const own = await page.locator('#quality-classes [data-class-of="disconnect"]').textContent();
+  check(own === 'none', `a terminal in no class shows none (${own})`);
   await shot(page, 'terminal');
+  await page.goto(url + '/ui/#terminal/' + encodeURIComponent(classMember));
+  await waitText(page, '#quality-classes [data-class-of="disconnect"]', (t) => t === geClass,
+    `terminal ${classMember} shows its GE class ${geClass}`);
+}
+
+async function classesPage(page, other) {
+  await page.goto(url + '/ui/#classes');
+  await waitText(page, `[data-members="${geClass}"]`, (t) => t === classMembers,
+    `the classes page lists ${geClass} with ${classMembers} members`);
+  const link = page.locator(`tr[data-id="${geClass}"] a[href="#terminal/${classMember}"]`);
+  check((await link.count()) === 1, `the class lists its member ${classMember}`);
+  await shot(page, 'classes');
+  // Cancelled: nothing happens.
+  await page.click(`[data-clear="${geClass}"]`);
+  await page.locator('#modal-cancel').click({ timeout: TIMEOUT });
+  await page.goto(url + '/ui/#overview');
+  await page.goto(url + '/ui/#classes');
+  await waitText(page, `[data-members="${geClass}"]`, (t) => t === classMembers,
+    'a cancelled clear leaves the class');
+  // A second operator's page shows the class too; cleared on the first,
+  // the second's clear is refused in the API's words.
+  await other.goto(url + '/ui/');
+  await other.fill('#key', key);
+  await other.click('#login-form button');
+  await other.locator('#total-connections').waitFor({ timeout: TIMEOUT });
+  await other.goto(url + '/ui/#classes');
+  await other.locator(`[data-clear="${geClass}"]`).waitFor({ timeout: TIMEOUT });
+  await page.click(`[data-clear="${geClass}"]`);
+  await confirm(page);
+  await waitText(page, '#class-result', (t) => t === `class ${geClass} cleared (${classMembers} terminals)`,
+    'a confirmed clear shows the answer');
+  check((await page.locator(`tr[data-id="${geClass}"]`).count()) === 0, 'the cleared class is gone from the list');
+  await other.click(`[data-clear="${geClass}"]`);
+  await confirm(other);
+  const err = other.locator('#error');
+  await err.waitFor({ state: 'visible', timeout: TIMEOUT });
+  const text = await err.textContent();
+  check(text === `HTTP 404 not_found: no class "${geClass}"`, `a stale clear shows the API's words ("${text}")`);
 }
 
 async function jobsAndActions(page) {
@@ -146,6 +196,9 @@ async function jobsAndActions(page) {
     await login(page);
     await overview(page);
     await terminalPage(page);
+    const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    other.on('pageerror', (e) => { console.log('page error: ' + e.message); failed = true; });
+    await classesPage(page, other);
     await jobsAndActions(page);
     check(!failed, 'no script errors on the pages');
   } catch (e) {

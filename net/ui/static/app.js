@@ -1,7 +1,8 @@
 // Tether dashboard: plain JavaScript, no framework, no build step. Every
 // value on the page comes from the HTTP API (docs/API.md) asked with the
 // operator's key (kept in sessionStorage, sent as Authorization: Bearer).
-// Pages: #overview, #terminals, #terminal/ID, #jobs, #job/ID, #actions.
+// Pages: #overview, #terminals, #terminal/ID, #jobs, #job/ID, #classes,
+// #actions.
 'use strict';
 
 const POLL_MS = 2000;
@@ -423,6 +424,7 @@ async function terminalDetail(main, id) {
         , Object.keys(t.attributes || {}).length ? null : h('p', { class: 'muted' }, 'none')),
       h('div', { class: 'panel' }, h('h3', {}, 'Users'),
         h('p', {}, (t.users || []).join(', ') || h('span', { class: 'muted' }, 'none')))),
+    h('div', { class: 'grid2' }, servicesPanel(t), classesPanel(t)),
     h('div', { class: 'panel' },
       h('div', { class: 'row' }, h('h3', {}, 'Recent jobs'),
         h('button', { class: 'small', id: 'push-test', onclick: () => pushTestJob(id, (r) => {
@@ -433,6 +435,57 @@ async function terminalDetail(main, id) {
     h('div', { class: 'panel', id: 'history' }, h('h3', {}, 'History (newest first)'),
       history.records.length === 0 ? h('p', { class: 'muted' }, 'no records')
         : table(['At', 'Event', 'Detail'], historyRows(history.records))));
+}
+
+// The services the device declared (its connection ids are secret: not
+// shown) and the quality classes it is in.
+function servicesPanel(t) {
+  const list = t.services || [];
+  return h('div', { class: 'panel', id: 'services' }, h('h3', {}, 'Services'),
+    list.length === 0 ? h('p', { class: 'muted' }, 'none')
+      : h('p', {}, list.map((s, i) => [i ? ' ' : '', h('span', { class: 'badge', 'data-service': s }, s)])),
+    h('p', { class: 'muted' }, t.connected ? 'connected: one connection id per service (not shown)' : 'not connected'));
+}
+
+function classesPanel(t) {
+  const q = t.quality_classes || {};
+  const cell = (kind, name) => (name
+    ? h('a', { href: '#classes', 'data-class-of': kind }, name)
+    : h('span', { class: 'muted', 'data-class-of': kind }, 'none'));
+  return h('div', { class: 'panel', id: 'quality-classes' }, h('h3', {}, 'Quality classes'), kv([
+    ['simultaneous disconnection (GE)', cell('disconnect', q.disconnect)],
+    ['failing group (GF)', cell('failure', q.failure)],
+  ]));
+}
+
+// -- quality classes ------------------------------------------------------------
+
+async function clearClass(c) {
+  if (!(await confirmDialog(`Clear class ${c.name} (${c.members} terminals)? Its members are placed normally again from their next registration, destination call or re-allocation.`))) return;
+  const r = await guarded(() => api('DELETE', '/v1/admin/classes/' + encodeURIComponent(c.name)));
+  if (!r) return;
+  await route();
+  $('class-result').textContent = `class ${r.class} cleared (${r.terminals} terminals)`;
+}
+
+async function classesPage(main) {
+  main.replaceChildren(h('h2', {}, 'Quality classes'));
+  const r = await guarded(() => api('GET', '/v1/admin/classes?ids=5'));
+  if (!r) return;
+  const rows = r.classes.map((c) => ({
+    id: c.name, item: c,
+    cells: [h('span', { class: 'mono' }, c.name), c.kind === 'disconnect' ? 'disconnection (GE)' : 'failing group (GF)',
+      h('span', { 'data-members': c.name }, c.members), dash(c.formed_at), c.expires_at || 'never',
+      h('span', { class: 'mono' }, c.member_ids.map((id) =>
+        [h('a', { href: '#terminal/' + encodeURIComponent(id) }, id), ' ']),
+        c.members > c.member_ids.length ? `… ${c.members - c.member_ids.length} more` : ''),
+      h('button', { class: 'small danger', 'data-clear': c.name, onclick: () => clearClass(c) }, 'Clear…')],
+  }));
+  main.append(h('div', { class: 'panel' },
+    h('p', { class: 'muted' }, 'Terminals that dropped together (GE) or in a failing group (GF) are spread over several clusters while their class lasts ([placement] class_ttl).'),
+    r.classes.length === 0 ? h('p', { class: 'muted', id: 'no-classes' }, 'No quality classes.')
+      : table(['Class', 'Kind', { title: 'Members', num: true }, 'Formed', 'Expires', 'First members', ''], rows)),
+  h('p', { class: 'muted', id: 'class-result' }));
 }
 
 // -- jobs ---------------------------------------------------------------------
@@ -590,6 +643,7 @@ async function route() {
   if (page === 'jobs') return jobsPage(main);
   if (page === 'job') return jobDetail(main, id);
   if (page === 'actions') return actions(main);
+  if (page === 'classes') return classesPage(main);
   return overview(main);
 }
 

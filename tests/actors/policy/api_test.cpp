@@ -1108,5 +1108,20 @@ TEST(DecodeJobUser, OptionalIdOnly) {
   EXPECT_EQ(other, "");
 }
 
+TEST(Responses, TerminalQualityClasses) {
+  terminal_status t;
+  t.record.terminal_id = "T1";
+  auto none = parse_object(encode(t)).at("quality_classes").as_object();
+  EXPECT_TRUE(none.at("disconnect").is_null());
+  EXPECT_TRUE(none.at("failure").is_null());
+  t.api.disconnect_class = "ge-1767225600";
+  t.api.failure_class = "GG7@1767225600"; // stored with the time it formed
+  auto both = parse_object(encode(t)).at("quality_classes").as_object();
+  EXPECT_EQ(both.at("disconnect"), "ge-1767225600");
+  EXPECT_EQ(both.at("failure"), "GG7");
+  t.api.failure_class = "a@b"; // not a stored time: the value as it is
+  EXPECT_EQ(parse_object(encode(t)).at("quality_classes").at("failure"), "a@b");
+}
+
 } // namespace
 } // namespace tether::api

@@ -226,7 +226,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 48)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 50)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -284,6 +284,14 @@ TEST_F(MessagesTest, CallRecords) {
   check(std::vector<call_record>{r, call_record{}});
   check(call_page{{r}, "1763897000123.7"});
   check(call_page{});
+}
+
+TEST_F(MessagesTest, QualityClass) {
+  quality_class c{"ge-1767225600", "disconnect",      120,
+                  {"T1", "T2"},    1'767'225'600'000, 1'769'817'600'000};
+  check(c);
+  check(quality_class{});
+  check(std::vector<quality_class>{c, quality_class{}});
 }
 
 TEST_F(MessagesTest, ApiKeyRecord) {

@@ -1,0 +1,137 @@
+// tetherctl's commands on quality classes and cluster settings (issue 13,
+// docs/OPERATORS.md): `classes`, `class clear NAME`, `cluster set ID`.
+#include <iostream>
+#include <map>
+
+#include <unistd.h>
+
+#include "net/tetherctl/commands.hpp"
+#include "net/tetherctl/output.hpp"
+#include "net/tetherctl/table.hpp"
+
+namespace tether::ctl {
+
+namespace json = boost::json;
+
+int cmd_classes(context& cx) {
+  return call_and_print(
+    cx, "GET", "/v1/admin/classes", {}, [&](const json::value& v) {
+      const auto& cs = array_at(v, "classes");
+      if (cs.empty()) {
+        *cx.out << "(no quality classes)\n";
+        return;
+      }
+      table t{
+        {"CLASS", "KIND", "MEMBERS", "FORMED", "EXPIRES", "FIRST MEMBERS"}};
+      for (const auto& c : cs) {
+        auto ids = list_text(c, "member_ids");
+        auto shown = array_at(c, "member_ids").size();
+        auto all = c.at("members").to_number<uint64_t>();
+        if (shown < all)
+          ids += ", ... (" + std::to_string(all - shown) + " more)";
+        t.add({text_of(c, "name"), text_of(c, "kind"), text_of(c, "members"),
+               text_of(c, "formed_at"), text_of(c, "expires_at"), ids});
+      }
+      *cx.out << t.str();
+    });
+}
+
+namespace {
+
+/// Asks on the terminal (stderr, stdin) whether to go on; false without a
+/// terminal on stdin (scripts pass --yes).
+bool confirmed(context& cx, const std::string& question) {
+  if (::isatty(STDIN_FILENO) == 0) {
+    *cx.err << "tetherctl: " << question
+            << ": not confirmed (stdin is not a terminal; pass --yes)\n";
+    return false;
+  }
+  *cx.err << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+} // namespace
+
+int cmd_class_clear(context& cx, const std::string& name, bool yes) {
+  if (!yes
+      && !confirmed(cx, "clear class " + name
+                          + " (its members are placed normally again)")) {
+    *cx.err << "tetherctl: class " << name << " not cleared\n";
+    return exit_usage;
+  }
+  return call_and_print(
+    cx, "DELETE", "/v1/admin/classes/" + query_escape(name), {}, [&](auto& v) {
+      *cx.out << "class " << text_of(v, "class") << " cleared ("
+              << text_of(v, "terminals") << " terminals)\n";
+    });
+}
+
+namespace {
+
+/// "key=v1,v2" into labels[key] = [v1, v2]; "key=" removes key. False
+/// after saying why for a malformed one.
+bool apply_label(context& cx, const std::string& text, json::object& labels) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    *cx.err << "tetherctl: --label " << text
+            << ": expected ITEM=VALUE[,VALUE...] (ITEM= removes the item)\n";
+    return false;
+  }
+  auto item = text.substr(0, eq);
+  auto rest = text.substr(eq + 1);
+  if (rest.empty()) {
+    labels.erase(item);
+    return true;
+  }
+  json::array values;
+  for (size_t from = 0; from <= rest.size();) {
+    auto comma = std::min(rest.find(',', from), rest.size());
+    values.emplace_back(rest.substr(from, comma - from));
+    from = comma + 1;
+  }
+  labels[item] = std::move(values);
+  return true;
+}
+
+} // namespace
+
+int cmd_cluster_set(context& cx, const cluster_set_options& o) {
+  json::object body;
+  if (!o.labels.empty()) {
+    json::object labels;
+    if (!o.replace_labels) { // the labels it has, changed by those given
+      int code = exit_ok;
+      auto now
+        = cx.call("GET", "/v1/admin/clusters/" + query_escape(o.id), {}, code);
+      if (!now)
+        return code;
+      if (auto* l = now->as_object().if_contains("labels");
+          l != nullptr && l->is_object())
+        labels = l->as_object();
+    }
+    for (const auto& text : o.labels)
+      if (!apply_label(cx, text, labels))
+        return exit_usage;
+    body["labels"] = std::move(labels);
+  }
+  if (o.weight >= 0)
+    body["weight"] = o.weight;
+  if (!o.state.empty())
+    body["state"] = o.state;
+  if (body.empty()) {
+    *cx.err << "tetherctl: cluster set needs --label, --weight or --state\n";
+    return exit_usage;
+  }
+  return call_and_print(cx, "PUT", "/v1/admin/clusters/" + query_escape(o.id),
+                        json::serialize(body), [&](auto& v) {
+                          *cx.out << key_values(
+                            {{"cluster_id", text_of(v, "cluster_id")},
+                             {"state", text_of(v, "state")},
+                             {"weight", text_of(v, "weight")},
+                             {"labels", labels_text(v.at("labels"))}});
+                        });
+}
+
+} // namespace tether::ctl

@@ -1,0 +1,170 @@
+// Quality classes for operators (issue 13, issue 17) against a real
+// tetherd: a GE class formed by a simultaneous disconnection is listed by
+// GET /v1/admin/classes (kind, members, ids up to ?ids=, formed and expiry
+// times), with its refusals (401, 403, 400 naming `ids`); tetherctl lists
+// it (`classes`, table and --json) and clears it (`class clear NAME`: not
+// without --yes when nobody can be asked, exit 3 in the server's words for
+// an unknown class).
+#include <csignal>
+
+#include "tests/e2e/simulator.hpp"
+#include "tests/support/topology_builder.hpp"
+
+using namespace tether::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct ctl_run {
+  int status = -1;
+  std::string output; // stdout and stderr
+};
+
+/// tetherctl against `d` with its admin key, to its end (at most 30 s).
+ctl_run tetherctl(const tetherd_process& d, std::vector<std::string> args) {
+  static int n = 0;
+  std::vector<std::string> argv{TETHERCTL_PATH, "--server",
+                                "http://" + d.http(), "--key", d.admin_key()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto log = d.dir() + "/ctl" + std::to_string(++n) + ".log";
+  auto p = child_process::spawn(argv, log);
+  ctl_run r;
+  if (auto st = p->wait(30s))
+    r.status = *st;
+  r.output = read_file(log);
+  return r;
+}
+
+http_result call_as(const tetherd_process& d, const std::string& key,
+                    const std::string& target) {
+  return http_call_auth(d.http(), key.empty() ? "" : "Bearer " + key, "GET",
+                        target, {});
+}
+
+/// 8 devices on 8 addresses that drop together: one GE class (min 6
+/// addresses) of c-0..c-7; its name.
+std::string form_class(tetherd_process& server) {
+  auto sim = simulator(server,
+                       {"--count", "8", "--id-prefix", "c-", "--source-addrs",
+                        "127.0.0.10-127.0.0.17", "--duration-s", "120",
+                        "--stats-interval-s", "0", "--log-level", "warn"},
+                       server.dir() + "/sim-c-log");
+  EXPECT_TRUE(eventually([&] { return connected(server) == 8; }, 30s));
+  sim->signal(SIGKILL);
+  sim->wait(10s);
+  EXPECT_TRUE(eventually(
+    [&] { return disconnect_group_of(server, "c-0").rfind("ge-", 0) == 0; },
+    15s));
+  return disconnect_group_of(server, "c-0");
+}
+
+std::string class_topology() {
+  return topology_builder{}
+    .label_table(R"(items = ["disconnect_group"])")
+    .no_clusters()
+    .section("labels.thresholds.disconnect_group",
+             "min_addresses = 6\nwindow = \"10m\"")
+    .section("placement", "class_ttl = \"720h\"")
+    .add_cluster("CALM", R"({ disconnect_group = ["none"] })")
+    .add_cluster("S1", R"({ disconnect_group = "*" })")
+    .toml();
+}
+
+} // namespace
+
+TEST(class_admin, a_formed_class_is_listed_and_cleared_with_tetherctl) {
+  tetherd_process server{class_topology()};
+  server.start();
+  auto none = http_call(server.http(), "GET", "/v1/admin/classes");
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.body, R"({"classes":[]})");
+  auto empty = tetherctl(server, {"classes"});
+  EXPECT_EQ(empty.status, 0) << empty.output;
+  EXPECT_EQ(empty.output, "(no quality classes)\n");
+
+  const auto ge = form_class(server);
+  ASSERT_EQ(ge.rfind("ge-", 0), 0u) << ge;
+  auto listed = http_call(server.http(), "GET", "/v1/admin/classes");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  auto cs = json_of(listed.body).at("classes").as_array();
+  ASSERT_EQ(cs.size(), 1u) << listed.body;
+  EXPECT_EQ(str_at(cs[0], "name"), ge);
+  EXPECT_EQ(str_at(cs[0], "kind"), "disconnect");
+  EXPECT_EQ(cs[0].at("members").to_number<int>(), 8);
+  ASSERT_EQ(cs[0].at("member_ids").as_array().size(), 8u);
+  EXPECT_EQ(cs[0].at("member_ids").as_array()[0].as_string(), "c-0");
+  // ge-<unix seconds> formed at those seconds; expires 720 h later
+  auto formed = str_at(cs[0], "formed_at");
+  auto expires = str_at(cs[0], "expires_at");
+  EXPECT_EQ(formed.size(), 24u) << formed; // 2026-12-05T18:00:00.000Z
+  EXPECT_FALSE(expires.empty());
+  EXPECT_LT(formed, expires);
+
+  auto member
+    = json_of(http_call(server.http(), "GET", "/v1/terminals/c-5").body);
+  ASSERT_TRUE(member.is_object());
+  EXPECT_EQ(str_at(member.at("quality_classes"), "disconnect"), ge);
+  EXPECT_TRUE(member.at("quality_classes").at("failure").is_null());
+
+  auto shown = tetherctl(server, {"terminal", "c-5"});
+  EXPECT_EQ(shown.status, 0) << shown.output;
+  EXPECT_NE(shown.output.find("disconnect " + ge + ", failure -"),
+            std::string::npos)
+    << shown.output;
+
+  auto bounded = http_call(server.http(), "GET", "/v1/admin/classes?ids=3");
+  ASSERT_EQ(bounded.status, 200) << bounded.body;
+  auto b = json_of(bounded.body).at("classes").as_array().at(0);
+  EXPECT_EQ(b.at("members").to_number<int>(), 8);
+  EXPECT_EQ(b.at("member_ids").as_array().size(), 3u);
+
+  // refusals
+  EXPECT_EQ(call_as(server, "", "/v1/admin/classes").status, 401);
+  auto made = http_call(server.http(), "POST", "/v1/admin/keys",
+                        R"({"name":"m","scopes":["metrics"]})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto wrong
+    = call_as(server, str_at(json_of(made.body), "key"), "/v1/admin/classes");
+  EXPECT_EQ(wrong.status, 403) << wrong.body;
+  EXPECT_NE(error_message_of(wrong).find("admin"), std::string::npos);
+  for (auto q : {"?ids=x", "?ids=1001", "?ids=-1", "?ids=99999"}) {
+    auto bad
+      = http_call(server.http(), "GET", std::string{"/v1/admin/classes"} + q);
+    EXPECT_EQ(bad.status, 400) << q << " " << bad.body;
+    EXPECT_NE(error_message_of(bad).find("ids"), std::string::npos) << q;
+  }
+
+  // tetherctl: the table and the JSON
+  auto table = tetherctl(server, {"classes"});
+  EXPECT_EQ(table.status, 0) << table.output;
+  EXPECT_EQ(table.output.rfind("CLASS", 0), 0u) << table.output;
+  EXPECT_NE(table.output.find(ge + "  disconnect  8"), std::string::npos)
+    << table.output;
+  auto js = tetherctl(server, {"classes", "--json"});
+  ASSERT_EQ(js.status, 0) << js.output;
+  EXPECT_EQ(str_at(json_of(js.output).at("classes").as_array().at(0), "name"),
+            ge);
+
+  // not cleared without --yes (no terminal to ask on), nor an unknown one
+  auto unasked = tetherctl(server, {"class", "clear", ge});
+  EXPECT_EQ(unasked.status, 2) << unasked.output;
+  EXPECT_NE(unasked.output.find("pass --yes"), std::string::npos)
+    << unasked.output;
+  EXPECT_EQ(disconnect_group_of(server, "c-3"), ge);
+  auto unknown = tetherctl(server, {"class", "clear", "GG9", "--yes"});
+  EXPECT_EQ(unknown.status, 3) << unknown.output;
+  EXPECT_NE(unknown.output.find("HTTP 404 not_found: no class \"GG9\""),
+            std::string::npos)
+    << unknown.output;
+  EXPECT_EQ(tetherctl(server, {"class", "clear"}).status, 2);
+
+  auto cleared = tetherctl(server, {"class", "clear", ge, "--yes"});
+  EXPECT_EQ(cleared.status, 0) << cleared.output;
+  EXPECT_EQ(cleared.output, "class " + ge + " cleared (8 terminals)\n");
+  EXPECT_EQ(disconnect_group_of(server, "c-3"), "none");
+  auto after
+    = json_of(http_call(server.http(), "GET", "/v1/terminals/c-5").body);
+  EXPECT_TRUE(after.at("quality_classes").at("disconnect").is_null()) << after;
+  EXPECT_EQ(http_call(server.http(), "GET", "/v1/admin/classes").body,
+            R"({"classes":[]})");
+}
