@@ -63,9 +63,11 @@ caf::result<std::vector<bulk_outcome>>
 push_jobs(control_self self, const control_peers& p,
           std::vector<job_record> items) {
   auto batch = bulk_batch::split(self->state, std::move(items), now_ms());
-  if (batch.accepted.empty())
-    return std::move(batch.outcomes);
   auto rp = self->make_response_promise<std::vector<bulk_outcome>>();
+  if (batch.accepted.empty()) {
+    rp.deliver(std::move(batch.outcomes)); // nothing to store
+    return rp;
+  }
   auto jobs = batch.accepted;
   auto shared = std::make_shared<bulk_batch>(std::move(batch));
   store_then(
