@@ -48,8 +48,7 @@ namespace {
 /// connected gets it when it connects), as a single push does.
 void route(control_self self, const control_peers& p, const job_record& job) {
   self
-    ->request(p.manager, self->state.request_timeout, deliver_atom::value,
-              job)
+    ->request(p.manager, self->state.request_timeout, deliver_atom::value, job)
     .then([](bool) {},
           [id = job.job_id](caf::error& err) {
             logger("control")->warn("job {} not routed: {}", id,

@@ -36,8 +36,8 @@ struct bulk_batch {
 /// per item and routes each accepted job as a single push does. A batch the
 /// store refuses answers `unavailable` for the whole request (nothing is
 /// kept).
-caf::result<std::vector<bulk_outcome>>
-push_jobs(control_self self, const control_peers& p,
-          std::vector<job_record> items);
+caf::result<std::vector<bulk_outcome>> push_jobs(control_self self,
+                                                 const control_peers& p,
+                                                 std::vector<job_record> items);
 
 } // namespace tether

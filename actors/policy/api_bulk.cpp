@@ -86,8 +86,8 @@ std::string encode_bulk(const std::vector<bulk_answer>& answers) {
       ++accepted;
       r["job_id"] = a.job_id;
     } else {
-      r["error"] = json::object{{"code", code_name(a.code)},
-                                {"message", a.message}};
+      r["error"]
+        = json::object{{"code", code_name(a.code)}, {"message", a.message}};
     }
     results.push_back(std::move(r));
   }

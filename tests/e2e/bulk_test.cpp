@@ -17,8 +17,7 @@ std::string bulk_of(const std::vector<std::string>& terminals) {
   std::string body = R"({"jobs":[)";
   for (size_t i = 0; i < terminals.size(); ++i)
     body += (i ? "," : "") + std::string{R"({"terminal_id":")"} + terminals[i]
-          + R"(","service":"print","payload":{"n":)" + std::to_string(i)
-          + "}}";
+          + R"(","service":"print","payload":{"n":)" + std::to_string(i) + "}}";
   return body + "]}";
 }
 
@@ -230,9 +229,9 @@ TEST(bulk, whole_request_refusals) {
   EXPECT_EQ(json_of(l.body).at("jobs").as_array().size(), 6u)
     << "the refused bulk stored nothing";
   // A single push still has the two tokens left.
-  auto single = http_call_auth(d.http(), writer, "POST",
-                               "/v1/terminals/BR-0/jobs",
-                               R"({"service":"print"})");
+  auto single
+    = http_call_auth(d.http(), writer, "POST", "/v1/terminals/BR-0/jobs",
+                     R"({"service":"print"})");
   EXPECT_EQ(single.status, 202) << single.body;
 }
 

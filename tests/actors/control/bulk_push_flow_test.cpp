@@ -75,9 +75,8 @@ TEST_F(BulkPushFlow, AcceptedItemsAreStoredInOneBatchBeforeTheAnswer) {
     if (c.event == "job_pushed")
       pushed.push_back(c.terminal_id + ":" + c.job_id);
   std::sort(pushed.begin(), pushed.end());
-  std::vector<std::string> want{"T1:" + batch[0].job_id,
-                                "T1:" + batch[2].job_id,
-                                "T2:" + batch[1].job_id};
+  std::vector<std::string> want{
+    "T1:" + batch[0].job_id, "T1:" + batch[2].job_id, "T2:" + batch[1].job_id};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(pushed, want);
 }
