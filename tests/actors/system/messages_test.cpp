@@ -224,7 +224,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 47)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 49)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -282,6 +282,20 @@ TEST_F(MessagesTest, CallRecords) {
   check(std::vector<call_record>{r, call_record{}});
   check(call_page{{r}, "1763897000123.7"});
   check(call_page{});
+}
+
+TEST_F(MessagesTest, BulkOutcome) {
+  bulk_outcome accepted;
+  accepted.job.job_id = "J1";
+  accepted.job.terminal_id = "T1";
+  accepted.job.payload_json = R"({"doc":"x"})";
+  bulk_outcome refused;
+  refused.job.terminal_id = "T9";
+  refused.error_code = 2;
+  refused.error = "terminal T9 is not registered";
+  check(accepted);
+  check(refused);
+  check(std::vector<bulk_outcome>{accepted, refused, bulk_outcome{}});
 }
 
 TEST_F(MessagesTest, ApiKeyRecord) {
