@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/control/class_listing.hpp"
+#include "actors/control/bulk_push.hpp"
 #include "actors/control/control_flows.hpp"
 #include "actors/control/listings.hpp"
 #include "actors/control/operator_flows.hpp"
@@ -370,6 +371,10 @@ auto job_handlers(control_self self, control_peers p) {
   return std::make_tuple(
     [self, p](push_atom, job_record& request) -> caf::result<job_record> {
       return push_job(self, p, std::move(request));
+    },
+    [self, p](push_atom, std::vector<job_record>& items)
+      -> caf::result<std::vector<bulk_outcome>> {
+      return push_jobs(self, p, std::move(items)); // bulk_push.hpp
     },
     [self, p](get_atom, job_atom,
               const std::string& id) -> caf::result<job_record> {

@@ -77,6 +77,7 @@ route_access access_of(api::route::kind_t kind) {
   case route::metrics:
     return {false, {"metrics"}};
   case route::job_cancel:
+  case route::bulk_push:
     return {false, {"jobs:write"}};
   case route::terminal_retire:
     return {false, {"terminals:write"}};

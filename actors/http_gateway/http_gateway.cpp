@@ -145,6 +145,8 @@ std::string_view route_label(api::route::kind_t kind) {
     return "DELETE /v1/admin/classes/{name}";
   case route::admin_classes_list:
     return "GET /v1/admin/classes";
+  case route::bulk_push:
+    return "POST /v1/jobs/bulk";
   case route::not_found:
   case route::method_not_allowed:
   case route::bad_id:

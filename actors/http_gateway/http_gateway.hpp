@@ -53,6 +53,8 @@ struct http_gateway_settings {
   /// with a jittered Retry-After, before the control is asked.
   double push_rate = 1000;
   size_t push_burst = 5000;
+  /// Items of one POST /v1/jobs/bulk ([limits] bulk_max_jobs): 413 over it.
+  size_t bulk_max_jobs = 1000;
 };
 
 /// What /metrics counts of the gateway's answers. Shared by the state and

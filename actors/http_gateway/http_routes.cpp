@@ -351,8 +351,8 @@ bool push_allowed(gateway_ptr self, const http_request& req,
   return false;
 }
 
-/// GH: the user a pushed job names is linked to its terminal (as PUT
-/// /v1/users/{user}/terminals/{id} does); a failure is only logged.
+} // namespace
+
 void link_job_user(gateway_ptr self, const std::string& terminal,
                    const std::string& user) {
   if (user.empty() || !self->state.control)
@@ -367,6 +367,8 @@ void link_job_user(gateway_ptr self, const std::string& terminal,
                      caf::to_string(err));
           });
 }
+
+namespace {
 
 void push_job(gateway_ptr self, const api::route& r, const http_request& req,
               const http_responder_ptr& out) {
@@ -491,6 +493,8 @@ handler handler_of(api::route::kind_t kind) {
     return clear_class;
   case route::admin_classes_list:
     return list_classes;
+  case route::bulk_push:
+    return bulk_push;
   case route::healthz:
     return healthz;
   case route::metrics:

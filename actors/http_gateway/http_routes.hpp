@@ -110,6 +110,15 @@ void post_key(gateway_ptr self, const api::route& r, const http_request& req,
 void delete_key(gateway_ptr self, const api::route& r, const http_request& req,
                 const http_responder_ptr& out);
 
+/// GH: the user a pushed job names is linked to its terminal (as PUT
+/// /v1/users/{user}/terminals/{id} does); a failure is only logged.
+void link_job_user(gateway_ptr self, const std::string& terminal,
+                   const std::string& user);
+/// POST /v1/jobs/bulk (http_bulk.cpp): many jobs in one request, stored
+/// in one batch, answered per item.
+void bulk_push(gateway_ptr self, const api::route& r, const http_request& req,
+               const http_responder_ptr& out);
+
 /// The error branch of a request to the control plane: its error as the
 /// contract's error body.
 std::function<void(caf::error&)> on_error(gateway_ptr self,

@@ -1,4 +1,5 @@
 #include "actors/policy/api.hpp"
+#include "actors/policy/api_bulk.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -206,6 +207,8 @@ route match(std::string_view method, std::string_view target) {
     return make(route::openapi, method, "GET");
   } else if (parts[1] == "jobs" && n == 2) {
     return make(route::jobs_list, method, "GET");
+  } else if (parts[1] == "jobs" && n == 3 && parts[2] == "bulk") {
+    return make(route::bulk_push, method, "POST"); // no job has this id
   } else if (parts[1] == "jobs" && n == 3) {
     return job_route(method, parts[2]);
   } else if (parts[1] == "admin") {
@@ -390,7 +393,11 @@ std::string decode_job_user(std::string_view body, std::string& user) {
   auto v = parse(body, problem);
   if (!problem.empty())
     return problem;
-  auto* u = v.get_object().if_contains("user");
+  return decode_job_user_object(v.get_object(), user);
+}
+
+std::string decode_job_user_object(const json::object& o, std::string& user) {
+  auto* u = o.if_contains("user");
   if (u == nullptr || u->is_null())
     return {};
   if (!u->is_string() || !valid_id(u->get_string()))
@@ -407,7 +414,12 @@ std::string decode_job(std::string_view body, size_t max_payload,
   auto v = parse(body, problem);
   if (!problem.empty())
     return problem;
-  auto& o = v.get_object();
+  return decode_job_object(v.get_object(), max_payload, out, code);
+}
+
+std::string decode_job_object(const json::object& o, size_t max_payload,
+                              job_record& out, errc& code) {
+  code = errc::bad_request;
   if (auto p
       = only_fields(o, {"service", "payload", "ttl_s", "callback_url", "user"});
       !p.empty())

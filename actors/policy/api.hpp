@@ -52,6 +52,7 @@ struct route {
     admin_cluster_get,  // GET /v1/admin/clusters/{id}
     admin_class_delete, // DELETE /v1/admin/classes/{name} (a GE/GF class)
     admin_classes_list, // GET /v1/admin/classes?ids= (the GE/GF classes)
+    bulk_push,          // POST /v1/jobs/bulk (api_bulk.hpp)
   } kind
     = not_found;
   std::string id;    // terminal or job id

@@ -119,6 +119,10 @@ using control_actor = caf::typed_actor<
   caf::replies_to<dest_atom, std::string>::with<destination>,
   caf::replies_to<get_atom, terminal_atom, std::string>::with<terminal_status>,
   caf::replies_to<push_atom, job_record>::with<job_record>,
+  // a bulk push: every acceptable item stored in one batch, then answered
+  // per item in request order (actors/control/bulk_push.hpp)
+  caf::replies_to<push_atom,
+                  std::vector<job_record>>::with<std::vector<bulk_outcome>>,
   caf::replies_to<get_atom, job_atom, std::string>::with<job_record>,
   // operator lists (listings.hpp): terminals by id prefix, at most N;
   // recent jobs of a terminal (empty: any) in a status (empty: any)
@@ -413,6 +417,9 @@ CAF_ADD_TYPE_ID(tether, (tether::storage::call_page))
 // quality classes (GET /v1/admin/classes)
 CAF_ADD_TYPE_ID(tether, (tether::quality_class))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::quality_class>))
+// bulk push
+CAF_ADD_TYPE_ID(tether, (tether::bulk_outcome))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::bulk_outcome>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -213,6 +213,20 @@ typename Inspector::result_type inspect(Inspector& f, job_update& x) {
            x.status, x.detail, x.pages);
 }
 
+/// One item of a bulk push (POST /v1/jobs/bulk) as the control answers it:
+/// the accepted job (job_id set), or the item as asked with why it was
+/// refused (error_code: an errc, 0 when accepted).
+struct bulk_outcome {
+  job_record job;
+  uint8_t error_code = 0;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, bulk_outcome& x) {
+  return f(caf::meta::type_name("bulk_outcome"), x.job, x.error_code, x.error);
+}
+
 /// A node's state as the balancer and the operator see it.
 struct node_status {
   std::string node_id;

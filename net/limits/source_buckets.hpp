@@ -26,6 +26,12 @@ public:
                                  limit_clock::time_point now
                                  = limit_clock::now());
 
+  /// The same for `n` tokens at once (a bulk request that counts as `n`
+  /// calls): all of them are taken, or none.
+  std::chrono::milliseconds take(const std::string& source, std::size_t n,
+                                 limit_clock::time_point now
+                                 = limit_clock::now());
+
   std::size_t size() const;
 
 private:

@@ -29,6 +29,23 @@ std::chrono::milliseconds token_bucket::wait(limit_clock::time_point now) {
     static_cast<int64_t>(std::ceil((1.0 - tokens_) / rate_ * 1000.0))};
 }
 
+bool token_bucket::take(double n, limit_clock::time_point now) {
+  refill(now);
+  if (tokens_ < n)
+    return false;
+  tokens_ -= n;
+  return true;
+}
+
+std::chrono::milliseconds token_bucket::wait(double n,
+                                             limit_clock::time_point now) {
+  refill(now);
+  if (tokens_ >= n)
+    return std::chrono::milliseconds{0};
+  return std::chrono::milliseconds{
+    static_cast<int64_t>(std::ceil((n - tokens_) / rate_ * 1000.0))};
+}
+
 bool token_bucket::full(limit_clock::time_point now) {
   refill(now);
   return tokens_ >= burst_;

@@ -22,6 +22,13 @@ public:
   /// How long until a token is there (zero when one is).
   std::chrono::milliseconds wait(limit_clock::time_point now);
 
+  /// Takes `n` tokens at once if there are that many (else takes none): a
+  /// bulk request that counts as `n` calls.
+  bool take(double n, limit_clock::time_point now);
+
+  /// How long until `n` tokens are there (zero when they are).
+  std::chrono::milliseconds wait(double n, limit_clock::time_point now);
+
   /// Whether the bucket is full again (it can be forgotten).
   bool full(limit_clock::time_point now);
 

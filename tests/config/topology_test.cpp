@@ -629,6 +629,12 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"limits", "push_burst", "0", false, "limits.push_burst",
      "must be between 1 and"},
+    {"limits", "bulk_max_jobs", "7", true, "", "",
+     [](const topology& t) {
+       return t.limits.bulk_max_jobs == 7;
+     }},
+    {"limits", "bulk_max_jobs", "0", false, "limits.bulk_max_jobs",
+     "must be between 1 and"},
     {"limits", "max_terminals", "5", true, "", "",
      [](const topology& t) {
        return t.limits.max_terminals == 5;

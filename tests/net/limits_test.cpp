@@ -41,6 +41,18 @@ TEST(SourceBuckets, OneSourceIsLimitedOthersAreNot) {
   EXPECT_EQ(s.take("127.0.0.2", t0 + 1s), 0ms);
 }
 
+TEST(SourceBuckets, ManyTokensAtOnceAreAllTakenOrNone) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::source_buckets s{10.0, 50};
+  EXPECT_EQ(s.take("k1", size_t{30}, t0), 0ms);
+  // 20 left: 25 takes none and says when 25 are there (5 more at 10/s).
+  EXPECT_EQ(s.take("k1", size_t{25}, t0), 500ms);
+  EXPECT_EQ(s.take("k1", size_t{20}, t0), 0ms) << "the refused 25 took none";
+  EXPECT_EQ(s.take("k1", t0), 100ms);
+  EXPECT_EQ(s.take("k1", size_t{10}, t0 + 1s), 0ms);
+  EXPECT_EQ(s.take("k2", size_t{50}, t0), 0ms) << "other keys: their own";
+}
+
 TEST(SourceBuckets, BoundedByForgettingFullBuckets) {
   auto t0 = limit_clock::time_point{} + 1h;
   tether::net::source_buckets s{1.0, 1, 2};

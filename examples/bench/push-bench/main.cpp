@@ -101,6 +101,9 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", timeout_ms,
                  "deadline of one request (connect, send, answer)");
   app.add_option("--service", o.service, "the jobs' service field");
+  app.add_option("--bulk", o.bulk,
+                 "jobs per request in one POST /v1/jobs/bulk (0 = one "
+                 "POST /v1/terminals/{id}/jobs per job)");
   std::string key_file;
   app.add_option("--api-key-file", key_file,
                  "file holding a Tether API key with jobs:write, e.g. "
@@ -133,6 +136,8 @@ int main(int argc, char** argv) {
     errors.push_back("--jobs: must be at least 1");
   if (o.concurrency < 1 || o.concurrency > 10000)
     errors.push_back("--concurrency: must be 1..10000");
+  if (o.bulk > 100000)
+    errors.push_back("--bulk: must be 0..100000");
   if (o.rate < 0 || !std::isfinite(o.rate))
     errors.push_back("--rate: must be >= 0");
   if (!(duration_s > 0) || duration_s > 24 * 3600)
@@ -166,9 +171,17 @@ int main(int argc, char** argv) {
   }
   const auto& a = r.api_latency;
   std::printf(
-    "push-bench: %s, %zu terminals (%s0..), concurrency %zu, rate %s, stopped by %s\n",
+    "push-bench: %s, %zu terminals (%s0..), concurrency %zu, rate %s, %s, stopped by %s\n",
     o.server.c_str(), o.count, o.id_prefix.c_str(), o.concurrency,
-    rate_text(o.rate).c_str(), r.stop_reason.c_str());
+    rate_text(o.rate).c_str(),
+    o.bulk > 0 ? ("bulk of " + std::to_string(o.bulk)).c_str()
+               : "one job per request",
+    r.stop_reason.c_str());
+  if (o.bulk > 0)
+    std::printf("bulk: accepted items %llu, refused items %llu (in 200 "
+                "answers); latency below is per request\n",
+                static_cast<unsigned long long>(r.accepted),
+                static_cast<unsigned long long>(r.refused_items));
   std::printf(
     "jobs issued %llu: accepted (202) %llu, other statuses %llu%s, transport errors "
     "%llu; %llu connections opened\n",
@@ -202,6 +215,8 @@ int main(int argc, char** argv) {
       {"concurrency", o.concurrency},
       {"rate", o.rate},
       {"jobs_limit", o.jobs},
+      {"bulk", o.bulk},
+      {"refused_items", r.refused_items},
       {"duration_limit_s", duration_s},
       {"stop_reason", r.stop_reason},
       {"issued", r.issued},

@@ -9,8 +9,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -30,8 +33,10 @@ namespace {
 // job, so a server that is down costs a few attempts per second and not a busy
 // loop.
 constexpr auto connect_retry_pause = 100ms;
-// Answers are small ({"job_id":..,"status":"queued"} or an error object).
+// Answers are small ({"job_id":..,"status":"queued"} or an error object);
+// a bulk answer holds one result (~100 bytes) per job.
 constexpr std::uint64_t body_limit = 64 * 1024;
+constexpr std::uint64_t bulk_body_limit = 64 * 1024 * 1024;
 
 std::uint64_t micros(steady::duration d) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -48,6 +53,14 @@ std::string unix_ms_now() {
                 static_cast<long long>(us / 1000),
                 static_cast<long long>(us % 1000));
   return buf;
+}
+
+// The number after `key` in a JSON text (0 when absent).
+std::uint64_t count_of(const std::string& text, const char* key) {
+  auto at = text.find(key);
+  if (at == std::string::npos)
+    return 0;
+  return std::strtoull(text.c_str() + at + std::strlen(key), nullptr, 10);
 }
 
 class connection;
@@ -78,9 +91,10 @@ struct runner {
   bench_result result;
   terminal::latency_histogram api_latency, schedule_lag;
 
-  // The next job for a connection, with its due time; nullopt once the run is
-  // over.
-  std::optional<std::uint64_t> claim(steady::time_point& due) {
+  // The next job for a connection (--bulk: the first of up to K, their
+  // number in `n`), with its due time; nullopt once the run is over.
+  std::optional<std::uint64_t> claim(steady::time_point& due,
+                                     std::uint64_t& n) {
     if (stopping)
       return std::nullopt;
     if (claimed >= opts.jobs) {
@@ -98,7 +112,11 @@ struct runner {
       stop_reason = "duration";
       return std::nullopt;
     }
-    return claimed++;
+    n = std::min<std::uint64_t>(std::max<std::size_t>(opts.bulk, 1),
+                                opts.jobs - claimed);
+    auto first = claimed;
+    claimed += n;
+    return first;
   }
 
   void arm_signals();
@@ -115,7 +133,7 @@ public:
 
   void next() {
     steady::time_point due;
-    auto seq = r_.claim(due);
+    auto seq = r_.claim(due, n_);
     if (!seq)
       return finish();
     seq_ = *seq;
@@ -162,11 +180,29 @@ private:
     });
   }
 
+  // One job's payload; sent_at_ms taken now.
+  std::string payload(std::uint64_t seq) const {
+    return "{\"sent_at_ms\":" + unix_ms_now()
+         + ",\"seq\":" + std::to_string(seq) + "}";
+  }
+
+  // {"jobs":[...]} of jobs seq_ .. seq_+n_-1.
+  std::string bulk_body() const {
+    std::string body = "{\"jobs\":[";
+    for (std::uint64_t k = seq_; k < seq_ + n_; ++k)
+      body += (k == seq_ ? "" : ",") + std::string{"{\"terminal_id\":\""}
+            + r_.opts.id_prefix + std::to_string(k % r_.opts.count)
+            + "\",\"service\":\"" + r_.opts.service
+            + "\",\"payload\":" + payload(k) + "}";
+    return body + "]}";
+  }
+
   void write() {
     auto terminal = r_.opts.id_prefix + std::to_string(seq_ % r_.opts.count);
     req_ = {};
     req_.method(http::verb::post);
-    req_.target("/v1/terminals/" + terminal + "/jobs");
+    req_.target(r_.opts.bulk > 0 ? std::string{"/v1/jobs/bulk"}
+                                 : "/v1/terminals/" + terminal + "/jobs");
     req_.version(11);
     req_.set(http::field::host, r_.host_header);
     req_.set(http::field::user_agent, "tether-push-bench/0.1");
@@ -176,15 +212,16 @@ private:
     req_.keep_alive(true);
     // sent_at_ms last of all, just before the write.
     auto now = steady::now();
-    req_.body() = "{\"service\":\"" + r_.opts.service
-                + "\",\"payload\":{\"sent_at_ms\":" + unix_ms_now()
-                + ",\"seq\":" + std::to_string(seq_) + "}}";
+    req_.body() = r_.opts.bulk > 0
+                  ? bulk_body()
+                  : "{\"service\":\"" + r_.opts.service
+                      + "\",\"payload\":" + payload(seq_) + "}";
     req_.prepare_payload();
     if (r_.opts.rate > 0)
       r_.schedule_lag.record_us(micros(now - due_));
     if (!r_.first_send)
       r_.first_send = now;
-    ++r_.result.issued;
+    r_.result.issued += n_;
     sent_ = now;
     stream_.expires_after(r_.opts.request_timeout);
     http::async_write(
@@ -198,7 +235,7 @@ private:
 
   void read() {
     parser_.emplace();
-    parser_->body_limit(body_limit);
+    parser_->body_limit(r_.opts.bulk > 0 ? bulk_body_limit : body_limit);
     http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -216,6 +253,11 @@ private:
     auto status = res.result_int();
     if (status == 202) {
       ++r_.result.accepted;
+      r_.api_latency.record_us(micros(now - sent_));
+    } else if (status == 200 && r_.opts.bulk > 0) {
+      auto accepted = count_of(res.body(), "\"accepted\":");
+      r_.result.accepted += accepted;
+      r_.result.refused_items += n_ - std::min(n_, accepted);
       r_.api_latency.record_us(micros(now - sent_));
     } else {
       if (r_.result.other_statuses[status]++ == 0)
@@ -263,6 +305,7 @@ private:
   bool connected_ = false;
   bool finished_ = false;
   std::uint64_t seq_ = 0;
+  std::uint64_t n_ = 1; // jobs in the request (--bulk)
   steady::time_point due_, sent_;
 };
 

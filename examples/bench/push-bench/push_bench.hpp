@@ -16,6 +16,9 @@
 // is visible. With R = 0 every connection sends its next job as soon as the
 // previous answer is in.
 //
+// With --bulk K each request carries K consecutive jobs (the last one
+// fewer when --jobs is not a multiple of K); --rate still counts jobs.
+//
 // The run is bounded: it stops issuing after --jobs jobs or --duration-s,
 // whichever comes first (or on SIGINT/SIGTERM), then waits for the requests in
 // flight (each has a deadline).
@@ -42,11 +45,16 @@ struct bench_options {
   std::chrono::milliseconds request_timeout{10000};
   std::string service = "print";
   std::string api_key; // Authorization: Bearer (scope jobs:write)
+  // Jobs per request: 0 pushes one job per request (POST
+  // /v1/terminals/{id}/jobs); K > 0 sends K consecutive jobs in one POST
+  // /v1/jobs/bulk and counts the items the 200 answer accepted.
+  std::size_t bulk = 0;
 };
 
 struct bench_result {
-  std::uint64_t issued = 0;   // requests written (or attempted)
-  std::uint64_t accepted = 0; // 202 answers
+  std::uint64_t issued = 0;        // requests written (or attempted)
+  std::uint64_t accepted = 0;      // 202 answers (--bulk: items accepted)
+  std::uint64_t refused_items = 0; // --bulk: items a 200 answer refused
   std::map<unsigned, std::uint64_t>
     other_statuses; // any other HTTP status -> count
   std::uint64_t transport_errors

@@ -226,7 +226,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 50)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 52)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -292,6 +292,20 @@ TEST_F(MessagesTest, QualityClass) {
   check(c);
   check(quality_class{});
   check(std::vector<quality_class>{c, quality_class{}});
+}
+
+TEST_F(MessagesTest, BulkOutcome) {
+  bulk_outcome accepted;
+  accepted.job.job_id = "J1";
+  accepted.job.terminal_id = "T1";
+  accepted.job.payload_json = R"({"doc":"x"})";
+  bulk_outcome refused;
+  refused.job.terminal_id = "T9";
+  refused.error_code = 2;
+  refused.error = "terminal T9 is not registered";
+  check(accepted);
+  check(refused);
+  check(std::vector<bulk_outcome>{accepted, refused, bulk_outcome{}});
 }
 
 TEST_F(MessagesTest, ApiKeyRecord) {

@@ -1,0 +1,85 @@
+#include "actors/control/bulk_push.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/system/errors.hpp"
+#include "actors/system/log.hpp"
+#include "actors/system/store_then.hpp"
+
+namespace tether {
+
+bulk_batch bulk_batch::split(control_state& st, std::vector<job_record> items,
+                             int64_t now) {
+  bulk_batch b;
+  b.outcomes.reserve(items.size());
+  for (auto& item : items) {
+    bulk_outcome out;
+    out.job.terminal_id = item.terminal_id;
+    auto job = st.accept_job(std::move(item), now);
+    if (job) {
+      out.job = *job;
+      b.accepted.push_back(std::move(*job));
+    } else {
+      auto v = view(job.error());
+      out.error_code = static_cast<uint8_t>(v.code);
+      out.error = std::move(v.message);
+    }
+    b.outcomes.push_back(std::move(out));
+  }
+  return b;
+}
+
+void bulk_batch::stored(control_state& st, int64_t now) const {
+  for (const auto& job : accepted) {
+    st.jobs.stored(job);
+    st.calls.add(job.terminal_id, call_event::job_pushed, now, job.job_id);
+  }
+}
+
+void bulk_batch::dropped(control_state& st) const {
+  for (const auto& job : accepted)
+    st.jobs.drop_job(job);
+}
+
+namespace {
+
+/// Hands a stored job to the cluster manager (a terminal that is not
+/// connected gets it when it connects), as a single push does.
+void route(control_self self, const control_peers& p, const job_record& job) {
+  self
+    ->request(p.manager, self->state.request_timeout, deliver_atom::value, job)
+    .then([](bool) {},
+          [id = job.job_id](caf::error& err) {
+            logger("control")->warn("job {} not routed: {}", id,
+                                    caf::to_string(err));
+          });
+}
+
+} // namespace
+
+caf::result<std::vector<bulk_outcome>>
+push_jobs(control_self self, const control_peers& p,
+          std::vector<job_record> items) {
+  auto batch = bulk_batch::split(self->state, std::move(items), now_ms());
+  auto rp = self->make_response_promise<std::vector<bulk_outcome>>();
+  if (batch.accepted.empty()) {
+    rp.deliver(std::move(batch.outcomes)); // nothing to store
+    return rp;
+  }
+  auto jobs = batch.accepted;
+  auto shared = std::make_shared<bulk_batch>(std::move(batch));
+  store_then(
+    self, p.store, rp, "the jobs",
+    [self, p, shared](auto& rp) {
+      shared->stored(self->state, now_ms());
+      rp.deliver(shared->outcomes);
+      for (const auto& job : shared->accepted)
+        route(self, p, job);
+    },
+    [self, shared] { shared->dropped(self->state); }, put_atom::value,
+    std::move(jobs), self->state.jobs.next_job_seq);
+  return rp;
+}
+
+} // namespace tether

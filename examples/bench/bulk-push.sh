@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark: durable job accepts per second flat out, one job per request against bulk
+# pushes (POST /v1/jobs/bulk, issue 12 item 4), on the all-in-one server with N devices
+# connected (they receive every job, ack it and report it done).
+#
+#   bash examples/bench/bulk-push.sh [N] [CONCURRENCY] [SECONDS] [K...]
+#
+# N devices (default 1000, region GG1), CONCURRENCY requests in flight (default 32),
+# SECONDS per phase (default 15), then the bulk sizes K (default "1 10 100"; K = 1 is
+# the single push, POST /v1/terminals/{id}/jobs). Each phase runs tether-push-bench
+# --rate 0 --bulk K; every job it counts as accepted was stored with the synced WAL before
+# its answer. One simulator process serves all phases; the script waits until it has
+# received every accepted job before the next phase (at most 60 s), so a phase does not
+# pay for the previous one's deliveries. Needs a build in ./build (tetherd,
+# tether-terminal, tether-push-bench).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source examples/bench/lib.sh
+n=${1:-1000}
+conc=${2:-32}
+secs=${3:-15}
+shift $(( $# < 3 ? $# : 3 ))
+sizes=${*:-1 10 100}
+work=$(mktemp -d /tmp/tether-bulk-bench-XXXXXX)
+sim_pid=""
+server_pid=""
+trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+for b in build/net/tetherd build/examples/tether-terminal build/examples/tether-push-bench; do
+  [ -x "$b" ] || { echo "missing $b: build first" >&2; exit 1; }
+done
+
+bench_topology "$work/topology.toml"
+./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 \
+  --data "$work/data" --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
+[ -f "$work/ready.json" ] || { echo "tetherd did not start:" >&2; cat "$work/tetherd.log" >&2; exit 1; }
+key_file="$work/data/secrets/admin-key"
+auth="Authorization: Bearer $(cat "$key_file")"
+http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$work/ready.json")
+connections() {
+  curl -s -H "$auth" "http://$http/v1/admin/clusters" |
+    python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
+}
+sim_jobs() {  # the simulator's latest "jobs" counter
+  tail -n 1 "$work/sim.out" 2>/dev/null | tr ' ' '\n' | awk -F= '$1 == "jobs" {print $2}'
+}
+server_cpu_s() {
+  awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server_pid/stat"
+}
+
+./build/examples/tether-terminal --server "http://$http" --data "$work/data" --count "$n" \
+  --id-prefix bulk- --region GG1 --model GJ1 --ramp-per-s 0 \
+  --source-addrs 127.0.0.2-127.0.0.11 --stats-interval-s 1 --log-level warn \
+  >"$work/sim.out" 2>"$work/sim.log" &
+sim_pid=$!
+deadline=$(( $(date +%s) + 120 ))
+while [ "$(connections)" -lt "$n" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "timeout: $(connections) of $n connected" >&2; exit 1; }
+  sleep 0.2
+done
+
+echo "devices connected: $n (cluster C1); concurrency $conc; $secs s per bulk size; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+total=0
+for k in $sizes; do
+  bulk=$([ "$k" = 1 ] && echo 0 || echo "$k")
+  cpu0=$(server_cpu_s); t0=$(date +%s.%N)
+  ./build/examples/tether-push-bench --server "http://$http" --id-prefix bulk- --count "$n" \
+    --api-key-file "$key_file" --concurrency "$conc" --rate 0 --duration-s "$secs" \
+    --jobs 100000000 --bulk "$bulk" --json "$work/push-$k.json" >"$work/push-$k.out" 2>&1 || true
+  cpu1=$(server_cpu_s); t1=$(date +%s.%N)
+  python3 - "$work/push-$k.json" "$k" "$cpu0" "$cpu1" "$t0" "$t1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1])); k = sys.argv[2]
+cpu = (float(sys.argv[4]) - float(sys.argv[3])) / (float(sys.argv[6]) - float(sys.argv[5])) * 100
+a = p["api_latency_ms"]
+print(f"K={k:>4}: {p['accepted']} of {p['issued']} jobs accepted in {p['elapsed_s']:.2f} s = "
+      f"{p['accepted_per_s']:.0f} accepted jobs/s; refused items {p.get('refused_items', 0)}, "
+      f"other statuses {p['other_statuses']}, transport errors {p['transport_errors']}; "
+      f"request latency ms p50 {a['p50']:.2f} p99 {a['p99']:.2f} max {a['max']:.2f}; "
+      f"tetherd CPU {cpu:.0f}% of one core")
+PY
+  total=$(( total + $(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['accepted'])" "$work/push-$k.json") ))
+  deadline=$(( $(date +%s) + 60 ))
+  while [ "$(sim_jobs)" != "$total" ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.5; done
+  echo "        devices have received $(sim_jobs) of $total accepted jobs so far"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
