@@ -5,8 +5,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/control/class_listing.hpp"
 #include "actors/control/bulk_push.hpp"
+#include "actors/control/class_listing.hpp"
 #include "actors/control/control_flows.hpp"
 #include "actors/control/listings.hpp"
 #include "actors/control/operator_flows.hpp"
