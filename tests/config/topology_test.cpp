@@ -140,7 +140,7 @@ TEST(DefaultTopology, ReallocationDefaults) {
 TEST(DefaultTopology, RebalanceDefaultsAndValues) {
   auto r = parse(doc{}.str());
   ASSERT_TRUE(r.value) << dump(r);
-  EXPECT_EQ(r.value->reallocation.rebalance_ratio, 0.0); // off
+  EXPECT_EQ(r.value->reallocation.rebalance_ratio, 2.0); // on
   EXPECT_EQ(r.value->reallocation.rebalance_period, millis{5'000});
   r = parse(doc{}
               .set("reallocation", "rebalance_ratio", "1.5")
