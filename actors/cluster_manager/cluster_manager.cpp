@@ -482,26 +482,13 @@ caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
   return rp;
 }
 
+/// A node's state alone (the older message): a state must be named.
 caf::result<node_status> change_node(self_ptr self, store_actor store,
                                      const std::string& node,
                                      const std::string& state) {
   if (auto err = cluster_admin::check_node(self->state.clusters, node, state))
     return err;
-  auto rp = self->make_response_promise<node_status>();
-  store_then(
-    self, store, rp, "the change",
-    [self, node, state](auto& rp) mutable {
-      auto& st = self->state;
-      st.admin.set_node_state(node, state);
-      auto* c = st.clusters.of_node(node);
-      for (const auto& b : c->balancers)
-        self->send(b.handle, put_atom::value, node_atom::value, node, state);
-      logger("cluster_manager")
-        ->info("node {} of {} is {} (admin)", node, c->cfg.id, state);
-      rp.deliver(node_status{node, state});
-    },
-    nothing_to_undo, put_atom::value, node_atom::value, node, state);
-  return rp;
+  return change_node(self, store, node_change{node, state});
 }
 
 template <class T>

@@ -4,18 +4,7 @@ namespace tether::net {
 
 std::chrono::milliseconds source_buckets::take(const std::string& source,
                                                limit_clock::time_point now) {
-  std::lock_guard<std::mutex> lock{mutex_};
-  auto i = buckets_.find(source);
-  if (i == buckets_.end()) {
-    if (buckets_.size() >= max_sources_)
-      prune(now);
-    if (buckets_.size() >= max_sources_)
-      return std::chrono::milliseconds{0}; // a fresh bucket would allow it
-    i = buckets_.emplace(source, token_bucket{rate_, burst_, now}).first;
-  }
-  if (i->second.take(now))
-    return std::chrono::milliseconds{0};
-  return std::max(i->second.wait(now), std::chrono::milliseconds{1});
+  return take(source, 1, now);
 }
 
 std::chrono::milliseconds source_buckets::take(const std::string& source,

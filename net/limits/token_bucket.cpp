@@ -14,19 +14,11 @@ void token_bucket::refill(limit_clock::time_point now) {
 }
 
 bool token_bucket::take(limit_clock::time_point now) {
-  refill(now);
-  if (tokens_ < 1.0)
-    return false;
-  tokens_ -= 1.0;
-  return true;
+  return take(1.0, now);
 }
 
 std::chrono::milliseconds token_bucket::wait(limit_clock::time_point now) {
-  refill(now);
-  if (tokens_ >= 1.0)
-    return std::chrono::milliseconds{0};
-  return std::chrono::milliseconds{
-    static_cast<int64_t>(std::ceil((1.0 - tokens_) / rate_ * 1000.0))};
+  return wait(1.0, now);
 }
 
 bool token_bucket::take(double n, limit_clock::time_point now) {
