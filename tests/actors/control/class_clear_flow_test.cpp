@@ -21,24 +21,7 @@ protected:
     h.disconnect_class = ge;
     snapshot_extra.histories = {h};
     snapshot_extra.disconnects = {t2_event, t1_event};
-    start_snapshot();
-  }
-
-  void start_snapshot() {
-    store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
-    auto sel = own(spawn_fake<selector_actor>(
-      sys, fake_selector, assigned_label{{{"region", "GG1"}}}));
-    manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
-    terminal_record t1;
-    t1.terminal_id = "T1";
-    t1.cluster_id = "C1";
-    t1.registered_at_ms = 1;
-    terminal_record t2 = t1;
-    t2.terminal_id = "T2";
-    snapshot_extra.terminals = {t1, t2};
-    control_h = own(sys.spawn(control, settings, snapshot_extra, sel, manager,
-                              store_h, http_poster_ptr{poster}));
-    sched.run();
+    start({}, 5, snapshot_extra);
   }
 
   std::shared_ptr<outcome<uint64_t>> clear() {

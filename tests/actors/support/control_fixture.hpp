@@ -17,8 +17,10 @@ namespace tether::actor_test {
 class ControlOnTwoTerminals : public ActorFlow {
 protected:
   /// Spawns the control with `settings`, the two terminals, `jobs` and the
-  /// next job sequence number, and dispatches its start.
-  void start(std::vector<job_record> jobs = {}, uint64_t next_seq = 5) {
+  /// next job sequence number (over what else `snap` holds), and dispatches
+  /// its start.
+  void start(std::vector<job_record> jobs = {}, uint64_t next_seq = 5,
+             control_snapshot snap = {}) {
     store_h = own(spawn_fake<store_actor>(sys, fake_store, slog));
     auto sel = own(spawn_fake<selector_actor>(
       sys, fake_selector, assigned_label{{{"region", "GG1"}}}));
@@ -31,7 +33,6 @@ protected:
     t1.users = {"u1"};
     terminal_record t2 = t1;
     t2.terminal_id = "T2";
-    control_snapshot snap;
     snap.terminals = {t1, t2};
     snap.jobs = std::move(jobs);
     snap.next_job_seq = next_seq;
