@@ -67,8 +67,12 @@ TEST(elastic_standby, over_scale_out_wakes_the_standby_then_runs_the_command) {
   // Appends one line per run: the time in ms, then the arguments.
   write_file(script, "#!/bin/sh\nout=\"$1\"; shift\n"
                      "echo \"$(date +%s%3N) $*\" >> \"$out\"\n");
+  // Rebalancing off: this checks where new sessions go once C1-n2 is
+  // woken (with it on, C1-n1's sessions also move to C1-n2 meanwhile, so
+  // the new ones may rightly go to C1-n1).
   auto text = topology(
     R"(elastic = { standby = ["C1-n2"], scale_out = 2, scale_in = 0.5 })",
+    "[reallocation]\nrebalance_ratio = 0\n"
     "[autoscale]\nperiod = \"1s\"\ncooldown = \"1s\"\nmin_interval = \"3s\"\n"
     "command = [\"/bin/sh\", \""
       + script + "\", \"" + runs + "\"]\n");
