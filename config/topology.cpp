@@ -558,10 +558,13 @@ void read_callbacks(reader& r, const toml::table& t, callbacks_config& out) {
 /// listeners are made; here only what belongs together.
 void read_edge_tls(reader& r, const toml::table& t, edge_tls_config& out) {
   r.only_keys(t, "edge_tls",
-              {"cert_file", "key_file", "client_ca_file", "insecure"});
+              {"cert_file", "key_file", "client_ca_file", "crl_file",
+               "crl_reload_s", "insecure"});
   r.string(t, "edge_tls", "cert_file", out.cert_file);
   r.string(t, "edge_tls", "key_file", out.key_file);
   r.string(t, "edge_tls", "client_ca_file", out.client_ca_file);
+  r.string(t, "edge_tls", "crl_file", out.crl_file);
+  r.integer(t, "edge_tls", "crl_reload_s", out.crl_reload_s, 0, 86'400);
   r.flag(t, "edge_tls", "insecure", out.insecure);
   if (out.insecure)
     r.warning(t.get("insecure"), "edge_tls.insecure",
@@ -575,6 +578,9 @@ void read_edge_tls(reader& r, const toml::table& t, edge_tls_config& out) {
   if (!out.client_ca_file.empty() && out.cert_file.empty())
     r.problem(&t, "edge_tls.client_ca_file",
               "needs edge_tls.cert_file and edge_tls.key_file");
+  if (!out.crl_file.empty() && out.client_ca_file.empty())
+    r.problem(&t, "edge_tls.crl_file",
+              "needs edge_tls.client_ca_file (the CA that issued the CRLs)");
 }
 
 /// [auth] api_keys and audit_log (service and operator keys).

@@ -292,6 +292,11 @@ struct edge_tls_config {
   std::string key_file;       // PEM: its private key
   std::string client_ca_file; // PEM, optional: client certificates are
                               // asked for and checked against it
+  // PEM, optional (needs client_ca_file): CRLs issued by the client CA; a
+  // certificate listed in them is refused at the handshake. Re-read when
+  // the file changes, checked every crl_reload_s seconds (0: never).
+  std::string crl_file;
+  uint32_t crl_reload_s = 10;
   // Without TLS a gateway or balancer listener on an address other than
   // loopback is refused at start; true allows it (warned at every start).
   bool insecure = false;

@@ -11,12 +11,14 @@
 #include <caf/send.hpp>
 
 #include "actors/policy/api.hpp"
+#include "actors/system/audit.hpp"
 #include "actors/system/live_count.hpp"
 #include "actors/system/log.hpp"
 #include "net/acceptor.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
 #include "net/tls/client_identity.hpp"
+#include "net/tls/crl_store.hpp"
 #include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
@@ -61,11 +63,30 @@ private:
     lowest().expires_after(settings_.header_timeout);
     stream_.async_handshake(asio::ssl::stream_base::server,
                             [self = shared_from_this()](beast::error_code ec) {
-                              if (ec)
+                              if (ec) {
+                                self->note_revoked();
                                 return self->do_close();
+                              }
                               self->read_certificate();
                               self->do_read(false);
                             });
+  }
+
+  /// A handshake refused for a revoked client certificate ([edge_tls]
+  /// crl_file): a log line and an audit record with its serial.
+  void note_revoked() {
+    auto* tls = stream_.tls();
+    auto serial = tls ? tls::revoked_serial(tls->native_handle()) : "";
+    if (serial.empty())
+      return;
+    beast::error_code ignored;
+    auto source = lowest().socket().remote_endpoint(ignored).address();
+    logger("gateway")->warn("client certificate serial {} from {} refused: "
+                            "revoked (edge_tls.crl_file)",
+                            serial, source.to_string());
+    audit("auth.certificate_revoked", {{"serial", serial},
+                                       {"source", source.to_string()},
+                                       {"credential", "certificate"}});
   }
 
   /// The names of a verified client certificate, once per connection.

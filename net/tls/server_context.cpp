@@ -5,6 +5,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "net/tls/crl_store.hpp"
+
 namespace tether::net::tls {
 
 namespace {
@@ -77,6 +79,25 @@ void make_lean(SSL_CTX* ctx) {
   SSL_CTX_set_num_tickets(ctx, 1);
 }
 
+/// `context` checking client certificates against edge_tls.crl_file when
+/// set (re-read every crl_reload_s); the CRLs live as long as the context.
+std::shared_ptr<boost::asio::ssl::context>
+with_crls(std::shared_ptr<boost::asio::ssl::context> context,
+          const config::edge_tls_config& cfg, std::string& error) {
+  if (cfg.crl_file.empty() || cfg.client_ca_file.empty())
+    return context;
+  auto crls = std::make_shared<crl_store>(cfg.crl_file, cfg.client_ca_file);
+  if (!crls->load(error))
+    return nullptr;
+  crls->attach(context->native_handle());
+  crls->start_reloading(std::chrono::seconds{cfg.crl_reload_s});
+  auto* raw = context.get();
+  return {raw, [context = std::move(context), crls](auto*) mutable {
+            context.reset(); // the context first: it points at the CRLs
+            crls.reset();
+          }};
+}
+
 } // namespace
 
 std::shared_ptr<boost::asio::ssl::context>
@@ -94,13 +115,14 @@ make_server_context(const config::edge_tls_config& cfg, std::string& error,
       || !load_client_ca(ctx, cfg, error))
     return nullptr;
   make_lean(ctx);
-  return context;
+  return with_crls(std::move(context), cfg, error);
 }
 
 config::edge_tls_config balancer_tls(const config::edge_tls_config& edge,
                                      const config::balancer_config& b) {
   auto out = edge;
   out.client_ca_file.clear();
+  out.crl_file.clear();
   if (!b.cert_file.empty()) {
     out.cert_file = b.cert_file;
     out.key_file = b.key_file;

@@ -110,7 +110,8 @@ tls_identity make_self_signed(const std::string& common_name,
   check(X509_set_issuer_name(c, X509_get_subject_name(c)) == 1, "issuer");
   add_extension(c, NID_basic_constraints, "critical,CA:TRUE");
   add_extension(c, NID_subject_key_identifier, "hash");
-  add_extension(c, NID_key_usage, "critical,digitalSignature,keyCertSign");
+  add_extension(c, NID_key_usage,
+                "critical,digitalSignature,keyCertSign,cRLSign");
   add_extension(c, NID_subject_alt_name, alt_names.c_str());
   check(X509_sign(c, key.get(), EVP_sha256()) > 0, "X509_sign");
   return pem_of(c, key.get());
@@ -133,6 +134,45 @@ tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
     add_extension(c, NID_subject_alt_name, alt_names.c_str());
   check(X509_sign(c, ca_key.get(), EVP_sha256()) > 0, "X509_sign");
   return pem_of(c, key.get());
+}
+
+std::string make_crl(const tls_identity& ca,
+                     const std::vector<tls_identity>& revoked,
+                     long next_update_s) {
+  cert_ptr ca_cert{read_pem<X509, PEM_read_bio_X509>(ca.cert_pem)};
+  key_ptr ca_key{read_pem<EVP_PKEY, PEM_read_bio_PrivateKey>(ca.key_pem)};
+  check(ca_cert && ca_key, "the CA's PEM");
+  std::unique_ptr<X509_CRL, deleter<X509_CRL, X509_CRL_free>> crl{
+    X509_CRL_new()};
+  check(crl && X509_CRL_set_version(crl.get(), 1) == 1, "X509_CRL_new"); // v2
+  check(
+    X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_cert.get()))
+      == 1,
+    "CRL issuer");
+  std::unique_ptr<ASN1_TIME, deleter<ASN1_TIME, ASN1_TIME_free>> at{
+    X509_gmtime_adj(nullptr, -3600)};
+  check(at && X509_CRL_set1_lastUpdate(crl.get(), at.get()) == 1, "lastUpdate");
+  check(X509_gmtime_adj(at.get(), next_update_s) != nullptr
+          && X509_CRL_set1_nextUpdate(crl.get(), at.get()) == 1,
+        "nextUpdate");
+  for (const auto& r : revoked) {
+    cert_ptr cert{read_pem<X509, PEM_read_bio_X509>(r.cert_pem)};
+    X509_REVOKED* entry = X509_REVOKED_new();
+    check(cert && entry
+            && X509_REVOKED_set_serialNumber(entry,
+                                             X509_get_serialNumber(cert.get()))
+                 == 1
+            && X509_REVOKED_set_revocationDate(entry, at.get()) == 1
+            && X509_CRL_add0_revoked(crl.get(), entry) == 1,
+          "revoked entry");
+  }
+  check(X509_CRL_sort(crl.get()) == 1
+          && X509_CRL_sign(crl.get(), ca_key.get(), EVP_sha256()) > 0,
+        "X509_CRL_sign");
+  bio_ptr bio{BIO_new(BIO_s_mem())};
+  check(bio && PEM_write_bio_X509_CRL(bio.get(), crl.get()) == 1,
+        "PEM_write_bio_X509_CRL");
+  return drain(bio.get());
 }
 
 } // namespace tether::test

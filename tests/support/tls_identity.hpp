@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tether::test {
 
@@ -25,5 +26,13 @@ tls_identity make_self_signed(const std::string& common_name,
 /// (none when empty). Throws std::runtime_error if OpenSSL refuses a step.
 tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
                          const std::string& alt_names);
+
+/// A v2 CRL (PEM) issued and signed by `ca` (made by make_self_signed)
+/// listing the serials of `revoked` (made by make_issued): lastUpdate an
+/// hour ago, nextUpdate `next_update_s` seconds from now (negative: already
+/// past). Throws std::runtime_error if OpenSSL refuses a step.
+std::string make_crl(const tls_identity& ca,
+                     const std::vector<tls_identity>& revoked,
+                     long next_update_s = 24 * 3600);
 
 } // namespace tether::test
