@@ -87,7 +87,8 @@ public:
   STACK_OF(X509_CRL) * of(const X509_NAME* issuer) const {
     auto* out = sk_X509_CRL_new_null();
     for (const auto& c : crls)
-      if (out != nullptr && X509_NAME_cmp(X509_CRL_get_issuer(c.get()), issuer) == 0
+      if (out != nullptr
+          && X509_NAME_cmp(X509_CRL_get_issuer(c.get()), issuer) == 0
           && X509_CRL_up_ref(c.get()) == 1)
         sk_X509_CRL_push(out, c.get());
     return out;
@@ -127,10 +128,10 @@ crl_load load_crls(const std::string& crl_file, const std::string& ca_file) {
     if (auto why = check_issuer(crl.get(), cas); !why.empty())
       return {nullptr, problem(crl_file, why), {}};
     if (past(X509_CRL_get0_nextUpdate(crl.get())))
-      out.warnings.push_back(
-        problem(crl_file, "the CRL of " + name_of(X509_CRL_get_issuer(crl.get()))
-                            + " is past its nextUpdate: still in force, "
-                              "publish a new one"));
+      out.warnings.push_back(problem(
+        crl_file, "the CRL of " + name_of(X509_CRL_get_issuer(crl.get()))
+                    + " is past its nextUpdate: still in force, "
+                      "publish a new one"));
   }
   out.crls = std::move(set);
   return out;
@@ -193,9 +194,9 @@ int on_verify(int ok, X509_STORE_CTX* x) {
     auto* ssl = static_cast<SSL*>(
       X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx()));
     if (ssl != nullptr && SSL_get_ex_data(ssl, ssl_index()) == nullptr)
-      SSL_set_ex_data(ssl, ssl_index(),
-                      new std::string(
-                        serial_of(X509_STORE_CTX_get_current_cert(x))));
+      SSL_set_ex_data(
+        ssl, ssl_index(),
+        new std::string(serial_of(X509_STORE_CTX_get_current_cert(x))));
     return 0;
   }
   default:
@@ -298,8 +299,8 @@ bool crl_store::reload_if_changed() {
   // that a revoked device cannot resume one (tickets: on_ticket).
   if (ctx != nullptr)
     SSL_CTX_flush_sessions(ctx, 0);
-  logger("tls")->info("edge_tls.crl_file \"{}\": reloaded ({} CRLs)",
-                      crl_file_, count);
+  logger("tls")->info("edge_tls.crl_file \"{}\": reloaded ({} CRLs)", crl_file_,
+                      count);
   return true;
 }
 
@@ -313,7 +314,9 @@ void crl_store::start_reloading(std::chrono::seconds period) {
   });
 }
 
-bool crl_store::revoked(X509* cert) const { return current()->lists(cert); }
+bool crl_store::revoked(X509* cert) const {
+  return current()->lists(cert);
+}
 
 std::shared_ptr<const crl_set> crl_store::current() const {
   std::lock_guard lock{mutex_};
@@ -323,8 +326,8 @@ std::shared_ptr<const crl_set> crl_store::current() const {
 std::string revoked_serial(const SSL* ssl) {
   if (ssl == nullptr || SSL_get_verify_result(ssl) != X509_V_ERR_CERT_REVOKED)
     return {};
-  auto* serial = static_cast<const std::string*>(
-    SSL_get_ex_data(ssl, ssl_index()));
+  auto* serial
+    = static_cast<const std::string*>(SSL_get_ex_data(ssl, ssl_index()));
   return serial != nullptr ? *serial : std::string{};
 }
 

@@ -24,8 +24,8 @@ namespace {
 
 /// The serial of `id`'s certificate as the gateway writes it (hex).
 std::string serial_of(const tls_identity& id) {
-  BIO* bio = BIO_new_mem_buf(id.cert_pem.data(),
-                             static_cast<int>(id.cert_pem.size()));
+  BIO* bio
+    = BIO_new_mem_buf(id.cert_pem.data(), static_cast<int>(id.cert_pem.size()));
   X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(cert), nullptr);
@@ -70,9 +70,8 @@ struct crl_pki {
 
   std::string toml() const {
     return topology_builder{}
-      .section("edge_tls", "cert_file = \"" + server_cert
-                             + "\"\nkey_file = \"" + server_key
-                             + "\"\nclient_ca_file = \"" + ca_file
+      .section("edge_tls", "cert_file = \"" + server_cert + "\"\nkey_file = \""
+                             + server_key + "\"\nclient_ca_file = \"" + ca_file
                              + "\"\ncrl_file = \"" + crl_file
                              + "\"\ncrl_reload_s = 1\n")
       .toml();
@@ -127,8 +126,8 @@ TEST_F(device_crl, ARevokedCertificateFailsTheHandshakeAndChangesNothing) {
   // DR1 registered before, by its proof header (no certificate).
   auto target = std::string{"/v1/terminals/register"};
   auto body = register_body("DR1");
-  auto proof = device_proof(enrollment_key(*server), "DR1", "POST", target,
-                            body);
+  auto proof
+    = device_proof(enrollment_key(*server), "DR1", "POST", target, body);
   ASSERT_EQ(call({}, "POST", target, body, proof).status, 200);
   // Its revoked certificate: no answer at all, the facts unchanged.
   auto r = call(pki.revoked, "POST", target, register_body("DR1", "GJ2"));
@@ -145,7 +144,9 @@ TEST_F(device_crl, ARevokedCertificateFailsTheHandshakeAndChangesNothing) {
   auto serial = serial_of(pki.revoked);
   auto audit_line = R"("event":"auth.certificate_revoked","serial":")" + serial
                   + R"(","source":"127.0.0.1")";
-  auto audit = [&] { return read_file(server->dir() + "/data/audit.log"); };
+  auto audit = [&] {
+    return read_file(server->dir() + "/data/audit.log");
+  };
   EXPECT_TRUE(eventually(
     [&] { return audit().find(audit_line) != std::string::npos; }, 10s))
     << audit();
@@ -161,31 +162,30 @@ TEST_F(device_crl, ARevokedCertificateFailsTheHandshakeAndChangesNothing) {
 }
 
 TEST_F(device_crl, ACertificateNotListedRegisters) {
-  auto r = call(pki.good, "POST", "/v1/terminals/register",
-                register_body("DR2"));
+  auto r
+    = call(pki.good, "POST", "/v1/terminals/register", register_body("DR2"));
   ASSERT_EQ(r.status, 200) << r.body << last_error;
-  EXPECT_EQ(call(pki.good, "GET", "/v1/terminals/DR2/destination").status,
-            200);
+  EXPECT_EQ(call(pki.good, "GET", "/v1/terminals/DR2/destination").status, 200);
   // Without a certificate the header path is unaffected.
   auto w = call({}, "POST", "/v1/terminals/register", register_body("DR3"));
   EXPECT_EQ(w.status, 401) << w.body;
 }
 
 TEST_F(device_crl, ACrlWrittenAtRunTimeTakesEffectWithoutRestart) {
-  ASSERT_EQ(call(pki.good, "POST", "/v1/terminals/register",
-                 register_body("DR2"))
-              .status,
-            200);
+  ASSERT_EQ(
+    call(pki.good, "POST", "/v1/terminals/register", register_body("DR2"))
+      .status,
+    200);
   // DR2 revoked, DR1 no longer: the next check (crl_reload_s = 1) reads it.
   replace_file(pki.crl_file, make_crl(pki.ca, {pki.good}));
   EXPECT_TRUE(eventually([&] { return refused(pki.good); }, 15s))
     << server->log();
   EXPECT_TRUE(eventually([&] { return log_has("reloaded (1 CRLs)"); }, 10s))
     << server->log();
-  EXPECT_EQ(call(pki.revoked, "POST", "/v1/terminals/register",
-                 register_body("DR1"))
-              .status,
-            200)
+  EXPECT_EQ(
+    call(pki.revoked, "POST", "/v1/terminals/register", register_body("DR1"))
+      .status,
+    200)
     << last_error;
   EXPECT_EQ(admin_get("/v1/terminals/DR2").status, 200); // untouched
 }
@@ -193,16 +193,16 @@ TEST_F(device_crl, ACrlWrittenAtRunTimeTakesEffectWithoutRestart) {
 TEST_F(device_crl, ABrokenCrlAtReloadKeepsTheOldOne) {
   EXPECT_TRUE(refused(pki.revoked));
   replace_file(pki.crl_file, "-----BEGIN X509 CRL-----\nnot base64\n");
-  EXPECT_TRUE(eventually(
-    [&] { return log_has("keeping the CRLs in force"); }, 15s))
+  EXPECT_TRUE(
+    eventually([&] { return log_has("keeping the CRLs in force"); }, 15s))
     << server->log();
   EXPECT_TRUE(log_has("edge_tls.crl_file \"" + pki.crl_file + "\": "))
     << server->log();
   EXPECT_TRUE(refused(pki.revoked));
-  EXPECT_EQ(call(pki.good, "POST", "/v1/terminals/register",
-                 register_body("DR2"))
-              .status,
-            200);
+  EXPECT_EQ(
+    call(pki.good, "POST", "/v1/terminals/register", register_body("DR2"))
+      .status,
+    200);
   // A CRL of another CA is refused the same way.
   auto other = make_self_signed("tether-device-ca", "DNS:device-ca");
   replace_file(pki.crl_file, make_crl(other, {}));
@@ -224,10 +224,10 @@ TEST_F(device_crl, AnExpiredCrlStaysInForceWithAWarning) {
     [&] { return log_has("past its nextUpdate: still in force"); }, 10s))
     << server->log();
   EXPECT_TRUE(refused(pki.revoked));
-  EXPECT_EQ(call(pki.good, "POST", "/v1/terminals/register",
-                 register_body("DR2"))
-              .status,
-            200)
+  EXPECT_EQ(
+    call(pki.good, "POST", "/v1/terminals/register", register_body("DR2"))
+      .status,
+    200)
     << last_error;
 }
 

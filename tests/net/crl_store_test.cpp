@@ -41,8 +41,8 @@ struct pki {
 
 /// The certificate of `id`, parsed.
 std::unique_ptr<X509, void (*)(X509*)> x509_of(const test::tls_identity& id) {
-  BIO* bio = BIO_new_mem_buf(id.cert_pem.data(),
-                             static_cast<int>(id.cert_pem.size()));
+  BIO* bio
+    = BIO_new_mem_buf(id.cert_pem.data(), static_cast<int>(id.cert_pem.size()));
   X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   return {cert, &X509_free};
@@ -74,8 +74,8 @@ TEST(CrlFile, BadFilesAreRefusedNamingTheSetting) {
             std::string::npos)
     << foreign;
   // One foreign CRL among good ones spoils the file.
-  EXPECT_TRUE(names_setting(
-    p.load_error(make_crl(p.ca, {}) + make_crl(p.other_ca, {}))));
+  EXPECT_TRUE(
+    names_setting(p.load_error(make_crl(p.ca, {}) + make_crl(p.other_ca, {}))));
 }
 
 TEST(CrlFile, AnExpiredCrlIsKeptWithAWarning) {
