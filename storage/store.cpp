@@ -44,6 +44,15 @@ std::string str(const json::object& o, const char* key) {
   return {};
 }
 
+/// The JSON object `text` holds (none: not JSON, or not an object).
+std::optional<json::object> object_of(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return std::nullopt;
+  return std::move(v.get_object());
+}
+
 int64_t num(const json::object& o, const char* key) {
   if (auto* v = o.if_contains(key); v && v->is_int64())
     return v->get_int64();
@@ -53,10 +62,9 @@ int64_t num(const json::object& o, const char* key) {
 /// The record under `id` (none when absent); a failed read or a corrupt
 /// record reads "cannot read <noun> <id>: <why>".
 template <class Record>
-std::optional<Record> get_record(rocksdb::DB* db,
-                                 rocksdb::ColumnFamilyHandle* family,
-                                 const std::string& id, std::string_view noun,
-                                 status& st) {
+std::optional<Record>
+get_record(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+           const std::string& id, std::string_view noun, status& st) {
   std::string value;
   auto s = db->Get(rocksdb::ReadOptions{}, family, id, &value);
   if (s.IsNotFound())
@@ -115,7 +123,8 @@ std::vector<Record> store::load_all(family f, std::string_view prefix,
     if (decode(std::string{value}, rec))
       out.push_back(std::move(rec));
     else
-      st.message = "corrupt " + std::string{noun} + " record " + std::string{key};
+      st.message
+        = "corrupt " + std::string{noun} + " record " + std::string{key};
   });
   return out;
 }
@@ -210,8 +219,8 @@ std::map<std::string, uint64_t> store::load_retired(status& st) {
 
 std::optional<terminal_record> store::get_terminal(const std::string& id,
                                                    status& st) {
-  return get_record<terminal_record>(db_, cf(family::terminals), id,
-                                     "terminal", st);
+  return get_record<terminal_record>(db_, cf(family::terminals), id, "terminal",
+                                     st);
 }
 
 std::vector<terminal_record> store::load_terminals(status& st) {
@@ -501,11 +510,10 @@ std::string encode(const job_record& rec) {
 }
 
 bool decode(const std::string& text, terminal_record& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.terminal_id = str(o, "terminal_id");
   out.cluster_id = str(o, "cluster_id");
   out.model = str(o, "model");
@@ -535,11 +543,10 @@ bool decode(const std::string& text, terminal_record& out) {
 }
 
 bool decode(const std::string& text, job_record& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.job_id = str(o, "job_id");
   out.terminal_id = str(o, "terminal_id");
   out.service = str(o, "service");
@@ -569,11 +576,10 @@ std::string encode(const cluster_settings& c) {
 }
 
 bool decode(const std::string& text, cluster_settings& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.cluster_id = str(o, "cluster_id");
   out.state = str(o, "state");
   out.weight = 0;
@@ -601,11 +607,10 @@ std::string encode(const api_key_record& k) {
 }
 
 bool decode(const std::string& text, api_key_record& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.key_id = str(o, "key_id");
   out.name = str(o, "name");
   out.hash = str(o, "hash");
@@ -646,11 +651,10 @@ std::string encode(const api_history& h) {
 }
 
 bool decode(const std::string& text, api_history& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   auto u = [&](const char* key) {
     return static_cast<uint64_t>(num(o, key));
   };
