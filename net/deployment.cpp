@@ -151,6 +151,18 @@ peers_settings peers_settings_of(const config::topology& topo,
   return pcfg;
 }
 
+/// The gateway listener's limits ([limits], docs/SECURITY.md); `tls` set:
+/// HTTPS.
+http_settings http_settings_of(const config::limits_config& l,
+                               std::shared_ptr<asio::ssl::context> tls) {
+  return {.body_limit = l.max_http_body,
+          .header_timeout = l.http_header_timeout,
+          .max_connections = l.http_max_connections,
+          .register_rate = l.register_rate,
+          .register_burst = l.register_burst,
+          .tls = std::move(tls)};
+}
+
 /// The balancers' abuse limits ([limits], docs/SECURITY.md).
 void set_ws_limits(const config::topology& topo, ws_settings& ws) {
   const auto& l = topo.limits;
@@ -562,15 +574,9 @@ private:
       keep_subscribed(gateway);
     else
       keep(gateway);
-    http_settings http_cfg;
-    http_cfg.body_limit = topo.limits.max_http_body;
-    http_cfg.header_timeout = topo.limits.http_header_timeout;
-    http_cfg.max_connections = topo.limits.http_max_connections;
-    http_cfg.register_rate = topo.limits.register_rate;
-    http_cfg.register_burst = topo.limits.register_burst;
-    http_cfg.tls = edge_tls_;
     auto listen = me_ && me_->http ? *me_->http : topo.http;
-    http_ = http_server::start(io_, listen, gateway, http_cfg, error);
+    http_ = http_server::start(io_, listen, gateway,
+                               http_settings_of(topo.limits, edge_tls_), error);
     if (!http_)
       return false;
     endpoints_.http = listen.host + ":" + std::to_string(http_->port());

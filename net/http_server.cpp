@@ -14,9 +14,9 @@
 #include "actors/system/audit.hpp"
 #include "actors/system/live_count.hpp"
 #include "actors/system/log.hpp"
-#include "net/acceptor.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/listener.hpp"
 #include "net/tls/client_identity.hpp"
 #include "net/tls/crl_store.hpp"
 #include "net/tls/edge_stream.hpp"
@@ -256,53 +256,34 @@ private:
   bool head_ = false; // the request being answered is a HEAD
 };
 
-class http_listener : public http_server,
-                      public std::enable_shared_from_this<http_listener> {
+class http_listener : public listener<http_listener, http_server> {
 public:
   http_listener(asio::io_context& io, http_gateway_actor gateway,
                 http_settings settings)
-      : tcp_(std::make_shared<tcp_listener>(io, "HTTP", "http")),
-        gateway_(std::move(gateway)), settings_(std::move(settings)),
+      : listener(io, "HTTP", "http"), gateway_(std::move(gateway)),
+        settings_(std::move(settings)),
         registrations_(std::make_shared<source_buckets>(
           settings_.register_rate, settings_.register_burst)) {}
 
-  bool open(const config::endpoint& at, std::string& error) {
-    return tcp_->open(at, error);
-  }
-
-  void start() {
-    // Weak: the listener owns the accept loop, not the other way round.
-    tcp_->start([weak = weak_from_this()](tcp::socket socket) {
-      if (auto self = weak.lock())
-        self->on_socket(std::move(socket));
-    });
-  }
-
-  uint16_t port() const override { return tcp_->port(); }
-
-  void stop() override { tcp_->stop(); }
+  void start() { accept(); }
 
 private:
+  friend listener;
+
+  bool full() const {
+    return static_cast<size_t>(connections_.value())
+        >= settings_.max_connections;
+  }
+
   void on_socket(tcp::socket socket) {
-    beast::error_code ignored;
-    // A TLS handshake writes several small records in a row: without
-    // no_delay each waits for the peer's delayed ACK.
-    socket.set_option(tcp::no_delay(true), ignored);
-    if (static_cast<size_t>(connections_.value())
-        >= settings_.max_connections) {
-      socket.close(ignored); // over the cap: closed at once
-      return;
-    }
     std::make_shared<http_session>(std::move(socket), gateway_, settings_,
                                    registrations_, connections_.track())
       ->run();
   }
 
-  std::shared_ptr<tcp_listener> tcp_;
   http_gateway_actor gateway_;
   http_settings settings_;
   std::shared_ptr<source_buckets> registrations_; // shared with the sessions
-  live_count connections_;
 };
 
 } // namespace

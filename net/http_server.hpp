@@ -15,13 +15,7 @@
 
 #include "actors/system/interfaces.hpp"
 #include "config/topology.hpp"
-
-namespace boost::asio {
-class io_context;
-namespace ssl {
-class context;
-} // namespace ssl
-} // namespace boost::asio
+#include "net/asio_fwd.hpp"
 
 namespace tether::net {
 

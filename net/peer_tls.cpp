@@ -94,31 +94,25 @@ public:
 
 private:
   /// TLS → loopback.
-  void pump_in() {
-    tls_.async_read_some(
-      asio::buffer(in_), [self = shared_from_this()](error_code ec, size_t n) {
-        if (ec)
-          return self->close();
-        asio::async_write(self->plain_, asio::buffer(self->in_, n),
-                          [self](error_code ec2, size_t) {
-                            if (ec2)
-                              return self->close();
-                            self->pump_in();
-                          });
-      });
-  }
+  void pump_in() { pump(tls_, plain_, in_); }
 
   /// Loopback → TLS.
-  void pump_out() {
-    plain_.async_read_some(
-      asio::buffer(out_), [self = shared_from_this()](error_code ec, size_t n) {
+  void pump_out() { pump(plain_, tls_, out_); }
+
+  /// Copies what `from` reads into `to` through `buffer` (a member: the
+  /// relay outlives the operation, which holds `self`), until either ends.
+  template <class From, class To>
+  void pump(From& from, To& to, std::array<char, 16384>& buffer) {
+    from.async_read_some(
+      asio::buffer(buffer), [self = shared_from_this(), &from, &to,
+                             &buffer](error_code ec, size_t n) {
         if (ec)
           return self->close();
-        asio::async_write(self->tls_, asio::buffer(self->out_, n),
-                          [self](error_code ec2, size_t) {
+        asio::async_write(to, asio::buffer(buffer, n),
+                          [self, &from, &to, &buffer](error_code ec2, size_t) {
                             if (ec2)
                               return self->close();
-                            self->pump_out();
+                            self->pump(from, to, buffer);
                           });
       });
   }

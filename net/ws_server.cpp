@@ -18,12 +18,12 @@
 #include "actors/system/audit.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
-#include "net/acceptor.hpp"
 #include "net/burst_trim.hpp"
 #include "net/exact_allocator.hpp"
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/listener.hpp"
 #include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
@@ -467,47 +467,34 @@ private:
   bool notified_ = false;
 };
 
-class ws_listener : public ws_server,
-                    public std::enable_shared_from_this<ws_listener> {
+class ws_listener : public listener<ws_listener, ws_server> {
 public:
   ws_listener(asio::io_context& io, ws_settings settings)
-      : tcp_(std::make_shared<tcp_listener>(io, "WebSocket", "balancer")),
+      : listener(io, "WebSocket", "balancer"),
         settings_(std::make_shared<ws_settings>(std::move(settings))),
         limits_(std::make_shared<ws_limits>(*settings_)),
         trim_(settings_->trim_after_connects, settings_->trim_quiet),
         trim_timer_(asio::make_strand(io)) {}
 
-  bool open(const config::endpoint& at, std::string& error) {
-    return tcp_->open(at, error);
-  }
-
-  uint16_t port() const override { return tcp_->port(); }
-
   live_count connections() const override { return connections_; }
 
   void start(cluster_balancer_actor balancer) override {
     balancer_ = std::move(balancer);
-    // Weak: the listener owns the accept loop, not the other way round.
-    tcp_->start([weak = weak_from_this()](tcp::socket socket) {
-      if (auto self = weak.lock())
-        self->on_socket(std::move(socket));
-    });
+    accept();
   }
-
-  void stop() override { tcp_->stop(); }
 
   size_t trims() const override { return trim_.trims(); }
 
 private:
+  friend listener;
+
+  /// Even a 503 costs a pending handshake: over the cap a socket is closed.
+  bool full() const {
+    return static_cast<size_t>(limits_->pending.value())
+        >= settings_->max_pending;
+  }
+
   void on_socket(tcp::socket socket) {
-    beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    if (static_cast<size_t>(limits_->pending.value())
-        >= settings_->max_pending) {
-      // Even a 503 costs a pending handshake: closed at once.
-      socket.close(ignored);
-      return;
-    }
     auto address = peer_address(socket);
     auto busy = busy_for(address);
     if (settings_->trim_after_connects > 0
@@ -558,11 +545,9 @@ private:
     }
   }
 
-  std::shared_ptr<tcp_listener> tcp_;
   std::shared_ptr<const ws_settings> settings_; // shared with the sessions
   std::shared_ptr<ws_limits> limits_;           // shared with the sessions
   cluster_balancer_actor balancer_;
-  live_count connections_;
   burst_trim trim_;
   asio::steady_timer trim_timer_; // on its own strand
 };

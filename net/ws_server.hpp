@@ -19,13 +19,7 @@
 #include "actors/system/live_count.hpp"
 #include "auth/connect_token.hpp"
 #include "config/topology.hpp"
-
-namespace boost::asio {
-class io_context;
-namespace ssl {
-class context;
-} // namespace ssl
-} // namespace boost::asio
+#include "net/asio_fwd.hpp"
 
 namespace tether::net {
 

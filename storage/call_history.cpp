@@ -215,8 +215,8 @@ store::sweep_result store::sweep_calls(sweep_cursor& cursor, int64_t before_ms,
   }
   if (out.deleted > 0) {
     // Not synced: a delete lost in a crash is done again by the next pass.
-    if (auto s = db_->Write(rocksdb::WriteOptions{}, &batch); !s.ok())
-      st.message = "cannot sweep history: " + s.ToString();
+    if (auto w = write(batch, "cannot sweep history", false); !w.ok())
+      st = w;
   }
   return out;
 }

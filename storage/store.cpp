@@ -44,10 +44,38 @@ std::string str(const json::object& o, const char* key) {
   return {};
 }
 
+/// The JSON object `text` holds (none: not JSON, or not an object).
+std::optional<json::object> object_of(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return std::nullopt;
+  return std::move(v.get_object());
+}
+
 int64_t num(const json::object& o, const char* key) {
   if (auto* v = o.if_contains(key); v && v->is_int64())
     return v->get_int64();
   return 0;
+}
+
+/// The record under `id` (none when absent); a failed read or a corrupt
+/// record reads "cannot read <noun> <id>: <why>".
+template <class Record>
+std::optional<Record>
+get_record(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+           const std::string& id, std::string_view noun, status& st) {
+  std::string value;
+  auto s = db->Get(rocksdb::ReadOptions{}, family, id, &value);
+  if (s.IsNotFound())
+    return std::nullopt;
+  Record rec;
+  if (!s.ok() || !decode(value, rec)) {
+    st.message = "cannot read " + std::string{noun} + " " + id + ": "
+               + (s.ok() ? std::string{"corrupt record"} : s.ToString());
+    return std::nullopt;
+  }
+  return rec;
 }
 
 } // namespace
@@ -58,6 +86,47 @@ store::~store() {
     if (db_ != nullptr)
       db_->DestroyColumnFamilyHandle(h);
   delete db_;
+}
+
+status store::write(rocksdb::WriteBatch& batch, std::string_view what,
+                    bool may_sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_ && may_sync;
+  if (auto s = db_->Write(wo, &batch); !s.ok())
+    return {std::string{what} + ": " + s.ToString()};
+  return {};
+}
+
+void store::scan(family f, std::string_view prefix, std::string_view what,
+                 status& st, const visit& each) {
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(f))};
+  for (it->Seek(rocksdb::Slice{prefix.data(), prefix.size()}); it->Valid();
+       it->Next()) {
+    std::string_view key{it->key().data(), it->key().size()};
+    if (!key.starts_with(prefix))
+      break;
+    each(key, {it->value().data(), it->value().size()});
+  }
+  if (!it->status().ok())
+    st.message
+      = "cannot scan " + std::string{what} + ": " + it->status().ToString();
+}
+
+template <class Record>
+std::vector<Record> store::load_all(family f, std::string_view prefix,
+                                    std::string_view noun,
+                                    std::string_view what, status& st) {
+  std::vector<Record> out;
+  scan(f, prefix, what, st, [&](std::string_view key, std::string_view value) {
+    Record rec;
+    if (decode(std::string{value}, rec))
+      out.push_back(std::move(rec));
+    else
+      st.message
+        = "corrupt " + std::string{noun} + " record " + std::string{key};
+  });
+  return out;
 }
 
 std::unique_ptr<store> store::open(const std::string& dir, status& st,
@@ -112,12 +181,9 @@ std::unique_ptr<store> store::open(const std::string& dir, status& st,
 }
 
 status store::put_terminal(const terminal_record& rec) {
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  auto s = db_->Put(wo, cf(family::terminals), rec.terminal_id, encode(rec));
-  if (!s.ok())
-    return {"cannot write terminal " + rec.terminal_id + ": " + s.ToString()};
-  return {};
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(family::terminals), rec.terminal_id, encode(rec));
+  return write(batch, "cannot write terminal " + rec.terminal_id);
 }
 
 namespace {
@@ -133,62 +199,33 @@ status store::retire_terminal(const std::string& id, uint64_t generation) {
                     id + std::string(1, '\1'));
   batch.Put(cf(family::meta), std::string{retired_prefix} + id,
             std::to_string(generation));
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  if (auto s = db_->Write(wo, &batch); !s.ok())
-    return {"cannot retire terminal " + id + ": " + s.ToString()};
-  return {};
+  return write(batch, "cannot retire terminal " + id);
 }
 
 std::map<std::string, uint64_t> store::load_retired(status& st) {
   std::map<std::string, uint64_t> out;
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::meta))};
-  for (it->Seek(std::string{retired_prefix});
-       it->Valid() && it->key().starts_with(retired_prefix); it->Next()) {
-    auto value = it->value().ToString();
-    if (value.empty() || value.size() > 19
-        || value.find_first_not_of("0123456789") != std::string::npos) {
-      st.message = "corrupt record " + it->key().ToString();
-      continue;
-    }
-    out[it->key().ToString().substr(retired_prefix.size())]
-      = std::stoull(value);
-  }
-  if (!it->status().ok())
-    st.message = "cannot scan retired terminals: " + it->status().ToString();
+  scan(family::meta, retired_prefix, "retired terminals", st,
+       [&](std::string_view key, std::string_view value) {
+         if (value.empty() || value.size() > 19
+             || value.find_first_not_of("0123456789") != value.npos) {
+           st.message = "corrupt record " + std::string{key};
+           return;
+         }
+         out[std::string{key.substr(retired_prefix.size())}]
+           = std::stoull(std::string{value});
+       });
   return out;
 }
 
 std::optional<terminal_record> store::get_terminal(const std::string& id,
                                                    status& st) {
-  std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions{}, cf(family::terminals), id, &value);
-  if (s.IsNotFound())
-    return std::nullopt;
-  terminal_record rec;
-  if (!s.ok() || !decode(value, rec)) {
-    st.message = "cannot read terminal " + id + ": "
-               + (s.ok() ? std::string{"corrupt record"} : s.ToString());
-    return std::nullopt;
-  }
-  return rec;
+  return get_record<terminal_record>(db_, cf(family::terminals), id, "terminal",
+                                     st);
 }
 
 std::vector<terminal_record> store::load_terminals(status& st) {
-  std::vector<terminal_record> out;
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::terminals))};
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    terminal_record rec;
-    if (decode(it->value().ToString(), rec))
-      out.push_back(std::move(rec));
-    else
-      st.message = "corrupt terminal record " + it->key().ToString();
-  }
-  if (!it->status().ok())
-    st.message = "cannot scan terminals: " + it->status().ToString();
-  return out;
+  return load_all<terminal_record>(family::terminals, {}, "terminal",
+                                   "terminals", st);
 }
 
 status store::put_jobs(const std::vector<job_record>& jobs, uint64_t next_seq) {
@@ -223,92 +260,55 @@ status store::put_batch(const std::vector<terminal_record>& terminals,
     batch.Put(cf(family::history), h.terminal_id, encode(h));
   if (next_seq != 0)
     batch.Put(cf(family::meta), "job_seq", be64(next_seq));
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  auto s = db_->Write(wo, &batch);
-  if (!s.ok())
-    return {"cannot write: " + s.ToString()};
-  return {};
+  return write(batch, "cannot write");
 }
 
 status store::delete_events(const std::vector<disconnect_event>& events) {
   rocksdb::WriteBatch batch;
   for (const auto& e : events)
     batch.Delete(cf(family::events), event_key(e));
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  auto s = db_->Write(wo, &batch);
-  if (!s.ok())
-    return {"cannot write: " + s.ToString()};
-  return {};
+  return write(batch, "cannot write");
 }
 
 std::vector<disconnect_event> store::load_events(status& st) {
   std::vector<disconnect_event> out;
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::events))};
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto key = it->key().ToString();
-    if (key.size() <= 8) {
-      st.message = "corrupt disconnect event key";
-      continue;
-    }
-    out.push_back({static_cast<int64_t>(from_be64(key.substr(0, 8))),
-                   key.substr(8), it->value().ToString()});
-  }
-  if (!it->status().ok())
-    st.message = "cannot scan events: " + it->status().ToString();
+  scan(family::events, {}, "events", st,
+       [&](std::string_view key, std::string_view value) {
+         if (key.size() <= 8) {
+           st.message = "corrupt disconnect event key";
+           return;
+         }
+         out.push_back(
+           {static_cast<int64_t>(from_be64(std::string{key.substr(0, 8)})),
+            std::string{key.substr(8)}, std::string{value}});
+       });
   return out;
 }
 
 std::vector<api_history> store::load_histories(status& st) {
-  std::vector<api_history> out;
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::history))};
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    api_history rec;
-    if (decode(it->value().ToString(), rec))
-      out.push_back(std::move(rec));
-    else
-      st.message = "corrupt history record " + it->key().ToString();
-  }
-  if (!it->status().ok())
-    st.message = "cannot scan history: " + it->status().ToString();
-  return out;
+  return load_all<api_history>(family::history, {}, "history", "history", st);
 }
 
 std::optional<job_record> store::get_job(const std::string& id, status& st) {
-  std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions{}, cf(family::jobs), id, &value);
-  if (s.IsNotFound())
-    return std::nullopt;
-  job_record rec;
-  if (!s.ok() || !decode(value, rec)) {
-    st.message = "cannot read job " + id;
-    return std::nullopt;
-  }
-  return rec;
+  return get_record<job_record>(db_, cf(family::jobs), id, "job", st);
 }
 
 std::vector<job_record> store::load_jobs(status& st, size_t keep_final) {
   std::vector<job_record> needed; // open, or callback pending
   std::deque<job_record> recent;  // the newest other final ones
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::jobs))};
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    job_record rec;
-    if (!decode(it->value().ToString(), rec)) {
-      st.message = "corrupt job record " + it->key().ToString();
-    } else if (!is_final_status(rec.status) || rec.callback_pending) {
-      needed.push_back(std::move(rec));
-    } else if (keep_final > 0) {
-      if (recent.size() == keep_final)
-        recent.pop_front();
-      recent.push_back(std::move(rec));
-    }
-  }
-  if (!it->status().ok())
-    st.message = "cannot scan jobs: " + it->status().ToString();
+  scan(family::jobs, {}, "jobs", st,
+       [&](std::string_view key, std::string_view value) {
+         job_record rec;
+         if (!decode(std::string{value}, rec)) {
+           st.message = "corrupt job record " + std::string{key};
+         } else if (!is_final_status(rec.status) || rec.callback_pending) {
+           needed.push_back(std::move(rec));
+         } else if (keep_final > 0) {
+           if (recent.size() == keep_final)
+             recent.pop_front();
+           recent.push_back(std::move(rec));
+         }
+       });
   // Both are in key (creation) order.
   std::vector<job_record> out;
   out.reserve(needed.size() + recent.size());
@@ -325,30 +325,28 @@ std::vector<job_record> store::load_jobs(status& st, size_t keep_final) {
 size_t store::purge_jobs(int64_t finished_before_ms, status& st) {
   rocksdb::WriteBatch batch;
   size_t n = 0;
-  {
-    std::unique_ptr<rocksdb::Iterator> it{
-      db_->NewIterator(rocksdb::ReadOptions{}, cf(family::jobs))};
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      job_record rec;
-      if (!decode(it->value().ToString(), rec))
-        continue; // never delete what cannot be read
-      if (is_final_status(rec.status) && !rec.callback_pending
-          && rec.finished_at_ms != 0
-          && rec.finished_at_ms < finished_before_ms) {
-        batch.Delete(cf(family::jobs), it->key());
-        ++n;
-      }
-    }
-    if (!it->status().ok()) {
-      st.message = "cannot scan jobs: " + it->status().ToString();
-      return 0;
-    }
+  status scanned;
+  scan(family::jobs, {}, "jobs", scanned,
+       [&](std::string_view key, std::string_view value) {
+         job_record rec;
+         if (!decode(std::string{value}, rec))
+           return; // never delete what cannot be read
+         if (is_final_status(rec.status) && !rec.callback_pending
+             && rec.finished_at_ms != 0
+             && rec.finished_at_ms < finished_before_ms) {
+           batch.Delete(cf(family::jobs), {key.data(), key.size()});
+           ++n;
+         }
+       });
+  if (!scanned.ok()) {
+    st = scanned;
+    return 0;
   }
   if (n == 0)
     return 0;
-  auto s = db_->Write(rocksdb::WriteOptions{}, &batch);
-  if (!s.ok()) {
-    st.message = "cannot delete old jobs: " + s.ToString();
+  // Not synced (as before): a purge lost in a crash is done again.
+  if (auto w = write(batch, "cannot delete old jobs", false); !w.ok()) {
+    st = w;
     return 0;
   }
   return n;
@@ -360,70 +358,61 @@ constexpr std::string_view label_items_key = "admin/label_items";
 constexpr std::string_view cluster_prefix = "admin/cluster/";
 constexpr std::string_view node_prefix = "admin/node/";
 
+/// One "admin/..." entry into `out`; false when it is corrupt.
+bool load_admin_entry(admin_settings& out, const std::string& key,
+                      const std::string& value) {
+  if (key == label_items_key) {
+    boost::system::error_code ec;
+    auto v = json::parse(value, ec);
+    if (ec || !v.is_array())
+      return false;
+    out.has_label_items = true;
+    for (auto& i : v.get_array())
+      if (i.is_string())
+        out.label_items.emplace_back(i.get_string());
+  } else if (key.rfind(cluster_prefix, 0) == 0) {
+    cluster_settings c;
+    if (!decode(value, c) || c.cluster_id != key.substr(cluster_prefix.size()))
+      return false;
+    out.clusters.push_back(std::move(c));
+  } else if (key.rfind(node_prefix, 0) == 0) {
+    out.node_states[key.substr(node_prefix.size())] = value;
+  }
+  return true;
+}
+
 } // namespace
 
 status store::put_label_items(const std::vector<std::string>& items) {
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  auto s = db_->Put(wo, cf(family::meta), std::string{label_items_key},
-                    json::serialize(json::value_from(items)));
-  if (!s.ok())
-    return {"cannot write the label configuration: " + s.ToString()};
-  return {};
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(family::meta), std::string{label_items_key},
+            json::serialize(json::value_from(items)));
+  return write(batch, "cannot write the label configuration");
 }
 
 status store::put_cluster_settings(const cluster_settings& c) {
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  auto s = db_->Put(wo, cf(family::meta),
-                    std::string{cluster_prefix} + c.cluster_id, encode(c));
-  if (!s.ok())
-    return {"cannot write cluster " + c.cluster_id + ": " + s.ToString()};
-  return {};
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(family::meta), std::string{cluster_prefix} + c.cluster_id,
+            encode(c));
+  return write(batch, "cannot write cluster " + c.cluster_id);
 }
 
 status store::put_node_state(const std::string& node_id,
                              const std::string& state) {
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  auto s
-    = db_->Put(wo, cf(family::meta), std::string{node_prefix} + node_id, state);
-  if (!s.ok())
-    return {"cannot write node " + node_id + ": " + s.ToString()};
-  return {};
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(family::meta), std::string{node_prefix} + node_id, state);
+  return write(batch, "cannot write node " + node_id);
 }
 
 admin_settings store::load_admin(status& st) {
   admin_settings out;
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::meta))};
-  for (it->Seek("admin/"); it->Valid() && it->key().starts_with("admin/");
-       it->Next()) {
-    auto key = it->key().ToString();
-    auto value = it->value().ToString();
-    if (key == label_items_key) {
-      boost::system::error_code ec;
-      auto v = json::parse(value, ec);
-      if (ec || !v.is_array()) {
-        st.message = "corrupt admin record " + key;
-        continue;
-      }
-      out.has_label_items = true;
-      for (auto& i : v.get_array())
-        if (i.is_string())
-          out.label_items.emplace_back(i.get_string());
-    } else if (key.rfind(cluster_prefix, 0) == 0) {
-      cluster_settings c;
-      if (decode(value, c) && c.cluster_id == key.substr(cluster_prefix.size()))
-        out.clusters.push_back(std::move(c));
-      else
-        st.message = "corrupt admin record " + key;
-    } else if (key.rfind(node_prefix, 0) == 0) {
-      out.node_states[key.substr(node_prefix.size())] = value;
-    }
-  }
-  if (!it->status().ok())
-    st.message = "cannot scan admin records: " + it->status().ToString();
+  scan(family::meta, "admin/", "admin records", st,
+       [&](std::string_view k, std::string_view v) {
+         std::string key{k};
+         std::string value{v};
+         if (!load_admin_entry(out, key, value))
+           st.message = "corrupt admin record " + key;
+       });
   return out;
 }
 
@@ -432,13 +421,10 @@ constexpr std::string_view api_key_prefix = "apikey/";
 } // namespace
 
 status store::put_api_key(const api_key_record& key) {
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  auto s = db_->Put(wo, cf(family::meta),
-                    std::string{api_key_prefix} + key.key_id, encode(key));
-  if (!s.ok())
-    return {"cannot write API key " + key.key_id + ": " + s.ToString()};
-  return {};
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(family::meta), std::string{api_key_prefix} + key.key_id,
+            encode(key));
+  return write(batch, "cannot write API key " + key.key_id);
 }
 
 status store::delete_api_key(const std::string& key_id, bool& found) {
@@ -450,28 +436,14 @@ status store::delete_api_key(const std::string& key_id, bool& found) {
     return {"cannot read API key " + key_id + ": " + g.ToString()};
   if (!found)
     return {};
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  if (auto s = db_->Delete(wo, cf(family::meta), key); !s.ok())
-    return {"cannot delete API key " + key_id + ": " + s.ToString()};
-  return {};
+  rocksdb::WriteBatch batch;
+  batch.Delete(cf(family::meta), key);
+  return write(batch, "cannot delete API key " + key_id);
 }
 
 std::vector<api_key_record> store::load_api_keys(status& st) {
-  std::vector<api_key_record> out;
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(family::meta))};
-  for (it->Seek(std::string{api_key_prefix});
-       it->Valid() && it->key().starts_with(api_key_prefix); it->Next()) {
-    api_key_record k;
-    if (decode(it->value().ToString(), k))
-      out.push_back(std::move(k));
-    else
-      st.message = "corrupt API key record " + it->key().ToString();
-  }
-  if (!it->status().ok())
-    st.message = "cannot scan API keys: " + it->status().ToString();
-  return out;
+  return load_all<api_key_record>(family::meta, api_key_prefix, "API key",
+                                  "API keys", st);
 }
 
 uint64_t store::next_job_seq(status& st) {
@@ -538,11 +510,10 @@ std::string encode(const job_record& rec) {
 }
 
 bool decode(const std::string& text, terminal_record& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.terminal_id = str(o, "terminal_id");
   out.cluster_id = str(o, "cluster_id");
   out.model = str(o, "model");
@@ -572,11 +543,10 @@ bool decode(const std::string& text, terminal_record& out) {
 }
 
 bool decode(const std::string& text, job_record& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.job_id = str(o, "job_id");
   out.terminal_id = str(o, "terminal_id");
   out.service = str(o, "service");
@@ -606,11 +576,10 @@ std::string encode(const cluster_settings& c) {
 }
 
 bool decode(const std::string& text, cluster_settings& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.cluster_id = str(o, "cluster_id");
   out.state = str(o, "state");
   out.weight = 0;
@@ -638,11 +607,10 @@ std::string encode(const api_key_record& k) {
 }
 
 bool decode(const std::string& text, api_key_record& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   out.key_id = str(o, "key_id");
   out.name = str(o, "name");
   out.hash = str(o, "hash");
@@ -683,11 +651,10 @@ std::string encode(const api_history& h) {
 }
 
 bool decode(const std::string& text, api_history& out) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
+  auto obj = object_of(text);
+  if (!obj)
     return false;
-  auto& o = v.get_object();
+  const auto& o = *obj;
   auto u = [&](const char* key) {
     return static_cast<uint64_t>(num(o, key));
   };

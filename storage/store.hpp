@@ -56,10 +56,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/records.hpp"
@@ -67,6 +69,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 } // namespace rocksdb
 
 namespace tether::storage {
@@ -221,6 +224,22 @@ private:
   rocksdb::ColumnFamilyHandle* cf(family f) const {
     return handles_[static_cast<size_t>(f)];
   }
+  /// The one write path: writes `batch` (synced when set_sync(true) and
+  /// `may_sync`); a failure reads "<what>: <RocksDB status>".
+  status write(rocksdb::WriteBatch& batch, std::string_view what,
+               bool may_sync = true);
+  /// Calls `each(key, value)` for every key of family `f` that starts with
+  /// `prefix`, in key order; a failed scan sets "cannot scan <what>: ..."
+  /// in `st`.
+  using visit = std::function<void(std::string_view, std::string_view)>;
+  void scan(family f, std::string_view prefix, std::string_view what,
+            status& st, const visit& each);
+  /// Every record of family `f` under `prefix` that decodes; one that does
+  /// not is reported as "corrupt <noun> record <key>".
+  template <class Record>
+  std::vector<Record> load_all(family f, std::string_view prefix,
+                               std::string_view noun, std::string_view what,
+                               status& st);
 
   bool sync_ = false;
   uint64_t keys_swept_ = 0;

@@ -70,10 +70,20 @@ std::string cluster_admin::placement_key(const std::string& node) {
   return node + std::string{placement_suffix};
 }
 
-std::optional<std::string> cluster_admin::moved_node(const std::string& key) {
-  if (key.size() <= placement_suffix.size() || !key.ends_with(placement_suffix))
+namespace {
+
+/// The node of a key `node + suffix` (none: another key).
+std::optional<std::string> node_of(const std::string& key,
+                                   std::string_view suffix) {
+  if (key.size() <= suffix.size() || !key.ends_with(suffix))
     return std::nullopt;
-  return key.substr(0, key.size() - placement_suffix.size());
+  return key.substr(0, key.size() - suffix.size());
+}
+
+} // namespace
+
+std::optional<std::string> cluster_admin::moved_node(const std::string& key) {
+  return node_of(key, placement_suffix);
 }
 
 std::string cluster_admin::tuning_key(const std::string& node) {
@@ -81,9 +91,7 @@ std::string cluster_admin::tuning_key(const std::string& node) {
 }
 
 std::optional<std::string> cluster_admin::tuned_node(const std::string& key) {
-  if (key.size() <= tuning_suffix.size() || !key.ends_with(tuning_suffix))
-    return std::nullopt;
-  return key.substr(0, key.size() - tuning_suffix.size());
+  return node_of(key, tuning_suffix);
 }
 
 std::string cluster_admin::encode(const tuning& t) {

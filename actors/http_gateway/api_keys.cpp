@@ -49,20 +49,24 @@ route_access access_of(api::route::kind_t kind) {
   using api::route;
   switch (kind) {
   case route::push_job:
+  case route::job_cancel:
+  case route::bulk_push:
     return {false, {"jobs:write"}};
   case route::job:
+  case route::jobs_list:
     return {false, {"jobs:read"}};
   case route::terminal:
   case route::history:
   case route::terminals_list:
     return {false, {"jobs:read", "terminals:write"}};
-  case route::jobs_list:
-    return {false, {"jobs:read"}};
   case route::attributes:
   case route::user_link:
+  case route::terminal_retire:
     return {false, {"terminals:write"}};
   case route::admin_clusters:
   case route::admin_cluster:
+  case route::admin_cluster_get:
+  case route::admin_nodes:
   case route::label_config_get:
   case route::label_config_put:
   case route::admin_node:
@@ -76,14 +80,6 @@ route_access access_of(api::route::kind_t kind) {
     return {false, {"admin"}};
   case route::metrics:
     return {false, {"metrics"}};
-  case route::job_cancel:
-  case route::bulk_push:
-    return {false, {"jobs:write"}};
-  case route::terminal_retire:
-    return {false, {"terminals:write"}};
-  case route::admin_nodes:
-  case route::admin_cluster_get:
-    return {false, {"admin"}};
   default: // device routes, /healthz, and the answers to bad requests
     return {true, {}};
   }

@@ -54,16 +54,14 @@ std::string id_label(const api::route& r) {
   case route::terminal_revoke:
   case route::terminal_retire:
     return "terminal " + r.id;
+  case route::job:
   case route::job_cancel:
     return "job " + r.id;
+  case route::admin_cluster:
   case route::admin_cluster_get:
     return "cluster " + r.id;
   case route::admin_class_delete:
     return "class " + r.id;
-  case route::job:
-    return "job " + r.id;
-  case route::admin_cluster:
-    return "cluster " + r.id;
   case route::admin_node:
     return "node " + r.id;
   default:

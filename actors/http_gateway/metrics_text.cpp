@@ -265,21 +265,30 @@ process_figures read_process_figures() {
 }
 
 void write_process_figures(exposition& e, const process_figures& p) {
-  e.family("process_resident_memory_bytes", "gauge",
-           "Resident memory of this tetherd process in bytes.");
-  e.sample("process_resident_memory_bytes", {}, p.resident_bytes);
-  e.family("process_cpu_seconds_total", "counter",
-           "User and system CPU time of this tetherd process in seconds.");
-  e.sample("process_cpu_seconds_total", {}, p.cpu_seconds);
-  e.family("process_open_fds", "gauge",
-           "Open file descriptors of this tetherd process.");
-  e.sample("process_open_fds", {}, p.open_fds);
-  e.family("process_max_fds", "gauge",
-           "The file descriptor limit (RLIMIT_NOFILE) of this process.");
-  e.sample("process_max_fds", {}, p.max_fds);
-  e.family("process_start_time_seconds", "gauge",
-           "Start time of this process since the Unix epoch in seconds.");
-  e.sample("process_start_time_seconds", {}, p.start_time_seconds);
+  struct figure {
+    const char* name;
+    const char* type;
+    const char* help;
+    double value;
+  };
+  const figure figures[] = {
+    {"process_resident_memory_bytes", "gauge",
+     "Resident memory of this tetherd process in bytes.", p.resident_bytes},
+    {"process_cpu_seconds_total", "counter",
+     "User and system CPU time of this tetherd process in seconds.",
+     p.cpu_seconds},
+    {"process_open_fds", "gauge",
+     "Open file descriptors of this tetherd process.", p.open_fds},
+    {"process_max_fds", "gauge",
+     "The file descriptor limit (RLIMIT_NOFILE) of this process.", p.max_fds},
+    {"process_start_time_seconds", "gauge",
+     "Start time of this process since the Unix epoch in seconds.",
+     p.start_time_seconds},
+  };
+  for (const auto& f : figures) {
+    e.family(f.name, f.type, f.help);
+    e.sample(f.name, {}, f.value);
+  }
 }
 
 } // namespace tether::metrics

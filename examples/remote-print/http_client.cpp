@@ -1,20 +1,13 @@
 #include "remote-print/http_client.hpp"
 
+#include "remote-print/beast_names.hpp"
 #include "remote-print/url.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <memory>
 
 namespace tether::print {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = net::ip::tcp;
 
 namespace {
 

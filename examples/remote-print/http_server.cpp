@@ -1,22 +1,15 @@
 #include "remote-print/http_server.hpp"
 
+#include "remote-print/beast_names.hpp"
 #include "remote-print/log.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <array>
 #include <exception>
 #include <optional>
 
 namespace tether::print {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = net::ip::tcp;
 
 namespace {
 

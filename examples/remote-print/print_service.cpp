@@ -63,6 +63,17 @@ json::value time_or_null(const std::string& t) {
   return json::value(t);
 }
 
+/// The stored document `id` names, or null after answering 404 ("no
+/// <what> "<id>"").
+document_record* known(document_store& store, const std::string& id,
+                       const char* what, const http_responder& respond) {
+  auto* record = is_document_id(id) ? store.find(id) : nullptr;
+  if (record == nullptr)
+    respond(
+      not_found("no " + std::string{what} + " \"" + id.substr(0, 64) + "\""));
+  return record;
+}
+
 } // namespace
 
 print_service::print_service(boost::asio::any_io_executor ex,
@@ -345,11 +356,9 @@ void print_service::refuse_submission(const std::string& document_id,
 
 void print_service::show(const std::string& document_id,
                          http_responder respond) {
-  auto* record
-    = is_document_id(document_id) ? store_.find(document_id) : nullptr;
+  auto* record = known(store_, document_id, "document", respond);
   if (record == nullptr)
-    return respond(
-      not_found("no document \"" + document_id.substr(0, 64) + "\""));
+    return;
   // Nothing more to learn from Tether once the job is final (or never existed).
   if (record->job_id.empty() || is_final_status(record->status))
     return respond(json_response(200, view(*record)));
@@ -382,11 +391,9 @@ void print_service::show(const std::string& document_id,
 void print_service::serve_print_data(const std::string& document_id,
                                      const std::string& peer,
                                      http_responder respond) {
-  auto* record
-    = is_document_id(document_id) ? store_.find(document_id) : nullptr;
+  auto* record = known(store_, document_id, "print data", respond);
   if (record == nullptr)
-    return respond(
-      not_found("no print data \"" + document_id.substr(0, 64) + "\""));
+    return;
   // S460: the device fetches the print data.
   ++record->fetches;
   record->last_fetched_at = utc_now();

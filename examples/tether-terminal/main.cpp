@@ -75,12 +75,12 @@ int main(int argc, char** argv) {
     ->excludes(id_opt);
   device_option("--id-prefix", o.id_prefix, "prefix of generated device ids")
     ->excludes(id_opt);
-  device_option("--model", o.model,
-                "model sent on register (omitted when empty)");
-  device_option("--firmware", o.firmware,
-                "firmware sent on register (omitted when empty)");
-  device_option("--region", o.region,
-                "region sent on register (omitted when empty)");
+  for (auto [name, field] :
+       {std::pair{"model", &o.model}, std::pair{"firmware", &o.firmware},
+        std::pair{"region", &o.region}})
+    device_option(
+      ("--" + std::string{name}).c_str(), *field,
+      (std::string{name} + " sent on register (omitted when empty)").c_str());
   device_option("--attr", attrs, "register attribute key=value (repeatable)");
   device_option("--services", o.services,
                 "services declared on register, e.g. print,scan (omitted "

@@ -70,28 +70,16 @@ public:
 
   template <class Buffers, class Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
-    return boost::asio::async_initiate<Token,
-                                       void(boost::system::error_code, size_t)>(
-      [this](auto handler, const Buffers& b) {
-        if (tls_)
-          tls_->async_read_some(b, std::move(handler));
-        else
-          tcp_.async_read_some(b, std::move(handler));
-      },
-      token, buffers);
+    return on_layer<Token>(buffers, token, [](auto& layer, auto&&... xs) {
+      layer.async_read_some(std::forward<decltype(xs)>(xs)...);
+    });
   }
 
   template <class Buffers, class Token>
   auto async_write_some(const Buffers& buffers, Token&& token) {
-    return boost::asio::async_initiate<Token,
-                                       void(boost::system::error_code, size_t)>(
-      [this](auto handler, const Buffers& b) {
-        if (tls_)
-          tls_->async_write_some(b, std::move(handler));
-        else
-          tcp_.async_write_some(b, std::move(handler));
-      },
-      token, buffers);
+    return on_layer<Token>(buffers, token, [](auto& layer, auto&&... xs) {
+      layer.async_write_some(std::forward<decltype(xs)>(xs)...);
+    });
   }
 
   /// WebSocket closing handshake's last step (found by argument-dependent
@@ -117,6 +105,21 @@ public:
   }
 
 private:
+  /// Starts `op(layer, buffers, handler)` on the TLS layer when there is
+  /// one, else on TCP: the one place a read or write picks its layer.
+  template <class Token, class Buffers, class Op>
+  auto on_layer(const Buffers& buffers, Token& token, Op op) {
+    return boost::asio::async_initiate<Token,
+                                       void(boost::system::error_code, size_t)>(
+      [this, op](auto handler, const Buffers& b) {
+        if (tls_)
+          op(*tls_, b, std::move(handler));
+        else
+          op(tcp_, b, std::move(handler));
+      },
+      token, buffers);
+  }
+
   /// close_notify (its error kept), then the TCP teardown.
   struct teardown_op : boost::asio::coroutine {
     edge_stream& s;

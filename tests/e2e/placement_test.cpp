@@ -14,6 +14,21 @@ std::string cluster_on_register(const tetherd_process& d,
   return str_at(json_of(register_terminal(d, body).body), "cluster_id");
 }
 
+/// One computed label item `item` (`thresholds`: the [labels.thresholds]
+/// body) and two clusters: `low` takes its "low" terminals, `high` its
+/// "high" ones.
+topology_builder low_high(const std::string& item,
+                          const std::string& thresholds, const std::string& low,
+                          const std::string& high) {
+  topology_builder b;
+  b.label_table("items = [\"" + item + "\"]")
+    .no_clusters()
+    .section("labels.thresholds", thresholds)
+    .add_cluster(low, "{ " + item + " = [\"low\"] }")
+    .add_cluster(high, "{ " + item + " = [\"high\"] }");
+  return b;
+}
+
 TEST(placement, computed_items_cannot_be_set_by_a_device_or_a_service) {
   tetherd_process server{topology_builder{}.toml()};
   server.start();
@@ -195,12 +210,8 @@ TEST(placement, a_heavy_users_new_terminal_goes_to_the_heavy_cluster) {
   // GI: a user's service requests per day over its whole history; 3 make
   // "high". A terminal without a user has no GI value (null label here).
   const auto topo
-    = topology_builder{}
-        .label_table("items = [\"user_usage_frequency\"]")
-        .no_clusters()
-        .section("labels.thresholds", "user_usage_frequency = { high = 3 }")
-        .add_cluster("LIGHT", R"({ user_usage_frequency = ["low"] })")
-        .add_cluster("HEAVY", R"({ user_usage_frequency = ["high"] })")
+    = low_high("user_usage_frequency", "user_usage_frequency = { high = 3 }",
+               "LIGHT", "HEAVY")
         .toml();
   tetherd_process server{topo};
   server.start();
@@ -236,15 +247,11 @@ TEST(placement, a_heavy_users_new_terminal_goes_to_the_heavy_cluster) {
 /// (GD, 3 failures a day make "high"); re-allocation moves at most `rate` a
 /// second.
 std::string gd_topology(int rate) {
-  return topology_builder{}
-    .label_table("items = [\"api_error_frequency\"]")
-    .no_clusters()
-    .section("labels.thresholds",
-             "window = \"1h\"\napi_error_frequency = { high = 3 }")
+  return low_high("api_error_frequency",
+                  "window = \"1h\"\napi_error_frequency = { high = 3 }",
+                  "QUIET", "NOISY")
     .section("reallocation",
              "window = \"0s\"\nmax_rate = " + std::to_string(rate))
-    .add_cluster("QUIET", R"({ api_error_frequency = ["low"] })")
-    .add_cluster("NOISY", R"({ api_error_frequency = ["high"] })")
     .toml();
 }
 
@@ -283,12 +290,8 @@ TEST(placement, only_calls_that_cause_node_traffic_count_for_gc) {
   // GC: 3 pushes a day make "high"; attribute and user-link PUTs do not
   // count.
   const auto topo
-    = topology_builder{}
-        .label_table("items = [\"api_call_frequency\"]")
-        .no_clusters()
-        .section("labels.thresholds", "api_call_frequency = { high = 3 }")
-        .add_cluster("CALM", R"({ api_call_frequency = ["low"] })")
-        .add_cluster("BUSY", R"({ api_call_frequency = ["high"] })")
+    = low_high("api_call_frequency", "api_call_frequency = { high = 3 }",
+               "CALM", "BUSY")
         .toml();
   tetherd_process server{topo};
   server.start();
@@ -333,12 +336,8 @@ TEST(placement, pages_printed_per_day_move_a_device_to_the_heavy_printers) {
   // GB (B2, S710-S720): pages printed per day since registration, from the
   // devices' results; 10 a day make "high".
   const auto topo
-    = topology_builder{}
-        .label_table("items = [\"print_frequency\"]")
-        .no_clusters()
-        .section("labels.thresholds", "print_frequency = { high = 10 }")
-        .add_cluster("LIGHT", R"({ print_frequency = ["low"] })")
-        .add_cluster("HEAVY", R"({ print_frequency = ["high"] })")
+    = low_high("print_frequency", "print_frequency = { high = 10 }", "LIGHT",
+               "HEAVY")
         .toml();
   tetherd_process server{topo};
   server.start();

@@ -66,6 +66,25 @@ protected:
     return db;
   }
 
+  /// Puts `terminals` (synced) in a store that is then closed, and loads
+  /// them from the store opened again.
+  std::vector<terminal_record>
+  terminals_after_reopen(const std::vector<terminal_record>& terminals) {
+    {
+      auto db = open();
+      if (db == nullptr)
+        return {};
+      db->set_sync(true);
+      for (const auto& t : terminals)
+        EXPECT_TRUE(db->put_terminal(t).ok());
+    }
+    auto db = open();
+    if (db == nullptr)
+      return {};
+    status st;
+    return db->load_terminals(st);
+  }
+
   temp_dir dir;
 };
 
@@ -188,16 +207,7 @@ TEST_F(StoreTest, PutGetLoadTerminals) {
 
 TEST_F(StoreTest, TerminalsSurviveReopen) {
   auto t1 = make_terminal("T1", "C1");
-  {
-    auto db = open();
-    ASSERT_NE(db, nullptr);
-    db->set_sync(true);
-    ASSERT_TRUE(db->put_terminal(t1).ok());
-  }
-  auto db = open();
-  ASSERT_NE(db, nullptr);
-  status st;
-  auto all = db->load_terminals(st);
+  auto all = terminals_after_reopen({t1});
   ASSERT_EQ(all.size(), 1u);
   expect_same(all[0], t1);
 }
@@ -207,17 +217,7 @@ TEST_F(StoreTest, DeclaredServicesSurviveReopen) {
   t1.services = {"print", "scan"};
   auto t2 = make_terminal("T2", "C1");
   t2.services.clear(); // declared none
-  {
-    auto db = open();
-    ASSERT_NE(db, nullptr);
-    db->set_sync(true);
-    ASSERT_TRUE(db->put_terminal(t1).ok());
-    ASSERT_TRUE(db->put_terminal(t2).ok());
-  }
-  auto db = open();
-  ASSERT_NE(db, nullptr);
-  status st;
-  auto all = db->load_terminals(st);
+  auto all = terminals_after_reopen({t1, t2});
   ASSERT_EQ(all.size(), 2u);
   expect_same(all[0], t1);
   expect_same(all[1], t2);
@@ -452,6 +452,18 @@ TEST_F(StoreTest, PutJobsIsABatchOfJobs) {
   EXPECT_EQ(db->next_job_seq(st), 2u);
 }
 
+/// The window figures of `h`: its start, then calls and errors in the
+/// current and the previous window.
+void expect_windows(const api_history& h, int64_t start, uint64_t calls,
+                    uint64_t errors, uint64_t previous_calls,
+                    uint64_t previous_errors) {
+  EXPECT_EQ(h.window_start_ms, start);
+  EXPECT_EQ(h.window_calls, calls);
+  EXPECT_EQ(h.window_errors, errors);
+  EXPECT_EQ(h.previous_calls, previous_calls);
+  EXPECT_EQ(h.previous_errors, previous_errors);
+}
+
 TEST(ApiHistory, CountsInWindows) {
   const int64_t window = 1000;
   api_history h;
@@ -460,24 +472,14 @@ TEST(ApiHistory, CountsInWindows) {
   h.count(true, 5999, window);
   EXPECT_EQ(h.calls, 2u);
   EXPECT_EQ(h.errors, 1u);
-  EXPECT_EQ(h.window_calls, 2u);
-  EXPECT_EQ(h.window_errors, 1u);
-  EXPECT_EQ(h.previous_calls, 0u);
+  expect_windows(h, 5000, 2, 1, 0, 0);
   // The next window: the last one becomes the previous one.
   h.count(false, 6000, window);
-  EXPECT_EQ(h.window_start_ms, 6000);
-  EXPECT_EQ(h.previous_calls, 2u);
-  EXPECT_EQ(h.previous_errors, 1u);
-  EXPECT_EQ(h.window_calls, 1u);
-  EXPECT_EQ(h.window_errors, 0u);
+  expect_windows(h, 6000, 1, 0, 2, 1);
   // A silent window in between: the previous window had no calls. The
   // window start stays on the grid.
   h.count(true, 8500, window);
-  EXPECT_EQ(h.window_start_ms, 8000);
-  EXPECT_EQ(h.previous_calls, 0u);
-  EXPECT_EQ(h.previous_errors, 0u);
-  EXPECT_EQ(h.window_calls, 1u);
-  EXPECT_EQ(h.window_errors, 1u);
+  expect_windows(h, 8000, 1, 1, 0, 0);
   // Totals never reset.
   EXPECT_EQ(h.calls, 4u);
   EXPECT_EQ(h.errors, 2u);

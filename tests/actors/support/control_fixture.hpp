@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/control/control.hpp"
+#include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
 
 namespace tether::actor_test {
@@ -39,6 +40,21 @@ protected:
     control_h = own(sys.spawn(control, settings, std::move(snap), sel, manager,
                               store_h, http_poster_ptr{poster}));
     sched.run();
+  }
+
+  /// The answer `err` to a push the store refused: unavailable, "could
+  /// not be stored"; nothing was delivered and the control does not know
+  /// the job (sequence 5, the first of start()).
+  void expect_not_stored(const caf::error& err) {
+    auto v = view(err);
+    EXPECT_EQ(v.code, errc::unavailable);
+    EXPECT_NE(v.message.find("could not be stored"), std::string::npos)
+      << v.message;
+    EXPECT_TRUE(mlog->delivered.empty());
+    auto got = ask<job_record>(control_h, get_atom::value, job_atom::value,
+                               storage::store::job_id_for(5));
+    sched.run();
+    EXPECT_EQ(view(got->error).code, errc::not_found);
   }
 
   control_settings settings;
