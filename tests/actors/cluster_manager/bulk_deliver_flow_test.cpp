@@ -112,7 +112,7 @@ TEST_F(BulkDeliverFlow, ABalancerThatDoesNotAnswerIsWaitedForUntilTheTimeout) {
   blogs["C2"]->deliver_answer = false;
   auto out = deliver({job("J1", "T2"), job("J2", "T1")});
   EXPECT_FALSE(out->done) << "waits for the mute balancer";
-  advance(std::chrono::seconds{60});
+  advance(std::chrono::seconds{6}); // past the manager's request timeout
   ASSERT_TRUE(out->value) << sys.render(out->error);
   EXPECT_EQ(*out->value, "01");
   EXPECT_EQ(blogs["C2"]->bulk_delivers, 1u);
