@@ -725,6 +725,13 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
       close_from_session(self, conn, code, reason);
     },
     [self](deliver_atom, const job_record& job) { return deliver(self, job); },
+    [self](deliver_atom, const std::vector<job_record>& jobs) {
+      std::string out; // one character per job (bulk_deliver.hpp)
+      out.reserve(jobs.size());
+      for (const auto& job : jobs)
+        out.push_back(deliver(self, job) ? '1' : '0');
+      return out;
+    },
     [self](status_atom) { return self->state.status(); },
     [self](get_atom, metrics_atom) { return self->state.metrics(); },
     [self](peer_atom, peer_directory& dir) { on_peers(self, dir); },

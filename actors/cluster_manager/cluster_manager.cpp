@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/cluster_manager/bulk_deliver.hpp"
 #include "actors/system/errors.hpp"
 #include "actors/system/fan_out.hpp"
 #include "actors/system/log.hpp"
@@ -544,6 +545,9 @@ cluster_manager(self_ptr self, config::topology topo,
       return answer(self->state.admit(terminal, holds, steady_ms()));
     },
     [self](deliver_atom, const job_record& job) { return deliver(self, job); },
+    [self](deliver_atom, std::vector<job_record>& jobs) {
+      return deliver_bulk(self, std::move(jobs));
+    },
     [self](status_atom) -> caf::result<std::vector<cluster_status>> {
       auto rp = self->make_response_promise<std::vector<cluster_status>>();
       live_status(self, [rp](std::vector<cluster_status> out) mutable {

@@ -18,7 +18,10 @@ bulk_batch bulk_batch::split(control_state& st, std::vector<job_record> items,
     out.job.terminal_id = item.terminal_id;
     auto job = st.accept_job(std::move(item), now);
     if (job) {
-      out.job = *job;
+      // The gateway answers with the job id: the payload stays out of the
+      // answer (one copy less per job).
+      out.job.job_id = job->job_id;
+      out.job.status = job->status;
       b.accepted.push_back(std::move(*job));
     } else {
       auto v = view(job.error());
@@ -44,14 +47,18 @@ void bulk_batch::dropped(control_state& st) const {
 
 namespace {
 
-/// Hands a stored job to the cluster manager (a terminal that is not
-/// connected gets it when it connects), as a single push does.
-void route(control_self self, const control_peers& p, const job_record& job) {
+/// Hands the stored jobs to the cluster manager in one request (a terminal
+/// that is not connected gets its job when it connects), each as a single
+/// push does (actors/cluster_manager/bulk_deliver.hpp).
+void route(control_self self, const control_peers& p,
+           std::vector<job_record> jobs) {
+  auto n = jobs.size();
   self
-    ->request(p.manager, self->state.request_timeout, deliver_atom::value, job)
-    .then([](bool) {},
-          [id = job.job_id](caf::error& err) {
-            logger("control")->warn("job {} not routed: {}", id,
+    ->request(p.manager, self->state.request_timeout, deliver_atom::value,
+              std::move(jobs))
+    .then([](const std::string&) {},
+          [n](caf::error& err) {
+            logger("control")->warn("{} jobs of a bulk not routed: {}", n,
                                     caf::to_string(err));
           });
 }
@@ -73,9 +80,8 @@ push_jobs(control_self self, const control_peers& p,
     self, p.store, rp, "the jobs",
     [self, p, shared](auto& rp) {
       shared->stored(self->state, now_ms());
-      rp.deliver(shared->outcomes);
-      for (const auto& job : shared->accepted)
-        route(self, p, job);
+      rp.deliver(std::move(shared->outcomes));
+      route(self, p, std::move(shared->accepted)); // both used up
     },
     [self, shared] { shared->dropped(self->state); }, put_atom::value,
     std::move(jobs), self->state.jobs.next_job_seq);

@@ -16,8 +16,10 @@ namespace tether {
 /// push's control_state::accept_job, item by item in request order, so an
 /// earlier item counts against a later one's queue bound).
 struct bulk_batch {
-  std::vector<bulk_outcome> outcomes; // one per item, in request order
-  std::vector<job_record> accepted;   // the jobs to store, in request order
+  /// One per item, in request order; an accepted item's `job` has only its
+  /// job_id, terminal_id and status (the payload is not copied back).
+  std::vector<bulk_outcome> outcomes;
+  std::vector<job_record> accepted; // the jobs to store, in request order
 
   /// Accepts or refuses each item; accepted jobs are reserved in the job
   /// book (unstored) until `stored` or `dropped`.

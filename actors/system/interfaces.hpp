@@ -60,6 +60,9 @@ using cluster_balancer_actor = caf::typed_actor<
   caf::reacts_to<close_atom, uint64_t, uint16_t, std::string>,
   // from the cluster manager
   caf::replies_to<deliver_atom, job_record>::with<bool>,
+  // a bulk's jobs of this cluster: one character per job, in order
+  // (actors/cluster_manager/bulk_deliver.hpp)
+  caf::replies_to<deliver_atom, std::vector<job_record>>::with<std::string>,
   caf::replies_to<status_atom>::with<balancer_status>,
   // admin: a node's state ("active", "draining"); reassign a terminal
   caf::reacts_to<put_atom, node_atom, std::string, std::string>,
@@ -88,6 +91,9 @@ using cluster_manager_actor = caf::typed_actor<
   // terminal, which the new one replaces: no cap applies)
   caf::replies_to<admit_atom, std::string, bool>::with<admission>,
   caf::replies_to<deliver_atom, job_record>::with<bool>,
+  // a bulk push's jobs in one message: one character per job, in order
+  // (actors/cluster_manager/bulk_deliver.hpp)
+  caf::replies_to<deliver_atom, std::vector<job_record>>::with<std::string>,
   caf::replies_to<status_atom>::with<std::vector<cluster_status>>,
   caf::reacts_to<join_atom, balancer_info>,
   // admin API and re-allocation (actors/cluster_manager/cluster_admin.hpp)

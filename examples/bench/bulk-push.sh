@@ -12,7 +12,8 @@
 # its answer. One simulator process serves all phases; the script waits until it has
 # received every accepted job before the next phase (at most 60 s), so a phase does not
 # pay for the previous one's deliveries. Needs a build in ./build (tetherd,
-# tether-terminal, tether-push-bench).
+# tether-terminal, tether-push-bench), or in TETHER_BUILD_DIR (an A/B run:
+# TETHER_BUILD_DIR=/other/checkout/build bash examples/bench/bulk-push.sh ...).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
@@ -21,16 +22,17 @@ conc=${2:-32}
 secs=${3:-15}
 shift $(( $# < 3 ? $# : 3 ))
 sizes=${*:-1 10 100}
+build=${TETHER_BUILD_DIR:-build}
 work=$(mktemp -d /tmp/tether-bulk-bench-XXXXXX)
 sim_pid=""
 server_pid=""
 trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-for b in build/net/tetherd build/examples/tether-terminal build/examples/tether-push-bench; do
+for b in "$build/net/tetherd" "$build/examples/tether-terminal" "$build/examples/tether-push-bench"; do
   [ -x "$b" ] || { echo "missing $b: build first" >&2; exit 1; }
 done
 
 bench_topology "$work/topology.toml"
-./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 \
+"$build/net/tetherd" --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 \
   --data "$work/data" --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
@@ -49,7 +51,7 @@ server_cpu_s() {
   awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$server_pid/stat"
 }
 
-./build/examples/tether-terminal --server "http://$http" --data "$work/data" --count "$n" \
+"$build/examples/tether-terminal" --server "http://$http" --data "$work/data" --count "$n" \
   --id-prefix bulk- --region GG1 --model GJ1 --ramp-per-s 0 \
   --source-addrs 127.0.0.2-127.0.0.11 --stats-interval-s 1 --log-level warn \
   >"$work/sim.out" 2>"$work/sim.log" &
@@ -60,12 +62,12 @@ while [ "$(connections)" -lt "$n" ]; do
   sleep 0.2
 done
 
-echo "devices connected: $n (cluster C1); concurrency $conc; $secs s per bulk size; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "build: $build ($(git -C "$build/.." rev-parse --short HEAD 2>/dev/null || echo ?)); devices connected: $n (cluster C1); concurrency $conc; $secs s per bulk size; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 total=0
 for k in $sizes; do
   bulk=$([ "$k" = 1 ] && echo 0 || echo "$k")
   cpu0=$(server_cpu_s); t0=$(date +%s.%N)
-  ./build/examples/tether-push-bench --server "http://$http" --id-prefix bulk- --count "$n" \
+  "$build/examples/tether-push-bench" --server "http://$http" --id-prefix bulk- --count "$n" \
     --api-key-file "$key_file" --concurrency "$conc" --rate 0 --duration-s "$secs" \
     --jobs 100000000 --bulk "$bulk" --json "$work/push-$k.json" >"$work/push-$k.out" 2>&1 || true
   cpu1=$(server_cpu_s); t1=$(date +%s.%N)

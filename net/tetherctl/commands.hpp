@@ -62,9 +62,13 @@ int cmd_terminal_history(context& cx, const history_options& o);
 
 struct push_options {
   std::string terminal_id, service = "print", payload = "{}", callback_url;
+  std::string bulk_file; // --bulk FILE: POST /v1/jobs/bulk instead
   int ttl_s = 0;
 };
 int cmd_jobs_push(context& cx, const push_options& o);
+/// POST /v1/jobs/bulk with FILE's contents ("-": `in`); one line per item;
+/// exit_refused when any item was refused (net/tetherctl/bulk_push.cpp).
+int cmd_jobs_push_bulk(context& cx, const std::string& file, std::istream& in);
 int cmd_jobs_show(context& cx, const std::string& job_id);
 int cmd_jobs_list(context& cx, const std::string& terminal_id,
                   const std::string& status, int limit);

@@ -52,6 +52,7 @@ EXAMPLES
   tetherctl clusters --json
   tetherctl drain N1            (a node or a cluster id)
   tetherctl jobs push T1 --service print --payload '{"text":"hi"}'
+  tetherctl jobs push --bulk jobs.json   (the body of POST /v1/jobs/bulk)
   tetherctl reallocate --cluster C1
   tetherctl cluster set C1 --label region=GG1,GG2 --weight 2
   tetherctl classes
@@ -239,7 +240,13 @@ void add_job_commands(CLI::App& app, options& o, runner& run) {
   auto* jobs = app.add_subcommand("jobs", "push, show, list and cancel jobs");
   jobs->require_subcommand(1);
   auto* push = jobs->add_subcommand("push", "push a job to a terminal");
-  push->add_option("TERMINAL", o.push.terminal_id, "terminal id")->required();
+  auto* terminal
+    = push->add_option("TERMINAL", o.push.terminal_id, "terminal id");
+  push
+    ->add_option("--bulk", o.push.bulk_file,
+                 "push many jobs in one request: FILE (\"-\": standard "
+                 "input) holds the body of POST /v1/jobs/bulk")
+    ->excludes(terminal);
   push->add_option("--service", o.push.service, "service name")
     ->capture_default_str();
   push->add_option("--payload", o.push.payload, "payload, a JSON object")
@@ -248,8 +255,12 @@ void add_job_commands(CLI::App& app, options& o, runner& run) {
   push->add_option("--callback-url", o.push.callback_url,
                    "URL posted when the job finishes");
   push->callback([&] {
+    if (o.push.bulk_file.empty() && o.push.terminal_id.empty())
+      throw CLI::RequiredError("TERMINAL or --bulk FILE");
     run = [&](context& cx) {
-      return cmd_jobs_push(cx, o.push);
+      return o.push.bulk_file.empty()
+             ? cmd_jobs_push(cx, o.push)
+             : cmd_jobs_push_bulk(cx, o.push.bulk_file, std::cin);
     };
   });
   auto* show = jobs->add_subcommand("show", "one job and its timeline");

@@ -2,10 +2,10 @@
 // and JSON, a node drained and activated, a job pushed, shown and listed,
 // terminals by prefix, keys and the label configuration; and the exit
 // codes scripts rely on: 3 with the server's own words for a refused call
-// (wrong key, unknown terminal), 4 for an unreachable server, 2 for bad
-// usage, 1 with the problem named for a broken topology file; https://
-// against a tetherd with [edge_tls] (--ca, the certificate checked) and the
-// settings file (--config) under the flags.
+// (wrong key, unknown terminal, a bulk push with a refused item), 4 for an
+// unreachable server, 2 for bad usage, 1 with the problem named for a broken
+// topology file; https:// against a tetherd with [edge_tls] (--ca, the
+// certificate checked) and the settings file (--config) under the flags.
 #include <fstream>
 
 #include <sys/stat.h>
@@ -360,6 +360,58 @@ TEST_F(Tetherctl, ATerminalsHistoryPageByPage) {
 }
 
 } // namespace
+
+TEST_F(Tetherctl, BulkPushFromAFileOrStandardInputWithOneLinePerItem) {
+  auto ws = connect_device(d_, "ctl-B1", "GG1");
+  ASSERT_TRUE(ws);
+  ASSERT_TRUE(next_of_type(*ws, "hello").is_object());
+  temp_dir dir;
+  auto file = dir.path() + "/bulk.json";
+  write_file(file, R"({"jobs":[
+    {"terminal_id":"ctl-B1","service":"print","payload":{"text":"a"}},
+    {"terminal_id":"ctl-nobody","service":"print","payload":{}},
+    {"terminal_id":"ctl-B1","service":"print","payload":{"text":"b"}}]})");
+  auto mixed = ctl({"jobs", "push", "--bulk", file});
+  EXPECT_EQ(mixed.status, 3) << "an item was refused\n" << mixed.output;
+  EXPECT_EQ(mixed.output.rfind("#", 0), 0u) << mixed.output;
+  EXPECT_NE(mixed.output.find("not_found: "), std::string::npos)
+    << mixed.output;
+  EXPECT_NE(mixed.output.find("ctl-nobody"), std::string::npos);
+  EXPECT_NE(mixed.output.find("accepted 2, refused 1"), std::string::npos)
+    << mixed.output;
+  for (int i = 0; i < 2; ++i) {
+    auto job = next_of_type(*ws, "job");
+    ASSERT_TRUE(job.is_object()) << "job " << i;
+    EXPECT_NE(mixed.output.find(str_at(job, "job_id")), std::string::npos)
+      << mixed.output;
+  }
+
+  // "-": the body from standard input; all accepted: exit 0, --json raw.
+  write_file(file, R"({"jobs":[{"terminal_id":"ctl-B1","service":"print"}]})");
+  auto log = dir.path() + "/stdin.log";
+  auto p = child_process::spawn(
+    {"/bin/sh", "-c",
+     std::string{TETHERCTL_PATH} + " --server http://" + d_.http()
+       + " --key-file " + key_file_ + " --json jobs push --bulk - < " + file},
+    log);
+  auto st = p->wait(30s);
+  ASSERT_TRUE(st);
+  auto out = read_file(log);
+  EXPECT_EQ(*st, 0) << out;
+  auto v = json_of(out);
+  ASSERT_TRUE(v.is_object()) << out;
+  EXPECT_EQ(v.at("accepted").as_int64(), 1) << out;
+  ASSERT_TRUE(next_of_type(*ws, "job").is_object());
+
+  // A body the server refuses whole: its words, exit 3; usage errors: 2.
+  write_file(file, "not json");
+  auto bad = ctl({"jobs", "push", "--bulk", file});
+  EXPECT_EQ(bad.status, 3) << bad.output;
+  EXPECT_NE(bad.output.find("HTTP 400"), std::string::npos) << bad.output;
+  EXPECT_EQ(ctl({"jobs", "push", "--bulk", dir.path() + "/missing"}).status, 2);
+  EXPECT_EQ(ctl({"jobs", "push"}).status, 2);
+  EXPECT_EQ(ctl({"jobs", "push", "ctl-B1", "--bulk", file}).status, 2);
+}
 
 TEST(TetherctlAlone, UnreachableServerIsExitFour) {
   auto port = std::to_string(free_port());

@@ -127,5 +127,23 @@ TEST_F(BulkPushFlow, ABatchThatCannotBeStoredIsUnavailableAndForgotten) {
   EXPECT_EQ((*out->value)[1].error_code, 0);
 }
 
+TEST_F(BulkPushFlow, StoredJobsGoToTheClusterManagerInOneMessage) {
+  start();
+  auto out = bulk({job_request("T1"), job_request("T9"), job_request("T2"),
+                   job_request("T1")});
+  sched.run();
+  ASSERT_TRUE(out->value) << sys.render(out->error);
+  EXPECT_EQ(mlog->bulk_delivers, 1u) << "one request for the whole bulk";
+  ASSERT_EQ(mlog->delivered.size(), 3u) << "the refused item is not routed";
+  EXPECT_EQ(mlog->delivered[0].job_id, (*out->value)[0].job.job_id);
+  EXPECT_EQ(mlog->delivered[1].job_id, (*out->value)[2].job.job_id);
+  EXPECT_EQ(mlog->delivered[2].job_id, (*out->value)[3].job.job_id);
+  // A bulk with nothing accepted asks the manager nothing.
+  auto none = bulk({job_request("T9")});
+  sched.run();
+  ASSERT_TRUE(none->value) << sys.render(none->error);
+  EXPECT_EQ(mlog->bulk_delivers, 1u);
+}
+
 } // namespace
 } // namespace tether::actor_test

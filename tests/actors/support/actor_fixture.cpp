@@ -43,6 +43,11 @@ caf::behavior fake_balancer(caf::event_based_actor*,
       log->delivered.push_back(job);
       return log->deliver_answer;
     },
+    [log](deliver_atom, const std::vector<job_record>& jobs) {
+      log->delivered.insert(log->delivered.end(), jobs.begin(), jobs.end());
+      ++log->bulk_delivers;
+      return std::string(jobs.size(), log->deliver_answer ? '1' : '0');
+    },
     [log](status_atom) { return log->status; },
     [log](put_atom, node_atom, const std::string& node,
           const std::string& state) {
@@ -208,6 +213,11 @@ caf::behavior fake_manager(caf::event_based_actor*,
     [log](deliver_atom, const job_record& j) {
       log->delivered.push_back(j);
       return false;
+    },
+    [log](deliver_atom, const std::vector<job_record>& jobs) {
+      log->delivered.insert(log->delivered.end(), jobs.begin(), jobs.end());
+      ++log->bulk_delivers;
+      return std::string(jobs.size(), '0');
     },
     [](status_atom) { return std::vector<cluster_status>{}; },
     [](join_atom, const balancer_info&) {},

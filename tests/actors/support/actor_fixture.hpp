@@ -66,6 +66,7 @@ struct balancer_log {
   /// node, capacity, weight (PUT /v1/admin/nodes)
   std::vector<std::tuple<std::string, uint32_t, uint32_t>> tunings;
   bool deliver_answer = true;
+  size_t bulk_delivers = 0; // messages with a bulk's jobs (the jobs: delivered)
   balancer_status status{}; // what it answers to `status`
 
   std::vector<std::string> frames_of_type(const std::string& type) const;
@@ -125,6 +126,7 @@ caf::behavior fake_selector(caf::event_based_actor*, assigned_label label);
 struct manager_log {
   std::vector<terminal_record> assigned;
   std::vector<job_record> delivered;
+  size_t bulk_delivers = 0; // messages with a bulk's jobs (the jobs: delivered)
   std::map<std::string, std::string> clusters; // lookup answers
   /// Declared services admissions answer (missing: none declared).
   std::map<std::string, std::vector<std::string>> services;
