@@ -83,6 +83,8 @@ route_access access_of(api::route::kind_t kind) {
     return {false, {"terminals:write"}};
   case route::admin_nodes:
   case route::admin_cluster_get:
+  case route::admin_events:
+  case route::admin_class_members:
     return {false, {"admin"}};
   default: // device routes, /healthz, and the answers to bad requests
     return {true, {}};
