@@ -162,10 +162,10 @@ TEST(class_admin, a_formed_class_is_listed_and_cleared_with_tetherctl) {
     error_message_of(http_call(server.http(), "GET", members + "?limit=0"))
       .find("limit"),
     std::string::npos);
-  auto unknown
+  auto no_class
     = http_call(server.http(), "GET", "/v1/admin/classes/ge-1/members");
-  EXPECT_EQ(unknown.status, 404) << unknown.body;
-  EXPECT_EQ(error_message_of(unknown), "no class \"ge-1\"");
+  EXPECT_EQ(no_class.status, 404) << no_class.body;
+  EXPECT_EQ(error_message_of(no_class), "no class \"ge-1\"");
   auto ctl_unknown = tetherctl(server, {"class", "members", "ge-1"});
   EXPECT_EQ(ctl_unknown.status, 3) << ctl_unknown.output;
   EXPECT_EQ(call_as(server, "", members).status, 401);
