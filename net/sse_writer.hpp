@@ -46,26 +46,26 @@ public:
       queued_.fetch_sub(1);
       return false;
     }
-    boost::asio::post(stream_.get_executor(),
-                      [self = this->shared_from_this(),
-                       text = std::move(text)]() mutable {
-                        self->enqueue(std::move(text));
-                      });
+    boost::asio::post(
+      stream_.get_executor(),
+      [self = this->shared_from_this(), text = std::move(text)]() mutable {
+        self->enqueue(std::move(text));
+      });
     return true;
   }
 
   void close(std::string last) override {
     if (closed_.exchange(true))
       return;
-    boost::asio::post(stream_.get_executor(),
-                      [self = this->shared_from_this(),
-                       last = std::move(last)]() mutable {
-                        self->close_after_ = true;
-                        if (!last.empty())
-                          self->enqueue(std::move(last), false);
-                        else if (!self->writing_)
-                          self->shutdown();
-                      });
+    boost::asio::post(
+      stream_.get_executor(),
+      [self = this->shared_from_this(), last = std::move(last)]() mutable {
+        self->close_after_ = true;
+        if (!last.empty())
+          self->enqueue(std::move(last), false);
+        else if (!self->writing_)
+          self->shutdown();
+      });
   }
 
   bool open() const override { return !closed_ && !gone_; }
@@ -118,8 +118,7 @@ private:
     gone_ = true;
     boost::beast::error_code ignored;
     auto& tcp = stream_.next_layer();
-    tcp.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both,
-                          ignored);
+    tcp.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     tcp.close();
   }
 

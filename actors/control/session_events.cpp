@@ -14,8 +14,7 @@ void session_events::note(const char* kind, const std::string& terminal,
     entries_.pop_front();
 }
 
-std::vector<std::string> session_events::read(uint64_t after,
-                                              int64_t now_ms) {
+std::vector<std::string> session_events::read(uint64_t after, int64_t now_ms) {
   wanted_until_ms_ = now_ms + linger_.count();
   std::vector<std::string> out;
   if (after == 0) {

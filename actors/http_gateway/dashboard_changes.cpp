@@ -61,11 +61,11 @@ dashboard_changes::jobs(const std::vector<job_record>& now) {
   for (const auto& j : now) {
     auto it = jobs_.find(j.job_id);
     if (emit && (it == jobs_.end() || it->second != j.status))
-      out.emplace_back("job", json::serialize(json::object{
-                                {"id", j.job_id},
-                                {"terminal", j.terminal_id},
-                                {"service", j.service},
-                                {"status", j.status}}));
+      out.emplace_back("job",
+                       json::serialize(json::object{{"id", j.job_id},
+                                                    {"terminal", j.terminal_id},
+                                                    {"service", j.service},
+                                                    {"status", j.status}}));
     next[j.job_id] = j.status;
   }
   jobs_ = std::move(next); // jobs older than the reading are forgotten
@@ -80,20 +80,19 @@ dashboard_changes::classes(const std::vector<quality_class>& now) {
   for (const auto& c : now) {
     auto it = classes_.find(c.name);
     if (emit && (it == classes_.end() || it->second != c.members))
-      out.emplace_back("class", json::serialize(json::object{
-                                  {"name", c.name},
-                                  {"kind", c.kind},
-                                  {"members", c.members},
-                                  {"change", it == classes_.end() ? "formed"
-                                                                  : "members"}}));
+      out.emplace_back(
+        "class", json::serialize(json::object{
+                   {"name", c.name},
+                   {"kind", c.kind},
+                   {"members", c.members},
+                   {"change", it == classes_.end() ? "formed" : "members"}}));
     next[c.name] = c.members;
   }
   for (const auto& [name, members] : classes_)
     if (emit && !next.count(name))
-      out.emplace_back("class", json::serialize(json::object{
-                                  {"name", name},
-                                  {"members", 0},
-                                  {"change", "cleared"}}));
+      out.emplace_back(
+        "class", json::serialize(json::object{
+                   {"name", name}, {"members", 0}, {"change", "cleared"}}));
   classes_ = std::move(next);
   return out;
 }

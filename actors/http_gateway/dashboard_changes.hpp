@@ -21,8 +21,7 @@ using dashboard_event = std::pair<std::string, std::string>;
 
 class dashboard_changes {
 public:
-  std::vector<dashboard_event>
-  clusters(const std::vector<cluster_status>& now);
+  std::vector<dashboard_event> clusters(const std::vector<cluster_status>& now);
   /// `now`: the most recent jobs; a job not in an earlier reading is new.
   std::vector<dashboard_event> jobs(const std::vector<job_record>& now);
   std::vector<dashboard_event> classes(const std::vector<quality_class>& now);

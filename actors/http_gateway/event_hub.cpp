@@ -70,8 +70,7 @@ void event_hub::publish(std::string_view kind, std::string_view data,
                         int64_t now_ms) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto text = format(next_id_++, kind, data);
-  std::erase_if(streams_,
-                [&](stream& s) { return !send(s, text, now_ms); });
+  std::erase_if(streams_, [&](stream& s) { return !send(s, text, now_ms); });
 }
 
 void event_hub::keepalive(int64_t now_ms) {

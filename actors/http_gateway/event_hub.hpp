@@ -21,9 +21,8 @@ namespace tether {
 
 class event_hub {
 public:
-  explicit event_hub(size_t max_streams,
-                     std::chrono::milliseconds keepalive
-                     = std::chrono::seconds{15});
+  explicit event_hub(size_t max_streams, std::chrono::milliseconds keepalive
+                                         = std::chrono::seconds{15});
 
   /// Adds `s` unless `max_streams` are open (closed ones are forgotten
   /// first); false when over the cap. `start_poller` is set when nobody

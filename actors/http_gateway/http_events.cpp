@@ -5,8 +5,8 @@
 // `events_period` and publishes what changed (dashboard_changes). With no
 // stream open the poller stops: nothing is read, and nothing is added to
 // the job path either way.
-#include <caf/event_based_actor.hpp>
 #include <boost/json.hpp>
+#include <caf/event_based_actor.hpp>
 
 #include "actors/http_gateway/dashboard_changes.hpp"
 #include "actors/http_gateway/http_routes.hpp"
@@ -64,7 +64,9 @@ void poll_round(caf::event_based_actor* self,
     return;
   st->pending = 4;
   auto timeout = st->period * 5;
-  auto done = [st](caf::error&) { --st->pending; };
+  auto done = [st](caf::error&) {
+    --st->pending;
+  };
   self->request(st->control, timeout, status_atom::value)
     .then(
       [st](std::vector<cluster_status>& cs) {
@@ -81,16 +83,18 @@ void poll_round(caf::event_based_actor* self,
         publish(*st, st->changes.jobs(js));
       },
       done);
-  self->request(st->control, timeout, get_atom::value, label_atom::value,
-                uint32_t{0})
+  self
+    ->request(st->control, timeout, get_atom::value, label_atom::value,
+              uint32_t{0})
     .then(
       [st](std::vector<quality_class>& cs) {
         --st->pending;
         publish(*st, st->changes.classes(cs));
       },
       done);
-  self->request(st->control, timeout, get_atom::value, open_atom::value,
-                st->session_seq)
+  self
+    ->request(st->control, timeout, get_atom::value, open_atom::value,
+              st->session_seq)
     .then(
       [st](std::vector<std::string>& lines) {
         --st->pending;
@@ -144,9 +148,9 @@ void admin_events(gateway_ptr self, const api::route&, const http_request&,
   // Linked: the gateway's end (user_shutdown) ends the poller too, so that a
   // stream left open does not hold the actor system at shutdown.
   if (start_poller)
-    self->spawn<caf::linked>(event_poller,
-                std::make_shared<poller_state>(poller_state{
-                  st.control, st.events, {}, st.cfg.events_period, 0}));
+    self->spawn<caf::linked>(
+      event_poller, std::make_shared<poller_state>(poller_state{
+                      st.control, st.events, {}, st.cfg.events_period, 0}));
 }
 
 } // namespace tether

@@ -171,8 +171,7 @@ TEST(AdminEvents, RefusedWithoutAnAdminKeyAndOverTheCap) {
   auto over = http_call(d.http(), "GET", "/v1/admin/events");
   EXPECT_EQ(over.status, 503) << over.body;
   EXPECT_FALSE(over.headers["Retry-After"].empty());
-  EXPECT_NE(error_message_of(over).find("max_event_streams"),
-            std::string::npos)
+  EXPECT_NE(error_message_of(over).find("max_event_streams"), std::string::npos)
     << over.body;
 
   first.reset(); // its place is free once the server sees it closed

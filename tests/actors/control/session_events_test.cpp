@@ -22,9 +22,9 @@ TEST(SessionEvents, ReadsWhatHappenedAfterASequenceNumber) {
   ASSERT_EQ(ev.read(0, 1'000)[0], "1\tnow");
   ev.note("connect", "T1", "n1", 2'000);
   ev.note("disconnect", "T2", "keepalive", 3'000);
-  EXPECT_EQ(ev.read(1, 4'000), (std::vector<std::string>{
-                                 "2\tconnect\tT1\tn1",
-                                 "3\tdisconnect\tT2\tkeepalive"}));
+  EXPECT_EQ(ev.read(1, 4'000),
+            (std::vector<std::string>{"2\tconnect\tT1\tn1",
+                                      "3\tdisconnect\tT2\tkeepalive"}));
   EXPECT_EQ(ev.read(2, 4'000),
             (std::vector<std::string>{"3\tdisconnect\tT2\tkeepalive"}));
   EXPECT_TRUE(ev.read(3, 4'000).empty());
