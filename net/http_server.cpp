@@ -17,6 +17,7 @@
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
 #include "net/listener.hpp"
+#include "net/sse_writer.hpp"
 #include "net/tls/client_identity.hpp"
 #include "net/tls/crl_store.hpp"
 #include "net/tls/edge_stream.hpp"
@@ -46,6 +47,25 @@ public:
   void run() {
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this()] { self->do_handshake(); });
+  }
+
+  /// An answer that stays open (server-sent events): its head now, the
+  /// body from the returned sink; the connection reads no more requests.
+  /// Called by the responder from any thread.
+  std::shared_ptr<event_sink> open_stream(const http_response& head,
+                                          size_t max_queued) {
+    std::string text
+      = "HTTP/1.1 " + std::to_string(head.status)
+      + " OK\r\nServer: tetherd\r\nContent-Type: " + head.content_type + "\r\n";
+    for (auto& [name, value] : head.headers)
+      text += name + ": " + value + "\r\n";
+    text += "Connection: close\r\n\r\n";
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this()] { self->lowest().expires_never(); });
+    auto w = std::make_shared<sse_writer<tls::edge_stream>>(
+      shared_from_this(), stream_, max_queued);
+    w->start(std::move(text));
+    return w;
   }
 
   /// Called by the responder from any thread.
@@ -235,11 +255,15 @@ private:
 
   beast::tcp_stream& lowest() { return stream_.next_layer(); }
 
-  struct responder : http_responder {
+  struct responder : http_responder, stream_opener {
     explicit responder(std::shared_ptr<http_session> s)
         : session(std::move(s)) {}
     void respond(http_response resp) override {
       session->deliver(std::move(resp));
+    }
+    std::shared_ptr<event_sink> open_stream(const http_response& head,
+                                            size_t max_queued) override {
+      return session->open_stream(head, max_queued);
     }
     std::shared_ptr<http_session> session;
   };

@@ -50,4 +50,41 @@ std::vector<quality_class> list_classes(const disconnect_tracker& tracker,
   return out;
 }
 
+std::optional<quality_class> class_page(const disconnect_tracker& tracker,
+                                        const std::string& name,
+                                        const std::string& after,
+                                        size_t limit) {
+  std::optional<quality_class> out;
+  auto ttl = tracker.rules().class_ttl.count();
+  auto find = [&](const auto& formed, const auto& members, const char* kind) {
+    auto f = formed.find(name);
+    if (f == formed.end())
+      return;
+    out.emplace();
+    out->name = name;
+    out->kind = kind;
+    out->formed_ms = f->second;
+    out->expires_ms = ttl > 0 ? f->second + ttl : 0;
+    for (const auto& [terminal, of] : members) {
+      if (of != name)
+        continue;
+      ++out->members;
+      if (after.empty() || terminal > after)
+        out->member_ids.push_back(terminal);
+    }
+  };
+  find(tracker.disconnect_classes(), tracker.disconnect_members(),
+       "disconnect");
+  if (!out)
+    find(tracker.failure_classes(), tracker.failure_members(), "failure");
+  if (!out)
+    return out;
+  auto& ids = out->member_ids;
+  auto keep = std::min(limit, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<long>(keep),
+                    ids.end());
+  ids.resize(keep);
+  return out;
+}
+
 } // namespace tether

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "actors/policy/placement.hpp"
@@ -19,5 +21,16 @@ namespace tether {
 /// 0 when class_ttl is 0: never).
 std::vector<quality_class> list_classes(const disconnect_tracker& tracker,
                                         size_t max_ids);
+
+} // namespace tether
+
+namespace tether {
+
+/// Class `name` (as list_classes gives it) with the ids of its members
+/// after `after` (empty: from the first), sorted, at most `limit` of them;
+/// nothing when `tracker` holds no such class.
+std::optional<quality_class> class_page(const disconnect_tracker& tracker,
+                                        const std::string& name,
+                                        const std::string& after, size_t limit);
 
 } // namespace tether

@@ -134,6 +134,7 @@ void control_state::on_closed(const std::string& terminal_id,
       disconnects.record(now, terminal_id, t->address);
     calls.add(terminal_id, call_event::disconnect, now, {}, reason, t->node_id,
               t->address);
+    sessions_seen.note("disconnect", terminal_id, reason, now);
     remember_connection(terminal_id);
   }
 }
@@ -344,6 +345,7 @@ auto session_handlers(control_self self) {
       if (!address.empty())
         self->state.terminals.entries[terminal].address = address;
       announced(self, terminal, node, session, generation, how::open);
+      self->state.sessions_seen.note("connect", terminal, node, now_ms());
     },
     [self](move_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session, uint64_t generation) {
@@ -423,6 +425,18 @@ auto admin_handlers(control_self self, control_peers p) {
     },
     [self](get_atom, label_atom, uint32_t max_ids) {
       return list_classes(self->state.disconnects.tracker, max_ids);
+    },
+    [self](get_atom, label_atom, const std::string& name,
+           const std::string& after,
+           uint32_t limit) -> caf::result<quality_class> {
+      auto page
+        = class_page(self->state.disconnects.tracker, name, after, limit);
+      if (!page)
+        return make_error(errc::not_found, "no class \"" + name + "\"");
+      return std::move(*page);
+    },
+    [self](get_atom, open_atom, uint64_t after) {
+      return self->state.sessions_seen.read(after, now_ms());
     },
     [self, p](put_atom, node_atom, const std::string& node,
               const std::string& state) -> caf::delegated<node_status> {

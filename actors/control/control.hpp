@@ -34,6 +34,7 @@
 #include "actors/control/job_waits.hpp"
 #include "actors/control/realloc_runs.hpp"
 #include "actors/control/revocations.hpp"
+#include "actors/control/session_events.hpp"
 #include "actors/control/stuck_jobs.hpp"
 #include "actors/control/terminal_table.hpp"
 #include "actors/notifier/notifier.hpp"
@@ -89,7 +90,8 @@ struct control_state {
   job_waits held_moves; // moves waiting for a job in flight
   stuck_jobs stuck;
   revocations revoked;
-  job_metrics job_figures; // for /metrics
+  job_metrics job_figures;      // for /metrics
+  session_events sessions_seen; // for GET /v1/admin/events
   size_t max_terminals = 0;
 
   std::chrono::milliseconds request_timeout{defaults::request_timeout};

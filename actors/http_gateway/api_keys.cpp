@@ -77,6 +77,8 @@ route_access access_of(api::route::kind_t kind) {
   case route::terminal_revoke:
   case route::admin_class_delete:
   case route::admin_classes_list:
+  case route::admin_events:
+  case route::admin_class_members:
     return {false, {"admin"}};
   case route::metrics:
     return {false, {"metrics"}};

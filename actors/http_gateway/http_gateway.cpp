@@ -37,6 +37,18 @@ void once_responder::respond(http_response r) {
   inner->respond(std::move(r));
 }
 
+std::shared_ptr<stream_opener> once_responder::take_stream(uint16_t status) {
+  auto opener = std::dynamic_pointer_cast<stream_opener>(inner_);
+  if (!opener)
+    return nullptr;
+  inner_ = nullptr;
+  counters_->count(
+    route_, status,
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
+      .count());
+  return opener;
+}
+
 namespace {
 
 /// "terminal T1", "job J1", "cluster C1", "node n1" or "" (log lines).
@@ -61,6 +73,7 @@ std::string id_label(const api::route& r) {
   case route::admin_cluster_get:
     return "cluster " + r.id;
   case route::admin_class_delete:
+  case route::admin_class_members:
     return "class " + r.id;
   case route::admin_node:
     return "node " + r.id;
@@ -145,6 +158,11 @@ std::string_view route_label(api::route::kind_t kind) {
     return "GET /v1/admin/classes";
   case route::bulk_push:
     return "POST /v1/jobs/bulk";
+  case route::admin_events:
+    return "GET /v1/admin/events";
+  case route::admin_class_members:
+    return "GET /v1/admin/classes/{name}/members";
+
   case route::not_found:
   case route::method_not_allowed:
   case route::bad_id:
@@ -230,6 +248,8 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
   self->state.started_at_ms = now_ms();
   self->state.control = std::move(control);
   self->state.peers = std::move(peers);
+  self->state.events
+    = std::make_shared<event_hub>(self->state.cfg.max_event_streams);
   self->state.pushes = std::make_shared<net::source_buckets>(
     self->state.cfg.push_rate, self->state.cfg.push_burst, 10'000);
   // A control in another process that goes away: forget it, so requests

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/http_gateway/api_keys.hpp"
+#include "actors/http_gateway/event_hub.hpp"
 #include "actors/http_gateway/metrics_text.hpp"
 #include "actors/http_gateway/static_files.hpp"
 #include "actors/policy/api.hpp"
@@ -55,6 +56,13 @@ struct http_gateway_settings {
   size_t push_burst = 5000;
   /// Items of one POST /v1/jobs/bulk ([limits] bulk_max_jobs): 413 over it.
   size_t bulk_max_jobs = 1000;
+  /// GET /v1/admin/events streams open at once ([limits]
+  /// max_event_streams): 503 + Retry-After over it; how often the views
+  /// are read for changes while one is open; events one stream may have
+  /// unwritten before it is dropped (`event: overflow`).
+  size_t max_event_streams = 16;
+  std::chrono::milliseconds events_period{1'000};
+  size_t event_queue = 256;
 };
 
 /// What /metrics counts of the gateway's answers. Shared by the state and
@@ -83,6 +91,10 @@ public:
                  std::shared_ptr<answer_counters> counters, std::string route,
                  std::string subject);
   bool answered() const { return inner_ == nullptr; }
+  /// The connection beneath, for an answer that stays open (GET
+  /// /v1/admin/events), counted now as `status`; null (nothing counted)
+  /// when it cannot hold one. Later answers are dropped.
+  std::shared_ptr<stream_opener> take_stream(uint16_t status);
   void respond(http_response r) override;
   /// Puts `wrap(inner)` between this and the connection.
   template <class Wrap>
@@ -152,6 +164,8 @@ struct http_gateway_state {
   int64_t keys_asked_at_ms = 0; // the last refresh started then
   /// Requests with a key not in `keys`, waiting for the refresh under way.
   std::vector<std::pair<http_request, once_responder_ptr>> parked;
+  /// The open GET /v1/admin/events streams (http_events.cpp).
+  std::shared_ptr<event_hub> events;
 
   /// Every answer goes through here (`out` counts it and drops it when the
   /// request was answered already).

@@ -495,6 +495,10 @@ handler handler_of(api::route::kind_t kind) {
     return list_classes;
   case route::bulk_push:
     return bulk_push;
+  case route::admin_events:
+    return admin_events;
+  case route::admin_class_members:
+    return class_members;
   case route::healthz:
     return healthz;
   case route::metrics:

@@ -45,6 +45,14 @@ void clear_class(gateway_ptr self, const api::route& r, const http_request& req,
 /// with at most N member ids (http_classes.cpp).
 void list_classes(gateway_ptr self, const api::route& r,
                   const http_request& req, const http_responder_ptr& out);
+/// GET /v1/admin/events: server-sent events of what the dashboard shows
+/// (http_events.cpp).
+void admin_events(gateway_ptr self, const api::route& r,
+                  const http_request& req, const http_responder_ptr& out);
+/// GET /v1/admin/classes/{name}/members?after=&limit=: one class's member
+/// ids, a page at a time (http_classes.cpp).
+void class_members(gateway_ptr self, const api::route& r,
+                   const http_request& req, const http_responder_ptr& out);
 /// POST (revoke) and DELETE (lift) /v1/admin/terminals/{id}/revoke.
 void revoke_terminal(gateway_ptr self, const api::route& r,
                      const http_request& req, const http_responder_ptr& out);

@@ -151,6 +151,10 @@ route admin_route(std::string_view method,
     return make(route::admin_classes_list, method, "GET");
   if (n == 4 && parts[2] == "classes")
     return make(route::admin_class_delete, method, "DELETE", parts[3]);
+  if (n == 5 && parts[2] == "classes" && parts[4] == "members")
+    return make(route::admin_class_members, method, "GET", parts[3]);
+  if (n == 3 && parts[2] == "events")
+    return make(route::admin_events, method, "GET");
   if (n == 5 && parts[2] == "terminals" && parts[4] == "revoke") {
     auto r = make(route::terminal_revoke, method,
                   method == "DELETE" ? "DELETE" : "POST", parts[3]);

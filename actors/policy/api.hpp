@@ -46,13 +46,15 @@ struct route {
     openapi,        // GET /v1/openapi.json (docs/openapi.json, no key)
     history,        // GET /v1/terminals/{id}/history?since=&limit=&cursor=
     // operator calls (issue 13, item 8)
-    job_cancel,         // DELETE /v1/jobs/{id}
-    terminal_retire,    // DELETE /v1/terminals/{id}
-    admin_nodes,        // GET /v1/admin/nodes
-    admin_cluster_get,  // GET /v1/admin/clusters/{id}
-    admin_class_delete, // DELETE /v1/admin/classes/{name} (a GE/GF class)
-    admin_classes_list, // GET /v1/admin/classes?ids= (the GE/GF classes)
-    bulk_push,          // POST /v1/jobs/bulk (api_bulk.hpp)
+    job_cancel,          // DELETE /v1/jobs/{id}
+    terminal_retire,     // DELETE /v1/terminals/{id}
+    admin_nodes,         // GET /v1/admin/nodes
+    admin_cluster_get,   // GET /v1/admin/clusters/{id}
+    admin_class_delete,  // DELETE /v1/admin/classes/{name} (a GE/GF class)
+    admin_classes_list,  // GET /v1/admin/classes?ids= (the GE/GF classes)
+    bulk_push,           // POST /v1/jobs/bulk (api_bulk.hpp)
+    admin_events,        // GET /v1/admin/events (server-sent events)
+    admin_class_members, // GET /v1/admin/classes/{name}/members?after=&limit=
   } kind
     = not_found;
   std::string id;    // terminal or job id

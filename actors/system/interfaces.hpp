@@ -178,6 +178,17 @@ using control_actor = caf::typed_actor<
   // this many member ids
   caf::replies_to<get_atom, label_atom,
                   uint32_t>::with<std::vector<quality_class>>,
+  // one class's member ids after an id (empty: from the first), at most
+  // this many, sorted (GET /v1/admin/classes/{name}/members); no_such_class
+  // when it is not held
+  caf::replies_to<get_atom, label_atom, std::string, std::string,
+                  uint32_t>::with<quality_class>,
+  // sessions opened and closed after a sequence number, for the event
+  // stream (GET /v1/admin/events): "seq\tconnect|disconnect\tterminal\tnode"
+  // lines, kept only while a reader asks (control/session_events.hpp);
+  // 0 asks for the current sequence number alone ("seq\tnow")
+  caf::replies_to<get_atom, open_atom,
+                  uint64_t>::with<std::vector<std::string>>,
   caf::replies_to<put_atom, node_atom, std::string,
                   std::string>::with<node_status>,
   // a node's state, capacity and weight (PUT /v1/admin/nodes/{id})

@@ -1,5 +1,6 @@
 // tetherctl's commands on quality classes and cluster settings (issue 13,
-// docs/OPERATORS.md): `classes`, `class clear NAME`, `cluster set ID`.
+// docs/OPERATORS.md): `classes`, `class clear NAME`, `class members NAME`,
+// `cluster set ID`.
 #include <iostream>
 #include <map>
 
@@ -66,6 +67,22 @@ int cmd_class_clear(context& cx, const std::string& name, bool yes) {
       *cx.out << "class " << text_of(v, "class") << " cleared ("
               << text_of(v, "terminals") << " terminals)\n";
     });
+}
+
+int cmd_class_members(context& cx, const std::string& name, int limit,
+                      const std::string& cursor) {
+  auto target = "/v1/admin/classes/" + query_escape(name)
+              + "/members?limit=" + std::to_string(limit);
+  if (!cursor.empty())
+    target += "&cursor=" + query_escape(cursor);
+  return call_and_print(cx, "GET", target, {}, [&](auto& v) {
+    for (const auto& id : array_at(v, "member_ids"))
+      *cx.out << id.as_string().c_str() << "\n";
+    const auto* next = v.as_object().if_contains("next");
+    if (next != nullptr && next->is_string())
+      *cx.out << "more: tetherctl class members " << name << " --cursor "
+              << next->as_string().c_str() << "\n";
+  });
 }
 
 namespace {

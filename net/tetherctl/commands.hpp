@@ -88,6 +88,10 @@ int cmd_classes(context& cx);
 /// DELETE /v1/admin/classes/{name}, after asking on the terminal unless
 /// `yes` (without a terminal and without `yes`: exit_usage, nothing sent).
 int cmd_class_clear(context& cx, const std::string& name, bool yes);
+/// `class members NAME [--limit N] [--cursor C]`: one page of a class's
+/// member ids (GET /v1/admin/classes/{name}/members).
+int cmd_class_members(context& cx, const std::string& name, int limit,
+                      const std::string& cursor);
 /// PUT /v1/admin/clusters/{id}: labels (`ITEM=V1,V2`; `ITEM=` removes it;
 /// merged into the cluster's labels unless replace_labels), weight (< 0:
 /// unchanged), state (empty: unchanged).

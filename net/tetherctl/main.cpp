@@ -57,6 +57,7 @@ EXAMPLES
   tetherctl cluster set C1 --label region=GG1,GG2 --weight 2
   tetherctl classes
   tetherctl class clear ge-1767225600 --yes
+  tetherctl class members ge-1767225600 --limit 100
   tetherctl check-config topology.toml
 )";
 
@@ -357,6 +358,18 @@ void add_class_commands(CLI::App& app, options& o, runner& run) {
   clear->callback([&] {
     run = [&](context& cx) {
       return cmd_class_clear(cx, o.name, o.yes);
+    };
+  });
+  auto* members = cl->add_subcommand(
+    "members", "one page of a class's member ids, in id order");
+  members->add_option("NAME", o.name, "class name")->required();
+  members->add_option("--limit", o.history.limit, "at most this many")
+    ->check(CLI::Range(1, 1000));
+  members->add_option("--cursor", o.history.cursor,
+                      "the page after the one that printed this cursor");
+  members->callback([&] {
+    run = [&](context& cx) {
+      return cmd_class_members(cx, o.name, o.history.limit, o.history.cursor);
     };
   });
   auto* cu = app.add_subcommand("cluster", "change one cluster's settings");

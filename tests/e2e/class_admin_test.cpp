@@ -2,7 +2,9 @@
 // tetherd: a GE class formed by a simultaneous disconnection is listed by
 // GET /v1/admin/classes (kind, members, ids up to ?ids=, formed and expiry
 // times), with its refusals (401, 403, 400 naming `ids`); tetherctl lists
-// it (`classes`, table and --json) and clears it (`class clear NAME`: not
+// it (`classes`, table and --json), pages its members (GET
+// /v1/admin/classes/{name}/members, `class members NAME`: 400/401/403/404)
+// and clears it (`class clear NAME`: not
 // without --yes when nobody can be asked, exit 3 in the server's words for
 // an unknown class).
 #include <csignal>
@@ -118,6 +120,56 @@ TEST(class_admin, a_formed_class_is_listed_and_cleared_with_tetherctl) {
   EXPECT_EQ(b.at("members").to_number<int>(), 8);
   EXPECT_EQ(b.at("member_ids").as_array().size(), 3u);
 
+  // One class's members, a page at a time.
+  auto members = "/v1/admin/classes/" + ge + "/members";
+  std::vector<std::string> paged;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    auto r = http_call(server.http(), "GET",
+                       members + "?limit=3"
+                         + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto v = json_of(r.body);
+    EXPECT_EQ(str_at(v, "class"), ge);
+    EXPECT_EQ(v.at("members").to_number<int>(), 8);
+    auto ids = v.at("member_ids").as_array();
+    EXPECT_LE(ids.size(), 3u);
+    for (const auto& id : ids)
+      paged.emplace_back(id.as_string());
+    if (v.at("next").is_null())
+      break;
+    cursor = str_at(v, "next");
+    EXPECT_EQ(cursor, paged.back());
+  }
+  EXPECT_EQ(paged, (std::vector<std::string>{"c-0", "c-1", "c-2", "c-3", "c-4",
+                                             "c-5", "c-6", "c-7"}));
+  auto page = tetherctl(server, {"class", "members", ge, "--limit", "3"});
+  EXPECT_EQ(page.status, 0) << page.output;
+  EXPECT_EQ(page.output, "c-0\nc-1\nc-2\nmore: tetherctl class members " + ge
+                           + " --cursor c-2\n");
+  auto last
+    = tetherctl(server, {"class", "members", ge, "--cursor", "c-5", "--json"});
+  EXPECT_EQ(last.status, 0) << last.output;
+  EXPECT_NE(last.output.find(R"("member_ids":["c-6","c-7"],"next":null)"),
+            std::string::npos)
+    << last.output;
+  for (auto q :
+       {"?limit=0", "?limit=x", "?limit=1001", "?cursor=a%20b", "?ids=3"}) {
+    auto bad = http_call(server.http(), "GET", members + q);
+    EXPECT_EQ(bad.status, 400) << q << " " << bad.body;
+  }
+  EXPECT_NE(
+    error_message_of(http_call(server.http(), "GET", members + "?limit=0"))
+      .find("limit"),
+    std::string::npos);
+  auto no_class
+    = http_call(server.http(), "GET", "/v1/admin/classes/ge-1/members");
+  EXPECT_EQ(no_class.status, 404) << no_class.body;
+  EXPECT_EQ(error_message_of(no_class), "no class \"ge-1\"");
+  auto ctl_unknown = tetherctl(server, {"class", "members", "ge-1"});
+  EXPECT_EQ(ctl_unknown.status, 3) << ctl_unknown.output;
+  EXPECT_EQ(call_as(server, "", members).status, 401);
+
   // refusals
   EXPECT_EQ(call_as(server, "", "/v1/admin/classes").status, 401);
   auto made = http_call(server.http(), "POST", "/v1/admin/keys",
@@ -127,6 +179,8 @@ TEST(class_admin, a_formed_class_is_listed_and_cleared_with_tetherctl) {
     = call_as(server, str_at(json_of(made.body), "key"), "/v1/admin/classes");
   EXPECT_EQ(wrong.status, 403) << wrong.body;
   EXPECT_NE(error_message_of(wrong).find("admin"), std::string::npos);
+  EXPECT_EQ(call_as(server, str_at(json_of(made.body), "key"), members).status,
+            403);
   for (auto q : {"?ids=x", "?ids=1001", "?ids=-1", "?ids=99999"}) {
     auto bad
       = http_call(server.http(), "GET", std::string{"/v1/admin/classes"} + q);

@@ -248,6 +248,12 @@ def run(server, v):
     expect("/v1/admin/classes/{name}", "DELETE", "/v1/admin/classes/ge-1", 404)
     expect("/v1/admin/classes", "GET", "/v1/admin/classes", 200)
     expect("/v1/admin/classes", "GET", "/v1/admin/classes?ids=x", 400)
+    expect("/v1/admin/classes/{name}/members", "GET",
+           "/v1/admin/classes/ge-1/members", 404)
+    expect("/v1/admin/classes/{name}/members", "GET",
+           "/v1/admin/classes/ge-1/members?limit=0", 400)
+    # the event stream stays open (tests/e2e/events_test.cpp reads it)
+    expect("/v1/admin/events", "GET", "/v1/admin/events", 401, auth=None)
     expect("/v1/admin/terminals/{id}/revoke", "POST",
            "/v1/admin/terminals/T1/revoke", 200)
     expect("/v1/admin/terminals/{id}/revoke", "DELETE",

@@ -10,7 +10,10 @@
 //   TETHER_CLASS_MEMBERS how many terminals it has
 //   SCREENSHOTS         directory for the pages' screenshots
 //   CHROMIUM            the browser (default /usr/bin/chromium)
-// Exits 0 when every check holds, else 1 naming the failed one.
+// Exits 0 when every check holds, else 1 naming the failed one. The page
+// follows GET /v1/admin/events: a job pushed after the jobs page loaded
+// shows up, done, without a reload; the node form changes a node's
+// capacity and weight.
 'use strict';
 const { chromium } = require('playwright-core');
 const path = require('path');
@@ -73,6 +76,40 @@ async function login(page) {
   await page.fill('#key', key);
   await page.click('#login-form button');
   await page.locator('#total-connections').waitFor({ timeout: TIMEOUT });
+  await waitText(page, '#live', (t) => t === '● live', 'the page follows the event stream (GET /v1/admin/events)');
+}
+
+/// The API from here (not from the page), with the operator's key.
+async function apiCall(method, target, body) {
+  const resp = await fetch(url + target, {
+    method,
+    headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: resp.status, body: await resp.json() };
+}
+
+/// The node form: a refused value shows the API's words; an accepted one
+/// shows the answer and the node's row.
+async function nodeForm(page) {
+  await page.locator('#node-target').waitFor({ timeout: TIMEOUT });
+  await page.selectOption('#node-target', 'C1-n1');
+  await page.fill('#node-capacity', '0');
+  await page.click('#node-save');
+  await confirm(page);
+  const err = page.locator('#error');
+  await err.waitFor({ state: 'visible', timeout: TIMEOUT });
+  const text = await err.textContent();
+  check(/^HTTP 400 bad_request: .*capacity/.test(text), `a refused capacity shows the API's words ("${text}")`);
+  await page.fill('#node-capacity', '2');
+  await page.fill('#node-weight', '4');
+  await page.click('#node-save');
+  await confirm(page);
+  await waitText(page, '#node-result', (t) => t === 'node C1-n1: capacity 2, weight 4 (draining)',
+    'the node form shows the answer');
+  await waitText(page, '[data-node-weight="C1-n1"]', (t) => t === '4', 'the node row shows the new weight');
+  await waitText(page, '[data-node-capacity="C1-n1"]', (t) => t === '2', 'the node row shows the new capacity');
+  check(await page.locator('#error').isHidden(), 'no error after the accepted change');
 }
 
 async function overview(page) {
@@ -80,12 +117,29 @@ async function overview(page) {
     `the overview shows ${connections} live connections`);
   // A few samples for the chart (it polls every 2 s).
   await waitText(page, '#chart-samples', (t) => Number(t) >= 4, 'the chart has 4 samples');
-  await shot(page, 'overview');
   await page.click('[data-action="node-C1-n1"]');
   await shot(page, 'confirm', false); // the dialog covers the viewport
   await confirm(page);
   await waitText(page, '[data-node-state="C1-n1"]', (t) => t === 'draining',
     'draining node C1-n1 shows its state as draining');
+  await nodeForm(page);
+  await shot(page, 'overview');
+}
+
+/// A job pushed after the jobs page loaded shows up there, done, from the
+/// event stream (its row is marked as drawn by an event), without a reload.
+async function liveJob(page) {
+  await page.goto(url + '/ui/#jobs');
+  await page.locator('tbody tr.link').first().waitFor({ timeout: TIMEOUT });
+  await waitText(page, '#live', (t) => t === '● live', 'the jobs page follows the event stream');
+  const r = await apiCall('POST', `/v1/terminals/${encodeURIComponent(terminal)}/jobs`,
+    { service: 'print', payload: { text: 'live' } });
+  check(r.status === 202, `a job pushed from the test (${r.status})`);
+  const id = r.body.job_id;
+  await waitText(page, `[data-job-status="${id}"]`, (t) => t === 'done',
+    `job ${id}, pushed after the page loaded, shows as done without a reload`);
+  const by = await page.locator(`[data-job-status="${id}"]`).getAttribute('data-by');
+  check(by === 'event', `its row was drawn by an event (data-by=${by})`);
 }
 
 async function terminalPage(page) {
@@ -127,7 +181,15 @@ async function classesPage(page, other) {
     `the classes page lists ${geClass} with ${classMembers} members`);
   const link = page.locator(`tr[data-id="${geClass}"] a[href="#terminal/${classMember}"]`);
   check((await link.count()) === 1, `the class lists its member ${classMember}`);
+  // The first 3 members, then "more" reads the next page of the class.
+  const more = page.locator(`[data-more="${geClass}"]`);
+  await waitText(page, `[data-more="${geClass}"]`, (t) => t === `${classMembers - 3} more…`,
+    'the class offers its other members');
   await shot(page, 'classes');
+  await more.click();
+  await waitText(page, `[data-member-ids="${geClass}"]`, (t) => t.trim().split(/\s+/).length === Number(classMembers),
+    `"more" shows all ${classMembers} members`);
+  check(await more.isHidden(), 'no "more" once every member is shown');
   // Cancelled: nothing happens.
   await page.click(`[data-clear="${geClass}"]`);
   await page.locator('#modal-cancel').click({ timeout: TIMEOUT });
@@ -199,6 +261,7 @@ async function jobsAndActions(page) {
     const other = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     other.on('pageerror', (e) => { console.log('page error: ' + e.message); failed = true; });
     await classesPage(page, other);
+    await liveJob(page);
     await jobsAndActions(page);
     check(!failed, 'no script errors on the pages');
   } catch (e) {

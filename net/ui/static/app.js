@@ -2,10 +2,14 @@
 // value on the page comes from the HTTP API (docs/API.md) asked with the
 // operator's key (kept in sessionStorage, sent as Authorization: Bearer).
 // Pages: #overview, #terminals, #terminal/ID, #jobs, #job/ID, #classes,
-// #actions.
+// #actions. Changes arrive live from GET /v1/admin/events (read with
+// fetch(): EventSource cannot send the key); while that stream is down the
+// pages poll instead.
 'use strict';
 
 const POLL_MS = 2000;
+const JOBS_POLL_MS = 5000; // the jobs page, while the event stream is down
+const EVENTS_RETRY_MS = [1000, 2000, 5000, 10000, 30000];
 const HISTORY_POINTS = 150; // 5 minutes of 2 s samples
 
 const state = {
@@ -13,6 +17,11 @@ const state = {
   timer: null,
   samples: [], // {t, connections, jobs} for the chart
   lastJobs: null, // {t, total} of tether_jobs_accepted_total
+  live: false, // the event stream is open
+  events: null, // its AbortController
+  eventsSeen: 0,
+  retries: 0,
+  listeners: new Set(), // (kind, data) => void, of the page shown
 };
 
 // -- small DOM helpers (textContent only: nothing from the API is HTML) -----
@@ -127,7 +136,9 @@ function confirmDialog(text) {
 // -- login --------------------------------------------------------------------
 
 function logout(clearError = true) {
+  stopEvents();
   state.key = '';
+  setLive(false);
   sessionStorage.removeItem('tether-key');
   if (clearError) showError(null);
   route();
@@ -144,8 +155,80 @@ async function login(key) {
   }
   sessionStorage.setItem('tether-key', state.key);
   showError(null);
+  startEvents();
   if (!location.hash || location.hash === '#') location.hash = '#overview';
   else route();
+}
+
+// -- live events (GET /v1/admin/events) ---------------------------------------
+
+function setLive(live) {
+  state.live = live;
+  const el = $('live');
+  el.hidden = !state.key;
+  el.textContent = live ? '● live' : '○ polling';
+  el.className = live ? 'live' : 'muted';
+}
+
+/// One `event:`/`data:` block of the stream, handed to the page's listeners.
+function dispatch(block) {
+  let kind = 'message', data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) kind = line.slice(7);
+    else if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  if (!data) return; // a comment (keepalive)
+  let value;
+  try { value = JSON.parse(data); } catch (e) { return; }
+  ++state.eventsSeen;
+  $('live').dataset.events = state.eventsSeen;
+  for (const f of state.listeners) f(kind, value);
+}
+
+async function readEvents(ctl) {
+  const resp = await fetch('/v1/admin/events', {
+    headers: { Authorization: 'Bearer ' + state.key, Accept: 'text/event-stream' },
+    signal: ctl.signal,
+  });
+  if (!resp.ok || !resp.body) throw new Error('HTTP ' + resp.status);
+  setLive(true);
+  state.retries = 0;
+  const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let end;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      dispatch(buf.slice(0, end));
+      buf = buf.slice(end + 2);
+    }
+  }
+}
+
+/// Keeps one stream open while a key is set; when it drops, the pages poll
+/// and it is tried again (backing off to 30 s).
+function startEvents() {
+  if (state.events || !state.key) return;
+  const ctl = new AbortController();
+  state.events = ctl;
+  readEvents(ctl).catch(() => {}).finally(() => {
+    if (state.events !== ctl) return; // stopped on purpose
+    state.events = null;
+    const wasLive = state.live;
+    setLive(false);
+    if (wasLive) refreshNow(); // the page catches up, then polls
+    const wait = EVENTS_RETRY_MS[Math.min(state.retries++, EVENTS_RETRY_MS.length - 1)];
+    setTimeout(startEvents, wait);
+  });
+}
+
+function stopEvents() {
+  const ctl = state.events;
+  state.events = null;
+  if (ctl) ctl.abort();
+  setLive(false);
 }
 
 // -- fleet overview -----------------------------------------------------------
@@ -256,12 +339,15 @@ function nodeActions(n) {
 
 function clusterPanel(c) {
   const nodes = table(
-    ['Node', 'State', { title: 'Sessions', num: true }, { title: 'CPU', num: true },
-      { title: 'Memory', num: true }, ''],
+    ['Node', 'State', { title: 'Sessions', num: true }, { title: 'Capacity', num: true },
+      { title: 'Weight', num: true }, { title: 'CPU', num: true }, { title: 'Memory', num: true }, ''],
     c.nodes.map((n) => ({
       id: n.node_id,
       cells: [h('span', { class: 'mono' }, n.node_id), h('span', { 'data-node-state': n.node_id }, badge(n.state)),
-        n.sessions, n.cpu + ' %', fmtBytes(n.memory), nodeActions(n)],
+        h('span', { 'data-node-sessions': n.node_id }, n.sessions),
+        h('span', { 'data-node-capacity': n.node_id }, n.capacity),
+        h('span', { 'data-node-weight': n.node_id }, n.weight),
+        n.cpu + ' %', fmtBytes(n.memory), nodeActions(n)],
     })));
   const next = c.state === 'draining' ? 'active' : 'draining';
   return h('div', { class: 'panel', 'data-cluster': c.cluster_id },
@@ -278,6 +364,74 @@ function clusterPanel(c) {
       ['balancers', (c.balancers || []).join(', ') || '-'],
     ]),
     h('div', { class: 'result' }, nodes));
+}
+
+/// The element `[attr="id"]` (ids are [A-Za-z0-9._:-]: safe in a selector
+/// once quoted).
+const cell = (attr, id) => document.querySelector(`[${attr}="${CSS.escape(id)}"]`);
+
+function setCell(attr, id, content) {
+  const el = cell(attr, id);
+  if (!el) return false;
+  el.replaceChildren(content instanceof Node ? content : String(content));
+  el.dataset.by = 'event';
+  return true;
+}
+
+/// Node and cluster events change the overview in place (the 2 s samples
+/// of the chart redraw it too, from the lists).
+function overviewEvent(kind, d) {
+  if (kind === 'node') {
+    setCell('data-node-state', d.id, badge(d.state));
+    setCell('data-node-sessions', d.id, d.sessions);
+    setCell('data-node-capacity', d.id, d.capacity);
+    setCell('data-node-weight', d.id, d.weight);
+    let sessions = 0;
+    for (const el of document.querySelectorAll('[data-node-sessions]')) sessions += Number(el.textContent);
+    if ($('total-sessions')) $('total-sessions').textContent = sessions;
+  } else if (kind === 'cluster') {
+    setCell('data-cluster-state', d.id, badge(d.state));
+    setCell('data-connections', d.id, d.connections);
+    let connections = 0;
+    for (const el of document.querySelectorAll('[data-connections]')) connections += Number(el.textContent);
+    if ($('total-connections')) $('total-connections').textContent = connections;
+  }
+}
+
+/// The form for a node's capacity and weight (PUT /v1/admin/nodes/{id}),
+/// drawn once per visit (the samples do not redraw it).
+function nodeForm(clusters) {
+  const nodes = clusters.flatMap((c) => c.nodes.map((n) => ({ ...n, cluster: c.cluster_id })));
+  const target = h('select', { id: 'node-target' }, nodes.map((n) =>
+    h('option', { value: n.node_id }, `${n.node_id} of ${n.cluster}`)));
+  const capacity = h('input', { id: 'node-capacity', type: 'number', min: 1, max: 1000000, placeholder: 'capacity' });
+  const weight = h('input', { id: 'node-weight', type: 'number', min: 0, max: 1000000, placeholder: 'weight' });
+  const out = resultLine('node-result');
+  const fill = () => {
+    const n = nodes.find((x) => x.node_id === target.value);
+    if (n) { capacity.value = n.capacity; weight.value = n.weight; }
+  };
+  target.addEventListener('change', fill);
+  fill();
+  const save = async () => {
+    const body = {};
+    // As typed: the API checks the values and words the refusal.
+    if (capacity.value.trim() !== '') body.capacity = Number(capacity.value);
+    if (weight.value.trim() !== '') body.weight = Number(weight.value);
+    if (!(await confirmDialog(`Set node ${target.value} to ${Object.entries(body).map(([k, v]) => k + ' ' + v).join(', ')}? New sessions are placed by the new figures at once.`))) return;
+    const r = await guarded(() => api('PUT', '/v1/admin/nodes/' + encodeURIComponent(target.value), body));
+    if (!r) return;
+    out.textContent = `node ${r.node_id}: capacity ${r.capacity}, weight ${r.weight} (${r.state})`;
+    const n = nodes.find((x) => x.node_id === r.node_id);
+    if (n) { n.capacity = r.capacity; n.weight = r.weight; }
+    setCell('data-node-capacity', r.node_id, r.capacity);
+    setCell('data-node-weight', r.node_id, r.weight);
+  };
+  return h('div', { class: 'panel' }, h('h3', {}, 'Node capacity and weight'),
+    h('div', { class: 'row' }, target, 'capacity', capacity, 'weight', weight,
+      h('button', { class: 'danger', id: 'node-save', onclick: save }, 'Save…'),
+      h('span', { class: 'muted' }, 'capacity 1–1000000 (least_load: load ÷ capacity), weight 0–1000000 (weighted)')),
+    out);
 }
 
 async function setState(kind, id, next) {
@@ -303,11 +457,14 @@ async function overview(main) {
         h('span', {}, h('i', { class: 'c2' }), 'jobs accepted per second (right axis)'),
         h('span', {}, h('span', { id: 'chart-samples' }, state.samples.length), ' samples, every 2 s, the last 5 minutes'))),
     canvas);
-  main.replaceChildren(h('h2', {}, 'Fleet'), cards, chart, clusters, updated);
+  const form = h('div', {});
+  main.replaceChildren(h('h2', {}, 'Fleet'), cards, chart, clusters, form, updated);
+  state.listeners.add(overviewEvent);
   let shown = '';
   const tick = async () => {
     const data = await guarded(sample);
     if (!data || !document.body.contains(canvas)) return;
+    if (!form.firstChild) form.replaceChildren(nodeForm(data.clusters));
     // Redrawn only when something changed, so that buttons stay put.
     const now = JSON.stringify(data);
     if (now !== shown) {
@@ -360,7 +517,8 @@ async function terminals(main, prefix) {
 function jobRows(list) {
   return list.map((j) => ({
     id: j.job_id, item: j,
-    cells: [h('span', { class: 'mono' }, j.job_id), j.terminal_id, j.service, badge(j.status),
+    cells: [h('span', { class: 'mono' }, j.job_id), j.terminal_id, j.service,
+      h('span', { 'data-job-status': j.job_id }, badge(j.status)),
       dash(j.created_at), j.deliveries, dash(j.detail)],
   }));
 }
@@ -468,17 +626,58 @@ async function clearClass(c) {
   $('class-result').textContent = `class ${r.class} cleared (${r.terminals} terminals)`;
 }
 
+const CLASS_IDS = 3; // member ids shown per class before "more"
+const CLASS_PAGE = 50; // ids each "more" adds
+
+/// A class's first members, and a "more" button that reads the next page
+/// (GET /v1/admin/classes/{name}/members) while there is one.
+function memberList(c) {
+  const ids = h('span', { class: 'mono', 'data-member-ids': c.name });
+  const add = (list) => ids.append(...list.map((id) =>
+    [h('a', { href: '#terminal/' + encodeURIComponent(id) }, id), ' ']).flat());
+  add(c.member_ids);
+  let shown = c.member_ids.length;
+  let cursor = c.member_ids[c.member_ids.length - 1];
+  const more = h('button', { class: 'small', 'data-more': c.name });
+  const label = () => { more.textContent = `${c.members - shown} more…`; more.hidden = shown >= c.members; };
+  label();
+  more.addEventListener('click', async () => {
+    const page = await guarded(() => api('GET', `/v1/admin/classes/${encodeURIComponent(c.name)}/members?limit=${CLASS_PAGE}`
+      + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')));
+    if (!page) return;
+    add(page.member_ids);
+    shown += page.member_ids.length;
+    c.members = page.members;
+    cursor = page.next || cursor;
+    if (page.next === null) shown = c.members; // the last page
+    label();
+  });
+  return h('span', {}, ids, more);
+}
+
 async function classesPage(main) {
   main.replaceChildren(h('h2', {}, 'Quality classes'));
-  const r = await guarded(() => api('GET', '/v1/admin/classes?ids=5'));
+  const r = await guarded(() => api('GET', '/v1/admin/classes?ids=' + CLASS_IDS));
   if (!r) return;
+  // Live: a new class redraws the page; a changed one its count; a
+  // cleared one stays listed, marked (a clear from here then answers 404).
+  state.listeners.add((kind, c) => {
+    if (kind !== 'class') return;
+    const row = document.querySelector(`tr[data-id="${CSS.escape(c.name)}"]`);
+    if (!row) {
+      if (c.change !== 'cleared') route();
+    } else if (c.change === 'cleared') {
+      row.classList.add('gone');
+      setCell('data-members', c.name, 'cleared');
+    } else {
+      setCell('data-members', c.name, c.members);
+    }
+  });
   const rows = r.classes.map((c) => ({
     id: c.name, item: c,
     cells: [h('span', { class: 'mono' }, c.name), c.kind === 'disconnect' ? 'disconnection (GE)' : 'failing group (GF)',
       h('span', { 'data-members': c.name }, c.members), dash(c.formed_at), c.expires_at || 'never',
-      h('span', { class: 'mono' }, c.member_ids.map((id) =>
-        [h('a', { href: '#terminal/' + encodeURIComponent(id) }, id), ' ']),
-        c.members > c.member_ids.length ? `… ${c.members - c.member_ids.length} more` : ''),
+      memberList(c),
       h('button', { class: 'small danger', 'data-clear': c.name, onclick: () => clearClass(c) }, 'Clear…')],
   }));
   main.append(h('div', { class: 'panel' },
@@ -504,6 +703,25 @@ async function jobsPage(main) {
     results.replaceChildren(r.jobs.length === 0 ? h('p', { class: 'muted' }, 'No jobs.')
       : table(jobHeaders, jobRows(r.jobs), openJob));
   };
+  // Live: a job event changes its row, or adds a new job that the filters
+  // let through at the top; while the stream is down the list is read
+  // again every 5 s.
+  state.listeners.add((kind, j) => {
+    if (kind !== 'job') return;
+    if (setCell('data-job-status', j.id, badge(j.status))) return;
+    if ((status.value && status.value !== j.status)
+      || (terminal.value.trim() && terminal.value.trim() !== j.terminal)) return;
+    let body = results.querySelector('tbody');
+    if (!body) {
+      results.replaceChildren(table(jobHeaders, [], openJob));
+      body = results.querySelector('tbody');
+    }
+    body.prepend(h('tr', { class: 'link', 'data-id': j.id, onclick: () => openJob({ job_id: j.id }) },
+      [h('span', { class: 'mono' }, j.id), j.terminal, j.service,
+        h('span', { 'data-job-status': j.id, 'data-by': 'event' }, badge(j.status)), '-', '-', '-']
+        .map((c, i) => h('td', { class: jobHeaders[i].num ? 'num' : '' }, c))));
+  });
+  state.timer = setInterval(() => { if (!state.live) load(); }, JOBS_POLL_MS);
   const find = h('input', { id: 'job-id', placeholder: 'job id' });
   main.replaceChildren(h('h2', {}, 'Jobs'),
     h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); load(); } },
@@ -517,6 +735,9 @@ async function jobsPage(main) {
 
 async function jobDetail(main, id) {
   main.replaceChildren(h('h2', {}, 'Job ', h('span', { class: 'mono' }, id)));
+  state.listeners.add((kind, j) => {
+    if (kind === 'job' && j.id === id && location.hash === '#job/' + encodeURIComponent(id)) route();
+  });
   const j = await guarded(() => api('GET', '/v1/jobs/' + encodeURIComponent(id)));
   if (!j) return;
   const steps = [['created', j.created_at], ['delivered', j.delivered_at], ['acked', j.acked_at],
@@ -626,6 +847,7 @@ async function route() {
   refreshNow = () => route();
   const main = $('main');
   const loggedIn = Boolean(state.key);
+  state.listeners.clear();
   $('nav').hidden = !loggedIn;
   $('logout').hidden = !loggedIn;
   if (!loggedIn) {
@@ -651,4 +873,6 @@ const loginSection = $('login');
 $('login-form').addEventListener('submit', (e) => { e.preventDefault(); login($('key').value); });
 $('logout').addEventListener('click', () => logout());
 window.addEventListener('hashchange', () => { showError(null); route(); });
+setLive(false);
+startEvents();
 route();

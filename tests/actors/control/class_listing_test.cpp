@@ -62,5 +62,27 @@ TEST(ClassListing, ClearedClassIsGoneAndEmptyTrackerListsNothing) {
   EXPECT_TRUE(list_classes(disconnect_tracker{}, 10).empty());
 }
 
+TEST(ClassPage, PagesTheMembersInIdOrderAfterACursor) {
+  auto t = with_classes(60'000);
+  auto first = class_page(t, "ge-1000", "", 2);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->kind, "disconnect");
+  EXPECT_EQ(first->members, 3u);
+  EXPECT_EQ(first->member_ids, (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_EQ(first->expires_ms, 1'060'000);
+  auto rest = class_page(t, "ge-1000", "t2", 2);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->member_ids, (std::vector<std::string>{"t3"}));
+  EXPECT_TRUE(class_page(t, "ge-1000", "t3", 2)->member_ids.empty());
+  auto gf = class_page(t, "GG7", "", 10);
+  ASSERT_TRUE(gf);
+  EXPECT_EQ(gf->kind, "failure");
+  EXPECT_EQ(gf->member_ids, (std::vector<std::string>{"t1", "t9"}));
+}
+
+TEST(ClassPage, UnknownClassIsNothing) {
+  EXPECT_FALSE(class_page(with_classes(60'000), "ge-9", "", 10));
+}
+
 } // namespace
 } // namespace tether
