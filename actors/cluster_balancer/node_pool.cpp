@@ -8,8 +8,8 @@ namespace tether {
 
 void node_pool::add(const std::string& id, node_actor handle) {
   bool failed = !handle;
-  entries.push_back(
-    {id, std::move(handle), node_status{id, "active", 0, 0, 0}, 0, failed});
+  entries.push_back({id, std::move(handle), node_status{id, "active", 0, 0, 0},
+                     0, failed, !failed});
 }
 
 std::optional<size_t>
@@ -38,6 +38,7 @@ std::vector<node_status> node_pool::status() const {
     ns.sessions = std::max(ns.sessions, n.own);
     ns.capacity = n.capacity;
     ns.weight = n.weight;
+    ns.reached = n.reached;
     if (n.failed) {
       ns.state = "failed";
       ns.sessions = 0; // they have been moved (or are being moved) away
@@ -80,6 +81,7 @@ node_pool::reach(const std::map<std::string, node_actor>& found) {
       continue;
     n.handle = f->second;
     n.failed = false;
+    n.reached = true;
     n.last = node_status{n.node_id, "active", 0, 0, 0};
     out.push_back(i);
   }

@@ -22,6 +22,7 @@ struct node_entry {
   node_status last; // as last reported (all balancers' sessions)
   uint32_t own = 0; // this balancer's sessions there, exact
   bool failed = false;
+  bool reached = false;  // had a handle once since this balancer started
   bool draining = false; // set by an operator: no new sessions
   uint32_t capacity = 1; // [clusters.node_capacity]: least_load's divisor
   uint32_t weight = 1;   // [clusters.node_weights] (reported; picks use cfg)

@@ -85,7 +85,8 @@ cluster_choice::choose(const cluster_table& clusters,
       continue;
     }
     candidates.push_back({c.cfg.id, c.usable(), !c.balancers.empty(),
-                          c.connections, c.cpu, c.memory, c.cfg.weight});
+                          c.connections, c.cpu_util, c.memory_util,
+                          c.cfg.weight});
     index.push_back(i);
     rank.push_back(cls);
     if (usable)

@@ -265,9 +265,11 @@ void cluster_manager_state::seed_live_nodes(
   if (now_ms - first_report_ms < elastic.period.count())
     return;
   live_seeded = true;
+  // A node no balancer has ever reached has not started yet (a spare that
+  // the autoscale command starts): it is not lost.
   for (const auto& s : merged)
     for (const auto& n : s.nodes)
-      if (clusters.leaving.count(n.node_id) == 0
+      if (n.reached && clusters.leaving.count(n.node_id) == 0
           && admin.node_state(n.node_id) == "active")
         live_nodes.insert(n.node_id);
 }

@@ -71,8 +71,10 @@ struct cluster_manager_state {
   bool live_seeded = false;
   std::set<std::string> elastic_pending;
   /// Once, an [autoscale] period after the first report: every node whose
-  /// state is active counts as seen live, so one its balancers still report
-  /// failed is lost (and a standby replaces it) as if it had failed now.
+  /// state is active and that a balancer has reached since it started
+  /// counts as seen live, so one its balancers still report failed is lost
+  /// (and a standby replaces it) as if it had failed now. A node no
+  /// balancer ever reached (a spare not started yet) is not.
   void seed_live_nodes(const std::vector<cluster_status>& merged,
                        int64_t now_ms);
   std::vector<std::string> autoscale_command;

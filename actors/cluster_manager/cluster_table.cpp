@@ -99,15 +99,19 @@ void cluster_table::take_reports(
   for (auto& c : entries) {
     auto& l = by_cluster[c.cfg.id];
     c.connections = l.connections;
-    double cpu = 0;
+    double cpu = 0, cpu_util = 0, memory_util = 0;
     long double memory = 0;
     for (const auto& [id, n] : l.nodes) {
       cpu += n.cpu;
       memory += n.memory;
+      cpu_util += n.cpu_util;
+      memory_util += n.memory_util;
     }
-    auto k = l.nodes.size();
+    auto k = static_cast<double>(l.nodes.size());
     c.cpu = k > 0 ? cpu / k : 0;
     c.memory = k > 0 ? static_cast<uint64_t>(memory / k) : 0;
+    c.cpu_util = k > 0 ? cpu_util / k : 0;
+    c.memory_util = k > 0 ? memory_util / k : 0;
   }
 }
 
@@ -186,10 +190,12 @@ void merge_node(std::vector<node_status>& nodes, const node_status& n) {
     return;
   }
   bool failed = same->state == "failed" || n.state == "failed";
+  bool reached = same->reached || n.reached;
   if (n.sessions > same->sessions)
     *same = n;
   if (failed)
     same->state = "failed";
+  same->reached = reached;
 }
 
 } // namespace

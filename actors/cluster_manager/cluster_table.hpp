@@ -24,8 +24,10 @@ struct cluster_entry {
   uint32_t connections = 0;             // last reported plus assigned since
   uint64_t assigned = 0;                // terminals mapped here
   bool enabled = true;                  // false: declared, not yet added
-  double cpu = 0;      // mean over its live nodes (last report)
-  uint64_t memory = 0; // mean resident bytes of its live nodes
+  double cpu = 0;         // mean over its live nodes (last report)
+  uint64_t memory = 0;    // mean resident bytes of its live nodes
+  double cpu_util = 0;    // mean utilisation of its live nodes (0-1)
+  double memory_util = 0; // (node_status::cpu_util, memory_util)
   /// Balancers that joined and went down: listed last in destinations
   /// until they join again (balancer health).
   std::vector<balancer_info> down;

@@ -107,6 +107,19 @@ void write_node_metrics(metrics::exposition& e,
   gauge("tether_node_resident_memory_bytes",
         "Resident memory of the node's process in bytes.",
         [](const node_status& n) { return n.memory; });
+  gauge("tether_node_cpu_utilisation",
+        "CPU of the node's process as a share of the host's CPUs (0-1).",
+        [](const node_status& n) { return n.cpu_util; });
+  gauge("tether_node_memory_utilisation",
+        "Resident memory of the node's process as a share of the host's "
+        "memory (0-1).",
+        [](const node_status& n) { return n.memory_util; });
+  gauge("tether_node_host_cpu_utilisation",
+        "Busy share of the CPUs of the node's host (0-1).",
+        [](const node_status& n) { return n.host_cpu_util; });
+  gauge("tether_node_host_memory_utilisation",
+        "Memory in use on the node's host (0-1).",
+        [](const node_status& n) { return n.host_memory_util; });
   e.family("tether_node_state", "gauge",
            "1 for the node's current state (active, draining, failed).");
   for (const auto& c : clusters)

@@ -12,50 +12,20 @@
 
 namespace tether {
 
-uint64_t process_rss_bytes() {
-  // /proc reads are served from memory and do not block.
-  unsigned long long pages_total = 0, pages_resident = 0;
-  if (auto* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%llu %llu", &pages_total, &pages_resident) != 2)
-      pages_resident = 0;
-    std::fclose(f);
-  }
-  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-uint64_t process_cpu_ticks() {
-  unsigned long long utime = 0, stime = 0;
-  if (auto* f = std::fopen("/proc/self/stat", "r")) {
-    // Fields 14 and 15 (utime, stime); field 2 may contain spaces but is
-    // parenthesised, so skip up to the last ')'.
-    char buf[1024];
-    size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
-    buf[n] = '\0';
-    std::fclose(f);
-    if (auto* p = std::strrchr(buf, ')'))
-      std::sscanf(p + 2,
-                  "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                  &utime, &stime);
-  }
-  return utime + stime;
-}
-
 node_status node_state::status() {
-  auto now = now_ms();
-  auto ticks = process_cpu_ticks();
-  if (last_cpu_at_ms != 0 && now > last_cpu_at_ms) {
-    auto hz = static_cast<double>(sysconf(_SC_CLK_TCK));
-    cpu = (static_cast<double>(ticks - last_cpu_ticks) / hz)
-        / (static_cast<double>(now - last_cpu_at_ms) / 1000.0);
-  }
-  last_cpu_ticks = ticks;
-  last_cpu_at_ms = now;
-  return node_status{node_id,
-                     "active",
-                     sessions,
-                     cpu,
-                     process_rss_bytes(),
-                     session_actors.value()};
+  measured = process_load().at(now_ms());
+  return report();
+}
+
+node_status node_state::report() const {
+  node_status out{node_id,      "active",
+                  sessions,     measured.load.cores,
+                  measured.rss, session_actors.value()};
+  out.cpu_util = measured.load.cpu;
+  out.memory_util = measured.load.memory;
+  out.host_cpu_util = measured.load.host_cpu;
+  out.host_memory_util = measured.load.host_memory;
+  return out;
 }
 
 namespace {
@@ -74,12 +44,10 @@ int64_t clock_ms(self_ptr self) {
 /// CPU of the last periodic measure counts too).
 void report_if_moved(self_ptr self) {
   auto& st = self->state;
-  if (!st.reports.due(st.sessions, st.cpu))
+  if (!st.reports.due(st.sessions, st.measured.load.cores))
     return;
-  st.reports.sent(st.sessions, st.cpu);
-  node_status now{st.node_id,          "active",
-                  st.sessions,         st.cpu,
-                  process_rss_bytes(), st.session_actors.value()};
+  st.reports.sent(st.sessions, st.measured.load.cores);
+  auto now = st.report();
   for (const auto& b : st.reports.balancers())
     self->send(b, status_atom::value, now);
 }

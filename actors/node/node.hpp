@@ -11,6 +11,7 @@
 
 #include "actors/node/keepalive_schedule.hpp"
 #include "actors/node/load_reports.hpp"
+#include "actors/node/utilisation.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
 
@@ -34,21 +35,19 @@ struct node_state {
   keepalive_schedule keepalive;
   /// The due time of the tick timer that is pending, if one is.
   std::optional<int64_t> tick_at;
-  // CPU accounting between two status requests.
-  uint64_t last_cpu_ticks = 0;
-  int64_t last_cpu_at_ms = 0;
-  double cpu = 0;
+  /// The process's load at the last status request (shared_load: the
+  /// same for every node of the process within a second).
+  shared_load::reading measured;
   /// Reports on change, to the balancers that started sessions here.
   load_reports reports;
 
+  /// Measures the load now and reports it.
   node_status status();
+  /// The last measured load with the sessions of now.
+  node_status report() const;
 };
 
 node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                std::string node_id, control_actor control);
-
-/// Resident memory and consumed CPU ticks of this process (from /proc).
-uint64_t process_rss_bytes();
-uint64_t process_cpu_ticks();
 
 } // namespace tether

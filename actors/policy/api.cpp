@@ -839,17 +839,32 @@ std::string encode(const health& h) {
 
 namespace {
 
+/// A share from 0 to 1 as a percent with one decimal.
+double percent(double share) {
+  return std::round(share * 1000) / 10;
+}
+
+/// A node's load as the API shows it: `cpu` percent of one core and
+/// `memory` resident bytes of its process, and utilisation in percent.
+void add_load(json::object& o, const node_status& n) {
+  o["cpu"] = std::lround(n.cpu * 100); // percent of one core, an integer
+  o["memory"] = n.memory;
+  o["cpu_pct"] = percent(n.cpu_util);
+  o["memory_pct"] = percent(n.memory_util);
+  o["host_cpu_pct"] = percent(n.host_cpu_util);
+  o["host_memory_pct"] = percent(n.host_memory_util);
+}
+
 json::object cluster_object(const cluster_status& c) {
   json::array nodes;
-  for (const auto& n : c.nodes)
-    nodes.push_back(json::object{{"node_id", n.node_id},
-                                 {"state", n.state},
-                                 {"sessions", n.sessions},
-                                 // percent of one core, as an integer
-                                 {"cpu", std::lround(n.cpu * 100)},
-                                 {"memory", n.memory},
-                                 {"capacity", n.capacity},
-                                 {"weight", n.weight}});
+  for (const auto& n : c.nodes) {
+    json::object o{
+      {"node_id", n.node_id}, {"state", n.state}, {"sessions", n.sessions}};
+    add_load(o, n);
+    o["capacity"] = n.capacity;
+    o["weight"] = n.weight;
+    nodes.push_back(std::move(o));
+  }
   json::object caps; // tier caps: each with its live connections
   for (const auto& [tier, max] : c.tier_caps) {
     auto n = c.tier_connections.find(tier);
@@ -896,16 +911,16 @@ encode_node_list(const std::vector<cluster_status>& cs,
   for (const auto& c : cs)
     for (const auto& n : c.nodes) {
       auto p = process_of.find(n.node_id);
-      nodes.push_back(json::object{
+      json::object o{
         {"node_id", n.node_id},
         {"cluster_id", c.cluster_id},
         {"state", n.state == "failed" ? std::string{"down"} : n.state},
-        {"sessions", n.sessions},
-        {"cpu", std::lround(n.cpu * 100)},
-        {"memory", n.memory},
-        {"capacity", n.capacity},
-        {"weight", n.weight},
-        {"process", p == process_of.end() ? default_process : p->second}});
+        {"sessions", n.sessions}};
+      add_load(o, n);
+      o["capacity"] = n.capacity;
+      o["weight"] = n.weight;
+      o["process"] = p == process_of.end() ? default_process : p->second;
+      nodes.push_back(std::move(o));
     }
   return json::serialize(json::object{{"nodes", std::move(nodes)}});
 }

@@ -136,9 +136,9 @@ uint64_t& rr_cursors::of(const std::string& user) {
 
 namespace {
 
-/// a < b for least_load: smaller memory wins (also when CPU disagrees),
-/// equal memory goes by CPU.
-bool lighter(double cpu_a, uint64_t mem_a, double cpu_b, uint64_t mem_b) {
+/// a < b for least_load (the source's S670 and S230): the smaller memory
+/// utilisation wins (also when CPU disagrees), equal memory goes by CPU.
+bool lighter(double cpu_a, double mem_a, double cpu_b, double mem_b) {
   if (mem_a != mem_b)
     return mem_a < mem_b;
   return cpu_a < cpu_b;
@@ -150,10 +150,10 @@ bool less_per_weight(uint64_t load_a, uint32_t w_a, uint64_t load_b,
   return load_a * w_b < load_b * w_a;
 }
 
-/// a < b for the least_load node strategy: memory, then CPU, then
-/// sessions, each divided by the node's capacity (compared without
-/// division where they are integers); only sessions while either node has
-/// no report yet.
+/// a < b for the least_load node strategy: memory utilisation, then CPU
+/// utilisation, then sessions, each divided by the node's capacity
+/// (sessions compared without division); only sessions while either node
+/// has no report yet.
 bool lighter_per_capacity(const node_status& a, const node_status& b) {
   uint64_t ka = std::max<uint32_t>(1, a.capacity);
   uint64_t kb = std::max<uint32_t>(1, b.capacity);
@@ -161,12 +161,13 @@ bool lighter_per_capacity(const node_status& a, const node_status& b) {
   // that: until both have, sessions ÷ capacity decide.
   if (a.memory == 0 || b.memory == 0)
     return uint64_t{a.sessions} * kb < uint64_t{b.sessions} * ka;
-  if (a.memory * kb != b.memory * ka)
-    return a.memory * kb < b.memory * ka;
-  auto cpu_a = a.cpu / static_cast<double>(ka);
-  auto cpu_b = b.cpu / static_cast<double>(kb);
-  if (cpu_a != cpu_b)
-    return cpu_a < cpu_b;
+  auto per = [](double v, uint64_t k) {
+    return v / static_cast<double>(k);
+  };
+  if (per(a.memory_util, ka) != per(b.memory_util, kb)
+      || per(a.cpu_util, ka) != per(b.cpu_util, kb))
+    return lighter(per(a.cpu_util, ka), per(a.memory_util, ka),
+                   per(b.cpu_util, kb), per(b.memory_util, kb));
   return uint64_t{a.sessions} * kb < uint64_t{b.sessions} * ka;
 }
 
@@ -201,8 +202,8 @@ std::optional<size_t> choose_cluster(const std::vector<cluster_candidate>& cs,
     case cluster_strategy::least_load:
       // Loads are reported once a second; equal loads (at start, say)
       // go by connections, which count each assignment at once.
-      if (a.memory != b.memory || a.cpu != b.cpu)
-        return lighter(a.cpu, a.memory, b.cpu, b.memory);
+      if (a.memory_util != b.memory_util || a.cpu_util != b.cpu_util)
+        return lighter(a.cpu_util, a.memory_util, b.cpu_util, b.memory_util);
       return a.connections < b.connections;
     case cluster_strategy::weighted:
       return less_per_weight(a.connections, a.weight, b.connections, b.weight);

@@ -81,15 +81,15 @@ struct cluster_candidate {
   bool active = true;       // false: draining, takes no new terminals
   bool reachable = true;    // at least one balancer is known
   uint32_t connections = 0; // live connections (plus recent assignments)
-  double cpu = 0;           // mean CPU share of its live nodes
-  uint64_t memory = 0;      // mean resident bytes of its live nodes
+  double cpu_util = 0;      // mean CPU utilisation of its live nodes (0-1)
+  double memory_util = 0;   // mean memory utilisation of its live nodes
   uint32_t weight = 1;      // capacity weight (0 is never active)
 };
 
 enum class cluster_strategy {
   fewest_connections,   // fewest live connections
-  least_load,           // smallest (memory, cpu) of the nodes, then
-                        // fewest connections
+  least_load,           // smallest (memory, cpu) utilisation of the
+                        // nodes, then fewest connections
   weighted,             // fewest connections per unit of weight
   round_robin,          // in turn, one cursor
   round_robin_per_user, // in turn, one cursor per user
@@ -130,8 +130,9 @@ strategy_for(const assigned_label& label, const std::vector<std::string>& items,
 
 enum class node_strategy {
   fewest_sessions, // fewest sessions
-  least_load,      // smallest (memory, cpu), then fewest sessions, each
-                   // ÷ the node's capacity (node_status::capacity)
+  least_load,      // smallest (memory, cpu) utilisation, then fewest
+                   // sessions, each ÷ the node's capacity
+                   // (node_status::capacity)
   weighted,        // fewest sessions per unit of the node's weight
 };
 std::optional<node_strategy> parse_node_strategy(const std::string& s);

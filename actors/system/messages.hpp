@@ -243,12 +243,26 @@ struct node_status {
   /// The node's weight for the `weighted` node strategy ([clusters.
   /// node_weights], or an operator's PUT /v1/admin/nodes; default 1).
   uint32_t weight = 1;
+  /// Utilisation, each a share from 0 to 1 (actors/node/utilisation.hpp):
+  /// the node's process's CPU of all the host's CPUs and its resident
+  /// memory of the host's memory (a cgroup's limits count as the host's),
+  /// and the host's CPU busy and memory in use. least_load compares
+  /// memory_util, then cpu_util.
+  double cpu_util = 0;
+  double memory_util = 0;
+  double host_cpu_util = 0;
+  double host_memory_util = 0;
+  /// The reporting balancer has reached the node since it started: a
+  /// failed node that never was has not started yet (a spare the autoscale
+  /// command starts), it was not lost.
+  bool reached = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.node_id, x.state, x.sessions,
-           x.cpu, x.memory, x.session_actors, x.capacity, x.weight);
+           x.cpu, x.memory, x.session_actors, x.capacity, x.weight, x.cpu_util,
+           x.memory_util, x.host_cpu_util, x.host_memory_util, x.reached);
 }
 
 /// One balancer's view of its cluster.

@@ -6,7 +6,9 @@
 // GET /v1/admin/nodes and GET /v1/admin/clusters/{id}; and every refusal
 // (401 no key, 403 wrong scope, 404 unknown id, 409 wrong state) naming the
 // problem and changing nothing.
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "tests/e2e/e2e.hpp"
 
@@ -183,6 +185,65 @@ TEST(OperatorCalls, NodesAndOneCluster) {
   auto missing = http_call(d.http(), "GET", "/v1/admin/clusters/nope");
   EXPECT_EQ(missing.status, 404) << missing.body;
   EXPECT_NE(error_message_of(missing).find("nope"), std::string::npos);
+}
+
+/// MemTotal of /proc/meminfo in bytes (no cgroup limit here: the test
+/// checks that first).
+double mem_total_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  while (in >> key >> kb)
+    if (key == "MemTotal:")
+      return kb * 1024;
+  return 0;
+}
+
+TEST(OperatorCalls, NodesShowTheirUtilisation) {
+  if (std::ifstream{"/sys/fs/cgroup/memory.max"}.good())
+    GTEST_SKIP() << "a cgroup memory limit: memory_pct is of that limit";
+  tetherd_process d;
+  d.start();
+  // The balancers ask every second; wait for C1-n1's first report.
+  json::object node;
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto list = json_of(http_call(d.http(), "GET", "/v1/admin/nodes").body);
+    for (const auto& n : list.as_object().at("nodes").as_array())
+      if (str_at(n, "node_id") == "C1-n1"
+          && n.as_object().at("memory").to_number<double>() > 0)
+        node = n.as_object();
+    if (!node.empty())
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(node.empty()) << "no load report from C1-n1 in 15 s";
+  auto at = [&](const char* key) {
+    return node.at(key).to_number<double>();
+  };
+  for (auto key :
+       {"cpu_pct", "memory_pct", "host_cpu_pct", "host_memory_pct"}) {
+    EXPECT_GE(at(key), 0) << key << " " << json::serialize(node);
+    EXPECT_LE(at(key), 100) << key << " " << json::serialize(node);
+  }
+  // Memory utilisation is the process's resident bytes of the host's
+  // memory, from the same reading (percent with one decimal).
+  auto expected = at("memory") / mem_total_bytes() * 100;
+  EXPECT_GT(at("memory_pct"), 0) << json::serialize(node);
+  EXPECT_NEAR(at("memory_pct"), expected, 0.051) << json::serialize(node);
+  // The host has some memory in use.
+  EXPECT_GT(at("host_memory_pct"), 0) << json::serialize(node);
+  // The same figures in /metrics, as shares.
+  auto metrics = http_call(d.http(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  for (auto family :
+       {"tether_node_cpu_utilisation", "tether_node_memory_utilisation",
+        "tether_node_host_cpu_utilisation",
+        "tether_node_host_memory_utilisation"})
+    EXPECT_NE(metrics.body.find(std::string{family}
+                                + "{cluster=\"C1\",node=\"C1-n1\"}"),
+              std::string::npos)
+      << family;
 }
 
 } // namespace

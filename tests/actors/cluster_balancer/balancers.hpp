@@ -22,7 +22,10 @@ inline cluster_balancer_state balancer_with(std::vector<node_status> reports) {
 
 inline node_status report(const char* id, uint32_t sessions,
                           const char* state = "active") {
-  return node_status{id, state, sessions, 0.5, 1000};
+  node_status n{id, state, sessions, 0.5, 1000};
+  n.cpu_util = 0.5;
+  n.memory_util = 0.1;
+  return n;
 }
 
 } // namespace tether::test

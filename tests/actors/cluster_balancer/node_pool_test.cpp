@@ -131,6 +131,13 @@ TEST(BalancerNodes, DownAndReachableAgain) {
   EXPECT_TRUE(pool.to_ask().empty());
   EXPECT_TRUE(pool.reach({{"n9", node_actor{}}}).empty());
   EXPECT_TRUE(pool.fail(caf::actor_addr{}).empty()); // failed already
+  // Never reached since this balancer started: reported so (a spare node
+  // whose process is not started yet is not one that was lost).
+  EXPECT_FALSE(pool.status()[0].reached);
+  EXPECT_EQ(pool.status()[0].state, "failed");
+  pool[0].reached = true; // as reach() with its handle would have set
+  pool[0].failed = true;  // and a later failure
+  EXPECT_TRUE(pool.status()[0].reached) << "once reached, reported so";
 }
 
 TEST(BalancerNodes, AFailedNodeReportsNoSessionsAndNoSessionActors) {

@@ -18,7 +18,8 @@ TEST(BalancerTuning, LeastLoadUsesTheNewCapacity) {
   // Memory first, per capacity: n2 holds twice n1's memory on twice the
   // capacity, the same per capacity; then CPU per capacity.
   st.nodes[1].last.memory = 2000;
-  st.nodes[1].last.cpu = 0.6; // 0.3 per capacity < 0.5
+  st.nodes[1].last.memory_util = 0.2;
+  st.nodes[1].last.cpu_util = 0.6; // 0.3 per capacity < 0.5
   EXPECT_EQ(st.pick_node(), 1u);
   st.tune("n2", 1, 1);
   EXPECT_EQ(st.pick_node(), 0u) << "back to capacity 1: n2 is heavier";

@@ -60,6 +60,16 @@ TEST(ManagerChoose, FewestConnectionsAmongMatching) {
   EXPECT_TRUE(why.empty());
 }
 
+/// A node's report with its load (utilisation as on a host of 1,000
+/// bytes and one CPU).
+node_status loaded(const char* id, const char* state, uint32_t sessions,
+                   double cpu, uint64_t memory) {
+  node_status n{id, state, sessions, cpu, memory};
+  n.cpu_util = cpu;
+  n.memory_util = static_cast<double>(memory) / 1000;
+  return n;
+}
+
 TEST(ManagerChoose, LeastLoadFromTheBalancersReports) {
   auto st = three_clusters();
   st.choice.strategy = cluster_strategy::least_load;
@@ -67,17 +77,18 @@ TEST(ManagerChoose, LeastLoadFromTheBalancersReports) {
   // a node reported by two balancers counts once).
   st.clusters.take_reports(
     {report("C1", 7,
-            {node_status{"C1-n1", "active", 7, 0.9, 100},
-             node_status{"C1-n2", "failed", 0, 0.0, 1}}),
+            {loaded("C1-n1", "active", 7, 0.9, 100),
+             loaded("C1-n2", "failed", 0, 0.0, 1)}),
      report("C3", 1,
-            {node_status{"C3-n1", "active", 1, 0.1, 500},
-             node_status{"C3-n2", "active", 0, 0.1, 300}}),
-     report("C3", 2, {node_status{"C3-n1", "active", 1, 0.1, 500}}),
-     std::nullopt});
+            {loaded("C3-n1", "active", 1, 0.1, 500),
+             loaded("C3-n2", "active", 0, 0.1, 300)}),
+     report("C3", 2, {loaded("C3-n1", "active", 1, 0.1, 500)}), std::nullopt});
   EXPECT_EQ(st.clusters[0].connections, 7u);
   EXPECT_EQ(st.clusters[0].memory, 100u);
   EXPECT_EQ(st.clusters[2].connections, 3u);
-  EXPECT_EQ(st.clusters[2].memory, 400u);    // mean of 500 and 300
+  EXPECT_EQ(st.clusters[2].memory, 400u); // mean of 500 and 300
+  EXPECT_DOUBLE_EQ(st.clusters[2].memory_util, 0.4);
+  EXPECT_DOUBLE_EQ(st.clusters[2].cpu_util, 0.1);
   EXPECT_EQ(st.clusters[1].connections, 0u); // no report: 0
   std::string why;
   // GG1 matches C1 and C3: C1 has less memory although more CPU.

@@ -128,6 +128,28 @@ TEST(ClusterTable, LiveReportsShowEachNodeOnceFailedIfAnyLostIt) {
   EXPECT_EQ(out[1].connections, 0u);
 }
 
+TEST(ClusterTable, ANodeIsReachedIfAnyBalancerReachedIt) {
+  auto st = three_clusters();
+  auto out = st.status();
+  auto node = [](const char* state, bool reached) {
+    node_status n{"n1", state, 0, 0, 0};
+    n.reached = reached;
+    return n;
+  };
+  // Whatever the order, and whichever report carries more sessions.
+  merge_reports(
+    out,
+    {balancer_status{"C1-b1", "C1", "ws://a", 0, {node("failed", true)}, 0, {}},
+     balancer_status{
+       "C1-b2", "C1", "ws://b", 0, {node("failed", false)}, 0, {}},
+     balancer_status{
+       "C2-b1", "C2", "ws://c", 0, {node("failed", false)}, 0, {}}});
+  ASSERT_EQ(out[0].nodes.size(), 1u);
+  EXPECT_TRUE(out[0].nodes[0].reached);
+  ASSERT_EQ(out[1].nodes.size(), 1u);
+  EXPECT_FALSE(out[1].nodes[0].reached) << "no balancer of C2 reached it";
+}
+
 TEST(TerminalMap, LookupSaysWhenATerminalIsNotRegistered) {
   auto st = three_clusters();
   st.assign("T1", "C2");

@@ -78,7 +78,10 @@ TEST(LoadReports, EachBalancerIsNamedOnceAndAGoneOneIsForgotten) {
 
 node_status loaded(const char* id, uint32_t sessions, uint32_t capacity,
                    uint64_t memory = 0, double cpu = 0) {
+  // Utilisation as on a host of 10,000 bytes.
   node_status n{id, "active", sessions, cpu, memory};
+  n.cpu_util = cpu;
+  n.memory_util = static_cast<double>(memory) / 10'000;
   n.capacity = capacity;
   return n;
 }
@@ -109,6 +112,30 @@ TEST(LeastLoadCapacity, MemoryAndCpuAreDividedToo) {
     choose_node({loaded("n1", 0, 1, 1000, 0.3), loaded("n2", 9, 2, 2000, 0.4)},
                 s::least_load),
     1u);
+}
+
+TEST(LeastLoadUtilisation, TheLowerShareWinsNotTheFewerBytes) {
+  using s = node_strategy;
+  // n1's process holds four times n2's bytes, on a host with eight times
+  // the memory: its memory utilisation is the lower (the source's S230).
+  auto n1 = loaded("n1", 9, 1, 8000, 0.2);
+  n1.memory_util = 0.1;
+  auto n2 = loaded("n2", 0, 1, 2000, 0.2);
+  n2.memory_util = 0.4;
+  EXPECT_EQ(choose_node({n2, n1}, s::least_load), 1u);
+  // Equal memory utilisation: the lower CPU utilisation wins, whatever
+  // the number of cores each uses (`cpu`).
+  n1.memory_util = n2.memory_util = 0.3;
+  n1.cpu = 1.5; // 1.5 cores of 8: 0.19
+  n1.cpu_util = 0.19;
+  n2.cpu = 0.6; // 0.6 cores of 2: 0.3
+  n2.cpu_util = 0.3;
+  EXPECT_EQ(choose_node({n2, n1}, s::least_load), 1u);
+  // Nodes of one process report the same figures: sessions decide.
+  n2 = n1;
+  n2.node_id = "n2";
+  n2.sessions = 3;
+  EXPECT_EQ(choose_node({n1, n2}, s::least_load), 1u);
 }
 
 TEST(LeastLoadCapacity, ANodeWithoutAReportIsComparedBySessionsOnly) {

@@ -832,6 +832,10 @@ TEST(Responses, Clusters) {
   c.assigned = 9;
   c.nodes = {node_status{"C1-n1", "active", 3, 0.25, 1 << 20},
              node_status{"C1-n2", "failed", 2, 1.996, 0}};
+  c.nodes[0].cpu_util = 0.125;
+  c.nodes[0].memory_util = 0.01234;
+  c.nodes[0].host_cpu_util = 0.5;
+  c.nodes[0].host_memory_util = 1;
   auto o = parse_object(encode(std::vector<cluster_status>{c}));
   ASSERT_TRUE(o.at("clusters").is_array());
   auto& cs = o.at("clusters").as_array();
@@ -857,6 +861,11 @@ TEST(Responses, Clusters) {
   ASSERT_TRUE(n.at("cpu").is_int64()) << json::serialize(n);
   EXPECT_EQ(n.at("cpu").as_int64(), 25);
   EXPECT_EQ(n.at("memory").to_number<int64_t>(), 1 << 20);
+  // Utilisation: percent with one decimal.
+  EXPECT_DOUBLE_EQ(n.at("cpu_pct").to_number<double>(), 12.5);
+  EXPECT_DOUBLE_EQ(n.at("memory_pct").to_number<double>(), 1.2);
+  EXPECT_DOUBLE_EQ(n.at("host_cpu_pct").to_number<double>(), 50);
+  EXPECT_DOUBLE_EQ(n.at("host_memory_pct").to_number<double>(), 100);
   EXPECT_EQ(nodes[1].at("state"), "failed");
   EXPECT_EQ(nodes[1].at("cpu").as_int64(), 200); // rounded; may exceed one core
   // No clusters: an empty list.

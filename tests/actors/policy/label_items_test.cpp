@@ -523,10 +523,12 @@ TEST(ComputedItems, OnlyItemsInUse) {
 // -- cluster strategies
 // ---------------------------------------------------------------
 
+/// Load as utilisation, with memory given in thousandths.
 cluster_candidate cl(const char* id, uint32_t conns, double cpu, uint64_t mem,
                      uint32_t weight = 1, bool active = true,
                      bool reachable = true) {
-  return cluster_candidate{id, active, reachable, conns, cpu, mem, weight};
+  return cluster_candidate{
+    id, active, reachable, conns, cpu, static_cast<double>(mem) / 1000, weight};
 }
 
 struct strategy_case {
@@ -655,9 +657,13 @@ TEST(ChooseClusterStrategies, Parse) {
 // -- node strategies
 // ---------------------------------------------------------------------
 
+/// A node's report; utilisation as on a host of 1,000 bytes and one CPU.
 node_status nd(const char* id, uint32_t sessions, double cpu, uint64_t mem,
                const char* state = "active") {
-  return node_status{id, state, sessions, cpu, mem};
+  node_status n{id, state, sessions, cpu, mem};
+  n.cpu_util = cpu;
+  n.memory_util = static_cast<double>(mem) / 1000;
+  return n;
 }
 
 struct node_strategy_case {
