@@ -266,7 +266,23 @@ TEST_F(multiprocess, any_start_order_connects_every_peer) {
     << d->logs();
   auto more = push_all(d->http("gateway-2"), "B");
   ids.insert(ids.end(), more.begin(), more.end());
-  EXPECT_TRUE(not_done(d->http(), ids, 30s).empty());
+  // A bulk push crosses processes too: the cluster manager (in the control
+  // process) sends each balancer process one message for its devices.
+  std::string body = R"({"jobs":[)";
+  for (int i = 0; i < 10; ++i)
+    body += (i ? "," : "") + std::string{R"({"terminal_id":")"}
+          + (i % 2 ? "A" : "B") + std::to_string(i)
+          + R"(","service":"print","payload":{"bulk":)" + std::to_string(i)
+          + "}}";
+  auto r = http_call(d->http(), "POST", "/v1/jobs/bulk", body + "]}", 30s);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto results = json_of(r.body).at("results").as_array();
+  ASSERT_EQ(results.size(), 10u) << r.body;
+  for (auto& item : results) {
+    EXPECT_EQ(item.at("status").to_number<int>(), 202) << r.body;
+    ids.push_back(str_at(item, "job_id"));
+  }
+  EXPECT_TRUE(not_done(d->http(), ids, 30s).empty()) << d->logs();
 }
 
 TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
