@@ -36,8 +36,8 @@ std::optional<uint64_t> meminfo_bytes(std::string_view text,
                                       std::string_view key) {
   for (size_t pos = 0; pos < text.size();) {
     auto eol = text.find('\n', pos);
-    auto line = text.substr(pos, eol == std::string_view::npos ? eol
-                                                               : eol - pos);
+    auto line
+      = text.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
     pos = eol == std::string_view::npos ? text.size() : eol + 1;
     if (line.size() <= key.size() || line.substr(0, key.size()) != key
         || line[key.size()] != ':')
@@ -138,15 +138,13 @@ std::optional<uint64_t> parse_cgroup_memory_max(std::string_view text) {
   return bytes;
 }
 
-utilisation_meter::utilisation_meter(host_capacity cap,
-                                     double ticks_per_second)
-  : cap_(cap), ticks_per_second_(ticks_per_second) {
-}
+utilisation_meter::utilisation_meter(host_capacity cap, double ticks_per_second)
+    : cap_(cap), ticks_per_second_(ticks_per_second) {}
 
 utilisation utilisation_meter::take(const load_sample& now) {
   utilisation u;
-  u.memory = share(static_cast<double>(now.rss),
-                   static_cast<double>(cap_.memory));
+  u.memory
+    = share(static_cast<double>(now.rss), static_cast<double>(cap_.memory));
   if (now.memory.total > 0)
     u.host_memory = 1.0
                   - share(static_cast<double>(now.memory.available),
@@ -158,9 +156,9 @@ utilisation utilisation_meter::take(const load_sample& now) {
             / ticks_per_second_ / seconds;
     u.cpu = share(u.cores, cap_.cpus);
     if (now.host.total > last_->host.total && now.host.busy >= last_->host.busy)
-      u.host_cpu = share(static_cast<double>(now.host.busy - last_->host.busy),
-                         static_cast<double>(now.host.total
-                                             - last_->host.total));
+      u.host_cpu
+        = share(static_cast<double>(now.host.busy - last_->host.busy),
+                static_cast<double>(now.host.total - last_->host.total));
   }
   last_ = now;
   return u;
@@ -168,10 +166,8 @@ utilisation utilisation_meter::take(const load_sample& now) {
 
 shared_load::shared_load(int64_t period_ms, host_capacity cap,
                          double ticks_per_second, reader read)
-  : period_ms_(std::max<int64_t>(1, period_ms)),
-    read_(std::move(read)),
-    meter_(cap, ticks_per_second) {
-}
+    : period_ms_(std::max<int64_t>(1, period_ms)), read_(std::move(read)),
+      meter_(cap, ticks_per_second) {}
 
 shared_load::reading shared_load::at(int64_t now_ms) {
   std::lock_guard<std::mutex> guard{mutex_};
