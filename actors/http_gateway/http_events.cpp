@@ -107,6 +107,14 @@ caf::behavior event_poller(caf::event_based_actor* self,
                            std::shared_ptr<poller_state> st) {
   self->send(self, tick_atom::value);
   return {
+    // The gateway reached a control again (its process restarted): read
+    // from that one, its session events from their start.
+    [st](peer_atom, control_actor& control) {
+      if (st->control.address() == control.address())
+        return;
+      st->control = std::move(control);
+      st->session_seq = 0;
+    },
     [self, st](tick_atom) {
       if (!st->hub->keep_polling())
         return self->quit();
@@ -148,7 +156,7 @@ void admin_events(gateway_ptr self, const api::route&, const http_request&,
   // Linked: the gateway's end (user_shutdown) ends the poller too, so that a
   // stream left open does not hold the actor system at shutdown.
   if (start_poller)
-    self->spawn<caf::linked>(
+    st.events_poller = self->spawn<caf::linked>(
       event_poller, std::make_shared<poller_state>(poller_state{
                       st.control, st.events, {}, st.cfg.events_period, 0}));
 }

@@ -273,6 +273,9 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
         self->state.control = dir.control;
         self->monitor(dir.control);
         refresh_keys(self);
+        if (self->state.events_poller) // a stale handle drops the message
+          caf::anon_send(self->state.events_poller, peer_atom::value,
+                         dir.control);
       }
     },
     [self](http_request& req, http_responder_ptr& raw) {

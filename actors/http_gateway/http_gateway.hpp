@@ -166,6 +166,8 @@ struct http_gateway_state {
   std::vector<std::pair<http_request, once_responder_ptr>> parked;
   /// The open GET /v1/admin/events streams (http_events.cpp).
   std::shared_ptr<event_hub> events;
+  /// Their poller while one runs (told when the control is reached again).
+  caf::actor events_poller;
 
   /// Every answer goes through here (`out` counts it and drops it when the
   /// request was answered already).

@@ -4,85 +4,17 @@
 // terminal disconnects); 401 without a key, 403 without `admin`, 503 +
 // Retry-After over [limits] max_event_streams, and a closed stream frees
 // its place.
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <csignal>
 
 #include "tests/e2e/e2e.hpp"
+#include "tests/e2e/event_reader.hpp"
 #include "tests/support/topology_builder.hpp"
 
 using namespace tether::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A client of one event stream: plain sockets, every read bounded by a
-/// deadline.
-class event_reader {
-public:
-  event_reader(const std::string& host_port, const std::string& key) {
-    auto colon = host_port.rfind(':');
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* ai = nullptr;
-    if (getaddrinfo(host_port.substr(0, colon).c_str(),
-                    host_port.substr(colon + 1).c_str(), &hints, &ai)
-        != 0)
-      return;
-    fd_ = socket(ai->ai_family, SOCK_STREAM, 0);
-    if (connect(fd_, ai->ai_addr, ai->ai_addrlen) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-    freeaddrinfo(ai);
-    std::string req = "GET /v1/admin/events HTTP/1.1\r\nHost: " + host_port
-                    + "\r\nAccept: text/event-stream\r\n";
-    if (!key.empty())
-      req += "Authorization: Bearer " + key + "\r\n";
-    req += "\r\n";
-    if (fd_ >= 0 && ::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) < 0)
-      close();
-  }
-  ~event_reader() { close(); }
-  void close() {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = -1;
-  }
-
-  /// Reads until `text` appears after `from` (true) or the timeout passes
-  /// or the server closes (false).
-  bool wait_for(const std::string& text, std::chrono::milliseconds timeout,
-                size_t from = 0) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (received.find(text, from) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      if (fd_ < 0 || left.count() <= 0)
-        return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        continue;
-      char buf[4096];
-      auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_by_server = true;
-        return received.find(text, from) != std::string::npos;
-      }
-      received.append(buf, static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  std::string received;
-  bool closed_by_server = false;
-
-private:
-  int fd_ = -1;
-};
 
 std::string key_with(const tetherd_process& d, const std::string& scopes) {
   auto r = http_call(d.http(), "POST", "/v1/admin/keys",

@@ -12,6 +12,7 @@
 #include <regex>
 #include <tuple>
 
+#include "tests/e2e/event_reader.hpp"
 #include "tests/e2e/simulator.hpp"
 #include "tests/support/multiprocess.hpp"
 
@@ -511,6 +512,11 @@ TEST_F(multiprocess_fixed, balancer_frozen_devices_move_and_stale_ends) {
 
 TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
   start();
+  // The dashboard's live events through the other gateway: the stream
+  // stays open across the control's restart and goes on from the new one.
+  event_reader events{d->http("gateway-2"),
+                      admin_key_in(d->dir() + "/data-control")};
+  ASSERT_TRUE(events.wait_for(": stream open\n\n", 10s)) << events.received;
   auto before = push_all(d->http(), "A", 10);
   ASSERT_TRUE(not_done(d->http(), before, 30s).empty()) << d->logs();
   // A request already on its way when the control dies is answered 503 as
@@ -587,11 +593,16 @@ TEST_F(multiprocess, control_killed_devices_stay_and_state_comes_back) {
     20s))
     << d->log("gateway-2");
   measure("control restart: second gateway serving again", ms_since(t0));
+  auto mark = events.received.size();
   auto ids = push_all(d->http(), "A");
   auto more = push_all(d->http("gateway-2"), "B");
   ids.insert(ids.end(), more.begin(), more.end());
   EXPECT_TRUE(not_done(d->http(), ids, 30s).empty()) << d->logs();
   measure("control restart: 200 jobs pushed and done", ms_since(t0));
+  ASSERT_FALSE(more.empty());
+  EXPECT_TRUE(events.wait_for("{\"id\":\"" + more.back() + "\"", 15s, mark))
+    << "no event of a job pushed after the restart: "
+    << events.received.substr(mark) << d->log("gateway-2");
   auto done_before
     = json_of(http_call(d->http(), "GET", "/v1/jobs/" + before[0]).body);
   EXPECT_EQ(str_at(done_before, "status"), "done");
