@@ -774,6 +774,7 @@ void read_abuse_limits(reader& r, const toml::table& t, limits_config& l) {
              millis{100});
   r.integer(t, "limits", "http_max_connections", l.http_max_connections, 1,
             10'000'000);
+  r.integer(t, "limits", "http_max_waiting", l.http_max_waiting, 1, 1'000'000);
   rate(r, t, "register_rate", l.register_rate);
   r.integer(t, "limits", "register_burst", l.register_burst, 1, 1'000'000);
   rate(r, t, "push_rate", l.push_rate);
@@ -802,6 +803,7 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
                "flap_ban",
                "http_header_timeout",
                "http_max_connections",
+               "http_max_waiting",
                "register_rate",
                "register_burst",
                "push_rate",

@@ -6,6 +6,7 @@
 #include "actors/http_gateway/http_routes.hpp"
 #include "actors/system/audit.hpp"
 #include "actors/system/log.hpp"
+#include "net/limits/retry_after.hpp"
 
 namespace tether {
 
@@ -107,11 +108,54 @@ bool admitted(gateway_ptr self, const api::route& r, http_request& req,
   return false;
 }
 
-/// The request on route `r`, answered through `out`: its key checked,
-/// then served (or parked, or refused).
+/// Holds a request's place among those waiting for the control until its
+/// answer goes out (admission.hpp).
+class place_responder : public http_responder {
+public:
+  place_responder(http_responder_ptr inner, admission::slot place)
+      : inner_(std::move(inner)), place_(std::move(place)) {}
+  void respond(http_response r) override {
+    place_.release();
+    inner_->respond(std::move(r));
+  }
+
+private:
+  http_responder_ptr inner_;
+  admission::slot place_;
+};
+
+/// A device's or service's request takes a place among the requests
+/// waiting for the control; none free: 503 now, with a jittered
+/// Retry-After, and false.
+bool take_place(gateway_ptr self, const api::route& r,
+                const once_responder_ptr& out) {
+  auto& st = self->state;
+  if (!admission::counted(r.kind))
+    return true;
+  auto place = st.waiting->take();
+  if (!place) {
+    st.answer(out, api::error_response(
+                     errc::unavailable,
+                     "busy: " + std::to_string(st.waiting->limit())
+                       + " requests are waiting for the control plane at "
+                         "this gateway ([limits] http_max_waiting); retry "
+                         "after the time in Retry-After",
+                     static_cast<uint32_t>(net::jittered_seconds(
+                       std::chrono::seconds{st.cfg.retry_after_s}))));
+    return false;
+  }
+  out->decorate([&](http_responder_ptr inner) {
+    return std::make_shared<place_responder>(std::move(inner),
+                                             std::move(*place));
+  });
+  return true;
+}
+
+/// The request on route `r`, answered through `out`: its key checked, a
+/// place taken, then served (or parked, or refused).
 void proceed(gateway_ptr self, const api::route& r, http_request req,
              once_responder_ptr out, bool may_refresh) {
-  if (!admitted(self, r, req, out, may_refresh))
+  if (!admitted(self, r, req, out, may_refresh) || !take_place(self, r, out))
     return;
   if (is_admin_change(r.kind))
     out->decorate([&](http_responder_ptr inner) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/http_gateway/admission.hpp"
 #include "actors/http_gateway/api_keys.hpp"
 #include "actors/http_gateway/event_hub.hpp"
 #include "actors/http_gateway/metrics_text.hpp"
@@ -61,6 +62,9 @@ struct http_gateway_settings {
   /// are read for changes while one is open; events one stream may have
   /// unwritten before it is dropped (`event: overflow`).
   size_t max_event_streams = 16;
+  /// Device and service requests waiting for the control at once ([limits]
+  /// http_max_waiting, admission.hpp): 503 + Retry-After over it.
+  size_t max_waiting = 1000;
   std::chrono::milliseconds events_period{1'000};
   size_t event_queue = 256;
 };
@@ -156,6 +160,9 @@ struct http_gateway_state {
   /// time out). Expired entries are pruned as new ones come.
   std::vector<std::weak_ptr<once_responder>> in_flight;
   size_t prune_at = 64;
+  /// The places of device and service requests waiting for an answer
+  /// (created at start with cfg.max_waiting).
+  std::shared_ptr<admission> waiting;
   /// One token bucket per API key id for pushes (created at start).
   std::shared_ptr<net::source_buckets> pushes;
   /// The API keys (hashed), as last read from the control (http_auth.cpp).

@@ -635,6 +635,12 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"limits", "bulk_max_jobs", "0", false, "limits.bulk_max_jobs",
      "must be between 1 and"},
+    {"limits", "http_max_waiting", "4", true, "", "",
+     [](const topology& t) {
+       return t.limits.http_max_waiting == 4;
+     }},
+    {"limits", "http_max_waiting", "0", false, "limits.http_max_waiting",
+     "must be between 1 and"},
     {"limits", "max_event_streams", "3", true, "", "",
      [](const topology& t) {
        return t.limits.max_event_streams == 3;

@@ -237,6 +237,54 @@ TEST_F(GatewayFlow, SilentControlIsUnavailableAfterTheRequestTimeout) {
   EXPECT_EQ(out->answers.size(), 1u);
 }
 
+TEST_F(GatewayFlow, OverTheWaitingCapDevicesAreRefusedAtOnceOperatorsServed) {
+  settings.max_waiting = 2;
+  gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));
+  sched.run();
+  auto first = serve("GET", "/v1/terminals/T1/destination");
+  auto second = serve("GET", "/v1/terminals/T1/destination");
+  EXPECT_TRUE(first->answers.empty() && second->answers.empty());
+  // A third device request: 503 now, naming the limit; not queued.
+  auto third = serve("GET", "/v1/terminals/T1/destination");
+  ASSERT_EQ(third->answers.size(), 1u);
+  EXPECT_EQ(third->answers[0].status, 503);
+  EXPECT_EQ(error_code(third->answers[0]), "unavailable");
+  EXPECT_NE(third->answers[0].body.find("http_max_waiting"), std::string::npos)
+    << third->answers[0].body;
+  auto wait = header(third->answers[0], "Retry-After");
+  ASSERT_TRUE(wait);
+  EXPECT_GE(std::stoi(*wait), static_cast<int>(settings.retry_after_s));
+  EXPECT_EQ(log->asked.size(), 2u) << "the control was not asked again";
+  // A service push too; an operator's call is still served.
+  auto push = serve("POST", "/v1/terminals/T1/jobs", R"({"service":"print"})",
+                    "test-jobs");
+  ASSERT_EQ(push->answers.size(), 1u);
+  EXPECT_EQ(push->answers[0].status, 503);
+  auto clusters = serve("GET", "/v1/admin/clusters");
+  ASSERT_EQ(clusters->answers.size(), 1u);
+  EXPECT_EQ(clusters->answers[0].status, 200);
+  // Answers free the places: the next device request is asked.
+  caf::anon_send(caf::actor_cast<caf::actor>(control_h), release_atom::value);
+  sched.run();
+  EXPECT_EQ(first->answers.size(), 1u);
+  EXPECT_EQ(second->answers.size(), 1u);
+  auto later = serve("GET", "/v1/terminals/T1");
+  ASSERT_EQ(later->answers.size(), 1u);
+  EXPECT_EQ(later->answers[0].status, 200);
+}
+
+TEST_F(GatewayFlow, ATimedOutRequestGivesItsPlaceBack) {
+  settings.max_waiting = 1;
+  gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));
+  sched.run();
+  auto first = serve("GET", "/v1/terminals/T1/destination");
+  EXPECT_EQ(serve("GET", "/v1/terminals/T1")->answers.at(0).status, 503);
+  advance(settings.request_timeout);
+  ASSERT_EQ(first->answers.size(), 1u);
+  EXPECT_EQ(first->answers[0].status, 503) << "timed out";
+  EXPECT_EQ(serve("GET", "/v1/terminals/T1")->answers.at(0).status, 200);
+}
+
 // -- API keys -----------------------------------------------------------------
 
 TEST_F(GatewayFlow, ReadsTheKeysAtStartAndChecksThemWithoutAskingAgain) {
