@@ -97,6 +97,51 @@ TEST_F(StoreFlow, LaterUpdatesInOneBatchWin) {
   EXPECT_EQ(db->next_job_seq(st), 2u) << "a zero sequence does not lower it";
 }
 
+TEST_F(StoreFlow, AnUnchangedTerminalRecordCostsNoWrite) {
+  ASSERT_NE(db, nullptr);
+  terminal_record v1;
+  v1.terminal_id = "T1";
+  v1.cluster_id = "C1";
+  v1.model = "GJ1";
+  auto first = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(first->value) << sys.render(first->error);
+  EXPECT_EQ(store_writes(store_h), 1);
+  // The same record again: answered, nothing written.
+  auto same = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(same->value) << sys.render(same->error);
+  EXPECT_EQ(store_writes(store_h), 1);
+  // A changed one is written.
+  auto v2 = v1;
+  v2.model = "GJ2";
+  auto changed = ask<ok_atom>(store_h, put_atom::value, v2);
+  sched.run();
+  ASSERT_TRUE(changed->value);
+  EXPECT_EQ(store_writes(store_h), 2);
+  storage::status st;
+  EXPECT_EQ(db->get_terminal("T1", st)->model, "GJ2");
+}
+
+TEST_F(StoreFlow, ARecordEqualToTheStoredOneIsWrittenAfterAPendingChange) {
+  ASSERT_NE(db, nullptr);
+  terminal_record v1;
+  v1.terminal_id = "T1";
+  v1.model = "GJ1";
+  auto first = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(first->value);
+  // v2 waits in the batch when v1 comes again: v1 is the last word.
+  auto v2 = v1;
+  v2.model = "GJ2";
+  auto a = ask<ok_atom>(store_h, put_atom::value, v2);
+  auto b = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(a->value && b->value);
+  storage::status st;
+  EXPECT_EQ(db->get_terminal("T1", st)->model, "GJ1");
+}
+
 } // namespace
 } // namespace tether::actor_test
 
