@@ -9,6 +9,7 @@
 #include "actors/store/store_actor.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
+#include "tests/actors/support/store_writes.hpp"
 #include "tests/storage/record_checks.hpp"
 
 namespace tether::actor_test {
@@ -48,6 +49,14 @@ protected:
     return reg->value ? reg->value->cluster_id : std::string{};
   }
 
+  /// Batches the store has written so far.
+  double store_writes() {
+    auto got = ask<std::vector<metric_series>>(store_h, get_atom::value,
+                                               metrics_atom::value);
+    sched.run();
+    return store_writes_in(*got);
+  }
+
   storage::temp_dir dir;
   std::shared_ptr<storage::store> db;
   store_actor store_h;
@@ -59,16 +68,16 @@ TEST_F(ReRegisterFlow, UnchangedFactsCostNoWrite) {
   auto facts = device_facts("T1", "GG1", "GJ1");
   facts.attributes = {{"plan", "paid"}};
   EXPECT_EQ(register_once(facts), "C1");
-  auto after_first = store_writes(store_h);
+  auto after_first = store_writes();
   EXPECT_GE(after_first, 1) << "a new terminal is stored";
   // The same facts again, twice: placed and answered, nothing written.
   EXPECT_EQ(register_once(facts), "C1");
   EXPECT_EQ(register_once(facts), "C1");
-  EXPECT_EQ(store_writes(store_h), after_first);
+  EXPECT_EQ(store_writes(), after_first);
   // A changed fact is stored (and stays in its matching cluster).
   facts.model = "GJ2";
   EXPECT_EQ(register_once(facts), "C1");
-  EXPECT_EQ(store_writes(store_h), after_first + 1);
+  EXPECT_EQ(store_writes(), after_first + 1);
   storage::status st;
   auto stored = db->get_terminal("T1", st);
   ASSERT_TRUE(stored);

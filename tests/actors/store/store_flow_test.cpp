@@ -4,6 +4,7 @@
 #include "actors/system/log.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
+#include "tests/actors/support/store_writes.hpp"
 #include "tests/storage/record_checks.hpp"
 
 namespace tether::actor_test {
@@ -26,6 +27,14 @@ protected:
     stop_owned();
     store_h = nullptr;
     db.reset();
+  }
+
+  /// Batches the store has written so far.
+  double store_writes(const store_actor& store) {
+    auto got = ask<std::vector<metric_series>>(store, get_atom::value,
+                                               metrics_atom::value);
+    sched.run();
+    return store_writes_in(*got);
   }
 
   storage::temp_dir dir;

@@ -350,19 +350,6 @@ void ActorFlow::release(const store_actor& store) {
   sched.run();
 }
 
-double ActorFlow::store_writes(const store_actor& store) {
-  auto got = ask<std::vector<metric_series>>(store, get_atom::value,
-                                             metrics_atom::value);
-  sched.run();
-  EXPECT_TRUE(got->value) << "the store did not say its writes";
-  double n = 0;
-  if (got->value)
-    for (const auto& m : *got->value)
-      if (m.name == "tether_store_writes_total")
-        n += m.value;
-  return n;
-}
-
 void ActorFlow::advance(caf::timespan d) {
   sched.advance_time(d);
   sched.run();

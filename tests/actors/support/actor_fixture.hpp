@@ -271,10 +271,6 @@ protected:
   /// Advances the clock by `d` and dispatches what that triggered.
   void advance(caf::timespan d);
 
-  /// Batches a real store (store_service) has written so far: its
-  /// tether_store_writes_total, asked and answered.
-  double store_writes(const store_actor& store);
-
   caf::actor_system_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
