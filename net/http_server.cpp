@@ -301,8 +301,8 @@ private:
 
   void on_socket(strand_socket socket) {
     std::make_shared<http_session>(tcp::socket{std::move(socket)}, gateway_,
-                                   settings_,
-                                   registrations_, connections_.track())
+                                   settings_, registrations_,
+                                   connections_.track())
       ->run();
   }
 

@@ -45,11 +45,10 @@ protected:
   /// Starts accepting. Weak: the listener owns the accept loop, not the
   /// other way round.
   void accept() {
-    tcp_->start(
-      [weak = this->weak_from_this()](strand_socket socket) {
-        if (std::shared_ptr<listener> self = weak.lock())
-          self->admit(std::move(socket));
-      });
+    tcp_->start([weak = this->weak_from_this()](strand_socket socket) {
+      if (std::shared_ptr<listener> self = weak.lock())
+        self->admit(std::move(socket));
+    });
   }
 
   /// Connection objects of this listener that exist now.

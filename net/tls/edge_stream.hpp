@@ -20,10 +20,10 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/coroutine.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -104,8 +104,7 @@ public:
   }
 
   template <class Handler>
-  friend void async_teardown(boost::beast::role_type role,
-                             basic_edge_stream& s,
+  friend void async_teardown(boost::beast::role_type role, basic_edge_stream& s,
                              Handler&& handler) {
     using boost::beast::websocket::async_teardown;
     if (!s.tls_)

@@ -6,39 +6,24 @@
 #include "actors/cluster_manager/cluster_manager.hpp"
 #include "actors/control/control.hpp"
 #include "actors/selector/selector.hpp"
-#include "actors/store/store_actor.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
-#include "tests/actors/support/store_writes.hpp"
-#include "tests/storage/record_checks.hpp"
+#include "tests/actors/support/real_store.hpp"
 
 namespace tether::actor_test {
 namespace {
 
-class ReRegisterFlow : public ActorFlow {
+class ReRegisterFlow : public OnRealStore {
 protected:
   ReRegisterFlow() {
     auto topo = default_topology();
-    storage::status st;
-    db = std::shared_ptr<storage::store>(
-      storage::store::open(dir.path() + "/db", st));
-    EXPECT_TRUE(st.ok()) << st.message;
-    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0},
-                            history_limits{}));
     auto selector_h = own(sys.spawn(selector, topo.label_items));
-    auto manager = spawn_manager(topo, store_h);
     control_settings cs;
     cs.request_timeout = topo.timers.request_timeout;
-    control_h = own(
-      sys.spawn(control, cs, control_snapshot{}, selector_h, manager, store_h,
-                http_poster_ptr{std::make_shared<fake_poster>()}));
+    control_h = own(sys.spawn(
+      control, cs, control_snapshot{}, selector_h, spawn_manager(topo, store_h),
+      store_h, http_poster_ptr{std::make_shared<fake_poster>()}));
     sched.run();
-  }
-
-  ~ReRegisterFlow() override {
-    stop_owned(); // the store closes before its directory goes
-    store_h = nullptr;
-    db.reset();
   }
 
   /// Registers `facts`; returns the cluster it was given ("" on error).
@@ -49,17 +34,6 @@ protected:
     return reg->value ? reg->value->cluster_id : std::string{};
   }
 
-  /// Batches the store has written so far.
-  double store_writes() {
-    auto got = ask<std::vector<metric_series>>(store_h, get_atom::value,
-                                               metrics_atom::value);
-    sched.run();
-    return store_writes_in(*got);
-  }
-
-  storage::temp_dir dir;
-  std::shared_ptr<storage::store> db;
-  store_actor store_h;
   control_actor control_h;
 };
 

@@ -4,43 +4,13 @@
 #include "actors/system/log.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
-#include "tests/actors/support/store_writes.hpp"
+#include "tests/actors/support/real_store.hpp"
 #include "tests/storage/record_checks.hpp"
 
 namespace tether::actor_test {
 namespace {
 
-class StoreFlow : public ActorFlow {
-protected:
-  StoreFlow() {
-    storage::status st;
-    db = std::shared_ptr<storage::store>(
-      storage::store::open(dir.path() + "/db", st));
-    EXPECT_TRUE(st.ok()) << st.message;
-    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0},
-                            history_limits{}));
-    sched.run();
-  }
-
-  ~StoreFlow() override {
-    // The store closes before its directory goes.
-    stop_owned();
-    store_h = nullptr;
-    db.reset();
-  }
-
-  /// Batches the store has written so far.
-  double store_writes(const store_actor& store) {
-    auto got = ask<std::vector<metric_series>>(store, get_atom::value,
-                                               metrics_atom::value);
-    sched.run();
-    return store_writes_in(*got);
-  }
-
-  storage::temp_dir dir;
-  std::shared_ptr<storage::store> db;
-  store_actor store_h;
-};
+class StoreFlow : public OnRealStore {};
 
 TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
   ASSERT_NE(db, nullptr);
@@ -115,19 +85,19 @@ TEST_F(StoreFlow, AnUnchangedTerminalRecordCostsNoWrite) {
   auto first = ask<ok_atom>(store_h, put_atom::value, v1);
   sched.run();
   ASSERT_TRUE(first->value) << sys.render(first->error);
-  EXPECT_EQ(store_writes(store_h), 1);
+  EXPECT_EQ(store_writes(), 1);
   // The same record again: answered, nothing written.
   auto same = ask<ok_atom>(store_h, put_atom::value, v1);
   sched.run();
   ASSERT_TRUE(same->value) << sys.render(same->error);
-  EXPECT_EQ(store_writes(store_h), 1);
+  EXPECT_EQ(store_writes(), 1);
   // A changed one is written.
   auto v2 = v1;
   v2.model = "GJ2";
   auto changed = ask<ok_atom>(store_h, put_atom::value, v2);
   sched.run();
   ASSERT_TRUE(changed->value);
-  EXPECT_EQ(store_writes(store_h), 2);
+  EXPECT_EQ(store_writes(), 2);
   storage::status st;
   EXPECT_EQ(db->get_terminal("T1", st)->model, "GJ2");
 }
