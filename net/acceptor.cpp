@@ -60,12 +60,13 @@ void tcp_listener::stop() {
 void tcp_listener::accept() {
   acceptor_.async_accept(asio::make_strand(io_),
                          [self = shared_from_this()](
-                           boost::system::error_code ec, tcp::socket socket) {
+                           boost::system::error_code ec, strand_socket socket) {
                            self->on_accept(ec, std::move(socket));
                          });
 }
 
-void tcp_listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
+void tcp_listener::on_accept(boost::system::error_code ec,
+                             strand_socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open())
     return;
   if (ec) {

@@ -15,15 +15,23 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "config/topology.hpp"
 
 namespace tether::net {
 
+/// An accepted socket on its own strand. Its executor type is the strand
+/// itself (24 bytes), not an any_io_executor (56): the balancer keeps it so
+/// (net/tls/edge_stream.hpp, socket_edge_stream); the gateway converts it.
+using strand_socket = boost::asio::basic_stream_socket<
+  boost::asio::ip::tcp,
+  boost::asio::strand<boost::asio::io_context::executor_type>>;
+
 class tcp_listener : public std::enable_shared_from_this<tcp_listener> {
 public:
   /// Called on the accepted socket's own strand executor.
-  using handler = std::function<void(boost::asio::ip::tcp::socket)>;
+  using handler = std::function<void(strand_socket)>;
 
   /// `what` names the listener in errors ("HTTP", "WebSocket"); failed
   /// accepts are logged to the logger of `log_module`.
@@ -44,8 +52,7 @@ public:
 
 private:
   void accept();
-  void on_accept(boost::system::error_code ec,
-                 boost::asio::ip::tcp::socket socket);
+  void on_accept(boost::system::error_code ec, strand_socket socket);
 
   boost::asio::io_context& io_;
   std::string what_;

@@ -299,9 +299,10 @@ private:
         >= settings_.max_connections;
   }
 
-  void on_socket(tcp::socket socket) {
-    std::make_shared<http_session>(std::move(socket), gateway_, settings_,
-                                   registrations_, connections_.track())
+  void on_socket(strand_socket socket) {
+    std::make_shared<http_session>(tcp::socket{std::move(socket)}, gateway_,
+                                   settings_, registrations_,
+                                   connections_.track())
       ->run();
   }
 

@@ -6,7 +6,7 @@
 // the server is full, counts the live connections and implements the
 // interface's port() and stop(). `Derived` says when it is full
 // (`bool full() const`) and what an admitted socket becomes
-// (`void on_socket(tcp::socket)`); it may be a friend-only part of Derived.
+// (`void on_socket(strand_socket)`); it may be a friend-only part of Derived.
 // Header only, and free of Beast: each server's TUs include what they use.
 #pragma once
 
@@ -45,18 +45,17 @@ protected:
   /// Starts accepting. Weak: the listener owns the accept loop, not the
   /// other way round.
   void accept() {
-    tcp_->start(
-      [weak = this->weak_from_this()](boost::asio::ip::tcp::socket socket) {
-        if (std::shared_ptr<listener> self = weak.lock())
-          self->admit(std::move(socket));
-      });
+    tcp_->start([weak = this->weak_from_this()](strand_socket socket) {
+      if (std::shared_ptr<listener> self = weak.lock())
+        self->admit(std::move(socket));
+    });
   }
 
   /// Connection objects of this listener that exist now.
   live_count connections_;
 
 private:
-  void admit(boost::asio::ip::tcp::socket socket) {
+  void admit(strand_socket socket) {
     boost::system::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     auto& self = static_cast<Derived&>(*this);

@@ -48,7 +48,7 @@ std::string token_kid(std::string_view token) {
 }
 
 /// The source IP of a connected socket ("" if it cannot be read).
-std::string peer_address(const tcp::socket& socket) {
+std::string peer_address(const strand_socket& socket) {
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);
   if (ec)
@@ -79,13 +79,14 @@ class ws_session : public ws_link,
 public:
   /// `busy`: answer the upgrade request 503 with a Retry-After of about
   /// that long (a limit was reached at accept); zero: go on.
-  ws_session(tcp::socket&& socket, std::string address,
+  ws_session(strand_socket&& socket, std::string address,
              cluster_balancer_actor balancer,
              std::shared_ptr<const ws_settings> settings,
              std::shared_ptr<ws_limits> limits, live_count::token token,
              std::chrono::milliseconds busy)
       : token_(std::move(token)),
-        hs_(std::make_unique<handshake_state>(std::move(limits), busy)),
+        hs_(std::make_unique<handshake_state>(std::move(limits), busy,
+                                              socket.get_executor())),
         address_(std::move(address)),
         ws_(std::move(socket), settings->tls.get()),
         balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
@@ -130,17 +131,34 @@ private:
   /// TLS (if on), then the upgrade request, both by the handshake
   /// timeout; until then the connection counts as pending.
   void do_handshake() {
-    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
+    arm_handshake_deadline();
     ws_.next_layer().async_handshake(
       asio::ssl::stream_base::server,
       [self = shared_from_this()](beast::error_code ec) {
         if (ec) { // not TLS, or stalled: closed without an answer
-          beast::error_code ignored;
-          beast::get_lowest_layer(self->ws_).socket().close(ignored);
+          self->close_socket();
           return;
         }
         self->do_read_upgrade();
       });
+  }
+
+  /// The socket has no deadlines of its own (no tcp_stream): this timer
+  /// closes it when the handshake timeout passes first, which ends the
+  /// pending TLS handshake, upgrade read or refusal write. It holds the
+  /// session weakly: a session that ends meanwhile takes the timer along.
+  void arm_handshake_deadline() {
+    auto& timer = hs_->deadline;
+    timer.expires_after(settings_.handshake_timeout);
+    timer.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock(); self && !ec)
+        self->close_socket();
+    });
+  }
+
+  void close_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).close(ignored);
   }
 
   void do_read_upgrade() {
@@ -153,7 +171,9 @@ private:
   }
 
   void on_read_upgrade(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout
+    if (ec == http::error::end_of_stream
+        || ec == asio::error::operation_aborted // the handshake deadline
+        || ec == asio::error::bad_descriptor || ec == beast::error::timeout
         || ec == asio::error::connection_reset
         || ec.category() == asio::error::get_ssl_category()
         || ec == asio::ssl::error::stream_truncated)
@@ -189,7 +209,7 @@ private:
     // towards its id's flapping ban (or anyone could get a device banned).
     if (!token_valid(req, target) || flapping())
       return;
-    beast::get_lowest_layer(ws_).expires_never();
+    hs_->deadline.cancel(); // the balancer answers; the upgrade has its own
     caf::anon_send(balancer_, admit_atom::value, conn_, terminal,
                    ws_link_ptr{shared_from_this()});
     hs_->limits.reset(); // its limits are passed
@@ -268,13 +288,13 @@ private:
     msg->keep_alive(false);
     msg->body() = std::move(body);
     msg->prepare_payload();
-    beast::get_lowest_layer(ws_).expires_after(settings_.handshake_timeout);
+    arm_handshake_deadline();
     http::async_write(
       ws_.next_layer(), *msg,
       [self = shared_from_this(), msg](beast::error_code, size_t) {
         beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().shutdown(
-          tcp::socket::shutdown_send, ignored);
+        beast::get_lowest_layer(self->ws_).shutdown(tcp::socket::shutdown_send,
+                                                    ignored);
       });
   }
 
@@ -353,10 +373,8 @@ private:
     close_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
     close_timer_->expires_after(settings_.handshake_timeout);
     close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec)
-        return;
-      beast::error_code ignored;
-      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+      if (!ec)
+        self->close_socket();
     });
   }
 
@@ -437,20 +455,23 @@ private:
   /// What only the TLS handshake and the upgrade need: freed once upgraded
   /// (an idle connection holds none of it; docs/BENCHMARKS.md).
   struct handshake_state {
-    handshake_state(std::shared_ptr<ws_limits> l, std::chrono::milliseconds b)
-        : pending(l->pending.track()), limits(std::move(l)), busy(b) {}
+    handshake_state(std::shared_ptr<ws_limits> l, std::chrono::milliseconds b,
+                    const strand_socket::executor_type& ex)
+        : pending(l->pending.track()), limits(std::move(l)), busy(b),
+          deadline(ex) {}
     live_count::token pending; // counted as pending until upgraded/refused
     std::shared_ptr<ws_limits> limits; // until the balancer is asked
     std::chrono::milliseconds busy;    // > 0: answer 503 (a limit was reached)
     std::string terminal_id;           // of the upgrade request
     http::request_parser<http::empty_body> parser;
+    asio::steady_timer deadline; // the handshake timeout (no tcp_stream)
   };
 
   live_count::token token_; // counts this object in the listener's gauge
   std::unique_ptr<handshake_state> hs_; // until upgraded
   std::string address_; // the device's source IP, read at accept
   // No permessage-deflate (never negotiated here): its state is left out.
-  websocket::stream<tls::edge_stream, false> ws_;
+  websocket::stream<tls::socket_edge_stream, false> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
   const ws_settings& settings_;
@@ -494,7 +515,7 @@ private:
         >= settings_->max_pending;
   }
 
-  void on_socket(tcp::socket socket) {
+  void on_socket(strand_socket socket) {
     auto address = peer_address(socket);
     auto busy = busy_for(address);
     if (settings_->trim_after_connects > 0

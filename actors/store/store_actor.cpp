@@ -74,6 +74,15 @@ void store_actor_state::take_calls(std::vector<call_record>& cs,
   calls_waiting.push_back(std::move(rp));
 }
 
+bool store_actor_state::unchanged(const terminal_record& rec) {
+  for (const auto& t : terminals)
+    if (t.terminal_id == rec.terminal_id)
+      return false; // the last put wins: it must be written
+  storage::status st;
+  auto stored = db->get_terminal(rec.terminal_id, st);
+  return st.ok() && stored && storage::encode(*stored) == storage::encode(rec);
+}
+
 void store_actor_state::purge_expired() {
   storage::status result;
   auto n = db->purge_jobs(now_ms() - job_retention.count(), result);
@@ -259,6 +268,8 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
                          tick_atom::value);
     },
     [self](put_atom, terminal_record& rec) -> caf::result<ok_atom> {
+      if (self->state.unchanged(rec))
+        return ok_atom::value;
       self->state.terminals.push_back(std::move(rec));
       return enqueue(self);
     },

@@ -89,6 +89,11 @@ struct store_actor_state {
                                       int64_t since_ms,
                                       const std::string& cursor,
                                       uint32_t limit);
+  /// Whether `rec` is exactly the stored record of its terminal and no
+  /// write of that terminal is pending: its put then costs no (synced)
+  /// write. A device that registers again with unchanged facts is placed
+  /// again and answered, but writes nothing (issue 12).
+  bool unchanged(const terminal_record& rec);
   /// A stored job, not_found, or unavailable when the store fails.
   caf::result<job_record> get_job(const std::string& id);
 };

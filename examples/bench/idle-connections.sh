@@ -9,10 +9,12 @@
 # tls (https:// and wss://, [edge_tls] with a self-signed certificate made by
 # the openssl command), or both (plain, then tls, one fresh server each).
 # Every device registers over HTTP(S), then opens its WebSocket; "connect
-# rate" counts both. Needs a build in ./build.
+# rate" counts both. Needs a build in ./build, or in TETHER_BUILD_DIR (an
+# A/B run: TETHER_BUILD_DIR=/other/checkout/build bash examples/bench/...).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
+build=${TETHER_BUILD_DIR:-./build}
 n=${1:-10000}
 ramp=${2:-0}
 mode=${3:-plain}
@@ -34,7 +36,7 @@ run_one() {
       >>"$dir/topology.toml"
     scheme=https curl_tls=(--cacert "$dir/cert.pem") sim_tls=(--ca "$dir/cert.pem")
   fi
-  ./build/net/tetherd --config "$dir/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$dir/data" \
+  "$build"/net/tetherd --config "$dir/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 --data "$dir/data" \
     --ready-file "$dir/ready.json" --log-level warn >"$dir/tetherd.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
@@ -50,7 +52,7 @@ run_one() {
   local base start end held rss deadline
   base=$(rss_kb)
   start=$(date +%s.%N)
-  ./build/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$dir/data" \
+  "$build"/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$dir/data" \
     --count "$n" --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
     --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --log-level warn \
     >"$dir/sim.log" 2>&1 &

@@ -11,10 +11,11 @@
 # (examples/bench/heap_breakdown.py) and keeps the profile as OUT.zst
 # (default /tmp/tether-idle-heap). MODE plain (default) or tls (HTTPS + WSS
 # with a self-signed certificate, as idle-connections.sh does). Needs a
-# build in ./build.
+# build in ./build, or in TETHER_BUILD_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
+build=${TETHER_BUILD_DIR:-./build}
 n=${1:-5000}
 out=${2:-/tmp/tether-idle-heap}
 mode=${3:-plain}
@@ -36,7 +37,7 @@ if [ "$mode" = tls ]; then
     >>"$work/topology.toml"
   scheme=https curl_tls=(--cacert "$work/cert.pem") sim_tls=(--ca "$work/cert.pem")
 fi
-heaptrack -o "$out" ./build/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 \
+heaptrack -o "$out" "$build"/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 \
   --ws-base-port 0 --data "$work/data" --ready-file "$work/ready.json" --log-level warn \
   >"$work/tetherd.log" 2>&1 &
 heaptrack_pid=$!
@@ -47,7 +48,7 @@ connections() {
   curl -s "${curl_tls[@]}" -H "Authorization: Bearer $(cat "$work/data/secrets/admin-key")" "$scheme://$http/v1/admin/clusters" |
     python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
 }
-./build/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$work/data" --count "$n" \
+"$build"/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$work/data" --count "$n" \
   --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s 0 \
   --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --log-level warn \
   >"$work/sim.log" 2>&1 &

@@ -3,10 +3,14 @@
 // server TLS context or none), and by clients from the URL's scheme (the
 // simulator examples/tether-terminal includes this header; it is Boost and
 // OpenSSL only). HTTP and WebSocket code then exist once for https:// and
-// http://, wss:// and ws://. The TCP layer below is a beast::tcp_stream, so
-// its deadlines (expires_after) also bound the TLS handshake and every
-// TLS record. The TLS layer is lean_stream (net/tls/lean_stream.hpp):
-// OpenSSL on the socket itself, no buffers of its own per connection.
+// http://, wss:// and ws://. The TCP layer below is a beast::tcp_stream
+// (`edge_stream`), so its deadlines (expires_after) also bound the TLS
+// handshake and every TLS record; or, for the balancer's many idle
+// connections, the socket itself on its strand (`socket_edge_stream`: no
+// tcp_stream impl, two timers and a layer of every pending read less per
+// connection; the owner keeps its own handshake timer, which closes the
+// socket). The TLS layer is lean_stream (net/tls/lean_stream.hpp): OpenSSL
+// on the socket itself, no buffers of its own per connection.
 #pragma once
 
 #include <memory>
@@ -16,9 +20,12 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/coroutine.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
@@ -26,27 +33,30 @@
 
 namespace tether::net::tls {
 
-class edge_stream {
+/// `Next`: beast::tcp_stream or a basic_stream_socket.
+template <class Next>
+class basic_edge_stream {
 public:
-  using executor_type = boost::beast::tcp_stream::executor_type;
-  using next_layer_type = boost::beast::tcp_stream;
-  using tls_layer = lean_stream;
+  using executor_type = typename Next::executor_type;
+  using next_layer_type = Next;
+  using tls_layer = basic_lean_stream<Next>;
 
   /// An accepted socket; `context` null: plain TCP.
-  edge_stream(boost::asio::ip::tcp::socket&& socket,
-              boost::asio::ssl::context* context)
+  template <class Socket>
+  basic_edge_stream(Socket&& socket, boost::asio::ssl::context* context)
       : tcp_(std::move(socket)) {
     if (context != nullptr)
       use_tls(*context);
   }
   /// A client's stream, not connected yet: plain until use_tls.
-  explicit edge_stream(const boost::asio::any_io_executor& ex) : tcp_(ex) {}
+  explicit basic_edge_stream(const boost::asio::any_io_executor& ex)
+      : tcp_(ex) {}
   // The TLS layer refers to tcp_: the stream stays where it was built.
-  edge_stream(const edge_stream&) = delete;
-  edge_stream& operator=(const edge_stream&) = delete;
+  basic_edge_stream(const basic_edge_stream&) = delete;
+  basic_edge_stream& operator=(const basic_edge_stream&) = delete;
 
   executor_type get_executor() noexcept { return tcp_.get_executor(); }
-  boost::beast::tcp_stream& next_layer() noexcept { return tcp_; }
+  Next& next_layer() noexcept { return tcp_; }
   bool is_tls() const noexcept { return tls_ != nullptr; }
   /// From now on TLS with `context` (before the handshake).
   void use_tls(boost::asio::ssl::context& context) {
@@ -84,21 +94,21 @@ public:
 
   /// WebSocket closing handshake's last step (found by argument-dependent
   /// lookup from beast::websocket::stream): TLS close_notify, then TCP.
-  friend void teardown(boost::beast::role_type role, edge_stream& s,
+  friend void teardown(boost::beast::role_type role, basic_edge_stream& s,
                        boost::system::error_code& ec) {
     using boost::beast::websocket::teardown;
     boost::system::error_code tls_ec;
     if (s.tls_)
       s.tls_->shutdown(tls_ec);
-    teardown(role, s.tcp_.socket(), ec);
+    teardown(role, socket_of(s.tcp_), ec);
   }
 
   template <class Handler>
-  friend void async_teardown(boost::beast::role_type role, edge_stream& s,
+  friend void async_teardown(boost::beast::role_type role, basic_edge_stream& s,
                              Handler&& handler) {
     using boost::beast::websocket::async_teardown;
     if (!s.tls_)
-      return async_teardown(role, s.tcp_.socket(),
+      return async_teardown(role, socket_of(s.tcp_),
                             std::forward<Handler>(handler));
     boost::asio::async_compose<Handler, void(boost::system::error_code)>(
       teardown_op{{}, s, role}, handler, s.tcp_);
@@ -122,7 +132,7 @@ private:
 
   /// close_notify (its error kept), then the TCP teardown.
   struct teardown_op : boost::asio::coroutine {
-    edge_stream& s;
+    basic_edge_stream& s;
     boost::beast::role_type role;
     boost::system::error_code first{};
 
@@ -132,15 +142,28 @@ private:
       BOOST_ASIO_CORO_REENTER(*this) {
         BOOST_ASIO_CORO_YIELD s.tls_->async_shutdown(std::move(self));
         first = ec;
-        BOOST_ASIO_CORO_YIELD async_teardown(role, s.tcp_.socket(),
+        BOOST_ASIO_CORO_YIELD async_teardown(role, socket_of(s.tcp_),
                                              std::move(self));
         self.complete(first ? first : ec);
       }
     }
   };
 
-  boost::beast::tcp_stream tcp_;
+  Next tcp_;
   std::unique_ptr<tls_layer> tls_;
 };
+
+/// Over a beast::tcp_stream: the gateway's connections and clients.
+using edge_stream = basic_edge_stream<boost::beast::tcp_stream>;
+
+/// A socket on its own strand, its executor no larger than the strand (an
+/// any_io_executor is 56 bytes, copied into each layer of a pending
+/// operation; this one 24). The same type as net::strand_socket.
+using strand_socket = boost::asio::basic_stream_socket<
+  boost::asio::ip::tcp,
+  boost::asio::strand<boost::asio::io_context::executor_type>>;
+
+/// Over the bare socket: the balancer's connections (net/ws_server.cpp).
+using socket_edge_stream = basic_edge_stream<strand_socket>;
 
 } // namespace tether::net::tls

@@ -1,4 +1,6 @@
-// lean_stream: TLS over a beast::tcp_stream with no buffer of its own.
+// lean_stream: TLS over a beast::tcp_stream (or a bare socket: the
+// balancer's connections, basic_lean_stream<socket>) with no buffer of its
+// own.
 //
 // Asio's ssl::stream keeps, per connection and for its whole life, two
 // 17 KiB buffers plus an OpenSSL BIO pair of 2 x 17 KiB between OpenSSL and
@@ -6,8 +8,9 @@
 // small BIO (non-blocking recv/send on the descriptor), so the only buffers
 // are OpenSSL's records, which SSL_MODE_RELEASE_BUFFERS frees while idle.
 //
-// Waiting goes through the tcp_stream, so its deadlines (expires_after)
-// bound the handshake and every record, as with ssl::stream:
+// Waiting goes through the stream below, so a tcp_stream's deadlines
+// (expires_after) bound the handshake and every record, as with ssl::stream
+// (over a bare socket the owner's timer closes the socket instead):
 // - to wait for input, a one-byte async_read_some on the tcp_stream; the
 //   byte is then handed to OpenSSL first (`stash_`);
 // - to wait for output room, the bytes OpenSSL could not send (they stay in
@@ -51,13 +54,27 @@
 
 namespace tether::net::tls {
 
-class lean_stream {
+/// The socket under a stream: tcp_stream's, or the socket itself.
+inline boost::asio::ip::tcp::socket&
+socket_of(boost::beast::tcp_stream& s) noexcept {
+  return s.socket();
+}
+template <class Executor>
+boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>&
+socket_of(boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>&
+            s) noexcept {
+  return s;
+}
+
+/// `Next`: the stream OpenSSL's bytes go through (tcp_stream or a socket).
+template <class Next>
+class basic_lean_stream {
 public:
   using error_code = boost::system::error_code;
   using verify_callback
     = std::function<bool(bool, boost::asio::ssl::verify_context&)>;
 
-  lean_stream(boost::beast::tcp_stream& tcp, boost::asio::ssl::context& ctx)
+  basic_lean_stream(Next& tcp, boost::asio::ssl::context& ctx)
       : tcp_(tcp), ssl_(SSL_new(ctx.native_handle())) {
     if (ssl_ == nullptr)
       return; // every operation then fails with `no_memory`
@@ -71,20 +88,21 @@ public:
     SSL_set_bio(ssl_, bio, bio);
   }
   // The BIO and the verify callback point at this object.
-  lean_stream(const lean_stream&) = delete;
-  lean_stream& operator=(const lean_stream&) = delete;
-  ~lean_stream() {
+  basic_lean_stream(const basic_lean_stream&) = delete;
+  basic_lean_stream& operator=(const basic_lean_stream&) = delete;
+  ~basic_lean_stream() {
     if (ssl_ != nullptr)
       SSL_free(ssl_);
   }
 
   SSL* native_handle() noexcept { return ssl_; }
-  boost::beast::tcp_stream& next_layer() noexcept { return tcp_; }
+  Next& next_layer() noexcept { return tcp_; }
 
   /// As ssl::stream::set_verify_callback (e.g. host_name_verification).
   void set_verify_callback(verify_callback cb) {
     verify_ = std::move(cb);
-    SSL_set_verify(ssl_, SSL_get_verify_mode(ssl_), &lean_stream::on_verify);
+    SSL_set_verify(ssl_, SSL_get_verify_mode(ssl_),
+                   &basic_lean_stream::on_verify);
   }
 
   template <class Token>
@@ -156,7 +174,7 @@ private:
   /// OpenSSL's result (> 0 done, with `n` bytes for reads and writes).
   template <class Call, bool Sized, bool Read>
   struct op {
-    lean_stream& s;
+    basic_lean_stream& s;
     Call call;
     bool empty = false; // no bytes asked for: done at once, as ssl::stream
     int state = 0; // 0: first entry, 1: waiting, 2: done, completion posted
@@ -345,7 +363,7 @@ private:
   static int on_verify(int preverified, X509_STORE_CTX* store) {
     auto* ssl = static_cast<SSL*>(
       X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-    auto* self = static_cast<lean_stream*>(SSL_get_app_data(ssl));
+    auto* self = static_cast<basic_lean_stream*>(SSL_get_app_data(ssl));
     if (self == nullptr || !self->verify_)
       return preverified;
     boost::asio::ssl::verify_context vc(store);
@@ -367,7 +385,7 @@ private:
       BIO_set_retry_read(bio);
       return -1;
     }
-    ssize_t r = ::recv(tcp_.socket().native_handle(), out + got,
+    ssize_t r = ::recv(socket_of(tcp_).native_handle(), out + got,
                        static_cast<size_t>(len - got), MSG_DONTWAIT);
     if (r > 0)
       return got + static_cast<int>(r);
@@ -398,7 +416,7 @@ private:
       BIO_set_retry_write(bio);
       return -1;
     }
-    ssize_t r = ::send(tcp_.socket().native_handle(), data,
+    ssize_t r = ::send(socket_of(tcp_).native_handle(), data,
                        static_cast<size_t>(len), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r >= 0)
       return static_cast<int>(r);
@@ -412,8 +430,8 @@ private:
     return -1;
   }
 
-  static lean_stream* of(BIO* bio) {
-    return static_cast<lean_stream*>(BIO_get_data(bio));
+  static basic_lean_stream* of(BIO* bio) {
+    return static_cast<basic_lean_stream*>(BIO_get_data(bio));
   }
 
   static BIO_METHOD* bio_method() {
@@ -433,7 +451,7 @@ private:
     return method;
   }
 
-  boost::beast::tcp_stream& tcp_;
+  Next& tcp_;
   SSL* ssl_;
   verify_callback verify_;
   waiters* read_wait_ = nullptr;  // the pending one-byte read's
@@ -446,5 +464,7 @@ private:
   bool stashed_ = false;
   unsigned char stash_ = 0;
 };
+
+using lean_stream = basic_lean_stream<boost::beast::tcp_stream>;
 
 } // namespace tether::net::tls

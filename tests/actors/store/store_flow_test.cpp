@@ -4,34 +4,13 @@
 #include "actors/system/log.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
+#include "tests/actors/support/real_store.hpp"
 #include "tests/storage/record_checks.hpp"
 
 namespace tether::actor_test {
 namespace {
 
-class StoreFlow : public ActorFlow {
-protected:
-  StoreFlow() {
-    storage::status st;
-    db = std::shared_ptr<storage::store>(
-      storage::store::open(dir.path() + "/db", st));
-    EXPECT_TRUE(st.ok()) << st.message;
-    store_h = own(sys.spawn(store_service, db, std::chrono::milliseconds{0},
-                            history_limits{}));
-    sched.run();
-  }
-
-  ~StoreFlow() override {
-    // The store closes before its directory goes.
-    stop_owned();
-    store_h = nullptr;
-    db.reset();
-  }
-
-  storage::temp_dir dir;
-  std::shared_ptr<storage::store> db;
-  store_actor store_h;
-};
+class StoreFlow : public OnRealStore {};
 
 TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
   ASSERT_NE(db, nullptr);
@@ -95,6 +74,51 @@ TEST_F(StoreFlow, LaterUpdatesInOneBatchWin) {
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->status, "acked");
   EXPECT_EQ(db->next_job_seq(st), 2u) << "a zero sequence does not lower it";
+}
+
+TEST_F(StoreFlow, AnUnchangedTerminalRecordCostsNoWrite) {
+  ASSERT_NE(db, nullptr);
+  terminal_record v1;
+  v1.terminal_id = "T1";
+  v1.cluster_id = "C1";
+  v1.model = "GJ1";
+  auto first = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(first->value) << sys.render(first->error);
+  EXPECT_EQ(store_writes(), 1);
+  // The same record again: answered, nothing written.
+  auto same = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(same->value) << sys.render(same->error);
+  EXPECT_EQ(store_writes(), 1);
+  // A changed one is written.
+  auto v2 = v1;
+  v2.model = "GJ2";
+  auto changed = ask<ok_atom>(store_h, put_atom::value, v2);
+  sched.run();
+  ASSERT_TRUE(changed->value);
+  EXPECT_EQ(store_writes(), 2);
+  storage::status st;
+  EXPECT_EQ(db->get_terminal("T1", st)->model, "GJ2");
+}
+
+TEST_F(StoreFlow, ARecordEqualToTheStoredOneIsWrittenAfterAPendingChange) {
+  ASSERT_NE(db, nullptr);
+  terminal_record v1;
+  v1.terminal_id = "T1";
+  v1.model = "GJ1";
+  auto first = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(first->value);
+  // v2 waits in the batch when v1 comes again: v1 is the last word.
+  auto v2 = v1;
+  v2.model = "GJ2";
+  auto a = ask<ok_atom>(store_h, put_atom::value, v2);
+  auto b = ask<ok_atom>(store_h, put_atom::value, v1);
+  sched.run();
+  ASSERT_TRUE(a->value && b->value);
+  storage::status st;
+  EXPECT_EQ(db->get_terminal("T1", st)->model, "GJ1");
 }
 
 } // namespace
