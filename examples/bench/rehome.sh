@@ -146,7 +146,7 @@ if [ "$mode" = node ]; then
 else
   victim=C1-b1 moved=0
   for b in C1-b1 C1-b2; do
-    port=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['balancers'][sys.argv[2]].rsplit(':',1)[1])" "$work/ready-$b.json" "$b")
+    port=$(python3 -c "import json,sys;import re;print(re.search(r':(\\d+)(/|$)', json.load(open(sys.argv[1]))['balancers'][sys.argv[2]]).group(1))" "$work/ready-$b.json" "$b")
     c=$(ss -Htn state established "( sport = :$port )" | wc -l)
     [ "$c" -gt "$moved" ] && victim=$b moved=$c
   done
@@ -175,14 +175,16 @@ kill -9 "${pid_of[$victim]}"
 wait "${pid_of[$victim]}" 2>/dev/null || true
 unset "pid_of[$victim]"
 echo "kill -9 $victim ($moved $([ "$mode" = node ] && echo sessions || echo connections)) at $t_kill"
-t_api=''
+t_api='' dropped=''
 deadline=$(( $(date +%s) + 120 ))
 while :; do
   if [ -z "$t_api" ]; then
     if [ "$mode" = node ]; then
       [ "$(node_sessions | awk -v s="$survivor" '$1 == s {print $2}')" = "$n" ] && t_api=$(now_ms)
-    else
-      [ "$(connections)" = "$n" ] && t_api=$(now_ms)
+    else # the killed balancer's count leaves the cluster's first
+      c=$(connections)
+      [ "$c" -lt "$n" ] && dropped=1
+      [ -n "$dropped" ] && [ "$c" = "$n" ] && t_api=$(now_ms)
     fi
   fi
   [ -n "$t_api" ] && { [ $counted = 0 ] || [ "$(sim_sum hellos)" -ge $(( hellos0 + moved )) ]; } && break

@@ -66,9 +66,10 @@ TEST_F(RehomeFlow, ADeadNodesSessionsStartAgainOnTheOtherNode) {
   auto st = ask<balancer_status>(balancer, status_atom::value);
   sched.run();
   ASSERT_TRUE(st->value);
-  for (const auto& n : st->value->nodes)
+  for (const auto& n : st->value->nodes) {
     if (n.node_id == "C1-n2")
       EXPECT_EQ(n.sessions, 5u);
+  }
 }
 
 TEST_F(RehomeFlow, ASessionThatMovedOnIsNotStartedTwice) {
