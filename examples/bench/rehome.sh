@@ -99,7 +99,7 @@ for x in json.load(sys.stdin)['nodes']:
 sim_sum() {
   local f
   for f in "$work"/sim-*.out; do tail -n 1 "$f"; done | tr ' ' '\n' |
-    awk -F= -v k="$1" '$1 == k {if (k ~ /_ms$/) {if ($2 > s) s = $2} else s += $2} END {print s + 0}'
+    awk -F= -v k="$1" '$1 == k {if (k ~ /_ms$/) {if ($2 > s) s = $2} else s += $2} END {printf "%.0f\n", s}'
 }
 now_ms() { date +%s%3N; }
 
