@@ -226,6 +226,7 @@ void session_started(self_ptr self, uint64_t conn,
   if (!std::exchange(c->connected, true))
     self->state.figures.connected(c->arrived, std::chrono::steady_clock::now());
   self->monitor(session);
+  self->state.conns.sessions.started(session.address(), conn);
   if (auto early = std::move(c->early)) {
     for (auto& text : early->frames)
       self->send(session, frame_atom::value, std::move(text));
@@ -668,12 +669,14 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
               caf::to_string(dm.reason));
     st.rehomes.node_down(node, now);
   }
+  auto conn = st.conns.of_session(dm.source);
+  st.conns.sessions.ended(dm.source); // its one down message
   if (dm.reason == caf::exit_reason::normal)
     return;
   // A session died abnormally (its node went away): start it again on
   // another node, keeping the device's socket open; tallied per old node
   // (rehome_tally: one log line per node, from refresh()).
-  if (auto conn = st.conns.of_session(dm.source)) {
+  if (conn) {
     auto* c = st.conns.find(*conn);
     c->session = nullptr;
     auto from = c->node ? st.nodes[*c->node].node_id : std::string{"?"};

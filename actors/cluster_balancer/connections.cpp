@@ -64,10 +64,14 @@ std::vector<uint64_t> connection_table::live_on(size_t node) const {
 
 std::optional<uint64_t>
 connection_table::of_session(const caf::actor_addr& session) const {
-  for (const auto& [conn, c] : by_id)
-    if (c.at == conn_phase::live && c.session.address() == session)
-      return conn;
-  return std::nullopt;
+  auto conn = sessions.find(session);
+  if (!conn)
+    return std::nullopt;
+  auto i = by_id.find(*conn);
+  if (i == by_id.end() || i->second.at != conn_phase::live
+      || i->second.session.address() != session)
+    return std::nullopt; // gone, or served by a newer session now
+  return conn;
 }
 
 } // namespace tether

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/cluster_balancer/early_frames.hpp"
+#include "actors/cluster_balancer/session_index.hpp"
 #include "actors/system/interfaces.hpp"
 
 namespace tether {
@@ -64,6 +65,8 @@ class connection_table {
 public:
   std::unordered_map<uint64_t, connection> by_id;
   std::unordered_map<std::string, uint64_t> by_terminal;
+  /// Each monitored session's connection (session_index.hpp).
+  session_index sessions;
 
   /// The connection, or nullptr.
   connection* find(uint64_t conn);
@@ -89,7 +92,8 @@ public:
   /// moves.
   std::vector<uint64_t> live_on(size_t node) const;
 
-  /// The live connection whose session is `session`, if any.
+  /// The live connection whose session is `session`, if any (through the
+  /// index: a lookup, not a scan).
   std::optional<uint64_t> of_session(const caf::actor_addr& session) const;
 };
 

@@ -347,9 +347,12 @@ void device::on_ws_message(ws_connection& c, std::string_view text) {
       on_ping(*frame);
     else if (*type == "job")
       on_job(*frame, received);
-    else if (*type == "hello")
+    else if (*type == "hello") {
+      ctx_.stats.hello_at(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            received.time_since_epoch())
+                            .count());
       on_hello(*frame);
-    else if (*type == "reassign")
+    } else if (*type == "reassign")
       on_reassign(*frame);
     else
       ctx_.log->debug("[{}] ignoring frame of type '{}'", id_,

@@ -32,6 +32,8 @@ void for_each_field(const stats_snapshot& s, F&& f) {
   f("latency_p99_ms", s.latency.p99_ms);
   f("latency_max_ms", s.latency.max_ms);
   f("latency_negative", s.latency_negative);
+  f("hellos", s.hellos);
+  f("last_hello_ms", s.last_hello_ms);
 }
 
 std::string format_value(double v) {
@@ -66,7 +68,17 @@ stats_snapshot fleet_stats::snapshot() const {
   s.bad_frames = bad_frames.load(r);
   s.latency = push_latency.summary();
   s.latency_negative = latency_negative.load(r);
+  s.hellos = hellos.load(r);
+  s.last_hello_ms = last_hello_ms.load(r);
   return s;
+}
+
+void fleet_stats::hello_at(std::int64_t now_ms) {
+  constexpr auto r = std::memory_order_relaxed;
+  hellos.fetch_add(1, r);
+  auto last = last_hello_ms.load(r);
+  while (last < now_ms && !last_hello_ms.compare_exchange_weak(last, now_ms, r))
+    ;
 }
 
 std::string to_line(const stats_snapshot& s) {

@@ -42,6 +42,12 @@ struct stats_snapshot {
   latency_summary latency; // count, p50/p90/p99/max in ms
   std::uint64_t latency_negative
     = 0; // samples with arrival before sent_at_ms (recorded as 0)
+  // Every `hello` received (a session started, also again on another node
+  // while the WebSocket stays open: re-homing), and the Unix ms of the
+  // latest one (0: none yet): examples/bench/rehome.sh times a re-homing
+  // burst by it.
+  std::uint64_t hellos = 0;
+  std::int64_t last_hello_ms = 0;
 };
 
 class fleet_stats {
@@ -56,6 +62,11 @@ public:
   std::atomic<std::uint64_t> reassigns{0}, bad_frames{0};
   latency_histogram push_latency; // microseconds, see stats_snapshot::latency
   std::atomic<std::uint64_t> latency_negative{0};
+  std::atomic<std::uint64_t> hellos{0};
+  std::atomic<std::int64_t> last_hello_ms{0};
+
+  /// Counts a hello received at Unix ms `now_ms`.
+  void hello_at(std::int64_t now_ms);
 
   stats_snapshot snapshot() const;
 };

@@ -24,8 +24,10 @@ protected:
     manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
     control_h = own(spawn_fake<control_actor>(sys, fake_control, clog));
     std::vector<std::pair<std::string, node_actor>> nodes;
-    for (const char* id : {"C1-n1", "C1-n2"})
-      nodes.emplace_back(id, own(sys.spawn(node, std::string{id}, control_h)));
+    for (const char* id : {"C1-n1", "C1-n2"}) {
+      node_handles.push_back(own(sys.spawn(node, std::string{id}, control_h)));
+      nodes.emplace_back(id, node_handles.back());
+    }
     bs.balancer_id = "C1-b1";
     bs.cluster_id = "C1";
     bs.url = "ws://127.0.0.1:9101/v1/connect";
@@ -78,6 +80,7 @@ protected:
   cluster_manager_actor manager;
   control_actor control_h;
   cluster_balancer_actor balancer;
+  std::vector<node_actor> node_handles; // C1-n1, C1-n2
 };
 
 } // namespace tether::actor_test
