@@ -85,7 +85,7 @@ struct control_state {
   terminal_table terminals;
   job_book jobs;
   api_histories history;
-  call_log calls; // per-call history records not yet stored
+  call_log calls;           // per-call history records not yet stored
   status_writes job_writes; // job states not yet handed to the store
   disconnect_groups disconnects;
   realloc_runs realloc;

@@ -6,7 +6,7 @@
 namespace tether {
 
 status_writes::status_writes(size_t max_batch)
-  : max_batch_(max_batch > 0 ? max_batch : 1) {
+    : max_batch_(max_batch > 0 ? max_batch : 1) {
   // The common batch under load is tens of records: spare the first growths.
   waiting_.reserve(std::min<size_t>(max_batch_, 64));
 }

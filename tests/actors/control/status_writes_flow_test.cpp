@@ -60,8 +60,8 @@ TEST_F(StatusWritesFlow, ReportsThatComeDuringAWriteAreOneStoreRequest) {
                                       id(3) + ":failed"}));
   EXPECT_EQ(slog->job_puts[before + 1].second, 0u) << "no sequence with them";
   // And the control answers with the states it applied.
-  auto got = ask<job_record>(control_h, get_atom::value, job_atom::value,
-                             id(3));
+  auto got
+    = ask<job_record>(control_h, get_atom::value, job_atom::value, id(3));
   sched.run();
   ASSERT_TRUE(got->value) << sys.render(got->error);
   EXPECT_EQ(got->value->status, "failed");

@@ -59,7 +59,7 @@ TEST(StatusWrites, StatesThatComeWhileOneIsInFlightGoAsOneBatchInOrder) {
 TEST(StatusWrites, AFullBatchGoesWithoutWaiting) {
   status_writes w{4};
   ASSERT_TRUE(w.add(state_of("J0", "delivered")));
-  (void) w.take();
+  (void)w.take();
   EXPECT_FALSE(w.add(state_of("J1", "delivered")));
   EXPECT_FALSE(w.add(state_of("J2", "delivered")));
   EXPECT_FALSE(w.add(state_of("J3", "delivered")));
@@ -92,7 +92,7 @@ TEST(StatusWrites, AFailedAnswerAlsoLetsTheWaitingGo) {
   // (no callback posted) and the next batch goes as after a stored one.
   status_writes w;
   ASSERT_TRUE(w.add(state_of("J1", "done")));
-  (void) w.take();
+  (void)w.take();
   EXPECT_FALSE(w.add(state_of("J2", "done")));
   EXPECT_TRUE(w.answered());
   EXPECT_EQ(steps(w.take().jobs), std::vector<std::string>{"J2:done"});
