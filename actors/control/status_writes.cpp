@@ -12,7 +12,18 @@ status_writes::status_writes(size_t max_batch)
 }
 
 bool status_writes::add(job_record job) {
-  waiting_.push_back(std::move(job));
+  // A state of the same job still waiting is replaced by this later one:
+  // the batch is one WriteBatch, so the stored result is the same, with
+  // one record less to encode and insert (a device's acked and done often
+  // come during one write). A batch is short, so a scan is enough.
+  auto same = std::find_if(waiting_.rbegin(), waiting_.rend(),
+                           [&](auto& w) { return w.job_id == job.job_id; });
+  if (same != waiting_.rend()) {
+    *same = std::move(job);
+    ++replaced_;
+  } else {
+    waiting_.push_back(std::move(job));
+  }
   return in_flight_ == 0 || waiting_.size() >= max_batch_;
 }
 

@@ -13,7 +13,9 @@
 // (so a batch, and what a crash can lose, stays bounded). The batch size
 // thus follows the store's own group commit: as many records as came in
 // during one synced write. Order is kept: records leave oldest first, and
-// the store writes its requests in the order they arrive.
+// the store writes its requests in the order they arrive; a waiting state
+// of a job is replaced by its later one (a batch is one WriteBatch, so
+// only the latest is worth writing).
 //
 // None of these writes answers an API call (the push, the bulk push and a
 // cancel are stored through their own requests before their answers); a
@@ -24,6 +26,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,8 +47,9 @@ class status_writes {
 public:
   explicit status_writes(size_t max_batch = 256);
 
-  /// Queues a job's new state; true when a batch should go now (none is in
-  /// flight, or max_batch are waiting).
+  /// Queues a job's new state (replacing a waiting state of the same job:
+  /// only its latest is written); true when a batch should go now (none is
+  /// in flight, or max_batch are waiting).
   bool add(job_record job);
 
   /// The waiting records as one batch (none: an empty batch), counted in
@@ -59,11 +63,14 @@ public:
   size_t waiting() const { return waiting_.size(); }
   size_t in_flight() const { return in_flight_; }
   size_t max_batch() const { return max_batch_; }
+  /// Waiting states replaced by a later state of the same job.
+  uint64_t replaced() const { return replaced_; }
 
 private:
   std::vector<job_record> waiting_;
   size_t in_flight_ = 0;
   size_t max_batch_;
+  uint64_t replaced_ = 0;
 };
 
 } // namespace tether

@@ -44,15 +44,16 @@ TEST(StatusWrites, StatesThatComeWhileOneIsInFlightGoAsOneBatchInOrder) {
     EXPECT_FALSE(w.add(state_of("J1", s)));
   for (int i = 2; i <= 9; ++i)
     EXPECT_FALSE(w.add(state_of("J" + std::to_string(i), "delivered")));
-  EXPECT_EQ(w.waiting(), 10u);
+  EXPECT_EQ(w.waiting(), 9u);
   EXPECT_TRUE(w.answered()) << "the answer lets the waiting ones go";
   auto second = w.take();
-  ASSERT_EQ(second.jobs.size(), 10u);
-  EXPECT_EQ(second.jobs[0].job_id + second.jobs[0].status, "J1acked");
-  EXPECT_EQ(second.jobs[1].job_id + second.jobs[1].status, "J1done");
-  for (size_t i = 2; i < 10; ++i)
-    EXPECT_EQ(second.jobs[i].job_id, "J" + std::to_string(i));
-  EXPECT_EQ(second.what, "10 job state(s) (J1 … J9)");
+  ASSERT_EQ(second.jobs.size(), 9u);
+  // J1's acked was replaced by its done (only the latest is written).
+  EXPECT_EQ(second.jobs[0].job_id + second.jobs[0].status, "J1done");
+  for (size_t i = 1; i < 9; ++i)
+    EXPECT_EQ(second.jobs[i].job_id, "J" + std::to_string(i + 1));
+  EXPECT_EQ(second.what, "9 job state(s) (J1 … J9)");
+  EXPECT_EQ(w.replaced(), 1u);
   EXPECT_EQ(w.in_flight(), 1u);
 }
 
@@ -85,6 +86,26 @@ TEST(StatusWrites, OnlyFinalStatesWithAPendingCallbackAreCalledBack) {
   auto two = w.take();
   EXPECT_EQ(two.jobs.size(), 3u);
   EXPECT_EQ(steps(two.callbacks), std::vector<std::string>{"J3:failed"});
+}
+
+TEST(StatusWrites, OnlyTheLatestWaitingStateOfAJobIsWritten) {
+  status_writes w;
+  ASSERT_TRUE(w.add(state_of("J0", "delivered")));
+  (void)w.take(); // in flight: the states below wait
+  EXPECT_FALSE(w.add(state_of("J1", "delivered")));
+  EXPECT_FALSE(w.add(state_of("J2", "delivered")));
+  EXPECT_FALSE(w.add(state_of("J1", "acked")));
+  EXPECT_FALSE(w.add(state_of("J1", "done", true)));
+  EXPECT_EQ(w.waiting(), 2u);
+  ASSERT_TRUE(w.answered());
+  auto batch = w.take();
+  EXPECT_EQ(steps(batch.jobs),
+            (std::vector<std::string>{"J1:done", "J2:delivered"}));
+  EXPECT_EQ(steps(batch.callbacks), std::vector<std::string>{"J1:done"});
+  EXPECT_EQ(w.replaced(), 2u);
+  // A state of a job whose batch is in flight is not replaced: it waits.
+  EXPECT_FALSE(w.add(state_of("J2", "acked")));
+  EXPECT_EQ(w.waiting(), 1u);
 }
 
 TEST(StatusWrites, AFailedAnswerAlsoLetsTheWaitingGo) {
