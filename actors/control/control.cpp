@@ -382,6 +382,7 @@ auto job_handlers(control_self self, control_peers p) {
               const std::string& id) -> caf::result<job_record> {
       if (const auto* job = self->state.jobs.find(id))
         return *job;
+      flush_job_writes(self, p); // the store then has its latest state
       return self->delegate(p.store, get_atom::value, job_atom::value, id);
     },
     [self](get_atom, job_atom, const std::string& terminal,

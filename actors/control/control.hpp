@@ -35,6 +35,7 @@
 #include "actors/control/realloc_runs.hpp"
 #include "actors/control/revocations.hpp"
 #include "actors/control/session_events.hpp"
+#include "actors/control/status_writes.hpp"
 #include "actors/control/stuck_jobs.hpp"
 #include "actors/control/terminal_table.hpp"
 #include "actors/notifier/notifier.hpp"
@@ -84,7 +85,8 @@ struct control_state {
   terminal_table terminals;
   job_book jobs;
   api_histories history;
-  call_log calls; // per-call history records not yet stored
+  call_log calls;           // per-call history records not yet stored
+  status_writes job_writes; // job states not yet handed to the store
   disconnect_groups disconnects;
   realloc_runs realloc;
   job_waits held_moves; // moves waiting for a job in flight

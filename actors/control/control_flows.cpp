@@ -312,21 +312,45 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
   return rp;
 }
 
-void persist_job(control_self self, const control_peers& p,
-                 const job_record& job) {
+namespace {
+
+/// Sends the waiting job states to the store as one request; once they are
+/// stored, the callbacks of the final ones are posted; the answer (stored
+/// or not) lets the states that came meanwhile go.
+void send_job_writes(control_self self, const control_peers& p) {
+  auto batch = self->state.job_writes.take();
+  if (batch.jobs.empty())
+    return;
   flush_calls_if_full(self, p); // into this write's batch
   self
-    ->request(p.store, local_store, put_atom::value,
-              std::vector<job_record>{job}, uint64_t{0})
+    ->request(p.store, local_store, put_atom::value, std::move(batch.jobs),
+              uint64_t{0})
     .then(
-      [self, notify = p.notify, job](ok_atom) {
-        if (job.callback_pending)
-          self->send(notify, callback_atom::value, job);
+      [self, p, callbacks = std::move(batch.callbacks)](ok_atom) {
+        for (const auto& job : callbacks)
+          self->send(p.notify, callback_atom::value, job);
+        if (self->state.job_writes.answered())
+          send_job_writes(self, p);
       },
-      [id = job.job_id](caf::error& err) {
-        logger("control")->error("job {}: status not stored: {}", id,
+      [self, p, what = std::move(batch.what)](caf::error& err) {
+        logger("control")->error("{} not stored: {}", what,
                                  caf::to_string(err));
+        if (self->state.job_writes.answered())
+          send_job_writes(self, p);
       });
+}
+
+} // namespace
+
+void persist_job(control_self self, const control_peers& p,
+                 const job_record& job) {
+  if (self->state.job_writes.add(job))
+    send_job_writes(self, p);
+}
+
+void flush_job_writes(control_self self, const control_peers& p) {
+  if (self->state.job_writes.waiting() > 0)
+    send_job_writes(self, p);
 }
 
 void callback_done(control_self self, const control_peers& p,

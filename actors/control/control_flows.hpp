@@ -63,10 +63,17 @@ store_terminal(control_self self, const control_peers& p,
 caf::result<job_record> push_job(control_self self, const control_peers& p,
                                  job_record request);
 
-/// Stores a job's new state; once stored, notifies its callback if it has
-/// become final.
+/// Stores a job's new state (a status report, an expiry, a cancellation
+/// of a retired terminal's job, a callback's outcome); once stored,
+/// notifies its callback if it has become final. The states go to the
+/// store in batches, one request each (status_writes.hpp): at once when
+/// none is in flight, else with the others once its answer comes.
 void persist_job(control_self self, const control_peers& p,
                  const job_record& job);
+
+/// Sends the waiting job states now, in flight or not (a job read from
+/// the store must find its latest state there).
+void flush_job_writes(control_self self, const control_peers& p);
 
 /// The notifier's final word on a job's callback.
 void callback_done(control_self self, const control_peers& p,
