@@ -246,8 +246,9 @@ TEST_F(ControlFlow, TheJobPathHandsHistoryRecordsOverOnceAChunkIsPending) {
   ASSERT_EQ(slog->calls.size(), 256u);
   for (size_t i = 0; i < slog->calls.size(); ++i) {
     EXPECT_EQ(slog->calls[i].event, "job_pushed");
-    if (i > 0) // in the order they were made
+    if (i > 0) { // in the order they were made
       EXPECT_EQ(slog->calls[i].seq, slog->calls[i - 1].seq + 1);
+    }
   }
   advance(settings_tick);
   EXPECT_EQ(slog->calls.size(), 300u);
