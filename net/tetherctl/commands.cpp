@@ -240,7 +240,7 @@ int cmd_terminal_retire(context& cx, const std::string& id) {
   return call_and_print(
     cx, "DELETE", "/v1/terminals/" + query_escape(id), {}, [&](auto& v) {
       *cx.out << "terminal " << text_of(v, "terminal_id")
-              << " retired (open jobs cancelled: " << text_of(v, "open_jobs")
+              << " retired (open jobs canceled: " << text_of(v, "open_jobs")
               << ")\n";
     });
 }

@@ -194,7 +194,7 @@ void add_fleet_commands(CLI::App& app, options& o, runner& run) {
   t->add_option("ID", o.id, "terminal id");
   auto* retire = t->add_subcommand(
     "retire", "retire a terminal: its connection closed, its open jobs "
-              "cancelled, its record removed, its tokens refused");
+              "canceled, its record removed, its tokens refused");
   retire->add_option("ID", o.id, "terminal id")->required();
   retire->callback([&] {
     run = [&](context& cx) {
@@ -281,9 +281,11 @@ void add_job_commands(CLI::App& app, options& o, runner& run) {
   });
   auto* list = jobs->add_subcommand("list", "recent jobs, newest first");
   list->add_option("--terminal", o.id, "only this terminal's");
-  list->add_option("--status", o.status, "only jobs in this status")
+  list->add_option("--status", o.status,
+                   "only jobs in this status (cancelled, the older "
+                   "spelling, is understood too)")
     ->check(CLI::IsMember({"queued", "delivered", "acked", "done", "failed",
-                           "expired", "cancelled"}));
+                           "expired", "canceled", "cancelled"}));
   list->add_option("--limit", o.limit, "at most this many")
     ->check(CLI::Range(1, 1000))
     ->capture_default_str();

@@ -690,7 +690,7 @@ async function classesPage(main) {
 // -- jobs ---------------------------------------------------------------------
 
 async function jobsPage(main) {
-  const status = h('select', { id: 'job-status' }, ['', 'queued', 'delivered', 'acked', 'done', 'failed', 'expired', 'cancelled']
+  const status = h('select', { id: 'job-status' }, ['', 'queued', 'delivered', 'acked', 'done', 'failed', 'expired', 'canceled']
     .map((s) => h('option', { value: s }, s || 'any status')));
   const terminal = h('input', { id: 'job-terminal', placeholder: 'terminal id (optional)' });
   const results = h('div', {});
