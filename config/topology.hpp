@@ -160,7 +160,8 @@ struct limits_config {
   double push_rate = 1000;                   // job pushes per API key, per s
   std::size_t push_burst = 5000;             // ... and at once (429 over it)
   std::size_t bulk_max_jobs = 1000;          // items of one POST /v1/jobs/bulk
-  std::size_t max_event_streams = 16;    // GET /v1/admin/events at once (503)
+  std::size_t max_event_streams = 16; // GET /v1/admin/events at once (503)
+  std::size_t event_replay = 1000; // events kept for a Last-Event-ID reconnect
   std::size_t max_terminals = 1'000'000; // registered terminals (403)
   double ws_total_accept_rate = 5000;    // per balancer, all sources (503)
   std::size_t ws_total_accept_burst = 10'000;

@@ -156,10 +156,10 @@ job_book::canceled(const std::string& job_id, int64_t now) const {
       errc::conflict, "job " + job_id + " is being stored; try again")};
   auto job = i->second;
   if (storage::is_final_status(job.status))
-    return caf::expected<job_record>{make_error(
-      errc::conflict, "job " + job_id + " is already " + job.status
-                        + ": only a queued, "
-                          "delivered or acked job can be canceled")};
+    return caf::expected<job_record>{
+      make_error(errc::conflict, "job " + job_id + " is already " + job.status
+                                   + ": only a queued, "
+                                     "delivered or acked job can be canceled")};
   job.status = "canceled";
   job.detail = std::string{cancel_detail};
   job.updated_at_ms = now;

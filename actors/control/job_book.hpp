@@ -83,7 +83,7 @@ struct job_book {
   /// status of a final job. Nothing for a job not in memory (the caller
   /// asks the store: a job evicted from memory is final).
   std::optional<caf::expected<job_record>> canceled(const std::string& job_id,
-                                                     int64_t now) const;
+                                                    int64_t now) const;
   /// Applies a stored cancellation (`stored`, as `canceled` made it): the
   /// job becomes final unless it became final meanwhile. Returns the job
   /// when it changed.

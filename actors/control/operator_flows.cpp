@@ -25,7 +25,7 @@ caf::error already_final(const job_record& job) {
 /// connected) drops it and tells the device. Returns the job (nullptr:
 /// it became final meanwhile).
 const job_record* canceled_now(control_self self, const control_peers& p,
-                                const job_record& stored, bool tell_session) {
+                               const job_record& stored, bool tell_session) {
   auto& st = self->state;
   const auto* job = st.jobs.cancel(stored);
   if (job == nullptr)

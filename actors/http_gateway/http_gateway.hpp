@@ -63,6 +63,11 @@ struct http_gateway_settings {
   size_t max_event_streams = 16;
   std::chrono::milliseconds events_period{1'000};
   size_t event_queue = 256;
+  /// Events kept for clients that reconnect with Last-Event-ID ([limits]
+  /// event_replay), and how long the views are still followed after the
+  /// last stream closed, so that such a client misses nothing.
+  size_t event_replay = 1000;
+  std::chrono::milliseconds events_linger{30'000};
 };
 
 /// What /metrics counts of the gateway's answers. Shared by the state and

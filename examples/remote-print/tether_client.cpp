@@ -16,8 +16,8 @@ namespace {
 
 // `cancelled`: what servers of earlier releases answer for `canceled`.
 constexpr std::array<std::string_view, 8> job_statuses
-  = {"queued", "delivered", "acked", "done",
-     "failed", "expired", "canceled", "cancelled"};
+  = {"queued", "delivered", "acked",    "done",
+     "failed", "expired",   "canceled", "cancelled"};
 
 // Parses `body` as a JSON object; an empty object for anything else.
 json::object parse_object(std::string_view body) {

@@ -92,8 +92,7 @@ TEST(OperatorCalls, CancelAJob) {
 
   auto again = http_call(d.http(), "DELETE", "/v1/jobs/" + id);
   EXPECT_EQ(again.status, 409) << again.body;
-  EXPECT_NE(error_message_of(again).find("already canceled"),
-            std::string::npos)
+  EXPECT_NE(error_message_of(again).find("already canceled"), std::string::npos)
     << again.body;
   auto unknown = http_call(d.http(), "DELETE", "/v1/jobs/Jnope");
   EXPECT_EQ(unknown.status, 404) << unknown.body;
@@ -104,8 +103,8 @@ TEST(OperatorCalls, CancelAJob) {
             std::string::npos);
   // The status filter takes the older spelling too, for older clients.
   for (const char* word : {"canceled", "cancelled"}) {
-    auto listed = http_call(d.http(), "GET",
-                            std::string{"/v1/jobs?status="} + word);
+    auto listed
+      = http_call(d.http(), "GET", std::string{"/v1/jobs?status="} + word);
     ASSERT_EQ(listed.status, 200) << listed.body;
     auto jobs = json_of(listed.body).at("jobs").as_array();
     ASSERT_EQ(jobs.size(), 1u) << word << ": " << listed.body;
