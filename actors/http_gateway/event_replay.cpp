@@ -66,20 +66,24 @@ event_replay::resumption event_replay::after(std::string_view last_event_id,
                                              size_t at_most) const {
   uint64_t last = 0;
   if (!number_of(last_event_id, last) || last >= next_)
-    return {false, {reset("Last-Event-ID is not an event of this gateway "
-                          "since it started: reload the lists")}};
+    return {false,
+            {reset("Last-Event-ID is not an event of this gateway "
+                   "since it started: reload the lists")}};
   if (last < gap_)
-    return {false, {reset("events were not followed while no stream was "
-                          "open: reload the lists")}};
+    return {false,
+            {reset("events were not followed while no stream was "
+                   "open: reload the lists")}};
   auto missed = next_ - 1 - last;
   if (missed == 0)
     return {true, {}};
   if (ring_.empty() || ring_.front().first > last + 1)
-    return {false, {reset("the events after Last-Event-ID are no longer kept "
-                          "([limits] event_replay): reload the lists")}};
+    return {false,
+            {reset("the events after Last-Event-ID are no longer kept "
+                   "([limits] event_replay): reload the lists")}};
   if (missed > at_most)
-    return {false, {reset("more events were missed than one stream may "
-                          "queue: reload the lists")}};
+    return {false,
+            {reset("more events were missed than one stream may "
+                   "queue: reload the lists")}};
   resumption out{true, {}};
   for (const auto& [n, text] : ring_)
     if (n > last)

@@ -95,9 +95,9 @@ private:
 
   std::string ca_file_;
   std::string crl_file_;
-  mutable std::mutex mutex_; // store_, names_, crls_, generation_, ctx_
-  X509_STORE* store_ = nullptr;          // the CAs in force
-  STACK_OF(X509_NAME)* names_ = nullptr; // ... their names
+  mutable std::mutex mutex_;    // store_, names_, crls_, generation_, ctx_
+  X509_STORE* store_ = nullptr; // the CAs in force
+  STACK_OF(X509_NAME) * names_ = nullptr; // ... their names
   std::shared_ptr<const crl_set> crls_;
   uint64_t generation_ = 0;
   SSL_CTX* ctx_ = nullptr;

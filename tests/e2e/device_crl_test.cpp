@@ -299,16 +299,21 @@ TEST_F(device_crl, TheClientCaFileIsReloadedAndABrokenOneKeepsTheCas) {
     },
     15s))
     << server->log();
-  auto audit = read_file(server->dir() + "/data/audit.log");
-  EXPECT_NE(audit.find(R"("event":"tls.reload_refused","problem":")" + named),
-            std::string::npos)
-    << audit;
+  auto audit_line = R"("event":"tls.reload_refused","problem":)"
+                    R"("edge_tls.client_ca_file \")"
+                  + pki.ca_file + R"(\": holds no PEM)";
+  auto audit = [&] {
+    return read_file(server->dir() + "/data/audit.log");
+  };
+  EXPECT_TRUE(eventually(
+    [&] { return audit().find(audit_line) != std::string::npos; }, 10s))
+    << audit();
   EXPECT_FALSE(refused(newcomer));
   EXPECT_TRUE(refused(pki.revoked));
 
   // The old CA taken out: its devices are refused, the new one's are not.
+  replace_file(pki.crl_file, make_crl(new_ca, {})); // fits both files
   replace_file(pki.ca_file, new_ca.cert_pem);
-  replace_file(pki.crl_file, make_crl(new_ca, {}));
   EXPECT_TRUE(eventually([&] { return refused(pki.good); }, 15s))
     << server->log();
   EXPECT_FALSE(refused(newcomer));

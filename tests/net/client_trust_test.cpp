@@ -14,18 +14,9 @@
 #include "tests/net/pki.hpp"
 
 using namespace tether;
-using test::make_crl;
-using test::make_intermediate;
-using test::make_issued;
-using test::make_self_signed;
-using test::pki;
-using test::x509_of;
+using namespace tether::test;
 
 namespace {
-
-bool names_setting(const std::string& error) {
-  return error.find("edge_tls.crl_file") != std::string::npos;
-}
 
 /// Replaces `path` at once (another inode: the reload sees it changed).
 void replace_file(const std::string& path, const std::string& text) {
@@ -40,7 +31,7 @@ int verify(const net::tls::client_trust& trust, const test::tls_identity& id,
   auto inter = intermediate ? x509_of(*intermediate) : x509_of(id);
   if (intermediate != nullptr)
     sk_X509_push(chain, inter.get());
-  auto result = trust.verify(cert.get(), chain);
+  auto result = trust.verify(cert.get(), chain); // as a handshake would
   sk_X509_free(chain);
   return result;
 }
@@ -73,8 +64,9 @@ TEST(ClientTrust, ListsRevokedCertificatesAndReloadsOnlyGoodCrlFiles) {
   EXPECT_FALSE(store.revoked(d1.get()));
 }
 
-TEST(ClientTrust, TheServerContextRefusesABadCrlAtStart) {
-  pki p;
+/// [edge_tls] of a gateway with a certificate of its own and the client CA
+/// file of `p`.
+config::edge_tls_config gateway_tls(const pki& p) {
   auto server = make_self_signed("127.0.0.1", "IP:127.0.0.1");
   config::edge_tls_config cfg;
   cfg.cert_file = p.dir.path() + "/server.pem";
@@ -82,6 +74,12 @@ TEST(ClientTrust, TheServerContextRefusesABadCrlAtStart) {
   test::write_file(cfg.cert_file, server.cert_pem);
   test::write_file(cfg.key_file, server.key_pem);
   cfg.client_ca_file = p.ca_file;
+  return cfg;
+}
+
+TEST(ClientTrust, TheServerContextRefusesABadCrlAtStart) {
+  pki p;
+  auto cfg = gateway_tls(p);
   cfg.crl_file = p.crl_file;
   cfg.crl_reload_s = 1;
   test::write_file(p.crl_file, make_crl(p.ca, {p.d1}));
@@ -162,13 +160,7 @@ TEST(ClientTrust, CrlsOfIntermediateCasAreChecked) {
 
 TEST(ClientTrust, TheServerContextRefusesABadClientCaFileAtStart) {
   pki p;
-  auto server = make_self_signed("127.0.0.1", "IP:127.0.0.1");
-  config::edge_tls_config cfg;
-  cfg.cert_file = p.dir.path() + "/server.pem";
-  cfg.key_file = p.dir.path() + "/server-key.pem";
-  test::write_file(cfg.cert_file, server.cert_pem);
-  test::write_file(cfg.key_file, server.key_pem);
-  cfg.client_ca_file = p.ca_file;
+  auto cfg = gateway_tls(p);
   std::string error;
   EXPECT_NE(net::tls::make_server_context(cfg, error), nullptr) << error;
   test::write_file(p.ca_file, p.d1.cert_pem);

@@ -31,6 +31,11 @@ struct pki {
   }
 };
 
+/// Whether `error` names edge_tls.crl_file.
+inline bool names_setting(const std::string& error) {
+  return error.find("edge_tls.crl_file") != std::string::npos;
+}
+
 /// The certificate of `id`, parsed.
 inline std::unique_ptr<X509, void (*)(X509*)> x509_of(const tls_identity& id) {
   BIO* bio

@@ -10,17 +10,9 @@
 #include "tests/net/pki.hpp"
 
 using namespace tether;
-using test::make_crl;
-using test::make_issued;
-using test::make_self_signed;
-using test::pki;
-using test::x509_of;
+using namespace tether::test;
 
 namespace {
-
-bool names_setting(const std::string& error) {
-  return error.find("edge_tls.crl_file") != std::string::npos;
-}
 
 TEST(CrlFile, ACrlOfTheClientCaIsRead) {
   pki p;

@@ -68,7 +68,7 @@ TEST(EventReplay, NoReconnectFromBeforeAGapResumes) {
   r.gap(); // nobody followed for a while
   auto out = r.after("ab-2", 100);
   EXPECT_TRUE(is_reset(out, "not followed")) << out.texts.at(0);
-  r.record("job", "{}"); // after the gap: ab-4
+  r.record("job", "{}");                  // after the gap: ab-4
   auto from_reset = r.after("ab-3", 100); // the reset's id
   ASSERT_TRUE(from_reset.resumed);
   ASSERT_EQ(from_reset.texts.size(), 1u);
