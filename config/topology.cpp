@@ -781,6 +781,7 @@ void read_abuse_limits(reader& r, const toml::table& t, limits_config& l) {
   r.integer(t, "limits", "push_burst", l.push_burst, 1, 1'000'000);
   r.integer(t, "limits", "bulk_max_jobs", l.bulk_max_jobs, 1, 100'000);
   r.integer(t, "limits", "max_event_streams", l.max_event_streams, 1, 10'000);
+  r.integer(t, "limits", "event_replay", l.event_replay, 0, 100'000);
   r.integer(t, "limits", "max_terminals", l.max_terminals, 1, 1'000'000'000);
   rate(r, t, "ws_total_accept_rate", l.ws_total_accept_rate);
   r.integer(t, "limits", "ws_total_accept_burst", l.ws_total_accept_burst, 1,
@@ -810,6 +811,7 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
                "push_burst",
                "bulk_max_jobs",
                "max_event_streams",
+               "event_replay",
                "max_terminals",
                "ws_total_accept_rate",
                "ws_total_accept_burst",

@@ -155,13 +155,14 @@ struct limits_config {
   // HTTP gateway:
   millis http_header_timeout{10'000};        // request head must arrive by then
   std::size_t http_max_connections = 10'000; // sockets held at once
-  std::size_t http_max_waiting = 1000;   // device/service requests queued (503)
-  double register_rate = 20;             // registrations per source, per s
-  std::size_t register_burst = 200;      // ... and at once
-  double push_rate = 1000;               // job pushes per API key, per s
-  std::size_t push_burst = 5000;         // ... and at once (429 over it)
-  std::size_t bulk_max_jobs = 1000;      // items of one POST /v1/jobs/bulk
-  std::size_t max_event_streams = 16;    // GET /v1/admin/events at once (503)
+  std::size_t http_max_waiting = 1000; // device/service requests queued (503)
+  double register_rate = 20;           // registrations per source, per s
+  std::size_t register_burst = 200;    // ... and at once
+  double push_rate = 1000;             // job pushes per API key, per s
+  std::size_t push_burst = 5000;       // ... and at once (429 over it)
+  std::size_t bulk_max_jobs = 1000;    // items of one POST /v1/jobs/bulk
+  std::size_t max_event_streams = 16;  // GET /v1/admin/events at once (503)
+  std::size_t event_replay = 1000; // events kept for a Last-Event-ID reconnect
   std::size_t max_terminals = 1'000'000; // registered terminals (403)
   double ws_total_accept_rate = 5000;    // per balancer, all sources (503)
   std::size_t ws_total_accept_burst = 10'000;

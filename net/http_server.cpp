@@ -19,7 +19,7 @@
 #include "net/listener.hpp"
 #include "net/sse_writer.hpp"
 #include "net/tls/client_identity.hpp"
-#include "net/tls/crl_store.hpp"
+#include "net/tls/client_trust.hpp"
 #include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
@@ -53,7 +53,7 @@ public:
   /// body from the returned sink; the connection reads no more requests.
   /// Called by the responder from any thread.
   std::shared_ptr<event_sink> open_stream(const http_response& head,
-                                          size_t max_queued) {
+                                          size_t max_queued, bool head_only) {
     std::string text
       = "HTTP/1.1 " + std::to_string(head.status)
       + " OK\r\nServer: tetherd\r\nContent-Type: " + head.content_type + "\r\n";
@@ -65,6 +65,9 @@ public:
     auto w = std::make_shared<sse_writer<tls::edge_stream>>(
       shared_from_this(), stream_, max_queued);
     w->start(std::move(text));
+    // HEAD: the head GET would have, no body (RFC 9110 §9.3.2).
+    if (head_only)
+      w->close({});
     return w;
   }
 
@@ -189,6 +192,7 @@ private:
       out.method = "GET";
     out.target = std::string{req.target()};
     out.authorization = std::string{req[http::field::authorization]};
+    out.last_event_id = std::string{req["Last-Event-ID"].substr(0, 256)};
     out.body = std::move(req.body());
     out.certificate = certificate_;
     beast::error_code ignored;
@@ -198,9 +202,9 @@ private:
     if (too_many_registrations(out))
       return;
     // The responder holds this session until the gateway answers.
-    caf::anon_send(
-      gateway_, std::move(out),
-      http_responder_ptr{std::make_shared<responder>(shared_from_this())});
+    caf::anon_send(gateway_, std::move(out),
+                   http_responder_ptr{
+                     std::make_shared<responder>(shared_from_this(), head_)});
   }
 
   /// An answer given here, before any routing: the gateway counts it
@@ -256,16 +260,17 @@ private:
   beast::tcp_stream& lowest() { return stream_.next_layer(); }
 
   struct responder : http_responder, stream_opener {
-    explicit responder(std::shared_ptr<http_session> s)
-        : session(std::move(s)) {}
+    responder(std::shared_ptr<http_session> s, bool head)
+        : session(std::move(s)), head_only(head) {}
     void respond(http_response resp) override {
       session->deliver(std::move(resp));
     }
     std::shared_ptr<event_sink> open_stream(const http_response& head,
                                             size_t max_queued) override {
-      return session->open_stream(head, max_queued);
+      return session->open_stream(head, max_queued, head_only);
     }
     std::shared_ptr<http_session> session;
+    bool head_only; // the request is a HEAD
   };
 
   live_count::token token_; // counts this connection against the cap

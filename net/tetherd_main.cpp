@@ -15,7 +15,7 @@
 #include "actors/system/log_json.hpp"
 #include "config/topology.hpp"
 #include "net/deployment.hpp"
-#include "net/tls/crl_store.hpp"
+#include "net/tls/trust_files.hpp"
 
 namespace {
 
@@ -71,16 +71,16 @@ int check_config(const std::string& path) {
   }
   for (const auto& w : parsed.warnings.list)
     std::cerr << "warning: " << w << "\n";
-  // The CRLs' issuer is the client CA: a file check, not a TOML one.
-  if (const auto& tls = parsed.value->edge_tls; !tls.crl_file.empty()) {
-    auto crls = tether::net::tls::load_crls(tls.crl_file, tls.client_ca_file);
-    for (const auto& w : crls.warnings)
-      std::cerr << "warning: " << w << "\n";
-    if (!crls.crls) {
-      std::cerr << path << ": " << crls.error << "\n";
-      return 2;
-    }
-  }
+  // The client CAs and their CRLs: file checks, not TOML ones.
+  std::vector<std::string> warnings;
+  auto problems
+    = tether::net::tls::check_trust_files(parsed.value->edge_tls, warnings);
+  for (const auto& w : warnings)
+    std::cerr << "warning: " << w << "\n";
+  for (const auto& p : problems)
+    std::cerr << path << ": " << p << "\n";
+  if (!problems.empty())
+    return 2;
   std::cout << path << ": ok\n";
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tether::storage {
@@ -39,7 +40,7 @@ struct job_record {
   std::string terminal_id;
   std::string service;
   std::string payload_json; // the "payload" object, as JSON text
-  std::string status;       // queued|delivered|acked|done|failed|expired
+  std::string status; // queued|delivered|acked|done|failed|expired|canceled
   std::string detail;
   std::string callback_url;
   int64_t ttl_s = 0; // 0 = no expiry
@@ -166,8 +167,20 @@ struct call_page {
   std::string next;
 };
 
+/// The final status of a job an operator canceled (issue 13's spelling).
+inline constexpr std::string_view canceled_status = "canceled";
+
+/// A job status as the API says it: `cancelled`, the spelling of earlier
+/// releases (still in their stores, still sent by clients written against
+/// them), reads `canceled`; every other word is kept as it is.
+inline std::string canonical_status(std::string s) {
+  if (s == "cancelled")
+    return std::string{canceled_status};
+  return s;
+}
+
 inline bool is_final_status(const std::string& s) {
-  return s == "done" || s == "failed" || s == "expired" || s == "cancelled";
+  return s == "done" || s == "failed" || s == "expired" || s == canceled_status;
 }
 
 /// A cluster as an operator set it through the admin API

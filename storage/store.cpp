@@ -551,7 +551,7 @@ bool decode(const std::string& text, job_record& out) {
   out.terminal_id = str(o, "terminal_id");
   out.service = str(o, "service");
   out.payload_json = str(o, "payload");
-  out.status = str(o, "status");
+  out.status = canonical_status(str(o, "status")); // older: "cancelled"
   out.detail = str(o, "detail");
   out.callback_url = str(o, "callback_url");
   out.ttl_s = num(o, "ttl_s");

@@ -144,7 +144,7 @@ struct control_state {
   /// tick stores (connection history survives restarts).
   void remember_connection(const std::string& terminal_id);
 
-  /// A retired terminal leaves every section (its jobs are cancelled by
+  /// A retired terminal leaves every section (its jobs are canceled by
   /// the caller first).
   void forget_terminal(const std::string& terminal_id);
 

@@ -143,11 +143,11 @@ job_record* job_book::apply(const job_update& u, int64_t now) {
 }
 
 namespace {
-constexpr std::string_view cancel_detail = "cancelled by an operator";
+constexpr std::string_view cancel_detail = "canceled by an operator";
 } // namespace
 
 std::optional<caf::expected<job_record>>
-job_book::cancelled(const std::string& job_id, int64_t now) const {
+job_book::canceled(const std::string& job_id, int64_t now) const {
   auto i = jobs.find(job_id);
   if (i == jobs.end())
     return std::nullopt;
@@ -156,11 +156,11 @@ job_book::cancelled(const std::string& job_id, int64_t now) const {
       errc::conflict, "job " + job_id + " is being stored; try again")};
   auto job = i->second;
   if (storage::is_final_status(job.status))
-    return caf::expected<job_record>{make_error(
-      errc::conflict, "job " + job_id + " is already " + job.status
-                        + ": only a queued, "
-                          "delivered or acked job can be cancelled")};
-  job.status = "cancelled";
+    return caf::expected<job_record>{
+      make_error(errc::conflict, "job " + job_id + " is already " + job.status
+                                   + ": only a queued, "
+                                     "delivered or acked job can be canceled")};
+  job.status = "canceled";
   job.detail = std::string{cancel_detail};
   job.updated_at_ms = now;
   job.finished_at_ms = now;

@@ -78,13 +78,13 @@ struct job_book {
   /// final with a callback URL is marked callback_pending.
   job_record* apply(const job_update& update, int64_t now);
 
-  /// DELETE /v1/jobs/{id}: the job as it is once cancelled (not applied;
+  /// DELETE /v1/jobs/{id}: the job as it is once canceled (not applied;
   /// apply it with `cancel` once stored), or why not: 409 naming the
   /// status of a final job. Nothing for a job not in memory (the caller
   /// asks the store: a job evicted from memory is final).
-  std::optional<caf::expected<job_record>> cancelled(const std::string& job_id,
-                                                     int64_t now) const;
-  /// Applies a stored cancellation (`stored`, as `cancelled` made it): the
+  std::optional<caf::expected<job_record>> canceled(const std::string& job_id,
+                                                    int64_t now) const;
+  /// Applies a stored cancellation (`stored`, as `canceled` made it): the
   /// job becomes final unless it became final meanwhile. Returns the job
   /// when it changed.
   job_record* cancel(const job_record& stored);

@@ -17,15 +17,15 @@ caf::error already_final(const job_record& job) {
   return make_error(errc::conflict, "job " + job.job_id + " is already "
                                       + job.status
                                       + ": only a queued, delivered or "
-                                        "acked job can be cancelled");
+                                        "acked job can be canceled");
 }
 
 /// A stored cancellation takes effect in memory: counted by final status,
 /// its callback posted; `tell_session`: the terminal's session (if
 /// connected) drops it and tells the device. Returns the job (nullptr:
 /// it became final meanwhile).
-const job_record* cancelled_now(control_self self, const control_peers& p,
-                                const job_record& stored, bool tell_session) {
+const job_record* canceled_now(control_self self, const control_peers& p,
+                               const job_record& stored, bool tell_session) {
   auto& st = self->state;
   const auto* job = st.jobs.cancel(stored);
   if (job == nullptr)
@@ -36,7 +36,7 @@ const job_record* cancelled_now(control_self self, const control_peers& p,
   const auto* t = st.terminals.find(job->terminal_id);
   if (tell_session && t != nullptr && t->connected && t->session)
     self->send(t->session, cancel_atom::value, job->job_id);
-  logger("control")->info("job {} of {} cancelled", job->job_id,
+  logger("control")->info("job {} of {} canceled", job->job_id,
                           job->terminal_id);
   return job;
 }
@@ -53,7 +53,7 @@ caf::result<job_record> cancel_stored(control_self self, const control_peers& p,
   return rp;
 }
 
-/// Cancels the retired terminal's open jobs: each stored as `cancelled`
+/// Cancels the retired terminal's open jobs: each stored as `canceled`
 /// (persist_job posts its callback once stored). Returns how many.
 size_t cancel_open_jobs(control_self self, const control_peers& p,
                         const std::string& terminal, int64_t now) {
@@ -64,7 +64,7 @@ size_t cancel_open_jobs(control_self self, const control_peers& p,
   auto ids = i->second; // cancel() changes open_jobs
   size_t n = 0;
   for (const auto& id : ids) {
-    auto copy = st.jobs.cancelled(id, now);
+    auto copy = st.jobs.canceled(id, now);
     if (!copy || !*copy)
       continue;
     if (const auto* job = st.jobs.cancel(**copy)) {
@@ -77,7 +77,7 @@ size_t cancel_open_jobs(control_self self, const control_peers& p,
 }
 
 /// The retirement is stored: the terminal leaves the control (its jobs
-/// cancelled, its session closed, its old tokens refused) and the cluster
+/// canceled, its session closed, its old tokens refused) and the cluster
 /// manager's map. Answers the terminal as it was.
 void retired(control_self self, const control_peers& p,
              const std::string& terminal, uint64_t generation,
@@ -91,7 +91,7 @@ void retired(control_self self, const control_peers& p,
   }
   auto view = st.status_of(*t, now);
   auto session = t->connected ? t->session : terminal_session_actor{};
-  auto cancelled = cancel_open_jobs(self, p, terminal, now);
+  auto canceled = cancel_open_jobs(self, p, terminal, now);
   if (session)
     self->send(session, close_atom::value, close_code::retired,
                std::string{close_reason::retired});
@@ -105,8 +105,8 @@ void retired(control_self self, const control_peers& p,
                                     "updated: {}",
                                     terminal, caf::to_string(err));
           });
-  logger("control")->info("terminal {} retired ({} open jobs cancelled)",
-                          terminal, cancelled);
+  logger("control")->info("terminal {} retired ({} open jobs canceled)",
+                          terminal, canceled);
   rp.deliver(std::move(view));
 }
 
@@ -114,7 +114,7 @@ void retired(control_self self, const control_peers& p,
 
 caf::result<job_record> cancel_job(control_self self, const control_peers& p,
                                    const std::string& job_id) {
-  auto copy = self->state.jobs.cancelled(job_id, now_ms());
+  auto copy = self->state.jobs.canceled(job_id, now_ms());
   if (!copy)
     return cancel_stored(self, p, job_id);
   if (!*copy)
@@ -124,7 +124,7 @@ caf::result<job_record> cancel_job(control_self self, const control_peers& p,
   store_then(
     self, p.store, rp, "the cancellation",
     [self, p, stored](auto& rp) {
-      if (const auto* job = cancelled_now(self, p, stored, true))
+      if (const auto* job = canceled_now(self, p, stored, true))
         rp.deliver(*job);
       else if (const auto* now = self->state.jobs.find(stored.job_id))
         rp.deliver(already_final(*now)); // it finished while stored

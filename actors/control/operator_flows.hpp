@@ -12,14 +12,14 @@
 
 namespace tether {
 
-/// DELETE /v1/jobs/{id}: the job stored as `cancelled`, then applied (its
+/// DELETE /v1/jobs/{id}: the job stored as `canceled`, then applied (its
 /// callback posted, its session told to drop it); 409 naming the status of
 /// a final job, 404 for an unknown one.
 caf::result<job_record> cancel_job(control_self self, const control_peers& p,
                                    const std::string& job_id);
 
 /// DELETE /v1/terminals/{id}: the record and history deleted and the token
-/// generation raised in the store, then the open jobs cancelled, the
+/// generation raised in the store, then the open jobs canceled, the
 /// session closed (close_code::retired), the cluster manager's mapping
 /// dropped. Answers the terminal's view as it was; 404 when unknown.
 caf::result<terminal_status> retire_terminal(control_self self,

@@ -5,30 +5,49 @@
 
 namespace tether {
 
-event_hub::event_hub(size_t max_streams, std::chrono::milliseconds keepalive)
-    : max_streams_(max_streams), keepalive_(keepalive) {}
+event_hub::event_hub(size_t max_streams, std::chrono::milliseconds keepalive,
+                     replay_options replay)
+    : max_streams_(max_streams), keepalive_(keepalive), burst_(replay.burst),
+      linger_(replay.linger), replay_(replay.kept, std::move(replay.run)) {}
 
 void event_hub::prune() {
   std::erase_if(streams_, [](const stream& s) { return !s.sink->open(); });
 }
 
 bool event_hub::add(std::shared_ptr<event_sink> s, int64_t now_ms,
-                    bool& start_poller) {
+                    bool& start_poller, std::string_view last_event_id) {
   std::lock_guard<std::mutex> guard{mutex_};
   prune();
   start_poller = false;
   if (streams_.size() >= max_streams_)
     return false;
-  streams_.push_back(stream{std::move(s), now_ms});
+  stream added{std::move(s), now_ms};
+  if (!last_event_id.empty() && !resume(added, last_event_id, now_ms))
+    return true; // counted as added: it was, and is gone already
+  streams_.push_back(std::move(added));
+  last_open_ms_ = now_ms;
   start_poller = !std::exchange(polled_, true);
   return true;
 }
 
-bool event_hub::keep_polling() {
+bool event_hub::resume(stream& s, std::string_view last_event_id,
+                       int64_t now_ms) {
+  auto r = replay_.after(last_event_id, burst_);
+  for (auto& text : r.texts)
+    if (!send(s, std::move(text), now_ms))
+      return false;
+  return true;
+}
+
+bool event_hub::keep_polling(int64_t now_ms) {
   std::lock_guard<std::mutex> guard{mutex_};
   prune();
-  if (streams_.empty())
+  if (!streams_.empty())
+    last_open_ms_ = now_ms;
+  else if (polled_ && now_ms - last_open_ms_ >= linger_.count()) {
     polled_ = false;
+    replay_.gap(); // from now on nobody follows
+  }
   return polled_;
 }
 
@@ -36,20 +55,6 @@ size_t event_hub::size() {
   std::lock_guard<std::mutex> guard{mutex_};
   prune();
   return streams_.size();
-}
-
-std::string event_hub::format(uint64_t id, std::string_view kind,
-                              std::string_view data) {
-  std::string out;
-  out.reserve(kind.size() + data.size() + 40);
-  out += "id: ";
-  out += std::to_string(id);
-  out += "\nevent: ";
-  out += kind;
-  out += "\ndata: ";
-  out += data;
-  out += "\n\n";
-  return out;
 }
 
 bool event_hub::send(stream& s, std::string text, int64_t now_ms) {
@@ -69,7 +74,7 @@ bool event_hub::send(stream& s, std::string text, int64_t now_ms) {
 void event_hub::publish(std::string_view kind, std::string_view data,
                         int64_t now_ms) {
   std::lock_guard<std::mutex> guard{mutex_};
-  auto text = format(next_id_++, kind, data);
+  auto text = replay_.record(kind, data);
   std::erase_if(streams_, [&](stream& s) { return !send(s, text, now_ms); });
 }
 

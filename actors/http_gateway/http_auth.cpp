@@ -109,10 +109,10 @@ bool admitted(gateway_ptr self, const api::route& r, http_request& req,
 }
 
 /// Holds a request's place among those waiting for the control until its
-/// answer goes out (admission.hpp).
+/// answer goes out (waiting_room.hpp).
 class place_responder : public http_responder {
 public:
-  place_responder(http_responder_ptr inner, admission::slot place)
+  place_responder(http_responder_ptr inner, waiting_room::slot place)
       : inner_(std::move(inner)), place_(std::move(place)) {}
   void respond(http_response r) override {
     place_.release();
@@ -121,7 +121,7 @@ public:
 
 private:
   http_responder_ptr inner_;
-  admission::slot place_;
+  waiting_room::slot place_;
 };
 
 /// A device's or service's request takes a place among the requests
@@ -130,7 +130,7 @@ private:
 bool take_place(gateway_ptr self, const api::route& r,
                 const once_responder_ptr& out) {
   auto& st = self->state;
-  if (!admission::counted(r.kind))
+  if (!waiting_room::counted(r.kind))
     return true;
   auto place = st.waiting->take();
   if (!place) {

@@ -116,7 +116,7 @@ caf::behavior event_poller(caf::event_based_actor* self,
       st->session_seq = 0;
     },
     [self, st](tick_atom) {
-      if (!st->hub->keep_polling())
+      if (!st->hub->keep_polling(now_ms()))
         return self->quit();
       poll_round(self, st);
       st->hub->keepalive(now_ms());
@@ -127,7 +127,7 @@ caf::behavior event_poller(caf::event_based_actor* self,
 
 } // namespace
 
-void admin_events(gateway_ptr self, const api::route&, const http_request&,
+void admin_events(gateway_ptr self, const api::route&, const http_request& req,
                   const http_responder_ptr& out) {
   auto& st = self->state;
   if (!st.control)
@@ -147,10 +147,12 @@ void admin_events(gateway_ptr self, const api::route&, const http_request&,
   head.content_type = "text/event-stream";
   head.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
   auto sink = opener->open_stream(head, st.cfg.event_queue);
-  // The client's parser sees the stream open before the first event.
-  sink->write(": stream open\n\n");
+  // The client's parser sees the stream open before the first event (a
+  // HEAD request's stream is closed already: its head only).
+  if (!sink->write(": stream open\n\n"))
+    return;
   bool start_poller = false;
-  if (!st.events->add(sink, now_ms(), start_poller))
+  if (!st.events->add(sink, now_ms(), start_poller, req.last_event_id))
     return sink->close("event: overflow\ndata: {\"reason\":\"too many event "
                        "streams\"}\n\n"); // lost a race with another one
   // Linked: the gateway's end (user_shutdown) ends the poller too, so that a

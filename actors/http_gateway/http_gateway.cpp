@@ -4,6 +4,7 @@
 
 #include "actors/http_gateway/http_routes.hpp"
 #include "actors/system/log.hpp"
+#include "storage/secrets_dir.hpp"
 
 namespace tether {
 
@@ -240,6 +241,21 @@ void http_gateway_state::control_gone(const caf::error& reason) {
            "down)");
 }
 
+namespace {
+
+/// The hub of GET /v1/admin/events: its ids start with a run tag of this
+/// start, so that a Last-Event-ID of an earlier run or another gateway
+/// gets `reset`; a replay fits in one stream's queue.
+std::shared_ptr<event_hub> make_event_hub(const http_gateway_settings& cfg) {
+  event_hub::replay_options replay{
+    cfg.event_replay, cfg.event_queue > 1 ? cfg.event_queue - 1 : 1,
+    cfg.events_linger, storage::random_hex(4)};
+  return std::make_shared<event_hub>(
+    cfg.max_event_streams, std::chrono::seconds{15}, std::move(replay));
+}
+
+} // namespace
+
 http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
                                                http_gateway_settings cfg,
                                                control_actor control,
@@ -248,10 +264,9 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
   self->state.started_at_ms = now_ms();
   self->state.control = std::move(control);
   self->state.peers = std::move(peers);
-  self->state.events
-    = std::make_shared<event_hub>(self->state.cfg.max_event_streams);
+  self->state.events = make_event_hub(self->state.cfg);
   self->state.waiting
-    = std::make_shared<admission>(self->state.cfg.max_waiting);
+    = std::make_shared<waiting_room>(self->state.cfg.max_waiting);
   self->state.pushes = std::make_shared<net::source_buckets>(
     self->state.cfg.push_rate, self->state.cfg.push_burst, 10'000);
   // A control in another process that goes away: forget it, so requests

@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/http_gateway/admission.hpp"
 #include "actors/http_gateway/api_keys.hpp"
 #include "actors/http_gateway/event_hub.hpp"
 #include "actors/http_gateway/metrics_text.hpp"
 #include "actors/http_gateway/static_files.hpp"
+#include "actors/http_gateway/waiting_room.hpp"
 #include "actors/policy/api.hpp"
 #include "actors/policy/callback_address.hpp"
 #include "actors/system/errors.hpp"
@@ -63,10 +63,15 @@ struct http_gateway_settings {
   /// unwritten before it is dropped (`event: overflow`).
   size_t max_event_streams = 16;
   /// Device and service requests waiting for the control at once ([limits]
-  /// http_max_waiting, admission.hpp): 503 + Retry-After over it.
+  /// http_max_waiting, waiting_room.hpp): 503 + Retry-After over it.
   size_t max_waiting = 1000;
   std::chrono::milliseconds events_period{1'000};
   size_t event_queue = 256;
+  /// Events kept for clients that reconnect with Last-Event-ID ([limits]
+  /// event_replay), and how long the views are still followed after the
+  /// last stream closed, so that such a client misses nothing.
+  size_t event_replay = 1000;
+  std::chrono::milliseconds events_linger{30'000};
 };
 
 /// What /metrics counts of the gateway's answers. Shared by the state and
@@ -162,7 +167,7 @@ struct http_gateway_state {
   size_t prune_at = 64;
   /// The places of device and service requests waiting for an answer
   /// (created at start with cfg.max_waiting).
-  std::shared_ptr<admission> waiting;
+  std::shared_ptr<waiting_room> waiting;
   /// One token bucket per API key id for pushes (created at start).
   std::shared_ptr<net::source_buckets> pushes;
   /// The API keys (hashed), as last read from the control (http_auth.cpp).

@@ -227,7 +227,7 @@ namespace {
 std::string list_parameter(const std::string& name, const std::string& value,
                            route::kind_t kind, list_query& out) {
   static const std::vector<std::string> statuses{
-    "queued", "delivered", "acked", "done", "failed", "expired", "cancelled"};
+    "queued", "delivered", "acked", "done", "failed", "expired", "canceled"};
   bool jobs = kind == route::jobs_list;
   if (name == "limit") {
     if (value.empty() || value.size() > 4
@@ -246,10 +246,12 @@ std::string list_parameter(const std::string& name, const std::string& value,
              "[A-Za-z0-9._:-]";
     out.terminal_id = value;
   } else if (name == "status" && jobs) {
-    if (std::find(statuses.begin(), statuses.end(), value) == statuses.end())
+    // `cancelled`, the spelling of earlier releases, is still understood.
+    auto status = storage::canonical_status(value);
+    if (std::find(statuses.begin(), statuses.end(), status) == statuses.end())
       return "parameter \"status\" must be one of queued, delivered, acked, "
-             "done, failed, expired";
-    out.status = value;
+             "done, failed, expired, canceled";
+    out.status = status;
   } else {
     return "unknown parameter \"" + name.substr(0, 64) + "\" (known: "
          + (jobs ? "terminal_id, status, limit" : "prefix, limit") + ")";

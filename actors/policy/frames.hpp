@@ -40,7 +40,7 @@ std::string hello(const std::string& terminal_id, const std::string& cluster_id,
 std::string ping(uint64_t seq);
 std::string job(const storage::job_record& job);
 std::string reassign(uint64_t after_ms);
-/// An operator cancelled a job the device was sent: drop it, send no
+/// An operator canceled a job the device was sent: drop it, send no
 /// result (one sent anyway is ignored).
 std::string cancel(const std::string& job_id);
 /// A non-fatal complaint about a frame the server could not use.

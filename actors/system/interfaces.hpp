@@ -28,7 +28,7 @@ using terminal_session_actor = caf::typed_actor<
   caf::reacts_to<closed_atom, std::string>,  // socket gone (reason)
   caf::reacts_to<tick_atom, uint64_t>,       // keepalive timer
   caf::reacts_to<peer_atom, peer_directory>, // the control moved
-  // a job the operator cancelled: the device is told, the session forgets it
+  // a job the operator canceled: the device is told, the session forgets it
   caf::reacts_to<cancel_atom, std::string>,
   // the control ends the session and closes the device's socket with this
   // code and reason (the terminal was retired)

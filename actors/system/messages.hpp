@@ -454,12 +454,15 @@ struct http_request {
   // The names of the connection's verified client certificate, separated
   // by spaces (net/tls/client_identity.hpp); empty without one.
   std::string certificate{};
+  // The Last-Event-ID header (GET /v1/admin/events: the last event a
+  // reconnecting client saw); empty without one.
+  std::string last_event_id{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
   return f(caf::meta::type_name("http_request"), x.method, x.target, x.body,
-           x.peer, x.authorization, x.certificate);
+           x.peer, x.authorization, x.certificate, x.last_event_id);
 }
 
 struct http_response {

@@ -74,9 +74,8 @@ std::optional<std::string>
 terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (job.expires_at_ms() != 0 && now > job.expires_at_ms())
     return std::nullopt;
-  if (std::find(cancelled.begin(), cancelled.end(), job.job_id)
-      != cancelled.end())
-    return std::nullopt; // cancelled by an operator
+  if (std::find(canceled.begin(), canceled.end(), job.job_id) != canceled.end())
+    return std::nullopt; // canceled by an operator
   if (unacked.count(job.job_id) > 0)
     return std::nullopt; // already sent; redelivery resends it if needed
   if (unacked.size() >= window) {
@@ -95,11 +94,10 @@ terminal_session_state::on_deliver(const job_record& job, int64_t now) {
 
 std::optional<std::string>
 terminal_session_state::on_cancel(const std::string& job_id) {
-  if (std::find(cancelled.begin(), cancelled.end(), job_id)
-      == cancelled.end()) {
-    cancelled.push_back(job_id);
-    if (cancelled.size() > cancelled_kept)
-      cancelled.pop_front();
+  if (std::find(canceled.begin(), canceled.end(), job_id) == canceled.end()) {
+    canceled.push_back(job_id);
+    if (canceled.size() > canceled_kept)
+      canceled.pop_front();
   }
   auto held
     = std::find_if(backlog.begin(), backlog.end(),

@@ -72,14 +72,14 @@ struct terminal_session_state {
   /// the job has expired, is already held, or waits in the backlog for room.
   std::optional<std::string> on_deliver(const job_record& job, int64_t now);
 
-  /// An operator cancelled `job_id`: it is forgotten (and never sent from
+  /// An operator canceled `job_id`: it is forgotten (and never sent from
   /// now on). The `cancel` frame for the device unless the job was still
   /// waiting in the backlog (never sent, so the device does not know it).
   std::optional<std::string> on_cancel(const std::string& job_id);
-  /// Jobs cancelled lately (at most `cancelled_kept`, oldest first): a
+  /// Jobs canceled lately (at most `canceled_kept`, oldest first): a
   /// delivery of one that overtook the cancellation is not sent.
-  std::list<std::string> cancelled;
-  size_t cancelled_kept = 64;
+  std::list<std::string> canceled;
+  size_t canceled_kept = 64;
 
   /// Frames of backlog jobs that now fit into the window.
   std::vector<job_record> refill(int64_t now);

@@ -14,8 +14,10 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 7> job_statuses
-  = {"queued", "delivered", "acked", "done", "failed", "expired", "cancelled"};
+// `cancelled`: what servers of earlier releases answer for `canceled`.
+constexpr std::array<std::string_view, 8> job_statuses
+  = {"queued", "delivered", "acked",    "done",
+     "failed", "expired",   "canceled", "cancelled"};
 
 // Parses `body` as a JSON object; an empty object for anything else.
 json::object parse_object(std::string_view body) {
@@ -88,7 +90,7 @@ bool is_job_status(std::string_view status) {
 
 bool is_final_status(std::string_view status) {
   return status == "done" || status == "failed" || status == "expired"
-      || status == "cancelled";
+      || status == "canceled" || status == "cancelled";
 }
 
 std::optional<job_view> parse_job(std::string_view body, std::string& problem) {

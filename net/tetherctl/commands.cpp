@@ -8,6 +8,7 @@
 #include "config/topology.hpp"
 #include "net/tetherctl/output.hpp"
 #include "net/tetherctl/table.hpp"
+#include "net/tls/trust_files.hpp"
 
 namespace tether::ctl {
 
@@ -240,7 +241,7 @@ int cmd_terminal_retire(context& cx, const std::string& id) {
   return call_and_print(
     cx, "DELETE", "/v1/terminals/" + query_escape(id), {}, [&](auto& v) {
       *cx.out << "terminal " << text_of(v, "terminal_id")
-              << " retired (open jobs cancelled: " << text_of(v, "open_jobs")
+              << " retired (open jobs canceled: " << text_of(v, "open_jobs")
               << ")\n";
     });
 }
@@ -480,6 +481,15 @@ int cmd_check_config(context& cx, const std::string& path) {
     *cx.err << parsed.errors.to_string();
     return exit_problems;
   }
+  // The client CAs and their CRLs are read as tetherd reads them.
+  std::vector<std::string> warnings;
+  auto problems = net::tls::check_trust_files(parsed.value->edge_tls, warnings);
+  for (const auto& w : warnings)
+    *cx.err << "warning: " << w << "\n";
+  for (const auto& p : problems)
+    *cx.err << path << ": " << p << "\n";
+  if (!problems.empty())
+    return exit_problems;
   *cx.out << path << ": ok\n";
   return exit_ok;
 }

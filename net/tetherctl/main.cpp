@@ -194,7 +194,7 @@ void add_fleet_commands(CLI::App& app, options& o, runner& run) {
   t->add_option("ID", o.id, "terminal id");
   auto* retire = t->add_subcommand(
     "retire", "retire a terminal: its connection closed, its open jobs "
-              "cancelled, its record removed, its tokens refused");
+              "canceled, its record removed, its tokens refused");
   retire->add_option("ID", o.id, "terminal id")->required();
   retire->callback([&] {
     run = [&](context& cx) {
@@ -281,9 +281,12 @@ void add_job_commands(CLI::App& app, options& o, runner& run) {
   });
   auto* list = jobs->add_subcommand("list", "recent jobs, newest first");
   list->add_option("--terminal", o.id, "only this terminal's");
-  list->add_option("--status", o.status, "only jobs in this status")
+  list
+    ->add_option("--status", o.status,
+                 "only jobs in this status (cancelled, the older "
+                 "spelling, is understood too)")
     ->check(CLI::IsMember({"queued", "delivered", "acked", "done", "failed",
-                           "expired", "cancelled"}));
+                           "expired", "canceled", "cancelled"}));
   list->add_option("--limit", o.limit, "at most this many")
     ->check(CLI::Range(1, 1000))
     ->capture_default_str();
@@ -424,8 +427,9 @@ int main(int argc, char** argv) {
   add_job_commands(app, o, run);
   add_admin_commands(app, o, run);
   add_class_commands(app, o, run);
-  auto* check = app.add_subcommand("check-config", "validate a topology file "
-                                                   "(no server needed)");
+  auto* check = app.add_subcommand(
+    "check-config", "validate a topology file and the client CA and CRL "
+                    "files of its [edge_tls] (no server needed)");
   check->add_option("FILE", o.id, "topology file (TOML)")->required();
   check->callback([&] {
     local = true;

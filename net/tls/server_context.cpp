@@ -5,7 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "net/tls/crl_store.hpp"
+#include "net/tls/client_trust.hpp"
 
 namespace tether::net::tls {
 
@@ -47,23 +47,6 @@ bool load_identity(SSL_CTX* ctx, const config::edge_tls_config& cfg,
   return true;
 }
 
-/// Client certificates: asked for, checked against the CA when sent, not
-/// required (services and operators have none; devices may prove their
-/// identity by a proof header instead).
-bool load_client_ca(SSL_CTX* ctx, const config::edge_tls_config& cfg,
-                    std::string& error) {
-  if (cfg.client_ca_file.empty())
-    return true;
-  if (SSL_CTX_load_verify_locations(ctx, cfg.client_ca_file.c_str(), nullptr)
-      != 1)
-    return fail(error, "edge_tls.client_ca_file", cfg.client_ca_file,
-                "cannot load PEM CA certificates from it");
-  if (auto* names = SSL_load_client_CA_file(cfg.client_ca_file.c_str()))
-    SSL_CTX_set_client_CA_list(ctx, names);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  return true;
-}
-
 void make_lean(SSL_CTX* ctx) {
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION
@@ -79,22 +62,25 @@ void make_lean(SSL_CTX* ctx) {
   SSL_CTX_set_num_tickets(ctx, 1);
 }
 
-/// `context` checking client certificates against edge_tls.crl_file when
-/// set (re-read every crl_reload_s); the CRLs live as long as the context.
+/// `context` asking for client certificates when edge_tls.client_ca_file
+/// is set, and checking them against its CAs and edge_tls.crl_file (both
+/// re-read every crl_reload_s); not required (services and operators have
+/// none; devices may prove their identity by a proof header instead). What
+/// is trusted lives as long as the context.
 std::shared_ptr<boost::asio::ssl::context>
-with_crls(std::shared_ptr<boost::asio::ssl::context> context,
-          const config::edge_tls_config& cfg, std::string& error) {
-  if (cfg.crl_file.empty() || cfg.client_ca_file.empty())
+with_client_trust(std::shared_ptr<boost::asio::ssl::context> context,
+                  const config::edge_tls_config& cfg, std::string& error) {
+  if (cfg.client_ca_file.empty())
     return context;
-  auto crls = std::make_shared<crl_store>(cfg.crl_file, cfg.client_ca_file);
-  if (!crls->load(error))
+  auto trust = std::make_shared<client_trust>(cfg.client_ca_file, cfg.crl_file);
+  if (!trust->load(error))
     return nullptr;
-  crls->attach(context->native_handle());
-  crls->start_reloading(std::chrono::seconds{cfg.crl_reload_s});
+  trust->attach(context->native_handle());
+  trust->start_reloading(std::chrono::seconds{cfg.crl_reload_s});
   auto* raw = context.get();
-  return {raw, [context = std::move(context), crls](auto*) mutable {
-            context.reset(); // the context first: it points at the CRLs
-            crls.reset();
+  return {raw, [context = std::move(context), trust](auto*) mutable {
+            context.reset(); // the context first: it points at the trust
+            trust.reset();
           }};
 }
 
@@ -111,11 +97,10 @@ make_server_context(const config::edge_tls_config& cfg, std::string& error,
     error = "edge_tls: cannot require TLS 1.2 (" + openssl_error() + ")";
     return nullptr;
   }
-  if (!load_identity(ctx, cfg, where, error)
-      || !load_client_ca(ctx, cfg, error))
+  if (!load_identity(ctx, cfg, where, error))
     return nullptr;
   make_lean(ctx);
-  return with_crls(std::move(context), cfg, error);
+  return with_client_trust(std::move(context), cfg, error);
 }
 
 config::edge_tls_config balancer_tls(const config::edge_tls_config& edge,

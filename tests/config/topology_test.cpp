@@ -647,6 +647,12 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"limits", "max_event_streams", "0", false, "limits.max_event_streams",
      "must be between 1 and"},
+    {"limits", "event_replay", "0", true, "", "",
+     [](const topology& t) {
+       return t.limits.event_replay == 0;
+     }},
+    {"limits", "event_replay", "100001", false, "limits.event_replay",
+     "must be between 0 and 100000"},
     {"limits", "max_terminals", "5", true, "", "",
      [](const topology& t) {
        return t.limits.max_terminals == 5;

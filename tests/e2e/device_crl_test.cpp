@@ -6,7 +6,11 @@
 // takes effect without a restart (also against a resumed TLS session); a
 // broken CRL at reload keeps the old one; a broken or foreign CRL at start
 // stops the start (and --check-config) naming the setting; a CRL past its
-// nextUpdate stays in force with a warning.
+// nextUpdate stays in force with a warning. The client CA file is
+// reloaded the same way (a device of a CA added at run time accepted, of a
+// CA taken out refused, a broken file logged, audited and without effect);
+// a broken client CA file stops the start, and tetherd --check-config and
+// tetherctl check-config name it.
 #include <openssl/bn.h>
 #include <openssl/pem.h>
 
@@ -180,7 +184,7 @@ TEST_F(device_crl, ACrlWrittenAtRunTimeTakesEffectWithoutRestart) {
   replace_file(pki.crl_file, make_crl(pki.ca, {pki.good}));
   EXPECT_TRUE(eventually([&] { return refused(pki.good); }, 15s))
     << server->log();
-  EXPECT_TRUE(eventually([&] { return log_has("reloaded (1 CRLs)"); }, 10s))
+  EXPECT_TRUE(eventually([&] { return log_has("(1 CRLs): reloaded"); }, 10s))
     << server->log();
   EXPECT_EQ(
     call(pki.revoked, "POST", "/v1/terminals/register", register_body("DR1"))
@@ -193,8 +197,8 @@ TEST_F(device_crl, ACrlWrittenAtRunTimeTakesEffectWithoutRestart) {
 TEST_F(device_crl, ABrokenCrlAtReloadKeepsTheOldOne) {
   EXPECT_TRUE(refused(pki.revoked));
   replace_file(pki.crl_file, "-----BEGIN X509 CRL-----\nnot base64\n");
-  EXPECT_TRUE(
-    eventually([&] { return log_has("keeping the CRLs in force"); }, 15s))
+  EXPECT_TRUE(eventually(
+    [&] { return log_has("keeping the client CAs and CRLs in force"); }, 15s))
     << server->log();
   EXPECT_TRUE(log_has("edge_tls.crl_file \"" + pki.crl_file + "\": "))
     << server->log();
@@ -209,7 +213,7 @@ TEST_F(device_crl, ABrokenCrlAtReloadKeepsTheOldOne) {
   EXPECT_TRUE(eventually(
     [&] {
       return log_has("is not signed by a CA of edge_tls.client_ca_file: "
-                     "keeping the CRLs in force");
+                     "keeping the client CAs and CRLs in force");
     },
     15s))
     << server->log();
@@ -268,6 +272,53 @@ TEST_F(device_crl, AResumedSessionOfACertificateRevokedSinceIsRefused) {
   EXPECT_EQ(after.find("HTTP/1.1 200"), std::string::npos) << after;
 }
 
+TEST_F(device_crl, TheClientCaFileIsReloadedAndABrokenOneKeepsTheCas) {
+  auto new_ca = make_self_signed("tether-device-ca-2", "DNS:device-ca-2");
+  auto newcomer = make_issued(new_ca, "DR4", "");
+  EXPECT_TRUE(refused(newcomer)) << "not of a CA the gateway trusts";
+  // The new CA next to the old one (a CA rotation): no restart.
+  replace_file(pki.ca_file, pki.ca.cert_pem + new_ca.cert_pem);
+  EXPECT_TRUE(eventually([&] { return !refused(newcomer); }, 15s))
+    << server->log();
+  EXPECT_TRUE(log_has("edge_tls.client_ca_file \"" + pki.ca_file
+                      + "\" (2 CAs) and crl_file"))
+    << server->log();
+  EXPECT_TRUE(refused(pki.revoked)) << "the CRLs stay in force";
+  EXPECT_EQ(
+    call(pki.good, "POST", "/v1/terminals/register", register_body("DR2"))
+      .status,
+    200)
+    << last_error;
+
+  // A broken file: logged and audited, naming it; the CAs in force stay.
+  replace_file(pki.ca_file, "-----BEGIN CERTIFICATE-----\nnot base64\n");
+  auto named = "edge_tls.client_ca_file \"" + pki.ca_file + "\": holds no PEM";
+  EXPECT_TRUE(eventually(
+    [&] {
+      return log_has(named) && log_has("keeping the client CAs and CRLs");
+    },
+    15s))
+    << server->log();
+  auto audit_line = R"("event":"tls.reload_refused","problem":)"
+                    R"("edge_tls.client_ca_file \")"
+                  + pki.ca_file + R"(\": holds no PEM)";
+  auto audit = [&] {
+    return read_file(server->dir() + "/data/audit.log");
+  };
+  EXPECT_TRUE(eventually(
+    [&] { return audit().find(audit_line) != std::string::npos; }, 10s))
+    << audit();
+  EXPECT_FALSE(refused(newcomer));
+  EXPECT_TRUE(refused(pki.revoked));
+
+  // The old CA taken out: its devices are refused, the new one's are not.
+  replace_file(pki.crl_file, make_crl(new_ca, {})); // fits both files
+  replace_file(pki.ca_file, new_ca.cert_pem);
+  EXPECT_TRUE(eventually([&] { return refused(pki.good); }, 15s))
+    << server->log();
+  EXPECT_FALSE(refused(newcomer));
+}
+
 /// tetherd run to its end with `toml` as its topology.
 tetherd_run run_with(const crl_pki& pki, const std::vector<std::string>& args) {
   write_file(pki.dir.path() + "/t.toml", pki.toml());
@@ -276,25 +327,61 @@ tetherd_run run_with(const crl_pki& pki, const std::vector<std::string>& args) {
   return run_tetherd(all);
 }
 
+/// `tetherctl check-config` of the topology of `pki`: its exit status and
+/// output.
+tetherd_run tetherctl_check(const crl_pki& pki) {
+  auto toml = pki.dir.path() + "/t.toml";
+  write_file(toml, pki.toml());
+  auto log = pki.dir.path() + "/ctl.log";
+  auto p = child_process::spawn({TETHERCTL_PATH, "check-config", toml}, log);
+  tetherd_run r;
+  if (auto st = p->wait(std::chrono::seconds{30}))
+    r.status = *st;
+  r.output = read_file(log);
+  return r;
+}
+
+/// tetherd --check-config, tetherd's start and tetherctl check-config all
+/// refuse the topology of `pki`, naming `named`.
+void refused_at_start(const crl_pki& pki, const std::string& named) {
+  auto data = std::string{"--data="} + pki.dir.path() + "/data";
+  auto check = run_with(pki, {"--check-config"});
+  EXPECT_NE(check.status, 0) << check.output;
+  EXPECT_NE(check.output.find(named), std::string::npos) << check.output;
+  auto start = run_with(pki, {data, "--config"});
+  EXPECT_NE(start.status, 0) << start.output;
+  EXPECT_NE(start.output.find(named), std::string::npos) << start.output;
+  auto ctl = tetherctl_check(pki);
+  EXPECT_EQ(ctl.status, 1) << ctl.output;
+  EXPECT_NE(ctl.output.find(named), std::string::npos) << ctl.output;
+}
+
 TEST(device_crl_start, ABrokenOrForeignCrlIsRefusedNamingTheSetting) {
   crl_pki pki;
-  auto data = std::string{"--data="} + pki.dir.path() + "/data";
   auto ok = run_with(pki, {"--check-config"});
   EXPECT_EQ(ok.status, 0) << ok.output;
+  auto ctl_ok = tetherctl_check(pki);
+  EXPECT_EQ(ctl_ok.status, 0) << ctl_ok.output;
   for (const auto& bad : {std::string{"no CRL here\n"},
                           make_crl(make_self_signed("x", "DNS:x"), {})}) {
+    SCOPED_TRACE(bad);
     write_file(pki.crl_file, bad);
-    auto check = run_with(pki, {"--check-config"});
-    EXPECT_NE(check.status, 0) << check.output;
-    EXPECT_NE(check.output.find("edge_tls.crl_file \"" + pki.crl_file),
-              std::string::npos)
-      << check.output;
-    auto start = run_with(pki, {data, "--config"});
-    EXPECT_NE(start.status, 0) << start.output;
-    EXPECT_NE(start.output.find("edge_tls.crl_file \"" + pki.crl_file),
-              std::string::npos)
-      << start.output;
+    refused_at_start(pki, "edge_tls.crl_file \"" + pki.crl_file);
   }
+}
+
+TEST(device_crl_start, ABrokenClientCaFileIsRefusedNamingTheSetting) {
+  crl_pki pki;
+  // Unreadable, no certificate, a device's certificate instead of a CA's.
+  std::remove(pki.ca_file.c_str());
+  refused_at_start(pki, "edge_tls.client_ca_file \"" + pki.ca_file
+                          + "\": cannot be read");
+  write_file(pki.ca_file, "no certificate here\n");
+  refused_at_start(pki, "edge_tls.client_ca_file \"" + pki.ca_file
+                          + "\": holds no PEM certificate");
+  write_file(pki.ca_file, pki.good.cert_pem);
+  refused_at_start(pki, "edge_tls.client_ca_file \"" + pki.ca_file
+                          + "\": the certificate of /CN=DR2 is not a CA");
 }
 
 } // namespace

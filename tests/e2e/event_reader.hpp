@@ -17,7 +17,11 @@ namespace tether::test {
 /// deadline.
 class event_reader {
 public:
-  event_reader(const std::string& host_port, const std::string& key) {
+  /// `headers`: more header lines ("Last-Event-ID: x\r\n"); `method`
+  /// GET or HEAD.
+  event_reader(const std::string& host_port, const std::string& key,
+               const std::string& headers = {},
+               const std::string& method = "GET") {
     auto colon = host_port.rfind(':');
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
@@ -32,8 +36,8 @@ public:
       fd_ = -1;
     }
     freeaddrinfo(ai);
-    std::string req = "GET /v1/admin/events HTTP/1.1\r\nHost: " + host_port
-                    + "\r\nAccept: text/event-stream\r\n";
+    std::string req = method + " /v1/admin/events HTTP/1.1\r\nHost: "
+                    + host_port + "\r\nAccept: text/event-stream\r\n" + headers;
     if (!key.empty())
       req += "Authorization: Bearer " + key + "\r\n";
     req += "\r\n";

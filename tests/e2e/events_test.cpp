@@ -3,12 +3,13 @@
 // connects, its node's sessions, a job's status, a node drained, the
 // terminal disconnects); 401 without a key, 403 without `admin`, 503 +
 // Retry-After over [limits] max_event_streams, and a closed stream frees
-// its place.
+// its place; a reconnect with Last-Event-ID gets what it missed (or
+// `reset` for an id not of this gateway); HEAD gets the head, no body.
 
 #include <csignal>
 
 #include "tests/e2e/e2e.hpp"
-#include "tests/e2e/event_reader.hpp"
+#include "tests/e2e/event_checks.hpp"
 #include "tests/support/topology_builder.hpp"
 
 using namespace tether::test;
@@ -34,22 +35,7 @@ TEST(AdminEvents, StreamsWhatChanges) {
     << events.received;
   EXPECT_NE(events.received.find("Content-Type: text/event-stream\r\n"),
             std::string::npos);
-  // The first round of readings is the baseline (no events): change a
-  // node's weight until the change shows, so later changes are reported.
-  auto node = cluster_view(d.http(), "C1").at("nodes").as_array().at(0);
-  auto node_id = str_at(node, "node_id");
-  int weight = 1;
-  EXPECT_TRUE(eventually(
-    [&] {
-      weight = weight == 2 ? 3 : 2;
-      auto w = std::to_string(weight);
-      auto mark = events.received.size();
-      http_call(d.http(), "PUT", "/v1/admin/nodes/" + node_id,
-                R"({"weight":)" + w + "}");
-      return events.wait_for("\"weight\":" + w + "}", 1500ms, mark);
-    },
-    20s))
-    << events.received;
+  auto node_id = past_the_baseline(d, events);
 
   auto ws = connect_device(d, "T1", "GG1");
   ASSERT_TRUE(ws);
@@ -82,8 +68,14 @@ TEST(AdminEvents, StreamsWhatChanges) {
   EXPECT_TRUE(events.wait_for(
     "event: terminal\ndata: {\"id\":\"T1\",\"change\":\"disconnect\"", 10s))
     << events.received;
-  // Every event has an id, rising.
-  EXPECT_NE(events.received.find("id: 1\nevent: "), std::string::npos);
+  // Every event has an id, <run>-<n>, rising.
+  auto first = events.received.find("\nid: ");
+  ASSERT_NE(first, std::string::npos) << events.received;
+  auto run = events.received.substr(first + 5, 8);
+  EXPECT_NE(events.received.find("\nid: " + run + "-1\nevent: "),
+            std::string::npos)
+    << events.received;
+  EXPECT_EQ(last_id(events.received).rfind(run + "-", 0), 0u);
 }
 
 TEST(AdminEvents, RefusedWithoutAnAdminKeyAndOverTheCap) {
@@ -129,4 +121,68 @@ TEST(AdminEvents, AnOpenStreamDoesNotHoldTheServerAtShutdown) {
   // The stream ends with the server.
   EXPECT_FALSE(events.wait_for("never sent", 5s));
   EXPECT_TRUE(events.closed_by_server);
+}
+
+TEST(AdminEvents, AReconnectWithLastEventIdGetsWhatItMissed) {
+  tetherd_process d;
+  d.start();
+  auto events = std::make_unique<event_reader>(d.http(), d.admin_key());
+  ASSERT_TRUE(events->wait_for(": stream open\n\n", 10s));
+  auto node_id = past_the_baseline(d, *events);
+  auto seen = last_id(events->received);
+  ASSERT_FALSE(seen.empty()) << events->received;
+  events.reset(); // the client's connection breaks
+
+  // A change while it is away; another stream shows when the gateway has
+  // seen it.
+  event_reader other{d.http(), d.admin_key()};
+  ASSERT_TRUE(other.wait_for(": stream open\n\n", 10s));
+  auto put = http_call(d.http(), "PUT", "/v1/admin/nodes/" + node_id,
+                       R"({"weight":7})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  ASSERT_TRUE(other.wait_for("\"weight\":7}", 10s)) << other.received;
+
+  // Nothing changes any more: what the reconnect gets is the replay.
+  event_reader back{d.http(), d.admin_key(), "Last-Event-ID: " + seen + "\r\n"};
+  ASSERT_TRUE(back.wait_for("\"weight\":7}", 10s)) << back.received;
+  auto open = back.received.find(": stream open\n\n");
+  ASSERT_NE(open, std::string::npos);
+  EXPECT_EQ(back.received.find("event: reset"), std::string::npos);
+  EXPECT_EQ(back.received.find("\"weight\":7}"),
+            back.received.find("\"weight\":7}", open))
+    << "after the stream opened";
+  // The replayed event carries the id it had on the other stream.
+  EXPECT_EQ(id_of(back.received, "\"weight\":7}"),
+            id_of(other.received, "\"weight\":7}"));
+
+  // An id that is not this gateway's: `reset`, and the stream goes on.
+  event_reader foreign{d.http(), d.admin_key(), "Last-Event-ID: 0000-1\r\n"};
+  ASSERT_TRUE(foreign.wait_for("event: reset\ndata: {\"reason\":\"", 10s))
+    << foreign.received;
+  auto reset_id = id_of(foreign.received, "event: reset");
+  EXPECT_EQ(reset_id.substr(0, 9), seen.substr(0, 9))
+    << "the reset's id is one of this gateway's: " << reset_id;
+  auto mark = foreign.received.size();
+  http_call(d.http(), "PUT", "/v1/admin/nodes/" + node_id, R"({"weight":8})");
+  EXPECT_TRUE(foreign.wait_for("\"weight\":8}", 10s, mark)) << foreign.received;
+}
+
+TEST(AdminEvents, HeadAnswersTheHeadWithoutABody) {
+  tetherd_process d;
+  d.start();
+  event_reader head{d.http(), d.admin_key(), {}, "HEAD"};
+  EXPECT_FALSE(head.wait_for("never sent", 10s));
+  EXPECT_TRUE(head.closed_by_server) << head.received;
+  EXPECT_EQ(head.received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head.received;
+  EXPECT_NE(head.received.find("Content-Type: text/event-stream\r\n"),
+            std::string::npos);
+  auto end = head.received.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << head.received;
+  EXPECT_EQ(end + 4, head.received.size()) << "a body followed the head";
+  event_reader refused{d.http(), "", {}, "HEAD"};
+  EXPECT_TRUE(refused.wait_for("\r\n\r\n", 10s));
+  EXPECT_EQ(refused.received.rfind("HTTP/1.1 401 ", 0), 0u) << refused.received;
+  // The gateway keeps serving streams.
+  event_reader events{d.http(), d.admin_key()};
+  EXPECT_TRUE(events.wait_for(": stream open\n\n", 10s)) << events.received;
 }

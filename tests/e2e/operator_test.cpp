@@ -1,8 +1,8 @@
 // The operator's calls on one job, terminal, cluster or node against a real
-// tetherd (docs/API.md "Operator side", issue 13 item 8): a job cancelled
+// tetherd (docs/API.md "Operator side", issue 13 item 8): a job canceled
 // (its device told with a `cancel` frame, its late result ignored, the
 // status final across kill -9), a terminal retired (socket closed with 4004,
-// jobs cancelled, record gone, old token refused, registration afresh),
+// jobs canceled, record gone, old token refused, registration afresh),
 // GET /v1/admin/nodes and GET /v1/admin/clusters/{id}; and every refusal
 // (401 no key, 403 wrong scope, 404 unknown id, 409 wrong state) naming the
 // problem and changing nothing.
@@ -75,7 +75,7 @@ TEST(OperatorCalls, CancelAJob) {
 
   auto r = http_call(d.http(), "DELETE", "/v1/jobs/" + id);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(str_at(json_of(r.body), "status"), "cancelled");
+  EXPECT_EQ(str_at(json_of(r.body), "status"), "canceled");
   auto cancel = next_of_type(*ws, "cancel");
   ASSERT_TRUE(cancel.is_object()) << "the device is told";
   EXPECT_EQ(str_at(cancel, "job_id"), id);
@@ -88,25 +88,33 @@ TEST(OperatorCalls, CancelAJob) {
   ASSERT_TRUE(second.is_object()) << "the socket was closed";
   EXPECT_EQ(str_at(second, "job_id"), next);
   EXPECT_FALSE(ws->closed());
-  EXPECT_EQ(job_status(d, id), "cancelled");
+  EXPECT_EQ(job_status(d, id), "canceled");
 
   auto again = http_call(d.http(), "DELETE", "/v1/jobs/" + id);
   EXPECT_EQ(again.status, 409) << again.body;
-  EXPECT_NE(error_message_of(again).find("already cancelled"),
-            std::string::npos)
+  EXPECT_NE(error_message_of(again).find("already canceled"), std::string::npos)
     << again.body;
   auto unknown = http_call(d.http(), "DELETE", "/v1/jobs/Jnope");
   EXPECT_EQ(unknown.status, 404) << unknown.body;
   EXPECT_NE(error_message_of(unknown).find("Jnope"), std::string::npos);
 
   auto metrics = http_call(d.http(), "GET", "/metrics").body;
-  EXPECT_NE(metrics.find(R"(tether_jobs_finished_total{status="cancelled"} 1)"),
+  EXPECT_NE(metrics.find(R"(tether_jobs_finished_total{status="canceled"} 1)"),
             std::string::npos);
+  // The status filter takes the older spelling too, for older clients.
+  for (const char* word : {"canceled", "cancelled"}) {
+    auto listed
+      = http_call(d.http(), "GET", std::string{"/v1/jobs?status="} + word);
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    auto jobs = json_of(listed.body).at("jobs").as_array();
+    ASSERT_EQ(jobs.size(), 1u) << word << ": " << listed.body;
+    EXPECT_EQ(str_at(jobs.at(0), "job_id"), id);
+  }
   // Stored before the answer: it survives kill -9.
   ws->close();
   d.kill9();
   d.restart();
-  EXPECT_EQ(job_status(d, id), "cancelled");
+  EXPECT_EQ(job_status(d, id), "canceled");
 }
 
 TEST(OperatorCalls, RetireATerminal) {
@@ -130,7 +138,7 @@ TEST(OperatorCalls, RetireATerminal) {
   EXPECT_EQ(str_at(json_of(r.body), "terminal_id"), "T2");
   ASSERT_TRUE(ws->wait_closed(10s));
   EXPECT_EQ(ws->close_code(), 4004);
-  EXPECT_EQ(job_status(d, id), "cancelled");
+  EXPECT_EQ(job_status(d, id), "canceled");
   auto gone = http_call(d.http(), "GET", "/v1/terminals/T2");
   EXPECT_EQ(gone.status, 404) << gone.body;
   auto again = http_call(d.http(), "DELETE", "/v1/terminals/T2");

@@ -216,13 +216,13 @@ TEST_F(Tetherctl, CancelRetireNodesAndOneCluster) {
   ASSERT_TRUE(next_of_type(*ws, "job").is_object());
   auto cancel = ctl({"jobs", "cancel", job_id});
   EXPECT_EQ(cancel.status, 0) << cancel.output;
-  EXPECT_EQ(cancel.output, job_id + " cancelled\n");
+  EXPECT_EQ(cancel.output, job_id + " canceled\n");
   EXPECT_TRUE(next_of_type(*ws, "cancel").is_object());
   auto twice = ctl({"jobs", "cancel", job_id});
   EXPECT_EQ(twice.status, 3) << twice.output;
   EXPECT_NE(twice.output.find("HTTP 409 conflict"), std::string::npos)
     << twice.output;
-  EXPECT_NE(twice.output.find("already cancelled"), std::string::npos);
+  EXPECT_NE(twice.output.find("already canceled"), std::string::npos);
 
   auto nodes = ctl({"nodes"});
   EXPECT_EQ(nodes.status, 0) << nodes.output;

@@ -574,6 +574,17 @@ TEST(Encoding, JobRoundTrip) {
   expect_same(back, min);
 }
 
+TEST(Encoding, JobsStoredAsCancelledReadCanceled) {
+  // Stores of releases before 2026-12-06 spell the status `cancelled`.
+  job_record old;
+  ASSERT_TRUE(decode(R"({"job_id":"J1","status":"cancelled"})", old));
+  EXPECT_EQ(old.status, "canceled");
+  EXPECT_TRUE(is_final_status(old.status));
+  job_record other;
+  ASSERT_TRUE(decode(R"({"job_id":"J2","status":"done"})", other));
+  EXPECT_EQ(other.status, "done");
+}
+
 TEST(Encoding, HistoryRoundTrip) {
   auto h = make_history("T1", 12345678901234ULL);
   api_history back;

@@ -117,8 +117,12 @@ tls_identity make_self_signed(const std::string& common_name,
   return pem_of(c, key.get());
 }
 
-tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
-                         const std::string& alt_names) {
+namespace {
+
+/// A certificate signed by `ca`; `is_ca`: an intermediate CA, else an
+/// end-entity certificate with the subjectAltName entries `alt_names`.
+tls_identity issue(const tls_identity& ca, const std::string& common_name,
+                   const std::string& alt_names, bool is_ca) {
   cert_ptr ca_cert{read_pem<X509, PEM_read_bio_X509>(ca.cert_pem)};
   key_ptr ca_key{read_pem<EVP_PKEY, PEM_read_bio_PrivateKey>(ca.key_pem)};
   check(ca_cert && ca_key, "the CA's PEM");
@@ -127,13 +131,30 @@ tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
   X509* c = cert.get();
   check(X509_set_issuer_name(c, X509_get_subject_name(ca_cert.get())) == 1,
         "issuer");
-  add_extension(c, NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(c, NID_key_usage, "critical,digitalSignature");
-  add_extension(c, NID_ext_key_usage, "clientAuth,serverAuth");
+  if (is_ca) {
+    add_extension(c, NID_basic_constraints, "critical,CA:TRUE");
+    add_extension(c, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else {
+    add_extension(c, NID_basic_constraints, "critical,CA:FALSE");
+    add_extension(c, NID_key_usage, "critical,digitalSignature");
+    add_extension(c, NID_ext_key_usage, "clientAuth,serverAuth");
+  }
   if (!alt_names.empty())
     add_extension(c, NID_subject_alt_name, alt_names.c_str());
   check(X509_sign(c, ca_key.get(), EVP_sha256()) > 0, "X509_sign");
   return pem_of(c, key.get());
+}
+
+} // namespace
+
+tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
+                         const std::string& alt_names) {
+  return issue(ca, common_name, alt_names, false);
+}
+
+tls_identity make_intermediate(const tls_identity& ca,
+                               const std::string& common_name) {
+  return issue(ca, common_name, "", true);
 }
 
 std::string make_crl(const tls_identity& ca,

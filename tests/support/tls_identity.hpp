@@ -27,6 +27,13 @@ tls_identity make_self_signed(const std::string& common_name,
 tls_identity make_issued(const tls_identity& ca, const std::string& common_name,
                          const std::string& alt_names);
 
+/// An intermediate CA certificate (CA:TRUE, keyCertSign and cRLSign)
+/// signed by `ca`, valid as make_self_signed's, with subject CN
+/// `common_name`: it issues with make_issued and make_crl as a root does.
+/// Throws std::runtime_error if OpenSSL refuses a step.
+tls_identity make_intermediate(const tls_identity& ca,
+                               const std::string& common_name);
+
 /// A v2 CRL (PEM) issued and signed by `ca` (made by make_self_signed)
 /// listing the serials of `revoked` (made by make_issued): lastUpdate an
 /// hour ago, nextUpdate `next_update_s` seconds from now (negative: already

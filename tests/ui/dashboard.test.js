@@ -132,6 +132,9 @@ async function liveJob(page) {
   await page.goto(url + '/ui/#jobs');
   await page.locator('tbody tr.link').first().waitFor({ timeout: TIMEOUT });
   await waitText(page, '#live', (t) => t === '● live', 'the jobs page follows the event stream');
+  const statuses = await page.locator('#job-status option').evaluateAll((os) => os.map((o) => o.value));
+  check(statuses.includes('canceled') && !statuses.includes('cancelled'),
+    `the status filter offers canceled, the API's word (${statuses.join(', ')})`);
   const r = await apiCall('POST', `/v1/terminals/${encodeURIComponent(terminal)}/jobs`,
     { service: 'print', payload: { text: 'live' } });
   check(r.status === 202, `a job pushed from the test (${r.status})`);

@@ -20,6 +20,7 @@ const state = {
   live: false, // the event stream is open
   events: null, // its AbortController
   eventsSeen: 0,
+  lastEventId: '', // the id of the last event read (sent on a reconnect)
   retries: 0,
   listeners: new Set(), // (kind, data) => void, of the page shown
 };
@@ -171,13 +172,17 @@ function setLive(live) {
 }
 
 /// One `event:`/`data:` block of the stream, handed to the page's listeners.
+/// Its `id:` is kept: a reconnect sends it (Last-Event-ID) and gets what it
+/// missed, or `reset`, after which the page reads everything again.
 function dispatch(block) {
   let kind = 'message', data = '';
   for (const line of block.split('\n')) {
     if (line.startsWith('event: ')) kind = line.slice(7);
     else if (line.startsWith('data: ')) data += line.slice(6);
+    else if (line.startsWith('id: ')) state.lastEventId = line.slice(4);
   }
   if (!data) return; // a comment (keepalive)
+  if (kind === 'reset') return refreshNow();
   let value;
   try { value = JSON.parse(data); } catch (e) { return; }
   ++state.eventsSeen;
@@ -186,8 +191,10 @@ function dispatch(block) {
 }
 
 async function readEvents(ctl) {
+  const headers = { Authorization: 'Bearer ' + state.key, Accept: 'text/event-stream' };
+  if (state.lastEventId) headers['Last-Event-ID'] = state.lastEventId;
   const resp = await fetch('/v1/admin/events', {
-    headers: { Authorization: 'Bearer ' + state.key, Accept: 'text/event-stream' },
+    headers,
     signal: ctl.signal,
   });
   if (!resp.ok || !resp.body) throw new Error('HTTP ' + resp.status);
@@ -690,7 +697,7 @@ async function classesPage(main) {
 // -- jobs ---------------------------------------------------------------------
 
 async function jobsPage(main) {
-  const status = h('select', { id: 'job-status' }, ['', 'queued', 'delivered', 'acked', 'done', 'failed', 'expired', 'cancelled']
+  const status = h('select', { id: 'job-status' }, ['', 'queued', 'delivered', 'acked', 'done', 'failed', 'expired', 'canceled']
     .map((s) => h('option', { value: s }, s || 'any status')));
   const terminal = h('input', { id: 'job-terminal', placeholder: 'terminal id (optional)' });
   const results = h('div', {});

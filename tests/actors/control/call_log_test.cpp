@@ -56,7 +56,7 @@ TEST(CallLog, ARetiredTerminalsPendingRecordsAreForgotten) {
   call_log log;
   log.add("T1", call_event::connect, 100);
   log.add("T10", call_event::connect, 100);
-  log.add("T1", call_event::job_finished, 101, "J1", "cancelled");
+  log.add("T1", call_event::job_finished, 101, "J1", "canceled");
   EXPECT_EQ(log.forget("T1"), 2u);
   EXPECT_EQ(log.forget("T1"), 0u);
   auto got = log.take();

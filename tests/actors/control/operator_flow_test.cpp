@@ -1,5 +1,5 @@
 // The control's operator changes under the deterministic fixture: a job
-// cancelled (DELETE /v1/jobs/{id}) and a terminal retired (DELETE
+// canceled (DELETE /v1/jobs/{id}) and a terminal retired (DELETE
 // /v1/terminals/{id}), each stored before it takes effect, and every
 // refusal (404, 409, a store that fails) changing nothing.
 #include <memory>
@@ -57,16 +57,16 @@ TEST_F(OperatorFlow, ACancelIsStoredBeforeItIsAnsweredAndItsCallbackPosted) {
   slog->mode = store_log::hold;
   auto out = cancel(1);
   ASSERT_EQ(slog->job_puts.size(), 1u);
-  EXPECT_EQ(slog->job_puts[0].first.at(0).status, "cancelled");
+  EXPECT_EQ(slog->job_puts[0].first.at(0).status, "canceled");
   EXPECT_FALSE(out->done) << "answered before it was stored";
   EXPECT_EQ(status_of(1), "queued") << "applied before it was stored";
   EXPECT_TRUE(poster->calls.empty());
   release(store_h);
   ASSERT_TRUE(out->value) << sys.render(out->error);
-  EXPECT_EQ(out->value->status, "cancelled");
-  EXPECT_EQ(status_of(1), "cancelled");
+  EXPECT_EQ(out->value->status, "canceled");
+  EXPECT_EQ(status_of(1), "canceled");
   ASSERT_EQ(poster->calls.size(), 1u) << "the callback of a final status";
-  EXPECT_NE(poster->calls[0].body.find("\"cancelled\""), std::string::npos);
+  EXPECT_NE(poster->calls[0].body.find("\"canceled\""), std::string::npos);
 }
 
 TEST_F(OperatorFlow, TheConnectedSessionIsToldAndALateResultIgnored) {
@@ -74,14 +74,14 @@ TEST_F(OperatorFlow, TheConnectedSessionIsToldAndALateResultIgnored) {
   auto sl = connect_t1();
   auto out = cancel(1);
   ASSERT_TRUE(out->value) << sys.render(out->error);
-  ASSERT_EQ(sl->cancelled.size(), 1u);
-  EXPECT_EQ(sl->cancelled[0], storage::store::job_id_for(1));
+  ASSERT_EQ(sl->canceled.size(), 1u);
+  EXPECT_EQ(sl->canceled[0], storage::store::job_id_for(1));
   auto puts = slog->job_puts.size();
   caf::anon_send(control_h,
                  job_update{storage::store::job_id_for(1), "T1", "done", ""});
   sched.run();
   EXPECT_EQ(slog->job_puts.size(), puts) << "nothing stored for it";
-  EXPECT_EQ(status_of(1), "cancelled");
+  EXPECT_EQ(status_of(1), "canceled");
   // A new session of the terminal is not sent it.
   auto again = connect_t1();
   EXPECT_TRUE(again->delivered.empty());
@@ -137,8 +137,8 @@ TEST_F(OperatorFlow, RetiringClosesCancelsAndForgets) {
   ASSERT_EQ(sl->closes.size(), 1u);
   EXPECT_EQ(sl->closes[0].first, close_code::retired);
   EXPECT_EQ(mlog->retired, std::vector<std::string>{"T1"});
-  EXPECT_EQ(status_of(1), "cancelled");
-  EXPECT_EQ(status_of(2), "cancelled");
+  EXPECT_EQ(status_of(1), "canceled");
+  EXPECT_EQ(status_of(2), "canceled");
   EXPECT_EQ(status_of(3), "done");
   EXPECT_EQ(status_of(4), "queued") << "another terminal's job";
   EXPECT_EQ(view(terminal_of(control_h, "T1")->error).code, errc::not_found);

@@ -26,11 +26,6 @@ struct fake_sink : event_sink {
   std::string last;
 };
 
-TEST(EventHub, FormatsAnEventWithItsIdKindAndData) {
-  EXPECT_EQ(event_hub::format(7, "job", R"({"id":"J1"})"),
-            "id: 7\nevent: job\ndata: {\"id\":\"J1\"}\n\n");
-}
-
 TEST(EventHub, WritesEachEventToEveryStreamWithRisingIds) {
   event_hub hub{4};
   auto a = std::make_shared<fake_sink>();
@@ -44,8 +39,8 @@ TEST(EventHub, WritesEachEventToEveryStreamWithRisingIds) {
   hub.publish("job", "{}", 2);
   for (auto* s : {a.get(), b.get()}) {
     ASSERT_EQ(s->written.size(), 2u);
-    EXPECT_EQ(s->written[0].rfind("id: 1\nevent: node\n", 0), 0u);
-    EXPECT_EQ(s->written[1].rfind("id: 2\nevent: job\n", 0), 0u);
+    EXPECT_EQ(s->written[0].rfind("id: r-1\nevent: node\n", 0), 0u);
+    EXPECT_EQ(s->written[1].rfind("id: r-2\nevent: job\n", 0), 0u);
   }
 }
 
@@ -95,11 +90,75 @@ TEST(EventHub, ThePollerStopsWhenNoStreamIsOpen) {
   auto a = std::make_shared<fake_sink>();
   bool start = false;
   hub.add(a, 0, start);
-  EXPECT_TRUE(hub.keep_polling());
+  EXPECT_TRUE(hub.keep_polling(0));
   a->is_open = false;
-  EXPECT_FALSE(hub.keep_polling());
+  EXPECT_FALSE(hub.keep_polling(0));
   hub.add(std::make_shared<fake_sink>(), 0, start);
   EXPECT_TRUE(start); // the next stream starts a poller again
+}
+
+event_hub::replay_options replay(size_t kept, int64_t linger_ms) {
+  return {kept, 256, std::chrono::milliseconds{linger_ms}, "ab"};
+}
+
+TEST(EventHub, AReconnectWithLastEventIdGetsWhatItMissedFirst) {
+  event_hub hub{4, std::chrono::seconds{15}, replay(100, 0)};
+  auto a = std::make_shared<fake_sink>();
+  bool start = false;
+  hub.add(a, 0, start);
+  hub.publish("job", "{\"n\":1}", 1);
+  a->is_open = false; // the client's connection broke here
+  hub.publish("job", "{\"n\":2}", 2);
+  hub.publish("node", "{\"n\":3}", 3);
+  auto b = std::make_shared<fake_sink>();
+  ASSERT_TRUE(hub.add(b, 4, start, "ab-1"));
+  ASSERT_EQ(b->written.size(), 2u);
+  EXPECT_EQ(b->written[0].rfind("id: ab-2\nevent: job\n", 0), 0u);
+  EXPECT_EQ(b->written[1].rfind("id: ab-3\nevent: node\n", 0), 0u);
+  hub.publish("job", "{}", 5); // then it follows as any stream
+  EXPECT_EQ(b->written.size(), 3u);
+  auto fresh = std::make_shared<fake_sink>();
+  hub.add(fresh, 6, start); // without Last-Event-ID: nothing replayed
+  EXPECT_TRUE(fresh->written.empty());
+}
+
+TEST(EventHub, AReconnectAfterThePollerStoppedGetsReset) {
+  event_hub hub{4, std::chrono::seconds{15}, replay(100, 30'000)};
+  auto a = std::make_shared<fake_sink>();
+  bool start = false;
+  hub.add(a, 0, start);
+  hub.publish("job", "{}", 1);
+  a->is_open = false;
+  EXPECT_TRUE(hub.keep_polling(10'000)) << "it lingers for a reconnect";
+  auto b = std::make_shared<fake_sink>();
+  hub.add(b, 20'000, start, "ab-1");
+  EXPECT_FALSE(start) << "the poller still runs";
+  EXPECT_TRUE(b->written.empty()) << "nothing was missed";
+  b->is_open = false;
+  EXPECT_TRUE(hub.keep_polling(49'000));
+  EXPECT_FALSE(hub.keep_polling(50'000)) << "30 s after the last close";
+  auto c = std::make_shared<fake_sink>();
+  hub.add(c, 60'000, start, "ab-1");
+  EXPECT_TRUE(start);
+  ASSERT_EQ(c->written.size(), 1u);
+  EXPECT_NE(c->written[0].find("\nevent: reset\n"), std::string::npos);
+  EXPECT_TRUE(c->open()) << "the stream goes on after the reset";
+}
+
+TEST(EventHub, AReplayLargerThanTheStreamsQueueEndsItWithOverflow) {
+  // A sink with less room than the burst the hub was told: it ends, and
+  // is not kept.
+  event_hub hub{4, std::chrono::seconds{15}, replay(100, 0)};
+  bool start = false;
+  auto a = std::make_shared<fake_sink>();
+  hub.add(a, 0, start);
+  for (int i = 0; i < 5; ++i)
+    hub.publish("job", "{}", 1);
+  auto small = std::make_shared<fake_sink>(2);
+  EXPECT_TRUE(hub.add(small, 2, start, "ab-1"));
+  EXPECT_FALSE(small->open());
+  EXPECT_EQ(small->last.rfind("event: overflow\n", 0), 0u);
+  EXPECT_EQ(hub.size(), 1u);
 }
 
 } // namespace

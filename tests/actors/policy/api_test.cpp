@@ -196,6 +196,21 @@ TEST(DecodeListQuery, Accepts) {
   EXPECT_EQ(j.limit, 1u);
 }
 
+TEST(DecodeListQuery, StatusCanceledAlsoUnderItsOlderSpelling) {
+  for (const char* word : {"canceled", "cancelled"}) {
+    SCOPED_TRACE(word);
+    list_query j;
+    EXPECT_EQ(decode_list_query(std::string{"/v1/jobs?status="} + word,
+                                route::jobs_list, j),
+              "");
+    EXPECT_EQ(j.status, "canceled") << "the status the jobs carry";
+  }
+  list_query bad;
+  auto problem
+    = decode_list_query("/v1/jobs?status=cancel", route::jobs_list, bad);
+  EXPECT_NE(problem.find("expired, canceled"), std::string::npos) << problem;
+}
+
 TEST(QueryParams, DecodesEscapesAndPlusAndKeepsOrder) {
   auto p = query_params("/v1/connect?terminal_id=T%3A1&x=a+b&&flag&y=%2B");
   ASSERT_TRUE(p);

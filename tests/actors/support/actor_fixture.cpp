@@ -246,7 +246,7 @@ caf::behavior fake_session(caf::event_based_actor*,
       log->closed.push_back(reason);
     },
     [log](cancel_atom, const std::string& job_id) {
-      log->cancelled.push_back(job_id);
+      log->canceled.push_back(job_id);
     },
     [log](close_atom, uint16_t code, const std::string& reason) {
       log->closes.emplace_back(code, reason);

@@ -140,7 +140,7 @@ caf::behavior fake_manager(caf::event_based_actor*,
 struct session_log {
   std::vector<job_record> delivered;
   std::vector<std::string> closed;
-  std::vector<std::string> cancelled;                   // job ids
+  std::vector<std::string> canceled;                    // job ids
   std::vector<std::pair<uint16_t, std::string>> closes; // told to close
 };
 

@@ -421,7 +421,9 @@ TEST_F(MessagesTest, HttpRequest) {
                      .target = "/v1/terminals/T1/jobs?x=1",
                      .body = R"({"service":"print"})",
                      .peer = "127.0.0.1:50000",
-                     .authorization = "Bearer tk_0123"});
+                     .authorization = "Bearer tk_0123",
+                     .certificate = "T1",
+                     .last_event_id = "a1b2c3d4-17"});
 }
 
 TEST_F(MessagesTest, HttpResponse) {

@@ -1,6 +1,6 @@
 // terminal_session_state's side of a job cancellation without an actor
 // system: a sent job is forgotten and the device gets the `cancel` frame; a
-// job still in the backlog is dropped silently; a delivery of a cancelled
+// job still in the backlog is dropped silently; a delivery of a canceled
 // job is not sent; the device's late result for it is still passed on (the
 // control ignores it) and closes nothing.
 #include "actors/terminal_session/terminal_session.hpp"
@@ -56,7 +56,7 @@ TEST(SessionCancel, AJobInTheBacklogIsDroppedWithoutAFrame) {
   EXPECT_FALSE(st.on_cancel("J2").has_value());
   EXPECT_TRUE(st.backlog.empty());
   st.on_frame(R"({"type":"ack","job_id":"J1"})");
-  EXPECT_TRUE(st.refill(1100).empty()) << "the cancelled job is never sent";
+  EXPECT_TRUE(st.refill(1100).empty()) << "the canceled job is never sent";
 }
 
 TEST(SessionCancel, ADeliveryThatOvertookTheCancellationIsNotSent) {
@@ -77,11 +77,11 @@ TEST(SessionCancel, ALateResultIsPassedOnAndClosesNothing) {
   EXPECT_EQ(act.update->status, "done");
 }
 
-TEST(SessionCancel, ItRemembersABoundedNumberOfCancelledJobs) {
+TEST(SessionCancel, ItRemembersABoundedNumberOfCanceledJobs) {
   auto st = make_state();
   for (int i = 0; i < 200; ++i)
     st.on_cancel("J" + std::to_string(i));
-  EXPECT_EQ(st.cancelled.size(), st.cancelled_kept);
+  EXPECT_EQ(st.canceled.size(), st.canceled_kept);
   EXPECT_TRUE(st.on_deliver(make_job("J0"), 1000).has_value())
     << "the oldest was forgotten";
 }

@@ -1,25 +1,25 @@
-#include "actors/http_gateway/admission.hpp"
+#include "actors/http_gateway/waiting_room.hpp"
 
 namespace tether {
 
-void admission::slot::release() {
+void waiting_room::slot::release() {
   if (count_) {
     count_->fetch_sub(1, std::memory_order_relaxed);
     count_.reset();
   }
 }
 
-std::optional<admission::slot> admission::take() {
+std::optional<waiting_room::slot> waiting_room::take() {
   auto now = count_->load(std::memory_order_relaxed);
   do {
     if (now >= limit_)
       return std::nullopt;
-  } while (!count_->compare_exchange_weak(now, now + 1,
-                                          std::memory_order_relaxed));
+  } while (
+    !count_->compare_exchange_weak(now, now + 1, std::memory_order_relaxed));
   return slot{count_};
 }
 
-bool admission::counted(api::route::kind_t kind) {
+bool waiting_room::counted(api::route::kind_t kind) {
   using k = api::route;
   switch (kind) {
   case k::register_terminal:

@@ -1,4 +1,4 @@
-// admission: how many device and service requests of one gateway are
+// waiting_room: how many device and service requests of one gateway are
 // waiting for the control plane, and the cap on them ([limits]
 // http_max_waiting). Over the cap a request is answered 503 at once with a
 // jittered Retry-After instead of joining the queue: in a registration or
@@ -19,7 +19,7 @@
 
 namespace tether {
 
-class admission {
+class waiting_room {
 public:
   /// One request's place in the queue; moves, gives the place back once.
   class slot {
@@ -32,13 +32,13 @@ public:
     void release();
 
   private:
-    friend class admission;
+    friend class waiting_room;
     explicit slot(std::shared_ptr<std::atomic<size_t>> count)
         : count_(std::move(count)) {}
     std::shared_ptr<std::atomic<size_t>> count_;
   };
 
-  explicit admission(size_t limit) : limit_(limit) {}
+  explicit waiting_room(size_t limit) : limit_(limit) {}
   /// A place for one more request, or none while `limit` are waiting.
   std::optional<slot> take();
   size_t waiting() const { return count_->load(std::memory_order_relaxed); }

@@ -1,13 +1,13 @@
-// admission: the places of requests waiting for the control plane.
-#include "actors/http_gateway/admission.hpp"
+// waiting_room: the places of requests waiting for the control plane.
+#include "actors/http_gateway/waiting_room.hpp"
 
 #include <gtest/gtest.h>
 
 namespace tether {
 namespace {
 
-TEST(Admission, GivesPlacesUpToItsLimitThenNone) {
-  admission a{2};
+TEST(WaitingRoom, GivesPlacesUpToItsLimitThenNone) {
+  waiting_room a{2};
   auto one = a.take();
   auto two = a.take();
   ASSERT_TRUE(one && two);
@@ -16,8 +16,8 @@ TEST(Admission, GivesPlacesUpToItsLimitThenNone) {
   EXPECT_EQ(a.waiting(), 2u) << "a refusal takes nothing";
 }
 
-TEST(Admission, APlaceIsGivenBackOnceByReleaseOrDestruction) {
-  admission a{1};
+TEST(WaitingRoom, APlaceIsGivenBackOnceByReleaseOrDestruction) {
+  waiting_room a{1};
   {
     auto place = a.take();
     ASSERT_TRUE(place);
@@ -32,12 +32,12 @@ TEST(Admission, APlaceIsGivenBackOnceByReleaseOrDestruction) {
   EXPECT_EQ(a.waiting(), 0u);
 }
 
-TEST(Admission, AMovedPlaceIsHeldOnceAndGivenBackOnce) {
-  admission a{3};
+TEST(WaitingRoom, AMovedPlaceIsHeldOnceAndGivenBackOnce) {
+  waiting_room a{3};
   auto place = a.take();
   ASSERT_TRUE(place);
   {
-    admission::slot moved{std::move(*place)};
+    waiting_room::slot moved{std::move(*place)};
     EXPECT_EQ(a.waiting(), 1u);
     place.reset(); // the moved-from place gives nothing back
     EXPECT_EQ(a.waiting(), 1u);
@@ -45,15 +45,15 @@ TEST(Admission, AMovedPlaceIsHeldOnceAndGivenBackOnce) {
   EXPECT_EQ(a.waiting(), 0u);
 }
 
-TEST(Admission, DeviceAndServiceRoutesCountOperatorRoutesDoNot) {
+TEST(WaitingRoom, DeviceAndServiceRoutesCountOperatorRoutesDoNot) {
   using k = api::route;
   for (auto kind : {k::register_terminal, k::destination, k::push_job,
                     k::bulk_push, k::terminal, k::job, k::jobs_list})
-    EXPECT_TRUE(admission::counted(kind)) << kind;
+    EXPECT_TRUE(waiting_room::counted(kind)) << kind;
   for (auto kind : {k::admin_clusters, k::admin_node, k::label_config_put,
                     k::admin_keys_post, k::healthz, k::metrics, k::ui,
                     k::admin_events, k::not_found})
-    EXPECT_FALSE(admission::counted(kind)) << kind;
+    EXPECT_FALSE(waiting_room::counted(kind)) << kind;
 }
 
 } // namespace
