@@ -147,7 +147,7 @@ for line in sys.stdin:
         k, _, v = f.partition("=")
         try: t[k] += int(v)
         except ValueError: pass
-print(" ".join(f"{k}={t[k]}" for k in ("connected","disconnects","reconnects","connect_failures","pings")))'
+print(" ".join(f"{k}={t[k]}" for k in ("connected","registered","register_failures","disconnects","reconnects","connect_failures","pings")))'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 declare -A cpu0
