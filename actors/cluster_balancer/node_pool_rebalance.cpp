@@ -54,12 +54,13 @@ node_pool_rebalance::plan(const node_pool& nodes, const connection_table& conns,
     }
   }
   busy_.clear();
-  pacer_.add(std::move(queued), now_ms);
+  auto now_us = now_ms * 1000;
+  pacer_.add(std::move(queued), now_us);
   // Every slot at once: the balancer sends itself one timer per move.
   for (auto& m : pacer_.take_all())
-    out.emplace_back(
-      std::stoull(m.terminal_id),
-      std::chrono::milliseconds{std::max<int64_t>(0, m.slot_ms - now_ms)});
+    out.emplace_back(std::stoull(m.terminal_id),
+                     std::chrono::milliseconds{
+                       std::max<int64_t>(0, (m.slot_us - now_us) / 1000)});
   return out;
 }
 

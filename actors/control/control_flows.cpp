@@ -139,7 +139,7 @@ void start_moves(control_self self, const control_peers& p,
       move_terminal(self, p, t->record, labels.at(id), 0);
   }
   out.connected = paced.size();
-  st.realloc.pacer.add(std::move(paced), now_ms());
+  st.realloc.pacer.add(std::move(paced), pacer_now_us());
   out.pending = st.realloc.pacer.pending();
   if (st.realloc.start_ticking())
     move_due(self, p);
@@ -467,20 +467,21 @@ caf::result<realloc_summary> reallocate_now(control_self self,
 void move_due(control_self self, const control_peers& p) {
   auto& st = self->state;
   auto now = now_ms();
+  auto now_us = pacer_now_us();
   // A terminal with a job in flight waits for it (at most [drain]
   // job_wait): its move is queued again, at the next free slot.
   std::vector<std::pair<std::string, assigned_label>> held;
-  for (auto& m : st.realloc.pacer.take_due(now)) {
+  for (auto& m : st.realloc.pacer.take_due(now_us)) {
     if (st.holds_move(m.terminal_id, now))
       held.emplace_back(m.terminal_id, std::move(m.label));
     else if (const auto* t = st.terminals.find(m.terminal_id))
       move_terminal(self, p, t->record, m.label, m.after_ms);
   }
   if (!held.empty())
-    st.realloc.pacer.add(std::move(held), now);
+    st.realloc.pacer.add(std::move(held), now_us);
   if (st.realloc.keep_ticking())
     self->delayed_send(self,
-                       std::chrono::milliseconds{st.realloc.pacer.step_ms()},
+                       std::chrono::microseconds{st.realloc.pacer.step_us()},
                        realloc_atom::value, tick_atom::value);
 }
 

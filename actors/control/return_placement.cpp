@@ -24,7 +24,7 @@ void decide_return(control_self self, const control_peers& p,
         auto& st = self->state;
         if (moving.empty())
           return then(return_verdict::stay);
-        if (st.realloc.pacer.move_now_or_queue(id, label, now_ms()))
+        if (st.realloc.pacer.move_now_or_queue(id, label, pacer_now_us()))
           return then(return_verdict::place);
         logger("control")->info("{} came back and must move: paced ({} "
                                 "moves waiting)",

@@ -6,19 +6,20 @@
 namespace tether {
 
 reallocation_pacer::reallocation_pacer(config::reallocation_config cfg,
-                                       int64_t step_ms)
-    : cfg_(cfg), step_ms_(std::max<int64_t>(step_ms, 1)) {
+                                       int64_t step_us)
+    : cfg_(cfg), step_us_(std::max<int64_t>(step_us, 1)) {
   if (cfg_.max_rate == 0)
     cfg_.max_rate = 1;
 }
 
-int64_t reallocation_pacer::min_gap_ms() const {
-  return (1000 + cfg_.max_rate - 1) / cfg_.max_rate; // rounded up
+int64_t reallocation_pacer::min_gap_us() const {
+  return (1'000'000 + cfg_.max_rate - 1) / cfg_.max_rate; // rounded up
 }
 
-int64_t reallocation_pacer::spacing_ms(size_t n) const {
-  auto spread = n == 0 ? 0 : cfg_.window.count() / static_cast<int64_t>(n);
-  return std::max(spread, min_gap_ms());
+int64_t reallocation_pacer::spacing_us(size_t n) const {
+  auto window_us = cfg_.window.count() * 1000;
+  auto spread = n == 0 ? 0 : window_us / static_cast<int64_t>(n);
+  return std::max(spread, min_gap_us());
 }
 
 size_t reallocation_pacer::add(
@@ -29,11 +30,11 @@ size_t reallocation_pacer::add(
       fresh.push_back(std::move(m));
   if (fresh.empty())
     return 0;
-  auto gap = spacing_ms(fresh.size());
-  auto slot = any_slot_ ? std::max(now, last_slot_ms_ + gap) : now;
+  auto gap = spacing_us(fresh.size());
+  auto slot = any_slot_ ? std::max(now, last_slot_us_ + gap) : now;
   for (auto& [id, label] : fresh) {
     queue_.push_back({id, std::move(label), slot, 0});
-    last_slot_ms_ = slot;
+    last_slot_us_ = slot;
     slot += gap;
   }
   any_slot_ = true;
@@ -44,11 +45,11 @@ bool reallocation_pacer::move_now_or_queue(std::string terminal_id,
                                            assigned_label label, int64_t now) {
   if (queued_.count(terminal_id) > 0)
     return false;
-  auto slot = any_slot_ ? std::max(now, last_slot_ms_ + min_gap_ms()) : now;
+  auto slot = any_slot_ ? std::max(now, last_slot_us_ + min_gap_us()) : now;
   any_slot_ = true;
-  last_slot_ms_ = slot;
+  last_slot_us_ = slot;
   if (slot <= now) {
-    last_sent_ms_ = slot;
+    last_sent_us_ = slot;
     return true;
   }
   queued_.insert(terminal_id);
@@ -61,22 +62,22 @@ reallocation_pacer::take_due(int64_t now) {
   std::vector<move> out;
   while (!queue_.empty()) {
     // A slot the timer missed moves to now; none comes sooner than
-    // min_gap_ms() after the last one sent (late timers do not burst).
-    auto slot = std::max(queue_.front().slot_ms, now);
-    if (last_sent_ms_ > std::numeric_limits<int64_t>::min())
-      slot = std::max(slot, last_sent_ms_ + min_gap_ms());
-    if (slot >= now + step_ms_) {
-      queue_.front().slot_ms = slot;
-      last_slot_ms_ = std::max(last_slot_ms_, slot);
+    // min_gap_us() after the last one sent (late timers do not burst).
+    auto slot = std::max(queue_.front().slot_us, now);
+    if (last_sent_us_ > std::numeric_limits<int64_t>::min())
+      slot = std::max(slot, last_sent_us_ + min_gap_us());
+    if (slot >= now + step_us_) {
+      queue_.front().slot_us = slot;
+      last_slot_us_ = std::max(last_slot_us_, slot);
       break;
     }
     auto m = std::move(queue_.front());
     queue_.pop_front();
     queued_.erase(m.terminal_id);
-    m.slot_ms = slot;
-    m.after_ms = static_cast<uint32_t>(slot - now);
-    last_sent_ms_ = slot;
-    last_slot_ms_ = std::max(last_slot_ms_, slot);
+    m.slot_us = slot;
+    m.after_ms = static_cast<uint32_t>((slot - now) / 1000);
+    last_sent_us_ = slot;
+    last_slot_us_ = std::max(last_slot_us_, slot);
     out.push_back(std::move(m));
   }
   return out;
@@ -88,7 +89,7 @@ std::vector<reallocation_pacer::move> reallocation_pacer::take_all() {
   queue_.clear();
   queued_.clear();
   if (!out.empty())
-    last_sent_ms_ = std::max(last_sent_ms_, out.back().slot_ms);
+    last_sent_us_ = std::max(last_sent_us_, out.back().slot_us);
   return out;
 }
 

@@ -33,7 +33,7 @@ TEST(ReallocRuns, TheTimerRunsWhileMovesWait) {
   EXPECT_FALSE(r.start_ticking()); // already running
   r.pacer.take_due(0);             // T1
   EXPECT_TRUE(r.keep_ticking());
-  r.pacer.take_due(100); // T2
+  r.pacer.take_due(100'000); // T2 (microseconds)
   EXPECT_FALSE(r.keep_ticking());
   EXPECT_FALSE(r.pacer_ticking);
 }
