@@ -28,10 +28,12 @@
 
 namespace tether {
 
-/// The pacer's clock: microseconds of the system clock.
+/// The pacer's clock: microseconds of the steady clock (slots are only
+/// compared with each other and with now, so a wall-clock step neither
+/// stalls nor bursts the moves).
 inline int64_t pacer_now_us() {
   using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch())
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch())
     .count();
 }
 
