@@ -91,8 +91,9 @@ std::string encode(const call_record& r) {
   json_writer w{48 + r.event.size() + r.job_id.size() + r.detail.size()
                 + r.node.size() + r.address.size()};
   w.add("e", r.event);
-  for (auto [key, value] : {std::pair{"j", &r.job_id}, std::pair{"d", &r.detail},
-                            std::pair{"n", &r.node}, std::pair{"a", &r.address}})
+  for (auto [key, value] :
+       {std::pair{"j", &r.job_id}, std::pair{"d", &r.detail},
+        std::pair{"n", &r.node}, std::pair{"a", &r.address}})
     if (!value->empty())
       w.add(key, *value);
   return w.finish();

@@ -40,7 +40,7 @@ TEST(JsonWriter, NumbersAndBoolsAreWrittenAsBoostJsonWritesThem) {
   constexpr auto min = std::numeric_limits<int64_t>::min();
   constexpr auto max = std::numeric_limits<int64_t>::max();
   constexpr auto umax = std::numeric_limits<uint64_t>::max();
-  json::object o{{"a", min},  {"b", max},       {"c", int64_t{0}},
+  json::object o{{"a", min},  {"b", max},         {"c", int64_t{0}},
                  {"d", umax}, {"e", uint32_t{7}}, {"f", true},
                  {"g", false}};
   auto text = json_writer{}
@@ -112,8 +112,8 @@ TEST(JsonWriter, AHistoryRecordLeavesEmptyMembersOutAsBefore) {
   r.job_id = "J1";
   r.node = "n\"1";
   EXPECT_EQ(tether::storage::encode(r),
-            json::serialize(json::object{
-              {"e", r.event}, {"j", r.job_id}, {"n", r.node}}));
+            json::serialize(
+              json::object{{"e", r.event}, {"j", r.job_id}, {"n", r.node}}));
   r.detail = "done";
   r.address = "127.0.0.2";
   EXPECT_EQ(tether::storage::encode(r),
