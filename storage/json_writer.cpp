@@ -1,5 +1,6 @@
 #include "storage/json_writer.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace tether::storage {
@@ -10,8 +11,17 @@ namespace {
 constexpr char control_escape[] = "uuuuuuuubtnufruuuuuuuuuuuuuuuuuu";
 constexpr char hex_digits[] = "0123456789abcdef";
 
+/// The bytes Boost.JSON escapes: control characters, '"' and '\\'.
+constexpr auto escaped = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c)
+    table[c] = true;
+  table['"'] = table['\\'] = true;
+  return table;
+}();
+
 bool needs_escape(char c) {
-  return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  return escaped[static_cast<unsigned char>(c)];
 }
 
 } // namespace
@@ -47,10 +57,10 @@ void json_writer::string(std::string_view s) {
 }
 
 void json_writer::key(std::string_view k) {
-  if (out_.size() > 1)
-    out_.push_back(',');
-  string(k);
-  out_.push_back(':');
+  // Keys are ours (plain ASCII): no escaping, one append each side.
+  out_.append(out_.size() > 1 ? ",\"" : "\"", out_.size() > 1 ? 2 : 1);
+  out_.append(k);
+  out_.append("\":", 2);
 }
 
 json_writer& json_writer::add(std::string_view k, std::string_view value) {

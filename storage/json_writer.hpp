@@ -4,9 +4,10 @@
 // a copy of every string) only to serialize it at once; on the job path
 // that was 6 % of tetherd's CPU (docs/BENCHMARKS.md, "Job path"). The
 // bytes are the same as boost::json::serialize of that object, members in
-// the order they are written (strings escaped as Boost.JSON does: `"`,
-// `\`, and control characters; everything else as is), so stored records
-// and their decoders do not change. Plain C++; tested against
+// the order they are written (values escaped as Boost.JSON does: `"`,
+// `\`, and control characters; everything else as is; keys, the records'
+// own plain ASCII names, are written as given), so stored records and
+// their decoders do not change. Plain C++; tested against
 // boost::json::serialize in tests/storage/json_writer_test.cpp.
 #pragma once
 
