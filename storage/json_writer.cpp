@@ -69,7 +69,8 @@ json_writer& json_writer::add(std::string_view k, std::string_view value) {
   return *this;
 }
 
-json_writer& json_writer::add(std::string_view k, int64_t value) {
+template <class Integer>
+json_writer& json_writer::number(std::string_view k, Integer value) {
   key(k);
   char buf[24];
   auto end = std::to_chars(buf, buf + sizeof(buf), value).ptr;
@@ -77,12 +78,12 @@ json_writer& json_writer::add(std::string_view k, int64_t value) {
   return *this;
 }
 
+json_writer& json_writer::add(std::string_view k, int64_t value) {
+  return number(k, value);
+}
+
 json_writer& json_writer::add(std::string_view k, uint64_t value) {
-  key(k);
-  char buf[24];
-  auto end = std::to_chars(buf, buf + sizeof(buf), value).ptr;
-  out_.append(buf, end);
-  return *this;
+  return number(k, value);
 }
 
 json_writer& json_writer::add(std::string_view k, bool value) {

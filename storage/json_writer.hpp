@@ -42,6 +42,8 @@ public:
 private:
   void key(std::string_view k);
   void string(std::string_view s);
+  template <class Integer>
+  json_writer& number(std::string_view k, Integer value);
 
   std::string out_;
 };
