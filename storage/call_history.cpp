@@ -4,10 +4,13 @@
 #include "storage/store.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <boost/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+
+#include "storage/json_writer.hpp"
 
 namespace json = boost::json;
 
@@ -67,11 +70,6 @@ bool parse_cursor(const std::string& text, call_record& at) {
   return true;
 }
 
-void put_if(json::object& o, const char* key, const std::string& value) {
-  if (!value.empty())
-    o[key] = value;
-}
-
 std::string field(const json::object& o, const char* key) {
   if (auto* v = o.if_contains(key); v && v->is_string())
     return std::string{v->get_string()};
@@ -89,13 +87,16 @@ std::string store::call_key(const call_record& r) {
 }
 
 std::string encode(const call_record& r) {
-  json::object o;
-  o["e"] = r.event;
-  put_if(o, "j", r.job_id);
-  put_if(o, "d", r.detail);
-  put_if(o, "n", r.node);
-  put_if(o, "a", r.address);
-  return json::serialize(o);
+  // Written directly (json_writer.hpp); empty members are left out.
+  json_writer w{48 + r.event.size() + r.job_id.size() + r.detail.size()
+                + r.node.size() + r.address.size()};
+  w.add("e", r.event);
+  for (auto [key, value] :
+       {std::pair{"j", &r.job_id}, std::pair{"d", &r.detail},
+        std::pair{"n", &r.node}, std::pair{"a", &r.address}})
+    if (!value->empty())
+      w.add(key, *value);
+  return w.finish();
 }
 
 bool decode(const std::string& text, call_record& out) {

@@ -280,35 +280,50 @@ caf::result<terminal_status> revoke_terminal(control_self self,
 
 // -- jobs ---------------------------------------------------------------------
 
+namespace {
+
+/// Routes a stored job to the cluster manager; a terminal that is not
+/// connected gets it when it connects (see open_atom).
+void route_job(control_self self, const control_peers& p, job_record job) {
+  auto id = job.job_id;
+  self
+    ->request(p.manager, self->state.request_timeout, deliver_atom::value,
+              std::move(job))
+    .then(
+      [id](bool handed) {
+        logger("control")->debug("job {} {}", id,
+                                 handed ? "handed to a session"
+                                        : "queued: terminal not connected");
+      },
+      warn_on_error("job " + id + " not routed"));
+}
+
+} // namespace
+
 caf::result<job_record> push_job(control_self self, const control_peers& p,
                                  job_record request) {
   auto job = self->state.accept_job(std::move(request), now_ms());
   if (!job)
     return std::move(job.error());
   auto rp = self->make_response_promise<job_record>();
+  // One copy for the store, one for the answer; the book holds its own.
+  // Undoing needs only the job's ids (job_book::drop_job).
+  std::vector<job_record> write(1, *job);
+  job_record ids;
+  ids.job_id = job->job_id;
+  ids.terminal_id = job->terminal_id;
   store_then_within(
     self, local_store, p.store, rp, "the job",
-    [self, p, job = *job](auto& rp) {
+    [self, p, job = std::move(*job)](auto& rp) mutable {
       self->state.jobs.stored(job);
       self->state.calls.add(job.terminal_id, call_event::job_pushed, now_ms(),
                             job.job_id);
       flush_calls_if_full(self, p);
       rp.deliver(job);
-      // Route it now; a terminal that is not connected gets it when it
-      // connects (see open_atom).
-      self
-        ->request(p.manager, self->state.request_timeout, deliver_atom::value,
-                  job)
-        .then(
-          [id = job.job_id](bool handed) {
-            logger("control")->debug("job {} {}", id,
-                                     handed ? "handed to a session"
-                                            : "queued: terminal not connected");
-          },
-          warn_on_error("job " + job.job_id + " not routed"));
+      route_job(self, p, std::move(job));
     },
-    [self, job = *job] { self->state.jobs.drop_job(job); }, put_atom::value,
-    std::vector<job_record>{*job}, self->state.jobs.next_job_seq);
+    [self, ids = std::move(ids)] { self->state.jobs.drop_job(ids); },
+    put_atom::value, std::move(write), self->state.jobs.next_job_seq);
   return rp;
 }
 

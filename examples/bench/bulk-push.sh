@@ -81,6 +81,12 @@ print(f"K={k:>4}: {p['accepted']} of {p['issued']} jobs accepted in {p['elapsed_
       f"other statuses {p['other_statuses']}, transport errors {p['transport_errors']}; "
       f"request latency ms p50 {a['p50']:.2f} p99 {a['p99']:.2f} max {a['max']:.2f}; "
       f"tetherd CPU {cpu:.0f}% of one core")
+# Jobs per CPU-second of tetherd during the phase: comparable between builds
+# when the machine is shared (its CPU share then varies from run to run).
+cpu_s = float(sys.argv[4]) - float(sys.argv[3])
+if cpu_s > 0:
+    print(f"        {p['accepted'] / cpu_s:.0f} accepted jobs per tetherd CPU-second "
+          f"({cpu_s:.2f} CPU-s)")
 PY
   total=$(( total + $(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['accepted'])" "$work/push-$k.json") ))
   deadline=$(( $(date +%s) + 60 ))

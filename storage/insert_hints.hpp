@@ -1,0 +1,40 @@
+// insert_hints: where RocksDB's memtable may start its search for the place
+// of a new key. The calls family holds each terminal's history records under
+// terminal_id + 0x00 + time + seq (store::call_key): a terminal's records
+// arrive in key order, but many terminals' records interleave, so every
+// insert searched the skip list from its top (RocksDB's memtable inserts were
+// 12 % of tetherd's CPU on the job path, four history records a job:
+// docs/BENCHMARKS.md, "Job path"). With
+// memtable_insert_with_hint_prefix_extractor the memtable keeps, per prefix,
+// the place of the last insert with that prefix; the prefix here is the
+// terminal id and its 0x00. Only a whole calls key (the id, its only 0x00,
+// 12 bytes of time and seq) takes a hint; any other key the plain insert.
+// That rule matters: RocksDB 7.8 shares the hints between a memtable's
+// point entries and its range deletions (MemTable::Add), and a hint of one
+// skip list used in the other trips its assertion (seen in
+// CallHistory.RetiringATerminalDeletesItsRecordsOnly); a retirement's range
+// deletion starts at the bare id + 0x00, outside the domain. Ids hold no
+// 0x00 (api::valid_id). The hints live in the memtable (gone when it is
+// flushed), one per terminal with records in it. Only single-writer writes
+// use them, which the store's one actor is. Tested in
+// tests/storage/insert_hints_test.cpp.
+#pragma once
+
+#include <memory>
+
+#include <rocksdb/slice_transform.h>
+
+namespace tether::storage {
+
+/// The prefix of a whole calls key: the terminal id and its 0x00.
+class terminal_prefix final : public rocksdb::SliceTransform {
+public:
+  const char* Name() const override { return "tether.terminal_prefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
+  bool InDomain(const rocksdb::Slice& key) const override;
+};
+
+/// The hint extractor of the calls family.
+std::shared_ptr<const rocksdb::SliceTransform> calls_insert_hints();
+
+} // namespace tether::storage
