@@ -36,6 +36,16 @@ protected:
     caf::anon_send_exit(node_handles[0], caf::exit_reason::kill);
     sched.run();
   }
+
+  /// Kills C1-n1 and runs until the balancer is next, its mailbox holding
+  /// the down messages of the sessions (not yet read).
+  void kill_n1_until_the_balancer_reads() {
+    caf::anon_send_exit(node_handles[0], caf::exit_reason::kill);
+    auto* b = caf::actor_cast<caf::abstract_actor*>(balancer);
+    while (!sched.jobs.empty()
+           && &sched.next_job<caf::scheduled_actor>() != b)
+      sched.run_once();
+  }
 };
 
 TEST_F(RehomeFlow, ADeadNodesSessionsStartAgainOnTheOtherNode) {
@@ -86,6 +96,26 @@ TEST_F(RehomeFlow, ASessionThatMovedOnIsNotStartedTwice) {
   EXPECT_EQ(clog->moved[1].text, "C1-n2");
   for (const auto& link : links)
     EXPECT_TRUE(link->closes.empty());
+}
+
+TEST_F(RehomeFlow, ADeviceThatLeftBeforeItsBatchWasAskedGetsNoSession) {
+  // The sessions of a burst are started together once its down messages are
+  // read (rehome_batch): a device whose socket closes behind them is
+  // dropped from the batch, not started and then told to end.
+  auto links = devices_on_n1(3);
+  kill_n1_until_the_balancer_reads();
+  caf::anon_send(balancer, closed_atom::value, uint64_t{2});
+  sched.run();
+  ASSERT_EQ(clog->moved.size(), 2u);
+  for (const auto& m : clog->moved) {
+    EXPECT_NE(m.terminal_id, "T2");
+    EXPECT_EQ(m.text, "C1-n2");
+  }
+  EXPECT_EQ(links[1]->sent.size(), 1u) << "no second hello for T2";
+  for (size_t i : {0u, 2u}) {
+    EXPECT_TRUE(links[i]->closes.empty());
+    EXPECT_EQ(hello_of(*links[i], 1).at("node_id"), "C1-n2");
+  }
 }
 
 TEST_F(RehomeFlow, WithNoNodeLeftTheDevicesAreToldToRetry) {
