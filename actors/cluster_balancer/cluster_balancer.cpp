@@ -372,8 +372,8 @@ void replace_batch(self_ptr self, size_t node,
 
 /// A batch was not answered: retried on another node if its node is down
 /// meanwhile, else its devices are closed as for one session (1011).
-void batch_failed(self_ptr self, size_t node,
-                  const std::vector<uint64_t>& sent, const caf::error& err) {
+void batch_failed(self_ptr self, size_t node, const std::vector<uint64_t>& sent,
+                  const caf::error& err) {
   auto& st = self->state;
   logger("balancer")
     ->warn("{}: node {} did not start {} sessions: {}", st.cfg.balancer_id,

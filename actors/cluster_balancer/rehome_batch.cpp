@@ -9,8 +9,8 @@ std::vector<std::pair<size_t, std::vector<uint64_t>>> rehome_batch::take() {
   for (auto& [node, conns] : pending_)
     for (size_t at = 0; at < conns.size(); at += max_) {
       auto end = std::min(conns.size(), at + max_);
-      out.emplace_back(node, std::vector<uint64_t>(conns.begin() + at,
-                                                   conns.begin() + end));
+      out.emplace_back(
+        node, std::vector<uint64_t>(conns.begin() + at, conns.begin() + end));
     }
   pending_.clear();
   return out;

@@ -43,9 +43,9 @@ using node_actor = caf::typed_actor<
                   session_spec>::with<terminal_session_actor>,
   // sessions started again together (re-homing, rehome_batch.hpp): one
   // session per spec, in order
-  caf::replies_to<caf::atom_constant<caf::atom("spawn")>,
-                  std::vector<session_spec>>::with<
-    std::vector<terminal_session_actor>>,
+  caf::replies_to<
+    caf::atom_constant<caf::atom("spawn")>,
+    std::vector<session_spec>>::with<std::vector<terminal_session_actor>>,
   caf::replies_to<status_atom>::with<node_status>,
   caf::reacts_to<peer_atom, peer_directory>, // a peer process (re)joined
   caf::reacts_to<tick_atom, int64_t>>;       // keepalive timer (due time)

@@ -42,8 +42,7 @@ protected:
   void kill_n1_until_the_balancer_reads() {
     caf::anon_send_exit(node_handles[0], caf::exit_reason::kill);
     auto* b = caf::actor_cast<caf::abstract_actor*>(balancer);
-    while (!sched.jobs.empty()
-           && &sched.next_job<caf::scheduled_actor>() != b)
+    while (!sched.jobs.empty() && &sched.next_job<caf::scheduled_actor>() != b)
       sched.run_once();
   }
 };
