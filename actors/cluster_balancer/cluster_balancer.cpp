@@ -235,22 +235,27 @@ void session_started(self_ptr self, uint64_t conn,
   }
 }
 
-void spawn_failed(self_ptr self, uint64_t conn, const caf::error& err) {
+/// Closes a connection whose session did not start.
+void close_unstarted(self_ptr self, uint64_t conn) {
   auto& st = self->state;
-  logger("balancer")
-    ->warn("{}: node did not start a session: {}", st.cfg.balancer_id,
-           caf::to_string(err));
   if (auto* c = st.conns.find(conn))
     c->closing = disconnect_reason::session_failed;
   if (auto c = st.erase(conn))
     c->link->close(close_code::internal_error, "could not start a session");
 }
 
-/// Starts (or restarts) the session of a connection on the best node;
-/// the node it chose (nothing: none, the device was closed).
-std::optional<size_t> spawn_session(self_ptr self, uint64_t conn,
-                                    bool moved = false,
-                                    std::optional<size_t> on = std::nullopt) {
+void spawn_failed(self_ptr self, uint64_t conn, const caf::error& err) {
+  logger("balancer")
+    ->warn("{}: node did not start a session: {}", self->state.cfg.balancer_id,
+           caf::to_string(err));
+  close_unstarted(self, conn);
+}
+
+/// Places the session of a connection on node `on` if it is active, else
+/// on the best node, as starting; the node (nothing: none, the device was
+/// closed 1013).
+std::optional<size_t> place_session(self_ptr self, uint64_t conn, bool moved,
+                                    std::optional<size_t> on) {
   auto& st = self->state;
   auto* c = st.conns.find(conn);
   if (c == nullptr)
@@ -270,28 +275,141 @@ std::optional<size_t> spawn_session(self_ptr self, uint64_t conn,
   if (moved)
     c->early_buffer().after_move();
   st.place(*c, node);
-  session_spec spec{c->terminal_id,
-                    st.cfg.cluster_id,
-                    conn,
-                    caf::actor_cast<cluster_balancer_actor>(self),
-                    st.cfg.keepalive_ms,
-                    st.cfg.keepalive_misses,
-                    st.cfg.redelivery_ms,
-                    c->link ? c->link->remote_address() : std::string{},
-                    moved,
-                    st.next_generation(now_ms()),
-                    st.connection_id(conn),
-                    c->service_key,
-                    c->service_names};
+  return node;
+}
+
+/// What a node needs to start the session of connection `conn`.
+session_spec spec_of(self_ptr self, uint64_t conn, const connection& c,
+                     bool moved) {
+  auto& st = self->state;
+  return {c.terminal_id,
+          st.cfg.cluster_id,
+          conn,
+          caf::actor_cast<cluster_balancer_actor>(self),
+          st.cfg.keepalive_ms,
+          st.cfg.keepalive_misses,
+          st.cfg.redelivery_ms,
+          c.link ? c.link->remote_address() : std::string{},
+          moved,
+          st.next_generation(now_ms()),
+          st.connection_id(conn),
+          c.service_key,
+          c.service_names};
+}
+
+/// Starts (or restarts) the session of a connection on the best node;
+/// the node it chose (nothing: none, the device was closed).
+std::optional<size_t> spawn_session(self_ptr self, uint64_t conn,
+                                    bool moved = false,
+                                    std::optional<size_t> on = std::nullopt) {
+  auto node = place_session(self, conn, moved, on);
+  if (!node)
+    return node;
+  auto& st = self->state;
   self
     ->request(st.nodes[*node].handle, st.cfg.request_timeout, spawn_atom::value,
-              std::move(spec))
+              spec_of(self, conn, *st.conns.find(conn), moved))
     .then(
       [self, conn](terminal_session_actor& session) {
         session_started(self, conn, session);
       },
       [self, conn](caf::error& err) { spawn_failed(self, conn, err); });
   return node;
+}
+
+/// Re-homing: places the session of a connection whose node went away now
+/// and starts it with the others of the burst (rehome_batch.hpp): the first
+/// one sends the flush, which arrives behind the down messages queued.
+std::optional<size_t> respawn_later(self_ptr self, uint64_t conn) {
+  auto node = place_session(self, conn, true, std::nullopt);
+  if (node && self->state.restarts.add(*node, conn))
+    self->send(self, spawn_atom::value);
+  return node;
+}
+
+/// True if connection `c` still waits for its session on `node` (it may
+/// have closed since it was gathered).
+bool waits_on(const connection* c, size_t node) {
+  return c != nullptr && c->at == conn_phase::spawning && c->node == node
+      && !c->session;
+}
+
+/// The specs of a batch's connections still waiting for a session on
+/// `node`, and those connections.
+std::pair<std::vector<session_spec>, std::vector<uint64_t>>
+batch_specs(self_ptr self, size_t node, const std::vector<uint64_t>& conns) {
+  std::pair<std::vector<session_spec>, std::vector<uint64_t>> out;
+  for (auto conn : conns) {
+    auto* c = self->state.conns.find(conn);
+    if (!waits_on(c, node))
+      continue;
+    out.first.push_back(spec_of(self, conn, *c, true));
+    out.second.push_back(conn);
+  }
+  return out;
+}
+
+/// The answer to a batch: one session per connection, in order; a
+/// connection left without one is closed.
+void batch_started(self_ptr self, const std::vector<uint64_t>& conns,
+                   std::vector<terminal_session_actor>& sessions) {
+  for (size_t i = 0; i < conns.size(); ++i)
+    if (i < sessions.size() && sessions[i])
+      session_started(self, conns[i], sessions[i]);
+    else
+      close_unstarted(self, conns[i]);
+}
+
+/// The node of a batch went down (before or after it was asked): its
+/// connections still waiting start again on another node, gathered anew
+/// (closed 1013 as today when no node is left).
+void replace_batch(self_ptr self, size_t node,
+                   const std::vector<uint64_t>& conns) {
+  for (auto conn : conns)
+    if (waits_on(self->state.conns.find(conn), node))
+      respawn_later(self, conn);
+}
+
+/// A batch was not answered: retried on another node if its node is down
+/// meanwhile, else its devices are closed as for one session (1011).
+void batch_failed(self_ptr self, size_t node, const std::vector<uint64_t>& sent,
+                  const caf::error& err) {
+  auto& st = self->state;
+  logger("balancer")
+    ->warn("{}: node {} did not start {} sessions: {}", st.cfg.balancer_id,
+           st.nodes[node].node_id, sent.size(), caf::to_string(err));
+  if (st.nodes[node].failed)
+    return replace_batch(self, node, sent);
+  for (auto conn : sent)
+    close_unstarted(self, conn);
+}
+
+/// Asks node `node` for the sessions of one batch of connections.
+void spawn_batch(self_ptr self, size_t node,
+                 const std::vector<uint64_t>& conns) {
+  auto& st = self->state;
+  if (st.nodes[node].failed)
+    return replace_batch(self, node, conns);
+  auto batch = batch_specs(self, node, conns);
+  if (batch.first.empty())
+    return;
+  self
+    ->request(st.nodes[node].handle, st.cfg.request_timeout, spawn_atom::value,
+              std::move(batch.first))
+    .then(
+      [self, sent = batch.second](std::vector<terminal_session_actor>& s) {
+        batch_started(self, sent, s);
+      },
+      [self, node, sent = batch.second](caf::error& err) {
+        batch_failed(self, node, sent, err);
+      });
+}
+
+/// Starts the sessions gathered for re-homing: one spawn request per node
+/// and batch instead of one per session.
+void spawn_gathered(self_ptr self) {
+  for (auto& [node, conns] : self->state.restarts.take())
+    spawn_batch(self, node, conns);
 }
 
 /// Announces this balancer to the cluster manager (again after the
@@ -681,7 +799,7 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     c->session = nullptr;
     auto from = c->node ? st.nodes[*c->node].node_id : std::string{"?"};
     st.figures.moved("node_down");
-    auto to = spawn_session(self, *conn, true);
+    auto to = respawn_later(self, *conn);
     st.rehomes.rehomed(from, to ? st.nodes[*to].node_id : std::string{}, now);
   }
 }
@@ -743,6 +861,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
     [self](put_atom, node_atom, const std::string& node, uint32_t capacity,
            uint32_t weight) { self->state.tune(node, capacity, weight); },
     [self](tick_atom, uint64_t conn) { move_off(self, conn); },
+    [self](spawn_atom) { spawn_gathered(self); },
     [self](reassign_atom, const std::string& terminal, uint32_t after_ms) {
       reassign(self, terminal, after_ms);
     },

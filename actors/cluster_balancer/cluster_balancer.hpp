@@ -35,6 +35,7 @@
 #include "actors/cluster_balancer/drain_waits.hpp"
 #include "actors/cluster_balancer/node_pool.hpp"
 #include "actors/cluster_balancer/node_pool_rebalance.hpp"
+#include "actors/cluster_balancer/rehome_batch.hpp"
 #include "actors/cluster_balancer/rehome_tally.hpp"
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
@@ -96,6 +97,7 @@ struct cluster_balancer_state {
   drain_waits waiting;     // busy sessions on draining nodes
   connect_metrics figures; // for /metrics
   rehome_tally rehomes;    // a down node's sessions, logged per node
+  rehome_batch restarts;   // sessions to start again, one request a batch
 
   /// The configured node strategy among live nodes (node_pool::pick).
   std::optional<size_t> pick_node() const;

@@ -85,7 +85,8 @@ void on_tick(self_ptr self, int64_t due) {
   arm(self);
 }
 
-terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
+/// Starts one session (the caller sends the load report).
+terminal_session_actor start_session(self_ptr self, session_spec& spec) {
   auto& st = self->state;
   auto period = static_cast<int64_t>(spec.keepalive_ms);
   if (spec.balancer && st.reports.add_balancer(spec.balancer))
@@ -101,8 +102,25 @@ terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
   st.keepalive.add(session.address(), clock_ms(self), period);
   ++st.sessions;
   arm(self);
+  return session;
+}
+
+terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
+  auto session = start_session(self, spec);
   report_if_moved(self);
   return session;
+}
+
+/// Re-homing: the sessions of a batch (rehome_batch.hpp), one per spec and
+/// in order, with one load report for all.
+std::vector<terminal_session_actor>
+spawn_sessions(self_ptr self, std::vector<session_spec>& specs) {
+  std::vector<terminal_session_actor> out;
+  out.reserve(specs.size());
+  for (auto& spec : specs)
+    out.push_back(start_session(self, spec));
+  report_if_moved(self);
+  return out;
 }
 
 /// A linked session ended: the link is dropped (it would otherwise name the
@@ -147,6 +165,9 @@ node_actor::behavior_type node(self_ptr self, std::string node_id,
   return {
     [self](spawn_atom, session_spec& spec) {
       return spawn_session(self, spec);
+    },
+    [self](spawn_atom, std::vector<session_spec>& specs) {
+      return spawn_sessions(self, specs);
     },
     [self](status_atom) { return periodic_status(self); },
     [self](peer_atom, const peer_directory& dir) {

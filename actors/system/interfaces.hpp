@@ -41,6 +41,11 @@ using terminal_session_actor = caf::typed_actor<
 using node_actor = caf::typed_actor<
   caf::replies_to<caf::atom_constant<caf::atom("spawn")>,
                   session_spec>::with<terminal_session_actor>,
+  // sessions started again together (re-homing, rehome_batch.hpp): one
+  // session per spec, in order
+  caf::replies_to<
+    caf::atom_constant<caf::atom("spawn")>,
+    std::vector<session_spec>>::with<std::vector<terminal_session_actor>>,
   caf::replies_to<status_atom>::with<node_status>,
   caf::reacts_to<peer_atom, peer_directory>, // a peer process (re)joined
   caf::reacts_to<tick_atom, int64_t>>;       // keepalive timer (due time)
@@ -75,6 +80,8 @@ using cluster_balancer_actor = caf::typed_actor<
   caf::reacts_to<status_atom, node_status>,
   // move one connection's session off a draining node (timer)
   caf::reacts_to<tick_atom, uint64_t>,
+  // start the sessions gathered for re-homing (rehome_batch.hpp)
+  caf::reacts_to<spawn_atom>,
   // a peer process (control, nodes) was reached (again)
   caf::reacts_to<peer_atom, peer_directory>,
   // its counters and histograms for /metrics (metric_set.hpp)
@@ -437,6 +444,9 @@ CAF_ADD_TYPE_ID(tether, (std::vector<tether::quality_class>))
 // bulk push
 CAF_ADD_TYPE_ID(tether, (tether::bulk_outcome))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::bulk_outcome>))
+// re-homing a batch of sessions at once
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::session_spec>))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::terminal_session_actor>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

@@ -2,7 +2,9 @@
 // sessions along; the balancer starts each again on the other node, the
 // devices keep their WebSockets and get a new hello from there, the control
 // is told each session moved (with a newer generation), and a session that
-// moved on before its old node died is not started twice.
+// moved on before its old node died is not started twice. The sessions of a
+// burst start together (rehome_batch): a device gone meanwhile is left out,
+// and a batch whose node died too is placed again.
 #include <set>
 
 #include "tests/actors/support/balancer_fixture.hpp"
@@ -35,6 +37,15 @@ protected:
   void kill_n1() {
     caf::anon_send_exit(node_handles[0], caf::exit_reason::kill);
     sched.run();
+  }
+
+  /// Kills C1-n1 and runs until the balancer is next, its mailbox holding
+  /// the down messages of the sessions (not yet read).
+  void kill_n1_until_the_balancer_reads() {
+    caf::anon_send_exit(node_handles[0], caf::exit_reason::kill);
+    auto* b = caf::actor_cast<caf::abstract_actor*>(balancer);
+    while (!sched.jobs.empty() && &sched.next_job<caf::scheduled_actor>() != b)
+      sched.run_once();
   }
 };
 
@@ -86,6 +97,45 @@ TEST_F(RehomeFlow, ASessionThatMovedOnIsNotStartedTwice) {
   EXPECT_EQ(clog->moved[1].text, "C1-n2");
   for (const auto& link : links)
     EXPECT_TRUE(link->closes.empty());
+}
+
+TEST_F(RehomeFlow, ADeviceThatLeftBeforeItsBatchWasAskedGetsNoSession) {
+  // The sessions of a burst are started together once its down messages are
+  // read (rehome_batch): a device whose socket closes behind them is
+  // dropped from the batch, not started and then told to end.
+  auto links = devices_on_n1(3);
+  kill_n1_until_the_balancer_reads();
+  caf::anon_send(balancer, closed_atom::value, uint64_t{2});
+  sched.run();
+  ASSERT_EQ(clog->moved.size(), 2u);
+  for (const auto& m : clog->moved) {
+    EXPECT_NE(m.terminal_id, "T2");
+    EXPECT_EQ(m.text, "C1-n2");
+  }
+  EXPECT_EQ(links[1]->sent.size(), 1u) << "no second hello for T2";
+  for (size_t i : {0u, 2u}) {
+    EXPECT_TRUE(links[i]->closes.empty());
+    EXPECT_EQ(hello_of(*links[i], 1).at("node_id"), "C1-n2");
+  }
+}
+
+TEST_F(RehomeFlow, ABatchWhoseNodeDiedBeforeItWasAskedIsPlacedAgain) {
+  // C1-n1 dies and its sessions are gathered for C1-n2; C1-n2 dies too
+  // before the batch is asked of it (its down message is read before the
+  // flush): the batch is placed again, and with no node left each device
+  // is told to retry (1013) as when no node takes it, not closed 1011 by
+  // a request to a dead node.
+  auto links = devices_on_n1(2);
+  kill_n1_until_the_balancer_reads();
+  caf::anon_send_exit(node_handles[1], caf::exit_reason::kill);
+  ASSERT_TRUE(sched.prioritize(node_handles[1]));
+  sched.run_once(); // C1-n2 ends: its down message queues behind C1-n1's
+  sched.run();
+  EXPECT_TRUE(clog->moved.empty());
+  for (const auto& link : links) {
+    ASSERT_EQ(link->closes.size(), 1u);
+    EXPECT_EQ(link->closes[0].first, 1013);
+  }
 }
 
 TEST_F(RehomeFlow, WithNoNodeLeftTheDevicesAreToldToRetry) {

@@ -226,7 +226,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 52)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 54)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -442,6 +442,15 @@ TEST_F(MessagesTest, SessionSpecWithNullAndLiveBalancer) {
   EXPECT_EQ(back.balancer.id(), live.balancer.id());
 }
 
+TEST_F(MessagesTest, SessionSpecsAndSessionsOfABatch) {
+  check(std::vector<session_spec>{sample_spec(live.balancer),
+                                  sample_spec(cluster_balancer_actor{})});
+  check(std::vector<terminal_session_actor>{live.session, {}});
+  auto back = roundtrip(std::vector<terminal_session_actor>{live.session});
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].id(), live.session.id());
+}
+
 TEST_F(MessagesTest, BalancerInfoWithNullAndLiveHandle) {
   check(sample_info(cluster_balancer_actor{}));
   check(sample_info(live.balancer));
@@ -538,6 +547,9 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     // node_actor
     caf::make_message(spawn_atom::value, spec),
     caf::make_message(live.session),
+    caf::make_message(spawn_atom::value, std::vector<session_spec>{spec, spec}),
+    caf::make_message(
+      std::vector<terminal_session_actor>{live.session, live.session}),
     caf::make_message(status_atom::value),
     caf::make_message(sample_nodes()[0]),
     // cluster_balancer_actor
@@ -551,6 +563,7 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(
       balancer_status{.balancer_id = "b", .nodes = sample_nodes()}),
     caf::make_message(tick_atom::value),
+    caf::make_message(spawn_atom::value),
     // cluster_manager_actor
     caf::make_message(assign_atom::value, rec, label),
     caf::make_message(dest),
