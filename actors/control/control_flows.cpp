@@ -286,7 +286,7 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
   if (!job)
     return std::move(job.error());
   auto rp = self->make_response_promise<job_record>();
-  store_then_within(
+  store_then_within<caf::message_priority::high>( // the push is urgent
     self, local_store, p.store, rp, "the job",
     [self, p, job = *job](auto& rp) {
       self->state.jobs.stored(job);

@@ -27,8 +27,8 @@
 #   - the simulators' disconnects, reconnects, connect and register failures
 #     during the storm,
 #   - the service API's pushes accepted and latency p50/p99/max (the whole
-#     push window, the storm inside it), and the CPU of every server process
-#     from the kill to the end.
+#     push window, the storm inside it), and the CPU the server processes and
+#     the simulators used from the kill until all were back.
 #
 # The abuse limits per source address are raised (each simulator process
 # stands for thousands of addresses); the per-balancer total accept rate and
@@ -39,6 +39,8 @@
 # TETHER_STORM_RAMP: devices started per second by each simulator (1000).
 # TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes and the
 # control from the kill to the end, into DIR/<process>.data.
+# TETHER_STORM_CONTROL_NICE=N: renice the control process to N before the
+# kill (an experiment: is the service API's latency the CPU's run queue?).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 devices=${1:-100000}
@@ -64,7 +66,7 @@ if [ "$kill_n" -ge "$balancers" ] || [ $((kill_n * 2)) -gt "$balancers" ] ||
 fi
 work=$(mktemp -d /tmp/tether-storm-XXXXXX)
 declare -A pid_of
-other_pids=''
+other_pids='' sim_pids=''
 cleanup() {
   kill $other_pids "${pid_of[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
@@ -152,7 +154,7 @@ for i in $(seq 0 $((sims - 1))); do
     --count "$per" --id-prefix "S$i-" --region GG1 --model GJ1 --ramp-per-s "$ramp" \
     --source-addrs "127.0.$((40 + i)).1-127.0.$((40 + i)).20" --stats-interval-s 1 \
     --log-level warn >"$work/sim$i.out" 2>"$work/sim$i.err" &
-  other_pids="$other_pids $!"
+  other_pids="$other_pids $!" sim_pids="$sim_pids $!"
 done
 deadline=$(($(date +%s) + 120 + devices / 200))
 until [ "$(connections)" -ge "$devices" ] && [ "$(node_sessions)" -ge "$devices" ] &&
@@ -189,8 +191,10 @@ if [ -n "$perf_dir" ]; then
     perf_pids="$perf_pids $!"
   done
 fi
+[ -z "${TETHER_STORM_CONTROL_NICE:-}" ] || renice -n "$TETHER_STORM_CONTROL_NICE" -p "${pid_of[control]}" >/dev/null
 sleep 2 # the API's latency before the kill is part of the window
 cpu0=$(cpu_ticks "${survivors[@]}")
+sim_cpu0=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 victim_pids=()
 for v in "${victims[@]}"; do victim_pids+=("${pid_of[$v]}"); done
 t_kill=$(now_ms)
@@ -210,13 +214,14 @@ while [ -z "$t_api" ] || [ -z "$t_sim" ]; do
   sleep 0.1
 done
 cpu1=$(cpu_ticks "${survivors[@]}")
+sim_cpu1=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 [ -z "$perf_pids" ] || { kill -INT $perf_pids; wait $perf_pids 2>/dev/null || true; }
 wait "$push_pid" || true
 sleep 1.5 # a last stats line of every simulator
 after=$(for k in hellos disconnects reconnects connect_failures register_failures registrations; do
   printf '%s ' "$(sim_sum $k)"; done)
 python3 - "$moved" "$t_kill" "${t_api:-0}" "${t_sim:-0}" "$(sim_sum last_hello_ms)" "$before" "$after" \
-  "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" <<'PY'
+  "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" <<'PY'
 import json, sys
 moved, t_kill, t_api, t_sim, last_hello = map(int, sys.argv[1:6])
 names = "hellos disconnects reconnects connect_failures register_failures registrations".split()
@@ -226,7 +231,9 @@ ago = lambda t: f"{t - t_kill} ms" if t else "never"
 print(f"kill -> last hello: {ago(last_hello)}; kill -> simulators count all connected: {ago(t_sim)};"
       f" kill -> API counts all: {ago(t_api)}")
 print(f"simulators during the storm: " + " ".join(f"{k}=+{v}" for k, v in d.items()))
-print(f"server CPU (survivors, nodes, control) from the kill to the end: {int(sys.argv[8]) / int(sys.argv[9]):.2f} s")
+hz = int(sys.argv[9])
+print(f"CPU from the kill until all are back: server (survivors, nodes, control) {int(sys.argv[8]) / hz:.2f} s,"
+      f" simulators {int(sys.argv[11]) / hz:.2f} s")
 p = json.load(open(sys.argv[10])); l = p["api_latency_ms"]
 print(f"service API: {p['accepted']} of {p['issued']} pushes accepted, latency ms"
       f" p50 {l['p50']:.2f} p99 {l['p99']:.2f} max {l['max']:.2f}")

@@ -7,9 +7,9 @@
 #include <set>
 
 #include <caf/actor_cast.hpp>
-#include <caf/after.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/after.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
@@ -24,7 +24,9 @@ protected:
   /// A stand-in session: answers an integer with itself.
   terminal_session_actor spawn_session() {
     auto echo = [](caf::event_based_actor*) {
-      return caf::behavior{[](int x) { return x; }};
+      return caf::behavior{[](int x) {
+        return x;
+      }};
     };
     return caf::actor_cast<terminal_session_actor>(sys.spawn(echo));
   }
@@ -57,7 +59,8 @@ TEST_F(LiveSessions, FindsAndForgetsByAddress) {
   EXPECT_EQ(live.find(a.address()), nullptr);
   EXPECT_TRUE(live.contains(b.address()));
   std::set<caf::actor_addr> seen;
-  live.for_each([&](const terminal_session_actor& s) { seen.insert(s.address()); });
+  live.for_each(
+    [&](const terminal_session_actor& s) { seen.insert(s.address()); });
   EXPECT_EQ(seen, std::set<caf::actor_addr>{b.address()});
   live.remove(b.address());
   caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -84,8 +87,10 @@ TEST_F(LiveSessions, EndingTheRegistryEndsTheSessionsItHolds) {
         EXPECT_EQ(dm.reason, caf::make_error(caf::exit_reason::kill));
         down.insert(dm.source);
       },
-      caf::after(std::chrono::seconds(10)) >> [] { ADD_FAILURE() << "no down"; });
-  EXPECT_EQ(down, (std::set<caf::actor_addr>{held1.address(), held2.address()}));
+      caf::after(std::chrono::seconds(10)) >>
+        [] { ADD_FAILURE() << "no down"; });
+  EXPECT_EQ(down,
+            (std::set<caf::actor_addr>{held1.address(), held2.address()}));
   EXPECT_FALSE(answers(held1));
   EXPECT_TRUE(answers(forgotten)) << "a session the node forgot is not ended";
   caf::anon_send_exit(forgotten, caf::exit_reason::user_shutdown);
