@@ -80,8 +80,8 @@ void on_tick(self_ptr self, int64_t due) {
     return; // superseded by an earlier timer, which re-armed
   st.tick_at.reset();
   for (auto& addr : st.keepalive.take_due(clock_ms(self)))
-    if (auto i = st.live.find(addr); i != st.live.end())
-      self->send(i->second, tick_atom::value, uint64_t{0});
+    if (auto* session = st.live.find(addr))
+      self->send(*session, tick_atom::value, uint64_t{0});
   arm(self);
 }
 
@@ -93,12 +93,12 @@ terminal_session_actor start_session(self_ptr self, session_spec& spec) {
     self->monitor(spec.balancer); // see the down handler in node()
   auto session = self->spawn<terminal_session_impl>(
     std::move(spec), st.node_id, st.control, st.session_actors.track());
-  // Linked so that it ends with its node (a node that goes away takes its
-  // sessions along, and the balancer starts them again elsewhere), and so
-  // that its end reaches the node as an exit message, which counts it (no
-  // monitor as well: one attachable less per session); see node_state::live.
-  self->link_to(session);
-  st.live.emplace(session.address(), session);
+  // Monitored, not linked, so that its end reaches the node as a down message
+  // (which counts it) without an entry in the node's own attachables; it
+  // still ends with its node (a node that goes away takes its sessions along,
+  // and the balancer starts them again elsewhere): see live_sessions.hpp.
+  self->monitor(session);
+  st.live.add(session);
   st.keepalive.add(session.address(), clock_ms(self), period);
   ++st.sessions;
   arm(self);
@@ -123,13 +123,11 @@ spawn_sessions(self_ptr self, std::vector<session_spec>& specs) {
   return out;
 }
 
-/// A linked session ended: the link is dropped (it would otherwise name the
-/// finished session for as long as the node lives) and the session forgotten.
+/// A monitored session ended: it is forgotten (its monitor went with it).
 void on_session_exit(self_ptr self, const caf::actor_addr& source) {
   auto& st = self->state;
-  self->unlink_from(source);
   st.keepalive.remove(source);
-  if (st.live.erase(source) > 0 && st.sessions > 0)
+  if (st.live.remove(source) && st.sessions > 0)
     --st.sessions;
   report_if_moved(self);
 }
@@ -144,8 +142,9 @@ void on_control_reached(self_ptr self, const peer_directory& dir) {
   logger("node")->info("{}: control reachable (process {}); {} sessions "
                        "re-announce themselves",
                        st.node_id, dir.process, st.live.size());
-  for (auto& [addr, session] : st.live)
+  st.live.for_each([&](const terminal_session_actor& session) {
     self->send(session, peer_atom::value, dir);
+  });
 }
 
 } // namespace
@@ -155,13 +154,12 @@ node_actor::behavior_type node(self_ptr self, std::string node_id,
   self->state.node_id = std::move(node_id);
   self->state.control = std::move(control);
   self->set_down_handler([self](const caf::down_msg& dm) {
+    if (self->state.live.contains(dm.source))
+      return on_session_exit(self, dm.source);
     self->state.reports.drop_balancer(dm.source);
   });
-  self->set_exit_handler([self](const caf::exit_msg& em) {
-    if (self->state.live.count(em.source) > 0)
-      return on_session_exit(self, em.source);
-    self->quit(em.reason);
-  });
+  self->set_exit_handler(
+    [self](const caf::exit_msg& em) { self->quit(em.reason); });
   return {
     [self](spawn_atom, session_spec& spec) {
       return spawn_session(self, spec);

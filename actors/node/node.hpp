@@ -10,6 +10,7 @@
 #include <caf/actor_addr.hpp>
 
 #include "actors/node/keepalive_schedule.hpp"
+#include "actors/node/live_sessions.hpp"
 #include "actors/node/load_reports.hpp"
 #include "actors/node/utilisation.hpp"
 #include "actors/system/interfaces.hpp"
@@ -23,10 +24,10 @@ struct node_state {
   std::string node_id;
   control_actor control;
   uint32_t sessions = 0;
-  /// Live sessions. They are linked to the node so that they end with it;
-  /// the node traps their exits so that one failing session does not take
-  /// its siblings along.
-  std::unordered_map<caf::actor_addr, terminal_session_actor> live;
+  /// Live sessions. The node monitors them (their end reaches it as a down
+  /// message, and one failing session does not take its siblings along);
+  /// they end with the node (live_sessions.hpp says why no link).
+  live_sessions live;
   /// Session actors that exist (running or not yet destroyed): what the
   /// node's sessions really hold in memory.
   live_count session_actors;

@@ -192,7 +192,7 @@ TEST_F(SessionFlow, EndedSessionIsReleasedAtOnce) {
     sched.run();
     return st->value ? st->value->session_actors : -1;
   };
-  // The node counts its sessions from their exit (they are linked to it).
+  // The node counts its sessions from their end (it monitors them).
   auto sessions = [&] {
     auto st = ask<node_status>(node_h, status_atom::value);
     sched.run();
@@ -210,7 +210,7 @@ TEST_F(SessionFlow, EndedSessionIsReleasedAtOnce) {
   EXPECT_EQ(sessions(), 0);
   // CAF frees an actor's memory only when no address of it remains: the
   // only one left is the test's own (no monitor entry in the balancer, no
-  // link in the node, no timer).
+  // monitor entry in the node, no timer).
   EXPECT_EQ(addr.get()->weak_refs.load(), 1u);
 }
 

@@ -1,0 +1,52 @@
+// live_sessions: the sessions a node hosts, by address, and the promise that
+// they end with their node.
+//
+// The node monitors each session rather than linking to it. A link puts an
+// attachable into both actors' lists, and CAF 0.17 keeps an actor's
+// attachables in a singly linked list that unlink searches from the head: the
+// node's list held one entry per session, so every ended session cost a scan
+// of all the others (in a reconnect storm of 10,000 devices on two nodes that
+// search was three quarters of the nodes' CPU; docs/BENCHMARKS.md). A monitor
+// puts its one attachable into the session's own list, which goes with the
+// session. What the link also gave, sessions that end with their node, this
+// registry gives: destroying it (the node's state is destroyed when the node
+// ends, however it ends) ends every session still in it.
+#pragma once
+
+#include <cstddef>
+#include <unordered_map>
+
+#include <caf/actor_addr.hpp>
+
+#include "actors/system/interfaces.hpp"
+
+namespace tether {
+
+class live_sessions {
+public:
+  live_sessions() = default;
+  live_sessions(const live_sessions&) = delete;
+  live_sessions& operator=(const live_sessions&) = delete;
+  /// Ends every session still held (exit reason `kill`: a session without
+  /// its node gets no keepalive ticks and no new jobs).
+  ~live_sessions();
+
+  void add(const terminal_session_actor& session);
+  /// Forgets a session that ended; false if it was not held.
+  bool remove(const caf::actor_addr& session);
+  bool contains(const caf::actor_addr& session) const;
+  /// The session's handle, or nullptr.
+  const terminal_session_actor* find(const caf::actor_addr& session) const;
+  std::size_t size() const { return by_address_.size(); }
+
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& entry : by_address_)
+      f(entry.second);
+  }
+
+private:
+  std::unordered_map<caf::actor_addr, terminal_session_actor> by_address_;
+};
+
+} // namespace tether

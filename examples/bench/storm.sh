@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Benchmark: the reconnect storm after balancer processes are killed, with a
+# service pushing jobs through the gateway meanwhile (issue 12, item 3).
+#
+#   bash examples/bench/storm.sh [DEVICES] [BALANCERS] [KILL] [SIMULATORS]
+#
+# One cluster C1 (region GG1) with BALANCERS balancer processes (default 12,
+# ids C1-b01 ... in the order the devices' URL lists use) and two node
+# processes, and a control process (gateway, control, selector, cluster
+# manager, store). DEVICES (default 100000) simulated devices in SIMULATORS
+# processes (default 6), each from its own 20 loopback source addresses; every
+# process stays under the 20,000 open-file limit, so a survivor must be able
+# to hold DEVICES/(BALANCERS-KILL) sockets.
+#
+# Once every device is connected and has its session, KILL balancers (default
+# 6: b01, b03, b05, ..., every other one, so that each dead balancer's devices
+# fall over to a different survivor: a device tries its URL list in order)
+# are killed -9 at the same instant while tether-push-bench pushes jobs at
+# TETHER_STORM_PUSH_RATE (default 200) per second to the first simulator's
+# devices through the service API, from 2 s before the kill for
+# TETHER_STORM_PUSH_S seconds (default 25). It prints:
+#   - the devices that lost their balancer (sockets of the killed processes),
+#   - kill -> last hello (the simulators' last_hello_ms: a session started
+#     again for the last of them, exact to the ms) and kill -> the simulators
+#     count every device connected again, and kill -> the API's clusters count
+#     all DEVICES again (polled every 100 ms; balancer reports lag up to 1 s),
+#   - the simulators' disconnects, reconnects, connect and register failures
+#     during the storm,
+#   - the service API's pushes accepted and latency p50/p99/max (the whole
+#     push window, the storm inside it), and the CPU the server processes and
+#     the simulators used from the kill until all were back.
+#
+# The abuse limits per source address are raised (each simulator process
+# stands for thousands of addresses); the per-balancer total accept rate and
+# pending-handshake limits stay at their defaults (docs/CONFIG.md).
+#
+# TETHER_BUILD_DIR: where tetherd comes from (default ./build; A/B runs);
+# TETHER_SIM_DIR: the simulator and the pusher (default ./build/examples).
+# TETHER_STORM_RAMP: devices started per second by each simulator (1000).
+# TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes and the
+# control from the kill to the end, into DIR/<process>.data.
+# TETHER_STORM_CONTROL_NICE=N: renice the control process to N before the
+# kill (an experiment: is the service API's latency the CPU's run queue?).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+devices=${1:-100000}
+balancers=${2:-12}
+kill_n=${3:-6}
+sims=${4:-6}
+bd=${TETHER_BUILD_DIR:-build}
+sim_dir=${TETHER_SIM_DIR:-build/examples}
+ramp=${TETHER_STORM_RAMP:-1000}
+push_rate=${TETHER_STORM_PUSH_RATE:-200}
+push_s=${TETHER_STORM_PUSH_S:-25}
+perf_dir=${TETHER_STORM_PERF:-}
+for b in "$bd/net/tetherd" "$sim_dir/tether-terminal" "$sim_dir/tether-push-bench"; do
+  [ -x "$b" ] || { echo "missing $b: build first" >&2; exit 1; }
+done
+limit=$(ulimit -Hn)
+ulimit -n "$limit"
+if [ "$kill_n" -ge "$balancers" ] || [ $((kill_n * 2)) -gt "$balancers" ] ||
+  [ $((devices / (balancers - kill_n) + 100)) -ge "$limit" ] ||
+  [ $((devices / sims + 100)) -ge "$limit" ]; then
+  echo "need KILL <= BALANCERS/2, DEVICES/(BALANCERS-KILL) and DEVICES/SIMULATORS below $limit" >&2
+  exit 2
+fi
+work=$(mktemp -d /tmp/tether-storm-XXXXXX)
+declare -A pid_of
+other_pids='' sim_pids=''
+cleanup() {
+  kill $other_pids "${pid_of[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+bname() { printf 'C1-b%02d' "$1"; }
+http=127.0.0.1:$(free_port)
+names=(control)
+for b in $(seq "$balancers"); do names+=("$(bname "$b")"); done
+names+=(C1-n1 C1-n2)
+declare -A ws_port_of
+{
+  printf '[labels]\nitems = ["region", "model"]\n\n'
+  printf '[timers]\nkeepalive = "30s"\nkeepalive_misses = 2\nheartbeat = "1s"\nfailure_timeout = "5s"\n\n'
+  printf '[limits]\nws_accept_rate = 100000\nws_accept_burst = 100000\nws_max_connections = 1000000\n'
+  printf 'register_rate = 100000\nregister_burst = 100000\npush_rate = 1000000\npush_burst = 1000000\n\n'
+  printf '[auth]\nsecrets_from = "%s/control"\n\n' "$work"
+  printf '[[processes]]\nname = "control"\nhost = "127.0.0.1"\ncaf_port = %d\n' "$(free_port)"
+  printf 'roles = ["gateway", "control", "selector", "cluster_manager"]\n'
+  printf 'http = "%s"\ndata = "%s/control"\n\n' "$http" "$work"
+  printf '[[clusters]]\nid = "C1"\nlabels = { region = ["GG1"], model = "*" }\n'
+  printf 'nodes = ["C1-n1", "C1-n2"]\n'
+  for b in $(seq "$balancers"); do
+    ws_port_of[$(bname "$b")]=$(free_port)
+    printf '  [[clusters.balancers]]\n  id = "%s"\n  listen = "127.0.0.1:%d"\n' \
+      "$(bname "$b")" "${ws_port_of[$(bname "$b")]}"
+  done
+  printf '\n'
+  for b in $(seq "$balancers"); do
+    printf '[[processes]]\nname = "%s"\ncaf_port = %d\nroles = ["balancer"]\nbalancers = ["%s"]\n\n' \
+      "$(bname "$b")" "$(free_port)" "$(bname "$b")"
+  done
+  for n in 1 2; do
+    printf '[[processes]]\nname = "C1-n%d"\ncaf_port = %d\nroles = ["node"]\nnodes = ["C1-n%d"]\n\n' \
+      $n "$(free_port)" $n
+  done
+} >"$work/storm.toml"
+
+for name in "${names[@]}"; do
+  "$bd/net/tetherd" --config "$work/storm.toml" --process "$name" --log-level warn \
+    >"$work/$name.log" 2>&1 &
+  pid_of[$name]=$!
+  if [ "$name" = control ]; then
+    for _ in $(seq 150); do curl -sf "http://$http/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+  fi
+done
+key_file=$work/control/secrets/admin-key
+auth="Authorization: Bearer $(cat "$key_file")"
+api() { curl -sf -H "$auth" "http://$http$1"; }
+connections() {
+  api /v1/admin/clusters |
+    python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))" \
+      2>/dev/null || echo 0
+}
+node_sessions() {
+  api /v1/admin/nodes |
+    python3 -c "import json,sys;print(sum(x['sessions'] for x in json.load(sys.stdin)['nodes']))" \
+      2>/dev/null || echo 0
+}
+# One counter over the simulators' latest stats lines: summed, or the maximum
+# for *_ms.
+sim_sum() {
+  local i
+  for i in $(seq 0 $((sims - 1))); do tail -n 1 "$work/sim$i.out"; done | tr ' ' '\n' |
+    awk -F= -v k="$1" '$1 == k {if (k ~ /_ms$/) {if ($2 > s) s = $2} else s += $2} END {printf "%.0f\n", s}'
+}
+now_ms() { date +%s%3N; }
+cpu_ticks() { # of the named processes that are alive
+  local n
+  for n in "$@"; do [ -n "${pid_of[$n]:-}" ] && cat "/proc/${pid_of[$n]}/stat"; done |
+    awk '{s += $14 + $15} END {print s + 0}'
+}
+sleep 3
+
+echo "$(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/'): $devices devices, $balancers balancers" \
+  "(kill $kill_n), 2 nodes, $sims simulators ($ramp/s each), tetherd from $bd"
+per=$((devices / sims))
+devices=$((per * sims))
+t_start=$(now_ms)
+for i in $(seq 0 $((sims - 1))); do
+  "$sim_dir/tether-terminal" --server "http://$http" --data "$work/control" \
+    --count "$per" --id-prefix "S$i-" --region GG1 --model GJ1 --ramp-per-s "$ramp" \
+    --source-addrs "127.0.$((40 + i)).1-127.0.$((40 + i)).20" --stats-interval-s 1 \
+    --log-level warn >"$work/sim$i.out" 2>"$work/sim$i.err" &
+  other_pids="$other_pids $!" sim_pids="$sim_pids $!"
+done
+deadline=$(($(date +%s) + 120 + devices / 200))
+until [ "$(connections)" -ge "$devices" ] && [ "$(node_sessions)" -ge "$devices" ] &&
+  [ "$(sim_sum hellos)" -ge "$devices" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] ||
+    { echo "timeout: $(connections) connected, $(node_sessions) sessions, $(sim_sum hellos) hellos" >&2; exit 1; }
+  sleep 1
+done
+echo "all $devices connected with a session in $(($(now_ms) - t_start)) ms"
+sleep 12 # the backoff of a device resets after 10 s up: the storm starts from rest
+before=$(for k in hellos disconnects reconnects connect_failures register_failures registrations; do
+  printf '%s ' "$(sim_sum $k)"; done)
+
+victims=()
+moved=0
+for b in $(seq 1 2 $((kill_n * 2))); do
+  v=$(bname "$b")
+  victims+=("$v")
+  moved=$((moved + $(ss -Htn state established "( sport = :${ws_port_of[$v]} )" | wc -l)))
+done
+survivors=()
+for name in "${names[@]}"; do
+  [[ " ${victims[*]} " == *" $name "* ]] || survivors+=("$name")
+done
+"$sim_dir/tether-push-bench" --server "http://$http" --id-prefix S0- --count "$per" \
+  --api-key-file "$key_file" --concurrency 8 --rate "$push_rate" --duration-s "$push_s" \
+  --json "$work/push.json" >"$work/push.out" 2>&1 &
+push_pid=$!
+perf_pids=''
+if [ -n "$perf_dir" ]; then
+  mkdir -p "$perf_dir"
+  for p in "${survivors[@]}"; do
+    perf record -g -F 499 -p "${pid_of[$p]}" -o "$perf_dir/$p.data" >/dev/null 2>&1 &
+    perf_pids="$perf_pids $!"
+  done
+fi
+[ -z "${TETHER_STORM_CONTROL_NICE:-}" ] || renice -n "$TETHER_STORM_CONTROL_NICE" -p "${pid_of[control]}" >/dev/null
+sleep 2 # the API's latency before the kill is part of the window
+cpu0=$(cpu_ticks "${survivors[@]}")
+sim_cpu0=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
+victim_pids=()
+for v in "${victims[@]}"; do victim_pids+=("${pid_of[$v]}"); done
+t_kill=$(now_ms)
+kill -9 "${victim_pids[@]}"
+for v in "${victims[@]}"; do wait "${pid_of[$v]}" 2>/dev/null || true; unset "pid_of[$v]"; done
+echo "kill -9 ${victims[*]}: $moved devices lost their balancer"
+read -r hellos0 _ <<<"$before"
+t_api='' t_sim='' dropped=''
+deadline=$(($(date +%s) + 180))
+while [ -z "$t_api" ] || [ -z "$t_sim" ]; do
+  c=$(connections)
+  [ "$c" -lt "$devices" ] && dropped=1
+  [ -z "$t_api" ] && [ -n "$dropped" ] && [ "$c" -ge "$devices" ] && t_api=$(now_ms)
+  [ -z "$t_sim" ] && [ "$(sim_sum connected)" -ge "$devices" ] &&
+    [ "$(sim_sum hellos)" -ge $((hellos0 + moved)) ] && t_sim=$(now_ms)
+  [ "$(date +%s)" -lt "$deadline" ] || { echo "timeout: API $c, simulators $(sim_sum connected) connected" >&2; break; }
+  sleep 0.1
+done
+cpu1=$(cpu_ticks "${survivors[@]}")
+sim_cpu1=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
+[ -z "$perf_pids" ] || { kill -INT $perf_pids; wait $perf_pids 2>/dev/null || true; }
+wait "$push_pid" || true
+sleep 1.5 # a last stats line of every simulator
+after=$(for k in hellos disconnects reconnects connect_failures register_failures registrations; do
+  printf '%s ' "$(sim_sum $k)"; done)
+python3 - "$moved" "$t_kill" "${t_api:-0}" "${t_sim:-0}" "$(sim_sum last_hello_ms)" "$before" "$after" \
+  "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" <<'PY'
+import json, sys
+moved, t_kill, t_api, t_sim, last_hello = map(int, sys.argv[1:6])
+names = "hellos disconnects reconnects connect_failures register_failures registrations".split()
+b, a = ([int(x) for x in s.split()] for s in sys.argv[6:8])
+d = dict(zip(names, (y - x for x, y in zip(b, a))))
+ago = lambda t: f"{t - t_kill} ms" if t else "never"
+print(f"kill -> last hello: {ago(last_hello)}; kill -> simulators count all connected: {ago(t_sim)};"
+      f" kill -> API counts all: {ago(t_api)}")
+print(f"simulators during the storm: " + " ".join(f"{k}=+{v}" for k, v in d.items()))
+hz = int(sys.argv[9])
+print(f"CPU from the kill until all are back: server (survivors, nodes, control) {int(sys.argv[8]) / hz:.2f} s,"
+      f" simulators {int(sys.argv[11]) / hz:.2f} s")
+p = json.load(open(sys.argv[10])); l = p["api_latency_ms"]
+print(f"service API: {p['accepted']} of {p['issued']} pushes accepted, latency ms"
+      f" p50 {l['p50']:.2f} p99 {l['p99']:.2f} max {l['max']:.2f}")
+PY
+echo "server log lines with errors (the first 3 of each log):"
+for f in "$work"/*.log; do grep -i -m 3 'error' "$f" | sed "s|^|  $(basename "$f" .log): |"; done
