@@ -11,7 +11,6 @@
 #include <string_view>
 #include <utility>
 
-#include <caf/message_priority.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -142,18 +141,13 @@ inline auto json(uint16_t status) {
 
 /// The one "request → encode → answer" chain: asks the control plane
 /// `xs...` with the request timeout, answers `encode(result)` (an
-/// http_response), or the error. `Priority` high puts the request into the
-/// control's urgent queue, ahead of the session events a reconnect storm
-/// piles up there (the service API's pushes; see docs/BENCHMARKS.md).
-template <class Result,
-          caf::message_priority Priority = caf::message_priority::normal,
-          class Encode, class... Ts>
+/// http_response), or the error.
+template <class Result, class Encode, class... Ts>
 void ask(gateway_ptr self, const http_responder_ptr& out, Encode encode,
          Ts&&... xs) {
   self
-    ->template request<Priority>(self->state.control,
-                                 self->state.cfg.request_timeout,
-                                 std::forward<Ts>(xs)...)
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              std::forward<Ts>(xs)...)
     .then([self, out, encode = std::move(encode)](
             Result& x) { self->state.answer(out, encode(x)); },
           on_error(self, out));

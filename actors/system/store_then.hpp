@@ -17,7 +17,6 @@
 
 #include <caf/duration.hpp>
 #include <caf/error.hpp>
-#include <caf/message_priority.hpp>
 
 #include "actors/system/errors.hpp"
 #include "actors/system/messages.hpp"
@@ -34,17 +33,12 @@ inline caf::error not_stored(const std::string& what, const caf::error& why) {
 /// the same process on the job path (no timer per write: a store that goes
 /// down still answers with an error, one that stalls is noticed by the
 /// gateway's own timeout).
-/// `Priority` high: the write goes into the store's urgent queue (a service's
-/// job, ahead of the history batches of a reconnect storm).
-template <caf::message_priority Priority = caf::message_priority::normal,
-          class Self, class Store, class Promise, class Apply,
+template <class Self, class Store, class Promise, class Apply,
           class Undo = void (*)()>
 void store_then_within(Self self, caf::duration timeout, const Store& store,
                        Promise rp, std::string what, Apply apply, Undo undo,
                        auto&&... write) {
-  self
-    ->template request<Priority>(store, timeout,
-                                 std::forward<decltype(write)>(write)...)
+  self->request(store, timeout, std::forward<decltype(write)>(write)...)
     .then([rp, apply = std::move(apply)](ok_atom) mutable { apply(rp); },
           [rp, what = std::move(what),
            undo = std::move(undo)](caf::error& err) mutable {
