@@ -19,13 +19,16 @@
 
 namespace tether::net {
 
+/// The base of the Retry-After over the pending-handshake cap: a handshake
+/// takes milliseconds, so the cap frees soon; 1 s, jittered to 1-2 s
+/// (limits/retry_after.hpp), the shortest a whole-seconds header can say.
+constexpr std::chrono::milliseconds pending_retry_after{1000};
+
 /// The whole HTTP/1.1 503 answer, Retry-After `retry_after_s` seconds.
 std::string full_refusal_text(int64_t retry_after_s);
 
 /// Answers (plain WebSocket) or just closes (`tls`) an accepted socket over
-/// the pending-handshake cap; `retry_after` is the base of the jittered
-/// Retry-After.
-void refuse_over_pending_cap(strand_socket& socket, bool tls,
-                             std::chrono::milliseconds retry_after);
+/// the pending-handshake cap.
+void refuse_over_pending_cap(strand_socket& socket, bool tls);
 
 } // namespace tether::net

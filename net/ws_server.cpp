@@ -517,8 +517,7 @@ private:
   }
 
   void refuse_full(strand_socket& socket) {
-    refuse_over_pending_cap(socket, settings_->tls != nullptr,
-                            settings_->retry_after);
+    refuse_over_pending_cap(socket, settings_->tls != nullptr);
   }
 
   void on_socket(strand_socket socket) {

@@ -35,8 +35,9 @@ uint64_t rendezvous_score(std::string_view terminal_id,
   return mix(fnv1a(h, balancer_id));
 }
 
-std::vector<size_t> rendezvous_order(std::string_view terminal_id,
-                                     const std::vector<std::string_view>& balancer_ids) {
+std::vector<size_t>
+rendezvous_order(std::string_view terminal_id,
+                 const std::vector<std::string_view>& balancer_ids) {
   std::vector<uint64_t> score;
   score.reserve(balancer_ids.size());
   for (auto id : balancer_ids)

@@ -21,14 +21,15 @@
 namespace tether {
 
 /// The score of `balancer_id` for `terminal_id`: a stable 64-bit hash of
-/// both (FNV-1a over the two ids with a NUL between them, then a 64-bit finaliser
-/// so that ids differing in one character score independently).
+/// both (FNV-1a over the two ids with a NUL between them, then a 64-bit
+/// finaliser so that ids differing in one character score independently).
 uint64_t rendezvous_score(std::string_view terminal_id,
                           std::string_view balancer_id);
 
 /// Indexes into `balancer_ids` in the order `terminal_id` should try them:
 /// by descending score, equal scores by id. Each index once.
-std::vector<size_t> rendezvous_order(std::string_view terminal_id,
-                                     const std::vector<std::string_view>& balancer_ids);
+std::vector<size_t>
+rendezvous_order(std::string_view terminal_id,
+                 const std::vector<std::string_view>& balancer_ids);
 
 } // namespace tether

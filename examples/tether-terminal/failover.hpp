@@ -32,6 +32,7 @@ namespace tether::terminal {
 /// Why a connect attempt failed, as the device can tell (counted apart in
 /// the fleet's stats: connect_refused, connect_busy, connect_closed,
 /// connect_timeouts, connect_not_here, connect_other).
+/// (The order is that of fleet_stats::connect_failed's table, stats.cpp.)
 enum class connect_failure { refused, busy, closed, timeout, not_here, other };
 
 /// Classifies a failure from its error code and, when the server declined

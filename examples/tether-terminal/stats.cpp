@@ -86,21 +86,13 @@ stats_snapshot fleet_stats::snapshot() const {
 }
 
 void fleet_stats::connect_failed(connect_failure why) {
+  // In the order of connect_failure's values.
+  static constexpr std::atomic<std::uint64_t> fleet_stats::*by_cause[]
+    = {&fleet_stats::connect_refused,  &fleet_stats::connect_busy,
+       &fleet_stats::connect_closed,   &fleet_stats::connect_timeouts,
+       &fleet_stats::connect_not_here, &fleet_stats::connect_other};
   bump(connect_failures);
-  switch (why) {
-  case connect_failure::refused:
-    return bump(connect_refused);
-  case connect_failure::busy:
-    return bump(connect_busy);
-  case connect_failure::closed:
-    return bump(connect_closed);
-  case connect_failure::timeout:
-    return bump(connect_timeouts);
-  case connect_failure::not_here:
-    return bump(connect_not_here);
-  case connect_failure::other:
-    return bump(connect_other);
-  }
+  bump(this->*by_cause[static_cast<std::size_t>(why)]);
 }
 
 void fleet_stats::hello_at(std::int64_t now_ms) {

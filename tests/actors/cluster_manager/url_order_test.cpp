@@ -63,9 +63,8 @@ TEST(UrlOrder, ADeadBalancersDevicesSpreadOverAllSurvivors) {
   std::map<size_t, int> next;
   int moved = 0;
   for (int t = 0; t < 60000; ++t) {
-    auto order = rendezvous_order("S" + std::to_string(t % 6) + "-"
-                                    + std::to_string(t / 6),
-                                  views(names));
+    auto order = rendezvous_order(
+      "S" + std::to_string(t % 6) + "-" + std::to_string(t / 6), views(names));
     if (order[0] != dead)
       continue;
     ++moved;
@@ -82,7 +81,9 @@ TEST(UrlOrder, ADeadBalancersDevicesSpreadOverAllSurvivors) {
 // balancer in each moved device's order is spread over all survivors.
 TEST(UrlOrder, HalfTheBalancersDeadTheirDevicesSpreadOverTheRest) {
   auto names = balancer_names(12);
-  auto is_dead = [](size_t b) { return b % 2 == 0; }; // b01, b03, ...
+  auto is_dead = [](size_t b) {
+    return b % 2 == 0;
+  }; // b01, b03, ...
   std::map<size_t, int> lands;
   int moved = 0;
   for (int t = 0; t < 60000; ++t) {
