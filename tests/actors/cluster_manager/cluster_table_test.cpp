@@ -40,8 +40,11 @@ TEST(ManagerDestination, ListsEveryBalancerInOrder) {
   auto d = st.destination_for("T1", st.clusters[0]);
   EXPECT_EQ(d.terminal_id, "T1");
   EXPECT_EQ(d.cluster_id, "C1");
-  EXPECT_EQ(d.cluster_urls,
-            (std::vector<std::string>{"ws://C1/1", "ws://C1/2"}));
+  // Both balancers, in the terminal's own order (url_order.hpp).
+  EXPECT_EQ(d.cluster_urls, balancer_urls_for("T1", st.clusters[0].balancers));
+  auto sorted = d.cluster_urls;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::string>{"ws://C1/1", "ws://C1/2"}));
   EXPECT_EQ(d.keepalive_s, 25u);
 }
 
