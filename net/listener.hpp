@@ -2,9 +2,10 @@
 // balancers' servers (net/http_server.cpp, net/ws_server.cpp). It owns the
 // accept loop (tcp_listener, net/acceptor.hpp), sets no_delay on every
 // socket (a TLS handshake writes several small records in a row: without it
-// each waits for the peer's delayed ACK), closes a new socket at once while
-// the server is full, counts the live connections and implements the
-// interface's port() and stop(). `Derived` says when it is full
+// each waits for the peer's delayed ACK), refuses a new socket at once while
+// the server is full (closes it, or what Derived's refuse_full says), counts
+// the live connections and implements the interface's port() and stop().
+// `Derived` says when it is full
 // (`bool full() const`) and what an admitted socket becomes
 // (`void on_socket(strand_socket)`); it may be a friend-only part of Derived.
 // Header only, and free of Beast: each server's TUs include what they use.
@@ -54,15 +55,19 @@ protected:
   /// Connection objects of this listener that exist now.
   live_count connections_;
 
+  /// Over the cap: closed at once (a Derived may answer first).
+  void refuse_full(strand_socket& socket) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  }
+
 private:
   void admit(strand_socket socket) {
     boost::system::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     auto& self = static_cast<Derived&>(*this);
-    if (self.full()) {
-      socket.close(ignored); // over the cap: closed at once
-      return;
-    }
+    if (self.full()) // over the cap: refused at once
+      return self.refuse_full(socket);
     self.on_socket(std::move(socket));
   }
 

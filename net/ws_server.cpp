@@ -20,6 +20,7 @@
 #include "actors/system/log.hpp"
 #include "net/burst_trim.hpp"
 #include "net/exact_allocator.hpp"
+#include "net/full_refusal.hpp"
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
@@ -509,10 +510,14 @@ public:
 private:
   friend listener;
 
-  /// Even a 503 costs a pending handshake: over the cap a socket is closed.
+  /// Over the cap a socket gets a fixed 503 written at once (full_refusal).
   bool full() const {
     return static_cast<size_t>(limits_->pending.value())
         >= settings_->max_pending;
+  }
+
+  void refuse_full(strand_socket& socket) {
+    refuse_over_pending_cap(socket, settings_->tls != nullptr);
   }
 
   void on_socket(strand_socket socket) {

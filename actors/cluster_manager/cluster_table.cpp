@@ -1,5 +1,7 @@
 #include "actors/cluster_manager/cluster_table.hpp"
 
+#include "actors/cluster_manager/url_order.hpp"
+
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -140,26 +142,16 @@ std::vector<cluster_status> cluster_table::status() const {
 std::vector<std::string>
 balancer_urls_for(const std::string& terminal_id,
                   const std::vector<balancer_info>& balancers) {
-  // Ordered by balancer id (not by join order, which changes with every
-  // restart), then rotated by a stable hash of the terminal id (FNV-1a):
-  // devices spread evenly over the cluster's balancers, each device always
-  // tries the same one first, and the others follow for failover.
-  std::vector<const balancer_info*> sorted;
+  // By rendezvous hashing of the terminal id and each balancer's id (not by
+  // join order, which changes with every restart): the same first choice
+  // every time, and a dead balancer's devices spread over all the others
+  // (url_order.hpp).
+  std::vector<std::string_view> ids;
   for (const auto& b : balancers)
-    sorted.push_back(&b);
-  std::sort(sorted.begin(), sorted.end(),
-            [](auto* x, auto* y) { return x->balancer_id < y->balancer_id; });
+    ids.push_back(b.balancer_id);
   std::vector<std::string> urls;
-  if (sorted.empty())
-    return urls;
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char ch : terminal_id) {
-    h ^= ch;
-    h *= 1099511628211ull;
-  }
-  auto first = static_cast<size_t>(h % sorted.size());
-  for (size_t i = 0; i < sorted.size(); ++i)
-    urls.push_back(sorted[(first + i) % sorted.size()]->url);
+  for (size_t i : rendezvous_order(terminal_id, ids))
+    urls.push_back(balancers[i].url);
   return urls;
 }
 

@@ -98,7 +98,8 @@ public:
 
 /// The URLs of a cluster's balancers in the order a terminal should try
 /// them: the same first choice for a terminal every time, spread evenly
-/// over the balancers across terminals.
+/// over the balancers across terminals, and the devices of any one balancer
+/// spread evenly over the others for failover (url_order.hpp).
 std::vector<std::string>
 balancer_urls_for(const std::string& terminal_id,
                   const std::vector<balancer_info>& balancers);

@@ -13,8 +13,9 @@
 # to hold DEVICES/(BALANCERS-KILL) sockets.
 #
 # Once every device is connected and has its session, KILL balancers (default
-# 6: b01, b03, b05, ..., every other one, so that each dead balancer's devices
-# fall over to a different survivor: a device tries its URL list in order)
+# 6: b01, b03, b05, ..., every other one; a device tries its URL list in
+# order, and the cluster manager orders each device's list by rendezvous
+# hashing, so a dead balancer's devices spread over all survivors)
 # are killed -9 at the same instant while tether-push-bench pushes jobs at
 # TETHER_STORM_PUSH_RATE (default 200) per second to the first simulator's
 # devices through the service API, from 2 s before the kill for
@@ -25,7 +26,8 @@
 #     count every device connected again, and kill -> the API's clusters count
 #     all DEVICES again (polled every 100 ms; balancer reports lag up to 1 s),
 #   - the simulators' disconnects, reconnects, connect and register failures
-#     during the storm,
+#     during the storm, and the connect failures by cause (refused by a dead
+#     balancer, 503/429, closed unanswered, timed out),
 #   - the service API's pushes accepted and latency p50/p99/max (the whole
 #     push window, the storm inside it), and the CPU the server processes and
 #     the simulators used from the kill until all were back.
@@ -165,8 +167,11 @@ until [ "$(connections)" -ge "$devices" ] && [ "$(node_sessions)" -ge "$devices"
 done
 echo "all $devices connected with a session in $(($(now_ms) - t_start)) ms"
 sleep 12 # the backoff of a device resets after 10 s up: the storm starts from rest
-before=$(for k in hellos disconnects reconnects connect_failures register_failures registrations; do
-  printf '%s ' "$(sim_sum $k)"; done)
+# The simulators' counters over the storm; connect failures also by cause
+# (tether-terminal's failover.hpp; an older simulator without them shows 0).
+keys="hellos disconnects reconnects connect_failures register_failures registrations"
+keys="$keys connect_refused connect_busy connect_closed connect_timeouts connect_not_here connect_other"
+before=$(for k in $keys; do printf '%s ' "$(sim_sum $k)"; done)
 
 victims=()
 moved=0
@@ -218,19 +223,23 @@ sim_cpu1=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $
 [ -z "$perf_pids" ] || { kill -INT $perf_pids; wait $perf_pids 2>/dev/null || true; }
 wait "$push_pid" || true
 sleep 1.5 # a last stats line of every simulator
-after=$(for k in hellos disconnects reconnects connect_failures register_failures registrations; do
-  printf '%s ' "$(sim_sum $k)"; done)
+after=$(for k in $keys; do printf '%s ' "$(sim_sum $k)"; done)
 python3 - "$moved" "$t_kill" "${t_api:-0}" "${t_sim:-0}" "$(sim_sum last_hello_ms)" "$before" "$after" \
   "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" <<'PY'
 import json, sys
 moved, t_kill, t_api, t_sim, last_hello = map(int, sys.argv[1:6])
-names = "hellos disconnects reconnects connect_failures register_failures registrations".split()
+names = ("hellos disconnects reconnects connect_failures register_failures registrations"
+         " connect_refused connect_busy connect_closed connect_timeouts connect_not_here"
+         " connect_other").split()
 b, a = ([int(x) for x in s.split()] for s in sys.argv[6:8])
 d = dict(zip(names, (y - x for x, y in zip(b, a))))
+causes = {k: d.pop(k) for k in names[6:]}
 ago = lambda t: f"{t - t_kill} ms" if t else "never"
 print(f"kill -> last hello: {ago(last_hello)}; kill -> simulators count all connected: {ago(t_sim)};"
       f" kill -> API counts all: {ago(t_api)}")
 print(f"simulators during the storm: " + " ".join(f"{k}=+{v}" for k, v in d.items()))
+print("connect failures by cause: " + " ".join(f"{k[8:]}=+{v}" for k, v in causes.items())
+      + " (refused: a dead balancer; busy: 503/429; closed: no answer, over ws_max_pending)")
 hz = int(sys.argv[9])
 print(f"CPU from the kill until all are back: server (survivors, nodes, control) {int(sys.argv[8]) / hz:.2f} s,"
       f" simulators {int(sys.argv[11]) / hz:.2f} s")

@@ -65,7 +65,7 @@ device::device(net::any_io_executor ex, const fleet_context& ctx,
       rng_(static_cast<std::minstd_rand::result_type>(
         ctx.seed ^ std::hash<std::string>{}(id_))),
       backoff_(ctx.options.backoff_min, ctx.options.backoff_max),
-      jobs_(ctx.options.dedupe_window) {}
+      failover_(ctx.options.failover_hop), jobs_(ctx.options.dedupe_window) {}
 
 void device::start() {
   net::post(ex_, [self = shared_from_this()] {
@@ -294,16 +294,25 @@ void device::on_ws_failed(ws_connection& c, const ws_failure& f) {
   session_.reset();
   if (stopped_)
     return; // our own close() aborted it: not a failure
-  bump(ctx_.stats.connect_failures);
   ctx_.log->log(ctx_.event_level, "[{}] connect to {} failed: {}", id_,
                 urls_[url_index_], f.error);
-  if (f.http_status == 409 || f.http_status == 404) {
-    // Not (or no longer) assigned to this cluster: ask where to go.
-    return retry_later(step::register_again);
-  }
-  if (++url_index_ < urls_.size())
-    return do_connect();             // next balancer, right away
-  retry_later(step::register_again); // none reachable
+  fail_over(f);
+}
+
+// The next URL or a new registration (409 / 404: not assigned to this
+// cluster; or none of the URLs took us), after the wait failover.hpp says.
+void device::fail_over(const ws_failure& f) {
+  auto why = classify_failure(f.ec, f.http_status);
+  ctx_.stats.connect_failed(why);
+  auto s = failover_.after(why, url_index_ + 1 >= urls_.size(), f.retry_after,
+                           backoff_, rng_);
+  ctx_.log->log(ctx_.event_level, "[{}] {} in {} ms", id_,
+                s.next == failover_step::go::next_url ? "next balancer"
+                                                      : "registering again",
+                s.delay.count());
+  schedule(s.next == failover_step::go::next_url ? step::next_url
+                                                 : step::register_again,
+           s.delay);
 }
 
 void device::on_ws_closed(ws_connection& c, const ws_ended& e) {
@@ -385,6 +394,9 @@ void device::on_timer(std::uint64_t seq, step next) {
     return;
   switch (next) {
   case step::connect:
+    return do_connect();
+  case step::next_url:
+    ++url_index_;
     return do_connect();
   case step::register_again:
     return do_register();

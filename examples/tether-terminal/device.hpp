@@ -13,8 +13,12 @@
 //   registering   200 with cluster_urls          -> connecting(url 0)
 //                 error, 4xx/5xx, bad body       -> backoff -> registering
 //   connecting(i) upgrade ok                     -> online
-//                 TCP / upgrade error, i+1 left  -> connecting(i+1) at once
+//                 refused (nothing listens)      -> hop (<= 100 ms) ->
+//                                                   connecting(i+1)
+//                 503/429, closed, timeout, ...  -> backoff (>= Retry-After)
+//                                                   -> connecting(i+1)
 //                 last URL failed, or 409 / 404  -> backoff -> registering
+//                 (failover.hpp)
 //   online        connection lost                -> backoff -> connecting(url
 //   0)
 //                 reassign(after_ms)             -> after_ms -> GET
@@ -34,6 +38,7 @@
 #pragma once
 
 #include "tether-terminal/backoff.hpp"
+#include "tether-terminal/failover.hpp"
 #include "tether-terminal/job_memory.hpp"
 #include "tether-terminal/options.hpp"
 #include "tether-terminal/stats.hpp"
@@ -91,7 +96,7 @@ public:
   const std::string& id() const { return id_; }
 
 private:
-  enum class step { connect, register_again, fetch_destination };
+  enum class step { connect, next_url, register_again, fetch_destination };
 
   // --- register and destination (HTTP)
   // Signs register / destination when the group key is known (empty: not).
@@ -115,6 +120,7 @@ private:
   // --- retries and delays (one timer: the states that need it exclude each
   // other)
   void retry_later(step next, std::chrono::milliseconds at_least = {});
+  void fail_over(const ws_failure& f);
   void schedule(step next, std::chrono::milliseconds delay);
   void on_timer(std::uint64_t seq, step next);
 
@@ -143,6 +149,7 @@ private:
     = 0; // a timer completion for an older schedule() is ignored
   std::minstd_rand rng_;
   backoff backoff_;
+  failover failover_;
 
   // Destination from the last register / destination answer.
   std::vector<std::string> urls_;

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   std::int64_t backoff_min_ms = o.backoff_min.count(),
                backoff_max_ms = o.backoff_max.count();
   std::int64_t backoff_reset_s = o.backoff_reset.count();
+  std::int64_t failover_hop_ms = o.failover_hop.count();
   std::int64_t connect_timeout_ms = o.connect_timeout.count();
   std::int64_t http_timeout_ms = o.http_timeout.count();
   std::int64_t duration_s = o.duration.count(),
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
   connection_option("--backoff-min-ms", backoff_min_ms,
                     "backoff base: first retry within this");
   connection_option("--backoff-max-ms", backoff_max_ms, "backoff cap");
+  connection_option("--failover-hop-ms", failover_hop_ms,
+                    "after a refused connect (balancer down), the next URL "
+                    "within a random delay up to this");
   connection_option("--backoff-reset-s", backoff_reset_s,
                     "a session up this long resets the backoff");
   connection_option("--connect-timeout-ms", connect_timeout_ms,
@@ -157,6 +161,7 @@ int main(int argc, char** argv) {
   o.backoff_min = std::chrono::milliseconds(backoff_min_ms);
   o.backoff_max = std::chrono::milliseconds(backoff_max_ms);
   o.backoff_reset = std::chrono::seconds(backoff_reset_s);
+  o.failover_hop = std::chrono::milliseconds(failover_hop_ms);
   o.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
   o.http_timeout = std::chrono::milliseconds(http_timeout_ms);
   o.duration = std::chrono::seconds(duration_s);

@@ -131,6 +131,8 @@ validate(const terminal_options& o,
     errors.push_back("--backoff-min-ms: must be >= 1");
   if (o.backoff_max < o.backoff_min)
     errors.push_back("--backoff-max-ms: must be >= --backoff-min-ms");
+  if (o.failover_hop.count() < 0 || o.failover_hop > o.backoff_max)
+    errors.push_back("--failover-hop-ms: must be 0..--backoff-max-ms");
   if (o.connect_timeout.count() < 1)
     errors.push_back("--connect-timeout-ms: must be >= 1");
   if (o.http_timeout.count() < 1)

@@ -53,6 +53,9 @@ struct terminal_options {
   unsigned threads = 1;     // io_context threads
   std::chrono::milliseconds backoff_min{500};
   std::chrono::milliseconds backoff_max{30000};
+  // After a refused connect (nothing listens: that balancer is down) the next
+  // URL within a uniformly random [0, this] (failover.hpp).
+  std::chrono::milliseconds failover_hop{100};
   std::chrono::seconds backoff_reset{
     10}; // a session up this long resets the backoff
   std::chrono::milliseconds connect_timeout{

@@ -34,6 +34,12 @@ void for_each_field(const stats_snapshot& s, F&& f) {
   f("latency_negative", s.latency_negative);
   f("hellos", s.hellos);
   f("last_hello_ms", s.last_hello_ms);
+  f("connect_refused", s.connect_refused);
+  f("connect_busy", s.connect_busy);
+  f("connect_closed", s.connect_closed);
+  f("connect_timeouts", s.connect_timeouts);
+  f("connect_not_here", s.connect_not_here);
+  f("connect_other", s.connect_other);
 }
 
 std::string format_value(double v) {
@@ -70,7 +76,23 @@ stats_snapshot fleet_stats::snapshot() const {
   s.latency_negative = latency_negative.load(r);
   s.hellos = hellos.load(r);
   s.last_hello_ms = last_hello_ms.load(r);
+  s.connect_refused = connect_refused.load(r);
+  s.connect_busy = connect_busy.load(r);
+  s.connect_closed = connect_closed.load(r);
+  s.connect_timeouts = connect_timeouts.load(r);
+  s.connect_not_here = connect_not_here.load(r);
+  s.connect_other = connect_other.load(r);
   return s;
+}
+
+void fleet_stats::connect_failed(connect_failure why) {
+  // In the order of connect_failure's values.
+  static constexpr std::atomic<std::uint64_t> fleet_stats::*by_cause[]
+    = {&fleet_stats::connect_refused,  &fleet_stats::connect_busy,
+       &fleet_stats::connect_closed,   &fleet_stats::connect_timeouts,
+       &fleet_stats::connect_not_here, &fleet_stats::connect_other};
+  bump(connect_failures);
+  bump(this->*by_cause[static_cast<std::size_t>(why)]);
 }
 
 void fleet_stats::hello_at(std::int64_t now_ms) {

@@ -6,6 +6,7 @@
 // enough for a progress line).
 #pragma once
 
+#include "tether-terminal/failover.hpp"
 #include "tether-terminal/latency_histogram.hpp"
 
 #include <atomic>
@@ -48,6 +49,11 @@ struct stats_snapshot {
   // burst by it.
   std::uint64_t hellos = 0;
   std::int64_t last_hello_ms = 0;
+  // connect_failures by cause (failover.hpp): nothing listened (a balancer
+  // down), 503/429 before the upgrade, closed before any answer (a balancer
+  // over its pending-handshake cap), timed out, 409/404, anything else.
+  std::uint64_t connect_refused = 0, connect_busy = 0, connect_closed = 0,
+                connect_timeouts = 0, connect_not_here = 0, connect_other = 0;
 };
 
 class fleet_stats {
@@ -64,6 +70,13 @@ public:
   std::atomic<std::uint64_t> latency_negative{0};
   std::atomic<std::uint64_t> hellos{0};
   std::atomic<std::int64_t> last_hello_ms{0};
+  std::atomic<std::uint64_t> connect_refused{0}, connect_busy{0},
+    connect_closed{0}, connect_timeouts{0}, connect_not_here{0},
+    connect_other{0};
+
+  /// Counts a failed connect attempt under its cause (and in
+  /// connect_failures).
+  void connect_failed(connect_failure why);
 
   /// Counts a hello received at Unix ms `now_ms`.
   void hello_at(std::int64_t now_ms);

@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <vector>
 
 namespace tether::terminal {
@@ -107,7 +109,7 @@ private:
 
   void on_connect(beast::error_code ec) {
     if (ec)
-      return fail("connect: " + ec.message());
+      return fail("connect: " + ec.message(), ec);
     if (state_ != state::connecting)
       return fail("connect: aborted");
     // TLS (wss://) under the connect deadline, then the upgrade.
@@ -118,7 +120,7 @@ private:
 
   void on_tls(beast::error_code ec) {
     if (ec)
-      return fail("tls: " + ec.message());
+      return fail("tls: " + ec.message(), ec);
     if (state_ != state::connecting)
       return fail("connect: aborted");
 
@@ -157,7 +159,7 @@ private:
         status = response_->result_int();
       return fail(status ? "upgrade declined: HTTP " + std::to_string(status)
                          : "upgrade: " + ec.message(),
-                  status);
+                  ec, status, status ? retry_after() : std::chrono::seconds{0});
     }
     response_.reset();
     target_.clear();
@@ -251,15 +253,33 @@ private:
       owner->on_ws_closed(*this, info);
   }
 
+  // The declined upgrade's Retry-After in whole seconds (0: none or not a
+  // number; at most an hour).
+  std::chrono::seconds retry_after() const {
+    auto it = response_->find(http::field::retry_after);
+    if (it == response_->end())
+      return std::chrono::seconds{0};
+    auto text = it->value();
+    long long s = 0;
+    auto [end, err]
+      = std::from_chars(text.data(), text.data() + text.size(), s);
+    if (err != std::errc{} || end != text.data() + text.size() || s < 0)
+      return std::chrono::seconds{0};
+    return std::chrono::seconds(std::min(s, 3600ll));
+  }
+
   // Connecting or upgrading failed (or was aborted by close()).
-  void fail(std::string error, unsigned http_status = 0) {
+  void fail(std::string error, beast::error_code ec = {},
+            unsigned http_status = 0,
+            std::chrono::seconds retry_after = std::chrono::seconds{0}) {
     if (state_ == state::ended)
       return;
     state_ = state::ended;
     response_.reset();
     abort_transport();
     if (auto owner = std::move(owner_))
-      owner->on_ws_failed(*this, {std::move(error), http_status});
+      owner->on_ws_failed(*this,
+                          {std::move(error), http_status, ec, retry_after});
   }
 
   // Closes the socket: every pending operation completes with an error.

@@ -20,6 +20,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -37,6 +38,8 @@ struct ws_failure {
   std::string error; // what failed, for logs
   unsigned http_status
     = 0; // the server's status when it declined the upgrade (409, 404)
+  boost::system::error_code ec;        // the failed operation's code
+  std::chrono::seconds retry_after{0}; // a declined upgrade's Retry-After
 };
 
 struct ws_ended {

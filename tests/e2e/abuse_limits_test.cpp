@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 #include "tests/e2e/e2e.hpp"
 
@@ -307,6 +308,37 @@ TEST(abuse_limits_total, AFloodFromManyAddressesHitsTheTotalAcceptRate) {
   EXPECT_GE(retry_after_of(refused), 1) << refused;
   // The process keeps serving.
   EXPECT_EQ(http_call(server.http(), "GET", "/healthz").status, 200);
+}
+
+// Over ws_max_pending a balancer answers a new socket at once with a fixed
+// 503 and a jittered Retry-After (net/full_refusal.hpp) instead of closing
+// it silently, and keeps serving once the stalled handshakes are gone.
+TEST(abuse_limits_pending, OverThePendingCapASocketGets503WithRetryAfter) {
+  tetherd_process server(test_topology() + "\n[limits]\nws_max_pending = 4\n");
+  server.start();
+  auto balancer = server.balancers().at("C1-b1");
+  std::vector<int> stalled;
+  for (int i = 0; i < 4; ++i) { // connected, never a byte: pending
+    int fd = connect_from("127.0.0.1", authority(balancer));
+    ASSERT_GE(fd, 0);
+    stalled.push_back(fd);
+  }
+  std::this_thread::sleep_for(200ms); // accepted before the next one
+  auto head = upgrade_from("127.0.3.1", balancer, "AP-1");
+  EXPECT_EQ(status_of(head), 503) << head;
+  EXPECT_GE(retry_after_of(head), 1) << head; // 1 s, jittered to 1-2 s
+  EXPECT_LE(retry_after_of(head), 2) << head;
+  for (int fd : stalled)
+    ::close(fd);
+  // The cap frees as the stalled sockets go: the next upgrade reaches the
+  // token check (401 without a token).
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (status != 401 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    status = status_of(upgrade_from("127.0.3.2", balancer, "AP-2"));
+  }
+  EXPECT_EQ(status, 401);
 }
 
 } // namespace

@@ -1,0 +1,42 @@
+#include "net/full_refusal.hpp"
+
+#include "actors/policy/api.hpp"
+#include "net/limits/retry_after.hpp"
+
+#include <array>
+
+namespace tether::net {
+
+std::string full_refusal_text(int64_t retry_after_s) {
+  auto body
+    = api::error_response(errc::unavailable,
+                          "too many WebSocket handshakes in progress here "
+                          "([limits] ws_max_pending); retry later")
+        .body;
+  std::string out = "HTTP/1.1 503 Service Unavailable\r\n"
+                    "Server: tetherd\r\n"
+                    "Content-Type: application/json\r\n"
+                    "Retry-After: ";
+  out += std::to_string(retry_after_s);
+  out += "\r\nContent-Length: ";
+  out += std::to_string(body.size());
+  out += "\r\nConnection: close\r\n\r\n";
+  out += body;
+  return out;
+}
+
+void refuse_over_pending_cap(strand_socket& socket, bool tls) {
+  boost::system::error_code ec;
+  if (!tls) {
+    socket.non_blocking(true, ec);
+    std::array<char, 2048> sink;
+    while (!ec && socket.read_some(boost::asio::buffer(sink), ec) > 0)
+      ;
+    auto text = full_refusal_text(jittered_seconds(pending_retry_after));
+    socket.write_some(boost::asio::buffer(text), ec);
+    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  }
+  socket.close(ec);
+}
+
+} // namespace tether::net
