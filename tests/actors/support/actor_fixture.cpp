@@ -65,8 +65,8 @@ void control_log::move(const session_moved& m) {
   if (m.service_key.empty())
     return;
   service_connections.emplace_back(
-    m.terminal_id, services::connection_ids(m.service_key,
-                                            m.service_names.empty()
+    m.terminal_id,
+    services::connection_ids(m.service_key, m.service_names.empty()
                                               ? services::default_list()
                                               : m.service_names));
 }

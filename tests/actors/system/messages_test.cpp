@@ -236,7 +236,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 54)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 56)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -464,8 +464,8 @@ TEST_F(MessagesTest, SessionSpecsAndSessionsOfABatch) {
 TEST_F(MessagesTest, MovedSessionsOneAndABatch) {
   check(sample_moved(live.session));
   check(sample_moved(terminal_session_actor{}));
-  check(std::vector<session_moved>{sample_moved(live.session),
-                                   sample_moved({})});
+  check(
+    std::vector<session_moved>{sample_moved(live.session), sample_moved({})});
   auto back = roundtrip(sample_moved(live.session));
   EXPECT_EQ(back.session.id(), live.session.id());
 }
