@@ -28,7 +28,9 @@ caf::behavior silent_node(caf::event_based_actor* self,
       held->push_back(self->make_response_promise());
       return held->back();
     },
-    [](status_atom) { return node_status{"C1-n3", "active", 0, 0, 0}; },
+    [](status_atom) {
+      return node_status{"C1-n3", "active", 0, 0, 0};
+    },
   };
 }
 
@@ -73,9 +75,10 @@ protected:
 
   /// Each device kept its socket and has exactly one new hello, from
   /// `node`; the control was told once per device, with that node.
-  void expect_rehomed_once_on(
-    const std::vector<std::shared_ptr<fake_link>>& links,
-    const std::vector<std::string>& ids, const std::string& node) {
+  void
+  expect_rehomed_once_on(const std::vector<std::shared_ptr<fake_link>>& links,
+                         const std::vector<std::string>& ids,
+                         const std::string& node) {
     for (const auto& link : links) {
       EXPECT_TRUE(link->closes.empty()) << "the device keeps its WebSocket";
       ASSERT_EQ(link->sent.size(), 2u)
@@ -113,8 +116,7 @@ TEST_F(RehomeInFlight, ANodeThatEndsBeforeReadingTheBatchIsReplaced) {
 
 TEST_F(RehomeInFlight, ANodeKilledWithTheBatchUnansweredIsReplacedAtOnce) {
   auto asked = std::make_shared<size_t>(0);
-  start(own(
-    caf::actor_cast<node_actor>(sys.spawn(silent_node, asked))));
+  start(own(caf::actor_cast<node_actor>(sys.spawn(silent_node, asked))));
   // C1-n2 holds three sessions: the two of C1-n1 go to the silent C1-n3.
   devices_on("C1-n2", {"T7", "T8", "T9"});
   std::vector<std::string> ids{"T1", "T2"};
