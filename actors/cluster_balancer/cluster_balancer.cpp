@@ -11,6 +11,7 @@
 #include "actors/system/audit.hpp"
 #include "actors/system/fan_out.hpp"
 #include "actors/system/log.hpp"
+#include "actors/terminal_session/terminal_session.hpp"
 
 namespace tether {
 
@@ -334,30 +335,94 @@ bool waits_on(const connection* c, size_t node) {
       && !c->session;
 }
 
+/// A batch asked of a node: its connections, and the `hello` the balancer
+/// greets each device with once its session exists (session_spec::batched).
+struct batch_sent {
+  std::vector<uint64_t> conns;
+  std::vector<std::string> hellos;
+};
+
 /// The specs of a batch's connections still waiting for a session on
-/// `node`, and those connections.
-std::pair<std::vector<session_spec>, std::vector<uint64_t>>
+/// `node` (batched: their sessions neither greet nor announce themselves),
+/// those connections and their greetings.
+std::pair<std::vector<session_spec>, batch_sent>
 batch_specs(self_ptr self, size_t node, const std::vector<uint64_t>& conns) {
-  std::pair<std::vector<session_spec>, std::vector<uint64_t>> out;
+  std::pair<std::vector<session_spec>, batch_sent> out;
+  const auto& node_id = self->state.nodes[node].node_id;
   for (auto conn : conns) {
     auto* c = self->state.conns.find(conn);
     if (!waits_on(c, node))
       continue;
-    out.first.push_back(spec_of(self, conn, *c, true));
-    out.second.push_back(conn);
+    auto spec = spec_of(self, conn, *c, true);
+    spec.batched = true;
+    c->early_buffer().await_greeting();
+    out.second.hellos.push_back(greeting(spec, node_id));
+    out.first.push_back(std::move(spec));
+    out.second.conns.push_back(conn);
   }
   return out;
 }
 
-/// The answer to a batch: one session per connection, in order; a
-/// connection left without one is closed.
-void batch_started(self_ptr self, const std::vector<uint64_t>& conns,
+/// Greets a device whose session a batch started: `hello` first, then what
+/// the session sent it meanwhile.
+void greet(connection& c, std::string& hello) {
+  c.link->send_text(std::move(hello));
+  if (c.early)
+    for (auto& text : c.early->greeted())
+      c.link->send_text(std::move(text));
+}
+
+/// The answer to a batch from `node`: one session per connection, in
+/// order. A connection still waiting is greeted and served by its session;
+/// one placed elsewhere meanwhile (its node was taken as failed) ends that
+/// session as moved; one left without a session is closed.
+void batch_started(self_ptr self, size_t node, batch_sent& sent,
                    std::vector<terminal_session_actor>& sessions) {
-  for (size_t i = 0; i < conns.size(); ++i)
-    if (i < sessions.size() && sessions[i])
-      session_started(self, conns[i], sessions[i]);
-    else
-      close_unstarted(self, conns[i]);
+  for (size_t i = 0; i < sent.conns.size(); ++i) {
+    auto conn = sent.conns[i];
+    auto* c = self->state.conns.find(conn);
+    bool started = i < sessions.size() && sessions[i];
+    if (c != nullptr && !waits_on(c, node)) {
+      if (started)
+        self->send(sessions[i], closed_atom::value,
+                   std::string{session_moved_reason});
+      continue;
+    }
+    if (!started) {
+      close_unstarted(self, conn);
+      continue;
+    }
+    if (c != nullptr)
+      greet(*c, sent.hellos[i]);
+    session_started(self, conn, sessions[i]); // ends it if c is gone
+  }
+}
+
+int64_t clock_ms(self_ptr self);
+
+/// The node(s) of actor `source` failed: no new sessions go there, and the
+/// connections of the re-homing batches asked of it and not answered are
+/// placed again at once (a killed process's requests are never answered,
+/// only timed out; its answer, should it still come, is ignored for them).
+void node_failed(self_ptr self, const caf::actor_addr& source,
+                 const caf::error& why) {
+  auto& st = self->state;
+  auto failed = st.nodes.fail(source);
+  for (const auto& node : failed) {
+    logger("balancer")
+      ->warn("{}: node {} is down: {}", st.cfg.balancer_id, node,
+             caf::to_string(why));
+    st.rehomes.node_down(node, clock_ms(self));
+  }
+  if (failed.empty())
+    return;
+  std::vector<uint64_t> waiting;
+  for (auto& [conn, c] : st.conns.by_id)
+    if (c.at == conn_phase::spawning && !c.session && c.node
+        && st.nodes[*c.node].failed && c.early && c.early->awaits_greeting())
+      waiting.push_back(conn);
+  for (auto conn : waiting)
+    respawn_later(self, conn);
 }
 
 /// The node of a batch went down (before or after it was asked): its
@@ -371,17 +436,22 @@ void replace_batch(self_ptr self, size_t node,
 }
 
 /// A batch was not answered: retried on another node if its node is down
-/// meanwhile, else its devices are closed as for one session (1011).
+/// meanwhile (or ended before it read the request: that answer comes ahead
+/// of its down message), else its devices are closed as for one session
+/// (1011).
 void batch_failed(self_ptr self, size_t node, const std::vector<uint64_t>& sent,
                   const caf::error& err) {
   auto& st = self->state;
   logger("balancer")
     ->warn("{}: node {} did not start {} sessions: {}", st.cfg.balancer_id,
            st.nodes[node].node_id, sent.size(), caf::to_string(err));
+  if (err == caf::sec::request_receiver_down)
+    node_failed(self, st.nodes[node].handle.address(), err);
   if (st.nodes[node].failed)
     return replace_batch(self, node, sent);
   for (auto conn : sent)
-    close_unstarted(self, conn);
+    if (waits_on(st.conns.find(conn), node))
+      close_unstarted(self, conn);
 }
 
 /// Asks node `node` for the sessions of one batch of connections.
@@ -393,15 +463,16 @@ void spawn_batch(self_ptr self, size_t node,
   auto batch = batch_specs(self, node, conns);
   if (batch.first.empty())
     return;
+  auto sent = std::make_shared<batch_sent>(std::move(batch.second));
   self
     ->request(st.nodes[node].handle, st.cfg.request_timeout, spawn_atom::value,
               std::move(batch.first))
     .then(
-      [self, sent = batch.second](std::vector<terminal_session_actor>& s) {
-        batch_started(self, sent, s);
+      [self, node, sent](std::vector<terminal_session_actor>& s) {
+        batch_started(self, node, *sent, s);
       },
-      [self, node, sent = batch.second](caf::error& err) {
-        batch_failed(self, node, sent, err);
+      [self, node, sent](caf::error& err) {
+        batch_failed(self, node, sent->conns, err);
       });
 }
 
@@ -471,8 +542,12 @@ void from_device(self_ptr self, uint64_t conn, std::string& text) {
 
 void to_device(self_ptr self, uint64_t conn, std::string& text) {
   if (auto* c = self->state.conns.find(conn)) {
-    if (c->at != conn_phase::live)
-      c->early_buffer().sent_to_device(); // may get an ack and a result
+    if (c->at != conn_phase::live) {
+      auto& early = c->early_buffer();
+      early.sent_to_device(); // may get an ack and a result
+      if (early.hold_for_device(text))
+        return; // behind the balancer's greeting (a batch's session)
+    }
     c->link->send_text(std::move(text));
   }
 }
@@ -782,11 +857,7 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     return;
   }
   auto now = clock_ms(self);
-  for (const auto& node : st.nodes.fail(dm.source)) {
-    log->warn("{}: node {} is down: {}", st.cfg.balancer_id, node,
-              caf::to_string(dm.reason));
-    st.rehomes.node_down(node, now);
-  }
+  node_failed(self, dm.source, dm.reason);
   auto conn = st.conns.of_session(dm.source);
   st.conns.sessions.ended(dm.source); // its one down message
   if (dm.reason == caf::exit_reason::normal)

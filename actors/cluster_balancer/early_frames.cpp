@@ -1,5 +1,7 @@
 #include "actors/cluster_balancer/early_frames.hpp"
 
+#include <utility>
+
 // Only for job_window (the session's job window), which lives with the
 // session.
 #include "actors/terminal_session/terminal_session.hpp"
@@ -30,6 +32,18 @@ void early_frames::clear() {
   sent = 0;
   jobs.clear();
   jobs.shrink_to_fit();
+}
+
+bool early_frames::hold_for_device(std::string& text, size_t max_held) {
+  if (!greets || held.size() >= max_held)
+    return false;
+  held.push_back(std::move(text));
+  return true;
+}
+
+std::vector<std::string> early_frames::greeted() {
+  greets = false;
+  return std::exchange(held, {});
 }
 
 } // namespace tether

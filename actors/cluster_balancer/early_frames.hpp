@@ -38,6 +38,23 @@ public:
 
   /// Clears everything (once handed over to the session).
   void clear();
+
+  // -- a re-homing batch's greeting (session_spec::batched) -------------------
+
+  /// The balancer greets the device when the node's answer comes: until
+  /// then what a session sends the device waits, so `hello` comes first.
+  void await_greeting() { greets = true; }
+  /// Holds a frame for the device while the greeting is awaited (true), at
+  /// most `max_held` (a session sends at most its job window and pings);
+  /// false: it goes to the device now.
+  bool hold_for_device(std::string& text, size_t max_held = 64);
+  /// The greeting was sent: the frames held meanwhile, in order.
+  std::vector<std::string> greeted();
+  bool awaits_greeting() const { return greets; }
+
+private:
+  bool greets = false;
+  std::vector<std::string> held; // for the device, behind the greeting
 };
 
 } // namespace tether

@@ -335,6 +335,15 @@ void announced(control_self self, const std::string& terminal,
   send_unfinished(self, terminal, session);
 }
 
+/// A session moved to another node: announced, with the key of its
+/// connection ids (what svc_conn says after the other announcements).
+void moved(control_self self, session_moved& m) {
+  announced(self, m.terminal_id, m.node_id, m.session, m.generation,
+            terminal_table::announce::moved);
+  self->state.terminals.on_service_connections(
+    m.terminal_id, m.session, m.service_key, std::move(m.service_names));
+}
+
 /// Sessions opening, moving, announcing themselves again and closing.
 auto session_handlers(control_self self) {
   using how = terminal_table::announce;
@@ -347,9 +356,10 @@ auto session_handlers(control_self self) {
       announced(self, terminal, node, session, generation, how::open);
       self->state.sessions_seen.note("connect", terminal, node, now_ms());
     },
-    [self](move_atom, const std::string& terminal, const std::string& node,
-           terminal_session_actor& session, uint64_t generation) {
-      announced(self, terminal, node, session, generation, how::moved);
+    [self](move_atom, session_moved& m) { moved(self, m); },
+    [self](move_atom, std::vector<session_moved>& batch) {
+      for (auto& m : batch) // a node's re-homing batch
+        moved(self, m);
     },
     [self](peer_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session, uint64_t generation) {

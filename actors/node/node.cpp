@@ -112,13 +112,27 @@ terminal_session_actor spawn_session(self_ptr self, session_spec& spec) {
 }
 
 /// Re-homing: the sessions of a batch (rehome_batch.hpp), one per spec and
-/// in order, with one load report for all.
+/// in order, with one load report for all. The batched ones are announced
+/// to the control here, in one message, before the answer goes to the
+/// balancer: nothing the balancer or the control makes such a session
+/// send can reach the control ahead of its announcement (one connection
+/// carries both, in order).
 std::vector<terminal_session_actor>
 spawn_sessions(self_ptr self, std::vector<session_spec>& specs) {
+  auto& st = self->state;
   std::vector<terminal_session_actor> out;
+  std::vector<session_moved> moved;
   out.reserve(specs.size());
-  for (auto& spec : specs)
+  for (auto& spec : specs) {
+    auto announce = spec.batched;
+    if (announce)
+      moved.push_back(moved_of(spec, st.node_id, {}));
     out.push_back(start_session(self, spec));
+    if (announce)
+      moved.back().session = out.back();
+  }
+  if (!moved.empty() && st.control)
+    self->send(st.control, move_atom::value, std::move(moved));
   report_if_moved(self);
   return out;
 }

@@ -17,6 +17,7 @@
 namespace tether {
 
 struct session_spec;
+struct session_moved;
 struct balancer_info;
 struct peer_directory;
 
@@ -150,14 +151,17 @@ using control_actor = caf::typed_actor<
   caf::reacts_to<open_atom, std::string, std::string, terminal_session_actor,
                  std::string, uint64_t>,
   // a session the balancer moved to another node (the device kept its
-  // WebSocket: no new connect), with its generation
-  caf::reacts_to<move_atom, std::string, std::string, terminal_session_actor,
-                 uint64_t>,
+  // WebSocket: no new connect), with its generation and its connection ids'
+  // key (no svc_conn follows)
+  caf::reacts_to<move_atom, session_moved>,
+  // the sessions of a re-homing batch, announced by the node that started
+  // them (session_spec::batched), in one message
+  caf::reacts_to<move_atom, std::vector<session_moved>>,
   // a running session re-announces itself to a control that restarted
   caf::reacts_to<peer_atom, std::string, std::string, terminal_session_actor,
                  uint64_t>,
   caf::reacts_to<closed_atom, std::string, std::string, terminal_session_actor>,
-  // after each of the three above: the key its connection ids derive from
+  // after open and peer: the key its connection ids derive from
   // (services::connection_key's hi, lo) and the services the device
   // declared (empty: the default list); the control derives the ids
   caf::reacts_to<svc_conn_atom, std::string, terminal_session_actor, uint64_t,
@@ -331,6 +335,11 @@ struct session_spec {
   services::connection_key service_key{};
   /// The services the device declared (empty: the default list).
   std::vector<std::string> service_names{};
+  /// Started in a re-homing batch (rehome_batch.hpp): the balancer greets
+  /// the device itself when the node's answer comes, and the node announces
+  /// the batch's sessions to the control in one message; the session sends
+  /// neither `hello` nor `move`.
+  bool batched = false;
 
   /// Its connection id per service (none without a key).
   std::map<std::string, std::string> service_connections() const {
@@ -345,7 +354,26 @@ typename Inspector::result_type inspect(Inspector& f, session_spec& x) {
   return f(caf::meta::type_name("session_spec"), x.terminal_id, x.cluster_id,
            x.conn_id, x.balancer, x.keepalive_ms, x.keepalive_misses,
            x.redelivery_ms, x.address, x.moved, x.generation, x.connection_id,
-           x.service_key, x.service_names);
+           x.service_key, x.service_names, x.batched);
+}
+
+/// A session that took over from one on another node (`moved`), as it or
+/// its node announces it to the control: where it runs, its generation
+/// (session_spec::generation) and the key of its connection ids per
+/// service with the declared services (what `svc_conn` says after `open`).
+struct session_moved {
+  std::string terminal_id;
+  std::string node_id;
+  terminal_session_actor session;
+  uint64_t generation = 0;
+  services::connection_key service_key{};
+  std::vector<std::string> service_names{};
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_moved& x) {
+  return f(caf::meta::type_name("session_moved"), x.terminal_id, x.node_id,
+           x.session, x.generation, x.service_key, x.service_names);
 }
 
 /// A balancer announcing itself to the cluster manager.
@@ -447,6 +475,8 @@ CAF_ADD_TYPE_ID(tether, (std::vector<tether::bulk_outcome>))
 // re-homing a batch of sessions at once
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::session_spec>))
 CAF_ADD_TYPE_ID(tether, (std::vector<tether::terminal_session_actor>))
+CAF_ADD_TYPE_ID(tether, (tether::session_moved))
+CAF_ADD_TYPE_ID(tether, (std::vector<tether::session_moved>))
 CAF_END_TYPE_ID_BLOCK(tether)
 
 namespace tether {

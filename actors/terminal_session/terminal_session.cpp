@@ -142,6 +142,18 @@ terminal_session_state::due_for_redelivery(int64_t now) {
   return out;
 }
 
+std::string greeting(const session_spec& spec, const std::string& node_id) {
+  auto keepalive_s = std::max<uint32_t>(1, (spec.keepalive_ms + 999) / 1000);
+  return frames::hello(spec.terminal_id, spec.cluster_id, node_id, keepalive_s,
+                       spec.connection_id, spec.service_connections());
+}
+
+session_moved moved_of(const session_spec& spec, const std::string& node_id,
+                       terminal_session_actor session) {
+  return {spec.terminal_id, node_id,          std::move(session),
+          spec.generation,  spec.service_key, spec.service_names};
+}
+
 namespace {
 
 using self_ptr
@@ -198,20 +210,28 @@ void tell_service_connections(self_ptr self) {
 }
 
 /// Greets the device and announces the session to the control (as moved
-/// when the balancer restarted it on another node).
+/// when the balancer restarted it on another node: one message with its
+/// connection ids' key).
+void greet_and_announce(self_ptr self) {
+  auto& st = self->state;
+  to_device(self, greeting(st.spec, st.node_id));
+  if (st.spec.moved) {
+    self->send(st.control, move_atom::value,
+               moved_of(st.spec, st.node_id, handle_of(self)));
+    return;
+  }
+  self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
+             handle_of(self), st.spec.address, st.spec.generation);
+  tell_service_connections(self);
+}
+
+/// Starts the session: greets and announces it, unless it was started in a
+/// re-homing batch (the balancer greets, the node announces; see
+/// session_spec::batched), and watches its balancer.
 void start(self_ptr self) {
   auto& st = self->state;
-  auto keepalive_s = std::max<uint32_t>(1, (st.spec.keepalive_ms + 999) / 1000);
-  to_device(self, frames::hello(st.spec.terminal_id, st.spec.cluster_id,
-                                st.node_id, keepalive_s, st.spec.connection_id,
-                                st.spec.service_connections()));
-  if (st.spec.moved)
-    self->send(st.control, move_atom::value, st.spec.terminal_id, st.node_id,
-               handle_of(self), st.spec.generation);
-  else
-    self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
-               handle_of(self), st.spec.address, st.spec.generation);
-  tell_service_connections(self);
+  if (!st.spec.batched)
+    greet_and_announce(self);
   st.release_greeting();
   // A session without its balancer has no socket any more (the balancer's
   // process died): it ends, and the device reconnects elsewhere.

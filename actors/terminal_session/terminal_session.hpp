@@ -94,6 +94,15 @@ struct terminal_session_state {
   std::vector<job_record> due_for_redelivery(int64_t now);
 };
 
+/// The `hello` that greets the device of `spec` from a session on node
+/// `node_id` (sent by the session, or by the balancer for a batched one).
+std::string greeting(const session_spec& spec, const std::string& node_id);
+
+/// The announcement of a moved session: `move` to the control (sent by the
+/// session, or by its node for the sessions of a re-homing batch).
+session_moved moved_of(const session_spec& spec, const std::string& node_id,
+                       terminal_session_actor session);
+
 terminal_session_actor::behavior_type terminal_session(
   terminal_session_actor::stateful_pointer<terminal_session_state> self,
   session_spec spec, std::string node_id, control_actor control);

@@ -29,8 +29,10 @@
 # of two builds); the simulator and the pusher come from TETHER_SIM_DIR
 # (default ./build/examples; one without the hellos counter gives the API's
 # times only).
-# TETHER_BENCH_PERF=DIR: perf record (call graphs) of both balancers and the
-# surviving node during the burst, into DIR/<process>.data.
+# TETHER_BENCH_PERF=DIR: perf record (call graphs) of both balancers, the
+# surviving node and the control during the burst, into DIR/<process>.data,
+# at TETHER_BENCH_PERF_HZ samples per second (499; a burst of half a second
+# needs more, e.g. 2999).
 # TETHER_BENCH_RAMP: devices started per second by each simulator (1500).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -155,8 +157,8 @@ else
 fi
 if [ -n "$perf_dir" ]; then
   mkdir -p "$perf_dir"
-  for p in $watch; do
-    perf record -g -F 499 -p "${pid_of[$p]}" -o "$perf_dir/$p.data" >/dev/null 2>&1 &
+  for p in $watch control; do
+    perf record -g -F "${TETHER_BENCH_PERF_HZ:-499}" -p "${pid_of[$p]}" -o "$perf_dir/$p.data" >/dev/null 2>&1 &
     perf_pids="$perf_pids $!"
   done
   sleep 1

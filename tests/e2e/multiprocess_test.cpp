@@ -352,11 +352,16 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
   EXPECT_EQ(counter(sa, "reconnects"), 0) << dump(sa);
   EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb);
   EXPECT_EQ(counter(sa, "done"), 3 * fleet_size) << dump(sa);
-  // Their histories agree: a moved session is no new connect.
+  // Their histories agree: a moved session is no new connect. And the
+  // control knows each one's connection ids again (a re-homing batch's
+  // sessions are announced by their node, key included).
   for (int i = 0; i < fleet_size; ++i) {
     auto t = json_of(
       http_call(d->http(), "GET", "/v1/terminals/A" + std::to_string(i)).body);
     EXPECT_EQ(t.at("connects").to_number<int>(), 1) << t;
+    const auto* ids = t.as_object().if_contains("service_connections");
+    EXPECT_TRUE(ids && ids->is_object() && ids->as_object().contains("print"))
+      << t;
   }
 }
 

@@ -164,7 +164,14 @@ TEST_F(remote, messages_with_handles_round_trip) {
   spec.keepalive_misses = 3;
   spec.redelivery_ms = 300;
   spec.address = "192.0.2.9";
+  spec.service_key = {7, 9};
+  spec.service_names = {"print"};
+  spec.batched = true;
   round_trip(spec);
+  // a re-homing batch's sessions, as their node announces them
+  session_moved moved{"T1", "C1-n2", {}, 11, {7, 9}, {"print", "scan"}};
+  round_trip(moved);
+  round_trip(std::vector<session_moved>{moved, moved});
   round_trip(balancer_info{"C1-b1", "C1", "ws://a", {}});
   round_trip(node_actor{});
   round_trip(terminal_session_actor{});

@@ -138,6 +138,28 @@ TEST_F(RehomeFlow, ABatchWhoseNodeDiedBeforeItWasAskedIsPlacedAgain) {
   }
 }
 
+TEST_F(RehomeFlow, TheBalancersHelloComesBeforeWhatTheNewSessionSent) {
+  // A batch's sessions do not greet (session_spec::batched): the balancer
+  // sends each device its hello when the node's answer comes. A frame the
+  // new session sends meanwhile (a job the control gave it at once) waits
+  // behind that hello.
+  auto links = devices_on_n1(2);
+  kill_n1_until_the_balancer_reads();
+  auto* n2 = caf::actor_cast<caf::abstract_actor*>(node_handles[1]);
+  while (!sched.jobs.empty() && &sched.next_job<caf::scheduled_actor>() != n2)
+    sched.run_once(); // the batch is asked of C1-n2, not yet answered
+  auto job = std::string{R"({"type":"job","job_id":"J1"})"};
+  caf::anon_send(balancer, to_dev_atom::value, uint64_t{1}, job);
+  sched.run();
+  ASSERT_EQ(links[0]->sent.size(), 3u);
+  EXPECT_EQ(hello_of(*links[0], 1).at("node_id"), "C1-n2");
+  EXPECT_EQ(links[0]->sent[2], job);
+  ASSERT_EQ(links[1]->sent.size(), 2u);
+  EXPECT_EQ(hello_of(*links[1], 1).at("node_id"), "C1-n2");
+  EXPECT_EQ(clog->moved.size(), 2u);
+  EXPECT_EQ(clog->move_batches, 1u) << "the node announced them together";
+}
+
 TEST_F(RehomeFlow, WithNoNodeLeftTheDevicesAreToldToRetry) {
   auto links = devices_on_n1(2);
   set_node("C1-n2", "draining");

@@ -222,8 +222,8 @@ TEST_F(ControlFlow, ASessionMovedToAnotherNodeIsAHistoryRecord) {
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
                  std::string{"C1-n1"}, s1, std::string{"10.0.0.7"},
                  uint64_t{1});
-  caf::anon_send(control_h, move_atom::value, std::string{"T1"},
-                 std::string{"C1-n2"}, s2, uint64_t{1});
+  caf::anon_send(control_h, move_atom::value,
+                 session_moved{"T1", "C1-n2", s2, 1, {}, {}});
   // Announced again after a control restart: not a new record.
   caf::anon_send(control_h, peer_atom::value, std::string{"T1"},
                  std::string{"C1-n2"}, s2, uint64_t{1});

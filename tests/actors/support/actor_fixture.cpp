@@ -60,6 +60,17 @@ caf::behavior fake_balancer(caf::event_based_actor*,
   };
 }
 
+void control_log::move(const session_moved& m) {
+  moved.push_back({m.terminal_id, m.node_id, m.session.id(), {}, m.generation});
+  if (m.service_key.empty())
+    return;
+  service_connections.emplace_back(
+    m.terminal_id,
+    services::connection_ids(m.service_key, m.service_names.empty()
+                                              ? services::default_list()
+                                              : m.service_names));
+}
+
 caf::behavior fake_control(caf::event_based_actor*,
                            std::shared_ptr<control_log> log) {
   return {
@@ -69,9 +80,11 @@ caf::behavior fake_control(caf::event_based_actor*,
           uint64_t generation) {
       log->opened.push_back({t, node, s.id(), address, generation});
     },
-    [log](move_atom, const std::string& t, const std::string& node,
-          const terminal_session_actor& s, uint64_t generation) {
-      log->moved.push_back({t, node, s.id(), {}, generation});
+    [log](move_atom, const session_moved& m) { log->move(m); },
+    [log](move_atom, const std::vector<session_moved>& batch) {
+      ++log->move_batches;
+      for (const auto& m : batch)
+        log->move(m);
     },
     [log](closed_atom, const std::string& t, const std::string& reason,
           const terminal_session_actor& s) {

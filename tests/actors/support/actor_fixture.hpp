@@ -94,6 +94,12 @@ struct control_log {
   /// svc_conn: terminal and its session's connection ids per service.
   std::vector<std::pair<std::string, std::map<std::string, std::string>>>
     service_connections;
+  /// Messages with a node's re-homing batch of moved sessions.
+  size_t move_batches = 0;
+
+  /// A moved session: in `moved`, and its ids in `service_connections`
+  /// when it has a key (as svc_conn says them after `open`).
+  void move(const session_moved& m);
 };
 
 caf::behavior fake_control(caf::event_based_actor*,

@@ -19,14 +19,21 @@ namespace tether::actor_test {
 class BalancerOnTwoNodes : public ActorFlow {
 protected:
   /// Spawns the peers and the balancer with `bs` (its id, cluster and url
-  /// are set here), and dispatches its start.
-  void start_balancer(balancer_settings bs) {
+  /// are set here), and dispatches its start. The nodes are `real` real
+  /// ones (C1-n1, C1-n2, ...), then `more` (a test's own, e.g. fakes).
+  void start_balancer(balancer_settings bs, size_t real = 2,
+                      std::vector<node_actor> more = {}) {
     manager = own(spawn_fake<cluster_manager_actor>(sys, fake_manager, mlog));
     control_h = own(spawn_fake<control_actor>(sys, fake_control, clog));
     std::vector<std::pair<std::string, node_actor>> nodes;
-    for (const char* id : {"C1-n1", "C1-n2"}) {
-      node_handles.push_back(own(sys.spawn(node, std::string{id}, control_h)));
+    for (size_t i = 1; i <= real; ++i) {
+      auto id = "C1-n" + std::to_string(i);
+      node_handles.push_back(own(sys.spawn(node, id, control_h)));
       nodes.emplace_back(id, node_handles.back());
+    }
+    for (auto& handle : more) {
+      node_handles.push_back(handle);
+      nodes.emplace_back("C1-n" + std::to_string(nodes.size() + 1), handle);
     }
     bs.balancer_id = "C1-b1";
     bs.cluster_id = "C1";
@@ -80,7 +87,7 @@ protected:
   cluster_manager_actor manager;
   control_actor control_h;
   cluster_balancer_actor balancer;
-  std::vector<node_actor> node_handles; // C1-n1, C1-n2
+  std::vector<node_actor> node_handles; // C1-n1, C1-n2, ... (and `more`)
 };
 
 } // namespace tether::actor_test

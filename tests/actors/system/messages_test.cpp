@@ -86,6 +86,16 @@ session_spec sample_spec(cluster_balancer_actor balancer) {
           .generation = 9,
           .connection_id = "C1-b1-mi2x3k-78",
           .service_key = {0x0123456789abcdefu, 0xfedcba9876543210u},
+          .service_names = {"print", "scan"},
+          .batched = true};
+}
+
+session_moved sample_moved(terminal_session_actor session) {
+  return {.terminal_id = "T1",
+          .node_id = "C1-n2",
+          .session = std::move(session),
+          .generation = 9,
+          .service_key = {0x0123456789abcdefu, 0xfedcba9876543210u},
           .service_names = {"print", "scan"}};
 }
 
@@ -226,7 +236,7 @@ TEST(ExpectSame, FindsADifferenceInAnyField) {
 TEST_F(MessagesTest, BlockHasTheTypesTestedHere) {
   // If this fails, a type was added to or removed from the block: give it a
   // field-by-field round trip below, then update the count.
-  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 54)
+  EXPECT_EQ(caf::id_block::tether::end - caf::id_block::tether::begin, 56)
     << "the type-ID block changed: add round trips for the new types";
   EXPECT_EQ(caf::id_block::tether::begin, caf::first_custom_type_id);
 }
@@ -451,6 +461,15 @@ TEST_F(MessagesTest, SessionSpecsAndSessionsOfABatch) {
   EXPECT_EQ(back[0].id(), live.session.id());
 }
 
+TEST_F(MessagesTest, MovedSessionsOneAndABatch) {
+  check(sample_moved(live.session));
+  check(sample_moved(terminal_session_actor{}));
+  check(
+    std::vector<session_moved>{sample_moved(live.session), sample_moved({})});
+  auto back = roundtrip(sample_moved(live.session));
+  EXPECT_EQ(back.session.id(), live.session.id());
+}
+
 TEST_F(MessagesTest, BalancerInfoWithNullAndLiveHandle) {
   check(sample_info(cluster_balancer_actor{}));
   check(sample_info(live.balancer));
@@ -612,6 +631,9 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
                       live.session, std::string{"10.0.0.9"}, uint64_t{7}),
     caf::make_message(closed_atom::value, std::string{"T1"}, std::string{"r"},
                       live.session),
+    caf::make_message(move_atom::value, sample_moved(live.session)),
+    caf::make_message(move_atom::value,
+                      std::vector<session_moved>{sample_moved(live.session)}),
     // store_actor
     caf::make_message(put_atom::value, rec),
     caf::make_message(ok_atom::value),
