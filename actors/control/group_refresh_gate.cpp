@@ -25,13 +25,14 @@ int64_t leaves_window(const std::deque<disconnect_event>& events, int64_t now,
 
 bool group_refresh_gate::due(int64_t now, const group_inputs& in) const {
   return changed_ || now >= settled_until_ || in.classes != last_.classes
-         || in.terminals_fp != last_.terminals_fp;
+      || in.terminals_fp != last_.terminals_fp;
 }
 
 void group_refresh_gate::refreshed(int64_t now, const group_inputs& in,
                                    const disconnect_tracker& tracker) {
   changed_ = false;
   last_ = in;
+  last_.classes = class_counts(tracker); // the classes it formed count
   const auto& rules = tracker.rules();
   settled_until_ = std::min(
     leaves_window(tracker.events(), now, rules.disconnect_group.window.count()),
@@ -40,8 +41,7 @@ void group_refresh_gate::refreshed(int64_t now, const group_inputs& in,
 
 uint64_t class_counts(const disconnect_tracker& tracker) {
   return tracker.disconnect_classes().size() + tracker.failure_classes().size()
-         + tracker.disconnect_members().size()
-         + tracker.failure_members().size();
+       + tracker.disconnect_members().size() + tracker.failure_members().size();
 }
 
 void add_to_fingerprint(uint64_t& fp, const std::string& terminal_id,
@@ -51,7 +51,7 @@ void add_to_fingerprint(uint64_t& fp, const std::string& terminal_id,
   // Mixed per pair, summed over pairs: the order of terminals does not
   // matter, a moved terminal changes its pair's term.
   fp += (h ^ (g + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)))
-        * 0xff51afd7ed558ccdULL;
+      * 0xff51afd7ed558ccdULL;
 }
 
 } // namespace tether

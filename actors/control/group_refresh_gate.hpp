@@ -36,7 +36,8 @@ public:
   /// Whether a recomputation at `now` may find something new.
   bool due(int64_t now, const group_inputs& in) const;
 
-  /// A recomputation ran at `now` over `tracker`'s events with `in`.
+  /// A recomputation ran at `now` over `tracker`'s events with `in` (the
+  /// classes it formed are taken from `tracker`).
   void refreshed(int64_t now, const group_inputs& in,
                  const disconnect_tracker& tracker);
 

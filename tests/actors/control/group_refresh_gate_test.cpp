@@ -37,12 +37,12 @@ TEST(GroupRefreshGate, DueUntilRefreshedThenOnlyOnAChange) {
   disconnect_tracker tracker{rules(60'000, 60'000)};
   tracker.add({t0, "A1", "10.0.0.1"});
   group_refresh_gate gate;
-  group_inputs in{3, 42};
+  group_inputs in{0, 42};        // the tracker has no class
   EXPECT_TRUE(gate.due(t0, in)); // never computed
   gate.refreshed(t0, in, tracker);
   EXPECT_FALSE(gate.due(t0 + 1, in));
-  EXPECT_TRUE(gate.due(t0 + 1, {4, 42}));  // a class came or went
-  EXPECT_TRUE(gate.due(t0 + 1, {3, 43}));  // a terminal's group changed
+  EXPECT_TRUE(gate.due(t0 + 1, {1, 42}));       // a class came or went
+  EXPECT_TRUE(gate.due(t0 + 1, {0, 43}));       // a terminal's group changed
   EXPECT_EQ(gate.settled_until(), t0 + 60'001); // the event leaves then
   EXPECT_FALSE(gate.due(t0 + 60'000, in));
   EXPECT_TRUE(gate.due(t0 + 60'001, in));
