@@ -33,6 +33,24 @@ void add_terminal(terminal_table& terminals, const std::string& id,
   terminals.entries[id].record.region = region;
 }
 
+/// Groups under `rules(60 s, gf_window_ms)`.
+disconnect_groups groups(int64_t gf_window_ms) {
+  disconnect_groups g;
+  g.tracker = disconnect_tracker{rules(60'000, gf_window_ms)};
+  return g;
+}
+
+/// Groups where A1 and A2 dropped at t0 from two addresses (a GE class),
+/// recomputed at t0.
+disconnect_groups two_dropped(const terminal_table& terminals,
+                              int64_t gf_window_ms) {
+  auto g = groups(gf_window_ms);
+  g.record(t0, "A1", "10.0.0.1");
+  g.record(t0, "A2", "10.0.0.2");
+  g.refresh(t0, terminals);
+  return g;
+}
+
 TEST(GroupRefreshGate, DueUntilRefreshedThenOnlyOnAChange) {
   disconnect_tracker tracker{rules(60'000, 60'000)};
   tracker.add({t0, "A1", "10.0.0.1"});
@@ -74,11 +92,7 @@ TEST(GroupRefreshGate, TicksWithNothingNewRecomputeNothing) {
   terminal_table terminals;
   add_terminal(terminals, "A1", "GG1");
   add_terminal(terminals, "A2", "GG2");
-  disconnect_groups g;
-  g.tracker = disconnect_tracker{rules(60'000, 120'000)};
-  g.record(t0, "A1", "10.0.0.1");
-  g.record(t0, "A2", "10.0.0.2");
-  g.refresh(t0, terminals);
+  auto g = two_dropped(terminals, 120'000);
   const std::string ge = "ge-" + std::to_string(t0 / 1000);
   EXPECT_EQ(g.tracker.disconnect_class("A1"), ge);
   for (int64_t s = 1; s <= 5; ++s)
@@ -94,11 +108,7 @@ TEST(GroupRefreshGate, AnEventAgingOutOfItsWindowIsSeen) {
   terminal_table terminals;
   for (auto id : {"A1", "A2", "A3", "A4"})
     add_terminal(terminals, id, "GG1");
-  disconnect_groups g;
-  g.tracker = disconnect_tracker{rules(60'000, 120'000)};
-  g.record(t0, "A1", "10.0.0.1");
-  g.record(t0, "A2", "10.0.0.2");
-  g.refresh(t0, terminals);
+  auto g = two_dropped(terminals, 120'000);
   g.refresh(t0 + 60'001, terminals); // both left the GE window
   EXPECT_EQ(g.gate.skipped, 0u);
   EXPECT_EQ(g.tracker.events().size(), 2u); // still in the GF window
@@ -117,8 +127,7 @@ TEST(GroupRefreshGate, AGroupValueThatChangedIsSeen) {
   terminal_table terminals;
   add_terminal(terminals, "A1", "GG1");
   add_terminal(terminals, "A2", "GG2");
-  disconnect_groups g;
-  g.tracker = disconnect_tracker{rules(60'000, 60'000)};
+  auto g = groups(60'000);
   g.record(t0, "A1", "");
   g.refresh(t0, terminals);
   EXPECT_EQ(g.tracker.failure_members().at("A1"), "GG1");
@@ -137,8 +146,7 @@ TEST(GroupRefreshGate, AClearedClassIsSeen) {
   add_terminal(terminals, "A1", "GG1");
   add_terminal(terminals, "A2", "GG1");
   add_terminal(terminals, "B1", "GG2");
-  disconnect_groups g;
-  g.tracker = disconnect_tracker{rules(60'000, 60'000)};
+  auto g = groups(60'000);
   g.record(t0, "A1", "");
   g.record(t0, "A2", "");
   g.record(t0, "B1", "");
