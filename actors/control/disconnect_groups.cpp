@@ -12,26 +12,39 @@ void disconnect_groups::load(std::vector<disconnect_event> stored,
       t->address = e.address;
     tracker.add(std::move(e));
   }
+  gate.touch();
 }
 
 void disconnect_groups::record(int64_t now, const std::string& terminal_id,
                                const std::string& address) {
   disconnect_event e{now, terminal_id, address};
   tracker.add(e);
+  gate.touch();
   unsaved.push_back(std::move(e));
 }
 
 int64_t disconnect_groups::refresh(int64_t now,
                                    const terminal_table& terminals) {
   auto drop_before = tracker.prune(now);
-  tracker.expire(now);
+  auto ended = tracker.expire(now);
+  if (drop_before != 0 || ended > 0)
+    gate.touch();               // events went
   if (tracker.events().empty()) // the classes found before are kept
     return drop_before;
   const auto& by = tracker.rules().failure_group.group_by;
   std::unordered_map<std::string, size_t> sizes;
-  for (const auto& [id, t] : terminals.entries)
-    if (auto g = fact_of(t.record, by); !g.empty())
+  group_inputs in;
+  for (const auto& [id, t] : terminals.entries) {
+    auto g = fact_of(t.record, by);
+    add_to_fingerprint(in.terminals_fp, id, g);
+    if (!g.empty())
       ++sizes[g];
+  }
+  in.classes = class_counts(tracker);
+  if (!gate.due(now, in)) {
+    ++gate.skipped;
+    return drop_before;
+  }
   tracker.refresh(
     now,
     [&terminals, &by](const std::string& id) {
@@ -39,6 +52,7 @@ int64_t disconnect_groups::refresh(int64_t now,
       return t == nullptr ? std::string{} : fact_of(t->record, by);
     },
     sizes);
+  gate.refreshed(now, in, tracker);
   return drop_before;
 }
 

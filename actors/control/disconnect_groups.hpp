@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/control/group_refresh_gate.hpp"
 #include "actors/control/terminal_table.hpp"
 #include "actors/policy/placement.hpp"
 
@@ -20,6 +21,8 @@ struct disconnect_groups {
   /// Connected terminals the server moved (re-allocation, a return): their
   /// next close is the device following `reassign`, no GE/GF event.
   std::unordered_set<std::string> reassigned;
+  /// Whether the classes must be recomputed (group_refresh_gate.hpp).
+  group_refresh_gate gate;
 
   /// Takes the stored events at start (oldest first); they are stored
   /// already. Each terminal's last known address comes from them.
@@ -31,7 +34,8 @@ struct disconnect_groups {
 
   /// Drops the events past the windows and recomputes the GE/GF groups
   /// (the group sizes take one pass over `terminals`, done only while
-  /// there are events or groups to dissolve). Returns the time before
+  /// there are events or groups to dissolve), unless nothing they depend
+  /// on changed since the last time (`gate`). Returns the time before
   /// which stored events are no longer needed (0: none dropped since the
   /// last call).
   int64_t refresh(int64_t now, const terminal_table& terminals);

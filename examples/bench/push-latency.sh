@@ -16,6 +16,10 @@
 # (tetherd, tether-terminal, tether-push-bench), or in TETHER_BUILD_DIR (the same layout:
 # net/tetherd, examples/...; for A/B runs of two builds with the same script).
 #
+# TETHER_BENCH_KEEP=DIR keeps, per phase, the server's /metrics after the phase
+# (metrics-<phase>.txt: cumulative), the server's log and, with a push bench that has --trace, each
+# request's send time and API latency (trace-<phase>.txt), to see when slow answers came.
+#
 # TETHER_BENCH_MODE=multiprocess runs examples/topologies/multiprocess.toml instead, each
 # process its own OS process (ports 8080, 91xx, 170xx must be free): every job then
 # crosses processes gateway+control -> balancer -> node -> balancer, and the device's
@@ -111,6 +115,12 @@ stop_sim() {  # phase name, accepted jobs
   while [ "$(connections)" -gt 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
 }
 
+keep=${TETHER_BENCH_KEEP:-}
+trace_opt() {  # phase name: --trace FILE when kept and supported
+  [ -n "$keep" ] && "$bd"/examples/tether-push-bench --help 2>/dev/null | grep -q -- --trace &&
+    echo "--trace $keep/trace-$1.txt"
+  return 0
+}
 run_phase() {  # name, rate, seconds, jobs limit
   start_sim "$1"
   local cpu0 t0 cpu1 t1
@@ -118,12 +128,14 @@ run_phase() {  # name, rate, seconds, jobs limit
   "$bd"/examples/tether-push-bench --server "http://$http" --id-prefix push- --count "$n" \
     --api-key-file "$key_file" \
     --concurrency "$conc" --rate "$2" --duration-s "$3" --jobs "$4" \
-    --json "$work/push-$1.json" >"$work/push-$1.out" 2>&1 || true
+    --json "$work/push-$1.json" $(trace_opt "$1") >"$work/push-$1.out" 2>&1 || true
   cpu1=$(server_cpu_s); t1=$(date +%s.%N)
   python3 -c "import sys;print((float(sys.argv[2])-float(sys.argv[1]))/(float(sys.argv[4])-float(sys.argv[3]))*100)" \
     "$cpu0" "$cpu1" "$t0" "$t1" >"$work/cpu-$1.txt"
   stop_sim "$1" "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['accepted'])" "$work/push-$1.json")"
+  [ -z "$keep" ] || curl -s -H "$auth" "http://$http/metrics" >"$keep/metrics-$1.txt"
 }
+[ -z "$keep" ] || mkdir -p "$keep"
 
 run_phase flat 0 "$flat_s" 1000000
 run_phase rate "$rate" "$rate_s" $(( rate * rate_s ))
@@ -164,3 +176,4 @@ for phase, title in (("flat", "(a) flat out"), ("rate", f"(b) at {rate} jobs/s")
         print(f"    WARNING: the devices received {s['jobs']} jobs for {p['accepted']} accepted")
 PY
 cat "$work/sweep.txt"
+[ -z "$keep" ] || cp "$work"/tetherd*.log "$keep"/

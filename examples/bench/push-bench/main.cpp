@@ -74,11 +74,26 @@ std::string rate_text(double rate) {
 
 } // namespace
 
+// --trace: "<sent Unix ms> <API latency ms>" per answered request.
+bool write_trace(const std::string& path,
+                 const std::vector<tether::push_bench::traced_request>& trace) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr)
+    return false;
+  for (const auto& t : trace)
+    std::fprintf(f, "%lld.%03lld %.3f\n",
+                 static_cast<long long>(t.sent_unix_us / 1000),
+                 static_cast<long long>(t.sent_unix_us % 1000),
+                 static_cast<double>(t.latency_us) / 1000.0);
+  return std::fclose(f) == 0;
+}
+
 int main(int argc, char** argv) {
   bench_options o;
   double duration_s = std::chrono::duration<double>(o.duration).count();
   std::int64_t timeout_ms = o.request_timeout.count();
   std::string json_path;
+  std::string trace_path;
 
   CLI::App app{
     "tether-push-bench: pushes jobs (POST /v1/terminals/{id}/jobs) round-robin to the\n"
@@ -110,6 +125,9 @@ int main(int argc, char** argv) {
                  "tether-data/secrets/admin-key");
   app.add_option("--json", json_path,
                  "also write the results as JSON to this file");
+  app.add_option("--trace", trace_path,
+                 "also write one line per answered request to this file: "
+                 "its send time (Unix ms) and API latency (ms)");
 
   try {
     app.parse(argc, argv);
@@ -156,6 +174,7 @@ int main(int argc, char** argv) {
     std::chrono::duration<double>(duration_s));
   o.request_timeout = std::chrono::milliseconds(timeout_ms);
 
+  o.trace = !trace_path.empty();
   bench_result r;
   std::string error;
   if (!run_bench(o, r, error)) {
@@ -204,6 +223,11 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   int code = (r.issued > 0 && r.accepted == r.issued) ? 0 : 1;
+  if (!trace_path.empty() && !write_trace(trace_path, r.trace)) {
+    std::cerr << "tether-push-bench: cannot write --trace " << trace_path
+              << '\n';
+    code = 1;
+  }
   if (!json_path.empty()) {
     boost::json::object st;
     for (const auto& [status, n] : r.other_statuses)

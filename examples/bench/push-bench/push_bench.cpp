@@ -38,6 +38,12 @@ constexpr auto connect_retry_pause = 100ms;
 constexpr std::uint64_t body_limit = 64 * 1024;
 constexpr std::uint64_t bulk_body_limit = 64 * 1024 * 1024;
 
+std::int64_t unix_us_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
 std::uint64_t micros(steady::duration d) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   return us < 0 ? 0 : static_cast<std::uint64_t>(us);
@@ -223,6 +229,8 @@ private:
       r_.first_send = now;
     r_.result.issued += n_;
     sent_ = now;
+    if (r_.opts.trace)
+      sent_unix_us_ = unix_us_now();
     stream_.expires_after(r_.opts.request_timeout);
     http::async_write(
       stream_, req_,
@@ -251,6 +259,8 @@ private:
     r_.last_answer = now;
     auto& res = parser_->get();
     auto status = res.result_int();
+    if (r_.opts.trace && (status == 202 || status == 200))
+      r_.result.trace.push_back({sent_unix_us_, micros(now - sent_)});
     if (status == 202) {
       ++r_.result.accepted;
       r_.api_latency.record_us(micros(now - sent_));
@@ -307,6 +317,7 @@ private:
   std::uint64_t seq_ = 0;
   std::uint64_t n_ = 1; // jobs in the request (--bulk)
   steady::time_point due_, sent_;
+  std::int64_t sent_unix_us_ = 0; // --trace only
 };
 
 void runner::arm_signals() {

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace tether::push_bench {
 
@@ -49,6 +50,16 @@ struct bench_options {
   // /v1/terminals/{id}/jobs); K > 0 sends K consecutive jobs in one POST
   // /v1/jobs/bulk and counts the items the 200 answer accepted.
   std::size_t bulk = 0;
+  // Keep one (send time, API latency) pair per answered request, so that a
+  // run can show *when* its slow answers came (bench_result::trace).
+  bool trace = false;
+};
+
+// One answered request: when it was sent (Unix time, microseconds) and how
+// long its answer took (microseconds).
+struct traced_request {
+  std::int64_t sent_unix_us = 0;
+  std::uint64_t latency_us = 0;
 };
 
 struct bench_result {
@@ -65,9 +76,10 @@ struct bench_result {
   double accepted_per_s = 0;
   tether::terminal::latency_summary api_latency; // send -> 202 received
   tether::terminal::latency_summary
-    schedule_lag;           // --rate only: send time - due time
-  bool interrupted = false; // stopped by a signal
-  std::string stop_reason;  // "jobs", "duration" or "signal"
+    schedule_lag;                    // --rate only: send time - due time
+  bool interrupted = false;          // stopped by a signal
+  std::string stop_reason;           // "jobs", "duration" or "signal"
+  std::vector<traced_request> trace; // bench_options::trace only
 };
 
 // Runs the benchmark to its end; blocking. Fails (returns false, `error` set)
