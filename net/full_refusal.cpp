@@ -29,8 +29,13 @@ void refuse_over_pending_cap(strand_socket& socket, bool tls) {
   boost::system::error_code ec;
   if (!tls) {
     socket.non_blocking(true, ec);
+    // What the client sent so far is read (closing on unread bytes would
+    // reset the connection before the answer arrives), at most 16 KiB: a
+    // client that keeps sending does not hold the I/O thread here.
     std::array<char, 2048> sink;
-    while (!ec && socket.read_some(boost::asio::buffer(sink), ec) > 0)
+    for (int i = 0;
+         i < 8 && !ec && socket.read_some(boost::asio::buffer(sink), ec) > 0;
+         ++i)
       ;
     auto text = full_refusal_text(jittered_seconds(pending_retry_after));
     socket.write_some(boost::asio::buffer(text), ec);
