@@ -5,6 +5,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <charconv>
+
 namespace tether::terminal {
 
 namespace {
@@ -30,6 +32,15 @@ bool is_closed(const boost::system::error_code& ec) {
 }
 
 } // namespace
+
+std::chrono::seconds retry_after_seconds(std::string_view value) {
+  long long s = 0;
+  auto [end, err]
+    = std::from_chars(value.data(), value.data() + value.size(), s);
+  if (err != std::errc{} || end != value.data() + value.size() || s < 0)
+    return std::chrono::seconds{0};
+  return std::chrono::seconds(std::min(s, 3600ll));
+}
 
 connect_failure classify_failure(const boost::system::error_code& ec,
                                  unsigned http_status) {

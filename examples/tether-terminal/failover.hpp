@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstddef>
 #include <random>
+#include <string_view>
 
 namespace tether::terminal {
 
@@ -39,6 +40,11 @@ enum class connect_failure { refused, busy, closed, timeout, not_here, other };
 /// the upgrade, its HTTP status (0 otherwise).
 connect_failure classify_failure(const boost::system::error_code& ec,
                                  unsigned http_status);
+
+/// A Retry-After header's value in whole seconds, for an HTTP answer or a
+/// declined upgrade alike: delta-seconds only (an HTTP-date, a negative or
+/// malformed value count as none: 0), at most an hour.
+std::chrono::seconds retry_after_seconds(std::string_view value);
 
 /// The step after a failed attempt: the next URL of the list, or register
 /// again; and how long to wait first.

@@ -1,5 +1,6 @@
 #include "tether-terminal/http_client.hpp"
 
+#include "tether-terminal/failover.hpp"
 #include "tether-terminal/tcp_connect.hpp"
 #include "tether-terminal/tls_stream.hpp"
 #include "tether-terminal/url.hpp"
@@ -10,7 +11,6 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
-#include <charconv>
 #include <memory>
 
 namespace tether::terminal {
@@ -143,13 +143,8 @@ private:
       response_.body = std::move(res.body());
       response_.body_bytes = response_.body.size();
     }
-    if (auto it = res.find(http::field::retry_after); it != res.end()) {
-      auto v = it->value(); // delta-seconds only; an HTTP-date is ignored
-      long long seconds = 0;
-      auto [p, err] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-      if (err == std::errc{} && p == v.data() + v.size() && seconds > 0)
-        response_.retry_after = std::chrono::seconds(std::min(seconds, 3600ll));
-    }
+    if (auto it = res.find(http::field::retry_after); it != res.end())
+      response_.retry_after = retry_after_seconds(it->value());
     finish({});
   }
 

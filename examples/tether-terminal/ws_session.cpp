@@ -1,5 +1,6 @@
 #include "tether-terminal/ws_session.hpp"
 
+#include "tether-terminal/failover.hpp"
 #include "tether-terminal/tcp_connect.hpp"
 #include "tether-terminal/tls_stream.hpp"
 #include "tether-terminal/url.hpp"
@@ -9,7 +10,6 @@
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <vector>
 
 namespace tether::terminal {
@@ -253,19 +253,11 @@ private:
       owner->on_ws_closed(*this, info);
   }
 
-  // The declined upgrade's Retry-After in whole seconds (0: none or not a
-  // number; at most an hour).
+  // The declined upgrade's Retry-After in whole seconds (0: none).
   std::chrono::seconds retry_after() const {
     auto it = response_->find(http::field::retry_after);
-    if (it == response_->end())
-      return std::chrono::seconds{0};
-    auto text = it->value();
-    long long s = 0;
-    auto [end, err]
-      = std::from_chars(text.data(), text.data() + text.size(), s);
-    if (err != std::errc{} || end != text.data() + text.size() || s < 0)
-      return std::chrono::seconds{0};
-    return std::chrono::seconds(std::min(s, 3600ll));
+    return it == response_->end() ? std::chrono::seconds{0}
+                                  : retry_after_seconds(it->value());
   }
 
   // Connecting or upgrading failed (or was aborted by close()).

@@ -91,3 +91,14 @@ TEST(TerminalFailover, LastUrlOrNotHereRegistersAgain) {
   EXPECT_EQ(s.next, go::register_again);
   EXPECT_GE(s.delay, 3000ms);
 }
+
+TEST(TerminalFailover, RetryAfterIsWholeSecondsOrNone) {
+  using std::chrono::seconds;
+  EXPECT_EQ(retry_after_seconds("2"), seconds{2});
+  EXPECT_EQ(retry_after_seconds("0"), seconds{0});
+  EXPECT_EQ(retry_after_seconds("999999"), seconds{3600}); // at most an hour
+  EXPECT_EQ(retry_after_seconds("-5"), seconds{0});
+  EXPECT_EQ(retry_after_seconds("1.5"), seconds{0});
+  EXPECT_EQ(retry_after_seconds(""), seconds{0});
+  EXPECT_EQ(retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT"), seconds{0});
+}
