@@ -89,16 +89,17 @@ void on_tick(self_ptr self, int64_t due) {
 terminal_session_actor start_session(self_ptr self, session_spec& spec) {
   auto& st = self->state;
   auto period = static_cast<int64_t>(spec.keepalive_ms);
+  auto balancer = spec.balancer.address();
   if (spec.balancer && st.reports.add_balancer(spec.balancer))
-    self->monitor(spec.balancer); // see the down handler in node()
+    self->monitor(spec.balancer); // see on_balancer_down
   auto session = self->spawn<terminal_session_impl>(
-    std::move(spec), st.node_id, st.control, st.session_actors.track());
+    std::move(spec), st.shared_id, st.control, st.session_actors.track());
   // Monitored, not linked, so that its end reaches the node as a down message
   // (which counts it) without an entry in the node's own attachables; it
   // still ends with its node (a node that goes away takes its sessions along,
   // and the balancer starts them again elsewhere): see live_sessions.hpp.
   self->monitor(session);
-  st.live.add(session);
+  st.live.add(session, balancer);
   st.keepalive.add(session.address(), clock_ms(self), period);
   ++st.sessions;
   arm(self);
@@ -146,6 +147,17 @@ void on_session_exit(self_ptr self, const caf::actor_addr& source) {
   report_if_moved(self);
 }
 
+/// A balancer this node's sessions relay through went away (its process
+/// died or it ended): the sockets of its sessions went with it, so they end
+/// (the devices reconnect elsewhere), and it gets no more load reports.
+void on_balancer_down(self_ptr self, const caf::actor_addr& balancer) {
+  auto& st = self->state;
+  st.reports.drop_balancer(balancer);
+  for (const auto& session : st.live.relaying_through(balancer))
+    self->send(session, closed_atom::value,
+               std::string{close_reason::balancer_gone});
+}
+
 /// The control process was reached (again, after a restart): new sessions
 /// report to it, and the running ones re-announce themselves.
 void on_control_reached(self_ptr self, const peer_directory& dir) {
@@ -166,11 +178,13 @@ void on_control_reached(self_ptr self, const peer_directory& dir) {
 node_actor::behavior_type node(self_ptr self, std::string node_id,
                                control_actor control) {
   self->state.node_id = std::move(node_id);
+  self->state.shared_id
+    = std::make_shared<const std::string>(self->state.node_id);
   self->state.control = std::move(control);
   self->set_down_handler([self](const caf::down_msg& dm) {
     if (self->state.live.contains(dm.source))
       return on_session_exit(self, dm.source);
-    self->state.reports.drop_balancer(dm.source);
+    on_balancer_down(self, dm.source);
   });
   self->set_exit_handler(
     [self](const caf::exit_msg& em) { self->quit(em.reason); });
