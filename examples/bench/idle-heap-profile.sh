@@ -40,7 +40,7 @@ fi
 # tetherd links jemalloc, which defines operator new/delete itself: the shim
 # sends C++ allocations through malloc again, where heaptrack sees them.
 preload=${LD_PRELOAD:-}
-if ldd "$build"/net/tetherd | grep -q jemalloc; then
+if ldd "$build"/net/tetherd | grep jemalloc >/dev/null; then  # (not -q: an early exit fails ldd under pipefail)
   g++ -std=c++17 -O2 -shared -fPIC examples/bench/new_via_malloc.cpp -o "$work/new_via_malloc.so"
   preload="$work/new_via_malloc.so"
 fi
