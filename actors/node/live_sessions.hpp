@@ -40,15 +40,18 @@ public:
   bool contains(const caf::actor_addr& session) const;
   /// The session's handle, or nullptr.
   const terminal_session_actor* find(const caf::actor_addr& session) const;
-  std::size_t size() const { return by_address_.size(); }
+  /// The same by actor id (a session of this node: ids are unique within
+  /// one actor system, and a node's sessions run in its own).
+  const terminal_session_actor* find(caf::actor_id session) const;
+  std::size_t size() const { return by_id_.size(); }
   /// The sessions that relay through `balancer`.
   std::vector<terminal_session_actor>
   relaying_through(const caf::actor_addr& balancer) const;
 
   template <class F>
   void for_each(F&& f) const {
-    for (const auto& entry : by_address_)
-      f(entry.second.session);
+    for (const auto& e : by_id_)
+      f(e.second.session);
   }
 
 private:
@@ -56,7 +59,11 @@ private:
     terminal_session_actor session;
     caf::actor_addr balancer;
   };
-  std::unordered_map<caf::actor_addr, held> by_address_;
+  /// By actor id: a smaller entry than by address (issue 12, bytes per
+  /// session). An address from elsewhere (a balancer's, whose id may equal
+  /// a session's) is told apart by comparing the whole address.
+  std::unordered_map<caf::actor_id, held> by_id_;
+  const held* entry(const caf::actor_addr& session) const;
 };
 
 } // namespace tether

@@ -79,9 +79,11 @@ void on_tick(self_ptr self, int64_t due) {
   if (st.tick_at != due)
     return; // superseded by an earlier timer, which re-armed
   st.tick_at.reset();
-  for (auto& addr : st.keepalive.take_due(clock_ms(self)))
-    if (auto* session = st.live.find(addr))
-      self->send(*session, tick_atom::value, uint64_t{0});
+  auto is_live = [&](caf::actor_id id) {
+    return st.live.find(id) != nullptr;
+  };
+  for (auto id : st.keepalive.take_due(clock_ms(self), is_live))
+    self->send(*st.live.find(id), tick_atom::value, uint64_t{0});
   arm(self);
 }
 
@@ -100,7 +102,7 @@ terminal_session_actor start_session(self_ptr self, session_spec& spec) {
   // and the balancer starts them again elsewhere): see live_sessions.hpp.
   self->monitor(session);
   st.live.add(session, balancer);
-  st.keepalive.add(session.address(), clock_ms(self), period);
+  st.keepalive.add(session.id(), clock_ms(self), period);
   ++st.sessions;
   arm(self);
   return session;
@@ -138,10 +140,10 @@ spawn_sessions(self_ptr self, std::vector<session_spec>& specs) {
   return out;
 }
 
-/// A monitored session ended: it is forgotten (its monitor went with it).
+/// A monitored session ended: it is forgotten (its monitor went with it;
+/// its keepalive place is dropped when it comes up).
 void on_session_exit(self_ptr self, const caf::actor_addr& source) {
   auto& st = self->state;
-  st.keepalive.remove(source);
   if (st.live.remove(source) && st.sessions > 0)
     --st.sessions;
   report_if_moved(self);
