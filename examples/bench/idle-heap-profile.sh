@@ -37,14 +37,8 @@ if [ "$mode" = tls ]; then
     >>"$work/topology.toml"
   scheme=https curl_tls=(--cacert "$work/cert.pem") sim_tls=(--ca "$work/cert.pem")
 fi
-# tetherd links jemalloc, which defines operator new/delete itself: the shim
-# sends C++ allocations through malloc again, where heaptrack sees them.
-preload=${LD_PRELOAD:-}
-if ldd "$build"/net/tetherd | grep jemalloc >/dev/null; then  # (not -q: an early exit fails ldd under pipefail)
-  g++ -std=c++17 -O2 -shared -fPIC examples/bench/new_via_malloc.cpp -o "$work/new_via_malloc.so"
-  preload="$work/new_via_malloc.so"
-fi
-# (heaptrack puts its own library in front of LD_PRELOAD.)
+# (lib.sh: without it a jemalloc-linked tetherd's C++ heap is invisible.)
+preload=$(heaptrack_preload "$build"/net/tetherd "$work")
 LD_PRELOAD=$preload heaptrack -o "$out" "$build"/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 \
   --ws-base-port 0 --data "$work/data" --ready-file "$work/ready.json" --log-level warn \
   >"$work/tetherd.log" 2>&1 &
