@@ -48,17 +48,23 @@ job_record make_job(const std::string& id, int64_t created_at_ms,
 // A session keeps of its spec what its handlers use after the greeting;
 // the strings only `hello` and the announcement need stay with the spec.
 TEST(SessionState, KeepsOfItsSpecWhatItsHandlersUse) {
-  session_spec spec;
-  spec.terminal_id = "T1";
-  spec.conn_id = 9;
-  spec.keepalive_misses = 3;
-  spec.redelivery_ms = 5000;
-  spec.generation = 42;
-  spec.address = "2001:db8:1234:5678:9abc:def0:1234:5678";
-  spec.connection_id = "C1-b1-1764946800000000-123456789";
-  spec.cluster_id = "a-cluster-name-longer-than-sso";
-  spec.service_key = {1, 2};
-  spec.service_names = {"scan"};
+  // Every field, in order: terminal, cluster, connection, balancer,
+  // keepalive period and misses, redelivery, address, moved, generation,
+  // connection id, key, declared services, batched.
+  const session_spec spec{"T1",
+                          "a-cluster-name-longer-than-sso",
+                          9,
+                          {},
+                          30'000,
+                          3,
+                          5000,
+                          "2001:db8:1234:5678:9abc:def0:1234:5678",
+                          false,
+                          42,
+                          "C1-b1-1764946800000000-123456789",
+                          {1, 2},
+                          {"scan"},
+                          false};
   terminal_session_state st;
   st.adopt(spec);
   EXPECT_EQ(st.terminal_id, "T1");
