@@ -400,10 +400,12 @@ terminal_session_impl::behavior_type terminal_session_impl::make_behavior() {
 
 caf::resumable::resume_result
 terminal_session_impl::resume(caf::execution_unit* ctx, size_t max) {
-  auto* outer = std::exchange(running, this);
-  auto result = super::resume(ctx, max);
-  running = outer;
-  return result;
+  // Restored however resume ends (an exception included).
+  struct scope {
+    terminal_session_impl* outer;
+    ~scope() { running = outer; }
+  } restore{std::exchange(running, this)};
+  return super::resume(ctx, max);
 }
 
 } // namespace tether
