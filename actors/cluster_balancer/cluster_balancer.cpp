@@ -175,8 +175,7 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
   if (c == nullptr)
     return;
   const auto& cluster = a.cluster_id;
-  c->tiers = std::move(a.tiers);
-  c->refused = std::move(a.refused);
+  c->admitted(std::move(a.tiers), std::move(a.refused));
   if (cluster != st.cfg.cluster_id)
     return refuse(self, conn, errc::conflict,
                   "terminal " + terminal + " is assigned to cluster " + cluster
@@ -189,7 +188,7 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
                   "the balancer is starting (revocations not read yet); "
                   "retry later");
   c->service_key = services::new_connection_key();
-  c->service_names = std::move(a.services);
+  c->declared(std::move(a.services));
   c->at = conn_phase::upgrading;
   c->link->admitted(0, {});
 }
@@ -295,7 +294,7 @@ session_spec spec_of(self_ptr self, uint64_t conn, const connection& c,
           st.next_generation(now_ms()),
           st.connection_id(conn),
           c.service_key,
-          c.service_names};
+          c.service_names()};
 }
 
 /// Starts (or restarts) the session of a connection on the best node;
@@ -499,11 +498,11 @@ void opened(self_ptr self, uint64_t conn) {
   auto* c = st.conns.find(conn);
   if (c == nullptr)
     return;
-  if (!c->refused.empty()) { // a tier cap: the older connection stays
+  if (!c->refused().empty()) { // a tier cap: the older connection stays
     logger("balancer")
       ->info("{}: {} refused: {}", st.cfg.balancer_id, c->terminal_id,
-             c->refused);
-    c->link->close(close_code::try_again, c->refused);
+             c->refused());
+    c->link->close(close_code::try_again, c->refused());
     st.erase(conn);
     return;
   }

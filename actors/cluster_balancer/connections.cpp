@@ -2,6 +2,44 @@
 
 namespace tether {
 
+namespace {
+
+const connection::uncommon& none() {
+  static const connection::uncommon empty;
+  return empty;
+}
+
+} // namespace
+
+void connection::admitted(std::vector<std::string> tiers, std::string refused) {
+  if (tiers.empty() && refused.empty() && !more)
+    return;
+  if (!more)
+    more = std::make_unique<uncommon>();
+  more->tiers = std::move(tiers);
+  more->refused = std::move(refused);
+}
+
+void connection::declared(std::vector<std::string> service_names) {
+  if (service_names.empty() && !more)
+    return;
+  if (!more)
+    more = std::make_unique<uncommon>();
+  more->service_names = std::move(service_names);
+}
+
+const std::vector<std::string>& connection::tiers() const {
+  return (more ? *more : none()).tiers;
+}
+
+const std::string& connection::refused() const {
+  return (more ? *more : none()).refused;
+}
+
+const std::vector<std::string>& connection::service_names() const {
+  return (more ? *more : none()).service_names;
+}
+
 connection* connection_table::find(uint64_t conn) {
   auto i = by_id.find(conn);
   return i == by_id.end() ? nullptr : &i->second;
@@ -45,10 +83,10 @@ uint32_t connection_table::live() const {
 std::map<std::string, uint32_t> connection_table::tiers() const {
   std::map<std::string, uint32_t> out;
   for (const auto& [id, c] : by_id) {
-    if (c.at == conn_phase::admitting || !c.refused.empty())
+    if (c.at == conn_phase::admitting || !c.refused().empty())
       continue;
     ++out["*"];
-    for (const auto& t : c.tiers)
+    for (const auto& t : c.tiers())
       ++out[t];
   }
   return out;

@@ -25,28 +25,44 @@ enum class conn_phase { admitting, upgrading, spawning, live };
 struct connection {
   std::string terminal_id;
   ws_link_ptr link;
-  conn_phase at = conn_phase::admitting;
   terminal_session_actor session;
   std::optional<size_t> node;
   /// What came before its session exists (at the start and during a
   /// move); allocated only then, so a live idle connection holds 8 bytes
   /// where an empty early_frames takes 56 (issue 12).
   std::unique_ptr<early_frames> early;
-  /// Tier caps: the capped tiers the cluster manager named at admission,
-  /// and, if a cap was reached, why (closed 1013 once upgraded).
-  std::vector<std::string> tiers;
-  std::string refused;
   /// For /metrics (connect_metrics.hpp): when its admission began, whether
   /// a session of it started once, and why the balancer closed it.
   std::chrono::steady_clock::time_point arrived
     = std::chrono::steady_clock::now();
-  bool connected = false;
   std::string_view closing{};
-  /// The key of the device's connection id per service and the services
-  /// it declared (empty: the default list), taken at admission and kept for
-  /// the socket's life (each session started for it says the same ids).
+  conn_phase at = conn_phase::admitting;
+  bool connected = false;
+  /// The key of the device's connection id per service, taken at
+  /// admission and kept for the socket's life (each session started for
+  /// it says the same ids).
   services::connection_key service_key;
-  std::vector<std::string> service_names;
+
+  /// What few connections have, allocated only for them (issue 12: a
+  /// connection of the default kind holds 8 bytes where these take 80).
+  struct uncommon {
+    /// Tier caps: the capped tiers the cluster manager named at
+    /// admission, and, if a cap was reached, why (closed 1013 once
+    /// upgraded).
+    std::vector<std::string> tiers;
+    std::string refused;
+    /// The services the device declared (empty: the default list).
+    std::vector<std::string> service_names;
+  };
+  std::unique_ptr<uncommon> more;
+
+  /// The admission's capped tiers and refusal (none: nothing held).
+  void admitted(std::vector<std::string> tiers, std::string refused);
+  /// The services the device declared (none: nothing held).
+  void declared(std::vector<std::string> service_names);
+  const std::vector<std::string>& tiers() const;
+  const std::string& refused() const;
+  const std::vector<std::string>& service_names() const;
 
   /// The early frames, made when first needed.
   early_frames& early_buffer() {

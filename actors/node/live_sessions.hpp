@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor_addr.hpp>
 
@@ -31,22 +32,38 @@ public:
   /// its node gets no keepalive ticks and no new jobs).
   ~live_sessions();
 
-  void add(const terminal_session_actor& session);
+  /// Holds `session`, which relays through `balancer` (none: no balancer).
+  void add(const terminal_session_actor& session,
+           const caf::actor_addr& balancer = {});
   /// Forgets a session that ended; false if it was not held.
   bool remove(const caf::actor_addr& session);
   bool contains(const caf::actor_addr& session) const;
   /// The session's handle, or nullptr.
   const terminal_session_actor* find(const caf::actor_addr& session) const;
-  std::size_t size() const { return by_address_.size(); }
+  /// The same by actor id (a session of this node: ids are unique within
+  /// one actor system, and a node's sessions run in its own).
+  const terminal_session_actor* find(caf::actor_id session) const;
+  std::size_t size() const { return by_id_.size(); }
+  /// The sessions that relay through `balancer`.
+  std::vector<terminal_session_actor>
+  relaying_through(const caf::actor_addr& balancer) const;
 
   template <class F>
   void for_each(F&& f) const {
-    for (const auto& entry : by_address_)
-      f(entry.second);
+    for (const auto& e : by_id_)
+      f(e.second.session);
   }
 
 private:
-  std::unordered_map<caf::actor_addr, terminal_session_actor> by_address_;
+  struct held {
+    terminal_session_actor session;
+    caf::actor_addr balancer;
+  };
+  /// By actor id: a smaller entry than by address (issue 12, bytes per
+  /// session). An address from elsewhere (a balancer's, whose id may equal
+  /// a session's) is told apart by comparing the whole address.
+  std::unordered_map<caf::actor_id, held> by_id_;
+  const held* entry(const caf::actor_addr& session) const;
 };
 
 } // namespace tether

@@ -79,9 +79,11 @@ void on_tick(self_ptr self, int64_t due) {
   if (st.tick_at != due)
     return; // superseded by an earlier timer, which re-armed
   st.tick_at.reset();
-  for (auto& addr : st.keepalive.take_due(clock_ms(self)))
-    if (auto* session = st.live.find(addr))
-      self->send(*session, tick_atom::value, uint64_t{0});
+  auto is_live = [&](caf::actor_id id) {
+    return st.live.find(id) != nullptr;
+  };
+  for (auto id : st.keepalive.take_due(clock_ms(self), is_live))
+    self->send(*st.live.find(id), tick_atom::value, uint64_t{0});
   arm(self);
 }
 
@@ -89,17 +91,18 @@ void on_tick(self_ptr self, int64_t due) {
 terminal_session_actor start_session(self_ptr self, session_spec& spec) {
   auto& st = self->state;
   auto period = static_cast<int64_t>(spec.keepalive_ms);
+  auto balancer = spec.balancer.address();
   if (spec.balancer && st.reports.add_balancer(spec.balancer))
-    self->monitor(spec.balancer); // see the down handler in node()
+    self->monitor(spec.balancer); // see on_balancer_down
   auto session = self->spawn<terminal_session_impl>(
-    std::move(spec), st.node_id, st.control, st.session_actors.track());
+    std::move(spec), st.shared_id, st.control, st.session_actors.track());
   // Monitored, not linked, so that its end reaches the node as a down message
   // (which counts it) without an entry in the node's own attachables; it
   // still ends with its node (a node that goes away takes its sessions along,
   // and the balancer starts them again elsewhere): see live_sessions.hpp.
   self->monitor(session);
-  st.live.add(session);
-  st.keepalive.add(session.address(), clock_ms(self), period);
+  st.live.add(session, balancer);
+  st.keepalive.add(session.id(), clock_ms(self), period);
   ++st.sessions;
   arm(self);
   return session;
@@ -137,13 +140,24 @@ spawn_sessions(self_ptr self, std::vector<session_spec>& specs) {
   return out;
 }
 
-/// A monitored session ended: it is forgotten (its monitor went with it).
+/// A monitored session ended: it is forgotten (its monitor went with it;
+/// its keepalive place is dropped when it comes up).
 void on_session_exit(self_ptr self, const caf::actor_addr& source) {
   auto& st = self->state;
-  st.keepalive.remove(source);
   if (st.live.remove(source) && st.sessions > 0)
     --st.sessions;
   report_if_moved(self);
+}
+
+/// A balancer this node's sessions relay through went away (its process
+/// died or it ended): the sockets of its sessions went with it, so they end
+/// (the devices reconnect elsewhere), and it gets no more load reports.
+void on_balancer_down(self_ptr self, const caf::actor_addr& balancer) {
+  auto& st = self->state;
+  st.reports.drop_balancer(balancer);
+  for (const auto& session : st.live.relaying_through(balancer))
+    self->send(session, closed_atom::value,
+               std::string{close_reason::balancer_gone});
 }
 
 /// The control process was reached (again, after a restart): new sessions
@@ -166,11 +180,13 @@ void on_control_reached(self_ptr self, const peer_directory& dir) {
 node_actor::behavior_type node(self_ptr self, std::string node_id,
                                control_actor control) {
   self->state.node_id = std::move(node_id);
+  self->state.shared_id
+    = std::make_shared<const std::string>(self->state.node_id);
   self->state.control = std::move(control);
   self->set_down_handler([self](const caf::down_msg& dm) {
     if (self->state.live.contains(dm.source))
       return on_session_exit(self, dm.source);
-    self->state.reports.drop_balancer(dm.source);
+    on_balancer_down(self, dm.source);
   });
   self->set_exit_handler(
     [self](const caf::exit_msg& em) { self->quit(em.reason); });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,8 @@ struct node_state {
   static inline const char* name = "node";
 
   std::string node_id;
+  /// The same, shared with every session of the node.
+  std::shared_ptr<const std::string> shared_id;
   control_actor control;
   uint32_t sessions = 0;
   /// Live sessions. The node monitors them (their end reaches it as a down

@@ -1,6 +1,7 @@
 #include "actors/terminal_session/terminal_session.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -11,15 +12,43 @@
 
 namespace tether {
 
-void terminal_session_state::release_greeting() {
-  std::string{}.swap(spec.cluster_id);
-  std::string{}.swap(spec.address);
-  std::string{}.swap(spec.connection_id);
+void terminal_session_state::adopt(const session_spec& spec) {
+  terminal_id = spec.terminal_id;
+  conn_id = spec.conn_id;
+  balancer = spec.balancer;
+  generation = spec.generation;
+  service_key = spec.service_key;
+  service_names = spec.service_names;
+  keepalive_misses = spec.keepalive_misses;
+  redelivery_ms = spec.redelivery_ms;
+}
+
+const session_jobs& terminal_session_state::jobs() const {
+  static const session_jobs none;
+  return jobs_ ? *jobs_ : none;
+}
+
+session_jobs& terminal_session_state::held_jobs() {
+  if (!jobs_)
+    jobs_ = std::make_unique<session_jobs>();
+  return *jobs_;
+}
+
+void terminal_session_state::trim_jobs() {
+  if (jobs_ && jobs_->empty())
+    jobs_.reset();
+}
+
+void terminal_session_state::forget(const std::string& job_id) {
+  if (!jobs_)
+    return;
+  jobs_->unacked.erase(job_id);
+  jobs_->sent_at_ms.erase(job_id);
 }
 
 terminal_session_state::tick_action terminal_session_state::on_tick() {
   tick_action act;
-  if (awaiting_pong && ++misses >= spec.keepalive_misses) {
+  if (awaiting_pong && ++misses >= keepalive_misses) {
     act.lost = true;
     return act;
   }
@@ -53,20 +82,19 @@ terminal_session_state::on_frame(const std::string& text) {
     }
     break;
   case frames::device_frame::ack:
-    unacked.erase(f.job_id);
-    sent_at_ms.erase(f.job_id);
-    act.update = job_update{f.job_id, spec.terminal_id, "acked", {}};
+    forget(f.job_id);
+    act.update = job_update{f.job_id, terminal_id, "acked", {}};
     break;
   case frames::device_frame::result:
-    unacked.erase(f.job_id);
-    sent_at_ms.erase(f.job_id);
+    forget(f.job_id);
     // A print job done without a page count counts one page (GB).
-    act.update = job_update{f.job_id, spec.terminal_id, f.status, f.detail,
+    act.update = job_update{f.job_id, terminal_id, f.status, f.detail,
                             f.pages.value_or(1)};
     break;
   case frames::device_frame::unknown:
     break;
   }
+  trim_jobs();
   return act;
 }
 
@@ -74,71 +102,78 @@ std::optional<std::string>
 terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (job.expires_at_ms() != 0 && now > job.expires_at_ms())
     return std::nullopt;
+  const auto& canceled = jobs().canceled;
   if (std::find(canceled.begin(), canceled.end(), job.job_id) != canceled.end())
     return std::nullopt; // canceled by an operator
-  if (unacked.count(job.job_id) > 0)
+  auto& js = held_jobs();
+  if (js.unacked.count(job.job_id) > 0)
     return std::nullopt; // already sent; redelivery resends it if needed
-  if (unacked.size() >= window) {
-    auto held
-      = std::find_if(backlog.begin(), backlog.end(), [&](const job_record& j) {
-          return j.job_id == job.job_id;
-        });
-    if (held == backlog.end())
-      backlog.push_back(job);
+  if (js.unacked.size() >= window) {
+    auto held = std::find_if(
+      js.backlog.begin(), js.backlog.end(),
+      [&](const job_record& j) { return j.job_id == job.job_id; });
+    if (held == js.backlog.end())
+      js.backlog.push_back(job);
     return std::nullopt;
   }
-  unacked[job.job_id] = job;
-  sent_at_ms[job.job_id] = now;
+  js.unacked[job.job_id] = job;
+  js.sent_at_ms[job.job_id] = now;
   return frames::job(job);
 }
 
 std::optional<std::string>
 terminal_session_state::on_cancel(const std::string& job_id) {
-  if (std::find(canceled.begin(), canceled.end(), job_id) == canceled.end()) {
-    canceled.push_back(job_id);
-    if (canceled.size() > canceled_kept)
-      canceled.pop_front();
+  auto& js = held_jobs();
+  if (std::find(js.canceled.begin(), js.canceled.end(), job_id)
+      == js.canceled.end()) {
+    js.canceled.push_back(job_id);
+    if (js.canceled.size() > canceled_kept)
+      js.canceled.pop_front();
   }
   auto held
-    = std::find_if(backlog.begin(), backlog.end(),
+    = std::find_if(js.backlog.begin(), js.backlog.end(),
                    [&](const job_record& j) { return j.job_id == job_id; });
-  if (held != backlog.end()) {
-    backlog.erase(held);
+  if (held != js.backlog.end()) {
+    js.backlog.erase(held);
     return std::nullopt;
   }
-  unacked.erase(job_id);
-  sent_at_ms.erase(job_id);
+  forget(job_id);
   return frames::cancel(job_id);
 }
 
 std::vector<job_record> terminal_session_state::refill(int64_t now) {
   std::vector<job_record> out;
-  while (!backlog.empty() && unacked.size() < window) {
-    auto job = std::move(backlog.front());
-    backlog.pop_front();
+  while (jobs_ && !jobs_->backlog.empty() && jobs_->unacked.size() < window) {
+    auto job = std::move(jobs_->backlog.front());
+    jobs_->backlog.pop_front();
     if (on_deliver(job, now))
       out.push_back(std::move(job));
   }
+  trim_jobs();
   return out;
 }
 
 std::vector<job_record>
 terminal_session_state::due_for_redelivery(int64_t now) {
   std::vector<job_record> out;
-  for (auto i = unacked.begin(); i != unacked.end();) {
+  if (!jobs_)
+    return out;
+  auto& js = *jobs_;
+  for (auto i = js.unacked.begin(); i != js.unacked.end();) {
     const auto& job = i->second;
     if (job.expires_at_ms() != 0 && now > job.expires_at_ms()) {
-      sent_at_ms.erase(i->first);
-      i = unacked.erase(i);
+      js.sent_at_ms.erase(i->first);
+      i = js.unacked.erase(i);
       continue;
     }
-    auto& sent = sent_at_ms[i->first];
-    if (now - sent >= static_cast<int64_t>(spec.redelivery_ms)) {
+    auto& sent = js.sent_at_ms[i->first];
+    if (now - sent >= static_cast<int64_t>(redelivery_ms)) {
       sent = now;
       out.push_back(job);
     }
     ++i;
   }
+  trim_jobs();
   return out;
 }
 
@@ -159,9 +194,18 @@ namespace {
 using self_ptr
   = terminal_session_actor::stateful_pointer<terminal_session_state>;
 
+/// The session whose messages this thread is handling (set by
+/// terminal_session_impl::resume for as long as CAF runs it).
+thread_local terminal_session_impl* running = nullptr;
+
+/// The session a handler of the shared behaviour works on.
+self_ptr current_session() {
+  return running;
+}
+
 /// The session's own handle, made when needed. Never kept in a lambda the
 /// actor stores: a handler holding a strong handle to its own actor keeps
-/// the actor alive forever (its down handler outlives its state).
+/// the actor alive forever.
 terminal_session_actor handle_of(self_ptr self) {
   return caf::actor_cast<terminal_session_actor>(self);
 }
@@ -169,8 +213,7 @@ terminal_session_actor handle_of(self_ptr self) {
 /// Sends a frame to the device, through the balancer that holds its socket.
 void to_device(self_ptr self, std::string text) {
   auto& s = self->state;
-  self->send(s.spec.balancer, to_dev_atom::value, s.spec.conn_id,
-             std::move(text));
+  self->send(s.balancer, to_dev_atom::value, s.conn_id, std::move(text));
 }
 
 /// Sends a job to the device and reports it delivered.
@@ -189,12 +232,11 @@ void finish(self_ptr self, uint16_t code, std::string reason,
     return;
   s.closed = true;
   if (close_socket)
-    self->send(s.spec.balancer, close_atom::value, s.spec.conn_id, code,
-               reason);
-  self->send(s.control, closed_atom::value, s.spec.terminal_id, reason,
+    self->send(s.balancer, close_atom::value, s.conn_id, code, reason);
+  self->send(s.control, closed_atom::value, s.terminal_id, reason,
              handle_of(self));
-  logger("session")->debug("{}: session on {} ends: {}", s.spec.terminal_id,
-                           s.node_id, reason);
+  logger("session")->debug("{}: session on {} ends: {}", s.terminal_id,
+                           *s.node_id, reason);
   self->quit();
 }
 
@@ -203,49 +245,37 @@ void finish(self_ptr self, uint16_t code, std::string reason,
 /// for its current session only and derives the ids when asked).
 void tell_service_connections(self_ptr self) {
   auto& st = self->state;
-  if (!st.spec.service_key.empty())
-    self->send(st.control, svc_conn_atom::value, st.spec.terminal_id,
-               handle_of(self), st.spec.service_key.hi, st.spec.service_key.lo,
-               st.spec.service_names);
+  if (!st.service_key.empty())
+    self->send(st.control, svc_conn_atom::value, st.terminal_id,
+               handle_of(self), st.service_key.hi, st.service_key.lo,
+               st.service_names);
 }
 
 /// Greets the device and announces the session to the control (as moved
 /// when the balancer restarted it on another node: one message with its
 /// connection ids' key).
-void greet_and_announce(self_ptr self) {
+void greet_and_announce(self_ptr self, const session_spec& spec) {
   auto& st = self->state;
-  to_device(self, greeting(st.spec, st.node_id));
-  if (st.spec.moved) {
+  to_device(self, greeting(spec, *st.node_id));
+  if (spec.moved) {
     self->send(st.control, move_atom::value,
-               moved_of(st.spec, st.node_id, handle_of(self)));
+               moved_of(spec, *st.node_id, handle_of(self)));
     return;
   }
-  self->send(st.control, open_atom::value, st.spec.terminal_id, st.node_id,
-             handle_of(self), st.spec.address, st.spec.generation);
+  self->send(st.control, open_atom::value, spec.terminal_id, *st.node_id,
+             handle_of(self), spec.address, spec.generation);
   tell_service_connections(self);
 }
 
 /// Starts the session: greets and announces it, unless it was started in a
 /// re-homing batch (the balancer greets, the node announces; see
-/// session_spec::batched), and watches its balancer.
-void start(self_ptr self) {
-  auto& st = self->state;
-  if (!st.spec.batched)
-    greet_and_announce(self);
-  st.release_greeting();
-  // A session without its balancer has no socket any more (the balancer's
-  // process died): it ends, and the device reconnects elsewhere.
-  // The monitor lives in the balancer and names this session: it is removed
-  // when the session ends, however it ends, or the balancer would keep one
-  // per session it ever had (and with it each session's memory).
-  self->monitor(st.spec.balancer);
-  self->attach_functor([self, balancer = st.spec.balancer.address()] {
-    self->demonitor(balancer);
-  });
-  self->set_down_handler([self](const caf::down_msg&) {
-    finish(self, close_code::going_away,
-           std::string{close_reason::balancer_gone}, false);
-  });
+/// session_spec::batched). A session does not watch its balancer: its node
+/// does, once for all its sessions, and ends those of a balancer that went
+/// away (node.cpp).
+void start(self_ptr self, const session_spec& spec) {
+  self->state.adopt(spec);
+  if (!spec.batched)
+    greet_and_announce(self, spec);
 }
 
 void on_frame(self_ptr self, const std::string& text) {
@@ -269,6 +299,13 @@ void on_deliver(self_ptr self, const job_record& job) {
   }
 }
 
+void on_cancel(self_ptr self, const std::string& job_id) {
+  if (auto frame = self->state.on_cancel(job_id))
+    to_device(self, std::move(*frame));
+  for (auto& job : self->state.refill(now_ms()))
+    send_job(self, job);
+}
+
 /// The control process restarted: tell the new one that this terminal is
 /// connected here; it answers with the terminal's unfinished jobs (those
 /// already sent and unacknowledged are not sent twice).
@@ -277,8 +314,8 @@ void on_control_moved(self_ptr self, const peer_directory& dir) {
   if (!dir.control)
     return;
   s.control = dir.control;
-  self->send(s.control, peer_atom::value, s.spec.terminal_id, s.node_id,
-             handle_of(self), s.spec.generation);
+  self->send(s.control, peer_atom::value, s.terminal_id, *s.node_id,
+             handle_of(self), s.generation);
   tell_service_connections(self);
 }
 
@@ -306,43 +343,49 @@ caf::result<bool> on_move(self_ptr self) {
   return rp;
 }
 
+/// The one behaviour of all sessions (see terminal_session in the header).
+terminal_session_actor::behavior_type shared_behavior() {
+  static const terminal_session_actor::behavior_type bhvr{
+    [](frame_atom, const std::string& text) {
+      on_frame(current_session(), text);
+    },
+    [](deliver_atom, const job_record& job) {
+      on_deliver(current_session(), job);
+    },
+    [](closed_atom, const std::string& reason) {
+      finish(current_session(), close_code::normal, reason, false);
+    },
+    [](peer_atom, const peer_directory& dir) {
+      on_control_moved(current_session(), dir);
+    },
+    [](tick_atom, uint64_t) { on_tick(current_session()); },
+    [](move_atom) { return on_move(current_session()); },
+    [](cancel_atom, const std::string& job_id) {
+      on_cancel(current_session(), job_id);
+    },
+    [](close_atom, uint16_t code, const std::string& reason) {
+      finish(current_session(), code, reason, true);
+    },
+  };
+  return bhvr;
+}
+
 } // namespace
 
 terminal_session_actor::behavior_type terminal_session(
   terminal_session_actor::stateful_pointer<terminal_session_state> self,
-  session_spec spec, std::string node_id, control_actor control) {
-  self->state.spec = std::move(spec);
+  session_spec spec, std::shared_ptr<const std::string> node_id,
+  control_actor control) {
   self->state.node_id = std::move(node_id);
   self->state.control = std::move(control);
-  start(self);
-  return {
-    [self](frame_atom, const std::string& text) { on_frame(self, text); },
-    [self](deliver_atom, const job_record& job) { on_deliver(self, job); },
-    [self](closed_atom, const std::string& reason) {
-      finish(self, close_code::normal, reason, false);
-    },
-    [self](peer_atom, const peer_directory& dir) {
-      on_control_moved(self, dir);
-    },
-    [self](tick_atom, uint64_t) { on_tick(self); },
-    [self](move_atom) { return on_move(self); },
-    [self](cancel_atom, const std::string& job_id) {
-      if (auto frame = self->state.on_cancel(job_id))
-        to_device(self, std::move(*frame));
-      for (auto& job : self->state.refill(now_ms()))
-        send_job(self, job);
-    },
-    [self](close_atom, uint16_t code, const std::string& reason) {
-      finish(self, code, reason, true);
-    },
-  };
+  start(self, spec);
+  return shared_behavior();
 }
 
-terminal_session_impl::terminal_session_impl(caf::actor_config& cfg,
-                                             session_spec spec,
-                                             std::string node_id,
-                                             control_actor control,
-                                             live_count::token token)
+terminal_session_impl::terminal_session_impl(
+  caf::actor_config& cfg, session_spec spec,
+  std::shared_ptr<const std::string> node_id, control_actor control,
+  live_count::token token)
     : super(cfg), start_(new start_args{std::move(spec), std::move(node_id),
                                         std::move(control)}),
       token_(std::move(token)) {
@@ -353,6 +396,16 @@ terminal_session_impl::behavior_type terminal_session_impl::make_behavior() {
   auto args = std::move(start_);
   return terminal_session(this, std::move(args->spec), std::move(args->node_id),
                           std::move(args->control));
+}
+
+caf::resumable::resume_result
+terminal_session_impl::resume(caf::execution_unit* ctx, size_t max) {
+  // Restored however resume ends (an exception included).
+  struct scope {
+    terminal_session_impl* outer;
+    ~scope() { running = outer; }
+  } restore{std::exchange(running, this)};
+  return super::resume(ctx, max);
 }
 
 } // namespace tether

@@ -32,7 +32,7 @@ RULES = [
     ("balancer", "ws_session object (socket state, upgrade parser)", r"on_(accept|socket) \(ws_server\.cpp\)"),
     ("balancer", "flapping-ban window per id (time-bounded)", r"flap_ban"),
     ("balancer", "connection entry (balancer actor)", r"cluster_balancer|connection_table"),
-    ("node", "session actor (CAF actor + state)", r"spawn_session.*(make_actor|\(local_actor\.hpp\);?$)|terminal_session_state::terminal_session_state|stateful_actor<>::stateful_actor"),
+    ("node", "session actor (CAF actor + state)", r"spawn_session.*(make_actor|\((local_actor|node)\.hpp\);?$|start_session \(node\.cpp\);?$)|terminal_session_state::terminal_session_state|stateful_actor<>::stateful_actor"),
     ("node", "session behaviour and start", r"terminal_session\.cpp"),
     ("node", "node: links, live map, keepalive schedule", r"node\.cpp|keepalive_schedule"),
     ("control", "control terminal table (record, counters)", r"terminal_table"),

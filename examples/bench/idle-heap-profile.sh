@@ -37,7 +37,9 @@ if [ "$mode" = tls ]; then
     >>"$work/topology.toml"
   scheme=https curl_tls=(--cacert "$work/cert.pem") sim_tls=(--ca "$work/cert.pem")
 fi
-heaptrack -o "$out" "$build"/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 \
+# (lib.sh: without it a jemalloc-linked tetherd's C++ heap is invisible.)
+preload=$(heaptrack_preload "$build"/net/tetherd "$work")
+LD_PRELOAD=$preload heaptrack -o "$out" "$build"/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 \
   --ws-base-port 0 --data "$work/data" --ready-file "$work/ready.json" --log-level warn \
   >"$work/tetherd.log" 2>&1 &
 heaptrack_pid=$!

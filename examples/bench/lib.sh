@@ -10,3 +10,20 @@ bench_topology() {
     printf 'push_rate = 1000000\npush_burst = 1000000\n'
   } >"$1"
 }
+
+# heaptrack_preload TETHERD WORKDIR: what LD_PRELOAD must hold for heaptrack
+# to see every allocation of TETHERD. A tetherd linked with jemalloc
+# (net/CMakeLists.txt) gets operator new/delete from jemalloc, which never
+# calls malloc, so heaptrack (which intercepts malloc) would miss every C++
+# allocation: the shim examples/bench/new_via_malloc.cpp, built into
+# WORKDIR, sends them through malloc again. Prints the old LD_PRELOAD for
+# another tetherd. heaptrack puts its own library in front of it.
+heaptrack_preload() {
+  # grep without -q: an early exit would fail ldd under pipefail.
+  if ldd "$1" | grep jemalloc >/dev/null; then
+    g++ -std=c++17 -O2 -shared -fPIC examples/bench/new_via_malloc.cpp -o "$2/new_via_malloc.so"
+    echo "$2/new_via_malloc.so"
+  else
+    echo "${LD_PRELOAD:-}"
+  fi
+}

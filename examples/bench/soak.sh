@@ -44,6 +44,8 @@ work=$(mktemp -d /tmp/tether-soak-XXXXXX)
 bench_topology "$work/topology.toml"
 sed -i 's/^keepalive = "30s"/keepalive = "5s"/' "$work/topology.toml"
 printf '%s' "$extra" >>"$work/topology.toml" # bench_topology ends in [limits]
+# (lib.sh: without it a jemalloc-linked tetherd's C++ heap is invisible.)
+[ -z "$heaptrack" ] || export TETHER_HEAPTRACK_PRELOAD=$(heaptrack_preload ./build/net/tetherd "$work")
 exec python3 - "$work" "$duration" "$interval" "$devices" "$churn" "$rate" "$csv" "$heaptrack" <<'PY'
 import http.client, json, os, random, shutil, signal, subprocess, sys, threading, time
 
@@ -61,10 +63,13 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 try:
     ready = f"{work}/ready.json"
     wrapper = ["heaptrack", "-o", heaptrack] if heaptrack else []
+    env = dict(os.environ)
+    if heaptrack:
+        env["LD_PRELOAD"] = os.environ.get("TETHER_HEAPTRACK_PRELOAD", "")
     server = subprocess.Popen(
         wrapper + ["./build/net/tetherd", "--config", f"{work}/topology.toml", "--http", "127.0.0.1:0",
          "--ws-base-port", "0", "--data", f"{work}/data", "--ready-file", ready,
-         "--log-level", "warn"], stdout=open(f"{work}/tetherd.log", "w"), stderr=subprocess.STDOUT)
+         "--log-level", "warn"], stdout=open(f"{work}/tetherd.log", "w"), stderr=subprocess.STDOUT, env=env)
     procs.append(server)
     for _ in range(200):
         if os.path.exists(ready):

@@ -76,6 +76,31 @@ TEST(BalancerEarlyFrames, BudgetGrowsWithWhatTheDeviceWasSent) {
 
 // A live idle connection holds no early buffer: it is made when something
 // comes early and handed over (moved out) when the session takes it.
+// Tiers, a refusal and declared services are held only by connections
+// that have one: one of the default kind holds none of them.
+TEST(BalancerConnections, HoldsTiersRefusalAndServicesOnlyWhenGiven) {
+  connection plain;
+  plain.admitted({}, {});
+  plain.declared({});
+  EXPECT_EQ(plain.more, nullptr);
+  EXPECT_TRUE(plain.tiers().empty());
+  EXPECT_TRUE(plain.refused().empty());
+  EXPECT_TRUE(plain.service_names().empty());
+  connection capped;
+  capped.admitted({"gold"}, "tier gold is full");
+  EXPECT_EQ(capped.tiers(), std::vector<std::string>{"gold"});
+  EXPECT_EQ(capped.refused(), "tier gold is full");
+  EXPECT_TRUE(capped.service_names().empty());
+  capped.declared({"scan"});
+  EXPECT_EQ(capped.service_names(), std::vector<std::string>{"scan"});
+  EXPECT_EQ(capped.tiers(), std::vector<std::string>{"gold"}) << "kept";
+  connection scanner;
+  scanner.declared({"scan", "print"});
+  EXPECT_EQ(scanner.service_names(),
+            (std::vector<std::string>{"scan", "print"}));
+  EXPECT_TRUE(scanner.tiers().empty());
+}
+
 TEST(BalancerEarlyFrames, MadeOnlyWhenNeeded) {
   connection c;
   EXPECT_EQ(c.early, nullptr);

@@ -67,6 +67,29 @@ TEST_F(LiveSessions, FindsAndForgetsByAddress) {
   caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
+TEST_F(LiveSessions, FindsByIdAndKnowsEachSessionsBalancer) {
+  auto a = spawn_session();
+  auto b = spawn_session();
+  auto balancer1 = spawn_session().address(); // any two other addresses
+  auto balancer2 = spawn_session().address();
+  live_sessions live;
+  live.add(a, balancer1);
+  live.add(b, balancer2);
+  ASSERT_NE(live.find(a.id()), nullptr);
+  EXPECT_EQ(*live.find(a.id()), a);
+  EXPECT_EQ(live.relaying_through(balancer1),
+            std::vector<terminal_session_actor>{a});
+  EXPECT_EQ(live.relaying_through(balancer2),
+            std::vector<terminal_session_actor>{b});
+  EXPECT_FALSE(live.contains(balancer1)) << "a balancer is not a session";
+  live.remove(a.address());
+  EXPECT_EQ(live.find(a.id()), nullptr);
+  EXPECT_TRUE(live.relaying_through(balancer1).empty());
+  live.remove(b.address());
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
 TEST_F(LiveSessions, EndingTheRegistryEndsTheSessionsItHolds) {
   auto held1 = spawn_session();
   auto held2 = spawn_session();

@@ -17,10 +17,10 @@ namespace json = boost::json;
 
 terminal_session_state make_state() {
   terminal_session_state st;
-  st.spec.terminal_id = "T1";
-  st.spec.conn_id = 7;
-  st.spec.redelivery_ms = 1000;
-  st.node_id = "C1-n1";
+  st.terminal_id = "T1";
+  st.conn_id = 7;
+  st.redelivery_ms = 1000;
+  st.node_id = std::make_shared<const std::string>("C1-n1");
   return st;
 }
 
@@ -43,7 +43,7 @@ TEST(SessionCancel, ASentJobIsForgottenAndTheDeviceTold) {
   auto v = json::parse(*frame).as_object();
   EXPECT_EQ(v.at("type").as_string(), "cancel");
   EXPECT_EQ(v.at("job_id").as_string(), "J1");
-  EXPECT_TRUE(st.unacked.empty());
+  EXPECT_TRUE(st.jobs().unacked.empty());
   EXPECT_TRUE(st.due_for_redelivery(10'000).empty()) << "never sent again";
 }
 
@@ -52,9 +52,9 @@ TEST(SessionCancel, AJobInTheBacklogIsDroppedWithoutAFrame) {
   st.window = 1;
   ASSERT_TRUE(st.on_deliver(make_job("J1"), 1000));
   EXPECT_FALSE(st.on_deliver(make_job("J2"), 1000)); // waits for room
-  ASSERT_EQ(st.backlog.size(), 1u);
+  ASSERT_EQ(st.jobs().backlog.size(), 1u);
   EXPECT_FALSE(st.on_cancel("J2").has_value());
-  EXPECT_TRUE(st.backlog.empty());
+  EXPECT_TRUE(st.jobs().backlog.empty());
   st.on_frame(R"({"type":"ack","job_id":"J1"})");
   EXPECT_TRUE(st.refill(1100).empty()) << "the canceled job is never sent";
 }
@@ -63,7 +63,7 @@ TEST(SessionCancel, ADeliveryThatOvertookTheCancellationIsNotSent) {
   auto st = make_state();
   st.on_cancel("J3"); // the control's cancel came first
   EXPECT_FALSE(st.on_deliver(make_job("J3"), 1000).has_value());
-  EXPECT_TRUE(st.unacked.empty());
+  EXPECT_TRUE(st.jobs().unacked.empty());
 }
 
 TEST(SessionCancel, ALateResultIsPassedOnAndClosesNothing) {
@@ -81,7 +81,7 @@ TEST(SessionCancel, ItRemembersABoundedNumberOfCanceledJobs) {
   auto st = make_state();
   for (int i = 0; i < 200; ++i)
     st.on_cancel("J" + std::to_string(i));
-  EXPECT_EQ(st.canceled.size(), st.canceled_kept);
+  EXPECT_EQ(st.jobs().canceled.size(), st.canceled_kept);
   EXPECT_TRUE(st.on_deliver(make_job("J0"), 1000).has_value())
     << "the oldest was forgotten";
 }

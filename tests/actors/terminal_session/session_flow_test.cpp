@@ -183,6 +183,31 @@ TEST_F(SessionFlow, SocketClosedEndsWithoutCloseFrame) {
   EXPECT_TRUE(blog->frames_of_type("ping").empty());
 }
 
+// The node watches each balancer once, for all its sessions: when one goes
+// away, the sessions relaying through it end (their sockets went with it)
+// and those of another balancer stay.
+TEST_F(SessionFlow, SessionsOfABalancerThatWentAwayEnd) {
+  auto other_log = std::make_shared<balancer_log>();
+  auto other
+    = own(spawn_fake<cluster_balancer_actor>(sys, fake_balancer, other_log));
+  auto s = start(30'000);
+  session_spec spec{"T2", "C1", 8, other, 30'000, 2};
+  auto spawned = ask<terminal_session_actor>(node_h, spawn_atom::value, spec);
+  sched.run();
+  ASSERT_TRUE(spawned->value);
+  caf::anon_send_exit(balancer, caf::exit_reason::kill);
+  sched.run();
+  EXPECT_TRUE(*ended);
+  ASSERT_EQ(clog->closed.size(), 1u);
+  EXPECT_EQ(clog->closed[0].terminal_id, "T1");
+  EXPECT_EQ(clog->closed[0].text, close_reason::balancer_gone);
+  EXPECT_EQ(clog->closed[0].session, s.id());
+  advance(30s);
+  EXPECT_EQ(other_log->frames_of_type("ping").size(), 1u)
+    << "the session of the other balancer is kept alive";
+  EXPECT_TRUE(clog->closed.size() == 1u);
+}
+
 TEST_F(SessionFlow, EndedSessionIsReleasedAtOnce) {
   // Nothing may keep a finished session alive (a timer, a handler holding
   // its own handle): its node's live count drops when it ends, not one

@@ -17,13 +17,11 @@ namespace json = boost::json;
 
 terminal_session_state make_state(uint32_t misses = 2) {
   terminal_session_state st;
-  st.spec.terminal_id = "T1";
-  st.spec.cluster_id = "C1";
-  st.spec.conn_id = 7;
-  st.spec.keepalive_ms = 1000;
-  st.spec.keepalive_misses = misses;
-  st.spec.redelivery_ms = 30'000;
-  st.node_id = "C1-n1";
+  st.terminal_id = "T1";
+  st.conn_id = 7;
+  st.keepalive_misses = misses;
+  st.redelivery_ms = 30'000;
+  st.node_id = std::make_shared<const std::string>("C1-n1");
   return st;
 }
 
@@ -47,26 +45,52 @@ job_record make_job(const std::string& id, int64_t created_at_ms,
 
 // -- on_tick ------------------------------------------------------------------
 
-// After the greeting an idle session keeps no string it will not use
-// again; what its handlers need (terminal, node, key, services) stays.
-TEST(SessionState, ReleasesWhatOnlyTheGreetingNeeded) {
+// A session keeps of its spec what its handlers use after the greeting;
+// the strings only `hello` and the announcement need stay with the spec.
+TEST(SessionState, KeepsOfItsSpecWhatItsHandlersUse) {
+  // Every field, in order: terminal, cluster, connection, balancer,
+  // keepalive period and misses, redelivery, address, moved, generation,
+  // connection id, key, declared services, batched.
+  const session_spec spec{"T1",
+                          "a-cluster-name-longer-than-sso",
+                          9,
+                          {},
+                          30'000,
+                          3,
+                          5000,
+                          "2001:db8:1234:5678:9abc:def0:1234:5678",
+                          false,
+                          42,
+                          "C1-b1-1764946800000000-123456789",
+                          {1, 2},
+                          {"scan"},
+                          false};
+  terminal_session_state st;
+  st.adopt(spec);
+  EXPECT_EQ(st.terminal_id, "T1");
+  EXPECT_EQ(st.conn_id, 9u);
+  EXPECT_EQ(st.keepalive_misses, 3u);
+  EXPECT_EQ(st.redelivery_ms, 5000u);
+  EXPECT_EQ(st.generation, 42u);
+  EXPECT_EQ(st.service_key, (services::connection_key{1, 2}));
+  EXPECT_EQ(st.service_names, std::vector<std::string>{"scan"});
+  EXPECT_TRUE(st.idle());
+  EXPECT_EQ(st.on_tick().ping.has_value(), true); // keeps alive
+}
+
+// The jobs' part exists only while the session has one in flight (or
+// remembers a cancellation): an idle session holds none of it.
+TEST(SessionState, HoldsJobsOnlyWhileOneIsInFlight) {
   auto st = make_state();
-  st.spec.address = "2001:db8:1234:5678:9abc:def0:1234:5678";
-  st.spec.connection_id = "C1-b1-1764946800000000-123456789";
-  st.spec.cluster_id = "a-cluster-name-longer-than-sso";
-  st.spec.service_key = {1, 2};
-  st.spec.service_names = {"scan"};
-  st.release_greeting();
-  for (const auto* s :
-       {&st.spec.address, &st.spec.connection_id, &st.spec.cluster_id}) {
-    EXPECT_TRUE(s->empty());
-    EXPECT_LE(s->capacity(), std::string{}.capacity()); // heap given back
-  }
-  EXPECT_EQ(st.spec.terminal_id, "T1");
-  EXPECT_EQ(st.node_id, "C1-n1");
-  EXPECT_EQ(st.spec.service_key, (services::connection_key{1, 2}));
-  EXPECT_EQ(st.spec.service_names, std::vector<std::string>{"scan"});
-  EXPECT_EQ(st.on_tick().ping.has_value(), true); // still keeps alive
+  EXPECT_FALSE(st.holds_jobs());
+  ASSERT_TRUE(st.on_deliver(make_job("J1", 1000), 1000));
+  EXPECT_TRUE(st.holds_jobs());
+  st.on_frame(R"({"type":"ack","job_id":"J1"})");
+  EXPECT_FALSE(st.holds_jobs()) << "given back once nothing is in flight";
+  EXPECT_TRUE(st.jobs().empty());
+  st.on_cancel("J2");
+  EXPECT_TRUE(st.holds_jobs()) << "a cancellation is remembered";
+  EXPECT_EQ(st.jobs().canceled.size(), 1u);
 }
 
 TEST(SessionTick, PingSequence) {
@@ -150,7 +174,7 @@ TEST(SessionTick, PongBeforeAnyPingIsHarmless) {
 TEST(SessionFrame, AckProducesUpdate) {
   auto st = make_state();
   ASSERT_TRUE(st.on_deliver(make_job("J1", 1000), 1000));
-  EXPECT_EQ(st.unacked.count("J1"), 1u);
+  EXPECT_EQ(st.jobs().unacked.count("J1"), 1u);
   auto act = st.on_frame(R"({"type":"ack","job_id":"J1"})");
   EXPECT_FALSE(act.reply);
   EXPECT_FALSE(act.close_reason);
@@ -159,7 +183,7 @@ TEST(SessionFrame, AckProducesUpdate) {
   EXPECT_EQ(act.update->terminal_id, "T1");
   EXPECT_EQ(act.update->status, "acked");
   EXPECT_EQ(act.update->detail, "");
-  EXPECT_EQ(st.unacked.count("J1"), 0u);
+  EXPECT_EQ(st.jobs().unacked.count("J1"), 0u);
 }
 
 TEST(SessionFrame, ResultProducesUpdate) {
@@ -173,13 +197,13 @@ TEST(SessionFrame, ResultProducesUpdate) {
   EXPECT_EQ(act.update->terminal_id, "T1");
   EXPECT_EQ(act.update->status, "failed");
   EXPECT_EQ(act.update->detail, "jam");
-  EXPECT_EQ(st.unacked.count("J2"), 0u);
-  EXPECT_EQ(st.unacked.count("J1"), 1u);
+  EXPECT_EQ(st.jobs().unacked.count("J2"), 0u);
+  EXPECT_EQ(st.jobs().unacked.count("J1"), 1u);
   act = st.on_frame(R"({"type":"result","job_id":"J1","status":"done"})");
   ASSERT_TRUE(act.update);
   EXPECT_EQ(act.update->status, "done");
   EXPECT_EQ(act.update->pages, 1u); // not said: one page
-  EXPECT_TRUE(st.unacked.empty());
+  EXPECT_TRUE(st.jobs().unacked.empty());
   st.on_deliver(make_job("J3", 1000), 1000);
   act = st.on_frame(
     R"({"type":"result","job_id":"J3","status":"done","pages":0})");
@@ -249,7 +273,7 @@ TEST(SessionDeliver, SendsTheJobFrame) {
   auto frame = st.on_deliver(job, 6000);
   ASSERT_TRUE(frame);
   EXPECT_EQ(*frame, frames::job(job));
-  EXPECT_EQ(st.unacked.at("J1").job_id, "J1");
+  EXPECT_EQ(st.jobs().unacked.at("J1").job_id, "J1");
 }
 
 TEST(SessionDeliver, ExpiredJobIsNotSent) {
@@ -257,8 +281,8 @@ TEST(SessionDeliver, ExpiredJobIsNotSent) {
   // ttl 10 s, created at 5 s: alive up to and including 15 s.
   EXPECT_TRUE(st.on_deliver(make_job("J1", 5000, 10), 15'000));
   EXPECT_FALSE(st.on_deliver(make_job("J2", 5000, 10), 15'001));
-  EXPECT_EQ(st.unacked.count("J1"), 1u);
-  EXPECT_EQ(st.unacked.count("J2"), 0u);
+  EXPECT_EQ(st.jobs().unacked.count("J1"), 1u);
+  EXPECT_EQ(st.jobs().unacked.count("J2"), 0u);
   // No ttl: never expires.
   EXPECT_TRUE(st.on_deliver(make_job("J3", 0, 0), 1'000'000'000'000));
 }
@@ -269,8 +293,8 @@ TEST(SessionDeliver, AJobAlreadyHeldIsNotSentAgain) {
   auto st = make_state();
   EXPECT_TRUE(st.on_deliver(make_job("J1", 0), 1));
   EXPECT_FALSE(st.on_deliver(make_job("J1", 0), 2));
-  EXPECT_EQ(st.unacked.size(), 1u);
-  EXPECT_EQ(st.sent_at_ms.at("J1"), 1);
+  EXPECT_EQ(st.jobs().unacked.size(), 1u);
+  EXPECT_EQ(st.jobs().sent_at_ms.at("J1"), 1);
 }
 
 TEST(SessionDeliver, AtMostAWindowOfJobsIsUnacknowledged) {
@@ -281,22 +305,22 @@ TEST(SessionDeliver, AtMostAWindowOfJobsIsUnacknowledged) {
   EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 1)); // waits
   EXPECT_FALSE(st.on_deliver(make_job("J4", 0), 1));
   EXPECT_FALSE(st.on_deliver(make_job("J3", 0), 2)); // held once only
-  EXPECT_EQ(st.unacked.size(), 2u);
-  ASSERT_EQ(st.backlog.size(), 2u);
+  EXPECT_EQ(st.jobs().unacked.size(), 2u);
+  ASSERT_EQ(st.jobs().backlog.size(), 2u);
   EXPECT_TRUE(st.refill(3).empty()) << "no room yet";
   // An ack makes room for the oldest waiting job.
   st.on_frame(R"({"type":"ack","job_id":"J1"})");
   auto more = st.refill(4);
   ASSERT_EQ(more.size(), 1u);
   EXPECT_EQ(more[0].job_id, "J3");
-  EXPECT_EQ(st.unacked.count("J3"), 1u);
-  EXPECT_EQ(st.sent_at_ms.at("J3"), 4);
+  EXPECT_EQ(st.jobs().unacked.count("J3"), 1u);
+  EXPECT_EQ(st.jobs().sent_at_ms.at("J3"), 4);
   st.on_frame(R"({"type":"result","job_id":"J2","status":"done"})");
   st.on_frame(R"({"type":"result","job_id":"J3","status":"done"})");
   more = st.refill(5);
   ASSERT_EQ(more.size(), 1u);
   EXPECT_EQ(more[0].job_id, "J4");
-  EXPECT_TRUE(st.backlog.empty());
+  EXPECT_TRUE(st.jobs().backlog.empty());
 }
 
 TEST(SessionDeliver, ExpiredBacklogJobIsDropped) {
@@ -306,8 +330,8 @@ TEST(SessionDeliver, ExpiredBacklogJobIsDropped) {
   st.on_deliver(make_job("J2", 0, 5), 1000); // expires at 5 s, waits
   st.on_frame(R"({"type":"ack","job_id":"J1"})");
   EXPECT_TRUE(st.refill(6000).empty());
-  EXPECT_TRUE(st.backlog.empty());
-  EXPECT_TRUE(st.unacked.empty());
+  EXPECT_TRUE(st.jobs().backlog.empty());
+  EXPECT_TRUE(st.jobs().unacked.empty());
 }
 
 // -- due_for_redelivery
@@ -341,8 +365,8 @@ TEST(SessionRedelivery, AckedOrFinishedJobsAreNotResent) {
   st.on_frame(R"({"type":"result","job_id":"J2","status":"done"})");
   EXPECT_EQ(ids(st.due_for_redelivery(100'000)),
             std::vector<std::string>{"J3"});
-  EXPECT_EQ(st.unacked.size(), 1u);
-  EXPECT_EQ(st.sent_at_ms.size(), 1u);
+  EXPECT_EQ(st.jobs().unacked.size(), 1u);
+  EXPECT_EQ(st.jobs().sent_at_ms.size(), 1u);
 }
 
 TEST(SessionRedelivery, EachJobHasItsOwnClock) {
@@ -362,8 +386,8 @@ TEST(SessionRedelivery, ExpiredJobIsDroppedNotResent) {
   st.on_deliver(make_job("J1", 0, 40), 1000); // expires at 40 s
   EXPECT_EQ(ids(st.due_for_redelivery(31'000)), std::vector<std::string>{"J1"});
   EXPECT_TRUE(st.due_for_redelivery(61'001).empty());
-  EXPECT_TRUE(st.unacked.empty());
-  EXPECT_TRUE(st.sent_at_ms.empty());
+  EXPECT_TRUE(st.jobs().unacked.empty());
+  EXPECT_TRUE(st.jobs().sent_at_ms.empty());
 }
 
 } // namespace
