@@ -96,7 +96,6 @@ status store::write(rocksdb::WriteBatch& batch, std::string_view what,
   wo.sync = sync_ && may_sync;
   if (auto s = db_->Write(wo, &batch); !s.ok())
     return {std::string{what} + ": " + s.ToString()};
-  synced_writes_ += wo.sync ? 1 : 0;
   return {};
 }
 
@@ -267,9 +266,7 @@ status store::put_batch(const std::vector<terminal_record>& terminals,
     batch.Put(cf(family::history), h.terminal_id, encode(h));
   if (next_seq != 0)
     batch.Put(cf(family::meta), "job_seq", be64(next_seq));
-  // Only what an answer waits for waits for the disk (store.hpp).
-  bool answered = !terminals.empty() || !jobs.empty() || next_seq != 0;
-  return write(batch, "cannot write", answered);
+  return write(batch, "cannot write");
 }
 
 status store::delete_events(const std::vector<disconnect_event>& events) {

@@ -113,8 +113,6 @@ public:
   /// Without it a write survives a crash of the process (the WAL is in the
   /// OS), but not a crash of the machine.
   void set_sync(bool sync) { sync_ = sync; }
-  /// Writes that waited for the disk since the store was opened.
-  uint64_t synced_writes() const { return synced_writes_; }
 
   status put_terminal(const terminal_record& rec);
   std::optional<terminal_record> get_terminal(const std::string& id,
@@ -142,13 +140,7 @@ public:
   /// job that is still needed).
   size_t purge_jobs(int64_t finished_before_ms, status& st);
 
-  /// Writes everything in one batch (one WAL write). Synced (when sync is
-  /// on) only if it holds a terminal record, a job or the job sequence:
-  /// the writes an answer waits for. A batch of history records, connection
-  /// histories and disconnect events alone (a reconnect storm's) reaches
-  /// the OS without waiting for the disk: it survives a kill -9 like any
-  /// write, and the next synced write (the WAL is one ordered log) takes it
-  /// to the disk; only a crash of the machine before that may lose it.
+  /// Writes everything in one batch (one WAL write, synced when sync is on).
   status put_batch(const std::vector<terminal_record>& terminals,
                    const std::vector<job_record>& jobs,
                    const std::vector<api_history>& histories, uint64_t next_seq,
@@ -250,7 +242,6 @@ private:
                                status& st);
 
   bool sync_ = false;
-  uint64_t synced_writes_ = 0;
   uint64_t keys_swept_ = 0;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
