@@ -153,9 +153,9 @@ void ask(gateway_ptr self, const http_responder_ptr& out, Encode encode,
          Ts&&... xs) {
   // A caf::duration: CAF 0.17's std::chrono overload of request<P> drops P.
   self
-    ->template request<Priority>(
-      self->state.control, caf::duration{self->state.cfg.request_timeout},
-      std::forward<Ts>(xs)...)
+    ->template request<Priority>(self->state.control,
+                                 caf::duration{self->state.cfg.request_timeout},
+                                 std::forward<Ts>(xs)...)
     .then([self, out, encode = std::move(encode)](
             Result& x) { self->state.answer(out, encode(x)); },
           on_error(self, out));

@@ -64,9 +64,10 @@ template <caf::message_priority Priority = caf::message_priority::normal,
           class Undo = void (*)()>
 void store_then(Self self, const Store& store, Promise rp, std::string what,
                 Apply apply, Undo undo, auto&&... write) {
-  store_then_within<Priority>(self, caf::duration{self->state.request_timeout}, store,
-                    std::move(rp), std::move(what), std::move(apply),
-                    std::move(undo), std::forward<decltype(write)>(write)...);
+  store_then_within<Priority>(self, caf::duration{self->state.request_timeout},
+                              store, std::move(rp), std::move(what),
+                              std::move(apply), std::move(undo),
+                              std::forward<decltype(write)>(write)...);
 }
 
 /// No undo step.

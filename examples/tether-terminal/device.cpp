@@ -304,8 +304,7 @@ void device::on_ws_failed(ws_connection& c, const ws_failure& f) {
 void device::fail_over(const ws_failure& f) {
   auto why = classify_failure(f.ec, f.http_status);
   ctx_.stats.connect_failed(why);
-  auto s = failover_.after(why, walk_.last(), f.retry_after,
-                           backoff_, rng_);
+  auto s = failover_.after(why, walk_.last(), f.retry_after, backoff_, rng_);
   ctx_.log->log(ctx_.event_level, "[{}] {} in {} ms", id_,
                 s.next == failover_step::go::next_url ? "next balancer"
                                                       : "registering again",

@@ -6,7 +6,8 @@
 // close frame from the server (the balancer's process or host went away):
 // then at the URL after the one it lost, which is most likely dead, so the
 // device does not spend its first attempt (and a hop) there. Plain C++,
-// unit-tested without sockets (tests/examples/tether-terminal/url_walk_test.cpp).
+// unit-tested without sockets
+// (tests/examples/tether-terminal/url_walk_test.cpp).
 #pragma once
 
 #include <cstddef>

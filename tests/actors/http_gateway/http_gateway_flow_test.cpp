@@ -64,8 +64,7 @@ caf::behavior api_control(caf::event_based_actor* self,
                           "terminal " + id + " is not registered");
       return known_terminal();
     },
-    [log, urgent](push_atom,
-                  const job_record& job) -> caf::result<job_record> {
+    [log, urgent](push_atom, const job_record& job) -> caf::result<job_record> {
       log->asked.push_back("push " + job.terminal_id + " " + job.service + " "
                            + job.payload_json);
       log->urgent.push_back(urgent());
