@@ -76,7 +76,7 @@ push_jobs(control_self self, const control_peers& p,
   }
   auto jobs = batch.accepted;
   auto shared = std::make_shared<bulk_batch>(std::move(batch));
-  store_then(
+  store_then<caf::message_priority::high>( // urgent, as a single push
     self, p.store, rp, "the jobs",
     [self, p, shared](auto& rp) {
       shared->stored(self->state, now_ms());

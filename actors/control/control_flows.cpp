@@ -312,7 +312,7 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
   job_record ids;
   ids.job_id = job->job_id;
   ids.terminal_id = job->terminal_id;
-  store_then_within(
+  store_then_within<caf::message_priority::high>( // the push is urgent
     self, local_store, p.store, rp, "the job",
     [self, p, job = std::move(*job)](auto& rp) mutable {
       self->state.jobs.stored(job);

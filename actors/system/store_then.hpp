@@ -17,6 +17,7 @@
 
 #include <caf/duration.hpp>
 #include <caf/error.hpp>
+#include <caf/message_priority.hpp>
 
 #include "actors/system/errors.hpp"
 #include "actors/system/messages.hpp"
@@ -33,12 +34,18 @@ inline caf::error not_stored(const std::string& what, const caf::error& why) {
 /// the same process on the job path (no timer per write: a store that goes
 /// down still answers with an error, one that stalls is noticed by the
 /// gateway's own timeout).
-template <class Self, class Store, class Promise, class Apply,
+/// `Priority` high: the write goes into the store's urgent queue and its
+/// answer into the sender's (a service's job, ahead of the session events
+/// and history batches of a reconnect storm; docs/BENCHMARKS.md, edge9).
+template <caf::message_priority Priority = caf::message_priority::normal,
+          class Self, class Store, class Promise, class Apply,
           class Undo = void (*)()>
 void store_then_within(Self self, caf::duration timeout, const Store& store,
                        Promise rp, std::string what, Apply apply, Undo undo,
                        auto&&... write) {
-  self->request(store, timeout, std::forward<decltype(write)>(write)...)
+  self
+    ->template request<Priority>(store, timeout,
+                                 std::forward<decltype(write)>(write)...)
     .then([rp, apply = std::move(apply)](ok_atom) mutable { apply(rp); },
           [rp, what = std::move(what),
            undo = std::move(undo)](caf::error& err) mutable {
@@ -52,13 +59,15 @@ void store_then_within(Self self, caf::duration timeout, const Store& store,
 
 /// Sends one write to the store (with the state's request timeout), applies
 /// the change once it is stored, answers `unavailable` otherwise.
-template <class Self, class Store, class Promise, class Apply,
+template <caf::message_priority Priority = caf::message_priority::normal,
+          class Self, class Store, class Promise, class Apply,
           class Undo = void (*)()>
 void store_then(Self self, const Store& store, Promise rp, std::string what,
                 Apply apply, Undo undo, auto&&... write) {
-  store_then_within(self, caf::duration{self->state.request_timeout}, store,
-                    std::move(rp), std::move(what), std::move(apply),
-                    std::move(undo), std::forward<decltype(write)>(write)...);
+  store_then_within<Priority>(self, caf::duration{self->state.request_timeout},
+                              store, std::move(rp), std::move(what),
+                              std::move(apply), std::move(undo),
+                              std::forward<decltype(write)>(write)...);
 }
 
 /// No undo step.

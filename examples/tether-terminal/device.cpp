@@ -153,7 +153,7 @@ void device::on_register(const http_response& res) {
     bump(ctx_.stats.registered);
   registered_once_ = true;
   bump(ctx_.stats.registrations);
-  url_index_ = 0;
+  walk_.reset(urls_.size());
   do_connect();
 }
 
@@ -181,7 +181,7 @@ void device::on_destination(const http_response& res) {
     // Move over: the old session is closed politely, the new one opened right
     // away.
     drop_session();
-    url_index_ = 0;
+    walk_.reset(urls_.size());
     return do_connect();
   }
   bump(ctx_.stats.register_failures);
@@ -245,9 +245,9 @@ void device::do_connect() {
     query.emplace_back("token", token_);
 
   ws_params p;
-  p.url = append_query(urls_[url_index_], query);
+  p.url = append_query(urls_[walk_.current()], query);
   if (p.url.empty())
-    p.url = urls_[url_index_]; // unparsable: the session reports why
+    p.url = urls_[walk_.current()]; // unparsable: the session reports why
   p.source = source_;
   p.connect_timeout = ctx_.options.connect_timeout;
   // The server pings every keepalive_s; two missed pings and some slack mean it
@@ -256,7 +256,7 @@ void device::do_connect() {
   p.read_message_max = ctx_.options.read_message_max;
   p.send_queue_max = ctx_.options.send_queue_max;
   ctx_.log->log(ctx_.event_level, "[{}] connecting to {}", id_,
-                urls_[url_index_]);
+                urls_[walk_.current()]);
   session_ = start_ws_connection(ex_, std::move(p), shared_from_this(),
                                  ctx_.stats.connected);
 }
@@ -279,7 +279,7 @@ void device::on_ws_open(ws_connection& c) {
     bump(ctx_.stats.reconnects);
   opened_at_ = std::chrono::steady_clock::now();
   ctx_.log->log(ctx_.event_level, "[{}] connected to {}", id_,
-                urls_[url_index_]);
+                urls_[walk_.current()]);
   // Results finished while we were offline go out now (the server may also
   // resend the job; then the duplicate path answers it again, which is
   // harmless).
@@ -295,7 +295,7 @@ void device::on_ws_failed(ws_connection& c, const ws_failure& f) {
   if (stopped_)
     return; // our own close() aborted it: not a failure
   ctx_.log->log(ctx_.event_level, "[{}] connect to {} failed: {}", id_,
-                urls_[url_index_], f.error);
+                urls_[walk_.current()], f.error);
   fail_over(f);
 }
 
@@ -304,8 +304,7 @@ void device::on_ws_failed(ws_connection& c, const ws_failure& f) {
 void device::fail_over(const ws_failure& f) {
   auto why = classify_failure(f.ec, f.http_status);
   ctx_.stats.connect_failed(why);
-  auto s = failover_.after(why, url_index_ + 1 >= urls_.size(), f.retry_after,
-                           backoff_, rng_);
+  auto s = failover_.after(why, walk_.last(), f.retry_after, backoff_, rng_);
   ctx_.log->log(ctx_.event_level, "[{}] {} in {} ms", id_,
                 s.next == failover_step::go::next_url ? "next balancer"
                                                       : "registering again",
@@ -329,7 +328,11 @@ void device::on_ws_closed(ws_connection& c, const ws_ended& e) {
                 id_, e.error, e.code, e.reason);
   if (reassign_pending_)
     return; // the reassign timer brings us to the new destination
-  url_index_ = 0;
+  // No close frame: that balancer is most likely gone (url_walk.hpp).
+  if (e.code == 0)
+    walk_.after_lost();
+  else
+    walk_.from_first();
   retry_later(step::connect);
 }
 
@@ -396,7 +399,7 @@ void device::on_timer(std::uint64_t seq, step next) {
   case step::connect:
     return do_connect();
   case step::next_url:
-    ++url_index_;
+    walk_.next();
     return do_connect();
   case step::register_again:
     return do_register();

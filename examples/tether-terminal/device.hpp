@@ -42,6 +42,7 @@
 #include "tether-terminal/job_memory.hpp"
 #include "tether-terminal/options.hpp"
 #include "tether-terminal/stats.hpp"
+#include "tether-terminal/url_walk.hpp"
 #include "tether-terminal/ws_session.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -155,7 +156,7 @@ private:
   std::vector<std::string> urls_;
   std::string token_;
   unsigned keepalive_s_ = 30;
-  std::size_t url_index_ = 0;
+  url_walk walk_; // where in urls_ the device is
 
   std::shared_ptr<ws_connection> session_;
   std::uint64_t sessions_opened_ = 0;

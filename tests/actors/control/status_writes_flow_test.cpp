@@ -133,5 +133,23 @@ TEST_F(StatusWritesFlow, AFullBatchDoesNotWaitForTheOneInFlight) {
   EXPECT_EQ(slog->job_puts[before + 2].first.back().job_id, id(300));
 }
 
+// A service's push waits for its store write: it goes into the store's
+// urgent queue (and its answer into the control's), ahead of the history
+// and session writes a reconnect storm queues there; the devices' status
+// reports, which answer no API call, keep the normal queue.
+TEST_F(StatusWritesFlow, APushIsWrittenUrgentlyStatusReportsAreNot) {
+  start({}, 5);
+  auto push = ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  sched.run();
+  ASSERT_TRUE(push->done && push->value);
+  ASSERT_EQ(slog->job_puts_urgent.size(), 1u);
+  EXPECT_TRUE(slog->job_puts_urgent[0]);
+  caf::anon_send(control_h,
+                 job_update{push->value->job_id, "T1", "delivered", ""});
+  sched.run();
+  ASSERT_EQ(slog->job_puts_urgent.size(), 2u);
+  EXPECT_FALSE(slog->job_puts_urgent[1]);
+}
+
 } // namespace
 } // namespace tether::actor_test

@@ -12,6 +12,7 @@ namespace {
 
 struct api_control_log {
   std::vector<std::string> asked; // what the control was asked, in order
+  std::vector<bool> urgent;       // each of them came in the urgent queue
   std::vector<std::pair<std::string, bool>> api_calls; // terminal, failed
   std::vector<caf::typed_response_promise<destination>> unanswered;
   int key_reads = 0;                     // how often the gateway read the keys
@@ -49,18 +50,24 @@ std::vector<api_key_record> test_keys() {
 /// reports one cluster.
 caf::behavior api_control(caf::event_based_actor* self,
                           std::shared_ptr<api_control_log> log) {
+  // Whether the request in hand came in the urgent queue.
+  auto urgent = [self] {
+    return self->current_mailbox_element()->mid.is_urgent_message();
+  };
   return {
-    [log](get_atom, terminal_atom,
-          const std::string& id) -> caf::result<terminal_status> {
+    [log, urgent](get_atom, terminal_atom,
+                  const std::string& id) -> caf::result<terminal_status> {
       log->asked.push_back("terminal " + id);
+      log->urgent.push_back(urgent());
       if (id != "T1")
         return make_error(errc::not_found,
                           "terminal " + id + " is not registered");
       return known_terminal();
     },
-    [log](push_atom, const job_record& job) -> caf::result<job_record> {
+    [log, urgent](push_atom, const job_record& job) -> caf::result<job_record> {
       log->asked.push_back("push " + job.terminal_id + " " + job.service + " "
                            + job.payload_json);
+      log->urgent.push_back(urgent());
       if (job.terminal_id != "T1")
         return make_error(errc::not_found,
                           "terminal " + job.terminal_id + " is not registered");
@@ -165,6 +172,16 @@ TEST_F(GatewayFlow, PushedJobIsDecodedAcceptedAndCounted) {
   EXPECT_EQ(bad->answers[0].status, 400);
   EXPECT_EQ(error_code(bad->answers[0]), "bad_request");
   EXPECT_EQ(log->asked.size(), 1u);
+}
+
+// A service's push goes into the control's urgent queue, ahead of the
+// session events a reconnect storm piles up there; a read does not.
+TEST_F(GatewayFlow, APushAsksTheControlUrgentlyAReadDoesNot) {
+  serve("POST", "/v1/terminals/T1/jobs",
+        R"({"service":"print","payload":{"doc":"x"}})");
+  serve("GET", "/v1/terminals/T1");
+  ASSERT_EQ(log->asked.size(), 2u);
+  EXPECT_EQ(log->urgent, (std::vector<bool>{true, false}));
 }
 
 TEST_F(GatewayFlow, ControlErrorIsTheContractsErrorAnswer) {

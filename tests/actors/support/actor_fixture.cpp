@@ -131,9 +131,11 @@ caf::behavior fake_store(caf::event_based_actor* self,
       log->terminals.push_back(rec);
       return answer();
     },
-    [log, answer](put_atom, const std::vector<job_record>& jobs,
-                  uint64_t next_seq) -> caf::result<ok_atom> {
+    [self, log, answer](put_atom, const std::vector<job_record>& jobs,
+                        uint64_t next_seq) -> caf::result<ok_atom> {
       log->job_puts.emplace_back(jobs, next_seq);
+      log->job_puts_urgent.push_back(
+        self->current_mailbox_element()->mid.is_urgent_message());
       return answer();
     },
     [log, answer](put_atom,
