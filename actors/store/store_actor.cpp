@@ -12,8 +12,9 @@
 
 namespace tether {
 
-storage::status store_actor_state::flush(bool all_calls) {
-  calls_backlog.fill(calls, all_calls);
+storage::status store_actor_state::flush(bool all_backlog) {
+  calls_in.backlog.fill(calls, all_backlog);
+  histories_in.backlog.fill(histories, all_backlog);
   auto began = std::chrono::steady_clock::now();
   auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
                           drop_events_before_ms, calls);
@@ -51,27 +52,30 @@ void answer(std::vector<caf::typed_response_promise<ok_atom>>& promises,
 
 } // namespace
 
-void store_actor_state::flush_and_answer(bool all_calls) {
+template <class Record>
+void backlogged<Record>::written(const storage::status& result) {
+  if (!result.ok() && outcome.ok())
+    outcome = result;
+  if (backlog.empty() && !waiting.empty())
+    answer(waiting, std::exchange(outcome, {}));
+}
+
+void store_actor_state::flush_and_answer(bool all_backlog) {
   flush_scheduled = false;
   auto answering = std::move(waiting);
   waiting.clear();
-  auto result = flush(all_calls);
+  auto result = flush(all_backlog);
   if (!result.ok())
     logger("store")->error("{}", result.message);
-  if (!result.ok() && calls_outcome.ok())
-    calls_outcome = result;
   answer(answering, result);
-  if (calls_backlog.empty() && !calls_waiting.empty()) {
-    auto outcome = std::exchange(calls_outcome, {});
-    answer(calls_waiting, outcome);
-  }
+  calls_in.written(result);
+  histories_in.written(result);
 }
 
 void store_actor_state::take_calls(std::vector<call_record>& cs,
                                    caf::typed_response_promise<ok_atom> rp) {
   sweep.wrote(cs.size());
-  calls_backlog.hand_over(cs, calls);
-  calls_waiting.push_back(std::move(rp));
+  calls_in.take(cs, calls, std::move(rp));
 }
 
 bool store_actor_state::unchanged(const terminal_record& rec) {
@@ -122,7 +126,7 @@ storage::store::sweep_result store_actor_state::sweep_history(int64_t now) {
 caf::result<call_page>
 store_actor_state::history_page(const std::string& terminal, int64_t since_ms,
                                 const std::string& cursor, uint32_t limit) {
-  if (flush_scheduled || !calls_backlog.empty()) // read all given so far
+  if (flush_scheduled || !calls_in.backlog.empty()) // read all given so far
     flush_and_answer(true);
   storage::status st;
   auto page = db->load_calls(terminal, since_ms, cursor, limit, st);
@@ -176,10 +180,10 @@ caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
   return rp;
 }
 
-/// History records still in the backlog go with the next batch: a flush
-/// behind the requests that arrived meanwhile (never in front of them).
+/// Records still in a backlog go with the next batch: a flush behind the
+/// requests that arrived meanwhile (never in front of them).
 void keep_writing(self_ptr self) {
-  if (!self->state.calls_backlog.empty())
+  if (self->state.backlogged_records())
     schedule_flush(self);
 }
 
@@ -187,6 +191,16 @@ void keep_writing(self_ptr self) {
 caf::result<ok_atom> take_calls(self_ptr self, std::vector<call_record>& cs) {
   auto rp = self->make_response_promise<ok_atom>();
   self->state.take_calls(cs, rp);
+  schedule_flush(self);
+  return rp;
+}
+
+/// Takes a hand-over of API histories (answered once all are written).
+caf::result<ok_atom> take_histories(self_ptr self,
+                                    std::vector<api_history>& hs) {
+  auto rp = self->make_response_promise<ok_atom>();
+  auto& st = self->state;
+  st.histories_in.take(hs, st.histories, rp);
   schedule_flush(self);
   return rp;
 }
@@ -234,7 +248,7 @@ void sweep_history_and_rearm(self_ptr self) {
 /// them may bring the record back after its deletion).
 caf::result<ok_atom> retire(self_ptr self, const std::string& id,
                             uint64_t generation) {
-  if (self->state.flush_scheduled || !self->state.calls_backlog.empty())
+  if (self->state.flush_scheduled || self->state.backlogged_records())
     self->state.flush_and_answer(true);
   return written(self->state.db->retire_terminal(id, generation));
 }
@@ -248,7 +262,8 @@ void start(self_ptr self, std::shared_ptr<storage::store> db,
   st.job_retention = job_retention;
   st.history = history;
   st.sweep = sweep_schedule{history.retention, history.max_per_terminal};
-  st.calls_backlog = call_backlog{history.calls_per_batch};
+  st.calls_in.backlog = call_backlog{history.calls_per_batch};
+  st.histories_in.backlog = history_backlog{history.histories_per_batch};
   self->delayed_send(self, sweep_step_period(history), history_atom::value,
                      tick_atom::value);
   if (job_retention.count() > 0)
@@ -280,8 +295,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
       return enqueue(self);
     },
     [self](put_atom, std::vector<api_history>& hs) -> caf::result<ok_atom> {
-      append(self->state.histories, hs);
-      return enqueue(self);
+      return take_histories(self, hs);
     },
     // Disconnect events (GE/GF), and the time before which stored events
     // are no longer needed (0: keep).

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/store/call_backlog.hpp"
+#include "actors/store/record_backlog.hpp"
 #include "actors/store/sweep_schedule.hpp"
 #include "actors/system/interfaces.hpp"
 #include "config/defaults.hpp"
@@ -33,6 +33,31 @@ struct history_limits {
   /// would hold every synced job write behind it for milliseconds; a
   /// backlog rides along with the next batches instead (history_backlog).
   size_t calls_per_batch = 256;
+  /// API histories one batch carries at most: the control's tick hands
+  /// over every history that changed (about one per job pushed), once a
+  /// second; they ride along with the next batches the same way.
+  size_t histories_per_batch = 128;
+};
+
+/// Records handed over in bulk and written a chunk a batch
+/// (record_backlog.hpp), with the requests that handed them over: each
+/// answered once every record is written, with the first failure since.
+template <class Record>
+struct backlogged {
+  record_backlog<Record> backlog;
+  std::vector<caf::typed_response_promise<ok_atom>> waiting;
+  storage::status outcome;
+
+  /// Takes a hand-over (what is left of the earlier one goes to `batch`).
+  void take(std::vector<Record>& records, std::vector<Record>& batch,
+            caf::typed_response_promise<ok_atom> rp) {
+    backlog.hand_over(records, batch);
+    waiting.push_back(std::move(rp));
+  }
+
+  /// A batch holding a chunk of it was written with `result`; answers the
+  /// hand-overs once none of their records is left.
+  void written(const storage::status& result);
 };
 
 struct store_actor_state {
@@ -44,11 +69,12 @@ struct store_actor_state {
   std::vector<api_history> histories;
   std::vector<disconnect_event> events;
   std::vector<call_record> calls;
-  /// History records handed over but not yet in a batch, and the requests
-  /// that handed them over: answered once all are written.
-  call_backlog calls_backlog{history_limits{}.calls_per_batch};
-  std::vector<caf::typed_response_promise<ok_atom>> calls_waiting;
-  storage::status calls_outcome; // the first failure since the last answer
+  /// History records and API histories handed over but not yet in a
+  /// batch, and the requests that handed them over.
+  backlogged<call_record> calls_in{
+    call_backlog{history_limits{}.calls_per_batch}, {}, {}};
+  backlogged<api_history> histories_in{
+    history_backlog{history_limits{}.histories_per_batch}, {}, {}};
   int64_t drop_events_before_ms = 0;
   uint64_t next_seq = 0;
   std::vector<caf::typed_response_promise<ok_atom>> waiting;
@@ -64,17 +90,21 @@ struct store_actor_state {
   storage::store::sweep_cursor sweep_at; // where the history sweep goes on
   sweep_schedule sweep{history.retention, history.max_per_terminal};
 
-  /// Writes the pending batch with one chunk of the history backlog (all of
-  /// it with `all_calls`); returns its outcome.
-  storage::status flush(bool all_calls);
-  /// Writes the pending batch (with at most history.calls_per_batch records
-  /// of the backlog, or all with `all_calls`) and answers every request that
-  /// joined it, and the history hand-overs once their last record is in.
-  void flush_and_answer(bool all_calls = false);
+  /// Writes the pending batch with one chunk of each backlog (all of them
+  /// with `all_backlog`); returns its outcome.
+  storage::status flush(bool all_backlog);
+  /// Writes the pending batch (with at most a chunk of each backlog, or
+  /// all with `all_backlog`) and answers every request that joined it, and
+  /// the hand-overs once their last record is in.
+  void flush_and_answer(bool all_backlog = false);
   /// Takes a hand-over of history records (call_backlog::hand_over), to be
   /// answered with `rp` once its last record is written.
   void take_calls(std::vector<call_record>& cs,
                   caf::typed_response_promise<ok_atom> rp);
+  /// Whether records handed over are still to be written.
+  bool backlogged_records() const {
+    return !calls_in.backlog.empty() || !histories_in.backlog.empty();
+  }
   /// Deletes exactly these disconnect events, after the pending batch.
   caf::result<ok_atom> delete_events(const std::vector<disconnect_event>& es);
   /// Deletes the finished jobs past their retention (and logs it).

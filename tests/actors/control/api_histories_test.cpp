@@ -69,5 +69,44 @@ TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
   EXPECT_EQ(st.jobs_of_user("u-A"), 6u);
 }
 
+// The tick's form: from the terminals that link a user (the table's
+// first_users()), the same rates as from a pass over every history.
+TEST(ApiHistories, UserRatesFromTheTerminalsThatLinkAUser) {
+  const int64_t day = 86'400'000;
+  api_histories st;
+  st.window_ms = 1000;
+  for (int i = 0; i < 4; ++i)
+    st.count_call("A1", false, 5000);
+  for (int i = 0; i < 2; ++i)
+    st.count_call("A2", false, 5000);
+  st.count_call("B1", false, 5000);
+  terminal_table terminals;
+  terminal_record a1, a2, b1, c1;
+  a1.terminal_id = "A1";
+  a1.users = {"u-A", "u-Z"}; // only the first user counts
+  a1.registered_at_ms = 1;
+  a2.terminal_id = "A2";
+  a2.users = {"u-A"};
+  a2.registered_at_ms = 2 * day;
+  b1.terminal_id = "B1"; // no user
+  c1.terminal_id = "C1";
+  c1.users = {"u-C"}; // a user, but no history
+  terminals.load({a1, a2, b1, c1});
+  ASSERT_EQ(terminals.first_users().size(), 3u);
+  st.refresh_user_jobs(3 * day + 1, terminals.first_users());
+  EXPECT_EQ(st.jobs_of_user("u-A"), 2u); // 6 requests over 3 days
+  EXPECT_EQ(st.jobs_of_user("u-Z"), 0u);
+  EXPECT_EQ(st.jobs_of_user("u-C"), 0u);
+  // A2 loses its user through the table: the list follows.
+  a2.users.clear();
+  terminals.apply_change(a2);
+  ASSERT_EQ(terminals.first_users().size(), 2u);
+  st.refresh_user_jobs(3 * day + 1, terminals.first_users());
+  EXPECT_EQ(st.jobs_of_user("u-A"), 1u); // A1's 4 over 3 days
+  terminals.erase("A1");
+  st.refresh_user_jobs(3 * day + 1, terminals.first_users());
+  EXPECT_EQ(st.user_jobs.size(), 0u);
+}
+
 } // namespace
 } // namespace tether

@@ -274,6 +274,7 @@ protected:
   StoreBacklog() {
     history_limits limits;
     limits.calls_per_batch = 10;
+    limits.histories_per_batch = 10;
     chunked
       = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
     sched.run();
@@ -367,6 +368,74 @@ TEST_F(StoreBacklog, ARetiredTerminalsBackloggedRecordsDoNotComeBack) {
   ASSERT_TRUE(retired->value) << sys.render(retired->error);
   ASSERT_TRUE(put->value) << sys.render(put->error);
   EXPECT_EQ(stored(), 0u);
+}
+
+// -- the API histories: a chunk a batch as well --------------------------------
+
+/// The API histories of terminals H<from>..H<from + n - 1>, `calls` each.
+std::vector<api_history> histories(uint32_t from, uint32_t n, uint64_t calls) {
+  std::vector<api_history> out;
+  for (uint32_t i = from; i < from + n; ++i) {
+    api_history h;
+    h.terminal_id = "H" + std::to_string(i);
+    h.calls = calls;
+    out.push_back(h);
+  }
+  return out;
+}
+
+TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindAllTheTicksHistories) {
+  ASSERT_NE(db, nullptr);
+  job_record j;
+  j.job_id = storage::store::job_id_for(1);
+  j.terminal_id = "T1";
+  j.status = "queued";
+  // A tick's 35 changed histories, then a job write, in the mailbox.
+  auto put = ask<ok_atom>(chunked, put_atom::value, histories(0, 35, 1));
+  auto job = ask<ok_atom>(chunked, put_atom::value, std::vector<job_record>{j},
+                          uint64_t{2});
+  storage::status st;
+  step_until([&] { return db->get_job(j.job_id, st).has_value(); });
+  ASSERT_TRUE(db->get_job(j.job_id, st));
+  EXPECT_EQ(db->load_histories(st).size(), 10u)
+    << "the job waited behind every history of the tick";
+  EXPECT_FALSE(put->done) << "the hand-over is answered once all is written";
+  sched.run();
+  ASSERT_TRUE(job->value) << sys.render(job->error);
+  ASSERT_TRUE(put->done);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  EXPECT_EQ(db->load_histories(st).size(), 35u);
+}
+
+TEST_F(StoreBacklog, ATerminalsLaterHistoryWinsOverItsBackloggedOne) {
+  ASSERT_NE(db, nullptr);
+  // Two ticks' hand-overs in the mailbox together, H0..H24 in both: the
+  // second tick's counts must be the ones stored.
+  auto first = ask<ok_atom>(chunked, put_atom::value, histories(0, 25, 1));
+  auto second = ask<ok_atom>(chunked, put_atom::value, histories(0, 25, 2));
+  sched.run();
+  ASSERT_TRUE(first->value) << sys.render(first->error);
+  ASSERT_TRUE(second->value) << sys.render(second->error);
+  storage::status st;
+  auto stored = db->load_histories(st);
+  ASSERT_EQ(stored.size(), 25u);
+  for (const auto& h : stored)
+    EXPECT_EQ(h.calls, 2u) << h.terminal_id;
+}
+
+TEST_F(StoreBacklog, ARetiredTerminalsBackloggedHistoryDoesNotComeBack) {
+  ASSERT_NE(db, nullptr);
+  auto put = ask<ok_atom>(chunked, put_atom::value, histories(0, 25, 1));
+  auto retired
+    = ask<ok_atom>(chunked, retire_atom::value, std::string{"H24"}, uint64_t{1});
+  sched.run();
+  ASSERT_TRUE(retired->value) << sys.render(retired->error);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  storage::status st;
+  auto stored = db->load_histories(st);
+  EXPECT_EQ(stored.size(), 24u);
+  for (const auto& h : stored)
+    EXPECT_NE(h.terminal_id, "H24");
 }
 
 } // namespace
