@@ -337,7 +337,7 @@ void send_job_writes(control_self self, const control_peers& p) {
   flush_history_if_full(self, p);
   self
     ->request(p.store, local_store, put_atom::value, std::move(batch.jobs),
-              uint64_t{0})
+              uint64_t{0}) // no sequence: the store writes it lazily
     .then(
       [self, p, callbacks = std::move(batch.callbacks)](ok_atom) {
         for (const auto& job : callbacks)

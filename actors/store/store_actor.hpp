@@ -78,7 +78,12 @@ struct store_actor_state {
   int64_t drop_events_before_ms = 0;
   uint64_t next_seq = 0;
   std::vector<caf::typed_response_promise<ok_atom>> waiting;
+  /// Writes joined the pending batch since the last flush.
+  bool waiting_writes = false;
+  /// A `flush` is on its way to self: one sent at once (a write somebody
+  /// waits on), or one delayed by lazy_write_wait (a lazy write's timer).
   bool flush_scheduled = false;
+  bool lazy_armed = false;
 
   // Counters for /metrics and benchmarks.
   uint64_t batches = 0;
@@ -104,6 +109,12 @@ struct store_actor_state {
   /// Whether records handed over are still to be written.
   bool backlogged_records() const {
     return !calls_in.backlog.empty() || !histories_in.backlog.empty();
+  }
+  /// Writes what is pending, if anything is (with a chunk of each backlog,
+  /// or all of them with `all_backlog`).
+  void write_pending(bool all_backlog = false) {
+    if (waiting_writes || backlogged_records())
+      flush_and_answer(all_backlog);
   }
   /// Deletes exactly these disconnect events, after the pending batch.
   caf::result<ok_atom> delete_events(const std::vector<disconnect_event>& es);
@@ -133,6 +144,24 @@ store_service(store_actor::stateful_pointer<store_actor_state> self,
               std::shared_ptr<storage::store> db,
               std::chrono::milliseconds job_retention,
               history_limits history = {});
+
+/// Group commit, and which writes wait for it. A write an API answer waits
+/// on (a pushed job, a terminal record) sends the store a `flush` at once:
+/// it queues behind every request already in the mailbox, so all of them
+/// share its synced batch. A lazy write, which no API answer waits on (the
+/// control's batches of job states, next_seq 0; the history records and
+/// API histories handed over; what is left of their backlogs), only joins
+/// the pending batch: it is written with the next write that is waited on,
+/// or at the latest lazy_write_wait later. At 2,000 jobs/s a push comes
+/// every half millisecond, so the job states ride in the pushes' synced
+/// batches instead of syncing on their own (1.75 synced batches a job
+/// before, most of the store's thread; docs/BENCHMARKS.md, "Job path").
+/// A lazy write is still answered only once synced, so a callback is still
+/// posted only after the final state is on disk; a kill -9 loses at most
+/// the lazy writes of the last lazy_write_wait (the job states in flight
+/// were always lost so, and a job's final state lost means it is sent
+/// again: delivery is at least once).
+inline constexpr std::chrono::milliseconds lazy_write_wait{2};
 
 /// The history sweep walks its `sweep_per_tick` keys a `sweep_period` in
 /// this many steps: a step holds up the store's thread (and so every
