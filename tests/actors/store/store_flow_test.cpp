@@ -423,7 +423,8 @@ TEST_F(StoreLazy, JobStatesAloneAreWrittenAfterTheLazyWait) {
   EXPECT_EQ(got->value->status, "done");
 }
 
-// -- the API histories: a chunk a batch as well --------------------------------
+// -- the API histories: a chunk a batch as well
+// --------------------------------
 
 /// The API histories of terminals H<from>..H<from + n - 1>, `calls` each.
 std::vector<api_history> histories(uint32_t from, uint32_t n, uint64_t calls) {
@@ -479,8 +480,8 @@ TEST_F(StoreBacklog, ATerminalsLaterHistoryWinsOverItsBackloggedOne) {
 TEST_F(StoreBacklog, ARetiredTerminalsBackloggedHistoryDoesNotComeBack) {
   ASSERT_NE(db, nullptr);
   auto put = ask<ok_atom>(chunked, put_atom::value, histories(0, 25, 1));
-  auto retired
-    = ask<ok_atom>(chunked, retire_atom::value, std::string{"H24"}, uint64_t{1});
+  auto retired = ask<ok_atom>(chunked, retire_atom::value, std::string{"H24"},
+                              uint64_t{1});
   run_lazy();
   ASSERT_TRUE(retired->value) << sys.render(retired->error);
   ASSERT_TRUE(put->value) << sys.render(put->error);
