@@ -64,13 +64,6 @@ struct api_histories {
   /// Histories changed since the last call, and forgets that they changed.
   std::vector<api_history> take_dirty();
 
-  /// Changed histories that make the job path hand them over at once
-  /// instead of on the tick (0: only the tick): at 2,000 jobs/s a tick
-  /// found about 2,000, whose copy held the control's thread once a
-  /// second in front of the pushes; 256 at a time spread it.
-  size_t handover_at = 256;
-  bool full() const { return handover_at > 0 && dirty.size() >= handover_at; }
-
   /// Recomputes user_jobs; `first_user_of` gives a terminal's first user
   /// (empty: none, or not registered), `registered_at` when it registered
   /// (0: unknown).

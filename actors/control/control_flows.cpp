@@ -315,7 +315,6 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
       self->state.calls.add(job.terminal_id, call_event::job_pushed, now_ms(),
                             job.job_id);
       flush_calls_if_full(self, p);
-      flush_history_if_full(self, p);
       rp.deliver(job);
       route_job(p, std::move(job));
     },
@@ -334,7 +333,6 @@ void send_job_writes(control_self self, const control_peers& p) {
   if (batch.jobs.empty())
     return;
   flush_calls_if_full(self, p); // into this write's batch
-  flush_history_if_full(self, p);
   self
     ->request(p.store, local_store, put_atom::value, std::move(batch.jobs),
               uint64_t{0}) // no sequence: the store writes it lazily
@@ -537,11 +535,6 @@ void flush_history(control_self self, const control_peers& p) {
     return;
   self->request(p.store, local_store, put_atom::value, std::move(dirty))
     .then([](ok_atom) {}, warn_on_error("API history not stored"));
-}
-
-void flush_history_if_full(control_self self, const control_peers& p) {
-  if (self->state.history.full())
-    flush_history(self, p);
 }
 
 /// Queued jobs that waited too long behind a connected terminal go to its

@@ -137,10 +137,6 @@ void flush_calls_if_full(control_self self, const control_peers& p);
 /// store writes them a chunk a batch, actors/store/record_backlog.hpp).
 void flush_history(control_self self, const control_peers& p);
 
-/// Hands them over now if api_histories::full(): the job path calls it
-/// where it calls flush_calls_if_full.
-void flush_history_if_full(control_self self, const control_peers& p);
-
 /// The timeout of the job path's writes to the store: none. The store is
 /// spawned in the same process as the control in every deployment
 /// (net/deployment.cpp), so a timed request only costs a timer on CAF's

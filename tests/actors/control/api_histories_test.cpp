@@ -40,10 +40,8 @@ TEST(ControlState, ApiCallsAreCountedAndFlushedOnce) {
   EXPECT_EQ(dirty[0].previous_calls, 1u); // the window rolled
 }
 
-// GI: service requests per day over the whole history of each user's
-// terminals (its first user), since the earliest registration among them.
-TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
-  const int64_t day = 86'400'000;
+/// Histories with 4 calls on A1, 2 on A2 and 1 on B1.
+api_histories four_two_one_calls() {
   api_histories st;
   st.window_ms = 1000;
   for (int i = 0; i < 4; ++i)
@@ -51,6 +49,14 @@ TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
   for (int i = 0; i < 2; ++i)
     st.count_call("A2", false, 5000);
   st.count_call("B1", false, 5000);
+  return st;
+}
+
+// GI: service requests per day over the whole history of each user's
+// terminals (its first user), since the earliest registration among them.
+TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
+  const int64_t day = 86'400'000;
+  auto st = four_two_one_calls();
   st.count_done("C1", false, 1, 5000); // a job done is no request
   EXPECT_EQ(st.find("Z9"), nullptr);
   auto user = [](const std::string& id) {
@@ -73,13 +79,7 @@ TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
 // first_users()), the same rates as from a pass over every history.
 TEST(ApiHistories, UserRatesFromTheTerminalsThatLinkAUser) {
   const int64_t day = 86'400'000;
-  api_histories st;
-  st.window_ms = 1000;
-  for (int i = 0; i < 4; ++i)
-    st.count_call("A1", false, 5000);
-  for (int i = 0; i < 2; ++i)
-    st.count_call("A2", false, 5000);
-  st.count_call("B1", false, 5000);
+  auto st = four_two_one_calls();
   terminal_table terminals;
   terminal_record a1, a2, b1, c1;
   a1.terminal_id = "A1";

@@ -254,35 +254,6 @@ TEST_F(ControlFlow, TheJobPathHandsHistoryRecordsOverOnceAChunkIsPending) {
   EXPECT_EQ(slog->calls.size(), 300u);
 }
 
-TEST_F(ControlFlow, TheJobPathHandsApiHistoriesOverOnceAChunkHasChanged) {
-  start({}, 5);
-  // 300 registered terminals with a call each: 300 changed histories.
-  for (int i = 0; i < 300; ++i) {
-    auto id = "H" + std::to_string(i);
-    ask<destination>(control_h, register_atom::value,
-                     device_facts(id, "GG1", "GJ1"));
-    sched.run();
-    caf::anon_send(control_h, api_atom::value, id, false);
-  }
-  sched.run();
-  ASSERT_TRUE(slog->history_puts.empty()) << "handed over before a push";
-  // A push's write hands them over (not waiting for the tick, whose copy
-  // of every changed history held the control once a second).
-  ask<job_record>(control_h, push_atom::value, job_request("T1"));
-  sched.run();
-  ASSERT_EQ(slog->history_puts.size(), 1u);
-  EXPECT_EQ(slog->history_puts[0].size(), 300u);
-  // Below the chunk they wait for the tick.
-  caf::anon_send(control_h, api_atom::value, std::string{"H1"}, false);
-  ask<job_record>(control_h, push_atom::value, job_request("T1"));
-  sched.run();
-  EXPECT_EQ(slog->history_puts.size(), 1u);
-  advance(settings_tick);
-  ASSERT_EQ(slog->history_puts.size(), 2u);
-  EXPECT_EQ(slog->history_puts[1].size(), 1u);
-  EXPECT_EQ(slog->history_puts[1][0].terminal_id, "H1");
-}
-
 TEST_F(ControlFlow, AJobWriteWaitsForTheLocalStoreWithoutATimeout) {
   // The store is in the control's process: the job path's writes carry no
   // timer (docs/ARCHITECTURE.md), so a slow write is still a stored job.

@@ -12,15 +12,21 @@ namespace {
 
 class StoreFlow : public OnRealStore {};
 
+/// Job `seq` of terminal T1 in `status`.
+job_record job_of_t1(uint32_t seq, const char* status = "queued") {
+  job_record j;
+  j.job_id = storage::store::job_id_for(seq);
+  j.terminal_id = "T1";
+  j.status = status;
+  return j;
+}
+
 TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
   ASSERT_NE(db, nullptr);
   terminal_record t;
   t.terminal_id = "T1";
   t.cluster_id = "C1";
-  job_record j;
-  j.job_id = storage::store::job_id_for(1);
-  j.terminal_id = "T1";
-  j.status = "queued";
+  auto j = job_of_t1(1);
   api_history h;
   h.terminal_id = "T1";
   h.calls = 3;
@@ -58,10 +64,7 @@ TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
 
 TEST_F(StoreFlow, LaterUpdatesInOneBatchWin) {
   ASSERT_NE(db, nullptr);
-  job_record j;
-  j.job_id = storage::store::job_id_for(1);
-  j.terminal_id = "T1";
-  j.status = "queued";
+  auto j = job_of_t1(1);
   auto a = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
                         uint64_t{2});
   j.status = "acked";
@@ -298,10 +301,7 @@ protected:
 
 TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindABigHandOver) {
   ASSERT_NE(db, nullptr);
-  job_record j;
-  j.job_id = storage::store::job_id_for(1);
-  j.terminal_id = "T1";
-  j.status = "queued";
+  auto j = job_of_t1(1);
   // A tick's 35 records, then a job write, in the mailbox together.
   auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 35));
   auto job = ask<ok_atom>(chunked, put_atom::value, std::vector<job_record>{j},
@@ -380,11 +380,8 @@ protected:
   /// control's batch of job states, lazy).
   std::shared_ptr<outcome<ok_atom>> put_job(uint32_t seq, const char* status,
                                             uint64_t next_seq) {
-    job_record j;
-    j.job_id = storage::store::job_id_for(seq);
-    j.terminal_id = "T1";
-    j.status = status;
-    return ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
+    return ask<ok_atom>(store_h, put_atom::value,
+                        std::vector<job_record>{job_of_t1(seq, status)},
                         next_seq);
   }
 };
@@ -440,10 +437,7 @@ std::vector<api_history> histories(uint32_t from, uint32_t n, uint64_t calls) {
 
 TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindAllTheTicksHistories) {
   ASSERT_NE(db, nullptr);
-  job_record j;
-  j.job_id = storage::store::job_id_for(1);
-  j.terminal_id = "T1";
-  j.status = "queued";
+  auto j = job_of_t1(1);
   // A tick's 35 changed histories, then a job write, in the mailbox.
   auto put = ask<ok_atom>(chunked, put_atom::value, histories(0, 35, 1));
   auto job = ask<ok_atom>(chunked, put_atom::value, std::vector<job_record>{j},
