@@ -63,7 +63,6 @@ void backlogged<Record>::written(const storage::status& result) {
 void store_actor_state::flush_and_answer(bool all_backlog) {
   waiting_writes = false;
   flush_scheduled = false;
-  lazy_armed = false; // one on its way finds nothing, or a later write
   auto answering = std::move(waiting);
   waiting.clear();
   auto result = flush(all_backlog);
@@ -169,6 +168,7 @@ void schedule_flush(self_ptr self) {
   st.waiting_writes = true;
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
+    ++st.flush_sent;
     self->send(caf::actor_cast<store_actor>(self), flush_atom::value);
   }
 }
@@ -327,6 +327,7 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     [self](retire_atom, const std::vector<disconnect_event>& es)
       -> caf::result<ok_atom> { return self->state.delete_events(es); },
     [self](flush_atom) { // a read may have written it already
+      self->state.flush_arrived();
       self->state.write_pending();
       keep_writing(self);
     },

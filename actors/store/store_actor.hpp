@@ -81,8 +81,11 @@ struct store_actor_state {
   /// Writes joined the pending batch since the last flush.
   bool waiting_writes = false;
   /// A `flush` is on its way to self: one sent at once (a write somebody
-  /// waits on), or one delayed by lazy_write_wait (a lazy write's timer).
+  /// waits on; `flush_sent` of them not arrived yet), or one delayed by
+  /// lazy_write_wait (a lazy write's timer: at most one at a time, so a
+  /// backlog written a chunk a batch costs no timer per batch).
   bool flush_scheduled = false;
+  uint32_t flush_sent = 0;
   bool lazy_armed = false;
 
   // Counters for /metrics and benchmarks.
@@ -109,6 +112,14 @@ struct store_actor_state {
   /// Whether records handed over are still to be written.
   bool backlogged_records() const {
     return !calls_in.backlog.empty() || !histories_in.backlog.empty();
+  }
+  /// A `flush` arrived: one sent at once while any is on its way, else the
+  /// lazy timer's (which may then be armed again).
+  void flush_arrived() {
+    if (flush_sent > 0)
+      --flush_sent;
+    else
+      lazy_armed = false;
   }
   /// Writes what is pending, if anything is (with a chunk of each backlog,
   /// or all of them with `all_backlog`).
