@@ -636,28 +636,33 @@ bool decode(const std::string& text, api_key_record& out) {
 }
 
 std::string encode(const api_history& h) {
-  json::object o{{"terminal_id", h.terminal_id},
-                 {"calls", h.calls},
-                 {"errors", h.errors},
-                 {"window_start_ms", h.window_start_ms},
-                 {"window_calls", h.window_calls},
-                 {"window_errors", h.window_errors},
-                 {"previous_calls", h.previous_calls},
-                 {"previous_errors", h.previous_errors},
-                 {"window_prints", h.window_prints},
-                 {"previous_prints", h.previous_prints},
-                 {"pages", h.pages},
-                 {"window_jobs", h.window_jobs},
-                 {"previous_jobs", h.previous_jobs},
-                 {"connects", h.connects},
-                 {"disconnects", h.disconnects},
-                 {"keepalive_failures", h.keepalive_failures},
-                 {"last_seen_ms", h.last_seen_ms}};
+  // Written directly (json_writer.hpp), the same bytes as serializing a
+  // boost::json::object of these members in this order: the tick hands
+  // the store about one history per job pushed (docs/BENCHMARKS.md).
+  json_writer w{420 + h.terminal_id.size() + h.disconnect_class.size()
+                + h.failure_class.size()};
+  w.add("terminal_id", h.terminal_id)
+    .add("calls", h.calls)
+    .add("errors", h.errors)
+    .add("window_start_ms", h.window_start_ms)
+    .add("window_calls", h.window_calls)
+    .add("window_errors", h.window_errors)
+    .add("previous_calls", h.previous_calls)
+    .add("previous_errors", h.previous_errors)
+    .add("window_prints", h.window_prints)
+    .add("previous_prints", h.previous_prints)
+    .add("pages", h.pages)
+    .add("window_jobs", h.window_jobs)
+    .add("previous_jobs", h.previous_jobs)
+    .add("connects", h.connects)
+    .add("disconnects", h.disconnects)
+    .add("keepalive_failures", h.keepalive_failures)
+    .add("last_seen_ms", h.last_seen_ms);
   if (!h.disconnect_class.empty())
-    o["disconnect_class"] = h.disconnect_class;
+    w.add("disconnect_class", h.disconnect_class);
   if (!h.failure_class.empty())
-    o["failure_class"] = h.failure_class;
-  return json::serialize(o);
+    w.add("failure_class", h.failure_class);
+  return w.finish();
 }
 
 bool decode(const std::string& text, api_history& out) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -414,21 +415,18 @@ caf::result<destination> move(self_ptr self, store_actor store,
                           *old, after_ms);
 }
 
-caf::result<bool> deliver(self_ptr self, const job_record& job) {
+/// One-way to the balancers of the terminal's cluster (their answers go
+/// nowhere): true when there was one to hand it to. The session that gets
+/// it reports `delivered`; a job no balancer could hand over stays queued
+/// and reaches the terminal when it connects, or through the control's
+/// stuck-jobs sweep. A timed fan-out cost a timer, an awaited response and
+/// a late timeout message per balancer and job, for an answer the control
+/// never used (docs/BENCHMARKS.md, "Job path").
+bool deliver(self_ptr self, const job_record& job) {
   auto handles = self->state.balancers_of(job.terminal_id);
-  if (handles.empty())
-    return false;
-  auto rp = self->make_response_promise<bool>();
-  fan_out<bool>(
-    self, handles, self->state.request_timeout,
-    [rp](std::vector<std::optional<bool>> results) mutable {
-      bool any = false;
-      for (auto& r : results)
-        any = any || (r && *r);
-      rp.deliver(any);
-    },
-    deliver_atom::value, job);
-  return rp;
+  for (const auto& h : handles)
+    caf::anon_send(h, deliver_atom::value, job);
+  return !handles.empty();
 }
 
 void join(self_ptr self, balancer_info& info) {

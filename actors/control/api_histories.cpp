@@ -86,15 +86,24 @@ void api_histories::refresh_user_jobs(
   int64_t now,
   const std::function<std::string(const std::string&)>& first_user_of,
   const std::function<int64_t(const std::string&)>& registered_at) {
+  std::vector<first_user> users;
+  for (const auto& [id, h] : by_terminal)
+    if (auto user = first_user_of(id); !user.empty())
+      users.push_back({id, std::move(user), registered_at(id)});
+  refresh_user_jobs(now, users);
+}
+
+void api_histories::refresh_user_jobs(int64_t now,
+                                      const std::vector<first_user>& users) {
   // Only terminals with a history can have been used.
   std::unordered_map<std::string, std::pair<uint64_t, int64_t>> totals;
-  for (const auto& [id, h] : by_terminal) {
-    auto user = first_user_of(id);
-    if (user.empty() || h.calls == 0)
+  for (const auto& u : users) {
+    const auto* h = find(u.terminal_id);
+    if (h == nullptr || h->calls == 0)
       continue;
-    auto& [calls, since] = totals[user];
-    calls += h.calls;
-    auto at = registered_at(id);
+    auto& [calls, since] = totals[u.user];
+    calls += h->calls;
+    auto at = u.registered_at_ms;
     if (at > 0 && (since == 0 || at < since))
       since = at;
   }

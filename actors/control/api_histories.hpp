@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/control/terminal_table.hpp"
 #include "actors/system/messages.hpp"
 
 namespace tether {
@@ -71,6 +72,10 @@ struct api_histories {
     const std::function<std::string(const std::string&)>& first_user_of,
     const std::function<int64_t(const std::string&)>& registered_at
     = [](const std::string&) { return int64_t{0}; });
+  /// The same from the terminals that link a user (terminal_table::
+  /// first_users()): no pass over every history, only over those
+  /// terminals (none in most fleets, so the tick costs nothing here).
+  void refresh_user_jobs(int64_t now, const std::vector<first_user>& users);
 
   /// GI input of a terminal whose first user is `user` (0 when unknown).
   uint64_t jobs_of_user(const std::string& user) const;

@@ -146,7 +146,7 @@ void control_state::remember_connection(const std::string& terminal_id) {
 }
 
 void control_state::forget_terminal(const std::string& terminal_id) {
-  terminals.entries.erase(terminal_id);
+  terminals.erase(terminal_id);
   history.by_terminal.erase(terminal_id);
   history.dirty.erase(terminal_id);
   disconnects.reassigned.erase(terminal_id);
@@ -231,17 +231,7 @@ caf::expected<uint64_t> control_state::clear_class(const std::string& name) {
 int64_t control_state::refresh_groups(int64_t now) {
   auto drop_before = disconnects.refresh(now, terminals);
   keep_classes();
-  history.refresh_user_jobs(
-    now,
-    [this](const std::string& id) {
-      const auto* t = terminals.find(id);
-      return t == nullptr || t->record.users.empty() ? std::string{}
-                                                     : t->record.users.front();
-    },
-    [this](const std::string& id) {
-      const auto* t = terminals.find(id);
-      return t == nullptr ? int64_t{0} : t->record.registered_at_ms;
-    });
+  history.refresh_user_jobs(now, terminals.first_users());
   return drop_before;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -282,20 +283,15 @@ caf::result<terminal_status> revoke_terminal(control_self self,
 
 namespace {
 
-/// Routes a stored job to the cluster manager; a terminal that is not
-/// connected gets it when it connects (see open_atom).
-void route_job(control_self self, const control_peers& p, job_record job) {
-  auto id = job.job_id;
-  self
-    ->request(p.manager, self->state.request_timeout, deliver_atom::value,
-              std::move(job))
-    .then(
-      [id](bool handed) {
-        logger("control")->debug("job {} {}", id,
-                                 handed ? "handed to a session"
-                                        : "queued: terminal not connected");
-      },
-      warn_on_error("job " + id + " not routed"));
+/// Routes a stored job to the cluster manager, one-way: nothing here used
+/// its answer (a debug line), and a timed request cost a timer on CAF's
+/// clock thread, an awaited-response entry and a late timeout message per
+/// job (docs/BENCHMARKS.md, "Job path"). `anon_send`: the manager's
+/// answer then goes nowhere. A terminal that is not connected gets the job
+/// when it connects (see open_atom); one the route missed (a manager that
+/// was unreachable) gets it from the stuck-jobs sweep (stuck_jobs.hpp).
+void route_job(const control_peers& p, job_record job) {
+  caf::anon_send(p.manager, deliver_atom::value, std::move(job));
 }
 
 } // namespace
@@ -320,7 +316,7 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
                             job.job_id);
       flush_calls_if_full(self, p);
       rp.deliver(job);
-      route_job(self, p, std::move(job));
+      route_job(p, std::move(job));
     },
     [self, ids = std::move(ids)] { self->state.jobs.drop_job(ids); },
     put_atom::value, std::move(write), self->state.jobs.next_job_seq);
@@ -339,7 +335,7 @@ void send_job_writes(control_self self, const control_peers& p) {
   flush_calls_if_full(self, p); // into this write's batch
   self
     ->request(p.store, local_store, put_atom::value, std::move(batch.jobs),
-              uint64_t{0})
+              uint64_t{0}) // no sequence: the store writes it lazily
     .then(
       [self, p, callbacks = std::move(batch.callbacks)](ok_atom) {
         for (const auto& job : callbacks)
@@ -531,18 +527,15 @@ void delete_ended_events(control_self self, const control_peers& p, Then then,
     .then([then](ok_atom) mutable { then(); }, on_error);
 }
 
-/// Stores the API histories that changed since the last flush.
+} // namespace
+
 void flush_history(control_self self, const control_peers& p) {
   auto dirty = self->state.history.take_dirty();
   if (dirty.empty())
     return;
-  self
-    ->request(p.store, self->state.request_timeout, put_atom::value,
-              std::move(dirty))
+  self->request(p.store, local_store, put_atom::value, std::move(dirty))
     .then([](ok_atom) {}, warn_on_error("API history not stored"));
 }
-
-} // namespace
 
 /// Queued jobs that waited too long behind a connected terminal go to its
 /// session directly (their first route was not there yet).

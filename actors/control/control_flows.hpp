@@ -133,6 +133,10 @@ void flush_calls(control_self self, const control_peers& p);
 /// they join the batch of a job write that is on its way.
 void flush_calls_if_full(control_self self, const control_peers& p);
 
+/// Hands the API histories that changed to the store (each tick; the
+/// store writes them a chunk a batch, actors/store/record_backlog.hpp).
+void flush_history(control_self self, const control_peers& p);
+
 /// The timeout of the job path's writes to the store: none. The store is
 /// spawned in the same process as the control in every deployment
 /// (net/deployment.cpp), so a timed request only costs a timer on CAF's

@@ -31,29 +31,44 @@ int64_t disconnect_groups::refresh(int64_t now,
     gate.touch();               // events went
   if (tracker.events().empty()) // the classes found before are kept
     return drop_before;
-  const auto& by = tracker.rules().failure_group.group_by;
-  std::unordered_map<std::string, size_t> sizes;
+  const auto& pass = pass_over(terminals);
   group_inputs in;
-  for (const auto& [id, t] : terminals.entries) {
-    auto g = fact_of(t.record, by);
-    add_to_fingerprint(in.terminals_fp, id, g);
-    if (!g.empty())
-      ++sizes[g];
-  }
+  in.terminals_fp = pass.fingerprint;
   in.classes = class_counts(tracker);
   if (!gate.due(now, in)) {
     ++gate.skipped;
     return drop_before;
   }
+  const auto& by = tracker.rules().failure_group.group_by;
   tracker.refresh(
     now,
     [&terminals, &by](const std::string& id) {
       const auto* t = terminals.find(id);
       return t == nullptr ? std::string{} : fact_of(t->record, by);
     },
-    sizes);
+    pass.sizes);
   gate.refreshed(now, in, tracker);
   return drop_before;
+}
+
+const disconnect_groups::terminals_pass&
+disconnect_groups::pass_over(const terminal_table& terminals) {
+  if (pass_.version == terminals.version
+      && pass_.size == terminals.entries.size())
+    return pass_;
+  const auto& by = tracker.rules().failure_group.group_by;
+  pass_.fingerprint = 0;
+  pass_.sizes.clear();
+  for (const auto& [id, t] : terminals.entries) {
+    auto g = fact_of(t.record, by);
+    add_to_fingerprint(pass_.fingerprint, id, g);
+    if (!g.empty())
+      ++pass_.sizes[g];
+  }
+  pass_.version = terminals.version;
+  pass_.size = terminals.entries.size();
+  ++passes;
+  return pass_;
 }
 
 std::vector<disconnect_event> disconnect_groups::take_unsaved() {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -24,6 +26,22 @@ struct disconnect_groups {
   /// Whether the classes must be recomputed (group_refresh_gate.hpp).
   group_refresh_gate gate;
 
+  /// What the pass over every terminal gives: the size of each failure
+  /// group and the fingerprint of (terminal, group value) pairs, as of the
+  /// terminal table's `version` and size it was taken at.
+  struct terminals_pass {
+    uint64_t version = UINT64_MAX;
+    size_t size = 0;
+    uint64_t fingerprint = 0;
+    std::unordered_map<std::string, size_t> sizes;
+  };
+  /// The pass of the terminals as they are now: taken again only when the
+  /// table changed since the last one (at 10,000 terminals it cost 1-3 ms
+  /// of the control's thread a tick; docs/BENCHMARKS.md, "Job path").
+  const terminals_pass& pass_over(const terminal_table& terminals);
+  /// Passes taken (for the tests).
+  uint64_t passes = 0;
+
   /// Takes the stored events at start (oldest first); they are stored
   /// already. Each terminal's last known address comes from them.
   void load(std::vector<disconnect_event> stored, terminal_table& terminals);
@@ -42,6 +60,9 @@ struct disconnect_groups {
 
   /// The events to store, and forgets them.
   std::vector<disconnect_event> take_unsaved();
+
+private:
+  terminals_pass pass_;
 };
 
 } // namespace tether

@@ -131,8 +131,10 @@ caf::result<job_record> cancel_job(control_self self, const control_peers& p,
       else
         rp.deliver(already_final(stored));
     },
+    // The sequence as it stands (never lowers the stored one): the store
+    // writes a job write without one lazily, and this answer waits on it.
     nothing_to_undo, put_atom::value, std::vector<job_record>{stored},
-    uint64_t{0});
+    self->state.jobs.next_job_seq);
   return rp;
 }
 

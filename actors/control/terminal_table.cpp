@@ -15,6 +15,20 @@ caf::error not_registered(const std::string& terminal_id) {
 void terminal_table::load(std::vector<terminal_record> records) {
   for (auto& t : records)
     entries[t.terminal_id].record = std::move(t);
+  ++version;
+}
+
+const std::vector<first_user>& terminal_table::first_users() const {
+  if (users_.version == version && users_.size == entries.size())
+    return users_.found;
+  users_.found.clear();
+  for (const auto& [id, t] : entries)
+    if (!t.record.users.empty())
+      users_.found.push_back(
+        {id, t.record.users.front(), t.record.registered_at_ms});
+  users_.version = version;
+  users_.size = entries.size();
+  return users_.found;
 }
 
 terminal_entry* terminal_table::find(const std::string& terminal_id) {
@@ -147,6 +161,7 @@ terminal_table::complete_registration(const terminal_record& facts,
                                       const std::set<std::string>& device_keys,
                                       const std::string& cluster_id) {
   auto& rec = entries[facts.terminal_id].record;
+  ++version;
   auto merged = facts;
   merged.cluster_id = cluster_id;
   for (const auto& [k, v] : rec.attributes)
@@ -231,6 +246,7 @@ caf::error terminal_table::may_register(const std::string& terminal_id,
 
 const terminal_record& terminal_table::apply_change(terminal_record changed) {
   auto& t = entries[changed.terminal_id];
+  ++version;
   auto cluster = t.record.cluster_id;
   // A generation never goes down (a change read before a revocation).
   changed.token_generation
@@ -247,6 +263,7 @@ bool terminal_table::set_cluster(const std::string& terminal_id,
   if (rec.cluster_id == cluster_id)
     return false;
   rec.cluster_id = cluster_id;
+  ++version;
   return true;
 }
 

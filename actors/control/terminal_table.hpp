@@ -44,8 +44,20 @@ struct terminal_entry {
   std::map<std::string, std::string> service_connections() const;
 };
 
+/// A terminal whose record links a user: its first one (GI).
+struct first_user {
+  std::string terminal_id;
+  std::string user;
+  int64_t registered_at_ms = 0;
+};
+
 struct terminal_table {
+  /// Records change only through the methods below (load, registration,
+  /// apply_change, set_cluster, erase), which bump `version`: the control's
+  /// tick takes its passes over every terminal again only when it moved
+  /// (disconnect_groups, first_users()).
   std::unordered_map<std::string, terminal_entry> entries;
+  uint64_t version = 0;
 
   /// Takes the stored records at start.
   void load(std::vector<terminal_record> records);
@@ -56,6 +68,16 @@ struct terminal_table {
     return entries.count(terminal_id) > 0;
   }
   size_t size() const { return entries.size(); }
+  /// A retired terminal leaves the table.
+  void erase(const std::string& terminal_id) {
+    entries.erase(terminal_id);
+    ++version;
+  }
+
+  /// The terminals whose record links a user, with its first one: one pass
+  /// over the table when `version` or the size moved since the last call,
+  /// else the list of that pass.
+  const std::vector<first_user>& first_users() const;
 
   /// The status without what other sections add (API history, open jobs).
   /// A connected terminal answers keepalives, else its session closes: it
@@ -156,6 +178,14 @@ struct terminal_table {
   realloc_candidates(const std::string& cluster_id,
                      const std::vector<std::string>& terminal_ids,
                      std::string& unknown) const;
+
+private:
+  struct users_pass {
+    uint64_t version = UINT64_MAX;
+    size_t size = 0;
+    std::vector<first_user> found;
+  };
+  mutable users_pass users_;
 };
 
 } // namespace tether

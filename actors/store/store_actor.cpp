@@ -12,8 +12,9 @@
 
 namespace tether {
 
-storage::status store_actor_state::flush(bool all_calls) {
-  calls_backlog.fill(calls, all_calls);
+storage::status store_actor_state::flush(bool all_backlog) {
+  calls_in.backlog.fill(calls, all_backlog);
+  histories_in.backlog.fill(histories, all_backlog);
   auto began = std::chrono::steady_clock::now();
   auto st = db->put_batch(terminals, jobs, histories, next_seq, events,
                           drop_events_before_ms, calls);
@@ -51,27 +52,31 @@ void answer(std::vector<caf::typed_response_promise<ok_atom>>& promises,
 
 } // namespace
 
-void store_actor_state::flush_and_answer(bool all_calls) {
+template <class Record>
+void backlogged<Record>::written(const storage::status& result) {
+  if (!result.ok() && outcome.ok())
+    outcome = result;
+  if (backlog.empty() && !waiting.empty())
+    answer(waiting, std::exchange(outcome, {}));
+}
+
+void store_actor_state::flush_and_answer(bool all_backlog) {
+  waiting_writes = false;
   flush_scheduled = false;
   auto answering = std::move(waiting);
   waiting.clear();
-  auto result = flush(all_calls);
+  auto result = flush(all_backlog);
   if (!result.ok())
     logger("store")->error("{}", result.message);
-  if (!result.ok() && calls_outcome.ok())
-    calls_outcome = result;
   answer(answering, result);
-  if (calls_backlog.empty() && !calls_waiting.empty()) {
-    auto outcome = std::exchange(calls_outcome, {});
-    answer(calls_waiting, outcome);
-  }
+  calls_in.written(result);
+  histories_in.written(result);
 }
 
 void store_actor_state::take_calls(std::vector<call_record>& cs,
                                    caf::typed_response_promise<ok_atom> rp) {
   sweep.wrote(cs.size());
-  calls_backlog.hand_over(cs, calls);
-  calls_waiting.push_back(std::move(rp));
+  calls_in.take(cs, calls, std::move(rp));
 }
 
 bool store_actor_state::unchanged(const terminal_record& rec) {
@@ -97,8 +102,7 @@ void store_actor_state::purge_expired() {
 storage::store::sweep_result store_actor_state::sweep_history(int64_t now) {
   if (!sweep.step_now(now))
     return {};
-  if (flush_scheduled) // the waiting writes go first
-    flush_and_answer();
+  write_pending(); // the waiting writes go first
   storage::status result;
   auto began = std::chrono::steady_clock::now();
   auto r = db->sweep_calls(sweep_at, now - history.retention.count(),
@@ -122,8 +126,7 @@ storage::store::sweep_result store_actor_state::sweep_history(int64_t now) {
 caf::result<call_page>
 store_actor_state::history_page(const std::string& terminal, int64_t since_ms,
                                 const std::string& cursor, uint32_t limit) {
-  if (flush_scheduled || !calls_backlog.empty()) // read all given so far
-    flush_and_answer(true);
+  write_pending(true); // read all given so far
   storage::status st;
   auto page = db->load_calls(terminal, since_ms, cursor, limit, st);
   if (st.message == "malformed cursor")
@@ -136,8 +139,7 @@ store_actor_state::history_page(const std::string& terminal, int64_t since_ms,
 
 caf::result<ok_atom>
 store_actor_state::delete_events(const std::vector<disconnect_event>& es) {
-  if (flush_scheduled) // the pending batch may put some of them
-    flush_and_answer();
+  write_pending(); // the pending batch may put some of them
   auto st = db->delete_events(es);
   if (!st.ok())
     return make_error(errc::unavailable, st.message);
@@ -145,6 +147,7 @@ store_actor_state::delete_events(const std::vector<disconnect_event>& es) {
 }
 
 caf::result<job_record> store_actor_state::get_job(const std::string& id) {
+  write_pending(); // a lazy write may hold its latest state
   storage::status st;
   auto job = db->get_job(id, st);
   if (!st.ok())
@@ -162,32 +165,60 @@ using self_ptr = store_actor::stateful_pointer<store_actor_state>;
 /// requests already in the mailbox, which all join its batch.
 void schedule_flush(self_ptr self) {
   auto& st = self->state;
+  st.waiting_writes = true;
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
+    ++st.flush_sent;
     self->send(caf::actor_cast<store_actor>(self), flush_atom::value);
   }
 }
 
-/// Joins the pending batch: returns the promise answered after the flush.
-caf::typed_response_promise<ok_atom> enqueue(self_ptr self) {
-  schedule_flush(self);
+/// A lazy write joined the pending batch (lazy_write_wait): written with
+/// the next write that is waited on, or by a `flush` lazy_write_wait later.
+void schedule_lazy_flush(self_ptr self) {
+  auto& st = self->state;
+  st.waiting_writes = true;
+  if (!st.flush_scheduled && !st.lazy_armed) {
+    st.lazy_armed = true;
+    self->delayed_send(caf::actor_cast<store_actor>(self), lazy_write_wait,
+                       flush_atom::value);
+  }
+}
+
+/// Joins the pending batch: returns the promise answered after the flush
+/// (at once for a write that is waited on, else lazily).
+caf::typed_response_promise<ok_atom> enqueue(self_ptr self, bool lazy = false) {
+  if (lazy)
+    schedule_lazy_flush(self);
+  else
+    schedule_flush(self);
   auto rp = self->make_response_promise<ok_atom>();
   self->state.waiting.push_back(rp);
   return rp;
 }
 
-/// History records still in the backlog go with the next batch: a flush
-/// behind the requests that arrived meanwhile (never in front of them).
+/// Records still in a backlog go with the next batch (lazily, never in
+/// front of the requests that arrived meanwhile).
 void keep_writing(self_ptr self) {
-  if (!self->state.calls_backlog.empty())
-    schedule_flush(self);
+  if (self->state.backlogged_records())
+    schedule_lazy_flush(self);
 }
 
 /// Takes a hand-over of history records (answered once all are written).
 caf::result<ok_atom> take_calls(self_ptr self, std::vector<call_record>& cs) {
   auto rp = self->make_response_promise<ok_atom>();
   self->state.take_calls(cs, rp);
-  schedule_flush(self);
+  schedule_lazy_flush(self);
+  return rp;
+}
+
+/// Takes a hand-over of API histories (answered once all are written).
+caf::result<ok_atom> take_histories(self_ptr self,
+                                    std::vector<api_history>& hs) {
+  auto rp = self->make_response_promise<ok_atom>();
+  auto& st = self->state;
+  st.histories_in.take(hs, st.histories, rp);
+  schedule_lazy_flush(self);
   return rp;
 }
 
@@ -234,8 +265,7 @@ void sweep_history_and_rearm(self_ptr self) {
 /// them may bring the record back after its deletion).
 caf::result<ok_atom> retire(self_ptr self, const std::string& id,
                             uint64_t generation) {
-  if (self->state.flush_scheduled || !self->state.calls_backlog.empty())
-    self->state.flush_and_answer(true);
+  self->state.write_pending(true);
   return written(self->state.db->retire_terminal(id, generation));
 }
 
@@ -248,7 +278,8 @@ void start(self_ptr self, std::shared_ptr<storage::store> db,
   st.job_retention = job_retention;
   st.history = history;
   st.sweep = sweep_schedule{history.retention, history.max_per_terminal};
-  st.calls_backlog = call_backlog{history.calls_per_batch};
+  st.calls_in.backlog = call_backlog{history.calls_per_batch};
+  st.histories_in.backlog = history_backlog{history.histories_per_batch};
   self->delayed_send(self, sweep_step_period(history), history_atom::value,
                      tick_atom::value);
   if (job_retention.count() > 0)
@@ -277,11 +308,10 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
            uint64_t next_seq) -> caf::result<ok_atom> {
       append(self->state.jobs, jobs);
       self->state.next_seq = std::max(self->state.next_seq, next_seq);
-      return enqueue(self);
+      return enqueue(self, next_seq == 0); // 0: job states (lazy)
     },
     [self](put_atom, std::vector<api_history>& hs) -> caf::result<ok_atom> {
-      append(self->state.histories, hs);
-      return enqueue(self);
+      return take_histories(self, hs);
     },
     // Disconnect events (GE/GF), and the time before which stored events
     // are no longer needed (0: keep).
@@ -296,9 +326,9 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     // may hold some of them.
     [self](retire_atom, const std::vector<disconnect_event>& es)
       -> caf::result<ok_atom> { return self->state.delete_events(es); },
-    [self](flush_atom) { // a history read may have written it already
-      if (self->state.flush_scheduled)
-        self->state.flush_and_answer();
+    [self](flush_atom) { // a read may have written it already
+      self->state.flush_arrived();
+      self->state.write_pending();
       keep_writing(self);
     },
     [self](put_atom, std::vector<call_record>& cs) -> caf::result<ok_atom> {

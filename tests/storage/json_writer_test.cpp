@@ -3,6 +3,7 @@
 // before it read the same and the decoders need no change.
 #include "storage/json_writer.hpp"
 #include "storage/store.hpp"
+#include "tests/storage/record_checks.hpp"
 
 #include <gtest/gtest.h>
 
@@ -126,4 +127,48 @@ TEST(JsonWriter, AHistoryRecordLeavesEmptyMembersOutAsBefore) {
   ASSERT_TRUE(tether::storage::decode(tether::storage::encode(r), back));
   EXPECT_EQ(back.node, r.node);
   EXPECT_EQ(back.address, r.address);
+}
+
+TEST(JsonWriter, AnApiHistoryIsStoredAsBeforeAndReadsBack) {
+  auto h = tether::storage::sample_history(); // every field set
+  h.terminal_id = "t-\"7\"";
+  h.disconnect_class.clear();
+  h.failure_class.clear();
+  // The object encode() built before json_writer, member for member.
+  auto before = [](const tether::storage::api_history& r) {
+    json::object o{{"terminal_id", r.terminal_id},
+                   {"calls", r.calls},
+                   {"errors", r.errors},
+                   {"window_start_ms", r.window_start_ms},
+                   {"window_calls", r.window_calls},
+                   {"window_errors", r.window_errors},
+                   {"previous_calls", r.previous_calls},
+                   {"previous_errors", r.previous_errors},
+                   {"window_prints", r.window_prints},
+                   {"previous_prints", r.previous_prints},
+                   {"pages", r.pages},
+                   {"window_jobs", r.window_jobs},
+                   {"previous_jobs", r.previous_jobs},
+                   {"connects", r.connects},
+                   {"disconnects", r.disconnects},
+                   {"keepalive_failures", r.keepalive_failures},
+                   {"last_seen_ms", r.last_seen_ms}};
+    if (!r.disconnect_class.empty())
+      o["disconnect_class"] = r.disconnect_class;
+    if (!r.failure_class.empty())
+      o["failure_class"] = r.failure_class;
+    return json::serialize(o);
+  };
+  EXPECT_EQ(tether::storage::encode(h), before(h)) << "no classes";
+  h.disconnect_class = "GE-1764990000000-\x02";
+  h.failure_class = "GF-a|1764990000000";
+  auto text = tether::storage::encode(h);
+  EXPECT_EQ(text, before(h)) << "with both classes";
+  tether::storage::api_history back;
+  ASSERT_TRUE(tether::storage::decode(text, back));
+  EXPECT_EQ(back.terminal_id, h.terminal_id);
+  EXPECT_EQ(back.pages, h.pages);
+  EXPECT_EQ(back.last_seen_ms, h.last_seen_ms);
+  EXPECT_EQ(back.disconnect_class, h.disconnect_class);
+  EXPECT_EQ(back.failure_class, h.failure_class);
 }

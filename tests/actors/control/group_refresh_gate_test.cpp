@@ -131,8 +131,13 @@ TEST(GroupRefreshGate, AGroupValueThatChangedIsSeen) {
   g.record(t0, "A1", "");
   g.refresh(t0, terminals);
   EXPECT_EQ(g.tracker.failure_members().at("A1"), "GG1");
-  terminals.entries["A1"].record.region = "GG2";
-  terminals.entries["A2"].record.region = "GG1";
+  // Records change through the table (its version moves).
+  auto a1 = terminals.entries["A1"].record;
+  auto a2 = terminals.entries["A2"].record;
+  a1.region = "GG2";
+  a2.region = "GG1";
+  terminals.apply_change(a1);
+  terminals.apply_change(a2);
   g.refresh(t0 + 1000, terminals);
   EXPECT_EQ(g.gate.skipped, 0u);
   EXPECT_EQ(g.tracker.failure_members().at("A1"), "GG2");
@@ -158,6 +163,36 @@ TEST(GroupRefreshGate, AClearedClassIsSeen) {
   EXPECT_EQ(g.gate.skipped, 0u);
   EXPECT_FALSE(g.tracker.failing_group("GG1"));
   EXPECT_TRUE(g.tracker.failing_group("GG2"));
+}
+
+// The pass over every terminal (group sizes, fingerprint) is taken again
+// only when the table changed: a record set, a terminal gone or added.
+TEST(GroupRefreshGate, TheTerminalsArePassedOverOnlyWhenTheTableChanged) {
+  terminal_table terminals;
+  terminals.load({});
+  add_terminal(terminals, "A1", "GG1");
+  add_terminal(terminals, "A2", "GG2");
+  auto g = groups(60'000);
+  g.record(t0, "A1", "");
+  g.refresh(t0, terminals);
+  EXPECT_EQ(g.passes, 1u);
+  g.refresh(t0 + 1000, terminals);
+  g.refresh(t0 + 2000, terminals);
+  EXPECT_EQ(g.passes, 1u) << "nothing changed, yet the table was walked";
+  auto a2 = terminals.entries["A2"].record;
+  a2.region = "GG1";
+  terminals.apply_change(a2);
+  g.refresh(t0 + 3000, terminals);
+  EXPECT_EQ(g.passes, 2u);
+  EXPECT_EQ(g.pass_over(terminals).sizes.at("GG1"), 2u);
+  terminals.erase("A2");
+  g.refresh(t0 + 4000, terminals);
+  EXPECT_EQ(g.passes, 3u);
+  EXPECT_EQ(g.pass_over(terminals).sizes.at("GG1"), 1u);
+  add_terminal(terminals, "A3", "GG1"); // a new entry: the size moved
+  g.refresh(t0 + 5000, terminals);
+  EXPECT_EQ(g.passes, 4u);
+  EXPECT_EQ(g.pass_over(terminals).sizes.at("GG1"), 2u);
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 // call_backlog: a hand-over is written a chunk a batch, oldest first; what
 // is left of one hand-over when the next arrives goes whole into the next
 // batch; a read or retirement takes all.
-#include "actors/store/call_backlog.hpp"
+#include "actors/store/record_backlog.hpp"
 
 #include <string>
 

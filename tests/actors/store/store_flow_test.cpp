@@ -12,15 +12,21 @@ namespace {
 
 class StoreFlow : public OnRealStore {};
 
+/// Job `seq` of terminal T1 in `status`.
+job_record job_of_t1(uint32_t seq, const char* status = "queued") {
+  job_record j;
+  j.job_id = storage::store::job_id_for(seq);
+  j.terminal_id = "T1";
+  j.status = status;
+  return j;
+}
+
 TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
   ASSERT_NE(db, nullptr);
   terminal_record t;
   t.terminal_id = "T1";
   t.cluster_id = "C1";
-  job_record j;
-  j.job_id = storage::store::job_id_for(1);
-  j.terminal_id = "T1";
-  j.status = "queued";
+  auto j = job_of_t1(1);
   api_history h;
   h.terminal_id = "T1";
   h.calls = 3;
@@ -29,7 +35,7 @@ TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
   auto b = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
                         uint64_t{2});
   auto c = ask<ok_atom>(store_h, put_atom::value, std::vector<api_history>{h});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(a->value) << sys.render(a->error);
   ASSERT_TRUE(b->value) << sys.render(b->error);
   ASSERT_TRUE(c->value) << sys.render(c->error);
@@ -58,16 +64,13 @@ TEST_F(StoreFlow, RequestsAreAnsweredAfterOneGroupWrite) {
 
 TEST_F(StoreFlow, LaterUpdatesInOneBatchWin) {
   ASSERT_NE(db, nullptr);
-  job_record j;
-  j.job_id = storage::store::job_id_for(1);
-  j.terminal_id = "T1";
-  j.status = "queued";
+  auto j = job_of_t1(1);
   auto a = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
                         uint64_t{2});
   j.status = "acked";
   auto b = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
                         uint64_t{0});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(a->value && b->value);
   storage::status st;
   auto stored = db->get_job(j.job_id, st);
@@ -83,19 +86,19 @@ TEST_F(StoreFlow, AnUnchangedTerminalRecordCostsNoWrite) {
   v1.cluster_id = "C1";
   v1.model = "GJ1";
   auto first = ask<ok_atom>(store_h, put_atom::value, v1);
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(first->value) << sys.render(first->error);
   EXPECT_EQ(store_writes(), 1);
   // The same record again: answered, nothing written.
   auto same = ask<ok_atom>(store_h, put_atom::value, v1);
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(same->value) << sys.render(same->error);
   EXPECT_EQ(store_writes(), 1);
   // A changed one is written.
   auto v2 = v1;
   v2.model = "GJ2";
   auto changed = ask<ok_atom>(store_h, put_atom::value, v2);
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(changed->value);
   EXPECT_EQ(store_writes(), 2);
   storage::status st;
@@ -108,14 +111,14 @@ TEST_F(StoreFlow, ARecordEqualToTheStoredOneIsWrittenAfterAPendingChange) {
   v1.terminal_id = "T1";
   v1.model = "GJ1";
   auto first = ask<ok_atom>(store_h, put_atom::value, v1);
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(first->value);
   // v2 waits in the batch when v1 comes again: v1 is the last word.
   auto v2 = v1;
   v2.model = "GJ2";
   auto a = ask<ok_atom>(store_h, put_atom::value, v2);
   auto b = ask<ok_atom>(store_h, put_atom::value, v1);
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(a->value && b->value);
   storage::status st;
   EXPECT_EQ(db->get_terminal("T1", st)->model, "GJ1");
@@ -148,7 +151,7 @@ TEST_F(StoreFlow, AHistoryReadSeesTheRecordsGivenBeforeIt) {
   auto page
     = ask<call_page>(store_h, get_atom::value, history_atom::value,
                      std::string{"T1"}, int64_t{0}, std::string{}, uint32_t{1});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(put->value) << sys.render(put->error);
   ASSERT_TRUE(page->value) << sys.render(page->error);
   ASSERT_EQ(page->value->records.size(), 1u);
@@ -181,7 +184,7 @@ TEST_F(StoreFlow, TheHistoryTickSweepsABoundedNumberOfRecords) {
                                             call("T1", now_ms(), 1, "b"),
                                             call("T1", now_ms(), 2, "c"),
                                             call("T1", now_ms(), 3, "d")});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(put->value);
   auto count = [&] {
     storage::status st;
@@ -215,7 +218,7 @@ TEST_F(StoreFlow, NothingDueMeansNoWalk) {
     = ask<ok_atom>(swept, put_atom::value,
                    std::vector<call_record>{call("T1", now_ms(), 0, "a"),
                                             call("T1", now_ms(), 1, "b")});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(put->value);
   caf::anon_send(swept, history_atom::value, tick_atom::value);
   sched.run();
@@ -230,7 +233,7 @@ TEST_F(StoreFlow, NothingDueMeansNoWalk) {
                      std::vector<call_record>{call("T1", now_ms(), 2, "c"),
                                               call("T1", now_ms(), 3, "d"),
                                               call("T1", now_ms(), 4, "e")});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(put->value);
   caf::anon_send(swept, history_atom::value, tick_atom::value);
   sched.run();
@@ -274,6 +277,7 @@ protected:
   StoreBacklog() {
     history_limits limits;
     limits.calls_per_batch = 10;
+    limits.histories_per_batch = 10;
     chunked
       = own(sys.spawn(store_service, db, std::chrono::milliseconds{0}, limits));
     sched.run();
@@ -297,10 +301,7 @@ protected:
 
 TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindABigHandOver) {
   ASSERT_NE(db, nullptr);
-  job_record j;
-  j.job_id = storage::store::job_id_for(1);
-  j.terminal_id = "T1";
-  j.status = "queued";
+  auto j = job_of_t1(1);
   // A tick's 35 records, then a job write, in the mailbox together.
   auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 35));
   auto job = ask<ok_atom>(chunked, put_atom::value, std::vector<job_record>{j},
@@ -311,7 +312,7 @@ TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindABigHandOver) {
   // The job's batch carried one chunk of the hand-over, not all of it.
   EXPECT_EQ(stored(), 10u) << "the job waited behind the whole hand-over";
   EXPECT_FALSE(put->done) << "the hand-over is answered once all is written";
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(job->done);
   ASSERT_TRUE(job->value) << sys.render(job->error);
   ASSERT_TRUE(put->done);
@@ -325,7 +326,7 @@ TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindABigHandOver) {
 TEST_F(StoreBacklog, TheBacklogIsWrittenWithoutOtherWrites) {
   ASSERT_NE(db, nullptr);
   auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 25));
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(put->done);
   ASSERT_TRUE(put->value) << sys.render(put->error);
   EXPECT_EQ(stored(), 25u);
@@ -338,9 +339,11 @@ TEST_F(StoreBacklog, TheNextHandOverFindsAtMostOneChunkWritten) {
   // chunk of the second.
   auto first = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 25));
   auto second = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(25, 25));
-  step_until([&] { return stored() > 0; });
-  EXPECT_EQ(stored(), 35u);
   sched.run();
+  EXPECT_EQ(stored(), 0u) << "lazy writes went before their wait";
+  advance(lazy_write_wait); // the first batch
+  EXPECT_EQ(stored(), 35u);
+  run_lazy();
   ASSERT_TRUE(first->value) << sys.render(first->error);
   ASSERT_TRUE(second->value) << sys.render(second->error);
   EXPECT_EQ(stored(), 50u);
@@ -352,7 +355,7 @@ TEST_F(StoreBacklog, AReadSeesTheWholeBacklog) {
   auto page = ask<call_page>(chunked, get_atom::value, history_atom::value,
                              std::string{"T1"}, int64_t{0}, std::string{},
                              uint32_t{100});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(page->value) << sys.render(page->error);
   EXPECT_EQ(page->value->records.size(), 25u);
   ASSERT_TRUE(put->value) << sys.render(put->error);
@@ -363,10 +366,124 @@ TEST_F(StoreBacklog, ARetiredTerminalsBackloggedRecordsDoNotComeBack) {
   auto put = ask<ok_atom>(chunked, put_atom::value, calls_of_t1(0, 25));
   auto retired
     = ask<ok_atom>(chunked, retire_atom::value, std::string{"T1"}, uint64_t{1});
-  sched.run();
+  run_lazy();
   ASSERT_TRUE(retired->value) << sys.render(retired->error);
   ASSERT_TRUE(put->value) << sys.render(put->error);
   EXPECT_EQ(stored(), 0u);
+}
+
+// -- lazy writes: job states ride with the next write that is waited on ----
+
+class StoreLazy : public StoreFlow {
+protected:
+  /// A job write: with a sequence (a push, waited on) or without (the
+  /// control's batch of job states, lazy).
+  std::shared_ptr<outcome<ok_atom>> put_job(uint32_t seq, const char* status,
+                                            uint64_t next_seq) {
+    return ask<ok_atom>(store_h, put_atom::value,
+                        std::vector<job_record>{job_of_t1(seq, status)},
+                        next_seq);
+  }
+};
+
+TEST_F(StoreLazy, JobStatesWaitForTheNextPushAndShareItsSync) {
+  ASSERT_NE(db, nullptr);
+  auto before = store_writes();
+  auto states = put_job(1, "done", 0);
+  sched.run();
+  EXPECT_FALSE(states->done) << "a lazy write synced on its own at once";
+  auto push = put_job(2, "queued", 3);
+  sched.run();
+  ASSERT_TRUE(push->done);
+  ASSERT_TRUE(push->value) << sys.render(push->error);
+  ASSERT_TRUE(states->done) << "the states did not ride with the push";
+  ASSERT_TRUE(states->value) << sys.render(states->error);
+  EXPECT_EQ(store_writes() - before, 1.0) << "one synced batch for both";
+  storage::status st;
+  EXPECT_EQ(db->get_job(storage::store::job_id_for(1), st)->status, "done");
+}
+
+TEST_F(StoreLazy, JobStatesAloneAreWrittenAfterTheLazyWait) {
+  ASSERT_NE(db, nullptr);
+  auto states = put_job(1, "acked", 0);
+  sched.run();
+  EXPECT_FALSE(states->done);
+  advance(lazy_write_wait);
+  ASSERT_TRUE(states->done) << "not written within lazy_write_wait";
+  ASSERT_TRUE(states->value) << sys.render(states->error);
+  // A read of a job finds a lazy write that is still waiting.
+  put_job(1, "done", 0);
+  auto got = ask<job_record>(store_h, get_atom::value, job_atom::value,
+                             storage::store::job_id_for(1));
+  sched.run();
+  ASSERT_TRUE(got->value) << sys.render(got->error);
+  EXPECT_EQ(got->value->status, "done");
+}
+
+// -- the API histories: a chunk a batch as well
+// --------------------------------
+
+/// The API histories of terminals H<from>..H<from + n - 1>, `calls` each.
+std::vector<api_history> histories(uint32_t from, uint32_t n, uint64_t calls) {
+  std::vector<api_history> out;
+  for (uint32_t i = from; i < from + n; ++i) {
+    api_history h;
+    h.terminal_id = "H" + std::to_string(i);
+    h.calls = calls;
+    out.push_back(h);
+  }
+  return out;
+}
+
+TEST_F(StoreBacklog, AJobWriteDoesNotWaitBehindAllTheTicksHistories) {
+  ASSERT_NE(db, nullptr);
+  auto j = job_of_t1(1);
+  // A tick's 35 changed histories, then a job write, in the mailbox.
+  auto put = ask<ok_atom>(chunked, put_atom::value, histories(0, 35, 1));
+  auto job = ask<ok_atom>(chunked, put_atom::value, std::vector<job_record>{j},
+                          uint64_t{2});
+  storage::status st;
+  step_until([&] { return db->get_job(j.job_id, st).has_value(); });
+  ASSERT_TRUE(db->get_job(j.job_id, st));
+  EXPECT_EQ(db->load_histories(st).size(), 10u)
+    << "the job waited behind every history of the tick";
+  EXPECT_FALSE(put->done) << "the hand-over is answered once all is written";
+  run_lazy();
+  ASSERT_TRUE(job->value) << sys.render(job->error);
+  ASSERT_TRUE(put->done);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  EXPECT_EQ(db->load_histories(st).size(), 35u);
+}
+
+TEST_F(StoreBacklog, ATerminalsLaterHistoryWinsOverItsBackloggedOne) {
+  ASSERT_NE(db, nullptr);
+  // Two ticks' hand-overs in the mailbox together, H0..H24 in both: the
+  // second tick's counts must be the ones stored.
+  auto first = ask<ok_atom>(chunked, put_atom::value, histories(0, 25, 1));
+  auto second = ask<ok_atom>(chunked, put_atom::value, histories(0, 25, 2));
+  run_lazy();
+  ASSERT_TRUE(first->value) << sys.render(first->error);
+  ASSERT_TRUE(second->value) << sys.render(second->error);
+  storage::status st;
+  auto stored = db->load_histories(st);
+  ASSERT_EQ(stored.size(), 25u);
+  for (const auto& h : stored)
+    EXPECT_EQ(h.calls, 2u) << h.terminal_id;
+}
+
+TEST_F(StoreBacklog, ARetiredTerminalsBackloggedHistoryDoesNotComeBack) {
+  ASSERT_NE(db, nullptr);
+  auto put = ask<ok_atom>(chunked, put_atom::value, histories(0, 25, 1));
+  auto retired = ask<ok_atom>(chunked, retire_atom::value, std::string{"H24"},
+                              uint64_t{1});
+  run_lazy();
+  ASSERT_TRUE(retired->value) << sys.render(retired->error);
+  ASSERT_TRUE(put->value) << sys.render(put->error);
+  storage::status st;
+  auto stored = db->load_histories(st);
+  EXPECT_EQ(stored.size(), 24u);
+  for (const auto& h : stored)
+    EXPECT_NE(h.terminal_id, "H24");
 }
 
 } // namespace
