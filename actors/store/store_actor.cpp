@@ -284,6 +284,14 @@ void start(self_ptr self, std::shared_ptr<storage::store> db,
                      tick_atom::value);
   if (job_retention.count() > 0)
     self->delayed_send(self, purge_period(job_retention), tick_atom::value);
+  // A graceful stop (the deployment's exit message) writes what is pending
+  // first: the lazy job states of the last lazy_write_wait and the backlog
+  // are not lost with the process.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    self->state.write_pending(true);
+    if (em.reason)
+      self->quit(em.reason);
+  });
 }
 
 } // namespace

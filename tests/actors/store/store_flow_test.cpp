@@ -420,6 +420,20 @@ TEST_F(StoreLazy, JobStatesAloneAreWrittenAfterTheLazyWait) {
   EXPECT_EQ(got->value->status, "done");
 }
 
+TEST_F(StoreLazy, AGracefulStopWritesTheLazyStatesFirst) {
+  ASSERT_NE(db, nullptr);
+  auto states = put_job(1, "done", 0);
+  sched.run();
+  EXPECT_FALSE(states->done);
+  // The deployment's stop: an exit message, no time for the lazy wait.
+  caf::anon_send_exit(store_h, caf::exit_reason::user_shutdown);
+  sched.run();
+  storage::status st;
+  auto stored = db->get_job(storage::store::job_id_for(1), st);
+  ASSERT_TRUE(stored) << "a lazy job state was lost on a graceful stop";
+  EXPECT_EQ(stored->status, "done");
+}
+
 // -- the API histories: a chunk a batch as well
 // --------------------------------
 
