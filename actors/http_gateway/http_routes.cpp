@@ -406,10 +406,7 @@ void push_job(gateway_ptr self, const api::route& r, const http_request& req,
     ++self->state.jobs_accepted;
     return api::json_response(202, api::encode_job_accepted(j));
   };
-  // Urgent: a service's push must not wait behind a reconnect storm's
-  // session events in the control's mailbox.
-  ask<job_record, caf::message_priority::high>(self, out, accepted,
-                                               push_atom::value, job);
+  ask<job_record>(self, out, accepted, push_atom::value, job);
 }
 
 void get_job(gateway_ptr self, const api::route& r, const http_request&,

@@ -11,7 +11,6 @@
 #include <string_view>
 #include <utility>
 
-#include <caf/message_priority.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -142,20 +141,15 @@ inline auto json(uint16_t status) {
 
 /// The one "request → encode → answer" chain: asks the control plane
 /// `xs...` with the request timeout, answers `encode(result)` (an
-/// http_response), or the error. `Priority` high puts the request (and
-/// the control's answer) into the urgent queue of the mailbox, ahead of
-/// the session events a reconnect storm piles up at the control (the
-/// service API's pushes; docs/BENCHMARKS.md).
-template <class Result,
-          caf::message_priority Priority = caf::message_priority::normal,
-          class Encode, class... Ts>
+/// http_response), or the error. Always at normal priority: with CAF 0.17
+/// the answer to an urgent request from another process never arrives
+/// (a gateway process's pushes all timed out; docs/ARCHITECTURE.md, Jobs).
+template <class Result, class Encode, class... Ts>
 void ask(gateway_ptr self, const http_responder_ptr& out, Encode encode,
          Ts&&... xs) {
-  // A caf::duration: CAF 0.17's std::chrono overload of request<P> drops P.
   self
-    ->template request<Priority>(self->state.control,
-                                 caf::duration{self->state.cfg.request_timeout},
-                                 std::forward<Ts>(xs)...)
+    ->request(self->state.control, self->state.cfg.request_timeout,
+              std::forward<Ts>(xs)...)
     .then([self, out, encode = std::move(encode)](
             Result& x) { self->state.answer(out, encode(x)); },
           on_error(self, out));

@@ -174,14 +174,15 @@ TEST_F(GatewayFlow, PushedJobIsDecodedAcceptedAndCounted) {
   EXPECT_EQ(log->asked.size(), 1u);
 }
 
-// A service's push goes into the control's urgent queue, ahead of the
-// session events a reconnect storm piles up there; a read does not.
-TEST_F(GatewayFlow, APushAsksTheControlUrgentlyAReadDoesNot) {
+// The gateway asks the control at normal priority, pushes included: with
+// CAF 0.17 the answer to an urgent request from another process is lost
+// (every push of a separate gateway process timed out, e2e multiprocess).
+TEST_F(GatewayFlow, APushAsksTheControlAtNormalPriority) {
   serve("POST", "/v1/terminals/T1/jobs",
         R"({"service":"print","payload":{"doc":"x"}})");
   serve("GET", "/v1/terminals/T1");
   ASSERT_EQ(log->asked.size(), 2u);
-  EXPECT_EQ(log->urgent, (std::vector<bool>{true, false}));
+  EXPECT_EQ(log->urgent, (std::vector<bool>{false, false}));
 }
 
 TEST_F(GatewayFlow, ControlErrorIsTheContractsErrorAnswer) {
