@@ -58,8 +58,11 @@ run_one() {
     >"$dir/sim.log" 2>&1 &
   sim_pid=$!
   deadline=$(( $(date +%s) + 300 ))
-  while [ "$(connections)" -lt "$n" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "timeout: $(connections) of $n connected" >&2; exit 1; }
+  # A failed or refused status call counts as none connected yet (an empty
+  # answer once ended this wait early and overstated the connect rate).
+  connected() { local c; c=$(connections 2>/dev/null) || c=0; echo "${c:-0}"; }
+  while [ "$(connected)" -lt "$n" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "timeout: $(connected) of $n connected" >&2; exit 1; }
     sleep 0.2
   done
   end=$(date +%s.%N)
