@@ -304,6 +304,14 @@ void announced(control_self self, const std::string& terminal,
                uint64_t generation, terminal_table::announce how) {
   auto r = self->state.terminals.on_announce(terminal, node, session,
                                              generation, now_ms(), how);
+  if (!r.known) { // retired while its session opened or moved
+    logger("control")->info("{}: session on {} for a terminal no longer "
+                            "registered ends",
+                            terminal, node);
+    self->send(session, close_atom::value, close_code::retired,
+               std::string{close_reason::retired});
+    return;
+  }
   auto stale = std::string{close_reason::superseded};
   if (!r.taken) {
     logger("control")->info("{}: stale session on {} ends", terminal, node);
@@ -341,8 +349,9 @@ auto session_handlers(control_self self) {
     [self](open_atom, const std::string& terminal, const std::string& node,
            terminal_session_actor& session, const std::string& address,
            uint64_t generation) {
-      if (!address.empty())
-        self->state.terminals.entries[terminal].address = address;
+      auto* t = self->state.terminals.find(terminal);
+      if (t != nullptr && !address.empty())
+        t->address = address;
       announced(self, terminal, node, session, generation, how::open);
       self->state.sessions_seen.note("connect", terminal, node, now_ms());
     },

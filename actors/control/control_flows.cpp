@@ -334,8 +334,8 @@ void send_job_writes(control_self self, const control_peers& p) {
     return;
   flush_calls_if_full(self, p); // into this write's batch
   self
-    ->request(p.store, local_store, put_atom::value, std::move(batch.jobs),
-              uint64_t{0}) // no sequence: the store writes it lazily
+    ->request(p.store, local_store, put_atom::value, states_atom::value,
+              std::move(batch.jobs)) // the store writes them lazily
     .then(
       [self, p, callbacks = std::move(batch.callbacks)](ok_atom) {
         for (const auto& job : callbacks)

@@ -68,8 +68,12 @@ terminal_table::on_announce(const std::string& terminal_id,
                             const std::string& node_id,
                             const terminal_session_actor& session,
                             uint64_t generation, int64_t now, announce how) {
-  auto& t = entries[terminal_id];
   announced out;
+  auto i = entries.find(terminal_id);
+  if (i == entries.end())
+    return out; // retired while its session opened: no entry is made
+  out.known = true;
+  auto& t = i->second;
   // A new connection always wins: the device has one socket, and its
   // balancer replaced the old one. A moved or re-announced session must be
   // newer than the one known (balancer clocks may differ by a little; within
@@ -97,8 +101,9 @@ void terminal_table::on_open(const std::string& terminal_id,
                              const std::string& node_id,
                              const terminal_session_actor& session, int64_t now,
                              bool moved) {
-  auto& t = entries[terminal_id];
-  on_announce(terminal_id, node_id, session, t.generation, now,
+  auto i = entries.find(terminal_id);
+  on_announce(terminal_id, node_id, session,
+              i == entries.end() ? 0 : i->second.generation, now,
               moved ? announce::moved : announce::open);
 }
 

@@ -94,6 +94,7 @@ struct terminal_table {
   /// What an announcement did: `taken` when the session is now the
   /// terminal's current one; `displaced` is the one it replaced, if any.
   struct announced {
+    bool known = false; // the terminal is registered (not retired)
     bool taken = false;
     terminal_session_actor displaced;
   };

@@ -316,7 +316,12 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
            uint64_t next_seq) -> caf::result<ok_atom> {
       append(self->state.jobs, jobs);
       self->state.next_seq = std::max(self->state.next_seq, next_seq);
-      return enqueue(self, next_seq == 0); // 0: job states (lazy)
+      return enqueue(self);
+    },
+    [self](put_atom, states_atom,
+           std::vector<job_record>& jobs) -> caf::result<ok_atom> {
+      append(self->state.jobs, jobs);
+      return enqueue(self, true);
     },
     [self](put_atom, std::vector<api_history>& hs) -> caf::result<ok_atom> {
       return take_histories(self, hs);

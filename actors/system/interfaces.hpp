@@ -243,7 +243,12 @@ using http_gateway_actor
 /// cooperative scheduler.
 using store_actor = caf::typed_actor<
   caf::replies_to<put_atom, terminal_record>::with<ok_atom>,
+  // jobs an API answer waits on (a push, a bulk, a cancel), and the next
+  // job sequence: synced at once
   caf::replies_to<put_atom, std::vector<job_record>, uint64_t>::with<ok_atom>,
+  // the control's batch of job states: written lazily (lazy_write_wait)
+  caf::replies_to<put_atom, states_atom,
+                  std::vector<job_record>>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<api_history>>::with<ok_atom>,
   caf::replies_to<put_atom, std::vector<disconnect_event>,
                   int64_t>::with<ok_atom>,

@@ -134,6 +134,9 @@ using open_atom = caf::atom_constant<caf::atom("open")>;
 using peer_atom = caf::atom_constant<caf::atom("peer")>;
 using push_atom = caf::atom_constant<caf::atom("push")>;
 using put_atom = caf::atom_constant<caf::atom("put")>;
+/// put_atom, states_atom, jobs: job states that no API answer waits on (the
+/// store writes them lazily, with the next waited-on write or soon after).
+using states_atom = caf::atom_constant<caf::atom("states")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using select_atom = caf::atom_constant<caf::atom("select")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;

@@ -170,6 +170,27 @@ TEST_F(OperatorFlow, RetiringAnUnknownTerminalIsNotFound) {
   EXPECT_TRUE(mlog->retired.empty());
 }
 
+TEST_F(OperatorFlow, ASessionThatOpensAfterItsTerminalRetiredIsClosed) {
+  start({});
+  auto out
+    = ask<terminal_status>(control_h, retire_atom::value, std::string{"T1"});
+  sched.run();
+  ASSERT_TRUE(out->value) << sys.render(out->error);
+  // Its balancer had checked the token before the retirement was known.
+  auto sl = std::make_shared<session_log>();
+  auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, s, std::string{"10.0.0.7"},
+                 uint64_t{1});
+  caf::anon_send(control_h, peer_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, s, uint64_t{1});
+  sched.run();
+  ASSERT_EQ(sl->closes.size(), 2u);
+  EXPECT_EQ(sl->closes[0].first, close_code::retired);
+  EXPECT_EQ(view(terminal_of(control_h, "T1")->error).code, errc::not_found)
+    << "a session brought the retired terminal back";
+}
+
 TEST_F(OperatorFlow, ARetirementThatCannotBeStoredChangesNothing) {
   start({stored_job(1, "T1", "queued")});
   auto sl = connect_t1();

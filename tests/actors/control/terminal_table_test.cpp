@@ -31,6 +31,14 @@ protected:
   control_state cs; // for the glue: a counted close is a disconnect event
 };
 
+TEST_F(ControlSessions, AnAnnouncedSessionOfAnUnknownTerminalMakesNoEntry) {
+  auto r = st.on_announce("T9", "C1-n1", s1, 1, 100,
+                          terminal_table::announce::open);
+  EXPECT_FALSE(r.known);
+  EXPECT_FALSE(r.taken);
+  EXPECT_EQ(st.size(), 0u);
+}
+
 TEST_F(ControlSessions, OpenAndClose) {
   st.entries["T1"].record.terminal_id = "T1";
   st.on_open("T1", "C1-n1", s1, 100);

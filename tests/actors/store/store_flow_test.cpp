@@ -68,15 +68,15 @@ TEST_F(StoreFlow, LaterUpdatesInOneBatchWin) {
   auto a = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
                         uint64_t{2});
   j.status = "acked";
-  auto b = ask<ok_atom>(store_h, put_atom::value, std::vector<job_record>{j},
-                        uint64_t{0});
+  auto b = ask<ok_atom>(store_h, put_atom::value, states_atom::value,
+                        std::vector<job_record>{j});
   run_lazy();
   ASSERT_TRUE(a->value && b->value);
   storage::status st;
   auto stored = db->get_job(j.job_id, st);
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->status, "acked");
-  EXPECT_EQ(db->next_job_seq(st), 2u) << "a zero sequence does not lower it";
+  EXPECT_EQ(db->next_job_seq(st), 2u) << "a states write does not lower it";
 }
 
 TEST_F(StoreFlow, AnUnchangedTerminalRecordCostsNoWrite) {
@@ -376,20 +376,26 @@ TEST_F(StoreBacklog, ARetiredTerminalsBackloggedRecordsDoNotComeBack) {
 
 class StoreLazy : public StoreFlow {
 protected:
-  /// A job write: with a sequence (a push, waited on) or without (the
-  /// control's batch of job states, lazy).
+  /// A job write an API answer waits on (a push, with the next sequence).
   std::shared_ptr<outcome<ok_atom>> put_job(uint32_t seq, const char* status,
                                             uint64_t next_seq) {
     return ask<ok_atom>(store_h, put_atom::value,
                         std::vector<job_record>{job_of_t1(seq, status)},
                         next_seq);
   }
+
+  /// The control's batch of job states (lazy).
+  std::shared_ptr<outcome<ok_atom>> put_state(uint32_t seq,
+                                              const char* status) {
+    return ask<ok_atom>(store_h, put_atom::value, states_atom::value,
+                        std::vector<job_record>{job_of_t1(seq, status)});
+  }
 };
 
 TEST_F(StoreLazy, JobStatesWaitForTheNextPushAndShareItsSync) {
   ASSERT_NE(db, nullptr);
   auto before = store_writes();
-  auto states = put_job(1, "done", 0);
+  auto states = put_state(1, "done");
   sched.run();
   EXPECT_FALSE(states->done) << "a lazy write synced on its own at once";
   auto push = put_job(2, "queued", 3);
@@ -403,16 +409,25 @@ TEST_F(StoreLazy, JobStatesWaitForTheNextPushAndShareItsSync) {
   EXPECT_EQ(db->get_job(storage::store::job_id_for(1), st)->status, "done");
 }
 
+TEST_F(StoreLazy, AWaitedOnJobWriteIsSyncedAtOnceWhateverItsSequence) {
+  ASSERT_NE(db, nullptr);
+  // A zero sequence once meant "lazy": it no longer does.
+  auto write = put_job(1, "cancelled", 0);
+  sched.run();
+  ASSERT_TRUE(write->done) << "a waited-on write waited for the lazy timer";
+  ASSERT_TRUE(write->value) << sys.render(write->error);
+}
+
 TEST_F(StoreLazy, JobStatesAloneAreWrittenAfterTheLazyWait) {
   ASSERT_NE(db, nullptr);
-  auto states = put_job(1, "acked", 0);
+  auto states = put_state(1, "acked");
   sched.run();
   EXPECT_FALSE(states->done);
   advance(lazy_write_wait);
   ASSERT_TRUE(states->done) << "not written within lazy_write_wait";
   ASSERT_TRUE(states->value) << sys.render(states->error);
   // A read of a job finds a lazy write that is still waiting.
-  put_job(1, "done", 0);
+  put_state(1, "done");
   auto got = ask<job_record>(store_h, get_atom::value, job_atom::value,
                              storage::store::job_id_for(1));
   sched.run();
@@ -422,7 +437,7 @@ TEST_F(StoreLazy, JobStatesAloneAreWrittenAfterTheLazyWait) {
 
 TEST_F(StoreLazy, AGracefulStopWritesTheLazyStatesFirst) {
   ASSERT_NE(db, nullptr);
-  auto states = put_job(1, "done", 0);
+  auto states = put_state(1, "done");
   sched.run();
   EXPECT_FALSE(states->done);
   // The deployment's stop: an exit message, no time for the lazy wait.

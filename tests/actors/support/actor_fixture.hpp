@@ -110,6 +110,7 @@ struct store_log {
   enum mode_t { answer, hold, fail } mode = answer;
   std::vector<terminal_record> terminals;
   std::vector<std::pair<std::vector<job_record>, uint64_t>> job_puts;
+  std::vector<bool> job_puts_lazy;   // each job put was a lazy states batch
   std::vector<bool> job_puts_urgent; // each job put came in the urgent queue
   std::vector<std::vector<api_history>> history_puts;
   std::vector<std::pair<std::vector<disconnect_event>, int64_t>> event_puts;
