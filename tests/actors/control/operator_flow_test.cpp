@@ -180,8 +180,7 @@ TEST_F(OperatorFlow, ASessionThatOpensAfterItsTerminalRetiredIsClosed) {
   auto sl = std::make_shared<session_log>();
   auto s = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
   caf::anon_send(control_h, open_atom::value, std::string{"T1"},
-                 std::string{"C1-n1"}, s, std::string{"10.0.0.7"},
-                 uint64_t{1});
+                 std::string{"C1-n1"}, s, std::string{"10.0.0.7"}, uint64_t{1});
   caf::anon_send(control_h, peer_atom::value, std::string{"T1"},
                  std::string{"C1-n1"}, s, uint64_t{1});
   sched.run();

@@ -32,8 +32,8 @@ protected:
 };
 
 TEST_F(ControlSessions, AnAnnouncedSessionOfAnUnknownTerminalMakesNoEntry) {
-  auto r = st.on_announce("T9", "C1-n1", s1, 1, 100,
-                          terminal_table::announce::open);
+  auto r
+    = st.on_announce("T9", "C1-n1", s1, 1, 100, terminal_table::announce::open);
   EXPECT_FALSE(r.known);
   EXPECT_FALSE(r.taken);
   EXPECT_EQ(st.size(), 0u);

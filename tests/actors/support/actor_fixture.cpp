@@ -139,9 +139,9 @@ caf::behavior fake_store(caf::event_based_actor* self,
         self->current_mailbox_element()->mid.is_urgent_message());
       return answer();
     },
-    [self, log, answer](put_atom, states_atom,
-                        const std::vector<job_record>& jobs)
-      -> caf::result<ok_atom> {
+    [self, log,
+     answer](put_atom, states_atom,
+             const std::vector<job_record>& jobs) -> caf::result<ok_atom> {
       log->job_puts.emplace_back(jobs, 0);
       log->job_puts_lazy.push_back(true);
       log->job_puts_urgent.push_back(
