@@ -203,4 +203,32 @@ TEST_F(remote, typed_role_answers_across_the_process_boundary) {
   EXPECT_TRUE(answered);
 }
 
+// Why no request crosses processes at high priority (ARCHITECTURE, "Jobs"):
+// CAF 0.17's BASP reads an incoming message's id with
+// make_message_id(operation_data), whose default ORs in the normal
+// category, so an urgent request arrives as a normal one and its answer
+// comes back as the answer to a normal request, which the urgent
+// requester does not wait for. Should CAF keep the category one day, this
+// fails, and urgent requests across processes become usable.
+TEST_F(remote, an_urgent_request_across_processes_loses_its_answer) {
+  auto echo = sys->middleman().remote_actor("127.0.0.1", echo_port);
+  ASSERT_TRUE(echo) << caf::to_string(echo.error());
+  caf::scoped_actor self{*sys};
+  auto ask = [&](auto priority) {
+    std::string got;
+    self
+      ->request<decltype(priority)::value>(*echo, caf::duration{2s},
+                                           std::string{"ping"})
+      .receive([&](const std::string& x) { got = x; },
+               [&](const caf::error& err) { got = caf::to_string(err); });
+    return got;
+  };
+  using normal = std::integral_constant<caf::message_priority,
+                                        caf::message_priority::normal>;
+  using high = std::integral_constant<caf::message_priority,
+                                      caf::message_priority::high>;
+  EXPECT_EQ(ask(normal{}), "ping");
+  EXPECT_EQ(ask(high{}), "system_error(request_timeout)");
+}
+
 } // namespace

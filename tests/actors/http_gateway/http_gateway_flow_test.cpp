@@ -176,7 +176,8 @@ TEST_F(GatewayFlow, PushedJobIsDecodedAcceptedAndCounted) {
 
 // The gateway asks the control at normal priority, pushes included: with
 // CAF 0.17 the answer to an urgent request from another process is lost
-// (every push of a separate gateway process timed out, e2e multiprocess).
+// (every push of a separate gateway process timed out, e2e multiprocess;
+// the cause: remote.an_urgent_request_across_processes_loses_its_answer).
 TEST_F(GatewayFlow, APushAsksTheControlAtNormalPriority) {
   serve("POST", "/v1/terminals/T1/jobs",
         R"({"service":"print","payload":{"doc":"x"}})");
