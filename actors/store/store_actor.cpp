@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 #include <utility>
 
 #include <caf/stateful_actor.hpp>
@@ -294,13 +295,37 @@ void start(self_ptr self, std::shared_ptr<storage::store> db,
   });
 }
 
-} // namespace
+/// Admin changes, keys and retirements: rare, each written (and synced) on
+/// its own.
+auto admin_handlers(self_ptr self) {
+  return std::make_tuple(
+    [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {
+      return written(self->state.db->put_cluster_settings(c));
+    },
+    [self](put_atom, label_atom,
+           const std::vector<std::string>& items) -> caf::result<ok_atom> {
+      return written(self->state.db->put_label_items(items));
+    },
+    [self](put_atom, node_atom, const std::string& node,
+           const std::string& state) -> caf::result<ok_atom> {
+      return written(self->state.db->put_node_state(node, state));
+    },
+    [self](get_atom, key_atom) -> caf::result<std::vector<api_key_record>> {
+      return api_keys_of(*self->state.db);
+    },
+    [self](put_atom, const api_key_record& k) -> caf::result<ok_atom> {
+      return written(self->state.db->put_api_key(k));
+    },
+    [self](revoke_atom, const std::string& id) -> caf::result<ok_atom> {
+      return revoked(*self->state.db, id);
+    },
+    [self](retire_atom, const std::string& id, uint64_t generation)
+      -> caf::result<ok_atom> { return retire(self, id, generation); });
+}
 
-store_actor::behavior_type
-store_service(self_ptr self, std::shared_ptr<storage::store> db,
-              std::chrono::milliseconds job_retention, history_limits history) {
-  start(self, std::move(db), job_retention, history);
-  return {
+/// Jobs, terminals, events and history: group-committed (store_actor.hpp).
+auto batched_handlers(self_ptr self) {
+  return std::make_tuple(
     [self](tick_atom) {
       self->state.purge_expired();
       self->delayed_send(self, purge_period(self->state.job_retention),
@@ -353,32 +378,22 @@ store_service(self_ptr self, std::shared_ptr<storage::store> db,
     },
     [self](history_atom, tick_atom) { sweep_history_and_rearm(self); },
     [self](get_atom, metrics_atom) { return self->state.figures.series(); },
-    // Admin changes are rare: each is written (and synced) on its own.
-    [self](put_atom, const cluster_settings& c) -> caf::result<ok_atom> {
-      return written(self->state.db->put_cluster_settings(c));
-    },
-    [self](put_atom, label_atom,
-           const std::vector<std::string>& items) -> caf::result<ok_atom> {
-      return written(self->state.db->put_label_items(items));
-    },
-    [self](put_atom, node_atom, const std::string& node,
-           const std::string& state) -> caf::result<ok_atom> {
-      return written(self->state.db->put_node_state(node, state));
-    },
+    // A job read writes what is pending first (it may hold the job).
     [self](get_atom, job_atom, const std::string& id)
-      -> caf::result<job_record> { return self->state.get_job(id); },
-    [self](get_atom, key_atom) -> caf::result<std::vector<api_key_record>> {
-      return api_keys_of(*self->state.db);
+      -> caf::result<job_record> { return self->state.get_job(id); });
+}
+
+} // namespace
+
+store_actor::behavior_type
+store_service(self_ptr self, std::shared_ptr<storage::store> db,
+              std::chrono::milliseconds job_retention, history_limits history) {
+  start(self, std::move(db), job_retention, history);
+  return std::apply(
+    [](auto&&... handlers) {
+      return store_actor::behavior_type{std::move(handlers)...};
     },
-    [self](put_atom, const api_key_record& k) -> caf::result<ok_atom> {
-      return written(self->state.db->put_api_key(k));
-    },
-    [self](revoke_atom, const std::string& id) -> caf::result<ok_atom> {
-      return revoked(*self->state.db, id);
-    },
-    [self](retire_atom, const std::string& id, uint64_t generation)
-      -> caf::result<ok_atom> { return retire(self, id, generation); },
-  };
+    std::tuple_cat(batched_handlers(self), admin_handlers(self)));
 }
 
 size_t sweep_step_keys(const history_limits& h) {
