@@ -13,16 +13,18 @@ namespace {
 constexpr int64_t now = 1'700'000'000;
 
 /// A signer whose tokens are kept (a key of these tests only), and a
-/// verifier that knows its key.
+/// verifier that knows its key; the kept set is dropped at the end.
 struct issued_pair {
-  std::shared_ptr<token_signer> signer
-    = token_signer::from_seed(std::string(32, 'i'));
-  std::shared_ptr<issued_tokens> issued
-    = issued_tokens::keep_for(signer->kid());
-  token_verifier verifier;
-
-  issued_pair() { verifier.add(signer->public_key()); }
+  issued_pair()
+      : signer(token_signer::from_seed(std::string(32, 'i'))),
+        issued(issued_tokens::keep_for(signer->kid())) {
+    verifier.add(signer->public_key());
+  }
   ~issued_pair() { issued_tokens::drop(signer->kid()); }
+
+  std::shared_ptr<token_signer> signer;
+  std::shared_ptr<issued_tokens> issued;
+  token_verifier verifier;
 };
 } // namespace
 
