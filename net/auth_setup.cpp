@@ -4,6 +4,7 @@
 
 #include "actors/system/log.hpp"
 #include "auth/crypto.hpp"
+#include "auth/issued_tokens.hpp"
 #include "storage/secrets_dir.hpp"
 
 namespace tether::net {
@@ -108,8 +109,12 @@ balancer_token_verifier(const config::topology& topo,
                         const auth::device_auth* local) {
   auto v = std::make_shared<auth::token_verifier>(
     storage::secrets_dir{data_dir}.path() + "/token-public-key");
-  if (local != nullptr)
+  if (local != nullptr) {
     v->add(local->tokens->public_key());
+    // The tokens this process's gateway signs are taken without the
+    // Ed25519 verify (auth/issued_tokens.hpp).
+    auth::issued_tokens::keep_for(local->tokens->kid());
+  }
   return v;
 }
 

@@ -11,6 +11,7 @@
 #include "actors/system/audit.hpp"
 #include "actors/system/fan_out.hpp"
 #include "actors/system/log.hpp"
+#include "actors/system/timeout_to.hpp"
 #include "actors/terminal_session/terminal_session.hpp"
 
 namespace tether {
@@ -306,8 +307,11 @@ std::optional<size_t> spawn_session(self_ptr self, uint64_t conn,
   if (!node)
     return node;
   auto& st = self->state;
+  const auto& handle = st.nodes[*node].handle;
+  // A node of this process answers at once (no timer: timeout_to.hpp).
   self
-    ->request(st.nodes[*node].handle, st.cfg.request_timeout, spawn_atom::value,
+    ->request(handle, timeout_to(self, handle, st.cfg.request_timeout),
+              spawn_atom::value,
               spec_of(self, conn, *st.conns.find(conn), moved))
     .then(
       [self, conn](terminal_session_actor& session) {

@@ -12,6 +12,7 @@
 #include "actors/system/errors.hpp"
 #include "actors/system/log.hpp"
 #include "actors/system/store_then.hpp"
+#include "actors/system/timeout_to.hpp"
 #include "config/topology.hpp"
 
 namespace tether {
@@ -49,7 +50,8 @@ void on_assigned(control_self self, const control_peers& p,
   d.created = created;
   if (merged != nullptr)
     self
-      ->request(p.store, self->state.request_timeout, put_atom::value, *merged)
+      ->request(p.store, timeout_to(self, p.store, self->state.request_timeout),
+                put_atom::value, *merged)
       .then([](ok_atom) {}, warn_on_error("merged terminal record not stored"));
   rp.deliver(std::move(d));
 }
@@ -62,8 +64,9 @@ void assign_cluster(control_self self, const control_peers& p,
                     const assigned_label& label,
                     caf::typed_response_promise<destination> rp) {
   self
-    ->request(p.manager, self->state.request_timeout, assign_atom::value, facts,
-              label)
+    ->request(p.manager,
+              timeout_to(self, p.manager, self->state.request_timeout),
+              assign_atom::value, facts, label)
     .then(
       [self, p, facts, device_keys, rp](destination& d) {
         on_assigned(self, p, facts, device_keys, d, rp);
@@ -79,8 +82,9 @@ void keep_cluster(control_self self, const control_peers& p,
                   const assigned_label& label,
                   caf::typed_response_promise<destination> rp) {
   self
-    ->request(p.manager, self->state.request_timeout, dest_atom::value,
-              facts.terminal_id)
+    ->request(p.manager,
+              timeout_to(self, p.manager, self->state.request_timeout),
+              dest_atom::value, facts.terminal_id)
     .then(
       [self, p, facts, device_keys, rp](destination& d) {
         on_assigned(self, p, facts, device_keys, d, rp);
@@ -179,8 +183,9 @@ caf::result<destination> register_terminal(control_self self,
   facts.token_generation = std::max(
     facts.token_generation, st.revoked.min_generation(facts.terminal_id));
   self
-    ->request(p.selector, self->state.request_timeout, select_atom::value,
-              self->state.label_facts(facts, now_ms()))
+    ->request(p.selector,
+              timeout_to(self, p.selector, self->state.request_timeout),
+              select_atom::value, self->state.label_facts(facts, now_ms()))
     .then(
       [self, p, facts, device_keys, rp](assigned_label& label) {
         label = self->state.placed_label(facts, std::move(label));

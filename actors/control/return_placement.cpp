@@ -5,6 +5,7 @@
 
 #include "actors/policy/placement.hpp"
 #include "actors/system/log.hpp"
+#include "actors/system/timeout_to.hpp"
 
 namespace tether {
 
@@ -18,7 +19,9 @@ void decide_return(control_self self, const control_peers& p,
   plan.terminal_ids = {id};
   plan.labels = {label};
   self
-    ->request(p.manager, self->state.request_timeout, realloc_atom::value, plan)
+    ->request(p.manager,
+              timeout_to(self, p.manager, self->state.request_timeout),
+              realloc_atom::value, plan)
     .then(
       [self, p, id, label, then](std::vector<std::string>& moving) {
         auto& st = self->state;

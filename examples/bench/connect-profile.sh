@@ -10,11 +10,14 @@
 # then the top symbols of each). Prints the CPU seconds each process used
 # from its start until every device was connected, and the script's own
 # figures. Needs perf and a build in ./build or TETHER_BUILD_DIR.
+# TETHER_CONNECT_PERF=0: no perf record, the CPU seconds only (old and new
+# binaries measured alternately, without perf's share in either).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-10000}
 out=${2:-/tmp/tether-connect}
-command -v perf >/dev/null || { echo "perf missing: apt-get install linux-perf" >&2; exit 1; }
+use_perf=${TETHER_CONNECT_PERF:-1}
+[ "$use_perf" = 0 ] || command -v perf >/dev/null || { echo "perf missing: apt-get install linux-perf" >&2; exit 1; }
 log=$(mktemp /tmp/tether-connect-log-XXXXXX)
 bash examples/bench/idle-connections.sh "$n" 0 >"$log" 2>&1 &
 bench=$!
@@ -35,8 +38,10 @@ for _ in $(seq 300); do
   sleep 0.02
 done
 [ -n "$server" ] && [ -n "$sim" ] || { cat "$log"; echo "no tetherd or simulator" >&2; exit 1; }
-perf record -F 499 -g -o "$out.data" -p "$server,$sim" >/dev/null 2>&1 &
-perf_pid=$!
+if [ "$use_perf" != 0 ]; then
+  perf record -F 499 -g -o "$out.data" -p "$server,$sim" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
 # CPU seconds (user + system) of a process so far.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 # The script prints its figures 5 s after the last device connected: the
@@ -47,12 +52,13 @@ while ! grep -q "connect rate" "$log"; do
   kill -0 "$bench" 2>/dev/null || break
   sleep 0.2
 done
-kill -INT "$perf_pid" 2>/dev/null || true
-wait "$perf_pid" 2>/dev/null || true
+[ -z "$perf_pid" ] || kill -INT "$perf_pid" 2>/dev/null || true
+[ -z "$perf_pid" ] || wait "$perf_pid" 2>/dev/null || true
 perf_pid=''
 wait "$bench" || true
 cat "$log"
 echo "CPU used (user + system, to the last poll before the figures): tetherd ${server_cpu} s, simulator ${sim_cpu} s"
+[ "$use_perf" != 0 ] || exit 0
 {
   perf report -i "$out.data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^$'
   for comm in tetherd tether-terminal; do
