@@ -10,7 +10,8 @@ using tether::interned;
 
 TEST(Interned, EqualTextsShareOneEntryThatLeavesWithItsLastHolder) {
   auto before = interned::pool_size();
-  std::string text = "firmware-4.12.3-build-20261206"; // past the short-string size
+  std::string text
+    = "firmware-4.12.3-build-20261206"; // past the short-string size
   {
     interned a{text};
     interned b{std::string{text}};
