@@ -3,12 +3,21 @@
 // skew), so that a proof replayed within its window is refused. Bounded:
 // when `capacity` nonces are live, new ones are refused (not evicted, which
 // would let an evicted one be replayed). Not thread-safe (one owner).
+//
+// A nonce is kept as the first 16 bytes of its SHA-256, not as its text
+// (the verifier's key is the terminal id and a 16-64 digit nonce, past the
+// short-string size): two containers of the text cost about 210 bytes per
+// proof of the window, the digest about 70 (issue 12: bytes per device).
+// Two different nonces are taken for one only if their digests collide,
+// a 2^-128 chance that needs a SHA-256 collision to arrange.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <queue>
-#include <string>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -24,16 +33,32 @@ public:
   /// Remembers `nonce` until `expires_s` (unix seconds) unless it is
   /// remembered already (replayed) or the cache is full. Forgets the nonces
   /// expired at `now_s` first.
-  result insert(const std::string& nonce, int64_t expires_s, int64_t now_s);
+  result insert(std::string_view nonce, int64_t expires_s, int64_t now_s);
 
   size_t size() const { return live_.size(); }
 
 private:
+  using digest = std::array<unsigned char, 16>;
+  struct digest_hash {
+    size_t operator()(const digest& d) const {
+      size_t h; // the digest's bytes are uniform already
+      std::memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
+  struct entry {
+    int64_t expires_s;
+    digest nonce;
+    bool operator>(const entry& other) const {
+      return expires_s > other.expires_s;
+    }
+  };
+
+  static digest digest_of(std::string_view nonce);
   void prune(int64_t now_s);
 
-  using entry = std::pair<int64_t, std::string>; // expiry, nonce
   size_t capacity_;
-  std::unordered_set<std::string> live_;
+  std::unordered_set<digest, digest_hash> live_;
   std::priority_queue<entry, std::vector<entry>, std::greater<>> by_expiry_;
 };
 

@@ -6,7 +6,7 @@ namespace tether {
 
 std::string terminal_map::current(const std::string& terminal_id) const {
   auto i = cluster_of.find(terminal_id);
-  return i == cluster_of.end() ? std::string{} : i->second;
+  return i == cluster_of.end() ? std::string{} : i->second.str();
 }
 
 caf::expected<std::string>
@@ -15,7 +15,7 @@ terminal_map::lookup(const std::string& terminal_id) const {
   if (i == cluster_of.end())
     return make_error(errc::not_found,
                       "terminal " + terminal_id + " is not registered");
-  return i->second;
+  return i->second.str();
 }
 
 void terminal_map::assign(cluster_table& clusters,

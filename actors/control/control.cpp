@@ -67,7 +67,7 @@ caf::expected<job_record> control_state::accept_job(job_record request,
   const auto* t = terminals.find(request.terminal_id);
   if (t == nullptr)
     return not_registered(request.terminal_id);
-  if (!services::serves(t->record, request.service))
+  if (!services::serves(t->record.services, request.service))
     return make_error(errc::conflict, "terminal " + request.terminal_id
                                         + " does not serve service \""
                                         + request.service + "\"");
@@ -82,7 +82,7 @@ job_record* control_state::apply(const job_update& update, int64_t now) {
     job_figures.applied(update.status, *job, now);
     const auto* t = terminals.find(job->terminal_id);
     calls.add_job_step(job->terminal_id, job->job_id, update.status,
-                       t != nullptr ? t->node_id : std::string{}, now);
+                       t != nullptr ? t->node_id.str() : std::string{}, now);
   }
   // Returned with a "done" report only when it just became done.
   if (job != nullptr && update.status == "done") // GB (print) and GI (all)
@@ -161,12 +161,13 @@ void control_state::moved_to(const std::string& terminal_id,
   }
 }
 
-terminal_status control_state::status_of(const terminal_entry& t,
+terminal_status control_state::status_of(const std::string& terminal_id,
+                                         const terminal_entry& t,
                                          int64_t now) const {
-  auto out = terminals.status_of(t, now);
-  if (const auto* h = history.find(t.record.terminal_id))
+  auto out = terminals.status_of(terminal_id, t, now);
+  if (const auto* h = history.find(terminal_id))
     out.api = *h;
-  out.open_jobs = static_cast<uint32_t>(jobs.open_count(t.record.terminal_id));
+  out.open_jobs = static_cast<uint32_t>(jobs.open_count(terminal_id));
   return out;
 }
 
@@ -202,8 +203,9 @@ realloc_plan control_state::plan_realloc(
   for (const auto& id : candidates)
     if (const auto* t = terminals.find(id)) {
       plan.terminal_ids.push_back(id);
-      plan.labels.push_back(placed_label(
-        t->record, select_label(label_facts(t->record, now), items)));
+      auto rec = t->record.expand(id);
+      plan.labels.push_back(
+        placed_label(rec, select_label(label_facts(rec, now), items)));
     }
   return plan;
 }

@@ -153,7 +153,8 @@ struct control_state {
   void moved_to(const std::string& terminal_id, const std::string& cluster_id);
 
   /// A terminal's status: its entry, its API history and open jobs.
-  terminal_status status_of(const terminal_entry& t, int64_t now) const;
+  terminal_status status_of(const std::string& terminal_id,
+                            const terminal_entry& t, int64_t now) const;
 
   /// The facts the selector is given for a terminal: its record with the
   /// computed items (GB, GC, GD, GE, GF, GI) written over its attributes.

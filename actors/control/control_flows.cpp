@@ -43,12 +43,12 @@ void on_assigned(control_self self, const control_peers& p,
                  const std::set<std::string>& device_keys, destination& d,
                  caf::typed_response_promise<destination> rp) {
   bool created = !self->state.terminals.contains(facts.terminal_id);
-  auto* merged = self->state.terminals.complete_registration(facts, device_keys,
-                                                             d.cluster_id);
+  auto merged = self->state.terminals.complete_registration(facts, device_keys,
+                                                            d.cluster_id);
   if (const auto* t = self->state.terminals.find(facts.terminal_id))
     d.token_generation = t->record.token_generation;
   d.created = created;
-  if (merged != nullptr)
+  if (merged)
     self
       ->request(p.store, timeout_to(self, p.store, self->state.request_timeout),
                 put_atom::value, *merged)
@@ -141,7 +141,7 @@ void start_moves(control_self self, const control_peers& p,
     if (t->connected)
       paced.emplace_back(id, labels.at(id));
     else // nobody reconnects, so no pacing
-      move_terminal(self, p, t->record, labels.at(id), 0);
+      move_terminal(self, p, t->record.expand(id), labels.at(id), 0);
   }
   out.connected = paced.size();
   st.realloc.pacer.add(std::move(paced), pacer_now_us());
@@ -211,10 +211,10 @@ void deliver_view(control_self self, const std::string& terminal,
     return;
   }
   auto now = now_ms();
-  auto status = st.status_of(*t, now);
+  auto status = st.status_of(terminal, *t, now);
   if (items != nullptr)
     status.label = st.placed_label(
-      t->record, select_label(st.label_facts(t->record, now), *items));
+      status.record, select_label(st.label_facts(status.record, now), *items));
   rp.deliver(std::move(status));
 }
 
@@ -491,7 +491,8 @@ void move_due(control_self self, const control_peers& p) {
     if (st.holds_move(m.terminal_id, now))
       held.emplace_back(m.terminal_id, std::move(m.label));
     else if (const auto* t = st.terminals.find(m.terminal_id))
-      move_terminal(self, p, t->record, m.label, m.after_ms);
+      move_terminal(self, p, t->record.expand(m.terminal_id), m.label,
+                    m.after_ms);
   }
   if (!held.empty())
     st.realloc.pacer.add(std::move(held), now_us);

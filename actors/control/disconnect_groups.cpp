@@ -44,7 +44,7 @@ int64_t disconnect_groups::refresh(int64_t now,
     now,
     [&terminals, &by](const std::string& id) {
       const auto* t = terminals.find(id);
-      return t == nullptr ? std::string{} : fact_of(t->record, by);
+      return t == nullptr ? std::string{} : t->record.fact(by);
     },
     pass.sizes);
   gate.refreshed(now, in, tracker);
@@ -60,7 +60,7 @@ disconnect_groups::pass_over(const terminal_table& terminals) {
   pass_.fingerprint = 0;
   pass_.sizes.clear();
   for (const auto& [id, t] : terminals.entries) {
-    auto g = fact_of(t.record, by);
+    auto g = t.record.fact(by);
     add_to_fingerprint(pass_.fingerprint, id, g);
     if (!g.empty())
       ++pass_.sizes[g];

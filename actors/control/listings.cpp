@@ -9,19 +9,20 @@ namespace tether {
 std::vector<terminal_status> terminals_by_prefix(const control_state& st,
                                                  const std::string& prefix,
                                                  size_t limit, int64_t now) {
-  std::vector<const terminal_entry*> found;
-  for (const auto& [id, entry] : st.terminals.entries)
-    if (id.compare(0, prefix.size(), prefix) == 0)
-      found.push_back(&entry);
+  using item = std::pair<const std::string, terminal_entry>;
+  std::vector<const item*> found;
+  for (const auto& i : st.terminals.entries)
+    if (i.first.compare(0, prefix.size(), prefix) == 0)
+      found.push_back(&i);
   auto n = std::min(limit, found.size());
-  auto by_id = [](const terminal_entry* a, const terminal_entry* b) {
-    return a->record.terminal_id < b->record.terminal_id;
+  auto by_id = [](const item* a, const item* b) {
+    return a->first < b->first;
   };
   std::partial_sort(found.begin(), found.begin() + n, found.end(), by_id);
   std::vector<terminal_status> out;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i)
-    out.push_back(st.status_of(*found[i], now));
+    out.push_back(st.status_of(found[i]->first, found[i]->second, now));
   return out;
 }
 

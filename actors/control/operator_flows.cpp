@@ -89,7 +89,7 @@ void retired(control_self self, const control_peers& p,
     rp.deliver(not_registered(terminal)); // retired twice at once
     return;
   }
-  auto view = st.status_of(*t, now);
+  auto view = st.status_of(terminal, *t, now);
   auto session = t->connected ? t->session : terminal_session_actor{};
   auto canceled = cancel_open_jobs(self, p, terminal, now);
   if (session)

@@ -97,7 +97,7 @@ caf::result<destination> destination_now(control_self self,
         if (t == nullptr)
           return lookup(self, p, terminal, rp);
         auto now = now_ms();
-        auto rec = t->record;
+        auto rec = t->record.expand(terminal);
         auto label = self->state.placed_label(
           rec, select_label(self->state.label_facts(rec, now), items));
         decide_return(self, p, terminal, label,

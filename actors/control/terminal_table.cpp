@@ -13,8 +13,8 @@ caf::error not_registered(const std::string& terminal_id) {
 }
 
 void terminal_table::load(std::vector<terminal_record> records) {
-  for (auto& t : records)
-    entries[t.terminal_id].record = std::move(t);
+  for (const auto& t : records)
+    entries[t.terminal_id].record = t;
   ++version;
 }
 
@@ -25,7 +25,7 @@ const std::vector<first_user>& terminal_table::first_users() const {
   for (const auto& [id, t] : entries)
     if (!t.record.users.empty())
       users_.found.push_back(
-        {id, t.record.users.front(), t.record.registered_at_ms});
+        {id, t.record.users.get().front(), t.record.registered_at_ms});
   users_.version = version;
   users_.size = entries.size();
   return users_.found;
@@ -45,13 +45,22 @@ terminal_table::find(const std::string& terminal_id) const {
 std::map<std::string, std::string> terminal_entry::service_connections() const {
   return services::connection_ids(service_key, service_names.empty()
                                                  ? services::default_list()
-                                                 : service_names);
+                                                 : service_names.get());
 }
 
-terminal_status terminal_table::status_of(const terminal_entry& t,
+std::optional<terminal_record>
+terminal_table::record_of(const std::string& terminal_id) const {
+  const auto* t = find(terminal_id);
+  if (t == nullptr)
+    return std::nullopt;
+  return t->record.expand(terminal_id);
+}
+
+terminal_status terminal_table::status_of(const std::string& terminal_id,
+                                          const terminal_entry& t,
                                           int64_t now) const {
   terminal_status out;
-  out.record = t.record;
+  out.record = t.record.expand(terminal_id);
   out.connected = t.connected;
   out.node_id = t.node_id;
   out.last_seen_ms = t.connected ? now : t.last_seen_ms;
@@ -154,14 +163,14 @@ terminal_table::prepare_registration(terminal_record& facts,
       facts.registered_at_ms = old.registered_at_ms;
     for (const auto& [k, v] : old.attributes)
       facts.attributes.emplace(k, v);
-    facts.users = old.users;
+    facts.users = old.users.get();
     facts.token_generation = old.token_generation;
     facts.revoked = old.revoked;
   }
   return device_keys;
 }
 
-const terminal_record*
+std::optional<terminal_record>
 terminal_table::complete_registration(const terminal_record& facts,
                                       const std::set<std::string>& device_keys,
                                       const std::string& cluster_id) {
@@ -172,8 +181,8 @@ terminal_table::complete_registration(const terminal_record& facts,
   for (const auto& [k, v] : rec.attributes)
     if (device_keys.count(k) == 0)
       merged.attributes[k] = v;
-  if (!rec.terminal_id.empty())
-    merged.users = rec.users;
+  if (rec.registered)
+    merged.users = rec.users.get();
   // A revocation stored while the registration ran stays.
   merged.token_generation
     = std::max(merged.token_generation, rec.token_generation);
@@ -182,8 +191,10 @@ terminal_table::complete_registration(const terminal_record& facts,
   bool changed = merged.attributes != facts.attributes
               || merged.users != facts.users
               || merged.token_generation != facts.token_generation;
-  rec = std::move(merged);
-  return changed ? &rec : nullptr;
+  rec = merged;
+  if (!changed)
+    return std::nullopt;
+  return merged;
 }
 
 caf::expected<terminal_record> terminal_table::with_attributes(
@@ -192,7 +203,7 @@ caf::expected<terminal_record> terminal_table::with_attributes(
   const auto* t = find(terminal_id);
   if (t == nullptr)
     return not_registered(terminal_id);
-  auto changed = t->record;
+  auto changed = t->record.expand(terminal_id);
   for (auto& [k, v] : attrs)
     changed.attributes[k] = std::move(v);
   if (changed.attributes.size() > 64)
@@ -207,7 +218,7 @@ terminal_table::with_user(const std::string& terminal_id,
   const auto* t = find(terminal_id);
   if (t == nullptr)
     return not_registered(terminal_id);
-  auto changed = t->record;
+  auto changed = t->record.expand(terminal_id);
   auto& users = changed.users;
   if (std::find(users.begin(), users.end(), user) == users.end()) {
     if (users.size() >= 64)
@@ -224,7 +235,7 @@ terminal_table::with_revoked(const std::string& terminal_id,
   const auto* t = find(terminal_id);
   if (t == nullptr)
     return not_registered(terminal_id);
-  auto changed = t->record;
+  auto changed = t->record.expand(terminal_id);
   if (revoke)
     ++changed.token_generation;
   changed.revoked = revoke;
@@ -249,17 +260,16 @@ caf::error terminal_table::may_register(const std::string& terminal_id,
   return {};
 }
 
-const terminal_record& terminal_table::apply_change(terminal_record changed) {
+terminal_record terminal_table::apply_change(terminal_record changed) {
   auto& t = entries[changed.terminal_id];
   ++version;
-  auto cluster = t.record.cluster_id;
   // A generation never goes down (a change read before a revocation).
   changed.token_generation
     = std::max(changed.token_generation, t.record.token_generation);
-  t.record = std::move(changed);
-  if (!cluster.empty())
-    t.record.cluster_id = cluster;
-  return t.record;
+  if (!t.record.cluster_id.empty())
+    changed.cluster_id = t.record.cluster_id;
+  t.record = changed;
+  return changed;
 }
 
 bool terminal_table::set_cluster(const std::string& terminal_id,

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 
 #include <caf/expected.hpp>
 
+#include "actors/control/compact_record.hpp"
 #include "actors/policy/services.hpp"
 #include "actors/system/interfaces.hpp"
 
@@ -23,10 +25,12 @@ namespace tether {
 /// The error for a terminal that is not registered (404).
 caf::error not_registered(const std::string& terminal_id);
 
+/// A registered terminal in the control (issue 12: about 200 bytes where
+/// it was 440; the texts many terminals repeat are interned, the lists
+/// most leave empty are blocks held only when not empty).
 struct terminal_entry {
-  terminal_record record;
-  bool connected = false;
-  std::string node_id;
+  compact_record record;
+  interned node_id;
   terminal_session_actor session;
   uint64_t generation = 0; // of `session` (session_spec::generation)
   int64_t last_seen_ms = 0;
@@ -38,7 +42,8 @@ struct terminal_entry {
   /// until it said it): 16 bytes and the declared services (empty: the
   /// default list) where the ids themselves cost a map (issue 12).
   services::connection_key service_key;
-  std::vector<std::string> service_names;
+  optional_block<std::vector<std::string>> service_names;
+  bool connected = false;
 
   /// The ids `session` greeted its device with (none without a key).
   std::map<std::string, std::string> service_connections() const;
@@ -79,10 +84,15 @@ struct terminal_table {
   /// else the list of that pass.
   const std::vector<first_user>& first_users() const;
 
+  /// The record of a registered terminal (nullopt: none).
+  std::optional<terminal_record>
+  record_of(const std::string& terminal_id) const;
+
   /// The status without what other sections add (API history, open jobs).
   /// A connected terminal answers keepalives, else its session closes: it
   /// is seen `now`.
-  terminal_status status_of(const terminal_entry& t, int64_t now) const;
+  terminal_status status_of(const std::string& terminal_id,
+                            const terminal_entry& t, int64_t now) const;
 
   // -- sessions ---------------------------------------------------------------
 
@@ -142,7 +152,7 @@ struct terminal_table {
   /// record becomes `facts` in that cluster, keeping attributes and user
   /// links that services stored while the registration ran. Returns the
   /// record when it differs from `facts` (so it must be stored again).
-  const terminal_record*
+  std::optional<terminal_record>
   complete_registration(const terminal_record& facts,
                         const std::set<std::string>& device_keys,
                         const std::string& cluster_id);
@@ -163,8 +173,8 @@ struct terminal_table {
   caf::error may_register(const std::string& terminal_id,
                           size_t max_terminals) const;
   /// A stored change replaces the record, keeping the cluster a
-  /// registration may have set meanwhile.
-  const terminal_record& apply_change(terminal_record changed);
+  /// registration may have set meanwhile; returns the record now kept.
+  terminal_record apply_change(terminal_record changed);
 
   /// Re-allocation (or a move) put the terminal in `cluster_id`; true when
   /// that is another cluster.

@@ -318,13 +318,21 @@ std::string frequency_group(uint64_t count, const config::frequency_rule& r) {
 }
 
 std::string fact_of(const terminal_record& facts, const std::string& item) {
+  return fact_of(facts.region, facts.model, facts.firmware, facts.attributes,
+                 item);
+}
+
+std::string fact_of(const std::string& region, const std::string& model,
+                    const std::string& firmware,
+                    const std::map<std::string, std::string>& attributes,
+                    const std::string& item) {
   if (item == "region")
-    return facts.region;
+    return region;
   if (item == "model")
-    return facts.model;
+    return model;
   if (item == "firmware")
-    return facts.firmware;
-  if (auto i = facts.attributes.find(item); i != facts.attributes.end())
+    return firmware;
+  if (auto i = attributes.find(item); i != attributes.end())
     return i->second;
   return {};
 }

@@ -167,6 +167,11 @@ std::string frequency_group(uint64_t count, const config::frequency_rule& r);
 /// The value a terminal has for `item` among its record's fields (region,
 /// model, firmware), or its attribute of that name; empty if none.
 std::string fact_of(const terminal_record& facts, const std::string& item);
+/// The same from the fields themselves (the control's compact records).
+std::string fact_of(const std::string& region, const std::string& model,
+                    const std::string& firmware,
+                    const std::map<std::string, std::string>& attributes,
+                    const std::string& item);
 
 /// Disconnect events of the last windows, bounded, and the persistent
 /// classes they make (GE: simultaneous-disconnection classes of terminals,

@@ -44,7 +44,12 @@ const std::vector<std::string>& of(const storage::terminal_record& rec) {
 }
 
 bool serves(const storage::terminal_record& rec, const std::string& service) {
-  const auto& list = of(rec);
+  return serves(rec.services, service);
+}
+
+bool serves(const std::vector<std::string>& declared,
+            const std::string& service) {
+  const auto& list = declared.empty() ? default_list() : declared;
   return std::find(list.begin(), list.end(), service) != list.end();
 }
 

@@ -34,6 +34,9 @@ const std::vector<std::string>& of(const storage::terminal_record& rec);
 
 /// Whether `rec` serves `service`.
 bool serves(const storage::terminal_record& rec, const std::string& service);
+/// Whether a device that declared `declared` (empty: none) serves `service`.
+bool serves(const std::vector<std::string>& declared,
+            const std::string& service);
 
 /// The secret a WebSocket's connection ids derive from: 128 random bits
 /// made when the device is admitted and kept for the socket's life, 16

@@ -25,11 +25,11 @@ using test::push_request;
 TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
   control_state st;
   auto& t = st.terminals.entries["T1"];
-  t.record.terminal_id = "T1";
+  t.record.registered = true;
   add(st.jobs, push_request("T1"), 0);
   add(st.jobs, push_request("T1"), 0);
   st.count_api_call("T1", true, 10); // a 4xx answer is no failure (GD)
-  auto s = st.status_of(t, 100);
+  auto s = st.status_of("T1", t, 100);
   EXPECT_EQ(s.open_jobs, 2u);
   EXPECT_EQ(s.api.calls, 1u);
   EXPECT_EQ(s.api.errors, 0u);
@@ -39,7 +39,7 @@ TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
 // and one that expired before the terminal acknowledged it.
 TEST(ControlState, FailedDeliveriesCountForGD) {
   control_state st;
-  st.terminals.entries["T1"].record.terminal_id = "T1";
+  st.terminals.entries["T1"].record.registered = true;
   auto a = st.accept_job(push_request("T1"), 0);
   auto b = st.accept_job(push_request("T1"), 0);
   ASSERT_TRUE(a && b);
@@ -63,7 +63,7 @@ TEST(ControlState, AcceptJobNeedsARegisteredTerminalAndRoom) {
   control_state st;
   st.jobs.max_queue = 1;
   EXPECT_FALSE(st.accept_job(push_request("T1"), 0));
-  st.terminals.entries["T1"].record.terminal_id = "T1";
+  st.terminals.entries["T1"].record.registered = true;
   auto job = st.accept_job(push_request("T1"), 0);
   ASSERT_TRUE(job);
   EXPECT_EQ(job->status, "queued");
@@ -88,7 +88,7 @@ TEST(ControlState, ApiCallsOfUnknownTerminalsAreNotCounted) {
   control_state st;
   st.count_api_call("T1", false, 10);
   EXPECT_EQ(st.history.find("T1"), nullptr);
-  st.terminals.entries["T1"].record.terminal_id = "T1";
+  st.terminals.entries["T1"].record.registered = true;
   st.count_api_call("T1", false, 10);
   ASSERT_NE(st.history.find("T1"), nullptr);
   EXPECT_EQ(st.history.find("T1")->calls, 1u);
@@ -106,7 +106,7 @@ TEST(ControlState, MovesAreCountedOnlyToAnotherCluster) {
 
 TEST(ControlState, ReallocPlanSkipsTerminalsGoneMeanwhile) {
   control_state st;
-  st.terminals.entries["T1"].record.terminal_id = "T1";
+  st.terminals.entries["T1"].record.registered = true;
   auto plan = st.plan_realloc("C1", {"T1", "T9"}, {}, 0);
   EXPECT_EQ(plan.cluster_id, "C1");
   EXPECT_EQ(plan.terminal_ids, std::vector<std::string>{"T1"});
@@ -141,7 +141,7 @@ TEST(ControlState, StartTakesTheSnapshot) {
 TEST(ControlState, ConnectionHistoryIsStoredAndComesBackAtStart) {
   // Before a restart: a connect, a keepalive failure, a reconnect, a close.
   control_state before;
-  before.terminals.entries["T1"].record.terminal_id = "T1";
+  before.terminals.entries["T1"].record.registered = true;
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   auto s1 = caf::actor_cast<terminal_session_actor>(
@@ -170,7 +170,7 @@ TEST(ControlState, ConnectionHistoryIsStoredAndComesBackAtStart) {
   snap.terminals.push_back(t);
   snap.histories = dirty;
   after.start(control_settings{}, snap, 1'000);
-  auto status = after.status_of(*after.terminals.find("T1"), 1'000);
+  auto status = after.status_of("T1", *after.terminals.find("T1"), 1'000);
   EXPECT_FALSE(status.connected);
   EXPECT_EQ(status.connects, 2u);
   EXPECT_EQ(status.disconnects, 2u);
@@ -196,7 +196,7 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   // A1..A4 in GG1 (user u1 on A1, A2), B1 in GG2 (user u2).
   for (auto id : {"A1", "A2", "A3", "A4", "B1"}) {
     auto& t = st.terminals.entries[id];
-    t.record.terminal_id = id;
+    t.record.registered = true;
     t.record.region = id[0] == 'A' ? "GG1" : "GG2";
   }
   st.terminals.entries["A1"].record.users = {"u1"};
@@ -226,17 +226,20 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   EXPECT_EQ(st.history.jobs_of_user("u2"), 1u);
   EXPECT_EQ(st.history.user_jobs.count("u9"), 0u); // only the first user counts
 
-  auto a1 = st.label_facts(st.terminals.entries["A1"].record, now).attributes;
+  auto a1 = st.label_facts(st.terminals.entries["A1"].record.expand("A1"), now)
+              .attributes;
   EXPECT_EQ(a1["user_usage_frequency"], "high");
   EXPECT_EQ(a1["print_frequency"], "low"); // 2 pages a day, high is 10
   const std::string ge = "ge-" + std::to_string(before / 1000);
   EXPECT_EQ(a1["disconnect_group"], ge);
   EXPECT_EQ(a1["failure_group"], "GG1");
-  auto b1 = st.label_facts(st.terminals.entries["B1"].record, now).attributes;
+  auto b1 = st.label_facts(st.terminals.entries["B1"].record.expand("B1"), now)
+              .attributes;
   EXPECT_EQ(b1["user_usage_frequency"], "low");
   EXPECT_EQ(b1["disconnect_group"], ge);
   EXPECT_EQ(b1["failure_group"], "none"); // GG2 has 1 terminal (< 3)
-  auto a4 = st.label_facts(st.terminals.entries["A4"].record, now).attributes;
+  auto a4 = st.label_facts(st.terminals.entries["A4"].record.expand("A4"), now)
+              .attributes;
   EXPECT_EQ(a4.count("user_usage_frequency"), 0u); // no user
   EXPECT_EQ(a4.count("disconnect_group"), 0u);     // no address known
   EXPECT_EQ(a4["failure_group"], "GG1");
@@ -248,12 +251,14 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
             stored_failure_class("GG1", now)); // with when it formed
   // Past the windows (10 min) the events go; the classes stay.
   EXPECT_GT(st.refresh_groups(now + 11 * 60'000), 0);
-  a1 = st.label_facts(st.terminals.entries["A1"].record, now + 11 * 60'000)
+  a1 = st.label_facts(st.terminals.entries["A1"].record.expand("A1"),
+                      now + 11 * 60'000)
          .attributes;
   EXPECT_EQ(a1["disconnect_group"], ge);
   EXPECT_EQ(a1["failure_group"], "GG1");
   st.terminals.entries["A3"].address = "10.0.0.1";
-  auto a3 = st.label_facts(st.terminals.entries["A3"].record, now).attributes;
+  auto a3 = st.label_facts(st.terminals.entries["A3"].record.expand("A3"), now)
+              .attributes;
   EXPECT_EQ(a3["disconnect_group"], "none"); // dropped, from one address
 }
 
@@ -285,7 +290,7 @@ TEST(ControlLabels, AClearedClassIsStoredAsEnded) {
 TEST(ControlLabels, ABalancerGoingAwayIsNoDisconnectEvent) {
   control_state st;
   auto& t = st.terminals.entries["T1"];
-  t.record.terminal_id = "T1";
+  t.record.registered = true;
   t.connected = true;
   t.address = "10.0.0.1";
   st.on_closed("T1", std::string{close_reason::balancer_gone},

@@ -24,7 +24,7 @@ TEST(DisconnectGroups, RecordedEventsAreStoredOnce) {
 
 TEST(DisconnectGroups, LoadGivesTerminalsTheirLastAddress) {
   terminal_table terminals;
-  terminals.entries["T1"].record.terminal_id = "T1";
+  terminals.entries["T1"].record.registered = true;
   disconnect_groups g;
   g.load({{100, "T1", "10.0.0.1"},
           {200, "T1", "10.0.0.2"},
@@ -45,7 +45,7 @@ TEST(DisconnectGroups, ClassesFormAndStay) {
   rules.failure_group.share = 0.5;
   terminal_table terminals;
   for (auto id : {"A1", "A2", "A3"}) {
-    terminals.entries[id].record.terminal_id = id;
+    terminals.entries[id].record.registered = true;
     terminals.entries[id].record.region = "GG1";
   }
   disconnect_groups g;

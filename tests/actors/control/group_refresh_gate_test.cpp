@@ -29,7 +29,7 @@ config::label_rules rules(int64_t ge_window_ms, int64_t gf_window_ms) {
 
 void add_terminal(terminal_table& terminals, const std::string& id,
                   const std::string& region) {
-  terminals.entries[id].record.terminal_id = id;
+  terminals.entries[id].record.registered = true;
   terminals.entries[id].record.region = region;
 }
 
@@ -132,8 +132,8 @@ TEST(GroupRefreshGate, AGroupValueThatChangedIsSeen) {
   g.refresh(t0, terminals);
   EXPECT_EQ(g.tracker.failure_members().at("A1"), "GG1");
   // Records change through the table (its version moves).
-  auto a1 = terminals.entries["A1"].record;
-  auto a2 = terminals.entries["A2"].record;
+  auto a1 = terminals.entries["A1"].record.expand("A1");
+  auto a2 = terminals.entries["A2"].record.expand("A2");
   a1.region = "GG2";
   a2.region = "GG1";
   terminals.apply_change(a1);
@@ -179,7 +179,7 @@ TEST(GroupRefreshGate, TheTerminalsArePassedOverOnlyWhenTheTableChanged) {
   g.refresh(t0 + 1000, terminals);
   g.refresh(t0 + 2000, terminals);
   EXPECT_EQ(g.passes, 1u) << "nothing changed, yet the table was walked";
-  auto a2 = terminals.entries["A2"].record;
+  auto a2 = terminals.entries["A2"].record.expand("A2");
   a2.region = "GG1";
   terminals.apply_change(a2);
   g.refresh(t0 + 3000, terminals);

@@ -69,8 +69,8 @@ TEST(revocations, registration_keeps_the_generation) {
   EXPECT_EQ(facts.token_generation, 3u);
   // A revocation stored while the registration ran stays.
   t.apply_change(*t.with_revoked("T", true));
-  auto* merged = t.complete_registration(facts, keys, "C1");
-  ASSERT_NE(merged, nullptr); // stored again with the newer generation
+  auto merged = t.complete_registration(facts, keys, "C1");
+  ASSERT_TRUE(merged); // stored again with the newer generation
   EXPECT_EQ(merged->token_generation, 4u);
   EXPECT_TRUE(merged->revoked);
   // A change read before the revocation does not lower it.

@@ -22,9 +22,9 @@ using test::push_request;
 
 TEST(ServicePush, AnUnservedServiceIsAConflictNamingIt) {
   control_state st;
-  st.terminals.entries["T1"].record.terminal_id = "T1"; // no list: print
+  st.terminals.entries["T1"].record.registered = true; // no list: print
   auto scanner = st.terminals.entries["T2"];
-  scanner.record.terminal_id = "T2";
+  scanner.record.registered = true;
   scanner.record.services = {"scan", "fax"};
   st.terminals.entries["T2"] = scanner;
   EXPECT_TRUE(st.accept_job(push_request("T1", "print"), 0));
@@ -50,7 +50,7 @@ TEST(ServicePush, AnUnservedServiceIsAConflictNamingIt) {
 /// table lets go of its handles before the actors stop).
 class ServiceConnections : public ::testing::Test {
 protected:
-  ServiceConnections() { st.entries["T1"].record.terminal_id = "T1"; }
+  ServiceConnections() { st.entries["T1"].record.registered = true; }
 
   /// A session's key (`n` != 0) and the ids the table must derive from it
   /// for the services print and scan.
@@ -74,9 +74,9 @@ TEST_F(ServiceConnections, ShownWhileConnectedOnly) {
   st.on_open("T1", "C1-n1", s1, 100);
   EXPECT_TRUE(said("T1", s1, 1));
   auto& t = st.entries.at("T1");
-  EXPECT_EQ(st.status_of(t, 200).service_connections, ids(1));
+  EXPECT_EQ(st.status_of("T1", t, 200).service_connections, ids(1));
   st.on_closed("T1", "connection closed", s1, 300);
-  EXPECT_TRUE(st.status_of(t, 400).service_connections.empty());
+  EXPECT_TRUE(st.status_of("T1", t, 400).service_connections.empty());
 }
 
 TEST_F(ServiceConnections, OnlyTheCurrentSessionsIdsAreKept) {
@@ -89,13 +89,15 @@ TEST_F(ServiceConnections, OnlyTheCurrentSessionsIdsAreKept) {
   // it says them none are shown (never the old socket's).
   st.on_open("T1", "C1-n2", s2, 150);
   EXPECT_TRUE(
-    st.status_of(st.entries.at("T1"), 160).service_connections.empty());
+    st.status_of("T1", st.entries.at("T1"), 160).service_connections.empty());
   EXPECT_FALSE(said("T1", s1, 1)); // stale
   EXPECT_TRUE(said("T1", s2, 2));
-  EXPECT_EQ(st.status_of(st.entries.at("T1"), 170).service_connections, ids(2));
+  EXPECT_EQ(st.status_of("T1", st.entries.at("T1"), 170).service_connections,
+            ids(2));
   // The old session's close changes nothing.
   st.on_closed("T1", "replaced by a newer connection", s1, 180);
-  EXPECT_EQ(st.status_of(st.entries.at("T1"), 190).service_connections, ids(2));
+  EXPECT_EQ(st.status_of("T1", st.entries.at("T1"), 190).service_connections,
+            ids(2));
 }
 
 // The control keeps the key and derives the ids when asked: they are the
@@ -106,7 +108,7 @@ TEST_F(ServiceConnections, DerivedFromTheKeyAsTheSessionDerivesThem) {
   spec.service_key = services::new_connection_key();
   st.on_open("T1", "C1-n1", s1, 100);
   ASSERT_TRUE(st.on_service_connections("T1", s1, spec.service_key, {}));
-  auto shown = st.status_of(st.entries.at("T1"), 110).service_connections;
+  auto shown = st.status_of("T1", st.entries.at("T1"), 110).service_connections;
   EXPECT_EQ(shown, spec.service_connections());
   ASSERT_EQ(shown.size(), 1u); // the default list: print
   EXPECT_EQ(shown.at("print"),
@@ -115,14 +117,14 @@ TEST_F(ServiceConnections, DerivedFromTheKeyAsTheSessionDerivesThem) {
   spec.service_names = {"scan", "fax"};
   ASSERT_TRUE(
     st.on_service_connections("T1", s1, spec.service_key, spec.service_names));
-  shown = st.status_of(st.entries.at("T1"), 120).service_connections;
+  shown = st.status_of("T1", st.entries.at("T1"), 120).service_connections;
   EXPECT_EQ(shown, spec.service_connections());
   EXPECT_EQ(shown.size(), 2u);
   EXPECT_EQ(shown.count("print"), 0u);
   // An empty key (a session without ids) shows none.
   ASSERT_TRUE(st.on_service_connections("T1", s1, {}, spec.service_names));
   EXPECT_TRUE(
-    st.status_of(st.entries.at("T1"), 130).service_connections.empty());
+    st.status_of("T1", st.entries.at("T1"), 130).service_connections.empty());
 }
 
 } // namespace

@@ -25,8 +25,8 @@ namespace {
 class ControlSessions : public ::testing::Test {
 protected:
   ControlSessions() { // T1 is registered: sessions of unknown ones are not
-    st.entries["T1"].record.terminal_id = "T1";
-    cs.terminals.entries["T1"].record.terminal_id = "T1";
+    st.entries["T1"].record.registered = true;
+    cs.terminals.entries["T1"].record.registered = true;
   }
 
   actor_test::session_handles sessions;
@@ -53,15 +53,15 @@ TEST_F(ControlSessions, OpenAndClose) {
   EXPECT_EQ(t.connects, 1u);
   EXPECT_EQ(t.last_seen_ms, 100);
   // A connected terminal is seen "now".
-  EXPECT_EQ(st.status_of(t, 500).last_seen_ms, 500);
-  EXPECT_TRUE(st.status_of(t, 500).connected);
+  EXPECT_EQ(st.status_of("T1", t, 500).last_seen_ms, 500);
+  EXPECT_TRUE(st.status_of("T1", t, 500).connected);
   st.on_closed("T1", "connection closed", s1, 200);
   EXPECT_FALSE(t.connected);
   EXPECT_FALSE(t.session);
   EXPECT_EQ(t.disconnects, 1u);
   EXPECT_EQ(t.keepalive_failures, 0u);
   EXPECT_EQ(t.last_seen_ms, 200);
-  auto s = st.status_of(t, 900);
+  auto s = st.status_of("T1", t, 900);
   EXPECT_FALSE(s.connected);
   EXPECT_EQ(s.last_seen_ms, 200);
   EXPECT_EQ(s.record.terminal_id, "T1");
@@ -71,7 +71,7 @@ TEST_F(ControlSessions, KeepaliveLossIsCounted) {
   st.on_open("T1", "C1-n1", s1, 100);
   st.on_closed("T1", "keepalive lost", s1, 200);
   EXPECT_EQ(st.entries.at("T1").keepalive_failures, 1u);
-  EXPECT_EQ(st.status_of(st.entries.at("T1"), 0).keepalive_failures, 1u);
+  EXPECT_EQ(st.status_of("T1", st.entries.at("T1"), 0).keepalive_failures, 1u);
 }
 
 TEST_F(ControlSessions,
@@ -160,7 +160,7 @@ TEST(ControlRealloc, CandidatesByScope) {
   terminal_table st;
   for (auto [id, cluster] :
        {std::pair{"T3", "C1"}, {"T1", "C1"}, {"T2", "C2"}}) {
-    st.entries[id].record.terminal_id = id;
+    st.entries[id].record.registered = true;
     st.entries[id].record.cluster_id = cluster;
   }
   std::string unknown;
@@ -182,7 +182,7 @@ TEST(ControlRealloc, CandidatesByScope) {
 TEST(TerminalTable, RegistrationKeepsWhatServicesSet) {
   terminal_table st;
   auto& old = st.entries["T1"].record;
-  old.terminal_id = "T1";
+  old.registered = true;
   old.registered_at_ms = 50;
   old.attributes = {{"color", "red"}, {"site", "old"}};
   old.users = {"u1"};
@@ -196,13 +196,13 @@ TEST(TerminalTable, RegistrationKeepsWhatServicesSet) {
   EXPECT_EQ(facts.attributes.at("color"), "red");
   EXPECT_EQ(facts.users, std::vector<std::string>{"u1"});
   // Nothing changed meanwhile: nothing to store again.
-  EXPECT_EQ(st.complete_registration(facts, device_keys, "C1"), nullptr);
+  EXPECT_FALSE(st.complete_registration(facts, device_keys, "C1"));
   EXPECT_EQ(st.find("T1")->record.cluster_id, "C1");
   // A service set an attribute and a user while it ran: they stay.
-  st.entries["T1"].record.attributes["owner"] = "ops";
+  st.entries["T1"].record.attributes.edit()["owner"] = "ops";
   st.entries["T1"].record.users = {"u1", "u2"};
-  const auto* merged = st.complete_registration(facts, device_keys, "C2");
-  ASSERT_NE(merged, nullptr);
+  auto merged = st.complete_registration(facts, device_keys, "C2");
+  ASSERT_TRUE(merged);
   EXPECT_EQ(merged->cluster_id, "C2");
   EXPECT_EQ(merged->attributes.at("owner"), "ops");
   EXPECT_EQ(merged->attributes.at("site"), "new");
@@ -215,7 +215,7 @@ TEST(TerminalTable, NewTerminalRegistersNow) {
   facts.terminal_id = "T1";
   st.prepare_registration(facts, 1'000);
   EXPECT_EQ(facts.registered_at_ms, 1'000);
-  EXPECT_EQ(st.complete_registration(facts, {}, "C1"), nullptr);
+  EXPECT_FALSE(st.complete_registration(facts, {}, "C1"));
   EXPECT_TRUE(st.contains("T1"));
 }
 
@@ -223,7 +223,7 @@ TEST(TerminalTable, ChangesAreBoundedAndKeepTheCluster) {
   terminal_table st;
   EXPECT_FALSE(st.with_attributes("T1", {{"a", "1"}}));
   EXPECT_FALSE(st.with_user("T1", "u1"));
-  st.entries["T1"].record.terminal_id = "T1";
+  st.entries["T1"].record.registered = true;
   std::map<std::string, std::string> many;
   for (int i = 0; i < 65; ++i)
     many["k" + std::to_string(i)] = "v";
@@ -237,7 +237,7 @@ TEST(TerminalTable, ChangesAreBoundedAndKeepTheCluster) {
   // A registration set the cluster while the change was stored.
   st.entries["T1"].record.cluster_id = "C2";
   EXPECT_EQ(st.apply_change(*changed).cluster_id, "C2");
-  EXPECT_EQ(st.find("T1")->record.attributes.at("a"), "1");
+  EXPECT_EQ(st.find("T1")->record.attributes.get().at("a"), "1");
 }
 
 } // namespace

@@ -1,0 +1,77 @@
+#include "actors/system/interned.hpp"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+using tether::interned;
+
+TEST(Interned, EqualTextsShareOneEntryThatLeavesWithItsLastHolder) {
+  auto before = interned::pool_size();
+  std::string text
+    = "firmware-4.12.3-build-20261206"; // past the short-string size
+  {
+    interned a{text};
+    interned b{std::string{text}};
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(&a.str(), &b.str()); // one copy of the text
+    EXPECT_EQ(a, text);
+    EXPECT_EQ(interned::pool_size(), before + 1);
+    {
+      interned c = a; // a copy holds it too
+      a = interned{"other-text-long-enough-for-the-heap"};
+      EXPECT_EQ(interned::pool_size(), before + 2);
+      EXPECT_EQ(c, text);
+    }
+    EXPECT_EQ(interned::pool_size(), before + 2); // b still holds it
+  }
+  EXPECT_EQ(interned::pool_size(), before);
+}
+
+TEST(Interned, EmptyTextIsNoEntryAndDiffersFromEveryOther) {
+  auto before = interned::pool_size();
+  interned none;
+  interned empty{""};
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none, empty);
+  EXPECT_EQ(none.str(), "");
+  EXPECT_EQ(interned::pool_size(), before);
+  interned x{"x"};
+  EXPECT_FALSE(x == none);
+  EXPECT_FALSE(x == "y");
+  std::string back = x; // reads as a string
+  EXPECT_EQ(back, "x");
+}
+
+TEST(Interned, MovedFromHolderHoldsNothing) {
+  auto before = interned::pool_size();
+  interned a{"moving-text"};
+  interned b{std::move(a)};
+  EXPECT_TRUE(a.empty()); // NOLINT: the moved-from state is specified
+  EXPECT_EQ(b, "moving-text");
+  EXPECT_EQ(interned::pool_size(), before + 1);
+  b = interned{};
+  EXPECT_EQ(interned::pool_size(), before);
+}
+
+// Holders made and dropped on several threads at once (the pool is shared
+// by every actor of the process): every text is still right and the pool
+// ends empty of them.
+TEST(Interned, ThreadsInterningTheSameTextsKeepThePoolRight) {
+  auto before = interned::pool_size();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([] {
+      for (int i = 0; i < 20'000; ++i) {
+        auto text = "cluster-" + std::to_string(i % 7);
+        interned a{text};
+        interned b = a;
+        ASSERT_EQ(b, text);
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(interned::pool_size(), before);
+}
