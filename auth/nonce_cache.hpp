@@ -8,8 +8,9 @@
 // (the verifier's key is the terminal id and a 16-64 digit nonce, past the
 // short-string size): two containers of the text cost about 210 bytes per
 // proof of the window, the digest about 70 (issue 12: bytes per device).
-// Two different nonces are taken for one only if their digests collide,
-// a 2^-128 chance that needs a SHA-256 collision to arrange.
+// Two different nonces are taken for one only if their 128-bit digests
+// collide: a 2^-128 chance by accident, about 2^64 work to arrange, and a
+// collision can only refuse a proof as replayed, never accept a replay.
 #pragma once
 
 #include <array>

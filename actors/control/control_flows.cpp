@@ -50,8 +50,7 @@ void on_assigned(control_self self, const control_peers& p,
   d.created = created;
   if (merged)
     self
-      ->request(p.store, timeout_to(self, p.store, self->state.request_timeout),
-                put_atom::value, *merged)
+      ->request(p.store, self->state.request_timeout, put_atom::value, *merged)
       .then([](ok_atom) {}, warn_on_error("merged terminal record not stored"));
   rp.deliver(std::move(d));
 }

@@ -55,8 +55,9 @@ void move_now(control_self self, const control_peers& p,
               const terminal_record& rec, const assigned_label& label,
               caf::typed_response_promise<destination> rp) {
   self
-    ->request(p.manager, self->state.request_timeout, move_atom::value, rec,
-              label, uint32_t{0})
+    ->request(p.manager,
+              timeout_to(self, p.manager, self->state.request_timeout),
+              move_atom::value, rec, label, uint32_t{0})
     .then(
       [self, rp, id = rec.terminal_id](destination& d) mutable {
         self->state.moved_to(id, d.cluster_id);
@@ -67,7 +68,10 @@ void move_now(control_self self, const control_peers& p,
 
 void lookup(control_self self, const control_peers& p, const std::string& id,
             caf::typed_response_promise<destination> rp) {
-  self->request(p.manager, self->state.request_timeout, dest_atom::value, id)
+  self
+    ->request(p.manager,
+              timeout_to(self, p.manager, self->state.request_timeout),
+              dest_atom::value, id)
     .then(
       [self, rp](destination& d) mutable {
         rp.deliver(with_generation(self, std::move(d)));

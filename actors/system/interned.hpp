@@ -32,6 +32,9 @@ public:
   }
   ~interned();
 
+  /// The text, in the shared pool: valid while this holder keeps it (a
+  /// reference taken before the holder is assigned another text may
+  /// dangle if it was the text's last holder; copy it to keep it).
   const std::string& str() const;
   operator const std::string&() const { return str(); }
   bool empty() const { return node_ == nullptr; }

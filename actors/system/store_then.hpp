@@ -21,7 +21,6 @@
 
 #include "actors/system/errors.hpp"
 #include "actors/system/messages.hpp"
-#include "actors/system/timeout_to.hpp"
 
 namespace tether {
 
@@ -58,18 +57,19 @@ void store_then_within(Self self, caf::duration timeout, const Store& store,
           });
 }
 
-/// Sends one write to the store (with the state's request timeout, none
-/// for the store of the same process: timeout_to.hpp), applies the change
-/// once it is stored, answers `unavailable` otherwise.
+/// Sends one write to the store (with the state's request timeout, also
+/// to the store of the same process: it may block on a stalled disk, and
+/// the timer then answers, undoes and logs), applies the change once it is
+/// stored, answers `unavailable` otherwise.
 template <caf::message_priority Priority = caf::message_priority::normal,
           class Self, class Store, class Promise, class Apply,
           class Undo = void (*)()>
 void store_then(Self self, const Store& store, Promise rp, std::string what,
                 Apply apply, Undo undo, auto&&... write) {
-  store_then_within<Priority>(
-    self, timeout_to(self, store, self->state.request_timeout), store,
-    std::move(rp), std::move(what), std::move(apply), std::move(undo),
-    std::forward<decltype(write)>(write)...);
+  store_then_within<Priority>(self, caf::duration{self->state.request_timeout},
+                              store, std::move(rp), std::move(what),
+                              std::move(apply), std::move(undo),
+                              std::forward<decltype(write)>(write)...);
 }
 
 /// No undo step.

@@ -1,17 +1,21 @@
-// timeout_to: the timeout of a request from one role to another. An actor
-// of the same process always answers (its handler replies or delivers its
-// promise), and once it is gone CAF bounces the request with an error at
-// once; only a peer in another process can be frozen or cut off, which only
-// a timer notices. So a request to an actor of the same process gets no
-// timer: each timed request costs a wake-up of CAF's clock thread, a clock
-// entry that lives as long as the timeout and a late timeout message
-// delivered to the requester after its answer (on the register chain:
-// gateway -> control -> selector -> cluster manager -> store, one of each
-// per hop and device; docs/BENCHMARKS.md, conn10).
+// timeout_to: the timeout of a request from one role to another, for hops
+// whose handler answers from memory (the selector's select, the cluster
+// manager's assignment and lookups, a node's spawn): such an actor of the
+// same process answers as soon as it runs the request, and once it is gone
+// CAF bounces the request with an error at once; only a peer in another
+// process can be frozen or cut off, which only a timer notices. So such a
+// request to an actor of the same process gets no timer: each timed request
+// costs a wake-up of CAF's clock thread, a clock entry that lives as long
+// as the timeout and a late timeout message delivered to the requester
+// after its answer (on the register chain, one of each per hop and device;
+// docs/BENCHMARKS.md, conn10).
 //
-// Only the inner hops of a chain use it: the outermost request (the
-// gateway's, the balancer's) keeps its timer, which bounds what a client
-// waits when something in the process stalls.
+// Not for the store: it may block on a stalled disk, so every request to
+// it keeps its timer (store_then), which answers, undoes and logs. A hop
+// whose handler waits on the store (the cluster manager's assignment) is
+// bounded by that timer. The outermost request of a chain (the gateway's
+// to the control, the balancer's admission) keeps its timer too, which
+// bounds what a client waits when something in the process stalls.
 #pragma once
 
 #include <caf/duration.hpp>
