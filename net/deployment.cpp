@@ -556,6 +556,7 @@ private:
     auto bcfg = balancer_settings_of(opts_.topo, c, b, url);
     bcfg.ws_connections = server->connections();
     bcfg.tokens = tokens_;
+    bcfg.flaps = server->flaps();
     bcfg.control = dir_.control;
     auto balancer
       = sys_.spawn(cluster_balancer, bcfg, dir_.manager, std::move(nodes));

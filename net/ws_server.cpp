@@ -66,11 +66,11 @@ struct ws_limits {
   explicit ws_limits(const ws_settings& s)
       : per_source(s.accept_rate, s.accept_burst),
         total(s.total_accept_rate, s.total_accept_burst, 1),
-        flaps(s.flap_limit, s.flap_ban) {}
+        flaps(std::make_shared<flap_ban>(s.flap_limit, s.flap_ban)) {}
 
   source_buckets per_source;
-  source_buckets total; // every source together: one bucket
-  flap_ban flaps;
+  source_buckets total;            // every source together: one bucket
+  std::shared_ptr<flap_ban> flaps; // shared with the balancer
   live_count pending; // accepted sockets not yet upgraded (nor refused)
 };
 
@@ -219,7 +219,7 @@ private:
   /// The flapping ban: this id connected too often; answered 429.
   bool flapping() {
     const auto& terminal = hs_->terminal_id;
-    auto verdict = hs_->limits->flaps.connect(terminal);
+    auto verdict = hs_->limits->flaps->connect(terminal);
     if (verdict.retry_after.count() == 0)
       return false;
     if (verdict.banned_now) {
@@ -506,6 +506,8 @@ public:
   }
 
   size_t trims() const override { return trim_.trims(); }
+
+  std::shared_ptr<flap_ban> flaps() const override { return limits_->flaps; }
 
 private:
   friend listener;

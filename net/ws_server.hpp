@@ -23,6 +23,8 @@
 
 namespace tether::net {
 
+class flap_ban;
+
 struct ws_settings {
   size_t max_frame = 64 * 1024;
   size_t max_queue = 256;
@@ -69,6 +71,9 @@ public:
   virtual live_count connections() const = 0;
   /// How often the heap was trimmed after a connect burst (burst_trim).
   virtual size_t trims() const = 0;
+  /// The listener's flapping ban: its balancer takes back the connects it
+  /// refused itself (no live node, starting), so they do not ban a device.
+  virtual std::shared_ptr<flap_ban> flaps() const = 0;
   /// Starts accepting; connections are handed to `balancer`.
   virtual void start(cluster_balancer_actor balancer) = 0;
   virtual void stop() = 0;

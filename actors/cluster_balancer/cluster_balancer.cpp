@@ -47,6 +47,12 @@ std::string cluster_balancer_state::no_node_reason() const {
   return "no node available, try again later";
 }
 
+void cluster_balancer_state::not_the_devices_doing(
+  const std::string& terminal) const {
+  if (cfg.flaps)
+    cfg.flaps->forgive(terminal);
+}
+
 std::vector<std::string>
 cluster_balancer_state::take_revocations(const revocation_list& list) {
   std::vector<std::string> raised;
@@ -161,6 +167,8 @@ void refuse(self_ptr self, uint64_t conn, errc code, const std::string& why) {
   auto* c = st.conns.find(conn);
   if (c == nullptr)
     return;
+  if (code == errc::unavailable)
+    self->state.not_the_devices_doing(c->terminal_id);
   auto resp = api::error_response(code, why);
   c->link->admitted(resp.status, std::move(resp.body));
   st.erase(conn);
@@ -239,8 +247,11 @@ void session_started(self_ptr self, uint64_t conn,
 /// Closes a connection whose session did not start.
 void close_unstarted(self_ptr self, uint64_t conn) {
   auto& st = self->state;
-  if (auto* c = st.conns.find(conn))
+  if (auto* c = st.conns.find(conn)) {
     c->closing = disconnect_reason::session_failed;
+    if (!c->connected) // no node could start it: not the device's doing
+      st.not_the_devices_doing(c->terminal_id);
+  }
   if (auto c = st.erase(conn))
     c->link->close(close_code::internal_error, "could not start a session");
 }
@@ -268,6 +279,8 @@ std::optional<size_t> place_session(self_ptr self, uint64_t conn, bool moved,
     logger("balancer")
       ->warn("{}: no live node for {}", st.cfg.balancer_id, c->terminal_id);
     c->link->close(close_code::try_again, st.no_node_reason());
+    if (!c->connected) // a new connect, not one whose node went away
+      st.not_the_devices_doing(c->terminal_id);
     c->closing = disconnect_reason::no_node;
     st.erase(conn);
     return std::nullopt;

@@ -42,6 +42,7 @@
 #include "actors/system/live_count.hpp"
 #include "auth/connect_token.hpp"
 #include "config/defaults.hpp"
+#include "net/limits/flap_ban.hpp"
 
 namespace tether {
 
@@ -78,6 +79,11 @@ struct balancer_settings {
   /// it): the balancer feeds it the revocations it polls from `control`
   /// every status_period. Null: tokens are not checked, nothing to poll.
   std::shared_ptr<auth::token_verifier> tokens;
+  /// The listener's flapping ban (shared with it): a connect the balancer
+  /// refuses itself (no live node; 503 while it cannot decide) is taken
+  /// back, so a device retrying through an outage is not banned. Null in
+  /// tests without a listener.
+  std::shared_ptr<net::flap_ban> flaps;
   control_actor control; // null until known (peer_directory)
   /// Idle-only rebalancing between the nodes ([rebalance]; moves at
   /// drain_per_s too).
@@ -104,6 +110,10 @@ struct cluster_balancer_state {
   /// Why pick_node found nothing, as the 1013 close reason: every live
   /// node at max_sessions_per_node (with a retry hint), or no node at all.
   std::string no_node_reason() const;
+  /// The balancer refused a connect of `terminal` itself (no live node, or
+  /// it could not decide): the connect does not count towards the
+  /// terminal's flapping ban.
+  void not_the_devices_doing(const std::string& terminal) const;
   balancer_status status() const;
   /// Its counters, histograms and gauges for /metrics, labelled with its
   /// cluster and id.

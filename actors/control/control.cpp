@@ -139,6 +139,19 @@ void control_state::on_closed(const std::string& terminal_id,
   }
 }
 
+bool control_state::on_session_gone(const caf::actor_addr& session,
+                                    int64_t now) {
+  auto terminal = probes.ended(session);
+  if (!terminal)
+    return false;
+  const auto* t = terminals.find(*terminal);
+  if (t == nullptr || !t->session || t->session.address() != session)
+    return false;            // replaced (or told closed) already
+  auto current = t->session; // on_closed clears the entry's handle
+  on_closed(*terminal, "session gone", current, now);
+  return true;
+}
+
 void control_state::remember_connection(const std::string& terminal_id) {
   if (const auto* t = terminals.find(terminal_id))
     history.set_connection(terminal_id, t->connects, t->disconnects,
@@ -499,6 +512,12 @@ control(control_self self, control_settings cfg, control_snapshot snapshot,
   control_peers p{std::move(selector), std::move(manager), std::move(store),
                   notify};
   self->send(self, tick_atom::value);
+  self->set_down_handler([self](caf::down_msg& down) {
+    if (self->state.on_session_gone(down.source, now_ms()))
+      logger("control")->warn("a session of a connected terminal ended "
+                              "unseen ({}): the terminal is disconnected",
+                              caf::to_string(down.reason));
+  });
   // One handler per message of control_actor, grouped by concern.
   return std::apply(
     [](auto&&... handlers) {

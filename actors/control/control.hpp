@@ -35,6 +35,7 @@
 #include "actors/control/realloc_runs.hpp"
 #include "actors/control/revocations.hpp"
 #include "actors/control/session_events.hpp"
+#include "actors/control/session_probes.hpp"
 #include "actors/control/status_writes.hpp"
 #include "actors/control/stuck_jobs.hpp"
 #include "actors/control/terminal_table.hpp"
@@ -91,6 +92,7 @@ struct control_state {
   realloc_runs realloc;
   job_waits held_moves; // moves waiting for a job in flight
   stuck_jobs stuck;
+  session_probes probes; // sessions handed stuck jobs, watched till they end
   revocations revoked;
   job_metrics job_figures;      // for /metrics
   session_events sessions_seen; // for GET /v1/admin/events
@@ -139,6 +141,11 @@ struct control_state {
   /// event (GE/GF) when the session was the current one.
   void on_closed(const std::string& terminal_id, const std::string& reason,
                  const terminal_session_actor& session, int64_t now);
+
+  /// A watched session ended (its monitor's down message): if it is still
+  /// its terminal's current session, the terminal is disconnected as if
+  /// the session had said so ("session gone"). True then.
+  bool on_session_gone(const caf::actor_addr& session, int64_t now);
 
   /// Copies a terminal's connection counters into its history, which the
   /// tick stores (connection history survives restarts).

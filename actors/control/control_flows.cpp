@@ -549,6 +549,8 @@ void hand_stuck_jobs(control_self self) {
     logger("control")->info("{}: {} job(s) still queued while it is "
                             "connected; handing them to its session",
                             jobs.front().terminal_id, jobs.size());
+    if (self->state.probes.watch(session.address(), jobs.front().terminal_id))
+      self->monitor(session); // a session gone unseen disconnects it
     for (auto& job : jobs)
       self->send(session, deliver_atom::value, std::move(job));
   }

@@ -38,6 +38,16 @@ flap_ban::verdict flap_ban::connect(const std::string& id,
   return {ban_, true};
 }
 
+void flap_ban::forgive(const std::string& id, limit_clock::time_point now) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto i = ids_.find(id);
+  if (i == ids_.end())
+    return;
+  auto& e = i->second;
+  if (now - e.window_start < window && e.count > 0)
+    --e.count;
+}
+
 void flap_ban::prune(limit_clock::time_point now) {
   for (auto i = ids_.begin(); i != ids_.end();) {
     bool idle

@@ -2,7 +2,9 @@
 // minute is refused for `ban` (a device in a reconnect loop, or someone
 // hammering an id). Counts per id in fixed one-minute windows; thread-safe;
 // bounded (ids whose window passed and that are not banned are forgotten
-// when the table is full). Time passed in for tests.
+// when the table is full). Connects the server itself refused are taken
+// back (`forgive`): a device retrying while its cluster has no live node is
+// not flapping. Time passed in for tests.
 #pragma once
 
 #include <chrono>
@@ -29,6 +31,11 @@ public:
   /// Counts a connect of `id`.
   verdict connect(const std::string& id,
                   limit_clock::time_point now = limit_clock::now());
+  /// Takes back one connect of `id` counted in the current minute: the
+  /// server refused it itself (no live node, starting), so it is not the
+  /// device's doing. A ban already started stays.
+  void forgive(const std::string& id,
+               limit_clock::time_point now = limit_clock::now());
 
 private:
   struct entry {

@@ -89,6 +89,25 @@ TEST(FlapBan, ANewMinuteStartsANewCount) {
   EXPECT_NE(f.connect("T1", t0 + 63s).retry_after, 0ms);
 }
 
+TEST(FlapBan, ConnectsTheServerRefusedDoNotCount) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::flap_ban f{3, 5min};
+  // A device retrying while its cluster has no live node: every connect is
+  // refused by the server and taken back, so 20 in a minute ban nothing.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(f.connect("T1", t0 + i * 1s).retry_after, 0ms) << i;
+    f.forgive("T1", t0 + i * 1s);
+  }
+  // Its own connects still count: three pass, the fourth is banned.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(f.connect("T1", t0 + 21s).retry_after, 0ms);
+  EXPECT_TRUE(f.connect("T1", t0 + 22s).banned_now);
+  f.forgive("T1", t0 + 23s); // a ban already started stays
+  EXPECT_NE(f.connect("T1", t0 + 24s).retry_after, 0ms);
+  f.forgive("T9", t0); // an id never seen: nothing to take back
+  EXPECT_EQ(f.connect("T9", t0).retry_after, 0ms);
+}
+
 TEST(RetryAfter, WholeSecondsWithBoundedJitter) {
   for (int i = 0; i < 100; ++i) {
     auto s = tether::net::jittered_seconds(1500ms);

@@ -1,6 +1,7 @@
 #include "tests/support/process.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -83,6 +84,12 @@ temp_dir::temp_dir() {
 }
 
 temp_dir::~temp_dir() {
+  // TETHER_TEST_KEEP=1 keeps every test's directory (logs, stores) for a
+  // post-mortem; the path is printed.
+  if (const char* keep = std::getenv("TETHER_TEST_KEEP"); keep && *keep) {
+    std::fprintf(stderr, "[kept] %s\n", path_.c_str());
+    return;
+  }
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
