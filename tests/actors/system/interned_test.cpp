@@ -75,3 +75,51 @@ TEST(Interned, ThreadsInterningTheSameTextsKeepThePoolRight) {
     t.join();
   EXPECT_EQ(interned::pool_size(), before);
 }
+
+// The last holder of a text leaving (under the pool's mutex) while other
+// threads intern the same text and drop copies without the lock: the count
+// never reaches 0 outside the mutex, so no thread finds a node that is
+// being deleted, every holder reads its text, and the pool ends as before.
+// (A destructor that decrements first and locks only at 0 lets an intern()
+// revive a node being deleted: this test then fails or crashes in most
+// runs here, and AddressSanitizer reports the use after free in every one.)
+TEST(Interned, LastHoldersLeavingWhileOthersInternAndCopyKeepThePoolRight) {
+  auto before = interned::pool_size();
+  std::string shared = "node-shared-by-every-thread-past-sso";
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&shared] {
+      for (int i = 0; i < 100'000; ++i) {
+        interned a{shared}; // often the only holder: 1 -> 0 under the lock
+        ASSERT_EQ(a.str(), shared);
+        if (i % 4 == 0) {
+          interned b = a; // dropped while `a` remains: no lock
+          ASSERT_EQ(b, shared);
+        }
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(interned::pool_size(), before);
+}
+
+// A long-held text stays one entry while threads copy and drop it (the
+// lock-free path); its count comes back to the one holder left.
+TEST(Interned, CopiesDroppedOnManyThreadsLeaveTheHeldTextInThePool) {
+  auto before = interned::pool_size();
+  interned held{"cluster-held-for-the-whole-test-long"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&held] {
+      for (int i = 0; i < 50'000; ++i) {
+        interned copy = held;
+        interned again{"cluster-held-for-the-whole-test-long"};
+        ASSERT_EQ(copy, again);
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(interned::pool_size(), before + 1);
+  held = interned{};
+  EXPECT_EQ(interned::pool_size(), before);
+}
