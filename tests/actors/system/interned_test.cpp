@@ -8,6 +8,21 @@
 
 using tether::interned;
 
+namespace {
+/// Runs `body(i)` for i in [0, rounds) on each of four threads at once.
+template <class Body>
+void on_four_threads(int rounds, Body body) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&body, rounds] {
+      for (int i = 0; i < rounds; ++i)
+        body(i);
+    });
+  for (auto& t : threads)
+    t.join();
+}
+} // namespace
+
 TEST(Interned, EqualTextsShareOneEntryThatLeavesWithItsLastHolder) {
   auto before = interned::pool_size();
   std::string text
@@ -61,18 +76,12 @@ TEST(Interned, MovedFromHolderHoldsNothing) {
 // ends empty of them.
 TEST(Interned, ThreadsInterningTheSameTextsKeepThePoolRight) {
   auto before = interned::pool_size();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([] {
-      for (int i = 0; i < 20'000; ++i) {
-        auto text = "cluster-" + std::to_string(i % 7);
-        interned a{text};
-        interned b = a;
-        ASSERT_EQ(b, text);
-      }
-    });
-  for (auto& t : threads)
-    t.join();
+  on_four_threads(20'000, [](int i) {
+    auto text = "cluster-" + std::to_string(i % 7);
+    interned a{text};
+    interned b = a;
+    ASSERT_EQ(b, text);
+  });
   EXPECT_EQ(interned::pool_size(), before);
 }
 
@@ -86,20 +95,14 @@ TEST(Interned, ThreadsInterningTheSameTextsKeepThePoolRight) {
 TEST(Interned, LastHoldersLeavingWhileOthersInternAndCopyKeepThePoolRight) {
   auto before = interned::pool_size();
   std::string shared = "node-shared-by-every-thread-past-sso";
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&shared] {
-      for (int i = 0; i < 100'000; ++i) {
-        interned a{shared}; // often the only holder: 1 -> 0 under the lock
-        ASSERT_EQ(a.str(), shared);
-        if (i % 4 == 0) {
-          interned b = a; // dropped while `a` remains: no lock
-          ASSERT_EQ(b, shared);
-        }
-      }
-    });
-  for (auto& t : threads)
-    t.join();
+  on_four_threads(100'000, [&shared](int i) {
+    interned a{shared}; // often the only holder: 1 -> 0 under the lock
+    ASSERT_EQ(a.str(), shared);
+    if (i % 4 == 0) {
+      interned b = a; // dropped while `a` remains: no lock
+      ASSERT_EQ(b, shared);
+    }
+  });
   EXPECT_EQ(interned::pool_size(), before);
 }
 
@@ -108,17 +111,11 @@ TEST(Interned, LastHoldersLeavingWhileOthersInternAndCopyKeepThePoolRight) {
 TEST(Interned, CopiesDroppedOnManyThreadsLeaveTheHeldTextInThePool) {
   auto before = interned::pool_size();
   interned held{"cluster-held-for-the-whole-test-long"};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&held] {
-      for (int i = 0; i < 50'000; ++i) {
-        interned copy = held;
-        interned again{"cluster-held-for-the-whole-test-long"};
-        ASSERT_EQ(copy, again);
-      }
-    });
-  for (auto& t : threads)
-    t.join();
+  on_four_threads(50'000, [&held](int) {
+    interned copy = held;
+    interned again{"cluster-held-for-the-whole-test-long"};
+    ASSERT_EQ(copy, again);
+  });
   EXPECT_EQ(interned::pool_size(), before + 1);
   held = interned{};
   EXPECT_EQ(interned::pool_size(), before);
