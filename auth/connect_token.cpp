@@ -121,8 +121,8 @@ std::string token_signer::issue(std::string_view terminal_id,
     return {};
   auto token = to_base64url(msg) + "."
              + to_base64url({reinterpret_cast<const char*>(sig), len});
-  if (auto kept = issued_tokens::of_key(kid_)) // a balancer of ours takes it
-    kept->add(token);
+  if (remembered_) // a balancer of this process takes it (issued_tokens.hpp)
+    remembered_->add(token);
   return token;
 }
 
@@ -248,8 +248,8 @@ std::string token_verifier::verify(std::string_view token,
   if (!key)
     return "connect token signed by an unknown key";
   // Issued by this process's signer (exact bytes): signed by construction.
-  auto kept = issued_tokens::of_key(claims->kid);
-  bool issued_here = kept && kept->take(token);
+  // Only looked up: connected() forgets it once its connect went through.
+  bool issued_here = issued_ && issued_->issued(token);
   if (!issued_here && !ed25519_verify(as_pkey(key.get()), *text, *sig))
     return "connect token signature does not verify";
   if (claims->expires_s <= now_s)
@@ -265,6 +265,11 @@ std::string token_verifier::verify(std::string_view token,
       i != min_generation_.end() && claims->generation < i->second)
     return "connect token revoked";
   return {};
+}
+
+void token_verifier::connected(std::string_view token) {
+  if (issued_)
+    issued_->forget(token);
 }
 
 bool token_verifier::revoke(const std::string& terminal_id,

@@ -21,6 +21,8 @@
 
 namespace tether::auth {
 
+class issued_tokens;
+
 struct token_claims {
   std::string kid;
   std::string terminal_id;
@@ -45,6 +47,13 @@ public:
   const std::string& public_key() const { return public_key_; } // raw
   const std::string& kid() const { return kid_; }
 
+  /// From now on every token issued is also added to `set` (a balancer of
+  /// this process takes it without the Ed25519 verify; issued_tokens.hpp).
+  /// Called while the process is wired, before the signer issues.
+  void remember_in(std::shared_ptr<issued_tokens> set) {
+    remembered_ = std::move(set);
+  }
+
   /// A token for `terminal_id` in `cluster_id`, valid until now + ttl.
   std::string issue(std::string_view terminal_id, std::string_view cluster_id,
                     uint64_t generation, int64_t now_s,
@@ -55,6 +64,7 @@ private:
   void* pkey_ = nullptr; // EVP_PKEY
   std::string public_key_;
   std::string kid_;
+  std::shared_ptr<issued_tokens> remembered_; // null: none kept
 };
 
 /// One line of a public-key file: `<64 hex> [<unix seconds>]`, the key
@@ -92,10 +102,23 @@ public:
   /// Adds a raw 32-byte public key; false when OpenSSL refuses it.
   bool add(std::string_view public_key);
 
+  /// Tokens found in `set` (issued by this process's signer, exact bytes)
+  /// skip the Ed25519 verify; every other check still runs. Called while
+  /// the process is wired, before the verifier checks tokens.
+  void trust_issued(std::shared_ptr<issued_tokens> set) {
+    issued_ = std::move(set);
+  }
+
   /// Empty when `token` is valid for `terminal_id` in `cluster_id` at
   /// `now_s`; else why not (for the 401's message).
   std::string verify(std::string_view token, std::string_view terminal_id,
                      std::string_view cluster_id, int64_t now_s);
+
+  /// The connect `token` was checked for went through (upgraded): a token
+  /// of the trusted set is forgotten there, so that a later reconnect with
+  /// it is verified the long way. Until then a refusal that was not about
+  /// the token (busy, flapping, the upgrade failing) leaves it usable.
+  void connected(std::string_view token);
 
   /// Revocation: tokens of `terminal_id` whose generation is below
   /// `min_generation` are refused from now on. True when that raised the
@@ -119,6 +142,7 @@ private:
   std::map<std::string, uint64_t, std::less<>> min_generation_;
   std::string file_;
   int64_t file_read_s_ = 0;
+  std::shared_ptr<issued_tokens> issued_; // null: every token verified
 };
 
 } // namespace tether::auth

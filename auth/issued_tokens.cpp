@@ -1,7 +1,5 @@
 #include "auth/issued_tokens.hpp"
 
-#include <map>
-
 #include <openssl/evp.h>
 
 namespace tether::auth {
@@ -27,56 +25,22 @@ void issued_tokens::add(std::string_view token) {
   }
 }
 
-bool issued_tokens::take(std::string_view token) {
+bool issued_tokens::issued(std::string_view token) const {
   auto d = digest_of(token);
   std::lock_guard<std::mutex> guard{mtx_};
-  if (live_.erase(d) == 0)
-    return false;
-  if (live_.empty())
-    order_.clear(); // after a burst: no room kept for taken tokens
-  return true;
+  return live_.count(d) != 0;
+}
+
+void issued_tokens::forget(std::string_view token) {
+  auto d = digest_of(token);
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (live_.erase(d) != 0 && live_.empty())
+    order_.clear(); // after a burst: no room kept for forgotten tokens
 }
 
 size_t issued_tokens::size() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return live_.size();
-}
-
-namespace {
-
-struct registry {
-  std::mutex mtx;
-  std::map<std::string, std::shared_ptr<issued_tokens>, std::less<>> by_kid;
-};
-
-registry& kept() {
-  static registry r;
-  return r;
-}
-
-} // namespace
-
-std::shared_ptr<issued_tokens> issued_tokens::keep_for(const std::string& kid,
-                                                       size_t capacity) {
-  auto& r = kept();
-  std::lock_guard<std::mutex> guard{r.mtx};
-  auto& set = r.by_kid[kid];
-  if (!set)
-    set = std::make_shared<issued_tokens>(capacity);
-  return set;
-}
-
-std::shared_ptr<issued_tokens> issued_tokens::of_key(std::string_view kid) {
-  auto& r = kept();
-  std::lock_guard<std::mutex> guard{r.mtx};
-  auto i = r.by_kid.find(kid);
-  return i == r.by_kid.end() ? nullptr : i->second;
-}
-
-void issued_tokens::drop(const std::string& kid) {
-  auto& r = kept();
-  std::lock_guard<std::mutex> guard{r.mtx};
-  r.by_kid.erase(kid);
 }
 
 } // namespace tether::auth

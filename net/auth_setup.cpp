@@ -112,8 +112,10 @@ balancer_token_verifier(const config::topology& topo,
   if (local != nullptr) {
     v->add(local->tokens->public_key());
     // The tokens this process's gateway signs are taken without the
-    // Ed25519 verify (auth/issued_tokens.hpp).
-    auth::issued_tokens::keep_for(local->tokens->kid());
+    // Ed25519 verify (auth/issued_tokens.hpp): one set, handed to both.
+    auto issued = std::make_shared<auth::issued_tokens>();
+    local->tokens->remember_in(issued);
+    v->trust_issued(std::move(issued));
   }
   return v;
 }

@@ -258,8 +258,10 @@ private:
       std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch())
         .count());
-    if (why.empty())
+    if (why.empty()) {
+      hs_->token = std::move(token); // forgotten once upgraded (on_accept)
       return true;
+    }
     logger("balancer")
       ->info("connect of {} from {} refused: {}", terminal, address_, why);
     audit("auth.token_refused", {{"terminal_id", terminal},
@@ -318,6 +320,8 @@ private:
   }
 
   void on_accept(beast::error_code ec) {
+    if (!ec && settings_.tokens) // its connect went through (connect_token)
+      settings_.tokens->connected(hs_->token);
     hs_.reset();             // upgraded (or gone): no longer pending
     buffer_.shrink_to_fit(); // the upgrade request's room
     if (ec) {
@@ -464,6 +468,7 @@ private:
     std::shared_ptr<ws_limits> limits; // until the balancer is asked
     std::chrono::milliseconds busy;    // > 0: answer 503 (a limit was reached)
     std::string terminal_id;           // of the upgrade request
+    std::string token; // the connect token, once it was found valid
     http::request_parser<http::empty_body> parser;
     asio::steady_timer deadline; // the handshake timeout (no tcp_stream)
   };

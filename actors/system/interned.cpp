@@ -49,8 +49,16 @@ interned::interned(const interned& other) noexcept : node_(other.node_) {
 interned::~interned() {
   if (node_ == nullptr)
     return;
-  // The last holder leaves under the mutex, so that an intern() of the same
-  // text either finds the node with a holder or does not find it at all.
+  // Not the last holder (the common case): one decrement, no lock. Only the
+  // step from 1 to 0 is taken under the mutex, so that an intern() of the
+  // same text either finds the node with a holder or does not find it at
+  // all; a count above 1 never reaches 0 here, and a copy needs a holder.
+  auto n = node_->holders.load(std::memory_order_relaxed);
+  while (n > 1)
+    if (node_->holders.compare_exchange_weak(
+          n, n - 1, std::memory_order_release, std::memory_order_relaxed))
+      return;
+  // Maybe the last: under the mutex an intern() may still have raised it.
   auto& p = the_pool();
   std::lock_guard guard{p.mutex};
   if (node_->holders.fetch_sub(1, std::memory_order_acq_rel) == 1) {

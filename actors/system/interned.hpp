@@ -5,8 +5,9 @@
 // text is longer than 15 characters (issue 12: bytes per terminal in the
 // control). The pool keeps each distinct text while some holder has it.
 //
-// Thread-safe: the pool has a mutex (taken to intern and to drop the last
-// holder of a text; a copy only counts). The empty string is no pool entry.
+// Thread-safe: the pool has a mutex, taken to intern and to drop what may
+// be the last holder of a text; a copy, and dropping a holder while others
+// remain, only count (atomically, no lock). The empty string is no pool entry.
 // Unit-tested in tests/actors/system/interned_test.cpp.
 #pragma once
 
