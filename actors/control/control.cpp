@@ -130,7 +130,9 @@ void control_state::on_closed(const std::string& terminal_id,
     // moved closes its own: not the network's failures, so no GE/GF event
     // (the disconnect still counts).
     bool ordered = disconnects.reassigned.erase(terminal_id) > 0;
-    if (!ordered && reason != close_reason::balancer_gone)
+    // Nor a session gone unseen (maybe only its link to this process).
+    if (!ordered && reason != close_reason::balancer_gone
+        && reason != session_gone_reason)
       disconnects.record(now, terminal_id, t->address);
     calls.add(terminal_id, call_event::disconnect, now, {}, reason, t->node_id,
               t->address);
@@ -139,17 +141,17 @@ void control_state::on_closed(const std::string& terminal_id,
   }
 }
 
-bool control_state::on_session_gone(const caf::actor_addr& session,
-                                    int64_t now) {
-  auto terminal = probes.ended(session);
-  if (!terminal)
-    return false;
-  const auto* t = terminals.find(*terminal);
-  if (t == nullptr || !t->session || t->session.address() != session)
-    return false;            // replaced (or told closed) already
-  auto current = t->session; // on_closed clears the entry's handle
-  on_closed(*terminal, "session gone", current, now);
-  return true;
+size_t control_state::disconnect_gone_sessions(int64_t now) {
+  size_t n = 0;
+  for (auto& [session, terminal] : probes.take_ended()) {
+    const auto* t = terminals.find(terminal);
+    if (t == nullptr || !t->session || t->session.address() != session)
+      continue; // replaced, or its "closed" came (first or after the down)
+    auto current = t->session; // on_closed clears the entry's handle
+    on_closed(terminal, std::string{session_gone_reason}, current, now);
+    ++n;
+  }
+  return n;
 }
 
 void control_state::remember_connection(const std::string& terminal_id) {
@@ -513,10 +515,7 @@ control(control_self self, control_settings cfg, control_snapshot snapshot,
                   notify};
   self->send(self, tick_atom::value);
   self->set_down_handler([self](caf::down_msg& down) {
-    if (self->state.on_session_gone(down.source, now_ms()))
-      logger("control")->warn("a session of a connected terminal ended "
-                              "unseen ({}): the terminal is disconnected",
-                              caf::to_string(down.reason));
+    self->state.probes.ended(down.source); // checked at the next tick
   });
   // One handler per message of control_actor, grouped by concern.
   return std::apply(

@@ -142,10 +142,10 @@ struct control_state {
   void on_closed(const std::string& terminal_id, const std::string& reason,
                  const terminal_session_actor& session, int64_t now);
 
-  /// A watched session ended (its monitor's down message): if it is still
-  /// its terminal's current session, the terminal is disconnected as if
-  /// the session had said so ("session gone"). True then.
-  bool on_session_gone(const caf::actor_addr& session, int64_t now);
+  /// The watched sessions that ended (their monitors' down messages) and
+  /// are still their terminals' current ones: those terminals are
+  /// disconnected as if the sessions had said so ("session gone"); how many.
+  size_t disconnect_gone_sessions(int64_t now);
 
   /// Copies a terminal's connection counters into its history, which the
   /// tick stores (connection history survives restarts).

@@ -594,6 +594,10 @@ void on_tick(control_self self, const control_peers& p) {
     st.expired(*job, now_ms());
     persist_job(self, p, *job);
   }
+  if (auto n = st.disconnect_gone_sessions(now_ms()))
+    logger("control")->warn("{} session(s) of connected terminals ended "
+                            "unseen: their terminals are disconnected",
+                            n);
   hand_stuck_jobs(self);
   flush_disconnects(self, p, st.refresh_groups(now_ms()));
   delete_ended_events(

@@ -5,19 +5,28 @@
 // while the control held an older picture), the terminal would stay
 // "connected" to a session that is gone, and its queued jobs would be
 // handed to nowhere every few seconds (the chaos run of seed 2918001849).
-// The monitor's down message ends that: the terminal is disconnected, and
-// its jobs wait for its next connect. Only sessions with stuck jobs are
-// watched; an entry goes when its session ends. Plain C++; tested in
-// tests/actors/control/session_probes_test.cpp.
+// The monitor's down message ends that: at the control's next tick (so that
+// a "closed" sent before the session quit, which may come after the down
+// message, is applied first and counts as what it was), a session gone and
+// still its terminal's current one disconnects the terminal ("session
+// gone"), and its jobs wait for its next connect. Only sessions with stuck
+// jobs are watched; an entry goes when its session ends. Plain C++; tested
+// in tests/actors/control/session_probes_test.cpp.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <caf/actor_addr.hpp>
 
 namespace tether {
+
+/// The close reason of a session that ended without saying so.
+inline constexpr std::string_view session_gone_reason = "session gone";
 
 class session_probes {
 public:
@@ -27,21 +36,27 @@ public:
     return watched_.try_emplace(session, terminal).second;
   }
 
-  /// The terminal of a watched session that ended, forgotten now (nullopt:
-  /// it was not watched).
-  std::optional<std::string> ended(const caf::actor_addr& session) {
+  /// A watched session ended (its down message): it is no longer watched,
+  /// and is handed out by the next take_ended(). False: not watched.
+  bool ended(const caf::actor_addr& session) {
     auto i = watched_.find(session);
     if (i == watched_.end())
-      return std::nullopt;
-    auto terminal = std::move(i->second);
+      return false;
+    ended_.emplace_back(session, std::move(i->second));
     watched_.erase(i);
-    return terminal;
+    return true;
+  }
+
+  /// The sessions that ended since the last call, with their terminals.
+  std::vector<std::pair<caf::actor_addr, std::string>> take_ended() {
+    return std::exchange(ended_, {});
   }
 
   size_t size() const { return watched_.size(); }
 
 private:
   std::unordered_map<caf::actor_addr, std::string> watched_;
+  std::vector<std::pair<caf::actor_addr, std::string>> ended_;
 };
 
 } // namespace tether

@@ -30,6 +30,7 @@ flap_ban::verdict flap_ban::connect(const std::string& id,
   if (now - e.window_start >= window) {
     e.window_start = now;
     e.count = 0;
+    e.forgiven = 0;
   }
   if (++e.count <= limit_)
     return {};
@@ -44,8 +45,14 @@ void flap_ban::forgive(const std::string& id, limit_clock::time_point now) {
   if (i == ids_.end())
     return;
   auto& e = i->second;
-  if (now - e.window_start < window && e.count > 0)
+  // At most `max_forgiven` a minute: a device that connects far more often
+  // than the limit is banned even while the server refuses it (a full
+  // cluster, a manager that does not answer in a storm).
+  if (now - e.window_start < window && e.count > 0
+      && e.forgiven < max_forgiven_) {
     --e.count;
+    ++e.forgiven;
+  }
 }
 
 void flap_ban::prune(limit_clock::time_point now) {

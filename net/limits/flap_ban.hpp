@@ -21,7 +21,7 @@ class flap_ban {
 public:
   flap_ban(uint32_t limit, std::chrono::milliseconds ban,
            std::size_t max_ids = 200'000)
-      : limit_(limit), ban_(ban), max_ids_(max_ids) {}
+      : limit_(limit), max_forgiven_(4 * limit), ban_(ban), max_ids_(max_ids) {}
 
   struct verdict {
     std::chrono::milliseconds retry_after{0}; // zero: may connect
@@ -33,7 +33,8 @@ public:
                   limit_clock::time_point now = limit_clock::now());
   /// Takes back one connect of `id` counted in the current minute: the
   /// server refused it itself (no live node, starting), so it is not the
-  /// device's doing. A ban already started stays.
+  /// device's doing. At most 4 × limit a minute (beyond, a device retries
+  /// far too fast whatever the reason); a ban already started stays.
   void forgive(const std::string& id,
                limit_clock::time_point now = limit_clock::now());
 
@@ -41,12 +42,14 @@ private:
   struct entry {
     limit_clock::time_point window_start;
     uint32_t count = 0;
+    uint32_t forgiven = 0; // connects taken back in this window
     limit_clock::time_point banned_until{};
   };
 
   void prune(limit_clock::time_point now);
 
   uint32_t limit_;
+  uint32_t max_forgiven_;
   std::chrono::milliseconds ban_;
   std::size_t max_ids_;
   std::mutex mutex_;

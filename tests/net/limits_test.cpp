@@ -108,6 +108,30 @@ TEST(FlapBan, ConnectsTheServerRefusedDoNotCount) {
   EXPECT_EQ(f.connect("T9", t0).retry_after, 0ms);
 }
 
+TEST(FlapBan, AtMostFourTimesTheLimitIsForgivenAMinute) {
+  auto t0 = limit_clock::time_point{} + 1h;
+  tether::net::flap_ban f{3, 5min};
+  // 12 (4 x 3) refused connects are taken back, then three more count.
+  int passed = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (f.connect("T1", t0 + i * 1s).retry_after != 0ms)
+      break;
+    ++passed;
+    f.forgive("T1", t0 + i * 1s);
+  }
+  EXPECT_EQ(passed, 15);
+  // A new minute forgives again.
+  tether::net::flap_ban g{3, 5min};
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_EQ(g.connect("T1", t0).retry_after, 0ms);
+    g.forgive("T1", t0);
+  }
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_EQ(g.connect("T1", t0 + 61s).retry_after, 0ms) << i;
+    g.forgive("T1", t0 + 61s);
+  }
+}
+
 TEST(RetryAfter, WholeSecondsWithBoundedJitter) {
   for (int i = 0; i < 100; ++i) {
     auto s = tether::net::jittered_seconds(1500ms);
