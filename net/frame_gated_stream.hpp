@@ -59,8 +59,8 @@ public:
   auto async_read_some(const Buffers& buffers, Token&& token) {
     if (!gated_)
       return next_.async_read_some(buffers, std::forward<Token>(token));
-    return boost::asio::async_compose<Token, void(boost::system::error_code,
-                                                  size_t)>(
+    return boost::asio::async_compose<Token,
+                                      void(boost::system::error_code, size_t)>(
       read_op<Buffers>{*this, buffers}, token, next_);
   }
 
@@ -163,10 +163,10 @@ private:
     for (auto it = boost::asio::buffer_sequence_begin(buffers);
          it != boost::asio::buffer_sequence_end(buffers) && stash_; ++it) {
       boost::asio::mutable_buffer b(*it);
-      auto* from = reinterpret_cast<const unsigned char*>(
-        stash_->bytes.data() + stash_->used);
-      auto took = gate_.take(from, std::min(b.size(), stash_->bytes.size()
-                                                        - stash_->used));
+      auto* from = reinterpret_cast<const unsigned char*>(stash_->bytes.data()
+                                                          + stash_->used);
+      auto took = gate_.take(
+        from, std::min(b.size(), stash_->bytes.size() - stash_->used));
       std::memcpy(b.data(), from, took);
       up += took;
       stash_->used += took;

@@ -328,7 +328,7 @@ private:
   }
 
   void on_accept(beast::error_code ec) {
-    hs_.reset();             // upgraded (or gone): no longer pending
+    hs_.reset();     // upgraded (or gone): no longer pending
     buffer_.reset(); // the upgrade request's room
     if (ec) {
       caf::anon_send(balancer_, closed_atom::value, conn_);
