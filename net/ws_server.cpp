@@ -20,6 +20,7 @@
 #include "actors/system/log.hpp"
 #include "net/burst_trim.hpp"
 #include "net/exact_allocator.hpp"
+#include "net/frame_gated_stream.hpp"
 #include "net/full_refusal.hpp"
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
@@ -91,7 +92,7 @@ public:
         address_(std::move(address)),
         ws_(std::move(socket), settings->tls.get()),
         balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
-        settings_(*settings_holder_), conn_(next_conn_id++) {}
+        conn_(next_conn_id++) {}
 
   void run() {
     asio::dispatch(ws_.get_executor(),
@@ -133,7 +134,7 @@ private:
   /// timeout; until then the connection counts as pending.
   void do_handshake() {
     arm_handshake_deadline();
-    ws_.next_layer().async_handshake(
+    ws_.next_layer().next_layer().async_handshake(
       asio::ssl::stream_base::server,
       [self = shared_from_this()](beast::error_code ec) {
         if (ec) { // not TLS, or stalled: closed without an answer
@@ -150,11 +151,19 @@ private:
   /// session weakly: a session that ends meanwhile takes the timer along.
   void arm_handshake_deadline() {
     auto& timer = hs_->deadline;
-    timer.expires_after(settings_.handshake_timeout);
+    timer.expires_after(settings().handshake_timeout);
     timer.async_wait([weak = weak_from_this()](beast::error_code ec) {
       if (auto self = weak.lock(); self && !ec)
         self->close_socket();
     });
+  }
+
+  const ws_settings& settings() const { return *settings_holder_; }
+
+  beast::flat_buffer& read_buffer() {
+    if (!buffer_)
+      buffer_ = std::make_unique<beast::flat_buffer>();
+    return *buffer_;
   }
 
   void close_socket() {
@@ -163,9 +172,9 @@ private:
   }
 
   void do_read_upgrade() {
-    hs_->parser.header_limit(static_cast<uint32_t>(settings_.header_limit));
+    hs_->parser.header_limit(static_cast<uint32_t>(settings().header_limit));
     hs_->parser.body_limit(0);
-    http::async_read(ws_.next_layer(), buffer_, hs_->parser,
+    http::async_read(ws_.next_layer(), read_buffer(), hs_->parser,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read_upgrade(ec);
                      });
@@ -189,10 +198,10 @@ private:
     auto& req = hs_->parser.get();
     auto target = std::string_view{req.target()};
     auto path = target.substr(0, target.find('?'));
-    if (path != settings_.path)
+    if (path != settings().path)
       return do_refuse_error(errc::not_found,
                              "no such endpoint; devices connect to "
-                               + settings_.path);
+                               + settings().path);
     if (!websocket::is_upgrade(req)) {
       auto body = api::error_response(errc::bad_request,
                                       "this endpoint only accepts WebSocket "
@@ -226,12 +235,12 @@ private:
       logger("balancer")
         ->warn("terminal {} banned for {} s: more than {} connects a minute "
                "(last from {})",
-               terminal, settings_.flap_ban.count() / 1000,
-               settings_.flap_limit, address_);
+               terminal, settings().flap_ban.count() / 1000,
+               settings().flap_limit, address_);
       audit("terminal.banned",
             {{"terminal_id", terminal},
              {"source", address_},
-             {"seconds", std::to_string(settings_.flap_ban.count() / 1000)}});
+             {"seconds", std::to_string(settings().flap_ban.count() / 1000)}});
     }
     do_refuse_error(errc::too_many_requests,
                     "terminal \"" + terminal
@@ -246,15 +255,15 @@ private:
   /// connected device is not disturbed.
   bool token_valid(const http::request<http::empty_body>& req,
                    std::string_view target) {
-    if (!settings_.tokens)
+    if (!settings().tokens)
       return true;
     const auto& terminal = hs_->terminal_id;
     std::string token = api::query_value(target, "token");
     auto authz = std::string_view{req[http::field::authorization]};
     if (authz.substr(0, 7) == "Bearer ")
       token = std::string{authz.substr(7)};
-    auto why = settings_.tokens->verify(
-      token, terminal, settings_.cluster_id,
+    auto why = settings().tokens->verify(
+      token, terminal, settings().cluster_id,
       std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch())
         .count());
@@ -303,11 +312,12 @@ private:
 
   void do_accept() {
     websocket::stream_base::timeout t{};
-    t.handshake_timeout = settings_.handshake_timeout;
+    t.handshake_timeout = settings().handshake_timeout;
     t.idle_timeout = websocket::stream_base::none(); // app keepalive decides
     t.keep_alive_pings = false;
     ws_.set_option(t);
-    ws_.read_message_max(settings_.max_frame);
+    ws_.next_layer().gate_frames(); // the accept only writes: frames next
+    ws_.read_message_max(settings().max_frame);
     ws_.auto_fragment(false);
     ws_.set_option(
       websocket::stream_base::decorator([](websocket::response_type& res) {
@@ -320,10 +330,10 @@ private:
   }
 
   void on_accept(beast::error_code ec) {
-    if (!ec && settings_.tokens) // its connect went through (connect_token)
-      settings_.tokens->connected(hs_->token);
-    hs_.reset();             // upgraded (or gone): no longer pending
-    buffer_.shrink_to_fit(); // the upgrade request's room
+    if (!ec && settings().tokens) // its connect went through (connect_token)
+      settings().tokens->connected(hs_->token);
+    hs_.reset();     // upgraded (or gone): no longer pending
+    buffer_.reset(); // the upgrade request's room
     if (ec) {
       caf::anon_send(balancer_, closed_atom::value, conn_);
       return;
@@ -335,12 +345,33 @@ private:
 
   // -- frames -----------------------------------------------------------------
 
-  /// Beast prepares the read buffer before it waits: between messages a
-  /// read asks for only `idle_read_size` bytes (what an idle connection
-  /// holds), then for the rest of the message (docs/BENCHMARKS.md).
+  /// Between messages, with no input off the socket yet (frame_gated_stream:
+  /// Beast's buffer is empty then), the connection waits for readability
+  /// and starts Beast's read only when bytes arrive: an idle connection
+  /// keeps a socket wait pending, not Beast's read (docs/BENCHMARKS.md).
   void do_read() {
+    if (ws_.is_message_done() && !ws_.next_layer().holds_input())
+      return wait_readable();
+    read_frames();
+  }
+
+  void wait_readable() {
+    beast::get_lowest_layer(ws_).async_wait(
+      tcp::socket::wait_read,
+      asio::bind_allocator(exact_allocator<void>{},
+                           [self = shared_from_this()](beast::error_code ec) {
+                             if (ec)
+                               return self->notify_closed();
+                             self->read_frames();
+                           }));
+  }
+
+  /// Beast prepares the read buffer before it waits: between messages a
+  /// read asks for only `idle_read_size` bytes, then for the rest of the
+  /// message.
+  void read_frames() {
     auto limit = ws_.is_message_done() ? idle_read_size : 0;
-    ws_.async_read_some(buffer_, limit,
+    ws_.async_read_some(read_buffer(), limit,
                         asio::bind_allocator(exact_allocator<void>{},
                                              [self = shared_from_this()](
                                                beast::error_code ec, size_t) {
@@ -352,19 +383,18 @@ private:
     if (ec) {
       if (ec == websocket::error::message_too_big)
         do_close(1009, "frame larger than "
-                         + std::to_string(settings_.max_frame) + " bytes");
+                         + std::to_string(settings().max_frame) + " bytes");
       return notify_closed();
     }
     if (!ws_.is_message_done())
       return do_read();
     if (!ws_.got_text()) {
-      buffer_.consume(buffer_.size());
+      buffer_.reset();
       do_close(1003, "binary frames are not supported");
       return notify_closed();
     }
-    std::string text = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
-    buffer_.shrink_to_fit(); // idle connections keep no read buffer
+    std::string text = beast::buffers_to_string(buffer_->data());
+    buffer_.reset(); // idle connections keep no read buffer
     caf::anon_send(balancer_, frame_atom::value, conn_, std::move(text));
     do_read();
   }
@@ -376,7 +406,7 @@ private:
     if (close_timer_)
       return;
     close_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
-    close_timer_->expires_after(settings_.handshake_timeout);
+    close_timer_->expires_after(settings().handshake_timeout);
     close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec)
         self->close_socket();
@@ -395,7 +425,7 @@ private:
   void do_send(std::string text) {
     if (!open_ || closing_)
       return;
-    if (queue_.size() >= settings_.max_queue) {
+    if (queue_.size() >= settings().max_queue) {
       // The device does not read: drop it rather than buffer forever. The
       // front frame may be in flight (Beast writes from our buffer), so it
       // stays until its write completes.
@@ -477,12 +507,12 @@ private:
   std::unique_ptr<handshake_state> hs_; // until upgraded
   std::string address_; // the device's source IP, read at accept
   // No permessage-deflate (never negotiated here): its state is left out.
-  websocket::stream<tls::socket_edge_stream, false> ws_;
+  websocket::stream<frame_gated_stream<tls::socket_edge_stream>, false> ws_;
   cluster_balancer_actor balancer_;
   std::shared_ptr<const ws_settings> settings_holder_;
-  const ws_settings& settings_;
   uint64_t conn_;
-  beast::flat_buffer buffer_;
+  /// The read buffer, only while a request or message is being read.
+  std::unique_ptr<beast::flat_buffer> buffer_;
   std::list<std::string> queue_; // a list: nothing allocated while empty
   /// A close waiting for the frame in flight (only then allocated).
   std::unique_ptr<std::pair<uint16_t, std::string>> pending_close_;

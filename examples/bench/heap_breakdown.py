@@ -20,6 +20,11 @@ RULES = [
     ("balancer", "Beast websocket stream (impl: frame buffers, timer)",
      r"websocket::stream<>::impl_type\*|make_shared<>\(boost::asio::basic_stream_socket<>&&\)(?!.*basic_stream<>::basic_stream)"),
     ("balancer", "Beast tcp_stream (impl: socket, timers)", r"basic_stream<>::basic_stream<>"),
+    # Before the reads: its stacks start in an upgrade read's completion.
+    ("balancer", "flapping-ban window per id (time-bounded)", r"flap_ban"),
+    # An idle connection's wait for readability (branch mem11).
+    ("balancer", "pending wait for readability (Asio operation)",
+     r"wait_readable \(ws_server\.cpp\)|reactive_wait_op"),
     ("balancer", "pending socket read (Asio operation + Beast handlers)",
      r"reactive_socket_recv_op|async_receive<>"),
     # Asio's recycling allocator: a finished write's block, cached by the
@@ -30,7 +35,6 @@ RULES = [
     ("balancer", "strand (Asio)", r"strand_executor_service::create_implementation"),
     ("balancer", "read buffer between frames", r"do_read \((ws_server\.cpp|read\.hpp)\).*flat_buffer"),
     ("balancer", "ws_session object (socket state, upgrade parser)", r"on_(accept|socket) \(ws_server\.cpp\)"),
-    ("balancer", "flapping-ban window per id (time-bounded)", r"flap_ban"),
     ("balancer", "connection entry (balancer actor)", r"cluster_balancer|connection_table"),
     ("node", "session actor (CAF actor + state)", r"spawn_session.*(make_actor|\((local_actor|node)\.hpp\);?$|start_session \(node\.cpp\);?$)|terminal_session_state::terminal_session_state|stateful_actor<>::stateful_actor"),
     ("node", "session behaviour and start", r"terminal_session\.cpp"),

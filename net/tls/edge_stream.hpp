@@ -64,6 +64,8 @@ public:
   }
   /// The TLS layer (null for plain TCP): SNI, verification, the session.
   tls_layer* tls() noexcept { return tls_.get(); }
+  /// Input taken off the socket but not read yet (only TLS holds any).
+  bool holds_input() const noexcept { return tls_ && tls_->holds_input(); }
 
   /// The TLS handshake as `side` (server or client); for plain TCP it
   /// completes at once without error.

@@ -96,6 +96,12 @@ public:
   }
 
   SSL* native_handle() noexcept { return ssl_; }
+  /// Input already taken off the socket: a stashed byte, or bytes in
+  /// OpenSSL's record buffer (SSL_has_pending: decrypted or not yet).
+  /// A reader that waits for the socket's readability must not then.
+  bool holds_input() const noexcept {
+    return stashed_ || (ssl_ != nullptr && SSL_has_pending(ssl_) != 0);
+  }
   Next& next_layer() noexcept { return tcp_; }
 
   /// As ssl::stream::set_verify_callback (e.g. host_name_verification).
