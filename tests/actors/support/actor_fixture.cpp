@@ -224,6 +224,8 @@ caf::behavior fake_manager(caf::event_based_actor*,
                         "terminal " + t + " is not registered");
     },
     [log](admit_atom, const std::string& t, bool) -> caf::result<admission> {
+      if (log->unavailable)
+        return make_error(errc::unavailable, "the cluster manager is busy");
       if (auto i = log->clusters.find(t); i != log->clusters.end()) {
         auto sv = log->services.find(t);
         return admission{i->second,

@@ -140,6 +140,7 @@ struct manager_log {
   std::map<std::string, std::vector<std::string>> services;
   std::vector<std::string> retired; // terminals forgotten
   std::vector<std::string> moves;   // re-allocation moves, in order
+  bool unavailable = false; // admissions answer errc::unavailable (a storm)
 };
 
 caf::behavior fake_manager(caf::event_based_actor*,
