@@ -39,6 +39,10 @@
 # TETHER_BUILD_DIR: where tetherd comes from (default ./build; A/B runs);
 # TETHER_SIM_DIR: the simulator and the pusher (default ./build/examples).
 # TETHER_STORM_RAMP: devices started per second by each simulator (1000).
+# TETHER_STORM_CONTROL_DIR: the control process's tetherd from another build
+# (DIR/net/tetherd; default: TETHER_BUILD_DIR's): which process holds a
+# connection longer, old control against new balancers and nodes (the
+# message types must be the same in both builds).
 # TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes and the
 # control from the kill to the end, into DIR/<process>.data.
 # TETHER_STORM_PERFSTAT=DIR: perf stat -e instructions,task-clock,context-switches of each
@@ -119,7 +123,9 @@ declare -A ws_port_of
 } >"$work/storm.toml"
 
 for name in "${names[@]}"; do
-  "$bd/net/tetherd" --config "$work/storm.toml" --process "$name" --log-level warn \
+  exe=$bd/net/tetherd
+  [ "$name" != control ] || exe=${TETHER_STORM_CONTROL_DIR:-$bd}/net/tetherd
+  "$exe" --config "$work/storm.toml" --process "$name" --log-level warn \
     >"$work/$name.log" 2>&1 &
   pid_of[$name]=$!
   if [ "$name" = control ]; then
@@ -155,7 +161,8 @@ cpu_ticks() { # of the named processes that are alive
 sleep 3
 
 echo "$(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/'): $devices devices, $balancers balancers" \
-  "(kill $kill_n), 2 nodes, $sims simulators ($ramp/s each), tetherd from $bd"
+  "(kill $kill_n), 2 nodes, $sims simulators ($ramp/s each), tetherd from $bd" \
+  "(control: ${TETHER_STORM_CONTROL_DIR:-$bd})"
 per=$((devices / sims))
 devices=$((per * sims))
 t_start=$(now_ms)
