@@ -184,10 +184,9 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
   if (c == nullptr)
     return;
   const auto& cluster = a.cluster_id;
-  st.figures.admission(c->arrived, std::chrono::steady_clock::now(),
-                       cluster == st.cfg.cluster_id && a.refused.empty()
-                         ? "admitted"
-                         : "refused");
+  st.figures.admission(
+    c->arrived, std::chrono::steady_clock::now(),
+    cluster == st.cfg.cluster_id && a.refused.empty() ? "admitted" : "refused");
   c->admitted(std::move(a.tiers), std::move(a.refused));
   if (cluster != st.cfg.cluster_id)
     return refuse(self, conn, errc::conflict,

@@ -52,8 +52,7 @@ bool terminal_map::forget(cluster_table& clusters,
   auto i = cluster_of_.find(terminal_id);
   if (i == cluster_of_.end())
     return false;
-  if (auto* c = clusters.find(ids_[i->second]);
-      c != nullptr && c->assigned > 0)
+  if (auto* c = clusters.find(ids_[i->second]); c != nullptr && c->assigned > 0)
     --c->assigned;
   cluster_of_.erase(i);
   return true;
