@@ -184,6 +184,9 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
   if (c == nullptr)
     return;
   const auto& cluster = a.cluster_id;
+  st.figures.admission(
+    c->arrived, std::chrono::steady_clock::now(),
+    cluster == st.cfg.cluster_id && a.refused.empty() ? "admitted" : "refused");
   c->admitted(std::move(a.tiers), std::move(a.refused));
   if (cluster != st.cfg.cluster_id)
     return refuse(self, conn, errc::conflict,
@@ -202,6 +205,15 @@ void admitted(self_ptr self, uint64_t conn, const std::string& terminal,
   c->link->admitted(0, {});
 }
 
+/// The admission's latency of a connection the manager did not admit:
+/// "refused" when it answered (unknown terminal), "failed" when it did not.
+void admission_failed(self_ptr self, uint64_t conn, errc code) {
+  auto& st = self->state;
+  if (const auto* c = st.conns.find(conn))
+    st.figures.admission(c->arrived, std::chrono::steady_clock::now(),
+                         code == errc::not_found ? "refused" : "failed");
+}
+
 void admit(self_ptr self, uint64_t conn, const std::string& terminal,
            ws_link_ptr& link) {
   auto& st = self->state;
@@ -217,6 +229,7 @@ void admit(self_ptr self, uint64_t conn, const std::string& terminal,
            terminal](admission& a) { admitted(self, conn, terminal, a); },
           [self, conn](caf::error& err) {
             auto v = view(err);
+            admission_failed(self, conn, v.code);
             refuse(self, conn, v.code, v.message);
           });
 }

@@ -26,6 +26,14 @@ void connect_metrics::connected(clock::time_point arrived,
                std::chrono::duration<double>(now - arrived).count());
 }
 
+void connect_metrics::admission(clock::time_point arrived,
+                                clock::time_point now,
+                                std::string_view outcome) {
+  set_.observe("tether_admission_duration_seconds",
+               {{"outcome", std::string{outcome}}},
+               std::chrono::duration<double>(now - arrived).count());
+}
+
 void connect_metrics::disconnected(std::string_view reason) {
   set_.add("tether_disconnects_total", {{"reason", std::string{reason}}});
 }

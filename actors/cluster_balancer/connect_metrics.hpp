@@ -1,6 +1,8 @@
 // connect_metrics: the balancer's part of /metrics (docs/OPERATORS.md
 // "Metrics"): connects and their latency (the upgrade request's admission
-// to the first session started on a node), disconnects by reason, and
+// to the first session started on a node), the admission's own latency
+// (the balancer's request to the cluster manager and its answer, by
+// outcome), disconnects by reason, and
 // sessions moved between nodes (the device keeps its WebSocket). Plain
 // C++, owned by the cluster balancer; gathered on scrape through the
 // cluster manager and the control.
@@ -35,6 +37,12 @@ public:
   /// A connection's first session started: one connect, and its latency
   /// since `arrived`.
   void connected(clock::time_point arrived, clock::time_point now);
+  /// The cluster manager answered a connection's admission (`outcome`:
+  /// "admitted", "refused" for a not-found, other cluster or cap answer,
+  /// "failed" for no answer in time), counted with its latency since
+  /// `arrived`.
+  void admission(clock::time_point arrived, clock::time_point now,
+                 std::string_view outcome);
   /// A connection that had connected ended for `reason`.
   void disconnected(std::string_view reason);
   /// A session moved to another node ("drained", "rebalanced",

@@ -3,22 +3,19 @@
 // Plain C++, owned by the cluster manager (cluster_manager.hpp).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/expected.hpp>
 
 #include "actors/cluster_manager/cluster_table.hpp"
-#include "actors/system/interned.hpp"
 
 namespace tether {
 
 class terminal_map {
 public:
-  /// Each terminal's cluster id, interned: a handful of ids shared by
-  /// millions of terminals (issue 12: 56 bytes an entry, not 80).
-  std::unordered_map<std::string, interned> cluster_of;
-
   /// The terminal's cluster, or empty if it is not mapped.
   std::string current(const std::string& terminal_id) const;
 
@@ -36,7 +33,23 @@ public:
   /// mapped.
   bool forget(cluster_table& clusters, const std::string& terminal_id);
 
-  size_t size() const { return cluster_of.size(); }
+  size_t size() const { return cluster_of_.size(); }
+
+  /// Distinct cluster ids ever mapped (tests).
+  size_t cluster_ids() const { return ids_.size(); }
+
+private:
+  /// The index of `cluster_id` in ids_, added at its first use.
+  uint32_t index_of(const std::string& cluster_id);
+
+  /// Each terminal's cluster as an index into ids_: a handful of ids shared
+  /// by millions of terminals, each entry 56 bytes (issue 12), and owned by
+  /// this map alone (no process-wide pool, lock or shared count: the
+  /// cluster manager's admissions and assignments touch nothing another
+  /// thread touches). Ids are never removed (a cluster id is a few bytes,
+  /// and the topology names few).
+  std::unordered_map<std::string, uint32_t> cluster_of_;
+  std::vector<std::string> ids_;
 };
 
 } // namespace tether

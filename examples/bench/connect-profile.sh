@@ -12,6 +12,10 @@
 # figures. Needs perf and a build in ./build or TETHER_BUILD_DIR.
 # TETHER_CONNECT_PERF=0: no perf record, the CPU seconds only (old and new
 # binaries measured alternately, without perf's share in either).
+# TETHER_CONNECT_PERF=stat: perf stat -e instructions,task-clock,context-switches of tetherd
+# and of the simulator instead of a profile (OUT.tetherd.stat,
+# OUT.sim.stat), and instructions per device: a count the machine's load
+# barely moves, for A/B on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-10000}
@@ -38,7 +42,13 @@ for _ in $(seq 300); do
   sleep 0.02
 done
 [ -n "$server" ] && [ -n "$sim" ] || { cat "$log"; echo "no tetherd or simulator" >&2; exit 1; }
-if [ "$use_perf" != 0 ]; then
+stat_pids=''
+if [ "$use_perf" = stat ]; then
+  perf stat -e instructions,task-clock,context-switches -p "$server" -o "$out.tetherd.stat" &
+  stat_pids=$!
+  perf stat -e instructions,task-clock,context-switches -p "$sim" -o "$out.sim.stat" &
+  stat_pids="$stat_pids $!"
+elif [ "$use_perf" != 0 ]; then
   perf record -F 499 -g -o "$out.data" -p "$server,$sim" >/dev/null 2>&1 &
   perf_pid=$!
 fi
@@ -52,12 +62,22 @@ while ! grep -q "connect rate" "$log"; do
   kill -0 "$bench" 2>/dev/null || break
   sleep 0.2
 done
+[ -z "$stat_pids" ] || { kill -INT $stat_pids 2>/dev/null; wait $stat_pids 2>/dev/null || true; }
 [ -z "$perf_pid" ] || kill -INT "$perf_pid" 2>/dev/null || true
 [ -z "$perf_pid" ] || wait "$perf_pid" 2>/dev/null || true
 perf_pid=''
 wait "$bench" || true
 cat "$log"
 echo "CPU used (user + system, to the last poll before the figures): tetherd ${server_cpu} s, simulator ${sim_cpu} s"
+if [ "$use_perf" = stat ]; then
+  for who in tetherd sim; do
+    awk -v who="$who" -v n="$n" '{gsub(",", "", $1)} /instructions/ {i = $1 ~ /^[0-9]+$/ ? $1 / n : "n/a"}
+      /task-clock/ {t = $1} /context-switches/ {c = $1}
+      END {printf "perf stat %s: instructions per device %s, task-clock %.0f ms, context switches %d = %.2f per device\n",
+        who, i, t, c, c / n}' "$out.$who.stat"
+  done
+  exit 0
+fi
 [ "$use_perf" != 0 ] || exit 0
 {
   perf report -i "$out.data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^$'

@@ -39,8 +39,19 @@
 # TETHER_BUILD_DIR: where tetherd comes from (default ./build; A/B runs);
 # TETHER_SIM_DIR: the simulator and the pusher (default ./build/examples).
 # TETHER_STORM_RAMP: devices started per second by each simulator (1000).
+# TETHER_STORM_CONTROL_DIR: the control process's tetherd from another build
+# (DIR/net/tetherd; default: TETHER_BUILD_DIR's): which process holds a
+# connection longer, old control against new balancers and nodes (the
+# message types must be the same in both builds).
 # TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes and the
 # control from the kill to the end, into DIR/<process>.data.
+# TETHER_STORM_PERFSTAT=DIR: perf stat -e instructions,task-clock,context-switches of each
+# survivor, node and the control from 2 s before the kill until all are back, into
+# DIR/<process>.txt, and a summary line per process (counting, not sampling:
+# instructions barely move with the machine's load; old/new A/B).
+# Every run prints the balancers' connect latency (arrival -> session started)
+# and admission latency (arrival -> the cluster manager's answer) counted
+# between the kill and all back, from /metrics (examples/bench/histogram_diff.py).
 # TETHER_STORM_CONTROL_NICE=N: renice the control process to N before the
 # kill (an experiment: is the service API's latency the CPU's run queue?).
 set -euo pipefail
@@ -55,6 +66,7 @@ ramp=${TETHER_STORM_RAMP:-1000}
 push_rate=${TETHER_STORM_PUSH_RATE:-200}
 push_s=${TETHER_STORM_PUSH_S:-25}
 perf_dir=${TETHER_STORM_PERF:-}
+stat_dir=${TETHER_STORM_PERFSTAT:-}
 for b in "$bd/net/tetherd" "$sim_dir/tether-terminal" "$sim_dir/tether-push-bench"; do
   [ -x "$b" ] || { echo "missing $b: build first" >&2; exit 1; }
 done
@@ -111,7 +123,9 @@ declare -A ws_port_of
 } >"$work/storm.toml"
 
 for name in "${names[@]}"; do
-  "$bd/net/tetherd" --config "$work/storm.toml" --process "$name" --log-level warn \
+  exe=$bd/net/tetherd
+  [ "$name" != control ] || exe=${TETHER_STORM_CONTROL_DIR:-$bd}/net/tetherd
+  "$exe" --config "$work/storm.toml" --process "$name" --log-level warn \
     >"$work/$name.log" 2>&1 &
   pid_of[$name]=$!
   if [ "$name" = control ]; then
@@ -147,7 +161,8 @@ cpu_ticks() { # of the named processes that are alive
 sleep 3
 
 echo "$(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/'): $devices devices, $balancers balancers" \
-  "(kill $kill_n), 2 nodes, $sims simulators ($ramp/s each), tetherd from $bd"
+  "(kill $kill_n), 2 nodes, $sims simulators ($ramp/s each), tetherd from $bd" \
+  "(control: ${TETHER_STORM_CONTROL_DIR:-$bd})"
 per=$((devices / sims))
 devices=$((per * sims))
 t_start=$(now_ms)
@@ -196,8 +211,16 @@ if [ -n "$perf_dir" ]; then
     perf_pids="$perf_pids $!"
   done
 fi
+if [ -n "$stat_dir" ]; then
+  mkdir -p "$stat_dir"
+  for p in "${survivors[@]}"; do
+    perf stat -e instructions,task-clock,context-switches -p "${pid_of[$p]}" -o "$stat_dir/$p.txt" &
+    perf_pids="$perf_pids $!"
+  done
+fi
 [ -z "${TETHER_STORM_CONTROL_NICE:-}" ] || renice -n "$TETHER_STORM_CONTROL_NICE" -p "${pid_of[control]}" >/dev/null
 sleep 2 # the API's latency before the kill is part of the window
+api /metrics >"$work/metrics-before.txt" || true
 cpu0=$(cpu_ticks "${survivors[@]}")
 sim_cpu0=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 victim_pids=()
@@ -219,6 +242,7 @@ while [ -z "$t_api" ] || [ -z "$t_sim" ]; do
   sleep 0.1
 done
 cpu1=$(cpu_ticks "${survivors[@]}")
+api /metrics >"$work/metrics-after.txt" || true
 sim_cpu1=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 [ -z "$perf_pids" ] || { kill -INT $perf_pids; wait $perf_pids 2>/dev/null || true; }
 wait "$push_pid" || true
@@ -247,5 +271,16 @@ p = json.load(open(sys.argv[10])); l = p["api_latency_ms"]
 print(f"service API: {p['accepted']} of {p['issued']} pushes accepted, latency ms"
       f" p50 {l['p50']:.2f} p99 {l['p99']:.2f} max {l['max']:.2f}")
 PY
+echo "the balancers' latencies from the kill until all are back (/metrics; buckets 1 ms to 10 s):"
+python3 examples/bench/histogram_diff.py "$work/metrics-before.txt" "$work/metrics-after.txt" \
+  tether_connect_duration_seconds tether_admission_duration_seconds | sed 's/^/  /'
+if [ -n "$stat_dir" ]; then
+  echo "perf stat from 2 s before the kill until all are back (instructions: n/a where the machine has no PMU):"
+  for p in "${survivors[@]}"; do
+    awk -v p="$p" '{gsub(",", "", $1)} /instructions/ {i = $1 ~ /^[0-9]+$/ ? $1 : "n/a"}
+      /task-clock/ {t = $1} /context-switches/ {c = $1}
+      END {printf "  %-8s instructions %s, task-clock %.0f ms, context switches %d\n", p, i, t, c}' "$stat_dir/$p.txt"
+  done | tee "$stat_dir/summary.txt"
+fi
 echo "server log lines with errors (the first 3 of each log):"
 for f in "$work"/*.log; do grep -i -m 3 'error' "$f" | sed "s|^|  $(basename "$f" .log): |"; done

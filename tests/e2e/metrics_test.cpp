@@ -39,7 +39,7 @@ double sum_of(const std::string& text, const std::string& name,
 /// What one device's life moves.
 struct figures {
   double connects, connect_latency, by_device, delivered, acked, done, pushed,
-    registered, store_writes;
+    registered, store_writes, admitted;
 };
 
 figures read(const std::string& http,
@@ -68,6 +68,8 @@ figures read(const std::string& http,
     zero(sum_of(m, "tether_http_request_duration_seconds_count",
                 {R"(route="POST /v1/terminals/register")"})),
     zero(sum_of(m, "tether_store_write_duration_seconds_count")),
+    zero(sum_of(m, "tether_admission_duration_seconds_count",
+                with({R"(outcome="admitted")"}))),
   };
 }
 
@@ -110,6 +112,7 @@ void one_device_life(const std::string& http, const std::string& key,
 void expect_one_life(const figures& before, const figures& after) {
   EXPECT_EQ(after.connects - before.connects, 1);
   EXPECT_EQ(after.connect_latency - before.connect_latency, 1);
+  EXPECT_EQ(after.admitted - before.admitted, 1);
   EXPECT_EQ(after.by_device - before.by_device, 1);
   EXPECT_EQ(after.delivered - before.delivered, 1);
   EXPECT_EQ(after.acked - before.acked, 1);

@@ -28,6 +28,24 @@ TEST(ConnectMetrics, ConnectsCountWithTheirLatency) {
   EXPECT_EQ(h->labels.at("balancer"), "C1-b1");
 }
 
+TEST(ConnectMetrics, AdmissionsCountByOutcomeWithTheirLatency) {
+  connect_metrics m;
+  auto t0 = connect_metrics::clock::now();
+  m.admission(t0, t0 + 3ms, "admitted");
+  m.admission(t0, t0 + 7ms, "admitted");
+  m.admission(t0, t0 + 5s, "failed");
+  std::map<std::string, const metric_series*> by_outcome;
+  auto all = m.series({});
+  for (const auto& s : all)
+    if (s.name == "tether_admission_duration_seconds")
+      by_outcome[s.labels.at("outcome")] = &s;
+  ASSERT_EQ(by_outcome.size(), 2u);
+  EXPECT_EQ(by_outcome.at("admitted")->value, 2);
+  EXPECT_NEAR(by_outcome.at("admitted")->sum, 0.010, 1e-9);
+  EXPECT_EQ(by_outcome.at("failed")->value, 1);
+  EXPECT_EQ(m.connects(), 0u); // an admission is not a connect
+}
+
 TEST(ConnectMetrics, DisconnectsByReason) {
   connect_metrics m;
   m.disconnected(disconnect_reason::by_device);

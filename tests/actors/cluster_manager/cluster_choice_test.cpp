@@ -208,7 +208,7 @@ TEST(Reallocation, OnlyTerminalsWhoseClusterChangesMove) {
   ASSERT_TRUE(moving);
   EXPECT_EQ(*moving, std::vector<std::string>{"T2"});
   // Planning changes nothing.
-  EXPECT_EQ(st.terminals.cluster_of.at("T2"), "C1");
+  EXPECT_EQ(st.terminals.current("T2"), "C1");
 }
 
 TEST(Reallocation, ChangedClusterLabelsMoveExactlyTheirTerminals) {

@@ -20,7 +20,7 @@ TEST(ManagerAssign, CountsAndReassignment) {
   EXPECT_EQ(st.clusters.find("C1")->assigned, 2u);
   EXPECT_EQ(st.clusters.find("C1")->connections,
             2u); // expected until the next refresh
-  EXPECT_EQ(st.terminals.cluster_of.at("T1"), "C1");
+  EXPECT_EQ(st.terminals.current("T1"), "C1");
   // Same cluster again: nothing changes.
   st.assign("T1", "C1");
   EXPECT_EQ(st.clusters.find("C1")->assigned, 2u);
@@ -29,7 +29,7 @@ TEST(ManagerAssign, CountsAndReassignment) {
   st.assign("T1", "C2");
   EXPECT_EQ(st.clusters.find("C1")->assigned, 1u);
   EXPECT_EQ(st.clusters.find("C2")->assigned, 1u);
-  EXPECT_EQ(st.terminals.cluster_of.at("T1"), "C2");
+  EXPECT_EQ(st.terminals.current("T1"), "C2");
   EXPECT_EQ(st.clusters.find("C9"), nullptr);
 }
 

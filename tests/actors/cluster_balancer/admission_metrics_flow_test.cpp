@@ -1,0 +1,42 @@
+// The balancer's admission latency in /metrics: every answer of the cluster
+// manager to an admission is counted by outcome (issue 12 item 3: how long
+// a connection waits for the manager during a reconnect storm).
+#include "tests/actors/support/balancer_fixture.hpp"
+
+namespace tether::actor_test {
+namespace {
+
+class AdmissionMetrics : public BalancerOnTwoNodes {
+protected:
+  AdmissionMetrics() { start_balancer(balancer_settings{}); }
+
+  /// The admission histogram's count for `outcome` (-1: no such series).
+  double admissions(const std::vector<metric_series>& all,
+                    const std::string& outcome) {
+    for (const auto& s : all)
+      if (s.name == "tether_admission_duration_seconds"
+          && s.labels.at("outcome") == outcome) {
+        EXPECT_TRUE(s.is_histogram());
+        return s.value;
+      }
+    return -1;
+  }
+};
+
+TEST_F(AdmissionMetrics, EveryAnswerIsCountedByOutcome) {
+  mlog->clusters = {{"T1", "C1"}, {"T2", "C2"}, {"T4", "C1"}};
+  connect(1, "T1");
+  connect(2, "T2"); // another cluster's terminal: 409
+  connect(3, "T3"); // unknown: 404
+  connect(4, "T4");
+  auto got = ask<std::vector<metric_series>>(balancer, get_atom::value,
+                                             metrics_atom::value);
+  sched.run();
+  ASSERT_TRUE(got->value);
+  EXPECT_EQ(admissions(*got->value, "admitted"), 2);
+  EXPECT_EQ(admissions(*got->value, "refused"), 2);
+  EXPECT_EQ(admissions(*got->value, "failed"), -1);
+}
+
+} // namespace
+} // namespace tether::actor_test
