@@ -26,8 +26,8 @@
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
-#include "net/source_address.hpp"
 #include "net/listener.hpp"
+#include "net/source_address.hpp"
 #include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
@@ -91,8 +91,7 @@ public:
       : token_(std::move(token)),
         hs_(std::make_unique<handshake_state>(std::move(limits), busy,
                                               socket.get_executor())),
-        address_(address),
-        ws_(std::move(socket), settings->tls.get()),
+        address_(address), ws_(std::move(socket), settings->tls.get()),
         balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
         conn_(next_conn_id++) {}
 
@@ -274,7 +273,8 @@ private:
       return true;
     }
     logger("balancer")
-      ->info("connect of {} from {} refused: {}", terminal, address_.str(), why);
+      ->info("connect of {} from {} refused: {}", terminal, address_.str(),
+             why);
     audit("auth.token_refused", {{"terminal_id", terminal},
                                  {"source", address_.str()},
                                  {"key_id", token_kid(token)},

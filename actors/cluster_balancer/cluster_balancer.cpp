@@ -110,7 +110,7 @@ std::optional<connection> cluster_balancer_state::erase(uint64_t conn) {
   place(*c, std::nullopt);
   if (c->connected)
     figures.disconnected(c->closing == nullptr ? disconnect_reason::by_device
-                                            : c->closing);
+                                               : c->closing);
   return conns.remove(conn);
 }
 

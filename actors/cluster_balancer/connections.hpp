@@ -118,9 +118,7 @@ class connection_table {
       auto i = ids->find(conn);
       return i == ids->end() ? std::string_view{} : i->second.terminal_id;
     }
-    std::string_view operator()(std::string_view t) const noexcept {
-      return t;
-    }
+    std::string_view operator()(std::string_view t) const noexcept { return t; }
   };
   struct terminal_hash : terminal_of {
     using is_transparent = void;

@@ -25,8 +25,9 @@ compact_history& api_histories::of(const std::string& terminal_id) {
 
 void api_histories::count_call(const std::string& terminal_id, bool failed,
                                int64_t now) {
-  of(terminal_id).update(
-    [&](api_history& h) { h.count(failed, now, window_ms); });
+  of(terminal_id).update([&](api_history& h) {
+    h.count(failed, now, window_ms);
+  });
 }
 
 void api_histories::count_failure(const std::string& terminal_id, int64_t now) {
@@ -39,8 +40,9 @@ void api_histories::count_failure(const std::string& terminal_id, int64_t now) {
 
 void api_histories::count_done(const std::string& terminal_id, bool print,
                                uint32_t pages, int64_t now) {
-  of(terminal_id).update(
-    [&](api_history& h) { h.count_done(print, pages, now, window_ms); });
+  of(terminal_id).update([&](api_history& h) {
+    h.count_done(print, pages, now, window_ms);
+  });
 }
 
 void api_histories::set_connection(const std::string& terminal_id,

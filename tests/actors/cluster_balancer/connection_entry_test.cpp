@@ -40,7 +40,7 @@ void fill(connection_table& t, uint64_t n, uint64_t first_conn = 1) {
 
 TEST(BalancerTerminalIndex, FindsEveryTerminalThroughGrowthAndTakeOvers) {
   connection_table t;
-  fill(t, 5000); // rehashes both maps many times
+  fill(t, 5000);         // rehashes both maps many times
   fill(t, 5000, 10'001); // the same terminals again: each replaces one
   for (uint64_t i = 0; i < 5000; ++i) {
     auto id = "terminal-with-a-long-id-" + std::to_string(i);

@@ -18,11 +18,11 @@ api_history distinct(std::string id) {
   api_history h;
   h.terminal_id = std::move(id);
   uint64_t v = 1;
-  for (auto* f : {&h.calls, &h.errors, &h.window_calls, &h.window_errors,
-                  &h.previous_calls, &h.previous_errors, &h.window_prints,
-                  &h.previous_prints, &h.pages, &h.window_jobs,
-                  &h.previous_jobs, &h.connects, &h.disconnects,
-                  &h.keepalive_failures})
+  for (auto* f :
+       {&h.calls, &h.errors, &h.window_calls, &h.window_errors,
+        &h.previous_calls, &h.previous_errors, &h.window_prints,
+        &h.previous_prints, &h.pages, &h.window_jobs, &h.previous_jobs,
+        &h.connects, &h.disconnects, &h.keepalive_failures})
     *f = v++ * 7;
   h.window_start_ms = 1'000'003;
   h.last_seen_ms = 2'000'017;
