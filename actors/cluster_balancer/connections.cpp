@@ -42,11 +42,18 @@ const std::vector<std::string>& connection::service_names() const {
 
 connection_table::connection_table(connection_table&& other) noexcept
     : connection_table() {
+  *this = std::move(other);
+}
+
+connection_table&
+connection_table::operator=(connection_table&& other) noexcept {
+  by_terminal.clear(); // no hashing: only freed
   by_id = std::move(other.by_id);
   sessions = std::move(other.sessions);
-  for (auto conn : other.by_terminal) // no hashing: only walked
+  for (auto conn : other.by_terminal) // walked, then hashed by our by_id
     by_terminal.insert(conn);
   other.by_terminal.clear();
+  return *this;
 }
 
 connection* connection_table::find(uint64_t conn) {

@@ -142,6 +142,7 @@ public:
       : by_terminal(0, terminal_hash{{&by_id}}, terminal_equal{{&by_id}}) {}
   // The index refers to by_id: a moved table indexes its own.
   connection_table(connection_table&& other) noexcept;
+  connection_table& operator=(connection_table&& other) noexcept;
   connection_table(const connection_table&) = delete;
   connection_table& operator=(const connection_table&) = delete;
 

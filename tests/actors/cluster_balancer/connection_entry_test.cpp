@@ -68,6 +68,12 @@ TEST(BalancerTerminalIndex, AMovedTableIndexesItsOwnEntries) {
   EXPECT_EQ(b.take_over(500), 8u);
   ASSERT_TRUE(b.remove(8));
   EXPECT_EQ(b.newest_of("terminal-with-a-long-id-7"), 500u);
+  connection_table c;
+  fill(c, 3);
+  c = std::move(b); // what it held is gone; b's entries are indexed here
+  EXPECT_EQ(c.by_terminal.size(), 100u);
+  EXPECT_EQ(c.newest_of("terminal-with-a-long-id-7"), 500u);
+  EXPECT_EQ(c.of_terminal("terminal-with-a-long-id-0"), c.find(1));
 }
 
 TEST(BalancerConnectionEntry, FitsItsSizeClass) {
