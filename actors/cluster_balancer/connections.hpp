@@ -23,7 +23,8 @@
 
 namespace tether {
 
-enum class conn_phase { admitting, upgrading, spawning, live };
+/// One byte: it packs with the flags beside it in a connection.
+enum class conn_phase : uint8_t { admitting, upgrading, spawning, live };
 
 /// Which node of the pool serves a connection, or none: what
 /// `std::optional<size_t>` says, in 4 bytes instead of 16 (issue 12).

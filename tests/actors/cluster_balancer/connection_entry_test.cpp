@@ -29,19 +29,23 @@ TEST(BalancerNodeSlot, SaysWhatAnOptionalIndexSays) {
   EXPECT_FALSE(at);
 }
 
-/// `n` connections of terminals "t0".."t<n-1>", each its terminal's.
-void fill(connection_table& t, uint64_t n, uint64_t first_conn = 1) {
+/// `n` connections (ids from `first_conn`) of terminals "...-0" to
+/// "...-<n-1>", each its terminal's; the terminals' connections from
+/// `replaced` on, if any, are the ones they replace.
+void fill(connection_table& t, uint64_t n, uint64_t first_conn = 1,
+          std::optional<uint64_t> replaced = std::nullopt) {
   for (uint64_t i = 0; i < n; ++i) {
     auto conn = first_conn + i;
     t.by_id[conn].terminal_id = "terminal-with-a-long-id-" + std::to_string(i);
-    EXPECT_EQ(t.take_over(conn), std::nullopt);
+    auto old = replaced ? std::optional<uint64_t>{*replaced + i} : std::nullopt;
+    EXPECT_EQ(t.take_over(conn), old);
   }
 }
 
 TEST(BalancerTerminalIndex, FindsEveryTerminalThroughGrowthAndTakeOvers) {
   connection_table t;
-  fill(t, 5000);         // rehashes both maps many times
-  fill(t, 5000, 10'001); // the same terminals again: each replaces one
+  fill(t, 5000);            // rehashes both maps many times
+  fill(t, 5000, 10'001, 1); // the same terminals again: each replaces one
   for (uint64_t i = 0; i < 5000; ++i) {
     auto id = "terminal-with-a-long-id-" + std::to_string(i);
     ASSERT_EQ(t.newest_of(id), 10'001 + i) << id;
