@@ -28,38 +28,20 @@ size_t frame_gate::take(const unsigned char* p, size_t n) {
 }
 
 bool frame_gate::header_byte(unsigned char b) {
-  header_[have_++] = b;
-  if (have_ == 2)
-    need_ = header_size(header_);
+  auto at = have_++;
+  if (at == 1) { // mask bit and the 7-bit length (RFC 6455 5.2)
+    auto len7 = b & 0x7f;
+    length_end_ = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
+    need_ = length_end_ + ((b & 0x80) != 0 ? 4 : 0);
+    remaining_ = len7 < 126 ? len7 : 0;
+  } else if (at >= 2 && at < length_end_) {
+    remaining_ = (remaining_ << 8) | b; // big-endian extended length
+  }
   if (have_ < need_)
     return false;
-  remaining_ = payload_size(header_);
   have_ = 0;
   need_ = 2;
   return true;
-}
-
-uint8_t frame_gate::header_size(const std::array<unsigned char, 14>& h) {
-  uint8_t size = 2;
-  auto len7 = h[1] & 0x7f;
-  if (len7 == 126)
-    size += 2;
-  else if (len7 == 127)
-    size += 8;
-  if ((h[1] & 0x80) != 0)
-    size += 4;
-  return size;
-}
-
-uint64_t frame_gate::payload_size(const std::array<unsigned char, 14>& h) {
-  auto len7 = h[1] & 0x7f;
-  if (len7 < 126)
-    return len7;
-  int bytes = len7 == 126 ? 2 : 8;
-  uint64_t size = 0;
-  for (int i = 0; i < bytes; ++i)
-    size = (size << 8) | h[2 + i];
-  return size;
 }
 
 } // namespace tether::net

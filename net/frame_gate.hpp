@@ -10,7 +10,6 @@
 // Plain C++, no I/O; tests/net/frame_gate_test.cpp.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -27,17 +26,17 @@ public:
   bool at_boundary() const noexcept { return !in_payload_ && have_ == 0; }
 
 private:
-  /// One header byte; true once the header is whole.
+  /// One header byte; true once the header is whole. The payload length
+  /// is accumulated as its bytes come (no copy of the header is kept: the
+  /// gate is 16 bytes of every idle connection, issue 12).
   bool header_byte(unsigned char b);
-  /// The header's size once its first two bytes are known (2-14).
-  static uint8_t header_size(const std::array<unsigned char, 14>& h);
-  static uint64_t payload_size(const std::array<unsigned char, 14>& h);
 
-  std::array<unsigned char, 14> header_{}; // the frame header so far
-  uint8_t have_ = 0;                       // bytes of it seen
-  uint8_t need_ = 2;                       // its size, once known
+  uint64_t remaining_ = 0; // payload bytes still to come (or its length
+                           // so far, while the header is read)
+  uint8_t have_ = 0;       // bytes of the header seen
+  uint8_t need_ = 2;       // the header's size (2-14), once known
+  uint8_t length_end_ = 2; // where its length bytes end (2, 4 or 10)
   bool in_payload_ = false;
-  uint64_t remaining_ = 0; // payload bytes still to come
 };
 
 } // namespace tether::net

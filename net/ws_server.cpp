@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <list>
+#include <optional>
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -26,6 +27,7 @@
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
 #include "net/listener.hpp"
+#include "net/source_address.hpp"
 #include "net/tls/edge_stream.hpp"
 
 namespace beast = boost::beast;
@@ -89,8 +91,7 @@ public:
       : token_(std::move(token)),
         hs_(std::make_unique<handshake_state>(std::move(limits), busy,
                                               socket.get_executor())),
-        address_(std::move(address)),
-        ws_(std::move(socket), settings->tls.get()),
+        address_(address), ws_(std::move(socket), settings->tls.get()),
         balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
         conn_(next_conn_id++) {}
 
@@ -101,7 +102,7 @@ public:
 
   // -- ws_link (any thread) ---------------------------------------------------
 
-  std::string remote_address() const override { return address_; }
+  std::string remote_address() const override { return address_.str(); }
 
   void admitted(uint16_t status, std::string body) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(), status,
@@ -236,10 +237,10 @@ private:
         ->warn("terminal {} banned for {} s: more than {} connects a minute "
                "(last from {})",
                terminal, settings().flap_ban.count() / 1000,
-               settings().flap_limit, address_);
+               settings().flap_limit, address_.str());
       audit("terminal.banned",
             {{"terminal_id", terminal},
-             {"source", address_},
+             {"source", address_.str()},
              {"seconds", std::to_string(settings().flap_ban.count() / 1000)}});
     }
     do_refuse_error(errc::too_many_requests,
@@ -272,9 +273,10 @@ private:
       return true;
     }
     logger("balancer")
-      ->info("connect of {} from {} refused: {}", terminal, address_, why);
+      ->info("connect of {} from {} refused: {}", terminal, address_.str(),
+             why);
     audit("auth.token_refused", {{"terminal_id", terminal},
-                                 {"source", address_},
+                                 {"source", address_.str()},
                                  {"key_id", token_kid(token)},
                                  {"reason", why}});
     do_refuse_error(errc::unauthorized, why);
@@ -403,19 +405,20 @@ private:
   /// neither reads (a write stuck on a zero TCP window) nor answers: then
   /// the socket is shut, which ends every pending operation.
   void arm_close_deadline() {
-    if (close_timer_)
+    if (closing_state_)
       return;
-    close_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
-    close_timer_->expires_after(settings().handshake_timeout);
-    close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    closing_state_ = std::make_unique<closing_state>(ws_.get_executor());
+    auto& timer = closing_state_->deadline;
+    timer.expires_after(settings().handshake_timeout);
+    timer.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec)
         self->close_socket();
     });
   }
 
   void notify_closed() {
-    if (close_timer_)
-      close_timer_->cancel();
+    if (closing_state_)
+      closing_state_->deadline.cancel();
     if (notified_)
       return;
     notified_ = true;
@@ -454,9 +457,9 @@ private:
       return;
     }
     queue_.pop_front();
-    if (closing_ && pending_close_) {
-      auto [code, reason] = std::move(*pending_close_);
-      pending_close_.reset();
+    if (closing_ && closing_state_ && closing_state_->pending) {
+      auto [code, reason] = std::move(*closing_state_->pending);
+      closing_state_->pending.reset();
       closing_ = false;
       return do_close(code, std::move(reason));
     }
@@ -471,8 +474,7 @@ private:
     if (writing_) {
       // Let the frame in flight finish, then close.
       closing_ = true;
-      pending_close_ = std::make_unique<std::pair<uint16_t, std::string>>(
-        code, std::move(reason));
+      closing_state_->pending.emplace(code, std::move(reason));
       return;
     }
     closing_ = true;
@@ -505,7 +507,7 @@ private:
 
   live_count::token token_; // counts this object in the listener's gauge
   std::unique_ptr<handshake_state> hs_; // until upgraded
-  std::string address_; // the device's source IP, read at accept
+  source_address address_; // the device's source IP, read at accept
   // No permessage-deflate (never negotiated here): its state is left out.
   websocket::stream<frame_gated_stream<tls::socket_edge_stream>, false> ws_;
   cluster_balancer_actor balancer_;
@@ -514,9 +516,15 @@ private:
   /// The read buffer, only while a request or message is being read.
   std::unique_ptr<beast::flat_buffer> buffer_;
   std::list<std::string> queue_; // a list: nothing allocated while empty
-  /// A close waiting for the frame in flight (only then allocated).
-  std::unique_ptr<std::pair<uint16_t, std::string>> pending_close_;
-  std::unique_ptr<asio::steady_timer> close_timer_; // only while closing
+  /// Only while closing (allocated then): the close's deadline, and a
+  /// close waiting for the frame in flight.
+  struct closing_state {
+    explicit closing_state(const strand_socket::executor_type& ex)
+        : deadline(ex) {}
+    asio::steady_timer deadline;
+    std::optional<std::pair<uint16_t, std::string>> pending;
+  };
+  std::unique_ptr<closing_state> closing_state_;
   bool open_ = false;
   bool writing_ = false;
   bool closing_ = false;

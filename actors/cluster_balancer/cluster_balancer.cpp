@@ -109,8 +109,8 @@ std::optional<connection> cluster_balancer_state::erase(uint64_t conn) {
     return std::nullopt;
   place(*c, std::nullopt);
   if (c->connected)
-    figures.disconnected(c->closing.empty() ? disconnect_reason::by_device
-                                            : c->closing);
+    figures.disconnected(c->closing == nullptr ? disconnect_reason::by_device
+                                               : c->closing);
   return conns.remove(conn);
 }
 
@@ -536,7 +536,7 @@ void opened(self_ptr self, uint64_t conn) {
     st.erase(conn);
     return;
   }
-  auto old = st.conns.take_over(c->terminal_id, conn);
+  auto old = st.conns.take_over(conn);
   if (auto* o = old ? st.conns.find(*old) : nullptr)
     o->closing = disconnect_reason::replaced;
   if (old)

@@ -4,7 +4,7 @@
 
 namespace tether {
 
-std::string_view disconnect_reason::of_close_code(uint16_t code) {
+const char* disconnect_reason::of_close_code(uint16_t code) {
   switch (code) {
   case close_code::keepalive_lost:
     return keepalive_lost;

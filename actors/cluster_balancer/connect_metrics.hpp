@@ -17,18 +17,19 @@
 
 namespace tether {
 
-/// Why a device's connection ended, as the `reason` label spells it.
+/// Why a device's connection ended, as the `reason` label spells it
+/// (C strings: a connection keeps its reason in 8 bytes).
 namespace disconnect_reason {
-constexpr std::string_view by_device = "closed_by_device";
-constexpr std::string_view keepalive_lost = "keepalive_lost";
-constexpr std::string_view replaced = "replaced";
-constexpr std::string_view revoked = "revoked";
-constexpr std::string_view policy = "policy";
-constexpr std::string_view no_node = "no_node";
-constexpr std::string_view session_failed = "session_failed";
-constexpr std::string_view by_server = "closed_by_server";
+constexpr const char* by_device = "closed_by_device";
+constexpr const char* keepalive_lost = "keepalive_lost";
+constexpr const char* replaced = "replaced";
+constexpr const char* revoked = "revoked";
+constexpr const char* policy = "policy";
+constexpr const char* no_node = "no_node";
+constexpr const char* session_failed = "session_failed";
+constexpr const char* by_server = "closed_by_server";
 /// The reason label of a close a session asked for with `code`.
-std::string_view of_close_code(uint16_t code);
+const char* of_close_code(uint16_t code);
 } // namespace disconnect_reason
 
 class connect_metrics {

@@ -40,23 +40,53 @@ const std::vector<std::string>& connection::service_names() const {
   return (more ? *more : none()).service_names;
 }
 
+connection_table::connection_table(connection_table&& other) noexcept
+    : connection_table() {
+  *this = std::move(other);
+}
+
+connection_table&
+connection_table::operator=(connection_table&& other) noexcept {
+  by_terminal.clear(); // no hashing: only freed
+  by_id = std::move(other.by_id);
+  sessions = std::move(other.sessions);
+  for (auto conn : other.by_terminal) // walked, then hashed by our by_id
+    by_terminal.insert(conn);
+  other.by_terminal.clear();
+  return *this;
+}
+
 connection* connection_table::find(uint64_t conn) {
   auto i = by_id.find(conn);
   return i == by_id.end() ? nullptr : &i->second;
 }
 
-connection* connection_table::of_terminal(const std::string& terminal) {
-  auto t = by_terminal.find(terminal);
-  return t == by_terminal.end() ? nullptr : find(t->second);
+connection* connection_table::of_terminal(std::string_view terminal) {
+  auto conn = newest_of(terminal);
+  return conn ? find(*conn) : nullptr;
 }
 
-std::optional<uint64_t> connection_table::take_over(const std::string& terminal,
-                                                    uint64_t conn) {
-  std::optional<uint64_t> old;
-  if (auto t = by_terminal.find(terminal);
-      t != by_terminal.end() && t->second != conn)
-    old = t->second;
-  by_terminal[terminal] = conn;
+std::optional<uint64_t>
+connection_table::newest_of(std::string_view terminal) const {
+  auto t = by_terminal.find(terminal);
+  if (t == by_terminal.end())
+    return std::nullopt;
+  return *t;
+}
+
+std::optional<uint64_t> connection_table::take_over(uint64_t conn) {
+  auto t = by_terminal.find(conn); // the same terminal's entry, if any
+  if (t == by_terminal.end()) {
+    by_terminal.insert(conn);
+    return std::nullopt;
+  }
+  if (*t == conn)
+    return std::nullopt;
+  // The node is reused: the terminal, and so the hash, are the same.
+  auto node = by_terminal.extract(t);
+  auto old = node.value();
+  node.value() = conn;
+  by_terminal.insert(std::move(node));
   return old;
 }
 
@@ -64,11 +94,10 @@ std::optional<connection> connection_table::remove(uint64_t conn) {
   auto i = by_id.find(conn);
   if (i == by_id.end())
     return std::nullopt;
+  if (auto t = by_terminal.find(conn); t != by_terminal.end() && *t == conn)
+    by_terminal.erase(t); // while its entry, which it is hashed by, exists
   auto c = std::move(i->second);
   by_id.erase(i);
-  if (auto t = by_terminal.find(c.terminal_id);
-      t != by_terminal.end() && t->second == conn)
-    by_terminal.erase(t);
   return c;
 }
 

@@ -6,49 +6,55 @@ namespace tether {
 
 void api_histories::load(std::vector<api_history> stored) {
   for (auto& h : stored)
-    by_terminal[h.terminal_id] = std::move(h);
+    by_terminal.insert_or_assign(h.terminal_id, compact_history{h});
 }
 
-const api_history* api_histories::find(const std::string& terminal_id) const {
+std::optional<api_history>
+api_histories::find(const std::string& terminal_id) const {
   auto i = by_terminal.find(terminal_id);
-  return i == by_terminal.end() ? nullptr : &i->second;
+  if (i == by_terminal.end())
+    return std::nullopt;
+  return i->second.expand(terminal_id);
 }
 
 /// The terminal's history, created on first use and marked changed.
-api_history& api_histories::of(const std::string& terminal_id) {
-  auto& h = by_terminal[terminal_id];
-  h.terminal_id = terminal_id;
+compact_history& api_histories::of(const std::string& terminal_id) {
   dirty.insert(terminal_id);
-  return h;
+  return by_terminal[terminal_id];
 }
 
 void api_histories::count_call(const std::string& terminal_id, bool failed,
                                int64_t now) {
-  of(terminal_id).count(failed, now, window_ms);
+  of(terminal_id).update([&](api_history& h) {
+    h.count(failed, now, window_ms);
+  });
 }
 
 void api_histories::count_failure(const std::string& terminal_id, int64_t now) {
-  auto& h = of(terminal_id);
-  h.roll(now, window_ms);
-  ++h.errors;
-  ++h.window_errors;
+  of(terminal_id).update([&](api_history& h) {
+    h.roll(now, window_ms);
+    ++h.errors;
+    ++h.window_errors;
+  });
 }
 
 void api_histories::count_done(const std::string& terminal_id, bool print,
                                uint32_t pages, int64_t now) {
-  of(terminal_id).count_done(print, pages, now, window_ms);
+  of(terminal_id).update([&](api_history& h) {
+    h.count_done(print, pages, now, window_ms);
+  });
 }
 
 void api_histories::set_connection(const std::string& terminal_id,
                                    uint64_t connects, uint64_t disconnects,
                                    uint64_t keepalive_failures,
                                    int64_t last_seen_ms) {
-  auto& h = of(terminal_id);
-  h.connects = connects;
-  h.disconnects = disconnects;
-  h.keepalive_failures = keepalive_failures;
-  h.last_seen_ms = last_seen_ms;
-  dirty.insert(terminal_id);
+  of(terminal_id).update([&](api_history& h) {
+    h.connects = connects;
+    h.disconnects = disconnects;
+    h.keepalive_failures = keepalive_failures;
+    h.last_seen_ms = last_seen_ms;
+  });
 }
 
 void api_histories::set_classes(const std::string& terminal_id,
@@ -56,9 +62,9 @@ void api_histories::set_classes(const std::string& terminal_id,
                                 const std::string& failure_class) {
   auto& h = of(terminal_id);
   if (!disconnect_class.empty())
-    h.disconnect_class = disconnect_class;
+    h.set_disconnect_class(disconnect_class);
   if (!failure_class.empty())
-    h.failure_class = failure_class;
+    h.set_failure_class(failure_class);
 }
 
 void api_histories::clear_classes(const std::string& terminal_id,
@@ -67,9 +73,9 @@ void api_histories::clear_classes(const std::string& terminal_id,
   if (i == by_terminal.end() || (!disconnect && !failure))
     return;
   if (disconnect)
-    i->second.disconnect_class.clear();
+    i->second.set_disconnect_class({});
   if (failure)
-    i->second.failure_class.clear();
+    i->second.set_failure_class({});
   dirty.insert(terminal_id);
 }
 
@@ -77,7 +83,7 @@ std::vector<api_history> api_histories::take_dirty() {
   std::vector<api_history> out;
   out.reserve(dirty.size());
   for (const auto& id : dirty)
-    out.push_back(by_terminal[id]);
+    out.push_back(by_terminal[id].expand(id));
   dirty.clear();
   return out;
 }
@@ -98,11 +104,11 @@ void api_histories::refresh_user_jobs(int64_t now,
   // Only terminals with a history can have been used.
   std::unordered_map<std::string, std::pair<uint64_t, int64_t>> totals;
   for (const auto& u : users) {
-    const auto* h = find(u.terminal_id);
-    if (h == nullptr || h->calls == 0)
+    auto h = by_terminal.find(u.terminal_id);
+    if (h == by_terminal.end() || h->second.calls() == 0)
       continue;
     auto& [calls, since] = totals[u.user];
-    calls += h->calls;
+    calls += h->second.calls();
     auto at = u.registered_at_ms;
     if (at > 0 && (since == 0 || at < since))
       since = at;

@@ -8,18 +8,22 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "actors/control/compact_history.hpp"
 #include "actors/control/terminal_table.hpp"
 #include "actors/system/messages.hpp"
 
 namespace tether {
 
 struct api_histories {
-  std::unordered_map<std::string, api_history> by_terminal;
+  /// Each terminal's history, compact (the id is the key; the stored form
+  /// is made only when written or read out: expand()).
+  std::unordered_map<std::string, compact_history> by_terminal;
   /// Terminals whose history changed since the last take_dirty().
   std::unordered_set<std::string> dirty;
   int64_t window_ms = 3'600'000;
@@ -31,8 +35,8 @@ struct api_histories {
   /// Takes the stored histories at start.
   void load(std::vector<api_history> stored);
 
-  /// The terminal's history, or nullptr when nothing was counted yet.
-  const api_history* find(const std::string& terminal_id) const;
+  /// The terminal's history, or none when nothing was counted yet.
+  std::optional<api_history> find(const std::string& terminal_id) const;
 
   /// Counts an API call on a terminal.
   void count_call(const std::string& terminal_id, bool failed, int64_t now);
@@ -81,7 +85,7 @@ struct api_histories {
   uint64_t jobs_of_user(const std::string& user) const;
 
 private:
-  api_history& of(const std::string& terminal_id);
+  compact_history& of(const std::string& terminal_id);
 };
 
 } // namespace tether

@@ -44,7 +44,7 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   history.load(std::move(snapshot.histories));
   // The stored connection history of each terminal.
   for (auto& [id, t] : terminals.entries)
-    if (const auto* h = history.find(id)) {
+    if (auto h = history.find(id)) {
       t.connects = h->connects;
       t.disconnects = h->disconnects;
       t.keepalive_failures = h->keepalive_failures;
@@ -52,8 +52,8 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
     }
   // The stored GE/GF classes (kept beyond the events' windows).
   for (const auto& [id, h] : history.by_terminal) {
-    auto [failure, formed] = parse_stored_failure_class(h.failure_class);
-    disconnects.tracker.load({id, h.disconnect_class, failure, formed}, now);
+    auto [failure, formed] = parse_stored_failure_class(h.failure_class());
+    disconnects.tracker.load({id, h.disconnect_class(), failure, formed}, now);
   }
   // Stored disconnect events (oldest first): the groups they make, and each
   // terminal's last known address.
@@ -180,8 +180,8 @@ terminal_status control_state::status_of(const std::string& terminal_id,
                                          const terminal_entry& t,
                                          int64_t now) const {
   auto out = terminals.status_of(terminal_id, t, now);
-  if (const auto* h = history.find(terminal_id))
-    out.api = *h;
+  if (auto h = history.find(terminal_id))
+    out.api = std::move(*h);
   out.open_jobs = static_cast<uint32_t>(jobs.open_count(terminal_id));
   return out;
 }
@@ -189,7 +189,8 @@ terminal_status control_state::status_of(const std::string& terminal_id,
 terminal_record control_state::label_facts(const terminal_record& rec,
                                            int64_t now) const {
   label_inputs in;
-  in.history = history.find(rec.terminal_id);
+  auto history_of = history.find(rec.terminal_id);
+  in.history = history_of ? &*history_of : nullptr;
   if (!rec.users.empty())
     in.user_jobs = history.jobs_of_user(rec.users.front());
   if (const auto* t = terminals.find(rec.terminal_id))

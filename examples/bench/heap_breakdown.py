@@ -22,9 +22,10 @@ RULES = [
     ("balancer", "Beast tcp_stream (impl: socket, timers)", r"basic_stream<>::basic_stream<>"),
     # Before the reads: its stacks start in an upgrade read's completion.
     ("balancer", "flapping-ban window per id (time-bounded)", r"flap_ban"),
-    # An idle connection's wait for readability (branch mem11).
+    # An idle connection's wait for readability (branch mem11; its frame is
+    # named after ws_server.cpp or, inlined, after exact_allocator.hpp).
     ("balancer", "pending wait for readability (Asio operation)",
-     r"wait_readable \(ws_server\.cpp\)|reactive_wait_op"),
+     r"wait_readable \((ws_server\.cpp|exact_allocator\.hpp)\)|reactive_wait_op"),
     ("balancer", "pending socket read (Asio operation + Beast handlers)",
      r"reactive_socket_recv_op|async_receive<>"),
     # Asio's recycling allocator: a finished write's block, cached by the

@@ -15,7 +15,7 @@ TEST(BalancerPlace, MovesAndErase) {
   auto st = balancer_with({report("n1", 0), report("n2", 0)});
   auto& c = st.conns.by_id[1];
   c.terminal_id = "T1";
-  st.conns.by_terminal["T1"] = 1;
+  st.conns.take_over(1);
   st.place(c, 0);
   EXPECT_EQ(st.nodes[0].own, 1u);
   st.place(c, 1); // restarted on another node
@@ -34,20 +34,22 @@ TEST(BalancerErase, KeepsTheNewerConnectionOfTheTerminal) {
   auto st = balancer_with({report("n1", 0)});
   st.conns.by_id[1].terminal_id = "T1";
   st.conns.by_id[2].terminal_id = "T1";
-  st.conns.by_terminal["T1"] = 2; // conn 2 replaced conn 1
+  st.conns.take_over(1);
+  EXPECT_EQ(st.conns.take_over(2), 1u); // conn 2 replaced conn 1
   st.erase(1);
-  EXPECT_EQ(st.conns.by_terminal.at("T1"), 2u);
+  EXPECT_EQ(st.conns.newest_of("T1"), 2u);
   st.erase(2);
-  EXPECT_EQ(st.conns.by_terminal.count("T1"), 0u);
+  EXPECT_EQ(st.conns.newest_of("T1"), std::nullopt);
+  EXPECT_TRUE(st.conns.by_terminal.empty());
 }
 
 TEST(BalancerConnections, ANewerConnectionTakesOverItsTerminal) {
   auto st = balancer_with({report("n1", 0)});
   st.conns.by_id[1].terminal_id = "T1";
   st.conns.by_id[2].terminal_id = "T1";
-  EXPECT_EQ(st.conns.take_over("T1", 1), std::nullopt);
-  EXPECT_EQ(st.conns.take_over("T1", 1), std::nullopt); // itself
-  EXPECT_EQ(st.conns.take_over("T1", 2), 1u);
+  EXPECT_EQ(st.conns.take_over(1), std::nullopt);
+  EXPECT_EQ(st.conns.take_over(1), std::nullopt); // itself
+  EXPECT_EQ(st.conns.take_over(2), 1u);
   EXPECT_EQ(st.conns.of_terminal("T1"), st.conns.find(2));
   EXPECT_EQ(st.conns.of_terminal("T9"), nullptr);
   EXPECT_EQ(st.conns.find(9), nullptr);

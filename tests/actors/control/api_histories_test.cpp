@@ -58,7 +58,7 @@ TEST(ApiHistories, UserRatesCountTheFirstUsersTerminals) {
   const int64_t day = 86'400'000;
   auto st = four_two_one_calls();
   st.count_done("C1", false, 1, 5000); // a job done is no request
-  EXPECT_EQ(st.find("Z9"), nullptr);
+  EXPECT_EQ(st.find("Z9"), std::nullopt);
   auto user = [](const std::string& id) {
     return id == "B1" ? std::string{} : "u-" + id.substr(0, 1);
   };

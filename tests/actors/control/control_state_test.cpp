@@ -46,9 +46,9 @@ TEST(ControlState, FailedDeliveriesCountForGD) {
   st.jobs.stored(*a);
   st.jobs.stored(*b);
   st.apply({a->job_id, "T1", "delivered", {}}, 10);
-  EXPECT_EQ(st.history.find("T1"), nullptr); // first delivery: no failure
+  EXPECT_EQ(st.history.find("T1"), std::nullopt); // first delivery: no failure
   st.apply({a->job_id, "T1", "delivered", {}}, 20);
-  ASSERT_NE(st.history.find("T1"), nullptr);
+  ASSERT_NE(st.history.find("T1"), std::nullopt);
   EXPECT_EQ(st.history.find("T1")->errors, 1u);
   auto expired = *b;
   expired.status = "expired";
@@ -79,7 +79,7 @@ TEST(ControlState, DoneJobsCountInTheHistory) {
   ASSERT_TRUE(st.apply(job_update{scan, "T1", "done", ""}, 10));
   ASSERT_TRUE(st.apply(job_update{failed, "T1", "failed", ""}, 10));
   EXPECT_EQ(st.apply(job_update{print, "T1", "done", ""}, 20), nullptr);
-  ASSERT_NE(st.history.find("T1"), nullptr);
+  ASSERT_NE(st.history.find("T1"), std::nullopt);
   EXPECT_EQ(st.history.find("T1")->window_prints, 1u);
   EXPECT_EQ(st.history.find("T1")->window_jobs, 2u);
 }
@@ -87,10 +87,10 @@ TEST(ControlState, DoneJobsCountInTheHistory) {
 TEST(ControlState, ApiCallsOfUnknownTerminalsAreNotCounted) {
   control_state st;
   st.count_api_call("T1", false, 10);
-  EXPECT_EQ(st.history.find("T1"), nullptr);
+  EXPECT_EQ(st.history.find("T1"), std::nullopt);
   st.terminals.entries["T1"].record.registered = true;
   st.count_api_call("T1", false, 10);
-  ASSERT_NE(st.history.find("T1"), nullptr);
+  ASSERT_NE(st.history.find("T1"), std::nullopt);
   EXPECT_EQ(st.history.find("T1")->calls, 1u);
 }
 
