@@ -19,6 +19,12 @@
 # deliveries, acks and final states of the phase's jobs are in it) and prints them per
 # accepted job: a figure the other engineers' load on a shared machine barely moves, for
 # comparing builds (perf must be installed and allowed to attach: run as root).
+# TETHER_BENCH_PERF=callgrind counts them where perf has no hardware counters (a VM without
+# a PMU): tetherd runs under valgrind's callgrind, instrumented only during the phases, about
+# 50 times slower, so use a low CONCURRENCY (2) and a fixed number of jobs a phase,
+# TETHER_BENCH_JOBS (e.g. 10000), with SECONDS as a cap (e.g. 150), and
+# TETHER_BENCH_SETTLE_S=3; TETHER_BENCH_KEEP=DIR keeps each phase's callgrind profile
+# (callgrind_annotate DIR/callgrind-K.out).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
@@ -73,6 +79,7 @@ perf_stop() {  # perf_stop K ACCEPTED: instructions per accepted job of the phas
     callgrind_control -i off "$server_pid" >/dev/null 2>&1
     grep -h '^summary:\|^totals:' "$work"/callgrind.out.* | tail -n 1 | awk '{print $2",,instructions"}' \
       >"$work/perf-$1.csv"
+    [ -z "${TETHER_BENCH_KEEP:-}" ] || cp "$work"/callgrind.out.*.[0-9]* "$TETHER_BENCH_KEEP/callgrind-$1.out"
     rm -f "$work"/callgrind.out.*.[0-9]*
   else
     kill -INT "$perf_pid"; wait "$perf_pid" || true
