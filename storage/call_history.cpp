@@ -233,9 +233,9 @@ std::string sweep_run(store::sweep_cursor& c, const terminal_run& run,
                       int64_t before_ms, size_t max_per_terminal,
                       const std::function<void(const std::string&)>& drop) {
   if (!run.complete) {
-    auto go = run.keys.size() - max_per_terminal;
+    auto go = run.keys.size() - std::min(run.keys.size(), max_per_terminal);
     std::for_each(run.keys.begin(), run.keys.begin() + go, drop);
-    return run.keys[go];
+    return go < run.keys.size() ? run.keys[go] : std::string{};
   }
   for (auto k = run.keys.rbegin(); k != run.keys.rend(); ++k)
     if (run.foreign || sweep_one(c, *k, before_ms, max_per_terminal))
