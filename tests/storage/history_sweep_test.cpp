@@ -80,10 +80,12 @@ protected:
                           size_t keep) {
     auto now = stored(terminal);
     for (size_t i = seqs.size() - std::min(seqs.size(), keep); i < seqs.size();
-         ++i)
-      if (t0 + static_cast<int64_t>(i) >= before)
+         ++i) {
+      if (t0 + static_cast<int64_t>(i) >= before) {
         EXPECT_NE(std::find(now.begin(), now.end(), seqs[i]), now.end())
           << terminal << " lost seq " << seqs[i];
+      }
+    }
   }
   /// What the contract leaves of `terminal`.
   std::vector<uint32_t> expected(const std::string& terminal, int64_t before,
@@ -105,11 +107,11 @@ protected:
 
 TEST_F(HistorySweep, APassLeavesEveryTerminalItsNewestWhateverTheBudget) {
   std::mt19937 rng{12};
-  for (size_t budget : {1u, 2u, 3u, 5u, 8u, 40u, 1000u}) {
-    for (size_t keep : {1u, 2u, 5u}) {
+  for (size_t budget : {1u, 3u, 8u, 1000u}) {
+    for (size_t keep : {1u, 5u}) {
       fresh("db-" + std::to_string(budget) + "-" + std::to_string(keep));
-      for (int t = 0; t < 12; ++t)
-        add("T" + std::to_string(t), rng() % 25);
+      for (int t = 0; t < 8; ++t)
+        add("T" + std::to_string(t), rng() % 20);
       auto before = t0 + 3;
       auto r = pass(before, keep, budget);
       size_t kept = 0, most = 0;
