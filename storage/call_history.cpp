@@ -1,6 +1,7 @@
 // The calls family of the store: each terminal's history records (see the
 // key schema in store.hpp). Reads go newest first; the retention sweep
-// walks the family forwards, a terminal at a time, a bounded number of keys at a time.
+// walks the family forwards, a terminal at a time, a bounded number of keys at
+// a time.
 #include "storage/store.hpp"
 
 #include <algorithm>

@@ -156,7 +156,8 @@ TEST_F(CallHistory, SweepDeletesOldRecordsAndKeepsTheNewestPerTerminal) {
   EXPECT_EQ(all("B").size(), 3u);
 }
 
-TEST_F(CallHistory, SweepLooksAtItsBudgetPlusATerminalsBoundAndGoesOnWhereItStopped) {
+TEST_F(CallHistory,
+       SweepLooksAtItsBudgetPlusATerminalsBoundAndGoesOnWhereItStopped) {
   std::vector<call_record> calls;
   for (uint32_t i = 0; i < 10; ++i)
     calls.push_back(rec("A", t0 + i, i));
