@@ -1,10 +1,14 @@
 // The calls family of the store: each terminal's history records (see the
 // key schema in store.hpp). Reads go newest first; the retention sweep
-// walks the family backwards a bounded number of keys at a time.
+// walks the family forwards, a terminal at a time, a bounded number of keys at
+// a time.
 #include "storage/store.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <rocksdb/db.h>
@@ -179,6 +183,77 @@ bool sweep_one(store::sweep_cursor& c, const std::string& key,
   return false;
 }
 
+/// One visit of the sweep to a terminal: its keys read forward from the
+/// cursor, oldest first.
+struct terminal_run {
+  std::vector<std::string> keys;
+  bool complete = false; // the terminal's newest key is among them
+  bool foreign = false;  // one key that is not a history key
+};
+
+/// The terminal part of a history key; nullopt when it is not one.
+std::optional<std::string_view> terminal_of(std::string_view key) {
+  if (key.size() < time_and_seq + 1 || key[key.size() - time_and_seq - 1] != 0)
+    return std::nullopt;
+  return key.substr(0, key.size() - time_and_seq - 1);
+}
+
+/// Reads forward from `it` the keys of the terminal `it` is on, at most
+/// `limit` (Next is cheap; Prev on the memtable is a search from its top,
+/// and walks every deleted key again, so the sweep never walks backwards).
+terminal_run read_run(rocksdb::Iterator& it, size_t limit) {
+  terminal_run run;
+  auto first = it.key().ToString();
+  auto terminal = terminal_of(first);
+  if (!terminal) {
+    run.keys.push_back(std::move(first));
+    run.complete = run.foreign = true;
+    it.Next();
+    return run;
+  }
+  std::string id{*terminal};
+  for (; it.Valid(); it.Next()) {
+    auto key = it.key().ToStringView();
+    if (terminal_of(key) != std::string_view{id}) {
+      run.complete = true;
+      return run;
+    }
+    if (run.keys.size() == limit)
+      return run;
+    run.keys.emplace_back(key);
+  }
+  run.complete = true;
+  return run;
+}
+
+/// Decides a visit's keys: a terminal read to its newest key is counted
+/// newest first (sweep_one); of one read only in part, the keys with at
+/// least `max_per_terminal` newer ones read after them go, and the sweep
+/// comes back for the rest (returned: where to go on, "" for the next key).
+std::string sweep_run(store::sweep_cursor& c, const terminal_run& run,
+                      int64_t before_ms, size_t max_per_terminal,
+                      const std::function<void(const std::string&)>& drop) {
+  if (!run.complete) {
+    auto go = run.keys.size() - std::min(run.keys.size(), max_per_terminal);
+    std::for_each(run.keys.begin(), run.keys.begin() + go, drop);
+    return go < run.keys.size() ? run.keys[go] : std::string{};
+  }
+  for (auto k = run.keys.rbegin(); k != run.keys.rend(); ++k)
+    if (run.foreign || sweep_one(c, *k, before_ms, max_per_terminal))
+      drop(*k);
+  return {};
+}
+
+/// Closes a pass that reached the family's end.
+void end_pass(store::sweep_cursor& c, store::sweep_result& out) {
+  end_terminal(c);
+  out.wrapped = true;
+  out.kept = c.pass_kept;
+  out.most_kept = c.pass_most_kept;
+  out.oldest_kept_ms = c.pass_oldest_kept_ms;
+  c = {};
+}
+
 } // namespace
 
 store::sweep_result store::sweep_calls(sweep_cursor& cursor, int64_t before_ms,
@@ -186,34 +261,26 @@ store::sweep_result store::sweep_calls(sweep_cursor& cursor, int64_t before_ms,
                                        status& st) {
   sweep_result out;
   rocksdb::WriteBatch batch;
+  auto drop = [&](const std::string& key) {
+    batch.Delete(cf(family::calls), key);
+    ++out.deleted;
+  };
   std::unique_ptr<rocksdb::Iterator> it{
     db_->NewIterator(rocksdb::ReadOptions{}, cf(family::calls))};
-  if (cursor.key.empty())
-    it->SeekToLast();
-  else {
-    it->SeekForPrev(cursor.key);
-    if (it->Valid() && it->key().ToString() == cursor.key)
-      it->Prev();
-  }
-  for (; it->Valid() && out.examined < budget; it->Prev()) {
-    ++out.examined;
-    cursor.key = it->key().ToString();
-    if (sweep_one(cursor, cursor.key, before_ms, max_per_terminal)) {
-      batch.Delete(cf(family::calls), cursor.key);
-      ++out.deleted;
-    }
+  cursor.key.empty() ? it->SeekToFirst() : it->Seek(cursor.key);
+  while (it->Valid() && out.examined < budget) {
+    auto run = read_run(*it, budget - out.examined + max_per_terminal);
+    out.examined += run.keys.size();
+    if (auto back = sweep_run(cursor, run, before_ms, max_per_terminal, drop);
+        !back.empty())
+      it->Seek(back);
+    cursor.key = it->Valid() ? it->key().ToString() : std::string{};
   }
   keys_swept_ += out.examined;
   if (!it->status().ok())
     st.message = "cannot sweep history: " + it->status().ToString();
-  else if (!it->Valid()) {
-    end_terminal(cursor);
-    out.wrapped = true;
-    out.kept = cursor.pass_kept;
-    out.most_kept = cursor.pass_most_kept;
-    out.oldest_kept_ms = cursor.pass_oldest_kept_ms;
-    cursor = {};
-  }
+  else if (!it->Valid())
+    end_pass(cursor, out);
   if (out.deleted > 0) {
     // Not synced: a delete lost in a crash is done again by the next pass.
     if (auto w = write(batch, "cannot sweep history", false); !w.ok())

@@ -165,7 +165,7 @@ public:
                        const std::string& cursor, size_t limit, status& st);
   /// Where the retention sweep goes on from (empty: the end of the family).
   struct sweep_cursor {
-    std::string key;      // the next key to look at is the one before it
+    std::string key;      // the next key to look at ("": the first)
     std::string terminal; // the terminal being counted
     size_t newer = 0;     // its records already seen (newer than `key`)
     size_t kept = 0;      // of them, those kept
@@ -184,11 +184,11 @@ public:
     size_t most_kept = 0;
     int64_t oldest_kept_ms = INT64_MAX;
   };
-  /// Retention of history records: looks at no more than `budget` keys
-  /// from `cursor` backwards (newest first per terminal) and deletes those
-  /// older than `before_ms` or beyond the newest `max_per_terminal` of
-  /// their terminal (one batch, not synced: a delete lost in a crash is
-  /// done again by the next pass).
+  /// Retention of history records: looks at about `budget` keys (at most
+  /// `budget` + `max_per_terminal`) from `cursor` forwards, a terminal's
+  /// counted newest first, and deletes those older than `before_ms` or
+  /// beyond the newest `max_per_terminal` of their terminal (one batch, not
+  /// synced: a delete lost in a crash is done again by the next pass).
   sweep_result sweep_calls(sweep_cursor& cursor, int64_t before_ms,
                            size_t max_per_terminal, size_t budget, status& st);
 

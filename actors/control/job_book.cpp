@@ -79,12 +79,19 @@ void job_book::drop_job(const job_record& job) {
   forget_open(job);
 }
 
-/// Takes a job out of its terminal's open list (no empty lists kept).
+/// Takes a job out of its terminal's open list (no empty lists kept). An id
+/// is in the list at most once, and jobs mostly finish oldest first: the
+/// search stops at the first match, usually the list's front, instead of
+/// comparing every open id of the terminal per finished job.
 void job_book::forget_open(const job_record& job) {
-  auto& open = open_jobs[job.terminal_id];
-  open.erase(std::remove(open.begin(), open.end(), job.job_id), open.end());
+  auto o = open_jobs.find(job.terminal_id);
+  if (o == open_jobs.end())
+    return;
+  auto& open = o->second;
+  if (auto i = std::find(open.begin(), open.end(), job.job_id); i != open.end())
+    open.erase(i);
   if (open.empty())
-    open_jobs.erase(job.terminal_id);
+    open_jobs.erase(o);
 }
 
 /// Moves a job to a final status and out of the open set.

@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/container/devector.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
@@ -34,9 +35,14 @@ constexpr size_t default_final_in_memory = 100'000;
 int status_rank(const std::string& status);
 
 struct job_book {
+  /// A terminal's open job ids, oldest first. Jobs mostly finish oldest
+  /// first: a devector erases its first element without moving the others
+  /// (a vector moved every id behind it, per finished job).
+  using id_list = boost::container::devector<std::string>;
+
   std::unordered_map<std::string, job_record> jobs;
-  /// Open (not final) jobs of each terminal, oldest first.
-  std::unordered_map<std::string, std::vector<std::string>> open_jobs;
+  /// Open (not final) jobs of each terminal, oldest first (creation order).
+  std::unordered_map<std::string, id_list> open_jobs;
   /// Final jobs kept in memory, oldest first; older ones are read back
   /// from the store on demand.
   std::deque<std::string> final_jobs;

@@ -68,6 +68,10 @@ public:
 
 private:
   std::vector<job_record> waiting_;
+  /// The hash of each waiting record's job id (same order): the search for
+  /// a waiting state of the same job compares ids only where these match,
+  /// not every waiting record's id.
+  std::vector<size_t> id_hashes_;
   size_t in_flight_ = 0;
   size_t max_batch_;
   uint64_t replaced_ = 0;

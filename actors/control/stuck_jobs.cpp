@@ -14,10 +14,16 @@ std::vector<job_record> stuck_jobs::due(const job_book& jobs,
     return out;
   for (const auto& id : open->second) {
     auto j = jobs.jobs.find(id);
-    if (j == jobs.jobs.end() || jobs.unstored.count(id) > 0)
+    if (j == jobs.jobs.end())
       continue;
     const auto& job = j->second;
-    if (job.status == "queued" && now - job.created_at_ms >= after_ms)
+    // The list is in creation order: every job after a young one is as
+    // young, so the walk stops there instead of looking at each open job of
+    // the terminal on every sweep (a clock set back delays those behind by
+    // at most the step).
+    if (now - job.created_at_ms < after_ms)
+      break;
+    if (job.status == "queued" && jobs.unstored.count(id) == 0)
       out.push_back(job);
     if (out.size() == max_per_hand)
       break;

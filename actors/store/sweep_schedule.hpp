@@ -1,6 +1,6 @@
 // sweep_schedule: when the store's history retention sweep has work to do
 // (one section of store_actor_state). A pass walks the calls family from
-// its end, `sweep_per_tick` keys a tick; between passes nothing is walked
+// its start, `sweep_per_tick` keys a tick; between passes nothing is walked
 // unless something may be due:
 // - by time: the oldest record the last pass kept is now older than the
 //   retention, and a hundredth of the retention passed since that pass

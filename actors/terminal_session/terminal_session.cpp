@@ -98,6 +98,19 @@ terminal_session_state::on_frame(const std::string& text) {
   return act;
 }
 
+void terminal_session_state::hold(session_jobs& js, const job_record& job) {
+  if (job.job_id <= js.backlog_newest) {
+    auto held = std::find_if(
+      js.backlog.begin(), js.backlog.end(),
+      [&](const job_record& j) { return j.job_id == job.job_id; });
+    if (held != js.backlog.end())
+      return; // held already
+  } else {
+    js.backlog_newest = job.job_id;
+  }
+  js.backlog.push_back(job);
+}
+
 std::optional<std::string>
 terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (job.expires_at_ms() != 0 && now > job.expires_at_ms())
@@ -109,11 +122,7 @@ terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (js.unacked.count(job.job_id) > 0)
     return std::nullopt; // already sent; redelivery resends it if needed
   if (js.unacked.size() >= window) {
-    auto held = std::find_if(
-      js.backlog.begin(), js.backlog.end(),
-      [&](const job_record& j) { return j.job_id == job.job_id; });
-    if (held == js.backlog.end())
-      js.backlog.push_back(job);
+    hold(js, job);
     return std::nullopt;
   }
   js.unacked[job.job_id] = job;

@@ -40,6 +40,11 @@ struct session_jobs {
   /// time, so a device with a long queue is not flooded (and its socket's
   /// bounded send queue never overflows).
   std::list<job_record> backlog; // a list: nothing allocated while empty
+  /// No backlog job's id is greater than this one (ids order as they were
+  /// created): a job newer than it is not in the backlog, found without
+  /// walking the list (a device with a long queue made each delivery walk
+  /// its whole backlog).
+  std::string backlog_newest;
   /// Jobs canceled lately (at most `canceled_kept`, oldest first): a
   /// delivery of one that overtook the cancellation is not sent.
   std::list<std::string> canceled;
@@ -130,6 +135,8 @@ private:
   void trim_jobs();
   /// Forgets a job that left the window (acknowledged, finished, canceled).
   void forget(const std::string& job_id);
+  /// Puts a job into the backlog unless it is held there already.
+  static void hold(session_jobs& js, const job_record& job);
 
   std::unique_ptr<session_jobs> jobs_;
 };

@@ -156,7 +156,8 @@ TEST_F(CallHistory, SweepDeletesOldRecordsAndKeepsTheNewestPerTerminal) {
   EXPECT_EQ(all("B").size(), 3u);
 }
 
-TEST_F(CallHistory, SweepLooksAtNoMoreThanItsBudgetAndGoesOnWhereItStopped) {
+TEST_F(CallHistory,
+       SweepLooksAtItsBudgetPlusATerminalsBoundAndGoesOnWhereItStopped) {
   std::vector<call_record> calls;
   for (uint32_t i = 0; i < 10; ++i)
     calls.push_back(rec("A", t0 + i, i));
@@ -165,27 +166,31 @@ TEST_F(CallHistory, SweepLooksAtNoMoreThanItsBudgetAndGoesOnWhereItStopped) {
   put(calls);
   store::sweep_cursor at;
   status st;
-  // Keep 2 per terminal, 4 keys per call: B's 10 keys, then A's.
+  // Keep 2 per terminal, a budget of 4 keys a call: the first call reads
+  // A's oldest 4 + 2 keys; the 4 with at least 2 newer read after them go.
   auto r1 = db->sweep_calls(at, 0, 2, 4, st);
-  EXPECT_EQ(r1.examined, 4u);
-  EXPECT_EQ(r1.deleted, 2u); // B's newest two kept, the next two deleted
+  EXPECT_EQ(r1.examined, 6u);
+  EXPECT_EQ(r1.deleted, 4u);
   EXPECT_FALSE(r1.wrapped);
-  EXPECT_EQ(all("B").size(), 8u);
+  EXPECT_EQ(all("A").size(), 6u);
+  EXPECT_EQ(all("A").back().seq, 4u); // the oldest left
   size_t calls_made = 1;
   bool wrapped = false;
   while (!wrapped && calls_made < 100) {
     auto r = db->sweep_calls(at, 0, 2, 4, st);
-    EXPECT_LE(r.examined, 4u);
+    EXPECT_LE(r.examined, 4u + 2u);
     wrapped = r.wrapped;
     ++calls_made;
   }
   ASSERT_TRUE(st.ok()) << st.message;
-  EXPECT_EQ(calls_made, 5u); // 20 keys, 4 at a time; the 5th reaches the start
+  EXPECT_EQ(calls_made, 4u); // A in two calls, then B in two
   auto b = all("B");
   ASSERT_EQ(b.size(), 2u);
   EXPECT_EQ(b[0].seq, 19u);
-  EXPECT_EQ(all("A").size(), 2u);
-  // A new pass starts again from the end.
+  auto a = all("A");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].seq, 9u);
+  // A new pass starts again from the start.
   EXPECT_TRUE(at.key.empty());
   auto again = db->sweep_calls(at, 0, 2, 100, st);
   EXPECT_EQ(again.examined, 4u);
@@ -201,9 +206,10 @@ TEST_F(CallHistory, APassReportsWhatItKeptAndCountsTheKeysItRead) {
   put(calls);
   store::sweep_cursor at;
   status st;
+  // A budget of 3: the first call finishes the terminal it is on (A's 4).
   auto r1 = db->sweep_calls(at, t0 + 1, 3, 3, st);
   EXPECT_FALSE(r1.wrapped);
-  EXPECT_EQ(db->keys_swept(), 3u);
+  EXPECT_EQ(db->keys_swept(), 4u);
   auto r2 = db->sweep_calls(at, t0 + 1, 3, 3, st);
   ASSERT_TRUE(st.ok()) << st.message;
   ASSERT_TRUE(r2.wrapped);

@@ -37,13 +37,12 @@ TEST(ControlState, NewJobAssignsIdAndQueues) {
   EXPECT_EQ(st.next_job_seq, 42u);
   ASSERT_EQ(st.jobs.count(j.job_id), 1u);
   EXPECT_EQ(st.jobs.at(j.job_id).status, "queued");
-  EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{j.job_id});
+  EXPECT_EQ(st.open_jobs.at("T1"), job_book::id_list{j.job_id});
   auto k = add(st, push_request("T1"), 2000);
   EXPECT_EQ(k.job_id.substr(0, 17), storage::store::job_id_for(42));
   EXPECT_NE(k.job_id.substr(17), j.job_id.substr(17));
   EXPECT_LT(j.job_id, k.job_id);
-  EXPECT_EQ(st.open_jobs.at("T1"),
-            (std::vector<std::string>{j.job_id, k.job_id}));
+  EXPECT_EQ(st.open_jobs.at("T1"), (job_book::id_list{j.job_id, k.job_id}));
 }
 
 // -- apply
@@ -128,11 +127,30 @@ TEST(ControlState, FinalJobsLeaveTheOpenList) {
   auto a = add(st, push_request("T1"), 0).job_id;
   auto b = add(st, push_request("T1"), 0).job_id;
   st.apply(job_update{a, "T1", "done", ""}, 1);
-  EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{b});
+  EXPECT_EQ(st.open_jobs.at("T1"), job_book::id_list{b});
   EXPECT_EQ(st.final_jobs, std::deque<std::string>{a});
   st.apply(job_update{b, "T1", "failed", ""}, 2);
   EXPECT_EQ(st.open_jobs.count("T1"), 0u); // no empty lists kept
   EXPECT_EQ(st.final_jobs, (std::deque<std::string>{a, b}));
+}
+
+TEST(ControlState, AJobFinishingOutOfOrderLeavesTheOthersInOrder) {
+  job_book st;
+  auto a = add(st, push_request("T1"), 0).job_id;
+  auto b = add(st, push_request("T1"), 0).job_id;
+  auto c = add(st, push_request("T1"), 0).job_id;
+  auto d = add(st, push_request("T2"), 0).job_id;
+  st.apply(job_update{b, "T1", "done", ""}, 1);
+  EXPECT_EQ(st.open_jobs.at("T1"), (job_book::id_list{a, c}));
+  st.apply(job_update{c, "T1", "failed", ""}, 2);
+  EXPECT_EQ(st.open_jobs.at("T1"), job_book::id_list{a});
+  EXPECT_EQ(st.open_jobs.at("T2"), job_book::id_list{d});
+  st.apply(job_update{a, "T1", "done", ""}, 3);
+  EXPECT_EQ(st.open_jobs.count("T1"), 0u);
+  // A new job after the list emptied starts a new one.
+  auto e = add(st, push_request("T1"), 4).job_id;
+  EXPECT_EQ(st.open_jobs.at("T1"), job_book::id_list{e});
+  EXPECT_EQ(st.final_jobs, (std::deque<std::string>{b, c, a}));
 }
 
 TEST(ControlState, FinalJobsEvictedBeyondTheLimit) {
@@ -343,7 +361,7 @@ TEST(JobBook, LoadSortsStoredJobsAndResumesCallbacks) {
   auto callbacks = st.load({open, done});
   ASSERT_EQ(callbacks.size(), 1u);
   EXPECT_EQ(callbacks[0].job_id, "J2");
-  EXPECT_EQ(st.open_jobs.at("T1"), std::vector<std::string>{"J1"});
+  EXPECT_EQ(st.open_jobs.at("T1"), job_book::id_list{"J1"});
   EXPECT_EQ(st.final_jobs, std::deque<std::string>{"J2"});
   EXPECT_EQ(ids(st.unfinished("T1")), std::vector<std::string>{"J1"});
   ASSERT_NE(st.find("J2"), nullptr);

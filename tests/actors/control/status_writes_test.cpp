@@ -108,6 +108,27 @@ TEST(StatusWrites, OnlyTheLatestWaitingStateOfAJobIsWritten) {
   EXPECT_EQ(w.waiting(), 1u);
 }
 
+TEST(StatusWrites, ALaterStateFindsItsJobAmongManyWaiting) {
+  status_writes w{1000};
+  ASSERT_TRUE(w.add(state_of("J", "delivered")));
+  (void)w.take();
+  std::vector<std::string> expected;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_FALSE(w.add(state_of("J" + std::to_string(i), "delivered")));
+    expected.push_back("J" + std::to_string(i) + ":delivered");
+  }
+  EXPECT_FALSE(w.add(state_of("J17", "done")));
+  EXPECT_FALSE(w.add(state_of("J99", "acked")));
+  EXPECT_FALSE(w.add(state_of("J0", "failed")));
+  expected[17] = "J17:done";
+  expected[99] = "J99:acked";
+  expected[0] = "J0:failed";
+  EXPECT_EQ(w.waiting(), 100u);
+  EXPECT_EQ(w.replaced(), 3u);
+  ASSERT_TRUE(w.answered());
+  EXPECT_EQ(steps(w.take().jobs), expected);
+}
+
 TEST(StatusWrites, AFailedAnswerAlsoLetsTheWaitingGo) {
   // The batcher does not know outcomes: the control logs a failed batch
   // (no callback posted) and the next batch goes as after a stored one.

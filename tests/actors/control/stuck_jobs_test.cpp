@@ -47,6 +47,22 @@ TEST(StuckJobs, OnlyStoredJobsThatAreStillQueued) {
   (void)unstored;
 }
 
+TEST(StuckJobs, AQueuedJobBehindManyDeliveredOnesIsDue) {
+  job_book jobs;
+  stuck_jobs stuck;
+  stuck.after_ms = 1'000;
+  for (int i = 0; i < 40; ++i) { // more than a hand: they do not count
+    auto d = add(jobs, push_request("T1"), i);
+    jobs.apply({d.job_id, "T1", "delivered", {}}, 100);
+  }
+  auto queued = add(jobs, push_request("T1"), 50);
+  auto young = add(jobs, push_request("T1"), 4'500);
+  EXPECT_EQ(ids(stuck.due(jobs, "T1", 5'000)),
+            (std::vector<std::string>{queued.job_id}));
+  EXPECT_EQ(ids(stuck.due(jobs, "T1", 10'000)),
+            (std::vector<std::string>{queued.job_id, young.job_id}));
+}
+
 TEST(StuckJobs, AtMostAWindowAtATimeOldestFirst) {
   job_book jobs;
   stuck_jobs stuck;

@@ -323,6 +323,28 @@ TEST(SessionDeliver, AtMostAWindowOfJobsIsUnacknowledged) {
   EXPECT_TRUE(st.jobs().backlog.empty());
 }
 
+TEST(SessionDeliver, ALateOlderJobIsHeldOnceInArrivalOrder) {
+  // Jobs usually come newest last; one handed over again (the control's
+  // stuck sweep, a reconnect) may be older than the newest one waiting.
+  auto st = make_state();
+  st.window = 1;
+  EXPECT_TRUE(st.on_deliver(make_job("J1", 0), 1));
+  for (const auto* id : {"J5", "J3", "J3", "J5", "J6", "J4", "J6"})
+    EXPECT_FALSE(st.on_deliver(make_job(id, 0), 1)) << id;
+  std::vector<std::string> held;
+  for (const auto& j : st.jobs().backlog)
+    held.push_back(j.job_id);
+  EXPECT_EQ(held, (std::vector<std::string>{"J5", "J3", "J6", "J4"}));
+  // Once sent from the backlog, a job is held in the window, not again in
+  // the backlog.
+  st.on_frame(R"({"type":"result","job_id":"J1","status":"done"})");
+  auto more = st.refill(2);
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].job_id, "J5");
+  EXPECT_FALSE(st.on_deliver(make_job("J5", 0), 3));
+  EXPECT_EQ(st.jobs().backlog.size(), 3u);
+}
+
 TEST(SessionDeliver, ExpiredBacklogJobIsDropped) {
   auto st = make_state();
   st.window = 1;
