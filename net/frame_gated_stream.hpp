@@ -180,7 +180,9 @@ private:
 
   Next next_;
   std::unique_ptr<stash> stash_; // null while empty
-  // The flag takes the gate's tail padding: 24 bytes for the three.
+  // The flag takes the gate's tail padding: 24 bytes for the three. So the
+  // gate is never assigned or cleared as a whole object (that may write
+  // its padding, i.e. the flag): it changes only through its members.
   [[no_unique_address]] frame_gate gate_;
   bool gated_ = false;
 };

@@ -220,7 +220,17 @@ void admit(self_ptr self, uint64_t conn, const std::string& terminal,
   connection c;
   c.terminal_id = terminal;
   c.link = link;
-  st.conns.by_id[conn] = std::move(c);
+  // A connection id is admitted once (ids come from one process-wide
+  // counter): an entry must keep its terminal id while the by-terminal
+  // index holds it, so a second admission of a live id is refused.
+  if (!st.conns.by_id.try_emplace(conn, std::move(c)).second) {
+    logger("balancer")
+      ->error("{}: connection {} admitted twice; refused", st.cfg.balancer_id,
+              conn);
+    auto resp = api::error_response(errc::internal, "duplicate connection id");
+    link->admitted(resp.status, std::move(resp.body));
+    return;
+  }
   bool holds = st.conns.of_terminal(terminal) != nullptr;
   self
     ->request(st.manager, st.cfg.request_timeout, admit_atom::value, terminal,

@@ -151,8 +151,9 @@ cluster_manager_state::admit(const std::string& terminal, bool holds,
   if (!id)
     return id.error();
   admission out{*id, caps.tiers_of(terminal), {}, declared.of(terminal)};
-  if (!holds)
-    out.refused = caps.over_cap(clusters.find(*id)->cfg, out.tiers);
+  const auto* cluster = clusters.find(*id); // null: not in the table
+  if (!holds && cluster != nullptr)
+    out.refused = caps.over_cap(cluster->cfg, out.tiers);
   if (!out.refused.empty())
     out.refused += retry_hint;
   else if (!holds)

@@ -38,5 +38,19 @@ TEST_F(AdmissionMetrics, EveryAnswerIsCountedByOutcome) {
   EXPECT_EQ(admissions(*got->value, "failed"), -1);
 }
 
+TEST_F(AdmissionMetrics, AManagerThatCannotAnswerCountsAsFailed) {
+  mlog->clusters = {{"T1", "C1"}};
+  mlog->unavailable = true;
+  auto link = connect(1, "T1");
+  ASSERT_EQ(link->admissions.size(), 1u);
+  EXPECT_EQ(link->admissions[0].first, 503);
+  auto got = ask<std::vector<metric_series>>(balancer, get_atom::value,
+                                             metrics_atom::value);
+  sched.run();
+  ASSERT_TRUE(got->value);
+  EXPECT_EQ(admissions(*got->value, "failed"), 1);
+  EXPECT_EQ(admissions(*got->value, "admitted"), -1);
+}
+
 } // namespace
 } // namespace tether::actor_test

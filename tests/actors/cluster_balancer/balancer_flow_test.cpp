@@ -35,6 +35,18 @@ TEST_F(BalancerFlow, AdmitsOnlyTerminalsOfItsCluster) {
             "not_found");
 }
 
+TEST_F(BalancerFlow, ASecondAdmissionOfALiveConnectionIdIsRefused) {
+  mlog->clusters = {{"T1", "C1"}, {"T2", "C1"}};
+  auto first = connect(1, "T1");
+  auto second = connect(1, "T2"); // a listener's id reused: never by design
+  ASSERT_EQ(second->admissions.size(), 1u);
+  EXPECT_EQ(second->admissions[0].first, 500);
+  caf::anon_send(balancer, open_atom::value, uint64_t{1});
+  sched.run();
+  EXPECT_FALSE(node_of(*first).empty()) << "the first keeps its admission";
+  EXPECT_TRUE(second->sent.empty());
+}
+
 TEST_F(BalancerFlow, SessionStartsOnANodeAndRelaysBothWays) {
   mlog->clusters = {{"T1", "C1"}};
   auto link = connect(1, "T1");
