@@ -48,6 +48,7 @@ done
 stat_pids=''
 counts() { python3 examples/bench/thread_counts.py snap "$server" "$out.tetherd.$1" 2>/dev/null || true
   python3 examples/bench/thread_counts.py snap "$sim" "$out.sim.$1" 2>/dev/null || true; }
+rm -f "$out".tetherd.before "$out".tetherd.after "$out".sim.before "$out".sim.after
 [ "$use_perf" != threads ] || counts before
 if [ "$use_perf" = stat ]; then
   perf stat -e instructions,task-clock,context-switches -p "$server" -o "$out.tetherd.stat" &
