@@ -105,7 +105,6 @@ http_gateway_settings gateway_settings_of(const config::topology& topo,
   gw_cfg.bulk_max_jobs = topo.limits.bulk_max_jobs;
   gw_cfg.max_event_streams = topo.limits.max_event_streams;
   gw_cfg.max_waiting = topo.limits.http_max_waiting;
-  gw_cfg.queue_wait = topo.timers.request_timeout / 5;
   gw_cfg.event_replay = topo.limits.event_replay;
   gw_cfg.process_name = std::move(process_name);
   gw_cfg.callbacks = api::callback_policy{

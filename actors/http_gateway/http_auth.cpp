@@ -132,16 +132,14 @@ bool take_place(gateway_ptr self, const api::route& r,
   auto& st = self->state;
   if (!waiting_room::counted(r.kind))
     return true;
-  auto place = st.waiting->take(self->clock().now()); // test time in tests
+  auto place = st.waiting->take();
   if (!place) {
     st.answer(out, api::error_response(
                      errc::unavailable,
-                     "busy: " + std::to_string(st.waiting->waiting())
+                     "busy: " + std::to_string(st.waiting->limit())
                        + " requests are waiting for the control plane at "
-                         "this gateway, over [limits] http_max_waiting ("
-                       + std::to_string(st.waiting->limit())
-                       + "), and it does not keep up; retry after the time "
-                         "in Retry-After",
+                         "this gateway ([limits] http_max_waiting); retry "
+                         "after the time in Retry-After",
                      static_cast<uint32_t>(net::jittered_seconds(
                        std::chrono::seconds{st.cfg.retry_after_s}))));
     return false;

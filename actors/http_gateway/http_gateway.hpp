@@ -63,14 +63,8 @@ struct http_gateway_settings {
   /// unwritten before it is dropped (`event: overflow`).
   size_t max_event_streams = 16;
   /// Device and service requests waiting for the control at once ([limits]
-  /// http_max_waiting, waiting_room.hpp): 503 + Retry-After over it,
-  /// unless the queue moves: its oldest request waited less than
-  /// `queue_wait`.
+  /// http_max_waiting, waiting_room.hpp): 503 + Retry-After over it.
   size_t max_waiting = 1000;
-  /// A fifth of `[timers] request_timeout` (1 s by default; the gateway's
-  /// own `request_timeout` is three times that): a request admitted over
-  /// `max_waiting` keeps most of its timeout for its own answer.
-  std::chrono::milliseconds queue_wait{defaults::request_timeout / 5};
   std::chrono::milliseconds events_period{1'000};
   size_t event_queue = 256;
   /// Events kept for clients that reconnect with Last-Event-ID ([limits]

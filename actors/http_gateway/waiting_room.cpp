@@ -9,29 +9,13 @@ void waiting_room::slot::release() {
   }
 }
 
-waiting_room::waiting_room(size_t limit, std::chrono::milliseconds max_wait)
-    : limit_(limit), max_wait_(max_wait) {
-  if (max_wait_ > clock::duration::zero())
-    admitted_at_.reset(new clock::time_point::rep[ring]);
-}
-
-bool waiting_room::queue_moves(size_t waiting, clock::time_point now) const {
-  if (!admitted_at_ || waiting >= ring || waiting > admitted_)
-    return false;
-  auto oldest = admitted_at_[(admitted_ - waiting) % ring];
-  return now.time_since_epoch().count() - oldest < max_wait_.count();
-}
-
-std::optional<waiting_room::slot> waiting_room::take(clock::time_point now) {
-  // Only this thread adds; others only give places back, so the count read
-  // here can only have fallen when it is incremented below.
-  auto waiting = count_->load(std::memory_order_relaxed);
-  if (waiting >= limit_ && !queue_moves(waiting, now))
-    return std::nullopt;
-  count_->fetch_add(1, std::memory_order_relaxed);
-  if (admitted_at_)
-    admitted_at_[admitted_ % ring] = now.time_since_epoch().count();
-  ++admitted_;
+std::optional<waiting_room::slot> waiting_room::take() {
+  auto now = count_->load(std::memory_order_relaxed);
+  do {
+    if (now >= limit_)
+      return std::nullopt;
+  } while (
+    !count_->compare_exchange_weak(now, now + 1, std::memory_order_relaxed));
   return slot{count_};
 }
 

@@ -263,8 +263,6 @@ TEST_F(GatewayFlow, OverTheWaitingCapDevicesAreRefusedAtOnceOperatorsServed) {
   auto first = serve("GET", "/v1/terminals/T1/destination");
   auto second = serve("GET", "/v1/terminals/T1/destination");
   EXPECT_TRUE(first->answers.empty() && second->answers.empty());
-  // The queue has not moved for the time a request may wait in it.
-  advance(settings.queue_wait);
   // A third device request: 503 now, naming the limit; not queued.
   auto third = serve("GET", "/v1/terminals/T1/destination");
   ASSERT_EQ(third->answers.size(), 1u);
@@ -294,40 +292,13 @@ TEST_F(GatewayFlow, OverTheWaitingCapDevicesAreRefusedAtOnceOperatorsServed) {
   EXPECT_EQ(later->answers[0].status, 200);
 }
 
-TEST_F(GatewayFlow, OverTheWaitingCapABurstIsServedWhileTheQueueMoves) {
-  settings.max_waiting = 2;
-  gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));
-  sched.run();
-  std::vector<std::shared_ptr<fake_responder>> burst;
-  for (int i = 0; i < 4; ++i)
-    burst.push_back(serve("GET", "/v1/terminals/T1/destination"));
-  // Twice the cap at once: the oldest has waited no time, all are asked.
-  EXPECT_EQ(log->asked.size(), 4u);
-  for (const auto& out : burst)
-    EXPECT_TRUE(out->answers.empty());
-  // Still unanswered after the queue's bound: the next one is refused.
-  advance(settings.queue_wait);
-  auto late = serve("GET", "/v1/terminals/T1/destination");
-  ASSERT_EQ(late->answers.size(), 1u);
-  EXPECT_EQ(late->answers[0].status, 503);
-  EXPECT_NE(late->answers[0].body.find("4 requests are waiting"),
-            std::string::npos)
-    << late->answers[0].body;
-  EXPECT_EQ(log->asked.size(), 4u);
-  caf::anon_send(caf::actor_cast<caf::actor>(control_h), release_atom::value);
-  sched.run();
-  for (const auto& out : burst)
-    EXPECT_EQ(out->answers.size(), 1u);
-}
-
 TEST_F(GatewayFlow, ATimedOutRequestGivesItsPlaceBack) {
   settings.max_waiting = 1;
   gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));
   sched.run();
   auto first = serve("GET", "/v1/terminals/T1/destination");
-  advance(settings.queue_wait); // the queue does not move
   EXPECT_EQ(serve("GET", "/v1/terminals/T1")->answers.at(0).status, 503);
-  advance(settings.request_timeout - settings.queue_wait);
+  advance(settings.request_timeout);
   ASSERT_EQ(first->answers.size(), 1u);
   EXPECT_EQ(first->answers[0].status, 503) << "timed out";
   EXPECT_EQ(serve("GET", "/v1/terminals/T1")->answers.at(0).status, 200);
