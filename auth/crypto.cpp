@@ -3,9 +3,9 @@
 #include <array>
 #include <cstdint>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 
@@ -37,9 +37,9 @@ public:
     ctx_ = EVP_MAC_CTX_new(mac);
     EVP_MAC_free(mac); // the context holds its own reference
     char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[]
+      = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+         OSSL_PARAM_construct_end()};
     if (ctx_ != nullptr && EVP_MAC_CTX_set_params(ctx_, params) != 1) {
       EVP_MAC_CTX_free(ctx_);
       ctx_ = nullptr;
@@ -55,15 +55,15 @@ public:
     // key is passed as a pointer to nothing instead.
     static const unsigned char no_key = 0;
     const auto* k = key.empty()
-                      ? &no_key
-                      : reinterpret_cast<const unsigned char*>(key.data());
+                    ? &no_key
+                    : reinterpret_cast<const unsigned char*>(key.data());
     size_t len = 0;
     return ctx_ != nullptr && EVP_MAC_init(ctx_, k, key.size(), nullptr) == 1
-           && EVP_MAC_update(ctx_,
-                             reinterpret_cast<const unsigned char*>(data.data()),
-                             data.size())
-                == 1
-           && EVP_MAC_final(ctx_, out, &len, 32) == 1 && len == 32;
+        && EVP_MAC_update(ctx_,
+                          reinterpret_cast<const unsigned char*>(data.data()),
+                          data.size())
+             == 1
+        && EVP_MAC_final(ctx_, out, &len, 32) == 1 && len == 32;
   }
 
 private:

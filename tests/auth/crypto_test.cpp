@@ -23,10 +23,9 @@ TEST(Crypto, HmacSha256MatchesRfc4231) {
   EXPECT_EQ(hmac_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   // A key longer than SHA-256's block is hashed first.
-  EXPECT_EQ(
-    hmac_hex(std::string(131, '\xaa'),
-             "Test Using Larger Than Block-Size Key - Hash Key First"),
-    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(hmac_hex(std::string(131, '\xaa'),
+                     "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 TEST(Crypto, EachCallUsesItsOwnKeyEvenAnEmptyOne) {
@@ -54,8 +53,8 @@ TEST(Crypto, HmacIsTheSameOnEveryThread) {
   for (auto& t : threads)
     t.join();
   for (const auto& g : got)
-    EXPECT_EQ(g,
-              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(
+      g, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(Crypto, Sha256MatchesFips180) {
