@@ -12,8 +12,9 @@
 # N defaults to 2000, RAMP to 100 (callgrind slows tetherd about 50x: keep
 # the ramp low enough that nothing times out). OUT (default
 # /tmp/tether-connect-callgrind.out) keeps the profile for callgrind_annotate.
-# TETHER_BUILD_DIR and TETHER_SIM_DIR as in the other scripts: the simulator
-# is not instrumented.
+# TETHER_BUILD_DIR and TETHER_SIM_DIR as in the other scripts.
+# TETHER_CALLGRIND_SIM=1: the simulator is profiled instead of tetherd (from
+# its start until every device is connected), tetherd runs natively.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
@@ -27,8 +28,11 @@ work=$(mktemp -d /tmp/tether-callgrind-XXXXXX)
 sim_pid='' server_pid=''
 trap 'kill $sim_pid $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 bench_topology "$work/topology.toml"
-valgrind --tool=callgrind --instr-atstart=no "--callgrind-out-file=$work/callgrind.out.%p" \
-  "$build"/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 \
+on_sim=${TETHER_CALLGRIND_SIM:-0}
+cg=(valgrind --tool=callgrind "--callgrind-out-file=$work/callgrind.out.%p")
+server_wrap=("${cg[@]}" --instr-atstart=no) sim_wrap=()
+[ "$on_sim" = 0 ] || { sim_wrap=("${cg[@]}"); server_wrap=(); }
+"${server_wrap[@]}" "$build"/net/tetherd --config "$work/topology.toml" --http 127.0.0.1:0 --ws-base-port 0 \
   --data "$work/data" --ready-file "$work/ready.json" --log-level warn >"$work/tetherd.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 600); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
@@ -39,10 +43,12 @@ connections() {
     python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
 }
 sleep 2
-callgrind_control -z "$server_pid" >/dev/null 2>&1
-callgrind_control -i on "$server_pid" >/dev/null 2>&1
+if [ "$on_sim" = 0 ]; then
+  callgrind_control -z "$server_pid" >/dev/null 2>&1
+  callgrind_control -i on "$server_pid" >/dev/null 2>&1
+fi
 start=$(date +%s.%N)
-"$sim_dir"/tether-terminal --server "http://$http" --data "$work/data" --count "$n" --id-prefix bench- \
+"${sim_wrap[@]}" "$sim_dir"/tether-terminal --server "http://$http" --data "$work/data" --count "$n" --id-prefix bench- \
   --region GG1 --model GJ1 --ramp-per-s "$ramp" --source-addrs 127.0.0.2-127.0.0.21 \
   --stats-interval-s 0 --log-level warn >"$work/sim.log" 2>&1 &
 sim_pid=$!
@@ -52,11 +58,13 @@ while [ "$(connections 2>/dev/null || echo 0)" -lt "$n" ]; do
   sleep 1
 done
 end=$(date +%s.%N)
-callgrind_control -d connected "$server_pid" >/dev/null 2>&1
-callgrind_control -i off "$server_pid" >/dev/null 2>&1
+profiled=$server_pid
+[ "$on_sim" = 0 ] || profiled=$sim_pid
+callgrind_control -d connected "$profiled" >/dev/null 2>&1
+callgrind_control -i off "$profiled" >/dev/null 2>&1
 profile=$(ls "$work"/callgrind.out.*.[0-9]* | tail -n 1)
 cp "$profile" "$out"
-echo "$n devices connected at a ramp of $ramp/s in $(python3 -c "print(f'{$end - $start:.1f}')") s under callgrind (includes the status polls: one a second)"
+echo "$n devices connected at a ramp of $ramp/s in $(python3 -c "print(f'{$end - $start:.1f}')") s; profiled: $([ "$on_sim" = 0 ] && echo "tetherd (includes the status polls: one a second)" || echo "the simulator")"
 python3 examples/bench/callgrind_calls.py "$out" "$n" \
   'caf::scheduled_actor::resume(' 'caf::scheduled_actor::consume(caf::mailbox_element&)' \
   'thread_safe_actor_clock::push' 'caf::scheduler::worker<' 'strand_executor_service::do_execute' \
