@@ -16,6 +16,9 @@
 # honours) and the balancers' connect and admission latency over the run
 # (/metrics): with every device started at once, the refusals, not the CPU,
 # may bound the rate (docs/BENCHMARKS.md §3).
+# TETHER_SIM_MAX_CONNECTING=N: the simulator keeps at most N devices started
+# and not yet connected (--max-connecting; 256 is mqtt-idle's --max-pending,
+# the mosquitto side of compare-mosquitto.sh); unset, all start at once.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
@@ -65,6 +68,7 @@ run_one() {
   "$build"/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$dir/data" \
     --count "$n" --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
     --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --stats-json "$dir/sim.json" --log-level warn \
+    ${TETHER_SIM_MAX_CONNECTING:+--max-connecting "$TETHER_SIM_MAX_CONNECTING"} \
     >"$dir/sim.log" 2>&1 &
   sim_pid=$!
   deadline=$(( $(date +%s) + 300 ))
