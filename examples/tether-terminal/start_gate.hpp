@@ -22,8 +22,8 @@ inline std::size_t due_starts(std::size_t devices, double elapsed_s,
     due = std::min(due, static_cast<std::size_t>(elapsed_s * ramp_per_s) + 1);
   if (max_connecting > 0) {
     std::size_t under_way = started > connected ? started - connected : 0;
-    std::size_t room = max_connecting > under_way ? max_connecting - under_way
-                                                  : 0;
+    std::size_t room
+      = max_connecting > under_way ? max_connecting - under_way : 0;
     due = std::min(due, started + room);
   }
   return std::max(due, started);
