@@ -10,8 +10,10 @@
 # 18830-18899, no persistence, anonymous clients; the load generator is
 # build/examples/mqtt-idle (one io_context thread, 20 loopback source
 # addresses, MQTT keepalive 30 s: the simulator's
-# design). tetherd: examples/bench/idle-connections.sh N 0 (the device
-# simulator, keepalive 30 s). Memory is the server's RSS with N idle clients
+# design; at most 256 handshakes under way). tetherd: examples/bench/idle-connections.sh
+# N 0 (the device simulator, keepalive 30 s) with at most as many devices
+# started and not yet connected (TETHER_SIM_MAX_CONNECTING, 256 unless set;
+# 0 starts all at once, as before branch conn13). Memory is the server's RSS with N idle clients
 # minus its RSS before them; the connect rate is N over the time from the
 # load generator's start until the script sees all N connected (polled
 # every 0.2 s). A Tether connect is register (HTTP, stored) + WebSocket +
@@ -84,7 +86,8 @@ m_lost=$(grep -c " lost " "$work/mqtt-idle.log" || true)
 kill -INT $client_pid; wait $client_pid 2>/dev/null || true; client_pid=""
 kill $broker_pid; wait $broker_pid 2>/dev/null || true; broker_pid=""
 
-bash examples/bench/idle-connections.sh "$n" 0 | tee "$work/tether.txt" >&2
+TETHER_SIM_MAX_CONNECTING=${TETHER_SIM_MAX_CONNECTING:-256} \
+  bash examples/bench/idle-connections.sh "$n" 0 | tee "$work/tether.txt" >&2
 
 python3 - "$n" "$m_base" "$m_rss" "$m_start" "$m_end" "$m_lost" "$work/tether.txt" "$("$mosquitto_bin" -h 2>/dev/null | head -1 || true)" <<'PY'
 import re, sys

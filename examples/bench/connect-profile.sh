@@ -16,6 +16,9 @@
 # and of the simulator instead of a profile (OUT.tetherd.stat,
 # OUT.sim.stat), and instructions per device: a count the machine's load
 # barely moves, for A/B on a shared machine.
+# TETHER_CONNECT_PERF=threads: no perf; each thread's context switches
+# (voluntary, involuntary) and CPU per device, by thread name, for tetherd
+# and the simulator, from the kernel's counters (examples/bench/thread_counts.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-10000}
@@ -43,6 +46,10 @@ for _ in $(seq 300); do
 done
 [ -n "$server" ] && [ -n "$sim" ] || { cat "$log"; echo "no tetherd or simulator" >&2; exit 1; }
 stat_pids=''
+counts() { python3 examples/bench/thread_counts.py snap "$server" "$out.tetherd.$1" 2>/dev/null || true
+  python3 examples/bench/thread_counts.py snap "$sim" "$out.sim.$1" 2>/dev/null || true; }
+rm -f "$out".tetherd.before "$out".tetherd.after "$out".sim.before "$out".sim.after
+[ "$use_perf" != threads ] || counts before
 if [ "$use_perf" = stat ]; then
   perf stat -e instructions,task-clock,context-switches -p "$server" -o "$out.tetherd.stat" &
   stat_pids=$!
@@ -59,6 +66,7 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/st
 while ! grep -q "connect rate" "$log"; do
   server_cpu=$(cpu_s "$server" 2>/dev/null || echo "$server_cpu")
   sim_cpu=$(cpu_s "$sim" 2>/dev/null || echo "$sim_cpu")
+  [ "$use_perf" != threads ] || counts after
   kill -0 "$bench" 2>/dev/null || break
   sleep 0.2
 done
@@ -75,6 +83,13 @@ if [ "$use_perf" = stat ]; then
       /task-clock/ {t = $1} /context-switches/ {c = $1}
       END {printf "perf stat %s: instructions per device %s, task-clock %.0f ms, context switches %d = %.2f per device\n",
         who, i, t, c, c / n}' "$out.$who.stat"
+  done
+  exit 0
+fi
+if [ "$use_perf" = threads ]; then
+  for who in tetherd sim; do
+    echo "== $who: per device, by thread (to the last poll before the figures)"
+    python3 examples/bench/thread_counts.py diff "$out.$who.before" "$out.$who.after" "$n"
   done
   exit 0
 fi

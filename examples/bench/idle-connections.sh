@@ -11,6 +11,14 @@
 # Every device registers over HTTP(S), then opens its WebSocket; "connect
 # rate" counts both. Needs a build in ./build, or in TETHER_BUILD_DIR (an
 # A/B run: TETHER_BUILD_DIR=/other/checkout/build bash examples/bench/...).
+# Then what the devices met on the way (the simulator's counters: refused
+# registrations and connects, each answered with a Retry-After the device
+# honours) and the balancers' connect and admission latency over the run
+# (/metrics): with every device started at once, the refusals, not the CPU,
+# may bound the rate (docs/BENCHMARKS.md §3).
+# TETHER_SIM_MAX_CONNECTING=N: the simulator keeps at most N devices started
+# and not yet connected (--max-connecting; 256 is mqtt-idle's --max-pending,
+# the mosquitto side of compare-mosquitto.sh); unset, all start at once.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source examples/bench/lib.sh
@@ -48,13 +56,19 @@ run_one() {
       "$scheme://$http/v1/admin/clusters" |
       python3 -c "import json,sys;print(sum(c['connections'] for c in json.load(sys.stdin)['clusters']))"
   }
+  metrics() {
+    curl -s "${curl_tls[@]}" -H "Authorization: Bearer $(cat "$dir/data/secrets/admin-key")" \
+      "$scheme://$http/metrics"
+  }
   sleep 1
   local base start end held rss deadline
+  metrics >"$dir/metrics-before.txt" || true
   base=$(rss_kb)
   start=$(date +%s.%N)
   "$build"/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$dir/data" \
     --count "$n" --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
-    --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --log-level warn \
+    --source-addrs 127.0.0.2-127.0.0.21 --stats-interval-s 0 --stats-json "$dir/sim.json" --log-level warn \
+    ${TETHER_SIM_MAX_CONNECTING:+--max-connecting "$TETHER_SIM_MAX_CONNECTING"} \
     >"$dir/sim.log" 2>&1 &
   sim_pid=$!
   deadline=$(( $(date +%s) + 300 ))
@@ -66,6 +80,7 @@ run_one() {
     sleep 0.2
   done
   end=$(date +%s.%N)
+  metrics >"$dir/metrics-after.txt" || true
   sleep 5   # let the server settle (allocator, first keepalives)
   held=$(connections)
   rss=$(rss_kb)
@@ -81,6 +96,16 @@ PY
   kill "$sim_pid" "$server_pid" 2>/dev/null || true
   wait "$sim_pid" "$server_pid" 2>/dev/null || true
   sim_pid='' server_pid=''
+  python3 - "$dir/sim.json" <<'PY' || true
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"on the way: {s['register_failures']} registrations refused or failed, "
+      f"{s['connect_busy']} connects refused busy (503), "
+      f"{s['connect_failures']} connects failed in all")
+PY
+  echo "the balancers' latencies while the devices connected (/metrics):"
+  python3 examples/bench/histogram_diff.py "$dir/metrics-before.txt" "$dir/metrics-after.txt" \
+    tether_connect_duration_seconds tether_admission_duration_seconds 2>/dev/null | sed 's/^/  /' || true
 }
 
 if [ "$mode" = both ]; then

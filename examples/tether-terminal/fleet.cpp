@@ -1,4 +1,5 @@
 #include "tether-terminal/fleet.hpp"
+#include "tether-terminal/start_gate.hpp"
 
 #include "tether-terminal/device.hpp"
 #include "tether-terminal/http_client.hpp"
@@ -137,13 +138,12 @@ void fleet::impl::create_devices() {
 void fleet::impl::on_ramp_tick() {
   if (reason != stop_reason::none)
     return;
-  std::size_t due = devices.size();
-  if (options.ramp_per_s > 0) {
-    double elapsed
-      = std::chrono::duration<double>(clock_type::now() - start_time).count();
-    due = std::min(due,
-                   static_cast<std::size_t>(elapsed * options.ramp_per_s) + 1);
-  }
+  double elapsed
+    = std::chrono::duration<double>(clock_type::now() - start_time).count();
+  auto connected = static_cast<std::size_t>(
+    std::max<std::int64_t>(0, stats.connected.load(std::memory_order_relaxed)));
+  std::size_t due = due_starts(devices.size(), elapsed, options.ramp_per_s,
+                               started, connected, options.max_connecting);
   while (started < due)
     devices[started++]->start();
   if (started < devices.size()) {

@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
                     "127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.40 (repeatable)");
   connection_option("--ramp-per-s", o.ramp_per_s,
                     "devices started per second (0 = all at once)");
+  connection_option("--max-connecting", o.max_connecting,
+                    "at most this many devices started and not yet "
+                    "connected; a new one starts as one connects (0 = no cap)");
   connection_option("--threads", o.threads, "io_context threads");
   connection_option("--backoff-min-ms", backoff_min_ms,
                     "backoff base: first retry within this");

@@ -50,7 +50,10 @@ struct terminal_options {
   std::vector<std::string>
     source_addrs;           // raw --source-addrs items (lists and ranges)
   double ramp_per_s = 1000; // device starts per second; 0 = all at once
-  unsigned threads = 1;     // io_context threads
+  // at most this many devices started and not yet connected (0: no cap;
+  // start_gate.hpp)
+  std::size_t max_connecting = 0;
+  unsigned threads = 1; // io_context threads
   std::chrono::milliseconds backoff_min{500};
   std::chrono::milliseconds backoff_max{30000};
   // After a refused connect (nothing listens: that balancer is down) the next
