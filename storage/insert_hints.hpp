@@ -37,4 +37,27 @@ public:
 /// The hint extractor of the calls family.
 std::shared_ptr<const rocksdb::SliceTransform> calls_insert_hints();
 
+/// The jobs family's keys are job ids, "J", 16 hex digits of the job's
+/// sequence number and 16 random ones (store::new_job_id; ids stored before
+/// the random part have none): a new job's
+/// key sorts after every older one, and a batch of job states mostly goes
+/// oldest first, close to the last. Un-hinted, each of a job's two to four
+/// writes searched the skip list from its top (RocksDB's key comparator and
+/// its thread-local perf counter per compare were the largest self costs
+/// of a job, docs/BENCHMARKS-jobs13.md). The prefix is the id up to its
+/// last two sequence digits: a hint per 256 consecutive jobs, so the new
+/// jobs of a batch and the older jobs whose states follow them do not move
+/// one shared place back and forth. Any key of "J" and 16 characters or
+/// more takes a hint (the jobs family holds job ids only and has no range
+/// deletions, whose hints RocksDB 7.8 would mix with the point entries').
+class job_group_prefix final : public rocksdb::SliceTransform {
+public:
+  const char* Name() const override { return "tether.job_group_prefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
+  bool InDomain(const rocksdb::Slice& key) const override;
+};
+
+/// The hint extractor of the jobs family.
+std::shared_ptr<const rocksdb::SliceTransform> jobs_insert_hints();
+
 } // namespace tether::storage

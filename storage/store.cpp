@@ -154,6 +154,9 @@ std::unique_ptr<store> store::open(const std::string& dir, status& st,
     if (std::string_view{name} == "calls") // insert_hints.hpp
       families.back().options.memtable_insert_with_hint_prefix_extractor
         = calls_insert_hints();
+    if (std::string_view{name} == "jobs")
+      families.back().options.memtable_insert_with_hint_prefix_extractor
+        = jobs_insert_hints();
   }
   std::unique_ptr<store> self{new store};
   auto s = rocksdb::DB::Open(opts, dir, families, &self->handles_, &self->db_);
