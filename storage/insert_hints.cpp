@@ -37,4 +37,16 @@ std::shared_ptr<const rocksdb::SliceTransform> jobs_insert_hints() {
   return std::make_shared<job_group_prefix>();
 }
 
+rocksdb::Slice one_place::Transform(const rocksdb::Slice& key) const {
+  return {key.data(), 0};
+}
+
+bool one_place::InDomain(const rocksdb::Slice&) const {
+  return true; // the history family has no range deletions
+}
+
+std::shared_ptr<const rocksdb::SliceTransform> histories_insert_hints() {
+  return std::make_shared<one_place>();
+}
+
 } // namespace tether::storage

@@ -162,5 +162,49 @@ TEST(InsertHints, JobsWrittenAcrossGroupsAndOutOfOrderReadBackLatest) {
   EXPECT_EQ(db->load_jobs(st, ids.size()).size(), ids.size());
 }
 
+TEST(InsertHints, InKeyOrderKeepsTheOrderOfOneKeysRecords) {
+  std::vector<job_record> records{job("J2", "queued"), job("J1", "queued"),
+                                  job("J2", "acked"), job("J0", "done"),
+                                  job("J1", "delivered")};
+  auto sorted = in_key_order(
+    records, [](const job_record& r) -> const std::string& { return r.job_id; });
+  std::vector<std::string> got;
+  for (const auto* r : sorted)
+    got.push_back(r->job_id + ":" + r->status);
+  EXPECT_EQ(got, (std::vector<std::string>{"J0:done", "J1:queued",
+                                           "J1:delivered", "J2:queued",
+                                           "J2:acked"}));
+}
+
+TEST(InsertHints, HistoriesWrittenInAnyOrderReadBackTheLastOfEach) {
+  temp_dir dir;
+  status st;
+  auto db = store::open(dir.path() + "/db", st);
+  ASSERT_TRUE(st.ok()) << st.message;
+  // 300 terminals, 20 batches of 100 of them in a shuffled order, a
+  // terminal sometimes twice in one batch (its later record counts).
+  std::vector<uint64_t> last(300, 0);
+  uint32_t rng = 12345;
+  for (uint64_t round = 1; round <= 20; ++round) {
+    std::vector<api_history> batch;
+    for (int i = 0; i < 100; ++i) {
+      rng = rng * 1'103'515'245u + 12'345u;
+      auto t = (rng >> 8) % 300;
+      api_history h;
+      h.terminal_id = "T" + std::to_string(t);
+      h.calls = round * 1000 + static_cast<uint64_t>(i);
+      last[t] = h.calls;
+      batch.push_back(h);
+    }
+    ASSERT_TRUE(db->put_batch({}, {}, batch, 0).ok());
+  }
+  auto stored = db->load_histories(st);
+  ASSERT_TRUE(st.ok()) << st.message;
+  std::vector<uint64_t> got(300, 0);
+  for (const auto& h : stored)
+    got[std::stoul(h.terminal_id.substr(1))] = h.calls;
+  EXPECT_EQ(got, last);
+}
+
 } // namespace
 } // namespace tether::storage
