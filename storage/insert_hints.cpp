@@ -5,7 +5,7 @@
 namespace tether::storage {
 
 namespace {
-constexpr size_t time_and_seq = 12; // after the 0x00 (store::call_key)
+constexpr size_t time_and_seq = 12;   // after the 0x00 (store::call_key)
 constexpr size_t job_group_size = 15; // "J" and the first 14 seq digits
 constexpr size_t job_seq_size = 17;   // "J" and 16 seq digits (job_id_for)
 } // namespace

@@ -16,8 +16,9 @@
 // deletion starts at the bare id + 0x00, outside the domain. Ids hold no
 // 0x00 (api::valid_id). The hints live in the memtable (gone when it is
 // flushed), one per terminal with records in it. Only single-writer writes
-// use them, which the store's one actor is. Tested in
-// tests/storage/insert_hints_test.cpp.
+// use them, which the store's one actor is. The jobs and history families
+// have hints too (below). Hints are not stored: a database reads the same
+// with or without them. Tested in tests/storage/insert_hints_test.cpp.
 #pragma once
 
 #include <algorithm>
@@ -39,11 +40,11 @@ public:
 /// The hint extractor of the calls family.
 std::shared_ptr<const rocksdb::SliceTransform> calls_insert_hints();
 
-/// The jobs family's keys are job ids, "J", 16 hex digits of the job's
+/// The jobs family's keys are job ids: "J", 16 hex digits of the job's
 /// sequence number and 16 random ones (store::new_job_id; ids stored before
-/// the random part have none): a new job's
-/// key sorts after every older one, and a batch of job states mostly goes
-/// oldest first, close to the last. Un-hinted, each of a job's two to four
+/// the random part have none). A new job's key sorts after every older one,
+/// and a batch's job states, written in key order (in_key_order), move
+/// forward from one to the next. Un-hinted, each of a job's two to four
 /// writes searched the skip list from its top (RocksDB's key comparator and
 /// its thread-local perf counter per compare were the largest self costs
 /// of a job, docs/BENCHMARKS-jobs13.md). The prefix is the id up to its
@@ -90,10 +91,9 @@ std::vector<const Record*> in_key_order(const std::vector<Record>& records,
   out.reserve(records.size());
   for (const auto& r : records)
     out.push_back(&r);
-  std::stable_sort(out.begin(), out.end(), [&](const Record* a,
-                                               const Record* b) {
-    return key(*a) < key(*b);
-  });
+  std::stable_sort(
+    out.begin(), out.end(),
+    [&](const Record* a, const Record* b) { return key(*a) < key(*b); });
   return out;
 }
 

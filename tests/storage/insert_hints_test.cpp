@@ -153,10 +153,10 @@ TEST(InsertHints, JobsWrittenAcrossGroupsAndOutOfOrderReadBackLatest) {
     auto got = db->get_job(ids[i], st);
     ASSERT_TRUE(got) << ids[i];
     size_t done_before = ids.size() - 150;
-    auto want = i < done_before                ? "done"
-              : i < ids.size() - 100           ? "acked"
-              : i < ids.size() - 50            ? "delivered"
-                                               : "queued";
+    auto want = i < done_before      ? "done"
+              : i < ids.size() - 100 ? "acked"
+              : i < ids.size() - 50  ? "delivered"
+                                     : "queued";
     EXPECT_EQ(got->status, want) << ids[i];
   }
   EXPECT_EQ(db->load_jobs(st, ids.size()).size(), ids.size());
@@ -166,14 +166,16 @@ TEST(InsertHints, InKeyOrderKeepsTheOrderOfOneKeysRecords) {
   std::vector<job_record> records{job("J2", "queued"), job("J1", "queued"),
                                   job("J2", "acked"), job("J0", "done"),
                                   job("J1", "delivered")};
-  auto sorted = in_key_order(
-    records, [](const job_record& r) -> const std::string& { return r.job_id; });
+  auto sorted
+    = in_key_order(records, [](const job_record& r) -> const std::string& {
+        return r.job_id;
+      });
   std::vector<std::string> got;
   for (const auto* r : sorted)
     got.push_back(r->job_id + ":" + r->status);
-  EXPECT_EQ(got, (std::vector<std::string>{"J0:done", "J1:queued",
-                                           "J1:delivered", "J2:queued",
-                                           "J2:acked"}));
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"J0:done", "J1:queued", "J1:delivered",
+                                      "J2:queued", "J2:acked"}));
 }
 
 TEST(InsertHints, HistoriesWrittenInAnyOrderReadBackTheLastOfEach) {
