@@ -29,15 +29,31 @@
 
 namespace tether::storage {
 
-/// The prefix of a whole calls key: the terminal id and its 0x00.
-class terminal_prefix final : public rocksdb::SliceTransform {
+/// A family's hint prefix: which keys take a hint (`in_domain`) and the
+/// prefix naming the place they start from (`prefix`, only for keys in the
+/// domain).
+class hint_prefix final : public rocksdb::SliceTransform {
 public:
-  const char* Name() const override { return "tether.terminal_prefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
-  bool InDomain(const rocksdb::Slice& key) const override;
+  using domain_fn = bool (*)(const rocksdb::Slice& key);
+  using prefix_fn = rocksdb::Slice (*)(const rocksdb::Slice& key);
+  hint_prefix(const char* name, domain_fn in_domain, prefix_fn prefix)
+      : name_(name), in_domain_(in_domain), prefix_(prefix) {}
+  const char* Name() const override { return name_; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return prefix_(key);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return in_domain_(key);
+  }
+
+private:
+  const char* name_;
+  domain_fn in_domain_;
+  prefix_fn prefix_;
 };
 
-/// The hint extractor of the calls family.
+/// The hint extractor of the calls family: a whole calls key's terminal id
+/// and its 0x00.
 std::shared_ptr<const rocksdb::SliceTransform> calls_insert_hints();
 
 /// The jobs family's keys are job ids: "J", 16 hex digits of the job's
@@ -53,14 +69,6 @@ std::shared_ptr<const rocksdb::SliceTransform> calls_insert_hints();
 /// one shared place back and forth. Any key of "J" and 16 characters or
 /// more takes a hint (the jobs family holds job ids only and has no range
 /// deletions, whose hints RocksDB 7.8 would mix with the point entries').
-class job_group_prefix final : public rocksdb::SliceTransform {
-public:
-  const char* Name() const override { return "tether.job_group_prefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
-  bool InDomain(const rocksdb::Slice& key) const override;
-};
-
-/// The hint extractor of the jobs family.
 std::shared_ptr<const rocksdb::SliceTransform> jobs_insert_hints();
 
 /// The history family's keys are terminal ids, each holding one record that
@@ -71,14 +79,6 @@ std::shared_ptr<const rocksdb::SliceTransform> jobs_insert_hints();
 /// insert moves forward a little from the last one, not down from the top
 /// (an un-hinted insert searches from the top unless its key directly
 /// follows the last one).
-class one_place final : public rocksdb::SliceTransform {
-public:
-  const char* Name() const override { return "tether.one_place"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
-  bool InDomain(const rocksdb::Slice& key) const override;
-};
-
-/// The hint extractor of the history family.
 std::shared_ptr<const rocksdb::SliceTransform> histories_insert_hints();
 
 /// `records` as pointers in the order of `key(record)`; records of one key

@@ -30,7 +30,8 @@ call_record at(const std::string& terminal, int64_t ms, uint32_t seq) {
 }
 
 TEST(InsertHints, TheHintPrefixIsTheTerminalOfACallsKey) {
-  terminal_prefix p;
+  auto hints = calls_insert_hints();
+  const auto& p = *hints;
   auto key = store::call_key(at("T-17", t0, 3));
   ASSERT_TRUE(p.InDomain(key));
   EXPECT_EQ(p.Transform(key).ToString(), std::string("T-17\0", 5));
@@ -97,7 +98,8 @@ TEST(InsertHints, InterleavedTerminalsReadBackCompleteAndInOrder) {
 }
 
 TEST(InsertHints, TheJobsHintPrefixIsAGroupOf256Jobs) {
-  job_group_prefix p;
+  auto hints = jobs_insert_hints();
+  const auto& p = *hints;
   auto id = store::new_job_id(0x1234);
   ASSERT_TRUE(p.InDomain(id));
   EXPECT_EQ(p.Transform(id).ToString(), "J00000000000012");
