@@ -53,4 +53,15 @@ std::shared_ptr<const rocksdb::SliceTransform> histories_insert_hints() {
   return std::make_shared<hint_prefix>("tether.one_place", any_key, no_prefix);
 }
 
+std::shared_ptr<const rocksdb::SliceTransform>
+insert_hints_for(std::string_view family) {
+  if (family == "calls")
+    return calls_insert_hints();
+  if (family == "jobs")
+    return jobs_insert_hints();
+  if (family == "history")
+    return histories_insert_hints();
+  return nullptr;
+}
+
 } // namespace tether::storage

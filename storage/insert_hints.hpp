@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include <rocksdb/slice_transform.h>
@@ -80,6 +81,11 @@ std::shared_ptr<const rocksdb::SliceTransform> jobs_insert_hints();
 /// (an un-hinted insert searches from the top unless its key directly
 /// follows the last one).
 std::shared_ptr<const rocksdb::SliceTransform> histories_insert_hints();
+
+/// The hint extractor of the family named `family` (calls, jobs, history),
+/// none for the others.
+std::shared_ptr<const rocksdb::SliceTransform>
+insert_hints_for(std::string_view family);
 
 /// `records` as pointers in the order of `key(record)`; records of one key
 /// stay in their order (the last one written is the one kept). A hinted

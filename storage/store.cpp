@@ -151,15 +151,8 @@ std::unique_ptr<store> store::open(const std::string& dir, status& st,
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (auto* name : family_names) {
     families.emplace_back(name, family);
-    if (std::string_view{name} == "calls") // insert_hints.hpp
-      families.back().options.memtable_insert_with_hint_prefix_extractor
-        = calls_insert_hints();
-    if (std::string_view{name} == "jobs")
-      families.back().options.memtable_insert_with_hint_prefix_extractor
-        = jobs_insert_hints();
-    if (std::string_view{name} == "history")
-      families.back().options.memtable_insert_with_hint_prefix_extractor
-        = histories_insert_hints();
+    families.back().options.memtable_insert_with_hint_prefix_extractor
+      = insert_hints_for(name); // insert_hints.hpp
   }
   std::unique_ptr<store> self{new store};
   auto s = rocksdb::DB::Open(opts, dir, families, &self->handles_, &self->db_);

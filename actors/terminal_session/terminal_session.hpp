@@ -30,15 +30,15 @@ namespace tether {
 /// Jobs a session has sent and the device not yet acknowledged, at most.
 constexpr size_t job_window = 32;
 
-/// The jobs of a session that has some in flight. An idle session holds
-/// none of this (issue 12: bytes per session): it is made at the first job
-/// or cancellation and freed once nothing is left in it.
 /// A job sent to the device and not yet acknowledged, and its last send.
 struct sent_job {
   job_record job;
   int64_t sent_at_ms = 0;
 };
 
+/// The jobs of a session that has some in flight. An idle session holds
+/// none of this (issue 12: bytes per session): it is made at the first job
+/// or cancellation and freed once nothing is left in it.
 struct session_jobs {
   /// Sent, not yet acknowledged, by job id: one map (a second one for the
   /// send times cost a job a second insert and erase, each comparing ids).

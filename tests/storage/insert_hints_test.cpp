@@ -164,6 +164,15 @@ TEST(InsertHints, JobsWrittenAcrossGroupsAndOutOfOrderReadBackLatest) {
   EXPECT_EQ(db->load_jobs(st, ids.size()).size(), ids.size());
 }
 
+TEST(InsertHints, OnlyTheCallsJobsAndHistoryFamiliesHaveHints) {
+  EXPECT_NE(insert_hints_for("calls"), nullptr);
+  EXPECT_NE(insert_hints_for("jobs"), nullptr);
+  EXPECT_NE(insert_hints_for("history"), nullptr);
+  EXPECT_EQ(insert_hints_for("terminals"), nullptr);
+  EXPECT_EQ(insert_hints_for("events"), nullptr);
+  EXPECT_EQ(insert_hints_for("default"), nullptr);
+}
+
 TEST(InsertHints, InKeyOrderKeepsTheOrderOfOneKeysRecords) {
   std::vector<job_record> records{job("J2", "queued"), job("J1", "queued"),
                                   job("J2", "acked"), job("J0", "done"),
