@@ -151,9 +151,8 @@ std::unique_ptr<store> store::open(const std::string& dir, status& st,
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (auto* name : family_names) {
     families.emplace_back(name, family);
-    if (std::string_view{name} == "calls") // insert_hints.hpp
-      families.back().options.memtable_insert_with_hint_prefix_extractor
-        = calls_insert_hints();
+    families.back().options.memtable_insert_with_hint_prefix_extractor
+      = insert_hints_for(name); // insert_hints.hpp
   }
   std::unique_ptr<store> self{new store};
   auto s = rocksdb::DB::Open(opts, dir, families, &self->handles_, &self->db_);
@@ -260,10 +259,17 @@ status store::put_batch(const std::vector<terminal_record>& terminals,
                       be64(static_cast<uint64_t>(drop_events_before_ms)));
   for (const auto& t : terminals)
     batch.Put(cf(family::terminals), t.terminal_id, encode(t));
-  for (const auto& j : jobs)
-    batch.Put(cf(family::jobs), j.job_id, encode(j));
-  for (const auto& h : histories)
-    batch.Put(cf(family::history), h.terminal_id, encode(h));
+  // In key order, for the memtable's hinted inserts (insert_hints.hpp).
+  auto job_id = [](const job_record& r) -> const std::string& {
+    return r.job_id;
+  };
+  for (const auto* j : in_key_order(jobs, job_id))
+    batch.Put(cf(family::jobs), j->job_id, encode(*j));
+  auto terminal = [](const api_history& r) -> const std::string& {
+    return r.terminal_id;
+  };
+  for (const auto* h : in_key_order(histories, terminal))
+    batch.Put(cf(family::history), h->terminal_id, encode(*h));
   if (next_seq != 0)
     batch.Put(cf(family::meta), "job_seq", be64(next_seq));
   return write(batch, "cannot write");

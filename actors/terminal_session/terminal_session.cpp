@@ -43,7 +43,6 @@ void terminal_session_state::forget(const std::string& job_id) {
   if (!jobs_)
     return;
   jobs_->unacked.erase(job_id);
-  jobs_->sent_at_ms.erase(job_id);
 }
 
 terminal_session_state::tick_action terminal_session_state::on_tick() {
@@ -119,14 +118,14 @@ terminal_session_state::on_deliver(const job_record& job, int64_t now) {
   if (std::find(canceled.begin(), canceled.end(), job.job_id) != canceled.end())
     return std::nullopt; // canceled by an operator
   auto& js = held_jobs();
-  if (js.unacked.count(job.job_id) > 0)
+  auto sent = js.unacked.lower_bound(job.job_id);
+  if (sent != js.unacked.end() && sent->first == job.job_id)
     return std::nullopt; // already sent; redelivery resends it if needed
   if (js.unacked.size() >= window) {
     hold(js, job);
     return std::nullopt;
   }
-  js.unacked[job.job_id] = job;
-  js.sent_at_ms[job.job_id] = now;
+  js.unacked.emplace_hint(sent, job.job_id, sent_job{job, now});
   return frames::job(job);
 }
 
@@ -169,13 +168,12 @@ terminal_session_state::due_for_redelivery(int64_t now) {
     return out;
   auto& js = *jobs_;
   for (auto i = js.unacked.begin(); i != js.unacked.end();) {
-    const auto& job = i->second;
+    const auto& job = i->second.job;
     if (job.expires_at_ms() != 0 && now > job.expires_at_ms()) {
-      js.sent_at_ms.erase(i->first);
       i = js.unacked.erase(i);
       continue;
     }
-    auto& sent = js.sent_at_ms[i->first];
+    auto& sent = i->second.sent_at_ms;
     if (now - sent >= static_cast<int64_t>(redelivery_ms)) {
       sent = now;
       out.push_back(job);

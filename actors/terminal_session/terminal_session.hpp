@@ -30,12 +30,19 @@ namespace tether {
 /// Jobs a session has sent and the device not yet acknowledged, at most.
 constexpr size_t job_window = 32;
 
+/// A job sent to the device and not yet acknowledged, and its last send.
+struct sent_job {
+  job_record job;
+  int64_t sent_at_ms = 0;
+};
+
 /// The jobs of a session that has some in flight. An idle session holds
 /// none of this (issue 12: bytes per session): it is made at the first job
 /// or cancellation and freed once nothing is left in it.
 struct session_jobs {
-  std::map<std::string, job_record> unacked; // sent, not yet acknowledged
-  std::map<std::string, int64_t> sent_at_ms; // of the unacked, last send
+  /// Sent, not yet acknowledged, by job id: one map (a second one for the
+  /// send times cost a job a second insert and erase, each comparing ids).
+  std::map<std::string, sent_job> unacked;
   /// Jobs waiting for room: at most `window` jobs are unacknowledged at a
   /// time, so a device with a long queue is not flooded (and its socket's
   /// bounded send queue never overflows).

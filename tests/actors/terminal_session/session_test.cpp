@@ -273,7 +273,7 @@ TEST(SessionDeliver, SendsTheJobFrame) {
   auto frame = st.on_deliver(job, 6000);
   ASSERT_TRUE(frame);
   EXPECT_EQ(*frame, frames::job(job));
-  EXPECT_EQ(st.jobs().unacked.at("J1").job_id, "J1");
+  EXPECT_EQ(st.jobs().unacked.at("J1").job.job_id, "J1");
 }
 
 TEST(SessionDeliver, ExpiredJobIsNotSent) {
@@ -294,7 +294,7 @@ TEST(SessionDeliver, AJobAlreadyHeldIsNotSentAgain) {
   EXPECT_TRUE(st.on_deliver(make_job("J1", 0), 1));
   EXPECT_FALSE(st.on_deliver(make_job("J1", 0), 2));
   EXPECT_EQ(st.jobs().unacked.size(), 1u);
-  EXPECT_EQ(st.jobs().sent_at_ms.at("J1"), 1);
+  EXPECT_EQ(st.jobs().unacked.at("J1").sent_at_ms, 1);
 }
 
 TEST(SessionDeliver, AtMostAWindowOfJobsIsUnacknowledged) {
@@ -314,7 +314,7 @@ TEST(SessionDeliver, AtMostAWindowOfJobsIsUnacknowledged) {
   ASSERT_EQ(more.size(), 1u);
   EXPECT_EQ(more[0].job_id, "J3");
   EXPECT_EQ(st.jobs().unacked.count("J3"), 1u);
-  EXPECT_EQ(st.jobs().sent_at_ms.at("J3"), 4);
+  EXPECT_EQ(st.jobs().unacked.at("J3").sent_at_ms, 4);
   st.on_frame(R"({"type":"result","job_id":"J2","status":"done"})");
   st.on_frame(R"({"type":"result","job_id":"J3","status":"done"})");
   more = st.refill(5);
@@ -388,7 +388,7 @@ TEST(SessionRedelivery, AckedOrFinishedJobsAreNotResent) {
   EXPECT_EQ(ids(st.due_for_redelivery(100'000)),
             std::vector<std::string>{"J3"});
   EXPECT_EQ(st.jobs().unacked.size(), 1u);
-  EXPECT_EQ(st.jobs().sent_at_ms.size(), 1u);
+  EXPECT_EQ(st.jobs().unacked.count("J3"), 1u);
 }
 
 TEST(SessionRedelivery, EachJobHasItsOwnClock) {
@@ -409,7 +409,6 @@ TEST(SessionRedelivery, ExpiredJobIsDroppedNotResent) {
   EXPECT_EQ(ids(st.due_for_redelivery(31'000)), std::vector<std::string>{"J1"});
   EXPECT_TRUE(st.due_for_redelivery(61'001).empty());
   EXPECT_TRUE(st.jobs().unacked.empty());
-  EXPECT_TRUE(st.jobs().sent_at_ms.empty());
 }
 
 } // namespace
