@@ -3,6 +3,10 @@
 
     python3 histogram_diff.py BEFORE.txt AFTER.txt FAMILY [FAMILY...]
 
+A FAMILY may name one label's value, FAMILY{label="value"}, to count only
+the series that carry it (e.g. one route of
+tether_http_request_duration_seconds).
+
 For each histogram FAMILY (e.g. tether_connect_duration_seconds), the
 observations made between the two scrapes by every series of it in AFTER
 (a series of a process killed meanwhile is left out; one new in AFTER counts
@@ -13,18 +17,22 @@ bounds, 1 ms to 10 s, bound the error). Used by storm.sh.
 import re
 import sys
 
-LINE = re.compile(r'^(\w+?)(_bucket|_sum|_count)\{([^}]*)\}\s+(\S+)$')
+LINE = re.compile(r'^(\w+?)(_bucket|_sum|_count)(?:\{(.*)\})?\s+(\S+)$')
 LE = re.compile(r'le="([^"]+)"')
 
 
 def read(path, family):
     """{(series labels, bucket bound or "sum"/"count"): value}"""
     out = {}
+    family, _, wanted = family.partition("{")
+    wanted = wanted.rstrip("}")
     for line in open(path):
         m = LINE.match(line.strip())
         if not m or m.group(1) != family:
             continue
-        labels = m.group(3)
+        labels = m.group(3) or ""
+        if wanted and wanted not in labels.split(","):
+            continue
         if m.group(2) == "_bucket":
             le = LE.search(labels).group(1)
             key = float("inf") if le == "+Inf" else float(le)

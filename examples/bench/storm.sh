@@ -271,9 +271,12 @@ p = json.load(open(sys.argv[10])); l = p["api_latency_ms"]
 print(f"service API: {p['accepted']} of {p['issued']} pushes accepted, latency ms"
       f" p50 {l['p50']:.2f} p99 {l['p99']:.2f} max {l['max']:.2f}")
 PY
-echo "the balancers' latencies from the kill until all are back (/metrics; buckets 1 ms to 10 s):"
+echo "latencies from the kill until all are back (/metrics; buckets 1 ms to 10 s): the balancers'" \
+  "connects and admissions, the store's synced batches, the gateway's pushes (arrival -> 202):"
 python3 examples/bench/histogram_diff.py "$work/metrics-before.txt" "$work/metrics-after.txt" \
-  tether_connect_duration_seconds tether_admission_duration_seconds | sed 's/^/  /'
+  tether_connect_duration_seconds tether_admission_duration_seconds \
+  tether_store_write_duration_seconds \
+  'tether_http_request_duration_seconds{route="POST /v1/terminals/{id}/jobs"}' | sed 's/^/  /'
 if [ -n "$stat_dir" ]; then
   echo "perf stat from 2 s before the kill until all are back (instructions: n/a where the machine has no PMU):"
   for p in "${survivors[@]}"; do
