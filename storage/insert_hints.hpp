@@ -64,7 +64,7 @@ std::shared_ptr<const rocksdb::SliceTransform> calls_insert_hints();
 /// forward from one to the next. Un-hinted, each of a job's two to four
 /// writes searched the skip list from its top (RocksDB's key comparator and
 /// its thread-local perf counter per compare were the largest self costs
-/// of a job, docs/BENCHMARKS-jobs13.md). The prefix is the id up to its
+/// of a job, docs/BENCHMARKS.md §4). The prefix is the id up to its
 /// last two sequence digits: a hint per 256 consecutive jobs, so the new
 /// jobs of a batch and the older jobs whose states follow them do not move
 /// one shared place back and forth. Any key of "J" and 16 characters or
