@@ -21,20 +21,15 @@
 # the targets tetherd, tether-terminal and mqtt-idle.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source examples/bench/lib.sh
 n=${1:-10000}
 work=$(mktemp -d /tmp/tether-compare-XXXXXX)
 broker_pid=""
 client_pid=""
 trap 'kill $client_pid $broker_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
+bench_need_package mosquitto mosquitto
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-if [ ! -x "$mosquitto_bin" ]; then
-  echo "installing mosquitto (Debian package)" >&2
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends mosquitto >&2
-  mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-fi
 for bin in build/examples/mqtt-idle build/net/tetherd build/examples/tether-terminal; do
   [ -x "$bin" ] || { echo "missing $bin: build the targets tetherd tether-terminal mqtt-idle" >&2; exit 1; }
 done

@@ -27,3 +27,15 @@ heaptrack_preload() {
     echo "${LD_PRELOAD:-}"
   fi
 }
+
+# bench_need_package COMMAND PACKAGE: installs Debian's PACKAGE (apt-get;
+# root or sudo) unless COMMAND is on the PATH or in /usr/sbin.
+bench_need_package() {
+  if command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; then
+    return 0
+  fi
+  echo "installing $2 (Debian package)" >&2
+  local sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "$2" >&2
+}
