@@ -4,18 +4,12 @@
 #include <fstream>
 #include <vector>
 
-#include <openssl/evp.h>
-
 #include "auth/crypto.hpp"
 #include "auth/issued_tokens.hpp"
 
 namespace tether::auth {
 
 namespace {
-
-EVP_PKEY* as_pkey(void* p) {
-  return static_cast<EVP_PKEY*>(p);
-}
 
 std::vector<std::string_view> split_lines(std::string_view s) {
   std::vector<std::string_view> out;
@@ -37,19 +31,6 @@ bool parse_int(std::string_view s, Int& out) {
 std::string claims_text(const token_claims& c) {
   return "t1\n" + c.kid + "\n" + c.terminal_id + "\n" + c.cluster_id + "\n"
        + std::to_string(c.generation) + "\n" + std::to_string(c.expires_s);
-}
-
-bool ed25519_verify(EVP_PKEY* key, std::string_view msg, std::string_view sig) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok
-    = ctx != nullptr
-   && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1
-   && EVP_DigestVerify(
-        ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-        reinterpret_cast<const unsigned char*>(msg.data()), msg.size())
-        == 1;
-  EVP_MD_CTX_free(ctx);
-  return ok;
 }
 
 } // namespace
@@ -78,26 +59,15 @@ std::string key_id(std::string_view public_key) {
 }
 
 std::shared_ptr<token_signer> token_signer::from_seed(std::string_view seed) {
-  if (seed.size() != 32)
+  auto key = ed25519::signing_key::from_seed(seed);
+  if (!key)
     return nullptr;
-  std::shared_ptr<token_signer> s{new token_signer};
-  s->pkey_ = EVP_PKEY_new_raw_private_key(
-    EVP_PKEY_ED25519, nullptr,
-    reinterpret_cast<const unsigned char*>(seed.data()), seed.size());
-  if (s->pkey_ == nullptr)
-    return nullptr;
-  unsigned char pub[32];
-  size_t len = sizeof(pub);
-  if (EVP_PKEY_get_raw_public_key(as_pkey(s->pkey_), pub, &len) != 1)
-    return nullptr;
-  s->public_key_.assign(reinterpret_cast<const char*>(pub), len);
-  s->kid_ = key_id(s->public_key_);
+  std::shared_ptr<token_signer> s{new token_signer{std::move(*key)}};
+  s->kid_ = key_id(s->public_key());
   return s;
 }
 
-token_signer::~token_signer() {
-  EVP_PKEY_free(as_pkey(pkey_));
-}
+token_signer::~token_signer() = default;
 
 std::string token_signer::issue(std::string_view terminal_id,
                                 std::string_view cluster_id,
@@ -106,21 +76,7 @@ std::string token_signer::issue(std::string_view terminal_id,
   token_claims c{kid_, std::string{terminal_id}, std::string{cluster_id},
                  generation, now_s + ttl.count()};
   auto msg = claims_text(c);
-  unsigned char sig[64];
-  size_t len = sizeof(sig);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok
-    = ctx != nullptr
-   && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, as_pkey(pkey_)) == 1
-   && EVP_DigestSign(ctx, sig, &len,
-                     reinterpret_cast<const unsigned char*>(msg.data()),
-                     msg.size())
-        == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok)
-    return {};
-  auto token = to_base64url(msg) + "."
-             + to_base64url({reinterpret_cast<const char*>(sig), len});
+  auto token = to_base64url(msg) + "." + to_base64url(key_.sign(msg));
   if (remembered_) // a balancer of this process takes it (issued_tokens.hpp)
     remembered_->add(token);
   return token;
@@ -168,27 +124,15 @@ token_verifier::~token_verifier() = default;
 
 namespace {
 
-std::shared_ptr<void> ed25519_public(std::string_view raw) {
-  auto* key = EVP_PKEY_new_raw_public_key(
-    EVP_PKEY_ED25519, nullptr,
-    reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-  if (key == nullptr)
-    return nullptr;
-  return {key, [](void* p) {
-            EVP_PKEY_free(as_pkey(p));
-          }};
-}
-
 constexpr int64_t reload_every_s = 10;
 
 } // namespace
 
 bool token_verifier::add(std::string_view public_key) {
-  auto key = ed25519_public(public_key);
-  if (!key)
+  if (public_key.size() != 32)
     return false;
   std::lock_guard<std::mutex> guard{mtx_};
-  keys_[key_id(public_key)] = known_key{std::move(key), 0, true};
+  keys_[key_id(public_key)] = known_key{std::string{public_key}, 0, true};
   return true;
 }
 
@@ -211,17 +155,13 @@ void token_verifier::load_file(int64_t now_s) {
     auto kid = key_id(listed->public_key);
     if (auto p = next.find(kid); p != next.end() && p->second.pinned)
       continue;
-    auto old = keys_.find(kid);
-    auto pkey = old != keys_.end() ? old->second.pkey
-                                   : ed25519_public(listed->public_key);
-    if (pkey)
-      next[kid] = known_key{std::move(pkey), listed->until_s, false};
+    next[kid]
+      = known_key{std::move(listed->public_key), listed->until_s, false};
   }
   keys_ = std::move(next);
 }
 
-std::shared_ptr<void> token_verifier::key_of(const std::string& kid,
-                                             int64_t now_s) {
+std::string token_verifier::key_of(const std::string& kid, int64_t now_s) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = keys_.find(kid);
   if (i == keys_.end() || now_s - file_read_s_ >= reload_every_s) {
@@ -229,8 +169,8 @@ std::shared_ptr<void> token_verifier::key_of(const std::string& kid,
     i = keys_.find(kid);
   }
   if (i == keys_.end() || (i->second.until_s != 0 && now_s > i->second.until_s))
-    return nullptr;
-  return i->second.pkey;
+    return {};
+  return i->second.public_key;
 }
 
 std::string token_verifier::verify(std::string_view token,
@@ -245,12 +185,12 @@ std::string token_verifier::verify(std::string_view token,
   if (!claims || !text || !sig)
     return "malformed connect token";
   auto key = key_of(claims->kid, now_s);
-  if (!key)
+  if (key.empty())
     return "connect token signed by an unknown key";
   // Issued by this process's signer (exact bytes): signed by construction.
   // Only looked up: connected() forgets it once its connect went through.
   bool issued_here = issued_ && issued_->issued(token);
-  if (!issued_here && !ed25519_verify(as_pkey(key.get()), *text, *sig))
+  if (!issued_here && !ed25519::verify(key, *text, *sig))
     return "connect token signature does not verify";
   if (claims->expires_s <= now_s)
     return "connect token expired; ask GET /v1/terminals/{id}/destination "

@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "auth/ed25519.hpp"
+
 namespace tether::auth {
 
 class issued_tokens;
@@ -40,11 +42,11 @@ std::string key_id(std::string_view public_key);
 /// Signs tokens with an Ed25519 private key (its raw 32-byte seed).
 class token_signer {
 public:
-  /// Nothing when `seed` is not 32 bytes or OpenSSL refuses it.
+  /// Nothing when `seed` is not 32 bytes or libsodium is not ready.
   static std::shared_ptr<token_signer> from_seed(std::string_view seed);
   ~token_signer();
 
-  const std::string& public_key() const { return public_key_; } // raw
+  const std::string& public_key() const { return key_.public_key(); } // raw
   const std::string& kid() const { return kid_; }
 
   /// From now on every token issued is also added to `set` (a balancer of
@@ -60,9 +62,8 @@ public:
                     std::chrono::seconds ttl) const;
 
 private:
-  token_signer() = default;
-  void* pkey_ = nullptr; // EVP_PKEY
-  std::string public_key_;
+  explicit token_signer(ed25519::signing_key key) : key_(std::move(key)) {}
+  ed25519::signing_key key_;
   std::string kid_;
   std::shared_ptr<issued_tokens> remembered_; // null: none kept
 };
@@ -99,7 +100,7 @@ public:
   token_verifier(const token_verifier&) = delete;
   token_verifier& operator=(const token_verifier&) = delete;
 
-  /// Adds a raw 32-byte public key; false when OpenSSL refuses it.
+  /// Adds a raw 32-byte public key; false when it is not 32 bytes.
   bool add(std::string_view public_key);
 
   /// Tokens found in `set` (issued by this process's signer, exact bytes)
@@ -129,11 +130,12 @@ public:
 
 private:
   struct known_key {
-    std::shared_ptr<void> pkey; // EVP_PKEY
-    int64_t until_s = 0;        // 0: no end
-    bool pinned = false;        // from `add`: not dropped by a reload
+    std::string public_key; // raw, 32 bytes
+    int64_t until_s = 0;    // 0: no end
+    bool pinned = false;    // from `add`: not dropped by a reload
   };
-  std::shared_ptr<void> key_of(const std::string& kid, int64_t now_s);
+  /// The raw public key of `kid` if it verifies at `now_s`; else empty.
+  std::string key_of(const std::string& kid, int64_t now_s);
   void load_file(int64_t now_s);
 
   std::mutex mtx_;

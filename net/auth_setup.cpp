@@ -79,8 +79,8 @@ gateway_device_auth(const config::topology& topo, const std::string& data_dir,
     return nullptr;
   auto signer = auth::token_signer::from_seed(*seed);
   if (!signer) {
-    error
-      = "OpenSSL refused the Ed25519 key " + dir.path() + "/token-signing-key";
+    error = "cannot load the Ed25519 key " + dir.path()
+          + "/token-signing-key (libsodium not initialised)";
     return nullptr;
   }
   auto ttl

@@ -13,6 +13,7 @@
 
 #include "actors/system/log.hpp"
 #include "actors/system/log_json.hpp"
+#include "auth/ed25519.hpp"
 #include "config/topology.hpp"
 #include "net/deployment.hpp"
 #include "net/tls/trust_files.hpp"
@@ -187,6 +188,14 @@ int serve(topology topo, const options& o, std::string data_dir) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Connect tokens are signed and verified with libsodium: without it no
+  // device could connect, so the process does not start (once, here).
+  if (!tether::auth::ed25519::ready()) {
+    std::cerr << "tetherd: libsodium could not be initialised (sodium_init "
+                 "failed): connect tokens can be neither signed nor "
+                 "verified\n";
+    return 1;
+  }
   caf::actor_system_config cfg;
   tether::net::configure_actor_system(cfg, topo, o.process);
   caf::actor_system sys{cfg};

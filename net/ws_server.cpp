@@ -20,6 +20,7 @@
 #include "actors/system/close_codes.hpp"
 #include "actors/system/log.hpp"
 #include "net/burst_trim.hpp"
+#include "net/connect_query.hpp"
 #include "net/exact_allocator.hpp"
 #include "net/frame_gated_stream.hpp"
 #include "net/full_refusal.hpp"
@@ -210,15 +211,16 @@ private:
                     .body;
       return do_refuse(http::status::upgrade_required, std::move(body));
     }
+    auto query = parse_connect_query(target); // once for both parameters
     auto& terminal = hs_->terminal_id;
-    terminal = api::query_value(target, "terminal_id");
+    terminal = std::move(query.terminal_id);
     if (!api::valid_id(terminal))
       return do_refuse_error(errc::bad_request,
                              "query parameter \"terminal_id\" is missing or "
                              "not 1-128 characters from [A-Za-z0-9._:-]");
     // The token first: only a device that proves its identity counts
     // towards its id's flapping ban (or anyone could get a device banned).
-    if (!token_valid(req, target) || flapping())
+    if (!token_valid(req, std::move(query.token)) || flapping())
       return;
     hs_->deadline.cancel(); // the balancer answers; the upgrade has its own
     caf::anon_send(balancer_, admit_atom::value, conn_, terminal,
@@ -253,13 +255,13 @@ private:
   /// Whether the request carries a valid connect token for the terminal
   /// and this cluster (or none is needed); false after refusing with 401.
   /// Only then is the balancer asked, so that without a valid token the
-  /// connected device is not disturbed.
+  /// connected device is not disturbed. `token`: the query's `token`
+  /// parameter (empty: none); an `Authorization: Bearer` header wins.
   bool token_valid(const http::request<http::empty_body>& req,
-                   std::string_view target) {
+                   std::string token) {
     if (!settings().tokens)
       return true;
     const auto& terminal = hs_->terminal_id;
-    std::string token = api::query_value(target, "token");
     auto authz = std::string_view{req[http::field::authorization]};
     if (authz.substr(0, 7) == "Bearer ")
       token = std::string{authz.substr(7)};

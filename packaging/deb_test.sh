@@ -42,6 +42,10 @@ done
 depends=$(dpkg-deb -f "$deb" Depends)
 grep -q 'libc6' <<<"$depends" || problem "Depends lacks libc6 (shlibdeps): $depends"
 grep -q 'adduser' <<<"$depends" || problem "Depends lacks adduser: $depends"
+# tetherd signs and verifies connect tokens with libsodium (auth/ed25519.hpp):
+# dpkg-shlibdeps must name its runtime package.
+grep -q 'libsodium23' <<<"$depends" \
+  || problem "Depends lacks libsodium23 (shlibdeps): $depends"
 dpkg-deb -e "$deb" "$work/control"
 grep -qx /etc/tether/topology.toml "$work/control/conffiles" \
   || problem "/etc/tether/topology.toml is not a conffile"

@@ -68,5 +68,5 @@ echo "$n devices connected at a ramp of $ramp/s in $(python3 -c "print(f'{$end -
 python3 examples/bench/callgrind_calls.py "$out" "$n" \
   'caf::scheduled_actor::resume(' 'caf::scheduled_actor::consume(caf::mailbox_element&)' \
   'thread_safe_actor_clock::push' 'caf::scheduler::worker<' 'strand_executor_service::do_execute' \
-  'rocksdb::DBImpl::Write(' 'SyncWAL' 'EVP_DigestSign(' 'tether::' | head -n 60
+  'rocksdb::DBImpl::Write(' 'SyncWAL' 'EVP_DigestSign(' 'crypto_sign_' 'tether::' | head -n 60
 echo "profile: $out (callgrind_annotate $out)"
