@@ -12,6 +12,13 @@ using namespace std::chrono_literals;
 
 /// Any request from one actor to another (store, selector, manager, ...).
 constexpr std::chrono::milliseconds request_timeout = 5'000ms;
+/// [limits] http_max_wait and ws_max_wait: over its count, the gateway's
+/// waiting room and a balancer's pending-handshake cap still take a request
+/// the queue's drain serves within this (net/limits/wait_cap.hpp). A few
+/// seconds: most of a request's timeout (request_timeout, the gateway's
+/// three times it) and of the handshake timeout (10 s) is left for the
+/// answer itself.
+constexpr std::chrono::milliseconds admission_max_wait = 3'000ms;
 /// The longest wait between two attempts to reach a peer process.
 constexpr std::chrono::milliseconds reconnect_max = 5'000ms;
 /// A node reports its load on its own when its sessions moved by this many

@@ -761,9 +761,24 @@ void rate(reader& r, const toml::table& t, std::string_view key, double& out) {
     out = *v;
 }
 
+/// The most a cap that judges by wait lets a request wait: 0 (the count
+/// alone) to 60 s (net/limits/wait_cap.hpp).
+void admission_wait(reader& r, const toml::table& t, std::string_view key,
+                    millis& out) {
+  millis v = out;
+  if (!r.duration(t, "limits", key, v, millis{0}))
+    return;
+  if (v > millis{60'000})
+    r.problem(t.get(key), reader::join("limits", key),
+              "must be at most 60000ms");
+  else
+    out = v;
+}
+
 /// Reads the abuse limits of [limits] (docs/SECURITY.md).
 void read_abuse_limits(reader& r, const toml::table& t, limits_config& l) {
   r.integer(t, "limits", "ws_max_pending", l.ws_max_pending, 1, 1'000'000);
+  admission_wait(r, t, "ws_max_wait", l.ws_max_wait);
   r.integer(t, "limits", "ws_max_connections", l.ws_max_connections, 1,
             10'000'000);
   rate(r, t, "ws_accept_rate", l.ws_accept_rate);
@@ -775,6 +790,7 @@ void read_abuse_limits(reader& r, const toml::table& t, limits_config& l) {
   r.integer(t, "limits", "http_max_connections", l.http_max_connections, 1,
             10'000'000);
   r.integer(t, "limits", "http_max_waiting", l.http_max_waiting, 1, 1'000'000);
+  admission_wait(r, t, "http_max_wait", l.http_max_wait);
   rate(r, t, "register_rate", l.register_rate);
   r.integer(t, "limits", "register_burst", l.register_burst, 1, 1'000'000);
   rate(r, t, "push_rate", l.push_rate);
@@ -797,6 +813,7 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
                "max_payload",
                "max_queue",
                "ws_max_pending",
+               "ws_max_wait",
                "ws_max_connections",
                "ws_accept_rate",
                "ws_accept_burst",
@@ -805,6 +822,7 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
                "http_header_timeout",
                "http_max_connections",
                "http_max_waiting",
+               "http_max_wait",
                "register_rate",
                "register_burst",
                "push_rate",

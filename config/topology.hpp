@@ -146,7 +146,10 @@ struct limits_config {
   std::size_t max_queue = 1000;         // open jobs per terminal (429)
   // Abuse limits, each answered before any control lookup (docs/SECURITY.md).
   // Per balancer listener:
-  std::size_t ws_max_pending = 1024;        // accepted, not yet upgraded
+  std::size_t ws_max_pending = 1024; // accepted, not yet upgraded
+  // ... more while they drain within this (0: the count alone; then never
+  // more than 8 x ws_max_pending; net/limits/wait_cap.hpp):
+  millis ws_max_wait{tether::defaults::admission_max_wait};
   std::size_t ws_max_connections = 100'000; // sockets held at once
   double ws_accept_rate = 20;               // per source address, per second
   std::size_t ws_accept_burst = 200;        // ... and at once (NAT: generous)
@@ -156,12 +159,14 @@ struct limits_config {
   millis http_header_timeout{10'000};        // request head must arrive by then
   std::size_t http_max_connections = 10'000; // sockets held at once
   std::size_t http_max_waiting = 1000; // device/service requests queued (503)
-  double register_rate = 20;           // registrations per source, per s
-  std::size_t register_burst = 200;    // ... and at once
-  double push_rate = 1000;             // job pushes per API key, per s
-  std::size_t push_burst = 5000;       // ... and at once (429 over it)
-  std::size_t bulk_max_jobs = 1000;    // items of one POST /v1/jobs/bulk
-  std::size_t max_event_streams = 16;  // GET /v1/admin/events at once (503)
+  // ... more while they are answered within this (as ws_max_wait):
+  millis http_max_wait{tether::defaults::admission_max_wait};
+  double register_rate = 20;          // registrations per source, per s
+  std::size_t register_burst = 200;   // ... and at once
+  double push_rate = 1000;            // job pushes per API key, per s
+  std::size_t push_burst = 5000;      // ... and at once (429 over it)
+  std::size_t bulk_max_jobs = 1000;   // items of one POST /v1/jobs/bulk
+  std::size_t max_event_streams = 16; // GET /v1/admin/events at once (503)
   std::size_t event_replay = 1000; // events kept for a Last-Event-ID reconnect
   std::size_t max_terminals = 1'000'000; // registered terminals (403)
   double ws_total_accept_rate = 5000;    // per balancer, all sources (503)

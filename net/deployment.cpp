@@ -105,6 +105,7 @@ http_gateway_settings gateway_settings_of(const config::topology& topo,
   gw_cfg.bulk_max_jobs = topo.limits.bulk_max_jobs;
   gw_cfg.max_event_streams = topo.limits.max_event_streams;
   gw_cfg.max_waiting = topo.limits.http_max_waiting;
+  gw_cfg.max_wait = topo.limits.http_max_wait;
   gw_cfg.event_replay = topo.limits.event_replay;
   gw_cfg.process_name = std::move(process_name);
   gw_cfg.callbacks = api::callback_policy{
@@ -170,6 +171,7 @@ http_settings http_settings_of(const config::limits_config& l,
 void set_ws_limits(const config::topology& topo, ws_settings& ws) {
   const auto& l = topo.limits;
   ws.max_pending = l.ws_max_pending;
+  ws.max_wait = l.ws_max_wait;
   ws.max_connections = l.ws_max_connections;
   ws.accept_rate = l.ws_accept_rate;
   ws.accept_burst = l.ws_accept_burst;

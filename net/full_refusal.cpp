@@ -1,7 +1,6 @@
 #include "net/full_refusal.hpp"
 
 #include "actors/policy/api.hpp"
-#include "net/limits/retry_after.hpp"
 
 #include <array>
 
@@ -11,7 +10,9 @@ std::string full_refusal_text(int64_t retry_after_s) {
   auto body
     = api::error_response(errc::unavailable,
                           "too many WebSocket handshakes in progress here "
-                          "([limits] ws_max_pending); retry later")
+                          "for their pace ([limits] ws_max_pending, "
+                          "ws_max_wait); retry after the time in "
+                          "Retry-After")
         .body;
   std::string out = "HTTP/1.1 503 Service Unavailable\r\n"
                     "Server: tetherd\r\n"
@@ -25,7 +26,8 @@ std::string full_refusal_text(int64_t retry_after_s) {
   return out;
 }
 
-void refuse_over_pending_cap(strand_socket& socket, bool tls) {
+void refuse_over_pending_cap(strand_socket& socket, bool tls,
+                             int64_t retry_after_s) {
   boost::system::error_code ec;
   if (!tls) {
     socket.non_blocking(true, ec);
@@ -37,7 +39,7 @@ void refuse_over_pending_cap(strand_socket& socket, bool tls) {
          i < 8 && !ec && socket.read_some(boost::asio::buffer(sink), ec) > 0;
          ++i)
       ;
-    auto text = full_refusal_text(jittered_seconds(pending_retry_after));
+    auto text = full_refusal_text(retry_after_s);
     socket.write_some(boost::asio::buffer(text), ec);
     socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
   }

@@ -19,16 +19,19 @@
 
 namespace tether::net {
 
-/// The base of the Retry-After over the pending-handshake cap: a handshake
-/// takes milliseconds, so the cap frees soon; 1 s, jittered to 1-2 s
-/// (limits/retry_after.hpp), the shortest a whole-seconds header can say.
+/// The base of the Retry-After over the pending-handshake cap while the
+/// handshakes' drain is not known (otherwise the expected wait says it,
+/// limits/retry_after.hpp backlog_seconds): a handshake takes milliseconds,
+/// so the cap frees soon; 1 s, jittered to 1-2 s, the shortest a
+/// whole-seconds header can say.
 constexpr std::chrono::milliseconds pending_retry_after{1000};
 
 /// The whole HTTP/1.1 503 answer, Retry-After `retry_after_s` seconds.
 std::string full_refusal_text(int64_t retry_after_s);
 
-/// Answers (plain WebSocket) or just closes (`tls`) an accepted socket over
-/// the pending-handshake cap.
-void refuse_over_pending_cap(strand_socket& socket, bool tls);
+/// Answers (plain WebSocket; Retry-After `retry_after_s`) or just closes
+/// (`tls`) an accepted socket over the pending-handshake cap.
+void refuse_over_pending_cap(strand_socket& socket, bool tls,
+                             int64_t retry_after_s);
 
 } // namespace tether::net

@@ -26,6 +26,7 @@
 #include "net/limits/flap_ban.hpp"
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
+#include "net/limits/wait_cap.hpp"
 #include "net/listener.hpp"
 #include "net/source_address.hpp"
 #include "net/tls/edge_stream.hpp"
@@ -538,6 +539,7 @@ public:
       : listener(io, "WebSocket", "balancer"),
         settings_(std::make_shared<ws_settings>(std::move(settings))),
         limits_(std::make_shared<ws_limits>(*settings_)),
+        pending_cap_(settings_->max_pending, settings_->max_wait),
         trim_(settings_->trim_after_connects, settings_->trim_quiet),
         trim_timer_(asio::make_strand(io)) {}
 
@@ -555,17 +557,24 @@ public:
 private:
   friend listener;
 
-  /// Over the cap a socket gets a fixed 503 written at once (full_refusal).
-  bool full() const {
-    return static_cast<size_t>(limits_->pending.value())
-        >= settings_->max_pending;
+  /// Over the cap, judged by wait (wait_cap.hpp), a socket gets a fixed 503
+  /// written at once (full_refusal). On the accept strand only.
+  bool full() {
+    auto waiting = static_cast<size_t>(limits_->pending.value());
+    auto verdict = pending_cap_.judge(wait_cap::clock::now(), waiting,
+                                      accepted_ - waiting);
+    refused_wait_ = verdict.wait;
+    return !verdict.admit;
   }
 
   void refuse_full(strand_socket& socket) {
-    refuse_over_pending_cap(socket, settings_->tls != nullptr);
+    refuse_over_pending_cap(
+      socket, settings_->tls != nullptr,
+      backlog_seconds(refused_wait_, settings_->max_wait, pending_retry_after));
   }
 
   void on_socket(strand_socket socket) {
+    ++accepted_; // its session counts as pending from now on
     auto address = peer_address(socket);
     auto busy = busy_for(address);
     if (settings_->trim_after_connects > 0
@@ -618,6 +627,11 @@ private:
 
   std::shared_ptr<const ws_settings> settings_; // shared with the sessions
   std::shared_ptr<ws_limits> limits_;           // shared with the sessions
+  /// ws_max_pending and ws_max_wait; the sockets handed to sessions so far
+  /// (minus those pending: upgraded or answered); the last refusal's wait.
+  wait_cap pending_cap_;
+  uint64_t accepted_ = 0;
+  std::optional<std::chrono::milliseconds> refused_wait_;
   cluster_balancer_actor balancer_;
   burst_trim trim_;
   asio::steady_timer trim_timer_; // on its own strand

@@ -18,6 +18,7 @@
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
 #include "auth/connect_token.hpp"
+#include "config/defaults.hpp"
 #include "config/topology.hpp"
 #include "net/asio_fwd.hpp"
 
@@ -32,7 +33,10 @@ struct ws_settings {
   std::chrono::seconds handshake_timeout{10};
   std::string path = "/v1/connect";
   // Abuse limits (config::limits_config), all before any control lookup:
-  size_t max_pending = 1024;        // over it a new socket is closed at once
+  size_t max_pending = 1024; // over it a new socket is closed at once
+  /// ... unless the pending drain fast enough to upgrade it within this
+  /// (net/limits/wait_cap.hpp; zero: the count alone).
+  std::chrono::milliseconds max_wait = defaults::admission_max_wait;
   size_t max_connections = 100'000; // over it: 503
   double accept_rate = 20;          // per source address (503 over it)
   size_t accept_burst = 200;

@@ -126,21 +126,25 @@ private:
 
 /// A device's or service's request takes a place among the requests
 /// waiting for the control; none free: 503 now, with a jittered
-/// Retry-After, and false.
+/// Retry-After that reflects the backlog (waiting_room.hpp), and false.
 bool take_place(gateway_ptr self, const api::route& r,
                 const once_responder_ptr& out) {
   auto& st = self->state;
   if (!waiting_room::counted(r.kind))
     return true;
-  auto place = st.waiting->take();
+  auto& room = *st.waiting;
+  auto place = room.take(self->clock().now()); // test time in tests
   if (!place) {
     st.answer(out, api::error_response(
                      errc::unavailable,
-                     "busy: " + std::to_string(st.waiting->limit())
+                     "busy: " + std::to_string(room.waiting())
                        + " requests are waiting for the control plane at "
-                         "this gateway ([limits] http_max_waiting); retry "
-                         "after the time in Retry-After",
-                     static_cast<uint32_t>(net::jittered_seconds(
+                         "this gateway ([limits] http_max_waiting "
+                       + std::to_string(room.limit())
+                       + ", http_max_wait); retry after the time in "
+                         "Retry-After",
+                     static_cast<uint32_t>(net::backlog_seconds(
+                       room.last_wait(), room.max_wait(),
                        std::chrono::seconds{st.cfg.retry_after_s}))));
     return false;
   }

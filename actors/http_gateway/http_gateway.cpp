@@ -265,8 +265,8 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
   self->state.control = std::move(control);
   self->state.peers = std::move(peers);
   self->state.events = make_event_hub(self->state.cfg);
-  self->state.waiting
-    = std::make_shared<waiting_room>(self->state.cfg.max_waiting);
+  self->state.waiting = std::make_shared<waiting_room>(
+    self->state.cfg.max_waiting, self->state.cfg.max_wait);
   self->state.pushes = std::make_shared<net::source_buckets>(
     self->state.cfg.push_rate, self->state.cfg.push_burst, 10'000);
   // A control in another process that goes away: forget it, so requests

@@ -63,8 +63,11 @@ struct http_gateway_settings {
   /// unwritten before it is dropped (`event: overflow`).
   size_t max_event_streams = 16;
   /// Device and service requests waiting for the control at once ([limits]
-  /// http_max_waiting, waiting_room.hpp): 503 + Retry-After over it.
+  /// http_max_waiting, waiting_room.hpp): 503 + Retry-After over it,
+  /// unless the control answers fast enough to answer one more within
+  /// `max_wait` ([limits] http_max_wait; zero: the count alone).
   size_t max_waiting = 1000;
+  std::chrono::milliseconds max_wait = defaults::admission_max_wait;
   std::chrono::milliseconds events_period{1'000};
   size_t event_queue = 256;
   /// Events kept for clients that reconnect with Last-Event-ID ([limits]

@@ -9,13 +9,16 @@ void waiting_room::slot::release() {
   }
 }
 
-std::optional<waiting_room::slot> waiting_room::take() {
-  auto now = count_->load(std::memory_order_relaxed);
-  do {
-    if (now >= limit_)
-      return std::nullopt;
-  } while (
-    !count_->compare_exchange_weak(now, now + 1, std::memory_order_relaxed));
+std::optional<waiting_room::slot> waiting_room::take(clock::time_point now) {
+  // Only this thread adds; others only give places back, so the count read
+  // here can only have fallen when it is incremented below.
+  auto waiting = count_->load(std::memory_order_relaxed);
+  auto verdict = cap_.judge(now, waiting, taken_ - waiting);
+  last_wait_ = verdict.wait;
+  if (!verdict.admit)
+    return std::nullopt;
+  count_->fetch_add(1, std::memory_order_relaxed);
+  ++taken_;
   return slot{count_};
 }
 

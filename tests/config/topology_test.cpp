@@ -564,6 +564,12 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"limits", "ws_max_pending", "0", false, "limits.ws_max_pending",
      "must be between 1 and"},
+    {"limits", "ws_max_wait", "\"0s\"", true, "", "",
+     [](const topology& t) {
+       return t.limits.ws_max_wait == millis{0};
+     }},
+    {"limits", "ws_max_wait", "\"61s\"", false, "limits.ws_max_wait",
+     "must be at most 60000ms"},
     {"limits", "ws_max_connections", "5", true, "", "",
      [](const topology& t) {
        return t.limits.ws_max_connections == 5;
@@ -641,6 +647,12 @@ const std::vector<rule_case>& rule_cases() {
      }},
     {"limits", "http_max_waiting", "0", false, "limits.http_max_waiting",
      "must be between 1 and"},
+    {"limits", "http_max_wait", "\"5s\"", true, "", "",
+     [](const topology& t) {
+       return t.limits.http_max_wait == millis{5'000};
+     }},
+    {"limits", "http_max_wait", "\"soon\"", false, "limits.http_max_wait",
+     "must be a duration"},
     {"limits", "max_event_streams", "3", true, "", "",
      [](const topology& t) {
        return t.limits.max_event_streams == 3;

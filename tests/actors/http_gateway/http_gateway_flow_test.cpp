@@ -292,6 +292,30 @@ TEST_F(GatewayFlow, OverTheWaitingCapDevicesAreRefusedAtOnceOperatorsServed) {
   EXPECT_EQ(later->answers[0].status, 200);
 }
 
+// Over http_max_waiting a request is still taken while the control answers
+// fast enough to answer it within http_max_wait (waiting_room.hpp): here
+// two answers in 100 ms, so a third of three waiting within 150 ms.
+TEST_F(GatewayFlow, OverTheWaitingCapARequestIsTakenWhileTheControlKeepsUp) {
+  settings.max_waiting = 2; // max_wait: 3 s, the default
+  gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));
+  sched.run();
+  auto first = serve("GET", "/v1/terminals/T1/destination");
+  auto second = serve("GET", "/v1/terminals/T1/destination");
+  auto refused = serve("GET", "/v1/terminals/T1/destination");
+  ASSERT_EQ(refused->answers.size(), 1u);
+  EXPECT_EQ(refused->answers[0].status, 503) << "nothing measured yet";
+  advance(50ms);
+  caf::anon_send(caf::actor_cast<caf::actor>(control_h), release_atom::value);
+  sched.run();
+  ASSERT_EQ(first->answers.size(), 1u);
+  auto third = serve("GET", "/v1/terminals/T1/destination");
+  auto fourth = serve("GET", "/v1/terminals/T1/destination");
+  advance(50ms);
+  auto fifth = serve("GET", "/v1/terminals/T1/destination");
+  EXPECT_TRUE(fifth->answers.empty()) << "queued, not refused";
+  EXPECT_EQ(log->asked.size(), 5u) << "the control was asked for it";
+}
+
 TEST_F(GatewayFlow, ATimedOutRequestGivesItsPlaceBack) {
   settings.max_waiting = 1;
   gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));

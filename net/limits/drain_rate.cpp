@@ -1,0 +1,52 @@
+#include "net/limits/drain_rate.hpp"
+
+namespace tether::net {
+
+void drain_rate::close_open(clock::time_point now, size_t waiting,
+                            uint64_t served) {
+  open_.end = now;
+  open_.served = served - open_.served_at_start;
+  // A stretch longer than a step began at an arrival and ended at the next
+  // one much later: it counts only if the queue cannot have run empty in it
+  // (fewer served than were waiting), or its idle time would count as slow.
+  bool busy_throughout = open_.served < open_.waiting_at_start;
+  if (long_queue(open_) && (now - open_.start <= 2 * step || busy_throughout))
+    closed_[next_++ % closed_.size()] = open_;
+  open_ = span{now, now, served, 0, waiting};
+}
+
+void drain_rate::observe(clock::time_point now, size_t waiting,
+                         uint64_t served) {
+  if (!started_) {
+    started_ = true;
+    open_ = span{now, now, served, 0, waiting};
+    return;
+  }
+  // A stretch that began short is closed as soon as the queue is long, so
+  // that a burst is measured from its first arrivals on.
+  bool became_long = !long_queue(open_) && waiting >= long_from_;
+  if (became_long || now - open_.start >= step)
+    close_open(now, waiting, served);
+  else
+    open_.served = served - open_.served_at_start;
+}
+
+std::optional<double> drain_rate::per_second(clock::time_point now) const {
+  clock::duration measured{};
+  uint64_t served = 0;
+  auto add = [&](const span& s, clock::time_point end) {
+    measured += end - s.start;
+    served += s.served;
+  };
+  for (const auto& s : closed_)
+    if (s.end > s.start && s.end >= now - window)
+      add(s, s.end);
+  if (started_ && long_queue(open_) && now > open_.start)
+    add(open_, now);
+  if (measured < least)
+    return std::nullopt;
+  return static_cast<double>(served)
+       / std::chrono::duration<double>(measured).count();
+}
+
+} // namespace tether::net
