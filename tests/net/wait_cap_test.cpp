@@ -24,18 +24,18 @@ TEST(WaitCap, BelowTheCountAlwaysTakes) {
 }
 
 TEST(WaitCap, OverTheCountTakesWhileTheExpectedWaitIsShort) {
-  wait_cap cap{10, 1s};
-  drain_at_100_per_s(cap, 50);
-  auto v = cap.judge(t0 + 200ms, 50, 20);
+  wait_cap cap{100, 2s}; // the hard cap, 800, is far
+  drain_at_100_per_s(cap, 150);
+  auto v = cap.judge(t0 + 200ms, 150, 20);
   EXPECT_TRUE(v.admit);
   ASSERT_TRUE(v.wait);
-  EXPECT_EQ(*v.wait, 510ms) << "51 to serve at 100 a second";
-  v = cap.judge(t0 + 200ms, 99, 20);
-  EXPECT_TRUE(v.admit) << "1 s: just within";
-  v = cap.judge(t0 + 200ms, 100, 20);
+  EXPECT_EQ(*v.wait, 1510ms) << "151 to serve at 100 a second";
+  v = cap.judge(t0 + 200ms, 199, 20);
+  EXPECT_TRUE(v.admit) << "2 s: just within";
+  v = cap.judge(t0 + 200ms, 200, 20);
   EXPECT_FALSE(v.admit);
   ASSERT_TRUE(v.wait);
-  EXPECT_EQ(*v.wait, 1010ms) << "refused, with the wait it would have had";
+  EXPECT_EQ(*v.wait, 2010ms) << "refused, with the wait it would have had";
 }
 
 TEST(WaitCap, OverTheCountRefusesWhileNothingIsMeasuredOrServed) {
