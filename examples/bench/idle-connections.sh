@@ -16,6 +16,9 @@
 # honours) and the balancers' connect and admission latency over the run
 # (/metrics): with every device started at once, the refusals, not the CPU,
 # may bound the rate (docs/BENCHMARKS.md §3).
+# TETHER_BENCH_LIMITS='key = value ...': lines added to the topology's
+# [limits] (e.g. 'ws_max_wait = "8s"'; a build that does not know a key
+# refuses to start).
 # TETHER_SIM_MAX_CONNECTING=N: the simulator keeps at most N devices started
 # and not yet connected (--max-connecting; 256 is mqtt-idle's --max-pending,
 # the mosquitto side of compare-mosquitto.sh); unset, all start at once.
@@ -36,6 +39,7 @@ run_one() {
   local tls=$1 dir=$work/$1 scheme=http curl_tls=() sim_tls=()
   mkdir -p "$dir"
   bench_topology "$dir/topology.toml"
+  [ -z "${TETHER_BENCH_LIMITS:-}" ] || printf '%s\n' "$TETHER_BENCH_LIMITS" >>"$dir/topology.toml"
   if [ "$tls" = tls ]; then
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
       -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \

@@ -25,9 +25,9 @@ public:
   /// One measurement spans at most `step`; the last `window` of them count.
   static constexpr std::chrono::milliseconds step{100};
   static constexpr std::chrono::milliseconds window{1000};
-  /// Less long-queue time than this measured: no rate yet (a burst's first
-  /// milliseconds say nothing about how fast it drains).
-  static constexpr std::chrono::milliseconds least{10};
+  /// Less long-queue time than this measured: no rate yet (a few
+  /// milliseconds of a burst say little about how fast it drains).
+  static constexpr std::chrono::milliseconds least{100};
 
   /// A queue of `long_from` requests or more counts as long.
   explicit drain_rate(size_t long_from) : long_from_(long_from) {}
@@ -37,27 +37,36 @@ public:
   void observe(clock::time_point now, size_t waiting, uint64_t served);
 
   /// Requests served a second over the long-queue time of the last
-  /// `window` (zero: none was served in it); none while less than `least`
-  /// of it was measured.
+  /// `window`; none while less than `least` of it was measured. The time
+  /// from when the queue became long to its first answer is not measured:
+  /// that is the server's latency, not its pace (counted, it made the
+  /// first estimates of a burst far too slow); a queue that got no answer
+  /// since it became long (stalled) has no rate either.
   std::optional<double> per_second(clock::time_point now) const;
 
 private:
-  /// A stretch of time that began with `waiting_at_start` in the queue.
+  /// A stretch of long-queue time that began with `waiting_at_start` in
+  /// the queue.
   struct span {
     clock::time_point start{}, end{};
     uint64_t served_at_start = 0, served = 0;
     size_t waiting_at_start = 0;
   };
 
-  bool long_queue(const span& s) const {
-    return s.waiting_at_start >= long_from_;
+  void start_span(clock::time_point now, size_t waiting, uint64_t served) {
+    open_ = span{now, now, served, 0, waiting};
   }
-  void close_open(clock::time_point now, size_t waiting, uint64_t served);
+  /// Ends the open stretch (kept if it measured the pace).
+  void close_open(clock::time_point now, uint64_t served);
 
   size_t long_from_;
-  /// The stretch under way, then the last closed ones (a ring).
-  span open_;
   bool started_ = false;
+  /// Long: from `long_from` waiting on, until fewer than half of it wait
+  /// (a queue that dips by one between an answer and the next arrival
+  /// stays long). Filling: long, and no answer since it became long.
+  bool long_ = false;
+  bool filling_ = false;
+  span open_;
   std::array<span, window / step> closed_{};
   size_t next_ = 0;
 };

@@ -21,7 +21,7 @@ inline int64_t jittered_seconds(std::chrono::milliseconds wait) {
 }
 
 /// The longest Retry-After backlog_seconds() says, whatever the backlog.
-constexpr std::chrono::seconds max_backlog_retry{30};
+constexpr std::chrono::seconds max_backlog_retry{10};
 
 /// The Retry-After of a request refused by a cap that judges by wait
 /// (wait_cap.hpp). `wait`: how long it would have waited (none: not known,

@@ -12,17 +12,20 @@ using tether::net::limit_clock;
 
 const auto t0 = limit_clock::time_point{} + 1h;
 
-TEST(DrainRate, NoneUntilTheQueueWasLongForTenMilliseconds) {
+TEST(DrainRate, MeasuredFromTheFirstAnswerForAStepAtLeast) {
   drain_rate d{10};
   d.observe(t0, 5, 0);
   EXPECT_FALSE(d.per_second(t0)) << "nothing measured yet";
   d.observe(t0 + 1ms, 10, 0); // long from here on
-  d.observe(t0 + 5ms, 12, 1);
-  EXPECT_FALSE(d.per_second(t0 + 5ms)) << "4 ms say nothing";
-  d.observe(t0 + 21ms, 12, 4);
-  auto r = d.per_second(t0 + 21ms);
+  d.observe(t0 + 30ms, 12, 0);
+  EXPECT_FALSE(d.per_second(t0 + 30ms)) << "no answer yet: the latency";
+  d.observe(t0 + 41ms, 12, 2); // the first answers: measured from here
+  d.observe(t0 + 100ms, 12, 4);
+  EXPECT_FALSE(d.per_second(t0 + 100ms)) << "59 ms say little";
+  d.observe(t0 + 141ms, 12, 10);
+  auto r = d.per_second(t0 + 141ms);
   ASSERT_TRUE(r);
-  EXPECT_DOUBLE_EQ(*r, 4 / 0.020) << "4 served in the 20 ms it was long";
+  EXPECT_DOUBLE_EQ(*r, 8 / 0.100) << "8 answered in the 100 ms measured";
 }
 
 TEST(DrainRate, AShortQueueSaysNothing) {
@@ -32,13 +35,12 @@ TEST(DrainRate, AShortQueueSaysNothing) {
   EXPECT_FALSE(d.per_second(t0 + 5s));
 }
 
-TEST(DrainRate, AStalledQueueDrainsAtZero) {
+TEST(DrainRate, AQueueWithNoAnswerSinceItBecameLongHasNoRate) {
   drain_rate d{10};
   d.observe(t0, 10, 7);
-  d.observe(t0 + 50ms, 30, 7);
-  auto r = d.per_second(t0 + 50ms);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(*r, 0.0);
+  d.observe(t0 + 500ms, 30, 7);
+  d.observe(t0 + 900ms, 40, 7);
+  EXPECT_FALSE(d.per_second(t0 + 900ms)) << "stalled: no pace to tell";
 }
 
 TEST(DrainRate, OnlyTheLastSecondCounts) {
@@ -62,6 +64,7 @@ TEST(DrainRate, OnlyTheLastSecondCounts) {
 TEST(DrainRate, ALongGapThatMayHaveRunEmptyIsLeftOut) {
   drain_rate d{10};
   d.observe(t0, 10, 0);
+  d.observe(t0 + 10ms, 10, 1); // the first answer
   d.observe(t0 + 50ms, 10, 5);
   // The next arrival 5 s later: 100 served, more than the 10 waiting, so
   // the queue may have been empty (idle, not slow) for most of the gap.
@@ -70,8 +73,9 @@ TEST(DrainRate, ALongGapThatMayHaveRunEmptyIsLeftOut) {
   // A gap in which fewer were served than were waiting was busy all along.
   drain_rate busy{10};
   busy.observe(t0, 500, 0);
-  busy.observe(t0 + 500ms, 500, 100);
-  auto r = busy.per_second(t0 + 500ms);
+  busy.observe(t0 + 10ms, 500, 1); // the first answer
+  busy.observe(t0 + 510ms, 500, 101);
+  auto r = busy.per_second(t0 + 510ms);
   ASSERT_TRUE(r);
   EXPECT_DOUBLE_EQ(*r, 200.0);
 }

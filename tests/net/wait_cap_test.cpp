@@ -11,7 +11,8 @@ using tether::net::wait_cap;
 
 const auto t0 = wait_cap::clock::time_point{} + 1h;
 
-/// A queue of `waiting` served at 100 a second for 200 ms from t0.
+/// A queue of `waiting` served at 100 a second for 200 ms from t0 (its
+/// first answer after 10 ms).
 void drain_at_100_per_s(wait_cap& cap, size_t waiting) {
   for (int i = 0; i <= 20; ++i)
     cap.judge(t0 + i * 10ms, waiting, static_cast<uint64_t>(i));
@@ -52,10 +53,10 @@ TEST(WaitCap, OverTheCountRefusesWhileNothingIsMeasuredOrServed) {
 TEST(WaitCap, TheHardCapRefusesHoweverFastTheQueueDrains) {
   wait_cap cap{10, 3s};
   EXPECT_EQ(cap.hard(), 80u);
-  for (int i = 0; i <= 20; ++i) // 10,000 a second
+  for (int i = 0; i <= 150; ++i) // 10,000 a second
     cap.judge(t0 + i * 1ms, 50, static_cast<uint64_t>(i) * 10);
-  EXPECT_TRUE(cap.judge(t0 + 20ms, 79, 200).admit);
-  auto v = cap.judge(t0 + 20ms, 80, 200);
+  EXPECT_TRUE(cap.judge(t0 + 150ms, 79, 1500).admit);
+  auto v = cap.judge(t0 + 150ms, 80, 1500);
   EXPECT_FALSE(v.admit);
   ASSERT_TRUE(v.wait);
   EXPECT_LT(*v.wait, 3s) << "refused by the count, not by the wait";

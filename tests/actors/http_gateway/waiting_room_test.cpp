@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <vector>
+#include <deque>
 
 namespace tether {
 namespace {
@@ -51,47 +51,52 @@ TEST(WaitingRoom, AMovedPlaceIsHeldOnceAndGivenBackOnce) {
 }
 
 // Over its limit the room still takes a request the control answers in
-// time: here one answer in 100 ms with 2 waiting, 300 ms for one more.
+// time: here one answer every 50 ms with 2 waiting, 150 ms for one more.
 TEST(WaitingRoom, OverItsLimitItTakesMoreWhileTheQueueDrainsInTime) {
   waiting_room a{2, 3s};
-  auto one = a.take(t0);
-  auto two = a.take(t0);
+  std::deque<waiting_room::slot> held;
+  held.push_back(std::move(*a.take(t0)));
+  held.push_back(std::move(*a.take(t0)));
   EXPECT_FALSE(a.take(t0)) << "a burst's first instant: nothing measured";
   EXPECT_FALSE(a.last_wait());
-  one->release(); // answered
-  auto three = a.take(t0 + 50ms);
-  ASSERT_TRUE(three) << "below the limit again";
-  auto four = a.take(t0 + 100ms);
-  ASSERT_TRUE(four) << "over the limit, but served within 3 s";
+  for (int i = 1; i <= 6; ++i) {
+    held.pop_front(); // the oldest answered: its place is given back
+    auto next = a.take(t0 + i * 50ms);
+    ASSERT_TRUE(next) << "below the limit again";
+    held.push_back(std::move(*next));
+  }
+  auto over = a.take(t0 + 300ms);
+  ASSERT_TRUE(over) << "over the limit, but served within 3 s";
   EXPECT_EQ(a.waiting(), 3u);
   ASSERT_TRUE(a.last_wait());
-  EXPECT_EQ(*a.last_wait(), 300ms);
+  EXPECT_EQ(*a.last_wait(), 150ms);
 }
 
 // However fast the control answers, no more than the hard limit
 // (wait_cap::hard_factor × the limit) ever wait: memory stays bounded.
 TEST(WaitingRoom, PastTheHardLimitItRefusesHoweverFastTheQueueDrains) {
-  waiting_room a{1, 3s};
-  EXPECT_EQ(a.hard_limit(), 8u);
-  auto held = a.take(t0);
+  waiting_room a{2, 3s};
+  EXPECT_EQ(a.hard_limit(), 16u);
+  std::deque<waiting_room::slot> held;
+  held.push_back(std::move(*a.take(t0)));
+  held.push_back(std::move(*a.take(t0)));
   EXPECT_FALSE(a.take(t0)) << "the queue is long from here on";
-  for (int i = 1; i <= 20; ++i) { // one answered every millisecond
-    held.reset();                 // answered: its place is given back
+  for (int i = 1; i <= 150; ++i) { // one answered every millisecond
+    held.pop_front();
     auto next = a.take(t0 + i * 1ms);
     ASSERT_TRUE(next) << i;
-    held.emplace(std::move(*next));
+    held.push_back(std::move(*next));
   }
-  std::vector<waiting_room::slot> places;
-  for (int i = 0; i < 7; ++i) {
-    auto more = a.take(t0 + 20ms);
+  for (int i = 0; i < 14; ++i) {
+    auto more = a.take(t0 + 150ms);
     ASSERT_TRUE(more) << i;
-    places.push_back(std::move(*more));
+    held.push_back(std::move(*more));
   }
-  EXPECT_EQ(a.waiting(), 8u);
-  EXPECT_FALSE(a.take(t0 + 20ms)) << "the hard limit";
+  EXPECT_EQ(a.waiting(), 16u);
+  EXPECT_FALSE(a.take(t0 + 150ms)) << "the hard limit";
   ASSERT_TRUE(a.last_wait());
   EXPECT_LT(*a.last_wait(), 3s) << "refused by the count, not the wait";
-  EXPECT_EQ(a.waiting(), 8u);
+  EXPECT_EQ(a.waiting(), 16u);
 }
 
 TEST(WaitingRoom, DeviceAndServiceRoutesCountOperatorRoutesDoNot) {
