@@ -10,7 +10,10 @@
 //
 // Until gate_frames() (called after the upgrade, at the first frame's
 // start) reads pass straight through: the TLS handshake and the HTTP
-// upgrade request are not frames. Writes always pass straight through.
+// upgrade request are not frames. Writes pass straight through, except
+// Beast's write of a message that carries a rider (net/write_rider.hpp):
+// that one writes the rider's frames behind Beast's bytes before it
+// completes.
 //
 // Header-only, Boost; tests/net/frame_gate_test.cpp.
 #pragma once
@@ -20,15 +23,18 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
 #include "net/frame_gate.hpp"
+#include "net/write_rider.hpp"
 
 namespace tether::net {
 
@@ -66,6 +72,14 @@ public:
 
   template <class Buffers, class Token>
   auto async_write_some(const Buffers& buffers, Token&& token) {
+    if (auto* r = offered_rider;
+        r != nullptr && !r->taken && r->carried_by(buffers)) {
+      r->taken = true;
+      return boost::asio::async_compose<Token, void(boost::system::error_code,
+                                                    size_t)>(
+        rider_write_op{*this, make_rider_write(buffers, std::move(r->frames))},
+        token, next_);
+    }
     return next_.async_write_some(buffers, std::forward<Token>(token));
   }
 
@@ -83,6 +97,48 @@ public:
   }
 
 private:
+  /// Beast's buffers of one write and the rider's frames behind them, on
+  /// the heap: the buffers point into `frames`, which must not move.
+  struct rider_write {
+    std::vector<boost::asio::const_buffer> buffers;
+    size_t beasts = 0; // bytes of Beast's buffers (reported written)
+    std::string frames;
+  };
+
+  template <class Buffers>
+  static std::unique_ptr<rider_write> make_rider_write(const Buffers& buffers,
+                                                       std::string frames) {
+    auto w = std::make_unique<rider_write>();
+    w->frames = std::move(frames);
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      boost::asio::const_buffer b(*it);
+      w->beasts += b.size();
+      w->buffers.push_back(b);
+    }
+    w->buffers.emplace_back(w->frames.data(), w->frames.size());
+    return w;
+  }
+
+  /// Writes all of Beast's bytes and the rider's frames, then reports
+  /// Beast's bytes: Beast's write (under its lock) ends after the riders.
+  struct rider_write_op {
+    frame_gated_stream& s;
+    std::unique_ptr<rider_write> w;
+    bool started = false;
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec = {},
+                    size_t n = 0) {
+      if (!started) {
+        started = true;
+        auto& buffers = w->buffers;
+        return boost::asio::async_write(s.next_, buffers, std::move(self));
+      }
+      self.complete(ec, std::min(n, w->beasts));
+    }
+  };
+
   /// Bytes read past a frame's end, not handed up yet.
   struct stash {
     std::string bytes;

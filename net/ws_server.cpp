@@ -1,6 +1,7 @@
 #include "net/ws_server.hpp"
 
 #include <atomic>
+#include <iterator>
 #include <list>
 #include <optional>
 
@@ -29,6 +30,7 @@
 #include "net/listener.hpp"
 #include "net/source_address.hpp"
 #include "net/tls/edge_stream.hpp"
+#include "net/write_rider.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -44,6 +46,11 @@ std::atomic<uint64_t> next_conn_id{1};
 
 /// Bytes a read asks for between messages (see ws_session::do_read).
 constexpr size_t idle_read_size = 128;
+
+/// At most this many queued messages ride on one write (write_rider.hpp),
+/// and about this many bytes of them: one send, a bounded copy.
+constexpr size_t max_riders = 63;
+constexpr size_t max_rider_bytes = 64 * 1024;
 
 /// The signing key a token names (empty when it names none).
 std::string token_kid(std::string_view token) {
@@ -432,7 +439,7 @@ private:
       // The device does not read: drop it rather than buffer forever. The
       // front frame may be in flight (Beast writes from our buffer), so it
       // stays until its write completes.
-      queue_.resize(writing_ ? 1 : 0);
+      queue_.resize(writing_);
       return do_close(close_code::policy,
                       "too many unsent frames: the device is not reading");
     }
@@ -442,21 +449,45 @@ private:
   }
 
   void do_write() {
-    writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, size_t) {
-                      self->on_write(ec);
-                    });
+    auto& first = queue_.front();
+    writing_ = 1;
+    auto on_done = [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->on_write(ec);
+    };
+    if (queue_.size() == 1)
+      return ws_.async_write(asio::buffer(first), std::move(on_done));
+    auto rider = rider_for_queue();
+    {
+      rider_offer offer(&rider);
+      ws_.async_write(asio::buffer(first), std::move(on_done));
+    }
+    if (rider.taken) // Beast's write of the first carries the others
+      writing_ += static_cast<uint16_t>(rider.count);
+  }
+
+  /// The queued messages behind the first, as one rider (write_rider.hpp),
+  /// up to `max_riders` of them and about `max_rider_bytes`.
+  write_rider rider_for_queue() const {
+    write_rider rider;
+    rider.first = queue_.front().data();
+    rider.first_size = queue_.front().size();
+    for (auto it = std::next(queue_.begin());
+         it != queue_.end() && rider.count < max_riders
+         && rider.frames.size() < max_rider_bytes;
+         ++it)
+      rider.add_text(*it);
+    return rider;
   }
 
   void on_write(beast::error_code ec) {
-    writing_ = false;
+    auto written = std::exchange(writing_, 0);
     if (ec) {
       queue_.clear();
       return;
     }
-    queue_.pop_front();
+    for (; written > 0 && !queue_.empty(); --written)
+      queue_.pop_front();
     if (closing_ && closing_state_ && closing_state_->pending) {
       auto [code, reason] = std::move(*closing_state_->pending);
       closing_state_->pending.reset();
@@ -526,7 +557,8 @@ private:
   };
   std::unique_ptr<closing_state> closing_state_;
   bool open_ = false;
-  bool writing_ = false;
+  /// Messages in the write under way (the first and its riders); 0: none.
+  uint16_t writing_ = 0;
   bool closing_ = false;
   bool close_sent_ = false;
   bool notified_ = false;

@@ -298,6 +298,41 @@ class Conformance(unittest.TestCase):
         self.assertEqual(payload, b"are you there")
         ws.close()
 
+    def test_queued_jobs_and_pongs_arrive_whole_and_in_order(self):
+        # A bulk of 32 jobs reaches the socket at once: the balancer writes
+        # the queued ones behind the first in one send (net/write_rider.hpp)
+        # while Beast answers the device's pings; every frame must be whole,
+        # the jobs in order, every ping answered.
+        terminal, ws = self.device()
+        items = [{"terminal_id": terminal, "service": "print",
+                  "payload": {"n": i, "pad": "x" * (i * 13)}}
+                 for i in range(32)]
+        status, bulk = self.server.api("POST", "/v1/jobs/bulk", {"jobs": items})
+        self.assertEqual(status, 200, bulk)
+        ids = [r["job_id"] for r in bulk["results"]]
+        for i in range(20):
+            ws.send(PING, b"p%d" % i)
+        jobs, pongs = [], []
+        deadline = time.time() + 10
+        while (len(jobs) < 32 or len(pongs) < 20) and time.time() < deadline:
+            fin, op, payload = ws.frame(max(0.1, deadline - time.time()))
+            self.assertTrue(fin)
+            if op == PONG:
+                pongs.append(payload)
+            elif op == TEXT:
+                msg = json.loads(payload)
+                if msg["type"] == "job":
+                    jobs.append(msg)
+                elif msg["type"] == "ping":
+                    ws.send(TEXT, json.dumps({"type": "pong",
+                                              "seq": msg["seq"]}))
+            else:
+                self.fail("opcode %d" % op)
+        self.assertEqual([j["job_id"] for j in jobs], ids)
+        self.assertEqual([j["payload"]["n"] for j in jobs], list(range(32)))
+        self.assertEqual(pongs, [b"p%d" % i for i in range(20)])
+        ws.close()
+
     def test_fragmented_text_frame_is_reassembled(self):
         _, ws = self.device()
         text = json.dumps({"type": "no-such-type"})
