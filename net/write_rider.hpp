@@ -36,8 +36,8 @@ struct write_rider {
   size_t first_size = 0;
   /// The messages behind it, as whole text frames (server role: unmasked).
   std::string frames;
-  size_t count = 0;    // messages in `frames`
-  bool taken = false;  // set by the stream that writes them
+  size_t count = 0;   // messages in `frames`
+  bool taken = false; // set by the stream that writes them
 
   /// Adds one message as a single unmasked text frame (RFC 6455 5.2).
   void add_text(std::string_view payload) {
@@ -52,8 +52,8 @@ struct write_rider {
     } else {
       frames += static_cast<char>(127);
       for (int i = 7; i >= 0; --i)
-        frames += static_cast<char>((static_cast<uint64_t>(n) >> (8 * i))
-                                    & 0xff);
+        frames
+          += static_cast<char>((static_cast<uint64_t>(n) >> (8 * i)) & 0xff);
     }
     frames.append(payload);
     ++count;

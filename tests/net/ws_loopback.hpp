@@ -32,9 +32,9 @@ using asio::ip::tcp;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 
-inline /// One frame as a client sends it (masked) or a server (not).
-std::string frame(uint8_t opcode, const std::string& payload, bool fin = true,
-                  bool masked = true) {
+/// One frame as a client sends it (masked) or a server (not).
+inline std::string frame(uint8_t opcode, const std::string& payload,
+                         bool fin = true, bool masked = true) {
   std::string f;
   f += static_cast<char>((fin ? 0x80 : 0) | opcode);
   uint8_t mask_bit = masked ? 0x80 : 0;
