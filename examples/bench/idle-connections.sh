@@ -13,9 +13,10 @@
 # A/B run: TETHER_BUILD_DIR=/other/checkout/build bash examples/bench/...).
 # Then what the devices met on the way (the simulator's counters: refused
 # registrations and connects, each answered with a Retry-After the device
-# honours) and the balancers' connect and admission latency over the run
-# (/metrics): with every device started at once, the refusals, not the CPU,
-# may bound the rate (docs/BENCHMARKS.md §3).
+# honours), the balancers' connect and admission latency and the gateway's
+# register latency (arrival to answer) over the run (/metrics): with every
+# device started at once, the refusals, not the CPU, may bound the rate
+# (docs/BENCHMARKS.md §3).
 # TETHER_SIM_MAX_CONNECTING=N: the simulator keeps at most N devices started
 # and not yet connected (--max-connecting; 256 is mqtt-idle's --max-pending,
 # the mosquitto side of compare-mosquitto.sh); unset, all start at once.
@@ -105,7 +106,8 @@ print(f"on the way: {s['register_failures']} registrations refused or failed, "
 PY
   echo "the balancers' latencies while the devices connected (/metrics):"
   python3 examples/bench/histogram_diff.py "$dir/metrics-before.txt" "$dir/metrics-after.txt" \
-    tether_connect_duration_seconds tether_admission_duration_seconds 2>/dev/null | sed 's/^/  /' || true
+    tether_connect_duration_seconds tether_admission_duration_seconds \
+    'tether_http_request_duration_seconds{route="POST /v1/terminals/register"}' 2>/dev/null | sed 's/^/  /' || true
 }
 
 if [ "$mode" = both ]; then
