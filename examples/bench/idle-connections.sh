@@ -103,6 +103,15 @@ s = json.load(open(sys.argv[1]))
 print(f"on the way: {s['register_failures']} registrations refused or failed, "
       f"{s['connect_busy']} connects refused busy (503), "
       f"{s['connect_failures']} connects failed in all")
+print("where a device's time went (the simulator's clock, ms):")
+for name, what in [("start_lag", "started -> first step run"),
+                   ("register_rtt", "register round trip"),
+                   ("upgrade_rtt", "WebSocket connect + upgrade"),
+                   ("hello_wait", "open -> hello"),
+                   ("first_hello", "started -> first hello, all")]:
+    if s.get(name + "_count", 0):
+        print(f"  {what}: mean {s[name + '_mean_ms']:.1f} p50 {s[name + '_p50_ms']:.1f} "
+              f"p99 {s[name + '_p99_ms']:.1f} max {s[name + '_max_ms']:.1f}")
 PY
   echo "the balancers' latencies while the devices connected (/metrics):"
   python3 examples/bench/histogram_diff.py "$dir/metrics-before.txt" "$dir/metrics-after.txt" \

@@ -22,6 +22,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using steady = std::chrono::steady_clock;
+
+void record_since(latency_histogram& h, steady::time_point since) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now()
+                                                                  - since);
+  h.record_us(
+    static_cast<std::uint64_t>(std::max<std::int64_t>(0, us.count())));
+}
+
 // Longest excerpt of a bad frame quoted in a log line.
 constexpr std::size_t log_excerpt = 200;
 // Upper bound for a reassign delay: a garbage value must not park a device for
@@ -68,9 +77,11 @@ device::device(net::any_io_executor ex, const fleet_context& ctx,
       failover_(ctx.options.failover_hop), jobs_(ctx.options.dedupe_window) {}
 
 void device::start() {
-  net::post(ex_, [self = shared_from_this()] {
+  net::post(ex_, [self = shared_from_this(), called = steady::now()] {
     if (self->stopped_)
       return;
+    self->started_at_ = called;
+    record_since(self->ctx_.stats.start_lag, called);
     bump(self->ctx_.stats.devices);
     self->do_register();
   });
@@ -135,6 +146,7 @@ void device::do_register() {
   req.source = source_;
   req.timeout = o.http_timeout;
   ctx_.log->log(ctx_.event_level, "[{}] registering at {}", id_, o.server);
+  phase_at_ = steady::now();
   async_http(
     ex_, std::move(req),
     [self = shared_from_this()](http_response res) { self->on_register(res); });
@@ -149,6 +161,7 @@ void device::on_register(const http_response& res) {
                   res.describe());
     return retry_later(step::register_again, res.retry_after);
   }
+  record_since(ctx_.stats.register_rtt, phase_at_);
   if (!registered_once_)
     bump(ctx_.stats.registered);
   registered_once_ = true;
@@ -257,6 +270,7 @@ void device::do_connect() {
   p.send_queue_max = ctx_.options.send_queue_max;
   ctx_.log->log(ctx_.event_level, "[{}] connecting to {}", id_,
                 urls_[walk_.current()]);
+  phase_at_ = steady::now();
   session_ = start_ws_connection(ex_, std::move(p), shared_from_this(),
                                  ctx_.stats.connected);
 }
@@ -277,7 +291,10 @@ void device::on_ws_open(ws_connection& c) {
     return;
   if (sessions_opened_++ > 0)
     bump(ctx_.stats.reconnects);
-  opened_at_ = std::chrono::steady_clock::now();
+  opened_at_ = steady::now();
+  record_since(ctx_.stats.upgrade_rtt, phase_at_);
+  phase_at_ = opened_at_;
+  hello_due_ = true;
   ctx_.log->log(ctx_.event_level, "[{}] connected to {}", id_,
                 urls_[walk_.current()]);
   // Results finished while we were offline go out now (the server may also
@@ -412,6 +429,14 @@ void device::on_timer(std::uint64_t seq, step next) {
 // frames
 
 void device::on_hello(const json::object& frame) {
+  if (hello_due_) {
+    hello_due_ = false;
+    record_since(ctx_.stats.hello_wait, phase_at_);
+  }
+  if (!hello_seen_) {
+    hello_seen_ = true;
+    record_since(ctx_.stats.first_hello, started_at_);
+  }
   auto* node = string_field(frame, "node_id");
   std::string ids; // service=connection id, ...
   if (auto* sc = frame.if_contains("service_connections");

@@ -161,6 +161,11 @@ private:
   std::shared_ptr<ws_connection> session_;
   std::uint64_t sessions_opened_ = 0;
   std::chrono::steady_clock::time_point opened_at_{};
+  // For fleet_stats' phase histograms: when start() was called, and when the
+  // step under way (register, connect, waiting for the hello) began.
+  std::chrono::steady_clock::time_point started_at_{}, phase_at_{};
+  bool hello_due_ = false;  // the open session has not said hello yet
+  bool hello_seen_ = false; // a hello came at least once
   job_memory jobs_;
 
   bool stopped_ = false;

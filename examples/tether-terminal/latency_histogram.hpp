@@ -29,6 +29,7 @@ struct latency_summary {
   // (never more than the observed maximum): it overstates by at most 6.25 %,
   // never understates.
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+  double mean_ms = 0; // exact (from the sum of the values)
 };
 
 class latency_histogram {
@@ -43,6 +44,7 @@ public:
   void record_us(std::uint64_t us) {
     buckets_[index_of(us)].fetch_add(1, std::memory_order_relaxed);
     count_.fetch_add(1, std::memory_order_relaxed);
+    sum_.fetch_add(us, std::memory_order_relaxed);
     auto seen = max_.load(std::memory_order_relaxed);
     while (
       us > seen
@@ -77,6 +79,8 @@ public:
     s.p90_ms = ms(quantile_from(counts, total, 0.90));
     s.p99_ms = ms(quantile_from(counts, total, 0.99));
     s.max_ms = ms(max_.load(std::memory_order_relaxed));
+    s.mean_ms
+      = ms(sum_.load(std::memory_order_relaxed)) / static_cast<double>(total);
     return s;
   }
 
@@ -124,6 +128,7 @@ private:
 
   std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
   std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_{0};
   std::atomic<std::uint64_t> max_{0};
 };
 

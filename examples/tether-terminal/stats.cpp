@@ -40,6 +40,19 @@ void for_each_field(const stats_snapshot& s, F&& f) {
   f("connect_timeouts", s.connect_timeouts);
   f("connect_not_here", s.connect_not_here);
   f("connect_other", s.connect_other);
+  auto phase = [&f](const char* name, const latency_summary& l) {
+    std::string n(name);
+    f((n + "_count").c_str(), l.count);
+    f((n + "_mean_ms").c_str(), l.mean_ms);
+    f((n + "_p50_ms").c_str(), l.p50_ms);
+    f((n + "_p99_ms").c_str(), l.p99_ms);
+    f((n + "_max_ms").c_str(), l.max_ms);
+  };
+  phase("start_lag", s.start_lag);
+  phase("register_rtt", s.register_rtt);
+  phase("upgrade_rtt", s.upgrade_rtt);
+  phase("hello_wait", s.hello_wait);
+  phase("first_hello", s.first_hello);
 }
 
 std::string format_value(double v) {
@@ -82,6 +95,11 @@ stats_snapshot fleet_stats::snapshot() const {
   s.connect_timeouts = connect_timeouts.load(r);
   s.connect_not_here = connect_not_here.load(r);
   s.connect_other = connect_other.load(r);
+  s.start_lag = start_lag.summary();
+  s.register_rtt = register_rtt.summary();
+  s.upgrade_rtt = upgrade_rtt.summary();
+  s.hello_wait = hello_wait.summary();
+  s.first_hello = first_hello.summary();
   return s;
 }
 

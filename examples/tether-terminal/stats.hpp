@@ -54,6 +54,8 @@ struct stats_snapshot {
   // over its pending-handshake cap), timed out, 409/404, anything else.
   std::uint64_t connect_refused = 0, connect_busy = 0, connect_closed = 0,
                 connect_timeouts = 0, connect_not_here = 0, connect_other = 0;
+  // Where a connect's time goes (fleet_stats' phase histograms).
+  latency_summary start_lag, register_rtt, upgrade_rtt, hello_wait, first_hello;
 };
 
 class fleet_stats {
@@ -73,6 +75,18 @@ public:
   std::atomic<std::uint64_t> connect_refused{0}, connect_busy{0},
     connect_closed{0}, connect_timeouts{0}, connect_not_here{0},
     connect_other{0};
+  // Where a connect's time goes, in microseconds:
+  // - start_lag: from a device's start() to its first step running on the
+  //   io_context (the simulator's own queueing);
+  // - register_rtt: a successful register's round trip (TCP connect, request,
+  //   answer; refusals are not sampled);
+  // - upgrade_rtt: a WebSocket's TCP connect, TLS and upgrade, to the open
+  //   session (failed attempts are not sampled);
+  // - hello_wait: from the open session to its hello;
+  // - first_hello: a device's whole first sequence, start() to its first
+  //   hello, retries included.
+  latency_histogram start_lag, register_rtt, upgrade_rtt, hello_wait,
+    first_hello;
 
   /// Counts a failed connect attempt under its cause (and in
   /// connect_failures).
