@@ -4,8 +4,9 @@
 #include <cctype>
 
 #include <boost/json.hpp>
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 
+#include "auth/crypto.hpp"
 #include "storage/secrets_dir.hpp"
 
 namespace json = boost::json;
@@ -24,17 +25,10 @@ bool known_scope(std::string_view scope) {
 }
 
 std::string hash_key(std::string_view key) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(key.data(), key.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 0xf]);
-  }
-  return out;
+  // auth::sha256 fetches the digest once: OpenSSL 3's EVP_Digest with
+  // EVP_sha256() looks the algorithm up on every call, which cost about
+  // 27,000 instructions a request here (docs/BENCHMARKS.md §4).
+  return auth::to_hex(auth::sha256(key));
 }
 
 std::string new_api_key() {
@@ -125,8 +119,20 @@ const storage::api_key_record* api_keys::find(std::string_view header) const {
   auto key = bearer(header);
   if (!key)
     return nullptr;
-  auto i = by_hash_.find(hash_key(*key));
+  if (last_hash_.empty() || !auth::equal_secret(*key, last_key_)) {
+    forget_last();
+    last_hash_ = hash_key(*key);
+    last_key_.assign(key->data(), key->size());
+  }
+  auto i = by_hash_.find(last_hash_);
   return i == by_hash_.end() ? nullptr : &i->second;
+}
+
+void api_keys::forget_last() const {
+  // Overwritten before it is freed or replaced.
+  OPENSSL_cleanse(last_key_.data(), last_key_.size());
+  last_key_.clear();
+  last_hash_.clear();
 }
 
 key_check api_keys::check(std::string_view header,

@@ -73,8 +73,18 @@ public:
   bool allows(std::string_view header, std::string_view scope) const;
 
 private:
+  void forget_last() const;
+
   std::unordered_map<std::string, storage::api_key_record> by_hash_;
   int64_t loaded_at_ms_ = 0;
+  // The last key looked up and its hash. A request looks its key up three
+  // times (admission, scope, push rate) and a service sends many requests
+  // with one key: without this each lookup hashed the key again (SHA-256
+  // and hex, about 7,000 instructions; docs/BENCHMARKS.md §4). Compared in
+  // constant time; the table is still asked each time, so a key removed
+  // or replaced is refused at once.
+  mutable std::string last_key_;
+  mutable std::string last_hash_;
 };
 
 /// POST /v1/admin/keys: {"name":"..","scopes":[known scopes, at least one]}.

@@ -75,6 +75,28 @@ TEST(ApiKeys, RemovedAndReplacedKeysNoLongerWork) {
   EXPECT_EQ(ks.loaded_at_ms(), 2000);
 }
 
+// find() remembers the last key's hash (a request looks its key up three
+// times): a repeated lookup must still see every change of the table, and a
+// key of the same length that differs in one byte is another key.
+TEST(ApiKeys, ARepeatedLookupSeesEveryChange) {
+  auto ks = two_keys();
+  ASSERT_NE(ks.find("Bearer tk_admin"), nullptr);
+  EXPECT_EQ(ks.find("Bearer tk_admin")->key_id, "k1");
+  EXPECT_EQ(ks.find("Bearer tk_admio"), nullptr);
+  EXPECT_EQ(ks.find("Bearer tk_admin")->key_id, "k1");
+  ks.remove("k1");
+  EXPECT_EQ(ks.find("Bearer tk_admin"), nullptr);
+  ks.add(key("k4", "tk_admin", {"metrics"}));
+  ASSERT_NE(ks.find("Bearer tk_admin"), nullptr);
+  EXPECT_EQ(ks.find("Bearer tk_admin")->key_id, "k4");
+  auto copy = ks;
+  ks.replace({}, 3000);
+  EXPECT_EQ(ks.find("Bearer tk_admin"), nullptr);
+  ASSERT_NE(copy.find("Bearer tk_admin"), nullptr);
+  EXPECT_EQ(copy.find("Bearer tk_admin")->key_id, "k4");
+  EXPECT_EQ(copy.find("Bearer tk_jobs")->key_id, "k2");
+}
+
 TEST(ApiKeys, EveryRouteNeedsItsScope) {
   using api::route;
   auto needs = [](route::kind_t k) {
