@@ -30,7 +30,11 @@
 #     balancer, 503/429, closed unanswered, timed out),
 #   - the service API's pushes accepted and latency p50/p99/max (the whole
 #     push window, the storm inside it), and the CPU the server processes and
-#     the simulators used from the kill until all were back.
+#     the simulators used from the kill until all were back, also per device
+#     that lost its balancer, with the context switches of all their threads,
+#   - where the devices' time went (the simulators' phases over the storm:
+#     register and upgrade round trips, open -> hello, and each device's
+#     whole span from its lost session to its next hello; sim_phases.py).
 #
 # The abuse limits per source address are raised (each simulator process
 # stands for thousands of addresses); the per-balancer total accept rate and
@@ -158,6 +162,22 @@ cpu_ticks() { # of the named processes that are alive
   for n in "$@"; do [ -n "${pid_of[$n]:-}" ] && cat "/proc/${pid_of[$n]}/stat"; done |
     awk '{s += $14 + $15} END {print s + 0}'
 }
+# Context switches (voluntary + involuntary) of every thread of the given PIDs.
+switches() {
+  local p
+  for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+    awk '/ctxt_switches/ {s += $2} END {print s + 0}'
+}
+server_pids() { # of the named processes that are alive
+  local n
+  for n in "$@"; do [ -n "${pid_of[$n]:-}" ] && echo "${pid_of[$n]}"; done
+}
+# Each simulator's latest stats line into DIR/simI.txt (sim_phases.py).
+save_sim_lines() {
+  local i
+  mkdir -p "$1"
+  for i in $(seq 0 $((sims - 1))); do tail -n 1 "$work/sim$i.out" >"$1/sim$i.txt"; done
+}
 sleep 3
 
 echo "$(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/'): $devices devices, $balancers balancers" \
@@ -187,6 +207,7 @@ sleep 12 # the backoff of a device resets after 10 s up: the storm starts from r
 keys="hellos disconnects reconnects connect_failures register_failures registrations"
 keys="$keys connect_refused connect_busy connect_closed connect_timeouts connect_not_here connect_other"
 before=$(for k in $keys; do printf '%s ' "$(sim_sum $k)"; done)
+save_sim_lines "$work/before"
 
 victims=()
 moved=0
@@ -223,6 +244,8 @@ sleep 2 # the API's latency before the kill is part of the window
 api /metrics >"$work/metrics-before.txt" || true
 cpu0=$(cpu_ticks "${survivors[@]}")
 sim_cpu0=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
+# shellcheck disable=SC2046
+sw0=$(switches $(server_pids "${survivors[@]}")) sim_sw0=$(switches $sim_pids)
 victim_pids=()
 for v in "${victims[@]}"; do victim_pids+=("${pid_of[$v]}"); done
 t_kill=$(now_ms)
@@ -242,14 +265,18 @@ while [ -z "$t_api" ] || [ -z "$t_sim" ]; do
   sleep 0.1
 done
 cpu1=$(cpu_ticks "${survivors[@]}")
+# shellcheck disable=SC2046
+sw1=$(switches $(server_pids "${survivors[@]}")) sim_sw1=$(switches $sim_pids)
 api /metrics >"$work/metrics-after.txt" || true
 sim_cpu1=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 [ -z "$perf_pids" ] || { kill -INT $perf_pids; wait $perf_pids 2>/dev/null || true; }
 wait "$push_pid" || true
 sleep 1.5 # a last stats line of every simulator
 after=$(for k in $keys; do printf '%s ' "$(sim_sum $k)"; done)
+save_sim_lines "$work/after"
 python3 - "$moved" "$t_kill" "${t_api:-0}" "${t_sim:-0}" "$(sim_sum last_hello_ms)" "$before" "$after" \
-  "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" <<'PY'
+  "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" \
+  "$((sw1 - sw0))" "$((sim_sw1 - sim_sw0))" <<'PY'
 import json, sys
 moved, t_kill, t_api, t_sim, last_hello = map(int, sys.argv[1:6])
 names = ("hellos disconnects reconnects connect_failures register_failures registrations"
@@ -265,12 +292,22 @@ print(f"simulators during the storm: " + " ".join(f"{k}=+{v}" for k, v in d.item
 print("connect failures by cause: " + " ".join(f"{k[8:]}=+{v}" for k, v in causes.items())
       + " (refused: a dead balancer; busy: 503/429; closed: no answer, over ws_max_pending)")
 hz = int(sys.argv[9])
-print(f"CPU from the kill until all are back: server (survivors, nodes, control) {int(sys.argv[8]) / hz:.2f} s,"
-      f" simulators {int(sys.argv[11]) / hz:.2f} s")
+server_s, sims_s = int(sys.argv[8]) / hz, int(sys.argv[11]) / hz
+print(f"CPU from the kill until all are back: server (survivors, nodes, control) {server_s:.2f} s,"
+      f" simulators {sims_s:.2f} s")
+sw, sim_sw = int(sys.argv[12]), int(sys.argv[13])
+per = max(moved, 1)
+print(f"per device that lost its balancer: CPU server {server_s * 1e6 / per:.0f} us, simulators"
+      f" {sims_s * 1e6 / per:.0f} us; context switches (every thread, /proc) server {sw / per:.2f},"
+      f" simulators {sim_sw / per:.2f}")
 p = json.load(open(sys.argv[10])); l = p["api_latency_ms"]
 print(f"service API: {p['accepted']} of {p['issued']} pushes accepted, latency ms"
       f" p50 {l['p50']:.2f} p99 {l['p99']:.2f} max {l['max']:.2f}")
 PY
+echo "where the devices' time went from the kill until all were back (the simulators' clocks):"
+# shellcheck disable=SC2046
+python3 examples/bench/sim_phases.py $(for i in $(seq 0 $((sims - 1))); do
+  echo "$work/before/sim$i.txt $work/after/sim$i.txt"; done) | sed 's/^/  /'
 echo "latencies from the kill until all are back (/metrics; buckets 1 ms to 10 s): the balancers'" \
   "connects and admissions, the store's synced batches, the gateway's pushes (arrival -> 202):"
 python3 examples/bench/histogram_diff.py "$work/metrics-before.txt" "$work/metrics-after.txt" \
