@@ -58,6 +58,12 @@
 # between the kill and all back, from /metrics (examples/bench/histogram_diff.py).
 # TETHER_STORM_CONTROL_NICE=N: renice the control process to N before the
 # kill (an experiment: is the service API's latency the CPU's run queue?).
+# TETHER_STORM_MAX_PENDING=N: the balancers' ws_max_pending (an experiment:
+# what the 503s at the pending cap cost; default: the topology default).
+# TETHER_STORM_THREADS=1: per thread name of each survivor, node and the
+# control, the context switches, CPU and run-queue wait (schedstat) per device
+# that lost its balancer, from just before the kill until all are back
+# (thread_counts.py): how long the threads waited for a core.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 devices=${1:-100000}
@@ -103,7 +109,9 @@ declare -A ws_port_of
   printf '[labels]\nitems = ["region", "model"]\n\n'
   printf '[timers]\nkeepalive = "30s"\nkeepalive_misses = 2\nheartbeat = "1s"\nfailure_timeout = "5s"\n\n'
   printf '[limits]\nws_accept_rate = 100000\nws_accept_burst = 100000\nws_max_connections = 1000000\n'
-  printf 'register_rate = 100000\nregister_burst = 100000\npush_rate = 1000000\npush_burst = 1000000\n\n'
+  printf 'register_rate = 100000\nregister_burst = 100000\npush_rate = 1000000\npush_burst = 1000000\n'
+  [ -z "${TETHER_STORM_MAX_PENDING:-}" ] || printf 'ws_max_pending = %d\n' "$TETHER_STORM_MAX_PENDING"
+  printf '\n'
   printf '[auth]\nsecrets_from = "%s/control"\n\n' "$work"
   printf '[[processes]]\nname = "control"\nhost = "127.0.0.1"\ncaf_port = %d\n' "$(free_port)"
   printf 'roles = ["gateway", "control", "selector", "cluster_manager"]\n'
@@ -168,6 +176,8 @@ switches() {
   for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
     awk '/ctxt_switches/ {s += $2} END {print s + 0}'
 }
+# The kernel's count of SYNs dropped at a full accept queue (machine-wide).
+listen_drops() { awk '/^TcpExt:/ {if (!n) {n = split($0, h); next} for (i = 1; i <= n; i++) if (h[i] == "ListenDrops") print $i}' /proc/net/netstat; }
 server_pids() { # of the named processes that are alive
   local n
   for n in "$@"; do [ -n "${pid_of[$n]:-}" ] && echo "${pid_of[$n]}"; done
@@ -246,6 +256,13 @@ cpu0=$(cpu_ticks "${survivors[@]}")
 sim_cpu0=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 # shellcheck disable=SC2046
 sw0=$(switches $(server_pids "${survivors[@]}")) sim_sw0=$(switches $sim_pids)
+drops0=$(listen_drops)
+threads=${TETHER_STORM_THREADS:-}
+if [ -n "$threads" ]; then
+  for p in "${survivors[@]}"; do
+    python3 examples/bench/thread_counts.py snap "${pid_of[$p]}" "$work/threads-$p-before.json"
+  done
+fi
 victim_pids=()
 for v in "${victims[@]}"; do victim_pids+=("${pid_of[$v]}"); done
 t_kill=$(now_ms)
@@ -265,8 +282,14 @@ while [ -z "$t_api" ] || [ -z "$t_sim" ]; do
   sleep 0.1
 done
 cpu1=$(cpu_ticks "${survivors[@]}")
+if [ -n "$threads" ]; then
+  for p in "${survivors[@]}"; do
+    python3 examples/bench/thread_counts.py snap "${pid_of[$p]}" "$work/threads-$p-after.json"
+  done
+fi
 # shellcheck disable=SC2046
 sw1=$(switches $(server_pids "${survivors[@]}")) sim_sw1=$(switches $sim_pids)
+drops1=$(listen_drops)
 api /metrics >"$work/metrics-after.txt" || true
 sim_cpu1=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 [ -z "$perf_pids" ] || { kill -INT $perf_pids; wait $perf_pids 2>/dev/null || true; }
@@ -276,7 +299,7 @@ after=$(for k in $keys; do printf '%s ' "$(sim_sum $k)"; done)
 save_sim_lines "$work/after"
 python3 - "$moved" "$t_kill" "${t_api:-0}" "${t_sim:-0}" "$(sim_sum last_hello_ms)" "$before" "$after" \
   "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" \
-  "$((sw1 - sw0))" "$((sim_sw1 - sim_sw0))" <<'PY'
+  "$((sw1 - sw0))" "$((sim_sw1 - sim_sw0))" "$((drops1 - drops0))" <<'PY'
 import json, sys
 moved, t_kill, t_api, t_sim, last_hello = map(int, sys.argv[1:6])
 names = ("hellos disconnects reconnects connect_failures register_failures registrations"
@@ -300,6 +323,8 @@ per = max(moved, 1)
 print(f"per device that lost its balancer: CPU server {server_s * 1e6 / per:.0f} us, simulators"
       f" {sims_s * 1e6 / per:.0f} us; context switches (every thread, /proc) server {sw / per:.2f},"
       f" simulators {sim_sw / per:.2f}")
+print(f"SYNs dropped at a full accept queue (the kernel's ListenDrops, machine-wide): {sys.argv[14]}"
+      " (each costs its device 1 s, then 2 s, 4 s: TCP's SYN retransmission)")
 p = json.load(open(sys.argv[10])); l = p["api_latency_ms"]
 print(f"service API: {p['accepted']} of {p['issued']} pushes accepted, latency ms"
       f" p50 {l['p50']:.2f} p99 {l['p99']:.2f} max {l['max']:.2f}")
@@ -321,6 +346,14 @@ if [ -n "$stat_dir" ]; then
       /task-clock/ {t = $1} /context-switches/ {c = $1}
       END {printf "  %-8s instructions %s, task-clock %.0f ms, context switches %d\n", p, i, t, c}' "$stat_dir/$p.txt"
   done | tee "$stat_dir/summary.txt"
+fi
+if [ -n "$threads" ]; then
+  echo "threads from the kill until all are back, per device that lost its balancer (thread_counts.py):"
+  for p in "${survivors[@]}"; do
+    echo "  $p:"
+    python3 examples/bench/thread_counts.py diff "$work/threads-$p-before.json" \
+      "$work/threads-$p-after.json" "$moved" | sed 's/^/    /'
+  done
 fi
 echo "server log lines with errors (the first 3 of each log):"
 for f in "$work"/*.log; do grep -i -m 3 'error' "$f" | sed "s|^|  $(basename "$f" .log): |"; done
