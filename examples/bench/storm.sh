@@ -356,4 +356,4 @@ if [ -n "$threads" ]; then
   done
 fi
 echo "server log lines with errors (the first 3 of each log):"
-for f in "$work"/*.log; do grep -i -m 3 'error' "$f" | sed "s|^|  $(basename "$f" .log): |"; done
+for f in "$work"/*.log; do grep -i -m 3 'error' "$f" | sed "s|^|  $(basename "$f" .log): |" || true; done
