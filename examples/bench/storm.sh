@@ -47,8 +47,9 @@
 # (DIR/net/tetherd; default: TETHER_BUILD_DIR's): which process holds a
 # connection longer, old control against new balancers and nodes (the
 # message types must be the same in both builds).
-# TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes and the
-# control from the kill to the end, into DIR/<process>.data.
+# TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes, the
+# control and the first simulator from the kill to the end, into
+# DIR/<process>.data (the simulator: DIR/sim0.data).
 # TETHER_STORM_PERFSTAT=DIR: perf stat -e instructions,task-clock,context-switches of each
 # survivor, node and the control from 2 s before the kill until all are back, into
 # DIR/<process>.txt, and a summary line per process (counting, not sampling:
@@ -241,6 +242,9 @@ if [ -n "$perf_dir" ]; then
     perf record -g -F 499 -p "${pid_of[$p]}" -o "$perf_dir/$p.data" >/dev/null 2>&1 &
     perf_pids="$perf_pids $!"
   done
+  read -r first_sim _ <<<"$sim_pids"
+  perf record -g -F 499 -p "$first_sim" -o "$perf_dir/sim0.data" >/dev/null 2>&1 &
+  perf_pids="$perf_pids $!"
 fi
 if [ -n "$stat_dir" ]; then
   mkdir -p "$stat_dir"
