@@ -30,7 +30,11 @@
 #     balancer, 503/429, closed unanswered, timed out),
 #   - the service API's pushes accepted and latency p50/p99/max (the whole
 #     push window, the storm inside it), and the CPU the server processes and
-#     the simulators used from the kill until all were back.
+#     the simulators used from the kill until all were back, also per device
+#     that lost its balancer, with the context switches of all their threads,
+#   - where the devices' time went (the simulators' phases over the storm:
+#     register and upgrade round trips, open -> hello, and each device's
+#     whole span from its lost session to its next hello; sim_phases.py).
 #
 # The abuse limits per source address are raised (each simulator process
 # stands for thousands of addresses); the per-balancer total accept rate and
@@ -43,8 +47,9 @@
 # (DIR/net/tetherd; default: TETHER_BUILD_DIR's): which process holds a
 # connection longer, old control against new balancers and nodes (the
 # message types must be the same in both builds).
-# TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes and the
-# control from the kill to the end, into DIR/<process>.data.
+# TETHER_STORM_PERF=DIR: perf record -g of the survivors, the nodes, the
+# control and the first simulator from the kill to the end, into
+# DIR/<process>.data (the simulator: DIR/sim0.data).
 # TETHER_STORM_PERFSTAT=DIR: perf stat -e instructions,task-clock,context-switches of each
 # survivor, node and the control from 2 s before the kill until all are back, into
 # DIR/<process>.txt, and a summary line per process (counting, not sampling:
@@ -54,6 +59,12 @@
 # between the kill and all back, from /metrics (examples/bench/histogram_diff.py).
 # TETHER_STORM_CONTROL_NICE=N: renice the control process to N before the
 # kill (an experiment: is the service API's latency the CPU's run queue?).
+# TETHER_STORM_MAX_PENDING=N: the balancers' ws_max_pending (an experiment:
+# what the 503s at the pending cap cost; default: the topology default).
+# TETHER_STORM_THREADS=1: per thread name of each survivor, node and the
+# control, the context switches, CPU and run-queue wait (schedstat) per device
+# that lost its balancer, from just before the kill until all are back
+# (thread_counts.py): how long the threads waited for a core.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 devices=${1:-100000}
@@ -99,7 +110,9 @@ declare -A ws_port_of
   printf '[labels]\nitems = ["region", "model"]\n\n'
   printf '[timers]\nkeepalive = "30s"\nkeepalive_misses = 2\nheartbeat = "1s"\nfailure_timeout = "5s"\n\n'
   printf '[limits]\nws_accept_rate = 100000\nws_accept_burst = 100000\nws_max_connections = 1000000\n'
-  printf 'register_rate = 100000\nregister_burst = 100000\npush_rate = 1000000\npush_burst = 1000000\n\n'
+  printf 'register_rate = 100000\nregister_burst = 100000\npush_rate = 1000000\npush_burst = 1000000\n'
+  [ -z "${TETHER_STORM_MAX_PENDING:-}" ] || printf 'ws_max_pending = %d\n' "$TETHER_STORM_MAX_PENDING"
+  printf '\n'
   printf '[auth]\nsecrets_from = "%s/control"\n\n' "$work"
   printf '[[processes]]\nname = "control"\nhost = "127.0.0.1"\ncaf_port = %d\n' "$(free_port)"
   printf 'roles = ["gateway", "control", "selector", "cluster_manager"]\n'
@@ -158,6 +171,24 @@ cpu_ticks() { # of the named processes that are alive
   for n in "$@"; do [ -n "${pid_of[$n]:-}" ] && cat "/proc/${pid_of[$n]}/stat"; done |
     awk '{s += $14 + $15} END {print s + 0}'
 }
+# Context switches (voluntary + involuntary) of every thread of the given PIDs.
+switches() {
+  local p
+  for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+    awk '/ctxt_switches/ {s += $2} END {print s + 0}'
+}
+# The kernel's count of SYNs dropped at a full accept queue (machine-wide).
+listen_drops() { awk '/^TcpExt:/ {if (!n) {n = split($0, h); next} for (i = 1; i <= n; i++) if (h[i] == "ListenDrops") print $i}' /proc/net/netstat; }
+server_pids() { # of the named processes that are alive
+  local n
+  for n in "$@"; do [ -n "${pid_of[$n]:-}" ] && echo "${pid_of[$n]}"; done
+}
+# Each simulator's latest stats line into DIR/simI.txt (sim_phases.py).
+save_sim_lines() {
+  local i
+  mkdir -p "$1"
+  for i in $(seq 0 $((sims - 1))); do tail -n 1 "$work/sim$i.out" >"$1/sim$i.txt"; done
+}
 sleep 3
 
 echo "$(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/'): $devices devices, $balancers balancers" \
@@ -187,6 +218,7 @@ sleep 12 # the backoff of a device resets after 10 s up: the storm starts from r
 keys="hellos disconnects reconnects connect_failures register_failures registrations"
 keys="$keys connect_refused connect_busy connect_closed connect_timeouts connect_not_here connect_other"
 before=$(for k in $keys; do printf '%s ' "$(sim_sum $k)"; done)
+save_sim_lines "$work/before"
 
 victims=()
 moved=0
@@ -210,6 +242,9 @@ if [ -n "$perf_dir" ]; then
     perf record -g -F 499 -p "${pid_of[$p]}" -o "$perf_dir/$p.data" >/dev/null 2>&1 &
     perf_pids="$perf_pids $!"
   done
+  read -r first_sim _ <<<"$sim_pids"
+  perf record -g -F 499 -p "$first_sim" -o "$perf_dir/sim0.data" >/dev/null 2>&1 &
+  perf_pids="$perf_pids $!"
 fi
 if [ -n "$stat_dir" ]; then
   mkdir -p "$stat_dir"
@@ -223,6 +258,15 @@ sleep 2 # the API's latency before the kill is part of the window
 api /metrics >"$work/metrics-before.txt" || true
 cpu0=$(cpu_ticks "${survivors[@]}")
 sim_cpu0=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
+# shellcheck disable=SC2046
+sw0=$(switches $(server_pids "${survivors[@]}")) sim_sw0=$(switches $sim_pids)
+drops0=$(listen_drops)
+threads=${TETHER_STORM_THREADS:-}
+if [ -n "$threads" ]; then
+  for p in "${survivors[@]}"; do
+    python3 examples/bench/thread_counts.py snap "${pid_of[$p]}" "$work/threads-$p-before.json"
+  done
+fi
 victim_pids=()
 for v in "${victims[@]}"; do victim_pids+=("${pid_of[$v]}"); done
 t_kill=$(now_ms)
@@ -242,14 +286,24 @@ while [ -z "$t_api" ] || [ -z "$t_sim" ]; do
   sleep 0.1
 done
 cpu1=$(cpu_ticks "${survivors[@]}")
+if [ -n "$threads" ]; then
+  for p in "${survivors[@]}"; do
+    python3 examples/bench/thread_counts.py snap "${pid_of[$p]}" "$work/threads-$p-after.json"
+  done
+fi
+# shellcheck disable=SC2046
+sw1=$(switches $(server_pids "${survivors[@]}")) sim_sw1=$(switches $sim_pids)
+drops1=$(listen_drops)
 api /metrics >"$work/metrics-after.txt" || true
 sim_cpu1=$(for p in $sim_pids; do cat "/proc/$p/stat"; done | awk '{s += $14 + $15} END {print s}')
 [ -z "$perf_pids" ] || { kill -INT $perf_pids; wait $perf_pids 2>/dev/null || true; }
 wait "$push_pid" || true
 sleep 1.5 # a last stats line of every simulator
 after=$(for k in $keys; do printf '%s ' "$(sim_sum $k)"; done)
+save_sim_lines "$work/after"
 python3 - "$moved" "$t_kill" "${t_api:-0}" "${t_sim:-0}" "$(sim_sum last_hello_ms)" "$before" "$after" \
-  "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" <<'PY'
+  "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" "$work/push.json" "$((sim_cpu1 - sim_cpu0))" \
+  "$((sw1 - sw0))" "$((sim_sw1 - sim_sw0))" "$((drops1 - drops0))" <<'PY'
 import json, sys
 moved, t_kill, t_api, t_sim, last_hello = map(int, sys.argv[1:6])
 names = ("hellos disconnects reconnects connect_failures register_failures registrations"
@@ -265,12 +319,24 @@ print(f"simulators during the storm: " + " ".join(f"{k}=+{v}" for k, v in d.item
 print("connect failures by cause: " + " ".join(f"{k[8:]}=+{v}" for k, v in causes.items())
       + " (refused: a dead balancer; busy: 503/429; closed: no answer, over ws_max_pending)")
 hz = int(sys.argv[9])
-print(f"CPU from the kill until all are back: server (survivors, nodes, control) {int(sys.argv[8]) / hz:.2f} s,"
-      f" simulators {int(sys.argv[11]) / hz:.2f} s")
+server_s, sims_s = int(sys.argv[8]) / hz, int(sys.argv[11]) / hz
+print(f"CPU from the kill until all are back: server (survivors, nodes, control) {server_s:.2f} s,"
+      f" simulators {sims_s:.2f} s")
+sw, sim_sw = int(sys.argv[12]), int(sys.argv[13])
+per = max(moved, 1)
+print(f"per device that lost its balancer: CPU server {server_s * 1e6 / per:.0f} us, simulators"
+      f" {sims_s * 1e6 / per:.0f} us; context switches (every thread, /proc) server {sw / per:.2f},"
+      f" simulators {sim_sw / per:.2f}")
+print(f"SYNs dropped at a full accept queue (the kernel's ListenDrops, machine-wide): {sys.argv[14]}"
+      " (each costs its device 1 s, then 2 s, 4 s: TCP's SYN retransmission)")
 p = json.load(open(sys.argv[10])); l = p["api_latency_ms"]
 print(f"service API: {p['accepted']} of {p['issued']} pushes accepted, latency ms"
       f" p50 {l['p50']:.2f} p99 {l['p99']:.2f} max {l['max']:.2f}")
 PY
+echo "where the devices' time went from the kill until all were back (the simulators' clocks):"
+# shellcheck disable=SC2046
+python3 examples/bench/sim_phases.py $(for i in $(seq 0 $((sims - 1))); do
+  echo "$work/before/sim$i.txt $work/after/sim$i.txt"; done) | sed 's/^/  /'
 echo "latencies from the kill until all are back (/metrics; buckets 1 ms to 10 s): the balancers'" \
   "connects and admissions, the store's synced batches, the gateway's pushes (arrival -> 202):"
 python3 examples/bench/histogram_diff.py "$work/metrics-before.txt" "$work/metrics-after.txt" \
@@ -285,5 +351,13 @@ if [ -n "$stat_dir" ]; then
       END {printf "  %-8s instructions %s, task-clock %.0f ms, context switches %d\n", p, i, t, c}' "$stat_dir/$p.txt"
   done | tee "$stat_dir/summary.txt"
 fi
+if [ -n "$threads" ]; then
+  echo "threads from the kill until all are back, per device that lost its balancer (thread_counts.py):"
+  for p in "${survivors[@]}"; do
+    echo "  $p:"
+    python3 examples/bench/thread_counts.py diff "$work/threads-$p-before.json" \
+      "$work/threads-$p-after.json" "$moved" | sed 's/^/    /'
+  done
+fi
 echo "server log lines with errors (the first 3 of each log):"
-for f in "$work"/*.log; do grep -i -m 3 'error' "$f" | sed "s|^|  $(basename "$f" .log): |"; done
+for f in "$work"/*.log; do grep -i -m 3 'error' "$f" | sed "s|^|  $(basename "$f" .log): |" || true; done

@@ -350,6 +350,7 @@ void device::on_ws_closed(ws_connection& c, const ws_ended& e) {
     walk_.after_lost();
   else
     walk_.from_first();
+  loss_.lost(steady::now(), !hello_due_);
   retry_later(step::connect);
 }
 
@@ -437,6 +438,9 @@ void device::on_hello(const json::object& frame) {
     hello_seen_ = true;
     record_since(ctx_.stats.first_hello, started_at_);
   }
+  if (auto span = loss_.hello(steady::now()))
+    ctx_.stats.lost_to_hello.record_us(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(*span).count()));
   auto* node = string_field(frame, "node_id");
   std::string ids; // service=connection id, ...
   if (auto* sc = frame.if_contains("service_connections");

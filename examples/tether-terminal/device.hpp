@@ -40,6 +40,7 @@
 #include "tether-terminal/backoff.hpp"
 #include "tether-terminal/failover.hpp"
 #include "tether-terminal/job_memory.hpp"
+#include "tether-terminal/loss_clock.hpp"
 #include "tether-terminal/options.hpp"
 #include "tether-terminal/stats.hpp"
 #include "tether-terminal/url_walk.hpp"
@@ -166,6 +167,7 @@ private:
   std::chrono::steady_clock::time_point started_at_{}, phase_at_{};
   bool hello_due_ = false;  // the open session has not said hello yet
   bool hello_seen_ = false; // a hello came at least once
+  loss_clock loss_;         // a lost session to the next hello
   job_memory jobs_;
 
   bool stopped_ = false;

@@ -53,6 +53,7 @@ void for_each_field(const stats_snapshot& s, F&& f) {
   phase("upgrade_rtt", s.upgrade_rtt);
   phase("hello_wait", s.hello_wait);
   phase("first_hello", s.first_hello);
+  phase("lost_to_hello", s.lost_to_hello);
 }
 
 std::string format_value(double v) {
@@ -100,6 +101,7 @@ stats_snapshot fleet_stats::snapshot() const {
   s.upgrade_rtt = upgrade_rtt.summary();
   s.hello_wait = hello_wait.summary();
   s.first_hello = first_hello.summary();
+  s.lost_to_hello = lost_to_hello.summary();
   return s;
 }
 

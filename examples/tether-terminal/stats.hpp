@@ -55,7 +55,8 @@ struct stats_snapshot {
   std::uint64_t connect_refused = 0, connect_busy = 0, connect_closed = 0,
                 connect_timeouts = 0, connect_not_here = 0, connect_other = 0;
   // Where a connect's time goes (fleet_stats' phase histograms).
-  latency_summary start_lag, register_rtt, upgrade_rtt, hello_wait, first_hello;
+  latency_summary start_lag, register_rtt, upgrade_rtt, hello_wait, first_hello,
+    lost_to_hello;
 };
 
 class fleet_stats {
@@ -84,9 +85,11 @@ public:
   //   session (failed attempts are not sampled);
   // - hello_wait: from the open session to its hello;
   // - first_hello: a device's whole first sequence, start() to its first
-  //   hello, retries included.
+  //   hello, retries included;
+  // - lost_to_hello: from a session lost to the next hello, every attempt
+  //   and wait between included (loss_clock.hpp; a reconnect storm's figure).
   latency_histogram start_lag, register_rtt, upgrade_rtt, hello_wait,
-    first_hello;
+    first_hello, lost_to_hello;
 
   /// Counts a failed connect attempt under its cause (and in
   /// connect_failures).

@@ -44,5 +44,15 @@ TEST(FleetStats, JsonNamesEveryConnectPhase) {
   EXPECT_NE(json.find("\"start_lag_count\":0"), std::string::npos);
 }
 
+TEST(FleetStats, LineAndJsonNameTheSpanFromALossToTheNextHello) {
+  fleet_stats stats;
+  stats.lost_to_hello.record_us(2500000);
+  auto s = stats.snapshot();
+  EXPECT_NE(to_json(s).find("\"lost_to_hello_count\":1"), std::string::npos);
+  EXPECT_NE(to_line(s).find("lost_to_hello_mean_ms=2500.000"),
+            std::string::npos)
+    << to_line(s);
+}
+
 } // namespace
 } // namespace tether::terminal
