@@ -62,8 +62,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 sleep 1
 m_base=$(rss_kb $broker_pid)
+m_cpu0=$(cpu_ticks $broker_pid)
 m_start=$(date +%s.%N)
 build/examples/mqtt-idle --port "$port" --count "$n" --keepalive-s 30 \
   --source-addrs 127.0.0.2-127.0.0.21 --max-pending 256 >"$work/mqtt-idle.log" 2>&1 &
@@ -75,6 +77,7 @@ until grep -q "^connected $n of $n" "$work/mqtt-idle.log"; do
   sleep 0.2
 done
 m_end=$(date +%s.%N)
+m_cpu=$(( $(cpu_ticks $broker_pid) - m_cpu0 )) c_cpu=$(cpu_ticks $client_pid)
 sleep 5 # as idle-connections.sh: let the broker settle
 m_rss=$(rss_kb $broker_pid)
 m_lost=$(grep -c " lost " "$work/mqtt-idle.log" || true)
@@ -84,11 +87,13 @@ kill $broker_pid; wait $broker_pid 2>/dev/null || true; broker_pid=""
 TETHER_SIM_MAX_CONNECTING=${TETHER_SIM_MAX_CONNECTING:-256} \
   bash examples/bench/idle-connections.sh "$n" 0 | tee "$work/tether.txt" >&2
 
-python3 - "$n" "$m_base" "$m_rss" "$m_start" "$m_end" "$m_lost" "$work/tether.txt" "$("$mosquitto_bin" -h 2>/dev/null | head -1 || true)" <<'PY'
+python3 - "$n" "$m_base" "$m_rss" "$m_start" "$m_end" "$m_lost" "$work/tether.txt" "$("$mosquitto_bin" -h 2>/dev/null | head -1 || true)" \
+  "$m_cpu" "$c_cpu" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 n, m_base, m_rss = map(int, sys.argv[1:4])
 m_start, m_end = map(float, sys.argv[4:6])
 m_lost, tether_txt, version = int(sys.argv[6]), sys.argv[7], sys.argv[8]
+m_cpu, c_cpu, hz = map(int, sys.argv[9:12])
 t = open(tether_txt).read()
 t_kib = float(re.search(r"RSS per idle connection: ([\d.]+) KiB", t).group(1))
 t_rate = float(re.search(r"connect rate .*?: (\d+) devices/s", t).group(1))
@@ -100,5 +105,11 @@ print(f"{'':34}{'mosquitto':>12}{'tetherd':>12}{'tetherd/mosquitto':>20}")
 print(f"{'held':34}{n - m_lost:>12}{t_held:>12}")
 print(f"{'server RSS per idle connection':34}{m_kib:>9.2f} KiB{t_kib:>8.2f} KiB{t_kib / m_kib:>19.1f}x")
 print(f"{'connect rate (clients/s)':34}{m_rate:>12.0f}{t_rate:>12.0f}{t_rate / m_rate:>19.2f}x")
+cpu = re.search(r"CPU a device while they connected: server (\d+) us, simulator (\d+) us", t)
+if cpu:
+    t_srv, t_gen = int(cpu.group(1)), int(cpu.group(2))
+    m_srv, m_gen = m_cpu / hz * 1e6 / n, c_cpu / hz * 1e6 / n
+    print(f"{'server CPU a connect (us)':34}{m_srv:>12.0f}{t_srv:>12.0f}{t_srv / max(m_srv, 1):>19.1f}x")
+    print(f"{'load generator CPU a connect (us)':34}{m_gen:>12.0f}{t_gen:>12.0f}{t_gen / max(m_gen, 1):>19.1f}x")
 print(f"mosquitto RSS: {m_base/1024:.1f} MiB before, {m_rss/1024:.1f} MiB with {n} idle clients")
 PY

@@ -52,6 +52,8 @@ run_one() {
   local http
   http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$dir/ready.json")
   rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server_pid/status; }
+  # user + system CPU ticks of a process (0 once it is gone)
+  cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
   connections() {
     curl -s "${curl_tls[@]}" -H "Authorization: Bearer $(cat "$dir/data/secrets/admin-key")" \
       "$scheme://$http/v1/admin/clusters" |
@@ -65,6 +67,8 @@ run_one() {
   local base start end held rss deadline
   metrics >"$dir/metrics-before.txt" || true
   base=$(rss_kb)
+  local srv_cpu0 srv_cpu1 sim_cpu1
+  srv_cpu0=$(cpu_ticks "$server_pid")
   start=$(date +%s.%N)
   "$build"/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$dir/data" \
     --count "$n" --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
@@ -81,18 +85,22 @@ run_one() {
     sleep 0.2
   done
   end=$(date +%s.%N)
+  srv_cpu1=$(cpu_ticks "$server_pid") sim_cpu1=$(cpu_ticks "$sim_pid")
   metrics >"$dir/metrics-after.txt" || true
   sleep 5   # let the server settle (allocator, first keepalives)
   held=$(connections)
   rss=$(rss_kb)
   echo "== $tls ($scheme, $([ "$tls" = tls ] && echo wss || echo ws))"
-  python3 - "$n" "$held" "$base" "$rss" "$start" "$end" <<'PY'
+  python3 - "$n" "$held" "$base" "$rss" "$start" "$end" "$((srv_cpu1 - srv_cpu0))" "$sim_cpu1" "$(getconf CLK_TCK)" <<'PY'
 import sys
 n, held, base, rss = map(int, sys.argv[1:5]); start, end = map(float, sys.argv[5:7])
+srv_ticks, sim_ticks, hz = map(int, sys.argv[7:10])
 print(f"devices: {n} connected and held: {held}")
 print(f"server RSS: {base/1024:.1f} MiB before, {rss/1024:.1f} MiB with {held} idle connections")
 print(f"RSS per idle connection: {(rss-base)*1024/held/1024:.2f} KiB")
 print(f"connect rate (register + WebSocket + hello): {n/(end-start):.0f} devices/s over {end-start:.2f} s")
+print(f"CPU a device while they connected: server {srv_ticks / hz * 1e6 / n:.0f} us, "
+      f"simulator {sim_ticks / hz * 1e6 / n:.0f} us")
 PY
   kill "$sim_pid" "$server_pid" 2>/dev/null || true
   wait "$sim_pid" "$server_pid" 2>/dev/null || true
