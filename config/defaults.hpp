@@ -27,14 +27,6 @@ constexpr std::chrono::milliseconds history_retention = 30 * 24h;
 constexpr std::size_t history_max_per_terminal = 1'000;
 constexpr std::size_t history_sweep_per_tick = 10'000;
 constexpr std::chrono::milliseconds history_sweep_period = 1'000ms;
-/// History records (and API histories) the control hands the store at once
-/// on the job path, and the store writes at most in one batch: each batch
-/// is also a synced job write's, which waits for the chunk's memtable
-/// inserts (about 3 µs a record). 256 a chunk held a job about 1 ms once
-/// every 30-40 jobs at 2,000 jobs/s, which set the push's p99 (branch
-/// ptail22, docs/BENCHMARKS.md §4); 32 spread the same work over the
-/// batches in slices of about 0.1 ms.
-constexpr std::size_t history_chunk = 32;
 
 /// [placement] class_ttl: a GE/GF class is forgotten this long after it
 /// formed. The patent derives the classes from the stored history ("in the

@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "actors/system/messages.hpp"
-#include "config/defaults.hpp"
 
 namespace tether {
 
@@ -38,7 +37,7 @@ struct call_log {
   size_t max_pending = 100'000;
   /// Pending records the job path hands over without waiting for the tick
   /// (one store chunk, store_actor's history_limits::calls_per_batch).
-  size_t handover_at = defaults::history_chunk;
+  size_t handover_at = 256;
   uint64_t dropped = 0; // pending records dropped at the bound
   uint32_t next_seq = 0;
 

