@@ -16,6 +16,13 @@
 # (tetherd, tether-terminal, tether-push-bench), or in TETHER_BUILD_DIR (the same layout:
 # net/tetherd, examples/...; for A/B runs of two builds with the same script).
 #
+# For phase (b) it also prints where the tail comes from: from /metrics (histogram_diff.py,
+# buckets 1 ms to 10 s, interpolated) the gateway's arrival -> 202 (which holds the store's
+# synced batch), the store's synced batches themselves, and the control's job accepted ->
+# the session's "delivered" report (the dispatch: control -> manager -> balancer -> node ->
+# session, after the synced batch); and, per job, the threads' CPU and the time they were
+# runnable but waited for a CPU (thread_counts.py: tetherd's and the simulated devices').
+#
 # TETHER_BENCH_KEEP=DIR keeps, per phase, the server's /metrics after the phase
 # (metrics-<phase>.txt: cumulative), the server's log and, with a push bench that has --trace, each
 # request's send time and API latency (trace-<phase>.txt), to see when slow answers came.
@@ -121,19 +128,29 @@ trace_opt() {  # phase name: --trace FILE when kept and supported
     echo "--trace $keep/trace-$1.txt"
   return 0
 }
+# The threads' counters of tetherd (all-in-one: the one process) and of the simulator.
+snap_threads() {  # phase name, before|after
+  [ "$mode" = multiprocess ] ||
+    python3 examples/bench/thread_counts.py snap "$server_pids" "$work/threads-$1-tetherd-$2.json"
+  python3 examples/bench/thread_counts.py snap "$sim_pid" "$work/threads-$1-sim-$2.json"
+}
 run_phase() {  # name, rate, seconds, jobs limit
   start_sim "$1"
   local cpu0 t0 cpu1 t1
+  snap_threads "$1" before
+  curl -s -H "$auth" "http://$http/metrics" >"$work/metrics-$1-before.txt"
   cpu0=$(server_cpu_s); t0=$(date +%s.%N)
   "$bd"/examples/tether-push-bench --server "http://$http" --id-prefix push- --count "$n" \
     --api-key-file "$key_file" \
     --concurrency "$conc" --rate "$2" --duration-s "$3" --jobs "$4" \
     --json "$work/push-$1.json" $(trace_opt "$1") >"$work/push-$1.out" 2>&1 || true
   cpu1=$(server_cpu_s); t1=$(date +%s.%N)
+  snap_threads "$1" after
   python3 -c "import sys;print((float(sys.argv[2])-float(sys.argv[1]))/(float(sys.argv[4])-float(sys.argv[3]))*100)" \
     "$cpu0" "$cpu1" "$t0" "$t1" >"$work/cpu-$1.txt"
   stop_sim "$1" "$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['accepted'])" "$work/push-$1.json")"
-  [ -z "$keep" ] || curl -s -H "$auth" "http://$http/metrics" >"$keep/metrics-$1.txt"
+  curl -s -H "$auth" "http://$http/metrics" >"$work/metrics-$1-after.txt"
+  [ -z "$keep" ] || cp "$work/metrics-$1-after.txt" "$keep/metrics-$1.txt"
 }
 [ -z "$keep" ] || mkdir -p "$keep"
 
@@ -176,4 +193,17 @@ for phase, title in (("flat", "(a) flat out"), ("rate", f"(b) at {rate} jobs/s")
         print(f"    WARNING: the devices received {s['jobs']} jobs for {p['accepted']} accepted")
 PY
 cat "$work/sweep.txt"
+accepted_b=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['accepted'])" "$work/push-rate.json")
+echo "(b)'s tail split, from /metrics (ms; buckets 1 ms to 10 s, interpolated): the gateway's" \
+  "arrival -> 202 (holds the store's synced batch), the store's synced batches, the control's" \
+  "job accepted -> delivered (the session's report; store and dispatch):"
+python3 examples/bench/histogram_diff.py "$work/metrics-rate-before.txt" "$work/metrics-rate-after.txt" \
+  'tether_http_request_duration_seconds{route="POST /v1/terminals/{id}/jobs"}' \
+  tether_store_write_duration_seconds tether_push_delivered_seconds | sed 's/^/  /'
+for who in tetherd sim; do
+  [ -f "$work/threads-rate-$who-after.json" ] || continue
+  echo "(b)'s threads of $who per accepted job (queued: runnable, waiting for a CPU):"
+  python3 examples/bench/thread_counts.py diff "$work/threads-rate-$who-before.json" \
+    "$work/threads-rate-$who-after.json" "$accepted_b" | sed 's/^/  /'
+done
 [ -z "$keep" ] || cp "$work"/tetherd*.log "$keep"/
