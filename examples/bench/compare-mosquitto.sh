@@ -62,10 +62,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 sleep 1
 m_base=$(rss_kb $broker_pid)
-m_cpu0=$(cpu_ticks $broker_pid)
+m_cpu0=$(bench_cpu_ticks $broker_pid)
 m_start=$(date +%s.%N)
 build/examples/mqtt-idle --port "$port" --count "$n" --keepalive-s 30 \
   --source-addrs 127.0.0.2-127.0.0.21 --max-pending 256 >"$work/mqtt-idle.log" 2>&1 &
@@ -77,7 +76,7 @@ until grep -q "^connected $n of $n" "$work/mqtt-idle.log"; do
   sleep 0.2
 done
 m_end=$(date +%s.%N)
-m_cpu=$(( $(cpu_ticks $broker_pid) - m_cpu0 )) c_cpu=$(cpu_ticks $client_pid)
+m_cpu=$(( $(bench_cpu_ticks $broker_pid) - m_cpu0 )) c_cpu=$(bench_cpu_ticks $client_pid)
 sleep 5 # as idle-connections.sh: let the broker settle
 m_rss=$(rss_kb $broker_pid)
 m_lost=$(grep -c " lost " "$work/mqtt-idle.log" || true)

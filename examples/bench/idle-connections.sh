@@ -52,8 +52,6 @@ run_one() {
   local http
   http=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['http'])" "$dir/ready.json")
   rss_kb() { awk '/VmRSS/ {print $2}' /proc/$server_pid/status; }
-  # user + system CPU ticks of a process (0 once it is gone)
-  cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
   connections() {
     curl -s "${curl_tls[@]}" -H "Authorization: Bearer $(cat "$dir/data/secrets/admin-key")" \
       "$scheme://$http/v1/admin/clusters" |
@@ -68,7 +66,7 @@ run_one() {
   metrics >"$dir/metrics-before.txt" || true
   base=$(rss_kb)
   local srv_cpu0 srv_cpu1 sim_cpu1
-  srv_cpu0=$(cpu_ticks "$server_pid")
+  srv_cpu0=$(bench_cpu_ticks "$server_pid")
   start=$(date +%s.%N)
   "$build"/examples/tether-terminal --server "$scheme://$http" "${sim_tls[@]}" --data "$dir/data" \
     --count "$n" --id-prefix bench- --region GG1 --model GJ1 --ramp-per-s "$ramp" \
@@ -85,7 +83,7 @@ run_one() {
     sleep 0.2
   done
   end=$(date +%s.%N)
-  srv_cpu1=$(cpu_ticks "$server_pid") sim_cpu1=$(cpu_ticks "$sim_pid")
+  srv_cpu1=$(bench_cpu_ticks "$server_pid") sim_cpu1=$(bench_cpu_ticks "$sim_pid")
   metrics >"$dir/metrics-after.txt" || true
   sleep 5   # let the server settle (allocator, first keepalives)
   held=$(connections)

@@ -42,3 +42,7 @@ bench_need_package() {
   [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "$2" >&2
 }
+
+# bench_cpu_ticks PID: user + system CPU clock ticks of a process so far (0
+# once it is gone); divide by `getconf CLK_TCK`.
+bench_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }

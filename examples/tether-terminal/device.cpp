@@ -24,11 +24,13 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+void record_span(latency_histogram& h, steady::duration span) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(span).count();
+  h.record_us(static_cast<std::uint64_t>(std::max<std::int64_t>(0, us)));
+}
+
 void record_since(latency_histogram& h, steady::time_point since) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now()
-                                                                  - since);
-  h.record_us(
-    static_cast<std::uint64_t>(std::max<std::int64_t>(0, us.count())));
+  record_span(h, steady::now() - since);
 }
 
 // Longest excerpt of a bad frame quoted in a log line.
@@ -439,8 +441,7 @@ void device::on_hello(const json::object& frame) {
     record_since(ctx_.stats.first_hello, started_at_);
   }
   if (auto span = loss_.hello(steady::now()))
-    ctx_.stats.lost_to_hello.record_us(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(*span).count()));
+    record_span(ctx_.stats.lost_to_hello, *span);
   auto* node = string_field(frame, "node_id");
   std::string ids; // service=connection id, ...
   if (auto* sc = frame.if_contains("service_connections");
