@@ -232,9 +232,8 @@ void admit(self_ptr self, uint64_t conn, const std::string& terminal,
     return;
   }
   bool holds = st.conns.of_terminal(terminal) != nullptr;
-  self
-    ->request(st.manager, st.cfg.request_timeout, admit_atom::value, terminal,
-              holds)
+  timed_request(self, st.admissions, st.manager, admit_atom::value, terminal,
+                holds)
     .then([self, conn,
            terminal](admission& a) { admitted(self, conn, terminal, a); },
           [self, conn](caf::error& err) {
@@ -926,6 +925,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
   st.rebalancing = node_pool_rebalance{st.cfg.rebalance, st.cfg.drain_per_s};
   st.waiting = drain_waits{st.cfg.drain_job_wait};
   st.manager = std::move(manager);
+  st.admissions = request_deadlines{st.cfg.request_timeout};
   for (auto& [id, handle] : nodes) {
     if (handle)
       self->monitor(handle);
@@ -976,6 +976,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
       reassign(self, terminal, after_ms);
     },
     [self](tick_atom) { refresh(self); },
+    [self](deadline_atom) { sweep_deadlines(self, self->state.admissions); },
     [self](status_atom, const node_status& report) {
       self->state.nodes.take_report(report);
     },

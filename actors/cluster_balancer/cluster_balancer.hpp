@@ -40,6 +40,7 @@
 #include "actors/system/close_codes.hpp"
 #include "actors/system/interfaces.hpp"
 #include "actors/system/live_count.hpp"
+#include "actors/system/request_deadlines.hpp"
 #include "auth/connect_token.hpp"
 #include "config/defaults.hpp"
 #include "net/limits/flap_ban.hpp"
@@ -97,6 +98,9 @@ struct cluster_balancer_state {
 
   balancer_settings cfg;
   cluster_manager_actor manager;
+  /// The deadlines of the admissions asked of the manager (made at start
+  /// with cfg.request_timeout; request_deadlines.hpp).
+  request_deadlines admissions;
   node_pool nodes;
   connection_table conns;
   node_pool_rebalance rebalancing;

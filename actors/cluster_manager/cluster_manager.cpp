@@ -62,6 +62,7 @@ void cluster_manager_state::init(config::topology& topo,
     1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));
   keepalive_misses = topo.timers.keepalive_misses;
   request_timeout = topo.timers.request_timeout;
+  assignment_writes = request_deadlines{request_timeout};
   for (const auto& t : mapped) {
     if (clusters.find(t.cluster_id) == nullptr) {
       log->warn("terminal {} is mapped to unknown cluster {}; it will be "
@@ -374,8 +375,8 @@ caf::result<destination> store_assignment(self_ptr self, store_actor store,
                                           std::string what, terminal_record rec,
                                           std::string old, uint32_t after_ms) {
   auto rp = self->make_response_promise<destination>();
-  store_then(
-    self, store, rp, std::move(what),
+  store_then_in(
+    self, self->state.assignment_writes, store, rp, std::move(what),
     [self, rec, old, after_ms](auto& rp) mutable {
       auto& st = self->state;
       st.assign(rec.terminal_id, rec.cluster_id);
@@ -576,6 +577,9 @@ cluster_manager(self_ptr self, config::topology topo,
       return move(self, store, rec, label, after_ms);
     },
     [self, store](tick_atom) { refresh(self, store); },
+    [self](deadline_atom) {
+      sweep_deadlines(self, self->state.assignment_writes);
+    },
     [self](retire_atom, const std::string& terminal) {
       self->state.terminals.forget(self->state.clusters, terminal);
       return ok_atom::value;

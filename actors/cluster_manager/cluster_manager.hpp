@@ -46,6 +46,7 @@
 #include "actors/cluster_manager/terminal_map.hpp"
 #include "actors/cluster_manager/tier_caps.hpp"
 #include "actors/system/interfaces.hpp"
+#include "actors/system/request_deadlines.hpp"
 #include "config/defaults.hpp"
 #include "config/topology.hpp"
 
@@ -90,6 +91,9 @@ struct cluster_manager_state {
   uint32_t keepalive_misses = 2; // [timers]; a cluster may set its own
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds status_period{1'000};
+  /// The deadlines of the assignments' store writes (store_assignment;
+  /// made at init with request_timeout; request_deadlines.hpp).
+  request_deadlines assignment_writes;
 
   /// Takes the topology's clusters and settings, the stored admin changes
   /// and the stored terminal mapping (at start).

@@ -194,9 +194,7 @@ void refresh_keys(gateway_ptr self) {
     return;
   st.keys_refreshing = true;
   st.keys_asked_at_ms = now_ms();
-  self
-    ->request(st.control, st.cfg.request_timeout, get_atom::value,
-              key_atom::value)
+  request_control(self, get_atom::value, key_atom::value)
     .then(
       [self](std::vector<api_key_record>& ks) {
         self->state.keys.replace(std::move(ks), now_ms());
@@ -232,9 +230,7 @@ void post_key(gateway_ptr self, const api::route&, const http_request& req,
                       {"source", req.peer},
                       {"new_key_id", k.key_id},
                       {"name", k.name}};
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              put_atom::value, k)
+  request_control(self, put_atom::value, k)
     .then(
       [self, out, k, key, fields](ok_atom) {
         self->state.keys.add(k);
@@ -255,9 +251,7 @@ void delete_key(gateway_ptr self, const api::route& r, const http_request& req,
   audit_fields fields{{"key_id", caller_id(self->state, req)},
                       {"source", req.peer},
                       {"revoked_key_id", r.id}};
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              revoke_atom::value, r.id)
+  request_control(self, revoke_atom::value, r.id)
     .then(
       [self, out, id = r.id, fields](ok_atom) {
         self->state.keys.remove(id);

@@ -136,9 +136,7 @@ void bulk_push(gateway_ptr self, const api::route&, const http_request& req,
   auto jobs = jobs_to_ask(st, *b);
   if (jobs.empty())
     return answer_bulk(self, out, *b);
-  self // normal priority, as every gateway request (see ask, http_routes.hpp)
-    ->request(st.control, st.cfg.request_timeout, push_atom::value,
-              std::move(jobs))
+  request_control(self, push_atom::value, std::move(jobs))
     .then(
       [self, out, b](std::vector<bulk_outcome>& outcomes) {
         merge(self, *b, outcomes);

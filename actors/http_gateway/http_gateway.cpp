@@ -261,6 +261,7 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
                                                control_actor control,
                                                peers_actor peers) {
   self->state.cfg = std::move(cfg);
+  self->state.deadlines = request_deadlines{self->state.cfg.request_timeout};
   self->state.started_at_ms = now_ms();
   self->state.control = std::move(control);
   self->state.peers = std::move(peers);
@@ -303,6 +304,7 @@ http_gateway_actor::behavior_type http_gateway(gateway_ptr self,
       self->delayed_send(self, self->state.cfg.key_refresh, key_atom::value,
                          tick_atom::value);
     },
+    [self](deadline_atom) { sweep_deadlines(self, self->state.deadlines); },
   };
 }
 

@@ -21,6 +21,7 @@
 #include "actors/policy/callback_address.hpp"
 #include "actors/system/errors.hpp"
 #include "actors/system/interfaces.hpp"
+#include "actors/system/request_deadlines.hpp"
 #include "auth/device_auth.hpp"
 #include "config/defaults.hpp"
 #include "net/limits/source_buckets.hpp"
@@ -159,7 +160,10 @@ struct http_gateway_state {
     process_read_ms = now;
   }
   control_actor control; // null while the control process is unreachable
-  peers_actor peers;     // null in a single-process deployment
+  /// The deadlines of the requests to the control (request_control,
+  /// http_routes.hpp), made at start with cfg.request_timeout.
+  request_deadlines deadlines;
+  peers_actor peers; // null in a single-process deployment
   /// Requests not answered yet: when the control goes away they answer 503
   /// at once (a request already on its way to a dead process would only
   /// time out). Expired entries are pruned as new ones come.

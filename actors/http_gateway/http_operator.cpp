@@ -19,9 +19,7 @@ void retire_terminal(gateway_ptr self, const api::route& r, const http_request&,
 
 void get_cluster(gateway_ptr self, const api::route& r, const http_request&,
                  const http_responder_ptr& out) {
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              status_atom::value)
+  request_control(self, status_atom::value)
     .then(
       [self, out, id = r.id](const std::vector<cluster_status>& cs) {
         auto c = std::find_if(cs.begin(), cs.end(), [&](const auto& x) {

@@ -150,9 +150,7 @@ namespace {
 /// else 503 with the reason.
 void health_of_control(gateway_ptr self, http_responder_ptr out,
                        std::shared_ptr<api::health> h) {
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              status_atom::value)
+  request_control(self, status_atom::value)
     .then(
       [self, out, h](std::vector<cluster_status>& cs) {
         h->clusters = cs.size();
@@ -171,9 +169,7 @@ void health_of_control(gateway_ptr self, http_responder_ptr out,
 /// GET /healthz without an admin key (when keys are on): only the status,
 /// 200 {"status":"ok"} or 503 {"status":"unavailable"}.
 void health_status_only(gateway_ptr self, const http_responder_ptr& out) {
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              status_atom::value)
+  request_control(self, status_atom::value)
     .then(
       [self, out](std::vector<cluster_status>&) {
         self->state.answer(out, api::json_response(200, R"({"status":"ok"})"));
@@ -221,9 +217,7 @@ void metrics(gateway_ptr self, const api::route&, const http_request&,
       resp.content_type = "text/plain; version=0.0.4";
       self->state.answer(out, std::move(resp));
     };
-    self
-      ->request(self->state.control, self->state.cfg.request_timeout,
-                get_atom::value, metrics_atom::value)
+    request_control(self, get_atom::value, metrics_atom::value)
       .then([answer](std::vector<metric_series>& got) { answer(got); },
             [answer](caf::error&) {
               metric_series down;
@@ -232,9 +226,7 @@ void metrics(gateway_ptr self, const api::route&, const http_request&,
               answer({down});
             });
   };
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              status_atom::value)
+  request_control(self, status_atom::value)
     .then(with_series, on_error(self, out));
 }
 
@@ -316,9 +308,7 @@ void register_terminal(gateway_ptr self, const api::route&,
     return;
   // A refusal of a device that proved its id (400, 409, 503) is recorded
   // in its history from the error branch, where the status is known.
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              register_atom::value, *facts)
+  request_control(self, register_atom::value, *facts)
     .then([self, out, registered](
             destination& d) { self->state.answer(out, registered(d)); },
           [self, out, id = facts->terminal_id](caf::error& err) {
@@ -370,9 +360,7 @@ void link_job_user(gateway_ptr self, const std::string& terminal,
                    const std::string& user) {
   if (user.empty() || !self->state.control)
     return;
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              put_atom::value, user_atom::value, user, terminal)
+  request_control(self, put_atom::value, user_atom::value, user, terminal)
     .then([](terminal_status&) {},
           [terminal](caf::error& err) {
             logger("http_gateway")

@@ -16,6 +16,7 @@
 
 #include "actors/http_gateway/http_gateway.hpp"
 #include "actors/policy/api.hpp"
+#include "actors/system/request_deadlines.hpp"
 
 namespace tether {
 
@@ -139,17 +140,25 @@ inline auto json(uint16_t status) {
   };
 }
 
+/// Asks the control plane `xs...`; fails with `sec::request_timeout` after
+/// the request timeout, kept in the gateway's own deadline queue
+/// (request_deadlines.hpp: no clock entry per request). Always at normal
+/// priority: with CAF 0.17 the answer to an urgent request from another
+/// process never arrives (a gateway process's pushes all timed out;
+/// docs/ARCHITECTURE.md, Jobs). Handle it with `.then(f, g)`.
+template <class... Ts>
+auto request_control(gateway_ptr self, Ts&&... xs) {
+  return timed_request(self, self->state.deadlines, self->state.control,
+                       std::forward<Ts>(xs)...);
+}
+
 /// The one "request → encode → answer" chain: asks the control plane
-/// `xs...` with the request timeout, answers `encode(result)` (an
-/// http_response), or the error. Always at normal priority: with CAF 0.17
-/// the answer to an urgent request from another process never arrives
-/// (a gateway process's pushes all timed out; docs/ARCHITECTURE.md, Jobs).
+/// `xs...` (request_control), answers `encode(result)` (an http_response),
+/// or the error.
 template <class Result, class Encode, class... Ts>
 void ask(gateway_ptr self, const http_responder_ptr& out, Encode encode,
          Ts&&... xs) {
-  self
-    ->request(self->state.control, self->state.cfg.request_timeout,
-              std::forward<Ts>(xs)...)
+  request_control(self, std::forward<Ts>(xs)...)
     .then([self, out, encode = std::move(encode)](
             Result& x) { self->state.answer(out, encode(x)); },
           on_error(self, out));

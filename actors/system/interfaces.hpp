@@ -85,6 +85,8 @@ using cluster_balancer_actor = caf::typed_actor<
   caf::reacts_to<spawn_atom>,
   // a peer process (control, nodes) was reached (again)
   caf::reacts_to<peer_atom, peer_directory>,
+  // admissions past their deadline (request_deadlines.hpp; timer)
+  caf::reacts_to<deadline_atom>,
   // its counters and histograms for /metrics (metric_set.hpp)
   caf::replies_to<get_atom, metrics_atom>::with<std::vector<metric_series>>>;
 
@@ -114,6 +116,8 @@ using cluster_manager_actor = caf::typed_actor<
   caf::replies_to<move_atom, terminal_record, assigned_label,
                   uint32_t>::with<destination>,
   caf::reacts_to<tick_atom>,
+  // assignment writes past their deadline (request_deadlines.hpp; timer)
+  caf::reacts_to<deadline_atom>,
   // a retired terminal: its assignment forgotten (the record is deleted by
   // the control through the store)
   caf::replies_to<retire_atom, std::string>::with<ok_atom>,
@@ -237,7 +241,10 @@ using http_gateway_actor
                      // HTTP, body too large): counted for /metrics
                      caf::reacts_to<answered_atom, uint16_t>,
                      // refresh the cached API keys (timer)
-                     caf::reacts_to<key_atom, tick_atom>>;
+                     caf::reacts_to<key_atom, tick_atom>,
+                     // requests to the control past their deadline
+                     // (request_deadlines.hpp; timer)
+                     caf::reacts_to<deadline_atom>>;
 
 /// Owner of the RocksDB store; runs detached so writes never block the
 /// cooperative scheduler.

@@ -142,6 +142,8 @@ using select_atom = caf::atom_constant<caf::atom("select")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using terminal_atom = caf::atom_constant<caf::atom("terminal")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// The timer of an actor's request deadlines (request_deadlines.hpp).
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 using history_atom = caf::atom_constant<caf::atom("history")>; // call records
 using to_dev_atom = caf::atom_constant<caf::atom("to_dev")>;
 /// An operator cancels a job (DELETE /v1/jobs/{id}); a session drops it.

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <caf/duration.hpp>
@@ -21,6 +22,7 @@
 
 #include "actors/system/errors.hpp"
 #include "actors/system/messages.hpp"
+#include "actors/system/request_deadlines.hpp"
 
 namespace tether {
 
@@ -28,6 +30,24 @@ namespace tether {
 inline caf::error not_stored(const std::string& what, const caf::error& why) {
   return make_error(errc::unavailable,
                     what + " could not be stored: " + caf::to_string(why));
+}
+
+/// The two branches of a store write: `ok` applies the change, an error
+/// undoes what was reserved and answers `rp` with `unavailable`.
+template <class Promise, class Apply, class Undo>
+auto store_branches(Promise rp, std::string what, Apply apply, Undo undo) {
+  auto stored = [rp, apply = std::move(apply)](ok_atom) mutable {
+    apply(rp);
+  };
+  auto failed = [rp, what = std::move(what),
+                 undo = std::move(undo)](caf::error& err) mutable {
+    if constexpr (!std::is_same_v<Undo, void (*)()>)
+      undo();
+    else if (undo != nullptr)
+      undo();
+    rp.deliver(not_stored(what, err));
+  };
+  return std::pair{std::move(stored), std::move(failed)};
 }
 
 /// store_then with an explicit timeout; `caf::infinite` for the store in
@@ -43,18 +63,25 @@ template <caf::message_priority Priority = caf::message_priority::normal,
 void store_then_within(Self self, caf::duration timeout, const Store& store,
                        Promise rp, std::string what, Apply apply, Undo undo,
                        auto&&... write) {
+  auto [stored, failed] = store_branches(std::move(rp), std::move(what),
+                                         std::move(apply), std::move(undo));
   self
     ->template request<Priority>(store, timeout,
                                  std::forward<decltype(write)>(write)...)
-    .then([rp, apply = std::move(apply)](ok_atom) mutable { apply(rp); },
-          [rp, what = std::move(what),
-           undo = std::move(undo)](caf::error& err) mutable {
-            if constexpr (!std::is_same_v<Undo, void (*)()>)
-              undo();
-            else if (undo != nullptr)
-              undo();
-            rp.deliver(not_stored(what, err));
-          });
+    .then(std::move(stored), std::move(failed));
+}
+
+/// store_then with the write's deadline kept in `book` (the actor's
+/// request_deadlines, swept by its own timer) instead of on CAF's clock.
+template <class Self, class Store, class Promise, class Apply,
+          class Undo = void (*)()>
+void store_then_in(Self self, request_deadlines& book, const Store& store,
+                   Promise rp, std::string what, Apply apply, Undo undo,
+                   auto&&... write) {
+  auto [stored, failed] = store_branches(std::move(rp), std::move(what),
+                                         std::move(apply), std::move(undo));
+  timed_request(self, book, store, std::forward<decltype(write)>(write)...)
+    .then(std::move(stored), std::move(failed));
 }
 
 /// Sends one write to the store (with the state's request timeout, also

@@ -14,8 +14,10 @@
 // it keeps its timer (store_then), which answers, undoes and logs. A hop
 // whose handler waits on the store (the cluster manager's assignment) is
 // bounded by that timer. The outermost request of a chain (the gateway's
-// to the control, the balancer's admission) keeps its timer too, which
-// bounds what a client waits when something in the process stalls.
+// to the control, the balancer's admission) keeps its deadline too, which
+// bounds what a client waits when something in the process stalls; those,
+// and the manager's assignment writes, keep it in the requester's own queue
+// (request_deadlines.hpp) rather than on CAF's clock.
 #pragma once
 
 #include <caf/duration.hpp>

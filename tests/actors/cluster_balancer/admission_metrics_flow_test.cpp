@@ -52,5 +52,34 @@ TEST_F(AdmissionMetrics, AManagerThatCannotAnswerCountsAsFailed) {
   EXPECT_EQ(admissions(*got->value, "admitted"), -1);
 }
 
+TEST_F(AdmissionMetrics, AdmissionsTheManagerNeverAnswersFailAtTheirDeadline) {
+  mlog->clusters = {{"T1", "C1"}, {"T2", "C1"}};
+  mlog->silent = true;
+  auto timers = sched.clock().schedule().size();
+  auto first = connect(1, "T1");
+  auto second = connect(2, "T2");
+  ASSERT_EQ(mlog->held.size(), 2u);
+  EXPECT_TRUE(first->admissions.empty() && second->admissions.empty());
+  // The deadlines are the balancer's own: one timer for both, none on
+  // CAF's clock per admission (request_deadlines.hpp).
+  EXPECT_EQ(sched.clock().schedule().size(), timers + 1);
+  advance(balancer_settings{}.request_timeout);
+  ASSERT_EQ(first->admissions.size(), 1u);
+  EXPECT_EQ(first->admissions[0].first, 503);
+  ASSERT_EQ(second->admissions.size(), 1u);
+  EXPECT_EQ(second->admissions[0].first, 503);
+  auto got = ask<std::vector<metric_series>>(balancer, get_atom::value,
+                                             metrics_atom::value);
+  sched.run();
+  ASSERT_TRUE(got->value);
+  EXPECT_EQ(admissions(*got->value, "failed"), 2);
+  // A late answer changes nothing: each connection got its one answer.
+  caf::anon_send(caf::actor_cast<caf::actor>(manager), release_atom::value);
+  sched.run();
+  EXPECT_TRUE(mlog->held.empty());
+  EXPECT_EQ(first->admissions.size(), 1u);
+  EXPECT_EQ(second->admissions.size(), 1u);
+}
+
 } // namespace
 } // namespace tether::actor_test

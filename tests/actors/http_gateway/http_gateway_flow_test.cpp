@@ -256,6 +256,34 @@ TEST_F(GatewayFlow, SilentControlIsUnavailableAfterTheRequestTimeout) {
   EXPECT_EQ(out->answers.size(), 1u);
 }
 
+TEST_F(GatewayFlow, WaitingRequestsShareOneTimerAndAnsweredOnesNeverTimeOut) {
+  auto first = serve("GET", "/v1/terminals/T1/destination");
+  auto timers = sched.clock().schedule().size();
+  auto second = serve("GET", "/v1/terminals/T1/destination");
+  auto third = serve("GET", "/v1/terminals/T1/destination");
+  // The deadlines are the gateway's own (request_deadlines.hpp): no entry
+  // on CAF's clock per request.
+  EXPECT_EQ(sched.clock().schedule().size(), timers);
+  EXPECT_EQ(log->unanswered.size(), 3u);
+  caf::anon_send(caf::actor_cast<caf::actor>(control_h), release_atom::value);
+  sched.run();
+  // Answered in time: nothing times out later, each has its one answer.
+  advance(settings.request_timeout * 2);
+  for (const auto& out : {first, second, third}) {
+    ASSERT_EQ(out->answers.size(), 1u);
+    EXPECT_EQ(out->answers[0].status, 200);
+  }
+  // A request answered in time and one the control keeps: only the second
+  // times out, at its own deadline.
+  EXPECT_EQ(serve("GET", "/v1/terminals/T1")->answers.at(0).status, 200);
+  auto late = serve("GET", "/v1/terminals/T1/destination");
+  advance(settings.request_timeout - std::chrono::milliseconds{1});
+  EXPECT_TRUE(late->answers.empty());
+  advance(std::chrono::milliseconds{1});
+  ASSERT_EQ(late->answers.size(), 1u);
+  EXPECT_EQ(late->answers[0].status, 503);
+}
+
 TEST_F(GatewayFlow, OverTheWaitingCapDevicesAreRefusedAtOnceOperatorsServed) {
   settings.max_waiting = 2;
   gateway = own(sys.spawn(http_gateway, settings, control_h, peers_actor{}));

@@ -206,7 +206,7 @@ caf::behavior fake_selector(caf::event_based_actor*, assigned_label label) {
   };
 }
 
-caf::behavior fake_manager(caf::event_based_actor*,
+caf::behavior fake_manager(caf::event_based_actor* self,
                            std::shared_ptr<manager_log> log) {
   return {
     [log](assign_atom, const terminal_record& rec, const assigned_label&) {
@@ -223,7 +223,12 @@ caf::behavior fake_manager(caf::event_based_actor*,
       return make_error(errc::not_found,
                         "terminal " + t + " is not registered");
     },
-    [log](admit_atom, const std::string& t, bool) -> caf::result<admission> {
+    [self, log](admit_atom, const std::string& t,
+                bool) -> caf::result<admission> {
+      if (log->silent) {
+        log->held.emplace_back(t, self->make_response_promise());
+        return caf::delegated<admission>{};
+      }
       if (log->unavailable)
         return make_error(errc::unavailable, "the cluster manager is busy");
       if (auto i = log->clusters.find(t); i != log->clusters.end()) {
@@ -236,6 +241,11 @@ caf::behavior fake_manager(caf::event_based_actor*,
       }
       return make_error(errc::not_found,
                         "terminal " + t + " is not registered");
+    },
+    [log](release_atom) {
+      for (auto& [terminal, rp] : log->held)
+        rp.deliver(admission{log->clusters[terminal], {}, {}, {}});
+      log->held.clear();
     },
     [log](deliver_atom, const job_record& j) {
       log->delivered.push_back(j);

@@ -141,6 +141,10 @@ struct manager_log {
   std::vector<std::string> retired; // terminals forgotten
   std::vector<std::string> moves;   // re-allocation moves, in order
   bool unavailable = false; // admissions answer errc::unavailable (a storm)
+  /// Admissions are not answered (a frozen manager) until `release_atom`
+  /// (delivered from the manager's context, as promises must be).
+  bool silent = false;
+  std::vector<std::pair<std::string, caf::response_promise>> held;
 };
 
 caf::behavior fake_manager(caf::event_based_actor*,
