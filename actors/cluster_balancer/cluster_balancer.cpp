@@ -11,7 +11,6 @@
 #include "actors/system/audit.hpp"
 #include "actors/system/fan_out.hpp"
 #include "actors/system/log.hpp"
-#include "actors/system/timeout_to.hpp"
 #include "actors/terminal_session/terminal_session.hpp"
 
 namespace tether {
@@ -232,7 +231,7 @@ void admit(self_ptr self, uint64_t conn, const std::string& terminal,
     return;
   }
   bool holds = st.conns.of_terminal(terminal) != nullptr;
-  timed_request(self, st.admissions, st.manager, admit_atom::value, terminal,
+  timed_request(self, st.deadlines, st.manager, admit_atom::value, terminal,
                 holds)
     .then([self, conn,
            terminal](admission& a) { admitted(self, conn, terminal, a); },
@@ -343,11 +342,10 @@ std::optional<size_t> spawn_session(self_ptr self, uint64_t conn,
     return node;
   auto& st = self->state;
   const auto& handle = st.nodes[*node].handle;
-  // A node of this process answers at once (no timer: timeout_to.hpp).
-  self
-    ->request(handle, timeout_to(self, handle, st.cfg.request_timeout),
-              spawn_atom::value,
-              spec_of(self, conn, *st.conns.find(conn), moved))
+  // The deadline is the balancer's own (request_deadlines.hpp): no timer
+  // on CAF's clock for a node in another process either.
+  timed_request(self, st.deadlines, handle, spawn_atom::value,
+                spec_of(self, conn, *st.conns.find(conn), moved))
     .then(
       [self, conn](terminal_session_actor& session) {
         session_started(self, conn, session);
@@ -502,9 +500,8 @@ void spawn_batch(self_ptr self, size_t node,
   if (batch.first.empty())
     return;
   auto sent = std::make_shared<batch_sent>(std::move(batch.second));
-  self
-    ->request(st.nodes[node].handle, st.cfg.request_timeout, spawn_atom::value,
-              std::move(batch.first))
+  timed_request(self, st.deadlines, st.nodes[node].handle, spawn_atom::value,
+                std::move(batch.first))
     .then(
       [self, node, sent](std::vector<terminal_session_actor>& s) {
         batch_started(self, node, *sent, s);
@@ -925,7 +922,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
   st.rebalancing = node_pool_rebalance{st.cfg.rebalance, st.cfg.drain_per_s};
   st.waiting = drain_waits{st.cfg.drain_job_wait};
   st.manager = std::move(manager);
-  st.admissions = request_deadlines{st.cfg.request_timeout};
+  st.deadlines = request_deadlines{st.cfg.request_timeout};
   for (auto& [id, handle] : nodes) {
     if (handle)
       self->monitor(handle);
@@ -976,7 +973,7 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
       reassign(self, terminal, after_ms);
     },
     [self](tick_atom) { refresh(self); },
-    [self](deadline_atom) { sweep_deadlines(self, self->state.admissions); },
+    [self](deadline_atom) { sweep_deadlines(self, self->state.deadlines); },
     [self](status_atom, const node_status& report) {
       self->state.nodes.take_report(report);
     },

@@ -98,9 +98,10 @@ struct cluster_balancer_state {
 
   balancer_settings cfg;
   cluster_manager_actor manager;
-  /// The deadlines of the admissions asked of the manager (made at start
-  /// with cfg.request_timeout; request_deadlines.hpp).
-  request_deadlines admissions;
+  /// The deadlines of the admissions asked of the manager and the spawns
+  /// asked of the nodes (made at start with cfg.request_timeout;
+  /// request_deadlines.hpp).
+  request_deadlines deadlines;
   node_pool nodes;
   connection_table conns;
   node_pool_rebalance rebalancing;

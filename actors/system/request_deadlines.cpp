@@ -23,10 +23,9 @@ bool request_deadlines::add(caf::message_id id, time_point now) {
 
 void request_deadlines::done(caf::message_id id) {
   auto key = order_of(id.integer_value());
-  auto i = std::lower_bound(entries_.begin(), entries_.end(), key,
-                            [](const entry& e, uint64_t k) {
-                              return order_of(e.id) < k;
-                            });
+  auto i = std::lower_bound(
+    entries_.begin(), entries_.end(), key,
+    [](const entry& e, uint64_t k) { return order_of(e.id) < k; });
   if (i == entries_.end() || order_of(i->id) != key || !i->waiting)
     return;
   i->waiting = false;

@@ -46,12 +46,9 @@ public:
 
   request_deadlines() = default;
   explicit request_deadlines(std::chrono::milliseconds timeout)
-    : timeout_(timeout) {
-  }
+      : timeout_(timeout) {}
 
-  std::chrono::milliseconds timeout() const {
-    return timeout_;
-  }
+  std::chrono::milliseconds timeout() const { return timeout_; }
 
   /// A request was sent at `now`: it is due at now + timeout. `id` is the
   /// id its answer will carry (a response_handle's `id()`); ids must rise
@@ -82,9 +79,7 @@ public:
   std::optional<time_point> next_due() const;
 
   /// Requests waiting for an answer.
-  size_t waiting() const {
-    return waiting_;
-  }
+  size_t waiting() const { return waiting_; }
 
   /// Whether a timer is armed (kept by timed_request and sweep_deadlines).
   bool armed = false;
@@ -125,8 +120,7 @@ template <class Handle>
 class deadline_handle {
 public:
   deadline_handle(Handle h, request_deadlines* book)
-    : handle_(std::move(h)), book_(book) {
-  }
+      : handle_(std::move(h)), book_(book) {}
   template <class F, class OnError>
   void then(F f, OnError g) {
     auto id = handle_.id();
@@ -172,9 +166,10 @@ template <class Self>
 void sweep_deadlines(Self* self, request_deadlines& book) {
   book.armed = false;
   book.expire(self->clock().now(), [self](caf::message_id id) {
-    self->enqueue(caf::make_mailbox_element(
-                    nullptr, id, {}, caf::make_error(caf::sec::request_timeout)),
-                  self->context());
+    self->enqueue(
+      caf::make_mailbox_element(nullptr, id, {},
+                                caf::make_error(caf::sec::request_timeout)),
+      self->context());
   });
   arm_deadlines(self, book);
 }

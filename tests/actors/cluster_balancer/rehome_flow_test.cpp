@@ -78,8 +78,9 @@ TEST_F(RehomeFlow, ADeadNodesSessionsStartAgainOnTheOtherNode) {
   sched.run();
   ASSERT_TRUE(st->value);
   for (const auto& n : st->value->nodes) {
-    if (n.node_id == "C1-n2")
+    if (n.node_id == "C1-n2") {
       EXPECT_EQ(n.sessions, 5u);
+    }
   }
 }
 
