@@ -342,10 +342,10 @@ std::optional<size_t> spawn_session(self_ptr self, uint64_t conn,
     return node;
   auto& st = self->state;
   const auto& handle = st.nodes[*node].handle;
-  // The deadline is the balancer's own (request_deadlines.hpp): no timer
-  // on CAF's clock for a node in another process either.
-  timed_request(self, st.deadlines, handle, spawn_atom::value,
-                spec_of(self, conn, *st.conns.find(conn), moved))
+  // A node of this process answers at once (no deadline, as timeout_to.hpp);
+  // one in another process has the balancer's own (request_deadlines.hpp).
+  timed_request_to(self, st.deadlines, handle, spawn_atom::value,
+                   spec_of(self, conn, *st.conns.find(conn), moved))
     .then(
       [self, conn](terminal_session_actor& session) {
         session_started(self, conn, session);

@@ -11,8 +11,10 @@
 // and deadlines rise together: one timeout per book), its handlers forget
 // it when they run, and a single timer (armed for the oldest deadline while
 // anything waits) fails each request still waiting at its deadline with
-// `sec::request_timeout`, exactly as CAF's own timer does. A request
-// answered in time costs an append and a search in the queue.
+// `sec::request_timeout`, the error CAF's own timer gives, through the
+// mailbox (behind the timer's message and then the mailbox's backlog: an
+// actor with a long backlog sees it somewhat later than CAF's would be). A
+// request answered in time costs an append and a search in the queue.
 //
 //   auto& book = self->state.deadlines;             // a request_deadlines
 //   timed_request(self, book, dest, xs...).then(f, g);
@@ -115,7 +117,8 @@ auto forgetting(F f, request_deadlines* book, caf::message_id id) {
   return forgetting(std::move(f), book, id, args{});
 }
 
-/// A request's handle whose `then` forgets the deadline in either branch.
+/// A request's handle whose `then` forgets the deadline in either branch
+/// (no book: the request has no deadline).
 template <class Handle>
 class deadline_handle {
 public:
@@ -123,6 +126,8 @@ public:
       : handle_(std::move(h)), book_(book) {}
   template <class F, class OnError>
   void then(F f, OnError g) {
+    if (book_ == nullptr)
+      return handle_.then(std::move(f), std::move(g));
     auto id = handle_.id();
     handle_.then(forgetting(std::move(f), book_, id),
                  forgetting(std::move(g), book_, id));
@@ -156,6 +161,20 @@ auto timed_request(Self* self, request_deadlines& book, const Dest& dest,
   book.add(h.id(), self->clock().now());
   arm_deadlines(self, book);
   return detail_deadlines::deadline_handle<decltype(h)>{std::move(h), &book};
+}
+
+/// timed_request for a peer in another process; an actor of `self`'s own
+/// process gets no deadline (as timeout_to.hpp: it answers as soon as it
+/// runs the request, and CAF bounces the request at once when it is gone).
+template <class Self, class Dest, class... Ts>
+auto timed_request_to(Self* self, request_deadlines& book, const Dest& dest,
+                      Ts&&... xs) {
+  if (dest && dest.node() == self->node()) {
+    auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    return detail_deadlines::deadline_handle<decltype(h)>{std::move(h),
+                                                          nullptr};
+  }
+  return timed_request(self, book, dest, std::forward<Ts>(xs)...);
 }
 
 /// The timer's handler: every request due fails with

@@ -1,6 +1,6 @@
 // timeout_to: the timeout of a request from one role to another, for hops
 // whose handler answers from memory (the selector's select, the cluster
-// manager's assignment and lookups): such an actor of the
+// manager's assignment and lookups, a node's spawn): such an actor of the
 // same process answers as soon as it runs the request, and once it is gone
 // CAF bounces the request with an error at once; only a peer in another
 // process can be frozen or cut off, which only a timer notices. So such a
@@ -16,9 +16,9 @@
 // bounded by that timer. The outermost request of a chain (the gateway's
 // to the control, the balancer's admission) keeps its deadline too, which
 // bounds what a client waits when something in the process stalls; those,
-// the manager's assignment writes and the balancer's spawns on its nodes
-// (local or not) keep it in the requester's own queue
-// (request_deadlines.hpp) rather than on CAF's clock.
+// the manager's assignment writes and the balancer's spawns on nodes in
+// another process keep it in the requester's own queue
+// (request_deadlines.hpp, timed_request_to) rather than on CAF's clock.
 #pragma once
 
 #include <caf/duration.hpp>
