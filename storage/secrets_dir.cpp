@@ -7,9 +7,10 @@
 #include <sstream>
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "storage/random_pool.hpp"
 
 namespace tether::storage {
 
@@ -48,18 +49,7 @@ std::string parent_of(const std::string& path) {
 
 std::string random_hex(size_t n) {
   std::string bytes(n, '\0');
-  size_t got = 0;
-  while (got < n) {
-    auto r = ::getrandom(bytes.data() + got, n - got, 0);
-    if (r > 0)
-      got += static_cast<size_t>(r);
-    else if (errno != EINTR)
-      break;
-  }
-  if (got < n) { // no getrandom: the kernel's device
-    std::ifstream dev("/dev/urandom", std::ios::binary);
-    dev.read(bytes.data(), static_cast<std::streamsize>(n));
-  }
+  random_bytes(reinterpret_cast<unsigned char*>(bytes.data()), n);
   static const char* digits = "0123456789abcdef";
   std::string out;
   out.reserve(2 * n);
@@ -67,6 +57,7 @@ std::string random_hex(size_t n) {
     out += digits[c >> 4];
     out += digits[c & 15];
   }
+  ::explicit_bzero(bytes.data(), bytes.size());
   return out;
 }
 

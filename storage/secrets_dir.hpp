@@ -41,7 +41,8 @@ private:
   std::string path_;
 };
 
-/// `n` random bytes from the operating system's generator, as lowercase hex.
+/// `n` random bytes from the operating system's generator (this thread's
+/// random_pool), as lowercase hex.
 std::string random_hex(size_t n);
 
 } // namespace tether::storage

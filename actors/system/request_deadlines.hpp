@@ -38,6 +38,7 @@
 #include <caf/sec.hpp>
 
 #include "actors/system/messages.hpp"
+#include "actors/system/timeout_to.hpp"
 
 namespace tether {
 
@@ -49,8 +50,6 @@ public:
   request_deadlines() = default;
   explicit request_deadlines(std::chrono::milliseconds timeout)
       : timeout_(timeout) {}
-
-  std::chrono::milliseconds timeout() const { return timeout_; }
 
   /// A request was sent at `now`: it is due at now + timeout. `id` is the
   /// id its answer will carry (a response_handle's `id()`); ids must rise
@@ -169,7 +168,7 @@ auto timed_request(Self* self, request_deadlines& book, const Dest& dest,
 template <class Self, class Dest, class... Ts>
 auto timed_request_to(Self* self, request_deadlines& book, const Dest& dest,
                       Ts&&... xs) {
-  if (dest && dest.node() == self->node()) {
+  if (same_process(self, dest)) {
     auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
     return detail_deadlines::deadline_handle<decltype(h)>{std::move(h),
                                                           nullptr};

@@ -25,12 +25,19 @@
 
 namespace tether {
 
+/// Whether `dest` is an actor of `self`'s own process (such a request needs
+/// no timer: see above).
+template <class Self, class Handle>
+bool same_process(const Self& self, const Handle& dest) {
+  return dest && dest.node() == self->node();
+}
+
 /// `timeout`, or no timeout (`caf::infinite`) when `dest` is an actor of
 /// `self`'s own process.
 template <class Self, class Handle, class Timeout>
 caf::duration timeout_to(const Self& self, const Handle& dest,
                          const Timeout& timeout) {
-  if (dest && dest.node() == self->node())
+  if (same_process(self, dest))
     return caf::duration{caf::infinite};
   return caf::duration{timeout};
 }
