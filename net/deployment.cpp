@@ -268,6 +268,10 @@ bool load_stored(storage::store& db, control_snapshot& snapshot,
   return true;
 }
 
+/// The shortest admin key tetherd takes from its file (it makes 64 hex
+/// characters, 256 bits).
+constexpr size_t min_admin_key_chars = 32;
+
 /// The bootstrap key (docs/SECURITY.md): DATA/secrets/admin-key, created
 /// with every scope on first start, read on later ones; the store holds its
 /// hash as key "admin" (replaced when the file's key changed).
@@ -280,6 +284,18 @@ bool ensure_admin_key(storage::store& db, const std::string& data_dir,
   auto key = secrets.read_or_create("admin-key", 32, created, error);
   if (!key)
     return false;
+  // The file is the operator's to replace (rotation, docs/SECURITY.md): a
+  // short key there would grant every scope to whoever guesses it. Found by
+  // a new user: "short" was taken silently.
+  if (key->size() < min_admin_key_chars) {
+    error = secrets.path() + "/admin-key holds a key of "
+          + std::to_string(key->size()) + " characters: the admin key grants "
+          + "every scope, so it must be at least "
+          + std::to_string(min_admin_key_chars)
+          + " characters (`openssl rand -hex 32` makes one; or delete the file "
+            "and tetherd makes a new one at start)";
+    return false;
+  }
   storage::status st;
   api_key_record rec;
   rec.key_id = "admin";

@@ -86,6 +86,13 @@ json_writer& json_writer::add(std::string_view k, uint64_t value) {
   return number(k, value);
 }
 
+json_writer& json_writer::add_json(std::string_view k,
+                                   std::string_view json_text) {
+  key(k);
+  out_.append(json_text);
+  return *this;
+}
+
 json_writer& json_writer::add(std::string_view k, bool value) {
   key(k);
   out_.append(value ? "true" : "false");

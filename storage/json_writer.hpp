@@ -35,6 +35,9 @@ public:
     return add(key, uint64_t{value});
   }
   json_writer& add(std::string_view key, bool value);
+  /// A member whose value is `json_text`, written as it is (JSON text the
+  /// caller has checked: a job's payload).
+  json_writer& add_json(std::string_view key, std::string_view json_text);
 
   /// Closes the object and hands its text over (the writer is spent).
   std::string finish();

@@ -567,6 +567,11 @@ bool decode(const std::string& text, job_record& out) {
   out.terminal_id = str(o, "terminal_id");
   out.service = str(o, "service");
   out.payload_json = str(o, "payload");
+  // Delivered and answered as stored, not parsed again (frames::job): an
+  // older build stored an out-of-range number as `Infinity`, not JSON; that
+  // job's payload reads `{}` as it always did.
+  if (!out.payload_json.empty() && !object_of(out.payload_json))
+    out.payload_json = "{}";
   out.status = canonical_status(str(o, "status")); // older: "cancelled"
   out.detail = str(o, "detail");
   out.callback_url = str(o, "callback_url");

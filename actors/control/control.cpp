@@ -95,11 +95,14 @@ job_record* control_state::apply(const job_update& update, int64_t now) {
   return job;
 }
 
-void control_state::count_api_call(const std::string& terminal_id, bool,
+void control_state::count_api_call(const std::string& terminal_id, bool failed,
                                    int64_t now) {
-  // GC counts the calls; GD counts failed communications with the terminal
-  // (count_failure), not API calls answered 4xx/5xx.
-  if (terminals.contains(terminal_id))
+  // GC counts the pushes that reach the terminal's node (docs/LABELS.md): a
+  // refused one (4xx/5xx) stored nothing and sent nothing, so it counts
+  // neither there nor in GD, which counts failed communications with the
+  // terminal (count_failure). Found by a new user: refused pushes raised a
+  // terminal's api_call_frequency, so a buggy service could move it.
+  if (!failed && terminals.contains(terminal_id))
     history.count_call(terminal_id, false, now);
 }
 
@@ -283,8 +286,9 @@ auto terminal_handlers(control_self self, control_peers p) {
               const std::string& terminal) -> caf::result<terminal_status> {
       return terminal_view(self, p, terminal);
     },
-    [self](get_atom, terminal_atom, const std::string& prefix, uint32_t limit) {
-      return terminals_by_prefix(self->state, prefix, limit, now_ms());
+    [self, p](get_atom, terminal_atom, const std::string& prefix,
+              uint32_t limit) -> caf::result<std::vector<terminal_status>> {
+      return terminal_list(self, p, prefix, limit);
     },
     [self, p](put_atom, attrs_atom, const std::string& terminal,
               std::map<std::string, std::string>& attrs)

@@ -128,7 +128,8 @@ struct control_state {
   /// counts as a failed communication (GD).
   void expired(const job_record& job, int64_t now);
 
-  /// Counts an API call on a registered terminal (others are ignored).
+  /// Counts a push on a registered terminal (GC); a refused one (`failed`)
+  /// and other terminals are ignored.
   void count_api_call(const std::string& terminal_id, bool failed, int64_t now);
 
   /// An API call the gateway reports (register, destination, push,

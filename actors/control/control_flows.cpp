@@ -1,4 +1,5 @@
 #include "actors/control/control_flows.hpp"
+#include "actors/control/listings.hpp"
 #include "actors/control/return_placement.hpp"
 
 #include <algorithm>
@@ -233,6 +234,23 @@ void deliver_view(control_self self, const control_peers& p,
 }
 
 } // namespace
+
+caf::result<std::vector<terminal_status>>
+terminal_list(control_self self, const control_peers& p,
+              const std::string& prefix, uint32_t limit) {
+  auto rp = self->make_response_promise<std::vector<terminal_status>>();
+  auto list
+    = [self, prefix, limit, rp](const std::vector<std::string>* items) mutable {
+        rp.deliver(
+          terminals_by_prefix(self->state, prefix, limit, now_ms(), items));
+      };
+  self
+    ->request(p.selector, self->state.request_timeout, get_atom::value,
+              label_atom::value)
+    .then([list](std::vector<std::string>& items) mutable { list(&items); },
+          [list](caf::error&) mutable { list(nullptr); });
+  return rp;
+}
 
 caf::result<terminal_status> terminal_view(control_self self,
                                            const control_peers& p,

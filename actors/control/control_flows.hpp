@@ -46,6 +46,12 @@ caf::result<terminal_status> revoke_terminal(control_self self,
                                              const std::string& terminal,
                                              bool revoke);
 
+/// GET /v1/terminals: terminals by id prefix, each with its label as
+/// terminal_view shows it (without, when the selector does not answer).
+caf::result<std::vector<terminal_status>>
+terminal_list(control_self self, const control_peers& p,
+              const std::string& prefix, uint32_t limit);
+
 /// A terminal as GET /v1/terminals/{id} shows it, label included (empty
 /// when the selector does not answer).
 caf::result<terminal_status> terminal_view(control_self self,

@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "actors/control/control.hpp"
+#include "actors/policy/placement.hpp"
 
 namespace tether {
 
-std::vector<terminal_status> terminals_by_prefix(const control_state& st,
-                                                 const std::string& prefix,
-                                                 size_t limit, int64_t now) {
+std::vector<terminal_status>
+terminals_by_prefix(const control_state& st, const std::string& prefix,
+                    size_t limit, int64_t now,
+                    const std::vector<std::string>* items) {
   using item = std::pair<const std::string, terminal_entry>;
   std::vector<const item*> found;
   for (const auto& i : st.terminals.entries)
@@ -21,8 +23,15 @@ std::vector<terminal_status> terminals_by_prefix(const control_state& st,
   std::partial_sort(found.begin(), found.begin() + n, found.end(), by_id);
   std::vector<terminal_status> out;
   out.reserve(n);
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     out.push_back(st.status_of(found[i]->first, found[i]->second, now));
+    if (items != nullptr) {
+      auto& status = out.back();
+      status.label = st.placed_label(
+        status.record,
+        select_label(st.label_facts(status.record, now), *items));
+    }
+  }
   return out;
 }
 

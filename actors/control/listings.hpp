@@ -16,10 +16,12 @@ struct control_state;
 struct job_book;
 
 /// At most `limit` terminals whose id starts with `prefix` (empty: any),
-/// in id order.
-std::vector<terminal_status> terminals_by_prefix(const control_state& st,
-                                                 const std::string& prefix,
-                                                 size_t limit, int64_t now);
+/// in id order; each with its label of the label `items` in use, as GET
+/// /v1/terminals/{id} shows it (none: without label).
+std::vector<terminal_status>
+terminals_by_prefix(const control_state& st, const std::string& prefix,
+                    size_t limit, int64_t now,
+                    const std::vector<std::string>* items = nullptr);
 
 /// At most `limit` jobs the control holds in memory, newest first (by
 /// creation, then id); only those of `terminal_id` and in `status` when

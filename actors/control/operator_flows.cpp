@@ -67,6 +67,7 @@ size_t cancel_open_jobs(control_self self, const control_peers& p,
     auto copy = st.jobs.canceled(id, now);
     if (!copy || !*copy)
       continue;
+    (*copy)->detail = "canceled: its terminal was retired";
     if (const auto* job = st.jobs.cancel(**copy)) {
       st.job_figures.finished(*job);
       persist_job(self, p, *job);

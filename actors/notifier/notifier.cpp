@@ -85,14 +85,17 @@ notifier_actor::behavior_type notifier(self_ptr self, notifier_settings cfg,
           ++st.delivered;
           st.jobs.erase(i);
           self->send(control, callback_atom::value, id, attempt, true);
-        } else if (attempt >= st.cfg.max_attempts
-                   || detail.rfind(http_poster::refused, 0) == 0) {
-          // A refused address stays refused: given up at once.
+        } else if (bool refused = detail.rfind(http_poster::refused, 0) == 0;
+                   refused || attempt >= st.cfg.max_attempts) {
+          // A refused address stays refused: given up at once. That attempt
+          // posted nothing, and `attempts` counts the POSTs made (found by
+          // a new user: a callback to the gateway itself showed 1).
+          auto posts = refused ? attempt - 1 : attempt;
           ++st.given_up;
-          log->warn("job {}: callback {} given up after {} attempts: {}", id,
-                    i->second.job.callback_url, attempt, detail);
+          log->warn("job {}: callback {} given up after {} POST(s): {}", id,
+                    i->second.job.callback_url, posts, detail);
           st.jobs.erase(i);
-          self->send(control, callback_atom::value, id, attempt, false);
+          self->send(control, callback_atom::value, id, posts, false);
         } else {
           // The first failure says why at info (e.g. "TLS handshake:
           // certificate verify failed (self-signed certificate)"); the

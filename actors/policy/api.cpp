@@ -10,6 +10,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "actors/policy/json_text.hpp"
 #include "actors/policy/services.hpp"
 #include "config/topology.hpp"
 
@@ -62,7 +63,9 @@ json::value parse(std::string_view body, std::string& problem) {
   json::parse_options opts;
   opts.max_depth = 32;
   auto v = json::parse(body, ec, {}, opts);
-  if (ec)
+  if (ec == json::error::too_deep)
+    problem = nesting_problem(opts.max_depth);
+  else if (ec)
     problem = "body is not valid JSON (" + ec.message() + ")";
   else if (!v.is_object())
     problem = "body must be a JSON object";
@@ -394,6 +397,11 @@ std::string decode_attributes(std::string_view body,
   return {};
 }
 
+std::string nesting_problem(size_t max_depth) {
+  return "body is not valid JSON (nested deeper than "
+       + std::to_string(max_depth) + " levels, the limit of every body)";
+}
+
 std::string decode_job_user(std::string_view body, std::string& user) {
   std::string problem;
   auto v = parse(body, problem);
@@ -420,11 +428,11 @@ std::string decode_job(std::string_view body, size_t max_payload,
   auto v = parse(body, problem);
   if (!problem.empty())
     return problem;
-  return decode_job_object(v.get_object(), max_payload, out, code);
+  return decode_job_object(v.get_object(), body, max_payload, out, code);
 }
 
-std::string decode_job_object(const json::object& o, size_t max_payload,
-                              job_record& out, errc& code) {
+std::string decode_job_object(const json::object& o, std::string_view text,
+                              size_t max_payload, job_record& out, errc& code) {
   code = errc::bad_request;
   if (auto p
       = only_fields(o, {"service", "payload", "ttl_s", "callback_url", "user"});
@@ -443,12 +451,16 @@ std::string decode_job_object(const json::object& o, size_t max_payload,
   } else if (!payload->is_object()) {
     return "field \"payload\" must be an object";
   } else {
-    out.payload_json = json::serialize(*payload);
-    if (out.payload_json.size() > max_payload) {
+    // As the client wrote it (json_text.hpp): never rewritten.
+    auto raw = member_text(text, "payload");
+    if (!raw)
+      return "field \"payload\" cannot be read";
+    if (raw->size() > max_payload) {
       code = errc::payload_too_large;
       return "field \"payload\" is larger than " + std::to_string(max_payload)
            + " bytes";
     }
+    out.payload_json = std::string{*raw};
   }
   if (auto* ttl = o.if_contains("ttl_s"); ttl != nullptr && !ttl->is_null()) {
     if (!ttl->is_int64() && !ttl->is_uint64())
@@ -722,29 +734,31 @@ std::string encode(const destination& d) {
 }
 
 std::string encode(const job_record& j) {
-  boost::system::error_code ec;
-  auto payload = json::parse(j.payload_json, ec);
-  if (ec)
-    payload = json::object{};
-  json::object o{{"job_id", j.job_id},
-                 {"terminal_id", j.terminal_id},
-                 {"service", j.service},
-                 {"status", j.status},
-                 {"detail", j.detail},
-                 {"payload", std::move(payload)},
-                 {"created_at", time_or_null(j.created_at_ms)},
-                 {"updated_at", time_or_null(j.updated_at_ms)},
-                 {"delivered_at", time_or_null(j.delivered_at_ms)},
-                 {"acked_at", time_or_null(j.acked_at_ms)},
-                 {"finished_at", time_or_null(j.finished_at_ms)},
-                 {"deliveries", j.deliveries}};
+  json::object head{{"job_id", j.job_id},
+                    {"terminal_id", j.terminal_id},
+                    {"service", j.service},
+                    {"status", j.status},
+                    {"detail", j.detail}};
+  json::object tail{{"created_at", time_or_null(j.created_at_ms)},
+                    {"updated_at", time_or_null(j.updated_at_ms)},
+                    {"delivered_at", time_or_null(j.delivered_at_ms)},
+                    {"acked_at", time_or_null(j.acked_at_ms)},
+                    {"finished_at", time_or_null(j.finished_at_ms)},
+                    {"deliveries", j.deliveries}};
   if (j.ttl_s > 0)
-    o["ttl_s"] = j.ttl_s;
+    tail["ttl_s"] = j.ttl_s;
   if (!j.callback_url.empty()) {
-    o["callback_url"] = j.callback_url;
-    o["callback"] = callback_progress(j);
+    tail["callback_url"] = j.callback_url;
+    tail["callback"] = callback_progress(j);
   }
-  return json::serialize(o);
+  // The payload between them as the client wrote it (json_text.hpp).
+  auto out = json::serialize(head);
+  out.pop_back(); // '}'
+  out += R"(,"payload":)";
+  out += j.payload_json.empty() ? std::string_view{"{}"} : j.payload_json;
+  out += ',';
+  out.append(json::serialize(tail), 1); // without its '{'
+  return out;
 }
 
 std::string encode_job_accepted(const job_record& j) {

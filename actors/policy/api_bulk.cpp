@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "actors/policy/api.hpp"
+#include "actors/policy/json_text.hpp"
 
 namespace json = boost::json;
 
@@ -12,7 +13,8 @@ namespace {
 
 /// One element of "jobs": its terminal_id taken out, the rest decoded as a
 /// single push's body is.
-bulk_item decode_item(const json::value& v, size_t max_payload) {
+bulk_item decode_item(const json::value& v, std::string_view text,
+                      size_t max_payload) {
   bulk_item item;
   if (!v.is_object()) {
     item.problem = "each item must be an object";
@@ -30,7 +32,7 @@ bulk_item decode_item(const json::value& v, size_t max_payload) {
   }
   o.erase("terminal_id");
   auto terminal = item.job.terminal_id;
-  item.problem = decode_job_object(o, max_payload, item.job, item.code);
+  item.problem = decode_job_object(o, text, max_payload, item.job, item.code);
   if (item.problem.empty())
     item.problem = decode_job_user_object(o, item.user);
   item.job.terminal_id = std::move(terminal);
@@ -47,6 +49,8 @@ std::string decode_bulk(std::string_view body, size_t max_payload,
   json::parse_options opts;
   opts.max_depth = 32;
   auto v = json::parse(body, ec, {}, opts);
+  if (ec == json::error::too_deep)
+    return nesting_problem(opts.max_depth);
   if (ec)
     return "body is not valid JSON (" + ec.message() + ")";
   if (!v.is_object())
@@ -69,10 +73,13 @@ std::string decode_bulk(std::string_view body, size_t max_payload,
          + " items: a bulk push takes at most " + std::to_string(max_items)
          + " ([limits] bulk_max_jobs)";
   }
+  auto texts = element_texts(member_text(body, "jobs").value_or(""));
+  if (texts.size() != items.size())
+    return "field \"jobs\" cannot be read";
   out.clear();
   out.reserve(items.size());
-  for (const auto& item : items)
-    out.push_back(decode_item(item, max_payload));
+  for (size_t i = 0; i < items.size(); ++i)
+    out.push_back(decode_item(items[i], texts[i], max_payload));
   return {};
 }
 

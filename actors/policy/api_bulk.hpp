@@ -17,10 +17,16 @@ namespace tether::api {
 
 /// The single push's body decoders on a parsed object (api.cpp; the
 /// string forms decode_job and decode_job_user call them).
-std::string decode_job_object(const boost::json::object& o, size_t max_payload,
+/// `text` is the object's text in the body (the payload is kept as written:
+/// json_text.hpp).
+std::string decode_job_object(const boost::json::object& o,
+                              std::string_view text, size_t max_payload,
                               job_record& out, errc& code);
 std::string decode_job_user_object(const boost::json::object& o,
                                    std::string& user);
+
+/// The 400 message of a body nested deeper than `max_depth` levels.
+std::string nesting_problem(size_t max_depth);
 
 /// One item of a bulk push: the job (terminal_id set when the item named a
 /// valid one) and its user (GH), or the problem that refuses it alone.

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "storage/json_writer.hpp"
+
 namespace json = boost::json;
 
 namespace tether::frames {
@@ -93,14 +95,16 @@ std::string ping(uint64_t seq) {
 }
 
 std::string job(const storage::job_record& job) {
-  boost::system::error_code ec;
-  auto payload = json::parse(job.payload_json, ec);
-  if (ec)
-    payload = json::object{};
-  return json::serialize(json::object{{"type", "job"},
-                                      {"job_id", job.job_id},
-                                      {"service", job.service},
-                                      {"payload", std::move(payload)}});
+  // The payload as the client wrote it (checked by the gateway, or by the
+  // store's decoder for a stored job): not parsed again per delivery.
+  return storage::json_writer{64 + job.job_id.size() + job.service.size()
+                              + job.payload_json.size()}
+    .add("type", "job")
+    .add("job_id", job.job_id)
+    .add("service", job.service)
+    .add_json("payload", job.payload_json.empty() ? std::string_view{"{}"}
+                                                  : job.payload_json)
+    .finish();
 }
 
 std::string reassign(uint64_t after_ms) {

@@ -434,7 +434,16 @@ int cmd_label_config_get(context& cx) {
                         [&](auto& v) { print_items(cx, v); });
 }
 
-int cmd_label_config_set(context& cx, const std::vector<std::string>& items) {
+int cmd_label_config_set(context& cx, const std::vector<std::string>& items,
+                         bool none) {
+  if (items.empty() == !none) {
+    *cx.err << (none ? "tetherctl: label-config set takes label items or "
+                       "--none, not both\n"
+                     : "tetherctl: label-config set needs the label items "
+                       "(e.g. region model), or --none for none (every "
+                       "active cluster is then a candidate)\n");
+    return exit_usage;
+  }
   auto body = json::serialize(json::object{{"items", json::value_from(items)}});
   return call_and_print(cx, "PUT", "/v1/admin/label-config", body,
                         [&](auto& v) { print_items(cx, v); });

@@ -77,7 +77,10 @@ int cmd_jobs_list(context& cx, const std::string& terminal_id,
 int cmd_reallocate(context& cx, bool all, const std::string& cluster_id,
                    const std::vector<std::string>& terminal_ids);
 int cmd_label_config_get(context& cx);
-int cmd_label_config_set(context& cx, const std::vector<std::string>& items);
+/// No items replaces them only with `none` (an empty list, from a shell
+/// variable left empty, would make every active cluster a candidate).
+int cmd_label_config_set(context& cx, const std::vector<std::string>& items,
+                         bool none);
 int cmd_keys_list(context& cx);
 int cmd_keys_create(context& cx, const std::string& name,
                     const std::vector<std::string>& scopes);

@@ -65,7 +65,7 @@ EXAMPLES
 struct options {
   std::string server, key, key_file, ca, config, id, kind, status, name, prefix;
   bool json = false, all = false, to_cluster = false, to_node = false,
-       yes = false;
+       yes = false, none = false;
   int timeout_s = 10, limit = 50;
   std::vector<std::string> items;
   push_options push;
@@ -313,12 +313,13 @@ void add_admin_commands(CLI::App& app, options& o, runner& run) {
   lc->add_subcommand("get", "show them")->callback([&] {
     run = cmd_label_config_get;
   });
-  auto* set = lc->add_subcommand("set", "replace them (none: every active "
+  auto* set = lc->add_subcommand("set", "replace them (--none: every active "
                                         "cluster is a candidate)");
   set->add_option("ITEM", o.items, "label items, e.g. region model");
+  set->add_flag("--none", o.none, "no label items: placement by load only");
   set->callback([&] {
     run = [&](context& cx) {
-      return cmd_label_config_set(cx, o.items);
+      return cmd_label_config_set(cx, o.items, o.none);
     };
   });
   auto* keys = app.add_subcommand("keys", "API keys: list, create, revoke");

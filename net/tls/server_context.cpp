@@ -127,8 +127,13 @@ std::string plaintext_refusal(const config::edge_tls_config& cfg,
                                                address.to_v6());
   if (!ec && address.is_loopback())
     return {};
-  return what + " listens on " + at.to_string()
-       + ", which is not loopback, without TLS: set edge_tls.cert_file and "
+  // A host name is not resolved here (what it names may change): only a
+  // loopback address is taken, and the message says which to write.
+  auto where = ec ? ", a host name, not a loopback address (write 127.0.0.1 "
+                    "or ::1 for this machine only),"
+                  : ", which is not loopback,";
+  return what + " listens on " + at.to_string() + where
+       + " without TLS: set edge_tls.cert_file and "
          "edge_tls.key_file (or insecure = true at the top of the file to "
          "allow plaintext "
          "there, never on a network others can reach)";

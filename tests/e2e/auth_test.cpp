@@ -108,6 +108,31 @@ TEST_F(AuthTest, KeysAreStoredHashedAndSurviveARestart) {
     << "the start says where the admin key is";
 }
 
+// Found by a new user: an admin-key file replaced with "short" was taken
+// silently as a key with every scope. A key under 32 characters is refused
+// at start, naming the file and how to make a good one; nothing else is
+// touched, and a good replacement works.
+TEST_F(AuthTest, AShortAdminKeyInItsFileIsRefusedAtStart) {
+  auto admin = d.admin_key();
+  d.terminate();
+  auto file = d.dir() + "/data/secrets/admin-key";
+  write_file(file, "short\n");
+  auto r = run_tetherd({"--config", d.dir() + "/topology.toml", "--data",
+                        d.dir() + "/data", "--http", "127.0.0.1:0",
+                        "--ws-base-port", "0"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("admin-key holds a key of 5 characters"),
+            std::string::npos)
+    << r.output;
+  EXPECT_NE(r.output.find("at least 32 characters"), std::string::npos);
+  std::string good(64, 'a');
+  write_file(file, good + "\n");
+  d.start();
+  EXPECT_EQ(call_as(d, good, "GET", "/v1/admin/keys").status, 200);
+  EXPECT_EQ(call_as(d, admin, "GET", "/v1/admin/keys").status, 401)
+    << "the stored hash followed the file";
+}
+
 TEST_F(AuthTest, HealthzWithoutAKeyAnswersOnlyTheStatus) {
   auto anon = call_as(d, "", "GET", "/healthz");
   EXPECT_EQ(anon.status, 200);

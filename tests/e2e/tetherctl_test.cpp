@@ -183,6 +183,18 @@ TEST_F(Tetherctl, KeysLabelConfigAndReallocate) {
   auto bad = ctl({"label-config", "set", "no-such-item"});
   EXPECT_EQ(bad.status, 3) << bad.output;
   EXPECT_NE(bad.output.find("HTTP 400 bad_request"), std::string::npos);
+  // Found by a new user: `set` with no items (an empty shell variable)
+  // cleared the fleet's label items without a word. Now it takes --none.
+  auto empty = ctl({"label-config", "set"});
+  EXPECT_EQ(empty.status, 2) << empty.output;
+  EXPECT_NE(empty.output.find("--none"), std::string::npos) << empty.output;
+  EXPECT_EQ(ctl({"label-config", "get"}).output, "region\n") << "unchanged";
+  EXPECT_EQ(ctl({"label-config", "set", "region", "--none"}).status, 2);
+  auto none = ctl({"label-config", "set", "--none"});
+  EXPECT_EQ(none.status, 0) << none.output;
+  EXPECT_NE(ctl({"label-config", "get"}).output.find("no label items"),
+            std::string::npos);
+  EXPECT_EQ(ctl({"label-config", "set", "region"}).status, 0);
 
   auto re = ctl({"reallocate", "--all"});
   EXPECT_EQ(re.status, 0) << re.output;

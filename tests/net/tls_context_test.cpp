@@ -111,6 +111,13 @@ TEST(TlsContext, PlaintextOffLoopbackIsRefusedUnlessInsecure) {
     EXPECT_NE(error.find("edge_tls.cert_file"), std::string::npos) << error;
     EXPECT_NE(error.find("insecure = true"), std::string::npos) << error;
   }
+  // A host name is refused too, and the message says it is a name and what
+  // to write instead (a new user read "localhost ... is not loopback").
+  auto named = net::tls::plaintext_refusal(plain, {"localhost", 8080}, "x");
+  EXPECT_NE(named.find("a host name, not a loopback address"),
+            std::string::npos)
+    << named;
+  EXPECT_NE(named.find("127.0.0.1"), std::string::npos) << named;
   auto insecure = plain;
   insecure.insecure = true;
   EXPECT_EQ(net::tls::plaintext_refusal(insecure, {"0.0.0.0", 1}, "x"), "");

@@ -57,6 +57,16 @@ TEST(JsonWriter, NumbersAndBoolsAreWrittenAsBoostJsonWritesThem) {
   EXPECT_EQ(json_writer{}.finish(), "{}");
 }
 
+TEST(JsonWriter, AJsonMemberIsWrittenAsItIs) {
+  auto text = json_writer{}
+                .add("type", "job")
+                .add_json("payload", R"({"n": 1e400, "s":"\u00e9"})")
+                .add("after", uint64_t{2})
+                .finish();
+  EXPECT_EQ(text,
+            R"({"type":"job","payload":{"n": 1e400, "s":"\u00e9"},"after":2})");
+}
+
 TEST(JsonWriter, AJobRecordIsStoredAsBeforeAndReadsBack) {
   tether::storage::job_record rec;
   rec.job_id = "J00000000000000ab0123456789abcdef";

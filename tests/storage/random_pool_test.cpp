@@ -74,7 +74,9 @@ TEST(RandomPool, LargeDrawsGoToTheSourceDirectly) {
 }
 
 TEST(RandomPoolDeathTest, AFailingSourceStopsTheProcess) {
-  random_pool pool{[](unsigned char*, size_t) { return false; }};
+  random_pool pool{[](unsigned char*, size_t) {
+    return false;
+  }};
   unsigned char b[8];
   EXPECT_DEATH(pool.fill(b, sizeof b), "no random bytes");
 }
@@ -93,8 +95,12 @@ TEST(RandomPool, KernelRandomIsNotConstant) {
 
 TEST(RandomPool, ThreadsDrawDifferentBytes) {
   std::string a, b;
-  std::thread t1{[&] { a = tether::storage::random_hex(16); }};
-  std::thread t2{[&] { b = tether::storage::random_hex(16); }};
+  std::thread t1{[&] {
+    a = tether::storage::random_hex(16);
+  }};
+  std::thread t2{[&] {
+    b = tether::storage::random_hex(16);
+  }};
   t1.join();
   t2.join();
   EXPECT_NE(a, b);

@@ -574,6 +574,23 @@ TEST(Encoding, JobRoundTrip) {
   expect_same(back, min);
 }
 
+// The payload is stored as the client wrote it and read back byte for byte
+// (it is delivered without being parsed again: frames::job). A payload an
+// older build stored as `Infinity` (not JSON) reads {} as it always did.
+TEST(Encoding, JobPayloadsReadBackAsWrittenAndUnreadableOnesAsEmpty) {
+  auto j = make_job(8, "T1");
+  j.payload_json = R"({"x":1e400, "y":0.1,"n":123456789012345678901234567890})";
+  job_record back;
+  ASSERT_TRUE(decode(encode(j), back));
+  EXPECT_EQ(back.payload_json, j.payload_json);
+  j.payload_json = R"({"x":Infinity,"y":2})";
+  ASSERT_TRUE(decode(encode(j), back));
+  EXPECT_EQ(back.payload_json, "{}");
+  j.payload_json = "{not json";
+  ASSERT_TRUE(decode(encode(j), back));
+  EXPECT_EQ(back.payload_json, "{}");
+}
+
 TEST(Encoding, JobsStoredAsCancelledReadCanceled) {
   // Stores of releases before 2026-12-06 spell the status `cancelled`.
   job_record old;

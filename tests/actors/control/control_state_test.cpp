@@ -28,7 +28,9 @@ TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
   t.record.registered = true;
   add(st.jobs, push_request("T1"), 0);
   add(st.jobs, push_request("T1"), 0);
-  st.count_api_call("T1", true, 10); // a 4xx answer is no failure (GD)
+  st.count_api_call("T1", false, 10);
+  // A refused push (4xx/5xx) reached no node: no call (GC), no failure (GD).
+  st.count_api_call("T1", true, 10);
   auto s = st.status_of("T1", t, 100);
   EXPECT_EQ(s.open_jobs, 2u);
   EXPECT_EQ(s.api.calls, 1u);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/control/control.hpp"
+#include "actors/policy/placement.hpp"
 #include "tests/actors/control/test_jobs.hpp"
 
 namespace tether {
@@ -44,6 +45,29 @@ TEST(Listings, TerminalsByPrefixInIdOrder) {
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].record.cluster_id, "C1");
   EXPECT_FALSE(one[0].connected);
+}
+
+// Found by a new user: GET /v1/terminals showed "label":{} for every
+// terminal while GET /v1/terminals/{id} showed its label.
+TEST(Listings, TerminalsCarryTheirLabelOfTheItemsInUse) {
+  control_state st;
+  terminal_record r;
+  r.terminal_id = "P-1";
+  r.cluster_id = "C1";
+  r.model = "GJ1";
+  r.region = "GG1";
+  st.terminals.load({r});
+  std::vector<std::string> items{"region", "model"};
+  auto listed = terminals_by_prefix(st, "P-", 10, 0, &items);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].label.items, (std::map<std::string, std::string>{
+                                     {"model", "GJ1"}, {"region", "GG1"}}));
+  // The same label as the terminal's own view.
+  auto one = st.placed_label(
+    listed[0].record, select_label(st.label_facts(listed[0].record, 0), items));
+  EXPECT_EQ(listed[0].label.items, one.items);
+  EXPECT_TRUE(terminals_by_prefix(st, "P-", 10, 0)[0].label.items.empty())
+    << "without items (the selector did not answer): no label";
 }
 
 TEST(Listings, RecentJobsNewestFirstFiltered) {

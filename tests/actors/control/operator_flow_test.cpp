@@ -141,6 +141,12 @@ TEST_F(OperatorFlow, RetiringClosesCancelsAndForgets) {
   EXPECT_EQ(status_of(2), "canceled");
   EXPECT_EQ(status_of(3), "done");
   EXPECT_EQ(status_of(4), "queued") << "another terminal's job";
+  // The detail says why (a new user read "canceled by an operator").
+  auto j1 = ask<job_record>(control_h, get_atom::value, job_atom::value,
+                            storage::store::job_id_for(1));
+  sched.run();
+  ASSERT_TRUE(j1->value);
+  EXPECT_EQ(j1->value->detail, "canceled: its terminal was retired");
   EXPECT_EQ(view(terminal_of(control_h, "T1")->error).code, errc::not_found);
   // Its old tokens are refused: generation 1 and above only.
   auto list = ask<revocation_list>(control_h, get_atom::value,

@@ -89,8 +89,27 @@ TEST_F(NotifierFlow, RetriesWithBackoffThenGivesUp) {
   // The last attempt failed: given up, and the control is told.
   ASSERT_EQ(clog->callbacks.size(), 1u);
   EXPECT_EQ(clog->callbacks[0], std::make_pair(std::string{"J1"}, false));
+  EXPECT_EQ(clog->callback_posts, std::vector<uint32_t>{4});
   advance(1h);
   EXPECT_EQ(poster->calls.size(), 4u);
+}
+
+// A refused address (the poster's guard: e.g. the gateway itself) is given
+// up at once, and the attempt it refused made no POST: attempts 0, not 1.
+TEST_F(NotifierFlow, ARefusedAddressIsGivenUpAtOnceWithNoPostCounted) {
+  start({});
+  caf::anon_send(notify, callback_atom::value, finished("J1"));
+  sched.run();
+  ASSERT_EQ(poster->calls.size(), 1u);
+  poster->calls.at(0).done(false, std::string{http_poster::refused}
+                                    + "127.0.0.1 is this deployment's own "
+                                      "HTTP gateway");
+  sched.run();
+  ASSERT_EQ(clog->callbacks.size(), 1u);
+  EXPECT_EQ(clog->callbacks[0], std::make_pair(std::string{"J1"}, false));
+  EXPECT_EQ(clog->callback_posts, std::vector<uint32_t>{0});
+  advance(1h);
+  EXPECT_EQ(poster->calls.size(), 1u) << "never tried again";
 }
 
 TEST_F(NotifierFlow, SucceedsOnARetry) {

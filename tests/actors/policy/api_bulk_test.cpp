@@ -55,6 +55,20 @@ TEST(DecodeBulk, ItemsTakeTheFieldsOfASinglePush) {
   EXPECT_EQ(items[1].user, "");
 }
 
+// Each item's payload is kept as the client wrote it, as a single push's.
+TEST(DecodeBulk, EachPayloadIsKeptAsWritten) {
+  std::vector<bulk_item> items;
+  errc code = errc::internal;
+  auto problem = decode_bulk(
+    R"({"jobs":[{"terminal_id":"T1","service":"print","payload":{"a":1e999, "b":"keep"}},
+                {"terminal_id":"T2","service":"print","payload": {"c":0.1} }]})",
+    1024, 10, items, code);
+  ASSERT_EQ(problem, "");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].job.payload_json, R"({"a":1e999, "b":"keep"})");
+  EXPECT_EQ(items[1].job.payload_json, R"({"c":0.1})");
+}
+
 TEST(DecodeBulk, ABadItemRefusesOnlyItselfNamingTheProblem) {
   std::vector<bulk_item> items;
   errc code = errc::internal;

@@ -478,6 +478,44 @@ TEST(DecodeJob, FullBody) {
   EXPECT_EQ(j.callback_url, "http://127.0.0.1:9000/cb");
 }
 
+// Found by a new user: a payload with an out-of-range number was answered
+// 202 and then stored, delivered and shown as {} (Boost.JSON wrote it as
+// `Infinity`, not JSON); other numbers were rewritten (0.1 as 1E-1, long
+// integers rounded). The payload is kept as the client wrote it.
+TEST(DecodeJob, ThePayloadIsKeptAsWritten) {
+  job_record j;
+  errc code = errc::internal;
+  std::string payload
+    = R"({"x":1e400, "y":-1e400,"z":0.1,"big":123456789012345678901234567890,)"
+      R"("u":18446744073709551616,"s":"é }"})";
+  auto problem = decode_job(
+    R"({"service":"print", "payload": )" + payload + "\n}", 1024, j, code);
+  EXPECT_EQ(problem, "");
+  EXPECT_EQ(j.payload_json, payload);
+  // The limit counts the bytes as written.
+  problem = decode_job(R"({"service":"print","payload":)" + payload + "}",
+                       payload.size() - 1, j, code);
+  EXPECT_EQ(code, errc::payload_too_large) << problem;
+}
+
+// Found by a new user: a body nested too deep was refused as "not valid
+// JSON (too deep)", naming no limit.
+TEST(DecodeJob, ABodyNestedTooDeepNamesTheLimit) {
+  job_record j;
+  errc code = errc::internal;
+  std::string deep = R"({"service":"print","payload":)";
+  for (int i = 0; i < 40; ++i)
+    deep += R"({"a":)";
+  deep += "1";
+  for (int i = 0; i < 40; ++i)
+    deep += "}";
+  deep += "}";
+  auto problem = decode_job(deep, 1 << 20, j, code);
+  EXPECT_EQ(code, errc::bad_request);
+  EXPECT_NE(problem.find("nested deeper than 32 levels"), std::string::npos)
+    << problem;
+}
+
 // Found by a new user: a misspelt field was accepted silently (202 with
 // no callback, 200 placed without a region).
 TEST(DecodeJob, UnknownFieldsAreNamed) {
@@ -735,6 +773,17 @@ TEST(Responses, Job) {
   EXPECT_EQ(o.at("updated_at"), "2025-11-23T11:23:29.000Z");
   EXPECT_EQ(o.at("payload"), json::parse(j.payload_json));
   EXPECT_FALSE(o.contains("ttl_s"));
+  // The payload's text is answered as stored (as the client wrote it).
+  j.payload_json = R"({"big":123456789012345678901234567890, "f": 0.1})";
+  auto text = encode(j);
+  EXPECT_NE(
+    text.find(R"("payload":{"big":123456789012345678901234567890, "f": 0.1})"),
+    std::string::npos)
+    << text;
+  o = parse_object(text);
+  EXPECT_EQ(o.at("job_id"), "J0000000000000001");
+  EXPECT_EQ(o.at("deliveries").to_number<int64_t>(), 0);
+  j.payload_json = R"({"doc":"x"})";
   EXPECT_FALSE(o.contains("callback_url"));
   // Not delivered yet: the progress times are null, the count 0.
   EXPECT_TRUE(o.at("delivered_at").is_null());

@@ -268,11 +268,17 @@ TEST(Encode, Job) {
   EXPECT_EQ(o.at("payload"), json::parse(j.payload_json));
 }
 
-TEST(Encode, JobWithUnreadablePayloadSendsEmptyObject) {
+// The payload goes to the device as the client wrote it (its numbers not
+// rewritten); a job without one carries {}.
+TEST(Encode, JobPayloadIsSentAsWritten) {
   storage::job_record j;
   j.job_id = "J1";
   j.service = "print";
-  j.payload_json = "{not json";
+  j.payload_json = R"({"x":1e400, "y":0.1,"n":123456789012345678901234567890})";
+  auto frame = job(j);
+  EXPECT_EQ(frame, R"({"type":"job","job_id":"J1","service":"print","payload":)"
+                     + j.payload_json + "}");
+  j.payload_json.clear();
   auto o = parse_object(job(j));
   ASSERT_TRUE(o.at("payload").is_object());
   EXPECT_TRUE(o.at("payload").as_object().empty());

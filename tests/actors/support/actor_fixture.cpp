@@ -99,8 +99,9 @@ caf::behavior fake_control(caf::event_based_actor*,
         services::connection_ids(
           {key_hi, key_lo}, names.empty() ? services::default_list() : names));
     },
-    [log](callback_atom, const std::string& id, uint32_t, bool accepted) {
+    [log](callback_atom, const std::string& id, uint32_t posts, bool accepted) {
       log->callbacks.emplace_back(id, accepted);
+      log->callback_posts.push_back(posts);
     },
     [log](api_atom, const std::string& terminal, bool failed) {
       log->api_calls.emplace_back(terminal, failed);
