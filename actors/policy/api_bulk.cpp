@@ -33,6 +33,11 @@ bulk_item decode_item(const json::value& v, std::string_view text,
   o.erase("terminal_id");
   auto terminal = item.job.terminal_id;
   item.problem = decode_job_object(o, text, max_payload, item.job, item.code);
+  // An item also knows terminal_id (taken out above): the list of known
+  // fields in an unknown field's message says so.
+  constexpr std::string_view known = "(known: ";
+  if (auto at = item.problem.find(known); at != std::string::npos)
+    item.problem.insert(at + known.size(), "terminal_id, ");
   if (item.problem.empty())
     item.problem = decode_job_user_object(o, item.user);
   item.job.terminal_id = std::move(terminal);

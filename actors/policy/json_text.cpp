@@ -18,9 +18,9 @@ public:
   }
 
   void skip_space() {
-    while (!done()
-           && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n'
-               || s_[i_] == '\r'))
+    while (
+      !done()
+      && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
       ++i_;
   }
 

@@ -69,6 +69,22 @@ TEST(DecodeBulk, EachPayloadIsKeptAsWritten) {
   EXPECT_EQ(items[1].job.payload_json, R"({"c":0.1})");
 }
 
+// Found by a new user: an item's unknown field listed the known ones
+// without terminal_id.
+TEST(DecodeBulk, AnItemsUnknownFieldListsTerminalIdAmongTheKnown) {
+  std::vector<bulk_item> items;
+  errc code = errc::internal;
+  ASSERT_EQ(decode_bulk(R"({"jobs":[{"terminal_id":"T1","service":"print",)"
+                        R"("colour":"red"}]})",
+                        1024, 10, items, code),
+            "");
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_NE(items[0].problem.find("field \"colour\" is not known here "
+                                  "(known: terminal_id, service, payload"),
+            std::string::npos)
+    << items[0].problem;
+}
+
 TEST(DecodeBulk, ABadItemRefusesOnlyItselfNamingTheProblem) {
   std::vector<bulk_item> items;
   errc code = errc::internal;

@@ -32,10 +32,9 @@ TEST(MemberText, StringsWithBracketsQuotesAndEscapesDoNotEndTheValue) {
 }
 
 TEST(MemberText, TheLastOfARepeatedKeyCountsAsInBoostJson) {
-  EXPECT_EQ(
-    member_text(R"({"payload":{"a":1},"payload":{"b":2}})", "payload")
-      .value_or("-"),
-    R"({"b":2})");
+  EXPECT_EQ(member_text(R"({"payload":{"a":1},"payload":{"b":2}})", "payload")
+              .value_or("-"),
+            R"({"b":2})");
 }
 
 TEST(MemberText, AnEscapedKeyIsMatchedDecoded) {
