@@ -276,7 +276,7 @@ constexpr size_t min_admin_key_chars = 32;
 /// with every scope on first start, read on later ones; the store holds its
 /// hash as key "admin" (replaced when the file's key changed).
 bool ensure_admin_key(storage::store& db, const std::string& data_dir,
-                      std::string& error) {
+                      bool keys_on, std::string& error) {
   storage::secrets_dir secrets{data_dir};
   bool created = false;
   if (!secrets.open(error))
@@ -287,7 +287,12 @@ bool ensure_admin_key(storage::store& db, const std::string& data_dir,
   // The file is the operator's to replace (rotation, docs/SECURITY.md): a
   // short key there would grant every scope to whoever guesses it. Found by
   // a new user: "short" was taken silently.
-  if (key->size() < min_admin_key_chars) {
+  if (key->size() < min_admin_key_chars && !keys_on) {
+    logger("tetherd")->warn("{}/admin-key holds a key of {} characters; keys "
+                            "are off ([auth] api_keys = false), but it will "
+                            "be refused when they are on: at least {}",
+                            secrets.path(), key->size(), min_admin_key_chars);
+  } else if (key->size() < min_admin_key_chars) {
     error = secrets.path() + "/admin-key holds a key of "
           + std::to_string(key->size()) + " characters: the admin key grants "
           + "every scope, so it must be at least "
@@ -417,7 +422,9 @@ private:
     auto db = open_store(opts_, error);
     control_snapshot snapshot;
     storage::admin_settings admin;
-    if (!db || !ensure_admin_key(*db, opts_.data_dir, error)
+    if (!db
+        || !ensure_admin_key(*db, opts_.data_dir, opts_.topo.auth.api_keys,
+                             error)
         || !load_stored(*db, snapshot, admin, topo.limits.final_jobs_in_memory,
                         error))
       return false;

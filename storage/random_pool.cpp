@@ -54,6 +54,11 @@ bool kernel_random(unsigned char* out, size_t n) {
   return ok;
 }
 
+void kernel_random_or_stop(unsigned char* out, size_t n) {
+  if (!kernel_random(out, n))
+    no_randomness();
+}
+
 random_pool::~random_pool() {
   ::explicit_bzero(buf_.data(), buf_.size());
 }

@@ -2,8 +2,9 @@
 // time, so that a small draw, such as the 8 random bytes of every job id,
 // costs no system call (it was one getrandom a job on the job path; a
 // system call is expensive on a paravirtualised machine: docs/BENCHMARKS.md,
-// §4). Bytes handed out are wiped from the pool, so a secret drawn from it
-// does not stay behind in memory. Each thread has its own pool
+// §4). Only ids draw from it (pooled_random_hex): the pool holds bytes not
+// yet handed out, so secrets come from the kernel directly (random_hex).
+// Bytes handed out are wiped from the pool. Each thread has its own pool
 // (random_bytes). Plain C++; tests in tests/storage/random_pool_test.cpp.
 #pragma once
 
@@ -15,6 +16,10 @@ namespace tether::storage {
 /// Fills `out` with `n` bytes from the kernel (getrandom, else
 /// /dev/urandom); returns false when neither gives them.
 bool kernel_random(unsigned char* out, size_t n);
+
+/// The same, and ends the process when the kernel gives none: nothing may
+/// run on predictable "random" bytes (secrets, ids).
+void kernel_random_or_stop(unsigned char* out, size_t n);
 
 class random_pool {
 public:

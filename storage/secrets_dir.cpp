@@ -47,18 +47,32 @@ std::string parent_of(const std::string& path) {
 
 } // namespace
 
-std::string random_hex(size_t n) {
-  std::string bytes(n, '\0');
-  random_bytes(reinterpret_cast<unsigned char*>(bytes.data()), n);
+namespace {
+
+std::string hex_of(std::string& bytes) {
   static const char* digits = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * n);
+  out.reserve(2 * bytes.size());
   for (unsigned char c : bytes) {
     out += digits[c >> 4];
     out += digits[c & 15];
   }
   ::explicit_bzero(bytes.data(), bytes.size());
   return out;
+}
+
+} // namespace
+
+std::string random_hex(size_t n) {
+  std::string bytes(n, '\0');
+  kernel_random_or_stop(reinterpret_cast<unsigned char*>(bytes.data()), n);
+  return hex_of(bytes);
+}
+
+std::string pooled_random_hex(size_t n) {
+  std::string bytes(n, '\0');
+  random_bytes(reinterpret_cast<unsigned char*>(bytes.data()), n);
+  return hex_of(bytes);
 }
 
 secrets_dir::secrets_dir(std::string data_dir)

@@ -41,8 +41,12 @@ private:
   std::string path_;
 };
 
-/// `n` random bytes from the operating system's generator (this thread's
-/// random_pool), as lowercase hex.
+/// `n` random bytes from the kernel's generator, as lowercase hex: for
+/// secrets (API keys, the admin key), which never pass through a pool.
 std::string random_hex(size_t n);
+
+/// The same from this thread's random_pool (random_pool.hpp): for ids
+/// made at a high rate (job ids), without a system call each.
+std::string pooled_random_hex(size_t n);
 
 } // namespace tether::storage

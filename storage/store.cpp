@@ -472,7 +472,7 @@ uint64_t store::next_job_seq(status& st) {
 }
 
 std::string store::new_job_id(uint64_t seq) {
-  return job_id_for(seq) + random_hex(8);
+  return job_id_for(seq) + pooled_random_hex(8);
 }
 
 std::string store::job_id_for(uint64_t seq) {
@@ -568,9 +568,11 @@ bool decode(const std::string& text, job_record& out) {
   out.service = str(o, "service");
   out.payload_json = str(o, "payload");
   // Delivered and answered as stored, not parsed again (frames::job): an
-  // older build stored an out-of-range number as `Infinity`, not JSON; that
-  // job's payload reads `{}` as it always did.
-  if (!out.payload_json.empty() && !object_of(out.payload_json))
+  // older build stored an out-of-range number as `Infinity` (or `NaN`), the
+  // only text Boost.JSON writes that is not JSON; such a payload reads `{}`
+  // as it always did. Only a payload with those letters is parsed here.
+  if (out.payload_json.find_first_of("IN") != std::string::npos
+      && !object_of(out.payload_json))
     out.payload_json = "{}";
   out.status = canonical_status(str(o, "status")); // older: "cancelled"
   out.detail = str(o, "detail");

@@ -460,6 +460,10 @@ std::string decode_job_object(const json::object& o, std::string_view text,
       return "field \"payload\" is larger than " + std::to_string(max_payload)
            + " bytes";
     }
+    if (auto key = repeated_key(*raw))
+      return "field \"payload\" gives the key \"" + key->substr(0, 64)
+           + "\" twice in one object (it is delivered as written, and "
+             "devices differ in which one they read)";
     out.payload_json = std::string{*raw};
   }
   if (auto* ttl = o.if_contains("ttl_s"); ttl != nullptr && !ttl->is_null()) {

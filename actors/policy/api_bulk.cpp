@@ -34,9 +34,10 @@ bulk_item decode_item(const json::value& v, std::string_view text,
   auto terminal = item.job.terminal_id;
   item.problem = decode_job_object(o, text, max_payload, item.job, item.code);
   // An item also knows terminal_id (taken out above): the list of known
-  // fields in an unknown field's message says so.
+  // fields in an unknown field's message says so (the list is last; the
+  // field's name before it may hold anything).
   constexpr std::string_view known = "(known: ";
-  if (auto at = item.problem.find(known); at != std::string::npos)
+  if (auto at = item.problem.rfind(known); at != std::string::npos)
     item.problem.insert(at + known.size(), "terminal_id, ");
   if (item.problem.empty())
     item.problem = decode_job_user_object(o, item.user);

@@ -1,5 +1,8 @@
 #include "actors/policy/json_text.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <boost/json/parse.hpp>
 
 namespace tether::api {
@@ -23,6 +26,8 @@ public:
       && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
       ++i_;
   }
+
+  void advance() { ++i_; }
 
   bool take(char c) {
     skip_space();
@@ -94,7 +99,66 @@ bool names(std::string_view token, std::string_view key) {
   return !ec && v.is_string() && v.get_string() == key;
 }
 
+/// The name a key token (quotes included) stands for.
+std::string decoded(std::string_view token) {
+  auto inner = token.substr(1, token.size() - 2);
+  if (inner.find('\\') == std::string_view::npos)
+    return std::string{inner};
+  boost::system::error_code ec;
+  auto v = boost::json::parse(token, ec);
+  return !ec && v.is_string() ? std::string{v.get_string()}
+                              : std::string{inner};
+}
+
+bool walk(cursor& c, std::optional<std::string>& repeated);
+
+bool walk_object(cursor& c, std::optional<std::string>& repeated) {
+  c.advance(); // '{'
+  if (c.take('}'))
+    return true;
+  std::vector<std::string> keys;
+  do {
+    c.skip_space();
+    if (c.peek() != '"')
+      return false;
+    auto from = c.pos();
+    if (!c.skip_string())
+      return false;
+    keys.push_back(decoded(c.slice(from, c.pos())));
+    if (!c.take(':') || !walk(c, repeated))
+      return false;
+  } while (c.take(','));
+  std::sort(keys.begin(), keys.end());
+  if (auto i = std::adjacent_find(keys.begin(), keys.end());
+      i != keys.end() && !repeated)
+    repeated = *i;
+  return c.take('}');
+}
+
+bool walk(cursor& c, std::optional<std::string>& repeated) {
+  c.skip_space();
+  if (c.peek() == '{')
+    return walk_object(c, repeated);
+  if (c.peek() != '[')
+    return c.skip_value();
+  c.advance(); // '['
+  if (c.take(']'))
+    return true;
+  do {
+    if (!walk(c, repeated))
+      return false;
+  } while (c.take(','));
+  return c.take(']');
+}
+
 } // namespace
+
+std::optional<std::string> repeated_key(std::string_view json_text) {
+  cursor c{json_text};
+  std::optional<std::string> repeated;
+  walk(c, repeated);
+  return repeated;
+}
 
 std::optional<std::string_view> member_text(std::string_view object_text,
                                             std::string_view key) {

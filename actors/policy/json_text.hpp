@@ -12,6 +12,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,5 +27,10 @@ std::optional<std::string_view> member_text(std::string_view object_text,
 /// The text of each element of the JSON array `array_text`, in order
 /// (empty when it is not an array).
 std::vector<std::string_view> element_texts(std::string_view array_text);
+
+/// A key given twice in one object anywhere in `json_text` (the first in
+/// name order), or nothing. A payload delivered as written would carry
+/// both, and devices differ in which one they read.
+std::optional<std::string> repeated_key(std::string_view json_text);
 
 } // namespace tether::api

@@ -106,8 +106,10 @@ int call_and_print(context& cx, const std::string& method,
   auto v = cx.call(method, target, body, code);
   if (!v)
     return code;
-  if (cx.json)
-    return print_json(cx, *v);
+  if (cx.json) { // as it came (Boost.JSON would rewrite a payload's numbers)
+    *cx.out << cx.body << "\n";
+    return exit_ok;
+  }
   for_people(*v);
   return exit_ok;
 }
@@ -116,6 +118,7 @@ std::optional<json::value> context::call(const std::string& method,
                                          const std::string& target,
                                          const std::string& body, int& code) {
   auto a = net->send(method, target, body, key.empty() ? "" : "Bearer " + key);
+  this->body = a.body;
   if (!a.error.empty()) {
     *err << "tetherctl: " << a.error << "\n";
     code = exit_unreachable;
@@ -354,14 +357,19 @@ int cmd_jobs_push(context& cx, const push_options& o) {
     *cx.err << "tetherctl: --payload must be a JSON object\n";
     return exit_usage;
   }
-  json::object body{{"service", o.service}, {"payload", payload}};
+  json::object fields{{"service", o.service}};
   if (o.ttl_s > 0)
-    body["ttl_s"] = o.ttl_s;
+    fields["ttl_s"] = o.ttl_s;
   if (!o.callback_url.empty())
-    body["callback_url"] = o.callback_url;
+    fields["callback_url"] = o.callback_url;
+  // The payload as written (checked above): serializing the parsed value
+  // would rewrite its numbers (0.1 as 1E-1, 1e400 as Infinity, not JSON).
+  auto body = json::serialize(fields);
+  body.pop_back(); // '}'
+  body += R"(,"payload":)" + o.payload + "}";
   return call_and_print(
-    cx, "POST", "/v1/terminals/" + query_escape(o.terminal_id) + "/jobs",
-    json::serialize(body), [&](auto& v) {
+    cx, "POST", "/v1/terminals/" + query_escape(o.terminal_id) + "/jobs", body,
+    [&](auto& v) {
       *cx.out << text_of(v, "job_id") << " " << text_of(v, "status") << "\n";
     });
 }

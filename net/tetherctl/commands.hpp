@@ -30,6 +30,9 @@ struct context {
   bool json = false;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  /// The last answer's body as it came (printed as is with --json: a job's
+  /// payload must not be rewritten on the way).
+  std::string body;
 
   /// One request; the answer's JSON on a 2xx, else nothing with `code`
   /// set after printing why on `err` (the server's own error message).

@@ -140,6 +140,16 @@ TEST_F(Tetherctl, PushShowAndListJobsAndFindTerminals) {
   auto show = ctl({"jobs", "show", job_id});
   EXPECT_NE(show.output.find("printed"), std::string::npos) << show.output;
   EXPECT_NE(show.output.find("delivered_at"), std::string::npos);
+  // A payload goes out and comes back as written (Boost.JSON would send
+  // 1e400 as Infinity, refused as not JSON, and 0.1 as 1E-1).
+  const std::string exact = R"({"n":1e400, "f":0.1})";
+  auto exact_push
+    = ctl({"--json", "jobs", "push", "ctl-T1", "--payload", exact});
+  ASSERT_EQ(exact_push.status, 0) << exact_push.output;
+  auto exact_id = str_at(json_of(exact_push.output), "job_id");
+  auto exact_show = ctl({"--json", "jobs", "show", exact_id});
+  EXPECT_NE(exact_show.output.find(R"("payload":)" + exact), std::string::npos)
+    << exact_show.output;
 
   auto list = ctl({"jobs", "list", "--terminal", "ctl-T1"});
   EXPECT_EQ(list.status, 0) << list.output;

@@ -586,9 +586,12 @@ TEST(Encoding, JobPayloadsReadBackAsWrittenAndUnreadableOnesAsEmpty) {
   j.payload_json = R"({"x":Infinity,"y":2})";
   ASSERT_TRUE(decode(encode(j), back));
   EXPECT_EQ(back.payload_json, "{}");
-  j.payload_json = "{not json";
+  j.payload_json = R"({"x":NaN})";
   ASSERT_TRUE(decode(encode(j), back));
   EXPECT_EQ(back.payload_json, "{}");
+  j.payload_json = R"({"Name":"INFO"})"; // those letters in valid JSON
+  ASSERT_TRUE(decode(encode(j), back));
+  EXPECT_EQ(back.payload_json, j.payload_json);
 }
 
 TEST(Encoding, JobsStoredAsCancelledReadCanceled) {

@@ -492,6 +492,14 @@ TEST(DecodeJob, ThePayloadIsKeptAsWritten) {
     R"({"service":"print", "payload": )" + payload + "\n}", 1024, j, code);
   EXPECT_EQ(problem, "");
   EXPECT_EQ(j.payload_json, payload);
+  // A key given twice in an object of the payload is refused: delivered as
+  // written, a device would read either one.
+  problem = decode_job(
+    R"({"service":"print","payload":{"doc":{"copies":1,"copies":5}}})", 1024, j,
+    code);
+  EXPECT_EQ(code, errc::bad_request);
+  EXPECT_NE(problem.find(R"(gives the key "copies" twice)"), std::string::npos)
+    << problem;
   // The limit counts the bytes as written.
   problem = decode_job(R"({"service":"print","payload":)" + payload + "}",
                        payload.size() - 1, j, code);

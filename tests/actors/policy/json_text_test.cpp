@@ -10,6 +10,7 @@ namespace {
 
 using tether::api::element_texts;
 using tether::api::member_text;
+using tether::api::repeated_key;
 
 TEST(MemberText, GivesTheValueAsWritten) {
   std::string body
@@ -59,6 +60,20 @@ TEST(ElementTexts, GivesEachElementAsWritten) {
   EXPECT_EQ(items[3], "null");
   EXPECT_TRUE(element_texts("[]").empty());
   EXPECT_TRUE(element_texts(R"({"a":1})").empty());
+}
+
+TEST(RepeatedKey, FindsAKeyGivenTwiceInOneObjectAtAnyDepth) {
+  EXPECT_FALSE(repeated_key(R"({"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]})"))
+    << "the same key in different objects is fine";
+  EXPECT_EQ(repeated_key(R"({"copies":1, "x":2 ,"copies" :5})").value_or("-"),
+            "copies");
+  EXPECT_EQ(repeated_key(R"({"a":[1,{"k":1,"k":2}]})").value_or("-"), "k");
+  EXPECT_EQ(repeated_key(R"({"k\u0031":1,"k1":2})").value_or("-"), "k1")
+    << "compared decoded";
+  EXPECT_FALSE(repeated_key(R"({"s":"{\"a\":1,\"a\":2}"})"))
+    << "text inside a string is not an object";
+  EXPECT_FALSE(repeated_key("{}"));
+  EXPECT_FALSE(repeated_key("[]"));
 }
 
 } // namespace
