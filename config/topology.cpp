@@ -786,6 +786,7 @@ void read_abuse_limits(reader& r, const toml::table& t, limits_config& l) {
   rate(r, t, "ws_total_accept_rate", l.ws_total_accept_rate);
   r.integer(t, "limits", "ws_total_accept_burst", l.ws_total_accept_burst, 1,
             10'000'000);
+  r.duration(t, "limits", "ws_stream_rest", l.ws_stream_rest, millis{10});
 }
 
 /// Reads [limits].
@@ -815,6 +816,7 @@ void read_limits(reader& r, const toml::table& t, limits_config& limits) {
                "max_terminals",
                "ws_total_accept_rate",
                "ws_total_accept_burst",
+               "ws_stream_rest",
                "final_jobs_in_memory",
                "store_memtable_mb",
                "store_block_cache_mb"});

@@ -166,6 +166,9 @@ struct limits_config {
   std::size_t max_terminals = 1'000'000; // registered terminals (403)
   double ws_total_accept_rate = 5000;    // per balancer, all sources (503)
   std::size_t ws_total_accept_burst = 10'000;
+  // A device connection quiet this long (up to twice) frees its WebSocket
+  // stream's state until its next frame (docs/BENCHMARKS.md §2).
+  millis ws_stream_rest{1'000};
   // Memory bounds of the process holding the store (docs/BENCHMARKS.md,
   // soak): finished jobs the control keeps in memory (older ones are read
   // from the store), RocksDB memtables (all column families together) and

@@ -177,6 +177,7 @@ void set_ws_limits(const config::topology& topo, ws_settings& ws) {
   ws.total_accept_burst = l.ws_total_accept_burst;
   ws.flap_limit = l.flap_limit;
   ws.flap_ban = l.flap_ban;
+  ws.stream_rest = l.ws_stream_rest;
   ws.retry_after = topo.timers.retry_after;
 }
 
@@ -578,6 +579,7 @@ private:
     }
     auto bcfg = balancer_settings_of(opts_.topo, c, b, url);
     bcfg.ws_connections = server->connections();
+    bcfg.ws_streams = server->streams();
     bcfg.tokens = tokens_;
     bcfg.flaps = server->flaps();
     bcfg.control = dir_.control;

@@ -28,6 +28,8 @@
 #include "net/limits/retry_after.hpp"
 #include "net/limits/source_buckets.hpp"
 #include "net/listener.hpp"
+#include "net/rest_queue.hpp"
+#include "net/resting_websocket.hpp"
 #include "net/source_address.hpp"
 #include "net/tls/edge_stream.hpp"
 
@@ -42,6 +44,10 @@ namespace tether::net {
 namespace {
 
 std::atomic<uint64_t> next_conn_id{1};
+
+/// A balancer connection's socket and (while busy) Beast's stream over it.
+/// No permessage-deflate (never negotiated here): its state is left out.
+using connection_ws = resting_websocket<tls::socket_edge_stream>;
 
 /// Bytes a read asks for between messages (see ws_session::do_read).
 constexpr size_t idle_read_size = 128;
@@ -78,6 +84,17 @@ struct ws_limits {
   live_count pending; // accepted sockets not yet upgraded (nor refused)
 };
 
+class ws_session;
+
+/// What a listener shares with its connections: the settings, the streams
+/// held (net/resting_websocket.hpp) and the queue of quiet connections.
+struct ws_common {
+  explicit ws_common(ws_settings s) : settings(std::move(s)) {}
+  const ws_settings settings;
+  live_count streams;           // Beast streams held (busy connections)
+  rest_queue<ws_session> quiet; // swept every settings.stream_rest
+};
+
 /// One device connection. Also the balancer's ws_link to it.
 class ws_session : public ws_link,
                    public std::enable_shared_from_this<ws_session> {
@@ -85,19 +102,18 @@ public:
   /// `busy`: answer the upgrade request 503 with a Retry-After of about
   /// that long (a limit was reached at accept); zero: go on.
   ws_session(strand_socket&& socket, std::string address,
-             cluster_balancer_actor balancer,
-             std::shared_ptr<const ws_settings> settings,
+             cluster_balancer_actor balancer, std::shared_ptr<ws_common> common,
              std::shared_ptr<ws_limits> limits, live_count::token token,
              std::chrono::milliseconds busy)
       : token_(std::move(token)),
         hs_(std::make_unique<handshake_state>(std::move(limits), busy,
                                               socket.get_executor())),
-        address_(address), ws_(std::move(socket), settings->tls.get()),
-        balancer_(std::move(balancer)), settings_holder_(std::move(settings)),
+        address_(address), ws_(std::move(socket), common->settings.tls.get()),
+        balancer_(std::move(balancer)), common_(std::move(common)),
         conn_(next_conn_id++) {}
 
   void run() {
-    asio::dispatch(ws_.get_executor(),
+    asio::dispatch(ws_.io().get_executor(),
                    [self = shared_from_this()] { self->do_handshake(); });
   }
 
@@ -106,8 +122,8 @@ public:
   std::string remote_address() const override { return address_.str(); }
 
   void admitted(uint16_t status, std::string body) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), status,
-                                    body = std::move(body)]() mutable {
+    asio::post(ws_.io().get_executor(), [self = shared_from_this(), status,
+                                         body = std::move(body)]() mutable {
       if (status == 0)
         self->do_accept();
       else
@@ -116,15 +132,15 @@ public:
   }
 
   void send_text(std::string text) override {
-    asio::post(ws_.get_executor(),
+    asio::post(ws_.io().get_executor(),
                [self = shared_from_this(), text = std::move(text)]() mutable {
                  self->do_send(std::move(text));
                });
   }
 
   void close(uint16_t code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), code,
-                                    reason = std::move(reason)]() mutable {
+    asio::post(ws_.io().get_executor(), [self = shared_from_this(), code,
+                                         reason = std::move(reason)]() mutable {
       self->do_close(code, std::move(reason));
     });
   }
@@ -136,7 +152,7 @@ private:
   /// timeout; until then the connection counts as pending.
   void do_handshake() {
     arm_handshake_deadline();
-    ws_.next_layer().next_layer().async_handshake(
+    ws_.io().next_layer().async_handshake(
       asio::ssl::stream_base::server,
       [self = shared_from_this()](beast::error_code ec) {
         if (ec) { // not TLS, or stalled: closed without an answer
@@ -160,7 +176,7 @@ private:
     });
   }
 
-  const ws_settings& settings() const { return *settings_holder_; }
+  const ws_settings& settings() const { return common_->settings; }
 
   beast::flat_buffer& read_buffer() {
     if (!buffer_)
@@ -170,13 +186,13 @@ private:
 
   void close_socket() {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).close(ignored);
+    beast::get_lowest_layer(ws_.io()).close(ignored);
   }
 
   void do_read_upgrade() {
     hs_->parser.header_limit(static_cast<uint32_t>(settings().header_limit));
     hs_->parser.body_limit(0);
-    http::async_read(ws_.next_layer(), read_buffer(), hs_->parser,
+    http::async_read(ws_.io(), read_buffer(), hs_->parser,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read_upgrade(ec);
                      });
@@ -306,31 +322,84 @@ private:
     msg->prepare_payload();
     arm_handshake_deadline();
     http::async_write(
-      ws_.next_layer(), *msg,
+      ws_.io(), *msg,
       [self = shared_from_this(), msg](beast::error_code, size_t) {
         beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).shutdown(tcp::socket::shutdown_send,
-                                                    ignored);
+        beast::get_lowest_layer(self->ws_.io())
+          .shutdown(tcp::socket::shutdown_send, ignored);
       });
   }
 
+  /// What each Beast stream of the connection is given (the upgrade's
+  /// and those made after rests).
+  connection_ws::options stream_options() const {
+    return {.read_message_max = settings().max_frame,
+            .close_timeout = settings().handshake_timeout,
+            .held = common_->streams};
+  }
+
   void do_accept() {
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = settings().handshake_timeout;
-    t.idle_timeout = websocket::stream_base::none(); // app keepalive decides
-    t.keep_alive_pings = false;
-    ws_.set_option(t);
-    ws_.next_layer().gate_frames(); // the accept only writes: frames next
-    ws_.read_message_max(settings().max_frame);
-    ws_.auto_fragment(false);
-    ws_.set_option(
+    auto& ws = ws_.for_upgrade(stream_options());
+    ws_.io().gate_frames(); // the accept only writes: frames next
+    ws.set_option(
       websocket::stream_base::decorator([](websocket::response_type& res) {
         res.set(http::field::server, "tetherd");
       }));
-    ws_.async_accept(hs_->parser.get(),
-                     [self = shared_from_this()](beast::error_code ec) {
-                       self->on_accept(ec);
-                     });
+    ws.async_accept(hs_->parser.get(),
+                    [self = shared_from_this()](beast::error_code ec) {
+                      self->on_accept(ec);
+                    });
+  }
+
+  /// The open Beast stream, made again if the connection rested; null
+  /// (the socket closed) if that failed, which only a bug in it can do.
+  connection_ws::stream_type* stream() {
+    bool ok = false;
+    auto& ws = ws_.open(stream_options(), ok);
+    if (ok)
+      return &ws;
+    logger("balancer")
+      ->error("connection {}: Beast refused to open its "
+              "stream again after a rest; closed",
+              conn_);
+    ws_.rest();
+    close_socket();
+    return nullptr;
+  }
+
+  // -- rests (net/resting_websocket.hpp, net/rest_queue.hpp)
+  // -------------------
+
+  /// Holding a stream with nothing pending, between messages.
+  bool quiet() const {
+    return open_ && !reading_ && !writing_ && !closing_ && !close_sent_
+        && !notified_ && queue_.empty() && !ws_.resting()
+        && ws_.between_messages();
+  }
+
+  /// After each read or write that leaves the connection quiet.
+  void went_quiet() {
+    if (quiet() && rests_.quiet())
+      common_->quiet.add(weak_from_this());
+  }
+
+public:
+  /// A sweep of the quiet queue (any thread).
+  void sweep() {
+    asio::post(ws_.io().get_executor(),
+               [self = shared_from_this()] { self->on_sweep(); });
+  }
+
+private:
+  void on_sweep() {
+    switch (rests_.at_sweep(quiet())) {
+    case rest_marks::verdict::rest:
+      return ws_.rest();
+    case rest_marks::verdict::requeue:
+      return common_->quiet.add(weak_from_this());
+    case rest_marks::verdict::keep:
+      return;
+    }
   }
 
   void on_accept(beast::error_code ec) {
@@ -354,13 +423,14 @@ private:
   /// and starts Beast's read only when bytes arrive: an idle connection
   /// keeps a socket wait pending, not Beast's read (docs/BENCHMARKS.md).
   void do_read() {
-    if (ws_.is_message_done() && !ws_.next_layer().holds_input())
+    if (ws_.between_messages() && !ws_.io().holds_input())
       return wait_readable();
     read_frames();
   }
 
   void wait_readable() {
-    beast::get_lowest_layer(ws_).async_wait(
+    went_quiet();
+    beast::get_lowest_layer(ws_.io()).async_wait(
       tcp::socket::wait_read,
       asio::bind_allocator(exact_allocator<void>{},
                            [self = shared_from_this()](beast::error_code ec) {
@@ -374,8 +444,12 @@ private:
   /// read asks for only `idle_read_size` bytes, then for the rest of the
   /// message.
   void read_frames() {
-    auto limit = ws_.is_message_done() ? idle_read_size : 0;
-    ws_.async_read_some(read_buffer(), limit,
+    auto* ws = stream();
+    if (ws == nullptr)
+      return notify_closed();
+    reading_ = true;
+    auto limit = ws->is_message_done() ? idle_read_size : 0;
+    ws->async_read_some(read_buffer(), limit,
                         asio::bind_allocator(exact_allocator<void>{},
                                              [self = shared_from_this()](
                                                beast::error_code ec, size_t) {
@@ -384,15 +458,16 @@ private:
   }
 
   void on_read(beast::error_code ec) {
+    reading_ = false;
     if (ec) {
       if (ec == websocket::error::message_too_big)
         do_close(1009, "frame larger than "
                          + std::to_string(settings().max_frame) + " bytes");
       return notify_closed();
     }
-    if (!ws_.is_message_done())
+    if (!ws_.between_messages())
       return do_read();
-    if (!ws_.got_text()) {
+    if (!stream()->got_text()) {
       buffer_.reset();
       do_close(1003, "binary frames are not supported");
       return notify_closed();
@@ -409,7 +484,7 @@ private:
   void arm_close_deadline() {
     if (closing_state_)
       return;
-    closing_state_ = std::make_unique<closing_state>(ws_.get_executor());
+    closing_state_ = std::make_unique<closing_state>(ws_.io().get_executor());
     auto& timer = closing_state_->deadline;
     timer.expires_after(settings().handshake_timeout);
     timer.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -444,9 +519,14 @@ private:
   }
 
   void do_write() {
+    auto* ws = stream();
+    if (ws == nullptr) {
+      queue_.clear();
+      return;
+    }
     writing_ = true;
-    ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()),
+    ws->text(true);
+    ws->async_write(asio::buffer(queue_.front()),
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->on_write(ec);
                     });
@@ -466,7 +546,8 @@ private:
       return do_close(code, std::move(reason));
     }
     if (!queue_.empty())
-      do_write();
+      return do_write();
+    went_quiet();
   }
 
   void do_close(uint16_t code, std::string reason) {
@@ -486,7 +567,10 @@ private:
       reason.resize(120); // a close reason must fit in a control frame
     websocket::close_reason cr{static_cast<websocket::close_code>(code),
                                reason};
-    ws_.async_close(cr, [self = shared_from_this()](beast::error_code) {
+    auto* ws = stream();
+    if (ws == nullptr)
+      return;
+    ws->async_close(cr, [self = shared_from_this()](beast::error_code) {
       // The read loop sees the close and reports it.
     });
   }
@@ -510,10 +594,10 @@ private:
   live_count::token token_; // counts this object in the listener's gauge
   std::unique_ptr<handshake_state> hs_; // until upgraded
   source_address address_; // the device's source IP, read at accept
-  // No permessage-deflate (never negotiated here): its state is left out.
-  websocket::stream<frame_gated_stream<tls::socket_edge_stream>, false> ws_;
+  // The socket, and Beast's stream only while busy.
+  connection_ws ws_;
   cluster_balancer_actor balancer_;
-  std::shared_ptr<const ws_settings> settings_holder_;
+  std::shared_ptr<ws_common> common_;
   uint64_t conn_;
   /// The read buffer, only while a request or message is being read.
   std::unique_ptr<beast::flat_buffer> buffer_;
@@ -528,6 +612,8 @@ private:
   };
   std::unique_ptr<closing_state> closing_state_;
   bool open_ = false;
+  bool reading_ = false; // a read of Beast's stream is pending
+  rest_marks rests_;
   bool writing_ = false;
   bool closing_ = false;
   bool close_sent_ = false;
@@ -538,16 +624,30 @@ class ws_listener : public listener<ws_listener, ws_server> {
 public:
   ws_listener(asio::io_context& io, ws_settings settings)
       : listener(io, "WebSocket", "balancer"),
-        settings_(std::make_shared<ws_settings>(std::move(settings))),
+        common_(std::make_shared<ws_common>(std::move(settings))),
+        settings_(&common_->settings),
         limits_(std::make_shared<ws_limits>(*settings_)),
         trim_(settings_->trim_after_connects, settings_->trim_quiet),
-        trim_timer_(asio::make_strand(io)) {}
+        trim_timer_(asio::make_strand(io)),
+        sweep_timer_(asio::make_strand(io)) {}
 
   live_count connections() const override { return connections_; }
+
+  live_count streams() const override { return common_->streams; }
 
   void start(cluster_balancer_actor balancer) override {
     balancer_ = std::move(balancer);
     accept();
+    asio::dispatch(sweep_timer_.get_executor(),
+                   [self = shared_from_this()] { self->arm_sweep(); });
+  }
+
+  void stop() override {
+    listener::stop();
+    asio::dispatch(sweep_timer_.get_executor(), [self = shared_from_this()] {
+      self->sweeping_ = false;
+      self->sweep_timer_.cancel();
+    });
   }
 
   size_t trims() const override { return trim_.trims(); }
@@ -574,9 +674,26 @@ private:
         && trim_.on_connect(burst_trim::clock::now()))
       arm_trim(trim_.quiet());
     std::make_shared<ws_session>(std::move(socket), std::move(address),
-                                 balancer_, settings_, limits_,
+                                 balancer_, common_, limits_,
                                  connections_.track(), busy)
       ->run();
+  }
+
+  /// Every stream_rest, the quiet connections are asked whether they
+  /// rest (net/rest_queue.hpp). On the sweep timer's strand.
+  void arm_sweep() {
+    if (!sweeping_)
+      return;
+    sweep_timer_.expires_after(settings_->stream_rest);
+    sweep_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!self || ec)
+        return;
+      for (auto& c : self->common_->quiet.take())
+        if (auto conn = c.lock())
+          conn->sweep();
+      self->arm_sweep();
+    });
   }
 
   /// Zero when a new connection from `address` may go on; else about how
@@ -618,11 +735,14 @@ private:
     }
   }
 
-  std::shared_ptr<const ws_settings> settings_; // shared with the sessions
-  std::shared_ptr<ws_limits> limits_;           // shared with the sessions
+  std::shared_ptr<ws_common> common_; // shared with the sessions
+  const ws_settings* settings_;       // common_'s
+  std::shared_ptr<ws_limits> limits_; // shared with the sessions
   cluster_balancer_actor balancer_;
   burst_trim trim_;
-  asio::steady_timer trim_timer_; // on its own strand
+  asio::steady_timer trim_timer_;  // on its own strand
+  asio::steady_timer sweep_timer_; // on its own strand
+  bool sweeping_ = true;           // until stopped
 };
 
 } // namespace

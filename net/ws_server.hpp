@@ -53,6 +53,9 @@ struct ws_settings {
   /// `trim_quiet`.
   size_t trim_after_connects = 1000;
   std::chrono::milliseconds trim_quiet{2'000};
+  /// A connection quiet this long (up to twice) frees Beast's WebSocket
+  /// stream, about 2.5 KiB, until its next frame (net/resting_websocket).
+  std::chrono::milliseconds stream_rest{1'000};
 };
 
 class ws_server {
@@ -69,6 +72,9 @@ public:
   /// Connection objects of this listener that exist (from construction to
   /// destruction): what its sockets really hold in memory.
   virtual live_count connections() const = 0;
+  /// Beast WebSocket streams its connections hold: those busy in the last
+  /// stream_rest or two (a quiet connection holds none).
+  virtual live_count streams() const = 0;
   /// How often the heap was trimmed after a connect burst (burst_trim).
   virtual size_t trims() const = 0;
   /// The listener's flapping ban: its balancer takes back the connects it

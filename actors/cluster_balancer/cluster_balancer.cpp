@@ -92,6 +92,8 @@ std::vector<metric_series> cluster_balancer_state::metrics() const {
   gauge("tether_balancer_connections", live_connections());
   gauge("tether_balancer_ws_connections_live",
         static_cast<double>(cfg.ws_connections.value()));
+  gauge("tether_balancer_ws_streams_held",
+        static_cast<double>(cfg.ws_streams.value()));
   gauge("tether_balancer_nodes", static_cast<double>(nodes.entries.size()));
   return out;
 }

@@ -62,6 +62,9 @@ struct balancer_settings {
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   /// The listener's count of WebSocket connection objects that exist.
   live_count ws_connections;
+  /// ... and of Beast streams they hold (busy connections; the quiet ones
+  /// rest without one: net/resting_websocket.hpp).
+  live_count ws_streams;
   std::chrono::milliseconds status_period{1'000};
   /// Frames a device may send before its session exists, on top of two
   /// answers per frame it was sent meanwhile; more closes the socket (1008).

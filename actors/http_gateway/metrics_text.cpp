@@ -149,6 +149,9 @@ constexpr family_doc gathered_families[] = {
   {"tether_balancer_connections", true, "Device connections of the balancer."},
   {"tether_balancer_ws_connections_live", true,
    "WebSocket connection objects that exist in the balancer's listener."},
+  {"tether_balancer_ws_streams_held", true,
+   "Beast WebSocket streams its connections hold: those busy in the last "
+   "one to two [limits] ws_stream_rest; a quiet one holds none."},
   {"tether_balancer_nodes", true, "Nodes the balancer knows."},
   {"tether_push_delivered_seconds", false,
    "Push latency: a job accepted (stored, 202) to its first delivery to the "

@@ -4,9 +4,9 @@
 // destruction, so whatever keeps a finished one alive shows as a count that
 // does not return to zero.
 #include <csignal>
-#include <regex>
 
 #include "tests/e2e/e2e.hpp"
+#include "tests/support/metrics_text.hpp"
 #include "tests/support/multiprocess.hpp"
 
 #ifndef TETHER_TERMINAL_PATH
@@ -17,16 +17,6 @@ using namespace tether::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// The sum of every sample of a gauge in a /metrics text (-1: no sample).
-int64_t gauge_sum(const std::string& metrics, const std::string& name) {
-  std::regex sample{"(^|\n)" + name + R"((\{[^}]*\})? (-?\d+))"};
-  int64_t sum = -1;
-  for (auto i = std::sregex_iterator(metrics.begin(), metrics.end(), sample);
-       i != std::sregex_iterator(); ++i)
-    sum = (sum < 0 ? 0 : sum) + std::stoll((*i)[3].str());
-  return sum;
-}
 
 struct live_counts {
   int64_t connections = -1; // tether_cluster_connections

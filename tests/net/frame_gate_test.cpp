@@ -28,6 +28,7 @@
 #include "net/frame_gate.hpp"
 #include "net/frame_gated_stream.hpp"
 #include "net/tls/edge_stream.hpp"
+#include "tests/support/ws_frame.hpp"
 
 using namespace tether;
 namespace asio = boost::asio;
@@ -38,31 +39,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// One frame as a client sends it (masked) or a server (not).
-std::string frame(uint8_t opcode, const std::string& payload, bool fin = true,
-                  bool masked = true) {
-  std::string f;
-  f += static_cast<char>((fin ? 0x80 : 0) | opcode);
-  uint8_t mask_bit = masked ? 0x80 : 0;
-  auto n = payload.size();
-  if (n < 126) {
-    f += static_cast<char>(mask_bit | n);
-  } else if (n <= 0xffff) {
-    f += static_cast<char>(mask_bit | 126);
-    f += static_cast<char>(n >> 8);
-    f += static_cast<char>(n & 0xff);
-  } else {
-    f += static_cast<char>(mask_bit | 127);
-    for (int i = 7; i >= 0; --i)
-      f += static_cast<char>((static_cast<uint64_t>(n) >> (8 * i)) & 0xff);
-  }
-  const char key[4] = {0x12, 0x34, 0x56, 0x78};
-  if (masked)
-    f.append(key, 4);
-  for (size_t i = 0; i < n; ++i)
-    f += masked ? static_cast<char>(payload[i] ^ key[i % 4]) : payload[i];
-  return f;
-}
+using test::ws_frame;
 
 /// Feeds `bytes` to a gate in pieces of the given sizes (the last piece
 /// takes the rest) and returns the offsets where it saw frames end.
@@ -99,16 +76,16 @@ struct sample {
 
 sample mixed_frames() {
   sample s;
-  s.add(frame(0x1, "hel", false));    // a fragment
-  s.add(frame(0x9, "p"));             // a ping between fragments
-  s.add(frame(0x0, "lo"));            // the last fragment
-  s.add(frame(0x1, ""));              // an empty message
-  s.add(frame(0xA, "", true, false)); // an unmasked empty pong
-  s.add(frame(0x1, std::string(125, 'a')));
-  s.add(frame(0x2, std::string(126, 'b')));
-  s.add(frame(0x1, std::string(300, 'c'), true, false));
-  s.add(frame(0x1, std::string(70000, 'd')));
-  s.add(frame(0x8, std::string("\x03\xe8", 2)));
+  s.add(ws_frame(0x1, "hel", false));    // a fragment
+  s.add(ws_frame(0x9, "p"));             // a ping between fragments
+  s.add(ws_frame(0x0, "lo"));            // the last fragment
+  s.add(ws_frame(0x1, ""));              // an empty message
+  s.add(ws_frame(0xA, "", true, false)); // an unmasked empty pong
+  s.add(ws_frame(0x1, std::string(125, 'a')));
+  s.add(ws_frame(0x2, std::string(126, 'b')));
+  s.add(ws_frame(0x1, std::string(300, 'c'), true, false));
+  s.add(ws_frame(0x1, std::string(70000, 'd')));
+  s.add(ws_frame(0x8, std::string("\x03\xe8", 2)));
   return s;
 }
 
@@ -138,8 +115,8 @@ TEST(FrameGate, FindsEveryFrameEndInRandomPieces) {
     for (int k = 0; k < 20; ++k) {
       auto len = std::uniform_int_distribution<size_t>(0, 300)(rng);
       bool masked = rng() % 2 == 0;
-      s.add(frame(static_cast<uint8_t>(rng() % 3), std::string(len, 'x'),
-                  rng() % 2 == 0, masked));
+      s.add(ws_frame(static_cast<uint8_t>(rng() % 3), std::string(len, 'x'),
+                     rng() % 2 == 0, masked));
     }
     std::vector<size_t> pieces;
     for (size_t sum = 0; sum < s.bytes.size();) {
@@ -246,7 +223,7 @@ struct loopback {
 
 TEST(FrameGatedStream, TwoMessagesInOneSegmentLeaveTheSecondHere) {
   loopback l;
-  l.send(frame(0x1, "first") + frame(0x1, "second"));
+  l.send(ws_frame(0x1, "first") + ws_frame(0x1, "second"));
   auto [ec1, m1] = l.read_message();
   ASSERT_FALSE(ec1) << ec1.message();
   EXPECT_EQ(m1, "first");
@@ -261,8 +238,8 @@ TEST(FrameGatedStream, TwoMessagesInOneSegmentLeaveTheSecondHere) {
 
 TEST(FrameGatedStream, APingBetweenFragmentsSplitAtEveryByte) {
   loopback l;
-  auto bytes = frame(0x1, "hel", false) + frame(0x9, "p") + frame(0x0, "lo")
-             + frame(0x1, "next");
+  auto bytes = ws_frame(0x1, "hel", false) + ws_frame(0x9, "p")
+             + ws_frame(0x0, "lo") + ws_frame(0x1, "next");
   for (size_t at = 1; at < bytes.size(); ++at) {
     auto [ec, m] = l.read_message([&] {
       l.send(bytes.substr(0, at));
@@ -272,7 +249,7 @@ TEST(FrameGatedStream, APingBetweenFragmentsSplitAtEveryByte) {
     });
     ASSERT_FALSE(ec) << ec.message();
     EXPECT_EQ(m, "hello") << "split at " << at;
-    EXPECT_EQ(l.receive(3), frame(0xA, "p", true, false)); // the pong
+    EXPECT_EQ(l.receive(3), ws_frame(0xA, "p", true, false)); // the pong
     auto [ec2, m2] = l.read_message();
     ASSERT_FALSE(ec2) << ec2.message();
     EXPECT_EQ(m2, "next");
@@ -282,7 +259,7 @@ TEST(FrameGatedStream, APingBetweenFragmentsSplitAtEveryByte) {
 
 TEST(FrameGatedStream, AnIdleConnectionWaitsForReadabilityThenReads) {
   loopback l;
-  l.send(frame(0x1, "one"));
+  l.send(ws_frame(0x1, "one"));
   EXPECT_EQ(l.read_message().second, "one");
   ASSERT_FALSE(l.ws->next_layer().holds_input());
   bool readable = false;
@@ -291,7 +268,7 @@ TEST(FrameGatedStream, AnIdleConnectionWaitsForReadabilityThenReads) {
   l.io.restart();
   l.io.poll();
   EXPECT_FALSE(readable); // nothing sent: the wait is pending
-  l.send(frame(0x1, std::string(5000, 'x')) + frame(0x1, "two"));
+  l.send(ws_frame(0x1, std::string(5000, 'x')) + ws_frame(0x1, "two"));
   l.run_until([&] { return readable; });
   EXPECT_EQ(l.read_message().second, std::string(5000, 'x'));
   EXPECT_EQ(l.read_message().second, "two");
@@ -300,7 +277,7 @@ TEST(FrameGatedStream, AnIdleConnectionWaitsForReadabilityThenReads) {
 TEST(FrameGatedStream, AnOversizeFrameIsRefused) {
   loopback l;
   l.ws->read_message_max(16);
-  l.send(frame(0x1, std::string(100, 'x')));
+  l.send(ws_frame(0x1, std::string(100, 'x')));
   l.client.shutdown(tcp::socket::shutdown_send); // Beast's close ends
   EXPECT_EQ(l.read_message().first, websocket::error::message_too_big);
 }
@@ -317,11 +294,12 @@ TEST(FrameGatedStream, AHostileLengthIsRefusedByBeast) {
 
 TEST(FrameGatedStream, ACloseFrameIsAnswered) {
   loopback l;
-  l.send(frame(0x1, "bye") + frame(0x8, std::string("\x03\xe8", 2)));
+  l.send(ws_frame(0x1, "bye") + ws_frame(0x8, std::string("\x03\xe8", 2)));
   l.client.shutdown(tcp::socket::shutdown_send); // the teardown's end
   EXPECT_EQ(l.read_message().second, "bye");
   EXPECT_EQ(l.read_message().first, websocket::error::closed);
-  EXPECT_EQ(l.receive(4), frame(0x8, std::string("\x03\xe8", 2), true, false));
+  EXPECT_EQ(l.receive(4),
+            ws_frame(0x8, std::string("\x03\xe8", 2), true, false));
 }
 
 } // namespace
