@@ -120,8 +120,8 @@ public:
   struct options {
     size_t read_message_max = 64 * 1024;
     /// How long a close handshake may take (Beast's handshake timeout).
-    std::chrono::steady_clock::duration close_timeout = std::chrono::seconds{
-      10};
+    std::chrono::steady_clock::duration close_timeout
+      = std::chrono::seconds{10};
     /// Counts the streams held (/metrics: connections busy right now).
     live_count held;
   };

@@ -432,10 +432,13 @@ std::string decode_job(std::string_view body, size_t max_payload,
 }
 
 std::string decode_job_object(const json::object& o, std::string_view text,
-                              size_t max_payload, job_record& out, errc& code) {
+                              size_t max_payload, job_record& out, errc& code,
+                              bool in_bulk) {
   code = errc::bad_request;
-  if (auto p
-      = only_fields(o, {"service", "payload", "ttl_s", "callback_url", "user"});
+  if (auto p = in_bulk ? only_fields(o, {"terminal_id", "service", "payload",
+                                         "ttl_s", "callback_url", "user"})
+                       : only_fields(o, {"service", "payload", "ttl_s",
+                                         "callback_url", "user"});
       !p.empty())
     return p;
   auto* service = o.if_contains("service");

@@ -11,7 +11,7 @@ namespace tether::api {
 
 namespace {
 
-/// One element of "jobs": its terminal_id taken out, the rest decoded as a
+/// One element of "jobs": its terminal_id read here, the rest decoded as a
 /// single push's body is.
 bulk_item decode_item(const json::value& v, std::string_view text,
                       size_t max_payload) {
@@ -20,7 +20,7 @@ bulk_item decode_item(const json::value& v, std::string_view text,
     item.problem = "each item must be an object";
     return item;
   }
-  auto o = v.get_object();
+  const auto& o = v.get_object();
   const auto* id = o.if_contains("terminal_id");
   if (id != nullptr && id->is_string())
     item.job.terminal_id = std::string{id->get_string().subview(
@@ -30,15 +30,9 @@ bulk_item decode_item(const json::value& v, std::string_view text,
                    "characters from [A-Za-z0-9._:-]";
     return item;
   }
-  o.erase("terminal_id");
   auto terminal = item.job.terminal_id;
-  item.problem = decode_job_object(o, text, max_payload, item.job, item.code);
-  // An item also knows terminal_id (taken out above): the list of known
-  // fields in an unknown field's message says so (the list is last; the
-  // field's name before it may hold anything).
-  constexpr std::string_view known = "(known: ";
-  if (auto at = item.problem.rfind(known); at != std::string::npos)
-    item.problem.insert(at + known.size(), "terminal_id, ");
+  item.problem
+    = decode_job_object(o, text, max_payload, item.job, item.code, true);
   if (item.problem.empty())
     item.problem = decode_job_user_object(o, item.user);
   item.job.terminal_id = std::move(terminal);

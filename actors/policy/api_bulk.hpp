@@ -18,10 +18,12 @@ namespace tether::api {
 /// The single push's body decoders on a parsed object (api.cpp; the
 /// string forms decode_job and decode_job_user call them).
 /// `text` is the object's text in the body (the payload is kept as written:
-/// json_text.hpp).
+/// json_text.hpp). `in_bulk`: an item of a bulk push, which also carries
+/// `terminal_id` (its caller reads it).
 std::string decode_job_object(const boost::json::object& o,
                               std::string_view text, size_t max_payload,
-                              job_record& out, errc& code);
+                              job_record& out, errc& code,
+                              bool in_bulk = false);
 std::string decode_job_user_object(const boost::json::object& o,
                                    std::string& user);
 

@@ -13,9 +13,9 @@ using verdict = rest_marks::verdict;
 
 TEST(RestMarks, AQuietConnectionRestsAtTheSecondSweep) {
   rest_marks m;
-  EXPECT_TRUE(m.quiet());                           // queued
-  EXPECT_EQ(m.at_sweep(true), verdict::requeue);    // quiet only just now
-  EXPECT_EQ(m.at_sweep(true), verdict::rest);       // a whole period quiet
+  EXPECT_TRUE(m.quiet());                        // queued
+  EXPECT_EQ(m.at_sweep(true), verdict::requeue); // quiet only just now
+  EXPECT_EQ(m.at_sweep(true), verdict::rest);    // a whole period quiet
 }
 
 TEST(RestMarks, ActivityBetweenSweepsPutsTheRestOff) {
