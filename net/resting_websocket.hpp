@@ -158,6 +158,9 @@ public:
     return *ws_;
   }
 
+  /// The stream held, or null while resting.
+  stream_type* held() noexcept { return ws_ ? &*ws_ : nullptr; }
+
   /// Whether no stream is held (between messages, nothing pending).
   bool resting() const noexcept { return !ws_.has_value(); }
   /// Whether the held stream is between messages (true when resting).

@@ -354,6 +354,8 @@ private:
   /// The open Beast stream, made again if the connection rested; null
   /// (the socket closed) if that failed, which only a bug in it can do.
   connection_ws::stream_type* stream() {
+    if (auto* held = ws_.held())
+      return held;
     bool ok = false;
     auto& ws = ws_.open(stream_options(), ok);
     if (ok)
@@ -535,7 +537,11 @@ private:
   void on_write(beast::error_code ec) {
     writing_ = false;
     if (ec) {
+      // The stream failed: the socket goes too (the pending wait or read
+      // then reports the end), so that no rest brings back an open stream
+      // over a connection that lost part of a frame.
       queue_.clear();
+      close_socket();
       return;
     }
     queue_.pop_front();

@@ -34,10 +34,8 @@ bulk_batch bulk_batch::split(control_state& st, std::vector<job_record> items,
 }
 
 void bulk_batch::stored(control_state& st, int64_t now) const {
-  for (const auto& job : accepted) {
-    st.jobs.stored(job);
-    st.calls.add(job.terminal_id, call_event::job_pushed, now, job.job_id);
-  }
+  for (const auto& job : accepted)
+    st.job_stored(job, now);
 }
 
 void bulk_batch::dropped(control_state& st) const {

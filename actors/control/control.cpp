@@ -95,15 +95,16 @@ job_record* control_state::apply(const job_update& update, int64_t now) {
   return job;
 }
 
-void control_state::count_api_call(const std::string& terminal_id, bool failed,
-                                   int64_t now) {
-  // GC counts the pushes that reach the terminal's node (docs/LABELS.md): a
-  // refused one (4xx/5xx) stored nothing and sent nothing, so it counts
-  // neither there nor in GD, which counts failed communications with the
-  // terminal (count_failure). Found by a new user: refused pushes raised a
-  // terminal's api_call_frequency, so a buggy service could move it.
-  if (!failed && terminals.contains(terminal_id))
-    history.count_call(terminal_id, false, now);
+void control_state::job_stored(const job_record& job, int64_t now) {
+  jobs.stored(job);
+  calls.add(job.terminal_id, call_event::job_pushed, now, job.job_id);
+  // GC counts the pushes that reach the terminal's node (docs/LABELS.md),
+  // so here, once stored: a refused one stored nothing and sent nothing,
+  // and counts neither there nor in GD, which counts failed communications
+  // with the terminal (count_failure). Found by a new user: refused pushes
+  // raised a terminal's api_call_frequency, so a buggy service could move it.
+  if (terminals.contains(job.terminal_id))
+    history.count_call(job.terminal_id, false, now);
 }
 
 void control_state::record_call(const std::string& terminal_id,
@@ -302,9 +303,6 @@ auto terminal_handlers(control_self self, control_peers p) {
               const std::string& terminal) -> caf::result<terminal_status> {
       return store_terminal(self, p,
                             self->state.terminals.with_user(terminal, user));
-    },
-    [self](api_atom, const std::string& terminal, bool failed) {
-      self->state.count_api_call(terminal, failed, now_ms());
     },
     [self](history_atom, const std::string& terminal, const std::string& call,
            uint16_t status) {

@@ -128,9 +128,10 @@ struct control_state {
   /// counts as a failed communication (GD).
   void expired(const job_record& job, int64_t now);
 
-  /// Counts a push on a registered terminal (GC); a refused one (`failed`)
-  /// and other terminals are ignored.
-  void count_api_call(const std::string& terminal_id, bool failed, int64_t now);
+  /// A pushed job was stored (before its 202): the book takes it, it is a
+  /// history record and it counts in its terminal's API calls (GC; a
+  /// refused push stored nothing and counts nowhere).
+  void job_stored(const job_record& job, int64_t now);
 
   /// An API call the gateway reports (register, destination, push,
   /// attributes, user) becomes a history record of a registered terminal,

@@ -218,19 +218,25 @@ void deliver_view(control_self self, const std::string& terminal,
   rp.deliver(std::move(status));
 }
 
-void deliver_view(control_self self, const control_peers& p,
-                  const std::string& terminal,
-                  caf::typed_response_promise<terminal_status> rp) {
+/// Asks the selector for the label items in use, then calls `then` with
+/// them, or with null when it did not answer in time (views without label,
+/// rather than no view).
+template <class F>
+void with_label_items(control_self self, const control_peers& p, F then) {
   self
     ->request(p.selector, self->state.request_timeout, get_atom::value,
               label_atom::value)
-    .then(
-      [self, terminal, rp](std::vector<std::string>& items) {
-        deliver_view(self, terminal, &items, rp);
-      },
-      [self, terminal, rp](caf::error&) {
-        deliver_view(self, terminal, nullptr, rp);
-      });
+    .then([then](std::vector<std::string>& items) mutable { then(&items); },
+          [then](caf::error&) mutable { then(nullptr); });
+}
+
+void deliver_view(control_self self, const control_peers& p,
+                  const std::string& terminal,
+                  caf::typed_response_promise<terminal_status> rp) {
+  with_label_items(self, p,
+                   [self, terminal, rp](const std::vector<std::string>* items) {
+                     deliver_view(self, terminal, items, rp);
+                   });
 }
 
 } // namespace
@@ -239,16 +245,12 @@ caf::result<std::vector<terminal_status>>
 terminal_list(control_self self, const control_peers& p,
               const std::string& prefix, uint32_t limit) {
   auto rp = self->make_response_promise<std::vector<terminal_status>>();
-  auto list
-    = [self, prefix, limit, rp](const std::vector<std::string>* items) mutable {
-        rp.deliver(
-          terminals_by_prefix(self->state, prefix, limit, now_ms(), items));
-      };
-  self
-    ->request(p.selector, self->state.request_timeout, get_atom::value,
-              label_atom::value)
-    .then([list](std::vector<std::string>& items) mutable { list(&items); },
-          [list](caf::error&) mutable { list(nullptr); });
+  with_label_items(
+    self, p,
+    [self, prefix, limit, rp](const std::vector<std::string>* items) mutable {
+      rp.deliver(
+        terminals_by_prefix(self->state, prefix, limit, now_ms(), items));
+    });
   return rp;
 }
 
@@ -333,9 +335,7 @@ caf::result<job_record> push_job(control_self self, const control_peers& p,
   store_then_within<caf::message_priority::high>( // the push is urgent
     self, local_store, p.store, rp, "the job",
     [self, p, job = std::move(*job)](auto& rp) mutable {
-      self->state.jobs.stored(job);
-      self->state.calls.add(job.terminal_id, call_event::job_pushed, now_ms(),
-                            job.job_id);
+      self->state.job_stored(job, now_ms());
       flush_calls_if_full(self, p);
       rp.deliver(job);
       route_job(p, std::move(job));

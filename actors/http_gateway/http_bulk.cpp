@@ -98,19 +98,16 @@ void merge(gateway_ptr self, bulk_state& b,
   }
 }
 
-/// Each item counts as one push on its terminal (API history GC/GD) and a
-/// refused one is a history record, as a single push's answer would be.
+/// A refused item is a history record, as a single push's answer would be
+/// (an accepted one is the control's job_pushed, and counts in its
+/// terminal's API calls, GC, where it was stored).
 void count_items(gateway_ptr self, const bulk_state& b) {
   const auto& control = self->state.control;
   if (!control)
     return;
-  for (const auto& a : b.answers) {
-    if (!api::valid_id(a.terminal_id))
-      continue;
-    caf::anon_send(control, api_atom::value, a.terminal_id, a.status >= 400);
-    if (a.status >= 400)
+  for (const auto& a : b.answers)
+    if (a.status >= 400 && api::valid_id(a.terminal_id))
       record_call(control, a.terminal_id, "push", a.status);
-  }
 }
 
 /// Answers 200 with every item's answer.

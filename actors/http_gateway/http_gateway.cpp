@@ -172,29 +172,6 @@ std::string_view route_label(api::route::kind_t kind) {
   return "other";
 }
 
-namespace {
-
-/// Counts each answer about a terminal in its API history (GC/GD) before
-/// passing it on.
-class counting_responder : public http_responder {
-public:
-  counting_responder(http_responder_ptr inner, control_actor control,
-                     std::string terminal)
-      : inner_(std::move(inner)), control_(std::move(control)),
-        terminal_(std::move(terminal)) {}
-  void respond(http_response r) override {
-    caf::anon_send(control_, api_atom::value, terminal_, r.status >= 400);
-    inner_->respond(std::move(r));
-  }
-
-private:
-  http_responder_ptr inner_;
-  control_actor control_;
-  std::string terminal_;
-};
-
-} // namespace
-
 void http_gateway_state::answer(const http_responder_ptr& out,
                                 http_response r) {
   out->respond(std::move(r));
@@ -214,12 +191,8 @@ once_responder_ptr http_gateway_state::arrived(http_responder_ptr raw,
 void http_gateway_state::track(const once_responder_ptr& out,
                                const api::route& r) {
   // Beneath the once_responder, so that an answer after the first one is
-  // dropped before it is counted anywhere.
-  if (r.on_terminal())
-    out->decorate([&](http_responder_ptr inner) -> http_responder_ptr {
-      return std::make_shared<counting_responder>(std::move(inner), control,
-                                                  r.id);
-    });
+  // dropped before it is recorded. (A push counts in its terminal's API
+  // calls, GC, where it is stored: control_state::job_stored.)
   out->decorate([&](http_responder_ptr inner) {
     return record_calls(std::move(inner), control, r); // http_history.cpp
   });

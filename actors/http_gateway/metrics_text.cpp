@@ -151,7 +151,8 @@ constexpr family_doc gathered_families[] = {
    "WebSocket connection objects that exist in the balancer's listener."},
   {"tether_balancer_ws_streams_held", true,
    "Beast WebSocket streams its connections hold: those busy in the last "
-   "one to two [limits] ws_stream_rest; a quiet one holds none."},
+   "one to two [limits] ws_stream_rest (or closing); a quiet one holds "
+   "none."},
   {"tether_balancer_nodes", true, "Nodes the balancer knows."},
   {"tether_push_delivered_seconds", false,
    "Push latency: a job accepted (stored, 202) to its first delivery to the "

@@ -60,14 +60,6 @@ struct route {
   std::string id;    // terminal or job id
   std::string user;  // user_link
   std::string allow; // method_not_allowed: the methods the path takes
-
-  /// True for the service calls counted in the terminal's API history
-  /// (label items GC/GD): those that cause traffic from a node to the
-  /// terminal — pushes (patent: GC is the rate of API calls that cause node
-  /// traffic). Attribute and user-link PUTs, reads (GET /v1/terminals/{id})
-  /// and the device's own GET .../destination are not: a dashboard polling
-  /// a device, or a device reconnecting, must not change its placement.
-  bool on_terminal() const { return kind == push_job; }
 };
 
 route match(std::string_view method, std::string_view target);

@@ -88,26 +88,18 @@ private:
   size_t i_ = 0;
 };
 
-/// Whether the string token `token` (quotes included) names `key`; a key
-/// with escapes is decoded first.
-bool names(std::string_view token, std::string_view key) {
+/// The name a key token (quotes included) stands for: its text, or when
+/// it has escapes, its decoded form kept in `buffer`.
+std::string_view key_name(std::string_view token, std::string& buffer) {
   auto inner = token.substr(1, token.size() - 2);
   if (inner.find('\\') == std::string_view::npos)
-    return inner == key;
+    return inner;
   boost::system::error_code ec;
   auto v = boost::json::parse(token, ec);
-  return !ec && v.is_string() && v.get_string() == key;
-}
-
-/// The name a key token (quotes included) stands for.
-std::string decoded(std::string_view token) {
-  auto inner = token.substr(1, token.size() - 2);
-  if (inner.find('\\') == std::string_view::npos)
-    return std::string{inner};
-  boost::system::error_code ec;
-  auto v = boost::json::parse(token, ec);
-  return !ec && v.is_string() ? std::string{v.get_string()}
-                              : std::string{inner};
+  if (ec || !v.is_string())
+    return inner;
+  buffer = v.get_string();
+  return buffer;
 }
 
 bool walk(cursor& c, std::optional<std::string>& repeated);
@@ -124,7 +116,8 @@ bool walk_object(cursor& c, std::optional<std::string>& repeated) {
     auto from = c.pos();
     if (!c.skip_string())
       return false;
-    keys.push_back(decoded(c.slice(from, c.pos())));
+    std::string buffer;
+    keys.emplace_back(key_name(c.slice(from, c.pos()), buffer));
     if (!c.take(':') || !walk(c, repeated))
       return false;
   } while (c.take(','));
@@ -182,7 +175,8 @@ std::optional<std::string_view> member_text(std::string_view object_text,
     auto from = c.pos();
     if (!c.skip_value())
       return std::nullopt;
-    if (names(name, key))
+    std::string buffer;
+    if (key_name(name, buffer) == key)
       found = c.slice(from, c.pos());
   } while (c.take(','));
   return c.take('}') ? found : std::nullopt;

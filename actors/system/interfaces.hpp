@@ -175,8 +175,6 @@ using control_actor = caf::typed_actor<
                   std::map<std::string, std::string>>::with<terminal_status>,
   caf::replies_to<put_atom, user_atom, std::string,
                   std::string>::with<terminal_status>,
-  // one API call on a terminal and whether it failed (GC/GD history)
-  caf::reacts_to<api_atom, std::string, bool>,
   // one API call on a terminal for its history records: terminal, the
   // call (register, destination, push, attributes, user), HTTP status
   caf::reacts_to<history_atom, std::string, std::string, uint16_t>,

@@ -102,7 +102,6 @@ using storage::terminal_record;
 
 using admit_atom = caf::atom_constant<caf::atom("admit")>;
 using answered_atom = caf::atom_constant<caf::atom("answered")>;
-using api_atom = caf::atom_constant<caf::atom("api")>;
 using attrs_atom = caf::atom_constant<caf::atom("attrs")>;
 using callback_atom = caf::atom_constant<caf::atom("callback")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;

@@ -303,9 +303,14 @@ class Conformance(unittest.TestCase):
     def test_fragmented_text_frame_is_reassembled(self):
         _, ws = self.device()
         text = json.dumps({"type": "no-such-type"})
+        # Pauses of several rest periods (10 ms here) mid-message: a
+        # connection never rests while a message is under way.
         ws.send(TEXT, text[:5], fin=False)
+        time.sleep(0.05)
         ws.send(PING, b"between fragments")  # control frames may interleave
+        time.sleep(0.05)
         ws.send(CONT, text[5:12], fin=False)
+        time.sleep(0.05)
         ws.send(CONT, text[12:], fin=True)
         err = ws.next_of("error")
         self.assertEqual(err["code"], "unknown_type")

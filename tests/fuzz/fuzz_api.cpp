@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include "actors/policy/api.hpp"
+#include "actors/policy/api_bulk.hpp"
 
 using namespace tether;
 
@@ -19,11 +20,11 @@ void route(std::string_view in) {
     space = in.size();
   auto r = api::match(in.substr(0, space),
                       in.substr(std::min(in.size(), space + 1)));
-  (void)r.on_terminal();
+  (void)r;
 }
 
 void decode(uint8_t which, std::string_view body) {
-  switch (which % 8) {
+  switch (which % 9) {
   case 0: {
     terminal_record t;
     (void)api::decode_register(body, t);
@@ -73,6 +74,22 @@ void decode(uint8_t which, std::string_view body) {
     std::string cluster;
     std::vector<std::string> ids;
     (void)api::decode_reallocate(body, cluster, ids);
+    break;
+  }
+  case 8: {
+    // A bulk push: each accepted item's payload is the client's text of a JSON
+    // object.
+    std::vector<api::bulk_item> items;
+    errc code{};
+    if (api::decode_bulk(body, 4096, 1000, items, code).empty())
+      for (const auto& item : items) {
+        if (!item.problem.empty())
+          continue;
+        boost::system::error_code ec;
+        auto v = boost::json::parse(item.job.payload_json, ec);
+        if (ec || !v.is_object() || !api::valid_id(item.job.terminal_id))
+          __builtin_trap();
+      }
     break;
   }
   default:

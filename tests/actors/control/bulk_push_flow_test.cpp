@@ -79,6 +79,13 @@ TEST_F(BulkPushFlow, AcceptedItemsAreStoredInOneBatchBeforeTheAnswer) {
     "T1:" + batch[0].job_id, "T1:" + batch[2].job_id, "T2:" + batch[1].job_id};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(pushed, want);
+  // Each stored item counts in its terminal's API calls (GC); T2's refused
+  // item (an unserved service) does not.
+  for (auto [terminal, calls] : {std::pair{"T1", 2u}, std::pair{"T2", 1u}}) {
+    auto status = terminal_of(control_h, terminal);
+    ASSERT_TRUE(status->value) << terminal;
+    EXPECT_EQ(status->value->api.calls, calls) << terminal;
+  }
 }
 
 TEST_F(BulkPushFlow, TheQueueBoundCountsEarlierItemsOfTheSameRequest) {

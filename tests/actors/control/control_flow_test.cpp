@@ -129,6 +129,34 @@ TEST_F(RegisterFlow, StoreFailureIsUnavailableAndNothingIsMapped) {
   EXPECT_EQ(view(status->error).code, errc::not_found);
 }
 
+// GET /v1/terminals: each terminal with its label of the items in use (the
+// selector's); a selector that is gone leaves the list without labels, not
+// without terminals.
+TEST_F(RegisterFlow, TheTerminalListCarriesLabelsAndOutlivesTheSelector) {
+  auto reg = ask<destination>(control_h, register_atom::value,
+                              device_facts("T1", "GG1", "GJ2"));
+  sched.run();
+  ASSERT_TRUE(reg->value) << sys.render(reg->error);
+  auto list = [&] {
+    auto r = ask<std::vector<terminal_status>>(control_h, get_atom::value,
+                                               terminal_atom::value,
+                                               std::string{"T"}, uint32_t{10});
+    sched.run();
+    EXPECT_TRUE(r->value) << sys.render(r->error);
+    return r->value.value_or(std::vector<terminal_status>{});
+  };
+  auto with_selector = list();
+  ASSERT_EQ(with_selector.size(), 1u);
+  EXPECT_EQ(with_selector[0].record.terminal_id, "T1");
+  EXPECT_EQ(with_selector[0].label.items.at("region"), "GG1");
+  caf::anon_send_exit(selector_h, caf::exit_reason::kill);
+  sched.run();
+  auto without = list();
+  ASSERT_EQ(without.size(), 1u);
+  EXPECT_EQ(without[0].record.terminal_id, "T1");
+  EXPECT_TRUE(without[0].label.items.empty());
+}
+
 TEST_F(RegisterFlow, StoreThatNeverAnswersTimesOut) {
   // The store may block on a stalled disk: its writes keep their timer
   // even in the control's own process (store_then, timeout_to.hpp).
@@ -672,15 +700,20 @@ TEST_F(ControlFlow, DonePrintJobsCountForPrintAndUsageFrequency) {
   EXPECT_EQ(slog->history_puts.back()[0].window_prints, 1u);
 }
 
+// A push counts in its terminal's API calls (GC) once it is stored, and
+// only then: one the store failed, or on an unknown terminal, counts nowhere.
 TEST_F(ControlFlow, ApiHistoryIsFlushedOnTheTimer) {
   start();
-  caf::anon_send(control_h, api_atom::value, std::string{"T1"}, false);
-  caf::anon_send(control_h, api_atom::value, std::string{"T1"}, false);
-  // A refused push reached no node: not counted (GC).
-  caf::anon_send(control_h, api_atom::value, std::string{"T1"}, true);
-  caf::anon_send(control_h, api_atom::value, std::string{"T9"},
-                 false); // unknown: ignored
+  for (int i = 0; i < 2; ++i)
+    ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  ask<job_record>(control_h, push_atom::value, job_request("T9"));
   sched.run();
+  slog->mode = store_log::fail;
+  auto failed = ask<job_record>(control_h, push_atom::value, job_request("T1"));
+  sched.run();
+  ASSERT_TRUE(failed->done);
+  ASSERT_FALSE(failed->value) << "the store refused it";
+  slog->mode = store_log::answer;
   EXPECT_TRUE(slog->history_puts.empty())
     << "written by the timer, not per call";
   advance(1s);

@@ -22,18 +22,25 @@ namespace {
 using test::add;
 using test::push_request;
 
+/// A push on `terminal` as the control takes it once stored (GC counts it).
+job_record pushed(control_state& st, const std::string& terminal, int64_t now) {
+  auto job = st.jobs.new_job(push_request(terminal), now);
+  st.job_stored(job, now);
+  return job;
+}
+
 TEST(ControlState, StatusShowsHistoryAndOpenJobs) {
   control_state st;
   auto& t = st.terminals.entries["T1"];
   t.record.registered = true;
-  add(st.jobs, push_request("T1"), 0);
-  add(st.jobs, push_request("T1"), 0);
-  st.count_api_call("T1", false, 10);
-  // A refused push (4xx/5xx) reached no node: no call (GC), no failure (GD).
-  st.count_api_call("T1", true, 10);
+  pushed(st, "T1", 10);
+  pushed(st, "T1", 10);
+  // A refused push (4xx/5xx) was never stored: no call (GC), no failure
+  // (GD), no open job.
+  ASSERT_FALSE(st.accept_job(push_request("T9"), 10));
   auto s = st.status_of("T1", t, 100);
   EXPECT_EQ(s.open_jobs, 2u);
-  EXPECT_EQ(s.api.calls, 1u);
+  EXPECT_EQ(s.api.calls, 2u);
   EXPECT_EQ(s.api.errors, 0u);
 }
 
@@ -88,10 +95,10 @@ TEST(ControlState, DoneJobsCountInTheHistory) {
 
 TEST(ControlState, ApiCallsOfUnknownTerminalsAreNotCounted) {
   control_state st;
-  st.count_api_call("T1", false, 10);
+  pushed(st, "T1", 10);
   EXPECT_EQ(st.history.find("T1"), std::nullopt);
   st.terminals.entries["T1"].record.registered = true;
-  st.count_api_call("T1", false, 10);
+  pushed(st, "T1", 10);
   ASSERT_NE(st.history.find("T1"), std::nullopt);
   EXPECT_EQ(st.history.find("T1")->calls, 1u);
 }
@@ -209,11 +216,11 @@ TEST(ControlLabels, LabelFactsCarryTheComputedItems) {
   // u1's terminals had 2 + 1 jobs pushed (GI: requests per day), u2's one;
   // A1 printed twice (GB).
   for (int i = 0; i < 2; ++i) {
-    st.count_api_call("A1", false, now - 10);
+    pushed(st, "A1", now - 10);
     st.history.count_done("A1", true, 1, now - 10);
   }
-  st.count_api_call("A2", false, now - 10);
-  st.count_api_call("B1", false, now - 10);
+  pushed(st, "A2", now - 10);
+  pushed(st, "B1", now - 10);
   // A1, A2, A3 lost their connection from 10.0.0.1 (3 of 4 of GG1 >= 50
   // %), but one address is no GE class; 11 minutes earlier B1 and A1 from
   // two addresses are.

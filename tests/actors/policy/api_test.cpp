@@ -271,25 +271,6 @@ TEST(Match, UserLinkCarriesBothIds) {
   EXPECT_EQ(r.user, "alice.b");
 }
 
-TEST(Match, CallsOnATerminal) {
-  // Counted in the terminal's API history: calls that cause node traffic.
-  EXPECT_TRUE(match("POST", "/v1/terminals/T1/jobs").on_terminal());
-  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
-         {"PUT", "/v1/terminals/T1/attributes"},
-         {"PUT", "/v1/users/U1/terminals/T1"},
-         {"GET", "/v1/terminals/T1"},
-         {"GET", "/v1/terminals/T1/destination"},
-         {"POST", "/v1/terminals/register"},
-         {"GET", "/v1/jobs/J1"},
-         {"GET", "/v1/admin/clusters"},
-         {"GET", "/healthz"},
-         {"DELETE", "/v1/terminals/T1"},
-         {"GET", "/v1/terminals/T%"},
-         {"GET", "/nope"}})
-    EXPECT_FALSE(match(method, target).on_terminal())
-      << method << " " << target;
-}
-
 TEST(Match, WrongMethodNamesTheAllowedOnes) {
   // HEAD is answered as GET by the HTTP layer, which hands GET over.
   EXPECT_EQ(match("PUT", "/v1/terminals/T1").allow, "GET, HEAD, DELETE");

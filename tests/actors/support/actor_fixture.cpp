@@ -103,9 +103,6 @@ caf::behavior fake_control(caf::event_based_actor*,
       log->callbacks.emplace_back(id, accepted);
       log->callback_posts.push_back(posts);
     },
-    [log](api_atom, const std::string& terminal, bool failed) {
-      log->api_calls.emplace_back(terminal, failed);
-    },
   };
 }
 

@@ -91,7 +91,6 @@ struct control_log {
   std::vector<job_update> updates;
   std::vector<std::pair<std::string, bool>> callbacks; // job id, accepted
   std::vector<uint32_t> callback_posts; // the POSTs each callback made
-  std::vector<std::pair<std::string, bool>> api_calls; // terminal, failed
   /// svc_conn: terminal and its session's connection ids per service.
   std::vector<std::pair<std::string, std::map<std::string, std::string>>>
     service_connections;

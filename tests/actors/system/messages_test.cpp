@@ -650,7 +650,6 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
                       std::map<std::string, std::string>{{"plan", "paid"}}),
     caf::make_message(put_atom::value, user_atom::value, std::string{"U1"},
                       std::string{"T1"}),
-    caf::make_message(api_atom::value, std::string{"T1"}, true),
     caf::make_message(callback_atom::value, std::string{"J1"}, uint32_t{3},
                       false),
     // notifier_actor
