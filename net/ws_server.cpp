@@ -369,8 +369,7 @@ private:
     return nullptr;
   }
 
-  // -- rests (net/resting_websocket.hpp, net/rest_queue.hpp)
-  // -------------------
+  // -- rests (net/resting_websocket.hpp, net/rest_queue.hpp) ----------------
 
   /// Holding a stream with nothing pending, between messages.
   bool quiet() const {
