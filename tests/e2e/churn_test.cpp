@@ -4,6 +4,7 @@
 // destruction, so whatever keeps a finished one alive shows as a count that
 // does not return to zero.
 #include <csignal>
+#include <regex>
 
 #include "tests/e2e/e2e.hpp"
 #include "tests/support/metrics_text.hpp"
