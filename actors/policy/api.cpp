@@ -444,9 +444,11 @@ std::string decode_job_object(const json::object& o, std::string_view text,
   auto* service = o.if_contains("service");
   if (service == nullptr)
     return "field \"service\" is required";
-  if (!service->is_string() || !valid_id(service->get_string()))
-    return "field \"service\" must be a string of 1-128 characters from "
-           "[A-Za-z0-9._:-]";
+  // Registration's rule (services.hpp): a name no device can declare is a
+  // mistake in the request (400), not a terminal that lacks it (409).
+  if (!service->is_string() || !services::valid_name(service->get_string()))
+    return "field \"service\" must be a service name: 1-32 characters from "
+           "[a-z0-9_-]";
   out.service = std::string{service->get_string()};
   auto* payload = o.if_contains("payload");
   if (payload == nullptr || payload->is_null()) {
@@ -868,8 +870,16 @@ double percent(double share) {
 }
 
 /// A node's load as the API shows it: `cpu` percent of one core and
-/// `memory` resident bytes of its process, and utilisation in percent.
+/// `memory` resident bytes of its process, and utilisation in percent; all
+/// null for a failed node (its process does not answer: what its balancers
+/// last heard is not its load now).
 void add_load(json::object& o, const node_status& n) {
+  if (n.state == "failed") {
+    for (const char* k : {"cpu", "memory", "cpu_pct", "memory_pct",
+                          "host_cpu_pct", "host_memory_pct"})
+      o[k] = nullptr;
+    return;
+  }
   o["cpu"] = std::lround(n.cpu * 100); // percent of one core, an integer
   o["memory"] = n.memory;
   o["cpu_pct"] = percent(n.cpu_util);

@@ -29,6 +29,11 @@ std::string text_of(const json::value& v, std::string_view key) {
   return json::serialize(*f);
 }
 
+std::string percent_text(const json::value& v, std::string_view key) {
+  auto text = text_of(v, key);
+  return text == "-" ? text : text + "%";
+}
+
 /// A list of strings as "a, b" ("-" when empty).
 std::string list_text(const json::value& v, std::string_view key) {
   std::string out;
@@ -207,7 +212,7 @@ int cmd_nodes(context& cx) {
     for (const auto& n : array_at(v, "nodes"))
       t.add({text_of(n, "node_id"), text_of(n, "cluster_id"),
              text_of(n, "state"), text_of(n, "sessions"),
-             text_of(n, "cpu") + "%", mib(n.at("memory")),
+             percent_text(n, "cpu"), mib(n.at("memory")),
              text_of(n, "process")});
     *cx.out << t.str();
   });
@@ -227,7 +232,7 @@ int cmd_cluster(context& cx, const std::string& id) {
       for (const auto& n : array_at(c, "nodes"))
         rows.emplace_back("node " + text_of(n, "node_id"),
                           text_of(n, "state") + ", " + text_of(n, "sessions")
-                            + " sessions, " + text_of(n, "cpu") + "% CPU, "
+                            + " sessions, " + percent_text(n, "cpu") + " CPU, "
                             + mib(n.at("memory")));
       *cx.out << key_values(rows);
     });

@@ -397,6 +397,40 @@ void add_class_commands(CLI::App& app, options& o, runner& run) {
   });
 }
 
+/// The command that was parsed deepest (`app` itself when none was).
+const CLI::App* deepest_command(const CLI::App& app) {
+  const CLI::App* at = &app;
+  while (!at->get_subcommands().empty())
+    at = at->get_subcommands().front();
+  return at;
+}
+
+/// CLI11 says "A subcommand is required" both for a missing command and for
+/// one it does not know (`tetherctl bogus`): name the word it did not know
+/// and the commands that exist there instead. Other errors: CLI11's words.
+int usage_error(const CLI::App& app, const CLI::ParseError& e) {
+  const auto* at = deepest_command(app);
+  if (e.get_name() != "RequiredError" || at->get_require_subcommand_min() == 0
+      || !at->get_subcommands().empty())
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
+  std::string names;
+  for (const auto* sub :
+       at->get_subcommands([](const CLI::App*) { return true; }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  std::string where = at == &app ? "tetherctl" : "tetherctl " + at->get_name();
+  auto rest = app.remaining(true);
+  if (rest.empty())
+    std::cerr << where << ": a command is required";
+  else if (rest.front().rfind('-', 0) == 0)
+    std::cerr << where << ": unknown option \"" << rest.front()
+              << "\" and no command";
+  else
+    std::cerr << where << ": unknown command \"" << rest.front() << "\"";
+  std::cerr << " (one of: " << names << ")\nRun with --help for more "
+               "information.\n";
+  return exit_usage;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -441,7 +475,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? exit_ok : exit_usage;
+    return usage_error(app, e);
   }
   context cx;
   cx.json = o.json;

@@ -16,6 +16,8 @@ namespace tether::ctl {
 /// A field of an object as text: strings as they are, null as "-", other
 /// values as JSON.
 std::string text_of(const boost::json::value& v, std::string_view key);
+/// A percent field as "25%" ("-" when absent or null: a down node's load).
+std::string percent_text(const boost::json::value& v, std::string_view key);
 /// A list of strings as "a, b" ("-" when empty).
 std::string list_text(const boost::json::value& v, std::string_view key);
 /// The array at `key` (an empty one when absent).

@@ -300,6 +300,17 @@ TEST_F(multiprocess, node_killed_sessions_move_without_dropping_devices) {
     20s))
     << d->logs();
   measure("node kill -9: all sessions re-homed", ms_since(t0));
+  // The dead node's load is not known: null, not the last figures heard.
+  auto nodes
+    = json_of(http_call(d->http(), "GET", "/v1/admin/nodes", {}, 2s).body);
+  bool listed = false;
+  for (auto& n : nodes.at("nodes").as_array())
+    if (str_at(n, "node_id") == "C1-n1") {
+      listed = true;
+      EXPECT_EQ(str_at(n, "state"), "down") << n;
+      EXPECT_TRUE(n.at("cpu").is_null() && n.at("memory").is_null()) << n;
+    }
+  EXPECT_TRUE(listed) << nodes;
   // Each balancer that had sessions there says once where they went
   // (rehome_tally), within a status period or two of the last one.
   std::regex line{R"(node C1-n1 down: (\d+) sessions? re-homed: C1-n2 (\d+))"};

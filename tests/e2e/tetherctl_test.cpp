@@ -497,6 +497,32 @@ TEST(TetherctlAlone, UsageErrorsAreExitTwo) {
   EXPECT_EQ(version.output.rfind("tetherctl 0.", 0), 0u) << version.output;
 }
 
+TEST(TetherctlAlone, AnUnknownOrMissingCommandIsNamedWithTheCommandsThere) {
+  auto has = [](const ctl_run& r, const std::string& text) {
+    return r.output.find(text) != std::string::npos;
+  };
+  auto bogus = tetherctl({"bogus-cmd"});
+  EXPECT_EQ(bogus.status, 2);
+  EXPECT_TRUE(has(bogus, "tetherctl: unknown command \"bogus-cmd\""))
+    << bogus.output;
+  EXPECT_TRUE(has(bogus, "status, clusters")) << bogus.output;
+  auto sub = tetherctl({"jobs", "pussh"});
+  EXPECT_EQ(sub.status, 2);
+  EXPECT_TRUE(has(sub, "tetherctl jobs: unknown command \"pussh\""))
+    << sub.output;
+  EXPECT_TRUE(has(sub, "(one of: push, show, cancel, list)")) << sub.output;
+  auto none = tetherctl({"jobs"});
+  EXPECT_EQ(none.status, 2);
+  EXPECT_TRUE(has(none, "tetherctl jobs: a command is required")) << none.output;
+  auto option = tetherctl({"--bogus"});
+  EXPECT_EQ(option.status, 2);
+  EXPECT_TRUE(has(option, "unknown option \"--bogus\"")) << option.output;
+  // Errors other than a missing command keep CLI11's words.
+  auto push = tetherctl({"jobs", "push"});
+  EXPECT_EQ(push.status, 2);
+  EXPECT_TRUE(has(push, "TERMINAL or --bulk FILE is required")) << push.output;
+}
+
 TEST(TetherctlAlone, CheckConfigNamesTheProblem) {
   temp_dir dir;
   auto bad = dir.path() + "/bad.toml";

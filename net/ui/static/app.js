@@ -354,7 +354,7 @@ function clusterPanel(c) {
         h('span', { 'data-node-sessions': n.node_id }, n.sessions),
         h('span', { 'data-node-capacity': n.node_id }, n.capacity),
         h('span', { 'data-node-weight': n.node_id }, n.weight),
-        n.cpu + ' %', fmtBytes(n.memory), nodeActions(n)],
+        (typeof n.cpu === 'number' ? n.cpu + ' %' : '-'), fmtBytes(n.memory), nodeActions(n)],
     })));
   const next = c.state === 'draining' ? 'active' : 'draining';
   return h('div', { class: 'panel', 'data-cluster': c.cluster_id },
