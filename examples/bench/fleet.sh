@@ -14,8 +14,11 @@
 # The script starts the processes, starts the simulators (RAMP devices a
 # second each, `TETHER_FLEET_RAMP`, default 150), waits until the API counts
 # every device connected, then holds the fleet idle for HOLD_S seconds
-# (default 600) with keepalive 30 s, and prints: every process's RSS and open
-# files, the CPU each process used during the hold (share of one core), the
+# (default 600) with keepalive 30 s, and prints: every process's RSS, PSS
+# (shared library pages divided among the processes that map them: the PSS
+# sum is what the server takes of the machine's memory, the RSS sum counts
+# those pages once per process), anonymous memory and open files, the CPU
+# each process used during the hold (share of one core), the
 # connects, disconnects and reconnects the simulators counted during the hold,
 # and the pings the devices answered (a missed keepalive closes the socket, so
 # it shows as a disconnect). Ports: `TETHER_FLEET_PORT_BASE` (default 19400)
@@ -165,21 +168,38 @@ b, a = (dict(f.split("=") for f in s.split()) for s in sys.argv[1:3])
 print("during the hold: " + " ".join(f"{k}=+{int(a[k]) - int(b[k])}" for k in a))
 PY
 hz=$(getconf CLK_TCK)
-printf '%-10s %12s %10s %14s\n' process RSS_MiB open_fds hold_CPU_%
+# KiB of a /proc/PID/smaps_rollup field (Pss: each shared page divided by the
+# processes that map it; Anonymous: the process's own heap and stacks).
+smaps_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/smaps_rollup"; }
+printf '%-10s %12s %12s %12s %10s %14s\n' process RSS_MiB PSS_MiB anon_MiB open_fds hold_CPU_%
+rss_sum=0 pss_sum=0 anon_sum=0
 for name in "${names[@]}"; do
   p=${pid_of[$name]}
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$p/status")
+  pss=$(smaps_kib "$p" Pss)
+  anon=$(smaps_kib "$p" Anonymous)
+  rss_sum=$((rss_sum + rss)) pss_sum=$((pss_sum + pss)) anon_sum=$((anon_sum + anon))
   fds=$(ls "/proc/$p/fd" | wc -l)
   cpu=$(( $(cpu_ticks "$p") - ${cpu0[$name]} ))
-  printf '%-10s %12.1f %10d %14.2f\n' "$name" "$(echo "$rss / 1024" | bc -l)" "$fds" \
+  printf '%-10s %12.1f %12.1f %12.1f %10d %14.2f\n' "$name" "$(echo "$rss / 1024" | bc -l)" \
+    "$(echo "$pss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$fds" \
     "$(echo "100 * $cpu / $hz / $hold" | bc -l)"
 done
-sim_cpu=0 sim_rss=0
+# RSS counts the shared libraries' pages once per process; PSS divides them
+# among the processes, so the PSS sum is the memory the server takes.
+printf 'server, %d processes: RSS %.1f MiB (%.2f KiB a device), PSS %.1f MiB (%.2f KiB a device), anonymous %.1f MiB\n' \
+  "${#names[@]}" "$(echo "$rss_sum / 1024" | bc -l)" "$(echo "$rss_sum / $total" | bc -l)" \
+  "$(echo "$pss_sum / 1024" | bc -l)" "$(echo "$pss_sum / $total" | bc -l)" \
+  "$(echo "$anon_sum / 1024" | bc -l)"
+sim_cpu=0 sim_rss=0 sim_pss=0 sim_anon=0
 for p in "${sim_pids[@]}"; do
   sim_cpu=$((sim_cpu + $(cpu_ticks "$p")))
   sim_rss=$((sim_rss + $(awk '/VmRSS/ {print $2}' "/proc/$p/status")))
+  sim_pss=$((sim_pss + $(smaps_kib "$p" Pss)))
+  sim_anon=$((sim_anon + $(smaps_kib "$p" Anonymous)))
 done
-printf '%-10s %12.1f %10s %14.2f\n' simulators "$(echo "$sim_rss / 1024" | bc -l)" - \
+printf '%-10s %12.1f %12.1f %12.1f %10s %14.2f\n' simulators "$(echo "$sim_rss / 1024" | bc -l)" \
+  "$(echo "$sim_pss / 1024" | bc -l)" "$(echo "$sim_anon / 1024" | bc -l)" - \
   "$(echo "100 * ($sim_cpu - $sim_cpu0) / $hz / $hold" | bc -l)"
 echo "server logs with warnings or errors:"
 grep -l -i -E "error|warn" "$work"/*.log || echo "  none"
