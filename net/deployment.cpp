@@ -127,6 +127,7 @@ control_settings control_settings_of(const config::topology& topo) {
   ccfg.reallocation = topo.reallocation;
   ccfg.drain_job_wait = topo.drain.job_wait;
   ccfg.label_rules = topo.label_thresholds;
+  ccfg.strict_labels = topo.label_matching != "lenient";
   ccfg.history_window = topo.label_thresholds.window;
   ccfg.stuck_after = std::min<config::millis>(topo.timers.job_redelivery,
                                               std::chrono::seconds{5});

@@ -145,6 +145,13 @@ public:
     });
   }
 
+  /// A sweep of the quiet queue asks whether the connection rests
+  /// (net/rest_queue.hpp; any thread).
+  void sweep() {
+    asio::post(ws_.io().get_executor(),
+               [self = shared_from_this()] { self->on_sweep(); });
+  }
+
 private:
   // -- upgrade ----------------------------------------------------------------
 
@@ -384,14 +391,6 @@ private:
       common_->quiet.add(weak_from_this());
   }
 
-public:
-  /// A sweep of the quiet queue (any thread).
-  void sweep() {
-    asio::post(ws_.io().get_executor(),
-               [self = shared_from_this()] { self->on_sweep(); });
-  }
-
-private:
   void on_sweep() {
     switch (rests_.at_sweep(quiet())) {
     case rest_marks::verdict::rest:
@@ -468,7 +467,8 @@ private:
     }
     if (!ws_.between_messages())
       return do_read();
-    if (!stream()->got_text()) {
+    // The read just ended on the held stream (rests run on this strand).
+    if (!ws_.held()->got_text()) {
       buffer_.reset();
       do_close(1003, "binary frames are not supported");
       return notify_closed();
@@ -630,9 +630,9 @@ public:
   ws_listener(asio::io_context& io, ws_settings settings)
       : listener(io, "WebSocket", "balancer"),
         common_(std::make_shared<ws_common>(std::move(settings))),
-        settings_(&common_->settings),
-        limits_(std::make_shared<ws_limits>(*settings_)),
-        trim_(settings_->trim_after_connects, settings_->trim_quiet),
+        limits_(std::make_shared<ws_limits>(common_->settings)),
+        trim_(common_->settings.trim_after_connects,
+              common_->settings.trim_quiet),
         trim_timer_(asio::make_strand(io)),
         sweep_timer_(asio::make_strand(io)) {}
 
@@ -662,20 +662,22 @@ public:
 private:
   friend listener;
 
+  const ws_settings& settings() const { return common_->settings; }
+
   /// Over the cap a socket gets a fixed 503 written at once (full_refusal).
   bool full() const {
     return static_cast<size_t>(limits_->pending.value())
-        >= settings_->max_pending;
+        >= settings().max_pending;
   }
 
   void refuse_full(strand_socket& socket) {
-    refuse_over_pending_cap(socket, settings_->tls != nullptr);
+    refuse_over_pending_cap(socket, settings().tls != nullptr);
   }
 
   void on_socket(strand_socket socket) {
     auto address = peer_address(socket);
     auto busy = busy_for(address);
-    if (settings_->trim_after_connects > 0
+    if (settings().trim_after_connects > 0
         && trim_.on_connect(burst_trim::clock::now()))
       arm_trim(trim_.quiet());
     std::make_shared<ws_session>(std::move(socket), std::move(address),
@@ -689,7 +691,7 @@ private:
   void arm_sweep() {
     if (!sweeping_)
       return;
-    sweep_timer_.expires_after(settings_->stream_rest);
+    sweep_timer_.expires_after(settings().stream_rest);
     sweep_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
       auto self = weak.lock();
       if (!self || ec)
@@ -706,8 +708,8 @@ private:
   /// source address's accept bucket, or the listener's total accept rate
   /// (after the source's, so one flooding source does not use it up).
   std::chrono::milliseconds busy_for(const std::string& address) {
-    if (static_cast<size_t>(connections_.value()) >= settings_->max_connections)
-      return settings_->retry_after;
+    if (static_cast<size_t>(connections_.value()) >= settings().max_connections)
+      return settings().retry_after;
     if (auto wait = limits_->per_source.take(address); wait.count() > 0)
       return wait;
     return limits_->total.take({});
@@ -741,7 +743,6 @@ private:
   }
 
   std::shared_ptr<ws_common> common_; // shared with the sessions
-  const ws_settings* settings_;       // common_'s
   std::shared_ptr<ws_limits> limits_; // shared with the sessions
   cluster_balancer_actor balancer_;
   burst_trim trim_;

@@ -37,6 +37,7 @@ std::vector<job_record> control_state::start(const control_settings& cfg,
   held_moves = job_waits{cfg.drain_job_wait};
   stuck.after_ms = cfg.stuck_after.count();
   max_terminals = cfg.max_terminals;
+  strict_labels = cfg.strict_labels;
   revoked.load(snapshot.terminals, now);
   for (const auto& [id, generation] : snapshot.retired)
     revoked.set(id, generation);

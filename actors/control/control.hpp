@@ -63,6 +63,9 @@ struct control_settings {
   /// [drain] job_wait: a re-allocation move of a terminal with a job in
   /// flight waits for it at most this long (job_waits.hpp; 0: never).
   std::chrono::milliseconds drain_job_wait{30'000};
+  /// [labels] matching is "strict": a label configuration may not hold an
+  /// item no cluster names (put_label_items).
+  bool strict_labels = true;
 };
 
 /// What the control starts from: the stored state of the control plane.
@@ -97,6 +100,7 @@ struct control_state {
   job_metrics job_figures;      // for /metrics
   session_events sessions_seen; // for GET /v1/admin/events
   size_t max_terminals = 0;
+  bool strict_labels = true; // control_settings::strict_labels
 
   std::chrono::milliseconds request_timeout{defaults::request_timeout};
   std::chrono::milliseconds tick_period{1'000};

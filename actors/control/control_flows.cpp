@@ -428,14 +428,27 @@ caf::error invalid_label_items(const std::vector<std::string>& items) {
   return {};
 }
 
-} // namespace
+/// 409 naming the label items no cluster names (strict matching).
+caf::error unnamed_items_error(const std::vector<std::string>& unnamed) {
+  std::string list;
+  for (const auto& item : unnamed)
+    list += (list.empty() ? "\"" : ", \"") + item + "\"";
+  return make_error(
+    errc::conflict,
+    "no cluster names the label item"
+      + std::string{unnamed.size() > 1 ? "s " : " "} + list
+      + ": with [labels] matching = \"strict\" a terminal with a value for it "
+        "would match no cluster and could not register; name it in a "
+        "cluster's labels first (e.g. "
+      + unnamed.front() + " = \"*\"), or leave it out");
+}
 
-caf::result<std::vector<std::string>>
-put_label_items(control_self self, const control_peers& p,
-                std::vector<std::string> items) {
-  if (auto err = invalid_label_items(items))
-    return err;
-  auto rp = self->make_response_promise<std::vector<std::string>>();
+using label_items_promise
+  = caf::typed_response_promise<std::vector<std::string>>;
+
+/// Stores the label configuration, then hands it to the selector.
+void store_label_items(control_self self, const control_peers& p,
+                       std::vector<std::string> items, label_items_promise rp) {
   store_then(
     self, p.store, rp, "the change",
     [self, selector = p.selector, items](auto& rp) {
@@ -451,6 +464,32 @@ put_label_items(control_self self, const control_peers& p,
           forward_error(rp));
     },
     nothing_to_undo, put_atom::value, label_atom::value, items);
+}
+
+} // namespace
+
+caf::result<std::vector<std::string>>
+put_label_items(control_self self, const control_peers& p,
+                std::vector<std::string> items) {
+  if (auto err = invalid_label_items(items))
+    return err;
+  auto rp = self->make_response_promise<std::vector<std::string>>();
+  if (!self->state.strict_labels || items.empty()) {
+    store_label_items(self, p, std::move(items), rp);
+    return rp;
+  }
+  // The clusters as the manager has them now (an admin change of a
+  // cluster's labels included).
+  self->request(p.manager, self->state.request_timeout, status_atom::value)
+    .then(
+      [self, p, items, rp](std::vector<cluster_status>& clusters) mutable {
+        auto unnamed = unnamed_label_items(items, clusters);
+        if (unnamed.empty())
+          store_label_items(self, p, std::move(items), rp);
+        else
+          rp.deliver(unnamed_items_error(unnamed));
+      },
+      forward_error(rp));
   return rp;
 }
 

@@ -426,7 +426,8 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e) {
               << "\" and no command";
   else
     std::cerr << where << ": unknown command \"" << rest.front() << "\"";
-  std::cerr << " (one of: " << names << ")\nRun with --help for more "
+  std::cerr << " (one of: " << names
+            << ")\nRun with --help for more "
                "information.\n";
   return exit_usage;
 }

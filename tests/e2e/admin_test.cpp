@@ -409,6 +409,11 @@ TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {
      "bad_request", "items"},
     {"PUT", "/v1/admin/label-config", "[", 400, "bad_request",
      "not valid JSON"},
+    // Strict matching: an item no cluster names would leave every terminal
+    // with a value for it without a cluster (none could register).
+    {"PUT", "/v1/admin/label-config",
+     R"({"items":["region","print_frequency","user"]})", 409, "conflict",
+     R"(no cluster names the label items "print_frequency", "user")"},
     {"PUT", "/v1/admin/nodes/C1-n1", R"({"state":"gone"})", 400, "bad_request",
      "state"},
     {"PUT", "/v1/admin/nodes/C9-n1", R"({"state":"draining"})", 404,

@@ -513,7 +513,8 @@ TEST(TetherctlAlone, AnUnknownOrMissingCommandIsNamedWithTheCommandsThere) {
   EXPECT_TRUE(has(sub, "(one of: push, show, cancel, list)")) << sub.output;
   auto none = tetherctl({"jobs"});
   EXPECT_EQ(none.status, 2);
-  EXPECT_TRUE(has(none, "tetherctl jobs: a command is required")) << none.output;
+  EXPECT_TRUE(has(none, "tetherctl jobs: a command is required"))
+    << none.output;
   auto option = tetherctl({"--bogus"});
   EXPECT_EQ(option.status, 2);
   EXPECT_TRUE(has(option, "unknown option \"--bogus\"")) << option.output;
