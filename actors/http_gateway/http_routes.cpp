@@ -90,17 +90,23 @@ void write_cluster_metrics(metrics::exposition& e,
 /// Families per node (sessions, live session actors, state, CPU, memory).
 void write_node_metrics(metrics::exposition& e,
                         const std::vector<cluster_status>& clusters) {
-  auto gauge = [&](const char* name, const char* help, auto value_of) {
-    e.family(name, "gauge", help);
-    for (const auto& c : clusters)
-      for (const auto& n : c.nodes)
-        e.sample(name, {{"cluster", c.cluster_id}, {"node", n.node_id}},
-                 static_cast<double>(value_of(n)));
-  };
-  gauge("tether_node_sessions", "Device sessions on the node.",
-        [](const node_status& n) { return n.sessions; });
-  gauge("tether_session_actors_live", "Session actors that exist on the node.",
-        [](const node_status& n) { return n.session_actors; });
+  // A load gauge has no sample for a failed node: its process does not
+  // answer, and what its balancers last heard is not its load now.
+  auto gauge
+    = [&](const char* name, const char* help, auto value_of, bool load = true) {
+        e.family(name, "gauge", help);
+        for (const auto& c : clusters)
+          for (const auto& n : c.nodes)
+            if (!load || n.state != "failed")
+              e.sample(name, {{"cluster", c.cluster_id}, {"node", n.node_id}},
+                       static_cast<double>(value_of(n)));
+      };
+  gauge(
+    "tether_node_sessions", "Device sessions on the node.",
+    [](const node_status& n) { return n.sessions; }, false);
+  gauge(
+    "tether_session_actors_live", "Session actors that exist on the node.",
+    [](const node_status& n) { return n.session_actors; }, false);
   gauge("tether_node_cpu_ratio",
         "CPU used by the node's process, as a share of one core.",
         [](const node_status& n) { return n.cpu; });

@@ -80,8 +80,8 @@ int cmd_class_members(context& cx, const std::string& name, int limit,
       *cx.out << id.as_string().c_str() << "\n";
     const auto* next = v.as_object().if_contains("next");
     if (next != nullptr && next->is_string())
-      *cx.out << "more: tetherctl class members " << name << " --cursor "
-              << next->as_string().c_str() << "\n";
+      *cx.out << "more: tetherctl class members " << name << " --limit "
+              << limit << " --cursor " << next->as_string().c_str() << "\n";
   });
 }
 

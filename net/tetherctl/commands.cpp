@@ -115,7 +115,15 @@ int call_and_print(context& cx, const std::string& method,
     *cx.out << cx.body << "\n";
     return exit_ok;
   }
-  for_people(*v);
+  try {
+    for_people(*v);
+  } catch (const std::exception& e) { // a field of another type or missing
+    cx.out->flush();
+    *cx.err << "tetherctl: the server's answer to " << method << " " << target
+            << " is not what this tetherctl expects (" << e.what()
+            << "); --json prints it as it came\n";
+    return exit_unreachable;
+  }
   return exit_ok;
 }
 
@@ -351,7 +359,9 @@ int cmd_terminal_history(context& cx, const history_options& o) {
     const auto* next = v.as_object().if_contains("next");
     if (next != nullptr && next->is_string())
       *cx.out << "more: tetherctl terminal history " << o.terminal_id
-              << " --cursor " << next->as_string().c_str() << "\n";
+              << " --limit " << o.limit
+              << (o.since.empty() ? "" : " --since " + o.since) << " --cursor "
+              << next->as_string().c_str() << "\n";
   });
 }
 

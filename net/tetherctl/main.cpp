@@ -252,7 +252,8 @@ void add_job_commands(CLI::App& app, options& o, runner& run) {
     ->capture_default_str();
   push->add_option("--payload", o.push.payload, "payload, a JSON object")
     ->capture_default_str();
-  push->add_option("--ttl", o.push.ttl_s, "seconds before it expires");
+  push->add_option("--ttl", o.push.ttl_s, "seconds before it expires")
+    ->check(CLI::Range(1, 2592000));
   push->add_option("--callback-url", o.push.callback_url,
                    "URL posted when the job finishes");
   push->callback([&] {

@@ -360,6 +360,17 @@ TEST_F(Tetherctl, ATerminalsHistoryPageByPage) {
 
   auto first = ctl({"terminal", "history", "ctl-H1", "--limit", "1"});
   EXPECT_EQ(first.status, 0) << first.output;
+  // The hint for the next page keeps the page's --limit (and --since).
+  EXPECT_NE(first.output.find("more: tetherctl terminal history ctl-H1 "
+                              "--limit 1 --cursor "),
+            std::string::npos)
+    << first.output;
+  auto since = ctl({"terminal", "history", "ctl-H1", "--limit", "1", "--since",
+                    "2020-01-01T00:00:00Z"});
+  EXPECT_NE(since.output.find("--limit 1 --since 2020-01-01T00:00:00Z "
+                              "--cursor "),
+            std::string::npos)
+    << since.output;
   auto at = first.output.find("--cursor ");
   ASSERT_NE(at, std::string::npos) << first.output;
   auto cursor = first.output.substr(at + 9);
@@ -379,6 +390,9 @@ TEST_F(Tetherctl, ATerminalsHistoryPageByPage) {
   EXPECT_EQ(bad.status, 3) << bad.output;
   EXPECT_NE(bad.output.find("since"), std::string::npos) << bad.output;
   EXPECT_EQ(ctl({"terminal", "history", "ctl-H1", "--limit", "0"}).status, 2);
+  // A TTL the server would refuse is a usage error, not dropped.
+  for (const char* ttl : {"0", "-5", "2592001"})
+    EXPECT_EQ(ctl({"jobs", "push", "ctl-H1", "--ttl", ttl}).status, 2) << ttl;
 }
 
 } // namespace

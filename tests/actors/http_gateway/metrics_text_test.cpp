@@ -271,6 +271,41 @@ TEST(MetricsText, TheGatewaysExpositionParses) {
             nullptr);
 }
 
+TEST(MetricsText, AFailedNodeHasStateAndSessionsButNoLoad) {
+  http_gateway_state st;
+  cluster_status c;
+  c.cluster_id = "C1";
+  c.state = "active";
+  c.nodes.push_back({.node_id = "up",
+                     .state = "active",
+                     .sessions = 2,
+                     .cpu = 0.5,
+                     .memory = 1 << 20});
+  c.nodes.push_back({.node_id = "dead",
+                     .state = "failed",
+                     .sessions = 3,
+                     .cpu = 0.7,
+                     .memory = 2 << 20});
+  auto p = parse(metrics_text(st, {c}));
+  ASSERT_TRUE(p.problems.empty()) << p.problems.front();
+  auto node = [](const char* id) {
+    return std::map<std::string, std::string>{{"cluster", "C1"}, {"node", id}};
+  };
+  for (const char* fam :
+       {"tether_node_cpu_ratio", "tether_node_resident_memory_bytes",
+        "tether_node_cpu_utilisation", "tether_node_memory_utilisation",
+        "tether_node_host_cpu_utilisation",
+        "tether_node_host_memory_utilisation"}) {
+    EXPECT_NE(find(p, fam, node("up")), nullptr) << fam;
+    EXPECT_EQ(find(p, fam, node("dead")), nullptr) << fam;
+  }
+  ASSERT_NE(find(p, "tether_node_sessions", node("dead")), nullptr);
+  EXPECT_EQ(find(p, "tether_node_sessions", node("dead"))->value, 3);
+  EXPECT_NE(find(p, "tether_node_state",
+                 {{"cluster", "C1"}, {"node", "dead"}, {"state", "failed"}}),
+            nullptr);
+}
+
 /// A failed request's log line names its route and terminal (found by a new
 /// user: "request failed: error(7, 'tether', ...)" named neither).
 TEST(GatewayLog, RequestContextNamesRouteAndTerminal) {
