@@ -7,11 +7,13 @@
 // topology file; https:// against a tetherd with [edge_tls] (--ca, the
 // certificate checked) and the settings file (--config) under the flags.
 #include <fstream>
+#include <thread>
 
 #include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "tests/e2e/e2e.hpp"
 #include "tests/support/tls_identity.hpp"
@@ -455,6 +457,36 @@ TEST(TetherctlAlone, UnreachableServerIsExitFour) {
     {"--server", "http://127.0.0.1:" + port, "--key", "k", "clusters"});
   EXPECT_EQ(r.status, 4) << r.output;
   EXPECT_NE(r.output.find("cannot connect to 127.0.0.1:" + port),
+            std::string::npos)
+    << r.output;
+}
+
+TEST(TetherctlAlone, AnAnswerOfAnUnexpectedShapeIsNamedNotACrash) {
+  // One HTTP exchange: 200 with JSON where a string should be a number.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor server(
+    io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  auto port = std::to_string(server.local_endpoint().port());
+  std::thread answer([&] {
+    boost::system::error_code ec;
+    auto socket = server.accept(ec);
+    if (ec)
+      return;
+    char buf[4096];
+    socket.read_some(boost::asio::buffer(buf), ec); // the request
+    std::string body = R"({"clusters":[{"cluster_id":5}]})";
+    std::string text = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       "Content-Length: "
+                     + std::to_string(body.size())
+                     + "\r\nConnection: close\r\n\r\n" + body;
+    boost::asio::write(socket, boost::asio::buffer(text), ec);
+  });
+  auto r = tetherctl(
+    {"--server", "http://127.0.0.1:" + port, "--key", "k", "clusters"});
+  answer.join();
+  EXPECT_EQ(r.status, 4) << r.output;
+  EXPECT_NE(r.output.find("the server's answer to GET /v1/admin/clusters is "
+                          "not what this tetherctl expects"),
             std::string::npos)
     << r.output;
 }
