@@ -145,6 +145,20 @@ void cluster_manager_state::assign(const std::string& terminal_id,
   terminals.assign(clusters, terminal_id, cluster_id);
 }
 
+bool cluster_manager_state::reserve(const std::string& terminal_id,
+                                    const std::string& cluster_id) {
+  auto* c = clusters.find(cluster_id);
+  if (c == nullptr || terminals.current(terminal_id) == cluster_id)
+    return false;
+  ++c->connections;
+  return true;
+}
+
+void cluster_manager_state::unreserve(const std::string& cluster_id) {
+  if (auto* c = clusters.find(cluster_id); c != nullptr && c->connections > 0)
+    --c->connections;
+}
+
 caf::expected<admission>
 cluster_manager_state::admit(const std::string& terminal, bool holds,
                              int64_t now_ms) {
@@ -375,6 +389,11 @@ caf::result<destination> store_assignment(self_ptr self, store_actor store,
                                           std::string what, terminal_record rec,
                                           std::string old, uint32_t after_ms) {
   auto rp = self->make_response_promise<destination>();
+  bool reserved = self->state.reserve(rec.terminal_id, rec.cluster_id);
+  auto unreserve = [self, cluster = rec.cluster_id, reserved] {
+    if (reserved)
+      self->state.unreserve(cluster);
+  };
   store_then_in(
     self, self->state.assignment_writes, store, rp, std::move(what),
     [self, rec, old, after_ms](auto& rp) mutable {
@@ -388,7 +407,7 @@ caf::result<destination> store_assignment(self_ptr self, store_actor store,
       rp.deliver(
         st.destination_for(rec.terminal_id, *st.clusters.find(rec.cluster_id)));
     },
-    nothing_to_undo, put_atom::value, rec);
+    unreserve, put_atom::value, rec);
   return rp;
 }
 

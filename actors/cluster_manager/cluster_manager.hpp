@@ -128,6 +128,15 @@ struct cluster_manager_state {
   /// Records an assignment in memory (after it is stored).
   void assign(const std::string& terminal_id, const std::string& cluster_id);
 
+  /// Counts the device among `cluster_id`'s connections as soon as the
+  /// cluster is chosen, before its assignment is stored, so that the
+  /// registrations of the same instant see it (fewest_connections would
+  /// send a burst to one cluster); the next report corrects the count.
+  /// False when there was nothing to count (it is there already).
+  bool reserve(const std::string& terminal_id, const std::string& cluster_id);
+  /// Takes back what `reserve` counted (its write was not stored).
+  void unreserve(const std::string& cluster_id);
+
   /// A balancer admits a connection of `terminal` (`holds`: it already has
   /// one of it, which this one replaces): its cluster and capped tiers,
   /// refused (naming the cap) when a cap of the cluster is reached; else

@@ -41,10 +41,10 @@ void terminal_map::assign(cluster_table& clusters,
       --old->assigned;
     slot->second = index;
   }
-  if (auto* c = clusters.find(cluster_id)) {
+  // (Its connection is counted when the cluster is chosen: cluster_manager,
+  // store_assignment.)
+  if (auto* c = clusters.find(cluster_id))
     ++c->assigned;
-    ++c->connections; // expected soon; the next refresh corrects it
-  }
 }
 
 bool terminal_map::forget(cluster_table& clusters,

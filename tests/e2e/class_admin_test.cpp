@@ -118,7 +118,7 @@ TEST(class_admin, a_formed_class_is_listed_and_cleared_with_tetherctl) {
   auto page = tetherctl(server, {"class", "members", ge, "--limit", "3"});
   EXPECT_EQ(page.status, 0) << page.output;
   EXPECT_EQ(page.output, "c-0\nc-1\nc-2\nmore: tetherctl class members " + ge
-                           + " --cursor c-2\n");
+                           + " --limit 3 --cursor c-2\n");
   auto last
     = tetherctl(server, {"class", "members", ge, "--cursor", "c-5", "--json"});
   EXPECT_EQ(last.status, 0) << last.output;

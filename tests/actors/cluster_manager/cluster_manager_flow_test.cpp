@@ -111,6 +111,31 @@ TEST_F(ManagerFlow, DrainingClusterIsStoredAndTakesNoNewTerminal) {
   EXPECT_EQ(dest->value->cluster_id, "C2");
 }
 
+// A burst of registrations, all asked before any store write is answered:
+// each choice counts the ones before it (a tester saw 12 devices started at
+// once all go to one of three equal clusters).
+TEST_F(ManagerFlow, FewestConnectionsSpreadsABurstBeforeItsWritesAreStored) {
+  auto topo = default_topology();
+  for (auto& c : topo.clusters)
+    c.labels = {{"region", {"*"}}, {"model", {"*"}}};
+  auto spread = spawn_manager(topo, store_h, &blogs);
+  sched.run();
+  auto label = assigned_label{{{"region", "GG1"}, {"model", "GJ1"}}};
+  std::vector<std::shared_ptr<outcome<destination>>> answers;
+  for (int i = 0; i < 6; ++i)
+    answers.push_back(ask<destination>(
+      spread, assign_atom::value,
+      device_facts("B" + std::to_string(i), "GG1", "GJ1"), label));
+  sched.run();
+  std::map<std::string, int> per_cluster;
+  for (const auto& a : answers) {
+    ASSERT_TRUE(a->value) << sys.render(a->error);
+    ++per_cluster[a->value->cluster_id];
+  }
+  EXPECT_EQ(per_cluster, (std::map<std::string, int>{{"C1", 3}, {"C2", 3}}));
+  EXPECT_EQ(slog->terminals.size(), 6u);
+}
+
 TEST_F(ManagerFlow, RefusedOrUnstoredClusterChangeChangesNothing) {
   cluster_change unknown;
   unknown.cluster_id = "C9";

@@ -15,16 +15,29 @@ TEST(ManagerAssign, CountsAndReassignment) {
   auto st = three_clusters();
   for (auto& c : st.clusters.entries)
     c.connections = 0;
+  // Counted when chosen (expected until the next refresh), assigned when
+  // stored.
+  EXPECT_TRUE(st.reserve("T1", "C1"));
+  EXPECT_TRUE(st.reserve("T2", "C1"));
+  EXPECT_EQ(st.clusters.find("C1")->connections, 2u);
+  EXPECT_EQ(st.clusters.find("C1")->assigned, 0u);
   st.assign("T1", "C1");
   st.assign("T2", "C1");
   EXPECT_EQ(st.clusters.find("C1")->assigned, 2u);
-  EXPECT_EQ(st.clusters.find("C1")->connections,
-            2u); // expected until the next refresh
+  EXPECT_EQ(st.clusters.find("C1")->connections, 2u);
   EXPECT_EQ(st.terminals.current("T1"), "C1");
   // Same cluster again: nothing changes.
+  EXPECT_FALSE(st.reserve("T1", "C1"));
   st.assign("T1", "C1");
   EXPECT_EQ(st.clusters.find("C1")->assigned, 2u);
   EXPECT_EQ(st.clusters.find("C1")->connections, 2u);
+  // A reservation whose write failed is taken back; never below zero.
+  EXPECT_TRUE(st.reserve("T3", "C2"));
+  EXPECT_EQ(st.clusters.find("C2")->connections, 1u);
+  st.unreserve("C2");
+  st.unreserve("C2");
+  EXPECT_EQ(st.clusters.find("C2")->connections, 0u);
+  EXPECT_FALSE(st.reserve("T3", "C9"));
   // Moving.
   st.assign("T1", "C2");
   EXPECT_EQ(st.clusters.find("C1")->assigned, 1u);
