@@ -52,9 +52,13 @@ void add_options(CLI::App& app, options& o) {
                  "validate a topology file, list every problem, and exit");
   app.add_option("--ready-file", o.ready_file,
                  "write the real listen addresses as JSON here once serving");
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+  app
+    .add_option("--log-level", o.log_level,
+                "trace, debug, info, warn (or warning, as the logs name "
+                "it), error")
     ->capture_default_str()
-    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    ->check(
+      CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error"}));
   app
     .add_option("--log-format", o.log_format,
                 "text (for people), or json: one object a line with time, "

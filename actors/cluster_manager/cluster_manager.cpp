@@ -74,8 +74,6 @@ void cluster_manager_state::init(config::topology& topo,
     caps.remember(t);
     declared.remember(t);
   }
-  for (auto& c : clusters.entries)
-    c.connections = 0;
   log->info("cluster manager: {} clusters, {} terminals mapped",
             clusters.size(), terminals.size());
 }

@@ -6,7 +6,8 @@
 // Balancers announce themselves with `join`; a cluster without a known
 // balancer cannot take terminals. Connection counts for the "fewest
 // connections" strategy are refreshed from the balancers every second and
-// raised by each assignment in between.
+// raised each time a cluster is chosen in between (before the assignment
+// is stored, so a burst of registrations sees the ones before it).
 //
 // Operators change clusters and nodes at run time (admin API): a change is
 // stored (meta column family) before it applies, and the stored changes are

@@ -21,7 +21,7 @@ struct cluster_entry {
   config::cluster_config cfg;
   std::string state = "active";
   std::vector<balancer_info> balancers; // live (joined, not down)
-  uint32_t connections = 0;             // last reported plus assigned since
+  uint32_t connections = 0;             // last reported plus chosen since
   uint64_t assigned = 0;                // terminals mapped here
   bool enabled = true;                  // false: declared, not yet added
   double cpu = 0;         // mean over its live nodes (last report)

@@ -23,8 +23,9 @@ public:
   caf::expected<std::string> lookup(const std::string& terminal_id) const;
 
   /// Records an assignment in memory (after it is stored): the old
-  /// cluster's count goes down, the new one's (and its expected
-  /// connections, until the next report) up.
+  /// cluster's count goes down, the new one's up (its expected connection
+  /// was counted when the cluster was chosen: cluster_manager_state::
+  /// reserve).
   void assign(cluster_table& clusters, const std::string& terminal_id,
               const std::string& cluster_id);
 

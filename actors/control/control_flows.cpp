@@ -433,14 +433,17 @@ caf::error unnamed_items_error(const std::vector<std::string>& unnamed) {
   std::string list;
   for (const auto& item : unnamed)
     list += (list.empty() ? "\"" : ", \"") + item + "\"";
+  bool one = unnamed.size() == 1;
   return make_error(
     errc::conflict,
-    "no cluster names the label item"
-      + std::string{unnamed.size() > 1 ? "s " : " "} + list
-      + ": with [labels] matching = \"strict\" a terminal with a value for it "
-        "would match no cluster and could not register; name it in a "
-        "cluster's labels first (e.g. "
-      + unnamed.front() + " = \"*\"), or leave it out");
+    std::string{"no cluster names the label item"} + (one ? " " : "s ") + list
+      + ": with [labels] matching = \"strict\" a terminal with a value for "
+      + (one ? "it" : "one of them")
+      + " would match no cluster and could not register; add it to a "
+        "cluster's labels first (they are replaced by PUT "
+        "/v1/admin/clusters/{id}: give the existing ones too, or use "
+        "`tetherctl cluster set C1 --label "
+      + unnamed.front() + "=*`), or leave it out");
 }
 
 using label_items_promise
@@ -479,8 +482,10 @@ put_label_items(control_self self, const control_peers& p,
     return rp;
   }
   // The clusters as the manager has them now (an admin change of a
-  // cluster's labels included).
-  self->request(p.manager, self->state.request_timeout, status_atom::value)
+  // cluster's labels included). The manager asks its balancers and answers
+  // with what it has after its own request timeout, so this one waits
+  // twice as long: a slow balancer does not fail the change.
+  self->request(p.manager, self->state.request_timeout * 2, status_atom::value)
     .then(
       [self, p, items, rp](std::vector<cluster_status>& clusters) mutable {
         auto unnamed = unnamed_label_items(items, clusters);

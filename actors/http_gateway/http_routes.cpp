@@ -223,14 +223,20 @@ void metrics(gateway_ptr self, const api::route&, const http_request&,
       resp.content_type = "text/plain; version=0.0.4";
       self->state.answer(out, std::move(resp));
     };
+    auto control_up = [](bool up) {
+      metric_series s;
+      s.name = "tether_metrics_source_up";
+      s.labels = {{"source", "control"}};
+      s.value = up ? 1 : 0;
+      return s;
+    };
     request_control(self, get_atom::value, metrics_atom::value)
-      .then([answer](std::vector<metric_series>& got) { answer(got); },
-            [answer](caf::error&) {
-              metric_series down;
-              down.name = "tether_metrics_source_up";
-              down.labels = {{"source", "control"}};
-              answer({down});
-            });
+      .then(
+        [answer, control_up](std::vector<metric_series>& got) {
+          got.push_back(control_up(true));
+          answer(got);
+        },
+        [answer, control_up](caf::error&) { answer({control_up(false)}); });
   };
   request_control(self, status_atom::value)
     .then(with_series, on_error(self, out));

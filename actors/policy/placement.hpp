@@ -88,7 +88,7 @@ struct cluster_candidate {
   std::string cluster_id;
   bool active = true;       // false: draining, takes no new terminals
   bool reachable = true;    // at least one balancer is known
-  uint32_t connections = 0; // live connections (plus recent assignments)
+  uint32_t connections = 0; // live connections (plus choices since)
   double cpu_util = 0;      // mean CPU utilisation of its live nodes (0-1)
   double memory_util = 0;   // mean memory utilisation of its live nodes
   uint32_t weight = 1;      // capacity weight (0 is never active)

@@ -320,10 +320,15 @@ int cmd_terminals(context& cx, const std::string& prefix, int limit) {
               + "&limit=" + std::to_string(limit);
   return call_and_print(cx, "GET", target, {}, [&](auto& v) {
     table t{{"TERMINAL", "CLUSTER", "CONNECTED", "NODE"}};
-    for (const auto& x : array_at(v, "terminals"))
+    const auto& rows = array_at(v, "terminals");
+    for (const auto& x : rows)
       t.add({text_of(x, "terminal_id"), text_of(x, "cluster_id"),
              text_of(x, "connected"), text_of(x, "node_id")});
     *cx.out << t.str();
+    if (rows.size() >= static_cast<size_t>(limit)) // a full page: say so
+      *cx.err << "tetherctl: the first " << limit
+              << " terminals; there may be more (--limit up to 1000, or a "
+                 "longer PREFIX)\n";
   });
 }
 

@@ -45,7 +45,8 @@ EXIT STATUS
      settings file with problems, bad --payload
   3  refused: the server answered 4xx/5xx; its error code and message
      are printed on stderr (e.g. 401 unauthorized, 404 not_found)
-  4  unreachable: no HTTP answer (cannot connect, timeout, not JSON)
+  4  unreachable: no HTTP answer (cannot connect, timeout, not JSON, or
+     JSON of a shape this tetherctl does not expect)
 
 EXAMPLES
   tetherctl status
@@ -411,8 +412,7 @@ const CLI::App* deepest_command(const CLI::App& app) {
 /// and the commands that exist there instead. Other errors: CLI11's words.
 int usage_error(const CLI::App& app, const CLI::ParseError& e) {
   const auto* at = deepest_command(app);
-  if (e.get_name() != "RequiredError" || at->get_require_subcommand_min() == 0
-      || !at->get_subcommands().empty())
+  if (e.get_name() != "RequiredError" || at->get_require_subcommand_min() == 0)
     return app.exit(e) == 0 ? exit_ok : exit_usage;
   std::string names;
   for (const auto* sub :
@@ -501,5 +501,12 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   cx.net = net.get();
-  return run(cx);
+  try {
+    return run(cx);
+  } catch (const std::exception& e) { // an answer of an unexpected shape
+    std::cerr << "tetherctl: the server's answer is not what this tetherctl "
+                 "expects ("
+              << e.what() << ")\n";
+    return exit_unreachable;
+  }
 }

@@ -140,7 +140,7 @@ TEST(metrics, one_device_moves_each_figure_by_exactly_its_share) {
     5s));
   expect_one_life(before, after);
   auto text = http_call(server.http(), "GET", "/metrics").body;
-  for (auto source : {"store", "notifier", "balancers"})
+  for (auto source : {"store", "notifier", "balancers", "control"})
     EXPECT_EQ(sum_of(text, "tether_metrics_source_up",
                      {std::string{"source=\""} + source + "\""}),
               1)

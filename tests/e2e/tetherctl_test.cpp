@@ -163,6 +163,12 @@ TEST_F(Tetherctl, PushShowAndListJobsAndFindTerminals) {
   auto found = ctl({"terminals", "ctl-"});
   EXPECT_EQ(found.status, 0) << found.output;
   EXPECT_NE(found.output.find("ctl-T1"), std::string::npos) << found.output;
+  EXPECT_EQ(found.output.find("there may be more"), std::string::npos);
+  auto page = ctl({"terminals", "ctl-", "--limit", "1"}); // a full page
+  EXPECT_EQ(page.status, 0) << page.output;
+  EXPECT_NE(page.output.find("the first 1 terminals; there may be more"),
+            std::string::npos)
+    << page.output;
   auto t = ctl({"terminal", "ctl-T1"});
   EXPECT_EQ(t.status, 0) << t.output;
   EXPECT_NE(t.output.find("region=GG1"), std::string::npos) << t.output;

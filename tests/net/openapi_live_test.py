@@ -234,6 +234,9 @@ def run(server, v):
     expect("/v1/admin/label-config", "GET", "/v1/admin/label-config", 200)
     expect("/v1/admin/label-config", "PUT", "/v1/admin/label-config", 200,
            {"items": ["region", "model"]})
+    # An item no cluster names (strict matching): 409, nothing stored.
+    expect("/v1/admin/label-config", "PUT", "/v1/admin/label-config", 409,
+           {"items": ["region", "print_frequency"]})
     expect("/v1/admin/reallocate", "POST", "/v1/admin/reallocate", 202,
            {"terminal_ids": ["T1"]})
     key = expect("/v1/admin/keys", "POST", "/v1/admin/keys", 201,
