@@ -846,6 +846,42 @@ void read_process_tls(reader& r, const toml::table& t,
       r.problem(at, std::string{"process_tls."} + key, "must not be empty");
 }
 
+/// Under strict matching a terminal with a value for a label item matches
+/// only the clusters that name it: an item of [labels] items that no
+/// enabled cluster names would keep every such terminal from registering.
+/// A warning, not an error: a fleet whose devices never give the item, or
+/// an admin change of the labels stored over the file, still works.
+void check_label_coverage(reader& r, const toml::table& root,
+                          const topology& topo) {
+  if (topo.label_matching != "strict")
+    return;
+  const toml::array* listed = nullptr;
+  if (auto* labels = root.get("labels"); labels && labels->as_table())
+    if (auto* items = labels->as_table()->get("items"))
+      listed = items->as_array();
+  for (size_t i = 0; i < topo.label_items.size(); ++i) {
+    const auto& item = topo.label_items[i];
+    if (!known_item(item)
+        || std::any_of(topo.clusters.begin(), topo.clusters.end(),
+                       [&](const cluster_config& c) {
+                         return c.enabled && c.labels.count(item) > 0;
+                       }))
+      continue;
+    const toml::node* at = listed != nullptr && i < listed->size()
+                           ? listed->get(i)
+                           : root.get("labels");
+    r.warning(at,
+              listed != nullptr ? reader::index("labels.items", i)
+                                : std::string{"labels.items (the default)"},
+              "no enabled cluster names the label item \"" + item
+                + "\": with [labels] matching = \"strict\" a terminal "
+                  "with a value for it would match no cluster and could "
+                  "not register; add it to a cluster's labels (item = [\"*\"] "
+                  "accepts every value), take it out of [labels] items, or "
+                  "set matching = \"lenient\"");
+  }
+}
+
 /// Reads every section of the document into `topo`.
 void read_document(reader& r, const toml::table& root, topology& topo) {
   r.only_keys(root, "",
@@ -903,6 +939,7 @@ void read_document(reader& r, const toml::table& root, topology& topo) {
     topo.edge_tls.insecure = true;
   std::vector<cluster_places> places;
   read_clusters(r, root, topo, places);
+  check_label_coverage(r, root, topo);
   check_unique_ids(r, topo, places);
   read_processes(r, root, topo, places);
 }

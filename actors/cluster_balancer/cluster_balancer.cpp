@@ -300,7 +300,8 @@ std::optional<size_t> place_session(self_ptr self, uint64_t conn, bool moved,
     = on && st.nodes.status()[*on].state == "active" ? on : st.pick_node();
   if (!node) {
     logger("balancer")
-      ->warn("{}: no live node for {}", st.cfg.balancer_id, c->terminal_id);
+      ->warn("{}: no live node for terminal {}", st.cfg.balancer_id,
+             c->terminal_id);
     c->link->close(close_code::try_again, st.no_node_reason());
     if (!c->connected) // a new connect, not one whose node went away
       st.not_the_devices_doing(c->terminal_id);
@@ -705,7 +706,7 @@ void rebalance_one(self_ptr self, uint64_t conn, rebalance_target t) {
           return resume(self, conn);
         }
         c->session = nullptr;
-        self->state.figures.moved("rebalanced");
+        self->state.figures.moved(move_reason::rebalanced);
         spawn_session(self, conn, true, t.to);
       },
       [self, conn, session](caf::error&) {
@@ -758,7 +759,7 @@ void drain_now(self_ptr self, uint64_t conn) {
   // The old session ends normally (no restart from the down handler)
   // and the control keeps the new one (it compares session handles).
   self->send(old, closed_atom::value, std::string{session_moved_reason});
-  st.figures.moved("drained");
+  st.figures.moved(move_reason::drained);
   spawn_session(self, conn, true);
 }
 
@@ -804,7 +805,7 @@ void drain_one(self_ptr self, uint64_t conn) {
           return drain_later(self, conn);
         st.waiting.forget(conn);
         c->session = nullptr;
-        st.figures.moved("drained");
+        st.figures.moved(move_reason::drained);
         spawn_session(self, conn, true);
       },
       [self, conn, session](caf::error&) {
@@ -833,8 +834,12 @@ void move_off(self_ptr self, uint64_t conn) {
 }
 
 void reassign(self_ptr self, const std::string& terminal, uint32_t after_ms) {
-  if (auto* c = self->state.conns.of_terminal(terminal))
+  if (auto* c = self->state.conns.of_terminal(terminal)) {
     c->link->send_text(frames::reassign(after_ms));
+    // The device closes on its own now: moved, not closed_by_device.
+    if (c->closing == nullptr)
+      c->closing = disconnect_reason::reassigned;
+  }
 }
 
 /// Asks the live nodes for their reports, again after status_period; logs
@@ -906,7 +911,7 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
     auto* c = st.conns.find(*conn);
     c->session = nullptr;
     auto from = c->node ? st.nodes[*c->node].node_id : std::string{"?"};
-    st.figures.moved("node_down");
+    st.figures.moved(move_reason::node_down);
     auto to = respawn_later(self, *conn);
     st.rehomes.rehomed(from, to ? st.nodes[*to].node_id : std::string{}, now);
   }

@@ -19,6 +19,12 @@ const char* disconnect_reason::of_close_code(uint16_t code) {
   }
 }
 
+connect_metrics::connect_metrics() {
+  set_.add("tether_connects_total", {}, 0);
+  for (const char* reason : move_reason::all)
+    set_.add("tether_session_moves_total", {{"reason", reason}}, 0);
+}
+
 void connect_metrics::connected(clock::time_point arrived,
                                 clock::time_point now) {
   set_.add("tether_connects_total");

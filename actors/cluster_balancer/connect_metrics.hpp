@@ -28,13 +28,26 @@ constexpr const char* policy = "policy";
 constexpr const char* no_node = "no_node";
 constexpr const char* session_failed = "session_failed";
 constexpr const char* by_server = "closed_by_server";
+/// The device closed after a `reassign` frame (re-allocation moved it).
+constexpr const char* reassigned = "reassigned";
 /// The reason label of a close a session asked for with `code`.
 const char* of_close_code(uint16_t code);
 } // namespace disconnect_reason
 
+/// Why a session moved to another node, as the `reason` label spells it.
+namespace move_reason {
+constexpr const char* drained = "drained"; // an operator drained its node
+constexpr const char* rebalanced = "rebalanced";
+constexpr const char* node_down = "node_down"; // its node's process went
+constexpr const char* all[] = {drained, rebalanced, node_down};
+} // namespace move_reason
+
 class connect_metrics {
 public:
   using clock = std::chrono::steady_clock;
+  /// The counters start at 0, each move reason too: a rate or an alert on
+  /// them works before their first event.
+  connect_metrics();
   /// A connection's first session started: one connect, and its latency
   /// since `arrived`.
   void connected(clock::time_point arrived, clock::time_point now);

@@ -11,7 +11,8 @@ std::string why_none(const assigned_label& label, bool any_matches) {
   for (const auto& [item, value] : label.items)
     text += (text.empty() ? "" : ", ") + item + "=" + value;
   return any_matches ? "no cluster matching the terminal's label {" + text
-                         + "} is active and reachable"
+                         + "} is active and reachable (a live balancer and "
+                           "a node taking new sessions)"
                      : "no cluster matches the terminal's label {" + text + "}";
 }
 
@@ -73,8 +74,7 @@ cluster_choice::choose(const cluster_table& clusters,
     if (!c.enabled || !label_matches(c.cfg.labels, label, matching))
       continue;
     auto cls = label_class(c.cfg.labels, label);
-    bool usable = c.usable() && !c.balancers.empty();
-    if (c.cfg.id == current && usable) {
+    if (c.cfg.id == current && c.usable() && !c.balancers.empty()) {
       here = i;
       best = std::max(best, cls);
       continue;
@@ -84,12 +84,11 @@ cluster_choice::choose(const cluster_table& clusters,
         capped = std::move(cap);
       continue;
     }
-    candidates.push_back({c.cfg.id, c.usable(), !c.balancers.empty(),
-                          c.connections, c.cpu_util, c.memory_util,
-                          c.cfg.weight});
+    candidates.push_back({c.cfg.id, c.usable(), c.reachable(), c.connections,
+                          c.cpu_util, c.memory_util, c.cfg.weight});
     index.push_back(i);
     rank.push_back(cls);
-    if (usable)
+    if (c.usable() && c.reachable())
       best = std::max(best, cls);
   }
   bool here_best

@@ -57,6 +57,7 @@ void cluster_manager_state::init(config::topology& topo,
       choice.item_strategies[item] = *how;
   choice.matching = parse_label_matching(topo.label_matching)
                       .value_or(label_matching::strict);
+  coverage.matching = choice.matching;
   // Whole seconds, rounded up (as the session's hello says it).
   keepalive_s = std::max<uint32_t>(
     1, static_cast<uint32_t>((topo.timers.keepalive.count() + 999) / 1000));
@@ -220,6 +221,22 @@ std::vector<cluster_status> cluster_manager_state::merged_status(
   return merged;
 }
 
+void cluster_manager_state::add_unreported(
+  std::vector<cluster_status>& out) const {
+  clusters.add_unreported(out);
+  for (auto& c : out)
+    for (auto& n : c.nodes) {
+      if (n.state != "unknown")
+        continue;
+      auto t = admin.tuned.find(n.node_id);
+      auto now = t != admin.tuned.end()
+                 ? t->second
+                 : cluster_admin::tuning_of(clusters, n.node_id);
+      n.capacity = now.capacity;
+      n.weight = now.weight;
+    }
+}
+
 std::vector<pool_cluster> cluster_manager_state::pool_figures(
   const std::vector<cluster_status>& merged) const {
   std::vector<pool_cluster> out;
@@ -367,6 +384,7 @@ void live_status(self_ptr self, Done done) {
       auto out = self->state.status();
       merge_reports(out, results);
       self->state.clusters.keep_listed(out);
+      self->state.clusters.note_open(results); // fresher than the tick's
       // The operator's state of a node shows unless the node has failed;
       // a node moving to another cluster shows "moving" in the one it
       // leaves.
@@ -376,6 +394,7 @@ void live_status(self_ptr self, Done done) {
             n.state = self->state.clusters.leaving.count(n.node_id) > 0
                       ? std::string{"moving"}
                       : self->state.admin.node_state(n.node_id);
+      self->state.add_unreported(out);
       done(std::move(out));
     });
 }
@@ -478,10 +497,19 @@ caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
   auto settings = cluster_admin::settings_for(self->state.clusters, ch);
   if (!settings)
     return std::move(settings.error());
+  auto& coverage = self->state.coverage;
+  uint64_t pending = 0; // new labels count as made while they are stored
+  if (ch.has_labels) {
+    if (auto err = coverage.check_change(self->state.clusters, *settings,
+                                         ch.label_items))
+      return err;
+    pending = coverage.pending(*settings);
+  }
   auto rp = self->make_response_promise<cluster_status>();
   store_then(
     self, store, rp, "the change",
-    [self, s = *settings](auto& rp) mutable {
+    [self, s = *settings, pending](auto& rp) mutable {
+      self->state.coverage.done(pending);
       cluster_admin::apply(self->state.clusters, s);
       logger("cluster_manager")
         ->info("cluster {}: state {}, weight {}, {} label items (admin)",
@@ -498,7 +526,8 @@ caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
                                     *self->state.clusters.find(id)));
       });
     },
-    nothing_to_undo, put_atom::value, *settings);
+    [self, pending] { self->state.coverage.done(pending); }, put_atom::value,
+    *settings);
   return rp;
 }
 
@@ -578,6 +607,13 @@ cluster_manager(self_ptr self, config::topology topo,
     [self](get_atom, metrics_atom) { return balancer_metrics(self); },
     [self, store](put_atom, const cluster_change& ch) {
       return change_cluster(self, store, ch);
+    },
+    [self](admit_atom, label_atom,
+           const std::vector<std::string>& items) -> caf::result<ok_atom> {
+      if (auto err
+          = self->state.coverage.check_config(self->state.clusters, items))
+        return err;
+      return ok_atom::value;
     },
     [self, store](put_atom, node_atom, const std::string& node,
                   const std::string& state) {

@@ -23,6 +23,7 @@
 //   terminal_map.hpp    terminal → cluster, and the counts it implies
 //   cluster_choice.hpp  the placement strategy and re-allocation planning
 //   cluster_admin.hpp   the operator's cluster and node changes
+//   label_coverage.hpp  every label item in use named by some cluster
 //   elastic_rule.hpp    standby nodes woken and returned on load, the
 //                       autoscale command (elastic_actions.cpp carries
 //                       out its decisions)
@@ -43,6 +44,7 @@
 #include "actors/cluster_manager/cluster_table.hpp"
 #include "actors/cluster_manager/declared_services.hpp"
 #include "actors/cluster_manager/elastic_rule.hpp"
+#include "actors/cluster_manager/label_coverage.hpp"
 #include "actors/cluster_manager/move_rule.hpp"
 #include "actors/cluster_manager/terminal_map.hpp"
 #include "actors/cluster_manager/tier_caps.hpp"
@@ -60,6 +62,7 @@ struct cluster_manager_state {
   terminal_map terminals;
   cluster_choice choice;
   cluster_admin admin;
+  label_coverage coverage; // every label item in use named by a cluster
   tier_caps caps;
   /// Elastic fleet: the rule, the nodes seen live at the last report, the
   /// clusters whose node change is being stored, the [autoscale] command.
@@ -164,6 +167,11 @@ struct cluster_manager_state {
   /// each listing only its own nodes.
   std::vector<cluster_status>
   merged_status(const std::vector<std::optional<balancer_status>>& rs) const;
+
+  /// Lists the nodes no balancer reported as "unknown" (cluster_table::
+  /// add_unreported), with the capacity and weight an operator or the
+  /// topology gave them.
+  void add_unreported(std::vector<cluster_status>& out) const;
 
   /// The clusters that take part in node moves, from `merged`.
   std::vector<pool_cluster>

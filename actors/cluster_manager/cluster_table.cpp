@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 namespace tether {
@@ -50,6 +51,40 @@ void cluster_table::keep_listed(std::vector<cluster_status>& out) const {
     });
 }
 
+void cluster_table::note_open(
+  const std::vector<std::optional<balancer_status>>& rs) {
+  std::unordered_map<std::string, bool> open; // reported clusters only
+  for (const auto& r : rs) {
+    if (!r)
+      continue;
+    auto& o = open[r->cluster_id];
+    for (const auto& n : r->nodes)
+      o = o || (n.state == "active" && lists(r->cluster_id, n.node_id));
+  }
+  for (auto& c : entries)
+    if (auto o = open.find(c.cfg.id); o != open.end())
+      c.open_nodes = o->second;
+}
+
+void cluster_table::add_unreported(std::vector<cluster_status>& out) const {
+  for (auto& s : out) {
+    const auto* c = find(s.cluster_id);
+    if (c == nullptr)
+      continue;
+    std::set<std::string> seen;
+    for (const auto& n : s.nodes)
+      seen.insert(n.node_id);
+    auto add = [&](const std::string& node) {
+      if (listed_in(node) == s.cluster_id && seen.insert(node).second)
+        s.nodes.push_back(node_status{node, "unknown"});
+    };
+    for (const auto& node : c->cfg.nodes)
+      add(node);
+    for (const auto& node : c->pool_nodes)
+      add(node);
+  }
+}
+
 cluster_entry* cluster_table::join(balancer_info info) {
   auto* c = find(info.cluster_id);
   if (c == nullptr)
@@ -57,6 +92,7 @@ cluster_entry* cluster_table::join(balancer_info info) {
   auto same = [&](const balancer_info& b) {
     return b.balancer_id == info.balancer_id;
   };
+  c->open_nodes = true; // until its first report says otherwise
   auto& bs = c->balancers;
   bs.erase(std::remove_if(bs.begin(), bs.end(), same), bs.end());
   auto& down = c->down;
@@ -98,6 +134,7 @@ void cluster_table::take_reports(
       if (n.state != "failed" && lists(r->cluster_id, n.node_id))
         l.nodes.emplace(n.node_id, n);
   }
+  note_open(rs);
   for (auto& c : entries) {
     auto& l = by_cluster[c.cfg.id];
     c.connections = l.connections;

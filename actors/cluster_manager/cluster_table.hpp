@@ -35,8 +35,19 @@ struct cluster_entry {
   /// the other clusters that take part (config::nodes_reachable_by).
   std::vector<std::string> pool_nodes;
 
+  /// A node of its pool takes new sessions (active, not failed), as its
+  /// balancers last reported; true until they report, and again when a
+  /// balancer joins or a node is made active. Without one its balancers
+  /// would turn every new device away ("no node available").
+  bool open_nodes = true;
+
   /// Takes new terminals: active with a weight (its labels aside).
   bool usable() const { return state == "active" && cfg.weight > 0; }
+
+  /// Can take a new terminal now: a live balancer and a node that is open
+  /// (a terminal of the cluster that registers again stays with a live
+  /// balancer alone: a node restarting must not move it for good).
+  bool reachable() const { return !balancers.empty() && open_nodes; }
 };
 
 /// A balancer the table forgot because its actor went down.
@@ -78,6 +89,11 @@ public:
   /// balancers report every node of their pool).
   void keep_listed(std::vector<cluster_status>& out) const;
 
+  /// Adds to each cluster's status the nodes it lists that no balancer
+  /// reported (its balancers down or slow), in the state "unknown": they
+  /// stay in sight, without figures.
+  void add_unreported(std::vector<cluster_status>& out) const;
+
   /// Records a balancer that (re)joined its cluster, replacing an older
   /// entry with the same balancer id. Returns its cluster, or nullptr for an
   /// unknown cluster (nothing recorded).
@@ -87,9 +103,16 @@ public:
   /// list; returns them.
   std::vector<gone_balancer> drop(const caf::actor_addr& source);
 
-  /// Takes the balancers' reports: connections, and each cluster's mean
-  /// CPU and memory over its live (not failed) nodes.
+  /// Takes the balancers' reports: connections, whether a node is open
+  /// (note_open), and each cluster's mean CPU and memory over its live
+  /// (not failed) nodes.
   void take_reports(const std::vector<std::optional<balancer_status>>& rs);
+
+  /// Whether each cluster has an open node, from balancer reports (the
+  /// periodic ones and those an operator's GET asks for): one of its
+  /// balancers reports one of its nodes active. A cluster none of whose
+  /// balancers answered keeps what it had.
+  void note_open(const std::vector<std::optional<balancer_status>>& rs);
 
   /// The status of every enabled cluster, without live connections or nodes.
   std::vector<cluster_status> status() const;

@@ -48,10 +48,13 @@ void change_node(self_ptr self, store_actor store, std::string cluster,
         auto& st = self->state;
         st.elastic_pending.erase(cluster);
         st.admin.set_node_state(d.node, state);
-        if (auto* c = st.clusters.find(cluster))
+        if (auto* c = st.clusters.find(cluster)) {
+          if (d.step == elastic_step::wake)
+            c->open_nodes = true; // until its balancers report otherwise
           for (const auto& b : c->balancers)
             self->send(b.handle, put_atom::value, node_atom::value, d.node,
                        cluster_manager_state::balancer_state(state));
+        }
         logger("cluster_manager")
           ->info("node {} of {} {}: {}", d.node, cluster,
                  d.step == elastic_step::wake ? "woken from standby"

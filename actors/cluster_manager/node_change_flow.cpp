@@ -41,6 +41,8 @@ void change_state(self_ptr self, store_actor store,
       auto& st = self->state;
       st.admin.set_node_state(node, state);
       auto* c = st.clusters.of_node(node);
+      if (state == "active")
+        c->open_nodes = true; // until its balancers report otherwise
       for (const auto& b : c->balancers)
         self->send(b.handle, put_atom::value, node_atom::value, node, state);
       logger("cluster_manager")

@@ -438,9 +438,8 @@ auto admin_handlers(control_self self, control_peers p) {
     [self, p](status_atom) -> caf::delegated<std::vector<cluster_status>> {
       return self->delegate(p.manager, status_atom::value);
     },
-    [self, p](put_atom,
-              const cluster_change& ch) -> caf::delegated<cluster_status> {
-      return self->delegate(p.manager, put_atom::value, ch);
+    [self, p](put_atom, cluster_change& ch) -> caf::result<cluster_status> {
+      return put_cluster(self, p, std::move(ch));
     },
     [self, p](get_atom,
               label_atom) -> caf::delegated<std::vector<std::string>> {

@@ -63,8 +63,9 @@ struct control_settings {
   /// [drain] job_wait: a re-allocation move of a terminal with a job in
   /// flight waits for it at most this long (job_waits.hpp; 0: never).
   std::chrono::milliseconds drain_job_wait{30'000};
-  /// [labels] matching is "strict": a label configuration may not hold an
-  /// item no cluster names (put_label_items).
+  /// [labels] matching is "strict": a cluster's new labels go to the
+  /// cluster manager with the label items in use, which they must keep
+  /// naming (put_cluster; the manager checks label configurations).
   bool strict_labels = true;
 };
 

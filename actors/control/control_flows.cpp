@@ -428,24 +428,6 @@ caf::error invalid_label_items(const std::vector<std::string>& items) {
   return {};
 }
 
-/// 409 naming the label items no cluster names (strict matching).
-caf::error unnamed_items_error(const std::vector<std::string>& unnamed) {
-  std::string list;
-  for (const auto& item : unnamed)
-    list += (list.empty() ? "\"" : ", \"") + item + "\"";
-  bool one = unnamed.size() == 1;
-  return make_error(
-    errc::conflict,
-    std::string{"no cluster names the label item"} + (one ? " " : "s ") + list
-      + ": with [labels] matching = \"strict\" a terminal with a value for "
-      + (one ? "it" : "one of them")
-      + " would match no cluster and could not register; add it to a "
-        "cluster's labels first (they are replaced by PUT "
-        "/v1/admin/clusters/{id}: give the existing ones too, or use "
-        "`tetherctl cluster set C1 --label "
-      + unnamed.front() + "=*`), or leave it out");
-}
-
 using label_items_promise
   = caf::typed_response_promise<std::vector<std::string>>;
 
@@ -477,22 +459,33 @@ put_label_items(control_self self, const control_peers& p,
   if (auto err = invalid_label_items(items))
     return err;
   auto rp = self->make_response_promise<std::vector<std::string>>();
-  if (!self->state.strict_labels || items.empty()) {
-    store_label_items(self, p, std::move(items), rp);
-    return rp;
-  }
-  // The clusters as the manager has them now (an admin change of a
-  // cluster's labels included). The manager asks its balancers and answers
-  // with what it has after its own request timeout, so this one waits
-  // twice as long: a slow balancer does not fail the change.
-  self->request(p.manager, self->state.request_timeout * 2, status_atom::value)
+  // The cluster manager checks the items against the clusters' labels as
+  // they are now (strict matching: each must be named by a cluster).
+  self
+    ->request(p.manager, self->state.request_timeout, admit_atom::value,
+              label_atom::value, items)
     .then(
-      [self, p, items, rp](std::vector<cluster_status>& clusters) mutable {
-        auto unnamed = unnamed_label_items(items, clusters);
-        if (unnamed.empty())
-          store_label_items(self, p, std::move(items), rp);
-        else
-          rp.deliver(unnamed_items_error(unnamed));
+      [self, p, items, rp](ok_atom) mutable {
+        store_label_items(self, p, std::move(items), rp);
+      },
+      forward_error(rp));
+  return rp;
+}
+
+caf::result<cluster_status>
+put_cluster(control_self self, const control_peers& p, cluster_change ch) {
+  if (!ch.has_labels || !self->state.strict_labels)
+    return self->delegate(p.manager, put_atom::value, std::move(ch));
+  // New labels must keep naming the label items in use (the manager checks
+  // them under strict matching): the selector has the items.
+  auto rp = self->make_response_promise<cluster_status>();
+  self
+    ->request(p.selector, self->state.request_timeout, get_atom::value,
+              label_atom::value)
+    .then(
+      [self, p, ch, rp](std::vector<std::string>& items) mutable {
+        ch.label_items = std::move(items);
+        rp.delegate(p.manager, put_atom::value, std::move(ch));
       },
       forward_error(rp));
   return rp;
@@ -624,6 +617,7 @@ caf::result<uint64_t> end_class(control_self self, const control_peers& p,
   auto n = st.clear_class(name);
   if (!n)
     return n.error();
+  logger("control")->info("class {} cleared (admin): {} terminals", name, *n);
   flush_disconnects(self, p, st.disconnects.tracker.prune(now_ms()));
   auto rp = self->make_response_promise<uint64_t>();
   auto fail = [rp](caf::error& err) mutable {

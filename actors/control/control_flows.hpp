@@ -89,11 +89,17 @@ void callback_done(control_self self, const control_peers& p,
 void send_unfinished(control_self self, const std::string& terminal,
                      const terminal_session_actor& session);
 
-/// The label configuration, validated and stored, then handed to the
-/// selector; answers what the selector uses now.
+/// The label configuration, validated, checked by the cluster manager
+/// against the clusters' labels, stored, then handed to the selector;
+/// answers what the selector uses now.
 caf::result<std::vector<std::string>>
 put_label_items(control_self self, const control_peers& p,
                 std::vector<std::string> items);
+
+/// An operator's change to a cluster, for the cluster manager; new labels
+/// go with the label items in use, which they must keep naming.
+caf::result<cluster_status>
+put_cluster(control_self self, const control_peers& p, cluster_change ch);
 
 using realloc_done = std::function<void(caf::expected<realloc_summary>)>;
 

@@ -1,7 +1,12 @@
 #include "actors/control/disconnect_groups.hpp"
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
+
+#include "actors/system/log.hpp"
 
 namespace tether {
 
@@ -23,8 +28,57 @@ void disconnect_groups::record(int64_t now, const std::string& terminal_id,
   unsaved.push_back(std::move(e));
 }
 
+namespace {
+
+/// The GE and GF classes held now: (true for GE, name).
+using class_key = std::pair<bool, std::string>;
+std::set<class_key> class_names(const disconnect_tracker& t) {
+  std::set<class_key> out;
+  for (const auto& [name, formed] : t.disconnect_classes())
+    out.emplace(true, name);
+  for (const auto& [name, formed] : t.failure_classes())
+    out.emplace(false, name);
+  return out;
+}
+
+size_t members_of(const disconnect_tracker& t, const class_key& c) {
+  const auto& members = c.first ? t.disconnect_members() : t.failure_members();
+  return static_cast<size_t>(
+    std::count_if(members.begin(), members.end(),
+                  [&](const auto& m) { return m.second == c.second; }));
+}
+
+/// Logs the classes that formed and those that ended (their class_ttl)
+/// since `before`.
+void log_class_changes(const std::set<class_key>& before,
+                       const disconnect_tracker& t) {
+  auto now = class_names(t);
+  if (now == before)
+    return;
+  auto log = logger("control");
+  for (const auto& c : now)
+    if (before.count(c) == 0)
+      log->info("class {} formed ({}): {} terminals", c.second,
+                c.first ? "simultaneous disconnection, GE"
+                        : "failing group, GF",
+                members_of(t, c));
+  for (const auto& c : before)
+    if (now.count(c) == 0)
+      log->info("class {} ended: [placement] class_ttl passed", c.second);
+}
+
+} // namespace
+
 int64_t disconnect_groups::refresh(int64_t now,
                                    const terminal_table& terminals) {
+  auto held = class_names(tracker);
+  auto drop_before = refresh_classes(now, terminals);
+  log_class_changes(held, tracker);
+  return drop_before;
+}
+
+int64_t disconnect_groups::refresh_classes(int64_t now,
+                                           const terminal_table& terminals) {
   auto drop_before = tracker.prune(now);
   auto ended = tracker.expire(now);
   if (drop_before != 0 || ended > 0)

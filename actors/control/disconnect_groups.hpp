@@ -55,7 +55,7 @@ struct disconnect_groups {
   /// there are events or groups to dissolve), unless nothing they depend
   /// on changed since the last time (`gate`). Returns the time before
   /// which stored events are no longer needed (0: none dropped since the
-  /// last call).
+  /// last call). Logs each class that formed or ended (class_ttl).
   int64_t refresh(int64_t now, const terminal_table& terminals);
 
   /// The events to store, and forgets them.
@@ -63,6 +63,8 @@ struct disconnect_groups {
 
 private:
   terminals_pass pass_;
+
+  int64_t refresh_classes(int64_t now, const terminal_table& terminals);
 };
 
 } // namespace tether

@@ -10,6 +10,10 @@ double seconds_between(int64_t from_ms, int64_t to_ms) {
 
 } // namespace
 
+job_metrics::job_metrics() {
+  set_.add("tether_job_redeliveries_total", {}, 0);
+}
+
 void job_metrics::applied(const std::string& status,
                           const storage::job_record& job, int64_t now) {
   if (status == "delivered") {

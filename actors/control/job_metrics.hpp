@@ -16,6 +16,9 @@ namespace tether {
 
 class job_metrics {
 public:
+  /// tether_job_redeliveries_total starts at 0 (a rate or an alert on it
+  /// works before the first redelivery).
+  job_metrics();
   /// The job book applied a report with `status` to `job` at `now` (Unix
   /// ms): a first delivery or an ack observes its latency since the job's
   /// creation; a final status counts the job once.

@@ -116,6 +116,8 @@ public:
   /// "terminal T1" or "job J1" for a route with an id ("" otherwise), for
   /// log lines.
   const std::string& subject() const { return subject_; }
+  /// Names the subject once the body has (registration: the terminal).
+  void name_subject(std::string subject) { subject_ = std::move(subject); }
 
 private:
   http_responder_ptr inner_;

@@ -90,23 +90,25 @@ void write_cluster_metrics(metrics::exposition& e,
 /// Families per node (sessions, live session actors, state, CPU, memory).
 void write_node_metrics(metrics::exposition& e,
                         const std::vector<cluster_status>& clusters) {
-  // A load gauge has no sample for a failed node: its process does not
-  // answer, and what its balancers last heard is not its load now.
-  auto gauge
-    = [&](const char* name, const char* help, auto value_of, bool load = true) {
-        e.family(name, "gauge", help);
-        for (const auto& c : clusters)
-          for (const auto& n : c.nodes)
-            if (!load || n.state != "failed")
-              e.sample(name, {{"cluster", c.cluster_id}, {"node", n.node_id}},
-                       static_cast<double>(value_of(n)));
-      };
+  // A load gauge has no sample for a node whose load is not known (failed:
+  // its process does not answer); a count has none for a node no balancer
+  // reported (unknown: its sessions are not known either).
+  enum class figure { count, load };
+  auto gauge = [&](const char* name, const char* help, auto value_of,
+                   figure kind = figure::load) {
+    e.family(name, "gauge", help);
+    for (const auto& c : clusters)
+      for (const auto& n : c.nodes)
+        if (kind == figure::count ? n.state != "unknown" : n.load_known())
+          e.sample(name, {{"cluster", c.cluster_id}, {"node", n.node_id}},
+                   static_cast<double>(value_of(n)));
+  };
   gauge(
     "tether_node_sessions", "Device sessions on the node.",
-    [](const node_status& n) { return n.sessions; }, false);
+    [](const node_status& n) { return n.sessions; }, figure::count);
   gauge(
     "tether_session_actors_live", "Session actors that exist on the node.",
-    [](const node_status& n) { return n.session_actors; }, false);
+    [](const node_status& n) { return n.session_actors; }, figure::count);
   gauge("tether_node_cpu_ratio",
         "CPU used by the node's process, as a share of one core.",
         [](const node_status& n) { return n.cpu; });
@@ -127,7 +129,8 @@ void write_node_metrics(metrics::exposition& e,
         "Memory in use on the node's host (0-1).",
         [](const node_status& n) { return n.host_memory_util; });
   e.family("tether_node_state", "gauge",
-           "1 for the node's current state (active, draining, failed).");
+           "1 for the node's current state (active, draining, standby, "
+           "moving, failed, unknown).");
   for (const auto& c : clusters)
     for (const auto& n : c.nodes)
       e.sample(
@@ -318,6 +321,9 @@ void register_terminal(gateway_ptr self, const api::route&,
     = decoded<terminal_record>(self, out, req.body, api::decode_register);
   if (!facts || !device_proven(self, req, facts->terminal_id, out))
     return;
+  // The id is in the body: log lines of a failure name it.
+  if (auto* once = dynamic_cast<once_responder*>(out.get()))
+    once->name_subject("terminal " + facts->terminal_id);
   // A refusal of a device that proved its id (400, 409, 503) is recorded
   // in its history from the error branch, where the status is known.
   request_control(self, register_atom::value, *facts)

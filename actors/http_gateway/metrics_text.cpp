@@ -141,8 +141,9 @@ constexpr family_doc gathered_families[] = {
    "Connect latency: a device's admission at the balancer to its session "
    "started on a node."},
   {"tether_disconnects_total", false,
-   "Connections that ended, by reason (closed_by_device, keepalive_lost, "
-   "replaced, revoked, policy, no_node, session_failed, closed_by_server)."},
+   "Connections that ended, by reason (closed_by_device, reassigned, "
+   "keepalive_lost, replaced, revoked, policy, no_node, session_failed, "
+   "closed_by_server)."},
   {"tether_session_moves_total", false,
    "Sessions moved to another node while the device kept its WebSocket, by "
    "reason (drained, rebalanced, node_down)."},

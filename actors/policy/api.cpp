@@ -871,10 +871,9 @@ double percent(double share) {
 
 /// A node's load as the API shows it: `cpu` percent of one core and
 /// `memory` resident bytes of its process, and utilisation in percent; all
-/// null for a failed node (its process does not answer: what its balancers
-/// last heard is not its load now).
+/// null when not known (node_status::load_known).
 void add_load(json::object& o, const node_status& n) {
-  if (n.state == "failed") {
+  if (!n.load_known()) {
     for (const char* k : {"cpu", "memory", "cpu_pct", "memory_pct",
                           "host_cpu_pct", "host_memory_pct"})
       o[k] = nullptr;

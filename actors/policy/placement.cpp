@@ -53,18 +53,6 @@ bool label_matches(const config::cluster_labels& labels,
   return true;
 }
 
-std::vector<std::string>
-unnamed_label_items(const std::vector<std::string>& items,
-                    const std::vector<cluster_status>& clusters) {
-  std::vector<std::string> out;
-  for (const auto& item : items)
-    if (std::none_of(
-          clusters.begin(), clusters.end(),
-          [&](const cluster_status& c) { return c.labels.count(item) > 0; }))
-      out.push_back(item);
-  return out;
-}
-
 size_t label_class(const config::cluster_labels& labels,
                    const assigned_label& label) {
   const auto& computed = computed_item_names();

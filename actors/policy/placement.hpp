@@ -43,14 +43,6 @@ bool label_matches(const config::cluster_labels& labels,
                    const assigned_label& label,
                    label_matching how = label_matching::strict);
 
-/// The items of `items` that no cluster of `clusters` names, in order.
-/// Under strict matching a terminal with a value for such an item matches
-/// no cluster at all, so a label configuration holding one is refused
-/// (control_flows.cpp, put_label_items).
-std::vector<std::string>
-unnamed_label_items(const std::vector<std::string>& items,
-                    const std::vector<cluster_status>& clusters);
-
 /// The label class of a cluster for a terminal: how many of the computed
 /// (history-driven) items of `label` the cluster names the terminal's value
 /// for explicitly (a "*", an item the cluster does not name, and the items
@@ -87,7 +79,7 @@ bool null_label_model(const config::label_rules& rules,
 struct cluster_candidate {
   std::string cluster_id;
   bool active = true;       // false: draining, takes no new terminals
-  bool reachable = true;    // at least one balancer is known
+  bool reachable = true;    // a balancer is known, a node takes sessions
   uint32_t connections = 0; // live connections (plus choices since)
   double cpu_util = 0;      // mean CPU utilisation of its live nodes (0-1)
   double memory_util = 0;   // mean memory utilisation of its live nodes

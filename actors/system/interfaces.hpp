@@ -108,6 +108,11 @@ using cluster_manager_actor = caf::typed_actor<
   caf::reacts_to<join_atom, balancer_info>,
   // admin API and re-allocation (actors/cluster_manager/cluster_admin.hpp)
   caf::replies_to<put_atom, cluster_change>::with<cluster_status>,
+  // a label configuration's items checked against the clusters' labels
+  // before it is stored: ok, or 409 naming the items no cluster names
+  // (strict matching; actors/cluster_manager/label_coverage.hpp)
+  caf::replies_to<admit_atom, label_atom,
+                  std::vector<std::string>>::with<ok_atom>,
   caf::replies_to<put_atom, node_atom, std::string,
                   std::string>::with<node_status>,
   // a node's state, capacity and weight (PUT /v1/admin/nodes/{id})

@@ -234,7 +234,8 @@ typename Inspector::result_type inspect(Inspector& f, bulk_outcome& x) {
 /// A node's state as the balancer and the operator see it.
 struct node_status {
   std::string node_id;
-  std::string state; // "active", "draining", "failed"
+  std::string state; // "active", "draining", "failed" ("unknown": listed
+                     // from the topology, no balancer reported it)
   uint32_t sessions = 0;
   double cpu = 0;      // share of one core used by the node's process
   uint64_t memory = 0; // resident bytes of the node's process
@@ -260,6 +261,11 @@ struct node_status {
   /// failed node that never was has not started yet (a spare the autoscale
   /// command starts), it was not lost.
   bool reached = false;
+
+  /// Whether the load figures are the node's load now: not for a failed
+  /// node (its process does not answer; they are what its balancers last
+  /// heard) nor an unknown one (no balancer of its cluster reported it).
+  bool load_known() const { return state != "failed" && state != "unknown"; }
 };
 
 template <class Inspector>
@@ -380,12 +386,16 @@ struct cluster_change {
   std::map<std::string, std::vector<std::string>> labels;
   std::string state;   // "active", "draining"; empty: unchanged
   int64_t weight = -1; // negative: unchanged
+  /// The label items in use (the control fills them in from the selector):
+  /// under strict matching new labels may not leave one of them named by
+  /// no cluster (409), or no terminal with a value for it could register.
+  std::vector<std::string> label_items;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_change& x) {
   return f(caf::meta::type_name("cluster_change"), x.cluster_id, x.has_labels,
-           x.labels, x.state, x.weight);
+           x.labels, x.state, x.weight, x.label_items);
 }
 
 /// An operator's change to one node (PUT /v1/admin/nodes/{id}). What the

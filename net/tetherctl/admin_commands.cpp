@@ -87,28 +87,33 @@ int cmd_class_members(context& cx, const std::string& name, int limit,
 
 namespace {
 
-/// "key=v1,v2" into labels[key] = [v1, v2]; "key=" removes key. False
-/// after saying why for a malformed one.
-bool apply_label(context& cx, const std::string& text, json::object& labels) {
-  auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    *cx.err << "tetherctl: --label " << text
-            << ": expected ITEM=VALUE[,VALUE...] (ITEM= removes the item)\n";
-    return false;
+/// The --label changes: item -> its values (none: the item is removed).
+using label_changes = std::map<std::string, std::vector<std::string>>;
+
+/// Parses every --label ("ITEM=V1,V2"; "ITEM=" removes the item), each
+/// item once. False after saying why for a malformed or repeated one.
+bool parse_labels(context& cx, const std::vector<std::string>& texts,
+                  label_changes& out) {
+  for (const auto& text : texts) {
+    auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *cx.err << "tetherctl: --label " << text
+              << ": expected ITEM=VALUE[,VALUE...] (ITEM= removes the item)\n";
+      return false;
+    }
+    auto item = text.substr(0, eq);
+    std::vector<std::string> values;
+    if (eq + 1 < text.size() && !split_list(text.substr(eq + 1), values)) {
+      *cx.err << "tetherctl: --label " << text
+              << ": an empty value (expected ITEM=VALUE[,VALUE...])\n";
+      return false;
+    }
+    if (!out.emplace(item, std::move(values)).second) {
+      *cx.err << "tetherctl: --label " << item
+              << " is given twice (give its values in one: ITEM=V1,V2)\n";
+      return false;
+    }
   }
-  auto item = text.substr(0, eq);
-  auto rest = text.substr(eq + 1);
-  if (rest.empty()) {
-    labels.erase(item);
-    return true;
-  }
-  json::array values;
-  for (size_t from = 0; from <= rest.size();) {
-    auto comma = std::min(rest.find(',', from), rest.size());
-    values.emplace_back(rest.substr(from, comma - from));
-    from = comma + 1;
-  }
-  labels[item] = std::move(values);
   return true;
 }
 
@@ -116,7 +121,10 @@ bool apply_label(context& cx, const std::string& text, json::object& labels) {
 
 int cmd_cluster_set(context& cx, const cluster_set_options& o) {
   json::object body;
-  if (!o.labels.empty()) {
+  label_changes changes;
+  if (!parse_labels(cx, o.labels, changes))
+    return exit_usage;
+  if (!changes.empty()) {
     json::object labels;
     if (!o.replace_labels) { // the labels it has, changed by those given
       int code = exit_ok;
@@ -128,9 +136,11 @@ int cmd_cluster_set(context& cx, const cluster_set_options& o) {
           l != nullptr && l->is_object())
         labels = l->as_object();
     }
-    for (const auto& text : o.labels)
-      if (!apply_label(cx, text, labels))
-        return exit_usage;
+    for (const auto& [item, values] : changes)
+      if (values.empty())
+        labels.erase(item);
+      else
+        labels[item] = json::value_from(values);
     body["labels"] = std::move(labels);
   }
   if (o.weight >= 0)

@@ -29,6 +29,17 @@ std::string text_of(const json::value& v, std::string_view key) {
   return json::serialize(*f);
 }
 
+bool split_list(const std::string& text, std::vector<std::string>& parts) {
+  for (size_t from = 0; from <= text.size();) {
+    auto comma = std::min(text.find(',', from), text.size());
+    if (comma == from)
+      return false;
+    parts.push_back(text.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return true;
+}
+
 std::string percent_text(const json::value& v, std::string_view key) {
   auto text = text_of(v, key);
   return text == "-" ? text : text + "%";
@@ -425,7 +436,15 @@ int cmd_jobs_list(context& cx, const std::string& terminal_id,
 }
 
 int cmd_reallocate(context& cx, bool all, const std::string& cluster_id,
-                   const std::vector<std::string>& terminal_ids) {
+                   const std::vector<std::string>& terminals_given) {
+  // "--terminals a,,b" names an empty id: said, not dropped.
+  std::vector<std::string> terminal_ids;
+  for (const auto& given : terminals_given)
+    if (!split_list(given, terminal_ids)) {
+      *cx.err << "tetherctl: --terminals " << given
+              << ": an empty terminal id (expected ID[,ID...])\n";
+      return exit_usage;
+    }
   if (int(all) + int(!cluster_id.empty()) + int(!terminal_ids.empty()) != 1) {
     *cx.err << "tetherctl: reallocate needs exactly one of --all, --cluster "
                "ID, --terminals ID,...\n";

@@ -41,6 +41,10 @@ struct context {
                                          const std::string& body, int& code);
 };
 
+/// Appends the parts of "a,b,c" to `parts`; false when one is empty
+/// ("a,,b", "a,", ""): a list an operator gives is not trimmed silently.
+bool split_list(const std::string& text, std::vector<std::string>& parts);
+
 int cmd_status(context& cx);
 int cmd_clusters(context& cx);
 /// GET /v1/admin/nodes: every node with its cluster, state and process.

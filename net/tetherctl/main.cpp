@@ -148,6 +148,11 @@ bool resolve_key(options& o, std::string& key) {
   while (!key.empty() && (key.back() == '\r' || key.back() == ' '))
     key.pop_back();
   warn_if_readable_by_others(path);
+  if (key.empty()) {
+    std::cerr << "tetherctl: key file " << path
+              << " is empty (its first line is the key)\n";
+    return false;
+  }
   return true;
 }
 
@@ -156,6 +161,17 @@ bool resolve_key(options& o, std::string& key) {
 namespace {
 
 using runner = std::function<int(context&)>;
+
+/// An integer written as one ("1.5" or "2e3" is not: CLI11 would call
+/// them out of range).
+const CLI::Validator whole_number{
+  [](std::string& text) {
+    size_t i = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+    bool ok = i < text.size()
+           && text.find_first_not_of("0123456789", i) == std::string::npos;
+    return ok ? std::string{} : "not an integer: " + text;
+  },
+  "INTEGER"};
 
 void add_fleet_commands(CLI::App& app, options& o, runner& run) {
   app.add_subcommand("status", "health of the control plane and fleet totals")
@@ -304,7 +320,7 @@ void add_admin_commands(CLI::App& app, options& o, runner& run) {
                                               "current labels");
   re->add_flag("--all", o.all, "every terminal");
   re->add_option("--cluster", o.id, "the terminals of one cluster");
-  re->add_option("--terminals", o.items, "these terminals")->delimiter(',');
+  re->add_option("--terminals", o.items, "these terminals (ID,ID,...)");
   re->callback([&] {
     run = [&](context& cx) {
       return cmd_reallocate(cx, o.all, o.id, o.items);
@@ -389,7 +405,7 @@ void add_class_commands(CLI::App& app, options& o, runner& run) {
   set->add_flag("--replace-labels", o.cluster.replace_labels,
                 "the --label items become all of the cluster's labels");
   set->add_option("--weight", o.cluster.weight, "its weight")
-    ->check(CLI::Range(0, 1'000'000));
+    ->check(whole_number & CLI::Range(0, 1'000'000));
   set->add_option("--state", o.cluster.state, "its state")
     ->check(CLI::IsMember({"active", "draining"}));
   set->callback([&] {

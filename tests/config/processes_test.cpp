@@ -61,6 +61,7 @@ struct doc {
   std::string clusters = "[[clusters]]\n"
                          "id = \"C1\"\n"
                          "nodes = [\"C1-n1\"]\n"
+                         "labels = { region = [\"*\"], model = [\"*\"] }\n"
                          "  [[clusters.balancers]]\n"
                          "  id = \"C1-b1\"\n"
                          "  listen = \"127.0.0.1:9101\"\n";

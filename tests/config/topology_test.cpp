@@ -33,7 +33,9 @@ using namespace test_support;
 
 struct doc {
   std::map<std::string, fields> sections; // "timers" -> {...}
-  fields cluster{{"id", "\"C1\""}, {"nodes", "[\"C1-n1\"]"}};
+  fields cluster{{"id", "\"C1\""},
+                 {"nodes", "[\"C1-n1\"]"},
+                 {"labels", "{ region = [\"*\"], model = [\"*\"] }"}};
   fields balancer{{"id", "\"C1-b1\""}, {"listen", "\"127.0.0.1:9101\""}};
   bool with_balancer = true;
 
@@ -92,7 +94,7 @@ TEST(DefaultTopology, Parses) {
 }
 
 TEST(DefaultTopology, MinimalFileGetsDefaults) {
-  auto r = parse(doc{}.str());
+  auto r = parse(doc{}.set("cluster", "labels", "").str());
   ASSERT_TRUE(r.value) << dump(r);
   const auto& t = *r.value;
   topology defaults;
@@ -180,6 +182,39 @@ TEST(DefaultTopology, KnownLabelItems) {
   EXPECT_EQ(items.size(), 11u);
   for (const char* item : {"service", "region", "model", "firmware", "user"})
     EXPECT_NE(std::find(items.begin(), items.end(), item), items.end()) << item;
+}
+
+// Reviewer (session 26): under strict matching an item of [labels] items
+// that no enabled cluster names keeps every terminal with a value for it
+// from registering; check-config and the start warn, naming the item.
+TEST(Validation, ALabelItemNoClusterNamesIsWarnedUnderStrictMatching) {
+  auto r = parse(doc{}
+                   .set("labels", "items", "[\"region\", \"firmware\"]")
+                   .set("cluster", "labels", "{ region = [\"GG1\"] }")
+                   .str());
+  ASSERT_TRUE(r.value) << dump(r);
+  ASSERT_EQ(r.warnings.list.size(), 1u) << r.warnings.to_string();
+  EXPECT_NE(r.warnings.list[0].find("t.toml:2: labels.items[1]: no enabled "
+                                    "cluster names the label item "
+                                    "\"firmware\""),
+            std::string::npos)
+    << r.warnings.list[0];
+  // Named by a cluster only declared (enabled = false): warned too.
+  r = parse(doc{}
+              .set("labels", "items", "[\"region\"]")
+              .set("cluster", "labels", "")
+              .str()
+            + "[[clusters]]\nid = \"C2\"\nenabled = false\nnodes = "
+              "[\"C2-n1\"]\nlabels = { region = [\"*\"] }\n");
+  EXPECT_EQ(r.warnings.list.size(), 1u) << dump(r);
+  // Lenient matching: an item a cluster does not name does not restrict.
+  r = parse(doc{}
+              .set("labels", "matching", "\"lenient\"")
+              .set("cluster", "labels", "")
+              .str());
+  EXPECT_TRUE(r.warnings.list.empty()) << r.warnings.to_string();
+  // Named: nothing to say.
+  EXPECT_TRUE(parse(doc{}.str()).warnings.list.empty());
 }
 
 // -- durations and endpoints

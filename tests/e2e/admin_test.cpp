@@ -251,6 +251,38 @@ TEST(admin, relabel_and_reallocate_moves_exactly_the_expected_devices_paced) {
   EXPECT_EQ(str_at(json_of(reg.body), "cluster_id"), "C1");
 }
 
+// Tester finding (session 26): a cluster whose nodes were all draining
+// still took new devices, which its balancer closed with 1013 "no node
+// available", again and again.
+TEST(admin, a_cluster_without_an_active_node_takes_no_new_devices) {
+  tetherd_process server{admin_topology(50)}; // GG1: C1 only (C3 declared)
+  server.start();
+  put(server, "/v1/admin/nodes/C1-n1", R"({"state":"draining"})");
+  put(server, "/v1/admin/nodes/C1-n2", R"({"state":"draining"})");
+  auto body = [](int i) {
+    return R"({"terminal_id":"D)" + std::to_string(i)
+         + R"(","region":"GG1","model":"GJ1"})";
+  };
+  // Closed from its balancer's next report (about a second); a new device
+  // tried every half second (registrations per address are rate limited;
+  // one placed before stays where it is).
+  http_result r;
+  for (int i = 0; i < 20; ++i) {
+    if ((r = register_terminal(server, body(i))).status == 503)
+      break;
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(error_message_of(r).find("a node taking new sessions"),
+            std::string::npos)
+    << r.body;
+  // Made active again, a node opens the cluster at once.
+  put(server, "/v1/admin/nodes/C1-n2", R"({"state":"active"})");
+  r = register_terminal(server, body(100));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(str_at(json_of(r.body), "cluster_id"), "C1") << r.body;
+}
+
 TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   tetherd_process server{admin_topology(50)};
   server.start();
@@ -346,6 +378,42 @@ TEST(admin, drained_node_takes_no_sessions_and_the_simulator_follows_reassign) {
   EXPECT_EQ(counters.at("reassigns").to_number<int>(), fleet);
   // One reconnect per device (the reassign to C3), none from the drain.
   EXPECT_EQ(counters.at("reconnects").to_number<int>(), fleet) << counters;
+}
+
+// Reviewer (session 26): under strict matching, new labels for a cluster
+// that leave a label item in use named by no cluster would keep every
+// terminal with a value for it from registering; they are refused (409)
+// and nothing is stored.
+TEST(admin, cluster_labels_keep_every_item_in_use_named) {
+  tetherd_process server{admin_topology(50)}; // C3 declared, not in service
+  server.start();
+  // C2 drops "model": C1 still names it.
+  put(server, "/v1/admin/clusters/C2", R"({"labels":{"region":["GG2"]}})");
+  auto r = http_call(server.http(), "PUT", "/v1/admin/clusters/C1",
+                     R"({"labels":{"region":["GG1"]},"weight":4})");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(error_code_of(r), "conflict") << r.body;
+  EXPECT_NE(error_message_of(r).find("would leave no cluster naming the "
+                                     "label item \"model\""),
+            std::string::npos)
+    << r.body;
+  auto c1 = cluster_of(server, "C1");
+  EXPECT_EQ(json::serialize(c1.at("labels")),
+            R"({"model":["*"],"region":["GG1"]})");
+  EXPECT_EQ(c1.at("weight").to_number<int>(), 1);
+  // Without "model" in use, the same change is taken, and kept.
+  put(server, "/v1/admin/label-config", R"({"items":["region"]})");
+  put(server, "/v1/admin/clusters/C1", R"({"labels":{"region":["GG1"]}})");
+  server.terminate();
+  server.start();
+  EXPECT_EQ(json::serialize(cluster_of(server, "C1").at("labels")),
+            R"({"region":["GG1"]})");
+  // Putting "model" back in use is refused now: no cluster names it.
+  r = http_call(server.http(), "PUT", "/v1/admin/label-config",
+                R"({"items":["region","model"]})");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::serialize(get_json(server, "/v1/admin/label-config")),
+            R"({"items":["region"]})");
 }
 
 TEST(admin, changes_survive_a_restart_and_bad_input_changes_nothing) {

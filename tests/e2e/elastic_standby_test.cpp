@@ -123,14 +123,15 @@ TEST(elastic_standby, over_scale_out_wakes_the_standby_then_runs_the_command) {
   EXPECT_NE(d->log("control").find("autoscale command for C1: exited 0"),
             std::string::npos);
   // The woken state is stored: a restarted control lists C1-n2 active from
-  // its first report on (the topology alone would say standby).
+  // its first report on (the topology alone would say standby; "unknown"
+  // until a balancer of C1 has answered the new control).
   d->kill9("control");
   d->start_process("control");
   std::string first;
   ASSERT_TRUE(eventually(
     [&] {
       first = node_state(d->http(), "C1-n2");
-      return !first.empty();
+      return !first.empty() && first != "unknown";
     },
     30s))
     << d->logs();

@@ -488,6 +488,22 @@ TEST_F(multiprocess, balancer_killed_devices_reconnect_to_the_other_one) {
   EXPECT_GE(counter(sa, "reconnects"), 1) << dump(sa);
   EXPECT_EQ(counter(sa, "done"), 2 * fleet_size) << dump(sa);
   EXPECT_EQ(counter(sb, "disconnects"), 0) << dump(sb); // C2 never noticed
+  // With every balancer of C2 gone, its nodes (alive) are still listed:
+  // state unknown, load null (a tester's finding, session 26).
+  d->kill9("C2-b1");
+  d->kill9("C2-b2");
+  auto unknown_nodes = [&] {
+    auto v
+      = json_of(http_call(d->http(), "GET", "/v1/admin/nodes", {}, 2s).body);
+    int n = 0;
+    if (v.is_object())
+      for (auto& node : v.at("nodes").as_array())
+        n += str_at(node, "cluster_id") == "C2"
+          && str_at(node, "state") == "unknown" && node.at("cpu").is_null();
+    return n;
+  };
+  EXPECT_TRUE(eventually([&] { return unknown_nodes() == 2; }, 20s))
+    << http_call(d->http(), "GET", "/v1/admin/nodes", {}, 2s).body << d->logs();
 }
 
 TEST_F(multiprocess_fixed, balancer_frozen_devices_move_and_stale_ends) {

@@ -535,6 +535,40 @@ TEST(TetherctlAlone, AKeyFileOthersCanReadIsWarnedAbout) {
   EXPECT_EQ(closed.status, 4) << closed.output; // and on to the server
 }
 
+// Tester findings (session 26): these were sent on, or dropped silently.
+TEST(TetherctlAlone, MalformedArgumentsAreNamedBeforeAnyRequest) {
+  temp_dir dir;
+  auto empty_key = dir.path() + "/empty-key";
+  write_file(empty_key, "");
+  ::chmod(empty_key.c_str(), 0600);
+  auto port = std::to_string(free_port()); // nothing listens: exit 4 if sent
+  struct bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<bad> cases{
+    {{"cluster", "set", "C1", "--label", "region=GG1,,GG2"},
+     "--label region=GG1,,GG2: an empty value"},
+    {{"cluster", "set", "C1", "--label", "region=GG1,"}, "an empty value"},
+    {{"cluster", "set", "C1", "--label", "region=GG1", "--label", "region=GG2"},
+     "--label region is given twice"},
+    {{"cluster", "set", "C1", "--weight", "1.5"}, "not an integer: 1.5"},
+    {{"reallocate", "--terminals", "a,,b"},
+     "--terminals a,,b: an empty terminal id"},
+    {{"--key-file", empty_key, "clusters"}, "is empty"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args{"--server", "http://127.0.0.1:" + port};
+    if (c.args.front() != "--key-file")
+      args.insert(args.end(), {"--key", "k"});
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = tetherctl(args);
+    SCOPED_TRACE(c.says);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(c.says), std::string::npos) << r.output;
+  }
+}
+
 TEST(TetherctlAlone, UsageErrorsAreExitTwo) {
   EXPECT_EQ(tetherctl({}).status, 2);
   EXPECT_EQ(tetherctl({"no-such-command"}).status, 2);

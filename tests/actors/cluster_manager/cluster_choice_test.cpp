@@ -157,6 +157,51 @@ TEST(ManagerChoose, NoMatchSaysWhichLabel) {
   EXPECT_NE(why.find("model=GJ1"), std::string::npos) << why;
 }
 
+// Tester finding (session 26): a cluster whose only node was draining
+// still took new devices, which its balancer then closed with 1013 "no
+// node available", again and again.
+TEST(ManagerChoose, AClusterWithoutANodeTakingSessionsIsNoCandidate) {
+  auto st = three_clusters(); // GG2: C2 (0 connections) and C3 (2)
+  auto report = [](const char* cluster, std::vector<node_status> nodes) {
+    balancer_status r;
+    r.cluster_id = cluster;
+    r.nodes = std::move(nodes);
+    return std::optional<balancer_status>{std::move(r)};
+  };
+  std::string why;
+  // C2's nodes: one draining, one failed; C3's: one active.
+  st.clusters.take_reports({report("C2", {node_status{"C2-n1", "draining"},
+                                          node_status{"C2-n2", "failed"}}),
+                            report("C3", {node_status{"C3-n1", "active"}})});
+  EXPECT_FALSE(st.clusters[1].open_nodes);
+  auto pick = st.choose(label({{"region", "GG2"}}), "", why);
+  ASSERT_TRUE(pick) << why;
+  EXPECT_EQ(st.clusters[*pick].cfg.id, "C3");
+  // A terminal of C2 that registers again stays: a node restarting must
+  // not move a cluster's devices for good.
+  pick = st.choose(label({{"region", "GG2"}}), "C2", why);
+  ASSERT_TRUE(pick) << why;
+  EXPECT_EQ(st.clusters[*pick].cfg.id, "C2");
+  // A round in which C2's balancer did not answer changes nothing; its
+  // next report with an active node opens it again.
+  st.clusters.take_reports({std::nullopt, report("C3", {})});
+  EXPECT_FALSE(st.clusters[1].open_nodes);
+  EXPECT_FALSE(st.clusters[2].open_nodes);
+  why.clear();
+  EXPECT_FALSE(st.choose(label({{"region", "GG2"}}), "", why));
+  EXPECT_NE(why.find("a node taking new sessions"), std::string::npos) << why;
+  st.clusters.take_reports({report("C2", {node_status{"C2-n1", "active"}})});
+  pick = st.choose(label({{"region", "GG2"}}), "", why);
+  ASSERT_TRUE(pick) << why;
+  EXPECT_EQ(st.clusters[*pick].cfg.id, "C2");
+  // A balancer that joins opens its cluster until its first report (as
+  // an operator's GET, whose live reports count too: note_open).
+  st.clusters.note_open({report("C3", {node_status{"C3-n1", "failed"}})});
+  EXPECT_FALSE(st.clusters[2].open_nodes);
+  st.clusters.join(st.clusters[2].balancers.front());
+  EXPECT_TRUE(st.clusters[2].open_nodes);
+}
+
 TEST(ManagerChoose, MatchingButUnusableSaysSo) {
   auto st = three_clusters();
   st.clusters[1].state = "draining"; // C2

@@ -244,6 +244,38 @@ TEST(ClusterTableMoves, EachStatusKeepsOnlyTheNodesItListsAndCpuCountsThem) {
   EXPECT_DOUBLE_EQ(t.find("C2")->cpu, 0.2);
 }
 
+// Tester finding (session 26): with a cluster's only balancer down, none
+// of its nodes was listed, though their processes were alive.
+TEST(ClusterTableMoves, NodesNoBalancerReportedAreListedAsUnknown) {
+  auto t = two_pool_clusters(); // C1: C1-n1, C1-n2; C2: C2-n1
+  t.entries[1].pool_nodes = {"C2-n1", "C1-n1", "C1-n2"};
+  t.placed["C1-n2"] = "C2";
+  std::vector<std::optional<balancer_status>> rs(1);
+  rs[0] = balancer_status{};
+  rs[0]->cluster_id = "C1";
+  rs[0]->nodes = {node_status{"C1-n1", "active", 3, 0.9}};
+  auto out = t.status();
+  merge_reports(out, rs);
+  t.keep_listed(out);
+  t.add_unreported(out);
+  ASSERT_EQ(out.size(), 2u);
+  // C1's report stands; C2 (no report) lists its own node and the one
+  // moved to it, neither with a known load.
+  ASSERT_EQ(out[0].nodes.size(), 1u);
+  EXPECT_EQ(out[0].nodes[0].state, "active");
+  EXPECT_TRUE(out[0].nodes[0].load_known());
+  ASSERT_EQ(out[1].nodes.size(), 2u);
+  EXPECT_EQ(out[1].nodes[0].node_id, "C2-n1");
+  EXPECT_EQ(out[1].nodes[1].node_id, "C1-n2");
+  for (const auto& n : out[1].nodes) {
+    EXPECT_EQ(n.state, "unknown");
+    EXPECT_FALSE(n.load_known());
+  }
+  // Added once only.
+  t.add_unreported(out);
+  EXPECT_EQ(out[1].nodes.size(), 2u);
+}
+
 TEST(ClusterAdminMoves, AStoredMoveIsAKeyOfItsOwnAppliedWhenTheTopologyAllows) {
   EXPECT_EQ(cluster_admin::placement_key("C2-n1"), "C2-n1#cluster");
   EXPECT_EQ(cluster_admin::moved_node("C2-n1#cluster"), "C2-n1");

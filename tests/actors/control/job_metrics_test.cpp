@@ -25,6 +25,11 @@ storage::job_record job_at(int64_t created) {
 
 TEST(JobMetrics, FirstDeliveryAndAckObserveTheirLatency) {
   job_metrics m;
+  // Redeliveries start at 0 (exported before the first one).
+  auto before = m.series();
+  const auto* r0 = find(before, "tether_job_redeliveries_total");
+  ASSERT_NE(r0, nullptr);
+  EXPECT_EQ(r0->value, 0);
   auto j = job_at(1'000);
   j.deliveries = 1;
   j.delivered_at_ms = 1'040;

@@ -148,22 +148,6 @@ TEST(LabelMatches, StrictTable) {
   EXPECT_FALSE(parse_label_matching("loose"));
 }
 
-TEST(UnnamedLabelItems, ItemsNoClusterNamesInTheirOrder) {
-  cluster_status c1{"C1", {{"region", {"GG1"}}, {"model", {"*"}}}};
-  cluster_status c2{"C2", {{"region", {"GG2"}}, {"user", {"alice"}}}};
-  std::vector<cluster_status> both{c1, c2};
-  EXPECT_TRUE(unnamed_label_items({"region", "model", "user"}, both).empty());
-  EXPECT_EQ(unnamed_label_items({"print_frequency", "region", "service"}, both),
-            (std::vector<std::string>{"print_frequency", "service"}));
-  // One cluster naming an item is enough; no clusters name nothing.
-  EXPECT_TRUE(unnamed_label_items({"user"}, {c2}).empty());
-  EXPECT_EQ(unnamed_label_items({"user"}, {c1}),
-            (std::vector<std::string>{"user"}));
-  EXPECT_EQ(unnamed_label_items({"region"}, {}),
-            (std::vector<std::string>{"region"}));
-  EXPECT_TRUE(unnamed_label_items({}, both).empty());
-}
-
 // -- choose_cluster
 // ------------------------------------------------------------------
 

@@ -409,6 +409,7 @@ TEST_F(MessagesTest, AdminMessages) {
   check(cluster_settings{"C2", {{"region", {"GG2", "GG3"}}}, "draining", 0});
   check(cluster_settings{});
   check(cluster_change{"C3", true, {{"model", {"GJ1"}}}, "active", 5});
+  check(cluster_change{"C3", true, {{"model", {"*"}}}, "", -1, {"model"}});
   check(cluster_change{});
   check(node_change{"C1-n1", "", 4, -1});
   check(node_change{});
@@ -594,6 +595,8 @@ TEST_F(MessagesTest, EveryInterfaceMessageCrossesTheWire) {
     caf::make_message(
       put_atom::value,
       cluster_change{"C3", true, {{"region", {"GG1"}}}, "draining", 2}),
+    caf::make_message(admit_atom::value, label_atom::value,
+                      std::vector<std::string>{"region", "model"}),
     caf::make_message(put_atom::value, node_atom::value, std::string{"C1-n1"},
                       std::string{"draining"}),
     caf::make_message(put_atom::value, node_change{"C1-n1", "draining", 3, 2}),
