@@ -109,7 +109,9 @@ std::optional<connection> cluster_balancer_state::erase(uint64_t conn) {
   if (c == nullptr)
     return std::nullopt;
   place(*c, std::nullopt);
-  if (c->connected)
+  // A new connection closed for want of a node counts too: devices sent
+  // to a cluster whose nodes all went away show here.
+  if (c->connected || c->closing == disconnect_reason::no_node)
     figures.disconnected(c->closing == nullptr ? disconnect_reason::by_device
                                                : c->closing);
   return conns.remove(conn);

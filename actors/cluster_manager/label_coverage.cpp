@@ -37,9 +37,8 @@ unnamed_label_items(const cluster_table& clusters,
   };
   std::vector<std::string> out;
   for (const auto& item : items)
-    if (std::none_of(
-          clusters.entries.begin(), clusters.entries.end(),
-          [&](const cluster_entry& c) { return names(c, item); }))
+    if (std::none_of(clusters.entries.begin(), clusters.entries.end(),
+                     [&](const cluster_entry& c) { return names(c, item); }))
       out.push_back(item);
   return out;
 }

@@ -178,6 +178,15 @@ int cmd_status(context& cx) {
   if (!health)
     return code;
   auto clusters = cx.call("GET", "/v1/admin/clusters", {}, code);
+  if (!clusters && code == exit_refused && !cx.json) {
+    // A key without scope admin (or none): the health still shows.
+    *cx.out << key_values({{"status", text_of(*health, "status")},
+                           {"process", text_of(*health, "process")},
+                           {"uptime", text_of(*health, "uptime_s") + " s"},
+                           {"fleet", "- (GET /v1/admin/clusters needs a key "
+                                     "with scope admin)"}});
+    return code;
+  }
   if (!clusters)
     return code;
   if (cx.json)

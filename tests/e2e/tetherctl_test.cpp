@@ -193,6 +193,15 @@ TEST_F(Tetherctl, KeysLabelConfigAndReallocate) {
   EXPECT_EQ(weak.status, 3) << weak.output;
   EXPECT_NE(weak.output.find("HTTP 403 forbidden"), std::string::npos)
     << weak.output;
+  // `status` still shows the health (no key needed) and says what is
+  // missing (a tester's finding, session 26: it failed entirely).
+  auto status = tetherctl(
+    {"--server", "http://" + d_.http(), "--key", str_at(v, "key"), "status"});
+  EXPECT_EQ(status.status, 3) << status.output;
+  EXPECT_NE(status.output.find("uptime"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("needs a key with scope admin"),
+            std::string::npos)
+    << status.output;
   EXPECT_EQ(ctl({"keys", "revoke", key_id}).status, 0);
 
   auto lc = ctl({"label-config", "set", "region"});
