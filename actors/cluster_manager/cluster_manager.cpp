@@ -144,17 +144,19 @@ void cluster_manager_state::assign(const std::string& terminal_id,
   terminals.assign(clusters, terminal_id, cluster_id);
 }
 
-bool cluster_manager_state::reserve(const std::string& terminal_id,
-                                    const std::string& cluster_id) {
+uint64_t cluster_manager_state::reserve(const std::string& terminal_id,
+                                        const std::string& cluster_id) {
   auto* c = clusters.find(cluster_id);
   if (c == nullptr || terminals.current(terminal_id) == cluster_id)
-    return false;
+    return 0;
   ++c->connections;
-  return true;
+  return c->round;
 }
 
-void cluster_manager_state::unreserve(const std::string& cluster_id) {
-  if (auto* c = clusters.find(cluster_id); c != nullptr && c->connections > 0)
+void cluster_manager_state::unreserve(const std::string& cluster_id,
+                                      uint64_t round) {
+  if (auto* c = clusters.find(cluster_id);
+      c != nullptr && round != 0 && c->round == round && c->connections > 0)
     --c->connections;
 }
 
@@ -406,10 +408,9 @@ caf::result<destination> store_assignment(self_ptr self, store_actor store,
                                           std::string what, terminal_record rec,
                                           std::string old, uint32_t after_ms) {
   auto rp = self->make_response_promise<destination>();
-  bool reserved = self->state.reserve(rec.terminal_id, rec.cluster_id);
-  auto unreserve = [self, cluster = rec.cluster_id, reserved] {
-    if (reserved)
-      self->state.unreserve(cluster);
+  auto round = self->state.reserve(rec.terminal_id, rec.cluster_id);
+  auto unreserve = [self, cluster = rec.cluster_id, round] {
+    self->state.unreserve(cluster, round);
   };
   store_then_in(
     self, self->state.assignment_writes, store, rp, std::move(what),

@@ -136,10 +136,14 @@ struct cluster_manager_state {
   /// cluster is chosen, before its assignment is stored, so that the
   /// registrations of the same instant see it (fewest_connections would
   /// send a burst to one cluster); the next report corrects the count.
-  /// False when there was nothing to count (it is there already).
-  bool reserve(const std::string& terminal_id, const std::string& cluster_id);
-  /// Takes back what `reserve` counted (its write was not stored).
-  void unreserve(const std::string& cluster_id);
+  /// Returns the report round it counted in (cluster_entry::round), 0 when
+  /// there was nothing to count (it is there already).
+  uint64_t reserve(const std::string& terminal_id,
+                   const std::string& cluster_id);
+  /// Takes back what `reserve` counted in `round` (its write was not
+  /// stored), unless a report replaced the count since: that count no
+  /// longer holds it.
+  void unreserve(const std::string& cluster_id, uint64_t round);
 
   /// A balancer admits a connection of `terminal` (`holds`: it already has
   /// one of it, which this one replaces): its cluster and capped tiers,

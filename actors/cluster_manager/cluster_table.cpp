@@ -138,6 +138,7 @@ void cluster_table::take_reports(
   for (auto& c : entries) {
     auto& l = by_cluster[c.cfg.id];
     c.connections = l.connections;
+    ++c.round;
     double cpu = 0, cpu_util = 0, memory_util = 0;
     long double memory = 0;
     for (const auto& [id, n] : l.nodes) {

@@ -22,8 +22,11 @@ struct cluster_entry {
   std::string state = "active";
   std::vector<balancer_info> balancers; // live (joined, not down)
   uint32_t connections = 0;             // last reported plus chosen since
-  uint64_t assigned = 0;                // terminals mapped here
-  bool enabled = true;                  // false: declared, not yet added
+  /// Raised by every report that replaces `connections` (from 1): a count
+  /// reserved in an earlier round is in the report, or gone with it.
+  uint64_t round = 1;
+  uint64_t assigned = 0;  // terminals mapped here
+  bool enabled = true;    // false: declared, not yet added
   double cpu = 0;         // mean over its live nodes (last report)
   uint64_t memory = 0;    // mean resident bytes of its live nodes
   double cpu_util = 0;    // mean utilisation of its live nodes (0-1)
