@@ -32,6 +32,7 @@
 #include "net/callback_guard.hpp"
 #include "net/http_poster.hpp"
 #include "net/http_server.hpp"
+#include "net/ordered_stop.hpp"
 #include "net/peer_tls.hpp"
 #include "net/port_hint.hpp"
 #include "net/tls/server_context.hpp"
@@ -452,6 +453,7 @@ private:
     keep(ctrl);
     dir_.control = ctrl;
     dir_.manager = manager;
+    store_ = store;
     return true;
   }
 
@@ -695,9 +697,11 @@ public:
   const deployment_endpoints& endpoints() const override { return endpoints_; }
 
   /// Order matters: the balancers hold the connections (ws_link), whose
-  /// sockets belong to the io_context. So first stop accepting, then end
-  /// every actor and wait until they are gone (which drops their links), and
-  /// only then stop the I/O threads; the io_context is destroyed last.
+  /// sockets belong to the io_context. So first stop accepting, then close
+  /// the devices' sockets and let the control store their disconnects
+  /// (ordered_stop.hpp), then end every actor and wait until they are gone
+  /// (which drops their links), and only then stop the I/O threads; the
+  /// io_context is destroyed last.
   void stop() override {
     if (stopped_)
       return;
@@ -708,6 +712,7 @@ public:
       peer_tls_->stop();
     for (auto& s : ws_servers_)
       s->stop();
+    stop_roles_in_order();
     for (auto& a : actors_)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     actors_.clear();
@@ -721,6 +726,25 @@ public:
   }
 
 private:
+  void stop_roles_in_order() {
+    stopping_roles roles;
+    for (auto& [id, b] : dir_.balancers)
+      roles.balancers.push_back(b);
+    for (auto& [id, n] : dir_.nodes)
+      roles.nodes.push_back(n);
+    roles.control = dir_.control;
+    roles.store = store_;
+    auto out = stop_in_order(sys_, roles);
+    auto log = logger("tetherd");
+    if (!roles.balancers.empty())
+      log->info("stopping: {} balancer(s) closed their devices' sockets, {} "
+                "session(s) still on this process's nodes",
+                out.balancers_ended, out.sessions_left);
+    if (store_ && !out.history_handed_over)
+      log->warn("stopping: the control did not hand over its pending "
+                "history records in time (the last tick's may be lost)");
+  }
+
   caf::actor_system& sys_;
   deployment_options opts_;
   const config::process_config* me_ = nullptr; // in opts_.topo
@@ -732,6 +756,7 @@ private:
   std::shared_ptr<callback_guard> callbacks_; // with the control plane
   std::vector<std::shared_ptr<ws_server>> ws_servers_;
   std::vector<caf::actor> actors_;
+  store_actor store_;                   // with the control plane; else null
   peer_directory dir_;                  // the roles this process hosts
   peers_actor peers_;                   // only with --process
   std::vector<caf::actor> subscribers_; // of peer directories

@@ -919,6 +919,23 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
   }
 }
 
+/// A graceful stop (the deployment's exit message, net/ordered_stop.hpp):
+/// every device is told the server goes away (1001) and every session ends
+/// with close_reason::shutdown, so the control records each disconnect
+/// before it stops in turn.
+void shut_down(self_ptr self, const caf::exit_msg& em) {
+  if (!em.reason)
+    return; // a linked actor ended normally: as CAF's default handler
+  std::string why{close_reason::shutdown};
+  for (auto& [id, c] : self->state.conns.by_id) {
+    if (c.link)
+      c.link->close(close_code::going_away, why);
+    if (c.session)
+      self->send(c.session, closed_atom::value, why);
+  }
+  self->quit(em.reason);
+}
+
 } // namespace
 
 cluster_balancer_actor::behavior_type
@@ -941,6 +958,8 @@ cluster_balancer(self_ptr self, balancer_settings cfg,
   st.nodes.set_weights(st.cfg.node_weights);
   self->set_down_handler(
     [self](const caf::down_msg& dm) { on_down(self, dm); });
+  self->set_exit_handler(
+    [self](const caf::exit_msg& em) { shut_down(self, em); });
   join(self);
   self->send(self, tick_atom::value);
   return {

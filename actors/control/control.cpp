@@ -131,13 +131,13 @@ void control_state::on_closed(const std::string& terminal_id,
                               const terminal_session_actor& session,
                               int64_t now) {
   if (const auto* t = terminals.on_closed(terminal_id, reason, session, now)) {
-    // A balancer going away closes its sockets, and a device the server
-    // moved closes its own: not the network's failures, so no GE/GF event
-    // (the disconnect still counts).
+    // A balancer going away or stopping closes its sockets, and a device
+    // the server moved closes its own: not the network's failures, so no
+    // GE/GF event (the disconnect still counts).
     bool ordered = disconnects.reassigned.erase(terminal_id) > 0;
     // Nor a session gone unseen (maybe only its link to this process).
     if (!ordered && reason != close_reason::balancer_gone
-        && reason != session_gone_reason)
+        && reason != close_reason::shutdown && reason != session_gone_reason)
       disconnects.record(now, terminal_id, t->address);
     calls.add(terminal_id, call_event::disconnect, now, {}, reason, t->node_id,
               t->address);
@@ -493,6 +493,11 @@ auto admin_handlers(control_self self, control_peers p) {
       return self->delegate(p.store, revoke_atom::value, id);
     },
     [self, p](tick_atom) { on_tick(self, p); },
+    [self, p](flush_atom) { // a graceful stop (net/ordered_stop.hpp)
+      flush_history(self, p);
+      flush_calls(self, p);
+      return ok_atom::value;
+    },
     [self, p](get_atom, metrics_atom) { return gather_metrics(self, p); });
 }
 

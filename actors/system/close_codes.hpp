@@ -9,9 +9,10 @@
 namespace tether::close_code {
 
 // RFC 6455 codes.
-constexpr uint16_t normal = 1000;     // the session ended on purpose
-constexpr uint16_t going_away = 1001; // the balancer holding the socket is gone
-constexpr uint16_t policy = 1008;     // protocol violation or flood
+constexpr uint16_t normal = 1000; // the session ended on purpose
+constexpr uint16_t going_away
+  = 1001; // the balancer holding the socket is gone or stops
+constexpr uint16_t policy = 1008;         // protocol violation or flood
 constexpr uint16_t internal_error = 1011; // no session could be started
 constexpr uint16_t try_again = 1013;      // no node available right now
 
@@ -39,5 +40,8 @@ constexpr std::string_view retired = "terminal retired";
 /// The balancer holding the socket went away (not the device's network:
 /// no GE/GF disconnect event).
 constexpr std::string_view balancer_gone = "balancer gone";
+/// The process holding the socket stops on purpose (SIGTERM; the device is
+/// told 1001): not the device's network either.
+constexpr std::string_view shutdown = "server shutting down";
 
 } // namespace tether::close_reason

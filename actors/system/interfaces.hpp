@@ -228,6 +228,9 @@ using control_actor = caf::typed_actor<
   caf::replies_to<retire_atom, std::string>::with<terminal_status>,
   // TTL sweep and history flush
   caf::reacts_to<tick_atom>,
+  // a graceful stop (net/ordered_stop.hpp): the pending history records
+  // handed to the store now; ok once they are in its mailbox
+  caf::replies_to<flush_atom>::with<ok_atom>,
   // a terminal's history records, newest first: terminal, since (Unix ms,
   // 0: any), cursor (a page's `next`, empty: newest), limit
   caf::replies_to<get_atom, history_atom, std::string, int64_t, std::string,

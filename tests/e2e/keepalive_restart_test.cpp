@@ -172,6 +172,20 @@ TEST(restart, assignments_and_accepted_jobs_survive_kill_9) {
 
 namespace {
 
+/// The newest record of `id`'s history (null if none).
+boost::json::value newest_record(const tetherd_process& d,
+                                 const std::string& id) {
+  auto r = http_call(d.http(), "GET", "/v1/terminals/" + id + "/history");
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto page = json_of(r.body);
+  if (!page.is_object() || page.at("records").as_array().empty())
+    return {};
+  return page.at("records").as_array().front();
+}
+
+// Tester item 10 (session 26): a clean stop recorded no disconnect, as
+// every actor was told to exit at once. Now the devices are told 1001 and
+// each disconnect is in the history after the restart.
 TEST(shutdown, sigterm_with_connected_devices_exits_cleanly_and_restarts) {
   tetherd_process server;
   server.start();
@@ -181,15 +195,30 @@ TEST(shutdown, sigterm_with_connected_devices_exits_cleanly_and_restarts) {
     ASSERT_TRUE(ws);
     devices.push_back(std::move(ws));
   }
-  ASSERT_TRUE(next_of_type(*devices.back(), "hello").is_object());
+  for (auto& ws : devices)
+    ASSERT_TRUE(next_of_type(*ws, "hello").is_object());
   server.process().signal(SIGTERM);
+  for (size_t i = 0; i < devices.size(); ++i) {
+    ASSERT_TRUE(devices[i]->wait_closed(10s)) << i;
+    EXPECT_EQ(devices[i]->close_code(), 1001) << i;
+    EXPECT_EQ(devices[i]->close_reason(), "server shutting down") << i;
+  }
   auto code = server.process().wait(10s);
   ASSERT_TRUE(code.has_value()) << "tetherd did not stop:\n" << server.log();
   EXPECT_EQ(*code, 0) << server.log();
-  // The store was closed properly: the same data directory opens again.
+  // The store was closed properly: the same data directory opens again,
+  // and every device's last record is its disconnect, with the reason.
   server.start();
-  auto r = http_call(server.http(), "GET", "/v1/terminals/S49");
-  EXPECT_EQ(r.status, 200);
+  for (int i = 0; i < 50; ++i) {
+    auto id = "S" + std::to_string(i);
+    auto last = newest_record(server, id);
+    ASSERT_TRUE(last.is_object()) << id;
+    EXPECT_EQ(str_at(last, "event"), "disconnect") << id << ": " << last;
+    EXPECT_EQ(str_at(last, "reason"), "server shutting down") << id;
+  }
+  auto t = json_of(http_call(server.http(), "GET", "/v1/terminals/S49").body);
+  ASSERT_TRUE(t.is_object());
+  EXPECT_FALSE(t.at("connected").as_bool());
 }
 
 } // namespace

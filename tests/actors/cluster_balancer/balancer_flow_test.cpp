@@ -18,6 +18,29 @@ protected:
   }
 };
 
+// A graceful stop (net/ordered_stop.hpp): the balancer's exit tells every
+// device 1001 and ends every session as a shutdown, which the control
+// records (and keeps out of the disconnect classes).
+TEST_F(BalancerFlow, AStopClosesEverySocketAndEndsEverySessionAsAShutdown) {
+  mlog->clusters = {{"T1", "C1"}, {"T2", "C1"}};
+  auto link = connect(1, "T1");
+  auto link2 = connect(2, "T2");
+  caf::anon_send(balancer, open_atom::value, uint64_t{1});
+  caf::anon_send(balancer, open_atom::value, uint64_t{2});
+  sched.run();
+  ASSERT_EQ(clog->opened.size(), 2u);
+  caf::anon_send_exit(balancer, caf::exit_reason::user_shutdown);
+  sched.run();
+  for (const auto* l : {link.get(), link2.get()}) {
+    ASSERT_EQ(l->closes.size(), 1u);
+    EXPECT_EQ(l->closes[0].first, close_code::going_away);
+    EXPECT_EQ(l->closes[0].second, close_reason::shutdown);
+  }
+  ASSERT_EQ(clog->closed.size(), 2u);
+  for (const auto& e : clog->closed)
+    EXPECT_EQ(e.text, close_reason::shutdown) << e.terminal_id;
+}
+
 TEST_F(BalancerFlow, AdmitsOnlyTerminalsOfItsCluster) {
   mlog->clusters = {{"T1", "C1"}, {"T2", "C2"}};
   auto ok = connect(1, "T1");

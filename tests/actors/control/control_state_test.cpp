@@ -294,8 +294,8 @@ TEST(ControlLabels, AClearedClassIsStoredAsEnded) {
   EXPECT_TRUE(st.disconnects.tracker.failing_group("GG1"));
 }
 
-// A balancer going away closes its sessions: no GE/GF event, though the
-// terminal is disconnected.
+// A balancer going away (or stopping) closes its sessions: no GE/GF event,
+// though the terminal is disconnected.
 TEST(ControlLabels, ABalancerGoingAwayIsNoDisconnectEvent) {
   control_state st;
   auto& t = st.terminals.entries["T1"];
@@ -306,6 +306,16 @@ TEST(ControlLabels, ABalancerGoingAwayIsNoDisconnectEvent) {
                terminal_session_actor{}, 10);
   EXPECT_FALSE(st.terminals.entries["T1"].connected);
   EXPECT_TRUE(st.disconnects.tracker.events().empty());
+  // Nor a server that stops on purpose (SIGTERM), though the disconnect is
+  // in the history.
+  t.connected = true;
+  st.on_closed("T1", std::string{close_reason::shutdown},
+               terminal_session_actor{}, 12);
+  EXPECT_FALSE(st.terminals.entries["T1"].connected);
+  EXPECT_TRUE(st.disconnects.tracker.events().empty());
+  ASSERT_FALSE(st.calls.pending.empty());
+  EXPECT_EQ(st.calls.pending.back().event, "disconnect");
+  EXPECT_EQ(st.calls.pending.back().detail, close_reason::shutdown);
   // Nor does the close of a device the server moved while it was
   // connected (it follows `reassign`); its next close counts again.
   t.connected = true;
