@@ -713,6 +713,7 @@ public:
     for (auto& s : ws_servers_)
       s->stop();
     stop_roles_in_order();
+    wait_for_sockets_closed();
     for (auto& a : actors_)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     actors_.clear();
@@ -726,6 +727,20 @@ public:
   }
 
 private:
+  /// The I/O threads write the devices' close frames (1001): they run
+  /// until every WebSocket of the process closed, for at most a second.
+  void wait_for_sockets_closed() {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds{1};
+    auto open = [this] {
+      int64_t n = 0;
+      for (const auto& s : ws_servers_)
+        n += s->connections().value();
+      return n;
+    };
+    while (open() > 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+
   void stop_roles_in_order() {
     stopping_roles roles;
     for (auto& [id, b] : dir_.balancers)

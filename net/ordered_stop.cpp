@@ -74,7 +74,8 @@ uint32_t wait_for_sessions(caf::scoped_actor& self,
 }
 
 /// The control hands its pending records to the store; the store's answer
-/// to a flush comes after it took them (they were in its mailbox first).
+/// to any request after that comes after it took them (they were in its
+/// mailbox first): a metrics read, which changes nothing.
 bool hand_over_history(caf::scoped_actor& self, const stopping_roles& roles,
                        clock::time_point deadline) {
   if (!roles.control || !roles.store)
@@ -85,8 +86,10 @@ bool hand_over_history(caf::scoped_actor& self, const stopping_roles& roles,
   if (!ok)
     return false;
   ok = false;
-  self->request(roles.store, left(deadline), flush_atom::value)
-    .receive([&] { ok = true; }, [](const caf::error&) {});
+  self
+    ->request(roles.store, left(deadline), get_atom::value, metrics_atom::value)
+    .receive([&](const std::vector<metric_series>&) { ok = true; },
+             [](const caf::error&) {});
   return ok;
 }
 

@@ -17,7 +17,7 @@
 
 namespace caf {
 class actor_system;
-}
+} // namespace caf
 
 namespace tether::net {
 
@@ -32,7 +32,7 @@ struct stopping_roles {
 /// What the steps saw, for the log line and the tests.
 struct stop_outcome {
   size_t balancers_ended = 0;
-  uint32_t sessions_left = 0; // on this process's nodes when it gave up
+  uint32_t sessions_left = 0;       // on this process's nodes when it gave up
   bool history_handed_over = false; // control flushed and store took it
 };
 

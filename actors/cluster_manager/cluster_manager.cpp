@@ -142,21 +142,27 @@ cluster_manager_state::balancers_of(const std::string& terminal) const {
 void cluster_manager_state::assign(const std::string& terminal_id,
                                    const std::string& cluster_id) {
   terminals.assign(clusters, terminal_id, cluster_id);
+  reserving.erase(terminal_id);
 }
 
 uint64_t cluster_manager_state::reserve(const std::string& terminal_id,
                                         const std::string& cluster_id) {
   auto* c = clusters.find(cluster_id);
-  if (c == nullptr || terminals.current(terminal_id) == cluster_id)
+  if (c == nullptr || terminals.current(terminal_id) == cluster_id
+      || !reserving.insert(terminal_id).second)
     return 0;
   ++c->connections;
   return c->round;
 }
 
-void cluster_manager_state::unreserve(const std::string& cluster_id,
+void cluster_manager_state::unreserve(const std::string& terminal_id,
+                                      const std::string& cluster_id,
                                       uint64_t round) {
+  if (round == 0)
+    return; // nothing was counted
+  reserving.erase(terminal_id);
   if (auto* c = clusters.find(cluster_id);
-      c != nullptr && round != 0 && c->round == round && c->connections > 0)
+      c != nullptr && c->round == round && c->connections > 0)
     --c->connections;
 }
 
@@ -409,9 +415,10 @@ caf::result<destination> store_assignment(self_ptr self, store_actor store,
                                           std::string old, uint32_t after_ms) {
   auto rp = self->make_response_promise<destination>();
   auto round = self->state.reserve(rec.terminal_id, rec.cluster_id);
-  auto unreserve = [self, cluster = rec.cluster_id, round] {
-    self->state.unreserve(cluster, round);
-  };
+  auto unreserve
+    = [self, terminal = rec.terminal_id, cluster = rec.cluster_id, round] {
+        self->state.unreserve(terminal, cluster, round);
+      };
   store_then_in(
     self, self->state.assignment_writes, store, rp, std::move(what),
     [self, rec, old, after_ms](auto& rp) mutable {
@@ -502,7 +509,7 @@ caf::result<cluster_status> change_cluster(self_ptr self, store_actor store,
   uint64_t pending = 0; // new labels count as made while they are stored
   if (ch.has_labels) {
     if (auto err = coverage.check_change(self->state.clusters, *settings,
-                                         ch.label_items))
+                                         ch.label_items, steady_ms()))
       return err;
     pending = coverage.pending(*settings);
   }
@@ -611,9 +618,12 @@ cluster_manager(self_ptr self, config::topology topo,
     },
     [self](admit_atom, label_atom,
            const std::vector<std::string>& items) -> caf::result<ok_atom> {
-      if (auto err
-          = self->state.coverage.check_config(self->state.clusters, items))
+      auto& st = self->state;
+      if (auto err = st.coverage.check_config(st.clusters, items))
         return err;
+      // The control stores it, then tells the selector (its write's
+      // deadline, twice, bounds the wait).
+      st.coverage.admitted(items, steady_ms() + 2 * st.request_timeout.count());
       return ok_atom::value;
     },
     [self, store](put_atom, node_atom, const std::string& node,

@@ -35,6 +35,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/expected.hpp>
@@ -63,6 +64,9 @@ struct cluster_manager_state {
   cluster_choice choice;
   cluster_admin admin;
   label_coverage coverage; // every label item in use named by a cluster
+  /// Terminals counted by reserve whose assignment is being stored: a
+  /// second registration of one of them in flight counts nothing more.
+  std::unordered_set<std::string> reserving;
   tier_caps caps;
   /// Elastic fleet: the rule, the nodes seen live at the last report, the
   /// clusters whose node change is being stored, the [autoscale] command.
@@ -137,13 +141,15 @@ struct cluster_manager_state {
   /// registrations of the same instant see it (fewest_connections would
   /// send a burst to one cluster); the next report corrects the count.
   /// Returns the report round it counted in (cluster_entry::round), 0 when
-  /// there was nothing to count (it is there already).
+  /// there was nothing to count (it is there already, or another
+  /// registration of the terminal counted it and is being stored).
   uint64_t reserve(const std::string& terminal_id,
                    const std::string& cluster_id);
   /// Takes back what `reserve` counted in `round` (its write was not
   /// stored), unless a report replaced the count since: that count no
   /// longer holds it.
-  void unreserve(const std::string& cluster_id, uint64_t round);
+  void unreserve(const std::string& terminal_id, const std::string& cluster_id,
+                 uint64_t round);
 
   /// A balancer admits a connection of `terminal` (`holds`: it already has
   /// one of it, which this one replaces): its cluster and capped tiers,

@@ -72,14 +72,25 @@ label_coverage::check_config(const cluster_table& clusters,
       + unnamed.front() + "=*`), or leave it out");
 }
 
-caf::error
-label_coverage::check_change(const cluster_table& clusters,
-                             const cluster_settings& change,
-                             const std::vector<std::string>& in_use) const {
+void label_coverage::admitted(std::vector<std::string> items,
+                              int64_t until_ms) {
+  admitted_ = std::move(items);
+  admitted_until_ms_ = until_ms;
+}
+
+caf::error label_coverage::check_change(const cluster_table& clusters,
+                                        const cluster_settings& change,
+                                        const std::vector<std::string>& in_use,
+                                        int64_t now_ms) const {
   if (matching != label_matching::strict)
     return {};
-  auto before = unnamed_label_items(clusters, in_use, overrides());
-  auto after = unnamed_label_items(clusters, in_use, overrides(&change));
+  auto items = in_use;
+  if (now_ms < admitted_until_ms_)
+    for (const auto& item : admitted_)
+      if (std::find(items.begin(), items.end(), item) == items.end())
+        items.push_back(item);
+  auto before = unnamed_label_items(clusters, items, overrides());
+  auto after = unnamed_label_items(clusters, items, overrides(&change));
   std::vector<std::string> dropped;
   for (const auto& item : after)
     if (std::find(before.begin(), before.end(), item) == before.end())

@@ -41,13 +41,22 @@ public:
   caf::error check_config(const cluster_table& clusters,
                           const std::vector<std::string>& items) const;
 
-  /// A change of a cluster's labels, with `in_use` the label items now
-  /// configured: 409 naming those it would leave named by no cluster that
-  /// some cluster names now (strict matching; an item named by none
-  /// already is not its doing), else no error.
+  /// A label configuration check_config let through is being stored by
+  /// the control, which then hands it to the selector (whose items come
+  /// with each cluster change). Until `until_ms` (the bound of that write)
+  /// its items count as in use too, so a cluster change checked in between
+  /// cannot drop the last mention of one of them. The latest replaces any
+  /// earlier one.
+  void admitted(std::vector<std::string> items, int64_t until_ms);
+
+  /// A change of a cluster's labels at `now_ms`, with `in_use` the label
+  /// items now configured: 409 naming those it would leave named by no
+  /// cluster that some cluster names now (strict matching; an item named
+  /// by none already is not its doing), else no error.
   caf::error check_change(const cluster_table& clusters,
                           const cluster_settings& change,
-                          const std::vector<std::string>& in_use) const;
+                          const std::vector<std::string>& in_use,
+                          int64_t now_ms) const;
 
   /// A checked change is being stored: it counts as made until `done`.
   uint64_t pending(const cluster_settings& change);
@@ -56,6 +65,8 @@ public:
 private:
   std::map<uint64_t, cluster_settings> pending_; // in the order made
   uint64_t next_ = 1;
+  std::vector<std::string> admitted_; // the latest configuration let through
+  int64_t admitted_until_ms_ = 0;
 
   label_overrides overrides(const cluster_settings* change = nullptr) const;
 };

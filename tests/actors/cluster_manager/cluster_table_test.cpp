@@ -35,11 +35,11 @@ TEST(ManagerAssign, CountsAndReassignment) {
   auto round = st.reserve("T3", "C2");
   EXPECT_NE(round, 0u);
   EXPECT_EQ(st.clusters.find("C2")->connections, 1u);
-  st.unreserve("C2", round);
-  st.unreserve("C2", round);
+  st.unreserve("T3", "C2", round);
+  st.unreserve("T3", "C2", round);
   EXPECT_EQ(st.clusters.find("C2")->connections, 0u);
   EXPECT_EQ(st.reserve("T3", "C9"), 0u);
-  st.unreserve("C9", 0); // nothing was counted: nothing happens
+  st.unreserve("T3", "C9", 0); // nothing was counted: nothing happens
   // A report in between replaced the count (reported: 4, T4 not in it as
   // its write failed): it is not taken from the report's figure.
   round = st.reserve("T4", "C2");
@@ -47,7 +47,7 @@ TEST(ManagerAssign, CountsAndReassignment) {
   r.cluster_id = "C2";
   r.connections = 4;
   st.clusters.take_reports({r});
-  st.unreserve("C2", round);
+  st.unreserve("T4", "C2", round);
   EXPECT_EQ(st.clusters.find("C2")->connections, 4u);
   // Moving.
   st.assign("T1", "C2");
@@ -55,6 +55,17 @@ TEST(ManagerAssign, CountsAndReassignment) {
   EXPECT_EQ(st.clusters.find("C2")->assigned, 1u);
   EXPECT_EQ(st.terminals.current("T1"), "C2");
   EXPECT_EQ(st.clusters.find("C9"), nullptr);
+  // Two registrations of one terminal in flight count it once; once its
+  // assignment is stored (or the write failed) it may be counted again.
+  auto before = st.clusters.find("C1")->connections;
+  EXPECT_NE(st.reserve("T5", "C1"), 0u);
+  EXPECT_EQ(st.reserve("T5", "C1"), 0u);
+  EXPECT_EQ(st.clusters.find("C1")->connections, before + 1);
+  st.assign("T5", "C1");
+  EXPECT_EQ(st.reserve("T5", "C3"), st.clusters.find("C3")->round);
+  EXPECT_EQ(st.reserve("T5", "C3"), 0u);
+  st.unreserve("T5", "C3", st.clusters.find("C3")->round);
+  EXPECT_NE(st.reserve("T5", "C3"), 0u);
 }
 
 TEST(ManagerDestination, ListsEveryBalancerInOrder) {

@@ -67,7 +67,7 @@ TEST(LabelCoverage, ClusterLabelsThatDropTheLastMentionOfAnItemAreRefused) {
   st.clusters[1].cfg.labels = {{"region", {"GG2"}}}; // C2: no model
   label_coverage coverage;
   cluster_settings c1{"C1", {{"region", {"GG1"}}}, "active", 1};
-  auto err = coverage.check_change(st.clusters, c1, {"region", "model"});
+  auto err = coverage.check_change(st.clusters, c1, {"region", "model"}, 0);
   ASSERT_TRUE(err);
   EXPECT_EQ(code_of(err), errc::conflict);
   auto text = message_of(err);
@@ -77,13 +77,14 @@ TEST(LabelCoverage, ClusterLabelsThatDropTheLastMentionOfAnItemAreRefused) {
     << text;
   EXPECT_NE(text.find("--label model=*"), std::string::npos) << text;
   // An item not in use may go; so may one another cluster still names.
-  EXPECT_FALSE(coverage.check_change(st.clusters, c1, {"region"}));
+  EXPECT_FALSE(coverage.check_change(st.clusters, c1, {"region"}, 0));
   c1.labels["model"] = {"GJ1"};
-  EXPECT_FALSE(coverage.check_change(st.clusters, c1, {"region", "model"}));
+  EXPECT_FALSE(coverage.check_change(st.clusters, c1, {"region", "model"}, 0));
   // Lenient: never refused.
   coverage.matching = label_matching::lenient;
   cluster_settings bare{"C1", {}, "active", 1};
-  EXPECT_FALSE(coverage.check_change(st.clusters, bare, {"region", "model"}));
+  EXPECT_FALSE(
+    coverage.check_change(st.clusters, bare, {"region", "model"}, 0));
 }
 
 // Reviewer (session 27): an item no cluster names already (a topology
@@ -93,11 +94,11 @@ TEST(LabelCoverage, AnItemUnnamedBeforeTheChangeIsNotItsDoing) {
   label_coverage coverage;
   cluster_settings c1{"C1", {{"region", {"GG1"}}, {"model", {"GJ1"}}}};
   EXPECT_FALSE(
-    coverage.check_change(st.clusters, c1, {"region", "model", "firmware"}));
+    coverage.check_change(st.clusters, c1, {"region", "model", "firmware"}, 0));
   // Naming it is welcome; dropping "model" from both still is not.
   c1.labels["firmware"] = {"*"};
   EXPECT_FALSE(
-    coverage.check_change(st.clusters, c1, {"region", "model", "firmware"}));
+    coverage.check_change(st.clusters, c1, {"region", "model", "firmware"}, 0));
 }
 
 // Reviewer (session 27): two changes in flight, each dropping the last
@@ -109,18 +110,40 @@ TEST(LabelCoverage, AChangeBeingStoredCountsAsMade) {
   cluster_settings c1{"C1", {{"region", {"GG1"}}}, "active", 1};
   cluster_settings c2{"C2", {{"region", {"GG2"}}}, "active", 1};
   items in_use{"region", "model"};
-  ASSERT_FALSE(coverage.check_change(st.clusters, c1, in_use));
+  ASSERT_FALSE(coverage.check_change(st.clusters, c1, in_use, 0));
   auto id = coverage.pending(c1);
-  EXPECT_TRUE(coverage.check_change(st.clusters, c2, in_use));
+  EXPECT_TRUE(coverage.check_change(st.clusters, c2, in_use, 0));
   // Its write failed (or was applied to the table): no longer pending.
   coverage.done(id);
-  EXPECT_FALSE(coverage.check_change(st.clusters, c2, in_use));
+  EXPECT_FALSE(coverage.check_change(st.clusters, c2, in_use, 0));
   // A label configuration is checked with the pending changes too.
   st.clusters[1].cfg.labels = c2.labels; // C2 without "model" now
   id = coverage.pending(c1);
   EXPECT_TRUE(coverage.check_config(st.clusters, {"model"}));
   coverage.done(id);
   EXPECT_FALSE(coverage.check_config(st.clusters, {"model"}));
+}
+
+// Reviewer (session 27) 4: a label configuration let through but not yet
+// stored and handed to the selector was not seen by a cluster change
+// checked in between (the control sends the selector's items with it).
+TEST(LabelCoverage, ALabelConfigurationBeingStoredCountsAsInUse) {
+  auto st = manager();
+  st.clusters[1].cfg.labels = {{"region", {"GG2"}}}; // C2: no model
+  label_coverage coverage;
+  ASSERT_FALSE(coverage.check_config(st.clusters, {"region", "model"}));
+  coverage.admitted({"region", "model"}, 1'000);
+  cluster_settings c1{"C1", {{"region", {"GG1"}}}, "active", 1};
+  // The selector does not have "model" yet; C1 dropping it is refused.
+  auto err = coverage.check_change(st.clusters, c1, {"region"}, 500);
+  ASSERT_TRUE(err);
+  EXPECT_NE(message_of(err).find("\"model\""), std::string::npos)
+    << message_of(err);
+  // Past the write's bound only what the control sends counts.
+  EXPECT_FALSE(coverage.check_change(st.clusters, c1, {"region"}, 1'000));
+  // A later configuration without the item replaces it.
+  coverage.admitted({"region"}, 2'000);
+  EXPECT_FALSE(coverage.check_change(st.clusters, c1, {"region"}, 1'500));
 }
 
 } // namespace

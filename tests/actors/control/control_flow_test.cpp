@@ -10,6 +10,7 @@
 #include "actors/cluster_manager/cluster_manager.hpp"
 #include "actors/control/control.hpp"
 #include "actors/selector/selector.hpp"
+#include "actors/system/close_codes.hpp"
 #include "storage/store.hpp"
 #include "tests/actors/support/actor_fixture.hpp"
 #include "tests/actors/support/control_fixture.hpp"
@@ -278,6 +279,31 @@ TEST_F(ControlFlow, ASessionMovedToAnotherNodeIsAHistoryRecord) {
     got.push_back(c.event + "@" + c.node + "@" + c.address);
   EXPECT_EQ(got, (std::vector<std::string>{"connect@C1-n1@10.0.0.7",
                                            "moved@C1-n2@10.0.0.7"}));
+}
+
+// A graceful stop (net/ordered_stop.hpp) asks the control to flush: the
+// disconnect a closing session reported goes to the store at once, not
+// with the next tick.
+TEST_F(ControlFlow, AFlushHandsThePendingRecordsToTheStoreBeforeItsAnswer) {
+  start();
+  auto sl = std::make_shared<session_log>();
+  auto s1 = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  caf::anon_send(control_h, open_atom::value, std::string{"T1"},
+                 std::string{"C1-n1"}, s1, std::string{"10.0.0.7"},
+                 uint64_t{1});
+  caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
+                 std::string{close_reason::shutdown}, s1);
+  sched.run();
+  ASSERT_TRUE(slog->calls.empty()) << "handed over before the tick";
+  auto flushed = ask<ok_atom>(control_h, flush_atom::value);
+  sched.run(); // no timer: the tick has not come
+  ASSERT_TRUE(flushed->done);
+  ASSERT_TRUE(flushed->value) << sys.render(flushed->error);
+  std::vector<std::string> got;
+  for (const auto& c : slog->calls)
+    got.push_back(c.event + "@" + c.detail);
+  EXPECT_EQ(got, (std::vector<std::string>{"connect@",
+                                           "disconnect@server shutting down"}));
 }
 
 TEST_F(ControlFlow, TheJobPathHandsHistoryRecordsOverOnceAChunkIsPending) {
