@@ -284,7 +284,7 @@ TEST_F(ControlFlow, ASessionMovedToAnotherNodeIsAHistoryRecord) {
 // A graceful stop (net/ordered_stop.hpp) asks the control to flush: the
 // disconnect a closing session reported goes to the store at once, not
 // with the next tick.
-TEST_F(ControlFlow, AFlushHandsThePendingRecordsToTheStoreBeforeItsAnswer) {
+TEST_F(ControlFlow, AFlushHandsThePendingRecordsToTheStoreAtOnce) {
   start();
   auto sl = std::make_shared<session_log>();
   auto s1 = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
