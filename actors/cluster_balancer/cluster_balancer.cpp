@@ -927,8 +927,11 @@ void shut_down(self_ptr self, const caf::exit_msg& em) {
   if (!em.reason)
     return; // a linked actor ended normally: as CAF's default handler
   std::string why{close_reason::shutdown};
+  auto refusal = api::error_response(errc::unavailable, why);
   for (auto& [id, c] : self->state.conns.by_id) {
-    if (c.link)
+    if (c.link && c.at == conn_phase::admitting) // no upgrade yet: a 503
+      c.link->admitted(refusal.status, refusal.body);
+    else if (c.link)
       c.link->close(close_code::going_away, why);
     if (c.session)
       self->send(c.session, closed_atom::value, why);

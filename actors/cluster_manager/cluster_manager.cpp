@@ -567,12 +567,17 @@ void refresh(self_ptr self, store_actor store) {
 }
 
 void on_down(self_ptr self, const caf::down_msg& dm) {
+  // A balancer stopped on purpose (its process's SIGTERM) is no failure.
+  auto level = dm.reason == caf::exit_reason::user_shutdown
+               ? spdlog::level::info
+               : spdlog::level::warn;
   for (const auto& b : self->state.clusters.drop(dm.source)) {
     self->state.caps.forget(b.balancer_id);
     logger("cluster_manager")
-      ->warn("balancer {} of {} is down: listed last in destinations until "
-             "it joins again",
-             b.balancer_id, b.cluster_id);
+      ->log(level,
+            "balancer {} of {} is down ({}): listed last in destinations "
+            "until it joins again",
+            b.balancer_id, b.cluster_id, caf::to_string(dm.reason));
   }
 }
 

@@ -29,6 +29,11 @@ TEST_F(BalancerFlow, AStopClosesEverySocketAndEndsEverySessionAsAShutdown) {
   caf::anon_send(balancer, open_atom::value, uint64_t{2});
   sched.run();
   ASSERT_EQ(clog->opened.size(), 2u);
+  // A third whose admission the manager has not answered yet.
+  mlog->silent = true;
+  mlog->clusters["T3"] = "C1";
+  auto waiting = connect(3, "T3");
+  ASSERT_TRUE(waiting->admissions.empty());
   caf::anon_send_exit(balancer, caf::exit_reason::user_shutdown);
   sched.run();
   for (const auto* l : {link.get(), link2.get()}) {
@@ -36,6 +41,12 @@ TEST_F(BalancerFlow, AStopClosesEverySocketAndEndsEverySessionAsAShutdown) {
     EXPECT_EQ(l->closes[0].first, close_code::going_away);
     EXPECT_EQ(l->closes[0].second, close_reason::shutdown);
   }
+  // Not upgraded: refused with 503 (the device retries), never upgraded.
+  ASSERT_EQ(waiting->admissions.size(), 1u);
+  EXPECT_EQ(waiting->admissions[0].first, 503);
+  EXPECT_NE(waiting->admissions[0].second.find("server shutting down"),
+            std::string::npos);
+  EXPECT_TRUE(waiting->closes.empty());
   ASSERT_EQ(clog->closed.size(), 2u);
   for (const auto& e : clog->closed)
     EXPECT_EQ(e.text, close_reason::shutdown) << e.terminal_id;
