@@ -347,8 +347,9 @@ void device::on_ws_closed(ws_connection& c, const ws_ended& e) {
                 id_, e.error, e.code, e.reason);
   if (reassign_pending_)
     return; // the reassign timer brings us to the new destination
-  // No close frame: that balancer is most likely gone (url_walk.hpp).
-  if (e.code == 0)
+  // No close frame: that balancer is most likely gone; 1001: its process
+  // is stopping (url_walk.hpp).
+  if (balancer_lost(e.code))
     walk_.after_lost();
   else
     walk_.from_first();

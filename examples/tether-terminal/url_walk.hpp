@@ -3,16 +3,22 @@
 // The device contract (docs/API.md "Reconnecting"): a walk goes round the
 // list once, from a starting URL, before the device registers again. A walk
 // starts at the first URL, except after a connection that ended without a
-// close frame from the server (the balancer's process or host went away):
-// then at the URL after the one it lost, which is most likely dead, so the
-// device does not spend its first attempt (and a hop) there. Plain C++,
-// unit-tested without sockets
+// close frame from the server (the balancer's process or host went away)
+// or with 1001 (its process stops): then at the URL after the one it lost,
+// which is most likely dead, so the device does not spend its first attempt
+// (and a hop) there. Plain C++, unit-tested without sockets
 // (tests/examples/tether-terminal/url_walk_test.cpp).
 #pragma once
 
 #include <cstddef>
 
 namespace tether::terminal {
+
+/// Whether a connection that ended with `close_code` (0: no close frame)
+/// lost its balancer: no close frame, or 1001 (its process stops).
+inline bool balancer_lost(int close_code) {
+  return close_code == 0 || close_code == 1001;
+}
 
 class url_walk {
 public:

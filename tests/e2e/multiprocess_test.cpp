@@ -506,6 +506,52 @@ TEST_F(multiprocess, balancer_killed_devices_reconnect_to_the_other_one) {
     << http_call(d->http(), "GET", "/v1/admin/nodes", {}, 2s).body << d->logs();
 }
 
+/// The newest `disconnect` record in `terminal`'s history (null if none).
+boost::json::value last_disconnect(const std::string& http,
+                                   const std::string& terminal) {
+  auto page = json_of(
+    http_call(http, "GET", "/v1/terminals/" + terminal + "/history", {}, 2s)
+      .body);
+  if (page.is_object())
+    for (auto& r : page.at("records").as_array())
+      if (str_at(r, "event") == "disconnect")
+        return r;
+  return {};
+}
+
+// A balancer process stopped with SIGTERM (session 28): it closes its
+// devices' sockets with 1001 and exits; they reconnect to the other
+// balancer, and the disconnect of each is in its history (the control runs
+// on: the record comes from the session, or from its node when the
+// balancer's message did not leave the process in time).
+TEST_F(multiprocess, balancer_stopped_closes_its_devices_and_they_move_on) {
+  start();
+  auto victim = first_balancer(*d, "A0");
+  ASSERT_FALSE(victim.empty());
+  auto t0 = steady::now();
+  ASSERT_EQ(::kill(d->pid(victim), SIGTERM), 0);
+  ASSERT_TRUE(eventually([&] { return !d->running(victim); }, 15s))
+    << d->log(victim);
+  EXPECT_NE(d->log(victim).find("balancer(s) closed their devices' sockets"),
+            std::string::npos)
+    << d->log(victim);
+  ASSERT_TRUE(
+    eventually([&] { return connections(d->http(), "C1") == fleet_size; }, 30s))
+    << a->log() << d->logs();
+  measure("balancer SIGTERM: all devices reconnected", ms_since(t0));
+  auto r = last_disconnect(d->http(), "A0");
+  ASSERT_TRUE(r.is_object()) << d->logs();
+  auto reason = str_at(r, "reason");
+  EXPECT_TRUE(reason == "server shutting down" || reason == "balancer gone")
+    << r;
+  // Not the devices' doing: no disconnect class formed from it.
+  auto classes
+    = json_of(http_call(d->http(), "GET", "/v1/admin/classes", {}, 2s).body);
+  ASSERT_TRUE(classes.is_object()) << classes;
+  for (auto& c : classes.at("classes").as_array())
+    EXPECT_NE(str_at(c, "kind"), "disconnect") << c;
+}
+
 TEST_F(multiprocess_fixed, balancer_frozen_devices_move_and_stale_ends) {
   start();
   auto victim = first_balancer(*d, "A0");

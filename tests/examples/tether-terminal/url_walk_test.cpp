@@ -7,6 +7,7 @@
 
 #include <vector>
 
+using tether::terminal::balancer_lost;
 using tether::terminal::url_walk;
 
 namespace {
@@ -48,6 +49,15 @@ TEST(UrlWalk, AServerCloseStartsAtTheFirstUrlAgain) {
   w.next();
   w.from_first();
   EXPECT_EQ(visits(w), (std::vector<std::size_t>{0, 1, 2}));
+}
+
+// No close frame, or 1001 (the balancer's process stops): that URL is
+// most likely dead; any other close came from a balancer that stays.
+TEST(UrlWalk, NoCloseFrameOr1001LoseTheBalancer) {
+  EXPECT_TRUE(balancer_lost(0));
+  EXPECT_TRUE(balancer_lost(1001));
+  for (int code : {1000, 1008, 1011, 1013, 4000, 4001})
+    EXPECT_FALSE(balancer_lost(code)) << code;
 }
 
 TEST(UrlWalk, OneUrlIsItsOwnNext) {
