@@ -730,15 +730,29 @@ private:
   /// The I/O threads write the devices' close frames (1001): they run
   /// until every WebSocket of the process closed, for at most a second.
   void wait_for_sockets_closed() {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds{1};
+    auto start = std::chrono::steady_clock::now();
     auto open = [this] {
       int64_t n = 0;
       for (const auto& s : ws_servers_)
         n += s->connections().value();
       return n;
     };
-    while (open() > 0 && std::chrono::steady_clock::now() < until)
+    auto before = open();
+    auto left = before;
+    while (left > 0
+           && std::chrono::steady_clock::now() - start
+                < std::chrono::seconds{1}) {
       std::this_thread::sleep_for(std::chrono::milliseconds{10});
+      left = open();
+    }
+    if (before > 0)
+      logger("tetherd")->info(
+        "stopping: waited {} ms for {} device socket(s) to close, {} still "
+        "open",
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start)
+          .count(),
+        before, left);
   }
 
   void stop_roles_in_order() {
@@ -752,9 +766,9 @@ private:
     auto out = stop_in_order(sys_, roles);
     auto log = logger("tetherd");
     if (!roles.balancers.empty())
-      log->info("stopping: {} balancer(s) closed their devices' sockets, {} "
-                "session(s) still on this process's nodes",
-                out.balancers_ended, out.sessions_left);
+      log->info("stopping: {} of {} balancer(s) ended, {} session(s) still on "
+                "this process's nodes",
+                out.balancers_ended, roles.balancers.size(), out.sessions_left);
     if (store_ && !out.history_handed_over)
       log->warn("stopping: the control did not hand over its pending "
                 "history records in time (the last tick's may be lost)");

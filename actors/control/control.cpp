@@ -494,8 +494,7 @@ auto admin_handlers(control_self self, control_peers p) {
     },
     [self, p](tick_atom) { on_tick(self, p); },
     [self, p](flush_atom) { // a graceful stop (net/ordered_stop.hpp)
-      flush_history(self, p);
-      flush_calls(self, p);
+      flush_for_stop(self, p);
       return ok_atom::value;
     },
     [self, p](get_atom, metrics_atom) { return gather_metrics(self, p); });

@@ -637,6 +637,15 @@ caf::result<uint64_t> end_class(control_self self, const control_peers& p,
   return rp;
 }
 
+void flush_for_stop(control_self self, const control_peers& p) {
+  auto& st = self->state;
+  // A disconnect storm of the last moments forms its class now, as the
+  // tick would have (the stop's own disconnects are in none).
+  flush_disconnects(self, p, st.refresh_groups(now_ms()));
+  flush_history(self, p);
+  flush_calls(self, p);
+}
+
 void on_tick(control_self self, const control_peers& p) {
   auto& st = self->state;
   st.jobs.forget_old_final(now_ms());

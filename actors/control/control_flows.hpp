@@ -124,6 +124,11 @@ void move_due(control_self self, const control_peers& p);
 /// TTL expiry, label groups, and the flush of events and histories.
 void on_tick(control_self self, const control_peers& p);
 
+/// A graceful stop (the `flush` message, net/ordered_stop.hpp): what the
+/// tick would store goes to the store now: disconnect events and the
+/// classes they form, the API histories, the history records.
+void flush_for_stop(control_self self, const control_peers& p);
+
 /// DELETE /v1/admin/classes/{name}: ends a GE/GF class, stores its
 /// members' histories and drops its stored events, then answers how many
 /// terminals were in it (not_found: no such class).

@@ -147,9 +147,12 @@ void announced(self_ptr self, peer_directory& dir, caf::actor& proc) {
 /// The published actor of peer `p` went away.
 void lost(self_ptr self, peers_state::peer& p, const caf::error& reason) {
   auto& st = self->state;
-  logger("peers")->warn("{}: peer {} ({}) is gone: {}", st.cfg.self_name,
-                        p.target.process, p.status.address,
-                        caf::to_string(reason));
+  // A peer stopped on purpose (its SIGTERM) is no failure.
+  auto level = reason == caf::exit_reason::user_shutdown ? spdlog::level::info
+                                                         : spdlog::level::warn;
+  logger("peers")->log(level, "{}: peer {} ({}) is gone: {}", st.cfg.self_name,
+                       p.target.process, p.status.address,
+                       caf::to_string(reason));
   p.handle = nullptr;
   p.dir.reset();
   p.status.reachable = false;

@@ -293,17 +293,32 @@ TEST_F(ControlFlow, AFlushHandsThePendingRecordsToTheStoreAtOnce) {
                  uint64_t{1});
   caf::anon_send(control_h, closed_atom::value, std::string{"T1"},
                  std::string{close_reason::shutdown}, s1);
+  // T2's network dropped just before the stop: its disconnect event (GE)
+  // is stored too (a tester's finding: a storm of the last second formed
+  // no class after the restart).
+  auto s2 = own(spawn_fake<terminal_session_actor>(sys, fake_session, sl));
+  caf::anon_send(control_h, open_atom::value, std::string{"T2"},
+                 std::string{"C1-n1"}, s2, std::string{"10.0.0.8"},
+                 uint64_t{1});
+  caf::anon_send(control_h, closed_atom::value, std::string{"T2"},
+                 std::string{"connection closed"}, s2);
   sched.run();
   ASSERT_TRUE(slog->calls.empty()) << "handed over before the tick";
+  ASSERT_TRUE(slog->event_puts.empty());
   auto flushed = ask<ok_atom>(control_h, flush_atom::value);
   sched.run(); // no timer: the tick has not come
   ASSERT_TRUE(flushed->done);
   ASSERT_TRUE(flushed->value) << sys.render(flushed->error);
   std::vector<std::string> got;
   for (const auto& c : slog->calls)
-    got.push_back(c.event + "@" + c.detail);
-  EXPECT_EQ(got, (std::vector<std::string>{"connect@",
-                                           "disconnect@server shutting down"}));
+    got.push_back(c.terminal_id + ":" + c.event + "@" + c.detail);
+  EXPECT_EQ(got, (std::vector<std::string>{
+                   "T1:connect@", "T1:disconnect@server shutting down",
+                   "T2:connect@", "T2:disconnect@connection closed"}));
+  // Only T2's: the stop's own disconnect is no event.
+  ASSERT_EQ(slog->event_puts.size(), 1u);
+  ASSERT_EQ(slog->event_puts[0].first.size(), 1u);
+  EXPECT_EQ(slog->event_puts[0].first[0].terminal_id, "T2");
 }
 
 TEST_F(ControlFlow, TheJobPathHandsHistoryRecordsOverOnceAChunkIsPending) {
